@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GatewayError } from '../errors.js';
+import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
+
+export type Config = Readonly<ConfigValues>;
+
+export const CONFIG_FILE = 'config.json';
+
+/** Values given on the command line, keyed like ConfigValues. */
+export type ConfigOverrides = Partial<Record<keyof ConfigValues, string | number | boolean | undefined>>;
+
+function describe(def: SettingDef): string {
+  const t = def.type;
+  switch (t.kind) {
+    case 'enum':
+      return `one of ${t.values.join(', ')}`;
+    case 'int':
+      return `an integer from ${t.min} to ${t.max}`;
+    case 'bool':
+      return 'true or false (also 1/0, yes/no, on/off)';
+    case 'url':
+      return 'an http(s) URL';
+    case 'string':
+      return 'a non-empty string';
+  }
+}
+
+function invalid(def: SettingDef, source: string, raw: unknown): GatewayError {
+  const shown = def.secret ? '<hidden>' : JSON.stringify(raw);
+  return new GatewayError(
+    'config_invalid',
+    `Invalid ${def.env} (${source}): ${shown}; expected ${describe(def)}`,
+  );
+}
+
+/** Parses one raw value (string from env/flags, or a JSON value from the file). */
+export function parseSetting(def: SettingDef, raw: unknown, source: string): unknown {
+  const t = def.type;
+  const s = typeof raw === 'string' ? raw.trim() : raw;
+  switch (t.kind) {
+    case 'int': {
+      const n = typeof s === 'number' ? s : typeof s === 'string' && /^-?\d+$/.test(s) ? Number(s) : Number.NaN;
+      if (!Number.isSafeInteger(n) || n < t.min || n > t.max) throw invalid(def, source, raw);
+      return n;
+    }
+    case 'bool': {
+      if (typeof s === 'boolean') return s;
+      const v = String(s).toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      throw invalid(def, source, raw);
+    }
+    case 'enum':
+      if (typeof s !== 'string' || !t.values.includes(s)) throw invalid(def, source, raw);
+      return s;
+    case 'url': {
+      if (typeof s !== 'string') throw invalid(def, source, raw);
+      try {
+        const u = new URL(s);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+      } catch {
+        throw invalid(def, source, raw);
+      }
+      return s.replace(/\/+$/, '');
+    }
+    case 'string':
+      if (typeof s !== 'string' || s === '') throw invalid(def, source, raw);
+      return s;
+  }
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  overrides?: ConfigOverrides;
+}
+
+/** Reads <home>/config.json; a malformed file is an error naming the file, never ignored. */
+export function readConfigFile(home: string): Record<string, unknown> {
+  const path = join(home, CONFIG_FILE);
+  if (!existsSync(path)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new GatewayError('config_invalid', `Invalid config file ${path}: ${(e as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new GatewayError('config_invalid', `Invalid config file ${path}: expected a JSON object`);
+  }
+  const known = new Set<string>(SETTINGS.map((s) => s.key));
+  for (const k of Object.keys(parsed)) {
+    if (!known.has(k)) {
+      throw new GatewayError(
+        'config_invalid',
+        `Unknown setting "${k}" in ${path}; known settings: ${[...known].filter((x) => x !== 'home').join(', ')}`,
+      );
+    }
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const overrides = opts.overrides ?? {};
+  const homeDef = SETTINGS.find((s) => s.key === 'home') as SettingDef;
+  const homeRaw = overrides.home ?? env[homeDef.env] ?? (homeDef.def as string);
+  const home = resolve(parseSetting(homeDef, homeRaw, overrides.home !== undefined ? 'flag' : 'environment') as string);
+  const file = readConfigFile(home);
+
+  const out: Record<string, unknown> = { home };
+  for (const def of SETTINGS) {
+    if (def.key === 'home') continue;
+    const flag = overrides[def.key];
+    const fromEnv = env[def.env];
+    let value: unknown;
+    if (flag !== undefined) value = parseSetting(def, flag, 'flag');
+    else if (fromEnv !== undefined && fromEnv !== '') value = parseSetting(def, fromEnv, 'environment');
+    else if (file[def.key] !== undefined) value = parseSetting(def, file[def.key], `${CONFIG_FILE}`);
+    else value = typeof def.def === 'function' ? def.def(home) : def.def;
+    out[def.key] = value;
+  }
+  return Object.freeze(out as unknown as ConfigValues);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}

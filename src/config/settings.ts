@@ -1,0 +1,83 @@
+/**
+ * Every setting, its environment variable, config-file key, default and accepted values, in one
+ * table. Precedence: command-line flags > environment > config file (<home>/config.json) >
+ * defaults. `.env.example` lists every `env` below; config.test.ts keeps the two in sync.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type SettingType =
+  | { kind: 'string' }
+  | { kind: 'url' }
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'bool' }
+  | { kind: 'enum'; values: readonly string[] };
+
+export interface SettingDef {
+  key: keyof ConfigValues;
+  env: string;
+  type: SettingType;
+  /** Default; a function is resolved against the already-resolved home directory. */
+  def: string | number | boolean | undefined | ((home: string) => string);
+  doc: string;
+  /** Secrets are never printed by `config get` or logged. */
+  secret?: boolean;
+}
+
+export const STRATEGIES = ['session'] as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+
+export interface ConfigValues {
+  home: string;
+  port: number;
+  host: string;
+  upstreamUrl: string;
+  oauthAuthorizeUrl: string;
+  oauthConsoleAuthorizeUrl: string;
+  oauthTokenUrl: string;
+  oauthClientId: string;
+  oauthRedirectUri: string;
+  strategy: (typeof STRATEGIES)[number];
+  sessionMs: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: (typeof LOG_FORMATS)[number];
+  payloadCapture: boolean;
+  payloadMaxBytes: number;
+  requestRetentionDays: number;
+  payloadRetentionDays: number;
+  requestDeadlineMs: number;
+  maxAttempts: number;
+  refreshSkewMs: number;
+  databaseUrl: string;
+  secretKey: string | undefined;
+  adminKey: string | undefined;
+}
+
+const HOUR = 3_600_000;
+
+export const SETTINGS: readonly SettingDef[] = [
+  { key: 'home', env: 'CCFLARE_HOME', type: { kind: 'string' }, def: join(homedir(), '.config', 'ccflare'), doc: 'Data directory: database, key file, config file, agents' },
+  { key: 'port', env: 'CCFLARE_PORT', type: { kind: 'int', min: 0, max: 65535 }, def: 8080, doc: 'Port to listen on (0 picks a free one)' },
+  { key: 'host', env: 'CCFLARE_HOST', type: { kind: 'string' }, def: '127.0.0.1', doc: 'Address to listen on; non-loopback needs CCFLARE_ADMIN_KEY' },
+  { key: 'upstreamUrl', env: 'CCFLARE_UPSTREAM_URL', type: { kind: 'url' }, def: 'https://api.anthropic.com', doc: 'Anthropic API (or compatible) base URL' },
+  { key: 'oauthAuthorizeUrl', env: 'CCFLARE_OAUTH_AUTHORIZE_URL', type: { kind: 'url' }, def: 'https://claude.ai/oauth/authorize', doc: 'OAuth authorize URL for subscription (max) accounts' },
+  { key: 'oauthConsoleAuthorizeUrl', env: 'CCFLARE_OAUTH_CONSOLE_AUTHORIZE_URL', type: { kind: 'url' }, def: 'https://console.anthropic.com/oauth/authorize', doc: 'OAuth authorize URL for console accounts' },
+  { key: 'oauthTokenUrl', env: 'CCFLARE_OAUTH_TOKEN_URL', type: { kind: 'url' }, def: 'https://platform.claude.com/v1/oauth/token', doc: 'OAuth token URL (code exchange and refresh)' },
+  { key: 'oauthClientId', env: 'CCFLARE_OAUTH_CLIENT_ID', type: { kind: 'string' }, def: '9d1c250a-e61b-44d9-88ed-5944d1962f5e', doc: 'OAuth client id (Claude Code)' },
+  { key: 'oauthRedirectUri', env: 'CCFLARE_OAUTH_REDIRECT_URI', type: { kind: 'url' }, def: 'https://platform.claude.com/oauth/code/callback', doc: 'OAuth redirect URI of the manual code#state flow' },
+  { key: 'strategy', env: 'CCFLARE_STRATEGY', type: { kind: 'enum', values: STRATEGIES }, def: 'session', doc: 'Account selection strategy' },
+  { key: 'sessionMs', env: 'CCFLARE_SESSION_MS', type: { kind: 'int', min: 60_000, max: 7 * 24 * HOUR }, def: 5 * HOUR, doc: 'Session window of the session strategy, ms' },
+  { key: 'logLevel', env: 'CCFLARE_LOG_LEVEL', type: { kind: 'enum', values: LOG_LEVELS }, def: 'info', doc: 'Log level' },
+  { key: 'logFormat', env: 'CCFLARE_LOG_FORMAT', type: { kind: 'enum', values: LOG_FORMATS }, def: 'pretty', doc: 'Log format' },
+  { key: 'payloadCapture', env: 'CCFLARE_PAYLOAD_CAPTURE', type: { kind: 'bool' }, def: true, doc: 'Store request and response bodies' },
+  { key: 'payloadMaxBytes', env: 'CCFLARE_PAYLOAD_MAX_BYTES', type: { kind: 'int', min: 0, max: 64 * 1024 * 1024 }, def: 256 * 1024, doc: 'Cap per stored body, bytes' },
+  { key: 'requestRetentionDays', env: 'CCFLARE_REQUEST_RETENTION_DAYS', type: { kind: 'int', min: 1, max: 3650 }, def: 90, doc: 'Days request rows are kept' },
+  { key: 'payloadRetentionDays', env: 'CCFLARE_PAYLOAD_RETENTION_DAYS', type: { kind: 'int', min: 1, max: 3650 }, def: 7, doc: 'Days payloads are kept' },
+  { key: 'requestDeadlineMs', env: 'CCFLARE_REQUEST_DEADLINE_MS', type: { kind: 'int', min: 1000, max: 3 * HOUR }, def: 10 * 60_000, doc: 'One deadline for all attempts of a request until response headers, ms' },
+  { key: 'maxAttempts', env: 'CCFLARE_MAX_ATTEMPTS', type: { kind: 'int', min: 1, max: 50 }, def: 6, doc: 'Upstream attempts per request (all accounts, all retries)' },
+  { key: 'refreshSkewMs', env: 'CCFLARE_REFRESH_SKEW_MS', type: { kind: 'int', min: 0, max: 4 * HOUR }, def: 5 * 60_000, doc: 'Refresh OAuth tokens this long before they expire, ms' },
+  { key: 'databaseUrl', env: 'CCFLARE_DATABASE_URL', type: { kind: 'string' }, def: (home) => `sqlite:${join(home, 'ccflare.db')}`, doc: 'sqlite:<path> (default in the data dir)' },
+  { key: 'secretKey', env: 'CCFLARE_SECRET_KEY', type: { kind: 'string' }, def: undefined, doc: 'Encryption key (64 hex chars or base64 of 32 bytes); default: <home>/secret.key (0600), created on first run', secret: true },
+  { key: 'adminKey', env: 'CCFLARE_ADMIN_KEY', type: { kind: 'string' }, def: undefined, doc: 'Admin key for the management API; required to listen on a non-loopback host', secret: true },
+];
