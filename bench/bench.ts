@@ -1,0 +1,600 @@
+/**
+ * ccflare benchmark: `npm run bench` (= build, then `node dist/bench/bench.js`).
+ *
+ * Processes, each on its own so both cores are used and CPU is measured per process:
+ *   fake upstream (bench/fake-upstream-main.ts, no recording), minimal pass-through proxy
+ *   (bench/minimal-proxy.ts, the floor of a Node proxy hop), ccflare (`node bin/ccflare serve`,
+ *   throw-away CCFLARE_HOME with one API-key account), and the load generator (bench/load.ts),
+ *   started once per run.
+ *
+ * Scenarios, each against the upstream directly, the minimal proxy and ccflare:
+ *   a-json    saturation, 32 connections, non-streaming messages
+ *   a-stream  saturation, 32 connections, streams of 20 deltas written at once
+ *   b-paced   16 concurrent streams, upstream paces 50 events 5 ms apart; time to first byte
+ * Pacing is chosen per request with the header `x-fake-sse: deltas=50;interval=5`, which the
+ * fake upstream understands and a proxy must forward as an unknown header.
+ *
+ * Targets: (a) ccflare >= 60% of the minimal proxy's req/s and CPU/request <= 1.6x the minimal
+ * proxy's; (b) added TTFB over direct <= 0.5 ms at p50 and <= 1.5 ms at p99 (difference of the
+ * percentiles); every request ccflare answered is in its `requests` table within 1 s after the load.
+ *
+ * Options (argv or env):
+ *   --quick                 1 s runs, 0.3 s warm-up (smoke test)          BENCH_QUICK=1
+ *   --duration <ms>         measured window per run (default 5000)       BENCH_DURATION_MS
+ *   --warmup <ms>           warm-up per run (default 1000)               BENCH_WARMUP_MS
+ *   --connections <n>       saturation connections (default 32)
+ *   --streams <n>           concurrent paced streams (default 16)
+ *   --targets <list>        subset of direct,minimal,ccflare
+ *   --scenarios <list>      subset of a-json,a-stream,b-paced
+ *   --ccflare <path>        ccflare launcher (default <repo>/bin/ccflare)  CCFLARE_BENCH_BIN
+ *   --no-ccflare            bench only direct and the minimal proxy
+ *   --keep-home             keep ccflare's temporary CCFLARE_HOME
+ *   --json <file>           also write all results as JSON
+ *   --strict                exit 1 when a target FAILs
+ */
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { argValue, type ReadyMessage } from './child-ipc.js';
+import type { LoadConfig, LoadResult } from './load.js';
+
+type TargetName = 'direct' | 'minimal' | 'ccflare';
+type ScenarioId = 'a-json' | 'a-stream' | 'b-paced';
+
+interface Scenario {
+  id: ScenarioId;
+  title: string;
+  connections: number;
+  stream: boolean;
+  headers: Record<string, string>;
+}
+
+interface Target {
+  name: TargetName;
+  url: string;
+  pid: number;
+}
+
+interface RunResult {
+  scenario: ScenarioId;
+  target: TargetName;
+  result: LoadResult;
+  /** CPU ms per measured request of the target process (the upstream itself for direct). */
+  cpuPerReq: number | null;
+  upstreamCpuPerReq: number | null;
+  /** Share (%) of the machine's CPU used by processes outside the bench during the window. */
+  outsideCpuPct: number | null;
+  recorded?: { expected: number; found: number | null; pass: boolean; note: string };
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const has = (flag: string) => argv.includes(`--${flag}`);
+const env = process.env;
+
+function findRepoRoot(from: string): string {
+  let dir = from;
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'ccflare') return dir;
+      } catch {
+        // keep walking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return resolve(from, '..', '..');
+    dir = up;
+  }
+}
+
+const REPO = findRepoRoot(HERE);
+const quick = has('quick') || env.BENCH_QUICK === '1';
+const DURATION_MS = Number(argValue(argv, 'duration') ?? env.BENCH_DURATION_MS ?? (quick ? 1000 : 5000));
+const WARMUP_MS = Number(argValue(argv, 'warmup') ?? env.BENCH_WARMUP_MS ?? (quick ? 300 : 1000));
+const SAT_CONNECTIONS = Number(argValue(argv, 'connections') ?? 32);
+const STREAMS = Number(argValue(argv, 'streams') ?? 16);
+const PACED_DELTAS = 50;
+const PACED_INTERVAL_MS = 5;
+const CCFLARE_BIN = resolve(argValue(argv, 'ccflare') ?? env.CCFLARE_BENCH_BIN ?? join(REPO, 'bin', 'ccflare'));
+const WANT_TARGETS = new Set((argValue(argv, 'targets') ?? 'direct,minimal,ccflare').split(','));
+if (has('no-ccflare')) WANT_TARGETS.delete('ccflare');
+const WANT_SCENARIOS = new Set((argValue(argv, 'scenarios') ?? 'a-json,a-stream,b-paced').split(','));
+const JSON_OUT = argValue(argv, 'json');
+
+const SCENARIOS: Scenario[] = [
+  {
+    id: 'a-json',
+    title: `saturation, ${SAT_CONNECTIONS} conns, non-streaming`,
+    connections: SAT_CONNECTIONS,
+    stream: false,
+    headers: {},
+  },
+  {
+    id: 'a-stream',
+    title: `saturation, ${SAT_CONNECTIONS} conns, stream of 20 deltas at once`,
+    connections: SAT_CONNECTIONS,
+    stream: true,
+    headers: {},
+  },
+  {
+    id: 'b-paced',
+    title: `${STREAMS} streams, ${PACED_DELTAS} events ${PACED_INTERVAL_MS} ms apart`,
+    connections: STREAMS,
+    stream: true,
+    headers: { 'x-fake-sse': `deltas=${PACED_DELTAS};interval=${PACED_INTERVAL_MS}` },
+  },
+];
+
+const PROMPT =
+  'Summarise the following notes in two sentences. ' +
+  'The gateway routes each request to one of several accounts, fails over before the first byte, ' +
+  'refreshes OAuth tokens ahead of expiry and records every request with its usage and cost. '.repeat(6);
+
+function requestBody(stream: boolean): string {
+  return JSON.stringify({
+    model: 'claude-sonnet-4-5-20250929',
+    max_tokens: 1024,
+    stream,
+    system: 'You are a concise assistant.',
+    metadata: { user_id: 'user_bench_account__session_00000000-0000-4000-8000-000000000000' },
+    messages: [{ role: 'user', content: PROMPT }],
+  });
+}
+
+const BASE_HEADERS: Record<string, string> = {
+  'content-type': 'application/json',
+  'anthropic-version': '2023-06-01',
+  'x-api-key': 'sk-ant-api03-client-side-bench-key',
+  'user-agent': 'ccflare-bench/1',
+};
+
+// ---------------------------------------------------------------------------------------------
+// processes
+
+const children: ChildProcess[] = [];
+/** ccflare's temporary CCFLARE_HOME, removed at the end unless --keep-home. */
+let ccHome: string | null = null;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function forkReady(file: string, args: string[], what: string): Promise<{ child: ChildProcess; ready: ReadyMessage }> {
+  return new Promise((resolveReady, reject) => {
+    const child = fork(join(HERE, file), args, { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    children.push(child);
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within 15 s`)), 15_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited early with code ${code}`));
+    });
+    child.on('message', (m: ReadyMessage) => {
+      if (m && m.type === 'ready') {
+        clearTimeout(timer);
+        resolveReady({ child, ready: m });
+      }
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+function tail(text: string, lines = 15): string {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+interface Ccflare {
+  target: Target;
+  home: string;
+  dbPath: string;
+}
+
+async function startCcflare(upstreamUrl: string): Promise<Ccflare | { error: string }> {
+  if (!existsSync(CCFLARE_BIN)) return { error: `launcher not found: ${CCFLARE_BIN}` };
+  const home = mkdtempSync(join(tmpdir(), 'ccflare-bench-'));
+  const port = await freePort();
+  const childEnv: NodeJS.ProcessEnv = {
+    ...env,
+    CCFLARE_HOME: home,
+    CCFLARE_PORT: String(port),
+    CCFLARE_UPSTREAM_URL: upstreamUrl,
+    CCFLARE_LOG_LEVEL: env.CCFLARE_LOG_LEVEL ?? 'warn',
+  };
+  const fail = (msg: string) => {
+    if (!has('keep-home')) rmSync(home, { recursive: true, force: true });
+    return { error: msg };
+  };
+  const add = spawnSync(
+    process.execPath,
+    [CCFLARE_BIN, 'accounts', 'add-key', 'bench', '--key', 'sk-ant-api03-bench'],
+    { env: childEnv, encoding: 'utf8', timeout: 30_000 },
+  );
+  if (add.status !== 0) {
+    return fail(
+      `\`ccflare accounts add-key bench --key ...\` failed (exit ${add.status ?? add.signal}):\n${tail(`${add.stdout ?? ''}\n${add.stderr ?? ''}`)}`,
+    );
+  }
+  const logPath = join(home, 'serve.log');
+  const fd = openSync(logPath, 'a');
+  const child = spawn(process.execPath, [CCFLARE_BIN, 'serve'], { env: childEnv, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  children.push(child);
+  let exited: number | string | null = null;
+  child.once('exit', (code, signal) => {
+    exited = code ?? signal ?? 'unknown';
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited !== null) {
+      return fail(`\`ccflare serve\` exited with ${exited}:\n${tail(readFileSync(logPath, 'utf8'))}`);
+    }
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      return fail(
+        `\`ccflare serve\` did not answer 200 on ${url}/health within 30 s:\n${tail(readFileSync(logPath, 'utf8'))}`,
+      );
+    }
+    await sleep(100);
+  }
+  if (child.pid === undefined) return fail('`ccflare serve` has no pid');
+  return { target: { name: 'ccflare', url, pid: child.pid }, home, dbPath: join(home, 'ccflare.db') };
+}
+
+function runLoadChild(cfg: LoadConfig): Promise<LoadResult> {
+  return new Promise((resolveRun, reject) => {
+    const child = fork(join(HERE, 'load.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(child);
+    let settled = false;
+    const timer = setTimeout(
+      () => {
+        child.kill('SIGKILL');
+        if (!settled) reject(new Error('load generator timed out'));
+        settled = true;
+      },
+      cfg.warmupMs + cfg.durationMs + 60_000,
+    );
+    child.on('message', (m: { type: string; result?: LoadResult; error?: string }) => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      if (m.type === 'result' && m.result) resolveRun(m.result);
+      else reject(new Error(`load generator failed: ${m.error}`));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const i = children.indexOf(child);
+      if (i >= 0) children.splice(i, 1);
+      if (!settled) reject(new Error(`load generator exited with ${code}`));
+      settled = true;
+    });
+    child.send(cfg);
+  });
+}
+
+async function stopChildren(): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((done) => {
+          if (c.exitCode !== null || c.signalCode !== null) return done();
+          const hard = setTimeout(() => c.kill('SIGKILL'), 3000);
+          c.once('exit', () => {
+            clearTimeout(hard);
+            done();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+  children.length = 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the "every request recorded within 1 s" check
+
+async function countRows(dbPath: string): Promise<number | string> {
+  if (!existsSync(dbPath)) return `no database at ${dbPath}`;
+  try {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    return `cannot read requests table: ${(err as Error).message}`;
+  }
+}
+
+/**
+ * Polls the row count until it covers every response ccflare gave so far (cumulative over the
+ * runs, above the rows present before the first run), or until 1 s after the load ended.
+ */
+async function checkRecorded(
+  dbPath: string,
+  baseline: number,
+  earlier: number,
+  answered: number,
+  endedAt: number,
+): Promise<NonNullable<RunResult['recorded']>> {
+  const deadline = endedAt + 1000;
+  let found: number | string = 0;
+  for (;;) {
+    found = await countRows(dbPath);
+    if (typeof found === 'string') return { expected: answered, found: null, pass: false, note: found };
+    const mine = found - baseline - earlier;
+    if (mine >= answered) {
+      return { expected: answered, found: mine, pass: true, note: `after ${Date.now() - endedAt} ms` };
+    }
+    if (Date.now() > deadline) break;
+    await sleep(50);
+  }
+  return {
+    expected: answered,
+    found: found - baseline - earlier,
+    pass: false,
+    note: 'missing rows 1 s after the load ended',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+const f = (v: number | null | undefined, digits = 2) =>
+  v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits);
+
+function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) {
+    r.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, c.length);
+    });
+  }
+  return rows
+    .map((r, ri) => {
+      const line = r.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+      return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+
+async function main(): Promise<number> {
+  console.log(
+    `ccflare bench: node ${process.version}, ${availableParallelism()} CPUs, ${DURATION_MS} ms runs after ${WARMUP_MS} ms warm-up${quick ? ' (quick)' : ''}`,
+  );
+
+  const upstream = await forkReady('fake-upstream-main.js', [], 'fake upstream');
+  const upstreamPid = upstream.child.pid as number;
+  const targets: Target[] = [];
+  if (WANT_TARGETS.has('direct')) targets.push({ name: 'direct', url: upstream.ready.url, pid: upstreamPid });
+  if (WANT_TARGETS.has('minimal')) {
+    const mp = await forkReady('minimal-proxy.js', ['--upstream', upstream.ready.url], 'minimal proxy');
+    targets.push({ name: 'minimal', url: mp.ready.url, pid: mp.child.pid as number });
+  }
+  let cc: Ccflare | null = null;
+  if (WANT_TARGETS.has('ccflare')) {
+    const started = await startCcflare(upstream.ready.url);
+    if ('error' in started) {
+      console.log(
+        `\n!! ccflare could not be started, benching direct and minimal proxy only.\n   ${started.error.replaceAll('\n', '\n   ')}\n   (build it with \`npm run build\`; launcher: ${CCFLARE_BIN})\n`,
+      );
+    } else {
+      cc = started;
+      ccHome = started.home;
+      targets.push(started.target);
+      console.log(`ccflare up at ${started.target.url} (CCFLARE_HOME=${started.home})`);
+    }
+  }
+
+  const results: RunResult[] = [];
+  // rows present before the first run (e.g. if ccflare records its /health answers) and the
+  // number of responses ccflare gave in the runs so far
+  const ccBaseline: number | string = cc ? await countRows(cc.dbPath) : 0;
+  let ccAnswered = 0;
+  for (const sc of SCENARIOS) {
+    if (!WANT_SCENARIOS.has(sc.id)) continue;
+    for (const t of targets) {
+      // every bench process is measured, so CPU used outside the bench can be told apart
+      const cpuPids: Record<string, number> = {};
+      for (const x of targets) if (x.name !== 'direct') cpuPids[x.name] = x.pid;
+      cpuPids.upstream = upstreamPid;
+      process.stdout.write(`  ${sc.id.padEnd(9)} ${t.name.padEnd(8)} ... `);
+      const r = await runLoadChild({
+        target: t.url,
+        path: '/v1/messages',
+        connections: sc.connections,
+        warmupMs: WARMUP_MS,
+        durationMs: DURATION_MS,
+        headers: { ...BASE_HEADERS, ...sc.headers },
+        body: requestBody(sc.stream),
+        cpuPids,
+      });
+      const perReq = (ms: number | null | undefined) =>
+        ms === null || ms === undefined || r.measured === 0 ? null : ms / r.measured;
+      let ours = r.loadCpuMs;
+      for (const ms of Object.values(r.cpuMs)) ours += ms ?? 0;
+      const run: RunResult = {
+        scenario: sc.id,
+        target: t.name,
+        result: r,
+        cpuPerReq: perReq(r.cpuMs[t.name === 'direct' ? 'upstream' : t.name]),
+        upstreamCpuPerReq: perReq(r.cpuMs.upstream),
+        outsideCpuPct:
+          r.machineBusyMs === null
+            ? null
+            : Math.max(0, (100 * (r.machineBusyMs - ours)) / (r.windowMs * availableParallelism())),
+      };
+      let extra = '';
+      if (t.name === 'ccflare' && cc) {
+        if (typeof ccBaseline === 'string')
+          run.recorded = { expected: r.totalResponses, found: null, pass: false, note: ccBaseline };
+        else run.recorded = await checkRecorded(cc.dbPath, ccBaseline, ccAnswered, r.totalResponses, r.endedAt);
+        ccAnswered += r.totalResponses;
+        extra = `, recorded ${run.recorded.found ?? '?'}/${run.recorded.expected} ${verdict(run.recorded.pass)}`;
+      }
+      console.log(
+        `${f(r.rps, 0)} req/s, ${r.errors} errors${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}${extra}`,
+      );
+      results.push(run);
+      await sleep(300);
+    }
+  }
+
+  // -- table
+  const rows: string[][] = [
+    [
+      'scenario',
+      'target',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'TTFB p50',
+      'TTFB p99',
+      'CPU ms/req',
+      'upstr CPU/req',
+      'load CPU/req',
+      'errors',
+      'outside CPU',
+    ],
+  ];
+  for (const x of results) {
+    const r = x.result;
+    const isStream = SCENARIOS.find((s) => s.id === x.scenario)?.stream ?? false;
+    rows.push([
+      x.scenario,
+      x.target,
+      f(r.rps, 0),
+      f(r.latency.p50),
+      f(r.latency.p99),
+      isStream ? f(r.ttfb.p50) : '-',
+      isStream ? f(r.ttfb.p99) : '-',
+      f(x.cpuPerReq, 3),
+      x.target === 'direct' ? '(same)' : f(x.upstreamCpuPerReq, 3),
+      f(r.measured > 0 ? r.loadCpuMs / r.measured : null, 3),
+      String(r.errors),
+      x.outsideCpuPct === null ? '-' : `${f(x.outsideCpuPct, 0)}%`,
+    ]);
+  }
+  console.log(`\n${table(rows)}`);
+  console.log(
+    'CPU ms/req: user+system CPU of the target process tree (all threads) over the measured window / requests; for direct the target is the fake upstream.',
+  );
+  console.log(
+    'outside CPU: share of all cores busy with processes other than the bench during the window; above ~10% the figures are noisy.',
+  );
+  const noisy = results.filter((x) => (x.outsideCpuPct ?? 0) > 10);
+  if (noisy.length > 0) {
+    console.log(
+      `WARNING: other processes used > 10% of the machine during ${noisy.length} run(s); rerun on an idle machine for figures to trust.`,
+    );
+  }
+
+  const get = (s: ScenarioId, t: TargetName) => results.find((x) => x.scenario === s && x.target === t);
+  const verdicts: boolean[] = [];
+  const lines: string[] = [];
+
+  for (const s of ['a-json', 'a-stream'] as const) {
+    const c = get(s, 'ccflare');
+    const m = get(s, 'minimal');
+    const d = get(s, 'direct');
+    if (m && d) lines.push(`${s}: minimal proxy / direct throughput ${f(m.result.rps / d.result.rps)}x`);
+    if (c && m) {
+      const thr = c.result.rps / m.result.rps;
+      const cpu = c.cpuPerReq !== null && m.cpuPerReq ? c.cpuPerReq / m.cpuPerReq : Number.NaN;
+      const okThr = thr >= 0.6;
+      const okCpu = cpu <= 1.6;
+      verdicts.push(okThr, okCpu);
+      lines.push(`${s}: ccflare / minimal throughput ${f(thr)}x (target >= 0.60)  ${verdict(okThr)}`);
+      lines.push(`${s}: ccflare / minimal CPU per request ${f(cpu)}x (target <= 1.60)  ${verdict(okCpu)}`);
+    }
+  }
+  const bd = get('b-paced', 'direct');
+  if (bd) {
+    const expected = PACED_DELTAS * PACED_INTERVAL_MS;
+    for (const t of ['minimal', 'ccflare'] as const) {
+      const x = get('b-paced', t);
+      if (!x) continue;
+      const add50 = x.result.ttfb.p50 - bd.result.ttfb.p50;
+      const add99 = x.result.ttfb.p99 - bd.result.ttfb.p99;
+      if (x.result.latency.p50 < expected * 0.8) {
+        lines.push(
+          `b-paced: WARNING ${t} streams took ${f(x.result.latency.p50)} ms (expected >= ${expected}): is the x-fake-sse header forwarded?`,
+        );
+      }
+      if (t === 'ccflare') {
+        const ok50 = add50 <= 0.5;
+        const ok99 = add99 <= 1.5;
+        verdicts.push(ok50, ok99);
+        lines.push(`b-paced: ccflare added TTFB over direct p50 ${f(add50)} ms (target <= 0.5)  ${verdict(ok50)}`);
+        lines.push(`b-paced: ccflare added TTFB over direct p99 ${f(add99)} ms (target <= 1.5)  ${verdict(ok99)}`);
+      } else {
+        lines.push(`b-paced: minimal proxy added TTFB over direct p50 ${f(add50)} ms, p99 ${f(add99)} ms (reference)`);
+      }
+    }
+  }
+  const rec = results.filter((x) => x.recorded);
+  if (rec.length > 0) {
+    const ok = rec.every((x) => x.recorded?.pass);
+    verdicts.push(ok);
+    const detail = rec
+      .map(
+        (x) =>
+          `${x.scenario} ${x.recorded?.found ?? '?'}/${x.recorded?.expected}${x.recorded?.pass ? '' : ` (${x.recorded?.note})`}`,
+      )
+      .join(', ');
+    lines.push(`records: every answered request in ccflare's requests table within 1 s: ${detail}  ${verdict(ok)}`);
+  }
+  if (!cc && WANT_TARGETS.has('ccflare')) lines.push('ccflare: not benchmarked (see above)');
+  console.log(`\n${lines.join('\n')}`);
+
+  if (JSON_OUT) {
+    writeFileSync(
+      JSON_OUT,
+      JSON.stringify({ node: process.version, durationMs: DURATION_MS, warmupMs: WARMUP_MS, results }, null, 2),
+    );
+    console.log(`results written to ${JSON_OUT}`);
+  }
+  return has('strict') && verdicts.some((v) => !v) ? 1 : 0;
+}
+
+async function finish(code: number): Promise<never> {
+  await stopChildren();
+  if (ccHome) {
+    if (has('keep-home')) console.log(`kept CCFLARE_HOME ${ccHome}`);
+    else rmSync(ccHome, { recursive: true, force: true });
+  }
+  process.exit(code);
+}
+
+process.once('SIGINT', () => void finish(130));
+
+main().then(finish, (err: unknown) => {
+  console.error('bench failed:', err);
+  return finish(1);
+});

@@ -1,0 +1,247 @@
+/**
+ * Account operations shared by the CLI and the management API. Input is validated here, at
+ * the edge, so every caller gets the same rules and the same error messages. Changes go to the
+ * store only; running servers notice them through the accounts revision counter.
+ */
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { GatewayError } from '../errors.js';
+import type { AccountPatch, AccountRow, NewAccount, Store } from '../storage/types.js';
+import { type AccountView, toAccountView } from './account-status.js';
+import {
+  createConsoleApiKey,
+  exchangeCode,
+  type OAuthEndpoints,
+  type OAuthMode,
+  parsePastedCode,
+  startAuthorization,
+} from './oauth.js';
+
+export type { OAuthMode };
+
+export interface PendingOAuth {
+  state: string;
+  verifier: string;
+}
+
+export interface AuthorizationStart extends PendingOAuth {
+  url: string;
+  mode: OAuthMode;
+}
+
+export interface AddOptions {
+  priority?: number;
+}
+
+export interface AccountServiceDeps {
+  store: Store;
+  box: SecretBox;
+  oauth: OAuthEndpoints;
+  clock: Clock;
+  /** Non-fatal problems with accepted input (e.g. an unusual API key prefix). */
+  onWarning?: (message: string) => void;
+}
+
+export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const PRIORITY_MIN = 0;
+export const PRIORITY_MAX = 1000;
+
+export function validateAccountName(name: string): string {
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+    throw new GatewayError(
+      'bad_request',
+      `Invalid account name ${JSON.stringify(name)}: use 1-64 characters from A-Z a-z 0-9 . _ -`,
+    );
+  }
+  return name;
+}
+
+export function validatePriority(n: number): number {
+  if (!Number.isInteger(n) || n < PRIORITY_MIN || n > PRIORITY_MAX) {
+    throw new GatewayError(
+      'bad_request',
+      `Invalid priority ${JSON.stringify(n)}: expected an integer from ${PRIORITY_MIN} to ${PRIORITY_MAX}`,
+    );
+  }
+  return n;
+}
+
+/** Never echoes the key: a rejected key may still be a real secret. */
+export function validateApiKey(key: string): string {
+  if (typeof key !== 'string' || key === '') throw new GatewayError('bad_request', 'The API key is empty');
+  if (/\s/.test(key)) throw new GatewayError('bad_request', 'The API key contains whitespace');
+  return key;
+}
+
+export function oauthEndpointsFromConfig(config: Config): OAuthEndpoints {
+  return {
+    authorizeUrl: config.oauthAuthorizeUrl,
+    consoleAuthorizeUrl: config.oauthConsoleAuthorizeUrl,
+    tokenUrl: config.oauthTokenUrl,
+    clientId: config.oauthClientId,
+    redirectUri: config.oauthRedirectUri,
+    apiBaseUrl: config.upstreamUrl,
+  };
+}
+
+function notFound(name: string): GatewayError {
+  return new GatewayError('not_found', `No account named "${name}"`);
+}
+
+function conflict(name: string): GatewayError {
+  return new GatewayError('conflict', `An account named "${name}" already exists`);
+}
+
+export class AccountService {
+  private readonly store: Store;
+  private readonly box: SecretBox;
+  private readonly oauth: OAuthEndpoints;
+  private readonly clock: Clock;
+  private readonly warn: (message: string) => void;
+
+  constructor(deps: AccountServiceDeps) {
+    this.store = deps.store;
+    this.box = deps.box;
+    this.oauth = deps.oauth;
+    this.clock = deps.clock;
+    this.warn = deps.onWarning ?? (() => {});
+  }
+
+  async addApiKey(name: string, key: string, opts: AddOptions = {}): Promise<AccountView> {
+    validateAccountName(name);
+    validateApiKey(key);
+    const priority = opts.priority === undefined ? undefined : validatePriority(opts.priority);
+    await this.checkNewName(name);
+    if (!key.startsWith('sk-ant-')) {
+      this.warn(`The API key for "${name}" does not start with sk-ant-; stored anyway`);
+    }
+    return this.insert({ name, kind: 'api_key', priority, apiKeyEnc: this.box.encrypt(key) });
+  }
+
+  beginOAuth(mode: OAuthMode): AuthorizationStart {
+    const a = startAuthorization(this.oauth, mode);
+    return { url: a.url, state: a.state, verifier: a.verifier, mode };
+  }
+
+  async completeOAuth(
+    name: string,
+    mode: OAuthMode,
+    pasted: string,
+    pending: PendingOAuth,
+    opts: AddOptions = {},
+  ): Promise<AccountView> {
+    validateAccountName(name);
+    const priority = opts.priority === undefined ? undefined : validatePriority(opts.priority);
+    // Checked before the exchange: authorization codes are single-use, a late conflict would waste one.
+    await this.checkNewName(name);
+    const code = parsePastedCode(pasted, pending.state);
+    const tokens = await exchangeCode(
+      this.oauth,
+      { code, state: pending.state, verifier: pending.verifier },
+      this.clock.now(),
+    );
+    if (mode === 'console') {
+      const apiKey = await createConsoleApiKey(this.oauth, tokens.accessToken);
+      return this.insert({ name, kind: 'console', priority, apiKeyEnc: this.box.encrypt(apiKey) });
+    }
+    return this.insert({
+      name,
+      kind: 'max',
+      priority,
+      accessTokenEnc: this.box.encrypt(tokens.accessToken),
+      refreshTokenEnc: this.box.encrypt(tokens.refreshToken),
+      refreshFp: this.box.fingerprint(tokens.refreshToken),
+      expiresAt: tokens.expiresAt,
+    });
+  }
+
+  /** Lets interactive callers reject a bad or taken name before asking for credentials. */
+  async checkNewName(name: string): Promise<void> {
+    validateAccountName(name);
+    if (await this.store.getAccountByName(name)) throw conflict(name);
+  }
+
+  async list(): Promise<AccountView[]> {
+    const now = this.clock.now();
+    const rows = await this.store.listAccounts();
+    return rows
+      .slice()
+      .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt || (a.name < b.name ? -1 : 1))
+      .map((r) => toAccountView(r, now));
+  }
+
+  async get(name: string): Promise<AccountView> {
+    return toAccountView(await this.find(name), this.clock.now());
+  }
+
+  async remove(name: string): Promise<void> {
+    const row = await this.find(name);
+    if (!(await this.store.deleteAccount(row.id))) throw notFound(name);
+  }
+
+  async pause(name: string): Promise<AccountView> {
+    return this.patch(name, { paused: true });
+  }
+
+  /**
+   * A person resuming means "use this account now": besides the pause it lifts cooldowns and
+   * strikes and a 'disabled' health. needs_reauth stays: only new credentials fix that.
+   */
+  async resume(name: string): Promise<AccountView> {
+    const row = await this.find(name);
+    const patch: AccountPatch = {
+      paused: false,
+      cooldownUntil: null,
+      cooldownReason: null,
+      modelCooldowns: {},
+      strikes: 0,
+    };
+    if (row.health === 'disabled') {
+      patch.health = 'ok';
+      patch.healthReason = null;
+    }
+    await this.store.updateAccount(row.id, patch);
+    return this.reload(row.id, name);
+  }
+
+  async rename(oldName: string, newName: string): Promise<AccountView> {
+    validateAccountName(newName);
+    const row = await this.find(oldName);
+    if (oldName === newName) return toAccountView(row, this.clock.now());
+    const other = await this.store.getAccountByName(newName);
+    if (other && other.id !== row.id) throw conflict(newName);
+    await this.store.updateAccount(row.id, { name: newName });
+    return this.reload(row.id, newName);
+  }
+
+  async setPriority(name: string, priority: number): Promise<AccountView> {
+    validatePriority(priority);
+    return this.patch(name, { priority });
+  }
+
+  private async patch(name: string, patch: AccountPatch): Promise<AccountView> {
+    const row = await this.find(name);
+    await this.store.updateAccount(row.id, patch);
+    return this.reload(row.id, name);
+  }
+
+  private async reload(id: string, name: string): Promise<AccountView> {
+    const row = await this.store.getAccount(id);
+    if (!row) throw notFound(name);
+    return toAccountView(row, this.clock.now());
+  }
+
+  private async find(name: string): Promise<AccountRow> {
+    const row = await this.store.getAccountByName(name);
+    if (!row) throw notFound(name);
+    return row;
+  }
+
+  private async insert(a: NewAccount): Promise<AccountView> {
+    const now = this.clock.now();
+    if (a.priority === undefined) delete a.priority;
+    const row = await this.store.insertAccount(a, now);
+    return toAccountView(row, now);
+  }
+}

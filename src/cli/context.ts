@@ -1,0 +1,47 @@
+/** Config and store plumbing shared by the commands. */
+import { mkdirSync } from 'node:fs';
+import { AccountService, oauthEndpointsFromConfig } from '../accounts/account-service.js';
+import { systemClock } from '../clock.js';
+import { type Config, type ConfigOverrides, loadConfig } from '../config/config.js';
+import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
+import { openStoreFromUrl } from '../storage/open-store.js';
+import type { CliIo } from './io.js';
+
+export interface GlobalOptions {
+  home?: string;
+  verbose?: boolean;
+}
+
+export function loadCliConfig(io: CliIo, globals: GlobalOptions, overrides: ConfigOverrides = {}): Config {
+  return loadConfig({ env: io.env, overrides: { ...overrides, home: globals.home } });
+}
+
+/** The data directory holds secrets (key file, tokens): owner-only from the start. */
+export function ensureHome(config: Config): void {
+  mkdirSync(config.home, { recursive: true, mode: 0o700 });
+}
+
+/** Opens the store for one command and always closes it, so the CLI never leaves a handle behind. */
+export async function withAccountService<T>(
+  io: CliIo,
+  globals: GlobalOptions,
+  fn: (service: AccountService, config: Config) => Promise<T>,
+): Promise<T> {
+  const config = loadCliConfig(io, globals);
+  ensureHome(config);
+  const store = openStoreFromUrl(config.databaseUrl);
+  try {
+    await store.migrate();
+    const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
+    const service = new AccountService({
+      store,
+      box,
+      oauth: oauthEndpointsFromConfig(config),
+      clock: systemClock,
+      onWarning: (message) => io.stderr.write(`ccflare: warning: ${message}\n`),
+    });
+    return await fn(service, config);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,79 @@
+/** Plain-text rendering for terminal listings; `--json` output never goes through here. */
+import type { AccountView } from '../accounts/account-status.js';
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** Local time, only as precise as needed relative to `now`: "14:05", "01-05 14:05", "2027-01-05 14:05". */
+export function formatTime(ms: number | null, now: number): string {
+  if (ms === null) return '-';
+  const d = new Date(ms);
+  const n = new Date(now);
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  const md = `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  if (d.getFullYear() !== n.getFullYear()) return `${d.getFullYear()}-${md} ${hm}`;
+  if (d.getMonth() !== n.getMonth() || d.getDate() !== n.getDate()) return `${md} ${hm}`;
+  return hm;
+}
+
+function formatPercent(fraction: number | null): string {
+  return fraction === null ? '?' : `${Math.round(fraction * 100)}%`;
+}
+
+export function formatStatus(a: AccountView, now: number): string {
+  switch (a.status) {
+    case 'cooling_down':
+      return `cooling down until ${formatTime(a.cooldownUntil, now)}${a.statusReason ? ` (${a.statusReason})` : ''}`;
+    case 'needs_reauth':
+      return `needs re-auth${a.statusReason ? ` (${a.statusReason})` : ''}`;
+    case 'disabled':
+      return `disabled${a.statusReason ? ` (${a.statusReason})` : ''}`;
+    default:
+      return a.status;
+  }
+}
+
+export function formatRateLimit(a: AccountView, now: number): string {
+  const rl = a.rateLimit;
+  if (!rl) return '-';
+  const parts = [rl.status ?? 'unknown'];
+  const windows = [
+    ['5h', 'five_hour', rl.fiveHour],
+    ['7d', 'seven_day', rl.sevenDay],
+  ] as const;
+  for (const [label, claim, w] of windows) {
+    if (!w) continue;
+    // The binding window is the one that decides when the account is usable again.
+    const mark = rl.representativeClaim === claim ? '*' : '';
+    const reset = w.resetAt === null ? '' : ` reset ${formatTime(w.resetAt, now)}`;
+    parts.push(`${label}${mark} ${formatPercent(w.utilization)}${reset}`);
+  }
+  if (!rl.fiveHour && !rl.sevenDay && rl.resetAt !== null) parts.push(`reset ${formatTime(rl.resetAt, now)}`);
+  return parts.join(', ');
+}
+
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
+}
+
+export function renderAccounts(accounts: readonly AccountView[], now: number): string {
+  const headers = ['NAME', 'KIND', 'STATUS', 'PRIORITY', 'REQUESTS', 'LAST USED', 'SESSION START', 'RATE LIMIT'];
+  const rows = accounts.map((a) => [
+    a.name,
+    a.kind,
+    formatStatus(a, now),
+    String(a.priority),
+    `${a.requestCount}/${a.sessionRequestCount}`,
+    formatTime(a.lastUsedAt, now),
+    formatTime(a.sessionStart, now),
+    formatRateLimit(a, now),
+  ]);
+  return renderTable(headers, rows);
+}

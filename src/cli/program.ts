@@ -1,0 +1,77 @@
+/**
+ * The `ccflare` command line. Every failure ends as one line `ccflare: <reason>` on stderr with
+ * exit code 1 (2 for usage errors), so scripts can rely on stdout carrying only results.
+ */
+import { Command, CommanderError } from 'commander';
+import { GatewayError } from '../errors.js';
+import { registerAccountsCommands } from './accounts-command.js';
+import { CliError, type CliIo } from './io.js';
+import { registerServeCommand, type ServeResult } from './serve-command.js';
+
+export interface CliResult {
+  code: number;
+  /** Set by `serve`: the process must stay up; the server handles its own signals. */
+  server: ServeResult | null;
+}
+
+export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) => void): Command {
+  const program = new Command('ccflare');
+  // Settings inherited by subcommands must be in place before they are created.
+  program
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // Reported by runCli as one line, after commander throws.
+      outputError: () => {},
+    })
+    .description('Self-hosted gateway for Claude: multi-account routing, failover, token refresh, request records')
+    .option('--home <dir>', 'data directory (default: CCFLARE_HOME or ~/.config/ccflare)')
+    .option('--verbose', 'debug logging; stack traces on errors');
+  registerServeCommand(program, io, onServerStarted);
+  registerAccountsCommands(program, io);
+  return program;
+}
+
+function oneLine(message: string): string {
+  return message
+    .replace(/^error:\s*/i, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+}
+
+function describeFailure(err: unknown): { message: string; code: number } {
+  if (err instanceof CommanderError) return { message: err.message, code: 2 };
+  if (err instanceof CliError) return { message: err.message, code: err.exitCode };
+  if (err instanceof GatewayError) return { message: err.message, code: 1 };
+  if (err instanceof Error) return { message: err.message || err.name, code: 1 };
+  return { message: String(err), code: 1 };
+}
+
+export async function runCli(args: readonly string[], io: CliIo): Promise<CliResult> {
+  let server: ServeResult | null = null;
+  const program = buildProgram(io, (s) => {
+    server = s;
+  });
+  if (args.length === 0) {
+    program.outputHelp();
+    return { code: 0, server };
+  }
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return { code: 0, server };
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version are CommanderErrors too; their output is already written.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return { code: 0, server };
+      // A command group run without a subcommand: its help went to stderr.
+      if (err.code === 'commander.help') return { code: 2, server };
+    }
+    const { message, code } = describeFailure(err);
+    io.stderr.write(`ccflare: ${oneLine(message)}\n`);
+    if (args.includes('--verbose') && err instanceof Error && err.stack) {
+      io.stderr.write(`${err.stack}\n`);
+    }
+    return { code, server };
+  }
+}

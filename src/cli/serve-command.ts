@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { CONFIG_FILE, type Config, isLoopbackHost } from '../config/config.js';
+import { GatewayError } from '../errors.js';
+import { ensureHome, type GlobalOptions, loadCliConfig } from './context.js';
+import type { CliIo } from './io.js';
+
+/** Checked before anything listens: an exposed gateway without an admin key hands out every account. */
+export function assertSafeBind(config: Config): void {
+  if (isLoopbackHost(config.host) || config.adminKey) return;
+  throw new GatewayError(
+    'config_invalid',
+    `Refusing to listen on ${config.host} without an admin key: set CCFLARE_ADMIN_KEY (or "adminKey" in ${join(config.home, CONFIG_FILE)}), or use a loopback host such as 127.0.0.1`,
+  );
+}
+
+export interface ServeResult {
+  url: string;
+  close(): Promise<void>;
+}
+
+export function registerServeCommand(program: Command, io: CliIo, onStarted: (server: ServeResult) => void): void {
+  program
+    .command('serve')
+    .description('Run the gateway (proxy, management API, dashboard)')
+    .option('--port <n>', 'port to listen on (0 picks a free one)')
+    .option('--host <host>', 'address to listen on; non-loopback needs an admin key')
+    .action(async (opts: { port?: string; host?: string }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const config = loadCliConfig(io, globals, {
+        port: opts.port,
+        host: opts.host,
+        logLevel: globals.verbose ? 'debug' : undefined,
+      });
+      assertSafeBind(config);
+      ensureHome(config);
+      // Loaded lazily so account commands never pay for (or depend on) the server's module graph.
+      const { runServer } = await import('../server/serve.js');
+      onStarted(await runServer(config));
+    });
+}

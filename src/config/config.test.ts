@@ -1,0 +1,214 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GatewayError } from '../errors.js';
+import { CONFIG_FILE, isLoopbackHost, loadConfig, parseSetting } from './config.js';
+import { SETTINGS, type SettingDef } from './settings.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function def(key: string): SettingDef {
+  const d = SETTINGS.find((s) => s.key === key);
+  if (!d) throw new Error(`no setting ${key}`);
+  return d;
+}
+
+function configError(fn: () => unknown): GatewayError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(GatewayError);
+    expect((e as GatewayError).code).toBe('config_invalid');
+    return e as GatewayError;
+  }
+  throw new Error('expected a config error');
+}
+
+describe('loadConfig', () => {
+  let home: string;
+
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'ccflare-config-'));
+  });
+
+  afterEach(() => {
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const writeFile = (content: unknown) =>
+    writeFileSync(join(home, CONFIG_FILE), typeof content === 'string' ? content : JSON.stringify(content));
+  const load = (env: NodeJS.ProcessEnv = {}, overrides = {}) =>
+    loadConfig({ env: { CCFLARE_HOME: home, ...env }, overrides });
+
+  it('uses the defaults of the settings table', () => {
+    const c = load();
+    expect(c.home).toBe(home);
+    expect(c.port).toBe(8080);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.strategy).toBe('session');
+    expect(c.payloadCapture).toBe(true);
+    expect(c.databaseUrl).toBe(`sqlite:${join(home, 'ccflare.db')}`);
+    expect(c.secretKey).toBeUndefined();
+    expect(c.adminKey).toBeUndefined();
+    for (const d of SETTINGS) {
+      if (d.key === 'home') continue;
+      const expected = typeof d.def === 'function' ? d.def(home) : d.def;
+      expect(c[d.key], d.key).toEqual(expected);
+    }
+  });
+
+  it('precedence: flag > environment > config file > default', () => {
+    expect(load().port).toBe(8080);
+    writeFile({ port: 9001, logLevel: 'warn' });
+    expect(load().port).toBe(9001);
+    expect(load({ CCFLARE_PORT: '9002' }).port).toBe(9002);
+    expect(load({ CCFLARE_PORT: '9002' }, { port: '9003' }).port).toBe(9003);
+    // Each setting resolves on its own: the file still supplies what nothing overrides.
+    expect(load({ CCFLARE_PORT: '9002' }, { port: '9003' }).logLevel).toBe('warn');
+  });
+
+  it('an empty environment variable counts as unset', () => {
+    writeFile({ port: 9001 });
+    expect(load({ CCFLARE_PORT: '' }).port).toBe(9001);
+  });
+
+  it('--home beats CCFLARE_HOME, and the config file is read from the chosen home', () => {
+    const other = mkdtempSync(join(tmpdir(), 'ccflare-config-'));
+    try {
+      writeFileSync(join(other, CONFIG_FILE), JSON.stringify({ port: 7001 }));
+      const c = load({}, { home: other });
+      expect(c.home).toBe(other);
+      expect(c.port).toBe(7001);
+      expect(c.databaseUrl).toBe(`sqlite:${join(other, 'ccflare.db')}`);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('parses each type from strings', () => {
+    const c = load({
+      CCFLARE_PAYLOAD_CAPTURE: 'off',
+      CCFLARE_UPSTREAM_URL: 'http://127.0.0.1:5000/',
+      CCFLARE_LOG_FORMAT: 'json',
+      CCFLARE_MAX_ATTEMPTS: ' 3 ',
+    });
+    expect(c.payloadCapture).toBe(false);
+    expect(c.upstreamUrl).toBe('http://127.0.0.1:5000');
+    expect(c.logFormat).toBe('json');
+    expect(c.maxAttempts).toBe(3);
+  });
+
+  it('the result is frozen', () => {
+    expect(Object.isFrozen(load())).toBe(true);
+  });
+
+  describe('invalid values name the variable and the accepted values', () => {
+    it.each([
+      ['CCFLARE_PORT', 'abc', /an integer from 0 to 65535/],
+      ['CCFLARE_PORT', '70000', /an integer from 0 to 65535/],
+      ['CCFLARE_PORT', '80.5', /an integer from 0 to 65535/],
+      ['CCFLARE_MAX_ATTEMPTS', '0', /an integer from 1 to 50/],
+      ['CCFLARE_STRATEGY', 'random', /one of session/],
+      ['CCFLARE_LOG_LEVEL', 'loud', /one of trace, debug, info, warn, error, fatal, silent/],
+      ['CCFLARE_PAYLOAD_CAPTURE', 'maybe', /true or false/],
+      ['CCFLARE_UPSTREAM_URL', 'not a url', /an http\(s\) URL/],
+      ['CCFLARE_OAUTH_TOKEN_URL', 'ftp://example.com/token', /an http\(s\) URL/],
+    ])('%s=%s', (name, value, accepted) => {
+      const err = configError(() => load({ [name]: value }));
+      expect(err.message).toContain(name);
+      expect(err.message).toMatch(accepted);
+      expect(err.message).toContain(value);
+      expect(err.message).toMatch(/environment/);
+    });
+
+    it('from the config file, naming the variable', () => {
+      writeFile({ databaseUrl: 5 });
+      const err = configError(() => load());
+      expect(err.message).toContain('CCFLARE_DATABASE_URL');
+      expect(err.message).toMatch(/a non-empty string/);
+      expect(err.message).toContain(CONFIG_FILE);
+    });
+
+    it('from a flag', () => {
+      const err = configError(() => load({}, { port: 'eighty' }));
+      expect(err.message).toContain('CCFLARE_PORT');
+      expect(err.message).toMatch(/flag/);
+    });
+
+    it('never echoes a secret setting', () => {
+      writeFile({ adminKey: 12345678 });
+      const err = configError(() => load());
+      expect(err.message).toContain('CCFLARE_ADMIN_KEY');
+      expect(err.message).not.toContain('12345678');
+    });
+
+    it('an empty string is not a valid string setting', () => {
+      expect(() => parseSetting(def('host'), '', 'flag')).toThrow(/CCFLARE_HOST/);
+    });
+  });
+
+  describe('config file', () => {
+    it('an unknown key is an error naming it and the known settings', () => {
+      writeFile({ prot: 9000 });
+      const err = configError(() => load());
+      expect(err.message).toContain('"prot"');
+      expect(err.message).toContain(join(home, CONFIG_FILE));
+      expect(err.message).toContain('port');
+    });
+
+    it('malformed JSON is an error naming the file', () => {
+      writeFile('{ "port": 9000,');
+      const err = configError(() => load());
+      expect(err.message).toContain(join(home, CONFIG_FILE));
+    });
+
+    it.each([['[1,2]'], ['"text"'], ['null']])('a non-object (%s) is an error', (content) => {
+      writeFile(content);
+      expect(configError(() => load()).message).toMatch(/JSON object/);
+    });
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['localhost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['192.168.1.10', false],
+    ['example.com', false],
+  ])('%s -> %s', (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+  });
+});
+
+describe('.env.example', () => {
+  const text = readFileSync(join(REPO, '.env.example'), 'utf8');
+  const entries = new Map(
+    text
+      .split('\n')
+      .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1] as string, (m[2] as string).trim()]),
+  );
+
+  it('lists exactly the environment variables of SETTINGS, both ways', () => {
+    const documented = [...entries.keys()].sort();
+    const known = SETTINGS.map((s) => s.env).sort();
+    expect(documented).toEqual(known);
+  });
+
+  it('shows the defaults (or nothing) as values', () => {
+    for (const d of SETTINGS) {
+      const shown = entries.get(d.env);
+      // Home-relative defaults and secrets cannot be written literally.
+      if (shown === undefined || shown === '' || d.key === 'home' || typeof d.def === 'function') continue;
+      expect(parseSetting(d, shown, '.env.example'), d.env).toEqual(d.def);
+    }
+  });
+});

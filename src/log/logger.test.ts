@@ -1,0 +1,204 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, isSecretHeader, redactDeep, redactHeaders } from './logger.js';
+
+function capture(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+/** Every secret is unique so a leak is attributable. */
+function secretsAtAllDepths(): { obj: Record<string, unknown>; secrets: string[] } {
+  const secrets: string[] = [];
+  const s = (tag: string) => {
+    const v = `SECRET-${tag}-${secrets.length}`;
+    secrets.push(v);
+    return v;
+  };
+  const obj: Record<string, unknown> = {
+    authorization: s('auth0'),
+    accessToken: s('at0'),
+    headers: {
+      authorization: s('hdr-auth'),
+      'x-api-key': s('hdr-key'),
+      cookie: s('hdr-cookie'),
+      'set-cookie': [s('hdr-setcookie')],
+      'proxy-authorization': s('hdr-proxy'),
+      'anthropic-version': '2023-06-01',
+    },
+    account: { name: 'work', refreshToken: s('rt1'), apiKey: s('ak1'), creds: { access_token: s('at2') } },
+    oauth: { body: { refresh_token: s('rt2'), code_verifier: s('cv2'), grant_type: 'refresh_token' } },
+    list: [{ api_key: s('arr-key') }, { nested: [{ password: s('arr-pw') }] }],
+    cfg: { secret: s('cfg-secret') },
+  };
+  // A chain of objects and arrays 20 levels below the root.
+  let node = obj;
+  for (let i = 0; i < 20; i++) {
+    if (i % 5 === 4) {
+      const inner: Record<string, unknown> = {};
+      node[`list${i}`] = [0, inner];
+      node = inner;
+      continue;
+    }
+    const next: Record<string, unknown> = {};
+    node[`level${i}`] = next;
+    node = next;
+  }
+  node.refreshToken = s('deepest');
+  node.note = 'visible';
+  return { obj, secrets };
+}
+
+describe('createLogger', () => {
+  it('json: never writes a secret at any covered depth, keeps everything else', () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', format: 'json', destination: out.stream });
+    const { obj, secrets } = secretsAtAllDepths();
+    log.info(obj, 'request forwarded');
+    const text = out.text();
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    const line = JSON.parse(text.trim().split('\n')[0] ?? '{}');
+    expect(line.msg).toBe('request forwarded');
+    expect(line.headers.authorization).toBe('[redacted]');
+    expect(line.headers['x-api-key']).toBe('[redacted]');
+    expect(line.headers['anthropic-version']).toBe('2023-06-01');
+    expect(line.account.name).toBe('work');
+    expect(line.oauth.body.grant_type).toBe('refresh_token');
+    expect(text).toContain('visible');
+    // Redaction clones: the caller's object is untouched.
+    expect((obj.headers as Record<string, unknown>).authorization).toBe(secrets[2]);
+  });
+
+  it('json: redacts child bindings, error properties and causes', () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', format: 'json', destination: out.stream });
+    const child = log.child({ headers: { authorization: 'Bearer SECRET-child' } }).child({ apiKey: 'SECRET-grand' });
+    child.setBindings({ cookie: 'SECRET-set' });
+    const cause = Object.assign(new Error('inner'), { body: { refresh_token: 'SECRET-cause' } });
+    const err = Object.assign(new Error('boom', { cause }), { accessToken: 'SECRET-err', status: 400 });
+    child.warn({ err }, 'failed');
+    const text = out.text();
+    expect(text).not.toContain('SECRET-child');
+    expect(text).not.toContain('SECRET-grand');
+    expect(text).not.toContain('SECRET-set');
+    expect(text).not.toContain('SECRET-err');
+    expect(text).not.toContain('SECRET-cause');
+    const line = JSON.parse(text);
+    expect(line.err.message).toMatch(/^boom/);
+    expect(line.err.type).toBe('Error');
+    expect(line.err.status).toBe(400);
+    expect(line.err.stack).toContain('boom');
+    expect(err.accessToken).toBe('SECRET-err');
+  });
+
+  it('json: survives cycles and cuts off absurd depth without leaking', () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', format: 'json', destination: out.stream });
+    const cyclic: Record<string, unknown> = { name: 'a', password: 'SECRET-cyc' };
+    cyclic.self = cyclic;
+    let deep: Record<string, unknown> = { accessToken: 'SECRET-deep' };
+    for (let i = 0; i < 100; i++) deep = { next: deep };
+    log.info({ cyclic, deep }, 'edge');
+    const text = out.text();
+    expect(text).not.toContain('SECRET-');
+    expect(text).toContain('edge');
+  });
+
+  it('pretty: same redaction, human-readable, written synchronously', () => {
+    const out = capture();
+    const log = createLogger({ level: 'debug', format: 'pretty', destination: out.stream });
+    const { obj, secrets } = secretsAtAllDepths();
+    log.debug(obj, 'pretty line');
+    const text = out.text();
+    expect(text).toContain('pretty line');
+    expect(text).toContain('[redacted]');
+    expect(text).not.toMatch(/^\{/);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+
+  it('respects the level', () => {
+    const out = capture();
+    const log = createLogger({ level: 'warn', format: 'json', destination: out.stream });
+    log.info('hidden');
+    log.warn('shown');
+    expect(out.text()).not.toContain('hidden');
+    expect(out.text()).toContain('shown');
+  });
+});
+
+describe('redactDeep', () => {
+  it('returns the same object when there is nothing to redact', () => {
+    const o = { a: 1, b: [{ c: 'x' }], d: new Date(0) };
+    expect(redactDeep(o)).toBe(o);
+  });
+
+  it('matches keys case-insensitively and keeps null/undefined values as they are', () => {
+    expect(redactDeep({ Authorization: 'x', API_KEY: 'y', password: null })).toEqual({
+      Authorization: '[redacted]',
+      API_KEY: '[redacted]',
+      password: null,
+    });
+  });
+});
+
+describe('redactHeaders', () => {
+  it('replaces secret header values and keeps the rest', () => {
+    const h = {
+      Authorization: 'Bearer sk-ant-oat01-x',
+      'x-api-key': 'sk-ant-api03-x',
+      'proxy-authorization': 'Basic x',
+      cookie: 'a=b',
+      'set-cookie': ['a=b'],
+      'x-goog-api-key': 'k',
+      'x-auth-token': 't',
+      'x-client-secret': 's',
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': 'oauth-2025-04-20',
+      'anthropic-ratelimit-tokens-remaining': '1000',
+      'anthropic-ratelimit-input-tokens-limit': '1000',
+      'x-stainless-retry-count': '0',
+      'idempotency-key': 'abc',
+      'x-claude-code-session-id': 'sess',
+      'content-type': 'application/json',
+      'user-agent': 'claude-cli/1.0',
+    };
+    const r = redactHeaders(h);
+    for (const k of [
+      'Authorization',
+      'x-api-key',
+      'proxy-authorization',
+      'cookie',
+      'set-cookie',
+      'x-goog-api-key',
+      'x-auth-token',
+      'x-client-secret',
+    ]) {
+      expect(r[k], k).toBe('[redacted]');
+    }
+    for (const k of [
+      'anthropic-version',
+      'anthropic-beta',
+      'anthropic-ratelimit-tokens-remaining',
+      'anthropic-ratelimit-input-tokens-limit',
+      'x-stainless-retry-count',
+      'idempotency-key',
+      'x-claude-code-session-id',
+      'content-type',
+      'user-agent',
+    ] as const) {
+      expect(r[k], k).toBe(h[k]);
+    }
+    expect(h.Authorization).toBe('Bearer sk-ant-oat01-x');
+  });
+
+  it('classifies names case-insensitively', () => {
+    expect(isSecretHeader('X-API-KEY')).toBe(true);
+    expect(isSecretHeader('Anthropic-Version')).toBe(false);
+  });
+});

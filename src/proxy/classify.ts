@@ -1,0 +1,518 @@
+/**
+ * What the proxy does with a failed upstream attempt: retry the same account, try the next one,
+ * and what happens to the account (protocol.md section 4, one branch per table row). Pure: the
+ * caller owns the retry loop, the deadline, the tried-accounts set and the store.
+ *
+ * `retrySame` and `nextAccount` are both allowed: retry this account first (after
+ * `retryAfterMs`, if it fits the deadline), otherwise fail over. Neither set: pass the upstream
+ * answer through to the client. `effect` is what to record on the account; a cooldown steers
+ * other requests and does not forbid this request's own `retrySame`.
+ */
+
+import { modelFamilyKey } from '../pricing/model-family.js';
+import type { AccountKind } from '../storage/types.js';
+import { type HeaderBag, headerValue, parseResetTime, rejectedWindows } from './rate-limit-headers.js';
+
+export { modelFamilyKey } from '../pricing/model-family.js';
+
+export type FailureKind =
+  | 'rate_limited_window'
+  | 'rate_limited_model'
+  | 'bare_429'
+  | 'api_key_rate_limit'
+  | 'credits'
+  | 'auth_expired'
+  | 'auth_invalid'
+  | 'forbidden'
+  | 'client_error'
+  | 'server_error'
+  | 'overloaded'
+  | 'network'
+  | 'aborted'
+  | 'stream_error';
+
+export type FailureEffect =
+  | { type: 'none' }
+  | { type: 'cooldown'; until: number; reason: string }
+  /** `modelKey` is `modelFamilyKey(model)`, the key of `AccountRow.modelCooldowns`. */
+  | { type: 'model_cooldown'; modelKey: string; until: number; reason: string }
+  /** OAuth: force one token refresh, then retry once; `invalid_grant` on refresh means needs re-auth. */
+  | { type: 'refresh' }
+  | { type: 'disable'; reason: string }
+  | { type: 'flag'; reason: string };
+
+export interface FailureDecision {
+  kind: FailureKind;
+  retrySame: boolean;
+  /** Wait before `retrySame`; null = no wait (or no retry). */
+  retryAfterMs: number | null;
+  nextAccount: boolean;
+  effect: FailureEffect;
+  /** One line for logs and the attempt log. */
+  message: string;
+}
+
+/** Every tunable of the classification; configuration may override any of them. */
+export interface ClassifyPolicy {
+  /** Random extra added to window cooldowns so accounts do not all come back in the same second. */
+  jitterMaxMs: number;
+  /** No cooldown reaches further than this from now. */
+  maxCooldownMs: number;
+  /** Cooldown when a window is rejected without a usable reset; doubles per strike... */
+  defaultCooldownMs: number;
+  /** ...up to this (the shortest subscription window). */
+  defaultCooldownCapMs: number;
+  /** API-key per-minute limit with neither retry-after nor reset headers. */
+  minuteCooldownMs: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** 529 is global; a short cooldown only spreads load, it must not bench accounts. 0 = none. */
+  overloadedCooldownMs: number;
+  /** `rate_limit_error` inside a stream: no headers say when it ends. */
+  streamRateLimitCooldownMs: number;
+  /** retry-after on a 5xx/529 is honoured up to this; beyond it the normal backoff applies. */
+  maxServerRetryAfterMs: number;
+}
+
+export const CLASSIFY_DEFAULTS: Readonly<ClassifyPolicy> = Object.freeze({
+  jitterMaxMs: 30_000,
+  maxCooldownMs: 7 * 24 * 3_600_000,
+  defaultCooldownMs: 5 * 60_000,
+  defaultCooldownCapMs: 5 * 3_600_000,
+  minuteCooldownMs: 60_000,
+  backoffBaseMs: 250,
+  backoffCapMs: 4_000,
+  overloadedCooldownMs: 10_000,
+  streamRateLimitCooldownMs: 60_000,
+  maxServerRetryAfterMs: 60_000,
+});
+
+export interface FailureInput {
+  status: number;
+  headers: HeaderBag;
+  /** Upstream error body; may be non-JSON (HTML from an edge, empty). */
+  body: string;
+  accountKind: AccountKind;
+  now: number;
+  /** 0-based attempt number on this account, for the backoff. */
+  attempt: number;
+  /** `AccountRow.strikes`: consecutive rate-limit strikes; grows cooldowns without a known reset. */
+  strikes?: number;
+  /** Requested model; needed for model-scoped cooldowns. */
+  model?: string | null;
+  policy?: Partial<ClassifyPolicy>;
+  /** [0, 1) source for jitter; Math.random by default. */
+  random?: () => number;
+}
+
+const MESSAGE_MAX = 300;
+
+/** `error.type` and `error.message` of an Anthropic error body; the raw text when it is not JSON. */
+export function parseErrorBody(body: string): { type: string | null; message: string } {
+  const trimmed = body.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const j: unknown = JSON.parse(trimmed);
+      if (typeof j === 'object' && j !== null) {
+        const e = (j as { error?: unknown }).error;
+        if (typeof e === 'object' && e !== null) {
+          const { type, message } = e as { type?: unknown; message?: unknown };
+          return {
+            type: typeof type === 'string' ? type : null,
+            message: typeof message === 'string' ? message : '',
+          };
+        }
+        const m = (j as { message?: unknown }).message;
+        if (typeof m === 'string') return { type: null, message: m };
+      }
+    } catch {
+      // Not JSON after all: fall through to the raw text.
+    }
+  }
+  return { type: null, message: trimmed.length > MESSAGE_MAX ? trimmed.slice(0, MESSAGE_MAX) : trimmed };
+}
+
+/** Exponential backoff with equal jitter: in [d/2, d] where d = min(cap, base * 2^attempt). */
+export function backoffMs(
+  attempt: number,
+  policy: Partial<ClassifyPolicy> = {},
+  random: () => number = Math.random,
+): number {
+  const base = policy.backoffBaseMs ?? CLASSIFY_DEFAULTS.backoffBaseMs;
+  const cap = policy.backoffCapMs ?? CLASSIFY_DEFAULTS.backoffCapMs;
+  const d = Math.min(cap, base * 2 ** Math.min(Math.max(attempt, 0), 30));
+  return Math.round(d / 2 + (random() * d) / 2);
+}
+
+/** `retry-after-ms` (SDK extension) or `retry-after` (seconds or an HTTP date), in ms. */
+export function retryAfterMs(headers: HeaderBag, now: number): number | null {
+  const ms = headerValue(headers, 'retry-after-ms');
+  if (ms !== undefined) {
+    const n = Number(ms);
+    if (Number.isFinite(n) && n >= 0) return Math.round(n);
+  }
+  const ra = headerValue(headers, 'retry-after');
+  if (ra === undefined || ra.trim() === '') return null;
+  const s = Number(ra);
+  if (Number.isFinite(s)) return s >= 0 ? Math.round(s * 1000) : null;
+  const t = Date.parse(ra);
+  return Number.isNaN(t) ? null : Math.max(0, t - now);
+}
+
+// protocol.md section 4: "429/400 about credits, spend limit, 'extra usage'".
+const CREDITS_RE =
+  /credit balance|out of credits|out_of_credits|spend(?:ing)? limit|extra usage|insufficient (?:credit|fund)|specified API usage limit/i;
+const USAGE_LIMIT_RE = /usage limit/i;
+const ORG_DISABLED_RE = /organization has been disabled|organization is disabled/i;
+
+const MINUTE_HEADERS = [
+  'anthropic-ratelimit-requests-remaining',
+  'anthropic-ratelimit-tokens-remaining',
+  'anthropic-ratelimit-input-tokens-remaining',
+  'anthropic-ratelimit-output-tokens-remaining',
+  'anthropic-ratelimit-requests-limit',
+  'anthropic-ratelimit-tokens-limit',
+  'anthropic-ratelimit-input-tokens-limit',
+  'anthropic-ratelimit-output-tokens-limit',
+];
+const MINUTE_LIMIT_NAMES = ['requests', 'tokens', 'input-tokens', 'output-tokens'];
+
+function clip(s: string): string {
+  return s.length > MESSAGE_MAX ? `${s.slice(0, MESSAGE_MAX)}…` : s;
+}
+
+function describe(status: number, label: string, upstream: string): string {
+  return upstream === '' ? `${status} ${label}` : `${status} ${label}: ${clip(upstream)}`;
+}
+
+class Ctx {
+  readonly p: ClassifyPolicy;
+  readonly random: () => number;
+  constructor(
+    readonly now: number,
+    policy: Partial<ClassifyPolicy> | undefined,
+    random: (() => number) | undefined,
+  ) {
+    this.p = policy === undefined ? CLASSIFY_DEFAULTS : { ...CLASSIFY_DEFAULTS, ...policy };
+    this.random = random ?? Math.random;
+  }
+
+  /** Until the reset (+ jitter) when one is known and ahead; else the default growing with strikes. Capped. */
+  cooldownUntil(resetAt: number | null, strikes: number): number {
+    const { p, now } = this;
+    const jitter = Math.floor(this.random() * p.jitterMaxMs);
+    const until =
+      resetAt !== null && resetAt > now
+        ? resetAt + jitter
+        : now +
+          Math.min(p.defaultCooldownCapMs, p.defaultCooldownMs * 2 ** Math.min(Math.max(strikes, 0), 30)) +
+          jitter;
+    return Math.min(until, now + p.maxCooldownMs);
+  }
+}
+
+function latest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a > b ? a : b;
+}
+
+function decide(
+  kind: FailureKind,
+  retrySame: boolean,
+  retryAfter: number | null,
+  nextAccount: boolean,
+  effect: FailureEffect,
+  message: string,
+): FailureDecision {
+  return { kind, retrySame, retryAfterMs: retrySame ? retryAfter : null, nextAccount, effect, message };
+}
+
+const NONE: FailureEffect = Object.freeze({ type: 'none' });
+
+function isCredits(text: string, headers: HeaderBag): boolean {
+  if (CREDITS_RE.test(text)) return true;
+  return (
+    USAGE_LIMIT_RE.test(text) &&
+    headerValue(headers, 'anthropic-ratelimit-unified-overage-disabled-reason') === 'out_of_credits'
+  );
+}
+
+export function classifyFailure(input: FailureInput): FailureDecision {
+  const { status, headers, now } = input;
+  const ctx = new Ctx(now, input.policy, input.random);
+  const err = parseErrorBody(input.body);
+  const text = err.message;
+  const strikes = input.strikes ?? 0;
+
+  if (status === 429) return classify429(input, ctx, err.message, strikes);
+
+  if (status === 400 || status === 402) {
+    if (ORG_DISABLED_RE.test(text)) {
+      return decide(
+        'forbidden',
+        false,
+        null,
+        true,
+        { type: 'disable', reason: `organization disabled: ${clip(text)}` },
+        describe(status, 'organization disabled', text),
+      );
+    }
+    if (status === 402 || isCredits(text, headers)) {
+      return decide(
+        'credits',
+        false,
+        null,
+        false,
+        { type: 'flag', reason: `credits: ${clip(text)}` },
+        describe(status, 'credits or spend limit', text),
+      );
+    }
+    return decide('client_error', false, null, false, NONE, describe(status, err.type ?? 'client error', text));
+  }
+
+  if (status === 401) {
+    if (input.accountKind === 'max') {
+      // Token expired or revoked: one forced refresh and one retry; if the refresh answers
+      // invalid_grant the caller marks the account needs_reauth (protocol.md section 2).
+      return decide(
+        'auth_expired',
+        true,
+        null,
+        true,
+        { type: 'refresh' },
+        describe(status, 'OAuth token rejected', text),
+      );
+    }
+    // API keys (and console accounts, which use a minted API key) cannot be refreshed.
+    return decide(
+      'auth_invalid',
+      false,
+      null,
+      true,
+      { type: 'disable', reason: 'invalid API key' },
+      describe(status, 'invalid API key', text),
+    );
+  }
+
+  if (status === 403) {
+    if (isCredits(text, headers)) {
+      return decide(
+        'credits',
+        false,
+        null,
+        false,
+        { type: 'flag', reason: `credits: ${clip(text)}` },
+        describe(status, 'credits or spend limit', text),
+      );
+    }
+    return decide(
+      'forbidden',
+      false,
+      null,
+      true,
+      { type: 'disable', reason: `${err.type ?? 'forbidden'}: ${clip(text)}` },
+      describe(status, 'permission denied', text),
+    );
+  }
+
+  if (status === 529 || (status >= 500 && err.type === 'overloaded_error')) {
+    const wait = serverWait(input, ctx);
+    const cd = ctx.p.overloadedCooldownMs;
+    const effect: FailureEffect = cd > 0 ? { type: 'cooldown', until: now + cd, reason: 'overloaded' } : NONE;
+    return decide('overloaded', shouldRetry(headers), wait, true, effect, describe(status, 'overloaded', text));
+  }
+
+  // 408/409 are retried by the SDK too; 501 is not transient and is passed through.
+  if ((status >= 500 && status !== 501) || status === 408 || status === 409) {
+    return decide(
+      'server_error',
+      shouldRetry(headers),
+      serverWait(input, ctx),
+      true,
+      NONE,
+      describe(status, err.type ?? 'server error', text),
+    );
+  }
+
+  return decide('client_error', false, null, false, NONE, describe(status, err.type ?? 'client error', text));
+}
+
+/** The SDK obeys `x-should-retry` before any status rule (protocol.md section 3). */
+function shouldRetry(headers: HeaderBag): boolean {
+  return headerValue(headers, 'x-should-retry') !== 'false';
+}
+
+function serverWait(input: FailureInput, ctx: Ctx): number {
+  const backoff = backoffMs(input.attempt, ctx.p, ctx.random);
+  const ra = retryAfterMs(input.headers, input.now);
+  return ra !== null && ra <= ctx.p.maxServerRetryAfterMs && ra > backoff ? ra : backoff;
+}
+
+function classify429(input: FailureInput, ctx: Ctx, text: string, strikes: number): FailureDecision {
+  const { headers, now } = input;
+
+  // Structured window headers come first: a subscription at its 5h/7d limit may also report
+  // overage `out_of_credits`, and that account must still fail over, not stop the request.
+  let accountReset: number | null = null;
+  let accountRejected: string[] | null = null;
+  let modelReset: number | null = null;
+  let modelWindow: string | null = null;
+  for (const w of rejectedWindows(headers)) {
+    if (w.modelScoped) {
+      if (modelWindow === null || (w.resetAt !== null && (modelReset === null || w.resetAt > modelReset))) {
+        modelWindow = w.window;
+        modelReset = w.resetAt;
+      }
+    } else {
+      if (accountRejected === null) accountRejected = [w.window];
+      else accountRejected.push(w.window);
+      accountReset = latest(accountReset, w.resetAt);
+    }
+  }
+  const unifiedRejected = headerValue(headers, 'anthropic-ratelimit-unified-status') === 'rejected';
+  const unifiedReset = parseResetTime(headerValue(headers, 'anthropic-ratelimit-unified-reset'));
+
+  if (accountRejected !== null || (unifiedRejected && modelWindow === null)) {
+    const reset = unifiedRejected ? latest(accountReset, unifiedReset) : accountReset;
+    const until = ctx.cooldownUntil(reset, strikes);
+    const windows = accountRejected?.join('+') ?? 'unified';
+    return decide(
+      'rate_limited_window',
+      false,
+      null,
+      true,
+      { type: 'cooldown', until, reason: `rate limited (${windows})` },
+      `429 rate limited (${windows}) until ${new Date(until).toISOString()}`,
+    );
+  }
+
+  if (modelWindow !== null) {
+    const until = ctx.cooldownUntil(modelReset, strikes);
+    const model = input.model ?? null;
+    const effect: FailureEffect =
+      model === null
+        ? NONE
+        : { type: 'model_cooldown', modelKey: modelFamilyKey(model), until, reason: `rate limited (${modelWindow})` };
+    return decide(
+      'rate_limited_model',
+      false,
+      null,
+      true,
+      effect,
+      `429 rate limited for ${model ?? 'this model'} (${modelWindow}) until ${new Date(until).toISOString()}`,
+    );
+  }
+
+  if (isCredits(text, headers)) {
+    return decide(
+      'credits',
+      false,
+      null,
+      false,
+      { type: 'flag', reason: `credits: ${clip(text)}` },
+      describe(429, 'credits or spend limit', text),
+    );
+  }
+
+  const retryAfter = retryAfterMs(headers, now);
+  const minuteHeaders = MINUTE_HEADERS.some((k) => headers[k] !== undefined);
+  if (minuteHeaders || (retryAfter !== null && input.accountKind !== 'max')) {
+    const until = retryAfter !== null ? now + retryAfter : (minuteReset(headers, now) ?? now + ctx.p.minuteCooldownMs);
+    return decide(
+      'api_key_rate_limit',
+      retryAfter !== null,
+      retryAfter,
+      true,
+      { type: 'cooldown', until: Math.min(until, now + ctx.p.maxCooldownMs), reason: 'API rate limit (per minute)' },
+      describe(429, 'API rate limit', text),
+    );
+  }
+
+  // No rate-limit headers: the rejection was about this request, not the account.
+  return decide('bare_429', false, null, true, NONE, describe(429, 'rate limited (no rate-limit headers)', text));
+}
+
+/** Earliest reset among exhausted per-minute limits, else among all of them; null if none ahead. */
+function minuteReset(headers: HeaderBag, now: number): number | null {
+  let exhausted: number | null = null;
+  let any: number | null = null;
+  for (const name of MINUTE_LIMIT_NAMES) {
+    const reset = parseResetTime(headerValue(headers, `anthropic-ratelimit-${name}-reset`));
+    if (reset === null || reset <= now) continue;
+    if (any === null || reset < any) any = reset;
+    if (
+      headerValue(headers, `anthropic-ratelimit-${name}-remaining`) === '0' &&
+      (exhausted === null || reset < exhausted)
+    ) {
+      exhausted = reset;
+    }
+  }
+  return exhausted ?? any;
+}
+
+/** Connection reset/refused, DNS, timeout before headers: retry with backoff, fail over, leave the account alone. */
+export function classifyNetworkError(
+  err: unknown,
+  attempt = 0,
+  opts: { policy?: Partial<ClassifyPolicy>; random?: () => number } = {},
+): FailureDecision {
+  const code = errorCode(err);
+  const name = err instanceof Error ? err.name : '';
+  if (name === 'AbortError') {
+    // The caller's own signal (client gone or deadline): nothing to retry.
+    return decide('aborted', false, null, false, NONE, 'aborted');
+  }
+  const detail = code ?? (err instanceof Error ? err.message : String(err));
+  return decide(
+    'network',
+    true,
+    backoffMs(attempt, opts.policy, opts.random),
+    true,
+    NONE,
+    `network error: ${clip(detail)}`,
+  );
+}
+
+/** `code` of the error or of its cause chain (undici wraps socket errors in `fetch failed`). */
+function errorCode(err: unknown): string | null {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/**
+ * `event: error` after bytes reached the client: nothing can be retried or failed over; only the
+ * account is marked for the next request (protocol.md section 4, last row).
+ */
+export function classifyStreamError(
+  errorType: string,
+  now: number,
+  opts: { policy?: Partial<ClassifyPolicy>; message?: string } = {},
+): FailureDecision {
+  const p = opts.policy === undefined ? CLASSIFY_DEFAULTS : { ...CLASSIFY_DEFAULTS, ...opts.policy };
+  const msg = `stream error ${errorType}${opts.message ? `: ${clip(opts.message)}` : ''}`;
+  let effect: FailureEffect = NONE;
+  switch (errorType) {
+    case 'rate_limit_error':
+      effect = { type: 'cooldown', until: now + p.streamRateLimitCooldownMs, reason: 'rate_limit_error in stream' };
+      break;
+    case 'overloaded_error':
+      // Global overload: a few seconds at most, and none when configured off.
+      if (p.overloadedCooldownMs > 0)
+        effect = { type: 'cooldown', until: now + p.overloadedCooldownMs, reason: 'overloaded' };
+      break;
+    case 'authentication_error':
+      effect = { type: 'refresh' };
+      break;
+    case 'permission_error':
+      // A flag, not a disable: a mid-stream permission error is too odd to bench the account on.
+      effect = { type: 'flag', reason: msg };
+      break;
+  }
+  return decide('stream_error', false, null, false, effect, msg);
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { addBeta, clientResponseHeaders, sessionIdOf, upstreamHeaders } from './headers.js';
+
+function toMap(list: string[]): Record<string, string[]> {
+  const m: Record<string, string[]> = {};
+  for (let i = 0; i < list.length; i += 2) (m[(list[i] as string).toLowerCase()] ??= []).push(list[i + 1] as string);
+  return m;
+}
+
+const clientRaw = [
+  'Host',
+  '127.0.0.1:8080',
+  'Connection',
+  'keep-alive, X-Custom-Hop',
+  'X-Custom-Hop',
+  'drop me',
+  'Keep-Alive',
+  'timeout=5',
+  'Authorization',
+  'Bearer client-secret',
+  'X-Api-Key',
+  'client-key',
+  'Proxy-Authorization',
+  'Basic abc',
+  'TE',
+  'trailers',
+  'Transfer-Encoding',
+  'chunked',
+  'Upgrade',
+  'h2c',
+  'Accept-Encoding',
+  'gzip',
+  'Content-Length',
+  '999',
+  'anthropic-version',
+  '2023-06-01',
+  'anthropic-beta',
+  'prompt-caching-2024-07-31',
+  'x-claude-code-session-id',
+  'abc',
+  'content-type',
+  'application/json',
+];
+
+describe('upstream headers', () => {
+  it('strips hop-by-hop fields and client credentials, injects an API key', () => {
+    const h = toMap(upstreamHeaders(clientRaw, { kind: 'api_key', secret: 'sk-ant-api03-acct' }, 42));
+    for (const k of [
+      'host',
+      'connection',
+      'x-custom-hop',
+      'keep-alive',
+      'authorization',
+      'proxy-authorization',
+      'te',
+      'transfer-encoding',
+      'upgrade',
+      'accept-encoding',
+    ]) {
+      expect(h[k], k).toBeUndefined();
+    }
+    expect(h['x-api-key']).toEqual(['sk-ant-api03-acct']);
+    expect(h['content-length']).toEqual(['42']);
+    expect(h['anthropic-version']).toEqual(['2023-06-01']);
+    expect(h['anthropic-beta']).toEqual(['prompt-caching-2024-07-31']);
+    expect(h['x-claude-code-session-id']).toEqual(['abc']);
+  });
+
+  it('uses a bearer token and adds the OAuth beta once for subscription accounts', () => {
+    const h = toMap(upstreamHeaders(clientRaw, { kind: 'max', secret: 'sk-ant-oat01-x' }, 0));
+    expect(h.authorization).toEqual(['Bearer sk-ant-oat01-x']);
+    expect(h['x-api-key']).toBeUndefined();
+    expect(h['anthropic-beta']).toEqual(['prompt-caching-2024-07-31,oauth-2025-04-20']);
+    expect(h['content-length']).toBeUndefined();
+    const again = toMap(upstreamHeaders(['anthropic-beta', 'oauth-2025-04-20, x'], { kind: 'max', secret: 't' }, 0));
+    expect(again['anthropic-beta']).toEqual(['oauth-2025-04-20, x']);
+    const none = toMap(upstreamHeaders([], { kind: 'max', secret: 't' }, 0));
+    expect(none['anthropic-beta']).toEqual(['oauth-2025-04-20']);
+  });
+
+  it('merges repeated anthropic-beta fields', () => {
+    expect(addBeta('a, b', 'b')).toBe('a, b');
+    const h = toMap(
+      upstreamHeaders(['anthropic-beta', 'a', 'anthropic-beta', 'b'], { kind: 'api_key', secret: 'k' }, 0),
+    );
+    expect(h['anthropic-beta']).toEqual(['a,b']);
+  });
+
+  it('drops framing headers from responses', () => {
+    expect(
+      clientResponseHeaders({
+        'transfer-encoding': 'chunked',
+        connection: 'close',
+        'content-type': 'x',
+        'request-id': 'r',
+      }),
+    ).toEqual({
+      'content-type': 'x',
+      'request-id': 'r',
+    });
+  });
+
+  it('takes the session id from the header or metadata.user_id', () => {
+    expect(sessionIdOf('s-1', undefined)).toBe('s-1');
+    expect(sessionIdOf(undefined, 'user_abc_account__session_1234-abcd')).toBe('1234-abcd');
+    expect(sessionIdOf(undefined, 42)).toBeNull();
+  });
+});

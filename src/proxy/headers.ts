@@ -1,0 +1,106 @@
+/**
+ * Header rules for forwarding (protocol.md sections 1-2).
+ */
+import type { AccountKind } from '../storage/types.js';
+
+/** RFC 9110 section 7.6.1 hop-by-hop fields, plus the client's own credentials. */
+const DROP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'authorization',
+  'x-api-key',
+  // Usage is read from the response bytes, so the upstream must answer uncompressed.
+  'accept-encoding',
+]);
+
+export const OAUTH_BETA = 'oauth-2025-04-20';
+
+export interface Credentials {
+  kind: AccountKind;
+  /** Access token for `max` accounts, API key otherwise. */
+  secret: string;
+}
+
+/**
+ * Builds the upstream header list from the client's raw headers: drops hop-by-hop fields, any
+ * field named in `Connection`, and the client's credentials; injects the account's.
+ */
+export function upstreamHeaders(rawHeaders: readonly string[], cred: Credentials, bodyLength: number): string[] {
+  let connectionNamed: Set<string> | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] as string).toLowerCase() === 'connection') {
+      connectionNamed ??= new Set();
+      for (const t of (rawHeaders[i + 1] as string).split(',')) connectionNamed.add(t.trim().toLowerCase());
+    }
+  }
+  const out: string[] = [];
+  let beta: string | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    const lower = name.toLowerCase();
+    if (DROP.has(lower) || lower.startsWith('proxy-') || connectionNamed?.has(lower)) continue;
+    if (lower === 'anthropic-beta') {
+      beta = beta === null ? (rawHeaders[i + 1] as string) : `${beta},${rawHeaders[i + 1]}`;
+      continue;
+    }
+    out.push(name, rawHeaders[i + 1] as string);
+  }
+  if (cred.kind === 'max') {
+    out.push('authorization', `Bearer ${cred.secret}`);
+    beta = addBeta(beta, OAUTH_BETA);
+  } else {
+    out.push('x-api-key', cred.secret);
+  }
+  if (beta !== null) out.push('anthropic-beta', beta);
+  if (bodyLength > 0) out.push('content-length', String(bodyLength));
+  return out;
+}
+
+/** Appends a beta flag to a comma-separated list unless it is already there. */
+export function addBeta(list: string | null, flag: string): string {
+  if (list === null || list.trim() === '') return flag;
+  for (const part of list.split(',')) if (part.trim() === flag) return list;
+  return `${list},${flag}`;
+}
+
+/** Response headers that must not be copied to the client (node sets its own framing). */
+const DROP_RESPONSE = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'proxy-connection',
+  'trailer',
+  'upgrade',
+  'te',
+]);
+
+export function clientResponseHeaders(
+  h: Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const k in h) {
+    const v = h[k];
+    if (v === undefined || DROP_RESPONSE.has(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Claude Code's per-session id; falls back to the session part of `metadata.user_id`. */
+export function sessionIdOf(headerValue: string | string[] | undefined, userId: unknown): string | null {
+  if (typeof headerValue === 'string' && headerValue !== '') return headerValue;
+  if (typeof userId === 'string') {
+    const m = /session_([0-9a-zA-Z-]+)/.exec(userId);
+    if (m) return m[1] as string;
+  }
+  return null;
+}

@@ -1,0 +1,761 @@
+/**
+ * The proxy hot path for `/v1/*`: pick an account, forward on a keep-alive undici pool, fail over
+ * on the failures protocol.md section 4 lists (replaying the buffered body, excluding accounts
+ * already tried, under one deadline), stream the answer back unbuffered and byte for byte, and
+ * queue one record per request.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { AccountPool } from '../accounts/account-pool.js';
+import type { TokenManager } from '../accounts/token-manager.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import { GatewayError, toErrorResponse } from '../errors.js';
+import type { EventBus } from '../events.js';
+import { redactHeaders } from '../log/logger.js';
+import type { Pricer } from '../pricing/pricing.js';
+import type { SessionAffinity } from '../routing/session-affinity.js';
+import { earliestRecovery, orderAccounts, unusableReason } from '../routing/session-strategy.js';
+import type { AccountRow, AttemptRecord, PayloadRecord, RecordWriter, RequestRecord } from '../storage/types.js';
+import { classifyFailure, classifyNetworkError, classifyStreamError, modelFamilyKey } from './classify.js';
+import { type Credentials, clientResponseHeaders, sessionIdOf, upstreamHeaders } from './headers.js';
+import { parseRateLimit } from './rate-limit-headers.js';
+import { SseUsageTracker, usageFromMessage } from './sse-usage.js';
+
+/** Anthropic's documented maximum request size for the Messages API. */
+const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+/** Error bodies are read whole to classify them; anything bigger is not an Anthropic error. */
+const MAX_ERROR_BYTES = 1024 * 1024;
+/** Non-streaming bodies are kept up to this size to read their usage. */
+const MAX_USAGE_BODY_BYTES = 8 * 1024 * 1024;
+
+export interface ProxyDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  events: EventBus;
+  pool: AccountPool;
+  tokens: TokenManager;
+  writer: RecordWriter;
+  pricer: Pricer;
+  upstream: Dispatcher;
+  affinity: SessionAffinity;
+}
+
+interface Failure {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
+/** Per-request state, kept in one object so the hot path allocates little. */
+interface Ctx {
+  id: string;
+  ts: number;
+  t0: number;
+  req: IncomingMessage;
+  res: ServerResponse;
+  body: Buffer;
+  json: Record<string, unknown> | null;
+  model: string | null;
+  modelKey: string | null;
+  stream: boolean;
+  sessionId: string | null;
+  abort: AbortController;
+  aborted: boolean;
+  done: boolean;
+  attempts: number;
+  attemptLog: AttemptRecord[];
+  tried: Set<string>;
+  account: AccountRow | null;
+}
+
+export interface Proxy {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Requests currently being served (for graceful shutdown). */
+  inFlight(): number;
+}
+
+export function createProxy(deps: ProxyDeps): Proxy {
+  const { config, clock, logger, events, pool, tokens, writer, pricer, upstream, affinity } = deps;
+  const base = new URL(config.upstreamUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  let inFlight = 0;
+  let retriesActive = 0;
+
+  /** Envoy-style retry budget: retries may be at most 20% of requests in flight, min 3. */
+  function retryAllowed(): boolean {
+    return retriesActive < Math.max(3, Math.floor(inFlight * 0.2));
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    inFlight++;
+    const ctx: Ctx = {
+      id: randomUUID(),
+      ts: clock.now(),
+      t0: performance.now(),
+      req,
+      res,
+      body: EMPTY,
+      json: null,
+      model: null,
+      modelKey: null,
+      stream: false,
+      sessionId: null,
+      abort: new AbortController(),
+      aborted: false,
+      done: false,
+      attempts: 0,
+      attemptLog: [],
+      tried: new Set(),
+      account: null,
+    };
+    res.once('close', () => {
+      if (!ctx.done && !res.writableFinished) {
+        ctx.aborted = true;
+        ctx.abort.abort();
+      }
+    });
+    readBody(ctx)
+      .then(() => serve(ctx))
+      .catch((err) => {
+        if (!ctx.done) fail(ctx, err instanceof GatewayError ? err : internal(err));
+      });
+  }
+
+  function internal(err: unknown): GatewayError {
+    logger.error({ err }, 'proxy internal error');
+    return new GatewayError('internal', 'Internal gateway error', { cause: err });
+  }
+
+  function readBody(ctx: Ctx): Promise<void> {
+    const { req } = ctx;
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      req.resume();
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_REQUEST_BYTES) {
+          req.removeAllListeners('data');
+          req.resume();
+          reject(new GatewayError('payload_too_large', `Request body exceeds ${MAX_REQUEST_BYTES} bytes`));
+          return;
+        }
+        chunks.push(c);
+      });
+      req.once('end', () => {
+        ctx.body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+        resolve();
+      });
+      req.once('error', reject);
+    });
+  }
+
+  function parseRequest(ctx: Ctx): void {
+    const ct = ctx.req.headers['content-type'];
+    if (ctx.body.length > 0 && (ct === undefined || ct.includes('json'))) {
+      try {
+        const j: unknown = JSON.parse(ctx.body.toString('utf8'));
+        if (j !== null && typeof j === 'object' && !Array.isArray(j)) ctx.json = j as Record<string, unknown>;
+      } catch {
+        // Not ours to judge: the upstream answers malformed JSON with a proper 400.
+      }
+    }
+    const j = ctx.json;
+    if (j) {
+      if (typeof j.model === 'string') ctx.model = j.model;
+      ctx.stream = j.stream === true;
+    }
+    ctx.modelKey = ctx.model === null ? null : modelFamilyKey(ctx.model);
+    const meta = j?.metadata as { user_id?: unknown } | undefined;
+    ctx.sessionId = sessionIdOf(ctx.req.headers['x-claude-code-session-id'], meta?.user_id);
+  }
+
+  async function credentialsFor(account: AccountRow, rejected: string | null): Promise<Credentials> {
+    if (account.kind === 'max') {
+      const secret =
+        rejected === null
+          ? await tokens.accessToken(account)
+          : await tokens.accessToken(account, { force: true, rejectedToken: rejected });
+      return { kind: 'max', secret };
+    }
+    return { kind: account.kind, secret: tokens.apiKey(account) };
+  }
+
+  async function serve(ctx: Ctx): Promise<void> {
+    parseRequest(ctx);
+    events.emit('request.started', {
+      id: ctx.id,
+      ts: ctx.ts,
+      method: ctx.req.method ?? 'GET',
+      path: ctx.req.url ?? '/',
+      model: ctx.model,
+      sessionId: ctx.sessionId,
+    });
+    const deadline = ctx.t0 + config.requestDeadlineMs;
+    const path = basePath + (ctx.req.url ?? '/');
+    const method = (ctx.req.method ?? 'GET') as Dispatcher.HttpMethod;
+    let retrySame = null as AccountRow | null;
+    /** The access token an upstream 401 rejected, to force one refresh past it. */
+    let rejectedToken: string | null = null;
+    let lastSecret: string | null = null;
+    const retriedSame = new Set<string>();
+    const refreshed = new Set<string>();
+    /** An account worth waiting for (API-key per-minute limit) once the others are exhausted. */
+    let waitFor: { account: AccountRow; readyAt: number } | null = null;
+    let last: Failure | GatewayError | null = null;
+
+    while (ctx.attempts < config.maxAttempts && !ctx.aborted) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) {
+        last = new GatewayError('deadline_exceeded', `No upstream answer within ${config.requestDeadlineMs} ms`);
+        break;
+      }
+      let account: AccountRow | null = retrySame;
+      retrySame = null;
+      if (account === null) {
+        const now = clock.now();
+        account =
+          orderAccounts(pool.list(), {
+            now,
+            sessionMs: config.sessionMs,
+            modelKey: ctx.modelKey,
+            affinityAccountId: ctx.sessionId === null ? null : affinity.get(ctx.sessionId, now),
+            exclude: ctx.tried,
+          })[0] ?? null;
+      }
+      if (account === null && waitFor !== null) {
+        const wait = waitFor.readyAt - clock.now();
+        if (wait > 0 && wait >= remaining) break;
+        account = waitFor.account;
+        waitFor = null;
+        if (wait > 0) await sleep(wait);
+        if (ctx.aborted) break;
+      }
+      if (account === null) break;
+
+      const isRetry = ctx.attempts > 0;
+      if (isRetry && !retryAllowed()) {
+        logger.warn({ request: ctx.id }, 'retry budget exhausted; returning the last upstream answer');
+        break;
+      }
+      ctx.attempts++;
+      const attemptStart = performance.now();
+      if (isRetry) retriesActive++;
+      let upRes: Dispatcher.ResponseData;
+      try {
+        const cred = await credentialsFor(account, rejectedToken);
+        rejectedToken = null;
+        lastSecret = cred.secret;
+        upRes = await upstream.request({
+          path,
+          method,
+          headers: upstreamHeaders(ctx.req.rawHeaders, cred, ctx.body.length),
+          body: ctx.body.length > 0 ? ctx.body : null,
+          signal: ctx.abort.signal,
+          headersTimeout: Math.max(1, Math.ceil(remaining)),
+          bodyTimeout: config.requestDeadlineMs,
+        });
+      } catch (err) {
+        if (isRetry) retriesActive--;
+        if (ctx.aborted) break;
+        const ms = Math.round(performance.now() - attemptStart);
+        if (err instanceof GatewayError) {
+          // Credentials could not be had (needs re-auth, refresh failed): the account is out.
+          ctx.attemptLog.push({ account: account.name, status: null, error: err.message, ms });
+          ctx.tried.add(account.id);
+          if (err.code === 'needs_reauth') affinity.forgetAccount(account.id);
+          last = err;
+          continue;
+        }
+        const d = classifyNetworkError(err, ctx.attempts - 1);
+        ctx.attemptLog.push({ account: account.name, status: null, error: d.message, ms });
+        logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
+        last =
+          performance.now() >= deadline
+            ? new GatewayError('deadline_exceeded', `No upstream answer within ${config.requestDeadlineMs} ms`)
+            : new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
+        if (d.retrySame && !retriedSame.has(account.id)) {
+          retriedSame.add(account.id);
+          const backoff = d.retryAfterMs ?? 250;
+          if (backoff < deadline - performance.now()) {
+            await sleep(backoff);
+            retrySame = account;
+            continue;
+          }
+        }
+        if (d.nextAccount) {
+          ctx.tried.add(account.id);
+          continue;
+        }
+        break;
+      }
+      if (isRetry) retriesActive--;
+
+      const now = clock.now();
+      const rl = parseRateLimit(upRes.headers, now);
+      if (rl !== null) pool.noteRateLimit(account, rl);
+
+      if (upRes.statusCode < 400) {
+        ctx.account = account;
+        ctx.attemptLog.push({
+          account: account.name,
+          status: upRes.statusCode,
+          error: null,
+          ms: Math.round(performance.now() - attemptStart),
+        });
+        await commit(ctx, account, upRes);
+        return;
+      }
+
+      let errBody: Buffer;
+      try {
+        errBody = await readAll(upRes.body, MAX_ERROR_BYTES);
+      } catch (err) {
+        if (ctx.aborted) break;
+        errBody = Buffer.from(String((err as Error).message ?? err));
+      }
+      const d = classifyFailure({
+        status: upRes.statusCode,
+        headers: upRes.headers,
+        body: errBody.toString('utf8'),
+        accountKind: account.kind,
+        now,
+        attempt: ctx.attempts - 1,
+        strikes: account.strikes,
+        model: ctx.model,
+      });
+      ctx.attemptLog.push({
+        account: account.name,
+        status: upRes.statusCode,
+        error: d.kind,
+        ms: Math.round(performance.now() - attemptStart),
+      });
+      last = { status: upRes.statusCode, headers: clientResponseHeaders(upRes.headers), body: errBody };
+      if (d.effect.type !== 'none') {
+        logger.warn({ request: ctx.id, account: account.name, status: upRes.statusCode, kind: d.kind }, d.message);
+      }
+
+      if (d.effect.type === 'refresh') {
+        // One forced refresh and one retry per account (protocol.md section 4, 401 row).
+        if (!refreshed.has(account.id)) {
+          refreshed.add(account.id);
+          rejectedToken = lastSecret;
+          retrySame = account;
+          continue;
+        }
+      } else {
+        await pool.applyEffect(account, d.effect);
+        if (d.effect.type === 'disable') affinity.forgetAccount(account.id);
+      }
+
+      if (d.retrySame && !retriedSame.has(account.id)) {
+        retriedSame.add(account.id);
+        const wait = d.retryAfterMs ?? 0;
+        if (d.effect.type === 'cooldown' && d.nextAccount) {
+          // Per-minute limits: prefer another account now, come back only if none is left.
+          waitFor = { account, readyAt: clock.now() + wait };
+        } else if (wait < deadline - performance.now()) {
+          if (wait > 0) await sleep(wait);
+          retrySame = account;
+          continue;
+        }
+      }
+      if (d.nextAccount) {
+        ctx.tried.add(account.id);
+        continue;
+      }
+      break;
+    }
+
+    if (ctx.aborted) {
+      finishAborted(ctx);
+      return;
+    }
+    if (last === null) last = noAccountError(ctx, null);
+    else if (
+      last instanceof GatewayError &&
+      (last.code === 'needs_reauth' || last.code === 'oauth_failed') &&
+      !anyUsable(ctx)
+    ) {
+      last = noAccountError(ctx, last);
+    }
+    if (last instanceof GatewayError) fail(ctx, last);
+    else passThrough(ctx, last);
+  }
+
+  function anyUsable(ctx: Ctx): boolean {
+    const now = clock.now();
+    return pool.list().some((a) => !ctx.tried.has(a.id) && unusableReason(a, now, ctx.modelKey) === null);
+  }
+
+  function noAccountError(ctx: Ctx, cause: GatewayError | null): GatewayError {
+    const now = clock.now();
+    const accounts = pool.list();
+    if (accounts.length === 0) {
+      return new GatewayError(
+        'no_account',
+        'No accounts configured: add one with `ccflare accounts add <name>` or `ccflare accounts add-key <name>`',
+      );
+    }
+    const counts = new Map<string, number>();
+    for (const a of accounts) {
+      const r = ctx.tried.has(a.id) ? 'failed for this request' : (unusableReason(a, now, ctx.modelKey) ?? 'available');
+      counts.set(r, (counts.get(r) ?? 0) + 1);
+    }
+    const parts = [...counts].map(([r, n]) => `${n} ${r}`).join(', ');
+    const at = earliestRecovery(accounts, now, ctx.modelKey);
+    const headers: Record<string, string> = {};
+    let when = '';
+    if (at !== null) {
+      const secs = Math.max(1, Math.ceil((at - now) / 1000));
+      headers['retry-after'] = String(secs);
+      when = `; the earliest account frees up at ${new Date(at).toISOString()} (in ${formatDuration(at - now)})`;
+    }
+    const extra = cause ? ` (last error: ${cause.message})` : '';
+    return new GatewayError(
+      'no_account',
+      `No usable account (${accounts.length} configured: ${parts})${when}${extra}`,
+      {
+        headers,
+      },
+    );
+  }
+
+  async function commit(ctx: Ctx, account: AccountRow, up: Dispatcher.ResponseData): Promise<void> {
+    const { res } = ctx;
+    pool
+      .beginSessionIfNeeded(account, config.sessionMs)
+      .catch((err) => logger.error({ err }, 'session start not saved'));
+    pool.noteSuccess(account).catch((err) => logger.error({ err }, 'account state not saved'));
+    if (ctx.sessionId !== null) affinity.set(ctx.sessionId, account.id, clock.now());
+    account.requestCount++;
+    account.sessionRequestCount++;
+    account.lastUsedAt = clock.now();
+
+    const ct = up.headers['content-type'];
+    const isSse = typeof ct === 'string' && ct.startsWith('text/event-stream');
+    const tracker = isSse ? new SseUsageTracker() : null;
+    const capture = config.payloadCapture ? config.payloadMaxBytes : 0;
+    const keep = isSse ? capture : Math.max(capture, MAX_USAGE_BODY_BYTES);
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    let truncated = false;
+    let firstByteAt = 0;
+    const body = up.body;
+    let streamError: string | null = null;
+
+    res.writeHead(up.statusCode, clientResponseHeaders(up.headers));
+    res.flushHeaders();
+
+    await new Promise<void>((resolve) => {
+      let settled = false;
+      const settle = () => {
+        if (!settled) {
+          settled = true;
+          resolve();
+        }
+      };
+      body.on('data', (chunk: Buffer) => {
+        const t = performance.now();
+        if (firstByteAt === 0) firstByteAt = t;
+        if (tracker !== null) tracker.push(chunk, t);
+        if (keptBytes < keep) {
+          const room = keep - keptBytes;
+          if (chunk.length <= room) kept.push(chunk);
+          else {
+            kept.push(chunk.subarray(0, room));
+            truncated = true;
+          }
+          keptBytes += Math.min(room, chunk.length);
+        } else if (chunk.length > 0) truncated = true;
+        if (!res.write(chunk)) {
+          body.pause();
+          res.once('drain', () => body.resume());
+        }
+      });
+      body.once('end', () => {
+        res.end();
+        settle();
+      });
+      body.once('error', (err: Error) => {
+        if (!ctx.aborted) {
+          logger.warn(
+            { request: ctx.id, account: account.name, err: err.message },
+            'upstream stream broke mid-response',
+          );
+          if (isSse && !res.writableEnded) {
+            // Tell the SDK what happened instead of a silent truncation (it raises an APIError).
+            res.write(
+              `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'ccflare: upstream connection lost mid-stream' } })}\n\n`,
+            );
+          }
+          res.end();
+          streamError = `upstream stream broke: ${err.message}`;
+        }
+        settle();
+      });
+      res.once('close', settle);
+    });
+
+    ctx.done = true;
+    inFlight--;
+    const end = performance.now();
+    let usage = null as ReturnType<typeof usageFromMessage> | null;
+    let ttft: number | null = null;
+    let tps: number | null = null;
+    let errorText: string | null = streamError;
+    let stopReason: string | null = null;
+    let modelApplied: string | null = ctx.model;
+    const bodyText = kept.length > 0 ? Buffer.concat(kept, keptBytes).toString('utf8') : null;
+    if (tracker !== null) {
+      tracker.end();
+      const r = tracker.result;
+      usage = r;
+      if (r.model) modelApplied = r.model;
+      stopReason = r.stopReason;
+      if (r.firstDeltaAt !== null) ttft = r.firstDeltaAt - ctx.t0;
+      if (r.firstDeltaAt !== null && r.lastDeltaAt !== null && r.lastDeltaAt > r.firstDeltaAt && r.outputTokens) {
+        tps = r.outputTokens / ((r.lastDeltaAt - r.firstDeltaAt) / 1000);
+      }
+      if (r.error !== null) {
+        errorText = `${r.error.type}: ${r.error.message}`;
+        const d = classifyStreamError(r.error.type, clock.now());
+        pool.applyEffect(account, d.effect).catch((err) => logger.error({ err }, 'account state not saved'));
+      }
+    } else {
+      if (firstByteAt !== 0) ttft = firstByteAt - ctx.t0;
+      if (bodyText !== null && !truncated && isJson(ct)) {
+        try {
+          const j = JSON.parse(bodyText) as Record<string, unknown>;
+          usage = usageFromMessage(j);
+          if (typeof j.model === 'string') modelApplied = j.model;
+          if (typeof j.stop_reason === 'string') stopReason = j.stop_reason;
+        } catch {
+          // A non-JSON success body simply has no usage.
+        }
+      }
+      if (usage?.outputTokens && end > ctx.t0) tps = usage.outputTokens / ((end - ctx.t0) / 1000);
+    }
+    if (ctx.aborted && errorText === null) errorText = 'client disconnected';
+    const success = up.statusCode < 400 && errorText === null;
+    record(ctx, {
+      status: ctx.aborted ? 499 : up.statusCode,
+      success,
+      error: errorText,
+      latencyMs: end - ctx.t0,
+      ttftMs: ttft,
+      modelApplied,
+      stopReason,
+      usage,
+      tps,
+      payload:
+        capture > 0
+          ? payloadOf(
+              ctx,
+              up.headers,
+              bodyText === null || keptBytes <= capture ? bodyText : bodyText.slice(0, capture),
+              truncated || keptBytes > capture,
+            )
+          : null,
+    });
+  }
+
+  function payloadOf(
+    ctx: Ctx,
+    responseHeaders: Record<string, string | string[] | undefined> | null,
+    responseBody: string | null,
+    responseTruncated: boolean,
+  ): PayloadRecord {
+    const cap = config.payloadMaxBytes;
+    const reqTrunc = ctx.body.length > cap;
+    return {
+      requestHeaders: JSON.stringify(redactHeaders(ctx.req.headers as Record<string, unknown>)),
+      requestBody: ctx.body.length === 0 ? null : ctx.body.subarray(0, cap).toString('utf8'),
+      responseHeaders:
+        responseHeaders === null ? null : JSON.stringify(redactHeaders(responseHeaders as Record<string, unknown>)),
+      responseBody,
+      requestTruncated: reqTrunc,
+      responseTruncated,
+    };
+  }
+
+  function passThrough(ctx: Ctx, f: Failure): void {
+    const { res } = ctx;
+    if (!res.headersSent) {
+      res.writeHead(f.status, f.headers);
+      res.end(f.body);
+    }
+    ctx.done = true;
+    inFlight--;
+    const end = performance.now();
+    let message: string | null = null;
+    try {
+      const j = JSON.parse(f.body.toString('utf8')) as { error?: { type?: string; message?: string } };
+      if (j.error) message = `${j.error.type ?? 'error'}: ${j.error.message ?? ''}`;
+    } catch {
+      message = f.body.subarray(0, 200).toString('utf8');
+    }
+    record(ctx, {
+      status: f.status,
+      success: false,
+      error: message ?? `HTTP ${f.status}`,
+      latencyMs: end - ctx.t0,
+      ttftMs: null,
+      modelApplied: null,
+      stopReason: null,
+      usage: null,
+      tps: null,
+      payload: config.payloadCapture
+        ? payloadOf(
+            ctx,
+            f.headers,
+            f.body.subarray(0, config.payloadMaxBytes).toString('utf8'),
+            f.body.length > config.payloadMaxBytes,
+          )
+        : null,
+    });
+  }
+
+  function fail(ctx: Ctx, err: GatewayError): void {
+    const { res } = ctx;
+    const r = toErrorResponse(err);
+    if (!res.headersSent && !ctx.aborted) {
+      const body = JSON.stringify(r.body);
+      res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    } else if (!res.writableEnded) {
+      res.end();
+    }
+    if (ctx.done) return;
+    ctx.done = true;
+    inFlight--;
+    if (err.code === 'no_account') logger.warn({ request: ctx.id }, err.message);
+    record(ctx, {
+      status: r.status,
+      success: false,
+      error: err.message,
+      latencyMs: performance.now() - ctx.t0,
+      ttftMs: null,
+      modelApplied: null,
+      stopReason: null,
+      usage: null,
+      tps: null,
+      payload: config.payloadCapture ? payloadOf(ctx, r.headers, JSON.stringify(r.body), false) : null,
+    });
+  }
+
+  function finishAborted(ctx: Ctx): void {
+    if (ctx.done) return;
+    ctx.done = true;
+    inFlight--;
+    record(ctx, {
+      status: 499,
+      success: false,
+      error: 'client disconnected',
+      latencyMs: performance.now() - ctx.t0,
+      ttftMs: null,
+      modelApplied: null,
+      stopReason: null,
+      usage: null,
+      tps: null,
+      payload: config.payloadCapture ? payloadOf(ctx, null, null, false) : null,
+    });
+  }
+
+  interface Outcome {
+    status: number;
+    success: boolean;
+    error: string | null;
+    latencyMs: number;
+    ttftMs: number | null;
+    modelApplied: string | null;
+    stopReason: string | null;
+    usage: ReturnType<typeof usageFromMessage> | null;
+    tps: number | null;
+    payload: PayloadRecord | null;
+  }
+
+  function record(ctx: Ctx, o: Outcome): void {
+    const u = o.usage;
+    const model = o.modelApplied ?? ctx.model;
+    const usage = {
+      inputTokens: u?.inputTokens ?? null,
+      cacheReadTokens: u?.cacheReadTokens ?? null,
+      cacheWrite5mTokens: u?.cacheWrite5mTokens ?? null,
+      cacheWrite1hTokens: u?.cacheWrite1hTokens ?? null,
+      outputTokens: u?.outputTokens ?? null,
+    };
+    const rec: RequestRecord = {
+      id: ctx.id,
+      ts: ctx.ts,
+      method: ctx.req.method ?? 'GET',
+      path: ctx.req.url ?? '/',
+      accountId: ctx.account?.id ?? null,
+      accountName: ctx.account?.name ?? null,
+      status: o.status,
+      success: o.success,
+      error: o.error,
+      latencyMs: round1(o.latencyMs),
+      ttftMs: o.ttftMs === null ? null : round1(o.ttftMs),
+      attempts: ctx.attempts,
+      attemptLog: ctx.attemptLog,
+      modelRequested: ctx.model,
+      modelApplied: o.modelApplied,
+      agent: null,
+      sessionId: ctx.sessionId,
+      clientKey: null,
+      stream: ctx.stream,
+      stopReason: o.stopReason,
+      ...usage,
+      costUsd: u === null || model === null ? null : pricer.cost(model, usage, ctx.ts),
+      outputTokensPerSecond: o.tps === null || !Number.isFinite(o.tps) ? null : round1(o.tps),
+      payload: o.payload,
+    };
+    writer.enqueue(rec);
+    events.emit('request.finished', rec);
+  }
+
+  return { handle, inFlight: () => inFlight };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function isJson(ct: string | string[] | undefined): boolean {
+  return typeof ct === 'string' && ct.includes('json');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 90) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 90) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${m % 60} min`;
+}
+
+async function readAll(body: Dispatcher.ResponseData['body'], max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of body) {
+    const b = c as Buffer;
+    if (size < max) chunks.push(b.subarray(0, max - size));
+    size += b.length;
+  }
+  return Buffer.concat(chunks);
+}

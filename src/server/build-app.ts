@@ -1,0 +1,126 @@
+/**
+ * Wires the gateway from one explicit dependencies object, so tests pass fakes (clock, upstream
+ * dispatcher, store) and `serve.ts` passes the real ones. No singletons.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import { AccountPool } from '../accounts/account-pool.js';
+import type { OAuthEndpoints } from '../accounts/oauth.js';
+import { TokenManager } from '../accounts/token-manager.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { GatewayError, toErrorResponse } from '../errors.js';
+import type { EventBus } from '../events.js';
+import { createPricer } from '../pricing/pricing.js';
+import { createProxy, type Proxy } from '../proxy/proxy-handler.js';
+import { SessionAffinity } from '../routing/session-affinity.js';
+import type { RecordWriter, Store } from '../storage/types.js';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  writer: RecordWriter;
+  clock: Clock;
+  logger: Logger;
+  events: EventBus;
+  /** Keep-alive pool to the upstream API origin. */
+  upstream: Dispatcher;
+  box: SecretBox;
+  /** How often the account list is re-read to pick up changes made by other processes. */
+  accountPollMs?: number;
+}
+
+export interface App {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  start(): Promise<void>;
+  stop(): void;
+  readonly proxy: Proxy;
+  readonly pool: AccountPool;
+  readonly tokens: TokenManager;
+}
+
+export function oauthEndpoints(config: Config): OAuthEndpoints {
+  return {
+    authorizeUrl: config.oauthAuthorizeUrl,
+    consoleAuthorizeUrl: config.oauthConsoleAuthorizeUrl,
+    tokenUrl: config.oauthTokenUrl,
+    clientId: config.oauthClientId,
+    redirectUri: config.oauthRedirectUri,
+    apiBaseUrl: config.upstreamUrl,
+  };
+}
+
+export function buildApp(deps: AppDeps): App {
+  const { config, store, clock, logger, events } = deps;
+  const startedAt = clock.now();
+  const pool = new AccountPool({ store, clock, logger, events, pollMs: deps.accountPollMs ?? 1000 });
+  const tokens = new TokenManager({
+    store,
+    box: deps.box,
+    oauth: oauthEndpoints(config),
+    clock,
+    logger,
+    skewMs: config.refreshSkewMs,
+    events,
+  });
+  // Token refreshes and re-auth failures change rows behind the pool's back: reload at once so
+  // the next request sees them instead of waiting for the revision poll.
+  const reload = () => {
+    pool.reload().catch((err) => logger.error({ err }, 'account reload failed'));
+  };
+  events.on('account.refreshed', reload);
+  const pricer = createPricer({
+    warn: (model) => logger.warn({ model }, 'no price known for this model: its cost is recorded as unknown'),
+  });
+  const proxy = createProxy({
+    config,
+    clock,
+    logger,
+    events,
+    pool,
+    tokens,
+    writer: deps.writer,
+    pricer,
+    upstream: deps.upstream,
+    affinity: new SessionAffinity(config.sessionMs),
+  });
+
+  function sendJson(res: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    if (url.startsWith('/v1/')) {
+      proxy.handle(req, res);
+      return;
+    }
+    if (url === '/health' || url.startsWith('/health?')) {
+      const accounts = pool.list();
+      sendJson(res, 200, {
+        status: 'ok',
+        uptimeMs: clock.now() - startedAt,
+        accounts: accounts.length,
+        strategy: config.strategy,
+        inFlight: proxy.inFlight(),
+        writeQueue: deps.writer.depth(),
+      });
+      return;
+    }
+    const r = toErrorResponse(new GatewayError('not_found', `No route for ${req.method} ${url.split('?')[0]}`));
+    sendJson(res, r.status, r.body);
+  }
+
+  return {
+    handle,
+    proxy,
+    pool,
+    tokens,
+    start: () => pool.start(),
+    stop: () => pool.stop(),
+  };
+}

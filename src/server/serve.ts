@@ -1,0 +1,123 @@
+/**
+ * Runs the gateway: opens the store, loads the secret key, starts the HTTP server and handles
+ * graceful shutdown (stop accepting, finish in-flight requests, flush the record queue).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+import { systemClock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
+import { EventBus } from '../events.js';
+import { createLogger } from '../log/logger.js';
+import { openStoreFromUrl, openWriterForUrl } from '../storage/open-store.js';
+import { buildApp } from './build-app.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  events: EventBus;
+  /** Graceful: stops accepting, waits for in-flight requests (up to `graceMs`), flushes records. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface RunOptions {
+  /** Install SIGTERM/SIGINT handlers that close gracefully and exit (default true). */
+  signals?: boolean;
+  logDestination?: NodeJS.WritableStream | number;
+  /** How often accounts are re-read for changes made by other processes (default 1000 ms). */
+  accountPollMs?: number;
+}
+
+export async function runServer(config: Config, opts: RunOptions = {}): Promise<RunningServer> {
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: opts.logDestination });
+  const store = openStoreFromUrl(config.databaseUrl);
+  await store.migrate();
+  const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
+  const writer = openWriterForUrl(config.databaseUrl, store, {
+    onError: (err) => logger.error({ err }, 'request records could not be written'),
+  });
+  const upstream = new Pool(new URL(config.upstreamUrl).origin, {
+    connections: 256,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    connect: { timeout: 10_000 },
+  });
+  const events = new EventBus();
+  const app = buildApp({
+    config,
+    store,
+    writer,
+    clock: systemClock,
+    logger,
+    events,
+    upstream,
+    box,
+    accountPollMs: opts.accountPollMs,
+  });
+  await app.start();
+
+  let closing = false;
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    // Requests that arrive on kept-alive sockets during shutdown are served, then the socket closes.
+    if (closing) res.shouldKeepAlive = false;
+    app.handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info({ url, accounts: app.pool.list().length, strategy: config.strategy }, 'ccflare listening');
+  if (app.pool.list().length === 0) {
+    logger.warn('no accounts configured yet: add one with `ccflare accounts add <name>` or `ccflare accounts add-key <name>`');
+  }
+
+  let closed: Promise<void> | null = null;
+  function close(graceMs = 30_000): Promise<void> {
+    if (closed) return closed;
+    closing = true;
+    closed = (async () => {
+      const stopped = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      const until = Date.now() + graceMs;
+      while (app.proxy.inFlight() > 0 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 10));
+        server.closeIdleConnections();
+      }
+      if (app.proxy.inFlight() > 0) logger.warn({ inFlight: app.proxy.inFlight() }, 'grace period over: closing open requests');
+      server.closeAllConnections();
+      await stopped;
+      app.stop();
+      await writer.close();
+      await upstream.close();
+      await store.close();
+      logger.info('ccflare stopped');
+      logger.flush?.();
+    })();
+    return closed;
+  }
+
+  if (opts.signals !== false) {
+    const onSignal = (sig: NodeJS.Signals) => {
+      logger.info({ signal: sig }, 'shutting down: finishing in-flight requests');
+      close().then(
+        () => process.exit(0),
+        (err) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+
+  return { url, port, server, events, close };
+}

@@ -1,0 +1,170 @@
+/**
+ * SQL shared by the store (main thread) and the write worker, so request rows are written by
+ * exactly one piece of code whichever thread commits them.
+ */
+import Database from 'better-sqlite3';
+import type { AccountUsageDelta, RequestRecord } from './types.js';
+
+export const MEMORY_PATH = ':memory:';
+
+export function openDatabase(path: string): Database.Database {
+  const db = new Database(path);
+  try {
+    applyPragmas(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+export function applyPragmas(db: Database.Database): void {
+  // busy_timeout first: switching to WAL itself needs the lock another process may hold.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+}
+
+/** What a commit of `records` adds to each account: one request each, last use at its end. */
+export function usageFromRecords(records: readonly RequestRecord[]): AccountUsageDelta[] {
+  const byAccount = new Map<string, AccountUsageDelta>();
+  for (const r of records) {
+    if (r.accountId === null) continue;
+    const end = r.ts + r.latencyMs;
+    const d = byAccount.get(r.accountId);
+    if (d) {
+      d.requests += 1;
+      if (end > d.lastUsedAt) d.lastUsedAt = end;
+    } else {
+      byAccount.set(r.accountId, { accountId: r.accountId, requests: 1, lastUsedAt: end });
+    }
+  }
+  return [...byAccount.values()];
+}
+
+type Bindable = string | number | bigint | null;
+
+function int(b: boolean): number {
+  return b ? 1 : 0;
+}
+
+/** undefined from a sloppy producer becomes NULL instead of a bind error for the whole batch. */
+function n(v: Bindable | undefined): Bindable {
+  return v === undefined ? null : v;
+}
+
+function requestParams(r: RequestRecord): Record<string, Bindable> {
+  return {
+    id: r.id,
+    ts: r.ts,
+    method: r.method,
+    path: r.path,
+    account_id: n(r.accountId),
+    account_name: n(r.accountName),
+    status: n(r.status),
+    success: int(r.success),
+    error: n(r.error),
+    latency_ms: r.latencyMs,
+    ttft_ms: n(r.ttftMs),
+    attempts: r.attempts,
+    attempt_log: JSON.stringify(r.attemptLog ?? []),
+    model_requested: n(r.modelRequested),
+    model_applied: n(r.modelApplied),
+    agent: n(r.agent),
+    session_id: n(r.sessionId),
+    client_key: n(r.clientKey),
+    stream: int(r.stream),
+    stop_reason: n(r.stopReason),
+    input_tokens: n(r.inputTokens),
+    cache_read_tokens: n(r.cacheReadTokens),
+    cache_write_5m_tokens: n(r.cacheWrite5mTokens),
+    cache_write_1h_tokens: n(r.cacheWrite1hTokens),
+    output_tokens: n(r.outputTokens),
+    cost_usd: n(r.costUsd),
+    output_tokens_per_second: n(r.outputTokensPerSecond),
+  };
+}
+
+const REQUEST_COLUMNS = [
+  'id',
+  'ts',
+  'method',
+  'path',
+  'account_id',
+  'account_name',
+  'status',
+  'success',
+  'error',
+  'latency_ms',
+  'ttft_ms',
+  'attempts',
+  'attempt_log',
+  'model_requested',
+  'model_applied',
+  'agent',
+  'session_id',
+  'client_key',
+  'stream',
+  'stop_reason',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_5m_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'cost_usd',
+  'output_tokens_per_second',
+] as const;
+
+const INSERT_REQUEST = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
+  VALUES (${REQUEST_COLUMNS.map((c) => `@${c}`).join(', ')})`;
+
+const INSERT_PAYLOAD = `INSERT INTO request_payloads
+  (request_id, ts, request_headers, request_body, response_headers, response_body, request_truncated, response_truncated)
+  VALUES (@request_id, @ts, @request_headers, @request_body, @response_headers, @response_body,
+    @request_truncated, @response_truncated)`;
+
+const APPLY_USAGE = `UPDATE accounts SET
+    request_count = request_count + @requests,
+    session_request_count = session_request_count + @requests,
+    last_used_at = max(coalesce(last_used_at, @last_used_at), @last_used_at)
+  WHERE id = @id`;
+
+export type BatchWrite = (records: readonly RequestRecord[], usage: readonly AccountUsageDelta[]) => void;
+
+/** Prepares the statements once and returns the one-transaction batch commit. */
+export function prepareBatchWrite(db: Database.Database): BatchWrite {
+  const insertRequest = db.prepare(INSERT_REQUEST);
+  const insertPayload = db.prepare(INSERT_PAYLOAD);
+  const applyUsage = db.prepare(APPLY_USAGE);
+  const tx = db.transaction((records: readonly RequestRecord[], usage: readonly AccountUsageDelta[]) => {
+    for (const r of records) {
+      insertRequest.run(requestParams(r));
+      const p = r.payload;
+      if (p) {
+        insertPayload.run({
+          request_id: r.id,
+          ts: r.ts,
+          request_headers: p.requestHeaders,
+          request_body: n(p.requestBody),
+          response_headers: n(p.responseHeaders),
+          response_body: n(p.responseBody),
+          request_truncated: int(p.requestTruncated),
+          response_truncated: int(p.responseTruncated),
+        });
+      }
+    }
+    for (const u of usage) {
+      if (u.requests === 0) continue;
+      applyUsage.run({ id: u.accountId, requests: u.requests, last_used_at: u.lastUsedAt });
+    }
+  });
+  // IMMEDIATE takes the write lock up front, so contention surfaces as SQLITE_BUSY at BEGIN
+  // (after busy_timeout) rather than as a failed lock upgrade halfway through the batch.
+  return (records, usage) => tx.immediate(records, usage);
+}
+
+export function isBusyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
+}

@@ -1,0 +1,508 @@
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { GatewayError } from '../errors.js';
+import { MEMORY_PATH, usageFromRecords } from './sqlite-writes.js';
+import type { AccountUsageDelta, RecordWriter, RequestRecord, Store } from './types.js';
+import {
+  deserializeError,
+  type FromWorker,
+  type RecordFailure,
+  serializeError,
+  type ToWorker,
+  type WorkerInit,
+} from './write-protocol.js';
+
+export interface RecordWriterOptions {
+  /** Lost records, worker crashes, a full queue. Defaults to stderr: a failed write is never silent. */
+  onError?: (err: unknown) => void;
+  /** Called with the number of records of each committed batch. */
+  onCommitted?: (n: number) => void;
+  /** Records per transaction (default 200). */
+  maxBatchRecords?: number;
+  /**
+   * Approximate payload bytes per batch (default 1 MiB). Bounds the clone per post and how long
+   * a commit holds the write lock, which main-thread account writes may have to wait out.
+   */
+  maxBatchBytes?: number;
+  /** How long records may wait for company before a batch is sent (default 20 ms). */
+  flushIntervalMs?: number;
+  /** Batches sent but not yet committed (default 2: one committing, one on its way). */
+  maxInFlight?: number;
+  /** Beyond either bound new records are dropped and reported, so a stuck database cannot exhaust memory. */
+  maxQueuedRecords?: number;
+  maxQueuedBytes?: number;
+}
+
+export interface BatchedRecordWriterOptions extends RecordWriterOptions {
+  /** The database file the store uses; the worker opens its own connection to it. */
+  dbPath: string;
+}
+
+interface Queued {
+  rec: RequestRecord;
+  seq: number;
+  bytes: number;
+}
+
+interface Batch {
+  records: RequestRecord[];
+  firstSeq: number;
+  bytes: number;
+  /** 0 for the first try; the one retry commits record by record. */
+  attempt: number;
+}
+
+interface Flusher {
+  target: number;
+  resolve: () => void;
+}
+
+/** Fixed per-record overhead: the columns besides the payload. */
+const RECORD_OVERHEAD_BYTES = 1024;
+
+function approxBytes(r: RequestRecord): number {
+  const p = r.payload;
+  if (!p) return RECORD_OVERHEAD_BYTES;
+  return (
+    RECORD_OVERHEAD_BYTES +
+    p.requestHeaders.length +
+    (p.requestBody?.length ?? 0) +
+    (p.responseHeaders?.length ?? 0) +
+    (p.responseBody?.length ?? 0)
+  );
+}
+
+function defaultOnError(err: unknown): void {
+  console.error('ccflare: request record writer:', err);
+}
+
+/**
+ * Queue and batching shared by both writers; subclasses only commit. Records are numbered in
+ * enqueue order so `flush` can wait for exactly what came before it even when a retried batch
+ * finishes after later ones.
+ */
+abstract class QueuedRecordWriter implements RecordWriter {
+  protected readonly onError: (err: unknown) => void;
+  private readonly onCommitted: (n: number) => void;
+  private readonly maxBatchRecords: number;
+  private readonly maxBatchBytes: number;
+  private readonly flushIntervalMs: number;
+  private readonly maxInFlight: number;
+  private readonly maxQueuedRecords: number;
+  private readonly maxQueuedBytes: number;
+
+  private queue: Queued[] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  private readonly retries: Batch[] = [];
+  private readonly inFlight = new Set<Batch>();
+  private outstanding = 0;
+  private seq = 0;
+  private dropped = 0;
+  private flushers: Flusher[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private closing: Promise<void> | null = null;
+  private reportedClosed = false;
+
+  constructor(opts: RecordWriterOptions, defaults: { flushIntervalMs: number; maxInFlight: number }) {
+    const onError = opts.onError ?? defaultOnError;
+    // A throwing handler must not turn into an unhandled rejection inside the commit chain.
+    this.onError = (err) => {
+      try {
+        onError(err);
+      } catch (thrown) {
+        defaultOnError(thrown);
+      }
+    };
+    this.onCommitted = opts.onCommitted ?? (() => {});
+    this.maxBatchRecords = Math.max(1, opts.maxBatchRecords ?? 200);
+    this.maxBatchBytes = Math.max(1, opts.maxBatchBytes ?? 1024 * 1024);
+    this.flushIntervalMs = opts.flushIntervalMs ?? defaults.flushIntervalMs;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? defaults.maxInFlight);
+    this.maxQueuedRecords = opts.maxQueuedRecords ?? 50_000;
+    this.maxQueuedBytes = opts.maxQueuedBytes ?? 256 * 1024 * 1024;
+  }
+
+  /** Commits `records`; with `isolate`, record by record, returning the ones that failed. */
+  protected abstract commit(
+    records: RequestRecord[],
+    usage: AccountUsageDelta[],
+    isolate: boolean,
+  ): Promise<RecordFailure[]>;
+
+  /** Releases what the subclass holds (the worker) after the final flush. */
+  protected abstract shutdown(): Promise<void>;
+
+  enqueue(rec: RequestRecord): void {
+    if (this.closing) {
+      if (!this.reportedClosed) {
+        this.reportedClosed = true;
+        this.onError(
+          new GatewayError('internal', `Request record ${rec.id} enqueued after the writer was closed; dropped`),
+        );
+      }
+      return;
+    }
+    const bytes = approxBytes(rec);
+    const queued = this.queue.length - this.head;
+    if (queued >= this.maxQueuedRecords || this.queuedBytes + bytes > this.maxQueuedBytes) {
+      // Reported in bulk from pump(): one error per burst, not one per request.
+      this.dropped += 1;
+      this.schedule(true);
+      return;
+    }
+    this.queue.push({ rec, seq: ++this.seq, bytes });
+    this.queuedBytes += bytes;
+    this.outstanding += 1;
+    this.schedule(queued + 1 >= this.maxBatchRecords || this.queuedBytes >= this.maxBatchBytes);
+  }
+
+  depth(): number {
+    return this.outstanding;
+  }
+
+  flush(): Promise<void> {
+    const target = this.seq;
+    if (this.lowestOutstandingSeq() > target) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.flushers.push({ target, resolve });
+      this.schedule(true);
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.flush();
+      this.clearTimers();
+      this.reportDropped();
+      await this.shutdown();
+    })();
+    return this.closing;
+  }
+
+  private schedule(urgent: boolean): void {
+    if (this.immediate) return;
+    if (urgent || this.flushIntervalMs <= 0) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
+      this.immediate = setImmediate(() => {
+        this.immediate = null;
+        this.pump();
+      });
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.pump();
+    }, this.flushIntervalMs);
+  }
+
+  private clearTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+  }
+
+  private pump(): void {
+    this.reportDropped();
+    while (this.inFlight.size < this.maxInFlight) {
+      const batch = this.retries.shift() ?? this.takeBatch();
+      if (!batch) break;
+      this.dispatch(batch);
+    }
+    // Records left behind wait for a slot; a settling batch pumps again.
+  }
+
+  private takeBatch(): Batch | null {
+    if (this.head >= this.queue.length) return null;
+    const records: RequestRecord[] = [];
+    let bytes = 0;
+    const firstSeq = (this.queue[this.head] as Queued).seq;
+    while (this.head < this.queue.length && records.length < this.maxBatchRecords) {
+      const q = this.queue[this.head] as Queued;
+      if (records.length > 0 && bytes + q.bytes > this.maxBatchBytes) break;
+      records.push(q.rec);
+      bytes += q.bytes;
+      this.head += 1;
+    }
+    this.queuedBytes -= bytes;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return { records, firstSeq, bytes, attempt: 0 };
+  }
+
+  private dispatch(batch: Batch): void {
+    this.inFlight.add(batch);
+    const isolate = batch.attempt > 0;
+    let committing: Promise<RecordFailure[]>;
+    try {
+      committing = this.commit(batch.records, usageFromRecords(batch.records), isolate);
+    } catch (err) {
+      committing = Promise.reject(err);
+    }
+    committing.then(
+      (failed) => this.settle(batch, failed),
+      (err: unknown) => {
+        if (batch.attempt === 0) {
+          this.inFlight.delete(batch);
+          this.retries.push({ ...batch, attempt: 1 });
+          this.schedule(true);
+          return;
+        }
+        this.settle(
+          batch,
+          batch.records.map((r) => ({ id: r.id, error: serializeError(err) })),
+        );
+      },
+    );
+  }
+
+  private settle(batch: Batch, failed: RecordFailure[]): void {
+    this.inFlight.delete(batch);
+    this.outstanding -= batch.records.length;
+    const committed = batch.records.length - failed.length;
+    if (failed.length > 0) {
+      const first = failed[0] as RecordFailure;
+      this.onError(
+        new GatewayError(
+          'internal',
+          `${failed.length} request record(s) could not be written after a retry and were dropped ` +
+            `(first: ${first.id}: ${first.error.message})`,
+          { cause: deserializeError(first.error) },
+        ),
+      );
+    }
+    if (committed > 0) {
+      try {
+        this.onCommitted(committed);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+    this.resolveFlushers();
+    if (this.retries.length > 0 || this.head < this.queue.length) {
+      this.schedule(
+        this.flushers.length > 0 ||
+          this.retries.length > 0 ||
+          this.queue.length - this.head >= this.maxBatchRecords ||
+          this.queuedBytes >= this.maxBatchBytes,
+      );
+    }
+  }
+
+  private lowestOutstandingSeq(): number {
+    let low = Number.POSITIVE_INFINITY;
+    const next = this.queue[this.head];
+    if (next) low = next.seq;
+    for (const b of this.inFlight) low = Math.min(low, b.firstSeq);
+    for (const b of this.retries) low = Math.min(low, b.firstSeq);
+    return low;
+  }
+
+  private resolveFlushers(): void {
+    if (this.flushers.length === 0) return;
+    const low = this.lowestOutstandingSeq();
+    const waiting: Flusher[] = [];
+    for (const f of this.flushers) {
+      if (f.target < low) f.resolve();
+      else waiting.push(f);
+    }
+    this.flushers = waiting;
+  }
+
+  private reportDropped(): void {
+    if (this.dropped === 0) return;
+    const n = this.dropped;
+    this.dropped = 0;
+    this.onError(
+      new GatewayError(
+        'internal',
+        `Request record queue full (${this.maxQueuedRecords} records / ${this.maxQueuedBytes} bytes); ` +
+          `dropped ${n} record(s). Is the database reachable and the disk not full?`,
+      ),
+    );
+  }
+}
+
+/**
+ * Finds the compiled worker. In a build it sits next to this file; when this file runs from
+ * its TypeScript source (vitest) the sibling is a .ts the worker thread cannot load, so the
+ * build output under dist/ is used instead.
+ */
+export function resolveWorkerUrl(base: string | URL = import.meta.url): URL {
+  const sibling = new URL('./write-worker.js', base);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  const built = new URL('../../dist/src/storage/write-worker.js', base);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new GatewayError(
+    'internal',
+    `The request record write worker is not built (looked for ${fileURLToPath(sibling)} and ` +
+      `${fileURLToPath(built)}); run \`npm run build\``,
+  );
+}
+
+interface PendingReply {
+  resolve: (failed: RecordFailure[]) => void;
+  reject: (err: unknown) => void;
+}
+
+const MAX_RESPAWN_DELAY_MS = 5000;
+
+/**
+ * Commits on a worker thread with its own connection, so a transaction with large payloads
+ * never blocks the event loop; the main thread only batches and posts (a structured clone,
+ * bounded by maxBatchBytes). A crashed worker is replaced; its batches take their one retry.
+ */
+export class BatchedRecordWriter extends QueuedRecordWriter {
+  private readonly dbPath: string;
+  private readonly workerUrl: URL;
+  private worker: Worker | null = null;
+  private readonly replies = new Map<number, PendingReply>();
+  private nextId = 1;
+  private crashes = 0;
+  private respawnAt = 0;
+
+  constructor(opts: BatchedRecordWriterOptions) {
+    super(opts, { flushIntervalMs: 20, maxInFlight: 2 });
+    if (opts.dbPath === MEMORY_PATH || opts.dbPath === '') {
+      throw new GatewayError(
+        'internal',
+        'BatchedRecordWriter needs a database file: a worker cannot share a :memory: database (use InlineRecordWriter)',
+      );
+    }
+    this.dbPath = resolvePath(opts.dbPath);
+    this.workerUrl = resolveWorkerUrl();
+    // Started now so a database the worker cannot open is reported at startup, not on the first request.
+    this.spawn();
+  }
+
+  private spawn(): Worker {
+    const init: WorkerInit = { dbPath: this.dbPath };
+    const w = new Worker(this.workerUrl, { workerData: init });
+    // Idle, the worker must not keep the process alive; it is ref'd while replies are due.
+    w.unref();
+    w.on('message', (msg: FromWorker) => this.onMessage(msg));
+    w.on('error', (err) => this.onWorkerGone(w, err));
+    w.on('exit', (code) => this.onWorkerGone(w, new Error(`request record write worker exited with code ${code}`)));
+    this.worker = w;
+    return w;
+  }
+
+  private onMessage(msg: FromWorker): void {
+    if (msg.type === 'ready') return;
+    const pending = this.replies.get(msg.id);
+    if (!pending) return;
+    this.replies.delete(msg.id);
+    this.crashes = 0;
+    this.updateRef();
+    if (msg.type === 'done') pending.resolve(msg.failed);
+    else pending.reject(deserializeError(msg.error));
+  }
+
+  private onWorkerGone(w: Worker, err: Error): void {
+    if (this.worker !== w) return;
+    this.worker = null;
+    this.crashes += 1;
+    this.respawnAt = Date.now() + Math.min(MAX_RESPAWN_DELAY_MS, 100 * 2 ** (this.crashes - 1));
+    this.onError(new GatewayError('internal', `Request record write worker failed: ${err.message}`, { cause: err }));
+    const pending = [...this.replies.values()];
+    this.replies.clear();
+    for (const p of pending) p.reject(err);
+  }
+
+  private updateRef(): void {
+    if (!this.worker) return;
+    if (this.replies.size > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  private async ensureWorker(): Promise<Worker> {
+    if (this.worker) return this.worker;
+    const wait = this.respawnAt - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    return this.worker ?? this.spawn();
+  }
+
+  protected async commit(
+    records: RequestRecord[],
+    usage: AccountUsageDelta[],
+    isolate: boolean,
+  ): Promise<RecordFailure[]> {
+    const w = await this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise<RecordFailure[]>((resolve, reject) => {
+      this.replies.set(id, { resolve, reject });
+      try {
+        w.postMessage({ type: 'batch', id, records, usage, isolate } satisfies ToWorker);
+      } catch (err) {
+        // A record that cannot be cloned: the isolated retry finds which.
+        this.replies.delete(id);
+        reject(err);
+        return;
+      }
+      this.updateRef();
+    });
+  }
+
+  protected async shutdown(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    this.worker = null;
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    w.ref();
+    w.postMessage({ type: 'close' } satisfies ToWorker);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), 5000);
+    });
+    if ((await Promise.race([exited, timedOut])) === 'timeout') await w.terminate();
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Same queue, committing through `store.writeBatch` on the main thread in setImmediate batches.
+ * For `:memory:` databases (a worker cannot share them) and stores whose writes are already
+ * asynchronous I/O.
+ */
+export class InlineRecordWriter extends QueuedRecordWriter {
+  constructor(
+    private readonly store: Store,
+    opts: RecordWriterOptions = {},
+  ) {
+    super(opts, { flushIntervalMs: 0, maxInFlight: 1 });
+  }
+
+  protected async commit(
+    records: RequestRecord[],
+    usage: AccountUsageDelta[],
+    isolate: boolean,
+  ): Promise<RecordFailure[]> {
+    if (!isolate) {
+      await this.store.writeBatch(records, usage);
+      return [];
+    }
+    const failed: RecordFailure[] = [];
+    for (const r of records) {
+      try {
+        await this.store.writeBatch([r], usageFromRecords([r]));
+      } catch (err) {
+        failed.push({ id: r.id, error: serializeError(err) });
+      }
+    }
+    return failed;
+  }
+
+  protected async shutdown(): Promise<void> {}
+}

@@ -1,0 +1,309 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { Agent, request } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { errorBody, type FakeUpstream, messageStreamEvents, startFakeUpstream } from './fake-upstream.js';
+
+async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const messageBody = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    model: 'claude-haiku-4-5-20251001',
+    max_tokens: 64,
+    messages: [{ role: 'user', content: 'hi' }],
+    ...extra,
+  });
+
+describe('fake upstream', () => {
+  let fake: FakeUpstream;
+  let agent: Agent;
+
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    agent = new Agent({ connections: 4 });
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await agent.close();
+    await fake.close();
+  });
+
+  it('serves a default stream the official SDK parses, echoing the model', async () => {
+    const client = new Anthropic({ baseURL: fake.url, apiKey: 'x', maxRetries: 0 });
+    const stream = client.messages.stream({
+      model: 'claude-opus-4-5-20251101',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
+    const deltas: string[] = [];
+    stream.on('text', (t) => deltas.push(t));
+    const msg = await stream.finalMessage();
+    expect(msg.model).toBe('claude-opus-4-5-20251101');
+    expect(deltas).toHaveLength(20);
+    expect(msg.stop_reason).toBe('end_turn');
+    expect(msg.usage.output_tokens).toBe(20);
+    expect(msg.usage.input_tokens).toBe(12);
+    expect(msg.usage.cache_creation_input_tokens).toBe(30);
+    expect(msg.usage.cache_read_input_tokens).toBe(100);
+    const first = msg.content[0];
+    expect(first?.type === 'text' ? first.text : '').toBe(deltas.join(''));
+
+    const plain = await client.messages.create({
+      model: 'claude-sonnet-4-5-20250929',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
+    expect(plain.model).toBe('claude-sonnet-4-5-20250929');
+    expect(plain.usage.cache_creation?.ephemeral_5m_input_tokens).toBe(20);
+
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[0]?.json.stream).toBe(true);
+    const h = fake.requests[0]?.headers ?? {};
+    // SDK 1.x sends the key as a bearer token; older ones as x-api-key
+    expect(h['x-api-key'] ?? h.authorization).toMatch(/^(Bearer )?x$/);
+    expect(h['anthropic-version']).toBeTypeOf('string');
+  });
+
+  it('answers count_tokens, models, create_api_key and a 404 in the error shape', async () => {
+    const client = new Anthropic({ baseURL: fake.url, apiKey: 'x', maxRetries: 0 });
+    const count = await client.messages.countTokens({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
+    expect(count.input_tokens).toBeGreaterThan(0);
+    const models = await client.models.list();
+    expect(models.data.length).toBeGreaterThanOrEqual(2);
+    const one = await client.models.retrieve('claude-haiku-4-5-20251001');
+    expect(one.id).toBe('claude-haiku-4-5-20251001');
+
+    const key = await request(`${fake.url}/api/oauth/claude_cli/create_api_key`, { method: 'POST', dispatcher: agent });
+    expect(((await key.body.json()) as { raw_key: string }).raw_key).toMatch(/^sk-ant-api03-/);
+
+    const nf = await request(`${fake.url}/nope`, { dispatcher: agent });
+    expect(nf.statusCode).toBe(404);
+    expect(nf.headers['request-id']).toMatch(/^req_/);
+    const body = (await nf.body.json()) as { type: string; error: { type: string }; request_id: string };
+    expect(body.type).toBe('error');
+    expect(body.error.type).toBe('not_found_error');
+    expect(body.request_id).toMatch(/^req_/);
+  });
+
+  it('paces events per request via the x-fake-sse header', async () => {
+    const t0 = performance.now();
+    const res = await request(`${fake.url}/v1/messages`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', 'x-fake-sse': 'deltas=5;interval=20' },
+      body: messageBody({ stream: true }),
+    });
+    expect(res.headers['content-type']).toBe('text/event-stream');
+    const arrivals: number[] = [];
+    let text = '';
+    for await (const chunk of res.body) {
+      arrivals.push(performance.now() - t0);
+      text += chunk.toString();
+    }
+    expect(text.match(/event: content_block_delta/g)).toHaveLength(5);
+    // 11 events (start, block start, ping, 5 deltas, block stop, message_delta, stop) 20 ms apart
+    expect((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThanOrEqual(150);
+    expect(arrivals.length).toBeGreaterThan(5);
+  });
+
+  it('paces by the query parameter too, and delays JSON answers', async () => {
+    const t0 = performance.now();
+    const res = await request(`${fake.url}/v1/messages?beta=true&fake_sse=delay=60`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: messageBody(),
+    });
+    await res.body.json();
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(55);
+    expect(fake.requests[0]?.path).toBe('/v1/messages?beta=true&fake_sse=delay=60');
+  });
+
+  it('drops the connection mid-stream after destroyAfterEvents', async () => {
+    fake.setHandler(() => ({
+      kind: 'sse',
+      events: messageStreamEvents({ deltas: 5 }),
+      destroyAfterEvents: 3,
+      intervalMs: 5,
+    }));
+    const res = await request(`${fake.url}/v1/messages`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: messageBody({ stream: true }),
+    });
+    expect(res.statusCode).toBe(200);
+    let text = '';
+    await expect(
+      (async () => {
+        for await (const chunk of res.body) text += chunk.toString();
+      })(),
+    ).rejects.toThrow();
+    expect(text).toContain('event: message_start');
+    expect(text).toContain('event: ping');
+    expect(text).not.toContain('content_block_delta');
+
+    // unpaced variant: all events up to the limit in one write, then the drop
+    fake.setHandler(() => ({ kind: 'sse', events: messageStreamEvents({ deltas: 5 }), destroyAfterEvents: 4 }));
+    const res2 = await request(`${fake.url}/v1/messages`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: messageBody({ stream: true }),
+    });
+    let text2 = '';
+    await expect(
+      (async () => {
+        for await (const chunk of res2.body) text2 += chunk.toString();
+      })(),
+    ).rejects.toThrow();
+    expect(text2.match(/content_block_delta/g)).toHaveLength(2); // event line + data type
+
+    // zero events: the status line and headers arrive, then the connection drops
+    for (const intervalMs of [0, 5]) {
+      fake.setHandler(() => ({ kind: 'sse', events: messageStreamEvents(), destroyAfterEvents: 0, intervalMs }));
+      const res3 = await request(`${fake.url}/v1/messages`, {
+        method: 'POST',
+        dispatcher: agent,
+        body: messageBody({ stream: true }),
+      });
+      expect(res3.statusCode).toBe(200);
+      await expect(res3.body.text()).rejects.toThrow();
+    }
+  });
+
+  it('lets a handler override answers and fall back to the default', async () => {
+    fake.setHandler((req) => {
+      if (req.json?.model === 'rate-limited') {
+        return {
+          kind: 'json',
+          status: 429,
+          headers: { 'retry-after': '7', 'anthropic-ratelimit-unified-status': 'rejected' },
+          body: errorBody('rate_limit_error', 'slow down'),
+        };
+      }
+      if (req.json?.model === 'async') return Promise.resolve({ kind: 'raw', status: 503, body: 'upstream gone' });
+      return undefined;
+    });
+    const limited = await request(`${fake.url}/v1/messages`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: messageBody({ model: 'rate-limited' }),
+    });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBe('7');
+    expect(limited.headers['anthropic-ratelimit-unified-status']).toBe('rejected');
+    expect(((await limited.body.json()) as { error: { type: string } }).error.type).toBe('rate_limit_error');
+
+    const raw = await request(`${fake.url}/v1/messages`, {
+      method: 'POST',
+      dispatcher: agent,
+      body: messageBody({ model: 'async' }),
+    });
+    expect(raw.statusCode).toBe(503);
+    expect(await raw.body.text()).toBe('upstream gone');
+
+    const dflt = await request(`${fake.url}/v1/messages`, {
+      method: 'POST',
+      dispatcher: agent,
+      body: messageBody(),
+    });
+    expect(dflt.statusCode).toBe(200);
+    expect(((await dflt.body.json()) as { model: string }).model).toBe('claude-haiku-4-5-20251001');
+    expect(fake.requests.map((r) => r.json?.model)).toEqual(['rate-limited', 'async', 'claude-haiku-4-5-20251001']);
+
+    fake.setHandler(() => ({ kind: 'reset' }));
+    await expect(
+      request(`${fake.url}/v1/messages`, { method: 'POST', dispatcher: agent, body: messageBody() }),
+    ).rejects.toThrow();
+  });
+
+  it('closes sockets: openConnections drops to 0 after clients close, also mid-stream and on hang', async () => {
+    // own instance: the shared agent above keeps its keep-alive sockets to the shared fake open
+    const fake = await startFakeUpstream();
+    const local = new Agent({ connections: 3 });
+    const before = fake.totalConnections();
+    await Promise.all(
+      [0, 1, 2].map(async () => {
+        const r = await request(`${fake.url}/v1/messages`, {
+          method: 'POST',
+          dispatcher: local,
+          body: messageBody({ stream: true }),
+        });
+        await r.body.text();
+      }),
+    );
+    expect(fake.openConnections()).toBeGreaterThan(0);
+    expect(fake.totalConnections()).toBeGreaterThan(before);
+
+    // a slow stream abandoned by the client, and a request the upstream never answers
+    const ac = new AbortController();
+    const slow = await request(`${fake.url}/v1/messages`, {
+      method: 'POST',
+      dispatcher: local,
+      headers: { 'x-fake-sse': 'deltas=1000;interval=10' },
+      body: messageBody({ stream: true }),
+      signal: ac.signal,
+    });
+    const it = slow.body[Symbol.asyncIterator]();
+    await it.next();
+    expect(fake.pendingTimers()).toBe(1);
+    expect(fake.activeResponses()).toBe(1);
+    fake.setHandler(() => ({ kind: 'hang' }));
+    const hung = request(`${fake.url}/v1/messages`, {
+      method: 'POST',
+      dispatcher: local,
+      body: messageBody(),
+      signal: ac.signal,
+    }).catch((e: unknown) => e);
+    await waitFor(() => fake.requests.length >= 5);
+    ac.abort();
+    await hung;
+    await local.close();
+    await waitFor(() => fake.openConnections() === 0);
+    // the paced stream's timer was cleared when its client went away
+    expect(fake.pendingTimers()).toBe(0);
+    expect(fake.activeResponses()).toBe(0);
+    await fake.close();
+  });
+});
+
+describe('fake upstream options', () => {
+  it('honours sseDeltas, sseIntervalMs, text and record:false, and close() ends open sockets', async () => {
+    const fake = await startFakeUpstream({ sseDeltas: 3, sseIntervalMs: 15, text: 'abcdef', record: false });
+    const agent = new Agent();
+    try {
+      const t0 = performance.now();
+      const res = await request(`${fake.url}/v1/messages`, {
+        method: 'POST',
+        dispatcher: agent,
+        body: messageBody({ stream: true }),
+      });
+      const text = await res.body.text();
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(8 * 15 - 10);
+      const deltas = [...text.matchAll(/"text_delta","text":"([^"]*)"/g)].map((m) => m[1]);
+      expect(deltas).toEqual(['ab', 'cd', 'ef']);
+      expect(fake.requests).toHaveLength(0);
+      fake.setHandler(() => ({ kind: 'hang' }));
+      const pending = request(`${fake.url}/v1/messages`, { method: 'POST', dispatcher: agent, body: '{}' }).catch(
+        (e: unknown) => e,
+      );
+      await waitFor(() => fake.openConnections() > 0);
+      await fake.close();
+      expect(await pending).toBeInstanceOf(Error);
+      expect(fake.openConnections()).toBe(0);
+    } finally {
+      await agent.close();
+      await fake.close().catch(() => {});
+    }
+  });
+});

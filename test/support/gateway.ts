@@ -1,0 +1,142 @@
+/**
+ * Starts the real gateway (runServer: HTTP server, SQLite file database, worker-thread writer)
+ * on a random port in a temporary data directory, for end-to-end tests over sockets.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { type Config, loadConfig } from '../../src/config/config.js';
+import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto/secret-box.js';
+import { type RunningServer, runServer } from '../../src/server/serve.js';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import type { AccountRow, RequestRecord } from '../../src/storage/types.js';
+
+export interface TestGateway {
+  url: string;
+  home: string;
+  config: Config;
+  server: RunningServer;
+  /** A second connection to the database, as another process (the CLI) would have. */
+  store: SqliteStore;
+  box: SecretBox;
+  /** Every log line the server wrote (JSON). */
+  logs: string[];
+  addApiKey(name: string, key: string, over?: Partial<AccountRow>): Promise<AccountRow>;
+  addOAuth(name: string, tokens: { accessToken: string; refreshToken: string; expiresAt: number }, over?: Partial<AccountRow>): Promise<AccountRow>;
+  account(name: string): Promise<AccountRow>;
+  /**
+   * Waits until `n` more request rows than at the previous call are committed and returns
+   * those rows, newest first.
+   */
+  records(n: number, timeoutMs?: number): Promise<RequestRecord[]>;
+  /** Waits until no request is in flight and every record is committed; later `records` calls count from here. */
+  settle(): Promise<void>;
+  /** Total request rows committed so far. */
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  upstreamUrl: string;
+  env?: Record<string, string>;
+  /** Accounts to create before the server starts. */
+  setup?: (g: Pick<TestGateway, 'addApiKey' | 'addOAuth' | 'store' | 'box'>) => Promise<void>;
+  accountPollMs?: number;
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
+  const home = mkdtempSync(join(tmpdir(), 'ccflare-e2e-'));
+  const config = loadConfig({
+    env: {
+      CCFLARE_HOME: home,
+      CCFLARE_PORT: '0',
+      CCFLARE_UPSTREAM_URL: opts.upstreamUrl,
+      CCFLARE_LOG_LEVEL: 'info',
+      CCFLARE_LOG_FORMAT: 'json',
+      ...opts.env,
+    },
+  });
+  const box = createSecretBox(loadSecretKey(home, config.secretKey));
+  const store = SqliteStore.open(join(home, 'ccflare.db'));
+  const addApiKey = async (name: string, key: string, over: Partial<AccountRow> = {}) => {
+    const row = await store.insertAccount({ name, kind: 'api_key', apiKeyEnc: box.encrypt(key), priority: over.priority ?? 0 }, Date.now());
+    if (Object.keys(over).length > 0) await store.updateAccount(row.id, over);
+    return (await store.getAccount(row.id)) as AccountRow;
+  };
+  const addOAuth = async (
+    name: string,
+    t: { accessToken: string; refreshToken: string; expiresAt: number },
+    over: Partial<AccountRow> = {},
+  ) => {
+    const row = await store.insertAccount(
+      {
+        name,
+        kind: 'max',
+        accessTokenEnc: box.encrypt(t.accessToken),
+        refreshTokenEnc: box.encrypt(t.refreshToken),
+        refreshFp: box.fingerprint(t.refreshToken),
+        expiresAt: t.expiresAt,
+        priority: over.priority ?? 0,
+      },
+      Date.now(),
+    );
+    if (Object.keys(over).length > 0) await store.updateAccount(row.id, over);
+    return (await store.getAccount(row.id)) as AccountRow;
+  };
+  await opts.setup?.({ addApiKey, addOAuth, store, box });
+
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const line of String(chunk).split('\n')) if (line) logs.push(line);
+      cb();
+    },
+  });
+  const server = await runServer(config, { signals: false, logDestination: sink, accountPollMs: opts.accountPollMs ?? 100 });
+
+  let seen = 0;
+  return {
+    url: server.url,
+    home,
+    config,
+    server,
+    store,
+    box,
+    logs,
+    addApiKey,
+    addOAuth,
+    async account(name) {
+      const a = await store.getAccountByName(name);
+      if (!a) throw new Error(`no account ${name}`);
+      return a;
+    },
+    async records(n, timeoutMs = 5000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const total = await store.countRequests();
+        if (total >= seen + n || Date.now() > until) {
+          const rows = await store.listRequests({ limit: Math.max(1, total - seen) });
+          seen = total;
+          return rows;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    count: () => store.countRequests(),
+    async settle() {
+      const until = Date.now() + 10_000;
+      for (;;) {
+        const h = (await (await fetch(`${server.url}/health`)).json()) as { inFlight: number; writeQueue: number };
+        if ((h.inFlight === 0 && h.writeQueue === 0) || Date.now() > until) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      seen = await store.countRequests();
+    },
+    async close() {
+      await server.close(5000);
+      await store.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
