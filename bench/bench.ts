@@ -29,6 +29,8 @@
  *   --ccflare <path>        ccflare launcher (default <repo>/bin/ccflare)  CCFLARE_BENCH_BIN
  *   --no-ccflare            bench only direct and the minimal proxy
  *   --keep-home             keep ccflare's temporary CCFLARE_HOME
+ *   --repeat <n>            run every (scenario, target) n times, interleaved, and report the
+ *                           median run (by req/s; b-paced by TTFB p50)   BENCH_REPEAT
  *   --json <file>           also write all results as JSON
  *   --strict                exit 1 when a target FAILs
  */
@@ -105,6 +107,7 @@ const WANT_TARGETS = new Set((argValue(argv, 'targets') ?? 'direct,minimal,ccfla
 if (has('no-ccflare')) WANT_TARGETS.delete('ccflare');
 const WANT_SCENARIOS = new Set((argValue(argv, 'scenarios') ?? 'a-json,a-stream,b-paced').split(','));
 const JSON_OUT = argValue(argv, 'json');
+const REPEAT = Math.max(1, Number(argValue(argv, 'repeat') ?? env.BENCH_REPEAT ?? 1));
 
 const SCENARIOS: Scenario[] = [
   {
@@ -412,57 +415,70 @@ async function main(): Promise<number> {
     }
   }
 
-  const results: RunResult[] = [];
+  const allRuns: RunResult[] = [];
   // rows present before the first run (e.g. if ccflare records its /health answers) and the
   // number of responses ccflare gave in the runs so far
   const ccBaseline: number | string = cc ? await countRows(cc.dbPath) : 0;
   let ccAnswered = 0;
   for (const sc of SCENARIOS) {
     if (!WANT_SCENARIOS.has(sc.id)) continue;
-    for (const t of targets) {
-      // every bench process is measured, so CPU used outside the bench can be told apart
-      const cpuPids: Record<string, number> = {};
-      for (const x of targets) if (x.name !== 'direct') cpuPids[x.name] = x.pid;
-      cpuPids.upstream = upstreamPid;
-      process.stdout.write(`  ${sc.id.padEnd(9)} ${t.name.padEnd(8)} ... `);
-      const r = await runLoadChild({
-        target: t.url,
-        path: '/v1/messages',
-        connections: sc.connections,
-        warmupMs: WARMUP_MS,
-        durationMs: DURATION_MS,
-        headers: { ...BASE_HEADERS, ...sc.headers },
-        body: requestBody(sc.stream),
-        cpuPids,
-      });
-      const perReq = (ms: number | null | undefined) =>
-        ms === null || ms === undefined || r.measured === 0 ? null : ms / r.measured;
-      let ours = r.loadCpuMs;
-      for (const ms of Object.values(r.cpuMs)) ours += ms ?? 0;
-      const run: RunResult = {
-        scenario: sc.id,
-        target: t.name,
-        result: r,
-        cpuPerReq: perReq(r.cpuMs[t.name === 'direct' ? 'upstream' : t.name]),
-        upstreamCpuPerReq: perReq(r.cpuMs.upstream),
-        outsideCpuPct:
-          r.machineBusyMs === null
-            ? null
-            : Math.max(0, (100 * (r.machineBusyMs - ours)) / (r.windowMs * availableParallelism())),
-      };
-      let extra = '';
-      if (t.name === 'ccflare' && cc) {
-        if (typeof ccBaseline === 'string')
-          run.recorded = { expected: r.totalResponses, found: null, pass: false, note: ccBaseline };
-        else run.recorded = await checkRecorded(cc.dbPath, ccBaseline, ccAnswered, r.totalResponses, r.endedAt);
-        ccAnswered += r.totalResponses;
-        extra = `, recorded ${run.recorded.found ?? '?'}/${run.recorded.expected} ${verdict(run.recorded.pass)}`;
+    for (let round = 0; round < REPEAT; round++)
+      for (const t of targets) {
+        // every bench process is measured, so CPU used outside the bench can be told apart
+        const cpuPids: Record<string, number> = {};
+        for (const x of targets) if (x.name !== 'direct') cpuPids[x.name] = x.pid;
+        cpuPids.upstream = upstreamPid;
+        process.stdout.write(`  ${sc.id.padEnd(9)} ${t.name.padEnd(8)}${REPEAT > 1 ? ` #${round + 1}` : ''} ... `);
+        const r = await runLoadChild({
+          target: t.url,
+          path: '/v1/messages',
+          connections: sc.connections,
+          warmupMs: WARMUP_MS,
+          durationMs: DURATION_MS,
+          headers: { ...BASE_HEADERS, ...sc.headers },
+          body: requestBody(sc.stream),
+          cpuPids,
+        });
+        const perReq = (ms: number | null | undefined) =>
+          ms === null || ms === undefined || r.measured === 0 ? null : ms / r.measured;
+        let ours = r.loadCpuMs;
+        for (const ms of Object.values(r.cpuMs)) ours += ms ?? 0;
+        const run: RunResult = {
+          scenario: sc.id,
+          target: t.name,
+          result: r,
+          cpuPerReq: perReq(r.cpuMs[t.name === 'direct' ? 'upstream' : t.name]),
+          upstreamCpuPerReq: perReq(r.cpuMs.upstream),
+          outsideCpuPct:
+            r.machineBusyMs === null
+              ? null
+              : Math.max(0, (100 * (r.machineBusyMs - ours)) / (r.windowMs * availableParallelism())),
+        };
+        let extra = '';
+        if (t.name === 'ccflare' && cc) {
+          if (typeof ccBaseline === 'string')
+            run.recorded = { expected: r.totalResponses, found: null, pass: false, note: ccBaseline };
+          else run.recorded = await checkRecorded(cc.dbPath, ccBaseline, ccAnswered, r.totalResponses, r.endedAt);
+          ccAnswered += r.totalResponses;
+          extra = `, recorded ${run.recorded.found ?? '?'}/${run.recorded.expected} ${verdict(run.recorded.pass)}`;
+        }
+        console.log(
+          `${f(r.rps, 0)} req/s, ${r.errors} errors${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}${extra}`,
+        );
+        allRuns.push(run);
+        await sleep(300);
       }
-      console.log(
-        `${f(r.rps, 0)} req/s, ${r.errors} errors${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}${extra}`,
-      );
-      results.push(run);
-      await sleep(300);
+  }
+
+  // the median run of each (scenario, target): by req/s under saturation, by TTFB p50 when paced
+  const results: RunResult[] = [];
+  for (const sc of SCENARIOS) {
+    for (const t of targets) {
+      const runs = allRuns.filter((x) => x.scenario === sc.id && x.target === t.name);
+      if (sc.id === 'b-paced') runs.sort((a, b) => a.result.ttfb.p50 - b.result.ttfb.p50);
+      else runs.sort((a, b) => a.result.rps - b.result.rps);
+      const median = runs[Math.floor((runs.length - 1) / 2)];
+      if (median) results.push(median);
     }
   }
 
@@ -501,7 +517,7 @@ async function main(): Promise<number> {
       x.outsideCpuPct === null ? '-' : `${f(x.outsideCpuPct, 0)}%`,
     ]);
   }
-  console.log(`\n${table(rows)}`);
+  console.log(`\n${REPEAT > 1 ? `median of ${REPEAT} runs (by req/s; b-paced by TTFB p50)\n` : ''}${table(rows)}`);
   console.log(
     'CPU ms/req: user+system CPU of the target process tree (all threads) over the measured window / requests; for direct the target is the fake upstream.',
   );
@@ -558,7 +574,7 @@ async function main(): Promise<number> {
       }
     }
   }
-  const rec = results.filter((x) => x.recorded);
+  const rec = allRuns.filter((x) => x.recorded);
   if (rec.length > 0) {
     const ok = rec.every((x) => x.recorded?.pass);
     verdicts.push(ok);
@@ -576,7 +592,11 @@ async function main(): Promise<number> {
   if (JSON_OUT) {
     writeFileSync(
       JSON_OUT,
-      JSON.stringify({ node: process.version, durationMs: DURATION_MS, warmupMs: WARMUP_MS, results }, null, 2),
+      JSON.stringify(
+        { node: process.version, durationMs: DURATION_MS, warmupMs: WARMUP_MS, repeat: REPEAT, results, allRuns },
+        null,
+        2,
+      ),
     );
     console.log(`results written to ${JSON_OUT}`);
   }

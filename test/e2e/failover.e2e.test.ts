@@ -1,0 +1,374 @@
+/**
+ * Every row of the failure table in protocol.md section 4, against the fake upstream, through the
+ * real server, with the official SDK as the client.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { afterEach, describe, expect, it } from 'vitest';
+import { errorBody, type FakeResponse, type FakeUpstream, type RecordedRequest, messageJson, startFakeUpstream } from '../support/fake-upstream.js';
+import { type TestGateway, startGateway } from '../support/gateway.js';
+
+const KEY_A = 'sk-ant-api03-account-a';
+const KEY_B = 'sk-ant-api03-account-b';
+
+let up: FakeUpstream | undefined;
+let gw: TestGateway | undefined;
+
+afterEach(async () => {
+  await gw?.close();
+  await up?.close();
+  gw = undefined;
+  up = undefined;
+});
+
+/** Starts an upstream that answers account A with `onA` and account B normally. */
+async function setup(
+  onA: (req: RecordedRequest, nthForA: number) => FakeResponse | undefined,
+  opts: { accounts?: 'a' | 'ab'; env?: Record<string, string> } = {},
+) {
+  up = await startFakeUpstream();
+  let nA = 0;
+  up.setHandler((req) => (req.headers['x-api-key'] === KEY_A ? onA(req, nA++) : undefined));
+  gw = await startGateway({
+    upstreamUrl: up.url,
+    env: opts.env,
+    setup: async (g) => {
+      await g.addApiKey('a', KEY_A, { priority: 0 });
+      if ((opts.accounts ?? 'ab') === 'ab') await g.addApiKey('b', KEY_B, { priority: 1 });
+    },
+  });
+  const client = new Anthropic({ baseURL: gw.url, apiKey: 'client', maxRetries: 0 });
+  return { up, gw, client };
+}
+
+const ask = (client: Anthropic, model = 'claude-sonnet-4-5') =>
+  client.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'the same body every time' }] });
+
+const keysSeen = (u: FakeUpstream) => u.requests.map((r) => (r.headers['x-api-key'] === KEY_A ? 'a' : 'b'));
+const nowS = () => Math.floor(Date.now() / 1000);
+
+function unified429(window: '5h' | '7d', resetInS: number): FakeResponse {
+  const reset = String(nowS() + resetInS);
+  return {
+    kind: 'json',
+    status: 429,
+    headers: {
+      'anthropic-ratelimit-unified-status': 'rejected',
+      'anthropic-ratelimit-unified-reset': reset,
+      [`anthropic-ratelimit-unified-${window}-status`]: 'rejected',
+      [`anthropic-ratelimit-unified-${window}-reset`]: reset,
+      [`anthropic-ratelimit-unified-${window}-utilization`]: '1.02',
+      'anthropic-ratelimit-unified-representative-claim': window === '5h' ? 'five_hour' : 'seven_day',
+    },
+    body: errorBody('rate_limit_error', 'This request would exceed your account\'s rate limit.'),
+  };
+}
+
+describe('failover table', () => {
+  it('429 with a rejected 5h window: next account, A cools down until the reset', async () => {
+    const { client, up, gw } = await setup(() => unified429('5h', 3600));
+    const msg = await ask(client);
+    expect(msg.type).toBe('message');
+    expect(keysSeen(up)).toEqual(['a', 'b']);
+    // The body is replayed byte for byte, the client never resends.
+    expect(up.requests[1]?.body).toBe(up.requests[0]?.body);
+    const a = await gw.account('a');
+    const reset = (nowS() + 3600) * 1000;
+    expect(a.cooldownUntil).toBeGreaterThanOrEqual(reset - 5000);
+    expect(a.cooldownUntil).toBeLessThanOrEqual(reset + 35_000);
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ success: true, accountName: 'b', attempts: 2 });
+    expect(rec?.attemptLog.map((x) => x.status)).toEqual([429, 200]);
+    // The next request skips A without asking it.
+    await ask(client);
+    expect(keysSeen(up)).toEqual(['a', 'b', 'b']);
+  });
+
+  it('429 with a rejected 7d window: cooldown until the latest rejected reset', async () => {
+    const { client, gw } = await setup(() => unified429('7d', 3 * 86400));
+    await ask(client);
+    const a = await gw.account('a');
+    expect(a.cooldownUntil).toBeGreaterThan(Date.now() + 3 * 86400_000 - 10_000);
+  });
+
+  it('429 with only a model-scoped window rejected: next account, A cools down for that model only', async () => {
+    const { client, up, gw } = await setup((req) => {
+      if (!String(req.json?.model).includes('opus')) return undefined;
+      const reset = String(nowS() + 7200);
+      return {
+        kind: 'json',
+        status: 429,
+        headers: {
+          'anthropic-ratelimit-unified-status': 'allowed',
+          'anthropic-ratelimit-unified-7d_oi-status': 'rejected',
+          'anthropic-ratelimit-unified-7d_oi-reset': reset,
+        },
+        body: errorBody('rate_limit_error', 'Opus weekly limit reached'),
+      };
+    });
+    await ask(client, 'claude-opus-4-5');
+    expect(keysSeen(up)).toEqual(['a', 'b']);
+    const a = await gw.account('a');
+    expect(a.cooldownUntil).toBeNull();
+    expect(Object.values(a.modelCooldowns)[0]).toBeGreaterThan(Date.now() + 7000_000);
+    // With B out of the way, Sonnet still goes to A while Opus finds no account.
+    await gw.store.updateAccount((await gw.account('b')).id, { paused: true });
+    await new Promise((r) => setTimeout(r, 300));
+    await ask(client, 'claude-sonnet-4-5');
+    expect(keysSeen(up)).toEqual(['a', 'b', 'a']);
+    const err = (await ask(client, 'claude-opus-4-5').catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(/cooling down for opus/);
+    expect(keysSeen(up)).toEqual(['a', 'b', 'a']);
+  });
+
+  it('bare 429 (no rate-limit headers): next account, A unchanged', async () => {
+    const { client, up, gw } = await setup(() => ({
+      kind: 'json',
+      status: 429,
+      headers: { 'x-should-retry': 'true' },
+      body: errorBody('rate_limit_error', 'Number of concurrent connections has exceeded your rate limit.'),
+    }));
+    await ask(client);
+    expect(keysSeen(up)).toEqual(['a', 'b']);
+    const a = await gw.account('a');
+    expect(a.cooldownUntil).toBeNull();
+    expect(a.health).toBe('ok');
+  });
+
+  it('API-key per-minute 429: next account, A cools down until the reset', async () => {
+    const { client, up, gw } = await setup(() => ({
+      kind: 'json',
+      status: 429,
+      headers: {
+        'retry-after': '20',
+        'anthropic-ratelimit-requests-limit': '50',
+        'anthropic-ratelimit-requests-remaining': '0',
+        'anthropic-ratelimit-requests-reset': new Date(Date.now() + 20_000).toISOString(),
+      },
+      body: errorBody('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'),
+    }));
+    await ask(client);
+    expect(keysSeen(up)).toEqual(['a', 'b']);
+    const a = await gw.account('a');
+    expect(a.cooldownUntil).toBeGreaterThan(Date.now() + 10_000);
+    expect(a.cooldownUntil).toBeLessThan(Date.now() + 60_000);
+  });
+
+  it('API-key per-minute 429 on the only account: waits retry-after when it fits the deadline', async () => {
+    const { client, up } = await setup(
+      (_req, n) =>
+        n === 0
+          ? {
+              kind: 'json',
+              status: 429,
+              headers: { 'retry-after': '1', 'anthropic-ratelimit-requests-remaining': '0' },
+              body: errorBody('rate_limit_error', 'per-minute rate limit'),
+            }
+          : undefined,
+      { accounts: 'a' },
+    );
+    const t0 = Date.now();
+    const msg = await ask(client);
+    expect(msg.type).toBe('message');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(keysSeen(up)).toEqual(['a', 'a']);
+  });
+
+  it('credits / spend-limit error: no retry, no failover, the account is flagged', async () => {
+    const { client, up, gw } = await setup(() => ({
+      kind: 'json',
+      status: 400,
+      body: errorBody('invalid_request_error', 'Your credit balance is too low to access the Anthropic API.'),
+    }));
+    const err = await ask(client).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(String((err as Error).message)).toContain('credit balance is too low');
+    expect(keysSeen(up)).toEqual(['a']);
+    const a = await gw.account('a');
+    expect(a.flag).toBeTruthy();
+    expect(a.health).toBe('ok');
+    expect(a.cooldownUntil).toBeNull();
+  });
+
+  it('403 permission_error: next account, A disabled until a person acts', async () => {
+    const { client, up, gw } = await setup(() => ({
+      kind: 'json',
+      status: 403,
+      body: errorBody('permission_error', 'OAuth token has been revoked.'),
+    }));
+    await ask(client);
+    expect(keysSeen(up)).toEqual(['a', 'b']);
+    const a = await gw.account('a');
+    expect(a.health).toBe('disabled');
+    await ask(client);
+    expect(keysSeen(up)).toEqual(['a', 'b', 'b']);
+  });
+
+  it('400 "organization has been disabled": next account, A disabled', async () => {
+    const { client, up, gw } = await setup(() => ({
+      kind: 'json',
+      status: 400,
+      body: errorBody('invalid_request_error', 'This organization has been disabled.'),
+    }));
+    await ask(client);
+    expect(keysSeen(up)).toEqual(['a', 'b']);
+    expect((await gw.account('a')).health).toBe('disabled');
+  });
+
+  it.each([
+    [400, 'invalid_request_error', Anthropic.BadRequestError],
+    [404, 'not_found_error', Anthropic.NotFoundError],
+    [413, 'request_too_large', Anthropic.APIError],
+  ])('%i %s: passed through, no retry, A unchanged', async (status, type, cls) => {
+    const { client, up, gw } = await setup(() => ({ kind: 'json', status, body: errorBody(type, `upstream says ${type}`) }));
+    const err = await ask(client).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(cls);
+    expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(status);
+    expect(String((err as Error).message)).toContain(`upstream says ${type}`);
+    expect(keysSeen(up)).toEqual(['a']);
+    const a = await gw.account('a');
+    expect(a.health).toBe('ok');
+    expect(a.cooldownUntil).toBeNull();
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status, success: false, attempts: 1 });
+  });
+
+  it.each([500, 502, 503, 504])('%i: retried on the same account with backoff, then the next; A unchanged', async (status) => {
+    const { client, up, gw } = await setup(() => ({
+      kind: 'json',
+      status,
+      body: errorBody('api_error', 'Internal server error'),
+    }));
+    const msg = await ask(client);
+    expect(msg.type).toBe('message');
+    expect(keysSeen(up)).toEqual(['a', 'a', 'b']);
+    const gap = (up.requests[1]?.receivedAt ?? 0) - (up.requests[0]?.receivedAt ?? 0);
+    expect(gap).toBeGreaterThanOrEqual(100);
+    const a = await gw.account('a');
+    expect(a.cooldownUntil).toBeNull();
+    expect(a.health).toBe('ok');
+  });
+
+  it('a transient 500 recovers on the same account', async () => {
+    const { client, up } = await setup((_r, n) =>
+      n === 0 ? { kind: 'json', status: 500, body: errorBody('api_error', 'Internal server error') } : undefined,
+    );
+    await ask(client);
+    expect(keysSeen(up)).toEqual(['a', 'a']);
+  });
+
+  it('connection reset before headers: retried, then the next account', async () => {
+    const { client, up, gw } = await setup(() => ({ kind: 'reset' }));
+    const msg = await ask(client);
+    expect(msg.type).toBe('message');
+    expect(keysSeen(up)).toEqual(['a', 'a', 'b']);
+    expect((await gw.account('a')).health).toBe('ok');
+  });
+
+  it('connection refused: 502 in Anthropic shape after the attempts, recorded', async () => {
+    // Nothing listens on the upstream port once the fake is closed.
+    const { client, up, gw } = await setup(() => undefined, { accounts: 'a' });
+    await up.close();
+    const err = await ask(client).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(502);
+    expect(String((err as Error).message)).toMatch(/unreachable/i);
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 502, success: false });
+    expect(rec?.attempts).toBeGreaterThanOrEqual(2);
+  });
+
+  it('529 overloaded: retried with backoff, then the next account; at most a short cooldown', async () => {
+    const { client, up, gw } = await setup(() => ({
+      kind: 'json',
+      status: 529,
+      body: errorBody('overloaded_error', 'Overloaded'),
+    }));
+    const msg = await ask(client);
+    expect(msg.type).toBe('message');
+    expect(keysSeen(up)[0]).toBe('a');
+    expect(keysSeen(up).at(-1)).toBe('b');
+    const a = await gw.account('a');
+    expect((a.cooldownUntil ?? 0) - Date.now()).toBeLessThanOrEqual(60_000);
+  });
+
+  it('timeout before headers: one deadline covers every attempt, then 504', async () => {
+    const { client, up, gw } = await setup(() => ({ kind: 'hang' }), {
+      accounts: 'a',
+      env: { CCFLARE_REQUEST_DEADLINE_MS: '1500' },
+    });
+    const t0 = Date.now();
+    const err = await ask(client).catch((e: unknown) => e);
+    const took = Date.now() - t0;
+    expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(504);
+    expect(took).toBeGreaterThanOrEqual(1400);
+    expect(took).toBeLessThan(3500);
+    expect(up.requests.length).toBeGreaterThanOrEqual(1);
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 504, success: false });
+  });
+
+  it('a hang on A uses up the one deadline: B gets no extra time beyond it', async () => {
+    const { client, up } = await setup(() => ({ kind: 'hang' }), { env: { CCFLARE_REQUEST_DEADLINE_MS: '2000' } });
+    const err = await ask(client).catch((e: unknown) => e);
+    // The hang eats the whole deadline: a single deadline means no extra time for B.
+    expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(504);
+    expect(keysSeen(up)).toEqual(['a']);
+  });
+
+  it('no usable account: 503 with the reason and the earliest time an account frees up, recorded', async () => {
+    const { client, up, gw } = await setup(() => unified429('5h', 1800), { accounts: 'a' });
+    const err = await ask(client).catch((e: unknown) => e);
+    // The only account's own 429 is passed through on the first request...
+    expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(429);
+    // ...and the next request gets a 503 saying when an account frees up, without asking upstream.
+    const err2 = await ask(client).catch((e: unknown) => e);
+    const e2 = err2 as InstanceType<typeof Anthropic.APIError>;
+    expect(e2.status).toBe(503);
+    expect(e2.message).toMatch(/No usable account/);
+    expect(e2.message).toMatch(/cooling down/);
+    expect(e2.message).toMatch(/frees up at \d{4}-\d{2}-\d{2}T/);
+    expect(Number(e2.headers?.get('retry-after'))).toBeGreaterThan(1700);
+    expect(up.requests).toHaveLength(1);
+    const rows = await gw.records(2);
+    expect(rows[0]).toMatchObject({ status: 503, success: false, accountName: null, attempts: 0 });
+  });
+
+  it('no accounts configured: 503 telling how to add one', async () => {
+    up = await startFakeUpstream();
+    gw = await startGateway({ upstreamUrl: up.url });
+    const client = new Anthropic({ baseURL: gw.url, apiKey: 'client', maxRetries: 0 });
+    const err = (await ask(client).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(/ccflare accounts add/);
+    expect(up.requests).toHaveLength(0);
+  });
+
+  it('paused accounts are skipped', async () => {
+    const { client, up, gw } = await setup(() => undefined);
+    await gw.store.updateAccount((await gw.account('a')).id, { paused: true });
+    await new Promise((r) => setTimeout(r, 300));
+    await ask(client);
+    expect(keysSeen(up)).toEqual(['b']);
+  });
+
+  it('session affinity: one client session stays on its account', async () => {
+    const { up, gw } = await setup(() => undefined);
+    const client = new Anthropic({
+      baseURL: gw.url,
+      apiKey: 'client',
+      maxRetries: 0,
+      defaultHeaders: { 'x-claude-code-session-id': 'session-1' },
+    });
+    // Move the session window to B, then make A preferable again: the session stays on B.
+    await gw.store.updateAccount((await gw.account('a')).id, { paused: true });
+    await new Promise((r) => setTimeout(r, 300));
+    await ask(client);
+    await gw.store.updateAccount((await gw.account('a')).id, { paused: false, priority: 0 });
+    await gw.store.updateAccount((await gw.account('b')).id, { priority: 5, sessionStart: null });
+    await new Promise((r) => setTimeout(r, 300));
+    await ask(client);
+    expect(keysSeen(up)).toEqual(['b', 'b']);
+    expect(messageJson).toBeDefined();
+  });
+});
