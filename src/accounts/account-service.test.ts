@@ -271,6 +271,20 @@ describe('AccountService', () => {
       await expectCode(service.completeOAuth('taken', 'max', `good-c#${start.state}`, start), 'conflict');
       expect(fake.exchangeCalls).toBe(0);
     });
+
+    it('signing in again to an account that needs re-auth replaces its tokens and makes it active', async () => {
+      const first = service.beginOAuth('max');
+      await service.completeOAuth('sub', 'max', `good-a#${first.state}`, first, { priority: 4 });
+      const before = await row('sub');
+      await store.updateAccount(before.id, { health: 'needs_reauth', healthReason: 'refresh token rejected' });
+      const again = service.beginOAuth('max');
+      const view = await service.completeOAuth('sub', 'max', `good-b#${again.state}`, again);
+      expect(view).toMatchObject({ name: 'sub', status: 'active', priority: 4 });
+      const after = await row('sub');
+      expect(after.id).toBe(before.id);
+      expect(after.refreshFp).not.toBe(before.refreshFp);
+      expect(after.healthReason).toBeNull();
+    });
   });
 });
 

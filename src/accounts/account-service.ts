@@ -134,13 +134,14 @@ export class AccountService {
     validateAccountName(name);
     const priority = opts.priority === undefined ? undefined : validatePriority(opts.priority);
     // Checked before the exchange: authorization codes are single-use, a late conflict would waste one.
-    await this.checkNewName(name);
+    const existing = await this.checkOAuthName(name, mode);
     const code = parsePastedCode(pasted, pending.state);
     const tokens = await exchangeCode(
       this.oauth,
       { code, state: pending.state, verifier: pending.verifier },
       this.clock.now(),
     );
+    if (existing !== null) return this.reauthenticate(existing, mode, tokens);
     if (mode === 'console') {
       const apiKey = await createConsoleApiKey(this.oauth, tokens.accessToken);
       return this.insert({ name, kind: 'console', priority, apiKeyEnc: this.box.encrypt(apiKey) });
@@ -154,6 +155,42 @@ export class AccountService {
       refreshFp: this.box.fingerprint(tokens.refreshToken),
       expiresAt: tokens.expiresAt,
     });
+  }
+
+  /**
+   * For `accounts add <name> --mode m`: a new name, or an existing account of the same kind to
+   * sign in again (the way out of needs_reauth). Returns the existing row, or null for a new one.
+   */
+  async checkOAuthName(name: string, mode: OAuthMode): Promise<AccountRow | null> {
+    validateAccountName(name);
+    const row = await this.store.getAccountByName(name);
+    if (row === null) return null;
+    if (row.kind !== mode) {
+      throw new GatewayError('conflict', `Account "${name}" already exists as a ${row.kind} account; pick another name`);
+    }
+    return row;
+  }
+
+  /** A person signed in again: new credentials replace the old ones and the account is healthy. */
+  private async reauthenticate(
+    row: AccountRow,
+    mode: OAuthMode,
+    tokens: { accessToken: string; refreshToken: string; expiresAt: number },
+  ): Promise<AccountView> {
+    if (mode === 'console') {
+      const apiKey = await createConsoleApiKey(this.oauth, tokens.accessToken);
+      await this.store.updateAccount(row.id, { apiKeyEnc: this.box.encrypt(apiKey), health: 'ok', healthReason: null });
+    } else {
+      await this.store.updateAccount(row.id, {
+        accessTokenEnc: this.box.encrypt(tokens.accessToken),
+        refreshTokenEnc: this.box.encrypt(tokens.refreshToken),
+        refreshFp: this.box.fingerprint(tokens.refreshToken),
+        expiresAt: tokens.expiresAt,
+        health: 'ok',
+        healthReason: null,
+      });
+    }
+    return toAccountView(await this.find(row.name), this.clock.now());
   }
 
   /** Lets interactive callers reject a bad or taken name before asking for credentials. */

@@ -56,7 +56,8 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
     .option('--no-browser', 'only print the URL')
     .action(async (name: string, opts: { mode: OAuthMode; priority?: number; browser: boolean }, cmd: Command) => {
       await withAccountService(io, globalsOf(cmd), async (service) => {
-        await service.checkNewName(name);
+        const existing = await service.checkOAuthName(name, opts.mode);
+        if (existing) out(`Account "${name}" exists: signing in again replaces its credentials.\n`);
         const start = service.beginOAuth(opts.mode);
         out(`Open this URL in a browser, sign in and authorize:\n\n  ${start.url}\n\n`);
         if (opts.browser) openBrowser(start.url, io.env, io.platform);
@@ -64,7 +65,8 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
         const view = await service.completeOAuth(name, opts.mode, pasted.trim(), start, { priority: opts.priority });
         const expiry =
           view.tokenExpiresAt === null ? '' : `, token expires ${formatTime(view.tokenExpiresAt, Date.now())}`;
-        out(`Added account "${view.name}" (${view.kind}, priority ${view.priority}${expiry}).\n`);
+        const verb = existing ? 'Re-authenticated' : 'Added';
+        out(`${verb} account "${view.name}" (${view.kind}, priority ${view.priority}${expiry}).\n`);
       });
     });
 

@@ -22,7 +22,7 @@ export interface ServeResult {
 export function registerServeCommand(program: Command, io: CliIo, onStarted: (server: ServeResult) => void): void {
   program
     .command('serve')
-    .description('Run the gateway (proxy, management API, dashboard)')
+    .description('Run the gateway (the proxy for /v1/*)')
     .option('--port <n>', 'port to listen on (0 picks a free one)')
     .option('--host <host>', 'address to listen on; non-loopback needs an admin key')
     .action(async (opts: { port?: string; host?: string }, cmd: Command) => {

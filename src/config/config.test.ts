@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
-import { CONFIG_FILE, isLoopbackHost, loadConfig, parseSetting } from './config.js';
+import { CONFIG_FILE, expandTilde, isLoopbackHost, loadConfig, parseSetting } from './config.js';
 import { SETTINGS, type SettingDef } from './settings.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -210,5 +210,14 @@ describe('.env.example', () => {
       if (shown === undefined || shown === '' || d.key === 'home' || typeof d.def === 'function') continue;
       expect(parseSetting(d, shown, '.env.example'), d.env).toEqual(d.def);
     }
+  });
+});
+
+describe('data directory', () => {
+  it('expands a leading tilde like a shell, as copied from .env.example', () => {
+    expect(expandTilde('~/.config/ccflare')).toBe(join(homedir(), '.config', 'ccflare'));
+    expect(expandTilde('/abs/~x')).toBe('/abs/~x');
+    const cfg = loadConfig({ env: { CCFLARE_HOME: '~/ccflare-tilde-test-does-not-exist' } });
+    expect(cfg.home).toBe(join(homedir(), 'ccflare-tilde-test-does-not-exist'));
   });
 });

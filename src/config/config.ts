@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../errors.js';
 import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
@@ -105,7 +106,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const overrides = opts.overrides ?? {};
   const homeDef = SETTINGS.find((s) => s.key === 'home') as SettingDef;
   const homeRaw = overrides.home ?? env[homeDef.env] ?? (homeDef.def as string);
-  const home = resolve(parseSetting(homeDef, homeRaw, overrides.home !== undefined ? 'flag' : 'environment') as string);
+  const home = resolve(
+    expandTilde(parseSetting(homeDef, homeRaw, overrides.home !== undefined ? 'flag' : 'environment') as string),
+  );
   const file = readConfigFile(home);
 
   const out: Record<string, unknown> = { home };
@@ -121,6 +124,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     out[def.key] = value;
   }
   return Object.freeze(out as unknown as ConfigValues);
+}
+
+/** `~/x` as a shell would expand it: values copied from .env.example or a service file keep the tilde. */
+export function expandTilde(p: string): string {
+  if (p === '~') return homedir();
+  if (p.startsWith('~/')) return join(homedir(), p.slice(2));
+  return p;
 }
 
 export function isLoopbackHost(host: string): boolean {

@@ -42,6 +42,8 @@ export interface FakeOAuth {
   readonly authorizeRequests: Record<string, string>[];
   /** API keys minted by create_api_key. */
   readonly mintedKeys: string[];
+  /** Every token pair minted (seeded, exchanged or refreshed), in order: for secret-leak checks. */
+  readonly issued: TokenPair[];
   /** Accepts `code` once; with `verifierChallenge`, the exchange must present the matching verifier. */
   issueCode(code: string, opts?: { verifierChallenge?: string }): void;
   /** Mints a valid pair as if an account had logged in. */
@@ -74,6 +76,7 @@ export async function startFakeOAuth(opts: FakeOAuthOptions = {}): Promise<FakeO
   const requests: Record<string, unknown>[] = [];
   const authorizeRequests: Record<string, string>[] = [];
   const mintedKeys: string[] = [];
+  const issued: TokenPair[] = [];
   const failures: { status: number; body: unknown }[] = [];
   let refreshCalls = 0;
   let exchangeCalls = 0;
@@ -83,6 +86,7 @@ export async function startFakeOAuth(opts: FakeOAuthOptions = {}): Promise<FakeO
     const refreshToken = `sk-ant-ort01-${randomBytes(24).toString('base64url')}`;
     access.set(accessToken, Date.now() + options.expiresIn * 1000);
     refresh.add(refreshToken);
+    issued.push({ accessToken, refreshToken });
     return { accessToken, refreshToken, expiresIn: options.expiresIn };
   };
 
@@ -197,6 +201,7 @@ export async function startFakeOAuth(opts: FakeOAuthOptions = {}): Promise<FakeO
     requests,
     authorizeRequests,
     mintedKeys,
+    issued,
     issueCode(code, o) {
       codes.set(code, o?.verifierChallenge ?? null);
       usedCodes.delete(code);
