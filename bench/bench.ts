@@ -18,6 +18,12 @@
  * proxy's; (b) added TTFB over direct <= 0.5 ms at p50 and <= 1.5 ms at p99 (difference of the
  * percentiles); every request ccflare answered is in its `requests` table within 1 s after the load.
  *
+ * CPU per request comes from /proc/<pid>/stat (all threads, plus child processes) over the measured
+ * window. "outside CPU" is the share of the machine busy with processes that are not part of the
+ * bench (from /proc/stat): on a shared 2-core machine, figures from runs above ~10% are noise.
+ * Use --repeat 3 there. ccflare runs with CCFLARE_LOG_LEVEL=warn; other CCFLARE_* variables in the
+ * environment are passed through.
+ *
  * Options (argv or env):
  *   --quick                 1 s runs, 0.3 s warm-up (smoke test)          BENCH_QUICK=1
  *   --duration <ms>         measured window per run (default 5000)       BENCH_DURATION_MS

@@ -174,7 +174,8 @@ export class AccountPool {
     const prev = account.rateLimit;
     account.rateLimit = state;
     const last = this.rlPersistedAt.get(account.id) ?? 0;
-    const statusChanged = prev === null || prev.status !== state.status || prev.representativeClaim !== state.representativeClaim;
+    const statusChanged =
+      prev === null || prev.status !== state.status || prev.representativeClaim !== state.representativeClaim;
     if (!statusChanged && state.observedAt - last < RATE_LIMIT_PERSIST_MS) return;
     this.rlPersistedAt.set(account.id, state.observedAt);
     this.deps.store.updateAccount(account.id, { rateLimit: state }).catch((err) => {

@@ -166,7 +166,10 @@ export class AccountService {
     const row = await this.store.getAccountByName(name);
     if (row === null) return null;
     if (row.kind !== mode) {
-      throw new GatewayError('conflict', `Account "${name}" already exists as a ${row.kind} account; pick another name`);
+      throw new GatewayError(
+        'conflict',
+        `Account "${name}" already exists as a ${row.kind} account; pick another name`,
+      );
     }
     return row;
   }

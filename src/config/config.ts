@@ -29,10 +29,7 @@ function describe(def: SettingDef): string {
 
 function invalid(def: SettingDef, source: string, raw: unknown): GatewayError {
   const shown = def.secret ? '<hidden>' : JSON.stringify(raw);
-  return new GatewayError(
-    'config_invalid',
-    `Invalid ${def.env} (${source}): ${shown}; expected ${describe(def)}`,
-  );
+  return new GatewayError('config_invalid', `Invalid ${def.env} (${source}): ${shown}; expected ${describe(def)}`);
 }
 
 /** Parses one raw value (string from env/flags, or a JSON value from the file). */

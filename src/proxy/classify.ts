@@ -82,7 +82,9 @@ export const CLASSIFY_DEFAULTS: Readonly<ClassifyPolicy> = Object.freeze({
   minuteCooldownMs: 60_000,
   backoffBaseMs: 250,
   backoffCapMs: 4_000,
-  overloadedCooldownMs: 10_000,
+  // Overload is global (protocol.md section 4): benching accounts for it only turns a brief
+  // overload into a gateway-wide 503. Backoff and failover handle it; set > 0 to cool down anyway.
+  overloadedCooldownMs: 0,
   streamRateLimitCooldownMs: 60_000,
   maxServerRetryAfterMs: 60_000,
 });

@@ -3,7 +3,10 @@ import { addBeta, clientResponseHeaders, sessionIdOf, upstreamHeaders } from './
 
 function toMap(list: string[]): Record<string, string[]> {
   const m: Record<string, string[]> = {};
-  for (let i = 0; i < list.length; i += 2) (m[(list[i] as string).toLowerCase()] ??= []).push(list[i + 1] as string);
+  for (let i = 0; i < list.length; i += 2) {
+    const k = (list[i] as string).toLowerCase();
+    m[k] = [...(m[k] ?? []), list[i + 1] as string];
+  }
   return m;
 }
 

@@ -73,13 +73,13 @@ interface Ctx {
   account: AccountRow | null;
 }
 
-export interface Proxy {
+export interface GatewayProxy {
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** Requests currently being served (for graceful shutdown). */
   inFlight(): number;
 }
 
-export function createProxy(deps: ProxyDeps): Proxy {
+export function createProxy(deps: ProxyDeps): GatewayProxy {
   const { config, clock, logger, events, pool, tokens, writer, pricer, upstream, affinity } = deps;
   const base = new URL(config.upstreamUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
@@ -241,7 +241,9 @@ export function createProxy(deps: ProxyDeps): Proxy {
       }
       if (account === null) break;
 
-      const isRetry = ctx.attempts > 0;
+      // The retry after a forced token refresh is about credentials, not load: the budget
+      // (meant to stop retry storms against a struggling upstream) does not apply to it.
+      const isRetry = ctx.attempts > 0 && rejectedToken === null;
       if (isRetry && !retryAllowed()) {
         logger.warn({ request: ctx.id }, 'retry budget exhausted; returning the last upstream answer');
         break;
@@ -347,10 +349,20 @@ export function createProxy(deps: ProxyDeps): Proxy {
         // One forced refresh and one retry per account (protocol.md section 4, 401 row).
         if (!refreshed.has(account.id)) {
           refreshed.add(account.id);
+          // The one retry this account gets; a second 401 moves on to the next account.
+          retriedSame.add(account.id);
           rejectedToken = lastSecret;
           retrySame = account;
           continue;
         }
+      } else if (d.effect.type === 'disable' && !isMessagesPath(path)) {
+        // Subscription tokens may be refused on endpoints such as /v1/models (protocol.md
+        // section 1): that says nothing about the account, so the answer just passes through.
+        ctx.attemptLog[ctx.attemptLog.length - 1] = {
+          ...(ctx.attemptLog.at(-1) as AttemptRecord),
+          error: 'refused on this endpoint',
+        };
+        break;
       } else {
         await pool.applyEffect(account, d.effect);
         if (d.effect.type === 'disable') affinity.forgetAccount(account.id);
@@ -431,14 +443,19 @@ export function createProxy(deps: ProxyDeps): Proxy {
 
   async function commit(ctx: Ctx, account: AccountRow, up: Dispatcher.ResponseData): Promise<void> {
     const { res } = ctx;
-    pool
-      .beginSessionIfNeeded(account, config.sessionMs)
-      .catch((err) => logger.error({ err }, 'session start not saved'));
-    pool.noteSuccess(account).catch((err) => logger.error({ err }, 'account state not saved'));
-    if (ctx.sessionId !== null) affinity.set(ctx.sessionId, account.id, clock.now());
+    const now = clock.now();
+    if (account.sessionStart === null || now - account.sessionStart >= config.sessionMs) {
+      pool
+        .beginSessionIfNeeded(account, config.sessionMs)
+        .catch((err) => logger.error({ err }, 'session start not saved'));
+    }
+    if (account.strikes !== 0) {
+      pool.noteSuccess(account).catch((err) => logger.error({ err }, 'account state not saved'));
+    }
+    if (ctx.sessionId !== null) affinity.set(ctx.sessionId, account.id, now);
     account.requestCount++;
     account.sessionRequestCount++;
-    account.lastUsedAt = clock.now();
+    account.lastUsedAt = now;
 
     const ct = up.headers['content-type'];
     const isSse = typeof ct === 'string' && ct.startsWith('text/event-stream');
@@ -452,8 +469,9 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const body = up.body;
     let streamError: string | null = null;
 
+    // No flushHeaders(): node sends the head with the first chunk, which is written the moment
+    // it arrives, so the client sees nothing later and the hot path saves a syscall per request.
     res.writeHead(up.statusCode, clientResponseHeaders(up.headers));
-    res.flushHeaders();
 
     await new Promise<void>((resolve) => {
       let settled = false;
@@ -727,6 +745,10 @@ export function createProxy(deps: ProxyDeps): Proxy {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function isMessagesPath(path: string): boolean {
+  return path.includes('/v1/messages');
+}
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10;

@@ -51,7 +51,10 @@ export function orderAccounts(accounts: readonly AccountRow[], ctx: SelectionCon
 
   let current: AccountRow | null = null;
   for (const a of usable) {
-    if (sessionActive(a, ctx.now, ctx.sessionMs) && (current === null || (a.sessionStart ?? 0) > (current.sessionStart ?? 0))) {
+    if (
+      sessionActive(a, ctx.now, ctx.sessionMs) &&
+      (current === null || (a.sessionStart ?? 0) > (current.sessionStart ?? 0))
+    ) {
       current = a;
     }
   }

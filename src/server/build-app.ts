@@ -14,7 +14,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { createPricer } from '../pricing/pricing.js';
-import { createProxy, type Proxy } from '../proxy/proxy-handler.js';
+import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
 import type { RecordWriter, Store } from '../storage/types.js';
 
@@ -36,7 +36,7 @@ export interface App {
   handle(req: IncomingMessage, res: ServerResponse): void;
   start(): Promise<void>;
   stop(): void;
-  readonly proxy: Proxy;
+  readonly proxy: GatewayProxy;
   readonly pool: AccountPool;
   readonly tokens: TokenManager;
 }
@@ -71,6 +71,7 @@ export function buildApp(deps: AppDeps): App {
     pool.reload().catch((err) => logger.error({ err }, 'account reload failed'));
   };
   events.on('account.refreshed', reload);
+  events.on('account.changed', reload);
   const pricer = createPricer({
     warn: (model) => logger.warn({ model }, 'no price known for this model: its cost is recorded as unknown'),
   });

@@ -76,7 +76,9 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
   const url = `http://${host}:${port}`;
   logger.info({ url, accounts: app.pool.list().length, strategy: config.strategy }, 'ccflare listening');
   if (app.pool.list().length === 0) {
-    logger.warn('no accounts configured yet: add one with `ccflare accounts add <name>` or `ccflare accounts add-key <name>`');
+    logger.warn(
+      'no accounts configured yet: add one with `ccflare accounts add <name>` or `ccflare accounts add-key <name>`',
+    );
   }
 
   let closed: Promise<void> | null = null;
@@ -91,7 +93,8 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
         await new Promise((r) => setTimeout(r, 10));
         server.closeIdleConnections();
       }
-      if (app.proxy.inFlight() > 0) logger.warn({ inFlight: app.proxy.inFlight() }, 'grace period over: closing open requests');
+      if (app.proxy.inFlight() > 0)
+        logger.warn({ inFlight: app.proxy.inFlight() }, 'grace period over: closing open requests');
       server.closeAllConnections();
       await stopped;
       app.stop();

@@ -4,8 +4,15 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorBody, type FakeResponse, type FakeUpstream, type RecordedRequest, messageJson, startFakeUpstream } from '../support/fake-upstream.js';
-import { type TestGateway, startGateway } from '../support/gateway.js';
+import {
+  errorBody,
+  type FakeResponse,
+  type FakeUpstream,
+  messageJson,
+  type RecordedRequest,
+  startFakeUpstream,
+} from '../support/fake-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 
 const KEY_A = 'sk-ant-api03-account-a';
 const KEY_B = 'sk-ant-api03-account-b';
@@ -59,7 +66,7 @@ function unified429(window: '5h' | '7d', resetInS: number): FakeResponse {
       [`anthropic-ratelimit-unified-${window}-utilization`]: '1.02',
       'anthropic-ratelimit-unified-representative-claim': window === '5h' ? 'five_hour' : 'seven_day',
     },
-    body: errorBody('rate_limit_error', 'This request would exceed your account\'s rate limit.'),
+    body: errorBody('rate_limit_error', "This request would exceed your account's rate limit."),
   };
 }
 
@@ -115,7 +122,9 @@ describe('failover table', () => {
     await new Promise((r) => setTimeout(r, 300));
     await ask(client, 'claude-sonnet-4-5');
     expect(keysSeen(up)).toEqual(['a', 'b', 'a']);
-    const err = (await ask(client, 'claude-opus-4-5').catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    const err = (await ask(client, 'claude-opus-4-5').catch((e: unknown) => e)) as InstanceType<
+      typeof Anthropic.APIError
+    >;
     expect(err.status).toBe(503);
     expect(err.message).toMatch(/cooling down for opus/);
     expect(keysSeen(up)).toEqual(['a', 'b', 'a']);
@@ -215,12 +224,32 @@ describe('failover table', () => {
     expect((await gw.account('a')).health).toBe('disabled');
   });
 
+  it('403 on /v1/models (tokens refused on that endpoint): passed through, the account stays enabled', async () => {
+    const { client, up, gw } = await setup((req) =>
+      req.path.startsWith('/v1/models')
+        ? {
+            kind: 'json',
+            status: 403,
+            body: errorBody('permission_error', 'OAuth authentication is not supported here'),
+          }
+        : undefined,
+    );
+    const err = (await client.models.list().catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(err.status).toBe(403);
+    expect(keysSeen(up)).toEqual(['a']);
+    expect((await gw.account('a')).health).toBe('ok');
+  });
+
   it.each([
     [400, 'invalid_request_error', Anthropic.BadRequestError],
     [404, 'not_found_error', Anthropic.NotFoundError],
     [413, 'request_too_large', Anthropic.APIError],
   ])('%i %s: passed through, no retry, A unchanged', async (status, type, cls) => {
-    const { client, up, gw } = await setup(() => ({ kind: 'json', status, body: errorBody(type, `upstream says ${type}`) }));
+    const { client, up, gw } = await setup(() => ({
+      kind: 'json',
+      status,
+      body: errorBody(type, `upstream says ${type}`),
+    }));
     const err = await ask(client).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(cls);
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(status);
@@ -233,21 +262,24 @@ describe('failover table', () => {
     expect(rec).toMatchObject({ status, success: false, attempts: 1 });
   });
 
-  it.each([500, 502, 503, 504])('%i: retried on the same account with backoff, then the next; A unchanged', async (status) => {
-    const { client, up, gw } = await setup(() => ({
-      kind: 'json',
-      status,
-      body: errorBody('api_error', 'Internal server error'),
-    }));
-    const msg = await ask(client);
-    expect(msg.type).toBe('message');
-    expect(keysSeen(up)).toEqual(['a', 'a', 'b']);
-    const gap = (up.requests[1]?.receivedAt ?? 0) - (up.requests[0]?.receivedAt ?? 0);
-    expect(gap).toBeGreaterThanOrEqual(100);
-    const a = await gw.account('a');
-    expect(a.cooldownUntil).toBeNull();
-    expect(a.health).toBe('ok');
-  });
+  it.each([500, 502, 503, 504])(
+    '%i: retried on the same account with backoff, then the next; A unchanged',
+    async (status) => {
+      const { client, up, gw } = await setup(() => ({
+        kind: 'json',
+        status,
+        body: errorBody('api_error', 'Internal server error'),
+      }));
+      const msg = await ask(client);
+      expect(msg.type).toBe('message');
+      expect(keysSeen(up)).toEqual(['a', 'a', 'b']);
+      const gap = (up.requests[1]?.receivedAt ?? 0) - (up.requests[0]?.receivedAt ?? 0);
+      expect(gap).toBeGreaterThanOrEqual(100);
+      const a = await gw.account('a');
+      expect(a.cooldownUntil).toBeNull();
+      expect(a.health).toBe('ok');
+    },
+  );
 
   it('a transient 500 recovers on the same account', async () => {
     const { client, up } = await setup((_r, n) =>

@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, messageJson, messageStreamEvents, startFakeUpstream } from '../support/fake-upstream.js';
-import { type TestGateway, startGateway } from '../support/gateway.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
 
 let up: FakeUpstream;
 let gw: TestGateway;

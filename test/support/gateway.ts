@@ -23,7 +23,11 @@ export interface TestGateway {
   /** Every log line the server wrote (JSON). */
   logs: string[];
   addApiKey(name: string, key: string, over?: Partial<AccountRow>): Promise<AccountRow>;
-  addOAuth(name: string, tokens: { accessToken: string; refreshToken: string; expiresAt: number }, over?: Partial<AccountRow>): Promise<AccountRow>;
+  addOAuth(
+    name: string,
+    tokens: { accessToken: string; refreshToken: string; expiresAt: number },
+    over?: Partial<AccountRow>,
+  ): Promise<AccountRow>;
   account(name: string): Promise<AccountRow>;
   /**
    * Waits until `n` more request rows than at the previous call are committed and returns
@@ -60,7 +64,10 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
   const box = createSecretBox(loadSecretKey(home, config.secretKey));
   const store = SqliteStore.open(join(home, 'ccflare.db'));
   const addApiKey = async (name: string, key: string, over: Partial<AccountRow> = {}) => {
-    const row = await store.insertAccount({ name, kind: 'api_key', apiKeyEnc: box.encrypt(key), priority: over.priority ?? 0 }, Date.now());
+    const row = await store.insertAccount(
+      { name, kind: 'api_key', apiKeyEnc: box.encrypt(key), priority: over.priority ?? 0 },
+      Date.now(),
+    );
     if (Object.keys(over).length > 0) await store.updateAccount(row.id, over);
     return (await store.getAccount(row.id)) as AccountRow;
   };
@@ -93,7 +100,11 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
       cb();
     },
   });
-  const server = await runServer(config, { signals: false, logDestination: sink, accountPollMs: opts.accountPollMs ?? 100 });
+  const server = await runServer(config, {
+    signals: false,
+    logDestination: sink,
+    accountPollMs: opts.accountPollMs ?? 100,
+  });
 
   let seen = 0;
   return {

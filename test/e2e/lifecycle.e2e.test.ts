@@ -1,0 +1,353 @@
+/**
+ * Request and process lifecycle end to end: clients that hang up mid-stream, upstream streams
+ * that break or carry an error event after the 200, and a graceful SIGTERM of the real CLI
+ * process under load.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import Anthropic from '@anthropic-ai/sdk';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import {
+  errorBody,
+  FAKE_SSE_HEADER,
+  type FakeUpstream,
+  messageJson,
+  messageStreamEvents,
+  startFakeUpstream,
+} from '../support/fake-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin', 'ccflare');
+const BODY: Anthropic.MessageCreateParamsNonStreaming = {
+  model: 'claude-sonnet-4-5',
+  max_tokens: 64,
+  messages: [{ role: 'user', content: 'hi' }],
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `fn(i)` for i in [0, n) with at most `limit` running at once. */
+async function bounded<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await fn(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+  return out;
+}
+
+async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 20): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await cond()) return true;
+    if (Date.now() > until) return false;
+    await sleep(stepMs);
+  }
+}
+
+describe('in-process gateway', () => {
+  let up: FakeUpstream;
+  let gw: TestGateway;
+  let client: Anthropic;
+
+  beforeAll(async () => {
+    up = await startFakeUpstream();
+    gw = await startGateway({
+      upstreamUrl: up.url,
+      setup: async (g) => {
+        await g.addApiKey('a', 'sk-ant-api03-lifecycle-a', { priority: 0 });
+        await g.addApiKey('b', 'sk-ant-api03-lifecycle-b', { priority: 1 });
+      },
+    });
+    client = new Anthropic({ baseURL: gw.url, apiKey: 'sk-client', maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await up?.close();
+  });
+  beforeEach(async () => {
+    up.reset();
+    await gw.settle();
+  });
+
+  it('1,000 client aborts mid-stream leave no upstream stream or socket behind, and each is recorded', async () => {
+    const N = 1000;
+    // A 55-event stream paced 100 ms apart lasts over 5 s: anything still open a couple of
+    // seconds after the last abort was not cut off.
+    const pace = 'deltas=50;interval=100';
+    const CONCURRENCY_LIMIT = 50;
+    const agent = new Agent({ connections: CONCURRENCY_LIMIT, pipelining: 1 });
+    const baseline = up.openConnections();
+    let firstChunks = 0;
+    let aborts = 0;
+    try {
+      await bounded(N, CONCURRENCY_LIMIT, async () => {
+        const ac = new AbortController();
+        const res = await request(`${gw.url}/v1/messages`, {
+          dispatcher: agent,
+          method: 'POST',
+          signal: ac.signal,
+          headers: { 'content-type': 'application/json', 'x-api-key': 'k', [FAKE_SSE_HEADER]: pace },
+          body: JSON.stringify({ ...BODY, stream: true }),
+        });
+        expect(res.statusCode).toBe(200);
+        res.body.on('error', () => {});
+        await new Promise<void>((r) => res.body.once('data', () => r()));
+        firstChunks++;
+        ac.abort();
+        aborts++;
+      });
+    } finally {
+      await agent.destroy();
+    }
+    expect(firstChunks).toBe(N);
+    expect(aborts).toBe(N);
+    expect(up.requests).toHaveLength(N);
+
+    // No leaked upstream sockets: every upstream stream was torn down rather than drained (a
+    // drained one would keep the upstream generating for 5 s), its pacing timer is cleared,
+    // and what stays open is bounded by the client concurrency, not by the 1,000 aborts. (undici
+    // may leave a few freshly connected, never-used sockets in the gateway's pool after aborts:
+    // idle pool members it reuses, which carry no response.)
+    const clean = await waitFor(() => up.activeResponses() === 0 && up.pendingTimers() === 0, 2500);
+    expect({ active: up.activeResponses(), timers: up.pendingTimers() }).toEqual({ active: 0, timers: 0 });
+    expect(clean).toBe(true);
+    expect(up.openConnections()).toBeLessThanOrEqual(baseline + CONCURRENCY_LIMIT);
+
+    const recs = await gw.records(N, 20_000);
+    expect(recs).toHaveLength(N);
+    const summary = new Map<string, number>();
+    for (const r of recs) {
+      const k = `${r.status} ${r.success} ${r.error}`;
+      summary.set(k, (summary.get(k) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(summary)).toEqual({ '499 false client disconnected': N });
+    const health = (await (await fetch(`${gw.url}/health`)).json()) as { inFlight: number };
+    expect(health.inFlight).toBe(0);
+  }, 60_000);
+
+  it('an upstream connection dropped mid-stream surfaces as an error to the SDK and a failed record', async () => {
+    up.setHandler(() => ({
+      kind: 'sse',
+      events: messageStreamEvents({ deltas: 10 }),
+      intervalMs: 5,
+      destroyAfterEvents: 5,
+    }));
+    const texts: string[] = [];
+    const stream = client.messages.stream(BODY);
+    stream.on('text', (t) => texts.push(t));
+    const err = await stream.finalMessage().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    // What arrived before the drop was delivered; nothing was retried after bytes went out.
+    expect(texts.length).toBeGreaterThan(0);
+    expect(up.requests).toHaveLength(1);
+    const [rec] = await gw.records(1);
+    expect(rec?.success).toBe(false);
+    expect(rec?.error).toBeTruthy();
+    expect(rec?.error).toMatch(/upstream|broke|lost|terminated|closed/i);
+  });
+
+  it('an overloaded_error event after the 200 reaches the client as an error, without failover', async () => {
+    const events = [
+      ...messageStreamEvents({ deltas: 3 }).slice(0, 5),
+      { event: 'error', data: errorBody('overloaded_error', 'Overloaded') },
+    ];
+    up.setHandler(() => ({ kind: 'sse', events, intervalMs: 5 }));
+    const stream = client.messages.stream(BODY);
+    const err = await stream.finalMessage().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect(String((err as Error).message)).toContain('Overloaded');
+    // Two accounts are configured, yet only one upstream request: a stream that has started is
+    // never replayed elsewhere.
+    expect(up.requests).toHaveLength(1);
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ success: false, status: 200, attempts: 1 });
+    expect(rec?.error).toContain('overloaded_error');
+
+    // And the raw bytes of the error event reach the client unchanged.
+    up.reset();
+    up.setHandler(() => ({ kind: 'sse', events, intervalMs: 5 }));
+    const res = await request(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'k' },
+      body: JSON.stringify({ ...BODY, stream: true }),
+    });
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(200);
+    expect(text).toContain(
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}',
+    );
+    expect(up.requests).toHaveLength(1);
+  });
+});
+
+describe('the real CLI process', () => {
+  const run = promisify(execFile);
+  let home: string;
+  let up: FakeUpstream;
+  let child: ChildProcess | null = null;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'ccflare-e2e-cli-'));
+    up = await startFakeUpstream();
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await up?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function freePort(): Promise<number> {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as { port: number }).port;
+    await new Promise((r) => s.close(r));
+    return port;
+  }
+
+  function refused(port: number): Promise<boolean> {
+    return new Promise((r) => {
+      const s = createConnection({ port, host: '127.0.0.1' });
+      s.once('connect', () => {
+        s.destroy();
+        r(false);
+      });
+      s.once('error', (e: NodeJS.ErrnoException) => r(e.code === 'ECONNREFUSED'));
+    });
+  }
+
+  it('SIGTERM under load: every in-flight request completes, new connections are refused, 2,000 rows, exit 0', async () => {
+    const N = 2000;
+    const port = await freePort();
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CCFLARE_'))),
+      CCFLARE_HOME: home,
+      CCFLARE_PORT: String(port),
+      CCFLARE_UPSTREAM_URL: up.url,
+      CCFLARE_LOG_FORMAT: 'json',
+    };
+    const added = await run(process.execPath, [BIN, 'accounts', 'add-key', 'a', '--key', 'sk-ant-api03-x'], { env });
+    expect(added.stdout).toContain('Added account "a"');
+
+    // The upstream answers after a delay: half streamed, half plain JSON.
+    up.setHandler((req) =>
+      req.json?.stream === true
+        ? { kind: 'sse', events: messageStreamEvents({ deltas: 5 }), delayMs: 700, intervalMs: 15 }
+        : { kind: 'json', body: messageJson({ text: 'done' }), delayMs: 900 },
+    );
+
+    const proc = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    let out = '';
+    proc.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    proc.stderr?.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      proc.once('exit', (code, signal) => r({ code, signal })),
+    );
+    const base = `http://127.0.0.1:${port}`;
+    const side = new Agent({ connections: 4 });
+    const up200 = await waitFor(
+      async () => {
+        try {
+          const r = await request(`${base}/health`, { dispatcher: side });
+          await r.body.dump();
+          return r.statusCode === 200;
+        } catch {
+          return false;
+        }
+      },
+      15_000,
+      50,
+    );
+    expect(up200, out).toBe(true);
+
+    const agent = new Agent({ connections: N + 50, pipelining: 1, connect: { timeout: 30_000 } });
+    let completed = 0;
+    const failures: string[] = [];
+    const all = Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const stream = i % 2 === 0;
+        try {
+          const res = await request(`${base}/v1/messages`, {
+            dispatcher: agent,
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': 'client' },
+            body: JSON.stringify({ ...BODY, stream }),
+          });
+          const text = await res.body.text();
+          const ok =
+            res.statusCode === 200 &&
+            (stream
+              ? text.includes('event: message_stop')
+              : (JSON.parse(text) as { type?: string }).type === 'message');
+          if (!ok) failures.push(`${i}: ${res.statusCode} ${text.slice(0, 200)}`);
+        } catch (err) {
+          failures.push(`${i}: ${String(err)}`);
+        } finally {
+          completed++;
+        }
+      }),
+    );
+
+    // SIGTERM once every request has reached the gateway (in flight there, or already answered).
+    const arrived = await waitFor(
+      async () => {
+        const done = completed; // read before the gateway's count: the sum can only undercount
+        try {
+          const r = await request(`${base}/health`, { dispatcher: side });
+          const h = (await r.body.json()) as { inFlight: number };
+          return done + h.inFlight >= N;
+        } catch {
+          return false;
+        }
+      },
+      20_000,
+      10,
+    );
+    expect(arrived, out).toBe(true);
+    // Well over one upstream wave (the gateway keeps 256 upstream connections) is still pending.
+    expect(N - completed).toBeGreaterThan(256);
+    proc.kill('SIGTERM');
+    const signalledAt = Date.now();
+
+    // The listener closes at once, while requests are still being answered.
+    const closedQuickly = await waitFor(() => refused(port), 2000, 20);
+    const pendingWhenRefused = N - completed;
+    expect(closedQuickly).toBe(true);
+    expect(pendingWhenRefused).toBeGreaterThan(0);
+
+    await all;
+    const { code, signal } = await exited;
+    await agent.close();
+    await side.close();
+    expect(failures.slice(0, 5)).toEqual([]);
+    expect(completed).toBe(N);
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalledAt).toBeLessThan(30_000);
+    expect(out).toContain('ccflare stopped');
+    expect(out).not.toContain('grace period over');
+
+    const store = SqliteStore.open(join(home, 'ccflare.db'));
+    try {
+      expect(await store.countRequests()).toBe(N);
+      expect(await store.listRequests({ limit: N, success: false })).toHaveLength(0);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
