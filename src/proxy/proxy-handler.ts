@@ -4,7 +4,6 @@
  * already tried, under one deadline), stream the answer back unbuffered and byte for byte, and
  * queue one record per request.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -15,20 +14,20 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { GatewayError, toErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
+import { uuidv7 } from '../ids.js';
 import { redactHeaders } from '../log/logger.js';
 import type { Pricer } from '../pricing/pricing.js';
 import type { SessionAffinity } from '../routing/session-affinity.js';
 import { earliestRecovery, orderAccounts, unusableReason } from '../routing/session-strategy.js';
 import type { AccountRow, AttemptRecord, PayloadRecord, RecordWriter, RequestRecord } from '../storage/types.js';
 import { classifyFailure, classifyNetworkError, classifyStreamError, modelFamilyKey } from './classify.js';
+import { type AttemptResult, Forwarder } from './forwarder.js';
 import { type Credentials, clientResponseHeaders, sessionIdOf, upstreamHeaders } from './headers.js';
 import { parseRateLimit } from './rate-limit-headers.js';
-import { SseUsageTracker, usageFromMessage } from './sse-usage.js';
+import { usageFromMessage } from './sse-usage.js';
 
 /** Anthropic's documented maximum request size for the Messages API. */
 const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
-/** Error bodies are read whole to classify them; anything bigger is not an Anthropic error. */
-const MAX_ERROR_BYTES = 1024 * 1024;
 /** Non-streaming bodies are kept up to this size to read their usage. */
 const MAX_USAGE_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -64,7 +63,8 @@ interface Ctx {
   modelKey: string | null;
   stream: boolean;
   sessionId: string | null;
-  abort: AbortController;
+  /** The upstream attempt in progress, to cancel when the client goes away. */
+  current: Forwarder | null;
   aborted: boolean;
   done: boolean;
   attempts: number;
@@ -93,9 +93,10 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     inFlight++;
+    const ts = clock.now();
     const ctx: Ctx = {
-      id: randomUUID(),
-      ts: clock.now(),
+      id: uuidv7(ts),
+      ts,
       t0: performance.now(),
       req,
       res,
@@ -105,7 +106,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       modelKey: null,
       stream: false,
       sessionId: null,
-      abort: new AbortController(),
+      current: null,
       aborted: false,
       done: false,
       attempts: 0,
@@ -116,7 +117,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     res.once('close', () => {
       if (!ctx.done && !res.writableFinished) {
         ctx.aborted = true;
-        ctx.abort.abort();
+        ctx.current?.abort(CLIENT_GONE);
       }
     });
     readBody(ctx)
@@ -191,14 +192,16 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
 
   async function serve(ctx: Ctx): Promise<void> {
     parseRequest(ctx);
-    events.emit('request.started', {
-      id: ctx.id,
-      ts: ctx.ts,
-      method: ctx.req.method ?? 'GET',
-      path: ctx.req.url ?? '/',
-      model: ctx.model,
-      sessionId: ctx.sessionId,
-    });
+    if (events.listenerCount('request.started') > 0) {
+      events.emit('request.started', {
+        id: ctx.id,
+        ts: ctx.ts,
+        method: ctx.req.method ?? 'GET',
+        path: ctx.req.url ?? '/',
+        model: ctx.model,
+        sessionId: ctx.sessionId,
+      });
+    }
     const deadline = ctx.t0 + config.requestDeadlineMs;
     const path = basePath + (ctx.req.url ?? '/');
     const method = (ctx.req.method ?? 'GET') as Dispatcher.HttpMethod;
@@ -251,33 +254,38 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       ctx.attempts++;
       const attemptStart = performance.now();
       if (isRetry) retriesActive++;
-      let upRes: Dispatcher.ResponseData;
+      let cred: Credentials;
       try {
-        const cred = await credentialsFor(account, rejectedToken);
-        rejectedToken = null;
-        lastSecret = cred.secret;
-        upRes = await upstream.request({
-          path,
-          method,
-          headers: upstreamHeaders(ctx.req.rawHeaders, cred, ctx.body.length),
-          body: ctx.body.length > 0 ? ctx.body : null,
-          signal: ctx.abort.signal,
-          headersTimeout: Math.max(1, Math.ceil(remaining)),
-          bodyTimeout: config.requestDeadlineMs,
-        });
+        // API keys need no await (one microtask less per request on the hot path).
+        cred =
+          account.kind === 'max'
+            ? await credentialsFor(account, rejectedToken)
+            : { kind: account.kind, secret: tokens.apiKey(account) };
       } catch (err) {
         if (isRetry) retriesActive--;
         if (ctx.aborted) break;
+        if (!(err instanceof GatewayError)) throw err;
+        // Credentials could not be had (needs re-auth, refresh failed): the account is out.
+        ctx.attemptLog.push({ account: account.name, status: null, error: err.message, ms: 0 });
+        ctx.tried.add(account.id);
+        if (err.code === 'needs_reauth') affinity.forgetAccount(account.id);
+        last = err;
+        continue;
+      }
+      rejectedToken = null;
+      lastSecret = cred.secret;
+      const chosen = account;
+      const r = await forward(ctx, chosen, cred, path, method, remaining, attemptStart);
+      if (isRetry) retriesActive--;
+
+      if (r.kind === 'streamed') {
+        finishStreamed(ctx, chosen, r.forwarder);
+        return;
+      }
+      if (r.kind === 'network') {
+        if (ctx.aborted) break;
         const ms = Math.round(performance.now() - attemptStart);
-        if (err instanceof GatewayError) {
-          // Credentials could not be had (needs re-auth, refresh failed): the account is out.
-          ctx.attemptLog.push({ account: account.name, status: null, error: err.message, ms });
-          ctx.tried.add(account.id);
-          if (err.code === 'needs_reauth') affinity.forgetAccount(account.id);
-          last = err;
-          continue;
-        }
-        const d = classifyNetworkError(err, ctx.attempts - 1);
+        const d = classifyNetworkError(r.error, ctx.attempts - 1);
         ctx.attemptLog.push({ account: account.name, status: null, error: d.message, ms });
         logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
         last =
@@ -299,34 +307,13 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         }
         break;
       }
-      if (isRetry) retriesActive--;
+      if (ctx.aborted) break;
 
       const now = clock.now();
-      const rl = parseRateLimit(upRes.headers, now);
-      if (rl !== null) pool.noteRateLimit(account, rl);
-
-      if (upRes.statusCode < 400) {
-        ctx.account = account;
-        ctx.attemptLog.push({
-          account: account.name,
-          status: upRes.statusCode,
-          error: null,
-          ms: Math.round(performance.now() - attemptStart),
-        });
-        await commit(ctx, account, upRes);
-        return;
-      }
-
-      let errBody: Buffer;
-      try {
-        errBody = await readAll(upRes.body, MAX_ERROR_BYTES);
-      } catch (err) {
-        if (ctx.aborted) break;
-        errBody = Buffer.from(String((err as Error).message ?? err));
-      }
+      const errBody = r.body;
       const d = classifyFailure({
-        status: upRes.statusCode,
-        headers: upRes.headers,
+        status: r.status,
+        headers: r.headers,
         body: errBody.toString('utf8'),
         accountKind: account.kind,
         now,
@@ -336,13 +323,13 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       });
       ctx.attemptLog.push({
         account: account.name,
-        status: upRes.statusCode,
+        status: r.status,
         error: d.kind,
         ms: Math.round(performance.now() - attemptStart),
       });
-      last = { status: upRes.statusCode, headers: clientResponseHeaders(upRes.headers), body: errBody };
+      last = { status: r.status, headers: clientResponseHeaders(r.headers), body: errBody };
       if (d.effect.type !== 'none') {
-        logger.warn({ request: ctx.id, account: account.name, status: upRes.statusCode, kind: d.kind }, d.message);
+        logger.warn({ request: ctx.id, account: account.name, status: r.status, kind: d.kind }, d.message);
       }
 
       if (d.effect.type === 'refresh') {
@@ -441,8 +428,74 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     );
   }
 
-  async function commit(ctx: Ctx, account: AccountRow, up: Dispatcher.ResponseData): Promise<void> {
-    const { res } = ctx;
+  /** Runs one upstream attempt; a 2xx/3xx answer is streamed to the client before this resolves. */
+  function forward(
+    ctx: Ctx,
+    account: AccountRow,
+    cred: Credentials,
+    path: string,
+    method: Dispatcher.HttpMethod,
+    remaining: number,
+    attemptStart: number,
+  ): Promise<AttemptResult> {
+    const capture = config.payloadCapture ? config.payloadMaxBytes : 0;
+    return new Promise<AttemptResult>((resolve) => {
+      const f: Forwarder = new Forwarder(
+        ctx.res,
+        capture,
+        Math.max(capture, MAX_USAGE_BODY_BYTES),
+        {
+          head: (status, headers) => {
+            const rl = parseRateLimit(headers, clock.now());
+            if (rl !== null) pool.noteRateLimit(account, rl);
+            if (status >= 400) return;
+            ctx.account = account;
+            ctx.attemptLog.push({
+              account: account.name,
+              status,
+              error: null,
+              ms: Math.round(performance.now() - attemptStart),
+            });
+            noteServed(ctx, account);
+            ctx.res.writeHead(status, clientResponseHeaders(headers));
+          },
+          broke: (err) => {
+            if (ctx.aborted) return;
+            logger.warn(
+              { request: ctx.id, account: account.name, err: err.message },
+              'upstream stream broke mid-response',
+            );
+            const res = ctx.res;
+            if (f.isSse && !res.writableEnded) {
+              // Tell the SDK what happened instead of a silent truncation (it raises an APIError).
+              res.write(MID_STREAM_ERROR_FRAME);
+            }
+            res.end();
+            f.streamError = `upstream stream broke: ${err.message}`;
+          },
+        },
+        (r) => {
+          ctx.current = null;
+          resolve(r);
+        },
+      );
+      ctx.current = f;
+      upstream.dispatch(
+        {
+          path,
+          method,
+          headers: upstreamHeaders(ctx.req.rawHeaders, cred, ctx.body.length),
+          body: ctx.body.length > 0 ? ctx.body : null,
+          headersTimeout: Math.max(1, Math.ceil(remaining)),
+          bodyTimeout: config.requestDeadlineMs,
+        },
+        f,
+      );
+    });
+  }
+
+  /** Bookkeeping when an account takes a request: session window, affinity, counters. */
+  function noteServed(ctx: Ctx, account: AccountRow): void {
     const now = clock.now();
     if (account.sessionStart === null || now - account.sessionStart >= config.sessionMs) {
       pool
@@ -456,83 +509,25 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     account.requestCount++;
     account.sessionRequestCount++;
     account.lastUsedAt = now;
+  }
 
-    const ct = up.headers['content-type'];
-    const isSse = typeof ct === 'string' && ct.startsWith('text/event-stream');
-    const tracker = isSse ? new SseUsageTracker() : null;
-    const capture = config.payloadCapture ? config.payloadMaxBytes : 0;
-    const keep = isSse ? capture : Math.max(capture, MAX_USAGE_BODY_BYTES);
-    const kept: Buffer[] = [];
-    let keptBytes = 0;
-    let truncated = false;
-    let firstByteAt = 0;
-    const body = up.body;
-    let streamError: string | null = null;
-
-    // No flushHeaders(): node sends the head with the first chunk, which is written the moment
-    // it arrives, so the client sees nothing later and the hot path saves a syscall per request.
-    res.writeHead(up.statusCode, clientResponseHeaders(up.headers));
-
-    await new Promise<void>((resolve) => {
-      let settled = false;
-      const settle = () => {
-        if (!settled) {
-          settled = true;
-          resolve();
-        }
-      };
-      body.on('data', (chunk: Buffer) => {
-        const t = performance.now();
-        if (firstByteAt === 0) firstByteAt = t;
-        if (tracker !== null) tracker.push(chunk, t);
-        if (keptBytes < keep) {
-          const room = keep - keptBytes;
-          if (chunk.length <= room) kept.push(chunk);
-          else {
-            kept.push(chunk.subarray(0, room));
-            truncated = true;
-          }
-          keptBytes += Math.min(room, chunk.length);
-        } else if (chunk.length > 0) truncated = true;
-        if (!res.write(chunk)) {
-          body.pause();
-          res.once('drain', () => body.resume());
-        }
-      });
-      body.once('end', () => {
-        res.end();
-        settle();
-      });
-      body.once('error', (err: Error) => {
-        if (!ctx.aborted) {
-          logger.warn(
-            { request: ctx.id, account: account.name, err: err.message },
-            'upstream stream broke mid-response',
-          );
-          if (isSse && !res.writableEnded) {
-            // Tell the SDK what happened instead of a silent truncation (it raises an APIError).
-            res.write(
-              `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'ccflare: upstream connection lost mid-stream' } })}\n\n`,
-            );
-          }
-          res.end();
-          streamError = `upstream stream broke: ${err.message}`;
-        }
-        settle();
-      });
-      res.once('close', settle);
-    });
-
+  function finishStreamed(ctx: Ctx, account: AccountRow, f: Forwarder): void {
     ctx.done = true;
     inFlight--;
     const end = performance.now();
+    const capture = config.payloadCapture ? config.payloadMaxBytes : 0;
     let usage = null as ReturnType<typeof usageFromMessage> | null;
     let ttft: number | null = null;
     let tps: number | null = null;
-    let errorText: string | null = streamError;
+    let errorText: string | null = f.streamError;
     let stopReason: string | null = null;
     let modelApplied: string | null = ctx.model;
-    const bodyText = kept.length > 0 ? Buffer.concat(kept, keptBytes).toString('utf8') : null;
+    const kept = f.kept;
+    const bodyText =
+      kept.length === 0
+        ? null
+        : (kept.length === 1 ? (kept[0] as Buffer) : Buffer.concat(kept, f.keptBytes)).toString('utf8');
+    const tracker = f.tracker;
     if (tracker !== null) {
       tracker.end();
       const r = tracker.result;
@@ -549,8 +544,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         pool.applyEffect(account, d.effect).catch((err) => logger.error({ err }, 'account state not saved'));
       }
     } else {
-      if (firstByteAt !== 0) ttft = firstByteAt - ctx.t0;
-      if (bodyText !== null && !truncated && isJson(ct)) {
+      if (f.firstByteAt !== 0) ttft = f.firstByteAt - ctx.t0;
+      if (bodyText !== null && !f.truncated && isJson(f.headers['content-type'])) {
         try {
           const j = JSON.parse(bodyText) as Record<string, unknown>;
           usage = usageFromMessage(j);
@@ -563,10 +558,9 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       if (usage?.outputTokens && end > ctx.t0) tps = usage.outputTokens / ((end - ctx.t0) / 1000);
     }
     if (ctx.aborted && errorText === null) errorText = 'client disconnected';
-    const success = up.statusCode < 400 && errorText === null;
     record(ctx, {
-      status: ctx.aborted ? 499 : up.statusCode,
-      success,
+      status: ctx.aborted ? 499 : f.status,
+      success: errorText === null,
       error: errorText,
       latencyMs: end - ctx.t0,
       ttftMs: ttft,
@@ -578,9 +572,9 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         capture > 0
           ? payloadOf(
               ctx,
-              up.headers,
-              bodyText === null || keptBytes <= capture ? bodyText : bodyText.slice(0, capture),
-              truncated || keptBytes > capture,
+              f.headers,
+              bodyText === null || f.keptBytes <= capture ? bodyText : bodyText.slice(0, capture),
+              f.truncated || f.keptBytes > capture,
             )
           : null,
     });
@@ -704,13 +698,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
   function record(ctx: Ctx, o: Outcome): void {
     const u = o.usage;
     const model = o.modelApplied ?? ctx.model;
-    const usage = {
-      inputTokens: u?.inputTokens ?? null,
-      cacheReadTokens: u?.cacheReadTokens ?? null,
-      cacheWrite5mTokens: u?.cacheWrite5mTokens ?? null,
-      cacheWrite1hTokens: u?.cacheWrite1hTokens ?? null,
-      outputTokens: u?.outputTokens ?? null,
-    };
+    const inputTokens = u?.inputTokens ?? null;
+    const cacheReadTokens = u?.cacheReadTokens ?? null;
+    const cacheWrite5mTokens = u?.cacheWrite5mTokens ?? null;
+    const cacheWrite1hTokens = u?.cacheWrite1hTokens ?? null;
+    const outputTokens = u?.outputTokens ?? null;
+    // Every field written out (no spread): one fixed shape is cheaper to build and to clone.
     const rec: RequestRecord = {
       id: ctx.id,
       ts: ctx.ts,
@@ -732,19 +725,35 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       clientKey: null,
       stream: ctx.stream,
       stopReason: o.stopReason,
-      ...usage,
-      costUsd: u === null || model === null ? null : pricer.cost(model, usage, ctx.ts),
+      inputTokens,
+      cacheReadTokens,
+      cacheWrite5mTokens,
+      cacheWrite1hTokens,
+      outputTokens,
+      costUsd:
+        u === null || model === null
+          ? null
+          : pricer.cost(
+              model,
+              { inputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens },
+              ctx.ts,
+            ),
       outputTokensPerSecond: o.tps === null || !Number.isFinite(o.tps) ? null : round1(o.tps),
       payload: o.payload,
     };
     writer.enqueue(rec);
-    events.emit('request.finished', rec);
+    if (events.listenerCount('request.finished') > 0) events.emit('request.finished', rec);
   }
 
   return { handle, inFlight: () => inFlight };
 }
 
 const EMPTY = Buffer.alloc(0);
+const CLIENT_GONE = new Error('client disconnected');
+const MID_STREAM_ERROR_FRAME = `event: error\ndata: ${JSON.stringify({
+  type: 'error',
+  error: { type: 'api_error', message: 'ccflare: upstream connection lost mid-stream' },
+})}\n\n`;
 
 function isMessagesPath(path: string): boolean {
   return path.includes('/v1/messages');
@@ -769,15 +778,4 @@ function formatDuration(ms: number): string {
   if (m < 90) return `${m} min`;
   const h = Math.floor(m / 60);
   return `${h} h ${m % 60} min`;
-}
-
-async function readAll(body: Dispatcher.ResponseData['body'], max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of body) {
-    const b = c as Buffer;
-    if (size < max) chunks.push(b.subarray(0, max - size));
-    size += b.length;
-  }
-  return Buffer.concat(chunks);
 }

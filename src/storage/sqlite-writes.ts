@@ -54,36 +54,37 @@ function n(v: Bindable | undefined): Bindable {
   return v === undefined ? null : v;
 }
 
-function requestParams(r: RequestRecord): Record<string, Bindable> {
-  return {
-    id: r.id,
-    ts: r.ts,
-    method: r.method,
-    path: r.path,
-    account_id: n(r.accountId),
-    account_name: n(r.accountName),
-    status: n(r.status),
-    success: int(r.success),
-    error: n(r.error),
-    latency_ms: r.latencyMs,
-    ttft_ms: n(r.ttftMs),
-    attempts: r.attempts,
-    attempt_log: JSON.stringify(r.attemptLog ?? []),
-    model_requested: n(r.modelRequested),
-    model_applied: n(r.modelApplied),
-    agent: n(r.agent),
-    session_id: n(r.sessionId),
-    client_key: n(r.clientKey),
-    stream: int(r.stream),
-    stop_reason: n(r.stopReason),
-    input_tokens: n(r.inputTokens),
-    cache_read_tokens: n(r.cacheReadTokens),
-    cache_write_5m_tokens: n(r.cacheWrite5mTokens),
-    cache_write_1h_tokens: n(r.cacheWrite1hTokens),
-    output_tokens: n(r.outputTokens),
-    cost_usd: n(r.costUsd),
-    output_tokens_per_second: n(r.outputTokensPerSecond),
-  };
+/** Positional values in REQUEST_COLUMNS order (positional binding is cheaper than named). */
+function requestParams(r: RequestRecord): Bindable[] {
+  return [
+    r.id,
+    r.ts,
+    r.method,
+    r.path,
+    n(r.accountId),
+    n(r.accountName),
+    n(r.status),
+    int(r.success),
+    n(r.error),
+    r.latencyMs,
+    n(r.ttftMs),
+    r.attempts,
+    JSON.stringify(r.attemptLog ?? []),
+    n(r.modelRequested),
+    n(r.modelApplied),
+    n(r.agent),
+    n(r.sessionId),
+    n(r.clientKey),
+    int(r.stream),
+    n(r.stopReason),
+    n(r.inputTokens),
+    n(r.cacheReadTokens),
+    n(r.cacheWrite5mTokens),
+    n(r.cacheWrite1hTokens),
+    n(r.outputTokens),
+    n(r.costUsd),
+    n(r.outputTokensPerSecond),
+  ];
 }
 
 const REQUEST_COLUMNS = [
@@ -117,12 +118,11 @@ const REQUEST_COLUMNS = [
 ] as const;
 
 const INSERT_REQUEST = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
-  VALUES (${REQUEST_COLUMNS.map((c) => `@${c}`).join(', ')})`;
+  VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`;
 
 const INSERT_PAYLOAD = `INSERT INTO request_payloads
   (request_id, ts, request_headers, request_body, response_headers, response_body, request_truncated, response_truncated)
-  VALUES (@request_id, @ts, @request_headers, @request_body, @response_headers, @response_body,
-    @request_truncated, @response_truncated)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
 const APPLY_USAGE = `UPDATE accounts SET
     request_count = request_count + @requests,
@@ -142,16 +142,16 @@ export function prepareBatchWrite(db: Database.Database): BatchWrite {
       insertRequest.run(requestParams(r));
       const p = r.payload;
       if (p) {
-        insertPayload.run({
-          request_id: r.id,
-          ts: r.ts,
-          request_headers: p.requestHeaders,
-          request_body: n(p.requestBody),
-          response_headers: n(p.responseHeaders),
-          response_body: n(p.responseBody),
-          request_truncated: int(p.requestTruncated),
-          response_truncated: int(p.responseTruncated),
-        });
+        insertPayload.run(
+          r.id,
+          r.ts,
+          p.requestHeaders,
+          n(p.requestBody),
+          n(p.responseHeaders),
+          n(p.responseBody),
+          int(p.requestTruncated),
+          int(p.responseTruncated),
+        );
       }
     }
     for (const u of usage) {
