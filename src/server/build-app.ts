@@ -5,7 +5,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
+import { getRequestListener } from '@hono/node-server';
 import { AccountPool } from '../accounts/account-pool.js';
+import { AccountService } from '../accounts/account-service.js';
+import { createApiApp } from '../api/api-app.js';
+import { API_ROUTES } from '../api/routes/index.js';
 import type { OAuthEndpoints } from '../accounts/oauth.js';
 import { TokenManager } from '../accounts/token-manager.js';
 import type { Clock } from '../clock.js';
@@ -88,6 +92,13 @@ export function buildApp(deps: AppDeps): App {
     affinity: new SessionAffinity(config.sessionMs),
   });
 
+  const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
+  const api = createApiApp(
+    { config, store, writer: deps.writer, clock, logger, events, pool, accounts, startedAt },
+    API_ROUTES,
+  );
+  const apiListener = getRequestListener(api.fetch);
+
   function sendJson(res: ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -109,6 +120,13 @@ export function buildApp(deps: AppDeps): App {
         strategy: config.strategy,
         inFlight: proxy.inFlight(),
         writeQueue: deps.writer.depth(),
+      });
+      return;
+    }
+    if (url.startsWith('/api/') || url === '/api' || url === '/metrics' || url.startsWith('/metrics?')) {
+      apiListener(req, res).catch((err: unknown) => {
+        logger.error({ err }, 'management API failure');
+        if (!res.headersSent) sendJson(res, 500, toErrorResponse(err).body);
       });
       return;
     }

@@ -1,0 +1,23 @@
+import type { RouteFactory } from '../api-app.js';
+import { accountsRoutes } from './accounts-routes.js';
+import { analyticsRoutes } from './analytics-routes.js';
+import { configRoutes } from './config-routes.js';
+import { eventsRoutes } from './events-routes.js';
+import { keysRoutes } from './keys-routes.js';
+import { maintenanceRoutes } from './maintenance-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
+import { requestsRoutes } from './requests-routes.js';
+import { statsRoutes } from './stats-routes.js';
+
+/** Every sub-app of the management API and where it is mounted. */
+export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
+  ['/api/accounts', accountsRoutes],
+  ['/api/requests', requestsRoutes],
+  ['/api/stats', statsRoutes],
+  ['/api/analytics', analyticsRoutes],
+  ['/api/config', configRoutes],
+  ['/api/maintenance', maintenanceRoutes],
+  ['/api/events', eventsRoutes],
+  ['/api/keys', keysRoutes],
+  ['/', metricsRoutes],
+];
