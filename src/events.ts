@@ -11,6 +11,17 @@ export interface GatewayEvents {
     { accountId: string; name: string; status: AccountStatus; reason: string | null; until: number | null },
   ];
   'account.refreshed': [{ accountId: string; name: string; expiresAt: number }];
+  /** Log records at info and above, as already redacted by the logger (log/log-events.ts). */
+  log: [LogLine];
+}
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error' | 'fatal';
+  /** Unix ms. */
+  time: number;
+  msg: string;
+  /** The record's other fields (pid and hostname left out). */
+  fields: Record<string, unknown>;
 }
 
 export class EventBus extends EventEmitter<GatewayEvents> {}

@@ -111,7 +111,9 @@ export class AccountPool {
     await this.deps.store.updateAccount(id, patch);
   }
 
-  async applyEffect(account: AccountRow, effect: AccountEffect): Promise<void> {
+  async applyEffect(given: AccountRow, effect: AccountEffect): Promise<void> {
+    // Compare against the row the pool serves now: the caller's copy may predate a reload.
+    const account = this.byId.get(given.id) ?? given;
     const log = this.deps.logger;
     switch (effect.type) {
       case 'none':
@@ -173,6 +175,9 @@ export class AccountPool {
   noteRateLimit(account: AccountRow, state: RateLimitState): void {
     const prev = account.rateLimit;
     account.rateLimit = state;
+    // The caller's row may predate a reload; the row the pool serves now must see it too.
+    const current = this.byId.get(account.id);
+    if (current !== undefined && current !== account) current.rateLimit = state;
     const last = this.rlPersistedAt.get(account.id) ?? 0;
     const statusChanged =
       prev === null || prev.status !== state.status || prev.representativeClaim !== state.representativeClaim;

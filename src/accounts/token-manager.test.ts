@@ -94,6 +94,52 @@ class MemoryStore implements Store {
   async countRequests(): Promise<number> {
     throw new Error('not used');
   }
+  async listRequestSummaries(): Promise<never> {
+    throw new Error('not used');
+  }
+  async requestStats(): Promise<never> {
+    throw new Error('not used');
+  }
+  async resetAccountUsage(): Promise<never> {
+    throw new Error('not used');
+  }
+  async analytics(): Promise<never> {
+    throw new Error('not used');
+  }
+  async pruneRequests(): Promise<never> {
+    throw new Error('not used');
+  }
+  async compact(): Promise<never> {
+    throw new Error('not used');
+  }
+  async getSettings(): Promise<Record<string, unknown>> {
+    return {};
+  }
+  async putSettings(): Promise<void> {
+    throw new Error('not used');
+  }
+  async settingsRevision(): Promise<number> {
+    return 0;
+  }
+  async listClientKeys(): Promise<never[]> {
+    return [];
+  }
+  async insertClientKey(): Promise<never> {
+    throw new Error('not used');
+  }
+  async revokeClientKey(): Promise<null> {
+    return null;
+  }
+  async touchClientKeys(): Promise<void> {}
+  async getAdminKey(): Promise<null> {
+    return null;
+  }
+  async setAdminKey(): Promise<void> {
+    throw new Error('not used');
+  }
+  async keysRevision(): Promise<number> {
+    return 0;
+  }
 }
 
 const HOUR = 3_600_000;

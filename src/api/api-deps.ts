@@ -1,10 +1,14 @@
 import type { Logger } from 'pino';
 import type { AccountPool } from '../accounts/account-pool.js';
 import type { AccountService } from '../accounts/account-service.js';
+import type { KeyService } from '../auth/key-service.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import type { LiveSettings } from '../config/live-settings.js';
 import type { EventBus } from '../events.js';
+import type { RetentionJob } from '../server/retention-job.js';
 import type { RecordWriter, Store } from '../storage/types.js';
+import type { Auth } from './auth.js';
 
 /** Everything the management API's routes may use; built once in build-app.ts. */
 export interface ApiDeps {
@@ -17,4 +21,12 @@ export interface ApiDeps {
   pool: AccountPool;
   accounts: AccountService;
   startedAt: number;
+  /** Admin-key middleware (mounted in api-app.ts) and SSE tickets. */
+  auth: Auth;
+  /** Client keys (`/api/keys`). */
+  keys: KeyService;
+  /** Runtime settings (GET/PUT /api/config); the proxy reads the same object. */
+  liveSettings: LiveSettings;
+  /** Retention (POST /api/maintenance/cleanup runs it now; build-app schedules it). */
+  retention: RetentionJob;
 }

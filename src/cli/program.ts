@@ -5,7 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../errors.js';
 import { registerAccountsCommands } from './accounts-command.js';
+import { registerConfigCommands } from './config-command.js';
 import { CliError, type CliIo } from './io.js';
+import { registerKeysCommands } from './keys-command.js';
 import { registerServeCommand, type ServeResult } from './serve-command.js';
 
 export interface CliResult {
@@ -30,6 +32,8 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
     .option('--verbose', 'debug logging; stack traces on errors');
   registerServeCommand(program, io, onServerStarted);
   registerAccountsCommands(program, io);
+  registerConfigCommands(program, io);
+  registerKeysCommands(program, io);
   return program;
 }
 

@@ -4,13 +4,14 @@ import { CONFIG_FILE, type Config, isLoopbackHost } from '../config/config.js';
 import { GatewayError } from '../errors.js';
 import { ensureHome, type GlobalOptions, loadCliConfig } from './context.js';
 import type { CliIo } from './io.js';
+import { hasStoredAdminKey } from './keys-command.js';
 
 /** Checked before anything listens: an exposed gateway without an admin key hands out every account. */
-export function assertSafeBind(config: Config): void {
-  if (isLoopbackHost(config.host) || config.adminKey) return;
+export function assertSafeBind(config: Config, storedAdminKey = false): void {
+  if (isLoopbackHost(config.host) || config.adminKey || storedAdminKey) return;
   throw new GatewayError(
     'config_invalid',
-    `Refusing to listen on ${config.host} without an admin key: set CCFLARE_ADMIN_KEY (or "adminKey" in ${join(config.home, CONFIG_FILE)}), or use a loopback host such as 127.0.0.1`,
+    `Refusing to listen on ${config.host} without an admin key: set CCFLARE_ADMIN_KEY (or "adminKey" in ${join(config.home, CONFIG_FILE)}), create one with \`ccflare keys admin\`, or use a loopback host such as 127.0.0.1`,
   );
 }
 
@@ -32,7 +33,10 @@ export function registerServeCommand(program: Command, io: CliIo, onStarted: (se
         host: opts.host,
         logLevel: globals.verbose ? 'debug' : undefined,
       });
-      assertSafeBind(config);
+      // The database is opened only when it can change the answer (an admin key stored by `keys admin`).
+      const exposed = !isLoopbackHost(config.host) && !config.adminKey;
+      if (exposed) ensureHome(config);
+      assertSafeBind(config, exposed && (await hasStoredAdminKey(config)));
       ensureHome(config);
       // Loaded lazily so account commands never pay for (or depend on) the server's module graph.
       const { runServer } = await import('../server/serve.js');

@@ -6,6 +6,16 @@ import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
 
 export type Config = Readonly<ConfigValues>;
 
+/** Where a setting's value came from; `database` only for runtime settings (config/live-settings.ts). */
+export type SettingSource = 'flag' | 'environment' | 'database' | 'file' | 'default';
+
+const SOURCES = new WeakMap<Config, Partial<Record<keyof ConfigValues, SettingSource>>>();
+
+/** Where `loadConfig` found a value; undefined for a Config it did not build (tests). */
+export function configSource(config: Config, key: keyof ConfigValues): SettingSource | undefined {
+  return SOURCES.get(config)?.[key];
+}
+
 export const CONFIG_FILE = 'config.json';
 
 /** Values given on the command line, keyed like ConfigValues. */
@@ -26,6 +36,9 @@ function describe(def: SettingDef): string {
       return 'a non-empty string';
   }
 }
+
+/** What a setting accepts, for error messages ("an integer from 1 to 3650"). */
+export const describeSetting = describe;
 
 function invalid(def: SettingDef, source: string, raw: unknown): GatewayError {
   const shown = def.secret ? '<hidden>' : JSON.stringify(raw);
@@ -109,18 +122,29 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const file = readConfigFile(home);
 
   const out: Record<string, unknown> = { home };
+  const sources: Partial<Record<keyof ConfigValues, SettingSource>> = {};
   for (const def of SETTINGS) {
     if (def.key === 'home') continue;
     const flag = overrides[def.key];
     const fromEnv = env[def.env];
     let value: unknown;
-    if (flag !== undefined) value = parseSetting(def, flag, 'flag');
-    else if (fromEnv !== undefined && fromEnv !== '') value = parseSetting(def, fromEnv, 'environment');
-    else if (file[def.key] !== undefined) value = parseSetting(def, file[def.key], `${CONFIG_FILE}`);
-    else value = typeof def.def === 'function' ? def.def(home) : def.def;
+    let source: SettingSource = 'default';
+    if (flag !== undefined) {
+      value = parseSetting(def, flag, 'flag');
+      source = 'flag';
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      value = parseSetting(def, fromEnv, 'environment');
+      source = 'environment';
+    } else if (file[def.key] !== undefined) {
+      value = parseSetting(def, file[def.key], `${CONFIG_FILE}`);
+      source = 'file';
+    } else value = typeof def.def === 'function' ? def.def(home) : def.def;
     out[def.key] = value;
+    sources[def.key] = source;
   }
-  return Object.freeze(out as unknown as ConfigValues);
+  const config = Object.freeze(out as unknown as ConfigValues);
+  SOURCES.set(config, sources);
+  return config;
 }
 
 /** `~/x` as a shell would expand it: values copied from .env.example or a service file keep the tilde. */

@@ -18,6 +18,12 @@ export interface SecretBox {
   decrypt(blob: string): string;
   /** Keyed, non-reversible digest (32 hex chars): the compare-and-swap key of a refresh token. */
   fingerprint(secret: string): string;
+  /**
+   * Keyed digest (HMAC-SHA256, 43 base64url chars) of an access key (client or admin key): what
+   * the database stores instead of the key, so a copy of the database alone cannot be used to
+   * guess keys offline. Its own subkey: never equal to a fingerprint of the same input.
+   */
+  keyDigest(key: string): string;
 }
 
 export const SECRET_KEY_FILE = 'secret.key';
@@ -42,6 +48,7 @@ export function createSecretBox(key: Buffer): SecretBox {
   }
   const encKey = subkey(key, 'aes-256-gcm');
   const macKey = subkey(key, 'fingerprint');
+  const accessKeyMac = subkey(key, 'access-key');
   // Binding the version into the tag means a blob cannot be replayed under a future format.
   const aad = Buffer.from(VERSION);
 
@@ -78,6 +85,10 @@ export function createSecretBox(key: Buffer): SecretBox {
 
     fingerprint(secret) {
       return createHmac('sha256', macKey).update(secret, 'utf8').digest('hex').slice(0, 32);
+    },
+
+    keyDigest(accessKey) {
+      return createHmac('sha256', accessKeyMac).update(accessKey, 'utf8').digest('base64url');
     },
   };
 }

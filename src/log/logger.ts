@@ -32,6 +32,9 @@ export const SECRET_LOG_KEYS: ReadonlySet<string> = new Set([
   'api_key',
   'adminkey',
   'admin_key',
+  'x-ccflare-admin-key',
+  // Single-use SSE tickets stand in for the admin key while they live.
+  'ticket',
   'accesstoken',
   'access_token',
   'refreshtoken',
@@ -127,6 +130,8 @@ export interface LoggerOpts {
    * stay machine-readable.
    */
   destination?: NodeJS.WritableStream | number;
+  /** Also receives every JSON line, after redaction and before pretty-printing (live log events). */
+  onLine?: (line: string) => void;
 }
 
 export function createLogger(opts: LoggerOpts): Logger {
@@ -135,7 +140,8 @@ export function createLogger(opts: LoggerOpts): Logger {
     formatters: { log: (obj) => redactDeep(obj) as Record<string, unknown> },
   };
   const dest = opts.destination ?? 2;
-  const logger = pino(options, opts.format === 'pretty' ? prettyStream(dest) : jsonStream(dest));
+  const stream = opts.format === 'pretty' ? prettyStream(dest) : jsonStream(dest);
+  const logger = pino(options, opts.onLine ? teeStream(stream, opts.onLine) : stream);
   // pino applies `formatters.bindings` to the root only (children reset it, lib/proto.js), so
   // child bindings are scrubbed here; children inherit these methods through the prototype.
   const child = logger.child as unknown as (this: Logger, b: Bindings, o?: ChildLoggerOptions) => Logger;
@@ -171,6 +177,21 @@ function prettyStream(dest: NodeJS.WritableStream | number): DestinationStream {
       out.write(pretty(line));
     },
   };
+}
+
+function teeStream(out: DestinationStream, onLine: (line: string) => void): DestinationStream {
+  const flushable = out as DestinationStream & { flush?: (cb?: (err?: Error) => void) => void };
+  return {
+    write(line: string) {
+      out.write(line);
+      try {
+        onLine(line);
+      } catch {
+        // A failing subscriber must never break logging.
+      }
+    },
+    ...(typeof flushable.flush === 'function' ? { flush: (cb?: (err?: Error) => void) => flushable.flush?.(cb) } : {}),
+  } as DestinationStream;
 }
 
 /** Header names never stored or logged in clear. */

@@ -12,6 +12,7 @@ import type { AccountPool } from '../accounts/account-pool.js';
 import type { TokenManager } from '../accounts/token-manager.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import type { RuntimeSettingsSource } from '../config/live-settings.js';
 import { GatewayError, toErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { uuidv7 } from '../ids.js';
@@ -42,6 +43,8 @@ export interface ProxyDeps {
   pricer: Pricer;
   upstream: Dispatcher;
   affinity: SessionAffinity;
+  /** Strategy, session window and payload capture, which may change while running. */
+  settings: RuntimeSettingsSource;
 }
 
 interface Failure {
@@ -71,16 +74,19 @@ interface Ctx {
   attemptLog: AttemptRecord[];
   tried: Set<string>;
   account: AccountRow | null;
+  /** Name of the client key that authenticated the request; null while none is required. */
+  clientKey: string | null;
 }
 
 export interface GatewayProxy {
-  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** `clientKey`: the name of the client key the request was authenticated with, to record. */
+  handle(req: IncomingMessage, res: ServerResponse, clientKey?: string | null): void;
   /** Requests currently being served (for graceful shutdown). */
   inFlight(): number;
 }
 
 export function createProxy(deps: ProxyDeps): GatewayProxy {
-  const { config, clock, logger, events, pool, tokens, writer, pricer, upstream, affinity } = deps;
+  const { config, clock, logger, events, pool, tokens, writer, pricer, upstream, affinity, settings } = deps;
   const base = new URL(config.upstreamUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
   let inFlight = 0;
@@ -91,7 +97,13 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     return retriesActive < Math.max(3, Math.floor(inFlight * 0.2));
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
+  /** Bytes of each body to keep for the payload record; 0 when capture is off. */
+  function captureLimit(): number {
+    const s = settings.current();
+    return s.payloadCapture ? s.payloadMaxBytes : 0;
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, clientKey: string | null = null): void {
     inFlight++;
     const ts = clock.now();
     const ctx: Ctx = {
@@ -113,6 +125,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       attemptLog: [],
       tried: new Set(),
       account: null,
+      clientKey,
     };
     res.once('close', () => {
       if (!ctx.done && !res.writableFinished) {
@@ -228,7 +241,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         account =
           orderAccounts(pool.list(), {
             now,
-            sessionMs: config.sessionMs,
+            sessionMs: settings.current().sessionMs,
             modelKey: ctx.modelKey,
             affinityAccountId: ctx.sessionId === null ? null : affinity.get(ctx.sessionId, now),
             exclude: ctx.tried,
@@ -438,7 +451,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     remaining: number,
     attemptStart: number,
   ): Promise<AttemptResult> {
-    const capture = config.payloadCapture ? config.payloadMaxBytes : 0;
+    const capture = captureLimit();
     return new Promise<AttemptResult>((resolve) => {
       const f: Forwarder = new Forwarder(
         ctx.res,
@@ -497,9 +510,9 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
   /** Bookkeeping when an account takes a request: session window, affinity, counters. */
   function noteServed(ctx: Ctx, account: AccountRow): void {
     const now = clock.now();
-    if (account.sessionStart === null || now - account.sessionStart >= config.sessionMs) {
+    if (account.sessionStart === null || now - account.sessionStart >= settings.current().sessionMs) {
       pool
-        .beginSessionIfNeeded(account, config.sessionMs)
+        .beginSessionIfNeeded(account, settings.current().sessionMs)
         .catch((err) => logger.error({ err }, 'session start not saved'));
     }
     if (account.strikes !== 0) {
@@ -515,7 +528,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     ctx.done = true;
     inFlight--;
     const end = performance.now();
-    const capture = config.payloadCapture ? config.payloadMaxBytes : 0;
+    const capture = captureLimit();
     let usage = null as ReturnType<typeof usageFromMessage> | null;
     let ttft: number | null = null;
     let tps: number | null = null;
@@ -586,7 +599,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     responseBody: string | null,
     responseTruncated: boolean,
   ): PayloadRecord {
-    const cap = config.payloadMaxBytes;
+    const cap = settings.current().payloadMaxBytes;
     const reqTrunc = ctx.body.length > cap;
     return {
       requestHeaders: JSON.stringify(redactHeaders(ctx.req.headers as Record<string, unknown>)),
@@ -625,12 +638,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       stopReason: null,
       usage: null,
       tps: null,
-      payload: config.payloadCapture
+      payload: settings.current().payloadCapture
         ? payloadOf(
             ctx,
             f.headers,
-            f.body.subarray(0, config.payloadMaxBytes).toString('utf8'),
-            f.body.length > config.payloadMaxBytes,
+            f.body.subarray(0, settings.current().payloadMaxBytes).toString('utf8'),
+            f.body.length > settings.current().payloadMaxBytes,
           )
         : null,
     });
@@ -660,7 +673,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       stopReason: null,
       usage: null,
       tps: null,
-      payload: config.payloadCapture ? payloadOf(ctx, r.headers, JSON.stringify(r.body), false) : null,
+      payload: settings.current().payloadCapture ? payloadOf(ctx, r.headers, JSON.stringify(r.body), false) : null,
     });
   }
 
@@ -678,7 +691,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       stopReason: null,
       usage: null,
       tps: null,
-      payload: config.payloadCapture ? payloadOf(ctx, null, null, false) : null,
+      payload: settings.current().payloadCapture ? payloadOf(ctx, null, null, false) : null,
     });
   }
 
@@ -722,7 +735,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       modelApplied: o.modelApplied,
       agent: null,
       sessionId: ctx.sessionId,
-      clientKey: null,
+      clientKey: ctx.clientKey,
       stream: ctx.stream,
       stopReason: o.stopReason,
       inputTokens,

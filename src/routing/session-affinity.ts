@@ -7,14 +7,15 @@ export class SessionAffinity {
   private readonly map = new Map<string, { accountId: string; at: number }>();
 
   constructor(
-    private readonly ttlMs: number,
+    /** A function when the session window can change at runtime (config/live-settings.ts). */
+    private readonly ttlMs: number | (() => number),
     private readonly max = 50_000,
   ) {}
 
   get(sessionId: string, now: number): string | null {
     const e = this.map.get(sessionId);
     if (!e) return null;
-    if (now - e.at > this.ttlMs) {
+    if (now - e.at > (typeof this.ttlMs === 'number' ? this.ttlMs : this.ttlMs())) {
       this.map.delete(sessionId);
       return null;
     }

@@ -3,17 +3,22 @@
  * dispatcher, store) and `serve.ts` passes the real ones. No singletons.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { getRequestListener } from '@hono/node-server';
 import { AccountPool } from '../accounts/account-pool.js';
 import { AccountService } from '../accounts/account-service.js';
-import { createApiApp } from '../api/api-app.js';
-import { API_ROUTES } from '../api/routes/index.js';
 import type { OAuthEndpoints } from '../accounts/oauth.js';
 import { TokenManager } from '../accounts/token-manager.js';
+import { createApiApp } from '../api/api-app.js';
+import { createAuth } from '../api/auth.js';
+import { API_ROUTES } from '../api/routes/index.js';
+import { KeyRegistry } from '../auth/key-registry.js';
+import { KeyService } from '../auth/key-service.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import { LiveSettings } from '../config/live-settings.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
@@ -21,6 +26,7 @@ import { createPricer } from '../pricing/pricing.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
 import type { RecordWriter, Store } from '../storage/types.js';
+import { RetentionJob } from './retention-job.js';
 
 export interface AppDeps {
   config: Config;
@@ -34,6 +40,8 @@ export interface AppDeps {
   box: SecretBox;
   /** How often the account list is re-read to pick up changes made by other processes. */
   accountPollMs?: number;
+  /** Runtime settings; built here (polled like the accounts) when not given. */
+  liveSettings?: LiveSettings;
 }
 
 export interface App {
@@ -43,6 +51,9 @@ export interface App {
   readonly proxy: GatewayProxy;
   readonly pool: AccountPool;
   readonly tokens: TokenManager;
+  /** The management API (the auth route-table test walks its routes). */
+  readonly api: OpenAPIHono;
+  readonly liveSettings: LiveSettings;
 }
 
 export function oauthEndpoints(config: Config): OAuthEndpoints {
@@ -60,6 +71,17 @@ export function buildApp(deps: AppDeps): App {
   const { config, store, clock, logger, events } = deps;
   const startedAt = clock.now();
   const pool = new AccountPool({ store, clock, logger, events, pollMs: deps.accountPollMs ?? 1000 });
+  // Client keys for /v1/* and the admin key of /api/*, reloaded when the keys revision moves.
+  const keys = new KeyRegistry({
+    store,
+    box: deps.box,
+    clock,
+    logger,
+    pollMs: deps.accountPollMs ?? 1000,
+    adminKey: config.adminKey,
+  });
+  const liveSettings =
+    deps.liveSettings ?? new LiveSettings({ config, store, logger, clock, pollMs: deps.accountPollMs ?? 1000 });
   const tokens = new TokenManager({
     store,
     box: deps.box,
@@ -89,12 +111,30 @@ export function buildApp(deps: AppDeps): App {
     writer: deps.writer,
     pricer,
     upstream: deps.upstream,
-    affinity: new SessionAffinity(config.sessionMs),
+    affinity: new SessionAffinity(() => liveSettings.current().sessionMs),
+    settings: liveSettings,
   });
 
   const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
+  const auth = createAuth({ keys, clock, logger });
+  const keyService = new KeyService({ store, box: deps.box, clock });
+  const retention = new RetentionJob({ store, clock, logger, settings: () => liveSettings.current() });
   const api = createApiApp(
-    { config, store, writer: deps.writer, clock, logger, events, pool, accounts, startedAt },
+    {
+      config,
+      store,
+      writer: deps.writer,
+      clock,
+      logger,
+      events,
+      pool,
+      accounts,
+      startedAt,
+      auth,
+      keys: keyService,
+      liveSettings,
+      retention,
+    },
     API_ROUTES,
   );
   const apiListener = getRequestListener(api.fetch);
@@ -108,7 +148,9 @@ export function buildApp(deps: AppDeps): App {
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     if (url.startsWith('/v1/')) {
-      proxy.handle(req, res);
+      // Once a client key exists, requests without one are answered 401 here, never forwarded.
+      const clientKey = keys.authenticateClient(req, res);
+      if (clientKey !== false) proxy.handle(req, res, clientKey);
       return;
     }
     if (url === '/health' || url.startsWith('/health?')) {
@@ -117,7 +159,7 @@ export function buildApp(deps: AppDeps): App {
         status: 'ok',
         uptimeMs: clock.now() - startedAt,
         accounts: accounts.length,
-        strategy: config.strategy,
+        strategy: liveSettings.current().strategy,
         inFlight: proxy.inFlight(),
         writeQueue: deps.writer.depth(),
       });
@@ -139,7 +181,19 @@ export function buildApp(deps: AppDeps): App {
     proxy,
     pool,
     tokens,
-    start: () => pool.start(),
-    stop: () => pool.stop(),
+    api,
+    liveSettings,
+    start: async () => {
+      await liveSettings.start();
+      await pool.start();
+      await keys.start();
+      retention.start();
+    },
+    stop: () => {
+      pool.stop();
+      keys.stop();
+      liveSettings.stop();
+      retention.stop();
+    },
   };
 }

@@ -9,6 +9,7 @@ import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
 import { EventBus } from '../events.js';
+import { logLinePublisher } from '../log/log-events.js';
 import { createLogger } from '../log/logger.js';
 import { openStoreFromUrl, openWriterForUrl } from '../storage/open-store.js';
 import { buildApp } from './build-app.js';
@@ -31,7 +32,13 @@ export interface RunOptions {
 }
 
 export async function runServer(config: Config, opts: RunOptions = {}): Promise<RunningServer> {
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: opts.logDestination });
+  const events = new EventBus();
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    destination: opts.logDestination,
+    onLine: logLinePublisher(events),
+  });
   const store = openStoreFromUrl(config.databaseUrl);
   await store.migrate();
   const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
@@ -44,7 +51,6 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
     keepAliveTimeout: 30_000,
     connect: { timeout: 10_000 },
   });
-  const events = new EventBus();
   const app = buildApp({
     config,
     store,

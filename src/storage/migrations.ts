@@ -1,5 +1,8 @@
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
+import { KEYS_MIGRATION } from './sqlite-keys.js';
+import { ANALYTICS_MIGRATION } from './sqlite-rollups.js';
+import { SETTINGS_MIGRATION } from './sqlite-settings.js';
 
 export interface Migration {
   version: number;
@@ -117,6 +120,9 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  ANALYTICS_MIGRATION,
+  KEYS_MIGRATION,
+  SETTINGS_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
+import { describeRequestQueryConformance } from './analytics-conformance.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion } from './migrations.js';
 import { openStoreFromUrl, sqlitePathFromUrl } from './open-store.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -20,6 +21,8 @@ afterAll(() => {
 
 describeStoreConformance('sqlite file', async () => SqliteStore.open(freshPath()));
 describeStoreConformance('sqlite :memory:', async () => SqliteStore.open(':memory:'));
+describeRequestQueryConformance('sqlite file', async () => SqliteStore.open(freshPath()));
+describeRequestQueryConformance('sqlite :memory:', async () => SqliteStore.open(':memory:'));
 
 describe('migrations', () => {
   const dbs: Database.Database[] = [];
@@ -45,7 +48,20 @@ describe('migrations', () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .all()
       .map((r) => (r as { name: string }).name);
-    expect(tables).toEqual(['accounts', 'meta', 'request_payloads', 'requests', 'schema_migrations']);
+    expect(tables).toEqual([
+      'accounts',
+      'admin_key',
+      'agent_rollup_hour',
+      'agent_rollup_minute',
+      'client_keys',
+      'meta',
+      'request_payloads',
+      'requests',
+      'rollup_hour',
+      'rollup_minute',
+      'schema_migrations',
+      'settings',
+    ]);
   });
 
   it('is a no-op the second time', () => {
@@ -58,19 +74,24 @@ describe('migrations', () => {
   it('applies only the migrations a database lacks', () => {
     const db = new Database(':memory:');
     dbs.push(db);
-    const v2 = { version: 2, name: 'add a column', up: 'ALTER TABLE accounts ADD COLUMN note TEXT' };
-    expect(migrate(db)).toEqual([1]);
-    expect(migrate(db, [...MIGRATIONS, v2])).toEqual([2]);
-    expect(schemaVersion(db)).toBe(2);
+    const next = LATEST_SCHEMA_VERSION + 1;
+    const extra = { version: next, name: 'add a column', up: 'ALTER TABLE accounts ADD COLUMN note TEXT' };
+    expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(migrate(db, [...MIGRATIONS, extra])).toEqual([next]);
+    expect(schemaVersion(db)).toBe(next);
   });
 
   it('rolls back a failing migration as a whole', () => {
     const db = new Database(':memory:');
     dbs.push(db);
     migrate(db);
-    const bad = { version: 2, name: 'bad', up: 'CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;' };
+    const bad = {
+      version: LATEST_SCHEMA_VERSION + 1,
+      name: 'bad',
+      up: 'CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;',
+    };
     expect(() => migrate(db, [...MIGRATIONS, bad])).toThrow(/no_such_table/);
-    expect(schemaVersion(db)).toBe(1);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();
   });
 

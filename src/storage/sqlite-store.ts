@@ -3,7 +3,21 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
+import type {
+  AnalyticsQuery,
+  AnalyticsResult,
+  CompactResult,
+  PruneCutoffs,
+  PruneResult,
+  RequestListQuery,
+  RequestSummaryPage,
+  StatsResult,
+} from './analytics-types.js';
+import type { AdminKeyRow, ClientKeyRow, KeyUse, NewClientKey } from './keys-types.js';
 import { migrate } from './migrations.js';
+import { SqliteRequestQueries } from './sqlite-analytics.js';
+import { SqliteKeys } from './sqlite-keys.js';
+import { SqliteSettings } from './sqlite-settings.js';
 import { type BatchWrite, MEMORY_PATH, openDatabase, prepareBatchWrite } from './sqlite-writes.js';
 import type {
   AccountHealth,
@@ -225,7 +239,12 @@ const REQUEST_FILTERS: readonly {
     sql: '(r.account_id = @account OR r.account_name = @account)',
     param: (q) => (q.account === undefined ? null : { account: q.account }),
   },
-  { key: 'model', sql: 'r.model_applied = @model', param: (q) => (q.model === undefined ? null : { model: q.model }) },
+  {
+    key: 'model',
+    // The expression of the requests_model_page index: errors have no applied model, only the requested one.
+    sql: 'coalesce(r.model_applied, r.model_requested) = @model',
+    param: (q) => (q.model === undefined ? null : { model: q.model }),
+  },
   {
     key: 'success',
     sql: 'r.success = @success',
@@ -280,6 +299,9 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly stmts: ReturnType<typeof prepareStatements>;
   private readonly batchWrite: BatchWrite;
+  private readonly keys: SqliteKeys;
+  private readonly settings: SqliteSettings;
+  private readonly queries: SqliteRequestQueries;
   private readonly listStatements = new Map<string, Database.Statement<[Record<string, Bindable>], RequestDbRow>>();
   private closed = false;
 
@@ -290,6 +312,9 @@ export class SqliteStore implements Store {
   ) {
     this.stmts = prepareStatements(db);
     this.batchWrite = prepareBatchWrite(db);
+    this.keys = new SqliteKeys(db);
+    this.settings = new SqliteSettings(db);
+    this.queries = new SqliteRequestQueries(db, path);
   }
 
   /**
@@ -434,5 +459,69 @@ export class SqliteStore implements Store {
 
   async countRequests(): Promise<number> {
     return this.stmts.countRequests.get()?.n ?? 0;
+  }
+
+  listClientKeys(): Promise<ClientKeyRow[]> {
+    return this.keys.listClientKeys();
+  }
+
+  insertClientKey(k: NewClientKey, now: number): Promise<ClientKeyRow> {
+    return this.keys.insertClientKey(k, now);
+  }
+
+  revokeClientKey(name: string, now: number): Promise<ClientKeyRow | null> {
+    return this.keys.revokeClientKey(name, now);
+  }
+
+  touchClientKeys(uses: readonly KeyUse[]): Promise<void> {
+    return this.keys.touchClientKeys(uses);
+  }
+
+  getAdminKey(): Promise<AdminKeyRow | null> {
+    return this.keys.getAdminKey();
+  }
+
+  setAdminKey(digest: string | null, now: number): Promise<void> {
+    return this.keys.setAdminKey(digest, now);
+  }
+
+  keysRevision(): Promise<number> {
+    return this.keys.keysRevision();
+  }
+
+  getSettings(): Promise<Record<string, unknown>> {
+    return this.settings.getSettings();
+  }
+
+  putSettings(values: Record<string, unknown>, now: number): Promise<void> {
+    return this.settings.putSettings(values, now);
+  }
+
+  settingsRevision(): Promise<number> {
+    return this.settings.settingsRevision();
+  }
+
+  listRequestSummaries(q: RequestListQuery): Promise<RequestSummaryPage> {
+    return this.queries.listRequestSummaries(q);
+  }
+
+  requestStats(opts: { recentErrors: number }): Promise<StatsResult> {
+    return this.queries.requestStats(opts);
+  }
+
+  resetAccountUsage(): Promise<number> {
+    return this.queries.resetAccountUsage();
+  }
+
+  analytics(q: AnalyticsQuery): Promise<AnalyticsResult> {
+    return this.queries.analytics(q);
+  }
+
+  pruneRequests(c: PruneCutoffs): Promise<PruneResult> {
+    return this.queries.pruneRequests(c);
+  }
+
+  compact(): Promise<CompactResult> {
+    return this.queries.compact();
   }
 }

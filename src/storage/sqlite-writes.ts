@@ -3,6 +3,7 @@
  * exactly one piece of code whichever thread commits them.
  */
 import Database from 'better-sqlite3';
+import { prepareRollupWrite } from './sqlite-rollups.js';
 import type { AccountUsageDelta, RequestRecord } from './types.js';
 
 export const MEMORY_PATH = ':memory:';
@@ -137,6 +138,7 @@ export function prepareBatchWrite(db: Database.Database): BatchWrite {
   const insertRequest = db.prepare(INSERT_REQUEST);
   const insertPayload = db.prepare(INSERT_PAYLOAD);
   const applyUsage = db.prepare(APPLY_USAGE);
+  const writeRollups = prepareRollupWrite(db);
   const tx = db.transaction((records: readonly RequestRecord[], usage: readonly AccountUsageDelta[]) => {
     for (const r of records) {
       insertRequest.run(requestParams(r));
@@ -154,6 +156,8 @@ export function prepareBatchWrite(db: Database.Database): BatchWrite {
         );
       }
     }
+    // Same transaction: the rollups can never disagree with the rows they summarize.
+    writeRollups(records);
     for (const u of usage) {
       if (u.requests === 0) continue;
       applyUsage.run({ id: u.accountId, requests: u.requests, last_used_at: u.lastUsedAt });

@@ -3,6 +3,11 @@
  * which the SQLite store (embedded default) implements and the PostgreSQL store will implement
  * against the same conformance suite. Every method is async so both back-ends fit.
  */
+import type { RequestQueryStore } from './analytics-types.js';
+import type { KeysStore } from './keys-types.js';
+import type { SettingsStore } from './settings-types.js';
+
+export type { SettingsStore };
 
 /** `max`: Claude Pro/Max subscription OAuth; `console`: console OAuth that minted an API key; `api_key`: plain key. */
 export type AccountKind = 'max' | 'console' | 'api_key';
@@ -182,7 +187,7 @@ export interface RequestQuery {
   agent?: string;
 }
 
-export interface Store {
+export interface Store extends SettingsStore, KeysStore, RequestQueryStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations; idempotent. */
   migrate(): Promise<void>;
@@ -221,5 +226,7 @@ export interface RecordWriter {
   flush(): Promise<void>;
   /** Rows waiting to be committed. */
   depth(): number;
+  /** How long the oldest record not yet committed has waited, ms (0 when none): the queue's lag. */
+  lagMs(): number;
   close(): Promise<void>;
 }

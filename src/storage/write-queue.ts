@@ -44,11 +44,15 @@ interface Queued {
   rec: RequestRecord;
   seq: number;
   bytes: number;
+  /** performance.now() at enqueue, for lagMs(). */
+  at: number;
 }
 
 interface Batch {
   records: RequestRecord[];
   firstSeq: number;
+  /** Enqueue time of the first (oldest) record. */
+  firstAt: number;
   bytes: number;
   /** 0 for the first try; the one retry commits record by record. */
   attempt: number;
@@ -154,7 +158,7 @@ abstract class QueuedRecordWriter implements RecordWriter {
       this.schedule(true);
       return;
     }
-    this.queue.push({ rec, seq: ++this.seq, bytes });
+    this.queue.push({ rec, seq: ++this.seq, bytes, at: performance.now() });
     this.queuedBytes += bytes;
     this.outstanding += 1;
     this.schedule(queued + 1 >= this.maxBatchRecords || this.queuedBytes >= this.maxBatchBytes);
@@ -162,6 +166,15 @@ abstract class QueuedRecordWriter implements RecordWriter {
 
   depth(): number {
     return this.outstanding;
+  }
+
+  lagMs(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    const next = this.queue[this.head];
+    if (next) oldest = next.at;
+    for (const b of this.inFlight) oldest = Math.min(oldest, b.firstAt);
+    for (const b of this.retries) oldest = Math.min(oldest, b.firstAt);
+    return oldest === Number.POSITIVE_INFINITY ? 0 : Math.max(0, performance.now() - oldest);
   }
 
   flush(): Promise<void> {
@@ -223,7 +236,8 @@ abstract class QueuedRecordWriter implements RecordWriter {
     if (this.head >= this.queue.length) return null;
     const records: RequestRecord[] = [];
     let bytes = 0;
-    const firstSeq = (this.queue[this.head] as Queued).seq;
+    const first = this.queue[this.head] as Queued;
+    const firstSeq = first.seq;
     while (this.head < this.queue.length && records.length < this.maxBatchRecords) {
       const q = this.queue[this.head] as Queued;
       if (records.length > 0 && bytes + q.bytes > this.maxBatchBytes) break;
@@ -239,7 +253,7 @@ abstract class QueuedRecordWriter implements RecordWriter {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    return { records, firstSeq, bytes, attempt: 0 };
+    return { records, firstSeq, firstAt: first.at, bytes, attempt: 0 };
   }
 
   private dispatch(batch: Batch): void {

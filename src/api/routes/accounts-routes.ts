@@ -1,7 +1,226 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+/**
+ * `/api/accounts`: list, add by API key, OAuth login (init + callback), remove, pause, resume,
+ * rename, priority. The rules live in AccountService (shared with the CLI); every change
+ * reloads the pool so the next proxied request sees it.
+ */
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AccountView } from '../../accounts/account-status.js';
+import { OAuthFlows } from '../../accounts/oauth-flows.js';
+import { GatewayError } from '../../errors.js';
+import {
+  AccountListSchema,
+  AccountSchema,
+  AddApiKeyAccountSchema,
+  OAuthCallbackRequestSchema,
+  OAuthInitRequestSchema,
+  OAuthInitResponseSchema,
+  RenameAccountSchema,
+  SetPrioritySchema,
+} from '../../shared/accounts-schemas.js';
+import { ErrorResponseSchema, OkSchema } from '../../shared/api-schemas.js';
 import type { ApiDeps } from '../api-deps.js';
 import { newRouter } from '../router.js';
 
-export function accountsRoutes(_deps: ApiDeps): OpenAPIHono {
-  return newRouter();
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const error = (description: string) => json(ErrorResponseSchema, description);
+const E400 = error('Invalid input; the message names the field');
+const E401 = error('Admin key missing or wrong');
+const E404 = error('No account with this name');
+const E409 = error('The name is taken');
+
+const NameParam = z.object({
+  name: z.string().openapi({ param: { name: 'name', in: 'path' }, example: 'work-max' }),
+});
+const body = <T extends z.ZodType>(schema: T) => ({
+  body: { required: true, content: { 'application/json': { schema } } },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['accounts'],
+  summary: 'Accounts with status, cooldown and rate-limit windows (never credentials)',
+  responses: { 200: json(AccountListSchema, 'Accounts, by priority'), 401: E401 },
+});
+
+const getOne = createRoute({
+  method: 'get',
+  path: '/{name}',
+  tags: ['accounts'],
+  summary: 'One account',
+  request: { params: NameParam },
+  responses: { 200: json(AccountSchema, 'The account'), 401: E401, 404: E404 },
+});
+
+const addKey = createRoute({
+  method: 'post',
+  path: '/',
+  tags: ['accounts'],
+  summary: 'Add an account by API key (stored encrypted)',
+  request: body(AddApiKeyAccountSchema),
+  responses: { 201: json(AccountSchema, 'The new account'), 400: E400, 401: E401, 409: E409 },
+});
+
+const oauthInit = createRoute({
+  method: 'post',
+  path: '/oauth/init',
+  tags: ['accounts'],
+  summary: 'Start an OAuth (PKCE) login; open authorizeUrl, then post the code#state it shows to /oauth/callback',
+  request: body(OAuthInitRequestSchema),
+  responses: {
+    200: json(OAuthInitResponseSchema, 'The login to complete within 10 minutes'),
+    400: E400,
+    401: E401,
+    409: error('The name belongs to an account of another kind'),
+  },
+});
+
+const oauthCallback = createRoute({
+  method: 'post',
+  path: '/oauth/callback',
+  tags: ['accounts'],
+  summary: 'Complete an OAuth login: adds the account, or signs an existing one in again',
+  request: body(OAuthCallbackRequestSchema),
+  responses: {
+    200: json(AccountSchema, 'The account'),
+    400: error('Malformed code or state mismatch (the flow stays open)'),
+    401: E401,
+    404: error('Unknown, expired or already completed flow'),
+    409: E409,
+    502: error('The OAuth server rejected the code or failed; start again'),
+  },
+});
+
+const remove = createRoute({
+  method: 'delete',
+  path: '/{name}',
+  tags: ['accounts'],
+  summary: 'Remove an account (its request records stay)',
+  request: { params: NameParam },
+  responses: { 200: json(OkSchema, 'Removed'), 401: E401, 404: E404 },
+});
+
+const action = (path: string, summary: string) =>
+  createRoute({
+    method: 'post',
+    path,
+    tags: ['accounts'],
+    summary,
+    request: { params: NameParam },
+    responses: { 200: json(AccountSchema, 'The account'), 401: E401, 404: E404 },
+  });
+const pause = action('/{name}/pause', 'Pause: no traffic until resumed');
+const resume = action('/{name}/resume', 'Resume: also lifts cooldowns and a disabled state (not needs_reauth)');
+
+const rename = createRoute({
+  method: 'post',
+  path: '/{name}/rename',
+  tags: ['accounts'],
+  summary: 'Rename an account',
+  request: { params: NameParam, ...body(RenameAccountSchema) },
+  responses: { 200: json(AccountSchema, 'The account'), 400: E400, 401: E401, 404: E404, 409: E409 },
+});
+
+const priority = createRoute({
+  method: 'post',
+  path: '/{name}/priority',
+  tags: ['accounts'],
+  summary: 'Set the priority (lower is tried first)',
+  request: { params: NameParam, ...body(SetPrioritySchema) },
+  responses: { 200: json(AccountSchema, 'The account'), 400: E400, 401: E401, 404: E404 },
+});
+
+export function accountsRoutes(deps: ApiDeps): OpenAPIHono {
+  const app = newRouter();
+  const { accounts, pool, logger, clock } = deps;
+  const flows = new OAuthFlows(clock);
+
+  /** The change is in the store; the pool rereads it now rather than at the next poll. */
+  async function applied<T>(result: T): Promise<T> {
+    // A reload already under way (shared by concurrent callers) may have read the store before
+    // this change: let it finish, then read again.
+    await pool.reload();
+    await pool.reload();
+    return result;
+  }
+
+  /** The pool's rate-limit state is fresher than the stored one (persisted at most every 10 s). */
+  function withLiveState(v: AccountView): AccountView {
+    const live = pool.get(v.id)?.rateLimit;
+    if (live && (v.rateLimit === null || live.observedAt > v.rateLimit.observedAt)) return { ...v, rateLimit: live };
+    return v;
+  }
+
+  app.openapi(list, async (c) => c.json((await accounts.list()).map(withLiveState), 200));
+
+  app.openapi(getOne, async (c) => c.json(withLiveState(await accounts.get(c.req.valid('param').name)), 200));
+
+  app.openapi(addKey, async (c) => {
+    const { name, apiKey, priority: p } = c.req.valid('json');
+    const view = await applied(await accounts.addApiKey(name, apiKey, { priority: p }));
+    logger.info({ account: name, kind: view.kind }, 'account added');
+    return c.json(view, 201);
+  });
+
+  app.openapi(oauthInit, async (c) => {
+    const { mode, name, priority: p } = c.req.valid('json');
+    const existing = await accounts.checkOAuthName(name, mode);
+    const start = accounts.beginOAuth(mode);
+    const flow = flows.create({ name, mode, priority: p, state: start.state, verifier: start.verifier });
+    return c.json(
+      { flowId: flow.flowId, authorizeUrl: start.url, expiresAt: flow.expiresAt, reauthenticate: existing !== null },
+      200,
+      { 'cache-control': 'no-store' },
+    );
+  });
+
+  app.openapi(oauthCallback, async (c) => {
+    const { flowId, code } = c.req.valid('json');
+    // Taken out first so two concurrent callbacks cannot spend the single-use code twice.
+    const flow = flows.take(flowId);
+    if (flow === null) {
+      throw new GatewayError(
+        'not_found',
+        'No pending OAuth login with this flowId (unknown, completed, or older than 10 minutes); start again with /api/accounts/oauth/init',
+      );
+    }
+    let view: AccountView;
+    try {
+      view = await accounts.completeOAuth(flow.name, flow.mode, code, flow, { priority: flow.priority });
+    } catch (err) {
+      // A mistyped paste is checked before the code is spent: the same login can be retried.
+      if (err instanceof GatewayError && err.code === 'bad_request') flows.restore(flow);
+      throw err;
+    }
+    await applied(view);
+    logger.info({ account: view.name, kind: view.kind }, 'account signed in with OAuth');
+    return c.json(view, 200);
+  });
+
+  app.openapi(remove, async (c) => {
+    const { name } = c.req.valid('param');
+    await applied(await accounts.remove(name));
+    logger.info({ account: name }, 'account removed');
+    return c.json({ ok: true as const }, 200);
+  });
+
+  app.openapi(pause, async (c) => c.json(await applied(await accounts.pause(c.req.valid('param').name)), 200));
+  app.openapi(resume, async (c) => c.json(await applied(await accounts.resume(c.req.valid('param').name)), 200));
+
+  app.openapi(rename, async (c) => {
+    const { name } = c.req.valid('param');
+    const { newName } = c.req.valid('json');
+    return c.json(await applied(await accounts.rename(name, newName)), 200);
+  });
+
+  app.openapi(priority, async (c) => {
+    const { name } = c.req.valid('param');
+    const { priority: p } = c.req.valid('json');
+    return c.json(await applied(await accounts.setPriority(name, p)), 200);
+  });
+
+  return app;
 }

@@ -3,6 +3,7 @@ import { accountsRoutes } from './accounts-routes.js';
 import { analyticsRoutes } from './analytics-routes.js';
 import { configRoutes } from './config-routes.js';
 import { eventsRoutes } from './events-routes.js';
+import { eventsTicketRoutes } from './events-ticket-routes.js';
 import { keysRoutes } from './keys-routes.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
@@ -17,6 +18,7 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/analytics', analyticsRoutes],
   ['/api/config', configRoutes],
   ['/api/maintenance', maintenanceRoutes],
+  ['/api/events/ticket', eventsTicketRoutes],
   ['/api/events', eventsRoutes],
   ['/api/keys', keysRoutes],
   ['/', metricsRoutes],

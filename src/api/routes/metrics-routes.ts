@@ -1,7 +1,40 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+/** `GET /metrics`: Prometheus text exposition (src/metrics/gateway-metrics.ts). */
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { GatewayMetrics } from '../../metrics/gateway-metrics.js';
+import { ErrorResponseSchema } from '../../shared/api-schemas.js';
 import type { ApiDeps } from '../api-deps.js';
+import { liveEventHub } from '../live-events.js';
 import { newRouter } from '../router.js';
 
-export function metricsRoutes(_deps: ApiDeps): OpenAPIHono {
-  return newRouter();
+const scrape = createRoute({
+  method: 'get',
+  path: '/metrics',
+  tags: ['metrics'],
+  summary: 'Prometheus metrics: requests, latency, time to first token, tokens, cost, failovers, accounts, queue',
+  responses: {
+    200: {
+      description: 'Prometheus text format 0.0.4',
+      content: { 'text/plain': { schema: z.string().openapi({ example: 'ccflare_requests_total{...} 1' }) } },
+    },
+    401: {
+      description: 'Admin key missing or wrong',
+      content: { 'application/json': { schema: ErrorResponseSchema } },
+    },
+  },
+});
+
+export function metricsRoutes(deps: ApiDeps): OpenAPIHono {
+  const app = newRouter();
+  const metrics = new GatewayMetrics({
+    events: deps.events,
+    pool: deps.pool,
+    writer: deps.writer,
+    clock: deps.clock,
+    eventStream: liveEventHub(deps.events, deps.logger),
+  });
+  app.openapi(scrape, async (c) => {
+    const { text, contentType } = await metrics.scrape();
+    return c.body(text, 200, { 'content-type': contentType, 'cache-control': 'no-store' }) as never;
+  });
+  return app;
 }

@@ -1,7 +1,118 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+/**
+ * `/api/requests`: request summaries newest first with cursor pagination and filters, and one
+ * request with its stored payload.
+ */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { GatewayError } from '../../errors.js';
+import { redactHeaders } from '../../log/logger.js';
+import { ErrorResponseSchema } from '../../shared/api-schemas.js';
+import {
+  encodeCursor,
+  RequestDetailSchema,
+  RequestIdParamSchema,
+  RequestListQuerySchema,
+  RequestPageSchema,
+} from '../../shared/requests-schemas.js';
+import type { PayloadRecord, RequestRecord } from '../../storage/types.js';
 import type { ApiDeps } from '../api-deps.js';
 import { newRouter } from '../router.js';
 
-export function requestsRoutes(_deps: ApiDeps): OpenAPIHono {
-  return newRouter();
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorResponseSchema } },
+});
+
+const listRequests = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['requests'],
+  summary: 'Request summaries, newest first',
+  description:
+    'Pages with an opaque cursor: pass `nextCursor` as `cursor` until it is null. Filters combine with AND; ' +
+    'a cursor stays valid while filters stay the same.',
+  request: { query: RequestListQuerySchema },
+  responses: {
+    200: { description: 'One page', content: { 'application/json': { schema: RequestPageSchema } } },
+    400: errorResponse('A query parameter is invalid (the message names it)'),
+  },
+});
+
+const getRequest = createRoute({
+  method: 'get',
+  path: '/{id}',
+  tags: ['requests'],
+  summary: 'One request with its attempts and stored payload (credentials redacted)',
+  request: { params: RequestIdParamSchema },
+  responses: {
+    200: { description: 'The request', content: { 'application/json': { schema: RequestDetailSchema } } },
+    400: errorResponse('Invalid id'),
+    404: errorResponse('No request with this id'),
+  },
+});
+
+type Headers = Record<string, string | string[]>;
+
+/**
+ * Stored headers are redacted when written; redacting again on the way out means a row written
+ * before a redaction rule existed still never shows a credential.
+ */
+function headersOut(json: string | null): Headers | null {
+  if (json === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return {};
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  const out: Headers = {};
+  for (const [k, v] of Object.entries(redactHeaders(parsed as Record<string, unknown>))) {
+    if (v === undefined || v === null) continue;
+    out[k] = Array.isArray(v) ? v.map(String) : String(v);
+  }
+  return out;
+}
+
+function payloadOut(p: PayloadRecord | null) {
+  if (p === null) return null;
+  return {
+    requestHeaders: headersOut(p.requestHeaders) ?? {},
+    requestBody: p.requestBody,
+    responseHeaders: headersOut(p.responseHeaders),
+    responseBody: p.responseBody,
+    requestTruncated: p.requestTruncated,
+    responseTruncated: p.responseTruncated,
+  };
+}
+
+function detailOut(r: RequestRecord) {
+  const { payload, ...rest } = r;
+  return { ...rest, hasPayload: payload !== null, payload: payloadOut(payload) };
+}
+
+export function requestsRoutes(deps: ApiDeps): OpenAPIHono {
+  const app = newRouter();
+  app.openapi(listRequests, async (c) => {
+    const q = c.req.valid('query');
+    const page = await deps.store.listRequestSummaries({
+      limit: q.limit,
+      before: q.cursor,
+      since: q.since,
+      until: q.until,
+      account: q.account,
+      model: q.model,
+      status: q.status,
+      agent: q.agent,
+      session: q.session,
+    });
+    const last = page.items[page.items.length - 1];
+    return c.json({ items: page.items, nextCursor: page.more && last ? encodeCursor(last.ts, last.id) : null }, 200);
+  });
+  app.openapi(getRequest, async (c) => {
+    const { id } = c.req.valid('param');
+    const r = await deps.store.getRequest(id);
+    if (!r) throw new GatewayError('not_found', `No request with id ${JSON.stringify(id)}`);
+    return c.json(detailOut(r), 200);
+  });
+  return app;
 }

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KeyRegistry } from '../auth/key-registry.js';
+import { KeyService } from '../auth/key-service.js';
+import { ManualClock } from '../clock.js';
+import { createSecretBox } from '../crypto/secret-box.js';
+import { createLogger } from '../log/logger.js';
+import { SqliteStore } from '../storage/sqlite-store.js';
+import { createAuth, TICKET_TTL_MS } from './auth.js';
+import { newRouter } from './router.js';
+
+const T0 = 1_700_000_000_000;
+
+async function harness() {
+  const store = SqliteStore.open(':memory:');
+  const box = createSecretBox(randomBytes(32));
+  const clock = new ManualClock(T0);
+  const lines: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    format: 'json',
+    destination: new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  });
+  const keys = new KeyRegistry({ store, box, clock, logger, pollMs: 60_000 });
+  await keys.start();
+  const auth = createAuth({ keys, clock, logger });
+  // A stand-in for the real API: the events route as the other routes would mount it.
+  const app = newRouter();
+  app.use('*', auth.middleware);
+  app.get('/api/events', (c) => c.text('stream'));
+  app.get('/api/other', (c) => c.text('other'));
+  app.post('/api/events/ticket', (c) => c.json(auth.issueTicket()));
+  const service = new KeyService({ store, box, clock });
+  return { store, clock, lines, keys, auth, app, service };
+}
+
+describe('admin middleware', () => {
+  let h: Awaited<ReturnType<typeof harness>>;
+  let admin: string;
+
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    h.keys.stop();
+    await h.store.close();
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) => h.app.request(path, { headers });
+
+  it('lets everything through while no admin key is set', async () => {
+    expect((await get('/api/other')).status).toBe(200);
+    expect((await get('/api/nothing-here')).status).toBe(404);
+  });
+
+  describe('with an admin key', () => {
+    beforeEach(async () => {
+      admin = await h.service.createAdminKey();
+      await h.keys.reload();
+    });
+
+    it('answers 401 in the gateway error shape without it, for known and unknown paths alike', async () => {
+      for (const path of ['/api/other', '/api/events', '/api/nothing-here']) {
+        const res = await get(path);
+        expect(res.status, path).toBe(401);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer realm="ccflare"');
+        expect(res.headers.get('access-control-allow-origin')).toBeNull();
+        expect(await res.json()).toEqual({
+          type: 'error',
+          error: { type: 'authentication_error', message: expect.stringMatching(/needs the admin key/) },
+        });
+      }
+    });
+
+    it('accepts authorization: Bearer and x-ccflare-admin-key, nothing else', async () => {
+      expect((await get('/api/other', { authorization: `Bearer ${admin}` })).status).toBe(200);
+      expect((await get('/api/other', { 'x-ccflare-admin-key': admin })).status).toBe(200);
+      expect((await get('/api/other', { 'x-api-key': admin })).status).toBe(401);
+      expect((await get('/api/other', { authorization: admin })).status).toBe(401);
+      const wrong = await get('/api/other', { authorization: `Bearer ${admin.slice(0, -1)}x` });
+      expect(wrong.status).toBe(401);
+      expect(((await wrong.json()) as { error: { message: string } }).error.message).toBe('Invalid admin key');
+      const log = h.lines.join('');
+      expect(log).not.toContain(admin.slice(0, 12));
+      expect(log).toContain(`"keyHint":"${admin.slice(0, 9)}…"`);
+    });
+
+    it('opens GET /api/events with a ticket once, and nothing else', async () => {
+      const issued = await h.app.request('/api/events/ticket', { method: 'POST' });
+      expect(issued.status).toBe(401);
+      const res = await h.app.request('/api/events/ticket', {
+        method: 'POST',
+        headers: { 'x-ccflare-admin-key': admin },
+      });
+      const { ticket, expiresAt } = (await res.json()) as { ticket: string; expiresAt: number };
+      expect(expiresAt).toBe(T0 + TICKET_TTL_MS);
+      expect((await get(`/api/other?ticket=${ticket}`)).status).toBe(401);
+      expect((await get(`/api/events?ticket=${ticket}`)).status).toBe(200);
+      // Single use.
+      expect((await get(`/api/events?ticket=${ticket}`)).status).toBe(401);
+      expect((await get('/api/events?ticket=ccft_made-up')).status).toBe(401);
+      expect(h.lines.join('')).not.toContain(ticket);
+    });
+
+    it('expires tickets', async () => {
+      const a = h.auth.issueTicket();
+      const b = h.auth.issueTicket();
+      h.clock.advance(TICKET_TTL_MS - 1);
+      expect(h.auth.verifyTicket(a.ticket)).toBe(true);
+      h.clock.advance(1);
+      expect(h.auth.verifyTicket(b.ticket)).toBe(false);
+    });
+  });
+});
+
+describe('tickets', () => {
+  it('are unique, unguessable and bounded in number', async () => {
+    const h = await harness();
+    try {
+      const seen = new Set<string>();
+      for (let i = 0; i < 10_050; i++) seen.add(h.auth.issueTicket().ticket);
+      expect(seen.size).toBe(10_050);
+      for (const t of seen) expect(t).toMatch(/^ccft_[A-Za-z0-9_-]{43}$/);
+      // The oldest were dropped to keep at most 10,000 outstanding.
+      const all = [...seen];
+      expect(h.auth.verifyTicket(all[0] as string)).toBe(false);
+      expect(h.auth.verifyTicket(all[all.length - 1] as string)).toBe(true);
+    } finally {
+      h.keys.stop();
+      await h.store.close();
+    }
+  });
+});

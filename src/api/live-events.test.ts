@@ -1,0 +1,243 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventBus } from '../events.js';
+import { type AttachOptions, LiveEventHub } from './live-events.js';
+
+/** Stands in for a ServerResponse: collects what is written; `stuck` never acknowledges a write. */
+class FakeResponse extends Writable {
+  text = '';
+  status = 0;
+  constructor(private readonly stuck = false) {
+    super({ highWaterMark: 1024 });
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.stuck) return;
+    this.text += chunk.toString('utf8');
+    cb();
+  }
+  writeHead(status: number): this {
+    this.status = status;
+    return this;
+  }
+  frames(): { id: string | null; event: string; data: unknown }[] {
+    return this.text
+      .split('\n\n')
+      .filter((b) => b.includes('event:'))
+      .map((block) => {
+        const get = (f: string) =>
+          block
+            .split('\n')
+            .find((l) => l.startsWith(`${f}: `))
+            ?.slice(f.length + 2) ?? null;
+        return { id: get('id'), event: get('event') ?? '', data: JSON.parse(get('data') ?? 'null') };
+      });
+  }
+}
+
+const req = { socket: { setNoDelay() {}, setTimeout() {} } } as unknown as IncomingMessage;
+const tick = () => new Promise((r) => setImmediate(r));
+const log = (msg: string) => ({ level: 'info' as const, time: 1, msg, fields: {} });
+
+describe('LiveEventHub', () => {
+  const hubs: LiveEventHub[] = [];
+  afterEach(() => {
+    for (const h of hubs.splice(0)) h.close();
+  });
+  function make(opts: Partial<ConstructorParameters<typeof LiveEventHub>[0]> = {}) {
+    const events = new EventBus();
+    const hub = new LiveEventHub({ events, logger: pino({ level: 'silent' }), ...opts });
+    hubs.push(hub);
+    return { events, hub };
+  }
+  function attach(hub: LiveEventHub, opts: Partial<AttachOptions> = {}, stuck = false): FakeResponse {
+    const res = new FakeResponse(stuck);
+    hub.attach(req, res as unknown as ServerResponse, { lastEventId: null, types: null, ...opts });
+    return res;
+  }
+
+  it('listens to the bus only while someone may want the events', async () => {
+    const { events, hub } = make({ lingerMs: 20 });
+    expect(events.listenerCount('request.started')).toBe(0);
+    const res = attach(hub);
+    expect(events.listenerCount('request.started')).toBe(1);
+    expect(events.listenerCount('log')).toBe(1);
+    res.emit('close');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(events.listenerCount('request.started')).toBe(0);
+    expect(events.listenerCount('request.finished')).toBe(0);
+  });
+
+  it('streams bus events with increasing ids to a fresh client, nothing from before', async () => {
+    const { events, hub } = make();
+    const first = attach(hub);
+    events.emit('log', log('before'));
+    await tick();
+    const res = attach(hub);
+    events.emit('log', log('a'));
+    events.emit('account.changed', { accountId: 'x', name: 'n', status: 'paused', reason: null, until: null });
+    await tick();
+    expect(res.status).toBe(200);
+    expect(res.text.startsWith('retry: 2000\n\n')).toBe(true);
+    expect(res.frames()).toEqual([
+      { id: '2', event: 'log', data: log('a') },
+      {
+        id: '3',
+        event: 'account.changed',
+        data: { accountId: 'x', name: 'n', status: 'paused', reason: null, until: null },
+      },
+    ]);
+    expect(first.frames().map((f) => f.id)).toEqual(['1', '2', '3']);
+  });
+
+  it('replays exactly what came after Last-Event-ID', async () => {
+    const { events, hub } = make();
+    attach(hub);
+    for (let i = 1; i <= 10; i++) events.emit('log', log(`m${i}`));
+    await tick();
+    const res = attach(hub, { lastEventId: 6 });
+    events.emit('log', log('m11'));
+    await tick();
+    expect(res.frames().map((f) => [f.id, (f.data as { msg: string }).msg])).toEqual([
+      ['7', 'm7'],
+      ['8', 'm8'],
+      ['9', 'm9'],
+      ['10', 'm10'],
+      ['11', 'm11'],
+    ]);
+    const upToDate = attach(hub, { lastEventId: 11 });
+    await tick();
+    expect(upToDate.frames()).toEqual([]);
+  });
+
+  it('sends reset first when the id is older than the buffer or unknown', async () => {
+    const { events, hub } = make({ bufferSize: 5 });
+    attach(hub);
+    for (let i = 1; i <= 12; i++) events.emit('log', log(`m${i}`));
+    await tick();
+    const old = attach(hub, { lastEventId: 3 });
+    expect(old.frames()[0]).toEqual({
+      id: null,
+      event: 'reset',
+      data: { reason: 'events after this id are no longer buffered', lastEventId: 3, oldestEventId: 8 },
+    });
+    expect(
+      old
+        .frames()
+        .slice(1)
+        .map((f) => f.id),
+    ).toEqual(['8', '9', '10', '11', '12']);
+    // The oldest buffered event minus one is still an exact resume point.
+    expect(
+      attach(hub, { lastEventId: 7 })
+        .frames()
+        .map((f) => f.id),
+    ).toEqual(['8', '9', '10', '11', '12']);
+    const future = attach(hub, { lastEventId: 999 });
+    expect(future.frames()[0]).toMatchObject({
+      event: 'reset',
+      data: { reason: 'unknown event id (the server restarted)' },
+    });
+  });
+
+  it('sends reset after a period nobody was listening', async () => {
+    const { events, hub } = make({ lingerMs: 10 });
+    const res = attach(hub);
+    events.emit('log', log('m1'));
+    await tick();
+    res.emit('close');
+    await new Promise((r) => setTimeout(r, 40));
+    events.emit('log', log('missed'));
+    const again = attach(hub, { lastEventId: 1 });
+    expect(again.frames()[0]).toMatchObject({
+      event: 'reset',
+      data: { reason: 'events were not recorded for a while' },
+    });
+  });
+
+  it('filters by event name', async () => {
+    const { events, hub } = make();
+    const res = attach(hub, { types: new Set(['account.refreshed']) });
+    events.emit('log', log('x'));
+    events.emit('account.refreshed', { accountId: 'a', name: 'n', expiresAt: 5 });
+    await tick();
+    expect(res.frames()).toEqual([
+      { id: '2', event: 'account.refreshed', data: { accountId: 'a', name: 'n', expiresAt: 5 } },
+    ]);
+  });
+
+  it('summarizes finished requests without payload or attempt log', async () => {
+    const { events, hub } = make();
+    const res = attach(hub);
+    events.emit('request.finished', {
+      id: 'r1',
+      ts: 1,
+      method: 'POST',
+      path: '/v1/messages',
+      accountId: 'a1',
+      accountName: 'a',
+      status: 200,
+      success: true,
+      error: null,
+      latencyMs: 12,
+      ttftMs: 5,
+      attempts: 3,
+      attemptLog: [{ account: 'a', status: 200, error: null, ms: 1 }],
+      modelRequested: 'm',
+      modelApplied: 'm-1',
+      agent: null,
+      sessionId: null,
+      clientKey: null,
+      stream: true,
+      stopReason: 'end_turn',
+      inputTokens: 10,
+      cacheReadTokens: 0,
+      cacheWrite5mTokens: 0,
+      cacheWrite1hTokens: 0,
+      outputTokens: 5,
+      costUsd: 0.01,
+      outputTokensPerSecond: 50,
+      payload: {
+        requestHeaders: '{}',
+        requestBody: 'secret body',
+        responseHeaders: null,
+        responseBody: null,
+        requestTruncated: false,
+        responseTruncated: false,
+      },
+    });
+    await tick();
+    const [f] = res.frames();
+    expect(f?.data).toMatchObject({ id: 'r1', failovers: 2, costUsd: 0.01, outputTokens: 5 });
+    expect(res.text).not.toContain('secret body');
+    expect(res.text).not.toContain('attemptLog');
+  });
+
+  it('sends a comment line as heartbeat', async () => {
+    const { hub } = make({ heartbeatMs: 10 });
+    const res = attach(hub);
+    await new Promise((r) => setTimeout(r, 35));
+    expect(res.text.split(': ping\n\n').length - 1).toBeGreaterThanOrEqual(2);
+  });
+
+  it('drops a client that does not read, without holding up publishers', async () => {
+    const { events, hub } = make({ maxClientBufferBytes: 64 * 1024 });
+    const slow = attach(hub, {}, true);
+    const fast = attach(hub);
+    const big = 'x'.repeat(4096);
+    const t0 = performance.now();
+    for (let i = 0; i < 200; i++) {
+      events.emit('log', log(`${i}${big}`));
+      if (i % 10 === 0) await tick();
+    }
+    const publishMs = performance.now() - t0;
+    await tick();
+    expect(hub.droppedClients()).toBe(1);
+    expect(hub.clientCount()).toBe(1);
+    expect(slow.writableLength).toBeLessThan(64 * 1024 + 50 * 4200);
+    expect(slow.writableEnded).toBe(true);
+    expect(fast.frames()).toHaveLength(200);
+    expect(publishMs).toBeLessThan(1000);
+  });
+});

@@ -1,0 +1,332 @@
+/**
+ * The live event stream behind GET /api/events (Server-Sent Events, WHATWG HTML "server-sent
+ * events"): gateway events get increasing ids, sit in a ring buffer of the last `bufferSize`,
+ * and are written to every connected client.
+ *
+ * The proxy is never slowed by a client: publishing only converts the event to its summary and
+ * appends it to the ring; serialization and socket writes happen in a setImmediate batch. Each
+ * client may have at most `maxClientBufferBytes` unsent; beyond that it is dropped with a final
+ * comment and reconnects with Last-Event-ID, which replays from the ring.
+ *
+ * The bus is subscribed only while clients are connected and for `lingerMs` after the last one
+ * left (so a reconnect still finds what it missed): the proxy only builds events someone wants.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { EventBus, GatewayEvents } from '../events.js';
+import type { LiveEventData, LiveEventType } from '../shared/events-schemas.js';
+import type { RequestRecord } from '../storage/types.js';
+
+export interface LiveEventHubOptions {
+  events: EventBus;
+  logger: Logger;
+  /** Events kept for reconnects (default 1000). */
+  bufferSize?: number;
+  /** Comment line sent to every client this often (default 15 s). */
+  heartbeatMs?: number;
+  /** Unsent bytes one client may hold before it is dropped (default 1 MiB). */
+  maxClientBufferBytes?: number;
+  /** How long the bus stays subscribed after the last client left (default 10 min). */
+  lingerMs?: number;
+  /** Concurrent clients at most (default 256). */
+  maxClients?: number;
+}
+
+export interface AttachOptions {
+  /** From Last-Event-ID (or ?lastEventId=); null for a fresh client, which gets live events only. */
+  lastEventId: number | null;
+  /** Only these event names (reset always); null for all. */
+  types: ReadonlySet<string> | null;
+}
+
+interface Frame {
+  id: number;
+  type: LiveEventType;
+  data: unknown;
+  /** The wire text, built once on the first flush. */
+  text: string | null;
+}
+
+interface Client {
+  res: ServerResponse;
+  types: ReadonlySet<string> | null;
+  /** Highest id already written to this client. */
+  sentId: number;
+  dropped: boolean;
+}
+
+/** The event-stream fields of a request record: no payload, no attempt log. */
+export function requestFinishedEvent(r: RequestRecord): LiveEventData<'request.finished'> {
+  return {
+    id: r.id,
+    ts: r.ts,
+    method: r.method,
+    path: r.path,
+    accountId: r.accountId,
+    accountName: r.accountName,
+    status: r.status,
+    success: r.success,
+    error: r.error,
+    latencyMs: r.latencyMs,
+    ttftMs: r.ttftMs,
+    attempts: r.attempts,
+    failovers: Math.max(0, r.attempts - 1),
+    modelRequested: r.modelRequested,
+    modelApplied: r.modelApplied,
+    agent: r.agent,
+    sessionId: r.sessionId,
+    clientKey: r.clientKey,
+    stream: r.stream,
+    stopReason: r.stopReason,
+    inputTokens: r.inputTokens,
+    cacheReadTokens: r.cacheReadTokens,
+    cacheWrite5mTokens: r.cacheWrite5mTokens,
+    cacheWrite1hTokens: r.cacheWrite1hTokens,
+    outputTokens: r.outputTokens,
+    costUsd: r.costUsd,
+    outputTokensPerSecond: r.outputTokensPerSecond,
+  };
+}
+
+const DROP_COMMENT = ': dropped: this client fell too far behind; reconnect with Last-Event-ID\n\n';
+const HEARTBEAT = ': ping\n\n';
+
+export class LiveEventHub {
+  private readonly ring: (Frame | undefined)[];
+  private readonly size: number;
+  private readonly maxBytes: number;
+  private nextId = 1;
+  /** Ids from here on were recorded without a gap (the bus was subscribed throughout). */
+  private continuousFrom = 1;
+  private readonly clients = new Set<Client>();
+  private subscribed = false;
+  private readonly unsubscribe: (() => void)[] = [];
+  private flushing: NodeJS.Immediate | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private linger: NodeJS.Timeout | null = null;
+  private droppedTotal = 0;
+
+  constructor(private readonly opts: LiveEventHubOptions) {
+    this.size = Math.max(1, opts.bufferSize ?? 1000);
+    this.ring = new Array(this.size);
+    this.maxBytes = opts.maxClientBufferBytes ?? 1024 * 1024;
+  }
+
+  /** Connected clients. */
+  clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Clients dropped for falling behind, since start. */
+  droppedClients(): number {
+    return this.droppedTotal;
+  }
+
+  /** Bytes waiting in the clients' socket buffers. */
+  bufferedBytes(): number {
+    let n = 0;
+    for (const c of this.clients) n += c.res.writableLength;
+    return n;
+  }
+
+  /** The last id handed out (0 before any event). */
+  lastId(): number {
+    return this.nextId - 1;
+  }
+
+  /** Takes over `res`: writes the stream headers, the replay, then live events until it closes. */
+  attach(req: IncomingMessage, res: ServerResponse, opts: AttachOptions): void {
+    // Gone already: 'close' has fired, so it would never leave the client set.
+    if (res.destroyed || req.socket.destroyed) return;
+    if (this.clients.size >= (this.opts.maxClients ?? 256)) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' });
+      res.end(
+        JSON.stringify({
+          type: 'error',
+          error: { type: 'overloaded_error', message: 'Too many event stream clients' },
+        }),
+      );
+      return;
+    }
+    this.subscribe();
+    req.socket.setNoDelay(true);
+    req.socket.setTimeout(0);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // Proxies such as nginx would otherwise buffer the stream.
+      'x-accel-buffering': 'no',
+    });
+    const client: Client = { res, types: opts.types, sentId: this.lastId(), dropped: false };
+    this.clients.add(client);
+    res.once('close', () => this.detach(client));
+
+    let out = 'retry: 2000\n\n';
+    const k = opts.lastEventId;
+    if (k !== null) {
+      const last = this.lastId();
+      const oldest = this.oldestId() ?? this.nextId;
+      let from = k + 1;
+      let reason: string | null = null;
+      if (k > last) reason = 'unknown event id (the server restarted)';
+      // After a gap, even a client at the last id before it missed the events of the gap itself.
+      else if (this.continuousFrom > 1 && k < this.continuousFrom) reason = 'events were not recorded for a while';
+      else if (k < oldest - 1) reason = 'events after this id are no longer buffered';
+      if (reason !== null) {
+        from = Math.max(oldest, this.continuousFrom);
+        const data: LiveEventData<'reset'> = { reason, lastEventId: k, oldestEventId: from <= last ? from : null };
+        // No id: the client's cursor moves with the replayed events that follow.
+        out += `event: reset\ndata: ${JSON.stringify(data)}\n\n`;
+      }
+      for (let id = Math.max(from, oldest); id <= last; id++) {
+        const f = this.frameAt(id);
+        if (f && wants(client, f.type)) out += this.textOf(f);
+      }
+    }
+    this.write(client, out);
+  }
+
+  /** Ends every stream (shutdown). */
+  close(): void {
+    for (const c of this.clients) c.res.end();
+    this.clients.clear();
+    this.stopTimers();
+    this.unsubscribeBus();
+  }
+
+  /** Assigns the next id and queues the event for every client. */
+  publish<T extends LiveEventType>(type: T, data: LiveEventData<T>): number {
+    const id = this.nextId++;
+    this.ring[id % this.size] = { id, type, data, text: null };
+    if (this.clients.size > 0) this.flushing ??= setImmediate(() => this.flush());
+    return id;
+  }
+
+  private flush(): void {
+    this.flushing = null;
+    const last = this.lastId();
+    const oldest = this.oldestId() ?? this.nextId;
+    for (const c of this.clients) {
+      if (c.sentId >= last) continue;
+      let out = '';
+      for (let id = Math.max(c.sentId + 1, oldest); id <= last; id++) {
+        const f = this.frameAt(id);
+        if (f && wants(c, f.type)) out += this.textOf(f);
+      }
+      c.sentId = last;
+      if (out !== '') this.write(c, out);
+    }
+  }
+
+  private write(c: Client, text: string): void {
+    if (c.dropped) return;
+    c.res.write(text);
+    if (c.res.writableLength > this.maxBytes) this.drop(c);
+  }
+
+  private drop(c: Client): void {
+    c.dropped = true;
+    this.droppedTotal++;
+    this.clients.delete(c);
+    this.opts.logger.warn(
+      { buffered: c.res.writableLength, limit: this.maxBytes },
+      'event stream client dropped: it does not read fast enough',
+    );
+    c.res.end(DROP_COMMENT);
+    // A client that reads nothing never lets the end through: free its buffers anyway.
+    setTimeout(() => c.res.destroy(), 1000).unref();
+    this.afterDetach();
+  }
+
+  private detach(c: Client): void {
+    if (!this.clients.delete(c)) return;
+    this.afterDetach();
+  }
+
+  private afterDetach(): void {
+    if (this.clients.size > 0) return;
+    this.stopTimers();
+    const lingerMs = this.opts.lingerMs ?? 10 * 60_000;
+    this.linger = setTimeout(() => {
+      this.linger = null;
+      if (this.clients.size === 0) this.unsubscribeBus();
+    }, lingerMs);
+    this.linger.unref();
+  }
+
+  private subscribe(): void {
+    if (this.linger) {
+      clearTimeout(this.linger);
+      this.linger = null;
+    }
+    if (!this.heartbeat) {
+      this.heartbeat = setInterval(() => {
+        for (const c of this.clients) this.write(c, HEARTBEAT);
+      }, this.opts.heartbeatMs ?? 15_000);
+      this.heartbeat.unref();
+    }
+    if (this.subscribed) return;
+    this.subscribed = true;
+    // Whatever happened while unsubscribed was not recorded: older ids can no longer be resumed.
+    this.continuousFrom = this.nextId;
+    const bus = this.opts.events;
+    const on = <K extends keyof GatewayEvents>(name: K, fn: (...args: GatewayEvents[K]) => void) => {
+      bus.on(name, fn as never);
+      this.unsubscribe.push(() => bus.off(name, fn as never));
+    };
+    on('request.started', (e) => this.publish('request.started', e));
+    on('request.finished', (r) => this.publish('request.finished', requestFinishedEvent(r)));
+    on('account.changed', (e) => this.publish('account.changed', e));
+    on('account.refreshed', (e) => this.publish('account.refreshed', e));
+    on('log', (e) => this.publish('log', e));
+  }
+
+  private unsubscribeBus(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.subscribed = false;
+  }
+
+  private stopTimers(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    if (this.flushing && this.clients.size === 0) clearImmediate(this.flushing);
+    if (this.clients.size === 0) this.flushing = null;
+  }
+
+  private oldestId(): number | null {
+    if (this.nextId === 1) return null;
+    return Math.max(1, this.nextId - this.size);
+  }
+
+  private frameAt(id: number): Frame | undefined {
+    const f = this.ring[id % this.size];
+    return f?.id === id ? f : undefined;
+  }
+
+  private textOf(f: Frame): string {
+    if (f.text === null) {
+      // JSON.stringify never emits a raw newline, so one data line is always enough.
+      f.text = `id: ${f.id}\nevent: ${f.type}\ndata: ${JSON.stringify(f.data)}\n\n`;
+      // The text is all that is needed from now on; don't keep the event twice.
+      f.data = null;
+    }
+    return f.text;
+  }
+}
+
+function wants(c: Client, type: string): boolean {
+  return c.types === null || c.types.has(type);
+}
+
+const hubs = new WeakMap<EventBus, LiveEventHub>();
+
+/** One hub per event bus, shared by the events route and the metrics. */
+export function liveEventHub(events: EventBus, logger: Logger, opts: Partial<LiveEventHubOptions> = {}): LiveEventHub {
+  let hub = hubs.get(events);
+  if (!hub) {
+    hub = new LiveEventHub({ ...opts, events, logger });
+    hubs.set(events, hub);
+  }
+  return hub;
+}

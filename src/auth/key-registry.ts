@@ -1,0 +1,175 @@
+/**
+ * The in-memory view of access keys for request checks. The database is the source of truth:
+ * the registry polls the keys revision (bumped by triggers on every create, revoke and admin
+ * change, from any process) and reloads when it moves, like the account pool, so a key revoked
+ * with the CLI stops working within one poll interval. A check is one HMAC and one map lookup
+ * by digest: the digest is keyed, so a lookup reveals nothing an attacker could steer.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { GatewayError, toErrorResponse } from '../errors.js';
+import type { KeysStore, KeyUse } from '../storage/keys-types.js';
+import { bearerToken, keyHint, singleHeader } from './access-keys.js';
+
+/** Last use of a client key is written at most this often per key. */
+export const TOUCH_EVERY_MS = 60_000;
+
+export interface KeyRegistryDeps {
+  store: KeysStore;
+  box: Pick<SecretBox, 'keyDigest'>;
+  clock: Clock;
+  logger: Logger;
+  /** How often the keys revision is polled (default 1000 ms). */
+  pollMs?: number;
+  /** `CCFLARE_ADMIN_KEY`: accepted alongside a stored admin key. */
+  adminKey?: string;
+}
+
+interface ActiveKey {
+  id: string;
+  name: string;
+}
+
+const CLIENT_KEY_REQUIRED =
+  'This gateway requires a client key: send it as x-api-key or authorization: Bearer (create one with `ccflare keys create <name>`)';
+const CLIENT_KEY_INVALID = 'Invalid client key (unknown or revoked)';
+
+export class KeyRegistry {
+  private clients = new Map<string, ActiveKey>();
+  private storedAdmin: Buffer | null = null;
+  private readonly envAdmin: Buffer | null;
+  private revision = -1;
+  private timer: NodeJS.Timeout | null = null;
+  private reloading: Promise<void> | null = null;
+  private readonly touchedAt = new Map<string, number>();
+  private pendingTouches: KeyUse[] = [];
+
+  constructor(private readonly deps: KeyRegistryDeps) {
+    const env = deps.adminKey?.trim();
+    this.envAdmin = env ? Buffer.from(deps.box.keyDigest(env)) : null;
+  }
+
+  async start(): Promise<void> {
+    await this.reload();
+    this.timer = setInterval(() => {
+      this.poll().catch((err) => this.deps.logger.error({ err }, 'access key reload failed'));
+    }, this.deps.pollMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /** Stops polling and writes pending last-use times. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.flushTouches();
+  }
+
+  /** Once any client key is active, `/v1/*` needs one. */
+  clientKeysRequired(): boolean {
+    return this.clients.size > 0;
+  }
+
+  /** Once an admin key is configured or stored, the management API needs it. */
+  adminRequired(): boolean {
+    return this.envAdmin !== null || this.storedAdmin !== null;
+  }
+
+  /** The name of the active client key `presented` is, else null. Notes the use. */
+  clientKeyName(presented: string): string | null {
+    const key = this.clients.get(this.deps.box.keyDigest(presented));
+    if (key === undefined) return null;
+    this.noteUse(key.id);
+    return key.name;
+  }
+
+  isAdminKey(presented: string): boolean {
+    const d = Buffer.from(this.deps.box.keyDigest(presented));
+    // Both digests are checked, so the time taken does not tell which admin key exists.
+    const env = this.envAdmin !== null && d.length === this.envAdmin.length && timingSafeEqual(d, this.envAdmin);
+    const stored =
+      this.storedAdmin !== null && d.length === this.storedAdmin.length && timingSafeEqual(d, this.storedAdmin);
+    return env || stored;
+  }
+
+  /**
+   * The `/v1/*` gate: returns the client key name to record (null while no key is required), or
+   * false after answering 401 itself, in Anthropic's error shape so SDKs raise AuthenticationError.
+   * The request is then never forwarded.
+   */
+  authenticateClient(req: IncomingMessage, res: ServerResponse): string | null | false {
+    if (this.clients.size === 0) return null;
+    const h = req.headers;
+    const apiKey = singleHeader(h['x-api-key']);
+    const bearer = bearerToken(h.authorization);
+    // Claude Code sends ANTHROPIC_API_KEY as x-api-key and ANTHROPIC_AUTH_TOKEN as a bearer
+    // token; with both set either may be ours.
+    const name =
+      (apiKey === null ? null : this.clientKeyName(apiKey)) ?? (bearer === null ? null : this.clientKeyName(bearer));
+    if (name !== null) return name;
+    const presented = apiKey ?? bearer;
+    this.deps.logger.warn(
+      {
+        remoteAddress: req.socket.remoteAddress ?? null,
+        path: (req.url ?? '/').split('?')[0],
+        keyHint: keyHint(presented),
+      },
+      presented === null
+        ? 'proxy request without a client key refused'
+        : 'proxy request with an invalid client key refused',
+    );
+    const r = toErrorResponse(
+      new GatewayError('unauthorized', presented === null ? CLIENT_KEY_REQUIRED : CLIENT_KEY_INVALID),
+    );
+    const body = JSON.stringify(r.body);
+    res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return false;
+  }
+
+  /** Reloads keys from the store; concurrent callers share one reload. */
+  reload(): Promise<void> {
+    if (this.reloading) return this.reloading;
+    this.reloading = (async () => {
+      try {
+        const { store } = this.deps;
+        const rev = await store.keysRevision();
+        const [rows, admin] = await Promise.all([store.listClientKeys(), store.getAdminKey()]);
+        const clients = new Map<string, ActiveKey>();
+        for (const r of rows) if (r.revokedAt === null) clients.set(r.digest, { id: r.id, name: r.name });
+        this.clients = clients;
+        this.storedAdmin = admin === null ? null : Buffer.from(admin.digest);
+        this.revision = rev;
+      } finally {
+        this.reloading = null;
+      }
+    })();
+    return this.reloading;
+  }
+
+  private async poll(): Promise<void> {
+    this.flushTouches();
+    const rev = await this.deps.store.keysRevision();
+    if (rev !== this.revision) await this.reload();
+  }
+
+  /** The hot path only notes the time; the write happens on the next poll tick. */
+  private noteUse(id: string): void {
+    const now = this.deps.clock.now();
+    const last = this.touchedAt.get(id);
+    if (last !== undefined && now - last < TOUCH_EVERY_MS) return;
+    this.touchedAt.set(id, now);
+    this.pendingTouches.push({ id, at: now });
+  }
+
+  private flushTouches(): void {
+    if (this.pendingTouches.length === 0) return;
+    const uses = this.pendingTouches;
+    this.pendingTouches = [];
+    this.deps.store
+      .touchClientKeys(uses)
+      .catch((err) => this.deps.logger.warn({ err }, 'last use of client keys not saved'));
+  }
+}

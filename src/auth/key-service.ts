@@ -1,0 +1,88 @@
+/**
+ * Access-key operations shared by the CLI and the management API. Keys are returned exactly
+ * once, at creation; only their digests are stored. Running gateways notice changes through the
+ * keys revision counter.
+ */
+import { NAME_PATTERN } from '../accounts/account-service.js';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { GatewayError } from '../errors.js';
+import type { ClientKeyView } from '../shared/keys-schemas.js';
+import type { ClientKeyRow, KeysStore } from '../storage/keys-types.js';
+import { clientKeyPrefix, newAdminKey, newClientKey } from './access-keys.js';
+
+export interface KeyServiceDeps {
+  store: KeysStore;
+  box: Pick<SecretBox, 'keyDigest'>;
+  clock: Clock;
+}
+
+export function validateKeyName(name: string): string {
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+    throw new GatewayError(
+      'bad_request',
+      `Invalid key name ${JSON.stringify(name)}: use 1-64 characters from A-Z a-z 0-9 . _ -`,
+    );
+  }
+  return name;
+}
+
+export function toClientKeyView(r: ClientKeyRow): ClientKeyView {
+  return {
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    createdAt: r.createdAt,
+    lastUsedAt: r.lastUsedAt,
+    revokedAt: r.revokedAt,
+    active: r.revokedAt === null,
+  };
+}
+
+export class KeyService {
+  constructor(private readonly deps: KeyServiceDeps) {}
+
+  /** Every client key, revoked ones included, oldest first. */
+  async list(): Promise<ClientKeyView[]> {
+    return (await this.deps.store.listClientKeys()).map(toClientKeyView);
+  }
+
+  /** Creates a client key; `key` is the only time the secret is ever available. */
+  async create(name: string): Promise<{ key: string; view: ClientKeyView }> {
+    validateKeyName(name);
+    const key = newClientKey();
+    const row = await this.deps.store.insertClientKey(
+      { name, prefix: clientKeyPrefix(key), digest: this.deps.box.keyDigest(key) },
+      this.deps.clock.now(),
+    );
+    return { key, view: toClientKeyView(row) };
+  }
+
+  async revoke(name: string): Promise<ClientKeyView> {
+    validateKeyName(name);
+    const row = await this.deps.store.revokeClientKey(name, this.deps.clock.now());
+    if (row === null) throw new GatewayError('not_found', `No active client key named "${name}"`);
+    return toClientKeyView(row);
+  }
+
+  async hasAdminKey(): Promise<boolean> {
+    return (await this.deps.store.getAdminKey()) !== null;
+  }
+
+  /** Creates the stored admin key, or replaces it with `rotate`; returns the new key. */
+  async createAdminKey(opts: { rotate?: boolean } = {}): Promise<string> {
+    if (!opts.rotate && (await this.hasAdminKey())) {
+      throw new GatewayError('conflict', 'An admin key already exists: use --rotate to replace it');
+    }
+    const key = newAdminKey();
+    await this.deps.store.setAdminKey(this.deps.box.keyDigest(key), this.deps.clock.now());
+    return key;
+  }
+
+  /** Returns false when there was none. */
+  async removeAdminKey(): Promise<boolean> {
+    if (!(await this.hasAdminKey())) return false;
+    await this.deps.store.setAdminKey(null, this.deps.clock.now());
+    return true;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * `ccflare config get [key] [--json]`, `config set <key> <value>`, `config unset <key>`: the
+ * runtime settings (config/live-settings.ts). Values are stored in the database, so running
+ * gateways on it apply a change within a second, without a restart.
+ */
+import type { Command } from 'commander';
+import { systemClock } from '../clock.js';
+import { isLiveSettingKey, LIVE_SETTING_KEYS, type LiveSettingKey, LiveSettings } from '../config/live-settings.js';
+import { createLogger } from '../log/logger.js';
+import { openStoreFromUrl } from '../storage/open-store.js';
+import { ensureHome, type GlobalOptions, loadCliConfig } from './context.js';
+import type { CliIo } from './io.js';
+import { usageError } from './io.js';
+
+async function withLiveSettings<T>(
+  io: CliIo,
+  globals: GlobalOptions,
+  fn: (live: LiveSettings) => Promise<T>,
+): Promise<T> {
+  const config = loadCliConfig(io, globals);
+  ensureHome(config);
+  const store = openStoreFromUrl(config.databaseUrl);
+  try {
+    await store.migrate();
+    const logger = createLogger({ level: 'silent', format: 'json' });
+    const live = new LiveSettings({ config, store, logger, clock: systemClock });
+    await live.reload();
+    return await fn(live);
+  } finally {
+    await store.close();
+  }
+}
+
+function keyArg(key: string): LiveSettingKey {
+  if (!isLiveSettingKey(key)) {
+    throw usageError(`Unknown setting "${key}"; these can be read and changed here: ${LIVE_SETTING_KEYS.join(', ')}`);
+  }
+  return key;
+}
+
+export function registerConfigCommands(program: Command, io: CliIo): void {
+  const config = program
+    .command('config')
+    .description('Read and change runtime settings (stored in the database, applied without restart)');
+  const out = (s: string) => io.stdout.write(s);
+
+  config
+    .command('get')
+    .description('Show runtime settings with where each value comes from')
+    .argument('[key]', `one of ${LIVE_SETTING_KEYS.join(', ')}`)
+    .option('--json', 'machine-readable output')
+    .action(async (key: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+      const k = key === undefined ? undefined : keyArg(key);
+      await withLiveSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (live) => {
+        const all = live.describe();
+        if (k !== undefined) {
+          out(opts.json ? `${JSON.stringify(all[k], null, 2)}\n` : `${String(all[k].value)}\n`);
+          return;
+        }
+        if (opts.json) {
+          out(`${JSON.stringify(all, null, 2)}\n`);
+          return;
+        }
+        const width = Math.max(...LIVE_SETTING_KEYS.map((x) => x.length));
+        const valueWidth = Math.max(...LIVE_SETTING_KEYS.map((x) => String(all[x].value).length));
+        for (const name of LIVE_SETTING_KEYS) {
+          const s = all[name];
+          const source = s.pinned ? `${s.source}: ${s.env}` : s.source;
+          out(`${name.padEnd(width)}  ${String(s.value).padEnd(valueWidth)}  (${source})\n`);
+        }
+      });
+    });
+
+  config
+    .command('set')
+    .description('Store a runtime setting; refused when a flag or environment variable pins it')
+    .argument('<key>', `one of ${LIVE_SETTING_KEYS.join(', ')}`)
+    .argument('<value>', 'the new value (checked like the environment variable)')
+    .action(async (key: string, value: string, _opts: unknown, cmd: Command) => {
+      const k = keyArg(key);
+      await withLiveSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (live) => {
+        const after = await live.update({ [k]: value });
+        out(`Set ${k} = ${String(after[k].value)}; running gateways apply it within a second.\n`);
+      });
+    });
+
+  config
+    .command('unset')
+    .description('Remove a stored runtime setting: back to the config file or the default')
+    .argument('<key>', `one of ${LIVE_SETTING_KEYS.join(', ')}`)
+    .action(async (key: string, _opts: unknown, cmd: Command) => {
+      const k = keyArg(key);
+      await withLiveSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (live) => {
+        const after = await live.update({ [k]: null });
+        out(`Unset ${k}; now ${String(after[k].value)} (${after[k].source}).\n`);
+      });
+    });
+}

@@ -1,0 +1,156 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../clock.js';
+import { GatewayError } from '../errors.js';
+import { createLogger } from '../log/logger.js';
+import { SqliteStore } from '../storage/sqlite-store.js';
+import { CONFIG_FILE, configSource, loadConfig } from './config.js';
+import { LiveSettings } from './live-settings.js';
+
+function expectError(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  return p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => {
+      expect(e).toBeInstanceOf(GatewayError);
+      expect((e as GatewayError).code).toBe(code);
+      expect((e as GatewayError).message).toMatch(message);
+    },
+  );
+}
+
+describe('LiveSettings', () => {
+  let home: string;
+  let dbPath: string;
+  const stores: SqliteStore[] = [];
+  const live: LiveSettings[] = [];
+  const lines: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    format: 'json',
+    destination: new Writable({
+      write(chunk, _e, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  });
+
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'ccflare-live-'));
+    dbPath = join(home, 'ccflare.db');
+    lines.length = 0;
+  });
+  afterEach(async () => {
+    for (const l of live.splice(0)) l.stop();
+    for (const s of stores.splice(0)) await s.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  function make(env: Record<string, string> = {}, overrides = {}, pollMs = 1000) {
+    const config = loadConfig({ env: { CCFLARE_HOME: home, ...env }, overrides });
+    const store = SqliteStore.open(dbPath);
+    stores.push(store);
+    const l = new LiveSettings({ config, store, logger, clock: systemClock, pollMs });
+    live.push(l);
+    return { l, store, config };
+  }
+
+  it('records where loadConfig found each value', () => {
+    writeFileSync(join(home, CONFIG_FILE), JSON.stringify({ payloadMaxBytes: 1000 }));
+    const config = loadConfig({
+      env: { CCFLARE_HOME: home, CCFLARE_SESSION_MS: '600000' },
+      overrides: { port: 9 },
+    });
+    expect(configSource(config, 'sessionMs')).toBe('environment');
+    expect(configSource(config, 'payloadMaxBytes')).toBe('file');
+    expect(configSource(config, 'port')).toBe('flag');
+    expect(configSource(config, 'strategy')).toBe('default');
+    expect(configSource({ ...config }, 'strategy')).toBeUndefined();
+  });
+
+  it('resolves flags > environment > database > file > defaults', async () => {
+    writeFileSync(join(home, CONFIG_FILE), JSON.stringify({ payloadMaxBytes: 1000, requestRetentionDays: 30 }));
+    const { l, store } = make({ CCFLARE_SESSION_MS: '600000' }, { payloadRetentionDays: 3 });
+    await store.putSettings({ sessionMs: 900_000, payloadMaxBytes: 2000, payloadCapture: false }, 1);
+    await l.start();
+    expect(l.current()).toEqual({
+      strategy: 'session',
+      sessionMs: 600_000,
+      requestRetentionDays: 30,
+      payloadRetentionDays: 3,
+      payloadCapture: false,
+      payloadMaxBytes: 2000,
+    });
+    const d = l.describe();
+    expect(d.sessionMs).toMatchObject({ source: 'environment', pinned: true, env: 'CCFLARE_SESSION_MS' });
+    expect(d.payloadRetentionDays).toMatchObject({ source: 'flag', pinned: true });
+    expect(d.payloadMaxBytes).toMatchObject({ value: 2000, source: 'database', pinned: false });
+    expect(d.payloadCapture).toMatchObject({ value: false, source: 'database' });
+    expect(d.requestRetentionDays).toMatchObject({ value: 30, source: 'file' });
+    expect(d.strategy).toMatchObject({ value: 'session', source: 'default' });
+  });
+
+  it('applies an update at once, and null goes back to the file or default', async () => {
+    const { l, store } = make();
+    await l.start();
+    const before = l.current();
+    const d = await l.update({ sessionMs: 60_000, payloadCapture: 'off' });
+    expect(d.sessionMs).toMatchObject({ value: 60_000, source: 'database' });
+    expect(l.current()).toMatchObject({ sessionMs: 60_000, payloadCapture: false });
+    expect(before.sessionMs).toBe(5 * 3_600_000);
+    expect(await store.getSettings()).toEqual({ sessionMs: 60_000, payloadCapture: false });
+    await l.update({ sessionMs: null });
+    expect(l.current().sessionMs).toBe(5 * 3_600_000);
+    expect(l.describe().sessionMs.source).toBe('default');
+    expect(lines.some((x) => x.includes('runtime settings changed'))).toBe(true);
+  });
+
+  it('refuses bad values by name, pinned settings with 409, and writes nothing then', async () => {
+    const { l, store } = make({ CCFLARE_PAYLOAD_CAPTURE: 'true' });
+    await l.start();
+    await expectError(
+      l.update({ sessionMs: 5 }),
+      'bad_request',
+      /^Invalid sessionMs: 5; expected an integer from 60000/,
+    );
+    await expectError(
+      l.update({ strategy: 'random' }),
+      'bad_request',
+      /Invalid strategy: "random"; expected one of session/,
+    );
+    await expectError(l.update({ port: 1 }), 'bad_request', /Unknown runtime setting "port"/);
+    await expectError(
+      l.update({ sessionMs: 60_000, payloadCapture: false }),
+      'conflict',
+      /payloadCapture is pinned by the environment variable CCFLARE_PAYLOAD_CAPTURE/,
+    );
+    expect(await store.getSettings()).toEqual({});
+    expect(l.current().sessionMs).toBe(5 * 3_600_000);
+  });
+
+  it('follows changes made by another process through settings_rev', async () => {
+    const { l } = make({}, {}, 20);
+    await l.start();
+    const other = SqliteStore.open(dbPath);
+    stores.push(other);
+    await other.putSettings({ payloadMaxBytes: 4096 }, Date.now());
+    const until = Date.now() + 2000;
+    while (l.current().payloadMaxBytes !== 4096 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(l.current().payloadMaxBytes).toBe(4096);
+  });
+
+  it('ignores an invalid stored value with one warning', async () => {
+    const { l, store } = make();
+    await store.putSettings({ sessionMs: 'soon', payloadMaxBytes: 10 }, 1);
+    await l.start();
+    await l.reload();
+    expect(l.current()).toMatchObject({ sessionMs: 5 * 3_600_000, payloadMaxBytes: 10 });
+    expect(l.describe().sessionMs.source).toBe('default');
+    expect(lines.filter((x) => x.includes('ignoring an invalid stored setting'))).toHaveLength(1);
+  });
+});

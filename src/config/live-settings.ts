@@ -1,0 +1,227 @@
+/**
+ * The settings that may change while the gateway runs (strategy, session window, retention,
+ * payload capture), resolved as flags > environment > database > config file > defaults.
+ *
+ * The hot path calls `current()`, which returns a plain object swapped on change: no database
+ * access per request. Changes come in two ways: through `update()` (the management API, applied
+ * at once) and through the `settings_rev` counter in the database, polled every `pollMs` like the
+ * accounts revision, so a change made by another instance or the CLI lands within a second.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { GatewayError } from '../errors.js';
+import type { SettingsStore } from '../storage/settings-types.js';
+import { type Config, configSource, describeSetting, parseSetting, type SettingSource } from './config.js';
+import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
+
+export const LIVE_SETTING_KEYS = [
+  'strategy',
+  'sessionMs',
+  'requestRetentionDays',
+  'payloadRetentionDays',
+  'payloadCapture',
+  'payloadMaxBytes',
+] as const;
+
+export type LiveSettingKey = (typeof LIVE_SETTING_KEYS)[number];
+
+export type RuntimeSettings = Readonly<Pick<ConfigValues, LiveSettingKey>>;
+
+/** What the proxy needs: the effective settings now. */
+export interface RuntimeSettingsSource {
+  current(): RuntimeSettings;
+}
+
+export interface SettingState {
+  value: RuntimeSettings[LiveSettingKey];
+  source: SettingSource;
+  /** The environment variable that pins the setting when set. */
+  env: string;
+  /** Set by a flag or the environment: runtime writes are refused. */
+  pinned: boolean;
+  doc: string;
+}
+
+export type SettingsDescription = { [K in LiveSettingKey]: SettingState & { value: RuntimeSettings[K] } };
+
+export interface LiveSettingsDeps {
+  config: Config;
+  store: SettingsStore;
+  logger: Logger;
+  clock: Clock;
+  /** How often `settings_rev` is polled (default 1000 ms). */
+  pollMs?: number;
+}
+
+const DEFS = new Map<string, SettingDef>(SETTINGS.map((d) => [d.key, d]));
+
+function defOf(key: LiveSettingKey): SettingDef {
+  return DEFS.get(key) as SettingDef;
+}
+
+export function isLiveSettingKey(key: string): key is LiveSettingKey {
+  return (LIVE_SETTING_KEYS as readonly string[]).includes(key);
+}
+
+/**
+ * Parses a value for a runtime setting with the rules of settings.ts; a bad one is a 400 naming
+ * the setting (config.ts's own error is a startup error naming the environment variable).
+ */
+export function parseLiveSetting(key: LiveSettingKey, raw: unknown): RuntimeSettings[LiveSettingKey] {
+  const def = defOf(key);
+  try {
+    return parseSetting(def, raw, 'api') as RuntimeSettings[LiveSettingKey];
+  } catch {
+    throw new GatewayError('bad_request', `Invalid ${key}: ${JSON.stringify(raw)}; expected ${describeSetting(def)}`);
+  }
+}
+
+export class LiveSettings implements RuntimeSettingsSource {
+  private settings: RuntimeSettings;
+  private sources: Record<LiveSettingKey, SettingSource>;
+  private revision = -1;
+  private timer: NodeJS.Timeout | null = null;
+  private reloading: Promise<void> | null = null;
+  /** Stored values already reported as invalid, so a bad row warns once, not every second. */
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly deps: LiveSettingsDeps) {
+    const resolved = this.resolve({});
+    this.settings = resolved.settings;
+    this.sources = resolved.sources;
+  }
+
+  current(): RuntimeSettings {
+    return this.settings;
+  }
+
+  source(key: LiveSettingKey): SettingSource {
+    return this.sources[key];
+  }
+
+  describe(): SettingsDescription {
+    const out: Record<string, SettingState> = {};
+    for (const key of LIVE_SETTING_KEYS) {
+      const def = defOf(key);
+      const base = this.baseSource(key);
+      out[key] = {
+        value: this.settings[key],
+        source: this.sources[key],
+        env: def.env,
+        pinned: base === 'flag' || base === 'environment',
+        doc: def.doc,
+      };
+    }
+    return out as SettingsDescription;
+  }
+
+  async start(): Promise<void> {
+    await this.reload();
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.poll().catch((err) => this.deps.logger.error({ err }, 'settings reload failed'));
+    }, this.deps.pollMs ?? 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async poll(): Promise<void> {
+    const rev = await this.deps.store.settingsRevision();
+    if (rev !== this.revision) await this.reload();
+  }
+
+  /** Re-reads the stored settings; concurrent callers share one read. */
+  reload(): Promise<void> {
+    if (this.reloading) return this.reloading;
+    this.reloading = (async () => {
+      try {
+        const rev = await this.deps.store.settingsRevision();
+        const stored = await this.deps.store.getSettings();
+        const next = this.resolve(stored);
+        const changed: Record<string, unknown> = {};
+        for (const key of LIVE_SETTING_KEYS) {
+          if (next.settings[key] !== this.settings[key]) changed[key] = next.settings[key];
+        }
+        this.settings = next.settings;
+        this.sources = next.sources;
+        this.revision = rev;
+        if (Object.keys(changed).length > 0) this.deps.logger.info({ changed }, 'runtime settings changed');
+      } finally {
+        this.reloading = null;
+      }
+    })();
+    return this.reloading;
+  }
+
+  /**
+   * Validates and stores `patch` (a `null` value removes the stored value), then applies it at
+   * once. All or nothing: one bad or pinned key and nothing is written.
+   */
+  async update(patch: Record<string, unknown>): Promise<SettingsDescription> {
+    const values: Record<string, unknown> = {};
+    for (const [key, raw] of Object.entries(patch)) {
+      if (raw === undefined) continue;
+      if (!isLiveSettingKey(key)) {
+        throw new GatewayError(
+          'bad_request',
+          `Unknown runtime setting "${key}"; these can change at runtime: ${LIVE_SETTING_KEYS.join(', ')}`,
+        );
+      }
+      const base = this.baseSource(key);
+      if (base === 'flag' || base === 'environment') {
+        const def = defOf(key);
+        const how = base === 'flag' ? 'a command-line flag' : `the environment variable ${def.env}`;
+        throw new GatewayError(
+          'conflict',
+          `${key} is pinned by ${how}, which takes precedence over runtime changes; unset ${def.env} and restart to manage it here`,
+        );
+      }
+      values[key] = raw === null ? null : parseLiveSetting(key, raw);
+    }
+    if (Object.keys(values).length > 0) {
+      await this.deps.store.putSettings(values, this.deps.clock.now());
+      // A reload under way may have read the store before this write: let it finish, read again.
+      await this.reload();
+      await this.reload();
+    }
+    return this.describe();
+  }
+
+  /** Where the value would come from without the database. */
+  private baseSource(key: LiveSettingKey): SettingSource {
+    return configSource(this.deps.config, key) ?? 'default';
+  }
+
+  private resolve(stored: Record<string, unknown>): {
+    settings: RuntimeSettings;
+    sources: Record<LiveSettingKey, SettingSource>;
+  } {
+    const { config } = this.deps;
+    const settings: Record<string, unknown> = {};
+    const sources: Record<string, SettingSource> = {};
+    for (const key of LIVE_SETTING_KEYS) {
+      const base = this.baseSource(key);
+      settings[key] = config[key];
+      sources[key] = base;
+      if (base === 'flag' || base === 'environment' || stored[key] === undefined) continue;
+      try {
+        settings[key] = parseLiveSetting(key, stored[key]);
+        sources[key] = 'database';
+      } catch (err) {
+        const mark = `${key}=${JSON.stringify(stored[key])}`;
+        if (!this.warned.has(mark)) {
+          this.warned.add(mark);
+          this.deps.logger.warn({ setting: key, reason: (err as Error).message }, 'ignoring an invalid stored setting');
+        }
+      }
+    }
+    return {
+      settings: Object.freeze(settings) as unknown as RuntimeSettings,
+      sources: sources as Record<LiveSettingKey, SettingSource>,
+    };
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * Prometheus metrics of the gateway on their own registry (never prom-client's global one, so
+ * several gateways in one process, as in tests, don't share series).
+ *
+ * Request metrics are updated from the `request.finished` event, never from the proxy itself;
+ * account, rate-limit and queue gauges are read from memory when scraped (no database access).
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AccountPool } from '../accounts/account-pool.js';
+import { accountStatus } from '../accounts/account-status.js';
+import type { Clock } from '../clock.js';
+import type { EventBus } from '../events.js';
+import type { AccountStatus, RecordWriter, RequestRecord } from '../storage/types.js';
+
+export interface GatewayMetricsDeps {
+  events: EventBus;
+  pool: AccountPool;
+  writer: RecordWriter;
+  clock: Clock;
+  /** Live event stream figures, when there is a stream. */
+  eventStream?: { clientCount(): number; droppedClients(): number; bufferedBytes(): number };
+  /** Node process metrics (CPU, memory, event loop lag, GC); default true. */
+  processMetrics?: boolean;
+}
+
+export const ACCOUNT_STATES: readonly AccountStatus[] = [
+  'active',
+  'paused',
+  'cooling_down',
+  'needs_reauth',
+  'disabled',
+];
+
+/** Label value used when a request has no account or model (answered by the gateway itself). */
+export const NONE = 'none';
+
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+const TTFT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60];
+/** Label values come from clients (model names): bounded so a hostile one can't bloat a scrape. */
+const MAX_LABEL = 128;
+
+const WINDOW_OF_CLAIM: Record<string, string> = { five_hour: '5h', seven_day: '7d' };
+
+function label(v: string | null | undefined): string {
+  if (v === null || v === undefined || v === '') return NONE;
+  return v.length > MAX_LABEL ? v.slice(0, MAX_LABEL) : v;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly off: () => void;
+
+  constructor(deps: GatewayMetricsDeps) {
+    const registers = [this.registry];
+    const { pool, writer, clock } = deps;
+
+    const requests = new Counter({
+      name: 'ccflare_requests_total',
+      help: 'Proxied requests by final HTTP status (499: client went away), account and model',
+      labelNames: ['status', 'account', 'model'] as const,
+      registers,
+    });
+    const latency = new Histogram({
+      name: 'ccflare_request_duration_seconds',
+      help: 'Time from request arrival to the end of the response, all attempts included',
+      labelNames: ['account', 'model'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    const ttft = new Histogram({
+      name: 'ccflare_time_to_first_token_seconds',
+      help: 'Time from request arrival to the first content delta (streams) or first byte (other answers)',
+      labelNames: ['account', 'model'] as const,
+      buckets: TTFT_BUCKETS,
+      registers,
+    });
+    const tokens = new Counter({
+      name: 'ccflare_tokens_total',
+      help: 'Tokens by kind: input, cache_read, cache_write_5m, cache_write_1h, output',
+      labelNames: ['kind', 'account', 'model'] as const,
+      registers,
+    });
+    const cost = new Counter({
+      name: 'ccflare_cost_usd_total',
+      help: 'Cost in USD of requests whose model has a known price',
+      labelNames: ['account', 'model'] as const,
+      registers,
+    });
+    const failovers = new Counter({
+      name: 'ccflare_failovers_total',
+      help: 'Extra upstream attempts (attempts - 1 per request): retries and moves to another account',
+      registers,
+    });
+
+    const accountState: Gauge<'account' | 'state'> = new Gauge({
+      name: 'ccflare_account_state',
+      help: 'One series per account and state; 1 for the state the account is in',
+      labelNames: ['account', 'state'] as const,
+      registers,
+      collect: () => {
+        accountState.reset();
+        const now = clock.now();
+        for (const row of pool.list()) {
+          const s = accountStatus(row, now).status;
+          for (const state of ACCOUNT_STATES) accountState.set({ account: row.name, state }, s === state ? 1 : 0);
+        }
+      },
+    });
+    const rlUtilization: Gauge<'account' | 'window'> = new Gauge({
+      name: 'ccflare_account_rate_limit_utilization',
+      help: 'Last seen utilization (0..1) of the rate-limit window (5h, 7d) of subscription accounts',
+      labelNames: ['account', 'window'] as const,
+      registers,
+      collect: () => {
+        rlUtilization.reset();
+        forEachWindow(pool, (account, window, w) => {
+          if (w.utilization !== null) rlUtilization.set({ account, window }, w.utilization);
+        });
+      },
+    });
+    const rlReset: Gauge<'account' | 'window'> = new Gauge({
+      name: 'ccflare_account_rate_limit_reset_timestamp_seconds',
+      help: 'When the rate-limit window (5h, 7d) resets, Unix seconds',
+      labelNames: ['account', 'window'] as const,
+      registers,
+      collect: () => {
+        rlReset.reset();
+        forEachWindow(pool, (account, window, w) => {
+          if (w.resetAt !== null) rlReset.set({ account, window }, w.resetAt / 1000);
+        });
+      },
+    });
+    const rlBinding: Gauge<'account' | 'window'> = new Gauge({
+      name: 'ccflare_account_rate_limit_binding',
+      help: 'The binding (representative) rate-limit window of each account: 1 for that window',
+      labelNames: ['account', 'window'] as const,
+      registers,
+      collect: () => {
+        rlBinding.reset();
+        for (const row of pool.list()) {
+          const claim = row.rateLimit?.representativeClaim;
+          if (claim) rlBinding.set({ account: row.name, window: WINDOW_OF_CLAIM[claim] ?? claim }, 1);
+        }
+      },
+    });
+    new Gauge({
+      name: 'ccflare_write_queue_depth',
+      help: 'Request records waiting to be committed',
+      registers,
+      collect() {
+        this.set(writer.depth());
+      },
+    });
+    new Gauge({
+      name: 'ccflare_write_queue_lag_seconds',
+      help: 'How long the oldest uncommitted request record has waited (0 when the queue is empty)',
+      registers,
+      collect() {
+        this.set(writer.lagMs() / 1000);
+      },
+    });
+    const stream = deps.eventStream;
+    if (stream) {
+      new Gauge({
+        name: 'ccflare_event_stream_clients',
+        help: 'Clients connected to GET /api/events',
+        registers,
+        collect() {
+          this.set(stream.clientCount());
+        },
+      });
+      new Gauge({
+        name: 'ccflare_event_stream_buffered_bytes',
+        help: 'Bytes written to event stream clients and not yet sent',
+        registers,
+        collect() {
+          this.set(stream.bufferedBytes());
+        },
+      });
+      new Counter({
+        name: 'ccflare_event_stream_dropped_clients_total',
+        help: 'Event stream clients dropped for reading too slowly',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(stream.droppedClients());
+        },
+      });
+    }
+    if (deps.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+
+    // prom-client hashes the label set on every call; the children of each (account, model) pair
+    // are looked up once and kept, which makes a finished request a handful of additions.
+    type Child = { inc(v?: number): void };
+    type Obs = { observe(v: number): void };
+    interface Series {
+      byStatus: Map<string, Child>;
+      latency: Obs;
+      ttft: Obs;
+      input: Child;
+      cacheRead: Child;
+      cacheWrite5m: Child;
+      cacheWrite1h: Child;
+      output: Child;
+      cost: Child;
+    }
+    const series = new Map<string, Series>();
+    const seriesFor = (account: string, model: string): Series => {
+      const key = `${account}\u0000${model}`;
+      let s = series.get(key);
+      if (s === undefined) {
+        // Label sets are bounded by accounts x models in practice; the cap guards the process.
+        if (series.size >= 10_000) series.clear();
+        const byAccountModel = { account, model };
+        s = {
+          byStatus: new Map(),
+          latency: latency.labels(byAccountModel),
+          ttft: ttft.labels(byAccountModel),
+          input: tokens.labels({ kind: 'input', account, model }),
+          cacheRead: tokens.labels({ kind: 'cache_read', account, model }),
+          cacheWrite5m: tokens.labels({ kind: 'cache_write_5m', account, model }),
+          cacheWrite1h: tokens.labels({ kind: 'cache_write_1h', account, model }),
+          output: tokens.labels({ kind: 'output', account, model }),
+          cost: cost.labels(byAccountModel),
+        };
+        series.set(key, s);
+      }
+      return s;
+    };
+
+    const onFinished = (r: RequestRecord) => {
+      const account = label(r.accountName);
+      const model = label(r.modelApplied ?? r.modelRequested);
+      const s = seriesFor(account, model);
+      const status = r.status === null ? NONE : String(r.status);
+      let byStatus = s.byStatus.get(status);
+      if (byStatus === undefined) {
+        byStatus = requests.labels({ status, account, model });
+        s.byStatus.set(status, byStatus);
+      }
+      byStatus.inc();
+      s.latency.observe(r.latencyMs / 1000);
+      if (r.ttftMs !== null) s.ttft.observe(r.ttftMs / 1000);
+      if (r.inputTokens) s.input.inc(r.inputTokens);
+      if (r.cacheReadTokens) s.cacheRead.inc(r.cacheReadTokens);
+      if (r.cacheWrite5mTokens) s.cacheWrite5m.inc(r.cacheWrite5mTokens);
+      if (r.cacheWrite1hTokens) s.cacheWrite1h.inc(r.cacheWrite1hTokens);
+      if (r.outputTokens) s.output.inc(r.outputTokens);
+      if (r.costUsd) s.cost.inc(r.costUsd);
+      if (r.attempts > 1) failovers.inc(r.attempts - 1);
+    };
+    deps.events.on('request.finished', onFinished);
+    this.off = () => deps.events.off('request.finished', onFinished);
+  }
+
+  /** The exposition text and its content type. */
+  async scrape(): Promise<{ text: string; contentType: string }> {
+    return { text: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+
+  stop(): void {
+    this.off();
+  }
+}
+
+type Window = { utilization: number | null; resetAt: number | null };
+
+function forEachWindow(pool: AccountPool, fn: (account: string, window: string, w: Window) => void): void {
+  for (const row of pool.list()) {
+    const rl = row.rateLimit;
+    if (!rl) continue;
+    if (rl.fiveHour) fn(row.name, '5h', rl.fiveHour);
+    if (rl.sevenDay) fn(row.name, '7d', rl.sevenDay);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Shapes of the accounts endpoints (`/api/accounts`), defined once with zod and shared by the
+ * server, its OpenAPI document and the UIs. Never a credential: the view is secret-free.
+ */
+import { z } from '@hono/zod-openapi';
+
+/** Same rule as accounts/account-service.ts NAME_PATTERN (a test keeps the two equal). */
+export const ACCOUNT_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const ACCOUNT_PRIORITY_MIN = 0;
+export const ACCOUNT_PRIORITY_MAX = 1000;
+
+export const AccountNameSchema = z
+  .string()
+  .regex(ACCOUNT_NAME_PATTERN, 'use 1-64 characters from A-Z a-z 0-9 . _ -')
+  .openapi({ example: 'work-max' });
+
+export const AccountPrioritySchema = z
+  .number()
+  .int()
+  .min(ACCOUNT_PRIORITY_MIN)
+  .max(ACCOUNT_PRIORITY_MAX)
+  .openapi({ description: 'Lower is tried first', example: 0 });
+
+export const AccountKindSchema = z.enum(['max', 'console', 'api_key']).openapi('AccountKind');
+export const AccountStatusSchema = z
+  .enum(['active', 'paused', 'cooling_down', 'needs_reauth', 'disabled'])
+  .openapi('AccountStatus');
+
+export const RateLimitWindowSchema = z
+  .object({
+    status: z.string().nullable(),
+    /** Fraction of the window used, 0..1 (as the upstream reports it). */
+    utilization: z.number().nullable(),
+    resetAt: z.number().nullable().openapi({ description: 'Unix ms' }),
+  })
+  .openapi('RateLimitWindow');
+
+export const RateLimitStateSchema = z
+  .object({
+    observedAt: z.number().openapi({ description: 'Unix ms' }),
+    status: z.string().nullable().openapi({ description: 'allowed | allowed_warning | rejected' }),
+    resetAt: z.number().nullable().openapi({ description: 'Unix ms when the binding window resets' }),
+    fiveHour: RateLimitWindowSchema.nullable(),
+    sevenDay: RateLimitWindowSchema.nullable(),
+    representativeClaim: z.string().nullable().openapi({ description: 'The binding window: five_hour | seven_day' }),
+    requestsRemaining: z.number().nullable().optional(),
+    tokensRemaining: z.number().nullable().optional(),
+    overageStatus: z.string().nullable().optional(),
+    overageDisabledReason: z.string().nullable().optional(),
+  })
+  .openapi('RateLimitState');
+
+export const AccountSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: AccountKindSchema,
+    status: AccountStatusSchema,
+    statusReason: z.string().nullable(),
+    cooldownUntil: z.number().nullable().openapi({ description: 'Unix ms; null unless cooling down' }),
+    priority: z.number().int(),
+    paused: z.boolean(),
+    requestCount: z.number().int(),
+    sessionRequestCount: z.number().int(),
+    lastUsedAt: z.number().nullable(),
+    sessionStart: z.number().nullable(),
+    createdAt: z.number(),
+    tokenExpiresAt: z.number().nullable(),
+    rateLimit: RateLimitStateSchema.nullable(),
+  })
+  .openapi('Account');
+export type Account = z.infer<typeof AccountSchema>;
+
+export const AccountListSchema = z.array(AccountSchema).openapi('AccountList');
+
+export const AddApiKeyAccountSchema = z
+  .strictObject({
+    name: AccountNameSchema,
+    apiKey: z.string().min(1).openapi({ description: 'Stored encrypted; never returned', example: 'sk-ant-api03-...' }),
+    priority: AccountPrioritySchema.optional(),
+  })
+  .openapi('AddApiKeyAccount');
+
+export const OAuthModeSchema = z
+  .enum(['max', 'console'])
+  .openapi({ description: 'max: Claude Pro/Max subscription; console: console OAuth that mints an API key' });
+
+export const OAuthInitRequestSchema = z
+  .strictObject({
+    mode: OAuthModeSchema.default('max'),
+    name: AccountNameSchema,
+    priority: AccountPrioritySchema.optional(),
+  })
+  .openapi('OAuthInitRequest');
+
+export const OAuthInitResponseSchema = z
+  .object({
+    flowId: z.string(),
+    /** Open in a browser; the page shows `code#state` to paste into the callback. */
+    authorizeUrl: z.string(),
+    expiresAt: z.number().openapi({ description: 'Unix ms; the flow is forgotten after 10 minutes' }),
+    /** True when an account of that name and kind exists: completing signs it in again. */
+    reauthenticate: z.boolean(),
+  })
+  .openapi('OAuthInitResponse');
+
+export const OAuthCallbackRequestSchema = z
+  .strictObject({
+    flowId: z.string().min(1),
+    code: z.string().min(1).openapi({ description: 'What the authorize page shows: code#state', example: 'abc#xyz' }),
+  })
+  .openapi('OAuthCallbackRequest');
+
+export const RenameAccountSchema = z.strictObject({ newName: AccountNameSchema }).openapi('RenameAccount');
+export const SetPrioritySchema = z.strictObject({ priority: AccountPrioritySchema }).openapi('SetAccountPriority');

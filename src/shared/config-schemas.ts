@@ -1,0 +1,47 @@
+/**
+ * Shapes of the runtime configuration endpoints (`/api/config`), shared by the server, its
+ * OpenAPI document and the UIs. Ranges and allowed values are checked by the server with the
+ * rules of config/settings.ts (the one table of settings), so they are not repeated here.
+ */
+import { z } from '@hono/zod-openapi';
+
+export const SettingSourceSchema = z
+  .enum(['default', 'file', 'database', 'environment', 'flag'])
+  .openapi('SettingSource', { description: 'Precedence: flag > environment > database > file > default' });
+
+function settingState<T extends z.ZodType>(value: T) {
+  return z.object({
+    value,
+    source: SettingSourceSchema,
+    /** The environment variable that pins this setting when set. */
+    env: z.string(),
+    /** Set by a flag or the environment: writes through the API are refused (409). */
+    pinned: z.boolean(),
+    doc: z.string(),
+  });
+}
+
+export const ConfigSchema = z
+  .object({
+    strategy: settingState(z.string()),
+    sessionMs: settingState(z.number().int()),
+    requestRetentionDays: settingState(z.number().int()),
+    payloadRetentionDays: settingState(z.number().int()),
+    payloadCapture: settingState(z.boolean()),
+    payloadMaxBytes: settingState(z.number().int()),
+  })
+  .openapi('Config');
+export type ConfigView = z.infer<typeof ConfigSchema>;
+
+/** Each given key is validated and stored; `null` removes the stored value (back to file or default). */
+export const ConfigPatchSchema = z
+  .strictObject({
+    strategy: z.string().nullable().optional(),
+    sessionMs: z.number().int().nullable().optional(),
+    requestRetentionDays: z.number().int().nullable().optional(),
+    payloadRetentionDays: z.number().int().nullable().optional(),
+    payloadCapture: z.boolean().nullable().optional(),
+    payloadMaxBytes: z.number().int().nullable().optional(),
+  })
+  .openapi('ConfigPatch');
+export type ConfigPatch = z.infer<typeof ConfigPatchSchema>;

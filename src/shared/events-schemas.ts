@@ -1,0 +1,111 @@
+/**
+ * The live event stream (`GET /api/events`, Server-Sent Events): event names and the JSON each
+ * frame's `data` carries. Every frame has an `id:` (increasing integers); reconnect with
+ * `Last-Event-ID` to receive what was missed, or a `reset` first when that is no longer known.
+ */
+import { z } from '@hono/zod-openapi';
+import { AccountStatusSchema } from './accounts-schemas.js';
+
+export const RequestStartedEventSchema = z
+  .object({
+    id: z.string(),
+    ts: z.number().openapi({ description: 'Unix ms' }),
+    method: z.string(),
+    path: z.string(),
+    model: z.string().nullable(),
+    sessionId: z.string().nullable(),
+  })
+  .openapi('RequestStartedEvent');
+
+export const RequestFinishedEventSchema = z
+  .object({
+    id: z.string(),
+    ts: z.number().openapi({ description: 'Unix ms when the request arrived' }),
+    method: z.string(),
+    path: z.string(),
+    accountId: z.string().nullable(),
+    accountName: z.string().nullable(),
+    status: z.number().int().nullable(),
+    success: z.boolean(),
+    error: z.string().nullable(),
+    latencyMs: z.number(),
+    ttftMs: z.number().nullable(),
+    attempts: z.number().int(),
+    /** attempts - 1 when the request moved to another account or retried. */
+    failovers: z.number().int(),
+    modelRequested: z.string().nullable(),
+    modelApplied: z.string().nullable(),
+    agent: z.string().nullable(),
+    sessionId: z.string().nullable(),
+    clientKey: z.string().nullable().openapi({ description: 'Name of the client key, never the key' }),
+    stream: z.boolean(),
+    stopReason: z.string().nullable(),
+    inputTokens: z.number().int().nullable(),
+    cacheReadTokens: z.number().int().nullable(),
+    cacheWrite5mTokens: z.number().int().nullable(),
+    cacheWrite1hTokens: z.number().int().nullable(),
+    outputTokens: z.number().int().nullable(),
+    costUsd: z.number().nullable(),
+    outputTokensPerSecond: z.number().nullable(),
+  })
+  .openapi('RequestFinishedEvent');
+
+export const AccountChangedEventSchema = z
+  .object({
+    accountId: z.string(),
+    name: z.string(),
+    status: AccountStatusSchema,
+    reason: z.string().nullable(),
+    until: z.number().nullable().openapi({ description: 'Unix ms when a cooldown ends' }),
+  })
+  .openapi('AccountChangedEvent');
+
+export const AccountRefreshedEventSchema = z
+  .object({ accountId: z.string(), name: z.string(), expiresAt: z.number() })
+  .openapi('AccountRefreshedEvent');
+
+export const LogEventSchema = z
+  .object({
+    level: z.enum(['info', 'warn', 'error', 'fatal']),
+    time: z.number().openapi({ description: 'Unix ms' }),
+    msg: z.string(),
+    /** The record's other fields, redacted like the log itself. */
+    fields: z.record(z.string(), z.unknown()),
+  })
+  .openapi('LogEvent');
+
+/** Sent first when `Last-Event-ID` is older than the buffer: refetch state, then follow the stream. */
+export const ResetEventSchema = z
+  .object({
+    reason: z.string(),
+    lastEventId: z.number().int().nullable(),
+    /** The oldest event still buffered, which follows. */
+    oldestEventId: z.number().int().nullable(),
+  })
+  .openapi('ResetEvent');
+
+export const LIVE_EVENT_SCHEMAS = {
+  'request.started': RequestStartedEventSchema,
+  'request.finished': RequestFinishedEventSchema,
+  'account.changed': AccountChangedEventSchema,
+  'account.refreshed': AccountRefreshedEventSchema,
+  log: LogEventSchema,
+  reset: ResetEventSchema,
+} as const;
+
+export type LiveEventType = keyof typeof LIVE_EVENT_SCHEMAS;
+export const LIVE_EVENT_TYPES = Object.keys(LIVE_EVENT_SCHEMAS) as LiveEventType[];
+export type LiveEventData<T extends LiveEventType> = z.infer<(typeof LIVE_EVENT_SCHEMAS)[T]>;
+
+export const EventsQuerySchema = z.object({
+  lastEventId: z
+    .string()
+    .regex(/^\d+$/, 'expected a non-negative integer')
+    .optional()
+    .openapi({ description: 'Same as the Last-Event-ID header, for clients that cannot set it' }),
+  ticket: z.string().optional().openapi({ description: 'Single-use ticket from POST /api/events/ticket' }),
+  types: z
+    .string()
+    .optional()
+    .openapi({ description: 'Comma-separated event names to receive (default: all)', example: 'request.finished,log' }),
+});

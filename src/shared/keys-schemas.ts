@@ -1,0 +1,45 @@
+/**
+ * Shapes of the access-key endpoints (`/api/keys`, `/api/events/ticket`), defined once with zod
+ * and shared by the server, its OpenAPI document and the UIs.
+ */
+import { z } from '@hono/zod-openapi';
+
+export const KeyNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 characters from A-Z a-z 0-9 . _ -')
+  .openapi({ example: 'laptop' });
+
+export const ClientKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    /** The public tag and first random characters, e.g. `ccf_Ab3d`: enough to tell keys apart. */
+    prefix: z.string().openapi({ example: 'ccf_Ab3d' }),
+    createdAt: z.number().int().openapi({ description: 'Unix ms' }),
+    lastUsedAt: z.number().int().nullable().openapi({ description: 'Unix ms; updated at most once a minute' }),
+    revokedAt: z.number().int().nullable().openapi({ description: 'Unix ms' }),
+    active: z.boolean(),
+  })
+  .openapi('ClientKey');
+export type ClientKeyView = z.infer<typeof ClientKeySchema>;
+
+export const ClientKeyListSchema = z.object({ keys: z.array(ClientKeySchema) }).openapi('ClientKeyList');
+export type ClientKeyList = z.infer<typeof ClientKeyListSchema>;
+
+export const CreateClientKeyRequestSchema = z.object({ name: KeyNameSchema }).openapi('CreateClientKeyRequest');
+export type CreateClientKeyRequest = z.infer<typeof CreateClientKeyRequestSchema>;
+
+export const CreatedClientKeySchema = ClientKeySchema.extend({
+  /** The key itself: shown this once, never stored or returned again. */
+  key: z.string().openapi({ example: 'ccf_Ab3dEf...' }),
+}).openapi('CreatedClientKey');
+export type CreatedClientKey = z.infer<typeof CreatedClientKeySchema>;
+
+export const EventsTicketSchema = z
+  .object({
+    /** Pass as `GET /api/events?ticket=...`; single use. */
+    ticket: z.string(),
+    expiresAt: z.number().int().openapi({ description: 'Unix ms' }),
+  })
+  .openapi('EventsTicket');
+export type EventsTicket = z.infer<typeof EventsTicketSchema>;

@@ -1,0 +1,231 @@
+/**
+ * The storage contract for reading request history: paged summaries, stats, analytics over a
+ * time range, retention and compaction. `Store` extends it; every back-end implements it and
+ * passes analytics-conformance.ts. Figures are assembled by analytics-compute.ts from grouped
+ * rollup rows, so back-ends only differ in how they fetch those rows.
+ */
+export type OutcomeFilter = 'success' | 'error';
+
+export interface RequestListQuery {
+  /** Rows to return (the store fetches one more to tell whether another page exists). */
+  limit: number;
+  /** Rows strictly older than this (ts, id), newest first. */
+  before?: { ts: number; id: string };
+  /** Inclusive, Unix ms. */
+  since?: number;
+  /** Exclusive, Unix ms. */
+  until?: number;
+  /**
+   * Account id or current name; a name no account has any more matches the name recorded on
+   * the request (records of deleted accounts).
+   */
+  account?: string;
+  /** The model that answered, or the one requested when none did (errors). */
+  model?: string;
+  /** Outcome, or one HTTP status code. */
+  status?: OutcomeFilter | number;
+  agent?: string;
+  session?: string;
+}
+
+export interface RequestSummary {
+  id: string;
+  ts: number;
+  method: string;
+  path: string;
+  accountId: string | null;
+  accountName: string | null;
+  status: number | null;
+  success: boolean;
+  error: string | null;
+  latencyMs: number;
+  ttftMs: number | null;
+  attempts: number;
+  modelRequested: string | null;
+  modelApplied: string | null;
+  agent: string | null;
+  sessionId: string | null;
+  clientKey: string | null;
+  stream: boolean;
+  stopReason: string | null;
+  inputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheWrite5mTokens: number | null;
+  cacheWrite1hTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+  outputTokensPerSecond: number | null;
+  hasPayload: boolean;
+}
+
+export interface RequestSummaryPage {
+  items: RequestSummary[];
+  /** Whether rows older than the last item match too. */
+  more: boolean;
+}
+
+export interface TokenCounts {
+  input: number;
+  cacheRead: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  output: number;
+  total: number;
+}
+
+/** Figures of a set of requests; ratios and averages are null when nothing was there to divide. */
+export interface PerfSummary {
+  requests: number;
+  successes: number;
+  errors: number;
+  successRate: number | null;
+  avgLatencyMs: number | null;
+  /** Estimated from the rollups' latency histogram (linear within a bucket). */
+  p95LatencyMs: number | null;
+  avgTtftMs: number | null;
+  /** Mean of the per-request output tokens per second, over requests that have one. */
+  outputTokensPerSecond: number | null;
+  tokens: TokenCounts;
+  costUsd: number;
+  /** cache read / (input + cache read + cache write 5m + cache write 1h). */
+  cacheHitRate: number | null;
+  /** Extra upstream attempts (attempts - 1) summed. */
+  failovers: number;
+}
+
+export interface ModelPerf extends PerfSummary {
+  model: string | null;
+}
+
+export interface AccountPerf extends PerfSummary {
+  accountId: string | null;
+  /** The account's current name, or the last name recorded for a deleted one. */
+  name: string | null;
+}
+
+export interface SeriesPoint {
+  /** Bucket start, Unix ms. */
+  ts: number;
+  requests: number;
+  successes: number;
+  errors: number;
+  successRate: number | null;
+  avgLatencyMs: number | null;
+  avgTtftMs: number | null;
+  outputTokensPerSecond: number | null;
+  tokens: TokenCounts;
+  costUsd: number;
+  cacheHitRate: number | null;
+}
+
+export interface CostShare {
+  model: string | null;
+  costUsd: number;
+  /** Of the total cost in the range; null when the total is 0. */
+  share: number | null;
+}
+
+export interface AgentUsage {
+  /** null: requests attributed to no agent. */
+  agent: string | null;
+  requests: number;
+  tokens: TokenCounts;
+  costUsd: number;
+}
+
+export const ANALYTICS_RANGE_NAMES = ['1h', '6h', '24h', '7d', '30d'] as const;
+export type AnalyticsRange = (typeof ANALYTICS_RANGE_NAMES)[number];
+export type AnalyticsStatus = 'success' | 'error' | 'all';
+
+export interface AnalyticsQuery {
+  range: AnalyticsRange;
+  now: number;
+  /** Account ids or names (current, or as recorded for deleted accounts); empty = all. */
+  accounts: string[];
+  models: string[];
+  status: AnalyticsStatus;
+}
+
+export interface AnalyticsResult {
+  range: AnalyticsRange;
+  /** The window is whole buckets: [from, to), the last bucket holds `now`. */
+  from: number;
+  to: number;
+  bucketMs: number;
+  filters: { accounts: string[]; models: string[]; status: AnalyticsStatus };
+  totals: PerfSummary;
+  /** One point per bucket, oldest first, empty buckets included. */
+  series: SeriesPoint[];
+  tokens: TokenCounts;
+  models: ModelPerf[];
+  accounts: AccountPerf[];
+  costByModel: CostShare[];
+  agents: AgentUsage[];
+}
+
+export interface StatsAccount extends AccountPerf {
+  /** false for history of an account that was removed. */
+  exists: boolean;
+  lastUsedAt: number | null;
+  /** The account's own counters (reset by `resetAccountUsage`); null for removed accounts. */
+  requestCount: number | null;
+  sessionRequestCount: number | null;
+}
+
+export interface RecentError {
+  id: string;
+  ts: number;
+  accountId: string | null;
+  accountName: string | null;
+  model: string | null;
+  method: string;
+  path: string;
+  status: number | null;
+  error: string | null;
+  latencyMs: number;
+}
+
+export interface StatsResult {
+  /** Oldest data the totals cover (start of its hour), null when there is none. */
+  since: number | null;
+  totals: PerfSummary;
+  accounts: StatsAccount[];
+  recentErrors: RecentError[];
+}
+
+export interface PruneCutoffs {
+  /** Request rows older than this (Unix ms) are deleted. */
+  requestsBefore: number;
+  /** Payloads older than this are deleted (also when their request row stays). */
+  payloadsBefore: number;
+  now: number;
+}
+
+export interface PruneResult {
+  requestsDeleted: number;
+  payloadsDeleted: number;
+  rollupRowsDeleted: number;
+}
+
+export interface CompactResult {
+  /** Database file plus its write-ahead log, bytes. */
+  beforeBytes: number;
+  afterBytes: number;
+}
+
+export interface RequestQueryStore {
+  /** Newest first; filters combine with AND. */
+  listRequestSummaries(q: RequestListQuery): Promise<RequestSummaryPage>;
+  /** All retained history: totals, per account (every current account, plus removed ones with history), last errors. */
+  requestStats(opts: { recentErrors: number }): Promise<StatsResult>;
+  /**
+   * Sets every account's request and session request counters to 0; history is untouched.
+   * Returns the number of accounts reset.
+   */
+  resetAccountUsage(): Promise<number>;
+  analytics(q: AnalyticsQuery): Promise<AnalyticsResult>;
+  /** Deletes expired rows in small transactions so writers are never locked out for long. */
+  pruneRequests(c: PruneCutoffs): Promise<PruneResult>;
+  /** Reclaims free space (VACUUM) and truncates the write-ahead log. */
+  compact(): Promise<CompactResult>;
+}

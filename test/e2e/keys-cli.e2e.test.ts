@@ -1,0 +1,268 @@
+/**
+ * `ccflare keys ...` as child processes of the built CLI (bin/ccflare -> dist), against a data
+ * directory a running gateway uses: keys created and revoked from the command line reach live
+ * traffic within two seconds, and no key is ever written anywhere but stdout and admin.key.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const BIN = join(REPO, 'bin', 'ccflare');
+const LIVE_WITHIN_MS = 2000;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function childEnv(home: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CCFLARE_')) env[k] = v;
+  return { ...env, NO_COLOR: '1', CCFLARE_HOME: home };
+}
+
+function spawnCli(home: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: childEnv(home), stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+function run(home: string, ...args: string[]): Promise<Run> {
+  const child = spawnCli(home, args);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  child.stdin?.end();
+  return new Promise((res, rej) => {
+    child.on('error', rej);
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+function dbBytes(home: string): Buffer {
+  const files = ['ccflare.db', 'ccflare.db-wal', 'ccflare.db-journal'].map((f) => join(home, f));
+  return Buffer.concat(files.filter((f) => existsSync(f)).map((f) => readFileSync(f)));
+}
+
+async function until(what: string, cond: () => Promise<boolean>, withinMs = LIVE_WITHIN_MS): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    if (await cond()) return Date.now() - t0;
+    if (Date.now() - t0 > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
+    await sleep(20);
+  }
+}
+
+beforeAll(() => {
+  if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'keys-command.js'))) {
+    throw new Error('the CLI is not built: run `npm run build` first (`npm test` does)');
+  }
+});
+
+describe('ccflare keys against a running gateway', () => {
+  let up: FakeUpstream;
+  let gw: TestGateway;
+  const secrets: string[] = [];
+
+  beforeAll(async () => {
+    up = await startFakeUpstream();
+    // The gateway's real one-second poll: the promise to users is about this setting.
+    gw = await startGateway({
+      upstreamUrl: up.url,
+      accountPollMs: 1000,
+      setup: (g) => g.addApiKey('main', 'sk-ant-api03-keys-cli-account').then(() => {}),
+    });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await up?.close();
+  });
+
+  const ask = (client: Anthropic) =>
+    client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+  const accepted = async (client: Anthropic) => {
+    try {
+      await ask(client);
+      return true;
+    } catch (err) {
+      if (err instanceof Anthropic.AuthenticationError) return false;
+      throw err;
+    }
+  };
+
+  it('starts with no keys and an open proxy', async () => {
+    const r = await run(gw.home, 'keys', 'list');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^No client keys/);
+    const json = await run(gw.home, 'keys', 'list', '--json');
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    expect(await accepted(new Anthropic({ baseURL: gw.url, apiKey: 'whatever', maxRetries: 0 }))).toBe(true);
+  });
+
+  it('create prints the key once (text and --json); the gateway requires keys within 2 s', async () => {
+    const text = await run(gw.home, 'keys', 'create', 'laptop');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr).toBe('');
+    const key = /^(ccf_[0-9A-Za-z]{40})$/m.exec(text.stdout)?.[1] as string;
+    expect(key).toBeDefined();
+    secrets.push(key);
+    expect(text.stdout).toContain(`Created client key "laptop" (${key.slice(0, 8)})`);
+    expect(text.stdout).toMatch(/first client key/);
+
+    const json = await run(gw.home, 'keys', 'create', 'ci', '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const created = JSON.parse(json.stdout) as Record<string, unknown>;
+    expect(created).toMatchObject({ name: 'ci', active: true, revokedAt: null, lastUsedAt: null });
+    expect(created.key).toMatch(/^ccf_[0-9A-Za-z]{40}$/);
+    expect(created.prefix).toBe((created.key as string).slice(0, 8));
+    secrets.push(created.key as string);
+
+    const anonymous = new Anthropic({ baseURL: gw.url, apiKey: 'whatever', maxRetries: 0 });
+    expect(await until('keys required', async () => !(await accepted(anonymous)))).toBeLessThan(LIVE_WITHIN_MS);
+    await gw.settle();
+    expect(await accepted(new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 }))).toBe(true);
+    const ci = new Anthropic({ baseURL: gw.url, apiKey: null, authToken: created.key as string, maxRetries: 0 });
+    expect(await accepted(ci)).toBe(true);
+    const names = (await gw.records(2)).map((r) => r.clientKey).sort();
+    expect(names).toEqual(['ci', 'laptop']);
+
+    const dup = await run(gw.home, 'keys', 'create', 'laptop');
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/^ccflare: Client key "laptop" already exists\n$/);
+    const bad = await run(gw.home, 'keys', 'create', 'no/slashes');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Invalid key name/);
+  });
+
+  it('list shows names, prefixes, times and status, never the keys', async () => {
+    const text = await run(gw.home, 'keys', 'list');
+    expect(text.code, text.stderr).toBe(0);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+PREFIX\s+CREATED\s+LAST USED\s+STATUS$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['laptop', 'ci']);
+    expect(lines[1]).toMatch(/\bccf_[0-9A-Za-z]{4}\b.*\bactive$/);
+    const json = JSON.parse((await run(gw.home, 'keys', 'list', '--json')).stdout) as Record<string, unknown>[];
+    expect(json.map((k) => k.name)).toEqual(['laptop', 'ci']);
+    expect(Object.keys(json[0] as object).sort()).toEqual(
+      ['active', 'createdAt', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt'].sort(),
+    );
+    for (const s of secrets) {
+      expect(text.stdout).not.toContain(s);
+      expect(JSON.stringify(json)).not.toContain(s);
+    }
+  });
+
+  it('revoke stops a key within 2 s; the list marks it revoked', async () => {
+    const laptop = new Anthropic({ baseURL: gw.url, apiKey: secrets[0] as string, maxRetries: 0 });
+    const r = await run(gw.home, 'keys', 'revoke', 'laptop');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Revoked client key "laptop" \(ccf_[0-9A-Za-z]{4}\)\.\n$/);
+    const took = await until('revocation enforced', async () => !(await accepted(laptop)));
+    expect(took).toBeLessThan(LIVE_WITHIN_MS);
+    const list = (await run(gw.home, 'keys', 'list')).stdout;
+    expect(list).toMatch(/^laptop\s+ccf_\w{4}\s+.*revoked \S+/m);
+    const again = await run(gw.home, 'keys', 'revoke', 'laptop');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/No active client key named "laptop"/);
+    const json = await run(gw.home, 'keys', 'revoke', 'ci', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'ci', active: false });
+  });
+
+  it('admin creates a key once, saves admin.key (0600), protects /api within 2 s; --rotate replaces it', async () => {
+    const r = await run(gw.home, 'keys', 'admin');
+    expect(r.code, r.stderr).toBe(0);
+    const key = /^(ccfa_[0-9A-Za-z]{40})$/m.exec(r.stdout)?.[1] as string;
+    expect(key).toBeDefined();
+    secrets.push(key);
+    const file = join(gw.home, 'admin.key');
+    expect(readFileSync(file, 'utf8')).toBe(`${key}\n`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    await until('admin key enforced', async () => (await fetch(`${gw.url}/api/keys`)).status === 401);
+    const ok = await fetch(`${gw.url}/api/keys`, { headers: { authorization: `Bearer ${key}` } });
+    expect(ok.status).toBe(200);
+    expect((await fetch(`${gw.url}/metrics`)).status).toBe(401);
+
+    const twice = await run(gw.home, 'keys', 'admin');
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/already exists: use --rotate/);
+
+    const rotated = await run(gw.home, 'keys', 'admin', '--rotate', '--json');
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const next = JSON.parse(rotated.stdout) as { key: string; file: string };
+    secrets.push(next.key);
+    expect(next.key).not.toBe(key);
+    expect(next.file).toBe(file);
+    expect(readFileSync(file, 'utf8')).toBe(`${next.key}\n`);
+    await until(
+      'old admin key refused',
+      async () => (await fetch(`${gw.url}/api/keys`, { headers: { authorization: `Bearer ${key}` } })).status === 401,
+    );
+    expect((await fetch(`${gw.url}/api/keys`, { headers: { 'x-ccflare-admin-key': next.key } })).status).toBe(200);
+
+    const removed = await run(gw.home, 'keys', 'admin', '--remove');
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(existsSync(file)).toBe(false);
+    await until('admin key lifted', async () => (await fetch(`${gw.url}/api/keys`)).status === 200);
+  });
+
+  it('never writes a key to the database file or the gateway logs', async () => {
+    await gw.settle();
+    const bytes = dbBytes(gw.home);
+    const logs = gw.logs.join('\n');
+    expect(secrets.length).toBe(4);
+    for (const s of secrets) {
+      expect(bytes.includes(Buffer.from(s))).toBe(false);
+      expect(bytes.includes(Buffer.from(s.slice(9)))).toBe(false);
+      expect(logs.includes(s.slice(9))).toBe(false);
+    }
+  });
+});
+
+describe('ccflare serve on a non-loopback host', () => {
+  it('starts with an admin key created by `keys admin`', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ccflare-keys-serve-'));
+    try {
+      const refused = await run(home, 'serve', '--host', '0.0.0.0', '--port', '0');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/without an admin key: .*ccflare keys admin/);
+
+      expect((await run(home, 'keys', 'admin')).code).toBe(0);
+      const child = spawnCli(home, ['serve', '--host', '0.0.0.0', '--port', '0']);
+      child.stdin?.end();
+      let stderr = '';
+      const listening = await new Promise<boolean>((res) => {
+        const timer = setTimeout(() => res(false), 15_000);
+        child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+          stderr += d;
+          if (stderr.includes('ccflare listening')) {
+            clearTimeout(timer);
+            res(true);
+          }
+        });
+        child.on('close', () => {
+          clearTimeout(timer);
+          res(false);
+        });
+      });
+      const closed = new Promise((r) => child.on('close', r));
+      child.kill('SIGTERM');
+      await closed;
+      expect(listening, stderr).toBe(true);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
