@@ -54,11 +54,20 @@ export class GatewayMetrics {
     const registers = [this.registry];
     const { pool, writer, clock } = deps;
 
-    const requests = new Counter({
+    // Counters are plain numbers updated per request and handed to prom-client at scrape time:
+    // its per-call label hashing would otherwise cost several microseconds per request.
+    const acc = new Map<string, Acc>();
+    new Counter({
       name: 'ccflare_requests_total',
       help: 'Proxied requests by final HTTP status (499: client went away), account and model',
       labelNames: ['status', 'account', 'model'] as const,
       registers,
+      collect() {
+        this.reset();
+        for (const a of acc.values()) {
+          for (const [status, n] of a.byStatus) this.inc({ status, account: a.account, model: a.model }, n);
+        }
+      },
     });
     const latency = new Histogram({
       name: 'ccflare_request_duration_seconds',
@@ -74,17 +83,32 @@ export class GatewayMetrics {
       buckets: TTFT_BUCKETS,
       registers,
     });
-    const tokens = new Counter({
+    new Counter({
       name: 'ccflare_tokens_total',
       help: 'Tokens by kind: input, cache_read, cache_write_5m, cache_write_1h, output',
       labelNames: ['kind', 'account', 'model'] as const,
       registers,
+      collect() {
+        this.reset();
+        for (const a of acc.values()) {
+          const l = { account: a.account, model: a.model };
+          if (a.input) this.inc({ kind: 'input', ...l }, a.input);
+          if (a.cacheRead) this.inc({ kind: 'cache_read', ...l }, a.cacheRead);
+          if (a.cacheWrite5m) this.inc({ kind: 'cache_write_5m', ...l }, a.cacheWrite5m);
+          if (a.cacheWrite1h) this.inc({ kind: 'cache_write_1h', ...l }, a.cacheWrite1h);
+          if (a.output) this.inc({ kind: 'output', ...l }, a.output);
+        }
+      },
     });
-    const cost = new Counter({
+    new Counter({
       name: 'ccflare_cost_usd_total',
       help: 'Cost in USD of requests whose model has a known price',
       labelNames: ['account', 'model'] as const,
       registers,
+      collect() {
+        this.reset();
+        for (const a of acc.values()) if (a.cost) this.inc({ account: a.account, model: a.model }, a.cost);
+      },
     });
     const failovers = new Counter({
       name: 'ccflare_failovers_total',
@@ -189,64 +213,44 @@ export class GatewayMetrics {
     }
     if (deps.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
 
-    // prom-client hashes the label set on every call; the children of each (account, model) pair
-    // are looked up once and kept, which makes a finished request a handful of additions.
-    type Child = { inc(v?: number): void };
     type Obs = { observe(v: number): void };
-    interface Series {
-      byStatus: Map<string, Child>;
-      latency: Obs;
-      ttft: Obs;
-      input: Child;
-      cacheRead: Child;
-      cacheWrite5m: Child;
-      cacheWrite1h: Child;
-      output: Child;
-      cost: Child;
-    }
-    const series = new Map<string, Series>();
-    const seriesFor = (account: string, model: string): Series => {
-      const key = `${account}\u0000${model}`;
-      let s = series.get(key);
-      if (s === undefined) {
-        // Label sets are bounded by accounts x models in practice; the cap guards the process.
-        if (series.size >= 10_000) series.clear();
-        const byAccountModel = { account, model };
-        s = {
-          byStatus: new Map(),
-          latency: latency.labels(byAccountModel),
-          ttft: ttft.labels(byAccountModel),
-          input: tokens.labels({ kind: 'input', account, model }),
-          cacheRead: tokens.labels({ kind: 'cache_read', account, model }),
-          cacheWrite5m: tokens.labels({ kind: 'cache_write_5m', account, model }),
-          cacheWrite1h: tokens.labels({ kind: 'cache_write_1h', account, model }),
-          output: tokens.labels({ kind: 'output', account, model }),
-          cost: cost.labels(byAccountModel),
-        };
-        series.set(key, s);
-      }
-      return s;
-    };
+    const histograms = new Map<string, { latency: Obs; ttft: Obs }>();
 
     const onFinished = (r: RequestRecord) => {
       const account = label(r.accountName);
       const model = label(r.modelApplied ?? r.modelRequested);
-      const s = seriesFor(account, model);
-      const status = r.status === null ? NONE : String(r.status);
-      let byStatus = s.byStatus.get(status);
-      if (byStatus === undefined) {
-        byStatus = requests.labels({ status, account, model });
-        s.byStatus.set(status, byStatus);
+      const key = `${account}\u0000${model}`;
+      let a = acc.get(key);
+      if (a === undefined) {
+        a = {
+          account,
+          model,
+          byStatus: new Map(),
+          input: 0,
+          cacheRead: 0,
+          cacheWrite5m: 0,
+          cacheWrite1h: 0,
+          output: 0,
+          cost: 0,
+        };
+        acc.set(key, a);
       }
-      byStatus.inc();
-      s.latency.observe(r.latencyMs / 1000);
-      if (r.ttftMs !== null) s.ttft.observe(r.ttftMs / 1000);
-      if (r.inputTokens) s.input.inc(r.inputTokens);
-      if (r.cacheReadTokens) s.cacheRead.inc(r.cacheReadTokens);
-      if (r.cacheWrite5mTokens) s.cacheWrite5m.inc(r.cacheWrite5mTokens);
-      if (r.cacheWrite1hTokens) s.cacheWrite1h.inc(r.cacheWrite1hTokens);
-      if (r.outputTokens) s.output.inc(r.outputTokens);
-      if (r.costUsd) s.cost.inc(r.costUsd);
+      const status = r.status === null ? NONE : String(r.status);
+      a.byStatus.set(status, (a.byStatus.get(status) ?? 0) + 1);
+      if (r.inputTokens) a.input += r.inputTokens;
+      if (r.cacheReadTokens) a.cacheRead += r.cacheReadTokens;
+      if (r.cacheWrite5mTokens) a.cacheWrite5m += r.cacheWrite5mTokens;
+      if (r.cacheWrite1hTokens) a.cacheWrite1h += r.cacheWrite1hTokens;
+      if (r.outputTokens) a.output += r.outputTokens;
+      if (r.costUsd) a.cost += r.costUsd;
+      // Histogram children are kept: prom-client has no cheaper way to record an observation.
+      let h = histograms.get(key);
+      if (h === undefined) {
+        h = { latency: latency.labels({ account, model }), ttft: ttft.labels({ account, model }) };
+        histograms.set(key, h);
+      }
+      h.latency.observe(r.latencyMs / 1000);
+      if (r.ttftMs !== null) h.ttft.observe(r.ttftMs / 1000);
       if (r.attempts > 1) failovers.inc(r.attempts - 1);
     };
     deps.events.on('request.finished', onFinished);
@@ -261,6 +265,19 @@ export class GatewayMetrics {
   stop(): void {
     this.off();
   }
+}
+
+/** Running totals of one (account, model) pair. */
+interface Acc {
+  account: string;
+  model: string;
+  byStatus: Map<string, number>;
+  input: number;
+  cacheRead: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  output: number;
+  cost: number;
 }
 
 type Window = { utilization: number | null; resetAt: number | null };
