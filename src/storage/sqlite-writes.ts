@@ -32,7 +32,8 @@ export function usageFromRecords(records: readonly RequestRecord[]): AccountUsag
   const byAccount = new Map<string, AccountUsageDelta>();
   for (const r of records) {
     if (r.accountId === null) continue;
-    const end = r.ts + r.latencyMs;
+    // Whole milliseconds: last-used times are documented (and stored) as integers.
+    const end = Math.round(r.ts + r.latencyMs);
     const d = byAccount.get(r.accountId);
     if (d) {
       d.requests += 1;

@@ -1,0 +1,122 @@
+/**
+ * /api/openapi.json matches what the server really returns: every documented JSON operation is
+ * called against a seeded gateway and its answer checked against the documented schema for the
+ * status it came back with.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { checkSchema } from '../support/json-schema-check.js';
+
+let up: FakeUpstream;
+let gw: TestGateway;
+let doc: Record<string, unknown>;
+
+beforeAll(async () => {
+  up = await startFakeUpstream();
+  gw = await startGateway({
+    upstreamUrl: up.url,
+    setup: async (g) => {
+      await g.addApiKey('alpha', 'sk-ant-api03-openapi-alpha');
+      await g.addApiKey('beta', 'sk-ant-api03-openapi-beta', { priority: 1 });
+    },
+  });
+  const client = new Anthropic({ baseURL: gw.url, apiKey: 'x', maxRetries: 0 });
+  await client.messages.create({
+    model: 'claude-sonnet-4-5',
+    max_tokens: 5,
+    messages: [{ role: 'user', content: 'a' }],
+  });
+  await client.messages
+    .stream({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'b' }] })
+    .finalMessage();
+  await gw.settle();
+  doc = (await (await fetch(`${gw.url}/api/openapi.json`)).json()) as Record<string, unknown>;
+});
+afterAll(async () => {
+  await gw?.close();
+  await up?.close();
+});
+
+type Call = [method: string, template: string, path: string, body?: unknown];
+
+describe('OpenAPI document', () => {
+  it('describes what every JSON endpoint returns', async () => {
+    const requestId = (await gw.records(0)).length >= 0 ? (await gw.store.listRequests({ limit: 1 }))[0]?.id : '';
+    const calls: Call[] = [
+      ['GET', '/api/accounts', '/api/accounts'],
+      ['POST', '/api/accounts', '/api/accounts', { name: 'gamma', apiKey: 'sk-ant-api03-openapi-gamma' }],
+      ['POST', '/api/accounts', '/api/accounts', { name: 'gamma', apiKey: 'sk-ant-api03-openapi-gamma' }],
+      ['POST', '/api/accounts', '/api/accounts', { name: '' }],
+      ['GET', '/api/accounts/{name}', '/api/accounts/alpha'],
+      ['GET', '/api/accounts/{name}', '/api/accounts/nobody'],
+      ['POST', '/api/accounts/{name}/pause', '/api/accounts/beta/pause'],
+      ['POST', '/api/accounts/{name}/resume', '/api/accounts/beta/resume'],
+      ['POST', '/api/accounts/{name}/rename', '/api/accounts/gamma/rename', { newName: 'delta' }],
+      ['POST', '/api/accounts/{name}/priority', '/api/accounts/delta/priority', { priority: 7 }],
+      ['POST', '/api/accounts/{name}/priority', '/api/accounts/delta/priority', { priority: -1 }],
+      ['DELETE', '/api/accounts/{name}', '/api/accounts/delta'],
+      ['POST', '/api/accounts/oauth/init', '/api/accounts/oauth/init', { mode: 'max', name: 'sub' }],
+      ['POST', '/api/accounts/oauth/callback', '/api/accounts/oauth/callback', { flowId: 'nope', code: 'a#b' }],
+      ['GET', '/api/requests', '/api/requests'],
+      ['GET', '/api/requests', '/api/requests?limit=1'],
+      ['GET', '/api/requests', '/api/requests?limit=0'],
+      ['GET', '/api/requests/{id}', `/api/requests/${requestId}`],
+      ['GET', '/api/requests/{id}', '/api/requests/00000000-0000-7000-8000-000000000000'],
+      ['GET', '/api/stats', '/api/stats'],
+      ['GET', '/api/analytics', '/api/analytics?range=24h'],
+      ['GET', '/api/analytics', '/api/analytics?range=2y'],
+      ['GET', '/api/config', '/api/config'],
+      ['PATCH', '/api/config', '/api/config', { sessionMs: 3_600_000 }],
+      ['PUT', '/api/config', '/api/config', { payloadCapture: true }],
+      ['PATCH', '/api/config', '/api/config', { sessionMs: 5 }],
+      ['POST', '/api/maintenance/cleanup', '/api/maintenance/cleanup'],
+      ['POST', '/api/maintenance/compact', '/api/maintenance/compact'],
+      ['GET', '/api/keys', '/api/keys'],
+      ['POST', '/api/keys', '/api/keys', { name: 'laptop' }],
+      ['DELETE', '/api/keys/{name}', '/api/keys/laptop'],
+      ['DELETE', '/api/keys/{name}', '/api/keys/laptop'],
+      ['POST', '/api/stats/reset', '/api/stats/reset'],
+    ];
+    const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    const covered = new Set<string>();
+    const problems: string[] = [];
+    for (const [method, template, path, body] of calls) {
+      const op = paths[template]?.[method.toLowerCase()];
+      expect(op, `${method} ${template} is documented`).toBeDefined();
+      const res = await fetch(`${gw.url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const documented = op?.responses[String(res.status)] as
+        | { content?: Record<string, { schema: Record<string, unknown> }> }
+        | undefined;
+      if (!documented) {
+        problems.push(`${method} ${path}: status ${res.status} is not documented`);
+        continue;
+      }
+      const schema = documented.content?.['application/json']?.schema;
+      const json = await res.json();
+      if (schema) problems.push(...checkSchema(json, schema, doc).map((e) => `${method} ${path} ${res.status} ${e}`));
+      covered.add(`${method} ${template}`);
+    }
+    expect(problems).toEqual([]);
+    // Every documented JSON operation was exercised (events and metrics are not JSON).
+    const documentedOps = Object.entries(paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    const notJson = new Set(['GET /api/events', 'POST /api/events/ticket', 'GET /metrics']);
+    expect(documentedOps.filter((o) => !covered.has(o) && !notJson.has(o))).toEqual([]);
+  });
+
+  it('documents /metrics and /api/events with their non-JSON content types', async () => {
+    const paths = doc.paths as Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
+    expect(Object.keys(paths['/metrics']?.get?.responses['200']?.content ?? {})[0]).toMatch(/text\/plain/);
+    expect(Object.keys(paths['/api/events']?.get?.responses['200']?.content ?? {})).toContain('text/event-stream');
+    const metrics = await fetch(`${gw.url}/metrics`);
+    expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
+    expect(await metrics.text()).toContain('ccflare_requests_total');
+  });
+});
