@@ -8,6 +8,8 @@ import { registerAccountsCommands } from './accounts-command.js';
 import { registerConfigCommands } from './config-command.js';
 import { CliError, type CliIo } from './io.js';
 import { registerKeysCommands } from './keys-command.js';
+import { registerLogsCommand } from './logs-command.js';
+import { registerReportCommands } from './report-commands.js';
 import { registerServeCommand, type ServeResult } from './serve-command.js';
 
 export interface CliResult {
@@ -34,6 +36,8 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerAccountsCommands(program, io);
   registerConfigCommands(program, io);
   registerKeysCommands(program, io);
+  registerReportCommands(program, io);
+  registerLogsCommand(program, io);
   return program;
 }
 

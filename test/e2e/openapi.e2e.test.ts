@@ -78,6 +78,7 @@ describe('OpenAPI document', () => {
       ['DELETE', '/api/keys/{name}', '/api/keys/laptop'],
       ['DELETE', '/api/keys/{name}', '/api/keys/laptop'],
       ['POST', '/api/stats/reset', '/api/stats/reset'],
+      ['POST', '/api/maintenance/clear-history', '/api/maintenance/clear-history'],
     ];
     const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const covered = new Set<string>();

@@ -1,6 +1,7 @@
 import type { RouteFactory } from '../api-app.js';
 import { accountsRoutes } from './accounts-routes.js';
 import { analyticsRoutes } from './analytics-routes.js';
+import { clearHistoryRoutes } from './clear-history-routes.js';
 import { configRoutes } from './config-routes.js';
 import { eventsRoutes } from './events-routes.js';
 import { eventsTicketRoutes } from './events-ticket-routes.js';
@@ -17,6 +18,7 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/stats', statsRoutes],
   ['/api/analytics', analyticsRoutes],
   ['/api/config', configRoutes],
+  ['/api/maintenance/clear-history', clearHistoryRoutes],
   ['/api/maintenance', maintenanceRoutes],
   ['/api/events/ticket', eventsTicketRoutes],
   ['/api/events', eventsRoutes],

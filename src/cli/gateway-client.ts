@@ -1,0 +1,117 @@
+/**
+ * Where the reporting commands get their data: the management API of a gateway answering on the
+ * configured host and port (with the admin key from CCFLARE_ADMIN_KEY or `<home>/admin.key`),
+ * else the local database. `--verbose` says which one was used.
+ */
+import { localAdminKey } from '../auth/admin-key-file.js';
+import type { Config } from '../config/config.js';
+import { sqlitePathFromUrl } from '../storage/open-store.js';
+import { type GlobalOptions, loadCliConfig } from './context.js';
+import { CliError, type CliIo } from './io.js';
+
+/** How long /health may take before the gateway counts as not running. */
+export const PROBE_TIMEOUT_MS = 500;
+/** Management API calls; compaction or a large history wipe can take a while. */
+const API_TIMEOUT_MS = 120_000;
+
+/** The URL to reach a gateway listening on `host`: wildcard addresses are reached over loopback. */
+export function gatewayBaseUrl(config: Pick<Config, 'host' | 'port'>): string {
+  let host = config.host.replace(/^\[|\]$/g, '');
+  if (host === '' || host === '0.0.0.0') host = '127.0.0.1';
+  else if (host === '::') host = '::1';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+}
+
+/** Whether a ccflare gateway answers /health at `base` within `timeoutMs`. */
+export async function probeGateway(base: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
+  try {
+    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return false;
+    const body = (await res.json()) as { status?: unknown };
+    return body.status === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+export class ApiClient {
+  constructor(
+    readonly base: string,
+    private readonly adminKey: string | null,
+    private readonly home: string,
+  ) {}
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.adminKey === null ? extra : { authorization: `Bearer ${this.adminKey}`, ...extra };
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.call<T>('GET', path);
+  }
+
+  post<T>(path: string): Promise<T> {
+    return this.call<T>('POST', path);
+  }
+
+  /** One line for a refused or failed call, naming what to do about it. */
+  failure(status: number, body: unknown): CliError {
+    if (status === 401) {
+      const why = this.adminKey === null ? 'requires the admin key' : 'refused the admin key';
+      return new CliError(
+        `the gateway at ${this.base} ${why}: set CCFLARE_ADMIN_KEY, or run \`ccflare keys admin\` (it saves ${this.home}/admin.key)`,
+      );
+    }
+    const message = (body as { error?: { message?: unknown } } | null)?.error?.message;
+    return new CliError(
+      `the gateway at ${this.base} answered ${status}${typeof message === 'string' ? `: ${message}` : ''}`,
+    );
+  }
+
+  private async call<T>(method: string, path: string): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers: this.headers(),
+        signal: AbortSignal.timeout(API_TIMEOUT_MS),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      throw new CliError(`the gateway at ${this.base} did not answer ${method} ${path}: ${cause}`);
+    }
+    const text = await res.text();
+    let body: unknown = null;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not JSON: reported by status below.
+    }
+    if (!res.ok) throw this.failure(res.status, body);
+    return body as T;
+  }
+}
+
+export interface Target {
+  config: Config;
+  /** The running gateway's API, or null when none answered and the database is read directly. */
+  api: ApiClient | null;
+  base: string;
+  dbPath: string;
+}
+
+/** Finds the running gateway, or settles for the database; with --verbose, says which. */
+export async function resolveTarget(io: CliIo, globals: GlobalOptions): Promise<Target> {
+  const config = loadCliConfig(io, globals);
+  const base = gatewayBaseUrl(config);
+  const dbPath = sqlitePathFromUrl(config.databaseUrl);
+  const verbose = (s: string) => {
+    if (globals.verbose) io.stderr.write(`ccflare: ${s}\n`);
+  };
+  if (config.port !== 0 && (await probeGateway(base))) {
+    verbose(`using the running gateway at ${base}`);
+    const key = localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey);
+    return { config, api: new ApiClient(base, key, config.home), base, dbPath };
+  }
+  verbose(`no gateway answered at ${base}; reading ${dbPath} directly`);
+  return { config, api: null, base, dbPath };
+}

@@ -1,0 +1,229 @@
+/**
+ * Reporting and history commands for scripts: `stats`, `requests`, `analyze`, `reset-stats`,
+ * `clear-history`. Each asks the running gateway's management API when one answers on the
+ * configured host and port, and reads the database directly otherwise (`--verbose` says which).
+ * `analyze` always reads the database file: it reports on the file itself.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import { systemClock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import { LiveSettings } from '../config/live-settings.js';
+import { createLogger } from '../log/logger.js';
+import type { ClearHistoryResult } from '../shared/clear-history-schemas.js';
+import type { RequestSummary, StatsResult } from '../storage/analytics-types.js';
+import { openStoreFromUrl } from '../storage/open-store.js';
+import { type DatabaseReport, storeMaintenance } from '../storage/sqlite-maintenance.js';
+import type { Store } from '../storage/types.js';
+import { ensureHome, type GlobalOptions } from './context.js';
+import { resolveTarget } from './gateway-client.js';
+import { CliError, type CliIo, isInteractive, readLine, usageError } from './io.js';
+import {
+  type AnalyzeReport,
+  formatBytes,
+  plural,
+  renderAnalyze,
+  renderRequests,
+  renderStats,
+} from './report-format.js';
+
+const DAY_MS = 86_400_000;
+const MIB = 1024 * 1024;
+/** Recent errors listed by `stats`. */
+const RECENT_ERRORS = 10;
+/** The word `clear-history` asks to be typed on a terminal. */
+export const CLEAR_CONFIRMATION = 'clear';
+
+async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  ensureHome(config);
+  const store = openStoreFromUrl(config.databaseUrl);
+  try {
+    await store.migrate();
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export function parseLimitArg(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 500) throw new InvalidArgumentError('expected an integer from 1 to 500.');
+  return n;
+}
+
+function globalsOf(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+/** What `analyze` recommends, from the report and the retention settings. */
+export function analyzeSuggestions(
+  r: DatabaseReport,
+  retention: { requestRetentionDays: number; payloadRetentionDays: number },
+  now: number,
+): string[] {
+  const out: string[] = [];
+  const total = r.fileBytes + r.walBytes;
+  if (r.reclaimableBytes >= MIB || (r.reclaimableBytes >= 64 * 1024 && r.reclaimableBytes >= r.fileBytes / 4)) {
+    out.push(
+      `run compaction: ${formatBytes(r.reclaimableBytes)} reclaimable (POST /api/maintenance/compact on the running gateway)`,
+    );
+  }
+  if (r.walBytes >= 64 * MIB) {
+    out.push(`the write-ahead log is ${formatBytes(r.walBytes)}: compaction truncates it`);
+  }
+  if (retention.payloadRetentionDays > 14 || (r.payloadBytes >= 100 * MIB && r.payloadBytes > total / 2)) {
+    out.push(
+      `payload retention is long (${retention.payloadRetentionDays} days; payloads take ${formatBytes(r.payloadBytes)}): ` +
+        'lower it with `ccflare config set payloadRetentionDays 7`, or stop capturing with `ccflare config set payloadCapture false`',
+    );
+  }
+  if (retention.requestRetentionDays > 365) {
+    out.push(
+      `request retention is long (${retention.requestRetentionDays} days): consider \`ccflare config set requestRetentionDays 90\``,
+    );
+  }
+  const expiredRequests =
+    r.oldestRequestTs !== null && r.oldestRequestTs < now - retention.requestRetentionDays * DAY_MS;
+  const expiredPayloads =
+    r.oldestPayloadTs !== null && r.oldestPayloadTs < now - retention.payloadRetentionDays * DAY_MS;
+  if (expiredRequests || expiredPayloads) {
+    out.push(
+      `${expiredRequests ? 'request records' : 'payloads'} older than the retention are still stored: a running gateway deletes them within the hour (or now: POST /api/maintenance/cleanup)`,
+    );
+  }
+  for (const q of r.queries) {
+    if (q.fullScans.length > 0) {
+      out.push(`"${q.name}" scans ${q.fullScans.join(', ')} without an index: the schema may be damaged`);
+    }
+  }
+  return out;
+}
+
+export function registerReportCommands(program: Command, io: CliIo): void {
+  const out = (s: string) => io.stdout.write(s);
+  const json = (v: unknown) => out(`${JSON.stringify(v, null, 2)}\n`);
+
+  program
+    .command('stats')
+    .description('Totals, per-account figures and recent errors over all retained history')
+    .option('--json', 'machine-readable output (the shape of GET /api/stats)')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const t = await resolveTarget(io, globalsOf(cmd));
+      const stats = t.api
+        ? await t.api.get<StatsResult>(`/api/stats?recentErrors=${RECENT_ERRORS}`)
+        : await withStore(t.config, (s) => s.requestStats({ recentErrors: RECENT_ERRORS }));
+      if (opts.json) json(stats);
+      else out(renderStats(stats, Date.now()));
+    });
+
+  program
+    .command('requests')
+    .description('Recent requests, newest first')
+    .option('--limit <n>', 'how many (1-500)', parseLimitArg, 20)
+    .option('--account <name>', 'only this account (name or id)')
+    .option('--model <model>', 'only this model')
+    .option('--json', 'print a JSON array of request summaries')
+    .action(async (opts: { limit: number; account?: string; model?: string; json?: boolean }, cmd: Command) => {
+      const t = await resolveTarget(io, globalsOf(cmd));
+      let items: RequestSummary[];
+      if (t.api) {
+        const q = new URLSearchParams({ limit: String(opts.limit) });
+        if (opts.account !== undefined) q.set('account', opts.account);
+        if (opts.model !== undefined) q.set('model', opts.model);
+        items = (await t.api.get<{ items: RequestSummary[] }>(`/api/requests?${q}`)).items;
+      } else {
+        items = await withStore(t.config, async (s) => {
+          const page = await s.listRequestSummaries({ limit: opts.limit, account: opts.account, model: opts.model });
+          return page.items;
+        });
+      }
+      if (opts.json) json(items);
+      else if (items.length === 0) out('No requests match.\n');
+      else out(renderRequests(items, Date.now()));
+    });
+
+  program
+    .command('analyze')
+    .description('Database health: size, free pages, row counts, indexes and their use, suggestions')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const globals = globalsOf(cmd);
+      const t = await resolveTarget(io, globals);
+      if (t.api && globals.verbose) {
+        io.stderr.write(`ccflare: analyze reads ${t.dbPath} directly (read-only queries next to the gateway)\n`);
+      }
+      const report = await withStore(t.config, async (store) => {
+        const live = new LiveSettings({
+          config: t.config,
+          store,
+          logger: createLogger({ level: 'silent', format: 'json' }),
+          clock: systemClock,
+        });
+        await live.reload();
+        const { requestRetentionDays, payloadRetentionDays } = live.current();
+        const db = storeMaintenance(store).report();
+        const now = Date.now();
+        const retention = { requestRetentionDays, payloadRetentionDays };
+        const r: AnalyzeReport = { ...db, ...retention, suggestions: analyzeSuggestions(db, retention, now) };
+        return r;
+      });
+      if (opts.json) json(report);
+      else out(renderAnalyze(report, Date.now()));
+    });
+
+  program
+    .command('reset-stats')
+    .description("Reset every account's usage counters (request history stays)")
+    .option('--json', 'print {"accountsReset"} as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const t = await resolveTarget(io, globalsOf(cmd));
+      const accountsReset = t.api
+        ? (await t.api.post<{ accountsReset: number }>('/api/stats/reset')).accountsReset
+        : await withStore(t.config, (s) => s.resetAccountUsage());
+      if (opts.json) json({ accountsReset });
+      else {
+        out(`Reset the usage counters of ${plural(accountsReset, 'account')}; request history is unchanged.\n`);
+      }
+    });
+
+  program
+    .command('clear-history')
+    .description(
+      `Delete every request record, stored payload and analytics aggregate (asks to type "${CLEAR_CONFIRMATION}" unless --yes)`,
+    )
+    .option('--yes', 'do not ask for confirmation')
+    .option('--json', 'print what was deleted as JSON')
+    .action(async (opts: { yes?: boolean; json?: boolean }, cmd: Command) => {
+      const t = await resolveTarget(io, globalsOf(cmd));
+      const where = t.api ? `the gateway at ${t.base}` : t.dbPath;
+      if (!opts.yes) {
+        if (!isInteractive(io)) {
+          throw usageError('refusing to clear the request history without confirmation: use --yes to confirm');
+        }
+        // With --json the prompt goes to stderr: stdout carries only the result.
+        const promptIo = opts.json ? { ...io, stdout: io.stderr } : io;
+        const typed = await readLine(
+          promptIo,
+          `This deletes every request record, payload and analytics aggregate of ${where}.\nType "${CLEAR_CONFIRMATION}" to continue: `,
+        );
+        if (typed.trim() !== CLEAR_CONFIRMATION) {
+          throw new CliError(`the typed word is not "${CLEAR_CONFIRMATION}"; nothing was deleted`);
+        }
+      }
+      let result: ClearHistoryResult;
+      if (t.api) result = await t.api.post<ClearHistoryResult>('/api/maintenance/clear-history');
+      else {
+        result = await withStore(t.config, async (s) => {
+          const started = performance.now();
+          const counts = storeMaintenance(s).clearHistory();
+          return { ...counts, durationMs: performance.now() - started };
+        });
+      }
+      if (opts.json) json(result);
+      else {
+        out(
+          `Deleted ${plural(result.requestsDeleted, 'request record')}, ${plural(result.payloadsDeleted, 'payload')} and ` +
+            `${plural(result.rollupRowsDeleted, 'analytics row')}. Accounts, keys and settings are unchanged.\n`,
+        );
+      }
+    });
+}

@@ -1,0 +1,147 @@
+/** Plain-text rendering of the reporting commands (stats, requests, logs, analyze). */
+import type { RequestSummary, StatsResult } from '../storage/analytics-types.js';
+import type { DatabaseReport } from '../storage/sqlite-maintenance.js';
+import { formatTime, renderTable } from './format.js';
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function plural(n: number, word: string): string {
+  return `${formatInt(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function formatUsd(n: number | null): string {
+  if (n === null) return '-';
+  return `$${n.toFixed(n !== 0 && Math.abs(n) < 0.01 ? 4 : 2)}`;
+}
+
+export function formatRate(r: number | null): string {
+  return r === null ? '-' : `${(r * 100).toFixed(1)}%`;
+}
+
+export function formatMs(ms: number | null): string {
+  if (ms === null) return '-';
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+export function renderStats(s: StatsResult, now: number): string {
+  const t = s.totals;
+  if (t.requests === 0 && s.accounts.length === 0) return 'No requests recorded yet, and no accounts.\n';
+  const lines = [
+    `Requests  ${formatInt(t.requests)} (${formatInt(t.successes)} ok, ${plural(t.errors, 'error')}, ${formatRate(t.successRate)} success)${s.since === null ? '' : ` since ${formatTime(s.since, now)}`}`,
+    `Latency   avg ${formatMs(t.avgLatencyMs)}, p95 ${formatMs(t.p95LatencyMs)}, first token ${formatMs(t.avgTtftMs)}`,
+    `Tokens    ${formatInt(t.tokens.total)} (input ${formatInt(t.tokens.input)}, output ${formatInt(t.tokens.output)}, cache read ${formatInt(t.tokens.cacheRead)}, cache write ${formatInt(t.tokens.cacheWrite5m + t.tokens.cacheWrite1h)}); cache hit ${formatRate(t.cacheHitRate)}`,
+    `Cost      ${formatUsd(t.costUsd)}; failovers ${formatInt(t.failovers)}`,
+  ];
+  let out = `${lines.join('\n')}\n`;
+  if (s.accounts.length > 0) {
+    const rows = s.accounts.map((a) => [
+      `${a.name ?? '-'}${a.exists ? '' : ' (removed)'}`,
+      formatInt(a.requests),
+      formatInt(a.errors),
+      formatRate(a.successRate),
+      formatMs(a.avgLatencyMs),
+      formatInt(a.tokens.total),
+      formatUsd(a.costUsd),
+      a.requestCount === null ? '-' : `${a.requestCount}/${a.sessionRequestCount ?? 0}`,
+      formatTime(a.lastUsedAt, now),
+    ]);
+    out += `\n${renderTable(
+      ['ACCOUNT', 'REQUESTS', 'ERRORS', 'SUCCESS', 'AVG LATENCY', 'TOKENS', 'COST', 'COUNTERS', 'LAST USED'],
+      rows,
+    )}`;
+  }
+  if (s.recentErrors.length > 0) {
+    const rows = s.recentErrors.map((e) => [
+      formatTime(e.ts, now),
+      e.accountName ?? '-',
+      e.model ?? '-',
+      e.status === null ? '-' : String(e.status),
+      e.error ?? '-',
+    ]);
+    out += `\nRecent errors\n${renderTable(['TIME', 'ACCOUNT', 'MODEL', 'STATUS', 'ERROR'], rows)}`;
+  }
+  return out;
+}
+
+export function renderRequests(items: readonly RequestSummary[], now: number): string {
+  const rows = items.map((r) => [
+    formatTime(r.ts, now),
+    r.accountName ?? '-',
+    r.modelApplied ?? r.modelRequested ?? '-',
+    r.status === null ? '-' : String(r.status),
+    formatMs(r.latencyMs),
+    r.inputTokens === null && r.outputTokens === null
+      ? '-'
+      : `${formatInt(r.inputTokens ?? 0)}/${formatInt(r.outputTokens ?? 0)}`,
+    formatUsd(r.costUsd),
+    r.success ? r.id : `${r.id} ${r.error ?? ''}`.trim(),
+  ]);
+  return renderTable(['TIME', 'ACCOUNT', 'MODEL', 'STATUS', 'LATENCY', 'IN/OUT', 'COST', 'ID'], rows);
+}
+
+export interface LogLineView {
+  level: string;
+  time: number;
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+function pad(n: number, w = 2): string {
+  return String(n).padStart(w, '0');
+}
+
+export function renderLogLine(l: LogLineView): string {
+  const d = new Date(l.time);
+  const ts = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  const fields = Object.entries(l.fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return `${ts} ${l.level.toUpperCase().padEnd(5)} ${l.msg}${fields ? ` ${fields}` : ''}\n`;
+}
+
+export interface AnalyzeReport extends DatabaseReport {
+  requestRetentionDays: number;
+  payloadRetentionDays: number;
+  suggestions: string[];
+}
+
+export function renderAnalyze(r: AnalyzeReport, now: number): string {
+  const payloadRows = r.tables.find((t) => t.name === 'request_payloads')?.rows ?? 0;
+  const head = [
+    `Database  ${r.path}`,
+    `Size      ${formatBytes(r.fileBytes)} file + ${formatBytes(r.walBytes)} write-ahead log; ${formatInt(r.pageCount)} pages of ${formatBytes(r.pageSize)}, ${formatInt(r.freePages)} free (${formatBytes(r.reclaimableBytes)} reclaimable)`,
+    `Payloads  ${formatBytes(r.payloadBytes)} in ${formatInt(payloadRows)} rows, oldest ${formatTime(r.oldestPayloadTs, now)}; kept ${r.payloadRetentionDays} days`,
+    `Requests  oldest ${formatTime(r.oldestRequestTs, now)}; kept ${r.requestRetentionDays} days`,
+  ];
+  const tables = renderTable(
+    ['TABLE', 'ROWS'],
+    r.tables.map((t) => [t.name, formatInt(t.rows)]),
+  );
+  const indexes = renderTable(
+    ['INDEX', 'TABLE', 'COLUMNS'],
+    r.indexes.map((i) => [i.explicit ? i.name : `${i.name} (automatic)`, i.table, i.columns.join(', ')]),
+  );
+  const queries = renderTable(
+    ['QUERY', 'USES'],
+    r.queries.map((q) => [q.name, [...q.indexes, ...q.fullScans.map((t) => `full scan of ${t}`)].join(', ') || '-']),
+  );
+  const suggestions =
+    r.suggestions.length === 0
+      ? 'No suggestions: the database looks healthy.\n'
+      : `Suggestions\n${r.suggestions.map((s) => `- ${s}\n`).join('')}`;
+  return `${head.join('\n')}\n\n${tables}\n${indexes}\n${queries}\n${suggestions}`;
+}

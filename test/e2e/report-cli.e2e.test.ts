@@ -1,0 +1,400 @@
+/**
+ * `ccflare stats|requests|analyze|logs|reset-stats|clear-history` as child processes, against a
+ * running gateway (its management API) and against the same data directory with no gateway on the
+ * configured port (the database read directly). Figures are computed by hand from seeded records.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sampleRecord } from '../../src/storage/store-conformance.js';
+import type { RequestRecord } from '../../src/storage/types.js';
+import { api } from '../support/api-request.js';
+import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+
+const run = promisify(execFile);
+const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'ccflare');
+
+let up: FakeUpstream;
+let gw: TestGateway;
+let livePort: string;
+let deadPort: string;
+
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CCFLARE_')));
+  return { ...base, NO_COLOR: '1', CCFLARE_HOME: gw.home, ...env };
+}
+
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: childEnv(env) });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
+
+/** The same command with the gateway answering, and with nobody on the configured port. */
+const live = (args: string[], env: Record<string, string> = {}) => cli(args, { CCFLARE_PORT: livePort, ...env });
+const offline = (args: string[], env: Record<string, string> = {}) => cli(args, { CCFLARE_PORT: deadPort, ...env });
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+const NOW = Date.now();
+let seeded: RequestRecord[] = [];
+
+/** Three requests: a ok (sonnet), a 429 (sonnet), b ok (opus, with payload); newest last. */
+async function seed(): Promise<void> {
+  const a = await gw.account('a');
+  const b = await gw.account('b');
+  seeded = [
+    sampleRecord({
+      id: '00000000-0000-7000-8000-000000000001',
+      ts: NOW - 30_000,
+      accountId: a.id,
+      accountName: 'a',
+      inputTokens: 100,
+      outputTokens: 50,
+      costUsd: 0.01,
+      latencyMs: 1000,
+    }),
+    sampleRecord({
+      id: '00000000-0000-7000-8000-000000000002',
+      ts: NOW - 20_000,
+      accountId: a.id,
+      accountName: 'a',
+      status: 429,
+      success: false,
+      error: 'rate_limited',
+      inputTokens: null,
+      outputTokens: null,
+      cacheReadTokens: null,
+      cacheWrite5mTokens: null,
+      cacheWrite1hTokens: null,
+      costUsd: null,
+      outputTokensPerSecond: null,
+      stopReason: null,
+      ttftMs: null,
+      latencyMs: 200,
+    }),
+    sampleRecord({
+      id: '00000000-0000-7000-8000-000000000003',
+      ts: NOW - 10_000,
+      accountId: b.id,
+      accountName: 'b',
+      modelRequested: 'claude-opus-4-1',
+      modelApplied: 'claude-opus-4-1',
+      inputTokens: 300,
+      outputTokens: 70,
+      costUsd: 0.05,
+      latencyMs: 3000,
+      payload: {
+        requestHeaders: '{}',
+        requestBody: '{"model":"claude-opus-4-1"}',
+        responseHeaders: '{}',
+        responseBody: '{"ok":true}',
+        requestTruncated: false,
+        responseTruncated: false,
+      },
+    }),
+  ];
+  await gw.store.writeBatch(seeded, [
+    { accountId: a.id, requests: 2, lastUsedAt: NOW - 20_000 },
+    { accountId: b.id, requests: 1, lastUsedAt: NOW - 10_000 },
+  ]);
+}
+
+beforeAll(async () => {
+  up = await startFakeUpstream();
+  gw = await startGateway({
+    upstreamUrl: up.url,
+    setup: async (g) => {
+      await g.addApiKey('a', 'sk-ant-api03-report-cli-a-000000000');
+      await g.addApiKey('b', 'sk-ant-api03-report-cli-b-000000000', { priority: 1 });
+    },
+  });
+  livePort = new URL(gw.url).port;
+  deadPort = String(await freePort());
+});
+afterAll(async () => {
+  await gw?.close();
+  await up?.close();
+});
+
+beforeEach(async () => {
+  gw.store.connection.exec(
+    'DELETE FROM request_payloads; DELETE FROM requests; DELETE FROM rollup_minute; DELETE FROM rollup_hour; ' +
+      'DELETE FROM agent_rollup_minute; DELETE FROM agent_rollup_hour; DELETE FROM settings;',
+  );
+  await seed();
+});
+
+describe('ccflare stats', () => {
+  it('gives the same figures from the gateway and from the database; --verbose says which', async () => {
+    const viaApi = await live(['stats', '--json', '--verbose']);
+    expect(viaApi.code, viaApi.err).toBe(0);
+    expect(viaApi.err).toBe(`ccflare: using the running gateway at http://127.0.0.1:${livePort}\n`);
+    const direct = await offline(['stats', '--json', '--verbose']);
+    expect(direct.code, direct.err).toBe(0);
+    expect(direct.err).toBe(
+      `ccflare: no gateway answered at http://127.0.0.1:${deadPort}; reading ${join(gw.home, 'ccflare.db')} directly\n`,
+    );
+    const s = JSON.parse(viaApi.out);
+    expect(JSON.parse(direct.out)).toEqual(s);
+    expect(s.totals).toMatchObject({ requests: 3, successes: 2, errors: 1, failovers: 0 });
+    expect(s.totals.successRate).toBeCloseTo(2 / 3);
+    expect(s.totals.tokens).toMatchObject({ input: 400, output: 120 });
+    expect(s.totals.costUsd).toBeCloseTo(0.06);
+    expect(s.totals.avgLatencyMs).toBeCloseTo((1000 + 200 + 3000) / 3);
+    const byName = Object.fromEntries(s.accounts.map((a: { name: string }) => [a.name, a]));
+    expect(byName.a).toMatchObject({ requests: 2, errors: 1, requestCount: 2 });
+    expect(byName.b).toMatchObject({ requests: 1, errors: 0, requestCount: 1 });
+    expect(s.recentErrors.map((e: { id: string; status: number }) => [e.id, e.status])).toEqual([
+      ['00000000-0000-7000-8000-000000000002', 429],
+    ]);
+  });
+
+  it('prints a summary and an aligned table', async () => {
+    for (const r of [await live(['stats']), await offline(['stats'])]) {
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toBe('');
+      expect(r.out).toMatch(/^Requests {2}3 \(2 ok, 1 error, 66\.7% success\) since /);
+      expect(r.out).toMatch(/^Tokens {4}520 \(input 400, output 120,/m);
+      expect(r.out).toMatch(/^Cost {6}\$0\.06; failovers 0$/m);
+      const header = r.out.split('\n').find((l) => l.startsWith('ACCOUNT'));
+      const rowA = r.out.split('\n').find((l) => l.startsWith('a '));
+      expect(header).toBeDefined();
+      // Columns line up: the REQUESTS column starts at the same offset in header and row.
+      expect(rowA?.indexOf('2')).toBe(header?.indexOf('REQUESTS'));
+      expect(r.out).toContain('Recent errors');
+      expect(r.out).toMatch(/429\s+rate_limited/);
+    }
+  });
+});
+
+describe('ccflare requests', () => {
+  it('lists newest first with --limit, --account and --model, the same both ways', async () => {
+    for (const call of [live, offline]) {
+      const all = await call(['requests', '--json']);
+      expect(all.code, all.err).toBe(0);
+      expect(JSON.parse(all.out).map((r: { id: string }) => r.id.slice(-1))).toEqual(['3', '2', '1']);
+      const two = JSON.parse((await call(['requests', '--json', '--limit', '2'])).out);
+      expect(two.map((r: { id: string }) => r.id.slice(-1))).toEqual(['3', '2']);
+      const a = JSON.parse((await call(['requests', '--json', '--account', 'a'])).out);
+      expect(a.map((r: { accountName: string }) => r.accountName)).toEqual(['a', 'a']);
+      const opus = JSON.parse((await call(['requests', '--json', '--model', 'claude-opus-4-1'])).out);
+      expect(opus).toHaveLength(1);
+      expect(opus[0]).toMatchObject({ accountName: 'b', inputTokens: 300, outputTokens: 70, hasPayload: true });
+      const text = await call(['requests', '--limit', '1']);
+      expect(text.out.split('\n')[0]).toMatch(/^TIME\s+ACCOUNT\s+MODEL\s+STATUS\s+LATENCY\s+IN\/OUT\s+COST\s+ID$/);
+      expect(text.out.split('\n')[1]).toMatch(/\bb\s+claude-opus-4-1\s+200\s+3000 ms\s+300\/70\s+\$0\.05\s+0{8}-/);
+      expect((await call(['requests', '--model', 'nope'])).out).toBe('No requests match.\n');
+    }
+  });
+
+  it('refuses a bad --limit with one line and exit code 2', async () => {
+    const r = await offline(['requests', '--limit', '0']);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe("ccflare: option '--limit <n>' argument '0' is invalid. expected an integer from 1 to 500.\n");
+  });
+});
+
+describe('ccflare analyze', () => {
+  it('reports sizes, row counts, indexes and plans; suggests compaction and shorter payload retention', async () => {
+    const r = await live(['analyze', '--json', '--verbose']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`analyze reads ${join(gw.home, 'ccflare.db')} directly`);
+    const a = JSON.parse(r.out);
+    const rows = Object.fromEntries(a.tables.map((t: { name: string; rows: number }) => [t.name, t.rows]));
+    expect(rows).toMatchObject({ requests: 3, request_payloads: 1, accounts: 2 });
+    const db = gw.store.connection;
+    expect(a.pageSize).toBe(db.pragma('page_size', { simple: true }));
+    expect(a.fileBytes).toBeGreaterThan(0);
+    expect(a.payloadBytes).toBe('{}'.length * 2 + '{"model":"claude-opus-4-1"}'.length + '{"ok":true}'.length);
+    expect(a.oldestRequestTs).toBe(NOW - 30_000);
+    expect(a.indexes.map((i: { name: string }) => i.name)).toEqual(
+      expect.arrayContaining(['requests_ts', 'requests_account_page', 'requests_model_page', 'request_payloads_ts']),
+    );
+    for (const q of a.queries) {
+      expect(q.fullScans, q.name).toEqual([]);
+      expect(q.indexes.length, q.name).toBeGreaterThan(0);
+    }
+    expect(a.suggestions).toEqual([]);
+    expect(a).toMatchObject({ requestRetentionDays: 90, payloadRetentionDays: 7 });
+
+    // Free pages: big payloads written, then deleted.
+    const big = 'x'.repeat(100_000);
+    const recs = Array.from({ length: 30 }, (_, i) =>
+      sampleRecord({
+        id: `00000000-0000-7000-8000-1000000000${String(i).padStart(2, '0')}`,
+        ts: NOW - 5000,
+        payload: {
+          requestHeaders: '{}',
+          requestBody: big,
+          responseHeaders: null,
+          responseBody: null,
+          requestTruncated: false,
+          responseTruncated: false,
+        },
+      }),
+    );
+    await gw.store.writeBatch(recs, []);
+    db.exec("DELETE FROM requests WHERE id LIKE '00000000-0000-7000-8000-1%'");
+    db.pragma('wal_checkpoint(PASSIVE)');
+    expect((await cli(['config', 'set', 'payloadRetentionDays', '30'])).code).toBe(0);
+    const after = await offline(['analyze', '--json']);
+    const b = JSON.parse(after.out);
+    const free = Number(db.pragma('freelist_count', { simple: true }));
+    expect(free).toBeGreaterThan(0);
+    expect(b.reclaimableBytes).toBe(free * b.pageSize);
+    const mb = (b.reclaimableBytes / 1024 / 1024).toFixed(1);
+    expect(b.suggestions).toEqual([
+      `run compaction: ${mb} MB reclaimable (POST /api/maintenance/compact on the running gateway)`,
+      expect.stringMatching(/^payload retention is long \(30 days; payloads take 42 B\)/),
+    ]);
+    const text = await offline(['analyze']);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^Database {2}.*ccflare\.db$/m);
+    expect(text.out).toMatch(/^requests\s+3$/m);
+    expect(text.out).toMatch(/^request list, newest first\s+requests_ts$/m);
+    expect(text.out).toContain(`Suggestions\n- run compaction: ${mb} MB reclaimable`);
+  });
+});
+
+describe('ccflare reset-stats', () => {
+  it('resets the counters through the gateway and directly; history stays', async () => {
+    const r = await live(['reset-stats', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ accountsReset: 2 });
+    expect((await gw.account('a')).requestCount).toBe(0);
+    expect(await gw.count()).toBe(3);
+    await gw.store.updateAccount((await gw.account('b')).id, { requestCount: 9 });
+    const d = await offline(['reset-stats']);
+    expect(d.code, d.err).toBe(0);
+    expect(d.out).toBe('Reset the usage counters of 2 accounts; request history is unchanged.\n');
+    expect((await gw.account('b')).requestCount).toBe(0);
+  });
+});
+
+describe('ccflare clear-history', () => {
+  it('refuses without --yes when stdin is not a terminal; nothing is deleted', async () => {
+    for (const call of [live, offline]) {
+      const r = await call(['clear-history']);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toBe('ccflare: refusing to clear the request history without confirmation: use --yes to confirm\n');
+    }
+    expect(await gw.count()).toBe(3);
+  });
+
+  it('deletes rows, payloads and rollups through the gateway API', async () => {
+    const r = await live(['clear-history', '--yes', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out).toMatchObject({ requestsDeleted: 3, payloadsDeleted: 1 });
+    expect(out.rollupRowsDeleted).toBeGreaterThan(0);
+    expect(await gw.count()).toBe(0);
+    const stats = (await api(gw.url, 'GET', '/api/stats')).json;
+    expect(stats.totals.requests).toBe(0);
+    expect(gw.logs.some((l) => l.includes('request history cleared'))).toBe(true);
+    // Accounts stay.
+    expect((await gw.store.listAccounts()).map((a) => a.name).sort()).toEqual(['a', 'b']);
+  });
+
+  it('deletes directly when no gateway answers', async () => {
+    const r = await offline(['clear-history', '--yes']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^Deleted 3 request records, 1 payload and \d+ analytics rows\. /);
+    expect(await gw.count()).toBe(0);
+    const n = gw.store.connection.prepare('SELECT count(*) AS n FROM rollup_hour').get() as { n: number };
+    expect(n.n).toBe(0);
+  });
+});
+
+describe('ccflare logs', () => {
+  it('explains that logs need a running gateway', async () => {
+    const r = await offline(['logs']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err.split('\n')).toHaveLength(2);
+    expect(r.err).toMatch(
+      new RegExp(
+        `^ccflare: logs are only available from a running gateway .*; none answered at http://127\\.0\\.0\\.1:${deadPort}\\n$`,
+      ),
+    );
+  });
+
+  it('-f prints a log line emitted while following; afterwards plain `logs` shows the buffered line', async () => {
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'logs', '-f', '--json', '--verbose'], {
+      env: childEnv({ CCFLARE_PORT: livePort }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    const until = async (pred: () => boolean, what: string) => {
+      const t0 = Date.now();
+      while (!pred()) {
+        if (Date.now() - t0 > 10_000) throw new Error(`timed out waiting for ${what}; stderr: ${err}; stdout: ${out}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      await until(() => err.includes('following the log of'), 'the stream to open');
+      // POST /api/stats/reset logs "account usage counters reset" at info.
+      expect((await api(gw.url, 'POST', '/api/stats/reset')).status).toBe(200);
+      await until(() => out.includes('account usage counters reset'), 'the log line');
+      const line = JSON.parse(out.split('\n').find((l) => l.includes('account usage counters reset')) as string);
+      expect(line).toMatchObject({ level: 'info', msg: 'account usage counters reset', fields: { accountsReset: 2 } });
+      expect(typeof line.time).toBe('number');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+    }
+
+    const recent = await live(['logs']);
+    expect(recent.code, recent.err).toBe(0);
+    expect(recent.out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}account usage counters reset accountsReset=2/m);
+  });
+});
+
+describe('against a gateway that requires the admin key', () => {
+  it('uses <home>/admin.key, and fails with one line on a wrong key', async () => {
+    const created = await live(['keys', 'admin', '--json']);
+    expect(created.code, created.err).toBe(0);
+    // Running gateways pick up the new admin key within a second.
+    const t0 = Date.now();
+    while ((await api(gw.url, 'GET', '/api/stats')).status !== 401 && Date.now() - t0 < 3000) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const ok = await live(['stats', '--json']);
+    expect(ok.code, ok.err).toBe(0);
+    expect(JSON.parse(ok.out).totals.requests).toBe(3);
+    const bad = await live(['stats'], { CCFLARE_ADMIN_KEY: 'wrong' });
+    expect(bad.code).toBe(1);
+    expect(bad.out).toBe('');
+    expect(bad.err).toBe(
+      `ccflare: the gateway at http://127.0.0.1:${livePort} refused the admin key: set CCFLARE_ADMIN_KEY, or run \`ccflare keys admin\` (it saves ${gw.home}/admin.key)\n`,
+    );
+    const logs = await live(['logs']);
+    expect(logs.code, logs.err).toBe(0);
+  });
+});
