@@ -27,6 +27,7 @@ import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
 import type { RecordWriter, Store } from '../storage/types.js';
 import { RetentionJob } from './retention-job.js';
+import { createStaticFiles } from './static-files.js';
 
 export interface AppDeps {
   config: Config;
@@ -138,6 +139,7 @@ export function buildApp(deps: AppDeps): App {
     API_ROUTES,
   );
   const apiListener = getRequestListener(api.fetch);
+  const dashboard = createStaticFiles();
 
   function sendJson(res: ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body);
@@ -172,6 +174,8 @@ export function buildApp(deps: AppDeps): App {
       });
       return;
     }
+    // The web dashboard (GET/HEAD only); other methods fall through to the 404 below.
+    if (dashboard.handle(req, res)) return;
     const r = toErrorResponse(new GatewayError('not_found', `No route for ${req.method} ${url.split('?')[0]}`));
     sendJson(res, r.status, r.body);
   }

@@ -36,7 +36,9 @@ export function checkSchema(value: unknown, schema: Schema, root: Schema, path =
     if (typeof schema.maximum === 'number' && value > schema.maximum) errors.push(`${path}: above maximum`);
   }
   if (Array.isArray(value) && schema.items) {
-    value.forEach((v, i) => errors.push(...checkSchema(v, schema.items as Schema, root, `${path}[${i}]`)));
+    value.forEach((v, i) => {
+      errors.push(...checkSchema(v, schema.items as Schema, root, `${path}[${i}]`));
+    });
   }
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const obj = value as Record<string, unknown>;

@@ -1,0 +1,158 @@
+/** The shell: header with navigation (only screens that work), theme choice, live status; login when needed. */
+import { useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState, useSyncExternalStore } from 'react';
+import { ApiError, adminKey, apiFetch, authStore, errorMessage, setAdminKey } from './api';
+import { useLiveUpdates } from './live';
+import { linkClick, useLocation } from './router';
+import { Accounts } from './screens/Accounts';
+import { Overview } from './screens/Overview';
+import { type ThemeChoice, useTheme } from './theme';
+
+const SCREENS = [
+  { path: '/', label: 'Overview', element: <Overview /> },
+  { path: '/accounts', label: 'Accounts', element: <Accounts /> },
+];
+
+function Login() {
+  const qc = useQueryClient();
+  const [key, setKey] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const hadKey = adminKey() !== null;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      // Checked before it is kept: a wrong key says so here instead of failing every screen.
+      await apiFetch('/api/accounts', { key: key.trim() });
+      setAdminKey(key.trim());
+      await qc.resetQueries();
+    } catch (err) {
+      setError(
+        err instanceof ApiError && err.status === 401
+          ? 'That key was not accepted. Use the admin key (CCFLARE_ADMIN_KEY, or the one `ccflare keys admin` printed).'
+          : errorMessage(err),
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main className="login" id="main">
+      <form className="card form" onSubmit={submit} aria-labelledby="login-title">
+        <h1 id="login-title">Sign in to ccflare</h1>
+        <p className="muted">
+          {hadKey
+            ? 'The admin key of this tab is no longer accepted (it was changed?). Enter the current one.'
+            : 'This gateway has an admin key. Enter it to manage accounts and see usage. It is kept for this browser tab only.'}
+        </p>
+        <label>
+          <span>Admin key</span>
+          <input
+            type="password"
+            name="adminKey"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            autoComplete="current-password"
+            required
+            // biome-ignore lint/a11y/noAutofocus: the only field of the screen
+            autoFocus
+          />
+        </label>
+        {error ? (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" className="primary" disabled={busy || key.trim() === ''}>
+          {busy ? 'Checking…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+function ThemeSelect({ value, onChange }: { value: ThemeChoice; onChange: (t: ThemeChoice) => void }) {
+  return (
+    <label className="inline-field">
+      <span className="sr-only">Theme</span>
+      <select aria-label="Theme" value={value} onChange={(e) => onChange(e.target.value as ThemeChoice)}>
+        <option value="system">System theme</option>
+        <option value="light">Light</option>
+        <option value="dark">Dark</option>
+      </select>
+    </label>
+  );
+}
+
+export function App() {
+  const [theme, setTheme] = useTheme();
+  const needsLogin = useSyncExternalStore(authStore.subscribe, authStore.required);
+  const { path } = useLocation();
+  const live = useLiveUpdates(!needsLogin);
+  const screen = SCREENS.find((s) => s.path === path);
+  return (
+    <>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="brand">ccflare</div>
+        {needsLogin ? null : (
+          <nav aria-label="Main">
+            <ul>
+              {SCREENS.map((s) => (
+                <li key={s.path}>
+                  <a href={s.path} onClick={linkClick(s.path)} aria-current={s.path === path ? 'page' : undefined}>
+                    {s.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+        <div className="topbar-end">
+          {needsLogin ? null : (
+            <span className={`live live-${live}`} role="status" title="Live updates from /api/events">
+              {live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline, retrying'}
+            </span>
+          )}
+          <ThemeSelect value={theme} onChange={setTheme} />
+          {adminKey() && !needsLogin ? (
+            <button
+              type="button"
+              onClick={() => {
+                setAdminKey(null);
+                location.reload();
+              }}
+              className="link-button"
+            >
+              Sign out
+            </button>
+          ) : null}
+        </div>
+      </header>
+      {needsLogin ? (
+        <Login />
+      ) : (
+        <main id="main" tabIndex={-1}>
+          {screen ? (
+            screen.element
+          ) : (
+            <div className="card empty">
+              <h1>Page not found</h1>
+              <p>
+                There is no screen at <code>{path}</code>.{' '}
+                <a href="/" onClick={linkClick('/')}>
+                  Go to the Overview
+                </a>
+                .
+              </p>
+            </div>
+          )}
+        </main>
+      )}
+    </>
+  );
+}

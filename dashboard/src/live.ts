@@ -1,0 +1,103 @@
+/**
+ * Live updates over `GET /api/events`. EventSource cannot send the admin key, so each connection
+ * first gets a single-use ticket (`POST /api/events/ticket`); after an error the stream is closed
+ * and reopened with a fresh ticket and the last event id, so nothing is missed.
+ */
+import { type QueryClient, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import type { EventsTicket } from '../../src/shared/keys-schemas';
+import { apiFetch } from './api';
+
+export type LiveState = 'connecting' | 'live' | 'offline';
+
+const TYPES = ['request.finished', 'account.changed', 'account.refreshed', 'reset'];
+
+function throttle(fn: () => void, ms: number): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      fn();
+    }, ms);
+  };
+}
+
+export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): () => void {
+  let closed = false;
+  let source: EventSource | null = null;
+  let lastId: string | null = null;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  let delay = 1000;
+  const refreshAnalytics = throttle(() => qc.invalidateQueries({ queryKey: ['analytics'] }), 1500);
+  const refreshAccounts = throttle(() => qc.invalidateQueries({ queryKey: ['accounts'] }), 500);
+
+  async function open(): Promise<void> {
+    if (closed) return;
+    onState('connecting');
+    let ticket: EventsTicket;
+    try {
+      ticket = await apiFetch<EventsTicket>('/api/events/ticket', { method: 'POST' });
+    } catch {
+      schedule();
+      return;
+    }
+    if (closed) return;
+    const params = new URLSearchParams({ ticket: ticket.ticket, types: TYPES.join(',') });
+    if (lastId) params.set('lastEventId', lastId);
+    const es = new EventSource(`/api/events?${params}`);
+    source = es;
+    es.onopen = () => {
+      delay = 1000;
+      onState('live');
+    };
+    es.onerror = () => {
+      // The ticket was single-use: never let EventSource retry with it.
+      es.close();
+      if (source === es) source = null;
+      schedule();
+    };
+    const track = (e: MessageEvent) => {
+      if (e.lastEventId) lastId = e.lastEventId;
+    };
+    es.addEventListener('request.finished', (e) => {
+      track(e);
+      refreshAnalytics();
+      refreshAccounts();
+    });
+    for (const t of ['account.changed', 'account.refreshed']) {
+      es.addEventListener(t, (e) => {
+        track(e);
+        refreshAccounts();
+      });
+    }
+    es.addEventListener('reset', (e) => {
+      track(e);
+      qc.invalidateQueries();
+    });
+  }
+
+  function schedule(): void {
+    if (closed) return;
+    onState('offline');
+    retry = setTimeout(() => void open(), delay);
+    delay = Math.min(delay * 2, 30_000);
+  }
+
+  void open();
+  return () => {
+    closed = true;
+    if (retry) clearTimeout(retry);
+    source?.close();
+  };
+}
+
+export function useLiveUpdates(enabled: boolean): LiveState {
+  const qc = useQueryClient();
+  const [state, setState] = useState<LiveState>('connecting');
+  useEffect(() => {
+    if (!enabled) return;
+    return connectLive(qc, setState);
+  }, [qc, enabled]);
+  return state;
+}
