@@ -6,10 +6,12 @@ import { useLiveUpdates } from './live';
 import { linkClick, useLocation } from './router';
 import { Accounts } from './screens/Accounts';
 import { Overview } from './screens/Overview';
+import { Requests } from './screens/Requests';
 import { type ThemeChoice, useTheme } from './theme';
 
 const SCREENS = [
   { path: '/', label: 'Overview', element: <Overview /> },
+  { path: '/requests', label: 'Requests', element: <Requests /> },
   { path: '/accounts', label: 'Accounts', element: <Accounts /> },
 ];
 
@@ -91,7 +93,7 @@ export function App() {
   const needsLogin = useSyncExternalStore(authStore.subscribe, authStore.required);
   const { path } = useLocation();
   const live = useLiveUpdates(!needsLogin);
-  const screen = SCREENS.find((s) => s.path === path);
+  const screen = SCREENS.find((s) => s.path === path || (s.path !== '/' && path.startsWith(`${s.path}/`)));
   return (
     <>
       <a href="#main" className="skip-link">
@@ -104,7 +106,7 @@ export function App() {
             <ul>
               {SCREENS.map((s) => (
                 <li key={s.path}>
-                  <a href={s.path} onClick={linkClick(s.path)} aria-current={s.path === path ? 'page' : undefined}>
+                  <a href={s.path} onClick={linkClick(s.path)} aria-current={s === screen ? 'page' : undefined}>
                     {s.label}
                   </a>
                 </li>

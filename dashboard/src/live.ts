@@ -31,6 +31,12 @@ export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): (
   let delay = 1000;
   const refreshAnalytics = throttle(() => qc.invalidateQueries({ queryKey: ['analytics'] }), 1500);
   const refreshAccounts = throttle(() => qc.invalidateQueries({ queryKey: ['accounts'] }), 500);
+  // Only the newest requests are fetched again (never every loaded page of the list); once more
+  // a moment later in case the batched writer had not committed the row yet.
+  const refreshRequests = throttle(() => {
+    void qc.invalidateQueries({ queryKey: ['requests', 'head'] });
+    setTimeout(() => void qc.invalidateQueries({ queryKey: ['requests', 'head'] }), 1000);
+  }, 300);
 
   async function open(): Promise<void> {
     if (closed) return;
@@ -64,6 +70,7 @@ export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): (
       track(e);
       refreshAnalytics();
       refreshAccounts();
+      refreshRequests();
     });
     for (const t of ['account.changed', 'account.refreshed']) {
       es.addEventListener(t, (e) => {

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
  * Client-side routes of the dashboard (the screens of dashboard/src/App.tsx, kept equal by the
  * dashboard browser test): each path and anything below it is answered with `index.html`.
  */
-export const DASHBOARD_ROUTES: readonly string[] = ['/', '/accounts'];
+export const DASHBOARD_ROUTES: readonly string[] = ['/', '/requests', '/accounts'];
 
 function isClientRoute(pathname: string): boolean {
   return DASHBOARD_ROUTES.some((r) => pathname === r || (r !== '/' && pathname.startsWith(`${r}/`)));

@@ -1,0 +1,666 @@
+/**
+ * Requests: the live, filterable list (filters in the URL, cursor pages loaded as the list is
+ * scrolled, only the visible rows rendered) and the detail of one request with its conversation.
+ */
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import {
+  type CSSProperties,
+  type FormEvent,
+  type KeyboardEvent,
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import type { RequestDetail, RequestPage, RequestSummary } from '../../../src/shared/requests-schemas';
+import { ApiError, apiFetch } from '../api';
+import { type Block, buildConversation } from '../conversation';
+import { DASH, fmtDateTime, fmtInt, fmtMs, fmtRate, fmtUsd } from '../format';
+import { linkClick, navigate, useLocation } from '../router';
+import { ErrorState, Loading } from '../states';
+import { useAccounts } from './Overview';
+
+const ROW_H = 36;
+const PAGE_SIZE = 200;
+const OVERSCAN = 10;
+const FILTERS = ['account', 'model', 'status', 'session'] as const;
+type Filters = Record<(typeof FILTERS)[number], string>;
+
+/** The list's query string, so "Back to the list" returns to the same filters. */
+let lastListSearch = '';
+
+function readFilters(search: URLSearchParams): Filters {
+  return {
+    account: search.get('account') ?? '',
+    model: search.get('model') ?? '',
+    status: search.get('status') ?? '',
+    session: search.get('session') ?? '',
+  };
+}
+
+function query(filters: Filters, extra: Record<string, string | number | null | undefined>): string {
+  const p = new URLSearchParams();
+  for (const k of FILTERS) if (filters[k]) p.set(k, filters[k]);
+  for (const [k, v] of Object.entries(extra)) if (v != null) p.set(k, String(v));
+  return p.toString();
+}
+
+function setFilters(next: Filters): void {
+  const q = query(next, {});
+  navigate(`/requests${q ? `?${q}` : ''}`);
+}
+
+function statusText(r: Pick<RequestSummary, 'status' | 'success'>): string {
+  if (r.status == null) return r.success ? 'OK' : 'Failed';
+  return String(r.status);
+}
+
+function StatusPill({ r }: { r: Pick<RequestSummary, 'status' | 'success'> }) {
+  return <span className={`badge ${r.success ? 'badge-active' : 'badge-disabled'}`}>{statusText(r)}</span>;
+}
+
+function fmtClock(ts: number): string {
+  return new Date(ts).toLocaleString('en-US', {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
+function FilterBar({ filters }: { filters: Filters }) {
+  const accounts = useAccounts();
+  const [model, setModel] = useState(filters.model);
+  const [session, setSession] = useState(filters.session);
+  useEffect(() => setModel(filters.model), [filters.model]);
+  useEffect(() => setSession(filters.session), [filters.session]);
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters({ ...filters, model: model.trim(), session: session.trim() });
+  };
+  const statuses = ['success', 'error', '429', '500', '529'];
+  if (filters.status && !statuses.includes(filters.status)) statuses.push(filters.status);
+  const names = (accounts.data ?? []).map((a) => a.name);
+  if (filters.account && !names.includes(filters.account)) names.push(filters.account);
+  const any = FILTERS.some((k) => filters[k]);
+  return (
+    <form className="filters" onSubmit={apply} aria-label="Filter requests">
+      <label className="inline-field">
+        <span>Account</span>
+        <select value={filters.account} onChange={(e) => setFilters({ ...filters, account: e.target.value })}>
+          <option value="">All accounts</option>
+          {names.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="inline-field">
+        <span>Status</span>
+        <select value={filters.status} onChange={(e) => setFilters({ ...filters, status: e.target.value })}>
+          <option value="">Any status</option>
+          {statuses.map((s) => (
+            <option key={s} value={s}>
+              {s === 'success' ? 'Succeeded' : s === 'error' ? 'Failed' : `HTTP ${s}`}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="inline-field">
+        <span>Model</span>
+        <input value={model} onChange={(e) => setModel(e.target.value)} placeholder="claude-sonnet-4-5" />
+      </label>
+      <label className="inline-field">
+        <span>Session</span>
+        <input value={session} onChange={(e) => setSession(e.target.value)} placeholder="session id" />
+      </label>
+      <button type="submit">Apply</button>
+      {any ? (
+        <button type="button" className="link-button" onClick={() => setFilters(readFilters(new URLSearchParams()))}>
+          Clear filters
+        </button>
+      ) : null}
+    </form>
+  );
+}
+
+const COLUMNS = ['Time', 'Status', 'Model', 'Account', 'Tokens in / out', 'Cost', 'Latency', 'Agent'];
+
+function Row({ r, index, style }: { r: RequestSummary; index: number; style: CSSProperties }) {
+  const href = `/requests/${encodeURIComponent(r.id)}`;
+  const tokensIn =
+    (r.inputTokens ?? 0) + (r.cacheReadTokens ?? 0) + (r.cacheWrite5mTokens ?? 0) + (r.cacheWrite1hTokens ?? 0);
+  return (
+    <tr className="vrow" style={style} aria-rowindex={index + 2} data-row={index} data-id={r.id}>
+      <td>
+        <a href={href} onClick={linkClick(href)} aria-label={`Request ${r.id}, ${fmtClock(r.ts)}`}>
+          {fmtClock(r.ts)}
+        </a>
+      </td>
+      <td>
+        <StatusPill r={r} />
+        {r.attempts > 1 ? <span className="muted small"> {r.attempts} tries</span> : null}
+      </td>
+      <td className="ellipsis">{r.modelApplied ?? r.modelRequested ?? DASH}</td>
+      <td className="ellipsis">{r.accountName ?? DASH}</td>
+      <td className="num">
+        {r.inputTokens == null && r.outputTokens == null ? DASH : `${fmtInt(tokensIn)} / ${fmtInt(r.outputTokens)}`}
+      </td>
+      <td className="num">{fmtUsd(r.costUsd)}</td>
+      <td className="num">{fmtMs(r.latencyMs)}</td>
+      <td className="ellipsis">{r.agent ?? DASH}</td>
+    </tr>
+  );
+}
+
+/** Fixed-height rows, only those in (or near) the viewport rendered: smooth over 100k rows. */
+function VirtualTable({
+  rows,
+  onNearEnd,
+  footer,
+}: {
+  rows: RequestSummary[];
+  onNearEnd: () => void;
+  footer: ReactNode;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewH, setViewH] = useState(600);
+  const firstId = useRef<string | null>(null);
+  const pendingFocus = useRef<number | null>(null);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    setViewH(el.clientHeight);
+    const ro = new ResizeObserver(() => setViewH(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // New requests arrive at the top: keep the rows the user is looking at in place.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    const prev = firstId.current;
+    firstId.current = rows[0]?.id ?? null;
+    if (!el || prev === null || el.scrollTop === 0 || rows[0]?.id === prev) return;
+    const moved = rows.findIndex((r) => r.id === prev);
+    if (moved > 0) el.scrollTop += moved * ROW_H;
+  }, [rows]);
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scrollTop + viewH) / ROW_H) + OVERSCAN);
+
+  useEffect(() => {
+    if (last >= rows.length - OVERSCAN * 2) onNearEnd();
+  }, [last, rows.length, onNearEnd]);
+
+  useEffect(() => {
+    const i = pendingFocus.current;
+    if (i === null) return;
+    const link = ref.current?.querySelector<HTMLAnchorElement>(`[data-row="${i}"] a`);
+    if (link) {
+      pendingFocus.current = null;
+      link.focus();
+    }
+  });
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const el = ref.current;
+    const row = (e.target as HTMLElement).closest<HTMLElement>('[data-row]');
+    if (!el || !row) return;
+    const i = Number(row.dataset.row);
+    const page = Math.max(1, Math.floor(el.clientHeight / ROW_H) - 1);
+    const to =
+      e.key === 'ArrowDown'
+        ? i + 1
+        : e.key === 'ArrowUp'
+          ? i - 1
+          : e.key === 'PageDown'
+            ? i + page
+            : e.key === 'PageUp'
+              ? i - page
+              : e.key === 'Home'
+                ? 0
+                : e.key === 'End'
+                  ? rows.length - 1
+                  : null;
+    if (to === null) return;
+    e.preventDefault();
+    const target = Math.max(0, Math.min(rows.length - 1, to));
+    // Row `target` sits below the sticky header row.
+    const top = (target + 1) * ROW_H;
+    if (top < el.scrollTop + ROW_H) el.scrollTop = top - ROW_H;
+    else if (top + ROW_H > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_H - el.clientHeight;
+    const link = el.querySelector<HTMLAnchorElement>(`[data-row="${target}"] a`);
+    if (link) link.focus();
+    else {
+      // Not rendered yet: focused once the scroll has rendered it.
+      pendingFocus.current = target;
+      setScrollTop(el.scrollTop);
+    }
+  };
+
+  const visible = [];
+  for (let i = first; i < last; i++) {
+    const r = rows[i] as RequestSummary;
+    visible.push(<Row key={r.id} r={r} index={i} style={{ top: i * ROW_H, height: ROW_H }} />);
+  }
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: arrow keys move focus between the row links inside
+    <div ref={ref} className="vbody" onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} onKeyDown={onKeyDown}>
+      <table
+        className="vtable"
+        aria-label="Requests, newest first"
+        aria-rowcount={rows.length + 1}
+        aria-describedby="requests-keys"
+      >
+        <thead>
+          <tr className="vrow vhead" aria-rowindex={1}>
+            {COLUMNS.map((c) => (
+              <th scope="col" key={c} className={/Tokens|Cost|Latency/.test(c) ? 'num' : undefined}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody style={{ height: rows.length * ROW_H }}>{visible}</tbody>
+      </table>
+      {footer}
+    </div>
+  );
+}
+
+function RequestList() {
+  const { search } = useLocation();
+  const filters = readFilters(search);
+  lastListSearch = search.toString();
+  const key = query(filters, {});
+  const list = useInfiniteQuery({
+    queryKey: ['requests', 'list', key],
+    queryFn: ({ pageParam }) =>
+      apiFetch<RequestPage>(`/api/requests?${query(filters, { limit: PAGE_SIZE, cursor: pageParam })}`),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+    staleTime: Number.POSITIVE_INFINITY,
+    refetchOnWindowFocus: false,
+  });
+  const top = list.data?.pages[0]?.items[0];
+  // Requests newer than the first page, refreshed on each `request.finished` event (live.ts).
+  const head = useQuery({
+    queryKey: ['requests', 'head', key, top?.id ?? null],
+    queryFn: () => apiFetch<RequestPage>(`/api/requests?${query(filters, { limit: 500, since: top?.ts })}`),
+    enabled: list.isSuccess,
+    staleTime: Number.POSITIVE_INFINITY,
+    refetchOnWindowFocus: false,
+  });
+  const rows = useMemo(() => {
+    const seen = new Set<string>();
+    const out: RequestSummary[] = [];
+    const add = (items: RequestSummary[]) => {
+      for (const r of items) {
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        out.push(r);
+      }
+    };
+    add(head.data?.items ?? []);
+    for (const p of list.data?.pages ?? []) add(p.items);
+    return out;
+  }, [head.data, list.data]);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  const nearEnd = useCallback(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const any = FILTERS.some((k) => filters[k]);
+
+  let body: ReactNode;
+  if (list.isPending) body = <Loading what="requests" />;
+  else if (list.isError) {
+    body = (
+      <>
+        <ErrorState error={list.error} retry={() => void list.refetch()} />
+        {list.error instanceof ApiError && list.error.status === 400 ? (
+          <p className="muted">A filter value was not accepted: change it or clear the filters.</p>
+        ) : null}
+      </>
+    );
+  } else if (rows.length === 0) {
+    body = (
+      <div className="empty" role="status">
+        {any ? (
+          <p>No requests match these filters. Change or clear them; new matching requests will appear here live.</p>
+        ) : (
+          <p>
+            No requests recorded yet. Point a client at this gateway (for Claude Code:{' '}
+            <code>ANTHROPIC_BASE_URL={location.origin}</code>) and they appear here as they finish.
+          </p>
+        )}
+      </div>
+    );
+  } else {
+    body = (
+      <VirtualTable
+        rows={rows}
+        onNearEnd={nearEnd}
+        footer={
+          <p className="muted small vfoot" role="status">
+            {isFetchingNextPage
+              ? 'Loading older requests…'
+              : hasNextPage
+                ? 'Scroll for older requests'
+                : `All ${fmtInt(rows.length)} matching requests loaded`}
+          </p>
+        }
+      />
+    );
+  }
+  return (
+    <>
+      <div className="page-head">
+        <h1>Requests</h1>
+        <span className="muted" aria-live="polite">
+          {rows.length > 0 ? `${fmtInt(rows.length)}${hasNextPage ? '+' : ''} shown, newest first` : ''}
+        </span>
+      </div>
+      <FilterBar filters={filters} />
+      <p id="requests-keys" className="muted small">
+        Open a request for its conversation. In the list, arrow keys, Page Up/Down, Home and End move between rows.
+      </p>
+      <section className="card">{body}</section>
+    </>
+  );
+}
+
+function fmtBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function pretty(value: unknown): string {
+  return JSON.stringify(value, null, 2) ?? String(value);
+}
+
+function BlockView({ b }: { b: Block }) {
+  switch (b.type) {
+    case 'text':
+      return <div className="msg-text">{b.text}</div>;
+    case 'thinking':
+      return (
+        <details className="block block-thinking" open>
+          <summary>Thinking</summary>
+          <div className="msg-text">{b.redacted ? '(redacted thinking, encrypted by the API)' : b.text}</div>
+        </details>
+      );
+    case 'tool_use':
+      return (
+        <div className="block block-tool" data-block="tool_use">
+          <div className="block-title">
+            Tool use: <strong>{b.name}</strong> <code className="muted small">{b.id}</code>
+          </div>
+          <pre>{b.partialJson !== null ? `${b.partialJson} (incomplete)` : pretty(b.input)}</pre>
+        </div>
+      );
+    case 'tool_result':
+      return (
+        <div className={`block block-result${b.isError ? ' block-error' : ''}`} data-block="tool_result">
+          <div className="block-title">
+            Tool result{b.isError ? ' (error)' : ''} for <code className="muted small">{b.toolUseId}</code>
+          </div>
+          {b.content.length === 0 ? <p className="muted">(empty)</p> : null}
+          {b.content.map((c, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: blocks have no id and never reorder
+            <BlockView key={i} b={c} />
+          ))}
+        </div>
+      );
+    case 'image':
+      return (
+        <div className="block block-media" role="img" aria-label={`Image, ${b.mediaType}`}>
+          Image: {b.mediaType} ({b.sourceType}
+          {b.bytes !== null ? `, ${fmtBytes(b.bytes)}` : ''}), not shown
+        </div>
+      );
+    case 'document':
+      return (
+        <div className="block block-media">
+          Document{b.title ? ` “${b.title}”` : ''}: {b.mediaType} ({b.sourceType}), not shown
+        </div>
+      );
+    default:
+      return (
+        <div className="block">
+          <div className="block-title">{b.kind} block</div>
+          <pre>{pretty(b.raw)}</pre>
+        </div>
+      );
+  }
+}
+
+function Turns({ detail }: { detail: RequestDetail }) {
+  const p = detail.payload;
+  if (!p) {
+    return (
+      <p className="muted">
+        No payload is stored for this request: payload capture was off when it ran, or the payload expired (payload
+        retention). Turn capture on in the gateway settings to see future conversations.
+      </p>
+    );
+  }
+  const conv = buildConversation(p.requestBody, p.responseBody, {
+    requestTruncated: p.requestTruncated,
+    responseTruncated: p.responseTruncated,
+    stream: detail.stream,
+  });
+  return (
+    <div className="conversation">
+      {conv.problems.map((m) => (
+        <p key={m} className="notice">
+          {m}
+        </p>
+      ))}
+      {conv.tools.length > 0 ? <p className="muted small">Tools offered: {conv.tools.join(', ')}</p> : null}
+      {conv.system.length > 0 ? (
+        <article className="turn turn-system" aria-label="System prompt">
+          <h3>System</h3>
+          {conv.system.map((b, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: blocks have no id and never reorder
+            <BlockView key={i} b={b} />
+          ))}
+        </article>
+      ) : null}
+      {conv.turns.map((t, i) => (
+        <article
+          // biome-ignore lint/suspicious/noArrayIndexKey: turns have no id and never reorder
+          key={i}
+          className={`turn turn-${t.role}`}
+          aria-label={`${t.role === 'assistant' ? 'Assistant' : t.role === 'user' ? 'User' : t.role} message ${i + 1}`}
+        >
+          <h3>
+            {t.role === 'assistant' ? 'Assistant' : t.role === 'user' ? 'User' : t.role}
+            {i === conv.turns.length - 1 && t.role === 'assistant' ? (
+              <span className="muted small"> (response)</span>
+            ) : null}
+          </h3>
+          {t.blocks.map((b, j) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: blocks have no id and never reorder
+            <BlockView key={j} b={b} />
+          ))}
+        </article>
+      ))}
+    </div>
+  );
+}
+
+function rawText(body: string | null): string {
+  if (body === null) return '(not stored)';
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+}
+
+function Raw({ detail }: { detail: RequestDetail }) {
+  const p = detail.payload;
+  if (!p) return <p className="muted">Nothing stored.</p>;
+  const parts: [string, string][] = [
+    ['Request headers', pretty(p.requestHeaders)],
+    [`Request body${p.requestTruncated ? ' (truncated)' : ''}`, rawText(p.requestBody)],
+    ['Response headers', p.responseHeaders ? pretty(p.responseHeaders) : '(none)'],
+    [`Response body${p.responseTruncated ? ' (truncated)' : ''}`, rawText(p.responseBody)],
+  ];
+  return (
+    <div className="raw">
+      {parts.map(([title, text]) => (
+        <details key={title} open={title.startsWith('Request body') || title.startsWith('Response body')}>
+          <summary>{title}</summary>
+          <pre>{text}</pre>
+        </details>
+      ))}
+    </div>
+  );
+}
+
+function Field({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="stat">
+      <dt className="stat-label">{label}</dt>
+      <dd data-field={label}>{children}</dd>
+    </div>
+  );
+}
+
+function RequestView({ id }: { id: string }) {
+  const detail = useQuery({
+    queryKey: ['requests', 'detail', id],
+    queryFn: () => apiFetch<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const back = `/requests${lastListSearch ? `?${lastListSearch}` : ''}`;
+  const d = detail.data;
+  return (
+    <>
+      <p>
+        <a href={back} onClick={linkClick(back)}>
+          ← Back to requests
+        </a>
+      </p>
+      <div className="page-head">
+        <h1>Request {id}</h1>
+        {d ? <StatusPill r={d} /> : null}
+      </div>
+      {detail.isPending ? <Loading what="the request" /> : null}
+      {detail.isError ? (
+        detail.error instanceof ApiError && detail.error.status === 404 ? (
+          <div className="card empty" role="alert">
+            <p>
+              There is no request <code>{id}</code>: it may have expired (request retention). Go back to the list to
+              pick another one.
+            </p>
+          </div>
+        ) : (
+          <ErrorState error={detail.error} retry={() => void detail.refetch()} />
+        )
+      ) : null}
+      {d ? (
+        <>
+          <section className="card" aria-labelledby="req-summary">
+            <h2 id="req-summary">Summary</h2>
+            <dl className="stats">
+              <Field label="Time">{fmtDateTime(d.ts)}</Field>
+              <Field label="Endpoint">
+                {d.method} {d.path}
+              </Field>
+              <Field label="Model">
+                {d.modelApplied ?? d.modelRequested ?? DASH}
+                {d.modelRequested && d.modelApplied && d.modelApplied !== d.modelRequested
+                  ? ` (asked for ${d.modelRequested})`
+                  : ''}
+              </Field>
+              <Field label="Account">{d.accountName ?? DASH}</Field>
+              <Field label="Agent">{d.agent ?? DASH}</Field>
+              <Field label="Session">{d.sessionId ?? DASH}</Field>
+              <Field label="Client key">{d.clientKey ?? DASH}</Field>
+              <Field label="Latency">
+                {fmtMs(d.latencyMs)}
+                {d.ttftMs != null ? `, first token ${fmtMs(d.ttftMs)}` : ''}
+              </Field>
+              <Field label="Stream">{d.stream ? 'Yes' : 'No'}</Field>
+              <Field label="Stop reason">{d.stopReason ?? DASH}</Field>
+              <Field label="Input tokens">{fmtInt(d.inputTokens)}</Field>
+              <Field label="Cache read">{fmtInt(d.cacheReadTokens)}</Field>
+              <Field label="Cache write 5m / 1h">
+                {fmtInt(d.cacheWrite5mTokens)} / {fmtInt(d.cacheWrite1hTokens)}
+              </Field>
+              <Field label="Output tokens">{fmtInt(d.outputTokens)}</Field>
+              <Field label="Output speed">{fmtRate(d.outputTokensPerSecond)}</Field>
+              <Field label="Cost">{fmtUsd(d.costUsd)}</Field>
+            </dl>
+            {d.error ? (
+              <p className="error" role="note">
+                {d.error}
+              </p>
+            ) : null}
+          </section>
+          <section className="card" aria-labelledby="req-attempts">
+            <h2 id="req-attempts">
+              Attempts{d.attempts > 1 ? ` (${d.attempts - 1} failover${d.attempts > 2 ? 's' : ''})` : ''}
+            </h2>
+            {d.attemptLog.length === 0 ? (
+              <p className="muted">One attempt, no failover.</p>
+            ) : (
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">#</th>
+                      <th scope="col">Account</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Error</th>
+                      <th scope="col" className="num">
+                        Time
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {d.attemptLog.map((a, i) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: attempts are ordered and fixed
+                      <tr key={i}>
+                        <td>{i + 1}</td>
+                        <td>{a.account ?? DASH}</td>
+                        <td>{a.status ?? DASH}</td>
+                        <td>{a.error ?? DASH}</td>
+                        <td className="num">{fmtMs(a.ms)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </section>
+          <div className="grid-2 detail-grid">
+            <section className="card" aria-labelledby="req-conversation">
+              <h2 id="req-conversation">Conversation</h2>
+              <Turns detail={d} />
+            </section>
+            <section className="card" aria-labelledby="req-raw">
+              <h2 id="req-raw">Raw JSON</h2>
+              <Raw detail={d} />
+            </section>
+          </div>
+        </>
+      ) : null}
+    </>
+  );
+}
+
+export function Requests() {
+  const { path } = useLocation();
+  const id = path.startsWith('/requests/') ? decodeURIComponent(path.slice('/requests/'.length)) : '';
+  return id ? <RequestView id={id} /> : <RequestList />;
+}

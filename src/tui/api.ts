@@ -1,0 +1,166 @@
+/**
+ * What the terminal UI needs from a running gateway, as an interface so screens can be tested
+ * with a fake. The HTTP implementation talks to the management API with the admin key.
+ */
+
+import { SseParser } from '../cli/logs-command.js';
+import type { LogLineView } from '../cli/report-format.js';
+import type { Account } from '../shared/accounts-schemas.js';
+import type { Analytics, Stats } from '../shared/analytics-schemas.js';
+import type { RequestDetail, RequestPage } from '../shared/requests-schemas.js';
+
+export interface Health {
+  status: string;
+  uptimeMs: number;
+  accounts: number;
+  strategy: string;
+  inFlight: number;
+}
+
+export interface SettingView {
+  value: unknown;
+  source: string;
+  env: string;
+  pinned: boolean;
+  doc: string;
+}
+
+export type ConfigView = Record<string, SettingView>;
+
+export type AnalyticsRange = '1h' | '6h' | '24h' | '7d' | '30d';
+
+export interface TuiApi {
+  readonly base: string;
+  health(): Promise<Health>;
+  accounts(): Promise<Account[]>;
+  pause(name: string): Promise<Account>;
+  resume(name: string): Promise<Account>;
+  remove(name: string): Promise<void>;
+  addKey(name: string, apiKey: string): Promise<Account>;
+  requests(cursor: string | null, limit: number): Promise<RequestPage>;
+  request(id: string): Promise<RequestDetail>;
+  stats(): Promise<Stats>;
+  analytics(range: AnalyticsRange): Promise<Analytics>;
+  config(): Promise<ConfigView>;
+  setConfig(patch: Record<string, unknown>): Promise<ConfigView>;
+  /** Follows the gateway's log lines; returns a function that stops following. */
+  followLogs(onLine: (line: LogLineView) => void, onError: (message: string) => void): () => void;
+}
+
+const TIMEOUT_MS = 30_000;
+
+export class HttpTuiApi implements TuiApi {
+  constructor(
+    readonly base: string,
+    private readonly adminKey: string | null,
+  ) {}
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.adminKey === null ? extra : { authorization: `Bearer ${this.adminKey}`, ...extra };
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      throw new Error(`${method} ${path} failed: ${cause}`);
+    }
+    const text = await res.text();
+    let parsed: unknown = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON: reported by status below.
+    }
+    if (!res.ok) {
+      const message = (parsed as { error?: { message?: unknown } } | null)?.error?.message;
+      if (res.status === 401) throw new Error('the gateway refused the admin key: set CCFLARE_ADMIN_KEY');
+      throw new Error(`${res.status}${typeof message === 'string' ? `: ${message}` : ''}`);
+    }
+    return parsed as T;
+  }
+
+  health(): Promise<Health> {
+    return this.call('GET', '/health');
+  }
+  accounts(): Promise<Account[]> {
+    return this.call('GET', '/api/accounts');
+  }
+  pause(name: string): Promise<Account> {
+    return this.call('POST', `/api/accounts/${encodeURIComponent(name)}/pause`);
+  }
+  resume(name: string): Promise<Account> {
+    return this.call('POST', `/api/accounts/${encodeURIComponent(name)}/resume`);
+  }
+  async remove(name: string): Promise<void> {
+    await this.call('DELETE', `/api/accounts/${encodeURIComponent(name)}`);
+  }
+  addKey(name: string, apiKey: string): Promise<Account> {
+    return this.call('POST', '/api/accounts', { name, apiKey });
+  }
+  requests(cursor: string | null, limit: number): Promise<RequestPage> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor !== null) q.set('cursor', cursor);
+    return this.call('GET', `/api/requests?${q}`);
+  }
+  request(id: string): Promise<RequestDetail> {
+    return this.call('GET', `/api/requests/${encodeURIComponent(id)}`);
+  }
+  stats(): Promise<Stats> {
+    return this.call('GET', '/api/stats');
+  }
+  analytics(range: AnalyticsRange): Promise<Analytics> {
+    return this.call('GET', `/api/analytics?range=${range}`);
+  }
+  config(): Promise<ConfigView> {
+    return this.call('GET', '/api/config');
+  }
+  setConfig(patch: Record<string, unknown>): Promise<ConfigView> {
+    return this.call('PATCH', '/api/config', patch);
+  }
+
+  followLogs(onLine: (line: LogLineView) => void, onError: (message: string) => void): () => void {
+    const abort = new AbortController();
+    let last = 0;
+    const run = async () => {
+      while (!abort.signal.aborted) {
+        try {
+          const { ticket } = await this.call<{ ticket: string }>('POST', '/api/events/ticket');
+          const q = new URLSearchParams({ ticket, types: 'log', lastEventId: String(last) });
+          const res = await fetch(`${this.base}/api/events?${q}`, {
+            headers: { accept: 'text/event-stream' },
+            signal: abort.signal,
+          });
+          if (!res.ok || !res.body) throw new Error(`the event stream answered ${res.status}`);
+          const parser = new SseParser();
+          const decoder = new TextDecoder();
+          for await (const chunk of res.body) {
+            for (const f of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
+              if (f.id !== null) last = f.id;
+              if (f.event !== 'log') continue;
+              try {
+                onLine(JSON.parse(f.data) as LogLineView);
+              } catch {
+                // A frame that is not JSON is skipped.
+              }
+            }
+          }
+        } catch (err) {
+          if (abort.signal.aborted) return;
+          onError((err as Error).message);
+        }
+        // The stream ended or failed: reconnect from the last id after a pause.
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+    void run();
+    return () => abort.abort();
+  }
+}

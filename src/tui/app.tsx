@@ -1,0 +1,77 @@
+/** The terminal UI: one screen at a time, switched by number keys or Tab, with a help line. */
+import { Box, Text, useApp, useInput } from 'ink';
+import { type ComponentType, useState } from 'react';
+import type { TuiApi } from './api.js';
+import { useTerminalSize } from './hooks.js';
+import { AccountsScreen } from './screens/accounts.js';
+import { AnalyticsScreen } from './screens/analytics.js';
+import { LogsScreen } from './screens/logs.js';
+import { RequestsScreen } from './screens/requests.js';
+import { ServerScreen } from './screens/server.js';
+import { StatsScreen } from './screens/stats.js';
+import { StrategyScreen } from './screens/strategy.js';
+import type { ScreenProps } from './screens/types.js';
+import { ColorContext } from './theme.js';
+
+export const SCREENS: { name: string; component: ComponentType<ScreenProps> }[] = [
+  { name: 'Server', component: ServerScreen },
+  { name: 'Accounts', component: AccountsScreen },
+  { name: 'Requests', component: RequestsScreen },
+  { name: 'Stats', component: StatsScreen },
+  { name: 'Analytics', component: AnalyticsScreen },
+  { name: 'Strategy', component: StrategyScreen },
+  { name: 'Logs', component: LogsScreen },
+];
+
+export interface AppProps {
+  api: TuiApi;
+  colors: boolean;
+  openUrl?: (url: string) => boolean;
+  now?: () => number;
+  initialScreen?: number;
+}
+
+export function App({ api, colors, openUrl = () => false, now = Date.now, initialScreen = 0 }: AppProps) {
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize();
+  const [screen, setScreen] = useState(initialScreen);
+  const [modal, setModal] = useState(false);
+  useInput(
+    (input, key) => {
+      if (input === 'q') exit();
+      else if (key.tab) setScreen((s) => (s + (key.shift ? SCREENS.length - 1 : 1)) % SCREENS.length);
+      else if (/^[1-9]$/.test(input) && Number(input) <= SCREENS.length) setScreen(Number(input) - 1);
+    },
+    { isActive: !modal },
+  );
+  const Screen = SCREENS[screen]?.component ?? ServerScreen;
+  const tabs = SCREENS.map((s, i) => `${i + 1} ${s.name}`);
+  return (
+    <ColorContext.Provider value={colors}>
+      <Box flexDirection="column" width={columns}>
+        <Text>
+          <Text bold color={colors ? 'cyan' : undefined}>
+            ccflare{' '}
+          </Text>
+          {tabs.map((t, i) => (
+            <Text key={t} inverse={i === screen}>
+              {` ${t} `}
+            </Text>
+          ))}
+        </Text>
+        <Box flexDirection="column" marginY={1}>
+          <Screen
+            key={screen}
+            api={api}
+            setModal={setModal}
+            width={columns}
+            height={rows - 4}
+            now={now}
+            openUrl={openUrl}
+          />
+        </Box>
+        <Text dimColor>1-{SCREENS.length}/Tab switch screen · ↑/↓ move · Enter open · Esc back · q quit</Text>
+      </Box>
+    </ColorContext.Provider>
+  );
+}

@@ -1,0 +1,61 @@
+/** Charts drawn with block characters, one string per terminal row (top row first). */
+
+const SPARKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/** Fits `values` into `width` columns by averaging neighbours (or keeps them when they fit). */
+export function resample(values: readonly number[], width: number): number[] {
+  if (width <= 0) return [];
+  if (values.length <= width) return [...values];
+  const out: number[] = [];
+  for (let i = 0; i < width; i++) {
+    const start = Math.floor((i * values.length) / width);
+    const end = Math.max(start + 1, Math.floor(((i + 1) * values.length) / width));
+    let sum = 0;
+    for (let j = start; j < end; j++) sum += values[j] ?? 0;
+    out.push(sum / (end - start));
+  }
+  return out;
+}
+
+/** One row of eighth-height blocks; zero stays at the lowest block so the time axis is visible. */
+export function sparkline(values: readonly number[], width: number): string {
+  const v = resample(values, width);
+  const max = Math.max(0, ...v);
+  return v.map((x) => (max === 0 ? SPARKS[0] : SPARKS[Math.min(7, Math.round((x / max) * 7))])).join('');
+}
+
+/** A horizontal bar of `value / max` of `width` columns, in eighths of a cell. */
+export function bar(value: number, max: number, width: number): string {
+  if (max <= 0 || value <= 0 || width <= 0) return '';
+  const eighths = Math.round((Math.min(value, max) / max) * width * 8);
+  return '█'.repeat(Math.floor(eighths / 8)) + (EIGHTHS[eighths % 8] ?? '');
+}
+
+/** Labelled horizontal bars, labels padded to the same width. */
+export function barChart(rows: readonly { label: string; value: number; text: string }[], width: number): string[] {
+  const labelW = Math.min(24, Math.max(0, ...rows.map((r) => r.label.length)));
+  const textW = Math.max(0, ...rows.map((r) => r.text.length));
+  const barW = Math.max(4, width - labelW - textW - 3);
+  const max = Math.max(0, ...rows.map((r) => r.value));
+  return rows.map(
+    (r) =>
+      `${r.label.slice(0, labelW).padEnd(labelW)} ${bar(r.value, max, barW).padEnd(barW)} ${r.text.padStart(textW)}`,
+  );
+}
+
+/**
+ * A line chart `height` rows tall: each column marks its value's row with a block and fills below
+ * it lightly, so the shape reads as a line over an area.
+ */
+export function lineChart(values: readonly number[], width: number, height: number): string[] {
+  const v = resample(values, width);
+  const max = Math.max(0, ...v);
+  // Zero is drawn as the axis (-1), so an empty window does not look like a full one.
+  const levels = v.map((x) => (max === 0 || x <= 0 ? -1 : Math.round((x / max) * (height - 1))));
+  const rows: string[] = [];
+  for (let row = height - 1; row >= 0; row--) {
+    rows.push(levels.map((l) => (l === row ? '█' : l > row ? '░' : row === 0 ? '▁' : ' ')).join(''));
+  }
+  return rows;
+}

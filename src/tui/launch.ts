@@ -1,0 +1,67 @@
+/**
+ * `ccflare` with no arguments on a terminal: finds the running gateway (or starts one in the
+ * background, stopped again on exit), then runs the terminal UI against its management API.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { render } from 'ink';
+import { createElement } from 'react';
+import { localAdminKey } from '../auth/admin-key-file.js';
+import { openBrowser } from '../cli/browser.js';
+import { ensureHome, loadCliConfig } from '../cli/context.js';
+import { gatewayBaseUrl, probeGateway } from '../cli/gateway-client.js';
+import { CliError, type CliIo } from '../cli/io.js';
+import { HttpTuiApi } from './api.js';
+import { App } from './app.js';
+import { colorsEnabled } from './theme.js';
+
+const START_TIMEOUT_MS = 15_000;
+
+async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new CliError(`the gateway exited with code ${child.exitCode} while starting`);
+    if (await probeGateway(base)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new CliError(`the gateway did not answer at ${base} within ${START_TIMEOUT_MS / 1000}s`);
+}
+
+/** Runs the UI until the user quits; returns the exit code. */
+export async function runTui(io: CliIo, binPath: string): Promise<number> {
+  const config = loadCliConfig(io, {});
+  const base = gatewayBaseUrl(config);
+  let child: ChildProcess | null = null;
+  if (config.port === 0 || !(await probeGateway(base))) {
+    if (config.port === 0) throw new CliError('the terminal UI needs a fixed port (CCFLARE_PORT is 0)');
+    ensureHome(config);
+    io.stderr.write(`ccflare: no gateway at ${base}; starting one in the background\n`);
+    child = spawn(process.execPath, [binPath, 'serve'], { detached: true, stdio: 'ignore', env: io.env });
+    child.unref();
+    try {
+      await waitForHealth(base, child);
+    } catch (err) {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      throw err;
+    }
+  }
+  const stop = () => {
+    if (child && child.exitCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', stop);
+  try {
+    const api = new HttpTuiApi(base, localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey));
+    const instance = render(
+      createElement(App, {
+        api,
+        colors: colorsEnabled(io.env, io.stdout as NodeJS.WriteStream),
+        openUrl: (url: string) => openBrowser(url, io.env, io.platform),
+      }),
+      { stdout: io.stdout as NodeJS.WriteStream, stdin: io.stdin, exitOnCtrlC: true },
+    );
+    await instance.waitUntilExit();
+    return 0;
+  } finally {
+    stop();
+    process.off('exit', stop);
+  }
+}

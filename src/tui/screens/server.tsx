@@ -1,0 +1,43 @@
+import { Box, Text, useInput } from 'ink';
+import { useState } from 'react';
+import { useLoad } from '../hooks.js';
+import { useColor } from '../theme.js';
+import type { ScreenProps } from './types.js';
+
+export function formatUptime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h ${m}m`;
+  if (h > 0) return `${h}h ${m}m`;
+  return `${m}m ${s % 60}s`;
+}
+
+export function ServerScreen({ api, openUrl }: ScreenProps) {
+  const c = useColor();
+  const { data, error } = useLoad(() => api.health(), [api], 2000);
+  const [note, setNote] = useState<string | null>(null);
+  const dashboard = `${api.base}/`;
+  useInput((input) => {
+    if (input === 'o') setNote(openUrl(dashboard) ? `opening ${dashboard}` : `open ${dashboard} in a browser`);
+  });
+  return (
+    <Box flexDirection="column">
+      <Text bold>Server</Text>
+      <Text>Address: {api.base}</Text>
+      {error !== null && <Text color={c('red')}>Not answering: {error}</Text>}
+      {data && (
+        <>
+          <Text>Status: {data.status}</Text>
+          <Text>Uptime: {formatUptime(data.uptimeMs)}</Text>
+          <Text>Strategy: {data.strategy}</Text>
+          <Text>Accounts: {data.accounts}</Text>
+          <Text>In flight: {data.inFlight}</Text>
+        </>
+      )}
+      <Text>Dashboard: {dashboard} (press o to open)</Text>
+      {note !== null && <Text dimColor>{note}</Text>}
+    </Box>
+  );
+}

@@ -1,0 +1,374 @@
+import { render } from 'ink-testing-library';
+import { createElement } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import type { Account } from '../shared/accounts-schemas.js';
+import type { Analytics, Stats } from '../shared/analytics-schemas.js';
+import type { RequestDetail, RequestSummary } from '../shared/requests-schemas.js';
+import type { TuiApi } from './api.js';
+import { App } from './app.js';
+import { bar, lineChart, sparkline } from './charts.js';
+import { parseWindow } from './screens/strategy.js';
+import { colorsEnabled } from './theme.js';
+
+const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
+
+function account(name: string, status: Account['status'] = 'active'): Account {
+  return {
+    id: `id-${name}`,
+    name,
+    kind: 'api_key',
+    status,
+    statusReason: null,
+    cooldownUntil: null,
+    priority: 0,
+    paused: status === 'paused',
+    requestCount: 3,
+    sessionRequestCount: 1,
+    lastUsedAt: null,
+    sessionStart: null,
+    createdAt: NOW,
+    tokenExpiresAt: null,
+    rateLimit: {
+      observedAt: NOW,
+      status: 'allowed',
+      resetAt: null,
+      fiveHour: { status: 'allowed', utilization: 0.42, resetAt: null },
+      sevenDay: { status: 'allowed', utilization: 0.1, resetAt: null },
+      representativeClaim: 'five_hour',
+    },
+  };
+}
+
+const tokens = { input: 10, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 20, total: 30 };
+const perf = {
+  requests: 2,
+  successes: 1,
+  errors: 1,
+  successRate: 0.5,
+  avgLatencyMs: 120,
+  p95LatencyMs: 200,
+  avgTtftMs: null,
+  outputTokensPerSecond: null,
+  tokens,
+  costUsd: 0.5,
+  cacheHitRate: null,
+  failovers: 0,
+};
+
+function summary(id: string, status: number): RequestSummary {
+  return {
+    id,
+    ts: NOW,
+    method: 'POST',
+    path: '/v1/messages',
+    accountId: 'id-alpha',
+    accountName: 'alpha',
+    status,
+    success: status < 300,
+    error: status < 300 ? null : 'rate limited',
+    latencyMs: 120,
+    ttftMs: 40,
+    attempts: 1,
+    modelRequested: 'claude-sonnet-4',
+    modelApplied: 'claude-sonnet-4',
+    agent: null,
+    sessionId: null,
+    clientKey: null,
+    stream: false,
+    stopReason: 'end_turn',
+    inputTokens: 10,
+    cacheReadTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 20,
+    costUsd: 0.01,
+    outputTokensPerSecond: null,
+    hasPayload: true,
+  };
+}
+
+function fakeApi() {
+  const accounts = [account('alpha'), account('beta')];
+  const api: TuiApi & { logListener?: (l: { level: string; time: number; msg: string; fields: object }) => void } = {
+    base: 'http://127.0.0.1:8080',
+    health: vi.fn(async () => ({ status: 'ok', uptimeMs: 3_725_000, accounts: 2, strategy: 'session', inFlight: 0 })),
+    accounts: vi.fn(async () => accounts.map((a) => ({ ...a }))),
+    pause: vi.fn(async (name: string) => {
+      const a = accounts.find((x) => x.name === name) as Account;
+      a.status = 'paused';
+      return a;
+    }),
+    resume: vi.fn(async (name: string) => accounts.find((x) => x.name === name) as Account),
+    remove: vi.fn(async (name: string) => {
+      accounts.splice(
+        accounts.findIndex((x) => x.name === name),
+        1,
+      );
+    }),
+    addKey: vi.fn(async (name: string) => {
+      const a = account(name);
+      accounts.push(a);
+      return a;
+    }),
+    requests: vi.fn(async () => ({ items: [summary('r1', 200), summary('r2', 429)], nextCursor: null })),
+    request: vi.fn(
+      async (id: string): Promise<RequestDetail> => ({
+        ...summary(id, 200),
+        attemptLog: [{ account: 'alpha', status: 200, error: null, ms: 118 }],
+        payload: {
+          requestHeaders: {},
+          requestBody: '{"model":"claude-sonnet-4"}',
+          responseHeaders: null,
+          responseBody: '{"id":"msg_1"}',
+          requestTruncated: false,
+          responseTruncated: false,
+        },
+      }),
+    ),
+    stats: vi.fn(
+      async (): Promise<Stats> => ({
+        since: NOW,
+        totals: perf,
+        accounts: [
+          {
+            ...perf,
+            accountId: 'id-alpha',
+            name: 'alpha',
+            exists: true,
+            lastUsedAt: NOW,
+            requestCount: 2,
+            sessionRequestCount: 1,
+          },
+        ],
+        recentErrors: [
+          {
+            id: 'r2',
+            ts: NOW,
+            accountId: 'id-alpha',
+            accountName: 'alpha',
+            model: 'claude-sonnet-4',
+            method: 'POST',
+            path: '/v1/messages',
+            status: 429,
+            error: 'rate limited',
+            latencyMs: 5,
+          },
+        ],
+      }),
+    ),
+    analytics: vi.fn(
+      async (range): Promise<Analytics> => ({
+        range,
+        from: NOW - 3_600_000,
+        to: NOW,
+        bucketMs: 60_000,
+        filters: { accounts: [], models: [], status: 'all' },
+        totals: perf,
+        series: [1, 4, 2, 8].map((n, i) => ({
+          ts: NOW + i,
+          requests: n,
+          successes: n,
+          errors: 0,
+          successRate: 1,
+          avgLatencyMs: 100,
+          avgTtftMs: null,
+          outputTokensPerSecond: null,
+          tokens,
+          costUsd: 0,
+          cacheHitRate: null,
+        })),
+        tokens,
+        models: [{ ...perf, model: 'claude-sonnet-4' }],
+        accounts: [{ ...perf, accountId: 'id-alpha', name: 'alpha' }],
+        costByModel: [],
+        agents: [],
+      }),
+    ),
+    config: vi.fn(async () => ({
+      strategy: { value: 'session', source: 'default', env: 'CCFLARE_STRATEGY', pinned: false, doc: 'routing' },
+      sessionMs: {
+        value: 18_000_000,
+        source: 'default',
+        env: 'CCFLARE_SESSION_MS',
+        pinned: false,
+        doc: 'How long to stay on one account',
+      },
+    })),
+    setConfig: vi.fn(async () => ({})),
+    followLogs: vi.fn((onLine) => {
+      api.logListener = onLine;
+      return () => {};
+    }),
+  };
+  return api;
+}
+
+const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (under load too) until the last frame matches, then returns it. */
+async function until(ui: { lastFrame: () => string | undefined }, pattern: RegExp | string): Promise<string> {
+  const test = (f: string) => (typeof pattern === 'string' ? f.includes(pattern) : pattern.test(f));
+  for (let i = 0; i < 200; i++) {
+    const f = ui.lastFrame() ?? '';
+    if (test(f)) {
+      // The frame is drawn before React runs effects: let input handlers catch up with it.
+      await tick(80);
+      return f;
+    }
+    await tick(15);
+  }
+  throw new Error(`frame never matched ${pattern}:\n${ui.lastFrame()}`);
+}
+
+function start(api: TuiApi, screen: number) {
+  return render(createElement(App, { api, colors: false, now: () => NOW, initialScreen: screen }));
+}
+
+describe('terminal UI', () => {
+  it('shows the server screen with a help line listing every screen, and switches with number keys and Tab', async () => {
+    const api = fakeApi();
+    const ui = start(api, 0);
+    const frame = await until(ui, 'Uptime');
+    expect(frame).toContain('http://127.0.0.1:8080');
+    expect(frame).toContain('1h 2m');
+    expect(frame).toContain('session');
+    expect(frame).toMatch(/1 Server.*2 Accounts.*3 Requests.*4 Stats.*5 Analytics.*6 Strategy.*7 Logs/);
+    expect(frame).toContain('q quit');
+    ui.stdin.write('2');
+    await until(ui, 'alpha');
+    ui.stdin.write('\t');
+    await until(ui, 'Requests (page 1)');
+    ui.unmount();
+  });
+
+  it('lists accounts with windows, pauses one, and removes one only after typing its name', async () => {
+    const api = fakeApi();
+    const ui = start(api, 1);
+    await until(ui, '5h* 42%');
+    expect(ui.lastFrame()).toContain('7d 10%');
+    ui.stdin.write('p');
+    await until(ui, /alpha.*paused/);
+    expect(api.pause).toHaveBeenCalledWith('alpha');
+    ui.stdin.write('\u001B[B');
+    await until(ui, /> beta/);
+    ui.stdin.write('d');
+    await until(ui, 'Type "beta" to remove it');
+    // Global keys go to the input while it is open.
+    ui.stdin.write('2');
+    await until(ui, 'remove it (Esc cancels): 2');
+    ui.stdin.write('\r');
+    await until(ui, 'not removed');
+    expect(api.remove).not.toHaveBeenCalled();
+    ui.stdin.write('d');
+    await until(ui, 'Type "beta"');
+    for (const ch of 'beta') ui.stdin.write(ch);
+    await until(ui, 'remove it (Esc cancels): beta');
+    ui.stdin.write('\r');
+    await until(ui, 'removed beta');
+    expect(api.remove).toHaveBeenCalledWith('beta');
+    await tick(60);
+    expect(ui.lastFrame()).not.toMatch(/beta\s+api_key/);
+    ui.unmount();
+  });
+
+  it('adds an account by API key without echoing the key', async () => {
+    const api = fakeApi();
+    const ui = start(api, 1);
+    await until(ui, 'alpha');
+    ui.stdin.write('a');
+    await until(ui, 'New account name');
+    for (const ch of 'gamma') ui.stdin.write(ch);
+    await until(ui, 'Esc cancels): gamma');
+    ui.stdin.write('\r');
+    await until(ui, 'API key for gamma');
+    for (const ch of 'sk-secret') ui.stdin.write(ch);
+    await until(ui, '*********');
+    expect(ui.lastFrame()).not.toContain('sk-secret');
+    ui.stdin.write('\r');
+    await until(ui, 'added gamma');
+    expect(api.addKey).toHaveBeenCalledWith('gamma', 'sk-secret');
+    ui.unmount();
+  });
+
+  it('lists requests and opens a detail view; Esc goes back', async () => {
+    const api = fakeApi();
+    const ui = start(api, 2);
+    await until(ui, /200 .*alpha/);
+    expect(ui.lastFrame()).toMatch(/429 .*alpha/);
+    ui.stdin.write('\r');
+    await until(ui, 'Request r1');
+    expect(api.request).toHaveBeenCalledWith('r1');
+    expect(ui.lastFrame()).toContain('{"model":"claude-sonnet-4"}');
+    ui.stdin.write('\u001B');
+    await until(ui, 'Requests (page 1)');
+    ui.unmount();
+  });
+
+  it('shows stats with per-account figures and recent errors', async () => {
+    const ui = start(fakeApi(), 3);
+    await until(ui, 'success 50');
+    expect(ui.lastFrame()).toContain('Recent errors');
+    expect(ui.lastFrame()).toContain('rate limited');
+    ui.unmount();
+  });
+
+  it('draws analytics charts and switches the range', async () => {
+    const api = fakeApi();
+    const ui = start(api, 4);
+    await until(ui, 'Cost by account');
+    expect(ui.lastFrame()).toContain('[24h]');
+    expect(ui.lastFrame()).toContain('█');
+    expect(ui.lastFrame()).toContain('claude-sonnet-4');
+    ui.stdin.write('\u001B[C');
+    await until(ui, '[7d]');
+    await tick(60);
+    expect(api.analytics).toHaveBeenLastCalledWith('7d');
+    ui.unmount();
+  });
+
+  it('shows the strategy and changes the session window', async () => {
+    const api = fakeApi();
+    const ui = start(api, 5);
+    await until(ui, 'Session window: 5h');
+    ui.stdin.write('s');
+    await until(ui, 'New session window');
+    for (const ch of '90m') ui.stdin.write(ch);
+    await until(ui, 'cancels): 90m');
+    ui.stdin.write('\r');
+    await until(ui, 'session window set to 90m');
+    expect(api.setConfig).toHaveBeenCalledWith({ sessionMs: 5_400_000 });
+    ui.unmount();
+  });
+
+  it('shows live log lines', async () => {
+    const api = fakeApi();
+    const ui = start(api, 6);
+    await until(ui, 'Waiting for log lines');
+    api.logListener?.({ level: 'warn', time: NOW, msg: 'account cooling down', fields: { account: 'alpha' } });
+    await until(ui, 'WARN  account cooling down account=alpha');
+    ui.unmount();
+  });
+});
+
+describe('charts and helpers', () => {
+  it('draws sparklines, bars and line charts with block characters', () => {
+    expect(sparkline([0, 1, 2, 4], 4)).toBe('▁▃▅█');
+    expect(sparkline([1, 1, 1, 1, 1, 1, 1, 1], 4)).toBe('████');
+    expect(bar(5, 10, 4)).toBe('██');
+    expect(bar(0, 10, 4)).toBe('');
+    expect(lineChart([0, 0], 2, 2)).toEqual(['  ', '▁▁']);
+    expect(lineChart([0, 2, 4], 3, 3)).toEqual(['  █', ' █░', '▁░░']);
+  });
+
+  it('parses session windows', () => {
+    expect(parseWindow('5h')).toBe(18_000_000);
+    expect(parseWindow('90')).toBe(5_400_000);
+    expect(parseWindow('soon')).toBeNull();
+  });
+
+  it('turns colours off with NO_COLOR or a terminal without colours', () => {
+    expect(colorsEnabled({ NO_COLOR: '1' }, { hasColors: () => true })).toBe(false);
+    expect(colorsEnabled({}, { hasColors: () => false })).toBe(false);
+    expect(colorsEnabled({}, { hasColors: () => true })).toBe(true);
+  });
+});

@@ -1,0 +1,336 @@
+/**
+ * The Requests screen in Chromium against the real gateway: seeded list, filters in the URL, a
+ * request sent through the proxy appearing live, the virtualized list over many rows, and the
+ * detail view rebuilding a streamed conversation (thinking, tool use, tool result, image) from the
+ * stored SSE text. Skipped, with a note, where /usr/bin/chromium is absent.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultDashboardRoot } from '../../src/server/static-files.js';
+import { sampleRecord } from '../../src/storage/store-conformance.js';
+import type { RequestRecord } from '../../src/storage/types.js';
+import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(
+    `[dashboard Requests browser tests] SKIPPED: ${CHROMIUM} not found. Install it (apt-get install -y chromium) to run them.`,
+  );
+}
+
+const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+const THEMES = ['light', 'dark'] as const;
+const MIN = 60_000;
+const BULK = 1500;
+
+function sse(events: unknown[]): string {
+  return events.map((e) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify(e)}\n\n`).join('');
+}
+
+const REQUEST_BODY = JSON.stringify({
+  model: 'claude-sonnet-4-5',
+  max_tokens: 2048,
+  stream: true,
+  system: [{ type: 'text', text: 'You are a careful weather assistant.' }],
+  tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
+  messages: [
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is the weather in Paris? Here is a photo.' },
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgoAAAANSUhEUg==' } },
+      ],
+    },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'The user wants the weather; call the tool.', signature: 'sig' },
+        { type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: { city: 'Paris' } },
+      ],
+    },
+    {
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: 'Sunny, 21 °C' }],
+    },
+  ],
+});
+
+const RESPONSE_SSE = sse([
+  {
+    type: 'message_start',
+    message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [] },
+  },
+  { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } },
+  { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'The tool says sunny, ' } },
+  { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'so answer briefly.' } },
+  { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'abc' } },
+  { type: 'content_block_stop', index: 0 },
+  { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
+  { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'It is sunny in Paris, ' } },
+  { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: '21 °C.' } },
+  { type: 'content_block_stop', index: 1 },
+  {
+    type: 'content_block_start',
+    index: 2,
+    content_block: { type: 'tool_use', id: 'toolu_02', name: 'get_forecast', input: {} },
+  },
+  { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"city": "Par' } },
+  { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: 'is", "days": 3}' } },
+  { type: 'content_block_stop', index: 2 },
+  { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 42 } },
+  { type: 'message_stop' },
+]);
+
+let browser: Browser;
+let up: FakeUpstream;
+let gw: TestGateway;
+
+async function newPage(
+  colorScheme: 'light' | 'dark',
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return { context, page, errors };
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
+}
+
+describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
+  beforeAll(async () => {
+    if (!existsSync(join(defaultDashboardRoot(), 'index.html'))) {
+      throw new Error(`${defaultDashboardRoot()} is missing: run \`npm run build\` first (npm test does)`);
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    up = await startFakeUpstream();
+    gw = await startGateway({
+      upstreamUrl: up.url,
+      setup: async (g) => {
+        await g.addApiKey('alpha', 'sk-ant-api03-requests-alpha');
+        await g.addApiKey('beta', 'sk-ant-api03-requests-beta', { priority: 1 });
+      },
+    });
+    const alpha = await gw.account('alpha');
+    const beta = await gw.account('beta');
+    const now = Date.now();
+    const a = { accountId: alpha.id, accountName: 'alpha' };
+    const records: RequestRecord[] = [
+      sampleRecord({
+        ...a,
+        id: 'conv-1',
+        ts: now - 2 * MIN,
+        agent: 'weather-agent',
+        sessionId: 'sess-weather',
+        stopReason: 'tool_use',
+        inputTokens: 1200,
+        outputTokens: 42,
+        costUsd: 0.0123,
+        attempts: 2,
+        attemptLog: [
+          { account: 'beta', status: 529, error: 'overloaded_error: Overloaded', ms: 300 },
+          { account: 'alpha', status: 200, error: null, ms: 900 },
+        ],
+        payload: {
+          requestHeaders: JSON.stringify({ 'content-type': 'application/json', 'x-api-key': '[redacted]' }),
+          requestBody: REQUEST_BODY,
+          responseHeaders: JSON.stringify({ 'content-type': 'text/event-stream' }),
+          responseBody: RESPONSE_SSE,
+          requestTruncated: false,
+          responseTruncated: false,
+        },
+      }),
+      sampleRecord({ ...a, id: 'plain-2', ts: now - 5 * MIN, modelApplied: 'claude-haiku-4-5' }),
+      sampleRecord({
+        accountId: beta.id,
+        accountName: 'beta',
+        id: 'failed-3',
+        ts: now - 8 * MIN,
+        status: 529,
+        success: false,
+        error: 'overloaded_error: Overloaded',
+        outputTokens: null,
+        costUsd: null,
+      }),
+    ];
+    // Older bulk rows in their own session: enough for several pages of the virtualized list.
+    for (let i = 0; i < BULK; i++) {
+      records.push(
+        sampleRecord({
+          ...a,
+          id: `bulk-${String(i).padStart(5, '0')}`,
+          ts: now - 60 * MIN - i * 1000,
+          sessionId: 'bulk',
+        }),
+      );
+    }
+    await gw.store.writeBatch(records, []);
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await browser?.close();
+    await up?.close();
+  });
+
+  for (const theme of THEMES) {
+    it(`lists the seeded requests, filters them through the URL (${theme})`, async () => {
+      const { context, page, errors } = await newPage(theme);
+      await page.goto(`${gw.url}/requests`);
+      await page.getByRole('heading', { name: 'Requests', exact: true }).waitFor();
+      const table = page.getByRole('table', { name: 'Requests, newest first' });
+      const first = table.locator('tbody tr').first();
+      await first.waitFor();
+      expect(await first.getAttribute('data-id')).toBe('conv-1');
+      expect(await first.textContent()).toContain('weather-agent');
+      expect(await first.textContent()).toContain('2 tries');
+      await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+      await shot(page, `requests-${theme}`);
+
+      await page.getByLabel('Status').selectOption('error');
+      await expect.poll(() => new URL(page.url()).searchParams.get('status')).toBe('error');
+      await expect
+        .poll(() => table.locator('tbody tr').evaluateAll((r) => r.map((x) => x.getAttribute('data-id'))))
+        .toEqual(['failed-3']);
+      // The filter survives a reload (it lives in the URL).
+      await page.reload();
+      await table.locator('tbody tr[data-id="failed-3"]').waitFor();
+      expect(await page.getByLabel('Status').inputValue()).toBe('error');
+      await page.getByRole('button', { name: 'Clear filters' }).click();
+      await table.locator('tbody tr[data-id="conv-1"]').waitFor();
+
+      await page.getByLabel('Session').fill('nothing-like-this');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.getByText('No requests match these filters').waitFor();
+      expect(new URL(page.url()).searchParams.get('session')).toBe('nothing-like-this');
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+  }
+
+  it('shows a request sent through the proxy within 2 seconds, without reload', async () => {
+    const { context, page, errors } = await newPage('light');
+    await page.goto(`${gw.url}/requests?account=alpha`);
+    const rows = page.locator('tbody tr');
+    await rows.first().waitFor();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    const before = await rows.first().getAttribute('data-id');
+    expect(before).toBe('conv-1');
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const sentAt = Date.now();
+    await expect.poll(() => rows.first().getAttribute('data-id'), { timeout: 2500, interval: 100 }).not.toBe('conv-1');
+    expect(Date.now() - sentAt).toBeLessThan(2500);
+    expect(await rows.first().textContent()).toContain('alpha');
+    expect(await rows.nth(1).getAttribute('data-id')).toBe('conv-1');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('renders only the visible rows and loads older pages while scrolling, keyboard included', async () => {
+    const { context, page, errors } = await newPage('light');
+    await page.goto(`${gw.url}/requests?session=bulk`);
+    const rows = page.locator('tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBeLessThan(60);
+    const body = page.locator('.vbody');
+    const done = page.getByText(`All ${BULK.toLocaleString('en-US')} matching requests loaded`);
+    for (let i = 0; i < 60 && (await done.count()) === 0; i++) {
+      await body.evaluate((el) => {
+        el.scrollTop = el.scrollHeight;
+      });
+      await page.waitForTimeout(100);
+    }
+    await done.waitFor();
+    await body.evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    expect(await rows.count()).toBeLessThan(60);
+    await page.locator(`tbody tr[data-id="bulk-${String(BULK - 1).padStart(5, '0')}"]`).waitFor();
+    expect(await page.locator(`tbody tr[data-id="bulk-${String(BULK - 1).padStart(5, '0')}"]`).count()).toBe(1);
+
+    // Keyboard: Home goes to the first row, arrow keys move between rows.
+    await rows.last().getByRole('link').focus();
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('tr')?.dataset.id)).toBe('bulk-00000');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('tr')?.dataset.id)).toBe('bulk-00001');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Request bulk-00001' }).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  for (const theme of THEMES) {
+    it(`shows a request's conversation rebuilt from the stream, with its raw JSON (${theme})`, async () => {
+      const { context, page, errors } = await newPage(theme);
+      await page.goto(`${gw.url}/requests`);
+      await page.getByRole('link', { name: /^Request conv-1,/ }).click();
+      await page.getByRole('heading', { name: 'Request conv-1' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/requests/conv-1');
+      const field = (label: string) => page.locator(`[data-field="${label}"]`);
+      expect(await field('Account').textContent()).toBe('alpha');
+      expect(await field('Agent').textContent()).toBe('weather-agent');
+      expect(await field('Cost').textContent()).toBe('$0.01');
+      expect(await field('Input tokens').textContent()).toBe('1,200');
+      await page.getByRole('heading', { name: 'Attempts (1 failover)' }).waitFor();
+      expect(await page.getByRole('row').filter({ hasText: 'overloaded_error' }).textContent()).toContain('beta');
+
+      expect(await page.getByRole('article', { name: 'System prompt' }).textContent()).toContain(
+        'careful weather assistant',
+      );
+      const user1 = page.getByRole('article', { name: 'User message 1' });
+      expect(await user1.textContent()).toContain('What is the weather in Paris?');
+      expect(await user1.getByRole('img', { name: 'Image, image/png' }).textContent()).toContain('image/png');
+      const asst = page.getByRole('article', { name: 'Assistant message 2' });
+      expect(await asst.locator('.block-thinking').textContent()).toContain('call the tool');
+      expect(await asst.locator('[data-block="tool_use"]').textContent()).toContain('get_weather');
+      expect(await asst.locator('[data-block="tool_use"]').textContent()).toContain('"city": "Paris"');
+      const result = page.getByRole('article', { name: 'User message 3' }).locator('[data-block="tool_result"]');
+      expect(await result.textContent()).toContain('Sunny, 21 °C');
+      // The streamed reply, rebuilt from text, thinking and input_json deltas.
+      const reply = page.getByRole('article', { name: 'Assistant message 4' });
+      expect(await reply.locator('.block-thinking').textContent()).toContain('The tool says sunny, so answer briefly.');
+      expect(await reply.textContent()).toContain('It is sunny in Paris, 21 °C.');
+      const forecast = await reply.locator('[data-block="tool_use"]').textContent();
+      expect(forecast).toContain('get_forecast');
+      expect(forecast).toContain('"days": 3');
+      // Raw JSON next to it, pretty-printed.
+      const raw = page.getByRole('region', { name: 'Raw JSON' });
+      expect(await raw.textContent()).toContain('"tool_use_id": "toolu_01"');
+      expect(await raw.textContent()).toContain('event: content_block_delta');
+      await shot(page, `request-detail-${theme}`);
+
+      await page.getByRole('link', { name: '← Back to requests' }).click();
+      await page.getByRole('table', { name: 'Requests, newest first' }).waitFor();
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+  }
+
+  it('says what to do when a request does not exist', async () => {
+    const { context, page, errors } = await newPage('light');
+    await page.goto(`${gw.url}/requests/no-such-request`);
+    await page.getByRole('alert').filter({ hasText: 'There is no request' }).waitFor();
+    // The 404 of the API call is the expected one.
+    expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
+    await context.close();
+  });
+});

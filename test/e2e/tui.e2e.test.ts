@@ -1,0 +1,120 @@
+/**
+ * The real terminal UI (`ccflare` with no arguments) in a tmux pseudo-terminal, against a real
+ * gateway with seeded accounts and requests: pause an account, open a request's detail, quit.
+ */
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleRecord } from '../../src/storage/store-conformance.js';
+import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+
+const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'ccflare');
+const SOCKET = `ccflare-tui-${process.pid}`;
+const SESSION = 'tui';
+
+function hasTmux(): boolean {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+}
+
+const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
+
+async function waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = screen();
+    if (pattern.test(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`screen never matched ${pattern}:\n${last}`);
+}
+
+const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
+
+let up: FakeUpstream;
+let gw: TestGateway;
+
+describe.skipIf(!hasTmux())('terminal UI in a pseudo-terminal', () => {
+  beforeAll(async () => {
+    up = await startFakeUpstream();
+    gw = await startGateway({
+      upstreamUrl: up.url,
+      setup: async (g) => {
+        await g.addApiKey('first', 'sk-ant-api03-tui-first-00000000000');
+        await g.addApiKey('second', 'sk-ant-api03-tui-second-0000000000', { priority: 1 });
+      },
+    });
+    const a = await gw.account('first');
+    const now = Date.now();
+    await gw.store.writeBatch(
+      [
+        sampleRecord({
+          id: '00000000-0000-7000-8000-0000000000a1',
+          ts: now - 20_000,
+          accountId: a.id,
+          accountName: 'first',
+        }),
+        sampleRecord({
+          id: '00000000-0000-7000-8000-0000000000a2',
+          ts: now - 10_000,
+          accountId: a.id,
+          accountName: 'first',
+          status: 429,
+          success: false,
+          error: 'rate_limited',
+        }),
+      ],
+      [{ accountId: a.id, requests: 2, lastUsedAt: now - 10_000 }],
+    );
+    const env = [
+      `CCFLARE_HOME=${gw.home}`,
+      `CCFLARE_PORT=${new URL(gw.url).port}`,
+      'NO_COLOR=1',
+      `PATH=${process.env.PATH}`,
+    ];
+    // The exit status stays on screen after the UI ends, so the test can see it quit cleanly.
+    const command = `env -i ${env.map((e) => `'${e}'`).join(' ')} TERM=xterm-256color '${process.execPath}' '${BIN}'; echo "EXITED:$?"; sleep 60`;
+    tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '40', command);
+  });
+
+  afterAll(async () => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // already gone
+    }
+    await gw?.close();
+    await up?.close();
+  });
+
+  it('pauses an account, opens a request detail and quits', async () => {
+    await waitFor(/Uptime:/);
+    expect(screen()).toMatch(/1 Server.*2 Accounts.*7 Logs/);
+    keys('2');
+    await waitFor(/first\s+api_key\s+active/);
+    keys('p');
+    await waitFor(/first\s+api_key\s+paused/);
+    expect((await gw.account('first')).paused).toBe(true);
+
+    keys('3');
+    await waitFor(/429 /);
+    keys('Enter');
+    const detail = await waitFor(/Request 00000000-0000-7000-8000-0000000000a2/);
+    expect(detail).toContain('rate_limited');
+    keys('Escape');
+    await waitFor(/Requests \(page 1\)/);
+
+    keys('q');
+    await waitFor(/EXITED:0/);
+  });
+});
