@@ -301,10 +301,14 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         const d = classifyNetworkError(r.error, ctx.attempts - 1);
         ctx.attemptLog.push({ account: account.name, status: null, error: d.message, ms });
         logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
-        last =
-          performance.now() >= deadline
-            ? new GatewayError('deadline_exceeded', `No upstream answer within ${config.requestDeadlineMs} ms`)
-            : new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
+        // The headers timeout of an attempt is the rest of the request's deadline, so when it fires
+        // the deadline is spent (undici's timers may fire a few ms early).
+        const deadlineSpent =
+          (r.error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT' || performance.now() >= deadline;
+        last = deadlineSpent
+          ? new GatewayError('deadline_exceeded', `No upstream answer within ${config.requestDeadlineMs} ms`)
+          : new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
+        if (deadlineSpent) break;
         if (d.retrySame && !retriedSame.has(account.id)) {
           retriedSame.add(account.id);
           const backoff = d.retryAfterMs ?? 250;
