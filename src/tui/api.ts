@@ -27,6 +27,15 @@ export interface SettingView {
 
 export type ConfigView = Record<string, SettingView>;
 
+export type OAuthMode = 'max' | 'console';
+
+export interface OAuthInit {
+  flowId: string;
+  authorizeUrl: string;
+  expiresAt: number;
+  reauthenticate: boolean;
+}
+
 export type AnalyticsRange = '1h' | '6h' | '24h' | '7d' | '30d';
 
 export interface TuiApi {
@@ -37,6 +46,9 @@ export interface TuiApi {
   resume(name: string): Promise<Account>;
   remove(name: string): Promise<void>;
   addKey(name: string, apiKey: string): Promise<Account>;
+  /** Starts a browser sign-in; the page shows a `code#state` to pass to oauthCallback. */
+  oauthInit(name: string, mode: OAuthMode): Promise<OAuthInit>;
+  oauthCallback(flowId: string, code: string): Promise<Account>;
   requests(cursor: string | null, limit: number): Promise<RequestPage>;
   request(id: string): Promise<RequestDetail>;
   stats(): Promise<Stats>;
@@ -104,6 +116,12 @@ export class HttpTuiApi implements TuiApi {
   }
   addKey(name: string, apiKey: string): Promise<Account> {
     return this.call('POST', '/api/accounts', { name, apiKey });
+  }
+  oauthInit(name: string, mode: OAuthMode): Promise<OAuthInit> {
+    return this.call('POST', '/api/accounts/oauth/init', { name, mode });
+  }
+  oauthCallback(flowId: string, code: string): Promise<Account> {
+    return this.call('POST', '/api/accounts/oauth/callback', { flowId, code });
   }
   requests(cursor: string | null, limit: number): Promise<RequestPage> {
     const q = new URLSearchParams({ limit: String(limit) });

@@ -110,6 +110,18 @@ function fakeApi() {
       accounts.push(a);
       return a;
     }),
+    oauthInit: vi.fn(async (name: string) => ({
+      flowId: `flow-${name}`,
+      authorizeUrl: 'https://claude.ai/oauth/authorize?state=xyz',
+      expiresAt: NOW + 600_000,
+      reauthenticate: false,
+    })),
+    oauthCallback: vi.fn(async (flowId: string, code: string) => {
+      if (code !== 'good#xyz') throw new Error('400: the code was not accepted; paste it again');
+      const a = { ...account(flowId.replace(/^flow-/, '')), kind: 'max' as const };
+      accounts.push(a);
+      return a;
+    }),
     requests: vi.fn(async () => ({ items: [summary('r1', 200), summary('r2', 429)], nextCursor: null })),
     request: vi.fn(
       async (id: string): Promise<RequestDetail> => ({
@@ -229,7 +241,9 @@ describe('terminal UI', () => {
     const api = fakeApi();
     const ui = start(api, 0);
     const frame = await until(ui, 'Uptime');
-    expect(frame).toContain('http://127.0.0.1:8080');
+    expect(frame).toContain('Address:   http://127.0.0.1:8080');
+    expect(frame).toMatch(/Uptime: {4}1h 2m/);
+    expect(frame).toContain('In flight: ');
     expect(frame).toContain('1h 2m');
     expect(frame).toContain('session');
     expect(frame).toMatch(/1 Server.*2 Accounts.*3 Requests.*4 Stats.*5 Analytics.*6 Strategy.*7 Logs/);
@@ -290,6 +304,89 @@ describe('terminal UI', () => {
     ui.unmount();
   });
 
+  it('signs an account in with OAuth: URL shown and opened, a wrong code shows the API error, then it succeeds', async () => {
+    const api = fakeApi();
+    const opened: string[] = [];
+    const ui = render(
+      createElement(App, {
+        api,
+        colors: false,
+        now: () => NOW,
+        initialScreen: 1,
+        openUrl: (url: string) => {
+          opened.push(url);
+          throw new Error('no browser');
+        },
+      }),
+    );
+    await until(ui, 'o sign in (OAuth)');
+    ui.stdin.write('o');
+    await until(ui, 'Account name to sign in');
+    for (const ch of 'gamma') ui.stdin.write(ch);
+    await until(ui, 'Esc cancels): gamma');
+    ui.stdin.write('\r');
+    await until(ui, 'Sign in gamma with');
+    ui.stdin.write('c');
+    await until(ui, 'Paste the code#state');
+    expect(api.oauthInit).toHaveBeenCalledWith('gamma', 'console');
+    expect(opened).toEqual(['https://claude.ai/oauth/authorize?state=xyz']);
+    expect(ui.lastFrame()).toContain('Open this URL in a browser');
+    expect(ui.lastFrame()).toContain('https://claude.ai/oauth/authorize?state=xyz');
+    for (const ch of 'bad#xyz') ui.stdin.write(ch);
+    await until(ui, 'cancels): bad#xyz');
+    ui.stdin.write('\r');
+    await until(ui, 'the code was not accepted');
+    expect(api.oauthCallback).toHaveBeenCalledWith('flow-gamma', 'bad#xyz');
+    // The input is cleared for another try with the same flow.
+    expect(ui.lastFrame()).toMatch(/Paste the code#state the page shows \(Esc cancels\): █/);
+    for (const ch of 'good#xyz') ui.stdin.write(ch);
+    await until(ui, 'cancels): good#xyz');
+    ui.stdin.write('\r');
+    await until(ui, 'added gamma (max)');
+    expect(api.oauthCallback).toHaveBeenLastCalledWith('flow-gamma', 'good#xyz');
+    await until(ui, /gamma\s+max/);
+    expect(ui.lastFrame()).not.toContain('Paste the code#state');
+    ui.unmount();
+  });
+
+  it('cancels the OAuth flow with Esc at each step', async () => {
+    const api = fakeApi();
+    const ui = start(api, 1);
+    await until(ui, 'alpha');
+    // At the name.
+    ui.stdin.write('o');
+    await until(ui, 'Account name to sign in');
+    ui.stdin.write('\u001B');
+    await until(ui, 'sign-in cancelled');
+    // At the mode.
+    ui.stdin.write('o');
+    await until(ui, 'Account name to sign in');
+    for (const ch of 'gamma') ui.stdin.write(ch);
+    await until(ui, 'Esc cancels): gamma');
+    ui.stdin.write('\r');
+    await until(ui, 'Sign in gamma with');
+    ui.stdin.write('\u001B');
+    await until(ui, /^(?![\s\S]*Sign in gamma with)[\s\S]*sign-in cancelled/);
+    expect(api.oauthInit).not.toHaveBeenCalled();
+    // At the code.
+    ui.stdin.write('o');
+    await until(ui, 'Account name to sign in');
+    for (const ch of 'gamma') ui.stdin.write(ch);
+    await until(ui, 'Esc cancels): gamma');
+    ui.stdin.write('\r');
+    await until(ui, 'Sign in gamma with');
+    ui.stdin.write('m');
+    await until(ui, 'Paste the code#state');
+    expect(api.oauthInit).toHaveBeenCalledWith('gamma', 'max');
+    ui.stdin.write('\u001B');
+    await until(ui, /^(?![\s\S]*Paste the code#state)[\s\S]*sign-in cancelled/);
+    expect(api.oauthCallback).not.toHaveBeenCalled();
+    // Back in the list, keys work again.
+    ui.stdin.write('p');
+    await until(ui, /alpha.*paused/);
+    ui.unmount();
+  });
+
   it('lists requests and opens a detail view; Esc goes back', async () => {
     const api = fakeApi();
     const ui = start(api, 2);
@@ -329,7 +426,9 @@ describe('terminal UI', () => {
   it('shows the strategy and changes the session window', async () => {
     const api = fakeApi();
     const ui = start(api, 5);
-    await until(ui, 'Session window: 5h');
+    const frame = await until(ui, 'Session window: 5h');
+    // Labels are padded so the values line up.
+    expect(frame).toContain('Strategy:       session');
     ui.stdin.write('s');
     await until(ui, 'New session window');
     for (const ch of '90m') ui.stdin.write(ch);

@@ -1,6 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import { formatRateLimit, formatStatus } from '../../cli/format.js';
+import type { OAuthInit, OAuthMode } from '../api.js';
 import { useLoad } from '../hooks.js';
 import { TextInput } from '../text-input.js';
 import { accountColor, useColor } from '../theme.js';
@@ -10,9 +11,22 @@ type Mode =
   | { kind: 'list' }
   | { kind: 'remove'; name: string }
   | { kind: 'addName' }
-  | { kind: 'addKey'; name: string };
+  | { kind: 'addKey'; name: string }
+  | { kind: 'oauthName' }
+  | { kind: 'oauthMode'; name: string }
+  | { kind: 'oauthStarting'; name: string; mode: OAuthMode }
+  | {
+      kind: 'oauthCode';
+      name: string;
+      mode: OAuthMode;
+      flow: OAuthInit;
+      opened: boolean;
+      busy: boolean;
+      error: string | null;
+      attempt: number;
+    };
 
-export function AccountsScreen({ api, setModal, now }: ScreenProps) {
+export function AccountsScreen({ api, setModal, now, openUrl }: ScreenProps) {
   const c = useColor();
   const { data, error, reload } = useLoad(() => api.accounts(), [api], 3000);
   const [selected, setSelected] = useState(0);
@@ -24,9 +38,64 @@ export function AccountsScreen({ api, setModal, now }: ScreenProps) {
   const latest = useRef({ current, count: accounts.length });
   latest.current = { current, count: accounts.length };
 
+  // Bumped when an OAuth flow is cancelled or finished, so a late answer from the API is ignored.
+  const flowSeq = useRef(0);
+  const modeRef = useRef(mode);
+
   const setMode = (m: Mode) => {
+    modeRef.current = m;
     setModeState(m);
     setModal(m.kind !== 'list');
+  };
+  const cancelOAuth = () => {
+    flowSeq.current++;
+    setMode({ kind: 'list' });
+    setNote('sign-in cancelled');
+  };
+  const startOAuth = (name: string, oauthMode: OAuthMode) => {
+    const seq = ++flowSeq.current;
+    setMode({ kind: 'oauthStarting', name, mode: oauthMode });
+    api.oauthInit(name, oauthMode).then(
+      (flow) => {
+        if (seq !== flowSeq.current) return;
+        let opened = false;
+        try {
+          opened = openUrl(flow.authorizeUrl);
+        } catch {
+          // No browser: the URL is shown to copy.
+        }
+        setMode({ kind: 'oauthCode', name, mode: oauthMode, flow, opened, busy: false, error: null, attempt: 0 });
+      },
+      (err: unknown) => {
+        if (seq !== flowSeq.current) return;
+        setMode({ kind: 'list' });
+        setNote(`sign-in failed: ${(err as Error).message}`);
+      },
+    );
+  };
+  const submitCode = (code: string) => {
+    const m = modeRef.current;
+    if (m.kind !== 'oauthCode' || m.busy) return;
+    if (!code.trim()) {
+      setMode({ ...m, error: 'paste the code#state the page shows', attempt: m.attempt + 1 });
+      return;
+    }
+    const seq = flowSeq.current;
+    setMode({ ...m, busy: true, error: null });
+    api.oauthCallback(m.flow.flowId, code.trim()).then(
+      (account) => {
+        if (seq !== flowSeq.current) return;
+        flowSeq.current++;
+        setMode({ kind: 'list' });
+        setNote(`${m.flow.reauthenticate ? 'signed in again' : 'added'} ${account.name} (${account.kind})`);
+        reload();
+      },
+      (err: unknown) => {
+        if (seq !== flowSeq.current) return;
+        // The flow stays open on the server: a mistyped paste can be retried.
+        setMode({ ...m, busy: false, error: (err as Error).message, attempt: m.attempt + 1 });
+      },
+    );
   };
   const act = (what: string, p: Promise<unknown>) => {
     p.then(
@@ -47,15 +116,31 @@ export function AccountsScreen({ api, setModal, now }: ScreenProps) {
       else if (input === 'r' && current) act(`resumed ${current.name}`, api.resume(current.name));
       else if (input === 'd' && current) setMode({ kind: 'remove', name: current.name });
       else if (input === 'a') setMode({ kind: 'addName' });
+      else if (input === 'o') setMode({ kind: 'oauthName' });
     },
     { isActive: mode.kind === 'list' },
+  );
+
+  // Steps of the OAuth flow that show no text input: choosing the mode and waiting for the API.
+  useInput(
+    (input, key) => {
+      const m = modeRef.current;
+      if (key.escape) cancelOAuth();
+      else if (m.kind === 'oauthMode' && (input === 'm' || input === 'c'))
+        startOAuth(m.name, input === 'm' ? 'max' : 'console');
+    },
+    {
+      isActive: mode.kind === 'oauthMode' || mode.kind === 'oauthStarting' || (mode.kind === 'oauthCode' && mode.busy),
+    },
   );
 
   return (
     <Box flexDirection="column">
       <Text bold>Accounts</Text>
       {error !== null && <Text color={c('red')}>{error}</Text>}
-      {data && accounts.length === 0 && <Text>No accounts yet: press a to add one with an API key.</Text>}
+      {data && accounts.length === 0 && (
+        <Text>No accounts yet: press a to add one with an API key, or o to sign in with OAuth.</Text>
+      )}
       {accounts.map((a, i) => (
         <Text key={a.id} inverse={i === selected && mode.kind === 'list'}>
           {i === selected ? '>' : ' '} {a.name.padEnd(20)} {a.kind.padEnd(8)}{' '}
@@ -92,8 +177,39 @@ export function AccountsScreen({ api, setModal, now }: ScreenProps) {
           }}
         />
       )}
+      {mode.kind === 'oauthName' && (
+        <TextInput
+          label="Account name to sign in (Esc cancels)"
+          onCancel={cancelOAuth}
+          onSubmit={(v) => (v.trim() ? setMode({ kind: 'oauthMode', name: v.trim() }) : cancelOAuth())}
+        />
+      )}
+      {mode.kind === 'oauthMode' && (
+        <Text>Sign in {mode.name} with: m Claude Pro/Max · c Anthropic Console (Esc cancels)</Text>
+      )}
+      {mode.kind === 'oauthStarting' && <Text dimColor>Starting sign-in for {mode.name}… (Esc cancels)</Text>}
+      {mode.kind === 'oauthCode' && (
+        <Box flexDirection="column">
+          <Text>
+            {mode.flow.reauthenticate ? 'Signing in again' : 'Signing in'} {mode.name} ({mode.mode}).{' '}
+            {mode.opened ? 'Opened a browser at:' : 'Open this URL in a browser:'}
+          </Text>
+          <Text>{mode.flow.authorizeUrl}</Text>
+          {mode.error !== null && <Text color={c('red')}>failed: {mode.error} (paste again or Esc)</Text>}
+          {mode.busy ? (
+            <Text dimColor>Checking the code… (Esc cancels)</Text>
+          ) : (
+            <TextInput
+              key={mode.attempt}
+              label="Paste the code#state the page shows (Esc cancels)"
+              onCancel={cancelOAuth}
+              onSubmit={submitCode}
+            />
+          )}
+        </Box>
+      )}
       {note !== null && <Text dimColor>{note}</Text>}
-      <Text dimColor>↑/↓ select · p pause · r resume · d remove · a add (API key)</Text>
+      <Text dimColor>↑/↓ select · p pause · r resume · d remove · a add (API key) · o sign in (OAuth)</Text>
     </Box>
   );
 }

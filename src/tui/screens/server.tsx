@@ -14,6 +14,10 @@ export function formatUptime(ms: number): string {
   return `${m}m ${s % 60}s`;
 }
 
+const LABEL_WIDTH = 'Dashboard: '.length;
+/** A label padded so the values after it line up. */
+const label = (name: string) => `${name}:`.padEnd(LABEL_WIDTH);
+
 export function ServerScreen({ api, openUrl }: ScreenProps) {
   const c = useColor();
   const { data, error } = useLoad(() => api.health(), [api], 2000);
@@ -25,18 +29,39 @@ export function ServerScreen({ api, openUrl }: ScreenProps) {
   return (
     <Box flexDirection="column">
       <Text bold>Server</Text>
-      <Text>Address: {api.base}</Text>
+      <Text>
+        {label('Address')}
+        {api.base}
+      </Text>
       {error !== null && <Text color={c('red')}>Not answering: {error}</Text>}
       {data && (
         <>
-          <Text>Status: {data.status}</Text>
-          <Text>Uptime: {formatUptime(data.uptimeMs)}</Text>
-          <Text>Strategy: {data.strategy}</Text>
-          <Text>Accounts: {data.accounts}</Text>
-          <Text>In flight: {data.inFlight}</Text>
+          <Text>
+            {label('Status')}
+            {data.status}
+          </Text>
+          <Text>
+            {label('Uptime')}
+            {formatUptime(data.uptimeMs)}
+          </Text>
+          <Text>
+            {label('Strategy')}
+            {data.strategy}
+          </Text>
+          <Text>
+            {label('Accounts')}
+            {data.accounts}
+          </Text>
+          <Text>
+            {label('In flight')}
+            {data.inFlight}
+          </Text>
         </>
       )}
-      <Text>Dashboard: {dashboard} (press o to open)</Text>
+      <Text>
+        {label('Dashboard')}
+        {dashboard} (press o to open)
+      </Text>
       {note !== null && <Text dimColor>{note}</Text>}
     </Box>
   );

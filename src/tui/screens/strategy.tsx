@@ -22,6 +22,10 @@ function describeMs(ms: unknown): string {
   return `${ms}ms`;
 }
 
+const LABEL_WIDTH = 'Session window: '.length;
+/** A label padded so the values after it line up. */
+const label = (name: string) => `${name}:`.padEnd(LABEL_WIDTH);
+
 export function StrategyScreen({ api, setModal }: ScreenProps) {
   const c = useColor();
   const { data, error, reload } = useLoad(() => api.config(), [api], 5000);
@@ -48,12 +52,14 @@ export function StrategyScreen({ api, setModal }: ScreenProps) {
       {error !== null && <Text color={c('red')}>{error}</Text>}
       {strategy && (
         <Text>
-          Strategy: {String(strategy.value)} (from {strategy.source})
+          {label('Strategy')}
+          {String(strategy.value)} (from {strategy.source})
         </Text>
       )}
       {session && (
         <Text>
-          Session window: {describeMs(session.value)} (from {session.source}
+          {label('Session window')}
+          {describeMs(session.value)} (from {session.source}
           {session.pinned ? `, pinned by ${session.env}` : ''})
         </Text>
       )}
