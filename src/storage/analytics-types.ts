@@ -4,6 +4,8 @@
  * passes analytics-conformance.ts. Figures are assembled by analytics-compute.ts from grouped
  * rollup rows, so back-ends only differ in how they fetch those rows.
  */
+import type { RequestRecord } from './types.js';
+
 export type OutcomeFilter = 'success' | 'error';
 
 export interface RequestListQuery {
@@ -28,35 +30,8 @@ export interface RequestListQuery {
   session?: string;
 }
 
-export interface RequestSummary {
-  id: string;
-  ts: number;
-  method: string;
-  path: string;
-  accountId: string | null;
-  accountName: string | null;
-  status: number | null;
-  success: boolean;
-  error: string | null;
-  latencyMs: number;
-  ttftMs: number | null;
-  attempts: number;
-  modelRequested: string | null;
-  modelApplied: string | null;
-  agent: string | null;
-  sessionId: string | null;
-  clientKey: string | null;
-  stream: boolean;
-  stopReason: string | null;
-  inputTokens: number | null;
-  cacheReadTokens: number | null;
-  cacheWrite5mTokens: number | null;
-  cacheWrite1hTokens: number | null;
-  outputTokens: number | null;
-  costUsd: number | null;
-  outputTokensPerSecond: number | null;
-  hasPayload: boolean;
-}
+/** A request row without its attempt log and payload, plus whether a payload is stored. */
+export type RequestSummary = Omit<RequestRecord, 'attemptLog' | 'payload'> & { hasPayload: boolean };
 
 export interface RequestSummaryPage {
   items: RequestSummary[];

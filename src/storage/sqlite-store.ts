@@ -17,6 +17,7 @@ import type { AdminKeyRow, ClientKeyRow, KeyUse, NewClientKey } from './keys-typ
 import { migrate } from './migrations.js';
 import { SqliteRequestQueries } from './sqlite-analytics.js';
 import { SqliteKeys } from './sqlite-keys.js';
+import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js';
 import { SqliteSettings } from './sqlite-settings.js';
 import { type BatchWrite, MEMORY_PATH, openDatabase, prepareBatchWrite } from './sqlite-writes.js';
 import type {
@@ -60,34 +61,8 @@ interface AccountDbRow {
   flag: string | null;
 }
 
-interface RequestDbRow {
-  id: string;
-  ts: number;
-  method: string;
-  path: string;
-  account_id: string | null;
-  account_name: string | null;
-  status: number | null;
-  success: number;
-  error: string | null;
-  latency_ms: number;
-  ttft_ms: number | null;
-  attempts: number;
+interface RequestDbRow extends RequestColumnsRow {
   attempt_log: string;
-  model_requested: string | null;
-  model_applied: string | null;
-  agent: string | null;
-  session_id: string | null;
-  client_key: string | null;
-  stream: number;
-  stop_reason: string | null;
-  input_tokens: number | null;
-  cache_read_tokens: number | null;
-  cache_write_5m_tokens: number | null;
-  cache_write_1h_tokens: number | null;
-  output_tokens: number | null;
-  cost_usd: number | null;
-  output_tokens_per_second: number | null;
 }
 
 interface PayloadDbRow {
@@ -130,33 +105,8 @@ function toAccount(r: AccountDbRow): AccountRow {
 
 function toRequest(r: RequestDbRow & Partial<PayloadDbRow>): RequestRecord {
   return {
-    id: r.id,
-    ts: r.ts,
-    method: r.method,
-    path: r.path,
-    accountId: r.account_id,
-    accountName: r.account_name,
-    status: r.status,
-    success: r.success !== 0,
-    error: r.error,
-    latencyMs: r.latency_ms,
-    ttftMs: r.ttft_ms,
-    attempts: r.attempts,
+    ...requestFields(r),
     attemptLog: JSON.parse(r.attempt_log) as AttemptRecord[],
-    modelRequested: r.model_requested,
-    modelApplied: r.model_applied,
-    agent: r.agent,
-    sessionId: r.session_id,
-    clientKey: r.client_key,
-    stream: r.stream !== 0,
-    stopReason: r.stop_reason,
-    inputTokens: r.input_tokens,
-    cacheReadTokens: r.cache_read_tokens,
-    cacheWrite5mTokens: r.cache_write_5m_tokens,
-    cacheWrite1hTokens: r.cache_write_1h_tokens,
-    outputTokens: r.output_tokens,
-    costUsd: r.cost_usd,
-    outputTokensPerSecond: r.output_tokens_per_second,
     payload:
       r.p_request_id == null
         ? null
