@@ -5,6 +5,7 @@
  * combinations, not the number of requests. Back-end independent: a batch is folded here in
  * memory and each back-end only upserts the resulting cells.
  */
+import type { Sums } from './analytics-compute.js';
 import type { RequestRecord } from './types.js';
 
 export const MINUTE_MS = 60_000;
@@ -32,22 +33,9 @@ export function latencyBucket(ms: number): number {
 }
 
 /** The additive part of a rollup cell. */
-export interface RollupCell {
-  requests: number;
-  successes: number;
-  latencySum: number;
+/** The additive sums of `Sums`, plus the parts that only merge by max or bucket-wise. */
+export interface RollupCell extends Sums {
   latencyMax: number;
-  ttftSum: number;
-  ttftCount: number;
-  tpsSum: number;
-  tpsCount: number;
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  failovers: number;
   lastTs: number;
   hist: number[];
 }
