@@ -1,28 +1,13 @@
-/**
- * The Requests screen in Chromium against the real gateway: seeded list, filters in the URL, a
- * request sent through the proxy appearing live, the virtualized list over many rows, and the
- * detail view rebuilding a streamed conversation (thinking, tool use, tool result, image) from the
- * stored SSE text. Skipped, with a note, where /usr/bin/chromium is absent.
- */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDashboardRoot } from '../../src/server/static-files.js';
 import { sampleRecord } from '../../src/storage/store-conformance.js';
 import type { RequestRecord } from '../../src/storage/types.js';
+import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `[dashboard Requests browser tests] SKIPPED: ${CHROMIUM} not found. Install it (apt-get install -y chromium) to run them.`,
-  );
-}
+const hasChromium = chromiumAvailable('dashboard Requests browser tests');
 
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const THEMES = ['light', 'dark'] as const;
 const MIN = 60_000;
 const BULK = 1500;
@@ -89,33 +74,9 @@ let browser: Browser;
 let up: FakeUpstream;
 let gw: TestGateway;
 
-async function newPage(
-  colorScheme: 'light' | 'dark',
-): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  return { context, page, errors };
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
-}
-
 describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(join(defaultDashboardRoot(), 'index.html'))) {
-      throw new Error(`${defaultDashboardRoot()} is missing: run \`npm run build\` first (npm test does)`);
-    }
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     up = await startFakeUpstream();
     gw = await startGateway({
       upstreamUrl: up.url,
@@ -187,7 +148,7 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
 
   for (const theme of THEMES) {
     it(`lists the seeded requests, filters them through the URL (${theme})`, async () => {
-      const { context, page, errors } = await newPage(theme);
+      const { context, page, errors } = await newPage(browser, theme);
       await page.goto(`${gw.url}/requests`);
       await page.getByRole('heading', { name: 'Requests', exact: true }).waitFor();
       const table = page.getByRole('table', { name: 'Requests, newest first' });
@@ -221,7 +182,7 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
   }
 
   it('shows a request sent through the proxy within 2 seconds, without reload', async () => {
-    const { context, page, errors } = await newPage('light');
+    const { context, page, errors } = await newPage(browser, 'light');
     await page.goto(`${gw.url}/requests?account=alpha`);
     const rows = page.locator('tbody tr');
     await rows.first().waitFor();
@@ -245,7 +206,7 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
   });
 
   it('renders only the visible rows and loads older pages while scrolling, keyboard included', async () => {
-    const { context, page, errors } = await newPage('light');
+    const { context, page, errors } = await newPage(browser, 'light');
     await page.goto(`${gw.url}/requests?session=bulk`);
     const rows = page.locator('tbody tr');
     await rows.first().waitFor();
@@ -280,7 +241,7 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
 
   for (const theme of THEMES) {
     it(`shows a request's conversation rebuilt from the stream, with its raw JSON (${theme})`, async () => {
-      const { context, page, errors } = await newPage(theme);
+      const { context, page, errors } = await newPage(browser, theme);
       await page.goto(`${gw.url}/requests`);
       await page.getByRole('link', { name: /^Request conv-1,/ }).click();
       await page.getByRole('heading', { name: 'Request conv-1' }).waitFor();
@@ -326,7 +287,7 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
   }
 
   it('says what to do when a request does not exist', async () => {
-    const { context, page, errors } = await newPage('light');
+    const { context, page, errors } = await newPage(browser, 'light');
     await page.goto(`${gw.url}/requests/no-such-request`);
     await page.getByRole('alert').filter({ hasText: 'There is no request' }).waitFor();
     // The 404 of the API call is the expected one.

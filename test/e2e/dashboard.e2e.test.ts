@@ -1,28 +1,15 @@
-/**
- * The web dashboard in a real browser (Debian's Chromium driven by playwright-core) against the real
- * gateway with seeded accounts and requests. Screenshots of every screen in both themes go to
- * `test-artifacts/`. Skipped, with a note, where /usr/bin/chromium is absent (`.ci/run` installs it).
- */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_ROUTES, defaultDashboardRoot } from '../../src/server/static-files.js';
+import { DASHBOARD_ROUTES } from '../../src/server/static-files.js';
 import { sampleRecord } from '../../src/storage/store-conformance.js';
 import type { AccountRow } from '../../src/storage/types.js';
 import { api } from '../support/api-request.js';
+import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `[dashboard browser tests] SKIPPED: ${CHROMIUM} not found. Install it (apt-get install -y chromium) to run them.`,
-  );
-}
+const hasChromium = chromiumAvailable('dashboard browser tests');
 
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const ADMIN_KEY = 'dashboard-e2e-admin-key-0123456789abcdef';
 const THEMES = ['light', 'dark'] as const;
 const MIN = 60_000;
@@ -31,33 +18,9 @@ const HOUR = 60 * MIN;
 let browser: Browser;
 let up: FakeUpstream;
 
-async function newPage(
-  colorScheme: 'light' | 'dark',
-): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  return { context, page, errors };
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
-}
-
 describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(join(defaultDashboardRoot(), 'index.html'))) {
-      throw new Error(`${defaultDashboardRoot()} is missing: run \`npm run build\` first (npm test does)`);
-    }
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     up = await startFakeUpstream();
   });
   afterAll(async () => {
@@ -174,7 +137,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
     for (const theme of THEMES) {
       it(`Overview shows the seeded figures and account windows (${theme})`, async () => {
-        const { context, page, errors } = await newPage(theme);
+        const { context, page, errors } = await newPage(browser, theme);
         await page.goto(`${gw.url}/`);
         await page.getByRole('heading', { name: 'Overview' }).waitFor();
         const stat = (label: string) => page.locator(`[data-stat="${label}"]`);
@@ -206,7 +169,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     }
 
     it('updates the Overview live when a request goes through the proxy', async () => {
-      const { context, page, errors } = await newPage('light');
+      const { context, page, errors } = await newPage(browser, 'light');
       await page.goto(`${gw.url}/?range=1h`);
       const requests = page.locator('[data-stat="Requests"]');
       await expect.poll(() => requests.textContent()).toBe('4');
@@ -228,7 +191,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     });
 
     it('adds a key account, pauses and resumes it, and removes it with a typed confirmation', async () => {
-      const { context, page, errors } = await newPage('light');
+      const { context, page, errors } = await newPage(browser, 'light');
       await page.goto(`${gw.url}/`);
       const nav = page.getByRole('navigation', { name: 'Main' });
       const hrefs = await nav.getByRole('link').evaluateAll((links) => links.map((l) => l.getAttribute('href')));
@@ -297,7 +260,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
 
     for (const theme of THEMES) {
       it(`shows the login screen and signs in with the admin key (${theme})`, async () => {
-        const { context, page, errors } = await newPage(theme);
+        const { context, page, errors } = await newPage(browser, theme);
         await page.goto(`${gw.url}/`);
         await page.getByRole('heading', { name: 'Sign in to ccflare' }).waitFor();
         expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
