@@ -192,15 +192,11 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     ctx.sessionId = sessionIdOf(ctx.req.headers['x-claude-code-session-id'], meta?.user_id);
   }
 
-  async function credentialsFor(account: AccountRow, rejected: string | null): Promise<Credentials> {
-    if (account.kind === 'max') {
-      const secret =
-        rejected === null
-          ? await tokens.accessToken(account)
-          : await tokens.accessToken(account, { force: true, rejectedToken: rejected });
-      return { kind: 'max', secret };
-    }
-    return { kind: account.kind, secret: tokens.apiKey(account) };
+  /** The access token of a subscription account, forcing one refresh past a token the upstream rejected. */
+  function accessTokenFor(account: AccountRow, rejected: string | null): Promise<string> {
+    return rejected === null
+      ? tokens.accessToken(account)
+      : tokens.accessToken(account, { force: true, rejectedToken: rejected });
   }
 
   async function serve(ctx: Ctx): Promise<void> {
@@ -272,7 +268,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         // API keys need no await (one microtask less per request on the hot path).
         cred =
           account.kind === 'max'
-            ? await credentialsFor(account, rejectedToken)
+            ? { kind: 'max', secret: await accessTokenFor(account, rejectedToken) }
             : { kind: account.kind, secret: tokens.apiKey(account) };
       } catch (err) {
         if (isRetry) retriesActive--;
