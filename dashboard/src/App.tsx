@@ -1,18 +1,31 @@
 /** The shell: header with navigation (only screens that work), theme choice, live status; login when needed. */
 import { useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState, useSyncExternalStore } from 'react';
+import { type FormEvent, lazy, Suspense, useState, useSyncExternalStore } from 'react';
 import { ApiError, adminKey, apiFetch, authStore, errorMessage, setAdminKey } from './api';
 import { useLiveUpdates } from './live';
 import { linkClick, useLocation } from './router';
-import { Accounts } from './screens/Accounts';
 import { Overview } from './screens/Overview';
-import { Requests } from './screens/Requests';
+import { Loading } from './states';
 import { type ThemeChoice, useTheme } from './theme';
 
+// The Overview is in the main bundle (the first screen most people open); every other screen is
+// its own chunk, fetched on first visit, so the first load carries only what it shows.
+const Requests = lazy(() => import('./screens/Requests').then((m) => ({ default: m.Requests })));
+const Accounts = lazy(() => import('./screens/Accounts').then((m) => ({ default: m.Accounts })));
+const Analytics = lazy(() => import('./screens/Analytics').then((m) => ({ default: m.Analytics })));
+const Logs = lazy(() => import('./screens/Logs').then((m) => ({ default: m.Logs })));
+const Stats = lazy(() => import('./screens/Stats').then((m) => ({ default: m.Stats })));
+const Settings = lazy(() => import('./screens/Settings').then((m) => ({ default: m.Settings })));
+
+/** Keep in step with DASHBOARD_ROUTES (src/server/static-files.ts), which serves them the app. */
 const SCREENS = [
   { path: '/', label: 'Overview', element: <Overview /> },
   { path: '/requests', label: 'Requests', element: <Requests /> },
   { path: '/accounts', label: 'Accounts', element: <Accounts /> },
+  { path: '/analytics', label: 'Analytics', element: <Analytics /> },
+  { path: '/logs', label: 'Logs', element: <Logs /> },
+  { path: '/stats', label: 'Stats', element: <Stats /> },
+  { path: '/settings', label: 'Settings', element: <Settings /> },
 ];
 
 function Login() {
@@ -140,7 +153,7 @@ export function App() {
       ) : (
         <main id="main" tabIndex={-1}>
           {screen ? (
-            screen.element
+            <Suspense fallback={<Loading what={screen.label.toLowerCase()} />}>{screen.element}</Suspense>
           ) : (
             <div className="card empty">
               <h1>Page not found</h1>

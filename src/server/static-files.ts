@@ -17,7 +17,15 @@ import { fileURLToPath } from 'node:url';
  * Client-side routes of the dashboard (the screens of dashboard/src/App.tsx, kept equal by the
  * dashboard browser test): each path and anything below it is answered with `index.html`.
  */
-export const DASHBOARD_ROUTES: readonly string[] = ['/', '/requests', '/accounts'];
+export const DASHBOARD_ROUTES: readonly string[] = [
+  '/',
+  '/requests',
+  '/accounts',
+  '/analytics',
+  '/logs',
+  '/stats',
+  '/settings',
+];
 
 function isClientRoute(pathname: string): boolean {
   return DASHBOARD_ROUTES.some((r) => pathname === r || (r !== '/' && pathname.startsWith(`${r}/`)));
