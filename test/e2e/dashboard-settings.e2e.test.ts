@@ -228,6 +228,7 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
       await reveal.getByRole('button', { name: 'Copy' }).click();
       await reveal.getByRole('status').filter({ hasText: 'Copied to the clipboard.' }).waitFor();
       expect(await page.evaluate('navigator.clipboard.readText()')).toBe(key);
+      await shot(page, 'settings-new-key-light');
 
       const row = keys.getByRole('row', { name: 'Client key laptop' });
       await row.waitFor();

@@ -536,7 +536,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedClientKey) => void
             aria-describedby="key-name-help key-name-error"
           />
           <small id="key-name-help" className={invalid ? 'field-error' : 'muted'}>
-            Who or what uses it, e.g. laptop or ci. 1-64 characters: letters, digits, . _ -
+            Who uses it, e.g. laptop or ci: 1-64 letters, digits, . _ -
           </small>
           <div id="key-name-error">
             {create.isError ? (
@@ -698,8 +698,8 @@ function ClientKeys() {
           <p className="proxy-state" data-proxy-state={active.length > 0 ? 'locked' : 'open'}>
             {active.length > 0 ? (
               <>
-                <span className="badge badge-active">Key required</span> The proxy accepts only requests with one of
-                these {plural(active.length, 'active key')}.
+                <span className="badge badge-active">Key required</span> The proxy accepts only requests with{' '}
+                {active.length === 1 ? 'the active key below' : `one of the ${active.length} active keys below`}.
               </>
             ) : (
               <>
