@@ -1,9 +1,777 @@
-/** Settings screen: not built yet (see issue 4). */
+/**
+ * Settings: the runtime settings of /api/config (each with its source and doc, saved one by one,
+ * reset to default, read-only when pinned by a flag or the environment) and the client keys of
+ * the proxy (/api/keys: list, create with a one-time reveal, revoke with confirmation).
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import type { ConfigView } from '../../../src/shared/config-schemas';
+import type { ClientKeyList, ClientKeyView, CreatedClientKey } from '../../../src/shared/keys-schemas';
+import { ApiError, adminKey, apiFetch, errorMessage } from '../api';
+import { fmtDateTime, fmtInt } from '../format';
+import { ErrorState, Loading } from '../states';
+import './settings.css';
+
+type SettingKey = keyof ConfigView;
+type SettingState = ConfigView[SettingKey];
+type Value = SettingState['value'];
+type Fields = Record<string, string>;
+type Parsed = { ok: true; value: Value } | { ok: false; error: string };
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const KB = 1024;
+const MB = 1024 * KB;
+
+// The ranges of src/config/settings.ts (which imports node modules, so it cannot be bundled
+// here). The server checks again and its 400 message is shown if the two ever disagree.
+const STRATEGIES = ['session'];
+const SESSION_MIN = MIN;
+const SESSION_MAX = 7 * 24 * HOUR;
+const DAYS_MIN = 1;
+const DAYS_MAX = 3650;
+const PAYLOAD_MAX = 64 * MB;
+const KEY_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+const SOURCE_LABEL: Record<SettingState['source'], string> = {
+  default: 'Default',
+  file: 'Config file',
+  database: 'Saved here',
+  environment: 'Environment',
+  flag: 'Command-line flag',
+};
+
+const SOURCE_HINT: Record<SettingState['source'], string> = {
+  default: 'built-in default',
+  file: 'from config.json in the data directory',
+  database: 'stored in the database, shared by every gateway using it',
+  environment: 'pinned by an environment variable',
+  flag: 'pinned by a command-line flag',
+};
+
+/** A whole or decimal number typed by a person ("2", "1.5", " 3 "), or null. */
+function num(s: string | undefined): number | null {
+  const t = (s ?? '').trim();
+  if (!/^\d+(\.\d+)?$/.test(t)) return null;
+  return Number(t);
+}
+
+function plural(n: number, unit: string): string {
+  return `${fmtInt(n)} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+function fmtWindow(ms: number): string {
+  const h = Math.floor(ms / HOUR);
+  const m = Math.round(((ms % HOUR) / MIN) * 100) / 100;
+  if (h === 0) return `${m} min`;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+function bytesUnit(bytes: number): 'MB' | 'KB' | 'bytes' {
+  if (bytes > 0 && bytes % MB === 0) return 'MB';
+  if (bytes > 0 && bytes % KB === 0) return 'KB';
+  return 'bytes';
+}
+
+function fmtBytes(bytes: number): string {
+  const unit = bytesUnit(bytes);
+  if (unit === 'MB') return `${fmtInt(bytes / MB)} MB`;
+  if (unit === 'KB') return `${fmtInt(bytes / KB)} KB`;
+  return plural(bytes, 'byte');
+}
+
+/** How one setting is shown, typed and checked in human units. */
+interface Codec {
+  label: string;
+  show(v: Value): string;
+  fields(v: Value): Fields;
+  parse(f: Fields): Parsed;
+  editor(props: EditorProps): ReactNode;
+}
+
+interface EditorProps {
+  id: string;
+  label: string;
+  fields: Fields;
+  set(name: string, value: string): void;
+  invalid: boolean;
+  describedBy: string;
+}
+
+function UnitInput({
+  id,
+  name,
+  unit,
+  srLabel,
+  fields,
+  set,
+  invalid,
+  describedBy,
+  max,
+}: EditorProps & { name: string; unit: string; srLabel: string; max?: number }) {
+  return (
+    <span className="unit-input">
+      <input
+        id={`${id}-${name}`}
+        type="number"
+        inputMode="decimal"
+        min={0}
+        max={max}
+        step="any"
+        value={fields[name] ?? ''}
+        onChange={(e) => set(name, e.target.value)}
+        aria-invalid={invalid}
+        aria-describedby={describedBy}
+      />
+      <label htmlFor={`${id}-${name}`}>
+        <span className="sr-only">{srLabel} </span>
+        {unit}
+      </label>
+    </span>
+  );
+}
+
+const CODECS: Record<SettingKey, Codec> = {
+  strategy: {
+    label: 'Strategy',
+    show: (v) => String(v),
+    fields: (v) => ({ v: String(v) }),
+    parse: (f) =>
+      STRATEGIES.includes(f.v ?? '')
+        ? { ok: true, value: f.v as string }
+        : { ok: false, error: `Choose one of: ${STRATEGIES.join(', ')}.` },
+    editor: ({ id, label, fields, set, describedBy }) => {
+      const options = STRATEGIES.includes(fields.v ?? '') ? STRATEGIES : [...STRATEGIES, fields.v ?? ''];
+      return (
+        <span className="unit-input">
+          <label htmlFor={`${id}-v`} className="sr-only">
+            {label}
+          </label>
+          <select
+            id={`${id}-v`}
+            value={fields.v}
+            onChange={(e) => set('v', e.target.value)}
+            aria-describedby={describedBy}
+          >
+            {options.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </span>
+      );
+    },
+  },
+  sessionMs: {
+    label: 'Session window',
+    show: (v) => fmtWindow(Number(v)),
+    fields: (v) => {
+      const ms = Number(v);
+      return { h: String(Math.floor(ms / HOUR)), m: String(Math.round(((ms % HOUR) / MIN) * 100) / 100) };
+    },
+    parse: (f) => {
+      const h = f.h?.trim() === '' ? 0 : num(f.h);
+      const m = f.m?.trim() === '' ? 0 : num(f.m);
+      if (h === null || m === null) return { ok: false, error: 'Hours and minutes must be numbers (0 or more).' };
+      const ms = Math.round((h * 60 + m) * MIN);
+      if (ms < SESSION_MIN || ms > SESSION_MAX) {
+        return { ok: false, error: 'Choose between 1 minute and 7 days (168 h).' };
+      }
+      return { ok: true, value: ms };
+    },
+    editor: (p) => (
+      <>
+        <UnitInput {...p} name="h" unit="h" srLabel={`${p.label} hours`} max={168} />
+        <UnitInput {...p} name="m" unit="min" srLabel={`${p.label} minutes`} />
+      </>
+    ),
+  },
+  requestRetentionDays: daysCodec('Request retention'),
+  payloadRetentionDays: daysCodec('Payload retention'),
+  payloadCapture: {
+    label: 'Payload capture',
+    show: (v) => (v ? 'On' : 'Off'),
+    fields: (v) => ({ on: v ? 'true' : 'false' }),
+    parse: (f) => ({ ok: true, value: f.on === 'true' }),
+    editor: ({ id, fields, set, describedBy }) => (
+      <span className="unit-input">
+        <input
+          id={`${id}-on`}
+          type="checkbox"
+          checked={fields.on === 'true'}
+          onChange={(e) => set('on', e.target.checked ? 'true' : 'false')}
+          aria-describedby={describedBy}
+        />
+        <label htmlFor={`${id}-on`}>Store request and response bodies</label>
+      </span>
+    ),
+  },
+  payloadMaxBytes: {
+    label: 'Max payload size',
+    show: (v) => fmtBytes(Number(v)),
+    fields: (v) => {
+      const b = Number(v);
+      const unit = bytesUnit(b);
+      return { n: String(unit === 'MB' ? b / MB : unit === 'KB' ? b / KB : b), unit };
+    },
+    parse: (f) => {
+      const n = num(f.n);
+      if (n === null) return { ok: false, error: 'Enter a size (0 or more).' };
+      const bytes = Math.round(n * (f.unit === 'MB' ? MB : f.unit === 'KB' ? KB : 1));
+      if (bytes > PAYLOAD_MAX) return { ok: false, error: 'Choose at most 64 MB.' };
+      return { ok: true, value: bytes };
+    },
+    editor: (p) => (
+      <span className="unit-input">
+        <label htmlFor={`${p.id}-n`} className="sr-only">
+          {p.label}
+        </label>
+        <input
+          id={`${p.id}-n`}
+          type="number"
+          inputMode="decimal"
+          min={0}
+          step="any"
+          value={p.fields.n ?? ''}
+          onChange={(e) => p.set('n', e.target.value)}
+          aria-invalid={p.invalid}
+          aria-describedby={p.describedBy}
+        />
+        <label htmlFor={`${p.id}-unit`} className="sr-only">
+          {p.label} unit
+        </label>
+        <select id={`${p.id}-unit`} value={p.fields.unit} onChange={(e) => p.set('unit', e.target.value)}>
+          <option value="bytes">bytes</option>
+          <option value="KB">KB</option>
+          <option value="MB">MB</option>
+        </select>
+      </span>
+    ),
+  },
+};
+
+function daysCodec(label: string): Codec {
+  return {
+    label,
+    show: (v) => plural(Number(v), 'day'),
+    fields: (v) => ({ d: String(v) }),
+    parse: (f) => {
+      const d = num(f.d);
+      if (d === null || !Number.isInteger(d) || d < DAYS_MIN || d > DAYS_MAX) {
+        return { ok: false, error: `Enter a whole number of days from ${DAYS_MIN} to ${fmtInt(DAYS_MAX)}.` };
+      }
+      return { ok: true, value: d };
+    },
+    editor: (p) => <UnitInput {...p} name="d" unit="days" srLabel={label} />,
+  };
+}
+
+const ORDER: SettingKey[] = [
+  'strategy',
+  'sessionMs',
+  'requestRetentionDays',
+  'payloadRetentionDays',
+  'payloadCapture',
+  'payloadMaxBytes',
+];
+
+function useConfig() {
+  return useQuery({ queryKey: ['config'], queryFn: () => apiFetch<ConfigView>('/api/config') });
+}
+
+function SourceBadge({ state }: { state: SettingState }) {
+  return (
+    <span className={`badge source source-${state.source}`} title={SOURCE_HINT[state.source]}>
+      {SOURCE_LABEL[state.source]}
+    </span>
+  );
+}
+
+function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) {
+  const codec = CODECS[name];
+  const qc = useQueryClient();
+  const id = useId();
+  // null while the user has not touched the field: it then follows the server's value.
+  const [draft, setDraft] = useState<Fields | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const save = useMutation({
+    mutationFn: (value: Value | null) =>
+      apiFetch<ConfigView>('/api/config', { method: 'PATCH', body: { [name]: value } }),
+    onSuccess: (view, value) => {
+      qc.setQueryData(['config'], view);
+      setDraft(null);
+      const now = codec.show(view[name].value);
+      setSaved(
+        value === null
+          ? `Reset: now ${now} (${SOURCE_LABEL[view[name].source].toLowerCase()}). Applied at once.`
+          : `Saved: now ${now}. Applied at once.`,
+      );
+    },
+  });
+  const fields = draft ?? codec.fields(state.value);
+  const parsed = codec.parse(fields);
+  const dirty = draft !== null && (!parsed.ok || parsed.value !== state.value);
+  const localError = draft !== null && !parsed.ok ? parsed.error : null;
+  const serverError = save.isError ? serverMessage(save.error) : null;
+  const titleId = `${id}-title`;
+  const helpId = `${id}-help`;
+  const msgId = `${id}-msg`;
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setSaved(null);
+    if (!parsed.ok) {
+      e.currentTarget.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    if (!dirty) {
+      setSaved('Nothing to save: that is already the current value.');
+      return;
+    }
+    save.mutate(parsed.value);
+  };
+
+  return (
+    <li className="setting">
+      <form onSubmit={submit} aria-labelledby={titleId} noValidate>
+        <div className="setting-head">
+          <h3 id={titleId}>{codec.label}</h3>
+          <SourceBadge state={state} />
+        </div>
+        <p id={helpId} className="muted small setting-doc">
+          {humanDoc(state.doc)}. <span className="setting-env">Environment variable {state.env}.</span>
+        </p>
+        {state.pinned ? (
+          <div className="setting-pinned">
+            <p className="setting-value" data-setting={name}>
+              {codec.show(state.value)}
+            </p>
+            <p className="small">
+              Read-only: set by {state.source === 'flag' ? 'a command-line flag' : 'the environment variable'}{' '}
+              <code>{state.env}</code>, which wins over anything saved here. To change it here, remove it and restart
+              the gateway.
+            </p>
+          </div>
+        ) : (
+          <>
+            <div className="setting-edit">
+              {codec.editor({
+                id,
+                label: codec.label,
+                fields,
+                set: (k, v) => {
+                  setSaved(null);
+                  setDraft({ ...fields, [k]: v });
+                },
+                invalid: localError !== null,
+                describedBy: `${helpId} ${msgId}`,
+              })}
+              <button type="submit" className="primary" disabled={save.isPending} aria-label={`Save ${codec.label}`}>
+                {save.isPending ? 'Saving…' : 'Save'}
+              </button>
+              {state.source === 'database' ? (
+                <button
+                  type="button"
+                  onClick={() => {
+                    setSaved(null);
+                    setDraft(null);
+                    save.mutate(null);
+                  }}
+                  disabled={save.isPending}
+                  aria-label={`Reset ${codec.label} to default`}
+                  title="Removes the value saved here: back to the config file value or the default"
+                >
+                  Reset to default
+                </button>
+              ) : null}
+            </div>
+            <div id={msgId} className="setting-msg">
+              {localError ? (
+                <p className="field-error" role="alert">
+                  {localError} Not saved.
+                </p>
+              ) : serverError ? (
+                <p className="field-error" role="alert">
+                  The gateway refused this value: {serverError} Not saved; your input is kept.
+                </p>
+              ) : dirty ? (
+                <p className="muted small">Not saved yet: press Save.</p>
+              ) : null}
+              <p role="status" aria-live="polite" className="setting-saved">
+                {saved}
+              </p>
+            </div>
+          </>
+        )}
+        {state.pinned ? null : (
+          <p className="muted small setting-current">
+            Current: <strong data-current={name}>{codec.show(state.value)}</strong>, {SOURCE_HINT[state.source]}
+          </p>
+        )}
+      </form>
+    </li>
+  );
+}
+
+/** The docs name the raw unit ("…, ms"); the inputs here are in friendlier units. */
+function humanDoc(doc: string): string {
+  return doc.replace(/, (ms|bytes)$/, '');
+}
+
+function serverMessage(err: unknown): string {
+  if (err instanceof ApiError && err.status === 409) {
+    return `${err.message}. Reload the page to see where the value comes from now.`;
+  }
+  return errorMessage(err);
+}
+
+function RuntimeSettings() {
+  const config = useConfig();
+  return (
+    <section className="card" aria-labelledby="runtime-title">
+      <h2 id="runtime-title">Runtime settings</h2>
+      <p className="muted">
+        Saved in the database and applied at once, without a restart; every gateway sharing the database follows within
+        a second. An environment variable or flag wins over a saved value.
+      </p>
+      {config.isPending ? (
+        <Loading what="settings" />
+      ) : config.isError ? (
+        <ErrorState error={config.error} retry={() => void config.refetch()} />
+      ) : (
+        <ul className="settings-list" aria-label="Runtime settings">
+          {ORDER.map((k) => (
+            <SettingRow key={k} name={k} state={config.data[k]} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function NewKey({ created, onDone }: { created: CreatedClientKey; onDone: () => void }) {
+  const [copy, setCopy] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+  }, []);
+  const doCopy = async () => {
+    try {
+      await navigator.clipboard.writeText(created.key);
+      setCopy('copied');
+    } catch {
+      setCopy('failed');
+    }
+  };
+  return (
+    <section className="key-reveal" aria-labelledby="new-key-title" ref={ref} tabIndex={-1}>
+      <h3 id="new-key-title">New client key “{created.name}”</h3>
+      <p>
+        <strong>Copy it now: it won't be shown again.</strong> ccflare keeps only a hash of it; if you lose it, revoke
+        it and create another.
+      </p>
+      <div className="key-box">
+        <code className="key-value" data-testid="new-key">
+          {created.key}
+        </code>
+        <button type="button" className="primary" onClick={() => void doCopy()}>
+          Copy
+        </button>
+      </div>
+      <p role="status" aria-live="polite" className="small">
+        {copy === 'copied'
+          ? 'Copied to the clipboard.'
+          : copy === 'failed'
+            ? 'Could not copy automatically: select the key and copy it yourself.'
+            : ''}
+      </p>
+      <p className="muted small">
+        Use it from Claude Code:{' '}
+        <code>ANTHROPIC_BASE_URL={location.origin} ANTHROPIC_API_KEY=&lt;the key&gt; claude</code>
+      </p>
+      <button type="button" onClick={onDone}>
+        Done, I saved it
+      </button>
+    </section>
+  );
+}
+
+function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedClientKey) => void }) {
+  const qc = useQueryClient();
+  const [name, setName] = useState('');
+  const create = useMutation({
+    mutationFn: () => apiFetch<CreatedClientKey>('/api/keys', { method: 'POST', body: { name: name.trim() } }),
+    onSuccess: (k) => {
+      setName('');
+      onCreated(k);
+      void qc.invalidateQueries({ queryKey: ['keys'] });
+    },
+  });
+  const invalid = name.trim() !== '' && !KEY_NAME.test(name.trim());
+  return (
+    <form
+      className="form create-key"
+      aria-labelledby="create-key-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!invalid && name.trim()) create.mutate();
+      }}
+    >
+      <h3 id="create-key-title">Create a client key</h3>
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor="key-name">Key name</label>
+          <input
+            id="key-name"
+            name="keyName"
+            value={name}
+            onChange={(e) => {
+              setName(e.target.value);
+              create.reset();
+            }}
+            autoComplete="off"
+            placeholder="laptop"
+            aria-invalid={invalid || create.isError}
+            aria-describedby="key-name-help key-name-error"
+          />
+          <small id="key-name-help" className={invalid ? 'field-error' : 'muted'}>
+            Who uses it, e.g. laptop or ci: 1-64 letters, digits, . _ -
+          </small>
+          <div id="key-name-error">
+            {create.isError ? (
+              <p className="field-error" role="alert">
+                {errorMessage(create.error)}
+              </p>
+            ) : null}
+          </div>
+        </div>
+      </div>
+      <div>
+        <button type="submit" className="primary" disabled={create.isPending || invalid || !name.trim()}>
+          {create.isPending ? 'Creating…' : 'Create key'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function RevokeDialog({ k, last, onClose }: { k: ClientKeyView; last: boolean; onClose: (msg?: string) => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const qc = useQueryClient();
+  const revoke = useMutation({
+    mutationFn: () => apiFetch<ClientKeyView>(`/api/keys/${encodeURIComponent(k.name)}`, { method: 'DELETE' }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['keys'] });
+      onClose(
+        last
+          ? `Revoked ${k.name}. No active client key is left: the proxy accepts requests without a key again.`
+          : `Revoked ${k.name}. Clients using it are refused within a second.`,
+      );
+    },
+  });
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+  return (
+    <dialog ref={ref} className="dialog" aria-labelledby="revoke-title" onClose={() => onClose()}>
+      <form
+        method="dialog"
+        onSubmit={(e) => {
+          e.preventDefault();
+          revoke.mutate();
+        }}
+      >
+        <h2 id="revoke-title">Revoke {k.name}?</h2>
+        <p>
+          Clients sending this key ({k.prefix}…) get 401 within a second. This cannot be undone: a revoked key never
+          works again.
+        </p>
+        {last ? (
+          <p className="field-error">
+            It is the last active key: once it is revoked, the proxy accepts requests from anyone who can reach it.
+          </p>
+        ) : null}
+        {revoke.isError ? (
+          <p className="field-error" role="alert">
+            {errorMessage(revoke.error)}
+          </p>
+        ) : null}
+        <div className="dialog-actions">
+          <button type="button" onClick={() => ref.current?.close()}>
+            Cancel
+          </button>
+          <button type="submit" className="danger" disabled={revoke.isPending}>
+            Revoke key
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
+
+function KeysTable({
+  keys,
+  label,
+  onRevoke,
+}: {
+  keys: ClientKeyView[];
+  label: string;
+  onRevoke?: (k: ClientKeyView) => void;
+}) {
+  return (
+    <div className="table-wrap">
+      <table aria-label={label}>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Key starts with</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            {onRevoke ? (
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            ) : (
+              <th scope="col">Revoked</th>
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((k) => (
+            <tr key={k.id} aria-label={`Client key ${k.name}`}>
+              <th scope="row">{k.name}</th>
+              <td>
+                <code>{k.prefix}…</code>
+              </td>
+              <td>{fmtDateTime(k.createdAt)}</td>
+              <td>{k.lastUsedAt == null ? 'Never' : fmtDateTime(k.lastUsedAt)}</td>
+              {onRevoke ? (
+                <td className="actions">
+                  <button type="button" className="danger" onClick={() => onRevoke(k)} aria-label={`Revoke ${k.name}`}>
+                    Revoke
+                  </button>
+                </td>
+              ) : (
+                <td>{fmtDateTime(k.revokedAt)}</td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ClientKeys() {
+  const keys = useQuery({ queryKey: ['keys'], queryFn: () => apiFetch<ClientKeyList>('/api/keys') });
+  const [created, setCreated] = useState<CreatedClientKey | null>(null);
+  const [revoking, setRevoking] = useState<ClientKeyView | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const active = keys.data?.keys.filter((k) => k.active) ?? [];
+  const revoked = keys.data?.keys.filter((k) => !k.active) ?? [];
+  return (
+    <section className="card" aria-labelledby="keys-title">
+      <h2 id="keys-title">Client keys</h2>
+      <p>
+        Client keys lock the proxy: while at least one is active, every <code>/v1/*</code> request must send one as{' '}
+        <code>x-api-key</code> or <code>authorization: Bearer</code>, or it gets 401; with none, the proxy is open.
+      </p>
+      <div className="notice-slot" role="status" aria-live="polite">
+        {message ? <div className="notice">{message}</div> : null}
+      </div>
+      {created ? (
+        <NewKey
+          created={created}
+          onDone={() => {
+            setCreated(null);
+            document.getElementById('key-name')?.focus();
+          }}
+        />
+      ) : null}
+      {keys.isPending ? (
+        <Loading what="client keys" />
+      ) : keys.isError ? (
+        <ErrorState error={keys.error} retry={() => void keys.refetch()} />
+      ) : (
+        <>
+          <p className="proxy-state" data-proxy-state={active.length > 0 ? 'locked' : 'open'}>
+            {active.length > 0 ? (
+              <>
+                <span className="badge badge-active">Key required</span> The proxy accepts only requests with{' '}
+                {active.length === 1 ? 'the active key below' : `one of the ${active.length} active keys below`}.
+              </>
+            ) : (
+              <>
+                <span className="badge badge-paused">Open</span> No active client key: the proxy accepts requests from
+                anyone who can reach it. Create a key below to require one.
+              </>
+            )}
+          </p>
+          {active.length > 0 ? <KeysTable keys={active} label="Active client keys" onRevoke={setRevoking} /> : null}
+          {revoked.length > 0 ? (
+            <details className="revoked-keys">
+              <summary>Revoked keys ({revoked.length})</summary>
+              <KeysTable keys={revoked} label="Revoked client keys" />
+            </details>
+          ) : null}
+        </>
+      )}
+      <CreateKeyForm
+        onCreated={(k) => {
+          setMessage(null);
+          setCreated(k);
+        }}
+      />
+      {revoking ? (
+        <RevokeDialog
+          k={revoking}
+          last={active.length === 1}
+          onClose={(msg) => {
+            setRevoking(null);
+            if (msg) {
+              setMessage(msg);
+              setCreated(null);
+            }
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function AdminKey() {
+  // The API does not say whether an admin key exists; this tab can tell: it either signed in
+  // with one, or the API answered without one (so none is configured).
+  const signedIn = adminKey() !== null;
+  return (
+    <section className="card" aria-labelledby="admin-title">
+      <h2 id="admin-title">Admin key</h2>
+      {signedIn ? (
+        <p data-admin-key="set">
+          <span className="badge badge-active">Set</span> The management API and this dashboard need the admin key; this
+          tab is signed in with it. Rotate it with <code>ccflare keys admin --rotate</code>.
+        </p>
+      ) : (
+        <p data-admin-key="unset">
+          <span className="badge badge-paused">Not set</span> The management API and this dashboard are open to anyone
+          who can reach this address. Set <code>CCFLARE_ADMIN_KEY</code> or run <code>ccflare keys admin</code> to
+          require one.
+        </p>
+      )}
+    </section>
+  );
+}
+
 export function Settings() {
   return (
-    <div className="card empty">
-      <h1>Settings</h1>
-      <p className="muted">This screen is being built.</p>
-    </div>
+    <>
+      <div className="page-head">
+        <h1>Settings</h1>
+      </div>
+      <RuntimeSettings />
+      <ClientKeys />
+      <AdminKey />
+    </>
   );
 }
