@@ -264,6 +264,8 @@ const tooltipStyle = {
 const axis = { stroke: 'var(--muted)', fontSize: 12 };
 const margin = { top: 8, right: 8, left: 0, bottom: 0 };
 const HEIGHT = 220;
+// Busy buckets are often far apart: an isolated point has no line, so every point gets a dot.
+const dot = (color: string) => ({ r: 2.5, fill: color, stroke: color });
 
 function ChartCard({
   id,
@@ -399,8 +401,7 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
             dataKey="latency"
             name="Avg latency"
             stroke="var(--accent)"
-            dot={false}
-            connectNulls={false}
+            dot={dot('var(--accent)')}
             isAnimationActive={false}
           />
           <Line
@@ -408,7 +409,7 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
             dataKey="ttft"
             name="Avg time to first token"
             stroke="var(--an-output)"
-            dot={false}
+            dot={dot('var(--an-output)')}
             isAnimationActive={false}
           />
           {t.p95LatencyMs != null ? (
@@ -437,7 +438,7 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
             dataKey="speed"
             name="Output speed"
             stroke="var(--ok)"
-            dot={false}
+            dot={dot('var(--ok)')}
             isAnimationActive={false}
           />
         </LineChart>
@@ -464,7 +465,7 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
             dataKey="cacheHit"
             name="Cache hit rate"
             stroke="var(--an-cache-read)"
-            dot={false}
+            dot={dot('var(--an-cache-read)')}
             isAnimationActive={false}
           />
         </LineChart>
