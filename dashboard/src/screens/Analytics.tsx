@@ -1,9 +1,656 @@
-/** Analytics screen: not built yet (see issue 4). */
-export function Analytics() {
+/**
+ * Analytics: figures, charts and per-model / per-account breakdowns of `/api/analytics` for a
+ * range and filters kept in the URL (each change is a history entry, so back / forward and shared
+ * links show the same view).
+ */
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import type { ReactElement } from 'react';
+import {
+  Area,
+  AreaChart,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import type { Analytics as AnalyticsData, PerfSummary } from '../../../src/shared/analytics-schemas';
+import { apiFetch } from '../api';
+import { DASH, fmtInt, fmtMs, fmtPercent, fmtRate, fmtTime, fmtUsd } from '../format';
+import { navigate, useLocation } from '../router';
+import { ErrorState, Loading } from '../states';
+import { useAccounts } from './Overview';
+import './analytics.css';
+
+type Range = AnalyticsData['range'];
+type Status = AnalyticsData['filters']['status'];
+
+const RANGES: { value: Range; label: string }[] = [
+  { value: '1h', label: 'Last hour' },
+  { value: '6h', label: 'Last 6 hours' },
+  { value: '24h', label: 'Last 24 hours' },
+  { value: '7d', label: 'Last 7 days' },
+  { value: '30d', label: 'Last 30 days' },
+];
+const DEFAULT_RANGE: Range = '24h';
+
+interface Filters {
+  range: Range;
+  accounts: string[];
+  models: string[];
+  status: Status;
+}
+
+function list(v: string | null): string[] {
+  return [
+    ...new Set(
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+function readFilters(search: URLSearchParams): Filters {
+  const r = search.get('range');
+  const s = search.get('status');
+  return {
+    range: RANGES.some((x) => x.value === r) ? (r as Range) : DEFAULT_RANGE,
+    accounts: list(search.get('accounts')),
+    models: list(search.get('models')),
+    status: s === 'success' || s === 'error' ? s : 'all',
+  };
+}
+
+/** The query string shared by the page URL and the API call (defaults left out, so links stay short). */
+function queryString(f: Filters): string {
+  const p = new URLSearchParams();
+  if (f.range !== DEFAULT_RANGE) p.set('range', f.range);
+  if (f.accounts.length) p.set('accounts', f.accounts.join(','));
+  if (f.models.length) p.set('models', f.models.join(','));
+  if (f.status !== 'all') p.set('status', f.status);
+  return p.toString();
+}
+
+function setFilters(f: Filters): void {
+  const q = queryString(f);
+  navigate(`/analytics${q ? `?${q}` : ''}`);
+}
+
+function hasFilters(f: Filters): boolean {
+  return f.accounts.length > 0 || f.models.length > 0 || f.status !== 'all';
+}
+
+function useAnalytics(f: Filters) {
+  const q = queryString(f);
+  // Keys start with 'analytics' so live.ts refreshes them after every finished request.
+  return useQuery({
+    queryKey: ['analytics', 'screen', q],
+    queryFn: () => apiFetch<AnalyticsData>(`/api/analytics${q ? `?${q}` : ''}`),
+    placeholderData: keepPreviousData,
+    refetchInterval: 60_000,
+  });
+}
+
+const modelLabel = (m: string | null) => m || 'Unknown model';
+const accountLabel = (a: { name: string | null; accountId: string | null }) =>
+  a.name ?? (a.accountId ? a.accountId : 'No account');
+
+function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
-    <div className="card empty">
-      <h1>Analytics</h1>
-      <p className="muted">This screen is being built.</p>
+    <div className="stat">
+      <dt className="stat-label">{label}</dt>
+      <dd className="stat-value" data-stat={label}>
+        {value}
+      </dd>
+      {hint ? <dd className="stat-hint muted">{hint}</dd> : null}
+    </div>
+  );
+}
+
+function Totals({ t }: { t: PerfSummary }) {
+  return (
+    <dl className="stats" aria-label="Totals">
+      <Stat
+        label="Requests"
+        value={fmtInt(t.requests)}
+        hint={`${fmtInt(t.successes)} ok, ${fmtInt(t.errors)} failed`}
+      />
+      <Stat label="Success rate" value={fmtPercent(t.successRate)} />
+      <Stat label="Avg latency" value={fmtMs(t.avgLatencyMs)} />
+      <Stat label="P95 latency" value={fmtMs(t.p95LatencyMs)} />
+      <Stat label="Time to first token" value={fmtMs(t.avgTtftMs)} hint="average" />
+      <Stat label="Output speed" value={fmtRate(t.outputTokensPerSecond)} />
+      <Stat label="Tokens" value={fmtInt(t.tokens.total)} />
+      <Stat label="Cost" value={fmtUsd(t.costUsd)} />
+      <Stat label="Cache hit rate" value={fmtPercent(t.cacheHitRate)} />
+    </dl>
+  );
+}
+
+function CheckGroup({
+  legend,
+  options,
+  selected,
+  onChange,
+  none,
+}: {
+  legend: string;
+  options: string[];
+  selected: string[];
+  onChange: (next: string[]) => void;
+  none: string;
+}) {
+  return (
+    <fieldset className="an-checks">
+      <legend>{legend}</legend>
+      {options.length === 0 ? <span className="muted small">{none}</span> : null}
+      {options.map((o) => (
+        <label key={o} className="an-check">
+          <input
+            type="checkbox"
+            checked={selected.includes(o)}
+            onChange={(e) => onChange(e.target.checked ? [...selected, o] : selected.filter((s) => s !== o))}
+          />
+          <span>{o}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function FilterBar({ filters, choices }: { filters: Filters; choices: AnalyticsData | undefined }) {
+  const accounts = useAccounts();
+  // Current accounts first, then removed ones that still have history in this range, then
+  // whatever the URL names (a shared link may name an account this gateway no longer has).
+  const accountNames = [
+    ...new Set([
+      ...(accounts.data ?? []).map((a) => a.name),
+      ...(choices?.accounts ?? []).flatMap((a) => (a.name ? [a.name] : [])),
+      ...filters.accounts,
+    ]),
+  ];
+  const modelNames = [
+    ...new Set([...(choices?.models ?? []).flatMap((m) => (m.model ? [m.model] : [])), ...filters.models]),
+  ].sort();
+  return (
+    <form className="card an-filters" aria-label="Filter analytics" onSubmit={(e) => e.preventDefault()}>
+      <CheckGroup
+        legend="Accounts"
+        options={accountNames}
+        selected={filters.accounts}
+        onChange={(accounts) => setFilters({ ...filters, accounts })}
+        none={accounts.isPending ? 'Loading accounts…' : 'No accounts yet'}
+      />
+      <CheckGroup
+        legend="Models"
+        options={modelNames}
+        selected={filters.models}
+        onChange={(models) => setFilters({ ...filters, models })}
+        none={choices ? 'No model used in this range' : 'Loading models…'}
+      />
+      <label className="inline-field">
+        <span>Status</span>
+        <select value={filters.status} onChange={(e) => setFilters({ ...filters, status: e.target.value as Status })}>
+          <option value="all">Any status</option>
+          <option value="success">Succeeded</option>
+          <option value="error">Failed</option>
+        </select>
+      </label>
+      {hasFilters(filters) ? (
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => setFilters({ range: filters.range, accounts: [], models: [], status: 'all' })}
+        >
+          Clear filters
+        </button>
+      ) : null}
+    </form>
+  );
+}
+
+function EmptyState({ filters }: { filters: Filters }) {
+  const range = RANGES.find((r) => r.value === filters.range)?.label.toLowerCase() ?? filters.range;
+  const filtered = hasFilters(filters);
+  return (
+    <section className="card an-empty" aria-labelledby="an-empty-title">
+      <h2 id="an-empty-title">
+        No requests {filtered ? 'match these filters' : 'yet'} in the {range}
+      </h2>
+      <ul>
+        <li>
+          Send traffic through the gateway: point a client at it (for Claude Code:{' '}
+          <code>ANTHROPIC_BASE_URL={location.origin}</code>). Figures appear here as requests finish.
+        </li>
+        {filters.range !== '30d' ? (
+          <li>
+            Widen the range:{' '}
+            <button type="button" className="link-button" onClick={() => setFilters({ ...filters, range: '30d' })}>
+              show the last 30 days
+            </button>
+            .
+          </li>
+        ) : null}
+        {filtered ? (
+          <li>
+            Or{' '}
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => setFilters({ range: filters.range, accounts: [], models: [], status: 'all' })}
+            >
+              clear the filters
+            </button>
+            .
+          </li>
+        ) : null}
+      </ul>
+    </section>
+  );
+}
+
+const tooltipStyle = {
+  contentStyle: { background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)' },
+  labelStyle: { color: 'var(--text)' },
+};
+const axis = { stroke: 'var(--muted)', fontSize: 12 };
+const margin = { top: 8, right: 8, left: 0, bottom: 0 };
+const HEIGHT = 220;
+// Busy buckets are often far apart: an isolated point has no line, so every point gets a dot.
+const dot = (color: string) => ({ r: 2.5, fill: color, stroke: color });
+
+function ChartCard({
+  id,
+  title,
+  label,
+  children,
+}: {
+  id: string;
+  title: string;
+  label: string;
+  children: ReactElement;
+}) {
+  return (
+    <section className="card" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      <div className="chart an-chart" role="img" aria-label={label}>
+        <ResponsiveContainer width="100%" height={HEIGHT}>
+          {children}
+        </ResponsiveContainer>
+      </div>
+    </section>
+  );
+}
+
+const TOKEN_KINDS = [
+  { key: 'input', name: 'Input', color: 'var(--an-input)' },
+  { key: 'output', name: 'Output', color: 'var(--an-output)' },
+  { key: 'cacheRead', name: 'Cache read', color: 'var(--an-cache-read)' },
+  { key: 'cacheWrite5m', name: 'Cache write 5m', color: 'var(--an-cache-5m)' },
+  { key: 'cacheWrite1h', name: 'Cache write 1h', color: 'var(--an-cache-1h)' },
+] as const;
+
+function TimeCharts({ data }: { data: AnalyticsData }) {
+  const t = data.totals;
+  const points = data.series.map((p) => ({
+    t: fmtTime(p.ts, data.bucketMs),
+    successes: p.successes,
+    errors: p.errors,
+    input: p.tokens.input,
+    output: p.tokens.output,
+    cacheRead: p.tokens.cacheRead,
+    cacheWrite5m: p.tokens.cacheWrite5m,
+    cacheWrite1h: p.tokens.cacheWrite1h,
+    cost: p.costUsd,
+    latency: p.avgLatencyMs,
+    ttft: p.avgTtftMs,
+    speed: p.outputTokensPerSecond,
+    cacheHit: p.cacheHitRate == null ? null : p.cacheHitRate * 100,
+  }));
+  const x = <XAxis dataKey="t" tick={axis} stroke="var(--border)" minTickGap={28} />;
+  const grid = <CartesianGrid stroke="var(--grid)" vertical={false} />;
+  const tok = data.tokens;
+  return (
+    <div className="grid-2">
+      <ChartCard
+        id="an-volume"
+        title="Requests"
+        label={`Requests per bucket: ${fmtInt(t.successes)} succeeded, ${fmtInt(t.errors)} failed`}
+      >
+        <BarChart data={points} margin={margin}>
+          {grid}
+          {x}
+          <YAxis allowDecimals={false} tick={axis} stroke="var(--border)" width={40} />
+          <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
+          <Legend />
+          <Bar dataKey="successes" name="Succeeded" stackId="r" fill="var(--ok)" isAnimationActive={false} />
+          <Bar dataKey="errors" name="Failed" stackId="r" fill="var(--bad)" isAnimationActive={false} />
+        </BarChart>
+      </ChartCard>
+
+      <section className="card" aria-labelledby="an-tokens">
+        <h2 id="an-tokens">Tokens by kind</h2>
+        <div
+          className="chart an-chart"
+          role="img"
+          aria-label={`Tokens per bucket by kind, ${fmtInt(tok.total)} in total`}
+        >
+          <ResponsiveContainer width="100%" height={HEIGHT}>
+            <BarChart data={points} margin={margin}>
+              {grid}
+              {x}
+              <YAxis allowDecimals={false} tick={axis} stroke="var(--border)" width={56} />
+              <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--hover)' }} formatter={(v) => fmtInt(Number(v))} />
+              {TOKEN_KINDS.map((k) => (
+                <Bar key={k.key} dataKey={k.key} name={k.name} stackId="t" fill={k.color} isAnimationActive={false} />
+              ))}
+            </BarChart>
+          </ResponsiveContainer>
+        </div>
+        <dl className="an-kinds" aria-label="Tokens by kind">
+          {TOKEN_KINDS.map((k) => (
+            <div key={k.key}>
+              <dt>
+                <span className="an-swatch" style={{ background: k.color }} aria-hidden="true" />
+                {k.name}
+              </dt>
+              <dd data-tokens={k.key}>{fmtInt(tok[k.key])}</dd>
+            </div>
+          ))}
+        </dl>
+      </section>
+
+      <ChartCard id="an-cost" title="Cost" label={`Cost per bucket, ${fmtUsd(t.costUsd)} in total`}>
+        <AreaChart data={points} margin={margin}>
+          {grid}
+          {x}
+          <YAxis tick={axis} stroke="var(--border)" width={60} tickFormatter={(v: number) => fmtUsd(v)} />
+          <Tooltip {...tooltipStyle} formatter={(v) => fmtUsd(Number(v))} />
+          <Area
+            type="monotone"
+            dataKey="cost"
+            name="Cost"
+            stroke="var(--accent)"
+            fill="var(--accent-soft)"
+            isAnimationActive={false}
+          />
+        </AreaChart>
+      </ChartCard>
+
+      <ChartCard
+        id="an-latency"
+        title="Latency and time to first token"
+        label={`Average latency ${fmtMs(t.avgLatencyMs)}, p95 ${fmtMs(t.p95LatencyMs)}, average time to first token ${fmtMs(t.avgTtftMs)}`}
+      >
+        <LineChart data={points} margin={margin}>
+          {grid}
+          {x}
+          <YAxis tick={axis} stroke="var(--border)" width={56} tickFormatter={(v: number) => fmtMs(v)} />
+          <Tooltip {...tooltipStyle} formatter={(v) => fmtMs(Number(v))} />
+          <Legend />
+          <Line
+            type="monotone"
+            dataKey="latency"
+            name="Avg latency"
+            stroke="var(--accent)"
+            dot={dot('var(--accent)')}
+            isAnimationActive={false}
+          />
+          <Line
+            type="monotone"
+            dataKey="ttft"
+            name="Avg time to first token"
+            stroke="var(--an-output)"
+            dot={dot('var(--an-output)')}
+            isAnimationActive={false}
+          />
+          {t.p95LatencyMs != null ? (
+            <ReferenceLine
+              y={t.p95LatencyMs}
+              stroke="var(--warn)"
+              strokeDasharray="4 4"
+              label={{ value: `p95 ${fmtMs(t.p95LatencyMs)}`, fill: 'var(--muted)', fontSize: 12, position: 'top' }}
+            />
+          ) : null}
+        </LineChart>
+      </ChartCard>
+
+      <ChartCard
+        id="an-speed"
+        title="Output speed"
+        label={`Output tokens per second per bucket, ${fmtRate(t.outputTokensPerSecond)} on average`}
+      >
+        <LineChart data={points} margin={margin}>
+          {grid}
+          {x}
+          <YAxis tick={axis} stroke="var(--border)" width={48} />
+          <Tooltip {...tooltipStyle} formatter={(v) => fmtRate(Number(v))} />
+          <Line
+            type="monotone"
+            dataKey="speed"
+            name="Output speed"
+            stroke="var(--ok)"
+            dot={dot('var(--ok)')}
+            isAnimationActive={false}
+          />
+        </LineChart>
+      </ChartCard>
+
+      <ChartCard
+        id="an-cache"
+        title="Cache hit rate"
+        label={`Cache hit rate per bucket, ${fmtPercent(t.cacheHitRate)} over the range`}
+      >
+        <LineChart data={points} margin={margin}>
+          {grid}
+          {x}
+          <YAxis
+            tick={axis}
+            stroke="var(--border)"
+            width={48}
+            domain={[0, 100]}
+            tickFormatter={(v: number) => `${v}%`}
+          />
+          <Tooltip {...tooltipStyle} formatter={(v) => `${Number(v).toFixed(1)}%`} />
+          <Line
+            type="monotone"
+            dataKey="cacheHit"
+            name="Cache hit rate"
+            stroke="var(--an-cache-read)"
+            dot={dot('var(--an-cache-read)')}
+            isAnimationActive={false}
+          />
+        </LineChart>
+      </ChartCard>
+    </div>
+  );
+}
+
+type Row = PerfSummary & { label: string; share?: number | null };
+
+function BreakdownChart({ rows, what }: { rows: Row[]; what: string }) {
+  const height = 48 + rows.length * 34;
+  return (
+    <div
+      className="an-bars"
+      role="img"
+      aria-label={`Requests ${what}: ${rows.map((r) => `${r.label} ${fmtInt(r.requests)}`).join(', ')}`}
+    >
+      <ResponsiveContainer width="100%" height={height}>
+        <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 16, left: 8, bottom: 0 }}>
+          <CartesianGrid stroke="var(--grid)" horizontal={false} />
+          <XAxis type="number" allowDecimals={false} tick={axis} stroke="var(--border)" />
+          <YAxis type="category" dataKey="label" tick={axis} stroke="var(--border)" width={150} />
+          <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
+          <Legend />
+          <Bar dataKey="successes" name="Succeeded" stackId="b" fill="var(--ok)" isAnimationActive={false} />
+          <Bar dataKey="errors" name="Failed" stackId="b" fill="var(--bad)" isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+function BreakdownTable({ id, head, rows, withShare }: { id: string; head: string; rows: Row[]; withShare?: boolean }) {
+  return (
+    <div className="table-wrap">
+      <table className="an-table" aria-labelledby={id}>
+        <thead>
+          <tr>
+            <th scope="col">{head}</th>
+            <th scope="col" className="num">
+              Requests
+            </th>
+            <th scope="col" className="num">
+              Failed
+            </th>
+            <th scope="col" className="num">
+              Success rate
+            </th>
+            <th scope="col" className="num">
+              Avg latency
+            </th>
+            <th scope="col" className="num">
+              P95 latency
+            </th>
+            <th scope="col" className="num">
+              First token
+            </th>
+            <th scope="col" className="num">
+              Output speed
+            </th>
+            <th scope="col" className="num">
+              Tokens
+            </th>
+            <th scope="col" className="num">
+              Cost
+            </th>
+            {withShare ? (
+              <th scope="col" className="num">
+                Cost share
+              </th>
+            ) : null}
+            <th scope="col" className="num">
+              Cache hit rate
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.label} data-row={r.label}>
+              <th scope="row">{r.label}</th>
+              <td className="num" data-col="requests">
+                {fmtInt(r.requests)}
+              </td>
+              <td className="num" data-col="errors">
+                {fmtInt(r.errors)}
+              </td>
+              <td className="num" data-col="successRate">
+                {fmtPercent(r.successRate)}
+              </td>
+              <td className="num" data-col="avgLatency">
+                {fmtMs(r.avgLatencyMs)}
+              </td>
+              <td className="num" data-col="p95Latency">
+                {fmtMs(r.p95LatencyMs)}
+              </td>
+              <td className="num" data-col="ttft">
+                {fmtMs(r.avgTtftMs)}
+              </td>
+              <td className="num" data-col="speed">
+                {fmtRate(r.outputTokensPerSecond)}
+              </td>
+              <td className="num" data-col="tokens">
+                {fmtInt(r.tokens.total)}
+              </td>
+              <td className="num" data-col="cost">
+                {fmtUsd(r.costUsd)}
+              </td>
+              {withShare ? (
+                <td className="num" data-col="share">
+                  {r.share == null ? DASH : fmtPercent(r.share)}
+                </td>
+              ) : null}
+              <td className="num" data-col="cacheHit">
+                {fmtPercent(r.cacheHitRate)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Breakdowns({ data }: { data: AnalyticsData }) {
+  const share = new Map(data.costByModel.map((c) => [c.model, c.share]));
+  const models: Row[] = data.models.map((m) => ({ ...m, label: modelLabel(m.model), share: share.get(m.model) }));
+  const accounts: Row[] = data.accounts.map((a) => ({ ...a, label: accountLabel(a) }));
+  return (
+    <>
+      <section className="card" aria-labelledby="an-by-model">
+        <h2 id="an-by-model">By model</h2>
+        <BreakdownChart rows={models} what="by model" />
+        <BreakdownTable id="an-by-model" head="Model" rows={models} withShare />
+      </section>
+      <section className="card" aria-labelledby="an-by-account">
+        <h2 id="an-by-account">By account</h2>
+        <BreakdownChart rows={accounts} what="by account" />
+        <BreakdownTable id="an-by-account" head="Account" rows={accounts} />
+      </section>
+    </>
+  );
+}
+
+export function Analytics() {
+  const { search } = useLocation();
+  const filters = readFilters(search);
+  const analytics = useAnalytics(filters);
+  // Filter choices come from the unfiltered range (the same query when no filter is set).
+  const choices = useAnalytics({ range: filters.range, accounts: [], models: [], status: 'all' });
+  const data = analytics.data;
+  return (
+    <div className="analytics">
+      <div className="page-head">
+        <h1>Analytics</h1>
+        <label className="inline-field">
+          <span>Range</span>
+          <select value={filters.range} onChange={(e) => setFilters({ ...filters, range: e.target.value as Range })}>
+            {RANGES.map((r) => (
+              <option key={r.value} value={r.value}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <FilterBar filters={filters} choices={choices.data} />
+      {analytics.isPending ? (
+        <Loading what="analytics" />
+      ) : analytics.isError && !data ? (
+        <ErrorState error={analytics.error} retry={() => void analytics.refetch()} />
+      ) : data ? (
+        <div className="an-body" aria-busy={analytics.isPlaceholderData}>
+          {analytics.isError ? <ErrorState error={analytics.error} retry={() => void analytics.refetch()} /> : null}
+          <Totals t={data.totals} />
+          {data.totals.requests === 0 ? (
+            <EmptyState filters={filters} />
+          ) : (
+            <>
+              <TimeCharts data={data} />
+              <Breakdowns data={data} />
+            </>
+          )}
+        </div>
+      ) : null}
     </div>
   );
 }
