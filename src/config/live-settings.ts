@@ -40,6 +40,21 @@ export interface SettingState {
   /** Set by a flag or the environment: runtime writes are refused. */
   pinned: boolean;
   doc: string;
+  /** The values the server accepts, so a UI can check input before sending it. */
+  accepts: SettingAccepts;
+}
+
+export type SettingAccepts =
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'enum'; values: string[] }
+  | { kind: 'bool' };
+
+function acceptsOf(def: SettingDef): SettingAccepts {
+  const t = def.type;
+  if (t.kind === 'int') return { kind: 'int', min: t.min, max: t.max };
+  if (t.kind === 'enum') return { kind: 'enum', values: [...t.values] };
+  if (t.kind === 'bool') return { kind: 'bool' };
+  throw new Error(`runtime setting ${def.key} has a type the API cannot describe: ${t.kind}`);
 }
 
 export type SettingsDescription = { [K in LiveSettingKey]: SettingState & { value: RuntimeSettings[K] } };
@@ -110,6 +125,7 @@ export class LiveSettings implements RuntimeSettingsSource {
         env: def.env,
         pinned: base === 'flag' || base === 'environment',
         doc: def.doc,
+        accepts: acceptsOf(def),
       };
     }
     return out as SettingsDescription;

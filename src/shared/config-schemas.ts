@@ -9,6 +9,14 @@ export const SettingSourceSchema = z
   .enum(['default', 'file', 'database', 'environment', 'flag'])
   .openapi('SettingSource', { description: 'Precedence: flag > environment > database > file > default' });
 
+export const SettingAcceptsSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('int'), min: z.number().int(), max: z.number().int() }),
+    z.object({ kind: z.literal('enum'), values: z.array(z.string()) }),
+    z.object({ kind: z.literal('bool') }),
+  ])
+  .openapi('SettingAccepts', { description: 'Values the server accepts for the setting (inclusive range for int)' });
+
 function settingState<T extends z.ZodType>(value: T) {
   return z.object({
     value,
@@ -18,6 +26,7 @@ function settingState<T extends z.ZodType>(value: T) {
     /** Set by a flag or the environment: writes through the API are refused (409). */
     pinned: z.boolean(),
     doc: z.string(),
+    accepts: SettingAcceptsSchema,
   });
 }
 

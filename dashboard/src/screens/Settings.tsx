@@ -23,14 +23,6 @@ const HOUR = 60 * MIN;
 const KB = 1024;
 const MB = 1024 * KB;
 
-// The ranges of src/config/settings.ts (which imports node modules, so it cannot be bundled
-// here). The server checks again and its 400 message is shown if the two ever disagree.
-const STRATEGIES = ['session'];
-const SESSION_MIN = MIN;
-const SESSION_MAX = 7 * 24 * HOUR;
-const DAYS_MIN = 1;
-const DAYS_MAX = 3650;
-const PAYLOAD_MAX = 64 * MB;
 const KEY_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 const SOURCE_LABEL: Record<SettingState['source'], string> = {
@@ -85,8 +77,15 @@ interface Codec {
   label: string;
   show(v: Value): string;
   fields(v: Value): Fields;
-  parse(f: Fields): Parsed;
+  /** `accepts` is what the server says it takes (GET /api/config), so the ranges are never copied here. */
+  parse(f: Fields, accepts: Accepts): Parsed;
   editor(props: EditorProps): ReactNode;
+}
+
+type Accepts = SettingState['accepts'];
+
+function intRange(a: Accepts): { min: number; max: number } {
+  return a.kind === 'int' ? a : { min: 0, max: Number.MAX_SAFE_INTEGER };
 }
 
 interface EditorProps {
@@ -96,6 +95,7 @@ interface EditorProps {
   set(name: string, value: string): void;
   invalid: boolean;
   describedBy: string;
+  accepts: Accepts;
 }
 
 function UnitInput({
@@ -136,12 +136,15 @@ const CODECS: Record<SettingKey, Codec> = {
     label: 'Strategy',
     show: (v) => String(v),
     fields: (v) => ({ v: String(v) }),
-    parse: (f) =>
-      STRATEGIES.includes(f.v ?? '')
+    parse: (f, accepts) => {
+      const values = accepts.kind === 'enum' ? accepts.values : [];
+      return values.includes(f.v ?? '')
         ? { ok: true, value: f.v as string }
-        : { ok: false, error: `Choose one of: ${STRATEGIES.join(', ')}.` },
-    editor: ({ id, label, fields, set, describedBy }) => {
-      const options = STRATEGIES.includes(fields.v ?? '') ? STRATEGIES : [...STRATEGIES, fields.v ?? ''];
+        : { ok: false, error: `Choose one of: ${values.join(', ')}.` };
+    },
+    editor: ({ id, label, fields, set, describedBy, accepts }) => {
+      const values = accepts.kind === 'enum' ? accepts.values : [];
+      const options = values.includes(fields.v ?? '') ? values : [...values, fields.v ?? ''];
       return (
         <span className="unit-input">
           <label htmlFor={`${id}-v`} className="sr-only">
@@ -170,19 +173,26 @@ const CODECS: Record<SettingKey, Codec> = {
       const ms = Number(v);
       return { h: String(Math.floor(ms / HOUR)), m: String(Math.round(((ms % HOUR) / MIN) * 100) / 100) };
     },
-    parse: (f) => {
+    parse: (f, accepts) => {
       const h = f.h?.trim() === '' ? 0 : num(f.h);
       const m = f.m?.trim() === '' ? 0 : num(f.m);
       if (h === null || m === null) return { ok: false, error: 'Hours and minutes must be numbers (0 or more).' };
       const ms = Math.round((h * 60 + m) * MIN);
-      if (ms < SESSION_MIN || ms > SESSION_MAX) {
-        return { ok: false, error: 'Choose between 1 minute and 7 days (168 h).' };
+      const { min, max } = intRange(accepts);
+      if (ms < min || ms > max) {
+        return { ok: false, error: `Choose between ${fmtWindow(min)} and ${fmtWindow(max)}.` };
       }
       return { ok: true, value: ms };
     },
     editor: (p) => (
       <>
-        <UnitInput {...p} name="h" unit="h" srLabel={`${p.label} hours`} max={168} />
+        <UnitInput
+          {...p}
+          name="h"
+          unit="h"
+          srLabel={`${p.label} hours`}
+          max={Math.floor(intRange(p.accepts).max / HOUR)}
+        />
         <UnitInput {...p} name="m" unit="min" srLabel={`${p.label} minutes`} />
       </>
     ),
@@ -215,11 +225,12 @@ const CODECS: Record<SettingKey, Codec> = {
       const unit = bytesUnit(b);
       return { n: String(unit === 'MB' ? b / MB : unit === 'KB' ? b / KB : b), unit };
     },
-    parse: (f) => {
+    parse: (f, accepts) => {
       const n = num(f.n);
       if (n === null) return { ok: false, error: 'Enter a size (0 or more).' };
       const bytes = Math.round(n * (f.unit === 'MB' ? MB : f.unit === 'KB' ? KB : 1));
-      if (bytes > PAYLOAD_MAX) return { ok: false, error: 'Choose at most 64 MB.' };
+      const { min, max } = intRange(accepts);
+      if (bytes < min || bytes > max) return { ok: false, error: `Choose from ${fmtBytes(min)} to ${fmtBytes(max)}.` };
       return { ok: true, value: bytes };
     },
     editor: (p) => (
@@ -256,10 +267,11 @@ function daysCodec(label: string): Codec {
     label,
     show: (v) => plural(Number(v), 'day'),
     fields: (v) => ({ d: String(v) }),
-    parse: (f) => {
+    parse: (f, accepts) => {
       const d = num(f.d);
-      if (d === null || !Number.isInteger(d) || d < DAYS_MIN || d > DAYS_MAX) {
-        return { ok: false, error: `Enter a whole number of days from ${DAYS_MIN} to ${fmtInt(DAYS_MAX)}.` };
+      const { min, max } = intRange(accepts);
+      if (d === null || !Number.isInteger(d) || d < min || d > max) {
+        return { ok: false, error: `Enter a whole number of days from ${fmtInt(min)} to ${fmtInt(max)}.` };
       }
       return { ok: true, value: d };
     },
@@ -310,7 +322,7 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
     },
   });
   const fields = draft ?? codec.fields(state.value);
-  const parsed = codec.parse(fields);
+  const parsed = codec.parse(fields, state.accepts);
   const dirty = draft !== null && (!parsed.ok || parsed.value !== state.value);
   const localError = draft !== null && !parsed.ok ? parsed.error : null;
   const serverError = save.isError ? serverMessage(save.error) : null;
@@ -366,6 +378,7 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
                 },
                 invalid: localError !== null,
                 describedBy: `${helpId} ${msgId}`,
+                accepts: state.accepts,
               })}
               <button type="submit" className="primary" disabled={save.isPending} aria-label={`Save ${codec.label}`}>
                 {save.isPending ? 'Saving…' : 'Save'}
