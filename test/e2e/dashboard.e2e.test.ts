@@ -345,6 +345,11 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       expect(await alert.textContent()).toContain('The sign-in is still open');
       expect(await field.inputValue()).toBe(wrong);
       expect(await field.getAttribute('aria-invalid')).toBe('true');
+      for (const theme of THEMES) {
+        await page.emulateMedia({ colorScheme: theme });
+        await form.scrollIntoViewIfNeeded();
+        await shot(page, `accounts-oauth-${theme}`);
+      }
 
       await field.fill(code);
       await form.getByRole('button', { name: 'Finish sign-in' }).click();

@@ -36,7 +36,7 @@ function callbackProblem(err: unknown): { message: string; restart: boolean } {
   }
   if (err instanceof ApiError && err.status === 400) {
     return {
-      message: `${err.message}. The sign-in is still open: correct the pasted text and press Finish sign-in again.`,
+      message: `${err.message.replace(/\.$/, '')}. The sign-in is still open: correct the pasted text and press Finish sign-in again.`,
       restart: false,
     };
   }
