@@ -17,15 +17,47 @@ export function StatusBadge({ account }: { account: Account }) {
   return <span className={`badge badge-${account.status}`}>{STATUS_LABEL[account.status]}</span>;
 }
 
-/** A sentence saying why the account is not serving and what to do, or null when it is fine. */
-export function statusAdvice(a: Account, now: number): string | null {
+export const KIND_LABEL: Record<Account['kind'], string> = {
+  max: 'Claude Max/Pro',
+  console: 'Console',
+  api_key: 'API key',
+};
+
+/** OAuth accounts can sign in again from the dashboard; API-key accounts cannot. */
+export function isOAuth(a: Account): a is Account & { kind: 'max' | 'console' } {
+  return a.kind !== 'api_key';
+}
+
+/**
+ * A sentence saying why the account is not serving and what to do, or null when it is fine.
+ * `where` is the screen showing it: the way out is a button on Accounts, a visit there elsewhere.
+ */
+export function statusAdvice(a: Account, now: number, where: 'accounts' | 'overview' = 'accounts'): string | null {
+  const here = where === 'accounts';
   switch (a.status) {
     case 'needs_reauth':
-      return `Its sign-in expired or was revoked${a.statusReason ? ` (${a.statusReason})` : ''}, so it gets no requests. Sign in again: ccflare accounts add ${a.name} --mode ${a.kind === 'console' ? 'console' : 'max'}`;
-    case 'disabled':
-      return `Disabled${a.statusReason ? `: ${a.statusReason}` : ''}. Fix the cause (for example replace the key), then press Resume to try it again.`;
+      return `Its sign-in expired or was revoked${a.statusReason ? ` (${a.statusReason})` : ''}, so it gets no requests. ${
+        here
+          ? 'Press Re-authenticate and sign in again; its name, priority and history stay.'
+          : 'Open Accounts and press Re-authenticate to sign in again.'
+      }`;
+    case 'disabled': {
+      const why = `Disabled${a.statusReason ? `: ${a.statusReason}` : ''}.`;
+      if (!isOAuth(a)) {
+        return `${why} If the key was revoked, remove this account and add it again with a new key; if the cause is fixed, ${
+          here ? 'press Resume' : 'resume it on Accounts'
+        } to try it again.`;
+      }
+      return `${why} ${
+        here
+          ? 'Press Resume to try it again; if its sign-in is the problem, press Re-authenticate.'
+          : 'Open Accounts and press Resume to try it again, or Re-authenticate to sign in again.'
+      }`;
+    }
     case 'paused':
-      return 'Paused by you: it gets no requests until you press Resume.';
+      return here
+        ? 'Paused by you: it gets no requests until you press Resume.'
+        : 'Paused: it gets no requests until you resume it on Accounts.';
     case 'cooling_down':
       return a.cooldownUntil
         ? `Rate limited upstream; requests go to other accounts for ${fmtDuration(a.cooldownUntil - now)}.`

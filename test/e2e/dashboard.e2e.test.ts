@@ -5,6 +5,7 @@ import { sampleRecord } from '../../src/storage/store-conformance.js';
 import type { AccountRow } from '../../src/storage/types.js';
 import { api } from '../support/api-request.js';
 import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
+import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
@@ -31,6 +32,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   describe('without an admin key', () => {
     let gw: TestGateway;
     let alpha: AccountRow;
+    let oldestHour: number;
 
     beforeAll(async () => {
       const now = Date.now();
@@ -115,6 +117,14 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
         ],
         [],
       );
+      // Stored in the database, as the Settings screen would.
+      const patched = await api(gw.url, 'PATCH', '/api/config', {
+        requestRetentionDays: 45,
+        payloadRetentionDays: 3,
+        payloadCapture: false,
+      });
+      expect(patched.status).toBe(200);
+      oldestHour = Math.floor((now - 35 * MIN) / HOUR) * HOUR;
     });
     afterAll(async () => {
       await gw?.close();
@@ -154,13 +164,35 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
         expect(await alphaCard.textContent()).toContain('15% used');
         const beta = await page.getByRole('listitem', { name: 'Account beta' }).textContent();
         expect(beta).toContain('Needs re-auth');
-        expect(beta).toContain('ccflare accounts add beta --mode max');
+        expect(beta).toContain('Open Accounts and press Re-authenticate');
+        expect(beta).toContain('Fix beta on Accounts');
         expect(await page.getByRole('listitem', { name: 'Account gamma' }).textContent()).toContain(
           'invalid x-api-key',
         );
         expect(await page.evaluate('document.documentElement.dataset.theme')).toBe(theme);
         // Charts rendered (SVG bars for the seeded buckets).
         expect(await page.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
+        // Tokens by kind: input 100+100+200, output 3 x 20 (sampleRecord), cache read 300+100, no cache writes.
+        const tokens = (kind: string) => page.locator(`[data-tokens="${kind}"]`).textContent();
+        expect(await tokens('Input')).toBe('400');
+        expect(await tokens('Output')).toBe('60');
+        expect(await tokens('Cache read')).toBe('400');
+        expect(await tokens('Cache write')).toBe('0');
+        const tokenChart = page.getByRole('img', { name: /^Tokens per bucket by kind, 860 in total$/ });
+        expect(await tokenChart.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
+        const costChart = page.getByRole('img', { name: 'Cost per bucket, $1.00 in total' });
+        expect(await costChart.locator('.recharts-area-area').count()).toBe(1);
+        // Retention as stored through /api/config, and the oldest retained hour of history.
+        const retention = page.getByRole('region', { name: 'Data retention' });
+        const kept = (label: string) => retention.locator(`[data-retention="${label}"]`).textContent();
+        await expect.poll(() => kept('Request history kept')).toBe('45 days');
+        expect(await kept('Payloads kept')).toBe('3 days');
+        expect(await kept('Payload capture')).toBe('Off');
+        const oldest = await page.evaluate((t) => new Date(t).toLocaleString('en-US'), oldestHour);
+        await expect.poll(() => kept('Oldest history')).toBe(oldest);
+        expect(await retention.getByRole('link', { name: 'Change retention in Settings' }).getAttribute('href')).toBe(
+          '/settings',
+        );
         await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
         await shot(page, `overview-${theme}`);
         expect(errors).toEqual([]);
@@ -240,6 +272,206 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       await page.getByRole('heading', { name: 'Accounts', exact: true }).waitFor();
       expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
       expect(errors).toEqual([]);
+      await context.close();
+    });
+  });
+
+  describe('Accounts with an OAuth server', () => {
+    let gw: TestGateway;
+    let oauth: FakeOAuth;
+
+    /** Follows the authorize URL like the user's browser tab and returns the `code#state` it shows. */
+    async function pastedCode(authorizeUrl: string): Promise<string> {
+      const html = await (await fetch(authorizeUrl)).text();
+      const m = /<code id="code">([^<]+)<\/code>/.exec(html);
+      if (!m?.[1]) throw new Error('no code on the authorize page');
+      return m[1];
+    }
+    const account = async (name: string) => (await api(gw.url, 'GET', `/api/accounts/${name}`)).json;
+    // Chromium logs every non-2xx fetch: only the answers the test provoked may appear, nothing else.
+    const httpError = (status: string) =>
+      `console: Failed to load resource: the server responded with a status of ${status}`;
+
+    beforeAll(async () => {
+      oauth = await startFakeOAuth();
+      const now = Date.now();
+      gw = await startGateway({
+        upstreamUrl: up.url,
+        env: {
+          CCFLARE_OAUTH_AUTHORIZE_URL: oauth.authorizeUrl,
+          CCFLARE_OAUTH_CONSOLE_AUTHORIZE_URL: oauth.authorizeUrl,
+          CCFLARE_OAUTH_TOKEN_URL: oauth.tokenUrl,
+          CCFLARE_OAUTH_REDIRECT_URI: oauth.redirectUri,
+        },
+        setup: async (g) => {
+          await g.addOAuth('solo', { ...oauth.seedAccount(), expiresAt: now + 8 * HOUR }, { priority: 3 });
+          await g.addOAuth(
+            'stale',
+            { accessToken: 'sk-ant-oat01-stale', refreshToken: 'sk-ant-ort01-stale', expiresAt: now - HOUR },
+            { priority: 4, health: 'needs_reauth', healthReason: 'refresh token revoked' },
+          );
+          await g.addApiKey('keyed', 'sk-ant-api03-dashboard-keyed', { priority: 5 });
+        },
+      });
+    });
+    afterAll(async () => {
+      await gw?.close();
+      await oauth?.close();
+    });
+
+    it('adds a Claude Max account by OAuth; a paste of another login keeps the field and the login open', async () => {
+      const { context, page, errors } = await newPage(browser, 'light');
+      await page.goto(`${gw.url}/accounts`);
+      const form = page.getByRole('form', { name: 'Sign in with a Claude account' });
+      await form.getByLabel('Account name').fill('newmax');
+      await form.getByLabel('Priority').fill('2');
+      expect(await form.getByRole('radio', { name: 'Claude Max/Pro subscription' }).isChecked()).toBe(true);
+      await form.getByRole('button', { name: 'Start sign-in' }).click();
+      const link = form.getByRole('link', { name: 'Open the sign-in page' });
+      const href = (await link.getAttribute('href')) as string;
+      expect(href.startsWith(`${oauth.authorizeUrl}?`)).toBe(true);
+      expect(await link.getAttribute('target')).toBe('_blank');
+      expect(await form.getByLabel('Sign-in link').inputValue()).toBe(href);
+      expect(await form.textContent()).toContain('Adding newmax (Claude Max/Pro subscription)');
+      const code = await pastedCode(href);
+
+      // The state of another login: refused before the code is spent, so the same login goes on.
+      const field = form.getByLabel('Code from the sign-in page');
+      const wrong = `${code.split('#')[0]}#not-the-state`;
+      await field.fill(wrong);
+      await form.getByRole('button', { name: 'Finish sign-in' }).click();
+      const alert = form.getByRole('alert');
+      await expect.poll(() => alert.textContent()).toContain('state mismatch');
+      expect(await alert.textContent()).toContain('The sign-in is still open');
+      expect(await field.inputValue()).toBe(wrong);
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      for (const theme of THEMES) {
+        await page.emulateMedia({ colorScheme: theme });
+        await form.scrollIntoViewIfNeeded();
+        await shot(page, `accounts-oauth-${theme}`);
+      }
+
+      await field.fill(code);
+      await form.getByRole('button', { name: 'Finish sign-in' }).click();
+      const row = page.getByRole('row', { name: 'Account newmax' });
+      await row.waitFor();
+      await expect.poll(() => row.textContent()).toContain('Active');
+      expect(await row.textContent()).toContain('Claude Max/Pro');
+      await page.getByRole('status').filter({ hasText: 'Added newmax (Claude Max/Pro)' }).waitFor();
+      expect(await account('newmax')).toMatchObject({ name: 'newmax', kind: 'max', status: 'active', priority: 2 });
+      // The form is ready for the next one.
+      expect(await form.getByLabel('Account name').inputValue()).toBe('');
+      expect(errors).toEqual([httpError('400 (Bad Request)')]);
+      await context.close();
+    });
+
+    it('a code the OAuth server rejects shows why, keeps the paste, and a new sign-in completes (console)', async () => {
+      const { context, page, errors } = await newPage(browser, 'dark');
+      await page.goto(`${gw.url}/accounts`);
+      const form = page.getByRole('form', { name: 'Sign in with a Claude account' });
+      await form.getByLabel('Account name').fill('newcon');
+      await form.getByRole('radio', { name: 'Console (creates an API key)' }).check();
+      await form.getByLabel('Priority').fill('7');
+      await form.getByRole('button', { name: 'Start sign-in' }).click();
+      const link = form.getByRole('link', { name: 'Open the sign-in page' });
+      const first = (await link.getAttribute('href')) as string;
+      const state = (await pastedCode(first)).split('#')[1];
+      const field = form.getByLabel('Code from the sign-in page');
+      const bogus = `not-a-real-code#${state}`;
+      await field.fill(bogus);
+      await form.getByRole('button', { name: 'Finish sign-in' }).click();
+      const alert = form.getByRole('alert');
+      await expect.poll(() => alert.textContent()).toContain('The authorization code was rejected');
+      expect(await field.inputValue()).toBe(bogus);
+      expect(await form.getByRole('button', { name: 'Finish sign-in' }).count()).toBe(0);
+      expect((await api(gw.url, 'GET', '/api/accounts/newcon')).status).toBe(404);
+
+      await form.getByRole('button', { name: 'Start a new sign-in' }).click();
+      await expect.poll(() => link.getAttribute('href')).not.toBe(first);
+      expect(await field.inputValue()).toBe(bogus);
+      expect(await alert.count()).toBe(0);
+      await field.fill(await pastedCode((await link.getAttribute('href')) as string));
+      await form.getByRole('button', { name: 'Finish sign-in' }).click();
+      const row = page.getByRole('row', { name: 'Account newcon' });
+      await row.waitFor();
+      await expect.poll(() => row.textContent()).toContain('Active');
+      expect(await row.textContent()).toContain('Console');
+      expect(await account('newcon')).toMatchObject({ kind: 'console', status: 'active', priority: 7 });
+      expect(errors).toEqual([httpError('502 (Bad Gateway)')]);
+      await context.close();
+    });
+
+    it('re-authenticates a needs_reauth account from its row', async () => {
+      const { context, page, errors } = await newPage(browser, 'light');
+      await page.goto(`${gw.url}/accounts`);
+      const row = page.getByRole('row', { name: 'Account stale' });
+      await row.waitFor();
+      expect(await row.textContent()).toContain('Needs re-auth');
+      expect(await row.textContent()).toContain('Press Re-authenticate and sign in again');
+      // Resume cannot lift needs_reauth: the row offers the sign-in and no Resume.
+      expect(await row.getByRole('button', { name: 'Resume stale' }).count()).toBe(0);
+      await row.getByRole('button', { name: 'Re-authenticate stale' }).click();
+      const form = page.getByRole('form', { name: 'Sign in with a Claude account' });
+      const link = form.getByRole('link', { name: 'Open the sign-in page' });
+      await link.waitFor();
+      expect(await form.textContent()).toContain('Signing stale (Claude Max/Pro subscription) in again');
+      // Focus moves to the link so keyboard users land on the next step.
+      await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Open the sign-in page');
+      await form
+        .getByLabel('Code from the sign-in page')
+        .fill(await pastedCode((await link.getAttribute('href')) as string));
+      await form.getByRole('button', { name: 'Finish sign-in' }).click();
+      await page.getByRole('status').filter({ hasText: 'Signed stale in again' }).waitFor();
+      await expect.poll(() => row.textContent()).toContain('Active');
+      expect(await row.textContent()).not.toContain('Needs re-auth');
+      expect(await row.getByRole('button', { name: 'Re-authenticate stale' }).count()).toBe(0);
+      expect(await account('stale')).toMatchObject({ kind: 'max', status: 'active', statusReason: null, priority: 4 });
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('renames an account and sets its priority, with the server messages next to each field', async () => {
+      const { context, page, errors } = await newPage(browser, 'light');
+      await page.goto(`${gw.url}/accounts`);
+      await page.getByRole('button', { name: 'Edit keyed' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Edit keyed' });
+      await dialog.waitFor();
+      const name = dialog.getByLabel('Name');
+      const priority = dialog.getByLabel('Priority');
+      expect(await name.inputValue()).toBe('keyed');
+      expect(await priority.inputValue()).toBe('5');
+
+      // Taken name: refused next to the name; the priority in the same save still applies.
+      await name.fill('solo');
+      await priority.fill('6');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(() => dialog.locator('#edit-name-msg').textContent()).toContain('"solo" already exists');
+      expect(await name.getAttribute('aria-invalid')).toBe('true');
+      expect(await name.inputValue()).toBe('solo');
+      expect((await account('keyed')).priority).toBe(6);
+
+      // Out of range: refused next to the priority; the rename in the same save applies.
+      await name.fill('keyed-2');
+      await priority.fill('1001');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(() => dialog.locator('#edit-priority-msg').textContent()).toContain('priority');
+      expect(await dialog.locator('#edit-name-msg').textContent()).not.toContain('exists');
+      expect(await priority.inputValue()).toBe('1001');
+      expect((await account('keyed-2')).priority).toBe(6);
+
+      await priority.fill('0');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByRole('status').filter({ hasText: 'Saved keyed-2: priority 0.' }).waitFor();
+      // Lowest priority first: it now leads the routing order, in the page and in the API.
+      const first = page.getByRole('table', { name: 'Accounts in routing order' }).getByRole('row').nth(1);
+      await expect.poll(() => first.getAttribute('aria-label')).toBe('Account keyed-2');
+      expect(await first.locator('td.num').first().textContent()).toBe('0');
+      expect(await page.getByRole('row', { name: 'Account keyed', exact: true }).count()).toBe(0);
+      const list = (await api(gw.url, 'GET', '/api/accounts')).json as { name: string; priority: number }[];
+      expect(list[0]).toMatchObject({ name: 'keyed-2', priority: 0 });
+      expect(list.some((a) => a.name === 'keyed')).toBe(false);
+      expect(errors).toEqual([httpError('409 (Conflict)'), httpError('400 (Bad Request)')]);
       await context.close();
     });
   });

@@ -1,15 +1,416 @@
-/** Accounts: list with status and windows, add by API key, pause/resume, remove with typed confirmation. */
+/**
+ * Accounts: list with status and windows, add by OAuth sign-in or API key, re-authenticate,
+ * rename and priority, pause/resume, remove with typed confirmation.
+ */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Account } from '../../../src/shared/accounts-schemas';
-import { AccountWindows, StatusBadge, statusAdvice, useNow } from '../accounts-ui';
-import { apiFetch, errorMessage } from '../api';
-import { fmtDateTime, fmtInt } from '../format';
+import { AccountWindows, isOAuth, KIND_LABEL, StatusBadge, statusAdvice, useNow } from '../accounts-ui';
+import { ApiError, apiFetch, errorMessage } from '../api';
+import { fmtDateTime, fmtDuration, fmtInt } from '../format';
 import { ErrorState, Loading } from '../states';
 import { useAccounts } from './Overview';
+import './accounts.css';
 
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-const KIND_LABEL: Record<Account['kind'], string> = { max: 'Claude Max/Pro', console: 'Console', api_key: 'API key' };
+
+type OAuthMode = 'max' | 'console';
+type OAuthInit = { flowId: string; authorizeUrl: string; expiresAt: number; reauthenticate: boolean };
+type Flow = OAuthInit & { name: string; mode: OAuthMode; priority: number | undefined };
+/** A request from a row's Re-authenticate button; `seq` makes a second press of the same row count. */
+export type ReauthRequest = { name: string; mode: OAuthMode; seq: number };
+
+const MODE_LABEL: Record<OAuthMode, string> = {
+  max: 'Claude Max/Pro subscription',
+  console: 'Console (creates an API key)',
+};
+
+/** What a failed callback means for the user: the server keeps the login open only after a 400. */
+function callbackProblem(err: unknown): { message: string; restart: boolean } {
+  if (err instanceof ApiError && err.status === 404) {
+    return {
+      message:
+        'This sign-in is no longer open: it expired (10 minutes) or was already used. Start a new sign-in, then paste the new code.',
+      restart: true,
+    };
+  }
+  if (err instanceof ApiError && err.status === 400) {
+    return {
+      message: `${err.message.replace(/\.$/, '')}. The sign-in is still open: correct the pasted text and press Finish sign-in again.`,
+      restart: false,
+    };
+  }
+  // 502: the OAuth server refused the code, which is spent; anything else: start over too.
+  return { message: errorMessage(err), restart: !(err instanceof ApiError && err.status === 409) };
+}
+
+function OAuthForm({ request, onDone }: { request: ReauthRequest | null; onDone: (msg: string) => void }) {
+  const qc = useQueryClient();
+  const now = useNow();
+  const [name, setName] = useState('');
+  const [mode, setMode] = useState<OAuthMode>('max');
+  const [priority, setPriority] = useState('');
+  const [flow, setFlow] = useState<Flow | null>(null);
+  const [pasted, setPasted] = useState('');
+  const [copied, setCopied] = useState<string | null>(null);
+  const sectionRef = useRef<HTMLFormElement>(null);
+  const linkRef = useRef<HTMLAnchorElement>(null);
+
+  const init = useMutation({
+    mutationFn: (args: { name: string; mode: OAuthMode; priority: number | undefined }) =>
+      apiFetch<OAuthInit>('/api/accounts/oauth/init', {
+        method: 'POST',
+        body: { name: args.name, mode: args.mode, ...(args.priority === undefined ? {} : { priority: args.priority }) },
+      }).then((r): Flow => ({ ...r, ...args })),
+    onSuccess: (f) => {
+      setFlow(f);
+      setCopied(null);
+      finish.reset();
+    },
+  });
+  const finish = useMutation({
+    mutationFn: (f: Flow) =>
+      apiFetch<Account>('/api/accounts/oauth/callback', {
+        method: 'POST',
+        body: { flowId: f.flowId, code: pasted.trim() },
+      }),
+    onSuccess: (a, f) => {
+      setFlow(null);
+      setName('');
+      setPasted('');
+      setPriority('');
+      onDone(
+        f.reauthenticate
+          ? `Signed ${a.name} in again. It takes requests now.`
+          : `Added ${a.name} (${KIND_LABEL[a.kind]}). It takes requests now.`,
+      );
+      qc.setQueryData<Account[]>(['accounts'], (list) =>
+        list?.some((x) => x.id === a.id) ? list.map((x) => (x.id === a.id ? a : x)) : list,
+      );
+      void qc.invalidateQueries({ queryKey: ['accounts'] });
+    },
+  });
+
+  // A row's Re-authenticate: fill in its name and kind and open the sign-in at once.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new request (seq) starts a flow
+  useEffect(() => {
+    if (!request) return;
+    setName(request.name);
+    setMode(request.mode);
+    setPriority('');
+    setPasted('');
+    finish.reset();
+    init.mutate({ name: request.name, mode: request.mode, priority: undefined });
+    sectionRef.current?.scrollIntoView({ block: 'start' });
+  }, [request?.seq]);
+
+  useEffect(() => {
+    if (flow) linkRef.current?.focus();
+  }, [flow]);
+
+  const nameInvalid = name !== '' && !NAME_PATTERN.test(name);
+  const start = (e: FormEvent) => {
+    e.preventDefault();
+    if (nameInvalid || !name) return;
+    init.mutate({ name, mode, priority: priority === '' ? undefined : Number(priority) });
+  };
+  const expired = flow !== null && flow.expiresAt <= now;
+  const problem = finish.isError ? callbackProblem(finish.error) : null;
+  const mustRestart = expired || (problem?.restart ?? false);
+  const restart = () => {
+    if (flow) init.mutate({ name: flow.name, mode: flow.mode, priority: flow.priority });
+  };
+  const copy = async () => {
+    if (!flow) return;
+    try {
+      await navigator.clipboard.writeText(flow.authorizeUrl);
+      setCopied('Link copied.');
+    } catch {
+      setCopied('Could not copy: select the link in the box and copy it.');
+    }
+  };
+
+  return (
+    <form
+      ref={sectionRef}
+      className="card form oauth-form"
+      aria-labelledby="oauth-title"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (flow && !mustRestart && pasted.trim()) finish.mutate(flow);
+        else if (!flow) start(e);
+      }}
+    >
+      <h2 id="oauth-title">Sign in with a Claude account</h2>
+      {flow === null ? (
+        <>
+          <p className="muted small">
+            For Claude Max/Pro subscriptions and Console accounts. To sign an existing account in again, use the same
+            name and type (or press Re-authenticate in the list).
+          </p>
+          <div className="form-row">
+            <div className="field">
+              <label htmlFor="oauth-name">Account name</label>
+              <input
+                id="oauth-name"
+                name="oauthName"
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                required
+                autoComplete="off"
+                aria-invalid={nameInvalid}
+                aria-describedby="oauth-name-help"
+              />
+              <small id="oauth-name-help" className={nameInvalid ? 'field-error' : 'muted'}>
+                1-64 characters: letters, digits, . _ -
+              </small>
+            </div>
+            <fieldset className="field oauth-mode">
+              <legend>Account type</legend>
+              {(['max', 'console'] as const).map((m) => (
+                <label key={m} className="radio">
+                  <input type="radio" name="oauthMode" value={m} checked={mode === m} onChange={() => setMode(m)} />
+                  {MODE_LABEL[m]}
+                </label>
+              ))}
+            </fieldset>
+            <div className="field narrow">
+              <label htmlFor="oauth-priority">Priority</label>
+              <input
+                id="oauth-priority"
+                name="oauthPriority"
+                type="number"
+                min={0}
+                max={1000}
+                value={priority}
+                onChange={(e) => setPriority(e.target.value)}
+                placeholder="0"
+                aria-describedby="oauth-priority-help"
+              />
+              <small id="oauth-priority-help" className="muted">
+                Lower is tried first
+              </small>
+            </div>
+          </div>
+          {init.isError ? (
+            <p className="field-error" role="alert">
+              {errorMessage(init.error)}
+            </p>
+          ) : null}
+          <div>
+            <button type="submit" className="primary" disabled={init.isPending || nameInvalid || !name}>
+              {init.isPending ? 'Starting…' : 'Start sign-in'}
+            </button>
+          </div>
+        </>
+      ) : (
+        <>
+          <p>
+            {flow.reauthenticate ? 'Signing ' : 'Adding '}
+            <strong>{flow.name}</strong> ({MODE_LABEL[flow.mode]})
+            {flow.reauthenticate ? ' in again: its name, priority and history stay.' : '.'}
+          </p>
+          <ol className="oauth-steps">
+            <li>
+              <p>Open the sign-in page, sign in and approve. The page then shows a code.</p>
+              <div className="oauth-link">
+                <a
+                  ref={linkRef}
+                  className="button primary"
+                  href={flow.authorizeUrl}
+                  target="_blank"
+                  rel="noopener noreferrer"
+                >
+                  Open the sign-in page
+                </a>
+                <button type="button" onClick={() => void copy()}>
+                  Copy link
+                </button>
+                <input
+                  className="oauth-url"
+                  readOnly
+                  value={flow.authorizeUrl}
+                  aria-label="Sign-in link"
+                  onFocus={(e) => e.target.select()}
+                />
+              </div>
+              <p className="muted small" role="status" aria-live="polite">
+                {copied ?? ''}
+              </p>
+            </li>
+            <li>
+              <div className="field">
+                <label htmlFor="oauth-code">Code from the sign-in page</label>
+                <input
+                  id="oauth-code"
+                  name="oauthCode"
+                  value={pasted}
+                  onChange={(e) => setPasted(e.target.value)}
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="code#state"
+                  aria-invalid={problem !== null}
+                  aria-describedby="oauth-code-help"
+                />
+                <small id="oauth-code-help" className="muted">
+                  Paste all of it, including the part after #.{' '}
+                  {expired ? '' : `This sign-in stays open for ${fmtDuration(flow.expiresAt - now)}.`}
+                </small>
+              </div>
+            </li>
+          </ol>
+          {expired && !problem ? (
+            <p className="field-error" role="alert">
+              This sign-in expired (it stays open for 10 minutes). Start a new sign-in, then paste the new code.
+            </p>
+          ) : null}
+          {problem ? (
+            <p className="field-error" role="alert">
+              {problem.message}
+            </p>
+          ) : null}
+          {init.isError ? (
+            <p className="field-error" role="alert">
+              {errorMessage(init.error)}
+            </p>
+          ) : null}
+          <div className="button-row">
+            {mustRestart ? (
+              <button type="button" className="primary" onClick={restart} disabled={init.isPending}>
+                {init.isPending ? 'Starting…' : 'Start a new sign-in'}
+              </button>
+            ) : (
+              <button type="submit" className="primary" disabled={finish.isPending || !pasted.trim()}>
+                {finish.isPending ? 'Finishing…' : 'Finish sign-in'}
+              </button>
+            )}
+            <button
+              type="button"
+              onClick={() => {
+                setFlow(null);
+                finish.reset();
+                init.reset();
+              }}
+            >
+              Cancel
+            </button>
+          </div>
+        </>
+      )}
+    </form>
+  );
+}
+
+function EditDialog({ account, onClose }: { account: Account; onClose: (msg?: string) => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const qc = useQueryClient();
+  // What the server holds now: a rename that went through stays even if the priority then fails.
+  const [saved, setSaved] = useState({ name: account.name, priority: account.priority });
+  const [name, setName] = useState(account.name);
+  const [priority, setPriority] = useState(String(account.priority));
+  const [errors, setErrors] = useState<{ name?: string; priority?: string }>({});
+  const [pending, setPending] = useState(false);
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+
+  const save = async () => {
+    setPending(true);
+    const next: typeof errors = {};
+    let current = saved;
+    const done: string[] = [];
+    if (name !== current.name) {
+      try {
+        const a = await apiFetch<Account>(`/api/accounts/${encodeURIComponent(current.name)}/rename`, {
+          method: 'POST',
+          body: { newName: name },
+        });
+        done.push(`renamed ${current.name} to ${a.name}`);
+        current = { ...current, name: a.name };
+      } catch (err) {
+        next.name = errorMessage(err);
+      }
+    }
+    const p = priority.trim() === '' ? null : Number(priority);
+    if (p !== current.priority) {
+      try {
+        const a = await apiFetch<Account>(`/api/accounts/${encodeURIComponent(current.name)}/priority`, {
+          method: 'POST',
+          // Sent as typed (NaN becomes null): the server's message names the problem.
+          body: { priority: p },
+        });
+        done.push(`priority ${a.priority}`);
+        current = { ...current, priority: a.priority };
+      } catch (err) {
+        next.priority = errorMessage(err);
+      }
+    }
+    setSaved(current);
+    setErrors(next);
+    setPending(false);
+    if (done.length > 0) void qc.invalidateQueries({ queryKey: ['accounts'] });
+    if (!next.name && !next.priority) {
+      onClose(done.length > 0 ? `Saved ${current.name}: ${done.join(', ')}.` : undefined);
+    }
+  };
+
+  return (
+    <dialog ref={ref} className="dialog" aria-labelledby="edit-title" onClose={() => onClose()}>
+      <form
+        method="dialog"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <h2 id="edit-title">Edit {account.name}</h2>
+        <div className="edit-fields">
+          <div className="field">
+            <label htmlFor="edit-name">Name</label>
+            <input
+              id="edit-name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              autoComplete="off"
+              aria-invalid={errors.name !== undefined}
+              aria-describedby="edit-name-msg"
+            />
+            <small id="edit-name-msg" className={errors.name ? 'field-error' : 'muted'}>
+              {errors.name ?? '1-64 characters: letters, digits, . _ -'}
+            </small>
+          </div>
+          <div className="field">
+            <label htmlFor="edit-priority">Priority</label>
+            <input
+              id="edit-priority"
+              type="number"
+              min={0}
+              max={1000}
+              step={1}
+              value={priority}
+              onChange={(e) => setPriority(e.target.value)}
+              aria-invalid={errors.priority !== undefined}
+              aria-describedby="edit-priority-msg"
+            />
+            <small id="edit-priority-msg" className={errors.priority ? 'field-error' : 'muted'}>
+              {errors.priority ?? '0-1000; lower is tried first'}
+            </small>
+          </div>
+        </div>
+        <div className="dialog-actions">
+          <button type="button" onClick={() => ref.current?.close()}>
+            {saved.name !== account.name || saved.priority !== account.priority ? 'Close' : 'Cancel'}
+          </button>
+          <button type="submit" className="primary" disabled={pending}>
+            {pending ? 'Saving…' : 'Save'}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
 
 function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
   const qc = useQueryClient();
@@ -100,10 +501,7 @@ function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
           {add.isPending ? 'Adding…' : 'Add account'}
         </button>
       </div>
-      <p className="muted small">
-        Claude Max/Pro and Console accounts sign in with OAuth: run <code>ccflare accounts add NAME --mode max</code>{' '}
-        for now.
-      </p>
+      <p className="muted small">Claude Max/Pro and Console accounts sign in above instead.</p>
     </form>
   );
 }
@@ -160,7 +558,19 @@ function RemoveDialog({ account, onClose }: { account: Account; onClose: (msg?: 
   );
 }
 
-function AccountRow({ a, now, onRemove }: { a: Account; now: number; onRemove: (a: Account) => void }) {
+function AccountRow({
+  a,
+  now,
+  onRemove,
+  onEdit,
+  onReauth,
+}: {
+  a: Account;
+  now: number;
+  onRemove: (a: Account) => void;
+  onEdit: (a: Account) => void;
+  onReauth: (a: Account) => void;
+}) {
   const qc = useQueryClient();
   const toggle = useMutation({
     mutationFn: (action: 'pause' | 'resume') =>
@@ -173,6 +583,7 @@ function AccountRow({ a, now, onRemove }: { a: Account; now: number; onRemove: (
   const advice = statusAdvice(a, now);
   // Resume also lifts cooldowns and a disabled state.
   const action = a.paused || a.status === 'disabled' || a.status === 'cooling_down' ? 'resume' : 'pause';
+  const canReauth = isOAuth(a) && (a.status === 'needs_reauth' || a.status === 'disabled');
   return (
     <tr aria-label={`Account ${a.name}`}>
       <th scope="row">
@@ -196,7 +607,17 @@ function AccountRow({ a, now, onRemove }: { a: Account; now: number; onRemove: (
       <td className="windows-cell">
         <AccountWindows account={a} now={now} />
       </td>
-      <td className="actions">
+      <td className="actions account-actions">
+        {canReauth ? (
+          <button
+            type="button"
+            className={a.status === 'needs_reauth' ? 'primary' : undefined}
+            onClick={() => onReauth(a)}
+            aria-label={`Re-authenticate ${a.name}`}
+          >
+            Re-authenticate
+          </button>
+        ) : null}
         <button
           type="button"
           onClick={() => toggle.mutate(action)}
@@ -204,6 +625,9 @@ function AccountRow({ a, now, onRemove }: { a: Account; now: number; onRemove: (
           aria-label={`${action === 'pause' ? 'Pause' : 'Resume'} ${a.name}`}
         >
           {action === 'pause' ? 'Pause' : 'Resume'}
+        </button>
+        <button type="button" onClick={() => onEdit(a)} aria-label={`Edit ${a.name}`}>
+          Edit
         </button>
         <button type="button" className="danger" onClick={() => onRemove(a)} aria-label={`Remove ${a.name}`}>
           Remove
@@ -217,7 +641,14 @@ export function Accounts() {
   const accounts = useAccounts();
   const now = useNow();
   const [removing, setRemoving] = useState<Account | null>(null);
+  const [editing, setEditing] = useState<Account | null>(null);
+  const [reauth, setReauth] = useState<ReauthRequest | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const startReauth = (a: Account) => {
+    if (!isOAuth(a)) return;
+    setMessage(null);
+    setReauth((r) => ({ name: a.name, mode: a.kind, seq: (r?.seq ?? 0) + 1 }));
+  };
   return (
     <>
       <div className="page-head">
@@ -233,10 +664,12 @@ export function Accounts() {
         ) : accounts.isError ? (
           <ErrorState error={accounts.error} retry={() => void accounts.refetch()} />
         ) : accounts.data.length === 0 ? (
-          <p className="empty">No accounts yet. Add one below with an Anthropic API key to start routing requests.</p>
+          <p className="empty">
+            No accounts yet. Sign in with a Claude account or add an Anthropic API key below to start routing requests.
+          </p>
         ) : (
           <div className="table-wrap">
-            <table>
+            <table aria-labelledby="accounts-list-title">
               <thead>
                 <tr>
                   <th scope="col">Account</th>
@@ -255,14 +688,31 @@ export function Accounts() {
               </thead>
               <tbody>
                 {accounts.data.map((a) => (
-                  <AccountRow key={a.id} a={a} now={now} onRemove={setRemoving} />
+                  <AccountRow
+                    key={a.id}
+                    a={a}
+                    now={now}
+                    onRemove={setRemoving}
+                    onEdit={setEditing}
+                    onReauth={startReauth}
+                  />
                 ))}
               </tbody>
             </table>
           </div>
         )}
       </section>
+      <OAuthForm request={reauth} onDone={setMessage} />
       <AddKeyForm onDone={setMessage} />
+      {editing ? (
+        <EditDialog
+          account={editing}
+          onClose={(msg) => {
+            setEditing(null);
+            if (msg) setMessage(msg);
+          }}
+        />
+      ) : null}
       {removing ? (
         <RemoveDialog
           account={removing}

@@ -1,4 +1,7 @@
-/** Overview: totals and charts for a chosen range (/api/analytics) and each account's state (/api/accounts). */
+/**
+ * Overview: totals and request, token and cost charts for a chosen range (/api/analytics), how
+ * long data is kept (/api/config, /api/stats) and each account's state (/api/accounts).
+ */
 import { useQuery } from '@tanstack/react-query';
 import {
   Area,
@@ -13,12 +16,14 @@ import {
   YAxis,
 } from 'recharts';
 import type { Account } from '../../../src/shared/accounts-schemas';
-import type { Analytics } from '../../../src/shared/analytics-schemas';
+import type { Analytics, Stats } from '../../../src/shared/analytics-schemas';
+import type { ConfigView } from '../../../src/shared/config-schemas';
 import { AccountWindows, StatusBadge, statusAdvice, useNow } from '../accounts-ui';
 import { apiFetch } from '../api';
-import { fmtInt, fmtMs, fmtPercent, fmtRate, fmtTime, fmtUsd } from '../format';
+import { fmtDateTime, fmtInt, fmtMs, fmtPercent, fmtRate, fmtTime, fmtUsd } from '../format';
 import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
+import './overview.css';
 
 const RANGES: { value: Analytics['range']; label: string }[] = [
   { value: '1h', label: 'Last hour' },
@@ -53,16 +58,41 @@ const tooltipStyle = {
   labelStyle: { color: 'var(--text)' },
 };
 
+/** Compact token counts for axes: 1.2k, 3.4M. */
+function fmtTokensShort(v: number): string {
+  if (Math.abs(v) >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (Math.abs(v) >= 1e3) return `${(v / 1e3).toFixed(1)}k`;
+  return String(v);
+}
+
+const TOKEN_SERIES = [
+  { key: 'input', name: 'Input', color: 'var(--tok-input)' },
+  { key: 'output', name: 'Output', color: 'var(--tok-output)' },
+  { key: 'cacheRead', name: 'Cache read', color: 'var(--tok-cache-read)' },
+  { key: 'cacheWrite', name: 'Cache write', color: 'var(--tok-cache-write)' },
+] as const;
+
 function Charts({ data }: { data: Analytics }) {
   const points = data.series.map((p) => ({
     t: fmtTime(p.ts, data.bucketMs),
     successes: p.successes,
     errors: p.errors,
     cost: p.costUsd,
+    input: p.tokens.input,
+    output: p.tokens.output,
+    cacheRead: p.tokens.cacheRead,
+    cacheWrite: p.tokens.cacheWrite5m + p.tokens.cacheWrite1h,
   }));
+  const tk = data.tokens;
+  const tokenTotals: Record<(typeof TOKEN_SERIES)[number]['key'], number> = {
+    input: tk.input,
+    output: tk.output,
+    cacheRead: tk.cacheRead,
+    cacheWrite: tk.cacheWrite5m + tk.cacheWrite1h,
+  };
   const axis = { stroke: 'var(--muted)', fontSize: 12 };
   return (
-    <div className="grid-2">
+    <>
       <section className="card" aria-labelledby="chart-requests">
         <h2 id="chart-requests">Requests over time</h2>
         <div className="chart" role="img" aria-label={`Requests per bucket, ${fmtInt(data.totals.requests)} in total`}>
@@ -75,6 +105,43 @@ function Charts({ data }: { data: Analytics }) {
               <Legend />
               <Bar dataKey="successes" name="Succeeded" stackId="r" fill="var(--ok)" isAnimationActive={false} />
               <Bar dataKey="errors" name="Failed" stackId="r" fill="var(--bad)" isAnimationActive={false} />
+            </BarChart>
+          </ResponsiveContainer>
+        </div>
+      </section>
+      <section className="card" aria-labelledby="chart-tokens">
+        <h2 id="chart-tokens">Tokens over time</h2>
+        <dl className="token-totals" aria-label="Tokens in the range">
+          {TOKEN_SERIES.map((s) => (
+            <div key={s.key}>
+              <dt>
+                <span className="swatch" style={{ background: s.color }} aria-hidden="true" />
+                {s.name}
+              </dt>
+              <dd data-tokens={s.name}>{fmtInt(tokenTotals[s.key])}</dd>
+            </div>
+          ))}
+        </dl>
+        <div
+          className="chart chart-short"
+          role="img"
+          aria-label={`Tokens per bucket by kind, ${fmtInt(tk.total)} in total`}
+        >
+          <ResponsiveContainer width="100%" height={200}>
+            <BarChart data={points} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
+              <CartesianGrid stroke="var(--grid)" vertical={false} />
+              <XAxis dataKey="t" tick={axis} stroke="var(--border)" minTickGap={24} />
+              <YAxis
+                allowDecimals={false}
+                tick={axis}
+                stroke="var(--border)"
+                width={48}
+                tickFormatter={fmtTokensShort}
+              />
+              <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--hover)' }} formatter={(v) => fmtInt(Number(v))} />
+              {TOKEN_SERIES.map((s) => (
+                <Bar key={s.key} dataKey={s.key} name={s.name} stackId="t" fill={s.color} isAnimationActive={false} />
+              ))}
             </BarChart>
           </ResponsiveContainer>
         </div>
@@ -100,7 +167,86 @@ function Charts({ data }: { data: Analytics }) {
           </ResponsiveContainer>
         </div>
       </section>
-    </div>
+    </>
+  );
+}
+
+function days(n: number): string {
+  return n === 1 ? '1 day' : `${fmtInt(n)} days`;
+}
+
+/** Where a setting comes from, when it cannot be changed in Settings. */
+function pinnedNote(s: { pinned: boolean; env: string }): string | undefined {
+  return s.pinned ? `set by ${s.env}` : undefined;
+}
+
+function RetentionCard() {
+  const config = useQuery({ queryKey: ['config'], queryFn: () => apiFetch<ConfigView>('/api/config') });
+  // Only `since` is used: the oldest retained hour of history.
+  const stats = useQuery({
+    queryKey: ['stats', 'since'],
+    queryFn: () => apiFetch<Stats>('/api/stats?recentErrors=0'),
+    refetchInterval: 60_000,
+  });
+  const c = config.data;
+  const rows: { label: string; value: string; note?: string }[] = c
+    ? [
+        {
+          label: 'Request history kept',
+          value: days(c.requestRetentionDays.value),
+          note: pinnedNote(c.requestRetentionDays),
+        },
+        {
+          label: 'Payloads kept',
+          value: days(c.payloadRetentionDays.value),
+          note: pinnedNote(c.payloadRetentionDays),
+        },
+        {
+          label: 'Payload capture',
+          value: c.payloadCapture.value ? 'On' : 'Off',
+          note:
+            pinnedNote(c.payloadCapture) ??
+            (c.payloadCapture.value ? 'request and response bodies are stored' : 'bodies are not stored'),
+        },
+        {
+          label: 'Oldest history',
+          value: stats.isError
+            ? 'unavailable'
+            : stats.data
+              ? stats.data.since == null
+                ? 'none yet'
+                : fmtDateTime(stats.data.since)
+              : '…',
+        },
+      ]
+    : [];
+  return (
+    <section className="card retention" aria-labelledby="retention-title">
+      <h2 id="retention-title">Data retention</h2>
+      {config.isPending ? (
+        <Loading what="retention settings" />
+      ) : config.isError ? (
+        <ErrorState error={config.error} retry={() => void config.refetch()} />
+      ) : (
+        <>
+          <dl className="retention-list">
+            {rows.map((r) => (
+              <div key={r.label}>
+                <dt>{r.label}</dt>
+                <dd data-retention={r.label}>{r.value}</dd>
+                {r.note ? <dd className="muted small">{r.note}</dd> : null}
+              </div>
+            ))}
+          </dl>
+          <p className="muted small">
+            Older requests and payloads are deleted hourly. Totals and charts cover only what is kept.
+          </p>
+          <a href="/settings" onClick={linkClick('/settings')} className="button">
+            Change retention in Settings
+          </a>
+        </>
+      )}
+    </section>
   );
 }
 
@@ -124,7 +270,7 @@ function AccountStates() {
       ) : (
         <ul className="account-cards">
           {accounts.data.map((a) => {
-            const advice = statusAdvice(a, now);
+            const advice = statusAdvice(a, now, 'overview');
             return (
               <li key={a.id} className="account-card" aria-label={`Account ${a.name}`}>
                 <div className="account-card-head">
@@ -132,6 +278,13 @@ function AccountStates() {
                   <StatusBadge account={a} />
                 </div>
                 {advice ? <p className={`advice advice-${a.status}`}>{advice}</p> : null}
+                {a.status === 'needs_reauth' || a.status === 'disabled' ? (
+                  <p className="small">
+                    <a href="/accounts" onClick={linkClick('/accounts')}>
+                      Fix {a.name} on Accounts
+                    </a>
+                  </p>
+                ) : null}
                 <AccountWindows account={a} now={now} />
               </li>
             );
@@ -188,9 +341,12 @@ export function Overview() {
             <Stat label="Output speed" value={fmtRate(t?.outputTokensPerSecond)} />
             <Stat label="Cache hit rate" value={fmtPercent(t?.cacheHitRate)} />
           </dl>
-          <Charts data={analytics.data} />
         </>
       )}
+      <div className="grid-2">
+        {analytics.data ? <Charts data={analytics.data} /> : null}
+        <RetentionCard />
+      </div>
       <AccountStates />
     </>
   );
