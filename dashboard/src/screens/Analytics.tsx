@@ -27,6 +27,7 @@ import { navigate, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import { useAccounts } from './Overview';
 import './analytics.css';
+import { Stat, tooltipStyle } from '../charts';
 
 type Range = AnalyticsData['range'];
 type Status = AnalyticsData['filters']['status'];
@@ -102,18 +103,6 @@ function useAnalytics(f: Filters) {
 const modelLabel = (m: string | null) => m || 'Unknown model';
 const accountLabel = (a: { name: string | null; accountId: string | null }) =>
   a.name ?? (a.accountId ? a.accountId : 'No account');
-
-function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
-  return (
-    <div className="stat">
-      <dt className="stat-label">{label}</dt>
-      <dd className="stat-value" data-stat={label}>
-        {value}
-      </dd>
-      {hint ? <dd className="stat-hint muted">{hint}</dd> : null}
-    </div>
-  );
-}
 
 function Totals({ t }: { t: PerfSummary }) {
   return (
@@ -257,10 +246,6 @@ function EmptyState({ filters }: { filters: Filters }) {
   );
 }
 
-const tooltipStyle = {
-  contentStyle: { background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)' },
-  labelStyle: { color: 'var(--text)' },
-};
 const axis = { stroke: 'var(--muted)', fontSize: 12 };
 const margin = { top: 8, right: 8, left: 0, bottom: 0 };
 const HEIGHT = 220;
@@ -291,11 +276,11 @@ function ChartCard({
 }
 
 const TOKEN_KINDS = [
-  { key: 'input', name: 'Input', color: 'var(--an-input)' },
-  { key: 'output', name: 'Output', color: 'var(--an-output)' },
-  { key: 'cacheRead', name: 'Cache read', color: 'var(--an-cache-read)' },
-  { key: 'cacheWrite5m', name: 'Cache write 5m', color: 'var(--an-cache-5m)' },
-  { key: 'cacheWrite1h', name: 'Cache write 1h', color: 'var(--an-cache-1h)' },
+  { key: 'input', name: 'Input', color: 'var(--tok-input)' },
+  { key: 'output', name: 'Output', color: 'var(--tok-output)' },
+  { key: 'cacheRead', name: 'Cache read', color: 'var(--tok-cache-read)' },
+  { key: 'cacheWrite5m', name: 'Cache write 5m', color: 'var(--tok-cache-5m)' },
+  { key: 'cacheWrite1h', name: 'Cache write 1h', color: 'var(--tok-cache-1h)' },
 ] as const;
 
 function TimeCharts({ data }: { data: AnalyticsData }) {
@@ -408,8 +393,8 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
             type="monotone"
             dataKey="ttft"
             name="Avg time to first token"
-            stroke="var(--an-output)"
-            dot={dot('var(--an-output)')}
+            stroke="var(--tok-output)"
+            dot={dot('var(--tok-output)')}
             isAnimationActive={false}
           />
           {t.p95LatencyMs != null ? (
@@ -464,8 +449,8 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
             type="monotone"
             dataKey="cacheHit"
             name="Cache hit rate"
-            stroke="var(--an-cache-read)"
-            dot={dot('var(--an-cache-read)')}
+            stroke="var(--tok-cache-read)"
+            dot={dot('var(--tok-cache-read)')}
             isAnimationActive={false}
           />
         </LineChart>

@@ -24,6 +24,7 @@ import { fmtDateTime, fmtInt, fmtMs, fmtPercent, fmtRate, fmtTime, fmtUsd } from
 import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './overview.css';
+import { Stat, tooltipStyle } from '../charts';
 
 const RANGES: { value: Analytics['range']; label: string }[] = [
   { value: '1h', label: 'Last hour' },
@@ -40,23 +41,6 @@ function isRange(v: string | null): v is Analytics['range'] {
 export function useAccounts() {
   return useQuery({ queryKey: ['accounts'], queryFn: () => apiFetch<Account[]>('/api/accounts') });
 }
-
-function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
-  return (
-    <div className="stat">
-      <dt className="stat-label">{label}</dt>
-      <dd className="stat-value" data-stat={label}>
-        {value}
-      </dd>
-      {hint ? <dd className="stat-hint muted">{hint}</dd> : null}
-    </div>
-  );
-}
-
-const tooltipStyle = {
-  contentStyle: { background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)' },
-  labelStyle: { color: 'var(--text)' },
-};
 
 /** Compact token counts for axes: 1.2k, 3.4M. */
 function fmtTokensShort(v: number): string {
