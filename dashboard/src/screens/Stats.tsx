@@ -37,7 +37,7 @@ function AccountRow({ a }: { a: AccountStats }) {
   const label = accountLabel(a);
   const cell = (col: string, value: string, hint?: string) => (
     <td className="num" data-col={col}>
-      {value}
+      <span className="cell-value">{value}</span>
       {hint ? <div className="muted small">{hint}</div> : null}
     </td>
   );
