@@ -23,6 +23,10 @@ function shownTime(page: Page, ts: number): Promise<string> {
   return page.evaluate((t) => new Date(t).toLocaleString('en-US'), ts);
 }
 
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 function cell(page: Page, account: string, col: string) {
   // The figure itself, without the small hint line under some of them.
   return page
@@ -321,4 +325,27 @@ describe.skipIf(!hasChromium)('dashboard Stats and Logs screens in Chromium', ()
     expect(errors).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it('updates the stats live when a request finishes, without reload', async () => {
+    const { context, page, errors } = await newPage(browser, 'light');
+    await page.goto(`${gw.url}/stats`);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    const requests = page.locator('[data-stat="Requests"]');
+    await requests.waitFor();
+    const before = Number((await requests.textContent())?.replace(/,/g, ''));
+    const betaBefore = Number(await cell(page, 'beta', 'requests').textContent());
+    await gw.settle();
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    // alpha is still cooling down after its 429 of the Logs test: beta serves it.
+    await expect.poll(() => requests.textContent(), { timeout: 5000 }).toBe(fmt(before + 1));
+    await expect.poll(() => cell(page, 'beta', 'requests').textContent()).toBe(String(betaBefore + 1));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

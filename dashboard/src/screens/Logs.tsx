@@ -27,7 +27,7 @@ const LEVELS: { value: Level; label: string }[] = [
 ];
 
 function isLevel(v: string | null): v is Level {
-  return v === 'info' || v === 'warn' || v === 'error' || v === 'fatal';
+  return LEVELS.some((l) => l.value === v);
 }
 
 // ---------- state ----------
@@ -326,22 +326,24 @@ export function Logs() {
             />
           </label>
           <div className="logs-buttons">
-            {state.paused ? (
-              <button type="button" className="primary" onClick={() => dispatch({ type: 'resume' })}>
-                {state.pendingCount > 0 ? `Resume (${fmtInt(state.pendingCount)} new)` : 'Resume'}
-              </button>
-            ) : (
-              <button type="button" onClick={() => dispatch({ type: 'pause' })}>
-                Pause
-              </button>
-            )}
+            {/* One button whose label changes, so keyboard focus stays on it. */}
+            <button
+              type="button"
+              className={state.paused ? 'primary' : undefined}
+              onClick={() => dispatch({ type: state.paused ? 'resume' : 'pause' })}
+            >
+              {!state.paused
+                ? 'Pause'
+                : state.pendingCount > 0
+                  ? `Resume (${fmtInt(state.pendingCount)} new)`
+                  : 'Resume'}
+            </button>
             <button
               type="button"
               onClick={() => {
                 dispatch({ type: 'clear' });
                 setGap(false);
               }}
-              disabled={total === 0 && state.pendingCount === 0}
             >
               Clear
             </button>
@@ -356,8 +358,8 @@ export function Logs() {
         </p>
         {gap ? (
           <div className="notice" role="status">
-            The connection dropped for longer than the gateway keeps lines: some lines in between are missing here (they
-            are in the gateway&apos;s own log output).
+            Some lines are missing here: the connection dropped and the gateway no longer had every line in between (or
+            it restarted). They are in the gateway&apos;s own log output.
           </div>
         ) : null}
         <section
