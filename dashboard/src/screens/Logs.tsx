@@ -1,9 +1,419 @@
-/** Logs screen: not built yet (see issue 4). */
-export function Logs() {
+/**
+ * Logs: a live tail of the gateway's log lines (the `log` events of GET /api/events), with a
+ * minimum level, a text search, pause/resume and clear. Only the newest MAX_LINES are kept.
+ */
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
+import type { LiveEventData } from '../../../src/shared/events-schemas';
+import type { EventsTicket } from '../../../src/shared/keys-schemas';
+import { apiFetch } from '../api';
+import { fmtInt } from '../format';
+import { linkClick, setSearchParam, useLocation } from '../router';
+import './logs.css';
+
+type LogEvent = LiveEventData<'log'>;
+type Level = LogEvent['level'];
+interface Line extends LogEvent {
+  /** Local, increasing: the React key. */
+  seq: number;
+}
+
+/** Enough to scroll back through a busy minute while the page stays fast. */
+const MAX_LINES = 2000;
+const RANK: Record<Level, number> = { info: 0, warn: 1, error: 2, fatal: 3 };
+const LEVELS: { value: Level; label: string }[] = [
+  { value: 'info', label: 'All (info and above)' },
+  { value: 'warn', label: 'Warnings and errors' },
+  { value: 'error', label: 'Errors only' },
+];
+
+function isLevel(v: string | null): v is Level {
+  return LEVELS.some((l) => l.value === v);
+}
+
+// ---------- state ----------
+
+interface State {
+  lines: Line[];
+  /** Lines that arrived while paused, shown on resume. */
+  pending: Line[];
+  /** How many arrived while paused (more than `pending` holds once it overflowed). */
+  pendingCount: number;
+  paused: boolean;
+  /** Older lines let go to stay within MAX_LINES, since the last clear. */
+  dropped: number;
+}
+
+type Action = { type: 'add'; lines: Line[] } | { type: 'pause' } | { type: 'resume' } | { type: 'clear' };
+
+function keepNewest(lines: Line[]): { kept: Line[]; dropped: number } {
+  const over = lines.length - MAX_LINES;
+  return over > 0 ? { kept: lines.slice(over), dropped: over } : { kept: lines, dropped: 0 };
+}
+
+function reducer(s: State, a: Action): State {
+  switch (a.type) {
+    case 'add': {
+      if (s.paused) {
+        const { kept } = keepNewest(s.pending.concat(a.lines));
+        return { ...s, pending: kept, pendingCount: s.pendingCount + a.lines.length };
+      }
+      const { kept, dropped } = keepNewest(s.lines.concat(a.lines));
+      return { ...s, lines: kept, dropped: s.dropped + dropped };
+    }
+    case 'pause':
+      return { ...s, paused: true };
+    case 'resume': {
+      const { kept, dropped } = keepNewest(s.lines.concat(s.pending));
+      const lostWhilePaused = s.pendingCount - s.pending.length;
+      return {
+        ...s,
+        paused: false,
+        lines: kept,
+        pending: [],
+        pendingCount: 0,
+        dropped: s.dropped + dropped + lostWhilePaused,
+      };
+    }
+    case 'clear':
+      return { ...s, lines: [], pending: [], pendingCount: 0, dropped: 0 };
+  }
+}
+
+const INITIAL: State = { lines: [], pending: [], pendingCount: 0, paused: false, dropped: 0 };
+
+// ---------- stream ----------
+
+type StreamState = 'connecting' | 'live' | 'offline';
+
+/**
+ * Opens its own EventSource for `log` events only (the shell's stream in live.ts carries other
+ * types). The first connection asks from id 0, so the lines the gateway still buffers show at
+ * once; reconnects resume after the last id seen, with a fresh single-use ticket each time.
+ */
+function useLogStream(onLines: (lines: Line[]) => void, onGap: () => void): StreamState {
+  const [state, setState] = useState<StreamState>('connecting');
+  const linesRef = useRef(onLines);
+  const gapRef = useRef(onGap);
+  linesRef.current = onLines;
+  gapRef.current = onGap;
+  useEffect(() => {
+    let closed = false;
+    let source: EventSource | null = null;
+    let retry: ReturnType<typeof setTimeout> | null = null;
+    let flushTimer: ReturnType<typeof setTimeout> | null = null;
+    let lastId = '0';
+    let reconnected = false;
+    let delay = 1000;
+    let seq = 0;
+    let queue: Line[] = [];
+    // A busy gateway can log hundreds of lines a second: render them in batches, not one by one.
+    const flush = () => {
+      flushTimer = null;
+      const batch = queue;
+      queue = [];
+      if (batch.length > 0) linesRef.current(batch);
+    };
+    const open = async () => {
+      if (closed) return;
+      setState('connecting');
+      let ticket: EventsTicket;
+      try {
+        ticket = await apiFetch<EventsTicket>('/api/events/ticket', { method: 'POST' });
+      } catch {
+        schedule();
+        return;
+      }
+      if (closed) return;
+      const params = new URLSearchParams({ ticket: ticket.ticket, types: 'log', lastEventId: lastId });
+      const es = new EventSource(`/api/events?${params}`);
+      source = es;
+      es.onopen = () => {
+        delay = 1000;
+        setState('live');
+      };
+      es.onerror = () => {
+        // The ticket was single-use: never let EventSource retry with it.
+        es.close();
+        if (source === es) source = null;
+        reconnected = true;
+        schedule();
+      };
+      es.addEventListener('log', (e) => {
+        if (e.lastEventId) lastId = e.lastEventId;
+        let data: LogEvent;
+        try {
+          data = JSON.parse(e.data) as LogEvent;
+        } catch {
+          return;
+        }
+        queue.push({ ...data, fields: data.fields ?? {}, seq: seq++ });
+        // Bounded even when the tab is in the background and timers are slowed down.
+        if (queue.length > MAX_LINES) queue.splice(0, queue.length - MAX_LINES);
+        flushTimer ??= setTimeout(flush, 100);
+      });
+      es.addEventListener('reset', () => {
+        // On the first connection this only says the buffer starts later than id 0.
+        if (reconnected) gapRef.current();
+      });
+    };
+    const schedule = () => {
+      if (closed) return;
+      setState('offline');
+      retry = setTimeout(() => void open(), delay);
+      delay = Math.min(delay * 2, 30_000);
+    };
+    void open();
+    return () => {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      if (flushTimer) clearTimeout(flushTimer);
+      source?.close();
+    };
+  }, []);
+  return state;
+}
+
+// ---------- rendering ----------
+
+function pad(n: number, w = 2): string {
+  return String(n).padStart(w, '0');
+}
+
+function clock(ts: number): string {
+  const d = new Date(ts);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+const MAX_VALUE_CHARS = 160;
+
+function fieldText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null || typeof v !== 'object') return String(v);
+  // pino's error serializer: the type and message say enough on one line; the rest is in the title.
+  const err = v as { type?: unknown; message?: unknown };
+  if (typeof err.message === 'string')
+    return typeof err.type === 'string' ? `${err.type}: ${err.message}` : err.message;
+  return JSON.stringify(v);
+}
+
+function FieldValue({ name, value }: { name: string; value: unknown }) {
+  const text = fieldText(value);
+  const full = typeof value === 'object' && value !== null ? JSON.stringify(value, null, 2) : text;
+  const short = text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
+  // The proxy logs the request id as `request`: its detail is one click away.
+  if (name === 'request' && typeof value === 'string') {
+    const href = `/requests/${encodeURIComponent(value)}`;
+    return (
+      <a href={href} onClick={linkClick(href)} className="log-value">
+        {short}
+      </a>
+    );
+  }
   return (
-    <div className="card empty">
-      <h1>Logs</h1>
-      <p className="muted">This screen is being built.</p>
-    </div>
+    <span className="log-value" title={full !== short ? full : undefined}>
+      {short}
+    </span>
+  );
+}
+
+const LogRow = memo(function LogRow({ line }: { line: Line }) {
+  const fields = Object.entries(line.fields);
+  return (
+    <li className={`log-line log-${line.level}`} data-level={line.level}>
+      <time className="log-time" dateTime={new Date(line.time).toISOString()} title={new Date(line.time).toString()}>
+        {clock(line.time)}
+      </time>
+      <span className="log-level">{line.level.toUpperCase()}</span>
+      <span className="log-msg">{line.msg}</span>
+      {fields.length > 0 ? (
+        <span className="log-fields">
+          {fields.map(([k, v]) => (
+            <span key={k} className="log-field">
+              <span className="log-key">{k}</span>=<FieldValue name={k} value={v} />
+            </span>
+          ))}
+        </span>
+      ) : null}
+    </li>
+  );
+});
+
+function matches(line: Line, min: Level, q: string): boolean {
+  if (RANK[line.level] < RANK[min]) return false;
+  if (q === '') return true;
+  if (line.msg.toLowerCase().includes(q)) return true;
+  return JSON.stringify(line.fields).toLowerCase().includes(q);
+}
+
+const STREAM_TEXT: Record<StreamState, string> = {
+  connecting: 'Connecting to the log stream…',
+  live: 'Following the gateway log',
+  offline: 'Disconnected from the log stream; reconnecting…',
+};
+
+export function Logs() {
+  const { search } = useLocation();
+  const levelParam = search.get('level');
+  const level: Level = isLevel(levelParam) ? levelParam : 'info';
+  const q = search.get('q') ?? '';
+  const [state, dispatch] = useReducer(reducer, INITIAL);
+  const [gap, setGap] = useState(false);
+  const onLines = useCallback((lines: Line[]) => dispatch({ type: 'add', lines }), []);
+  const onGap = useCallback(() => setGap(true), []);
+  const stream = useLogStream(onLines, onGap);
+
+  const needle = q.trim().toLowerCase();
+  const visible = useMemo(() => state.lines.filter((l) => matches(l, level, needle)), [state.lines, level, needle]);
+
+  // Follow the newest line unless the reader scrolled up to look at something.
+  const scroller = useRef<HTMLElement>(null);
+  const stick = useRef(true);
+  const [atBottom, setAtBottom] = useState(true);
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+    stick.current = bottom;
+    setAtBottom(bottom);
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs after every change of the shown lines
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [visible]);
+  const jumpToNewest = () => {
+    const el = scroller.current;
+    if (!el) return;
+    stick.current = true;
+    setAtBottom(true);
+    el.scrollTop = el.scrollHeight;
+  };
+
+  const total = state.lines.length;
+  const hidden = total - visible.length;
+  const filtered = level !== 'info' || needle !== '';
+  return (
+    <>
+      <div className="page-head">
+        <h1>Logs</h1>
+        <p className={`live live-${stream}`} role="status">
+          {STREAM_TEXT[stream]}
+          {state.paused ? ' (paused)' : ''}
+        </p>
+      </div>
+      <div className="card logs-card">
+        <div className="filters logs-toolbar">
+          <label className="inline-field">
+            <span>Level</span>
+            <select
+              value={level}
+              onChange={(e) => setSearchParam('level', e.target.value === 'info' ? null : e.target.value)}
+            >
+              {LEVELS.map((l) => (
+                <option key={l.value} value={l.value}>
+                  {l.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="inline-field">
+            <span>Search</span>
+            <input
+              type="search"
+              value={q}
+              placeholder="message, account, request id…"
+              onChange={(e) => setSearchParam('q', e.target.value === '' ? null : e.target.value)}
+            />
+          </label>
+          <div className="logs-buttons">
+            {/* One button whose label changes, so keyboard focus stays on it. */}
+            <button
+              type="button"
+              className={state.paused ? 'primary' : undefined}
+              onClick={() => dispatch({ type: state.paused ? 'resume' : 'pause' })}
+            >
+              {!state.paused
+                ? 'Pause'
+                : state.pendingCount > 0
+                  ? `Resume (${fmtInt(state.pendingCount)} new)`
+                  : 'Resume'}
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                dispatch({ type: 'clear' });
+                setGap(false);
+              }}
+            >
+              Clear
+            </button>
+          </div>
+        </div>
+        <p className="muted small logs-counts" id="logs-counts" data-testid="log-counts">
+          {filtered ? `Showing ${fmtInt(visible.length)} of ${fmtInt(total)} lines` : `${fmtInt(total)} lines`}
+          {state.paused ? ` · paused: ${fmtInt(state.pendingCount)} new since` : ''}
+          {state.dropped > 0
+            ? ` · ${fmtInt(state.dropped)} older lines let go (the newest ${fmtInt(MAX_LINES)} are kept)`
+            : ''}
+        </p>
+        {gap ? (
+          <div className="notice" role="status">
+            Some lines are missing here: the connection dropped and the gateway no longer had every line in between (or
+            it restarted). They are in the gateway&apos;s own log output.
+          </div>
+        ) : null}
+        <section
+          ref={scroller}
+          className="logs-scroll"
+          onScroll={onScroll}
+          aria-label="Log lines, oldest first"
+          aria-describedby="logs-counts"
+          // Scrollable content must be reachable by keyboard (arrow keys, Page Up/Down).
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region is focusable by design
+          tabIndex={0}
+        >
+          {total === 0 ? (
+            <div className="empty logs-empty">
+              <p>
+                {state.paused && state.pendingCount > 0
+                  ? 'Paused: new lines are waiting. Resume to show them.'
+                  : 'No log lines yet. They appear here as the gateway works: failed upstream attempts, rate limits and cooldowns, accounts added or refreshed, settings changed.'}
+              </p>
+              <p className="small">
+                The gateway streams info, warning and error lines (not debug) and keeps only recent ones in memory while
+                someone follows them, so this page shows the lines since about when the dashboard was opened. The full
+                log is the gateway&apos;s own output (stdout), or <code>ccflare logs -f</code> in a terminal.
+              </p>
+            </div>
+          ) : visible.length === 0 ? (
+            <div className="empty logs-empty">
+              <p>
+                No line matches {needle !== '' ? 'this search and level' : 'this level'} ({fmtInt(hidden)} hidden).
+              </p>
+              <button
+                type="button"
+                onClick={() => {
+                  setSearchParam('level', null);
+                  setSearchParam('q', null);
+                }}
+              >
+                Show all lines
+              </button>
+            </div>
+          ) : (
+            <ol className="log-list" aria-label="Log lines">
+              {visible.map((l) => (
+                <LogRow key={l.seq} line={l} />
+              ))}
+            </ol>
+          )}
+        </section>
+        {!atBottom && visible.length > 0 ? (
+          <button type="button" className="logs-jump" onClick={jumpToNewest}>
+            Jump to the newest line
+          </button>
+        ) : null}
+      </div>
+    </>
   );
 }
