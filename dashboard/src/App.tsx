@@ -1,10 +1,11 @@
 /** The shell: header with navigation (only screens that work), theme choice, live status; login when needed. */
 import { useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, lazy, Suspense, useState, useSyncExternalStore } from 'react';
+import { type FormEvent, lazy, Suspense, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { ApiError, adminKey, apiFetch, authStore, errorMessage, setAdminKey } from './api';
 import { useLiveUpdates } from './live';
 import { linkClick, useLocation } from './router';
 import { Overview } from './screens/Overview';
+import { ShortcutsDialog, useShortcuts } from './shortcuts';
 import { Loading } from './states';
 import { type ThemeChoice, useTheme } from './theme';
 
@@ -107,6 +108,16 @@ export function App() {
   const { path } = useLocation();
   const live = useLiveUpdates(!needsLogin);
   const screen = SCREENS.find((s) => s.path === path || (s.path !== '/' && path.startsWith(`${s.path}/`)));
+  const [help, setHelp] = useShortcuts(SCREENS, !needsLogin);
+  // After moving to another screen, focus goes to its content (not left on a link of the old one),
+  // so keyboard and screen-reader users start reading the new screen. Not on the first load.
+  const mainRef = useRef<HTMLElement>(null);
+  const firstPath = useRef(path);
+  useEffect(() => {
+    if (path === firstPath.current) return;
+    firstPath.current = '';
+    mainRef.current?.focus({ preventScroll: false });
+  }, [path]);
   return (
     <>
       <a href="#main" className="skip-link">
@@ -119,7 +130,13 @@ export function App() {
             <ul>
               {SCREENS.map((s) => (
                 <li key={s.path}>
-                  <a href={s.path} onClick={linkClick(s.path)} aria-current={s === screen ? 'page' : undefined}>
+                  <a
+                    href={s.path}
+                    onClick={linkClick(s.path)}
+                    aria-current={s === screen ? 'page' : undefined}
+                    aria-keyshortcuts={String(SCREENS.indexOf(s) + 1)}
+                    title={`${s.label} (key ${SCREENS.indexOf(s) + 1})`}
+                  >
                     {s.label}
                   </a>
                 </li>
@@ -132,6 +149,17 @@ export function App() {
             <span className={`live live-${live}`} role="status" title="Live updates from /api/events">
               {live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline, retrying'}
             </span>
+          )}
+          {needsLogin ? null : (
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => setHelp(true)}
+              aria-keyshortcuts="?"
+              title="Keyboard shortcuts (?)"
+            >
+              Shortcuts
+            </button>
           )}
           <ThemeSelect value={theme} onChange={setTheme} />
           {adminKey() && !needsLogin ? (
@@ -148,10 +176,11 @@ export function App() {
           ) : null}
         </div>
       </header>
+      <ShortcutsDialog screens={SCREENS} open={help} onClose={() => setHelp(false)} />
       {needsLogin ? (
         <Login />
       ) : (
-        <main id="main" tabIndex={-1}>
+        <main id="main" tabIndex={-1} ref={mainRef}>
           {screen ? (
             <Suspense fallback={<Loading what={screen.label.toLowerCase()} />}>{screen.element}</Suspense>
           ) : (

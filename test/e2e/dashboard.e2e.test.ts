@@ -274,6 +274,51 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       expect(errors).toEqual([]);
       await context.close();
     });
+
+    it('is usable from the keyboard: skip link, number keys per screen, a shortcuts list, focus on the new screen', async () => {
+      const { context, page, errors } = await newPage(browser, 'light');
+      await page.goto(`${gw.url}/`);
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      // The first Tab stop skips to the content.
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate('document.activeElement?.id')).toBe('main');
+
+      await page.keyboard.press('2');
+      await page.getByRole('heading', { name: 'Requests', exact: true }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/requests');
+      // Focus moved to the new screen's content, not left behind on the old one.
+      expect(await page.evaluate('document.activeElement?.id')).toBe('main');
+      await page.keyboard.press('7');
+      await page.getByRole('heading', { name: 'Settings', exact: true }).waitFor();
+      await page.keyboard.press('3');
+      await page.getByRole('heading', { name: 'Accounts', exact: true }).waitFor();
+
+      // Typing a digit into a field is just typing.
+      await page.getByLabel('Name', { exact: true }).fill('');
+      await page.getByLabel('Name', { exact: true }).press('5');
+      expect(new URL(page.url()).pathname).toBe('/accounts');
+      expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('5');
+      await page.getByLabel('Name', { exact: true }).fill('');
+
+      await page.locator('#main').focus();
+      await page.keyboard.press('?');
+      const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+      await help.waitFor();
+      expect(await help.textContent()).toContain('Analytics');
+      await shot(page, 'shortcuts-light');
+      await page.keyboard.press('Escape');
+      await help.waitFor({ state: 'hidden' });
+      // The nav links announce their keys.
+      const keys = await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link')
+        .evaluateAll((links) => links.map((l) => l.getAttribute('aria-keyshortcuts')));
+      expect(keys).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
   });
 
   describe('Accounts with an OAuth server', () => {
