@@ -1,6 +1,8 @@
-/** Account pieces shared by Overview and Accounts: status badge, what to do next, window meters. */
+/** Account pieces shared by the screens: the accounts query, status badge, what to do next, window meters. */
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { Account } from '../../src/shared/accounts-schemas';
+import { apiFetch } from './api';
 import { fmtDuration, fmtPercent } from './format';
 
 type RateWindow = NonNullable<NonNullable<Account['rateLimit']>['fiveHour']>;
@@ -107,4 +109,8 @@ export function AccountWindows({ account, now }: { account: Account; now: number
       <WindowMeter label="Weekly" window={rl?.sevenDay ?? null} now={now} />
     </div>
   );
+}
+
+export function useAccounts() {
+  return useQuery({ queryKey: ['accounts'], queryFn: () => apiFetch<Account[]>('/api/accounts') });
 }

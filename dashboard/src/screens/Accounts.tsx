@@ -5,11 +5,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Account } from '../../../src/shared/accounts-schemas';
-import { AccountWindows, isOAuth, KIND_LABEL, StatusBadge, statusAdvice, useNow } from '../accounts-ui';
+import { AccountWindows, isOAuth, KIND_LABEL, StatusBadge, statusAdvice, useAccounts, useNow } from '../accounts-ui';
 import { ApiError, apiFetch, errorMessage } from '../api';
 import { fmtDateTime, fmtDuration, fmtInt } from '../format';
 import { ErrorState, Loading } from '../states';
-import { useAccounts } from './Overview';
 import './accounts.css';
 
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;

@@ -21,11 +21,11 @@ import {
   YAxis,
 } from 'recharts';
 import type { Analytics as AnalyticsData, PerfSummary } from '../../../src/shared/analytics-schemas';
+import { useAccounts } from '../accounts-ui';
 import { apiFetch } from '../api';
 import { DASH, fmtInt, fmtMs, fmtPercent, fmtRate, fmtTime, fmtUsd } from '../format';
 import { navigate, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
-import { useAccounts } from './Overview';
 import './analytics.css';
 import { Stat, tooltipStyle } from '../charts';
 
@@ -249,8 +249,17 @@ function EmptyState({ filters }: { filters: Filters }) {
 const axis = { stroke: 'var(--muted)', fontSize: 12 };
 const margin = { top: 8, right: 8, left: 0, bottom: 0 };
 const HEIGHT = 220;
-// Busy buckets are often far apart: an isolated point has no line, so every point gets a dot.
-const dot = (color: string) => ({ r: 2.5, fill: color, stroke: color });
+/**
+ * Busy buckets are often far apart and an isolated point draws no line, so sparse series get a
+ * dot per point; dense ones don't (hundreds of SVG dots make every render slow) and bridge the
+ * empty buckets instead.
+ */
+const SPARSE_POINTS = 40;
+function dotFor(points: readonly Record<string, unknown>[], key: string, color: string) {
+  let n = 0;
+  for (const p of points) if (p[key] != null) n++;
+  return n <= SPARSE_POINTS ? { r: 2.5, fill: color, stroke: color } : false;
+}
 
 function ChartCard({
   id,
@@ -386,7 +395,8 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
             dataKey="latency"
             name="Avg latency"
             stroke="var(--accent)"
-            dot={dot('var(--accent)')}
+            dot={dotFor(points, 'latency', 'var(--accent)')}
+            connectNulls
             isAnimationActive={false}
           />
           <Line
@@ -394,7 +404,8 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
             dataKey="ttft"
             name="Avg time to first token"
             stroke="var(--tok-output)"
-            dot={dot('var(--tok-output)')}
+            dot={dotFor(points, 'ttft', 'var(--tok-output)')}
+            connectNulls
             isAnimationActive={false}
           />
           {t.p95LatencyMs != null ? (
@@ -423,7 +434,8 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
             dataKey="speed"
             name="Output speed"
             stroke="var(--ok)"
-            dot={dot('var(--ok)')}
+            dot={dotFor(points, 'speed', 'var(--ok)')}
+            connectNulls
             isAnimationActive={false}
           />
         </LineChart>
@@ -450,7 +462,8 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
             dataKey="cacheHit"
             name="Cache hit rate"
             stroke="var(--tok-cache-read)"
-            dot={dot('var(--tok-cache-read)')}
+            dot={dotFor(points, 'cacheHit', 'var(--tok-cache-read)')}
+            connectNulls
             isAnimationActive={false}
           />
         </LineChart>

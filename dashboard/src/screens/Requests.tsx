@@ -16,12 +16,12 @@ import {
   useState,
 } from 'react';
 import type { RequestDetail, RequestPage, RequestSummary } from '../../../src/shared/requests-schemas';
+import { useAccounts } from '../accounts-ui';
 import { ApiError, apiFetch } from '../api';
 import { type Block, buildConversation } from '../conversation';
 import { DASH, fmtDateTime, fmtInt, fmtMs, fmtRate, fmtUsd } from '../format';
 import { linkClick, navigate, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
-import { useAccounts } from './Overview';
 
 const ROW_H = 36;
 const PAGE_SIZE = 200;
