@@ -31,9 +31,9 @@ import type {
   RequestSummaryPage,
   StatsResult,
 } from './analytics-types.js';
+import type { PayloadFiles } from './payload-files.js';
 import { HOUR_MS, MINUTE_MS, MINUTE_ROLLUP_KEEP_MS } from './rollup.js';
 import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js';
-import type { PayloadFiles } from './payload-files.js';
 import { HIST_COLUMNS } from './sqlite-rollups.js';
 import { MEMORY_PATH } from './sqlite-writes.js';
 

@@ -124,7 +124,7 @@ export class SqliteMaintenance {
       | undefined;
     const row = this.db
       .prepare('SELECT ts FROM requests WHERE ts >= ? AND payload_file IS NOT NULL ORDER BY ts ASC, id ASC LIMIT 1')
-      .get(mark === undefined ? Number.MIN_SAFE_INTEGER : Number(mark)) as { ts: number } | undefined;
+      .get(mark === undefined ? Number.MIN_SAFE_INTEGER : Number(mark.value)) as { ts: number } | undefined;
     return row?.ts ?? null;
   }
 

@@ -15,10 +15,10 @@ import type {
 } from './analytics-types.js';
 import type { AdminKeyRow, ClientKeyRow, KeyUse, NewClientKey } from './keys-types.js';
 import { migrate } from './migrations.js';
+import type { PayloadFiles } from './payload-files.js';
 import { SqliteRequestQueries } from './sqlite-analytics.js';
 import { SqliteKeys } from './sqlite-keys.js';
 import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js';
-import type { PayloadFiles } from './payload-files.js';
 import { SqliteSettings } from './sqlite-settings.js';
 import { type BatchWrite, MEMORY_PATH, openDatabase, payloadFilesFor, prepareBatchWrite } from './sqlite-writes.js';
 import type {
@@ -113,18 +113,17 @@ function toRequest(r: RequestDbRow & Partial<PayloadDbRow>, files: PayloadFiles 
     attemptLog: JSON.parse(r.attempt_log) as AttemptRecord[],
     payload:
       r.payload_file != null
-        ? (files?.read({ file: r.payload_file, offset: r.payload_offset ?? 0, length: r.payload_length ?? 0 }) ??
-          null)
+        ? (files?.read({ file: r.payload_file, offset: r.payload_offset ?? 0, length: r.payload_length ?? 0 }) ?? null)
         : r.p_request_id == null
-        ? null
-        : {
-            requestHeaders: r.p_request_headers ?? '{}',
-            requestBody: r.p_request_body ?? null,
-            responseHeaders: r.p_response_headers ?? null,
-            responseBody: r.p_response_body ?? null,
-            requestTruncated: r.p_request_truncated === 1,
-            responseTruncated: r.p_response_truncated === 1,
-          },
+          ? null
+          : {
+              requestHeaders: r.p_request_headers ?? '{}',
+              requestBody: r.p_request_body ?? null,
+              responseHeaders: r.p_response_headers ?? null,
+              responseBody: r.p_response_body ?? null,
+              requestTruncated: r.p_request_truncated === 1,
+              responseTruncated: r.p_response_truncated === 1,
+            },
   };
 }
 
