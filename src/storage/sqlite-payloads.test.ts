@@ -3,7 +3,7 @@
  * from the request row, read back through the store, expired by retention and removed by
  * clear-history; payloads in the legacy table from before migration 5 stay readable.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -197,5 +197,18 @@ describe('upgrading a database with legacy payloads (schema 4 to 5)', () => {
     expect(res).toMatchObject({ requestsDeleted: 0, payloadsDeleted: 1 });
     expect((await s.getRequest('legacy'))?.payload).toBeNull();
     expect((await s.getRequest('new'))?.payload).toEqual(payload('new'));
+  });
+});
+
+describe('an unwritable payload directory', () => {
+  it('keeps the records, with their payloads in the table', async () => {
+    const path = freshPath();
+    const s = open(path);
+    // A plain file where the directory should be: every append fails.
+    writeFileSync(payloadDir(path), 'not a directory');
+    await s.writeBatch([sampleRecord({ id: 'a', ts: NOW, payload: payload('a') })], []);
+    expect(count(s, 'SELECT count(*) AS n FROM request_payloads')).toBe(1);
+    expect((await s.getRequest('a'))?.payload).toEqual(payload('a'));
+    expect(await hasPayload(s)).toEqual({ a: true });
   });
 });

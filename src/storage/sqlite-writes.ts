@@ -193,7 +193,16 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
   // IMMEDIATE takes the write lock up front, so contention surfaces as SQLITE_BUSY at BEGIN
   // (after busy_timeout) rather than as a failed lock upgrade halfway through the batch.
   return (records, usage) => {
-    const refs = files ? files.append(records) : null;
+    let refs: (PayloadRef | null)[] | null = null;
+    if (files) {
+      try {
+        refs = files.append(records);
+      } catch {
+        // The payload directory is unwritable (permissions, disk full): keep the records, with
+        // their payloads in the table the readers still understand, rather than lose the batch.
+        refs = null;
+      }
+    }
     tx.immediate(records, usage, refs);
   };
 }
