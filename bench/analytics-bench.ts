@@ -9,7 +9,7 @@
  * the database size.
  *
  * Data: bench/seed-records.ts (30 days of realistic traffic over 5 accounts and 6 models). No
- * payloads (they live in their own table and do not enter these queries).
+ * payloads (they live in segment files and do not enter these queries).
  *
  * Targets (issue 3): `/api/analytics` 30d < 300 ms, first page of `/api/requests` < 50 ms.
  *

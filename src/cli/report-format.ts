@@ -124,7 +124,7 @@ export function renderAnalyze(r: AnalyzeReport, now: number): string {
   const head = [
     `Database  ${r.path}`,
     `Size      ${formatBytes(r.fileBytes)} file + ${formatBytes(r.walBytes)} write-ahead log; ${formatInt(r.pageCount)} pages of ${formatBytes(r.pageSize)}, ${formatInt(r.freePages)} free (${formatBytes(r.reclaimableBytes)} reclaimable)`,
-    `Payloads  ${formatBytes(r.payloadBytes)} in ${formatInt(payloadRows)} rows, oldest ${formatTime(r.oldestPayloadTs, now)}; kept ${r.payloadRetentionDays} days`,
+    `Payloads  ${formatBytes(r.payloadBytes)} in ${formatInt(r.payloadFiles)} segment files + ${formatInt(payloadRows)} legacy rows, oldest ${formatTime(r.oldestPayloadTs, now)}; kept ${r.payloadRetentionDays} days`,
     `Requests  oldest ${formatTime(r.oldestRequestTs, now)}; kept ${r.requestRetentionDays} days`,
   ];
   const tables = renderTable(

@@ -123,6 +123,23 @@ export const MIGRATIONS: readonly Migration[] = [
   ANALYTICS_MIGRATION,
   KEYS_MIGRATION,
   SETTINGS_MIGRATION,
+  {
+    version: 5,
+    name: 'payloads in segment files',
+    up: `
+      -- Where the payload of a request lives in <db>-payloads/ (payload-files.ts); NULL when it
+      -- has none, expired, or was written before this version (then it is in request_payloads).
+      ALTER TABLE requests ADD COLUMN payload_file TEXT;
+      ALTER TABLE requests ADD COLUMN payload_offset INTEGER;
+      ALTER TABLE requests ADD COLUMN payload_length INTEGER;
+      -- Retention clears payload references of rows older than this (ts, Unix ms), so each run
+      -- reads only the rows that expired since the last one. Rows older than a day before the
+      -- newest existing row cannot reference a file: a record is written well within a day of
+      -- its ts (the request deadline), so new rows start after this mark.
+      INSERT INTO meta (key, value)
+        VALUES ('payloads_pruned_before', coalesce((SELECT max(ts) FROM requests), 0) - 86400000);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

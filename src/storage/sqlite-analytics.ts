@@ -31,6 +31,7 @@ import type {
   RequestSummaryPage,
   StatsResult,
 } from './analytics-types.js';
+import type { PayloadFiles } from './payload-files.js';
 import { HOUR_MS, MINUTE_MS, MINUTE_ROLLUP_KEEP_MS } from './rollup.js';
 import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js';
 import { HIST_COLUMNS } from './sqlite-rollups.js';
@@ -46,11 +47,13 @@ function toSummary(r: SummaryDbRow): RequestSummary {
   return { ...requestFields(r), hasPayload: r.has_payload !== 0 };
 }
 
+/** hasPayload: a segment file reference, else a row of the legacy table (written before version 5). */
 const SUMMARY_COLUMNS = `r.id, r.ts, r.method, r.path, r.account_id, r.account_name, r.status, r.success, r.error,
   r.latency_ms, r.ttft_ms, r.attempts, r.model_requested, r.model_applied, r.agent, r.session_id, r.client_key,
   r.stream, r.stop_reason, r.input_tokens, r.cache_read_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
   r.output_tokens, r.cost_usd, r.output_tokens_per_second,
-  EXISTS (SELECT 1 FROM request_payloads p WHERE p.request_id = r.id) AS has_payload`;
+  CASE WHEN r.payload_file IS NOT NULL THEN 1
+    ELSE EXISTS (SELECT 1 FROM request_payloads p WHERE p.request_id = r.id) END AS has_payload`;
 
 /** Same expression as the requests_model_page index, so the planner can use it. */
 const MODEL_EXPR = 'coalesce(r.model_applied, r.model_requested)';
@@ -158,6 +161,9 @@ const ROLLUP_TABLES: Record<RollupGrain, { main: string; agent: string }> = {
   hour: { main: 'rollup_hour', agent: 'agent_rollup_hour' },
 };
 
+/** meta key: payload references of rows with ts below it have been cleared by retention. */
+export const PAYLOADS_PRUNED_KEY = 'payloads_pruned_before';
+
 /** Rows per DELETE: each chunk holds the write lock for a few ms, so the record writer keeps going. */
 const PRUNE_CHUNK = 2000;
 const STATEMENT_CACHE_MAX = 64;
@@ -203,6 +209,7 @@ export class SqliteRequestQueries implements RequestQueryStore {
     private readonly db: Database.Database,
     /** The database file, or `:memory:`. */
     private readonly path: string,
+    private readonly payloadFiles: PayloadFiles | null = null,
   ) {
     this.accountIdsByToken = db.prepare('SELECT id FROM accounts WHERE id = ? OR name = ?');
     this.accountIdsByRecordedName = db.prepare(
@@ -325,10 +332,48 @@ export class SqliteRequestQueries implements RequestQueryStore {
     }
   }
 
+  /**
+   * Clears the payload references of rows in [watermark, cut) in chunks bounded by ts through
+   * requests_ts, moving the watermark with each chunk: a run reads only what expired since the
+   * last one, never the whole history. Returns the rows cleared.
+   */
+  private async clearPayloadRefs(cut: number): Promise<number> {
+    const getMark = this.statement('SELECT value FROM meta WHERE key = ?');
+    const setMark = this.statement(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+    // The ts PRUNE_CHUNK rows further on: the next chunk ends just before it.
+    const chunkEnd = this.statement(
+      'SELECT ts FROM requests WHERE ts >= ? AND ts < ? ORDER BY ts ASC, id ASC LIMIT 1 OFFSET ?',
+    );
+    const clear = this.statement(`UPDATE requests SET payload_file = NULL, payload_offset = NULL, payload_length = NULL
+      WHERE ts >= ? AND ts < ? AND payload_file IS NOT NULL`);
+    const step = this.db.transaction((lo: number, hi: number) => {
+      const n = clear.run(lo, hi).changes;
+      setMark.run(PAYLOADS_PRUNED_KEY, hi);
+      return n;
+    });
+    const mark = (getMark.get(PAYLOADS_PRUNED_KEY) as { value: number } | undefined)?.value;
+    let lo = mark === undefined ? Number.MIN_SAFE_INTEGER : Number(mark);
+    let total = 0;
+    while (lo < cut) {
+      const next = (chunkEnd.get(lo, cut, PRUNE_CHUNK) as { ts: number } | undefined)?.ts;
+      // Many rows sharing one ts: take them all rather than stall.
+      const hi = next === undefined ? cut : Math.max(next, lo + 1);
+      total += step.immediate(lo, hi);
+      lo = hi;
+      if (lo < cut) await yieldToEventLoop();
+    }
+    return total;
+  }
+
   async pruneRequests(c: PruneCutoffs): Promise<PruneResult> {
     // A payload never outlives its request row (the delete trigger would take it anyway).
     const payloadCut = Math.max(c.payloadsBefore, c.requestsBefore);
-    const payloadsDeleted = await this.deleteChunked(
+    const refsCleared = await this.clearPayloadRefs(payloadCut);
+    // After the references: a reader never finds a reference to a deleted file for long.
+    this.payloadFiles?.deleteBefore(payloadCut);
+    const legacyDeleted = await this.deleteChunked(
       'DELETE FROM request_payloads WHERE rowid IN (SELECT rowid FROM request_payloads WHERE ts < ? LIMIT ?)',
       payloadCut,
     );
@@ -351,7 +396,7 @@ export class SqliteRequestQueries implements RequestQueryStore {
         cut,
       );
     }
-    return { requestsDeleted, payloadsDeleted, rollupRowsDeleted };
+    return { requestsDeleted, payloadsDeleted: refsCleared + legacyDeleted, rollupRowsDeleted };
   }
 
   async compact(): Promise<CompactResult> {

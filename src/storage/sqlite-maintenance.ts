@@ -6,8 +6,10 @@
 import { existsSync, statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
+import type { PayloadFiles } from './payload-files.js';
+import { PAYLOADS_PRUNED_KEY } from './sqlite-analytics.js';
 import { SqliteStore } from './sqlite-store.js';
-import { MEMORY_PATH } from './sqlite-writes.js';
+import { MEMORY_PATH, payloadFilesFor } from './sqlite-writes.js';
 import type { Store } from './types.js';
 
 export interface TableReport {
@@ -43,8 +45,10 @@ export interface DatabaseReport {
   freePages: number;
   /** Free pages x page size: what compaction would give back. */
   reclaimableBytes: number;
-  /** Stored request and response headers and bodies, bytes. */
+  /** Stored request and response headers and bodies, bytes: segment files plus legacy table rows. */
   payloadBytes: number;
+  /** Payload segment files in `<db>-payloads/` (0 for an in-memory database). */
+  payloadFiles: number;
   /** Oldest request row and oldest payload, Unix ms (null when none). */
   oldestRequestTs: number | null;
   oldestPayloadTs: number | null;
@@ -100,10 +104,29 @@ function pragmaNumber(db: Database.Database, name: string): number {
 }
 
 export class SqliteMaintenance {
+  private readonly files: PayloadFiles | null;
+
   constructor(
     private readonly db: Database.Database,
     private readonly path: string,
-  ) {}
+  ) {
+    this.files = payloadFilesFor(path);
+  }
+
+  /**
+   * Oldest ts of a row that references a segment file: rows below the retention watermark have
+   * had theirs cleared, so the requests_ts range scan starts there instead of at the oldest row.
+   */
+  private oldestFilePayloadTs(): number | null {
+    if (!this.files) return null;
+    const mark = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(PAYLOADS_PRUNED_KEY) as
+      | { value: number }
+      | undefined;
+    const row = this.db
+      .prepare('SELECT ts FROM requests WHERE ts >= ? AND payload_file IS NOT NULL ORDER BY ts ASC, id ASC LIMIT 1')
+      .get(mark === undefined ? Number.MIN_SAFE_INTEGER : Number(mark.value)) as { ts: number } | undefined;
+    return row?.ts ?? null;
+  }
 
   report(): DatabaseReport {
     const db = this.db;
@@ -156,6 +179,14 @@ export class SqliteMaintenance {
       )
       .get() as { bytes: number; oldest: number | null };
     const oldestRequest = db.prepare('SELECT min(ts) AS oldest FROM requests').get() as { oldest: number | null };
+    const fileStats = this.files?.stats() ?? { bytes: 0, files: 0, oldestDay: null };
+    const oldestInFiles = this.oldestFilePayloadTs();
+    const oldestPayloadTs =
+      payload.oldest === null
+        ? oldestInFiles
+        : oldestInFiles === null
+          ? payload.oldest
+          : Math.min(payload.oldest, oldestInFiles);
     return {
       path: this.path,
       fileBytes: memory ? 0 : fileSize(this.path),
@@ -164,21 +195,31 @@ export class SqliteMaintenance {
       pageCount,
       freePages,
       reclaimableBytes: freePages * pageSize,
-      payloadBytes: payload.bytes,
+      payloadBytes: payload.bytes + fileStats.bytes,
+      payloadFiles: fileStats.files,
       oldestRequestTs: oldestRequest.oldest,
-      oldestPayloadTs: payload.oldest,
+      oldestPayloadTs,
       tables,
       indexes,
       queries,
     };
   }
 
-  /** Deletes every request row, payload and rollup in chunks; accounts, keys and settings stay. */
+  /**
+   * Deletes every request row, payload (table rows and segment files) and rollup in chunks;
+   * accounts, keys and settings stay. `payloadsDeleted` counts table rows and the rows whose
+   * payload was in a file.
+   */
   clearHistory(): ClearHistoryCounts {
-    const payloadsDeleted = this.deleteAll('request_payloads', 'rowid');
+    const inFiles = this.files
+      ? (this.db.prepare('SELECT count(*) AS n FROM requests WHERE payload_file IS NOT NULL').get() as { n: number }).n
+      : 0;
+    const payloadsDeleted = this.deleteAll('request_payloads', 'rowid') + inFiles;
     const requestsDeleted = this.deleteAll('requests', 'rowid');
     let rollupRowsDeleted = 0;
     for (const [t, key] of ROLLUP_TABLES) rollupRowsDeleted += this.deleteAll(t, key);
+    // After the rows: no row is left pointing at a deleted file.
+    this.files?.deleteAll();
     return { requestsDeleted, payloadsDeleted, rollupRowsDeleted };
   }
 

@@ -15,11 +15,12 @@ import type {
 } from './analytics-types.js';
 import type { AdminKeyRow, ClientKeyRow, KeyUse, NewClientKey } from './keys-types.js';
 import { migrate } from './migrations.js';
+import type { PayloadFiles } from './payload-files.js';
 import { SqliteRequestQueries } from './sqlite-analytics.js';
 import { SqliteKeys } from './sqlite-keys.js';
 import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js';
 import { SqliteSettings } from './sqlite-settings.js';
-import { type BatchWrite, MEMORY_PATH, openDatabase, prepareBatchWrite } from './sqlite-writes.js';
+import { type BatchWrite, MEMORY_PATH, openDatabase, payloadFilesFor, prepareBatchWrite } from './sqlite-writes.js';
 import type {
   AccountHealth,
   AccountKind,
@@ -66,6 +67,9 @@ interface RequestDbRow extends RequestColumnsRow {
 }
 
 interface PayloadDbRow {
+  payload_file: string | null;
+  payload_offset: number | null;
+  payload_length: number | null;
   p_request_id: string | null;
   p_request_headers: string | null;
   p_request_body: string | null;
@@ -103,21 +107,23 @@ function toAccount(r: AccountDbRow): AccountRow {
   };
 }
 
-function toRequest(r: RequestDbRow & Partial<PayloadDbRow>): RequestRecord {
+function toRequest(r: RequestDbRow & Partial<PayloadDbRow>, files: PayloadFiles | null = null): RequestRecord {
   return {
     ...requestFields(r),
     attemptLog: JSON.parse(r.attempt_log) as AttemptRecord[],
     payload:
-      r.p_request_id == null
-        ? null
-        : {
-            requestHeaders: r.p_request_headers ?? '{}',
-            requestBody: r.p_request_body ?? null,
-            responseHeaders: r.p_response_headers ?? null,
-            responseBody: r.p_response_body ?? null,
-            requestTruncated: r.p_request_truncated === 1,
-            responseTruncated: r.p_response_truncated === 1,
-          },
+      r.payload_file != null
+        ? (files?.read({ file: r.payload_file, offset: r.payload_offset ?? 0, length: r.payload_length ?? 0 }) ?? null)
+        : r.p_request_id == null
+          ? null
+          : {
+              requestHeaders: r.p_request_headers ?? '{}',
+              requestBody: r.p_request_body ?? null,
+              responseHeaders: r.p_response_headers ?? null,
+              responseBody: r.p_response_body ?? null,
+              requestTruncated: r.p_request_truncated === 1,
+              responseTruncated: r.p_response_truncated === 1,
+            },
   };
 }
 
@@ -236,7 +242,7 @@ function prepareStatements(db: Database.Database) {
       WHERE id = @id AND refresh_fp IS @expected_fp`),
     accountsRevision: db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'accounts_rev'"),
     getRequest: db.prepare<[string], RequestDbRow & PayloadDbRow>(`SELECT ${SELECT_REQUEST_COLUMNS},
-        p.request_id AS p_request_id, p.request_headers AS p_request_headers, p.request_body AS p_request_body,
+        r.payload_file, r.payload_offset, r.payload_length, p.request_id AS p_request_id, p.request_headers AS p_request_headers, p.request_body AS p_request_body,
         p.response_headers AS p_response_headers, p.response_body AS p_response_body,
         p.request_truncated AS p_request_truncated, p.response_truncated AS p_response_truncated
       FROM requests r LEFT JOIN request_payloads p ON p.request_id = r.id
@@ -249,6 +255,8 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly stmts: ReturnType<typeof prepareStatements>;
   private readonly batchWrite: BatchWrite;
+  /** Null for an in-memory database, whose payloads stay in request_payloads. */
+  readonly payloadFiles: PayloadFiles | null;
   private readonly keys: SqliteKeys;
   private readonly settings: SqliteSettings;
   private readonly queries: SqliteRequestQueries;
@@ -261,10 +269,11 @@ export class SqliteStore implements Store {
     private readonly db: Database.Database,
   ) {
     this.stmts = prepareStatements(db);
-    this.batchWrite = prepareBatchWrite(db);
+    this.payloadFiles = payloadFilesFor(path);
+    this.batchWrite = prepareBatchWrite(db, this.payloadFiles);
     this.keys = new SqliteKeys(db);
     this.settings = new SqliteSettings(db);
-    this.queries = new SqliteRequestQueries(db, path);
+    this.queries = new SqliteRequestQueries(db, path, this.payloadFiles);
   }
 
   /**
@@ -399,12 +408,12 @@ export class SqliteStore implements Store {
       stmt = this.db.prepare<[Record<string, Bindable>], RequestDbRow>(listRequestsSql(used));
       this.listStatements.set(shape, stmt);
     }
-    return stmt.all(params).map(toRequest);
+    return stmt.all(params).map((r) => toRequest(r));
   }
 
   async getRequest(id: string): Promise<RequestRecord | null> {
     const r = this.stmts.getRequest.get(id);
-    return r ? toRequest(r) : null;
+    return r ? toRequest(r, this.payloadFiles) : null;
   }
 
   async countRequests(): Promise<number> {

@@ -3,6 +3,7 @@
  * exactly one piece of code whichever thread commits them.
  */
 import Database from 'better-sqlite3';
+import { PayloadFiles, type PayloadRef } from './payload-files.js';
 import { prepareRollupWrite } from './sqlite-rollups.js';
 import type { AccountUsageDelta, RequestRecord } from './types.js';
 
@@ -25,6 +26,14 @@ export function applyPragmas(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+}
+
+/**
+ * Where payloads of the database at `path` go: segment files next to a file database, the
+ * request_payloads table (null here) for an in-memory one, which has no directory.
+ */
+export function payloadFilesFor(path: string): PayloadFiles | null {
+  return path === MEMORY_PATH || path === '' ? null : new PayloadFiles(path);
 }
 
 /** What a commit of `records` adds to each account: one request each, last use at its end. */
@@ -57,7 +66,7 @@ function n(v: Bindable | undefined): Bindable {
 }
 
 /** Positional values in REQUEST_COLUMNS order (positional binding is cheaper than named). */
-function requestParams(r: RequestRecord): Bindable[] {
+function requestParams(r: RequestRecord, ref: PayloadRef | null): Bindable[] {
   return [
     r.id,
     r.ts,
@@ -86,6 +95,9 @@ function requestParams(r: RequestRecord): Bindable[] {
     n(r.outputTokens),
     n(r.costUsd),
     n(r.outputTokensPerSecond),
+    ref ? ref.file : null,
+    ref ? ref.offset : null,
+    ref ? ref.length : null,
   ];
 }
 
@@ -117,6 +129,9 @@ const REQUEST_COLUMNS = [
   'output_tokens',
   'cost_usd',
   'output_tokens_per_second',
+  'payload_file',
+  'payload_offset',
+  'payload_length',
 ] as const;
 
 const INSERT_REQUEST = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
@@ -134,39 +149,62 @@ const APPLY_USAGE = `UPDATE accounts SET
 
 export type BatchWrite = (records: readonly RequestRecord[], usage: readonly AccountUsageDelta[]) => void;
 
-/** Prepares the statements once and returns the one-transaction batch commit. */
-export function prepareBatchWrite(db: Database.Database): BatchWrite {
+/**
+ * Prepares the statements once and returns the one-transaction batch commit. With `files`,
+ * payloads are appended to segment files before the transaction: a failed or retried commit
+ * leaves only unreferenced bytes behind, never a row pointing at nothing.
+ */
+export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | null): BatchWrite {
   const insertRequest = db.prepare(INSERT_REQUEST);
   const insertPayload = db.prepare(INSERT_PAYLOAD);
   const applyUsage = db.prepare(APPLY_USAGE);
   const writeRollups = prepareRollupWrite(db);
-  const tx = db.transaction((records: readonly RequestRecord[], usage: readonly AccountUsageDelta[]) => {
-    for (const r of records) {
-      insertRequest.run(requestParams(r));
-      const p = r.payload;
-      if (p) {
-        insertPayload.run(
-          r.id,
-          r.ts,
-          p.requestHeaders,
-          n(p.requestBody),
-          n(p.responseHeaders),
-          n(p.responseBody),
-          int(p.requestTruncated),
-          int(p.responseTruncated),
-        );
+  const tx = db.transaction(
+    (
+      records: readonly RequestRecord[],
+      usage: readonly AccountUsageDelta[],
+      refs: readonly (PayloadRef | null)[] | null,
+    ) => {
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i] as RequestRecord;
+        insertRequest.run(requestParams(r, refs?.[i] ?? null));
+        const p = r.payload;
+        if (p && !refs) {
+          insertPayload.run(
+            r.id,
+            r.ts,
+            p.requestHeaders,
+            n(p.requestBody),
+            n(p.responseHeaders),
+            n(p.responseBody),
+            int(p.requestTruncated),
+            int(p.responseTruncated),
+          );
+        }
       }
-    }
-    // Same transaction: the rollups can never disagree with the rows they summarize.
-    writeRollups(records);
-    for (const u of usage) {
-      if (u.requests === 0) continue;
-      applyUsage.run({ id: u.accountId, requests: u.requests, last_used_at: u.lastUsedAt });
-    }
-  });
+      // Same transaction: the rollups can never disagree with the rows they summarize.
+      writeRollups(records);
+      for (const u of usage) {
+        if (u.requests === 0) continue;
+        applyUsage.run({ id: u.accountId, requests: u.requests, last_used_at: u.lastUsedAt });
+      }
+    },
+  );
   // IMMEDIATE takes the write lock up front, so contention surfaces as SQLITE_BUSY at BEGIN
   // (after busy_timeout) rather than as a failed lock upgrade halfway through the batch.
-  return (records, usage) => tx.immediate(records, usage);
+  return (records, usage) => {
+    let refs: (PayloadRef | null)[] | null = null;
+    if (files) {
+      try {
+        refs = files.append(records);
+      } catch {
+        // The payload directory is unwritable (permissions, disk full): keep the records, with
+        // their payloads in the table the readers still understand, rather than lose the batch.
+        refs = null;
+      }
+    }
+    tx.immediate(records, usage, refs);
+  };
 }
 
 export function isBusyError(err: unknown): boolean {

@@ -105,6 +105,34 @@ describe('BatchedRecordWriter (worker thread)', () => {
     }
   });
 
+  it('appends payloads of a file database to segment files from the worker', async () => {
+    const path = freshPath();
+    const store = SqliteStore.open(path);
+    const writer = new BatchedRecordWriter({ dbPath: path });
+    const p = bigPayload('ab', 4);
+    try {
+      writer.enqueue(sampleRecord({ id: 'with', payload: { ...p, responseBody: '日本語', requestTruncated: true } }));
+      writer.enqueue(sampleRecord({ id: 'without' }));
+      await writer.flush();
+      expect((await store.getRequest('with'))?.payload).toEqual({
+        ...p,
+        responseBody: '日本語',
+        requestTruncated: true,
+      });
+      expect((await store.getRequest('without'))?.payload).toBeNull();
+      const page = await store.listRequestSummaries({ limit: 10 });
+      expect(page.items.map((i) => [i.id, i.hasPayload])).toEqual([
+        ['without', false],
+        ['with', true],
+      ]);
+      expect(store.connection.prepare('SELECT count(*) AS n FROM request_payloads').get()).toEqual({ n: 0 });
+      expect(readdirSync(`${path}-payloads`)).toHaveLength(1);
+    } finally {
+      await writer.close();
+      await store.close();
+    }
+  });
+
   it('flush() waits only for what was enqueued before it, and resolves at once when idle', async () => {
     const path = freshPath();
     const store = SqliteStore.open(path);

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { migrate } from './migrations.js';
-import { isBusyError, openDatabase, prepareBatchWrite, usageFromRecords } from './sqlite-writes.js';
+import { isBusyError, openDatabase, payloadFilesFor, prepareBatchWrite, usageFromRecords } from './sqlite-writes.js';
 import type { RequestRecord } from './types.js';
 import {
   type FromWorker,
@@ -25,7 +25,7 @@ if (!port) throw new Error('write-worker must run as a worker thread');
 const { dbPath } = workerData as WorkerInit;
 const db = openDatabase(dbPath);
 migrate(db);
-const write = prepareBatchWrite(db);
+const write = prepareBatchWrite(db, payloadFilesFor(dbPath));
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function withBusyRetry(fn: () => void): void {

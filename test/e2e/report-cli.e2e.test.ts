@@ -4,6 +4,7 @@
  * configured port (the database read directly). Figures are computed by hand from seeded records.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -138,6 +139,8 @@ beforeEach(async () => {
     'DELETE FROM request_payloads; DELETE FROM requests; DELETE FROM rollup_minute; DELETE FROM rollup_hour; ' +
       'DELETE FROM agent_rollup_minute; DELETE FROM agent_rollup_hour; DELETE FROM settings;',
   );
+  // Payloads of the deleted rows live in segment files: start those afresh too.
+  rmSync(join(gw.home, 'ccflare.db-payloads'), { recursive: true, force: true });
   await seed();
 });
 
@@ -219,11 +222,14 @@ describe('ccflare analyze', () => {
     expect(r.err).toContain(`analyze reads ${join(gw.home, 'ccflare.db')} directly`);
     const a = JSON.parse(r.out);
     const rows = Object.fromEntries(a.tables.map((t: { name: string; rows: number }) => [t.name, t.rows]));
-    expect(rows).toMatchObject({ requests: 3, request_payloads: 1, accounts: 2 });
+    // The one payload went to a segment file, not the legacy table.
+    expect(rows).toMatchObject({ requests: 3, request_payloads: 0, accounts: 2 });
+    expect(a.payloadFiles).toBe(1);
     const db = gw.store.connection;
     expect(a.pageSize).toBe(db.pragma('page_size', { simple: true }));
     expect(a.fileBytes).toBeGreaterThan(0);
-    expect(a.payloadBytes).toBe('{}'.length * 2 + '{"model":"claude-opus-4-1"}'.length + '{"ok":true}'.length);
+    // Plus the 18-byte frame header of the segment file.
+    expect(a.payloadBytes).toBe(18 + '{}'.length * 2 + '{"model":"claude-opus-4-1"}'.length + '{"ok":true}'.length);
     expect(a.oldestRequestTs).toBe(NOW - 30_000);
     expect(a.indexes.map((i: { name: string }) => i.name)).toEqual(
       expect.arrayContaining(['requests_ts', 'requests_account_page', 'requests_model_page', 'request_payloads_ts']),
@@ -235,20 +241,13 @@ describe('ccflare analyze', () => {
     expect(a.suggestions).toEqual([]);
     expect(a).toMatchObject({ requestRetentionDays: 90, payloadRetentionDays: 7 });
 
-    // Free pages: big payloads written, then deleted.
+    // Free pages: big rows written, then deleted (payloads would go to segment files).
     const big = 'x'.repeat(100_000);
     const recs = Array.from({ length: 30 }, (_, i) =>
       sampleRecord({
         id: `00000000-0000-7000-8000-1000000000${String(i).padStart(2, '0')}`,
         ts: NOW - 5000,
-        payload: {
-          requestHeaders: '{}',
-          requestBody: big,
-          responseHeaders: null,
-          responseBody: null,
-          requestTruncated: false,
-          responseTruncated: false,
-        },
+        error: big,
       }),
     );
     await gw.store.writeBatch(recs, []);
@@ -263,7 +262,7 @@ describe('ccflare analyze', () => {
     const mb = (b.reclaimableBytes / 1024 / 1024).toFixed(1);
     expect(b.suggestions).toEqual([
       `run compaction: ${mb} MB reclaimable (POST /api/maintenance/compact on the running gateway)`,
-      expect.stringMatching(/^payload retention is long \(30 days; payloads take 42 B\)/),
+      expect.stringMatching(/^payload retention is long \(30 days; payloads take 60 B\)/),
     ]);
     const text = await offline(['analyze']);
     expect(text.code).toBe(0);
