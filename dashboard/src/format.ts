@@ -49,3 +49,11 @@ export function fmtTime(ts: number, bucketMs: number): string {
 export function fmtDateTime(ts: number | null | undefined): string {
   return ts == null ? DASH : new Date(ts).toLocaleString('en-US');
 }
+
+/** Sizes in binary units, as file managers show them: 512 B, 1.5 KB, 12.3 MB, 1.2 GB. */
+export function fmtSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+}

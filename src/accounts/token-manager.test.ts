@@ -112,6 +112,9 @@ class MemoryStore implements Store {
   async compact(): Promise<never> {
     throw new Error('not used');
   }
+  async storageSummary(): Promise<never> {
+    throw new Error('not used');
+  }
   async getSettings(): Promise<Record<string, unknown>> {
     return {};
   }

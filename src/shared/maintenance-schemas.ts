@@ -1,4 +1,4 @@
-/** Shapes of `/api/maintenance`: retention applied on demand, and compaction. */
+/** Shapes of `/api/maintenance`: what is stored, retention applied on demand, and compaction. */
 import { z } from '@hono/zod-openapi';
 
 export const CleanupResultSchema = z
@@ -24,3 +24,16 @@ export const CompactResultSchema = z
   })
   .openapi('CompactResult');
 export type CompactResult = z.infer<typeof CompactResultSchema>;
+
+export const StorageSummarySchema = z
+  .object({
+    databaseBytes: z.number().int().openapi({ description: 'Database file plus write-ahead log, bytes' }),
+    payloadFileBytes: z.number().int().openapi({ description: 'Payload segment files next to the database, bytes' }),
+    oldestRequestTs: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Unix ms of the oldest stored request; null when none is stored' }),
+  })
+  .openapi('StorageSummary');
+export type StorageSummaryView = z.infer<typeof StorageSummarySchema>;

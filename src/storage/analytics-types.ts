@@ -203,4 +203,15 @@ export interface RequestQueryStore {
   pruneRequests(c: PruneCutoffs): Promise<PruneResult>;
   /** Reclaims free space (VACUUM) and truncates the write-ahead log. */
   compact(): Promise<CompactResult>;
+  /** What is stored and since when; cheap enough for a dashboard card (no table scans). */
+  storageSummary(): Promise<StorageSummary>;
+}
+
+export interface StorageSummary {
+  /** Database file plus its write-ahead log, bytes (0 in memory). */
+  databaseBytes: number;
+  /** Payload segment files, bytes (payloads still in the database count in databaseBytes). */
+  payloadFileBytes: number;
+  /** Unix ms of the oldest stored request, or null when there is none. */
+  oldestRequestTs: number | null;
 }

@@ -30,6 +30,7 @@ import type {
   RequestSummary,
   RequestSummaryPage,
   StatsResult,
+  StorageSummary,
 } from './analytics-types.js';
 import type { PayloadFiles } from './payload-files.js';
 import { HOUR_MS, MINUTE_MS, MINUTE_ROLLUP_KEEP_MS } from './rollup.js';
@@ -397,6 +398,17 @@ export class SqliteRequestQueries implements RequestQueryStore {
       );
     }
     return { requestsDeleted, payloadsDeleted: refsCleared + legacyDeleted, rollupRowsDeleted };
+  }
+
+  async storageSummary(): Promise<StorageSummary> {
+    const memory = this.path === MEMORY_PATH || this.path === '';
+    // min(ts) is one step down the requests_ts index, not a scan.
+    const oldest = this.statement('SELECT min(ts) AS oldest FROM requests').get() as { oldest: number | null };
+    return {
+      databaseBytes: memory ? 0 : fileBytes(this.path),
+      payloadFileBytes: this.payloadFiles?.stats().bytes ?? 0,
+      oldestRequestTs: oldest.oldest,
+    };
   }
 
   async compact(): Promise<CompactResult> {

@@ -12,6 +12,7 @@ import type {
   RequestListQuery,
   RequestSummaryPage,
   StatsResult,
+  StorageSummary,
 } from './analytics-types.js';
 import type { AdminKeyRow, ClientKeyRow, KeyUse, NewClientKey } from './keys-types.js';
 import { migrate } from './migrations.js';
@@ -482,5 +483,9 @@ export class SqliteStore implements Store {
 
   compact(): Promise<CompactResult> {
     return this.queries.compact();
+  }
+
+  storageSummary(): Promise<StorageSummary> {
+    return this.queries.storageSummary();
   }
 }

@@ -5,7 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorResponseSchema } from '../../src/shared/api-schemas.js';
-import { type CleanupResult, CleanupResultSchema, CompactResultSchema } from '../../src/shared/maintenance-schemas.js';
+import {
+  type CleanupResult,
+  CleanupResultSchema,
+  CompactResultSchema,
+  StorageSummarySchema,
+} from '../../src/shared/maintenance-schemas.js';
 import { RequestDetailSchema, RequestPageSchema } from '../../src/shared/requests-schemas.js';
 import { sampleRecord } from '../../src/storage/store-conformance.js';
 import type { PayloadRecord } from '../../src/storage/types.js';
@@ -60,6 +65,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.close();
   await up?.close();
+});
+
+describe('GET /api/maintenance/storage', () => {
+  it('reports the sizes and the oldest stored request', async () => {
+    const r = await api(gw.url, 'GET', '/api/maintenance/storage');
+    expect(r.status, r.text).toBe(200);
+    const s = StorageSummarySchema.parse(r.json);
+    expect(s.oldestRequestTs).toBe(T0 - 100 * DAY);
+    expect(s.databaseBytes).toBeGreaterThan(0);
+    // Three payloads in segment files: an 18-byte frame header, 35 bytes of headers, 100 of body.
+    expect(s.payloadFileBytes).toBe(3 * (18 + 35 + 100));
+  });
 });
 
 describe('POST /api/maintenance/cleanup', () => {

@@ -32,7 +32,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   describe('without an admin key', () => {
     let gw: TestGateway;
     let alpha: AccountRow;
-    let oldestHour: number;
+    let oldest: number;
 
     beforeAll(async () => {
       const now = Date.now();
@@ -124,7 +124,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
         payloadCapture: false,
       });
       expect(patched.status).toBe(200);
-      oldestHour = Math.floor((now - 35 * MIN) / HOUR) * HOUR;
+      oldest = now - 35 * MIN;
     });
     afterAll(async () => {
       await gw?.close();
@@ -182,14 +182,17 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
         expect(await tokenChart.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
         const costChart = page.getByRole('img', { name: 'Cost per bucket, $1.00 in total' });
         expect(await costChart.locator('.recharts-area-area').count()).toBe(1);
-        // Retention as stored through /api/config, and the oldest retained hour of history.
+        // Retention as stored through /api/config, the oldest stored request and the stored size.
         const retention = page.getByRole('region', { name: 'Data retention' });
         const kept = (label: string) => retention.locator(`[data-retention="${label}"]`).textContent();
         await expect.poll(() => kept('Request history kept')).toBe('45 days');
         expect(await kept('Payloads kept')).toBe('3 days');
         expect(await kept('Payload capture')).toBe('Off');
-        const oldest = await page.evaluate((t) => new Date(t).toLocaleString('en-US'), oldestHour);
-        await expect.poll(() => kept('Oldest history')).toBe(oldest);
+        const oldestText = await page.evaluate((t) => new Date(t).toLocaleString('en-US'), oldest);
+        await expect.poll(() => kept('Oldest request')).toBe(oldestText);
+        // The database file exists and holds the rows: some KB at least; no payloads were seeded.
+        expect(await kept('Stored')).toMatch(/^\d+(\.\d)? (KB|MB)$/);
+        expect(await retention.textContent()).toContain('payload files 0 B');
         expect(await retention.getByRole('link', { name: 'Change retention in Settings' }).getAttribute('href')).toBe(
           '/settings',
         );

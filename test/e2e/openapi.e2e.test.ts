@@ -71,6 +71,7 @@ describe('OpenAPI document', () => {
       ['PATCH', '/api/config', '/api/config', { sessionMs: 3_600_000 }],
       ['PUT', '/api/config', '/api/config', { payloadCapture: true }],
       ['PATCH', '/api/config', '/api/config', { sessionMs: 5 }],
+      ['GET', '/api/maintenance/storage', '/api/maintenance/storage'],
       ['POST', '/api/maintenance/cleanup', '/api/maintenance/cleanup'],
       ['POST', '/api/maintenance/compact', '/api/maintenance/compact'],
       ['GET', '/api/keys', '/api/keys'],

@@ -1,14 +1,16 @@
 /**
  * Overview: totals and request, token and cost charts for a chosen range (/api/analytics), how
- * long data is kept (/api/config, /api/stats) and each account's state (/api/accounts).
+ * long data is kept and how much is stored (/api/config, /api/maintenance/storage) and each account's
+ * state (/api/accounts).
  */
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
-import type { Analytics, Stats } from '../../../src/shared/analytics-schemas';
+import type { Analytics } from '../../../src/shared/analytics-schemas';
 import type { ConfigView } from '../../../src/shared/config-schemas';
+import type { StorageSummaryView } from '../../../src/shared/maintenance-schemas';
 import { AccountWindows, StatusBadge, statusAdvice, useAccounts, useNow } from '../accounts-ui';
 import { apiFetch } from '../api';
-import { fmtDateTime, fmtInt, fmtMs, fmtPercent, fmtRate, fmtUsd } from '../format';
+import { fmtDateTime, fmtInt, fmtMs, fmtPercent, fmtRate, fmtSize, fmtUsd } from '../format';
 import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './overview.css';
@@ -40,10 +42,10 @@ function pinnedNote(s: { pinned: boolean; env: string }): string | undefined {
 
 function RetentionCard() {
   const config = useQuery({ queryKey: ['config'], queryFn: () => apiFetch<ConfigView>('/api/config') });
-  // Only `since` is used: the oldest retained hour of history.
-  const stats = useQuery({
-    queryKey: ['stats', 'since'],
-    queryFn: () => apiFetch<Stats>('/api/stats?recentErrors=0'),
+  // A cheap endpoint (file sizes, one index lookup), not the all-history stats.
+  const storage = useQuery({
+    queryKey: ['storage'],
+    queryFn: () => apiFetch<StorageSummaryView>('/api/maintenance/storage'),
     refetchInterval: 60_000,
   });
   const c = config.data;
@@ -67,14 +69,25 @@ function RetentionCard() {
             (c.payloadCapture.value ? 'request and response bodies are stored' : 'bodies are not stored'),
         },
         {
-          label: 'Oldest history',
-          value: stats.isError
+          label: 'Oldest request',
+          value: storage.isError
             ? 'unavailable'
-            : stats.data
-              ? stats.data.since == null
+            : storage.data
+              ? storage.data.oldestRequestTs == null
                 ? 'none yet'
-                : fmtDateTime(stats.data.since)
+                : fmtDateTime(storage.data.oldestRequestTs)
               : '…',
+        },
+        {
+          label: 'Stored',
+          value: storage.isError
+            ? 'unavailable'
+            : storage.data
+              ? fmtSize(storage.data.databaseBytes + storage.data.payloadFileBytes)
+              : '…',
+          note: storage.data
+            ? `database ${fmtSize(storage.data.databaseBytes)}, payload files ${fmtSize(storage.data.payloadFileBytes)}`
+            : undefined,
         },
       ]
     : [];

@@ -19,7 +19,7 @@ import type { RequestDetail, RequestPage, RequestSummary } from '../../../src/sh
 import { useAccounts } from '../accounts-ui';
 import { ApiError, apiFetch } from '../api';
 import { type Block, buildConversation } from '../conversation';
-import { DASH, fmtDateTime, fmtInt, fmtMs, fmtRate, fmtUsd } from '../format';
+import { DASH, fmtDateTime, fmtInt, fmtMs, fmtRate, fmtSize, fmtUsd } from '../format';
 import { linkClick, navigate, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 
@@ -377,10 +377,6 @@ function RequestList() {
   );
 }
 
-function fmtBytes(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
 function pretty(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? String(value);
 }
@@ -422,7 +418,7 @@ function BlockView({ b }: { b: Block }) {
       return (
         <div className="block block-media" role="img" aria-label={`Image, ${b.mediaType}`}>
           Image: {b.mediaType} ({b.sourceType}
-          {b.bytes !== null ? `, ${fmtBytes(b.bytes)}` : ''}), not shown
+          {b.bytes !== null ? `, ${fmtSize(b.bytes)}` : ''}), not shown
         </div>
       );
     case 'document':

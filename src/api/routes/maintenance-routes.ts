@@ -1,8 +1,19 @@
-/** `/api/maintenance`: retention applied now, and compaction of the database file. */
+/** `/api/maintenance`: what is stored, retention applied now, and compaction of the database file. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { CleanupResultSchema, CompactResultSchema } from '../../shared/maintenance-schemas.js';
+import { CleanupResultSchema, CompactResultSchema, StorageSummarySchema } from '../../shared/maintenance-schemas.js';
 import type { ApiDeps } from '../api-deps.js';
 import { newRouter } from '../router.js';
+
+const storage = createRoute({
+  method: 'get',
+  path: '/storage',
+  tags: ['maintenance'],
+  summary: 'Stored data: sizes and the oldest request',
+  description: 'Cheap to call (file sizes and one index lookup), e.g. for a dashboard card.',
+  responses: {
+    200: { description: 'What is stored', content: { 'application/json': { schema: StorageSummarySchema } } },
+  },
+});
 
 const cleanup = createRoute({
   method: 'post',
@@ -32,6 +43,7 @@ const compact = createRoute({
 
 export function maintenanceRoutes(deps: ApiDeps): OpenAPIHono {
   const app = newRouter();
+  app.openapi(storage, async (c) => c.json(await deps.store.storageSummary(), 200));
   app.openapi(cleanup, async (c) => c.json(await deps.retention.runNow(), 200));
   // One VACUUM at a time: a second would only wait for the first's lock, then redo its work.
   let compacting: Promise<unknown> = Promise.resolve();
