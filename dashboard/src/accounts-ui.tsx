@@ -1,5 +1,5 @@
 /** Account pieces shared by the screens: the accounts query, status badge, what to do next, window meters. */
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { Account } from '../../src/shared/accounts-schemas';
 import { apiFetch } from './api';
@@ -111,6 +111,11 @@ export function AccountWindows({ account, now }: { account: Account; now: number
   );
 }
 
+export const accountsQuery = queryOptions({
+  queryKey: ['accounts'],
+  queryFn: () => apiFetch<Account[]>('/api/accounts'),
+});
+
 export function useAccounts() {
-  return useQuery({ queryKey: ['accounts'], queryFn: () => apiFetch<Account[]>('/api/accounts') });
+  return useQuery(accountsQuery);
 }

@@ -3,6 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { ApiError } from './api';
+import { prefetchOverview } from './screens/Overview';
 import { applyTheme, storedTheme } from './theme';
 import './styles.css';
 
@@ -19,6 +20,8 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+if (location.pathname === '/') prefetchOverview(queryClient);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('no #root element');

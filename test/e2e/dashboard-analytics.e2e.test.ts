@@ -21,6 +21,16 @@ const cell = (page: Page, table: string, row: string, col: string) =>
   page.getByRole('table', { name: table }).locator(`tr[data-row="${row}"] [data-col="${col}"]`);
 
 /** The breakdown rows of a table, as "label requests errors cost". */
+/** Charts are drawn when they come near the viewport: scroll through the page so all of them are. */
+async function revealCharts(page: Page): Promise<void> {
+  const height = (await page.evaluate('document.documentElement.scrollHeight')) as number;
+  for (let y = 0; y <= height; y += 600) {
+    await page.evaluate((to) => window.scrollTo(0, to), y);
+    await page.waitForTimeout(50);
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
 function rows(page: Page, table: string): Promise<string[]> {
   return page
     .getByRole('table', { name: table })
@@ -177,8 +187,13 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     expect(await rows(page, 'By account')).toEqual(['alpha 3 1 1.17 s $0.75', 'beta 2 1 2.25 s $0.10']);
     expect(await cell(page, 'By account', 'alpha', 'successRate').textContent()).toBe('66.7%');
 
-    // Charts drew SVG: request bars, token bars, lines and the breakdown bars.
-    expect(await page.locator('.recharts-surface').count()).toBeGreaterThanOrEqual(8);
+    // Only the charts near the viewport are drawn at first; scrolling draws the rest: request bars,
+    // token bars, lines and the breakdown bars.
+    const charts = page.locator('.recharts-wrapper');
+    await charts.first().waitFor();
+    expect(await charts.count()).toBeLessThan(8);
+    await revealCharts(page);
+    await expect.poll(() => charts.count()).toBe(8);
     expect(await page.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
     expect(await page.locator('.recharts-line-curve').count()).toBeGreaterThan(0);
     expect(await page.getByRole('img', { name: /^Requests by model: claude-sonnet-4-5 3/ }).count()).toBe(1);
@@ -251,6 +266,7 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     // Back to every model so the screenshot shows the whole seeded view.
     await page.getByRole('group', { name: 'Models' }).getByLabel(SONNET).uncheck();
     await expect.poll(() => stat(page, 'Requests').textContent()).toBe('5');
+    await revealCharts(page);
     expect(await page.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
     await shot(page, 'analytics-dark');
 

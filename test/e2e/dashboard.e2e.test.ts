@@ -170,8 +170,13 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
           'invalid x-api-key',
         );
         expect(await page.evaluate('document.documentElement.dataset.theme')).toBe(theme);
-        // Charts rendered (SVG bars for the seeded buckets).
-        expect(await page.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
+        // Charts: bars for the seeded buckets, one of them failed; hovering a bar reads it out.
+        const reqChart = page.getByRole('img', { name: 'Requests per bucket, 4 in total' });
+        await reqChart.locator('.svg-bar').first().waitFor();
+        expect(await reqChart.locator('.svg-bar[data-series="errors"]').count()).toBe(1);
+        expect(await reqChart.locator('.svg-bar[data-series="successes"]').count()).toBeGreaterThanOrEqual(2);
+        await reqChart.locator('.svg-bar[data-series="errors"]').hover();
+        await expect.poll(() => reqChart.locator('.svg-tooltip').textContent()).toContain('Failed: 1');
         // Tokens by kind: input 100+100+200, output 3 x 20 (sampleRecord), cache read 300+100, no cache writes.
         const tokens = (kind: string) => page.locator(`[data-tokens="${kind}"]`).textContent();
         expect(await tokens('Input')).toBe('400');
@@ -179,9 +184,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
         expect(await tokens('Cache read')).toBe('400');
         expect(await tokens('Cache write')).toBe('0');
         const tokenChart = page.getByRole('img', { name: /^Tokens per bucket by kind, 860 in total$/ });
-        expect(await tokenChart.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
+        expect(await tokenChart.locator('.svg-bar[data-series="input"]').count()).toBeGreaterThanOrEqual(2);
+        expect(await tokenChart.locator('.svg-bar[data-series="cacheWrite"]').count()).toBe(0);
         const costChart = page.getByRole('img', { name: 'Cost per bucket, $1.00 in total' });
-        expect(await costChart.locator('.recharts-area-area').count()).toBe(1);
+        expect(await costChart.locator('.svg-area').count()).toBe(1);
         // Retention as stored through /api/config, the oldest stored request and the stored size.
         const retention = page.getByRole('region', { name: 'Data retention' });
         const kept = (label: string) => retention.locator(`[data-retention="${label}"]`).textContent();

@@ -4,7 +4,7 @@
  * links show the same view).
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import type { ReactElement } from 'react';
+import { type ReactElement, useEffect, useRef, useState } from 'react';
 import {
   Area,
   AreaChart,
@@ -261,6 +261,37 @@ function dotFor(points: readonly Record<string, unknown>[], key: string, color: 
   return n <= SPARSE_POINTS ? { r: 2.5, fill: color, stroke: color } : false;
 }
 
+/**
+ * Renders its chart once it comes near the viewport: ten Recharts charts cost most of a second
+ * to draw on a slow machine, and only two are on screen at first. Keeps the height meanwhile so
+ * the page does not jump.
+ */
+function LazyChart({ height, children }: { height: number; children: ReactElement }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [seen, setSeen] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || seen) return;
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) setSeen(true);
+      },
+      { rootMargin: '200px' },
+    );
+    io.observe(el);
+    return () => io.disconnect();
+  }, [seen]);
+  return (
+    <div ref={ref} style={{ minHeight: height }}>
+      {seen ? (
+        <ResponsiveContainer width="100%" height={height}>
+          {children}
+        </ResponsiveContainer>
+      ) : null}
+    </div>
+  );
+}
+
 function ChartCard({
   id,
   title,
@@ -276,9 +307,7 @@ function ChartCard({
     <section className="card" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
       <div className="chart an-chart" role="img" aria-label={label}>
-        <ResponsiveContainer width="100%" height={HEIGHT}>
-          {children}
-        </ResponsiveContainer>
+        <LazyChart height={HEIGHT}>{children}</LazyChart>
       </div>
     </section>
   );
@@ -337,7 +366,7 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
           role="img"
           aria-label={`Tokens per bucket by kind, ${fmtInt(tok.total)} in total`}
         >
-          <ResponsiveContainer width="100%" height={HEIGHT}>
+          <LazyChart height={HEIGHT}>
             <BarChart data={points} margin={margin}>
               {grid}
               {x}
@@ -347,7 +376,7 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
                 <Bar key={k.key} dataKey={k.key} name={k.name} stackId="t" fill={k.color} isAnimationActive={false} />
               ))}
             </BarChart>
-          </ResponsiveContainer>
+          </LazyChart>
         </div>
         <dl className="an-kinds" aria-label="Tokens by kind">
           {TOKEN_KINDS.map((k) => (
@@ -482,7 +511,7 @@ function BreakdownChart({ rows, what }: { rows: Row[]; what: string }) {
       role="img"
       aria-label={`Requests ${what}: ${rows.map((r) => `${r.label} ${fmtInt(r.requests)}`).join(', ')}`}
     >
-      <ResponsiveContainer width="100%" height={height}>
+      <LazyChart height={height}>
         <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 16, left: 8, bottom: 0 }}>
           <CartesianGrid stroke="var(--grid)" horizontal={false} />
           <XAxis type="number" allowDecimals={false} tick={axis} stroke="var(--border)" />
@@ -492,7 +521,7 @@ function BreakdownChart({ rows, what }: { rows: Row[]; what: string }) {
           <Bar dataKey="successes" name="Succeeded" stackId="b" fill="var(--ok)" isAnimationActive={false} />
           <Bar dataKey="errors" name="Failed" stackId="b" fill="var(--bad)" isAnimationActive={false} />
         </BarChart>
-      </ResponsiveContainer>
+      </LazyChart>
     </div>
   );
 }

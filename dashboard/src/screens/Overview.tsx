@@ -3,12 +3,12 @@
  * long data is kept and how much is stored (/api/config, /api/maintenance/storage) and each account's
  * state (/api/accounts).
  */
-import { useQuery } from '@tanstack/react-query';
+import { type QueryClient, queryOptions, useQuery } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
 import type { Analytics } from '../../../src/shared/analytics-schemas';
 import type { ConfigView } from '../../../src/shared/config-schemas';
 import type { StorageSummaryView } from '../../../src/shared/maintenance-schemas';
-import { AccountWindows, StatusBadge, statusAdvice, useAccounts, useNow } from '../accounts-ui';
+import { AccountWindows, accountsQuery, StatusBadge, statusAdvice, useAccounts, useNow } from '../accounts-ui';
 import { apiFetch } from '../api';
 import { fmtDateTime, fmtInt, fmtMs, fmtPercent, fmtRate, fmtSize, fmtUsd } from '../format';
 import { linkClick, setSearchParam, useLocation } from '../router';
@@ -41,13 +41,9 @@ function pinnedNote(s: { pinned: boolean; env: string }): string | undefined {
 }
 
 function RetentionCard() {
-  const config = useQuery({ queryKey: ['config'], queryFn: () => apiFetch<ConfigView>('/api/config') });
+  const config = useQuery(configQuery);
   // A cheap endpoint (file sizes, one index lookup), not the all-history stats.
-  const storage = useQuery({
-    queryKey: ['storage'],
-    queryFn: () => apiFetch<StorageSummaryView>('/api/maintenance/storage'),
-    refetchInterval: 60_000,
-  });
+  const storage = useQuery({ ...storageQuery, refetchInterval: 60_000 });
   const c = config.data;
   const rows: { label: string; value: string; note?: string }[] = c
     ? [
@@ -166,15 +162,39 @@ function AccountStates() {
   );
 }
 
-export function Overview() {
-  const { search } = useLocation();
-  const param = search.get('range');
-  const range: Analytics['range'] = isRange(param) ? param : '24h';
-  const analytics = useQuery({
+const configQuery = queryOptions({ queryKey: ['config'], queryFn: () => apiFetch<ConfigView>('/api/config') });
+const storageQuery = queryOptions({
+  queryKey: ['storage'],
+  queryFn: () => apiFetch<StorageSummaryView>('/api/maintenance/storage'),
+});
+function analyticsQuery(range: Analytics['range']) {
+  return queryOptions({
     queryKey: ['analytics', range],
     queryFn: () => apiFetch<Analytics>(`/api/analytics?range=${range}`),
-    refetchInterval: 30_000,
   });
+}
+function rangeOf(search: URLSearchParams): Analytics['range'] {
+  const param = search.get('range');
+  return isRange(param) ? param : '24h';
+}
+
+/**
+ * Started by main.tsx before React renders when the page opens on the Overview: the answers and
+ * the chart code then load while the app itself is still being set up, not after it.
+ */
+export function prefetchOverview(qc: QueryClient): void {
+  const range = rangeOf(new URLSearchParams(location.search));
+  void qc.prefetchQuery(analyticsQuery(range));
+  void qc.prefetchQuery(accountsQuery);
+  void qc.prefetchQuery(configQuery);
+  void qc.prefetchQuery(storageQuery);
+  void import('./overview-charts');
+}
+
+export function Overview() {
+  const { search } = useLocation();
+  const range = rangeOf(search);
+  const analytics = useQuery({ ...analyticsQuery(range), refetchInterval: 30_000 });
   const t = analytics.data?.totals;
   return (
     <>

@@ -1,19 +1,7 @@
-/** The Overview's charts (requests, tokens by kind, cost), loaded after its figures. */
-import {
-  Area,
-  AreaChart,
-  Bar,
-  BarChart,
-  CartesianGrid,
-  Legend,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+/** The Overview's charts (requests, tokens by kind, cost) as plain SVG (see svg-chart.tsx). */
 import type { Analytics } from '../../../src/shared/analytics-schemas';
-import { tooltipStyle } from '../charts';
 import { fmtInt, fmtTime, fmtUsd } from '../format';
+import { AreaLine, StackedBars } from '../svg-chart';
 
 /** Compact token counts for axes: 1.2k, 3.4M. */
 function fmtTokensShort(v: number): string {
@@ -22,6 +10,11 @@ function fmtTokensShort(v: number): string {
   return String(v);
 }
 
+const REQUEST_SERIES = [
+  { key: 'successes', name: 'Succeeded', color: 'var(--ok)' },
+  { key: 'errors', name: 'Failed', color: 'var(--bad)' },
+] as const;
+
 const TOKEN_SERIES = [
   { key: 'input', name: 'Input', color: 'var(--tok-input)' },
   { key: 'output', name: 'Output', color: 'var(--tok-output)' },
@@ -29,9 +22,11 @@ const TOKEN_SERIES = [
   { key: 'cacheWrite', name: 'Cache write', color: 'var(--tok-cache-write)' },
 ] as const;
 
+const COST_SERIES = [{ key: 'cost', name: 'Cost', color: 'var(--accent)' }] as const;
+
 export function Charts({ data }: { data: Analytics }) {
   const points = data.series.map((p) => ({
-    t: fmtTime(p.ts, data.bucketMs),
+    label: fmtTime(p.ts, data.bucketMs),
     successes: p.successes,
     errors: p.errors,
     cost: p.costUsd,
@@ -47,24 +42,19 @@ export function Charts({ data }: { data: Analytics }) {
     cacheRead: tk.cacheRead,
     cacheWrite: tk.cacheWrite5m + tk.cacheWrite1h,
   };
-  const axis = { stroke: 'var(--muted)', fontSize: 12 };
   return (
     <>
       <section className="card" aria-labelledby="chart-requests">
         <h2 id="chart-requests">Requests over time</h2>
-        <div className="chart" role="img" aria-label={`Requests per bucket, ${fmtInt(data.totals.requests)} in total`}>
-          <ResponsiveContainer width="100%" height={240}>
-            <BarChart data={points} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
-              <CartesianGrid stroke="var(--grid)" vertical={false} />
-              <XAxis dataKey="t" tick={axis} stroke="var(--border)" minTickGap={24} />
-              <YAxis allowDecimals={false} tick={axis} stroke="var(--border)" width={40} />
-              <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
-              <Legend />
-              <Bar dataKey="successes" name="Succeeded" stackId="r" fill="var(--ok)" isAnimationActive={false} />
-              <Bar dataKey="errors" name="Failed" stackId="r" fill="var(--bad)" isAnimationActive={false} />
-            </BarChart>
-          </ResponsiveContainer>
-        </div>
+        <StackedBars
+          points={points}
+          series={REQUEST_SERIES}
+          height={240}
+          format={(v) => fmtInt(v)}
+          label={`Requests per bucket, ${fmtInt(data.totals.requests)} in total`}
+          legend
+          integer
+        />
       </section>
       <section className="card" aria-labelledby="chart-tokens">
         <h2 id="chart-tokens">Tokens over time</h2>
@@ -79,50 +69,26 @@ export function Charts({ data }: { data: Analytics }) {
             </div>
           ))}
         </dl>
-        <div
-          className="chart chart-short"
-          role="img"
-          aria-label={`Tokens per bucket by kind, ${fmtInt(tk.total)} in total`}
-        >
-          <ResponsiveContainer width="100%" height={200}>
-            <BarChart data={points} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
-              <CartesianGrid stroke="var(--grid)" vertical={false} />
-              <XAxis dataKey="t" tick={axis} stroke="var(--border)" minTickGap={24} />
-              <YAxis
-                allowDecimals={false}
-                tick={axis}
-                stroke="var(--border)"
-                width={48}
-                tickFormatter={fmtTokensShort}
-              />
-              <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--hover)' }} formatter={(v) => fmtInt(Number(v))} />
-              {TOKEN_SERIES.map((s) => (
-                <Bar key={s.key} dataKey={s.key} name={s.name} stackId="t" fill={s.color} isAnimationActive={false} />
-              ))}
-            </BarChart>
-          </ResponsiveContainer>
-        </div>
+        <StackedBars
+          points={points}
+          series={TOKEN_SERIES}
+          height={200}
+          format={fmtTokensShort}
+          label={`Tokens per bucket by kind, ${fmtInt(tk.total)} in total`}
+          integer
+        />
       </section>
       <section className="card" aria-labelledby="chart-cost">
         <h2 id="chart-cost">Cost over time</h2>
-        <div className="chart" role="img" aria-label={`Cost per bucket, ${fmtUsd(data.totals.costUsd)} in total`}>
-          <ResponsiveContainer width="100%" height={240}>
-            <AreaChart data={points} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
-              <CartesianGrid stroke="var(--grid)" vertical={false} />
-              <XAxis dataKey="t" tick={axis} stroke="var(--border)" minTickGap={24} />
-              <YAxis tick={axis} stroke="var(--border)" width={56} tickFormatter={(v: number) => fmtUsd(v)} />
-              <Tooltip {...tooltipStyle} formatter={(v) => fmtUsd(Number(v))} />
-              <Area
-                type="monotone"
-                dataKey="cost"
-                name="Cost"
-                stroke="var(--accent)"
-                fill="var(--accent-soft)"
-                isAnimationActive={false}
-              />
-            </AreaChart>
-          </ResponsiveContainer>
-        </div>
+        <AreaLine
+          points={points}
+          series={COST_SERIES}
+          height={240}
+          format={(v) => fmtUsd(v)}
+          label={`Cost per bucket, ${fmtUsd(data.totals.costUsd)} in total`}
+          color="var(--accent)"
+          fill="var(--accent-soft)"
+        />
       </section>
     </>
   );
