@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { payloadDir } from './payload-files.js';
 import { PAYLOADS_PRUNED_KEY } from './sqlite-analytics.js';
@@ -201,14 +201,19 @@ describe('upgrading a database with legacy payloads (schema 4 to 5)', () => {
 });
 
 describe('an unwritable payload directory', () => {
-  it('keeps the records, with their payloads in the table', async () => {
+  it('keeps the records, with their payloads in the table, and says so once', async () => {
     const path = freshPath();
     const s = open(path);
     // A plain file where the directory should be: every append fails.
     writeFileSync(payloadDir(path), 'not a directory');
+    const warn = vi.spyOn(console, 'error').mockImplementation(() => {});
     await s.writeBatch([sampleRecord({ id: 'a', ts: NOW, payload: payload('a') })], []);
-    expect(count(s, 'SELECT count(*) AS n FROM request_payloads')).toBe(1);
+    await s.writeBatch([sampleRecord({ id: 'b', ts: NOW, payload: payload('b') })], []);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toContain('cannot write request payloads');
+    warn.mockRestore();
+    expect(count(s, 'SELECT count(*) AS n FROM request_payloads')).toBe(2);
     expect((await s.getRequest('a'))?.payload).toEqual(payload('a'));
-    expect(await hasPayload(s)).toEqual({ a: true });
+    expect(await hasPayload(s)).toEqual({ a: true, b: true });
   });
 });

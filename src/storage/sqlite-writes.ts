@@ -192,15 +192,24 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
   );
   // IMMEDIATE takes the write lock up front, so contention surfaces as SQLITE_BUSY at BEGIN
   // (after busy_timeout) rather than as a failed lock upgrade halfway through the batch.
+  let warnedFallback = false;
   return (records, usage) => {
     let refs: (PayloadRef | null)[] | null = null;
     if (files) {
       try {
         refs = files.append(records);
-      } catch {
+      } catch (err) {
         // The payload directory is unwritable (permissions, disk full): keep the records, with
         // their payloads in the table the readers still understand, rather than lose the batch.
         refs = null;
+        if (!warnedFallback) {
+          warnedFallback = true;
+          // stderr: this runs on the writer's worker thread, which has no logger.
+          console.error(
+            `ccflare: cannot write request payloads to ${files.dir} (${(err as Error).message}); ` +
+              'storing them in the database instead until it is writable',
+          );
+        }
       }
     }
     tx.immediate(records, usage, refs);
