@@ -359,12 +359,17 @@ describe('OAuth accounts: secrets at rest and in logs', () => {
     }
     expect(secrets.size).toBeGreaterThanOrEqual(8);
 
-    const files = readdirSync(gw.home).filter((f) => f.startsWith('ccflare.db'));
+    // The database, its write-ahead log and the payload segment files (captured headers and bodies).
+    const files = readdirSync(gw.home).filter((f) => f.startsWith('ccflare.db') && f !== 'ccflare.db-payloads');
     expect(files).toContain('ccflare.db');
-    const blobs = files.map((f) => ({ f, bytes: readFileSync(join(gw.home, f)) }));
-    // Sanity: the records really are in these bytes (so absence of secrets means something).
+    const segments = readdirSync(join(gw.home, 'ccflare.db-payloads')).map((f) => join('ccflare.db-payloads', f));
+    expect(segments.length).toBeGreaterThan(0);
+    const blobs = [...files, ...segments].map((f) => ({ f, bytes: readFileSync(join(gw.home, f)) }));
+    // Sanity: the records and their payloads really are in these bytes (so absence of secrets
+    // means something): a request id in the database, the sent prompt in a segment file.
     const rec = (await gw.store.listRequests({ limit: 1 }))[0];
     expect(blobs.some((b) => b.bytes.includes(Buffer.from(rec?.id as string)))).toBe(true);
+    expect(blobs.some((b) => b.f.endsWith('.seg') && b.bytes.includes(Buffer.from('"role":"user"')))).toBe(true);
     const logText = gw.logs.join('\n');
     expect(logText).toContain('OAuth access token refreshed');
 
