@@ -1,8 +1,9 @@
 /**
- * The real terminal UI (`ccflare` with no arguments) in a tmux pseudo-terminal, against a real
+ * The real terminal UI (`ccflare --home <dir>`, no command) in a tmux pseudo-terminal, against a real
  * gateway with seeded accounts and requests: pause an account, open a request's detail, quit.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleRecord } from '../../src/storage/store-conformance.js';
@@ -76,14 +77,15 @@ describe.skipIf(!hasTmux())('terminal UI in a pseudo-terminal', () => {
       ],
       [{ accountId: a.id, requests: 2, lastUsedAt: now - 10_000 }],
     );
+    // `ccflare --home <dir>` opens the UI on that data directory, over CCFLARE_HOME.
     const env = [
-      `CCFLARE_HOME=${gw.home}`,
+      `CCFLARE_HOME=${gw.home}-not-this-one`,
       `CCFLARE_PORT=${new URL(gw.url).port}`,
       'NO_COLOR=1',
       `PATH=${process.env.PATH}`,
     ];
     // The exit status stays on screen after the UI ends, so the test can see it quit cleanly.
-    const command = `env -i ${env.map((e) => `'${e}'`).join(' ')} TERM=xterm-256color '${process.execPath}' '${BIN}'; echo "EXITED:$?"; sleep 60`;
+    const command = `env -i ${env.map((e) => `'${e}'`).join(' ')} TERM=xterm-256color '${process.execPath}' '${BIN}' --home '${gw.home}'; echo "EXITED:$?"; sleep 60`;
     tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '40', command);
   });
 
@@ -116,5 +118,7 @@ describe.skipIf(!hasTmux())('terminal UI in a pseudo-terminal', () => {
 
     keys('q');
     await waitFor(/EXITED:0/);
+    // It ran on the --home directory: the one CCFLARE_HOME names was never created.
+    expect(existsSync(`${gw.home}-not-this-one`)).toBe(false);
   });
 });
