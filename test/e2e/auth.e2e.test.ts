@@ -301,18 +301,23 @@ describe('client keys for /v1/*', () => {
   it('requires a key once one exists: apiKey and authToken work, the record carries the key name', async () => {
     const { key } = await createKey('sdk');
     const anonymous = new Anthropic({ baseURL: gw.url, apiKey: 'sk-ant-not-a-client-key', maxRetries: 0 });
-    await waitFor('client keys enforced', async () => {
-      try {
-        await ask(anonymous);
-        return false;
-      } catch (err) {
-        return err instanceof Anthropic.AuthenticationError;
-      }
+    const viaApiKey = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
+    const accepted = (c: Anthropic) =>
+      ask(c).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof Anthropic.AuthenticationError) return false;
+          throw err;
+        },
+      );
+    // Keys are reloaded on a poll: wait until they are enforced and this new one is known (a key
+    // made by an earlier test may already enforce them before this one is loaded).
+    await waitFor('client keys enforced and the new key known', async () => {
+      return !(await accepted(anonymous)) && (await accepted(viaApiKey));
     });
     await gw.settle();
     up.reset();
 
-    const viaApiKey = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
     expect((await ask(viaApiKey)).type).toBe('message');
     const viaToken = new Anthropic({ baseURL: gw.url, apiKey: null, authToken: key, maxRetries: 0 });
     const stream = viaToken.messages.stream({
