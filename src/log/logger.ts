@@ -212,9 +212,27 @@ export function isSecretHeader(name: string): boolean {
   return SECRET_HEADER_PATTERN.test(n);
 }
 
+/**
+ * isSecretHeader by name, remembered: every proxied request's headers are redacted for its
+ * payload record, and the same few dozen names come back each time. Bounded, since clients
+ * choose header names.
+ */
+const secretByName = new Map<string, boolean>();
+function isSecretHeaderCached(name: string): boolean {
+  let secret = secretByName.get(name);
+  if (secret === undefined) {
+    secret = isSecretHeader(name);
+    if (secretByName.size < 1024) secretByName.set(name, secret);
+  }
+  return secret;
+}
+
 /** A copy of `h` with the values of secret headers replaced by '[redacted]'; keys keep their case. */
 export function redactHeaders(h: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = v !== undefined && isSecretHeader(k) ? REDACTED : v;
+  for (const k in h) {
+    const v = h[k];
+    out[k] = v !== undefined && isSecretHeaderCached(k) ? REDACTED : v;
+  }
   return out;
 }

@@ -19,14 +19,18 @@ export interface RecordWriterOptions {
   onError?: (err: unknown) => void;
   /** Called with the number of records of each committed batch. */
   onCommitted?: (n: number) => void;
-  /** Records per transaction (default 200). */
+  /** Records per transaction (default 500). */
   maxBatchRecords?: number;
   /**
-   * Approximate payload bytes per batch (default 1 MiB). Bounds the clone per post and how long
-   * a commit holds the write lock, which main-thread account writes may have to wait out.
+   * Approximate payload bytes per batch (default 2 MiB). Bounds the clone per post (which the
+   * main thread does synchronously) and how long a commit holds the write lock.
    */
   maxBatchBytes?: number;
-  /** How long records may wait for company before a batch is sent (default 20 ms). */
+  /**
+   * How long records may wait for company before a batch is sent (default 50 ms for the worker).
+   * Each commit rewrites the same index, rollup and account pages, so fewer, larger commits cost
+   * less per record (measured: ~8 µs of ~50 less than at 20 ms); 50 ms keeps rows visible at once.
+   */
   flushIntervalMs?: number;
   /** Batches sent but not yet committed (default 2: one committing, one on its way). */
   maxInFlight?: number;
@@ -122,8 +126,8 @@ abstract class QueuedRecordWriter implements RecordWriter {
       }
     };
     this.onCommitted = opts.onCommitted ?? (() => {});
-    this.maxBatchRecords = Math.max(1, opts.maxBatchRecords ?? 200);
-    this.maxBatchBytes = Math.max(1, opts.maxBatchBytes ?? 1024 * 1024);
+    this.maxBatchRecords = Math.max(1, opts.maxBatchRecords ?? 500);
+    this.maxBatchBytes = Math.max(1, opts.maxBatchBytes ?? 2 * 1024 * 1024);
     this.flushIntervalMs = opts.flushIntervalMs ?? defaults.flushIntervalMs;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? defaults.maxInFlight);
     this.maxQueuedRecords = opts.maxQueuedRecords ?? 50_000;
@@ -388,7 +392,7 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
   private respawnAt = 0;
 
   constructor(opts: BatchedRecordWriterOptions) {
-    super(opts, { flushIntervalMs: 20, maxInFlight: 2 });
+    super(opts, { flushIntervalMs: 50, maxInFlight: 2 });
     if (opts.dbPath === MEMORY_PATH || opts.dbPath === '') {
       throw new GatewayError(
         'internal',
