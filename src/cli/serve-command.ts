@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import { CONFIG_FILE, type Config, isLoopbackHost } from '../config/config.js';
 import { GatewayError } from '../errors.js';
@@ -40,12 +39,6 @@ export function registerServeCommand(program: Command, io: CliIo, onStarted: (se
       assertSafeBind(config, exposed && (await hasStoredAdminKey(config)));
       ensureHome(config);
       // Loaded lazily so account commands never pay for (or depend on) the server's module graph.
-      // A larger young generation: the proxy allocates many short-lived objects per request,
-      // and fewer scavenges measured ~5% more throughput at saturation (npm run bench). Only the
-      // ceiling changes; V8 grows the space when the allocation rate calls for it.
-      if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
-        setFlagsFromString('--max-semi-space-size=64');
-      }
       const { runServer } = await import('../server/serve.js');
       onStarted(await runServer(config));
     });
