@@ -20,10 +20,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { loadConfig } from '../src/config/config.js';
-import { runServer } from '../src/server/serve.js';
 import { argValue } from './child-ipc.js';
-import { DAY, seedRequests } from './seed-records.js';
+import { DAY, seedRequests, serveSeeded } from './seed-records.js';
 
 const argv = process.argv.slice(2);
 const ROWS = Number(argValue(argv, 'rows') ?? 1_000_000);
@@ -77,16 +75,7 @@ async function main(): Promise<void> {
     await seedRequests(dbPath, ROWS);
     console.log(`data directory: ${home}`);
   }
-  const config = loadConfig({
-    env: {
-      CCFLARE_HOME: home,
-      CCFLARE_PORT: '0',
-      CCFLARE_LOG_LEVEL: 'warn',
-      CCFLARE_LOG_FORMAT: 'json',
-      CCFLARE_UPSTREAM_URL: 'http://127.0.0.1:9',
-    },
-  });
-  const server = await runServer(config, { signals: false });
+  const server = await serveSeeded(home);
   const url = server.url;
   try {
     const seededBytes = dbBytes(dbPath);

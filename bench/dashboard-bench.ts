@@ -18,10 +18,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
-import { loadConfig } from '../src/config/config.js';
-import { runServer } from '../src/server/serve.js';
 import { argValue } from './child-ipc.js';
-import { seedRequests } from './seed-records.js';
+import { seedRequests, serveSeeded } from './seed-records.js';
 
 const argv = process.argv.slice(2);
 const ROWS = Number(argValue(argv, 'rows') ?? 100_000);
@@ -107,16 +105,7 @@ async function main(): Promise<void> {
   }
   const home = REUSE ?? mkdtempSync(join(tmpdir(), 'ccflare-dashboard-bench-'));
   if (!REUSE) await seedRequests(join(home, 'ccflare.db'), ROWS);
-  const config = loadConfig({
-    env: {
-      CCFLARE_HOME: home,
-      CCFLARE_PORT: '0',
-      CCFLARE_LOG_LEVEL: 'warn',
-      CCFLARE_LOG_FORMAT: 'json',
-      CCFLARE_UPSTREAM_URL: 'http://127.0.0.1:9',
-    },
-  });
-  const server = await runServer(config, { signals: false });
+  const server = await serveSeeded(home);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

@@ -5,7 +5,9 @@
  * requests attributed to one of 4 agents; sessions that last about 45 minutes per account;
  * latencies and tokens drawn per model; cost from the real price table. No payloads.
  */
+import { loadConfig } from '../src/config/config.js';
 import { createPricer } from '../src/pricing/pricing.js';
+import { type RunningServer, runServer } from '../src/server/serve.js';
 import { SqliteStore } from '../src/storage/sqlite-store.js';
 import type { RequestRecord } from '../src/storage/types.js';
 import { BatchedRecordWriter } from '../src/storage/write-queue.js';
@@ -175,4 +177,18 @@ export async function seedRequests(dbPath: string, rows: number): Promise<void> 
   await writer.close();
   const s = (performance.now() - started) / 1000;
   console.log(`seeded ${rows} rows in ${s.toFixed(1)} s (${(rows / s).toFixed(0)} rows/s)`);
+}
+
+/** The real server on a seeded data directory, on a free port, with no upstream to reach. */
+export function serveSeeded(home: string): Promise<RunningServer> {
+  const config = loadConfig({
+    env: {
+      CCFLARE_HOME: home,
+      CCFLARE_PORT: '0',
+      CCFLARE_LOG_LEVEL: 'warn',
+      CCFLARE_LOG_FORMAT: 'json',
+      CCFLARE_UPSTREAM_URL: 'http://127.0.0.1:9',
+    },
+  });
+  return runServer(config, { signals: false });
 }

@@ -23,24 +23,32 @@ function throttle(fn: () => void, ms: number): () => void {
   };
 }
 
-export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): () => void {
+export interface EventStreamOptions {
+  /** Event types to receive (the `types` filter of /api/events). */
+  types: readonly string[];
+  /** Resume after this id on the first connection (e.g. '0': everything still buffered). */
+  lastEventId?: string;
+  onState(s: LiveState): void;
+  /** Handlers by event type; the stream keeps track of the last id itself. */
+  on: Record<string, (e: MessageEvent, reconnected: boolean) => void>;
+}
+
+/**
+ * A `/api/events` subscription that survives errors: each connection takes a fresh single-use
+ * ticket, reconnects back off from 1 s to 30 s, and resume after the last event id seen so
+ * nothing is missed. Returns the function that closes it for good.
+ */
+export function openEventStream(opts: EventStreamOptions): () => void {
   let closed = false;
   let source: EventSource | null = null;
-  let lastId: string | null = null;
+  let lastId: string | null = opts.lastEventId ?? null;
   let retry: ReturnType<typeof setTimeout> | null = null;
   let delay = 1000;
-  const refreshAnalytics = throttle(() => qc.invalidateQueries({ queryKey: ['analytics'] }), 1500);
-  const refreshAccounts = throttle(() => qc.invalidateQueries({ queryKey: ['accounts'] }), 500);
-  // Only the newest requests are fetched again (never every loaded page of the list); once more
-  // a moment later in case the batched writer had not committed the row yet.
-  const refreshRequests = throttle(() => {
-    void qc.invalidateQueries({ queryKey: ['requests', 'head'] });
-    setTimeout(() => void qc.invalidateQueries({ queryKey: ['requests', 'head'] }), 1000);
-  }, 300);
+  let reconnected = false;
 
   async function open(): Promise<void> {
     if (closed) return;
-    onState('connecting');
+    opts.onState('connecting');
     let ticket: EventsTicket;
     try {
       ticket = await apiFetch<EventsTicket>('/api/events/ticket', { method: 'POST' });
@@ -49,44 +57,32 @@ export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): (
       return;
     }
     if (closed) return;
-    const params = new URLSearchParams({ ticket: ticket.ticket, types: TYPES.join(',') });
+    const params = new URLSearchParams({ ticket: ticket.ticket, types: opts.types.join(',') });
     if (lastId) params.set('lastEventId', lastId);
     const es = new EventSource(`/api/events?${params}`);
     source = es;
     es.onopen = () => {
       delay = 1000;
-      onState('live');
+      opts.onState('live');
     };
     es.onerror = () => {
       // The ticket was single-use: never let EventSource retry with it.
       es.close();
       if (source === es) source = null;
+      reconnected = true;
       schedule();
     };
-    const track = (e: MessageEvent) => {
-      if (e.lastEventId) lastId = e.lastEventId;
-    };
-    es.addEventListener('request.finished', (e) => {
-      track(e);
-      refreshAnalytics();
-      refreshAccounts();
-      refreshRequests();
-    });
-    for (const t of ['account.changed', 'account.refreshed']) {
-      es.addEventListener(t, (e) => {
-        track(e);
-        refreshAccounts();
+    for (const [type, handler] of Object.entries(opts.on)) {
+      es.addEventListener(type, (e) => {
+        if (e.lastEventId) lastId = e.lastEventId;
+        handler(e, reconnected);
       });
     }
-    es.addEventListener('reset', (e) => {
-      track(e);
-      qc.invalidateQueries();
-    });
   }
 
   function schedule(): void {
     if (closed) return;
-    onState('offline');
+    opts.onState('offline');
     retry = setTimeout(() => void open(), delay);
     delay = Math.min(delay * 2, 30_000);
   }
@@ -97,6 +93,31 @@ export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): (
     if (retry) clearTimeout(retry);
     source?.close();
   };
+}
+
+export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): () => void {
+  const refreshAnalytics = throttle(() => qc.invalidateQueries({ queryKey: ['analytics'] }), 1500);
+  const refreshAccounts = throttle(() => qc.invalidateQueries({ queryKey: ['accounts'] }), 500);
+  // Only the newest requests are fetched again (never every loaded page of the list); once more
+  // a moment later in case the batched writer had not committed the row yet.
+  const refreshRequests = throttle(() => {
+    void qc.invalidateQueries({ queryKey: ['requests', 'head'] });
+    setTimeout(() => void qc.invalidateQueries({ queryKey: ['requests', 'head'] }), 1000);
+  }, 300);
+  return openEventStream({
+    types: TYPES,
+    onState,
+    on: {
+      'request.finished': () => {
+        refreshAnalytics();
+        refreshAccounts();
+        refreshRequests();
+      },
+      'account.changed': refreshAccounts,
+      'account.refreshed': refreshAccounts,
+      reset: () => void qc.invalidateQueries(),
+    },
+  });
 }
 
 export function useLiveUpdates(enabled: boolean): LiveState {

@@ -4,9 +4,8 @@
  */
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { LiveEventData } from '../../../src/shared/events-schemas';
-import type { EventsTicket } from '../../../src/shared/keys-schemas';
-import { apiFetch } from '../api';
 import { fmtInt } from '../format';
+import { type LiveState, openEventStream } from '../live';
 import { linkClick, setSearchParam, useLocation } from '../router';
 import './logs.css';
 
@@ -83,7 +82,7 @@ const INITIAL: State = { lines: [], pending: [], pendingCount: 0, paused: false,
 
 // ---------- stream ----------
 
-type StreamState = 'connecting' | 'live' | 'offline';
+type StreamState = LiveState;
 
 /**
  * Opens its own EventSource for `log` events only (the shell's stream in live.ts carries other
@@ -97,13 +96,7 @@ function useLogStream(onLines: (lines: Line[]) => void, onGap: () => void): Stre
   linesRef.current = onLines;
   gapRef.current = onGap;
   useEffect(() => {
-    let closed = false;
-    let source: EventSource | null = null;
-    let retry: ReturnType<typeof setTimeout> | null = null;
     let flushTimer: ReturnType<typeof setTimeout> | null = null;
-    let lastId = '0';
-    let reconnected = false;
-    let delay = 1000;
     let seq = 0;
     let queue: Line[] = [];
     // A busy gateway can log hundreds of lines a second: render them in batches, not one by one.
@@ -113,61 +106,32 @@ function useLogStream(onLines: (lines: Line[]) => void, onGap: () => void): Stre
       queue = [];
       if (batch.length > 0) linesRef.current(batch);
     };
-    const open = async () => {
-      if (closed) return;
-      setState('connecting');
-      let ticket: EventsTicket;
-      try {
-        ticket = await apiFetch<EventsTicket>('/api/events/ticket', { method: 'POST' });
-      } catch {
-        schedule();
-        return;
-      }
-      if (closed) return;
-      const params = new URLSearchParams({ ticket: ticket.ticket, types: 'log', lastEventId: lastId });
-      const es = new EventSource(`/api/events?${params}`);
-      source = es;
-      es.onopen = () => {
-        delay = 1000;
-        setState('live');
-      };
-      es.onerror = () => {
-        // The ticket was single-use: never let EventSource retry with it.
-        es.close();
-        if (source === es) source = null;
-        reconnected = true;
-        schedule();
-      };
-      es.addEventListener('log', (e) => {
-        if (e.lastEventId) lastId = e.lastEventId;
-        let data: LogEvent;
-        try {
-          data = JSON.parse(e.data) as LogEvent;
-        } catch {
-          return;
-        }
-        queue.push({ ...data, fields: data.fields ?? {}, seq: seq++ });
-        // Bounded even when the tab is in the background and timers are slowed down.
-        if (queue.length > MAX_LINES) queue.splice(0, queue.length - MAX_LINES);
-        flushTimer ??= setTimeout(flush, 100);
-      });
-      es.addEventListener('reset', () => {
-        // On the first connection this only says the buffer starts later than id 0.
-        if (reconnected) gapRef.current();
-      });
-    };
-    const schedule = () => {
-      if (closed) return;
-      setState('offline');
-      retry = setTimeout(() => void open(), delay);
-      delay = Math.min(delay * 2, 30_000);
-    };
-    void open();
+    const close = openEventStream({
+      types: ['log'],
+      lastEventId: '0',
+      onState: setState,
+      on: {
+        log: (e) => {
+          let data: LogEvent;
+          try {
+            data = JSON.parse(e.data) as LogEvent;
+          } catch {
+            return;
+          }
+          queue.push({ ...data, fields: data.fields ?? {}, seq: seq++ });
+          // Bounded even when the tab is in the background and timers are slowed down.
+          if (queue.length > MAX_LINES) queue.splice(0, queue.length - MAX_LINES);
+          flushTimer ??= setTimeout(flush, 100);
+        },
+        reset: (_e, reconnected) => {
+          // On the first connection this only says the buffer starts later than id 0.
+          if (reconnected) gapRef.current();
+        },
+      },
+    });
     return () => {
-      closed = true;
-      if (retry) clearTimeout(retry);
+      close();
       if (flushTimer) clearTimeout(flushTimer);
-      source?.close();
     };
   }, []);
   return state;

@@ -10,23 +10,12 @@ import { DASH, fmtDateTime, fmtInt, fmtMs, fmtPercent, fmtUsd } from '../format'
 import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './stats.css';
+import { Stat } from '../charts';
 
 type AccountStats = StatsData['accounts'][number];
 type RecentError = StatsData['recentErrors'][number];
 
 const ERROR_LIMITS = [20, 50, 100, 200];
-
-function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
-  return (
-    <div className="stat">
-      <dt className="stat-label">{label}</dt>
-      <dd className="stat-value" data-stat={label}>
-        {value}
-      </dd>
-      {hint ? <dd className="stat-hint muted">{hint}</dd> : null}
-    </div>
-  );
-}
 
 function accountLabel(a: { name: string | null; accountId: string | null }): string {
   if (a.accountId === null) return 'No account';
