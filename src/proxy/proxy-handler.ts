@@ -25,6 +25,7 @@ import { classifyFailure, classifyNetworkError, classifyStreamError, modelFamily
 import { type AttemptResult, Forwarder } from './forwarder.js';
 import { type Credentials, clientResponseHeaders, sessionIdOf, upstreamHeaders } from './headers.js';
 import { parseRateLimit } from './rate-limit-headers.js';
+import { readRequestFields } from './request-fields.js';
 import { usageFromMessage } from './sse-usage.js';
 
 /** Anthropic's documented maximum request size for the Messages API. */
@@ -61,7 +62,6 @@ interface Ctx {
   req: IncomingMessage;
   res: ServerResponse;
   body: Buffer;
-  json: Record<string, unknown> | null;
   model: string | null;
   modelKey: string | null;
   stream: boolean;
@@ -113,7 +113,6 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       req,
       res,
       body: EMPTY,
-      json: null,
       model: null,
       modelKey: null,
       stream: false,
@@ -174,22 +173,17 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
 
   function parseRequest(ctx: Ctx): void {
     const ct = ctx.req.headers['content-type'];
+    let userId: unknown;
     if (ctx.body.length > 0 && (ct === undefined || ct.includes('json'))) {
-      try {
-        const j: unknown = JSON.parse(ctx.body.toString('utf8'));
-        if (j !== null && typeof j === 'object' && !Array.isArray(j)) ctx.json = j as Record<string, unknown>;
-      } catch {
-        // Not ours to judge: the upstream answers malformed JSON with a proper 400.
+      const f = readRequestFields(ctx.body);
+      if (f) {
+        ctx.model = f.model;
+        ctx.stream = f.stream;
+        userId = f.userId;
       }
     }
-    const j = ctx.json;
-    if (j) {
-      if (typeof j.model === 'string') ctx.model = j.model;
-      ctx.stream = j.stream === true;
-    }
     ctx.modelKey = ctx.model === null ? null : modelFamilyKey(ctx.model);
-    const meta = j?.metadata as { user_id?: unknown } | undefined;
-    ctx.sessionId = sessionIdOf(ctx.req.headers['x-claude-code-session-id'], meta?.user_id);
+    ctx.sessionId = sessionIdOf(ctx.req.headers['x-claude-code-session-id'], userId);
   }
 
   /** The access token of a subscription account, forcing one refresh past a token the upstream rejected. */

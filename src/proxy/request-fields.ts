@@ -1,0 +1,165 @@
+/**
+ * The few fields of a Messages API request body the proxy routes and records by (`model`,
+ * `stream`, `metadata.user_id`), read without parsing the rest. Claude Code sends the whole
+ * conversation, system prompt and tool definitions on every request (hundreds of KB): decoding
+ * and `JSON.parse`-ing all of it took 0.7 ms for a 254 KB body, on the path before the request
+ * is forwarded. This scanner steps over the other members' values, jumping across string contents
+ * with `Buffer.indexOf`, and parses only the three values it needs.
+ *
+ * It reads only a body it is certain about: a JSON object whose keys carry no escapes. Anything
+ * else gives `null`, and the caller parses the body in full as before. It does not validate what
+ * it skips; a malformed body is the upstream's to refuse (RFC 8259 grammar, section 2).
+ */
+
+export interface RequestFields {
+  /** `model`, when it is a string. */
+  model: string | null;
+  /** `stream === true`. */
+  stream: boolean;
+  /** `metadata.user_id`, as sent (any JSON value). */
+  userId: unknown;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+function isSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function skipSpace(b: Buffer, p: number): number {
+  while (isSpace(b[p])) p++;
+  return p;
+}
+
+/** `p` at an opening quote: the index just past the closing one, or -1. */
+function stringEnd(b: Buffer, p: number): number {
+  let q = p + 1;
+  for (;;) {
+    q = b.indexOf(QUOTE, q);
+    if (q === -1) return -1;
+    // A quote after an odd run of backslashes is escaped.
+    let k = 0;
+    while (b[q - 1 - k] === BACKSLASH) k++;
+    if (k % 2 === 0) return q + 1;
+    q++;
+  }
+}
+
+/** `p` at the start of a value: the index just past it, or -1. */
+function valueEnd(b: Buffer, p: number): number {
+  const c = b[p];
+  if (c === QUOTE) return stringEnd(b, p);
+  if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+    let depth = 0;
+    let q = p;
+    while (q < b.length) {
+      const d = b[q] as number;
+      if (d === QUOTE) {
+        q = stringEnd(b, q);
+        if (q === -1) return -1;
+        continue;
+      }
+      if (d === OPEN_OBJECT || d === OPEN_ARRAY) depth++;
+      else if (d === CLOSE_OBJECT || d === CLOSE_ARRAY) {
+        depth--;
+        if (depth === 0) return q + 1;
+      }
+      q++;
+    }
+    return -1;
+  }
+  // Number, true, false or null: up to the next delimiter.
+  let q = p;
+  while (q < b.length) {
+    const d = b[q];
+    if (d === COMMA || d === CLOSE_OBJECT || d === CLOSE_ARRAY || isSpace(d)) break;
+    q++;
+  }
+  return q > p ? q : -1;
+}
+
+function parseSlice(b: Buffer, from: number, to: number): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(b.toString('utf8', from, to)) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export function scanRequestFields(b: Buffer): RequestFields | null {
+  const out: RequestFields = { model: null, stream: false, userId: undefined };
+  let p = skipSpace(b, 0);
+  if (b[p] !== OPEN_OBJECT) return null;
+  p = skipSpace(b, p + 1);
+  if (b[p] === CLOSE_OBJECT) return skipSpace(b, p + 1) === b.length ? out : null;
+  for (;;) {
+    if (b[p] !== QUOTE) return null;
+    const keyEnd = stringEnd(b, p);
+    if (keyEnd === -1) return null;
+    // Keys with escapes (`"mod\u0065l"`) are left to JSON.parse.
+    for (let i = p + 1; i < keyEnd - 1; i++) if (b[i] === BACKSLASH) return null;
+    const key = b.toString('latin1', p + 1, keyEnd - 1);
+    p = skipSpace(b, keyEnd);
+    if (b[p] !== COLON) return null;
+    p = skipSpace(b, p + 1);
+    const end = valueEnd(b, p);
+    if (end === -1) return null;
+    // A repeated key counts by its last value, as with JSON.parse.
+    if (key === 'model' || key === 'stream' || key === 'metadata') {
+      const v = parseSlice(b, p, end);
+      if (!v.ok) return null;
+      if (key === 'model') out.model = typeof v.value === 'string' ? v.value : null;
+      else if (key === 'stream') out.stream = v.value === true;
+      else {
+        const m = v.value;
+        out.userId =
+          m !== null && typeof m === 'object' && !Array.isArray(m) ? (m as { user_id?: unknown }).user_id : undefined;
+      }
+    }
+    p = skipSpace(b, end);
+    if (b[p] === COMMA) {
+      p = skipSpace(b, p + 1);
+      continue;
+    }
+    if (b[p] === CLOSE_OBJECT) return skipSpace(b, p + 1) === b.length ? out : null;
+    return null;
+  }
+}
+
+/** The same fields by a full `JSON.parse`: for the bodies the scanner declines. */
+export function parseRequestFields(body: Buffer): RequestFields | null {
+  let j: unknown;
+  try {
+    j = JSON.parse(body.toString('utf8'));
+  } catch {
+    // Not ours to judge: the upstream answers malformed JSON with a proper 400.
+    return null;
+  }
+  if (j === null || typeof j !== 'object' || Array.isArray(j)) return null;
+  const o = j as Record<string, unknown>;
+  const meta = o.metadata;
+  return {
+    model: typeof o.model === 'string' ? o.model : null,
+    stream: o.stream === true,
+    userId:
+      meta !== null && typeof meta === 'object' && !Array.isArray(meta)
+        ? (meta as { user_id?: unknown }).user_id
+        : undefined,
+  };
+}
+
+/** Below this a full parse is quicker than the scan (measured: 0.8 vs 1.1 µs for a 100-byte body). */
+const SCAN_FROM_BYTES = 2048;
+
+/** `model`, `stream` and `metadata.user_id` of a JSON request body; null when it is not a JSON object. */
+export function readRequestFields(body: Buffer): RequestFields | null {
+  if (body.length < SCAN_FROM_BYTES) return parseRequestFields(body);
+  return scanRequestFields(body) ?? parseRequestFields(body);
+}
