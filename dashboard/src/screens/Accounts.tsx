@@ -25,6 +25,60 @@ const MODE_LABEL: Record<OAuthMode, string> = {
 };
 
 /** What a failed callback means for the user: the server keeps the login open only after a 400. */
+const NAME_RULE = '1-64 characters: letters, digits, . _ -';
+
+/** The account name field of the add forms, with its rule shown as help or, once broken, as the error. */
+function NameField(p: {
+  id: string;
+  inputName: string;
+  label: string;
+  value: string;
+  invalid: boolean;
+  onChange: (v: string) => void;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={p.id}>{p.label}</label>
+      <input
+        id={p.id}
+        name={p.inputName}
+        value={p.value}
+        onChange={(e) => p.onChange(e.target.value)}
+        required
+        autoComplete="off"
+        aria-invalid={p.invalid}
+        aria-describedby={`${p.id}-help`}
+      />
+      <small id={`${p.id}-help`} className={p.invalid ? 'field-error' : 'muted'}>
+        {NAME_RULE}
+      </small>
+    </div>
+  );
+}
+
+/** The routing priority field of the add forms (0-1000, as the API accepts). */
+function PriorityField(p: { id: string; inputName: string; value: string; onChange: (v: string) => void }) {
+  return (
+    <div className="field narrow">
+      <label htmlFor={p.id}>Priority</label>
+      <input
+        id={p.id}
+        name={p.inputName}
+        type="number"
+        min={0}
+        max={1000}
+        value={p.value}
+        onChange={(e) => p.onChange(e.target.value)}
+        placeholder="0"
+        aria-describedby={`${p.id}-help`}
+      />
+      <small id={`${p.id}-help`} className="muted">
+        Lower is tried first
+      </small>
+    </div>
+  );
+}
+
 function callbackProblem(err: unknown): { message: string; restart: boolean } {
   if (err instanceof ApiError && err.status === 404) {
     return {
@@ -149,22 +203,14 @@ function OAuthForm({ request, onDone }: { request: ReauthRequest | null; onDone:
             name and type (or press Re-authenticate in the list).
           </p>
           <div className="form-row">
-            <div className="field">
-              <label htmlFor="oauth-name">Account name</label>
-              <input
-                id="oauth-name"
-                name="oauthName"
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                required
-                autoComplete="off"
-                aria-invalid={nameInvalid}
-                aria-describedby="oauth-name-help"
-              />
-              <small id="oauth-name-help" className={nameInvalid ? 'field-error' : 'muted'}>
-                1-64 characters: letters, digits, . _ -
-              </small>
-            </div>
+            <NameField
+              id="oauth-name"
+              inputName="oauthName"
+              label="Account name"
+              value={name}
+              invalid={nameInvalid}
+              onChange={setName}
+            />
             <fieldset className="field oauth-mode">
               <legend>Account type</legend>
               {(['max', 'console'] as const).map((m) => (
@@ -174,23 +220,7 @@ function OAuthForm({ request, onDone }: { request: ReauthRequest | null; onDone:
                 </label>
               ))}
             </fieldset>
-            <div className="field narrow">
-              <label htmlFor="oauth-priority">Priority</label>
-              <input
-                id="oauth-priority"
-                name="oauthPriority"
-                type="number"
-                min={0}
-                max={1000}
-                value={priority}
-                onChange={(e) => setPriority(e.target.value)}
-                placeholder="0"
-                aria-describedby="oauth-priority-help"
-              />
-              <small id="oauth-priority-help" className="muted">
-                Lower is tried first
-              </small>
-            </div>
+            <PriorityField id="oauth-priority" inputName="oauthPriority" value={priority} onChange={setPriority} />
           </div>
           {init.isError ? (
             <p className="field-error" role="alert">
@@ -377,7 +407,7 @@ function EditDialog({ account, onClose }: { account: Account; onClose: (msg?: st
               aria-describedby="edit-name-msg"
             />
             <small id="edit-name-msg" className={errors.name ? 'field-error' : 'muted'}>
-              {errors.name ?? '1-64 characters: letters, digits, . _ -'}
+              {errors.name ?? NAME_RULE}
             </small>
           </div>
           <div className="field">
@@ -439,22 +469,7 @@ function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
     <form className="card form" onSubmit={submit} aria-labelledby="add-key-title">
       <h2 id="add-key-title">Add an account by API key</h2>
       <div className="form-row">
-        <div className="field">
-          <label htmlFor="add-name">Name</label>
-          <input
-            id="add-name"
-            name="name"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            required
-            autoComplete="off"
-            aria-invalid={nameInvalid}
-            aria-describedby="add-name-help"
-          />
-          <small id="add-name-help" className={nameInvalid ? 'field-error' : 'muted'}>
-            1-64 characters: letters, digits, . _ -
-          </small>
-        </div>
+        <NameField id="add-name" inputName="name" label="Name" value={name} invalid={nameInvalid} onChange={setName} />
         <div className="field">
           <label htmlFor="add-key">API key</label>
           <input
@@ -472,23 +487,7 @@ function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
             Stored encrypted; never shown again.
           </small>
         </div>
-        <div className="field narrow">
-          <label htmlFor="add-priority">Priority</label>
-          <input
-            id="add-priority"
-            name="priority"
-            type="number"
-            min={0}
-            max={1000}
-            value={priority}
-            onChange={(e) => setPriority(e.target.value)}
-            placeholder="0"
-            aria-describedby="add-priority-help"
-          />
-          <small id="add-priority-help" className="muted">
-            Lower is tried first
-          </small>
-        </div>
+        <PriorityField id="add-priority" inputName="priority" value={priority} onChange={setPriority} />
       </div>
       {add.isError ? (
         <p className="field-error" role="alert">
