@@ -7,6 +7,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Account } from '../../../src/shared/accounts-schemas';
 import { AccountWindows, isOAuth, KIND_LABEL, StatusBadge, statusAdvice, useAccounts, useNow } from '../accounts-ui';
 import { ApiError, apiFetch, errorMessage } from '../api';
+import { useCopy } from '../clipboard';
 import { fmtDateTime, fmtDuration, fmtInt } from '../format';
 import { ErrorState, Loading } from '../states';
 import './accounts.css';
@@ -105,7 +106,7 @@ function OAuthForm({ request, onDone }: { request: ReauthRequest | null; onDone:
   const [priority, setPriority] = useState('');
   const [flow, setFlow] = useState<Flow | null>(null);
   const [pasted, setPasted] = useState('');
-  const [copied, setCopied] = useState<string | null>(null);
+  const link = useCopy();
   const sectionRef = useRef<HTMLFormElement>(null);
   const linkRef = useRef<HTMLAnchorElement>(null);
 
@@ -117,7 +118,7 @@ function OAuthForm({ request, onDone }: { request: ReauthRequest | null; onDone:
       }).then((r): Flow => ({ ...r, ...args })),
     onSuccess: (f) => {
       setFlow(f);
-      setCopied(null);
+      link.reset();
       finish.reset();
     },
   });
@@ -172,15 +173,6 @@ function OAuthForm({ request, onDone }: { request: ReauthRequest | null; onDone:
   const mustRestart = expired || (problem?.restart ?? false);
   const restart = () => {
     if (flow) init.mutate({ name: flow.name, mode: flow.mode, priority: flow.priority });
-  };
-  const copy = async () => {
-    if (!flow) return;
-    try {
-      await navigator.clipboard.writeText(flow.authorizeUrl);
-      setCopied('Link copied.');
-    } catch {
-      setCopied('Could not copy: select the link in the box and copy it.');
-    }
   };
 
   return (
@@ -253,7 +245,7 @@ function OAuthForm({ request, onDone }: { request: ReauthRequest | null; onDone:
                 >
                   Open the sign-in page
                 </a>
-                <button type="button" onClick={() => void copy()}>
+                <button type="button" onClick={() => void link.copy(flow.authorizeUrl)}>
                   Copy link
                 </button>
                 <input
@@ -265,7 +257,11 @@ function OAuthForm({ request, onDone }: { request: ReauthRequest | null; onDone:
                 />
               </div>
               <p className="muted small" role="status" aria-live="polite">
-                {copied ?? ''}
+                {link.state === 'copied'
+                  ? 'Link copied.'
+                  : link.state === 'failed'
+                    ? 'Could not copy: select the link in the box and copy it.'
+                    : ''}
               </p>
             </li>
             <li>

@@ -11,6 +11,7 @@ import { ApiError, adminKey, apiFetch, errorMessage } from '../api';
 import { fmtDateTime, fmtInt } from '../format';
 import { ErrorState, Loading } from '../states';
 import './settings.css';
+import { useCopy } from '../clipboard';
 
 type SettingKey = keyof ConfigView;
 type SettingState = ConfigView[SettingKey];
@@ -464,19 +465,11 @@ function RuntimeSettings() {
 }
 
 function NewKey({ created, onDone }: { created: CreatedClientKey; onDone: () => void }) {
-  const [copy, setCopy] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const key = useCopy();
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
     ref.current?.focus();
   }, []);
-  const doCopy = async () => {
-    try {
-      await navigator.clipboard.writeText(created.key);
-      setCopy('copied');
-    } catch {
-      setCopy('failed');
-    }
-  };
   return (
     <section className="key-reveal" aria-labelledby="new-key-title" ref={ref} tabIndex={-1}>
       <h3 id="new-key-title">New client key “{created.name}”</h3>
@@ -488,14 +481,14 @@ function NewKey({ created, onDone }: { created: CreatedClientKey; onDone: () => 
         <code className="key-value" data-testid="new-key">
           {created.key}
         </code>
-        <button type="button" className="primary" onClick={() => void doCopy()}>
+        <button type="button" className="primary" onClick={() => void key.copy(created.key)}>
           Copy
         </button>
       </div>
       <p role="status" aria-live="polite" className="small">
-        {copy === 'copied'
+        {key.state === 'copied'
           ? 'Copied to the clipboard.'
-          : copy === 'failed'
+          : key.state === 'failed'
             ? 'Could not copy automatically: select the key and copy it yourself.'
             : ''}
       </p>
