@@ -20,7 +20,14 @@ import { redactHeaders } from '../log/logger.js';
 import type { Pricer } from '../pricing/pricing.js';
 import type { SessionAffinity } from '../routing/session-affinity.js';
 import { earliestRecovery, orderAccounts, unusableReason } from '../routing/session-strategy.js';
-import type { AccountRow, AttemptRecord, PayloadRecord, RecordWriter, RequestRecord } from '../storage/types.js';
+import type {
+  AccountRow,
+  AttemptRecord,
+  PayloadBody,
+  PayloadInput,
+  RecordWriter,
+  RequestRecord,
+} from '../storage/types.js';
 import { classifyFailure, classifyNetworkError, classifyStreamError, modelFamilyKey } from './classify.js';
 import { type AttemptResult, Forwarder } from './forwarder.js';
 import { type Credentials, clientResponseHeaders, sessionIdOf, upstreamHeaders } from './headers.js';
@@ -530,10 +537,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     let stopReason: string | null = null;
     let modelApplied: string | null = ctx.model;
     const kept = f.kept;
-    const bodyText =
-      kept.length === 0
-        ? null
-        : (kept.length === 1 ? (kept[0] as Buffer) : Buffer.concat(kept, f.keptBytes)).toString('utf8');
+    // Kept as bytes: the record stores the bytes; only a JSON answer is decoded, for its usage.
+    const body = kept.length === 0 ? null : kept.length === 1 ? (kept[0] as Buffer) : Buffer.concat(kept, f.keptBytes);
     const tracker = f.tracker;
     if (tracker !== null) {
       tracker.end();
@@ -552,9 +557,9 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       }
     } else {
       if (f.firstByteAt !== 0) ttft = f.firstByteAt - ctx.t0;
-      if (bodyText !== null && !f.truncated && isJson(f.headers['content-type'])) {
+      if (body !== null && !f.truncated && isJson(f.headers['content-type'])) {
         try {
-          const j = JSON.parse(bodyText) as Record<string, unknown>;
+          const j = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
           usage = usageFromMessage(j);
           if (typeof j.model === 'string') modelApplied = j.model;
           if (typeof j.stop_reason === 'string') stopReason = j.stop_reason;
@@ -580,7 +585,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
           ? payloadOf(
               ctx,
               f.headers,
-              bodyText === null || f.keptBytes <= capture ? bodyText : bodyText.slice(0, capture),
+              body === null || f.keptBytes <= capture ? body : body.subarray(0, capture),
               f.truncated || f.keptBytes > capture,
             )
           : null,
@@ -590,14 +595,14 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
   function payloadOf(
     ctx: Ctx,
     responseHeaders: Record<string, string | string[] | undefined> | null,
-    responseBody: string | null,
+    responseBody: PayloadBody | null,
     responseTruncated: boolean,
-  ): PayloadRecord {
+  ): PayloadInput {
     const cap = settings.current().payloadMaxBytes;
     const reqTrunc = ctx.body.length > cap;
     return {
       requestHeaders: JSON.stringify(redactHeaders(ctx.req.headers as Record<string, unknown>)),
-      requestBody: ctx.body.length === 0 ? null : ctx.body.subarray(0, cap).toString('utf8'),
+      requestBody: ctx.body.length === 0 ? null : ctx.body.length > cap ? ctx.body.subarray(0, cap) : ctx.body,
       responseHeaders:
         responseHeaders === null ? null : JSON.stringify(redactHeaders(responseHeaders as Record<string, unknown>)),
       responseBody,
@@ -636,7 +641,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         ? payloadOf(
             ctx,
             f.headers,
-            f.body.subarray(0, settings.current().payloadMaxBytes).toString('utf8'),
+            f.body.subarray(0, settings.current().payloadMaxBytes),
             f.body.length > settings.current().payloadMaxBytes,
           )
         : null,
@@ -699,7 +704,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     stopReason: string | null;
     usage: ReturnType<typeof usageFromMessage> | null;
     tps: number | null;
-    payload: PayloadRecord | null;
+    payload: PayloadInput | null;
   }
 
   function record(ctx: Ctx, o: Outcome): void {

@@ -51,6 +51,19 @@ describe('PayloadFiles', () => {
     expect(statSync(join(f.dir, file)).size).toBe(total);
   });
 
+  it('stores bodies given as bytes as those bytes and reads them back as text', () => {
+    const f = new PayloadFiles(freshDb());
+    const text = 'héllo — 日本語 🎉';
+    const bytes = Buffer.from(`xx${text}yy`).subarray(2, 2 + Buffer.byteLength(text));
+    const [ref] = f.append([
+      {
+        ts: D1,
+        payload: { ...payload(), requestBody: bytes, responseBody: new Uint8Array(Buffer.from('data: {}\n\n')) },
+      },
+    ]);
+    expect(ref ? f.read(ref) : null).toEqual(payload({ requestBody: text }));
+  });
+
   it('appends later batches after the earlier ones and creates the directory owner-only', () => {
     const db = freshDb();
     const f = new PayloadFiles(db);

@@ -18,7 +18,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { PayloadRecord } from './types.js';
+import type { PayloadBody, PayloadInput, PayloadRecord } from './types.js';
 
 export interface PayloadRef {
   file: string;
@@ -62,8 +62,8 @@ function dayStart(name: string): number | null {
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
 }
 
-function fieldBytes(s: string | null | undefined): number {
-  return s == null ? 0 : Buffer.byteLength(s, 'utf8');
+function fieldBytes(s: PayloadBody | null | undefined): number {
+  return s == null ? 0 : typeof s === 'string' ? Buffer.byteLength(s, 'utf8') : s.byteLength;
 }
 
 interface Group {
@@ -86,13 +86,13 @@ export class PayloadFiles {
    * Appends the payloads (one frame each, in order) and returns where each landed; a payload goes
    * to the file of its request's UTC day. `items` with a null payload get a null ref.
    */
-  append(items: readonly { ts: number; payload: PayloadRecord | null }[]): (PayloadRef | null)[] {
+  append(items: readonly { ts: number; payload: PayloadInput | null }[]): (PayloadRef | null)[] {
     const refs: (PayloadRef | null)[] = new Array(items.length).fill(null);
     const byDay = new Map<string, number[]>();
     let total = 0;
     const sizes: number[] = new Array(items.length).fill(0);
     for (let i = 0; i < items.length; i++) {
-      const it = items[i] as { ts: number; payload: PayloadRecord | null };
+      const it = items[i] as { ts: number; payload: PayloadInput | null };
       const p = it.payload;
       if (!p) continue;
       const size =
@@ -118,7 +118,7 @@ export class PayloadFiles {
       const start = pos;
       for (const i of idxs) {
         frameStart[i] = pos;
-        pos = encodeFrame(buf, pos, (items[i] as { payload: PayloadRecord }).payload);
+        pos = encodeFrame(buf, pos, (items[i] as { payload: PayloadInput }).payload);
       }
       groups.push({ file: `${day}-${this.writerId}.seg`, start, end: pos, idxs });
     }
@@ -236,17 +236,22 @@ export class PayloadFiles {
   }
 }
 
-function writeField(buf: Buffer, lenAt: number, pos: number, s: string | null | undefined): number {
+function writeField(buf: Buffer, lenAt: number, pos: number, s: PayloadBody | null | undefined): number {
   if (s == null) {
     buf.writeUInt32LE(NULL_LEN, lenAt);
     return pos;
   }
-  const n = buf.write(s, pos, 'utf8');
+  let n: number;
+  if (typeof s === 'string') n = buf.write(s, pos, 'utf8');
+  else {
+    buf.set(s, pos);
+    n = s.byteLength;
+  }
   buf.writeUInt32LE(n, lenAt);
   return pos + n;
 }
 
-function encodeFrame(buf: Buffer, at: number, p: PayloadRecord): number {
+function encodeFrame(buf: Buffer, at: number, p: PayloadInput): number {
   buf[at] = MAGIC;
   buf[at + 1] = (p.requestTruncated ? FLAG_REQUEST_TRUNCATED : 0) | (p.responseTruncated ? FLAG_RESPONSE_TRUNCATED : 0);
   let pos = at + HEADER_BYTES;

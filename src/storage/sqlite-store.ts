@@ -34,6 +34,7 @@ import type {
   RequestQuery,
   RequestRecord,
   Store,
+  StoredRequest,
   TokenSwap,
 } from './types.js';
 
@@ -108,7 +109,7 @@ function toAccount(r: AccountDbRow): AccountRow {
   };
 }
 
-function toRequest(r: RequestDbRow & Partial<PayloadDbRow>, files: PayloadFiles | null = null): RequestRecord {
+function toRequest(r: RequestDbRow & Partial<PayloadDbRow>, files: PayloadFiles | null = null): StoredRequest {
   return {
     ...requestFields(r),
     attemptLog: JSON.parse(r.attempt_log) as AttemptRecord[],
@@ -392,7 +393,7 @@ export class SqliteStore implements Store {
     this.batchWrite(records, usage);
   }
 
-  async listRequests(q: RequestQuery): Promise<RequestRecord[]> {
+  async listRequests(q: RequestQuery): Promise<StoredRequest[]> {
     const limit = q.limit === undefined ? DEFAULT_LIST_LIMIT : Math.max(0, Math.floor(q.limit));
     const params: Record<string, Bindable> = { limit };
     const used: string[] = [];
@@ -412,7 +413,7 @@ export class SqliteStore implements Store {
     return stmt.all(params).map((r) => toRequest(r));
   }
 
-  async getRequest(id: string): Promise<RequestRecord | null> {
+  async getRequest(id: string): Promise<StoredRequest | null> {
     const r = this.stmts.getRequest.get(id);
     return r ? toRequest(r, this.payloadFiles) : null;
   }

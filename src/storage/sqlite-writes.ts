@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { PayloadFiles, type PayloadRef } from './payload-files.js';
 import { prepareRollupWrite } from './sqlite-rollups.js';
-import type { AccountUsageDelta, RequestRecord } from './types.js';
+import type { AccountUsageDelta, PayloadBody, RequestRecord } from './types.js';
 
 export const MEMORY_PATH = ':memory:';
 
@@ -63,6 +63,15 @@ function int(b: boolean): number {
 /** undefined from a sloppy producer becomes NULL instead of a bind error for the whole batch. */
 function n(v: Bindable | undefined): Bindable {
   return v === undefined ? null : v;
+}
+
+/** The legacy payload table holds text; bytes from the proxy are UTF-8. */
+function text(v: PayloadBody | null | undefined): string | null {
+  return v == null
+    ? null
+    : typeof v === 'string'
+      ? v
+      : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
 }
 
 /** Positional values in REQUEST_COLUMNS order (positional binding is cheaper than named). */
@@ -174,9 +183,9 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
             r.id,
             r.ts,
             p.requestHeaders,
-            n(p.requestBody),
+            text(p.requestBody),
             n(p.responseHeaders),
-            n(p.responseBody),
+            text(p.responseBody),
             int(p.requestTruncated),
             int(p.responseTruncated),
           );

@@ -122,6 +122,7 @@ export interface AttemptRecord {
   ms: number;
 }
 
+/** A payload as stored and read back: bodies are text. */
 export interface PayloadRecord {
   /** JSON of headers with secrets removed. */
   requestHeaders: string;
@@ -130,6 +131,19 @@ export interface PayloadRecord {
   responseBody: string | null;
   requestTruncated: boolean;
   responseTruncated: boolean;
+}
+
+/**
+ * A body handed to the writer: text, or the UTF-8 bytes as they crossed the wire. The proxy
+ * passes bytes so it never decodes a body only for the writer to encode it again; both are
+ * stored as the same bytes and read back as text.
+ */
+export type PayloadBody = string | Uint8Array;
+
+/** A payload as written: bodies may be bytes. */
+export interface PayloadInput extends Omit<PayloadRecord, 'requestBody' | 'responseBody'> {
+  requestBody: PayloadBody | null;
+  responseBody: PayloadBody | null;
 }
 
 export interface RequestRecord {
@@ -164,6 +178,11 @@ export interface RequestRecord {
   /** USD; null when the model has no known price. */
   costUsd: number | null;
   outputTokensPerSecond: number | null;
+  payload: PayloadInput | null;
+}
+
+/** A request record read back from the store. */
+export interface StoredRequest extends Omit<RequestRecord, 'payload'> {
   payload: PayloadRecord | null;
 }
 
@@ -211,8 +230,8 @@ export interface Store extends SettingsStore, KeysStore, RequestQueryStore {
 
   /** Inserts request rows (+ payloads) and applies usage deltas in one transaction. */
   writeBatch(records: RequestRecord[], usage: AccountUsageDelta[]): Promise<void>;
-  listRequests(q: RequestQuery): Promise<RequestRecord[]>;
-  getRequest(id: string): Promise<RequestRecord | null>;
+  listRequests(q: RequestQuery): Promise<StoredRequest[]>;
+  getRequest(id: string): Promise<StoredRequest | null>;
   countRequests(): Promise<number>;
 }
 

@@ -8,6 +8,7 @@ import type { AccountUsageDelta, RecordWriter, RequestRecord, Store } from './ty
 import {
   deserializeError,
   type FromWorker,
+  packRecords,
   type RecordFailure,
   serializeError,
   type ToWorker,
@@ -462,7 +463,11 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
     return new Promise<RecordFailure[]>((resolve, reject) => {
       this.replies.set(id, { resolve, reject });
       try {
-        w.postMessage({ type: 'batch', id, records, usage, isolate } satisfies ToWorker);
+        const packed = packRecords(records);
+        w.postMessage(
+          { type: 'batch', id, records: packed, usage, isolate } satisfies ToWorker,
+          packed.bytes === null ? [] : [packed.bytes],
+        );
       } catch (err) {
         // A record that cannot be cloned: the isolated retry finds which.
         this.replies.delete(id);

@@ -7,12 +7,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { migrate } from './migrations.js';
 import { isBusyError, openDatabase, payloadFilesFor, prepareBatchWrite, usageFromRecords } from './sqlite-writes.js';
-import type { RequestRecord } from './types.js';
 import {
   type FromWorker,
   type RecordFailure,
   serializeError,
   type ToWorker,
+  unpackRecords,
   type WorkerInit,
 } from './write-protocol.js';
 
@@ -51,9 +51,10 @@ port.on('message', (msg: ToWorker) => {
     port.close();
     return;
   }
+  const records = unpackRecords(msg.records);
   if (!msg.isolate) {
     try {
-      withBusyRetry(() => write(msg.records, msg.usage));
+      withBusyRetry(() => write(records, msg.usage));
       send({ type: 'done', id: msg.id, failed: [] });
     } catch (err) {
       send({ type: 'failed', id: msg.id, error: serializeError(err) });
@@ -61,7 +62,7 @@ port.on('message', (msg: ToWorker) => {
     return;
   }
   const failed: RecordFailure[] = [];
-  for (const r of msg.records as RequestRecord[]) {
+  for (const r of records) {
     try {
       withBusyRetry(() => write([r], usageFromRecords([r])));
     } catch (err) {

@@ -13,7 +13,7 @@ import {
   RequestListQuerySchema,
   RequestPageSchema,
 } from '../../shared/requests-schemas.js';
-import type { PayloadRecord, RequestRecord } from '../../storage/types.js';
+import type { PayloadRecord, StoredRequest } from '../../storage/types.js';
 import type { ApiDeps } from '../api-deps.js';
 import { newRouter } from '../router.js';
 
@@ -85,7 +85,7 @@ function payloadOut(p: PayloadRecord | null) {
   };
 }
 
-function detailOut(r: RequestRecord) {
+function detailOut(r: StoredRequest) {
   const { payload, ...rest } = r;
   return { ...rest, hasPayload: payload !== null, payload: payloadOut(payload) };
 }
