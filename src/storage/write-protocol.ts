@@ -55,157 +55,228 @@ export function deserializeError(e: SerializedError): Error & { code?: string } 
 }
 
 /**
- * A batch of records as one flat array of primitives plus one buffer of body bytes. A structured
- * clone of hundreds of 30-property objects writes every property name and rebuilds every object
- * property by property on the other side; a flat array is written and read element by element,
- * and the body bytes move without a copy (transferred). Measured on the benchmark: ~10 → ~4 µs
- * per record for both threads together.
+ * A batch of records encoded into one buffer that is transferred, not cloned. A structured clone
+ * of hundreds of 30-property objects writes every property name and rebuilds every object
+ * property by property on the other side; here each value is a tag and its bytes, and the
+ * request/response bodies are copied once. Measured with the benchmark's records: ~7.7 µs per
+ * record (clone + rebuild) before, ~2.5 µs now, for both threads together.
  */
 export interface PackedRecords {
   count: number;
-  /** Per record: the fields in pushRecord order, the attempt log, then the payload. */
-  values: unknown[];
-  /** Body bytes of the batch; a payload body given as bytes is an (offset, length) pair here. */
-  bytes: ArrayBuffer | null;
+  bytes: ArrayBuffer;
+  /** Bytes of `bytes` in use. */
+  length: number;
 }
 
-const NO_PAYLOAD = 0;
-const HAS_PAYLOAD = 1;
-const TEXT_BODY = 0;
-const BYTES_BODY = 1;
+const T_NULL = 0;
+const T_FALSE = 1;
+const T_TRUE = 2;
+const T_NUMBER = 3;
+const T_STRING = 4;
+const T_BYTES = 5;
 
-function pushRecord(v: unknown[], r: RequestRecord): void {
-  v.push(
-    r.id,
-    r.ts,
-    r.method,
-    r.path,
-    r.accountId,
-    r.accountName,
-    r.status,
-    r.success,
-    r.error,
-    r.latencyMs,
-    r.ttftMs,
-    r.attempts,
-    r.modelRequested,
-    r.modelApplied,
-    r.agent,
-    r.sessionId,
-    r.clientKey,
-    r.stream,
-    r.stopReason,
-    r.inputTokens,
-    r.cacheReadTokens,
-    r.cacheWrite5mTokens,
-    r.cacheWrite1hTokens,
-    r.outputTokens,
-    r.costUsd,
-    r.outputTokensPerSecond,
-  );
+/** Appends tagged values to a buffer that grows by doubling. */
+class Encoder {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafeSlow(Math.max(256, size));
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  put(v: unknown): void {
+    if (v === null || v === undefined) {
+      this.room(1);
+      this.buf[this.pos++] = T_NULL;
+    } else if (typeof v === 'string') {
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+      this.room(5 + v.length * 3);
+      const n = this.buf.write(v, this.pos + 5, 'utf8');
+      this.buf[this.pos] = T_STRING;
+      this.buf.writeUInt32LE(n, this.pos + 1);
+      this.pos += 5 + n;
+    } else if (typeof v === 'number') {
+      this.room(9);
+      this.buf[this.pos] = T_NUMBER;
+      this.buf.writeDoubleLE(v, this.pos + 1);
+      this.pos += 9;
+    } else if (typeof v === 'boolean') {
+      this.room(1);
+      this.buf[this.pos++] = v ? T_TRUE : T_FALSE;
+    } else if (v instanceof Uint8Array) {
+      this.room(5 + v.byteLength);
+      this.buf[this.pos] = T_BYTES;
+      this.buf.writeUInt32LE(v.byteLength, this.pos + 1);
+      this.buf.set(v, this.pos + 5);
+      this.pos += 5 + v.byteLength;
+    } else {
+      throw new TypeError(`cannot pack a request record value of type ${typeof v}`);
+    }
+  }
 }
 
-function bodyBytes(b: PayloadBody | null): number {
-  return b === null || typeof b === 'string' ? 0 : b.byteLength;
+class Decoder {
+  pos = 0;
+
+  constructor(private readonly buf: Buffer) {}
+
+  next(): unknown {
+    const b = this.buf;
+    const tag = b[this.pos];
+    switch (tag) {
+      case T_NULL:
+        this.pos++;
+        return null;
+      case T_FALSE:
+        this.pos++;
+        return false;
+      case T_TRUE:
+        this.pos++;
+        return true;
+      case T_NUMBER: {
+        const v = b.readDoubleLE(this.pos + 1);
+        this.pos += 9;
+        return v;
+      }
+      case T_STRING:
+      case T_BYTES: {
+        const n = b.readUInt32LE(this.pos + 1);
+        const from = this.pos + 5;
+        this.pos = from + n;
+        // Bodies stay views of the transferred buffer: the worker writes them out as they are.
+        return tag === T_STRING ? b.toString('utf8', from, from + n) : b.subarray(from, from + n);
+      }
+      default:
+        throw new Error(`corrupt request record batch: tag ${tag} at byte ${this.pos}`);
+    }
+  }
 }
 
-/** Packs `records` for postMessage; transfer `bytes` (when not null) with it. */
+function approxBodyBytes(b: PayloadBody | null): number {
+  return b === null ? 0 : typeof b === 'string' ? b.length * 3 : b.byteLength;
+}
+
+/** Packs `records` for postMessage; transfer `bytes` with it. */
 export function packRecords(records: readonly RequestRecord[]): PackedRecords {
-  let total = 0;
+  let size = 0;
   for (const r of records) {
+    size += 512;
     const p = r.payload;
-    if (p) total += bodyBytes(p.requestBody) + bodyBytes(p.responseBody);
+    if (p) size += approxBodyBytes(p.requestBody) + approxBodyBytes(p.responseBody);
   }
-  const arena = total > 0 ? new Uint8Array(total) : null;
-  let at = 0;
-  const pushBody = (b: PayloadBody | null) => {
-    if (b === null || typeof b === 'string') v.push(TEXT_BODY, b);
-    else {
-      (arena as Uint8Array).set(b, at);
-      v.push(BYTES_BODY, at, b.byteLength);
-      at += b.byteLength;
-    }
-  };
-  const v: unknown[] = [];
+  const w = new Encoder(size);
   for (const r of records) {
-    pushRecord(v, r);
+    w.put(r.id);
+    w.put(r.ts);
+    w.put(r.method);
+    w.put(r.path);
+    w.put(r.accountId);
+    w.put(r.accountName);
+    w.put(r.status);
+    w.put(r.success);
+    w.put(r.error);
+    w.put(r.latencyMs);
+    w.put(r.ttftMs);
+    w.put(r.attempts);
+    w.put(r.modelRequested);
+    w.put(r.modelApplied);
+    w.put(r.agent);
+    w.put(r.sessionId);
+    w.put(r.clientKey);
+    w.put(r.stream);
+    w.put(r.stopReason);
+    w.put(r.inputTokens);
+    w.put(r.cacheReadTokens);
+    w.put(r.cacheWrite5mTokens);
+    w.put(r.cacheWrite1hTokens);
+    w.put(r.outputTokens);
+    w.put(r.costUsd);
+    w.put(r.outputTokensPerSecond);
     const log = r.attemptLog ?? [];
-    v.push(log.length);
-    for (const a of log) v.push(a.account, a.status, a.error, a.ms);
-    const p = r.payload;
-    if (!p) {
-      v.push(NO_PAYLOAD);
-      continue;
+    w.put(log.length);
+    for (const a of log) {
+      w.put(a.account);
+      w.put(a.status);
+      w.put(a.error);
+      w.put(a.ms);
     }
-    v.push(HAS_PAYLOAD, p.requestHeaders, p.responseHeaders, p.requestTruncated, p.responseTruncated);
-    pushBody(p.requestBody);
-    pushBody(p.responseBody);
+    const p = r.payload;
+    w.put(p !== null && p !== undefined);
+    if (p) {
+      w.put(p.requestHeaders);
+      w.put(p.responseHeaders);
+      w.put(p.requestTruncated);
+      w.put(p.responseTruncated);
+      w.put(p.requestBody);
+      w.put(p.responseBody);
+    }
   }
-  return { count: records.length, values: v, bytes: arena === null ? null : arena.buffer };
+  return { count: records.length, bytes: w.buf.buffer as ArrayBuffer, length: w.pos };
 }
 
 /** The records packRecords packed; byte bodies are views of `packed.bytes`. */
 export function unpackRecords(packed: PackedRecords): RequestRecord[] {
-  const v = packed.values;
-  const arena = packed.bytes === null ? null : Buffer.from(packed.bytes);
+  const d = new Decoder(Buffer.from(packed.bytes, 0, packed.length));
+  const next = () => d.next();
   const out: RequestRecord[] = new Array(packed.count);
-  let i = 0;
-  const body = (): PayloadBody | null => {
-    if (v[i++] === TEXT_BODY) return v[i++] as string | null;
-    const off = v[i++] as number;
-    const len = v[i++] as number;
-    return (arena as Buffer).subarray(off, off + len);
-  };
   for (let k = 0; k < packed.count; k++) {
-    const r = {
-      id: v[i] as string,
-      ts: v[i + 1] as number,
-      method: v[i + 2] as string,
-      path: v[i + 3] as string,
-      accountId: v[i + 4] as string | null,
-      accountName: v[i + 5] as string | null,
-      status: v[i + 6] as number | null,
-      success: v[i + 7] as boolean,
-      error: v[i + 8] as string | null,
-      latencyMs: v[i + 9] as number,
-      ttftMs: v[i + 10] as number | null,
-      attempts: v[i + 11] as number,
+    // Property initialisers run in source order, the order packRecords wrote them in.
+    const r: RequestRecord = {
+      id: next() as string,
+      ts: next() as number,
+      method: next() as string,
+      path: next() as string,
+      accountId: next() as string | null,
+      accountName: next() as string | null,
+      status: next() as number | null,
+      success: next() as boolean,
+      error: next() as string | null,
+      latencyMs: next() as number,
+      ttftMs: next() as number | null,
+      attempts: next() as number,
       attemptLog: [] as AttemptRecord[],
-      modelRequested: v[i + 12] as string | null,
-      modelApplied: v[i + 13] as string | null,
-      agent: v[i + 14] as string | null,
-      sessionId: v[i + 15] as string | null,
-      clientKey: v[i + 16] as string | null,
-      stream: v[i + 17] as boolean,
-      stopReason: v[i + 18] as string | null,
-      inputTokens: v[i + 19] as number | null,
-      cacheReadTokens: v[i + 20] as number | null,
-      cacheWrite5mTokens: v[i + 21] as number | null,
-      cacheWrite1hTokens: v[i + 22] as number | null,
-      outputTokens: v[i + 23] as number | null,
-      costUsd: v[i + 24] as number | null,
-      outputTokensPerSecond: v[i + 25] as number | null,
-      payload: null as PayloadInput | null,
+      modelRequested: next() as string | null,
+      modelApplied: next() as string | null,
+      agent: next() as string | null,
+      sessionId: next() as string | null,
+      clientKey: next() as string | null,
+      stream: next() as boolean,
+      stopReason: next() as string | null,
+      inputTokens: next() as number | null,
+      cacheReadTokens: next() as number | null,
+      cacheWrite5mTokens: next() as number | null,
+      cacheWrite1hTokens: next() as number | null,
+      outputTokens: next() as number | null,
+      costUsd: next() as number | null,
+      outputTokensPerSecond: next() as number | null,
+      payload: null,
     };
-    i += 26;
-    const attempts = v[i++] as number;
-    for (let a = 0; a < attempts; a++, i += 4) {
+    const attempts = next() as number;
+    for (let a = 0; a < attempts; a++) {
       r.attemptLog.push({
-        account: v[i] as string | null,
-        status: v[i + 1] as number | null,
-        error: v[i + 2] as string | null,
-        ms: v[i + 3] as number,
+        account: next() as string | null,
+        status: next() as number | null,
+        error: next() as string | null,
+        ms: next() as number,
       });
     }
-    if (v[i++] === HAS_PAYLOAD) {
-      const requestHeaders = v[i] as string;
-      const responseHeaders = v[i + 1] as string | null;
-      const requestTruncated = v[i + 2] as boolean;
-      const responseTruncated = v[i + 3] as boolean;
-      i += 4;
-      const requestBody = body();
-      const responseBody = body();
-      r.payload = { requestHeaders, requestBody, responseHeaders, responseBody, requestTruncated, responseTruncated };
+    if (next() === true) {
+      const payload: PayloadInput = {
+        requestHeaders: next() as string,
+        responseHeaders: next() as string | null,
+        requestTruncated: next() as boolean,
+        responseTruncated: next() as boolean,
+        requestBody: next() as PayloadBody | null,
+        responseBody: next() as PayloadBody | null,
+      };
+      r.payload = payload;
     }
     out[k] = r;
   }

@@ -464,10 +464,7 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
       this.replies.set(id, { resolve, reject });
       try {
         const packed = packRecords(records);
-        w.postMessage(
-          { type: 'batch', id, records: packed, usage, isolate } satisfies ToWorker,
-          packed.bytes === null ? [] : [packed.bytes],
-        );
+        w.postMessage({ type: 'batch', id, records: packed, usage, isolate } satisfies ToWorker, [packed.bytes]);
       } catch (err) {
         // A record that cannot be cloned: the isolated retry finds which.
         this.replies.delete(id);
