@@ -111,6 +111,18 @@ describe('packRecords / unpackRecords', () => {
     expect(viaClone(big)).toEqual(big);
   });
 
+  it('packs into a spare buffer when it is big enough, and into a new one when not', () => {
+    const records = [distinct('a'), distinct('b')];
+    const roomy = new ArrayBuffer(1 << 20);
+    const a = packRecords(records, roomy);
+    expect(a.bytes).toBe(roomy);
+    expect(unpackRecords(a)).toEqual(records);
+    const small = new ArrayBuffer(16);
+    const b = packRecords(records, small);
+    expect(b.bytes).not.toBe(small);
+    expect(unpackRecords(b)).toEqual(records);
+  });
+
   it('refuses a value it cannot carry instead of writing something else', () => {
     const bad = { ...distinct('bad'), agent: { name: 'x' } as unknown as string };
     expect(() => packRecords([bad])).toThrow(/cannot pack/);

@@ -30,8 +30,8 @@ export interface RecordFailure {
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'done'; id: number; failed: RecordFailure[] }
-  | { type: 'failed'; id: number; error: SerializedError };
+  | { type: 'done'; id: number; failed: RecordFailure[]; spare: ArrayBuffer }
+  | { type: 'failed'; id: number; error: SerializedError; spare: ArrayBuffer };
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
@@ -80,8 +80,11 @@ class Encoder {
   buf: Buffer;
   pos = 0;
 
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafeSlow(Math.max(256, size));
+  constructor(size: number, spare: ArrayBuffer | undefined) {
+    this.buf =
+      spare !== undefined && spare.byteLength >= size
+        ? Buffer.from(spare)
+        : Buffer.allocUnsafeSlow(Math.max(4096, size));
   }
 
   private room(n: number): void {
@@ -159,19 +162,29 @@ class Decoder {
   }
 }
 
-function approxBodyBytes(b: PayloadBody | null): number {
+function maxBytes(b: string | Uint8Array | null): number {
   return b === null ? 0 : typeof b === 'string' ? b.length * 3 : b.byteLength;
 }
 
-/** Packs `records` for postMessage; transfer `bytes` with it. */
-export function packRecords(records: readonly RequestRecord[]): PackedRecords {
+/** Fields other than the payload: ~20 short strings and numbers. */
+const RECORD_BYTES = 1024;
+
+/**
+ * Packs `records` for postMessage; transfer `bytes` with it. `spare`: a buffer an earlier batch
+ * came back in, reused when big enough: a fresh multi-megabyte buffer per batch costs page
+ * faults and, as external memory, pushes V8 into extra garbage collections.
+ */
+export function packRecords(records: readonly RequestRecord[], spare?: ArrayBuffer): PackedRecords {
   let size = 0;
   for (const r of records) {
-    size += 512;
+    size += RECORD_BYTES;
     const p = r.payload;
-    if (p) size += approxBodyBytes(p.requestBody) + approxBodyBytes(p.responseBody);
+    if (p) {
+      size +=
+        maxBytes(p.requestHeaders) + maxBytes(p.responseHeaders) + maxBytes(p.requestBody) + maxBytes(p.responseBody);
+    }
   }
-  const w = new Encoder(size);
+  const w = new Encoder(size, spare);
   for (const r of records) {
     w.put(r.id);
     w.put(r.ts);

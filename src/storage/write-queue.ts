@@ -391,6 +391,8 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
   private nextId = 1;
   private crashes = 0;
   private respawnAt = 0;
+  /** Buffers of committed batches, for packing the next ones into. */
+  private readonly spares: ArrayBuffer[] = [];
 
   constructor(opts: BatchedRecordWriterOptions) {
     super(opts, { flushIntervalMs: 50, maxInFlight: 2 });
@@ -420,6 +422,7 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
 
   private onMessage(msg: FromWorker): void {
     if (msg.type === 'ready') return;
+    if (this.spares.length < 2) this.spares.push(msg.spare);
     const pending = this.replies.get(msg.id);
     if (!pending) return;
     this.replies.delete(msg.id);
@@ -463,7 +466,7 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
     return new Promise<RecordFailure[]>((resolve, reject) => {
       this.replies.set(id, { resolve, reject });
       try {
-        const packed = packRecords(records);
+        const packed = packRecords(records, this.spares.pop());
         w.postMessage({ type: 'batch', id, records: packed, usage, isolate } satisfies ToWorker, [packed.bytes]);
       } catch (err) {
         // A record that cannot be cloned: the isolated retry finds which.

@@ -41,8 +41,9 @@ function withBusyRetry(fn: () => void): void {
   }
 }
 
+/** Replies hand the batch's buffer back (transferred) for the writer to pack a later batch into. */
 function send(msg: FromWorker): void {
-  port?.postMessage(msg);
+  port?.postMessage(msg, 'spare' in msg ? [msg.spare] : []);
 }
 
 port.on('message', (msg: ToWorker) => {
@@ -55,9 +56,9 @@ port.on('message', (msg: ToWorker) => {
   if (!msg.isolate) {
     try {
       withBusyRetry(() => write(records, msg.usage));
-      send({ type: 'done', id: msg.id, failed: [] });
+      send({ type: 'done', id: msg.id, failed: [], spare: msg.records.bytes });
     } catch (err) {
-      send({ type: 'failed', id: msg.id, error: serializeError(err) });
+      send({ type: 'failed', id: msg.id, error: serializeError(err), spare: msg.records.bytes });
     }
     return;
   }
@@ -69,7 +70,7 @@ port.on('message', (msg: ToWorker) => {
       failed.push({ id: r.id, error: serializeError(err) });
     }
   }
-  send({ type: 'done', id: msg.id, failed });
+  send({ type: 'done', id: msg.id, failed, spare: msg.records.bytes });
 });
 
 send({ type: 'ready' });
