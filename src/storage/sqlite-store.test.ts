@@ -188,6 +188,44 @@ describe('SqliteStore (SQLite specifics)', () => {
   });
 });
 
+describe('account writes while another connection holds the write lock', () => {
+  it('wait on a timer, keeping the event loop running, and land once the lock is free', async () => {
+    const store = SqliteStore.open(freshPath());
+    const other = new Database(store.path);
+    try {
+      const a = await store.insertAccount({ name: 'a', kind: 'max' }, 1);
+      // The record writer's worker or a CLI command in the middle of a transaction.
+      other.exec('BEGIN IMMEDIATE');
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      let settled = false;
+      const update = store.updateAccount(a.id, { priority: 7 }).finally(() => {
+        settled = true;
+      });
+      const swap = store.swapTokens(a.id, null, {
+        accessTokenEnc: 'at',
+        refreshTokenEnc: 'rt',
+        refreshFp: 'fp',
+        expiresAt: 9,
+      });
+      await new Promise((r) => setTimeout(r, 150));
+      expect(settled).toBe(false);
+      // A blocked thread would not have run the interval at all.
+      expect(ticks).toBeGreaterThanOrEqual(10);
+      other.exec('COMMIT');
+      await update;
+      expect(await swap).toBe(true);
+      clearInterval(timer);
+      const row = await store.getAccount(a.id);
+      expect(row?.priority).toBe(7);
+      expect(row?.refreshFp).toBe('fp');
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+});
+
 describe('openStoreFromUrl', () => {
   it('maps sqlite URLs to paths', () => {
     expect(sqlitePathFromUrl('sqlite::memory:')).toBe(':memory:');

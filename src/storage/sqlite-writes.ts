@@ -20,9 +20,12 @@ export function openDatabase(path: string): Database.Database {
   return db;
 }
 
+/** How long a connection waits for another one's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 export function applyPragmas(db: Database.Database): void {
   // busy_timeout first: switching to WAL itself needs the lock another process may hold.
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
