@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
 import type { AdminKeyRow, ClientKeyRow, KeysStore, KeyUse, NewClientKey } from './keys-types.js';
 import type { Migration } from './migrations.js';
+import { writeWithoutBlocking } from './sqlite-writes.js';
 
 export const KEYS_MIGRATION: Migration = {
   version: 3,
@@ -89,7 +90,7 @@ export class SqliteKeys implements KeysStore {
   private readonly revision: Database.Statement<[], { value: number }>;
   private readonly revokeActive: Database.Transaction<(name: string, now: number) => ClientKeyRow | null>;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.list = db.prepare('SELECT * FROM client_keys ORDER BY created_at, name, id');
     this.byId = db.prepare('SELECT * FROM client_keys WHERE id = ?');
     this.activeByName = db.prepare('SELECT * FROM client_keys WHERE name = ? AND revoked_at IS NULL');
@@ -137,7 +138,7 @@ export class SqliteKeys implements KeysStore {
   }
 
   async touchClientKeys(uses: readonly KeyUse[]): Promise<void> {
-    if (uses.length > 0) this.touchMany(uses);
+    if (uses.length > 0) await writeWithoutBlocking(this.db, () => this.touchMany(uses));
   }
 
   async getAdminKey(): Promise<AdminKeyRow | null> {

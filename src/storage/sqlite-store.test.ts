@@ -188,12 +188,13 @@ describe('SqliteStore (SQLite specifics)', () => {
   });
 });
 
-describe('account writes while another connection holds the write lock', () => {
+describe('gateway writes while another connection holds the write lock', () => {
   it('wait on a timer, keeping the event loop running, and land once the lock is free', async () => {
     const store = SqliteStore.open(freshPath());
     const other = new Database(store.path);
     try {
       const a = await store.insertAccount({ name: 'a', kind: 'max' }, 1);
+      const key = await store.insertClientKey({ name: 'laptop', prefix: 'ccf_x', digest: 'd' }, 1);
       // The record writer's worker or a CLI command in the middle of a transaction.
       other.exec('BEGIN IMMEDIATE');
       let ticks = 0;
@@ -208,6 +209,7 @@ describe('account writes while another connection holds the write lock', () => {
         refreshFp: 'fp',
         expiresAt: 9,
       });
+      const touch = store.touchClientKeys([{ id: key.id, at: 50 }]);
       await new Promise((r) => setTimeout(r, 150));
       expect(settled).toBe(false);
       // A blocked thread would not have run the interval at all.
@@ -215,7 +217,9 @@ describe('account writes while another connection holds the write lock', () => {
       other.exec('COMMIT');
       await update;
       expect(await swap).toBe(true);
+      await touch;
       clearInterval(timer);
+      expect((await store.listClientKeys()).map((k) => k.lastUsedAt)).toEqual([50]);
       const row = await store.getAccount(a.id);
       expect(row?.priority).toBe(7);
       expect(row?.refreshFp).toBe('fp');

@@ -23,12 +23,11 @@ import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js'
 import { SqliteSettings } from './sqlite-settings.js';
 import {
   type BatchWrite,
-  BUSY_TIMEOUT_MS,
-  isBusyError,
   MEMORY_PATH,
   openDatabase,
   payloadFilesFor,
   prepareBatchWrite,
+  writeWithoutBlocking,
 } from './sqlite-writes.js';
 import type {
   AccountHealth,
@@ -369,7 +368,7 @@ export class SqliteStore implements Store {
     // An empty patch must not bump accounts_rev (the UPDATE trigger fires even if nothing changes).
     if (!any) return;
     try {
-      await this.writeWithoutBlocking(() => this.stmts.updateAccount.run(params));
+      await writeWithoutBlocking(this.db, () => this.stmts.updateAccount.run(params));
     } catch (err) {
       if (isUniqueViolation(err)) throw new GatewayError('conflict', `Account "${patch.name}" already exists`);
       throw err;
@@ -389,30 +388,8 @@ export class SqliteStore implements Store {
       refresh_fp: next.refreshFp,
       expires_at: next.expiresAt,
     };
-    const res = await this.writeWithoutBlocking(() => this.stmts.swapTokens.run(params));
+    const res = await writeWithoutBlocking(this.db, () => this.stmts.swapTokens.run(params));
     return res.changes > 0;
-  }
-
-  /**
-   * A one-statement write from the gateway's event loop (account state the proxy records: rate-limit
-   * windows, cooldowns, session starts, refreshed tokens). The record writer's worker, a CLI command
-   * or a compaction may hold the write lock; SQLite's busy handler would wait for it by sleeping this
-   * thread (1, 2, 5, 10 … ms steps, up to busy_timeout), stalling every request in flight. Here a
-   * busy lock is retried on a timer instead, within the same budget.
-   */
-  private async writeWithoutBlocking<T>(run: () => T): Promise<T> {
-    const deadline = Date.now() + BUSY_TIMEOUT_MS;
-    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-      this.db.pragma('busy_timeout = 0');
-      try {
-        return run();
-      } catch (err) {
-        if (!isBusyError(err) || Date.now() >= deadline) throw err;
-      } finally {
-        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      }
-      await new Promise((r) => setTimeout(r, delay));
-    }
   }
 
   async accountsRevision(): Promise<number> {

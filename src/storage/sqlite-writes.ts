@@ -228,6 +228,29 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
   };
 }
 
+/**
+ * A short write from the gateway's event loop (account state the proxy records, client-key use
+ * times). The record writer's worker, a CLI command or a compaction may hold the write lock;
+ * SQLite's busy handler would wait for it by sleeping this thread (1, 2, 5, 10 … ms steps, up to
+ * busy_timeout), stalling every request in flight. Here a busy lock is retried on a timer
+ * instead, within the same budget. `run` must be safe to repeat after SQLITE_BUSY (one statement,
+ * or a transaction, which SQLite rolled back).
+ */
+export async function writeWithoutBlocking<T>(db: Database.Database, run: () => T): Promise<T> {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    db.pragma('busy_timeout = 0');
+    try {
+      return run();
+    } catch (err) {
+      if (!isBusyError(err) || Date.now() >= deadline) throw err;
+    } finally {
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 export function isBusyError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
