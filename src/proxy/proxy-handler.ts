@@ -582,12 +582,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       tps,
       payload:
         capture > 0
-          ? payloadOf(
-              ctx,
-              f.headers,
-              body === null || f.keptBytes <= capture ? body : body.subarray(0, capture),
-              f.truncated || f.keptBytes > capture,
-            )
+          ? payloadOf(ctx, f.headers, body?.subarray(0, capture) ?? null, f.truncated || f.keptBytes > capture)
           : null,
     });
   }
@@ -602,7 +597,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     const reqTrunc = ctx.body.length > cap;
     return {
       requestHeaders: JSON.stringify(redactHeaders(ctx.req.headers as Record<string, unknown>)),
-      requestBody: ctx.body.length === 0 ? null : ctx.body.length > cap ? ctx.body.subarray(0, cap) : ctx.body,
+      requestBody: ctx.body.length === 0 ? null : ctx.body.subarray(0, cap),
       responseHeaders:
         responseHeaders === null ? null : JSON.stringify(redactHeaders(responseHeaders as Record<string, unknown>)),
       responseBody,

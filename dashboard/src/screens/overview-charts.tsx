@@ -24,24 +24,21 @@ const TOKEN_SERIES = [
 
 const COST_SERIES = [{ key: 'cost', name: 'Cost', color: 'var(--accent)' }] as const;
 
+/** The four kinds the token chart shows: both cache-write classes as one. */
+function byKind(t: Analytics['tokens']): Record<(typeof TOKEN_SERIES)[number]['key'], number> {
+  return { input: t.input, output: t.output, cacheRead: t.cacheRead, cacheWrite: t.cacheWrite5m + t.cacheWrite1h };
+}
+
 export function Charts({ data }: { data: Analytics }) {
   const points = data.series.map((p) => ({
     label: fmtTime(p.ts, data.bucketMs),
     successes: p.successes,
     errors: p.errors,
     cost: p.costUsd,
-    input: p.tokens.input,
-    output: p.tokens.output,
-    cacheRead: p.tokens.cacheRead,
-    cacheWrite: p.tokens.cacheWrite5m + p.tokens.cacheWrite1h,
+    ...byKind(p.tokens),
   }));
   const tk = data.tokens;
-  const tokenTotals: Record<(typeof TOKEN_SERIES)[number]['key'], number> = {
-    input: tk.input,
-    output: tk.output,
-    cacheRead: tk.cacheRead,
-    cacheWrite: tk.cacheWrite5m + tk.cacheWrite1h,
-  };
+  const tokenTotals = byKind(tk);
   return (
     <>
       <section className="card" aria-labelledby="chart-requests">
