@@ -5,10 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sampleRecord } from '../../src/storage/store-conformance.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { requireTool } from '../support/required-tool.js';
 
 const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'ccflare');
 const SOCKET = `ccflare-tui-${process.pid}`;
@@ -29,15 +30,15 @@ function tmux(...args: string[]): string {
 
 const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
 
-async function waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = screen();
-    if (pattern.test(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`screen never matched ${pattern}:\n${last}`);
+function waitFor(pattern: RegExp, timeout = 10_000): Promise<string> {
+  return vi.waitFor(
+    () => {
+      const last = screen();
+      if (!pattern.test(last)) throw new Error(`screen never matched ${pattern}:\n${last}`);
+      return last;
+    },
+    { timeout, interval: 100 },
+  );
 }
 
 const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
@@ -45,80 +46,83 @@ const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
 let up: FakeUpstream;
 let gw: TestGateway;
 
-describe.skipIf(!hasTmux())('terminal UI in a pseudo-terminal', () => {
-  beforeAll(async () => {
-    up = await startFakeUpstream();
-    gw = await startGateway({
-      upstreamUrl: up.url,
-      setup: async (g) => {
-        await g.addApiKey('first', 'sk-ant-api03-tui-first-00000000000');
-        await g.addApiKey('second', 'sk-ant-api03-tui-second-0000000000', { priority: 1 });
-      },
+describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), 'apt-get install -y tmux'))(
+  'terminal UI in a pseudo-terminal',
+  () => {
+    beforeAll(async () => {
+      up = await startFakeUpstream();
+      gw = await startGateway({
+        upstreamUrl: up.url,
+        setup: async (g) => {
+          await g.addApiKey('first', 'sk-ant-api03-tui-first-00000000000');
+          await g.addApiKey('second', 'sk-ant-api03-tui-second-0000000000', { priority: 1 });
+        },
+      });
+      const a = await gw.account('first');
+      const now = Date.now();
+      await gw.store.writeBatch(
+        [
+          sampleRecord({
+            id: '00000000-0000-7000-8000-0000000000a1',
+            ts: now - 20_000,
+            accountId: a.id,
+            accountName: 'first',
+          }),
+          sampleRecord({
+            id: '00000000-0000-7000-8000-0000000000a2',
+            ts: now - 10_000,
+            accountId: a.id,
+            accountName: 'first',
+            status: 429,
+            success: false,
+            error: 'rate_limited',
+          }),
+        ],
+        [{ accountId: a.id, requests: 2, lastUsedAt: now - 10_000 }],
+      );
+      // `ccflare --home <dir>` opens the UI on that data directory, over CCFLARE_HOME.
+      const env = [
+        `CCFLARE_HOME=${gw.home}-not-this-one`,
+        `CCFLARE_PORT=${new URL(gw.url).port}`,
+        'NO_COLOR=1',
+        `PATH=${process.env.PATH}`,
+      ];
+      // The exit status stays on screen after the UI ends, so the test can see it quit cleanly.
+      const command = `env -i ${env.map((e) => `'${e}'`).join(' ')} TERM=xterm-256color '${process.execPath}' '${BIN}' --home '${gw.home}'; echo "EXITED:$?"; sleep 60`;
+      tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '40', command);
     });
-    const a = await gw.account('first');
-    const now = Date.now();
-    await gw.store.writeBatch(
-      [
-        sampleRecord({
-          id: '00000000-0000-7000-8000-0000000000a1',
-          ts: now - 20_000,
-          accountId: a.id,
-          accountName: 'first',
-        }),
-        sampleRecord({
-          id: '00000000-0000-7000-8000-0000000000a2',
-          ts: now - 10_000,
-          accountId: a.id,
-          accountName: 'first',
-          status: 429,
-          success: false,
-          error: 'rate_limited',
-        }),
-      ],
-      [{ accountId: a.id, requests: 2, lastUsedAt: now - 10_000 }],
-    );
-    // `ccflare --home <dir>` opens the UI on that data directory, over CCFLARE_HOME.
-    const env = [
-      `CCFLARE_HOME=${gw.home}-not-this-one`,
-      `CCFLARE_PORT=${new URL(gw.url).port}`,
-      'NO_COLOR=1',
-      `PATH=${process.env.PATH}`,
-    ];
-    // The exit status stays on screen after the UI ends, so the test can see it quit cleanly.
-    const command = `env -i ${env.map((e) => `'${e}'`).join(' ')} TERM=xterm-256color '${process.execPath}' '${BIN}' --home '${gw.home}'; echo "EXITED:$?"; sleep 60`;
-    tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '40', command);
-  });
 
-  afterAll(async () => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // already gone
-    }
-    await gw?.close();
-    await up?.close();
-  });
+    afterAll(async () => {
+      try {
+        tmux('kill-server');
+      } catch {
+        // already gone
+      }
+      await gw?.close();
+      await up?.close();
+    });
 
-  it('pauses an account, opens a request detail and quits', async () => {
-    await waitFor(/Uptime:/);
-    expect(screen()).toMatch(/1 Server.*2 Accounts.*7 Logs/);
-    keys('2');
-    await waitFor(/first\s+api_key\s+active/);
-    keys('p');
-    await waitFor(/first\s+api_key\s+paused/);
-    expect((await gw.account('first')).paused).toBe(true);
+    it('pauses an account, opens a request detail and quits', async () => {
+      await waitFor(/Uptime:/);
+      expect(screen()).toMatch(/1 Server.*2 Accounts.*7 Logs/);
+      keys('2');
+      await waitFor(/first\s+api_key\s+active/);
+      keys('p');
+      await waitFor(/first\s+api_key\s+paused/);
+      expect((await gw.account('first')).paused).toBe(true);
 
-    keys('3');
-    await waitFor(/429 /);
-    keys('Enter');
-    const detail = await waitFor(/Request 00000000-0000-7000-8000-0000000000a2/);
-    expect(detail).toContain('rate_limited');
-    keys('Escape');
-    await waitFor(/Requests \(page 1\)/);
+      keys('3');
+      await waitFor(/429 /);
+      keys('Enter');
+      const detail = await waitFor(/Request 00000000-0000-7000-8000-0000000000a2/);
+      expect(detail).toContain('rate_limited');
+      keys('Escape');
+      await waitFor(/Requests \(page 1\)/);
 
-    keys('q');
-    await waitFor(/EXITED:0/);
-    // It ran on the --home directory: the one CCFLARE_HOME names was never created.
-    expect(existsSync(`${gw.home}-not-this-one`)).toBe(false);
-  });
-});
+      keys('q');
+      await waitFor(/EXITED:0/);
+      // It ran on the --home directory: the one CCFLARE_HOME names was never created.
+      expect(existsSync(`${gw.home}-not-this-one`)).toBe(false);
+    });
+  },
+);

@@ -1,23 +1,20 @@
 /**
  * Debian's Chromium driven by playwright-core for the dashboard's browser tests: availability
- * (with a skip note), launch with the flags this machine needs, pages that collect console and
+ * (a skip note, or a failure under CI=true), launch with the flags this machine needs, pages that collect console and
  * page errors, and screenshots into test-artifacts/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { defaultDashboardRoot } from '../../src/server/static-files.js';
+import { requireTool } from './required-tool.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 
-/** Whether Chromium is installed; prints why the suite is skipped when it is not. */
+/** Whether Chromium is installed: skipped with a note when it is not, a failure under CI=true. */
 export function chromiumAvailable(suite: string): boolean {
-  const ok = existsSync(CHROMIUM);
-  if (!ok) {
-    console.warn(`[${suite}] SKIPPED: ${CHROMIUM} not found. Install it (apt-get install -y chromium) to run them.`);
-  }
-  return ok;
+  return requireTool(suite, CHROMIUM, existsSync(CHROMIUM), 'apt-get install -y chromium');
 }
 
 /** Checks the dashboard is built, prepares the artifacts folder and starts Chromium. */
