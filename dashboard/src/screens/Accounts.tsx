@@ -5,14 +5,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Account } from '../../../src/shared/accounts-schemas';
+import { NAME_RULE, PRIORITY_MAX, PRIORITY_MIN, validateName } from '../../../src/shared/names';
 import { AccountWindows, isOAuth, KIND_LABEL, StatusBadge, statusAdvice, useAccounts, useNow } from '../accounts-ui';
 import { ApiError, apiFetch, errorMessage } from '../api';
 import { useCopy } from '../clipboard';
 import { fmtDateTime, fmtDuration, fmtInt } from '../format';
 import { ErrorState, Loading } from '../states';
 import './accounts.css';
-
-const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 type OAuthMode = 'max' | 'console';
 type OAuthInit = { flowId: string; authorizeUrl: string; expiresAt: number; reauthenticate: boolean };
@@ -24,9 +23,6 @@ const MODE_LABEL: Record<OAuthMode, string> = {
   max: 'Claude Max/Pro subscription',
   console: 'Console (creates an API key)',
 };
-
-/** What a failed callback means for the user: the server keeps the login open only after a 400. */
-const NAME_RULE = '1-64 characters: letters, digits, . _ -';
 
 /** The account name field of the add forms, with its rule shown as help or, once broken, as the error. */
 function NameField(p: {
@@ -57,7 +53,7 @@ function NameField(p: {
   );
 }
 
-/** The routing priority field of the add forms (0-1000, as the API accepts). */
+/** The routing priority field of the add forms (the range the API accepts). */
 function PriorityField(p: { id: string; inputName: string; value: string; onChange: (v: string) => void }) {
   return (
     <div className="field narrow">
@@ -66,8 +62,8 @@ function PriorityField(p: { id: string; inputName: string; value: string; onChan
         id={p.id}
         name={p.inputName}
         type="number"
-        min={0}
-        max={1000}
+        min={PRIORITY_MIN}
+        max={PRIORITY_MAX}
         value={p.value}
         onChange={(e) => p.onChange(e.target.value)}
         placeholder="0"
@@ -80,6 +76,7 @@ function PriorityField(p: { id: string; inputName: string; value: string; onChan
   );
 }
 
+/** What a failed callback means for the user: the server keeps the login open only after a 400. */
 function callbackProblem(err: unknown): { message: string; restart: boolean } {
   if (err instanceof ApiError && err.status === 404) {
     return {
@@ -162,7 +159,7 @@ function OAuthForm({ request, onDone }: { request: ReauthRequest | null; onDone:
     if (flow) linkRef.current?.focus();
   }, [flow]);
 
-  const nameInvalid = name !== '' && !NAME_PATTERN.test(name);
+  const nameInvalid = name !== '' && validateName(name) !== null;
   const start = (e: FormEvent) => {
     e.preventDefault();
     if (nameInvalid || !name) return;
@@ -411,8 +408,8 @@ function EditDialog({ account, onClose }: { account: Account; onClose: (msg?: st
             <input
               id="edit-priority"
               type="number"
-              min={0}
-              max={1000}
+              min={PRIORITY_MIN}
+              max={PRIORITY_MAX}
               step={1}
               value={priority}
               onChange={(e) => setPriority(e.target.value)}
@@ -420,7 +417,7 @@ function EditDialog({ account, onClose }: { account: Account; onClose: (msg?: st
               aria-describedby="edit-priority-msg"
             />
             <small id="edit-priority-msg" className={errors.priority ? 'field-error' : 'muted'}>
-              {errors.priority ?? '0-1000; lower is tried first'}
+              {errors.priority ?? `${PRIORITY_MIN}-${PRIORITY_MAX}; lower is tried first`}
             </small>
           </div>
         </div>
@@ -456,7 +453,7 @@ function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
       void qc.invalidateQueries({ queryKey: ['accounts'] });
     },
   });
-  const nameInvalid = name !== '' && !NAME_PATTERN.test(name);
+  const nameInvalid = name !== '' && validateName(name) !== null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!nameInvalid && name && key.trim()) add.mutate();

@@ -7,6 +7,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import type { ConfigView } from '../../../src/shared/config-schemas';
 import type { ClientKeyList, ClientKeyView, CreatedClientKey } from '../../../src/shared/keys-schemas';
+import { NAME_RULE, validateName } from '../../../src/shared/names';
 import { ApiError, adminKey, apiFetch, errorMessage } from '../api';
 import { fmtDateTime, fmtInt } from '../format';
 import { ErrorState, Loading } from '../states';
@@ -23,8 +24,6 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const KB = 1024;
 const MB = 1024 * KB;
-
-const KEY_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 const SOURCE_LABEL: Record<SettingState['source'], string> = {
   default: 'Default',
@@ -514,7 +513,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedClientKey) => void
       void qc.invalidateQueries({ queryKey: ['keys'] });
     },
   });
-  const invalid = name.trim() !== '' && !KEY_NAME.test(name.trim());
+  const invalid = name.trim() !== '' && validateName(name.trim()) !== null;
   return (
     <form
       className="form create-key"
@@ -542,7 +541,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedClientKey) => void
             aria-describedby="key-name-help key-name-error"
           />
           <small id="key-name-help" className={invalid ? 'field-error' : 'muted'}>
-            Who uses it, e.g. laptop or ci: 1-64 letters, digits, . _ -
+            Who uses it, e.g. laptop or ci: {NAME_RULE}
           </small>
           <div id="key-name-error">
             {create.isError ? (
