@@ -12,6 +12,7 @@ import { useCopy } from '../clipboard';
 import { fmtDateTime, fmtDuration, fmtInt } from '../format';
 import { ErrorState, Loading } from '../states';
 import './accounts.css';
+import { queryKeys } from '../query-keys';
 
 type OAuthMode = 'max' | 'console';
 type OAuthInit = { flowId: string; authorizeUrl: string; expiresAt: number; reauthenticate: boolean };
@@ -135,10 +136,10 @@ function OAuthForm({ request, onDone }: { request: ReauthRequest | null; onDone:
           ? `Signed ${a.name} in again. It takes requests now.`
           : `Added ${a.name} (${KIND_LABEL[a.kind]}). It takes requests now.`,
       );
-      qc.setQueryData<Account[]>(['accounts'], (list) =>
+      qc.setQueryData<Account[]>(queryKeys.accounts, (list) =>
         list?.some((x) => x.id === a.id) ? list.map((x) => (x.id === a.id ? a : x)) : list,
       );
-      void qc.invalidateQueries({ queryKey: ['accounts'] });
+      void qc.invalidateQueries({ queryKey: queryKeys.accounts });
     },
   });
 
@@ -371,7 +372,7 @@ function EditDialog({ account, onClose }: { account: Account; onClose: (msg?: st
     setSaved(current);
     setErrors(next);
     setPending(false);
-    if (done.length > 0) void qc.invalidateQueries({ queryKey: ['accounts'] });
+    if (done.length > 0) void qc.invalidateQueries({ queryKey: queryKeys.accounts });
     if (!next.name && !next.priority) {
       onClose(done.length > 0 ? `Saved ${current.name}: ${done.join(', ')}.` : undefined);
     }
@@ -450,7 +451,7 @@ function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
       setKey('');
       setPriority('');
       onDone(`Added ${a.name}. It takes requests now.`);
-      void qc.invalidateQueries({ queryKey: ['accounts'] });
+      void qc.invalidateQueries({ queryKey: queryKeys.accounts });
     },
   });
   const nameInvalid = name !== '' && validateName(name) !== null;
@@ -504,7 +505,7 @@ function RemoveDialog({ account, onClose }: { account: Account; onClose: (msg?: 
   const remove = useMutation({
     mutationFn: () => apiFetch(`/api/accounts/${encodeURIComponent(account.name)}`, { method: 'DELETE' }),
     onSuccess: () => {
-      void qc.invalidateQueries({ queryKey: ['accounts'] });
+      void qc.invalidateQueries({ queryKey: queryKeys.accounts });
       onClose(`Removed ${account.name}. Its request history stays.`);
     },
   });
@@ -567,8 +568,8 @@ function AccountRow({
     mutationFn: (action: 'pause' | 'resume') =>
       apiFetch<Account>(`/api/accounts/${encodeURIComponent(a.name)}/${action}`, { method: 'POST' }),
     onSuccess: (updated) => {
-      qc.setQueryData<Account[]>(['accounts'], (list) => list?.map((x) => (x.id === updated.id ? updated : x)));
-      void qc.invalidateQueries({ queryKey: ['accounts'] });
+      qc.setQueryData<Account[]>(queryKeys.accounts, (list) => list?.map((x) => (x.id === updated.id ? updated : x)));
+      void qc.invalidateQueries({ queryKey: queryKeys.accounts });
     },
   });
   const advice = statusAdvice(a, now);

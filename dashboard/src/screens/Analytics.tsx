@@ -28,6 +28,7 @@ import { navigate, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './analytics.css';
 import { Stat, tooltipStyle } from '../charts';
+import { queryKeys } from '../query-keys';
 
 type Range = AnalyticsData['range'];
 type Status = AnalyticsData['filters']['status'];
@@ -93,7 +94,7 @@ function useAnalytics(f: Filters) {
   const q = queryString(f);
   // Keys start with 'analytics' so live.ts refreshes them after every finished request.
   return useQuery({
-    queryKey: ['analytics', 'screen', q],
+    queryKey: queryKeys.analytics.screen(q),
     queryFn: () => apiFetch<AnalyticsData>(`/api/analytics${q ? `?${q}` : ''}`),
     placeholderData: keepPreviousData,
     refetchInterval: 60_000,

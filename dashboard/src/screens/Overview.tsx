@@ -15,6 +15,7 @@ import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './overview.css';
 import { Stat } from '../charts';
+import { queryKeys } from '../query-keys';
 
 const RANGES: { value: Analytics['range']; label: string }[] = [
   { value: '1h', label: 'Last hour' },
@@ -162,14 +163,14 @@ function AccountStates() {
   );
 }
 
-const configQuery = queryOptions({ queryKey: ['config'], queryFn: () => apiFetch<ConfigView>('/api/config') });
+const configQuery = queryOptions({ queryKey: queryKeys.config, queryFn: () => apiFetch<ConfigView>('/api/config') });
 const storageQuery = queryOptions({
-  queryKey: ['storage'],
+  queryKey: queryKeys.storage,
   queryFn: () => apiFetch<StorageSummaryView>('/api/maintenance/storage'),
 });
 function analyticsQuery(range: Analytics['range']) {
   return queryOptions({
-    queryKey: ['analytics', range],
+    queryKey: queryKeys.analytics.overview(range),
     queryFn: () => apiFetch<Analytics>(`/api/analytics?range=${range}`),
   });
 }

@@ -20,6 +20,7 @@ import { useAccounts } from '../accounts-ui';
 import { ApiError, apiFetch } from '../api';
 import { type Block, buildConversation } from '../conversation';
 import { DASH, fmtDateTime, fmtInt, fmtMs, fmtRate, fmtSize, fmtUsd } from '../format';
+import { queryKeys } from '../query-keys';
 import { linkClick, navigate, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 
@@ -282,7 +283,7 @@ function RequestList() {
   lastListSearch = search.toString();
   const key = query(filters, {});
   const list = useInfiniteQuery({
-    queryKey: ['requests', 'list', key],
+    queryKey: queryKeys.requests.list(key),
     queryFn: ({ pageParam }) =>
       apiFetch<RequestPage>(`/api/requests?${query(filters, { limit: PAGE_SIZE, cursor: pageParam })}`),
     initialPageParam: null as string | null,
@@ -293,7 +294,7 @@ function RequestList() {
   const top = list.data?.pages[0]?.items[0];
   // Requests newer than the first page, refreshed on each `request.finished` event (live.ts).
   const head = useQuery({
-    queryKey: ['requests', 'head', key, top?.id ?? null],
+    queryKey: queryKeys.requests.head(key, top?.id ?? null),
     queryFn: () => apiFetch<RequestPage>(`/api/requests?${query(filters, { limit: 500, since: top?.ts })}`),
     enabled: list.isSuccess,
     staleTime: Number.POSITIVE_INFINITY,
@@ -533,7 +534,7 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
 
 function RequestView({ id }: { id: string }) {
   const detail = useQuery({
-    queryKey: ['requests', 'detail', id],
+    queryKey: queryKeys.requests.detail(id),
     queryFn: () => apiFetch<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`),
     staleTime: Number.POSITIVE_INFINITY,
   });

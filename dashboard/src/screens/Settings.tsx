@@ -13,6 +13,7 @@ import { fmtDateTime, fmtInt } from '../format';
 import { ErrorState, Loading } from '../states';
 import './settings.css';
 import { useCopy } from '../clipboard';
+import { queryKeys } from '../query-keys';
 
 type SettingKey = keyof ConfigView;
 type SettingState = ConfigView[SettingKey];
@@ -289,7 +290,7 @@ const ORDER: SettingKey[] = [
 ];
 
 function useConfig() {
-  return useQuery({ queryKey: ['config'], queryFn: () => apiFetch<ConfigView>('/api/config') });
+  return useQuery({ queryKey: queryKeys.config, queryFn: () => apiFetch<ConfigView>('/api/config') });
 }
 
 function SourceBadge({ state }: { state: SettingState }) {
@@ -311,7 +312,7 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
     mutationFn: (value: Value | null) =>
       apiFetch<ConfigView>('/api/config', { method: 'PATCH', body: { [name]: value } }),
     onSuccess: (view, value) => {
-      qc.setQueryData(['config'], view);
+      qc.setQueryData(queryKeys.config, view);
       setDraft(null);
       const now = codec.show(view[name].value);
       setSaved(
@@ -510,7 +511,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedClientKey) => void
     onSuccess: (k) => {
       setName('');
       onCreated(k);
-      void qc.invalidateQueries({ queryKey: ['keys'] });
+      void qc.invalidateQueries({ queryKey: queryKeys.keys });
     },
   });
   const invalid = name.trim() !== '' && validateName(name.trim()) !== null;
@@ -567,7 +568,7 @@ function RevokeDialog({ k, last, onClose }: { k: ClientKeyView; last: boolean; o
   const revoke = useMutation({
     mutationFn: () => apiFetch<ClientKeyView>(`/api/keys/${encodeURIComponent(k.name)}`, { method: 'DELETE' }),
     onSuccess: () => {
-      void qc.invalidateQueries({ queryKey: ['keys'] });
+      void qc.invalidateQueries({ queryKey: queryKeys.keys });
       onClose(
         last
           ? `Revoked ${k.name}. No active client key is left: the proxy accepts requests without a key again.`
@@ -669,7 +670,7 @@ function KeysTable({
 }
 
 function ClientKeys() {
-  const keys = useQuery({ queryKey: ['keys'], queryFn: () => apiFetch<ClientKeyList>('/api/keys') });
+  const keys = useQuery({ queryKey: queryKeys.keys, queryFn: () => apiFetch<ClientKeyList>('/api/keys') });
   const [created, setCreated] = useState<CreatedClientKey | null>(null);
   const [revoking, setRevoking] = useState<ClientKeyView | null>(null);
   const [message, setMessage] = useState<string | null>(null);

@@ -11,6 +11,7 @@ import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './stats.css';
 import { Stat } from '../charts';
+import { queryKeys } from '../query-keys';
 
 type AccountStats = StatsData['accounts'][number];
 type RecentError = StatsData['recentErrors'][number];
@@ -188,8 +189,8 @@ function ResetDialog({ onClose }: { onClose: (msg?: string) => void }) {
   const reset = useMutation({
     mutationFn: () => apiFetch<{ accountsReset: number }>('/api/stats/reset', { method: 'POST' }),
     onSuccess: (r) => {
-      void qc.invalidateQueries({ queryKey: ['analytics'] });
-      void qc.invalidateQueries({ queryKey: ['accounts'] });
+      void qc.invalidateQueries({ queryKey: queryKeys.analytics.all });
+      void qc.invalidateQueries({ queryKey: queryKeys.accounts });
       onClose(
         `Counters reset to 0 on ${fmtInt(r.accountsReset)} account${r.accountsReset === 1 ? '' : 's'}. Request history is unchanged.`,
       );
@@ -248,7 +249,7 @@ export function Stats() {
   const limit = ERROR_LIMITS.includes(limitParam) ? limitParam : 20;
   // Under 'analytics': live.ts refetches it whenever a request finishes.
   const stats = useQuery({
-    queryKey: ['analytics', 'stats', limit],
+    queryKey: queryKeys.analytics.stats(limit),
     queryFn: () => apiFetch<StatsData>(`/api/stats?recentErrors=${limit}`),
     refetchInterval: 60_000,
   });
