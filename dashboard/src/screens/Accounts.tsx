@@ -9,6 +9,7 @@ import { NAME_RULE, PRIORITY_MAX, PRIORITY_MIN, validateName } from '../../../sr
 import { AccountWindows, isOAuth, KIND_LABEL, StatusBadge, statusAdvice, useAccounts, useNow } from '../accounts-ui';
 import { ApiError, apiFetch, errorMessage } from '../api';
 import { useCopy } from '../clipboard';
+import { ConfirmDialog, useModalDialog } from '../confirm-dialog';
 import { fmtDateTime, fmtDuration, fmtInt } from '../format';
 import { ErrorState, Loading } from '../states';
 import './accounts.css';
@@ -326,7 +327,7 @@ function OAuthForm({ request, onDone }: { request: ReauthRequest | null; onDone:
 }
 
 function EditDialog({ account, onClose }: { account: Account; onClose: (msg?: string) => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog();
   const qc = useQueryClient();
   // What the server holds now: a rename that went through stays even if the priority then fails.
   const [saved, setSaved] = useState({ name: account.name, priority: account.priority });
@@ -334,9 +335,6 @@ function EditDialog({ account, onClose }: { account: Account; onClose: (msg?: st
   const [priority, setPriority] = useState(String(account.priority));
   const [errors, setErrors] = useState<{ name?: string; priority?: string }>({});
   const [pending, setPending] = useState(false);
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
 
   const save = async () => {
     setPending(true);
@@ -499,54 +497,25 @@ function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
 }
 
 function RemoveDialog({ account, onClose }: { account: Account; onClose: (msg?: string) => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
   const qc = useQueryClient();
-  const [typed, setTyped] = useState('');
-  const remove = useMutation({
-    mutationFn: () => apiFetch(`/api/accounts/${encodeURIComponent(account.name)}`, { method: 'DELETE' }),
-    onSuccess: () => {
-      void qc.invalidateQueries({ queryKey: queryKeys.accounts });
-      onClose(`Removed ${account.name}. Its request history stays.`);
-    },
-  });
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby="remove-title" onClose={() => onClose()}>
-      <form
-        method="dialog"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (typed === account.name) remove.mutate();
-        }}
-      >
-        <h2 id="remove-title">Remove {account.name}?</h2>
-        <p>
-          The gateway stops using it and forgets its credentials. Requests it served stay in the history. This cannot be
-          undone.
-        </p>
-        <label>
-          <span>
-            Type <strong>{account.name}</strong> to confirm
-          </span>
-          <input value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" name="confirm" />
-        </label>
-        {remove.isError ? (
-          <p className="field-error" role="alert">
-            {errorMessage(remove.error)}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => ref.current?.close()}>
-            Cancel
-          </button>
-          <button type="submit" className="danger" disabled={typed !== account.name || remove.isPending}>
-            Remove account
-          </button>
-        </div>
-      </form>
-    </dialog>
+    <ConfirmDialog
+      titleId="remove-title"
+      title={`Remove ${account.name}?`}
+      typed={account.name}
+      confirmLabel="Remove account"
+      action={async () => {
+        await apiFetch(`/api/accounts/${encodeURIComponent(account.name)}`, { method: 'DELETE' });
+        void qc.invalidateQueries({ queryKey: queryKeys.accounts });
+        return `Removed ${account.name}. Its request history stays.`;
+      }}
+      onClose={onClose}
+    >
+      <p>
+        The gateway stops using it and forgets its credentials. Requests it served stay in the history. This cannot be
+        undone.
+      </p>
+    </ConfirmDialog>
   );
 }
 

@@ -19,6 +19,7 @@ import type { RequestDetail, RequestPage, RequestSummary } from '../../../src/sh
 import { useAccounts } from '../accounts-ui';
 import { ApiError, apiFetch } from '../api';
 import { type Block, buildConversation } from '../conversation';
+import { type Column, DataTable } from '../data-table';
 import { DASH, fmtDateTime, fmtInt, fmtMs, fmtRate, fmtSize, fmtUsd } from '../format';
 import { queryKeys } from '../query-keys';
 import { linkClick, navigate, useLocation } from '../router';
@@ -532,6 +533,14 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+const ATTEMPT_COLUMNS: Column<RequestDetail['attemptLog'][number]>[] = [
+  { id: 'n', header: '#', cell: (_, i) => i + 1 },
+  { id: 'account', header: 'Account', cell: (a) => a.account ?? DASH },
+  { id: 'status', header: 'Status', cell: (a) => a.status ?? DASH },
+  { id: 'error', header: 'Error', cell: (a) => a.error ?? DASH },
+  { id: 'time', header: 'Time', numeric: true, cell: (a) => fmtMs(a.ms) },
+];
+
 function RequestView({ id }: { id: string }) {
   const detail = useQuery({
     queryKey: queryKeys.requests.detail(id),
@@ -611,33 +620,7 @@ function RequestView({ id }: { id: string }) {
             {d.attemptLog.length === 0 ? (
               <p className="muted">One attempt, no failover.</p>
             ) : (
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">#</th>
-                      <th scope="col">Account</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Error</th>
-                      <th scope="col" className="num">
-                        Time
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.attemptLog.map((a, i) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: attempts are ordered and fixed
-                      <tr key={i}>
-                        <td>{i + 1}</td>
-                        <td>{a.account ?? DASH}</td>
-                        <td>{a.status ?? DASH}</td>
-                        <td>{a.error ?? DASH}</td>
-                        <td className="num">{fmtMs(a.ms)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable columns={ATTEMPT_COLUMNS} rows={d.attemptLog} rowKey={(_, i) => i} />
             )}
           </section>
           <div className="grid-2 detail-grid">

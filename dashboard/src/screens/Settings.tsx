@@ -13,6 +13,8 @@ import { fmtDateTime, fmtInt } from '../format';
 import { ErrorState, Loading } from '../states';
 import './settings.css';
 import { useCopy } from '../clipboard';
+import { ConfirmDialog } from '../confirm-dialog';
+import { type Column, DataTable } from '../data-table';
 import { queryKeys } from '../query-keys';
 
 type SettingKey = keyof ConfigView;
@@ -563,56 +565,31 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedClientKey) => void
 }
 
 function RevokeDialog({ k, last, onClose }: { k: ClientKeyView; last: boolean; onClose: (msg?: string) => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
   const qc = useQueryClient();
-  const revoke = useMutation({
-    mutationFn: () => apiFetch<ClientKeyView>(`/api/keys/${encodeURIComponent(k.name)}`, { method: 'DELETE' }),
-    onSuccess: () => {
-      void qc.invalidateQueries({ queryKey: queryKeys.keys });
-      onClose(
-        last
-          ? `Revoked ${k.name}. No active client key is left: the proxy accepts requests without a key again.`
-          : `Revoked ${k.name}. Clients using it are refused within a second.`,
-      );
-    },
-  });
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby="revoke-title" onClose={() => onClose()}>
-      <form
-        method="dialog"
-        onSubmit={(e) => {
-          e.preventDefault();
-          revoke.mutate();
-        }}
-      >
-        <h2 id="revoke-title">Revoke {k.name}?</h2>
-        <p>
-          Clients sending this key ({k.prefix}…) get 401 within a second. This cannot be undone: a revoked key never
-          works again.
+    <ConfirmDialog
+      titleId="revoke-title"
+      title={`Revoke ${k.name}?`}
+      confirmLabel="Revoke key"
+      action={async () => {
+        await apiFetch<ClientKeyView>(`/api/keys/${encodeURIComponent(k.name)}`, { method: 'DELETE' });
+        void qc.invalidateQueries({ queryKey: queryKeys.keys });
+        return last
+          ? `Revoked ${k.name}. No active client key is left: the proxy accepts requests without a key again.`
+          : `Revoked ${k.name}. Clients using it are refused within a second.`;
+      }}
+      onClose={onClose}
+    >
+      <p>
+        Clients sending this key ({k.prefix}…) get 401 within a second. This cannot be undone: a revoked key never works
+        again.
+      </p>
+      {last ? (
+        <p className="field-error">
+          It is the last active key: once it is revoked, the proxy accepts requests from anyone who can reach it.
         </p>
-        {last ? (
-          <p className="field-error">
-            It is the last active key: once it is revoked, the proxy accepts requests from anyone who can reach it.
-          </p>
-        ) : null}
-        {revoke.isError ? (
-          <p className="field-error" role="alert">
-            {errorMessage(revoke.error)}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => ref.current?.close()}>
-            Cancel
-          </button>
-          <button type="submit" className="danger" disabled={revoke.isPending}>
-            Revoke key
-          </button>
-        </div>
-      </form>
-    </dialog>
+      ) : null}
+    </ConfirmDialog>
   );
 }
 
@@ -625,47 +602,32 @@ function KeysTable({
   label: string;
   onRevoke?: (k: ClientKeyView) => void;
 }) {
+  const columns: Column<ClientKeyView>[] = [
+    { id: 'name', header: 'Name', rowHeader: true, cell: (k) => k.name },
+    { id: 'prefix', header: 'Key starts with', cell: (k) => <code>{k.prefix}…</code> },
+    { id: 'created', header: 'Created', cell: (k) => fmtDateTime(k.createdAt) },
+    { id: 'last-used', header: 'Last used', cell: (k) => (k.lastUsedAt == null ? 'Never' : fmtDateTime(k.lastUsedAt)) },
+    onRevoke
+      ? {
+          id: 'actions',
+          header: <span className="sr-only">Actions</span>,
+          className: 'actions',
+          cell: (k) => (
+            <button type="button" className="danger" onClick={() => onRevoke(k)} aria-label={`Revoke ${k.name}`}>
+              Revoke
+            </button>
+          ),
+        }
+      : { id: 'revoked', header: 'Revoked', cell: (k) => fmtDateTime(k.revokedAt) },
+  ];
   return (
-    <div className="table-wrap">
-      <table aria-label={label}>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Key starts with</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            {onRevoke ? (
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            ) : (
-              <th scope="col">Revoked</th>
-            )}
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => (
-            <tr key={k.id} aria-label={`Client key ${k.name}`}>
-              <th scope="row">{k.name}</th>
-              <td>
-                <code>{k.prefix}…</code>
-              </td>
-              <td>{fmtDateTime(k.createdAt)}</td>
-              <td>{k.lastUsedAt == null ? 'Never' : fmtDateTime(k.lastUsedAt)}</td>
-              {onRevoke ? (
-                <td className="actions">
-                  <button type="button" className="danger" onClick={() => onRevoke(k)} aria-label={`Revoke ${k.name}`}>
-                    Revoke
-                  </button>
-                </td>
-              ) : (
-                <td>{fmtDateTime(k.revokedAt)}</td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label={label}
+      columns={columns}
+      rows={keys}
+      rowKey={(k) => k.id}
+      rowProps={(k) => ({ 'aria-label': `Client key ${k.name}` })}
+    />
   );
 }
 
