@@ -28,19 +28,11 @@ import { DASH, fmtInt, fmtMs, fmtPercent, fmtRate, fmtTime, fmtUsd } from '../fo
 import { navigate, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './analytics.css';
-import { Stat, tooltipStyle } from '../charts';
+import { isRange, RANGES, type Range, RangeSelect, Stat, tooltipStyle } from '../charts';
 import { queryKeys } from '../query-keys';
 
-type Range = AnalyticsData['range'];
 type Status = AnalyticsData['filters']['status'];
 
-const RANGES: { value: Range; label: string }[] = [
-  { value: '1h', label: 'Last hour' },
-  { value: '6h', label: 'Last 6 hours' },
-  { value: '24h', label: 'Last 24 hours' },
-  { value: '7d', label: 'Last 7 days' },
-  { value: '30d', label: 'Last 30 days' },
-];
 const DEFAULT_RANGE: Range = '24h';
 
 interface Filters {
@@ -65,7 +57,7 @@ function readFilters(search: URLSearchParams): Filters {
   const r = search.get('range');
   const s = search.get('status');
   return {
-    range: RANGES.some((x) => x.value === r) ? (r as Range) : DEFAULT_RANGE,
+    range: isRange(r) ? r : DEFAULT_RANGE,
     accounts: list(search.get('accounts')),
     models: list(search.get('models')),
     status: s === 'success' || s === 'error' ? s : 'all',
@@ -597,16 +589,7 @@ export function Analytics() {
     <div className="analytics">
       <div className="page-head">
         <h1>Analytics</h1>
-        <label className="inline-field">
-          <span>Range</span>
-          <select value={filters.range} onChange={(e) => setFilters({ ...filters, range: e.target.value as Range })}>
-            {RANGES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RangeSelect value={filters.range} onChange={(range) => setFilters({ ...filters, range })} />
       </div>
       <FilterBar filters={filters} choices={choices.data} />
       {analytics.isPending ? (
