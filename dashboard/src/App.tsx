@@ -12,11 +12,11 @@ import { type ThemeChoice, useTheme } from './theme';
 // The Overview is in the main bundle (the first screen most people open); every other screen is
 // its own chunk, fetched on first visit, so the first load carries only what it shows.
 const Requests = lazy(() => import('./screens/Requests').then((m) => ({ default: m.Requests })));
-const Accounts = lazy(() => import('./screens/Accounts').then((m) => ({ default: m.Accounts })));
+const Accounts = lazy(() => import('./screens/accounts/Accounts').then((m) => ({ default: m.Accounts })));
 const Analytics = lazy(() => import('./screens/Analytics').then((m) => ({ default: m.Analytics })));
 const Logs = lazy(() => import('./screens/Logs').then((m) => ({ default: m.Logs })));
 const Stats = lazy(() => import('./screens/Stats').then((m) => ({ default: m.Stats })));
-const Settings = lazy(() => import('./screens/Settings').then((m) => ({ default: m.Settings })));
+const Settings = lazy(() => import('./screens/settings/Settings').then((m) => ({ default: m.Settings })));
 
 /** Keep in step with DASHBOARD_ROUTES (src/server/static-files.ts), which serves them the app. */
 const SCREENS = [

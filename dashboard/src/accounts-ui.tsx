@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import type { Account } from '../../src/shared/accounts-schemas';
 import { apiFetch } from './api';
 import { fmtDuration, fmtPercent } from './format';
+import { queryKeys } from './query-keys';
 
 type RateWindow = NonNullable<NonNullable<Account['rateLimit']>['fiveHour']>;
 
@@ -112,7 +113,7 @@ export function AccountWindows({ account, now }: { account: Account; now: number
 }
 
 export const accountsQuery = queryOptions({
-  queryKey: ['accounts'],
+  queryKey: queryKeys.accounts,
   queryFn: () => apiFetch<Account[]>('/api/accounts'),
 });
 

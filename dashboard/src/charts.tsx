@@ -1,4 +1,35 @@
-/** Pieces the figure screens (Overview, Analytics) share: a headline figure and chart styling. */
+/** Pieces the figure screens (Overview, Analytics, Stats) share: the time range, a headline figure and chart styling. */
+import type { Analytics } from '../../src/shared/analytics-schemas';
+
+export type Range = Analytics['range'];
+
+export const RANGES: { value: Range; label: string }[] = [
+  { value: '1h', label: 'Last hour' },
+  { value: '6h', label: 'Last 6 hours' },
+  { value: '24h', label: 'Last 24 hours' },
+  { value: '7d', label: 'Last 7 days' },
+  { value: '30d', label: 'Last 30 days' },
+];
+
+export function isRange(v: string | null): v is Range {
+  return RANGES.some((r) => r.value === v);
+}
+
+/** The range choice in a screen's head. */
+export function RangeSelect({ value, onChange }: { value: Range; onChange: (r: Range) => void }) {
+  return (
+    <label className="inline-field">
+      <span>Range</span>
+      <select value={value} onChange={(e) => onChange(e.target.value as Range)}>
+        {RANGES.map((r) => (
+          <option key={r.value} value={r.value}>
+            {r.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 /** One headline figure; `data-stat` lets tests and people find it by its label. */
 export function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {

@@ -7,6 +7,7 @@ import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { EventsTicket } from '../../src/shared/keys-schemas';
 import { apiFetch } from './api';
+import { queryKeys } from './query-keys';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
@@ -96,13 +97,13 @@ export function openEventStream(opts: EventStreamOptions): () => void {
 }
 
 export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): () => void {
-  const refreshAnalytics = throttle(() => qc.invalidateQueries({ queryKey: ['analytics'] }), 1500);
-  const refreshAccounts = throttle(() => qc.invalidateQueries({ queryKey: ['accounts'] }), 500);
+  const refreshAnalytics = throttle(() => qc.invalidateQueries({ queryKey: queryKeys.analytics.all }), 1500);
+  const refreshAccounts = throttle(() => qc.invalidateQueries({ queryKey: queryKeys.accounts }), 500);
   // Only the newest requests are fetched again (never every loaded page of the list); once more
   // a moment later in case the batched writer had not committed the row yet.
   const refreshRequests = throttle(() => {
-    void qc.invalidateQueries({ queryKey: ['requests', 'head'] });
-    setTimeout(() => void qc.invalidateQueries({ queryKey: ['requests', 'head'] }), 1000);
+    void qc.invalidateQueries({ queryKey: queryKeys.requests.heads });
+    setTimeout(() => void qc.invalidateQueries({ queryKey: queryKeys.requests.heads }), 1000);
   }, 300);
   return openEventStream({
     types: TYPES,

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
+import { validatePriority as priorityProblem, validateName } from '../shared/names.js';
 import type { AccountPatch, AccountRow, NewAccount, Store } from '../storage/types.js';
 import { type AccountView, toAccountView } from './account-status.js';
 import {
@@ -43,27 +44,15 @@ export interface AccountServiceDeps {
   onWarning?: (message: string) => void;
 }
 
-export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-export const PRIORITY_MIN = 0;
-export const PRIORITY_MAX = 1000;
-
 export function validateAccountName(name: string): string {
-  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-    throw new GatewayError(
-      'bad_request',
-      `Invalid account name ${JSON.stringify(name)}: use 1-64 characters from A-Z a-z 0-9 . _ -`,
-    );
-  }
+  const problem = validateName(name);
+  if (problem) throw new GatewayError('bad_request', `Invalid account name ${JSON.stringify(name)}: ${problem}`);
   return name;
 }
 
 export function validatePriority(n: number): number {
-  if (!Number.isInteger(n) || n < PRIORITY_MIN || n > PRIORITY_MAX) {
-    throw new GatewayError(
-      'bad_request',
-      `Invalid priority ${JSON.stringify(n)}: expected an integer from ${PRIORITY_MIN} to ${PRIORITY_MAX}`,
-    );
-  }
+  const problem = priorityProblem(n);
+  if (problem) throw new GatewayError('bad_request', `Invalid priority ${JSON.stringify(n)}: ${problem}`);
   return n;
 }
 

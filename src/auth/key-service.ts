@@ -3,11 +3,11 @@
  * once, at creation; only their digests are stored. Running gateways notice changes through the
  * keys revision counter.
  */
-import { NAME_PATTERN } from '../accounts/account-service.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import type { ClientKeyView } from '../shared/keys-schemas.js';
+import { validateName } from '../shared/names.js';
 import type { ClientKeyRow, KeysStore } from '../storage/keys-types.js';
 import { clientKeyPrefix, newAdminKey, newClientKey } from './access-keys.js';
 
@@ -18,12 +18,8 @@ export interface KeyServiceDeps {
 }
 
 export function validateKeyName(name: string): string {
-  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-    throw new GatewayError(
-      'bad_request',
-      `Invalid key name ${JSON.stringify(name)}: use 1-64 characters from A-Z a-z 0-9 . _ -`,
-    );
-  }
+  const problem = validateName(name);
+  if (problem) throw new GatewayError('bad_request', `Invalid key name ${JSON.stringify(name)}: ${problem}`);
   return name;
 }
 

@@ -1,7 +1,14 @@
 /** `ccflare accounts ...`: every change goes to the database; a running server picks it up by itself. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { OAuthMode } from '../accounts/account-service.js';
-import { PRIORITY_MAX, PRIORITY_MIN } from '../accounts/account-service.js';
+import {
+  NAME_RULE,
+  PRIORITY_ERROR,
+  PRIORITY_MAX,
+  PRIORITY_MIN,
+  PRIORITY_RULE,
+  validatePriority,
+} from '../shared/names.js';
 import { openBrowser } from './browser.js';
 import { type GlobalOptions, withAccountService } from './context.js';
 import { formatTime, renderAccounts } from './format.js';
@@ -9,9 +16,7 @@ import { CliError, type CliIo, isInteractive, readAll, readHidden, readLine, usa
 
 export function parsePriorityArg(value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < PRIORITY_MIN || n > PRIORITY_MAX) {
-    throw new InvalidArgumentError(`expected an integer from ${PRIORITY_MIN} to ${PRIORITY_MAX}.`);
-  }
+  if (validatePriority(n)) throw new InvalidArgumentError(`${PRIORITY_ERROR}.`);
   return n;
 }
 
@@ -31,9 +36,9 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
   accounts
     .command('add-key')
     .description('Add an API-key account (the key is read from stdin unless --key is given)')
-    .argument('<name>', 'account name: 1-64 characters from A-Z a-z 0-9 . _ -')
+    .argument('<name>', `account name: ${NAME_RULE}`)
     .option('--key <key>', 'the API key (prefer stdin: arguments end up in shell history)')
-    .option('--priority <n>', 'lower is tried first (0-1000)', parsePriorityArg)
+    .option('--priority <n>', `lower is tried first (${PRIORITY_MIN}-${PRIORITY_MAX})`, parsePriorityArg)
     .action(async (name: string, opts: { key?: string; priority?: number }, cmd: Command) => {
       await withAccountService(io, globalsOf(cmd), async (service) => {
         await service.checkNewName(name);
@@ -46,13 +51,13 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
   accounts
     .command('add')
     .description('Add a Claude account with the OAuth flow: open the URL, sign in, paste back code#state')
-    .argument('<name>', 'account name: 1-64 characters from A-Z a-z 0-9 . _ -')
+    .argument('<name>', `account name: ${NAME_RULE}`)
     .addOption(
       new Option('--mode <mode>', 'max: Claude Pro/Max subscription; console: mints an API key')
         .choices(['max', 'console'])
         .makeOptionMandatory(),
     )
-    .option('--priority <n>', 'lower is tried first (0-1000)', parsePriorityArg)
+    .option('--priority <n>', `lower is tried first (${PRIORITY_MIN}-${PRIORITY_MAX})`, parsePriorityArg)
     .option('--no-browser', 'only print the URL')
     .action(async (name: string, opts: { mode: OAuthMode; priority?: number; browser: boolean }, cmd: Command) => {
       await withAccountService(io, globalsOf(cmd), async (service) => {
@@ -144,7 +149,7 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
     .command('priority')
     .description('Set the priority of an account (lower is tried first)')
     .argument('<name>')
-    .argument('<n>', 'an integer from 0 to 1000', parsePriorityArg)
+    .argument('<n>', PRIORITY_RULE, parsePriorityArg)
     .action(async (name: string, n: number, _opts: unknown, cmd: Command) => {
       await withAccountService(io, globalsOf(cmd), async (service) => {
         await service.setPriority(name, n);

@@ -10,6 +10,7 @@ import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
 import type { ClientKeyView } from '../shared/keys-schemas.js';
+import { NAME_RULE } from '../shared/names.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
 import { ensureHome, type GlobalOptions, loadCliConfig } from './context.js';
 import { formatTime, renderTable } from './format.js';
@@ -67,7 +68,7 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
   keys
     .command('create')
     .description('Create a client key and print it once; once any exists, /v1/* requires one')
-    .argument('<name>', 'key name: 1-64 characters from A-Z a-z 0-9 . _ -')
+    .argument('<name>', `key name: ${NAME_RULE}`)
     .option('--json', 'print the key and its details as JSON')
     .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
       await withKeyService(io, globalsOf(cmd), async (service) => {

@@ -3,22 +3,15 @@
  * server, its OpenAPI document and the UIs. Never a credential: the view is secret-free.
  */
 import { z } from '@hono/zod-openapi';
+import { NAME_ERROR, NAME_PATTERN, PRIORITY_MAX, PRIORITY_MIN } from './names.js';
 
-/** Same rule as accounts/account-service.ts NAME_PATTERN (a test keeps the two equal). */
-export const ACCOUNT_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-export const ACCOUNT_PRIORITY_MIN = 0;
-export const ACCOUNT_PRIORITY_MAX = 1000;
-
-export const AccountNameSchema = z
-  .string()
-  .regex(ACCOUNT_NAME_PATTERN, 'use 1-64 characters from A-Z a-z 0-9 . _ -')
-  .openapi({ example: 'work-max' });
+export const AccountNameSchema = z.string().regex(NAME_PATTERN, NAME_ERROR).openapi({ example: 'work-max' });
 
 export const AccountPrioritySchema = z
   .number()
   .int()
-  .min(ACCOUNT_PRIORITY_MIN)
-  .max(ACCOUNT_PRIORITY_MAX)
+  .min(PRIORITY_MIN)
+  .max(PRIORITY_MAX)
   .openapi({ description: 'Lower is tried first', example: 0 });
 
 export const AccountKindSchema = z.enum(['max', 'console', 'api_key']).openapi('AccountKind');

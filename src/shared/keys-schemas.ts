@@ -3,11 +3,9 @@
  * and shared by the server, its OpenAPI document and the UIs.
  */
 import { z } from '@hono/zod-openapi';
+import { NAME_ERROR, NAME_PATTERN } from './names.js';
 
-export const KeyNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 characters from A-Z a-z 0-9 . _ -')
-  .openapi({ example: 'laptop' });
+export const KeyNameSchema = z.string().regex(NAME_PATTERN, NAME_ERROR).openapi({ example: 'laptop' });
 
 export const ClientKeySchema = z
   .object({

@@ -23,22 +23,16 @@ import {
 import type { Analytics as AnalyticsData, PerfSummary } from '../../../src/shared/analytics-schemas';
 import { useAccounts } from '../accounts-ui';
 import { apiFetch } from '../api';
+import { type Column, DataTable } from '../data-table';
 import { DASH, fmtInt, fmtMs, fmtPercent, fmtRate, fmtTime, fmtUsd } from '../format';
 import { navigate, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './analytics.css';
-import { Stat, tooltipStyle } from '../charts';
+import { isRange, RANGES, type Range, RangeSelect, Stat, tooltipStyle } from '../charts';
+import { queryKeys } from '../query-keys';
 
-type Range = AnalyticsData['range'];
 type Status = AnalyticsData['filters']['status'];
 
-const RANGES: { value: Range; label: string }[] = [
-  { value: '1h', label: 'Last hour' },
-  { value: '6h', label: 'Last 6 hours' },
-  { value: '24h', label: 'Last 24 hours' },
-  { value: '7d', label: 'Last 7 days' },
-  { value: '30d', label: 'Last 30 days' },
-];
 const DEFAULT_RANGE: Range = '24h';
 
 interface Filters {
@@ -63,7 +57,7 @@ function readFilters(search: URLSearchParams): Filters {
   const r = search.get('range');
   const s = search.get('status');
   return {
-    range: RANGES.some((x) => x.value === r) ? (r as Range) : DEFAULT_RANGE,
+    range: isRange(r) ? r : DEFAULT_RANGE,
     accounts: list(search.get('accounts')),
     models: list(search.get('models')),
     status: s === 'success' || s === 'error' ? s : 'all',
@@ -93,7 +87,7 @@ function useAnalytics(f: Filters) {
   const q = queryString(f);
   // Keys start with 'analytics' so live.ts refreshes them after every finished request.
   return useQuery({
-    queryKey: ['analytics', 'screen', q],
+    queryKey: queryKeys.analytics.screen(q),
     queryFn: () => apiFetch<AnalyticsData>(`/api/analytics${q ? `?${q}` : ''}`),
     placeholderData: keepPreviousData,
     refetchInterval: 60_000,
@@ -526,94 +520,41 @@ function BreakdownChart({ rows, what }: { rows: Row[]; what: string }) {
   );
 }
 
+const num = (id: string, header: string, cell: (r: Row) => string): Column<Row> => ({
+  id,
+  header,
+  cell,
+  numeric: true,
+});
+
+/** The figures of a breakdown row; the cost share only where it is known (by model). */
+function breakdownColumns(head: string, withShare: boolean): (Column<Row> | false)[] {
+  return [
+    { id: 'label', header: head, cell: (r) => r.label, rowHeader: true },
+    num('requests', 'Requests', (r) => fmtInt(r.requests)),
+    num('errors', 'Failed', (r) => fmtInt(r.errors)),
+    num('successRate', 'Success rate', (r) => fmtPercent(r.successRate)),
+    num('avgLatency', 'Avg latency', (r) => fmtMs(r.avgLatencyMs)),
+    num('p95Latency', 'P95 latency', (r) => fmtMs(r.p95LatencyMs)),
+    num('ttft', 'First token', (r) => fmtMs(r.avgTtftMs)),
+    num('speed', 'Output speed', (r) => fmtRate(r.outputTokensPerSecond)),
+    num('tokens', 'Tokens', (r) => fmtInt(r.tokens.total)),
+    num('cost', 'Cost', (r) => fmtUsd(r.costUsd)),
+    withShare && num('share', 'Cost share', (r) => (r.share == null ? DASH : fmtPercent(r.share))),
+    num('cacheHit', 'Cache hit rate', (r) => fmtPercent(r.cacheHitRate)),
+  ];
+}
+
 function BreakdownTable({ id, head, rows, withShare }: { id: string; head: string; rows: Row[]; withShare?: boolean }) {
   return (
-    <div className="table-wrap">
-      <table className="an-table" aria-labelledby={id}>
-        <thead>
-          <tr>
-            <th scope="col">{head}</th>
-            <th scope="col" className="num">
-              Requests
-            </th>
-            <th scope="col" className="num">
-              Failed
-            </th>
-            <th scope="col" className="num">
-              Success rate
-            </th>
-            <th scope="col" className="num">
-              Avg latency
-            </th>
-            <th scope="col" className="num">
-              P95 latency
-            </th>
-            <th scope="col" className="num">
-              First token
-            </th>
-            <th scope="col" className="num">
-              Output speed
-            </th>
-            <th scope="col" className="num">
-              Tokens
-            </th>
-            <th scope="col" className="num">
-              Cost
-            </th>
-            {withShare ? (
-              <th scope="col" className="num">
-                Cost share
-              </th>
-            ) : null}
-            <th scope="col" className="num">
-              Cache hit rate
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.label} data-row={r.label}>
-              <th scope="row">{r.label}</th>
-              <td className="num" data-col="requests">
-                {fmtInt(r.requests)}
-              </td>
-              <td className="num" data-col="errors">
-                {fmtInt(r.errors)}
-              </td>
-              <td className="num" data-col="successRate">
-                {fmtPercent(r.successRate)}
-              </td>
-              <td className="num" data-col="avgLatency">
-                {fmtMs(r.avgLatencyMs)}
-              </td>
-              <td className="num" data-col="p95Latency">
-                {fmtMs(r.p95LatencyMs)}
-              </td>
-              <td className="num" data-col="ttft">
-                {fmtMs(r.avgTtftMs)}
-              </td>
-              <td className="num" data-col="speed">
-                {fmtRate(r.outputTokensPerSecond)}
-              </td>
-              <td className="num" data-col="tokens">
-                {fmtInt(r.tokens.total)}
-              </td>
-              <td className="num" data-col="cost">
-                {fmtUsd(r.costUsd)}
-              </td>
-              {withShare ? (
-                <td className="num" data-col="share">
-                  {r.share == null ? DASH : fmtPercent(r.share)}
-                </td>
-              ) : null}
-              <td className="num" data-col="cacheHit">
-                {fmtPercent(r.cacheHitRate)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      className="an-table"
+      labelledBy={id}
+      columns={breakdownColumns(head, withShare ?? false)}
+      rows={rows}
+      rowKey={(r) => r.label}
+      rowProps={(r) => ({ 'data-row': r.label })}
+    />
   );
 }
 
@@ -648,16 +589,7 @@ export function Analytics() {
     <div className="analytics">
       <div className="page-head">
         <h1>Analytics</h1>
-        <label className="inline-field">
-          <span>Range</span>
-          <select value={filters.range} onChange={(e) => setFilters({ ...filters, range: e.target.value as Range })}>
-            {RANGES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RangeSelect value={filters.range} onChange={(range) => setFilters({ ...filters, range })} />
       </div>
       <FilterBar filters={filters} choices={choices.data} />
       {analytics.isPending ? (

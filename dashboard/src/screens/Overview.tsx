@@ -14,19 +14,8 @@ import { fmtDateTime, fmtInt, fmtMs, fmtPercent, fmtRate, fmtSize, fmtUsd } from
 import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './overview.css';
-import { Stat } from '../charts';
-
-const RANGES: { value: Analytics['range']; label: string }[] = [
-  { value: '1h', label: 'Last hour' },
-  { value: '6h', label: 'Last 6 hours' },
-  { value: '24h', label: 'Last 24 hours' },
-  { value: '7d', label: 'Last 7 days' },
-  { value: '30d', label: 'Last 30 days' },
-];
-
-function isRange(v: string | null): v is Analytics['range'] {
-  return RANGES.some((r) => r.value === v);
-}
+import { isRange, RangeSelect, Stat } from '../charts';
+import { queryKeys } from '../query-keys';
 
 // Recharts is most of the bundle: the charts come in their own chunk, after the figures.
 const Charts = lazy(() => import('./overview-charts').then((m) => ({ default: m.Charts })));
@@ -162,14 +151,14 @@ function AccountStates() {
   );
 }
 
-const configQuery = queryOptions({ queryKey: ['config'], queryFn: () => apiFetch<ConfigView>('/api/config') });
+const configQuery = queryOptions({ queryKey: queryKeys.config, queryFn: () => apiFetch<ConfigView>('/api/config') });
 const storageQuery = queryOptions({
-  queryKey: ['storage'],
+  queryKey: queryKeys.storage,
   queryFn: () => apiFetch<StorageSummaryView>('/api/maintenance/storage'),
 });
 function analyticsQuery(range: Analytics['range']) {
   return queryOptions({
-    queryKey: ['analytics', range],
+    queryKey: queryKeys.analytics.overview(range),
     queryFn: () => apiFetch<Analytics>(`/api/analytics?range=${range}`),
   });
 }
@@ -200,16 +189,7 @@ export function Overview() {
     <>
       <div className="page-head">
         <h1>Overview</h1>
-        <label className="inline-field">
-          <span>Range</span>
-          <select value={range} onChange={(e) => setSearchParam('range', e.target.value)}>
-            {RANGES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RangeSelect value={range} onChange={(r) => setSearchParam('range', r)} />
       </div>
       {analytics.isPending ? (
         <Loading what="figures" />

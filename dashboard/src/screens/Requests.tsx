@@ -19,7 +19,9 @@ import type { RequestDetail, RequestPage, RequestSummary } from '../../../src/sh
 import { useAccounts } from '../accounts-ui';
 import { ApiError, apiFetch } from '../api';
 import { type Block, buildConversation } from '../conversation';
+import { type Column, DataTable } from '../data-table';
 import { DASH, fmtDateTime, fmtInt, fmtMs, fmtRate, fmtSize, fmtUsd } from '../format';
+import { queryKeys } from '../query-keys';
 import { linkClick, navigate, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 
@@ -282,7 +284,7 @@ function RequestList() {
   lastListSearch = search.toString();
   const key = query(filters, {});
   const list = useInfiniteQuery({
-    queryKey: ['requests', 'list', key],
+    queryKey: queryKeys.requests.list(key),
     queryFn: ({ pageParam }) =>
       apiFetch<RequestPage>(`/api/requests?${query(filters, { limit: PAGE_SIZE, cursor: pageParam })}`),
     initialPageParam: null as string | null,
@@ -293,7 +295,7 @@ function RequestList() {
   const top = list.data?.pages[0]?.items[0];
   // Requests newer than the first page, refreshed on each `request.finished` event (live.ts).
   const head = useQuery({
-    queryKey: ['requests', 'head', key, top?.id ?? null],
+    queryKey: queryKeys.requests.head(key, top?.id ?? null),
     queryFn: () => apiFetch<RequestPage>(`/api/requests?${query(filters, { limit: 500, since: top?.ts })}`),
     enabled: list.isSuccess,
     staleTime: Number.POSITIVE_INFINITY,
@@ -531,9 +533,17 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+const ATTEMPT_COLUMNS: Column<RequestDetail['attemptLog'][number]>[] = [
+  { id: 'n', header: '#', cell: (_, i) => i + 1 },
+  { id: 'account', header: 'Account', cell: (a) => a.account ?? DASH },
+  { id: 'status', header: 'Status', cell: (a) => a.status ?? DASH },
+  { id: 'error', header: 'Error', cell: (a) => a.error ?? DASH },
+  { id: 'time', header: 'Time', numeric: true, cell: (a) => fmtMs(a.ms) },
+];
+
 function RequestView({ id }: { id: string }) {
   const detail = useQuery({
-    queryKey: ['requests', 'detail', id],
+    queryKey: queryKeys.requests.detail(id),
     queryFn: () => apiFetch<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`),
     staleTime: Number.POSITIVE_INFINITY,
   });
@@ -610,33 +620,7 @@ function RequestView({ id }: { id: string }) {
             {d.attemptLog.length === 0 ? (
               <p className="muted">One attempt, no failover.</p>
             ) : (
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">#</th>
-                      <th scope="col">Account</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Error</th>
-                      <th scope="col" className="num">
-                        Time
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.attemptLog.map((a, i) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: attempts are ordered and fixed
-                      <tr key={i}>
-                        <td>{i + 1}</td>
-                        <td>{a.account ?? DASH}</td>
-                        <td>{a.status ?? DASH}</td>
-                        <td>{a.error ?? DASH}</td>
-                        <td className="num">{fmtMs(a.ms)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable columns={ATTEMPT_COLUMNS} rows={d.attemptLog} rowKey={(_, i) => i} />
             )}
           </section>
           <div className="grid-2 detail-grid">

@@ -2,15 +2,18 @@
  * Stats: totals and per-account performance over all retained history, recent errors (each
  * linked to its request), and the reset of the accounts' request counters (GET/POST /api/stats).
  */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useState } from 'react';
 import type { Stats as StatsData } from '../../../src/shared/analytics-schemas';
-import { apiFetch, errorMessage } from '../api';
+import { apiFetch } from '../api';
+import { ConfirmDialog } from '../confirm-dialog';
+import { type Column, DataTable } from '../data-table';
 import { DASH, fmtDateTime, fmtInt, fmtMs, fmtPercent, fmtUsd } from '../format';
 import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './stats.css';
 import { Stat } from '../charts';
+import { queryKeys } from '../query-keys';
 
 type AccountStats = StatsData['accounts'][number];
 type RecentError = StatsData['recentErrors'][number];
@@ -22,40 +25,56 @@ function accountLabel(a: { name: string | null; accountId: string | null }): str
   return a.name ?? a.accountId;
 }
 
-function AccountRow({ a }: { a: AccountStats }) {
-  const label = accountLabel(a);
-  const cell = (col: string, value: string, hint?: string) => (
-    <td className="num" data-col={col}>
+/** A figure of the per-account table, with an optional second line. */
+function figure(value: string, hint?: string) {
+  return (
+    <>
       <span className="cell-value">{value}</span>
       {hint ? <div className="muted small">{hint}</div> : null}
-    </td>
+    </>
   );
-  return (
-    <tr aria-label={`Account ${label}`} data-account={label}>
-      <th scope="row">
-        <div>{label}</div>
+}
+
+const num = (id: string, header: ReactNode, cell: (a: AccountStats) => ReactNode): Column<AccountStats> => ({
+  id,
+  header,
+  cell,
+  numeric: true,
+});
+
+const ACCOUNT_COLUMNS: Column<AccountStats>[] = [
+  {
+    id: 'account',
+    header: 'Account',
+    rowHeader: true,
+    cell: (a) => (
+      <>
+        <div>{accountLabel(a)}</div>
         {a.accountId === null ? (
           <div className="muted small">No account was available</div>
         ) : !a.exists ? (
           <div className="muted small">Removed; history kept</div>
         ) : null}
-      </th>
-      {cell('requests', fmtInt(a.requests))}
-      {cell('success', fmtPercent(a.successRate))}
-      {cell('errors', fmtInt(a.errors))}
-      {cell('avg-latency', fmtMs(a.avgLatencyMs))}
-      {cell('p95-latency', fmtMs(a.p95LatencyMs))}
-      {cell('tokens', fmtInt(a.tokens.total), a.tokens.total > 0 ? `${fmtInt(a.tokens.output)} out` : undefined)}
-      {cell('cost', fmtUsd(a.costUsd))}
-      {cell(
-        'counter',
-        a.requestCount === null ? DASH : fmtInt(a.requestCount),
-        a.sessionRequestCount === null ? undefined : `${fmtInt(a.sessionRequestCount)} this session`,
-      )}
-      <td data-col="last-used">{fmtDateTime(a.lastUsedAt)}</td>
-    </tr>
-  );
-}
+      </>
+    ),
+  },
+  num('requests', 'Requests', (a) => figure(fmtInt(a.requests))),
+  num('success', 'Success', (a) => figure(fmtPercent(a.successRate))),
+  num('errors', 'Errors', (a) => figure(fmtInt(a.errors))),
+  num('avg-latency', 'Avg latency', (a) => figure(fmtMs(a.avgLatencyMs))),
+  num('p95-latency', 'P95 latency', (a) => figure(fmtMs(a.p95LatencyMs))),
+  num('tokens', 'Tokens', (a) =>
+    figure(fmtInt(a.tokens.total), a.tokens.total > 0 ? `${fmtInt(a.tokens.output)} out` : undefined),
+  ),
+  num('cost', 'Cost', (a) => figure(fmtUsd(a.costUsd))),
+  num('counter', <abbr title="The account's request counter, which Reset counters sets to 0">Counter</abbr>, (a) =>
+    figure(
+      a.requestCount === null ? DASH : fmtInt(a.requestCount),
+      a.sessionRequestCount === null ? undefined : `${fmtInt(a.sessionRequestCount)} this session`,
+    ),
+  ),
+  { id: 'last-used', header: 'Last used', cell: (a) => fmtDateTime(a.lastUsedAt) },
+];
 
 function AccountsTable({ accounts }: { accounts: AccountStats[] }) {
   return (
@@ -70,45 +89,13 @@ function AccountsTable({ accounts }: { accounts: AccountStats[] }) {
           screen, then point a client at this gateway.
         </p>
       ) : (
-        <div className="table-wrap">
-          <table aria-labelledby="stats-accounts-title">
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col" className="num">
-                  Requests
-                </th>
-                <th scope="col" className="num">
-                  Success
-                </th>
-                <th scope="col" className="num">
-                  Errors
-                </th>
-                <th scope="col" className="num">
-                  Avg latency
-                </th>
-                <th scope="col" className="num">
-                  P95 latency
-                </th>
-                <th scope="col" className="num">
-                  Tokens
-                </th>
-                <th scope="col" className="num">
-                  Cost
-                </th>
-                <th scope="col" className="num">
-                  <abbr title="The account's request counter, which Reset counters sets to 0">Counter</abbr>
-                </th>
-                <th scope="col">Last used</th>
-              </tr>
-            </thead>
-            <tbody>
-              {accounts.map((a) => (
-                <AccountRow key={a.accountId ?? `none-${a.name}`} a={a} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          labelledBy="stats-accounts-title"
+          columns={ACCOUNT_COLUMNS}
+          rows={accounts}
+          rowKey={(a) => a.accountId ?? `none-${a.name}`}
+          rowProps={(a) => ({ 'aria-label': `Account ${accountLabel(a)}`, 'data-account': accountLabel(a) })}
+        />
       )}
       <p className="muted small stats-note">
         Figures cover all retained request history. <strong>Counter</strong> is the account&apos;s own request counter
@@ -117,6 +104,31 @@ function AccountsTable({ accounts }: { accounts: AccountStats[] }) {
     </section>
   );
 }
+
+const ERROR_COLUMNS: Column<RecentError>[] = [
+  { id: 'time', header: 'Time', cell: (e) => fmtDateTime(e.ts) },
+  {
+    id: 'account',
+    header: 'Account',
+    cell: (e) => e.accountName ?? (e.accountId === null ? 'No account' : e.accountId),
+  },
+  { id: 'model', header: 'Model', cell: (e) => e.model ?? DASH },
+  { id: 'status', header: 'Status', numeric: true, cell: (e) => e.status ?? DASH },
+  { id: 'error', header: 'Error', className: 'stats-error-msg', cell: (e) => e.error ?? DASH },
+  {
+    id: 'details',
+    header: <span className="sr-only">Details</span>,
+    className: 'actions',
+    cell: (e) => {
+      const href = `/requests/${encodeURIComponent(e.id)}`;
+      return (
+        <a href={href} onClick={linkClick(href)} aria-label={`Details of request ${e.id}`}>
+          Details
+        </a>
+      );
+    },
+  },
+];
 
 function ErrorsTable({ errors, limit }: { errors: RecentError[]; limit: number }) {
   return (
@@ -140,105 +152,47 @@ function ErrorsTable({ errors, limit }: { errors: RecentError[]; limit: number }
       {errors.length === 0 ? (
         <p className="empty">No failed requests in the retained history.</p>
       ) : (
-        <div className="table-wrap">
-          <table aria-labelledby="stats-errors-title" className="stats-errors">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Account</th>
-                <th scope="col">Model</th>
-                <th scope="col" className="num">
-                  Status
-                </th>
-                <th scope="col">Error</th>
-                <th scope="col">
-                  <span className="sr-only">Details</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {errors.map((e) => {
-                const href = `/requests/${encodeURIComponent(e.id)}`;
-                return (
-                  <tr key={e.id} data-id={e.id}>
-                    <td>{fmtDateTime(e.ts)}</td>
-                    <td>{e.accountName ?? (e.accountId === null ? 'No account' : e.accountId)}</td>
-                    <td>{e.model ?? DASH}</td>
-                    <td className="num">{e.status ?? DASH}</td>
-                    <td className="stats-error-msg">{e.error ?? DASH}</td>
-                    <td className="actions">
-                      <a href={href} onClick={linkClick(href)} aria-label={`Details of request ${e.id}`}>
-                        Details
-                      </a>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          className="stats-errors"
+          labelledBy="stats-errors-title"
+          columns={ERROR_COLUMNS}
+          rows={errors}
+          rowKey={(e) => e.id}
+          rowProps={(e) => ({ 'data-id': e.id })}
+        />
       )}
     </section>
   );
 }
 
 function ResetDialog({ onClose }: { onClose: (msg?: string) => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
   const qc = useQueryClient();
-  const reset = useMutation({
-    mutationFn: () => apiFetch<{ accountsReset: number }>('/api/stats/reset', { method: 'POST' }),
-    onSuccess: (r) => {
-      void qc.invalidateQueries({ queryKey: ['analytics'] });
-      void qc.invalidateQueries({ queryKey: ['accounts'] });
-      onClose(
-        `Counters reset to 0 on ${fmtInt(r.accountsReset)} account${r.accountsReset === 1 ? '' : 's'}. Request history is unchanged.`,
-      );
-    },
-  });
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
   return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      aria-labelledby="reset-title"
-      aria-describedby="reset-desc"
-      onClose={() => onClose()}
+    <ConfirmDialog
+      titleId="reset-title"
+      title="Reset the request counters?"
+      describedBy="reset-desc"
+      confirmLabel="Reset counters"
+      pendingLabel="Resetting…"
+      action={async () => {
+        const r = await apiFetch<{ accountsReset: number }>('/api/stats/reset', { method: 'POST' });
+        void qc.invalidateQueries({ queryKey: queryKeys.analytics.all });
+        void qc.invalidateQueries({ queryKey: queryKeys.accounts });
+        return `Counters reset to 0 on ${fmtInt(r.accountsReset)} account${r.accountsReset === 1 ? '' : 's'}. Request history is unchanged.`;
+      }}
+      onClose={onClose}
     >
-      <form
-        method="dialog"
-        onSubmit={(e) => {
-          e.preventDefault();
-          reset.mutate();
-        }}
-      >
-        <h2 id="reset-title">Reset the request counters?</h2>
-        <div id="reset-desc">
-          <p>
-            Every account&apos;s request counter and its count in the current session window go back to 0. Session
-            windows themselves stay, so routing is unaffected.
-          </p>
-          <p>
-            History is kept: request records, analytics and the per-account figures on this screen stay as they are. To
-            delete history, lower the retention or run <code>ccflare clear-history</code>.
-          </p>
-        </div>
-        {reset.isError ? (
-          <p className="field-error" role="alert">
-            {errorMessage(reset.error)}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => ref.current?.close()}>
-            Cancel
-          </button>
-          <button type="submit" className="danger" disabled={reset.isPending}>
-            {reset.isPending ? 'Resetting…' : 'Reset counters'}
-          </button>
-        </div>
-      </form>
-    </dialog>
+      <div id="reset-desc">
+        <p>
+          Every account&apos;s request counter and its count in the current session window go back to 0. Session windows
+          themselves stay, so routing is unaffected.
+        </p>
+        <p>
+          History is kept: request records, analytics and the per-account figures on this screen stay as they are. To
+          delete history, lower the retention or run <code>ccflare clear-history</code>.
+        </p>
+      </div>
+    </ConfirmDialog>
   );
 }
 
@@ -248,7 +202,7 @@ export function Stats() {
   const limit = ERROR_LIMITS.includes(limitParam) ? limitParam : 20;
   // Under 'analytics': live.ts refetches it whenever a request finishes.
   const stats = useQuery({
-    queryKey: ['analytics', 'stats', limit],
+    queryKey: queryKeys.analytics.stats(limit),
     queryFn: () => apiFetch<StatsData>(`/api/stats?recentErrors=${limit}`),
     refetchInterval: 60_000,
   });

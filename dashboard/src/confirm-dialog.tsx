@@ -1,0 +1,90 @@
+/** The modal dialogs of the screens: opened when they mount, closed by Escape, Cancel or when done. */
+import { useMutation } from '@tanstack/react-query';
+import { type ReactNode, type RefObject, useEffect, useRef, useState } from 'react';
+import { errorMessage } from './api';
+
+/** The ref of a `<dialog>` that opens as a modal (focus kept inside, Escape closes) on mount. */
+export function useModalDialog(): RefObject<HTMLDialogElement | null> {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+  return ref;
+}
+
+/**
+ * Asks before something that cannot be undone. `children` say what happens; with `typed`, the
+ * confirm button works only once that text (e.g. the account's name) is typed. `action` does it
+ * and resolves to the message the screen shows after the dialog closes; a failure stays in the
+ * dialog so the user can retry or cancel.
+ */
+export function ConfirmDialog({
+  titleId,
+  title,
+  describedBy,
+  children,
+  typed,
+  confirmLabel,
+  pendingLabel,
+  action,
+  onClose,
+}: {
+  titleId: string;
+  title: string;
+  /** The id of the element in `children` read out with the title, if any. */
+  describedBy?: string;
+  children: ReactNode;
+  typed?: string;
+  confirmLabel: string;
+  /** The confirm button's text while the action runs (its usual text when absent). */
+  pendingLabel?: string;
+  action: () => Promise<string>;
+  /** Called with the action's message when it succeeded, without one when cancelled. */
+  onClose: (message?: string) => void;
+}) {
+  const ref = useModalDialog();
+  const [text, setText] = useState('');
+  const run = useMutation({ mutationFn: action, onSuccess: (message) => onClose(message) });
+  const confirmed = typed === undefined || text === typed;
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby={titleId}
+      aria-describedby={describedBy}
+      onClose={() => onClose()}
+    >
+      <form
+        method="dialog"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (confirmed) run.mutate();
+        }}
+      >
+        <h2 id={titleId}>{title}</h2>
+        {children}
+        {typed === undefined ? null : (
+          <label>
+            <span>
+              Type <strong>{typed}</strong> to confirm
+            </span>
+            <input value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" name="confirm" />
+          </label>
+        )}
+        {run.isError ? (
+          <p className="field-error" role="alert">
+            {errorMessage(run.error)}
+          </p>
+        ) : null}
+        <div className="dialog-actions">
+          <button type="button" onClick={() => ref.current?.close()}>
+            Cancel
+          </button>
+          <button type="submit" className="danger" disabled={!confirmed || run.isPending}>
+            {run.isPending && pendingLabel ? pendingLabel : confirmLabel}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

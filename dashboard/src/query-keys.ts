@@ -1,0 +1,29 @@
+/**
+ * Every TanStack Query key of the dashboard. Keys are prefixes of one another on purpose:
+ * invalidating `analytics.all` refreshes every analytics-based query (Overview, Analytics, Stats),
+ * which live.ts does whenever a request finishes; `requests.head` is the only part of the request
+ * list refreshed live (never every loaded page).
+ */
+export const queryKeys = {
+  accounts: ['accounts'],
+  config: ['config'],
+  keys: ['keys'],
+  storage: ['storage'],
+  analytics: {
+    all: ['analytics'],
+    /** The Overview's figures for a range ('24h', …). */
+    overview: (range: string) => ['analytics', range],
+    /** The Analytics screen for the query string of its filters. */
+    screen: (query: string) => ['analytics', 'screen', query],
+    /** The Stats screen (all history) with `recentErrors` errors. */
+    stats: (recentErrors: number) => ['analytics', 'stats', recentErrors],
+  },
+  requests: {
+    /** Loaded pages of the list for the query string of its filters. */
+    list: (query: string) => ['requests', 'list', query],
+    heads: ['requests', 'head'],
+    /** Requests newer than the list's first page. */
+    head: (query: string, topId: string | null) => ['requests', 'head', query, topId],
+    detail: (id: string) => ['requests', 'detail', id],
+  },
+} as const;

@@ -1,0 +1,71 @@
+/** Adding an account by Anthropic API key. */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import type { Account } from '../../../../src/shared/accounts-schemas';
+import { validateName } from '../../../../src/shared/names';
+import { apiFetch, errorMessage } from '../../api';
+import { queryKeys } from '../../query-keys';
+import { NameField, PriorityField } from './account-fields';
+
+export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
+  const qc = useQueryClient();
+  const [name, setName] = useState('');
+  const [key, setKey] = useState('');
+  const [priority, setPriority] = useState('');
+  const add = useMutation({
+    mutationFn: () =>
+      apiFetch<Account>('/api/accounts', {
+        method: 'POST',
+        body: { name, apiKey: key.trim(), ...(priority === '' ? {} : { priority: Number(priority) }) },
+      }),
+    onSuccess: (a) => {
+      setName('');
+      setKey('');
+      setPriority('');
+      onDone(`Added ${a.name}. It takes requests now.`);
+      void qc.invalidateQueries({ queryKey: queryKeys.accounts });
+    },
+  });
+  const nameInvalid = name !== '' && validateName(name) !== null;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!nameInvalid && name && key.trim()) add.mutate();
+  };
+  return (
+    <form className="card form" onSubmit={submit} aria-labelledby="add-key-title">
+      <h2 id="add-key-title">Add an account by API key</h2>
+      <div className="form-row">
+        <NameField id="add-name" inputName="name" label="Name" value={name} invalid={nameInvalid} onChange={setName} />
+        <div className="field">
+          <label htmlFor="add-key">API key</label>
+          <input
+            id="add-key"
+            name="apiKey"
+            type="password"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            required
+            autoComplete="off"
+            placeholder="sk-ant-api03-…"
+            aria-describedby="add-key-help"
+          />
+          <small id="add-key-help" className="muted">
+            Stored encrypted; never shown again.
+          </small>
+        </div>
+        <PriorityField id="add-priority" inputName="priority" value={priority} onChange={setPriority} />
+      </div>
+      {add.isError ? (
+        <p className="field-error" role="alert">
+          {errorMessage(add.error)}
+        </p>
+      ) : null}
+      <div>
+        <button type="submit" className="primary" disabled={add.isPending || nameInvalid || !name || !key.trim()}>
+          {add.isPending ? 'Adding…' : 'Add account'}
+        </button>
+      </div>
+      <p className="muted small">Claude Max/Pro and Console accounts sign in above instead.</p>
+    </form>
+  );
+}

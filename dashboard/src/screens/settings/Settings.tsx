@@ -1,0 +1,22 @@
+/**
+ * Settings: the runtime settings of /api/config (each with its source and doc, saved one by one,
+ * reset to default, read-only when pinned by a flag or the environment) and the client keys of
+ * the proxy (/api/keys: list, create with a one-time reveal, revoke with confirmation).
+ */
+import { AdminKey } from './admin-key';
+import { ClientKeys } from './client-keys';
+import { RuntimeSettings } from './runtime-settings';
+import './settings.css';
+
+export function Settings() {
+  return (
+    <>
+      <div className="page-head">
+        <h1>Settings</h1>
+      </div>
+      <RuntimeSettings />
+      <ClientKeys />
+      <AdminKey />
+    </>
+  );
+}

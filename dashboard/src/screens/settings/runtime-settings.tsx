@@ -1,0 +1,195 @@
+/**
+ * The runtime settings of /api/config: each with its source and doc, saved one by one, reset to
+ * default, read-only when pinned by a flag or the environment.
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
+import type { ConfigView } from '../../../../src/shared/config-schemas';
+import { ApiError, apiFetch, errorMessage } from '../../api';
+import { queryKeys } from '../../query-keys';
+import { ErrorState, Loading } from '../../states';
+import {
+  CODECS,
+  type Fields,
+  ORDER,
+  type SettingKey,
+  type SettingState,
+  SOURCE_HINT,
+  SOURCE_LABEL,
+  type Value,
+} from './setting-codecs';
+
+function useConfig() {
+  return useQuery({ queryKey: queryKeys.config, queryFn: () => apiFetch<ConfigView>('/api/config') });
+}
+
+function SourceBadge({ state }: { state: SettingState }) {
+  return (
+    <span className={`badge source source-${state.source}`} title={SOURCE_HINT[state.source]}>
+      {SOURCE_LABEL[state.source]}
+    </span>
+  );
+}
+
+function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) {
+  const codec = CODECS[name];
+  const qc = useQueryClient();
+  const id = useId();
+  // null while the user has not touched the field: it then follows the server's value.
+  const [draft, setDraft] = useState<Fields | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const save = useMutation({
+    mutationFn: (value: Value | null) =>
+      apiFetch<ConfigView>('/api/config', { method: 'PATCH', body: { [name]: value } }),
+    onSuccess: (view, value) => {
+      qc.setQueryData(queryKeys.config, view);
+      setDraft(null);
+      const now = codec.show(view[name].value);
+      setSaved(
+        value === null
+          ? `Reset: now ${now} (${SOURCE_LABEL[view[name].source].toLowerCase()}). Applied at once.`
+          : `Saved: now ${now}. Applied at once.`,
+      );
+    },
+  });
+  const fields = draft ?? codec.fields(state.value);
+  const parsed = codec.parse(fields, state.accepts);
+  const dirty = draft !== null && (!parsed.ok || parsed.value !== state.value);
+  const localError = draft !== null && !parsed.ok ? parsed.error : null;
+  const serverError = save.isError ? serverMessage(save.error) : null;
+  const titleId = `${id}-title`;
+  const helpId = `${id}-help`;
+  const msgId = `${id}-msg`;
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setSaved(null);
+    if (!parsed.ok) {
+      e.currentTarget.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    if (!dirty) {
+      setSaved('Nothing to save: that is already the current value.');
+      return;
+    }
+    save.mutate(parsed.value);
+  };
+
+  return (
+    <li className="setting">
+      <form onSubmit={submit} aria-labelledby={titleId} noValidate>
+        <div className="setting-head">
+          <h3 id={titleId}>{codec.label}</h3>
+          <SourceBadge state={state} />
+        </div>
+        <p id={helpId} className="muted small setting-doc">
+          {humanDoc(state.doc)}. <span className="setting-env">Environment variable {state.env}.</span>
+        </p>
+        {state.pinned ? (
+          <div className="setting-pinned">
+            <p className="setting-value" data-setting={name}>
+              {codec.show(state.value)}
+            </p>
+            <p className="small">
+              Read-only: set by {state.source === 'flag' ? 'a command-line flag' : 'the environment variable'}{' '}
+              <code>{state.env}</code>, which wins over anything saved here. To change it here, remove it and restart
+              the gateway.
+            </p>
+          </div>
+        ) : (
+          <>
+            <div className="setting-edit">
+              {codec.editor({
+                id,
+                label: codec.label,
+                fields,
+                set: (k, v) => {
+                  setSaved(null);
+                  setDraft({ ...fields, [k]: v });
+                },
+                invalid: localError !== null,
+                describedBy: `${helpId} ${msgId}`,
+                accepts: state.accepts,
+              })}
+              <button type="submit" className="primary" disabled={save.isPending} aria-label={`Save ${codec.label}`}>
+                {save.isPending ? 'Saving…' : 'Save'}
+              </button>
+              {state.source === 'database' ? (
+                <button
+                  type="button"
+                  onClick={() => {
+                    setSaved(null);
+                    setDraft(null);
+                    save.mutate(null);
+                  }}
+                  disabled={save.isPending}
+                  aria-label={`Reset ${codec.label} to default`}
+                  title="Removes the value saved here: back to the config file value or the default"
+                >
+                  Reset to default
+                </button>
+              ) : null}
+            </div>
+            <div id={msgId} className="setting-msg">
+              {localError ? (
+                <p className="field-error" role="alert">
+                  {localError} Not saved.
+                </p>
+              ) : serverError ? (
+                <p className="field-error" role="alert">
+                  The gateway refused this value: {serverError} Not saved; your input is kept.
+                </p>
+              ) : dirty ? (
+                <p className="muted small">Not saved yet: press Save.</p>
+              ) : null}
+              <p role="status" aria-live="polite" className="setting-saved">
+                {saved}
+              </p>
+            </div>
+          </>
+        )}
+        {state.pinned ? null : (
+          <p className="muted small setting-current">
+            Current: <strong data-current={name}>{codec.show(state.value)}</strong>, {SOURCE_HINT[state.source]}
+          </p>
+        )}
+      </form>
+    </li>
+  );
+}
+
+/** The docs name the raw unit ("…, ms"); the inputs here are in friendlier units. */
+function humanDoc(doc: string): string {
+  return doc.replace(/, (ms|bytes)$/, '');
+}
+
+function serverMessage(err: unknown): string {
+  if (err instanceof ApiError && err.status === 409) {
+    return `${err.message}. Reload the page to see where the value comes from now.`;
+  }
+  return errorMessage(err);
+}
+
+export function RuntimeSettings() {
+  const config = useConfig();
+  return (
+    <section className="card" aria-labelledby="runtime-title">
+      <h2 id="runtime-title">Runtime settings</h2>
+      <p className="muted">
+        Saved in the database and applied at once, without a restart; every gateway sharing the database follows within
+        a second. An environment variable or flag wins over a saved value.
+      </p>
+      {config.isPending ? (
+        <Loading what="settings" />
+      ) : config.isError ? (
+        <ErrorState error={config.error} retry={() => void config.refetch()} />
+      ) : (
+        <ul className="settings-list" aria-label="Runtime settings">
+          {ORDER.map((k) => (
+            <SettingRow key={k} name={k} state={config.data[k]} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
