@@ -1,7 +1,8 @@
 /**
  * What a failed upstream attempt says: may the same account be retried, may the next one be
  * tried, and what happens to the account (protocol.md section 4, one branch per table row). Pure:
- * the caller owns the retry loop, the once-per-account limits, the deadline and the store.
+ * `failover-policy.ts` turns a decision into the request's next step (it owns the once-per-account
+ * limits and the deadline); the proxy handler owns the loop and the store.
  *
  * `retrySame` and `nextAccount` both set: retry this account first (after `retryAfterMs`),
  * otherwise fail over. Neither set: pass the upstream answer through to the client. `effect` is
@@ -29,6 +30,7 @@ export type FailureKind =
   | 'overloaded'
   | 'network'
   | 'aborted'
+  | 'credentials'
   | 'stream_error';
 
 export type FailureEffect =
@@ -37,7 +39,7 @@ export type FailureEffect =
   /** `modelKey` is `modelFamilyKey(model)`, the key of `AccountRow.modelCooldowns`. */
   | { type: 'model_cooldown'; modelKey: string; until: number; reason: string }
   /**
-   * OAuth: force one token refresh, then retry once (the proxy's loop); `invalid_grant` on
+   * OAuth: force one token refresh, then retry once (`failover-policy.ts`); `invalid_grant` on
    * refresh means needs re-auth. Nothing is written on the account row, so after a mid-stream
    * `authentication_error` it waits for the next request's own 401.
    */
@@ -455,6 +457,15 @@ export function classifyNetworkError(
     NONE,
     `network error: ${clip(detail)}`,
   );
+}
+
+/**
+ * The account's credentials could not be had (refresh token rejected; token endpoint failing with
+ * no valid token left): nothing was sent, the account is out for this request. No effect: the
+ * token manager itself marks an account whose refresh token was rejected (protocol.md section 2).
+ */
+export function classifyCredentialFailure(message: string): FailureDecision {
+  return failOver('credentials', NONE, message);
 }
 
 /** `code` of the error or of its cause chain (undici wraps socket errors in `fetch failed`). */
