@@ -534,8 +534,6 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
   }
 
   function finishStreamed(ctx: Ctx, account: AccountRow, f: Forwarder): void {
-    ctx.done = true;
-    inFlight--;
     const end = performance.now();
     const capture = captureLimit();
     let usage = null as ReturnType<typeof usageFromMessage> | null;
@@ -578,7 +576,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       if (usage?.outputTokens && end > ctx.t0) tps = usage.outputTokens / ((end - ctx.t0) / 1000);
     }
     if (ctx.aborted && errorText === null) errorText = 'client disconnected';
-    record(ctx, {
+    settle(ctx, {
       status: ctx.aborted ? 499 : f.status,
       success: errorText === null,
       error: errorText,
@@ -614,15 +612,13 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     };
   }
 
+  /** The upstream's own error answer, unchanged. */
   function passThrough(ctx: Ctx, f: Failure): void {
     const { res } = ctx;
     if (!res.headersSent) {
       res.writeHead(f.status, f.headers);
       res.end(f.body);
     }
-    ctx.done = true;
-    inFlight--;
-    const end = performance.now();
     let message: string | null = null;
     try {
       const j = JSON.parse(f.body.toString('utf8')) as { error?: { type?: string; message?: string } };
@@ -630,71 +626,26 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     } catch {
       message = f.body.subarray(0, 200).toString('utf8');
     }
-    record(ctx, {
-      status: f.status,
-      success: false,
-      error: message ?? `HTTP ${f.status}`,
-      latencyMs: end - ctx.t0,
-      ttftMs: null,
-      modelApplied: null,
-      stopReason: null,
-      usage: null,
-      tps: null,
-      payload: settings.current().payloadCapture
-        ? payloadOf(
-            ctx,
-            f.headers,
-            f.body.subarray(0, settings.current().payloadMaxBytes),
-            f.body.length > settings.current().payloadMaxBytes,
-          )
-        : null,
-    });
+    settle(ctx, failure(ctx, f.status, message ?? `HTTP ${f.status}`, answerPayload(ctx, f.headers, f.body)));
   }
 
+  /** The gateway's own error answer in Anthropic's shape; only an end of the response if the client left. */
   function fail(ctx: Ctx, err: GatewayError): void {
     const { res } = ctx;
     const r = toErrorResponse(err);
+    const body = JSON.stringify(r.body);
     if (!res.headersSent && !ctx.aborted) {
-      const body = JSON.stringify(r.body);
       res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(body) });
       res.end(body);
     } else if (!res.writableEnded) {
       res.end();
     }
-    if (ctx.done) return;
-    ctx.done = true;
-    inFlight--;
-    if (err.code === 'no_account') logger.warn({ request: ctx.id }, err.message);
-    record(ctx, {
-      status: r.status,
-      success: false,
-      error: err.message,
-      latencyMs: performance.now() - ctx.t0,
-      ttftMs: null,
-      modelApplied: null,
-      stopReason: null,
-      usage: null,
-      tps: null,
-      payload: settings.current().payloadCapture ? payloadOf(ctx, r.headers, JSON.stringify(r.body), false) : null,
-    });
+    if (err.code === 'no_account' && !ctx.done) logger.warn({ request: ctx.id }, err.message);
+    settle(ctx, failure(ctx, r.status, err.message, answerPayload(ctx, r.headers, body)));
   }
 
   function finishAborted(ctx: Ctx): void {
-    if (ctx.done) return;
-    ctx.done = true;
-    inFlight--;
-    record(ctx, {
-      status: 499,
-      success: false,
-      error: 'client disconnected',
-      latencyMs: performance.now() - ctx.t0,
-      ttftMs: null,
-      modelApplied: null,
-      stopReason: null,
-      usage: null,
-      tps: null,
-      payload: settings.current().payloadCapture ? payloadOf(ctx, null, null, false) : null,
-    });
+    settle(ctx, failure(ctx, 499, 'client disconnected', answerPayload(ctx, null, null)));
   }
 
   interface Outcome {
@@ -708,6 +659,45 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     usage: ReturnType<typeof usageFromMessage> | null;
     tps: number | null;
     payload: PayloadInput | null;
+  }
+
+  /** A request that got no upstream success: no usage, no timings but the latency. */
+  function failure(ctx: Ctx, status: number, error: string, payload: PayloadInput | null): Outcome {
+    return {
+      status,
+      success: false,
+      error,
+      latencyMs: performance.now() - ctx.t0,
+      ttftMs: null,
+      modelApplied: null,
+      stopReason: null,
+      usage: null,
+      tps: null,
+      payload,
+    };
+  }
+
+  /**
+   * The payload of an answer written whole, null while capture is off. Upstream bytes are capped;
+   * the gateway's own error JSON is kept as it is.
+   */
+  function answerPayload(
+    ctx: Ctx,
+    headers: Record<string, string | string[]> | null,
+    body: Buffer | string | null,
+  ): PayloadInput | null {
+    const s = settings.current();
+    if (!s.payloadCapture) return null;
+    if (body === null || typeof body === 'string') return payloadOf(ctx, headers, body, false);
+    return payloadOf(ctx, headers, body.subarray(0, s.payloadMaxBytes), body.length > s.payloadMaxBytes);
+  }
+
+  /** Every request ends here, once: it leaves the in-flight count and its record is queued. */
+  function settle(ctx: Ctx, o: Outcome): void {
+    if (ctx.done) return;
+    ctx.done = true;
+    inFlight--;
+    record(ctx, o);
   }
 
   function record(ctx: Ctx, o: Outcome): void {
