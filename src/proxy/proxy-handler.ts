@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { AccountPool } from '../accounts/account-pool.js';
@@ -90,6 +91,8 @@ interface Ctx extends FailoverState {
   sessionId: string | null;
   /** The upstream attempt in progress, to cancel when the client goes away. */
   current: Forwarder | null;
+  /** Ends a wait between attempts when the client goes away; made by the first wait only. */
+  waitAbort: AbortController | null;
   aborted: boolean;
   done: boolean;
   attemptLog: AttemptRecord[];
@@ -149,6 +152,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       stream: false,
       sessionId: null,
       current: null,
+      waitAbort: null,
       aborted: false,
       done: false,
       attemptLog: [],
@@ -170,6 +174,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       if (!ctx.done && !res.writableFinished) {
         ctx.aborted = true;
         ctx.current?.abort(CLIENT_GONE);
+        ctx.waitAbort?.abort(CLIENT_GONE);
       }
     });
     readBody(ctx)
@@ -274,7 +279,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         if (!comeBack(wait, ctx, start)) break;
         account = ctx.waitFor;
         ctx.waitFor = null;
-        if (wait > 0) await sleep(wait);
+        if (wait > 0) await pause(ctx, wait);
         if (ctx.aborted) break;
       }
       if (account === null) break;
@@ -361,7 +366,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       }
       const wait = follow(ctx, step, account, cred.secret);
       if (wait < 0) break;
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await pause(ctx, wait);
     }
 
     if (ctx.aborted) {
@@ -775,8 +780,15 @@ function isJson(ct: string | string[] | undefined): boolean {
   return typeof ct === 'string' && ct.includes('json');
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Waits `ms` between attempts, ending as soon as the client goes away (then `ctx.aborted` is set). */
+async function pause(ctx: Ctx, ms: number): Promise<void> {
+  if (ctx.aborted) return;
+  ctx.waitAbort ??= new AbortController();
+  try {
+    await delay(ms, undefined, { signal: ctx.waitAbort.signal });
+  } catch (err) {
+    if (!ctx.aborted) throw err;
+  }
 }
 
 function formatDuration(ms: number): string {
