@@ -19,7 +19,7 @@ export interface FailoverState {
   readonly retriedSame: ReadonlySet<string> | null;
   /** Accounts that had their one forced token refresh; null until one had. */
   readonly refreshed: ReadonlySet<string> | null;
-  /** The access token an upstream 401 rejected, while the retry after its forced refresh is pending. */
+  /** The access token an upstream 401 rejected, until the next attempt has its credentials (the forced refresh). */
   readonly rejectedToken: string | null;
   /** The upstream path of the request. */
   readonly path: string;

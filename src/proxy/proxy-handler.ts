@@ -100,7 +100,7 @@ interface Ctx extends FailoverState {
   account: AccountRow | null;
   /** Name of the client key that authenticated the request; null while none is required. */
   clientKey: string | null;
-  // The failover state (FailoverState): booked here by `follow`, read by the policy.
+  // FailoverState (documented in failover-policy.ts): written by serve() and `follow`, read by the policy.
   path: string;
   deadline: number;
   attempts: number;

@@ -202,12 +202,15 @@ describe('failover table', () => {
       )
       .catch((e: unknown) => e);
     // A's cooldown is stored right before the gateway starts waiting the 60 s for it.
-    await vi.waitFor(async () => expect((await gw.account('a')).cooldownUntil).not.toBeNull());
+    await vi.waitFor(async () => expect((await gw.account('a')).cooldownUntil).not.toBeNull(), {
+      timeout: 10_000,
+      interval: 20,
+    });
     expect(await inFlight()).toBe(1);
     leave.abort();
     expect(await asked).toBeInstanceOf(Anthropic.APIUserAbortError);
     // Long before the wait would have ended, the request is over and recorded.
-    await vi.waitFor(async () => expect(await inFlight()).toBe(0), { timeout: 5000, interval: 20 });
+    await vi.waitFor(async () => expect(await inFlight()).toBe(0), { timeout: 10_000, interval: 20 });
     const [rec] = await gw.records(1);
     expect(rec).toMatchObject({ status: 499, success: false, error: 'client disconnected', attempts: 1 });
     expect(keysSeen(up)).toEqual(['a']);
