@@ -1,12 +1,13 @@
 /**
- * What the proxy does with a failed upstream attempt: retry the same account, try the next one,
- * and what happens to the account (protocol.md section 4, one branch per table row). Pure: the
- * caller owns the retry loop, the deadline, the tried-accounts set and the store.
+ * What a failed upstream attempt says: may the same account be retried, may the next one be
+ * tried, and what happens to the account (protocol.md section 4, one branch per table row). Pure:
+ * `failover-policy.ts` turns a decision into the request's next step (it owns the once-per-account
+ * limits and the deadline); the proxy handler owns the loop and the store.
  *
- * `retrySame` and `nextAccount` are both allowed: retry this account first (after
- * `retryAfterMs`, if it fits the deadline), otherwise fail over. Neither set: pass the upstream
- * answer through to the client. `effect` is what to record on the account; a cooldown steers
- * other requests and does not forbid this request's own `retrySame`.
+ * `retrySame` and `nextAccount` both set: retry this account first (after `retryAfterMs`),
+ * otherwise fail over. Neither set: pass the upstream answer through to the client. `effect` is
+ * what to record on the account; a cooldown steers other requests and does not forbid this
+ * request's own `retrySame`.
  */
 
 import { modelFamilyKey } from '../pricing/model-family.js';
@@ -29,6 +30,7 @@ export type FailureKind =
   | 'overloaded'
   | 'network'
   | 'aborted'
+  | 'credentials'
   | 'stream_error';
 
 export type FailureEffect =
@@ -36,7 +38,11 @@ export type FailureEffect =
   | { type: 'cooldown'; until: number; reason: string }
   /** `modelKey` is `modelFamilyKey(model)`, the key of `AccountRow.modelCooldowns`. */
   | { type: 'model_cooldown'; modelKey: string; until: number; reason: string }
-  /** OAuth: force one token refresh, then retry once; `invalid_grant` on refresh means needs re-auth. */
+  /**
+   * OAuth: force one token refresh, then retry once (`failover-policy.ts`); `invalid_grant` on
+   * refresh means needs re-auth. Nothing is written on the account row, so after a mid-stream
+   * `authentication_error` it waits for the next request's own 401.
+   */
   | { type: 'refresh' }
   | { type: 'disable'; reason: string }
   | { type: 'flag'; reason: string };
@@ -52,7 +58,10 @@ export interface FailureDecision {
   message: string;
 }
 
-/** Every tunable of the classification; configuration may override any of them. */
+/**
+ * Every tunable of the classification. No setting reaches them: the proxy always classifies with
+ * `CLASSIFY_DEFAULTS`; the `policy` argument of each classifier overrides them per call (tests).
+ */
 export interface ClassifyPolicy {
   /** Random extra added to window cooldowns so accounts do not all come back in the same second. */
   jitterMaxMs: number;
@@ -83,7 +92,7 @@ export const CLASSIFY_DEFAULTS: Readonly<ClassifyPolicy> = Object.freeze({
   backoffBaseMs: 250,
   backoffCapMs: 4_000,
   // Overload is global (protocol.md section 4): benching accounts for it only turns a brief
-  // overload into a gateway-wide 503. Backoff and failover handle it; set > 0 to cool down anyway.
+  // overload into a gateway-wide 503. Backoff and failover handle it; a `policy` of > 0 cools down anyway.
   overloadedCooldownMs: 0,
   streamRateLimitCooldownMs: 60_000,
   maxServerRetryAfterMs: 60_000,
@@ -219,15 +228,24 @@ function latest(a: number | null, b: number | null): number | null {
   return a > b ? a : b;
 }
 
-function decide(
+/** No retry, no failover: the upstream answer goes to the client as it is. */
+function passThrough(kind: FailureKind, effect: FailureEffect, message: string): FailureDecision {
+  return { kind, retrySame: false, retryAfterMs: null, nextAccount: false, effect, message };
+}
+
+/** The next account, never this one again for this request. */
+function failOver(kind: FailureKind, effect: FailureEffect, message: string): FailureDecision {
+  return { kind, retrySame: false, retryAfterMs: null, nextAccount: true, effect, message };
+}
+
+/** This account once more after `afterMs` (null: right away), then the next account. */
+function retryThenFailOver(
   kind: FailureKind,
-  retrySame: boolean,
-  retryAfter: number | null,
-  nextAccount: boolean,
+  afterMs: number | null,
   effect: FailureEffect,
   message: string,
 ): FailureDecision {
-  return { kind, retrySame, retryAfterMs: retrySame ? retryAfter : null, nextAccount, effect, message };
+  return { kind, retrySame: true, retryAfterMs: afterMs, nextAccount: true, effect, message };
 }
 
 const NONE: FailureEffect = Object.freeze({ type: 'none' });
@@ -237,6 +255,15 @@ function isCredits(text: string, headers: HeaderBag): boolean {
   return (
     USAGE_LIMIT_RE.test(text) &&
     headerValue(headers, 'anthropic-ratelimit-unified-overage-disabled-reason') === 'out_of_credits'
+  );
+}
+
+/** protocol.md section 4: it fails on every account, so neither retry nor failover; the account is flagged. */
+function creditsFailure(status: number, text: string): FailureDecision {
+  return passThrough(
+    'credits',
+    { type: 'flag', reason: `credits: ${clip(text)}` },
+    describe(status, 'credits or spend limit', text),
   );
 }
 
@@ -251,68 +278,39 @@ export function classifyFailure(input: FailureInput): FailureDecision {
 
   if (status === 400 || status === 402) {
     if (ORG_DISABLED_RE.test(text)) {
-      return decide(
+      return failOver(
         'forbidden',
-        false,
-        null,
-        true,
         { type: 'disable', reason: `organization disabled: ${clip(text)}` },
         describe(status, 'organization disabled', text),
       );
     }
-    if (status === 402 || isCredits(text, headers)) {
-      return decide(
-        'credits',
-        false,
-        null,
-        false,
-        { type: 'flag', reason: `credits: ${clip(text)}` },
-        describe(status, 'credits or spend limit', text),
-      );
-    }
-    return decide('client_error', false, null, false, NONE, describe(status, err.type ?? 'client error', text));
+    if (status === 402 || isCredits(text, headers)) return creditsFailure(status, text);
+    return passThrough('client_error', NONE, describe(status, err.type ?? 'client error', text));
   }
 
   if (status === 401) {
     if (input.accountKind === 'max') {
       // Token expired or revoked: one forced refresh and one retry; if the refresh answers
-      // invalid_grant the caller marks the account needs_reauth (protocol.md section 2).
-      return decide(
+      // invalid_grant the token manager marks the account needs_reauth (protocol.md section 2).
+      return retryThenFailOver(
         'auth_expired',
-        true,
         null,
-        true,
         { type: 'refresh' },
         describe(status, 'OAuth token rejected', text),
       );
     }
     // API keys (and console accounts, which use a minted API key) cannot be refreshed.
-    return decide(
+    return failOver(
       'auth_invalid',
-      false,
-      null,
-      true,
       { type: 'disable', reason: 'invalid API key' },
       describe(status, 'invalid API key', text),
     );
   }
 
   if (status === 403) {
-    if (isCredits(text, headers)) {
-      return decide(
-        'credits',
-        false,
-        null,
-        false,
-        { type: 'flag', reason: `credits: ${clip(text)}` },
-        describe(status, 'credits or spend limit', text),
-      );
-    }
-    return decide(
+    if (isCredits(text, headers)) return creditsFailure(status, text);
+    return failOver(
       'forbidden',
-      false,
-      null,
-      true,
       { type: 'disable', reason: `${err.type ?? 'forbidden'}: ${clip(text)}` },
       describe(status, 'permission denied', text),
     );
@@ -322,22 +320,22 @@ export function classifyFailure(input: FailureInput): FailureDecision {
     const wait = serverWait(input, ctx);
     const cd = ctx.p.overloadedCooldownMs;
     const effect: FailureEffect = cd > 0 ? { type: 'cooldown', until: now + cd, reason: 'overloaded' } : NONE;
-    return decide('overloaded', shouldRetry(headers), wait, true, effect, describe(status, 'overloaded', text));
+    const message = describe(status, 'overloaded', text);
+    return shouldRetry(headers)
+      ? retryThenFailOver('overloaded', wait, effect, message)
+      : failOver('overloaded', effect, message);
   }
 
   // 408/409 are retried by the SDK too; 501 is not transient and is passed through.
   if ((status >= 500 && status !== 501) || status === 408 || status === 409) {
-    return decide(
-      'server_error',
-      shouldRetry(headers),
-      serverWait(input, ctx),
-      true,
-      NONE,
-      describe(status, err.type ?? 'server error', text),
-    );
+    const wait = serverWait(input, ctx);
+    const message = describe(status, err.type ?? 'server error', text);
+    return shouldRetry(headers)
+      ? retryThenFailOver('server_error', wait, NONE, message)
+      : failOver('server_error', NONE, message);
   }
 
-  return decide('client_error', false, null, false, NONE, describe(status, err.type ?? 'client error', text));
+  return passThrough('client_error', NONE, describe(status, err.type ?? 'client error', text));
 }
 
 /** The SDK obeys `x-should-retry` before any status rule (protocol.md section 3). */
@@ -379,11 +377,8 @@ function classify429(input: FailureInput, ctx: Ctx, text: string, strikes: numbe
     const reset = unifiedRejected ? latest(accountReset, unifiedReset) : accountReset;
     const until = ctx.cooldownUntil(reset, strikes);
     const windows = accountRejected?.join('+') ?? 'unified';
-    return decide(
+    return failOver(
       'rate_limited_window',
-      false,
-      null,
-      true,
       { type: 'cooldown', until, reason: `rate limited (${windows})` },
       `429 rate limited (${windows}) until ${new Date(until).toISOString()}`,
     );
@@ -396,43 +391,32 @@ function classify429(input: FailureInput, ctx: Ctx, text: string, strikes: numbe
       model === null
         ? NONE
         : { type: 'model_cooldown', modelKey: modelFamilyKey(model), until, reason: `rate limited (${modelWindow})` };
-    return decide(
+    return failOver(
       'rate_limited_model',
-      false,
-      null,
-      true,
       effect,
       `429 rate limited for ${model ?? 'this model'} (${modelWindow}) until ${new Date(until).toISOString()}`,
     );
   }
 
-  if (isCredits(text, headers)) {
-    return decide(
-      'credits',
-      false,
-      null,
-      false,
-      { type: 'flag', reason: `credits: ${clip(text)}` },
-      describe(429, 'credits or spend limit', text),
-    );
-  }
+  if (isCredits(text, headers)) return creditsFailure(429, text);
 
   const retryAfter = retryAfterMs(headers, now);
   const minuteHeaders = MINUTE_HEADERS.some((k) => headers[k] !== undefined);
   if (minuteHeaders || (retryAfter !== null && input.accountKind !== 'max')) {
     const until = retryAfter !== null ? now + retryAfter : (minuteReset(headers, now) ?? now + ctx.p.minuteCooldownMs);
-    return decide(
-      'api_key_rate_limit',
-      retryAfter !== null,
-      retryAfter,
-      true,
-      { type: 'cooldown', until: Math.min(until, now + ctx.p.maxCooldownMs), reason: 'API rate limit (per minute)' },
-      describe(429, 'API rate limit', text),
-    );
+    const effect: FailureEffect = {
+      type: 'cooldown',
+      until: Math.min(until, now + ctx.p.maxCooldownMs),
+      reason: 'API rate limit (per minute)',
+    };
+    const message = describe(429, 'API rate limit', text);
+    return retryAfter !== null
+      ? retryThenFailOver('api_key_rate_limit', retryAfter, effect, message)
+      : failOver('api_key_rate_limit', effect, message);
   }
 
   // No rate-limit headers: the rejection was about this request, not the account.
-  return decide('bare_429', false, null, true, NONE, describe(429, 'rate limited (no rate-limit headers)', text));
+  return failOver('bare_429', NONE, describe(429, 'rate limited (no rate-limit headers)', text));
 }
 
 /** Earliest reset among exhausted per-minute limits, else among all of them; null if none ahead. */
@@ -462,18 +446,26 @@ export function classifyNetworkError(
   const code = errorCode(err);
   const name = err instanceof Error ? err.name : '';
   if (name === 'AbortError') {
-    // The caller's own signal (client gone or deadline): nothing to retry.
-    return decide('aborted', false, null, false, NONE, 'aborted');
+    // The caller's own signal: nothing to retry. (The proxy itself never gets here: it checks for
+    // a departed client first, and its deadline is a headers timeout, a `network` failure.)
+    return passThrough('aborted', NONE, 'aborted');
   }
   const detail = code ?? (err instanceof Error ? err.message : String(err));
-  return decide(
+  return retryThenFailOver(
     'network',
-    true,
     backoffMs(attempt, opts.policy, opts.random),
-    true,
     NONE,
     `network error: ${clip(detail)}`,
   );
+}
+
+/**
+ * The account's credentials could not be had (refresh token rejected; token endpoint failing with
+ * no valid token left): nothing was sent, the account is out for this request. No effect: the
+ * token manager itself marks an account whose refresh token was rejected (protocol.md section 2).
+ */
+export function classifyCredentialFailure(message: string): FailureDecision {
+  return failOver('credentials', NONE, message);
 }
 
 /** `code` of the error or of its cause chain (undici wraps socket errors in `fetch failed`). */
@@ -504,7 +496,7 @@ export function classifyStreamError(
       effect = { type: 'cooldown', until: now + p.streamRateLimitCooldownMs, reason: 'rate_limit_error in stream' };
       break;
     case 'overloaded_error':
-      // Global overload: a few seconds at most, and none when configured off.
+      // Global overload: no cooldown with the defaults, a short one only under a `policy` that asks.
       if (p.overloadedCooldownMs > 0)
         effect = { type: 'cooldown', until: now + p.overloadedCooldownMs, reason: 'overloaded' };
       break;
@@ -516,5 +508,5 @@ export function classifyStreamError(
       effect = { type: 'flag', reason: msg };
       break;
   }
-  return decide('stream_error', false, null, false, effect, msg);
+  return passThrough('stream_error', effect, msg);
 }

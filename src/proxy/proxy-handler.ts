@@ -1,11 +1,12 @@
 /**
  * The proxy hot path for `/v1/*`: pick an account, forward on a keep-alive undici pool, fail over
- * on the failures protocol.md section 4 lists (replaying the buffered body, excluding accounts
- * already tried, under one deadline), stream the answer back unbuffered and byte for byte, and
- * queue one record per request.
+ * on the failures protocol.md section 4 lists (replaying the buffered body; the steps come from
+ * `failover-policy.ts`: accounts already tried excluded, one deadline), stream the answer back
+ * unbuffered and byte for byte, and queue one record per request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { AccountPool } from '../accounts/account-pool.js';
@@ -28,7 +29,22 @@ import type {
   RecordWriter,
   RequestRecord,
 } from '../storage/types.js';
-import { classifyFailure, classifyNetworkError, classifyStreamError, modelFamilyKey } from './classify.js';
+import {
+  classifyCredentialFailure,
+  classifyFailure,
+  classifyNetworkError,
+  classifyStreamError,
+  modelFamilyKey,
+} from './classify.js';
+import {
+  beforeAttempt,
+  comeBack,
+  countsAsRetry,
+  type FailoverState,
+  nextStep,
+  retryBudgetLeft,
+  type Step,
+} from './failover-policy.js';
 import { type AttemptResult, Forwarder } from './forwarder.js';
 import { type Credentials, clientResponseHeaders, sessionIdOf, upstreamHeaders } from './headers.js';
 import { parseRateLimit } from './rate-limit-headers.js';
@@ -62,7 +78,7 @@ interface Failure {
 }
 
 /** Per-request state, kept in one object so the hot path allocates little. */
-interface Ctx {
+interface Ctx extends FailoverState {
   id: string;
   ts: number;
   t0: number;
@@ -75,14 +91,30 @@ interface Ctx {
   sessionId: string | null;
   /** The upstream attempt in progress, to cancel when the client goes away. */
   current: Forwarder | null;
+  /** Ends a wait between attempts when the client goes away; made by the first wait only. */
+  waitAbort: AbortController | null;
   aborted: boolean;
   done: boolean;
-  attempts: number;
   attemptLog: AttemptRecord[];
   tried: Set<string>;
   account: AccountRow | null;
   /** Name of the client key that authenticated the request; null while none is required. */
   clientKey: string | null;
+  // FailoverState (documented in failover-policy.ts): written by serve() and `follow`, read by the policy.
+  path: string;
+  deadline: number;
+  attempts: number;
+  retriedSame: Set<string> | null;
+  refreshed: Set<string> | null;
+  rejectedToken: string | null;
+  /** The account the next attempt retries; null: pick one. */
+  retry: AccountRow | null;
+  /** An account worth waiting for (API-key per-minute limit) once the others are exhausted... */
+  waitFor: AccountRow | null;
+  /** ...and when it frees up (`clock.now()` time). */
+  waitForAt: number;
+  /** The answer if no attempt succeeds: the last upstream error answer or gateway error. */
+  last: Failure | GatewayError | null;
 }
 
 export interface GatewayProxy {
@@ -98,11 +130,6 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
   const basePath = base.pathname.replace(/\/+$/, '');
   let inFlight = 0;
   let retriesActive = 0;
-
-  /** Envoy-style retry budget: retries may be at most 20% of requests in flight, min 3. */
-  function retryAllowed(): boolean {
-    return retriesActive < Math.max(3, Math.floor(inFlight * 0.2));
-  }
 
   /** Bytes of each body to keep for the payload record; 0 when capture is off. */
   function captureLimit(): number {
@@ -125,18 +152,29 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       stream: false,
       sessionId: null,
       current: null,
+      waitAbort: null,
       aborted: false,
       done: false,
-      attempts: 0,
       attemptLog: [],
       tried: new Set(),
       account: null,
       clientKey,
+      path: '',
+      deadline: 0,
+      attempts: 0,
+      retriedSame: null,
+      refreshed: null,
+      rejectedToken: null,
+      retry: null,
+      waitFor: null,
+      waitForAt: 0,
+      last: null,
     };
     res.once('close', () => {
       if (!ctx.done && !res.writableFinished) {
         ctx.aborted = true;
         ctx.current?.abort(CLIENT_GONE);
+        ctx.waitAbort?.abort(CLIENT_GONE);
       }
     });
     readBody(ctx)
@@ -212,27 +250,19 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         sessionId: ctx.sessionId,
       });
     }
-    const deadline = ctx.t0 + config.requestDeadlineMs;
-    const path = basePath + (ctx.req.url ?? '/');
+    ctx.deadline = ctx.t0 + config.requestDeadlineMs;
+    ctx.path = basePath + (ctx.req.url ?? '/');
     const method = (ctx.req.method ?? 'GET') as Dispatcher.HttpMethod;
-    let retrySame = null as AccountRow | null;
-    /** The access token an upstream 401 rejected, to force one refresh past it. */
-    let rejectedToken: string | null = null;
-    let lastSecret: string | null = null;
-    const retriedSame = new Set<string>();
-    const refreshed = new Set<string>();
-    /** An account worth waiting for (API-key per-minute limit) once the others are exhausted. */
-    let waitFor: { account: AccountRow; readyAt: number } | null = null;
-    let last: Failure | GatewayError | null = null;
 
-    while (ctx.attempts < config.maxAttempts && !ctx.aborted) {
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) {
-        last = new GatewayError('deadline_exceeded', `No upstream answer within ${config.requestDeadlineMs} ms`);
+    while (!ctx.aborted) {
+      const start = performance.now();
+      const stop = beforeAttempt(ctx, config.maxAttempts, start);
+      if (stop !== null) {
+        if (stop.reason === 'deadline') ctx.last = deadlineExceeded();
         break;
       }
-      let account: AccountRow | null = retrySame;
-      retrySame = null;
+      let account = ctx.retry;
+      ctx.retry = null;
       if (account === null) {
         const now = clock.now();
         account =
@@ -244,20 +274,18 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
             exclude: ctx.tried,
           })[0] ?? null;
       }
-      if (account === null && waitFor !== null) {
-        const wait = waitFor.readyAt - clock.now();
-        if (wait > 0 && wait >= remaining) break;
-        account = waitFor.account;
-        waitFor = null;
-        if (wait > 0) await sleep(wait);
+      if (account === null && ctx.waitFor !== null) {
+        const wait = ctx.waitForAt - clock.now();
+        if (!comeBack(wait, ctx, start)) break;
+        account = ctx.waitFor;
+        ctx.waitFor = null;
+        if (wait > 0) await pause(ctx, wait);
         if (ctx.aborted) break;
       }
       if (account === null) break;
 
-      // The retry after a forced token refresh is about credentials, not load: the budget
-      // (meant to stop retry storms against a struggling upstream) does not apply to it.
-      const isRetry = ctx.attempts > 0 && rejectedToken === null;
-      if (isRetry && !retryAllowed()) {
+      const isRetry = countsAsRetry(ctx);
+      if (isRetry && !retryBudgetLeft(retriesActive, inFlight)) {
         logger.warn({ request: ctx.id }, 'retry budget exhausted; returning the last upstream answer');
         break;
       }
@@ -269,129 +297,83 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         // API keys need no await (one microtask less per request on the hot path).
         cred =
           account.kind === 'max'
-            ? { kind: 'max', secret: await accessTokenFor(account, rejectedToken) }
+            ? { kind: 'max', secret: await accessTokenFor(account, ctx.rejectedToken) }
             : { kind: account.kind, secret: tokens.apiKey(account) };
       } catch (err) {
         if (isRetry) retriesActive--;
         if (ctx.aborted) break;
         if (!(err instanceof GatewayError)) throw err;
-        // Credentials could not be had (needs re-auth, refresh failed): the account is out.
         ctx.attemptLog.push({ account: account.name, status: null, error: err.message, ms: 0 });
-        ctx.tried.add(account.id);
         if (err.code === 'needs_reauth') affinity.forgetAccount(account.id);
-        last = err;
+        ctx.last = err;
+        const step = nextStep(classifyCredentialFailure(err.message), account.id, ctx, performance.now());
+        if (follow(ctx, step, account, null) < 0) break;
         continue;
       }
-      rejectedToken = null;
-      lastSecret = cred.secret;
-      const chosen = account;
-      const r = await forward(ctx, chosen, cred, path, method, remaining, attemptStart);
+      ctx.rejectedToken = null;
+      const r = await forward(ctx, account, cred, method, start, attemptStart);
       if (isRetry) retriesActive--;
 
       if (r.kind === 'streamed') {
-        finishStreamed(ctx, chosen, r.forwarder);
+        finishStreamed(ctx, account, r.forwarder);
         return;
       }
+      if (ctx.aborted) break;
+      let step: Step;
       if (r.kind === 'network') {
-        if (ctx.aborted) break;
         const ms = Math.round(performance.now() - attemptStart);
         const d = classifyNetworkError(r.error, ctx.attempts - 1);
         ctx.attemptLog.push({ account: account.name, status: null, error: d.message, ms });
         logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
+        ctx.last = new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
         // The headers timeout of an attempt is the rest of the request's deadline, so when it fires
         // the deadline is spent (undici's timers may fire a few ms early).
-        const deadlineSpent =
-          (r.error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT' || performance.now() >= deadline;
-        last = deadlineSpent
-          ? new GatewayError('deadline_exceeded', `No upstream answer within ${config.requestDeadlineMs} ms`)
-          : new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
-        if (deadlineSpent) break;
-        if (d.retrySame && !retriedSame.has(account.id)) {
-          retriedSame.add(account.id);
-          const backoff = d.retryAfterMs ?? 250;
-          if (backoff < deadline - performance.now()) {
-            await sleep(backoff);
-            retrySame = account;
-            continue;
-          }
-        }
-        if (d.nextAccount) {
-          ctx.tried.add(account.id);
-          continue;
-        }
-        break;
-      }
-      if (ctx.aborted) break;
-
-      const now = clock.now();
-      const errBody = r.body;
-      const d = classifyFailure({
-        status: r.status,
-        headers: r.headers,
-        body: errBody.toString('utf8'),
-        accountKind: account.kind,
-        now,
-        attempt: ctx.attempts - 1,
-        strikes: account.strikes,
-        model: ctx.model,
-      });
-      ctx.attemptLog.push({
-        account: account.name,
-        status: r.status,
-        error: d.kind,
-        ms: Math.round(performance.now() - attemptStart),
-      });
-      last = { status: r.status, headers: clientResponseHeaders(r.headers), body: errBody };
-      if (d.effect.type !== 'none') {
-        logger.warn({ request: ctx.id, account: account.name, status: r.status, kind: d.kind }, d.message);
-      }
-
-      if (d.effect.type === 'refresh') {
-        // One forced refresh and one retry per account (protocol.md section 4, 401 row).
-        if (!refreshed.has(account.id)) {
-          refreshed.add(account.id);
-          // The one retry this account gets; a second 401 moves on to the next account.
-          retriedSame.add(account.id);
-          rejectedToken = lastSecret;
-          retrySame = account;
-          continue;
-        }
-      } else if (d.effect.type === 'disable' && !isMessagesPath(path)) {
-        // Subscription tokens may be refused on endpoints such as /v1/models (protocol.md
-        // section 1): that says nothing about the account, so the answer just passes through.
-        ctx.attemptLog[ctx.attemptLog.length - 1] = {
-          ...(ctx.attemptLog.at(-1) as AttemptRecord),
-          error: 'refused on this endpoint',
-        };
-        break;
+        const headersTimeout = (r.error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT';
+        step = nextStep(d, account.id, ctx, headersTimeout ? ctx.deadline : performance.now());
       } else {
-        await pool.applyEffect(account, d.effect);
-        if (d.effect.type === 'disable') affinity.forgetAccount(account.id);
-      }
-
-      if (d.retrySame && !retriedSame.has(account.id)) {
-        retriedSame.add(account.id);
-        const wait = d.retryAfterMs ?? 0;
-        if (d.effect.type === 'cooldown' && d.nextAccount) {
-          // Per-minute limits: prefer another account now, come back only if none is left.
-          waitFor = { account, readyAt: clock.now() + wait };
-        } else if (wait < deadline - performance.now()) {
-          if (wait > 0) await sleep(wait);
-          retrySame = account;
-          continue;
+        const errBody = r.body;
+        const d = classifyFailure({
+          status: r.status,
+          headers: r.headers,
+          body: errBody.toString('utf8'),
+          accountKind: account.kind,
+          now: clock.now(),
+          attempt: ctx.attempts - 1,
+          strikes: account.strikes,
+          model: ctx.model,
+        });
+        ctx.attemptLog.push({
+          account: account.name,
+          status: r.status,
+          error: d.kind,
+          ms: Math.round(performance.now() - attemptStart),
+        });
+        ctx.last = { status: r.status, headers: clientResponseHeaders(r.headers), body: errBody };
+        if (d.effect.type !== 'none') {
+          logger.warn({ request: ctx.id, account: account.name, status: r.status, kind: d.kind }, d.message);
+        }
+        step = nextStep(d, account.id, ctx, performance.now());
+        if (step.type === 'stop' && step.reason === 'refused_on_endpoint') {
+          ctx.attemptLog[ctx.attemptLog.length - 1] = {
+            ...(ctx.attemptLog.at(-1) as AttemptRecord),
+            error: 'refused on this endpoint',
+          };
+        } else if (d.effect.type !== 'none' && d.effect.type !== 'refresh') {
+          // `none` and `refresh` change nothing on the account row (the refresh is the retry step's).
+          await pool.applyEffect(account, d.effect);
+          if (d.effect.type === 'disable') affinity.forgetAccount(account.id);
         }
       }
-      if (d.nextAccount) {
-        ctx.tried.add(account.id);
-        continue;
-      }
-      break;
+      const wait = follow(ctx, step, account, cred.secret);
+      if (wait < 0) break;
+      if (wait > 0) await pause(ctx, wait);
     }
 
     if (ctx.aborted) {
       finishAborted(ctx);
       return;
     }
+    let last = ctx.last;
     if (last === null) last = noAccountError(ctx, null);
     else if (
       last instanceof GatewayError &&
@@ -402,6 +384,38 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     }
     if (last instanceof GatewayError) fail(ctx, last);
     else passThrough(ctx, last);
+  }
+
+  /**
+   * Books a failover step on the request's state; returns the wait before the next attempt, or -1
+   * to stop. `secret`: the credential of the attempt, the one a forced refresh must get past.
+   */
+  function follow(ctx: Ctx, step: Step, account: AccountRow, secret: string | null): number {
+    if (step.type === 'stop') {
+      if (step.reason === 'deadline') ctx.last = deadlineExceeded();
+      return -1;
+    }
+    if (step.type === 'next_account') {
+      ctx.tried.add(account.id);
+      return 0;
+    }
+    ctx.retriedSame = withId(ctx.retriedSame, account.id);
+    if (step.type === 'wait_for') {
+      ctx.waitFor = account;
+      ctx.waitForAt = clock.now() + step.waitMs;
+      ctx.tried.add(account.id);
+      return 0;
+    }
+    if (step.refresh) {
+      ctx.refreshed = withId(ctx.refreshed, account.id);
+      ctx.rejectedToken = secret;
+    }
+    ctx.retry = account;
+    return step.waitMs;
+  }
+
+  function deadlineExceeded(): GatewayError {
+    return new GatewayError('deadline_exceeded', `No upstream answer within ${config.requestDeadlineMs} ms`);
   }
 
   function anyUsable(ctx: Ctx): boolean {
@@ -447,9 +461,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     ctx: Ctx,
     account: AccountRow,
     cred: Credentials,
-    path: string,
     method: Dispatcher.HttpMethod,
-    remaining: number,
+    start: number,
     attemptStart: number,
   ): Promise<AttemptResult> {
     const capture = captureLimit();
@@ -496,11 +509,11 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       ctx.current = f;
       upstream.dispatch(
         {
-          path,
+          path: ctx.path,
           method,
           headers: upstreamHeaders(ctx.req.rawHeaders, cred, ctx.body.length),
           body: ctx.body.length > 0 ? ctx.body : null,
-          headersTimeout: Math.max(1, Math.ceil(remaining)),
+          headersTimeout: Math.max(1, Math.ceil(ctx.deadline - start)),
           bodyTimeout: config.requestDeadlineMs,
         },
         f,
@@ -526,8 +539,6 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
   }
 
   function finishStreamed(ctx: Ctx, account: AccountRow, f: Forwarder): void {
-    ctx.done = true;
-    inFlight--;
     const end = performance.now();
     const capture = captureLimit();
     let usage = null as ReturnType<typeof usageFromMessage> | null;
@@ -570,7 +581,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       if (usage?.outputTokens && end > ctx.t0) tps = usage.outputTokens / ((end - ctx.t0) / 1000);
     }
     if (ctx.aborted && errorText === null) errorText = 'client disconnected';
-    record(ctx, {
+    settle(ctx, {
       status: ctx.aborted ? 499 : f.status,
       success: errorText === null,
       error: errorText,
@@ -606,15 +617,13 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     };
   }
 
+  /** The upstream's own error answer, unchanged. */
   function passThrough(ctx: Ctx, f: Failure): void {
     const { res } = ctx;
     if (!res.headersSent) {
       res.writeHead(f.status, f.headers);
       res.end(f.body);
     }
-    ctx.done = true;
-    inFlight--;
-    const end = performance.now();
     let message: string | null = null;
     try {
       const j = JSON.parse(f.body.toString('utf8')) as { error?: { type?: string; message?: string } };
@@ -622,71 +631,26 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     } catch {
       message = f.body.subarray(0, 200).toString('utf8');
     }
-    record(ctx, {
-      status: f.status,
-      success: false,
-      error: message ?? `HTTP ${f.status}`,
-      latencyMs: end - ctx.t0,
-      ttftMs: null,
-      modelApplied: null,
-      stopReason: null,
-      usage: null,
-      tps: null,
-      payload: settings.current().payloadCapture
-        ? payloadOf(
-            ctx,
-            f.headers,
-            f.body.subarray(0, settings.current().payloadMaxBytes),
-            f.body.length > settings.current().payloadMaxBytes,
-          )
-        : null,
-    });
+    settle(ctx, failure(ctx, f.status, message ?? `HTTP ${f.status}`, answerPayload(ctx, f.headers, f.body)));
   }
 
+  /** The gateway's own error answer in Anthropic's shape; only an end of the response if the client left. */
   function fail(ctx: Ctx, err: GatewayError): void {
     const { res } = ctx;
     const r = toErrorResponse(err);
+    const body = JSON.stringify(r.body);
     if (!res.headersSent && !ctx.aborted) {
-      const body = JSON.stringify(r.body);
       res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(body) });
       res.end(body);
     } else if (!res.writableEnded) {
       res.end();
     }
-    if (ctx.done) return;
-    ctx.done = true;
-    inFlight--;
-    if (err.code === 'no_account') logger.warn({ request: ctx.id }, err.message);
-    record(ctx, {
-      status: r.status,
-      success: false,
-      error: err.message,
-      latencyMs: performance.now() - ctx.t0,
-      ttftMs: null,
-      modelApplied: null,
-      stopReason: null,
-      usage: null,
-      tps: null,
-      payload: settings.current().payloadCapture ? payloadOf(ctx, r.headers, JSON.stringify(r.body), false) : null,
-    });
+    if (err.code === 'no_account' && !ctx.done) logger.warn({ request: ctx.id }, err.message);
+    settle(ctx, failure(ctx, r.status, err.message, answerPayload(ctx, r.headers, body)));
   }
 
   function finishAborted(ctx: Ctx): void {
-    if (ctx.done) return;
-    ctx.done = true;
-    inFlight--;
-    record(ctx, {
-      status: 499,
-      success: false,
-      error: 'client disconnected',
-      latencyMs: performance.now() - ctx.t0,
-      ttftMs: null,
-      modelApplied: null,
-      stopReason: null,
-      usage: null,
-      tps: null,
-      payload: settings.current().payloadCapture ? payloadOf(ctx, null, null, false) : null,
-    });
+    settle(ctx, failure(ctx, 499, 'client disconnected', answerPayload(ctx, null, null)));
   }
 
   interface Outcome {
@@ -700,6 +664,45 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     usage: ReturnType<typeof usageFromMessage> | null;
     tps: number | null;
     payload: PayloadInput | null;
+  }
+
+  /** A request that got no upstream success: no usage, no timings but the latency. */
+  function failure(ctx: Ctx, status: number, error: string, payload: PayloadInput | null): Outcome {
+    return {
+      status,
+      success: false,
+      error,
+      latencyMs: performance.now() - ctx.t0,
+      ttftMs: null,
+      modelApplied: null,
+      stopReason: null,
+      usage: null,
+      tps: null,
+      payload,
+    };
+  }
+
+  /**
+   * The payload of an answer written whole, null while capture is off. Upstream bytes are capped;
+   * the gateway's own error JSON is kept as it is.
+   */
+  function answerPayload(
+    ctx: Ctx,
+    headers: Record<string, string | string[]> | null,
+    body: Buffer | string | null,
+  ): PayloadInput | null {
+    const s = settings.current();
+    if (!s.payloadCapture) return null;
+    if (body === null || typeof body === 'string') return payloadOf(ctx, headers, body, false);
+    return payloadOf(ctx, headers, body.subarray(0, s.payloadMaxBytes), body.length > s.payloadMaxBytes);
+  }
+
+  /** Every request ends here, once: it leaves the in-flight count and its record is queued. */
+  function settle(ctx: Ctx, o: Outcome): void {
+    if (ctx.done) return;
+    ctx.done = true;
+    inFlight--;
+    record(ctx, o);
   }
 
   function record(ctx: Ctx, o: Outcome): void {
@@ -762,8 +765,11 @@ const MID_STREAM_ERROR_FRAME = `event: error\ndata: ${JSON.stringify({
   error: { type: 'api_error', message: 'ccflare: upstream connection lost mid-stream' },
 })}\n\n`;
 
-function isMessagesPath(path: string): boolean {
-  return path.includes('/v1/messages');
+/** `set` with `id` added; the set is made on the first id (most requests never need one). */
+function withId(set: Set<string> | null, id: string): Set<string> {
+  const s = set ?? new Set<string>();
+  s.add(id);
+  return s;
 }
 
 function round1(n: number): number {
@@ -774,8 +780,15 @@ function isJson(ct: string | string[] | undefined): boolean {
   return typeof ct === 'string' && ct.includes('json');
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Waits `ms` between attempts, ending as soon as the client goes away (then `ctx.aborted` is set). */
+async function pause(ctx: Ctx, ms: number): Promise<void> {
+  if (ctx.aborted) return;
+  ctx.waitAbort ??= new AbortController();
+  try {
+    await delay(ms, undefined, { signal: ctx.waitAbort.signal });
+  } catch (err) {
+    if (!ctx.aborted) throw err;
+  }
 }
 
 function formatDuration(ms: number): string {

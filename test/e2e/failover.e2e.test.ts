@@ -3,7 +3,7 @@
  * real server, with the official SDK as the client.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   errorBody,
   type FakeResponse,
@@ -181,6 +181,39 @@ describe('failover table', () => {
     expect(msg.type).toBe('message');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect(keysSeen(up)).toEqual(['a', 'a']);
+  });
+
+  it('API-key per-minute 429 on the only account: a client that leaves during the wait ends the request at once', async () => {
+    const { client, up, gw } = await setup(
+      () => ({
+        kind: 'json',
+        status: 429,
+        headers: { 'retry-after': '60', 'anthropic-ratelimit-requests-remaining': '0' },
+        body: errorBody('rate_limit_error', 'per-minute rate limit'),
+      }),
+      { accounts: 'a' },
+    );
+    const inFlight = async () => ((await (await fetch(`${gw.url}/health`)).json()) as { inFlight: number }).inFlight;
+    const leave = new AbortController();
+    const asked = client.messages
+      .create(
+        { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
+        { signal: leave.signal },
+      )
+      .catch((e: unknown) => e);
+    // A's cooldown is stored right before the gateway starts waiting the 60 s for it.
+    await vi.waitFor(async () => expect((await gw.account('a')).cooldownUntil).not.toBeNull(), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    expect(await inFlight()).toBe(1);
+    leave.abort();
+    expect(await asked).toBeInstanceOf(Anthropic.APIUserAbortError);
+    // Long before the wait would have ended, the request is over and recorded.
+    await vi.waitFor(async () => expect(await inFlight()).toBe(0), { timeout: 10_000, interval: 20 });
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 499, success: false, error: 'client disconnected', attempts: 1 });
+    expect(keysSeen(up)).toEqual(['a']);
   });
 
   it('credits / spend-limit error: no retry, no failover, the account is flagged', async () => {
