@@ -17,6 +17,11 @@ export interface CliIo {
    * handlers, and the caller closes the server runCli returns.
    */
   ownsProcess?: boolean;
+  /**
+   * Ctrl-C for a caller that runs commands in process: `logs -f` stops following when it aborts.
+   * (The real process ends on SIGINT instead.)
+   */
+  interrupt?: AbortSignal;
 }
 
 /** A failure with its own exit code: 2 for usage errors, 130 for a cancelled prompt. */

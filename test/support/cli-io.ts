@@ -43,6 +43,8 @@ export interface RunningCommand {
   stdin: PassThrough;
   stdout(): string;
   stderr(): string;
+  /** Ctrl-C: ends `logs -f`. */
+  interrupt(): void;
   done: Promise<CliRun>;
 }
 
@@ -69,12 +71,14 @@ export function startCommand(args: readonly string[], opts: CliOptions): Running
   if (opts.tty) Object.assign(stdin, { isTTY: true, setRawMode: () => stdin });
   const out = capture();
   const err = capture();
+  const ctrlC = new AbortController();
   const io: CliIo = {
     stdin: stdin as unknown as NodeJS.ReadStream,
     stdout: out.stream,
     stderr: err.stream,
     env: cliEnv(opts),
     platform: process.platform,
+    interrupt: ctrlC.signal,
   };
   const done = runCli(args, io).then((r) => ({
     code: r.code,
@@ -82,7 +86,7 @@ export function startCommand(args: readonly string[], opts: CliOptions): Running
     stderr: err.text(),
     server: r.server,
   }));
-  return { stdin, stdout: out.text, stderr: err.text, done };
+  return { stdin, stdout: out.text, stderr: err.text, interrupt: () => ctrlC.abort(), done };
 }
 
 /** Runs a command to completion with `opts.input` (default: nothing) on stdin. */
