@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type CliOptions,
   type CliRun,
@@ -25,6 +25,14 @@ const tempHome = () => mkdtempSync(join(tmpdir(), 'ccflare-cli-'));
 
 let home: string;
 
+beforeEach(() => {
+  home = tempHome();
+});
+
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
 function run(args: string[], opts: Omit<CliOptions, 'home'> = {}): Promise<CliRun> {
   return runCommand(args, { home, ...opts });
 }
@@ -36,14 +44,6 @@ async function listJson(env?: Record<string, string>): Promise<Record<string, un
 }
 
 describe('ccflare accounts (API keys)', () => {
-  beforeEach(() => {
-    home = tempHome();
-  });
-
-  afterEach(() => {
-    rmSync(home, { recursive: true, force: true });
-  });
-
   it('adds keys via --key and via stdin; list --json and the database never show them', async () => {
     const a = await run(['accounts', 'add-key', 'one', '--key', KEY1, '--priority', '2']);
     expect(a.code, a.stderr).toBe(0);
@@ -172,14 +172,6 @@ describe('ccflare accounts (API keys)', () => {
 });
 
 describe('ccflare usage and configuration errors', () => {
-  beforeAll(() => {
-    home = tempHome();
-  });
-
-  afterAll(() => {
-    rmSync(home, { recursive: true, force: true });
-  });
-
   it('an invalid CCFLARE_PORT fails with a message naming it', async () => {
     const r = await run(['serve'], { env: { CCFLARE_PORT: 'eighty' } });
     expectOneLineError(r, /CCFLARE_PORT.*an integer from 0 to 65535/);
@@ -213,14 +205,12 @@ describe('ccflare accounts add (OAuth, against a fake authorization server)', ()
   let env: Record<string, string>;
 
   beforeEach(async () => {
-    home = tempHome();
     fake = await startFakeOAuth();
     env = { CCFLARE_OAUTH_TOKEN_URL: fake.tokenUrl, CCFLARE_OAUTH_AUTHORIZE_URL: fake.authorizeUrl };
   });
 
   afterEach(async () => {
     await fake.close();
-    rmSync(home, { recursive: true, force: true });
   });
 
   /** Reads the printed authorize URL, then pastes `code#<state>` as a person would. */
@@ -290,14 +280,6 @@ describe('ccflare accounts add (OAuth, against a fake authorization server)', ()
 });
 
 describe('bin/ccflare, the built binary', () => {
-  beforeEach(() => {
-    home = tempHome();
-  });
-
-  afterEach(() => {
-    rmSync(home, { recursive: true, force: true });
-  });
-
   it('reads a key from a piped stdin, prints list --json and exits with each command’s code', async () => {
     const added = await runBinary(['accounts', 'add-key', 'piped'], { home, input: `${KEY1}\n` });
     expect(added.code, added.stderr).toBe(0);
