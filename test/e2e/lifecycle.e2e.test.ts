@@ -185,6 +185,7 @@ describe('the real CLI process', () => {
   let home: string;
   let up: FakeUpstream;
   let child: ChildProcess | null = null;
+  let releaseUpstream = () => {};
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'ccflare-e2e-cli-'));
@@ -192,6 +193,7 @@ describe('the real CLI process', () => {
   });
   afterAll(async () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    releaseUpstream();
     await up?.close();
     rmSync(home, { recursive: true, force: true });
   });
@@ -214,12 +216,18 @@ describe('the real CLI process', () => {
     const added = await runCommand(['accounts', 'add-key', 'a', '--key', 'sk-ant-api03-x'], { home, env });
     expect(added.stdout).toContain('Added account "a"');
 
-    // The upstream answers after a delay: half streamed, half plain JSON.
-    up.setHandler((req) =>
-      req.json?.stream === true
-        ? { kind: 'sse', events: messageStreamEvents({ deltas: 5 }), delayMs: 700, intervalMs: 15 }
-        : { kind: 'json', body: messageJson({ text: 'done' }), delayMs: 900 },
-    );
+    // The upstream holds every answer until the signalled gateway has closed its listener, so all N
+    // requests are in flight at SIGTERM however slow the machine is (fixed upstream delays raced
+    // the arrival of 2,000 connections on a loaded machine); then it answers, half streamed, half JSON.
+    const answers = new Promise<void>((r) => {
+      releaseUpstream = r;
+    });
+    up.setHandler(async (req) => {
+      await answers;
+      return req.json?.stream === true
+        ? { kind: 'sse', events: messageStreamEvents({ deltas: 5 }), intervalMs: 15 }
+        : { kind: 'json', body: messageJson({ text: 'done' }) };
+    });
 
     const proc = spawnBinary(['serve'], { home, env });
     proc.stdin?.end();
@@ -288,6 +296,7 @@ describe('the real CLI process', () => {
     await vi.waitFor(async () => expect(await refused(port)).toBe(true), { timeout: 2000, interval: 20 });
     const pendingWhenRefused = N - completed;
     expect(pendingWhenRefused).toBeGreaterThan(0);
+    releaseUpstream();
 
     await all;
     const { code, signal } = await exited;
