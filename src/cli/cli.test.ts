@@ -1,130 +1,60 @@
 /**
- * End to end: the built CLI (bin/ccflare -> dist/src/cli/main.js) as a child process, with a
- * temporary data directory, exactly as a user or a script runs it.
+ * The account commands, usage errors and the OAuth flow, run in process with a temporary data
+ * directory and a fake terminal (test/support/cli-io.ts); the last block runs the built binary
+ * (bin/ccflare -> dist/src/cli/main.js) as a script would, for what only a process shows.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  type CliOptions,
+  type CliRun,
+  dbBytes,
+  expectOneLineError,
+  runBinary,
+  runCommand,
+  startCommand,
+} from '../../test/support/cli-io.js';
 import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
-
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(REPO, 'bin', 'ccflare');
-const MAIN_JS = join(REPO, 'dist', 'src', 'cli', 'main.js');
 
 const KEY1 = 'sk-ant-api03-CLITESTKEY1-abcdefghijklmnopqrstuvwxyz0123456789';
 const KEY2 = 'sk-ant-api03-CLITESTKEY2-zyxwvutsrqponmlkjihgfedcba9876543210';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+const tempHome = () => mkdtempSync(join(tmpdir(), 'ccflare-cli-'));
+
+let home: string;
+
+beforeEach(() => {
+  home = tempHome();
+});
+
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+function run(args: string[], opts: Omit<CliOptions, 'home'> = {}): Promise<CliRun> {
+  return runCommand(args, { home, ...opts });
 }
 
-/** The parent's CCFLARE_* settings (and a desktop to open browsers on) must not leak into the child. */
-function childEnv(home: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('CCFLARE_') && k !== 'DISPLAY' && k !== 'WAYLAND_DISPLAY') env[k] = v;
-  }
-  return { ...env, NO_COLOR: '1', CCFLARE_HOME: home, ...extra };
-}
-
-function spawnCli(home: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], {
-    cwd: REPO,
-    env: childEnv(home, env),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-}
-
-function collect(child: ChildProcess): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  return new Promise((res, rej) => {
-    child.on('error', rej);
-    child.on('close', (code) => res({ code, stdout, stderr }));
-  });
-}
-
-/** stdin is a pipe, never a TTY: `input` is written and then closed. */
-function run(home: string, args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<Run> {
-  const child = spawnCli(home, args, opts.env);
-  const done = collect(child);
-  child.stdin?.end(opts.input ?? '');
-  return done;
-}
-
-function expectOneLineError(r: Run, pattern: RegExp, code = 1): void {
-  expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^ccflare: /);
-  expect(lines[0]).toMatch(pattern);
-}
-
-async function listJson(home: string): Promise<Record<string, unknown>[]> {
-  const r = await run(home, ['accounts', 'list', '--json']);
+async function listJson(env?: Record<string, string>): Promise<Record<string, unknown>[]> {
+  const r = await run(['accounts', 'list', '--json'], { env });
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as Record<string, unknown>[];
 }
 
-function dbBytes(home: string): Buffer {
-  // After close SQLite folds the WAL back in, but read any leftover journal files too.
-  const files = ['ccflare.db', 'ccflare.db-wal', 'ccflare.db-journal'].map((f) => join(home, f));
-  return Buffer.concat(files.filter((f) => existsSync(f)).map((f) => readFileSync(f)));
-}
-
-beforeAll(() => {
-  const started = Date.now();
-  let output = '';
-  try {
-    execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
-      cwd: REPO,
-      encoding: 'utf8',
-      stdio: 'pipe',
-    });
-  } catch (e) {
-    // tsc still emits when other modules have type errors; only ours must be clean here.
-    output = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`;
-  }
-  const ours = output.split('\n').filter((l) => /^src\/(cli\/|accounts\/account-s|config\/)/.test(l));
-  if (ours.length > 0) throw new Error(`build errors in the CLI:\n${ours.join('\n')}`);
-  if (!existsSync(MAIN_JS) || statSync(MAIN_JS).mtimeMs < started - 1000) {
-    throw new Error(`build did not produce ${MAIN_JS}:\n${output}`);
-  }
-}, 240_000);
-
 describe('ccflare accounts (API keys)', () => {
-  let home: string;
-
-  beforeEach(() => {
-    home = mkdtempSync(join(tmpdir(), 'ccflare-cli-'));
-  });
-
-  afterEach(() => {
-    rmSync(home, { recursive: true, force: true });
-  });
-
   it('adds keys via --key and via stdin; list --json and the database never show them', async () => {
-    const a = await run(home, ['accounts', 'add-key', 'one', '--key', KEY1, '--priority', '2']);
+    const a = await run(['accounts', 'add-key', 'one', '--key', KEY1, '--priority', '2']);
     expect(a.code, a.stderr).toBe(0);
     expect(a.stderr).toBe('');
     expect(a.stdout).toContain('"one"');
 
-    const b = await run(home, ['accounts', 'add-key', 'two'], { input: `  ${KEY2}\n` });
+    const b = await run(['accounts', 'add-key', 'two'], { input: `  ${KEY2}\n` });
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).not.toContain(KEY2);
 
-    const raw = await run(home, ['accounts', 'list', '--json']);
+    const raw = await run(['accounts', 'list', '--json']);
     expect(raw.code).toBe(0);
     for (const secret of [KEY1, KEY2, 'CLITESTKEY', 'v1:']) expect(raw.stdout).not.toContain(secret);
     const list = JSON.parse(raw.stdout) as Record<string, unknown>[];
@@ -139,7 +69,7 @@ describe('ccflare accounts (API keys)', () => {
       expect(v).toHaveProperty('rateLimit', null);
     }
 
-    const table = await run(home, ['accounts', 'list']);
+    const table = await run(['accounts', 'list']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/NAME\s+KIND\s+STATUS\s+PRIORITY/);
     expect(table.stdout).toMatch(/one\s+api_key\s+active\s+2/);
@@ -152,65 +82,88 @@ describe('ccflare accounts (API keys)', () => {
     expect(db.includes('CLITESTKEY')).toBe(false);
   });
 
+  it('reads the key without echo on a terminal', async () => {
+    const c = startCommand(['accounts', 'add-key', 'typed'], { home, tty: true });
+    await vi.waitFor(() => expect(c.stdout()).toBe('API key: '));
+    c.stdin.write(`${KEY1}x\u007f\r`);
+    const r = await c.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('API key: \nAdded account "typed" (api_key, priority 0).\n');
+    expect(await listJson()).toMatchObject([{ name: 'typed', kind: 'api_key' }]);
+  });
+
   it('refuses an empty key from stdin', async () => {
-    const r = await run(home, ['accounts', 'add-key', 'empty'], { input: '\n' });
+    const r = await run(['accounts', 'add-key', 'empty'], { input: '\n' });
     expectOneLineError(r, /empty/i);
-    expect(await listJson(home)).toEqual([]);
+    expect(await listJson()).toEqual([]);
   });
 
   it('a duplicate name fails with one line and changes nothing', async () => {
-    expect((await run(home, ['accounts', 'add-key', 'dup', '--key', KEY1])).code).toBe(0);
-    const r = await run(home, ['accounts', 'add-key', 'dup', '--key', KEY2]);
+    expect((await run(['accounts', 'add-key', 'dup', '--key', KEY1])).code).toBe(0);
+    const r = await run(['accounts', 'add-key', 'dup', '--key', KEY2]);
     expectOneLineError(r, /"dup" already exists/);
-    expect(await listJson(home)).toHaveLength(1);
+    expect(await listJson()).toHaveLength(1);
   });
 
   it('an invalid name fails with one line', async () => {
-    expectOneLineError(await run(home, ['accounts', 'add-key', 'bad name', '--key', KEY1]), /Invalid account name/);
+    expectOneLineError(await run(['accounts', 'add-key', 'bad name', '--key', KEY1]), /Invalid account name/);
   });
 
   it('remove without --yes refuses when stdin is not a terminal; --yes removes', async () => {
-    expect((await run(home, ['accounts', 'add-key', 'gone', '--key', KEY1])).code).toBe(0);
-    const refused = await run(home, ['accounts', 'remove', 'gone']);
+    expect((await run(['accounts', 'add-key', 'gone', '--key', KEY1])).code).toBe(0);
+    const refused = await run(['accounts', 'remove', 'gone']);
     expectOneLineError(refused, /use --yes to confirm/, 2);
-    expect(await listJson(home)).toHaveLength(1);
+    expect(await listJson()).toHaveLength(1);
 
-    const removed = await run(home, ['accounts', 'remove', 'gone', '--yes']);
+    const removed = await run(['accounts', 'remove', 'gone', '--yes']);
     expect(removed.code, removed.stderr).toBe(0);
-    expect(await listJson(home)).toEqual([]);
+    expect(await listJson()).toEqual([]);
 
-    expectOneLineError(await run(home, ['accounts', 'remove', 'gone', '--yes']), /^ccflare: No account named "gone"$/);
+    expectOneLineError(await run(['accounts', 'remove', 'gone', '--yes']), /^ccflare: No account named "gone"$/);
+  });
+
+  it('remove on a terminal asks for the name and removes only when it is typed', async () => {
+    expect((await run(['accounts', 'add-key', 'gone', '--key', KEY1])).code).toBe(0);
+    const wrong = await run(['accounts', 'remove', 'gone'], { tty: true, input: 'gon\n' });
+    expect(wrong.stdout).toBe('Type the account name to remove "gone": ');
+    expectOneLineError(wrong, /^ccflare: the typed name does not match; nothing was removed$/);
+    expect(await listJson()).toHaveLength(1);
+
+    const typed = await run(['accounts', 'remove', 'gone'], { tty: true, input: 'gone\n' });
+    expect(typed.code, typed.stderr).toBe(0);
+    expect(typed.stdout).toBe('Type the account name to remove "gone": Removed account "gone".\n');
+    expect(await listJson()).toEqual([]);
   });
 
   it('pause, resume, rename and priority show in list --json', async () => {
-    expect((await run(home, ['accounts', 'add-key', 'acc', '--key', KEY1])).code).toBe(0);
+    expect((await run(['accounts', 'add-key', 'acc', '--key', KEY1])).code).toBe(0);
 
-    expect((await run(home, ['accounts', 'pause', 'acc'])).code).toBe(0);
-    expect((await listJson(home))[0]).toMatchObject({ name: 'acc', paused: true, status: 'paused' });
+    expect((await run(['accounts', 'pause', 'acc'])).code).toBe(0);
+    expect((await listJson())[0]).toMatchObject({ name: 'acc', paused: true, status: 'paused' });
 
-    expect((await run(home, ['accounts', 'resume', 'acc'])).code).toBe(0);
-    expect((await listJson(home))[0]).toMatchObject({ name: 'acc', paused: false, status: 'active' });
+    expect((await run(['accounts', 'resume', 'acc'])).code).toBe(0);
+    expect((await listJson())[0]).toMatchObject({ name: 'acc', paused: false, status: 'active' });
 
-    const renamed = await run(home, ['accounts', 'rename', 'acc', 'renamed']);
+    const renamed = await run(['accounts', 'rename', 'acc', 'renamed']);
     expect(renamed.code, renamed.stderr).toBe(0);
-    expect((await listJson(home)).map((v) => v.name)).toEqual(['renamed']);
+    expect((await listJson()).map((v) => v.name)).toEqual(['renamed']);
 
-    const prio = await run(home, ['accounts', 'priority', 'renamed', '42']);
+    const prio = await run(['accounts', 'priority', 'renamed', '42']);
     expect(prio.code, prio.stderr).toBe(0);
-    expect((await listJson(home))[0]).toMatchObject({ name: 'renamed', priority: 42 });
+    expect((await listJson())[0]).toMatchObject({ name: 'renamed', priority: 42 });
 
-    expectOneLineError(await run(home, ['accounts', 'priority', 'renamed', '1001']), /0 to 1000/, 2);
-    expectOneLineError(await run(home, ['accounts', 'pause', 'acc']), /No account named "acc"/);
+    expectOneLineError(await run(['accounts', 'priority', 'renamed', '1001']), /0 to 1000/, 2);
+    expectOneLineError(await run(['accounts', 'pause', 'acc']), /No account named "acc"/);
   });
 
   it('--home selects the data directory', async () => {
-    const other = mkdtempSync(join(tmpdir(), 'ccflare-cli-'));
+    const other = tempHome();
     try {
-      const r = await run(home, ['--home', other, 'accounts', 'add-key', 'elsewhere', '--key', KEY1]);
+      const r = await run(['--home', other, 'accounts', 'add-key', 'elsewhere', '--key', KEY1]);
       expect(r.code, r.stderr).toBe(0);
       expect(existsSync(join(other, 'ccflare.db'))).toBe(true);
-      expect(await listJson(home)).toEqual([]);
-      const there = await run(home, ['accounts', 'list', '--json', '--home', other]);
+      expect(await listJson()).toEqual([]);
+      const there = await run(['accounts', 'list', '--json', '--home', other]);
       expect(JSON.parse(there.stdout)).toHaveLength(1);
     } finally {
       rmSync(other, { recursive: true, force: true });
@@ -219,78 +172,66 @@ describe('ccflare accounts (API keys)', () => {
 });
 
 describe('ccflare usage and configuration errors', () => {
-  let home: string;
-
-  beforeAll(() => {
-    home = mkdtempSync(join(tmpdir(), 'ccflare-cli-'));
-  });
-
-  afterAll(() => {
-    rmSync(home, { recursive: true, force: true });
-  });
-
   it('an invalid CCFLARE_PORT fails with a message naming it', async () => {
-    const r = await run(home, ['serve'], { env: { CCFLARE_PORT: 'eighty' } });
+    const r = await run(['serve'], { env: { CCFLARE_PORT: 'eighty' } });
     expectOneLineError(r, /CCFLARE_PORT.*an integer from 0 to 65535/);
-    const list = await run(home, ['accounts', 'list'], { env: { CCFLARE_PORT: '-5' } });
+    const list = await run(['accounts', 'list'], { env: { CCFLARE_PORT: '-5' } });
     expectOneLineError(list, /CCFLARE_PORT/);
   });
 
   it('serve refuses a non-loopback host without an admin key', async () => {
-    const r = await run(home, ['serve', '--host', '0.0.0.0', '--port', '0']);
+    const r = await run(['serve', '--host', '0.0.0.0', '--port', '0']);
+    expect(r.server).toBeNull();
     expectOneLineError(r, /^ccflare: Refusing to listen on 0\.0\.0\.0 without an admin key: set CCFLARE_ADMIN_KEY/);
   });
 
   it('usage errors come out as one line with exit code 2', async () => {
-    expectOneLineError(await run(home, ['acounts']), /unknown command 'acounts'/, 2);
-    expectOneLineError(await run(home, ['accounts', 'add', 'x']), /--mode/, 2);
-    expectOneLineError(await run(home, ['accounts', 'add', 'x', '--mode', 'pro']), /--mode/, 2);
-    expectOneLineError(await run(home, ['accounts', 'list', '--bogus']), /unknown option '--bogus'/, 2);
-    expectOneLineError(await run(home, ['accounts', 'rename', 'only-one']), /missing required argument/, 2);
+    expectOneLineError(await run(['acounts']), /unknown command 'acounts'/, 2);
+    expectOneLineError(await run(['accounts', 'add', 'x']), /--mode/, 2);
+    expectOneLineError(await run(['accounts', 'add', 'x', '--mode', 'pro']), /--mode/, 2);
+    expectOneLineError(await run(['accounts', 'list', '--bogus']), /unknown option '--bogus'/, 2);
+    expectOneLineError(await run(['accounts', 'rename', 'only-one']), /missing required argument/, 2);
   });
 
   it('--help succeeds', async () => {
-    const r = await run(home, ['accounts', '--help']);
+    const r = await run(['accounts', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('add-key');
   });
 });
 
 describe('ccflare accounts add (OAuth, against a fake authorization server)', () => {
-  let home: string;
   let fake: FakeOAuth;
   let env: Record<string, string>;
 
   beforeEach(async () => {
-    home = mkdtempSync(join(tmpdir(), 'ccflare-cli-'));
     fake = await startFakeOAuth();
     env = { CCFLARE_OAUTH_TOKEN_URL: fake.tokenUrl, CCFLARE_OAUTH_AUTHORIZE_URL: fake.authorizeUrl };
   });
 
   afterEach(async () => {
     await fake.close();
-    rmSync(home, { recursive: true, force: true });
   });
 
   /** Reads the printed authorize URL, then pastes `code#<state>` as a person would. */
-  async function addInteractively(args: string[], paste: (state: string) => string): Promise<Run> {
-    const child = spawnCli(home, ['accounts', 'add', ...args], env);
-    const done = collect(child);
-    let seen = '';
-    const state = await new Promise<string>((res, rej) => {
-      child.stdout?.on('data', (d: Buffer | string) => {
-        seen += d.toString();
-        const url = /(https?:\/\/\S+)/.exec(seen)?.[1];
-        if (url && seen.includes('Paste the code')) {
-          const s = new URL(url).searchParams.get('state');
-          if (s) res(s);
-          else rej(new Error(`no state in ${url}`));
-        }
-      });
-      child.on('close', () => rej(new Error(`exited before prompting: ${seen}`)));
+  async function addInteractively(args: string[], paste: (state: string) => string): Promise<CliRun> {
+    const c = startCommand(['accounts', 'add', ...args], { home, env });
+    const prompted = vi.waitFor(
+      () => {
+        expect(c.stdout()).toContain('Paste the code');
+        const url = /(https?:\/\/\S+)/.exec(c.stdout())?.[1] as string;
+        const state = new URL(url).searchParams.get('state');
+        if (!state) throw new Error(`no state in ${url}`);
+        return state;
+      },
+      { timeout: 10_000, interval: 5 },
+    );
+    const exited = c.done.then((r) => {
+      throw new Error(`exited before prompting: ${r.stderr}${r.stdout}`);
     });
-    child.stdin?.end(`${paste(state)}\n`);
-    return done;
+    const state = await Promise.race([prompted, exited]);
+    c.stdin.end(`${paste(state)}\n`);
+    return c.done;
   }
 
   it('max: stores an OAuth account from the pasted code#state', async () => {
@@ -303,7 +244,7 @@ describe('ccflare accounts add (OAuth, against a fake authorization server)', ()
     expect(r.stdout).toContain('Added account "sub"');
     expect(fake.exchangeCalls).toBe(1);
 
-    const raw = await run(home, ['accounts', 'list', '--json'], { env });
+    const raw = await run(['accounts', 'list', '--json'], { env });
     const [view] = JSON.parse(raw.stdout) as Record<string, unknown>[];
     expect(view).toMatchObject({ name: 'sub', kind: 'max', status: 'active', priority: 1 });
     expect(typeof view?.tokenExpiresAt).toBe('number');
@@ -316,7 +257,7 @@ describe('ccflare accounts add (OAuth, against a fake authorization server)', ()
     const r = await addInteractively(['con', '--mode', 'console', '--no-browser'], (s) => `good-c#${s}`);
     expect(r.code, r.stderr).toBe(0);
     expect(fake.mintedKeys).toHaveLength(1);
-    const raw = await run(home, ['accounts', 'list', '--json'], { env });
+    const raw = await run(['accounts', 'list', '--json'], { env });
     expect(JSON.parse(raw.stdout)).toMatchObject([{ name: 'con', kind: 'console', status: 'active' }]);
     expect(raw.stdout).not.toContain(fake.mintedKeys[0]);
     expect(dbBytes(home).includes(fake.mintedKeys[0] as string)).toBe(false);
@@ -329,11 +270,25 @@ describe('ccflare accounts add (OAuth, against a fake authorization server)', ()
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^ccflare: .*state/i);
     expect(fake.exchangeCalls).toBe(0);
-    expect(JSON.parse((await run(home, ['accounts', 'list', '--json'], { env })).stdout)).toEqual([]);
+    expect(await listJson(env)).toEqual([]);
   });
 
   it('stdin closing before a code is pasted fails instead of hanging', async () => {
-    const r = await run(home, ['accounts', 'add', 'sub', '--mode', 'max', '--no-browser'], { env });
+    const r = await run(['accounts', 'add', 'sub', '--mode', 'max', '--no-browser'], { env });
     expectOneLineError(r, /stdin closed/);
+  });
+});
+
+describe('bin/ccflare, the built binary', () => {
+  it('reads a key from a piped stdin, prints list --json and exits with each command’s code', async () => {
+    const added = await runBinary(['accounts', 'add-key', 'piped'], { home, input: `${KEY1}\n` });
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toBe('Added account "piped" (api_key, priority 0).\n');
+
+    const list = await runBinary(['accounts', 'list', '--json'], { home });
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toMatchObject([{ name: 'piped', kind: 'api_key', status: 'active' }]);
+
+    expectOneLineError(await runBinary(['acounts'], { home }), /unknown command 'acounts'/, 2);
   });
 });

@@ -10,6 +10,18 @@ export interface CliIo {
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
+  /**
+   * Set by bin/ccflare, which is the process: `serve` then closes gracefully and exits on
+   * SIGTERM/SIGINT and logs synchronously to file descriptor 2 (no line lost at exit). Unset when
+   * commands run inside another program (tests): `serve` logs to `stderr`, installs no signal
+   * handlers, and the caller closes the server runCli returns.
+   */
+  ownsProcess?: boolean;
+  /**
+   * Ctrl-C for a caller that runs commands in process: `logs -f` stops following when it aborts.
+   * (The real process ends on SIGINT instead.)
+   */
+  interrupt?: AbortSignal;
 }
 
 /** A failure with its own exit code: 2 for usage errors, 130 for a cancelled prompt. */

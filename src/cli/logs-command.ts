@@ -61,18 +61,20 @@ async function readLogStream(
   api: ApiClient,
   lastEventId: number,
   onLine: (l: LogLineView) => void,
-  opts: { idleMs: number | null; onOpen: () => void },
+  opts: { idleMs: number | null; onOpen: () => void; interrupt?: AbortSignal },
 ): Promise<number> {
   const { ticket } = await api.post<{ ticket: string }>('/api/events/ticket');
   const q = new URLSearchParams({ ticket, types: 'log', lastEventId: String(lastEventId) });
   const abort = new AbortController();
+  const signal = opts.interrupt ? AbortSignal.any([abort.signal, opts.interrupt]) : abort.signal;
   let res: Response;
   try {
     res = await fetch(`${api.base}/api/events?${q}`, {
       headers: { accept: 'text/event-stream' },
-      signal: abort.signal,
+      signal,
     });
   } catch (err) {
+    if (opts.interrupt?.aborted) return lastEventId;
     throw new CliError(`the gateway at ${api.base} did not open the event stream: ${(err as Error).message}`);
   }
   if (!res.ok || !res.body) {
@@ -109,7 +111,7 @@ async function readLogStream(
       }
     }
   } catch (err) {
-    if (!abort.signal.aborted) throw err;
+    if (!signal.aborted) throw err;
   } finally {
     if (idle) clearTimeout(idle);
   }
@@ -152,7 +154,9 @@ export function registerLogsCommand(program: Command, io: CliIo): void {
           onOpen: () => {
             if (globals.verbose) io.stderr.write(`ccflare: following the log of ${api.base} (Ctrl-C to stop)\n`);
           },
+          interrupt: io.interrupt,
         });
+        if (io.interrupt?.aborted) return;
         // The stream ended: the gateway stopped, or dropped this client for reading too slowly.
         if (!(await probeGateway(api.base))) throw new CliError(`the gateway at ${api.base} stopped; the log ended`);
       }

@@ -8,6 +8,7 @@ const io: CliIo = {
   stderr: process.stderr,
   env: process.env,
   platform: process.platform,
+  ownsProcess: true,
 };
 const args = process.argv.slice(2);
 

@@ -40,6 +40,6 @@ export function registerServeCommand(program: Command, io: CliIo, onStarted: (se
       ensureHome(config);
       // Loaded lazily so account commands never pay for (or depend on) the server's module graph.
       const { runServer } = await import('../server/serve.js');
-      onStarted(await runServer(config));
+      onStarted(await runServer(config, io.ownsProcess ? {} : { signals: false, logDestination: io.stderr }));
     });
 }

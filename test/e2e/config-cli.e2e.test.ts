@@ -1,38 +1,22 @@
 /**
- * `ccflare config get|set|unset` (another process, same database) against a running gateway:
- * the change reaches live traffic and GET /api/config within two seconds, without a restart.
+ * `ccflare config get|set|unset` (run in process, test/support/cli-io.ts, on the same database)
+ * against a running gateway: the change reaches live traffic and GET /api/config within two
+ * seconds, without a restart.
  */
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/shared/config-schemas.js';
 import { api } from '../support/api-request.js';
+import { type CliRun, runCommand } from '../support/cli-io.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-
-const run = promisify(execFile);
-const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'ccflare');
+import { timeUntil } from '../support/wait.js';
 
 let up: FakeUpstream;
 let gw: TestGateway;
 
-async function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CCFLARE_')));
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...base, CCFLARE_HOME: gw.home, ...env },
-    });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  runCommand(args, { home: gw.home, env });
 
 beforeAll(async () => {
   up = await startFakeUpstream();
@@ -53,16 +37,17 @@ afterAll(async () => {
 describe('ccflare config', () => {
   it('set reaches a running gateway within two seconds; get shows it; unset reverts it', async () => {
     const set = await cli(['config', 'set', 'payloadCapture', 'false']);
-    expect(set.code, set.err).toBe(0);
-    expect(set.out).toContain('Set payloadCapture = false');
-    const t0 = Date.now();
-    let c = ConfigSchema.parse((await api(gw.url, 'GET', '/api/config')).json);
-    while (c.payloadCapture.value !== false && Date.now() - t0 < 3000) {
-      await new Promise((r) => setTimeout(r, 50));
-      c = ConfigSchema.parse((await api(gw.url, 'GET', '/api/config')).json);
-    }
-    expect(Date.now() - t0).toBeLessThanOrEqual(2000);
-    expect(c.payloadCapture).toMatchObject({ value: false, source: 'database' });
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('Set payloadCapture = false');
+    const took = await timeUntil(
+      async () => {
+        const c = ConfigSchema.parse((await api(gw.url, 'GET', '/api/config')).json);
+        expect(c.payloadCapture).toMatchObject({ value: false, source: 'database' });
+      },
+      3000,
+      50,
+    );
+    expect(took).toBeLessThanOrEqual(2000);
 
     const res = await request(`${gw.url}/v1/messages`, {
       method: 'POST',
@@ -74,23 +59,26 @@ describe('ccflare config', () => {
     expect((await gw.store.getRequest(rec?.id as string))?.payload).toBeNull();
 
     const get = await cli(['config', 'get', '--json']);
-    expect(ConfigSchema.parse(JSON.parse(get.out)).payloadCapture).toMatchObject({ value: false, source: 'database' });
-    expect((await cli(['config', 'get', 'payloadCapture'])).out).toBe('false\n');
+    expect(ConfigSchema.parse(JSON.parse(get.stdout)).payloadCapture).toMatchObject({
+      value: false,
+      source: 'database',
+    });
+    expect((await cli(['config', 'get', 'payloadCapture'])).stdout).toBe('false\n');
 
-    expect((await cli(['config', 'unset', 'payloadCapture'])).out).toContain('now true (default)');
-    expect((await cli(['config', 'get'])).out).toMatch(/^payloadCapture\s+true\s+\(default\)$/m);
+    expect((await cli(['config', 'unset', 'payloadCapture'])).stdout).toContain('now true (default)');
+    expect((await cli(['config', 'get'])).stdout).toMatch(/^payloadCapture\s+true\s+\(default\)$/m);
   });
 
   it('refuses bad values, unknown keys and pinned settings with one line', async () => {
     const bad = await cli(['config', 'set', 'sessionMs', '5']);
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/^ccflare: Invalid sessionMs: "5"; expected an integer from 60000/);
+    expect(bad.stderr).toMatch(/^ccflare: Invalid sessionMs: "5"; expected an integer from 60000/);
     const unknown = await cli(['config', 'set', 'port', '1']);
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toMatch(/Unknown setting "port"/);
+    expect(unknown.stderr).toMatch(/Unknown setting "port"/);
     const pinned = await cli(['config', 'set', 'sessionMs', '600000'], { CCFLARE_SESSION_MS: '900000' });
     expect(pinned.code).toBe(1);
-    expect(pinned.err).toMatch(/pinned by the environment variable CCFLARE_SESSION_MS/);
+    expect(pinned.stderr).toMatch(/pinned by the environment variable CCFLARE_SESSION_MS/);
     expect(await gw.store.getSettings()).toEqual({});
   });
 });

@@ -1,75 +1,26 @@
 /**
- * `ccflare keys ...` as child processes of the built CLI (bin/ccflare -> dist), against a data
- * directory a running gateway uses: keys created and revoked from the command line reach live
- * traffic within two seconds, and no key is ever written anywhere but stdout and admin.key.
+ * `ccflare keys ...` run in process (test/support/cli-io.ts) on the data directory a running
+ * gateway uses: keys created and revoked from the command line reach live traffic within two
+ * seconds, and no key is ever written anywhere but stdout and admin.key.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, dbBytes, runCommand } from '../support/cli-io.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { timeUntil } from '../support/wait.js';
 
-const REPO = resolve(import.meta.dirname, '../..');
-const BIN = join(REPO, 'bin', 'ccflare');
 const LIVE_WITHIN_MS = 2000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+function run(home: string, ...args: string[]): Promise<CliRun> {
+  return runCommand(args, { home });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function childEnv(home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CCFLARE_')) env[k] = v;
-  return { ...env, NO_COLOR: '1', CCFLARE_HOME: home };
-}
-
-function spawnCli(home: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: childEnv(home), stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
-function run(home: string, ...args: string[]): Promise<Run> {
-  const child = spawnCli(home, args);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  child.stdin?.end();
-  return new Promise((res, rej) => {
-    child.on('error', rej);
-    child.on('close', (code) => res({ code, stdout, stderr }));
-  });
-}
-
-function dbBytes(home: string): Buffer {
-  const files = ['ccflare.db', 'ccflare.db-wal', 'ccflare.db-journal'].map((f) => join(home, f));
-  return Buffer.concat(files.filter((f) => existsSync(f)).map((f) => readFileSync(f)));
-}
-
-async function until(what: string, cond: () => Promise<boolean>, withinMs = LIVE_WITHIN_MS): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    if (await cond()) return Date.now() - t0;
-    if (Date.now() - t0 > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
-    await sleep(20);
-  }
-}
-
-beforeAll(() => {
-  if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'keys-command.js'))) {
-    throw new Error('the CLI is not built: run `npm run build` first (`npm test` does)');
-  }
-});
+/** Waits for `check` to pass; fails unless it does within the promised two seconds. */
+const until = (check: () => Promise<unknown>) => timeUntil(check, LIVE_WITHIN_MS);
 
 describe('ccflare keys against a running gateway', () => {
   let up: FakeUpstream;
@@ -131,9 +82,13 @@ describe('ccflare keys against a running gateway', () => {
 
     const anonymous = new Anthropic({ baseURL: gw.url, apiKey: 'whatever', maxRetries: 0 });
     const ci = new Anthropic({ baseURL: gw.url, apiKey: null, authToken: created.key as string, maxRetries: 0 });
-    expect(await until('keys required', async () => !(await accepted(anonymous)))).toBeLessThan(LIVE_WITHIN_MS);
+    expect(await until(async () => expect(await accepted(anonymous), 'keys required').toBe(false))).toBeLessThan(
+      LIVE_WITHIN_MS,
+    );
     // The gateway may have picked up "laptop" before "ci" was created: both must work within 2 s.
-    expect(await until('ci key accepted', () => accepted(ci))).toBeLessThan(LIVE_WITHIN_MS);
+    expect(await until(async () => expect(await accepted(ci), 'ci key accepted').toBe(true))).toBeLessThan(
+      LIVE_WITHIN_MS,
+    );
     await gw.settle();
     expect(await accepted(new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 }))).toBe(true);
     expect(await accepted(ci)).toBe(true);
@@ -171,7 +126,7 @@ describe('ccflare keys against a running gateway', () => {
     const r = await run(gw.home, 'keys', 'revoke', 'laptop');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Revoked client key "laptop" \(ccf_[0-9A-Za-z]{4}\)\.\n$/);
-    const took = await until('revocation enforced', async () => !(await accepted(laptop)));
+    const took = await until(async () => expect(await accepted(laptop), 'revocation enforced').toBe(false));
     expect(took).toBeLessThan(LIVE_WITHIN_MS);
     const list = (await run(gw.home, 'keys', 'list')).stdout;
     expect(list).toMatch(/^laptop\s+ccf_\w{4}\s+.*revoked \S+/m);
@@ -192,7 +147,7 @@ describe('ccflare keys against a running gateway', () => {
     expect(readFileSync(file, 'utf8')).toBe(`${key}\n`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
-    await until('admin key enforced', async () => (await fetch(`${gw.url}/api/keys`)).status === 401);
+    await until(async () => expect((await fetch(`${gw.url}/api/keys`)).status, 'admin key enforced').toBe(401));
     const ok = await fetch(`${gw.url}/api/keys`, { headers: { authorization: `Bearer ${key}` } });
     expect(ok.status).toBe(200);
     expect((await fetch(`${gw.url}/metrics`)).status).toBe(401);
@@ -208,16 +163,16 @@ describe('ccflare keys against a running gateway', () => {
     expect(next.key).not.toBe(key);
     expect(next.file).toBe(file);
     expect(readFileSync(file, 'utf8')).toBe(`${next.key}\n`);
-    await until(
-      'old admin key refused',
-      async () => (await fetch(`${gw.url}/api/keys`, { headers: { authorization: `Bearer ${key}` } })).status === 401,
-    );
+    await until(async () => {
+      const old = await fetch(`${gw.url}/api/keys`, { headers: { authorization: `Bearer ${key}` } });
+      expect(old.status, 'old admin key refused').toBe(401);
+    });
     expect((await fetch(`${gw.url}/api/keys`, { headers: { 'x-ccflare-admin-key': next.key } })).status).toBe(200);
 
     const removed = await run(gw.home, 'keys', 'admin', '--remove');
     expect(removed.code, removed.stderr).toBe(0);
     expect(existsSync(file)).toBe(false);
-    await until('admin key lifted', async () => (await fetch(`${gw.url}/api/keys`)).status === 200);
+    await until(async () => expect((await fetch(`${gw.url}/api/keys`)).status, 'admin key lifted').toBe(200));
   });
 
   it('never writes a key to the database file or the gateway logs', async () => {
@@ -239,30 +194,18 @@ describe('ccflare serve on a non-loopback host', () => {
     try {
       const refused = await run(home, 'serve', '--host', '0.0.0.0', '--port', '0');
       expect(refused.code).toBe(1);
+      expect(refused.server).toBeNull();
       expect(refused.stderr).toMatch(/without an admin key: .*ccflare keys admin/);
 
       expect((await run(home, 'keys', 'admin')).code).toBe(0);
-      const child = spawnCli(home, ['serve', '--host', '0.0.0.0', '--port', '0']);
-      child.stdin?.end();
-      let stderr = '';
-      const listening = await new Promise<boolean>((res) => {
-        const timer = setTimeout(() => res(false), 15_000);
-        child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-          stderr += d;
-          if (stderr.includes('ccflare listening')) {
-            clearTimeout(timer);
-            res(true);
-          }
-        });
-        child.on('close', () => {
-          clearTimeout(timer);
-          res(false);
-        });
-      });
-      const closed = new Promise((r) => child.on('close', r));
-      child.kill('SIGTERM');
-      await closed;
-      expect(listening, stderr).toBe(true);
+      const served = await run(home, 'serve', '--host', '0.0.0.0', '--port', '0');
+      try {
+        expect(served.code, served.stderr).toBe(0);
+        expect(served.server?.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+        expect(served.stderr).toContain('ccflare listening');
+      } finally {
+        await served.server?.close();
+      }
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

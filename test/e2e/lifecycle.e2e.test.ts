@@ -3,16 +3,16 @@
  * that break or carry an error event after the 200, and a graceful SIGTERM of the real CLI
  * process under load.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { runCommand, spawnBinary } from '../support/cli-io.js';
 import {
   errorBody,
   FAKE_SSE_HEADER,
@@ -21,17 +21,14 @@ import {
   messageStreamEvents,
   startFakeUpstream,
 } from '../support/fake-upstream.js';
+import { freePort } from '../support/free-port.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin', 'ccflare');
 const BODY: Anthropic.MessageCreateParamsNonStreaming = {
   model: 'claude-sonnet-4-5',
   max_tokens: 64,
   messages: [{ role: 'user', content: 'hi' }],
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fn(i)` for i in [0, n) with at most `limit` running at once. */
 async function bounded<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
@@ -45,15 +42,6 @@ async function bounded<T>(n: number, limit: number, fn: (i: number) => Promise<T
   };
   await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
   return out;
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 20): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return true;
-    if (Date.now() > until) return false;
-    await sleep(stepMs);
-  }
 }
 
 describe('in-process gateway', () => {
@@ -120,9 +108,10 @@ describe('in-process gateway', () => {
     // and what stays open is bounded by the client concurrency, not by the 1,000 aborts. (undici
     // may leave a few freshly connected, never-used sockets in the gateway's pool after aborts:
     // idle pool members it reuses, which carry no response.)
-    const clean = await waitFor(() => up.activeResponses() === 0 && up.pendingTimers() === 0, 2500);
-    expect({ active: up.activeResponses(), timers: up.pendingTimers() }).toEqual({ active: 0, timers: 0 });
-    expect(clean).toBe(true);
+    await vi.waitFor(
+      () => expect({ active: up.activeResponses(), timers: up.pendingTimers() }).toEqual({ active: 0, timers: 0 }),
+      { timeout: 2500, interval: 20 },
+    );
     expect(up.openConnections()).toBeLessThanOrEqual(baseline + CONCURRENCY_LIMIT);
 
     const recs = await gw.records(N, 20_000);
@@ -193,10 +182,10 @@ describe('in-process gateway', () => {
 });
 
 describe('the real CLI process', () => {
-  const run = promisify(execFile);
   let home: string;
   let up: FakeUpstream;
   let child: ChildProcess | null = null;
+  let releaseUpstream = () => {};
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'ccflare-e2e-cli-'));
@@ -204,17 +193,10 @@ describe('the real CLI process', () => {
   });
   afterAll(async () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    releaseUpstream();
     await up?.close();
     rmSync(home, { recursive: true, force: true });
   });
-
-  async function freePort(): Promise<number> {
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as { port: number }).port;
-    await new Promise((r) => s.close(r));
-    return port;
-  }
 
   function refused(port: number): Promise<boolean> {
     return new Promise((r) => {
@@ -230,24 +212,25 @@ describe('the real CLI process', () => {
   it('SIGTERM under load: every in-flight request completes, new connections are refused, 2,000 rows, exit 0', async () => {
     const N = 2000;
     const port = await freePort();
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CCFLARE_'))),
-      CCFLARE_HOME: home,
-      CCFLARE_PORT: String(port),
-      CCFLARE_UPSTREAM_URL: up.url,
-      CCFLARE_LOG_FORMAT: 'json',
-    };
-    const added = await run(process.execPath, [BIN, 'accounts', 'add-key', 'a', '--key', 'sk-ant-api03-x'], { env });
+    const env = { CCFLARE_PORT: String(port), CCFLARE_UPSTREAM_URL: up.url, CCFLARE_LOG_FORMAT: 'json' };
+    const added = await runCommand(['accounts', 'add-key', 'a', '--key', 'sk-ant-api03-x'], { home, env });
     expect(added.stdout).toContain('Added account "a"');
 
-    // The upstream answers after a delay: half streamed, half plain JSON.
-    up.setHandler((req) =>
-      req.json?.stream === true
-        ? { kind: 'sse', events: messageStreamEvents({ deltas: 5 }), delayMs: 700, intervalMs: 15 }
-        : { kind: 'json', body: messageJson({ text: 'done' }), delayMs: 900 },
-    );
+    // The upstream holds every answer until the signalled gateway has closed its listener, so all N
+    // requests are in flight at SIGTERM however slow the machine is (fixed upstream delays raced
+    // the arrival of 2,000 connections on a loaded machine); then it answers, half streamed, half JSON.
+    const answers = new Promise<void>((r) => {
+      releaseUpstream = r;
+    });
+    up.setHandler(async (req) => {
+      await answers;
+      return req.json?.stream === true
+        ? { kind: 'sse', events: messageStreamEvents({ deltas: 5 }), intervalMs: 15 }
+        : { kind: 'json', body: messageJson({ text: 'done' }) };
+    });
 
-    const proc = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawnBinary(['serve'], { home, env });
+    proc.stdin?.end();
     child = proc;
     let out = '';
     proc.stdout?.on('data', (c: Buffer) => {
@@ -261,20 +244,10 @@ describe('the real CLI process', () => {
     );
     const base = `http://127.0.0.1:${port}`;
     const side = new Agent({ connections: 4 });
-    const up200 = await waitFor(
-      async () => {
-        try {
-          const r = await request(`${base}/health`, { dispatcher: side });
-          await r.body.dump();
-          return r.statusCode === 200;
-        } catch {
-          return false;
-        }
-      },
-      15_000,
-      50,
-    );
-    expect(up200, out).toBe(true);
+    await vi.waitFor(() => expect(out).toContain('ccflare listening'), { timeout: 15_000, interval: 20 });
+    const health = await request(`${base}/health`, { dispatcher: side });
+    await health.body.dump();
+    expect(health.statusCode, out).toBe(200);
 
     const agent = new Agent({ connections: N + 50, pipelining: 1, connect: { timeout: 30_000 } });
     let completed = 0;
@@ -305,31 +278,25 @@ describe('the real CLI process', () => {
     );
 
     // SIGTERM once every request has reached the gateway (in flight there, or already answered).
-    const arrived = await waitFor(
+    await vi.waitFor(
       async () => {
         const done = completed; // read before the gateway's count: the sum can only undercount
-        try {
-          const r = await request(`${base}/health`, { dispatcher: side });
-          const h = (await r.body.json()) as { inFlight: number };
-          return done + h.inFlight >= N;
-        } catch {
-          return false;
-        }
+        const r = await request(`${base}/health`, { dispatcher: side });
+        const h = (await r.body.json()) as { inFlight: number };
+        expect(done + h.inFlight, out).toBeGreaterThanOrEqual(N);
       },
-      20_000,
-      10,
+      { timeout: 20_000, interval: 10 },
     );
-    expect(arrived, out).toBe(true);
     // Well over one upstream wave (the gateway keeps 256 upstream connections) is still pending.
     expect(N - completed).toBeGreaterThan(256);
     proc.kill('SIGTERM');
     const signalledAt = Date.now();
 
     // The listener closes at once, while requests are still being answered.
-    const closedQuickly = await waitFor(() => refused(port), 2000, 20);
+    await vi.waitFor(async () => expect(await refused(port)).toBe(true), { timeout: 2000, interval: 20 });
     const pendingWhenRefused = N - completed;
-    expect(closedQuickly).toBe(true);
     expect(pendingWhenRefused).toBeGreaterThan(0);
+    releaseUpstream();
 
     await all;
     const { code, signal } = await exited;

@@ -1,26 +1,21 @@
 /**
- * Account changes made with the real CLI (another process, same data directory) while the
- * gateway runs reach live traffic within two seconds, with the gateway's real 1 s account poll
- * and with the test harness's faster one.
+ * Account changes made with the CLI (run in process, test/support/cli-io.ts, on the same data
+ * directory, as another process would) while the gateway runs reach live traffic within two
+ * seconds, with the gateway's real 1 s account poll and with the test harness's faster one.
  */
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCommand } from '../support/cli-io.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { timeUntil } from '../support/wait.js';
 
-const run = promisify(execFile);
-const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'ccflare');
 const KEY_A = 'sk-ant-api03-live-config-account-a';
 const KEY_B = 'sk-ant-api03-live-config-account-b';
 const KEY_C = 'sk-ant-api03-live-config-account-c';
 /** The promise made to users: a CLI change is live within this long. */
 const LIVE_WITHIN_MS = 2000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Answer {
   status: number;
@@ -51,12 +46,9 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
   }
 
   async function cli(...args: string[]): Promise<string> {
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CCFLARE_'))),
-      CCFLARE_HOME: gw.home,
-    };
-    const { stdout } = await run(process.execPath, [BIN, ...args], { env });
-    return stdout;
+    const r = await runCommand(args, { home: gw.home });
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
   }
 
   async function send(): Promise<Answer> {
@@ -81,15 +73,17 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
    * every answer seen on the way.
    */
   async function sendUntil(done: (a: Answer) => boolean, budgetMs = LIVE_WITHIN_MS + 1500) {
-    const t0 = Date.now();
     const seen: Answer[] = [];
-    for (;;) {
-      const a = await send();
-      seen.push(a);
-      if (done(a)) return { ms: Date.now() - t0, seen };
-      if (Date.now() - t0 > budgetMs) return { ms: Number.POSITIVE_INFINITY, seen };
-      await sleep(50);
-    }
+    const ms = await timeUntil(
+      async () => {
+        const a = await send();
+        seen.push(a);
+        if (!done(a)) throw new Error(`not yet; answers so far: ${JSON.stringify(seen)}`);
+      },
+      budgetMs,
+      50,
+    );
+    return { ms, seen };
   }
 
   it('`accounts pause` moves traffic to the next account; `resume` brings it back', async () => {

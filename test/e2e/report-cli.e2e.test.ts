@@ -1,57 +1,33 @@
 /**
- * `ccflare stats|requests|analyze|logs|reset-stats|clear-history` as child processes, against a
- * running gateway (its management API) and against the same data directory with no gateway on the
- * configured port (the database read directly). Figures are computed by hand from seeded records.
+ * `ccflare stats|requests|analyze|logs|reset-stats|clear-history`, run in process
+ * (test/support/cli-io.ts), against a running gateway (its management API) and against the same
+ * data directory with no gateway on the configured port (the database read directly). Figures are
+ * computed by hand from seeded records.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sampleRecord } from '../../src/storage/store-conformance.js';
 import type { RequestRecord } from '../../src/storage/types.js';
 import { api } from '../support/api-request.js';
+import { type CliRun, runCommand, startCommand } from '../support/cli-io.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { freePort } from '../support/free-port.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-
-const run = promisify(execFile);
-const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'ccflare');
 
 let up: FakeUpstream;
 let gw: TestGateway;
 let livePort: string;
 let deadPort: string;
+/** Lines that appear within milliseconds; generous for a loaded machine. */
+const WAIT = { timeout: 10_000, interval: 10 };
 
-function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CCFLARE_')));
-  return { ...base, NO_COLOR: '1', CCFLARE_HOME: gw.home, ...env };
-}
-
-async function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: childEnv(env) });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  runCommand(args, { home: gw.home, env });
 
 /** The same command with the gateway answering, and with nobody on the configured port. */
 const live = (args: string[], env: Record<string, string> = {}) => cli(args, { CCFLARE_PORT: livePort, ...env });
 const offline = (args: string[], env: Record<string, string> = {}) => cli(args, { CCFLARE_PORT: deadPort, ...env });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const NOW = Date.now();
 let seeded: RequestRecord[] = [];
@@ -127,6 +103,9 @@ beforeAll(async () => {
     },
   });
   livePort = new URL(gw.url).port;
+  // The first fetch of a process and the gateway's first request are slow (~200 ms each on a
+  // loaded 2-core machine): done here, so the commands' 500 ms probe of /health never sees them.
+  await (await fetch(`${gw.url}/health`)).text();
   deadPort = String(await freePort());
 });
 afterAll(async () => {
@@ -147,15 +126,15 @@ beforeEach(async () => {
 describe('ccflare stats', () => {
   it('gives the same figures from the gateway and from the database; --verbose says which', async () => {
     const viaApi = await live(['stats', '--json', '--verbose']);
-    expect(viaApi.code, viaApi.err).toBe(0);
-    expect(viaApi.err).toBe(`ccflare: using the running gateway at http://127.0.0.1:${livePort}\n`);
+    expect(viaApi.code, viaApi.stderr).toBe(0);
+    expect(viaApi.stderr).toBe(`ccflare: using the running gateway at http://127.0.0.1:${livePort}\n`);
     const direct = await offline(['stats', '--json', '--verbose']);
-    expect(direct.code, direct.err).toBe(0);
-    expect(direct.err).toBe(
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(direct.stderr).toBe(
       `ccflare: no gateway answered at http://127.0.0.1:${deadPort}; reading ${join(gw.home, 'ccflare.db')} directly\n`,
     );
-    const s = JSON.parse(viaApi.out);
-    expect(JSON.parse(direct.out)).toEqual(s);
+    const s = JSON.parse(viaApi.stdout);
+    expect(JSON.parse(direct.stdout)).toEqual(s);
     expect(s.totals).toMatchObject({ requests: 3, successes: 2, errors: 1, failovers: 0 });
     expect(s.totals.successRate).toBeCloseTo(2 / 3);
     expect(s.totals.tokens).toMatchObject({ input: 400, output: 120 });
@@ -171,18 +150,18 @@ describe('ccflare stats', () => {
 
   it('prints a summary and an aligned table', async () => {
     for (const r of [await live(['stats']), await offline(['stats'])]) {
-      expect(r.code, r.err).toBe(0);
-      expect(r.err).toBe('');
-      expect(r.out).toMatch(/^Requests {2}3 \(2 ok, 1 error, 66\.7% success\) since /);
-      expect(r.out).toMatch(/^Tokens {4}520 \(input 400, output 120,/m);
-      expect(r.out).toMatch(/^Cost {6}\$0\.06; failovers 0$/m);
-      const header = r.out.split('\n').find((l) => l.startsWith('ACCOUNT'));
-      const rowA = r.out.split('\n').find((l) => l.startsWith('a '));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/^Requests {2}3 \(2 ok, 1 error, 66\.7% success\) since /);
+      expect(r.stdout).toMatch(/^Tokens {4}520 \(input 400, output 120,/m);
+      expect(r.stdout).toMatch(/^Cost {6}\$0\.06; failovers 0$/m);
+      const header = r.stdout.split('\n').find((l) => l.startsWith('ACCOUNT'));
+      const rowA = r.stdout.split('\n').find((l) => l.startsWith('a '));
       expect(header).toBeDefined();
       // Columns line up: the REQUESTS column starts at the same offset in header and row.
       expect(rowA?.indexOf('2')).toBe(header?.indexOf('REQUESTS'));
-      expect(r.out).toContain('Recent errors');
-      expect(r.out).toMatch(/429\s+rate_limited/);
+      expect(r.stdout).toContain('Recent errors');
+      expect(r.stdout).toMatch(/429\s+rate_limited/);
     }
   });
 });
@@ -191,36 +170,38 @@ describe('ccflare requests', () => {
   it('lists newest first with --limit, --account and --model, the same both ways', async () => {
     for (const call of [live, offline]) {
       const all = await call(['requests', '--json']);
-      expect(all.code, all.err).toBe(0);
-      expect(JSON.parse(all.out).map((r: { id: string }) => r.id.slice(-1))).toEqual(['3', '2', '1']);
-      const two = JSON.parse((await call(['requests', '--json', '--limit', '2'])).out);
+      expect(all.code, all.stderr).toBe(0);
+      expect(JSON.parse(all.stdout).map((r: { id: string }) => r.id.slice(-1))).toEqual(['3', '2', '1']);
+      const two = JSON.parse((await call(['requests', '--json', '--limit', '2'])).stdout);
       expect(two.map((r: { id: string }) => r.id.slice(-1))).toEqual(['3', '2']);
-      const a = JSON.parse((await call(['requests', '--json', '--account', 'a'])).out);
+      const a = JSON.parse((await call(['requests', '--json', '--account', 'a'])).stdout);
       expect(a.map((r: { accountName: string }) => r.accountName)).toEqual(['a', 'a']);
-      const opus = JSON.parse((await call(['requests', '--json', '--model', 'claude-opus-4-1'])).out);
+      const opus = JSON.parse((await call(['requests', '--json', '--model', 'claude-opus-4-1'])).stdout);
       expect(opus).toHaveLength(1);
       expect(opus[0]).toMatchObject({ accountName: 'b', inputTokens: 300, outputTokens: 70, hasPayload: true });
       const text = await call(['requests', '--limit', '1']);
-      expect(text.out.split('\n')[0]).toMatch(/^TIME\s+ACCOUNT\s+MODEL\s+STATUS\s+LATENCY\s+IN\/OUT\s+COST\s+ID$/);
-      expect(text.out.split('\n')[1]).toMatch(/\bb\s+claude-opus-4-1\s+200\s+3000 ms\s+300\/70\s+\$0\.05\s+0{8}-/);
-      expect((await call(['requests', '--model', 'nope'])).out).toBe('No requests match.\n');
+      expect(text.stdout.split('\n')[0]).toMatch(/^TIME\s+ACCOUNT\s+MODEL\s+STATUS\s+LATENCY\s+IN\/OUT\s+COST\s+ID$/);
+      expect(text.stdout.split('\n')[1]).toMatch(/\bb\s+claude-opus-4-1\s+200\s+3000 ms\s+300\/70\s+\$0\.05\s+0{8}-/);
+      expect((await call(['requests', '--model', 'nope'])).stdout).toBe('No requests match.\n');
     }
   });
 
   it('refuses a bad --limit with one line and exit code 2', async () => {
     const r = await offline(['requests', '--limit', '0']);
     expect(r.code).toBe(2);
-    expect(r.out).toBe('');
-    expect(r.err).toBe("ccflare: option '--limit <n>' argument '0' is invalid. expected an integer from 1 to 500.\n");
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      "ccflare: option '--limit <n>' argument '0' is invalid. expected an integer from 1 to 500.\n",
+    );
   });
 });
 
 describe('ccflare analyze', () => {
   it('reports sizes, row counts, indexes and plans; suggests compaction and shorter payload retention', async () => {
     const r = await live(['analyze', '--json', '--verbose']);
-    expect(r.code, r.err).toBe(0);
-    expect(r.err).toContain(`analyze reads ${join(gw.home, 'ccflare.db')} directly`);
-    const a = JSON.parse(r.out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`analyze reads ${join(gw.home, 'ccflare.db')} directly`);
+    const a = JSON.parse(r.stdout);
     const rows = Object.fromEntries(a.tables.map((t: { name: string; rows: number }) => [t.name, t.rows]));
     // The one payload went to a segment file, not the legacy table.
     expect(rows).toMatchObject({ requests: 3, request_payloads: 0, accounts: 2 });
@@ -255,7 +236,7 @@ describe('ccflare analyze', () => {
     db.pragma('wal_checkpoint(PASSIVE)');
     expect((await cli(['config', 'set', 'payloadRetentionDays', '30'])).code).toBe(0);
     const after = await offline(['analyze', '--json']);
-    const b = JSON.parse(after.out);
+    const b = JSON.parse(after.stdout);
     const free = Number(db.pragma('freelist_count', { simple: true }));
     expect(free).toBeGreaterThan(0);
     expect(b.reclaimableBytes).toBe(free * b.pageSize);
@@ -266,24 +247,24 @@ describe('ccflare analyze', () => {
     ]);
     const text = await offline(['analyze']);
     expect(text.code).toBe(0);
-    expect(text.out).toMatch(/^Database {2}.*ccflare\.db$/m);
-    expect(text.out).toMatch(/^requests\s+3$/m);
-    expect(text.out).toMatch(/^request list, newest first\s+requests_ts$/m);
-    expect(text.out).toContain(`Suggestions\n- run compaction: ${mb} MB reclaimable`);
+    expect(text.stdout).toMatch(/^Database {2}.*ccflare\.db$/m);
+    expect(text.stdout).toMatch(/^requests\s+3$/m);
+    expect(text.stdout).toMatch(/^request list, newest first\s+requests_ts$/m);
+    expect(text.stdout).toContain(`Suggestions\n- run compaction: ${mb} MB reclaimable`);
   });
 });
 
 describe('ccflare reset-stats', () => {
   it('resets the counters through the gateway and directly; history stays', async () => {
     const r = await live(['reset-stats', '--json']);
-    expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ accountsReset: 2 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ accountsReset: 2 });
     expect((await gw.account('a')).requestCount).toBe(0);
     expect(await gw.count()).toBe(3);
     await gw.store.updateAccount((await gw.account('b')).id, { requestCount: 9 });
     const d = await offline(['reset-stats']);
-    expect(d.code, d.err).toBe(0);
-    expect(d.out).toBe('Reset the usage counters of 2 accounts; request history is unchanged.\n');
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toBe('Reset the usage counters of 2 accounts; request history is unchanged.\n');
     expect((await gw.account('b')).requestCount).toBe(0);
   });
 });
@@ -293,16 +274,18 @@ describe('ccflare clear-history', () => {
     for (const call of [live, offline]) {
       const r = await call(['clear-history']);
       expect(r.code).toBe(2);
-      expect(r.out).toBe('');
-      expect(r.err).toBe('ccflare: refusing to clear the request history without confirmation: use --yes to confirm\n');
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        'ccflare: refusing to clear the request history without confirmation: use --yes to confirm\n',
+      );
     }
     expect(await gw.count()).toBe(3);
   });
 
   it('deletes rows, payloads and rollups through the gateway API', async () => {
     const r = await live(['clear-history', '--yes', '--json']);
-    expect(r.code, r.err).toBe(0);
-    const out = JSON.parse(r.out);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ requestsDeleted: 3, payloadsDeleted: 1 });
     expect(out.rollupRowsDeleted).toBeGreaterThan(0);
     expect(await gw.count()).toBe(0);
@@ -315,8 +298,8 @@ describe('ccflare clear-history', () => {
 
   it('deletes directly when no gateway answers', async () => {
     const r = await offline(['clear-history', '--yes']);
-    expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/^Deleted 3 request records, 1 payload and \d+ analytics rows\. /);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Deleted 3 request records, 1 payload and \d+ analytics rows\. /);
     expect(await gw.count()).toBe(0);
     const n = gw.store.connection.prepare('SELECT count(*) AS n FROM rollup_hour').get() as { n: number };
     expect(n.n).toBe(0);
@@ -327,9 +310,9 @@ describe('ccflare logs', () => {
   it('explains that logs need a running gateway', async () => {
     const r = await offline(['logs']);
     expect(r.code).toBe(1);
-    expect(r.out).toBe('');
-    expect(r.err.split('\n')).toHaveLength(2);
-    expect(r.err).toMatch(
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.stderr).toMatch(
       new RegExp(
         `^ccflare: logs are only available from a running gateway .*; none answered at http://127\\.0\\.0\\.1:${deadPort}\\n$`,
       ),
@@ -337,63 +320,51 @@ describe('ccflare logs', () => {
   });
 
   it('-f prints a log line emitted while following; afterwards plain `logs` shows the buffered line', async () => {
-    const child: ChildProcess = spawn(process.execPath, [BIN, 'logs', '-f', '--json', '--verbose'], {
-      env: childEnv({ CCFLARE_PORT: livePort }),
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const follow = startCommand(['logs', '-f', '--json', '--verbose'], {
+      home: gw.home,
+      env: { CCFLARE_PORT: livePort },
     });
-    let out = '';
-    let err = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-    });
-    const until = async (pred: () => boolean, what: string) => {
-      const t0 = Date.now();
-      while (!pred()) {
-        if (Date.now() - t0 > 10_000) throw new Error(`timed out waiting for ${what}; stderr: ${err}; stdout: ${out}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const seen = () => `stderr: ${follow.stderr()}; stdout: ${follow.stdout()}`;
     try {
-      await until(() => err.includes('following the log of'), 'the stream to open');
+      await vi.waitFor(() => expect(follow.stderr(), seen()).toContain('following the log of'), WAIT);
       // POST /api/stats/reset logs "account usage counters reset" at info.
       expect((await api(gw.url, 'POST', '/api/stats/reset')).status).toBe(200);
-      await until(() => out.includes('account usage counters reset'), 'the log line');
+      await vi.waitFor(() => expect(follow.stdout(), seen()).toContain('account usage counters reset'), WAIT);
+      const out = follow.stdout();
       const line = JSON.parse(out.split('\n').find((l) => l.includes('account usage counters reset')) as string);
       expect(line).toMatchObject({ level: 'info', msg: 'account usage counters reset', fields: { accountsReset: 2 } });
       expect(typeof line.time).toBe('number');
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('close', r));
+      follow.interrupt();
     }
+    const followed = await follow.done;
+    expect(followed.code, followed.stderr).toBe(0);
 
     const recent = await live(['logs']);
-    expect(recent.code, recent.err).toBe(0);
-    expect(recent.out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}account usage counters reset accountsReset=2/m);
+    expect(recent.code, recent.stderr).toBe(0);
+    expect(recent.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}account usage counters reset accountsReset=2/m);
   });
 });
 
 describe('against a gateway that requires the admin key', () => {
   it('uses <home>/admin.key, and fails with one line on a wrong key', async () => {
     const created = await live(['keys', 'admin', '--json']);
-    expect(created.code, created.err).toBe(0);
+    expect(created.code, created.stderr).toBe(0);
     // Running gateways pick up the new admin key within a second.
-    const t0 = Date.now();
-    while ((await api(gw.url, 'GET', '/api/stats')).status !== 401 && Date.now() - t0 < 3000) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await vi.waitFor(async () => expect((await api(gw.url, 'GET', '/api/stats')).status).toBe(401), {
+      timeout: 3000,
+      interval: 50,
+    });
     const ok = await live(['stats', '--json']);
-    expect(ok.code, ok.err).toBe(0);
-    expect(JSON.parse(ok.out).totals.requests).toBe(3);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).totals.requests).toBe(3);
     const bad = await live(['stats'], { CCFLARE_ADMIN_KEY: 'wrong' });
     expect(bad.code).toBe(1);
-    expect(bad.out).toBe('');
-    expect(bad.err).toBe(
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toBe(
       `ccflare: the gateway at http://127.0.0.1:${livePort} refused the admin key: set CCFLARE_ADMIN_KEY, or run \`ccflare keys admin\` (it saves ${gw.home}/admin.key)\n`,
     );
     const logs = await live(['logs']);
-    expect(logs.code, logs.err).toBe(0);
+    expect(logs.code, logs.stderr).toBe(0);
   });
 });
