@@ -8,8 +8,8 @@
 import { loadConfig } from '../src/config/config.js';
 import { createPricer } from '../src/pricing/pricing.js';
 import { type RunningServer, runServer } from '../src/server/serve.js';
+import type { RequestRecord } from '../src/storage/contract/records.js';
 import { SqliteStore } from '../src/storage/sqlite-store.js';
-import type { RequestRecord } from '../src/storage/types.js';
 import { BatchedRecordWriter } from '../src/storage/write-queue.js';
 
 export const MIN = 60_000;

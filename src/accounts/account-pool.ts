@@ -7,7 +7,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events.js';
-import type { AccountPatch, AccountRow, RateLimitState, Store } from '../storage/types.js';
+import type { AccountPatch, AccountRow, RateLimitState } from '../storage/contract/accounts.js';
+import type { Store } from '../storage/contract/store.js';
 import { accountStatus } from './account-status.js';
 
 /** What a classified failure does to an account (proxy/classify.ts produces these). */

@@ -4,8 +4,9 @@ import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js
 import { ManualClock } from '../clock.js';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
+import type { AccountRow } from '../storage/contract/accounts.js';
+import type { Store } from '../storage/contract/store.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
-import type { AccountRow, Store } from '../storage/types.js';
 import { AccountService } from './account-service.js';
 import { accountStatus, toAccountView } from './account-status.js';
 import type { OAuthEndpoints } from './oauth.js';

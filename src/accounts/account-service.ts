@@ -7,7 +7,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
-import type { AccountPatch, AccountRow, NewAccount, Store } from '../storage/types.js';
+import type { AccountPatch, AccountRow, NewAccount } from '../storage/contract/accounts.js';
+import type { Store } from '../storage/contract/store.js';
 import { type AccountView, toAccountView } from './account-status.js';
 import {
   createConsoleApiKey,

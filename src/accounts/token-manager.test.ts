@@ -7,7 +7,8 @@ import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import { EventBus, type GatewayEvents } from '../events.js';
 import { createLogger } from '../log/logger.js';
-import type { AccountPatch, AccountRow, NewAccount, Store, TokenSwap } from '../storage/types.js';
+import type { AccountPatch, AccountRow, NewAccount, TokenSwap } from '../storage/contract/accounts.js';
+import type { Store } from '../storage/contract/store.js';
 import { type OAuthEndpoints, refreshToken, type TokenSet } from './oauth.js';
 import { TokenManager, type TokenManagerDeps } from './token-manager.js';
 

@@ -12,7 +12,8 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log/logger.js';
-import type { AccountRow, Store, TokenSwap } from '../storage/types.js';
+import type { AccountRow, TokenSwap } from '../storage/contract/accounts.js';
+import type { Store } from '../storage/contract/store.js';
 import { type OAuthEndpoints, refreshToken, type TokenSet } from './oauth.js';
 
 export interface TokenManagerDeps {

@@ -7,7 +7,7 @@ import type { Config } from '../config/config.js';
 import type { LiveSettings } from '../config/live-settings.js';
 import type { EventBus } from '../events.js';
 import type { RetentionJob } from '../server/retention-job.js';
-import type { RecordWriter, Store } from '../storage/types.js';
+import type { RecordWriter, Store } from '../storage/contract/store.js';
 import type { Auth } from './auth.js';
 
 /** Everything the management API's routes may use; built once in build-app.ts. */

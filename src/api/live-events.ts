@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { EventBus, GatewayEvents } from '../events.js';
 import type { LiveEventData, LiveEventType } from '../shared/events-schemas.js';
-import type { RequestRecord } from '../storage/types.js';
+import type { RequestRecord } from '../storage/contract/records.js';
 
 export interface LiveEventHubOptions {
   events: EventBus;

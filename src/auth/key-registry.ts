@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse } from '../errors.js';
-import type { KeysStore, KeyUse } from '../storage/keys-types.js';
+import type { KeysStore, KeyUse } from '../storage/contract/keys.js';
 import { bearerToken, keyHint, singleHeader } from './access-keys.js';
 
 /** Last use of a client key is written at most this often per key. */

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import type { ClientKeyView } from '../shared/keys-schemas.js';
-import type { ClientKeyRow, KeysStore } from '../storage/keys-types.js';
+import type { ClientKeyRow, KeysStore } from '../storage/contract/keys.js';
 import { clientKeyPrefix, newAdminKey, newClientKey } from './access-keys.js';
 
 export interface KeyServiceDeps {

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
-import type { SettingsStore } from '../storage/settings-types.js';
+import type { SettingsStore } from '../storage/contract/settings.js';
 import { type Config, configSource, describeSetting, parseSetting, type SettingSource } from './config.js';
 import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { RequestQueryStore } from '../storage/analytics-types.js';
+import type { RequestQueryStore } from '../storage/contract/store.js';
 import { DAY_MS, HOUR_MS } from '../storage/rollup.js';
 
 export interface RetentionSettings {

@@ -2,7 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { NAME_PATTERN, PRIORITY_MAX, PRIORITY_MIN } from '../accounts/account-service.js';
 import type { AccountView } from '../accounts/account-status.js';
 import type { LogLine } from '../events.js';
-import type { RequestRecord } from '../storage/types.js';
+import type { RequestRecord } from '../storage/contract/records.js';
 import {
   ACCOUNT_NAME_PATTERN,
   ACCOUNT_PRIORITY_MAX,

@@ -17,7 +17,7 @@ import type {
   StatsAccount,
   StatsResult,
   TokenCounts,
-} from './analytics-types.js';
+} from './contract/analytics.js';
 import { DAY_MS, HOUR_MS, LATENCY_BUCKETS, MINUTE_MS, percentileFromHistogram } from './rollup.js';
 
 export type RollupGrain = 'minute' | 'hour';

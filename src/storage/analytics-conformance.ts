@@ -4,9 +4,11 @@
  * the records each test writes. `makeStore` must return a fresh, migrated, empty store.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AnalyticsQuery, RequestListQuery } from './analytics-types.js';
+import type { AnalyticsQuery } from './contract/analytics.js';
+import type { RequestRecord } from './contract/records.js';
+import type { RequestListQuery } from './contract/requests.js';
+import type { Store } from './contract/store.js';
 import { sampleRecord } from './store-conformance.js';
-import type { RequestRecord, Store } from './types.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
-import type { KeysStore } from './keys-types.js';
+import type { KeysStore } from './contract/keys.js';
 
 const T0 = 1_700_000_000_000;
 

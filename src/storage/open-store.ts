@@ -1,9 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.js';
+import type { RecordWriter, Store } from './contract/store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { MEMORY_PATH } from './sqlite-writes.js';
-import type { RecordWriter, Store } from './types.js';
 import { BatchedRecordWriter, InlineRecordWriter, type RecordWriterOptions } from './write-queue.js';
 
 /**

@@ -6,7 +6,7 @@
  * memory and each back-end only upserts the resulting cells.
  */
 import type { Sums } from './analytics-compute.js';
-import type { RequestRecord } from './types.js';
+import type { RequestRecord } from './contract/records.js';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;

@@ -18,20 +18,10 @@ import {
   type SeriesGroup,
   type StatsAccountRow,
 } from './analytics-compute.js';
-import type {
-  AnalyticsQuery,
-  AnalyticsResult,
-  CompactResult,
-  PruneCutoffs,
-  PruneResult,
-  RecentError,
-  RequestListQuery,
-  RequestQueryStore,
-  RequestSummary,
-  RequestSummaryPage,
-  StatsResult,
-  StorageSummary,
-} from './analytics-types.js';
+import type { AnalyticsQuery, AnalyticsResult, RecentError, StatsResult } from './contract/analytics.js';
+import type { CompactResult, PruneCutoffs, PruneResult, StorageSummary } from './contract/maintenance.js';
+import type { RequestListQuery, RequestSummary, RequestSummaryPage } from './contract/requests.js';
+import type { RequestQueryStore } from './contract/store.js';
 import type { PayloadFiles } from './payload-files.js';
 import { HOUR_MS, MINUTE_MS, MINUTE_ROLLUP_KEEP_MS } from './rollup.js';
 import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js';

@@ -1,8 +1,8 @@
-/** SQL for access keys (keys-types.ts), used by SqliteStore. */
+/** SQL for access keys (contract/keys.ts), used by SqliteStore. */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
-import type { AdminKeyRow, ClientKeyRow, KeysStore, KeyUse, NewClientKey } from './keys-types.js';
+import type { AdminKeyRow, ClientKeyRow, KeysStore, KeyUse, NewClientKey } from './contract/keys.js';
 import type { Migration } from './migrations.js';
 import { writeWithoutBlocking } from './sqlite-writes.js';
 

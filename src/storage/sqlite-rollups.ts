@@ -3,6 +3,7 @@
  * request list pages on) and the upserts the batched writer runs in its transaction.
  */
 import type Database from 'better-sqlite3';
+import type { RequestRecord } from './contract/records.js';
 import type { Migration } from './migrations.js';
 import {
   type AgentRollupDelta,
@@ -15,7 +16,6 @@ import {
   type RollupDelta,
   rollupDeltas,
 } from './rollup.js';
-import type { RequestRecord } from './types.js';
 
 export const HIST_COLUMNS: readonly string[] = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `h${i}`);
 

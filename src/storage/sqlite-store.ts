@@ -4,17 +4,20 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
 import type {
-  AnalyticsQuery,
-  AnalyticsResult,
-  CompactResult,
-  PruneCutoffs,
-  PruneResult,
-  RequestListQuery,
-  RequestSummaryPage,
-  StatsResult,
-  StorageSummary,
-} from './analytics-types.js';
-import type { AdminKeyRow, ClientKeyRow, KeyUse, NewClientKey } from './keys-types.js';
+  AccountHealth,
+  AccountKind,
+  AccountPatch,
+  AccountRow,
+  NewAccount,
+  RateLimitState,
+  TokenSwap,
+} from './contract/accounts.js';
+import type { AnalyticsQuery, AnalyticsResult, StatsResult } from './contract/analytics.js';
+import type { AdminKeyRow, ClientKeyRow, KeyUse, NewClientKey } from './contract/keys.js';
+import type { CompactResult, PruneCutoffs, PruneResult, StorageSummary } from './contract/maintenance.js';
+import type { AccountUsageDelta, AttemptRecord, RequestRecord, StoredRequest } from './contract/records.js';
+import type { RequestListQuery, RequestQuery, RequestSummaryPage } from './contract/requests.js';
+import type { Store } from './contract/store.js';
 import { migrate } from './migrations.js';
 import type { PayloadFiles } from './payload-files.js';
 import { SqliteRequestQueries } from './sqlite-analytics.js';
@@ -29,21 +32,6 @@ import {
   prepareBatchWrite,
   writeWithoutBlocking,
 } from './sqlite-writes.js';
-import type {
-  AccountHealth,
-  AccountKind,
-  AccountPatch,
-  AccountRow,
-  AccountUsageDelta,
-  AttemptRecord,
-  NewAccount,
-  RateLimitState,
-  RequestQuery,
-  RequestRecord,
-  Store,
-  StoredRequest,
-  TokenSwap,
-} from './types.js';
 
 interface AccountDbRow {
   id: string;

@@ -5,7 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
-import type { AccountUsageDelta, NewAccount, RateLimitState, RequestRecord, Store } from './types.js';
+import type { NewAccount, RateLimitState } from './contract/accounts.js';
+import type { AccountUsageDelta, RequestRecord } from './contract/records.js';
+import type { Store } from './contract/store.js';
 
 const T0 = 1_700_000_000_000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Store } from './contract/store.js';
 import { sampleRecord } from './store-conformance.js';
-import type { Store } from './types.js';
 import { InlineRecordWriter } from './write-queue.js';
 
 describe('RecordWriter.lagMs', () => {

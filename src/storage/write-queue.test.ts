@@ -6,10 +6,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
+import type { PayloadRecord, RequestRecord } from './contract/records.js';
 import { openWriterForUrl } from './open-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { sampleRecord } from './store-conformance.js';
-import type { PayloadRecord, RequestRecord } from './types.js';
 import { BatchedRecordWriter, InlineRecordWriter, resolveWorkerUrl } from './write-queue.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

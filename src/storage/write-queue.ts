@@ -3,8 +3,9 @@ import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GatewayError } from '../errors.js';
+import type { AccountUsageDelta, RequestRecord } from './contract/records.js';
+import type { RecordWriter, Store } from './contract/store.js';
 import { MEMORY_PATH, usageFromRecords } from './sqlite-writes.js';
-import type { AccountUsageDelta, RecordWriter, RequestRecord, Store } from './types.js';
 import {
   deserializeError,
   type FromWorker,

@@ -13,7 +13,7 @@ import {
   OAuthInitResponseSchema,
 } from '../../src/shared/accounts-schemas.js';
 import { ErrorResponseSchema, OkSchema } from '../../src/shared/api-schemas.js';
-import type { RateLimitState } from '../../src/storage/types.js';
+import type { RateLimitState } from '../../src/storage/contract/accounts.js';
 import { api } from '../support/api-request.js';
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';

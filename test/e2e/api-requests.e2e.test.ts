@@ -12,8 +12,9 @@ import {
   type RequestPage,
   RequestPageSchema,
 } from '../../src/shared/requests-schemas.js';
+import type { AccountRow } from '../../src/storage/contract/accounts.js';
+import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { sampleRecord } from '../../src/storage/store-conformance.js';
-import type { AccountRow, RequestRecord } from '../../src/storage/types.js';
 import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';

@@ -1,8 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_ROUTES } from '../../src/server/static-files.js';
+import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import { sampleRecord } from '../../src/storage/store-conformance.js';
-import type { AccountRow } from '../../src/storage/types.js';
 import { api } from '../support/api-request.js';
 import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';

@@ -9,8 +9,9 @@ import { Writable } from 'node:stream';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto/secret-box.js';
 import { type RunningServer, runServer } from '../../src/server/serve.js';
+import type { AccountRow } from '../../src/storage/contract/accounts.js';
+import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import type { AccountRow, RequestRecord } from '../../src/storage/types.js';
 
 export interface TestGateway {
   url: string;

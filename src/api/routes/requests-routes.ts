@@ -13,7 +13,7 @@ import {
   RequestListQuerySchema,
   RequestPageSchema,
 } from '../../shared/requests-schemas.js';
-import type { PayloadRecord, StoredRequest } from '../../storage/types.js';
+import type { PayloadRecord, StoredRequest } from '../../storage/contract/records.js';
 import type { ApiDeps } from '../api-deps.js';
 import { newRouter } from '../router.js';
 

@@ -1,43 +1,7 @@
 /**
- * The storage contract for reading request history: paged summaries, stats, analytics over a
- * time range, retention and compaction. `Store` extends it; every back-end implements it and
- * passes analytics-conformance.ts. Figures are assembled by analytics-compute.ts from grouped
- * rollup rows, so back-ends only differ in how they fetch those rows.
+ * Analytics and stats over request history. Figures are assembled by analytics/compute.ts from
+ * grouped rollup rows, so back-ends only differ in how they fetch those rows.
  */
-import type { RequestRecord } from './types.js';
-
-export type OutcomeFilter = 'success' | 'error';
-
-export interface RequestListQuery {
-  /** Rows to return (the store fetches one more to tell whether another page exists). */
-  limit: number;
-  /** Rows strictly older than this (ts, id), newest first. */
-  before?: { ts: number; id: string };
-  /** Inclusive, Unix ms. */
-  since?: number;
-  /** Exclusive, Unix ms. */
-  until?: number;
-  /**
-   * Account id or current name; a name no account has any more matches the name recorded on
-   * the request (records of deleted accounts).
-   */
-  account?: string;
-  /** The model that answered, or the one requested when none did (errors). */
-  model?: string;
-  /** Outcome, or one HTTP status code. */
-  status?: OutcomeFilter | number;
-  agent?: string;
-  session?: string;
-}
-
-/** A request row without its attempt log and payload, plus whether a payload is stored. */
-export type RequestSummary = Omit<RequestRecord, 'attemptLog' | 'payload'> & { hasPayload: boolean };
-
-export interface RequestSummaryPage {
-  items: RequestSummary[];
-  /** Whether rows older than the last item match too. */
-  more: boolean;
-}
 
 export interface TokenCounts {
   input: number;
@@ -166,52 +130,4 @@ export interface StatsResult {
   totals: PerfSummary;
   accounts: StatsAccount[];
   recentErrors: RecentError[];
-}
-
-export interface PruneCutoffs {
-  /** Request rows older than this (Unix ms) are deleted. */
-  requestsBefore: number;
-  /** Payloads older than this are deleted (also when their request row stays). */
-  payloadsBefore: number;
-  now: number;
-}
-
-export interface PruneResult {
-  requestsDeleted: number;
-  payloadsDeleted: number;
-  rollupRowsDeleted: number;
-}
-
-export interface CompactResult {
-  /** Database file plus its write-ahead log, bytes. */
-  beforeBytes: number;
-  afterBytes: number;
-}
-
-export interface RequestQueryStore {
-  /** Newest first; filters combine with AND. */
-  listRequestSummaries(q: RequestListQuery): Promise<RequestSummaryPage>;
-  /** All retained history: totals, per account (every current account, plus removed ones with history), last errors. */
-  requestStats(opts: { recentErrors: number }): Promise<StatsResult>;
-  /**
-   * Sets every account's request and session request counters to 0; history is untouched.
-   * Returns the number of accounts reset.
-   */
-  resetAccountUsage(): Promise<number>;
-  analytics(q: AnalyticsQuery): Promise<AnalyticsResult>;
-  /** Deletes expired rows in small transactions so writers are never locked out for long. */
-  pruneRequests(c: PruneCutoffs): Promise<PruneResult>;
-  /** Reclaims free space (VACUUM) and truncates the write-ahead log. */
-  compact(): Promise<CompactResult>;
-  /** What is stored and since when; cheap enough for a dashboard card (no table scans). */
-  storageSummary(): Promise<StorageSummary>;
-}
-
-export interface StorageSummary {
-  /** Database file plus its write-ahead log, bytes (0 in memory). */
-  databaseBytes: number;
-  /** Payload segment files, bytes (payloads still in the database count in databaseBytes). */
-  payloadFileBytes: number;
-  /** Unix ms of the oldest stored request, or null when there is none. */
-  oldestRequestTs: number | null;
 }

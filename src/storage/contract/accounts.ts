@@ -1,0 +1,106 @@
+/** Accounts as the store keeps them; `AccountsStore` in store.ts reads and writes them. */
+
+/** `max`: Claude Pro/Max subscription OAuth; `console`: console OAuth that minted an API key; `api_key`: plain key. */
+export type AccountKind = 'max' | 'console' | 'api_key';
+
+/** Persistent health, set by failure classification; cleared only by a person (re-auth, resume). */
+export type AccountHealth = 'ok' | 'needs_reauth' | 'disabled';
+
+/** What users see: derived from health, paused flag and cooldown (see accounts/account-status.ts). */
+export type AccountStatus = 'active' | 'paused' | 'cooling_down' | 'needs_reauth' | 'disabled';
+
+/** Last seen rate-limit state of an account, from response headers (protocol.md section 3). */
+export interface RateLimitState {
+  observedAt: number;
+  /** unified status (OAuth) or derived for API keys: allowed | allowed_warning | rejected */
+  status: string | null;
+  /** Unix ms when the binding window resets. */
+  resetAt: number | null;
+  fiveHour: { status: string | null; utilization: number | null; resetAt: number | null } | null;
+  sevenDay: { status: string | null; utilization: number | null; resetAt: number | null } | null;
+  /** five_hour | seven_day: the binding window. */
+  representativeClaim: string | null;
+  /** API-key per-minute limits, when present. */
+  requestsRemaining?: number | null;
+  tokensRemaining?: number | null;
+  overageStatus?: string | null;
+  overageDisabledReason?: string | null;
+}
+
+export interface AccountRow {
+  id: string;
+  name: string;
+  kind: AccountKind;
+  /** Lower number is tried first. */
+  priority: number;
+  paused: boolean;
+  health: AccountHealth;
+  healthReason: string | null;
+  /** Encrypted blobs (crypto/secret-box.ts); never returned by any API. */
+  apiKeyEnc: string | null;
+  accessTokenEnc: string | null;
+  refreshTokenEnc: string | null;
+  /** Fingerprint of the stored refresh token; the compare-and-swap key for token rotation. */
+  refreshFp: string | null;
+  /** Unix ms when the access token expires. */
+  expiresAt: number | null;
+  cooldownUntil: number | null;
+  cooldownReason: string | null;
+  /** Model-scoped cooldowns (e.g. the 7d_oi window): model family -> until (Unix ms). */
+  modelCooldowns: Record<string, number>;
+  /** Consecutive rate-limit strikes; cooldowns grow with it, reset on success. */
+  strikes: number;
+  createdAt: number;
+  lastUsedAt: number | null;
+  requestCount: number;
+  sessionStart: number | null;
+  sessionRequestCount: number;
+  rateLimit: RateLimitState | null;
+  /** Set when a credits/spend-limit error was seen; informational. */
+  flag: string | null;
+}
+
+export interface NewAccount {
+  name: string;
+  kind: AccountKind;
+  priority?: number;
+  apiKeyEnc?: string | null;
+  accessTokenEnc?: string | null;
+  refreshTokenEnc?: string | null;
+  refreshFp?: string | null;
+  expiresAt?: number | null;
+}
+
+/** Fields the gateway may change on an account. */
+export type AccountPatch = Partial<
+  Pick<
+    AccountRow,
+    | 'name'
+    | 'priority'
+    | 'paused'
+    | 'health'
+    | 'healthReason'
+    | 'apiKeyEnc'
+    | 'accessTokenEnc'
+    | 'refreshTokenEnc'
+    | 'refreshFp'
+    | 'expiresAt'
+    | 'cooldownUntil'
+    | 'cooldownReason'
+    | 'modelCooldowns'
+    | 'strikes'
+    | 'lastUsedAt'
+    | 'requestCount'
+    | 'sessionStart'
+    | 'sessionRequestCount'
+    | 'rateLimit'
+    | 'flag'
+  >
+>;
+
+export interface TokenSwap {
+  accessTokenEnc: string;
+  refreshTokenEnc: string;
+  refreshFp: string;
+  expiresAt: number;
+}
