@@ -17,13 +17,13 @@ import {
   type RollupGrain,
   type SeriesGroup,
   type StatsAccountRow,
-} from './analytics-compute.js';
+} from './analytics/compute.js';
+import { HOUR_MS, MINUTE_MS, MINUTE_ROLLUP_KEEP_MS } from './analytics/rollup.js';
 import type { AnalyticsQuery, AnalyticsResult, RecentError, StatsResult } from './contract/analytics.js';
 import type { CompactResult, PruneCutoffs, PruneResult, StorageSummary } from './contract/maintenance.js';
 import type { RequestListQuery, RequestSummary, RequestSummaryPage } from './contract/requests.js';
 import type { RequestQueryStore } from './contract/store.js';
 import type { PayloadFiles } from './payload-files.js';
-import { HOUR_MS, MINUTE_MS, MINUTE_ROLLUP_KEEP_MS } from './rollup.js';
 import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js';
 import { HIST_COLUMNS } from './sqlite-rollups.js';
 import { MEMORY_PATH } from './sqlite-writes.js';
@@ -49,7 +49,7 @@ const SUMMARY_COLUMNS = `r.id, r.ts, r.method, r.path, r.account_id, r.account_n
 /** Same expression as the requests_model_page index, so the planner can use it. */
 const MODEL_EXPR = 'coalesce(r.model_applied, r.model_requested)';
 
-/** Rollup columns summed into analytics-compute `Sums`, as `alias`. */
+/** Rollup columns summed into `Sums` (analytics/rollup.ts), as `alias`. */
 const SUMS_SQL = `sum(requests) AS requests, sum(successes) AS successes, sum(latency_sum) AS latencySum,
   sum(ttft_sum) AS ttftSum, sum(ttft_count) AS ttftCount, sum(tps_sum) AS tpsSum, sum(tps_count) AS tpsCount,
   sum(input_tokens) AS inputTokens, sum(cache_read_tokens) AS cacheReadTokens,

@@ -1,10 +1,8 @@
 /**
- * SQLite side of the rollups (rollup.ts): the migration that creates them (with the indexes the
+ * SQLite side of the rollups (analytics/rollup.ts): the migration that creates them (with the indexes the
  * request list pages on) and the upserts the batched writer runs in its transaction.
  */
 import type Database from 'better-sqlite3';
-import type { RequestRecord } from './contract/records.js';
-import type { Migration } from './migrations.js';
 import {
   type AgentRollupDelta,
   DAY_MS,
@@ -15,7 +13,9 @@ import {
   MINUTE_ROLLUP_KEEP_MS,
   type RollupDelta,
   rollupDeltas,
-} from './rollup.js';
+} from './analytics/rollup.js';
+import type { RequestRecord } from './contract/records.js';
+import type { Migration } from './migrations.js';
 
 export const HIST_COLUMNS: readonly string[] = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `h${i}`);
 
@@ -124,7 +124,7 @@ const RECENT = `WHERE ts >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - ${MI
 
 /**
  * Version 2. The SQL is generated from LATENCY_BOUNDS_MS and the column lists above, which are
- * frozen with it (see rollup.ts).
+ * frozen with it (see analytics/rollup.ts).
  */
 export const ANALYTICS_MIGRATION: Migration = {
   version: 2,

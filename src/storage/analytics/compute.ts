@@ -17,8 +17,8 @@ import type {
   StatsAccount,
   StatsResult,
   TokenCounts,
-} from './contract/analytics.js';
-import { DAY_MS, HOUR_MS, LATENCY_BUCKETS, MINUTE_MS, percentileFromHistogram } from './rollup.js';
+} from '../contract/analytics.js';
+import { DAY_MS, HOUR_MS, LATENCY_BUCKETS, MINUTE_MS, percentileFromHistogram, type Sums } from './rollup.js';
 
 export type RollupGrain = 'minute' | 'hour';
 
@@ -54,24 +54,6 @@ export function analyticsWindow(range: AnalyticsRange, now: number): AnalyticsWi
   const to = now - (now % spec.bucketMs) + spec.bucketMs;
   const buckets = spec.rangeMs / spec.bucketMs;
   return { from: to - spec.rangeMs, to, bucketMs: spec.bucketMs, buckets, grain: spec.grain };
-}
-
-/** Additive sums of a group of requests, as the rollups hold them. */
-export interface Sums {
-  requests: number;
-  successes: number;
-  latencySum: number;
-  ttftSum: number;
-  ttftCount: number;
-  tpsSum: number;
-  tpsCount: number;
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  failovers: number;
 }
 
 export interface SeriesGroup extends Sums {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sampleRecord } from '../store-conformance.js';
 import {
   HOUR_MS,
   LATENCY_BOUNDS_MS,
@@ -8,7 +9,6 @@ import {
   percentileFromHistogram,
   rollupDeltas,
 } from './rollup.js';
-import { sampleRecord } from './store-conformance.js';
 
 // 2025-01-15T12:07:30Z: mid-minute, mid-hour.
 const NOW = Date.UTC(2025, 0, 15, 12, 7, 30);

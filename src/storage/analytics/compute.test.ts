@@ -7,7 +7,7 @@ import {
   emptySums,
   type PerfGroup,
   type SeriesGroup,
-} from './analytics-compute.js';
+} from './compute.js';
 import { DAY_MS, HOUR_MS, LATENCY_BUCKETS, MINUTE_MS } from './rollup.js';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 7, 30);

@@ -5,8 +5,7 @@
  * combinations, not the number of requests. Back-end independent: a batch is folded here in
  * memory and each back-end only upserts the resulting cells.
  */
-import type { Sums } from './analytics-compute.js';
-import type { RequestRecord } from './contract/records.js';
+import type { RequestRecord } from '../contract/records.js';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
@@ -32,8 +31,25 @@ export function latencyBucket(ms: number): number {
   return i;
 }
 
-/** The additive part of a rollup cell. */
-/** The additive sums of `Sums`, plus the parts that only merge by max or bucket-wise. */
+/** Additive sums of a group of requests, as the rollups hold them. */
+export interface Sums {
+  requests: number;
+  successes: number;
+  latencySum: number;
+  ttftSum: number;
+  ttftCount: number;
+  tpsSum: number;
+  tpsCount: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  failovers: number;
+}
+
+/** The additive sums, plus the parts that only merge by max or bucket-wise. */
 export interface RollupCell extends Sums {
   latencyMax: number;
   lastTs: number;
