@@ -23,7 +23,7 @@ import type { AnalyticsQuery, AnalyticsResult, RecentError, StatsResult } from '
 import type { CompactResult, PruneCutoffs, PruneResult, StorageSummary } from './contract/maintenance.js';
 import type { RequestListQuery, RequestSummary, RequestSummaryPage } from './contract/requests.js';
 import type { RequestQueryStore } from './contract/store.js';
-import type { PayloadFiles } from './payload-files.js';
+import type { PayloadFiles } from './payloads/payload-files.js';
 import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js';
 import { HIST_COLUMNS } from './sqlite-rollups.js';
 import { MEMORY_PATH } from './sqlite-writes.js';

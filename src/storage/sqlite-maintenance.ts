@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
 import type { Store } from './contract/store.js';
-import type { PayloadFiles } from './payload-files.js';
+import type { PayloadFiles } from './payloads/payload-files.js';
 import { PAYLOADS_PRUNED_KEY } from './sqlite-analytics.js';
 import { SqliteStore } from './sqlite-store.js';
 import { MEMORY_PATH, payloadFilesFor } from './sqlite-writes.js';

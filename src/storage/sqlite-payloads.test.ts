@@ -1,5 +1,5 @@
 /**
- * Payloads of a file database: segment files in `<db>-payloads/` (payload-files.ts) referenced
+ * Payloads of a file database: segment files in `<db>-payloads/` (payloads/payload-files.ts) referenced
  * from the request row, read back through the store, expired by retention and removed by
  * clear-history; payloads in the legacy table from before migration 5 stay readable.
  */
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { PayloadRecord } from './contract/records.js';
 import { MIGRATIONS, migrate } from './migrations.js';
-import { payloadDir } from './payload-files.js';
+import { payloadDir } from './payloads/payload-files.js';
 import { PAYLOADS_PRUNED_KEY } from './sqlite-analytics.js';
 import { storeMaintenance } from './sqlite-maintenance.js';
 import { SqliteStore } from './sqlite-store.js';

@@ -19,7 +19,7 @@ import type { AccountUsageDelta, AttemptRecord, RequestRecord, StoredRequest } f
 import type { RequestListQuery, RequestQuery, RequestSummaryPage } from './contract/requests.js';
 import type { Store } from './contract/store.js';
 import { migrate } from './migrations.js';
-import type { PayloadFiles } from './payload-files.js';
+import type { PayloadFiles } from './payloads/payload-files.js';
 import { SqliteRequestQueries } from './sqlite-analytics.js';
 import { SqliteKeys } from './sqlite-keys.js';
 import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js';

@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import type { AccountUsageDelta, PayloadBody, RequestRecord } from './contract/records.js';
-import { PayloadFiles, type PayloadRef } from './payload-files.js';
+import { PayloadFiles, type PayloadRef } from './payloads/payload-files.js';
 import { prepareRollupWrite } from './sqlite-rollups.js';
 
 export const MEMORY_PATH = ':memory:';

@@ -18,7 +18,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { PayloadBody, PayloadInput, PayloadRecord } from './contract/records.js';
+import type { PayloadBody, PayloadInput, PayloadRecord } from '../contract/records.js';
 
 export interface PayloadRef {
   file: string;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, u
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PayloadRecord } from './contract/records.js';
+import type { PayloadRecord } from '../contract/records.js';
 import { PayloadFiles, payloadDir } from './payload-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccflare-payload-files-'));
