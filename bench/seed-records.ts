@@ -10,7 +10,7 @@ import { createPricer } from '../src/pricing/pricing.js';
 import { type RunningServer, runServer } from '../src/server/serve.js';
 import type { RequestRecord } from '../src/storage/contract/records.js';
 import { SqliteStore } from '../src/storage/sqlite-store.js';
-import { BatchedRecordWriter } from '../src/storage/write-queue.js';
+import { BatchedRecordWriter } from '../src/storage/writer/batched-writer.js';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;

@@ -4,7 +4,9 @@ import { GatewayError } from '../errors.js';
 import type { RecordWriter, Store } from './contract/store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { MEMORY_PATH } from './sqlite-writes.js';
-import { BatchedRecordWriter, InlineRecordWriter, type RecordWriterOptions } from './write-queue.js';
+import { BatchedRecordWriter } from './writer/batched-writer.js';
+import { InlineRecordWriter } from './writer/inline-writer.js';
+import type { RecordWriterOptions } from './writer/record-queue.js';
 
 /**
  * `sqlite:<path>` (also `sqlite://<path>`, `sqlite:~/x.db`) or `sqlite::memory:` to a file path

@@ -1,20 +1,8 @@
-import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { GatewayError } from '../errors.js';
-import type { AccountUsageDelta, RequestRecord } from './contract/records.js';
-import type { RecordWriter, Store } from './contract/store.js';
-import { MEMORY_PATH, usageFromRecords } from './sqlite-writes.js';
-import {
-  deserializeError,
-  type FromWorker,
-  packRecords,
-  type RecordFailure,
-  serializeError,
-  type ToWorker,
-  type WorkerInit,
-} from './write-protocol.js';
+import { GatewayError } from '../../errors.js';
+import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
+import type { RecordWriter } from '../contract/store.js';
+import { usageFromRecords } from './usage.js';
+import { deserializeError, type RecordFailure, serializeError } from './write-protocol.js';
 
 export interface RecordWriterOptions {
   /** Lost records, worker crashes, a full queue. Defaults to stderr: a failed write is never silent. */
@@ -39,11 +27,6 @@ export interface RecordWriterOptions {
   /** Beyond either bound new records are dropped and reported, so a stuck database cannot exhaust memory. */
   maxQueuedRecords?: number;
   maxQueuedBytes?: number;
-}
-
-export interface BatchedRecordWriterOptions extends RecordWriterOptions {
-  /** The database file the store uses; the worker opens its own connection to it. */
-  dbPath: string;
 }
 
 interface Queued {
@@ -93,7 +76,7 @@ function defaultOnError(err: unknown): void {
  * enqueue order so `flush` can wait for exactly what came before it even when a retried batch
  * finishes after later ones.
  */
-abstract class QueuedRecordWriter implements RecordWriter {
+export abstract class QueuedRecordWriter implements RecordWriter {
   protected readonly onError: (err: unknown) => void;
   private readonly onCommitted: (n: number) => void;
   private readonly maxBatchRecords: number;
@@ -353,180 +336,4 @@ abstract class QueuedRecordWriter implements RecordWriter {
       ),
     );
   }
-}
-
-/**
- * Finds the compiled worker. In a build it sits next to this file; when this file runs from
- * its TypeScript source (vitest) the sibling is a .ts the worker thread cannot load, so the
- * build output under dist/ is used instead.
- */
-export function resolveWorkerUrl(base: string | URL = import.meta.url): URL {
-  const sibling = new URL('./write-worker.js', base);
-  if (existsSync(fileURLToPath(sibling))) return sibling;
-  const built = new URL('../../dist/src/storage/write-worker.js', base);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new GatewayError(
-    'internal',
-    `The request record write worker is not built (looked for ${fileURLToPath(sibling)} and ` +
-      `${fileURLToPath(built)}); run \`npm run build\``,
-  );
-}
-
-interface PendingReply {
-  resolve: (failed: RecordFailure[]) => void;
-  reject: (err: unknown) => void;
-}
-
-const MAX_RESPAWN_DELAY_MS = 5000;
-
-/**
- * Commits on a worker thread with its own connection, so a transaction with large payloads
- * never blocks the event loop; the main thread only batches and posts (a structured clone,
- * bounded by maxBatchBytes). A crashed worker is replaced; its batches take their one retry.
- */
-export class BatchedRecordWriter extends QueuedRecordWriter {
-  private readonly dbPath: string;
-  private readonly workerUrl: URL;
-  private worker: Worker | null = null;
-  private readonly replies = new Map<number, PendingReply>();
-  private nextId = 1;
-  private crashes = 0;
-  private respawnAt = 0;
-  /** Buffers of committed batches, for packing the next ones into. */
-  private readonly spares: ArrayBuffer[] = [];
-
-  constructor(opts: BatchedRecordWriterOptions) {
-    super(opts, { flushIntervalMs: 50, maxInFlight: 2 });
-    if (opts.dbPath === MEMORY_PATH || opts.dbPath === '') {
-      throw new GatewayError(
-        'internal',
-        'BatchedRecordWriter needs a database file: a worker cannot share a :memory: database (use InlineRecordWriter)',
-      );
-    }
-    this.dbPath = resolvePath(opts.dbPath);
-    this.workerUrl = resolveWorkerUrl();
-    // Started now so a database the worker cannot open is reported at startup, not on the first request.
-    this.spawn();
-  }
-
-  private spawn(): Worker {
-    const init: WorkerInit = { dbPath: this.dbPath };
-    const w = new Worker(this.workerUrl, { workerData: init });
-    // Idle, the worker must not keep the process alive; it is ref'd while replies are due.
-    w.unref();
-    w.on('message', (msg: FromWorker) => this.onMessage(msg));
-    w.on('error', (err) => this.onWorkerGone(w, err));
-    w.on('exit', (code) => this.onWorkerGone(w, new Error(`request record write worker exited with code ${code}`)));
-    this.worker = w;
-    return w;
-  }
-
-  private onMessage(msg: FromWorker): void {
-    if (msg.type === 'ready') return;
-    if (this.spares.length < 2) this.spares.push(msg.spare);
-    const pending = this.replies.get(msg.id);
-    if (!pending) return;
-    this.replies.delete(msg.id);
-    this.crashes = 0;
-    this.updateRef();
-    if (msg.type === 'done') pending.resolve(msg.failed);
-    else pending.reject(deserializeError(msg.error));
-  }
-
-  private onWorkerGone(w: Worker, err: Error): void {
-    if (this.worker !== w) return;
-    this.worker = null;
-    this.crashes += 1;
-    this.respawnAt = Date.now() + Math.min(MAX_RESPAWN_DELAY_MS, 100 * 2 ** (this.crashes - 1));
-    this.onError(new GatewayError('internal', `Request record write worker failed: ${err.message}`, { cause: err }));
-    const pending = [...this.replies.values()];
-    this.replies.clear();
-    for (const p of pending) p.reject(err);
-  }
-
-  private updateRef(): void {
-    if (!this.worker) return;
-    if (this.replies.size > 0) this.worker.ref();
-    else this.worker.unref();
-  }
-
-  private async ensureWorker(): Promise<Worker> {
-    if (this.worker) return this.worker;
-    const wait = this.respawnAt - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    return this.worker ?? this.spawn();
-  }
-
-  protected async commit(
-    records: RequestRecord[],
-    usage: AccountUsageDelta[],
-    isolate: boolean,
-  ): Promise<RecordFailure[]> {
-    const w = await this.ensureWorker();
-    const id = this.nextId++;
-    return new Promise<RecordFailure[]>((resolve, reject) => {
-      this.replies.set(id, { resolve, reject });
-      try {
-        const packed = packRecords(records, this.spares.pop());
-        w.postMessage({ type: 'batch', id, records: packed, usage, isolate } satisfies ToWorker, [packed.bytes]);
-      } catch (err) {
-        // A record that cannot be cloned: the isolated retry finds which.
-        this.replies.delete(id);
-        reject(err);
-        return;
-      }
-      this.updateRef();
-    });
-  }
-
-  protected async shutdown(): Promise<void> {
-    const w = this.worker;
-    if (!w) return;
-    this.worker = null;
-    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
-    w.ref();
-    w.postMessage({ type: 'close' } satisfies ToWorker);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), 5000);
-    });
-    if ((await Promise.race([exited, timedOut])) === 'timeout') await w.terminate();
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Same queue, committing through `store.writeBatch` on the main thread in setImmediate batches.
- * For `:memory:` databases (a worker cannot share them) and stores whose writes are already
- * asynchronous I/O.
- */
-export class InlineRecordWriter extends QueuedRecordWriter {
-  constructor(
-    private readonly store: Store,
-    opts: RecordWriterOptions = {},
-  ) {
-    super(opts, { flushIntervalMs: 0, maxInFlight: 1 });
-  }
-
-  protected async commit(
-    records: RequestRecord[],
-    usage: AccountUsageDelta[],
-    isolate: boolean,
-  ): Promise<RecordFailure[]> {
-    if (!isolate) {
-      await this.store.writeBatch(records, usage);
-      return [];
-    }
-    const failed: RecordFailure[] = [];
-    for (const r of records) {
-      try {
-        await this.store.writeBatch([r], usageFromRecords([r]));
-      } catch (err) {
-        failed.push({ id: r.id, error: serializeError(err) });
-      }
-    }
-    return failed;
-  }
-
-  protected async shutdown(): Promise<void> {}
 }

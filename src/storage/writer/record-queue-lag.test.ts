@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Store } from './contract/store.js';
-import { sampleRecord } from './store-conformance.js';
-import { InlineRecordWriter } from './write-queue.js';
+import type { Store } from '../contract/store.js';
+import { sampleRecord } from '../store-conformance.js';
+import { InlineRecordWriter } from './inline-writer.js';
 
 describe('RecordWriter.lagMs', () => {
   it('is the age of the oldest record not yet committed, 0 once all are', async () => {

@@ -5,14 +5,15 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayError } from '../errors.js';
-import type { PayloadRecord, RequestRecord } from './contract/records.js';
-import { openWriterForUrl } from './open-store.js';
-import { SqliteStore } from './sqlite-store.js';
-import { sampleRecord } from './store-conformance.js';
-import { BatchedRecordWriter, InlineRecordWriter, resolveWorkerUrl } from './write-queue.js';
+import { GatewayError } from '../../errors.js';
+import type { PayloadRecord, RequestRecord } from '../contract/records.js';
+import { openWriterForUrl } from '../open-store.js';
+import { SqliteStore } from '../sqlite-store.js';
+import { sampleRecord } from '../store-conformance.js';
+import { BatchedRecordWriter, resolveWorkerUrl } from './batched-writer.js';
+import { InlineRecordWriter } from './inline-writer.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ccflare-writer-'));
 let n = 0;
 const freshPath = () => join(dir, `w${++n}.db`);
@@ -23,10 +24,10 @@ const freshPath = () => join(dir, `w${++n}.db`);
  * files are compiled, so unrelated work in progress elsewhere cannot break this.
  */
 function ensureWorkerBuilt(): void {
-  const built = join(repoRoot, 'dist/src/storage/write-worker.js');
+  const built = join(repoRoot, 'dist/src/storage/writer/write-worker.js');
   const sources = [
     join(repoRoot, 'src/errors.ts'),
-    ...readdirSync(join(repoRoot, 'src/storage'))
+    ...readdirSync(join(repoRoot, 'src/storage'), { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
       .map((f) => join(repoRoot, 'src/storage', f)),
   ];
@@ -36,7 +37,7 @@ function ensureWorkerBuilt(): void {
     process.execPath,
     [
       join(repoRoot, 'node_modules/typescript/bin/tsc'),
-      'src/storage/write-worker.ts',
+      'src/storage/writer/write-worker.ts',
       ...['--outDir', 'dist', '--rootDir', '.', '--module', 'NodeNext', '--moduleResolution', 'NodeNext'],
       ...['--target', 'ES2023', '--lib', 'ES2023', '--types', 'node', '--strict', '--skipLibCheck'],
       ...['--esModuleInterop', '--verbatimModuleSyntax', '--sourceMap'],
@@ -293,13 +294,13 @@ describe('BatchedRecordWriter (worker thread)', () => {
 
 describe('resolveWorkerUrl', () => {
   it('finds the compiled worker from the TypeScript sources', () => {
-    expect(fileURLToPath(resolveWorkerUrl(new URL('./write-queue.ts', import.meta.url)))).toBe(
-      join(repoRoot, 'dist/src/storage/write-worker.js'),
+    expect(fileURLToPath(resolveWorkerUrl(new URL('./batched-writer.ts', import.meta.url)))).toBe(
+      join(repoRoot, 'dist/src/storage/writer/write-worker.js'),
     );
   });
 
   it('tells to build when there is no compiled worker', () => {
-    const base = pathToFileURL(join(dir, 'nowhere', 'src', 'storage', 'write-queue.ts'));
+    const base = pathToFileURL(join(dir, 'nowhere', 'src', 'storage', 'writer', 'batched-writer.ts'));
     expect(() => resolveWorkerUrl(base)).toThrow(/run `npm run build`/);
   });
 });

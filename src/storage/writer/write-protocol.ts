@@ -1,5 +1,11 @@
 /** Messages between BatchedRecordWriter (main thread) and write-worker. */
-import type { AccountUsageDelta, AttemptRecord, PayloadBody, PayloadInput, RequestRecord } from './contract/records.js';
+import type {
+  AccountUsageDelta,
+  AttemptRecord,
+  PayloadBody,
+  PayloadInput,
+  RequestRecord,
+} from '../contract/records.js';
 
 export interface WorkerInit {
   dbPath: string;
