@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createPricer } from '../src/pricing/pricing.js';
 import { type RunningServer, runServer } from '../src/server/serve.js';
 import type { RequestRecord } from '../src/storage/contract/records.js';
-import { SqliteStore } from '../src/storage/sqlite-store.js';
+import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { BatchedRecordWriter } from '../src/storage/writer/batched-writer.js';
 
 export const MIN = 60_000;

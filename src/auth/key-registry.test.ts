@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { createLogger } from '../log/logger.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { KeyRegistry, TOUCH_EVERY_MS } from './key-registry.js';
 import { KeyService } from './key-service.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../storage/sqlite-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { sampleRecord } from '../storage/store-conformance.js';
 import type { CliIo } from './io.js';
 import { SseParser } from './logs-command.js';

@@ -14,7 +14,7 @@ import type { StatsResult } from '../storage/contract/analytics.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
 import type { Store } from '../storage/contract/store.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
-import { type DatabaseReport, storeMaintenance } from '../storage/sqlite-maintenance.js';
+import { type DatabaseReport, storeMaintenance } from '../storage/sqlite/maintenance.js';
 import { ensureHome, type GlobalOptions } from './context.js';
 import { resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo, isInteractive, readLine, usageError } from './io.js';

@@ -2,7 +2,7 @@
 
 import type { StatsResult } from '../storage/contract/analytics.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
-import type { DatabaseReport } from '../storage/sqlite-maintenance.js';
+import type { DatabaseReport } from '../storage/sqlite/maintenance.js';
 import { formatTime, renderTable } from './format.js';
 
 export function formatBytes(n: number): string {

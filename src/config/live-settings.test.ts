@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { CONFIG_FILE, configSource, loadConfig } from './config.js';
 import { LiveSettings } from './live-settings.js';
 

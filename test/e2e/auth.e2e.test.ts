@@ -16,7 +16,7 @@ import { createSecretBox } from '../../src/crypto/secret-box.js';
 import { EventBus } from '../../src/events.js';
 import { createLogger } from '../../src/log/logger.js';
 import { buildApp } from '../../src/server/build-app.js';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { InlineRecordWriter } from '../../src/storage/writer/inline-writer.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import {
   errorBody,
   FAKE_SSE_HEADER,

@@ -11,7 +11,7 @@ import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto
 import { type RunningServer, runServer } from '../../src/server/serve.js';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
 export interface TestGateway {
   url: string;

@@ -1,7 +1,7 @@
 /** `POST /api/maintenance/clear-history`: deletes all request history (rows, payloads, analytics). */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { ClearHistoryResultSchema } from '../../shared/clear-history-schemas.js';
-import { storeMaintenance } from '../../storage/sqlite-maintenance.js';
+import { storeMaintenance } from '../../storage/sqlite/maintenance.js';
 import type { ApiDeps } from '../api-deps.js';
 import { newRouter } from '../router.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../errors.js';
 import type { PayloadRecord, RequestRecord } from '../contract/records.js';
 import { openWriterForUrl } from '../open-store.js';
-import { SqliteStore } from '../sqlite-store.js';
+import { SqliteStore } from '../sqlite/sqlite-store.js';
 import { sampleRecord } from '../store-conformance.js';
 import { BatchedRecordWriter, resolveWorkerUrl } from './batched-writer.js';
 import { InlineRecordWriter } from './inline-writer.js';

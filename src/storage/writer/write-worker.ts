@@ -5,8 +5,8 @@
  * are fine here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { migrate } from '../migrations.js';
-import { isBusyError, openDatabase, payloadFilesFor, prepareBatchWrite } from '../sqlite-writes.js';
+import { migrate } from '../sqlite/migrations.js';
+import { isBusyError, openDatabase, payloadFilesFor, prepareBatchWrite } from '../sqlite/writes.js';
 import { usageFromRecords } from './usage.js';
 import {
   type FromWorker,

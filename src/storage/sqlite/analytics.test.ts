@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RequestRecord } from './contract/records.js';
-import type { RequestListQuery } from './contract/requests.js';
+import type { RequestRecord } from '../contract/records.js';
+import type { RequestListQuery } from '../contract/requests.js';
+import { sampleRecord } from '../store-conformance.js';
+import { listSummariesQuery } from './analytics.js';
 import { MIGRATIONS, migrate } from './migrations.js';
-import { listSummariesQuery } from './sqlite-analytics.js';
 import { SqliteStore } from './sqlite-store.js';
-import { sampleRecord } from './store-conformance.js';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 7, 30);
 const stores: SqliteStore[] = [];

@@ -1,14 +1,9 @@
 import type Database from 'better-sqlite3';
-import { GatewayError } from '../errors.js';
-import { KEYS_MIGRATION } from './sqlite-keys.js';
-import { ANALYTICS_MIGRATION } from './sqlite-rollups.js';
-import { SETTINGS_MIGRATION } from './sqlite-settings.js';
-
-export interface Migration {
-  version: number;
-  name: string;
-  up: string;
-}
+import { GatewayError } from '../../errors.js';
+import { KEYS_MIGRATION } from './keys.js';
+import type { Migration } from './migration.js';
+import { ANALYTICS_MIGRATION } from './rollups.js';
+import { SETTINGS_MIGRATION } from './settings.js';
 
 /**
  * Append-only: a released migration is never edited, because databases in the field already

@@ -5,12 +5,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { GatewayError } from '../errors.js';
-import type { Store } from './contract/store.js';
-import type { PayloadFiles } from './payloads/payload-files.js';
-import { PAYLOADS_PRUNED_KEY } from './sqlite-analytics.js';
+import { GatewayError } from '../../errors.js';
+import type { Store } from '../contract/store.js';
+import type { PayloadFiles } from '../payloads/payload-files.js';
+import { PAYLOADS_PRUNED_KEY } from './analytics.js';
 import { SqliteStore } from './sqlite-store.js';
-import { MEMORY_PATH, payloadFilesFor } from './sqlite-writes.js';
+import { MEMORY_PATH, payloadFilesFor } from './writes.js';
 
 export interface TableReport {
   name: string;

@@ -1,7 +1,7 @@
 /** The settings table (migration 4) and its SQL for the SQLite store. */
 import type Database from 'better-sqlite3';
-import type { SettingsStore } from './contract/settings.js';
-import type { Migration } from './migrations.js';
+import type { SettingsStore } from '../contract/settings.js';
+import type { Migration } from './migration.js';
 
 export const SETTINGS_MIGRATION: Migration = {
   version: 4,

@@ -2,7 +2,7 @@
  * The columns of a `requests` row and their mapping to the record fields, shared by the store's
  * full-record reads and the paged summaries of the analytics queries.
  */
-import type { RequestRecord } from './contract/records.js';
+import type { RequestRecord } from '../contract/records.js';
 
 export interface RequestColumnsRow {
   id: string;

@@ -1,10 +1,10 @@
 /** SQL for access keys (contract/keys.ts), used by SqliteStore. */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { GatewayError } from '../errors.js';
-import type { AdminKeyRow, ClientKeyRow, KeysStore, KeyUse, NewClientKey } from './contract/keys.js';
-import type { Migration } from './migrations.js';
-import { writeWithoutBlocking } from './sqlite-writes.js';
+import { GatewayError } from '../../errors.js';
+import type { AdminKeyRow, ClientKeyRow, KeysStore, KeyUse, NewClientKey } from '../contract/keys.js';
+import type { Migration } from './migration.js';
+import { writeWithoutBlocking } from './writes.js';
 
 export const KEYS_MIGRATION: Migration = {
   version: 3,

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../errors.js';
 import {
   type AgentGroup,
   analyticsWindow,
@@ -17,16 +17,16 @@ import {
   type RollupGrain,
   type SeriesGroup,
   type StatsAccountRow,
-} from './analytics/compute.js';
-import { HOUR_MS, MINUTE_MS, MINUTE_ROLLUP_KEEP_MS } from './analytics/rollup.js';
-import type { AnalyticsQuery, AnalyticsResult, RecentError, StatsResult } from './contract/analytics.js';
-import type { CompactResult, PruneCutoffs, PruneResult, StorageSummary } from './contract/maintenance.js';
-import type { RequestListQuery, RequestSummary, RequestSummaryPage } from './contract/requests.js';
-import type { RequestQueryStore } from './contract/store.js';
-import type { PayloadFiles } from './payloads/payload-files.js';
-import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js';
-import { HIST_COLUMNS } from './sqlite-rollups.js';
-import { MEMORY_PATH } from './sqlite-writes.js';
+} from '../analytics/compute.js';
+import { HOUR_MS, MINUTE_MS, MINUTE_ROLLUP_KEEP_MS } from '../analytics/rollup.js';
+import type { AnalyticsQuery, AnalyticsResult, RecentError, StatsResult } from '../contract/analytics.js';
+import type { CompactResult, PruneCutoffs, PruneResult, StorageSummary } from '../contract/maintenance.js';
+import type { RequestListQuery, RequestSummary, RequestSummaryPage } from '../contract/requests.js';
+import type { RequestQueryStore } from '../contract/store.js';
+import type { PayloadFiles } from '../payloads/payload-files.js';
+import { type RequestColumnsRow, requestFields } from './request-rows.js';
+import { HIST_COLUMNS } from './rollups.js';
+import { MEMORY_PATH } from './writes.js';
 
 type Bindable = string | number | null;
 
@@ -163,7 +163,7 @@ const STATEMENT_CACHE_MAX = 64;
 function compactWorkerUrl(): URL {
   const sibling = new URL('./compact-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(sibling))) return sibling;
-  const built = new URL('../../dist/src/storage/compact-worker.js', import.meta.url);
+  const built = new URL('../../../dist/src/storage/sqlite/compact-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(built))) return built;
   throw new GatewayError('internal', 'The compaction worker is not built; run `npm run build`');
 }

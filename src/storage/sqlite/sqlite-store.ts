@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../errors.js';
 import type {
   AccountHealth,
   AccountKind,
@@ -11,19 +11,19 @@ import type {
   NewAccount,
   RateLimitState,
   TokenSwap,
-} from './contract/accounts.js';
-import type { AnalyticsQuery, AnalyticsResult, StatsResult } from './contract/analytics.js';
-import type { AdminKeyRow, ClientKeyRow, KeyUse, NewClientKey } from './contract/keys.js';
-import type { CompactResult, PruneCutoffs, PruneResult, StorageSummary } from './contract/maintenance.js';
-import type { AccountUsageDelta, AttemptRecord, RequestRecord, StoredRequest } from './contract/records.js';
-import type { RequestListQuery, RequestQuery, RequestSummaryPage } from './contract/requests.js';
-import type { Store } from './contract/store.js';
+} from '../contract/accounts.js';
+import type { AnalyticsQuery, AnalyticsResult, StatsResult } from '../contract/analytics.js';
+import type { AdminKeyRow, ClientKeyRow, KeyUse, NewClientKey } from '../contract/keys.js';
+import type { CompactResult, PruneCutoffs, PruneResult, StorageSummary } from '../contract/maintenance.js';
+import type { AccountUsageDelta, AttemptRecord, RequestRecord, StoredRequest } from '../contract/records.js';
+import type { RequestListQuery, RequestQuery, RequestSummaryPage } from '../contract/requests.js';
+import type { Store } from '../contract/store.js';
+import type { PayloadFiles } from '../payloads/payload-files.js';
+import { SqliteRequestQueries } from './analytics.js';
+import { SqliteKeys } from './keys.js';
 import { migrate } from './migrations.js';
-import type { PayloadFiles } from './payloads/payload-files.js';
-import { SqliteRequestQueries } from './sqlite-analytics.js';
-import { SqliteKeys } from './sqlite-keys.js';
-import { type RequestColumnsRow, requestFields } from './sqlite-request-rows.js';
-import { SqliteSettings } from './sqlite-settings.js';
+import { type RequestColumnsRow, requestFields } from './request-rows.js';
+import { SqliteSettings } from './settings.js';
 import {
   type BatchWrite,
   MEMORY_PATH,
@@ -31,7 +31,7 @@ import {
   payloadFilesFor,
   prepareBatchWrite,
   writeWithoutBlocking,
-} from './sqlite-writes.js';
+} from './writes.js';
 
 interface AccountDbRow {
   id: string;

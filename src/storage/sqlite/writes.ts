@@ -3,9 +3,9 @@
  * exactly one piece of code whichever thread commits them.
  */
 import Database from 'better-sqlite3';
-import type { AccountUsageDelta, PayloadBody, RequestRecord } from './contract/records.js';
-import { PayloadFiles, type PayloadRef } from './payloads/payload-files.js';
-import { prepareRollupWrite } from './sqlite-rollups.js';
+import type { AccountUsageDelta, PayloadBody, RequestRecord } from '../contract/records.js';
+import { PayloadFiles, type PayloadRef } from '../payloads/payload-files.js';
+import { prepareRollupWrite } from './rollups.js';
 
 export const MEMORY_PATH = ':memory:';
 

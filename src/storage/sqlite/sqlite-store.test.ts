@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { GatewayError } from '../errors.js';
-import { describeRequestQueryConformance } from './analytics-conformance.js';
+import { GatewayError } from '../../errors.js';
+import { describeRequestQueryConformance } from '../analytics-conformance.js';
+import { openStoreFromUrl, sqlitePathFromUrl } from '../open-store.js';
+import { describeStoreConformance, sampleRecord } from '../store-conformance.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion } from './migrations.js';
-import { openStoreFromUrl, sqlitePathFromUrl } from './open-store.js';
 import { SqliteStore } from './sqlite-store.js';
-import { openDatabase } from './sqlite-writes.js';
-import { describeStoreConformance, sampleRecord } from './store-conformance.js';
+import { openDatabase } from './writes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccflare-store-'));
 let n = 0;

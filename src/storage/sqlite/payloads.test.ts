@@ -7,14 +7,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import type { PayloadRecord } from './contract/records.js';
+import type { PayloadRecord } from '../contract/records.js';
+import { payloadDir } from '../payloads/payload-files.js';
+import { sampleRecord } from '../store-conformance.js';
+import { PAYLOADS_PRUNED_KEY } from './analytics.js';
+import { storeMaintenance } from './maintenance.js';
 import { MIGRATIONS, migrate } from './migrations.js';
-import { payloadDir } from './payloads/payload-files.js';
-import { PAYLOADS_PRUNED_KEY } from './sqlite-analytics.js';
-import { storeMaintenance } from './sqlite-maintenance.js';
 import { SqliteStore } from './sqlite-store.js';
-import { openDatabase } from './sqlite-writes.js';
-import { sampleRecord } from './store-conformance.js';
+import { openDatabase } from './writes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccflare-payloads-'));
 let n = 0;

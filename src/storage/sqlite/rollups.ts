@@ -13,9 +13,9 @@ import {
   MINUTE_ROLLUP_KEEP_MS,
   type RollupDelta,
   rollupDeltas,
-} from './analytics/rollup.js';
-import type { RequestRecord } from './contract/records.js';
-import type { Migration } from './migrations.js';
+} from '../analytics/rollup.js';
+import type { RequestRecord } from '../contract/records.js';
+import type { Migration } from './migration.js';
 
 export const HIST_COLUMNS: readonly string[] = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `h${i}`);
 
