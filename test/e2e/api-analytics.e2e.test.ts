@@ -16,10 +16,10 @@ import { ErrorResponseSchema } from '../../src/shared/api-schemas.js';
 import { RequestPageSchema } from '../../src/shared/requests-schemas.js';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
 import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -13,10 +13,10 @@ import {
 } from '../../src/shared/maintenance-schemas.js';
 import { RequestDetailSchema, RequestPageSchema } from '../../src/shared/requests-schemas.js';
 import type { PayloadRecord } from '../../src/storage/contract/records.js';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
 import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const DAY = 86_400_000;
 

@@ -2,12 +2,12 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_ROUTES } from '../../src/server/static-files.js';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
 import { api } from '../support/api-request.js';
 import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard browser tests');
 

@@ -10,10 +10,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
 import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const run = promisify(execFile);
 const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'ccflare');

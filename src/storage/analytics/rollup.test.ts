@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleRecord } from '../store-conformance.js';
+import { sampleRecord } from '../../../test/support/sample-record.js';
 import {
   HOUR_MS,
   LATENCY_BOUNDS_MS,

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sampleRecord } from '../../../test/support/sample-record.js';
 import type { RequestRecord } from '../contract/records.js';
 import type { RequestListQuery } from '../contract/requests.js';
-import { sampleRecord } from '../store-conformance.js';
 import { listSummariesQuery } from './analytics.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeKeysStoreConformance } from '../keys-conformance.js';
+import { describeKeysStoreConformance } from '../../../test/conformance/keys-conformance.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccflare-keys-'));

@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { sampleRecord } from '../../../test/support/sample-record.js';
 import type { PayloadRecord } from '../contract/records.js';
 import { payloadDir } from '../payloads/payload-files.js';
-import { sampleRecord } from '../store-conformance.js';
 import { PAYLOADS_PRUNED_KEY } from './analytics.js';
 import { storeMaintenance } from './maintenance.js';
 import { MIGRATIONS, migrate } from './migrations.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { sampleRecord } from '../../../test/support/sample-record.js';
 import type { Store } from '../contract/store.js';
-import { sampleRecord } from '../store-conformance.js';
 import { InlineRecordWriter } from './inline-writer.js';
 
 describe('RecordWriter.lagMs', () => {

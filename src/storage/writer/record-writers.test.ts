@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleRecord } from '../../../test/support/sample-record.js';
 import { GatewayError } from '../../errors.js';
 import type { PayloadRecord, RequestRecord } from '../contract/records.js';
 import { openWriterForUrl } from '../open-store.js';
 import { SqliteStore } from '../sqlite/sqlite-store.js';
-import { sampleRecord } from '../store-conformance.js';
 import { BatchedRecordWriter, resolveWorkerUrl } from './batched-writer.js';
 import { InlineRecordWriter } from './inline-writer.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { sampleRecord } from '../../../test/support/sample-record.js';
 import type { PayloadBody, RequestRecord } from '../contract/records.js';
-import { sampleRecord } from '../store-conformance.js';
 import { packRecords, unpackRecords } from './write-protocol.js';
 
 /** Every field set to a value no other field has, so a swapped or shifted field shows. */

@@ -4,45 +4,13 @@
  * each test closes the store it got.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GatewayError } from '../errors.js';
-import type { NewAccount, RateLimitState } from './contract/accounts.js';
-import type { AccountUsageDelta, RequestRecord } from './contract/records.js';
-import type { Store } from './contract/store.js';
+import { GatewayError } from '../../src/errors.js';
+import type { NewAccount, RateLimitState } from '../../src/storage/contract/accounts.js';
+import type { AccountUsageDelta, RequestRecord } from '../../src/storage/contract/records.js';
+import type { Store } from '../../src/storage/contract/store.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const T0 = 1_700_000_000_000;
-
-export function sampleRecord(over: Partial<RequestRecord> & { id: string }): RequestRecord {
-  return {
-    ts: T0,
-    method: 'POST',
-    path: '/v1/messages',
-    accountId: null,
-    accountName: null,
-    status: 200,
-    success: true,
-    error: null,
-    latencyMs: 1200,
-    ttftMs: 300,
-    attempts: 1,
-    attemptLog: [],
-    modelRequested: 'claude-sonnet-4-5',
-    modelApplied: 'claude-sonnet-4-5',
-    agent: null,
-    sessionId: null,
-    clientKey: null,
-    stream: true,
-    stopReason: 'end_turn',
-    inputTokens: 10,
-    cacheReadTokens: 0,
-    cacheWrite5mTokens: 0,
-    cacheWrite1hTokens: 0,
-    outputTokens: 20,
-    costUsd: 0.000123,
-    outputTokensPerSecond: 16.5,
-    payload: null,
-    ...over,
-  };
-}
 
 function newAccount(name: string, over: Partial<NewAccount> = {}): NewAccount {
   return { name, kind: 'max', ...over };

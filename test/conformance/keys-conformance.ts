@@ -3,8 +3,8 @@
  * fresh, migrated, empty store; each test closes the store it got.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GatewayError } from '../errors.js';
-import type { KeysStore } from './contract/keys.js';
+import { GatewayError } from '../../src/errors.js';
+import type { KeysStore } from '../../src/storage/contract/keys.js';
 
 const T0 = 1_700_000_000_000;
 

@@ -4,11 +4,11 @@
  * the records each test writes. `makeStore` must return a fresh, migrated, empty store.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AnalyticsQuery } from './contract/analytics.js';
-import type { RequestRecord } from './contract/records.js';
-import type { RequestListQuery } from './contract/requests.js';
-import type { Store } from './contract/store.js';
-import { sampleRecord } from './store-conformance.js';
+import type { AnalyticsQuery } from '../../src/storage/contract/analytics.js';
+import type { RequestRecord } from '../../src/storage/contract/records.js';
+import type { RequestListQuery } from '../../src/storage/contract/requests.js';
+import type { Store } from '../../src/storage/contract/store.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
