@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../clock.js';
-import type { PruneCutoffs, PruneResult } from '../storage/contract/maintenance.js';
+import type { PruneCutoffs, PruneResult } from './contract/maintenance.js';
 import { RetentionJob, type RetentionSettings } from './retention-job.js';
 
 const DAY = 86_400_000;

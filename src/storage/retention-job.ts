@@ -5,8 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { DAY_MS, HOUR_MS } from '../storage/analytics/rollup.js';
-import type { RequestQueryStore } from '../storage/contract/store.js';
+import { DAY_MS, HOUR_MS } from './analytics/rollup.js';
+import type { RequestQueryStore } from './contract/store.js';
 
 export interface RetentionSettings {
   requestRetentionDays: number;
