@@ -24,9 +24,9 @@ import type { CompactResult, PruneCutoffs, PruneResult, StorageSummary } from '.
 import type { RequestListQuery, RequestSummary, RequestSummaryPage } from '../contract/requests.js';
 import type { RequestQueryStore } from '../contract/store.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
+import { MEMORY_PATH } from './connection.js';
 import { type RequestColumnsRow, requestFields } from './request-rows.js';
 import { HIST_COLUMNS } from './rollups.js';
-import { MEMORY_PATH } from './writes.js';
 
 type Bindable = string | number | null;
 

@@ -4,7 +4,7 @@
  * VACUUM starts from a short log) and after (VACUUM itself writes the whole file to the log).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase } from './writes.js';
+import { openDatabase } from './connection.js';
 
 const port = parentPort;
 if (!port) throw new Error('compact-worker must run as a worker thread');

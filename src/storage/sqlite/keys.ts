@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
 import type { AdminKeyRow, ClientKeyRow, KeysStore, KeyUse, NewClientKey } from '../contract/keys.js';
+import { isUniqueViolation, writeWithoutBlocking } from './connection.js';
 import type { Migration } from './migration.js';
-import { writeWithoutBlocking } from './writes.js';
 
 export const KEYS_MIGRATION: Migration = {
   version: 3,
@@ -68,11 +68,6 @@ function toClientKey(r: ClientKeyDbRow): ClientKeyRow {
     lastUsedAt: r.last_used_at,
     revokedAt: r.revoked_at,
   };
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /** Prepared once per connection; needs the tables of KEYS_MIGRATION. */

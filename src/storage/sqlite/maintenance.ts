@@ -9,8 +9,8 @@ import { GatewayError } from '../../errors.js';
 import type { Store } from '../contract/store.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
 import { PAYLOADS_PRUNED_KEY } from './analytics.js';
+import { MEMORY_PATH, payloadFilesFor } from './connection.js';
 import { SqliteStore } from './sqlite-store.js';
-import { MEMORY_PATH, payloadFilesFor } from './writes.js';
 
 export interface TableReport {
   name: string;

@@ -11,10 +11,10 @@ import { sampleRecord } from '../../../test/support/sample-record.js';
 import type { PayloadRecord } from '../contract/records.js';
 import { payloadDir } from '../payloads/payload-files.js';
 import { PAYLOADS_PRUNED_KEY } from './analytics.js';
+import { openDatabase } from './connection.js';
 import { storeMaintenance } from './maintenance.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
-import { openDatabase } from './writes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccflare-payloads-'));
 let n = 0;

@@ -8,9 +8,9 @@ import { describeStoreConformance } from '../../../test/conformance/store-confor
 import { sampleRecord } from '../../../test/support/sample-record.js';
 import { GatewayError } from '../../errors.js';
 import { openStoreFromUrl, sqlitePathFromUrl } from '../open-store.js';
+import { openDatabase } from './connection.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
-import { openDatabase } from './writes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccflare-store-'));
 let n = 0;

@@ -20,18 +20,12 @@ import type { RequestListQuery, RequestQuery, RequestSummaryPage } from '../cont
 import type { Store } from '../contract/store.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
 import { SqliteRequestQueries } from './analytics.js';
+import { type BatchWrite, prepareBatchWrite } from './batch-write.js';
+import { isUniqueViolation, MEMORY_PATH, openDatabase, payloadFilesFor, writeWithoutBlocking } from './connection.js';
 import { SqliteKeys } from './keys.js';
 import { migrate } from './migrations.js';
 import { type RequestColumnsRow, requestFields } from './request-rows.js';
 import { SqliteSettings } from './settings.js';
-import {
-  type BatchWrite,
-  MEMORY_PATH,
-  openDatabase,
-  payloadFilesFor,
-  prepareBatchWrite,
-  writeWithoutBlocking,
-} from './writes.js';
 
 interface AccountDbRow {
   id: string;
@@ -217,11 +211,6 @@ function listRequestsSql(used: readonly string[]): string {
 }
 
 const DEFAULT_LIST_LIMIT = 100;
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
 
 function prepareStatements(db: Database.Database) {
   return {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GatewayError } from '../../errors.js';
 import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
-import { MEMORY_PATH } from '../sqlite/writes.js';
+import { MEMORY_PATH } from '../sqlite/connection.js';
 import { QueuedRecordWriter, type RecordWriterOptions } from './record-queue.js';
 import {
   deserializeError,

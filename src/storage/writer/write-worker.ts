@@ -5,8 +5,9 @@
  * are fine here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { prepareBatchWrite } from '../sqlite/batch-write.js';
+import { isBusyError, openDatabase, payloadFilesFor } from '../sqlite/connection.js';
 import { migrate } from '../sqlite/migrations.js';
-import { isBusyError, openDatabase, payloadFilesFor, prepareBatchWrite } from '../sqlite/writes.js';
 import { usageFromRecords } from './usage.js';
 import {
   type FromWorker,
