@@ -159,7 +159,7 @@ export async function seedRequests(dbPath: string, rows: number): Promise<void> 
   const store = SqliteStore.open(dbPath);
   const accounts = [];
   for (let i = 1; i <= 5; i++)
-    accounts.push(await store.insertAccount({ name: `account-${i}`, kind: 'max' }, Date.now()));
+    accounts.push(await store.accounts.insert({ name: `account-${i}`, kind: 'max' }, Date.now()));
   await store.close();
   const end = Date.now();
   const next = makeRecords(rows, end, accounts);

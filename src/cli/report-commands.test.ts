@@ -54,7 +54,7 @@ function ttyIo(input: string): { io: CliIo; out: () => string; err: () => string
 async function count(): Promise<number> {
   const store = SqliteStore.open(join(home, 'ccflare.db'));
   try {
-    return await store.countRequests();
+    return await store.requests.count();
   } finally {
     await store.close();
   }
@@ -64,7 +64,7 @@ beforeEach(async () => {
   home = mkdtempSync(join(tmpdir(), 'ccflare-report-'));
   port = await freePort();
   const store = SqliteStore.open(join(home, 'ccflare.db'));
-  await store.writeBatch(
+  await store.requests.writeBatch(
     [
       sampleRecord({ id: '00000000-0000-7000-8000-000000000001', ts: Date.now() - 1000 }),
       sampleRecord({ id: '00000000-0000-7000-8000-000000000002', ts: Date.now() }),

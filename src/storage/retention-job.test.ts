@@ -14,13 +14,15 @@ function fakeStore(result: PruneResult = { requestsDeleted: 0, payloadsDeleted: 
   return {
     calls,
     maxActive: () => maxActive,
-    async pruneRequests(c: PruneCutoffs): Promise<PruneResult> {
-      calls.push(c);
-      active++;
-      maxActive = Math.max(maxActive, active);
-      await new Promise((r) => setTimeout(r, 5));
-      active--;
-      return result;
+    maintenance: {
+      async prune(c: PruneCutoffs): Promise<PruneResult> {
+        calls.push(c);
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((r) => setTimeout(r, 5));
+        active--;
+        return result;
+      },
     },
   };
 }
@@ -73,13 +75,15 @@ describe('RetentionJob', () => {
     const logger = pino({ level: 'error' }, { write: (line: string) => errors.push(line) });
     const job = new RetentionJob({
       store: {
-        async pruneRequests() {
-          calls.push(Date.now());
-          if (fail) {
-            fail = false;
-            throw new Error('disk full');
-          }
-          return { requestsDeleted: 0, payloadsDeleted: 0, rollupRowsDeleted: 0 };
+        maintenance: {
+          async prune() {
+            calls.push(Date.now());
+            if (fail) {
+              fail = false;
+              throw new Error('disk full');
+            }
+            return { requestsDeleted: 0, payloadsDeleted: 0, rollupRowsDeleted: 0 };
+          },
         },
       },
       clock: new ManualClock(NOW),

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { DAY_MS, HOUR_MS } from './analytics/rollup.js';
-import type { RequestQueryStore } from './contract/store.js';
+import type { MaintenanceStore } from './contract/maintenance.js';
 
 export interface RetentionSettings {
   requestRetentionDays: number;
@@ -25,7 +25,7 @@ export interface RetentionRun {
 }
 
 export interface RetentionJobDeps {
-  store: Pick<RequestQueryStore, 'pruneRequests'>;
+  store: { maintenance: Pick<MaintenanceStore, 'prune'> };
   clock: Clock;
   logger: Logger;
   settings: () => RetentionSettings;
@@ -79,7 +79,7 @@ export class RetentionJob {
     const now = this.deps.clock.now();
     const requestsBefore = now - requestRetentionDays * DAY_MS;
     const payloadsBefore = now - payloadRetentionDays * DAY_MS;
-    const r = await this.deps.store.pruneRequests({ requestsBefore, payloadsBefore, now });
+    const r = await this.deps.store.maintenance.prune({ requestsBefore, payloadsBefore, now });
     const run: RetentionRun = {
       ...r,
       requestRetentionDays,

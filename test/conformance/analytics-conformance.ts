@@ -1,6 +1,7 @@
 /**
- * RequestQueryStore as a test suite (request list, stats, analytics, retention, compaction), run
- * against every back-end like store-conformance.ts. Expected figures are worked out by hand from
+ * Request history as a test suite (`store.requests.list`, `store.analytics`, `store.maintenance`:
+ * the request list, stats, analytics, retention, compaction), run against every back-end like
+ * store-conformance.ts. Expected figures are worked out by hand from
  * the records each test writes. `makeStore` must return a fresh, migrated, empty store.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -35,8 +36,8 @@ const noTokens = {
   ttftMs: null,
 } as const;
 
-export function describeRequestQueryConformance(name: string, makeStore: () => Promise<Store>): void {
-  describe(`RequestQueryStore conformance: ${name}`, () => {
+export function describeHistoryConformance(name: string, makeStore: () => Promise<Store>): void {
+  describe(`History conformance: ${name}`, () => {
     let store: Store;
     let alpha: string;
     let beta: string;
@@ -44,9 +45,9 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
 
     beforeEach(async () => {
       store = await makeStore();
-      alpha = (await store.insertAccount({ name: 'alpha', kind: 'max' }, NOW - DAY)).id;
-      beta = (await store.insertAccount({ name: 'beta', kind: 'api_key', priority: 1 }, NOW - DAY)).id;
-      idle = (await store.insertAccount({ name: 'idle', kind: 'api_key', priority: 2 }, NOW - DAY)).id;
+      alpha = (await store.accounts.insert({ name: 'alpha', kind: 'max' }, NOW - DAY)).id;
+      beta = (await store.accounts.insert({ name: 'beta', kind: 'api_key', priority: 1 }, NOW - DAY)).id;
+      idle = (await store.accounts.insert({ name: 'idle', kind: 'api_key', priority: 2 }, NOW - DAY)).id;
     });
 
     afterEach(async () => {
@@ -145,12 +146,12 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
       ];
     }
 
-    describe('listRequestSummaries', () => {
+    describe('requests.list', () => {
       const ids = async (query: Partial<RequestListQuery>) =>
-        (await store.listRequestSummaries({ limit: 100, ...query })).items.map((r) => r.id);
+        (await store.requests.list({ limit: 100, ...query })).items.map((r) => r.id);
 
       it('lists newest first, leaves the attempt log out and says whether a payload is stored', async () => {
-        await store.writeBatch(
+        await store.requests.writeBatch(
           [
             sampleRecord({ id: 'old', ts: NOW - 1000 }),
             sampleRecord({
@@ -169,7 +170,7 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
           ],
           [],
         );
-        const page = await store.listRequestSummaries({ limit: 10 });
+        const page = await store.requests.list({ limit: 10 });
         expect(page.more).toBe(false);
         expect(page.items.map((r) => [r.id, r.hasPayload])).toEqual([
           ['new', true],
@@ -190,7 +191,7 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
             accountName: i % 2 === 0 ? 'alpha' : 'beta',
           }),
         );
-        await store.writeBatch(recs, []);
+        await store.requests.writeBatch(recs, []);
         const newestFirst = (rs: RequestRecord[]) =>
           [...rs].sort((x, y) => y.ts - x.ts || (x.id < y.id ? 1 : -1)).map((r) => r.id);
         for (const filter of [{}, { account: 'alpha' }]) {
@@ -198,7 +199,7 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
           let before: { ts: number; id: string } | undefined;
           let pages = 0;
           for (;;) {
-            const page = await store.listRequestSummaries({ limit: 5, ...filter, ...(before ? { before } : {}) });
+            const page = await store.requests.list({ limit: 5, ...filter, ...(before ? { before } : {}) });
             pages++;
             seen.push(...page.items.map((r) => r.id));
             const last = page.items[page.items.length - 1];
@@ -212,12 +213,12 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
       });
 
       it('filters by time, account (id, name, removed name), model, outcome, status, agent and session', async () => {
-        const gone = (await store.insertAccount({ name: 'gone', kind: 'max' }, NOW)).id;
-        await store.writeBatch(
+        const gone = (await store.accounts.insert({ name: 'gone', kind: 'max' }, NOW)).id;
+        await store.requests.writeBatch(
           [...scenario(), sampleRecord({ id: 'g1', ts: NOW - 5 * DAY, accountId: gone, accountName: 'gone' })],
           [],
         );
-        await store.deleteAccount(gone);
+        await store.accounts.delete(gone);
         expect(await ids({})).toEqual(['r1', 'r2', 'r3', 'r4', 'r5', 'g1', 'r6']);
         expect(await ids({ since: NOW - 130_000 })).toEqual(['r1', 'r2', 'r3']);
         expect(await ids({ until: NOW - 130_000 })).toEqual(['r4', 'r5', 'g1', 'r6']);
@@ -245,8 +246,8 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
 
     describe('analytics', () => {
       it('computes totals, per model, per account, cost shares and agents for the last hour', async () => {
-        await store.writeBatch(scenario(), []);
-        const r = await store.analytics(q());
+        await store.requests.writeBatch(scenario(), []);
+        const r = await store.analytics.query(q());
         expect(r).toMatchObject({
           range: '1h',
           from: Date.UTC(2025, 0, 15, 11, 8),
@@ -301,35 +302,35 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
       });
 
       it('applies the account, model and status filters to every part', async () => {
-        await store.writeBatch(scenario(), []);
-        const byAlpha = await store.analytics(q({ accounts: ['alpha'] }));
+        await store.requests.writeBatch(scenario(), []);
+        const byAlpha = await store.analytics.query(q({ accounts: ['alpha'] }));
         expect(byAlpha.totals).toMatchObject({ requests: 2, successes: 2 });
         expect(byAlpha.accounts.map((a) => a.name)).toEqual(['alpha']);
         expect(byAlpha.agents.map((a) => [a.agent, a.requests])).toEqual([
           ['reviewer', 1],
           [null, 1],
         ]);
-        expect((await store.analytics(q({ accounts: [beta] }))).totals.requests).toBe(1);
-        expect((await store.analytics(q({ accounts: ['alpha', 'beta'] }))).totals.requests).toBe(3);
-        expect((await store.analytics(q({ accounts: ['nobody'] }))).totals.requests).toBe(0);
+        expect((await store.analytics.query(q({ accounts: [beta] }))).totals.requests).toBe(1);
+        expect((await store.analytics.query(q({ accounts: ['alpha', 'beta'] }))).totals.requests).toBe(3);
+        expect((await store.analytics.query(q({ accounts: ['nobody'] }))).totals.requests).toBe(0);
 
-        const opus = await store.analytics(q({ models: [OPUS] }));
+        const opus = await store.analytics.query(q({ models: [OPUS] }));
         expect(opus.totals).toMatchObject({ requests: 1, avgLatencyMs: 1200 });
         expect(opus.models.map((m) => m.model)).toEqual([OPUS]);
         expect(opus.agents).toEqual([expect.objectContaining({ agent: null, requests: 1 })]);
 
-        const errors = await store.analytics(q({ status: 'error' }));
+        const errors = await store.analytics.query(q({ status: 'error' }));
         expect(errors.totals).toMatchObject({ requests: 1, errors: 1, successRate: 0, p95LatencyMs: 2500 });
         expect(errors.series.filter((p) => p.requests > 0).map((p) => p.ts)).toEqual([Date.UTC(2025, 0, 15, 12, 5)]);
-        const ok = await store.analytics(q({ status: 'success', models: [SONNET] }));
+        const ok = await store.analytics.query(q({ status: 'success', models: [SONNET] }));
         expect(ok.totals).toMatchObject({ requests: 1, successes: 1, avgLatencyMs: 800 });
         expect(ok.agents).toEqual([expect.objectContaining({ agent: 'reviewer', requests: 1 })]);
       });
 
       it('reads each range with its buckets: minutes up to a day, hours beyond', async () => {
-        await store.writeBatch(scenario(), []);
+        await store.requests.writeBatch(scenario(), []);
         const totals = async (range: AnalyticsQuery['range']) => {
-          const r = await store.analytics(q({ range }));
+          const r = await store.analytics.query(q({ range }));
           return [r.series.length, r.totals.requests, r.series.reduce((n, p) => n + p.requests, 0)];
         };
         expect(await totals('1h')).toEqual([60, 3, 3]);
@@ -337,9 +338,9 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
         expect(await totals('24h')).toEqual([96, 4, 4]);
         expect(await totals('7d')).toEqual([168, 5, 5]);
         expect(await totals('30d')).toEqual([120, 5, 5]);
-        const week = await store.analytics(q({ range: '7d' }));
+        const week = await store.analytics.query(q({ range: '7d' }));
         // 6 h buckets: r4 (09:07:30) in the 06:00 one, r1-r3 in the 12:00 one; 7 d: the 12:00 hour.
-        const month = await store.analytics(q({ range: '30d' }));
+        const month = await store.analytics.query(q({ range: '30d' }));
         expect(month.series.find((p) => p.ts === Date.UTC(2025, 0, 15, 6))?.requests).toBe(1);
         expect(month.series[month.series.length - 1]).toMatchObject({ ts: Date.UTC(2025, 0, 15, 12), requests: 3 });
         expect(week.series[week.series.length - 1]).toMatchObject({ ts: Date.UTC(2025, 0, 15, 12), requests: 3 });
@@ -368,8 +369,8 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
             agent: i % 4 === 0 ? 'a4' : null,
           }),
         );
-        for (let i = 0; i < recs.length; i += 37) await store.writeBatch(recs.slice(i, i + 37), []);
-        const r = await store.analytics(q());
+        for (let i = 0; i < recs.length; i += 37) await store.requests.writeBatch(recs.slice(i, i + 37), []);
+        const r = await store.analytics.query(q());
         const sum = (f: (x: RequestRecord) => number, rs = recs) => rs.reduce((n, x) => n + f(x), 0);
         expect(r.totals.requests).toBe(300);
         expect(r.totals.successes).toBe(270);
@@ -391,16 +392,16 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
           expect(p.requests).toBe(recs.filter((x) => x.ts >= p.ts && x.ts < p.ts + MIN).length);
         }
         // The same, read from the hour rollups (cost summed in another order: float dust).
-        const week = await store.analytics(q({ range: '7d' }));
+        const week = await store.analytics.query(q({ range: '7d' }));
         expect({ ...week.totals, costUsd: 0 }).toEqual({ ...r.totals, costUsd: 0 });
         expect(week.totals.costUsd).toBeCloseTo(r.totals.costUsd, 9);
       });
     });
 
-    describe('requestStats and resetAccountUsage', () => {
+    describe('analytics.stats and accounts.resetUsage', () => {
       it('reports all history, every account, removed accounts and recent errors', async () => {
-        const gone = (await store.insertAccount({ name: 'gone', kind: 'max' }, NOW)).id;
-        await store.writeBatch(
+        const gone = (await store.accounts.insert({ name: 'gone', kind: 'max' }, NOW)).id;
+        await store.requests.writeBatch(
           [
             ...scenario(),
             sampleRecord({
@@ -416,8 +417,8 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
           ],
           [{ accountId: alpha, requests: 3, lastUsedAt: NOW }],
         );
-        await store.deleteAccount(gone);
-        const s = await store.requestStats({ recentErrors: 10 });
+        await store.accounts.delete(gone);
+        const s = await store.analytics.stats({ recentErrors: 10 });
         expect(s.since).toBe(NOW - 40 * DAY - ((NOW - 40 * DAY) % HOUR));
         expect(s.totals).toMatchObject({ requests: 7, successes: 5, errors: 2 });
         // 0.01 + 0.05 + 0.001 + 0.0001 + 1 + 0.5
@@ -446,12 +447,12 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
           },
           expect.objectContaining({ id: 'g1', accountName: 'gone', status: 401 }),
         ]);
-        expect((await store.requestStats({ recentErrors: 1 })).recentErrors.map((e) => e.id)).toEqual(['r3']);
-        expect((await store.requestStats({ recentErrors: 0 })).recentErrors).toEqual([]);
+        expect((await store.analytics.stats({ recentErrors: 1 })).recentErrors.map((e) => e.id)).toEqual(['r3']);
+        expect((await store.analytics.stats({ recentErrors: 0 })).recentErrors).toEqual([]);
       });
 
       it('is empty without history', async () => {
-        const s = await store.requestStats({ recentErrors: 5 });
+        const s = await store.analytics.stats({ recentErrors: 5 });
         expect(s.since).toBeNull();
         expect(s.totals).toMatchObject({ requests: 0, successRate: null, costUsd: 0 });
         expect(s.accounts.map((a) => [a.name, a.requests])).toEqual([
@@ -462,25 +463,25 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
       });
 
       it('resets the account counters and keeps the history', async () => {
-        await store.updateAccount(alpha, { sessionStart: NOW - MIN });
-        await store.writeBatch(scenario().slice(0, 3), [
+        await store.accounts.update(alpha, { sessionStart: NOW - MIN });
+        await store.requests.writeBatch(scenario().slice(0, 3), [
           { accountId: alpha, requests: 2, lastUsedAt: NOW },
           { accountId: beta, requests: 1, lastUsedAt: NOW },
         ]);
-        expect(await store.resetAccountUsage()).toBe(3);
-        expect(await store.getAccount(alpha)).toMatchObject({
+        expect(await store.accounts.resetUsage()).toBe(3);
+        expect(await store.accounts.get(alpha)).toMatchObject({
           requestCount: 0,
           sessionRequestCount: 0,
           sessionStart: NOW - MIN,
           lastUsedAt: NOW,
         });
-        expect((await store.getAccount(beta))?.requestCount).toBe(0);
-        expect((await store.requestStats({ recentErrors: 0 })).totals.requests).toBe(3);
-        expect(await store.countRequests()).toBe(3);
+        expect((await store.accounts.get(beta))?.requestCount).toBe(0);
+        expect((await store.analytics.stats({ recentErrors: 0 })).totals.requests).toBe(3);
+        expect(await store.requests.count()).toBe(3);
       });
     });
 
-    describe('pruneRequests and compact', () => {
+    describe('maintenance.prune and compact', () => {
       it('deletes expired rows and payloads, and rollup buckets that expired whole', async () => {
         const payload = {
           requestHeaders: '{}',
@@ -490,26 +491,34 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
           requestTruncated: false,
           responseTruncated: false,
         };
-        await store.writeBatch(
+        await store.requests.writeBatch(
           scenario().map((r) => ({ ...r, payload })),
           [],
         );
         // Requests kept 7 days (r6 goes), payloads 1 day (r5's goes too, its row stays).
-        const res = await store.pruneRequests({ requestsBefore: NOW - 7 * DAY, payloadsBefore: NOW - DAY, now: NOW });
+        const res = await store.maintenance.prune({
+          requestsBefore: NOW - 7 * DAY,
+          payloadsBefore: NOW - DAY,
+          now: NOW,
+        });
         expect(res.requestsDeleted).toBe(1);
         expect(res.payloadsDeleted).toBe(2);
         // r6's hour rollup row; minute rows older than two days (r5, r6).
         expect(res.rollupRowsDeleted).toBeGreaterThanOrEqual(3);
-        expect(await store.countRequests()).toBe(5);
-        expect(await store.getRequest('r6')).toBeNull();
-        expect((await store.getRequest('r5'))?.payload).toBeNull();
-        expect((await store.getRequest('r4'))?.payload).toEqual(payload);
-        const s = await store.requestStats({ recentErrors: 0 });
+        expect(await store.requests.count()).toBe(5);
+        expect(await store.requests.get('r6')).toBeNull();
+        expect((await store.requests.get('r5'))?.payload).toBeNull();
+        expect((await store.requests.get('r4'))?.payload).toEqual(payload);
+        const s = await store.analytics.stats({ recentErrors: 0 });
         expect(s.totals.requests).toBe(5);
         expect(s.since).toBe(NOW - 3 * DAY - ((NOW - 3 * DAY) % HOUR));
-        expect((await store.analytics(q({ range: '1h' }))).totals.requests).toBe(3);
+        expect((await store.analytics.query(q({ range: '1h' }))).totals.requests).toBe(3);
 
-        const again = await store.pruneRequests({ requestsBefore: NOW - 7 * DAY, payloadsBefore: NOW - DAY, now: NOW });
+        const again = await store.maintenance.prune({
+          requestsBefore: NOW - 7 * DAY,
+          payloadsBefore: NOW - DAY,
+          now: NOW,
+        });
         expect(again).toEqual({ requestsDeleted: 0, payloadsDeleted: 0, rollupRowsDeleted: 0 });
       });
 
@@ -517,15 +526,15 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
         const recs = Array.from({ length: 4500 }, (_, i) =>
           sampleRecord({ id: `c${String(i).padStart(5, '0')}`, ts: NOW - 10 * DAY - i }),
         );
-        for (let i = 0; i < recs.length; i += 500) await store.writeBatch(recs.slice(i, i + 500), []);
-        await store.writeBatch([sampleRecord({ id: 'keep', ts: NOW })], []);
-        const res = await store.pruneRequests({ requestsBefore: NOW - DAY, payloadsBefore: NOW - DAY, now: NOW });
+        for (let i = 0; i < recs.length; i += 500) await store.requests.writeBatch(recs.slice(i, i + 500), []);
+        await store.requests.writeBatch([sampleRecord({ id: 'keep', ts: NOW })], []);
+        const res = await store.maintenance.prune({ requestsBefore: NOW - DAY, payloadsBefore: NOW - DAY, now: NOW });
         expect(res.requestsDeleted).toBe(4500);
-        expect(await store.countRequests()).toBe(1);
+        expect(await store.requests.count()).toBe(1);
       });
 
       it('compacts and reports sizes', async () => {
-        await store.writeBatch(
+        await store.requests.writeBatch(
           Array.from({ length: 200 }, (_, i) =>
             sampleRecord({
               id: `z${i}`,
@@ -542,14 +551,14 @@ export function describeRequestQueryConformance(name: string, makeStore: () => P
           ),
           [],
         );
-        await store.pruneRequests({ requestsBefore: NOW - DAY, payloadsBefore: NOW - DAY, now: NOW });
-        const c = await store.compact();
+        await store.maintenance.prune({ requestsBefore: NOW - DAY, payloadsBefore: NOW - DAY, now: NOW });
+        const c = await store.maintenance.compact();
         expect(c.beforeBytes).toBeGreaterThanOrEqual(c.afterBytes);
         expect(c.afterBytes).toBeGreaterThanOrEqual(0);
-        expect(await store.countRequests()).toBe(0);
+        expect(await store.requests.count()).toBe(0);
         // Still usable afterwards.
-        await store.writeBatch([sampleRecord({ id: 'after', ts: NOW })], []);
-        expect((await store.analytics(q())).totals.requests).toBe(1);
+        await store.requests.writeBatch([sampleRecord({ id: 'after', ts: NOW })], []);
+        expect((await store.analytics.query(q())).totals.requests).toBe(1);
       });
     });
   });

@@ -40,7 +40,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
 
     describe('accounts', () => {
       it('inserts with defaults and reads back by id and name', async () => {
-        const a = await store.insertAccount(
+        const a = await store.accounts.insert(
           newAccount('alpha', { refreshTokenEnc: 'r1', accessTokenEnc: 'a1', refreshFp: 'fp1', expiresAt: T0 + 1 }),
           T0,
         );
@@ -69,38 +69,38 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           rateLimit: null,
           flag: null,
         });
-        expect(await store.getAccount(a.id)).toEqual(a);
-        expect(await store.getAccountByName('alpha')).toEqual(a);
-        expect(await store.getAccount('no-such-id')).toBeNull();
-        expect(await store.getAccountByName('nobody')).toBeNull();
+        expect(await store.accounts.get(a.id)).toEqual(a);
+        expect(await store.accounts.getByName('alpha')).toEqual(a);
+        expect(await store.accounts.get('no-such-id')).toBeNull();
+        expect(await store.accounts.getByName('nobody')).toBeNull();
       });
 
       it('lists all accounts by priority, then creation time', async () => {
-        await store.insertAccount(newAccount('c', { priority: 5 }), T0);
-        await store.insertAccount(newAccount('a', { priority: 1, kind: 'api_key', apiKeyEnc: 'k' }), T0 + 2);
-        await store.insertAccount(newAccount('b', { priority: 1, kind: 'console' }), T0 + 1);
-        const list = await store.listAccounts();
+        await store.accounts.insert(newAccount('c', { priority: 5 }), T0);
+        await store.accounts.insert(newAccount('a', { priority: 1, kind: 'api_key', apiKeyEnc: 'k' }), T0 + 2);
+        await store.accounts.insert(newAccount('b', { priority: 1, kind: 'console' }), T0 + 1);
+        const list = await store.accounts.list();
         expect(list.map((a) => a.name)).toEqual(['b', 'a', 'c']);
         expect(list.map((a) => a.kind)).toEqual(['console', 'api_key', 'max']);
       });
 
       it('refuses a duplicate name with a conflict', async () => {
-        await store.insertAccount(newAccount('dup'), T0);
-        await expectConflict(store.insertAccount(newAccount('dup'), T0), /Account "dup" already exists/);
-        expect(await store.listAccounts()).toHaveLength(1);
+        await store.accounts.insert(newAccount('dup'), T0);
+        await expectConflict(store.accounts.insert(newAccount('dup'), T0), /Account "dup" already exists/);
+        expect(await store.accounts.list()).toHaveLength(1);
       });
 
       it('updates only the given fields, including setting them to null', async () => {
-        const a = await store.insertAccount(newAccount('u', { priority: 3, accessTokenEnc: 'tok' }), T0);
-        await store.updateAccount(a.id, { cooldownUntil: T0 + 60_000, cooldownReason: 'rate_limited', strikes: 2 });
-        let got = await store.getAccount(a.id);
+        const a = await store.accounts.insert(newAccount('u', { priority: 3, accessTokenEnc: 'tok' }), T0);
+        await store.accounts.update(a.id, { cooldownUntil: T0 + 60_000, cooldownReason: 'rate_limited', strikes: 2 });
+        let got = await store.accounts.get(a.id);
         expect(got).toEqual({ ...a, cooldownUntil: T0 + 60_000, cooldownReason: 'rate_limited', strikes: 2 });
 
-        await store.updateAccount(a.id, { cooldownUntil: null, cooldownReason: null, paused: true });
-        got = await store.getAccount(a.id);
+        await store.accounts.update(a.id, { cooldownUntil: null, cooldownReason: null, paused: true });
+        got = await store.accounts.get(a.id);
         expect(got).toEqual({ ...a, strikes: 2, paused: true });
 
-        await store.updateAccount(a.id, {
+        await store.accounts.update(a.id, {
           health: 'needs_reauth',
           healthReason: 'invalid_grant',
           flag: 'credit_balance_too_low',
@@ -111,7 +111,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           priority: 0,
           accessTokenEnc: null,
         });
-        got = await store.getAccount(a.id);
+        got = await store.accounts.get(a.id);
         expect(got).toMatchObject({
           health: 'needs_reauth',
           healthReason: 'invalid_grant',
@@ -128,36 +128,36 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
 
       it('treats an empty patch and an unknown id as no-ops', async () => {
-        const a = await store.insertAccount(newAccount('n'), T0);
-        const rev = await store.accountsRevision();
-        await store.updateAccount(a.id, {});
-        await store.updateAccount(a.id, { name: undefined });
-        await store.updateAccount('no-such-id', { paused: true });
-        expect(await store.getAccount(a.id)).toEqual(a);
-        expect(await store.accountsRevision()).toBe(rev);
+        const a = await store.accounts.insert(newAccount('n'), T0);
+        const rev = await store.accounts.revision();
+        await store.accounts.update(a.id, {});
+        await store.accounts.update(a.id, { name: undefined });
+        await store.accounts.update('no-such-id', { paused: true });
+        expect(await store.accounts.get(a.id)).toEqual(a);
+        expect(await store.accounts.revision()).toBe(rev);
       });
 
       it('renames, and refuses a rename onto an existing name', async () => {
-        const a = await store.insertAccount(newAccount('one'), T0);
-        await store.insertAccount(newAccount('two'), T0);
-        await expectConflict(store.updateAccount(a.id, { name: 'two' }), /Account "two" already exists/);
-        expect((await store.getAccount(a.id))?.name).toBe('one');
-        await store.updateAccount(a.id, { name: 'uno' });
-        expect((await store.getAccountByName('uno'))?.id).toBe(a.id);
-        expect(await store.getAccountByName('one')).toBeNull();
+        const a = await store.accounts.insert(newAccount('one'), T0);
+        await store.accounts.insert(newAccount('two'), T0);
+        await expectConflict(store.accounts.update(a.id, { name: 'two' }), /Account "two" already exists/);
+        expect((await store.accounts.get(a.id))?.name).toBe('one');
+        await store.accounts.update(a.id, { name: 'uno' });
+        expect((await store.accounts.getByName('uno'))?.id).toBe(a.id);
+        expect(await store.accounts.getByName('one')).toBeNull();
       });
 
       it('deletes, reporting whether the account existed', async () => {
-        const a = await store.insertAccount(newAccount('gone'), T0);
-        expect(await store.deleteAccount(a.id)).toBe(true);
-        expect(await store.deleteAccount(a.id)).toBe(false);
-        expect(await store.getAccount(a.id)).toBeNull();
+        const a = await store.accounts.insert(newAccount('gone'), T0);
+        expect(await store.accounts.delete(a.id)).toBe(true);
+        expect(await store.accounts.delete(a.id)).toBe(false);
+        expect(await store.accounts.get(a.id)).toBeNull();
         // The name is free again.
-        await store.insertAccount(newAccount('gone'), T0);
+        await store.accounts.insert(newAccount('gone'), T0);
       });
 
       it('round-trips the JSON fields', async () => {
-        const a = await store.insertAccount(newAccount('json'), T0);
+        const a = await store.accounts.insert(newAccount('json'), T0);
         const rateLimit: RateLimitState = {
           observedAt: T0,
           status: 'allowed_warning',
@@ -171,14 +171,14 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           overageDisabledReason: 'org_level_disabled',
         };
         const modelCooldowns = { opus: T0 + 1000, 'sonnet-4': T0 + 2000 };
-        await store.updateAccount(a.id, { rateLimit, modelCooldowns });
-        const got = await store.getAccount(a.id);
+        await store.accounts.update(a.id, { rateLimit, modelCooldowns });
+        const got = await store.accounts.get(a.id);
         expect(got?.rateLimit).toEqual(rateLimit);
         expect(got?.modelCooldowns).toEqual(modelCooldowns);
-        expect((await store.listAccounts())[0]?.rateLimit).toEqual(rateLimit);
+        expect((await store.accounts.list())[0]?.rateLimit).toEqual(rateLimit);
 
-        await store.updateAccount(a.id, { rateLimit: null, modelCooldowns: {} });
-        const cleared = await store.getAccount(a.id);
+        await store.accounts.update(a.id, { rateLimit: null, modelCooldowns: {} });
+        const cleared = await store.accounts.get(a.id);
         expect(cleared?.rateLimit).toBeNull();
         expect(cleared?.modelCooldowns).toEqual({});
       });
@@ -188,63 +188,68 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       const next = { accessTokenEnc: 'a2', refreshTokenEnc: 'r2', refreshFp: 'fp2', expiresAt: T0 + 99 };
 
       it('swaps when the stored fingerprint matches', async () => {
-        const a = await store.insertAccount(newAccount('s', { refreshFp: 'fp1', refreshTokenEnc: 'r1' }), T0);
-        expect(await store.swapTokens(a.id, 'fp1', next)).toBe(true);
-        expect(await store.getAccount(a.id)).toMatchObject(next);
+        const a = await store.accounts.insert(newAccount('s', { refreshFp: 'fp1', refreshTokenEnc: 'r1' }), T0);
+        expect(await store.accounts.swapTokens(a.id, 'fp1', next)).toBe(true);
+        expect(await store.accounts.get(a.id)).toMatchObject(next);
       });
 
       it('refuses when another refresh already rotated the token', async () => {
-        const a = await store.insertAccount(newAccount('s', { refreshFp: 'fp1', refreshTokenEnc: 'r1' }), T0);
-        expect(await store.swapTokens(a.id, 'fp1', next)).toBe(true);
+        const a = await store.accounts.insert(newAccount('s', { refreshFp: 'fp1', refreshTokenEnc: 'r1' }), T0);
+        expect(await store.accounts.swapTokens(a.id, 'fp1', next)).toBe(true);
         const stale = { accessTokenEnc: 'a3', refreshTokenEnc: 'r3', refreshFp: 'fp3', expiresAt: T0 + 1 };
-        expect(await store.swapTokens(a.id, 'fp1', stale)).toBe(false);
-        expect(await store.getAccount(a.id)).toMatchObject(next);
+        expect(await store.accounts.swapTokens(a.id, 'fp1', stale)).toBe(false);
+        expect(await store.accounts.get(a.id)).toMatchObject(next);
       });
 
       it('compares a null fingerprint null-safely', async () => {
-        const a = await store.insertAccount(newAccount('s'), T0);
-        expect(await store.swapTokens(a.id, 'fp1', next)).toBe(false);
-        expect(await store.swapTokens(a.id, null, next)).toBe(true);
-        expect(await store.swapTokens(a.id, null, next)).toBe(false);
-        expect(await store.swapTokens('no-such-id', null, next)).toBe(false);
+        const a = await store.accounts.insert(newAccount('s'), T0);
+        expect(await store.accounts.swapTokens(a.id, 'fp1', next)).toBe(false);
+        expect(await store.accounts.swapTokens(a.id, null, next)).toBe(true);
+        expect(await store.accounts.swapTokens(a.id, null, next)).toBe(false);
+        expect(await store.accounts.swapTokens('no-such-id', null, next)).toBe(false);
       });
     });
 
-    describe('accountsRevision', () => {
+    describe('accounts.revision', () => {
       it('moves on every change to accounts and on nothing else', async () => {
-        const revs: number[] = [await store.accountsRevision()];
+        const revs: number[] = [await store.accounts.revision()];
         const step = async (fn: () => Promise<unknown>) => {
           await fn();
-          revs.push(await store.accountsRevision());
+          revs.push(await store.accounts.revision());
         };
-        const a = await store.insertAccount(newAccount('r', { refreshFp: 'fp1' }), T0);
-        revs.push(await store.accountsRevision());
-        await step(() => store.updateAccount(a.id, { paused: true }));
-        await step(() => store.updateAccount(a.id, { modelCooldowns: { opus: T0 } }));
+        const a = await store.accounts.insert(newAccount('r', { refreshFp: 'fp1' }), T0);
+        revs.push(await store.accounts.revision());
+        await step(() => store.accounts.update(a.id, { paused: true }));
+        await step(() => store.accounts.update(a.id, { modelCooldowns: { opus: T0 } }));
         await step(() =>
-          store.swapTokens(a.id, 'fp1', { accessTokenEnc: 'a', refreshTokenEnc: 'r', refreshFp: 'fp2', expiresAt: 1 }),
+          store.accounts.swapTokens(a.id, 'fp1', {
+            accessTokenEnc: 'a',
+            refreshTokenEnc: 'r',
+            refreshFp: 'fp2',
+            expiresAt: 1,
+          }),
         );
-        await step(() => store.insertAccount(newAccount('r2'), T0));
-        await step(() => store.deleteAccount(a.id));
+        await step(() => store.accounts.insert(newAccount('r2'), T0));
+        await step(() => store.accounts.delete(a.id));
         for (let i = 1; i < revs.length; i++) expect(revs[i] as number).toBeGreaterThan(revs[i - 1] as number);
 
-        const before = await store.accountsRevision();
-        await store.swapTokens('no-such-id', null, {
+        const before = await store.accounts.revision();
+        await store.accounts.swapTokens('no-such-id', null, {
           accessTokenEnc: 'a',
           refreshTokenEnc: 'r',
           refreshFp: 'x',
           expiresAt: 1,
         });
-        await store.deleteAccount('no-such-id');
-        await store.listAccounts();
-        await expectConflict(store.insertAccount(newAccount('r2'), T0), /already exists/);
-        expect(await store.accountsRevision()).toBe(before);
+        await store.accounts.delete('no-such-id');
+        await store.accounts.list();
+        await expectConflict(store.accounts.insert(newAccount('r2'), T0), /already exists/);
+        expect(await store.accounts.revision()).toBe(before);
       });
     });
 
     describe('request records', () => {
       it('stores a batch and lists it newest first, ties broken by id', async () => {
-        await store.writeBatch(
+        await store.requests.writeBatch(
           [
             sampleRecord({ id: 'b', ts: T0 + 10 }),
             sampleRecord({ id: 'a', ts: T0 + 10 }),
@@ -253,10 +258,10 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           ],
           [],
         );
-        expect(await store.countRequests()).toBe(4);
-        const list = await store.listRequests({});
+        expect(await store.requests.count()).toBe(4);
+        const list = await store.requests.listRecords({});
         expect(list.map((r) => r.id)).toEqual(['d', 'b', 'a', 'c']);
-        expect((await store.listRequests({ limit: 2 })).map((r) => r.id)).toEqual(['d', 'b']);
+        expect((await store.requests.listRecords({ limit: 2 })).map((r) => r.id)).toEqual(['d', 'b']);
       });
 
       it('pages with the (ts, id) cursor without gaps or repeats', async () => {
@@ -264,11 +269,11 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           // Several records share each timestamp, so the id half of the cursor matters.
           sampleRecord({ id: `r${String(i).padStart(3, '0')}`, ts: T0 + Math.floor(i / 4) }),
         );
-        await store.writeBatch(recs, []);
+        await store.requests.writeBatch(recs, []);
         const seen: string[] = [];
         let before: { ts: number; id: string } | undefined;
         for (;;) {
-          const page = await store.listRequests({ limit: 7, ...(before ? { before } : {}) });
+          const page = await store.requests.listRecords({ limit: 7, ...(before ? { before } : {}) });
           if (page.length === 0) break;
           seen.push(...page.map((r) => r.id));
           const last = page[page.length - 1] as RequestRecord;
@@ -279,8 +284,8 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
 
       it('filters by time, account, model, outcome, session and agent', async () => {
-        const acc = await store.insertAccount(newAccount('acct'), T0);
-        await store.writeBatch(
+        const acc = await store.accounts.insert(newAccount('acct'), T0);
+        await store.requests.writeBatch(
           [
             sampleRecord({ id: '1', ts: T0 + 1, accountId: acc.id, accountName: 'acct', sessionId: 's1', agent: 'x' }),
             sampleRecord({ id: '2', ts: T0 + 2, modelApplied: 'claude-opus-4-1', success: false, status: 529 }),
@@ -289,7 +294,8 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           ],
           [],
         );
-        const ids = async (q: Parameters<Store['listRequests']>[0]) => (await store.listRequests(q)).map((r) => r.id);
+        const ids = async (q: Parameters<Store['requests']['listRecords']>[0]) =>
+          (await store.requests.listRecords(q)).map((r) => r.id);
         expect(await ids({ since: T0 + 2 })).toEqual(['4', '3', '2']);
         expect(await ids({ until: T0 + 3 })).toEqual(['2', '1']);
         expect(await ids({ since: T0 + 2, until: T0 + 4 })).toEqual(['3', '2']);
@@ -345,54 +351,57 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           },
         });
         const plain = sampleRecord({ id: 'plain', ts: T0 - 1 });
-        await store.writeBatch([rec, plain], []);
+        await store.requests.writeBatch([rec, plain], []);
 
-        const listed = await store.listRequests({});
+        const listed = await store.requests.listRecords({});
         expect(listed).toEqual([{ ...rec, payload: null }, plain]);
-        expect(await store.getRequest('full')).toEqual(rec);
-        expect(await store.getRequest('plain')).toEqual(plain);
-        expect(await store.getRequest('missing')).toBeNull();
+        expect(await store.requests.get('full')).toEqual(rec);
+        expect(await store.requests.get('plain')).toEqual(plain);
+        expect(await store.requests.get('missing')).toBeNull();
       });
 
       it('writes a batch atomically: one bad record stores nothing of it', async () => {
-        await store.writeBatch([sampleRecord({ id: 'x' })], []);
+        await store.requests.writeBatch([sampleRecord({ id: 'x' })], []);
         await expect(
-          store.writeBatch([sampleRecord({ id: 'y' }), sampleRecord({ id: 'x' }), sampleRecord({ id: 'z' })], []),
+          store.requests.writeBatch(
+            [sampleRecord({ id: 'y' }), sampleRecord({ id: 'x' }), sampleRecord({ id: 'z' })],
+            [],
+          ),
         ).rejects.toThrow();
-        expect(await store.countRequests()).toBe(1);
-        expect(await store.getRequest('y')).toBeNull();
+        expect(await store.requests.count()).toBe(1);
+        expect(await store.requests.get('y')).toBeNull();
       });
 
       it('keeps records of a deleted account', async () => {
-        const a = await store.insertAccount(newAccount('tmp'), T0);
-        await store.writeBatch([sampleRecord({ id: 'kept', accountId: a.id, accountName: 'tmp' })], []);
-        await store.deleteAccount(a.id);
-        expect((await store.getRequest('kept'))?.accountName).toBe('tmp');
+        const a = await store.accounts.insert(newAccount('tmp'), T0);
+        await store.requests.writeBatch([sampleRecord({ id: 'kept', accountId: a.id, accountName: 'tmp' })], []);
+        await store.accounts.delete(a.id);
+        expect((await store.requests.get('kept'))?.accountName).toBe('tmp');
       });
     });
 
     describe('usage deltas', () => {
       it('adds requests and keeps the latest use', async () => {
-        const a = await store.insertAccount(newAccount('busy'), T0);
-        const b = await store.insertAccount(newAccount('idle'), T0);
-        await store.updateAccount(a.id, { sessionStart: T0, sessionRequestCount: 2, requestCount: 10 });
+        const a = await store.accounts.insert(newAccount('busy'), T0);
+        const b = await store.accounts.insert(newAccount('idle'), T0);
+        await store.accounts.update(a.id, { sessionStart: T0, sessionRequestCount: 2, requestCount: 10 });
 
         const usage: AccountUsageDelta[] = [
           { accountId: a.id, requests: 3, lastUsedAt: T0 + 500 },
           { accountId: 'no-such-account', requests: 1, lastUsedAt: T0 },
         ];
-        await store.writeBatch([sampleRecord({ id: 'u1', accountId: a.id })], usage);
-        expect(await store.getAccount(a.id)).toMatchObject({
+        await store.requests.writeBatch([sampleRecord({ id: 'u1', accountId: a.id })], usage);
+        expect(await store.accounts.get(a.id)).toMatchObject({
           requestCount: 13,
           sessionRequestCount: 5,
           lastUsedAt: T0 + 500,
         });
 
         // An older batch (a retry) never moves lastUsedAt backwards.
-        await store.writeBatch([], [{ accountId: a.id, requests: 1, lastUsedAt: T0 + 100 }]);
-        expect(await store.getAccount(a.id)).toMatchObject({ requestCount: 14, lastUsedAt: T0 + 500 });
+        await store.requests.writeBatch([], [{ accountId: a.id, requests: 1, lastUsedAt: T0 + 100 }]);
+        expect(await store.accounts.get(a.id)).toMatchObject({ requestCount: 14, lastUsedAt: T0 + 500 });
 
-        expect(await store.getAccount(b.id)).toMatchObject({ requestCount: 0, lastUsedAt: null });
+        expect(await store.accounts.get(b.id)).toMatchObject({ requestCount: 0, lastUsedAt: null });
       });
     });
   });

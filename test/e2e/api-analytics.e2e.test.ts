@@ -151,13 +151,13 @@ beforeAll(async () => {
     }),
     sampleRecord({ ...base('a6', T0 - 40 * DAY, beta), modelApplied: SONNET, costUsd: 1 }),
   ];
-  await gw.store.writeBatch(seeded, [
+  await gw.store.requests.writeBatch(seeded, [
     { accountId: alpha.id, requests: 3, lastUsedAt: T0 - 5 * MIN },
     { accountId: beta.id, requests: 3, lastUsedAt: T0 - 25 * MIN },
   ]);
   // History of an account removed since.
-  goneId = (await gw.store.insertAccount({ name: 'gone', kind: 'api_key' }, T0)).id;
-  await gw.store.writeBatch(
+  goneId = (await gw.store.accounts.insert({ name: 'gone', kind: 'api_key' }, T0)).id;
+  await gw.store.requests.writeBatch(
     [
       sampleRecord({
         id: 'g1',
@@ -173,7 +173,7 @@ beforeAll(async () => {
     ],
     [],
   );
-  await gw.store.deleteAccount(goneId);
+  await gw.store.accounts.delete(goneId);
 });
 
 afterAll(async () => {

@@ -113,7 +113,7 @@ beforeAll(async () => {
     requestTruncated: false,
     responseTruncated: true,
   };
-  await gw.store.writeBatch(records, []);
+  await gw.store.requests.writeBatch(records, []);
 });
 
 afterAll(async () => {

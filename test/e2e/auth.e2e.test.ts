@@ -434,8 +434,8 @@ describe('client keys for /v1/*', () => {
       }
     });
     await gw.settle();
-    const rec = (await gw.store.listRequests({ limit: 1 }))[0];
-    const payload = rec && (await gw.store.getRequest(rec.id))?.payload;
+    const rec = (await gw.store.requests.listRecords({ limit: 1 }))[0];
+    const payload = rec && (await gw.store.requests.get(rec.id))?.payload;
     expect(payload?.requestHeaders).toContain('[redacted]');
 
     const bytes = dbBytes(gw.home);

@@ -52,7 +52,7 @@ describe.skipIf(!hasChromium)('dashboard Stats and Logs screens in Chromium', ()
     const b = { accountId: beta, accountName: 'beta' };
     const ok = { inputTokens: 100, outputTokens: 50, costUsd: 0.01 };
     const failed = { success: false, inputTokens: null, outputTokens: null, costUsd: null, ttftMs: null };
-    await gw.store.writeBatch(
+    await gw.store.requests.writeBatch(
       [
         sampleRecord({ ...a, ...ok, id: 'a1', ts: now - 30 * MIN, latencyMs: 1000 }),
         sampleRecord({ ...a, ...ok, id: 'a2', ts: now - 25 * MIN, latencyMs: 2000 }),

@@ -138,7 +138,7 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
         }),
       );
     }
-    await gw.store.writeBatch(records, []);
+    await gw.store.requests.writeBatch(records, []);
   });
   afterAll(async () => {
     await gw?.close();

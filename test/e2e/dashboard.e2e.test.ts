@@ -65,7 +65,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       alpha = await gw.account('alpha');
       const base = { accountId: alpha.id, accountName: alpha.name, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 };
       // 4 requests, 3 succeeded: avg latency 2 s, cost $1.00, 40 tok/s, cache hit 400/800.
-      await gw.store.writeBatch(
+      await gw.store.requests.writeBatch(
         [
           sampleRecord({
             ...base,

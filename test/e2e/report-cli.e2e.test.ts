@@ -111,7 +111,7 @@ async function seed(): Promise<void> {
       },
     }),
   ];
-  await gw.store.writeBatch(seeded, [
+  await gw.store.requests.writeBatch(seeded, [
     { accountId: a.id, requests: 2, lastUsedAt: NOW - 20_000 },
     { accountId: b.id, requests: 1, lastUsedAt: NOW - 10_000 },
   ]);
@@ -250,7 +250,7 @@ describe('ccflare analyze', () => {
         error: big,
       }),
     );
-    await gw.store.writeBatch(recs, []);
+    await gw.store.requests.writeBatch(recs, []);
     db.exec("DELETE FROM requests WHERE id LIKE '00000000-0000-7000-8000-1%'");
     db.pragma('wal_checkpoint(PASSIVE)');
     expect((await cli(['config', 'set', 'payloadRetentionDays', '30'])).code).toBe(0);
@@ -280,7 +280,7 @@ describe('ccflare reset-stats', () => {
     expect(JSON.parse(r.out)).toEqual({ accountsReset: 2 });
     expect((await gw.account('a')).requestCount).toBe(0);
     expect(await gw.count()).toBe(3);
-    await gw.store.updateAccount((await gw.account('b')).id, { requestCount: 9 });
+    await gw.store.accounts.update((await gw.account('b')).id, { requestCount: 9 });
     const d = await offline(['reset-stats']);
     expect(d.code, d.err).toBe(0);
     expect(d.out).toBe('Reset the usage counters of 2 accounts; request history is unchanged.\n');
@@ -310,7 +310,7 @@ describe('ccflare clear-history', () => {
     expect(stats.totals.requests).toBe(0);
     expect(gw.logs.some((l) => l.includes('request history cleared'))).toBe(true);
     // Accounts stay.
-    expect((await gw.store.listAccounts()).map((a) => a.name).sort()).toEqual(['a', 'b']);
+    expect((await gw.store.accounts.list()).map((a) => a.name).sort()).toEqual(['a', 'b']);
   });
 
   it('deletes directly when no gateway answers', async () => {

@@ -57,7 +57,7 @@ describe.skipIf(!hasTmux())('terminal UI in a pseudo-terminal', () => {
     });
     const a = await gw.account('first');
     const now = Date.now();
-    await gw.store.writeBatch(
+    await gw.store.requests.writeBatch(
       [
         sampleRecord({
           id: '00000000-0000-7000-8000-0000000000a1',

@@ -1,4 +1,4 @@
-/** Accounts as the store keeps them; `AccountsStore` in store.ts reads and writes them. */
+/** Accounts as the store keeps them, and `store.accounts`, which reads and writes them. */
 
 /** `max`: Claude Pro/Max subscription OAuth; `console`: console OAuth that minted an API key; `api_key`: plain key. */
 export type AccountKind = 'max' | 'console' | 'api_key';
@@ -103,4 +103,29 @@ export interface TokenSwap {
   refreshTokenEnc: string;
   refreshFp: string;
   expiresAt: number;
+}
+
+/** `store.accounts`. */
+export interface AccountsStore {
+  /** By priority, then creation time, then name. */
+  list(): Promise<AccountRow[]>;
+  getByName(name: string): Promise<AccountRow | null>;
+  get(id: string): Promise<AccountRow | null>;
+  /** Throws GatewayError('conflict') when the name exists. */
+  insert(a: NewAccount, now: number): Promise<AccountRow>;
+  update(id: string, patch: AccountPatch): Promise<void>;
+  /** Returns false when no such account. */
+  delete(id: string): Promise<boolean>;
+  /**
+   * Replaces the token pair only when the stored refresh token is still the one that was
+   * refreshed (`expectedFp`): a slower concurrent refresh can never overwrite a newer pair.
+   */
+  swapTokens(id: string, expectedFp: string | null, next: TokenSwap): Promise<boolean>;
+  /** Monotonic counter bumped by every change to the accounts table (any process). */
+  revision(): Promise<number>;
+  /**
+   * Sets every account's request and session request counters to 0; history is untouched.
+   * Returns the number of accounts reset.
+   */
+  resetUsage(): Promise<number>;
 }

@@ -1,5 +1,5 @@
 /**
- * Analytics and stats over request history. Figures are assembled by analytics/compute.ts from
+ * `store.analytics`: analytics and stats over request history. Figures are assembled by analytics/compute.ts from
  * grouped rollup rows, so back-ends only differ in how they fetch those rows.
  */
 
@@ -106,7 +106,7 @@ export interface StatsAccount extends AccountPerf {
   /** false for history of an account that was removed. */
   exists: boolean;
   lastUsedAt: number | null;
-  /** The account's own counters (reset by `resetAccountUsage`); null for removed accounts. */
+  /** The account's own counters (reset by `accounts.resetUsage`); null for removed accounts. */
   requestCount: number | null;
   sessionRequestCount: number | null;
 }
@@ -130,4 +130,11 @@ export interface StatsResult {
   totals: PerfSummary;
   accounts: StatsAccount[];
   recentErrors: RecentError[];
+}
+
+/** `store.analytics`. */
+export interface AnalyticsStore {
+  query(q: AnalyticsQuery): Promise<AnalyticsResult>;
+  /** All retained history: totals, per account (every current account, plus removed ones with history), last errors. */
+  stats(opts: { recentErrors: number }): Promise<StatsResult>;
 }

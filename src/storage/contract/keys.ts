@@ -32,21 +32,22 @@ export interface KeyUse {
   at: number;
 }
 
+/** `store.keys`: the client keys (list, insert, revoke, touch) and the admin key. */
 export interface KeysStore {
   /** Every client key, revoked ones included, oldest first. */
-  listClientKeys(): Promise<ClientKeyRow[]>;
+  list(): Promise<ClientKeyRow[]>;
   /** Throws GatewayError('conflict') when an active key already has this name. */
-  insertClientKey(k: NewClientKey, now: number): Promise<ClientKeyRow>;
+  insert(k: NewClientKey, now: number): Promise<ClientKeyRow>;
   /** Revokes the active key called `name`; returns it, or null when there is none. */
-  revokeClientKey(name: string, now: number): Promise<ClientKeyRow | null>;
-  /** Records last use; never moves it backwards and does not move `keysRevision`. */
-  touchClientKeys(uses: readonly KeyUse[]): Promise<void>;
-  getAdminKey(): Promise<AdminKeyRow | null>;
+  revoke(name: string, now: number): Promise<ClientKeyRow | null>;
+  /** Records last use; never moves it backwards and does not move `revision`. */
+  touch(uses: readonly KeyUse[]): Promise<void>;
+  getAdmin(): Promise<AdminKeyRow | null>;
   /** Replaces the stored admin key; null removes it. */
-  setAdminKey(digest: string | null, now: number): Promise<void>;
+  setAdmin(digest: string | null, now: number): Promise<void>;
   /**
    * Monotonic counter bumped by every change that matters to authentication (a key created or
    * revoked, the admin key set or removed), from any process.
    */
-  keysRevision(): Promise<number>;
+  revision(): Promise<number>;
 }

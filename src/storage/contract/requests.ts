@@ -1,5 +1,5 @@
-/** Reading request rows: the filters of a list, and the summaries it returns. */
-import type { RequestRecord } from './records.js';
+/** `store.requests`: writing request rows, and reading them back (the filters of a list, the summaries it returns). */
+import type { AccountUsageDelta, RequestRecord, StoredRequest } from './records.js';
 
 export interface RequestQuery {
   limit?: number;
@@ -45,4 +45,16 @@ export interface RequestSummaryPage {
   items: RequestSummary[];
   /** Whether rows older than the last item match too. */
   more: boolean;
+}
+
+/** `store.requests`. */
+export interface RequestsStore {
+  /** Inserts request rows (+ payloads) and applies usage deltas in one transaction. */
+  writeBatch(records: RequestRecord[], usage: AccountUsageDelta[]): Promise<void>;
+  /** Newest first; filters combine with AND. */
+  list(q: RequestListQuery): Promise<RequestSummaryPage>;
+  /** Full records (attempt logs included, payloads left out: null), newest first. */
+  listRecords(q: RequestQuery): Promise<StoredRequest[]>;
+  get(id: string): Promise<StoredRequest | null>;
+  count(): Promise<number>;
 }

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sampleRecord } from '../../../test/support/sample-record.js';
 import type { RequestRecord } from '../contract/records.js';
 import type { RequestListQuery } from '../contract/requests.js';
-import { listSummariesQuery } from './analytics.js';
 import { MIGRATIONS, migrate } from './migrations.js';
+import { listSummariesQuery } from './requests.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 7, 30);
@@ -104,7 +104,7 @@ describe('migration 2 on a database with history', () => {
 
     const fresh = SqliteStore.open(':memory:');
     stores.push(fresh);
-    await fresh.writeBatch(records, []);
+    await fresh.requests.writeBatch(records, []);
     // Minute rollups are only backfilled for the last two days of wall-clock time; NOW is older.
     expect(rollup(old, 'rollup_minute')).toEqual([]);
     expect(rollup(old, 'rollup_hour')).toEqual(rollup(fresh.connection, 'rollup_hour'));

@@ -72,53 +72,53 @@ function toClientKey(r: ClientKeyDbRow): ClientKeyRow {
 
 /** Prepared once per connection; needs the tables of KEYS_MIGRATION. */
 export class SqliteKeys implements KeysStore {
-  private readonly list: Database.Statement<[], ClientKeyDbRow>;
+  private readonly listAll: Database.Statement<[], ClientKeyDbRow>;
   private readonly byId: Database.Statement<[string], ClientKeyDbRow>;
   private readonly activeByName: Database.Statement<[string], ClientKeyDbRow>;
-  private readonly insert: Database.Statement<[Record<string, string | number>]>;
-  private readonly revoke: Database.Statement<[number, string]>;
-  private readonly touch: Database.Statement<[number, string, number]>;
+  private readonly insertRow: Database.Statement<[Record<string, string | number>]>;
+  private readonly revokeRow: Database.Statement<[number, string]>;
+  private readonly touchRow: Database.Statement<[number, string, number]>;
   private readonly touchMany: Database.Transaction<(uses: readonly KeyUse[]) => void>;
   private readonly admin: Database.Statement<[], { digest: string; created_at: number }>;
   private readonly upsertAdmin: Database.Statement<[string, number]>;
   private readonly deleteAdmin: Database.Statement<[]>;
-  private readonly revision: Database.Statement<[], { value: number }>;
+  private readonly rev: Database.Statement<[], { value: number }>;
   private readonly revokeActive: Database.Transaction<(name: string, now: number) => ClientKeyRow | null>;
 
   constructor(private readonly db: Database.Database) {
-    this.list = db.prepare('SELECT * FROM client_keys ORDER BY created_at, name, id');
+    this.listAll = db.prepare('SELECT * FROM client_keys ORDER BY created_at, name, id');
     this.byId = db.prepare('SELECT * FROM client_keys WHERE id = ?');
     this.activeByName = db.prepare('SELECT * FROM client_keys WHERE name = ? AND revoked_at IS NULL');
-    this.insert = db.prepare(`INSERT INTO client_keys (id, name, prefix, digest, created_at)
+    this.insertRow = db.prepare(`INSERT INTO client_keys (id, name, prefix, digest, created_at)
       VALUES (@id, @name, @prefix, @digest, @created_at)`);
-    this.revoke = db.prepare('UPDATE client_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
-    this.touch = db.prepare(
+    this.revokeRow = db.prepare('UPDATE client_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+    this.touchRow = db.prepare(
       'UPDATE client_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
     );
     this.touchMany = db.transaction((uses: readonly KeyUse[]) => {
-      for (const u of uses) this.touch.run(u.at, u.id, u.at);
+      for (const u of uses) this.touchRow.run(u.at, u.id, u.at);
     });
     this.admin = db.prepare('SELECT digest, created_at FROM admin_key WHERE id = 1');
     this.upsertAdmin = db.prepare(`INSERT INTO admin_key (id, digest, created_at) VALUES (1, ?, ?)
       ON CONFLICT (id) DO UPDATE SET digest = excluded.digest, created_at = excluded.created_at`);
     this.deleteAdmin = db.prepare('DELETE FROM admin_key');
-    this.revision = db.prepare("SELECT value FROM meta WHERE key = 'keys_rev'");
+    this.rev = db.prepare("SELECT value FROM meta WHERE key = 'keys_rev'");
     this.revokeActive = db.transaction((name: string, now: number) => {
       const row = this.activeByName.get(name);
       if (!row) return null;
-      this.revoke.run(now, row.id);
+      this.revokeRow.run(now, row.id);
       return toClientKey({ ...row, revoked_at: now });
     });
   }
 
-  async listClientKeys(): Promise<ClientKeyRow[]> {
-    return this.list.all().map(toClientKey);
+  async list(): Promise<ClientKeyRow[]> {
+    return this.listAll.all().map(toClientKey);
   }
 
-  async insertClientKey(k: NewClientKey, now: number): Promise<ClientKeyRow> {
+  async insert(k: NewClientKey, now: number): Promise<ClientKeyRow> {
     const id = randomUUID();
     try {
-      this.insert.run({ id, name: k.name, prefix: k.prefix, digest: k.digest, created_at: now });
+      this.insertRow.run({ id, name: k.name, prefix: k.prefix, digest: k.digest, created_at: now });
     } catch (err) {
       if (isUniqueViolation(err)) throw new GatewayError('conflict', `Client key "${k.name}" already exists`);
       throw err;
@@ -128,25 +128,25 @@ export class SqliteKeys implements KeysStore {
     return toClientKey(row);
   }
 
-  async revokeClientKey(name: string, now: number): Promise<ClientKeyRow | null> {
+  async revoke(name: string, now: number): Promise<ClientKeyRow | null> {
     return this.revokeActive.immediate(name, now);
   }
 
-  async touchClientKeys(uses: readonly KeyUse[]): Promise<void> {
+  async touch(uses: readonly KeyUse[]): Promise<void> {
     if (uses.length > 0) await writeWithoutBlocking(this.db, () => this.touchMany(uses));
   }
 
-  async getAdminKey(): Promise<AdminKeyRow | null> {
+  async getAdmin(): Promise<AdminKeyRow | null> {
     const r = this.admin.get();
     return r ? { digest: r.digest, createdAt: r.created_at } : null;
   }
 
-  async setAdminKey(digest: string | null, now: number): Promise<void> {
+  async setAdmin(digest: string | null, now: number): Promise<void> {
     if (digest === null) this.deleteAdmin.run();
     else this.upsertAdmin.run(digest, now);
   }
 
-  async keysRevision(): Promise<number> {
-    return Number(this.revision.get()?.value ?? 0);
+  async revision(): Promise<number> {
+    return Number(this.rev.get()?.value ?? 0);
   }
 }

@@ -1,77 +1,68 @@
 /**
- * Database health for `ccflare analyze` and the history wipe behind `ccflare clear-history` and
- * POST /api/maintenance/clear-history: file and page sizes, row counts, indexes, and the query
- * plans of the common reads (EXPLAIN QUERY PLAN), read straight from the SQLite connection.
+ * `store.maintenance` for SQLite: retention (chunked deletes the record writer can run between),
+ * compaction on a worker, the history wipe behind `ccflare clear-history` and
+ * POST /api/maintenance/clear-history, and the database health report of `ccflare analyze`
+ * (file and page sizes, row counts, indexes, EXPLAIN QUERY PLAN of the common reads).
  */
 import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
-import type { Store } from '../contract/store.js';
+import { HOUR_MS, MINUTE_MS, MINUTE_ROLLUP_KEEP_MS } from '../analytics/rollup.js';
+import type {
+  ClearHistoryCounts,
+  CompactResult,
+  DatabaseReport,
+  MaintenanceStore,
+  PruneCutoffs,
+  PruneResult,
+  StorageSummary,
+} from '../contract/maintenance.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
-import { PAYLOADS_PRUNED_KEY } from './analytics.js';
-import { MEMORY_PATH, payloadFilesFor } from './connection.js';
-import { SqliteStore } from './sqlite-store.js';
+import { MEMORY_PATH } from './connection.js';
+import type { StatementCache } from './statement-cache.js';
 
-export interface TableReport {
-  name: string;
-  rows: number;
+type Bindable = string | number | null;
+
+/** meta key: payload references of rows with ts below it have been cleared by retention. */
+export const PAYLOADS_PRUNED_KEY = 'payloads_pruned_before';
+
+/** Rows per DELETE: each chunk holds the write lock for a few ms, so the record writer keeps going. */
+const PRUNE_CHUNK = 2000;
+
+/** Where the compiled compaction worker is: next to this file, or under dist/ when running from source. */
+function compactWorkerUrl(): URL {
+  const sibling = new URL('./compact-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  const built = new URL('../../../dist/src/storage/sqlite/compact-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new GatewayError('internal', 'The compaction worker is not built; run `npm run build`');
 }
 
-export interface IndexReport {
-  name: string;
-  table: string;
-  columns: string[];
-  /** false for the indexes SQLite creates for primary keys and UNIQUE constraints. */
-  explicit: boolean;
+function fileBytes(path: string): number {
+  let n = 0;
+  for (const p of [path, `${path}-wal`]) {
+    try {
+      n += statSync(p).size;
+    } catch {
+      // No WAL file right after a truncating checkpoint.
+    }
+  }
+  return n;
 }
 
-export interface QueryPlanReport {
-  /** What the query serves, e.g. "request list, newest first". */
-  name: string;
-  /** Indexes the plan uses (empty when it scans a table without one). */
-  indexes: string[];
-  /** Tables the plan scans row by row. */
-  fullScans: string[];
-  plan: string[];
-}
-
-export interface DatabaseReport {
-  path: string;
-  /** Main database file, bytes (0 for an in-memory database). */
-  fileBytes: number;
-  walBytes: number;
-  pageSize: number;
-  pageCount: number;
-  freePages: number;
-  /** Free pages x page size: what compaction would give back. */
-  reclaimableBytes: number;
-  /** Stored request and response headers and bodies, bytes: segment files plus legacy table rows. */
-  payloadBytes: number;
-  /** Payload segment files in `<db>-payloads/` (0 for an in-memory database). */
-  payloadFiles: number;
-  /** Oldest request row and oldest payload, Unix ms (null when none). */
-  oldestRequestTs: number | null;
-  oldestPayloadTs: number | null;
-  tables: TableReport[];
-  indexes: IndexReport[];
-  queries: QueryPlanReport[];
-}
-
-export interface ClearHistoryCounts {
-  requestsDeleted: number;
-  payloadsDeleted: number;
-  rollupRowsDeleted: number;
-}
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Rollup tables are WITHOUT ROWID: chunks are chosen by their primary key. */
-const ROLLUP_TABLES: ReadonlyArray<[table: string, key: string]> = [
-  ['rollup_minute', 'bucket, account_id, model, success'],
-  ['rollup_hour', 'bucket, account_id, model, success'],
-  ['agent_rollup_minute', 'bucket, agent, account_id, model, success'],
-  ['agent_rollup_hour', 'bucket, agent, account_id, model, success'],
+const ROLLUP_TABLES: ReadonlyArray<{ table: string; key: string; grain: 'minute' | 'hour' }> = [
+  { table: 'rollup_minute', key: 'bucket, account_id, model, success', grain: 'minute' },
+  { table: 'rollup_hour', key: 'bucket, account_id, model, success', grain: 'hour' },
+  { table: 'agent_rollup_minute', key: 'bucket, agent, account_id, model, success', grain: 'minute' },
+  { table: 'agent_rollup_hour', key: 'bucket, agent, account_id, model, success', grain: 'hour' },
 ];
-/** Rows per DELETE, so a running gateway's record writer is never locked out for long. */
-const CHUNK = 5000;
+/** Rows per DELETE of clear-history, so a running gateway's record writer is never locked out for long. */
+const CLEAR_CHUNK = 5000;
 
 /** The common reads, as the store runs them (named parameters bound to plausible values). */
 const COMMON_QUERIES: ReadonlyArray<[name: string, sql: string]> = [
@@ -103,14 +94,111 @@ function pragmaNumber(db: Database.Database, name: string): number {
   return Number(db.pragma(name, { simple: true }) ?? 0);
 }
 
-export class SqliteMaintenance {
-  private readonly files: PayloadFiles | null;
-
+export class SqliteMaintenance implements MaintenanceStore {
   constructor(
     private readonly db: Database.Database,
+    /** The database file, or `:memory:`. */
     private readonly path: string,
-  ) {
-    this.files = payloadFilesFor(path);
+    private readonly files: PayloadFiles | null,
+    private readonly statements: StatementCache,
+  ) {}
+
+  /** Deletes in chunks, yielding between them; returns the rows deleted. */
+  private async deleteChunked(sql: string, ...params: Bindable[]): Promise<number> {
+    const stmt = this.statements.get(sql);
+    let total = 0;
+    for (;;) {
+      const n = stmt.run(...params, PRUNE_CHUNK).changes;
+      total += n;
+      if (n < PRUNE_CHUNK) return total;
+      await yieldToEventLoop();
+    }
+  }
+
+  /**
+   * Clears the payload references of rows in [watermark, cut) in chunks bounded by ts through
+   * requests_ts, moving the watermark with each chunk: a run reads only what expired since the
+   * last one, never the whole history. Returns the rows cleared.
+   */
+  private async clearPayloadRefs(cut: number): Promise<number> {
+    const getMark = this.statements.get('SELECT value FROM meta WHERE key = ?');
+    const setMark = this.statements.get(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+    // The ts PRUNE_CHUNK rows further on: the next chunk ends just before it.
+    const chunkEnd = this.statements.get(
+      'SELECT ts FROM requests WHERE ts >= ? AND ts < ? ORDER BY ts ASC, id ASC LIMIT 1 OFFSET ?',
+    );
+    const clear =
+      this.statements.get(`UPDATE requests SET payload_file = NULL, payload_offset = NULL, payload_length = NULL
+      WHERE ts >= ? AND ts < ? AND payload_file IS NOT NULL`);
+    const step = this.db.transaction((lo: number, hi: number) => {
+      const n = clear.run(lo, hi).changes;
+      setMark.run(PAYLOADS_PRUNED_KEY, hi);
+      return n;
+    });
+    const mark = (getMark.get(PAYLOADS_PRUNED_KEY) as { value: number } | undefined)?.value;
+    let lo = mark === undefined ? Number.MIN_SAFE_INTEGER : Number(mark);
+    let total = 0;
+    while (lo < cut) {
+      const next = (chunkEnd.get(lo, cut, PRUNE_CHUNK) as { ts: number } | undefined)?.ts;
+      // Many rows sharing one ts: take them all rather than stall.
+      const hi = next === undefined ? cut : Math.max(next, lo + 1);
+      total += step.immediate(lo, hi);
+      lo = hi;
+      if (lo < cut) await yieldToEventLoop();
+    }
+    return total;
+  }
+
+  async prune(c: PruneCutoffs): Promise<PruneResult> {
+    // A payload never outlives its request row (the delete trigger would take it anyway).
+    const payloadCut = Math.max(c.payloadsBefore, c.requestsBefore);
+    const refsCleared = await this.clearPayloadRefs(payloadCut);
+    // After the references: a reader never finds a reference to a deleted file for long.
+    this.files?.deleteBefore(payloadCut);
+    const legacyDeleted = await this.deleteChunked(
+      'DELETE FROM request_payloads WHERE rowid IN (SELECT rowid FROM request_payloads WHERE ts < ? LIMIT ?)',
+      payloadCut,
+    );
+    const requestsDeleted = await this.deleteChunked(
+      'DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests WHERE ts < ? LIMIT ?)',
+      c.requestsBefore,
+    );
+    // A rollup bucket goes once all of it has expired.
+    const cuts = {
+      hour: c.requestsBefore - HOUR_MS,
+      minute: Math.max(c.requestsBefore, c.now - MINUTE_ROLLUP_KEEP_MS) - MINUTE_MS,
+    };
+    let rollupRowsDeleted = 0;
+    for (const { table, key, grain } of ROLLUP_TABLES) {
+      rollupRowsDeleted += await this.deleteChunked(
+        `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE bucket <= ? LIMIT ?)`,
+        cuts[grain],
+      );
+    }
+    return { requestsDeleted, payloadsDeleted: refsCleared + legacyDeleted, rollupRowsDeleted };
+  }
+
+  async storageSummary(): Promise<StorageSummary> {
+    const memory = this.path === MEMORY_PATH || this.path === '';
+    // min(ts) is one step down the requests_ts index, not a scan.
+    const oldest = this.statements.get('SELECT min(ts) AS oldest FROM requests').get() as { oldest: number | null };
+    return {
+      databaseBytes: memory ? 0 : fileBytes(this.path),
+      payloadFileBytes: this.files?.stats().bytes ?? 0,
+      oldestRequestTs: oldest.oldest,
+    };
+  }
+
+  async compact(): Promise<CompactResult> {
+    if (this.path === MEMORY_PATH || this.path === '') {
+      this.db.exec('VACUUM');
+      return { beforeBytes: 0, afterBytes: 0 };
+    }
+    const beforeBytes = fileBytes(this.path);
+    await runCompactWorker(this.path);
+    return { beforeBytes, afterBytes: fileBytes(this.path) };
   }
 
   /**
@@ -128,7 +216,7 @@ export class SqliteMaintenance {
     return row?.ts ?? null;
   }
 
-  report(): DatabaseReport {
+  async report(): Promise<DatabaseReport> {
     const db = this.db;
     const pageSize = pragmaNumber(db, 'page_size');
     const pageCount = pragmaNumber(db, 'page_count');
@@ -210,14 +298,14 @@ export class SqliteMaintenance {
    * accounts, keys and settings stay. `payloadsDeleted` counts table rows and the rows whose
    * payload was in a file.
    */
-  clearHistory(): ClearHistoryCounts {
+  async clearHistory(): Promise<ClearHistoryCounts> {
     const inFiles = this.files
       ? (this.db.prepare('SELECT count(*) AS n FROM requests WHERE payload_file IS NOT NULL').get() as { n: number }).n
       : 0;
     const payloadsDeleted = this.deleteAll('request_payloads', 'rowid') + inFiles;
     const requestsDeleted = this.deleteAll('requests', 'rowid');
     let rollupRowsDeleted = 0;
-    for (const [t, key] of ROLLUP_TABLES) rollupRowsDeleted += this.deleteAll(t, key);
+    for (const { table, key } of ROLLUP_TABLES) rollupRowsDeleted += this.deleteAll(table, key);
     // After the rows: no row is left pointing at a deleted file.
     this.files?.deleteAll();
     return { requestsDeleted, payloadsDeleted, rollupRowsDeleted };
@@ -230,17 +318,34 @@ export class SqliteMaintenance {
     const stmt = this.db.prepare(`DELETE FROM ${t} WHERE (${key}) IN (SELECT ${key} FROM ${t} LIMIT ?)`);
     let total = 0;
     for (;;) {
-      const n = stmt.run(CHUNK).changes;
+      const n = stmt.run(CLEAR_CHUNK).changes;
       total += n;
-      if (n < CHUNK) return total;
+      if (n < CLEAR_CHUNK) return total;
     }
   }
 }
-
-/** The maintenance view of a store; only the SQLite store has one so far. */
-export function storeMaintenance(store: Store): SqliteMaintenance {
-  if (!(store instanceof SqliteStore)) {
-    throw new GatewayError('internal', `Database maintenance is not available for the ${store.kind} store`);
-  }
-  return new SqliteMaintenance(store.connection, store.path);
+/**
+ * VACUUM rewrites the whole file: seconds for a large database. On its own connection in a
+ * worker the event loop (and so the proxy) keeps running; only writers wait for the lock.
+ */
+function runCompactWorker(dbPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(compactWorkerUrl(), { workerData: { dbPath } });
+    let settled = false;
+    w.once('message', (msg: { ok: true } | { ok: false; message: string; code?: string }) => {
+      settled = true;
+      if (msg.ok) resolve();
+      else reject(new GatewayError('internal', `Compaction failed: ${msg.message}`));
+    });
+    w.once('error', (err) => {
+      if (settled) return;
+      settled = true;
+      reject(new GatewayError('internal', `Compaction failed: ${err.message}`, { cause: err }));
+    });
+    w.once('exit', (code) => {
+      if (settled) return;
+      settled = true;
+      reject(new GatewayError('internal', `Compaction worker exited with code ${code}`));
+    });
+  });
 }

@@ -10,9 +10,8 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { sampleRecord } from '../../../test/support/sample-record.js';
 import type { PayloadRecord } from '../contract/records.js';
 import { payloadDir } from '../payloads/payload-files.js';
-import { PAYLOADS_PRUNED_KEY } from './analytics.js';
 import { openDatabase } from './connection.js';
-import { storeMaintenance } from './maintenance.js';
+import { PAYLOADS_PRUNED_KEY } from './maintenance.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -53,7 +52,7 @@ function count(s: SqliteStore, sql: string): number {
 }
 
 async function hasPayload(s: SqliteStore): Promise<Record<string, boolean>> {
-  const page = await s.listRequestSummaries({ limit: 100 });
+  const page = await s.requests.list({ limit: 100 });
   return Object.fromEntries(page.items.map((i) => [i.id, i.hasPayload]));
 }
 
@@ -61,7 +60,7 @@ describe('payloads of a file database', () => {
   it('go to segment files, not the table, and read back through getRequest and the list', async () => {
     const path = freshPath();
     const s = open(path);
-    await s.writeBatch(
+    await s.requests.writeBatch(
       [
         sampleRecord({ id: 'a', ts: NOW, payload: payload('α') }),
         sampleRecord({ id: 'none', ts: NOW + 1 }),
@@ -71,9 +70,9 @@ describe('payloads of a file database', () => {
     );
     expect(count(s, 'SELECT count(*) AS n FROM request_payloads')).toBe(0);
     expect(readdirSync(payloadDir(path))).toHaveLength(1);
-    expect((await s.getRequest('a'))?.payload).toEqual(payload('α'));
-    expect((await s.getRequest('b'))?.payload).toEqual(payload('b'));
-    expect((await s.getRequest('none'))?.payload).toBeNull();
+    expect((await s.requests.get('a'))?.payload).toEqual(payload('α'));
+    expect((await s.requests.get('b'))?.payload).toEqual(payload('b'));
+    expect((await s.requests.get('none'))?.payload).toBeNull();
     expect(await hasPayload(s)).toEqual({ a: true, none: false, b: true });
     const row = s.connection.prepare('SELECT payload_file, payload_offset, payload_length FROM requests WHERE id = ?');
     expect(row.get('none')).toEqual({ payload_file: null, payload_offset: null, payload_length: null });
@@ -82,18 +81,18 @@ describe('payloads of a file database', () => {
   it('reads as no payload once the file is gone', async () => {
     const path = freshPath();
     const s = open(path);
-    await s.writeBatch([sampleRecord({ id: 'a', ts: NOW, payload: payload('a') })], []);
+    await s.requests.writeBatch([sampleRecord({ id: 'a', ts: NOW, payload: payload('a') })], []);
     rmSync(payloadDir(path), { recursive: true });
-    expect((await s.getRequest('a'))?.payload).toBeNull();
+    expect((await s.requests.get('a'))?.payload).toBeNull();
     // The next batch recreates the directory.
-    await s.writeBatch([sampleRecord({ id: 'b', ts: NOW, payload: payload('b') })], []);
-    expect((await s.getRequest('b'))?.payload).toEqual(payload('b'));
+    await s.requests.writeBatch([sampleRecord({ id: 'b', ts: NOW, payload: payload('b') })], []);
+    expect((await s.requests.get('b'))?.payload).toEqual(payload('b'));
   });
 
   it('retention clears expired payloads but keeps their rows, and deletes whole expired days', async () => {
     const path = freshPath();
     const s = open(path);
-    await s.writeBatch(
+    await s.requests.writeBatch(
       [
         sampleRecord({ id: 'd10', ts: NOW - 10 * DAY, payload: payload('10') }),
         sampleRecord({ id: 'd3', ts: NOW - 3 * DAY, payload: payload('3') }),
@@ -103,18 +102,18 @@ describe('payloads of a file database', () => {
     );
     expect(readdirSync(payloadDir(path))).toHaveLength(3);
     // Rows kept 30 days, payloads 2.
-    const res = await s.pruneRequests({ requestsBefore: NOW - 30 * DAY, payloadsBefore: NOW - 2 * DAY, now: NOW });
+    const res = await s.maintenance.prune({ requestsBefore: NOW - 30 * DAY, payloadsBefore: NOW - 2 * DAY, now: NOW });
     expect(res).toMatchObject({ requestsDeleted: 0, payloadsDeleted: 2 });
-    expect(await s.countRequests()).toBe(3);
-    expect((await s.getRequest('d3'))?.payload).toBeNull();
-    expect((await s.getRequest('d0'))?.payload).toEqual(payload('0'));
+    expect(await s.requests.count()).toBe(3);
+    expect((await s.requests.get('d3'))?.payload).toBeNull();
+    expect((await s.requests.get('d0'))?.payload).toEqual(payload('0'));
     expect(await hasPayload(s)).toEqual({ d0: true, d3: false, d10: false });
     expect(readdirSync(payloadDir(path))).toHaveLength(1);
     const mark = s.connection.prepare('SELECT value FROM meta WHERE key = ?').get(PAYLOADS_PRUNED_KEY);
     expect(mark).toEqual({ value: NOW - 2 * DAY });
     // Nothing new expired: nothing to do.
     expect(
-      await s.pruneRequests({ requestsBefore: NOW - 30 * DAY, payloadsBefore: NOW - 2 * DAY, now: NOW }),
+      await s.maintenance.prune({ requestsBefore: NOW - 30 * DAY, payloadsBefore: NOW - 2 * DAY, now: NOW }),
     ).toMatchObject({ payloadsDeleted: 0 });
   });
 
@@ -123,8 +122,8 @@ describe('payloads of a file database', () => {
     const recs = Array.from({ length: 5000 }, (_, i) =>
       sampleRecord({ id: `r${String(i).padStart(5, '0')}`, ts: NOW - 5 * DAY + (i % 7), payload: payload('x') }),
     );
-    for (let i = 0; i < recs.length; i += 1000) await s.writeBatch(recs.slice(i, i + 1000), []);
-    const res = await s.pruneRequests({ requestsBefore: NOW - 30 * DAY, payloadsBefore: NOW - DAY, now: NOW });
+    for (let i = 0; i < recs.length; i += 1000) await s.requests.writeBatch(recs.slice(i, i + 1000), []);
+    const res = await s.maintenance.prune({ requestsBefore: NOW - 30 * DAY, payloadsBefore: NOW - DAY, now: NOW });
     expect(res.payloadsDeleted).toBe(5000);
     expect(count(s, 'SELECT count(*) AS n FROM requests WHERE payload_file IS NOT NULL')).toBe(0);
   });
@@ -132,32 +131,32 @@ describe('payloads of a file database', () => {
   it('clear-history removes the segment files; the report counts them', async () => {
     const path = freshPath();
     const s = open(path);
-    await s.writeBatch(
+    await s.requests.writeBatch(
       [
         sampleRecord({ id: 'a', ts: NOW - DAY, payload: payload('a') }),
         sampleRecord({ id: 'b', ts: NOW, payload: payload('b') }),
       ],
       [],
     );
-    const m = storeMaintenance(s);
-    const before = m.report();
+    const m = s.maintenance;
+    const before = await m.report();
     expect(before.payloadFiles).toBe(2);
     expect(before.payloadBytes).toBeGreaterThan(2 * 'a'.length);
     expect(before.oldestPayloadTs).toBe(NOW - DAY);
-    expect(m.clearHistory()).toMatchObject({ requestsDeleted: 2, payloadsDeleted: 2 });
+    expect(await m.clearHistory()).toMatchObject({ requestsDeleted: 2, payloadsDeleted: 2 });
     expect(readdirSync(payloadDir(path))).toEqual([]);
-    expect(m.report()).toMatchObject({ payloadFiles: 0, payloadBytes: 0, oldestPayloadTs: null });
-    await s.writeBatch([sampleRecord({ id: 'c', ts: NOW, payload: payload('c') })], []);
-    expect((await s.getRequest('c'))?.payload).toEqual(payload('c'));
+    expect(await m.report()).toMatchObject({ payloadFiles: 0, payloadBytes: 0, oldestPayloadTs: null });
+    await s.requests.writeBatch([sampleRecord({ id: 'c', ts: NOW, payload: payload('c') })], []);
+    expect((await s.requests.get('c'))?.payload).toEqual(payload('c'));
   });
 
   it('an in-memory database keeps writing payloads to the table', async () => {
     const s = open(':memory:');
-    await s.writeBatch([sampleRecord({ id: 'a', ts: NOW, payload: payload('a') })], []);
+    await s.requests.writeBatch([sampleRecord({ id: 'a', ts: NOW, payload: payload('a') })], []);
     expect(count(s, 'SELECT count(*) AS n FROM request_payloads')).toBe(1);
     expect(count(s, 'SELECT count(*) AS n FROM requests WHERE payload_file IS NOT NULL')).toBe(0);
-    expect((await s.getRequest('a'))?.payload).toEqual(payload('a'));
-    expect(storeMaintenance(s).report()).toMatchObject({ payloadFiles: 0, oldestPayloadTs: NOW });
+    expect((await s.requests.get('a'))?.payload).toEqual(payload('a'));
+    expect(await s.maintenance.report()).toMatchObject({ payloadFiles: 0, oldestPayloadTs: NOW });
   });
 });
 
@@ -182,21 +181,21 @@ describe('upgrading a database with legacy payloads (schema 4 to 5)', () => {
     old.close();
 
     const s = open(path);
-    expect((await s.getRequest('legacy'))?.payload).toEqual(p);
-    await s.writeBatch([sampleRecord({ id: 'new', ts: NOW, payload: payload('new') })], []);
+    expect((await s.requests.get('legacy'))?.payload).toEqual(p);
+    await s.requests.writeBatch([sampleRecord({ id: 'new', ts: NOW, payload: payload('new') })], []);
     expect(count(s, 'SELECT count(*) AS n FROM request_payloads')).toBe(1);
     expect(existsSync(payloadDir(path))).toBe(true);
-    expect((await s.getRequest('new'))?.payload).toEqual(payload('new'));
+    expect((await s.requests.get('new'))?.payload).toEqual(payload('new'));
     expect(await hasPayload(s)).toEqual({ legacy: true, new: true });
     // The watermark starts a day before the newest row of the upgrade: old history is never rescanned.
     const mark = s.connection.prepare('SELECT value FROM meta WHERE key = ?').get(PAYLOADS_PRUNED_KEY);
     expect(mark).toEqual({ value: NOW - 6 * DAY });
-    expect(storeMaintenance(s).report().oldestPayloadTs).toBe(NOW - 5 * DAY);
+    expect((await s.maintenance.report()).oldestPayloadTs).toBe(NOW - 5 * DAY);
 
-    const res = await s.pruneRequests({ requestsBefore: NOW - 30 * DAY, payloadsBefore: NOW - DAY, now: NOW });
+    const res = await s.maintenance.prune({ requestsBefore: NOW - 30 * DAY, payloadsBefore: NOW - DAY, now: NOW });
     expect(res).toMatchObject({ requestsDeleted: 0, payloadsDeleted: 1 });
-    expect((await s.getRequest('legacy'))?.payload).toBeNull();
-    expect((await s.getRequest('new'))?.payload).toEqual(payload('new'));
+    expect((await s.requests.get('legacy'))?.payload).toBeNull();
+    expect((await s.requests.get('new'))?.payload).toEqual(payload('new'));
   });
 });
 
@@ -207,13 +206,13 @@ describe('an unwritable payload directory', () => {
     // A plain file where the directory should be: every append fails.
     writeFileSync(payloadDir(path), 'not a directory');
     const warn = vi.spyOn(console, 'error').mockImplementation(() => {});
-    await s.writeBatch([sampleRecord({ id: 'a', ts: NOW, payload: payload('a') })], []);
-    await s.writeBatch([sampleRecord({ id: 'b', ts: NOW, payload: payload('b') })], []);
+    await s.requests.writeBatch([sampleRecord({ id: 'a', ts: NOW, payload: payload('a') })], []);
+    await s.requests.writeBatch([sampleRecord({ id: 'b', ts: NOW, payload: payload('b') })], []);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]?.[0])).toContain('cannot write request payloads');
     warn.mockRestore();
     expect(count(s, 'SELECT count(*) AS n FROM request_payloads')).toBe(2);
-    expect((await s.getRequest('a'))?.payload).toEqual(payload('a'));
+    expect((await s.requests.get('a'))?.payload).toEqual(payload('a'));
     expect(await hasPayload(s)).toEqual({ a: true, b: true });
   });
 });

@@ -26,21 +26,21 @@ export const SETTINGS_MIGRATION: Migration = {
 };
 
 export class SqliteSettings implements SettingsStore {
-  private readonly all: Database.Statement<[], { key: string; value: string }>;
+  private readonly selectAll: Database.Statement<[], { key: string; value: string }>;
   private readonly upsert: Database.Statement<[string, string, number]>;
   private readonly remove: Database.Statement<[string]>;
-  private readonly revision: Database.Statement<[], { value: number }>;
-  private readonly put: (values: Record<string, unknown>, now: number) => void;
+  private readonly rev: Database.Statement<[], { value: number }>;
+  private readonly putAll: (values: Record<string, unknown>, now: number) => void;
 
   constructor(db: Database.Database) {
-    this.all = db.prepare('SELECT key, value FROM settings');
+    this.selectAll = db.prepare('SELECT key, value FROM settings');
     this.upsert = db.prepare(
       `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     );
     this.remove = db.prepare('DELETE FROM settings WHERE key = ?');
-    this.revision = db.prepare("SELECT value FROM meta WHERE key = 'settings_rev'");
-    this.put = db.transaction((values: Record<string, unknown>, now: number) => {
+    this.rev = db.prepare("SELECT value FROM meta WHERE key = 'settings_rev'");
+    this.putAll = db.transaction((values: Record<string, unknown>, now: number) => {
       for (const [key, value] of Object.entries(values)) {
         if (value === null || value === undefined) this.remove.run(key);
         else this.upsert.run(key, JSON.stringify(value), now);
@@ -48,9 +48,9 @@ export class SqliteSettings implements SettingsStore {
     });
   }
 
-  async getSettings(): Promise<Record<string, unknown>> {
+  async get(): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
-    for (const r of this.all.all()) {
+    for (const r of this.selectAll.all()) {
       try {
         out[r.key] = JSON.parse(r.value);
       } catch {
@@ -61,11 +61,11 @@ export class SqliteSettings implements SettingsStore {
     return out;
   }
 
-  async putSettings(values: Record<string, unknown>, now: number): Promise<void> {
-    this.put(values, now);
+  async put(values: Record<string, unknown>, now: number): Promise<void> {
+    this.putAll(values, now);
   }
 
-  async settingsRevision(): Promise<number> {
-    return Number(this.revision.get()?.value ?? 0);
+  async revision(): Promise<number> {
+    return Number(this.rev.get()?.value ?? 0);
   }
 }

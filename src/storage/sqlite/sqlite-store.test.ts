@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { describeRequestQueryConformance } from '../../../test/conformance/analytics-conformance.js';
-import { describeStoreConformance } from '../../../test/conformance/store-conformance.js';
+import { describeStoreContract } from '../../../test/conformance/index.js';
 import { sampleRecord } from '../../../test/support/sample-record.js';
 import { GatewayError } from '../../errors.js';
 import { openStoreFromUrl, sqlitePathFromUrl } from '../open-store.js';
@@ -20,10 +19,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describeStoreConformance('sqlite file', async () => SqliteStore.open(freshPath()));
-describeStoreConformance('sqlite :memory:', async () => SqliteStore.open(':memory:'));
-describeRequestQueryConformance('sqlite file', async () => SqliteStore.open(freshPath()));
-describeRequestQueryConformance('sqlite :memory:', async () => SqliteStore.open(':memory:'));
+describeStoreContract('sqlite file', async () => SqliteStore.open(freshPath()));
+describeStoreContract('sqlite :memory:', async () => SqliteStore.open(':memory:'));
 
 describe('migrations', () => {
   const dbs: Database.Database[] = [];
@@ -139,17 +136,17 @@ describe('SqliteStore (SQLite specifics)', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 
-  it('sees an account change made by another connection (the CLI) through accountsRevision', async () => {
+  it('sees an account change made by another connection (the CLI) through accounts.revision()', async () => {
     const path = freshPath();
     const gateway = open(path);
     const cli = open(path);
-    const a = await gateway.insertAccount({ name: 'shared', kind: 'max' }, 1);
-    const rev = await gateway.accountsRevision();
+    const a = await gateway.accounts.insert({ name: 'shared', kind: 'max' }, 1);
+    const rev = await gateway.accounts.revision();
 
-    await cli.updateAccount(a.id, { paused: true });
-    const afterUpdate = await gateway.accountsRevision();
+    await cli.accounts.update(a.id, { paused: true });
+    const afterUpdate = await gateway.accounts.revision();
     expect(afterUpdate).toBeGreaterThan(rev);
-    expect((await gateway.getAccount(a.id))?.paused).toBe(true);
+    expect((await gateway.accounts.get(a.id))?.paused).toBe(true);
 
     // A raw statement from a process that bypasses the store still moves the counter.
     const raw = new Database(path);
@@ -158,7 +155,7 @@ describe('SqliteStore (SQLite specifics)', () => {
     } finally {
       raw.close();
     }
-    expect(await gateway.accountsRevision()).toBeGreaterThan(afterUpdate);
+    expect(await gateway.accounts.revision()).toBeGreaterThan(afterUpdate);
   });
 
   it('deletes a legacy-table payload with its request', async () => {
@@ -172,7 +169,7 @@ describe('SqliteStore (SQLite specifics)', () => {
       requestTruncated: false,
       responseTruncated: false,
     };
-    await s.writeBatch([sampleRecord({ id: 'p', payload })], []);
+    await s.requests.writeBatch([sampleRecord({ id: 'p', payload })], []);
     expect(s.connection.prepare('SELECT count(*) AS n FROM request_payloads').get()).toEqual({ n: 1 });
     s.connection.prepare('DELETE FROM requests WHERE id = ?').run('p');
     expect(s.connection.prepare('SELECT count(*) AS n FROM request_payloads').get()).toEqual({ n: 0 });
@@ -194,23 +191,23 @@ describe('gateway writes while another connection holds the write lock', () => {
     const store = SqliteStore.open(freshPath());
     const other = new Database(store.path);
     try {
-      const a = await store.insertAccount({ name: 'a', kind: 'max' }, 1);
-      const key = await store.insertClientKey({ name: 'laptop', prefix: 'ccf_x', digest: 'd' }, 1);
+      const a = await store.accounts.insert({ name: 'a', kind: 'max' }, 1);
+      const key = await store.keys.insert({ name: 'laptop', prefix: 'ccf_x', digest: 'd' }, 1);
       // The record writer's worker or a CLI command in the middle of a transaction.
       other.exec('BEGIN IMMEDIATE');
       let ticks = 0;
       const timer = setInterval(() => ticks++, 5);
       let settled = false;
-      const update = store.updateAccount(a.id, { priority: 7 }).finally(() => {
+      const update = store.accounts.update(a.id, { priority: 7 }).finally(() => {
         settled = true;
       });
-      const swap = store.swapTokens(a.id, null, {
+      const swap = store.accounts.swapTokens(a.id, null, {
         accessTokenEnc: 'at',
         refreshTokenEnc: 'rt',
         refreshFp: 'fp',
         expiresAt: 9,
       });
-      const touch = store.touchClientKeys([{ id: key.id, at: 50 }]);
+      const touch = store.keys.touch([{ id: key.id, at: 50 }]);
       await new Promise((r) => setTimeout(r, 150));
       expect(settled).toBe(false);
       // A blocked thread would not have run the interval at all.
@@ -220,8 +217,8 @@ describe('gateway writes while another connection holds the write lock', () => {
       expect(await swap).toBe(true);
       await touch;
       clearInterval(timer);
-      expect((await store.listClientKeys()).map((k) => k.lastUsedAt)).toEqual([50]);
-      const row = await store.getAccount(a.id);
+      expect((await store.keys.list()).map((k) => k.lastUsedAt)).toEqual([50]);
+      const row = await store.accounts.get(a.id);
       expect(row?.priority).toBe(7);
       expect(row?.refreshFp).toBe('fp');
     } finally {
@@ -245,7 +242,7 @@ describe('openStoreFromUrl', () => {
     try {
       expect(s.kind).toBe('sqlite');
       await s.migrate();
-      expect(await s.listAccounts()).toEqual([]);
+      expect(await s.accounts.list()).toEqual([]);
     } finally {
       await s.close();
     }

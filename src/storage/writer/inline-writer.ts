@@ -1,17 +1,17 @@
 import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
-import type { Store } from '../contract/store.js';
+import type { RequestsStore } from '../contract/requests.js';
 import { QueuedRecordWriter, type RecordWriterOptions } from './record-queue.js';
 import { usageFromRecords } from './usage.js';
 import { type RecordFailure, serializeError } from './write-protocol.js';
 
 /**
- * Same queue, committing through `store.writeBatch` on the main thread in setImmediate batches.
+ * Same queue, committing through `store.requests.writeBatch` on the main thread in setImmediate batches.
  * For `:memory:` databases (a worker cannot share them) and stores whose writes are already
  * asynchronous I/O.
  */
 export class InlineRecordWriter extends QueuedRecordWriter {
   constructor(
-    private readonly store: Store,
+    private readonly store: { requests: Pick<RequestsStore, 'writeBatch'> },
     opts: RecordWriterOptions = {},
   ) {
     super(opts, { flushIntervalMs: 0, maxInFlight: 1 });
@@ -23,13 +23,13 @@ export class InlineRecordWriter extends QueuedRecordWriter {
     isolate: boolean,
   ): Promise<RecordFailure[]> {
     if (!isolate) {
-      await this.store.writeBatch(records, usage);
+      await this.store.requests.writeBatch(records, usage);
       return [];
     }
     const failed: RecordFailure[] = [];
     for (const r of records) {
       try {
-        await this.store.writeBatch([r], usageFromRecords([r]));
+        await this.store.requests.writeBatch([r], usageFromRecords([r]));
       } catch (err) {
         failed.push({ id: r.id, error: serializeError(err) });
       }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { sampleRecord } from '../../../test/support/sample-record.js';
-import type { Store } from '../contract/store.js';
 import { InlineRecordWriter } from './inline-writer.js';
 
 describe('RecordWriter.lagMs', () => {
@@ -9,7 +8,7 @@ describe('RecordWriter.lagMs', () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    const store = { writeBatch: () => gate } as unknown as Store;
+    const store = { requests: { writeBatch: () => gate } };
     const writer = new InlineRecordWriter(store);
     expect(writer.lagMs()).toBe(0);
     writer.enqueue(sampleRecord({ id: 'r1' }));

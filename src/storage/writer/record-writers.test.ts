@@ -85,7 +85,7 @@ describe('BatchedRecordWriter (worker thread)', () => {
   it('commits 5,000 quickly enqueued records and their usage by flush()', async () => {
     const path = freshPath();
     const store = SqliteStore.open(path);
-    const acc = await store.insertAccount({ name: 'a', kind: 'max' }, 1);
+    const acc = await store.accounts.insert({ name: 'a', kind: 'max' }, 1);
     const c = collect();
     const writer = new BatchedRecordWriter({ dbPath: path, ...c.opts });
     try {
@@ -97,9 +97,9 @@ describe('BatchedRecordWriter (worker thread)', () => {
       expect(writer.depth()).toBe(0);
       expect(c.committed()).toBe(5000);
       expect(c.errors).toEqual([]);
-      expect(await store.countRequests()).toBe(5000);
-      expect(await store.getAccount(acc.id)).toMatchObject({ requestCount: 5000, lastUsedAt: 1000 + 4999 + 10 });
-      expect((await store.listRequests({ limit: 1 }))[0]?.id).toBe('r4999');
+      expect(await store.requests.count()).toBe(5000);
+      expect(await store.accounts.get(acc.id)).toMatchObject({ requestCount: 5000, lastUsedAt: 1000 + 4999 + 10 });
+      expect((await store.requests.listRecords({ limit: 1 }))[0]?.id).toBe('r4999');
     } finally {
       await writer.close();
       await store.close();
@@ -115,13 +115,13 @@ describe('BatchedRecordWriter (worker thread)', () => {
       writer.enqueue(sampleRecord({ id: 'with', payload: { ...p, responseBody: '日本語', requestTruncated: true } }));
       writer.enqueue(sampleRecord({ id: 'without' }));
       await writer.flush();
-      expect((await store.getRequest('with'))?.payload).toEqual({
+      expect((await store.requests.get('with'))?.payload).toEqual({
         ...p,
         responseBody: '日本語',
         requestTruncated: true,
       });
-      expect((await store.getRequest('without'))?.payload).toBeNull();
-      const page = await store.listRequestSummaries({ limit: 10 });
+      expect((await store.requests.get('without'))?.payload).toBeNull();
+      const page = await store.requests.list({ limit: 10 });
       expect(page.items.map((i) => [i.id, i.hasPayload])).toEqual([
         ['without', false],
         ['with', true],
@@ -144,9 +144,9 @@ describe('BatchedRecordWriter (worker thread)', () => {
       const flushed = writer.flush();
       writer.enqueue(sampleRecord({ id: 'second' }));
       await flushed;
-      expect(await store.getRequest('first')).not.toBeNull();
+      expect(await store.requests.get('first')).not.toBeNull();
       await writer.flush();
-      expect(await store.countRequests()).toBe(2);
+      expect(await store.requests.count()).toBe(2);
     } finally {
       await writer.close();
       await store.close();
@@ -198,11 +198,11 @@ describe('BatchedRecordWriter (worker thread)', () => {
       const results = [await burst()];
       while (runs < 5 && Math.min(...results.map((r) => r.maxMs)) >= 12) results.push(await burst());
       expect(c.errors).toEqual([]);
-      expect(await store.countRequests()).toBe(perRun * runs + 1);
+      expect(await store.requests.count()).toBe(perRun * runs + 1);
       // The histogram adds its 1 ms resolution to every sample.
       expect(Math.min(...results.map((r) => r.p99Ms))).toBeLessThan(10);
       expect(Math.min(...results.map((r) => r.maxMs))).toBeLessThan(50);
-      const got = await store.getRequest('big0-7');
+      const got = await store.requests.get('big0-7');
       expect(got?.payload).toEqual(payloads[7 % payloads.length]);
     } finally {
       await writer.close();
@@ -224,7 +224,7 @@ describe('BatchedRecordWriter (worker thread)', () => {
 
     const store = SqliteStore.open(path);
     try {
-      expect(await store.countRequests()).toBe(750);
+      expect(await store.requests.count()).toBe(750);
     } finally {
       await store.close();
     }
@@ -233,7 +233,7 @@ describe('BatchedRecordWriter (worker thread)', () => {
   it('retries a failed batch record by record and reports only the records that still fail', async () => {
     const path = freshPath();
     const store = SqliteStore.open(path);
-    await store.writeBatch([sampleRecord({ id: 'taken' })], []);
+    await store.requests.writeBatch([sampleRecord({ id: 'taken' })], []);
     const c = collect();
     const writer = new BatchedRecordWriter({ dbPath: path, ...c.opts });
     try {
@@ -241,7 +241,7 @@ describe('BatchedRecordWriter (worker thread)', () => {
       writer.enqueue(sampleRecord({ id: 'taken' }));
       writer.enqueue(sampleRecord({ id: 'ok2' }));
       await writer.flush();
-      expect(await store.countRequests()).toBe(3);
+      expect(await store.requests.count()).toBe(3);
       expect(c.committed()).toBe(2);
       expect(c.errors).toHaveLength(1);
       expect(c.errors[0]).toBeInstanceOf(GatewayError);
@@ -308,7 +308,7 @@ describe('resolveWorkerUrl', () => {
 describe('InlineRecordWriter (:memory:)', () => {
   it('commits through the store and applies usage', async () => {
     const store = SqliteStore.open(':memory:');
-    const acc = await store.insertAccount({ name: 'm', kind: 'api_key' }, 1);
+    const acc = await store.accounts.insert({ name: 'm', kind: 'api_key' }, 1);
     const c = collect();
     const writer = new InlineRecordWriter(store, c.opts);
     try {
@@ -318,8 +318,8 @@ describe('InlineRecordWriter (:memory:)', () => {
       await writer.flush();
       expect(writer.depth()).toBe(0);
       expect(c.committed()).toBe(1000);
-      expect(await store.countRequests()).toBe(1000);
-      expect(await store.getAccount(acc.id)).toMatchObject({ requestCount: 1000, lastUsedAt: 999 + 5 });
+      expect(await store.requests.count()).toBe(1000);
+      expect(await store.accounts.get(acc.id)).toMatchObject({ requestCount: 1000, lastUsedAt: 999 + 5 });
     } finally {
       await writer.close();
       await store.close();
@@ -336,7 +336,7 @@ describe('InlineRecordWriter (:memory:)', () => {
       writer.enqueue(bad);
       writer.enqueue(sampleRecord({ id: 'good2' }));
       await writer.close();
-      expect(await store.countRequests()).toBe(2);
+      expect(await store.requests.count()).toBe(2);
       expect(c.errors).toHaveLength(1);
       expect(String((c.errors[0] as Error).message)).toMatch(/bad: NOT NULL constraint failed/);
     } finally {

@@ -1,0 +1,246 @@
+/** `store.requests` for SQLite: the batch write, the request list and single records. */
+import type Database from 'better-sqlite3';
+import type { AccountUsageDelta, AttemptRecord, RequestRecord, StoredRequest } from '../contract/records.js';
+import type {
+  RequestListQuery,
+  RequestQuery,
+  RequestSummary,
+  RequestSummaryPage,
+  RequestsStore,
+} from '../contract/requests.js';
+import type { PayloadFiles } from '../payloads/payload-files.js';
+import type { AccountFilter } from './account-filter.js';
+import type { BatchWrite } from './batch-write.js';
+import { type RequestColumnsRow, requestFields } from './request-rows.js';
+import type { StatementCache } from './statement-cache.js';
+
+type Bindable = string | number | null;
+
+interface RequestDbRow extends RequestColumnsRow {
+  attempt_log: string;
+}
+
+interface PayloadDbRow {
+  payload_file: string | null;
+  payload_offset: number | null;
+  payload_length: number | null;
+  p_request_id: string | null;
+  p_request_headers: string | null;
+  p_request_body: string | null;
+  p_response_headers: string | null;
+  p_response_body: string | null;
+  p_request_truncated: number | null;
+  p_response_truncated: number | null;
+}
+
+function toRequest(r: RequestDbRow & Partial<PayloadDbRow>, files: PayloadFiles | null = null): StoredRequest {
+  return {
+    ...requestFields(r),
+    attemptLog: JSON.parse(r.attempt_log) as AttemptRecord[],
+    payload:
+      r.payload_file != null
+        ? (files?.read({ file: r.payload_file, offset: r.payload_offset ?? 0, length: r.payload_length ?? 0 }) ?? null)
+        : r.p_request_id == null
+          ? null
+          : {
+              requestHeaders: r.p_request_headers ?? '{}',
+              requestBody: r.p_request_body ?? null,
+              responseHeaders: r.p_response_headers ?? null,
+              responseBody: r.p_response_body ?? null,
+              requestTruncated: r.p_request_truncated === 1,
+              responseTruncated: r.p_response_truncated === 1,
+            },
+  };
+}
+
+interface SummaryDbRow extends RequestColumnsRow {
+  has_payload: number;
+}
+
+function toSummary(r: SummaryDbRow): RequestSummary {
+  return { ...requestFields(r), hasPayload: r.has_payload !== 0 };
+}
+
+/** hasPayload: a segment file reference, else a row of the legacy table (written before version 5). */
+const SUMMARY_COLUMNS = `r.id, r.ts, r.method, r.path, r.account_id, r.account_name, r.status, r.success, r.error,
+  r.latency_ms, r.ttft_ms, r.attempts, r.model_requested, r.model_applied, r.agent, r.session_id, r.client_key,
+  r.stream, r.stop_reason, r.input_tokens, r.cache_read_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
+  r.output_tokens, r.cost_usd, r.output_tokens_per_second,
+  CASE WHEN r.payload_file IS NOT NULL THEN 1
+    ELSE EXISTS (SELECT 1 FROM request_payloads p WHERE p.request_id = r.id) END AS has_payload`;
+
+/** Same expression as the requests_model_page index, so the planner can use it. */
+const MODEL_EXPR = 'coalesce(r.model_applied, r.model_requested)';
+
+const SELECT_REQUEST_COLUMNS = `r.id, r.ts, r.method, r.path, r.account_id, r.account_name, r.status, r.success,
+  r.error, r.latency_ms, r.ttft_ms, r.attempts, r.attempt_log, r.model_requested, r.model_applied, r.agent,
+  r.session_id, r.client_key, r.stream, r.stop_reason, r.input_tokens, r.cache_read_tokens,
+  r.cache_write_5m_tokens, r.cache_write_1h_tokens, r.output_tokens, r.cost_usd, r.output_tokens_per_second`;
+
+/**
+ * Filters of the request list, in a fixed order. The WHERE clause holds only the filters a query
+ * uses (one prepared statement per combination, cached) so SQLite can pick the matching index;
+ * a catch-all `@x IS NULL OR ...` statement would be planned once and scan by time.
+ * `account` matches the id or the recorded name (records of deleted accounts keep the name).
+ * `since` is inclusive, `until` exclusive.
+ */
+const REQUEST_FILTERS: readonly {
+  key: string;
+  sql: string;
+  param: (q: RequestQuery) => Record<string, Bindable> | null;
+}[] = [
+  {
+    key: 'before',
+    sql: '(r.ts, r.id) < (@before_ts, @before_id)',
+    param: (q) => (q.before ? { before_ts: q.before.ts, before_id: q.before.id } : null),
+  },
+  { key: 'since', sql: 'r.ts >= @since', param: (q) => (q.since === undefined ? null : { since: q.since }) },
+  { key: 'until', sql: 'r.ts < @until', param: (q) => (q.until === undefined ? null : { until: q.until }) },
+  {
+    key: 'account',
+    sql: '(r.account_id = @account OR r.account_name = @account)',
+    param: (q) => (q.account === undefined ? null : { account: q.account }),
+  },
+  {
+    key: 'model',
+    // The expression of the requests_model_page index: errors have no applied model, only the requested one.
+    sql: 'coalesce(r.model_applied, r.model_requested) = @model',
+    param: (q) => (q.model === undefined ? null : { model: q.model }),
+  },
+  {
+    key: 'success',
+    sql: 'r.success = @success',
+    param: (q) => (q.success === undefined ? null : { success: q.success ? 1 : 0 }),
+  },
+  {
+    key: 'session',
+    sql: 'r.session_id = @session_id',
+    param: (q) => (q.sessionId === undefined ? null : { session_id: q.sessionId }),
+  },
+  { key: 'agent', sql: 'r.agent = @agent', param: (q) => (q.agent === undefined ? null : { agent: q.agent }) },
+];
+
+function listRequestsSql(used: readonly string[]): string {
+  const where = used.length === 0 ? '' : `WHERE ${used.join(' AND ')}`;
+  return `SELECT ${SELECT_REQUEST_COLUMNS} FROM requests r ${where} ORDER BY r.ts DESC, r.id DESC LIMIT @limit`;
+}
+
+const DEFAULT_LIST_LIMIT = 100;
+
+/**
+ * The request list query: one more row than asked for (whether another page exists). Built from
+ * the filters in use only, so the planner sees plain conditions and picks the matching page index.
+ * `accountIds`: the account filter resolved to ids (null: no account filter).
+ */
+export function listSummariesQuery(
+  q: RequestListQuery,
+  accountIds: readonly string[] | null,
+): { sql: string; params: Bindable[]; limit: number } {
+  const where: string[] = [];
+  const params: Bindable[] = [];
+  if (q.before) {
+    where.push('(r.ts, r.id) < (?, ?)');
+    params.push(q.before.ts, q.before.id);
+  }
+  if (q.since !== undefined) {
+    where.push('r.ts >= ?');
+    params.push(q.since);
+  }
+  if (q.until !== undefined) {
+    where.push('r.ts < ?');
+    params.push(q.until);
+  }
+  if (accountIds !== null) {
+    where.push(
+      accountIds.length === 1 ? 'r.account_id = ?' : `r.account_id IN (${accountIds.map(() => '?').join(', ')})`,
+    );
+    params.push(...accountIds);
+  }
+  if (q.model !== undefined) {
+    where.push(`${MODEL_EXPR} = ?`);
+    params.push(q.model);
+  }
+  if (q.status === 'success') where.push('r.success = 1');
+  // A literal, not a parameter: the partial error index only applies when the planner can see it.
+  else if (q.status === 'error') where.push('r.success = 0');
+  else if (typeof q.status === 'number') {
+    where.push('r.status = ?');
+    params.push(q.status);
+  }
+  if (q.agent !== undefined) {
+    where.push('r.agent = ?');
+    params.push(q.agent);
+  }
+  if (q.session !== undefined) {
+    where.push('r.session_id = ?');
+    params.push(q.session);
+  }
+  const limit = Math.max(0, Math.floor(q.limit));
+  params.push(limit + 1);
+  const sql = `SELECT ${SUMMARY_COLUMNS} FROM requests r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY r.ts DESC, r.id DESC LIMIT ?`;
+  return { sql, params, limit };
+}
+
+export class SqliteRequests implements RequestsStore {
+  private readonly getOne: Database.Statement<[string], RequestDbRow & PayloadDbRow>;
+  private readonly countAll: Database.Statement<[], { n: number }>;
+  private readonly listStatements = new Map<string, Database.Statement<[Record<string, Bindable>], RequestDbRow>>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly files: PayloadFiles | null,
+    private readonly batchWrite: BatchWrite,
+    private readonly statements: StatementCache,
+    private readonly accountFilter: AccountFilter,
+  ) {
+    this.getOne = db.prepare(`SELECT ${SELECT_REQUEST_COLUMNS},
+        r.payload_file, r.payload_offset, r.payload_length, p.request_id AS p_request_id, p.request_headers AS p_request_headers, p.request_body AS p_request_body,
+        p.response_headers AS p_response_headers, p.response_body AS p_response_body,
+        p.request_truncated AS p_request_truncated, p.response_truncated AS p_response_truncated
+      FROM requests r LEFT JOIN request_payloads p ON p.request_id = r.id
+      WHERE r.id = ?`);
+    this.countAll = db.prepare('SELECT count(*) AS n FROM requests');
+  }
+
+  async writeBatch(records: RequestRecord[], usage: AccountUsageDelta[]): Promise<void> {
+    if (records.length === 0 && usage.length === 0) return;
+    this.batchWrite(records, usage);
+  }
+
+  async list(q: RequestListQuery): Promise<RequestSummaryPage> {
+    const accountIds = q.account === undefined ? null : this.accountFilter.resolve([q.account]);
+    const { sql, params, limit } = listSummariesQuery(q, accountIds);
+    const rows = this.statements.get(sql).all(...params) as SummaryDbRow[];
+    return { items: rows.slice(0, limit).map(toSummary), more: rows.length > limit };
+  }
+
+  async listRecords(q: RequestQuery): Promise<StoredRequest[]> {
+    const limit = q.limit === undefined ? DEFAULT_LIST_LIMIT : Math.max(0, Math.floor(q.limit));
+    const params: Record<string, Bindable> = { limit };
+    const used: string[] = [];
+    let shape = '';
+    for (const f of REQUEST_FILTERS) {
+      const p = f.param(q);
+      if (p === null) continue;
+      Object.assign(params, p);
+      used.push(f.sql);
+      shape += `${f.key},`;
+    }
+    let stmt = this.listStatements.get(shape);
+    if (!stmt) {
+      stmt = this.db.prepare<[Record<string, Bindable>], RequestDbRow>(listRequestsSql(used));
+      this.listStatements.set(shape, stmt);
+    }
+    return stmt.all(params).map((r) => toRequest(r));
+  }
+
+  async get(id: string): Promise<StoredRequest | null> {
+    const r = this.getOne.get(id);
+    return r ? toRequest(r, this.files) : null;
+  }
+
+  async count(): Promise<number> {
+    return this.countAll.get()?.n ?? 0;
+  }
+}
