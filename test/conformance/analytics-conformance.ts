@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnalyticsQuery } from '../../src/storage/contract/analytics.js';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
-import type { RequestListQuery } from '../../src/storage/contract/requests.js';
+import type { RequestQuery } from '../../src/storage/contract/requests.js';
 import type { Store } from '../../src/storage/contract/store.js';
 import { sampleRecord } from '../support/sample-record.js';
 
@@ -147,7 +147,7 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
     }
 
     describe('requests.list', () => {
-      const ids = async (query: Partial<RequestListQuery>) =>
+      const ids = async (query: Partial<RequestQuery>) =>
         (await store.requests.list({ limit: 100, ...query })).items.map((r) => r.id);
 
       it('lists newest first, leaves the attempt log out and says whether a payload is stored', async () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.js';
 import type { NewAccount, RateLimitState } from '../../src/storage/contract/accounts.js';
 import type { AccountUsageDelta, RequestRecord } from '../../src/storage/contract/records.js';
+import type { RequestQuery } from '../../src/storage/contract/requests.js';
 import type { Store } from '../../src/storage/contract/store.js';
 import { sampleRecord } from '../support/sample-record.js';
 
@@ -259,7 +260,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           [],
         );
         expect(await store.requests.count()).toBe(4);
-        const list = await store.requests.listRecords({});
+        const list = await store.requests.listRecords({ limit: 100 });
         expect(list.map((r) => r.id)).toEqual(['d', 'b', 'a', 'c']);
         expect((await store.requests.listRecords({ limit: 2 })).map((r) => r.id)).toEqual(['d', 'b']);
       });
@@ -294,8 +295,8 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
           ],
           [],
         );
-        const ids = async (q: Parameters<Store['requests']['listRecords']>[0]) =>
-          (await store.requests.listRecords(q)).map((r) => r.id);
+        const ids = async (q: Omit<RequestQuery, 'limit'>) =>
+          (await store.requests.listRecords({ limit: 100, ...q })).map((r) => r.id);
         expect(await ids({ since: T0 + 2 })).toEqual(['4', '3', '2']);
         expect(await ids({ until: T0 + 3 })).toEqual(['2', '1']);
         expect(await ids({ since: T0 + 2, until: T0 + 4 })).toEqual(['3', '2']);
@@ -303,11 +304,11 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await ids({ account: 'acct' })).toEqual(['4', '1']);
         expect(await ids({ account: 'old' })).toEqual(['3']);
         expect(await ids({ model: 'claude-opus-4-1' })).toEqual(['2']);
-        expect(await ids({ success: false })).toEqual(['4', '2']);
-        expect(await ids({ success: true })).toEqual(['3', '1']);
-        expect(await ids({ sessionId: 's1' })).toEqual(['3', '1']);
+        expect(await ids({ status: 'error' })).toEqual(['4', '2']);
+        expect(await ids({ status: 'success' })).toEqual(['3', '1']);
+        expect(await ids({ session: 's1' })).toEqual(['3', '1']);
         expect(await ids({ agent: 'y' })).toEqual(['4']);
-        expect(await ids({ account: acc.id, success: false })).toEqual(['4']);
+        expect(await ids({ account: acc.id, status: 'error' })).toEqual(['4']);
         expect(await ids({ account: acc.id, before: { ts: T0 + 4, id: '4' } })).toEqual(['1']);
         expect(await ids({ agent: 'nobody' })).toEqual([]);
       });
@@ -353,7 +354,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         const plain = sampleRecord({ id: 'plain', ts: T0 - 1 });
         await store.requests.writeBatch([rec, plain], []);
 
-        const listed = await store.requests.listRecords({});
+        const listed = await store.requests.listRecords({ limit: 100 });
         expect(listed).toEqual([{ ...rec, payload: null }, plain]);
         expect(await store.requests.get('full')).toEqual(rec);
         expect(await store.requests.get('plain')).toEqual(plain);

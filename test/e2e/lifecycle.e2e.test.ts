@@ -345,7 +345,7 @@ describe('the real CLI process', () => {
     const store = SqliteStore.open(join(home, 'ccflare.db'));
     try {
       expect(await store.requests.count()).toBe(N);
-      expect(await store.requests.listRecords({ limit: N, success: false })).toHaveLength(0);
+      expect(await store.requests.listRecords({ limit: N, status: 'error' })).toHaveLength(0);
     } finally {
       await store.close();
     }

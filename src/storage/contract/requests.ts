@@ -1,23 +1,11 @@
-/** `store.requests`: writing request rows, and reading them back (the filters of a list, the summaries it returns). */
+/** `store.requests`: writing request rows and reading them back (the filters of a list, what it returns). */
 import type { AccountUsageDelta, RequestRecord, StoredRequest } from './records.js';
-
-export interface RequestQuery {
-  limit?: number;
-  /** Rows strictly older than this cursor (ts, id) — newest first. */
-  before?: { ts: number; id: string };
-  since?: number;
-  until?: number;
-  account?: string;
-  model?: string;
-  success?: boolean;
-  sessionId?: string;
-  agent?: string;
-}
 
 export type OutcomeFilter = 'success' | 'error';
 
-export interface RequestListQuery {
-  /** Rows to return (the store fetches one more to tell whether another page exists). */
+/** The filters of every request list read; they combine with AND. */
+export interface RequestQuery {
+  /** Rows to return at most. */
   limit: number;
   /** Rows strictly older than this (ts, id), newest first. */
   before?: { ts: number; id: string };
@@ -51,9 +39,9 @@ export interface RequestSummaryPage {
 export interface RequestsStore {
   /** Inserts request rows (+ payloads) and applies usage deltas in one transaction. */
   writeBatch(records: RequestRecord[], usage: AccountUsageDelta[]): Promise<void>;
-  /** Newest first; filters combine with AND. */
-  list(q: RequestListQuery): Promise<RequestSummaryPage>;
-  /** Full records (attempt logs included, payloads left out: null), newest first. */
+  /** Summaries, newest first, and whether another page follows. */
+  list(q: RequestQuery): Promise<RequestSummaryPage>;
+  /** The same rows as full records (attempt logs included, payloads left out: null), `q.limit` at most. */
   listRecords(q: RequestQuery): Promise<StoredRequest[]>;
   get(id: string): Promise<StoredRequest | null>;
   count(): Promise<number>;

@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sampleRecord } from '../../../test/support/sample-record.js';
 import type { RequestRecord } from '../contract/records.js';
-import type { RequestListQuery } from '../contract/requests.js';
+import type { RequestQuery } from '../contract/requests.js';
 import { MIGRATIONS, migrate } from './migrations.js';
-import { listSummariesQuery } from './requests.js';
+import { listRequestsQuery, REQUEST_LIST_COLUMNS } from './requests.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 7, 30);
@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 describe('request list query plans', () => {
-  const cases: [string, Partial<RequestListQuery>, string[] | null][] = [
+  const cases: [string, Partial<RequestQuery>, string[] | null][] = [
     ['no filter', {}, null],
     ['cursor', { before: { ts: NOW, id: 'x' } }, null],
     ['time range', { since: NOW - 1000, until: NOW }, null],
@@ -29,12 +29,16 @@ describe('request list query plans', () => {
     ['agent', { agent: 'a' }, null],
     ['session', { session: 's' }, null],
   ];
+  // Both list reads (summaries for the API and CLI, full records) share the WHERE builder.
+  const reads = Object.entries(REQUEST_LIST_COLUMNS).flatMap(([read, columns]) =>
+    cases.map(([name, filter, ids]) => [`${read}, ${name}`, columns, filter, ids] as const),
+  );
 
   // Without a sort the first page reads 51 index entries whatever the table size.
-  it.each(cases)('%s: reads an index in list order, no sort', (_name, filter, ids) => {
+  it.each(reads)('%s: reads an index in list order, no sort', (_name, columns, filter, ids) => {
     const store = SqliteStore.open(':memory:');
     stores.push(store);
-    const { sql, params } = listSummariesQuery({ limit: 50, ...filter }, ids);
+    const { sql, params } = listRequestsQuery(columns, { limit: 50, ...filter }, ids, 51);
     const plan = (store.connection.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[])
       .map((r) => r.detail)
       .join('\n');

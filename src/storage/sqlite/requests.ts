@@ -1,13 +1,7 @@
 /** `store.requests` for SQLite: the batch write, the request list and single records. */
 import type Database from 'better-sqlite3';
 import type { AccountUsageDelta, AttemptRecord, RequestRecord, StoredRequest } from '../contract/records.js';
-import type {
-  RequestListQuery,
-  RequestQuery,
-  RequestSummary,
-  RequestSummaryPage,
-  RequestsStore,
-} from '../contract/requests.js';
+import type { RequestQuery, RequestSummary, RequestSummaryPage, RequestsStore } from '../contract/requests.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
 import type { AccountFilter } from './account-filter.js';
 import type { BatchWrite } from './batch-write.js';
@@ -78,64 +72,18 @@ const SELECT_REQUEST_COLUMNS = `r.id, r.ts, r.method, r.path, r.account_id, r.ac
   r.cache_write_5m_tokens, r.cache_write_1h_tokens, r.output_tokens, r.cost_usd, r.output_tokens_per_second`;
 
 /**
- * Filters of the request list, in a fixed order. The WHERE clause holds only the filters a query
- * uses (one prepared statement per combination, cached) so SQLite can pick the matching index;
- * a catch-all `@x IS NULL OR ...` statement would be planned once and scan by time.
- * `account` matches the id or the recorded name (records of deleted accounts keep the name).
- * `since` is inclusive, `until` exclusive.
+ * Every request list read: the requests of `q`, newest first, as `columns`, `rows` at most. The
+ * WHERE clause holds only the filters in use, in a fixed order, so the planner sees plain
+ * conditions and picks the matching page index, and each combination is one cached statement; a
+ * catch-all `? IS NULL OR ...` statement would be planned once and scan by time. `accountIds`: the
+ * account filter resolved to ids (null: no account filter).
  */
-const REQUEST_FILTERS: readonly {
-  key: string;
-  sql: string;
-  param: (q: RequestQuery) => Record<string, Bindable> | null;
-}[] = [
-  {
-    key: 'before',
-    sql: '(r.ts, r.id) < (@before_ts, @before_id)',
-    param: (q) => (q.before ? { before_ts: q.before.ts, before_id: q.before.id } : null),
-  },
-  { key: 'since', sql: 'r.ts >= @since', param: (q) => (q.since === undefined ? null : { since: q.since }) },
-  { key: 'until', sql: 'r.ts < @until', param: (q) => (q.until === undefined ? null : { until: q.until }) },
-  {
-    key: 'account',
-    sql: '(r.account_id = @account OR r.account_name = @account)',
-    param: (q) => (q.account === undefined ? null : { account: q.account }),
-  },
-  {
-    key: 'model',
-    // The expression of the requests_model_page index: errors have no applied model, only the requested one.
-    sql: 'coalesce(r.model_applied, r.model_requested) = @model',
-    param: (q) => (q.model === undefined ? null : { model: q.model }),
-  },
-  {
-    key: 'success',
-    sql: 'r.success = @success',
-    param: (q) => (q.success === undefined ? null : { success: q.success ? 1 : 0 }),
-  },
-  {
-    key: 'session',
-    sql: 'r.session_id = @session_id',
-    param: (q) => (q.sessionId === undefined ? null : { session_id: q.sessionId }),
-  },
-  { key: 'agent', sql: 'r.agent = @agent', param: (q) => (q.agent === undefined ? null : { agent: q.agent }) },
-];
-
-function listRequestsSql(used: readonly string[]): string {
-  const where = used.length === 0 ? '' : `WHERE ${used.join(' AND ')}`;
-  return `SELECT ${SELECT_REQUEST_COLUMNS} FROM requests r ${where} ORDER BY r.ts DESC, r.id DESC LIMIT @limit`;
-}
-
-const DEFAULT_LIST_LIMIT = 100;
-
-/**
- * The request list query: one more row than asked for (whether another page exists). Built from
- * the filters in use only, so the planner sees plain conditions and picks the matching page index.
- * `accountIds`: the account filter resolved to ids (null: no account filter).
- */
-export function listSummariesQuery(
-  q: RequestListQuery,
+export function listRequestsQuery(
+  columns: string,
+  q: RequestQuery,
   accountIds: readonly string[] | null,
-): { sql: string; params: Bindable[]; limit: number } {
+  rows: number,
+): { sql: string; params: Bindable[] } {
   const where: string[] = [];
   const params: Bindable[] = [];
   if (q.before) {
@@ -175,20 +123,25 @@ export function listSummariesQuery(
     where.push('r.session_id = ?');
     params.push(q.session);
   }
-  const limit = Math.max(0, Math.floor(q.limit));
-  params.push(limit + 1);
-  const sql = `SELECT ${SUMMARY_COLUMNS} FROM requests r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  params.push(rows);
+  const sql = `SELECT ${columns} FROM requests r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY r.ts DESC, r.id DESC LIMIT ?`;
-  return { sql, params, limit };
+  return { sql, params };
+}
+
+/** The columns of each list read, for the query-plan tests. */
+export const REQUEST_LIST_COLUMNS = { summaries: SUMMARY_COLUMNS, records: SELECT_REQUEST_COLUMNS } as const;
+
+function pageSize(q: RequestQuery): number {
+  return Math.max(0, Math.floor(q.limit));
 }
 
 export class SqliteRequests implements RequestsStore {
   private readonly getOne: Database.Statement<[string], RequestDbRow & PayloadDbRow>;
   private readonly countAll: Database.Statement<[], { n: number }>;
-  private readonly listStatements = new Map<string, Database.Statement<[Record<string, Bindable>], RequestDbRow>>();
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly files: PayloadFiles | null,
     private readonly batchWrite: BatchWrite,
     private readonly statements: StatementCache,
@@ -208,31 +161,21 @@ export class SqliteRequests implements RequestsStore {
     this.batchWrite(records, usage);
   }
 
-  async list(q: RequestListQuery): Promise<RequestSummaryPage> {
-    const accountIds = q.account === undefined ? null : this.accountFilter.resolve([q.account]);
-    const { sql, params, limit } = listSummariesQuery(q, accountIds);
-    const rows = this.statements.get(sql).all(...params) as SummaryDbRow[];
+  async list(q: RequestQuery): Promise<RequestSummaryPage> {
+    const limit = pageSize(q);
+    // One more row than asked for: whether another page exists.
+    const rows = this.read<SummaryDbRow>(SUMMARY_COLUMNS, q, limit + 1);
     return { items: rows.slice(0, limit).map(toSummary), more: rows.length > limit };
   }
 
   async listRecords(q: RequestQuery): Promise<StoredRequest[]> {
-    const limit = q.limit === undefined ? DEFAULT_LIST_LIMIT : Math.max(0, Math.floor(q.limit));
-    const params: Record<string, Bindable> = { limit };
-    const used: string[] = [];
-    let shape = '';
-    for (const f of REQUEST_FILTERS) {
-      const p = f.param(q);
-      if (p === null) continue;
-      Object.assign(params, p);
-      used.push(f.sql);
-      shape += `${f.key},`;
-    }
-    let stmt = this.listStatements.get(shape);
-    if (!stmt) {
-      stmt = this.db.prepare<[Record<string, Bindable>], RequestDbRow>(listRequestsSql(used));
-      this.listStatements.set(shape, stmt);
-    }
-    return stmt.all(params).map((r) => toRequest(r));
+    return this.read<RequestDbRow>(SELECT_REQUEST_COLUMNS, q, pageSize(q)).map((r) => toRequest(r));
+  }
+
+  private read<Row>(columns: string, q: RequestQuery, rows: number): Row[] {
+    const accountIds = q.account === undefined ? null : this.accountFilter.resolve([q.account]);
+    const { sql, params } = listRequestsQuery(columns, q, accountIds, rows);
+    return this.statements.get(sql).all(...params) as Row[];
   }
 
   async get(id: string): Promise<StoredRequest | null> {
