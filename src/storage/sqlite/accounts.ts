@@ -12,7 +12,7 @@ import type {
   RateLimitState,
   TokenSwap,
 } from '../contract/accounts.js';
-import { isUniqueViolation, writeWithoutBlocking } from './connection.js';
+import { type Bindable, isUniqueViolation, writeWithoutBlocking } from './connection.js';
 
 interface AccountDbRow {
   id: string;
@@ -67,8 +67,6 @@ function toAccount(r: AccountDbRow): AccountRow {
     flag: r.flag,
   };
 }
-
-type Bindable = string | number | null;
 
 /** AccountPatch key -> column and how its value is stored. */
 const PATCH_COLUMNS: {

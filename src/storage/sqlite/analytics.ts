@@ -18,10 +18,9 @@ import type {
   StatsResult,
 } from '../contract/analytics.js';
 import type { AccountFilter } from './account-filter.js';
+import type { Bindable } from './connection.js';
 import { HIST_COLUMNS } from './rollups.js';
 import type { StatementCache } from './statement-cache.js';
-
-type Bindable = string | number | null;
 
 /** Rollup columns summed into `Sums` (analytics/rollup.ts), as `alias`. */
 const SUMS_SQL = `sum(requests) AS requests, sum(successes) AS successes, sum(latency_sum) AS latencySum,

@@ -5,9 +5,9 @@
 import type Database from 'better-sqlite3';
 import type { AccountUsageDelta, PayloadBody, RequestRecord } from '../contract/records.js';
 import type { PayloadFiles, PayloadRef } from '../payloads/payload-files.js';
+import type { Bindable } from './connection.js';
+import { INSERT_REQUEST, requestParams } from './request-columns.js';
 import { prepareRollupWrite } from './rollups.js';
-
-type Bindable = string | number | bigint | null;
 
 function int(b: boolean): number {
   return b ? 1 : 0;
@@ -26,78 +26,6 @@ function text(v: PayloadBody | null | undefined): string | null {
       ? v
       : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
 }
-
-/** Positional values in REQUEST_COLUMNS order (positional binding is cheaper than named). */
-function requestParams(r: RequestRecord, ref: PayloadRef | null): Bindable[] {
-  return [
-    r.id,
-    r.ts,
-    r.method,
-    r.path,
-    n(r.accountId),
-    n(r.accountName),
-    n(r.status),
-    int(r.success),
-    n(r.error),
-    r.latencyMs,
-    n(r.ttftMs),
-    r.attempts,
-    JSON.stringify(r.attemptLog ?? []),
-    n(r.modelRequested),
-    n(r.modelApplied),
-    n(r.agent),
-    n(r.sessionId),
-    n(r.clientKey),
-    int(r.stream),
-    n(r.stopReason),
-    n(r.inputTokens),
-    n(r.cacheReadTokens),
-    n(r.cacheWrite5mTokens),
-    n(r.cacheWrite1hTokens),
-    n(r.outputTokens),
-    n(r.costUsd),
-    n(r.outputTokensPerSecond),
-    ref ? ref.file : null,
-    ref ? ref.offset : null,
-    ref ? ref.length : null,
-  ];
-}
-
-const REQUEST_COLUMNS = [
-  'id',
-  'ts',
-  'method',
-  'path',
-  'account_id',
-  'account_name',
-  'status',
-  'success',
-  'error',
-  'latency_ms',
-  'ttft_ms',
-  'attempts',
-  'attempt_log',
-  'model_requested',
-  'model_applied',
-  'agent',
-  'session_id',
-  'client_key',
-  'stream',
-  'stop_reason',
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_5m_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'cost_usd',
-  'output_tokens_per_second',
-  'payload_file',
-  'payload_offset',
-  'payload_length',
-] as const;
-
-const INSERT_REQUEST = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
-  VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`;
 
 const INSERT_PAYLOAD = `INSERT INTO request_payloads
   (request_id, ts, request_headers, request_body, response_headers, response_body, request_truncated, response_truncated)

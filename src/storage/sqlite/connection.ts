@@ -4,6 +4,9 @@
  */
 import Database from 'better-sqlite3';
 import { PayloadFiles } from '../payloads/payload-files.js';
+/** A value better-sqlite3 binds to a statement parameter. */
+export type Bindable = string | number | bigint | null;
+
 export const MEMORY_PATH = ':memory:';
 
 export function openDatabase(path: string): Database.Database {

@@ -20,10 +20,8 @@ import type {
   StorageSummary,
 } from '../contract/maintenance.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
-import { MEMORY_PATH } from './connection.js';
+import { type Bindable, MEMORY_PATH } from './connection.js';
 import type { StatementCache } from './statement-cache.js';
-
-type Bindable = string | number | null;
 
 /** meta key: payload references of rows with ts below it have been cleared by retention. */
 export const PAYLOADS_PRUNED_KEY = 'payloads_pruned_before';

@@ -1,18 +1,15 @@
 /** `store.requests` for SQLite: the batch write, the request list and single records. */
 import type Database from 'better-sqlite3';
-import type { AccountUsageDelta, AttemptRecord, RequestRecord, StoredRequest } from '../contract/records.js';
+import type { AccountUsageDelta, RequestRecord, StoredRequest } from '../contract/records.js';
 import type { RequestQuery, RequestSummary, RequestSummaryPage, RequestsStore } from '../contract/requests.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
 import type { AccountFilter } from './account-filter.js';
 import type { BatchWrite } from './batch-write.js';
-import { type RequestColumnsRow, requestFields } from './request-rows.js';
+import type { Bindable } from './connection.js';
+import { RECORD_SELECT, recordFields, SUMMARY_SELECT, summaryFields } from './request-columns.js';
 import type { StatementCache } from './statement-cache.js';
 
-type Bindable = string | number | null;
-
-interface RequestDbRow extends RequestColumnsRow {
-  attempt_log: string;
-}
+type RequestDbRow = Record<string, unknown>;
 
 interface PayloadDbRow {
   payload_file: string | null;
@@ -29,8 +26,7 @@ interface PayloadDbRow {
 
 function toRequest(r: RequestDbRow & Partial<PayloadDbRow>, files: PayloadFiles | null = null): StoredRequest {
   return {
-    ...requestFields(r),
-    attemptLog: JSON.parse(r.attempt_log) as AttemptRecord[],
+    ...recordFields(r),
     payload:
       r.payload_file != null
         ? (files?.read({ file: r.payload_file, offset: r.payload_offset ?? 0, length: r.payload_length ?? 0 }) ?? null)
@@ -47,29 +43,19 @@ function toRequest(r: RequestDbRow & Partial<PayloadDbRow>, files: PayloadFiles 
   };
 }
 
-interface SummaryDbRow extends RequestColumnsRow {
-  has_payload: number;
-}
+type SummaryDbRow = Record<string, unknown> & { has_payload: number };
 
 function toSummary(r: SummaryDbRow): RequestSummary {
-  return { ...requestFields(r), hasPayload: r.has_payload !== 0 };
+  return { ...summaryFields(r), hasPayload: r.has_payload !== 0 };
 }
 
 /** hasPayload: a segment file reference, else a row of the legacy table (written before version 5). */
-const SUMMARY_COLUMNS = `r.id, r.ts, r.method, r.path, r.account_id, r.account_name, r.status, r.success, r.error,
-  r.latency_ms, r.ttft_ms, r.attempts, r.model_requested, r.model_applied, r.agent, r.session_id, r.client_key,
-  r.stream, r.stop_reason, r.input_tokens, r.cache_read_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
-  r.output_tokens, r.cost_usd, r.output_tokens_per_second,
+const SUMMARY_LIST = `${SUMMARY_SELECT},
   CASE WHEN r.payload_file IS NOT NULL THEN 1
     ELSE EXISTS (SELECT 1 FROM request_payloads p WHERE p.request_id = r.id) END AS has_payload`;
 
 /** Same expression as the requests_model_page index, so the planner can use it. */
 const MODEL_EXPR = 'coalesce(r.model_applied, r.model_requested)';
-
-const SELECT_REQUEST_COLUMNS = `r.id, r.ts, r.method, r.path, r.account_id, r.account_name, r.status, r.success,
-  r.error, r.latency_ms, r.ttft_ms, r.attempts, r.attempt_log, r.model_requested, r.model_applied, r.agent,
-  r.session_id, r.client_key, r.stream, r.stop_reason, r.input_tokens, r.cache_read_tokens,
-  r.cache_write_5m_tokens, r.cache_write_1h_tokens, r.output_tokens, r.cost_usd, r.output_tokens_per_second`;
 
 /**
  * Every request list read: the requests of `q`, newest first, as `columns`, `rows` at most. The
@@ -130,7 +116,7 @@ export function listRequestsQuery(
 }
 
 /** The columns of each list read, for the query-plan tests. */
-export const REQUEST_LIST_COLUMNS = { summaries: SUMMARY_COLUMNS, records: SELECT_REQUEST_COLUMNS } as const;
+export const REQUEST_LIST_COLUMNS = { summaries: SUMMARY_LIST, records: RECORD_SELECT } as const;
 
 function pageSize(q: RequestQuery): number {
   return Math.max(0, Math.floor(q.limit));
@@ -147,7 +133,7 @@ export class SqliteRequests implements RequestsStore {
     private readonly statements: StatementCache,
     private readonly accountFilter: AccountFilter,
   ) {
-    this.getOne = db.prepare(`SELECT ${SELECT_REQUEST_COLUMNS},
+    this.getOne = db.prepare(`SELECT ${RECORD_SELECT},
         r.payload_file, r.payload_offset, r.payload_length, p.request_id AS p_request_id, p.request_headers AS p_request_headers, p.request_body AS p_request_body,
         p.response_headers AS p_response_headers, p.response_body AS p_response_body,
         p.request_truncated AS p_request_truncated, p.response_truncated AS p_response_truncated
@@ -164,12 +150,12 @@ export class SqliteRequests implements RequestsStore {
   async list(q: RequestQuery): Promise<RequestSummaryPage> {
     const limit = pageSize(q);
     // One more row than asked for: whether another page exists.
-    const rows = this.read<SummaryDbRow>(SUMMARY_COLUMNS, q, limit + 1);
+    const rows = this.read<SummaryDbRow>(SUMMARY_LIST, q, limit + 1);
     return { items: rows.slice(0, limit).map(toSummary), more: rows.length > limit };
   }
 
   async listRecords(q: RequestQuery): Promise<StoredRequest[]> {
-    return this.read<RequestDbRow>(SELECT_REQUEST_COLUMNS, q, pageSize(q)).map((r) => toRequest(r));
+    return this.read<RequestDbRow>(RECORD_SELECT, q, pageSize(q)).map((r) => toRequest(r));
   }
 
   private read<Row>(columns: string, q: RequestQuery, rows: number): Row[] {
