@@ -18,6 +18,7 @@ import type {
   StatsResult,
   TokenCounts,
 } from '../contract/analytics.js';
+import type { TokenSums } from '../contract/records.js';
 import { DAY_MS, HOUR_MS, LATENCY_BUCKETS, MINUTE_MS, percentileFromHistogram, type Sums } from './rollup.js';
 
 export type RollupGrain = 'minute' | 'hour';
@@ -71,14 +72,9 @@ export interface PerfGroup extends Sums {
   hist: number[];
 }
 
-export interface AgentGroup {
+export interface AgentGroup extends TokenSums {
   agent: string;
   requests: number;
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  outputTokens: number;
   costUsd: number;
 }
 
@@ -111,7 +107,7 @@ function ratio(a: number, b: number): number | null {
   return b === 0 ? null : a / b;
 }
 
-export function tokenCounts(s: Omit<AgentGroup, 'agent' | 'requests' | 'costUsd'>): TokenCounts {
+export function tokenCounts(s: TokenSums): TokenCounts {
   return {
     input: s.inputTokens,
     cacheRead: s.cacheReadTokens,
@@ -122,7 +118,7 @@ export function tokenCounts(s: Omit<AgentGroup, 'agent' | 'requests' | 'costUsd'
   };
 }
 
-export function cacheHitRate(s: Omit<AgentGroup, 'agent' | 'requests' | 'costUsd'>): number | null {
+export function cacheHitRate(s: TokenSums): number | null {
   return ratio(s.cacheReadTokens, s.inputTokens + s.cacheReadTokens + s.cacheWrite5mTokens + s.cacheWrite1hTokens);
 }
 

@@ -5,7 +5,7 @@
  * combinations, not the number of requests. Back-end independent: a batch is folded here in
  * memory and each back-end only upserts the resulting cells.
  */
-import type { RequestRecord } from '../contract/records.js';
+import type { RequestRecord, RequestTokens, TokenSums } from '../contract/records.js';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
@@ -32,7 +32,7 @@ export function latencyBucket(ms: number): number {
 }
 
 /** Additive sums of a group of requests, as the rollups hold them. */
-export interface Sums {
+export interface Sums extends TokenSums {
   requests: number;
   successes: number;
   latencySum: number;
@@ -40,11 +40,6 @@ export interface Sums {
   ttftCount: number;
   tpsSum: number;
   tpsCount: number;
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  outputTokens: number;
   costUsd: number;
   failovers: number;
 }
@@ -65,18 +60,13 @@ export interface RollupDelta extends RollupCell {
   success: 0 | 1;
 }
 
-export interface AgentRollupDelta {
+export interface AgentRollupDelta extends TokenSums {
   bucket: number;
   agent: string;
   accountId: string;
   model: string;
   success: 0 | 1;
   requests: number;
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  outputTokens: number;
   costUsd: number;
 }
 
@@ -143,6 +133,14 @@ class AgentCell implements AgentRollupDelta {
   ) {}
 }
 
+function addTokens(c: TokenSums, r: RequestTokens): void {
+  c.inputTokens += finite(r.inputTokens);
+  c.cacheReadTokens += finite(r.cacheReadTokens);
+  c.cacheWrite5mTokens += finite(r.cacheWrite5mTokens);
+  c.cacheWrite1hTokens += finite(r.cacheWrite1hTokens);
+  c.outputTokens += finite(r.outputTokens);
+}
+
 function addRecord(c: RollupCell, r: RequestRecord, latency: number, bucket: number): void {
   c.requests += 1;
   if (r.success) c.successes += 1;
@@ -156,11 +154,7 @@ function addRecord(c: RollupCell, r: RequestRecord, latency: number, bucket: num
     c.tpsSum += r.outputTokensPerSecond;
     c.tpsCount += 1;
   }
-  c.inputTokens += finite(r.inputTokens);
-  c.cacheReadTokens += finite(r.cacheReadTokens);
-  c.cacheWrite5mTokens += finite(r.cacheWrite5mTokens);
-  c.cacheWrite1hTokens += finite(r.cacheWrite1hTokens);
-  c.outputTokens += finite(r.outputTokens);
+  addTokens(c, r);
   c.costUsd += finite(r.costUsd);
   if (r.attempts > 1) c.failovers += r.attempts - 1;
   if (r.ts > c.lastTs) c.lastTs = r.ts;
@@ -169,11 +163,7 @@ function addRecord(c: RollupCell, r: RequestRecord, latency: number, bucket: num
 
 function addAgent(c: AgentRollupDelta, r: RequestRecord): void {
   c.requests += 1;
-  c.inputTokens += finite(r.inputTokens);
-  c.cacheReadTokens += finite(r.cacheReadTokens);
-  c.cacheWrite5mTokens += finite(r.cacheWrite5mTokens);
-  c.cacheWrite1hTokens += finite(r.cacheWrite1hTokens);
-  c.outputTokens += finite(r.outputTokens);
+  addTokens(c, r);
   c.costUsd += finite(r.costUsd);
 }
 

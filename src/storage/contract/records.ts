@@ -32,7 +32,19 @@ export interface PayloadInput extends Omit<PayloadRecord, 'requestBody' | 'respo
   responseBody: PayloadBody | null;
 }
 
-export interface RequestRecord {
+/** The five token counts of a request or a group of requests, by kind (protocol.md usage fields). */
+export interface TokenSums {
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+}
+
+/** A request's token counts: null where the response did not report one. */
+export type RequestTokens = { [K in keyof TokenSums]: number | null };
+
+export interface RequestRecord extends RequestTokens {
   id: string;
   /** Unix ms when the request arrived. */
   ts: number;
@@ -56,11 +68,6 @@ export interface RequestRecord {
   clientKey: string | null;
   stream: boolean;
   stopReason: string | null;
-  inputTokens: number | null;
-  cacheReadTokens: number | null;
-  cacheWrite5mTokens: number | null;
-  cacheWrite1hTokens: number | null;
-  outputTokens: number | null;
   /** USD; null when the model has no known price. */
   costUsd: number | null;
   outputTokensPerSecond: number | null;
