@@ -6,11 +6,13 @@ import { GatewayError } from '../../errors.js';
 import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
 import { MEMORY_PATH } from '../sqlite/connection.js';
 import { QueuedRecordWriter, type RecordWriterOptions } from './record-queue.js';
+import { usageFromRecords } from './usage.js';
 import {
   deserializeError,
   type FromWorker,
   packRecords,
   type RecordFailure,
+  serializeError,
   type ToWorker,
   type WorkerInit,
 } from './write-protocol.js';
@@ -127,6 +129,24 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
     usage: AccountUsageDelta[],
     isolate: boolean,
   ): Promise<RecordFailure[]> {
+    if (!isolate) return this.post(records, usage, false);
+    // The retry. A record the protocol cannot carry makes packing the whole batch throw, so each
+    // one is tried alone first: it fails by itself and the others still go to the worker.
+    const failed: RecordFailure[] = [];
+    const packable: RequestRecord[] = [];
+    for (const r of records) {
+      try {
+        packRecords([r]);
+        packable.push(r);
+      } catch (err) {
+        failed.push({ id: r.id, error: serializeError(err) });
+      }
+    }
+    if (packable.length > 0) failed.push(...(await this.post(packable, usageFromRecords(packable), true)));
+    return failed;
+  }
+
+  private async post(records: RequestRecord[], usage: AccountUsageDelta[], isolate: boolean): Promise<RecordFailure[]> {
     const w = await this.ensureWorker();
     const id = this.nextId++;
     return new Promise<RecordFailure[]>((resolve, reject) => {
@@ -135,7 +155,7 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
         const packed = packRecords(records, this.spares.pop());
         w.postMessage({ type: 'batch', id, records: packed, usage, isolate } satisfies ToWorker, [packed.bytes]);
       } catch (err) {
-        // A record that cannot be cloned: the isolated retry finds which.
+        // A record that cannot be packed: the isolated retry finds which.
         this.replies.delete(id);
         reject(err);
         return;

@@ -253,6 +253,29 @@ describe('BatchedRecordWriter (worker thread)', () => {
     }
   });
 
+  it('commits the other records of a batch when one cannot be sent to the worker, and names that one', async () => {
+    const path = freshPath();
+    const store = SqliteStore.open(path);
+    const c = collect();
+    const writer = new BatchedRecordWriter({ dbPath: path, ...c.opts });
+    try {
+      // A value the write protocol cannot carry (a producer bug): packing the batch throws.
+      const bad = { ...sampleRecord({ id: 'bad' }), agent: { name: 'x' } } as unknown as RequestRecord;
+      writer.enqueue(sampleRecord({ id: 'ok1' }));
+      writer.enqueue(bad);
+      writer.enqueue(sampleRecord({ id: 'ok2' }));
+      await writer.flush();
+      expect((await store.requests.listRecords({ limit: 10 })).map((r) => r.id).sort()).toEqual(['ok1', 'ok2']);
+      expect(c.committed()).toBe(2);
+      expect(c.errors).toHaveLength(1);
+      expect(String((c.errors[0] as Error).message)).toMatch(/1 request record\(s\) could not be written.*first: bad/);
+      expect(writer.depth()).toBe(0);
+    } finally {
+      await writer.close();
+      await store.close();
+    }
+  });
+
   it('reports a worker that cannot open the database, and the records it could not write', async () => {
     const notAFile = join(dir, 'a-directory');
     mkdirSync(notAFile);
