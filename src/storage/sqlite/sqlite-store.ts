@@ -66,7 +66,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** The raw connection, for storage tests only. */
+  /** The raw connection, for tests only. */
   get connection(): Database.Database {
     return this.db;
   }
