@@ -327,12 +327,12 @@ async function stopChildren(): Promise<void> {
 async function countRows(dbPath: string): Promise<number | string> {
   if (!existsSync(dbPath)) return `no database at ${dbPath}`;
   try {
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    const { openStoreFromUrl } = await import('../src/storage/open-store.js');
+    const store = openStoreFromUrl(`sqlite:${dbPath}`);
     try {
-      return (db.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n;
+      return await store.requests.count();
     } finally {
-      db.close();
+      await store.close();
     }
   } catch (err) {
     return `cannot read requests table: ${(err as Error).message}`;

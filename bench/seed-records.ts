@@ -8,9 +8,8 @@
 import { loadConfig } from '../src/config/config.js';
 import { createPricer } from '../src/pricing/pricing.js';
 import { type RunningServer, runServer } from '../src/server/serve.js';
-import { SqliteStore } from '../src/storage/sqlite-store.js';
-import type { RequestRecord } from '../src/storage/types.js';
-import { BatchedRecordWriter } from '../src/storage/write-queue.js';
+import type { RequestRecord } from '../src/storage/contract/records.js';
+import { openStoreFromUrl, openWriterForUrl } from '../src/storage/open-store.js';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
@@ -156,14 +155,14 @@ export function makeRecords(
 
 /** Seeds `rows` records through the real write path (worker-thread batches, rollups). */
 export async function seedRequests(dbPath: string, rows: number): Promise<void> {
-  const store = SqliteStore.open(dbPath);
+  const url = `sqlite:${dbPath}`;
+  const store = openStoreFromUrl(url);
   const accounts = [];
   for (let i = 1; i <= 5; i++)
-    accounts.push(await store.insertAccount({ name: `account-${i}`, kind: 'max' }, Date.now()));
-  await store.close();
+    accounts.push(await store.accounts.insert({ name: `account-${i}`, kind: 'max' }, Date.now()));
   const end = Date.now();
   const next = makeRecords(rows, end, accounts);
-  const writer = new BatchedRecordWriter({ dbPath, onError: (err) => console.error('writer:', err) });
+  const writer = openWriterForUrl(url, store, { onError: (err) => console.error('writer:', err) });
   const started = performance.now();
   for (let i = 0; i < rows; i++) {
     writer.enqueue(next(i));
@@ -175,6 +174,7 @@ export async function seedRequests(dbPath: string, rows: number): Promise<void> 
     }
   }
   await writer.close();
+  await store.close();
   const s = (performance.now() - started) / 1000;
   console.log(`seeded ${rows} rows in ${s.toFixed(1)} s (${(rows / s).toFixed(0)} rows/s)`);
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { AccountStatus, RequestRecord } from './storage/types.js';
+import type { AccountStatus } from './storage/contract/accounts.js';
+import type { RequestRecord } from './storage/contract/records.js';
 
 /** Gateway events; the management API (live events, metrics) subscribes to these. */
 export interface GatewayEvents {

@@ -7,7 +7,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events.js';
-import type { AccountPatch, AccountRow, RateLimitState, Store } from '../storage/types.js';
+import type { AccountPatch, AccountRow, RateLimitState } from '../storage/contract/accounts.js';
+import type { Store } from '../storage/contract/store.js';
 import { accountStatus } from './account-status.js';
 
 /** What a classified failure does to an account (proxy/classify.ts produces these). */
@@ -23,7 +24,7 @@ export type AccountEffect =
 const RATE_LIMIT_PERSIST_MS = 10_000;
 
 export interface AccountPoolDeps {
-  store: Store;
+  store: Pick<Store, 'accounts'>;
   clock: Clock;
   logger: Logger;
   events: EventBus;
@@ -63,7 +64,7 @@ export class AccountPool {
   }
 
   private async poll(): Promise<void> {
-    const rev = await this.deps.store.accountsRevision();
+    const rev = await this.deps.store.accounts.revision();
     if (rev !== this.revision) await this.reload();
   }
 
@@ -72,8 +73,8 @@ export class AccountPool {
     if (this.reloading) return this.reloading;
     this.reloading = (async () => {
       try {
-        const rev = await this.deps.store.accountsRevision();
-        const rows = await this.deps.store.listAccounts();
+        const rev = await this.deps.store.accounts.revision();
+        const rows = await this.deps.store.accounts.list();
         const now = this.deps.clock.now();
         for (const r of rows) {
           const before = this.byId.get(r.id);
@@ -108,7 +109,7 @@ export class AccountPool {
   async patch(id: string, patch: AccountPatch): Promise<void> {
     const row = this.byId.get(id);
     if (row) Object.assign(row, patch);
-    await this.deps.store.updateAccount(id, patch);
+    await this.deps.store.accounts.update(id, patch);
   }
 
   async applyEffect(given: AccountRow, effect: AccountEffect): Promise<void> {
@@ -183,7 +184,7 @@ export class AccountPool {
       prev === null || prev.status !== state.status || prev.representativeClaim !== state.representativeClaim;
     if (!statusChanged && state.observedAt - last < RATE_LIMIT_PERSIST_MS) return;
     this.rlPersistedAt.set(account.id, state.observedAt);
-    this.deps.store.updateAccount(account.id, { rateLimit: state }).catch((err) => {
+    this.deps.store.accounts.update(account.id, { rateLimit: state }).catch((err) => {
       this.deps.logger.error({ err, account: account.name }, 'could not persist rate-limit state');
     });
   }

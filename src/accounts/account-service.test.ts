@@ -4,8 +4,9 @@ import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js
 import { ManualClock } from '../clock.js';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
+import type { AccountRow } from '../storage/contract/accounts.js';
+import type { Store } from '../storage/contract/store.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
-import type { AccountRow, Store } from '../storage/types.js';
 import { AccountService } from './account-service.js';
 import { accountStatus, toAccountView } from './account-status.js';
 import type { OAuthEndpoints } from './oauth.js';
@@ -63,7 +64,7 @@ describe('AccountService', () => {
   });
 
   async function row(name: string): Promise<AccountRow> {
-    const r = await store.getAccountByName(name);
+    const r = await store.accounts.getByName(name);
     if (!r) throw new Error(`missing ${name}`);
     return r;
   }
@@ -147,7 +148,7 @@ describe('AccountService', () => {
 
     it('resume clears a cooldown, model cooldowns and strikes: a person overrides the back-off', async () => {
       const r = await row('a');
-      await store.updateAccount(r.id, {
+      await store.accounts.update(r.id, {
         cooldownUntil: T0 + 60_000,
         cooldownReason: 'rate_limited',
         modelCooldowns: { opus: T0 + 60_000 },
@@ -163,11 +164,11 @@ describe('AccountService', () => {
 
     it('resume re-enables a disabled account but leaves needs_reauth alone', async () => {
       const r = await row('a');
-      await store.updateAccount(r.id, { health: 'disabled', healthReason: 'permission denied' });
+      await store.accounts.update(r.id, { health: 'disabled', healthReason: 'permission denied' });
       expect((await service.resume('a')).status).toBe('active');
       expect(await row('a')).toMatchObject({ health: 'ok', healthReason: null });
 
-      await store.updateAccount(r.id, { health: 'needs_reauth', healthReason: 'invalid_grant' });
+      await store.accounts.update(r.id, { health: 'needs_reauth', healthReason: 'invalid_grant' });
       expect((await service.resume('a')).status).toBe('needs_reauth');
     });
 
@@ -177,7 +178,7 @@ describe('AccountService', () => {
       await expectCode(service.rename('a', 'bad name'), 'bad_request');
       const view = await service.rename('a', 'c');
       expect(view.name).toBe('c');
-      expect(await store.getAccountByName('a')).toBeNull();
+      expect(await store.accounts.getByName('a')).toBeNull();
       expect((await service.rename('c', 'c')).name).toBe('c');
     });
 
@@ -262,7 +263,7 @@ describe('AccountService', () => {
       const start = service.beginOAuth('max');
       await expect(service.completeOAuth('x', 'max', 'code#wrong-state', start)).rejects.toThrow(/state/i);
       expect(fake.exchangeCalls).toBe(0);
-      expect(await store.getAccountByName('x')).toBeNull();
+      expect(await store.accounts.getByName('x')).toBeNull();
     });
 
     it('checks the name before spending the single-use code', async () => {
@@ -276,7 +277,7 @@ describe('AccountService', () => {
       const first = service.beginOAuth('max');
       await service.completeOAuth('sub', 'max', `good-a#${first.state}`, first, { priority: 4 });
       const before = await row('sub');
-      await store.updateAccount(before.id, { health: 'needs_reauth', healthReason: 'refresh token rejected' });
+      await store.accounts.update(before.id, { health: 'needs_reauth', healthReason: 'refresh token rejected' });
       const again = service.beginOAuth('max');
       const view = await service.completeOAuth('sub', 'max', `good-b#${again.state}`, again);
       expect(view).toMatchObject({ name: 'sub', status: 'active', priority: 4 });

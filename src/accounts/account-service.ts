@@ -8,7 +8,8 @@ import type { Config } from '../config/config.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import { validatePriority as priorityProblem, validateName } from '../shared/names.js';
-import type { AccountPatch, AccountRow, NewAccount, Store } from '../storage/types.js';
+import type { AccountPatch, AccountRow, NewAccount } from '../storage/contract/accounts.js';
+import type { Store } from '../storage/contract/store.js';
 import { type AccountView, toAccountView } from './account-status.js';
 import {
   createConsoleApiKey,
@@ -36,7 +37,7 @@ export interface AddOptions {
 }
 
 export interface AccountServiceDeps {
-  store: Store;
+  store: Pick<Store, 'accounts'>;
   box: SecretBox;
   oauth: OAuthEndpoints;
   clock: Clock;
@@ -83,7 +84,7 @@ function conflict(name: string): GatewayError {
 }
 
 export class AccountService {
-  private readonly store: Store;
+  private readonly store: Pick<Store, 'accounts'>;
   private readonly box: SecretBox;
   private readonly oauth: OAuthEndpoints;
   private readonly clock: Clock;
@@ -152,7 +153,7 @@ export class AccountService {
    */
   async checkOAuthName(name: string, mode: OAuthMode): Promise<AccountRow | null> {
     validateAccountName(name);
-    const row = await this.store.getAccountByName(name);
+    const row = await this.store.accounts.getByName(name);
     if (row === null) return null;
     if (row.kind !== mode) {
       throw new GatewayError(
@@ -171,9 +172,13 @@ export class AccountService {
   ): Promise<AccountView> {
     if (mode === 'console') {
       const apiKey = await createConsoleApiKey(this.oauth, tokens.accessToken);
-      await this.store.updateAccount(row.id, { apiKeyEnc: this.box.encrypt(apiKey), health: 'ok', healthReason: null });
+      await this.store.accounts.update(row.id, {
+        apiKeyEnc: this.box.encrypt(apiKey),
+        health: 'ok',
+        healthReason: null,
+      });
     } else {
-      await this.store.updateAccount(row.id, {
+      await this.store.accounts.update(row.id, {
         accessTokenEnc: this.box.encrypt(tokens.accessToken),
         refreshTokenEnc: this.box.encrypt(tokens.refreshToken),
         refreshFp: this.box.fingerprint(tokens.refreshToken),
@@ -188,12 +193,12 @@ export class AccountService {
   /** Lets interactive callers reject a bad or taken name before asking for credentials. */
   async checkNewName(name: string): Promise<void> {
     validateAccountName(name);
-    if (await this.store.getAccountByName(name)) throw conflict(name);
+    if (await this.store.accounts.getByName(name)) throw conflict(name);
   }
 
   async list(): Promise<AccountView[]> {
     const now = this.clock.now();
-    const rows = await this.store.listAccounts();
+    const rows = await this.store.accounts.list();
     return rows
       .slice()
       .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt || (a.name < b.name ? -1 : 1))
@@ -206,7 +211,7 @@ export class AccountService {
 
   async remove(name: string): Promise<void> {
     const row = await this.find(name);
-    if (!(await this.store.deleteAccount(row.id))) throw notFound(name);
+    if (!(await this.store.accounts.delete(row.id))) throw notFound(name);
   }
 
   async pause(name: string): Promise<AccountView> {
@@ -230,7 +235,7 @@ export class AccountService {
       patch.health = 'ok';
       patch.healthReason = null;
     }
-    await this.store.updateAccount(row.id, patch);
+    await this.store.accounts.update(row.id, patch);
     return this.reload(row.id, name);
   }
 
@@ -238,9 +243,9 @@ export class AccountService {
     validateAccountName(newName);
     const row = await this.find(oldName);
     if (oldName === newName) return toAccountView(row, this.clock.now());
-    const other = await this.store.getAccountByName(newName);
+    const other = await this.store.accounts.getByName(newName);
     if (other && other.id !== row.id) throw conflict(newName);
-    await this.store.updateAccount(row.id, { name: newName });
+    await this.store.accounts.update(row.id, { name: newName });
     return this.reload(row.id, newName);
   }
 
@@ -251,18 +256,18 @@ export class AccountService {
 
   private async patch(name: string, patch: AccountPatch): Promise<AccountView> {
     const row = await this.find(name);
-    await this.store.updateAccount(row.id, patch);
+    await this.store.accounts.update(row.id, patch);
     return this.reload(row.id, name);
   }
 
   private async reload(id: string, name: string): Promise<AccountView> {
-    const row = await this.store.getAccount(id);
+    const row = await this.store.accounts.get(id);
     if (!row) throw notFound(name);
     return toAccountView(row, this.clock.now());
   }
 
   private async find(name: string): Promise<AccountRow> {
-    const row = await this.store.getAccountByName(name);
+    const row = await this.store.accounts.getByName(name);
     if (!row) throw notFound(name);
     return row;
   }
@@ -270,7 +275,7 @@ export class AccountService {
   private async insert(a: NewAccount): Promise<AccountView> {
     const now = this.clock.now();
     if (a.priority === undefined) delete a.priority;
-    const row = await this.store.insertAccount(a, now);
+    const row = await this.store.accounts.insert(a, now);
     return toAccountView(row, now);
   }
 }

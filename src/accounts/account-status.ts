@@ -2,7 +2,7 @@
  * What people and clients see of an account: the status derived from the stored row, and the
  * secret-free view every listing (CLI, management API, dashboard, TUI) returns.
  */
-import type { AccountKind, AccountRow, AccountStatus, RateLimitState } from '../storage/types.js';
+import type { AccountKind, AccountRow, AccountStatus, RateLimitState } from '../storage/contract/accounts.js';
 
 export interface AccountStatusInfo {
   status: AccountStatus;

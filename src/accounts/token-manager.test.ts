@@ -7,33 +7,31 @@ import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import { EventBus, type GatewayEvents } from '../events.js';
 import { createLogger } from '../log/logger.js';
-import type { AccountPatch, AccountRow, NewAccount, Store, TokenSwap } from '../storage/types.js';
+import type { AccountPatch, AccountRow, AccountsStore, NewAccount, TokenSwap } from '../storage/contract/accounts.js';
+import type { Store } from '../storage/contract/store.js';
 import { type OAuthEndpoints, refreshToken, type TokenSet } from './oauth.js';
 import { TokenManager, type TokenManagerDeps } from './token-manager.js';
 
-/** Map-backed Store: just the account methods, with the same CAS semantics as the real ones. */
-class MemoryStore implements Store {
-  readonly kind = 'sqlite' as const;
+/** Map-backed accounts with the same compare-and-swap semantics as the real ones. */
+class MemoryAccounts implements AccountsStore {
   readonly rows = new Map<string, AccountRow>();
   swaps = 0;
   reads = 0;
-  private revision = 0;
+  private rev = 0;
 
-  async migrate(): Promise<void> {}
-  async close(): Promise<void> {}
-  async listAccounts(): Promise<AccountRow[]> {
+  async list(): Promise<AccountRow[]> {
     return [...this.rows.values()].map((r) => ({ ...r }));
   }
-  async getAccountByName(name: string): Promise<AccountRow | null> {
+  async getByName(name: string): Promise<AccountRow | null> {
     const r = [...this.rows.values()].find((x) => x.name === name);
     return r ? { ...r } : null;
   }
-  async getAccount(id: string): Promise<AccountRow | null> {
+  async get(id: string): Promise<AccountRow | null> {
     this.reads++;
     const r = this.rows.get(id);
     return r ? { ...r } : null;
   }
-  async insertAccount(a: NewAccount, now: number): Promise<AccountRow> {
+  async insert(a: NewAccount, now: number): Promise<AccountRow> {
     const row: AccountRow = {
       id: randomUUID(),
       name: a.name,
@@ -60,15 +58,15 @@ class MemoryStore implements Store {
       flag: null,
     };
     this.rows.set(row.id, row);
-    this.revision++;
+    this.rev++;
     return { ...row };
   }
-  async updateAccount(id: string, patch: AccountPatch): Promise<void> {
+  async update(id: string, patch: AccountPatch): Promise<void> {
     const r = this.rows.get(id);
     if (r) this.rows.set(id, { ...r, ...patch });
-    this.revision++;
+    this.rev++;
   }
-  async deleteAccount(id: string): Promise<boolean> {
+  async delete(id: string): Promise<boolean> {
     return this.rows.delete(id);
   }
   async swapTokens(id: string, expectedFp: string | null, next: TokenSwap): Promise<boolean> {
@@ -76,73 +74,19 @@ class MemoryStore implements Store {
     const r = this.rows.get(id);
     if (!r || r.refreshFp !== expectedFp) return false;
     this.rows.set(id, { ...r, ...next });
-    this.revision++;
+    this.rev++;
     return true;
   }
-  async accountsRevision(): Promise<number> {
-    return this.revision;
+  async revision(): Promise<number> {
+    return this.rev;
   }
-  async writeBatch(): Promise<void> {
+  async resetUsage(): Promise<number> {
     throw new Error('not used');
   }
-  async listRequests(): Promise<never[]> {
-    throw new Error('not used');
-  }
-  async getRequest(): Promise<null> {
-    throw new Error('not used');
-  }
-  async countRequests(): Promise<number> {
-    throw new Error('not used');
-  }
-  async listRequestSummaries(): Promise<never> {
-    throw new Error('not used');
-  }
-  async requestStats(): Promise<never> {
-    throw new Error('not used');
-  }
-  async resetAccountUsage(): Promise<never> {
-    throw new Error('not used');
-  }
-  async analytics(): Promise<never> {
-    throw new Error('not used');
-  }
-  async pruneRequests(): Promise<never> {
-    throw new Error('not used');
-  }
-  async compact(): Promise<never> {
-    throw new Error('not used');
-  }
-  async storageSummary(): Promise<never> {
-    throw new Error('not used');
-  }
-  async getSettings(): Promise<Record<string, unknown>> {
-    return {};
-  }
-  async putSettings(): Promise<void> {
-    throw new Error('not used');
-  }
-  async settingsRevision(): Promise<number> {
-    return 0;
-  }
-  async listClientKeys(): Promise<never[]> {
-    return [];
-  }
-  async insertClientKey(): Promise<never> {
-    throw new Error('not used');
-  }
-  async revokeClientKey(): Promise<null> {
-    return null;
-  }
-  async touchClientKeys(): Promise<void> {}
-  async getAdminKey(): Promise<null> {
-    return null;
-  }
-  async setAdminKey(): Promise<void> {
-    throw new Error('not used');
-  }
-  async keysRevision(): Promise<number> {
-    return 0;
-  }
+}
+
+class MemoryStore implements Pick<Store, 'accounts'> {
+  readonly accounts = new MemoryAccounts();
 }
 
 const HOUR = 3_600_000;
@@ -223,7 +167,7 @@ function harness(over: Partial<TokenManagerDeps> = {}): Harness {
 async function addMax(h: Harness, expiresAt: number, name = 'work'): Promise<{ row: AccountRow; pair: TokenSet }> {
   const seeded = fake.seedAccount();
   const pair = { ...seeded, expiresAt };
-  const row = await h.store.insertAccount(
+  const row = await h.store.accounts.insert(
     {
       name,
       kind: 'max',
@@ -239,10 +183,10 @@ async function addMax(h: Harness, expiresAt: number, name = 'work'): Promise<{ r
 
 /** Writes a newer pair as another gateway process would. */
 async function otherProcessRefresh(h: Harness, id: string, expiresAt: number): Promise<TokenSet> {
-  const row = h.store.rows.get(id);
+  const row = h.store.accounts.rows.get(id);
   if (!row?.refreshTokenEnc) throw new Error('no row');
   const t = await refreshToken(ep, box.decrypt(row.refreshTokenEnc), h.clock.now());
-  const ok = await h.store.swapTokens(id, row.refreshFp, {
+  const ok = await h.store.accounts.swapTokens(id, row.refreshFp, {
     accessTokenEnc: box.encrypt(t.accessToken),
     refreshTokenEnc: box.encrypt(t.refreshToken),
     refreshFp: box.fingerprint(t.refreshToken),
@@ -253,7 +197,7 @@ async function otherProcessRefresh(h: Harness, id: string, expiresAt: number): P
 }
 
 function storedPair(h: Harness, id: string): { access: string; refresh: string; expiresAt: number | null } {
-  const r = h.store.rows.get(id);
+  const r = h.store.accounts.rows.get(id);
   if (!r?.accessTokenEnc || !r.refreshTokenEnc) throw new Error('no tokens');
   return { access: box.decrypt(r.accessTokenEnc), refresh: box.decrypt(r.refreshTokenEnc), expiresAt: r.expiresAt };
 }
@@ -284,7 +228,7 @@ describe('TokenManager.accessToken', () => {
     for (let i = 0; i < 100; i++) expect(await tm.accessToken(row)).toBe(pair.accessToken);
     expect(decrypts).toBe(1);
     expect(h.refreshCalls()).toBe(0);
-    expect(h.store.reads).toBe(0);
+    expect(h.store.accounts.reads).toBe(0);
   });
 
   it('refreshes inside the skew window', async () => {
@@ -313,7 +257,7 @@ describe('TokenManager.accessToken', () => {
     expect(stored.access).toBe(token);
     expect(stored.refresh).not.toBe(pair.refreshToken);
     expect(fake.isValidRefreshToken(stored.refresh)).toBe(true);
-    expect(h.store.rows.get(row.id)?.refreshFp).toBe(box.fingerprint(stored.refresh));
+    expect(h.store.accounts.rows.get(row.id)?.refreshFp).toBe(box.fingerprint(stored.refresh));
     expect(stored.expiresAt).toBe(h.clock.now() + 28_800_000);
     expect(h.emitted).toEqual([
       { name: 'account.refreshed', payload: { accountId: row.id, name: 'work', expiresAt: stored.expiresAt } },
@@ -343,7 +287,7 @@ describe('TokenManager.accessToken', () => {
       const ours = await refreshToken(e, rt, now);
       const fresh = fake.seedAccount();
       newer = { ...fresh, expiresAt: now + 8 * HOUR };
-      await h.store.updateAccount(row.id, {
+      await h.store.accounts.update(row.id, {
         accessTokenEnc: box.encrypt(fresh.accessToken),
         refreshTokenEnc: box.encrypt(fresh.refreshToken),
         refreshFp: box.fingerprint(fresh.refreshToken),
@@ -376,7 +320,7 @@ describe('TokenManager.accessToken', () => {
     expect(fake.refreshCalls - before).toBe(2);
     expect(h.logs()).toMatch(/rotated by another process/);
     expect(storedPair(h, row.id).access).toBe(ta);
-    expect(h.store.rows.get(row.id)?.health).toBe('ok');
+    expect(h.store.accounts.rows.get(row.id)?.health).toBe('ok');
   });
 
   it('invalid_grant marks the account needs_reauth, loudly and without secrets, once', async () => {
@@ -387,7 +331,7 @@ describe('TokenManager.accessToken', () => {
     expect(e.code).toBe('needs_reauth');
     expect(e.message).toContain('ccflare accounts add work --mode max');
 
-    const stored = h.store.rows.get(row.id);
+    const stored = h.store.accounts.rows.get(row.id);
     expect(stored?.health).toBe('needs_reauth');
     expect(stored?.healthReason).toBe(
       'refresh token rejected (invalid_grant): run `ccflare accounts add work --mode max` again',
@@ -417,7 +361,7 @@ describe('TokenManager.accessToken', () => {
     fake.revokeAll();
     await rejection(h.tm.accessToken(row));
     const fresh = fake.seedAccount();
-    await h.store.updateAccount(row.id, {
+    await h.store.accounts.update(row.id, {
       health: 'ok',
       healthReason: null,
       accessTokenEnc: box.encrypt(fresh.accessToken),
@@ -425,7 +369,7 @@ describe('TokenManager.accessToken', () => {
       refreshFp: box.fingerprint(fresh.refreshToken),
       expiresAt: h.clock.now() + 8 * HOUR,
     });
-    const relogged = h.store.rows.get(row.id) as AccountRow;
+    const relogged = h.store.accounts.rows.get(row.id) as AccountRow;
     expect(await h.tm.accessToken(relogged)).toBe(fresh.accessToken);
   });
 
@@ -441,7 +385,7 @@ describe('TokenManager.accessToken', () => {
     const tm = h.make({ refresh: late });
     const token = await tm.accessToken(row);
     expect(token).toBe((newer as TokenSet | null)?.accessToken);
-    expect(h.store.rows.get(row.id)?.health).toBe('ok');
+    expect(h.store.accounts.rows.get(row.id)?.health).toBe('ok');
     expect(h.emitted).toHaveLength(0);
   });
 
@@ -469,7 +413,7 @@ describe('TokenManager.accessToken', () => {
     fake.failNext(503);
     expect(await h.tm.accessToken(row)).toBe(pair.accessToken);
     expect(h.logs()).toMatch(/refresh failed; using the current token/);
-    expect(h.store.rows.get(row.id)?.health).toBe('ok');
+    expect(h.store.accounts.rows.get(row.id)?.health).toBe('ok');
   });
 
   it('a transient refresh failure of an expired token is oauth_failed and leaves the account as is', async () => {
@@ -478,7 +422,7 @@ describe('TokenManager.accessToken', () => {
     fake.failNext(502);
     const e = await rejection(h.tm.accessToken(row));
     expect(e.code).toBe('oauth_failed');
-    expect(h.store.rows.get(row.id)?.health).toBe('ok');
+    expect(h.store.accounts.rows.get(row.id)?.health).toBe('ok');
     expect(storedPair(h, row.id).refresh).toBe(pair.refreshToken);
     // The next call tries again (the refresh token was not consumed).
     expect(fake.isValidAccessToken(await h.tm.accessToken(row))).toBe(true);
@@ -491,13 +435,13 @@ describe('TokenManager.accessToken', () => {
     const t = await h.tm.accessToken(row);
     expect(t).not.toBe(pair.accessToken);
     expect(storedPair(h, row.id).refresh).toBe(pair.refreshToken);
-    expect(h.store.rows.get(row.id)?.refreshFp).toBe(box.fingerprint(pair.refreshToken));
+    expect(h.store.accounts.rows.get(row.id)?.refreshFp).toBe(box.fingerprint(pair.refreshToken));
   });
 
   it('a deleted account fails with no_account', async () => {
     const h = harness();
     const { row } = await addMax(h, h.clock.now() - 1000);
-    await h.store.deleteAccount(row.id);
+    await h.store.accounts.delete(row.id);
     expect((await rejection(h.tm.accessToken(row))).code).toBe('no_account');
   });
 });
@@ -514,7 +458,7 @@ describe('TokenManager.apiKey', () => {
       },
     };
     const tm = h.make({ box: counting });
-    const row = await h.store.insertAccount(
+    const row = await h.store.accounts.insert(
       { name: 'key', kind: 'api_key', apiKeyEnc: box.encrypt('sk-ant-api03-one') },
       h.clock.now(),
     );

@@ -2,7 +2,7 @@
  * Hands out OAuth access tokens and refreshes them under the rotation rules of protocol.md
  * section 2: refresh tokens are single-use, so at most one refresh per account runs in this
  * process, the new pair is written with compare-and-swap on the fingerprint of the refresh
- * token it replaces (Store.swapTokens), and a newer stored pair always wins over ours. Other
+ * token it replaces (`store.accounts.swapTokens`), and a newer stored pair always wins over ours. Other
  * processes sharing the database are handled by re-reading the row before refreshing and after
  * losing a swap or getting `invalid_grant`.
  */
@@ -12,11 +12,12 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log/logger.js';
-import type { AccountRow, Store, TokenSwap } from '../storage/types.js';
+import type { AccountRow, TokenSwap } from '../storage/contract/accounts.js';
+import type { Store } from '../storage/contract/store.js';
 import { type OAuthEndpoints, refreshToken, type TokenSet } from './oauth.js';
 
 export interface TokenManagerDeps {
-  store: Store;
+  store: Pick<Store, 'accounts'>;
   box: SecretBox;
   oauth: OAuthEndpoints;
   clock: Clock;
@@ -159,7 +160,7 @@ export class TokenManager {
   private async refresh(account: AccountRow, seenFp: string | null, force: boolean): Promise<string> {
     const { store, box, clock, logger, skewMs } = this.deps;
     const log = logger.child({ account: account.name, accountId: account.id });
-    const stored = await store.getAccount(account.id);
+    const stored = await store.accounts.get(account.id);
     if (!stored) throw new GatewayError('no_account', `Account "${account.name}" no longer exists`);
 
     // Another process (or an earlier refresh here) may already have rotated the pair.
@@ -199,9 +200,9 @@ export class TokenManager {
       refreshFp: box.fingerprint(next.refreshToken),
       expiresAt: next.expiresAt,
     };
-    if (!(await store.swapTokens(account.id, usedFp, swap))) {
+    if (!(await store.accounts.swapTokens(account.id, usedFp, swap))) {
       // Someone stored a pair after our read; it is newer than ours by construction.
-      const newer = await store.getAccount(account.id);
+      const newer = await store.accounts.get(account.id);
       log.warn('token refresh lost a compare-and-swap race; using the newer stored token');
       if (!newer) throw new GatewayError('no_account', `Account "${account.name}" no longer exists`);
       return this.adoptToken(newer, account);
@@ -229,7 +230,7 @@ export class TokenManager {
     // about to be) in the store. Re-reading is not a refresh, so this is no retry loop.
     const deadline = Date.now() + (this.deps.reauthGraceMs ?? DEFAULT_REAUTH_GRACE_MS);
     for (let wait = 100; ; wait *= 2) {
-      const now = await store.getAccount(stored.id);
+      const now = await store.accounts.get(stored.id);
       if (now && now.refreshFp !== usedFp && now.accessTokenEnc !== null) {
         log.info('refresh token was rotated by another process; using the stored token');
         return this.adoptToken(now, stored);
@@ -241,7 +242,7 @@ export class TokenManager {
 
     this.rejected.set(stored.id, usedFp);
     const reason = reauthReason(stored);
-    await store.updateAccount(stored.id, { health: 'needs_reauth', healthReason: reason });
+    await store.accounts.update(stored.id, { health: 'needs_reauth', healthReason: reason });
     log.error(`ACCOUNT NEEDS RE-AUTHENTICATION: "${stored.name}" is out of rotation: ${reason}`);
     events?.emit('account.changed', {
       accountId: stored.id,

@@ -6,8 +6,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { LiveSettings } from '../config/live-settings.js';
 import type { EventBus } from '../events.js';
-import type { RetentionJob } from '../server/retention-job.js';
-import type { RecordWriter, Store } from '../storage/types.js';
+import type { RecordWriter, Store } from '../storage/contract/store.js';
+import type { RetentionJob } from '../storage/retention-job.js';
 import type { Auth } from './auth.js';
 
 /** Everything the management API's routes may use; built once in build-app.ts. */

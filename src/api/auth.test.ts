@@ -6,7 +6,7 @@ import { KeyService } from '../auth/key-service.js';
 import { ManualClock } from '../clock.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { createLogger } from '../log/logger.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { createAuth, TICKET_TTL_MS } from './auth.js';
 import { newRouter } from './router.js';
 

@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { EventBus, GatewayEvents } from '../events.js';
 import type { LiveEventData, LiveEventType } from '../shared/events-schemas.js';
-import type { RequestRecord } from '../storage/types.js';
+import type { RequestRecord } from '../storage/contract/records.js';
 
 export interface LiveEventHubOptions {
   events: EventBus;
@@ -57,35 +57,8 @@ interface Client {
 
 /** The event-stream fields of a request record: no payload, no attempt log. */
 export function requestFinishedEvent(r: RequestRecord): LiveEventData<'request.finished'> {
-  return {
-    id: r.id,
-    ts: r.ts,
-    method: r.method,
-    path: r.path,
-    accountId: r.accountId,
-    accountName: r.accountName,
-    status: r.status,
-    success: r.success,
-    error: r.error,
-    latencyMs: r.latencyMs,
-    ttftMs: r.ttftMs,
-    attempts: r.attempts,
-    failovers: Math.max(0, r.attempts - 1),
-    modelRequested: r.modelRequested,
-    modelApplied: r.modelApplied,
-    agent: r.agent,
-    sessionId: r.sessionId,
-    clientKey: r.clientKey,
-    stream: r.stream,
-    stopReason: r.stopReason,
-    inputTokens: r.inputTokens,
-    cacheReadTokens: r.cacheReadTokens,
-    cacheWrite5mTokens: r.cacheWrite5mTokens,
-    cacheWrite1hTokens: r.cacheWrite1hTokens,
-    outputTokens: r.outputTokens,
-    costUsd: r.costUsd,
-    outputTokensPerSecond: r.outputTokensPerSecond,
-  };
+  const { payload: _payload, attemptLog: _attemptLog, ...fields } = r;
+  return { ...fields, failovers: Math.max(0, r.attempts - 1) };
 }
 
 const DROP_COMMENT = ': dropped: this client fell too far behind; reconnect with Last-Event-ID\n\n';

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { createLogger } from '../log/logger.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { KeyRegistry, TOUCH_EVERY_MS } from './key-registry.js';
 import { KeyService } from './key-service.js';
 
@@ -121,7 +121,7 @@ describe('KeyRegistry', () => {
   it('writes last use at most once a minute per key, off the request', async () => {
     const { key, view } = await h.service.create('laptop');
     await h.registry.reload();
-    const lastUsed = async () => (await h.store.listClientKeys()).find((k) => k.id === view.id)?.lastUsedAt;
+    const lastUsed = async () => (await h.store.keys.list()).find((k) => k.id === view.id)?.lastUsedAt;
     h.registry.clientKeyName(key);
     expect(await lastUsed()).toBeNull();
     h.registry.stop();
@@ -202,9 +202,9 @@ describe('KeyService', () => {
       await expect(h.service.revoke('missing')).rejects.toThrow(/No active client key named "missing"/);
       const { key, view } = await h.service.create('laptop');
       expect(view).toMatchObject({ name: 'laptop', prefix: key.slice(0, 8), active: true, revokedAt: null });
-      const [row] = await h.store.listClientKeys();
+      const [row] = await h.store.keys.list();
       expect(row?.digest).toBe(h.box.keyDigest(key));
-      expect(JSON.stringify(await h.store.listClientKeys())).not.toContain(key.slice(8));
+      expect(JSON.stringify(await h.store.keys.list())).not.toContain(key.slice(8));
       await expect(h.service.create('laptop')).rejects.toThrow(/already exists/);
     } finally {
       await h.store.close();

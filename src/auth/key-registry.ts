@@ -11,14 +11,15 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse } from '../errors.js';
-import type { KeysStore, KeyUse } from '../storage/keys-types.js';
+import type { KeyUse } from '../storage/contract/keys.js';
+import type { Store } from '../storage/contract/store.js';
 import { bearerToken, keyHint, singleHeader } from './access-keys.js';
 
 /** Last use of a client key is written at most this often per key. */
 export const TOUCH_EVERY_MS = 60_000;
 
 export interface KeyRegistryDeps {
-  store: KeysStore;
+  store: Pick<Store, 'keys'>;
   box: Pick<SecretBox, 'keyDigest'>;
   clock: Clock;
   logger: Logger;
@@ -135,8 +136,8 @@ export class KeyRegistry {
     this.reloading = (async () => {
       try {
         const { store } = this.deps;
-        const rev = await store.keysRevision();
-        const [rows, admin] = await Promise.all([store.listClientKeys(), store.getAdminKey()]);
+        const rev = await store.keys.revision();
+        const [rows, admin] = await Promise.all([store.keys.list(), store.keys.getAdmin()]);
         const clients = new Map<string, ActiveKey>();
         for (const r of rows) if (r.revokedAt === null) clients.set(r.digest, { id: r.id, name: r.name });
         this.clients = clients;
@@ -151,7 +152,7 @@ export class KeyRegistry {
 
   private async poll(): Promise<void> {
     this.flushTouches();
-    const rev = await this.deps.store.keysRevision();
+    const rev = await this.deps.store.keys.revision();
     if (rev !== this.revision) await this.reload();
   }
 
@@ -168,8 +169,8 @@ export class KeyRegistry {
     if (this.pendingTouches.length === 0) return;
     const uses = this.pendingTouches;
     this.pendingTouches = [];
-    this.deps.store
-      .touchClientKeys(uses)
+    this.deps.store.keys
+      .touch(uses)
       .catch((err) => this.deps.logger.warn({ err }, 'last use of client keys not saved'));
   }
 }

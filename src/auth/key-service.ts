@@ -8,11 +8,12 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import type { ClientKeyView } from '../shared/keys-schemas.js';
 import { validateName } from '../shared/names.js';
-import type { ClientKeyRow, KeysStore } from '../storage/keys-types.js';
+import type { ClientKeyRow } from '../storage/contract/keys.js';
+import type { Store } from '../storage/contract/store.js';
 import { clientKeyPrefix, newAdminKey, newClientKey } from './access-keys.js';
 
 export interface KeyServiceDeps {
-  store: KeysStore;
+  store: Pick<Store, 'keys'>;
   box: Pick<SecretBox, 'keyDigest'>;
   clock: Clock;
 }
@@ -40,14 +41,14 @@ export class KeyService {
 
   /** Every client key, revoked ones included, oldest first. */
   async list(): Promise<ClientKeyView[]> {
-    return (await this.deps.store.listClientKeys()).map(toClientKeyView);
+    return (await this.deps.store.keys.list()).map(toClientKeyView);
   }
 
   /** Creates a client key; `key` is the only time the secret is ever available. */
   async create(name: string): Promise<{ key: string; view: ClientKeyView }> {
     validateKeyName(name);
     const key = newClientKey();
-    const row = await this.deps.store.insertClientKey(
+    const row = await this.deps.store.keys.insert(
       { name, prefix: clientKeyPrefix(key), digest: this.deps.box.keyDigest(key) },
       this.deps.clock.now(),
     );
@@ -56,13 +57,13 @@ export class KeyService {
 
   async revoke(name: string): Promise<ClientKeyView> {
     validateKeyName(name);
-    const row = await this.deps.store.revokeClientKey(name, this.deps.clock.now());
+    const row = await this.deps.store.keys.revoke(name, this.deps.clock.now());
     if (row === null) throw new GatewayError('not_found', `No active client key named "${name}"`);
     return toClientKeyView(row);
   }
 
   async hasAdminKey(): Promise<boolean> {
-    return (await this.deps.store.getAdminKey()) !== null;
+    return (await this.deps.store.keys.getAdmin()) !== null;
   }
 
   /** Creates the stored admin key, or replaces it with `rotate`; returns the new key. */
@@ -71,14 +72,14 @@ export class KeyService {
       throw new GatewayError('conflict', 'An admin key already exists: use --rotate to replace it');
     }
     const key = newAdminKey();
-    await this.deps.store.setAdminKey(this.deps.box.keyDigest(key), this.deps.clock.now());
+    await this.deps.store.keys.setAdmin(this.deps.box.keyDigest(key), this.deps.clock.now());
     return key;
   }
 
   /** Returns false when there was none. */
   async removeAdminKey(): Promise<boolean> {
     if (!(await this.hasAdminKey())) return false;
-    await this.deps.store.setAdminKey(null, this.deps.clock.now());
+    await this.deps.store.keys.setAdmin(null, this.deps.clock.now());
     return true;
   }
 }

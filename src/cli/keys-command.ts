@@ -38,7 +38,7 @@ export async function hasStoredAdminKey(config: Config): Promise<boolean> {
   const store = openStoreFromUrl(config.databaseUrl);
   try {
     await store.migrate();
-    return (await store.getAdminKey()) !== null;
+    return (await store.keys.getAdmin()) !== null;
   } finally {
     await store.close();
   }

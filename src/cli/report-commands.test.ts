@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CliRun, runCommand } from '../../test/support/cli-io.js';
 import { freePort } from '../../test/support/free-port.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
-import { sampleRecord } from '../storage/store-conformance.js';
+import { sampleRecord } from '../../test/support/sample-record.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { SseParser } from './logs-command.js';
 
 let home: string;
@@ -24,7 +24,7 @@ function onTerminal(args: string[], input: string): Promise<CliRun> {
 async function count(): Promise<number> {
   const store = SqliteStore.open(join(home, 'ccflare.db'));
   try {
-    return await store.countRequests();
+    return await store.requests.count();
   } finally {
     await store.close();
   }
@@ -34,7 +34,7 @@ beforeEach(async () => {
   home = mkdtempSync(join(tmpdir(), 'ccflare-report-'));
   port = String(await freePort());
   const store = SqliteStore.open(join(home, 'ccflare.db'));
-  await store.writeBatch(
+  await store.requests.writeBatch(
     [
       sampleRecord({ id: '00000000-0000-7000-8000-000000000001', ts: Date.now() - 1000 }),
       sampleRecord({ id: '00000000-0000-7000-8000-000000000002', ts: Date.now() }),

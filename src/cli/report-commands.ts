@@ -10,10 +10,11 @@ import type { Config } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { createLogger } from '../log/logger.js';
 import type { ClearHistoryResult } from '../shared/clear-history-schemas.js';
-import type { RequestSummary, StatsResult } from '../storage/analytics-types.js';
+import type { StatsResult } from '../storage/contract/analytics.js';
+import type { DatabaseReport } from '../storage/contract/maintenance.js';
+import type { RequestSummary } from '../storage/contract/requests.js';
+import type { Store } from '../storage/contract/store.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
-import { type DatabaseReport, storeMaintenance } from '../storage/sqlite-maintenance.js';
-import type { Store } from '../storage/types.js';
 import { ensureHome, type GlobalOptions } from './context.js';
 import { resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo, isInteractive, readLine, usageError } from './io.js';
@@ -110,7 +111,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       const t = await resolveTarget(io, globalsOf(cmd));
       const stats = t.api
         ? await t.api.get<StatsResult>(`/api/stats?recentErrors=${RECENT_ERRORS}`)
-        : await withStore(t.config, (s) => s.requestStats({ recentErrors: RECENT_ERRORS }));
+        : await withStore(t.config, (s) => s.analytics.stats({ recentErrors: RECENT_ERRORS }));
       if (opts.json) json(stats);
       else out(renderStats(stats, Date.now()));
     });
@@ -132,7 +133,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
         items = (await t.api.get<{ items: RequestSummary[] }>(`/api/requests?${q}`)).items;
       } else {
         items = await withStore(t.config, async (s) => {
-          const page = await s.listRequestSummaries({ limit: opts.limit, account: opts.account, model: opts.model });
+          const page = await s.requests.list({ limit: opts.limit, account: opts.account, model: opts.model });
           return page.items;
         });
       }
@@ -160,7 +161,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
         });
         await live.reload();
         const { requestRetentionDays, payloadRetentionDays } = live.current();
-        const db = storeMaintenance(store).report();
+        const db = await store.maintenance.report();
         const now = Date.now();
         const retention = { requestRetentionDays, payloadRetentionDays };
         const r: AnalyzeReport = { ...db, ...retention, suggestions: analyzeSuggestions(db, retention, now) };
@@ -178,7 +179,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       const t = await resolveTarget(io, globalsOf(cmd));
       const accountsReset = t.api
         ? (await t.api.post<{ accountsReset: number }>('/api/stats/reset')).accountsReset
-        : await withStore(t.config, (s) => s.resetAccountUsage());
+        : await withStore(t.config, (s) => s.accounts.resetUsage());
       if (opts.json) json({ accountsReset });
       else {
         out(`Reset the usage counters of ${plural(accountsReset, 'account')}; request history is unchanged.\n`);
@@ -214,7 +215,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       else {
         result = await withStore(t.config, async (s) => {
           const started = performance.now();
-          const counts = storeMaintenance(s).clearHistory();
+          const counts = await s.maintenance.clearHistory();
           return { ...counts, durationMs: performance.now() - started };
         });
       }

@@ -1,6 +1,8 @@
 /** Plain-text rendering of the reporting commands (stats, requests, logs, analyze). */
-import type { RequestSummary, StatsResult } from '../storage/analytics-types.js';
-import type { DatabaseReport } from '../storage/sqlite-maintenance.js';
+
+import type { StatsResult } from '../storage/contract/analytics.js';
+import type { DatabaseReport } from '../storage/contract/maintenance.js';
+import type { RequestSummary } from '../storage/contract/requests.js';
 import { formatTime, renderTable } from './format.js';
 
 export function formatBytes(n: number): string {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { CONFIG_FILE, configSource, loadConfig } from './config.js';
 import { LiveSettings } from './live-settings.js';
 
@@ -76,7 +76,7 @@ describe('LiveSettings', () => {
   it('resolves flags > environment > database > file > defaults', async () => {
     writeFileSync(join(home, CONFIG_FILE), JSON.stringify({ payloadMaxBytes: 1000, requestRetentionDays: 30 }));
     const { l, store } = make({ CCFLARE_SESSION_MS: '600000' }, { payloadRetentionDays: 3 });
-    await store.putSettings({ sessionMs: 900_000, payloadMaxBytes: 2000, payloadCapture: false }, 1);
+    await store.settings.put({ sessionMs: 900_000, payloadMaxBytes: 2000, payloadCapture: false }, 1);
     await l.start();
     expect(l.current()).toEqual({
       strategy: 'session',
@@ -103,7 +103,7 @@ describe('LiveSettings', () => {
     expect(d.sessionMs).toMatchObject({ value: 60_000, source: 'database' });
     expect(l.current()).toMatchObject({ sessionMs: 60_000, payloadCapture: false });
     expect(before.sessionMs).toBe(5 * 3_600_000);
-    expect(await store.getSettings()).toEqual({ sessionMs: 60_000, payloadCapture: false });
+    expect(await store.settings.get()).toEqual({ sessionMs: 60_000, payloadCapture: false });
     await l.update({ sessionMs: null });
     expect(l.current().sessionMs).toBe(5 * 3_600_000);
     expect(l.describe().sessionMs.source).toBe('default');
@@ -129,7 +129,7 @@ describe('LiveSettings', () => {
       'conflict',
       /payloadCapture is pinned by the environment variable CCFLARE_PAYLOAD_CAPTURE/,
     );
-    expect(await store.getSettings()).toEqual({});
+    expect(await store.settings.get()).toEqual({});
     expect(l.current().sessionMs).toBe(5 * 3_600_000);
   });
 
@@ -138,7 +138,7 @@ describe('LiveSettings', () => {
     await l.start();
     const other = SqliteStore.open(dbPath);
     stores.push(other);
-    await other.putSettings({ payloadMaxBytes: 4096 }, Date.now());
+    await other.settings.put({ payloadMaxBytes: 4096 }, Date.now());
     const until = Date.now() + 2000;
     while (l.current().payloadMaxBytes !== 4096 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     expect(l.current().payloadMaxBytes).toBe(4096);
@@ -146,7 +146,7 @@ describe('LiveSettings', () => {
 
   it('ignores an invalid stored value with one warning', async () => {
     const { l, store } = make();
-    await store.putSettings({ sessionMs: 'soon', payloadMaxBytes: 10 }, 1);
+    await store.settings.put({ sessionMs: 'soon', payloadMaxBytes: 10 }, 1);
     await l.start();
     await l.reload();
     expect(l.current()).toMatchObject({ sessionMs: 5 * 3_600_000, payloadMaxBytes: 10 });

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
-import type { SettingsStore } from '../storage/settings-types.js';
+import type { Store } from '../storage/contract/store.js';
 import { type Config, configSource, describeSetting, parseSetting, type SettingSource } from './config.js';
 import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
 
@@ -61,7 +61,7 @@ export type SettingsDescription = { [K in LiveSettingKey]: SettingState & { valu
 
 export interface LiveSettingsDeps {
   config: Config;
-  store: SettingsStore;
+  store: Pick<Store, 'settings'>;
   logger: Logger;
   clock: Clock;
   /** How often `settings_rev` is polled (default 1000 ms). */
@@ -146,7 +146,7 @@ export class LiveSettings implements RuntimeSettingsSource {
   }
 
   private async poll(): Promise<void> {
-    const rev = await this.deps.store.settingsRevision();
+    const rev = await this.deps.store.settings.revision();
     if (rev !== this.revision) await this.reload();
   }
 
@@ -155,8 +155,8 @@ export class LiveSettings implements RuntimeSettingsSource {
     if (this.reloading) return this.reloading;
     this.reloading = (async () => {
       try {
-        const rev = await this.deps.store.settingsRevision();
-        const stored = await this.deps.store.getSettings();
+        const rev = await this.deps.store.settings.revision();
+        const stored = await this.deps.store.settings.get();
         const next = this.resolve(stored);
         const changed: Record<string, unknown> = {};
         for (const key of LIVE_SETTING_KEYS) {
@@ -199,7 +199,7 @@ export class LiveSettings implements RuntimeSettingsSource {
       values[key] = raw === null ? null : parseLiveSetting(key, raw);
     }
     if (Object.keys(values).length > 0) {
-      await this.deps.store.putSettings(values, this.deps.clock.now());
+      await this.deps.store.settings.put(values, this.deps.clock.now());
       // A reload under way may have read the store before this write: let it finish, read again.
       await this.reload();
       await this.reload();

@@ -10,7 +10,9 @@ import type { AccountPool } from '../accounts/account-pool.js';
 import { accountStatus } from '../accounts/account-status.js';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events.js';
-import type { AccountStatus, RecordWriter, RequestRecord } from '../storage/types.js';
+import type { AccountStatus } from '../storage/contract/accounts.js';
+import type { RequestRecord } from '../storage/contract/records.js';
+import type { RecordWriter } from '../storage/contract/store.js';
 
 export interface GatewayMetricsDeps {
   events: EventBus;

@@ -3,6 +3,7 @@
  * An unknown model costs "unknown" (null), never 0, and is reported once per model id.
  */
 import { GatewayError } from '../errors.js';
+import type { RequestTokens } from '../storage/contract/records.js';
 import { modelFamily } from './model-family.js';
 import { PRICES, type PriceEntry } from './prices.js';
 
@@ -14,13 +15,7 @@ import { PRICES, type PriceEntry } from './prices.js';
  * `cacheWrite5mTokens` and 0 in `cacheWrite1hTokens`: 5 minutes is the default TTL. The
  * trackers in proxy/sse-usage.ts already do this.
  */
-export interface Usage {
-  inputTokens?: number | null;
-  cacheReadTokens?: number | null;
-  cacheWrite5mTokens?: number | null;
-  cacheWrite1hTokens?: number | null;
-  outputTokens?: number | null;
-}
+export type Usage = Partial<RequestTokens>;
 
 interface Dated {
   from: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountKind } from '../storage/types.js';
+import type { AccountKind } from '../storage/contract/accounts.js';
 import {
   backoffMs,
   CLASSIFY_DEFAULTS,

@@ -11,7 +11,7 @@
  */
 
 import { modelFamilyKey } from '../pricing/model-family.js';
-import type { AccountKind } from '../storage/types.js';
+import type { AccountKind } from '../storage/contract/accounts.js';
 import { type HeaderBag, headerValue, parseResetTime, rejectedWindows } from './rate-limit-headers.js';
 
 export { modelFamilyKey } from '../pricing/model-family.js';

@@ -1,7 +1,7 @@
 /**
  * Header rules for forwarding (protocol.md sections 1-2).
  */
-import type { AccountKind } from '../storage/types.js';
+import type { AccountKind } from '../storage/contract/accounts.js';
 
 /** RFC 9110 section 7.6.1 hop-by-hop fields, plus the client's own credentials. */
 const DROP = new Set([

@@ -21,14 +21,9 @@ import { redactHeaders } from '../log/logger.js';
 import type { Pricer } from '../pricing/pricing.js';
 import type { SessionAffinity } from '../routing/session-affinity.js';
 import { earliestRecovery, orderAccounts, unusableReason } from '../routing/session-strategy.js';
-import type {
-  AccountRow,
-  AttemptRecord,
-  PayloadBody,
-  PayloadInput,
-  RecordWriter,
-  RequestRecord,
-} from '../storage/types.js';
+import type { AccountRow } from '../storage/contract/accounts.js';
+import type { AttemptRecord, PayloadBody, PayloadInput, RequestRecord } from '../storage/contract/records.js';
+import type { RecordWriter } from '../storage/contract/store.js';
 import {
   classifyCredentialFailure,
   classifyFailure,

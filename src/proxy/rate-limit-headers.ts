@@ -3,7 +3,7 @@
  * subscription headers (observed, undocumented) and the API-key per-minute headers.
  * Header names must be lower-case, as Node and undici deliver them.
  */
-import type { RateLimitState } from '../storage/types.js';
+import type { RateLimitState } from '../storage/contract/accounts.js';
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
 

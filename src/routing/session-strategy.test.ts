@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountRow } from '../storage/types.js';
+import type { AccountRow } from '../storage/contract/accounts.js';
 import { SessionAffinity } from './session-affinity.js';
 import { earliestRecovery, orderAccounts, unusableReason } from './session-strategy.js';
 

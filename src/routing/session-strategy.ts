@@ -2,7 +2,7 @@
  * The `session` strategy (what ccflare ships): stay on one account for a session window, then
  * move. Pure: it only orders accounts; the account pool records session starts.
  */
-import type { AccountRow } from '../storage/types.js';
+import type { AccountRow } from '../storage/contract/accounts.js';
 
 export interface SelectionContext {
   now: number;

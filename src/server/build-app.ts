@@ -25,8 +25,8 @@ import type { EventBus } from '../events.js';
 import { createPricer } from '../pricing/pricing.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
-import type { RecordWriter, Store } from '../storage/types.js';
-import { RetentionJob } from './retention-job.js';
+import type { RecordWriter, Store } from '../storage/contract/store.js';
+import { RetentionJob } from '../storage/retention-job.js';
 import { createStaticFiles } from './static-files.js';
 
 export interface AppDeps {

@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { AccountView } from '../accounts/account-status.js';
 import type { LogLine } from '../events.js';
-import type { RequestRecord } from '../storage/types.js';
+import type { RequestRecord } from '../storage/contract/records.js';
 import { type Account, AccountSchema } from './accounts-schemas.js';
 import type { LiveEventData } from './events-schemas.js';
 

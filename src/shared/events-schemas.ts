@@ -5,6 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { AccountStatusSchema } from './accounts-schemas.js';
+import { RequestSummarySchema } from './requests-schemas.js';
 
 export const RequestStartedEventSchema = z
   .object({
@@ -17,36 +18,13 @@ export const RequestStartedEventSchema = z
   })
   .openapi('RequestStartedEvent');
 
-export const RequestFinishedEventSchema = z
-  .object({
-    id: z.string(),
-    ts: z.number().openapi({ description: 'Unix ms when the request arrived' }),
-    method: z.string(),
-    path: z.string(),
-    accountId: z.string().nullable(),
-    accountName: z.string().nullable(),
-    status: z.number().int().nullable(),
-    success: z.boolean(),
-    error: z.string().nullable(),
-    latencyMs: z.number(),
-    ttftMs: z.number().nullable(),
-    attempts: z.number().int(),
-    /** attempts - 1 when the request moved to another account or retried. */
-    failovers: z.number().int(),
-    modelRequested: z.string().nullable(),
-    modelApplied: z.string().nullable(),
-    agent: z.string().nullable(),
-    sessionId: z.string().nullable(),
-    clientKey: z.string().nullable().openapi({ description: 'Name of the client key, never the key' }),
-    stream: z.boolean(),
-    stopReason: z.string().nullable(),
-    inputTokens: z.number().int().nullable(),
-    cacheReadTokens: z.number().int().nullable(),
-    cacheWrite5mTokens: z.number().int().nullable(),
-    cacheWrite1hTokens: z.number().int().nullable(),
-    outputTokens: z.number().int().nullable(),
-    costUsd: z.number().nullable(),
-    outputTokensPerSecond: z.number().nullable(),
+/** A request summary as it finished, without `hasPayload` (payloads are written later, by the record writer). */
+export const RequestFinishedEventSchema = RequestSummarySchema.omit({ hasPayload: true })
+  .extend({
+    failovers: z
+      .number()
+      .int()
+      .openapi({ description: 'attempts - 1 when the request moved to another account or retried' }),
   })
   .openapi('RequestFinishedEvent');
 

@@ -1,10 +1,12 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.js';
-import { SqliteStore } from './sqlite-store.js';
-import { MEMORY_PATH } from './sqlite-writes.js';
-import type { RecordWriter, Store } from './types.js';
-import { BatchedRecordWriter, InlineRecordWriter, type RecordWriterOptions } from './write-queue.js';
+import type { RecordWriter, Store } from './contract/store.js';
+import { MEMORY_PATH } from './sqlite/connection.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import { BatchedRecordWriter } from './writer/batched-writer.js';
+import { InlineRecordWriter } from './writer/inline-writer.js';
+import type { RecordWriterOptions } from './writer/record-queue.js';
 
 /**
  * `sqlite:<path>` (also `sqlite://<path>`, `sqlite:~/x.db`) or `sqlite::memory:` to a file path

@@ -13,7 +13,7 @@ import {
   OAuthInitResponseSchema,
 } from '../../src/shared/accounts-schemas.js';
 import { ErrorResponseSchema, OkSchema } from '../../src/shared/api-schemas.js';
-import type { RateLimitState } from '../../src/storage/types.js';
+import type { RateLimitState } from '../../src/storage/contract/accounts.js';
 import { api } from '../support/api-request.js';
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
@@ -172,7 +172,7 @@ describe('POST /api/accounts (add by API key)', () => {
     expectError(await call('POST', '', { name: 'x', apiKey: 'has space' }), 400, /API key contains whitespace/);
     expectError(await call('POST', '', '{not json'), 400, /Malformed JSON/);
     expectError(await call('POST', '', { name: 'alpha', apiKey: 'sk-ant-api03-zzz' }), 409, /"alpha" already exists/);
-    expect((await gw.store.listAccounts()).map((a) => a.name)).not.toContain('x');
+    expect((await gw.store.accounts.list()).map((a) => a.name)).not.toContain('x');
   });
 });
 
@@ -271,7 +271,7 @@ describe('account actions', () => {
   it('rename and priority', async () => {
     const renamed = await call('POST', '/gamma/rename', { newName: 'gamma-2' });
     expect(AccountSchema.parse(renamed.json).name).toBe('gamma-2');
-    expect(await gw.store.getAccountByName('gamma')).toBeNull();
+    expect(await gw.store.accounts.getByName('gamma')).toBeNull();
     expectError(await call('POST', '/gamma-2/rename', { newName: 'alpha' }), 409, /"alpha" already exists/);
     expectError(await call('POST', '/gamma-2/rename', { newName: 'no/slash' }), 400, /newName/);
     expectError(await call('POST', '/gamma-2/rename', {}), 400, /newName/);
@@ -289,7 +289,7 @@ describe('account actions', () => {
   it('remove stops using the account at once', async () => {
     const r = await call('DELETE', '/alpha');
     expect(OkSchema.parse(r.json)).toEqual({ ok: true });
-    expect(await gw.store.getAccountByName('alpha')).toBeNull();
+    expect(await gw.store.accounts.getByName('alpha')).toBeNull();
     expect(await proxiedKey()).not.toBe(KEY_ALPHA);
     expectError(await call('DELETE', '/alpha'), 404, /No account named "alpha"/);
   });

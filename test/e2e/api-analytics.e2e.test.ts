@@ -14,11 +14,12 @@ import {
 } from '../../src/shared/analytics-schemas.js';
 import { ErrorResponseSchema } from '../../src/shared/api-schemas.js';
 import { RequestPageSchema } from '../../src/shared/requests-schemas.js';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
-import type { AccountRow, RequestRecord } from '../../src/storage/types.js';
+import type { AccountRow } from '../../src/storage/contract/accounts.js';
+import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -150,13 +151,13 @@ beforeAll(async () => {
     }),
     sampleRecord({ ...base('a6', T0 - 40 * DAY, beta), modelApplied: SONNET, costUsd: 1 }),
   ];
-  await gw.store.writeBatch(seeded, [
+  await gw.store.requests.writeBatch(seeded, [
     { accountId: alpha.id, requests: 3, lastUsedAt: T0 - 5 * MIN },
     { accountId: beta.id, requests: 3, lastUsedAt: T0 - 25 * MIN },
   ]);
   // History of an account removed since.
-  goneId = (await gw.store.insertAccount({ name: 'gone', kind: 'api_key' }, T0)).id;
-  await gw.store.writeBatch(
+  goneId = (await gw.store.accounts.insert({ name: 'gone', kind: 'api_key' }, T0)).id;
+  await gw.store.requests.writeBatch(
     [
       sampleRecord({
         id: 'g1',
@@ -172,7 +173,7 @@ beforeAll(async () => {
     ],
     [],
   );
-  await gw.store.deleteAccount(goneId);
+  await gw.store.accounts.delete(goneId);
 });
 
 afterAll(async () => {

@@ -99,21 +99,21 @@ describe('GET /api/config', () => {
 describe('changing settings', () => {
   it('payloadCapture off applies to the very next request, without a restart', async () => {
     const first = await send();
-    expect((await gw.store.getRequest(first.id))?.payload?.requestBody).toContain('ping');
+    expect((await gw.store.requests.get(first.id))?.payload?.requestBody).toContain('ping');
 
     const r = await change('PATCH', { payloadCapture: false });
     expect(r.status).toBe(200);
     expect(ConfigSchema.parse(r.json).payloadCapture).toMatchObject({ value: false, source: 'database' });
-    expect(await gw.store.getSettings()).toMatchObject({ payloadCapture: false });
+    expect(await gw.store.settings.get()).toMatchObject({ payloadCapture: false });
 
     const second = await send();
-    const rec = await gw.store.getRequest(second.id);
+    const rec = await gw.store.requests.get(second.id);
     expect(rec?.status).toBe(200);
     expect(rec?.payload).toBeNull();
 
     await change('PATCH', { payloadCapture: true, payloadMaxBytes: 3 });
     const third = await send();
-    const p = (await gw.store.getRequest(third.id))?.payload;
+    const p = (await gw.store.requests.get(third.id))?.payload;
     expect(p?.requestBody).toHaveLength(3);
     expect(p?.requestTruncated).toBe(true);
   });
@@ -134,11 +134,11 @@ describe('changing settings', () => {
     const c = ConfigSchema.parse(r.json);
     expect(c.sessionMs).toMatchObject({ value: 5 * HOUR, source: 'default' });
     expect(c.payloadMaxBytes).toMatchObject({ value: 256 * 1024, source: 'default' });
-    expect(await gw.store.getSettings()).toEqual({ payloadCapture: true });
+    expect(await gw.store.settings.get()).toEqual({ payloadCapture: true });
   });
 
   it('picks up a change another process wrote to the database', async () => {
-    await gw.store.putSettings({ requestRetentionDays: 30 }, Date.now());
+    await gw.store.settings.put({ requestRetentionDays: 30 }, Date.now());
     const until = Date.now() + 3000;
     let c = await getConfig();
     while (c.requestRetentionDays.value !== 30 && Date.now() < until) {

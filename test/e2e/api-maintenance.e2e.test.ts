@@ -12,11 +12,11 @@ import {
   StorageSummarySchema,
 } from '../../src/shared/maintenance-schemas.js';
 import { RequestDetailSchema, RequestPageSchema } from '../../src/shared/requests-schemas.js';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
-import type { PayloadRecord } from '../../src/storage/types.js';
+import type { PayloadRecord } from '../../src/storage/contract/records.js';
 import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const DAY = 86_400_000;
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
   gw = await startGateway({ upstreamUrl: up.url });
   T0 = Date.now();
   // Default retention: request rows 90 days, payloads 7 days.
-  await gw.store.writeBatch(
+  await gw.store.requests.writeBatch(
     [
       sampleRecord({ id: 'm1', ts: T0 - 100 * DAY, payload: payload(100) }),
       sampleRecord({ id: 'm2', ts: T0 - 10 * DAY, payload: payload(100) }),
@@ -116,7 +116,7 @@ describe('POST /api/maintenance/cleanup', () => {
 
 describe('POST /api/maintenance/compact', () => {
   it('reclaims the space of deleted rows and keeps serving', async () => {
-    await gw.store.writeBatch(
+    await gw.store.requests.writeBatch(
       Array.from({ length: 300 }, (_, i) =>
         // Payloads live in segment files, not the database: bulk up the row itself.
         sampleRecord({ id: `bulk-${i}`, ts: T0 - 20 * DAY, error: 'e'.repeat(30_000) }),
@@ -134,7 +134,7 @@ describe('POST /api/maintenance/compact', () => {
     const list = RequestPageSchema.parse((await api(gw.url, 'GET', '/api/requests')).json);
     expect(list.items.map((i) => i.id)).toEqual(['m4', 'm3']);
     // Writes still go through after the file was rewritten.
-    await gw.store.writeBatch([sampleRecord({ id: 'after', ts: Date.now() })], []);
+    await gw.store.requests.writeBatch([sampleRecord({ id: 'after', ts: Date.now() })], []);
     expect(await detail('after')).toMatchObject({ id: 'after' });
   });
 });

@@ -12,11 +12,12 @@ import {
   type RequestPage,
   RequestPageSchema,
 } from '../../src/shared/requests-schemas.js';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
-import type { AccountRow, RequestRecord } from '../../src/storage/types.js';
+import type { AccountRow } from '../../src/storage/contract/accounts.js';
+import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const SECRET = 'sk-ant-api03-requests-e2e-secret-000000';
 const SONNET = 'claude-sonnet-4-5-20250929';
@@ -112,7 +113,7 @@ beforeAll(async () => {
     requestTruncated: false,
     responseTruncated: true,
   };
-  await gw.store.writeBatch(records, []);
+  await gw.store.requests.writeBatch(records, []);
 });
 
 afterAll(async () => {

@@ -16,8 +16,8 @@ import { createSecretBox } from '../../src/crypto/secret-box.js';
 import { EventBus } from '../../src/events.js';
 import { createLogger } from '../../src/log/logger.js';
 import { buildApp } from '../../src/server/build-app.js';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import { InlineRecordWriter } from '../../src/storage/write-queue.js';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { InlineRecordWriter } from '../../src/storage/writer/inline-writer.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
@@ -434,8 +434,8 @@ describe('client keys for /v1/*', () => {
       }
     });
     await gw.settle();
-    const rec = (await gw.store.listRequests({ limit: 1 }))[0];
-    const payload = rec && (await gw.store.getRequest(rec.id))?.payload;
+    const rec = (await gw.store.requests.listRecords({ limit: 1 }))[0];
+    const payload = rec && (await gw.store.requests.get(rec.id))?.payload;
     expect(payload?.requestHeaders).toContain('[redacted]');
 
     const bytes = dbBytes(gw.home);

@@ -56,7 +56,7 @@ describe('ccflare config', () => {
     });
     await res.body.text();
     const [rec] = await gw.records(1);
-    expect((await gw.store.getRequest(rec?.id as string))?.payload).toBeNull();
+    expect((await gw.store.requests.get(rec?.id as string))?.payload).toBeNull();
 
     const get = await cli(['config', 'get', '--json']);
     expect(ConfigSchema.parse(JSON.parse(get.stdout)).payloadCapture).toMatchObject({
@@ -79,6 +79,6 @@ describe('ccflare config', () => {
     const pinned = await cli(['config', 'set', 'sessionMs', '600000'], { CCFLARE_SESSION_MS: '900000' });
     expect(pinned.code).toBe(1);
     expect(pinned.stderr).toMatch(/pinned by the environment variable CCFLARE_SESSION_MS/);
-    expect(await gw.store.getSettings()).toEqual({});
+    expect(await gw.store.settings.get()).toEqual({});
   });
 });

@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
 import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard Analytics browser tests');
 
@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     // 120/3 = 40.0 tok/s, $0.85, tokens 400 + 300 + 400 + 100 + 200 = 1,400,
     // cache hit 400 / (400 + 400 + 100 + 200) = 36.4%.
     // Plus old-1, three days old: only in the 7-day range.
-    await gw.store.writeBatch(
+    await gw.store.requests.writeBatch(
       [
         sampleRecord({
           ...a,

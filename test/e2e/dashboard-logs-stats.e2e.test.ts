@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
 import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
 import { errorBody, type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard Logs and Stats browser tests');
 
@@ -52,7 +52,7 @@ describe.skipIf(!hasChromium)('dashboard Stats and Logs screens in Chromium', ()
     const b = { accountId: beta, accountName: 'beta' };
     const ok = { inputTokens: 100, outputTokens: 50, costUsd: 0.01 };
     const failed = { success: false, inputTokens: null, outputTokens: null, costUsd: null, ttftMs: null };
-    await gw.store.writeBatch(
+    await gw.store.requests.writeBatch(
       [
         sampleRecord({ ...a, ...ok, id: 'a1', ts: now - 30 * MIN, latencyMs: 1000 }),
         sampleRecord({ ...a, ...ok, id: 'a2', ts: now - 25 * MIN, latencyMs: 2000 }),

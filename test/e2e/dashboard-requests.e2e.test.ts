@@ -1,10 +1,10 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
-import type { RequestRecord } from '../../src/storage/types.js';
+import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard Requests browser tests');
 
@@ -138,7 +138,7 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
         }),
       );
     }
-    await gw.store.writeBatch(records, []);
+    await gw.store.requests.writeBatch(records, []);
   });
   afterAll(async () => {
     await gw?.close();

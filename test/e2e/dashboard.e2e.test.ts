@@ -1,13 +1,13 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_ROUTES } from '../../src/server/static-files.js';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
-import type { AccountRow } from '../../src/storage/types.js';
+import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import { api } from '../support/api-request.js';
 import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard browser tests');
 
@@ -65,7 +65,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       alpha = await gw.account('alpha');
       const base = { accountId: alpha.id, accountName: alpha.name, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 };
       // 4 requests, 3 succeeded: avg latency 2 s, cost $1.00, 40 tok/s, cache hit 400/800.
-      await gw.store.writeBatch(
+      await gw.store.requests.writeBatch(
         [
           sampleRecord({
             ...base,

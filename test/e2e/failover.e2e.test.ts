@@ -118,7 +118,7 @@ describe('failover table', () => {
     expect(a.cooldownUntil).toBeNull();
     expect(Object.values(a.modelCooldowns)[0]).toBeGreaterThan(Date.now() + 7000_000);
     // With B out of the way, Sonnet still goes to A while Opus finds no account.
-    await gw.store.updateAccount((await gw.account('b')).id, { paused: true });
+    await gw.store.accounts.update((await gw.account('b')).id, { paused: true });
     await new Promise((r) => setTimeout(r, 300));
     await ask(client, 'claude-sonnet-4-5');
     expect(keysSeen(up)).toEqual(['a', 'b', 'a']);
@@ -411,7 +411,7 @@ describe('failover table', () => {
 
   it('paused accounts are skipped', async () => {
     const { client, up, gw } = await setup(() => undefined);
-    await gw.store.updateAccount((await gw.account('a')).id, { paused: true });
+    await gw.store.accounts.update((await gw.account('a')).id, { paused: true });
     await new Promise((r) => setTimeout(r, 300));
     await ask(client);
     expect(keysSeen(up)).toEqual(['b']);
@@ -426,11 +426,11 @@ describe('failover table', () => {
       defaultHeaders: { 'x-claude-code-session-id': 'session-1' },
     });
     // Move the session window to B, then make A preferable again: the session stays on B.
-    await gw.store.updateAccount((await gw.account('a')).id, { paused: true });
+    await gw.store.accounts.update((await gw.account('a')).id, { paused: true });
     await new Promise((r) => setTimeout(r, 300));
     await ask(client);
-    await gw.store.updateAccount((await gw.account('a')).id, { paused: false, priority: 0 });
-    await gw.store.updateAccount((await gw.account('b')).id, { priority: 5, sessionStart: null });
+    await gw.store.accounts.update((await gw.account('a')).id, { paused: false, priority: 0 });
+    await gw.store.accounts.update((await gw.account('b')).id, { priority: 5, sessionStart: null });
     await new Promise((r) => setTimeout(r, 300));
     await ask(client);
     expect(keysSeen(up)).toEqual(['b', 'b']);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { runCommand, spawnBinary } from '../support/cli-io.js';
 import {
   errorBody,
@@ -311,8 +311,8 @@ describe('the real CLI process', () => {
 
     const store = SqliteStore.open(join(home, 'ccflare.db'));
     try {
-      expect(await store.countRequests()).toBe(N);
-      expect(await store.listRequests({ limit: N, success: false })).toHaveLength(0);
+      expect(await store.requests.count()).toBe(N);
+      expect(await store.requests.listRecords({ limit: N, status: 'error' })).toHaveLength(0);
     } finally {
       await store.close();
     }

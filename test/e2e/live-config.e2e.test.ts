@@ -159,6 +159,6 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
     const gone = await sendUntil((a) => a.status === 503);
     expect(gone.ms).toBeLessThanOrEqual(LIVE_WITHIN_MS);
     expect(gone.seen.at(-1)?.message).toMatch(/No accounts configured/);
-    expect(await gw.store.getAccountByName('a')).toBeNull();
+    expect(await gw.store.accounts.getByName('a')).toBeNull();
   });
 });

@@ -4,7 +4,7 @@
  */
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RateLimitState } from '../../src/storage/types.js';
+import type { RateLimitState } from '../../src/storage/contract/accounts.js';
 import { api } from '../support/api-request.js';
 import {
   errorBody,

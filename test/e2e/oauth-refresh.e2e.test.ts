@@ -343,7 +343,7 @@ describe('OAuth accounts: secrets at rest and in logs', () => {
     oauth.expireAccessTokens();
     // Scheduled refresh of "expired", then (once it is paused) a 401-forced refresh of "revoked".
     for (let i = 0; i < 3; i++) await ask(i % 2 ? client : betaClient);
-    await gw.store.updateAccount((await gw.account('expired')).id, { paused: true });
+    await gw.store.accounts.update((await gw.account('expired')).id, { paused: true });
     await new Promise((r) => setTimeout(r, 300));
     await ask(client); // "revoked": 401 -> forced refresh -> 200
     // Finally a refresh token rejection on both OAuth accounts: served by the API key.
@@ -367,7 +367,7 @@ describe('OAuth accounts: secrets at rest and in logs', () => {
     const blobs = [...files, ...segments].map((f) => ({ f, bytes: readFileSync(join(gw.home, f)) }));
     // Sanity: the records and their payloads really are in these bytes (so absence of secrets
     // means something): a request id in the database, the sent prompt in a segment file.
-    const rec = (await gw.store.listRequests({ limit: 1 }))[0];
+    const rec = (await gw.store.requests.listRecords({ limit: 1 }))[0];
     expect(blobs.some((b) => b.bytes.includes(Buffer.from(rec?.id as string)))).toBe(true);
     expect(blobs.some((b) => b.f.endsWith('.seg') && b.bytes.includes(Buffer.from('"role":"user"')))).toBe(true);
     const logText = gw.logs.join('\n');

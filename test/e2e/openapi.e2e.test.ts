@@ -43,7 +43,8 @@ type Call = [method: string, template: string, path: string, body?: unknown];
 
 describe('OpenAPI document', () => {
   it('describes what every JSON endpoint returns', async () => {
-    const requestId = (await gw.records(0)).length >= 0 ? (await gw.store.listRequests({ limit: 1 }))[0]?.id : '';
+    const requestId =
+      (await gw.records(0)).length >= 0 ? (await gw.store.requests.listRecords({ limit: 1 }))[0]?.id : '';
     const calls: Call[] = [
       ['GET', '/api/accounts', '/api/accounts'],
       ['POST', '/api/accounts', '/api/accounts', { name: 'gamma', apiKey: 'sk-ant-api03-openapi-gamma' }],

@@ -7,13 +7,13 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
-import type { RequestRecord } from '../../src/storage/types.js';
+import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { api } from '../support/api-request.js';
 import { type CliRun, runCommand, startCommand } from '../support/cli-io.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { freePort } from '../support/free-port.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 let up: FakeUpstream;
 let gw: TestGateway;
@@ -87,7 +87,7 @@ async function seed(): Promise<void> {
       },
     }),
   ];
-  await gw.store.writeBatch(seeded, [
+  await gw.store.requests.writeBatch(seeded, [
     { accountId: a.id, requests: 2, lastUsedAt: NOW - 20_000 },
     { accountId: b.id, requests: 1, lastUsedAt: NOW - 10_000 },
   ]);
@@ -231,7 +231,7 @@ describe('ccflare analyze', () => {
         error: big,
       }),
     );
-    await gw.store.writeBatch(recs, []);
+    await gw.store.requests.writeBatch(recs, []);
     db.exec("DELETE FROM requests WHERE id LIKE '00000000-0000-7000-8000-1%'");
     db.pragma('wal_checkpoint(PASSIVE)');
     expect((await cli(['config', 'set', 'payloadRetentionDays', '30'])).code).toBe(0);
@@ -261,7 +261,7 @@ describe('ccflare reset-stats', () => {
     expect(JSON.parse(r.stdout)).toEqual({ accountsReset: 2 });
     expect((await gw.account('a')).requestCount).toBe(0);
     expect(await gw.count()).toBe(3);
-    await gw.store.updateAccount((await gw.account('b')).id, { requestCount: 9 });
+    await gw.store.accounts.update((await gw.account('b')).id, { requestCount: 9 });
     const d = await offline(['reset-stats']);
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toBe('Reset the usage counters of 2 accounts; request history is unchanged.\n');
@@ -293,7 +293,7 @@ describe('ccflare clear-history', () => {
     expect(stats.totals.requests).toBe(0);
     expect(gw.logs.some((l) => l.includes('request history cleared'))).toBe(true);
     // Accounts stay.
-    expect((await gw.store.listAccounts()).map((a) => a.name).sort()).toEqual(['a', 'b']);
+    expect((await gw.store.accounts.list()).map((a) => a.name).sort()).toEqual(['a', 'b']);
   });
 
   it('deletes directly when no gateway answers', async () => {

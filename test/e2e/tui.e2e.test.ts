@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { sampleRecord } from '../../src/storage/store-conformance.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { requireTool } from '../support/required-tool.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'ccflare');
 const SOCKET = `ccflare-tui-${process.pid}`;
@@ -60,7 +60,7 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       });
       const a = await gw.account('first');
       const now = Date.now();
-      await gw.store.writeBatch(
+      await gw.store.requests.writeBatch(
         [
           sampleRecord({
             id: '00000000-0000-7000-8000-0000000000a1',

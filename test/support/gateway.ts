@@ -9,8 +9,9 @@ import { Writable } from 'node:stream';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto/secret-box.js';
 import { type RunningServer, runServer } from '../../src/server/serve.js';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import type { AccountRow, RequestRecord } from '../../src/storage/types.js';
+import type { AccountRow } from '../../src/storage/contract/accounts.js';
+import type { RequestRecord } from '../../src/storage/contract/records.js';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
 export interface TestGateway {
   url: string;
@@ -64,19 +65,19 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
   const box = createSecretBox(loadSecretKey(home, config.secretKey));
   const store = SqliteStore.open(join(home, 'ccflare.db'));
   const addApiKey = async (name: string, key: string, over: Partial<AccountRow> = {}) => {
-    const row = await store.insertAccount(
+    const row = await store.accounts.insert(
       { name, kind: 'api_key', apiKeyEnc: box.encrypt(key), priority: over.priority ?? 0 },
       Date.now(),
     );
-    if (Object.keys(over).length > 0) await store.updateAccount(row.id, over);
-    return (await store.getAccount(row.id)) as AccountRow;
+    if (Object.keys(over).length > 0) await store.accounts.update(row.id, over);
+    return (await store.accounts.get(row.id)) as AccountRow;
   };
   const addOAuth = async (
     name: string,
     t: { accessToken: string; refreshToken: string; expiresAt: number },
     over: Partial<AccountRow> = {},
   ) => {
-    const row = await store.insertAccount(
+    const row = await store.accounts.insert(
       {
         name,
         kind: 'max',
@@ -88,8 +89,8 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
       },
       Date.now(),
     );
-    if (Object.keys(over).length > 0) await store.updateAccount(row.id, over);
-    return (await store.getAccount(row.id)) as AccountRow;
+    if (Object.keys(over).length > 0) await store.accounts.update(row.id, over);
+    return (await store.accounts.get(row.id)) as AccountRow;
   };
   await opts.setup?.({ addApiKey, addOAuth, store, box });
 
@@ -118,23 +119,23 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     addApiKey,
     addOAuth,
     async account(name) {
-      const a = await store.getAccountByName(name);
+      const a = await store.accounts.getByName(name);
       if (!a) throw new Error(`no account ${name}`);
       return a;
     },
     async records(n, timeoutMs = 5000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
-        const total = await store.countRequests();
+        const total = await store.requests.count();
         if (total >= seen + n || Date.now() > until) {
-          const rows = await store.listRequests({ limit: Math.max(1, total - seen) });
+          const rows = await store.requests.listRecords({ limit: Math.max(1, total - seen) });
           seen = total;
           return rows;
         }
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    count: () => store.countRequests(),
+    count: () => store.requests.count(),
     async settle() {
       const until = Date.now() + 10_000;
       for (;;) {
@@ -142,7 +143,7 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
         if ((h.inFlight === 0 && h.writeQueue === 0) || Date.now() > until) break;
         await new Promise((r) => setTimeout(r, 10));
       }
-      seen = await store.countRequests();
+      seen = await store.requests.count();
     },
     async close() {
       await server.close(5000);

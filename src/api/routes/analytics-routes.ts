@@ -27,7 +27,7 @@ export function analyticsRoutes(deps: ApiDeps): OpenAPIHono {
   const app = newRouter();
   app.openapi(getAnalytics, async (c) => {
     const q = c.req.valid('query');
-    const result = await deps.store.analytics({
+    const result = await deps.store.analytics.query({
       range: q.range,
       now: deps.clock.now(),
       accounts: q.accounts ?? [],

@@ -1,7 +1,6 @@
 /** `POST /api/maintenance/clear-history`: deletes all request history (rows, payloads, analytics). */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { ClearHistoryResultSchema } from '../../shared/clear-history-schemas.js';
-import { storeMaintenance } from '../../storage/sqlite-maintenance.js';
 import type { ApiDeps } from '../api-deps.js';
 import { newRouter } from '../router.js';
 
@@ -27,7 +26,7 @@ export function clearHistoryRoutes(deps: ApiDeps): OpenAPIHono {
     const started = performance.now();
     // Records still queued would land after the wipe: commit them first.
     await deps.writer.flush();
-    const counts = storeMaintenance(deps.store).clearHistory();
+    const counts = await deps.store.maintenance.clearHistory();
     const out = { ...counts, durationMs: performance.now() - started };
     deps.logger.warn(out, 'request history cleared');
     return c.json(out, 200);

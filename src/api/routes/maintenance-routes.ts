@@ -43,12 +43,12 @@ const compact = createRoute({
 
 export function maintenanceRoutes(deps: ApiDeps): OpenAPIHono {
   const app = newRouter();
-  app.openapi(storage, async (c) => c.json(await deps.store.storageSummary(), 200));
+  app.openapi(storage, async (c) => c.json(await deps.store.maintenance.storageSummary(), 200));
   app.openapi(cleanup, async (c) => c.json(await deps.retention.runNow(), 200));
   // One VACUUM at a time: a second would only wait for the first's lock, then redo its work.
   let compacting: Promise<unknown> = Promise.resolve();
   app.openapi(compact, async (c) => {
-    const run = compacting.then(() => deps.store.compact());
+    const run = compacting.then(() => deps.store.maintenance.compact());
     compacting = run.catch(() => {});
     const started = performance.now();
     const r = await run;

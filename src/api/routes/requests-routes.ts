@@ -13,7 +13,7 @@ import {
   RequestListQuerySchema,
   RequestPageSchema,
 } from '../../shared/requests-schemas.js';
-import type { PayloadRecord, StoredRequest } from '../../storage/types.js';
+import type { PayloadRecord, StoredRequest } from '../../storage/contract/records.js';
 import type { ApiDeps } from '../api-deps.js';
 import { newRouter } from '../router.js';
 
@@ -94,7 +94,7 @@ export function requestsRoutes(deps: ApiDeps): OpenAPIHono {
   const app = newRouter();
   app.openapi(listRequests, async (c) => {
     const q = c.req.valid('query');
-    const page = await deps.store.listRequestSummaries({
+    const page = await deps.store.requests.list({
       limit: q.limit,
       before: q.cursor,
       since: q.since,
@@ -110,7 +110,7 @@ export function requestsRoutes(deps: ApiDeps): OpenAPIHono {
   });
   app.openapi(getRequest, async (c) => {
     const { id } = c.req.valid('param');
-    const r = await deps.store.getRequest(id);
+    const r = await deps.store.requests.get(id);
     if (!r) throw new GatewayError('not_found', `No request with id ${JSON.stringify(id)}`);
     return c.json(detailOut(r), 200);
   });

@@ -36,10 +36,10 @@ export function statsRoutes(deps: ApiDeps): OpenAPIHono {
   const app = newRouter();
   app.openapi(getStats, async (c) => {
     const { recentErrors } = c.req.valid('query');
-    return c.json(await deps.store.requestStats({ recentErrors }), 200);
+    return c.json(await deps.store.analytics.stats({ recentErrors }), 200);
   });
   app.openapi(resetStats, async (c) => {
-    const accountsReset = await deps.store.resetAccountUsage();
+    const accountsReset = await deps.store.accounts.resetUsage();
     // The pool serves the counters from memory: reload now rather than at the next revision poll.
     await deps.pool.reload();
     deps.logger.info({ accountsReset }, 'account usage counters reset');

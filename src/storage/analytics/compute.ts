@@ -1,0 +1,324 @@
+/**
+ * Back-end independent part of analytics and stats: the bucket layout of each range and the
+ * figures computed from grouped rollup rows. A back-end fetches the groups (sums per time bucket,
+ * sums and histograms per account and model, sums per agent); everything derived is here, so
+ * every back-end reports the same numbers.
+ */
+import type {
+  AccountPerf,
+  AgentUsage,
+  AnalyticsQuery,
+  AnalyticsRange,
+  AnalyticsResult,
+  ModelPerf,
+  PerfSummary,
+  RecentError,
+  SeriesPoint,
+  StatsAccount,
+  StatsResult,
+  TokenCounts,
+} from '../contract/analytics.js';
+import type { TokenSums } from '../contract/records.js';
+import { DAY_MS, HOUR_MS, LATENCY_BUCKETS, MINUTE_MS, percentileFromHistogram, type Sums } from './rollup.js';
+
+export type RollupGrain = 'minute' | 'hour';
+
+export interface RangeSpec {
+  rangeMs: number;
+  bucketMs: number;
+  /** The rollup the range reads: its buckets must divide `bucketMs`. */
+  grain: RollupGrain;
+}
+
+export const ANALYTICS_RANGES: Record<AnalyticsRange, RangeSpec> = {
+  '1h': { rangeMs: HOUR_MS, bucketMs: MINUTE_MS, grain: 'minute' },
+  '6h': { rangeMs: 6 * HOUR_MS, bucketMs: 5 * MINUTE_MS, grain: 'minute' },
+  '24h': { rangeMs: DAY_MS, bucketMs: 15 * MINUTE_MS, grain: 'minute' },
+  '7d': { rangeMs: 7 * DAY_MS, bucketMs: HOUR_MS, grain: 'hour' },
+  '30d': { rangeMs: 30 * DAY_MS, bucketMs: 6 * HOUR_MS, grain: 'hour' },
+};
+
+export interface AnalyticsWindow {
+  from: number;
+  to: number;
+  bucketMs: number;
+  buckets: number;
+  grain: RollupGrain;
+}
+
+/**
+ * Whole buckets aligned to the Unix epoch (UTC), the last one holding `now`, so a bucket means
+ * the same span on every call and the series never shows a partial first bucket.
+ */
+export function analyticsWindow(range: AnalyticsRange, now: number): AnalyticsWindow {
+  const spec = ANALYTICS_RANGES[range];
+  const to = now - (now % spec.bucketMs) + spec.bucketMs;
+  const buckets = spec.rangeMs / spec.bucketMs;
+  return { from: to - spec.rangeMs, to, bucketMs: spec.bucketMs, buckets, grain: spec.grain };
+}
+
+export interface SeriesGroup extends Sums {
+  /** Start of the output bucket. */
+  bucket: number;
+}
+
+/** Sums per (account, model); `accountId` / `model` are '' when the requests had none. */
+export interface PerfGroup extends Sums {
+  accountId: string;
+  accountName: string | null;
+  model: string;
+  latencyMax: number;
+  lastTs: number;
+  hist: number[];
+}
+
+export interface AgentGroup extends TokenSums {
+  agent: string;
+  requests: number;
+  costUsd: number;
+}
+
+export function emptySums(): Sums {
+  return {
+    requests: 0,
+    successes: 0,
+    latencySum: 0,
+    ttftSum: 0,
+    ttftCount: 0,
+    tpsSum: 0,
+    tpsCount: 0,
+    inputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    failovers: 0,
+  };
+}
+
+const SUM_KEYS = Object.keys(emptySums()) as (keyof Sums)[];
+
+function addSums(into: Sums, s: Sums): void {
+  for (const k of SUM_KEYS) into[k] += s[k];
+}
+
+function ratio(a: number, b: number): number | null {
+  return b === 0 ? null : a / b;
+}
+
+export function tokenCounts(s: TokenSums): TokenCounts {
+  return {
+    input: s.inputTokens,
+    cacheRead: s.cacheReadTokens,
+    cacheWrite5m: s.cacheWrite5mTokens,
+    cacheWrite1h: s.cacheWrite1hTokens,
+    output: s.outputTokens,
+    total: s.inputTokens + s.cacheReadTokens + s.cacheWrite5mTokens + s.cacheWrite1hTokens + s.outputTokens,
+  };
+}
+
+export function cacheHitRate(s: TokenSums): number | null {
+  return ratio(s.cacheReadTokens, s.inputTokens + s.cacheReadTokens + s.cacheWrite5mTokens + s.cacheWrite1hTokens);
+}
+
+/** The figures of one group; p95 needs its histogram. */
+export function summarize(s: Sums, hist: readonly number[] | null, latencyMax: number): PerfSummary {
+  return {
+    requests: s.requests,
+    successes: s.successes,
+    errors: s.requests - s.successes,
+    successRate: ratio(s.successes, s.requests),
+    avgLatencyMs: ratio(s.latencySum, s.requests),
+    p95LatencyMs: hist === null ? null : percentileFromHistogram(hist, 0.95, latencyMax),
+    avgTtftMs: ratio(s.ttftSum, s.ttftCount),
+    outputTokensPerSecond: ratio(s.tpsSum, s.tpsCount),
+    tokens: tokenCounts(s),
+    costUsd: s.costUsd,
+    cacheHitRate: cacheHitRate(s),
+    failovers: s.failovers,
+  };
+}
+
+interface Merged {
+  sums: Sums;
+  hist: number[];
+  latencyMax: number;
+  lastTs: number;
+  accountName: string | null;
+}
+
+function merge(groups: readonly PerfGroup[], keyOf: (g: PerfGroup) => string): Map<string, Merged> {
+  const out = new Map<string, Merged>();
+  for (const g of groups) {
+    const key = keyOf(g);
+    let m = out.get(key);
+    if (!m) {
+      m = {
+        sums: emptySums(),
+        hist: new Array<number>(LATENCY_BUCKETS).fill(0),
+        latencyMax: 0,
+        lastTs: 0,
+        accountName: null,
+      };
+      out.set(key, m);
+    }
+    addSums(m.sums, g);
+    for (let i = 0; i < LATENCY_BUCKETS; i++) (m.hist[i] as number) += g.hist[i] ?? 0;
+    if (g.latencyMax > m.latencyMax) m.latencyMax = g.latencyMax;
+    if (g.lastTs >= m.lastTs) {
+      m.lastTs = g.lastTs;
+      if (g.accountName !== null) m.accountName = g.accountName;
+    }
+  }
+  return out;
+}
+
+function summarizeMerged(m: Merged | undefined): PerfSummary {
+  return m ? summarize(m.sums, m.hist, m.latencyMax) : summarize(emptySums(), null, 0);
+}
+
+function byRequestsThen<T extends { requests: number }>(key: (x: T) => string): (a: T, b: T) => number {
+  return (a, b) => b.requests - a.requests || key(a).localeCompare(key(b));
+}
+
+export function modelPerf(groups: readonly PerfGroup[]): ModelPerf[] {
+  return [...merge(groups, (g) => g.model)]
+    .map(([model, m]) => ({ model: model === '' ? null : model, ...summarizeMerged(m) }))
+    .sort(byRequestsThen((x) => x.model ?? ''));
+}
+
+/** `names`: current names of existing accounts by id. */
+export function accountPerf(
+  groups: readonly PerfGroup[],
+  names: ReadonlyMap<string, string>,
+): (AccountPerf & { lastTs: number })[] {
+  return [...merge(groups, (g) => g.accountId)]
+    .map(([id, m]) => ({
+      accountId: id === '' ? null : id,
+      name: id === '' ? null : (names.get(id) ?? m.accountName),
+      lastTs: m.lastTs,
+      ...summarizeMerged(m),
+    }))
+    .sort(byRequestsThen((x) => x.name ?? ''));
+}
+
+export function totalPerf(groups: readonly PerfGroup[]): PerfSummary {
+  return summarizeMerged(merge(groups, () => '').get(''));
+}
+
+export function seriesPoints(window: AnalyticsWindow, groups: readonly SeriesGroup[]): SeriesPoint[] {
+  const byBucket = new Map<number, Sums>();
+  for (const g of groups) {
+    let s = byBucket.get(g.bucket);
+    if (!s) {
+      s = emptySums();
+      byBucket.set(g.bucket, s);
+    }
+    addSums(s, g);
+  }
+  const points: SeriesPoint[] = [];
+  for (let i = 0; i < window.buckets; i++) {
+    const ts = window.from + i * window.bucketMs;
+    const s = byBucket.get(ts) ?? emptySums();
+    points.push({
+      ts,
+      requests: s.requests,
+      successes: s.successes,
+      errors: s.requests - s.successes,
+      successRate: ratio(s.successes, s.requests),
+      avgLatencyMs: ratio(s.latencySum, s.requests),
+      avgTtftMs: ratio(s.ttftSum, s.ttftCount),
+      outputTokensPerSecond: ratio(s.tpsSum, s.tpsCount),
+      tokens: tokenCounts(s),
+      costUsd: s.costUsd,
+      cacheHitRate: cacheHitRate(s),
+    });
+  }
+  return points;
+}
+
+/** Named agents, plus one `agent: null` entry for the requests no agent was attributed to. */
+export function agentUsage(groups: readonly AgentGroup[], totals: PerfSummary): AgentUsage[] {
+  const out: AgentUsage[] = groups
+    .map((g) => ({ agent: g.agent, requests: g.requests, tokens: tokenCounts(g), costUsd: g.costUsd }))
+    .sort(byRequestsThen((x) => x.agent ?? ''));
+  const rest: AgentUsage = {
+    agent: null,
+    requests: totals.requests,
+    tokens: { ...totals.tokens },
+    costUsd: totals.costUsd,
+  };
+  for (const a of out) {
+    rest.requests -= a.requests;
+    rest.costUsd -= a.costUsd;
+    for (const k of Object.keys(rest.tokens) as (keyof TokenCounts)[]) rest.tokens[k] -= a.tokens[k];
+  }
+  // Float subtraction leaves dust; cost is never negative.
+  rest.costUsd = Math.max(0, rest.costUsd);
+  if (rest.requests > 0) out.push(rest);
+  return out;
+}
+
+export function assembleAnalytics(
+  q: AnalyticsQuery,
+  window: AnalyticsWindow,
+  groups: { series: readonly SeriesGroup[]; perf: readonly PerfGroup[]; agents: readonly AgentGroup[] },
+  names: ReadonlyMap<string, string>,
+): AnalyticsResult {
+  const totals = totalPerf(groups.perf);
+  const models = modelPerf(groups.perf);
+  return {
+    range: q.range,
+    from: window.from,
+    to: window.to,
+    bucketMs: window.bucketMs,
+    filters: { accounts: q.accounts, models: q.models, status: q.status },
+    totals,
+    series: seriesPoints(window, groups.series),
+    tokens: totals.tokens,
+    models,
+    accounts: accountPerf(groups.perf, names).map(({ lastTs: _, ...a }) => a),
+    costByModel: models
+      .map((m) => ({ model: m.model, costUsd: m.costUsd, share: ratio(m.costUsd, totals.costUsd) }))
+      .sort((a, b) => b.costUsd - a.costUsd || (a.model ?? '').localeCompare(b.model ?? '')),
+    agents: agentUsage(groups.agents, totals),
+  };
+}
+
+export interface StatsAccountRow {
+  id: string;
+  name: string;
+  lastUsedAt: number | null;
+  requestCount: number;
+  sessionRequestCount: number;
+}
+
+/** `accounts` in the order to list them (the store's account order); removed accounts follow. */
+export function assembleStats(
+  perf: readonly PerfGroup[],
+  accounts: readonly StatsAccountRow[],
+  recentErrors: RecentError[],
+  since: number | null,
+): StatsResult {
+  const names = new Map(accounts.map((a) => [a.id, a.name]));
+  const history = new Map(accountPerf(perf, names).map((a) => [a.accountId ?? '', a]));
+  const list: StatsAccount[] = [];
+  for (const a of accounts) {
+    const h = history.get(a.id);
+    history.delete(a.id);
+    list.push({
+      ...(h ?? { ...summarize(emptySums(), null, 0), accountId: a.id, name: a.name }),
+      accountId: a.id,
+      name: a.name,
+      exists: true,
+      lastUsedAt: a.lastUsedAt,
+      requestCount: a.requestCount,
+      sessionRequestCount: a.sessionRequestCount,
+    });
+  }
+  for (const { lastTs, ...h } of history.values()) {
+    list.push({ ...h, exists: false, lastUsedAt: lastTs, requestCount: null, sessionRequestCount: null });
+  }
+  return { since, totals: totalPerf(perf), accounts: list, recentErrors };
+}

@@ -1,0 +1,140 @@
+/**
+ * `store.analytics`: analytics and stats over request history. Figures are assembled by analytics/compute.ts from
+ * grouped rollup rows, so back-ends only differ in how they fetch those rows.
+ */
+
+export interface TokenCounts {
+  input: number;
+  cacheRead: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  output: number;
+  total: number;
+}
+
+/** Figures of a set of requests; ratios and averages are null when nothing was there to divide. */
+export interface PerfSummary {
+  requests: number;
+  successes: number;
+  errors: number;
+  successRate: number | null;
+  avgLatencyMs: number | null;
+  /** Estimated from the rollups' latency histogram (linear within a bucket). */
+  p95LatencyMs: number | null;
+  avgTtftMs: number | null;
+  /** Mean of the per-request output tokens per second, over requests that have one. */
+  outputTokensPerSecond: number | null;
+  tokens: TokenCounts;
+  costUsd: number;
+  /** cache read / (input + cache read + cache write 5m + cache write 1h). */
+  cacheHitRate: number | null;
+  /** Extra upstream attempts (attempts - 1) summed. */
+  failovers: number;
+}
+
+export interface ModelPerf extends PerfSummary {
+  model: string | null;
+}
+
+export interface AccountPerf extends PerfSummary {
+  accountId: string | null;
+  /** The account's current name, or the last name recorded for a deleted one. */
+  name: string | null;
+}
+
+export interface SeriesPoint {
+  /** Bucket start, Unix ms. */
+  ts: number;
+  requests: number;
+  successes: number;
+  errors: number;
+  successRate: number | null;
+  avgLatencyMs: number | null;
+  avgTtftMs: number | null;
+  outputTokensPerSecond: number | null;
+  tokens: TokenCounts;
+  costUsd: number;
+  cacheHitRate: number | null;
+}
+
+export interface CostShare {
+  model: string | null;
+  costUsd: number;
+  /** Of the total cost in the range; null when the total is 0. */
+  share: number | null;
+}
+
+export interface AgentUsage {
+  /** null: requests attributed to no agent. */
+  agent: string | null;
+  requests: number;
+  tokens: TokenCounts;
+  costUsd: number;
+}
+
+export const ANALYTICS_RANGE_NAMES = ['1h', '6h', '24h', '7d', '30d'] as const;
+export type AnalyticsRange = (typeof ANALYTICS_RANGE_NAMES)[number];
+export type AnalyticsStatus = 'success' | 'error' | 'all';
+
+export interface AnalyticsQuery {
+  range: AnalyticsRange;
+  now: number;
+  /** Account ids or names (current, or as recorded for deleted accounts); empty = all. */
+  accounts: string[];
+  models: string[];
+  status: AnalyticsStatus;
+}
+
+export interface AnalyticsResult {
+  range: AnalyticsRange;
+  /** The window is whole buckets: [from, to), the last bucket holds `now`. */
+  from: number;
+  to: number;
+  bucketMs: number;
+  filters: { accounts: string[]; models: string[]; status: AnalyticsStatus };
+  totals: PerfSummary;
+  /** One point per bucket, oldest first, empty buckets included. */
+  series: SeriesPoint[];
+  tokens: TokenCounts;
+  models: ModelPerf[];
+  accounts: AccountPerf[];
+  costByModel: CostShare[];
+  agents: AgentUsage[];
+}
+
+export interface StatsAccount extends AccountPerf {
+  /** false for history of an account that was removed. */
+  exists: boolean;
+  lastUsedAt: number | null;
+  /** The account's own counters (reset by `accounts.resetUsage`); null for removed accounts. */
+  requestCount: number | null;
+  sessionRequestCount: number | null;
+}
+
+export interface RecentError {
+  id: string;
+  ts: number;
+  accountId: string | null;
+  accountName: string | null;
+  model: string | null;
+  method: string;
+  path: string;
+  status: number | null;
+  error: string | null;
+  latencyMs: number;
+}
+
+export interface StatsResult {
+  /** Oldest data the totals cover (start of its hour), null when there is none. */
+  since: number | null;
+  totals: PerfSummary;
+  accounts: StatsAccount[];
+  recentErrors: RecentError[];
+}
+
+/** `store.analytics`. */
+export interface AnalyticsStore {
+  query(q: AnalyticsQuery): Promise<AnalyticsResult>;
+  /** All retained history: totals, per account (every current account, plus removed ones with history), last errors. */
+  stats(opts: { recentErrors: number }): Promise<StatsResult>;
+}

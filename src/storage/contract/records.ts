@@ -1,0 +1,87 @@
+/** Request records: what the proxy hands the writer, and what the store gives back. */
+
+/** One attempt of a request against one account (failover log). */
+export interface AttemptRecord {
+  account: string | null;
+  status: number | null;
+  error: string | null;
+  ms: number;
+}
+
+/** A payload as stored and read back: bodies are text. */
+export interface PayloadRecord {
+  /** JSON of headers with secrets removed. */
+  requestHeaders: string;
+  requestBody: string | null;
+  responseHeaders: string | null;
+  responseBody: string | null;
+  requestTruncated: boolean;
+  responseTruncated: boolean;
+}
+
+/**
+ * A body handed to the writer: text, or the UTF-8 bytes as they crossed the wire. The proxy
+ * passes bytes so it never decodes a body only for the writer to encode it again; both are
+ * stored as the same bytes and read back as text.
+ */
+export type PayloadBody = string | Uint8Array;
+
+/** A payload as written: bodies may be bytes. */
+export interface PayloadInput extends Omit<PayloadRecord, 'requestBody' | 'responseBody'> {
+  requestBody: PayloadBody | null;
+  responseBody: PayloadBody | null;
+}
+
+/** The five token counts of a request or a group of requests, by kind (protocol.md usage fields). */
+export interface TokenSums {
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+}
+
+/** A request's token counts: null where the response did not report one. */
+export type RequestTokens = { [K in keyof TokenSums]: number | null };
+
+export interface RequestRecord extends RequestTokens {
+  id: string;
+  /** Unix ms when the request arrived. */
+  ts: number;
+  method: string;
+  path: string;
+  accountId: string | null;
+  accountName: string | null;
+  status: number | null;
+  success: boolean;
+  error: string | null;
+  latencyMs: number;
+  /** Time to first content_block_delta (streams) or first byte (non-stream), ms from arrival. */
+  ttftMs: number | null;
+  /** Number of upstream attempts; failovers = attempts - 1 when > 0. */
+  attempts: number;
+  attemptLog: AttemptRecord[];
+  modelRequested: string | null;
+  modelApplied: string | null;
+  agent: string | null;
+  sessionId: string | null;
+  clientKey: string | null;
+  stream: boolean;
+  stopReason: string | null;
+  /** USD; null when the model has no known price. */
+  costUsd: number | null;
+  outputTokensPerSecond: number | null;
+  payload: PayloadInput | null;
+}
+
+/** A request record read back from the store. */
+export interface StoredRequest extends Omit<RequestRecord, 'payload'> {
+  payload: PayloadRecord | null;
+}
+
+/** Per-account counters the batched writer applies with the request rows. */
+export interface AccountUsageDelta {
+  accountId: string;
+  requests: number;
+  lastUsedAt: number;
+}

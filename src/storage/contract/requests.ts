@@ -1,0 +1,48 @@
+/** `store.requests`: writing request rows and reading them back (the filters of a list, what it returns). */
+import type { AccountUsageDelta, RequestRecord, StoredRequest } from './records.js';
+
+export type OutcomeFilter = 'success' | 'error';
+
+/** The filters of every request list read; they combine with AND. */
+export interface RequestQuery {
+  /** Rows to return at most. */
+  limit: number;
+  /** Rows strictly older than this (ts, id), newest first. */
+  before?: { ts: number; id: string };
+  /** Inclusive, Unix ms. */
+  since?: number;
+  /** Exclusive, Unix ms. */
+  until?: number;
+  /**
+   * Account id or current name; a name no account has any more matches the name recorded on
+   * the request (records of deleted accounts).
+   */
+  account?: string;
+  /** The model that answered, or the one requested when none did (errors). */
+  model?: string;
+  /** Outcome, or one HTTP status code. */
+  status?: OutcomeFilter | number;
+  agent?: string;
+  session?: string;
+}
+
+/** A request row without its attempt log and payload, plus whether a payload is stored. */
+export type RequestSummary = Omit<RequestRecord, 'attemptLog' | 'payload'> & { hasPayload: boolean };
+
+export interface RequestSummaryPage {
+  items: RequestSummary[];
+  /** Whether rows older than the last item match too. */
+  more: boolean;
+}
+
+/** `store.requests`. */
+export interface RequestsStore {
+  /** Inserts request rows (+ payloads) and applies usage deltas in one transaction. */
+  writeBatch(records: RequestRecord[], usage: AccountUsageDelta[]): Promise<void>;
+  /** Summaries, newest first, and whether another page follows. */
+  list(q: RequestQuery): Promise<RequestSummaryPage>;
+  /** The same rows as full records (attempt logs included, payloads left out: null), `q.limit` at most. */
+  listRecords(q: RequestQuery): Promise<StoredRequest[]>;
+  get(id: string): Promise<StoredRequest | null>;
+  count(): Promise<number>;
+}

@@ -1,0 +1,41 @@
+/**
+ * The storage contract. Only `storage/` runs SQL; everything else talks to this interface,
+ * which the SQLite store (embedded default) implements and the PostgreSQL store will implement
+ * against the same conformance suites (test/conformance). Every method is async so both
+ * back-ends fit. The store is a set of sub-stores, one per kind of data.
+ */
+import type { AccountsStore } from './accounts.js';
+import type { AnalyticsStore } from './analytics.js';
+import type { KeysStore } from './keys.js';
+import type { MaintenanceStore } from './maintenance.js';
+import type { RequestRecord } from './records.js';
+import type { RequestsStore } from './requests.js';
+import type { SettingsStore } from './settings.js';
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly accounts: AccountsStore;
+  readonly requests: RequestsStore;
+  readonly analytics: AnalyticsStore;
+  readonly keys: KeysStore;
+  readonly settings: SettingsStore;
+  readonly maintenance: MaintenanceStore;
+  /** Applies pending migrations; idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Queue in front of `store.requests.writeBatch`: `enqueue` returns immediately; rows are
+ * committed in small batched transactions off the request path. `flush` resolves once everything
+ * enqueued before the call is committed.
+ */
+export interface RecordWriter {
+  enqueue(rec: RequestRecord): void;
+  flush(): Promise<void>;
+  /** Rows waiting to be committed. */
+  depth(): number;
+  /** How long the oldest record not yet committed has waited, ms (0 when none): the queue's lag. */
+  lagMs(): number;
+  close(): Promise<void>;
+}

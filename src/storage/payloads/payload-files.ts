@@ -1,0 +1,288 @@
+/**
+ * Request payloads of a file database, kept in append-only segment files next to it
+ * (`<db>-payloads/<YYYYMMDD>-<writer>.seg`) instead of a table. Payloads are bulky, written
+ * once and expire by age: as table rows each one cost a row, two index entries, a WAL write and
+ * its checkpoint rewrite (~25 µs CPU per request); here a whole batch is one write, and expiry
+ * is deleting whole-day files. The request row keeps (file, offset, length) to find it again.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { PayloadBody, PayloadInput, PayloadRecord } from '../contract/records.js';
+
+export interface PayloadRef {
+  file: string;
+  offset: number;
+  length: number;
+}
+
+export interface PayloadFileStats {
+  bytes: number;
+  files: number;
+  /** Start (Unix ms) of the UTC day of the oldest segment file, null when there is none. */
+  oldestDay: number | null;
+}
+
+const DAY_MS = 86_400_000;
+/** Format version 1; a frame that does not start with it is treated as unreadable, not misparsed. */
+const MAGIC = 0xc1;
+const HEADER_BYTES = 18;
+const NULL_LEN = 0xffffffff;
+const FLAG_REQUEST_TRUNCATED = 1;
+const FLAG_RESPONSE_TRUNCATED = 2;
+/** Names come back from the database: anything else (e.g. `../x`) is never opened. */
+const SEGMENT_NAME = /^(\d{4})(\d{2})(\d{2})-[0-9a-f]+\.seg$/;
+
+/** The payload directory of a database file. */
+export function payloadDir(dbPath: string): string {
+  return `${resolve(dbPath)}-payloads`;
+}
+
+function dayKey(ts: number): string {
+  const d = new Date(Number.isFinite(ts) ? ts : 0);
+  return `${d.getUTCFullYear().toString().padStart(4, '0')}${(d.getUTCMonth() + 1).toString().padStart(2, '0')}${d
+    .getUTCDate()
+    .toString()
+    .padStart(2, '0')}`;
+}
+
+function dayStart(name: string): number | null {
+  const m = SEGMENT_NAME.exec(name);
+  if (!m) return null;
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+}
+
+function fieldBytes(s: PayloadBody | null | undefined): number {
+  return s == null ? 0 : typeof s === 'string' ? Buffer.byteLength(s, 'utf8') : s.byteLength;
+}
+
+interface Group {
+  file: string;
+  start: number;
+  end: number;
+  idxs: number[];
+}
+
+export class PayloadFiles {
+  readonly dir: string;
+  /** Random per instance, so two writers (worker, main thread, another process) never share a file. */
+  private readonly writerId = randomBytes(6).toString('hex');
+
+  constructor(dbPath: string) {
+    this.dir = payloadDir(dbPath);
+  }
+
+  /**
+   * Appends the payloads (one frame each, in order) and returns where each landed; a payload goes
+   * to the file of its request's UTC day. `items` with a null payload get a null ref.
+   */
+  append(items: readonly { ts: number; payload: PayloadInput | null }[]): (PayloadRef | null)[] {
+    const refs: (PayloadRef | null)[] = new Array(items.length).fill(null);
+    const byDay = new Map<string, number[]>();
+    let total = 0;
+    const sizes: number[] = new Array(items.length).fill(0);
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i] as { ts: number; payload: PayloadInput | null };
+      const p = it.payload;
+      if (!p) continue;
+      const size =
+        HEADER_BYTES +
+        fieldBytes(p.requestHeaders ?? '{}') +
+        fieldBytes(p.requestBody) +
+        fieldBytes(p.responseHeaders) +
+        fieldBytes(p.responseBody);
+      sizes[i] = size;
+      total += size;
+      const key = dayKey(it.ts);
+      const list = byDay.get(key);
+      if (list) list.push(i);
+      else byDay.set(key, [i]);
+    }
+    if (total === 0) return refs;
+
+    const buf = Buffer.allocUnsafe(total);
+    const frameStart: number[] = new Array(items.length).fill(0);
+    const groups: Group[] = [];
+    let pos = 0;
+    for (const [day, idxs] of byDay) {
+      const start = pos;
+      for (const i of idxs) {
+        frameStart[i] = pos;
+        pos = encodeFrame(buf, pos, (items[i] as { payload: PayloadInput }).payload);
+      }
+      groups.push({ file: `${day}-${this.writerId}.seg`, start, end: pos, idxs });
+    }
+
+    for (const g of groups) {
+      const base = this.writeGroup(g.file, buf, g.start, g.end - g.start) - g.start;
+      for (const i of g.idxs) {
+        refs[i] = { file: g.file, offset: base + (frameStart[i] as number), length: sizes[i] as number };
+      }
+    }
+    return refs;
+  }
+
+  /** Open/close per batch: a file removed by retention or clear-history is simply created again. */
+  private writeGroup(file: string, buf: Buffer, start: number, length: number): number {
+    const fd = this.openForAppend(file);
+    try {
+      const offset = fstatSync(fd).size;
+      let done = 0;
+      while (done < length) done += writeSync(fd, buf, start + done, length - done);
+      return offset;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private openForAppend(file: string): number {
+    const path = join(this.dir, file);
+    try {
+      return openSync(path, 'a', 0o600);
+    } catch (err) {
+      // First write, or the directory was removed by hand: create it (owner only) and retry once.
+      if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      return openSync(path, 'a', 0o600);
+    }
+  }
+
+  /** The payload at `ref`, or null when it is gone (expired, cleared) or unreadable. */
+  read(ref: PayloadRef): PayloadRecord | null {
+    if (!SEGMENT_NAME.test(ref.file) || ref.length < HEADER_BYTES || ref.offset < 0) return null;
+    let fd: number;
+    try {
+      fd = openSync(join(this.dir, ref.file), 'r');
+    } catch {
+      return null;
+    }
+    try {
+      const buf = Buffer.allocUnsafe(ref.length);
+      let got = 0;
+      while (got < ref.length) {
+        const n = readSync(fd, buf, got, ref.length - got, ref.offset + got);
+        if (n === 0) return null;
+        got += n;
+      }
+      return decodeFrame(buf);
+    } catch {
+      return null;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private segments(): { name: string; day: number }[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const out: { name: string; day: number }[] = [];
+    for (const name of names) {
+      const day = dayStart(name);
+      if (day !== null) out.push({ name, day });
+    }
+    return out;
+  }
+
+  private unlink(name: string): boolean {
+    try {
+      unlinkSync(join(this.dir, name));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Deletes the files whose whole UTC day ends at or before `cutoffTs`; returns how many. */
+  deleteBefore(cutoffTs: number): number {
+    let n = 0;
+    for (const s of this.segments()) if (s.day + DAY_MS <= cutoffTs && this.unlink(s.name)) n++;
+    return n;
+  }
+
+  deleteAll(): number {
+    let n = 0;
+    for (const s of this.segments()) if (this.unlink(s.name)) n++;
+    return n;
+  }
+
+  stats(): PayloadFileStats {
+    let bytes = 0;
+    let files = 0;
+    let oldestDay: number | null = null;
+    for (const s of this.segments()) {
+      try {
+        bytes += statSync(join(this.dir, s.name)).size;
+      } catch {
+        continue;
+      }
+      files++;
+      if (oldestDay === null || s.day < oldestDay) oldestDay = s.day;
+    }
+    return { bytes, files, oldestDay };
+  }
+}
+
+function writeField(buf: Buffer, lenAt: number, pos: number, s: PayloadBody | null | undefined): number {
+  if (s == null) {
+    buf.writeUInt32LE(NULL_LEN, lenAt);
+    return pos;
+  }
+  let n: number;
+  if (typeof s === 'string') n = buf.write(s, pos, 'utf8');
+  else {
+    buf.set(s, pos);
+    n = s.byteLength;
+  }
+  buf.writeUInt32LE(n, lenAt);
+  return pos + n;
+}
+
+function encodeFrame(buf: Buffer, at: number, p: PayloadInput): number {
+  buf[at] = MAGIC;
+  buf[at + 1] = (p.requestTruncated ? FLAG_REQUEST_TRUNCATED : 0) | (p.responseTruncated ? FLAG_RESPONSE_TRUNCATED : 0);
+  let pos = at + HEADER_BYTES;
+  pos = writeField(buf, at + 2, pos, p.requestHeaders ?? '{}');
+  pos = writeField(buf, at + 6, pos, p.requestBody);
+  pos = writeField(buf, at + 10, pos, p.responseHeaders);
+  return writeField(buf, at + 14, pos, p.responseBody);
+}
+
+function decodeFrame(buf: Buffer): PayloadRecord | null {
+  if (buf[0] !== MAGIC) return null;
+  const flags = buf[1] as number;
+  let pos = HEADER_BYTES;
+  const fields: (string | null)[] = [];
+  for (let i = 0; i < 4; i++) {
+    const len = buf.readUInt32LE(2 + i * 4);
+    if (len === NULL_LEN) {
+      fields.push(null);
+      continue;
+    }
+    if (pos + len > buf.length) return null;
+    fields.push(buf.toString('utf8', pos, pos + len));
+    pos += len;
+  }
+  if (pos !== buf.length) return null;
+  return {
+    requestHeaders: fields[0] ?? '{}',
+    requestBody: fields[1] ?? null,
+    responseHeaders: fields[2] ?? null,
+    responseBody: fields[3] ?? null,
+    requestTruncated: (flags & FLAG_REQUEST_TRUNCATED) !== 0,
+    responseTruncated: (flags & FLAG_RESPONSE_TRUNCATED) !== 0,
+  };
+}

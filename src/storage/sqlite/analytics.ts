@@ -1,0 +1,152 @@
+/** `store.analytics` for SQLite: analytics and stats from the rollups (analytics/compute.ts does the figures). */
+import type Database from 'better-sqlite3';
+import {
+  type AgentGroup,
+  analyticsWindow,
+  assembleAnalytics,
+  assembleStats,
+  type PerfGroup,
+  type RollupGrain,
+  type SeriesGroup,
+  type StatsAccountRow,
+} from '../analytics/compute.js';
+import type {
+  AnalyticsQuery,
+  AnalyticsResult,
+  AnalyticsStore,
+  RecentError,
+  StatsResult,
+} from '../contract/analytics.js';
+import type { AccountFilter } from './account-filter.js';
+import type { Bindable } from './connection.js';
+import { HIST_COLUMNS } from './rollups.js';
+import type { StatementCache } from './statement-cache.js';
+
+/** Rollup columns summed into `Sums` (analytics/rollup.ts), as `alias`. */
+const SUMS_SQL = `sum(requests) AS requests, sum(successes) AS successes, sum(latency_sum) AS latencySum,
+  sum(ttft_sum) AS ttftSum, sum(ttft_count) AS ttftCount, sum(tps_sum) AS tpsSum, sum(tps_count) AS tpsCount,
+  sum(input_tokens) AS inputTokens, sum(cache_read_tokens) AS cacheReadTokens,
+  sum(cache_write_5m_tokens) AS cacheWrite5mTokens, sum(cache_write_1h_tokens) AS cacheWrite1hTokens,
+  sum(output_tokens) AS outputTokens, sum(cost_usd) AS costUsd, sum(failovers) AS failovers`;
+
+const AGENT_SUMS_SQL = `sum(requests) AS requests, sum(input_tokens) AS inputTokens,
+  sum(cache_read_tokens) AS cacheReadTokens, sum(cache_write_5m_tokens) AS cacheWrite5mTokens,
+  sum(cache_write_1h_tokens) AS cacheWrite1hTokens, sum(output_tokens) AS outputTokens, sum(cost_usd) AS costUsd`;
+
+const PERF_SQL = `account_id AS accountId, model, max(account_name) AS accountName, ${SUMS_SQL},
+  max(latency_max) AS latencyMax, max(last_ts) AS lastTs,
+  ${HIST_COLUMNS.map((h) => `sum(${h}) AS ${h}`).join(', ')}`;
+
+type PerfDbRow = Omit<PerfGroup, 'hist'> & Record<string, number>;
+
+function toPerfGroup(r: PerfDbRow): PerfGroup {
+  const hist = HIST_COLUMNS.map((h) => r[h] ?? 0);
+  return {
+    accountId: r.accountId,
+    accountName: r.accountName,
+    model: r.model,
+    requests: r.requests,
+    successes: r.successes,
+    latencySum: r.latencySum,
+    ttftSum: r.ttftSum,
+    ttftCount: r.ttftCount,
+    tpsSum: r.tpsSum,
+    tpsCount: r.tpsCount,
+    inputTokens: r.inputTokens,
+    cacheReadTokens: r.cacheReadTokens,
+    cacheWrite5mTokens: r.cacheWrite5mTokens,
+    cacheWrite1hTokens: r.cacheWrite1hTokens,
+    outputTokens: r.outputTokens,
+    costUsd: r.costUsd,
+    failovers: r.failovers,
+    latencyMax: r.latencyMax,
+    lastTs: r.lastTs,
+    hist,
+  };
+}
+
+const ROLLUP_TABLES: Record<RollupGrain, { main: string; agent: string }> = {
+  minute: { main: 'rollup_minute', agent: 'agent_rollup_minute' },
+  hour: { main: 'rollup_hour', agent: 'agent_rollup_hour' },
+};
+
+export class SqliteAnalytics implements AnalyticsStore {
+  private readonly statsAccounts: Database.Statement<
+    [],
+    { id: string; name: string; last_used_at: number | null; request_count: number; session_request_count: number }
+  >;
+  private readonly accountNames: Database.Statement<[], { id: string; name: string }>;
+  private readonly recentErrors: Database.Statement<[number], RecentError>;
+  private readonly oldestHour: Database.Statement<[], { b: number | null }>;
+  private readonly allTimePerf: Database.Statement<[], PerfDbRow>;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly statements: StatementCache,
+    private readonly accountFilter: AccountFilter,
+  ) {
+    this.statsAccounts = db.prepare(
+      `SELECT id, name, last_used_at, request_count, session_request_count FROM accounts
+       ORDER BY priority, created_at, name`,
+    );
+    this.accountNames = db.prepare('SELECT id, name FROM accounts');
+    this.recentErrors = db.prepare(`SELECT id, ts, account_id AS accountId, account_name AS accountName,
+        coalesce(model_applied, model_requested) AS model, method, path, status, error, latency_ms AS latencyMs
+      FROM requests WHERE success = 0 ORDER BY ts DESC, id DESC LIMIT ?`);
+    this.oldestHour = db.prepare('SELECT min(bucket) AS b FROM rollup_hour');
+    this.allTimePerf = db.prepare(`SELECT ${PERF_SQL} FROM rollup_hour GROUP BY account_id, model`);
+  }
+
+  async query(q: AnalyticsQuery): Promise<AnalyticsResult> {
+    const window = analyticsWindow(q.range, q.now);
+    const tables = ROLLUP_TABLES[window.grain];
+    const where = ['bucket >= ?', 'bucket < ?'];
+    const params: Bindable[] = [window.from, window.to];
+    if (q.accounts.length > 0) {
+      const ids = this.accountFilter.resolve(q.accounts);
+      where.push(`account_id IN (${ids.map(() => '?').join(', ')})`);
+      params.push(...ids);
+    }
+    if (q.models.length > 0) {
+      where.push(`model IN (${q.models.map(() => '?').join(', ')})`);
+      params.push(...q.models);
+    }
+    if (q.status === 'success') where.push('success = 1');
+    else if (q.status === 'error') where.push('success = 0');
+    const cond = where.join(' AND ');
+    const series = this.statements.get(
+      `SELECT bucket - ((bucket - ?) % ?) AS bucket, ${SUMS_SQL} FROM ${tables.main} WHERE ${cond} GROUP BY 1`,
+    );
+    const perf = this.statements.get(`SELECT ${PERF_SQL} FROM ${tables.main} WHERE ${cond} GROUP BY account_id, model`);
+    const agents = this.statements.get(
+      `SELECT agent, ${AGENT_SUMS_SQL} FROM ${tables.agent} WHERE ${cond} GROUP BY agent`,
+    );
+    const read = this.db.transaction(() => ({
+      series: series.all(window.from, window.bucketMs, ...params) as SeriesGroup[],
+      perf: (perf.all(...params) as PerfDbRow[]).map(toPerfGroup),
+      agents: agents.all(...params) as AgentGroup[],
+      names: this.accountNames.all(),
+    }));
+    const got = read.deferred();
+    return assembleAnalytics(q, window, got, new Map(got.names.map((a) => [a.id, a.name])));
+  }
+
+  async stats(opts: { recentErrors: number }): Promise<StatsResult> {
+    const read = this.db.transaction(() => ({
+      perf: this.allTimePerf.all().map(toPerfGroup),
+      since: this.oldestHour.get()?.b ?? null,
+      accounts: this.statsAccounts.all(),
+      errors: this.recentErrors.all(Math.max(0, Math.floor(opts.recentErrors))),
+    }));
+    // One read transaction: totals, accounts and errors from the same snapshot.
+    const { perf, since, accounts, errors } = read.deferred();
+    const rows: StatsAccountRow[] = accounts.map((a) => ({
+      id: a.id,
+      name: a.name,
+      lastUsedAt: a.last_used_at,
+      requestCount: a.request_count,
+      sessionRequestCount: a.session_request_count,
+    }));
+    return assembleStats(perf, rows, errors, since);
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * SQLite side of the rollups (analytics/rollup.ts): the migration that creates them (with the indexes the
+ * request list pages on) and the upserts the batched writer runs in its transaction.
+ */
+import type Database from 'better-sqlite3';
+import {
+  type AgentRollupDelta,
+  DAY_MS,
+  HOUR_MS,
+  LATENCY_BOUNDS_MS,
+  LATENCY_BUCKETS,
+  MINUTE_MS,
+  MINUTE_ROLLUP_KEEP_MS,
+  type RollupDelta,
+  rollupDeltas,
+} from '../analytics/rollup.js';
+import type { RequestRecord } from '../contract/records.js';
+import type { Migration } from './migration.js';
+
+export const HIST_COLUMNS: readonly string[] = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `h${i}`);
+
+/** Additive columns of rollup_minute / rollup_hour, in the order the upsert binds them. */
+const SUM_COLUMNS = [
+  'requests',
+  'successes',
+  'latency_sum',
+  'ttft_sum',
+  'ttft_count',
+  'tps_sum',
+  'tps_count',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_5m_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'cost_usd',
+  'failovers',
+] as const;
+
+const AGENT_SUM_COLUMNS = [
+  'requests',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_5m_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'cost_usd',
+] as const;
+
+function rollupTable(name: string): string {
+  return `CREATE TABLE ${name} (
+    bucket INTEGER NOT NULL,
+    account_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    success INTEGER NOT NULL,
+    account_name TEXT,
+    requests INTEGER NOT NULL,
+    successes INTEGER NOT NULL,
+    latency_sum REAL NOT NULL,
+    latency_max REAL NOT NULL,
+    ttft_sum REAL NOT NULL,
+    ttft_count INTEGER NOT NULL,
+    tps_sum REAL NOT NULL,
+    tps_count INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    cache_read_tokens INTEGER NOT NULL,
+    cache_write_5m_tokens INTEGER NOT NULL,
+    cache_write_1h_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    failovers INTEGER NOT NULL,
+    last_ts INTEGER NOT NULL,
+    ${HIST_COLUMNS.map((h) => `${h} INTEGER NOT NULL DEFAULT 0`).join(',\n    ')},
+    PRIMARY KEY (bucket, account_id, model, success)
+  ) WITHOUT ROWID;`;
+}
+
+function agentRollupTable(name: string): string {
+  return `CREATE TABLE ${name} (
+    bucket INTEGER NOT NULL,
+    agent TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    success INTEGER NOT NULL,
+    ${AGENT_SUM_COLUMNS.map((c) => `${c} ${c === 'cost_usd' ? 'REAL' : 'INTEGER'} NOT NULL`).join(',\n    ')},
+    PRIMARY KEY (bucket, agent, account_id, model, success)
+  ) WITHOUT ROWID;`;
+}
+
+function histCase(i: number): string {
+  const lo = i === 0 ? null : LATENCY_BOUNDS_MS[i - 1];
+  const hi = i < LATENCY_BOUNDS_MS.length ? LATENCY_BOUNDS_MS[i] : null;
+  if (lo == null) return `sum(latency_ms < ${hi})`;
+  if (hi == null) return `sum(latency_ms >= ${lo})`;
+  return `sum(latency_ms >= ${lo} AND latency_ms < ${hi})`;
+}
+
+/** Rollups of rows written before the rollups existed. */
+function backfill(table: string, grainMs: number, where: string): string {
+  return `INSERT INTO ${table} (bucket, account_id, model, success, account_name, ${SUM_COLUMNS.join(', ')},
+      latency_max, last_ts, ${HIST_COLUMNS.join(', ')})
+    SELECT ts - ts % ${grainMs}, coalesce(account_id, ''), coalesce(model_applied, model_requested, ''), success,
+      max(account_name), count(*), sum(success), sum(max(latency_ms, 0)), coalesce(sum(ttft_ms), 0), count(ttft_ms),
+      coalesce(sum(output_tokens_per_second), 0), count(output_tokens_per_second), coalesce(sum(input_tokens), 0),
+      coalesce(sum(cache_read_tokens), 0), coalesce(sum(cache_write_5m_tokens), 0),
+      coalesce(sum(cache_write_1h_tokens), 0), coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0),
+      sum(max(attempts - 1, 0)), max(max(latency_ms, 0)), max(ts),
+      ${HIST_COLUMNS.map((_, i) => histCase(i)).join(', ')}
+    FROM requests ${where}
+    GROUP BY 1, 2, 3, 4;`;
+}
+
+function agentBackfill(table: string, grainMs: number, where: string): string {
+  return `INSERT INTO ${table} (bucket, agent, account_id, model, success, ${AGENT_SUM_COLUMNS.join(', ')})
+    SELECT ts - ts % ${grainMs}, agent, coalesce(account_id, ''), coalesce(model_applied, model_requested, ''), success,
+      count(*), coalesce(sum(input_tokens), 0), coalesce(sum(cache_read_tokens), 0),
+      coalesce(sum(cache_write_5m_tokens), 0), coalesce(sum(cache_write_1h_tokens), 0),
+      coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0)
+    FROM requests WHERE agent IS NOT NULL ${where === '' ? '' : `AND ${where.replace(/^WHERE /, '')}`}
+    GROUP BY 1, 2, 3, 4, 5;`;
+}
+
+const RECENT = `WHERE ts >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - ${MINUTE_ROLLUP_KEEP_MS}`;
+
+/**
+ * Version 2. The SQL is generated from LATENCY_BOUNDS_MS and the column lists above, which are
+ * frozen with it (see analytics/rollup.ts).
+ */
+export const ANALYTICS_MIGRATION: Migration = {
+  version: 2,
+  name: 'request list indexes and analytics rollups',
+  up: `
+    -- The request list pages newest first on (ts, id); an index per filter ending in (ts DESC, id DESC)
+    -- lets a filtered first page read just its rows, with no sort. Partial indexes keep the rare
+    -- values (errors, agents, sessions) cheap to write. The account, model and error indexes also
+    -- carry the other common filter columns, so a combination (an account's errors on one model)
+    -- is checked in the index instead of by a table lookup per row passed over.
+    DROP INDEX IF EXISTS requests_account_ts;
+    DROP INDEX IF EXISTS requests_model_ts;
+    DROP INDEX IF EXISTS requests_session;
+    CREATE INDEX requests_account_page
+      ON requests (account_id, ts DESC, id DESC, success, status, model_applied, model_requested);
+    CREATE INDEX requests_model_page
+      ON requests (coalesce(model_applied, model_requested), ts DESC, id DESC, account_id, success, status);
+    CREATE INDEX requests_status_page ON requests (status, ts DESC, id DESC);
+    CREATE INDEX requests_error_page
+      ON requests (ts DESC, id DESC, account_id, model_applied, model_requested, status) WHERE success = 0;
+    CREATE INDEX requests_session_page ON requests (session_id, ts DESC, id DESC) WHERE session_id IS NOT NULL;
+    CREATE INDEX requests_agent_page ON requests (agent, ts DESC, id DESC) WHERE agent IS NOT NULL;
+
+    -- Aggregates per minute (ranges up to a day, kept ${MINUTE_ROLLUP_KEEP_MS / DAY_MS} days) and per hour
+    -- (longer ranges and stats, kept as long as request rows). '' stands for a missing account or
+    -- model: key columns are NOT NULL so an upsert finds its row. h0..h${LATENCY_BUCKETS - 1} count
+    -- latencies per histogram bucket (rollup.ts LATENCY_BOUNDS_MS) for percentiles.
+    ${rollupTable('rollup_minute')}
+    ${rollupTable('rollup_hour')}
+    -- Only requests attributed to an agent; the rest is the total minus these.
+    ${agentRollupTable('agent_rollup_minute')}
+    ${agentRollupTable('agent_rollup_hour')}
+
+    ${backfill('rollup_hour', HOUR_MS, '')}
+    ${backfill('rollup_minute', MINUTE_MS, RECENT)}
+    ${agentBackfill('agent_rollup_hour', HOUR_MS, '')}
+    ${agentBackfill('agent_rollup_minute', MINUTE_MS, RECENT)}
+  `,
+};
+
+function upsertSql(table: string): string {
+  const cols = ['bucket', 'account_id', 'model', 'success', 'account_name', ...SUM_COLUMNS, 'latency_max', 'last_ts'];
+  const all = [...cols, ...HIST_COLUMNS];
+  const adds = [...SUM_COLUMNS, ...HIST_COLUMNS].map((c) => `${c} = ${c} + excluded.${c}`);
+  return `INSERT INTO ${table} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')})
+    ON CONFLICT (bucket, account_id, model, success) DO UPDATE SET
+      account_name = coalesce(excluded.account_name, account_name),
+      latency_max = max(latency_max, excluded.latency_max),
+      last_ts = max(last_ts, excluded.last_ts),
+      ${adds.join(',\n      ')}`;
+}
+
+function agentUpsertSql(table: string): string {
+  const all = ['bucket', 'agent', 'account_id', 'model', 'success', ...AGENT_SUM_COLUMNS];
+  return `INSERT INTO ${table} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')})
+    ON CONFLICT (bucket, agent, account_id, model, success) DO UPDATE SET
+      ${AGENT_SUM_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(',\n      ')}`;
+}
+
+function cellParams(d: RollupDelta): (string | number | null)[] {
+  return [
+    d.bucket,
+    d.accountId,
+    d.model,
+    d.success,
+    d.accountName,
+    d.requests,
+    d.successes,
+    d.latencySum,
+    d.ttftSum,
+    d.ttftCount,
+    d.tpsSum,
+    d.tpsCount,
+    d.inputTokens,
+    d.cacheReadTokens,
+    d.cacheWrite5mTokens,
+    d.cacheWrite1hTokens,
+    d.outputTokens,
+    d.costUsd,
+    d.failovers,
+    d.latencyMax,
+    d.lastTs,
+    ...d.hist,
+  ];
+}
+
+function agentParams(d: AgentRollupDelta): (string | number)[] {
+  return [
+    d.bucket,
+    d.agent,
+    d.accountId,
+    d.model,
+    d.success,
+    d.requests,
+    d.inputTokens,
+    d.cacheReadTokens,
+    d.cacheWrite5mTokens,
+    d.cacheWrite1hTokens,
+    d.outputTokens,
+    d.costUsd,
+  ];
+}
+
+/** Returns the rollup update for a batch; the caller runs it inside the batch's transaction. */
+export function prepareRollupWrite(db: Database.Database): (records: readonly RequestRecord[]) => void {
+  const minute = db.prepare(upsertSql('rollup_minute'));
+  const hour = db.prepare(upsertSql('rollup_hour'));
+  const agentMinute = db.prepare(agentUpsertSql('agent_rollup_minute'));
+  const agentHour = db.prepare(agentUpsertSql('agent_rollup_hour'));
+  return (records) => {
+    if (records.length === 0) return;
+    const d = rollupDeltas(records);
+    for (const c of d.minute) minute.run(cellParams(c));
+    for (const c of d.hour) hour.run(cellParams(c));
+    for (const c of d.agentMinute) agentMinute.run(agentParams(c));
+    for (const c of d.agentHour) agentHour.run(agentParams(c));
+  };
+}

@@ -1,0 +1,266 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describeStoreContract } from '../../../test/conformance/index.js';
+import { sampleRecord } from '../../../test/support/sample-record.js';
+import { GatewayError } from '../../errors.js';
+import { openStoreFromUrl, sqlitePathFromUrl } from '../open-store.js';
+import { openDatabase } from './connection.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion } from './migrations.js';
+import { SqliteStore } from './sqlite-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ccflare-store-'));
+let n = 0;
+const freshPath = () => join(dir, `t${++n}`, 'ccflare.db');
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describeStoreContract('sqlite file', async () => SqliteStore.open(freshPath()));
+describeStoreContract('sqlite :memory:', async () => SqliteStore.open(':memory:'));
+
+describe('migrations', () => {
+  const dbs: Database.Database[] = [];
+  const open = (path = freshPath()) => {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = openDatabase(path);
+    dbs.push(db);
+    migrate(db);
+    return db;
+  };
+  afterEach(() => {
+    for (const db of dbs.splice(0)) db.close();
+  });
+
+  it('brings a fresh database to the latest version, recording each migration', () => {
+    const db = new Database(':memory:');
+    dbs.push(db);
+    expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .all()
+      .map((r) => (r as { name: string }).name);
+    expect(tables).toEqual([
+      'accounts',
+      'admin_key',
+      'agent_rollup_hour',
+      'agent_rollup_minute',
+      'client_keys',
+      'meta',
+      'request_payloads',
+      'requests',
+      'rollup_hour',
+      'rollup_minute',
+      'schema_migrations',
+      'settings',
+    ]);
+  });
+
+  it('is a no-op the second time', () => {
+    const db = open();
+    const before = db.prepare('SELECT * FROM schema_migrations').all();
+    expect(migrate(db)).toEqual([]);
+    expect(db.prepare('SELECT * FROM schema_migrations').all()).toEqual(before);
+  });
+
+  it('applies only the migrations a database lacks', () => {
+    const db = new Database(':memory:');
+    dbs.push(db);
+    const next = LATEST_SCHEMA_VERSION + 1;
+    const extra = { version: next, name: 'add a column', up: 'ALTER TABLE accounts ADD COLUMN note TEXT' };
+    expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(migrate(db, [...MIGRATIONS, extra])).toEqual([next]);
+    expect(schemaVersion(db)).toBe(next);
+  });
+
+  it('rolls back a failing migration as a whole', () => {
+    const db = new Database(':memory:');
+    dbs.push(db);
+    migrate(db);
+    const bad = {
+      version: LATEST_SCHEMA_VERSION + 1,
+      name: 'bad',
+      up: 'CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;',
+    };
+    expect(() => migrate(db, [...MIGRATIONS, bad])).toThrow(/no_such_table/);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();
+  });
+
+  it('refuses a database written by a newer ccflare', () => {
+    const path = freshPath();
+    const db = open(path);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      LATEST_SCHEMA_VERSION + 1,
+      'from the future',
+      Date.now(),
+    );
+    let err: unknown;
+    try {
+      migrate(db);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).code).toBe('config_invalid');
+    expect((err as GatewayError).message).toMatch(
+      new RegExp(`schema version ${LATEST_SCHEMA_VERSION + 1} is newer than this ccflare understands`),
+    );
+    expect(() => SqliteStore.open(path)).toThrow(/newer than this ccflare/);
+  });
+});
+
+describe('SqliteStore (SQLite specifics)', () => {
+  const stores: SqliteStore[] = [];
+  const open = (path = freshPath()) => {
+    const s = SqliteStore.open(path);
+    stores.push(s);
+    return s;
+  };
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
+  });
+
+  it('creates the parent directory and runs with WAL, NORMAL sync, busy timeout and foreign keys', () => {
+    const s = open(join(dir, 'deep', 'er', 'x.db'));
+    const db = s.connection;
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
+
+  it('sees an account change made by another connection (the CLI) through accounts.revision()', async () => {
+    const path = freshPath();
+    const gateway = open(path);
+    const cli = open(path);
+    const a = await gateway.accounts.insert({ name: 'shared', kind: 'max' }, 1);
+    const rev = await gateway.accounts.revision();
+
+    await cli.accounts.update(a.id, { paused: true });
+    const afterUpdate = await gateway.accounts.revision();
+    expect(afterUpdate).toBeGreaterThan(rev);
+    expect((await gateway.accounts.get(a.id))?.paused).toBe(true);
+
+    // A raw statement from a process that bypasses the store still moves the counter.
+    const raw = new Database(path);
+    try {
+      raw.prepare('DELETE FROM accounts WHERE id = ?').run(a.id);
+    } finally {
+      raw.close();
+    }
+    expect(await gateway.accounts.revision()).toBeGreaterThan(afterUpdate);
+  });
+
+  it('deletes a legacy-table payload with its request', async () => {
+    // Only an in-memory database still writes payloads to the table; files keep theirs in segments.
+    const s = open(':memory:');
+    const payload = {
+      requestHeaders: '{}',
+      requestBody: 'b',
+      responseHeaders: '{}',
+      responseBody: 'r',
+      requestTruncated: false,
+      responseTruncated: false,
+    };
+    await s.requests.writeBatch([sampleRecord({ id: 'p', payload })], []);
+    expect(s.connection.prepare('SELECT count(*) AS n FROM request_payloads').get()).toEqual({ n: 1 });
+    s.connection.prepare('DELETE FROM requests WHERE id = ?').run('p');
+    expect(s.connection.prepare('SELECT count(*) AS n FROM request_payloads').get()).toEqual({ n: 0 });
+  });
+
+  it('uses the indexes for the common request queries', () => {
+    const db = open().connection;
+    const plan = (sql: string) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+    expect(plan("SELECT * FROM requests WHERE (ts, id) < (1, 'x') ORDER BY ts DESC, id DESC LIMIT 50")).toMatch(
+      /requests_ts/,
+    );
+    expect(plan("SELECT * FROM requests WHERE session_id = 's' ORDER BY ts DESC LIMIT 50")).toMatch(/requests_session/);
+  });
+});
+
+describe('gateway writes while another connection holds the write lock', () => {
+  it('wait on a timer, keeping the event loop running, and land once the lock is free', async () => {
+    const store = SqliteStore.open(freshPath());
+    const other = new Database(store.path);
+    try {
+      const a = await store.accounts.insert({ name: 'a', kind: 'max' }, 1);
+      const key = await store.keys.insert({ name: 'laptop', prefix: 'ccf_x', digest: 'd' }, 1);
+      // The record writer's worker or a CLI command in the middle of a transaction.
+      other.exec('BEGIN IMMEDIATE');
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      let settled = false;
+      const update = store.accounts.update(a.id, { priority: 7 }).finally(() => {
+        settled = true;
+      });
+      const swap = store.accounts.swapTokens(a.id, null, {
+        accessTokenEnc: 'at',
+        refreshTokenEnc: 'rt',
+        refreshFp: 'fp',
+        expiresAt: 9,
+      });
+      const touch = store.keys.touch([{ id: key.id, at: 50 }]);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(settled).toBe(false);
+      // A blocked thread would not have run the interval at all.
+      expect(ticks).toBeGreaterThanOrEqual(10);
+      other.exec('COMMIT');
+      await update;
+      expect(await swap).toBe(true);
+      await touch;
+      clearInterval(timer);
+      expect((await store.keys.list()).map((k) => k.lastUsedAt)).toEqual([50]);
+      const row = await store.accounts.get(a.id);
+      expect(row?.priority).toBe(7);
+      expect(row?.refreshFp).toBe('fp');
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+});
+
+describe('openStoreFromUrl', () => {
+  it('maps sqlite URLs to paths', () => {
+    expect(sqlitePathFromUrl('sqlite::memory:')).toBe(':memory:');
+    expect(sqlitePathFromUrl('sqlite:/var/lib/ccflare/db.sqlite')).toBe('/var/lib/ccflare/db.sqlite');
+    expect(sqlitePathFromUrl('sqlite:///var/lib/x.db')).toBe('/var/lib/x.db');
+    expect(sqlitePathFromUrl('sqlite:rel/x.db')).toBe('rel/x.db');
+  });
+
+  it('opens a migrated store', async () => {
+    const path = freshPath();
+    const s = openStoreFromUrl(`sqlite:${path}`);
+    try {
+      expect(s.kind).toBe('sqlite');
+      await s.migrate();
+      expect(await s.accounts.list()).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('explains the schemes it does not support, without echoing credentials', () => {
+    expect(() => openStoreFromUrl('postgres://u:secret@h/db')).toThrow(
+      'postgres:// support arrives with the PostgreSQL store; use sqlite:<path>',
+    );
+    expect(() => openStoreFromUrl('postgresql://h/db')).toThrow(/PostgreSQL store/);
+    expect(() => openStoreFromUrl('mysql://u:secret@h/db')).toThrow(/scheme "mysql:".*use sqlite:<path>/);
+    expect(() => openStoreFromUrl('/plain/path.db')).toThrow(/without a scheme/);
+    expect(() => openStoreFromUrl('sqlite:')).toThrow(/no path/);
+    try {
+      openStoreFromUrl('mysql://u:secret@h/db');
+    } catch (e) {
+      expect((e as GatewayError).code).toBe('config_invalid');
+      expect((e as Error).message).not.toContain('secret');
+    }
+  });
+});

@@ -1,0 +1,181 @@
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { GatewayError } from '../../errors.js';
+import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
+import { MEMORY_PATH } from '../sqlite/connection.js';
+import { QueuedRecordWriter, type RecordWriterOptions } from './record-queue.js';
+import { usageFromRecords } from './usage.js';
+import {
+  deserializeError,
+  type FromWorker,
+  packRecords,
+  type RecordFailure,
+  serializeError,
+  type ToWorker,
+  type WorkerInit,
+} from './write-protocol.js';
+
+export interface BatchedRecordWriterOptions extends RecordWriterOptions {
+  /** The database file the store uses; the worker opens its own connection to it. */
+  dbPath: string;
+}
+
+/**
+ * Finds the compiled worker. In a build it sits next to this file; when this file runs from
+ * its TypeScript source (vitest) the sibling is a .ts the worker thread cannot load, so the
+ * build output under dist/ is used instead.
+ */
+export function resolveWorkerUrl(base: string | URL = import.meta.url): URL {
+  const sibling = new URL('./write-worker.js', base);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  const built = new URL('../../../dist/src/storage/writer/write-worker.js', base);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new GatewayError(
+    'internal',
+    `The request record write worker is not built (looked for ${fileURLToPath(sibling)} and ` +
+      `${fileURLToPath(built)}); run \`npm run build\``,
+  );
+}
+
+interface PendingReply {
+  resolve: (failed: RecordFailure[]) => void;
+  reject: (err: unknown) => void;
+}
+
+const MAX_RESPAWN_DELAY_MS = 5000;
+
+/**
+ * Commits on a worker thread with its own connection, so a transaction with large payloads
+ * never blocks the event loop; the main thread only batches and posts (a structured clone,
+ * bounded by maxBatchBytes). A crashed worker is replaced; its batches take their one retry.
+ */
+export class BatchedRecordWriter extends QueuedRecordWriter {
+  private readonly dbPath: string;
+  private readonly workerUrl: URL;
+  private worker: Worker | null = null;
+  private readonly replies = new Map<number, PendingReply>();
+  private nextId = 1;
+  private crashes = 0;
+  private respawnAt = 0;
+  /** Buffers of committed batches, for packing the next ones into. */
+  private readonly spares: ArrayBuffer[] = [];
+
+  constructor(opts: BatchedRecordWriterOptions) {
+    super(opts, { flushIntervalMs: 50, maxInFlight: 2 });
+    if (opts.dbPath === MEMORY_PATH || opts.dbPath === '') {
+      throw new GatewayError(
+        'internal',
+        'BatchedRecordWriter needs a database file: a worker cannot share a :memory: database (use InlineRecordWriter)',
+      );
+    }
+    this.dbPath = resolvePath(opts.dbPath);
+    this.workerUrl = resolveWorkerUrl();
+    // Started now so a database the worker cannot open is reported at startup, not on the first request.
+    this.spawn();
+  }
+
+  private spawn(): Worker {
+    const init: WorkerInit = { dbPath: this.dbPath };
+    const w = new Worker(this.workerUrl, { workerData: init });
+    // Idle, the worker must not keep the process alive; it is ref'd while replies are due.
+    w.unref();
+    w.on('message', (msg: FromWorker) => this.onMessage(msg));
+    w.on('error', (err) => this.onWorkerGone(w, err));
+    w.on('exit', (code) => this.onWorkerGone(w, new Error(`request record write worker exited with code ${code}`)));
+    this.worker = w;
+    return w;
+  }
+
+  private onMessage(msg: FromWorker): void {
+    if (msg.type === 'ready') return;
+    if (this.spares.length < 2) this.spares.push(msg.spare);
+    const pending = this.replies.get(msg.id);
+    if (!pending) return;
+    this.replies.delete(msg.id);
+    this.crashes = 0;
+    this.updateRef();
+    if (msg.type === 'done') pending.resolve(msg.failed);
+    else pending.reject(deserializeError(msg.error));
+  }
+
+  private onWorkerGone(w: Worker, err: Error): void {
+    if (this.worker !== w) return;
+    this.worker = null;
+    this.crashes += 1;
+    this.respawnAt = Date.now() + Math.min(MAX_RESPAWN_DELAY_MS, 100 * 2 ** (this.crashes - 1));
+    this.onError(new GatewayError('internal', `Request record write worker failed: ${err.message}`, { cause: err }));
+    const pending = [...this.replies.values()];
+    this.replies.clear();
+    for (const p of pending) p.reject(err);
+  }
+
+  private updateRef(): void {
+    if (!this.worker) return;
+    if (this.replies.size > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  private async ensureWorker(): Promise<Worker> {
+    if (this.worker) return this.worker;
+    const wait = this.respawnAt - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    return this.worker ?? this.spawn();
+  }
+
+  protected async commit(
+    records: RequestRecord[],
+    usage: AccountUsageDelta[],
+    isolate: boolean,
+  ): Promise<RecordFailure[]> {
+    if (!isolate) return this.post(records, usage, false);
+    // The retry. A record the protocol cannot carry makes packing the whole batch throw, so each
+    // one is tried alone first: it fails by itself and the others still go to the worker.
+    const failed: RecordFailure[] = [];
+    const packable: RequestRecord[] = [];
+    for (const r of records) {
+      try {
+        packRecords([r]);
+        packable.push(r);
+      } catch (err) {
+        failed.push({ id: r.id, error: serializeError(err) });
+      }
+    }
+    if (packable.length > 0) failed.push(...(await this.post(packable, usageFromRecords(packable), true)));
+    return failed;
+  }
+
+  private async post(records: RequestRecord[], usage: AccountUsageDelta[], isolate: boolean): Promise<RecordFailure[]> {
+    const w = await this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise<RecordFailure[]>((resolve, reject) => {
+      this.replies.set(id, { resolve, reject });
+      try {
+        const packed = packRecords(records, this.spares.pop());
+        w.postMessage({ type: 'batch', id, records: packed, usage, isolate } satisfies ToWorker, [packed.bytes]);
+      } catch (err) {
+        // A record that cannot be packed: the isolated retry finds which.
+        this.replies.delete(id);
+        reject(err);
+        return;
+      }
+      this.updateRef();
+    });
+  }
+
+  protected async shutdown(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    this.worker = null;
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    w.ref();
+    w.postMessage({ type: 'close' } satisfies ToWorker);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), 5000);
+    });
+    if ((await Promise.race([exited, timedOut])) === 'timeout') await w.terminate();
+    clearTimeout(timer);
+  }
+}

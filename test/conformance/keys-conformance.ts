@@ -1,0 +1,97 @@
+/**
+ * `store.keys` as a test suite, run against every back-end. `makeStore` must return a fresh,
+ * migrated, empty store; each test closes the store it got.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GatewayError } from '../../src/errors.js';
+import type { Store } from '../../src/storage/contract/store.js';
+
+const T0 = 1_700_000_000_000;
+
+export function describeKeysStoreConformance(name: string, makeStore: () => Promise<Store>): void {
+  describe(`KeysStore conformance: ${name}`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('starts empty', async () => {
+      expect(await store.keys.list()).toEqual([]);
+      expect(await store.keys.getAdmin()).toBeNull();
+    });
+
+    it('inserts, lists oldest first and keeps revoked keys listed', async () => {
+      const a = await store.keys.insert({ name: 'a', prefix: 'ccf_AAAA', digest: 'd-a' }, T0);
+      const b = await store.keys.insert({ name: 'b', prefix: 'ccf_BBBB', digest: 'd-b' }, T0 + 1);
+      expect(a).toMatchObject({
+        name: 'a',
+        prefix: 'ccf_AAAA',
+        digest: 'd-a',
+        createdAt: T0,
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      expect(a.id).not.toBe(b.id);
+      const revoked = await store.keys.revoke('a', T0 + 5);
+      expect(revoked).toMatchObject({ id: a.id, revokedAt: T0 + 5 });
+      expect((await store.keys.list()).map((k) => [k.name, k.revokedAt])).toEqual([
+        ['a', T0 + 5],
+        ['b', null],
+      ]);
+    });
+
+    it('refuses a second active key with the same name, allows the name again after revocation', async () => {
+      await store.keys.insert({ name: 'a', prefix: 'p', digest: 'd1' }, T0);
+      const err = await store.keys.insert({ name: 'a', prefix: 'p', digest: 'd2' }, T0).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(GatewayError);
+      expect((err as GatewayError).code).toBe('conflict');
+      await store.keys.revoke('a', T0 + 1);
+      const again = await store.keys.insert({ name: 'a', prefix: 'p', digest: 'd3' }, T0 + 2);
+      expect(again.revokedAt).toBeNull();
+      expect(await store.keys.revoke('a', T0 + 3)).toMatchObject({ id: again.id });
+      expect(await store.keys.revoke('a', T0 + 4)).toBeNull();
+      expect(await store.keys.revoke('nobody', T0)).toBeNull();
+    });
+
+    it('touches last use forward only and without moving the revision', async () => {
+      const k = await store.keys.insert({ name: 'a', prefix: 'p', digest: 'd' }, T0);
+      const rev = await store.keys.revision();
+      await store.keys.touch([{ id: k.id, at: T0 + 100 }]);
+      await store.keys.touch([{ id: k.id, at: T0 + 50 }]);
+      await store.keys.touch([]);
+      expect((await store.keys.list())[0]?.lastUsedAt).toBe(T0 + 100);
+      expect(await store.keys.revision()).toBe(rev);
+    });
+
+    it('moves the revision on create, revoke and every admin key change', async () => {
+      let rev = await store.keys.revision();
+      const moved = async () => {
+        const next = await store.keys.revision();
+        const changed = next > rev;
+        rev = next;
+        return changed;
+      };
+      await store.keys.insert({ name: 'a', prefix: 'p', digest: 'd' }, T0);
+      expect(await moved()).toBe(true);
+      await store.keys.revoke('a', T0);
+      expect(await moved()).toBe(true);
+      await store.keys.setAdmin('admin-1', T0);
+      expect(await moved()).toBe(true);
+      expect(await store.keys.getAdmin()).toEqual({ digest: 'admin-1', createdAt: T0 });
+      await store.keys.setAdmin('admin-2', T0 + 1);
+      expect(await moved()).toBe(true);
+      expect(await store.keys.getAdmin()).toEqual({ digest: 'admin-2', createdAt: T0 + 1 });
+      await store.keys.setAdmin(null, T0 + 2);
+      expect(await moved()).toBe(true);
+      expect(await store.keys.getAdmin()).toBeNull();
+    });
+  });
+}
