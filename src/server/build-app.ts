@@ -94,11 +94,11 @@ export function buildApp(deps: AppDeps): App {
   });
   // Token refreshes and re-auth failures change rows behind the pool's back: reload at once so
   // the next request sees them instead of waiting for the revision poll.
-  const reload = () => {
-    pool.reload().catch((err) => logger.error({ err }, 'account reload failed'));
+  const refreshPool = () => {
+    pool.refresh().catch((err) => logger.error({ err }, 'account reload failed'));
   };
-  events.on('account.refreshed', reload);
-  events.on('account.changed', reload);
+  events.on('account.refreshed', refreshPool);
+  events.on('account.changed', refreshPool);
   const pricer = createPricer({
     warn: (model) => logger.warn({ model }, 'no price known for this model: its cost is recorded as unknown'),
   });
