@@ -158,7 +158,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
           logger: createLogger({ level: 'silent', format: 'json' }),
           clock: systemClock,
         });
-        await live.reload();
+        await live.refresh();
         const { requestRetentionDays, payloadRetentionDays } = live.current();
         const db = storeMaintenance(store).report();
         const now = Date.now();
