@@ -1,12 +1,14 @@
 /**
  * In-memory view of the accounts for the hot path. The database stays the source of truth:
- * the pool polls the accounts revision counter (bumped by triggers on every change from any
- * process, e.g. the CLI) and reloads when it moves, so CLI changes reach a running server within
- * `pollMs`. Gateway-made state changes (cooldowns, health, sessions) are written through.
+ * the pool watches the accounts revision counter (revision-watch.ts; bumped by triggers on every
+ * change from any process, e.g. the CLI) and reloads when it moves, so CLI changes reach a running
+ * server within `pollMs`. Gateway-made state changes (cooldowns, health, sessions) are written
+ * through.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events.js';
+import { type RevisionWatch, watchRevision } from '../revision-watch.js';
 import type { AccountPatch, AccountRow, RateLimitState } from '../storage/contract/accounts.js';
 import type { Store } from '../storage/contract/store.js';
 import { accountStatus } from './account-status.js';
@@ -24,7 +26,7 @@ export type AccountEffect =
 const RATE_LIMIT_PERSIST_MS = 10_000;
 
 export interface AccountPoolDeps {
-  store: Pick<Store, 'accounts'>;
+  store: Store;
   clock: Clock;
   logger: Logger;
   events: EventBus;
@@ -34,25 +36,31 @@ export interface AccountPoolDeps {
 export class AccountPool {
   private rows: AccountRow[] = [];
   private byId = new Map<string, AccountRow>();
-  private revision = -1;
-  private timer: NodeJS.Timeout | null = null;
-  private reloading: Promise<void> | null = null;
+  private readonly watch: RevisionWatch;
   private readonly rlPersistedAt = new Map<string, number>();
 
-  constructor(private readonly deps: AccountPoolDeps) {}
+  constructor(private readonly deps: AccountPoolDeps) {
+    this.watch = watchRevision({
+      revision: () => deps.store.accounts.revision(),
+      load: () => deps.store.accounts.list(),
+      apply: (rows) => this.apply(rows),
+      intervalMs: deps.pollMs ?? 1000,
+      logger: deps.logger,
+      what: 'account',
+    });
+  }
 
-  async start(): Promise<void> {
-    await this.reload();
-    const pollMs = this.deps.pollMs ?? 1000;
-    this.timer = setInterval(() => {
-      this.poll().catch((err) => this.deps.logger.error({ err }, 'account reload failed'));
-    }, pollMs);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.watch.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.watch.stop();
+  }
+
+  /** Rereads the accounts if the revision moved; after a write, the change is served once this resolves. */
+  refresh(): Promise<void> {
+    return this.watch.refresh();
   }
 
   list(): readonly AccountRow[] {
@@ -63,35 +71,18 @@ export class AccountPool {
     return this.byId.get(id);
   }
 
-  private async poll(): Promise<void> {
-    const rev = await this.deps.store.accounts.revision();
-    if (rev !== this.revision) await this.reload();
-  }
-
-  /** Reloads every account from the store; concurrent callers share one reload. */
-  reload(): Promise<void> {
-    if (this.reloading) return this.reloading;
-    this.reloading = (async () => {
-      try {
-        const rev = await this.deps.store.accounts.revision();
-        const rows = await this.deps.store.accounts.list();
-        const now = this.deps.clock.now();
-        for (const r of rows) {
-          const before = this.byId.get(r.id);
-          if (before) {
-            const a = accountStatus(before, now);
-            const b = accountStatus(r, now);
-            if (a.status !== b.status) this.emitChanged(r);
-          }
-        }
-        this.rows = rows;
-        this.byId = new Map(rows.map((r) => [r.id, r]));
-        this.revision = rev;
-      } finally {
-        this.reloading = null;
+  private apply(rows: AccountRow[]): void {
+    const now = this.deps.clock.now();
+    for (const r of rows) {
+      const before = this.byId.get(r.id);
+      if (before) {
+        const a = accountStatus(before, now);
+        const b = accountStatus(r, now);
+        if (a.status !== b.status) this.emitChanged(r);
       }
-    })();
-    return this.reloading;
+    }
+    this.rows = rows;
+    this.byId = new Map(rows.map((r) => [r.id, r]));
   }
 
   private emitChanged(row: AccountRow): void {

@@ -6,9 +6,11 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { LiveSettings } from '../config/live-settings.js';
 import type { EventBus } from '../events.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import type { RetentionJob } from '../storage/retention-job.js';
 import type { Auth } from './auth.js';
+import type { LiveEventHub } from './live-events.js';
 
 /** Everything the management API's routes may use; built once in build-app.ts. */
 export interface ApiDeps {
@@ -29,4 +31,8 @@ export interface ApiDeps {
   liveSettings: LiveSettings;
   /** Retention (POST /api/maintenance/cleanup runs it now; build-app schedules it). */
   retention: RetentionJob;
+  /** The live event stream behind GET /api/events. */
+  eventHub: LiveEventHub;
+  /** Prometheus metrics behind GET /metrics (they count from the event bus). */
+  metrics: GatewayMetrics;
 }

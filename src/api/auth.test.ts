@@ -62,7 +62,7 @@ describe('admin middleware', () => {
   describe('with an admin key', () => {
     beforeEach(async () => {
       admin = await h.service.createAdminKey();
-      await h.keys.reload();
+      await h.keys.refresh();
     });
 
     it('answers 401 in the gateway error shape without it, for known and unknown paths alike', async () => {

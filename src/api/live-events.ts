@@ -10,6 +10,9 @@
  *
  * The bus is subscribed only while clients are connected and for `lingerMs` after the last one
  * left (so a reconnect still finds what it missed): the proxy only builds events someone wants.
+ *
+ * build-app.ts makes one hub per gateway, hands it to the events route and the metrics, and
+ * closes it when the gateway stops.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -290,16 +293,4 @@ export class LiveEventHub {
 
 function wants(c: Client, type: string): boolean {
   return c.types === null || c.types.has(type);
-}
-
-const hubs = new WeakMap<EventBus, LiveEventHub>();
-
-/** One hub per event bus, shared by the events route and the metrics. */
-export function liveEventHub(events: EventBus, logger: Logger, opts: Partial<LiveEventHubOptions> = {}): LiveEventHub {
-  let hub = hubs.get(events);
-  if (!hub) {
-    hub = new LiveEventHub({ ...opts, events, logger });
-    hubs.set(events, hub);
-  }
-  return hub;
 }

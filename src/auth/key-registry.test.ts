@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../clock.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { createLogger } from '../log/logger.js';
@@ -70,24 +70,24 @@ describe('KeyRegistry', () => {
 
     const { key } = await h.service.create('laptop');
     const other = await h.service.create('ci');
-    await h.registry.reload();
+    await h.registry.refresh();
     expect(h.registry.clientKeysRequired()).toBe(true);
     expect(h.registry.clientKeyName(key)).toBe('laptop');
     expect(h.registry.clientKeyName(other.key)).toBe('ci');
     expect(h.registry.clientKeyName(`${key}x`)).toBeNull();
 
     await h.service.revoke('ci');
-    await h.registry.reload();
+    await h.registry.refresh();
     expect(h.registry.clientKeyName(other.key)).toBeNull();
     expect(h.registry.clientKeyName(key)).toBe('laptop');
     await h.service.revoke('laptop');
-    await h.registry.reload();
+    await h.registry.refresh();
     expect(h.registry.clientKeysRequired()).toBe(false);
   });
 
   it('accepts x-api-key or Bearer, answers 401 authentication_error otherwise, logging no secret', async () => {
     const { key } = await h.service.create('laptop');
-    await h.registry.reload();
+    await h.registry.refresh();
     expect(h.registry.authenticateClient(fakeExchange({ 'x-api-key': key }).req, fakeExchange({}).res)).toBe('laptop');
     expect(
       h.registry.authenticateClient(fakeExchange({ authorization: `Bearer ${key}` }).req, fakeExchange({}).res),
@@ -120,7 +120,7 @@ describe('KeyRegistry', () => {
 
   it('writes last use at most once a minute per key, off the request', async () => {
     const { key, view } = await h.service.create('laptop');
-    await h.registry.reload();
+    await h.registry.refresh();
     const lastUsed = async () => (await h.store.keys.list()).find((k) => k.id === view.id)?.lastUsedAt;
     h.registry.clientKeyName(key);
     expect(await lastUsed()).toBeNull();
@@ -138,17 +138,17 @@ describe('KeyRegistry', () => {
 
   it('follows the stored admin key: created, rotated, removed', async () => {
     const first = await h.service.createAdminKey();
-    await h.registry.reload();
+    await h.registry.refresh();
     expect(h.registry.adminRequired()).toBe(true);
     expect(h.registry.isAdminKey(first)).toBe(true);
     expect(h.registry.isAdminKey(`${first}x`)).toBe(false);
     await expect(h.service.createAdminKey()).rejects.toThrow(/already exists: use --rotate/);
     const second = await h.service.createAdminKey({ rotate: true });
-    await h.registry.reload();
+    await h.registry.refresh();
     expect(h.registry.isAdminKey(first)).toBe(false);
     expect(h.registry.isAdminKey(second)).toBe(true);
     expect(await h.service.removeAdminKey()).toBe(true);
-    await h.registry.reload();
+    await h.registry.refresh();
     expect(h.registry.adminRequired()).toBe(false);
     expect(await h.service.removeAdminKey()).toBe(false);
   });
@@ -163,7 +163,7 @@ describe('KeyRegistry with CCFLARE_ADMIN_KEY', () => {
       expect(h.registry.isAdminKey('my-configured-admin-key')).toBe(true);
       expect(h.registry.isAdminKey('my-configured-admin-ke')).toBe(false);
       const stored = await h.service.createAdminKey();
-      await h.registry.reload();
+      await h.registry.refresh();
       expect(h.registry.isAdminKey(stored)).toBe(true);
       expect(h.registry.isAdminKey('my-configured-admin-key')).toBe(true);
     } finally {
@@ -173,22 +173,30 @@ describe('KeyRegistry with CCFLARE_ADMIN_KEY', () => {
   });
 
   it('polls the revision: a change from another connection lands within one interval', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const h = harness();
     const registry = new KeyRegistry({
       store: h.store,
       box: h.box,
       clock: h.clock,
       logger: createLogger({ level: 'silent', format: 'json' }),
-      pollMs: 20,
+      pollMs: 1000,
     });
     try {
       await registry.start();
-      const { key } = await h.service.create('laptop');
-      const until = Date.now() + 2000;
-      while (registry.clientKeyName(key) === null && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+      const { key, view } = await h.service.create('laptop');
+      await vi.advanceTimersByTimeAsync(999);
+      expect(registry.clientKeyName(key)).toBeNull();
+      await vi.advanceTimersByTimeAsync(1);
       expect(registry.clientKeyName(key)).toBe('laptop');
+      // The use just noted is written on the next tick.
+      const lastUsed = async () => (await h.store.keys.list()).find((k) => k.id === view.id)?.lastUsedAt;
+      expect(await lastUsed()).toBeNull();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(await lastUsed()).toBe(T0);
     } finally {
       registry.stop();
+      vi.useRealTimers();
       await h.store.close();
     }
   });

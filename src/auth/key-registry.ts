@@ -1,8 +1,8 @@
 /**
  * The in-memory view of access keys for request checks. The database is the source of truth:
- * the registry polls the keys revision (bumped by triggers on every create, revoke and admin
- * change, from any process) and reloads when it moves, like the account pool, so a key revoked
- * with the CLI stops working within one poll interval. A check is one HMAC and one map lookup
+ * the registry watches the keys revision (revision-watch.ts; bumped by triggers on every create,
+ * revoke and admin change, from any process) and reloads when it moves, like the account pool, so
+ * a key revoked with the CLI stops working within one poll interval. A check is one HMAC and one map lookup
  * by digest: the digest is keyed, so a lookup reveals nothing an attacker could steer.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -11,7 +11,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse } from '../errors.js';
-import type { KeyUse } from '../storage/contract/keys.js';
+import { type RevisionWatch, watchRevision } from '../revision-watch.js';
+import type { AdminKeyRow, ClientKeyRow, KeyUse } from '../storage/contract/keys.js';
 import type { Store } from '../storage/contract/store.js';
 import { bearerToken, keyHint, singleHeader } from './access-keys.js';
 
@@ -42,30 +43,39 @@ export class KeyRegistry {
   private clients = new Map<string, ActiveKey>();
   private storedAdmin: Buffer | null = null;
   private readonly envAdmin: Buffer | null;
-  private revision = -1;
-  private timer: NodeJS.Timeout | null = null;
-  private reloading: Promise<void> | null = null;
+  private readonly watch: RevisionWatch;
   private readonly touchedAt = new Map<string, number>();
   private pendingTouches: KeyUse[] = [];
 
   constructor(private readonly deps: KeyRegistryDeps) {
     const env = deps.adminKey?.trim();
     this.envAdmin = env ? Buffer.from(deps.box.keyDigest(env)) : null;
+    const { store } = deps;
+    this.watch = watchRevision({
+      revision: () => store.keys.revision(),
+      load: () => Promise.all([store.keys.list(), store.keys.getAdmin()]),
+      apply: ([rows, admin]) => this.apply(rows, admin),
+      intervalMs: deps.pollMs ?? 1000,
+      logger: deps.logger,
+      what: 'access key',
+      // The hot path only notes last-use times; they are written on the poll tick.
+      onTick: () => this.flushTouches(),
+    });
   }
 
-  async start(): Promise<void> {
-    await this.reload();
-    this.timer = setInterval(() => {
-      this.poll().catch((err) => this.deps.logger.error({ err }, 'access key reload failed'));
-    }, this.deps.pollMs ?? 1000);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.watch.start();
   }
 
   /** Stops polling and writes pending last-use times. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.watch.stop();
     this.flushTouches();
+  }
+
+  /** Rereads the keys if the revision moved; a change is in effect once this resolves. */
+  refresh(): Promise<void> {
+    return this.watch.refresh();
   }
 
   /** Once any client key is active, `/v1/*` needs one. */
@@ -130,30 +140,11 @@ export class KeyRegistry {
     return false;
   }
 
-  /** Reloads keys from the store; concurrent callers share one reload. */
-  reload(): Promise<void> {
-    if (this.reloading) return this.reloading;
-    this.reloading = (async () => {
-      try {
-        const { store } = this.deps;
-        const rev = await store.keys.revision();
-        const [rows, admin] = await Promise.all([store.keys.list(), store.keys.getAdmin()]);
-        const clients = new Map<string, ActiveKey>();
-        for (const r of rows) if (r.revokedAt === null) clients.set(r.digest, { id: r.id, name: r.name });
-        this.clients = clients;
-        this.storedAdmin = admin === null ? null : Buffer.from(admin.digest);
-        this.revision = rev;
-      } finally {
-        this.reloading = null;
-      }
-    })();
-    return this.reloading;
-  }
-
-  private async poll(): Promise<void> {
-    this.flushTouches();
-    const rev = await this.deps.store.keys.revision();
-    if (rev !== this.revision) await this.reload();
+  private apply(rows: ClientKeyRow[], admin: AdminKeyRow | null): void {
+    const clients = new Map<string, ActiveKey>();
+    for (const r of rows) if (r.revokedAt === null) clients.set(r.digest, { id: r.id, name: r.name });
+    this.clients = clients;
+    this.storedAdmin = admin === null ? null : Buffer.from(admin.digest);
   }
 
   /** The hot path only notes the time; the write happens on the next poll tick. */

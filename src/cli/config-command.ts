@@ -24,7 +24,7 @@ async function withLiveSettings<T>(
     await store.migrate();
     const logger = createLogger({ level: 'silent', format: 'json' });
     const live = new LiveSettings({ config, store, logger, clock: systemClock });
-    await live.reload();
+    await live.refresh();
     return await fn(live);
   } finally {
     await store.close();

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { GlobalOptions } from './context.js';
+import { type EventStream, EventStreamError, openEventStream, type StreamEvent } from './event-stream.js';
 import { type ApiClient, probeGateway, resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo } from './io.js';
 import { type LogLineView, renderLogLine } from './report-format.js';
@@ -13,109 +14,63 @@ import { type LogLineView, renderLogLine } from './report-format.js';
 /** Without -f: the replay of the buffer is written at once; this much silence ends it. */
 const IDLE_MS = 300;
 
-interface Frame {
-  id: number | null;
-  event: string;
-  data: string;
+/** The log-line stream from `lastEventId` on, opened with a single-use ticket. */
+export function logStreamUrl(base: string, ticket: string, lastEventId: number): string {
+  const q = new URLSearchParams({ ticket, types: 'log', lastEventId: String(lastEventId) });
+  return `${base}/api/events?${q}`;
 }
 
-/** Splits an event stream into frames (WHATWG event-stream: blank line dispatches). */
-export class SseParser {
-  private buf = '';
-  private id: number | null = null;
-  private event = '';
-  private data: string[] = [];
-
-  push(chunk: string): Frame[] {
-    this.buf += chunk;
-    const frames: Frame[] = [];
-    for (let nl = this.buf.indexOf('\n'); nl !== -1; nl = this.buf.indexOf('\n')) {
-      const line = this.buf.slice(0, nl).replace(/\r$/, '');
-      this.buf = this.buf.slice(nl + 1);
-      if (line === '') {
-        if (this.data.length > 0) {
-          frames.push({ id: this.id, event: this.event || 'message', data: this.data.join('\n') });
-        }
-        this.id = null;
-        this.event = '';
-        this.data = [];
-        continue;
-      }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'id' && /^\d+$/.test(value)) this.id = Number(value);
-      else if (field === 'event') this.event = value;
-      else if (field === 'data') this.data.push(value);
+/**
+ * Hands every log line of `stream` to `onLine`; `cursor.last` follows the ids seen, so a
+ * reconnect resumes after them even when the stream breaks off.
+ */
+export async function forEachLogLine(
+  stream: AsyncIterable<StreamEvent>,
+  cursor: { last: number },
+  onLine: (l: LogLineView) => void,
+): Promise<void> {
+  for await (const e of stream) {
+    if (e.id !== null) cursor.last = e.id;
+    if (e.event !== 'log') continue;
+    try {
+      onLine(JSON.parse(e.data) as LogLineView);
+    } catch {
+      // A frame that is not JSON is skipped, never fatal.
     }
-    return frames;
   }
 }
 
 /**
- * Reads log events from `lastEventId` on. Resolves with the last id seen when the stream ends
- * (or, when `idleMs` is set, after that much silence).
+ * Reads log events from `lastEventId` on. Resolves with the last id seen when the stream ends or
+ * breaks off (or, when `idleMs` is set, after that much silence).
  */
 async function readLogStream(
   api: ApiClient,
   lastEventId: number,
   onLine: (l: LogLineView) => void,
-  opts: { idleMs: number | null; onOpen: () => void; interrupt?: AbortSignal },
+  opts: { idleMs?: number; onOpen: () => void; interrupt?: AbortSignal },
 ): Promise<number> {
   const { ticket } = await api.post<{ ticket: string }>('/api/events/ticket');
-  const q = new URLSearchParams({ ticket, types: 'log', lastEventId: String(lastEventId) });
-  const abort = new AbortController();
-  const signal = opts.interrupt ? AbortSignal.any([abort.signal, opts.interrupt]) : abort.signal;
-  let res: Response;
+  let stream: EventStream;
   try {
-    res = await fetch(`${api.base}/api/events?${q}`, {
-      headers: { accept: 'text/event-stream' },
-      signal,
+    stream = await openEventStream(logStreamUrl(api.base, ticket, lastEventId), {
+      signal: opts.interrupt,
+      idleMs: opts.idleMs,
     });
   } catch (err) {
+    if (err instanceof EventStreamError && err.status !== null) throw api.failure(err.status, err.body);
     if (opts.interrupt?.aborted) return lastEventId;
     throw new CliError(`the gateway at ${api.base} did not open the event stream: ${(err as Error).message}`);
   }
-  if (!res.ok || !res.body) {
-    let body: unknown = null;
-    try {
-      body = await res.json();
-    } catch {
-      // reported by status
-    }
-    throw api.failure(res.status, body);
-  }
   opts.onOpen();
-  let last = lastEventId;
-  const parser = new SseParser();
-  const decoder = new TextDecoder();
-  let idle: NodeJS.Timeout | null = null;
-  const armIdle = () => {
-    if (opts.idleMs === null) return;
-    if (idle) clearTimeout(idle);
-    idle = setTimeout(() => abort.abort(), opts.idleMs);
-  };
-  armIdle();
+  const cursor = { last: lastEventId };
   try {
-    for await (const chunk of res.body) {
-      armIdle();
-      for (const f of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
-        if (f.id !== null) last = f.id;
-        if (f.event !== 'log') continue;
-        try {
-          onLine(JSON.parse(f.data) as LogLineView);
-        } catch {
-          // A frame that is not JSON is skipped, never fatal.
-        }
-      }
-    }
+    await forEachLogLine(stream, cursor, onLine);
   } catch (err) {
-    if (!signal.aborted) throw err;
-  } finally {
-    if (idle) clearTimeout(idle);
+    // Broken off (the gateway stopped, or dropped this client): the caller treats it as the end.
+    if (!(err instanceof EventStreamError)) throw err;
   }
-  return last;
+  return cursor.last;
 }
 
 export function registerLogsCommand(program: Command, io: CliIo): void {
@@ -150,14 +105,13 @@ export function registerLogsCommand(program: Command, io: CliIo): void {
       let last = 0;
       for (;;) {
         last = await readLogStream(api, last, onLine, {
-          idleMs: null,
           onOpen: () => {
             if (globals.verbose) io.stderr.write(`ccflare: following the log of ${api.base} (Ctrl-C to stop)\n`);
           },
           interrupt: io.interrupt,
         });
         if (io.interrupt?.aborted) return;
-        // The stream ended: the gateway stopped, or dropped this client for reading too slowly.
+        // The stream ended or broke off: the gateway stopped, or dropped this client for reading too slowly.
         if (!(await probeGateway(api.base))) throw new CliError(`the gateway at ${api.base} stopped; the log ended`);
       }
     });

@@ -1,6 +1,6 @@
 /**
- * The typed confirmation of `clear-history` on a terminal (a fake TTY stdin), and the
- * event-stream parser of `logs`. The commands against a running gateway and against its
+ * The typed confirmation of `clear-history` on a terminal (a fake TTY stdin), and how `logs`
+ * reads the event stream. The commands against a running gateway and against its
  * database are in test/e2e/report-cli.e2e.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,8 @@ import { type CliRun, runCommand } from '../../test/support/cli-io.js';
 import { freePort } from '../../test/support/free-port.js';
 import { sampleRecord } from '../../test/support/sample-record.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
-import { SseParser } from './logs-command.js';
+import type { StreamEvent } from './event-stream.js';
+import { forEachLogLine } from './logs-command.js';
 
 let home: string;
 let port: string;
@@ -79,13 +80,18 @@ describe('clear-history on a terminal', () => {
   });
 });
 
-describe('SseParser', () => {
-  it('splits frames across chunks and skips comments', () => {
-    const p = new SseParser();
-    expect(p.push('retry: 2000\n\n: ping\n\nid: 4\nevent: log\nda')).toEqual([]);
-    expect(p.push('ta: {"msg":"x"}\n\nid: 5\nevent: reset\ndata: {}\r\n\r\n')).toEqual([
-      { id: 4, event: 'log', data: '{"msg":"x"}' },
-      { id: 5, event: 'reset', data: '{}' },
-    ]);
+describe('forEachLogLine', () => {
+  it('hands over log lines only, skips frames that are not JSON, and follows every id', async () => {
+    async function* frames(): AsyncGenerator<StreamEvent> {
+      yield { id: 4, event: 'log', data: '{"msg":"x"}' };
+      yield { id: null, event: 'reset', data: '{}' };
+      yield { id: 5, event: 'log', data: 'not json' };
+      yield { id: 6, event: 'request.finished', data: '{}' };
+    }
+    const lines: unknown[] = [];
+    const cursor = { last: 3 };
+    await forEachLogLine(frames(), cursor, (l) => lines.push(l));
+    expect(lines).toEqual([{ msg: 'x' }]);
+    expect(cursor.last).toBe(6);
   });
 });

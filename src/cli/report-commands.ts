@@ -159,7 +159,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
           logger: createLogger({ level: 'silent', format: 'json' }),
           clock: systemClock,
         });
-        await live.reload();
+        await live.refresh();
         const { requestRetentionDays, payloadRetentionDays } = live.current();
         const db = await store.maintenance.report();
         const now = Date.now();

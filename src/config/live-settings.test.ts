@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
@@ -133,23 +133,32 @@ describe('LiveSettings', () => {
     expect(l.current().sessionMs).toBe(5 * 3_600_000);
   });
 
-  it('follows changes made by another process through settings_rev', async () => {
-    const { l } = make({}, {}, 20);
-    await l.start();
-    const other = SqliteStore.open(dbPath);
-    stores.push(other);
-    await other.settings.put({ payloadMaxBytes: 4096 }, Date.now());
-    const until = Date.now() + 2000;
-    while (l.current().payloadMaxBytes !== 4096 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-    expect(l.current().payloadMaxBytes).toBe(4096);
+  it('follows changes made by another process through settings_rev within one poll', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { l } = make({}, {}, 1000);
+      await l.start();
+      const other = SqliteStore.open(dbPath);
+      stores.push(other);
+      await other.settings.put({ payloadMaxBytes: 4096 }, Date.now());
+      await vi.advanceTimersByTimeAsync(999);
+      expect(l.current().payloadMaxBytes).not.toBe(4096);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(l.current().payloadMaxBytes).toBe(4096);
+      expect(l.describe().payloadMaxBytes.source).toBe('database');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('ignores an invalid stored value with one warning', async () => {
     const { l, store } = make();
     await store.settings.put({ sessionMs: 'soon', payloadMaxBytes: 10 }, 1);
     await l.start();
-    await l.reload();
-    expect(l.current()).toMatchObject({ sessionMs: 5 * 3_600_000, payloadMaxBytes: 10 });
+    // Another change reads the stored values again; the bad one is not reported twice.
+    await store.settings.put({ payloadMaxBytes: 20 }, 2);
+    await l.refresh();
+    expect(l.current()).toMatchObject({ sessionMs: 5 * 3_600_000, payloadMaxBytes: 20 });
     expect(l.describe().sessionMs.source).toBe('default');
     expect(lines.filter((x) => x.includes('ignoring an invalid stored setting'))).toHaveLength(1);
   });

@@ -4,12 +4,14 @@
  *
  * The hot path calls `current()`, which returns a plain object swapped on change: no database
  * access per request. Changes come in two ways: through `update()` (the management API, applied
- * at once) and through the `settings_rev` counter in the database, polled every `pollMs` like the
- * accounts revision, so a change made by another instance or the CLI lands within a second.
+ * at once) and through the `settings_rev` counter in the database, watched every `pollMs` like the
+ * accounts revision (revision-watch.ts), so a change made by another instance or the CLI lands
+ * within a second.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
+import { type RevisionWatch, watchRevision } from '../revision-watch.js';
 import type { Store } from '../storage/contract/store.js';
 import { type Config, configSource, describeSetting, parseSetting, type SettingSource } from './config.js';
 import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
@@ -68,6 +70,12 @@ export interface LiveSettingsDeps {
   pollMs?: number;
 }
 
+/** The effective settings and where each came from. */
+interface Resolved {
+  settings: RuntimeSettings;
+  sources: Record<LiveSettingKey, SettingSource>;
+}
+
 const DEFS = new Map<string, SettingDef>(SETTINGS.map((d) => [d.key, d]));
 
 function defOf(key: LiveSettingKey): SettingDef {
@@ -94,9 +102,7 @@ export function parseLiveSetting(key: LiveSettingKey, raw: unknown): RuntimeSett
 export class LiveSettings implements RuntimeSettingsSource {
   private settings: RuntimeSettings;
   private sources: Record<LiveSettingKey, SettingSource>;
-  private revision = -1;
-  private timer: NodeJS.Timeout | null = null;
-  private reloading: Promise<void> | null = null;
+  private readonly watch: RevisionWatch;
   /** Stored values already reported as invalid, so a bad row warns once, not every second. */
   private readonly warned = new Set<string>();
 
@@ -104,6 +110,14 @@ export class LiveSettings implements RuntimeSettingsSource {
     const resolved = this.resolve({});
     this.settings = resolved.settings;
     this.sources = resolved.sources;
+    this.watch = watchRevision({
+      revision: () => deps.store.settings.revision(),
+      load: async () => this.resolve(await deps.store.settings.get()),
+      apply: (next) => this.apply(next),
+      intervalMs: deps.pollMs ?? 1000,
+      logger: deps.logger,
+      what: 'settings',
+    });
   }
 
   current(): RuntimeSettings {
@@ -131,46 +145,27 @@ export class LiveSettings implements RuntimeSettingsSource {
     return out as SettingsDescription;
   }
 
-  async start(): Promise<void> {
-    await this.reload();
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.poll().catch((err) => this.deps.logger.error({ err }, 'settings reload failed'));
-    }, this.deps.pollMs ?? 1000);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.watch.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.watch.stop();
   }
 
-  private async poll(): Promise<void> {
-    const rev = await this.deps.store.settings.revision();
-    if (rev !== this.revision) await this.reload();
+  /** Rereads the stored settings if `settings_rev` moved; without `start()`, a one-off read. */
+  refresh(): Promise<void> {
+    return this.watch.refresh();
   }
 
-  /** Re-reads the stored settings; concurrent callers share one read. */
-  reload(): Promise<void> {
-    if (this.reloading) return this.reloading;
-    this.reloading = (async () => {
-      try {
-        const rev = await this.deps.store.settings.revision();
-        const stored = await this.deps.store.settings.get();
-        const next = this.resolve(stored);
-        const changed: Record<string, unknown> = {};
-        for (const key of LIVE_SETTING_KEYS) {
-          if (next.settings[key] !== this.settings[key]) changed[key] = next.settings[key];
-        }
-        this.settings = next.settings;
-        this.sources = next.sources;
-        this.revision = rev;
-        if (Object.keys(changed).length > 0) this.deps.logger.info({ changed }, 'runtime settings changed');
-      } finally {
-        this.reloading = null;
-      }
-    })();
-    return this.reloading;
+  private apply(next: Resolved): void {
+    const changed: Record<string, unknown> = {};
+    for (const key of LIVE_SETTING_KEYS) {
+      if (next.settings[key] !== this.settings[key]) changed[key] = next.settings[key];
+    }
+    this.settings = next.settings;
+    this.sources = next.sources;
+    if (Object.keys(changed).length > 0) this.deps.logger.info({ changed }, 'runtime settings changed');
   }
 
   /**
@@ -200,9 +195,7 @@ export class LiveSettings implements RuntimeSettingsSource {
     }
     if (Object.keys(values).length > 0) {
       await this.deps.store.settings.put(values, this.deps.clock.now());
-      // A reload under way may have read the store before this write: let it finish, read again.
-      await this.reload();
-      await this.reload();
+      await this.refresh();
     }
     return this.describe();
   }
@@ -212,10 +205,7 @@ export class LiveSettings implements RuntimeSettingsSource {
     return configSource(this.deps.config, key) ?? 'default';
   }
 
-  private resolve(stored: Record<string, unknown>): {
-    settings: RuntimeSettings;
-    sources: Record<LiveSettingKey, SettingSource>;
-  } {
+  private resolve(stored: Record<string, unknown>): Resolved {
     const { config } = this.deps;
     const settings: Record<string, unknown> = {};
     const sources: Record<string, SettingSource> = {};

@@ -13,6 +13,7 @@ import type { OAuthEndpoints } from '../accounts/oauth.js';
 import { TokenManager } from '../accounts/token-manager.js';
 import { createApiApp } from '../api/api-app.js';
 import { createAuth } from '../api/auth.js';
+import { LiveEventHub } from '../api/live-events.js';
 import { API_ROUTES } from '../api/routes/index.js';
 import { KeyRegistry } from '../auth/key-registry.js';
 import { KeyService } from '../auth/key-service.js';
@@ -22,6 +23,7 @@ import { LiveSettings } from '../config/live-settings.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { createPricer } from '../pricing/pricing.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
@@ -94,11 +96,11 @@ export function buildApp(deps: AppDeps): App {
   });
   // Token refreshes and re-auth failures change rows behind the pool's back: reload at once so
   // the next request sees them instead of waiting for the revision poll.
-  const reload = () => {
-    pool.reload().catch((err) => logger.error({ err }, 'account reload failed'));
+  const refreshPool = () => {
+    pool.refresh().catch((err) => logger.error({ err }, 'account reload failed'));
   };
-  events.on('account.refreshed', reload);
-  events.on('account.changed', reload);
+  events.on('account.refreshed', refreshPool);
+  events.on('account.changed', refreshPool);
   const pricer = createPricer({
     warn: (model) => logger.warn({ model }, 'no price known for this model: its cost is recorded as unknown'),
   });
@@ -120,6 +122,8 @@ export function buildApp(deps: AppDeps): App {
   const auth = createAuth({ keys, clock, logger });
   const keyService = new KeyService({ store, box: deps.box, clock });
   const retention = new RetentionJob({ store, clock, logger, settings: () => liveSettings.current() });
+  const eventHub = new LiveEventHub({ events, logger });
+  const metrics = new GatewayMetrics({ events, pool, writer: deps.writer, clock, eventStream: eventHub });
   const api = createApiApp(
     {
       config,
@@ -135,6 +139,8 @@ export function buildApp(deps: AppDeps): App {
       keys: keyService,
       liveSettings,
       retention,
+      eventHub,
+      metrics,
     },
     API_ROUTES,
   );
@@ -198,6 +204,9 @@ export function buildApp(deps: AppDeps): App {
       keys.stop();
       liveSettings.stop();
       retention.stop();
+      // Ends the streams still open and drops the bus subscription and its linger timer.
+      eventHub.close();
+      metrics.stop();
     },
   };
 }

@@ -3,7 +3,8 @@
  * with a fake. The HTTP implementation talks to the management API with the admin key.
  */
 
-import { SseParser } from '../cli/logs-command.js';
+import { openEventStream } from '../cli/event-stream.js';
+import { forEachLogLine, logStreamUrl } from '../cli/logs-command.js';
 import type { LogLineView } from '../cli/report-format.js';
 import type { Account } from '../shared/accounts-schemas.js';
 import type { Analytics, Stats } from '../shared/analytics-schemas.js';
@@ -146,30 +147,13 @@ export class HttpTuiApi implements TuiApi {
 
   followLogs(onLine: (line: LogLineView) => void, onError: (message: string) => void): () => void {
     const abort = new AbortController();
-    let last = 0;
+    const cursor = { last: 0 };
     const run = async () => {
       while (!abort.signal.aborted) {
         try {
           const { ticket } = await this.call<{ ticket: string }>('POST', '/api/events/ticket');
-          const q = new URLSearchParams({ ticket, types: 'log', lastEventId: String(last) });
-          const res = await fetch(`${this.base}/api/events?${q}`, {
-            headers: { accept: 'text/event-stream' },
-            signal: abort.signal,
-          });
-          if (!res.ok || !res.body) throw new Error(`the event stream answered ${res.status}`);
-          const parser = new SseParser();
-          const decoder = new TextDecoder();
-          for await (const chunk of res.body) {
-            for (const f of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
-              if (f.id !== null) last = f.id;
-              if (f.event !== 'log') continue;
-              try {
-                onLine(JSON.parse(f.data) as LogLineView);
-              } catch {
-                // A frame that is not JSON is skipped.
-              }
-            }
-          }
+          const stream = await openEventStream(logStreamUrl(this.base, ticket, cursor.last), { signal: abort.signal });
+          await forEachLogLine(stream, cursor, onLine);
         } catch (err) {
           if (abort.signal.aborted) return;
           onError((err as Error).message);

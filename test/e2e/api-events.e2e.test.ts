@@ -233,6 +233,24 @@ describe('GET /api/events', () => {
     );
   });
 
+  it('ends its streams and leaves the event bus when the gateway stops', async () => {
+    const other = await startGateway({ upstreamUrl: up.url });
+    const bus = other.server.events;
+    try {
+      const c = await openSse(`${other.url}/api/events`);
+      clients.push(c);
+      await api(other.url, 'GET', '/metrics');
+      expect(bus.listenerCount('request.finished')).toBe(2);
+      expect(bus.listenerCount('log')).toBe(1);
+    } finally {
+      await other.close();
+    }
+    await clients.at(-1)?.ended;
+    for (const name of ['request.started', 'request.finished', 'log'] as const) {
+      expect(bus.listenerCount(name), name).toBe(0);
+    }
+  });
+
   it('a client that never reads does not slow proxied requests and is dropped', async () => {
     // Large model names make every event large, so the stuck client falls behind quickly.
     const model = `claude-sonnet-4-5-${'x'.repeat(48 * 1024)}`;

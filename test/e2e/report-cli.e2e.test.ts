@@ -344,6 +344,21 @@ describe('ccflare logs', () => {
     expect(recent.code, recent.stderr).toBe(0);
     expect(recent.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}account usage counters reset accountsReset=2/m);
   });
+
+  it('-f says so in one line when the gateway stops', async () => {
+    const other = await startGateway({ upstreamUrl: up.url });
+    const port = String(new URL(other.url).port);
+    const follow = startCommand(['logs', '-f', '--verbose'], { home: other.home, env: { CCFLARE_PORT: port } });
+    try {
+      await vi.waitFor(() => expect(follow.stderr()).toContain('following the log of'), WAIT);
+    } finally {
+      await other.close();
+    }
+    const r = await follow.done;
+    expect(r.code).toBe(1);
+    // --verbose adds the stack after the message.
+    expect(r.stderr.split('\n')).toContain(`ccflare: the gateway at http://127.0.0.1:${port} stopped; the log ended`);
+  });
 });
 
 describe('against a gateway that requires the admin key', () => {

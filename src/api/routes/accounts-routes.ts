@@ -140,10 +140,7 @@ export function accountsRoutes(deps: ApiDeps): OpenAPIHono {
 
   /** The change is in the store; the pool rereads it now rather than at the next poll. */
   async function applied<T>(result: T): Promise<T> {
-    // A reload already under way (shared by concurrent callers) may have read the store before
-    // this change: let it finish, then read again.
-    await pool.reload();
-    await pool.reload();
+    await pool.refresh();
     return result;
   }
 

@@ -10,7 +10,6 @@ import { GatewayError } from '../../errors.js';
 import { ErrorResponseSchema } from '../../shared/api-schemas.js';
 import { EventsQuerySchema, LIVE_EVENT_TYPES } from '../../shared/events-schemas.js';
 import type { ApiDeps } from '../api-deps.js';
-import { liveEventHub } from '../live-events.js';
 import { newRouter } from '../router.js';
 
 const stream = createRoute({
@@ -51,7 +50,7 @@ const stream = createRoute({
 
 export function eventsRoutes(deps: ApiDeps): OpenAPIHono {
   const app = newRouter();
-  const hub = liveEventHub(deps.events, deps.logger);
+  const hub = deps.eventHub;
   app.openapi(stream, (c) => {
     const env = c.env as Partial<HttpBindings> | undefined;
     if (!env?.incoming || !env.outgoing) {

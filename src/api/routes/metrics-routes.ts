@@ -1,9 +1,7 @@
 /** `GET /metrics`: Prometheus text exposition (src/metrics/gateway-metrics.ts). */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { GatewayMetrics } from '../../metrics/gateway-metrics.js';
 import { ErrorResponseSchema } from '../../shared/api-schemas.js';
 import type { ApiDeps } from '../api-deps.js';
-import { liveEventHub } from '../live-events.js';
 import { newRouter } from '../router.js';
 
 const scrape = createRoute({
@@ -25,13 +23,7 @@ const scrape = createRoute({
 
 export function metricsRoutes(deps: ApiDeps): OpenAPIHono {
   const app = newRouter();
-  const metrics = new GatewayMetrics({
-    events: deps.events,
-    pool: deps.pool,
-    writer: deps.writer,
-    clock: deps.clock,
-    eventStream: liveEventHub(deps.events, deps.logger),
-  });
+  const { metrics } = deps;
   app.openapi(scrape, async (c) => {
     const { text, contentType } = await metrics.scrape();
     return c.body(text, 200, { 'content-type': contentType, 'cache-control': 'no-store' }) as never;

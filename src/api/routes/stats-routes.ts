@@ -41,7 +41,7 @@ export function statsRoutes(deps: ApiDeps): OpenAPIHono {
   app.openapi(resetStats, async (c) => {
     const accountsReset = await deps.store.accounts.resetUsage();
     // The pool serves the counters from memory: reload now rather than at the next revision poll.
-    await deps.pool.reload();
+    await deps.pool.refresh();
     deps.logger.info({ accountsReset }, 'account usage counters reset');
     return c.json({ accountsReset }, 200);
   });
