@@ -9,6 +9,7 @@ import type { AnalyticsQuery } from '../../src/storage/contract/analytics.js';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
 import type { RequestQuery } from '../../src/storage/contract/requests.js';
 import type { Store } from '../../src/storage/contract/store.js';
+import { FIRST_THREE_TOTALS, historySeed } from '../support/history-seed.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const MIN = 60_000;
@@ -24,17 +25,6 @@ const HAIKU = 'claude-haiku-4-5';
 function q(over: Partial<AnalyticsQuery> = {}): AnalyticsQuery {
   return { range: '1h', now: NOW, accounts: [], models: [], status: 'all', ...over };
 }
-
-const noTokens = {
-  inputTokens: null,
-  cacheReadTokens: null,
-  cacheWrite5mTokens: null,
-  cacheWrite1hTokens: null,
-  outputTokens: null,
-  costUsd: null,
-  outputTokensPerSecond: null,
-  ttftMs: null,
-} as const;
 
 export function describeHistoryConformance(name: string, makeStore: () => Promise<Store>): void {
   describe(`History conformance: ${name}`, () => {
@@ -54,96 +44,15 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
       await store.close();
     });
 
-    /**
-     * r1-r3 in the last hour (minutes 12:07, 12:06, 12:05), r4 3 h ago, r5 3 days ago, r6 40 days
-     * ago; r3 is a failed request with no applied model, no tokens and two failovers.
-     */
+    /** r1-r3 in the last hour (minutes 12:07, 12:06, 12:05), r4 3 h ago, r5 3 days ago, r6 40 days ago. */
     function scenario(): RequestRecord[] {
-      return [
-        sampleRecord({
-          id: 'r1',
-          ts: NOW - 10_000,
-          accountId: alpha,
-          accountName: 'alpha',
-          modelApplied: SONNET,
-          latencyMs: 800,
-          ttftMs: 200,
-          inputTokens: 100,
-          cacheReadTokens: 1000,
-          cacheWrite5mTokens: 200,
-          cacheWrite1hTokens: 0,
-          outputTokens: 50,
-          costUsd: 0.01,
-          outputTokensPerSecond: 40,
-          agent: 'reviewer',
-          sessionId: 's1',
-        }),
-        sampleRecord({
-          id: 'r2',
-          ts: NOW - 70_000,
-          accountId: alpha,
-          accountName: 'alpha',
-          modelRequested: OPUS,
-          modelApplied: OPUS,
-          latencyMs: 1200,
-          ttftMs: 400,
-          inputTokens: 200,
-          cacheReadTokens: 0,
-          cacheWrite5mTokens: 0,
-          cacheWrite1hTokens: 300,
-          outputTokens: 100,
-          costUsd: 0.05,
-          outputTokensPerSecond: 60,
-          sessionId: 's1',
-        }),
-        sampleRecord({
-          id: 'r3',
-          ts: NOW - 130_000,
-          accountId: beta,
-          accountName: 'beta',
-          status: 529,
-          success: false,
-          error: 'overloaded_error: Overloaded',
-          modelRequested: SONNET,
-          modelApplied: null,
-          latencyMs: 2500,
-          attempts: 3,
-          ...noTokens,
-        }),
-        sampleRecord({
-          id: 'r4',
-          ts: NOW - 3 * HOUR,
-          accountId: beta,
-          accountName: 'beta',
-          modelApplied: SONNET,
-          latencyMs: 3000,
-          ttftMs: 100,
-          inputTokens: 10,
-          cacheReadTokens: 0,
-          cacheWrite5mTokens: 0,
-          cacheWrite1hTokens: 0,
-          outputTokens: 10,
-          costUsd: 0.001,
-          outputTokensPerSecond: 5,
-        }),
-        sampleRecord({
-          id: 'r5',
-          ts: NOW - 3 * DAY,
-          accountId: alpha,
-          accountName: 'alpha',
-          modelRequested: HAIKU,
-          modelApplied: HAIKU,
-          latencyMs: 400,
-          inputTokens: 1,
-          cacheReadTokens: 0,
-          cacheWrite5mTokens: 0,
-          cacheWrite1hTokens: 0,
-          outputTokens: 1,
-          costUsd: 0.0001,
-          agent: 'planner',
-        }),
-        sampleRecord({ id: 'r6', ts: NOW - 40 * DAY, accountId: beta, accountName: 'beta', costUsd: 1 }),
-      ];
+      return historySeed({
+        prefix: 'r',
+        at: [NOW - 10_000, NOW - 70_000, NOW - 130_000, NOW - 3 * HOUR, NOW - 3 * DAY, NOW - 40 * DAY],
+        alpha: { id: alpha, name: 'alpha' },
+        beta: { id: beta, name: 'beta' },
+        models: { sonnet: SONNET, opus: OPUS, haiku: HAIKU },
+      });
     }
 
     describe('requests.list', () => {
@@ -256,16 +165,7 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
           filters: { accounts: [], models: [], status: 'all' },
         });
         // r1-r3: 2 of 3 succeeded; latencies 800, 1200, 2500; TTFT 200, 400; tokens/s 40, 60.
-        expect(r.totals).toMatchObject({
-          requests: 3,
-          successes: 2,
-          errors: 1,
-          avgLatencyMs: 1500,
-          avgTtftMs: 300,
-          outputTokensPerSecond: 50,
-          failovers: 2,
-          tokens: { input: 300, cacheRead: 1000, cacheWrite5m: 200, cacheWrite1h: 300, output: 150, total: 1950 },
-        });
+        expect(r.totals).toMatchObject(FIRST_THREE_TOTALS);
         expect(r.totals.successRate).toBeCloseTo(2 / 3, 12);
         expect(r.totals.costUsd).toBeCloseTo(0.06, 12);
         expect(r.totals.cacheHitRate).toBeCloseTo(1000 / (300 + 1000 + 200 + 300), 12);

@@ -19,6 +19,7 @@ import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { FIRST_THREE_TOTALS, historySeed } from '../support/history-seed.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const MIN = 60_000;
@@ -35,17 +36,6 @@ let beta: AccountRow;
 let goneId: string;
 let T0: number;
 let seeded: RequestRecord[];
-
-const noUsage = {
-  inputTokens: null,
-  cacheReadTokens: null,
-  cacheWrite5mTokens: null,
-  cacheWrite1hTokens: null,
-  outputTokens: null,
-  costUsd: null,
-  outputTokensPerSecond: null,
-  ttftMs: null,
-} as const;
 
 async function analytics(query: string): Promise<Analytics> {
   const r = await api(gw.url, 'GET', `/api/analytics${query}`);
@@ -76,81 +66,14 @@ beforeAll(async () => {
   alpha = await gw.account('alpha');
   beta = await gw.account('beta');
   T0 = Date.now();
-  const base = (id: string, ts: number, acc: AccountRow) => ({ id, ts, accountId: acc.id, accountName: acc.name });
-  seeded = [
-    // The last hour: 5, 15 and 25 minutes ago.
-    sampleRecord({
-      ...base('a1', T0 - 5 * MIN, alpha),
-      modelRequested: SONNET,
-      modelApplied: SONNET,
-      latencyMs: 800,
-      ttftMs: 200,
-      inputTokens: 100,
-      cacheReadTokens: 1000,
-      cacheWrite5mTokens: 200,
-      cacheWrite1hTokens: 0,
-      outputTokens: 50,
-      costUsd: 0.01,
-      outputTokensPerSecond: 40,
-      agent: 'reviewer',
-    }),
-    sampleRecord({
-      ...base('a2', T0 - 15 * MIN, alpha),
-      modelRequested: OPUS,
-      modelApplied: OPUS,
-      latencyMs: 1200,
-      ttftMs: 400,
-      inputTokens: 200,
-      cacheReadTokens: 0,
-      cacheWrite5mTokens: 0,
-      cacheWrite1hTokens: 300,
-      outputTokens: 100,
-      costUsd: 0.05,
-      outputTokensPerSecond: 60,
-    }),
-    sampleRecord({
-      ...base('a3', T0 - 25 * MIN, beta),
-      ...noUsage,
-      modelRequested: SONNET,
-      modelApplied: null,
-      status: 529,
-      success: false,
-      error: 'overloaded_error: Overloaded',
-      latencyMs: 2500,
-      attempts: 3,
-    }),
-    // 3 hours, 3 days and 40 days ago.
-    sampleRecord({
-      ...base('a4', T0 - 3 * HOUR, beta),
-      modelRequested: SONNET,
-      modelApplied: SONNET,
-      latencyMs: 3000,
-      ttftMs: 100,
-      inputTokens: 10,
-      cacheReadTokens: 0,
-      cacheWrite5mTokens: 0,
-      cacheWrite1hTokens: 0,
-      outputTokens: 10,
-      costUsd: 0.001,
-      outputTokensPerSecond: 5,
-    }),
-    sampleRecord({
-      ...base('a5', T0 - 3 * DAY, alpha),
-      modelRequested: HAIKU,
-      modelApplied: HAIKU,
-      latencyMs: 400,
-      ttftMs: null,
-      inputTokens: 1,
-      cacheReadTokens: 0,
-      cacheWrite5mTokens: 0,
-      cacheWrite1hTokens: 0,
-      outputTokens: 1,
-      costUsd: 0.0001,
-      outputTokensPerSecond: null,
-      agent: 'planner',
-    }),
-    sampleRecord({ ...base('a6', T0 - 40 * DAY, beta), modelApplied: SONNET, costUsd: 1 }),
-  ];
+  // The last hour: 5, 15 and 25 minutes ago; then 3 hours, 3 days and 40 days ago.
+  seeded = historySeed({
+    prefix: 'a',
+    at: [T0 - 5 * MIN, T0 - 15 * MIN, T0 - 25 * MIN, T0 - 3 * HOUR, T0 - 3 * DAY, T0 - 40 * DAY],
+    alpha,
+    beta,
+    models: { sonnet: SONNET, opus: OPUS, haiku: HAIKU },
+  });
   await gw.store.requests.writeBatch(seeded, [
     { accountId: alpha.id, requests: 3, lastUsedAt: T0 - 5 * MIN },
     { accountId: beta.id, requests: 3, lastUsedAt: T0 - 25 * MIN },
@@ -190,16 +113,7 @@ describe('GET /api/analytics', () => {
     expect(a.to).toBeGreaterThan(T0);
 
     // a1-a3: 2 of 3 succeeded.
-    expect(a.totals).toMatchObject({
-      requests: 3,
-      successes: 2,
-      errors: 1,
-      avgLatencyMs: (800 + 1200 + 2500) / 3,
-      avgTtftMs: (200 + 400) / 2,
-      outputTokensPerSecond: (40 + 60) / 2,
-      failovers: 2,
-      tokens: { input: 300, cacheRead: 1000, cacheWrite5m: 200, cacheWrite1h: 300, output: 150, total: 1950 },
-    });
+    expect(a.totals).toMatchObject(FIRST_THREE_TOTALS);
     expect(a.totals.successRate).toBeCloseTo(2 / 3, 12);
     expect(a.totals.costUsd).toBeCloseTo(0.01 + 0.05, 12);
     expect(a.totals.cacheHitRate).toBeCloseTo(1000 / (300 + 1000 + 200 + 300), 12);

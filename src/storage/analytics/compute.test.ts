@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FIRST_THREE_TOTALS } from '../../../test/support/history-seed.js';
 import {
   type AgentGroup,
   analyticsWindow,
@@ -166,16 +167,7 @@ describe('assembleAnalytics', () => {
     ];
     const r = assembleAnalytics(q, window, { series, perf: groups, agents }, new Map([['a', 'alpha']]));
 
-    expect(r.totals).toMatchObject({
-      requests: 3,
-      successes: 2,
-      errors: 1,
-      avgLatencyMs: 1500,
-      avgTtftMs: 300,
-      outputTokensPerSecond: 50,
-      failovers: 2,
-      tokens: { input: 300, cacheRead: 1000, cacheWrite5m: 200, cacheWrite1h: 300, output: 150, total: 1950 },
-    });
+    expect(r.totals).toMatchObject(FIRST_THREE_TOTALS);
     expect(r.totals.successRate).toBeCloseTo(2 / 3, 12);
     expect(r.totals.costUsd).toBeCloseTo(0.06, 12);
     expect(r.totals.cacheHitRate).toBeCloseTo(1000 / 1800, 12);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NO_USAGE, REVIEWER_REQUEST } from '../../../test/support/history-seed.js';
 import { sampleRecord } from '../../../test/support/sample-record.js';
 import {
   HOUR_MS,
@@ -63,16 +64,7 @@ describe('rollupDeltas', () => {
         ts: NOW,
         accountId: 'a',
         accountName: 'alpha',
-        latencyMs: 800,
-        ttftMs: 200,
-        inputTokens: 100,
-        cacheReadTokens: 1000,
-        cacheWrite5mTokens: 200,
-        cacheWrite1hTokens: 0,
-        outputTokens: 50,
-        costUsd: 0.01,
-        outputTokensPerSecond: 40,
-        agent: 'reviewer',
+        ...REVIEWER_REQUEST,
       }),
       sampleRecord({
         id: '2',
@@ -98,14 +90,7 @@ describe('rollupDeltas', () => {
         status: 503,
         modelApplied: null,
         modelRequested: 'claude-opus-4-1',
-        inputTokens: null,
-        cacheReadTokens: null,
-        cacheWrite5mTokens: null,
-        cacheWrite1hTokens: null,
-        outputTokens: null,
-        costUsd: null,
-        outputTokensPerSecond: null,
-        ttftMs: null,
+        ...NO_USAGE,
         latencyMs: 5,
       }),
     ]);
