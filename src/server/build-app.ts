@@ -43,6 +43,8 @@ export interface AppDeps {
   box: SecretBox;
   /** How often the account list is re-read to pick up changes made by other processes. */
   accountPollMs?: number;
+  /** How long a rejected refresh token waits for another process's rotation (TokenManager's default when absent). */
+  reauthGraceMs?: number;
   /** Runtime settings; built here (polled like the accounts) when not given. */
   liveSettings?: LiveSettings;
 }
@@ -92,6 +94,7 @@ export function buildApp(deps: AppDeps): App {
     clock,
     logger,
     skewMs: config.refreshSkewMs,
+    reauthGraceMs: deps.reauthGraceMs,
     events,
   });
   // Token refreshes and re-auth failures change rows behind the pool's back: reload at once so

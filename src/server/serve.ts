@@ -29,6 +29,8 @@ export interface RunOptions {
   logDestination?: NodeJS.WritableStream | number;
   /** How often accounts are re-read for changes made by other processes (default 1000 ms). */
   accountPollMs?: number;
+  /** How long a rejected refresh token waits for another process's rotation (default 1500 ms). */
+  reauthGraceMs?: number;
 }
 
 export async function runServer(config: Config, opts: RunOptions = {}): Promise<RunningServer> {
@@ -61,6 +63,7 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
     upstream,
     box,
     accountPollMs: opts.accountPollMs,
+    reauthGraceMs: opts.reauthGraceMs,
   });
   await app.start();
 

@@ -4,7 +4,7 @@
  * arrives too), settings pinned by the environment refused with 409, bad values with 400.
  */
 import { request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorResponseSchema } from '../../src/shared/api-schemas.js';
 import { ConfigSchema, type ConfigView } from '../../src/shared/config-schemas.js';
 import { api } from '../support/api-request.js';
@@ -139,13 +139,11 @@ describe('changing settings', () => {
 
   it('picks up a change another process wrote to the database', async () => {
     await gw.store.settings.put({ requestRetentionDays: 30 }, Date.now());
-    const until = Date.now() + 3000;
-    let c = await getConfig();
-    while (c.requestRetentionDays.value !== 30 && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 50));
-      c = await getConfig();
-    }
-    expect(c.requestRetentionDays).toMatchObject({ value: 30, source: 'database' });
+    // The settings poll picks it up.
+    await vi.waitFor(
+      async () => expect((await getConfig()).requestRetentionDays).toMatchObject({ value: 30, source: 'database' }),
+      { timeout: 3000, interval: 20 },
+    );
   });
 
   it('refuses a setting pinned by the environment with 409 naming the variable', async () => {

@@ -8,10 +8,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { api } from '../support/api-request.js';
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
 import { errorBody, type FakeUpstream, type RecordedRequest, startFakeUpstream } from '../support/fake-upstream.js';
 import { type GatewayOptions, startGateway, type TestGateway } from '../support/gateway.js';
+import { parsePrometheus, sampleValue } from '../support/prom-text.js';
 
 const OAUTH_BETA = 'oauth-2025-04-20';
 const OTHER_BETA = 'interleaved-thinking-2025-05-14';
@@ -85,6 +87,8 @@ async function start(setup: Setup, oauthDelayMs = 0, accountPollMs?: number): Pr
     env: { CCFLARE_OAUTH_TOKEN_URL: oauth.tokenUrl, CCFLARE_LOG_LEVEL: 'trace' },
     setup: (g) => setup(g, oauth),
     accountPollMs,
+    // No other process shares these refresh tokens: a rejection is final at once.
+    reauthGraceMs: 0,
   });
   cleanups.push(() => gw.close());
   const client = new Anthropic({ baseURL: gw.url, apiKey: CLIENT_KEY, maxRetries: 0 });
@@ -302,7 +306,13 @@ describe('OAuth accounts: token refresh', () => {
 
     // Once the account list has been re-read, the SDK sees an API error carrying the same
     // explanation; no further refresh is attempted and nothing reaches the API.
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.waitFor(
+      async () => {
+        const m = parsePrometheus((await api(gw.url, 'GET', '/metrics')).text);
+        expect(sampleValue(m, 'ccflare_account_state', { account: 'solo', state: 'needs_reauth' })).toBe(1);
+      },
+      { timeout: 5000, interval: 20 },
+    );
     const err = await ask(client).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(503);
@@ -343,8 +353,7 @@ describe('OAuth accounts: secrets at rest and in logs', () => {
     oauth.expireAccessTokens();
     // Scheduled refresh of "expired", then (once it is paused) a 401-forced refresh of "revoked".
     for (let i = 0; i < 3; i++) await ask(i % 2 ? client : betaClient);
-    await gw.store.accounts.update((await gw.account('expired')).id, { paused: true });
-    await new Promise((r) => setTimeout(r, 300));
+    expect((await api(gw.url, 'POST', '/api/accounts/expired/pause')).status).toBe(200);
     await ask(client); // "revoked": 401 -> forced refresh -> 200
     // Finally a refresh token rejection on both OAuth accounts: served by the API key.
     oauth.revokeAll();

@@ -48,6 +48,11 @@ export interface GatewayOptions {
   /** Accounts to create before the server starts. */
   setup?: (g: Pick<TestGateway, 'addApiKey' | 'addOAuth' | 'store' | 'box'>) => Promise<void>;
   accountPollMs?: number;
+  /**
+   * How long a rejected refresh token waits for another process to have rotated it (the gateway's
+   * default is 1500 ms): tests with no such process set 0.
+   */
+  reauthGraceMs?: number;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
@@ -105,6 +110,7 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     signals: false,
     logDestination: sink,
     accountPollMs: opts.accountPollMs ?? 100,
+    reauthGraceMs: opts.reauthGraceMs,
   });
 
   let seen = 0;
