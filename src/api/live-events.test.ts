@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBus } from '../events.js';
 import { type AttachOptions, LiveEventHub } from './live-events.js';
 
@@ -44,7 +44,10 @@ describe('LiveEventHub', () => {
   const hubs: LiveEventHub[] = [];
   afterEach(() => {
     for (const h of hubs.splice(0)) h.close();
+    vi.useRealTimers();
   });
+  // setImmediate stays real: the fake response acknowledges writes on it.
+  const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
   function make(opts: Partial<ConstructorParameters<typeof LiveEventHub>[0]> = {}) {
     const events = new EventBus();
     const hub = new LiveEventHub({ events, logger: pino({ level: 'silent' }), ...opts });
@@ -58,13 +61,16 @@ describe('LiveEventHub', () => {
   }
 
   it('listens to the bus only while someone may want the events', async () => {
+    fakeTimers();
     const { events, hub } = make({ lingerMs: 20 });
     expect(events.listenerCount('request.started')).toBe(0);
     const res = attach(hub);
     expect(events.listenerCount('request.started')).toBe(1);
     expect(events.listenerCount('log')).toBe(1);
     res.emit('close');
-    await new Promise((r) => setTimeout(r, 60));
+    vi.advanceTimersByTime(19);
+    expect(events.listenerCount('request.started')).toBe(1);
+    vi.advanceTimersByTime(1);
     expect(events.listenerCount('request.started')).toBe(0);
     expect(events.listenerCount('request.finished')).toBe(0);
   });
@@ -142,12 +148,13 @@ describe('LiveEventHub', () => {
   });
 
   it('sends reset after a period nobody was listening', async () => {
+    fakeTimers();
     const { events, hub } = make({ lingerMs: 10 });
     const res = attach(hub);
     events.emit('log', log('m1'));
     await tick();
     res.emit('close');
-    await new Promise((r) => setTimeout(r, 40));
+    vi.advanceTimersByTime(10);
     events.emit('log', log('missed'));
     const again = attach(hub, { lastEventId: 1 });
     expect(again.frames()[0]).toMatchObject({
@@ -215,10 +222,12 @@ describe('LiveEventHub', () => {
   });
 
   it('sends a comment line as heartbeat', async () => {
+    fakeTimers();
     const { hub } = make({ heartbeatMs: 10 });
     const res = attach(hub);
-    await new Promise((r) => setTimeout(r, 35));
-    expect(res.text.split(': ping\n\n').length - 1).toBeGreaterThanOrEqual(2);
+    vi.advanceTimersByTime(35);
+    await tick();
+    expect(res.text.split(': ping\n\n').length - 1).toBe(3);
   });
 
   it('drops a client that does not read, without holding up publishers', async () => {
