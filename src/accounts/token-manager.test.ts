@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { accountRow } from '../../test/support/account-row.js';
 import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
 import { ManualClock } from '../clock.js';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
@@ -32,31 +33,17 @@ class MemoryAccounts implements AccountsStore {
     return r ? { ...r } : null;
   }
   async insert(a: NewAccount, now: number): Promise<AccountRow> {
-    const row: AccountRow = {
+    const row = accountRow(a.name, {
       id: randomUUID(),
-      name: a.name,
       kind: a.kind,
       priority: a.priority ?? 0,
-      paused: false,
-      health: 'ok',
-      healthReason: null,
       apiKeyEnc: a.apiKeyEnc ?? null,
       accessTokenEnc: a.accessTokenEnc ?? null,
       refreshTokenEnc: a.refreshTokenEnc ?? null,
       refreshFp: a.refreshFp ?? null,
       expiresAt: a.expiresAt ?? null,
-      cooldownUntil: null,
-      cooldownReason: null,
-      modelCooldowns: {},
-      strikes: 0,
       createdAt: now,
-      lastUsedAt: null,
-      requestCount: 0,
-      sessionStart: null,
-      sessionRequestCount: 0,
-      rateLimit: null,
-      flag: null,
-    };
+    });
     this.rows.set(row.id, row);
     this.rev++;
     return { ...row };
