@@ -1,13 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { accountRow } from '../../test/support/account-row.js';
 import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
+import { captureLogger } from '../../test/support/log-lines.js';
 import { ManualClock } from '../clock.js';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import { EventBus, type GatewayEvents } from '../events.js';
-import { createLogger } from '../log/logger.js';
 import type { AccountPatch, AccountRow, AccountsStore, NewAccount, TokenSwap } from '../storage/contract/accounts.js';
 import type { Store } from '../storage/contract/store.js';
 import { type OAuthEndpoints, refreshToken, type TokenSet } from './oauth.js';
@@ -120,14 +119,7 @@ function harness(over: Partial<TokenManagerDeps> = {}): Harness {
   const emitted: Harness['emitted'] = [];
   events.on('account.refreshed', (p) => emitted.push({ name: 'account.refreshed', payload: p }));
   events.on('account.changed', (p) => emitted.push({ name: 'account.changed', payload: p }));
-  const chunks: string[] = [];
-  const out = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  });
-  const logger = createLogger({ level: 'debug', format: 'json', destination: out });
+  const { logger, lines: chunks } = captureLogger('debug');
   let calls = 0;
   const counted: typeof refreshToken = (e, rt, now) => {
     calls++;
