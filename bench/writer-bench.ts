@@ -18,7 +18,7 @@ import type { PayloadRecord } from '../src/storage/contract/records.js';
 import type { RecordWriter } from '../src/storage/contract/store.js';
 import { openStoreFromUrl, openWriterForUrl } from '../src/storage/open-store.js';
 import { InlineRecordWriter } from '../src/storage/writer/inline-writer.js';
-import { sampleRecord } from '../test/support/sample-record.js';
+import { bigPayload, sampleRecord } from '../test/support/sample-record.js';
 
 export interface WriterBurst {
   records: number;
@@ -40,18 +40,6 @@ export interface WriterBenchResult {
 
 export const WRITER_P99_TARGET_MS = 10;
 const PER_TICK = 20;
-
-function bigPayload(fill: string, kb: number): PayloadRecord {
-  const half = fill.repeat((kb * 1024) / 2 / fill.length);
-  return {
-    requestHeaders: '{"content-type":"application/json"}',
-    requestBody: half,
-    responseHeaders: '{"content-type":"text/event-stream"}',
-    responseBody: half,
-    requestTruncated: false,
-    responseTruncated: true,
-  };
-}
 
 async function benchOne(
   kind: WriterBenchResult['writer'],

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { samplePayload, sampleRecord } from '../../test/support/sample-record.js';
 import { EventBus } from '../events.js';
 import { type AttachOptions, LiveEventHub } from './live-events.js';
 
@@ -177,43 +178,17 @@ describe('LiveEventHub', () => {
   it('summarizes finished requests without payload or attempt log', async () => {
     const { events, hub } = make();
     const res = attach(hub);
-    events.emit('request.finished', {
-      id: 'r1',
-      ts: 1,
-      method: 'POST',
-      path: '/v1/messages',
-      accountId: 'a1',
-      accountName: 'a',
-      status: 200,
-      success: true,
-      error: null,
-      latencyMs: 12,
-      ttftMs: 5,
-      attempts: 3,
-      attemptLog: [{ account: 'a', status: 200, error: null, ms: 1 }],
-      modelRequested: 'm',
-      modelApplied: 'm-1',
-      agent: null,
-      sessionId: null,
-      clientKey: null,
-      stream: true,
-      stopReason: 'end_turn',
-      inputTokens: 10,
-      cacheReadTokens: 0,
-      cacheWrite5mTokens: 0,
-      cacheWrite1hTokens: 0,
-      outputTokens: 5,
-      costUsd: 0.01,
-      outputTokensPerSecond: 50,
-      payload: {
-        requestHeaders: '{}',
-        requestBody: 'secret body',
-        responseHeaders: null,
-        responseBody: null,
-        requestTruncated: false,
-        responseTruncated: false,
-      },
-    });
+    events.emit(
+      'request.finished',
+      sampleRecord({
+        id: 'r1',
+        costUsd: 0.01,
+        outputTokens: 5,
+        attempts: 3,
+        attemptLog: [{ account: 'a', status: 200, error: null, ms: 1 }],
+        payload: samplePayload({ requestBody: 'secret body' }),
+      }),
+    );
     await tick();
     const [f] = res.frames();
     expect(f?.data).toMatchObject({ id: 'r1', failovers: 2, costUsd: 0.01, outputTokens: 5 });

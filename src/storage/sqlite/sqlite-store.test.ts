@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { describeStoreContract } from '../../../test/conformance/index.js';
-import { sampleRecord } from '../../../test/support/sample-record.js';
+import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
 import { GatewayError } from '../../errors.js';
 import { openStoreFromUrl, sqlitePathFromUrl } from '../open-store.js';
 import { openDatabase } from './connection.js';
@@ -161,15 +161,7 @@ describe('SqliteStore (SQLite specifics)', () => {
   it('deletes a legacy-table payload with its request', async () => {
     // Only an in-memory database still writes payloads to the table; files keep theirs in segments.
     const s = open(':memory:');
-    const payload = {
-      requestHeaders: '{}',
-      requestBody: 'b',
-      responseHeaders: '{}',
-      responseBody: 'r',
-      requestTruncated: false,
-      responseTruncated: false,
-    };
-    await s.requests.writeBatch([sampleRecord({ id: 'p', payload })], []);
+    await s.requests.writeBatch([sampleRecord({ id: 'p', payload: samplePayload() })], []);
     expect(s.connection.prepare('SELECT count(*) AS n FROM request_payloads').get()).toEqual({ n: 1 });
     s.connection.prepare('DELETE FROM requests WHERE id = ?').run('p');
     expect(s.connection.prepare('SELECT count(*) AS n FROM request_payloads').get()).toEqual({ n: 0 });

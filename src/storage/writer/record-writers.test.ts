@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleRecord } from '../../../test/support/sample-record.js';
+import { bigPayload, sampleRecord } from '../../../test/support/sample-record.js';
 import { GatewayError } from '../../errors.js';
 import type { PayloadRecord, RequestRecord } from '../contract/records.js';
 import { openWriterForUrl } from '../open-store.js';
@@ -52,18 +52,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function bigPayload(fill: string, kb: number): PayloadRecord {
-  const half = fill.repeat((kb * 1024) / 2 / fill.length);
-  return {
-    requestHeaders: '{"content-type":"application/json"}',
-    requestBody: half,
-    responseHeaders: '{"content-type":"text/event-stream"}',
-    responseBody: half,
-    requestTruncated: false,
-    responseTruncated: true,
-  };
-}
 
 function collect() {
   const errors: unknown[] = [];
