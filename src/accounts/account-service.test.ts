@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accountRow } from '../../test/support/account-row.js';
-import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
+import { type FakeOAuth, oauthEndpoints, startFakeOAuth } from '../../test/support/fake-oauth.js';
 import { ManualClock } from '../clock.js';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
@@ -209,14 +209,7 @@ describe('AccountService', () => {
 
     beforeEach(async () => {
       fake = await startFakeOAuth();
-      service = make({
-        authorizeUrl: fake.authorizeUrl,
-        consoleAuthorizeUrl: fake.authorizeUrl,
-        tokenUrl: fake.tokenUrl,
-        clientId: fake.clientId,
-        redirectUri: fake.redirectUri,
-        apiBaseUrl: fake.url,
-      });
+      service = make(oauthEndpoints(fake));
     });
 
     afterEach(async () => {

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { accountRow } from '../../test/support/account-row.js';
-import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
+import { type FakeOAuth, oauthEndpoints, startFakeOAuth } from '../../test/support/fake-oauth.js';
 import { captureLogger } from '../../test/support/log-lines.js';
 import { ManualClock } from '../clock.js';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
@@ -84,14 +84,7 @@ const box: SecretBox = createSecretBox(randomBytes(32));
 
 beforeAll(async () => {
   fake = await startFakeOAuth();
-  ep = {
-    authorizeUrl: fake.authorizeUrl,
-    consoleAuthorizeUrl: fake.authorizeUrl,
-    tokenUrl: fake.tokenUrl,
-    clientId: fake.clientId,
-    redirectUri: fake.redirectUri,
-    apiBaseUrl: fake.url,
-  };
+  ep = oauthEndpoints(fake);
 });
 afterAll(async () => {
   await fake.close();
