@@ -13,10 +13,13 @@
  *   b-paced   16 concurrent streams, upstream paces 50 events 5 ms apart; time to first byte
  * Pacing is chosen per request with the header `x-fake-sse: deltas=50;interval=5`, which the
  * fake upstream understands and a proxy must forward as an unknown header.
+ *   writer    event-loop delay while the request writer commits 256 KB payloads, in this process
+ *             (bench/writer-bench.ts): the worker-thread writer and, for reference, the main thread
  *
  * Targets: (a) ccflare >= 60% of the minimal proxy's req/s and CPU/request <= 1.6x the minimal
  * proxy's; (b) added TTFB over direct <= 0.5 ms at p50 and <= 1.5 ms at p99 (difference of the
- * percentiles); every request ccflare answered is in its `requests` table within 1 s after the load.
+ * percentiles); every request ccflare answered is in its `requests` table within 1 s after the load;
+ * (writer) event-loop delay p99 < 10 ms while the worker writer commits 256 KB payloads.
  *
  * CPU per request comes from /proc/<pid>/stat (all threads, plus child processes) over the measured
  * window. "outside CPU" is the share of the machine busy with processes that are not part of the
@@ -31,7 +34,7 @@
  *   --connections <n>       saturation connections (default 32)
  *   --streams <n>           concurrent paced streams (default 16)
  *   --targets <list>        subset of direct,minimal,ccflare
- *   --scenarios <list>      subset of a-json,a-stream,b-paced
+ *   --scenarios <list>      subset of a-json,a-stream,b-paced,writer
  *   --ccflare <path>        ccflare launcher (default <repo>/bin/ccflare)  CCFLARE_BENCH_BIN
  *   --no-ccflare            bench only direct and the minimal proxy
  *   --keep-home             keep ccflare's temporary CCFLARE_HOME
@@ -48,6 +51,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { argValue, type ReadyMessage } from './child-ipc.js';
 import type { LoadConfig, LoadResult } from './load.js';
+import { benchWriter, WRITER_P99_TARGET_MS, type WriterBenchResult } from './writer-bench.js';
 
 type TargetName = 'direct' | 'minimal' | 'ccflare';
 type ScenarioId = 'a-json' | 'a-stream' | 'b-paced';
@@ -111,7 +115,7 @@ const PACED_INTERVAL_MS = 5;
 const CCFLARE_BIN = resolve(argValue(argv, 'ccflare') ?? env.CCFLARE_BENCH_BIN ?? join(REPO, 'bin', 'ccflare'));
 const WANT_TARGETS = new Set((argValue(argv, 'targets') ?? 'direct,minimal,ccflare').split(','));
 if (has('no-ccflare')) WANT_TARGETS.delete('ccflare');
-const WANT_SCENARIOS = new Set((argValue(argv, 'scenarios') ?? 'a-json,a-stream,b-paced').split(','));
+const WANT_SCENARIOS = new Set((argValue(argv, 'scenarios') ?? 'a-json,a-stream,b-paced,writer').split(','));
 const JSON_OUT = argValue(argv, 'json');
 const REPEAT = Math.max(1, Number(argValue(argv, 'repeat') ?? env.BENCH_REPEAT ?? 1));
 
@@ -476,6 +480,13 @@ async function main(): Promise<number> {
       }
   }
 
+  let writerResults: WriterBenchResult[] = [];
+  if (WANT_SCENARIOS.has('writer')) {
+    process.stdout.write(`  ${'writer'.padEnd(9)} 256 KB payloads ... `);
+    writerResults = await benchWriter(quick ? 1 : 5 * REPEAT);
+    console.log(writerResults.map((w) => `${w.writer} p99 ${f(w.median.p99Ms, 1)} ms`).join(', '));
+  }
+
   // the median run of each (scenario, target): by req/s under saturation, by TTFB p50 when paced
   const results: RunResult[] = [];
   for (const sc of SCENARIOS) {
@@ -523,13 +534,34 @@ async function main(): Promise<number> {
       x.outsideCpuPct === null ? '-' : `${f(x.outsideCpuPct, 0)}%`,
     ]);
   }
-  console.log(`\n${REPEAT > 1 ? `median of ${REPEAT} runs (by req/s; b-paced by TTFB p50)\n` : ''}${table(rows)}`);
-  console.log(
-    'CPU ms/req: user+system CPU of the target process tree (all threads) over the measured window / requests; for direct the target is the fake upstream.',
-  );
-  console.log(
-    'outside CPU: share of all cores busy with processes other than the bench during the window; above ~10% the figures are noisy.',
-  );
+  if (results.length > 0) {
+    console.log(`\n${REPEAT > 1 ? `median of ${REPEAT} runs (by req/s; b-paced by TTFB p50)\n` : ''}${table(rows)}`);
+    console.log(
+      'CPU ms/req: user+system CPU of the target process tree (all threads) over the measured window / requests; for direct the target is the fake upstream.',
+    );
+    console.log(
+      'outside CPU: share of all cores busy with processes other than the bench during the window; above ~10% the figures are noisy.',
+    );
+  }
+  if (writerResults.length > 0) {
+    const wrows: string[][] = [
+      ['writer', 'bursts', 'records/burst', 'ms/burst', 'loop p99 ms', 'loop max ms', 'stored', 'errors'],
+    ];
+    for (const w of writerResults) {
+      wrows.push([
+        w.writer,
+        String(w.bursts.length),
+        String(w.median.records),
+        f(w.median.ms, 0),
+        f(w.median.p99Ms, 1),
+        f(w.median.maxMs, 1),
+        `${w.stored}/${w.expected}`,
+        String(w.errors),
+      ]);
+    }
+    console.log(`\nevent-loop delay while 256 KB payloads are committed (median burst by p99)\n${table(wrows)}`);
+    console.log('loop p99/max: event-loop delay of the recording process; the histogram adds its 1 ms resolution.');
+  }
   const noisy = results.filter((x) => (x.outsideCpuPct ?? 0) > 10);
   if (noisy.length > 0) {
     console.log(
@@ -601,6 +633,15 @@ async function main(): Promise<number> {
       .filter((x) => x !== null)
       .join(', ');
     lines.push(`records: every answered request in ccflare's requests table within 1 s: ${detail}  ${verdict(ok)}`);
+  }
+  const worker = writerResults.find((w) => w.writer === 'worker');
+  if (worker) {
+    const ok = worker.median.p99Ms < WRITER_P99_TARGET_MS && worker.errors === 0 && worker.stored === worker.expected;
+    verdicts.push(ok);
+    const ref = writerResults.find((w) => w.writer === 'main thread');
+    lines.push(
+      `writer: event-loop delay p99 while the worker commits 256 KB payloads ${f(worker.median.p99Ms, 1)} ms (target < ${WRITER_P99_TARGET_MS}; main thread: ${f(ref?.median.p99Ms, 1)} ms)  ${verdict(ok)}`,
+    );
   }
   if (!cc && WANT_TARGETS.has('ccflare')) lines.push('ccflare: not benchmarked (see above)');
   console.log(`\n${lines.join('\n')}`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
+import { accountRow } from '../../test/support/account-row.js';
+import { type FakeOAuth, oauthEndpoints, startFakeOAuth } from '../../test/support/fake-oauth.js';
 import { ManualClock } from '../clock.js';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
@@ -208,14 +209,7 @@ describe('AccountService', () => {
 
     beforeEach(async () => {
       fake = await startFakeOAuth();
-      service = make({
-        authorizeUrl: fake.authorizeUrl,
-        consoleAuthorizeUrl: fake.authorizeUrl,
-        tokenUrl: fake.tokenUrl,
-        clientId: fake.clientId,
-        redirectUri: fake.redirectUri,
-        apiBaseUrl: fake.url,
-      });
+      service = make(oauthEndpoints(fake));
     });
 
     afterEach(async () => {
@@ -290,31 +284,18 @@ describe('AccountService', () => {
 });
 
 describe('account-status', () => {
-  const base: AccountRow = {
+  const base = accountRow('a', {
     id: 'id1',
-    name: 'a',
     kind: 'max',
-    priority: 0,
-    paused: false,
-    health: 'ok',
-    healthReason: null,
     apiKeyEnc: 'v1:enc-api',
     accessTokenEnc: 'v1:enc-access',
     refreshTokenEnc: 'v1:enc-refresh',
     refreshFp: 'fp-secret',
     expiresAt: T0 + 1000,
-    cooldownUntil: null,
-    cooldownReason: null,
-    modelCooldowns: {},
-    strikes: 0,
     createdAt: T0 - 1000,
-    lastUsedAt: null,
     requestCount: 4,
-    sessionStart: null,
     sessionRequestCount: 1,
-    rateLimit: null,
-    flag: null,
-  };
+  });
   const cooling = { cooldownUntil: T0 + 5000, cooldownReason: 'rate_limited' };
 
   it.each<[Partial<AccountRow>, string]>([

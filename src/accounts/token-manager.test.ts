@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
+import { accountRow } from '../../test/support/account-row.js';
+import { type FakeOAuth, oauthEndpoints, startFakeOAuth } from '../../test/support/fake-oauth.js';
+import { captureLogger } from '../../test/support/log-lines.js';
 import { ManualClock } from '../clock.js';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import { EventBus, type GatewayEvents } from '../events.js';
-import { createLogger } from '../log/logger.js';
 import type { AccountPatch, AccountRow, AccountsStore, NewAccount, TokenSwap } from '../storage/contract/accounts.js';
 import type { Store } from '../storage/contract/store.js';
 import { type OAuthEndpoints, refreshToken, type TokenSet } from './oauth.js';
@@ -32,31 +32,17 @@ class MemoryAccounts implements AccountsStore {
     return r ? { ...r } : null;
   }
   async insert(a: NewAccount, now: number): Promise<AccountRow> {
-    const row: AccountRow = {
+    const row = accountRow(a.name, {
       id: randomUUID(),
-      name: a.name,
       kind: a.kind,
       priority: a.priority ?? 0,
-      paused: false,
-      health: 'ok',
-      healthReason: null,
       apiKeyEnc: a.apiKeyEnc ?? null,
       accessTokenEnc: a.accessTokenEnc ?? null,
       refreshTokenEnc: a.refreshTokenEnc ?? null,
       refreshFp: a.refreshFp ?? null,
       expiresAt: a.expiresAt ?? null,
-      cooldownUntil: null,
-      cooldownReason: null,
-      modelCooldowns: {},
-      strikes: 0,
       createdAt: now,
-      lastUsedAt: null,
-      requestCount: 0,
-      sessionStart: null,
-      sessionRequestCount: 0,
-      rateLimit: null,
-      flag: null,
-    };
+    });
     this.rows.set(row.id, row);
     this.rev++;
     return { ...row };
@@ -98,14 +84,7 @@ const box: SecretBox = createSecretBox(randomBytes(32));
 
 beforeAll(async () => {
   fake = await startFakeOAuth();
-  ep = {
-    authorizeUrl: fake.authorizeUrl,
-    consoleAuthorizeUrl: fake.authorizeUrl,
-    tokenUrl: fake.tokenUrl,
-    clientId: fake.clientId,
-    redirectUri: fake.redirectUri,
-    apiBaseUrl: fake.url,
-  };
+  ep = oauthEndpoints(fake);
 });
 afterAll(async () => {
   await fake.close();
@@ -133,14 +112,7 @@ function harness(over: Partial<TokenManagerDeps> = {}): Harness {
   const emitted: Harness['emitted'] = [];
   events.on('account.refreshed', (p) => emitted.push({ name: 'account.refreshed', payload: p }));
   events.on('account.changed', (p) => emitted.push({ name: 'account.changed', payload: p }));
-  const chunks: string[] = [];
-  const out = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  });
-  const logger = createLogger({ level: 'debug', format: 'json', destination: out });
+  const { logger, lines: chunks } = captureLogger('debug');
   let calls = 0;
   const counted: typeof refreshToken = (e, rt, now) => {
     calls++;

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { captureLogger } from '../../test/support/log-lines.js';
 import { KeyRegistry } from '../auth/key-registry.js';
 import { KeyService } from '../auth/key-service.js';
 import { ManualClock } from '../clock.js';
 import { createSecretBox } from '../crypto/secret-box.js';
-import { createLogger } from '../log/logger.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { createAuth, TICKET_TTL_MS } from './auth.js';
 import { newRouter } from './router.js';
@@ -16,17 +15,7 @@ async function harness() {
   const store = SqliteStore.open(':memory:');
   const box = createSecretBox(randomBytes(32));
   const clock = new ManualClock(T0);
-  const lines: string[] = [];
-  const logger = createLogger({
-    level: 'info',
-    format: 'json',
-    destination: new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  });
+  const { logger, lines } = captureLogger();
   const keys = new KeyRegistry({ store, box, clock, logger, pollMs: 60_000 });
   await keys.start();
   const auth = createAuth({ keys, clock, logger });

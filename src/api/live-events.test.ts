@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { samplePayload, sampleRecord } from '../../test/support/sample-record.js';
 import { EventBus } from '../events.js';
 import { type AttachOptions, LiveEventHub } from './live-events.js';
 
@@ -44,7 +45,10 @@ describe('LiveEventHub', () => {
   const hubs: LiveEventHub[] = [];
   afterEach(() => {
     for (const h of hubs.splice(0)) h.close();
+    vi.useRealTimers();
   });
+  // setImmediate stays real: the fake response acknowledges writes on it.
+  const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
   function make(opts: Partial<ConstructorParameters<typeof LiveEventHub>[0]> = {}) {
     const events = new EventBus();
     const hub = new LiveEventHub({ events, logger: pino({ level: 'silent' }), ...opts });
@@ -58,13 +62,16 @@ describe('LiveEventHub', () => {
   }
 
   it('listens to the bus only while someone may want the events', async () => {
+    fakeTimers();
     const { events, hub } = make({ lingerMs: 20 });
     expect(events.listenerCount('request.started')).toBe(0);
     const res = attach(hub);
     expect(events.listenerCount('request.started')).toBe(1);
     expect(events.listenerCount('log')).toBe(1);
     res.emit('close');
-    await new Promise((r) => setTimeout(r, 60));
+    vi.advanceTimersByTime(19);
+    expect(events.listenerCount('request.started')).toBe(1);
+    vi.advanceTimersByTime(1);
     expect(events.listenerCount('request.started')).toBe(0);
     expect(events.listenerCount('request.finished')).toBe(0);
   });
@@ -142,12 +149,13 @@ describe('LiveEventHub', () => {
   });
 
   it('sends reset after a period nobody was listening', async () => {
+    fakeTimers();
     const { events, hub } = make({ lingerMs: 10 });
     const res = attach(hub);
     events.emit('log', log('m1'));
     await tick();
     res.emit('close');
-    await new Promise((r) => setTimeout(r, 40));
+    vi.advanceTimersByTime(10);
     events.emit('log', log('missed'));
     const again = attach(hub, { lastEventId: 1 });
     expect(again.frames()[0]).toMatchObject({
@@ -170,43 +178,17 @@ describe('LiveEventHub', () => {
   it('summarizes finished requests without payload or attempt log', async () => {
     const { events, hub } = make();
     const res = attach(hub);
-    events.emit('request.finished', {
-      id: 'r1',
-      ts: 1,
-      method: 'POST',
-      path: '/v1/messages',
-      accountId: 'a1',
-      accountName: 'a',
-      status: 200,
-      success: true,
-      error: null,
-      latencyMs: 12,
-      ttftMs: 5,
-      attempts: 3,
-      attemptLog: [{ account: 'a', status: 200, error: null, ms: 1 }],
-      modelRequested: 'm',
-      modelApplied: 'm-1',
-      agent: null,
-      sessionId: null,
-      clientKey: null,
-      stream: true,
-      stopReason: 'end_turn',
-      inputTokens: 10,
-      cacheReadTokens: 0,
-      cacheWrite5mTokens: 0,
-      cacheWrite1hTokens: 0,
-      outputTokens: 5,
-      costUsd: 0.01,
-      outputTokensPerSecond: 50,
-      payload: {
-        requestHeaders: '{}',
-        requestBody: 'secret body',
-        responseHeaders: null,
-        responseBody: null,
-        requestTruncated: false,
-        responseTruncated: false,
-      },
-    });
+    events.emit(
+      'request.finished',
+      sampleRecord({
+        id: 'r1',
+        costUsd: 0.01,
+        outputTokens: 5,
+        attempts: 3,
+        attemptLog: [{ account: 'a', status: 200, error: null, ms: 1 }],
+        payload: samplePayload({ requestBody: 'secret body' }),
+      }),
+    );
     await tick();
     const [f] = res.frames();
     expect(f?.data).toMatchObject({ id: 'r1', failovers: 2, costUsd: 0.01, outputTokens: 5 });
@@ -215,10 +197,12 @@ describe('LiveEventHub', () => {
   });
 
   it('sends a comment line as heartbeat', async () => {
+    fakeTimers();
     const { hub } = make({ heartbeatMs: 10 });
     const res = attach(hub);
-    await new Promise((r) => setTimeout(r, 35));
-    expect(res.text.split(': ping\n\n').length - 1).toBeGreaterThanOrEqual(2);
+    vi.advanceTimersByTime(35);
+    await tick();
+    expect(res.text.split(': ping\n\n').length - 1).toBe(3);
   });
 
   it('drops a client that does not read, without holding up publishers', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureLogger } from '../../test/support/log-lines.js';
 import { ManualClock } from '../clock.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import { createLogger } from '../log/logger.js';
@@ -15,17 +15,7 @@ function harness(adminKey?: string) {
   const store = SqliteStore.open(':memory:');
   const box = createSecretBox(randomBytes(32));
   const clock = new ManualClock(T0);
-  const lines: string[] = [];
-  const logger = createLogger({
-    level: 'info',
-    format: 'json',
-    destination: new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  });
+  const { logger, lines } = captureLogger();
   const registry = new KeyRegistry({ store, box, clock, logger, pollMs: 60_000, adminKey });
   const service = new KeyService({ store, box, clock });
   return { store, box, clock, lines, registry, service };

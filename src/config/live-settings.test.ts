@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureLogger } from '../../test/support/log-lines.js';
 import { systemClock } from '../clock.js';
 import { GatewayError } from '../errors.js';
-import { createLogger } from '../log/logger.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { CONFIG_FILE, configSource, loadConfig } from './config.js';
 import { LiveSettings } from './live-settings.js';
@@ -28,17 +27,7 @@ describe('LiveSettings', () => {
   let dbPath: string;
   const stores: SqliteStore[] = [];
   const live: LiveSettings[] = [];
-  const lines: string[] = [];
-  const logger = createLogger({
-    level: 'info',
-    format: 'json',
-    destination: new Writable({
-      write(chunk, _e, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  });
+  const { logger, lines } = captureLogger();
 
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'ccflare-live-'));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { accountRow } from '../../test/support/account-row.js';
 import type { AccountRow } from '../storage/contract/accounts.js';
 import { SessionAffinity } from './session-affinity.js';
 import { earliestRecovery, orderAccounts, unusableReason } from './session-strategy.js';
@@ -6,34 +7,7 @@ import { earliestRecovery, orderAccounts, unusableReason } from './session-strat
 const H = 3_600_000;
 const NOW = 1_800_000_000_000;
 
-function acct(name: string, over: Partial<AccountRow> = {}): AccountRow {
-  return {
-    id: `id-${name}`,
-    name,
-    kind: 'api_key',
-    priority: 0,
-    paused: false,
-    health: 'ok',
-    healthReason: null,
-    apiKeyEnc: null,
-    accessTokenEnc: null,
-    refreshTokenEnc: null,
-    refreshFp: null,
-    expiresAt: null,
-    cooldownUntil: null,
-    cooldownReason: null,
-    modelCooldowns: {},
-    strikes: 0,
-    createdAt: NOW - 10 * H,
-    lastUsedAt: null,
-    requestCount: 0,
-    sessionStart: null,
-    sessionRequestCount: 0,
-    rateLimit: null,
-    flag: null,
-    ...over,
-  };
-}
+const acct = (name: string, over: Partial<AccountRow> = {}) => accountRow(name, { createdAt: NOW - 10 * H, ...over });
 
 const ctx = (over: Partial<Parameters<typeof orderAccounts>[1]> = {}) => ({
   now: NOW,

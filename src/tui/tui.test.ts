@@ -215,21 +215,27 @@ function fakeApi() {
   return api;
 }
 
-const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits (under load too) until the last frame matches, then returns it. */
-async function until(ui: { lastFrame: () => string | undefined }, pattern: RegExp | string): Promise<string> {
-  const test = (f: string) => (typeof pattern === 'string' ? f.includes(pattern) : pattern.test(f));
-  for (let i = 0; i < 200; i++) {
-    const f = ui.lastFrame() ?? '';
-    if (test(f)) {
-      // The frame is drawn before React runs effects: let input handlers catch up with it.
-      await tick(80);
+/**
+ * Waits until the last frame matches, then returns it. The frame is drawn in React's commit,
+ * before its passive effects re-attach the input handlers with the new state: the scheduler runs
+ * those on setImmediate, so the turns after the match let them catch up before the next key.
+ */
+async function until(
+  ui: { lastFrame: () => string | undefined },
+  pattern: RegExp | string | ((frame: string) => boolean),
+): Promise<string> {
+  const test = (f: string) =>
+    typeof pattern === 'string' ? f.includes(pattern) : typeof pattern === 'function' ? pattern(f) : pattern.test(f);
+  const frame = await vi.waitFor(
+    () => {
+      const f = ui.lastFrame() ?? '';
+      if (!test(f)) throw new Error(`frame never matched ${pattern}:\n${f}`);
       return f;
-    }
-    await tick(15);
-  }
-  throw new Error(`frame never matched ${pattern}:\n${ui.lastFrame()}`);
+    },
+    { timeout: 5000, interval: 2 },
+  );
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+  return frame;
 }
 
 function start(api: TuiApi, screen: number) {
@@ -280,8 +286,7 @@ describe('terminal UI', () => {
     ui.stdin.write('\r');
     await until(ui, 'removed beta');
     expect(api.remove).toHaveBeenCalledWith('beta');
-    await tick(60);
-    expect(ui.lastFrame()).not.toMatch(/beta\s+api_key/);
+    await until(ui, (f) => !/beta\s+api_key/.test(f));
     ui.unmount();
   });
 
@@ -418,8 +423,7 @@ describe('terminal UI', () => {
     expect(ui.lastFrame()).toContain('claude-sonnet-4');
     ui.stdin.write('\u001B[C');
     await until(ui, '[7d]');
-    await tick(60);
-    expect(api.analytics).toHaveBeenLastCalledWith('7d');
+    await vi.waitFor(() => expect(api.analytics).toHaveBeenLastCalledWith('7d'), { interval: 2 });
     ui.unmount();
   });
 

@@ -10,7 +10,7 @@ import type { RequestRecord } from '../../src/storage/contract/records.js';
 import type { RequestQuery } from '../../src/storage/contract/requests.js';
 import type { Store } from '../../src/storage/contract/store.js';
 import { FIRST_THREE_TOTALS, historySeed } from '../support/history-seed.js';
-import { sampleRecord } from '../support/sample-record.js';
+import { samplePayload, sampleRecord } from '../support/sample-record.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -67,14 +67,7 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
               id: 'new',
               ts: NOW,
               attemptLog: [{ account: 'alpha', status: 429, error: 'rate_limited', ms: 3 }],
-              payload: {
-                requestHeaders: '{}',
-                requestBody: '{}',
-                responseHeaders: null,
-                responseBody: null,
-                requestTruncated: false,
-                responseTruncated: false,
-              },
+              payload: samplePayload(),
             }),
           ],
           [],
@@ -383,14 +376,7 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
 
     describe('maintenance.prune and compact', () => {
       it('deletes expired rows and payloads, and rollup buckets that expired whole', async () => {
-        const payload = {
-          requestHeaders: '{}',
-          requestBody: 'x'.repeat(1000),
-          responseHeaders: null,
-          responseBody: null,
-          requestTruncated: false,
-          responseTruncated: false,
-        };
+        const payload = samplePayload({ requestBody: 'x'.repeat(1000), responseHeaders: null, responseBody: null });
         await store.requests.writeBatch(
           scenario().map((r) => ({ ...r, payload })),
           [],
@@ -439,14 +425,7 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
             sampleRecord({
               id: `z${i}`,
               ts: NOW - 10 * DAY,
-              payload: {
-                requestHeaders: '{}',
-                requestBody: 'y'.repeat(20_000),
-                responseHeaders: null,
-                responseBody: null,
-                requestTruncated: false,
-                responseTruncated: false,
-              },
+              payload: samplePayload({ requestBody: 'y'.repeat(20_000), responseHeaders: null, responseBody: null }),
             }),
           ),
           [],

@@ -12,11 +12,10 @@ import {
   StorageSummarySchema,
 } from '../../src/shared/maintenance-schemas.js';
 import { RequestDetailSchema, RequestPageSchema } from '../../src/shared/requests-schemas.js';
-import type { PayloadRecord } from '../../src/storage/contract/records.js';
 import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { sampleRecord } from '../support/sample-record.js';
+import { samplePayload, sampleRecord } from '../support/sample-record.js';
 
 const DAY = 86_400_000;
 
@@ -24,16 +23,8 @@ let up: FakeUpstream;
 let gw: TestGateway;
 let T0: number;
 
-function payload(size: number): PayloadRecord {
-  return {
-    requestHeaders: '{"content-type":"application/json"}',
-    requestBody: 'b'.repeat(size),
-    responseHeaders: null,
-    responseBody: null,
-    requestTruncated: false,
-    responseTruncated: false,
-  };
-}
+const payload = (size: number) =>
+  samplePayload({ requestBody: 'b'.repeat(size), responseHeaders: null, responseBody: null });
 
 async function cleanup(): Promise<CleanupResult> {
   const r = await api(gw.url, 'POST', '/api/maintenance/cleanup');

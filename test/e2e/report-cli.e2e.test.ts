@@ -13,7 +13,7 @@ import { type CliRun, runCommand, startCommand } from '../support/cli-io.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { freePort } from '../support/free-port.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { sampleRecord } from '../support/sample-record.js';
+import { samplePayload, sampleRecord } from '../support/sample-record.js';
 
 let up: FakeUpstream;
 let gw: TestGateway;
@@ -77,14 +77,12 @@ async function seed(): Promise<void> {
       outputTokens: 70,
       costUsd: 0.05,
       latencyMs: 3000,
-      payload: {
+      payload: samplePayload({
         requestHeaders: '{}',
         requestBody: '{"model":"claude-opus-4-1"}',
         responseHeaders: '{}',
         responseBody: '{"ok":true}',
-        requestTruncated: false,
-        responseTruncated: false,
-      },
+      }),
     }),
   ];
   await gw.store.requests.writeBatch(seeded, [

@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { OAuthEndpoints } from '../../src/accounts/oauth.js';
 
 export interface FakeOAuthOptions {
   /** Seconds, as in `expires_in` (default 28800). */
@@ -57,6 +58,18 @@ export interface FakeOAuth {
   /** The next token-endpoint request answers this instead (e.g. 503). */
   failNext(status: number, body?: unknown): void;
   close(): Promise<void>;
+}
+
+/** The gateway's OAuth endpoints all pointed at `fake` (console sign-in included), minting keys there too. */
+export function oauthEndpoints(fake: FakeOAuth): OAuthEndpoints {
+  return {
+    authorizeUrl: fake.authorizeUrl,
+    consoleAuthorizeUrl: fake.authorizeUrl,
+    tokenUrl: fake.tokenUrl,
+    clientId: fake.clientId,
+    redirectUri: fake.redirectUri,
+    apiBaseUrl: fake.url,
+  };
 }
 
 export const FAKE_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';

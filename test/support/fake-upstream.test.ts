@@ -1,15 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { Agent, request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { errorBody, type FakeUpstream, messageStreamEvents, startFakeUpstream } from './fake-upstream.js';
-
-async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const messageBody = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -265,11 +257,11 @@ describe('fake upstream', () => {
       body: messageBody(),
       signal: ac.signal,
     }).catch((e: unknown) => e);
-    await waitFor(() => fake.requests.length >= 5);
+    await vi.waitFor(() => expect(fake.requests.length).toBeGreaterThanOrEqual(5), { interval: 5 });
     ac.abort();
     await hung;
     await local.close();
-    await waitFor(() => fake.openConnections() === 0);
+    await vi.waitFor(() => expect(fake.openConnections()).toBe(0), { interval: 5 });
     // the paced stream's timer was cleared when its client went away
     expect(fake.pendingTimers()).toBe(0);
     expect(fake.activeResponses()).toBe(0);
@@ -297,7 +289,7 @@ describe('fake upstream options', () => {
       const pending = request(`${fake.url}/v1/messages`, { method: 'POST', dispatcher: agent, body: '{}' }).catch(
         (e: unknown) => e,
       );
-      await waitFor(() => fake.openConnections() > 0);
+      await vi.waitFor(() => expect(fake.openConnections()).toBeGreaterThan(0), { interval: 5 });
       await fake.close();
       expect(await pending).toBeInstanceOf(Error);
       expect(fake.openConnections()).toBe(0);

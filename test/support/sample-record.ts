@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../../src/storage/contract/records.js';
+import type { PayloadRecord, RequestRecord } from '../../src/storage/contract/records.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -34,4 +34,23 @@ export function sampleRecord(over: Partial<RequestRecord> & { id: string }): Req
     payload: null,
     ...over,
   };
+}
+
+/** Captured request and response of a JSON request answered with a stream. */
+export function samplePayload(over: Partial<PayloadRecord> = {}): PayloadRecord {
+  return {
+    requestHeaders: '{"content-type":"application/json"}',
+    requestBody: '{"model":"claude-sonnet-4-5"}',
+    responseHeaders: '{"content-type":"text/event-stream"}',
+    responseBody: 'event: ping\ndata: {"type":"ping"}\n\n',
+    requestTruncated: false,
+    responseTruncated: false,
+    ...over,
+  };
+}
+
+/** A payload of `kb` KiB, both bodies made of `fill`, the response cut at the capture cap. */
+export function bigPayload(fill: string, kb: number): PayloadRecord {
+  const half = fill.repeat((kb * 1024) / 2 / fill.length);
+  return samplePayload({ requestBody: half, responseBody: half, responseTruncated: true });
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, u
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { samplePayload } from '../../../test/support/sample-record.js';
 import type { PayloadRecord } from '../contract/records.js';
 import { PayloadFiles, payloadDir } from './payload-files.js';
 
@@ -15,29 +16,18 @@ afterAll(() => {
 
 const DAY = 86_400_000;
 const D1 = Date.UTC(2026, 2, 14);
-
-function payload(over: Partial<PayloadRecord> = {}): PayloadRecord {
-  return {
-    requestHeaders: '{"content-type":"application/json"}',
-    requestBody: '{"model":"claude-sonnet-4-5"}',
-    responseHeaders: '{"x":"y"}',
-    responseBody: 'data: {}\n\n',
-    requestTruncated: false,
-    responseTruncated: false,
-    ...over,
-  };
-}
+const RESPONSE = samplePayload().responseBody as string;
 
 describe('PayloadFiles', () => {
   it('round-trips nulls, empty strings, unicode and the truncated flags', () => {
     const f = new PayloadFiles(freshDb());
     const ps: PayloadRecord[] = [
-      payload(),
-      payload({ requestBody: null, responseHeaders: null, responseBody: null }),
-      payload({ requestHeaders: '', requestBody: '', responseHeaders: '', responseBody: '' }),
-      payload({ requestBody: 'héllo — 日本語 🎉', responseBody: '\u0000\uffff', requestTruncated: true }),
-      payload({ responseTruncated: true }),
-      payload({ requestTruncated: true, responseTruncated: true, requestBody: 'x'.repeat(300_000) }),
+      samplePayload(),
+      samplePayload({ requestBody: null, responseHeaders: null, responseBody: null }),
+      samplePayload({ requestHeaders: '', requestBody: '', responseHeaders: '', responseBody: '' }),
+      samplePayload({ requestBody: 'héllo — 日本語 🎉', responseBody: '\u0000\uffff', requestTruncated: true }),
+      samplePayload({ responseTruncated: true }),
+      samplePayload({ requestTruncated: true, responseTruncated: true, requestBody: 'x'.repeat(300_000) }),
     ];
     const refs = f.append([{ ts: D1, payload: null }, ...ps.map((p, i) => ({ ts: D1 + i, payload: p }))]);
     expect(refs[0]).toBeNull();
@@ -58,18 +48,18 @@ describe('PayloadFiles', () => {
     const [ref] = f.append([
       {
         ts: D1,
-        payload: { ...payload(), requestBody: bytes, responseBody: new Uint8Array(Buffer.from('data: {}\n\n')) },
+        payload: { ...samplePayload(), requestBody: bytes, responseBody: new Uint8Array(Buffer.from(RESPONSE)) },
       },
     ]);
-    expect(ref ? f.read(ref) : null).toEqual(payload({ requestBody: text }));
+    expect(ref ? f.read(ref) : null).toEqual(samplePayload({ requestBody: text }));
   });
 
   it('appends later batches after the earlier ones and creates the directory owner-only', () => {
     const db = freshDb();
     const f = new PayloadFiles(db);
     expect(existsSync(payloadDir(db))).toBe(false);
-    const [a] = f.append([{ ts: D1, payload: payload({ requestBody: 'a' }) }]);
-    const [b] = f.append([{ ts: D1, payload: payload({ requestBody: 'b' }) }]);
+    const [a] = f.append([{ ts: D1, payload: samplePayload({ requestBody: 'a' }) }]);
+    const [b] = f.append([{ ts: D1, payload: samplePayload({ requestBody: 'b' }) }]);
     expect(b?.offset).toBe((a?.offset ?? 0) + (a?.length ?? 0));
     expect(statSync(f.dir).mode & 0o777).toBe(0o700);
     expect(f.read(a as NonNullable<typeof a>)?.requestBody).toBe('a');
@@ -80,9 +70,9 @@ describe('PayloadFiles', () => {
     const f = new PayloadFiles(freshDb());
     const midnight = D1 + DAY;
     const refs = f.append([
-      { ts: midnight - 1, payload: payload({ requestBody: 'before' }) },
-      { ts: midnight, payload: payload({ requestBody: 'after' }) },
-      { ts: midnight - 2, payload: payload({ requestBody: 'before 2' }) },
+      { ts: midnight - 1, payload: samplePayload({ requestBody: 'before' }) },
+      { ts: midnight, payload: samplePayload({ requestBody: 'after' }) },
+      { ts: midnight - 2, payload: samplePayload({ requestBody: 'before 2' }) },
     ]);
     expect(refs.map((r) => r?.file.slice(0, 8))).toEqual(['20260314', '20260315', '20260314']);
     expect(refs.map((r) => (r ? f.read(r)?.requestBody : null))).toEqual(['before', 'after', 'before 2']);
@@ -91,7 +81,7 @@ describe('PayloadFiles', () => {
 
   it('gives null, never an error, for a missing file, a short read or a bad reference', () => {
     const f = new PayloadFiles(freshDb());
-    const [r] = f.append([{ ts: D1, payload: payload() }]);
+    const [r] = f.append([{ ts: D1, payload: samplePayload() }]);
     const ref = r as NonNullable<typeof r>;
     expect(f.read({ ...ref, file: '20200101-abc.seg' })).toBeNull();
     expect(f.read({ ...ref, file: '../../etc/passwd' })).toBeNull();
@@ -102,14 +92,14 @@ describe('PayloadFiles', () => {
     unlinkSync(join(f.dir, ref.file));
     expect(f.read(ref)).toBeNull();
     // The next batch recreates the deleted file.
-    const [again] = f.append([{ ts: D1, payload: payload({ requestBody: 'again' }) }]);
+    const [again] = f.append([{ ts: D1, payload: samplePayload({ requestBody: 'again' }) }]);
     expect(again?.offset).toBe(0);
     expect(f.read(again as NonNullable<typeof again>)?.requestBody).toBe('again');
   });
 
   it('deletes the files of days that ended at or before the cutoff', () => {
     const f = new PayloadFiles(freshDb());
-    const refs = f.append([0, 1, 2].map((d) => ({ ts: D1 + d * DAY + 5, payload: payload() })));
+    const refs = f.append([0, 1, 2].map((d) => ({ ts: D1 + d * DAY + 5, payload: samplePayload() })));
     expect(f.stats()).toMatchObject({ files: 3, oldestDay: D1 });
     // Day 1 ends at D1 + DAY: one ms earlier keeps it.
     expect(f.deleteBefore(D1 + DAY - 1)).toBe(0);
@@ -127,8 +117,8 @@ describe('PayloadFiles', () => {
     const db = freshDb();
     const w1 = new PayloadFiles(db);
     const w2 = new PayloadFiles(db);
-    const [a] = w1.append([{ ts: D1, payload: payload({ requestBody: 'one' }) }]);
-    const [b] = w2.append([{ ts: D1, payload: payload({ requestBody: 'two' }) }]);
+    const [a] = w1.append([{ ts: D1, payload: samplePayload({ requestBody: 'one' }) }]);
+    const [b] = w2.append([{ ts: D1, payload: samplePayload({ requestBody: 'two' }) }]);
     expect(a?.file).not.toBe(b?.file);
     expect(a?.offset).toBe(0);
     expect(b?.offset).toBe(0);

@@ -7,8 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { sampleRecord } from '../../../test/support/sample-record.js';
-import type { PayloadRecord } from '../contract/records.js';
+import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
 import { payloadDir } from '../payloads/payload-files.js';
 import { openDatabase } from './connection.js';
 import { PAYLOADS_PRUNED_KEY } from './maintenance.js';
@@ -26,16 +25,8 @@ afterAll(() => {
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 20, 12);
 
-function payload(body: string): PayloadRecord {
-  return {
-    requestHeaders: '{"content-type":"application/json"}',
-    requestBody: body,
-    responseHeaders: '{}',
-    responseBody: `re: ${body}`,
-    requestTruncated: false,
-    responseTruncated: true,
-  };
-}
+const payload = (body: string) =>
+  samplePayload({ requestBody: body, responseBody: `re: ${body}`, responseTruncated: true });
 
 const stores: SqliteStore[] = [];
 function open(path = freshPath()): SqliteStore {

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { describeStoreContract } from '../../../test/conformance/index.js';
-import { sampleRecord } from '../../../test/support/sample-record.js';
+import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
 import { GatewayError } from '../../errors.js';
 import { openStoreFromUrl, sqlitePathFromUrl } from '../open-store.js';
 import { openDatabase } from './connection.js';
@@ -161,15 +161,7 @@ describe('SqliteStore (SQLite specifics)', () => {
   it('deletes a legacy-table payload with its request', async () => {
     // Only an in-memory database still writes payloads to the table; files keep theirs in segments.
     const s = open(':memory:');
-    const payload = {
-      requestHeaders: '{}',
-      requestBody: 'b',
-      responseHeaders: '{}',
-      responseBody: 'r',
-      requestTruncated: false,
-      responseTruncated: false,
-    };
-    await s.requests.writeBatch([sampleRecord({ id: 'p', payload })], []);
+    await s.requests.writeBatch([sampleRecord({ id: 'p', payload: samplePayload() })], []);
     expect(s.connection.prepare('SELECT count(*) AS n FROM request_payloads').get()).toEqual({ n: 1 });
     s.connection.prepare('DELETE FROM requests WHERE id = ?').run('p');
     expect(s.connection.prepare('SELECT count(*) AS n FROM request_payloads').get()).toEqual({ n: 0 });
@@ -193,11 +185,11 @@ describe('gateway writes while another connection holds the write lock', () => {
     try {
       const a = await store.accounts.insert({ name: 'a', kind: 'max' }, 1);
       const key = await store.keys.insert({ name: 'laptop', prefix: 'ccf_x', digest: 'd' }, 1);
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
       // The record writer's worker or a CLI command in the middle of a transaction.
       other.exec('BEGIN IMMEDIATE');
-      let ticks = 0;
-      const timer = setInterval(() => ticks++, 5);
       let settled = false;
+      // SQLite's own busy handler would sleep this thread here until it gave up with SQLITE_BUSY.
       const update = store.accounts.update(a.id, { priority: 7 }).finally(() => {
         settled = true;
       });
@@ -208,20 +200,23 @@ describe('gateway writes while another connection holds the write lock', () => {
         expiresAt: 9,
       });
       const touch = store.keys.touch([{ id: key.id, at: 50 }]);
-      await new Promise((r) => setTimeout(r, 150));
+      await vi.advanceTimersByTimeAsync(150);
       expect(settled).toBe(false);
-      // A blocked thread would not have run the interval at all.
-      expect(ticks).toBeGreaterThanOrEqual(10);
       other.exec('COMMIT');
+      // Nothing lands before the next retry's timer.
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(50);
+      expect(settled).toBe(true);
       await update;
       expect(await swap).toBe(true);
       await touch;
-      clearInterval(timer);
       expect((await store.keys.list()).map((k) => k.lastUsedAt)).toEqual([50]);
       const row = await store.accounts.get(a.id);
       expect(row?.priority).toBe(7);
       expect(row?.refreshFp).toBe('fp');
     } finally {
+      vi.useRealTimers();
       other.close();
       await store.close();
     }
