@@ -210,18 +210,17 @@ describe('LiveEventHub', () => {
     const slow = attach(hub, {}, true);
     const fast = attach(hub);
     const big = 'x'.repeat(4096);
-    const t0 = performance.now();
+    // Publishing never waits for a client: had it waited for the one that does not read, this loop
+    // would not finish.
     for (let i = 0; i < 200; i++) {
       events.emit('log', log(`${i}${big}`));
       if (i % 10 === 0) await tick();
     }
-    const publishMs = performance.now() - t0;
     await tick();
     expect(hub.droppedClients()).toBe(1);
     expect(hub.clientCount()).toBe(1);
     expect(slow.writableLength).toBeLessThan(64 * 1024 + 50 * 4200);
     expect(slow.writableEnded).toBe(true);
     expect(fast.frames()).toHaveLength(200);
-    expect(publishMs).toBeLessThan(1000);
   });
 });
