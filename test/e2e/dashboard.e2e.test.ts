@@ -3,15 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_ROUTES } from '../../src/server/static-files.js';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import { api } from '../support/api-request.js';
-import {
-  chromiumAvailable,
-  launchChromium,
-  newPage,
-  sharedPage,
-  shot,
-  switchTheme,
-  usePage,
-} from '../support/browser.js';
+import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -237,8 +229,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     });
 
     it('adds a key account, pauses and resumes it, and removes it with a typed confirmation', async () => {
-      // A context of its own: the theme it picks at the end is remembered in the origin's storage.
-      const { context, page, errors } = await newPage(browser, 'light');
+      const errors = await usePage(page, 'light');
       await page.goto(`${gw.url}/`);
       const nav = page.getByRole('navigation', { name: 'Main' });
       const hrefs = await nav.getByRole('link').evaluateAll((links) => links.map((l) => l.getAttribute('href')));
@@ -285,8 +276,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       await page.reload();
       await page.getByRole('heading', { name: 'Accounts', exact: true }).waitFor();
       expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+      // Back to the system's choice, which the next tests rely on.
+      await page.getByLabel('Theme').selectOption('system');
+      await expect.poll(() => page.evaluate('document.documentElement.dataset.theme')).toBe('light');
       expect(errors).toEqual([]);
-      await context.close();
     });
 
     it('is usable from the keyboard: skip link, number keys per screen, a shortcuts list, focus on the new screen', async () => {
