@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One Chromium for all the dashboard browser test files, started on first use.
+    globalSetup: ['test/support/chromium-server.ts'],
     // Two cores: e2e files start servers and load generators; keep parallelism modest.
     maxWorkers: 2,
   },

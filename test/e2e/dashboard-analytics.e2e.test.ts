@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
+import { chromiumAvailable, launchChromium, sharedPage, shot, usePage } from '../support/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
@@ -13,6 +13,7 @@ const SONNET = 'claude-sonnet-4-5';
 const HAIKU = 'claude-haiku-4-5';
 
 let browser: Browser;
+let page: Page;
 let up: FakeUpstream;
 let gw: TestGateway;
 
@@ -20,16 +21,18 @@ const stat = (page: Page, label: string) => page.locator(`[data-stat="${label}"]
 const cell = (page: Page, table: string, row: string, col: string) =>
   page.getByRole('table', { name: table }).locator(`tr[data-row="${row}"] [data-col="${col}"]`);
 
-/** The breakdown rows of a table, as "label requests errors cost". */
-/** Charts are drawn when they come near the viewport: scroll through the page so all of them are. */
+/** Charts are drawn when they come near the viewport: scroll to each one not drawn yet until none is left. */
 async function revealCharts(page: Page): Promise<void> {
-  const height = (await page.evaluate('document.documentElement.scrollHeight')) as number;
-  for (let y = 0; y <= height; y += 600) {
-    await page.evaluate((to) => window.scrollTo(0, to), y);
-    await page.waitForTimeout(50);
+  // A chart's placeholder keeps its height and stays empty until the chart is drawn.
+  const undrawn = page.locator('div[style*="min-height"]:empty');
+  for (let n = await undrawn.count(); n > 0; n = await undrawn.count()) {
+    await undrawn.first().scrollIntoViewIfNeeded();
+    await expect.poll(() => undrawn.count()).toBeLessThan(n);
   }
   await page.evaluate(() => window.scrollTo(0, 0));
 }
+
+/** The breakdown rows of a table, as "label requests errors cost". */
 
 function rows(page: Page, table: string): Promise<string[]> {
   return page
@@ -50,6 +53,7 @@ function rows(page: Page, table: string): Promise<string[]> {
 describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium();
+    ({ page } = await sharedPage(browser));
     up = await startFakeUpstream();
     gw = await startGateway({
       upstreamUrl: up.url,
@@ -164,7 +168,7 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
   });
 
   it('shows the seeded totals, breakdowns and charts; filters live in the URL (light)', async () => {
-    const { context, page, errors } = await newPage(browser, 'light');
+    const errors = await usePage(page, 'light');
     await page.goto(`${gw.url}/analytics`);
     await page.getByRole('heading', { name: 'Analytics', exact: true }).waitFor();
     await expect.poll(() => stat(page, 'Requests').textContent()).toBe('5');
@@ -253,11 +257,10 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     await expect.poll(() => new URL(page.url()).searchParams.get('range')).toBe('7d');
     await expect.poll(() => stat(page, 'Requests').textContent()).toBe('6');
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('shows the same view in the dark theme, and an empty range says what to do', async () => {
-    const { context, page, errors } = await newPage(browser, 'dark');
+    const errors = await usePage(page, 'dark');
     await page.goto(`${gw.url}/analytics?models=${SONNET}`);
     await expect.poll(() => stat(page, 'Requests').textContent()).toBe('3');
     expect(await stat(page, 'Cost').textContent()).toBe('$0.75');
@@ -282,11 +285,10 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     await expect.poll(() => stat(page, 'Requests').textContent()).toBe('6');
     expect(await page.getByRole('table', { name: 'By account' }).locator('tbody tr').count()).toBe(2);
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('refreshes live when a request goes through the proxy', async () => {
-    const { context, page, errors } = await newPage(browser, 'light');
+    const errors = await usePage(page, 'light');
     await page.goto(`${gw.url}/analytics?range=1h&accounts=alpha`);
     await expect.poll(() => stat(page, 'Requests').textContent()).toBe('3');
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
@@ -299,6 +301,5 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     await res.text();
     await expect.poll(() => stat(page, 'Requests').textContent(), { timeout: 5000 }).toBe('4');
     expect(errors).toEqual([]);
-    await context.close();
   });
 });

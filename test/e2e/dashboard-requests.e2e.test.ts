@@ -1,14 +1,13 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
-import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
+import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard Requests browser tests');
 
-const THEMES = ['light', 'dark'] as const;
 const MIN = 60_000;
 const BULK = 1500;
 
@@ -71,12 +70,14 @@ const RESPONSE_SSE = sse([
 ]);
 
 let browser: Browser;
+let page: Page;
 let up: FakeUpstream;
 let gw: TestGateway;
 
 describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium();
+    ({ page } = await sharedPage(browser));
     up = await startFakeUpstream();
     gw = await startGateway({
       upstreamUrl: up.url,
@@ -146,43 +147,42 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
     await up?.close();
   });
 
-  for (const theme of THEMES) {
-    it(`lists the seeded requests, filters them through the URL (${theme})`, async () => {
-      const { context, page, errors } = await newPage(browser, theme);
-      await page.goto(`${gw.url}/requests`);
-      await page.getByRole('heading', { name: 'Requests', exact: true }).waitFor();
-      const table = page.getByRole('table', { name: 'Requests, newest first' });
-      const first = table.locator('tbody tr').first();
-      await first.waitFor();
-      expect(await first.getAttribute('data-id')).toBe('conv-1');
-      expect(await first.textContent()).toContain('weather-agent');
-      expect(await first.textContent()).toContain('2 tries');
-      await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-      await shot(page, `requests-${theme}`);
+  it('lists the seeded requests (light, dark), filters them through the URL', async () => {
+    const errors = await usePage(page, 'light');
+    await page.goto(`${gw.url}/requests`);
+    await page.getByRole('heading', { name: 'Requests', exact: true }).waitFor();
+    const table = page.getByRole('table', { name: 'Requests, newest first' });
+    const first = table.locator('tbody tr').first();
+    await first.waitFor();
+    expect(await first.getAttribute('data-id')).toBe('conv-1');
+    expect(await first.textContent()).toContain('weather-agent');
+    expect(await first.textContent()).toContain('2 tries');
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await shot(page, 'requests-light');
+    await switchTheme(page, 'dark');
+    await shot(page, 'requests-dark');
 
-      await page.getByLabel('Status').selectOption('error');
-      await expect.poll(() => new URL(page.url()).searchParams.get('status')).toBe('error');
-      await expect
-        .poll(() => table.locator('tbody tr').evaluateAll((r) => r.map((x) => x.getAttribute('data-id'))))
-        .toEqual(['failed-3']);
-      // The filter survives a reload (it lives in the URL).
-      await page.reload();
-      await table.locator('tbody tr[data-id="failed-3"]').waitFor();
-      expect(await page.getByLabel('Status').inputValue()).toBe('error');
-      await page.getByRole('button', { name: 'Clear filters' }).click();
-      await table.locator('tbody tr[data-id="conv-1"]').waitFor();
+    await page.getByLabel('Status').selectOption('error');
+    await expect.poll(() => new URL(page.url()).searchParams.get('status')).toBe('error');
+    await expect
+      .poll(() => table.locator('tbody tr').evaluateAll((r) => r.map((x) => x.getAttribute('data-id'))))
+      .toEqual(['failed-3']);
+    // The filter survives a reload (it lives in the URL).
+    await page.reload();
+    await table.locator('tbody tr[data-id="failed-3"]').waitFor();
+    expect(await page.getByLabel('Status').inputValue()).toBe('error');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await table.locator('tbody tr[data-id="conv-1"]').waitFor();
 
-      await page.getByLabel('Session').fill('nothing-like-this');
-      await page.getByRole('button', { name: 'Apply' }).click();
-      await page.getByText('No requests match these filters').waitFor();
-      expect(new URL(page.url()).searchParams.get('session')).toBe('nothing-like-this');
-      expect(errors).toEqual([]);
-      await context.close();
-    });
-  }
+    await page.getByLabel('Session').fill('nothing-like-this');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('No requests match these filters').waitFor();
+    expect(new URL(page.url()).searchParams.get('session')).toBe('nothing-like-this');
+    expect(errors).toEqual([]);
+  });
 
   it('shows a request sent through the proxy within 2 seconds, without reload', async () => {
-    const { context, page, errors } = await newPage(browser, 'light');
+    const errors = await usePage(page, 'light');
     await page.goto(`${gw.url}/requests?account=alpha`);
     const rows = page.locator('tbody tr');
     await rows.first().waitFor();
@@ -202,22 +202,25 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
     expect(await rows.first().textContent()).toContain('alpha');
     expect(await rows.nth(1).getAttribute('data-id')).toBe('conv-1');
     expect(errors).toEqual([]);
-    await context.close();
   });
 
   it('renders only the visible rows and loads older pages while scrolling, keyboard included', async () => {
-    const { context, page, errors } = await newPage(browser, 'light');
+    const errors = await usePage(page, 'light');
     await page.goto(`${gw.url}/requests?session=bulk`);
     const rows = page.locator('tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBeLessThan(60);
     const body = page.locator('.vbody');
     const done = page.getByText(`All ${BULK.toLocaleString('en-US')} matching requests loaded`);
+    // Each scroll to the bottom either draws more of the loaded rows or loads the next page.
     for (let i = 0; i < 60 && (await done.count()) === 0; i++) {
+      const last = await rows.last().getAttribute('data-id');
       await body.evaluate((el) => {
         el.scrollTop = el.scrollHeight;
       });
-      await page.waitForTimeout(100);
+      await expect
+        .poll(async () => (await done.count()) > 0 || (await rows.last().getAttribute('data-id')) !== last)
+        .toBe(true);
     }
     await done.waitFor();
     await body.evaluate((el) => {
@@ -236,62 +239,59 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Request bulk-00001' }).waitFor();
     expect(errors).toEqual([]);
-    await context.close();
   });
 
-  for (const theme of THEMES) {
-    it(`shows a request's conversation rebuilt from the stream, with its raw JSON (${theme})`, async () => {
-      const { context, page, errors } = await newPage(browser, theme);
-      await page.goto(`${gw.url}/requests`);
-      await page.getByRole('link', { name: /^Request conv-1,/ }).click();
-      await page.getByRole('heading', { name: 'Request conv-1' }).waitFor();
-      expect(new URL(page.url()).pathname).toBe('/requests/conv-1');
-      const field = (label: string) => page.locator(`[data-field="${label}"]`);
-      expect(await field('Account').textContent()).toBe('alpha');
-      expect(await field('Agent').textContent()).toBe('weather-agent');
-      expect(await field('Cost').textContent()).toBe('$0.01');
-      expect(await field('Input tokens').textContent()).toBe('1,200');
-      await page.getByRole('heading', { name: 'Attempts (1 failover)' }).waitFor();
-      expect(await page.getByRole('row').filter({ hasText: 'overloaded_error' }).textContent()).toContain('beta');
+  it("shows a request's conversation rebuilt from the stream, with its raw JSON (light, dark)", async () => {
+    const errors = await usePage(page, 'light');
+    await page.goto(`${gw.url}/requests`);
+    await page.getByRole('link', { name: /^Request conv-1,/ }).click();
+    await page.getByRole('heading', { name: 'Request conv-1' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/requests/conv-1');
+    const field = (label: string) => page.locator(`[data-field="${label}"]`);
+    expect(await field('Account').textContent()).toBe('alpha');
+    expect(await field('Agent').textContent()).toBe('weather-agent');
+    expect(await field('Cost').textContent()).toBe('$0.01');
+    expect(await field('Input tokens').textContent()).toBe('1,200');
+    await page.getByRole('heading', { name: 'Attempts (1 failover)' }).waitFor();
+    expect(await page.getByRole('row').filter({ hasText: 'overloaded_error' }).textContent()).toContain('beta');
 
-      expect(await page.getByRole('article', { name: 'System prompt' }).textContent()).toContain(
-        'careful weather assistant',
-      );
-      const user1 = page.getByRole('article', { name: 'User message 1' });
-      expect(await user1.textContent()).toContain('What is the weather in Paris?');
-      expect(await user1.getByRole('img', { name: 'Image, image/png' }).textContent()).toContain('image/png');
-      const asst = page.getByRole('article', { name: 'Assistant message 2' });
-      expect(await asst.locator('.block-thinking').textContent()).toContain('call the tool');
-      expect(await asst.locator('[data-block="tool_use"]').textContent()).toContain('get_weather');
-      expect(await asst.locator('[data-block="tool_use"]').textContent()).toContain('"city": "Paris"');
-      const result = page.getByRole('article', { name: 'User message 3' }).locator('[data-block="tool_result"]');
-      expect(await result.textContent()).toContain('Sunny, 21 °C');
-      // The streamed reply, rebuilt from text, thinking and input_json deltas.
-      const reply = page.getByRole('article', { name: 'Assistant message 4' });
-      expect(await reply.locator('.block-thinking').textContent()).toContain('The tool says sunny, so answer briefly.');
-      expect(await reply.textContent()).toContain('It is sunny in Paris, 21 °C.');
-      const forecast = await reply.locator('[data-block="tool_use"]').textContent();
-      expect(forecast).toContain('get_forecast');
-      expect(forecast).toContain('"days": 3');
-      // Raw JSON next to it, pretty-printed.
-      const raw = page.getByRole('region', { name: 'Raw JSON' });
-      expect(await raw.textContent()).toContain('"tool_use_id": "toolu_01"');
-      expect(await raw.textContent()).toContain('event: content_block_delta');
-      await shot(page, `request-detail-${theme}`);
+    expect(await page.getByRole('article', { name: 'System prompt' }).textContent()).toContain(
+      'careful weather assistant',
+    );
+    const user1 = page.getByRole('article', { name: 'User message 1' });
+    expect(await user1.textContent()).toContain('What is the weather in Paris?');
+    expect(await user1.getByRole('img', { name: 'Image, image/png' }).textContent()).toContain('image/png');
+    const asst = page.getByRole('article', { name: 'Assistant message 2' });
+    expect(await asst.locator('.block-thinking').textContent()).toContain('call the tool');
+    expect(await asst.locator('[data-block="tool_use"]').textContent()).toContain('get_weather');
+    expect(await asst.locator('[data-block="tool_use"]').textContent()).toContain('"city": "Paris"');
+    const result = page.getByRole('article', { name: 'User message 3' }).locator('[data-block="tool_result"]');
+    expect(await result.textContent()).toContain('Sunny, 21 °C');
+    // The streamed reply, rebuilt from text, thinking and input_json deltas.
+    const reply = page.getByRole('article', { name: 'Assistant message 4' });
+    expect(await reply.locator('.block-thinking').textContent()).toContain('The tool says sunny, so answer briefly.');
+    expect(await reply.textContent()).toContain('It is sunny in Paris, 21 °C.');
+    const forecast = await reply.locator('[data-block="tool_use"]').textContent();
+    expect(forecast).toContain('get_forecast');
+    expect(forecast).toContain('"days": 3');
+    // Raw JSON next to it, pretty-printed.
+    const raw = page.getByRole('region', { name: 'Raw JSON' });
+    expect(await raw.textContent()).toContain('"tool_use_id": "toolu_01"');
+    expect(await raw.textContent()).toContain('event: content_block_delta');
+    await shot(page, 'request-detail-light');
+    await switchTheme(page, 'dark');
+    await shot(page, 'request-detail-dark');
 
-      await page.getByRole('link', { name: '← Back to requests' }).click();
-      await page.getByRole('table', { name: 'Requests, newest first' }).waitFor();
-      expect(errors).toEqual([]);
-      await context.close();
-    });
-  }
+    await page.getByRole('link', { name: '← Back to requests' }).click();
+    await page.getByRole('table', { name: 'Requests, newest first' }).waitFor();
+    expect(errors).toEqual([]);
+  });
 
   it('says what to do when a request does not exist', async () => {
-    const { context, page, errors } = await newPage(browser, 'light');
+    const errors = await usePage(page, 'light');
     await page.goto(`${gw.url}/requests/no-such-request`);
     await page.getByRole('alert').filter({ hasText: 'There is no request' }).waitFor();
     // The 404 of the API call is the expected one.
     expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
-    await context.close();
   });
 });

@@ -1,17 +1,18 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../support/api-request.js';
-import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
+import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
 const hasChromium = chromiumAvailable('dashboard Settings browser tests');
 
-const THEMES = ['light', 'dark'] as const;
 const HOUR = 3_600_000;
 const ADMIN_KEY = 'dashboard-settings-admin-key-0123456789';
 
 let browser: Browser;
+let context: BrowserContext;
+let page: Page;
 let up: FakeUpstream;
 
 /** A proxied request the way Claude Code sends it, with the given client-key headers. */
@@ -34,6 +35,7 @@ async function openSettings(page: Page, gw: TestGateway): Promise<void> {
 describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium();
+    ({ context, page } = await sharedPage(browser));
     up = await startFakeUpstream();
   });
   afterAll(async () => {
@@ -55,57 +57,56 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
       await gw?.close();
     });
 
-    for (const theme of THEMES) {
-      it(`shows every setting with its value, source and doc; the pinned one read-only (${theme})`, async () => {
-        const { context, page, errors } = await newPage(browser, theme);
-        await openSettings(page, gw);
-        const form = (name: string) => page.getByRole('form', { name });
+    it('shows every setting with its value, source and doc; the pinned one read-only (light, dark)', async () => {
+      const errors = await usePage(page, 'light');
+      await openSettings(page, gw);
+      const form = (name: string) => page.getByRole('form', { name });
 
-        const session = form('Session window');
-        expect(await session.locator('[data-current="sessionMs"]').textContent()).toBe('5 h');
-        expect(await session.locator('.source').textContent()).toBe('Default');
-        expect(await session.textContent()).toContain('Session window of the session strategy');
-        expect(await session.getByLabel('Session window hours').inputValue()).toBe('5');
-        expect(await session.getByLabel('Session window minutes').inputValue()).toBe('0');
-        // Nothing stored yet: there is no stored value to reset.
-        expect(await session.getByRole('button', { name: /Reset/ }).count()).toBe(0);
+      const session = form('Session window');
+      expect(await session.locator('[data-current="sessionMs"]').textContent()).toBe('5 h');
+      expect(await session.locator('.source').textContent()).toBe('Default');
+      expect(await session.textContent()).toContain('Session window of the session strategy');
+      expect(await session.getByLabel('Session window hours').inputValue()).toBe('5');
+      expect(await session.getByLabel('Session window minutes').inputValue()).toBe('0');
+      // Nothing stored yet: there is no stored value to reset.
+      expect(await session.getByRole('button', { name: /Reset/ }).count()).toBe(0);
 
-        const requests = form('Request retention');
-        expect(await requests.locator('[data-current="requestRetentionDays"]').textContent()).toBe('90 days');
-        expect(await requests.getByLabel('Request retention days').inputValue()).toBe('90');
-        expect(await requests.textContent()).toContain('Days request rows are kept');
+      const requests = form('Request retention');
+      expect(await requests.locator('[data-current="requestRetentionDays"]').textContent()).toBe('90 days');
+      expect(await requests.getByLabel('Request retention days').inputValue()).toBe('90');
+      expect(await requests.textContent()).toContain('Days request rows are kept');
 
-        const payloads = form('Payload retention');
-        expect(await payloads.locator('[data-setting="payloadRetentionDays"]').textContent()).toBe('14 days');
-        expect(await payloads.locator('.source').textContent()).toBe('Environment');
-        expect(await payloads.textContent()).toContain(
-          'Read-only: set by the environment variable CCFLARE_PAYLOAD_RETENTION_DAYS',
-        );
-        expect(await payloads.getByRole('button').count()).toBe(0);
-        expect(await payloads.locator('input').count()).toBe(0);
+      const payloads = form('Payload retention');
+      expect(await payloads.locator('[data-setting="payloadRetentionDays"]').textContent()).toBe('14 days');
+      expect(await payloads.locator('.source').textContent()).toBe('Environment');
+      expect(await payloads.textContent()).toContain(
+        'Read-only: set by the environment variable CCFLARE_PAYLOAD_RETENTION_DAYS',
+      );
+      expect(await payloads.getByRole('button').count()).toBe(0);
+      expect(await payloads.locator('input').count()).toBe(0);
 
-        const capture = form('Payload capture');
-        expect(await capture.getByLabel('Store request and response bodies').isChecked()).toBe(true);
-        expect(await capture.locator('[data-current="payloadCapture"]').textContent()).toBe('On');
+      const capture = form('Payload capture');
+      expect(await capture.getByLabel('Store request and response bodies').isChecked()).toBe(true);
+      expect(await capture.locator('[data-current="payloadCapture"]').textContent()).toBe('On');
 
-        const cap = form('Max payload size');
-        expect(await cap.locator('[data-current="payloadMaxBytes"]').textContent()).toBe('256 KB');
-        expect(await cap.getByLabel('Max payload size', { exact: true }).inputValue()).toBe('256');
-        expect(await cap.getByLabel('Max payload size unit').inputValue()).toBe('KB');
+      const cap = form('Max payload size');
+      expect(await cap.locator('[data-current="payloadMaxBytes"]').textContent()).toBe('256 KB');
+      expect(await cap.getByLabel('Max payload size', { exact: true }).inputValue()).toBe('256');
+      expect(await cap.getByLabel('Max payload size unit').inputValue()).toBe('KB');
 
-        expect(await form('Strategy').getByLabel('Strategy', { exact: true }).inputValue()).toBe('session');
+      expect(await form('Strategy').getByLabel('Strategy', { exact: true }).inputValue()).toBe('session');
 
-        expect(await page.locator('[data-proxy-state]').getAttribute('data-proxy-state')).toBe('open');
-        expect(await page.locator('[data-admin-key]').getAttribute('data-admin-key')).toBe('unset');
-        expect(await page.getByRole('region', { name: 'Admin key' }).textContent()).toContain('Not set');
-        await shot(page, `settings-${theme}`);
-        expect(errors).toEqual([]);
-        await context.close();
-      });
-    }
+      expect(await page.locator('[data-proxy-state]').getAttribute('data-proxy-state')).toBe('open');
+      expect(await page.locator('[data-admin-key]').getAttribute('data-admin-key')).toBe('unset');
+      expect(await page.getByRole('region', { name: 'Admin key' }).textContent()).toContain('Not set');
+      await shot(page, 'settings-light');
+      await switchTheme(page, 'dark');
+      await shot(page, 'settings-dark');
+      expect(errors).toEqual([]);
+    });
 
     it('saves the session window in hours, refuses an invalid one without saving, and resets it', async () => {
-      const { context, page, errors } = await newPage(browser, 'light');
+      const errors = await usePage(page, 'light');
       await openSettings(page, gw);
       const session = page.getByRole('form', { name: 'Session window' });
       const hours = session.getByLabel('Session window hours');
@@ -207,11 +208,10 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
       // Only the expected refusal of the rewritten value.
       expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
       expect(errors).toHaveLength(1);
-      await context.close();
     });
 
     it('creates a client key shown once, which then locks the proxy, and revokes it', async () => {
-      const { context, page, errors } = await newPage(browser, 'light');
+      const errors = await usePage(page, 'light');
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url });
       expect(await proxy(gw)).toBe(200);
       await openSettings(page, gw);
@@ -279,7 +279,6 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
       await expect.poll(() => proxy(gw), { timeout: 3000 }).toBe(200);
       // Only the expected refusal of the taken name.
       expect(errors.filter((e) => !e.includes('409'))).toEqual([]);
-      await context.close();
     });
   });
 
@@ -294,7 +293,7 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
     });
 
     it('signs in on /settings and lands on the Settings screen, saying an admin key is set', async () => {
-      const { context, page, errors } = await newPage(browser, 'light');
+      const errors = await usePage(page, 'light');
       await page.goto(`${gw.url}/settings`);
       await page.getByRole('heading', { name: 'Sign in to ccflare' }).waitFor();
       await page.getByLabel('Admin key').fill(ADMIN_KEY);
@@ -313,7 +312,6 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
       expect(config.json.sessionMs).toMatchObject({ value: 3 * HOUR, source: 'database' });
       // Only the 401s of the first, unauthenticated load.
       expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
-      await context.close();
     });
   });
 });

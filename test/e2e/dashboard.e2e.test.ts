@@ -1,9 +1,9 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_ROUTES } from '../../src/server/static-files.js';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import { api } from '../support/api-request.js';
-import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
+import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -12,16 +12,17 @@ import { sampleRecord } from '../support/sample-record.js';
 const hasChromium = chromiumAvailable('dashboard browser tests');
 
 const ADMIN_KEY = 'dashboard-e2e-admin-key-0123456789abcdef';
-const THEMES = ['light', 'dark'] as const;
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 let browser: Browser;
+let page: Page;
 let up: FakeUpstream;
 
 describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium();
+    ({ page } = await sharedPage(browser));
     up = await startFakeUpstream();
   });
   afterAll(async () => {
@@ -145,72 +146,69 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       expect((await fetch(`${gw.url}/assets/missing-abc.js`)).status).toBe(404);
     });
 
-    for (const theme of THEMES) {
-      it(`Overview shows the seeded figures and account windows (${theme})`, async () => {
-        const { context, page, errors } = await newPage(browser, theme);
-        await page.goto(`${gw.url}/`);
-        await page.getByRole('heading', { name: 'Overview' }).waitFor();
-        const stat = (label: string) => page.locator(`[data-stat="${label}"]`);
-        await expect.poll(() => stat('Requests').textContent()).toBe('4');
-        expect(await stat('Success rate').textContent()).toBe('75.0%');
-        expect(await stat('Avg latency').textContent()).toBe('2.00 s');
-        expect(await stat('Cost').textContent()).toBe('$1.00');
-        expect(await stat('Output speed').textContent()).toBe('40.0 tok/s');
-        expect(await stat('Cache hit rate').textContent()).toBe('50.0%');
-        expect(await stat('P95 latency').textContent()).toMatch(/s$/);
-        const alphaCard = page.getByRole('listitem', { name: 'Account alpha' });
-        await expect.poll(() => alphaCard.textContent()).toContain('42% used');
-        expect(await alphaCard.textContent()).toMatch(/resets in (1h 59m|2h 0m)/);
-        expect(await alphaCard.textContent()).toContain('15% used');
-        const beta = await page.getByRole('listitem', { name: 'Account beta' }).textContent();
-        expect(beta).toContain('Needs re-auth');
-        expect(beta).toContain('Open Accounts and press Re-authenticate');
-        expect(beta).toContain('Fix beta on Accounts');
-        expect(await page.getByRole('listitem', { name: 'Account gamma' }).textContent()).toContain(
-          'invalid x-api-key',
-        );
-        expect(await page.evaluate('document.documentElement.dataset.theme')).toBe(theme);
-        // Charts: bars for the seeded buckets, one of them failed; hovering a bar reads it out.
-        const reqChart = page.getByRole('img', { name: 'Requests per bucket, 4 in total' });
-        await reqChart.locator('.svg-bar').first().waitFor();
-        expect(await reqChart.locator('.svg-bar[data-series="errors"]').count()).toBe(1);
-        expect(await reqChart.locator('.svg-bar[data-series="successes"]').count()).toBeGreaterThanOrEqual(2);
-        await reqChart.locator('.svg-bar[data-series="errors"]').hover();
-        await expect.poll(() => reqChart.locator('.svg-tooltip').textContent()).toContain('Failed: 1');
-        // Tokens by kind: input 100+100+200, output 3 x 20 (sampleRecord), cache read 300+100, no cache writes.
-        const tokens = (kind: string) => page.locator(`[data-tokens="${kind}"]`).textContent();
-        expect(await tokens('Input')).toBe('400');
-        expect(await tokens('Output')).toBe('60');
-        expect(await tokens('Cache read')).toBe('400');
-        expect(await tokens('Cache write')).toBe('0');
-        const tokenChart = page.getByRole('img', { name: /^Tokens per bucket by kind, 860 in total$/ });
-        expect(await tokenChart.locator('.svg-bar[data-series="input"]').count()).toBeGreaterThanOrEqual(2);
-        expect(await tokenChart.locator('.svg-bar[data-series="cacheWrite"]').count()).toBe(0);
-        const costChart = page.getByRole('img', { name: 'Cost per bucket, $1.00 in total' });
-        expect(await costChart.locator('.svg-area').count()).toBe(1);
-        // Retention as stored through /api/config, the oldest stored request and the stored size.
-        const retention = page.getByRole('region', { name: 'Data retention' });
-        const kept = (label: string) => retention.locator(`[data-retention="${label}"]`).textContent();
-        await expect.poll(() => kept('Request history kept')).toBe('45 days');
-        expect(await kept('Payloads kept')).toBe('3 days');
-        expect(await kept('Payload capture')).toBe('Off');
-        const oldestText = await page.evaluate((t) => new Date(t).toLocaleString('en-US'), oldest);
-        await expect.poll(() => kept('Oldest request')).toBe(oldestText);
-        // The database file exists and holds the rows: some KB at least; no payloads were seeded.
-        expect(await kept('Stored')).toMatch(/^\d+(\.\d)? (KB|MB)$/);
-        expect(await retention.textContent()).toContain('payload files 0 B');
-        expect(await retention.getByRole('link', { name: 'Change retention in Settings' }).getAttribute('href')).toBe(
-          '/settings',
-        );
-        await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-        await shot(page, `overview-${theme}`);
-        expect(errors).toEqual([]);
-        await context.close();
-      });
-    }
+    it('Overview shows the seeded figures and account windows (light, dark)', async () => {
+      const errors = await usePage(page, 'light');
+      await page.goto(`${gw.url}/`);
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      const stat = (label: string) => page.locator(`[data-stat="${label}"]`);
+      await expect.poll(() => stat('Requests').textContent()).toBe('4');
+      expect(await stat('Success rate').textContent()).toBe('75.0%');
+      expect(await stat('Avg latency').textContent()).toBe('2.00 s');
+      expect(await stat('Cost').textContent()).toBe('$1.00');
+      expect(await stat('Output speed').textContent()).toBe('40.0 tok/s');
+      expect(await stat('Cache hit rate').textContent()).toBe('50.0%');
+      expect(await stat('P95 latency').textContent()).toMatch(/s$/);
+      const alphaCard = page.getByRole('listitem', { name: 'Account alpha' });
+      await expect.poll(() => alphaCard.textContent()).toContain('42% used');
+      expect(await alphaCard.textContent()).toMatch(/resets in (1h 59m|2h 0m)/);
+      expect(await alphaCard.textContent()).toContain('15% used');
+      const beta = await page.getByRole('listitem', { name: 'Account beta' }).textContent();
+      expect(beta).toContain('Needs re-auth');
+      expect(beta).toContain('Open Accounts and press Re-authenticate');
+      expect(beta).toContain('Fix beta on Accounts');
+      expect(await page.getByRole('listitem', { name: 'Account gamma' }).textContent()).toContain('invalid x-api-key');
+      expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('light');
+      // Charts: bars for the seeded buckets, one of them failed; hovering a bar reads it out.
+      const reqChart = page.getByRole('img', { name: 'Requests per bucket, 4 in total' });
+      await reqChart.locator('.svg-bar').first().waitFor();
+      expect(await reqChart.locator('.svg-bar[data-series="errors"]').count()).toBe(1);
+      expect(await reqChart.locator('.svg-bar[data-series="successes"]').count()).toBeGreaterThanOrEqual(2);
+      await reqChart.locator('.svg-bar[data-series="errors"]').hover();
+      await expect.poll(() => reqChart.locator('.svg-tooltip').textContent()).toContain('Failed: 1');
+      // Tokens by kind: input 100+100+200, output 3 x 20 (sampleRecord), cache read 300+100, no cache writes.
+      const tokens = (kind: string) => page.locator(`[data-tokens="${kind}"]`).textContent();
+      expect(await tokens('Input')).toBe('400');
+      expect(await tokens('Output')).toBe('60');
+      expect(await tokens('Cache read')).toBe('400');
+      expect(await tokens('Cache write')).toBe('0');
+      const tokenChart = page.getByRole('img', { name: /^Tokens per bucket by kind, 860 in total$/ });
+      expect(await tokenChart.locator('.svg-bar[data-series="input"]').count()).toBeGreaterThanOrEqual(2);
+      expect(await tokenChart.locator('.svg-bar[data-series="cacheWrite"]').count()).toBe(0);
+      const costChart = page.getByRole('img', { name: 'Cost per bucket, $1.00 in total' });
+      expect(await costChart.locator('.svg-area').count()).toBe(1);
+      // Retention as stored through /api/config, the oldest stored request and the stored size.
+      const retention = page.getByRole('region', { name: 'Data retention' });
+      const kept = (label: string) => retention.locator(`[data-retention="${label}"]`).textContent();
+      await expect.poll(() => kept('Request history kept')).toBe('45 days');
+      expect(await kept('Payloads kept')).toBe('3 days');
+      expect(await kept('Payload capture')).toBe('Off');
+      const oldestText = await page.evaluate((t) => new Date(t).toLocaleString('en-US'), oldest);
+      await expect.poll(() => kept('Oldest request')).toBe(oldestText);
+      // The database file exists and holds the rows: some KB at least; no payloads were seeded.
+      expect(await kept('Stored')).toMatch(/^\d+(\.\d)? (KB|MB)$/);
+      expect(await retention.textContent()).toContain('payload files 0 B');
+      expect(await retention.getByRole('link', { name: 'Change retention in Settings' }).getAttribute('href')).toBe(
+        '/settings',
+      );
+      await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+      await shot(page, 'overview-light');
+      await switchTheme(page, 'dark');
+      await shot(page, 'overview-dark');
+      expect(errors).toEqual([]);
+    });
 
     it('updates the Overview live when a request goes through the proxy', async () => {
-      const { context, page, errors } = await newPage(browser, 'light');
+      const errors = await usePage(page, 'light');
       await page.goto(`${gw.url}/?range=1h`);
       const requests = page.locator('[data-stat="Requests"]');
       await expect.poll(() => requests.textContent()).toBe('4');
@@ -228,11 +226,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       await res.text();
       await expect.poll(() => requests.textContent(), { timeout: 5000 }).toBe('5');
       expect(errors).toEqual([]);
-      await context.close();
     });
 
     it('adds a key account, pauses and resumes it, and removes it with a typed confirmation', async () => {
-      const { context, page, errors } = await newPage(browser, 'light');
+      const errors = await usePage(page, 'light');
       await page.goto(`${gw.url}/`);
       const nav = page.getByRole('navigation', { name: 'Main' });
       const hrefs = await nav.getByRole('link').evaluateAll((links) => links.map((l) => l.getAttribute('href')));
@@ -253,11 +250,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       expect(await row.textContent()).toContain('Paused');
       expect((await api(gw.url, 'GET', '/api/accounts/delta')).json.paused).toBe(true);
 
-      for (const theme of THEMES) {
-        await page.emulateMedia({ colorScheme: theme });
-        await shot(page, `accounts-${theme}`);
-      }
-      await page.emulateMedia({ colorScheme: 'light' });
+      await shot(page, 'accounts-light');
+      await switchTheme(page, 'dark');
+      await shot(page, 'accounts-dark');
+      await switchTheme(page, 'light');
 
       await page.getByRole('button', { name: 'Resume delta' }).click();
       await page.getByRole('button', { name: 'Pause delta' }).waitFor();
@@ -280,12 +276,14 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       await page.reload();
       await page.getByRole('heading', { name: 'Accounts', exact: true }).waitFor();
       expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+      // Back to the system's choice, which the next tests rely on.
+      await page.getByLabel('Theme').selectOption('system');
+      await expect.poll(() => page.evaluate('document.documentElement.dataset.theme')).toBe('light');
       expect(errors).toEqual([]);
-      await context.close();
     });
 
     it('is usable from the keyboard: skip link, number keys per screen, a shortcuts list, focus on the new screen', async () => {
-      const { context, page, errors } = await newPage(browser, 'light');
+      const errors = await usePage(page, 'light');
       await page.goto(`${gw.url}/`);
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
       // The first Tab stop skips to the content.
@@ -326,7 +324,6 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
         .evaluateAll((links) => links.map((l) => l.getAttribute('aria-keyshortcuts')));
       expect(keys).toEqual(['1', '2', '3', '4', '5', '6', '7']);
       expect(errors).toEqual([]);
-      await context.close();
     });
   });
 
@@ -374,7 +371,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     });
 
     it('adds a Claude Max account by OAuth; a paste of another login keeps the field and the login open', async () => {
-      const { context, page, errors } = await newPage(browser, 'light');
+      const errors = await usePage(page, 'light');
       await page.goto(`${gw.url}/accounts`);
       const form = page.getByRole('form', { name: 'Sign in with a Claude account' });
       await form.getByLabel('Account name').fill('newmax');
@@ -399,11 +396,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       expect(await alert.textContent()).toContain('The sign-in is still open');
       expect(await field.inputValue()).toBe(wrong);
       expect(await field.getAttribute('aria-invalid')).toBe('true');
-      for (const theme of THEMES) {
-        await page.emulateMedia({ colorScheme: theme });
-        await form.scrollIntoViewIfNeeded();
-        await shot(page, `accounts-oauth-${theme}`);
-      }
+      await form.scrollIntoViewIfNeeded();
+      await shot(page, 'accounts-oauth-light');
+      await switchTheme(page, 'dark');
+      await shot(page, 'accounts-oauth-dark');
 
       await field.fill(code);
       await form.getByRole('button', { name: 'Finish sign-in' }).click();
@@ -416,11 +412,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       // The form is ready for the next one.
       expect(await form.getByLabel('Account name').inputValue()).toBe('');
       expect(errors).toEqual([httpError('400 (Bad Request)')]);
-      await context.close();
     });
 
     it('a code the OAuth server rejects shows why, keeps the paste, and a new sign-in completes (console)', async () => {
-      const { context, page, errors } = await newPage(browser, 'dark');
+      const errors = await usePage(page, 'dark');
       await page.goto(`${gw.url}/accounts`);
       const form = page.getByRole('form', { name: 'Sign in with a Claude account' });
       await form.getByLabel('Account name').fill('newcon');
@@ -452,11 +447,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       expect(await row.textContent()).toContain('Console');
       expect(await account('newcon')).toMatchObject({ kind: 'console', status: 'active', priority: 7 });
       expect(errors).toEqual([httpError('502 (Bad Gateway)')]);
-      await context.close();
     });
 
     it('re-authenticates a needs_reauth account from its row', async () => {
-      const { context, page, errors } = await newPage(browser, 'light');
+      const errors = await usePage(page, 'light');
       await page.goto(`${gw.url}/accounts`);
       const row = page.getByRole('row', { name: 'Account stale' });
       await row.waitFor();
@@ -481,11 +475,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       expect(await row.getByRole('button', { name: 'Re-authenticate stale' }).count()).toBe(0);
       expect(await account('stale')).toMatchObject({ kind: 'max', status: 'active', statusReason: null, priority: 4 });
       expect(errors).toEqual([]);
-      await context.close();
     });
 
     it('renames an account and sets its priority, with the server messages next to each field', async () => {
-      const { context, page, errors } = await newPage(browser, 'light');
+      const errors = await usePage(page, 'light');
       await page.goto(`${gw.url}/accounts`);
       await page.getByRole('button', { name: 'Edit keyed' }).click();
       const dialog = page.getByRole('dialog', { name: 'Edit keyed' });
@@ -526,7 +519,6 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       expect(list[0]).toMatchObject({ name: 'keyed-2', priority: 0 });
       expect(list.some((a) => a.name === 'keyed')).toBe(false);
       expect(errors).toEqual([httpError('409 (Conflict)'), httpError('400 (Bad Request)')]);
-      await context.close();
     });
   });
 
@@ -544,32 +536,31 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       await gw?.close();
     });
 
-    for (const theme of THEMES) {
-      it(`shows the login screen and signs in with the admin key (${theme})`, async () => {
-        const { context, page, errors } = await newPage(browser, theme);
-        await page.goto(`${gw.url}/`);
-        await page.getByRole('heading', { name: 'Sign in to ccflare' }).waitFor();
-        expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
-        await shot(page, `login-${theme}`);
+    it('shows the login screen (light, dark) and signs in with the admin key', async () => {
+      const errors = await usePage(page, 'light');
+      await page.goto(`${gw.url}/`);
+      await page.getByRole('heading', { name: 'Sign in to ccflare' }).waitFor();
+      expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
+      await shot(page, 'login-light');
+      await switchTheme(page, 'dark');
+      await shot(page, 'login-dark');
 
-        await page.getByLabel('Admin key').fill('not-the-key');
-        await page.getByRole('button', { name: 'Sign in' }).click();
-        await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
+      await page.getByLabel('Admin key').fill('not-the-key');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
 
-        await page.getByLabel('Admin key').fill(ADMIN_KEY);
-        await page.getByRole('button', { name: 'Sign in' }).click();
-        await page.getByRole('heading', { name: 'Overview' }).waitFor();
-        await page.getByRole('listitem', { name: 'Account main' }).waitFor();
-        // Live events through a ticket: the key never goes in the URL.
-        await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-        expect(await page.evaluate("sessionStorage.getItem('ccflare.adminKey')")).toBe(ADMIN_KEY);
-        // The key survives a reload of the tab.
-        await page.reload();
-        await page.getByRole('listitem', { name: 'Account main' }).waitFor();
-        // Only the expected 401s of the unauthenticated first load and the wrong key.
-        expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
-        await context.close();
-      });
-    }
+      await page.getByLabel('Admin key').fill(ADMIN_KEY);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.getByRole('listitem', { name: 'Account main' }).waitFor();
+      // Live events through a ticket: the key never goes in the URL.
+      await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+      expect(await page.evaluate("sessionStorage.getItem('ccflare.adminKey')")).toBe(ADMIN_KEY);
+      // The key survives a reload of the tab.
+      await page.reload();
+      await page.getByRole('listitem', { name: 'Account main' }).waitFor();
+      // Only the expected 401s of the unauthenticated first load and the wrong key.
+      expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
+    });
   });
 });
