@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, sharedPage, shot, usePage } from '../support/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { NO_USAGE } from '../support/history-seed.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard Analytics browser tests');
@@ -70,15 +71,8 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     const failed = {
       success: false,
       error: 'upstream failed',
-      ttftMs: null,
       modelApplied: null,
-      inputTokens: null,
-      cacheReadTokens: null,
-      cacheWrite5mTokens: null,
-      cacheWrite1hTokens: null,
-      outputTokens: null,
-      costUsd: null,
-      outputTokensPerSecond: null,
+      ...NO_USAGE,
     };
     // Within the last 24 h (hand-computed figures in the tests below):
     //   s1 alpha sonnet ok   1000 ms ttft 200  in 100 out  50 read 300            $0.50  40 tok/s

@@ -7,6 +7,7 @@ import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePa
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { NO_USAGE } from '../support/history-seed.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard browser tests');
@@ -106,14 +107,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
             status: 529,
             success: false,
             error: 'overloaded_error: Overloaded',
-            inputTokens: null,
-            cacheReadTokens: null,
-            cacheWrite5mTokens: null,
-            cacheWrite1hTokens: null,
-            outputTokens: null,
-            costUsd: null,
-            outputTokensPerSecond: null,
-            ttftMs: null,
+            ...NO_USAGE,
           }),
         ],
         [],
