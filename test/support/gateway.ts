@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { expect, vi } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto/secret-box.js';
 import { type RunningServer, runServer } from '../../src/server/serve.js';
@@ -130,25 +131,27 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
       return a;
     },
     async records(n, timeoutMs = 5000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const total = await store.requests.count();
-        if (total >= seen + n || Date.now() > until) {
-          const rows = await store.requests.listRecords({ limit: Math.max(1, total - seen) });
-          seen = total;
-          return rows;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // By the deadline it returns what did arrive: the caller's assertion on the rows says what is missing.
+      await vi
+        .waitFor(async () => expect(await store.requests.count()).toBeGreaterThanOrEqual(seen + n), {
+          timeout: timeoutMs,
+          interval: 10,
+        })
+        .catch(() => undefined);
+      const total = await store.requests.count();
+      const rows = await store.requests.listRecords({ limit: Math.max(1, total - seen) });
+      seen = total;
+      return rows;
     },
     count: () => store.requests.count(),
     async settle() {
-      const until = Date.now() + 10_000;
-      for (;;) {
-        const h = (await (await fetch(`${server.url}/health`)).json()) as { inFlight: number; writeQueue: number };
-        if ((h.inFlight === 0 && h.writeQueue === 0) || Date.now() > until) break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await vi.waitFor(
+        async () => {
+          const h = (await (await fetch(`${server.url}/health`)).json()) as { inFlight: number; writeQueue: number };
+          expect(h, 'requests in flight or records queued after 10 s').toMatchObject({ inFlight: 0, writeQueue: 0 });
+        },
+        { timeout: 10_000, interval: 10 },
+      );
       seen = await store.requests.count();
     },
     async close() {

@@ -48,8 +48,9 @@ const MAX_RESPAWN_DELAY_MS = 5000;
 
 /**
  * Commits on a worker thread with its own connection, so a transaction with large payloads
- * never blocks the event loop; the main thread only batches and posts (a structured clone,
- * bounded by maxBatchBytes). A crashed worker is replaced; its batches take their one retry.
+ * never blocks the event loop; the main thread only batches, packs each batch into one buffer
+ * (write-protocol.ts) and transfers it. A crashed worker is replaced; its batches take their one
+ * retry.
  */
 export class BatchedRecordWriter extends QueuedRecordWriter {
   private readonly dbPath: string;

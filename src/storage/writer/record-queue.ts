@@ -12,7 +12,7 @@ export interface RecordWriterOptions {
   /** Records per transaction (default 500). */
   maxBatchRecords?: number;
   /**
-   * Approximate payload bytes per batch (default 2 MiB). Bounds the clone per post (which the
+   * Approximate payload bytes per batch (default 2 MiB). Bounds the packing per post (which the
    * main thread does synchronously) and how long a commit holds the write lock.
    */
   maxBatchBytes?: number;
