@@ -12,13 +12,15 @@ import { EventBus } from '../events.js';
 import { logLinePublisher } from '../log/log-events.js';
 import { createLogger } from '../log/logger.js';
 import { openStoreFromUrl, openWriterForUrl } from '../storage/open-store.js';
-import { buildApp } from './build-app.js';
+import { type App, buildApp } from './build-app.js';
 
 export interface RunningServer {
   url: string;
   port: number;
   server: Server;
   events: EventBus;
+  /** The management API, for callers in the same process (tests) that need no socket. */
+  api: App['api'];
   /** Graceful: stops accepting, waits for in-flight requests (up to `graceMs`), flushes records. */
   close(graceMs?: number): Promise<void>;
 }
@@ -131,5 +133,5 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
     process.once('SIGINT', onSignal);
   }
 
-  return { url, port, server, events, close };
+  return { url, port, server, events, api: app.api, close };
 }

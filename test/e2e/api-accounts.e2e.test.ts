@@ -1,7 +1,8 @@
 /**
- * `/api/accounts` end to end over sockets: listing seeded accounts (status, cooldown, rate-limit
- * windows), adding by key, the OAuth PKCE flow against the fake OAuth server, and the account
- * actions. Every response is parsed with its shared zod schema; no response ever carries a
+ * `/api/accounts` against a running gateway, the management API called in process (the proxied
+ * requests that check the changes go over sockets): listing seeded accounts (status, cooldown,
+ * rate-limit windows), adding by key, the OAuth PKCE flow against the fake OAuth server, and the
+ * account actions. Every response is parsed with its shared zod schema; no response ever carries a
  * credential; every change reaches the proxy at once (the account poll is set to a minute here).
  */
 import { request } from 'undici';
@@ -40,7 +41,7 @@ const secrets: string[] = [KEY_ALPHA, KEY_NEW];
 const bodies: string[] = [];
 
 async function call(method: string, path: string, body?: unknown) {
-  const r = await api(gw.url, method, `/api/accounts${path}`, body);
+  const r = await api(gw.server.api, method, `/api/accounts${path}`, body);
   bodies.push(r.text);
   return r;
 }

@@ -1,8 +1,9 @@
 /**
- * `/api/analytics` and `/api/stats` end to end over sockets. Records with fixed values are seeded
- * through the store's batched write (which keeps the rollups); every expected figure below is
- * worked out by hand from them. Times are relative to the wall clock, as the server's is.
- * Every response is parsed with its shared zod schema.
+ * `/api/analytics` and `/api/stats` against a running gateway, called in process (a socket adds
+ * nothing to these answers). Records with fixed values are seeded through the store's batched
+ * write (which keeps the rollups); every expected figure below is worked out by hand from them.
+ * Times are relative to the wall clock, as the server's is. Every response is parsed with its
+ * shared zod schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -38,13 +39,13 @@ let T0: number;
 let seeded: RequestRecord[];
 
 async function analytics(query: string): Promise<Analytics> {
-  const r = await api(gw.url, 'GET', `/api/analytics${query}`);
+  const r = await api(gw.server.api, 'GET', `/api/analytics${query}`);
   expect(r.status, r.text).toBe(200);
   return AnalyticsSchema.parse(r.json);
 }
 
 async function stats(query = ''): Promise<Stats> {
-  const r = await api(gw.url, 'GET', `/api/stats${query}`);
+  const r = await api(gw.server.api, 'GET', `/api/stats${query}`);
   expect(r.status, r.text).toBe(200);
   return StatsSchema.parse(r.json);
 }
@@ -238,7 +239,7 @@ describe('GET /api/analytics', () => {
       ['models=,', 'models'],
       ['since=1', 'since'],
     ] as const) {
-      expect400(await api(gw.url, 'GET', `/api/analytics?${q}`), param);
+      expect400(await api(gw.server.api, 'GET', `/api/analytics?${q}`), param);
     }
   });
 });
@@ -279,12 +280,12 @@ describe('GET /api/stats and POST /api/stats/reset', () => {
 
   it('answers 400 naming the parameter for bad input', async () => {
     for (const q of ['recentErrors=-1', 'recentErrors=201', 'recentErrors=many', 'limit=3']) {
-      expect400(await api(gw.url, 'GET', `/api/stats?${q}`), q.split('=')[0] as string);
+      expect400(await api(gw.server.api, 'GET', `/api/stats?${q}`), q.split('=')[0] as string);
     }
   });
 
   it('resets the account counters without touching history', async () => {
-    const r = await api(gw.url, 'POST', '/api/stats/reset');
+    const r = await api(gw.server.api, 'POST', '/api/stats/reset');
     expect(r.status).toBe(200);
     expect(StatsResetSchema.parse(r.json)).toEqual({ accountsReset: 2 });
     const s = await stats();
@@ -295,7 +296,7 @@ describe('GET /api/stats and POST /api/stats/reset', () => {
     ]);
     expect(s.totals.requests).toBe(7);
     expect((await analytics('?range=1h')).totals.requests).toBe(3);
-    const list = RequestPageSchema.parse((await api(gw.url, 'GET', '/api/requests')).json);
+    const list = RequestPageSchema.parse((await api(gw.server.api, 'GET', '/api/requests')).json);
     expect(list.items).toHaveLength(7);
     expect((await gw.account('alpha')).requestCount).toBe(0);
   });

@@ -19,13 +19,13 @@ let up: FakeUpstream;
 let gw: TestGateway;
 
 async function getConfig(): Promise<ConfigView> {
-  const r = await api(gw.url, 'GET', '/api/config');
+  const r = await api(gw.server.api, 'GET', '/api/config');
   expect(r.status).toBe(200);
   return ConfigSchema.parse(r.json);
 }
 
 async function change(method: 'PUT' | 'PATCH', body: unknown) {
-  return api(gw.url, method, '/api/config', body);
+  return api(gw.server.api, method, '/api/config', body);
 }
 
 function expectError(r: { status: number; json: unknown }, status: number, message: RegExp): void {

@@ -27,13 +27,13 @@ const payload = (size: number) =>
   samplePayload({ requestBody: 'b'.repeat(size), responseHeaders: null, responseBody: null });
 
 async function cleanup(): Promise<CleanupResult> {
-  const r = await api(gw.url, 'POST', '/api/maintenance/cleanup');
+  const r = await api(gw.server.api, 'POST', '/api/maintenance/cleanup');
   expect(r.status, r.text).toBe(200);
   return CleanupResultSchema.parse(r.json);
 }
 
 async function detail(id: string) {
-  const r = await api(gw.url, 'GET', `/api/requests/${id}`);
+  const r = await api(gw.server.api, 'GET', `/api/requests/${id}`);
   return r.status === 200 ? RequestDetailSchema.parse(r.json) : ErrorResponseSchema.parse(r.json);
 }
 
@@ -60,7 +60,7 @@ afterAll(async () => {
 
 describe('GET /api/maintenance/storage', () => {
   it('reports the sizes and the oldest stored request', async () => {
-    const r = await api(gw.url, 'GET', '/api/maintenance/storage');
+    const r = await api(gw.server.api, 'GET', '/api/maintenance/storage');
     expect(r.status, r.text).toBe(200);
     const s = StorageSummarySchema.parse(r.json);
     expect(s.oldestRequestTs).toBe(T0 - 100 * DAY);
@@ -89,18 +89,18 @@ describe('POST /api/maintenance/cleanup', () => {
     expect(await detail('m1')).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
     expect(await detail('m2')).toMatchObject({ id: 'm2', hasPayload: false, payload: null });
     expect(await detail('m3')).toMatchObject({ id: 'm3', hasPayload: true, payload: { requestBody: 'b'.repeat(100) } });
-    const stats = await api(gw.url, 'GET', '/api/stats');
+    const stats = await api(gw.server.api, 'GET', '/api/stats');
     expect(stats.json.totals.requests).toBe(3);
 
     expect(await cleanup()).toMatchObject({ requestsDeleted: 0, payloadsDeleted: 0, rollupRowsDeleted: 0 });
   });
 
   it('uses the retention settings as they are now', async () => {
-    const patched = await api(gw.url, 'PATCH', '/api/config', { requestRetentionDays: 5 });
+    const patched = await api(gw.server.api, 'PATCH', '/api/config', { requestRetentionDays: 5 });
     expect(patched.status, patched.text).toBe(200);
     const r = await cleanup();
     expect(r).toMatchObject({ requestsDeleted: 1, payloadsDeleted: 0, requestRetentionDays: 5 });
-    const list = RequestPageSchema.parse((await api(gw.url, 'GET', '/api/requests')).json);
+    const list = RequestPageSchema.parse((await api(gw.server.api, 'GET', '/api/requests')).json);
     expect(list.items.map((i) => i.id)).toEqual(['m4', 'm3']);
   });
 });
@@ -115,14 +115,14 @@ describe('POST /api/maintenance/compact', () => {
       [],
     );
     expect((await cleanup()).requestsDeleted).toBe(300);
-    const r = await api(gw.url, 'POST', '/api/maintenance/compact');
+    const r = await api(gw.server.api, 'POST', '/api/maintenance/compact');
     expect(r.status, r.text).toBe(200);
     const c = CompactResultSchema.parse(r.json);
     expect(c.afterBytes).toBeGreaterThan(0);
     // 300 rows of 30 KB were deleted: at least most of 9 MB comes back.
     expect(c.reclaimedBytes).toBeGreaterThan(5_000_000);
     expect(c.reclaimedBytes).toBe(c.beforeBytes - c.afterBytes);
-    const list = RequestPageSchema.parse((await api(gw.url, 'GET', '/api/requests')).json);
+    const list = RequestPageSchema.parse((await api(gw.server.api, 'GET', '/api/requests')).json);
     expect(list.items.map((i) => i.id)).toEqual(['m4', 'm3']);
     // Writes still go through after the file was rewritten.
     await gw.store.requests.writeBatch([sampleRecord({ id: 'after', ts: Date.now() })], []);

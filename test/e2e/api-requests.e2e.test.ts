@@ -1,8 +1,8 @@
 /**
- * `/api/requests` end to end over sockets, on records seeded through the store's batched write
- * (fixed values): newest-first pages, cursor pagination without gaps or repeats, every filter,
- * one request with its payload (credentials never shown), 400s naming the parameter, 404s.
- * Every response is parsed with its shared zod schema.
+ * `/api/requests` against a running gateway, called in process, on records seeded through the
+ * store's batched write (fixed values): newest-first pages, cursor pagination without gaps or
+ * repeats, every filter, one request with its payload (credentials never shown), 400s naming the
+ * parameter, 404s. Every response is parsed with its shared zod schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorResponseSchema } from '../../src/shared/api-schemas.js';
@@ -36,7 +36,7 @@ function listOrder(rs: RequestRecord[]): string[] {
 }
 
 async function page(query: string): Promise<RequestPage> {
-  const r = await api(gw.url, 'GET', `/api/requests${query}`);
+  const r = await api(gw.server.api, 'GET', `/api/requests${query}`);
   expect(r.status, r.text).toBe(200);
   return RequestPageSchema.parse(r.json);
 }
@@ -205,13 +205,13 @@ describe('GET /api/requests', () => {
       ['account=', 'account'],
       ['acount=alpha', 'acount'],
     ];
-    for (const [q, param] of bad) expect400(await api(gw.url, 'GET', `/api/requests?${q}`), param);
+    for (const [q, param] of bad) expect400(await api(gw.server.api, 'GET', `/api/requests?${q}`), param);
   });
 });
 
 describe('GET /api/requests/:id', () => {
   it('returns the record with its attempts and payload, credentials redacted', async () => {
-    const r = await api(gw.url, 'GET', '/api/requests/req-00');
+    const r = await api(gw.server.api, 'GET', '/api/requests/req-00');
     expect(r.status).toBe(200);
     const d: RequestDetail = RequestDetailSchema.parse(r.json);
     const rec = records[0] as RequestRecord;
@@ -238,7 +238,7 @@ describe('GET /api/requests/:id', () => {
   });
 
   it('returns a record without payload with payload null', async () => {
-    const r = await api(gw.url, 'GET', '/api/requests/req-03');
+    const r = await api(gw.server.api, 'GET', '/api/requests/req-03');
     const d = RequestDetailSchema.parse(r.json);
     expect(d).toMatchObject({ id: 'req-03', status: 529, success: false, hasPayload: false, payload: null });
     expect(d.modelApplied).toBeNull();
@@ -246,7 +246,7 @@ describe('GET /api/requests/:id', () => {
   });
 
   it('answers 404 for an unknown id', async () => {
-    const r = await api(gw.url, 'GET', '/api/requests/no-such-request');
+    const r = await api(gw.server.api, 'GET', '/api/requests/no-such-request');
     expect(r.status).toBe(404);
     expect(ErrorResponseSchema.parse(r.json).error.message).toContain('no-such-request');
   });
@@ -254,7 +254,7 @@ describe('GET /api/requests/:id', () => {
 
 describe('OpenAPI document', () => {
   it('describes the request, stats, analytics and maintenance routes', async () => {
-    const doc = (await api(gw.url, 'GET', '/api/openapi.json')).json as {
+    const doc = (await api(gw.server.api, 'GET', '/api/openapi.json')).json as {
       paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
     };
     expect(Object.keys(doc.paths)).toEqual(

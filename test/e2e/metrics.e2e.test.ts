@@ -54,7 +54,7 @@ async function send(): Promise<number> {
 }
 
 async function scrape(): Promise<{ samples: Sample[]; contentType: string }> {
-  const r = await api(gw.url, 'GET', '/metrics');
+  const r = await api(gw.server.api, 'GET', '/metrics');
   expect(r.status).toBe(200);
   return { samples: parsePrometheus(r.text), contentType: String(r.headers['content-type']) };
 }
@@ -162,8 +162,8 @@ describe('GET /metrics', () => {
   });
 
   it('follows account changes made through the API at the next scrape', async () => {
-    await api(gw.url, 'POST', '/api/accounts/beta/resume');
-    await api(gw.url, 'POST', '/api/accounts/gamma/rename', { newName: 'gamma2' });
+    await api(gw.server.api, 'POST', '/api/accounts/beta/resume');
+    await api(gw.server.api, 'POST', '/api/accounts/gamma/rename', { newName: 'gamma2' });
     const { samples: m } = await scrape();
     expect(sampleValue(m, 'ccflare_account_state', { account: 'beta', state: 'active' })).toBe(1);
     expect(sampleValue(m, 'ccflare_account_state', { account: 'gamma2', state: 'active' })).toBe(1);
@@ -171,7 +171,7 @@ describe('GET /metrics', () => {
   });
 
   it('is in the OpenAPI document', async () => {
-    const doc = (await api(gw.url, 'GET', '/api/openapi.json')).json;
+    const doc = (await api(gw.server.api, 'GET', '/api/openapi.json')).json;
     expect(Object.keys(doc.paths['/metrics'].get.responses[200].content)).toEqual(['text/plain']);
     for (const p of ['/api/accounts', '/api/accounts/oauth/init', '/api/accounts/{name}/pause', '/api/config']) {
       expect(doc.paths[p]).toBeDefined();
