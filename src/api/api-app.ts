@@ -3,10 +3,17 @@
  * Errors from any route go through `toErrorResponse`, the one mapping of the gateway.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { GatewayError, toErrorResponse } from '../errors.js';
 import type { ApiDeps } from './api-deps.js';
 import { newRouter } from './router.js';
+
+/**
+ * The largest management API body. The real ones (an API key, an OAuth code, a settings change)
+ * are under 10 KB; without a cap, four parallel 400 MB POSTs took the process to 3.7 GB.
+ */
+export const MAX_API_BODY_BYTES = 1024 * 1024;
 
 export type RouteFactory = (deps: ApiDeps) => OpenAPIHono;
 
@@ -26,6 +33,24 @@ export function createApiApp(deps: ApiDeps, routes: ReadonlyArray<[string, Route
     const r = toErrorResponse(new GatewayError('not_found', `No route for ${c.req.method} ${c.req.path}`));
     return c.json(r.body, 404);
   });
+  // Refused from its Content-Length before a byte is buffered, or as soon as a chunked body
+  // passes the cap; the connection closes rather than reading the rest.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_API_BODY_BYTES,
+      onError: (c) => {
+        const r = toErrorResponse(
+          new GatewayError(
+            'payload_too_large',
+            `Request body exceeds ${MAX_API_BODY_BYTES} bytes: the management API takes small JSON bodies`,
+          ),
+        );
+        c.header('connection', 'close');
+        return c.json(r.body, 413);
+      },
+    }),
+  );
   // Before every route, the OpenAPI document and not-found answers included: nothing under
   // /api (or /metrics) is reachable without the admin key once one is set.
   app.use('*', deps.auth.middleware);

@@ -47,6 +47,10 @@ export interface ConfigValues {
   requestRetentionDays: number;
   payloadRetentionDays: number;
   requestDeadlineMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
   maxAttempts: number;
   refreshSkewMs: number;
   databaseUrl: string;
@@ -182,6 +186,34 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'int', min: 1000, max: 3 * HOUR },
     def: 10 * 60_000,
     doc: 'One deadline for all attempts of a request until response headers, ms',
+  },
+  {
+    key: 'headersTimeoutMs',
+    env: 'CCFLARE_HEADERS_TIMEOUT_MS',
+    type: { kind: 'int', min: 1000, max: HOUR },
+    def: 30_000,
+    doc: 'Time a client connection has to send complete request headers (408 and closed after), ms',
+  },
+  {
+    key: 'bodyTimeoutMs',
+    env: 'CCFLARE_BODY_TIMEOUT_MS',
+    type: { kind: 'int', min: 1000, max: 3 * HOUR },
+    def: 5 * 60_000,
+    doc: 'Time a client has to send a whole request, body included (408 after), ms; responses, streamed ones too, are not limited',
+  },
+  {
+    key: 'keepAliveTimeoutMs',
+    env: 'CCFLARE_KEEPALIVE_TIMEOUT_MS',
+    type: { kind: 'int', min: 1000, max: HOUR },
+    def: 65_000,
+    doc: 'Idle time after which a kept-alive client connection is closed, ms',
+  },
+  {
+    key: 'maxConnections',
+    env: 'CCFLARE_MAX_CONNECTIONS',
+    type: { kind: 'int', min: 1, max: 1_000_000 },
+    def: 512,
+    doc: 'Client connections open at once; more are closed at once and logged (keep it under the process file limit, `ulimit -n`)',
   },
   {
     key: 'maxAttempts',

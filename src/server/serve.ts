@@ -13,6 +13,7 @@ import { logLinePublisher } from '../log/log-events.js';
 import { createLogger } from '../log/logger.js';
 import { openStoreFromUrl, openWriterForUrl } from '../storage/open-store.js';
 import { type App, buildApp } from './build-app.js';
+import { capConnections, httpServerOptions } from './http-limits.js';
 
 export interface RunningServer {
   url: string;
@@ -70,11 +71,12 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
   await app.start();
 
   let closing = false;
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+  const server = createServer(httpServerOptions(config), (req, res) => {
     // Requests that arrive on kept-alive sockets during shutdown are served, then the socket closes.
     if (closing) res.shouldKeepAlive = false;
     app.handle(req, res);
   });
+  capConnections(server, config.maxConnections, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
