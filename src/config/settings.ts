@@ -249,7 +249,7 @@ export const SETTINGS: readonly SettingDef[] = [
     env: 'CCFLARE_ADMIN_KEY',
     type: { kind: 'string' },
     def: undefined,
-    doc: 'Admin key for the management API; required to listen on a non-loopback host',
+    doc: 'Admin key for the management API; required (32+ characters) to listen on a non-loopback host',
     secret: true,
   },
 ];

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, isSecretHeader, redactDeep, redactHeaders } from './logger.js';
+import { createLogger, isSecretName, redactDeep, redactHeaders, redactQuery } from './logger.js';
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -198,7 +198,61 @@ describe('redactHeaders', () => {
   });
 
   it('classifies names case-insensitively', () => {
-    expect(isSecretHeader('X-API-KEY')).toBe(true);
-    expect(isSecretHeader('Anthropic-Version')).toBe(false);
+    expect(isSecretName('X-API-KEY')).toBe(true);
+    expect(isSecretName('Anthropic-Version')).toBe(false);
+  });
+});
+
+describe('isSecretName', () => {
+  it.each([
+    'key',
+    'api_key',
+    'apikey',
+    'apiKey',
+    'token',
+    'access_token',
+    'secret',
+    'password',
+    'auth',
+    'sig',
+    'x_api_key',
+    'X-Sig',
+    'x-custom-token',
+    'x-custom-auth',
+    'signature',
+    'ticket',
+  ])('%s is secret', (name) => {
+    expect(isSecretName(name)).toBe(true);
+  });
+  it.each([
+    'beta',
+    'limit',
+    'after_id',
+    'design',
+    'anthropic-beta',
+    'x-request-tag',
+    'anthropic-ratelimit-tokens-limit',
+  ])('%s is not', (name) => {
+    expect(isSecretName(name)).toBe(false);
+  });
+});
+
+describe('redactQuery', () => {
+  it('redacts the values of secret parameters and keeps the rest byte for byte', () => {
+    expect(redactQuery('/v1/messages?api_key=sk-secret-123&beta=true')).toBe(
+      '/v1/messages?api_key=[redacted]&beta=true',
+    );
+    expect(redactQuery('/v1/models?limit=20&Token=t1&after_id=m&x_api_key=k2')).toBe(
+      '/v1/models?limit=20&Token=[redacted]&after_id=m&x_api_key=[redacted]',
+    );
+    expect(redactQuery('/v1/x?a=1&sig=abc')).toBe('/v1/x?a=1&sig=[redacted]');
+    // An encoded name is read as the server reads it.
+    expect(redactQuery('/v1/x?api%5Fkey=s&b=2')).toBe('/v1/x?api%5Fkey=[redacted]&b=2');
+  });
+
+  it('returns the same string when there is nothing to redact', () => {
+    for (const t of ['/v1/messages', '/v1/messages?beta=true', '/v1/x?', '/v1/x?key=&token', '/v1/x?a=1&&b=2']) {
+      expect(redactQuery(t)).toBe(t);
+    }
   });
 });

@@ -17,7 +17,7 @@ import type { RuntimeSettingsSource } from '../config/live-settings.js';
 import { GatewayError, toErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { uuidv7 } from '../ids.js';
-import { redactHeaders } from '../log/logger.js';
+import { redactHeaders, redactQuery } from '../log/logger.js';
 import type { Pricer } from '../pricing/pricing.js';
 import type { SessionAffinity } from '../routing/session-affinity.js';
 import { earliestRecovery, orderAccounts, unusableReason } from '../routing/session-strategy.js';
@@ -240,7 +240,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         id: ctx.id,
         ts: ctx.ts,
         method: ctx.req.method ?? 'GET',
-        path: ctx.req.url ?? '/',
+        path: redactQuery(ctx.req.url ?? '/'),
         model: ctx.model,
         sessionId: ctx.sessionId,
       });
@@ -713,7 +713,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       id: ctx.id,
       ts: ctx.ts,
       method: ctx.req.method ?? 'GET',
-      path: ctx.req.url ?? '/',
+      path: redactQuery(ctx.req.url ?? '/'),
       accountId: ctx.account?.id ?? null,
       accountName: ctx.account?.name ?? null,
       status: o.status,

@@ -4,7 +4,7 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { GatewayError } from '../../errors.js';
-import { redactHeaders } from '../../log/logger.js';
+import { redactHeaders, redactQuery } from '../../log/logger.js';
 import { ErrorResponseSchema } from '../../shared/api-schemas.js';
 import {
   encodeCursor,
@@ -87,7 +87,13 @@ function payloadOut(p: PayloadRecord | null) {
 
 function detailOut(r: StoredRequest) {
   const { payload, ...rest } = r;
-  return { ...rest, hasPayload: payload !== null, payload: payloadOut(payload) };
+  return { ...rest, path: redactQuery(rest.path), hasPayload: payload !== null, payload: payloadOut(payload) };
+}
+
+/** Like headers: a path stored before query redaction existed never shows a secret parameter. */
+function summaryOut<T extends { path: string }>(r: T): T {
+  const path = redactQuery(r.path);
+  return path === r.path ? r : { ...r, path };
 }
 
 export function requestsRoutes(deps: ApiDeps): OpenAPIHono {
@@ -106,7 +112,10 @@ export function requestsRoutes(deps: ApiDeps): OpenAPIHono {
       session: q.session,
     });
     const last = page.items[page.items.length - 1];
-    return c.json({ items: page.items, nextCursor: page.more && last ? encodeCursor(last.ts, last.id) : null }, 200);
+    return c.json(
+      { items: page.items.map(summaryOut), nextCursor: page.more && last ? encodeCursor(last.ts, last.id) : null },
+      200,
+    );
   });
   app.openapi(getRequest, async (c) => {
     const { id } = c.req.valid('param');

@@ -2,7 +2,9 @@
  * Opening a SQLite connection the way every part of the store does (pragmas, where payloads go),
  * and the error codes and lock handling they share.
  */
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { GatewayError } from '../../errors.js';
 import { PayloadFiles } from '../payloads/payload-files.js';
 /** A value better-sqlite3 binds to a statement parameter. */
 export type Bindable = string | number | bigint | null;
@@ -10,14 +12,57 @@ export type Bindable = string | number | bigint | null;
 export const MEMORY_PATH = ':memory:';
 
 export function openDatabase(path: string): Database.Database {
-  const db = new Database(path);
+  if (path !== MEMORY_PATH && path !== '') ownerOnlyFiles(path);
+  let db: Database.Database | null = null;
   try {
+    db = new Database(path);
+    // journal_mode reads the file header: the first statement to find a file that is no database.
     applyPragmas(db);
   } catch (err) {
-    db.close();
-    throw err;
+    db?.close();
+    throw databaseFileError(path, err);
   }
   return db;
+}
+
+/** Files SQLite keeps beside a WAL-mode database (and a rollback journal while switching to WAL). */
+const SIDE_FILES = ['-wal', '-shm', '-journal'];
+
+/**
+ * Creates the database file 0600 before SQLite does (it would use 0644 minus the umask); SQLite
+ * creates the -wal, -shm and -journal files with the database file's own mode (os_unix.c,
+ * findCreateFileMode and unixOpenSharedMemory), so they follow. Files an older version left
+ * readable by others are tightened; a file owned by someone else is left as it is.
+ */
+function ownerOnlyFiles(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  for (const f of [path, ...SIDE_FILES.map((s) => path + s)]) {
+    try {
+      const mode = statSync(f).mode;
+      if ((mode & 0o077) !== 0) chmodSync(f, mode & 0o700);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EPERM' && code !== 'EACCES') throw err;
+    }
+  }
+}
+
+/**
+ * A file that is not a SQLite database (or a damaged one) as an error that names it and says
+ * what to do; any other error unchanged.
+ */
+export function databaseFileError(path: string, err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') return err;
+  return new GatewayError(
+    'internal',
+    `${path} is not a SQLite database or is damaged (${(err as Error).message}): stop ccflare, move the file away (with its -wal and -shm files) to start with an empty database, or restore it from a backup`,
+    { cause: err },
+  );
 }
 
 /** How long a connection waits for another one's write lock before SQLITE_BUSY. */

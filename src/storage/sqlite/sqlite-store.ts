@@ -8,7 +8,7 @@ import { AccountFilter } from './account-filter.js';
 import { SqliteAccounts } from './accounts.js';
 import { SqliteAnalytics } from './analytics.js';
 import { prepareBatchWrite } from './batch-write.js';
-import { MEMORY_PATH, openDatabase, payloadFilesFor } from './connection.js';
+import { databaseFileError, MEMORY_PATH, openDatabase, payloadFilesFor } from './connection.js';
 import { SqliteKeys } from './keys.js';
 import { SqliteMaintenance } from './maintenance.js';
 import { migrate } from './migrations.js';
@@ -55,14 +55,15 @@ export class SqliteStore implements Store {
    * prepared once here, which needs the tables, so `migrate()` afterwards is a no-op.
    */
   static open(path: string): SqliteStore {
-    if (path !== MEMORY_PATH && path !== '') mkdirSync(dirname(path), { recursive: true });
+    // Owner only, like the files in it (connection.ts); an existing directory keeps its mode.
+    if (path !== MEMORY_PATH && path !== '') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const db = openDatabase(path);
     try {
       migrate(db);
       return new SqliteStore(path, db);
     } catch (err) {
       db.close();
-      throw err;
+      throw databaseFileError(path, err);
     }
   }
 
