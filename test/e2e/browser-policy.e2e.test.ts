@@ -5,14 +5,21 @@
  * cross-origin message — and that the gateway's own clients (same-origin dashboard, Node
  * CLI/TUI with no Origin) still get through.
  */
+
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
 import { request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { api } from '../support/api-request.js';
+import { chromiumAvailable, launchChromium, newPage } from '../support/browser.js';
 import { type FakeUpstream, messageJson, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const EVIL = 'http://evil.example';
+const hasChromium = chromiumAvailable('browser policy in Chromium');
 const message = JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [] });
 
 let up: FakeUpstream;
@@ -153,5 +160,42 @@ describe('/v1 from browsers', () => {
     const r = await api(gw.url, 'POST', '/v1/messages', message, { 'content-type': 'application/json' });
     expect(r.status, r.text).toBe(200);
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe.skipIf(!hasChromium)('a page from another site in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('cannot reset the stats or send a message with requests that need no preflight', async () => {
+    const { context, page } = await newPage(browser, 'light');
+    // The other site's page: another port of the same machine (a page from the internet would be
+    // the same to the gateway, but headless Chromium blocks a routed public page from loopback).
+    const site = createServer((_req, res) => res.end('<p>cats</p>')).listen(0, '127.0.0.1');
+    onTestFinished(() => {
+      site.closeAllConnections();
+      site.close();
+    });
+    await once(site, 'listening');
+    await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+    const before = (await gw.account('work')).requestCount;
+    expect(before).toBeGreaterThan(0);
+    // no-cors fetches resolve (opaquely) once the gateway has answered, whatever it answered.
+    await page.evaluate(
+      async ({ base, body }) => {
+        const opts = { method: 'POST', mode: 'no-cors' as const, headers: { 'content-type': 'text/plain' } };
+        await fetch(`${base}/api/stats/reset`, { ...opts, body: 'x' });
+        await fetch(`${base}/v1/messages`, { ...opts, body });
+      },
+      { base: gw.url, body: message },
+    );
+    await context.close();
+    expect((await gw.account('work')).requestCount).toBe(before);
+    expect(up.requests).toHaveLength(0);
   });
 });
