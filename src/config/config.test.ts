@@ -93,7 +93,11 @@ describe('loadConfig', () => {
       CCFLARE_UPSTREAM_URL: 'http://127.0.0.1:5000/',
       CCFLARE_LOG_FORMAT: 'json',
       CCFLARE_MAX_ATTEMPTS: ' 3 ',
+      CCFLARE_ALLOWED_HOSTS: 'GW.example, .corp.example,[::1]',
+      CCFLARE_CORS_ORIGINS: 'https://app.example , http://localhost:3000',
     });
+    expect(c.allowedHosts).toBe('gw.example,.corp.example,[::1]');
+    expect(c.corsOrigins).toBe('https://app.example,http://localhost:3000');
     expect(c.payloadCapture).toBe(false);
     expect(c.upstreamUrl).toBe('http://127.0.0.1:5000');
     expect(c.logFormat).toBe('json');
@@ -115,6 +119,11 @@ describe('loadConfig', () => {
       ['CCFLARE_PAYLOAD_CAPTURE', 'maybe', /true or false/],
       ['CCFLARE_UPSTREAM_URL', 'not a url', /an http\(s\) URL/],
       ['CCFLARE_OAUTH_TOKEN_URL', 'ftp://example.com/token', /an http\(s\) URL/],
+      ['CCFLARE_ALLOWED_HOSTS', 'http://gw.example', /host names without scheme or path/],
+      ['CCFLARE_ALLOWED_HOSTS', 'gw.example/x', /host names without scheme or path/],
+      ['CCFLARE_CORS_ORIGINS', 'https://app.example/', /scheme:\/\/host\[:port\] with no path/],
+      ['CCFLARE_CORS_ORIGINS', 'app.example', /scheme:\/\/host\[:port\] with no path/],
+      ['CCFLARE_CORS_ORIGINS', 'https://app.example:443', /scheme:\/\/host\[:port\] with no path/],
     ])('%s=%s', (name, value, accepted) => {
       const err = configError(() => load({ [name]: value }));
       expect(err.message).toContain(name);

@@ -34,6 +34,10 @@ function describe(def: SettingDef): string {
       return 'an http(s) URL';
     case 'string':
       return 'a non-empty string';
+    case 'hosts':
+      return 'comma-separated host names without scheme or path (gw.example, .example.com for subdomains) or *';
+    case 'origins':
+      return 'comma-separated origins, each scheme://host[:port] with no path (https://app.example)';
   }
 }
 
@@ -78,6 +82,32 @@ export function parseSetting(def: SettingDef, raw: unknown, source: string): unk
     case 'string':
       if (typeof s !== 'string' || s === '') throw invalid(def, source, raw);
       return s;
+    case 'hosts':
+    case 'origins': {
+      if (typeof s !== 'string' || s === '') throw invalid(def, source, raw);
+      const items = s
+        .split(',')
+        .map((x) => x.trim().toLowerCase())
+        .filter((x) => x !== '');
+      const ok = t.kind === 'hosts' ? items.every(isHostPattern) : items.every(isOrigin);
+      if (items.length === 0 || !ok) throw invalid(def, source, raw);
+      return items.join(',');
+    }
+  }
+}
+
+/** `*`, `gw.example`, `.example.com`, `[::1]`; a port is not part of it (any port matches). */
+function isHostPattern(h: string): boolean {
+  return h === '*' || /^\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*$|^\[[0-9a-f:.]+\]$/.test(h);
+}
+
+/** What browsers send in `Origin`: scheme, host and a port only when not the default. */
+function isOrigin(o: string): boolean {
+  try {
+    const u = new URL(o);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+  } catch {
+    return false;
   }
 }
 

@@ -11,6 +11,10 @@ export type SettingType =
   | { kind: 'url' }
   | { kind: 'int'; min: number; max: number }
   | { kind: 'bool' }
+  /** Comma-separated host names (`gw.example`, `.example.com` for its subdomains) or `*`. */
+  | { kind: 'hosts' }
+  /** Comma-separated origins (`https://app.example`, `http://localhost:3000`). */
+  | { kind: 'origins' }
   | { kind: 'enum'; values: readonly string[] };
 
 export interface SettingDef {
@@ -56,6 +60,9 @@ export interface ConfigValues {
   databaseUrl: string;
   secretKey: string | undefined;
   adminKey: string | undefined;
+  /** Normalized comma-separated list (config.ts); src/server/browser-guard.ts reads it once. */
+  allowedHosts: string | undefined;
+  corsOrigins: string | undefined;
 }
 
 const HOUR = 3_600_000;
@@ -251,5 +258,19 @@ export const SETTINGS: readonly SettingDef[] = [
     def: undefined,
     doc: 'Admin key for the management API; required (32+ characters) to listen on a non-loopback host',
     secret: true,
+  },
+  {
+    key: 'allowedHosts',
+    env: 'CCFLARE_ALLOWED_HOSTS',
+    type: { kind: 'hosts' },
+    def: undefined,
+    doc: 'Host names the gateway answers to besides loopback, IP addresses and CCFLARE_HOST (comma-separated, .example.com for subdomains, * for any)',
+  },
+  {
+    key: 'corsOrigins',
+    env: 'CCFLARE_CORS_ORIGINS',
+    type: { kind: 'origins' },
+    def: undefined,
+    doc: 'Web origins allowed to call the gateway from a browser besides its own (comma-separated); /v1 answers them with CORS headers',
   },
 ];

@@ -89,13 +89,16 @@ describe('upstream headers', () => {
     expect(h['anthropic-beta']).toEqual(['a,b']);
   });
 
-  it('drops framing headers from responses', () => {
+  it('drops framing and CORS headers from responses', () => {
     expect(
       clientResponseHeaders({
         'transfer-encoding': 'chunked',
         connection: 'close',
         'content-type': 'x',
         'request-id': 'r',
+        // Browser access is the gateway's decision, never the upstream's.
+        'access-control-allow-origin': '*',
+        'access-control-expose-headers': 'request-id',
       }),
     ).toEqual({
       'content-type': 'x',

@@ -89,7 +89,9 @@ export function clientResponseHeaders(
   const out: Record<string, string | string[]> = {};
   for (const k in h) {
     const v = h[k];
-    if (v === undefined || DROP_RESPONSE.has(k)) continue;
+    // The gateway alone decides what browsers may read (server/browser-guard.ts): an upstream's
+    // `access-control-allow-origin: *` would open the accounts to every web page.
+    if (v === undefined || DROP_RESPONSE.has(k) || k.startsWith('access-control-')) continue;
     out[k] = v;
   }
   return out;

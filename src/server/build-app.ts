@@ -29,6 +29,7 @@ import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import { RetentionJob } from '../storage/retention-job.js';
+import { browserPolicy, decide, PASS, routeOf } from './browser-guard.js';
 import { createStaticFiles } from './static-files.js';
 
 export interface AppDeps {
@@ -149,6 +150,7 @@ export function buildApp(deps: AppDeps): App {
   );
   const apiListener = getRequestListener(api.fetch);
   const dashboard = createStaticFiles();
+  const browser = browserPolicy(config);
 
   function sendJson(res: ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body);
@@ -156,9 +158,40 @@ export function buildApp(deps: AppDeps): App {
     res.end(text);
   }
 
+  function sendError(res: ServerResponse, err: GatewayError): void {
+    const r = toErrorResponse(err);
+    const text = JSON.stringify(r.body);
+    res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
-    if (url.startsWith('/v1/')) {
+    const route = routeOf(url);
+    // Before any route: what a web page in the user's browser may do (browser-guard.ts).
+    const verdict = decide(req.method ?? 'GET', route, url, req.headers, browser);
+    if (verdict !== PASS) {
+      if (verdict.kind === 'refuse') {
+        logger.warn(
+          { method: req.method, path: url.split('?')[0], host: req.headers.host, origin: req.headers.origin },
+          verdict.error.message,
+        );
+        sendError(res, verdict.error);
+        return;
+      }
+      if (verdict.kind === 'preflight') {
+        res.writeHead(204, verdict.headers);
+        res.end();
+        return;
+      }
+      if (verdict.kind === 'cors') {
+        // Merged into the proxy's writeHead; `*` exposes request-id and the rate-limit headers the SDK reads.
+        res.setHeader('access-control-allow-origin', verdict.origin);
+        res.setHeader('access-control-expose-headers', '*');
+        res.setHeader('vary', 'Origin');
+      }
+    }
+    if (route === 'v1') {
       // Once a client key exists, requests without one are answered 401 here, never forwarded.
       const clientKey = keys.authenticateClient(req, res);
       if (clientKey !== false) proxy.handle(req, res, clientKey);
@@ -176,7 +209,7 @@ export function buildApp(deps: AppDeps): App {
       });
       return;
     }
-    if (url.startsWith('/api/') || url === '/api' || url === '/metrics' || url.startsWith('/metrics?')) {
+    if (route === 'api' || url === '/metrics' || url.startsWith('/metrics?')) {
       apiListener(req, res).catch((err: unknown) => {
         logger.error({ err }, 'management API failure');
         if (!res.headersSent) sendJson(res, 500, toErrorResponse(err).body);
@@ -185,8 +218,7 @@ export function buildApp(deps: AppDeps): App {
     }
     // The web dashboard (GET/HEAD only); other methods fall through to the 404 below.
     if (dashboard.handle(req, res)) return;
-    const r = toErrorResponse(new GatewayError('not_found', `No route for ${req.method} ${url.split('?')[0]}`));
-    sendJson(res, r.status, r.body);
+    sendError(res, new GatewayError('not_found', `No route for ${req.method} ${url.split('?')[0]}`));
   }
 
   return {
