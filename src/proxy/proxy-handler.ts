@@ -44,6 +44,7 @@ import { type AttemptResult, Forwarder } from './forwarder.js';
 import { type Credentials, clientResponseHeaders, sessionIdOf, upstreamHeaders } from './headers.js';
 import { parseRateLimit } from './rate-limit-headers.js';
 import { readRequestFields } from './request-fields.js';
+import { pathProblem } from './request-path.js';
 import { usageFromMessage } from './sse-usage.js';
 
 /** Anthropic's documented maximum request size for the Messages API. */
@@ -172,6 +173,19 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         ctx.waitAbort?.abort(CLIENT_GONE);
       }
     });
+    const bad = pathProblem(req.url ?? '/');
+    if (bad !== null) {
+      // Refused before the body is read or an account is chosen: nothing reaches the upstream.
+      req.resume();
+      fail(
+        ctx,
+        new GatewayError(
+          'bad_request',
+          `Request path not allowed: ${bad}. Send a plain /v1/... path (no . or .. segments, //, backslashes or their %-encodings).`,
+        ),
+      );
+      return;
+    }
     readBody(ctx)
       .then(() => serve(ctx))
       .catch((err) => {
