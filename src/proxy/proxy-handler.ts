@@ -189,7 +189,10 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     readBody(ctx)
       .then(() => serve(ctx))
       .catch((err) => {
-        if (!ctx.done) fail(ctx, err instanceof GatewayError ? err : internal(err));
+        if (ctx.done) return;
+        // A client gone before its body arrived is no gateway fault: 499 like a mid-stream abort.
+        if (ctx.aborted) finishAborted(ctx);
+        else fail(ctx, err instanceof GatewayError ? err : internal(err));
       });
   }
 
@@ -221,7 +224,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         ctx.body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
         resolve();
       });
-      req.once('error', reject);
+      req.once('error', (err) => {
+        // The request stream fails before its end only when the client's connection does
+        // ('aborted', ECONNRESET); the response 'close' may come after this.
+        if (!req.complete) ctx.aborted = true;
+        reject(err);
+      });
     });
   }
 

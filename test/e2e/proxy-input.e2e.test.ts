@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
@@ -77,5 +77,34 @@ describe('request paths that could leave the API are refused before an account i
     );
     expect(res.status).toBe(200);
     expect(up.requests.map((r) => r.path)).toEqual(['/v1/messages?beta=true']);
+  });
+});
+
+describe('a client that goes away while sending the body', () => {
+  it('is recorded as 499 client disconnected, with no error logged', async () => {
+    const { port } = new URL(gw.url);
+    const logsBefore = gw.logs.length;
+    const sock = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      sock.once('connect', resolve);
+      sock.once('error', reject);
+    });
+    sock.write(
+      'POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 1000\r\n\r\n{"model":"',
+    );
+    // The gateway has the request once it counts it in flight; then the client leaves.
+    await vi.waitFor(
+      async () => expect(((await (await fetch(`${gw.url}/health`)).json()) as { inFlight: number }).inFlight).toBe(1),
+      { timeout: 5000, interval: 10 },
+    );
+    sock.destroy();
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 499, success: false, error: 'client disconnected', attempts: 0 });
+    await gw.settle();
+    const levels = gw.logs.slice(logsBefore).map((l) => (JSON.parse(l) as { level: number | string }).level);
+    // pino: 50 is error, 60 fatal.
+    expect(levels.filter((l) => l === 'error' || l === 'fatal' || (typeof l === 'number' && l >= 50))).toEqual([]);
+    expect(up.requests).toEqual([]);
   });
 });
