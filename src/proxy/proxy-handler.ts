@@ -32,6 +32,7 @@ import {
   modelFamilyKey,
 } from './classify.js';
 import {
+  attemptTimeoutMs,
   beforeAttempt,
   comeBack,
   countsAsRetry,
@@ -100,6 +101,7 @@ interface Ctx extends FailoverState {
   path: string;
   deadline: number;
   attempts: number;
+  maxAttempts: number;
   retriedSame: Set<string> | null;
   refreshed: Set<string> | null;
   rejectedToken: string | null;
@@ -158,6 +160,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       path: '',
       deadline: 0,
       attempts: 0,
+      maxAttempts: config.maxAttempts,
       retriedSame: null,
       refreshed: null,
       rejectedToken: null,
@@ -273,7 +276,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
 
     while (!ctx.aborted) {
       const start = performance.now();
-      const stop = beforeAttempt(ctx, config.maxAttempts, start);
+      const stop = beforeAttempt(ctx, start);
       if (stop !== null) {
         if (stop.reason === 'deadline') ctx.last = deadlineExceeded();
         break;
@@ -328,7 +331,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         continue;
       }
       ctx.rejectedToken = null;
-      const r = await forward(ctx, account, cred, method, start, attemptStart);
+      const r = await forward(ctx, account, cred, method, attemptStart);
       if (isRetry) retriesActive--;
 
       if (r.kind === 'streamed') {
@@ -344,7 +347,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
         ctx.last = new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
         // The headers timeout of an attempt is the rest of the request's deadline, so when it fires
-        // the deadline is spent (undici's timers may fire a few ms early).
+        // the deadline is spent (give or take the timer's 1 ms rounding).
         const headersTimeout = (r.error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT';
         step = nextStep(d, account.id, ctx, headersTimeout ? ctx.deadline : performance.now());
       } else {
@@ -479,7 +482,6 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     account: AccountRow,
     cred: Credentials,
     method: Dispatcher.HttpMethod,
-    start: number,
     attemptStart: number,
   ): Promise<AttemptResult> {
     const capture = captureLimit();
@@ -524,13 +526,16 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         },
       );
       ctx.current = f;
+      // The rest of the deadline as of now, after any wait and credential refresh of this turn.
+      f.headersWithin(attemptTimeoutMs(ctx, performance.now()));
       upstream.dispatch(
         {
           path: ctx.path,
           method,
           headers: upstreamHeaders(ctx.req.rawHeaders, cred, ctx.body.length),
           body: ctx.body.length > 0 ? ctx.body : null,
-          headersTimeout: Math.max(1, Math.ceil(ctx.deadline - start)),
+          // 0: off; the forwarder's own timer keeps the deadline to the ms (see headersWithin).
+          headersTimeout: 0,
           bodyTimeout: config.requestDeadlineMs,
         },
         f,
