@@ -8,6 +8,7 @@ import {
   type FailureInput,
 } from './classify.js';
 import {
+  attemptTimeoutMs,
   beforeAttempt,
   comeBack,
   countsAsRetry,
@@ -32,6 +33,7 @@ function state(over: Partial<FailoverState> = {}): FailoverState {
   return {
     deadline: NOW + MIN,
     attempts: 1,
+    maxAttempts: 6,
     retriedSame: null,
     refreshed: null,
     rejectedToken: null,
@@ -229,18 +231,18 @@ describe('credentials that cannot be had (needs re-auth, refresh failed): the ne
 
 describe('before each attempt: attempts and deadline', () => {
   it('the first attempt goes', () => {
-    expect(beforeAttempt(state({ attempts: 0 }), 6, NOW)).toBeNull();
+    expect(beforeAttempt(state({ attempts: 0 }), NOW)).toBeNull();
   });
 
   it('stops after the maximum number of attempts', () => {
-    expect(beforeAttempt(state({ attempts: 5 }), 6, NOW)).toBeNull();
-    expect(beforeAttempt(state({ attempts: 6 }), 6, NOW)).toBe(STOP_MAX_ATTEMPTS);
-    expect(beforeAttempt(state({ attempts: 6, deadline: NOW }), 6, NOW)).toBe(STOP_MAX_ATTEMPTS);
+    expect(beforeAttempt(state({ attempts: 5 }), NOW)).toBeNull();
+    expect(beforeAttempt(state({ attempts: 6 }), NOW)).toBe(STOP_MAX_ATTEMPTS);
+    expect(beforeAttempt(state({ attempts: 6, deadline: NOW }), NOW)).toBe(STOP_MAX_ATTEMPTS);
   });
 
   it('stops with 504 once the one deadline is spent, even before the first attempt', () => {
-    expect(beforeAttempt(state({ attempts: 0, deadline: NOW }), 6, NOW)).toBe(STOP_DEADLINE);
-    expect(beforeAttempt(state({ attempts: 2, deadline: NOW + 1 }), 6, NOW)).toBeNull();
+    expect(beforeAttempt(state({ attempts: 0, deadline: NOW }), NOW)).toBe(STOP_DEADLINE);
+    expect(beforeAttempt(state({ attempts: 2, deadline: NOW + 1 }), NOW)).toBeNull();
   });
 });
 
@@ -258,5 +260,62 @@ describe('retry budget: retries in progress at most 20% of requests in flight, m
     expect(retryBudgetLeft(3, 20)).toBe(true);
     expect(retryBudgetLeft(20, 100)).toBe(false);
     expect(retryBudgetLeft(19, 100)).toBe(true);
+  });
+});
+
+describe('the last allowed attempt: no wait for a retry that cannot happen', () => {
+  const last = state({ attempts: 6, maxAttempts: 6 });
+
+  it('a backoff retry after the last attempt stops at once instead of sleeping first', () => {
+    expect(nextStep(networkError(), 'a', last, NOW)).toBe(STOP_MAX_ATTEMPTS);
+    expect(nextStep(answer({ status: 529, body: body('overloaded_error', 'Overloaded') }), 'a', last, NOW)).toBe(
+      STOP_MAX_ATTEMPTS,
+    );
+    // One attempt before the limit still retries after its backoff.
+    expect(nextStep(networkError(), 'a', state({ attempts: 5, maxAttempts: 6 }), NOW)).toEqual({
+      type: 'retry_same',
+      waitMs: 125,
+      refresh: false,
+    });
+  });
+
+  it('a per-minute 429 on the last attempt is not remembered to wait for', () => {
+    const d = answer({ status: 429, headers: { 'retry-after': '20', 'anthropic-ratelimit-requests-remaining': '0' } });
+    expect(nextStep(d, 'a', last, NOW)).toBe(STOP_MAX_ATTEMPTS);
+  });
+
+  it('a 401 on the last attempt gets no forced refresh', () => {
+    const d = answer({ status: 401, body: body('authentication_error', 'OAuth token has expired') }, 'max');
+    expect(nextStep(d, 'a', last, NOW)).toBe(STOP_MAX_ATTEMPTS);
+  });
+
+  it('a network error at the deadline is still the 504', () => {
+    expect(nextStep(networkError(), 'a', state({ attempts: 6, maxAttempts: 6, deadline: NOW }), NOW)).toBe(
+      STOP_DEADLINE,
+    );
+  });
+
+  it('answers that stop the request are still passed through', () => {
+    expect(nextStep(answer({ status: 400 }), 'a', last, NOW)).toBe(STOP_ANSWER);
+  });
+});
+
+describe('the time an attempt may wait for response headers: what is left of the one deadline when it is sent', () => {
+  it('is the rest of the deadline at the moment of sending', () => {
+    expect(attemptTimeoutMs(state({ deadline: NOW + 1_000 }), NOW)).toBe(1_000);
+    expect(attemptTimeoutMs(state({ deadline: NOW + 1_000 }), NOW + 400.25)).toBe(600);
+  });
+
+  it('after a per-minute wait, the wait is taken off (the deadline is not pushed back by it)', () => {
+    // Deadline 30 s away when the loop turn began; the account frees up 20 s later.
+    const s = state({ deadline: NOW + 30_000 });
+    expect(comeBack(20_000, s, NOW)).toBe(true);
+    expect(attemptTimeoutMs(s, NOW + 20_000)).toBe(10_000);
+  });
+
+  it('never rounds past the deadline by more than a millisecond, and is at least 1 ms', () => {
+    expect(attemptTimeoutMs(state({ deadline: NOW + 999.5 }), NOW)).toBe(1_000);
+    expect(attemptTimeoutMs(state({ deadline: NOW }), NOW)).toBe(1);
+    expect(attemptTimeoutMs(state({ deadline: NOW }), NOW + 50)).toBe(1);
   });
 });

@@ -15,6 +15,8 @@ export interface FailoverState {
   readonly deadline: number;
   /** Attempts started so far, on all accounts. */
   readonly attempts: number;
+  /** `CCFLARE_MAX_ATTEMPTS`: attempts allowed for the request. */
+  readonly maxAttempts: number;
   /** Accounts that had their one retry on the same account (the retry after a forced refresh is one); null until one had. */
   readonly retriedSame: ReadonlySet<string> | null;
   /** Accounts that had their one forced token refresh; null until one had. */
@@ -57,10 +59,20 @@ export const STOP_MAX_ATTEMPTS: Stop = Object.freeze({ type: 'stop', reason: 'ma
 const RETRY_REFRESHED: Step = Object.freeze({ type: 'retry_same', waitMs: 0, refresh: true });
 
 /** Before an attempt (and before any wait for an account): null to go on, else the stop. */
-export function beforeAttempt(s: FailoverState, maxAttempts: number, now: number): Stop | null {
-  if (s.attempts >= maxAttempts) return STOP_MAX_ATTEMPTS;
+export function beforeAttempt(s: FailoverState, now: number): Stop | null {
+  if (s.attempts >= s.maxAttempts) return STOP_MAX_ATTEMPTS;
   if (now >= s.deadline) return STOP_DEADLINE;
   return null;
+}
+
+/**
+ * How long an attempt sent at `now` may wait for response headers: what is left of the one
+ * deadline at that moment, taken after any wait (backoff, per-minute limit) and credential
+ * refresh, so none of them pushes the deadline back. Rounded up to whole ms (the timer's unit),
+ * at least 1 ms.
+ */
+export function attemptTimeoutMs(s: FailoverState, now: number): number {
+  return Math.max(1, Math.ceil(s.deadline - now));
 }
 
 /**
@@ -91,6 +103,13 @@ export function retryBudgetLeft(retriesActive: number, inFlight: number): boolea
  * timeout it is the deadline (that timeout is the rest of the deadline).
  */
 export function nextStep(d: FailureDecision, accountId: string, s: FailoverState, now: number): Step {
+  const step = stepAfter(d, accountId, s, now);
+  // After the last allowed attempt, stop now: a step with a wait would sleep (a backoff, a
+  // per-minute limit) only for the next attempt to be refused.
+  return step.type !== 'stop' && s.attempts >= s.maxAttempts ? STOP_MAX_ATTEMPTS : step;
+}
+
+function stepAfter(d: FailureDecision, accountId: string, s: FailoverState, now: number): Step {
   if (d.kind === 'network' || d.kind === 'aborted') {
     // No answer to pass through: once the deadline is spent, it is the answer.
     if (now >= s.deadline) return STOP_DEADLINE;

@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Dispatcher } from 'undici';
+import { type Dispatcher, errors } from 'undici';
 import { SseUsageTracker } from './sse-usage.js';
 
 /** Error bodies are read whole to classify them; anything bigger is not an Anthropic error. */
@@ -35,6 +35,7 @@ export class Forwarder implements Dispatcher.DispatchHandler {
   private settled = false;
   private errChunks: Buffer[] = [];
   private errBytes = 0;
+  private headersTimer: NodeJS.Timeout | null = null;
 
   status = 0;
   headers: IncomingHttpHeaders = {};
@@ -61,9 +62,38 @@ export class Forwarder implements Dispatcher.DispatchHandler {
     else this.abortRequested = reason;
   }
 
+  /**
+   * Ends the attempt with undici's HeadersTimeoutError unless response headers arrive within `ms`
+   * (connecting included). A native timer, not undici's `headersTimeout`: undici runs that on its
+   * coarse timers, ticking every 499 ms, so a 1,000 ms deadline answered 504 at about 1.5 s.
+   */
+  headersWithin(ms: number): void {
+    this.headersTimer = setTimeout(headersTimedOut, ms, this);
+  }
+
+  /** The headers timer fired: the attempt ends now, even while it still waits for a connection. */
+  timedOut(): void {
+    this.headersTimer = null;
+    const err = new errors.HeadersTimeoutError();
+    if (this.controller) {
+      this.controller.abort(err);
+    } else {
+      this.abortRequested = err;
+      this.finish({ kind: 'network', error: err });
+    }
+  }
+
+  private clearHeadersTimer(): void {
+    if (this.headersTimer !== null) {
+      clearTimeout(this.headersTimer);
+      this.headersTimer = null;
+    }
+  }
+
   private finish(r: AttemptResult): void {
     if (this.settled) return;
     this.settled = true;
+    this.clearHeadersTimer();
     this.done(r);
   }
 
@@ -75,6 +105,7 @@ export class Forwarder implements Dispatcher.DispatchHandler {
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
     // 1xx informational heads are followed by the real one.
     if (status < 200) return;
+    this.clearHeadersTimer();
     this.status = status;
     this.headers = headers;
     if (status >= 400) {
@@ -143,4 +174,9 @@ export class Forwarder implements Dispatcher.DispatchHandler {
     const b = this.errChunks.length === 1 ? (this.errChunks[0] as Buffer) : Buffer.concat(this.errChunks);
     return b.length > MAX_ERROR_BYTES ? b.subarray(0, MAX_ERROR_BYTES) : b;
   }
+}
+
+/** A module-level callback with the forwarder as its argument: no closure per attempt. */
+function headersTimedOut(f: Forwarder): void {
+  f.timedOut();
 }

@@ -32,6 +32,7 @@ import {
   modelFamilyKey,
 } from './classify.js';
 import {
+  attemptTimeoutMs,
   beforeAttempt,
   comeBack,
   countsAsRetry,
@@ -44,6 +45,7 @@ import { type AttemptResult, Forwarder } from './forwarder.js';
 import { type Credentials, clientResponseHeaders, sessionIdOf, upstreamHeaders } from './headers.js';
 import { parseRateLimit } from './rate-limit-headers.js';
 import { readRequestFields } from './request-fields.js';
+import { pathProblem } from './request-path.js';
 import { usageFromMessage } from './sse-usage.js';
 
 /** Anthropic's documented maximum request size for the Messages API. */
@@ -99,6 +101,7 @@ interface Ctx extends FailoverState {
   path: string;
   deadline: number;
   attempts: number;
+  maxAttempts: number;
   retriedSame: Set<string> | null;
   refreshed: Set<string> | null;
   rejectedToken: string | null;
@@ -157,6 +160,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       path: '',
       deadline: 0,
       attempts: 0,
+      maxAttempts: config.maxAttempts,
       retriedSame: null,
       refreshed: null,
       rejectedToken: null,
@@ -172,10 +176,26 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         ctx.waitAbort?.abort(CLIENT_GONE);
       }
     });
+    const bad = pathProblem(req.url ?? '/');
+    if (bad !== null) {
+      // Refused before the body is read or an account is chosen: nothing reaches the upstream.
+      req.resume();
+      fail(
+        ctx,
+        new GatewayError(
+          'bad_request',
+          `Request path not allowed: ${bad}. Send a plain /v1/... path (no . or .. segments, //, backslashes or their %-encodings).`,
+        ),
+      );
+      return;
+    }
     readBody(ctx)
       .then(() => serve(ctx))
       .catch((err) => {
-        if (!ctx.done) fail(ctx, err instanceof GatewayError ? err : internal(err));
+        if (ctx.done) return;
+        // A client gone before its body arrived is no gateway fault: 499 like a mid-stream abort.
+        if (ctx.aborted) finishAborted(ctx);
+        else fail(ctx, err instanceof GatewayError ? err : internal(err));
       });
   }
 
@@ -207,7 +227,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         ctx.body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
         resolve();
       });
-      req.once('error', reject);
+      req.once('error', (err) => {
+        // The request stream fails before its end only when the client's connection does
+        // ('aborted', ECONNRESET); the response 'close' may come after this.
+        if (!req.complete) ctx.aborted = true;
+        reject(err);
+      });
     });
   }
 
@@ -251,7 +276,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
 
     while (!ctx.aborted) {
       const start = performance.now();
-      const stop = beforeAttempt(ctx, config.maxAttempts, start);
+      const stop = beforeAttempt(ctx, start);
       if (stop !== null) {
         if (stop.reason === 'deadline') ctx.last = deadlineExceeded();
         break;
@@ -306,7 +331,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         continue;
       }
       ctx.rejectedToken = null;
-      const r = await forward(ctx, account, cred, method, start, attemptStart);
+      const r = await forward(ctx, account, cred, method, attemptStart);
       if (isRetry) retriesActive--;
 
       if (r.kind === 'streamed') {
@@ -322,7 +347,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
         ctx.last = new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
         // The headers timeout of an attempt is the rest of the request's deadline, so when it fires
-        // the deadline is spent (undici's timers may fire a few ms early).
+        // the deadline is spent (give or take the timer's 1 ms rounding).
         const headersTimeout = (r.error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT';
         step = nextStep(d, account.id, ctx, headersTimeout ? ctx.deadline : performance.now());
       } else {
@@ -457,7 +482,6 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     account: AccountRow,
     cred: Credentials,
     method: Dispatcher.HttpMethod,
-    start: number,
     attemptStart: number,
   ): Promise<AttemptResult> {
     const capture = captureLimit();
@@ -502,13 +526,16 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         },
       );
       ctx.current = f;
+      // The rest of the deadline as of now, after any wait and credential refresh of this turn.
+      f.headersWithin(attemptTimeoutMs(ctx, performance.now()));
       upstream.dispatch(
         {
           path: ctx.path,
           method,
           headers: upstreamHeaders(ctx.req.rawHeaders, cred, ctx.body.length),
           body: ctx.body.length > 0 ? ctx.body : null,
-          headersTimeout: Math.max(1, Math.ceil(ctx.deadline - start)),
+          // 0: off; the forwarder's own timer keeps the deadline to the ms (see headersWithin).
+          headersTimeout: 0,
           bodyTimeout: config.requestDeadlineMs,
         },
         f,

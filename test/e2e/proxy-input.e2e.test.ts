@@ -1,0 +1,110 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+
+let up: FakeUpstream;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  up = await startFakeUpstream();
+  gw = await startGateway({
+    upstreamUrl: up.url,
+    setup: async (g) => {
+      await g.addApiKey('main', 'sk-ant-api03-account-main');
+    },
+  });
+});
+afterAll(async () => {
+  await gw?.close();
+  await up?.close();
+});
+beforeEach(async () => {
+  up.reset();
+  await gw.settle();
+});
+
+/** One request with the target written verbatim (fetch and undici would normalise `..`). */
+function rawRequest(target: string, body = '{}'): Promise<{ status: number; body: string }> {
+  const { port } = new URL(gw.url);
+  return new Promise((resolve, reject) => {
+    const sock = connect(Number(port), '127.0.0.1');
+    let data = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (c: string) => {
+      data += c;
+    });
+    sock.on('error', reject);
+    sock.on('end', () => {
+      const [head = '', rest = ''] = data.split('\r\n\r\n');
+      resolve({ status: Number(head.split(' ')[1]), body: rest });
+    });
+    sock.write(
+      `POST ${target} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+}
+
+describe('request paths that could leave the API are refused before an account is chosen', () => {
+  it.each([
+    '/v1/../api/accounts',
+    '/v1/../../admin',
+    '/v1/%2e%2e/%2e%2e/admin?beta=true',
+    '/v1/%2E%2E%2fapi',
+    '/v1/./messages',
+    '/v1//evil.example/v1/messages',
+    '/v1/messages\\..\\..\\admin',
+    '/v1/a%5c..%5cadmin',
+  ])('%s: 400, nothing forwarded, no account charged', async (target) => {
+    const before = (await gw.account('main')).requestCount;
+    const res = await rawRequest(target, JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [] }));
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('not allowed') },
+    });
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 400, success: false, accountName: null, attempts: 0 });
+    expect(up.requests).toEqual([]);
+    expect((await gw.account('main')).requestCount).toBe(before);
+  });
+
+  it('a plain path with a query string still goes through', async () => {
+    const res = await rawRequest(
+      '/v1/messages?beta=true',
+      JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
+    );
+    expect(res.status).toBe(200);
+    expect(up.requests.map((r) => r.path)).toEqual(['/v1/messages?beta=true']);
+  });
+});
+
+describe('a client that goes away while sending the body', () => {
+  it('is recorded as 499 client disconnected, with no error logged', async () => {
+    const { port } = new URL(gw.url);
+    const logsBefore = gw.logs.length;
+    const sock = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      sock.once('connect', resolve);
+      sock.once('error', reject);
+    });
+    sock.write(
+      'POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 1000\r\n\r\n{"model":"',
+    );
+    // The gateway has the request once it counts it in flight; then the client leaves.
+    await vi.waitFor(
+      async () => expect(((await (await fetch(`${gw.url}/health`)).json()) as { inFlight: number }).inFlight).toBe(1),
+      { timeout: 5000, interval: 10 },
+    );
+    sock.destroy();
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 499, success: false, error: 'client disconnected', attempts: 0 });
+    await gw.settle();
+    const levels = gw.logs.slice(logsBefore).map((l) => (JSON.parse(l) as { level: number | string }).level);
+    // pino: 50 is error, 60 fatal.
+    expect(levels.filter((l) => l === 'error' || l === 'fatal' || (typeof l === 'number' && l >= 50))).toEqual([]);
+    expect(up.requests).toEqual([]);
+  });
+});
