@@ -4,6 +4,8 @@
  * Anthropic's error shape ({"type":"error","error":{"type","message"}}), so clients such as
  * the official SDK and Claude Code parse it like an upstream error.
  */
+import type { ServerResponse } from 'node:http';
+
 export type ErrorCode =
   | 'bad_request'
   | 'unauthorized'
@@ -92,4 +94,12 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     },
     body: { type: 'error', error: { type: e.anthropicType, message: e.message } },
   };
+}
+
+/** Writes the gateway's error answer for `err` on a node response (the proxy's /v1 paths and the server's own routes). */
+export function writeErrorResponse(res: ServerResponse, err: unknown): void {
+  const r = toErrorResponse(err);
+  const text = JSON.stringify(r.body);
+  res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }

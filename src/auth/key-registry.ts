@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { GatewayError, toErrorResponse } from '../errors.js';
+import { GatewayError, writeErrorResponse } from '../errors.js';
 import { type RevisionWatch, watchRevision } from '../revision-watch.js';
 import type { AdminKeyRow, ClientKeyRow, KeyUse } from '../storage/contract/keys.js';
 import type { Store } from '../storage/contract/store.js';
@@ -131,12 +131,10 @@ export class KeyRegistry {
         ? 'proxy request without a client key refused'
         : 'proxy request with an invalid client key refused',
     );
-    const r = toErrorResponse(
+    writeErrorResponse(
+      res,
       new GatewayError('unauthorized', presented === null ? CLIENT_KEY_REQUIRED : CLIENT_KEY_INVALID),
     );
-    const body = JSON.stringify(r.body);
-    res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(body) });
-    res.end(body);
     return false;
   }
 

@@ -21,7 +21,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { GatewayError, toErrorResponse } from '../errors.js';
+import { GatewayError, toErrorResponse, writeErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { createPricer } from '../pricing/pricing.js';
@@ -158,13 +158,6 @@ export function buildApp(deps: AppDeps): App {
     res.end(text);
   }
 
-  function sendError(res: ServerResponse, err: GatewayError): void {
-    const r = toErrorResponse(err);
-    const text = JSON.stringify(r.body);
-    res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  }
-
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     const route = routeOf(url);
@@ -176,7 +169,7 @@ export function buildApp(deps: AppDeps): App {
           { method: req.method, path: url.split('?')[0], host: req.headers.host, origin: req.headers.origin },
           verdict.error.message,
         );
-        sendError(res, verdict.error);
+        writeErrorResponse(res, verdict.error);
         return;
       }
       if (verdict.kind === 'preflight') {
@@ -218,7 +211,7 @@ export function buildApp(deps: AppDeps): App {
     }
     // The web dashboard (GET/HEAD only); other methods fall through to the 404 below.
     if (dashboard.handle(req, res)) return;
-    sendError(res, new GatewayError('not_found', `No route for ${req.method} ${url.split('?')[0]}`));
+    writeErrorResponse(res, new GatewayError('not_found', `No route for ${req.method} ${url.split('?')[0]}`));
   }
 
   return {
