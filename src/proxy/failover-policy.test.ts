@@ -247,10 +247,15 @@ describe('before each attempt: attempts and deadline', () => {
 });
 
 describe('retry budget: retries in progress at most 20% of requests in flight, minimum 3', () => {
-  it('counts every attempt after the first, except the one after a forced token refresh', () => {
-    expect(countsAsRetry(state({ attempts: 0 }))).toBe(false);
-    expect(countsAsRetry(state({ attempts: 1 }))).toBe(true);
-    expect(countsAsRetry(state({ attempts: 1, rejectedToken: 'sk-ant-oat01-rejected' }))).toBe(false);
+  it('counts a second attempt on an account already used, except the one after a forced token refresh', () => {
+    expect(countsAsRetry(state({ attempts: 0 }), true)).toBe(false);
+    expect(countsAsRetry(state({ attempts: 1 }), false)).toBe(true);
+    expect(countsAsRetry(state({ attempts: 1, rejectedToken: 'sk-ant-oat01-rejected' }), false)).toBe(false);
+  });
+
+  it('failing over to an untried, usable account is never refused by the budget', () => {
+    expect(countsAsRetry(state({ attempts: 1 }), true)).toBe(false);
+    expect(countsAsRetry(state({ attempts: 3 }), true)).toBe(false);
   });
 
   it('allows 3 retries at low load and 20% of requests in flight above that', () => {

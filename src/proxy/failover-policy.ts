@@ -84,12 +84,17 @@ export function comeBack(readyInMs: number, s: FailoverState, now: number): bool
 }
 
 /**
- * Whether the attempt about to start counts against the retry budget: every one after the first,
- * except the retry right after a forced token refresh (about credentials, not load: the budget is
- * meant to stop retry storms against a struggling upstream).
+ * Whether the attempt about to start counts against the retry budget: a second attempt on an
+ * account this request already used (a retry of the same account, or coming back to a
+ * per-minute-limited one), except the retry right after a forced token refresh (about
+ * credentials, not load). `untriedAccount`: the attempt goes to an account this request has not
+ * used and whose state is usable (the selection only offers those). Failing over to it is not a
+ * retry storm: each account has its own limits, the number of accounts and
+ * `CCFLARE_MAX_ATTEMPTS` bound it, and refusing it answered clients 429/529 while a healthy
+ * account sat unused.
  */
-export function countsAsRetry(s: FailoverState): boolean {
-  return s.attempts > 0 && s.rejectedToken === null;
+export function countsAsRetry(s: FailoverState, untriedAccount: boolean): boolean {
+  return s.attempts > 0 && !untriedAccount && s.rejectedToken === null;
 }
 
 /** Envoy's retry budget: retries in progress at most 20% of the requests in flight, minimum 3. */

@@ -283,16 +283,10 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       }
       let account = ctx.retry;
       ctx.retry = null;
+      let untried = false;
       if (account === null) {
-        const now = clock.now();
-        account =
-          orderAccounts(pool.list(), {
-            now,
-            sessionMs: settings.current().sessionMs,
-            modelKey: ctx.modelKey,
-            affinityAccountId: ctx.sessionId === null ? null : affinity.get(ctx.sessionId, now),
-            exclude: ctx.tried,
-          })[0] ?? null;
+        account = firstUntried(ctx);
+        untried = account !== null;
       }
       if (account === null && ctx.waitFor !== null) {
         const wait = ctx.waitForAt - clock.now();
@@ -304,10 +298,18 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       }
       if (account === null) break;
 
-      const isRetry = countsAsRetry(ctx);
+      let isRetry = countsAsRetry(ctx, untried);
       if (isRetry && !retryBudgetLeft(retriesActive, inFlight)) {
-        logger.warn({ request: ctx.id }, 'retry budget exhausted; returning the last upstream answer');
-        break;
+        // The budget refuses another go at this account, not the request: an account it has not
+        // used yet still takes it (a 529 retry refused here answered 529 while B sat idle).
+        ctx.tried.add(account.id);
+        const other = firstUntried(ctx);
+        if (other === null) {
+          logger.warn({ request: ctx.id }, 'retry budget exhausted; returning the last upstream answer');
+          break;
+        }
+        account = other;
+        isRetry = false;
       }
       ctx.attempts++;
       const attemptStart = performance.now();
@@ -436,6 +438,20 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
 
   function deadlineExceeded(): GatewayError {
     return new GatewayError('deadline_exceeded', `No upstream answer within ${config.requestDeadlineMs} ms`);
+  }
+
+  /** The account to try next among those this request has not used, or null. */
+  function firstUntried(ctx: Ctx): AccountRow | null {
+    const now = clock.now();
+    return (
+      orderAccounts(pool.list(), {
+        now,
+        sessionMs: settings.current().sessionMs,
+        modelKey: ctx.modelKey,
+        affinityAccountId: ctx.sessionId === null ? null : affinity.get(ctx.sessionId, now),
+        exclude: ctx.tried,
+      })[0] ?? null
+    );
   }
 
   function anyUsable(ctx: Ctx): boolean {

@@ -147,6 +147,93 @@ describe('failover table', () => {
     expect(a.health).toBe('ok');
   });
 
+  it('a burst that all fails over at once reaches the healthy account: the retry budget does not refuse it', async () => {
+    up = await startFakeUpstream();
+    // B holds its answers until every request of the burst is there (or one client already has
+    // its answer, which happens when the gateway refused the failover), so all failovers overlap.
+    let releaseB!: () => void;
+    const bReleased = new Promise<void>((r) => {
+      releaseB = r;
+    });
+    let atB = 0;
+    up.setHandler(async (req) => {
+      if (req.headers['x-api-key'] === KEY_A) {
+        return {
+          kind: 'json',
+          status: 429,
+          body: errorBody('rate_limit_error', 'Number of concurrent connections has exceeded your rate limit.'),
+        };
+      }
+      if (++atB === 4) releaseB();
+      await bReleased;
+      return undefined;
+    });
+    gw = await startGateway({
+      upstreamUrl: up.url,
+      setup: async (g) => {
+        await g.addApiKey('a', KEY_A, { priority: 0 });
+        await g.addApiKey('b', KEY_B, { priority: 1 });
+      },
+    });
+    const client = new Anthropic({ baseURL: gw.url, apiKey: 'client', maxRetries: 0 });
+    const burst = Array.from({ length: 4 }, () =>
+      ask(client).then(
+        () => 200,
+        (err: { status?: number }) => err.status ?? 0,
+      ),
+    );
+    for (const answer of burst) void answer.then(releaseB);
+    expect(await Promise.all(burst)).toEqual([200, 200, 200, 200]);
+    expect(gw.logs.filter((l) => l.includes('retry budget exhausted'))).toEqual([]);
+  });
+
+  it('a 529 burst whose retries on A would exceed the retry budget goes to the healthy account instead', async () => {
+    up = await startFakeUpstream();
+    // Each request's first try on A is overloaded; its retry on A and any try on B are held until
+    // four are held at once (or a client already has its answer), so the retries overlap.
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const seenA = new Map<string, number>();
+    let held = 0;
+    const overloaded: FakeResponse = {
+      kind: 'json',
+      status: 529,
+      body: errorBody('overloaded_error', 'Overloaded'),
+    };
+    up.setHandler(async (req) => {
+      const content = JSON.stringify(req.json);
+      if (req.headers['x-api-key'] === KEY_A) {
+        const n = seenA.get(content) ?? 0;
+        seenA.set(content, n + 1);
+        if (n === 0) return overloaded;
+      }
+      if (++held === 4) release();
+      await released;
+      return req.headers['x-api-key'] === KEY_A ? overloaded : undefined;
+    });
+    gw = await startGateway({
+      upstreamUrl: up.url,
+      setup: async (g) => {
+        await g.addApiKey('a', KEY_A, { priority: 0 });
+        await g.addApiKey('b', KEY_B, { priority: 1 });
+      },
+    });
+    const client = new Anthropic({ baseURL: gw.url, apiKey: 'client', maxRetries: 0 });
+    const burst = [1, 2, 3, 4].map((i) =>
+      client.messages
+        .create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: `request ${i}` }] })
+        .then(
+          () => 200,
+          (err: { status?: number }) => err.status ?? 0,
+        ),
+    );
+    for (const answer of burst) void answer.then(release);
+    expect(await Promise.all(burst)).toEqual([200, 200, 200, 200]);
+    expect(gw.logs.filter((l) => l.includes('retry budget exhausted'))).toEqual([]);
+  });
+
   it('API-key per-minute 429: next account, A cools down until the reset', async () => {
     const { client, up, gw } = await setup(() => ({
       kind: 'json',

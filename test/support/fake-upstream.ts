@@ -62,7 +62,7 @@ export type FakeResponse =
   | { kind: 'reset' };
 
 /** Return undefined for the default behaviour. */
-export type FakeHandler = (req: RecordedRequest) => FakeResponse | Promise<FakeResponse> | undefined;
+export type FakeHandler = (req: RecordedRequest) => FakeResponse | Promise<FakeResponse | undefined> | undefined;
 
 export interface FakeUpstream {
   url: string;
@@ -670,7 +670,7 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeU
         if (!res.headersSent && !res.destroyed)
           sendJson(res, 500, errorBody('api_error', `fake upstream handler threw: ${String(err)}`));
       };
-      let out: FakeResponse | Promise<FakeResponse> | undefined;
+      let out: FakeResponse | Promise<FakeResponse | undefined> | undefined;
       try {
         out = h(rec);
       } catch (err) {
@@ -678,8 +678,8 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeU
         return;
       }
       if (out === undefined) respondDefault(req, res, url, rec);
-      else if (typeof (out as Promise<FakeResponse>).then === 'function') {
-        (out as Promise<FakeResponse>).then((r) => {
+      else if (typeof (out as Promise<FakeResponse | undefined>).then === 'function') {
+        (out as Promise<FakeResponse | undefined>).then((r) => {
           if (res.destroyed) return;
           if (r === undefined) respondDefault(req, res, url, rec);
           else respondWith(res, r);
