@@ -89,6 +89,30 @@ describe('upstream headers', () => {
     expect(h['anthropic-beta']).toEqual(['a,b']);
   });
 
+  it("puts the account's credential and the gateway's fields before 2,000 client headers", () => {
+    const many: string[] = [];
+    for (let i = 0; i < 2000; i++) many.push('x-pad', String(i));
+    for (const cred of [
+      { kind: 'api_key', secret: 'sk-ant-api03-acct' },
+      { kind: 'max', secret: 'sk-ant-oat01-x' },
+    ] as const) {
+      const out = upstreamHeaders([...many, 'anthropic-beta', 'b1'], cred, 7);
+      // A server keeping the first 2,000 fields (Node's maxHeadersCount) still sees all of them.
+      const kept = toMap(out.slice(0, 2 * 2000));
+      expect(kept[cred.kind === 'max' ? 'authorization' : 'x-api-key']).toHaveLength(1);
+      expect(kept['content-length']).toEqual(['7']);
+      expect(kept['anthropic-beta']?.[0]).toMatch(/^b1/);
+      expect(out.filter((v) => v === 'x-pad')).toHaveLength(2000);
+    }
+  });
+
+  it('drops anthropic-beta when the client names it in Connection', () => {
+    const h = toMap(
+      upstreamHeaders(['anthropic-beta', 'a', 'connection', 'anthropic-beta'], { kind: 'api_key', secret: 'k' }, 0),
+    );
+    expect(h['anthropic-beta']).toBeUndefined();
+  });
+
   it('drops framing and CORS headers from responses', () => {
     expect(
       clientResponseHeaders({

@@ -33,27 +33,25 @@ export interface Credentials {
 /**
  * Builds the upstream header list from the client's raw headers: drops hop-by-hop fields, any
  * field named in `Connection`, and the client's credentials; injects the account's.
+ *
+ * The gateway's own fields (credential, merged `anthropic-beta`, `content-length`) come first:
+ * servers cap the header count (Node's `maxHeadersCount` is 2,000) and drop the fields past it,
+ * so a client sending 2,000 headers made an account's credential, added last, vanish upstream.
  */
 export function upstreamHeaders(rawHeaders: readonly string[], cred: Credentials, bodyLength: number): string[] {
   let connectionNamed: Set<string> | null = null;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if ((rawHeaders[i] as string).toLowerCase() === 'connection') {
-      connectionNamed ??= new Set();
-      for (const t of (rawHeaders[i + 1] as string).split(',')) connectionNamed.add(t.trim().toLowerCase());
-    }
-  }
-  const out: string[] = [];
   let beta: string | null = null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    const lower = name.toLowerCase();
-    if (DROP.has(lower) || lower.startsWith('proxy-') || connectionNamed?.has(lower)) continue;
-    if (lower === 'anthropic-beta') {
+    const lower = (rawHeaders[i] as string).toLowerCase();
+    if (lower === 'connection') {
+      connectionNamed ??= new Set();
+      for (const t of (rawHeaders[i + 1] as string).split(',')) connectionNamed.add(t.trim().toLowerCase());
+    } else if (lower === 'anthropic-beta') {
       beta = beta === null ? (rawHeaders[i + 1] as string) : `${beta},${rawHeaders[i + 1]}`;
-      continue;
     }
-    out.push(name, rawHeaders[i + 1] as string);
   }
+  if (connectionNamed?.has('anthropic-beta')) beta = null;
+  const out: string[] = [];
   if (cred.kind === 'max') {
     out.push('authorization', `Bearer ${cred.secret}`);
     beta = addBeta(beta, OAUTH_BETA);
@@ -62,6 +60,14 @@ export function upstreamHeaders(rawHeaders: readonly string[], cred: Credentials
   }
   if (beta !== null) out.push('anthropic-beta', beta);
   if (bodyLength > 0) out.push('content-length', String(bodyLength));
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    const lower = name.toLowerCase();
+    if (DROP.has(lower) || lower === 'anthropic-beta' || lower.startsWith('proxy-') || connectionNamed?.has(lower)) {
+      continue;
+    }
+    out.push(name, rawHeaders[i + 1] as string);
+  }
   return out;
 }
 

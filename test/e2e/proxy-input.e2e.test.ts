@@ -108,3 +108,33 @@ describe('a client that goes away while sending the body', () => {
     expect(up.requests).toEqual([]);
   });
 });
+
+describe('a client sending as many headers as a server keeps', () => {
+  it("still reaches the upstream with the account's credential (injected before the client's fields)", async () => {
+    const { port } = new URL(gw.url);
+    const body = JSON.stringify({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    // 1,990 short fields keep the head under Node's 16 KiB header size; with the gateway's own
+    // and the request's fields the upstream (a Node server keeping 2,000) sees more than it keeps.
+    const pad = 'x: 1\r\n'.repeat(1990);
+    const status = await new Promise<number>((resolve, reject) => {
+      const sock = connect(Number(port), '127.0.0.1');
+      let data = '';
+      sock.setEncoding('utf8');
+      sock.on('data', (c: string) => {
+        data += c;
+      });
+      sock.on('error', reject);
+      sock.on('end', () => resolve(Number(data.split(' ')[1])));
+      sock.write(
+        `POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+          `anthropic-version: 2023-06-01\r\n${pad}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
+    expect(status).toBe(200);
+    expect(up.requests.at(-1)?.headers['x-api-key']).toBe('sk-ant-api03-account-main');
+  });
+});
