@@ -16,6 +16,11 @@ export interface KeyServiceDeps {
   store: Pick<Store, 'keys'>;
   box: Pick<SecretBox, 'keyDigest'>;
   clock: Clock;
+  /**
+   * Called after a client key is created or revoked, so a running gateway's registry rereads the
+   * keys before the API answers (its revision poll alone left a revoked key working up to a second).
+   */
+  changed?: () => Promise<void>;
 }
 
 export function validateKeyName(name: string): string {
@@ -52,6 +57,7 @@ export class KeyService {
       { name, prefix: clientKeyPrefix(key), digest: this.deps.box.keyDigest(key) },
       this.deps.clock.now(),
     );
+    await this.deps.changed?.();
     return { key, view: toClientKeyView(row) };
   }
 
@@ -59,6 +65,7 @@ export class KeyService {
     validateKeyName(name);
     const row = await this.deps.store.keys.revoke(name, this.deps.clock.now());
     if (row === null) throw new GatewayError('not_found', `No active client key named "${name}"`);
+    await this.deps.changed?.();
     return toClientKeyView(row);
   }
 

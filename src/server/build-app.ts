@@ -124,7 +124,7 @@ export function buildApp(deps: AppDeps): App {
 
   const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
   const auth = createAuth({ keys, clock, logger });
-  const keyService = new KeyService({ store, box: deps.box, clock });
+  const keyService = new KeyService({ store, box: deps.box, clock, changed: () => keys.refresh() });
   const retention = new RetentionJob({ store, clock, logger, settings: () => liveSettings.current() });
   const eventHub = new LiveEventHub({ events, logger });
   const metrics = new GatewayMetrics({ events, pool, writer: deps.writer, clock, eventStream: eventHub });

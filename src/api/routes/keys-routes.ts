@@ -52,7 +52,8 @@ const revokeKey = createRoute({
   method: 'delete',
   path: '/{name}',
   tags: ['keys'],
-  summary: 'Revoke the active client key with this name (effective within a second)',
+  summary:
+    'Revoke the active client key with this name (this gateway refuses it before answering; others sharing the database within a second)',
   request: { params: z.object({ name: KeyNameSchema.openapi({ param: { name: 'name', in: 'path' } }) }) },
   responses: {
     200: { description: 'The revoked key', content: { 'application/json': { schema: ClientKeySchema } } },
