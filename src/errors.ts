@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'config_invalid'
   | 'oauth_failed'
   | 'needs_reauth'
+  | 'shutting_down'
   | 'internal';
 
 /** Anthropic error types (https://docs.anthropic.com/en/api/errors). */
@@ -49,6 +50,8 @@ const DEFAULTS: Record<ErrorCode, { status: number; retryable: boolean; type: An
   config_invalid: { status: 500, retryable: false, type: 'api_error' },
   oauth_failed: { status: 502, retryable: false, type: 'api_error' },
   needs_reauth: { status: 401, retryable: false, type: 'authentication_error' },
+  // overloaded_error: a transient refusal the SDK and Claude Code retry, as they do Anthropic's 529.
+  shutting_down: { status: 503, retryable: true, type: 'overloaded_error' },
   internal: { status: 500, retryable: false, type: 'api_error' },
 };
 

@@ -92,6 +92,11 @@ interface Ctx extends FailoverState {
   waitAbort: AbortController | null;
   aborted: boolean;
   done: boolean;
+  /** Ended by shutdown after bytes of the answer went out (see `interrupt`). */
+  interrupted: boolean;
+  /** Neighbours in the list of open requests, which shutdown walks: no allocation per request. */
+  prev: Ctx | null;
+  next: Ctx | null;
   attemptLog: AttemptRecord[];
   tried: Set<string>;
   account: AccountRow | null;
@@ -120,6 +125,12 @@ export interface GatewayProxy {
   handle(req: IncomingMessage, res: ServerResponse, clientKey?: string | null): void;
   /** Requests currently being served (for graceful shutdown). */
   inFlight(): number;
+  /**
+   * Ends every request still in flight with an error the client can read, cancels its upstream
+   * request and queues its record (shutdown, once the grace period is over). `answered` resolves
+   * when those answers have been handed to the OS.
+   */
+  interrupt(): { interrupted: number; answered: Promise<void> };
 }
 
 export function createProxy(deps: ProxyDeps): GatewayProxy {
@@ -128,6 +139,10 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
   const basePath = base.pathname.replace(/\/+$/, '');
   let inFlight = 0;
   let retriesActive = 0;
+  /** Head of the open requests' list (linked through `Ctx.prev`/`next`). */
+  let open: Ctx | null = null;
+  /** Set by `interrupt`: requests arriving later are refused at once. */
+  let shuttingDown = false;
 
   /** Bytes of each body to keep for the payload record; 0 when capture is off. */
   function captureLimit(): number {
@@ -153,6 +168,9 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       waitAbort: null,
       aborted: false,
       done: false,
+      interrupted: false,
+      prev: null,
+      next: open,
       attemptLog: [],
       tried: new Set(),
       account: null,
@@ -169,6 +187,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       waitForAt: 0,
       last: null,
     };
+    if (open !== null) open.prev = ctx;
+    open = ctx;
     res.once('close', () => {
       if (!ctx.done && !res.writableFinished) {
         ctx.aborted = true;
@@ -187,6 +207,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
           `Request path not allowed: ${bad}. Send a plain /v1/... path (no . or .. segments, //, backslashes or their %-encodings).`,
         ),
       );
+      return;
+    }
+    if (shuttingDown) {
+      // Arrived on a kept-alive connection after shutdown ended the open requests, before it closes.
+      req.resume();
+      fail(ctx, new GatewayError('shutting_down', INTERRUPTED));
       return;
     }
     readBody(ctx)
@@ -333,6 +359,11 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         continue;
       }
       ctx.rejectedToken = null;
+      if (ctx.aborted) {
+        // The client left, or shutdown answered for it, during a token refresh: nothing to send.
+        if (isRetry) retriesActive--;
+        break;
+      }
       const r = await forward(ctx, account, cred, method, attemptStart);
       if (isRetry) retriesActive--;
 
@@ -577,6 +608,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
   }
 
   function finishStreamed(ctx: Ctx, account: AccountRow, f: Forwarder): void {
+    // Shutdown may have recorded it already (`interrupt`), before the attempt came back.
+    if (ctx.done) return;
     const end = performance.now();
     const capture = captureLimit();
     let usage = null as ReturnType<typeof usageFromMessage> | null;
@@ -618,6 +651,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       }
       if (usage?.outputTokens && end > ctx.t0) tps = usage.outputTokens / ((end - ctx.t0) / 1000);
     }
+    if (ctx.interrupted && errorText === null) errorText = INTERRUPTED;
     if (ctx.aborted && errorText === null) errorText = 'client disconnected';
     settle(ctx, {
       status: ctx.aborted ? 499 : f.status,
@@ -691,6 +725,44 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     settle(ctx, failure(ctx, 499, 'client disconnected', answerPayload(ctx, null, null)));
   }
 
+  function interrupt(): { interrupted: number; answered: Promise<void> } {
+    shuttingDown = true;
+    const all: Ctx[] = [];
+    for (let c = open; c !== null; c = c.next) all.push(c);
+    const answered: Promise<void>[] = [];
+    for (const ctx of all) {
+      // A client already gone has nothing more to receive.
+      if (!ctx.aborted && !ctx.res.destroyed && !ctx.res.writableFinished) answered.push(handedOff(ctx.res));
+      endInterrupted(ctx);
+    }
+    return { interrupted: all.length, answered: Promise.all(answered).then(() => undefined) };
+  }
+
+  /**
+   * A request still open when shutdown's grace period ends gets an answer a client reads as a
+   * failure rather than a cut socket, which the SDK would take for a truncated answer: a 503
+   * before any byte went out, an `event: error` frame closing an SSE stream (protocol.md section
+   * 4: raised as an APIError), and for a JSON answer half relayed, a reset connection. Its
+   * record is queued now, so the writer closed next commits it.
+   */
+  function endInterrupted(ctx: Ctx): void {
+    const f = ctx.current;
+    const { res } = ctx;
+    if (ctx.aborted) finishAborted(ctx);
+    else if (!res.headersSent) fail(ctx, new GatewayError('shutting_down', INTERRUPTED));
+    else {
+      ctx.interrupted = true;
+      if (f?.isSse && !res.writableEnded) res.end(SHUTDOWN_FRAME);
+      else res.destroy();
+      if (f !== null) finishStreamed(ctx, ctx.account as AccountRow, f);
+      else settle(ctx, failure(ctx, res.statusCode, INTERRUPTED, null));
+    }
+    // Stops the attempt and any wait or retry of it: the request is answered and recorded.
+    ctx.aborted = true;
+    f?.abort(SHUTTING_DOWN);
+    ctx.waitAbort?.abort(SHUTTING_DOWN);
+  }
+
   interface Outcome {
     status: number;
     success: boolean;
@@ -740,6 +812,11 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     if (ctx.done) return;
     ctx.done = true;
     inFlight--;
+    if (ctx.prev !== null) ctx.prev.next = ctx.next;
+    else open = ctx.next;
+    if (ctx.next !== null) ctx.next.prev = ctx.prev;
+    ctx.prev = null;
+    ctx.next = null;
     record(ctx, o);
   }
 
@@ -793,11 +870,17 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     if (events.listenerCount('request.finished') > 0) events.emit('request.finished', rec);
   }
 
-  return { handle, inFlight: () => inFlight };
+  return { handle, inFlight: () => inFlight, interrupt };
 }
 
 const EMPTY = Buffer.alloc(0);
 const CLIENT_GONE = new Error('client disconnected');
+const SHUTTING_DOWN = new Error('ccflare is shutting down');
+/** Said to the client and kept as the record's error: a request cut short by a shutdown. */
+const INTERRUPTED = 'interrupted: ccflare shut down before this request finished; retry it';
+const SHUTDOWN_FRAME = `event: error\ndata: ${JSON.stringify(
+  toErrorResponse(new GatewayError('shutting_down', INTERRUPTED)).body,
+)}\n\n`;
 const MID_STREAM_ERROR_FRAME = `event: error\ndata: ${JSON.stringify({
   type: 'error',
   error: { type: 'api_error', message: 'ccflare: upstream connection lost mid-stream' },
@@ -816,6 +899,15 @@ function round1(n: number): number {
 
 function isJson(ct: string | string[] | undefined): boolean {
   return typeof ct === 'string' && ct.includes('json');
+}
+
+/** Resolves once `res` has been handed to the OS in full, or its connection is gone. */
+function handedOff(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => resolve();
+    res.once('finish', done);
+    res.once('close', done);
+  });
 }
 
 /** Waits `ms` between attempts, ending as soon as the client goes away (then `ctx.aborted` is set). */

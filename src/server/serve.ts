@@ -15,6 +15,12 @@ import { openStoreFromUrl, openWriterForUrl } from '../storage/open-store.js';
 import { type App, buildApp } from './build-app.js';
 import { capConnections, httpServerOptions } from './http-limits.js';
 
+/**
+ * How long the error answers of interrupted requests may take to reach the OS before their
+ * connections are cut: a client that stopped reading must not hold the shutdown.
+ */
+const ANSWER_HANDOFF_MS = 1000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -47,8 +53,12 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
   const store = openStoreFromUrl(config.databaseUrl);
   await store.migrate();
   const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
+  let committed = 0;
   const writer = openWriterForUrl(config.databaseUrl, store, {
     onError: (err) => logger.error({ err }, 'request records could not be written'),
+    onCommitted: (n) => {
+      committed += n;
+    },
   });
   const upstream = new Pool(new URL(config.upstreamUrl).origin, {
     connections: 256,
@@ -98,6 +108,7 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
   function close(graceMs = 30_000): Promise<void> {
     if (closed) return closed;
     closing = true;
+    const committedBefore = committed;
     closed = (async () => {
       const stopped = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
@@ -106,15 +117,29 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
         await new Promise((r) => setTimeout(r, 10));
         server.closeIdleConnections();
       }
-      if (app.proxy.inFlight() > 0)
-        logger.warn({ inFlight: app.proxy.inFlight() }, 'grace period over: closing open requests');
+      let interrupted = 0;
+      if (app.proxy.inFlight() > 0) {
+        // Answered and recorded before the sockets close and the writer flushes, so clients read
+        // an error instead of a cut stream and no record arrives after the writer has closed.
+        const open = app.proxy.interrupt();
+        interrupted = open.interrupted;
+        logger.warn(
+          { interrupted },
+          `grace period over (${graceMs} ms): ${interrupted} request(s) still open ended with an error`,
+        );
+        await settleWithin(open.answered, ANSWER_HANDOFF_MS);
+      }
       server.closeAllConnections();
       await stopped;
       app.stop();
       await writer.close();
+      const written = committed - committedBefore;
       await upstream.close();
       await store.close();
-      logger.info('ccflare stopped');
+      logger.info(
+        { interrupted, recordsWritten: written },
+        `ccflare stopped: ${interrupted} request(s) interrupted, ${written} request record(s) written during shutdown`,
+      );
       logger.flush?.();
     })();
     return closed;
@@ -136,4 +161,11 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
   }
 
   return { url, port, server, events, api: app.api, close };
+}
+
+/** Waits for `p`, at most `ms`. */
+async function settleWithin(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }

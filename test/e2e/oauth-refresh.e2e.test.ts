@@ -154,6 +154,29 @@ describe('OAuth accounts: token refresh', () => {
     expect(row.health).toBe('ok');
   });
 
+  it('a request whose client left during its token refresh is never sent upstream', async () => {
+    const { oauth, up, gw } = await start(async (g, o) => {
+      await g.addOAuth('max1', { ...o.seedAccount(), expiresAt: Date.now() - MIN });
+    }, 200);
+    const ac = new AbortController();
+    const sent = request(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      signal: ac.signal,
+      headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }),
+    }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(oauth.requests).toHaveLength(1), { timeout: 5000, interval: 10 });
+    ac.abort();
+    await sent;
+
+    // The refresh still completes (its new pair is kept for the next request); the abandoned
+    // request is recorded as the client's disconnect without costing an upstream call.
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 499, error: 'client disconnected', attempts: 1 });
+    expect(oauth.refreshCalls).toBe(1);
+    expect(up.requests).toHaveLength(0);
+  });
+
   it('refreshes a token that expires within the refresh skew before using it', async () => {
     let seeded = { accessToken: '', refreshToken: '' };
     const { oauth, up, gw, client } = await start(async (g, o) => {

@@ -98,7 +98,10 @@ export abstract class QueuedRecordWriter implements RecordWriter {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private closing: Promise<void> | null = null;
-  private reportedClosed = false;
+  /** Records refused since the writer closed and not reported yet, and the first one's id. */
+  private droppedClosed = 0;
+  private droppedClosedFirst = '';
+  private droppedClosedReport: NodeJS.Immediate | null = null;
 
   constructor(opts: RecordWriterOptions, defaults: { flushIntervalMs: number; maxInFlight: number }) {
     const onError = opts.onError ?? defaultOnError;
@@ -131,11 +134,10 @@ export abstract class QueuedRecordWriter implements RecordWriter {
 
   enqueue(rec: RequestRecord): void {
     if (this.closing) {
-      if (!this.reportedClosed) {
-        this.reportedClosed = true;
-        this.onError(
-          new GatewayError('internal', `Request record ${rec.id} enqueued after the writer was closed; dropped`),
-        );
+      // Reported once per burst with its count (close() reports those of its own flush).
+      if (this.droppedClosed++ === 0) {
+        this.droppedClosedFirst = rec.id;
+        this.droppedClosedReport = setImmediate(() => this.reportDroppedClosed());
       }
       return;
     }
@@ -181,6 +183,7 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       this.clearTimers();
       this.reportDropped();
       await this.shutdown();
+      this.reportDroppedClosed();
     })();
     return this.closing;
   }
@@ -322,6 +325,20 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       else waiting.push(f);
     }
     this.flushers = waiting;
+  }
+
+  private reportDroppedClosed(): void {
+    if (this.droppedClosedReport) clearImmediate(this.droppedClosedReport);
+    this.droppedClosedReport = null;
+    if (this.droppedClosed === 0) return;
+    const n = this.droppedClosed;
+    this.droppedClosed = 0;
+    this.onError(
+      new GatewayError(
+        'internal',
+        `${n} request record(s) enqueued after the writer was closed were dropped (first: ${this.droppedClosedFirst})`,
+      ),
+    );
   }
 
   private reportDropped(): void {

@@ -166,17 +166,27 @@ describe('BatchedRecordWriter (worker thread)', () => {
     }
   });
 
-  it('close() commits everything still queued, then refuses (and reports) new records', async () => {
+  it('close() commits everything still queued, then refuses new records and reports how many', async () => {
     const path = freshPath();
     const c = collect();
     const writer = new BatchedRecordWriter({ dbPath: path, ...c.opts });
     for (let i = 0; i < 750; i++) writer.enqueue(sampleRecord({ id: `c${i}`, ts: i }));
-    await writer.close();
+    const closing = writer.close();
+    // Refused during close()'s own flush: reported, with the count, by the time close() resolves.
+    writer.enqueue(sampleRecord({ id: 'during0' }));
+    writer.enqueue(sampleRecord({ id: 'during1' }));
+    await closing;
     expect(writer.depth()).toBe(0);
+    expect(c.errors.map(String)).toEqual([
+      'GatewayError: 2 request record(s) enqueued after the writer was closed were dropped (first: during0)',
+    ]);
     await writer.close();
-    writer.enqueue(sampleRecord({ id: 'late' }));
-    expect(c.errors).toHaveLength(1);
-    expect(String(c.errors[0])).toMatch(/after the writer was closed/);
+    // A later burst is reported once, with its count, not once per record nor only the first.
+    for (let i = 0; i < 3; i++) writer.enqueue(sampleRecord({ id: `late${i}` }));
+    await new Promise((r) => setImmediate(r));
+    expect(c.errors.map(String).slice(1)).toEqual([
+      'GatewayError: 3 request record(s) enqueued after the writer was closed were dropped (first: late0)',
+    ]);
 
     const store = SqliteStore.open(path);
     try {
