@@ -13,15 +13,23 @@ import { StrategyScreen } from './screens/strategy.js';
 import type { ScreenProps } from './screens/types.js';
 import { ColorContext } from './theme.js';
 
+/** The dashboard's screens in the dashboard's order (dashboard/src/App.tsx), so 1-7 mean the same in both. */
 export const SCREENS: { name: string; component: ComponentType<ScreenProps> }[] = [
-  { name: 'Server', component: ServerScreen },
-  { name: 'Accounts', component: AccountsScreen },
+  { name: 'Overview', component: ServerScreen },
   { name: 'Requests', component: RequestsScreen },
-  { name: 'Stats', component: StatsScreen },
+  { name: 'Accounts', component: AccountsScreen },
   { name: 'Analytics', component: AnalyticsScreen },
-  { name: 'Strategy', component: StrategyScreen },
   { name: 'Logs', component: LogsScreen },
+  { name: 'Stats', component: StatsScreen },
+  { name: 'Settings', component: StrategyScreen },
 ];
+
+/** The 0-based index of a screen by its name. */
+export function screenIndex(name: string): number {
+  const i = SCREENS.findIndex((s) => s.name === name);
+  if (i === -1) throw new Error(`no screen named ${name}`);
+  return i;
+}
 
 export interface AppProps {
   api: TuiApi;

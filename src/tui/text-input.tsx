@@ -1,6 +1,21 @@
-/** A one-line text input: type, Backspace to erase, Enter submits, Esc cancels. */
+/**
+ * A one-line text input: type or paste, Backspace to erase, Enter submits, Esc cancels.
+ *
+ * A paste reaches `useInput` as one chunk, control characters included: a name copied with its
+ * line ending arrived as "name\r", stayed in the field and moved the terminal's cursor, so the
+ * field looked submitted and the API key typed next landed in it, in clear. A line ending in a
+ * chunk now submits what came before it (the rest of a multi-line paste is dropped), and other
+ * control characters are never kept.
+ */
 import { Text, useInput } from 'ink';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+
+/** What a chunk of typed or pasted input does to the field. */
+export function applyInput(value: string, chunk: string): { value: string; submit: boolean } {
+  const eol = chunk.search(/[\r\n]/);
+  const text = (eol === -1 ? chunk : chunk.slice(0, eol)).replace(/\p{Cc}/gu, '');
+  return { value: value + text, submit: eol !== -1 };
+}
 
 export function TextInput(props: {
   label: string;
@@ -9,11 +24,21 @@ export function TextInput(props: {
   onCancel: () => void;
 }) {
   const [value, setValue] = useState('');
+  // The latest value for a paste that submits in the same keypress as it types.
+  const current = useRef('');
+  const set = (v: string) => {
+    current.current = v;
+    setValue(v);
+  };
   useInput((input, key) => {
     if (key.escape) props.onCancel();
-    else if (key.return) props.onSubmit(value);
-    else if (key.backspace || key.delete) setValue((v) => v.slice(0, -1));
-    else if (!key.ctrl && !key.meta && input && !key.tab && !key.upArrow && !key.downArrow) setValue((v) => v + input);
+    else if (key.return) props.onSubmit(current.current);
+    else if (key.backspace || key.delete) set(current.current.slice(0, -1));
+    else if (!key.ctrl && !key.meta && input && !key.tab && !key.upArrow && !key.downArrow) {
+      const next = applyInput(current.current, input);
+      set(next.value);
+      if (next.submit) props.onSubmit(next.value);
+    }
   });
   const shown = props.mask ? '*'.repeat(value.length) : value;
   return (

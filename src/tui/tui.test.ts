@@ -5,7 +5,7 @@ import type { Account } from '../shared/accounts-schemas.js';
 import type { Analytics, Stats } from '../shared/analytics-schemas.js';
 import type { RequestDetail, RequestSummary } from '../shared/requests-schemas.js';
 import type { TuiApi } from './api.js';
-import { App } from './app.js';
+import { App, screenIndex } from './app.js';
 import { bar, lineChart, sparkline } from './charts.js';
 import { parseWindow } from './screens/strategy.js';
 import { colorsEnabled } from './theme.js';
@@ -245,25 +245,26 @@ function start(api: TuiApi, screen: number) {
 describe('terminal UI', () => {
   it('shows the server screen with a help line listing every screen, and switches with number keys and Tab', async () => {
     const api = fakeApi();
-    const ui = start(api, 0);
+    const ui = start(api, screenIndex('Overview'));
     const frame = await until(ui, 'Uptime');
     expect(frame).toContain('Address:   http://127.0.0.1:8080');
     expect(frame).toMatch(/Uptime: {4}1h 2m/);
     expect(frame).toContain('In flight: ');
     expect(frame).toContain('1h 2m');
     expect(frame).toContain('session');
-    expect(frame).toMatch(/1 Server.*2 Accounts.*3 Requests.*4 Stats.*5 Analytics.*6 Strategy.*7 Logs/);
+    // The dashboard's screens, numbered as there (dashboard/src/App.tsx).
+    expect(frame).toMatch(/1 Overview.*2 Requests.*3 Accounts.*4 Analytics.*5 Logs.*6 Stats.*7 Settings/);
     expect(frame).toContain('q quit');
-    ui.stdin.write('2');
+    ui.stdin.write('3');
     await until(ui, 'alpha');
     ui.stdin.write('\t');
-    await until(ui, 'Requests (page 1)');
+    await until(ui, 'Analytics ·');
     ui.unmount();
   });
 
   it('lists accounts with windows, pauses one, and removes one only after typing its name', async () => {
     const api = fakeApi();
-    const ui = start(api, 1);
+    const ui = start(api, screenIndex('Accounts'));
     await until(ui, '5h* 42%');
     expect(ui.lastFrame()).toContain('7d 10%');
     ui.stdin.write('p');
@@ -290,9 +291,27 @@ describe('terminal UI', () => {
     ui.unmount();
   });
 
+  it('takes a pasted name with its line ending as submitted, and masks the key typed next', async () => {
+    const api = fakeApi();
+    const ui = start(api, screenIndex('Accounts'));
+    await until(ui, 'alpha');
+    ui.stdin.write('a');
+    await until(ui, 'New account name');
+    // A paste arrives as one chunk, line ending included.
+    ui.stdin.write('gamma\r\n');
+    await until(ui, 'API key for gamma');
+    ui.stdin.write('sk-secret');
+    await until(ui, '*********');
+    expect(ui.lastFrame()).not.toContain('sk-secret');
+    ui.stdin.write('\r');
+    await until(ui, 'added gamma');
+    expect(api.addKey).toHaveBeenCalledWith('gamma', 'sk-secret');
+    ui.unmount();
+  });
+
   it('adds an account by API key without echoing the key', async () => {
     const api = fakeApi();
-    const ui = start(api, 1);
+    const ui = start(api, screenIndex('Accounts'));
     await until(ui, 'alpha');
     ui.stdin.write('a');
     await until(ui, 'New account name');
@@ -317,7 +336,7 @@ describe('terminal UI', () => {
         api,
         colors: false,
         now: () => NOW,
-        initialScreen: 1,
+        initialScreen: screenIndex('Accounts'),
         openUrl: (url: string) => {
           opened.push(url);
           throw new Error('no browser');
@@ -356,7 +375,7 @@ describe('terminal UI', () => {
 
   it('cancels the OAuth flow with Esc at each step', async () => {
     const api = fakeApi();
-    const ui = start(api, 1);
+    const ui = start(api, screenIndex('Accounts'));
     await until(ui, 'alpha');
     // At the name.
     ui.stdin.write('o');
@@ -394,7 +413,7 @@ describe('terminal UI', () => {
 
   it('lists requests and opens a detail view; Esc goes back', async () => {
     const api = fakeApi();
-    const ui = start(api, 2);
+    const ui = start(api, screenIndex('Requests'));
     await until(ui, /200 .*alpha/);
     expect(ui.lastFrame()).toMatch(/429 .*alpha/);
     ui.stdin.write('\r');
@@ -407,7 +426,7 @@ describe('terminal UI', () => {
   });
 
   it('shows stats with per-account figures and recent errors', async () => {
-    const ui = start(fakeApi(), 3);
+    const ui = start(fakeApi(), screenIndex('Stats'));
     await until(ui, 'success 50');
     expect(ui.lastFrame()).toContain('Recent errors');
     expect(ui.lastFrame()).toContain('rate limited');
@@ -416,7 +435,7 @@ describe('terminal UI', () => {
 
   it('draws analytics charts and switches the range', async () => {
     const api = fakeApi();
-    const ui = start(api, 4);
+    const ui = start(api, screenIndex('Analytics'));
     await until(ui, 'Cost by account');
     expect(ui.lastFrame()).toContain('[24h]');
     expect(ui.lastFrame()).toContain('█');
@@ -429,7 +448,7 @@ describe('terminal UI', () => {
 
   it('shows the strategy and changes the session window', async () => {
     const api = fakeApi();
-    const ui = start(api, 5);
+    const ui = start(api, screenIndex('Settings'));
     const frame = await until(ui, 'Session window: 5h');
     // Labels are padded so the values line up.
     expect(frame).toContain('Strategy:       session');
@@ -445,7 +464,7 @@ describe('terminal UI', () => {
 
   it('shows live log lines', async () => {
     const api = fakeApi();
-    const ui = start(api, 6);
+    const ui = start(api, screenIndex('Logs'));
     await until(ui, 'Waiting for log lines');
     api.logListener?.({ level: 'warn', time: NOW, msg: 'account cooling down', fields: { account: 'alpha' } });
     await until(ui, 'WARN  account cooling down account=alpha');

@@ -104,14 +104,29 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
 
     it('pauses an account, opens a request detail and quits', async () => {
       await waitFor(/Uptime:/);
-      expect(screen()).toMatch(/1 Server.*2 Accounts.*7 Logs/);
-      keys('2');
+      // Numbered as the dashboard's screens.
+      expect(screen()).toMatch(/1 Overview.*2 Requests.*3 Accounts.*7 Settings/);
+      keys('3');
       await waitFor(/first\s+api_key\s+active/);
       keys('p');
       await waitFor(/first\s+api_key\s+paused/);
       expect((await gw.account('first')).paused).toBe(true);
 
-      keys('3');
+      // A name pasted with its line ending submits the name; the key typed next stays masked.
+      keys('a');
+      await waitFor(/New account name/);
+      tmux('set-buffer', 'third\n');
+      tmux('paste-buffer', '-t', SESSION);
+      await waitFor(/API key for third/);
+      const secret = 'sk-ant-api03-tui-third-00000000000';
+      keys('-l', secret);
+      await waitFor(new RegExp(`API key for third: \\*{${secret.length}}`));
+      expect(screen()).not.toContain(secret);
+      keys('Enter');
+      await waitFor(/added third/);
+      expect((await gw.account('third')).kind).toBe('api_key');
+
+      keys('2');
       await waitFor(/429 /);
       keys('Enter');
       const detail = await waitFor(/Request 00000000-0000-7000-8000-0000000000a2/);

@@ -28,7 +28,7 @@ export function ServerScreen({ api, openUrl }: ScreenProps) {
   });
   return (
     <Box flexDirection="column">
-      <Text bold>Server</Text>
+      <Text bold>Overview</Text>
       <Text>
         {label('Address')}
         {api.base}

@@ -48,7 +48,7 @@ export function StrategyScreen({ api, setModal }: ScreenProps) {
   const session = data?.sessionMs;
   return (
     <Box flexDirection="column">
-      <Text bold>Strategy</Text>
+      <Text bold>Settings</Text>
       {error !== null && <Text color={c('red')}>{error}</Text>}
       {strategy && (
         <Text>
