@@ -24,6 +24,8 @@ export const SCREENS: { name: string; component: ComponentType<ScreenProps> }[] 
   { name: 'Settings', component: StrategyScreen },
 ];
 
+const TITLE = 'ccflare ';
+
 /** The 0-based index of a screen by its name. */
 export function screenIndex(name: string): number {
   const i = SCREENS.findIndex((s) => s.name === name);
@@ -54,16 +56,20 @@ export function App({ api, colors, openUrl = () => false, now = Date.now, initia
   );
   const Screen = SCREENS[screen]?.component ?? ServerScreen;
   const tabs = SCREENS.map((s, i) => `${i + 1} ${s.name}`);
+  // Padded tabs are 83 columns: on an 80-column terminal they wrapped onto a second line, which
+  // pushed the help line off a 24-row screen. One space between tabs fits in 78.
+  const pad = TITLE.length + tabs.reduce((n, t) => n + t.length + 2, 0) <= columns ? ' ' : '';
   return (
     <ColorContext.Provider value={colors}>
       <Box flexDirection="column" width={columns}>
         <Text>
           <Text bold color={colors ? 'cyan' : undefined}>
-            ccflare{' '}
+            {TITLE}
           </Text>
           {tabs.map((t, i) => (
-            <Text key={t} inverse={i === screen}>
-              {` ${t} `}
+            <Text key={t}>
+              {i > 0 && pad === '' ? ' ' : ''}
+              <Text inverse={i === screen}>{`${pad}${t}${pad}`}</Text>
             </Text>
           ))}
         </Text>

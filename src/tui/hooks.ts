@@ -8,7 +8,13 @@ export function useTerminalSize(): { columns: number; rows: number } {
   const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
   const [size, setSize] = useState(read);
   useEffect(() => {
-    const onResize = () => setSize({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+    const onResize = () => {
+      // The terminal reflows the last frame to the new width; Ink then erases as many lines as it
+      // drew, not as many as the reflow made, so a narrower frame left the old one's lines above
+      // it. Clearing the screen first leaves only the new frame.
+      if ((stdout as NodeJS.WriteStream).isTTY) stdout.write('\u001B[2J\u001B[H');
+      setSize({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+    };
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);

@@ -134,6 +134,12 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       keys('Escape');
       await waitFor(/Requests \(page 1\)/);
 
+      // An 80x24 terminal: the screen list stays on one line and the help line on screen.
+      tmux('resize-window', '-t', SESSION, '-x', '80', '-y', '24');
+      keys('1');
+      const small = await waitFor(/^ccflare 1 Overview 2 Requests.* 7 Settings *\n/);
+      expect(small.split('\n').filter((l) => l.includes('q quit'))).toHaveLength(1);
+
       keys('q');
       await waitFor(/EXITED:0/);
       // It ran on the --home directory: the one CCFLARE_HOME names was never created.
