@@ -622,7 +622,7 @@ async function main(): Promise<number> {
         console.log(
           `${f(r.rps, 0)} req/s, ${r.errors} errors, peak RSS ${f(peakRssMb, 0)} MB${
             got
-              ? `, ${run.dropped ?? '?'} dropped, ${got.reconnects} reader reconnects, ${f(run.framesPerReader, 0)} events/reader`
+              ? `, ${run.dropped ?? '?'} dropped, ${got.reconnects} reader reconnects, ${f(run.framesPerReader, 0)} events/reader of ${f(got.frames > 0 ? got.bytesRead / got.frames : null, 0)} bytes`
               : ''
           }`,
         );
