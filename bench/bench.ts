@@ -99,6 +99,8 @@ interface EventsRun {
   framesPerReader: number | null;
   reconnects: number | null;
   cpuPerReq: number | null;
+  /** Share (%) of the machine's CPU used by processes outside the bench during the window. */
+  outsideCpuPct: number | null;
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -487,6 +489,14 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** Share (%) of all cores busy with processes other than the measured ones during the window. */
+function outsideCpu(r: LoadResult): number | null {
+  if (r.machineBusyMs === null) return null;
+  let ours = r.loadCpuMs;
+  for (const ms of Object.values(r.cpuMs)) ours += ms ?? 0;
+  return Math.max(0, (100 * (r.machineBusyMs - ours)) / (r.windowMs * availableParallelism()));
+}
+
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
 async function main(): Promise<number> {
@@ -543,18 +553,13 @@ async function main(): Promise<number> {
         });
         const perReq = (ms: number | null | undefined) =>
           ms === null || ms === undefined || r.measured === 0 ? null : ms / r.measured;
-        let ours = r.loadCpuMs;
-        for (const ms of Object.values(r.cpuMs)) ours += ms ?? 0;
         const run: RunResult = {
           scenario: sc.id,
           target: t.name,
           result: r,
           cpuPerReq: perReq(r.cpuMs[t.name === 'direct' ? 'upstream' : t.name]),
           upstreamCpuPerReq: perReq(r.cpuMs.upstream),
-          outsideCpuPct:
-            r.machineBusyMs === null
-              ? null
-              : Math.max(0, (100 * (r.machineBusyMs - ours)) / (r.windowMs * availableParallelism())),
+          outsideCpuPct: outsideCpu(r),
         };
         let extra = '';
         if (t.name === 'ccflare' && cc) {
@@ -617,6 +622,7 @@ async function main(): Promise<number> {
           framesPerReader: got && listeners > STALLED ? got.frames / (listeners - STALLED) : null,
           reconnects: got?.reconnects ?? null,
           cpuPerReq: r.measured > 0 ? (r.cpuMs.ccflare ?? Number.NaN) / r.measured : null,
+          outsideCpuPct: outsideCpu(r),
         };
         eventRuns.push(run);
         console.log(
@@ -714,7 +720,7 @@ async function main(): Promise<number> {
     console.log(`\nevent-loop delay while 256 KB payloads are committed (median burst by p99)\n${table(wrows)}`);
     console.log('loop p99/max: event-loop delay of the recording process; the histogram adds its 1 ms resolution.');
   }
-  const noisy = results.filter((x) => (x.outsideCpuPct ?? 0) > 10);
+  const noisy = [...results, ...eventRuns].filter((x) => (x.outsideCpuPct ?? 0) > 10);
   if (noisy.length > 0) {
     console.log(
       `WARNING: other processes used > 10% of the machine during ${noisy.length} run(s); rerun on an idle machine for figures to trust.`,
@@ -798,7 +804,17 @@ async function main(): Promise<number> {
       const ok = ratio >= EVENTS_RATIO_TARGET;
       verdicts.push(ok);
       const erows: string[][] = [
-        ['a-events', 'listeners', 'req/s', 'p99 ms', 'CPU ms/req', 'peak RSS MB', 'dropped', 'events/reader'],
+        [
+          'a-events',
+          'listeners',
+          'req/s',
+          'p99 ms',
+          'CPU ms/req',
+          'peak RSS MB',
+          'dropped',
+          'events/reader',
+          'outside CPU',
+        ],
       ];
       for (const x of [none, many]) {
         erows.push([
@@ -810,6 +826,7 @@ async function main(): Promise<number> {
           f(x.peakRssMb, 0),
           x.dropped === null ? '-' : String(x.dropped),
           f(x.framesPerReader, 0),
+          x.outsideCpuPct === null ? '-' : `${f(x.outsideCpuPct, 0)}%`,
         ]);
       }
       console.log(`\n${REPEAT > 1 ? `median of ${REPEAT} runs by req/s\n` : ''}${table(erows)}`);
