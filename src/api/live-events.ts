@@ -7,8 +7,8 @@
  * appends it to the ring; serialization and socket writes happen in a batch, at most one every
  * `flushIntervalMs`. A batch is serialized once into one Buffer per type filter and that same Buffer
  * is written to every client: with 256 clients, a write per client per event loop turn with its
- * own string cut proxy throughput to a third (bench a-events: 739 vs 2,398 req/s), nearly all of
- * it in writev. Each client may have at most `maxClientBufferBytes` unsent (in Node's buffers and
+ * own string cut proxy throughput to a third (bench a-events: 739 vs 2,398 req/s; the gateway's
+ * CPU profile was topped by writev). Each client may have at most `maxClientBufferBytes` unsent (in Node's buffers and
  * the socket's); beyond that it is dropped with a final comment and reconnects with Last-Event-ID,
  * which replays from the ring. A client that never reads therefore holds at most that much, and
  * the Buffers it holds are the ones every other client was sent.
