@@ -13,13 +13,17 @@
  *   b-paced   16 concurrent streams, upstream paces 50 events 5 ms apart; time to first byte
  * Pacing is chosen per request with the header `x-fake-sse: deltas=50;interval=5`, which the
  * fake upstream understands and a proxy must forward as an unknown header.
+ *   a-events  a-json against ccflare alone, with no /api/events listener and with --listeners of
+ *             them (--stalled of those never read after the response head), alternated: req/s of
+ *             each, their ratio, the gateway's peak RSS, clients dropped, events the readers got
  *   writer    event-loop delay while the request writer commits 256 KB payloads, in this process
  *             (bench/writer-bench.ts): the worker-thread writer and, for reference, the main thread
  *
  * Targets: (a) ccflare >= 60% of the minimal proxy's req/s and CPU/request <= 1.6x the minimal
  * proxy's; (b) added TTFB over direct <= 0.5 ms at p50 and <= 1.5 ms at p99 (difference of the
  * percentiles); every request ccflare answered is in its `requests` table within 1 s after the load;
- * (writer) event-loop delay p99 < 10 ms while the worker writer commits 256 KB payloads.
+ * (writer) event-loop delay p99 < 10 ms while the worker writer commits 256 KB payloads;
+ * (a-events) req/s with the listeners >= 80% of req/s without.
  *
  * CPU per request comes from /proc/<pid>/stat (all threads, plus child processes) over the measured
  * window. "outside CPU" is the share of the machine busy with processes that are not part of the
@@ -33,8 +37,10 @@
  *   --warmup <ms>           warm-up per run (default 1000)               BENCH_WARMUP_MS
  *   --connections <n>       saturation connections (default 32)
  *   --streams <n>           concurrent paced streams (default 16)
+ *   --listeners <n>         /api/events clients in a-events (default 256, the gateway's maximum)
+ *   --stalled <n>           of those, clients that never read (default a quarter)
  *   --targets <list>        subset of direct,minimal,ccflare
- *   --scenarios <list>      subset of a-json,a-stream,b-paced,writer
+ *   --scenarios <list>      subset of a-json,a-stream,b-paced,a-events,writer
  *   --ccflare <path>        ccflare launcher (default <repo>/bin/ccflare)  CCFLARE_BENCH_BIN
  *   --no-ccflare            bench only direct and the minimal proxy
  *   --keep-home             keep ccflare's temporary CCFLARE_HOME
@@ -50,6 +56,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { argValue, type ReadyMessage } from './child-ipc.js';
+import type { ListenersConfig, ListenersResult } from './event-listeners.js';
 import type { LoadConfig, LoadResult } from './load.js';
 import { benchWriter, WRITER_P99_TARGET_MS, type WriterBenchResult } from './writer-bench.js';
 
@@ -80,6 +87,20 @@ interface RunResult {
   /** Share (%) of the machine's CPU used by processes outside the bench during the window. */
   outsideCpuPct: number | null;
   recorded?: { expected: number; found: number | null; pass: boolean; note: string };
+}
+
+interface EventsRun {
+  listeners: number;
+  result: LoadResult;
+  peakRssMb: number | null;
+  /** Clients the gateway dropped for not reading during the run. */
+  dropped: number | null;
+  /** Event frames each reading client received, on average. */
+  framesPerReader: number | null;
+  reconnects: number | null;
+  cpuPerReq: number | null;
+  /** Share (%) of the machine's CPU used by processes outside the bench during the window. */
+  outsideCpuPct: number | null;
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -115,7 +136,10 @@ const PACED_INTERVAL_MS = 5;
 const CCFLARE_BIN = resolve(argValue(argv, 'ccflare') ?? env.CCFLARE_BENCH_BIN ?? join(REPO, 'bin', 'ccflare'));
 const WANT_TARGETS = new Set((argValue(argv, 'targets') ?? 'direct,minimal,ccflare').split(','));
 if (has('no-ccflare')) WANT_TARGETS.delete('ccflare');
-const WANT_SCENARIOS = new Set((argValue(argv, 'scenarios') ?? 'a-json,a-stream,b-paced,writer').split(','));
+const WANT_SCENARIOS = new Set((argValue(argv, 'scenarios') ?? 'a-json,a-stream,b-paced,a-events,writer').split(','));
+const LISTENERS = Number(argValue(argv, 'listeners') ?? 256);
+const STALLED = Math.min(LISTENERS, Number(argValue(argv, 'stalled') ?? Math.floor(LISTENERS / 4)));
+const EVENTS_RATIO_TARGET = 0.8;
 const JSON_OUT = argValue(argv, 'json');
 const REPEAT = Math.max(1, Number(argValue(argv, 'repeat') ?? env.BENCH_REPEAT ?? 1));
 
@@ -307,6 +331,76 @@ function runLoadChild(cfg: LoadConfig): Promise<LoadResult> {
   });
 }
 
+interface Listeners {
+  pid: number;
+  stop(): Promise<ListenersResult>;
+}
+
+/** Opens the /api/events clients in their own process; resolves once every stream is open. */
+function startListeners(cfg: ListenersConfig): Promise<Listeners> {
+  return new Promise((resolveReady, reject) => {
+    const child = fork(join(HERE, 'event-listeners.js'), [], {
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.push(child);
+    const forget = () => {
+      const i = children.indexOf(child);
+      if (i >= 0) children.splice(i, 1);
+    };
+    let result: ((r: ListenersResult) => void) | null = null;
+    child.on('message', (m: { type: string; result?: ListenersResult; error?: string }) => {
+      if (m.type === 'ready') {
+        resolveReady({
+          pid: child.pid as number,
+          stop: () =>
+            new Promise((done) => {
+              result = done;
+              child.send('stop');
+            }),
+        });
+      } else if (m.type === 'result' && m.result) result?.(m.result);
+      else reject(new Error(`event listeners failed: ${m.error}`));
+    });
+    child.once('exit', (code) => {
+      forget();
+      reject(new Error(`event listeners exited with ${code}`));
+    });
+    child.send(cfg);
+  });
+}
+
+/** Samples a process's resident memory every 100 ms; stop() gives the peak in MB. */
+function sampleRss(pid: number): () => number | null {
+  let peak: number | null = null;
+  const read = () => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) peak = Math.max(peak ?? 0, Number(m[1]) / 1024);
+    } catch {
+      // no /proc: no figure
+    }
+  };
+  read();
+  const timer = setInterval(read, 100);
+  return () => {
+    clearInterval(timer);
+    read();
+    return peak;
+  };
+}
+
+/** ccflare's count of event stream clients dropped for not reading, from /metrics. */
+async function droppedListeners(url: string): Promise<number | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const m = /^ccflare_event_stream_dropped_clients_total (\d+)/m.exec(text);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 async function stopChildren(): Promise<void> {
   await Promise.all(
     children.map(
@@ -395,6 +489,14 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** Share (%) of all cores busy with processes other than the measured ones during the window. */
+function outsideCpu(r: LoadResult): number | null {
+  if (r.machineBusyMs === null) return null;
+  let ours = r.loadCpuMs;
+  for (const ms of Object.values(r.cpuMs)) ours += ms ?? 0;
+  return Math.max(0, (100 * (r.machineBusyMs - ours)) / (r.windowMs * availableParallelism()));
+}
+
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
 async function main(): Promise<number> {
@@ -451,18 +553,13 @@ async function main(): Promise<number> {
         });
         const perReq = (ms: number | null | undefined) =>
           ms === null || ms === undefined || r.measured === 0 ? null : ms / r.measured;
-        let ours = r.loadCpuMs;
-        for (const ms of Object.values(r.cpuMs)) ours += ms ?? 0;
         const run: RunResult = {
           scenario: sc.id,
           target: t.name,
           result: r,
           cpuPerReq: perReq(r.cpuMs[t.name === 'direct' ? 'upstream' : t.name]),
           upstreamCpuPerReq: perReq(r.cpuMs.upstream),
-          outsideCpuPct:
-            r.machineBusyMs === null
-              ? null
-              : Math.max(0, (100 * (r.machineBusyMs - ours)) / (r.windowMs * availableParallelism())),
+          outsideCpuPct: outsideCpu(r),
         };
         let extra = '';
         if (t.name === 'ccflare' && cc) {
@@ -478,6 +575,67 @@ async function main(): Promise<number> {
         allRuns.push(run);
         await sleep(300);
       }
+  }
+
+  const eventRuns: EventsRun[] = [];
+  if (WANT_SCENARIOS.has('a-events') && cc) {
+    const sc = SCENARIOS[0] as Scenario;
+    for (let round = 0; round < REPEAT; round++) {
+      // alternated, so a machine that gets busier during the bench does not favour either side
+      const order = round % 2 === 0 ? [0, LISTENERS] : [LISTENERS, 0];
+      for (const listeners of order) {
+        process.stdout.write(
+          `  ${'a-events'.padEnd(9)} ${`${listeners} listeners`.padEnd(14)}${REPEAT > 1 ? ` #${round + 1}` : ''} ... `,
+        );
+        const cpuPids: Record<string, number> = { ccflare: cc.target.pid, upstream: upstreamPid };
+        let lst: Listeners | null = null;
+        const droppedBefore = await droppedListeners(cc.target.url);
+        if (listeners > 0) {
+          lst = await startListeners({
+            target: cc.target.url,
+            readers: listeners - STALLED,
+            stalled: STALLED,
+            headers: { 'user-agent': BASE_HEADERS['user-agent'] as string },
+          });
+          cpuPids.listeners = lst.pid;
+        }
+        const rss = sampleRss(cc.target.pid);
+        const r = await runLoadChild({
+          target: cc.target.url,
+          path: '/v1/messages',
+          connections: sc.connections,
+          warmupMs: WARMUP_MS,
+          durationMs: DURATION_MS,
+          headers: { ...BASE_HEADERS, ...sc.headers },
+          body: requestBody(sc.stream),
+          cpuPids,
+        });
+        const peakRssMb = rss();
+        const got = lst ? await lst.stop() : null;
+        const droppedAfter = await droppedListeners(cc.target.url);
+        ccAnswered += r.totalResponses;
+        const run: EventsRun = {
+          listeners,
+          result: r,
+          peakRssMb,
+          dropped: droppedBefore === null || droppedAfter === null ? null : droppedAfter - droppedBefore,
+          framesPerReader: got && listeners > STALLED ? got.frames / (listeners - STALLED) : null,
+          reconnects: got?.reconnects ?? null,
+          cpuPerReq: r.measured > 0 ? (r.cpuMs.ccflare ?? Number.NaN) / r.measured : null,
+          outsideCpuPct: outsideCpu(r),
+        };
+        eventRuns.push(run);
+        console.log(
+          `${f(r.rps, 0)} req/s, ${r.errors} errors, peak RSS ${f(peakRssMb, 0)} MB${
+            got
+              ? `, ${run.dropped ?? '?'} dropped, ${got.reconnects} reader reconnects, ${f(run.framesPerReader, 0)} events/reader of ${f(got.frames > 0 ? got.bytesRead / got.frames : null, 0)} bytes`
+              : ''
+          }`,
+        );
+        // the dropped clients' sockets are destroyed 1 s after the drop; let that and GC settle
+        await sleep(listeners > 0 ? 2000 : 300);
+      }
+    }
   }
 
   let writerResults: WriterBenchResult[] = [];
@@ -562,7 +720,7 @@ async function main(): Promise<number> {
     console.log(`\nevent-loop delay while 256 KB payloads are committed (median burst by p99)\n${table(wrows)}`);
     console.log('loop p99/max: event-loop delay of the recording process; the histogram adds its 1 ms resolution.');
   }
-  const noisy = results.filter((x) => (x.outsideCpuPct ?? 0) > 10);
+  const noisy = [...results, ...eventRuns].filter((x) => (x.outsideCpuPct ?? 0) > 10);
   if (noisy.length > 0) {
     console.log(
       `WARNING: other processes used > 10% of the machine during ${noisy.length} run(s); rerun on an idle machine for figures to trust.`,
@@ -634,6 +792,49 @@ async function main(): Promise<number> {
       .join(', ');
     lines.push(`records: every answered request in ccflare's requests table within 1 s: ${detail}  ${verdict(ok)}`);
   }
+  if (eventRuns.length > 0) {
+    const median = (n: number) => {
+      const runs = eventRuns.filter((x) => x.listeners === n).sort((a, b) => a.result.rps - b.result.rps);
+      return runs[Math.floor((runs.length - 1) / 2)];
+    };
+    const none = median(0);
+    const many = median(LISTENERS);
+    if (none && many) {
+      const ratio = many.result.rps / none.result.rps;
+      const ok = ratio >= EVENTS_RATIO_TARGET;
+      verdicts.push(ok);
+      const erows: string[][] = [
+        [
+          'a-events',
+          'listeners',
+          'req/s',
+          'p99 ms',
+          'CPU ms/req',
+          'peak RSS MB',
+          'dropped',
+          'events/reader',
+          'outside CPU',
+        ],
+      ];
+      for (const x of [none, many]) {
+        erows.push([
+          'ccflare',
+          x.listeners === 0 ? 'none' : `${x.listeners} (${STALLED} never read)`,
+          f(x.result.rps, 0),
+          f(x.result.latency.p99),
+          f(x.cpuPerReq, 3),
+          f(x.peakRssMb, 0),
+          x.dropped === null ? '-' : String(x.dropped),
+          f(x.framesPerReader, 0),
+          x.outsideCpuPct === null ? '-' : `${f(x.outsideCpuPct, 0)}%`,
+        ]);
+      }
+      console.log(`\n${REPEAT > 1 ? `median of ${REPEAT} runs by req/s\n` : ''}${table(erows)}`);
+      lines.push(
+        `a-events: ${LISTENERS} listeners vs none: ${f(many.result.rps, 0)} vs ${f(none.result.rps, 0)} req/s = ${f(ratio)}x, peak RSS ${f(many.peakRssMb, 0)} vs ${f(none.peakRssMb, 0)} MB (target >= ${f(EVENTS_RATIO_TARGET)})  ${verdict(ok)}`,
+      );
+    }
+  }
   const worker = writerResults.find((w) => w.writer === 'worker');
   if (worker) {
     const ok = worker.median.p99Ms < WRITER_P99_TARGET_MS && worker.errors === 0 && worker.stored === worker.expected;
@@ -650,7 +851,15 @@ async function main(): Promise<number> {
     writeFileSync(
       JSON_OUT,
       JSON.stringify(
-        { node: process.version, durationMs: DURATION_MS, warmupMs: WARMUP_MS, repeat: REPEAT, results, allRuns },
+        {
+          node: process.version,
+          durationMs: DURATION_MS,
+          warmupMs: WARMUP_MS,
+          repeat: REPEAT,
+          results,
+          allRuns,
+          eventRuns,
+        },
         null,
         2,
       ),

@@ -49,9 +49,10 @@ describe('LiveEventHub', () => {
   });
   // setImmediate stays real: the fake response acknowledges writes on it.
   const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+  // Batches go out on every event loop turn unless a test is about the interval between them.
   function make(opts: Partial<ConstructorParameters<typeof LiveEventHub>[0]> = {}) {
     const events = new EventBus();
-    const hub = new LiveEventHub({ events, logger: pino({ level: 'silent' }), ...opts });
+    const hub = new LiveEventHub({ events, logger: pino({ level: 'silent' }), flushIntervalMs: 0, ...opts });
     hubs.push(hub);
     return { events, hub };
   }
@@ -222,5 +223,81 @@ describe('LiveEventHub', () => {
     expect(slow.writableLength).toBeLessThan(64 * 1024 + 50 * 4200);
     expect(slow.writableEnded).toBe(true);
     expect(fast.frames()).toHaveLength(200);
+  });
+
+  it('drops a client that never reads once it holds 256 KiB unsent; readers get every event', async () => {
+    const { events, hub } = make();
+    const stuck = attach(hub, {}, true);
+    const readers = [attach(hub), attach(hub), attach(hub)];
+    const big = 'x'.repeat(4096);
+    // 300 KB in all: more than 256 KiB, less than the 1 MiB a never-reading client could hold before.
+    for (let i = 0; i < 75; i++) {
+      events.emit('log', log(`${i}${big}`));
+      await tick();
+    }
+    expect(hub.droppedClients()).toBe(1);
+    expect(stuck.writableEnded).toBe(true);
+    expect(stuck.writableLength).toBeLessThan(256 * 1024 + 2 * 4200);
+    for (const r of readers)
+      expect(r.frames().map((f) => f.id)).toEqual(Array.from({ length: 75 }, (_, i) => `${i + 1}`));
+  });
+
+  it('serializes each event once and writes every client of a filter the same bytes', async () => {
+    const { events, hub } = make();
+    const all = [attach(hub), attach(hub), attach(hub)];
+    const logsOnly = [attach(hub, { types: new Set(['log']) }), attach(hub, { types: new Set(['log']) })];
+    const writes = [...all, ...logsOnly].map((r) => vi.spyOn(r, 'write'));
+    const stringify = vi.spyOn(JSON, 'stringify');
+    events.emit('log', log('a'));
+    events.emit('account.refreshed', { accountId: 'a', name: 'n', expiresAt: 5 });
+    events.emit('log', log('b'));
+    await tick();
+    expect(stringify).toHaveBeenCalledTimes(3);
+    stringify.mockRestore();
+    const chunks = writes.map((w) => {
+      expect(w).toHaveBeenCalledTimes(1);
+      return w.mock.calls[0]?.[0];
+    });
+    expect(Buffer.isBuffer(chunks[0])).toBe(true);
+    expect(new Set(chunks.slice(0, 3)).size).toBe(1);
+    expect(new Set(chunks.slice(3)).size).toBe(1);
+    expect(all[0]?.frames().map((f) => f.event)).toEqual(['log', 'account.refreshed', 'log']);
+    expect(logsOnly[1]?.frames().map((f) => f.id)).toEqual(['1', '3']);
+  });
+
+  it('writes what was published during the flush interval in one batch at its end', async () => {
+    fakeTimers();
+    const { events, hub } = make({ flushIntervalMs: 50 });
+    const res = attach(hub);
+    const write = vi.spyOn(res, 'write');
+    // The first event after a quiet period is not held back.
+    events.emit('log', log('first'));
+    await tick();
+    expect(write).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 10; i++) {
+      events.emit('log', log(`m${i}`));
+      await tick();
+    }
+    expect(write).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(50);
+    expect(write).toHaveBeenCalledTimes(2);
+    expect(res.frames().map((f) => f.id)).toEqual(Array.from({ length: 11 }, (_, i) => `${i + 1}`));
+    // Quiet again: the next event goes out at once.
+    vi.advanceTimersByTime(50);
+    events.emit('log', log('later'));
+    await tick();
+    expect(write).toHaveBeenCalledTimes(3);
+  });
+
+  it('does not let the ring overwrite events waiting for the end of the flush interval', async () => {
+    fakeTimers();
+    const { events, hub } = make({ flushIntervalMs: 50, bufferSize: 10 });
+    const res = attach(hub);
+    for (let i = 1; i <= 40; i++) {
+      events.emit('log', log(`m${i}`));
+      await tick();
+    }
+    vi.advanceTimersByTime(50);
+    expect(res.frames().map((f) => f.id)).toEqual(Array.from({ length: 40 }, (_, i) => `${i + 1}`));
   });
 });
