@@ -39,6 +39,7 @@
  *   --streams <n>           concurrent paced streams (default 16)
  *   --listeners <n>         /api/events clients in a-events (default 256, the gateway's maximum)
  *   --stalled <n>           of those, clients that never read (default a quarter)
+ *   --listener-types all    listeners take every event (default: the dashboard's subscription)
  *   --targets <list>        subset of direct,minimal,ccflare
  *   --scenarios <list>      subset of a-json,a-stream,b-paced,a-events,writer
  *   --ccflare <path>        ccflare launcher (default <repo>/bin/ccflare)  CCFLARE_BENCH_BIN
@@ -138,6 +139,12 @@ const WANT_TARGETS = new Set((argValue(argv, 'targets') ?? 'direct,minimal,ccfla
 if (has('no-ccflare')) WANT_TARGETS.delete('ccflare');
 const WANT_SCENARIOS = new Set((argValue(argv, 'scenarios') ?? 'a-json,a-stream,b-paced,a-events,writer').split(','));
 const LISTENERS = Number(argValue(argv, 'listeners') ?? 256);
+// What the dashboard subscribes to (dashboard/src/live.ts): one event per request; `all` also
+// takes request.started and the log lines.
+const LISTENER_PATH =
+  argValue(argv, 'listener-types') === 'all'
+    ? '/api/events'
+    : '/api/events?types=request.finished,account.changed,account.refreshed,reset';
 const STALLED = Math.min(LISTENERS, Number(argValue(argv, 'stalled') ?? Math.floor(LISTENERS / 4)));
 const EVENTS_RATIO_TARGET = 0.8;
 const JSON_OUT = argValue(argv, 'json');
@@ -593,6 +600,7 @@ async function main(): Promise<number> {
         if (listeners > 0) {
           lst = await startListeners({
             target: cc.target.url,
+            path: LISTENER_PATH,
             readers: listeners - STALLED,
             stalled: STALLED,
             headers: { 'user-agent': BASE_HEADERS['user-agent'] as string },
