@@ -1,0 +1,417 @@
+/**
+ * The request-record journal: every record the writer accepts is appended, as one JSON line, to
+ * a segment file in `<db>.journal/` before it is committed to the database, so a record survives
+ * a database that cannot take writes (full disk, a long external write lock) and a killed
+ * process. A segment is deleted once every record in it is committed; records the database
+ * refused for now are "parked" there and replayed when writes work again, or at the next start.
+ *
+ * Writes are batched: the lines of one event-loop turn are written with one write(2) at the end
+ * of the turn (setImmediate). The page cache outlives the process, so `kill -9` loses at most the
+ * records finished in the turn it hits; no fsync (a power loss may lose the last seconds, as it
+ * may lose SQLite's WAL commits with synchronous=NORMAL). Measured by `npm run bench`
+ * (scenario `kill9`) and stated in README.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GatewayError } from '../../errors.js';
+import type { PayloadInput, RequestRecord } from '../contract/records.js';
+
+/** The journal directory of a database file. */
+export function journalDir(dbPath: string): string {
+  return `${resolve(dbPath)}.journal`;
+}
+
+/** First line of every segment: the format, so a later version never misreads an older file. */
+const HEADER = '{"ccflareRecordJournal":1}\n';
+/**
+ * `<pid>-<journal>-<n>.jsonl`: the pid tells a live gateway's segments (left alone) from a dead
+ * one's (replayed); the journal token does the same between journals of one process (tests).
+ */
+const SEGMENT_NAME = /^(\d+)-([0-9a-f]+)-(\d+)\.jsonl$/;
+/** Tokens of the journals open in this process. */
+const openJournals = new Set<string>();
+/**
+ * Rotation size. A replay reads and parses a whole segment on the event loop (~25 ms for 4 MiB
+ * of bench records), so segments stay small; the steady state keeps one or two on disk.
+ */
+const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
+
+export interface Segment {
+  readonly name: string;
+  readonly path: string;
+  /** Records written here and neither committed nor parked yet. */
+  outstanding: number;
+  /** Records only here: the database refused them for now, or they were left by an earlier run. */
+  parked: number;
+  /** No more lines are appended (rotated, parked into, or left by an earlier run). */
+  sealed: boolean;
+  /** Being replayed: not deleted under the replay. */
+  replaying: boolean;
+  bytes: number;
+}
+
+/**
+ * The records appended in one event-loop turn, written together. A writer keeps a reference per
+ * record to report it committed (`release`) or refused (`park`), possibly before the write.
+ */
+export interface Chunk {
+  count: number;
+  state: 'pending' | 'written' | 'failed';
+  seg: Segment | null;
+  /** Released / parked while still pending: applied to the segment when written. */
+  releasedEarly: number;
+  parkedEarly: number;
+}
+
+export interface ReadSegment {
+  records: RequestRecord[];
+  /** Lines that could not be read back (a line torn by kill -9, a foreign file). */
+  skipped: number;
+}
+
+export interface RecordJournalOptions {
+  segmentBytes?: number;
+  /** Records that could not be journaled and were refused by the database: lost. */
+  onLost?: (n: number, cause: unknown) => void;
+  onError?: (err: unknown) => void;
+  /** For tests: whether a pid is a running process. */
+  isAlive?: (pid: number) => boolean;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function bodyText(v: PayloadInput['requestBody']): string | null {
+  if (v === null || typeof v === 'string') return v;
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+}
+
+/**
+ * One record as a line. Bodies the proxy passes as bytes are written as text: the database stores
+ * them as UTF-8 text too, so a replayed record is the row the live commit would have written.
+ */
+export function recordLine(rec: RequestRecord): string {
+  const p = rec.payload;
+  if (p !== null && (typeof p.requestBody === 'object' || typeof p.responseBody === 'object')) {
+    const payload = { ...p, requestBody: bodyText(p.requestBody), responseBody: bodyText(p.responseBody) };
+    return `${JSON.stringify({ ...rec, payload })}\n`;
+  }
+  return `${JSON.stringify(rec)}\n`;
+}
+
+function isRecord(v: unknown): v is RequestRecord {
+  const r = v as Partial<RequestRecord> | null;
+  return typeof r === 'object' && r !== null && typeof r.id === 'string' && typeof r.ts === 'number';
+}
+
+/** Reads a segment's text: its records, and how many lines were not records (torn, foreign). */
+export function parseSegment(text: string): ReadSegment {
+  const records: RequestRecord[] = [];
+  let skipped = 0;
+  const lines = text.split('\n');
+  // The text after the last newline is a torn write (or nothing).
+  const last = lines.pop();
+  if (last !== undefined && last !== '') skipped += 1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === '') continue;
+    if (i === 0 && line === HEADER.trimEnd()) continue;
+    try {
+      const v: unknown = JSON.parse(line);
+      if (isRecord(v)) records.push(v);
+      else skipped += 1;
+    } catch {
+      skipped += 1;
+    }
+  }
+  return { records, skipped };
+}
+
+export class RecordJournal {
+  readonly dir: string;
+  private readonly segmentBytes: number;
+  private readonly onLost: (n: number, cause: unknown) => void;
+  private readonly onError: (err: unknown) => void;
+  private readonly segments: Segment[] = [];
+  private active: Segment | null = null;
+  private fd: number | null = null;
+  private nextNumber = 1;
+  private readonly token = randomBytes(4).toString('hex');
+  private lines: string[] = [];
+  private chunk: Chunk | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private lastWriteError: string | null = null;
+  private closed = false;
+
+  /**
+   * Opens (creating it, mode 0700) the journal directory and takes over the segments of earlier
+   * runs of this database: those of processes no longer running, parked for replay.
+   */
+  constructor(dir: string, opts: RecordJournalOptions = {}) {
+    this.dir = resolve(dir);
+    this.segmentBytes = Math.max(1, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
+    this.onLost = opts.onLost ?? (() => {});
+    this.onError = opts.onError ?? ((err) => console.error('ccflare: request record journal:', err));
+    const isAlive = opts.isAlive ?? processAlive;
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    openJournals.add(this.token);
+    for (const name of readdirSync(this.dir).sort(bySegmentNumber)) {
+      const m = SEGMENT_NAME.exec(name);
+      if (!m) continue;
+      const pid = Number(m[1]);
+      // The same pid as ours is an earlier run (a container restarts as pid 1) unless one of our journals is open.
+      if (pid === process.pid ? openJournals.has(m[2] as string) : isAlive(pid)) continue;
+      const path = join(this.dir, name);
+      const parked = countLines(path);
+      const seg: Segment = { name, path, outstanding: 0, parked, sealed: true, replaying: false, bytes: 0 };
+      this.segments.push(seg);
+      try {
+        seg.bytes = statSync(path).size;
+      } catch {
+        // gone meanwhile: maybeDelete below forgets it
+      }
+      this.maybeDelete(seg);
+    }
+  }
+
+  /** Queues `rec` for this turn's write; the returned chunk reports it committed or refused. */
+  append(rec: RequestRecord): Chunk {
+    let chunk = this.chunk;
+    if (chunk === null) {
+      chunk = { count: 0, state: 'pending', seg: null, releasedEarly: 0, parkedEarly: 0 };
+      this.chunk = chunk;
+      this.immediate = setImmediate(() => {
+        this.immediate = null;
+        this.flush();
+      });
+    }
+    let line: string;
+    try {
+      line = recordLine(rec);
+    } catch (err) {
+      // Not serializable (a producer bug): the database may still take it; only the journal copy is missing.
+      this.onError(err);
+      return { count: 1, state: 'failed', seg: null, releasedEarly: 0, parkedEarly: 0 };
+    }
+    this.lines.push(line);
+    chunk.count += 1;
+    return chunk;
+  }
+
+  /** Writes this turn's lines now (the writer calls it before it sends a batch to the database). */
+  flush(): void {
+    const chunk = this.chunk;
+    if (chunk === null) return;
+    this.chunk = null;
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
+    }
+    const text = this.lines.length === 1 ? (this.lines[0] as string) : this.lines.join('');
+    this.lines = [];
+    let seg: Segment;
+    let bytes: number;
+    try {
+      seg = this.openActive();
+      bytes = writeAll(this.fd as number, text);
+      this.lastWriteError = null;
+    } catch (err) {
+      chunk.state = 'failed';
+      this.reportWriteError(err);
+      // A partial write leaves a torn line: continue in a new segment so it stays the last line of its file.
+      this.sealActive();
+      if (chunk.parkedEarly > 0) this.onLost(chunk.parkedEarly, err);
+      return;
+    }
+    chunk.state = 'written';
+    chunk.seg = seg;
+    seg.bytes += bytes;
+    seg.outstanding += chunk.count - chunk.releasedEarly - chunk.parkedEarly;
+    seg.parked += chunk.parkedEarly;
+    if (seg.bytes >= this.segmentBytes) this.sealActive();
+    this.maybeDelete(seg);
+  }
+
+  /** `n` records of `chunk` are committed (or given up for good): their lines are no longer needed. */
+  release(chunk: Chunk, n: number): void {
+    if (chunk.state === 'pending') chunk.releasedEarly += n;
+    else if (chunk.seg !== null) {
+      chunk.seg.outstanding -= n;
+      this.maybeDelete(chunk.seg);
+    }
+  }
+
+  /**
+   * `n` records of `chunk` were refused by the database: they stay in the journal for a replay.
+   * False when they are not in the journal (its write failed): the caller has lost them.
+   */
+  park(chunk: Chunk, n: number): boolean {
+    if (chunk.state === 'pending') {
+      chunk.parkedEarly += n;
+      return true;
+    }
+    const seg = chunk.seg;
+    if (chunk.state === 'failed' || seg === null) return false;
+    seg.outstanding -= n;
+    seg.parked += n;
+    return true;
+  }
+
+  /**
+   * A segment whose parked records can be replayed now: none of its records is still with the
+   * writer. The active one is sealed first (a replay reads whole files), so a segment parked into
+   * keeps taking lines until then rather than splitting into a file per turn.
+   */
+  nextReplayable(): Segment | null {
+    for (const s of this.segments) {
+      if (s.parked === 0 || s.outstanding > 0 || s.replaying) continue;
+      if (s === this.active) {
+        // Lines of this turn not yet written would land in the next segment: fine, they are outstanding.
+        this.sealActive();
+      }
+      return s;
+    }
+    return null;
+  }
+
+  read(seg: Segment): ReadSegment {
+    return parseSegment(readFileSync(seg.path, 'utf8'));
+  }
+
+  /** Every record of `seg` is in the database (or given up for good): the file goes. */
+  replayed(seg: Segment): void {
+    seg.parked = 0;
+    seg.replaying = false;
+    this.maybeDelete(seg);
+  }
+
+  /** Records waiting in the journal for the database. */
+  waiting(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.parked;
+    if (this.chunk) n += this.chunk.parkedEarly;
+    return n;
+  }
+
+  /** Segment files on disk and their bytes. */
+  files(): { files: number; bytes: number } {
+    let bytes = 0;
+    for (const s of this.segments) bytes += s.bytes;
+    return { files: this.segments.length, bytes };
+  }
+
+  lastError(): string | null {
+    return this.lastWriteError;
+  }
+
+  /** Writes what is pending and closes the file; segments with parked records stay for the next start. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.sealActive();
+    openJournals.delete(this.token);
+  }
+
+  private openActive(): Segment {
+    if (this.closed) throw new GatewayError('internal', 'request record journal is closed');
+    if (this.active && this.fd !== null) return this.active;
+    const name = `${process.pid}-${this.token}-${this.nextNumber++}.jsonl`;
+    const path = join(this.dir, name);
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    // 'wx': never append to a file another process may be writing.
+    const fd = openSync(path, 'wx', 0o600);
+    const seg: Segment = { name, path, outstanding: 0, parked: 0, sealed: false, replaying: false, bytes: 0 };
+    this.segments.push(seg);
+    this.fd = fd;
+    this.active = seg;
+    try {
+      writeAll(fd, HEADER);
+      seg.bytes = HEADER.length;
+    } catch (err) {
+      this.sealActive();
+      throw err;
+    }
+    return seg;
+  }
+
+  private sealActive(): void {
+    const seg = this.active;
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+    this.fd = null;
+    this.active = null;
+    if (seg) {
+      seg.sealed = true;
+      this.maybeDelete(seg);
+    }
+  }
+
+  private maybeDelete(seg: Segment): void {
+    if (!seg.sealed || seg.outstanding > 0 || seg.parked > 0 || seg.replaying) return;
+    const i = this.segments.indexOf(seg);
+    if (i < 0) return;
+    this.segments.splice(i, 1);
+    try {
+      unlinkSync(seg.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(err);
+    }
+  }
+
+  private reportWriteError(err: unknown): void {
+    const message = (err as Error).message ?? String(err);
+    // Once per kind of failure, not once per turn of a full disk.
+    if (message !== this.lastWriteError) {
+      this.onError(
+        new GatewayError('internal', `Cannot write the request record journal in ${this.dir}: ${message}`, {
+          cause: err,
+        }),
+      );
+    }
+    this.lastWriteError = message;
+  }
+}
+
+/** A short write (a nearly full disk) continues until it throws: a line is written whole or torn at the end. */
+function writeAll(fd: number, text: string): number {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  return buf.length;
+}
+
+function bySegmentNumber(a: string, b: string): number {
+  const ma = SEGMENT_NAME.exec(a);
+  const mb = SEGMENT_NAME.exec(b);
+  if (!ma || !mb) return a < b ? -1 : a > b ? 1 : 0;
+  return Number(ma[3]) - Number(mb[3]) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** Lines after the header, torn last line included: what a replay will read, for `waiting()` until then. */
+function countLines(path: string): number {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  if (text.startsWith(HEADER)) n -= 1;
+  return n;
+}
