@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleRecord } from '../../../test/support/sample-record.js';
-import { parseSegment, RecordJournal, recordLine } from './record-journal.js';
+import { frameBytes, JOURNAL_BODY_BYTES, parseSegment, RecordJournal, recordFrame } from './record-journal.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccflare-journal-'));
 let n = 0;
 const freshDir = () => join(root, `j${++n}`);
 const turn = () => new Promise<void>((r) => setImmediate(r));
 const HEADER = '{"ccflareRecordJournal":1}\n';
+/** A record as the journal writes it. */
+const entry = (id: string) => frameBytes(recordFrame(sampleRecord({ id })));
 /** A pid no process has (above Linux's pid_max). */
 const DEAD_PID = 99_999_999;
 
@@ -34,7 +36,7 @@ describe('RecordJournal', () => {
     const path = join(dir, file as string);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
-    expect(parseSegment(readFileSync(path, 'utf8')).records.map((r) => r.id)).toEqual(['a', 'b']);
+    expect(parseSegment(readFileSync(path)).records.map((r) => r.id)).toEqual(['a', 'b']);
     j.close();
   });
 
@@ -76,9 +78,9 @@ describe('RecordJournal', () => {
   it("takes over a dead process's segments and leaves a running one's alone", () => {
     const dir = freshDir();
     new RecordJournal(dir).close();
-    const line = recordLine(sampleRecord({ id: 'x' }));
-    writeFileSync(join(dir, `${DEAD_PID}-abcd-1.jsonl`), HEADER + line + line);
-    writeFileSync(join(dir, '4242-abcd-1.jsonl'), HEADER + line);
+    const x = entry('x');
+    writeFileSync(join(dir, `${DEAD_PID}-abcd-1.jsonl`), Buffer.concat([Buffer.from(HEADER), x, x]));
+    writeFileSync(join(dir, '4242-abcd-1.jsonl'), Buffer.concat([Buffer.from(HEADER), x]));
     const j = new RecordJournal(dir, { isAlive: (pid) => pid === 4242 });
     expect(j.waiting()).toBe(2);
     const seg = j.nextReplayable();
@@ -107,7 +109,7 @@ describe('RecordJournal', () => {
     expect(lost).toEqual([]);
   });
 
-  it('writes byte bodies as the text the database stores', () => {
+  it('writes bodies as their raw bytes, never escaped, and reads them back', () => {
     const rec = sampleRecord({
       id: 'p',
       payload: {
@@ -119,20 +121,55 @@ describe('RecordJournal', () => {
         responseTruncated: false,
       },
     });
-    const back = parseSegment(HEADER + recordLine(rec)).records[0];
-    expect(back?.payload).toMatchObject({ requestBody: '{"q":"é"}', responseBody: 'plain' });
+    const file = Buffer.concat([Buffer.from(HEADER), frameBytes(recordFrame(rec)), entry('after')]);
+    const { records } = parseSegment(file);
+    expect(Buffer.from(records[0]?.payload?.requestBody as Uint8Array).toString()).toBe('{"q":"é"}');
+    // Text comes back as its UTF-8 bytes: stored the same (the database keeps bodies as text).
+    expect(Buffer.from(records[0]?.payload?.responseBody as Uint8Array).toString()).toBe('plain');
+    expect(records.map((r) => r.id)).toEqual(['p', 'after']);
+  });
+
+  it('journals a body beyond 4 KiB cut there and marked truncated, the rest of the record whole', () => {
+    const rec = sampleRecord({
+      id: 'big',
+      payload: {
+        requestHeaders: '{}',
+        requestBody: Buffer.alloc(JOURNAL_BODY_BYTES + 1000, 97),
+        responseHeaders: null,
+        responseBody: 'short',
+        requestTruncated: false,
+        responseTruncated: false,
+      },
+    });
+    const back = parseSegment(Buffer.concat([Buffer.from(HEADER), frameBytes(recordFrame(rec))])).records[0];
+    expect((back?.payload?.requestBody as Uint8Array | undefined)?.byteLength).toBe(JOURNAL_BODY_BYTES);
+    expect(back?.payload).toMatchObject({ requestTruncated: true, responseTruncated: false });
+    expect({ ...back, payload: null }).toEqual({ ...rec, payload: null });
   });
 });
 
 describe('parseSegment', () => {
-  it('skips a last line torn by kill -9 and any unreadable line, keeping the records around them', () => {
-    const a = recordLine(sampleRecord({ id: 'a' }));
-    const b = recordLine(sampleRecord({ id: 'b' }));
-    const torn = recordLine(sampleRecord({ id: 'c' })).slice(0, 40);
-    expect(parseSegment(`${HEADER}${a}not json\n${b}${torn}`)).toMatchObject({
-      records: [{ id: 'a' }, { id: 'b' }],
-      skipped: 2,
+  it('skips an entry torn by kill -9 and any unreadable line, keeping the records before them', () => {
+    const torn = entry('c').subarray(0, 40);
+    const file = Buffer.concat([Buffer.from(HEADER), entry('a'), Buffer.from('not json\n'), entry('b'), torn]);
+    expect(parseSegment(file)).toMatchObject({ records: [{ id: 'a' }, { id: 'b' }], skipped: 2 });
+    expect(parseSegment(Buffer.alloc(0))).toEqual({ records: [], skipped: 0 });
+  });
+
+  it('skips an entry whose body bytes were cut short', () => {
+    const rec = sampleRecord({
+      id: 'big',
+      payload: {
+        requestHeaders: '{}',
+        requestBody: Buffer.alloc(1000, 97),
+        responseHeaders: null,
+        responseBody: null,
+        requestTruncated: false,
+        responseTruncated: false,
+      },
     });
-    expect(parseSegment('')).toEqual({ records: [], skipped: 0 });
+    const whole = frameBytes(recordFrame(rec));
+    const file = Buffer.concat([Buffer.from(HEADER), entry('a'), whole.subarray(0, whole.length - 500)]);
+    expect(parseSegment(file)).toMatchObject({ records: [{ id: 'a' }], skipped: 1 });
   });
 });
