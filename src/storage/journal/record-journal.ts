@@ -34,8 +34,8 @@ const SEGMENT_NAME = /^(\d+)-([0-9a-f]+)-(\d+)\.jsonl$/;
 /** Tokens of the journals open in this process. */
 const openJournals = new Set<string>();
 /**
- * Rotation size. A replay reads and parses a whole segment on the event loop (~25 ms for 4 MiB
- * of bench records), so segments stay small; the steady state keeps one or two on disk.
+ * Rotation size. A replay reads and parses a whole segment on the event loop, so segments stay
+ * small; the steady state keeps one or two on disk.
  */
 const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
 
