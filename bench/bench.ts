@@ -18,12 +18,16 @@
  *             each, their ratio, the gateway's peak RSS, clients dropped, events the readers got
  *   writer    event-loop delay while the request writer commits 256 KB payloads, in this process
  *             (bench/writer-bench.ts): the worker-thread writer and, for reference, the main thread
+ *   kill9     a ccflare of its own under saturation load (non-streaming, then streaming) is killed
+ *             with SIGKILL, restarted on the same database, and the answered requests missing
+ *             from its requests table are counted (bench/kill9-bench.ts)
  *
  * Targets: (a) ccflare >= 60% of the minimal proxy's req/s and CPU/request <= 1.6x the minimal
  * proxy's; (b) added TTFB over direct <= 0.5 ms at p50 and <= 1.5 ms at p99 (difference of the
  * percentiles); every request ccflare answered is in its `requests` table within 1 s after the load;
  * (writer) event-loop delay p99 < 10 ms while the worker writer commits 256 KB payloads;
- * (a-events) req/s with the listeners >= 80% of req/s without.
+ * (a-events) req/s with the listeners >= 80% of req/s without;
+ * (kill9) at most as many answered requests unrecorded as were in flight (the connections).
  *
  * CPU per request comes from /proc/<pid>/stat (all threads, plus child processes) over the measured
  * window. "outside CPU" is the share of the machine busy with processes that are not part of the
@@ -41,7 +45,7 @@
  *   --stalled <n>           of those, clients that never read (default a quarter)
  *   --listener-types all    listeners take every event (default: the dashboard's subscription)
  *   --targets <list>        subset of direct,minimal,ccflare
- *   --scenarios <list>      subset of a-json,a-stream,b-paced,a-events,writer
+ *   --scenarios <list>      subset of a-json,a-stream,b-paced,a-events,writer,kill9
  *   --ccflare <path>        ccflare launcher (default <repo>/bin/ccflare)  CCFLARE_BENCH_BIN
  *   --no-ccflare            bench only direct and the minimal proxy
  *   --keep-home             keep ccflare's temporary CCFLARE_HOME
@@ -58,6 +62,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { argValue, type ReadyMessage } from './child-ipc.js';
 import type { ListenersConfig, ListenersResult } from './event-listeners.js';
+import { benchJournal, type JournalCost } from './journal-bench.js';
+import { benchKill9, type Kill9Run } from './kill9-bench.js';
 import type { LoadConfig, LoadResult } from './load.js';
 import { benchWriter, WRITER_P99_TARGET_MS, type WriterBenchResult } from './writer-bench.js';
 
@@ -137,7 +143,9 @@ const PACED_INTERVAL_MS = 5;
 const CCFLARE_BIN = resolve(argValue(argv, 'ccflare') ?? env.CCFLARE_BENCH_BIN ?? join(REPO, 'bin', 'ccflare'));
 const WANT_TARGETS = new Set((argValue(argv, 'targets') ?? 'direct,minimal,ccflare').split(','));
 if (has('no-ccflare')) WANT_TARGETS.delete('ccflare');
-const WANT_SCENARIOS = new Set((argValue(argv, 'scenarios') ?? 'a-json,a-stream,b-paced,a-events,writer').split(','));
+const WANT_SCENARIOS = new Set(
+  (argValue(argv, 'scenarios') ?? 'a-json,a-stream,b-paced,a-events,writer,kill9').split(','),
+);
 const LISTENERS = Number(argValue(argv, 'listeners') ?? 256);
 // What the dashboard subscribes to (dashboard/src/live.ts): one event per request; `all` also
 // takes request.started and the log lines.
@@ -179,13 +187,16 @@ const PROMPT =
   'The gateway routes each request to one of several accounts, fails over before the first byte, ' +
   'refreshes OAuth tokens ahead of expiry and records every request with its usage and cost. '.repeat(6);
 
+/** The session id in the body's metadata, replaced per request by the kill9 scenario. */
+const SESSION_PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
+
 function requestBody(stream: boolean): string {
   return JSON.stringify({
     model: 'claude-sonnet-4-5-20250929',
     max_tokens: 1024,
     stream,
     system: 'You are a concise assistant.',
-    metadata: { user_id: 'user_bench_account__session_00000000-0000-4000-8000-000000000000' },
+    metadata: { user_id: `user_bench_account__session_${SESSION_PLACEHOLDER}` },
     messages: [{ role: 'user', content: PROMPT }],
   });
 }
@@ -246,11 +257,13 @@ interface Ccflare {
   target: Target;
   home: string;
   dbPath: string;
+  child: ChildProcess;
 }
 
-async function startCcflare(upstreamUrl: string): Promise<Ccflare | { error: string }> {
+/** A ccflare with a new CCFLARE_HOME and one account, or on `reuseHome` as it was left (a restart). */
+async function startCcflare(upstreamUrl: string, reuseHome?: string): Promise<Ccflare | { error: string }> {
   if (!existsSync(CCFLARE_BIN)) return { error: `launcher not found: ${CCFLARE_BIN}` };
-  const home = mkdtempSync(join(tmpdir(), 'ccflare-bench-'));
+  const home = reuseHome ?? mkdtempSync(join(tmpdir(), 'ccflare-bench-'));
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
@@ -263,12 +276,14 @@ async function startCcflare(upstreamUrl: string): Promise<Ccflare | { error: str
     if (!has('keep-home')) rmSync(home, { recursive: true, force: true });
     return { error: msg };
   };
-  const add = spawnSync(
-    process.execPath,
-    [CCFLARE_BIN, 'accounts', 'add-key', 'bench', '--key', 'sk-ant-api03-bench'],
-    { env: childEnv, encoding: 'utf8', timeout: 30_000 },
-  );
-  if (add.status !== 0) {
+  const add = reuseHome
+    ? null
+    : spawnSync(process.execPath, [CCFLARE_BIN, 'accounts', 'add-key', 'bench', '--key', 'sk-ant-api03-bench'], {
+        env: childEnv,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+  if (add && add.status !== 0) {
     return fail(
       `\`ccflare accounts add-key bench --key ...\` failed (exit ${add.status ?? add.signal}):\n${tail(`${add.stdout ?? ''}\n${add.stderr ?? ''}`)}`,
     );
@@ -304,7 +319,7 @@ async function startCcflare(upstreamUrl: string): Promise<Ccflare | { error: str
     await sleep(100);
   }
   if (child.pid === undefined) return fail('`ccflare serve` has no pid');
-  return { target: { name: 'ccflare', url, pid: child.pid }, home, dbPath: join(home, 'ccflare.db') };
+  return { target: { name: 'ccflare', url, pid: child.pid }, home, dbPath: join(home, 'ccflare.db'), child };
 }
 
 function runLoadChild(cfg: LoadConfig): Promise<LoadResult> {
@@ -441,6 +456,18 @@ async function countRows(dbPath: string): Promise<number | string> {
     }
   } catch (err) {
     return `cannot read requests table: ${(err as Error).message}`;
+  }
+}
+
+/** Every session id recorded in the database (the kill9 scenario gives each request its own). */
+async function recordedSessions(dbPath: string): Promise<Set<string>> {
+  const { openStoreFromUrl } = await import('../src/storage/open-store.js');
+  const store = openStoreFromUrl(`sqlite:${dbPath}`);
+  try {
+    const page = await store.requests.list({ limit: Number.MAX_SAFE_INTEGER });
+    return new Set(page.items.map((r) => r.sessionId).filter((x): x is string => x !== null));
+  } finally {
+    await store.close();
   }
 }
 
@@ -647,10 +674,54 @@ async function main(): Promise<number> {
   }
 
   let writerResults: WriterBenchResult[] = [];
+  let journalCost: JournalCost[] = [];
   if (WANT_SCENARIOS.has('writer')) {
     process.stdout.write(`  ${'writer'.padEnd(9)} 256 KB payloads ... `);
     writerResults = await benchWriter(quick ? 1 : 5 * REPEAT);
     console.log(writerResults.map((w) => `${w.writer} p99 ${f(w.median.p99Ms, 1)} ms`).join(', '));
+    process.stdout.write(`  ${'journal'.padEnd(9)} append cost per record ... `);
+    journalCost = await benchJournal(requestBody(false), quick ? 5000 : 20_000);
+    console.log(journalCost.map((j) => `payload ${j.payload} ${f(j.usPerRecord, 1)} µs`).join(', '));
+  }
+
+  let kill9: Kill9Run[] | string = [];
+  if (WANT_SCENARIOS.has('kill9') && WANT_TARGETS.has('ccflare')) {
+    process.stdout.write(`  ${'kill9'.padEnd(9)} ccflare  SIGKILL under load, restart ... `);
+    const homes: string[] = [];
+    try {
+      kill9 = await benchKill9({
+        start: async (home) => {
+          const started = await startCcflare(upstream.ready.url, home ?? undefined);
+          if ('error' in started) throw new Error(started.error);
+          if (!home) homes.push(started.home);
+          return {
+            url: started.target.url,
+            pid: started.target.pid,
+            child: started.child,
+            home: started.home,
+            dbPath: started.dbPath,
+          };
+        },
+        runLoad: runLoadChild,
+        sessions: recordedSessions,
+        stop: async (child) => {
+          const exited = new Promise<void>((r) => child.once('exit', () => r()));
+          child.kill('SIGTERM');
+          await exited;
+        },
+        body: requestBody,
+        headers: BASE_HEADERS,
+        placeholder: SESSION_PLACEHOLDER,
+        connections: SAT_CONNECTIONS,
+        killAfterMs: Math.max(1000, Math.round(DURATION_MS / 2)),
+      });
+      console.log(kill9.map((k) => `${k.mode} ${k.missing}/${k.answered} missing`).join(', '));
+    } catch (err) {
+      kill9 = (err as Error).message;
+      console.log(`failed: ${kill9}`);
+    } finally {
+      if (!has('keep-home')) for (const h of homes) rmSync(h, { recursive: true, force: true });
+    }
   }
 
   // the median run of each (scenario, target): by req/s under saturation, by TTFB p50 when paced
@@ -727,6 +798,34 @@ async function main(): Promise<number> {
     }
     console.log(`\nevent-loop delay while 256 KB payloads are committed (median burst by p99)\n${table(wrows)}`);
     console.log('loop p99/max: event-loop delay of the recording process; the histogram adds its 1 ms resolution.');
+    if (journalCost.length > 0) {
+      console.log(
+        `record journal on the event loop (one write per turn of 32 records): ${journalCost.map((j) => `${f(j.usPerRecord, 1)} µs CPU and ~${f(j.bytesPerRecord / 1024, 1)} KiB per record with payload ${j.payload}`).join('; ')}`,
+      );
+    }
+  }
+  if (typeof kill9 !== 'string' && kill9.length > 0) {
+    const krows: string[][] = [
+      ['kill9', 'answered', 'recorded', 'missing', 'unanswered rows', 'req/s', 'restart ms', 'health after'],
+    ];
+    for (const k of kill9) {
+      krows.push([
+        k.mode,
+        String(k.answered),
+        String(k.recorded),
+        String(k.missing),
+        String(k.unanswered),
+        f(k.rps, 0),
+        String(k.restartMs),
+        k.health,
+      ]);
+    }
+    console.log(
+      `\nanswered requests missing from the database after SIGKILL under load and a restart\n${table(krows)}`,
+    );
+    console.log(
+      'unanswered rows: requests recorded whose answer the client did not get whole (in flight at the kill); restart ms: to the first 200 on /health, journal replay included.',
+    );
   }
   const noisy = [...results, ...eventRuns].filter((x) => (x.outsideCpuPct ?? 0) > 10);
   if (noisy.length > 0) {
@@ -852,6 +951,17 @@ async function main(): Promise<number> {
       `writer: event-loop delay p99 while the worker commits 256 KB payloads ${f(worker.median.p99Ms, 1)} ms (target < ${WRITER_P99_TARGET_MS}; main thread: ${f(ref?.median.p99Ms, 1)} ms)  ${verdict(ok)}`,
     );
   }
+  if (typeof kill9 === 'string') {
+    verdicts.push(false);
+    lines.push(`kill9: FAIL (${kill9})`);
+  } else if (kill9.length > 0) {
+    // In flight at the kill: at most one per connection can have been answered and not journaled.
+    const ok = kill9.every((k) => k.missing <= SAT_CONNECTIONS);
+    verdicts.push(ok);
+    lines.push(
+      `kill9: answered but unrecorded after SIGKILL ${kill9.map((k) => `${k.mode} ${k.missing}/${k.answered}`).join(', ')} (target <= ${SAT_CONNECTIONS}, the requests in flight)  ${verdict(ok)}`,
+    );
+  }
   if (!cc && WANT_TARGETS.has('ccflare')) lines.push('ccflare: not benchmarked (see above)');
   console.log(`\n${lines.join('\n')}`);
 
@@ -867,6 +977,7 @@ async function main(): Promise<number> {
           results,
           allRuns,
           eventRuns,
+          kill9,
         },
         null,
         2,

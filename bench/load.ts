@@ -26,6 +26,12 @@ export interface LoadConfig {
   body: string | null;
   /** label -> pid whose CPU time (process tree, all threads) is reported over the measured window. */
   cpuPids: Record<string, number>;
+  /**
+   * Each request gets its own session id: `placeholder` in the body becomes `<prefix>-<n>`, and
+   * the ids of the 2xx responses fully received are reported (the kill9 scenario matches them
+   * against the recorded rows).
+   */
+  uniqueSessions?: { placeholder: string; prefix: string };
 }
 
 export interface Stats {
@@ -62,6 +68,8 @@ export interface LoadResult {
   /** Date.now() when the last in-flight request ended. */
   endedAt: number;
   errorSamples: string[];
+  /** With `uniqueSessions`: the session ids of the 2xx responses fully received. */
+  answeredSessions?: string[];
 }
 
 export function stats(samples: number[]): Stats {
@@ -97,10 +105,19 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
   let totalErrors = 0;
   const errorSamples: string[] = [];
   let stopMeasure: () => void = () => {};
+  const unique = cfg.uniqueSessions;
+  const answeredSessions: string[] = [];
+  let sessionSeq = 0;
 
   const one = () =>
     new Promise<void>((resolve) => {
       const t0 = performance.now();
+      let session: string | null = null;
+      let reqOpts = opts;
+      if (unique && cfg.body !== null) {
+        session = `${unique.prefix}-${++sessionSeq}`;
+        reqOpts = { ...opts, body: Buffer.from(cfg.body.replace(unique.placeholder, session)) };
+      }
       let first = -1;
       let status = 0;
       const handler: Dispatcher.DispatchHandler = {
@@ -114,6 +131,7 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
         onResponseEnd() {
           const t1 = performance.now();
           totalResponses++;
+          if (session !== null && status >= 200 && status < 300) answeredSessions.push(session);
           if (t1 >= measureStart && t1 <= measureEnd && phase !== 'warmup') {
             if (status >= 200 && status < 300) {
               measured++;
@@ -139,7 +157,7 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
           setTimeout(resolve, 5);
         },
       };
-      pool.dispatch(opts, handler);
+      pool.dispatch(reqOpts, handler);
     });
 
   const worker = async () => {
@@ -211,6 +229,7 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
     totalErrors,
     endedAt,
     errorSamples,
+    ...(unique ? { answeredSessions } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Event-loop delay of the process that records requests while 256 KB payloads are committed: the
- * `writer` section of `npm run bench`. A burst like a busy gateway (20 finished requests per tick,
+ * `writer` section of `npm run bench`, with the record journal ccflare keeps (every record is
+ * also appended to `<db>.journal/` on the event loop) and, to show its share, without it. A burst like a busy gateway (20 finished requests per tick,
  * 400 records, 100 MB) goes to the worker-thread writer ccflare uses for a file database, and for
  * reference to the same queue committing on the main thread (InlineRecordWriter), which is what
  * the worker saves the gateway from.
@@ -28,7 +29,7 @@ export interface WriterBurst {
 }
 
 export interface WriterBenchResult {
-  writer: 'worker' | 'main thread';
+  writer: 'worker' | 'worker, no journal' | 'main thread';
   /** The median burst by p99. */
   median: WriterBurst;
   bursts: WriterBurst[];
@@ -47,7 +48,7 @@ async function benchOne(
   bursts: number,
   perBurst: number,
 ): Promise<WriterBenchResult> {
-  const path = join(dir, `${kind === 'worker' ? 'worker' : 'inline'}.db`);
+  const path = join(dir, `${kind === 'main thread' ? 'inline' : kind === 'worker' ? 'worker' : 'nojournal'}.db`);
   const store = openStoreFromUrl(`sqlite:${path}`);
   let errors = 0;
   const opts = {
@@ -56,7 +57,9 @@ async function benchOne(
     },
   };
   const writer: RecordWriter =
-    kind === 'worker' ? openWriterForUrl(`sqlite:${path}`, store, opts) : new InlineRecordWriter(store, opts);
+    kind === 'main thread'
+      ? new InlineRecordWriter(store, opts)
+      : openWriterForUrl(`sqlite:${path}`, store, { ...opts, journalDir: kind === 'worker' ? undefined : null });
   const payloads = ['abcdefgh', 'ijklmnop', 'qrstuvwx', 'yz012345'].map((f) => bigPayload(f, 256));
   const results: WriterBurst[] = [];
   try {
@@ -104,7 +107,12 @@ async function benchOne(
 export async function benchWriter(bursts: number, perBurst = 400): Promise<WriterBenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ccflare-writer-bench-'));
   try {
-    return [await benchOne('worker', dir, bursts, perBurst), await benchOne('main thread', dir, bursts, perBurst)];
+    return [
+      await benchOne('worker', dir, bursts, perBurst),
+      // The record journal's share: the same writer without it.
+      await benchOne('worker, no journal', dir, bursts, perBurst),
+      await benchOne('main thread', dir, bursts, perBurst),
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

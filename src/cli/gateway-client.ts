@@ -28,7 +28,8 @@ export async function probeGateway(base: string, timeoutMs = PROBE_TIMEOUT_MS): 
     const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return false;
     const body = (await res.json()) as { status?: unknown };
-    return body.status === 'ok';
+    // degraded: running and proxying, with request records waiting or lost (server/health.ts).
+    return body.status === 'ok' || body.status === 'degraded';
   } catch {
     return false;
   }

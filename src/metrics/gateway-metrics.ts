@@ -185,6 +185,23 @@ export class GatewayMetrics {
         this.set(writer.lagMs() / 1000);
       },
     });
+    new Counter({
+      name: 'ccflare_records_dropped_total',
+      help: 'Request records lost for good: refused by the database and not in the journal, or unreadable in it',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(writer.health().dropped);
+      },
+    });
+    new Gauge({
+      name: 'ccflare_records_journaled_pending',
+      help: 'Request records waiting in the journal for the database to take writes again',
+      registers,
+      collect() {
+        this.set(writer.health().waiting);
+      },
+    });
     const stream = deps.eventStream;
     if (stream) {
       new Gauge({

@@ -30,6 +30,7 @@ import { SessionAffinity } from '../routing/session-affinity.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import { RetentionJob } from '../storage/retention-job.js';
 import { browserPolicy, decide, PASS, routeOf } from './browser-guard.js';
+import { healthVerdict } from './health.js';
 import { createStaticFiles } from './static-files.js';
 
 export interface AppDeps {
@@ -192,13 +193,19 @@ export function buildApp(deps: AppDeps): App {
     }
     if (url === '/health' || url.startsWith('/health?')) {
       const accounts = pool.list();
+      const records = deps.writer.health();
+      // Drop times are wall-clock (the writer's Date.now()), whatever clock the app runs on.
+      const verdict = healthVerdict(records, Date.now());
       sendJson(res, 200, {
-        status: 'ok',
+        status: verdict.status,
+        ...(verdict.reasons.length > 0 ? { reasons: verdict.reasons } : {}),
         uptimeMs: clock.now() - startedAt,
         accounts: accounts.length,
         strategy: liveSettings.current().strategy,
         inFlight: proxy.inFlight(),
         writeQueue: deps.writer.depth(),
+        recordsWaiting: records.waiting,
+        recordsDropped: records.dropped,
       });
       return;
     }

@@ -60,6 +60,18 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
       committed += n;
     },
   });
+  // Records a killed or failed earlier run left in the journal are in the database before the
+  // first request is answered, so nothing reads a history with holes; a database that still
+  // refuses them leaves them waiting, and /health says so.
+  const leftover = writer.health().waiting;
+  await writer.replayJournal();
+  if (leftover > 0) {
+    const { waiting } = writer.health();
+    logger.info(
+      { replayed: leftover - waiting, waiting },
+      'request records from the journal of an earlier run written',
+    );
+  }
   const upstream = new Pool(new URL(config.upstreamUrl).origin, {
     connections: 256,
     pipelining: 1,

@@ -12,6 +12,8 @@ import type { RequestDetail, RequestPage } from '../shared/requests-schemas.js';
 
 export interface Health {
   status: string;
+  /** Why the status is "degraded" (request records waiting for the database, or lost). */
+  reasons?: string[];
   uptimeMs: number;
   accounts: number;
   strategy: string;

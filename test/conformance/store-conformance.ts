@@ -363,14 +363,25 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
 
       it('writes a batch atomically: one bad record stores nothing of it', async () => {
         await store.requests.writeBatch([sampleRecord({ id: 'x' })], []);
+        const bad = { ...sampleRecord({ id: 'bad' }), method: null } as unknown as RequestRecord;
         await expect(
-          store.requests.writeBatch(
-            [sampleRecord({ id: 'y' }), sampleRecord({ id: 'x' }), sampleRecord({ id: 'z' })],
-            [],
-          ),
+          store.requests.writeBatch([sampleRecord({ id: 'y' }), bad, sampleRecord({ id: 'z' })], []),
         ).rejects.toThrow();
         expect(await store.requests.count()).toBe(1);
         expect(await store.requests.get('y')).toBeNull();
+      });
+
+      it('stores and counts a record written again (a journal replay) once: row, usage and analytics', async () => {
+        const a = await store.accounts.insert(newAccount('again'), T0);
+        const recs = ['x', 'y'].map((id) => sampleRecord({ id, ts: T0, accountId: a.id, accountName: 'again' }));
+        const usage = (k: number): AccountUsageDelta[] => [{ accountId: a.id, requests: k, lastUsedAt: T0 + 5 }];
+        await store.requests.writeBatch([recs[0] as RequestRecord], usage(1));
+        await store.requests.writeBatch([...recs], usage(2));
+        expect(await store.requests.count()).toBe(2);
+        expect((await store.accounts.get(a.id))?.requestCount).toBe(2);
+        const q = { range: '1h', now: T0 + 60_000, accounts: [], models: [], status: 'all' } as const;
+        const totals = (await store.analytics.query({ ...q, accounts: [], models: [] })).totals;
+        expect(totals.requests).toBe(2);
       });
 
       it('keeps records of a deleted account', async () => {

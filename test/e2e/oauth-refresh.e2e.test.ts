@@ -392,9 +392,11 @@ describe('OAuth accounts: secrets at rest and in logs', () => {
     expect(secrets.size).toBeGreaterThanOrEqual(8);
 
     // The database, its write-ahead log and the payload segment files (captured headers and bodies).
-    const files = readdirSync(gw.home).filter((f) => f.startsWith('ccflare.db') && f !== 'ccflare.db-payloads');
+    // The record journal too: it holds records with their payloads until the database has them.
+    const dirs = ['ccflare.db-payloads', 'ccflare.db.journal'];
+    const files = readdirSync(gw.home).filter((f) => f.startsWith('ccflare.db') && !dirs.includes(f));
     expect(files).toContain('ccflare.db');
-    const segments = readdirSync(join(gw.home, 'ccflare.db-payloads')).map((f) => join('ccflare.db-payloads', f));
+    const segments = dirs.flatMap((d) => readdirSync(join(gw.home, d)).map((f) => join(d, f)));
     expect(segments.length).toBeGreaterThan(0);
     const blobs = [...files, ...segments].map((f) => ({ f, bytes: readFileSync(join(gw.home, f)) }));
     // Sanity: the records and their payloads really are in these bytes (so absence of secrets

@@ -47,7 +47,7 @@ export interface GatewayOptions {
   upstreamUrl: string;
   env?: Record<string, string>;
   /** Accounts to create before the server starts. */
-  setup?: (g: Pick<TestGateway, 'addApiKey' | 'addOAuth' | 'store' | 'box'>) => Promise<void>;
+  setup?: (g: Pick<TestGateway, 'addApiKey' | 'addOAuth' | 'store' | 'box' | 'home'>) => Promise<void>;
   accountPollMs?: number;
   /**
    * How long a rejected refresh token waits for another process to have rotated it (the gateway's
@@ -98,7 +98,7 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     if (Object.keys(over).length > 0) await store.accounts.update(row.id, over);
     return (await store.accounts.get(row.id)) as AccountRow;
   };
-  await opts.setup?.({ addApiKey, addOAuth, store, box });
+  await opts.setup?.({ addApiKey, addOAuth, store, box, home });
 
   const logs: string[] = [];
   const sink = new Writable({

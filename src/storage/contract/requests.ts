@@ -37,7 +37,12 @@ export interface RequestSummaryPage {
 
 /** `store.requests`. */
 export interface RequestsStore {
-  /** Inserts request rows (+ payloads) and applies usage deltas in one transaction. */
+  /**
+   * Inserts request rows (+ payloads) and applies usage deltas in one transaction. A record whose
+   * id is already stored is skipped, with its payload, its rollup share and one request of its
+   * account's usage: a batch written again after an uncertain outcome (a journal replay after a
+   * kill, a worker that died after its commit) stores and counts every request once.
+   */
   writeBatch(records: RequestRecord[], usage: AccountUsageDelta[]): Promise<void>;
   /** Summaries, newest first, and whether another page follows. */
   list(q: RequestQuery): Promise<RequestSummaryPage>;

@@ -28,7 +28,7 @@ export interface Store {
 /**
  * Queue in front of `store.requests.writeBatch`: `enqueue` returns immediately; rows are
  * committed in small batched transactions off the request path. `flush` resolves once everything
- * enqueued before the call is committed.
+ * enqueued before the call is committed (or, refused by the database, parked in the journal).
  */
 export interface RecordWriter {
   enqueue(rec: RequestRecord): void;
@@ -37,5 +37,26 @@ export interface RecordWriter {
   depth(): number;
   /** How long the oldest record not yet committed has waited, ms (0 when none): the queue's lag. */
   lagMs(): number;
+  /** Records waiting in the journal for the database, and records lost, for /health and /metrics. */
+  health(): RecordWriterHealth;
+  /**
+   * Writes what waits in the journal (left by an earlier run, or refused by the database) as far
+   * as the database takes it now; resolves when done or refused again. The gateway awaits it
+   * before it serves.
+   */
+  replayJournal(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface RecordWriterHealth {
+  /** The journal directory; null when the writer has none (an in-memory database). */
+  journal: string | null;
+  /** Records only in the journal, waiting for the database to take writes again. */
+  waiting: number;
+  /** Records lost for good since start: refused by the database and not journaled, or unreadable in the journal. */
+  dropped: number;
+  /** Unix ms of the last loss, null when none. */
+  lastDroppedAt: number | null;
+  /** Why records wait (the database's refusal) or the journal's own write failure; null when neither. */
+  lastError: string | null;
 }

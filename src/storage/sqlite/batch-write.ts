@@ -37,6 +37,17 @@ const APPLY_USAGE = `UPDATE accounts SET
     last_used_at = max(coalesce(last_used_at, @last_used_at), @last_used_at)
   WHERE id = @id`;
 
+/** Records of `all` not in `stored`, counted per account: the usage they must not add again. */
+function skippedPerAccount(all: readonly RequestRecord[], stored: readonly RequestRecord[]): Map<string, number> {
+  const kept = new Set(stored);
+  const out = new Map<string, number>();
+  for (const r of all) {
+    if (kept.has(r) || r.accountId === null) continue;
+    out.set(r.accountId, (out.get(r.accountId) ?? 0) + 1);
+  }
+  return out;
+}
+
 export type BatchWrite = (records: readonly RequestRecord[], usage: readonly AccountUsageDelta[]) => void;
 
 /**
@@ -55,9 +66,15 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
       usage: readonly AccountUsageDelta[],
       refs: readonly (PayloadRef | null)[] | null,
     ) => {
+      let stored: RequestRecord[] | null = null;
       for (let i = 0; i < records.length; i++) {
         const r = records[i] as RequestRecord;
-        insertRequest.run(requestParams(r, refs?.[i] ?? null));
+        if (insertRequest.run(requestParams(r, refs?.[i] ?? null)).changes === 0) {
+          // Stored already (a replay, a retry after an uncertain commit): counted once, by that write.
+          stored ??= records.slice(0, i);
+          continue;
+        }
+        stored?.push(r);
         const p = r.payload;
         if (p && !refs) {
           insertPayload.run(
@@ -73,10 +90,12 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
         }
       }
       // Same transaction: the rollups can never disagree with the rows they summarize.
-      writeRollups(records);
+      writeRollups(stored ?? records);
+      const skipped = stored === null ? null : skippedPerAccount(records, stored);
       for (const u of usage) {
-        if (u.requests === 0) continue;
-        applyUsage.run({ id: u.accountId, requests: u.requests, last_used_at: u.lastUsedAt });
+        const requests = u.requests - (skipped?.get(u.accountId) ?? 0);
+        if (requests <= 0) continue;
+        applyUsage.run({ id: u.accountId, requests, last_used_at: u.lastUsedAt });
       }
     },
   );

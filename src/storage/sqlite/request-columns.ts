@@ -84,8 +84,13 @@ export const SUMMARY_SELECT = selectList(SUMMARY_COLUMNS);
 
 const INSERT_COLUMNS = [...REQUEST_COLUMNS.map((c) => c.column), ...PAYLOAD_REF_COLUMNS.map(([column]) => column)];
 
+/**
+ * A row whose id is stored already is left as it is (`changes` 0): writes are repeatable
+ * (contract/requests.ts writeBatch). Only the id conflict: OR IGNORE would also swallow NOT NULL
+ * and CHECK failures, i.e. records that are wrong.
+ */
 export const INSERT_REQUEST = `INSERT INTO requests (${INSERT_COLUMNS.join(', ')})
-  VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
+  VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT(id) DO NOTHING`;
 
 function encodeExpr(c: RequestColumn): string {
   const v = `r.${c.field}`;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GatewayError } from '../../errors.js';
 import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
+import { journalDir } from '../journal/record-journal.js';
 import { MEMORY_PATH } from '../sqlite/connection.js';
 import { QueuedRecordWriter, type RecordWriterOptions } from './record-queue.js';
 import { usageFromRecords } from './usage.js';
@@ -20,6 +21,8 @@ import {
 export interface BatchedRecordWriterOptions extends RecordWriterOptions {
   /** The database file the store uses; the worker opens its own connection to it. */
   dbPath: string;
+  /** Default: `<dbPath>.journal`. */
+  journalDir?: string | null;
 }
 
 /**
@@ -64,7 +67,14 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
   private readonly spares: ArrayBuffer[] = [];
 
   constructor(opts: BatchedRecordWriterOptions) {
-    super(opts, { flushIntervalMs: 50, maxInFlight: 2 });
+    const file = opts.dbPath !== MEMORY_PATH && opts.dbPath !== '';
+    super(
+      {
+        ...opts,
+        journalDir: opts.journalDir === undefined && file ? journalDir(opts.dbPath) : (opts.journalDir ?? null),
+      },
+      { flushIntervalMs: 50, maxInFlight: 2 },
+    );
     if (opts.dbPath === MEMORY_PATH || opts.dbPath === '') {
       throw new GatewayError(
         'internal',
@@ -101,15 +111,18 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
     else pending.reject(deserializeError(msg.error));
   }
 
-  private onWorkerGone(w: Worker, err: Error): void {
+  private onWorkerGone(w: Worker, thrown: unknown): void {
+    const err = thrown instanceof Error ? thrown : new Error(String((thrown as Error | null)?.message ?? thrown));
     if (this.worker !== w) return;
     this.worker = null;
     this.crashes += 1;
     this.respawnAt = Date.now() + Math.min(MAX_RESPAWN_DELAY_MS, 100 * 2 ** (this.crashes - 1));
-    this.onError(new GatewayError('internal', `Request record write worker failed: ${err.message}`, { cause: err }));
+    // Named as the worker's failure (refusal-kind.ts): its batches wait in the journal, they are not the records' fault.
+    const failure = new GatewayError('internal', `Request record write worker failed: ${err.message}`, { cause: err });
+    this.onError(failure);
     const pending = [...this.replies.values()];
     this.replies.clear();
-    for (const p of pending) p.reject(err);
+    for (const p of pending) p.reject(failure);
   }
 
   private updateRef(): void {

@@ -1,13 +1,15 @@
 import { GatewayError } from '../../errors.js';
 import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
-import type { RecordWriter } from '../contract/store.js';
+import type { RecordWriter, RecordWriterHealth } from '../contract/store.js';
+import { type Chunk, RecordJournal, type Segment } from '../journal/record-journal.js';
+import { isStoreUnavailable } from './refusal-kind.js';
 import { usageFromRecords } from './usage.js';
-import { deserializeError, type RecordFailure, serializeError } from './write-protocol.js';
+import { deserializeError, type RecordFailure, type SerializedError, serializeError } from './write-protocol.js';
 
 export interface RecordWriterOptions {
   /** Lost records, worker crashes, a full queue. Defaults to stderr: a failed write is never silent. */
   onError?: (err: unknown) => void;
-  /** Called with the number of records of each committed batch. */
+  /** Called with the number of records of each committed batch (journal replays not included). */
   onCommitted?: (n: number) => void;
   /** Records per transaction (default 500). */
   maxBatchRecords?: number;
@@ -24,13 +26,29 @@ export interface RecordWriterOptions {
   flushIntervalMs?: number;
   /** Batches sent but not yet committed (default 2: one committing, one on its way). */
   maxInFlight?: number;
-  /** Beyond either bound new records are dropped and reported, so a stuck database cannot exhaust memory. */
+  /**
+   * Beyond either bound new records are not held in memory, so a stuck database cannot exhaust
+   * it: they wait in the journal (or, without one, are dropped and reported).
+   */
   maxQueuedRecords?: number;
   maxQueuedBytes?: number;
+  /**
+   * Directory of the record journal (journal/record-journal.ts): records the database refuses
+   * wait there and are replayed when it takes writes again, also at the next start. null: none.
+   */
+  journalDir?: string | null;
+  /** Journal segment size before rotation (default 4 MiB). */
+  journalSegmentBytes?: number;
 }
+
+/** First wait before replaying parked records when no commit has shown the database works again. */
+const REPLAY_MIN_DELAY_MS = 1000;
+const REPLAY_MAX_DELAY_MS = 30_000;
 
 interface Queued {
   rec: RequestRecord;
+  /** Its line in the journal; null without one. */
+  chunk: Chunk | null;
   seq: number;
   bytes: number;
   /** performance.now() at enqueue, for lagMs(). */
@@ -39,6 +57,7 @@ interface Queued {
 
 interface Batch {
   records: RequestRecord[];
+  chunks: (Chunk | null)[];
   firstSeq: number;
   /** Enqueue time of the first (oldest) record. */
   firstAt: number;
@@ -103,6 +122,16 @@ export abstract class QueuedRecordWriter implements RecordWriter {
   private droppedClosedFirst = '';
   private droppedClosedReport: NodeJS.Immediate | null = null;
 
+  private readonly journal: RecordJournal | null;
+  /** Records lost for good since start; `dropped` above is the part not reported yet. */
+  private droppedTotal = 0;
+  private lastDroppedAt: number | null = null;
+  /** The database's last refusal, until a commit succeeds again. */
+  private storeError: string | null = null;
+  private replaying: Promise<void> | null = null;
+  private replayTimer: NodeJS.Timeout | null = null;
+  private replayDelayMs = REPLAY_MIN_DELAY_MS;
+
   constructor(opts: RecordWriterOptions, defaults: { flushIntervalMs: number; maxInFlight: number }) {
     const onError = opts.onError ?? defaultOnError;
     // A throwing handler must not turn into an unhandled rejection inside the commit chain.
@@ -120,6 +149,39 @@ export abstract class QueuedRecordWriter implements RecordWriter {
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? defaults.maxInFlight);
     this.maxQueuedRecords = opts.maxQueuedRecords ?? 50_000;
     this.maxQueuedBytes = opts.maxQueuedBytes ?? 256 * 1024 * 1024;
+    this.journal = opts.journalDir == null ? null : this.openJournal(opts.journalDir, opts.journalSegmentBytes);
+    // Records an earlier run left behind: replayJournal() (at startup) does it at once, this otherwise.
+    this.armReplay(0);
+  }
+
+  /** A journal directory that cannot be made is reported, not fatal: the gateway runs, its records unprotected. */
+  private openJournal(dir: string, segmentBytes: number | undefined): RecordJournal | null {
+    try {
+      return new RecordJournal(dir, {
+        segmentBytes,
+        onError: this.onError,
+        onLost: (n, cause) => {
+          this.noteDropped(n);
+          this.onError(
+            new GatewayError(
+              'internal',
+              `${n} request record(s) were refused by the database and could not be journaled either; dropped`,
+              { cause },
+            ),
+          );
+        },
+      });
+    } catch (err) {
+      this.onError(
+        new GatewayError(
+          'internal',
+          `Cannot open the request record journal ${dir} (${(err as Error).message}); records the database ` +
+            'refuses will be lost',
+          { cause: err },
+        ),
+      );
+      return null;
+    }
   }
 
   /** Commits `records`; with `isolate`, record by record, returning the ones that failed. */
@@ -134,6 +196,7 @@ export abstract class QueuedRecordWriter implements RecordWriter {
 
   enqueue(rec: RequestRecord): void {
     if (this.closing) {
+      this.noteDropped(1);
       // Reported once per burst with its count (close() reports those of its own flush).
       if (this.droppedClosed++ === 0) {
         this.droppedClosedFirst = rec.id;
@@ -141,15 +204,23 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       }
       return;
     }
+    // Journaled first: from the end of this turn the record survives a killed process.
+    const chunk = this.journal === null ? null : this.journal.append(rec);
     const bytes = approxBytes(rec);
     const queued = this.queue.length - this.head;
     if (queued >= this.maxQueuedRecords || this.queuedBytes + bytes > this.maxQueuedBytes) {
+      if (chunk !== null && this.journal?.park(chunk, 1)) {
+        this.noteRefused(`the record queue is full (${this.maxQueuedRecords} records / ${this.maxQueuedBytes} bytes)`);
+        this.armReplay(this.replayDelayMs);
+        return;
+      }
       // Reported in bulk from pump(): one error per burst, not one per request.
       this.dropped += 1;
+      this.noteDropped(1);
       this.schedule(true);
       return;
     }
-    this.queue.push({ rec, seq: ++this.seq, bytes, at: performance.now() });
+    this.queue.push({ rec, chunk, seq: ++this.seq, bytes, at: performance.now() });
     this.queuedBytes += bytes;
     this.outstanding += 1;
     this.schedule(queued + 1 >= this.maxBatchRecords || this.queuedBytes >= this.maxBatchBytes);
@@ -168,6 +239,22 @@ export abstract class QueuedRecordWriter implements RecordWriter {
     return oldest === Number.POSITIVE_INFINITY ? 0 : Math.max(0, performance.now() - oldest);
   }
 
+  health(): RecordWriterHealth {
+    return {
+      journal: this.journal?.dir ?? null,
+      waiting: this.journal?.waiting() ?? 0,
+      dropped: this.droppedTotal,
+      lastDroppedAt: this.lastDroppedAt,
+      lastError: this.storeError ?? this.journal?.lastError() ?? null,
+    };
+  }
+
+  replayJournal(): Promise<void> {
+    if (this.replayTimer) clearTimeout(this.replayTimer);
+    this.replayTimer = null;
+    return this.startReplay();
+  }
+
   flush(): Promise<void> {
     const target = this.seq;
     if (this.lowestOutstandingSeq() > target) return Promise.resolve();
@@ -180,8 +267,15 @@ export abstract class QueuedRecordWriter implements RecordWriter {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.flush();
+      if (this.replayTimer) clearTimeout(this.replayTimer);
+      this.replayTimer = null;
+      // While the database takes writes, what waits in the journal goes in now; otherwise it
+      // stays there for the next start (a replay against a locked database could take minutes).
+      if (this.storeError === null && (this.journal?.waiting() ?? 0) > 0) await this.startReplay();
+      else if (this.replaying) await this.replaying;
       this.clearTimers();
       this.reportDropped();
+      this.journal?.close();
       await this.shutdown();
       this.reportDroppedClosed();
     })();
@@ -215,6 +309,8 @@ export abstract class QueuedRecordWriter implements RecordWriter {
   }
 
   private pump(): void {
+    // Every record of a batch is in the journal (or known not to be) before the database sees it.
+    this.journal?.flush();
     this.reportDropped();
     while (this.inFlight.size < this.maxInFlight) {
       const batch = this.retries.shift() ?? this.takeBatch();
@@ -227,6 +323,7 @@ export abstract class QueuedRecordWriter implements RecordWriter {
   private takeBatch(): Batch | null {
     if (this.head >= this.queue.length) return null;
     const records: RequestRecord[] = [];
+    const chunks: (Chunk | null)[] = [];
     let bytes = 0;
     const first = this.queue[this.head] as Queued;
     const firstSeq = first.seq;
@@ -234,6 +331,7 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       const q = this.queue[this.head] as Queued;
       if (records.length > 0 && bytes + q.bytes > this.maxBatchBytes) break;
       records.push(q.rec);
+      chunks.push(q.chunk);
       bytes += q.bytes;
       this.head += 1;
     }
@@ -245,7 +343,7 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    return { records, firstSeq, firstAt: first.at, bytes, attempt: 0 };
+    return { records, chunks, firstSeq, firstAt: first.at, bytes, attempt: 0 };
   }
 
   private dispatch(batch: Batch): void {
@@ -260,7 +358,9 @@ export abstract class QueuedRecordWriter implements RecordWriter {
     committing.then(
       (failed) => this.settle(batch, failed),
       (err: unknown) => {
-        if (batch.attempt === 0) {
+        const e = serializeError(err);
+        // The database refuses writes: record-by-record retries would only fail the same way.
+        if (batch.attempt === 0 && !(this.journal !== null && isStoreUnavailable(e))) {
           this.inFlight.delete(batch);
           this.retries.push({ ...batch, attempt: 1 });
           this.schedule(true);
@@ -268,7 +368,7 @@ export abstract class QueuedRecordWriter implements RecordWriter {
         }
         this.settle(
           batch,
-          batch.records.map((r) => ({ id: r.id, error: serializeError(err) })),
+          batch.records.map((r) => ({ id: r.id, error: e })),
         );
       },
     );
@@ -277,24 +377,51 @@ export abstract class QueuedRecordWriter implements RecordWriter {
   private settle(batch: Batch, failed: RecordFailure[]): void {
     this.inFlight.delete(batch);
     this.outstanding -= batch.records.length;
-    const committed = batch.records.length - failed.length;
+    const lost: RecordFailure[] = [];
+    let parked = 0;
+    let refusal: SerializedError | null = null;
     if (failed.length > 0) {
-      const first = failed[0] as RecordFailure;
+      const byId = new Map(failed.map((f) => [f.id, f.error]));
+      for (let i = 0; i < batch.records.length; i++) {
+        const error = byId.get((batch.records[i] as RequestRecord).id);
+        if (error === undefined) continue;
+        const chunk = batch.chunks[i] ?? null;
+        if (chunk !== null && isStoreUnavailable(error) && this.journal?.park(chunk, 1)) {
+          parked += 1;
+          refusal = error;
+          batch.chunks[i] = null;
+          continue;
+        }
+        lost.push({ id: (batch.records[i] as RequestRecord).id, error });
+      }
+    }
+    this.releaseChunks(batch.chunks);
+    const committed = batch.records.length - failed.length;
+    if (lost.length > 0) {
+      const first = lost[0] as RecordFailure;
+      this.noteDropped(lost.length);
       this.onError(
         new GatewayError(
           'internal',
-          `${failed.length} request record(s) could not be written after a retry and were dropped ` +
+          `${lost.length} request record(s) could not be written after a retry and were dropped ` +
             `(first: ${first.id}: ${first.error.message})`,
           { cause: deserializeError(first.error) },
         ),
       );
     }
+    if (refusal !== null) {
+      this.noteRefused(refusal.code ? `${refusal.code}: ${refusal.message}` : refusal.message, parked);
+      this.armReplay(this.replayDelayMs);
+    }
     if (committed > 0) {
+      if (refusal === null) this.storeError = null;
       try {
         this.onCommitted(committed);
       } catch (err) {
         this.onError(err);
       }
+      // The database takes writes again: what waits in the journal goes next.
+      if (refusal === null && (this.journal?.waiting() ?? 0) > 0 && !this.closing) void this.replayJournal();
     }
     this.resolveFlushers();
     if (this.retries.length > 0 || this.head < this.queue.length) {
@@ -305,6 +432,157 @@ export abstract class QueuedRecordWriter implements RecordWriter {
           this.queuedBytes >= this.maxBatchBytes,
       );
     }
+  }
+
+  /** The records of `chunks` are settled: their journal lines are no longer needed. */
+  private releaseChunks(chunks: readonly (Chunk | null)[]): void {
+    const j = this.journal;
+    if (j === null) return;
+    // Records of one turn share a chunk: one call per run of them.
+    let run: Chunk | null = null;
+    let n = 0;
+    for (const c of chunks) {
+      if (c === run) {
+        n += 1;
+        continue;
+      }
+      if (run !== null) j.release(run, n);
+      run = c;
+      n = 1;
+    }
+    if (run !== null) j.release(run, n);
+  }
+
+  private noteDropped(n: number): void {
+    this.droppedTotal += n;
+    this.lastDroppedAt = Date.now();
+  }
+
+  /** Records were parked in the journal: said once per outage, not once per batch. */
+  private noteRefused(reason: string, n = 1): void {
+    const first = this.storeError === null;
+    this.storeError = reason;
+    if (first) {
+      this.onError(
+        new GatewayError(
+          'internal',
+          `The database does not take request records (${reason}); ${n} record(s) and those after them wait in ` +
+            `the journal ${this.journal?.dir} and are written when it takes writes again`,
+        ),
+      );
+    }
+  }
+
+  private armReplay(delayMs: number): void {
+    if (this.journal === null || this.replayTimer || this.replaying || this.closing) return;
+    if (this.journal.waiting() === 0) return;
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = null;
+      void this.startReplay();
+    }, delayMs);
+    // Waiting records never keep the process alive: they stay in the journal for the next start.
+    this.replayTimer.unref();
+  }
+
+  private startReplay(): Promise<void> {
+    if (this.journal === null) return Promise.resolve();
+    this.replaying ??= this.replayAll().finally(() => {
+      this.replaying = null;
+      this.armReplay(this.replayDelayMs);
+    });
+    return this.replaying;
+  }
+
+  /** Replays every segment that can be, oldest first; stops (backing off) at the first refusal. */
+  private async replayAll(): Promise<void> {
+    const j = this.journal as RecordJournal;
+    for (let seg = j.nextReplayable(); seg !== null; seg = j.nextReplayable()) {
+      seg.replaying = true;
+      let done = false;
+      try {
+        done = await this.replaySegment(j, seg);
+      } catch (err) {
+        this.onError(err);
+      }
+      if (!done) {
+        seg.replaying = false;
+        this.replayDelayMs = Math.min(REPLAY_MAX_DELAY_MS, this.replayDelayMs * 2);
+        return;
+      }
+      j.replayed(seg);
+      this.replayDelayMs = REPLAY_MIN_DELAY_MS;
+    }
+  }
+
+  /**
+   * Writes a segment's records again. Records already stored (committed before a kill, or by the
+   * live path meanwhile) are skipped by the store, so a whole segment can be replayed as it is.
+   */
+  private async replaySegment(j: RecordJournal, seg: Segment): Promise<boolean> {
+    let read: ReturnType<RecordJournal['read']>;
+    try {
+      read = j.read(seg);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw err;
+    }
+    if (read.skipped > 0) {
+      this.noteDropped(read.skipped);
+      this.onError(
+        new GatewayError(
+          'internal',
+          `Skipped ${read.skipped} unreadable line(s) of the request record journal ${seg.path} ` +
+            '(a write cut short by a killed process or a full disk); those records are lost',
+        ),
+      );
+    }
+    const records = read.records;
+    for (let start = 0; start < records.length; ) {
+      let end = start;
+      let bytes = 0;
+      while (end < records.length && end - start < this.maxBatchRecords) {
+        const b = approxBytes(records[end] as RequestRecord);
+        if (end > start && bytes + b > this.maxBatchBytes) break;
+        bytes += b;
+        end += 1;
+      }
+      const batch = records.slice(start, end);
+      const usage = usageFromRecords(batch);
+      let failed: RecordFailure[];
+      try {
+        failed = await this.commit(batch, usage, false);
+      } catch (err) {
+        const e = serializeError(err);
+        if (isStoreUnavailable(e)) {
+          this.storeError = e.code ? `${e.code}: ${e.message}` : e.message;
+          return false;
+        }
+        failed = await this.commit(batch, usage, true);
+      }
+      const refused = failed.find((f) => isStoreUnavailable(f.error));
+      if (refused) {
+        this.storeError = refused.error.code
+          ? `${refused.error.code}: ${refused.error.message}`
+          : refused.error.message;
+        return false;
+      }
+      if (failed.length > 0) {
+        const first = failed[0] as RecordFailure;
+        this.noteDropped(failed.length);
+        this.onError(
+          new GatewayError(
+            'internal',
+            `${failed.length} journaled request record(s) could not be written and were dropped ` +
+              `(first: ${first.id}: ${first.error.message})`,
+            { cause: deserializeError(first.error) },
+          ),
+        );
+      }
+      // Not reported to onCommitted: records stored already are in the batch, skipped by the store.
+      if (batch.length > failed.length) this.storeError = null;
+      start = end;
+    }
+    return true;
   }
 
   private lowestOutstandingSeq(): number {

@@ -199,20 +199,42 @@ describe('BatchedRecordWriter (worker thread)', () => {
   it('retries a failed batch record by record and reports only the records that still fail', async () => {
     const path = freshPath();
     const store = SqliteStore.open(path);
+    const c = collect();
+    const writer = new BatchedRecordWriter({ dbPath: path, ...c.opts });
+    try {
+      writer.enqueue(sampleRecord({ id: 'ok1' }));
+      writer.enqueue({ ...sampleRecord({ id: 'bad' }), method: null } as unknown as RequestRecord);
+      writer.enqueue(sampleRecord({ id: 'ok2' }));
+      await writer.flush();
+      expect(await store.requests.count()).toBe(2);
+      expect(c.committed()).toBe(2);
+      expect(c.errors).toHaveLength(1);
+      expect(c.errors[0]).toBeInstanceOf(GatewayError);
+      expect(String((c.errors[0] as Error).message)).toMatch(
+        /1 request record\(s\) could not be written.*bad: NOT NULL constraint failed/,
+      );
+      expect(writer.depth()).toBe(0);
+      // The record's own fault: given up (and counted), not kept in the journal to fail forever.
+      expect(writer.health()).toMatchObject({ waiting: 0, dropped: 1 });
+    } finally {
+      await writer.close();
+      await store.close();
+    }
+  });
+
+  it('writes a record stored already (a replay, a retry after an uncertain commit) once, without an error', async () => {
+    const path = freshPath();
+    const store = SqliteStore.open(path);
     await store.requests.writeBatch([sampleRecord({ id: 'taken' })], []);
     const c = collect();
     const writer = new BatchedRecordWriter({ dbPath: path, ...c.opts });
     try {
       writer.enqueue(sampleRecord({ id: 'ok1' }));
       writer.enqueue(sampleRecord({ id: 'taken' }));
-      writer.enqueue(sampleRecord({ id: 'ok2' }));
       await writer.flush();
-      expect(await store.requests.count()).toBe(3);
-      expect(c.committed()).toBe(2);
-      expect(c.errors).toHaveLength(1);
-      expect(c.errors[0]).toBeInstanceOf(GatewayError);
-      expect(String((c.errors[0] as Error).message)).toMatch(/1 request record\(s\) could not be written.*taken/);
-      expect(writer.depth()).toBe(0);
+      expect(await store.requests.count()).toBe(2);
+      expect(c.errors).toEqual([]);
+      expect(writer.health().dropped).toBe(0);
     } finally {
       await writer.close();
       await store.close();
@@ -242,28 +264,50 @@ describe('BatchedRecordWriter (worker thread)', () => {
     }
   });
 
-  it('reports a worker that cannot open the database, and the records it could not write', async () => {
+  it('reports a worker that cannot open the database and keeps its records in the journal', async () => {
     const notAFile = join(dir, 'a-directory');
     mkdirSync(notAFile);
     const c = collect();
     const writer = new BatchedRecordWriter({ dbPath: notAFile, ...c.opts });
     try {
-      writer.enqueue(sampleRecord({ id: 'lost' }));
+      writer.enqueue(sampleRecord({ id: 'kept' }));
       await writer.flush();
       expect(writer.depth()).toBe(0);
       expect(c.committed()).toBe(0);
       const messages = c.errors.map((e) => (e as Error).message);
       expect(messages.some((m) => /write worker failed/.test(m))).toBe(true);
-      expect(messages.some((m) => /1 request record\(s\) could not be written.*lost/.test(m))).toBe(true);
+      expect(messages.some((m) => /wait in the journal/.test(m))).toBe(true);
+      expect(writer.health()).toMatchObject({ waiting: 1, dropped: 0, journal: `${notAFile}.journal` });
     } finally {
       await writer.close();
     }
   });
 
-  it('drops and reports records beyond the queue bound instead of growing without limit', async () => {
+  it('keeps records beyond the queue bound in the journal, not in memory, and writes them when it drains', async () => {
     const path = freshPath();
     const c = collect();
     const writer = new BatchedRecordWriter({ dbPath: path, maxQueuedRecords: 10, ...c.opts });
+    const store = SqliteStore.open(path);
+    try {
+      for (let i = 0; i < 15; i++) writer.enqueue(sampleRecord({ id: `q${i}` }));
+      expect(writer.depth()).toBe(10);
+      expect(writer.health().waiting).toBe(5);
+      await writer.flush();
+      await writer.replayJournal();
+      expect(await store.requests.count()).toBe(15);
+      expect(writer.health()).toMatchObject({ waiting: 0, dropped: 0 });
+    } finally {
+      await writer.close();
+      await store.close();
+    }
+    // Everything committed: the journal keeps no file.
+    expect(readdirSync(`${path}.journal`)).toEqual([]);
+  });
+
+  it('without a journal, drops and reports records beyond the queue bound, and counts them', async () => {
+    const path = freshPath();
+    const c = collect();
+    const writer = new BatchedRecordWriter({ dbPath: path, maxQueuedRecords: 10, journalDir: null, ...c.opts });
     try {
       for (let i = 0; i < 15; i++) writer.enqueue(sampleRecord({ id: `q${i}` }));
       expect(writer.depth()).toBe(10);
@@ -271,6 +315,7 @@ describe('BatchedRecordWriter (worker thread)', () => {
       expect(c.committed()).toBe(10);
       expect(c.errors).toHaveLength(1);
       expect(String(c.errors[0])).toMatch(/queue full.*dropped 5 record/);
+      expect(writer.health()).toMatchObject({ waiting: 0, dropped: 5, journal: null });
     } finally {
       await writer.close();
     }

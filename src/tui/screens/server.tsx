@@ -38,8 +38,14 @@ export function ServerScreen({ api, openUrl }: ScreenProps) {
         <>
           <Text>
             {label('Status')}
-            {data.status}
+            {data.status === 'ok' ? data.status : <Text color={c('yellow')}>{data.status}</Text>}
           </Text>
+          {data.reasons?.map((r) => (
+            <Text key={r} color={c('yellow')}>
+              {' '.repeat(LABEL_WIDTH)}
+              {r}
+            </Text>
+          ))}
           <Text>
             {label('Uptime')}
             {formatUptime(data.uptimeMs)}
