@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { freePort } from '../support/free-port.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { requireTool } from '../support/required-tool.js';
 import { sampleRecord } from '../support/sample-record.js';
@@ -80,10 +81,11 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
         ],
         [{ accountId: a.id, requests: 2, lastUsedAt: now - 10_000 }],
       );
-      // `ccflare --home <dir>` opens the UI on that data directory, over CCFLARE_HOME.
+      // `ccflare --home <dir>` opens the UI on that data directory, over CCFLARE_HOME, and finds the
+      // gateway running there from its gateway.json although the configured port is another one.
       const env = [
         `CCFLARE_HOME=${gw.home}-not-this-one`,
-        `CCFLARE_PORT=${new URL(gw.url).port}`,
+        `CCFLARE_PORT=${await freePort()}`,
         'NO_COLOR=1',
         `PATH=${process.env.PATH}`,
       ];
@@ -105,6 +107,7 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
     it('pauses an account, opens a request detail and quits', async () => {
       await waitFor(/Uptime:/);
       expect(screen()).toMatch(/1 Server.*2 Accounts.*7 Logs/);
+      expect(screen()).toMatch(new RegExp(`Address:\\s+${gw.url}\\s`));
       keys('2');
       await waitFor(/first\s+api_key\s+active/);
       keys('p');
