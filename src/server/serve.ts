@@ -9,7 +9,7 @@ import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
 import { EventBus } from '../events.js';
-import { logLinePublisher } from '../log/log-events.js';
+import { logLinePublisher, RecentLogLines } from '../log/log-events.js';
 import { createLogger } from '../log/logger.js';
 import { openStoreFromUrl, openWriterForUrl, sqlitePathFromUrl } from '../storage/open-store.js';
 import { type App, buildApp } from './build-app.js';
@@ -67,11 +67,12 @@ function sqliteFileOf(databaseUrl: string): string | null {
 
 async function startServer(config: Config, opts: RunOptions, claim: GatewayClaim): Promise<RunningServer> {
   const events = new EventBus();
+  const recentLogs = new RecentLogLines();
   const logger = createLogger({
     level: config.logLevel,
     format: config.logFormat,
     destination: opts.logDestination,
-    onLine: logLinePublisher(events),
+    onLine: logLinePublisher(events, recentLogs),
   });
   const store = openStoreFromUrl(config.databaseUrl);
   await store.migrate();
@@ -100,6 +101,7 @@ async function startServer(config: Config, opts: RunOptions, claim: GatewayClaim
     box,
     accountPollMs: opts.accountPollMs,
     reauthGraceMs: opts.reauthGraceMs,
+    recentLogs,
   });
   await app.start();
 

@@ -328,6 +328,29 @@ describe('ccflare clear-history', () => {
 });
 
 describe('ccflare logs', () => {
+  it('prints what the gateway logged before anyone followed its log, oldest first', async () => {
+    const other = await startGateway({ upstreamUrl: up.url });
+    try {
+      // Logged with nobody on the event stream: a warning at start, then an info line.
+      expect((await api(other.url, 'POST', '/api/stats/reset')).status).toBe(200);
+      const r = await runCommand(['logs'], { home: other.home });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      const lines = r.stdout.trimEnd().split('\n');
+      const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+      expect(at(/ INFO {2}ccflare listening url=/), r.stdout).toBeGreaterThanOrEqual(0);
+      expect(at(/ WARN {2}no accounts configured yet/), r.stdout).toBeGreaterThan(at(/ccflare listening/));
+      expect(at(/ INFO {2}account usage counters reset/), r.stdout).toBeGreaterThan(at(/no accounts configured/));
+      const json = await runCommand(['logs', '--json'], { home: other.home });
+      expect(JSON.parse(json.stdout.split('\n')[0] as string)).toMatchObject({
+        level: 'info',
+        msg: 'ccflare listening',
+      });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('explains that logs need a running gateway', async () => {
     const r = await offline(['logs']);
     expect(r.code).toBe(1);
@@ -378,7 +401,9 @@ describe('ccflare logs', () => {
     const r = await follow.done;
     expect(r.code).toBe(1);
     // --verbose adds the stack after the message.
-    expect(r.stderr.split('\n')).toContain(`ccflare: the gateway at http://127.0.0.1:${port} stopped; the log ended`);
+    expect(r.stderr.split('\n'), r.stderr).toContain(
+      `ccflare: the gateway at http://127.0.0.1:${port} stopped; the log ended`,
+    );
   });
 });
 
