@@ -24,7 +24,7 @@ beforeAll(async () => {
   });
   const client = new Anthropic({ baseURL: gw.url, apiKey: 'x', maxRetries: 0 });
   await client.messages.create({
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-4-6',
     max_tokens: 5,
     messages: [{ role: 'user', content: 'a' }],
   });
