@@ -12,6 +12,8 @@ export default defineConfig({
     isolate: false,
     // One Chromium for all the dashboard browser test files, started on first use.
     globalSetup: ['test/support/chromium-server.ts'],
+    // The SDK's model-deprecation warnings fail the test that used such a model (no noise in the output).
+    setupFiles: ['test/support/sdk-deprecations.ts'],
     // Two cores: e2e files start servers and load generators; keep parallelism modest.
     maxWorkers: 2,
   },

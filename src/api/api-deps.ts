@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { LiveSettings } from '../config/live-settings.js';
 import type { EventBus } from '../events.js';
+import type { RecentLogLines } from '../log/log-events.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import type { RetentionJob } from '../storage/retention-job.js';
@@ -35,4 +36,6 @@ export interface ApiDeps {
   eventHub: LiveEventHub;
   /** Prometheus metrics behind GET /metrics (they count from the event bus). */
   metrics: GatewayMetrics;
+  /** The last log lines (GET /api/logs). */
+  recentLogs: RecentLogLines;
 }

@@ -67,6 +67,24 @@ describe('admin middleware', () => {
       }
     });
 
+    it('logs requests without any key once per client address, at info; a wrong key every time, at warn', async () => {
+      const from = (remoteAddress: string, headers: Record<string, string> = {}) =>
+        h.app.request('/api/other', { headers }, { incoming: { headers, socket: { remoteAddress } } });
+      // A dashboard before sign-in: a dozen keyless requests from one browser.
+      for (let i = 0; i < 12; i++) expect((await from('10.0.0.1')).status).toBe(401);
+      expect((await from('10.0.0.2')).status).toBe(401);
+      expect((await from('10.0.0.1', { authorization: 'Bearer wrong-one' })).status).toBe(401);
+      expect((await from('10.0.0.1', { authorization: 'Bearer wrong-two' })).status).toBe(401);
+      const records = h.lines.map((l) => JSON.parse(l) as { level: number; msg: string; remoteAddress: string });
+      const keyless = records.filter((r) => r.msg.includes('without the admin key'));
+      expect(keyless.map((r) => [r.level, r.remoteAddress])).toEqual([
+        [30, '10.0.0.1'],
+        [30, '10.0.0.2'],
+      ]);
+      const wrong = records.filter((r) => r.msg.includes('invalid admin key'));
+      expect(wrong.map((r) => r.level)).toEqual([40, 40]);
+    });
+
     it('accepts authorization: Bearer and x-ccflare-admin-key, nothing else', async () => {
       expect((await get('/api/other', { authorization: `Bearer ${admin}` })).status).toBe(200);
       expect((await get('/api/other', { 'x-ccflare-admin-key': admin })).status).toBe(200);

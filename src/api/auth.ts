@@ -22,6 +22,12 @@ export const EVENTS_PATH = '/api/events';
 export const TICKET_TTL_MS = 60_000;
 /** Outstanding tickets kept at most; the oldest go first (a flood of issues cannot grow memory). */
 const MAX_TICKETS = 10_000;
+/**
+ * Client addresses whose keyless requests were already logged, at most; the oldest is forgotten
+ * first. A dashboard opened before sign-in sends a dozen such requests (11 of 14 log lines in a
+ * first-use session), so each address is logged once.
+ */
+const MAX_KEYLESS_CLIENTS = 1000;
 
 export interface AuthDeps {
   keys: KeyRegistry;
@@ -51,6 +57,9 @@ export function createAuth(deps: AuthDeps): Auth {
   const ttl = deps.ticketTtlMs ?? TICKET_TTL_MS;
   /** sha256(ticket) -> expiry: the lookup key is a digest, so its timing says nothing about tickets. */
   const tickets = new Map<string, number>();
+
+  /** Addresses already logged for a request without any key (insertion order: oldest first). */
+  const keylessLogged = new Set<string>();
 
   const ticketId = (t: string) => createHash('sha256').update(t, 'utf8').digest('base64url');
 
@@ -93,18 +102,31 @@ export function createAuth(deps: AuthDeps): Auth {
     const ticket =
       presented === null && c.req.method === 'GET' && c.req.path === EVENTS_PATH ? c.req.query('ticket') : undefined;
     if (ticket !== undefined && verifyTicket(ticket)) return next();
-    logger.warn(
-      {
-        remoteAddress: incoming?.socket.remoteAddress ?? null,
-        method: c.req.method,
-        path: c.req.path,
-        keyHint: keyHint(presented),
-        ticketRejected: ticket !== undefined,
-      },
-      presented === null && ticket === undefined
-        ? 'management API request without the admin key refused'
-        : 'management API request with an invalid admin key or ticket refused',
-    );
+    const remoteAddress = incoming?.socket.remoteAddress ?? null;
+    if (presented === null && ticket === undefined) {
+      // Showing nothing is what a browser or tool does before it has the key, not a guess: info, once per client.
+      const client = remoteAddress ?? '';
+      if (!keylessLogged.has(client)) {
+        if (keylessLogged.size >= MAX_KEYLESS_CLIENTS)
+          keylessLogged.delete(keylessLogged.values().next().value as string);
+        keylessLogged.add(client);
+        logger.info(
+          { remoteAddress, method: c.req.method, path: c.req.path },
+          'management API request without the admin key refused (logged once per client address)',
+        );
+      }
+    } else {
+      logger.warn(
+        {
+          remoteAddress,
+          method: c.req.method,
+          path: c.req.path,
+          keyHint: keyHint(presented),
+          ticketRejected: ticket !== undefined,
+        },
+        'management API request with an invalid admin key or ticket refused',
+      );
+    }
     const r = toErrorResponse(
       new GatewayError(
         'unauthorized',

@@ -9,6 +9,8 @@ import type { CliIo } from './io.js';
 
 export interface GlobalOptions {
   home?: string;
+  /** A running gateway's address (--url); overrides CCFLARE_URL and `<home>/gateway.json`. */
+  url?: string;
   verbose?: boolean;
 }
 

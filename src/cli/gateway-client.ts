@@ -1,10 +1,11 @@
 /**
- * Where the reporting commands get their data: the management API of a gateway answering on the
- * configured host and port (with the admin key from CCFLARE_ADMIN_KEY or `<home>/admin.key`),
- * else the local database. `--verbose` says which one was used.
+ * Where the reporting commands get their data: the management API of the running gateway (found
+ * by `gatewayCandidates`, with the admin key from CCFLARE_ADMIN_KEY or `<home>/admin.key`), else
+ * the local database. `--verbose` says which one was used.
  */
 import { localAdminKey } from '../auth/admin-key-file.js';
 import type { Config } from '../config/config.js';
+import { type GatewayRuntime, reachableUrl, readLiveRuntime, runtimeFilePath } from '../server/runtime-file.js';
 import { sqlitePathFromUrl } from '../storage/open-store.js';
 import { type GlobalOptions, loadCliConfig } from './context.js';
 import { CliError, type CliIo } from './io.js';
@@ -16,10 +17,45 @@ const API_TIMEOUT_MS = 120_000;
 
 /** The URL to reach a gateway listening on `host`: wildcard addresses are reached over loopback. */
 export function gatewayBaseUrl(config: Pick<Config, 'host' | 'port'>): string {
-  let host = config.host.replace(/^\[|\]$/g, '');
-  if (host === '' || host === '0.0.0.0') host = '127.0.0.1';
-  else if (host === '::') host = '::1';
-  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  return reachableUrl(config.host, config.port);
+}
+
+export interface GatewayCandidate {
+  base: string;
+  /** Where the address came from, for --verbose and error messages. */
+  from: string;
+}
+
+/**
+ * Where to look for the gateway, in order: an explicit address (`--url`, then CCFLARE_URL) alone;
+ * otherwise the gateway `<home>/gateway.json` names (it knows the port `serve --port` picked),
+ * then the configured host and port.
+ */
+export function gatewayCandidates(
+  config: Pick<Config, 'host' | 'port' | 'home'>,
+  explicitUrl: string | undefined,
+  runtime: Pick<GatewayRuntime, 'url' | 'pid'> | null,
+): GatewayCandidate[] {
+  if (explicitUrl !== undefined && explicitUrl.trim() !== '') {
+    return [{ base: explicitUrl.trim().replace(/\/+$/, ''), from: '--url or CCFLARE_URL' }];
+  }
+  const out: GatewayCandidate[] = [];
+  if (runtime !== null) out.push({ base: runtime.url, from: `${runtimeFilePath(config.home)}, pid ${runtime.pid}` });
+  const configured = gatewayBaseUrl(config);
+  if (config.port !== 0 && configured !== runtime?.url)
+    out.push({ base: configured, from: 'the configured host and port' });
+  return out;
+}
+
+/** The first candidate whose /health answers, or null; `tried` lists every address probed. */
+export async function findGateway(
+  io: CliIo,
+  globals: GlobalOptions,
+  config: Config,
+): Promise<{ found: GatewayCandidate | null; tried: string[] }> {
+  const candidates = gatewayCandidates(config, globals.url ?? io.env.CCFLARE_URL, readLiveRuntime(config.home));
+  for (const c of candidates) if (await probeGateway(c.base)) return { found: c, tried: [] };
+  return { found: null, tried: candidates.map((c) => c.base) };
 }
 
 /** Whether a ccflare gateway answers /health at `base` within `timeoutMs`. */
@@ -103,16 +139,18 @@ export interface Target {
 /** Finds the running gateway, or settles for the database; with --verbose, says which. */
 export async function resolveTarget(io: CliIo, globals: GlobalOptions): Promise<Target> {
   const config = loadCliConfig(io, globals);
-  const base = gatewayBaseUrl(config);
   const dbPath = sqlitePathFromUrl(config.databaseUrl);
   const verbose = (s: string) => {
     if (globals.verbose) io.stderr.write(`ccflare: ${s}\n`);
   };
-  if (config.port !== 0 && (await probeGateway(base))) {
-    verbose(`using the running gateway at ${base}`);
+  const { found, tried } = await findGateway(io, globals, config);
+  if (found !== null) {
+    verbose(`using the running gateway at ${found.base} (${found.from})`);
     const key = localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey);
-    return { config, api: new ApiClient(base, key, config.home), base, dbPath };
+    return { config, api: new ApiClient(found.base, key, config.home), base: found.base, dbPath };
   }
-  verbose(`no gateway answered at ${base}; reading ${dbPath} directly`);
-  return { config, api: null, base, dbPath };
+  const where =
+    tried.length === 0 ? 'no gateway address is configured' : `no gateway answered at ${tried.join(' or ')}`;
+  verbose(`${where}; reading ${dbPath} directly`);
+  return { config, api: null, base: tried[0] ?? gatewayBaseUrl(config), dbPath };
 }

@@ -33,17 +33,6 @@ async function withKeyService<T>(
   }
 }
 
-/** Whether the database holds an admin key (`serve` accepts it for a non-loopback host). */
-export async function hasStoredAdminKey(config: Config): Promise<boolean> {
-  const store = openStoreFromUrl(config.databaseUrl);
-  try {
-    await store.migrate();
-    return (await store.keys.getAdmin()) !== null;
-  } finally {
-    await store.close();
-  }
-}
-
 export function renderClientKeys(keys: readonly ClientKeyView[], now: number): string {
   const rows = keys.map((k) => [
     k.name,

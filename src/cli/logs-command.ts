@@ -1,24 +1,27 @@
 /**
- * `ccflare logs [-f] [--json]`: the gateway's log lines (info and above) from the live event
- * stream (GET /api/events?types=log, opened with a single-use ticket). The gateway writes its log
- * to stdout and keeps recent events only in memory, so logs come only from a running gateway:
- * without -f, the buffered lines; with -f, those and then every new line until interrupted.
+ * `ccflare logs [-f] [--json]`: the gateway's log lines (info and above). Without -f, the last
+ * lines it kept in memory (GET /api/logs); with -f, those and then every new line from the live
+ * event stream (GET /api/events?types=log, opened with a single-use ticket) until interrupted.
+ * The gateway writes its log to stderr and keeps recent lines only in memory, so logs come only
+ * from a running gateway.
  */
 import type { Command } from 'commander';
+import type { RecentLogs } from '../shared/events-schemas.js';
 import type { GlobalOptions } from './context.js';
 import { type EventStream, EventStreamError, openEventStream, type StreamEvent } from './event-stream.js';
 import { type ApiClient, probeGateway, resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo } from './io.js';
 import { type LogLineView, renderLogLine } from './report-format.js';
 
-/** Without -f: the replay of the buffer is written at once; this much silence ends it. */
-const IDLE_MS = 300;
-
-/** The log-line stream from `lastEventId` on, opened with a single-use ticket. */
-export function logStreamUrl(base: string, ticket: string, lastEventId: number): string {
-  const q = new URLSearchParams({ ticket, types: 'log', lastEventId: String(lastEventId) });
+/** The log-line stream from `lastEventId` on (null: new lines only), opened with a single-use ticket. */
+export function logStreamUrl(base: string, ticket: string, lastEventId: number | null): string {
+  const q = new URLSearchParams({ ticket, types: 'log' });
+  if (lastEventId !== null) q.set('lastEventId', String(lastEventId));
   return `${base}/api/events?${q}`;
 }
+
+/** Identifies a line across GET /api/logs and the stream, which carry the same record. */
+const lineKey = (l: LogLineView) => JSON.stringify([l.time, l.level, l.msg, l.fields]);
 
 /**
  * Hands every log line of `stream` to `onLine`; `cursor.last` follows the ids seen, so a
@@ -26,7 +29,7 @@ export function logStreamUrl(base: string, ticket: string, lastEventId: number):
  */
 export async function forEachLogLine(
   stream: AsyncIterable<StreamEvent>,
-  cursor: { last: number },
+  cursor: { last: number | null },
   onLine: (l: LogLineView) => void,
 ): Promise<void> {
   for await (const e of stream) {
@@ -46,23 +49,20 @@ export async function forEachLogLine(
  */
 async function readLogStream(
   api: ApiClient,
-  lastEventId: number,
+  lastEventId: number | null,
   onLine: (l: LogLineView) => void,
-  opts: { idleMs?: number; onOpen: () => void; interrupt?: AbortSignal },
-): Promise<number> {
+  opts: { onOpen: () => Promise<void>; interrupt?: AbortSignal },
+): Promise<number | null> {
   const { ticket } = await api.post<{ ticket: string }>('/api/events/ticket');
   let stream: EventStream;
   try {
-    stream = await openEventStream(logStreamUrl(api.base, ticket, lastEventId), {
-      signal: opts.interrupt,
-      idleMs: opts.idleMs,
-    });
+    stream = await openEventStream(logStreamUrl(api.base, ticket, lastEventId), { signal: opts.interrupt });
   } catch (err) {
     if (err instanceof EventStreamError && err.status !== null) throw api.failure(err.status, err.body);
     if (opts.interrupt?.aborted) return lastEventId;
     throw new CliError(`the gateway at ${api.base} did not open the event stream: ${(err as Error).message}`);
   }
-  opts.onOpen();
+  await opts.onOpen();
   const cursor = { last: lastEventId };
   try {
     await forEachLogLine(stream, cursor, onLine);
@@ -88,24 +88,34 @@ export function registerLogsCommand(program: Command, io: CliIo): void {
         );
       }
       const api = t.api;
-      let printed = 0;
-      const onLine = (l: LogLineView) => {
-        printed++;
+      const print = (l: LogLineView) => {
         io.stdout.write(opts.json ? `${JSON.stringify(l)}\n` : renderLogLine(l));
       };
+      const recent = async () => (await api.get<RecentLogs>('/api/logs')).lines;
       if (!opts.follow) {
-        await readLogStream(api, 0, onLine, { idleMs: IDLE_MS, onOpen: () => {} });
-        if (printed === 0 && !opts.json) {
-          io.stderr.write(
-            'ccflare: no recent log lines: the gateway buffers log lines only while a client follows them; use `ccflare logs -f`\n',
-          );
-        }
+        const lines = await recent();
+        for (const l of lines) print(l);
+        if (lines.length === 0 && !opts.json) io.stderr.write('ccflare: the gateway has logged nothing yet\n');
         return;
       }
-      let last = 0;
+      // The stream is opened first and the recent lines read after, so no line falls in between;
+      // the stream's copies of lines already printed are skipped.
+      let printed = new Set<string>();
+      const onLine = (l: LogLineView) => {
+        if (printed.size > 0 && printed.has(lineKey(l))) return;
+        print(l);
+      };
+      let last: number | null = null;
+      let first = true;
       for (;;) {
         last = await readLogStream(api, last, onLine, {
-          onOpen: () => {
+          onOpen: async () => {
+            if (first) {
+              first = false;
+              const lines = await recent();
+              for (const l of lines) print(l);
+              printed = new Set(lines.map(lineKey));
+            }
             if (globals.verbose) io.stderr.write(`ccflare: following the log of ${api.base} (Ctrl-C to stop)\n`);
           },
           interrupt: io.interrupt,

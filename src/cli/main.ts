@@ -12,31 +12,40 @@ const io: CliIo = {
 };
 const args = process.argv.slice(2);
 
-/** `--home <dir>` / `--home=<dir>` and nothing else: the data directory for the interactive UI. */
-function homeOnly(argv: readonly string[]): string | null | undefined {
-  if (argv.length === 0) return null;
-  if (argv.length === 1 && argv[0]?.startsWith('--home=')) return argv[0].slice('--home='.length);
-  if (argv.length === 2 && argv[0] === '--home') return argv[1];
-  return undefined;
+/**
+ * `--home <dir>` and `--url <url>` (either as `--opt=value`) and nothing else: the options of the
+ * interactive UI; undefined for anything else (a command).
+ */
+function interactiveOptions(argv: readonly string[]): { home?: string; url?: string } | undefined {
+  const out: { home?: string; url?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const m = /^--(home|url)(?:=(.*))?$/.exec(arg);
+    if (!m) return undefined;
+    const value = m[2] ?? argv[++i];
+    if (value === undefined || value === '') return undefined;
+    out[m[1] as 'home' | 'url'] = value;
+  }
+  return out;
 }
 
-async function runInteractive(home: string | null): Promise<CliResult> {
+async function runInteractive(opts: { home?: string; url?: string }): Promise<CliResult> {
   // No command on a terminal: the interactive UI (loaded only then). Elsewhere, the help.
   const { runTui } = await import('../tui/launch.js');
   // The UI and a gateway it starts read the data directory from the environment.
-  const tuiIo = home === null ? io : { ...io, env: { ...io.env, CCFLARE_HOME: home } };
+  const tuiIo = opts.home === undefined ? io : { ...io, env: { ...io.env, CCFLARE_HOME: opts.home } };
   try {
-    return { code: await runTui(tuiIo, process.argv[1] ?? 'bin/ccflare'), server: null };
+    return { code: await runTui(tuiIo, process.argv[1] ?? 'bin/ccflare', { url: opts.url }), server: null };
   } catch (err) {
     io.stderr.write(`ccflare: ${(err as Error).message}\n`);
     return { code: 1, server: null };
   }
 }
 
-const home = homeOnly(args);
+const interactive = interactiveOptions(args);
 const result =
-  home !== undefined && home !== '' && process.stdout.isTTY && process.stdin.isTTY
-    ? await runInteractive(home)
+  interactive !== undefined && process.stdout.isTTY && process.stdin.isTTY
+    ? await runInteractive(interactive)
     : await runCli(args, io);
 
 if (result.server === null) {

@@ -31,6 +31,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
     })
     .description('Self-hosted gateway for Claude: multi-account routing, failover, token refresh, request records')
     .option('--home <dir>', 'data directory (default: CCFLARE_HOME or ~/.config/ccflare)')
+    .option('--url <url>', 'the running gateway to use (default: CCFLARE_URL, then the one <home>/gateway.json names)')
     .option('--verbose', 'debug logging; stack traces on errors');
   registerServeCommand(program, io, onServerStarted);
   registerAccountsCommands(program, io);

@@ -63,6 +63,7 @@ export interface ConfigValues {
   /** Normalized comma-separated list (config.ts); src/server/browser-guard.ts reads it once. */
   allowedHosts: string | undefined;
   corsOrigins: string | undefined;
+  allowOpenProxy: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -272,5 +273,12 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'origins' },
     def: undefined,
     doc: 'Web origins allowed to call the gateway from a browser besides its own (comma-separated); /v1 answers them with CORS headers',
+  },
+  {
+    key: 'allowOpenProxy',
+    env: 'CCFLARE_ALLOW_OPEN_PROXY',
+    type: { kind: 'bool' },
+    def: false,
+    doc: 'Listen on a non-loopback host with no client key (anyone who reaches the port uses your accounts); logged as a warning at start',
   },
 ];

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { EventBus, type LogLine } from '../events.js';
-import { logLinePublisher, toLogLine } from './log-events.js';
+import { logLinePublisher, RecentLogLines, toLogLine } from './log-events.js';
 import { createLogger } from './logger.js';
 
 function sink(): Writable {
@@ -44,5 +44,24 @@ describe('log events', () => {
       msg: 'w',
       fields: { x: 1 },
     });
+  });
+
+  it('keeps the last lines at info and above from the start, oldest first, whoever listens', () => {
+    const events = new EventBus();
+    const recent = new RecentLogLines(3);
+    const logger = createLogger({
+      level: 'debug',
+      format: 'json',
+      destination: sink(),
+      onLine: logLinePublisher(events, recent),
+    });
+    logger.debug('not kept');
+    for (const n of [1, 2, 3, 4]) logger.warn({ n }, `line ${n}`);
+    expect(recent.list().map((l) => [l.level, l.msg, l.fields.n])).toEqual([
+      ['warn', 'line 2', 2],
+      ['warn', 'line 3', 3],
+      ['warn', 'line 4', 4],
+    ]);
+    expect(recent.list(1).map((l) => l.msg)).toEqual(['line 4']);
   });
 });

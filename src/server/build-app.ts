@@ -23,6 +23,7 @@ import { LiveSettings } from '../config/live-settings.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse, writeErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
+import { RecentLogLines } from '../log/log-events.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { createPricer } from '../pricing/pricing.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
@@ -49,6 +50,8 @@ export interface AppDeps {
   reauthGraceMs?: number;
   /** Runtime settings; built here (polled like the accounts) when not given. */
   liveSettings?: LiveSettings;
+  /** The logger's recent lines, for GET /api/logs (empty when not given). */
+  recentLogs?: RecentLogLines;
 }
 
 export interface App {
@@ -146,6 +149,7 @@ export function buildApp(deps: AppDeps): App {
       retention,
       eventHub,
       metrics,
+      recentLogs: deps.recentLogs ?? new RecentLogLines(),
     },
     API_ROUTES,
   );

@@ -9,11 +9,12 @@ import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
 import { EventBus } from '../events.js';
-import { logLinePublisher } from '../log/log-events.js';
+import { logLinePublisher, RecentLogLines } from '../log/log-events.js';
 import { createLogger } from '../log/logger.js';
-import { openStoreFromUrl, openWriterForUrl } from '../storage/open-store.js';
+import { openStoreFromUrl, openWriterForUrl, sqlitePathFromUrl } from '../storage/open-store.js';
 import { type App, buildApp } from './build-app.js';
 import { capConnections, httpServerOptions } from './http-limits.js';
+import { claimGateway, type GatewayClaim, reachableUrl } from './runtime-file.js';
 
 /**
  * How long the error answers of interrupted requests may take to reach the OS before their
@@ -40,15 +41,38 @@ export interface RunOptions {
   accountPollMs?: number;
   /** How long a rejected refresh token waits for another process's rotation (default 1500 ms). */
   reauthGraceMs?: number;
+  /** Logged as warnings once the gateway listens (an open proxy the user allowed). */
+  startupWarnings?: readonly string[];
 }
 
 export async function runServer(config: Config, opts: RunOptions = {}): Promise<RunningServer> {
+  // Before the database is opened: a second gateway on it stops here, naming the first.
+  const claim = claimGateway(config.home, sqliteFileOf(config.databaseUrl));
+  let running: RunningServer;
+  try {
+    running = await startServer(config, opts, claim);
+  } catch (err) {
+    claim.release();
+    throw err;
+  }
+  // A crash still removes the files; a SIGKILL leaves them, and the dead pid marks them stale.
+  if (opts.signals !== false) process.once('exit', () => claim.release());
+  return running;
+}
+
+/** The database file of a `sqlite:` URL (the only store a lock applies to), else null. */
+function sqliteFileOf(databaseUrl: string): string | null {
+  return /^sqlite:/i.test(databaseUrl) ? sqlitePathFromUrl(databaseUrl) : null;
+}
+
+async function startServer(config: Config, opts: RunOptions, claim: GatewayClaim): Promise<RunningServer> {
   const events = new EventBus();
+  const recentLogs = new RecentLogLines();
   const logger = createLogger({
     level: config.logLevel,
     format: config.logFormat,
     destination: opts.logDestination,
-    onLine: logLinePublisher(events),
+    onLine: logLinePublisher(events, recentLogs),
   });
   const store = openStoreFromUrl(config.databaseUrl);
   await store.migrate();
@@ -89,6 +113,7 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
     box,
     accountPollMs: opts.accountPollMs,
     reauthGraceMs: opts.reauthGraceMs,
+    recentLogs,
   });
   await app.start();
 
@@ -109,7 +134,9 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
+  claim.announce(reachableUrl(config.host, port));
   logger.info({ url, accounts: app.pool.list().length, strategy: config.strategy }, 'ccflare listening');
+  for (const w of opts.startupWarnings ?? []) logger.warn(w);
   if (app.pool.list().length === 0) {
     logger.warn(
       'no accounts configured yet: add one with `ccflare accounts add <name>` or `ccflare accounts add-key <name>`',
@@ -148,6 +175,7 @@ export async function runServer(config: Config, opts: RunOptions = {}): Promise<
       const written = committed - committedBefore;
       await upstream.close();
       await store.close();
+      claim.release();
       logger.info(
         { interrupted, recordsWritten: written },
         `ccflare stopped: ${interrupted} request(s) interrupted, ${written} request record(s) written during shutdown`,

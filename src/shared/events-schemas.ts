@@ -87,3 +87,18 @@ export const EventsQuerySchema = z.object({
     .optional()
     .openapi({ description: 'Comma-separated event names to receive (default: all)', example: 'request.finished,log' }),
 });
+
+export const RecentLogsQuerySchema = z.strictObject({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(200)
+    .openapi({ description: 'Lines at most (1-200), the newest', example: 50 }),
+});
+
+export const RecentLogsSchema = z
+  .object({ lines: z.array(LogEventSchema).openapi({ description: 'Oldest first' }) })
+  .openapi('RecentLogs');
+export type RecentLogs = z.infer<typeof RecentLogsSchema>;

@@ -7,9 +7,10 @@ import { render } from 'ink';
 import { createElement } from 'react';
 import { localAdminKey } from '../auth/admin-key-file.js';
 import { openBrowser } from '../cli/browser.js';
-import { ensureHome, loadCliConfig } from '../cli/context.js';
-import { gatewayBaseUrl, probeGateway } from '../cli/gateway-client.js';
+import { ensureHome, type GlobalOptions, loadCliConfig } from '../cli/context.js';
+import { findGateway, gatewayBaseUrl, probeGateway } from '../cli/gateway-client.js';
 import { CliError, type CliIo } from '../cli/io.js';
+import { readLiveRuntime, runtimeFilePath } from '../server/runtime-file.js';
 import { HttpTuiApi } from './api.js';
 import { App } from './app.js';
 import { colorsEnabled } from './theme.js';
@@ -27,12 +28,22 @@ async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
 }
 
 /** Runs the UI until the user quits; returns the exit code. */
-export async function runTui(io: CliIo, binPath: string): Promise<number> {
-  const config = loadCliConfig(io, {});
-  const base = gatewayBaseUrl(config);
+export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions = {}): Promise<number> {
+  const config = loadCliConfig(io, globals);
+  const { found, tried } = await findGateway(io, globals, config);
+  const base = found?.base ?? gatewayBaseUrl(config);
   let child: ChildProcess | null = null;
-  if (config.port === 0 || !(await probeGateway(base))) {
+  if (found === null) {
+    const explicit = globals.url ?? io.env.CCFLARE_URL;
+    if (explicit) throw new CliError(`no gateway answered at ${tried.join(' or ')}`);
     if (config.port === 0) throw new CliError('the terminal UI needs a fixed port (CCFLARE_PORT is 0)');
+    // A gateway whose process lives but does not answer holds the database: starting another would be refused.
+    const holder = readLiveRuntime(config.home);
+    if (holder !== null) {
+      throw new CliError(
+        `the gateway at ${holder.url} (pid ${holder.pid}, from ${runtimeFilePath(config.home)}) does not answer; stop it or wait until it answers`,
+      );
+    }
     ensureHome(config);
     io.stderr.write(`ccflare: no gateway at ${base}; starting one in the background\n`);
     child = spawn(process.execPath, [binPath, 'serve'], { detached: true, stdio: 'ignore', env: io.env });

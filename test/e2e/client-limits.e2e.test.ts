@@ -98,7 +98,7 @@ describe('request timeouts', () => {
     const client = new Anthropic({ baseURL: gw.url, apiKey: 'x', maxRetries: 0 });
     // 12 deltas 150 ms apart: about 1.8 s, longer than the 1 s and 1.5 s request timeouts.
     const msg = await client.messages
-      .stream({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'slow' }] })
+      .stream({ model: 'claude-sonnet-4-6', max_tokens: 50, messages: [{ role: 'user', content: 'slow' }] })
       .finalMessage();
     expect(msg.stop_reason).toBe('end_turn');
     const [rec] = await gw.records(1);

@@ -48,7 +48,7 @@ async function setup(
   return { up, gw, client };
 }
 
-const ask = (client: Anthropic, model = 'claude-sonnet-4-5') =>
+const ask = (client: Anthropic, model = 'claude-sonnet-4-6') =>
   client.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'the same body every time' }] });
 
 /** Pauses through the management API, which rereads the accounts before answering: no poll to wait for. */
@@ -123,7 +123,7 @@ describe('failover table', () => {
     expect(Object.values(a.modelCooldowns)[0]).toBeGreaterThan(Date.now() + 7000_000);
     // With B out of the way, Sonnet still goes to A while Opus finds no account.
     expect((await pause(gw, 'b')).status).toBe(200);
-    await ask(client, 'claude-sonnet-4-5');
+    await ask(client, 'claude-sonnet-4-6');
     expect(keysSeen(up)).toEqual(['a', 'b', 'a']);
     const err = (await ask(client, 'claude-opus-4-5').catch((e: unknown) => e)) as InstanceType<
       typeof Anthropic.APIError
@@ -223,7 +223,7 @@ describe('failover table', () => {
     const client = new Anthropic({ baseURL: gw.url, apiKey: 'client', maxRetries: 0 });
     const burst = [1, 2, 3, 4].map((i) =>
       client.messages
-        .create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: `request ${i}` }] })
+        .create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: `request ${i}` }] })
         .then(
           () => 200,
           (err: { status?: number }) => err.status ?? 0,
@@ -287,7 +287,7 @@ describe('failover table', () => {
     const leave = new AbortController();
     const asked = client.messages
       .create(
-        { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
+        { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
         { signal: leave.signal },
       )
       .catch((e: unknown) => e);

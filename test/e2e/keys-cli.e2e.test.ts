@@ -189,7 +189,7 @@ describe('ccflare keys against a running gateway', () => {
 });
 
 describe('ccflare serve on a non-loopback host', () => {
-  it('starts with an admin key created by `keys admin`', async () => {
+  it('starts with an admin key created by `keys admin` and a client key, or open only when allowed', async () => {
     const home = mkdtempSync(join(tmpdir(), 'ccflare-keys-serve-'));
     try {
       const refused = await run(home, 'serve', '--host', '0.0.0.0', '--port', '0');
@@ -198,11 +198,35 @@ describe('ccflare serve on a non-loopback host', () => {
       expect(refused.stderr).toMatch(/without an admin key: .*ccflare keys admin/);
 
       expect((await run(home, 'keys', 'admin')).code).toBe(0);
+      // An admin key alone leaves /v1 open to the network: refused until a client key exists.
+      const open = await run(home, 'serve', '--host', '0.0.0.0', '--port', '0');
+      expect(open.code).toBe(1);
+      expect(open.server).toBeNull();
+      expect(open.stderr).toMatch(/no client key exists\. Create one with `ccflare keys create <name>`/);
+
+      const allowed = await runCommand(['serve', '--host', '0.0.0.0', '--port', '0'], {
+        home,
+        env: { CCFLARE_ALLOW_OPEN_PROXY: 'true', CCFLARE_LOG_FORMAT: 'json' },
+      });
+      try {
+        expect(allowed.code, allowed.stderr).toBe(0);
+        const warn = allowed.stderr
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { level: number; msg: string })
+          .find((l) => l.msg.includes('no client key exists'));
+        expect(warn?.level, 'the open proxy is logged as a warning').toBe(40);
+      } finally {
+        await allowed.server?.close();
+      }
+
+      expect((await run(home, 'keys', 'create', 'laptop')).code).toBe(0);
       const served = await run(home, 'serve', '--host', '0.0.0.0', '--port', '0');
       try {
         expect(served.code, served.stderr).toBe(0);
         expect(served.server?.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
         expect(served.stderr).toContain('ccflare listening');
+        expect(served.stderr).not.toContain('no client key exists');
       } finally {
         await served.server?.close();
       }

@@ -25,7 +25,7 @@ import { freePort } from '../support/free-port.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
 const BODY: Anthropic.MessageCreateParamsNonStreaming = {
-  model: 'claude-sonnet-4-5',
+  model: 'claude-sonnet-4-6',
   max_tokens: 64,
   messages: [{ role: 'user', content: 'hi' }],
 };

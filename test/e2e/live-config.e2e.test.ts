@@ -58,7 +58,7 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
     const res = await request(`${gw.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': 'client', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
     });
     const body = (await res.body.json()) as { error?: { message?: string } };
     const seen = up.requests.length > before ? up.requests[up.requests.length - 1] : undefined;
@@ -129,7 +129,7 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
     // The official SDK works through it too, with the key injected by the gateway.
     const client = new Anthropic({ baseURL: gw.url, apiKey: 'client', maxRetries: 0 });
     const msg = await client.messages.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 10,
       messages: [{ role: 'user', content: 'hi' }],
     });

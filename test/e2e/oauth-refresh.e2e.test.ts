@@ -102,7 +102,7 @@ async function start(setup: Setup, oauthDelayMs = 0, accountPollMs?: number): Pr
 }
 
 const ask = (c: Anthropic) =>
-  c.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+  c.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
 
 /** Raw request (no SDK retries or parsing): status and parsed body. */
 async function rawAsk(
@@ -111,7 +111,7 @@ async function rawAsk(
   const res = await request(`${gw.url}/v1/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01' },
-    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }),
+    body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }),
   });
   return { status: res.statusCode, body: (await res.body.json()) as never };
 }
@@ -163,7 +163,7 @@ describe('OAuth accounts: token refresh', () => {
       method: 'POST',
       signal: ac.signal,
       headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }),
     }).catch((e: unknown) => e);
     await vi.waitFor(() => expect(oauth.requests).toHaveLength(1), { timeout: 5000, interval: 10 });
     ac.abort();

@@ -24,7 +24,7 @@ beforeAll(async () => {
   });
   const client = new Anthropic({ baseURL: gw.url, apiKey: 'x', maxRetries: 0 });
   await client.messages.create({
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-4-6',
     max_tokens: 5,
     messages: [{ role: 'user', content: 'a' }],
   });
@@ -75,6 +75,9 @@ describe('OpenAPI document', () => {
       ['GET', '/api/maintenance/storage', '/api/maintenance/storage'],
       ['POST', '/api/maintenance/cleanup', '/api/maintenance/cleanup'],
       ['POST', '/api/maintenance/compact', '/api/maintenance/compact'],
+      ['GET', '/api/logs', '/api/logs'],
+      ['GET', '/api/logs', '/api/logs?limit=1'],
+      ['GET', '/api/logs', '/api/logs?limit=0'],
       ['GET', '/api/keys', '/api/keys'],
       ['POST', '/api/keys', '/api/keys', { name: 'laptop' }],
       ['DELETE', '/api/keys/{name}', '/api/keys/laptop'],

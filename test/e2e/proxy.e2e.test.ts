@@ -44,7 +44,7 @@ describe('proxy pass-through', () => {
       }),
     }));
     const msg = await client.messages.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 100,
       messages: [{ role: 'user', content: 'hello' }],
     });
@@ -56,7 +56,7 @@ describe('proxy pass-through', () => {
       accountName: 'main',
       status: 200,
       success: true,
-      modelRequested: 'claude-sonnet-4-5',
+      modelRequested: 'claude-sonnet-4-6',
       modelApplied: 'claude-sonnet-4-5-20250929',
       inputTokens: 1000,
       outputTokens: 200,
@@ -102,7 +102,7 @@ describe('proxy pass-through', () => {
   it('streams through the SDK with usage, time to first token and tokens/s recorded', async () => {
     up.setHandler(() => ({ kind: 'sse', events: messageStreamEvents({ deltas: 10, thinking: true }), intervalMs: 5 }));
     const stream = client.messages.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 100,
       messages: [{ role: 'user', content: 'hello' }],
     });
@@ -152,7 +152,7 @@ describe('proxy pass-through', () => {
 
   it('serves count_tokens and models', async () => {
     const count = await client.messages.countTokens({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [{ role: 'user', content: 'hello' }],
     });
     expect(count.input_tokens).toBeGreaterThan(0);
@@ -169,7 +169,7 @@ describe('proxy pass-through', () => {
       body: { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: field required' } },
     }));
     const err = await client.messages
-      .create({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [] })
+      .create({ model: 'claude-sonnet-4-6', max_tokens: 1, messages: [] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
     expect((err as InstanceType<typeof Anthropic.BadRequestError>).message).toContain('max_tokens: field required');

@@ -25,9 +25,13 @@ const WAIT = { timeout: 10_000, interval: 10 };
 const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
   runCommand(args, { home: gw.home, env });
 
-/** The same command with the gateway answering, and with nobody on the configured port. */
+/**
+ * The same command with the gateway answering, and pointed at an address where nobody answers
+ * (CCFLARE_URL wins over the gateway.json the running gateway wrote in the data directory).
+ */
 const live = (args: string[], env: Record<string, string> = {}) => cli(args, { CCFLARE_PORT: livePort, ...env });
-const offline = (args: string[], env: Record<string, string> = {}) => cli(args, { CCFLARE_PORT: deadPort, ...env });
+const offline = (args: string[], env: Record<string, string> = {}) =>
+  cli(args, { CCFLARE_URL: `http://127.0.0.1:${deadPort}`, ...env });
 
 const NOW = Date.now();
 let seeded: RequestRecord[] = [];
@@ -125,7 +129,9 @@ describe('ccflare stats', () => {
   it('gives the same figures from the gateway and from the database; --verbose says which', async () => {
     const viaApi = await live(['stats', '--json', '--verbose']);
     expect(viaApi.code, viaApi.stderr).toBe(0);
-    expect(viaApi.stderr).toBe(`ccflare: using the running gateway at http://127.0.0.1:${livePort}\n`);
+    expect(viaApi.stderr).toBe(
+      `ccflare: using the running gateway at http://127.0.0.1:${livePort} (${join(gw.home, 'gateway.json')}, pid ${process.pid})\n`,
+    );
     const direct = await offline(['stats', '--json', '--verbose']);
     expect(direct.code, direct.stderr).toBe(0);
     expect(direct.stderr).toBe(
@@ -144,6 +150,23 @@ describe('ccflare stats', () => {
     expect(s.recentErrors.map((e: { id: string; status: number }) => [e.id, e.status])).toEqual([
       ['00000000-0000-7000-8000-000000000002', 429],
     ]);
+  });
+
+  it('finds the gateway started on another port from the data directory, and --url overrides it', async () => {
+    // As after `ccflare serve --port <n>`: the configuration still says another port.
+    const found = await cli(['requests', '--verbose'], { CCFLARE_PORT: deadPort });
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stderr).toBe(
+      `ccflare: using the running gateway at ${gw.url} (${join(gw.home, 'gateway.json')}, pid ${process.pid})\n`,
+    );
+    const given = await runCommand(['--url', `http://127.0.0.1:${deadPort}/`, 'requests', '--verbose'], {
+      home: gw.home,
+      env: { CCFLARE_PORT: livePort },
+    });
+    expect(given.code, given.stderr).toBe(0);
+    expect(given.stderr).toMatch(
+      new RegExp(`^ccflare: no gateway answered at http://127\\.0\\.0\\.1:${deadPort}; reading`),
+    );
   });
 
   it('prints a summary and an aligned table', async () => {
@@ -305,6 +328,29 @@ describe('ccflare clear-history', () => {
 });
 
 describe('ccflare logs', () => {
+  it('prints what the gateway logged before anyone followed its log, oldest first', async () => {
+    const other = await startGateway({ upstreamUrl: up.url });
+    try {
+      // Logged with nobody on the event stream: a warning at start, then an info line.
+      expect((await api(other.url, 'POST', '/api/stats/reset')).status).toBe(200);
+      const r = await runCommand(['logs'], { home: other.home });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      const lines = r.stdout.trimEnd().split('\n');
+      const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+      expect(at(/ INFO {2}ccflare listening url=/), r.stdout).toBeGreaterThanOrEqual(0);
+      expect(at(/ WARN {2}no accounts configured yet/), r.stdout).toBeGreaterThan(at(/ccflare listening/));
+      expect(at(/ INFO {2}account usage counters reset/), r.stdout).toBeGreaterThan(at(/no accounts configured/));
+      const json = await runCommand(['logs', '--json'], { home: other.home });
+      expect(JSON.parse(json.stdout.split('\n')[0] as string)).toMatchObject({
+        level: 'info',
+        msg: 'ccflare listening',
+      });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('explains that logs need a running gateway', async () => {
     const r = await offline(['logs']);
     expect(r.code).toBe(1);
@@ -355,7 +401,9 @@ describe('ccflare logs', () => {
     const r = await follow.done;
     expect(r.code).toBe(1);
     // --verbose adds the stack after the message.
-    expect(r.stderr.split('\n')).toContain(`ccflare: the gateway at http://127.0.0.1:${port} stopped; the log ended`);
+    expect(r.stderr.split('\n'), r.stderr).toContain(
+      `ccflare: the gateway at http://127.0.0.1:${port} stopped; the log ended`,
+    );
   });
 });
 

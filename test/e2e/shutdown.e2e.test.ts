@@ -10,7 +10,7 @@ import { type FakeUpstream, messageStreamEvents, startFakeUpstream } from '../su
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
 const BODY = {
-  model: 'claude-sonnet-4-5',
+  model: 'claude-sonnet-4-6',
   max_tokens: 64,
   messages: [{ role: 'user' as const, content: 'hi' }],
 };

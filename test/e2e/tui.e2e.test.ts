@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { freePort } from '../support/free-port.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { requireTool } from '../support/required-tool.js';
 import { sampleRecord } from '../support/sample-record.js';
@@ -80,10 +81,11 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
         ],
         [{ accountId: a.id, requests: 2, lastUsedAt: now - 10_000 }],
       );
-      // `ccflare --home <dir>` opens the UI on that data directory, over CCFLARE_HOME.
+      // `ccflare --home <dir>` opens the UI on that data directory, over CCFLARE_HOME, and finds the
+      // gateway running there from its gateway.json although the configured port is another one.
       const env = [
         `CCFLARE_HOME=${gw.home}-not-this-one`,
-        `CCFLARE_PORT=${new URL(gw.url).port}`,
+        `CCFLARE_PORT=${await freePort()}`,
         'NO_COLOR=1',
         `PATH=${process.env.PATH}`,
       ];
@@ -106,6 +108,7 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       await waitFor(/Uptime:/);
       // Numbered as the dashboard's screens.
       expect(screen()).toMatch(/1 Overview.*2 Requests.*3 Accounts.*7 Settings/);
+      expect(screen()).toMatch(new RegExp(`Address:\\s+${gw.url}\\s`));
       keys('3');
       await waitFor(/first\s+api_key\s+active/);
       keys('p');

@@ -46,11 +46,11 @@ describe('fake upstream', () => {
     expect(first?.type === 'text' ? first.text : '').toBe(deltas.join(''));
 
     const plain = await client.messages.create({
-      model: 'claude-sonnet-4-5-20250929',
+      model: 'claude-sonnet-4-6',
       max_tokens: 100,
       messages: [{ role: 'user', content: 'Hello' }],
     });
-    expect(plain.model).toBe('claude-sonnet-4-5-20250929');
+    expect(plain.model).toBe('claude-sonnet-4-6');
     expect(plain.usage.cache_creation?.ephemeral_5m_input_tokens).toBe(20);
 
     expect(fake.requests).toHaveLength(2);
@@ -64,7 +64,7 @@ describe('fake upstream', () => {
   it('answers count_tokens, models, create_api_key and a 404 in the error shape', async () => {
     const client = new Anthropic({ baseURL: fake.url, apiKey: 'x', maxRetries: 0 });
     const count = await client.messages.countTokens({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       messages: [{ role: 'user', content: 'Hello' }],
     });
     expect(count.input_tokens).toBeGreaterThan(0);

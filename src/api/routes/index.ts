@@ -6,6 +6,7 @@ import { configRoutes } from './config-routes.js';
 import { eventsRoutes } from './events-routes.js';
 import { eventsTicketRoutes } from './events-ticket-routes.js';
 import { keysRoutes } from './keys-routes.js';
+import { logsRoutes } from './logs-routes.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { requestsRoutes } from './requests-routes.js';
@@ -23,5 +24,6 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/events/ticket', eventsTicketRoutes],
   ['/api/events', eventsRoutes],
   ['/api/keys', keysRoutes],
+  ['/api/logs', logsRoutes],
   ['/', metricsRoutes],
 ];
