@@ -1,6 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
-import { formatRateLimit, formatStatus } from '../../cli/format.js';
+import { formatAttempts, formatRateLimit, formatRecentErrors, formatStatus } from '../../cli/format.js';
 import type { OAuthInit, OAuthMode } from '../api.js';
 import { useLoad } from '../hooks.js';
 import { TextInput } from '../text-input.js';
@@ -145,9 +145,21 @@ export function AccountsScreen({ api, setModal, now, openUrl }: ScreenProps) {
         <Text key={a.id} inverse={i === selected && mode.kind === 'list'}>
           {i === selected ? '>' : ' '} {a.name.padEnd(20)} {a.kind.padEnd(8)}{' '}
           <Text color={c(accountColor(a.status))}>{formatStatus(a, now()).padEnd(14)}</Text> req {a.requestCount}{' '}
-          {formatRateLimit(a, now())}
+          att {formatAttempts(a)} {formatRateLimit(a, now())}
         </Text>
       ))}
+      {mode.kind === 'list' && current !== undefined && current.recentErrors.length > 0 && (
+        <Box flexDirection="column" marginTop={1}>
+          <Text>Last errors of {current.name}:</Text>
+          {formatRecentErrors(current, now()).map((line, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, redrawn whole
+            <Text key={i} color={c('red')}>
+              {'  '}
+              {line}
+            </Text>
+          ))}
+        </Box>
+      )}
       {mode.kind === 'remove' && (
         <TextInput
           label={`Type "${mode.name}" to remove it (Esc cancels)`}
