@@ -78,10 +78,8 @@ export function RecentErrors({ account }: { account: Account }) {
   if (account.recentErrors.length === 0) return null;
   return (
     <details className="recent-errors" open={account.status === 'failing'}>
-      <summary>
-        Last {account.recentErrors.length === 1 ? 'error' : `${account.recentErrors.length} errors`}
-      </summary>
-      <ul aria-label={`Last errors of ${account.name}`}>
+      <summary>Last {account.recentErrors.length === 1 ? 'error' : `${account.recentErrors.length} errors`}</summary>
+      <ul className="recent-errors-list" aria-label={`Last errors of ${account.name}`}>
         {[...account.recentErrors].reverse().map((e, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, redrawn whole
           <li key={i}>

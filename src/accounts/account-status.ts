@@ -74,7 +74,11 @@ export function accountStatus(row: AccountRow, now: number): AccountStatusInfo {
  * "529 ×4, 429 ×1 in the last 5 min; last: 529 overloaded: Overloaded". Errors that are the
  * client's (400, 404, 413…: the same request fails on any account) do not count. Null: not failing.
  */
-export function failingReason(errors: readonly AccountError[], lastServedAt: number | null, now: number): string | null {
+export function failingReason(
+  errors: readonly AccountError[],
+  lastServedAt: number | null,
+  now: number,
+): string | null {
   const since = Math.max(now - FAILING_WINDOW_MS, lastServedAt ?? 0);
   const counts = new Map<string, number>();
   let last: AccountError | null = null;

@@ -615,9 +615,7 @@ function RequestView({ id }: { id: string }) {
             ) : null}
           </section>
           <section className="card" aria-labelledby="req-attempts">
-            <h2 id="req-attempts">
-              Attempts{d.attempts > 1 ? ` (${describeMoves(d)})` : ''}
-            </h2>
+            <h2 id="req-attempts">Attempts{d.attempts > 1 ? ` (${describeMoves(d)})` : ''}</h2>
             {d.attemptLog.length === 0 ? (
               <p className="muted">One attempt, no failover.</p>
             ) : (
@@ -645,4 +643,3 @@ export function Requests() {
   const id = path.startsWith('/requests/') ? decodeURIComponent(path.slice('/requests/'.length)) : '';
   return id ? <RequestView id={id} /> : <RequestList />;
 }
-

@@ -129,7 +129,9 @@ export function recordFields(row: Record<string, unknown>): Omit<StoredRequest, 
 }
 
 /** The record fields of a row read with SUMMARY_SELECT, and what its attempt log says in place of the log. */
-export function summaryFields(row: Record<string, unknown>): Omit<StoredRequest, 'payload' | 'attemptLog'> & AttemptCounts {
+export function summaryFields(
+  row: Record<string, unknown>,
+): Omit<StoredRequest, 'payload' | 'attemptLog'> & AttemptCounts {
   const fields = fieldsOf(SUMMARY_COLUMNS, row) as unknown as Omit<StoredRequest, 'payload' | 'attemptLog'>;
   return { ...fields, ...attemptCounts(JSON.parse(row.attempt_log as string) as AttemptRecord[]) };
 }
