@@ -147,10 +147,12 @@ function Row({ r, index, style }: { r: RequestSummary; index: number; style: CSS
       </td>
       <td>
         <StatusPill r={r} />
-        {r.attempts > 1 ? <span className="muted small"> {describeMoves(r)}</span> : null}
       </td>
       <td className="ellipsis">{r.modelApplied ?? r.modelRequested ?? DASH}</td>
-      <td className="ellipsis">{servedBy(r, DASH)}</td>
+      <td className="ellipsis" title={r.attempts > 1 ? `${servedBy(r, DASH)} · ${describeMoves(r)}` : undefined}>
+        {servedBy(r, DASH)}
+        {r.attempts > 1 ? <span className="muted small"> · {describeMoves(r)}</span> : null}
+      </td>
       <td className="num">
         {r.inputTokens == null && r.outputTokens == null ? DASH : `${fmtInt(tokensIn)} / ${fmtInt(r.outputTokens)}`}
       </td>
