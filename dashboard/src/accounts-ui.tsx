@@ -3,13 +3,14 @@ import { queryOptions, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { Account } from '../../src/shared/accounts-schemas';
 import { apiFetch } from './api';
-import { fmtDuration, fmtPercent } from './format';
+import { fmtDateTime, fmtDuration, fmtPercent } from './format';
 import { queryKeys } from './query-keys';
 
 type RateWindow = NonNullable<NonNullable<Account['rateLimit']>['fiveHour']>;
 
 const STATUS_LABEL: Record<Account['status'], string> = {
   active: 'Active',
+  failing: 'Failing',
   paused: 'Paused',
   cooling_down: 'Cooling down',
   needs_reauth: 'Needs re-auth',
@@ -65,9 +66,30 @@ export function statusAdvice(a: Account, now: number, where: 'accounts' | 'overv
       return a.cooldownUntil
         ? `Rate limited upstream; requests go to other accounts for ${fmtDuration(a.cooldownUntil - now)}.`
         : 'Rate limited upstream; requests go to other accounts for now.';
+    case 'failing':
+      return `Its latest attempts failed: ${a.statusReason ?? 'errors'}. It still gets requests; each one it fails moves on to another account.`;
     default:
       return null;
   }
+}
+
+/** The account's latest failed upstream attempts, newest first; nothing when it has none. */
+export function RecentErrors({ account }: { account: Account }) {
+  if (account.recentErrors.length === 0) return null;
+  return (
+    <details className="recent-errors" open={account.status === 'failing'}>
+      <summary>Last {account.recentErrors.length === 1 ? 'error' : `${account.recentErrors.length} errors`}</summary>
+      <ul className="recent-errors-list" aria-label={`Last errors of ${account.name}`}>
+        {[...account.recentErrors].reverse().map((e, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, redrawn whole
+          <li key={i}>
+            <span className="muted">{fmtDateTime(e.at)}</span> <strong>{e.status ?? 'no answer'}</strong>{' '}
+            {e.error ?? ''}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
 }
 
 /** Re-renders every `ms` with the current time (for countdowns). */

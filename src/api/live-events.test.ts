@@ -186,13 +186,24 @@ describe('LiveEventHub', () => {
         costUsd: 0.01,
         outputTokens: 5,
         attempts: 3,
-        attemptLog: [{ account: 'a', status: 200, error: null, ms: 1 }],
+        attemptLog: [
+          { account: 'a', status: 529, error: '529 overloaded', ms: 1 },
+          { account: 'a', status: 529, error: '529 overloaded', ms: 1 },
+          { account: 'b', status: 200, error: null, ms: 1 },
+        ],
         payload: samplePayload({ requestBody: 'secret body' }),
       }),
     );
     await tick();
     const [f] = res.frames();
-    expect(f?.data).toMatchObject({ id: 'r1', failovers: 2, costUsd: 0.01, outputTokens: 5 });
+    expect(f?.data).toMatchObject({
+      id: 'r1',
+      retries: 1,
+      failovers: 1,
+      triedAccounts: ['a', 'b'],
+      costUsd: 0.01,
+      outputTokens: 5,
+    });
     expect(res.text).not.toContain('secret body');
     expect(res.text).not.toContain('attemptLog');
   });

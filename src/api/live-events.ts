@@ -22,6 +22,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { EventBus, GatewayEvents } from '../events.js';
+import { attemptCounts } from '../shared/attempts.js';
 import type { LiveEventData, LiveEventType } from '../shared/events-schemas.js';
 import type { RequestRecord } from '../storage/contract/records.js';
 
@@ -73,7 +74,7 @@ interface Client {
 /** The event-stream fields of a request record: no payload, no attempt log. */
 export function requestFinishedEvent(r: RequestRecord): LiveEventData<'request.finished'> {
   const { payload: _payload, attemptLog: _attemptLog, ...fields } = r;
-  return { ...fields, failovers: Math.max(0, r.attempts - 1) };
+  return { ...fields, ...attemptCounts(r.attemptLog) };
 }
 
 const DROP_COMMENT = ': dropped: this client fell too far behind; reconnect with Last-Event-ID\n\n';

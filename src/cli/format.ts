@@ -29,6 +29,8 @@ export function formatStatus(a: AccountView, now: number): string {
       return `needs re-auth${a.statusReason ? ` (${a.statusReason})` : ''}`;
     case 'disabled':
       return `disabled${a.statusReason ? ` (${a.statusReason})` : ''}`;
+    case 'failing':
+      return `failing${a.statusReason ? `: ${a.statusReason}` : ''}`;
     default:
       return a.status;
   }
@@ -63,17 +65,47 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
   return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
 }
 
+/** "5 (4 failed)": every upstream attempt on the account, served or not. */
+export function formatAttempts(a: AccountView): string {
+  return a.failedAttemptCount === 0 ? String(a.attemptCount) : `${a.attemptCount} (${a.failedAttemptCount} failed)`;
+}
+
+/** One line per kept error, newest first: "14:05  529  529 overloaded: Overloaded". */
+export function formatRecentErrors(a: AccountView, now: number): string[] {
+  return [...a.recentErrors]
+    .reverse()
+    .map((e) => `${formatTime(e.at, now)}  ${e.status === null ? '-  ' : e.status}  ${e.error ?? ''}`.trimEnd());
+}
+
 export function renderAccounts(accounts: readonly AccountView[], now: number): string {
-  const headers = ['NAME', 'KIND', 'STATUS', 'PRIORITY', 'REQUESTS', 'LAST USED', 'SESSION START', 'RATE LIMIT'];
+  const headers = [
+    'NAME',
+    'KIND',
+    'STATUS',
+    'PRIORITY',
+    'REQUESTS',
+    'ATTEMPTS',
+    'LAST USED',
+    'SESSION START',
+    'RATE LIMIT',
+  ];
   const rows = accounts.map((a) => [
     a.name,
     a.kind,
     formatStatus(a, now),
     String(a.priority),
     `${a.requestCount}/${a.sessionRequestCount}`,
+    formatAttempts(a),
     formatTime(a.lastUsedAt, now),
     formatTime(a.sessionStart, now),
     formatRateLimit(a, now),
   ]);
-  return renderTable(headers, rows);
+  let out = renderTable(headers, rows);
+  for (const a of accounts) {
+    if (a.recentErrors.length === 0) continue;
+    out += `\nLast errors of ${a.name}:\n${formatRecentErrors(a, now)
+      .map((l) => `  ${l}\n`)
+      .join('')}`;
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 /** Plain-text rendering of the reporting commands (stats, requests, logs, analyze). */
 
+import { describeMoves, servedBy } from '../shared/attempts.js';
 import type { StatsResult } from '../storage/contract/analytics.js';
 import type { DatabaseReport } from '../storage/contract/maintenance.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
@@ -79,10 +80,16 @@ export function renderStats(s: StatsResult, now: number): string {
   return out;
 }
 
+/** The serving account, or for a request no account served, the ones it tried; then its retries and failovers. */
+function accountCell(r: RequestSummary): string {
+  const moves = describeMoves(r);
+  return moves === '' ? servedBy(r) : `${servedBy(r)} (${moves})`;
+}
+
 export function renderRequests(items: readonly RequestSummary[], now: number): string {
   const rows = items.map((r) => [
     formatTime(r.ts, now),
-    r.accountName ?? '-',
+    accountCell(r),
     r.modelApplied ?? r.modelRequested ?? '-',
     r.status === null ? '-' : String(r.status),
     formatMs(r.latencyMs),

@@ -27,6 +27,7 @@ export interface GatewayMetricsDeps {
 
 export const ACCOUNT_STATES: readonly AccountStatus[] = [
   'active',
+  'failing',
   'paused',
   'cooling_down',
   'needs_reauth',

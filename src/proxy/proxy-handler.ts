@@ -398,7 +398,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         ctx.attemptLog.push({
           account: account.name,
           status: r.status,
-          error: d.kind,
+          error: d.message,
           ms: Math.round(performance.now() - attemptStart),
         });
         ctx.last = { status: r.status, headers: clientResponseHeaders(r.headers), body: errBody };

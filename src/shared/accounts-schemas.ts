@@ -16,8 +16,18 @@ export const AccountPrioritySchema = z
 
 export const AccountKindSchema = z.enum(['max', 'console', 'api_key']).openapi('AccountKind');
 export const AccountStatusSchema = z
-  .enum(['active', 'paused', 'cooling_down', 'needs_reauth', 'disabled'])
-  .openapi('AccountStatus');
+  .enum(['active', 'failing', 'paused', 'cooling_down', 'needs_reauth', 'disabled'])
+  .openapi('AccountStatus', {
+    description: 'failing: usable, but its latest attempts of the last 5 minutes failed (statusReason says how)',
+  });
+
+export const AccountErrorSchema = z
+  .object({
+    at: z.number().openapi({ description: 'Unix ms (approximate: waits between attempts not counted)' }),
+    status: z.number().int().nullable().openapi({ description: 'Upstream HTTP status; null when none came' }),
+    error: z.string().nullable(),
+  })
+  .openapi('AccountError');
 
 export const RateLimitWindowSchema = z
   .object({
@@ -60,6 +70,17 @@ export const AccountSchema = z
     createdAt: z.number(),
     tokenExpiresAt: z.number().nullable(),
     rateLimit: RateLimitStateSchema.nullable(),
+    attemptCount: z
+      .number()
+      .int()
+      .openapi({ description: 'Upstream attempts on the account, whichever account served the request' }),
+    failedAttemptCount: z
+      .number()
+      .int()
+      .openapi({ description: 'Attempts answered with an error, or not answered (network error)' }),
+    recentErrors: z
+      .array(AccountErrorSchema)
+      .openapi({ description: 'The latest failed attempts, oldest first (5 at most)' }),
   })
   .openapi('Account');
 export type Account = z.infer<typeof AccountSchema>;

@@ -40,7 +40,10 @@ const perfFields = {
     .number()
     .nullable()
     .openapi({ description: 'cacheRead / (input + cacheRead + cacheWrite5m + cacheWrite1h)' }),
-  failovers: z.number().int().openapi({ description: 'Extra upstream attempts (attempts - 1), summed' }),
+  failovers: z.number().int().openapi({
+    description:
+      'Moves to an account the request had not tried yet, summed (retries on the same account are not counted)',
+  }),
 };
 
 export const PerfSummarySchema = z.object(perfFields).openapi('PerfSummary');

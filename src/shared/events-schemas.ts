@@ -19,14 +19,9 @@ export const RequestStartedEventSchema = z
   .openapi('RequestStartedEvent');
 
 /** A request summary as it finished, without `hasPayload` (payloads are written later, by the record writer). */
-export const RequestFinishedEventSchema = RequestSummarySchema.omit({ hasPayload: true })
-  .extend({
-    failovers: z
-      .number()
-      .int()
-      .openapi({ description: 'attempts - 1 when the request moved to another account or retried' }),
-  })
-  .openapi('RequestFinishedEvent');
+export const RequestFinishedEventSchema = RequestSummarySchema.omit({ hasPayload: true }).openapi(
+  'RequestFinishedEvent',
+);
 
 export const AccountChangedEventSchema = z
   .object({

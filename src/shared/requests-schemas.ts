@@ -127,7 +127,12 @@ const requestFields = {
   error: z.string().nullable(),
   latencyMs: z.number(),
   ttftMs: z.number().nullable().openapi({ description: 'Time to first token (streams) or first byte, ms' }),
-  attempts: z.number().int().openapi({ description: 'Upstream attempts; failovers = attempts - 1' }),
+  attempts: z.number().int().openapi({ description: 'Upstream attempts: 1 + retries + failovers' }),
+  retries: z.number().int().openapi({ description: 'Attempts on an account the request had already tried' }),
+  failovers: z.number().int().openapi({ description: 'Moves to an account the request had not tried yet' }),
+  triedAccounts: z.array(z.string()).openapi({
+    description: 'Accounts the request tried, in order, each once; a failed request has no accountName but these',
+  }),
   modelRequested: z.string().nullable(),
   modelApplied: z.string().nullable(),
   agent: z.string().nullable(),

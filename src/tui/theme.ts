@@ -30,6 +30,7 @@ export function accountColor(status: string): string {
     case 'paused':
       return 'gray';
     case 'cooling_down':
+    case 'failing':
       return 'yellow';
     default:
       return 'red';

@@ -28,6 +28,9 @@ function account(name: string, status: Account['status'] = 'active'): Account {
     sessionStart: null,
     createdAt: NOW,
     tokenExpiresAt: null,
+    attemptCount: 3,
+    failedAttemptCount: 0,
+    recentErrors: [],
     rateLimit: {
       observedAt: NOW,
       status: 'allowed',
@@ -69,6 +72,9 @@ function summary(id: string, status: number): RequestSummary {
     latencyMs: 120,
     ttftMs: 40,
     attempts: 1,
+    retries: 0,
+    failovers: 0,
+    triedAccounts: ['alpha'],
     modelRequested: 'claude-sonnet-4',
     modelApplied: 'claude-sonnet-4',
     agent: null,
@@ -306,6 +312,36 @@ describe('terminal UI', () => {
     ui.stdin.write('\r');
     await until(ui, 'added gamma');
     expect(api.addKey).toHaveBeenCalledWith('gamma', 'sk-secret');
+    ui.unmount();
+  });
+
+  it('shows a failing account as failing, with its attempts and, when selected, its last errors', async () => {
+    const api = fakeApi();
+    const failing: Account = {
+      ...account('flaky', 'failing'),
+      statusReason: '529 ×4, 429 ×1 in the last 5 min; last: 529 overloaded: Overloaded',
+      requestCount: 0,
+      attemptCount: 5,
+      failedAttemptCount: 5,
+      recentErrors: [
+        { at: NOW - 240_000, status: 429, error: '429 rate limited (no rate-limit headers)' },
+        ...[180_000, 120_000, 60_000, 30_000].map((ago) => ({
+          at: NOW - ago,
+          status: 529,
+          error: '529 overloaded: Overloaded',
+        })),
+      ],
+    };
+    api.accounts = vi.fn(async () => [failing, account('steady')]);
+    const ui = start(api, screenIndex('Accounts'));
+    const frame = await until(ui, 'Last errors of flaky');
+    expect(frame).toMatch(/> flaky +api_key +failing +req 0 att 5 \(5 failed\)/);
+    expect(frame).toContain('flaky is failing: 529 ×4, 429 ×1 in the last 5 min; last: 529 overloaded: Overloaded');
+    expect(frame.match(/^ +\d\d:\d\d +529 +529 overloaded: Overloaded$/gm)).toHaveLength(4);
+    expect(frame).toMatch(/^ +\d\d:\d\d +429 +429 rate limited/m);
+    // The errors follow the selection: the healthy account has none.
+    ui.stdin.write('\u001B[B');
+    await until(ui, (f) => /> steady/.test(f) && !f.includes('Last errors'));
     ui.unmount();
   });
 

@@ -79,7 +79,7 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
           ['old', false],
         ]);
         const { payload: _p, attemptLog: _a, ...summary } = sampleRecord({ id: 'old', ts: NOW - 1000 });
-        expect(page.items[1]).toEqual({ ...summary, hasPayload: false });
+        expect(page.items[1]).toEqual({ ...summary, retries: 0, failovers: 0, triedAccounts: [], hasPayload: false });
         expect(page.items[0]).not.toHaveProperty('attemptLog');
       });
 

@@ -415,6 +415,35 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
 
         expect(await store.accounts.get(b.id)).toMatchObject({ requestCount: 0, lastUsedAt: null });
       });
+
+      it('counts attempts on an account found by name, and keeps only its 5 latest errors', async () => {
+        const a = await store.accounts.insert(newAccount('flaky'), T0);
+        const err = (at: number) => ({ at, status: 529, error: `529 overloaded: #${at}` });
+        const attempts = (n: number, from: number): AccountUsageDelta => ({
+          accountId: null,
+          accountName: 'flaky',
+          requests: 0,
+          lastUsedAt: null,
+          attempts: n,
+          failedAttempts: n,
+          errors: Array.from({ length: n }, (_, i) => err(from + i)),
+        });
+        await store.requests.writeBatch([], [attempts(3, 1)]);
+        await store.requests.writeBatch([], [attempts(4, 4)]);
+        expect(await store.accounts.get(a.id)).toMatchObject({
+          requestCount: 0,
+          lastUsedAt: null,
+          attemptCount: 7,
+          failedAttemptCount: 7,
+          recentErrors: [3, 4, 5, 6, 7].map(err),
+        });
+        // A reset zeroes the counters; the errors stay (they are what makes the account show as failing).
+        await store.accounts.resetUsage();
+        expect(await store.accounts.get(a.id)).toMatchObject({
+          attemptCount: 0,
+          recentErrors: [3, 4, 5, 6, 7].map(err),
+        });
+      });
     });
   });
 }

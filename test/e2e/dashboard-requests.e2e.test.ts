@@ -156,7 +156,7 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
     await first.waitFor();
     expect(await first.getAttribute('data-id')).toBe('conv-1');
     expect(await first.textContent()).toContain('weather-agent');
-    expect(await first.textContent()).toContain('2 tries');
+    expect(await first.textContent()).toContain('alpha · 1 failover');
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     await shot(page, 'requests-light');
     await switchTheme(page, 'dark');

@@ -139,7 +139,7 @@ describe('GET /metrics', () => {
     expect(state('alpha')).toEqual(['disabled']);
     expect(state('beta')).toEqual(['paused']);
     expect(state('gamma')).toEqual(['active']);
-    expect(m.filter((s) => s.name === 'ccflare_account_state')).toHaveLength(15);
+    expect(m.filter((s) => s.name === 'ccflare_account_state')).toHaveLength(18);
 
     // Seeded state for alpha; gamma's comes from the response headers of the request it served.
     expect(v('ccflare_account_rate_limit_utilization', { account: 'alpha', window: '5h' })).toBe(0.42);

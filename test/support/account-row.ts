@@ -28,6 +28,9 @@ export function accountRow(name: string, over: Partial<AccountRow> = {}): Accoun
     sessionRequestCount: 0,
     rateLimit: null,
     flag: null,
+    attemptCount: 0,
+    failedAttemptCount: 0,
+    recentErrors: [],
     ...over,
   };
 }

@@ -49,7 +49,7 @@ export interface HistorySeed {
 
 /**
  * 1-3 in the last hour: sonnet on alpha (agent reviewer, session s1), opus on alpha (session s1),
- * a 529 on beta after three attempts with no usage; 4 a small sonnet request on beta; 5 haiku on
+ * a 529 on beta after attempts on three accounts with no usage; 4 a small sonnet request on beta; 5 haiku on
  * alpha (agent planner); 6 an old sonnet request on beta that cost $1.
  */
 export function historySeed({ prefix, at, alpha, beta, models }: HistorySeed): RequestRecord[] {
@@ -92,6 +92,12 @@ export function historySeed({ prefix, at, alpha, beta, models }: HistorySeed): R
       error: 'overloaded_error: Overloaded',
       latencyMs: 2500,
       attempts: 3,
+      attemptLog: [alpha.name, 'spare', beta.name].map((account) => ({
+        account,
+        status: 529,
+        error: '529 overloaded: Overloaded',
+        ms: 800,
+      })),
     }),
     sampleRecord({
       ...on(4, beta),
@@ -128,7 +134,7 @@ export function historySeed({ prefix, at, alpha, beta, models }: HistorySeed): R
 
 /**
  * The totals of requests 1-3: 2 of 3 succeeded; latencies 800, 1200 and 2500 ms; TTFT 200 and
- * 400 ms; 40 and 60 tokens/s; the 529 made two failovers.
+ * 400 ms; 40 and 60 tokens/s; the 529 failed over twice.
  */
 export const FIRST_THREE_TOTALS = {
   requests: 3,

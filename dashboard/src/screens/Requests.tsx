@@ -15,6 +15,7 @@ import {
   useRef,
   useState,
 } from 'react';
+import { describeMoves, servedBy } from '../../../src/shared/attempts';
 import type { RequestDetail, RequestPage, RequestSummary } from '../../../src/shared/requests-schemas';
 import { useAccounts } from '../accounts-ui';
 import { ApiError, apiFetch } from '../api';
@@ -146,10 +147,12 @@ function Row({ r, index, style }: { r: RequestSummary; index: number; style: CSS
       </td>
       <td>
         <StatusPill r={r} />
-        {r.attempts > 1 ? <span className="muted small"> {r.attempts} tries</span> : null}
       </td>
       <td className="ellipsis">{r.modelApplied ?? r.modelRequested ?? DASH}</td>
-      <td className="ellipsis">{r.accountName ?? DASH}</td>
+      <td className="ellipsis" title={r.attempts > 1 ? `${servedBy(r, DASH)} · ${describeMoves(r)}` : undefined}>
+        {servedBy(r, DASH)}
+        {r.attempts > 1 ? <span className="muted small"> · {describeMoves(r)}</span> : null}
+      </td>
       <td className="num">
         {r.inputTokens == null && r.outputTokens == null ? DASH : `${fmtInt(tokensIn)} / ${fmtInt(r.outputTokens)}`}
       </td>
@@ -588,7 +591,7 @@ function RequestView({ id }: { id: string }) {
                   ? ` (asked for ${d.modelRequested})`
                   : ''}
               </Field>
-              <Field label="Account">{d.accountName ?? DASH}</Field>
+              <Field label="Account">{servedBy(d, DASH)}</Field>
               <Field label="Agent">{d.agent ?? DASH}</Field>
               <Field label="Session">{d.sessionId ?? DASH}</Field>
               <Field label="Client key">{d.clientKey ?? DASH}</Field>
@@ -614,9 +617,7 @@ function RequestView({ id }: { id: string }) {
             ) : null}
           </section>
           <section className="card" aria-labelledby="req-attempts">
-            <h2 id="req-attempts">
-              Attempts{d.attempts > 1 ? ` (${d.attempts - 1} failover${d.attempts > 2 ? 's' : ''})` : ''}
-            </h2>
+            <h2 id="req-attempts">Attempts{d.attempts > 1 ? ` (${describeMoves(d)})` : ''}</h2>
             {d.attemptLog.length === 0 ? (
               <p className="muted">One attempt, no failover.</p>
             ) : (

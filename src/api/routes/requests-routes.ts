@@ -6,6 +6,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { GatewayError } from '../../errors.js';
 import { redactHeaders, redactQuery } from '../../log/logger.js';
 import { ErrorResponseSchema } from '../../shared/api-schemas.js';
+import { attemptCounts } from '../../shared/attempts.js';
 import {
   encodeCursor,
   RequestDetailSchema,
@@ -87,7 +88,13 @@ function payloadOut(p: PayloadRecord | null) {
 
 function detailOut(r: StoredRequest) {
   const { payload, ...rest } = r;
-  return { ...rest, path: redactQuery(rest.path), hasPayload: payload !== null, payload: payloadOut(payload) };
+  return {
+    ...rest,
+    ...attemptCounts(rest.attemptLog),
+    path: redactQuery(rest.path),
+    hasPayload: payload !== null,
+    payload: payloadOut(payload),
+  };
 }
 
 /** Like headers: a path stored before query redaction existed never shows a secret parameter. */

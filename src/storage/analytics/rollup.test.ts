@@ -80,7 +80,14 @@ describe('rollupDeltas', () => {
         outputTokens: 100,
         costUsd: 0.05,
         outputTokensPerSecond: null,
-        attempts: 3,
+        // A retry on beta, then two failovers: the retry is no failover.
+        attempts: 4,
+        attemptLog: [
+          { account: 'beta', status: 529, error: null, ms: 1 },
+          { account: 'beta', status: 529, error: null, ms: 1 },
+          { account: 'gamma', status: 529, error: null, ms: 1 },
+          { account: 'alpha', status: 200, error: null, ms: 1 },
+        ],
       }),
       // Next minute, same hour; an error with no applied model and no account.
       sampleRecord({

@@ -5,6 +5,7 @@
  * combinations, not the number of requests. Back-end independent: a batch is folded here in
  * memory and each back-end only upserts the resulting cells.
  */
+import { failoversOf } from '../../shared/attempts.js';
 import type { RequestRecord, RequestTokens, TokenSums } from '../contract/records.js';
 
 export const MINUTE_MS = 60_000;
@@ -156,7 +157,7 @@ function addRecord(c: RollupCell, r: RequestRecord, latency: number, bucket: num
   }
   addTokens(c, r);
   c.costUsd += finite(r.costUsd);
-  if (r.attempts > 1) c.failovers += r.attempts - 1;
+  c.failovers += failoversOf(r.attemptLog);
   if (r.ts > c.lastTs) c.lastTs = r.ts;
   (c.hist[bucket] as number) += 1;
 }

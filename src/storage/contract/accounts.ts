@@ -7,7 +7,17 @@ export type AccountKind = 'max' | 'console' | 'api_key';
 export type AccountHealth = 'ok' | 'needs_reauth' | 'disabled';
 
 /** What users see: derived from health, paused flag and cooldown (see accounts/account-status.ts). */
-export type AccountStatus = 'active' | 'paused' | 'cooling_down' | 'needs_reauth' | 'disabled';
+export type AccountStatus = 'active' | 'failing' | 'paused' | 'cooling_down' | 'needs_reauth' | 'disabled';
+
+/** One failed upstream attempt on an account. */
+export interface AccountError {
+  /** Unix ms, approximately: the request's arrival plus the attempts' times, waits between them not counted. */
+  at: number;
+  /** The upstream's HTTP status; null when none came (network error, credentials). */
+  status: number | null;
+  /** What went wrong, as the request's attempt log says it. */
+  error: string | null;
+}
 
 /** Last seen rate-limit state of an account, from response headers (protocol.md section 3). */
 export interface RateLimitState {
@@ -58,6 +68,11 @@ export interface AccountRow {
   rateLimit: RateLimitState | null;
   /** Set when a credits/spend-limit error was seen; informational. */
   flag: string | null;
+  /** Upstream attempts and failed ones, whichever account served the request (the record writer counts them). */
+  attemptCount: number;
+  failedAttemptCount: number;
+  /** The latest failed attempts, oldest first, at most `RECENT_ERRORS_KEPT` (storage/writer/usage.ts). */
+  recentErrors: AccountError[];
 }
 
 export interface NewAccount {
@@ -124,7 +139,8 @@ export interface AccountsStore {
   /** Monotonic counter bumped by every change to the accounts table (any process). */
   revision(): Promise<number>;
   /**
-   * Sets every account's request and session request counters to 0; history is untouched.
+   * Sets every account's request, session request and attempt counters to 0; history and the
+   * recent errors (they make an account show as failing) are untouched.
    * Returns the number of accounts reset.
    */
   resetUsage(): Promise<number>;

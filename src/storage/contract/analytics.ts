@@ -28,7 +28,7 @@ export interface PerfSummary {
   costUsd: number;
   /** cache read / (input + cache read + cache write 5m + cache write 1h). */
   cacheHitRate: number | null;
-  /** Extra upstream attempts (attempts - 1) summed. */
+  /** Moves to an account the request had not tried yet, summed (shared/attempts.ts; retries not counted). */
   failovers: number;
 }
 

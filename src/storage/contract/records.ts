@@ -1,4 +1,5 @@
 /** Request records: what the proxy hands the writer, and what the store gives back. */
+import type { AccountError } from './accounts.js';
 
 /** One attempt of a request against one account (failover log). */
 export interface AttemptRecord {
@@ -79,9 +80,22 @@ export interface StoredRequest extends Omit<RequestRecord, 'payload'> {
   payload: PayloadRecord | null;
 }
 
-/** Per-account counters the batched writer applies with the request rows. */
+/**
+ * Per-account counters the batched writer applies with the request rows (absent counts: 0). An account that only
+ * failed attempts in the batch has no id here (the attempt log names accounts): the writer
+ * finds it by name.
+ */
 export interface AccountUsageDelta {
-  accountId: string;
+  accountId: string | null;
+  /** Required when `accountId` is null. */
+  accountName?: string | null;
+  /** Requests the account served, and when the last of them ended (null: none). */
   requests: number;
-  lastUsedAt: number;
+  lastUsedAt: number | null;
+  /** Upstream attempts on the account, whichever account served the request in the end. */
+  attempts?: number;
+  /** Attempts answered with an error status, or with no answer at all (network, credentials). */
+  failedAttempts?: number;
+  /** The batch's failed attempts on the account, oldest first, at most `RECENT_ERRORS_KEPT` (storage/writer/usage.ts). */
+  errors?: AccountError[];
 }

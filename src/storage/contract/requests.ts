@@ -1,4 +1,5 @@
 /** `store.requests`: writing request rows and reading them back (the filters of a list, what it returns). */
+import type { AttemptCounts } from '../../shared/attempts.js';
 import type { AccountUsageDelta, RequestRecord, StoredRequest } from './records.js';
 
 export type OutcomeFilter = 'success' | 'error';
@@ -26,8 +27,11 @@ export interface RequestQuery {
   session?: string;
 }
 
-/** A request row without its attempt log and payload, plus whether a payload is stored. */
-export type RequestSummary = Omit<RequestRecord, 'attemptLog' | 'payload'> & { hasPayload: boolean };
+/**
+ * A request row without its attempt log and payload, plus what the log says (retries, failovers,
+ * the accounts tried: a failed request has no serving account) and whether a payload is stored.
+ */
+export type RequestSummary = Omit<RequestRecord, 'attemptLog' | 'payload'> & AttemptCounts & { hasPayload: boolean };
 
 export interface RequestSummaryPage {
   items: RequestSummary[];

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
 import type {
+  AccountError,
   AccountHealth,
   AccountKind,
   AccountPatch,
@@ -38,6 +39,9 @@ interface AccountDbRow {
   session_request_count: number;
   rate_limit: string | null;
   flag: string | null;
+  attempt_count: number;
+  failed_attempt_count: number;
+  recent_errors: string;
 }
 
 function toAccount(r: AccountDbRow): AccountRow {
@@ -65,6 +69,9 @@ function toAccount(r: AccountDbRow): AccountRow {
     sessionRequestCount: r.session_request_count,
     rateLimit: r.rate_limit === null ? null : (JSON.parse(r.rate_limit) as RateLimitState),
     flag: r.flag,
+    attemptCount: r.attempt_count,
+    failedAttemptCount: r.failed_attempt_count,
+    recentErrors: JSON.parse(r.recent_errors) as AccountError[],
   };
 }
 
@@ -130,7 +137,8 @@ export class SqliteAccounts implements AccountsStore {
       refresh_token_enc = @refresh_token_enc, refresh_fp = @refresh_fp, expires_at = @expires_at
       WHERE id = @id AND refresh_fp IS @expected_fp`);
     this.rev = db.prepare("SELECT value FROM meta WHERE key = 'accounts_rev'");
-    this.resetCounters = db.prepare('UPDATE accounts SET request_count = 0, session_request_count = 0');
+    this.resetCounters = db.prepare(`UPDATE accounts SET request_count = 0, session_request_count = 0,
+      attempt_count = 0, failed_attempt_count = 0`);
   }
 
   async list(): Promise<AccountRow[]> {

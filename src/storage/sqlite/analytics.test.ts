@@ -60,7 +60,12 @@ describe('migration 2 on a database with history', () => {
         success: false,
         status: 529,
         modelApplied: null,
+        // Two accounts: the backfill counts attempts - 1 (no attempt log before), the writer counts failovers.
         attempts: 2,
+        attemptLog: [
+          { account: 'yy', status: 529, error: null, ms: 600 },
+          { account: 'xx', status: 529, error: null, ms: 600 },
+        ],
         inputTokens: null,
         costUsd: null,
         ttftMs: null,

@@ -3,8 +3,10 @@
  * written by exactly one piece of code whichever thread commits them.
  */
 import type Database from 'better-sqlite3';
+import type { AccountError } from '../contract/accounts.js';
 import type { AccountUsageDelta, PayloadBody, RequestRecord } from '../contract/records.js';
 import type { PayloadFiles, PayloadRef } from '../payloads/payload-files.js';
+import { RECENT_ERRORS_KEPT, usageFromRecords } from '../writer/usage.js';
 import type { Bindable } from './connection.js';
 import { INSERT_REQUEST, requestParams } from './request-columns.js';
 import { prepareRollupWrite } from './rollups.js';
@@ -31,21 +33,23 @@ const INSERT_PAYLOAD = `INSERT INTO request_payloads
   (request_id, ts, request_headers, request_body, response_headers, response_body, request_truncated, response_truncated)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
-const APPLY_USAGE = `UPDATE accounts SET
+const USAGE_SET = `
     request_count = request_count + @requests,
     session_request_count = session_request_count + @requests,
-    last_used_at = max(coalesce(last_used_at, @last_used_at), @last_used_at)
-  WHERE id = @id`;
+    last_used_at = CASE WHEN @last_used_at IS NULL THEN last_used_at
+      ELSE max(coalesce(last_used_at, @last_used_at), @last_used_at) END,
+    attempt_count = attempt_count + @attempts,
+    failed_attempt_count = failed_attempt_count + @failed,
+    recent_errors = coalesce(@recent_errors, recent_errors)`;
+const APPLY_USAGE = `UPDATE accounts SET ${USAGE_SET} WHERE id = @id`;
+/** An account the batch only attempted: attempt logs name accounts (a rename within the batch misses). */
+const APPLY_USAGE_BY_NAME = `UPDATE accounts SET ${USAGE_SET} WHERE name = @name`;
 
-/** Records of `all` not in `stored`, counted per account: the usage they must not add again. */
-function skippedPerAccount(all: readonly RequestRecord[], stored: readonly RequestRecord[]): Map<string, number> {
-  const kept = new Set(stored);
-  const out = new Map<string, number>();
-  for (const r of all) {
-    if (kept.has(r) || r.accountId === null) continue;
-    out.set(r.accountId, (out.get(r.accountId) ?? 0) + 1);
-  }
-  return out;
+/** The account's kept errors with the batch's appended, the newest `RECENT_ERRORS_KEPT`. */
+function mergeErrors(stored: string | undefined, added: readonly AccountError[]): string {
+  const all = [...(stored === undefined ? [] : (JSON.parse(stored) as AccountError[])), ...added];
+  all.sort((a, b) => a.at - b.at);
+  return JSON.stringify(all.slice(-RECENT_ERRORS_KEPT));
 }
 
 export type BatchWrite = (records: readonly RequestRecord[], usage: readonly AccountUsageDelta[]) => void;
@@ -59,6 +63,11 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
   const insertRequest = db.prepare(INSERT_REQUEST);
   const insertPayload = db.prepare(INSERT_PAYLOAD);
   const applyUsage = db.prepare(APPLY_USAGE);
+  const applyUsageByName = db.prepare(APPLY_USAGE_BY_NAME);
+  const errorsById = db.prepare<[string], { recent_errors: string }>('SELECT recent_errors FROM accounts WHERE id = ?');
+  const errorsByName = db.prepare<[string], { recent_errors: string }>(
+    'SELECT recent_errors FROM accounts WHERE name = ?',
+  );
   const writeRollups = prepareRollupWrite(db);
   const tx = db.transaction(
     (
@@ -91,11 +100,28 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
       }
       // Same transaction: the rollups can never disagree with the rows they summarize.
       writeRollups(stored ?? records);
-      const skipped = stored === null ? null : skippedPerAccount(records, stored);
-      for (const u of usage) {
-        const requests = u.requests - (skipped?.get(u.accountId) ?? 0);
-        if (requests <= 0) continue;
-        applyUsage.run({ id: u.accountId, requests, last_used_at: u.lastUsedAt });
+      // Records stored already added their usage (requests, attempts, errors) with that write.
+      for (const u of stored === null ? usage : usageFromRecords(stored)) {
+        const attempts = u.attempts ?? 0;
+        if (u.requests === 0 && attempts === 0) continue;
+        const byId = u.accountId !== null;
+        // Read only when the batch failed on the account: a healthy batch writes the counters alone.
+        const errors =
+          u.errors === undefined || u.errors.length === 0
+            ? null
+            : mergeErrors(
+                (byId ? errorsById.get(u.accountId as string) : errorsByName.get(u.accountName ?? ''))?.recent_errors,
+                u.errors,
+              );
+        const params = {
+          requests: u.requests,
+          last_used_at: u.lastUsedAt,
+          attempts,
+          failed: u.failedAttempts ?? 0,
+          recent_errors: errors,
+        };
+        if (byId) applyUsage.run({ ...params, id: u.accountId });
+        else applyUsageByName.run({ ...params, name: u.accountName });
       }
     },
   );

@@ -164,6 +164,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX requests_agent_page ON requests (agent, ts, id) WHERE agent IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    name: 'attempts and recent errors per account',
+    up: `
+      -- Every upstream attempt on an account, whichever account served the request in the end:
+      -- request_count only counts requests an account served, so one answering nothing but 429s
+      -- and 529s showed 0 requests and looked healthy.
+      ALTER TABLE accounts ADD COLUMN attempt_count INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE accounts ADD COLUMN failed_attempt_count INTEGER NOT NULL DEFAULT 0;
+      -- JSON array of the latest failed attempts ({at, status, error}), oldest first, a few at most.
+      ALTER TABLE accounts ADD COLUMN recent_errors TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

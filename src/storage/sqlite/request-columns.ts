@@ -4,7 +4,8 @@
  * line here, the field in contract/records.ts (which then fails to compile until it is here),
  * the write protocol and the API schema.
  */
-import type { StoredRequest } from '../contract/records.js';
+import { type AttemptCounts, attemptCounts } from '../../shared/attempts.js';
+import type { AttemptRecord, StoredRequest } from '../contract/records.js';
 import type { PayloadRef } from '../payloads/payload-files.js';
 import type { Bindable } from './connection.js';
 
@@ -58,7 +59,7 @@ const REQUEST_COLUMNS: readonly RequestColumn[] = (Object.keys(COLUMN_OF) as Col
   return { field, column, encoding };
 });
 
-/** A summary is the row without its attempt log. */
+/** A summary is the row without its attempt log (read only to count retries and failovers). */
 const SUMMARY_COLUMNS: readonly RequestColumn[] = REQUEST_COLUMNS.filter((c) => c.field !== 'attemptLog');
 
 /** A full record reads the summary's columns first, so its fields come out in the order they always had. */
@@ -80,7 +81,7 @@ function selectList(columns: readonly RequestColumn[]): string {
 
 /** SELECT list (table alias `r`) of a full record and of a summary. */
 export const RECORD_SELECT = selectList(RECORD_COLUMNS);
-export const SUMMARY_SELECT = selectList(SUMMARY_COLUMNS);
+export const SUMMARY_SELECT = `${selectList(SUMMARY_COLUMNS)}, r.attempt_log`;
 
 const INSERT_COLUMNS = [...REQUEST_COLUMNS.map((c) => c.column), ...PAYLOAD_REF_COLUMNS.map(([column]) => column)];
 
@@ -132,7 +133,10 @@ export function recordFields(row: Record<string, unknown>): Omit<StoredRequest, 
   return fieldsOf(RECORD_COLUMNS, row) as unknown as Omit<StoredRequest, 'payload'>;
 }
 
-/** The record fields of a row read with SUMMARY_SELECT. */
-export function summaryFields(row: Record<string, unknown>): Omit<StoredRequest, 'payload' | 'attemptLog'> {
-  return fieldsOf(SUMMARY_COLUMNS, row) as unknown as Omit<StoredRequest, 'payload' | 'attemptLog'>;
+/** The record fields of a row read with SUMMARY_SELECT, and what its attempt log says in place of the log. */
+export function summaryFields(
+  row: Record<string, unknown>,
+): Omit<StoredRequest, 'payload' | 'attemptLog'> & AttemptCounts {
+  const fields = fieldsOf(SUMMARY_COLUMNS, row) as unknown as Omit<StoredRequest, 'payload' | 'attemptLog'>;
+  return { ...fields, ...attemptCounts(JSON.parse(row.attempt_log as string) as AttemptRecord[]) };
 }

@@ -1,6 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
-import { formatRateLimit, formatStatus } from '../../cli/format.js';
+import { formatAttempts, formatRateLimit, formatRecentErrors, formatStatus } from '../../cli/format.js';
 import type { OAuthInit, OAuthMode } from '../api.js';
 import { useLoad } from '../hooks.js';
 import { TextInput } from '../text-input.js';
@@ -144,10 +144,30 @@ export function AccountsScreen({ api, setModal, now, openUrl }: ScreenProps) {
       {accounts.map((a, i) => (
         <Text key={a.id} inverse={i === selected && mode.kind === 'list'}>
           {i === selected ? '>' : ' '} {a.name.padEnd(20)} {a.kind.padEnd(8)}{' '}
-          <Text color={c(accountColor(a.status))}>{formatStatus(a, now()).padEnd(14)}</Text> req {a.requestCount}{' '}
-          {formatRateLimit(a, now())}
+          {/* Why it is failing is shown under the list for the selected account: the row stays one line. */}
+          <Text color={c(accountColor(a.status))}>
+            {(a.status === 'failing' ? 'failing' : formatStatus(a, now())).padEnd(14)}
+          </Text>{' '}
+          req {a.requestCount} att {formatAttempts(a)} {formatRateLimit(a, now())}
         </Text>
       ))}
+      {mode.kind === 'list' && current !== undefined && current.recentErrors.length > 0 && (
+        <Box flexDirection="column" marginTop={1}>
+          {current.status === 'failing' && (
+            <Text color={c(accountColor('failing'))}>
+              {current.name} is failing: {current.statusReason}
+            </Text>
+          )}
+          <Text>Last errors of {current.name}:</Text>
+          {formatRecentErrors(current, now()).map((line, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, redrawn whole
+            <Text key={i} color={c('red')}>
+              {'  '}
+              {line}
+            </Text>
+          ))}
+        </Box>
+      )}
       {mode.kind === 'remove' && (
         <TextInput
           label={`Type "${mode.name}" to remove it (Esc cancels)`}

@@ -2,6 +2,7 @@ import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import { formatInt, formatMs, formatUsd } from '../../cli/report-format.js';
+import { describeMoves, servedBy } from '../../shared/attempts.js';
 import type { RequestDetail, RequestSummary } from '../../shared/requests-schemas.js';
 import { useLoad } from '../hooks.js';
 import { statusColor, useColor } from '../theme.js';
@@ -12,7 +13,7 @@ function summaryLine(r: RequestSummary, now: number): string {
   return [
     formatTime(r.ts, now).padEnd(11),
     String(r.status ?? '-').padEnd(4),
-    (r.accountName ?? '-').slice(0, 16).padEnd(16),
+    servedBy(r).slice(0, 16).padEnd(16),
     (r.modelApplied ?? r.modelRequested ?? '-').slice(0, 28).padEnd(28),
     formatMs(r.latencyMs).padStart(7),
     `${formatInt(tokens)} tok`.padStart(11),
@@ -28,13 +29,13 @@ function Detail({ d, width, height, onBack }: { d: RequestDetail; width: number;
     `Time:      ${new Date(d.ts).toISOString()}`,
     `Call:      ${d.method} ${d.path}${d.stream ? ' (stream)' : ''}`,
     `Status:    ${d.status ?? '-'}${d.error ? ` ${d.error}` : ''}`,
-    `Account:   ${d.accountName ?? '-'}`,
+    `Account:   ${servedBy(d)}`,
     `Model:     ${d.modelRequested ?? '-'} -> ${d.modelApplied ?? '-'}`,
     `Latency:   ${formatMs(d.latencyMs)} (first token ${formatMs(d.ttftMs)})`,
     `Tokens:    in ${d.inputTokens ?? '-'}, cache read ${d.cacheReadTokens ?? '-'}, out ${d.outputTokens ?? '-'}`,
     `Cost:      ${formatUsd(d.costUsd)}`,
     `Agent:     ${d.agent ?? '-'}   Session: ${d.sessionId ?? '-'}`,
-    `Attempts:  ${d.attempts}`,
+    `Attempts:  ${d.attempts}${d.attempts > 1 ? ` (${describeMoves(d)})` : ''}`,
     ...d.attemptLog.map(
       (a, i) => `  ${i + 1}. ${a.account ?? '-'} ${a.status ?? '-'} ${formatMs(a.ms)} ${a.error ?? ''}`,
     ),

@@ -1,7 +1,7 @@
 /** One account in the list: status and what to do about it, priority, requests, usage windows and its actions. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Account } from '../../../../src/shared/accounts-schemas';
-import { AccountWindows, isOAuth, KIND_LABEL, StatusBadge, statusAdvice } from '../../accounts-ui';
+import { AccountWindows, isOAuth, KIND_LABEL, RecentErrors, StatusBadge, statusAdvice } from '../../accounts-ui';
 import { apiFetch, errorMessage } from '../../api';
 import { fmtDateTime, fmtInt } from '../../format';
 import { queryKeys } from '../../query-keys';
@@ -41,6 +41,7 @@ export function AccountRow({
       <td>
         <StatusBadge account={a} />
         {advice ? <p className={`advice advice-${a.status}`}>{advice}</p> : null}
+        <RecentErrors account={a} />
         {toggle.isError ? (
           <p className="field-error" role="alert">
             {errorMessage(toggle.error)}
@@ -51,6 +52,10 @@ export function AccountRow({
       <td className="num">
         {fmtInt(a.requestCount)}
         <div className="muted small">last {fmtDateTime(a.lastUsedAt)}</div>
+        <div className={`small ${a.failedAttemptCount > 0 ? 'attempts-failed' : 'muted'}`}>
+          {fmtInt(a.attemptCount)} attempts
+          {a.failedAttemptCount > 0 ? `, ${fmtInt(a.failedAttemptCount)} failed` : ''}
+        </div>
       </td>
       <td className="windows-cell">
         <AccountWindows account={a} now={now} />

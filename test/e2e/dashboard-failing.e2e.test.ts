@@ -1,0 +1,122 @@
+/**
+ * The dashboard shows an account whose attempts fail as failing, with its last upstream errors,
+ * and a failed request with the accounts it tried and its retries apart from its failovers.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AttemptRecord, RequestRecord } from '../../src/storage/contract/records.js';
+import { usageFromRecords } from '../../src/storage/writer/usage.js';
+import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
+import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { NO_USAGE } from '../support/history-seed.js';
+import { sampleRecord } from '../support/sample-record.js';
+
+const hasChromium = chromiumAvailable('dashboard failing-account browser tests');
+
+const MIN = 60_000;
+const RATE_LIMITED: AttemptRecord = {
+  account: 'flaky',
+  status: 429,
+  error: '429 rate limited (no rate-limit headers): Too many requests',
+  ms: 40,
+};
+const OVERLOADED: AttemptRecord = { account: 'flaky', status: 529, error: '529 overloaded: Overloaded', ms: 30 };
+const SERVED: AttemptRecord = { account: 'steady', status: 200, error: null, ms: 900 };
+
+let browser: Browser;
+let page: Page;
+let up: FakeUpstream;
+let gw: TestGateway;
+
+describe.skipIf(!hasChromium)('dashboard: failing accounts', () => {
+  beforeAll(async () => {
+    browser = await launchChromium();
+    ({ page } = await sharedPage(browser));
+    up = await startFakeUpstream();
+    gw = await startGateway({
+      upstreamUrl: up.url,
+      setup: async (g) => {
+        await g.addApiKey('flaky', 'sk-ant-api03-dashboard-flaky', { priority: 0 });
+        await g.addApiKey('steady', 'sk-ant-api03-dashboard-steady', { priority: 1 });
+      },
+    });
+    const steady = await gw.account('steady');
+    const now = Date.now();
+    const served = { accountId: steady.id, accountName: 'steady' };
+    // The issue's account: one 429 and four 529s, while another account served what it could.
+    const records: RequestRecord[] = [
+      sampleRecord({ ...served, id: 'f1', ts: now - 4 * MIN, attempts: 2, attemptLog: [RATE_LIMITED, SERVED] }),
+      sampleRecord({
+        ...served,
+        id: 'f2',
+        ts: now - 3 * MIN,
+        attempts: 3,
+        attemptLog: [OVERLOADED, OVERLOADED, SERVED],
+      }),
+      sampleRecord({
+        ...NO_USAGE,
+        id: 'f3',
+        ts: now - 2 * MIN,
+        status: 529,
+        success: false,
+        error: 'overloaded_error: Overloaded',
+        latencyMs: 600,
+        attempts: 2,
+        attemptLog: [OVERLOADED, OVERLOADED],
+      }),
+    ];
+    await gw.store.requests.writeBatch(records, usageFromRecords(records));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await up?.close();
+  });
+
+  it('Accounts shows it as Failing, with its attempts and last errors, instead of Active', async () => {
+    const errors = await usePage(page, 'light');
+    await page.goto(`${gw.url}/accounts`);
+    const flaky = page.getByRole('row', { name: 'Account flaky' });
+    await flaky.waitFor();
+    await expect.poll(() => flaky.textContent()).toContain('Failing');
+    const text = (await flaky.textContent()) ?? '';
+    expect(text).not.toContain('Active');
+    expect(text).toContain('529 ×4, 429 ×1 in the last 5 min');
+    expect(text).toContain('5 attempts, 5 failed');
+    const list = page.getByRole('list', { name: 'Last errors of flaky' });
+    expect(await list.getByRole('listitem').allTextContents()).toEqual([
+      expect.stringMatching(/529 529 overloaded: Overloaded$/),
+      expect.stringMatching(/529 529 overloaded: Overloaded$/),
+      expect.stringMatching(/529 529 overloaded: Overloaded$/),
+      expect.stringMatching(/529 529 overloaded: Overloaded$/),
+      expect.stringMatching(/429 429 rate limited \(no rate-limit headers\): Too many requests$/),
+    ]);
+    // The account that served since its one failure is fine.
+    const steady = page.getByRole('row', { name: 'Account steady' });
+    expect(await steady.textContent()).toContain('Active');
+    expect(await steady.textContent()).toContain('2 attempts');
+
+    await shot(page, 'accounts-failing-light');
+    await switchTheme(page, 'dark');
+    await shot(page, 'accounts-failing-dark');
+    expect(errors).toEqual([]);
+  });
+
+  it('Requests names the accounts a failed request tried, and tells retries from failovers', async () => {
+    const errors = await usePage(page, 'light');
+    await page.goto(`${gw.url}/requests`);
+    const failed = page.locator('tr[data-id="f3"]');
+    await failed.waitFor();
+    expect(await failed.textContent()).toContain('none (tried flaky)');
+    expect(await failed.textContent()).toContain('1 retry');
+    expect(await page.locator('tr[data-id="f2"]').textContent()).toContain('1 retry, 1 failover');
+    expect(await page.locator('tr[data-id="f1"]').textContent()).toContain('1 failover');
+    await shot(page, 'requests-failing-light');
+
+    await page.goto(`${gw.url}/requests/f3`);
+    await page.getByRole('heading', { name: 'Attempts (1 retry)' }).waitFor();
+    expect(await page.locator('main').textContent()).toContain('none (tried flaky)');
+    expect(errors).toEqual([]);
+  });
+});
