@@ -44,7 +44,7 @@ beforeAll(async () => {
   });
   const client = new Anthropic({ baseURL: gw.url, apiKey: 'client', maxRetries: 0 });
   const ask = () =>
-    client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
   // 1: flaky 429 -> steady, which the session then stays on.
   await ask();
   // 2: steady 529, retried on steady: 200.
