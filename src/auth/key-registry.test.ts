@@ -75,6 +75,33 @@ describe('KeyRegistry', () => {
     expect(h.registry.clientKeysRequired()).toBe(false);
   });
 
+  it('beyond loopback, refuses /v1 while no client key exists (the last one revoked), logging it once', async () => {
+    const store = SqliteStore.open(':memory:');
+    const box = createSecretBox(randomBytes(32));
+    const { logger, lines } = captureLogger();
+    const exposed = new KeyRegistry({ store, box, clock: h.clock, logger, pollMs: 60_000, exposedAt: '0.0.0.0' });
+    const service = new KeyService({ store, box, clock: h.clock, changed: () => exposed.refresh() });
+    await exposed.start();
+    try {
+      const { key } = await service.create('laptop');
+      const ok = fakeExchange({ 'x-api-key': key });
+      expect(exposed.authenticateClient(ok.req, ok.res)).toBe('laptop');
+      await service.revoke('laptop');
+      for (let i = 0; i < 3; i++) {
+        const anyone = fakeExchange({});
+        expect(exposed.authenticateClient(anyone.req, anyone.res)).toBe(false);
+        expect(anyone.sent.status).toBe(401);
+        expect(JSON.parse(anyone.sent.body ?? '{}').error.message).toMatch(
+          /listens on 0\.0\.0\.0 and has no client key.*ccflare keys create/,
+        );
+      }
+      expect(lines.filter((l) => l.includes('no client key exists while listening beyond loopback'))).toHaveLength(1);
+    } finally {
+      exposed.stop();
+      await store.close();
+    }
+  });
+
   it('accepts x-api-key or Bearer, answers 401 authentication_error otherwise, logging no secret', async () => {
     const { key } = await h.service.create('laptop');
     await h.registry.refresh();

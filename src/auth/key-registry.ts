@@ -28,6 +28,13 @@ export interface KeyRegistryDeps {
   pollMs?: number;
   /** `CCFLARE_ADMIN_KEY`: accepted alongside a stored admin key. */
   adminKey?: string;
+  /**
+   * The address the gateway listens on when it is beyond loopback and an open proxy was not
+   * allowed (`CCFLARE_ALLOW_OPEN_PROXY`): /v1 then needs a client key even while none exists.
+   * `serve` refuses to start that way, but revoking the last key while it runs opened /v1 to the
+   * network.
+   */
+  exposedAt?: string | null;
 }
 
 interface ActiveKey {
@@ -46,6 +53,8 @@ export class KeyRegistry {
   private readonly watch: RevisionWatch;
   private readonly touchedAt = new Map<string, number>();
   private pendingTouches: KeyUse[] = [];
+  /** The no-client-key refusal is logged once per stretch without keys, not per request. */
+  private warnedNoKey = false;
 
   constructor(private readonly deps: KeyRegistryDeps) {
     const env = deps.adminKey?.trim();
@@ -111,7 +120,25 @@ export class KeyRegistry {
    * The request is then never forwarded.
    */
   authenticateClient(req: IncomingMessage, res: ServerResponse): string | null | false {
-    if (this.clients.size === 0) return null;
+    if (this.clients.size === 0) {
+      const exposedAt = this.deps.exposedAt ?? null;
+      if (exposedAt === null) return null;
+      if (!this.warnedNoKey) {
+        this.warnedNoKey = true;
+        this.deps.logger.warn(
+          { host: exposedAt },
+          'no client key exists while listening beyond loopback: proxy requests are refused until one is created',
+        );
+      }
+      writeErrorResponse(
+        res,
+        new GatewayError(
+          'unauthorized',
+          `This gateway listens on ${exposedAt} and has no client key, so it serves no one: create one with \`ccflare keys create <name>\` (or set CCFLARE_ALLOW_OPEN_PROXY=true to serve an open proxy)`,
+        ),
+      );
+      return false;
+    }
     const h = req.headers;
     const apiKey = singleHeader(h['x-api-key']);
     const bearer = bearerToken(h.authorization);
@@ -141,6 +168,7 @@ export class KeyRegistry {
   private apply(rows: ClientKeyRow[], admin: AdminKeyRow | null): void {
     const clients = new Map<string, ActiveKey>();
     for (const r of rows) if (r.revokedAt === null) clients.set(r.digest, { id: r.id, name: r.name });
+    if (clients.size > 0) this.warnedNoKey = false;
     this.clients = clients;
     this.storedAdmin = admin === null ? null : Buffer.from(admin.digest);
   }

@@ -18,7 +18,7 @@ import { API_ROUTES } from '../api/routes/index.js';
 import { KeyRegistry } from '../auth/key-registry.js';
 import { KeyService } from '../auth/key-service.js';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/config.js';
+import { type Config, isLoopbackHost } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse, writeErrorResponse } from '../errors.js';
@@ -89,6 +89,7 @@ export function buildApp(deps: AppDeps): App {
     logger,
     pollMs: deps.accountPollMs ?? 1000,
     adminKey: config.adminKey,
+    exposedAt: isLoopbackHost(config.host) || config.allowOpenProxy ? null : config.host,
   });
   const liveSettings =
     deps.liveSettings ?? new LiveSettings({ config, store, logger, clock, pollMs: deps.accountPollMs ?? 1000 });
