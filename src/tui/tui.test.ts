@@ -7,7 +7,6 @@ import type { RequestDetail, RequestSummary } from '../shared/requests-schemas.j
 import type { TuiApi } from './api.js';
 import { App } from './app.js';
 import { bar, lineChart, sparkline } from './charts.js';
-import { parseWindow } from './screens/strategy.js';
 import { colorsEnabled } from './theme.js';
 
 const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -438,7 +437,7 @@ describe('terminal UI', () => {
     for (const ch of '90m') ui.stdin.write(ch);
     await until(ui, 'cancels): 90m');
     ui.stdin.write('\r');
-    await until(ui, 'session window set to 90m');
+    await until(ui, 'session window set to 1h 30m');
     expect(api.setConfig).toHaveBeenCalledWith({ sessionMs: 5_400_000 });
     ui.unmount();
   });
@@ -461,12 +460,6 @@ describe('charts and helpers', () => {
     expect(bar(0, 10, 4)).toBe('');
     expect(lineChart([0, 0], 2, 2)).toEqual(['  ', '▁▁']);
     expect(lineChart([0, 2, 4], 3, 3)).toEqual(['  █', ' █░', '▁░░']);
-  });
-
-  it('parses session windows', () => {
-    expect(parseWindow('5h')).toBe(18_000_000);
-    expect(parseWindow('90')).toBe(5_400_000);
-    expect(parseWindow('soon')).toBeNull();
   });
 
   it('turns colours off with NO_COLOR or a terminal without colours', () => {
