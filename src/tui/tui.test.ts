@@ -75,9 +75,10 @@ function summary(id: string, status: number): RequestSummary {
     clientKey: null,
     stream: false,
     stopReason: 'end_turn',
+    // The example: 10 input, 6 cache read, 4 cache write, 20 output.
     inputTokens: 10,
-    cacheReadTokens: 0,
-    cacheWrite5mTokens: 0,
+    cacheReadTokens: 6,
+    cacheWrite5mTokens: 4,
     cacheWrite1hTokens: 0,
     outputTokens: 20,
     costUsd: 0.01,
@@ -396,9 +397,14 @@ describe('terminal UI', () => {
     const ui = start(api, 2);
     await until(ui, /200 .*alpha/);
     expect(ui.lastFrame()).toMatch(/429 .*alpha/);
+    // The same figures as the CLI and the dashboard: in = input + cache read + cache write.
+    expect(ui.lastFrame()).toMatch(/200 .*alpha .* 20 in \/ 20 out/);
+    expect(ui.lastFrame()).toContain('Tokens: in = input + cache read + cache write; out = output');
     ui.stdin.write('\r');
     await until(ui, 'Request r1');
     expect(api.request).toHaveBeenCalledWith('r1');
+    expect(ui.lastFrame()).toContain('Tokens:    20 in / 20 out (input 10 · cache read 6 · cache write 4 · output 20)');
+    expect(ui.lastFrame()).toContain('(first token 40 ms, output speed -)');
     expect(ui.lastFrame()).toContain('{"model":"claude-sonnet-4"}');
     ui.stdin.write('\u001B');
     await until(ui, 'Requests (page 1)');

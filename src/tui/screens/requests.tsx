@@ -1,21 +1,22 @@
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import { formatTime } from '../../cli/format.js';
-import { formatInt, formatMs, formatUsd } from '../../cli/report-format.js';
+import { formatMs, formatUsd } from '../../cli/report-format.js';
 import type { RequestDetail, RequestSummary } from '../../shared/requests-schemas.js';
+import { formatTokenBreakdown, formatTokensInOut, TOKENS_LEGEND, tokenKinds } from '../../shared/tokens.js';
 import { useLoad } from '../hooks.js';
 import { statusColor, useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
 
 function summaryLine(r: RequestSummary, now: number): string {
-  const tokens = (r.inputTokens ?? 0) + (r.outputTokens ?? 0);
+  const t = tokenKinds(r);
   return [
     formatTime(r.ts, now).padEnd(11),
     String(r.status ?? '-').padEnd(4),
     (r.accountName ?? '-').slice(0, 16).padEnd(16),
     (r.modelApplied ?? r.modelRequested ?? '-').slice(0, 28).padEnd(28),
     formatMs(r.latencyMs).padStart(7),
-    `${formatInt(tokens)} tok`.padStart(11),
+    (t === null ? '-' : formatTokensInOut(t)).padStart(20),
     formatUsd(r.costUsd).padStart(9),
   ].join(' ');
 }
@@ -23,6 +24,7 @@ function summaryLine(r: RequestSummary, now: number): string {
 function Detail({ d, width, height, onBack }: { d: RequestDetail; width: number; height: number; onBack: () => void }) {
   const c = useColor();
   const [scroll, setScroll] = useState(0);
+  const t = tokenKinds(d);
   const lines = [
     `Request ${d.id}`,
     `Time:      ${new Date(d.ts).toISOString()}`,
@@ -30,8 +32,8 @@ function Detail({ d, width, height, onBack }: { d: RequestDetail; width: number;
     `Status:    ${d.status ?? '-'}${d.error ? ` ${d.error}` : ''}`,
     `Account:   ${d.accountName ?? '-'}`,
     `Model:     ${d.modelRequested ?? '-'} -> ${d.modelApplied ?? '-'}`,
-    `Latency:   ${formatMs(d.latencyMs)} (first token ${formatMs(d.ttftMs)})`,
-    `Tokens:    in ${d.inputTokens ?? '-'}, cache read ${d.cacheReadTokens ?? '-'}, out ${d.outputTokens ?? '-'}`,
+    `Latency:   ${formatMs(d.latencyMs)} (first token ${formatMs(d.ttftMs)}, output speed ${d.outputTokensPerSecond === null ? '-' : `${d.outputTokensPerSecond.toFixed(1)} tok/s`})`,
+    `Tokens:    ${t === null ? '-' : `${formatTokensInOut(t)} (${formatTokenBreakdown(t)})`}`,
     `Cost:      ${formatUsd(d.costUsd)}`,
     `Agent:     ${d.agent ?? '-'}   Session: ${d.sessionId ?? '-'}`,
     `Attempts:  ${d.attempts}`,
@@ -63,7 +65,7 @@ function Detail({ d, width, height, onBack }: { d: RequestDetail; width: number;
 
 export function RequestsScreen({ api, setModal, width, height, now }: ScreenProps) {
   const c = useColor();
-  const pageSize = Math.max(5, height - 8);
+  const pageSize = Math.max(5, height - 9);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
   const { data, error } = useLoad(
@@ -129,6 +131,7 @@ export function RequestsScreen({ api, setModal, width, height, now }: ScreenProp
         </Text>
       ))}
       {note !== null && <Text dimColor>{note}</Text>}
+      <Text dimColor>Tokens: {TOKENS_LEGEND}</Text>
       <Text dimColor>↑/↓ select · Enter details · ←/→ previous/next page</Text>
     </Box>
   );
