@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildConversation } from './conversation.js';
+import { buildConversation, conversationLayout, splitReminders } from './conversation.js';
 
 /** Recorded upstream streams (the proxy's fixtures): what the gateway stores as a streamed response body. */
 const sse = (name: string) =>
@@ -248,6 +248,51 @@ describe('buildConversation', () => {
     ).toEqual(['The response is an error: rate_limit_error: Slow down']);
     expect(problems('{}', 'event: ping\ndata: {"type": "ping"}\n\n', streamed)).toEqual([
       'The response stream has no message_start event.',
+    ]);
+  });
+});
+
+describe('conversationLayout', () => {
+  it('puts the latest user message and the reply first, the rest as earlier history', () => {
+    const conv = buildConversation(claudeCodeRequest, sse('text'), streamed);
+    const { latest, reply, earlier } = conversationLayout(conv);
+    expect(latest?.n).toBe(3);
+    expect(latest?.turn.role).toBe('user');
+    expect(reply?.n).toBe(4);
+    expect(reply?.turn).toBe(conv.reply);
+    expect(earlier.map((t) => [t.n, t.turn.role])).toEqual([
+      [1, 'user'],
+      [2, 'assistant'],
+    ]);
+  });
+
+  it('has no reply when the response could not be read, and no latest message without a user turn', () => {
+    const conv = buildConversation(claudeCodeRequest, '{"type":"error","error":{"type":"x","message":"y"}}', complete);
+    expect(conversationLayout(conv).reply).toBeNull();
+    expect(conversationLayout(conv).latest?.n).toBe(3);
+    const empty = buildConversation('{"messages":[]}', null, complete);
+    expect(conversationLayout(empty)).toEqual({ latest: null, reply: null, earlier: [] });
+  });
+});
+
+describe('splitReminders', () => {
+  it("separates Claude Code's system reminders from what the person wrote", () => {
+    const text =
+      '<system-reminder>\nContents of /home/me/app/CLAUDE.md\nUse pnpm.\n</system-reminder>\n' +
+      'Why does the build fail?\n<system-reminder>Todo list is empty</system-reminder>';
+    expect(splitReminders(text)).toEqual([
+      { kind: 'reminder', text: 'Contents of /home/me/app/CLAUDE.md\nUse pnpm.' },
+      { kind: 'text', text: 'Why does the build fail?' },
+      { kind: 'reminder', text: 'Todo list is empty' },
+    ]);
+  });
+
+  it('keeps text without reminders as it is, and an unclosed reminder (cut payload) as a reminder', () => {
+    expect(splitReminders('  plain\ntext ')).toEqual([{ kind: 'text', text: '  plain\ntext ' }]);
+    expect(splitReminders('')).toEqual([{ kind: 'text', text: '' }]);
+    expect(splitReminders('ask <system-reminder>cut at the cap')).toEqual([
+      { kind: 'text', text: 'ask' },
+      { kind: 'reminder', text: 'cut at the cap' },
     ]);
   });
 });

@@ -21,7 +21,10 @@ export interface Turn {
 
 export interface Conversation {
   system: Block[];
+  /** The request's messages, then the reply (when the response could be read). */
   turns: Turn[];
+  /** The assistant turn rebuilt from the response, also the last of `turns`. */
+  reply: Turn | null;
   tools: string[];
   /** Why (part of) the payload could not be read, when it could not. */
   problems: string[];
@@ -174,7 +177,7 @@ export function buildConversation(
   responseBody: string | null,
   opts: { requestTruncated: boolean; responseTruncated: boolean; stream: boolean },
 ): Conversation {
-  const conv: Conversation = { system: [], turns: [], tools: [], problems: [] };
+  const conv: Conversation = { system: [], turns: [], reply: null, tools: [], problems: [] };
   const req = requestBody === null ? undefined : parseJson(requestBody);
   if (requestBody === null) conv.problems.push('The request body was not stored.');
   else if (!isObj(req)) {
@@ -199,7 +202,7 @@ export function buildConversation(
   const looksSse = /^\s*(event|data):/m.test(responseBody) && !responseBody.trimStart().startsWith('{');
   if (looksSse || (opts.stream && !responseBody.trimStart().startsWith('{'))) {
     const { message, error } = messageFromSse(responseBody);
-    if (message) conv.turns.push(assistantTurn(message));
+    if (message) addReply(conv, assistantTurn(message));
     if (error) conv.problems.push(`The stream ended with an error: ${error}`);
     if (opts.responseTruncated)
       conv.problems.push('The response was cut at the payload size cap; the reply is partial.');
@@ -215,7 +218,70 @@ export function buildConversation(
     const e = isObj(res.error) ? res.error : {};
     conv.problems.push(`The response is an error: ${str(e.type)}: ${str(e.message)}`);
   } else {
-    conv.turns.push(assistantTurn(res));
+    addReply(conv, assistantTurn(res));
   }
   return conv;
+}
+
+function addReply(conv: Conversation, turn: Turn): void {
+  conv.turns.push(turn);
+  conv.reply = turn;
+}
+
+/** A turn and its position in the conversation (1-based, as the page labels it). */
+export interface NumberedTurn {
+  turn: Turn;
+  n: number;
+}
+
+/**
+ * What a request's page shows first: the latest user message (what was asked this time) and the
+ * reply; everything before is history, shown on demand. A Claude Code request resends the whole
+ * session, so in order it buried a one-line prompt under thousands of pixels of history.
+ */
+export function conversationLayout(conv: Conversation): {
+  latest: NumberedTurn | null;
+  reply: NumberedTurn | null;
+  earlier: NumberedTurn[];
+} {
+  const numbered = conv.turns.map((turn, i) => ({ turn, n: i + 1 }));
+  const reply = conv.reply === null ? null : (numbered.at(-1) ?? null);
+  const asked = reply === null ? numbered : numbered.slice(0, -1);
+  let at = -1;
+  for (let i = asked.length - 1; i >= 0; i--) {
+    if (asked[i]?.turn.role === 'user') {
+      at = i;
+      break;
+    }
+  }
+  return {
+    latest: at === -1 ? null : (asked[at] as NumberedTurn),
+    reply,
+    earlier: asked.filter((_, i) => i !== at),
+  };
+}
+
+export interface TextPart {
+  kind: 'text' | 'reminder';
+  text: string;
+}
+
+const REMINDER = /<system-reminder>([\s\S]*?)(?:<\/system-reminder>|$)/g;
+
+/**
+ * A text block split into what the person wrote and the `<system-reminder>` sections Claude Code
+ * adds to user messages (CLAUDE.md contents, todo lists, file-change notes: protocol.md §7).
+ */
+export function splitReminders(text: string): TextPart[] {
+  const parts: TextPart[] = [];
+  let last = 0;
+  for (const m of text.matchAll(REMINDER)) {
+    const before = text.slice(last, m.index).trim();
+    if (before) parts.push({ kind: 'text', text: before });
+    parts.push({ kind: 'reminder', text: (m[1] ?? '').trim() });
+    last = m.index + m[0].length;
+  }
+  const rest = text.slice(last).trim();
+  if (rest || parts.length === 0) parts.push({ kind: 'text', text: last === 0 ? text : rest });
+  return parts;
 }

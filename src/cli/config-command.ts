@@ -6,7 +6,9 @@
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { isLiveSettingKey, LIVE_SETTING_KEYS, type LiveSettingKey, LiveSettings } from '../config/live-settings.js';
+import { SETTINGS } from '../config/settings.js';
 import { createLogger } from '../log/logger.js';
+import { formatDuration } from '../shared/duration.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
 import { ensureHome, type GlobalOptions, loadCliConfig } from './context.js';
 import type { CliIo } from './io.js';
@@ -29,6 +31,13 @@ async function withLiveSettings<T>(
   } finally {
     await store.close();
   }
+}
+
+const DURATIONS = new Set<string>(SETTINGS.filter((d) => d.type.kind === 'duration').map((d) => d.key));
+
+/** A value as stored, with the readable form of a duration: `3600000 (1h)`. */
+function shown(key: LiveSettingKey, value: unknown): string {
+  return DURATIONS.has(key) && typeof value === 'number' ? `${value} (${formatDuration(value)})` : String(value);
 }
 
 function keyArg(key: string): LiveSettingKey {
@@ -75,12 +84,12 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .command('set')
     .description('Store a runtime setting; refused when a flag or environment variable pins it')
     .argument('<key>', `one of ${LIVE_SETTING_KEYS.join(', ')}`)
-    .argument('<value>', 'the new value (checked like the environment variable)')
+    .argument('<value>', 'the new value (checked like the environment variable; durations take units: 90m, 1h)')
     .action(async (key: string, value: string, _opts: unknown, cmd: Command) => {
       const k = keyArg(key);
       await withLiveSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (live) => {
         const after = await live.update({ [k]: value });
-        out(`Set ${k} = ${String(after[k].value)}; running gateways apply it within a second.\n`);
+        out(`Set ${k} = ${shown(k, after[k].value)}; running gateways apply it within a second.\n`);
       });
     });
 
@@ -92,7 +101,7 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
       const k = keyArg(key);
       await withLiveSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (live) => {
         const after = await live.update({ [k]: null });
-        out(`Unset ${k}; now ${String(after[k].value)} (${after[k].source}).\n`);
+        out(`Unset ${k}; now ${shown(k, after[k].value)} (${after[k].source}).\n`);
       });
     });
 }

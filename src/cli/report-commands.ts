@@ -10,6 +10,7 @@ import type { Config } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { createLogger } from '../log/logger.js';
 import type { ClearHistoryResult } from '../shared/clear-history-schemas.js';
+import { TOKENS_LEGEND } from '../shared/tokens.js';
 import type { StatsResult } from '../storage/contract/analytics.js';
 import type { DatabaseReport } from '../storage/contract/maintenance.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
@@ -119,6 +120,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
   program
     .command('requests')
     .description('Recent requests, newest first')
+    .addHelpText('after', `\nTOKENS: ${TOKENS_LEGEND}.`)
     .option('--limit <n>', 'how many (1-500)', parseLimitArg, 20)
     .option('--account <name>', 'only this account (name or id)')
     .option('--model <model>', 'only this model')
@@ -126,16 +128,31 @@ export function registerReportCommands(program: Command, io: CliIo): void {
     .action(async (opts: { limit: number; account?: string; model?: string; json?: boolean }, cmd: Command) => {
       const t = await resolveTarget(io, globalsOf(cmd));
       let items: RequestSummary[];
+      let accounts: () => Promise<{ id: string; name: string }[]>;
       if (t.api) {
+        const api = t.api;
         const q = new URLSearchParams({ limit: String(opts.limit) });
         if (opts.account !== undefined) q.set('account', opts.account);
         if (opts.model !== undefined) q.set('model', opts.model);
-        items = (await t.api.get<{ items: RequestSummary[] }>(`/api/requests?${q}`)).items;
+        items = (await api.get<{ items: RequestSummary[] }>(`/api/requests?${q}`)).items;
+        accounts = () => api.get<{ id: string; name: string }[]>('/api/accounts');
       } else {
         items = await withStore(t.config, async (s) => {
           const page = await s.requests.list({ limit: opts.limit, account: opts.account, model: opts.model });
           return page.items;
         });
+        accounts = () => withStore(t.config, (s) => s.accounts.list());
+      }
+      // Only an empty answer is checked: a removed account's name still finds its history.
+      if (items.length === 0 && opts.account !== undefined) {
+        const known = await accounts();
+        if (!known.some((a) => a.name === opts.account || a.id === opts.account)) {
+          throw usageError(
+            known.length === 0
+              ? `unknown account "${opts.account}": there are no accounts`
+              : `unknown account "${opts.account}"; accounts: ${known.map((a) => a.name).join(', ')}`,
+          );
+        }
       }
       if (opts.json) json(items);
       else if (items.length === 0) out('No requests match.\n');

@@ -1,6 +1,7 @@
 /** Plain-text rendering of the reporting commands (stats, requests, logs, analyze). */
 
 import { describeMoves, servedBy } from '../shared/attempts.js';
+import { formatTokenBreakdown, formatTokensInOut, tokenKinds } from '../shared/tokens.js';
 import type { StatsResult } from '../storage/contract/analytics.js';
 import type { DatabaseReport } from '../storage/contract/maintenance.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
@@ -46,13 +47,13 @@ export function renderStats(s: StatsResult, now: number): string {
   const lines = [
     `Requests  ${formatInt(t.requests)} (${formatInt(t.successes)} ok, ${plural(t.errors, 'error')}, ${formatRate(t.successRate)} success)${s.since === null ? '' : ` since ${formatTime(s.since, now)}`}`,
     `Latency   avg ${formatMs(t.avgLatencyMs)}, p95 ${formatMs(t.p95LatencyMs)}, first token ${formatMs(t.avgTtftMs)}`,
-    `Tokens    ${formatInt(t.tokens.total)} (input ${formatInt(t.tokens.input)}, output ${formatInt(t.tokens.output)}, cache read ${formatInt(t.tokens.cacheRead)}, cache write ${formatInt(t.tokens.cacheWrite5m + t.tokens.cacheWrite1h)}); cache hit ${formatRate(t.cacheHitRate)}`,
+    `Tokens    ${formatTokensInOut(t.tokens)} (${formatTokenBreakdown(t.tokens)}); cache hit ${formatRate(t.cacheHitRate)}`,
     `Cost      ${formatUsd(t.costUsd)}; failovers ${formatInt(t.failovers)}`,
   ];
   let out = `${lines.join('\n')}\n`;
   if (s.accounts.length > 0) {
     const rows = s.accounts.map((a) => [
-      `${a.name ?? '-'}${a.exists ? '' : ' (removed)'}`,
+      accountLabel(a.accountId, a.name, a.exists),
       formatInt(a.requests),
       formatInt(a.errors),
       formatRate(a.successRate),
@@ -70,7 +71,7 @@ export function renderStats(s: StatsResult, now: number): string {
   if (s.recentErrors.length > 0) {
     const rows = s.recentErrors.map((e) => [
       formatTime(e.ts, now),
-      e.accountName ?? '-',
+      accountLabel(e.accountId, e.accountName),
       e.model ?? '-',
       e.status === null ? '-' : String(e.status),
       e.error ?? '-',
@@ -80,26 +81,51 @@ export function renderStats(s: StatsResult, now: number): string {
   return out;
 }
 
-/** The serving account, or for a request no account served, the ones it tried; then its retries and failovers. */
+/** What a request served by no account is listed as (a 503 before any account was chosen). */
+export const NO_ACCOUNT = '(no account)';
+
+/**
+ * The account column: "(removed)" only when the record names an account that no longer exists;
+ * requests that never reached an account are not history of a removed one.
+ */
+export function accountLabel(accountId: string | null, name: string | null, exists = true): string {
+  if (accountId === null) return name ?? NO_ACCOUNT;
+  return `${name ?? accountId}${exists ? '' : ' (removed)'}`;
+}
+
+/** `POST /v1/messages`: the query string (Claude Code's `?beta=true`) is left out. */
+export function endpointOf(r: Pick<RequestSummary, 'method' | 'path'>): string {
+  const q = r.path.indexOf('?');
+  return `${r.method} ${q === -1 ? r.path : r.path.slice(0, q)}`;
+}
+
+/** The serving account (or, for a request no account served, the ones it tried); then its retries and failovers. */
 function accountCell(r: RequestSummary): string {
+  const who = r.accountId === null ? servedBy(r, NO_ACCOUNT) : accountLabel(r.accountId, r.accountName);
   const moves = describeMoves(r);
-  return moves === '' ? servedBy(r) : `${servedBy(r)} (${moves})`;
+  return moves === '' ? who : `${who} (${moves})`;
 }
 
 export function renderRequests(items: readonly RequestSummary[], now: number): string {
-  const rows = items.map((r) => [
-    formatTime(r.ts, now),
-    accountCell(r),
-    r.modelApplied ?? r.modelRequested ?? '-',
-    r.status === null ? '-' : String(r.status),
-    formatMs(r.latencyMs),
-    r.inputTokens === null && r.outputTokens === null
-      ? '-'
-      : `${formatInt(r.inputTokens ?? 0)}/${formatInt(r.outputTokens ?? 0)}`,
-    formatUsd(r.costUsd),
-    r.success ? r.id : `${r.id} ${r.error ?? ''}`.trim(),
-  ]);
-  return renderTable(['TIME', 'ACCOUNT', 'MODEL', 'STATUS', 'LATENCY', 'IN/OUT', 'COST', 'ID'], rows);
+  const rows = items.map((r) => {
+    const t = tokenKinds(r);
+    return [
+      formatTime(r.ts, now),
+      accountCell(r),
+      endpointOf(r),
+      r.modelApplied ?? r.modelRequested ?? '-',
+      r.status === null ? '-' : String(r.status),
+      String(r.attempts),
+      formatMs(r.latencyMs),
+      t === null ? '-' : formatTokensInOut(t),
+      formatUsd(r.costUsd),
+      r.success ? r.id : `${r.id} ${r.error ?? ''}`.trim(),
+    ];
+  });
+  return renderTable(
+    ['TIME', 'ACCOUNT', 'ENDPOINT', 'MODEL', 'STATUS', 'ATTEMPTS', 'LATENCY', 'TOKENS', 'COST', 'ID'],
+    rows,
+  );
 }
 
 export interface LogLineView {

@@ -104,6 +104,14 @@ describe('loadConfig', () => {
     expect(c.maxAttempts).toBe(3);
   });
 
+  it('takes durations with units wherever a setting is a duration, and bare numbers as ms', () => {
+    const c = load({ CCFLARE_SESSION_MS: '90m', CCFLARE_REQUEST_DEADLINE_MS: '2m', CCFLARE_REFRESH_SKEW_MS: '300000' });
+    expect(c.sessionMs).toBe(5_400_000);
+    expect(c.requestDeadlineMs).toBe(120_000);
+    expect(c.refreshSkewMs).toBe(300_000);
+    expect(loadConfig({ env: { CCFLARE_HOME: home }, overrides: { sessionMs: '1h' } }).sessionMs).toBe(3_600_000);
+  });
+
   it('the result is frozen', () => {
     expect(Object.isFrozen(load())).toBe(true);
   });
@@ -114,6 +122,8 @@ describe('loadConfig', () => {
       ['CCFLARE_PORT', '70000', /an integer from 0 to 65535/],
       ['CCFLARE_PORT', '80.5', /an integer from 0 to 65535/],
       ['CCFLARE_MAX_ATTEMPTS', '0', /an integer from 1 to 50/],
+      ['CCFLARE_SESSION_MS', 'soon', /a duration such as 90m, 5h.*, from 1m to 7d/],
+      ['CCFLARE_SESSION_MS', '30s', /a duration such as 90m, 5h.*, from 1m to 7d/],
       ['CCFLARE_STRATEGY', 'random', /one of session/],
       ['CCFLARE_LOG_LEVEL', 'loud', /one of trace, debug, info, warn, error, fatal, silent/],
       ['CCFLARE_PAYLOAD_CAPTURE', 'maybe', /true or false/],

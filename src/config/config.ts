@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../errors.js';
+import { DURATION_RULE, formatDuration, parseDuration } from '../shared/duration.js';
 import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
 
 export type Config = Readonly<ConfigValues>;
@@ -28,6 +29,8 @@ function describe(def: SettingDef): string {
       return `one of ${t.values.join(', ')}`;
     case 'int':
       return `an integer from ${t.min} to ${t.max}`;
+    case 'duration':
+      return `${DURATION_RULE}, from ${formatDuration(t.min)} to ${formatDuration(t.max)}`;
     case 'bool':
       return 'true or false (also 1/0, yes/no, on/off)';
     case 'url':
@@ -58,6 +61,11 @@ export function parseSetting(def: SettingDef, raw: unknown, source: string): unk
       const n = typeof s === 'number' ? s : typeof s === 'string' && /^-?\d+$/.test(s) ? Number(s) : Number.NaN;
       if (!Number.isSafeInteger(n) || n < t.min || n > t.max) throw invalid(def, source, raw);
       return n;
+    }
+    case 'duration': {
+      const ms = parseDuration(s);
+      if (ms === null || ms < t.min || ms > t.max) throw invalid(def, source, raw);
+      return ms;
     }
     case 'bool': {
       if (typeof s === 'boolean') return s;

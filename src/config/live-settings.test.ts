@@ -105,7 +105,7 @@ describe('LiveSettings', () => {
     await expectError(
       l.update({ sessionMs: 5 }),
       'bad_request',
-      /^Invalid sessionMs: 5; expected an integer from 60000/,
+      /^Invalid sessionMs: 5; expected a duration such as 90m, 5h.*, from 1m to 7d$/,
     );
     await expectError(
       l.update({ strategy: 'random' }),

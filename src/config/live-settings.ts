@@ -53,7 +53,8 @@ export type SettingAccepts =
 
 function acceptsOf(def: SettingDef): SettingAccepts {
   const t = def.type;
-  if (t.kind === 'int') return { kind: 'int', min: t.min, max: t.max };
+  // Durations are milliseconds on the wire; units are a way of typing them.
+  if (t.kind === 'int' || t.kind === 'duration') return { kind: 'int', min: t.min, max: t.max };
   if (t.kind === 'enum') return { kind: 'enum', values: [...t.values] };
   if (t.kind === 'bool') return { kind: 'bool' };
   throw new Error(`runtime setting ${def.key} has a type the API cannot describe: ${t.kind}`);

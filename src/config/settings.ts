@@ -2,6 +2,7 @@
  * Every setting, its environment variable, config-file key, default and accepted values, in one
  * table. Precedence: command-line flags > environment > config file (<home>/config.json) >
  * defaults. `.env.example` lists every `env` below; config.test.ts keeps the two in sync.
+ * Durations (`kind: 'duration'`) are milliseconds and also take units everywhere: `90m`, `1h`.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ export type SettingType =
   | { kind: 'string' }
   | { kind: 'url' }
   | { kind: 'int'; min: number; max: number }
+  /** Milliseconds, typed with units (`90m`, `1h`) or as a bare number of ms (src/shared/duration.ts). */
+  | { kind: 'duration'; min: number; max: number }
   | { kind: 'bool' }
   /** Comma-separated host names (`gw.example`, `.example.com` for its subdomains) or `*`. */
   | { kind: 'hosts' }
@@ -142,9 +145,9 @@ export const SETTINGS: readonly SettingDef[] = [
   {
     key: 'sessionMs',
     env: 'CCFLARE_SESSION_MS',
-    type: { kind: 'int', min: 60_000, max: 7 * 24 * HOUR },
+    type: { kind: 'duration', min: 60_000, max: 7 * 24 * HOUR },
     def: 5 * HOUR,
-    doc: 'Session window of the session strategy, ms',
+    doc: 'Session window of the session strategy (5h, 90m; a bare number is ms)',
   },
   {
     key: 'logLevel',
@@ -191,30 +194,30 @@ export const SETTINGS: readonly SettingDef[] = [
   {
     key: 'requestDeadlineMs',
     env: 'CCFLARE_REQUEST_DEADLINE_MS',
-    type: { kind: 'int', min: 1000, max: 3 * HOUR },
+    type: { kind: 'duration', min: 1000, max: 3 * HOUR },
     def: 10 * 60_000,
-    doc: 'One deadline for all attempts of a request until response headers, ms',
+    doc: 'One deadline for all attempts of a request until response headers',
   },
   {
     key: 'headersTimeoutMs',
     env: 'CCFLARE_HEADERS_TIMEOUT_MS',
-    type: { kind: 'int', min: 1000, max: HOUR },
+    type: { kind: 'duration', min: 1000, max: HOUR },
     def: 30_000,
-    doc: 'Time a client connection has to send complete request headers (408 and closed after), ms',
+    doc: 'Time a client connection has to send complete request headers (408 and closed after)',
   },
   {
     key: 'bodyTimeoutMs',
     env: 'CCFLARE_BODY_TIMEOUT_MS',
-    type: { kind: 'int', min: 1000, max: 3 * HOUR },
+    type: { kind: 'duration', min: 1000, max: 3 * HOUR },
     def: 5 * 60_000,
-    doc: 'Time a client has to send a whole request, body included (408 after), ms; responses, streamed ones too, are not limited',
+    doc: 'Time a client has to send a whole request, body included (408 after); responses, streamed ones too, are not limited',
   },
   {
     key: 'keepAliveTimeoutMs',
     env: 'CCFLARE_KEEPALIVE_TIMEOUT_MS',
-    type: { kind: 'int', min: 1000, max: HOUR },
+    type: { kind: 'duration', min: 1000, max: HOUR },
     def: 65_000,
-    doc: 'Idle time after which a kept-alive client connection is closed, ms',
+    doc: 'Idle time after which a kept-alive client connection is closed',
   },
   {
     key: 'maxConnections',
@@ -233,9 +236,9 @@ export const SETTINGS: readonly SettingDef[] = [
   {
     key: 'refreshSkewMs',
     env: 'CCFLARE_REFRESH_SKEW_MS',
-    type: { kind: 'int', min: 0, max: 4 * HOUR },
+    type: { kind: 'duration', min: 0, max: 4 * HOUR },
     def: 5 * 60_000,
-    doc: 'Refresh OAuth tokens this long before they expire, ms',
+    doc: 'Refresh OAuth tokens this long before they expire',
   },
   {
     key: 'databaseUrl',

@@ -43,6 +43,7 @@ import {
 } from './failover-policy.js';
 import { type AttemptResult, Forwarder } from './forwarder.js';
 import { type Credentials, clientResponseHeaders, sessionIdOf, upstreamHeaders } from './headers.js';
+import { outputSpeed } from './output-speed.js';
 import { parseRateLimit } from './rate-limit-headers.js';
 import { readRequestFields } from './request-fields.js';
 import { pathProblem } from './request-path.js';
@@ -629,9 +630,9 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       if (r.model) modelApplied = r.model;
       stopReason = r.stopReason;
       if (r.firstDeltaAt !== null) ttft = r.firstDeltaAt - ctx.t0;
-      if (r.firstDeltaAt !== null && r.lastDeltaAt !== null && r.lastDeltaAt > r.firstDeltaAt && r.outputTokens) {
-        tps = r.outputTokens / ((r.lastDeltaAt - r.firstDeltaAt) / 1000);
-      }
+      // protocol.md §5: output tokens/s over the streaming span, first delta to last.
+      if (r.firstDeltaAt !== null && r.lastDeltaAt !== null)
+        tps = outputSpeed(r.outputTokens, r.lastDeltaAt - r.firstDeltaAt);
       if (r.error !== null) {
         errorText = `${r.error.type}: ${r.error.message}`;
         const d = classifyStreamError(r.error.type, clock.now());
@@ -649,7 +650,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
           // A non-JSON success body simply has no usage.
         }
       }
-      if (usage?.outputTokens && end > ctx.t0) tps = usage.outputTokens / ((end - ctx.t0) / 1000);
+      tps = outputSpeed(usage?.outputTokens, end - ctx.t0);
     }
     if (ctx.interrupted && errorText === null) errorText = INTERRUPTED;
     if (ctx.aborted && errorText === null) errorText = 'client disconnected';

@@ -46,7 +46,11 @@ export type ConfigView = z.infer<typeof ConfigSchema>;
 export const ConfigPatchSchema = z
   .strictObject({
     strategy: z.string().nullable().optional(),
-    sessionMs: z.number().int().nullable().optional(),
+    sessionMs: z
+      .union([z.number().int(), z.string()])
+      .nullable()
+      .optional()
+      .openapi({ description: 'Milliseconds, or a duration with units: "90m", "5h", "1h30m"' }),
     requestRetentionDays: z.number().int().nullable().optional(),
     payloadRetentionDays: z.number().int().nullable().optional(),
     payloadCapture: z.boolean().nullable().optional(),

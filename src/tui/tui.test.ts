@@ -7,7 +7,6 @@ import type { RequestDetail, RequestSummary } from '../shared/requests-schemas.j
 import type { TuiApi } from './api.js';
 import { App, screenIndex } from './app.js';
 import { bar, lineChart, sparkline } from './charts.js';
-import { parseWindow } from './screens/strategy.js';
 import { colorsEnabled } from './theme.js';
 
 const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -82,9 +81,10 @@ function summary(id: string, status: number): RequestSummary {
     clientKey: null,
     stream: false,
     stopReason: 'end_turn',
+    // The issue's example: 10 input, 6 cache read, 4 cache write, 20 output.
     inputTokens: 10,
-    cacheReadTokens: 0,
-    cacheWrite5mTokens: 0,
+    cacheReadTokens: 6,
+    cacheWrite5mTokens: 4,
     cacheWrite1hTokens: 0,
     outputTokens: 20,
     costUsd: 0.01,
@@ -452,9 +452,14 @@ describe('terminal UI', () => {
     const ui = start(api, screenIndex('Requests'));
     await until(ui, /200 .*alpha/);
     expect(ui.lastFrame()).toMatch(/429 .*alpha/);
+    // The same figures as the CLI and the dashboard: in = input + cache read + cache write.
+    expect(ui.lastFrame()).toMatch(/200 .*alpha .* 20 in \/ 20 out/);
+    expect(ui.lastFrame()).toContain('Tokens: in = input + cache read + cache write; out = output');
     ui.stdin.write('\r');
     await until(ui, 'Request r1');
     expect(api.request).toHaveBeenCalledWith('r1');
+    expect(ui.lastFrame()).toContain('Tokens:    20 in / 20 out (input 10 · cache read 6 · cache write 4 · output 20)');
+    expect(ui.lastFrame()).toContain('(first token 40 ms, output speed -)');
     expect(ui.lastFrame()).toContain('{"model":"claude-sonnet-4"}');
     ui.stdin.write('\u001B');
     await until(ui, 'Requests (page 1)');
@@ -493,7 +498,7 @@ describe('terminal UI', () => {
     for (const ch of '90m') ui.stdin.write(ch);
     await until(ui, 'cancels): 90m');
     ui.stdin.write('\r');
-    await until(ui, 'session window set to 90m');
+    await until(ui, 'session window set to 1h 30m');
     expect(api.setConfig).toHaveBeenCalledWith({ sessionMs: 5_400_000 });
     ui.unmount();
   });
@@ -516,12 +521,6 @@ describe('charts and helpers', () => {
     expect(bar(0, 10, 4)).toBe('');
     expect(lineChart([0, 0], 2, 2)).toEqual(['  ', '▁▁']);
     expect(lineChart([0, 2, 4], 3, 3)).toEqual(['  █', ' █░', '▁░░']);
-  });
-
-  it('parses session windows', () => {
-    expect(parseWindow('5h')).toBe(18_000_000);
-    expect(parseWindow('90')).toBe(5_400_000);
-    expect(parseWindow('soon')).toBeNull();
   });
 
   it('turns colours off with NO_COLOR or a terminal without colours', () => {

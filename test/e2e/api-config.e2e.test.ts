@@ -129,6 +129,13 @@ describe('changing settings', () => {
     expect(health.strategy).toBe('session');
   });
 
+  it('takes a duration with units for sessionMs and stores milliseconds', async () => {
+    const r = await change('PATCH', { sessionMs: '90m' });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(ConfigSchema.parse(r.json).sessionMs).toMatchObject({ value: 90 * 60_000, source: 'database' });
+    expect(await gw.store.settings.get()).toMatchObject({ sessionMs: 90 * 60_000 });
+  });
+
   it('null removes the stored value', async () => {
     const r = await change('PATCH', { sessionMs: null, payloadMaxBytes: null });
     const c = ConfigSchema.parse(r.json);
@@ -159,7 +166,7 @@ describe('changing settings', () => {
     expectError(
       await change('PATCH', { sessionMs: 1000 }),
       400,
-      /Invalid sessionMs: 1000; expected an integer from 60000/,
+      /Invalid sessionMs: 1000; expected a duration such as 90m, 5h.*, from 1m to 7d/,
     );
     expectError(await change('PATCH', { sessionMs: 'soon' }), 400, /sessionMs/);
     expectError(

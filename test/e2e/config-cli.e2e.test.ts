@@ -69,10 +69,22 @@ describe('ccflare config', () => {
     expect((await cli(['config', 'get'])).stdout).toMatch(/^payloadCapture\s+true\s+\(default\)$/m);
   });
 
+  it('takes durations with units, as the TUI and the environment do', async () => {
+    const set = await cli(['config', 'set', 'sessionMs', '1h']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toBe('Set sessionMs = 3600000 (1h); running gateways apply it within a second.\n');
+    expect(await gw.store.settings.get()).toEqual({ sessionMs: 3_600_000 });
+    const env = await cli(['config', 'get', 'sessionMs', '--json'], { CCFLARE_SESSION_MS: '90m' });
+    expect(JSON.parse(env.stdout)).toMatchObject({ value: 5_400_000, source: 'environment' });
+    expect((await cli(['config', 'unset', 'sessionMs'])).code).toBe(0);
+  });
+
   it('refuses bad values, unknown keys and pinned settings with one line', async () => {
     const bad = await cli(['config', 'set', 'sessionMs', '5']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^ccflare: Invalid sessionMs: "5"; expected an integer from 60000/);
+    expect(bad.stderr).toMatch(
+      /^ccflare: Invalid sessionMs: "5"; expected a duration such as 90m, 5h.*, from 1m to 7d/,
+    );
     const unknown = await cli(['config', 'set', 'port', '1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown setting "port"/);

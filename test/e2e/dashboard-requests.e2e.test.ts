@@ -251,13 +251,17 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
     expect(await field('Account').textContent()).toBe('alpha');
     expect(await field('Agent').textContent()).toBe('weather-agent');
     expect(await field('Cost').textContent()).toBe('$0.01');
-    expect(await field('Input tokens').textContent()).toBe('1,200');
+    expect(await field('Tokens').textContent()).toContain('1,200 in / 42 out');
     await page.getByRole('heading', { name: 'Attempts (1 failover)' }).waitFor();
     expect(await page.getByRole('row').filter({ hasText: 'overloaded_error' }).textContent()).toContain('beta');
 
-    expect(await page.getByRole('article', { name: 'System prompt' }).textContent()).toContain(
+    // The latest user message (a tool result) and the reply come first; the rest is folded.
+    expect(await page.getByRole('article', { name: 'User message 3' }).isVisible()).toBe(true);
+    expect(await page.getByRole('article', { name: 'User message 1' }).count()).toBe(0);
+    expect(await page.getByRole('article', { name: 'System prompt', includeHidden: true }).textContent()).toContain(
       'careful weather assistant',
     );
+    await page.getByText(/^Earlier messages/).click();
     const user1 = page.getByRole('article', { name: 'User message 1' });
     expect(await user1.textContent()).toContain('What is the weather in Paris?');
     expect(await user1.getByRole('img', { name: 'Image, image/png' }).textContent()).toContain('image/png');

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MIN_SPEED_SPAN_MS } from '../../src/proxy/output-speed.js';
 import { type FakeUpstream, messageJson, messageStreamEvents, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
@@ -100,7 +101,8 @@ describe('proxy pass-through', () => {
   });
 
   it('streams through the SDK with usage, time to first token and tokens/s recorded', async () => {
-    up.setHandler(() => ({ kind: 'sse', events: messageStreamEvents({ deltas: 10, thinking: true }), intervalMs: 5 }));
+    // Paced so the deltas span more than MIN_SPEED_SPAN_MS: speed is only measured over that.
+    up.setHandler(() => ({ kind: 'sse', events: messageStreamEvents({ deltas: 10, thinking: true }), intervalMs: 30 }));
     const stream = client.messages.stream({
       model: 'claude-sonnet-4-6',
       max_tokens: 100,
@@ -115,6 +117,19 @@ describe('proxy pass-through', () => {
     expect(rec?.ttftMs).toBeGreaterThan(0);
     expect(rec?.ttftMs).toBeLessThan(rec?.latencyMs ?? 0);
     expect(rec?.outputTokensPerSecond).toBeGreaterThan(0);
+    expect(rec?.outputTokensPerSecond).toBeLessThanOrEqual((rec?.outputTokens ?? 0) / (MIN_SPEED_SPAN_MS / 1000));
+  });
+
+  it('records no output speed for a reply whose deltas span less than a quarter second', async () => {
+    up.setHandler(() => ({ kind: 'sse', events: messageStreamEvents({ deltas: 10 }), intervalMs: 2 }));
+    const final = await client.messages
+      .stream({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hello' }] })
+      .finalMessage();
+    const [rec] = await gw.records(1);
+    expect(rec?.outputTokens).toBe(final.usage.output_tokens);
+    expect(rec?.outputTokens).toBeGreaterThan(0);
+    // Shown as "—" in every UI rather than thousands of tokens per second.
+    expect(rec?.outputTokensPerSecond).toBeNull();
   });
 
   it('delivers the first event while the upstream is still streaming, bytes unchanged', async () => {

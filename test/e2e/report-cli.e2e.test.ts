@@ -174,7 +174,9 @@ describe('ccflare stats', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^Requests {2}3 \(2 ok, 1 error, 66\.7% success\) since /);
-      expect(r.stdout).toMatch(/^Tokens {4}520 \(input 400, output 120,/m);
+      expect(r.stdout).toMatch(
+        /^Tokens {4}400 in \/ 120 out \(input 400 · cache read 0 · cache write 0 · output 120\); cache hit /m,
+      );
       expect(r.stdout).toMatch(/^Cost {6}\$0\.06; failovers 0$/m);
       const header = r.stdout.split('\n').find((l) => l.startsWith('ACCOUNT'));
       const rowA = r.stdout.split('\n').find((l) => l.startsWith('a '));
@@ -201,9 +203,91 @@ describe('ccflare requests', () => {
       expect(opus).toHaveLength(1);
       expect(opus[0]).toMatchObject({ accountName: 'b', inputTokens: 300, outputTokens: 70, hasPayload: true });
       const text = await call(['requests', '--limit', '1']);
-      expect(text.stdout.split('\n')[0]).toMatch(/^TIME\s+ACCOUNT\s+MODEL\s+STATUS\s+LATENCY\s+IN\/OUT\s+COST\s+ID$/);
-      expect(text.stdout.split('\n')[1]).toMatch(/\bb\s+claude-opus-4-1\s+200\s+3000 ms\s+300\/70\s+\$0\.05\s+0{8}-/);
+      expect(text.stdout.split('\n')[0]).toMatch(
+        /^TIME\s+ACCOUNT\s+ENDPOINT\s+MODEL\s+STATUS\s+ATTEMPTS\s+LATENCY\s+TOKENS\s+COST\s+ID$/,
+      );
+      expect(text.stdout.split('\n')[1]).toMatch(
+        /\bb\s+POST \/v1\/messages\s+claude-opus-4-1\s+200\s+1\s+3000 ms\s+300 in \/ 70 out\s+\$0\.05\s+0{8}-/,
+      );
       expect((await call(['requests', '--model', 'nope'])).stdout).toBe('No requests match.\n');
+    }
+  });
+
+  it('counts tokens as in = input + cache read + cache write, out = output; shows endpoint and attempts', async () => {
+    const a = await gw.account('a');
+    await gw.store.requests.writeBatch(
+      [
+        sampleRecord({
+          id: '00000000-0000-7000-8000-000000000004',
+          ts: NOW - 5_000,
+          accountId: a.id,
+          accountName: 'a',
+          path: '/v1/messages?beta=true',
+          attempts: 3,
+          inputTokens: 10,
+          cacheReadTokens: 6,
+          cacheWrite5mTokens: 4,
+          outputTokens: 20,
+        }),
+      ],
+      [],
+    );
+    for (const call of [live, offline]) {
+      const r = await call(['requests', '--limit', '1']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split('\n')[1]).toMatch(
+        /\ba\s+POST \/v1\/messages\s+claude-sonnet-4-5\s+200\s+3\s+.*\s20 in \/ 20 out\s/,
+      );
+    }
+    expect((await offline(['requests', '--help'])).stdout).toContain(
+      '\nTOKENS: in = input + cache read + cache write; out = output.\n',
+    );
+  });
+
+  it('refuses an unknown --account with the known accounts, both ways; a known one without requests is no error', async () => {
+    for (const call of [live, offline]) {
+      const r = await call(['requests', '--account', 'nope']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('ccflare: unknown account "nope"; accounts: a, b\n');
+    }
+    gw.store.connection.exec("DELETE FROM requests WHERE account_name = 'b'");
+    for (const call of [live, offline]) {
+      const r = await call(['requests', '--account', 'b']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('No requests match.\n');
+    }
+  });
+
+  it('lists requests that reached no account as "(no account)", never as a removed account', async () => {
+    await gw.store.requests.writeBatch(
+      [
+        sampleRecord({
+          id: '00000000-0000-7000-8000-000000000005',
+          ts: NOW - 4_000,
+          status: 503,
+          success: false,
+          error: 'no_account_available',
+          inputTokens: null,
+          outputTokens: null,
+          cacheReadTokens: null,
+          cacheWrite5mTokens: null,
+          cacheWrite1hTokens: null,
+          costUsd: null,
+        }),
+      ],
+      [],
+    );
+    for (const call of [live, offline]) {
+      const stats = await call(['stats']);
+      expect(stats.code, stats.stderr).toBe(0);
+      expect(stats.stdout).not.toContain('(removed)');
+      expect(stats.stdout).toMatch(/^\(no account\)\s+1\s+1\s+0\.0%/m);
+      expect(stats.stdout).toMatch(/^\S+\s+\(no account\)\s+claude-sonnet-4-5\s+503\s+no_account_available$/m);
+      const list = await call(['requests', '--limit', '1']);
+      expect(list.stdout.split('\n')[1]).toMatch(
+        /^\S+\s+\(no account\)\s+POST \/v1\/messages\s+claude-sonnet-4-5\s+503\s+1\s+1200 ms\s+-\s+-\s/,
+      );
     }
   });
 

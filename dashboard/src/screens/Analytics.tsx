@@ -21,6 +21,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { Analytics as AnalyticsData, PerfSummary } from '../../../src/shared/analytics-schemas';
+import { formatTokensInOut } from '../../../src/shared/tokens';
 import { useAccounts } from '../accounts-ui';
 import { apiFetch } from '../api';
 import { type Column, DataTable } from '../data-table';
@@ -111,7 +112,7 @@ function Totals({ t }: { t: PerfSummary }) {
       <Stat label="P95 latency" value={fmtMs(t.p95LatencyMs)} />
       <Stat label="Time to first token" value={fmtMs(t.avgTtftMs)} hint="average" />
       <Stat label="Output speed" value={fmtRate(t.outputTokensPerSecond)} />
-      <Stat label="Tokens" value={fmtInt(t.tokens.total)} />
+      <Stat label="Tokens" value={fmtInt(t.tokens.total)} hint={formatTokensInOut(t.tokens)} />
       <Stat label="Cost" value={fmtUsd(t.costUsd)} />
       <Stat label="Cache hit rate" value={fmtPercent(t.cacheHitRate)} />
     </dl>

@@ -17,9 +17,10 @@ import {
 } from 'react';
 import { describeMoves, servedBy } from '../../../src/shared/attempts';
 import type { RequestDetail, RequestPage, RequestSummary } from '../../../src/shared/requests-schemas';
+import { formatTokenBreakdown, formatTokensInOut, TOKENS_LEGEND, tokenKinds } from '../../../src/shared/tokens';
 import { useAccounts } from '../accounts-ui';
 import { ApiError, apiFetch } from '../api';
-import { type Block, buildConversation } from '../conversation';
+import { type Block, buildConversation, conversationLayout, splitReminders, type Turn } from '../conversation';
 import { type Column, DataTable } from '../data-table';
 import { DASH, fmtDateTime, fmtInt, fmtMs, fmtRate, fmtSize, fmtUsd } from '../format';
 import { queryKeys } from '../query-keys';
@@ -132,12 +133,12 @@ function FilterBar({ filters }: { filters: Filters }) {
   );
 }
 
-const COLUMNS = ['Time', 'Status', 'Model', 'Account', 'Tokens in / out', 'Cost', 'Latency', 'Agent'];
+const COLUMNS = ['Time', 'Status', 'Model', 'Account', 'Tokens', 'Cost', 'Latency', 'Agent'];
+const COLUMN_TITLES: Record<string, string> = { Tokens: TOKENS_LEGEND };
 
 function Row({ r, index, style }: { r: RequestSummary; index: number; style: CSSProperties }) {
   const href = `/requests/${encodeURIComponent(r.id)}`;
-  const tokensIn =
-    (r.inputTokens ?? 0) + (r.cacheReadTokens ?? 0) + (r.cacheWrite5mTokens ?? 0) + (r.cacheWrite1hTokens ?? 0);
+  const tokens = tokenKinds(r);
   return (
     <tr className="vrow" style={style} aria-rowindex={index + 2} data-row={index} data-id={r.id}>
       <td>
@@ -153,8 +154,8 @@ function Row({ r, index, style }: { r: RequestSummary; index: number; style: CSS
         {servedBy(r, DASH)}
         {r.attempts > 1 ? <span className="muted small"> · {describeMoves(r)}</span> : null}
       </td>
-      <td className="num">
-        {r.inputTokens == null && r.outputTokens == null ? DASH : `${fmtInt(tokensIn)} / ${fmtInt(r.outputTokens)}`}
+      <td className="num" title={tokens ? formatTokenBreakdown(tokens) : undefined}>
+        {tokens ? formatTokensInOut(tokens) : DASH}
       </td>
       <td className="num">{fmtUsd(r.costUsd)}</td>
       <td className="num">{fmtMs(r.latencyMs)}</td>
@@ -268,7 +269,12 @@ function VirtualTable({
         <thead>
           <tr className="vrow vhead" aria-rowindex={1}>
             {COLUMNS.map((c) => (
-              <th scope="col" key={c} className={/Tokens|Cost|Latency/.test(c) ? 'num' : undefined}>
+              <th
+                scope="col"
+                key={c}
+                className={/Tokens|Cost|Latency/.test(c) ? 'num' : undefined}
+                title={COLUMN_TITLES[c]}
+              >
                 {c}
               </th>
             ))}
@@ -376,6 +382,7 @@ function RequestList() {
       <FilterBar filters={filters} />
       <p id="requests-keys" className="muted small">
         Open a request for its conversation. In the list, arrow keys, Page Up/Down, Home and End move between rows.
+        Tokens: {TOKENS_LEGEND}.
       </p>
       <section className="card">{body}</section>
     </>
@@ -386,38 +393,89 @@ function pretty(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? String(value);
 }
 
+/** Longer than this, a tool's input or result starts collapsed: file contents and test logs. */
+const LONG_LINES = 12;
+const LONG_CHARS = 1200;
+
+function isLong(text: string): boolean {
+  return text.length > LONG_CHARS || text.split('\n', LONG_LINES + 1).length > LONG_LINES;
+}
+
+function blockText(b: Block): string {
+  if (b.type === 'text' || b.type === 'thinking') return b.text;
+  if (b.type === 'tool_result') return b.content.map(blockText).join('\n');
+  if (b.type === 'tool_use') return b.partialJson ?? pretty(b.input);
+  return '';
+}
+
+function size(text: string): string {
+  return `${fmtInt(text.length)} characters`;
+}
+
+/** A text block: what the person wrote, with Claude Code's `<system-reminder>` sections folded away. */
+function TextView({ text }: { text: string }) {
+  const parts = splitReminders(text);
+  return (
+    <>
+      {parts.map((p, i) =>
+        p.kind === 'text' ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: parts have no id and never reorder
+          <div key={i} className="msg-text">
+            {p.text}
+          </div>
+        ) : (
+          // biome-ignore lint/suspicious/noArrayIndexKey: parts have no id and never reorder
+          <details key={i} className="block block-reminder" data-block="reminder">
+            <summary>
+              System reminder <span className="muted small">{p.text.split('\n', 1)[0]?.slice(0, 80)}</span>
+            </summary>
+            <div className="msg-text">{p.text}</div>
+          </details>
+        ),
+      )}
+    </>
+  );
+}
+
 function BlockView({ b }: { b: Block }) {
   switch (b.type) {
     case 'text':
-      return <div className="msg-text">{b.text}</div>;
+      return <TextView text={b.text} />;
     case 'thinking':
       return (
-        <details className="block block-thinking" open>
-          <summary>Thinking</summary>
+        <details className="block block-thinking">
+          <summary>
+            Thinking <span className="muted small">{b.redacted ? 'redacted' : size(b.text)}</span>
+          </summary>
           <div className="msg-text">{b.redacted ? '(redacted thinking, encrypted by the API)' : b.text}</div>
         </details>
       );
     case 'tool_use':
       return (
-        <div className="block block-tool" data-block="tool_use">
-          <div className="block-title">
+        <details className="block block-tool" data-block="tool_use" open={!isLong(blockText(b))}>
+          <summary className="block-title">
             Tool use: <strong>{b.name}</strong> <code className="muted small">{b.id}</code>
-          </div>
+          </summary>
           <pre>{b.partialJson !== null ? `${b.partialJson} (incomplete)` : pretty(b.input)}</pre>
-        </div>
+        </details>
       );
     case 'tool_result':
       return (
-        <div className={`block block-result${b.isError ? ' block-error' : ''}`} data-block="tool_result">
-          <div className="block-title">
-            Tool result{b.isError ? ' (error)' : ''} for <code className="muted small">{b.toolUseId}</code>
-          </div>
+        <details
+          className={`block block-result${b.isError ? ' block-error' : ''}`}
+          data-block="tool_result"
+          open={!isLong(blockText(b))}
+        >
+          <summary className="block-title">
+            Tool result{b.isError ? ' (error)' : ''} for <code className="muted small">{b.toolUseId}</code>{' '}
+            <span className="muted small">{size(blockText(b))}</span>
+          </summary>
           {b.content.length === 0 ? <p className="muted">(empty)</p> : null}
           {b.content.map((c, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: blocks have no id and never reorder
             <BlockView key={i} b={c} />
           ))}
-        </div>
+        </details>
       );
     case 'image':
       return (
@@ -442,6 +500,30 @@ function BlockView({ b }: { b: Block }) {
   }
 }
 
+function roleName(role: string): string {
+  return role === 'assistant' ? 'Assistant' : role === 'user' ? 'User' : role;
+}
+
+function TurnView({ t, n, note }: { t: Turn; n: number; note?: string }) {
+  return (
+    <article className={`turn turn-${t.role}`} aria-label={`${roleName(t.role)} message ${n}`}>
+      <h3>
+        {roleName(t.role)}
+        {note ? <span className="muted small"> ({note})</span> : null}
+      </h3>
+      {t.blocks.map((b, j) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: blocks have no id and never reorder
+        <BlockView key={j} b={b} />
+      ))}
+    </article>
+  );
+}
+
+/**
+ * The latest user message and the reply first; the system prompt, the tools and the earlier
+ * messages folded below. A Claude Code request carries a system prompt of ~15,000 characters and
+ * a dozen tool definitions: shown in full, its page was 7,226 px tall with the prompt buried.
+ */
 function Turns({ detail }: { detail: RequestDetail }) {
   const p = detail.payload;
   if (!p) {
@@ -457,6 +539,8 @@ function Turns({ detail }: { detail: RequestDetail }) {
     responseTruncated: p.responseTruncated,
     stream: detail.stream,
   });
+  const { latest, reply, earlier } = conversationLayout(conv);
+  const systemText = conv.system.map(blockText).join('\n');
   return (
     <div className="conversation">
       {conv.problems.map((m) => (
@@ -464,35 +548,42 @@ function Turns({ detail }: { detail: RequestDetail }) {
           {m}
         </p>
       ))}
-      {conv.tools.length > 0 ? <p className="muted small">Tools offered: {conv.tools.join(', ')}</p> : null}
+      {latest ? <TurnView t={latest.turn} n={latest.n} note="latest message" /> : null}
+      {reply ? <TurnView t={reply.turn} n={reply.n} note="response" /> : null}
       {conv.system.length > 0 ? (
-        <article className="turn turn-system" aria-label="System prompt">
-          <h3>System</h3>
-          {conv.system.map((b, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: blocks have no id and never reorder
-            <BlockView key={i} b={b} />
-          ))}
-        </article>
+        <details className="conv-section">
+          <summary>
+            System prompt{' '}
+            <span className="muted small">
+              {conv.system.length === 1 ? '1 block' : `${conv.system.length} blocks`}, {size(systemText)}
+            </span>
+          </summary>
+          <article className="turn turn-system" aria-label="System prompt">
+            {conv.system.map((b, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: blocks have no id and never reorder
+              <BlockView key={i} b={b} />
+            ))}
+          </article>
+        </details>
       ) : null}
-      {conv.turns.map((t, i) => (
-        <article
-          // biome-ignore lint/suspicious/noArrayIndexKey: turns have no id and never reorder
-          key={i}
-          className={`turn turn-${t.role}`}
-          aria-label={`${t.role === 'assistant' ? 'Assistant' : t.role === 'user' ? 'User' : t.role} message ${i + 1}`}
-        >
-          <h3>
-            {t.role === 'assistant' ? 'Assistant' : t.role === 'user' ? 'User' : t.role}
-            {i === conv.turns.length - 1 && t.role === 'assistant' ? (
-              <span className="muted small"> (response)</span>
-            ) : null}
-          </h3>
-          {t.blocks.map((b, j) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: blocks have no id and never reorder
-            <BlockView key={j} b={b} />
+      {conv.tools.length > 0 ? (
+        <details className="conv-section">
+          <summary>
+            Tools offered <span className="muted small">{fmtInt(conv.tools.length)}</span>
+          </summary>
+          <p className="small">{conv.tools.join(', ')}</p>
+        </details>
+      ) : null}
+      {earlier.length > 0 ? (
+        <details className="conv-section">
+          <summary>
+            Earlier messages <span className="muted small">{fmtInt(earlier.length)}</span>
+          </summary>
+          {earlier.map((e) => (
+            <TurnView key={e.n} t={e.turn} n={e.n} />
           ))}
-        </article>
-      ))}
+        </details>
+      ) : null}
     </div>
   );
 }
@@ -518,7 +609,7 @@ function Raw({ detail }: { detail: RequestDetail }) {
   return (
     <div className="raw">
       {parts.map(([title, text]) => (
-        <details key={title} open={title.startsWith('Request body') || title.startsWith('Response body')}>
+        <details key={title}>
           <summary>{title}</summary>
           <pre>{text}</pre>
         </details>
@@ -552,6 +643,7 @@ function RequestView({ id }: { id: string }) {
   });
   const back = `/requests${lastListSearch ? `?${lastListSearch}` : ''}`;
   const d = detail.data;
+  const tokens = d ? tokenKinds(d) : null;
   return (
     <>
       <p>
@@ -601,12 +693,17 @@ function RequestView({ id }: { id: string }) {
               </Field>
               <Field label="Stream">{d.stream ? 'Yes' : 'No'}</Field>
               <Field label="Stop reason">{d.stopReason ?? DASH}</Field>
-              <Field label="Input tokens">{fmtInt(d.inputTokens)}</Field>
-              <Field label="Cache read">{fmtInt(d.cacheReadTokens)}</Field>
-              <Field label="Cache write 5m / 1h">
-                {fmtInt(d.cacheWrite5mTokens)} / {fmtInt(d.cacheWrite1hTokens)}
+              <Field label="Tokens">
+                <span title={TOKENS_LEGEND}>{tokens ? formatTokensInOut(tokens) : DASH}</span>
+                {tokens ? (
+                  <span className="muted small token-breakdown">
+                    {formatTokenBreakdown(tokens)}
+                    {tokens.cacheWrite1h > 0
+                      ? ` (cache write 5m ${fmtInt(tokens.cacheWrite5m)}, 1h ${fmtInt(tokens.cacheWrite1h)})`
+                      : ''}
+                  </span>
+                ) : null}
               </Field>
-              <Field label="Output tokens">{fmtInt(d.outputTokens)}</Field>
               <Field label="Output speed">{fmtRate(d.outputTokensPerSecond)}</Field>
               <Field label="Cost">{fmtUsd(d.costUsd)}</Field>
             </dl>
@@ -624,16 +721,14 @@ function RequestView({ id }: { id: string }) {
               <DataTable columns={ATTEMPT_COLUMNS} rows={d.attemptLog} rowKey={(_, i) => i} />
             )}
           </section>
-          <div className="grid-2 detail-grid">
-            <section className="card" aria-labelledby="req-conversation">
-              <h2 id="req-conversation">Conversation</h2>
-              <Turns detail={d} />
-            </section>
-            <section className="card" aria-labelledby="req-raw">
-              <h2 id="req-raw">Raw JSON</h2>
-              <Raw detail={d} />
-            </section>
-          </div>
+          <section className="card" aria-labelledby="req-conversation">
+            <h2 id="req-conversation">Conversation</h2>
+            <Turns detail={d} />
+          </section>
+          <section className="card" aria-labelledby="req-raw">
+            <h2 id="req-raw">Raw JSON</h2>
+            <Raw detail={d} />
+          </section>
         </>
       ) : null}
     </>

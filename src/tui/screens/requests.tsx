@@ -1,29 +1,54 @@
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import { formatTime } from '../../cli/format.js';
-import { formatInt, formatMs, formatUsd } from '../../cli/report-format.js';
+import { formatMs, formatUsd } from '../../cli/report-format.js';
 import { describeMoves, servedBy } from '../../shared/attempts.js';
 import type { RequestDetail, RequestSummary } from '../../shared/requests-schemas.js';
+import { formatTokenBreakdown, formatTokensInOut, TOKENS_LEGEND, tokenKinds } from '../../shared/tokens.js';
 import { useLoad } from '../hooks.js';
 import { statusColor, useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
 
-function summaryLine(r: RequestSummary, now: number): string {
-  const tokens = (r.inputTokens ?? 0) + (r.outputTokens ?? 0);
+/** Fixed columns of the list; the model column takes the rest, so a row fits 80 columns. */
+const COLUMNS = { time: 11, status: 4, account: 12, latency: 7, tokens: 18, cost: 8 } as const;
+const FIXED = Object.values(COLUMNS).reduce((a, b) => a + b, 0) + 6;
+
+function modelWidth(width: number): number {
+  return Math.max(8, Math.min(28, width - 1 - FIXED));
+}
+
+/** One row of the list, or with `r` null its header. */
+function listRow(r: RequestSummary | null, now: number, width: number): string {
+  const mw = modelWidth(width);
+  if (r === null) {
+    return [
+      'TIME'.padEnd(COLUMNS.time),
+      'HTTP'.padEnd(COLUMNS.status),
+      'ACCOUNT'.padEnd(COLUMNS.account),
+      'MODEL'.padEnd(mw),
+      'LATENCY'.padStart(COLUMNS.latency),
+      'TOKENS (in / out)'.padStart(COLUMNS.tokens),
+      'COST'.padStart(COLUMNS.cost),
+    ].join(' ');
+  }
+  const t = tokenKinds(r);
+  const model = r.modelApplied ?? r.modelRequested ?? '-';
   return [
-    formatTime(r.ts, now).padEnd(11),
-    String(r.status ?? '-').padEnd(4),
-    servedBy(r).slice(0, 16).padEnd(16),
-    (r.modelApplied ?? r.modelRequested ?? '-').slice(0, 28).padEnd(28),
-    formatMs(r.latencyMs).padStart(7),
-    `${formatInt(tokens)} tok`.padStart(11),
-    formatUsd(r.costUsd).padStart(9),
+    formatTime(r.ts, now).padEnd(COLUMNS.time),
+    String(r.status ?? '-').padEnd(COLUMNS.status),
+    servedBy(r).slice(0, COLUMNS.account).padEnd(COLUMNS.account),
+    // Every model id starts with "claude-": a narrow column keeps the part that tells them apart.
+    (model.length > mw ? model.replace(/^claude-/, '') : model).slice(0, mw).padEnd(mw),
+    formatMs(r.latencyMs).padStart(COLUMNS.latency),
+    (t === null ? '-' : formatTokensInOut(t)).padStart(COLUMNS.tokens),
+    formatUsd(r.costUsd).padStart(COLUMNS.cost),
   ].join(' ');
 }
 
 function Detail({ d, width, height, onBack }: { d: RequestDetail; width: number; height: number; onBack: () => void }) {
   const c = useColor();
   const [scroll, setScroll] = useState(0);
+  const t = tokenKinds(d);
   const lines = [
     `Request ${d.id}`,
     `Time:      ${new Date(d.ts).toISOString()}`,
@@ -31,8 +56,8 @@ function Detail({ d, width, height, onBack }: { d: RequestDetail; width: number;
     `Status:    ${d.status ?? '-'}${d.error ? ` ${d.error}` : ''}`,
     `Account:   ${servedBy(d)}`,
     `Model:     ${d.modelRequested ?? '-'} -> ${d.modelApplied ?? '-'}`,
-    `Latency:   ${formatMs(d.latencyMs)} (first token ${formatMs(d.ttftMs)})`,
-    `Tokens:    in ${d.inputTokens ?? '-'}, cache read ${d.cacheReadTokens ?? '-'}, out ${d.outputTokens ?? '-'}`,
+    `Latency:   ${formatMs(d.latencyMs)} (first token ${formatMs(d.ttftMs)}, output speed ${d.outputTokensPerSecond === null ? '-' : `${d.outputTokensPerSecond.toFixed(1)} tok/s`})`,
+    `Tokens:    ${t === null ? '-' : `${formatTokensInOut(t)} (${formatTokenBreakdown(t)})`}`,
     `Cost:      ${formatUsd(d.costUsd)}`,
     `Agent:     ${d.agent ?? '-'}   Session: ${d.sessionId ?? '-'}`,
     `Attempts:  ${d.attempts}${d.attempts > 1 ? ` (${describeMoves(d)})` : ''}`,
@@ -64,7 +89,7 @@ function Detail({ d, width, height, onBack }: { d: RequestDetail; width: number;
 
 export function RequestsScreen({ api, setModal, width, height, now }: ScreenProps) {
   const c = useColor();
-  const pageSize = Math.max(5, height - 8);
+  const pageSize = Math.max(5, height - 9);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
   const { data, error } = useLoad(
@@ -124,12 +149,14 @@ export function RequestsScreen({ api, setModal, width, height, now }: ScreenProp
       <Text bold>Requests (page {cursors.length})</Text>
       {error !== null && <Text color={c('red')}>{error}</Text>}
       {data && items.length === 0 && <Text>No requests recorded.</Text>}
+      {items.length > 0 && <Text bold>{listRow(null, 0, width).slice(0, Math.max(10, width - 1))}</Text>}
       {items.map((r, i) => (
         <Text key={r.id} inverse={i === selected} color={c(statusColor(r.status, r.success))}>
-          {summaryLine(r, now()).slice(0, Math.max(10, width - 1))}
+          {listRow(r, now(), width).slice(0, Math.max(10, width - 1))}
         </Text>
       ))}
       {note !== null && <Text dimColor>{note}</Text>}
+      <Text dimColor>Tokens: {TOKENS_LEGEND}</Text>
       <Text dimColor>↑/↓ select · Enter details · ←/→ previous/next page</Text>
     </Box>
   );

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { formatTime } from '../../cli/format.js';
-import { formatInt, formatMs, formatRate, formatUsd } from '../../cli/report-format.js';
+import { accountLabel, formatInt, formatMs, formatRate, formatUsd } from '../../cli/report-format.js';
 import { useLoad } from '../hooks.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
@@ -29,7 +29,7 @@ export function StatsScreen({ api, now, width }: ScreenProps) {
           {data.accounts.map((a) => (
             <Text key={`${a.accountId}-${a.name}`} dimColor={!a.exists}>
               {cut(
-                `${(a.name ?? '(none)').slice(0, 20).padEnd(20)} ${formatInt(a.requests).padStart(9)} ${formatRate(a.successRate).padStart(8)} ${formatMs(a.p95LatencyMs).padStart(8)} ${formatInt(a.tokens.total).padStart(12)} ${formatUsd(a.costUsd).padStart(9)}`,
+                `${accountLabel(a.accountId, a.name, a.exists).slice(0, 20).padEnd(20)} ${formatInt(a.requests).padStart(9)} ${formatRate(a.successRate).padStart(8)} ${formatMs(a.p95LatencyMs).padStart(8)} ${formatInt(a.tokens.total).padStart(12)} ${formatUsd(a.costUsd).padStart(9)}`,
               )}
             </Text>
           ))}

@@ -1,26 +1,10 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
+import { formatDuration, parseDuration } from '../../shared/duration.js';
 import { useLoad } from '../hooks.js';
 import { TextInput } from '../text-input.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
-
-/** "90" (minutes), "90m", "5h" or "3600s" as milliseconds; null when it is none of those. */
-export function parseWindow(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([hms]?)\s*$/i.exec(text);
-  if (!m) return null;
-  const n = Number(m[1]);
-  const unit = (m[2] ?? '').toLowerCase();
-  const ms = unit === 'h' ? n * 3_600_000 : unit === 's' ? n * 1000 : n * 60_000;
-  return Math.round(ms);
-}
-
-function describeMs(ms: unknown): string {
-  if (typeof ms !== 'number') return String(ms);
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${ms}ms`;
-}
 
 const LABEL_WIDTH = 'Session window: '.length;
 /** A label padded so the values after it line up. */
@@ -59,7 +43,8 @@ export function StrategyScreen({ api, setModal }: ScreenProps) {
       {session && (
         <Text>
           {label('Session window')}
-          {describeMs(session.value)} (from {session.source}
+          {typeof session.value === 'number' ? formatDuration(session.value) : String(session.value)} (from{' '}
+          {session.source}
           {session.pinned ? `, pinned by ${session.env}` : ''})
         </Text>
       )}
@@ -70,14 +55,14 @@ export function StrategyScreen({ api, setModal }: ScreenProps) {
           onCancel={stop}
           onSubmit={(v) => {
             stop();
-            const ms = parseWindow(v);
+            const ms = parseDuration(v);
             if (ms === null) {
-              setNote(`not a duration: ${v}`);
+              setNote(`not a duration: ${v} (e.g. 5h, 90m, 1h30m)`);
               return;
             }
             api.setConfig({ sessionMs: ms }).then(
               () => {
-                setNote(`session window set to ${describeMs(ms)}`);
+                setNote(`session window set to ${formatDuration(ms)}`);
                 reload();
               },
               (err: unknown) => setNote(`failed: ${(err as Error).message}`),
