@@ -142,6 +142,11 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       keys('1');
       const small = await waitFor(/^ccflare 1 Overview 2 Requests.* 7 Settings *\n/);
       expect(small.split('\n').filter((l) => l.includes('q quit'))).toHaveLength(1);
+      // The request list has column headers, and its rows fit: the header ends with COST on its line.
+      keys('2');
+      const list = await waitFor(/^TIME +HTTP +ACCOUNT +MODEL +LATENCY +TOKENS \(in \/ out\) +COST *$/m);
+      expect(list).toMatch(/^\S+ +429 +first +\S+ +\d+ ms +.*$/m);
+      expect(list.split('\n').filter((l) => l.includes('q quit'))).toHaveLength(1);
 
       keys('q');
       await waitFor(/EXITED:0/);
