@@ -335,7 +335,7 @@ describe('terminal UI', () => {
     api.accounts = vi.fn(async () => [failing, account('steady')]);
     const ui = start(api, screenIndex('Accounts'));
     const frame = await until(ui, 'Last errors of flaky');
-    expect(frame).toMatch(/> flaky +api_key +failing +req 0 att 5 \(5 failed\)/);
+    expect(frame).toMatch(/> flaky +api_key +failing +0 5 \(5 failed\)/);
     expect(frame).toContain('flaky is failing: 529 ×4, 429 ×1 in the last 5 min; last: 529 overloaded: Overloaded');
     expect(frame.match(/^ +\d\d:\d\d +529 +529 overloaded: Overloaded$/gm)).toHaveLength(4);
     expect(frame).toMatch(/^ +\d\d:\d\d +429 +429 rate limited/m);

@@ -147,6 +147,10 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       const list = await waitFor(/^TIME +HTTP +ACCOUNT +MODEL +LATENCY +TOKENS \(in \/ out\) +COST *$/m);
       expect(list).toMatch(/^\S+ +429 +first +\S+ +\d+ ms +.*$/m);
       expect(list.split('\n').filter((l) => l.includes('q quit'))).toHaveLength(1);
+      keys('3');
+      const accounts = await waitFor(/^ +NAME +KIND +STATE +REQ +ATTEMPTS +WINDOWS *$/m);
+      expect(accounts).toMatch(/^. first +api_key +paused +\d+ +\d+/m);
+      expect(accounts.split('\n').every((l) => l.length <= 80)).toBe(true);
 
       keys('q');
       await waitFor(/EXITED:0/);

@@ -1,5 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
+import type { AccountView } from '../../accounts/account-status.js';
 import { formatAttempts, formatRateLimit, formatRecentErrors, formatStatus } from '../../cli/format.js';
 import type { OAuthInit, OAuthMode } from '../api.js';
 import { useLoad } from '../hooks.js';
@@ -26,7 +27,41 @@ type Mode =
       attempt: number;
     };
 
-export function AccountsScreen({ api, setModal, now, openUrl }: ScreenProps) {
+const NAME_W = 16;
+const KIND_W = 7;
+const STATE_W = 13;
+const REQ_W = 5;
+const ATT_W = 13;
+/** Columns before the requests count: the selection mark, name, kind and state. */
+const LEAD_W = 2 + NAME_W + 1 + KIND_W + 1 + STATE_W;
+const HEADER = `  ${'NAME'.padEnd(NAME_W)} ${'KIND'.padEnd(KIND_W)} ${'STATE'.padEnd(STATE_W)} ${'REQ'.padStart(REQ_W)} ${'ATTEMPTS'.padEnd(ATT_W)} WINDOWS`;
+
+/** Cut to the terminal: Ink would wrap a longer line and push the help line off a 24-row screen. */
+function clip(text: string, width: number): string {
+  return text.slice(0, Math.max(0, width - 1));
+}
+
+function stateWord(a: AccountView): string {
+  if (a.status === 'cooling_down') return 'cooling down';
+  if (a.status === 'needs_reauth') return 'needs re-auth';
+  return a.status;
+}
+
+/** The 5-hour and weekly utilization ("5h* 42% 7d 10%", * the binding one); resets are under the list. */
+function compactWindows(a: AccountView): string {
+  const rl = a.rateLimit;
+  if (!rl) return '-';
+  const parts: string[] = [];
+  if (rl.fiveHour) parts.push(`5h${rl.representativeClaim === 'five_hour' ? '*' : ''} ${pct(rl.fiveHour.utilization)}`);
+  if (rl.sevenDay) parts.push(`7d${rl.representativeClaim === 'seven_day' ? '*' : ''} ${pct(rl.sevenDay.utilization)}`);
+  return parts.length > 0 ? parts.join(' ') : (rl.status ?? '-');
+}
+
+function pct(fraction: number | null): string {
+  return fraction === null ? '?' : `${Math.round(fraction * 100)}%`;
+}
+
+export function AccountsScreen({ api, setModal, now, openUrl, width }: ScreenProps) {
   const c = useColor();
   const { data, error, reload } = useLoad(() => api.accounts(), [api], 3000);
   const [selected, setSelected] = useState(0);
@@ -141,16 +176,23 @@ export function AccountsScreen({ api, setModal, now, openUrl }: ScreenProps) {
       {data && accounts.length === 0 && (
         <Text>No accounts yet: press a to add one with an API key, or o to sign in with OAuth.</Text>
       )}
+      {accounts.length > 0 && <Text bold>{clip(HEADER, width)}</Text>}
       {accounts.map((a, i) => (
         <Text key={a.id} inverse={i === selected && mode.kind === 'list'}>
-          {i === selected ? '>' : ' '} {a.name.padEnd(20)} {a.kind.padEnd(8)}{' '}
-          {/* Why it is failing is shown under the list for the selected account: the row stays one line. */}
-          <Text color={c(accountColor(a.status))}>
-            {(a.status === 'failing' ? 'failing' : formatStatus(a, now())).padEnd(14)}
-          </Text>{' '}
-          req {a.requestCount} att {formatAttempts(a)} {formatRateLimit(a, now())}
+          {`${i === selected ? '>' : ' '} ${a.name.slice(0, NAME_W).padEnd(NAME_W)} ${a.kind.padEnd(KIND_W)} `}
+          {/* The state in a word: the selected account's full state and windows are under the list. */}
+          <Text color={c(accountColor(a.status))}>{stateWord(a).slice(0, STATE_W).padEnd(STATE_W)}</Text>
+          {clip(
+            ` ${String(a.requestCount).padStart(REQ_W)} ${formatAttempts(a).padEnd(ATT_W)} ${compactWindows(a)}`,
+            width - LEAD_W,
+          )}
         </Text>
       ))}
+      {mode.kind === 'list' && current !== undefined && current.status !== 'failing' && (
+        <Text dimColor>
+          {clip(`${current.name}: ${formatStatus(current, now())} · ${formatRateLimit(current, now())}`, width)}
+        </Text>
+      )}
       {mode.kind === 'list' && current !== undefined && current.recentErrors.length > 0 && (
         <Box flexDirection="column" marginTop={1}>
           {current.status === 'failing' && (
