@@ -54,6 +54,9 @@ export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions 
       if (child.exitCode === null) child.kill('SIGTERM');
       throw err;
     }
+    // Started: the notice would stay pinned above the UI for the whole session, so it goes
+    // (cursor up one line, erase it).
+    if ((io.stderr as NodeJS.WriteStream).isTTY) io.stderr.write('\u001B[1A\u001B[2K');
   }
   const stop = () => {
     if (child && child.exitCode === null) child.kill('SIGTERM');

@@ -3,7 +3,8 @@
  * gateway with seeded accounts and requests: pause an account, open a request's detail, quit.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
@@ -29,12 +30,12 @@ function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 }
 
-const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
+const screen = (session = SESSION) => tmux('capture-pane', '-p', '-t', session);
 
-function waitFor(pattern: RegExp, timeout = 10_000): Promise<string> {
+function waitFor(pattern: RegExp, timeout = 10_000, session = SESSION): Promise<string> {
   return vi.waitFor(
     () => {
-      const last = screen();
+      const last = screen(session);
       if (!pattern.test(last)) throw new Error(`screen never matched ${pattern}:\n${last}`);
       return last;
     },
@@ -156,6 +157,25 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       await waitFor(/EXITED:0/);
       // It ran on the --home directory: the one CCFLARE_HOME names was never created.
       expect(existsSync(`${gw.home}-not-this-one`)).toBe(false);
+    });
+
+    it('starts a gateway when none runs, and the "starting" notice does not stay above the UI', async () => {
+      const home = mkdtempSync(join(tmpdir(), 'ccflare-tui-fresh-'));
+      const env = [
+        `CCFLARE_HOME=${home}`,
+        `CCFLARE_PORT=${await freePort()}`,
+        'NO_COLOR=1',
+        `PATH=${process.env.PATH}`,
+      ];
+      const command = `env -i ${env.map((e) => `'${e}'`).join(' ')} TERM=xterm-256color '${process.execPath}' '${BIN}'; echo "EXITED:$?"; sleep 60`;
+      tmux('new-session', '-d', '-s', 'fresh', '-x', '100', '-y', '30', command);
+      const first = await waitFor(/Uptime:/, 20_000, 'fresh');
+      expect(first.split('\n')[0]).toMatch(/^ccflare +1 Overview/);
+      expect(first).not.toContain('starting one in the background');
+      tmux('send-keys', '-t', 'fresh', 'q');
+      await waitFor(/EXITED:0/, 10_000, 'fresh');
+      // The gateway it started is stopped again: its runtime file goes with it.
+      await vi.waitFor(() => expect(existsSync(join(home, 'gateway.json'))).toBe(false), { timeout: 10_000 });
     });
   },
 );
