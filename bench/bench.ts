@@ -147,12 +147,12 @@ const WANT_SCENARIOS = new Set(
   (argValue(argv, 'scenarios') ?? 'a-json,a-stream,b-paced,a-events,writer,kill9').split(','),
 );
 const LISTENERS = Number(argValue(argv, 'listeners') ?? 256);
-// What the dashboard subscribes to (dashboard/src/live.ts): one event per request; `all` also
-// takes request.started and the log lines.
+// What the dashboard subscribes to (dashboard/src/live.ts): one event per request, its id only;
+// `all` takes every event whole (request.started, the summaries, the log lines).
 const LISTENER_PATH =
   argValue(argv, 'listener-types') === 'all'
     ? '/api/events'
-    : '/api/events?types=request.finished,account.changed,account.refreshed,reset';
+    : '/api/events?types=request.finished,account.changed,account.refreshed,reset&fields=id';
 const STALLED = Math.min(LISTENERS, Number(argValue(argv, 'stalled') ?? Math.floor(LISTENERS / 4)));
 const EVENTS_RATIO_TARGET = 0.8;
 const JSON_OUT = argValue(argv, 'json');

@@ -27,6 +27,8 @@ function throttle(fn: () => void, ms: number): () => void {
 export interface EventStreamOptions {
   /** Event types to receive (the `types` filter of /api/events). */
   types: readonly string[];
+  /** `id`: request events carry only the request id (`fields=id`), for handlers that refetch. */
+  fields?: 'id';
   /** Resume after this id on the first connection (e.g. '0': everything still buffered). */
   lastEventId?: string;
   onState(s: LiveState): void;
@@ -59,6 +61,7 @@ export function openEventStream(opts: EventStreamOptions): () => void {
     }
     if (closed) return;
     const params = new URLSearchParams({ ticket: ticket.ticket, types: opts.types.join(',') });
+    if (opts.fields) params.set('fields', opts.fields);
     if (lastId) params.set('lastEventId', lastId);
     const es = new EventSource(`/api/events?${params}`);
     source = es;
@@ -107,6 +110,8 @@ export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): (
   }, 300);
   return openEventStream({
     types: TYPES,
+    // The handlers refetch: a request's summary (~700 bytes) is never read here.
+    fields: 'id',
     onState,
     on: {
       'request.finished': () => {

@@ -276,6 +276,27 @@ describe('LiveEventHub', () => {
     expect(logsOnly[1]?.frames().map((f) => f.id)).toEqual(['1', '3']);
   });
 
+  it('with fields=id, request events carry only the request id; other events and other clients are whole', async () => {
+    const { events, hub } = make();
+    const full = attach(hub);
+    const ids = [attach(hub, { idsOnly: true }), attach(hub, { idsOnly: true })];
+    const rec = sampleRecord({ id: 'req-1' });
+    events.emit('request.finished', rec);
+    events.emit('log', log('a'));
+    await tick();
+    expect(ids[0]?.frames()).toEqual([
+      { id: '1', event: 'request.finished', data: { id: 'req-1' } },
+      { id: '2', event: 'log', data: log('a') },
+    ]);
+    expect(ids[1]?.text).toBe(ids[0]?.text);
+    expect(full.frames()[0]).toMatchObject({
+      event: 'request.finished',
+      data: { id: 'req-1', modelApplied: rec.modelApplied },
+    });
+    // The compact frames are a fraction of the summary's bytes.
+    expect(ids[0]?.text.length ?? 0).toBeLessThan((full.text.length * 2) / 3);
+  });
+
   it('writes what was published during the flush interval in one batch at its end', async () => {
     fakeTimers();
     const { events, hub } = make({ flushIntervalMs: 50 });

@@ -81,6 +81,10 @@ export const EventsQuerySchema = z.object({
     .string()
     .optional()
     .openapi({ description: 'Comma-separated event names to receive (default: all)', example: 'request.finished,log' }),
+  fields: z.enum(['id']).optional().openapi({
+    description:
+      'id: request.started and request.finished carry only {"id"} (for clients that refetch what they show, like the dashboard); other events are unchanged',
+  }),
 });
 
 export const RecentLogsQuerySchema = z.strictObject({

@@ -225,6 +225,19 @@ describe('GET /api/events', () => {
     const badType = await api(gw.url, 'GET', '/api/events?types=nope');
     expect(badType.status).toBe(400);
     expect(badType.json.error.message).toMatch(/types/);
+    const badFields = await api(gw.url, 'GET', '/api/events?fields=all');
+    expect(badFields.status).toBe(400);
+    expect(badFields.json.error.message).toMatch(/fields/);
+  });
+
+  it('with fields=id sends request events as their id alone', async () => {
+    const c = await events({}, '?types=request.finished&fields=id');
+    expect(await send()).toBe(200);
+    const f = await c.waitFor((x) => x.event === 'request.finished');
+    expect(Object.keys(f.data as object)).toEqual(['id']);
+    await gw.settle();
+    const detail = await api(gw.url, 'GET', `/api/requests/${(f.data as { id: string }).id}`);
+    expect(detail.status).toBe(200);
   });
 
   it('is documented in the OpenAPI document as text/event-stream', async () => {

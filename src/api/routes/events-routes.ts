@@ -75,7 +75,11 @@ export function eventsRoutes(deps: ApiDeps): OpenAPIHono {
         );
       }
     }
-    hub.attach(env.incoming, env.outgoing, { lastEventId: raw === undefined ? null : Number(raw), types });
+    hub.attach(env.incoming, env.outgoing, {
+      lastEventId: raw === undefined ? null : Number(raw),
+      types,
+      idsOnly: query.fields === 'id',
+    });
     return RESPONSE_ALREADY_SENT as never;
   });
   return app;
