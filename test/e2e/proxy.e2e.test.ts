@@ -123,7 +123,7 @@ describe('proxy pass-through', () => {
   it('records no output speed for a reply whose deltas span less than a quarter second', async () => {
     up.setHandler(() => ({ kind: 'sse', events: messageStreamEvents({ deltas: 10 }), intervalMs: 2 }));
     const final = await client.messages
-      .stream({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hello' }] })
+      .stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'hello' }] })
       .finalMessage();
     const [rec] = await gw.records(1);
     expect(rec?.outputTokens).toBe(final.usage.output_tokens);
