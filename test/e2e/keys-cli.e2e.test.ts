@@ -13,14 +13,18 @@ import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.j
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { timeUntil } from '../support/wait.js';
 
-const LIVE_WITHIN_MS = 2000;
+/** How long a wait for a key change goes on before the test fails (a bound for a stuck test, not a promise). */
+const WAIT_MS = 10_000;
 
 function run(home: string, ...args: string[]): Promise<CliRun> {
   return runCommand(args, { home });
 }
 
-/** Waits for `check` to pass; fails unless it does within the promised two seconds. */
-const until = (check: () => Promise<unknown>) => timeUntil(check, LIVE_WITHIN_MS);
+/**
+ * Waits for `check` to pass: the gateway picks CLI changes up on its keys poll (its interval is
+ * src/revision-watch.test.ts's business, with fake timers; no duration is asserted here).
+ */
+const until = (check: () => Promise<unknown>) => timeUntil(check, WAIT_MS);
 
 describe('ccflare keys against a running gateway', () => {
   let up: FakeUpstream;
@@ -62,7 +66,7 @@ describe('ccflare keys against a running gateway', () => {
     expect(await accepted(new Anthropic({ baseURL: gw.url, apiKey: 'whatever', maxRetries: 0 }))).toBe(true);
   });
 
-  it('create prints the key once (text and --json); the gateway requires keys within 2 s', async () => {
+  it('create prints the key once (text and --json); the running gateway then requires keys', async () => {
     const text = await run(gw.home, 'keys', 'create', 'laptop');
     expect(text.code, text.stderr).toBe(0);
     expect(text.stderr).toBe('');
@@ -82,13 +86,9 @@ describe('ccflare keys against a running gateway', () => {
 
     const anonymous = new Anthropic({ baseURL: gw.url, apiKey: 'whatever', maxRetries: 0 });
     const ci = new Anthropic({ baseURL: gw.url, apiKey: null, authToken: created.key as string, maxRetries: 0 });
-    expect(await until(async () => expect(await accepted(anonymous), 'keys required').toBe(false))).toBeLessThan(
-      LIVE_WITHIN_MS,
-    );
-    // The gateway may have picked up "laptop" before "ci" was created: both must work within 2 s.
-    expect(await until(async () => expect(await accepted(ci), 'ci key accepted').toBe(true))).toBeLessThan(
-      LIVE_WITHIN_MS,
-    );
+    await until(async () => expect(await accepted(anonymous), 'keys required').toBe(false));
+    // The gateway may have picked up "laptop" before "ci" was created: both must work.
+    await until(async () => expect(await accepted(ci), 'ci key accepted').toBe(true));
     await gw.settle();
     expect(await accepted(new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 }))).toBe(true);
     expect(await accepted(ci)).toBe(true);
@@ -121,13 +121,12 @@ describe('ccflare keys against a running gateway', () => {
     }
   });
 
-  it('revoke stops a key within 2 s; the list marks it revoked', async () => {
+  it('revoke stops a key on the running gateway; the list marks it revoked', async () => {
     const laptop = new Anthropic({ baseURL: gw.url, apiKey: secrets[0] as string, maxRetries: 0 });
     const r = await run(gw.home, 'keys', 'revoke', 'laptop');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Revoked client key "laptop" \(ccf_[0-9A-Za-z]{4}\)\.\n$/);
-    const took = await until(async () => expect(await accepted(laptop), 'revocation enforced').toBe(false));
-    expect(took).toBeLessThan(LIVE_WITHIN_MS);
+    await until(async () => expect(await accepted(laptop), 'revocation enforced').toBe(false));
     const list = (await run(gw.home, 'keys', 'list')).stdout;
     expect(list).toMatch(/^laptop\s+ccf_\w{4}\s+.*revoked \S+/m);
     const again = await run(gw.home, 'keys', 'revoke', 'laptop');
@@ -137,7 +136,7 @@ describe('ccflare keys against a running gateway', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ name: 'ci', active: false });
   });
 
-  it('admin creates a key once, saves admin.key (0600), protects /api within 2 s; --rotate replaces it', async () => {
+  it('admin creates a key once, saves admin.key (0600), protects /api on the running gateway; --rotate replaces it', async () => {
     const r = await run(gw.home, 'keys', 'admin');
     expect(r.code, r.stderr).toBe(0);
     const key = /^(ccfa_[0-9A-Za-z]{40})$/m.exec(r.stdout)?.[1] as string;

@@ -1,23 +1,22 @@
 /**
  * Account changes made with the CLI (run in process, test/support/cli-io.ts, on the same data
- * directory, as another process would) while the gateway runs reach live traffic within two
- * seconds, with the gateway's real 1 s account poll and with the test harness's faster one. Every
- * change runs at 100 ms; at 1 s, where each change costs up to a second of waiting, one test shows
- * the default interval keeps the promise.
+ * directory, as another process would) while the gateway runs reach live traffic without a
+ * restart and without a failed request, with the gateway's real 1 s account poll and with the test
+ * harness's faster one. How soon is the poll interval's business (src/revision-watch.test.ts, with
+ * fake timers); no duration is asserted here, the waits only give up after WAIT_MS.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommand } from '../support/cli-io.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { timeUntil } from '../support/wait.js';
 
 const KEY_A = 'sk-ant-api03-live-config-account-a';
 const KEY_B = 'sk-ant-api03-live-config-account-b';
 const KEY_C = 'sk-ant-api03-live-config-account-c';
-/** The promise made to users: a CLI change is live within this long. */
-const LIVE_WITHIN_MS = 2000;
+/** How long a wait for a change goes on before the test fails (not a promise: a bound for a stuck test). */
+const WAIT_MS = 10_000;
 
 interface Answer {
   status: number;
@@ -71,21 +70,19 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
   }
 
   /**
-   * Sends a request every 50 ms until one satisfies `done`; returns how long that took and
-   * every answer seen on the way.
+   * Sends a request every 50 ms until one satisfies `done`; returns every answer seen on the way.
    */
-  async function sendUntil(done: (a: Answer) => boolean, budgetMs = LIVE_WITHIN_MS + 1500) {
+  async function sendUntil(done: (a: Answer) => boolean, budgetMs = WAIT_MS) {
     const seen: Answer[] = [];
-    const ms = await timeUntil(
+    await vi.waitFor(
       async () => {
         const a = await send();
         seen.push(a);
         if (!done(a)) throw new Error(`not yet; answers so far: ${JSON.stringify(seen)}`);
       },
-      budgetMs,
-      50,
+      { timeout: budgetMs, interval: 50 },
     );
-    return { ms, seen };
+    return { seen };
   }
 
   it('`accounts pause` moves traffic to the next account; `resume` brings it back', async () => {
@@ -97,7 +94,6 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
 
     expect(await cli('accounts', 'pause', 'a')).toContain('Paused "a"');
     const toB = await sendUntil((a) => a.key === KEY_B);
-    expect(toB.ms).toBeLessThanOrEqual(LIVE_WITHIN_MS);
     // No request failed while the change propagated.
     expect(toB.seen.every((a) => a.status === 200)).toBe(true);
     for (let i = 0; i < 5; i++) expect(await send()).toMatchObject({ status: 200, key: KEY_B });
@@ -107,12 +103,11 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
     expect(await cli('accounts', 'resume', 'a')).toContain('Resumed "a"');
     expect(await cli('accounts', 'pause', 'b')).toContain('Paused "b"');
     const toA = await sendUntil((a) => a.key === KEY_A);
-    expect(toA.ms).toBeLessThanOrEqual(LIVE_WITHIN_MS);
     expect(toA.seen.every((a) => a.status === 200)).toBe(true);
     for (let i = 0; i < 3; i++) expect(await send()).toMatchObject({ status: 200, key: KEY_A });
   });
 
-  // The same poll picks these changes up; the 1 s run above already shows its interval keeps the promise.
+  // The same poll picks these changes up; the 1 s run above already shows the real interval works.
   if (pollMs !== 100) return;
 
   it('`accounts add-key` on a running gateway with no accounts makes the new account usable', async () => {
@@ -123,7 +118,6 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
 
     expect(await cli('accounts', 'add-key', 'c', '--key', KEY_C)).toContain('Added account "c"');
     const served = await sendUntil((a) => a.status === 200);
-    expect(served.ms).toBeLessThanOrEqual(LIVE_WITHIN_MS);
     expect(served.seen.at(-1)).toMatchObject({ status: 200, key: KEY_C });
 
     // The official SDK works through it too, with the key injected by the gateway.
@@ -140,8 +134,7 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
     const KEY_C2 = `${KEY_C}-rotated`;
     await cli('accounts', 'remove', 'c', '--yes');
     expect(await cli('accounts', 'add-key', 'c', '--key', KEY_C2)).toContain('Added account "c"');
-    const rotated = await sendUntil((a) => a.key === KEY_C2);
-    expect(rotated.ms).toBeLessThanOrEqual(LIVE_WITHIN_MS);
+    await sendUntil((a) => a.key === KEY_C2);
     for (let i = 0; i < 3; i++) expect(await send()).toMatchObject({ status: 200, key: KEY_C2 });
   });
 
@@ -154,7 +147,6 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
 
     expect(await cli('accounts', 'remove', 'a', '--yes')).toContain('Removed account "a"');
     const toB = await sendUntil((a) => a.key === KEY_B);
-    expect(toB.ms).toBeLessThanOrEqual(LIVE_WITHIN_MS);
     expect(toB.seen.every((a) => a.status === 200)).toBe(true);
     const afterSwitch = up.requests.length;
     for (let i = 0; i < 5; i++) expect(await send()).toMatchObject({ status: 200, key: KEY_B });
@@ -162,7 +154,6 @@ describe.each([1000, 100])('live account changes (account poll %i ms)', (pollMs)
 
     expect(await cli('accounts', 'remove', 'b', '--yes')).toContain('Removed account "b"');
     const gone = await sendUntil((a) => a.status === 503);
-    expect(gone.ms).toBeLessThanOrEqual(LIVE_WITHIN_MS);
     expect(gone.seen.at(-1)?.message).toMatch(/No accounts configured/);
     expect(await gw.store.accounts.getByName('a')).toBeNull();
   });
