@@ -178,4 +178,25 @@ describe.skipIf(!hasChromium)('dashboard readability in Chromium', () => {
     await page.setViewportSize(VIEWPORT);
     expect(errors).toEqual([]);
   });
+
+  it('does not scroll sideways at 900 or 600 px: the top bar wraps', async () => {
+    const errors = await usePage(page, 'light');
+    for (const width of [900, 600]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const screen of ['/', '/requests', '/accounts', '/analytics', '/logs', '/stats', '/settings']) {
+        await page.goto(`${gw.url}${screen}`);
+        await page.locator('main h1, main h2').first().waitFor();
+        const wide = await page.evaluate(() => ({
+          page: document.documentElement.scrollWidth,
+          viewport: window.innerWidth,
+          bar: document.querySelector('.topbar')?.scrollWidth ?? 0,
+        }));
+        expect(wide.bar, `top bar on ${screen} at ${width} px`).toBeLessThanOrEqual(wide.viewport);
+        expect(wide.page, `${screen} at ${width} px`).toBeLessThanOrEqual(wide.viewport);
+      }
+    }
+    await shot(page, 'topbar-600');
+    await page.setViewportSize(VIEWPORT);
+    expect(errors).toEqual([]);
+  });
 });
