@@ -86,6 +86,11 @@ function approxBytes(r: RequestRecord): number {
   );
 }
 
+/** A database refusal as /health and the log show it: "SQLITE_FULL: database or disk is full". */
+function refusalText(e: { code?: string | undefined; message: string }): string {
+  return e.code ? `${e.code}: ${e.message}` : e.message;
+}
+
 function defaultOnError(err: unknown): void {
   console.error('ccflare: request record writer:', err);
 }
@@ -397,20 +402,9 @@ export abstract class QueuedRecordWriter implements RecordWriter {
     }
     this.releaseChunks(batch.chunks);
     const committed = batch.records.length - failed.length;
-    if (lost.length > 0) {
-      const first = lost[0] as RecordFailure;
-      this.noteDropped(lost.length);
-      this.onError(
-        new GatewayError(
-          'internal',
-          `${lost.length} request record(s) could not be written after a retry and were dropped ` +
-            `(first: ${first.id}: ${first.error.message})`,
-          { cause: deserializeError(first.error) },
-        ),
-      );
-    }
+    this.reportLost(lost, 'request record(s) could not be written after a retry');
     if (refusal !== null) {
-      this.noteRefused(refusal.code ? `${refusal.code}: ${refusal.message}` : refusal.message, parked);
+      this.noteRefused(refusalText(refusal), parked);
       this.armReplay(this.replayDelayMs);
     }
     if (committed > 0) {
@@ -451,6 +445,22 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       n = 1;
     }
     if (run !== null) j.release(run, n);
+  }
+
+  /** Counts records lost for good and says so once, naming the first and its error. */
+  private reportLost(lost: readonly RecordFailure[], what: string): void {
+    const first = lost[0];
+    if (first === undefined) return;
+    this.noteDropped(lost.length);
+    this.onError(
+      new GatewayError(
+        'internal',
+        `${lost.length} ${what} and were dropped (first: ${first.id}: ${first.error.message})`,
+        {
+          cause: deserializeError(first.error),
+        },
+      ),
+    );
   }
 
   private noteDropped(n: number): void {
@@ -554,30 +564,17 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       } catch (err) {
         const e = serializeError(err);
         if (isStoreUnavailable(e)) {
-          this.storeError = e.code ? `${e.code}: ${e.message}` : e.message;
+          this.storeError = refusalText(e);
           return false;
         }
         failed = await this.commit(batch, usage, true);
       }
       const refused = failed.find((f) => isStoreUnavailable(f.error));
       if (refused) {
-        this.storeError = refused.error.code
-          ? `${refused.error.code}: ${refused.error.message}`
-          : refused.error.message;
+        this.storeError = refusalText(refused.error);
         return false;
       }
-      if (failed.length > 0) {
-        const first = failed[0] as RecordFailure;
-        this.noteDropped(failed.length);
-        this.onError(
-          new GatewayError(
-            'internal',
-            `${failed.length} journaled request record(s) could not be written and were dropped ` +
-              `(first: ${first.id}: ${first.error.message})`,
-            { cause: deserializeError(first.error) },
-          ),
-        );
-      }
+      this.reportLost(failed, 'journaled request record(s) could not be written');
       // Not reported to onCommitted: records stored already are in the batch, skipped by the store.
       if (batch.length > failed.length) this.storeError = null;
       start = end;
