@@ -322,6 +322,20 @@ async function startCcflare(upstreamUrl: string, reuseHome?: string): Promise<Cc
   return { target: { name: 'ccflare', url, pid: child.pid }, home, dbPath: join(home, 'ccflare.db'), child };
 }
 
+/** The load a scenario puts on `target`, measuring the CPU of `cpuPids`. */
+function scenarioLoad(sc: Scenario, target: string, cpuPids: Record<string, number>): LoadConfig {
+  return {
+    target,
+    path: '/v1/messages',
+    connections: sc.connections,
+    warmupMs: WARMUP_MS,
+    durationMs: DURATION_MS,
+    headers: { ...BASE_HEADERS, ...sc.headers },
+    body: requestBody(sc.stream),
+    cpuPids,
+  };
+}
+
 function runLoadChild(cfg: LoadConfig): Promise<LoadResult> {
   return new Promise((resolveRun, reject) => {
     const child = fork(join(HERE, 'load.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -575,16 +589,7 @@ async function main(): Promise<number> {
         for (const x of targets) if (x.name !== 'direct') cpuPids[x.name] = x.pid;
         cpuPids.upstream = upstreamPid;
         process.stdout.write(`  ${sc.id.padEnd(9)} ${t.name.padEnd(8)}${REPEAT > 1 ? ` #${round + 1}` : ''} ... `);
-        const r = await runLoadChild({
-          target: t.url,
-          path: '/v1/messages',
-          connections: sc.connections,
-          warmupMs: WARMUP_MS,
-          durationMs: DURATION_MS,
-          headers: { ...BASE_HEADERS, ...sc.headers },
-          body: requestBody(sc.stream),
-          cpuPids,
-        });
+        const r = await runLoadChild(scenarioLoad(sc, t.url, cpuPids));
         const perReq = (ms: number | null | undefined) =>
           ms === null || ms === undefined || r.measured === 0 ? null : ms / r.measured;
         const run: RunResult = {
@@ -635,16 +640,7 @@ async function main(): Promise<number> {
           cpuPids.listeners = lst.pid;
         }
         const rss = sampleRss(cc.target.pid);
-        const r = await runLoadChild({
-          target: cc.target.url,
-          path: '/v1/messages',
-          connections: sc.connections,
-          warmupMs: WARMUP_MS,
-          durationMs: DURATION_MS,
-          headers: { ...BASE_HEADERS, ...sc.headers },
-          body: requestBody(sc.stream),
-          cpuPids,
-        });
+        const r = await runLoadChild(scenarioLoad(sc, cc.target.url, cpuPids));
         const peakRssMb = rss();
         const got = lst ? await lst.stop() : null;
         const droppedAfter = await droppedListeners(cc.target.url);
