@@ -39,20 +39,28 @@ export function formatStatus(a: AccountView, now: number): string {
 export function formatRateLimit(a: AccountView, now: number): string {
   const rl = a.rateLimit;
   if (!rl) return '-';
-  const parts = [rl.status ?? 'unknown'];
+  const parts = [rl.status ?? 'unknown', ...formatWindows(rl, now)];
+  if (!rl.fiveHour && !rl.sevenDay && rl.resetAt !== null) parts.push(`reset ${formatTime(rl.resetAt, now)}`);
+  return parts.join(', ');
+}
+
+/**
+ * The 5-hour and weekly windows, "5h* 42% reset 14:05" each, `*` marking the binding one (it
+ * decides when the account is usable again); with `now` null, without the reset times.
+ */
+export function formatWindows(rl: NonNullable<AccountView['rateLimit']>, now: number | null): string[] {
+  const parts: string[] = [];
   const windows = [
     ['5h', 'five_hour', rl.fiveHour],
     ['7d', 'seven_day', rl.sevenDay],
   ] as const;
   for (const [label, claim, w] of windows) {
     if (!w) continue;
-    // The binding window is the one that decides when the account is usable again.
     const mark = rl.representativeClaim === claim ? '*' : '';
-    const reset = w.resetAt === null ? '' : ` reset ${formatTime(w.resetAt, now)}`;
+    const reset = w.resetAt === null || now === null ? '' : ` reset ${formatTime(w.resetAt, now)}`;
     parts.push(`${label}${mark} ${formatPercent(w.utilization)}${reset}`);
   }
-  if (!rl.fiveHour && !rl.sevenDay && rl.resetAt !== null) parts.push(`reset ${formatTime(rl.resetAt, now)}`);
-  return parts.join(', ');
+  return parts;
 }
 
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {

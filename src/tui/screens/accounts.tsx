@@ -1,7 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import type { AccountView } from '../../accounts/account-status.js';
-import { formatAttempts, formatRateLimit, formatRecentErrors, formatStatus } from '../../cli/format.js';
+import { formatAttempts, formatRateLimit, formatRecentErrors, formatStatus, formatWindows } from '../../cli/format.js';
 import type { OAuthInit, OAuthMode } from '../api.js';
 import { useLoad } from '../hooks.js';
 import { TextInput } from '../text-input.js';
@@ -47,18 +47,12 @@ function stateWord(a: AccountView): string {
   return a.status;
 }
 
-/** The 5-hour and weekly utilization ("5h* 42% 7d 10%", * the binding one); resets are under the list. */
+/** The 5-hour and weekly utilization ("5h* 42% 7d 10%"); the reset times are under the list. */
 function compactWindows(a: AccountView): string {
   const rl = a.rateLimit;
   if (!rl) return '-';
-  const parts: string[] = [];
-  if (rl.fiveHour) parts.push(`5h${rl.representativeClaim === 'five_hour' ? '*' : ''} ${pct(rl.fiveHour.utilization)}`);
-  if (rl.sevenDay) parts.push(`7d${rl.representativeClaim === 'seven_day' ? '*' : ''} ${pct(rl.sevenDay.utilization)}`);
-  return parts.length > 0 ? parts.join(' ') : (rl.status ?? '-');
-}
-
-function pct(fraction: number | null): string {
-  return fraction === null ? '?' : `${Math.round(fraction * 100)}%`;
+  const windows = formatWindows(rl, null);
+  return windows.length > 0 ? windows.join(' ') : (rl.status ?? '-');
 }
 
 export function AccountsScreen({ api, setModal, now, openUrl, width }: ScreenProps) {
