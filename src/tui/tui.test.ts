@@ -297,24 +297,6 @@ describe('terminal UI', () => {
     ui.unmount();
   });
 
-  it('takes a pasted name with its line ending as submitted, and masks the key typed next', async () => {
-    const api = fakeApi();
-    const ui = start(api, screenIndex('Accounts'));
-    await until(ui, 'alpha');
-    ui.stdin.write('a');
-    await until(ui, 'New account name');
-    // A paste arrives as one chunk, line ending included.
-    ui.stdin.write('gamma\r\n');
-    await until(ui, 'API key for gamma');
-    ui.stdin.write('sk-secret');
-    await until(ui, '*********');
-    expect(ui.lastFrame()).not.toContain('sk-secret');
-    ui.stdin.write('\r');
-    await until(ui, 'added gamma');
-    expect(api.addKey).toHaveBeenCalledWith('gamma', 'sk-secret');
-    ui.unmount();
-  });
-
   it('shows a failing account as failing, with its attempts and, when selected, its last errors', async () => {
     const api = fakeApi();
     const failing: Account = {
@@ -345,24 +327,38 @@ describe('terminal UI', () => {
     ui.unmount();
   });
 
-  it('adds an account by API key without echoing the key', async () => {
-    const api = fakeApi();
-    const ui = start(api, screenIndex('Accounts'));
-    await until(ui, 'alpha');
-    ui.stdin.write('a');
-    await until(ui, 'New account name');
-    for (const ch of 'gamma') ui.stdin.write(ch);
-    await until(ui, 'Esc cancels): gamma');
-    ui.stdin.write('\r');
-    await until(ui, 'API key for gamma');
-    for (const ch of 'sk-secret') ui.stdin.write(ch);
-    await until(ui, '*********');
-    expect(ui.lastFrame()).not.toContain('sk-secret');
-    ui.stdin.write('\r');
-    await until(ui, 'added gamma');
-    expect(api.addKey).toHaveBeenCalledWith('gamma', 'sk-secret');
-    ui.unmount();
-  });
+  /** Types each character, then Enter; or pastes the name as one chunk with its line ending. */
+  const entries = {
+    typed: async (ui: ReturnType<typeof start>, name: string) => {
+      for (const ch of name) ui.stdin.write(ch);
+      await until(ui, `Esc cancels): ${name}`);
+      ui.stdin.write('\r');
+    },
+    // A paste arrives as one chunk, line ending included: it submits the name.
+    pasted: async (ui: ReturnType<typeof start>, name: string) => {
+      ui.stdin.write(`${name}\r\n`);
+    },
+  };
+
+  it.each(Object.keys(entries) as (keyof typeof entries)[])(
+    'adds an account by API key (name %s) without echoing the key',
+    async (how) => {
+      const api = fakeApi();
+      const ui = start(api, screenIndex('Accounts'));
+      await until(ui, 'alpha');
+      ui.stdin.write('a');
+      await until(ui, 'New account name');
+      await entries[how](ui, 'gamma');
+      await until(ui, 'API key for gamma');
+      for (const ch of 'sk-secret') ui.stdin.write(ch);
+      await until(ui, '*********');
+      expect(ui.lastFrame()).not.toContain('sk-secret');
+      ui.stdin.write('\r');
+      await until(ui, 'added gamma');
+      expect(api.addKey).toHaveBeenCalledWith('gamma', 'sk-secret');
+      ui.unmount();
+    },
+  );
 
   it('signs an account in with OAuth: URL shown and opened, a wrong code shows the API error, then it succeeds', async () => {
     const api = fakeApi();
