@@ -14,55 +14,46 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { api } from '../support/api-request.js';
 import { chromiumAvailable, launchChromium, newPage } from '../support/browser.js';
-import { type FakeUpstream, messageJson, startFakeUpstream } from '../support/fake-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { messageJson } from '../support/fake-upstream.js';
+import { gatewayForFile } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const EVIL = 'http://evil.example';
 const hasChromium = chromiumAvailable('browser policy in Chromium');
 const message = JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [] });
 
-let up: FakeUpstream;
-let gw: TestGateway;
+const g = gatewayForFile({
+  env: { CCFLARE_CORS_ORIGINS: 'https://app.example' },
+  setup: async (s) => {
+    await s.addApiKey('work', 'sk-ant-api03-work', { requestCount: 7 });
+  },
+});
 let host: string;
 
 beforeAll(async () => {
-  up = await startFakeUpstream();
-  gw = await startGateway({
-    upstreamUrl: up.url,
-    env: { CCFLARE_CORS_ORIGINS: 'https://app.example' },
-    setup: async (g) => {
-      await g.addApiKey('work', 'sk-ant-api03-work', { requestCount: 7 });
-    },
-  });
-  host = new URL(gw.url).host;
-  await gw.store.requests.writeBatch([sampleRecord({ id: 'secret-history', ts: Date.now() })], []);
+  host = new URL(g.gw.url).host;
+  await g.gw.store.requests.writeBatch([sampleRecord({ id: 'secret-history', ts: Date.now() })], []);
 });
 
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
-});
-
-beforeEach(() => up.reset());
+beforeEach(() => g.up.reset());
 
 describe('cross-site requests to the management API', () => {
   it('refuses a text/plain POST from another site and leaves the counters alone', async () => {
-    const r = await api(gw.url, 'POST', '/api/stats/reset', 'x', { origin: EVIL, 'content-type': 'text/plain' });
+    const r = await api(g.gw.url, 'POST', '/api/stats/reset', 'x', { origin: EVIL, 'content-type': 'text/plain' });
     expect(r.status, r.text).toBe(403);
     expect(r.json).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
     expect(r.json.error.message).toContain('CCFLARE_CORS_ORIGINS');
-    expect((await gw.account('work')).requestCount).toBe(7);
+    expect((await g.gw.account('work')).requestCount).toBe(7);
   });
 
   it('refuses a request a browser marks cross-site even without an Origin', async () => {
-    const r = await api(gw.url, 'POST', '/api/accounts/work/pause', undefined, { 'sec-fetch-site': 'cross-site' });
+    const r = await api(g.gw.url, 'POST', '/api/accounts/work/pause', undefined, { 'sec-fetch-site': 'cross-site' });
     expect(r.status, r.text).toBe(403);
-    expect((await gw.account('work')).paused).toBe(false);
+    expect((await g.gw.account('work')).paused).toBe(false);
   });
 
   it('refuses a form or text body on the same origin with 415', async () => {
-    const r = await api(gw.url, 'POST', '/api/maintenance/cleanup', 'a=1', {
+    const r = await api(g.gw.url, 'POST', '/api/maintenance/cleanup', 'a=1', {
       'content-type': 'application/x-www-form-urlencoded',
     });
     expect(r.status, r.text).toBe(415);
@@ -70,23 +61,23 @@ describe('cross-site requests to the management API', () => {
   });
 
   it('lets the dashboard (same origin, JSON) and Node clients (no Origin) change state', async () => {
-    const dashboard = await api(gw.url, 'POST', '/api/accounts/work/pause', undefined, {
+    const dashboard = await api(g.gw.url, 'POST', '/api/accounts/work/pause', undefined, {
       origin: `http://${host}`,
       'sec-fetch-site': 'same-origin',
     });
     expect(dashboard.status, dashboard.text).toBe(200);
-    const cli = await api(gw.url, 'POST', '/api/accounts/work/resume');
+    const cli = await api(g.gw.url, 'POST', '/api/accounts/work/resume');
     expect(cli.status, cli.text).toBe(200);
-    const patch = await api(gw.url, 'PATCH', '/api/config', { sessionMs: 3_600_000 }, { origin: `http://${host}` });
+    const patch = await api(g.gw.url, 'PATCH', '/api/config', { sessionMs: 3_600_000 }, { origin: `http://${host}` });
     expect(patch.status, patch.text).toBe(200);
   });
 
   it('refuses the event stream to another origin and never sends CORS headers', async () => {
     // Only the status is read: on a gateway without the check the stream would stay open.
-    const events = await request(`${gw.url}/api/events`, { headers: { origin: EVIL, accept: 'text/event-stream' } });
+    const events = await request(`${g.gw.url}/api/events`, { headers: { origin: EVIL, accept: 'text/event-stream' } });
     events.body.on('error', () => {}).destroy();
     expect(events.statusCode).toBe(403);
-    const read = await api(gw.url, 'GET', '/api/requests', undefined, { origin: EVIL });
+    const read = await api(g.gw.url, 'GET', '/api/requests', undefined, { origin: EVIL });
     expect(read.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
@@ -94,17 +85,17 @@ describe('cross-site requests to the management API', () => {
 describe('DNS rebinding', () => {
   it('refuses a foreign Host on every route, naming the setting', async () => {
     for (const path of ['/api/requests', '/health', '/metrics', '/', '/v1/models']) {
-      const r = await api(gw.url, 'GET', path, undefined, { host: 'evil.example:8080' });
+      const r = await api(g.gw.url, 'GET', path, undefined, { host: 'evil.example:8080' });
       expect(r.status, `${path}: ${r.text}`).toBe(403);
       expect(r.text).not.toContain('secret-history');
       expect(r.json.error.message).toContain('CCFLARE_ALLOWED_HOSTS');
     }
-    expect(up.requests).toHaveLength(0);
+    expect(g.up.requests).toHaveLength(0);
   });
 
   it('accepts loopback names and IP literals with any port', async () => {
-    for (const h of ['localhost:1234', '127.0.0.1', `[::1]:${new URL(gw.url).port}`, 'LOCALHOST']) {
-      const r = await api(gw.url, 'GET', '/api/requests', undefined, { host: h });
+    for (const h of ['localhost:1234', '127.0.0.1', `[::1]:${new URL(g.gw.url).port}`, 'LOCALHOST']) {
+      const r = await api(g.gw.url, 'GET', '/api/requests', undefined, { host: h });
       expect(r.status, `${h}: ${r.text}`).toBe(200);
     }
   });
@@ -112,30 +103,30 @@ describe('DNS rebinding', () => {
 
 describe('/v1 from browsers', () => {
   it('answers a preflight itself without spending an account', async () => {
-    const r = await api(gw.url, 'OPTIONS', '/v1/messages', undefined, {
+    const r = await api(g.gw.url, 'OPTIONS', '/v1/messages', undefined, {
       origin: EVIL,
       'access-control-request-method': 'POST',
       'access-control-request-headers': 'content-type,x-api-key',
     });
     expect(r.status).toBe(204);
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
-    expect(up.requests).toHaveLength(0);
+    expect(g.up.requests).toHaveLength(0);
   });
 
   it('refuses a cross-origin POST before choosing an account', async () => {
-    const r = await api(gw.url, 'POST', '/v1/messages', message, { origin: EVIL, 'content-type': 'text/plain' });
+    const r = await api(g.gw.url, 'POST', '/v1/messages', message, { origin: EVIL, 'content-type': 'text/plain' });
     expect(r.status, r.text).toBe(403);
     expect(r.json).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
-    expect(up.requests).toHaveLength(0);
+    expect(g.up.requests).toHaveLength(0);
   });
 
   it('answers an allow-listed origin with CORS headers and strips the upstream ones', async () => {
-    up.setHandler(() => ({
+    g.up.setHandler(() => ({
       kind: 'json',
       headers: { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' },
       body: messageJson(),
     }));
-    const pre = await api(gw.url, 'OPTIONS', '/v1/messages', undefined, {
+    const pre = await api(g.gw.url, 'OPTIONS', '/v1/messages', undefined, {
       origin: 'https://app.example',
       'access-control-request-method': 'POST',
       'access-control-request-headers': 'content-type,x-api-key,anthropic-version',
@@ -144,20 +135,20 @@ describe('/v1 from browsers', () => {
     expect(pre.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(pre.headers['access-control-allow-methods']).toContain('POST');
     expect(pre.headers['access-control-allow-headers']).toBe('content-type,x-api-key,anthropic-version');
-    expect(up.requests).toHaveLength(0);
+    expect(g.up.requests).toHaveLength(0);
 
-    const r = await api(gw.url, 'POST', '/v1/messages', message, {
+    const r = await api(g.gw.url, 'POST', '/v1/messages', message, {
       origin: 'https://app.example',
       'content-type': 'application/json',
     });
     expect(r.status, r.text).toBe(200);
     expect(r.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(r.headers['access-control-allow-credentials']).toBeUndefined();
-    expect(up.requests).toHaveLength(1);
+    expect(g.up.requests).toHaveLength(1);
   });
 
   it('still serves Claude Code (no Origin)', async () => {
-    const r = await api(gw.url, 'POST', '/v1/messages', message, { 'content-type': 'application/json' });
+    const r = await api(g.gw.url, 'POST', '/v1/messages', message, { 'content-type': 'application/json' });
     expect(r.status, r.text).toBe(200);
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
   });
@@ -183,7 +174,7 @@ describe.skipIf(!hasChromium)('a page from another site in Chromium', () => {
     });
     await once(site, 'listening');
     await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
-    const before = (await gw.account('work')).requestCount;
+    const before = (await g.gw.account('work')).requestCount;
     expect(before).toBeGreaterThan(0);
     // no-cors fetches resolve (opaquely) once the gateway has answered, whatever it answered.
     await page.evaluate(
@@ -192,10 +183,10 @@ describe.skipIf(!hasChromium)('a page from another site in Chromium', () => {
         await fetch(`${base}/api/stats/reset`, { ...opts, body: 'x' });
         await fetch(`${base}/v1/messages`, { ...opts, body });
       },
-      { base: gw.url, body: message },
+      { base: g.gw.url, body: message },
     );
     await context.close();
-    expect((await gw.account('work')).requestCount).toBe(before);
-    expect(up.requests).toHaveLength(0);
+    expect((await g.gw.account('work')).requestCount).toBe(before);
+    expect(g.up.requests).toHaveLength(0);
   });
 });

@@ -1,32 +1,23 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { gatewayForFile } from '../support/gateway.js';
 
-let up: FakeUpstream;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  up = await startFakeUpstream();
-  gw = await startGateway({
-    upstreamUrl: up.url,
-    setup: async (g) => {
-      await g.addApiKey('main', 'sk-ant-api03-account-main');
-    },
-  });
-});
-afterAll(async () => {
-  await gw?.close();
-  await up?.close();
+const g = gatewayForFile({
+  setup: async (s) => {
+    await s.addApiKey('main', 'sk-ant-api03-account-main');
+  },
 });
 beforeEach(async () => {
-  up.reset();
-  await gw.settle();
+  g.up.reset();
+  await g.gw.settle();
 });
 
-/** One request with the target written verbatim (fetch and undici would normalise `..`). */
-function rawRequest(target: string, body = '{}'): Promise<{ status: number; body: string }> {
-  const { port } = new URL(gw.url);
+/**
+ * One request with the target written verbatim (fetch and undici would normalise `..`); `fields`
+ * are more header lines, each ending in CRLF.
+ */
+function rawRequest(target: string, body = '{}', fields = ''): Promise<{ status: number; body: string }> {
+  const { port } = new URL(g.gw.url);
   return new Promise((resolve, reject) => {
     const sock = connect(Number(port), '127.0.0.1');
     let data = '';
@@ -40,7 +31,7 @@ function rawRequest(target: string, body = '{}'): Promise<{ status: number; body
       resolve({ status: Number(head.split(' ')[1]), body: rest });
     });
     sock.write(
-      `POST ${target} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+      `POST ${target} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${fields}` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
@@ -57,17 +48,17 @@ describe('request paths that could leave the API are refused before an account i
     '/v1/messages\\..\\..\\admin',
     '/v1/a%5c..%5cadmin',
   ])('%s: 400, nothing forwarded, no account charged', async (target) => {
-    const before = (await gw.account('main')).requestCount;
+    const before = (await g.gw.account('main')).requestCount;
     const res = await rawRequest(target, JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [] }));
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({
       type: 'error',
       error: { type: 'invalid_request_error', message: expect.stringContaining('not allowed') },
     });
-    const [rec] = await gw.records(1);
+    const [rec] = await g.gw.records(1);
     expect(rec).toMatchObject({ status: 400, success: false, accountName: null, attempts: 0 });
-    expect(up.requests).toEqual([]);
-    expect((await gw.account('main')).requestCount).toBe(before);
+    expect(g.up.requests).toEqual([]);
+    expect((await g.gw.account('main')).requestCount).toBe(before);
   });
 
   it('a plain path with a query string still goes through', async () => {
@@ -76,14 +67,14 @@ describe('request paths that could leave the API are refused before an account i
       JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
     );
     expect(res.status).toBe(200);
-    expect(up.requests.map((r) => r.path)).toEqual(['/v1/messages?beta=true']);
+    expect(g.up.requests.map((r) => r.path)).toEqual(['/v1/messages?beta=true']);
   });
 });
 
 describe('a client that goes away while sending the body', () => {
   it('is recorded as 499 client disconnected, with no error logged', async () => {
-    const { port } = new URL(gw.url);
-    const logsBefore = gw.logs.length;
+    const { port } = new URL(g.gw.url);
+    const logsBefore = g.gw.logs.length;
     const sock = connect(Number(port), '127.0.0.1');
     await new Promise<void>((resolve, reject) => {
       sock.once('connect', resolve);
@@ -95,23 +86,22 @@ describe('a client that goes away while sending the body', () => {
     );
     // The gateway has the request once it counts it in flight; then the client leaves.
     await vi.waitFor(
-      async () => expect(((await (await fetch(`${gw.url}/health`)).json()) as { inFlight: number }).inFlight).toBe(1),
+      async () => expect(((await (await fetch(`${g.gw.url}/health`)).json()) as { inFlight: number }).inFlight).toBe(1),
       { timeout: 5000, interval: 10 },
     );
     sock.destroy();
-    const [rec] = await gw.records(1);
+    const [rec] = await g.gw.records(1);
     expect(rec).toMatchObject({ status: 499, success: false, error: 'client disconnected', attempts: 0 });
-    await gw.settle();
-    const levels = gw.logs.slice(logsBefore).map((l) => (JSON.parse(l) as { level: number | string }).level);
+    await g.gw.settle();
+    const levels = g.gw.logs.slice(logsBefore).map((l) => (JSON.parse(l) as { level: number | string }).level);
     // pino: 50 is error, 60 fatal.
     expect(levels.filter((l) => l === 'error' || l === 'fatal' || (typeof l === 'number' && l >= 50))).toEqual([]);
-    expect(up.requests).toEqual([]);
+    expect(g.up.requests).toEqual([]);
   });
 });
 
 describe('a client sending as many headers as a server keeps', () => {
   it("still reaches the upstream with the account's credential (injected before the client's fields)", async () => {
-    const { port } = new URL(gw.url);
     const body = JSON.stringify({
       model: 'claude-sonnet-4-5',
       max_tokens: 5,
@@ -120,21 +110,8 @@ describe('a client sending as many headers as a server keeps', () => {
     // 1,990 short fields keep the head under Node's 16 KiB header size; with the gateway's own
     // and the request's fields the upstream (a Node server keeping 2,000) sees more than it keeps.
     const pad = 'x: 1\r\n'.repeat(1990);
-    const status = await new Promise<number>((resolve, reject) => {
-      const sock = connect(Number(port), '127.0.0.1');
-      let data = '';
-      sock.setEncoding('utf8');
-      sock.on('data', (c: string) => {
-        data += c;
-      });
-      sock.on('error', reject);
-      sock.on('end', () => resolve(Number(data.split(' ')[1])));
-      sock.write(
-        `POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
-          `anthropic-version: 2023-06-01\r\n${pad}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    });
+    const { status } = await rawRequest('/v1/messages', body, `anthropic-version: 2023-06-01\r\n${pad}`);
     expect(status).toBe(200);
-    expect(up.requests.at(-1)?.headers['x-api-key']).toBe('sk-ant-api03-account-main');
+    expect(g.up.requests.at(-1)?.headers['x-api-key']).toBe('sk-ant-api03-account-main');
   });
 });

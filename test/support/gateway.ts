@@ -6,13 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { expect, vi } from 'vitest';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto/secret-box.js';
 import { type RunningServer, runServer } from '../../src/server/serve.js';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { type FakeUpstream, startFakeUpstream } from './fake-upstream.js';
 
 export interface TestGateway {
   url: string;
@@ -158,6 +159,38 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
       await server.close(5000);
       await store.close();
       rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A fake upstream and a gateway in front of it, shared by the tests of one file: started in
+ * beforeAll, closed in afterAll. Read `up` and `gw` inside tests and hooks (they exist from then).
+ */
+export function gatewayForFile(opts: Omit<GatewayOptions, 'upstreamUrl'>): {
+  readonly up: FakeUpstream;
+  readonly gw: TestGateway;
+} {
+  let up: FakeUpstream | undefined;
+  let gw: TestGateway | undefined;
+  beforeAll(async () => {
+    up = await startFakeUpstream();
+    gw = await startGateway({ ...opts, upstreamUrl: up.url });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await up?.close();
+  });
+  const started = <T>(x: T | undefined): T => {
+    if (x === undefined) throw new Error('gatewayForFile: read up and gw inside tests and hooks');
+    return x;
+  };
+  return {
+    get up() {
+      return started(up);
+    },
+    get gw() {
+      return started(gw);
     },
   };
 }
