@@ -90,6 +90,21 @@ describe('with no gateway running', () => {
     );
   });
 
+  it('takes a default agent model from config set, used by agents without their own model', async () => {
+    const set = await run('config', 'set', 'defaultAgentModel', 'sonnet');
+    expect(set.stdout).toMatch(/^Set defaultAgentModel = sonnet;/);
+    const list = AgentListSchema.parse(JSON.parse((await run('agents', 'list', '--json')).stdout));
+    expect(list.defaultModel).toBe('claude-sonnet-5-5');
+    expect(list.agents.find((a) => a.name === 'reviewer' && a.workspace === null)?.effectiveModel).toBe(
+      'claude-sonnet-5-5',
+    );
+    expectOneLineError(
+      await run('config', 'set', 'defaultAgentModel', 'gpt-4o'),
+      /Invalid defaultAgentModel: "gpt-4o"/,
+    );
+    expect((await run('config', 'unset', 'defaultAgentModel')).stdout).toMatch(/now \(none\) \(default\)/);
+  });
+
   it('lists workspaces', async () => {
     const r = await run('workspaces', 'list');
     expect(r.stdout).toMatch(new RegExp(`shop\\s+${ws}\\s+3\\s+.*\\s+yes\\s+1`));
