@@ -158,6 +158,7 @@ function fakeApi() {
             sessionRequestCount: 1,
           },
         ],
+        agents: [],
         recentErrors: [
           {
             id: 'r2',
@@ -180,7 +181,7 @@ function fakeApi() {
         from: NOW - 3_600_000,
         to: NOW,
         bucketMs: 60_000,
-        filters: { accounts: [], models: [], status: 'all' },
+        filters: { accounts: [], models: [], agents: [], status: 'all' },
         totals: perf,
         series: [1, 4, 2, 8].map((n, i) => ({
           ts: NOW + i,

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
 import { KEYS_MIGRATION } from './keys.js';
 import type { Migration } from './migration.js';
-import { ANALYTICS_MIGRATION } from './rollups.js';
+import { AGENT_ROLLUP_MIGRATION, ANALYTICS_MIGRATION } from './rollups.js';
 import { SETTINGS_MIGRATION } from './settings.js';
 
 /**
@@ -177,6 +177,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE accounts ADD COLUMN recent_errors TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  AGENT_ROLLUP_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
