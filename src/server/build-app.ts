@@ -11,6 +11,7 @@ import { AccountPool } from '../accounts/account-pool.js';
 import { AccountService } from '../accounts/account-service.js';
 import type { OAuthEndpoints } from '../accounts/oauth.js';
 import { TokenManager } from '../accounts/token-manager.js';
+import { type AgentDirectory, emptyAgentDirectory } from '../agents/agent-directory.js';
 import { createApiApp } from '../api/api-app.js';
 import { createAuth } from '../api/auth.js';
 import { LiveEventHub } from '../api/live-events.js';
@@ -20,6 +21,7 @@ import { KeyService } from '../auth/key-service.js';
 import type { Clock } from '../clock.js';
 import { type Config, isLoopbackHost } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
+import { ProxyRules } from '../config/proxy-rules.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse, writeErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
@@ -52,6 +54,8 @@ export interface AppDeps {
   liveSettings?: LiveSettings;
   /** The logger's recent lines, for GET /api/logs (empty when not given). */
   recentLogs?: RecentLogLines;
+  /** The agent registry; a directory knowing no agent when not given. */
+  agents?: AgentDirectory;
 }
 
 export interface App {
@@ -64,6 +68,7 @@ export interface App {
   /** The management API (the auth route-table test walks its routes). */
   readonly api: OpenAPIHono;
   readonly liveSettings: LiveSettings;
+  readonly proxyRules: ProxyRules;
 }
 
 export function oauthEndpoints(config: Config): OAuthEndpoints {
@@ -93,6 +98,8 @@ export function buildApp(deps: AppDeps): App {
   });
   const liveSettings =
     deps.liveSettings ?? new LiveSettings({ config, store, logger, clock, pollMs: deps.accountPollMs ?? 1000 });
+  // Model rules, fallback and the system-prompt interceptor (settings table, polled like the settings).
+  const proxyRules = new ProxyRules({ store, logger, clock, pollMs: deps.accountPollMs ?? 1000 });
   const tokens = new TokenManager({
     store,
     box: deps.box,
@@ -125,6 +132,8 @@ export function buildApp(deps: AppDeps): App {
     upstream: deps.upstream,
     affinity: new SessionAffinity(() => liveSettings.current().sessionMs),
     settings: liveSettings,
+    agents: deps.agents ?? emptyAgentDirectory(),
+    rules: proxyRules,
   });
 
   const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
@@ -147,6 +156,7 @@ export function buildApp(deps: AppDeps): App {
       auth,
       keys: keyService,
       liveSettings,
+      proxyRules,
       retention,
       eventHub,
       metrics,
@@ -233,8 +243,10 @@ export function buildApp(deps: AppDeps): App {
     tokens,
     api,
     liveSettings,
+    proxyRules,
     start: async () => {
       await liveSettings.start();
+      await proxyRules.start();
       await pool.start();
       await keys.start();
       retention.start();
@@ -243,6 +255,7 @@ export function buildApp(deps: AppDeps): App {
       pool.stop();
       keys.stop();
       liveSettings.stop();
+      proxyRules.stop();
       retention.stop();
       // Ends the streams still open and drops the bus subscription and its linger timer.
       eventHub.close();
