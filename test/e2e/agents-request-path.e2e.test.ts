@@ -178,4 +178,52 @@ describe('model fallback', () => {
       success: true,
     });
   });
+
+  it('on: after every account answered 429 the fallback model is tried once, never chained', async () => {
+    await file.gw.settle();
+    await api(file.gw.url, 'PUT', '/api/models/rules', {
+      rules: [],
+      fallback: {
+        enabled: true,
+        map: [
+          { from: 'claude-opus-*', to: 'claude-sonnet-4-5' },
+          { from: 'claude-sonnet-4-5', to: 'claude-haiku-4-5' },
+        ],
+      },
+    });
+    const refuse = new Set(['claude-opus-4-1']);
+    const refuser = () =>
+      file.up.setHandler((req) =>
+        refuse.has(req.json?.model)
+          ? { kind: 'json', status: 429, body: { type: 'error', error: { type: 'rate_limit_error', message: 'busy' } } }
+          : undefined,
+      );
+    refuser();
+    const ok = await send(claudeCodeRequestBody('x', { model: 'claude-opus-4-1', stream: false }), claudeCodeHeaders());
+    expect(ok.status).toBe(200);
+    expect(ok.headers['x-ccflare-model-fallback']).toBe('claude-opus-4-1');
+    expect(file.up.requests.map((q) => q.json.model)).toEqual([
+      'claude-opus-4-1',
+      'claude-opus-4-1',
+      'claude-sonnet-4-5',
+    ]);
+
+    file.up.reset();
+    refuser();
+    refuse.add('claude-sonnet-4-5');
+    const refused = await send(
+      claudeCodeRequestBody('x', { model: 'claude-opus-4-1', stream: false }),
+      claudeCodeHeaders(),
+    );
+    expect(refused.status).toBe(429);
+    expect(file.up.requests.map((q) => q.json.model)).toEqual([
+      'claude-opus-4-1',
+      'claude-opus-4-1',
+      'claude-sonnet-4-5',
+      'claude-sonnet-4-5',
+    ]);
+    const [last, first] = await file.gw.records(2);
+    expect(first).toMatchObject({ modelFallback: true, modelApplied: 'claude-sonnet-4-5', success: true, attempts: 3 });
+    expect(last).toMatchObject({ modelFallback: true, modelApplied: 'claude-sonnet-4-5', success: false, status: 429 });
+  });
 });
