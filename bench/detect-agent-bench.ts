@@ -92,7 +92,7 @@ function main(): void {
     time('detect: sub-agent, matched (10 agents)', iterations, () => detect(bodies.matched, r.matched, headers.sub)),
     time('detect: sub-agent, unknown (10 agents)', iterations, () => detect(bodies.unknown, r.unknown, headers.sub)),
   ];
-  time('model rewrite (splice the model value)', iterations, () =>
+  time('model rewrite (shorter id, written in place)', iterations, () =>
     replaceModel(bodies.matched, r.matched.modelStart, r.matched.modelEnd, 'claude-haiku-4-5'),
   );
   time('interceptor on (parse + stringify, opt-in)', Math.ceil(iterations / 50), () =>

@@ -60,13 +60,22 @@ describe('fallbackFor', () => {
 });
 
 describe('replaceModel', () => {
-  it('changes only the bytes of the model value', () => {
-    const text = `{"max_tokens":5,"model" : "${OPUS}","system":"ü \\"x\\"","messages":[{"role":"user","content":"model"}]}`;
+  const text = `{"max_tokens":5,"model" : "${OPUS}","system":"ü \\"x\\"","messages":[{"role":"user","content":"model"}]}`;
+  const rewrite = (model: string) => {
     const body = Buffer.from(text, 'utf8');
     const r = noRanges();
     readRequestFields(body, r);
-    const out = replaceModel(body, r.modelStart, r.modelEnd, 'claude-sonnet-4-5');
-    expect(out.toString('utf8')).toBe(text.replace(OPUS, 'claude-sonnet-4-5'));
-    expect(JSON.parse(out.toString('utf8')).model).toBe('claude-sonnet-4-5');
+    return replaceModel(body, r.modelStart, r.modelEnd, model).toString('utf8');
+  };
+
+  it('writes a shorter model in place, padding with JSON whitespace; the rest stays byte for byte', () => {
+    const out = rewrite('claude-sonnet-4-5');
+    expect(out).toBe(text.replace(`"${OPUS}"`, `"claude-sonnet-4-5"${' '.repeat(OPUS.length - 17)}`));
+    expect(JSON.parse(out)).toEqual({ ...JSON.parse(text), model: 'claude-sonnet-4-5' });
+  });
+
+  it('splices a longer model into a new body', () => {
+    const longer = `${OPUS}-extended[1m]`;
+    expect(rewrite(longer)).toBe(text.replace(OPUS, longer));
   });
 });

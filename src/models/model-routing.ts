@@ -60,9 +60,20 @@ export function fallbackFor(model: string, fallback: ModelFallback): string | nu
   return null;
 }
 
-/** `body` with the JSON value at `start`..`end` (the `model` string, quotes included) replaced by `model`. */
+/**
+ * `body` with the JSON value at `start`..`end` (the `model` string, quotes included) replaced by
+ * `model`. A value no longer than the old one is written in place, padded with spaces after it
+ * (JSON whitespace): copying a 250 KB body into a new buffer measured 140-230 µs on the 2-core box
+ * (fresh pages of a large allocation), the in-place write well under 1 µs. `body` must be the
+ * request's own buffer, which nothing else reads. A longer value needs the copy.
+ */
 export function replaceModel(body: Buffer, start: number, end: number, model: string): Buffer {
   const value = Buffer.from(JSON.stringify(model), 'utf8');
+  if (value.length <= end - start) {
+    value.copy(body, start);
+    body.fill(0x20, start + value.length, end);
+    return body;
+  }
   return Buffer.concat(
     [body.subarray(0, start), value, body.subarray(end)],
     body.length - (end - start) + value.length,

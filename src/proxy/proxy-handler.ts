@@ -354,6 +354,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     if (r !== null && r.modelStart >= 0) {
       const before = ctx.body.length;
       ctx.body = replaceModel(ctx.body, r.modelStart, r.modelEnd, model);
+      // Spliced longer: what follows moved; written in place (padded), nothing moved.
       const moved = ctx.body.length - before;
       if (r.systemStart > r.modelStart) {
         r.systemStart += moved;

@@ -140,7 +140,10 @@ describe('system-prompt interceptor', () => {
     expect(seen.system[2].text).toBe(TEMPLATE.replace('{{env_block}}', environmentText('/srv/shop')));
     expect(seen.system[0].text).toMatch(/^x-anthropic-billing-header:/);
     expect(seen).not.toHaveProperty('tools');
-    expect(file.up.requests[1]?.body).toBe(subBody.replace(SONNET, 'claude-haiku-4-5'));
+    // The sub-agent's body changed only in its model (written in place, padded with spaces).
+    expect(file.up.requests[1]?.body).toBe(
+      subBody.replace(`"${SONNET}"`, `"claude-haiku-4-5"${' '.repeat(SONNET.length - 'claude-haiku-4-5'.length)}`),
+    );
 
     const state = (await api(file.gw.url, 'GET', '/api/tools/interceptors/system-prompt')).json;
     expect(state).toMatchObject({ enabled: true, template: TEMPLATE, stripTools: true });
