@@ -12,7 +12,7 @@
  *
  * This path parses and re-serialises the body: it is opt-in, and a byte splice would need the
  * same parse to find the environment text in `messages`. Measured (bench/detect-agent-bench.ts,
- * 250 KB Claude Code body): ~1.6 ms per request on the 2-core box. Disabled, nothing here runs
+ * 250 KB Claude Code body): 1.3-1.8 ms per request on the 2-core VM. Disabled, nothing here runs
  * on the request path and the body is forwarded as the client sent it.
  */
 import { systemTextRanges } from '../proxy/request-fields.js';
