@@ -65,14 +65,22 @@ function GroupCard({
           <table aria-labelledby={titleId}>
             <thead>
               <tr>
-                <th scope="col">Agent</th>
-                <th scope="col">Model preference</th>
-                <th scope="col">Model used</th>
-                <th scope="col">Tools</th>
-                <th scope="col" className="num">
+                <th scope="col" className="col-agent">
+                  Agent
+                </th>
+                <th scope="col" className="col-pref">
+                  Model preference
+                </th>
+                <th scope="col" className="col-used">
+                  Model used
+                </th>
+                <th scope="col" className="col-tools">
+                  Tools
+                </th>
+                <th scope="col" className="num col-figure">
                   Requests
                 </th>
-                <th scope="col" className="num">
+                <th scope="col" className="num col-figure">
                   Cost
                 </th>
                 <th scope="col">

@@ -29,8 +29,10 @@ export function ModelDefaults({
   const [bulk, setBulk] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const setDefault = useMutation({
+    // An empty value is the setting's "none" (a null would only drop the stored value, falling
+    // back to the config file's).
     mutationFn: (model: string | null) =>
-      apiFetch('/api/config', { method: 'PATCH', body: { defaultAgentModel: model } }),
+      apiFetch('/api/config', { method: 'PATCH', body: { defaultAgentModel: model ?? '' } }),
     onSuccess: (_, model) =>
       setMessage(model ? `Agents without a preference now use ${model}.` : 'No default model: agents keep their own.'),
     onSettled: () =>
