@@ -65,9 +65,7 @@ function GroupCard({
           <table aria-labelledby={titleId}>
             <thead>
               <tr>
-                <th scope="col" className="col-agent">
-                  Agent
-                </th>
+                <th scope="col">Agent</th>
                 <th scope="col" className="col-pref">
                   Model preference
                 </th>
@@ -83,7 +81,7 @@ function GroupCard({
                 <th scope="col" className="num col-figure">
                   Cost
                 </th>
-                <th scope="col">
+                <th scope="col" className="col-actions">
                   <span className="sr-only">Actions</span>
                 </th>
               </tr>
