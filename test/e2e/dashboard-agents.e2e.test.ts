@@ -185,7 +185,7 @@ describe.skipIf(!hasChromium)('dashboard Agents and Tools screens in Chromium', 
     await page.getByRole('button', { name: 'Edit reviewer' }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit reviewer' });
     await dialog.waitFor();
-    expect(await dialog.getByLabel('Prompt').inputValue()).toBe('You review code changes and report bugs.\n');
+    expect((await dialog.getByLabel('Prompt').inputValue()).trimEnd()).toBe('You review code changes and report bugs.');
     await dialog.getByLabel('Description').fill('Reviews diffs for security bugs');
     await dialog.getByLabel('Prompt').fill('You review code changes.\nReport security bugs first.\n');
     await shot(page, 'agents-edit');
@@ -217,6 +217,36 @@ describe.skipIf(!hasChromium)('dashboard Agents and Tools screens in Chromium', 
     expect(await listed()).toMatchObject({ preference: 'claude-haiku-4-5', effectiveModel: 'claude-haiku-4-5' });
     await reviewer.getByLabel('Model preference of reviewer').selectOption({ label: "Client's choice" });
     await expect.poll(async () => (await listed()).preference).toBeNull();
+    expect(errors).toEqual([]);
+  });
+
+  it('sets the default model for all agents, then one preference for every agent at once', async () => {
+    const errors = await usePage(page, 'light');
+    const { gw } = ctx;
+    await openAgents(page, gw.url);
+    const effective = () => row(page, 'reviewer').locator('[data-field="effective-model"]').textContent();
+    await page.getByLabel('Default model').selectOption('claude-sonnet-4-6');
+    await page.getByText('Agents without a preference now use claude-sonnet-4-6.').waitFor();
+    expect((await api(gw.url, 'GET', '/api/config')).json.defaultAgentModel.value).toBe('claude-sonnet-4-6');
+    await expect.poll(effective).toContain('claude-sonnet-4-6');
+    expect(await effective()).toContain('default for all agents');
+
+    await page.getByLabel('Preference for every agent').selectOption('claude-haiku-4-5');
+    await page.getByRole('button', { name: /^Apply to \d+ agents$/ }).click();
+    await page.getByText(/^Preference set to claude-haiku-4-5 for \d+ agents?\./).waitFor();
+    await expect.poll(effective).toContain('claude-haiku-4-5');
+    const prefs = (await api(gw.url, 'GET', '/api/agents')).json.agents
+      .filter((a: { error: string | null }) => a.error === null)
+      .map((a: { preference: string | null }) => a.preference);
+    expect(new Set(prefs)).toEqual(new Set(['claude-haiku-4-5']));
+
+    // Back to no preference and no default, for the tests that follow.
+    await page.getByLabel('Preference for every agent').selectOption({ label: 'Clear preferences' });
+    await page.getByRole('button', { name: /^Apply to \d+ agents$/ }).click();
+    await page.getByText(/^Preference cleared for/).waitFor();
+    await page.getByLabel('Default model').selectOption({ label: "None (client's choice)" });
+    await page.getByText('No default model: agents keep their own.').waitFor();
+    await expect.poll(effective).toContain("Client's choice");
     expect(errors).toEqual([]);
   });
 
