@@ -100,6 +100,17 @@ describe('AgentRegistry', () => {
     expect(r.workspaces().find((w) => w.path === '/nowhere/else')).toMatchObject({ exists: false, agents: 0 });
   });
 
+  it("scans each request that has no session id: one such request does not hide the next one's workspace", async () => {
+    const r = make();
+    await r.start();
+    r.observe(Buffer.from(claudeCodeBody({ workspace: '/first/project' })), null);
+    await discovered(r);
+    r.observe(Buffer.from(claudeCodeBody({ workspace: ws })), null);
+    await discovered(r);
+    const list = await store.agents.listWorkspaces();
+    expect(list.map((w) => w.path)).toEqual(expect.arrayContaining(['/first/project', ws]));
+  });
+
   it('picks up a file changed on disk within one poll, without fs.watch', async () => {
     const r = make({ pollMs: 20 });
     await r.start();

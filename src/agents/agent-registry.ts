@@ -241,16 +241,18 @@ export class AgentRegistry implements AgentDirectory {
   }
 
   observe(body: Buffer, sessionId: string | null): void {
+    // Without a session id nothing ties this request to an earlier scan: it is scanned itself
+    // (Claude Code sends a session id on every request, protocol.md §7, so this stays rare).
     const key = sessionId ?? '';
     const now = this.deps.clock.now();
-    const seen = this.sessions.get(key);
+    const seen = sessionId === null ? undefined : this.sessions.get(key);
     if (seen !== undefined && now - seen.at < (this.deps.sessionTtlMs ?? 5 * 60_000)) {
       if (seen.workspaces === null) seen.waiting++;
       else for (const ws of seen.workspaces) this.count(ws, 1, now);
       return;
     }
     if (seen !== undefined) this.sessions.delete(key);
-    this.sessions.set(key, { at: now, workspaces: null, waiting: 1 });
+    if (sessionId !== null) this.sessions.set(key, { at: now, workspaces: null, waiting: 1 });
     const max = this.deps.maxSessions ?? 10_000;
     while (this.sessions.size > max) {
       const oldest = this.sessions.keys().next().value as string;

@@ -44,4 +44,9 @@ describe('workspacesInRequest', () => {
       ),
     ).toEqual([]);
   });
+  it("skips only the user's own CLAUDE.md, not a project inside the config folder's parent", () => {
+    const body = claudeCodeBody({ workspace: '/tmp/proj', userConfigDir: '/tmp' });
+    expect(workspacesInRequest(body, '/tmp')).toContain('/tmp/proj');
+    expect(workspacesInRequest(body, '/tmp')).not.toContain('/tmp');
+  });
 });

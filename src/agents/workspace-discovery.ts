@@ -34,10 +34,6 @@ function clean(p: string): string | null {
   return n.length > 1 && n.endsWith(sep) ? n.slice(0, -1) : n;
 }
 
-function isInside(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
-}
-
 /**
  * The workspace folders a request body names, in order of appearance, without duplicates.
  * `userConfigDir`: Claude Code's config folder (`$CLAUDE_CONFIG_DIR` or `~/.claude`), whose
@@ -75,7 +71,9 @@ export function workspacesInRequest(body: Buffer | string, userConfigDir: string
     for (const m of text.matchAll(CLAUDE_MD)) {
       const file = clean(m[1] as string);
       if (file === null || !MEMORY_FILES.has(basename(file))) continue;
-      if (userDir !== null && isInside(file, userDir)) continue;
+      // Only the user's own memory file (`<config>/CLAUDE.md`) is skipped: the config folder a
+      // gateway guesses may be a parent of real workspaces (a custom agents folder's parent).
+      if (userDir !== null && dirname(file) === userDir) continue;
       let dir = dirname(file);
       if (basename(dir) === '.claude') dir = dirname(dir);
       found.add(dir);

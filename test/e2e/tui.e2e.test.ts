@@ -203,7 +203,14 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       // A Claude Code request naming the workspace's CLAUDE.md makes the workspace known.
       const res = await fetch(`${gw.url}/v1/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': 'client', 'anthropic-version': '2023-06-01' },
+        // Claude Code's markers (protocol.md §7): the gateway looks for workspaces only in its requests.
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': 'client',
+          'anthropic-version': '2023-06-01',
+          'x-app': 'cli',
+          'user-agent': 'claude-cli/2.1.328 (external, cli)',
+        },
         body: JSON.stringify({
           model: 'claude-sonnet-4-6',
           max_tokens: 5,
