@@ -8,6 +8,13 @@
  * A run takes about 1 s on the 2-core test machine (the binary starts in ~0.2 s).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  AgentListSchema,
+  type AgentView,
+  WorkspaceListSchema,
+  WorkspaceSchema,
+  type WorkspaceView,
+} from '../../src/shared/agents-schemas.js';
 import { type RequestDetail, RequestDetailSchema, RequestPageSchema } from '../../src/shared/requests-schemas.js';
 import { api } from '../support/api-request.js';
 import {
@@ -31,6 +38,7 @@ import {
   toolNames,
   toolResultText,
 } from '../support/claude-code-upstream.js';
+import { runCommand } from '../support/cli-io.js';
 import type { RecordedRequest } from '../support/fake-upstream.js';
 import { gatewayForFile } from '../support/gateway.js';
 import { requireTool } from '../support/required-tool.js';
@@ -177,6 +185,154 @@ describe.skipIf(
       }
       for (const d of records.filter((x) => agentIdInRecord(x) === null)) {
         expect(d.modelRequested).toBe(s.main[0]?.json.model);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  /** A raw record (fields the shared schema may not list yet, e.g. agentInstance). */
+  async function rawRecord(id: string): Promise<Record<string, unknown>> {
+    const r = await api(t.gw.url, 'GET', `/api/requests/${id}`);
+    expect(r.status, r.text).toBe(200);
+    return r.json;
+  }
+
+  async function agents(): Promise<AgentView[]> {
+    const r = await api(t.gw.url, 'GET', '/api/agents');
+    expect(r.status, r.text).toBe(200);
+    return AgentListSchema.parse(r.json).agents;
+  }
+
+  async function workspaces(): Promise<WorkspaceView[]> {
+    const r = await api(t.gw.url, 'GET', '/api/workspaces');
+    expect(r.status, r.text).toBe(200);
+    return WorkspaceListSchema.parse(r.json).workspaces;
+  }
+
+  const projectReviewer = (list: AgentView[]) =>
+    list.find((a) => a.name === 'reviewer' && a.scope === 'workspace' && a.workspace === ws.dir);
+
+  /**
+   * The gateway learns a workspace from traffic, after forwarding (issue 12): a first run in a new
+   * project may reach it before the project's agents are loaded. Runs once when the reviewer is
+   * not known yet, then waits until it is.
+   */
+  async function reviewerKnown(): Promise<AgentView> {
+    if (!projectReviewer(await agents())) await delegatingRun();
+    return vi.waitFor(
+      async () => {
+        const a = projectReviewer(await agents());
+        expect(a, "the project's reviewer agent in GET /api/agents").toBeDefined();
+        return a as AgentView;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+  }
+
+  it(
+    'lists the project Claude Code ran in as a workspace, with its reviewer agent, in the API and `ccflare workspaces list --json`',
+    async () => {
+      await delegatingRun();
+      const listed = await vi.waitFor(
+        async () => {
+          const w = (await workspaces()).find((x) => x.path === ws.dir);
+          expect(w, `${ws.dir} in GET /api/workspaces`).toMatchObject({ name: 'project', exists: true, agents: 1 });
+          return w as WorkspaceView;
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+      expect(listed.requests).toBeGreaterThanOrEqual(1);
+      expect(listed.lastSeen).toBeGreaterThanOrEqual(listed.firstSeen);
+
+      expect(projectReviewer(await agents())).toMatchObject({
+        description: 'Reviews files for mistakes. Use it for every review request.',
+        tools: ['Read', 'Grep'],
+        model: 'haiku',
+        prompt: expect.stringContaining('RVW-7f3a'),
+        error: null,
+      });
+
+      const cli = await runCommand(['workspaces', 'list', '--json'], { home: t.gw.home });
+      expect(cli.code, cli.stderr).toBe(0);
+      const parsed = JSON.parse(cli.stdout);
+      const rows = (Array.isArray(parsed) ? parsed : parsed.workspaces) as unknown[];
+      expect(rows.map((w) => WorkspaceSchema.parse(w)).find((w) => w.path === ws.dir)).toMatchObject({
+        name: 'project',
+        exists: true,
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "records the reviewer's requests with agent `reviewer` and its instance id, the main agent's with `main`",
+    async () => {
+      await reviewerKnown();
+      const s = await delegatingRun();
+      const agentId = agentIdOf(s.sub[0] as RecordedRequest);
+      const records = await recordsOf(s);
+      const raws = await Promise.all(records.map((d) => rawRecord(d.id)));
+      const byId = new Map(raws.map((r) => [r.id as string, r]));
+      for (const d of records) {
+        const raw = byId.get(d.id);
+        if (agentIdInRecord(d) !== null) expect(raw).toMatchObject({ agent: 'reviewer', agentInstance: agentId });
+        else expect(raw).toMatchObject({ agent: 'main' });
+      }
+      expect(records.filter((d) => d.agent === 'reviewer')).toHaveLength(s.sub.length);
+      expect(records.filter((d) => d.agent === 'main')).toHaveLength(s.main.length);
+
+      // The requests list filters by agent.
+      const r = await api(t.gw.url, 'GET', `/api/requests?session=${s.sessionId}&agent=reviewer&limit=100`);
+      expect(r.status, r.text).toBe(200);
+      expect(
+        RequestPageSchema.parse(r.json)
+          .items.map((i) => i.id)
+          .sort(),
+      ).toEqual(
+        records
+          .filter((d) => agentIdInRecord(d) !== null)
+          .map((d) => d.id)
+          .sort(),
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "after `ccflare agents set-model reviewer claude-sonnet-4-6` the upstream gets that model for the reviewer and the CLI's own model for the main agent",
+    async () => {
+      const NEW_MODEL = 'claude-sonnet-4-6';
+      await reviewerKnown();
+      const before = await delegatingRun();
+      const mainModel = before.main[0]?.json.model as string;
+      const subModel = before.sub[0]?.json.model as string;
+      expect(subModel).toMatch(/^claude-haiku-/);
+
+      const set = await runCommand(['agents', 'set-model', 'reviewer', NEW_MODEL], { home: t.gw.home });
+      try {
+        expect(set.code, set.stderr).toBe(0);
+        // The CLI wrote the preference to the database; the running gateway picks it up.
+        await vi.waitFor(
+          async () =>
+            expect(projectReviewer(await agents())).toMatchObject({ preference: NEW_MODEL, effectiveModel: NEW_MODEL }),
+          { timeout: 10_000, interval: 50 },
+        );
+
+        const after = await delegatingRun();
+        expect(after.sub.length).toBeGreaterThanOrEqual(1);
+        for (const c of after.sub) expect(c.json.model, 'the reviewer, rewritten').toBe(NEW_MODEL);
+        for (const c of after.main) expect(c.json.model, 'the main agent, untouched').toBe(mainModel);
+
+        const records = await recordsOf(after);
+        for (const d of records) {
+          if (agentIdInRecord(d) !== null) {
+            expect(d).toMatchObject({ agent: 'reviewer', modelRequested: subModel, modelApplied: NEW_MODEL });
+          } else {
+            expect(d).toMatchObject({ agent: 'main', modelRequested: mainModel, modelApplied: mainModel });
+          }
+        }
+      } finally {
+        await runCommand(['agents', 'reset-model', 'reviewer'], { home: t.gw.home });
       }
     },
     TEST_TIMEOUT_MS,
