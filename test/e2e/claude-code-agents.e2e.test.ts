@@ -7,6 +7,7 @@
  *
  * A run takes about 1 s on the 2-core test machine (the binary starts in ~0.2 s).
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   AgentListSchema,
@@ -66,7 +67,12 @@ describe.skipIf(
     '`npm install`: @anthropic-ai/claude-code is a dev dependency whose install script places the binary',
   ),
 )('the real Claude Code CLI through ccflare', () => {
-  const t = gatewayForFile({ setup: (g) => g.addApiKey('only', ACCOUNT_KEY).then(() => undefined) });
+  /**
+   * The gateway and the ccflare CLI read the same user agents folder as the Claude Code run (not
+   * the tester's ~/.claude/agents). Filled in by the hook below, registered before the gateway's,
+   * so it is set when the gateway starts.
+   */
+  const ccflareEnv: Record<string, string> = {};
   let ws: ClaudeWorkspace;
 
   beforeAll(() => {
@@ -80,8 +86,12 @@ describe.skipIf(
         body: REVIEWER_BODY,
       }),
     });
+    ccflareEnv.CCFLARE_CLAUDE_AGENTS_DIR = join(ws.configDir, 'agents');
   });
+  // After hooks run in reverse order: the project goes after the gateway that watches it has closed.
   afterAll(() => ws?.remove());
+  const t = gatewayForFile({ env: ccflareEnv, setup: (g) => g.addApiKey('only', ACCOUNT_KEY).then(() => undefined) });
+  const ccflare = (...args: string[]) => runCommand(args, { home: t.gw.home, env: ccflareEnv });
 
   interface Session {
     run: ClaudeRun;
@@ -252,7 +262,7 @@ describe.skipIf(
         error: null,
       });
 
-      const cli = await runCommand(['workspaces', 'list', '--json'], { home: t.gw.home });
+      const cli = await ccflare('workspaces', 'list', '--json');
       expect(cli.code, cli.stderr).toBe(0);
       const parsed = JSON.parse(cli.stdout);
       const rows = (Array.isArray(parsed) ? parsed : parsed.workspaces) as unknown[];
@@ -308,7 +318,7 @@ describe.skipIf(
       const subModel = before.sub[0]?.json.model as string;
       expect(subModel).toMatch(/^claude-haiku-/);
 
-      const set = await runCommand(['agents', 'set-model', 'reviewer', NEW_MODEL], { home: t.gw.home });
+      const set = await ccflare('agents', 'set-model', 'reviewer', NEW_MODEL);
       try {
         expect(set.code, set.stderr).toBe(0);
         // The CLI wrote the preference to the database; the running gateway picks it up.
@@ -332,7 +342,7 @@ describe.skipIf(
           }
         }
       } finally {
-        await runCommand(['agents', 'reset-model', 'reviewer'], { home: t.gw.home });
+        await ccflare('agents', 'reset-model', 'reviewer');
       }
     },
     TEST_TIMEOUT_MS,
