@@ -13,7 +13,6 @@ import {
   AgentListSchema,
   type AgentView,
   WorkspaceListSchema,
-  WorkspaceSchema,
   type WorkspaceView,
 } from '../../src/shared/agents-schemas.js';
 import { type RequestDetail, RequestDetailSchema, RequestPageSchema } from '../../src/shared/requests-schemas.js';
@@ -264,12 +263,8 @@ describe.skipIf(
 
       const cli = await ccflare('workspaces', 'list', '--json');
       expect(cli.code, cli.stderr).toBe(0);
-      const parsed = JSON.parse(cli.stdout);
-      const rows = (Array.isArray(parsed) ? parsed : parsed.workspaces) as unknown[];
-      expect(rows.map((w) => WorkspaceSchema.parse(w)).find((w) => w.path === ws.dir)).toMatchObject({
-        name: 'project',
-        exists: true,
-      });
+      const fromCli = WorkspaceListSchema.parse(JSON.parse(cli.stdout)).workspaces.find((w) => w.path === ws.dir);
+      expect(fromCli).toMatchObject({ name: 'project', exists: true, agents: 1 });
     },
     TEST_TIMEOUT_MS,
   );
