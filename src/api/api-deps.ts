@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AccountPool } from '../accounts/account-pool.js';
 import type { AccountService } from '../accounts/account-service.js';
+import type { AgentService } from '../agents/agent-service.js';
 import type { KeyService } from '../auth/key-service.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
@@ -38,4 +39,6 @@ export interface ApiDeps {
   metrics: GatewayMetrics;
   /** The last log lines (GET /api/logs). */
   recentLogs: RecentLogLines;
+  /** Agent files, model preferences and workspaces (`/api/agents`, `/api/workspaces`). */
+  agents: AgentService;
 }

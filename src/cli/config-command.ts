@@ -37,6 +37,7 @@ const DURATIONS = new Set<string>(SETTINGS.filter((d) => d.type.kind === 'durati
 
 /** A value as stored, with the readable form of a duration: `3600000 (1h)`. */
 function shown(key: LiveSettingKey, value: unknown): string {
+  if (value === '') return '(none)';
   return DURATIONS.has(key) && typeof value === 'number' ? `${value} (${formatDuration(value)})` : String(value);
 }
 
@@ -71,11 +72,12 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
           return;
         }
         const width = Math.max(...LIVE_SETTING_KEYS.map((x) => x.length));
-        const valueWidth = Math.max(...LIVE_SETTING_KEYS.map((x) => String(all[x].value).length));
+        const cell = (v: unknown) => (v === '' ? '(none)' : String(v));
+        const valueWidth = Math.max(...LIVE_SETTING_KEYS.map((x) => cell(all[x].value).length));
         for (const name of LIVE_SETTING_KEYS) {
           const s = all[name];
           const source = s.pinned ? `${s.source}: ${s.env}` : s.source;
-          out(`${name.padEnd(width)}  ${String(s.value).padEnd(valueWidth)}  (${source})\n`);
+          out(`${name.padEnd(width)}  ${cell(s.value).padEnd(valueWidth)}  (${source})\n`);
         }
       });
     });

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../errors.js';
 import { registerAccountsCommands } from './accounts-command.js';
+import { registerAgentsCommands } from './agents-command.js';
 import { registerConfigCommands } from './config-command.js';
 import { CliError, type CliIo } from './io.js';
 import { registerKeysCommands } from './keys-command.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerAccountsCommands(program, io);
   registerConfigCommands(program, io);
   registerKeysCommands(program, io);
+  registerAgentsCommands(program, io);
   registerReportCommands(program, io);
   registerLogsCommand(program, io);
   return program;

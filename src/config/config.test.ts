@@ -53,10 +53,28 @@ describe('loadConfig', () => {
     expect(c.secretKey).toBeUndefined();
     expect(c.adminKey).toBeUndefined();
     for (const d of SETTINGS) {
-      if (d.key === 'home') continue;
+      // claudeAgentsDir: its default comes from Claude Code's variable (next test).
+      if (d.key === 'home' || d.key === 'claudeAgentsDir') continue;
       const expected = typeof d.def === 'function' ? d.def(home) : d.def;
       expect(c[d.key], d.key).toEqual(expected);
     }
+  });
+
+  it("finds Claude Code's user agents folder through CLAUDE_CONFIG_DIR, else ~/.claude", () => {
+    expect(load().claudeAgentsDir).toBe(join(homedir(), '.claude', 'agents'));
+    expect(load({ CLAUDE_CONFIG_DIR: '/opt/claude' }).claudeAgentsDir).toBe('/opt/claude/agents');
+    expect(load({ CLAUDE_CONFIG_DIR: '/opt/claude', CCFLARE_CLAUDE_AGENTS_DIR: '/x/agents' }).claudeAgentsDir).toBe(
+      '/x/agents',
+    );
+  });
+
+  it('takes a default agent model as a Claude id or alias, or empty, and names what it accepts otherwise', () => {
+    expect(load().defaultAgentModel).toBe('');
+    expect(load({ CCFLARE_DEFAULT_AGENT_MODEL: 'claude-haiku-4-5' }).defaultAgentModel).toBe('claude-haiku-4-5');
+    expect(load({ CCFLARE_DEFAULT_AGENT_MODEL: 'Haiku' }).defaultAgentModel).toBe('haiku');
+    expect(() => load({ CCFLARE_DEFAULT_AGENT_MODEL: 'gpt-4o' })).toThrow(
+      /Invalid CCFLARE_DEFAULT_AGENT_MODEL .*"gpt-4o".*claude-sonnet-4-6/,
+    );
   });
 
   it('precedence: flag > environment > config file > default', () => {

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../errors.js';
 import { DURATION_RULE, formatDuration, parseDuration } from '../shared/duration.js';
+import { isModelId, MODEL_FAMILY_ALIASES, MODEL_RULE } from '../shared/model-ids.js';
 import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
 
 export type Config = Readonly<ConfigValues>;
@@ -41,6 +42,8 @@ function describe(def: SettingDef): string {
       return 'comma-separated host names without scheme or path (gw.example, .example.com for subdomains) or *';
     case 'origins':
       return 'comma-separated origins, each scheme://host[:port] with no path (https://app.example)';
+    case 'model':
+      return `${MODEL_RULE}, or empty for none`;
   }
 }
 
@@ -90,6 +93,13 @@ export function parseSetting(def: SettingDef, raw: unknown, source: string): unk
     case 'string':
       if (typeof s !== 'string' || s === '') throw invalid(def, source, raw);
       return s;
+    case 'model': {
+      if (typeof s !== 'string') throw invalid(def, source, raw);
+      const alias = s.toLowerCase();
+      if (s === '' || isModelId(s)) return s;
+      if ((MODEL_FAMILY_ALIASES as readonly string[]).includes(alias)) return alias;
+      throw invalid(def, source, raw);
+    }
     case 'hosts':
     case 'origins': {
       if (typeof s !== 'string' || s === '') throw invalid(def, source, raw);
@@ -180,6 +190,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     out[def.key] = value;
     sources[def.key] = source;
   }
+  if (out.claudeAgentsDir === undefined) {
+    // Claude Code's own variable moves its whole config folder (protocol.md §7).
+    const claudeDir = env.CLAUDE_CONFIG_DIR ? expandTilde(env.CLAUDE_CONFIG_DIR) : join(homedir(), '.claude');
+    out.claudeAgentsDir = join(resolve(claudeDir), 'agents');
+  } else out.claudeAgentsDir = resolve(expandTilde(out.claudeAgentsDir as string));
   const config = Object.freeze(out as unknown as ConfigValues);
   SOURCES.set(config, sources);
   return config;

@@ -74,6 +74,7 @@ describe('LiveSettings', () => {
       payloadRetentionDays: 3,
       payloadCapture: false,
       payloadMaxBytes: 2000,
+      defaultAgentModel: '',
     });
     const d = l.describe();
     expect(d.sessionMs).toMatchObject({ source: 'environment', pinned: true, env: 'CCFLARE_SESSION_MS' });

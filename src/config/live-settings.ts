@@ -23,6 +23,7 @@ export const LIVE_SETTING_KEYS = [
   'payloadRetentionDays',
   'payloadCapture',
   'payloadMaxBytes',
+  'defaultAgentModel',
 ] as const;
 
 export type LiveSettingKey = (typeof LIVE_SETTING_KEYS)[number];
@@ -49,7 +50,9 @@ export interface SettingState {
 export type SettingAccepts =
   | { kind: 'int'; min: number; max: number }
   | { kind: 'enum'; values: string[] }
-  | { kind: 'bool' };
+  | { kind: 'bool' }
+  /** A Claude model id or alias (shared/model-ids.ts); empty for none. */
+  | { kind: 'model'; examples: string[] };
 
 function acceptsOf(def: SettingDef): SettingAccepts {
   const t = def.type;
@@ -57,6 +60,7 @@ function acceptsOf(def: SettingDef): SettingAccepts {
   if (t.kind === 'int' || t.kind === 'duration') return { kind: 'int', min: t.min, max: t.max };
   if (t.kind === 'enum') return { kind: 'enum', values: [...t.values] };
   if (t.kind === 'bool') return { kind: 'bool' };
+  if (t.kind === 'model') return { kind: 'model', examples: ['claude-sonnet-4-6', 'claude-haiku-4-5', 'haiku'] };
   throw new Error(`runtime setting ${def.key} has a type the API cannot describe: ${t.kind}`);
 }
 

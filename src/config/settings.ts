@@ -18,7 +18,9 @@ export type SettingType =
   | { kind: 'hosts' }
   /** Comma-separated origins (`https://app.example`, `http://localhost:3000`). */
   | { kind: 'origins' }
-  | { kind: 'enum'; values: readonly string[] };
+  | { kind: 'enum'; values: readonly string[] }
+  /** A Claude model id (`claude-…`) or the alias opus, sonnet or haiku; empty for none. */
+  | { kind: 'model' };
 
 export interface SettingDef {
   key: keyof ConfigValues;
@@ -67,6 +69,10 @@ export interface ConfigValues {
   allowedHosts: string | undefined;
   corsOrigins: string | undefined;
   allowOpenProxy: boolean;
+  /** Claude Code's user agents folder; loadConfig resolves the default from CLAUDE_CONFIG_DIR. */
+  claudeAgentsDir: string;
+  /** '' for none. */
+  defaultAgentModel: string;
 }
 
 const HOUR = 3_600_000;
@@ -283,5 +289,19 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'bool' },
     def: false,
     doc: 'Listen on a non-loopback host with no client key (anyone who reaches the port uses your accounts); logged as a warning at start',
+  },
+  {
+    key: 'claudeAgentsDir',
+    env: 'CCFLARE_CLAUDE_AGENTS_DIR',
+    type: { kind: 'string' },
+    def: undefined,
+    doc: "Claude Code's user agents folder the gateway reads and edits (default: $CLAUDE_CONFIG_DIR/agents, else ~/.claude/agents)",
+  },
+  {
+    key: 'defaultAgentModel',
+    env: 'CCFLARE_DEFAULT_AGENT_MODEL',
+    type: { kind: 'model' },
+    def: '',
+    doc: "Model for every sub-agent without a preference or a full model id in its file (claude-… or opus, sonnet, haiku); empty: leave the client's model",
   },
 ];

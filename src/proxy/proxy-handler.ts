@@ -4,6 +4,7 @@
  * `failover-policy.ts`: accounts already tried excluded, one deadline), stream the answer back
  * unbuffered and byte for byte, and queue one record per request.
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -11,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { AccountPool } from '../accounts/account-pool.js';
 import type { TokenManager } from '../accounts/token-manager.js';
+import type { AgentDirectory } from '../agents/agent-directory.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { RuntimeSettingsSource } from '../config/live-settings.js';
@@ -67,6 +69,8 @@ export interface ProxyDeps {
   affinity: SessionAffinity;
   /** Strategy, session window and payload capture, which may change while running. */
   settings: RuntimeSettingsSource;
+  /** The agents known now (attribution, model preferences) and workspace discovery. */
+  agents?: AgentDirectory;
 }
 
 interface Failure {

@@ -11,6 +11,8 @@ import { AccountPool } from '../accounts/account-pool.js';
 import { AccountService } from '../accounts/account-service.js';
 import type { OAuthEndpoints } from '../accounts/oauth.js';
 import { TokenManager } from '../accounts/token-manager.js';
+import { AgentRegistry } from '../agents/agent-registry.js';
+import { AgentService } from '../agents/agent-service.js';
 import { createApiApp } from '../api/api-app.js';
 import { createAuth } from '../api/auth.js';
 import { LiveEventHub } from '../api/live-events.js';
@@ -25,6 +27,8 @@ import { GatewayError, toErrorResponse, writeErrorResponse } from '../errors.js'
 import type { EventBus } from '../events.js';
 import { RecentLogLines } from '../log/log-events.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { ModelCatalogue } from '../models/model-catalogue.js';
+import { upstreamModelsFetcher } from '../models/upstream-models.js';
 import { createPricer } from '../pricing/pricing.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
@@ -64,6 +68,8 @@ export interface App {
   /** The management API (the auth route-table test walks its routes). */
   readonly api: OpenAPIHono;
   readonly liveSettings: LiveSettings;
+  /** Agent files, preferences and discovered workspaces; the proxy reads its snapshot. */
+  readonly agents: AgentRegistry;
 }
 
 export function oauthEndpoints(config: Config): OAuthEndpoints {
@@ -113,6 +119,20 @@ export function buildApp(deps: AppDeps): App {
   const pricer = createPricer({
     warn: (model) => logger.warn({ model }, 'no price known for this model: its cost is recorded as unknown'),
   });
+  const catalogue = new ModelCatalogue({
+    clock,
+    logger,
+    fetchModels: upstreamModelsFetcher({ upstream: deps.upstream, upstreamUrl: config.upstreamUrl, pool, tokens }),
+  });
+  const agents = new AgentRegistry({
+    store,
+    clock,
+    logger,
+    userDir: config.claudeAgentsDir,
+    defaultModel: () => liveSettings.current().defaultAgentModel,
+    resolveModel: (m) => catalogue.resolve(m),
+    pollMs: deps.accountPollMs ?? 1000,
+  });
   const proxy = createProxy({
     config,
     clock,
@@ -125,6 +145,7 @@ export function buildApp(deps: AppDeps): App {
     upstream: deps.upstream,
     affinity: new SessionAffinity(() => liveSettings.current().sessionMs),
     settings: liveSettings,
+    agents,
   });
 
   const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
@@ -151,6 +172,13 @@ export function buildApp(deps: AppDeps): App {
       eventHub,
       metrics,
       recentLogs: deps.recentLogs ?? new RecentLogLines(),
+      agents: new AgentService({
+        registry: agents,
+        store,
+        catalogue,
+        clock,
+        defaultModel: () => liveSettings.current().defaultAgentModel,
+      }),
     },
     API_ROUTES,
   );
@@ -233,8 +261,10 @@ export function buildApp(deps: AppDeps): App {
     tokens,
     api,
     liveSettings,
+    agents,
     start: async () => {
       await liveSettings.start();
+      await agents.start();
       await pool.start();
       await keys.start();
       retention.start();
@@ -243,6 +273,7 @@ export function buildApp(deps: AppDeps): App {
       pool.stop();
       keys.stop();
       liveSettings.stop();
+      agents.stop();
       retention.stop();
       // Ends the streams still open and drops the bus subscription and its linger timer.
       eventHub.close();

@@ -29,6 +29,8 @@ export interface RunningServer {
   events: EventBus;
   /** The management API, for callers in the same process (tests) that need no socket. */
   api: App['api'];
+  /** The agent registry (tests reread agent files through it instead of waiting for the poll). */
+  agents: App['agents'];
   /** Graceful: stops accepting, waits for in-flight requests (up to `graceMs`), flushes records. */
   close(graceMs?: number): Promise<void>;
 }
@@ -200,7 +202,7 @@ async function startServer(config: Config, opts: RunOptions, claim: GatewayClaim
     process.once('SIGINT', onSignal);
   }
 
-  return { url, port, server, events, api: app.api, close };
+  return { url, port, server, events, api: app.api, agents: app.agents, close };
 }
 
 /** Waits for `p`, at most `ms`. */

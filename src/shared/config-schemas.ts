@@ -14,6 +14,7 @@ export const SettingAcceptsSchema = z
     z.object({ kind: z.literal('int'), min: z.number().int(), max: z.number().int() }),
     z.object({ kind: z.literal('enum'), values: z.array(z.string()) }),
     z.object({ kind: z.literal('bool') }),
+    z.object({ kind: z.literal('model'), examples: z.array(z.string()) }),
   ])
   .openapi('SettingAccepts', { description: 'Values the server accepts for the setting (inclusive range for int)' });
 
@@ -38,6 +39,8 @@ export const ConfigSchema = z
     payloadRetentionDays: settingState(z.number().int()),
     payloadCapture: settingState(z.boolean()),
     payloadMaxBytes: settingState(z.number().int()),
+    /** '' for none. */
+    defaultAgentModel: settingState(z.string()),
   })
   .openapi('Config');
 export type ConfigView = z.infer<typeof ConfigSchema>;
@@ -55,6 +58,11 @@ export const ConfigPatchSchema = z
     payloadRetentionDays: z.number().int().nullable().optional(),
     payloadCapture: z.boolean().nullable().optional(),
     payloadMaxBytes: z.number().int().nullable().optional(),
+    defaultAgentModel: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'A Claude model id or opus, sonnet, haiku; "" for none' }),
   })
   .openapi('ConfigPatch');
 export type ConfigPatch = z.infer<typeof ConfigPatchSchema>;

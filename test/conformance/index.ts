@@ -4,6 +4,7 @@
  * `makeStore` must return a fresh, migrated, empty store; each test closes the store it got.
  */
 import type { Store } from '../../src/storage/contract/store.js';
+import { describeAgentsStoreConformance } from './agents-conformance.js';
 import { describeHistoryConformance } from './analytics-conformance.js';
 import { describeKeysStoreConformance } from './keys-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
@@ -12,4 +13,5 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
   describeStoreConformance(name, makeStore);
   describeHistoryConformance(name, makeStore);
   describeKeysStoreConformance(name, makeStore);
+  describeAgentsStoreConformance(name, makeStore);
 }

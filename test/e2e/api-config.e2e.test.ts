@@ -85,7 +85,9 @@ describe('GET /api/config', () => {
     });
     expect(c.payloadCapture).toMatchObject({ value: true, source: 'default' });
     expect(c.payloadMaxBytes).toMatchObject({ value: 256 * 1024, source: 'default' });
+    expect(c.defaultAgentModel).toMatchObject({ value: '', source: 'default', accepts: { kind: 'model' } });
     expect(Object.keys(c).sort()).toEqual([
+      'defaultAgentModel',
       'payloadCapture',
       'payloadMaxBytes',
       'payloadRetentionDays',

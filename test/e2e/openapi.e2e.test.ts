@@ -3,8 +3,11 @@
  * called against a seeded gateway and its answer checked against the documented schema for the
  * status it came back with.
  */
+
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentIdOf } from '../../src/agents/agent-registry.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { checkSchema } from '../support/json-schema-check.js';
@@ -45,6 +48,7 @@ describe('OpenAPI document', () => {
   it('describes what every JSON endpoint returns', async () => {
     const requestId =
       (await gw.records(0)).length >= 0 ? (await gw.store.requests.listRecords({ limit: 1 }))[0]?.id : '';
+    const agentId = agentIdOf(join(gw.config.claudeAgentsDir, 'oa.md'));
     const calls: Call[] = [
       ['GET', '/api/accounts', '/api/accounts'],
       ['POST', '/api/accounts', '/api/accounts', { name: 'gamma', apiKey: 'sk-ant-api03-openapi-gamma' }],
@@ -84,6 +88,18 @@ describe('OpenAPI document', () => {
       ['DELETE', '/api/keys/{name}', '/api/keys/laptop'],
       ['POST', '/api/stats/reset', '/api/stats/reset'],
       ['POST', '/api/maintenance/clear-history', '/api/maintenance/clear-history'],
+      ['POST', '/api/agents', '/api/agents', { name: 'oa', description: 'd', prompt: 'p', scope: 'user' }],
+      ['POST', '/api/agents', '/api/agents', { name: 'oa', description: 'd', prompt: 'p', scope: 'user' }],
+      ['POST', '/api/agents', '/api/agents', { name: 'oa', description: 'd', prompt: 'p', scope: '/nope' }],
+      ['GET', '/api/agents', '/api/agents'],
+      ['PATCH', '/api/agents/{id}', `/api/agents/${agentId}`, { model: 'claude-nova-9', color: 'red' }],
+      ['PATCH', '/api/agents/{id}', `/api/agents/${agentId}`, { model: 'gpt-4o' }],
+      ['PATCH', '/api/agents/{id}', '/api/agents/nope', { color: 'red' }],
+      ['POST', '/api/agents/bulk-preference', '/api/agents/bulk-preference', { model: 'haiku' }],
+      ['POST', '/api/agents/bulk-preference', '/api/agents/bulk-preference', { model: 'gpt-4o' }],
+      ['DELETE', '/api/agents/{id}', `/api/agents/${agentId}`],
+      ['DELETE', '/api/agents/{id}', `/api/agents/${agentId}`],
+      ['GET', '/api/workspaces', '/api/workspaces'],
     ];
     const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const covered = new Set<string>();

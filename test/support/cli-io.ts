@@ -3,7 +3,7 @@
  * terminal (fast, and the same code path as bin/ccflare minus the process itself), or as the
  * built binary for the few tests about the process (exit codes set by main.ts, signals).
  *
- * The environment holds only CCFLARE_HOME, NO_COLOR and what a test adds: none of the parent's
+ * The environment holds only CCFLARE_HOME, NO_COLOR, a Claude agents folder inside the home and what a test adds: none of the parent's
  * CCFLARE_* settings, and no DISPLAY, so `accounts add` never opens a browser.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -61,7 +61,13 @@ function capture(): { stream: Writable; text: () => string } {
 }
 
 function cliEnv(opts: CliOptions): NodeJS.ProcessEnv {
-  return { NO_COLOR: '1', CCFLARE_HOME: opts.home, ...opts.env };
+  // Never the real ~/.claude/agents: agent commands write agent files.
+  return {
+    NO_COLOR: '1',
+    CCFLARE_HOME: opts.home,
+    CCFLARE_CLAUDE_AGENTS_DIR: join(opts.home, 'claude-agents'),
+    ...opts.env,
+  };
 }
 
 /** Starts a command whose stdin the test feeds while it runs (prompts, the OAuth paste). */

@@ -66,6 +66,8 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
       CCFLARE_UPSTREAM_URL: opts.upstreamUrl,
       CCFLARE_LOG_LEVEL: 'info',
       CCFLARE_LOG_FORMAT: 'json',
+      // Never the real ~/.claude/agents: tests create and delete agent files.
+      CCFLARE_CLAUDE_AGENTS_DIR: join(home, 'claude-agents'),
       ...opts.env,
     },
   });

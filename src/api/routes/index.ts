@@ -1,5 +1,6 @@
 import type { RouteFactory } from '../api-app.js';
 import { accountsRoutes } from './accounts-routes.js';
+import { agentsRoutes, workspacesRoutes } from './agents-routes.js';
 import { analyticsRoutes } from './analytics-routes.js';
 import { clearHistoryRoutes } from './clear-history-routes.js';
 import { configRoutes } from './config-routes.js';
@@ -25,5 +26,7 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/events', eventsRoutes],
   ['/api/keys', keysRoutes],
   ['/api/logs', logsRoutes],
+  ['/api/agents', agentsRoutes],
+  ['/api/workspaces', workspacesRoutes],
   ['/', metricsRoutes],
 ];

@@ -5,6 +5,7 @@
  * back-ends fit. The store is a set of sub-stores, one per kind of data.
  */
 import type { AccountsStore } from './accounts.js';
+import type { AgentsStore } from './agents.js';
 import type { AnalyticsStore } from './analytics.js';
 import type { KeysStore } from './keys.js';
 import type { MaintenanceStore } from './maintenance.js';
@@ -20,6 +21,7 @@ export interface Store {
   readonly keys: KeysStore;
   readonly settings: SettingsStore;
   readonly maintenance: MaintenanceStore;
+  readonly agents: AgentsStore;
   /** Applies pending migrations; idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

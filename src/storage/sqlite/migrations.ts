@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
+import { AGENTS_MIGRATION } from './agents.js';
 import { KEYS_MIGRATION } from './keys.js';
 import type { Migration } from './migration.js';
 import { ANALYTICS_MIGRATION } from './rollups.js';
@@ -177,6 +178,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE accounts ADD COLUMN recent_errors TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  AGENTS_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -49,6 +49,7 @@ describe('migrations', () => {
     expect(tables).toEqual([
       'accounts',
       'admin_key',
+      'agent_preferences',
       'agent_rollup_hour',
       'agent_rollup_minute',
       'client_keys',
@@ -59,6 +60,7 @@ describe('migrations', () => {
       'rollup_minute',
       'schema_migrations',
       'settings',
+      'workspaces',
     ]);
   });
 

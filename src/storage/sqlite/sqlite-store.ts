@@ -6,6 +6,7 @@ import type { Store } from '../contract/store.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
 import { AccountFilter } from './account-filter.js';
 import { SqliteAccounts } from './accounts.js';
+import { SqliteAgents } from './agents.js';
 import { SqliteAnalytics } from './analytics.js';
 import { prepareBatchWrite } from './batch-write.js';
 import { databaseFileError, MEMORY_PATH, openDatabase, payloadFilesFor } from './connection.js';
@@ -26,6 +27,7 @@ export class SqliteStore implements Store {
   readonly keys: SqliteKeys;
   readonly settings: SqliteSettings;
   readonly maintenance: SqliteMaintenance;
+  readonly agents: SqliteAgents;
   private closed = false;
 
   private constructor(
@@ -48,6 +50,7 @@ export class SqliteStore implements Store {
     this.keys = new SqliteKeys(db);
     this.settings = new SqliteSettings(db);
     this.maintenance = new SqliteMaintenance(db, path, this.payloadFiles, statements);
+    this.agents = new SqliteAgents(db);
   }
 
   /**

@@ -124,6 +124,28 @@ function UnitInput({
 }
 
 export const CODECS: Record<SettingKey, Codec> = {
+  defaultAgentModel: {
+    label: 'Default agent model',
+    show: (v) => (v === '' ? 'none' : String(v)),
+    fields: (v) => ({ v: String(v) }),
+    // The server checks the id (400 with what it accepts); here only surrounding spaces go.
+    parse: (f) => ({ ok: true, value: (f.v ?? '').trim() }),
+    editor: ({ id, label, fields, set, describedBy, accepts }) => (
+      <span className="unit-input">
+        <label htmlFor={`${id}-v`} className="sr-only">
+          {label}
+        </label>
+        <input
+          id={`${id}-v`}
+          type="text"
+          value={fields.v ?? ''}
+          placeholder={accepts.kind === 'model' ? accepts.examples.join(', ') : ''}
+          onChange={(e) => set('v', e.target.value)}
+          aria-describedby={describedBy}
+        />
+      </span>
+    ),
+  },
   strategy: {
     label: 'Strategy',
     show: (v) => String(v),
@@ -278,4 +300,5 @@ export const ORDER: SettingKey[] = [
   'payloadRetentionDays',
   'payloadCapture',
   'payloadMaxBytes',
+  'defaultAgentModel',
 ];
