@@ -106,7 +106,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
 
   program
     .command('stats')
-    .description('Totals, per-account figures and recent errors over all retained history')
+    .description('Totals, per-account and per-agent figures and recent errors over all retained history')
     .option('--json', 'machine-readable output (the shape of GET /api/stats)')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const t = await resolveTarget(io, globalsOf(cmd));
@@ -124,40 +124,52 @@ export function registerReportCommands(program: Command, io: CliIo): void {
     .option('--limit <n>', 'how many (1-500)', parseLimitArg, 20)
     .option('--account <name>', 'only this account (name or id)')
     .option('--model <model>', 'only this model')
+    .option('--agent <name>', 'only this agent (main, subagent or a sub-agent name)')
     .option('--json', 'print a JSON array of request summaries')
-    .action(async (opts: { limit: number; account?: string; model?: string; json?: boolean }, cmd: Command) => {
-      const t = await resolveTarget(io, globalsOf(cmd));
-      let items: RequestSummary[];
-      let accounts: () => Promise<{ id: string; name: string }[]>;
-      if (t.api) {
-        const api = t.api;
-        const q = new URLSearchParams({ limit: String(opts.limit) });
-        if (opts.account !== undefined) q.set('account', opts.account);
-        if (opts.model !== undefined) q.set('model', opts.model);
-        items = (await api.get<{ items: RequestSummary[] }>(`/api/requests?${q}`)).items;
-        accounts = () => api.get<{ id: string; name: string }[]>('/api/accounts');
-      } else {
-        items = await withStore(t.config, async (s) => {
-          const page = await s.requests.list({ limit: opts.limit, account: opts.account, model: opts.model });
-          return page.items;
-        });
-        accounts = () => withStore(t.config, (s) => s.accounts.list());
-      }
-      // Only an empty answer is checked: a removed account's name still finds its history.
-      if (items.length === 0 && opts.account !== undefined) {
-        const known = await accounts();
-        if (!known.some((a) => a.name === opts.account || a.id === opts.account)) {
-          throw usageError(
-            known.length === 0
-              ? `unknown account "${opts.account}": there are no accounts`
-              : `unknown account "${opts.account}"; accounts: ${known.map((a) => a.name).join(', ')}`,
-          );
+    .action(
+      async (
+        opts: { limit: number; account?: string; model?: string; agent?: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const t = await resolveTarget(io, globalsOf(cmd));
+        let items: RequestSummary[];
+        let accounts: () => Promise<{ id: string; name: string }[]>;
+        if (t.api) {
+          const api = t.api;
+          const q = new URLSearchParams({ limit: String(opts.limit) });
+          if (opts.account !== undefined) q.set('account', opts.account);
+          if (opts.model !== undefined) q.set('model', opts.model);
+          if (opts.agent !== undefined) q.set('agent', opts.agent);
+          items = (await api.get<{ items: RequestSummary[] }>(`/api/requests?${q}`)).items;
+          accounts = () => api.get<{ id: string; name: string }[]>('/api/accounts');
+        } else {
+          items = await withStore(t.config, async (s) => {
+            const page = await s.requests.list({
+              limit: opts.limit,
+              account: opts.account,
+              model: opts.model,
+              agent: opts.agent,
+            });
+            return page.items;
+          });
+          accounts = () => withStore(t.config, (s) => s.accounts.list());
         }
-      }
-      if (opts.json) json(items);
-      else if (items.length === 0) out('No requests match.\n');
-      else out(renderRequests(items, Date.now()));
-    });
+        // Only an empty answer is checked: a removed account's name still finds its history.
+        if (items.length === 0 && opts.account !== undefined) {
+          const known = await accounts();
+          if (!known.some((a) => a.name === opts.account || a.id === opts.account)) {
+            throw usageError(
+              known.length === 0
+                ? `unknown account "${opts.account}": there are no accounts`
+                : `unknown account "${opts.account}"; accounts: ${known.map((a) => a.name).join(', ')}`,
+            );
+          }
+        }
+        if (opts.json) json(items);
+        else if (items.length === 0) out('No requests match.\n');
+        else out(renderRequests(items, Date.now()));
+      },
+    );
 
   program
     .command('analyze')

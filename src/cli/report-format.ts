@@ -2,7 +2,7 @@
 
 import { describeMoves, servedBy } from '../shared/attempts.js';
 import { formatTokenBreakdown, formatTokensInOut, tokenKinds } from '../shared/tokens.js';
-import type { StatsResult } from '../storage/contract/analytics.js';
+import type { AgentPerf, StatsResult } from '../storage/contract/analytics.js';
 import type { DatabaseReport } from '../storage/contract/maintenance.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
 import { formatTime, renderTable } from './format.js';
@@ -68,6 +68,10 @@ export function renderStats(s: StatsResult, now: number): string {
       rows,
     )}`;
   }
+  // Left out until requests are attributed: a lone "(no agent)" row says nothing.
+  if (s.agents.some((a) => a.agent !== null)) {
+    out += `\n${renderAgents(s.agents)}`;
+  }
   if (s.recentErrors.length > 0) {
     const rows = s.recentErrors.map((e) => [
       formatTime(e.ts, now),
@@ -79,6 +83,25 @@ export function renderStats(s: StatsResult, now: number): string {
     out += `\nRecent errors\n${renderTable(['TIME', 'ACCOUNT', 'MODEL', 'STATUS', 'ERROR'], rows)}`;
   }
   return out;
+}
+
+/** What requests attributed to no agent are listed as. */
+export const NO_AGENT = '(no agent)';
+
+/** The per-agent table of `stats`: the agent's name (main, subagent or a sub-agent's), its figures. */
+export function renderAgents(agents: readonly AgentPerf[]): string {
+  const rows = agents.map((a) => [
+    a.agent ?? NO_AGENT,
+    formatInt(a.requests),
+    formatInt(a.errors),
+    formatRate(a.successRate),
+    formatMs(a.avgLatencyMs),
+    formatMs(a.p50LatencyMs),
+    formatMs(a.p95LatencyMs),
+    formatInt(a.tokens.total),
+    formatUsd(a.costUsd),
+  ]);
+  return renderTable(['AGENT', 'REQUESTS', 'ERRORS', 'SUCCESS', 'AVG LATENCY', 'P50', 'P95', 'TOKENS', 'COST'], rows);
 }
 
 /** What a request served by no account is listed as (a 503 before any account was chosen). */
@@ -114,6 +137,7 @@ export function renderRequests(items: readonly RequestSummary[], now: number): s
       accountCell(r),
       endpointOf(r),
       r.modelApplied ?? r.modelRequested ?? '-',
+      r.agent ?? '-',
       r.status === null ? '-' : String(r.status),
       String(r.attempts),
       formatMs(r.latencyMs),
@@ -123,7 +147,7 @@ export function renderRequests(items: readonly RequestSummary[], now: number): s
     ];
   });
   return renderTable(
-    ['TIME', 'ACCOUNT', 'ENDPOINT', 'MODEL', 'STATUS', 'ATTEMPTS', 'LATENCY', 'TOKENS', 'COST', 'ID'],
+    ['TIME', 'ACCOUNT', 'ENDPOINT', 'MODEL', 'AGENT', 'STATUS', 'ATTEMPTS', 'LATENCY', 'TOKENS', 'COST', 'ID'],
     rows,
   );
 }

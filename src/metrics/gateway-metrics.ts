@@ -41,6 +41,12 @@ const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 
 const TTFT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60];
 /** Label values come from clients (model names): bounded so a hostile one can't bloat a scrape. */
 const MAX_LABEL = 128;
+/**
+ * Agent names come from agent files and request bodies, so their number has no bound of its own:
+ * the first this many get their own series, later ones share `other`.
+ */
+export const MAX_AGENT_LABELS = 20;
+export const OTHER_AGENT = 'other';
 
 const WINDOW_OF_CLAIM: Record<string, string> = { five_hour: '5h', seven_day: '7d' };
 
@@ -62,39 +68,41 @@ export class GatewayMetrics {
     const acc = new Map<string, Acc>();
     new Counter({
       name: 'ccflare_requests_total',
-      help: 'Proxied requests by final HTTP status (499: client went away), account and model',
-      labelNames: ['status', 'account', 'model'] as const,
+      help: 'Proxied requests by final HTTP status (499: client went away), account, model and agent name',
+      labelNames: ['status', 'account', 'model', 'agent'] as const,
       registers,
       collect() {
         this.reset();
         for (const a of acc.values()) {
-          for (const [status, n] of a.byStatus) this.inc({ status, account: a.account, model: a.model }, n);
+          for (const [status, n] of a.byStatus) {
+            this.inc({ status, account: a.account, model: a.model, agent: a.agent }, n);
+          }
         }
       },
     });
     const latency = new Histogram({
       name: 'ccflare_request_duration_seconds',
       help: 'Time from request arrival to the end of the response, all attempts included',
-      labelNames: ['account', 'model'] as const,
+      labelNames: ['account', 'model', 'agent'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     });
     const ttft = new Histogram({
       name: 'ccflare_time_to_first_token_seconds',
       help: 'Time from request arrival to the first content delta (streams) or first byte (other answers)',
-      labelNames: ['account', 'model'] as const,
+      labelNames: ['account', 'model', 'agent'] as const,
       buckets: TTFT_BUCKETS,
       registers,
     });
     new Counter({
       name: 'ccflare_tokens_total',
       help: 'Tokens by kind: input, cache_read, cache_write_5m, cache_write_1h, output',
-      labelNames: ['kind', 'account', 'model'] as const,
+      labelNames: ['kind', 'account', 'model', 'agent'] as const,
       registers,
       collect() {
         this.reset();
         for (const a of acc.values()) {
-          const l = { account: a.account, model: a.model };
+          const l = { account: a.account, model: a.model, agent: a.agent };
           if (a.input) this.inc({ kind: 'input', ...l }, a.input);
           if (a.cacheRead) this.inc({ kind: 'cache_read', ...l }, a.cacheRead);
           if (a.cacheWrite5m) this.inc({ kind: 'cache_write_5m', ...l }, a.cacheWrite5m);
@@ -106,11 +114,13 @@ export class GatewayMetrics {
     new Counter({
       name: 'ccflare_cost_usd_total',
       help: 'Cost in USD of requests whose model has a known price',
-      labelNames: ['account', 'model'] as const,
+      labelNames: ['account', 'model', 'agent'] as const,
       registers,
       collect() {
         this.reset();
-        for (const a of acc.values()) if (a.cost) this.inc({ account: a.account, model: a.model }, a.cost);
+        for (const a of acc.values()) {
+          if (a.cost) this.inc({ account: a.account, model: a.model, agent: a.agent }, a.cost);
+        }
       },
     });
     const failovers = new Counter({
@@ -235,16 +245,28 @@ export class GatewayMetrics {
 
     type Obs = { observe(v: number): void };
     const histograms = new Map<string, { latency: Obs; ttft: Obs }>();
+    const agentNames = new Set<string>();
+    // The agent's name only (main, subagent, a sub-agent's name), never its instance id: one
+    // series per running sub-agent would grow without end.
+    const agentLabel = (name: string | null): string => {
+      const v = label(name);
+      if (v === NONE || agentNames.has(v)) return v;
+      if (agentNames.size >= MAX_AGENT_LABELS) return OTHER_AGENT;
+      agentNames.add(v);
+      return v;
+    };
 
     const onFinished = (r: RequestRecord) => {
       const account = label(r.accountName);
       const model = label(r.modelApplied ?? r.modelRequested);
-      const key = `${account}\u0000${model}`;
+      const agent = agentLabel(r.agent);
+      const key = `${account}\u0000${model}\u0000${agent}`;
       let a = acc.get(key);
       if (a === undefined) {
         a = {
           account,
           model,
+          agent,
           byStatus: new Map(),
           input: 0,
           cacheRead: 0,
@@ -266,7 +288,7 @@ export class GatewayMetrics {
       // Histogram children are kept: prom-client has no cheaper way to record an observation.
       let h = histograms.get(key);
       if (h === undefined) {
-        h = { latency: latency.labels({ account, model }), ttft: ttft.labels({ account, model }) };
+        h = { latency: latency.labels({ account, model, agent }), ttft: ttft.labels({ account, model, agent }) };
         histograms.set(key, h);
       }
       h.latency.observe(r.latencyMs / 1000);
@@ -287,10 +309,11 @@ export class GatewayMetrics {
   }
 }
 
-/** Running totals of one (account, model) pair. */
+/** Running totals of one (account, model, agent) combination. */
 interface Acc {
   account: string;
   model: string;
+  agent: string;
   byStatus: Map<string, number>;
   input: number;
   cacheRead: number;

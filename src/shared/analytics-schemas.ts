@@ -61,6 +61,18 @@ const accountPerfFields = {
 
 export const AccountPerfSchema = z.object(accountPerfFields).openapi('AccountPerf');
 
+export const AgentPerfSchema = z
+  .object({
+    agent: z.string().nullable().openapi({
+      description:
+        "Agent name: `main`, `subagent` (definition unknown) or a sub-agent's name; null: requests attributed to no agent",
+    }),
+    ...perfFields,
+    p50LatencyMs: z.number().nullable().openapi({ description: 'Estimated from the latency histogram, as p95' }),
+  })
+  .openapi('AgentPerf');
+export type AgentPerf = z.infer<typeof AgentPerfSchema>;
+
 export const SeriesPointSchema = z
   .object({
     ts: z.number().int().openapi({ description: 'Bucket start, Unix ms' }),
@@ -86,6 +98,7 @@ export const AnalyticsSchema = z
     filters: z.object({
       accounts: z.array(z.string()),
       models: z.array(z.string()),
+      agents: z.array(z.string()),
       status: z.enum(ANALYTICS_STATUSES),
     }),
     totals: PerfSummarySchema,
@@ -102,16 +115,9 @@ export const AnalyticsSchema = z
         }),
       )
       .openapi({ description: 'Most expensive first' }),
-    agents: z
-      .array(
-        z.object({
-          agent: z.string().nullable().openapi({ description: 'null: requests attributed to no agent' }),
-          requests: z.number().int(),
-          tokens: TokenCountsSchema,
-          costUsd: z.number(),
-        }),
-      )
-      .openapi({ description: 'Per agent, most requests first; the unattributed rest last' }),
+    agents: z.array(AgentPerfSchema).openapi({
+      description: 'Per agent, most requests first; the unattributed rest last (left out under an agent filter)',
+    }),
   })
   .openapi('Analytics');
 export type Analytics = z.infer<typeof AnalyticsSchema>;
@@ -137,6 +143,9 @@ export const AnalyticsQuerySchema = z
     range: z.enum(ANALYTICS_RANGES).default('24h').openapi({ description: 'Time window ending now' }),
     accounts: listParam('Comma-separated account ids or names'),
     models: listParam('Comma-separated models'),
+    agents: listParam(
+      'Comma-separated agent names (main, subagent, a sub-agent name): every figure then counts only their requests',
+    ),
     status: z.enum(ANALYTICS_STATUSES).default('all'),
   })
   .openapi('AnalyticsQuery');
@@ -181,6 +190,9 @@ export const StatsSchema = z
     accounts: z.array(StatsAccountSchema).openapi({
       description: 'Every account (in routing order), then removed accounts and account-less requests with history',
     }),
+    agents: z
+      .array(AgentPerfSchema)
+      .openapi({ description: 'Per agent, most requests first; the unattributed rest last' }),
     recentErrors: z.array(RecentErrorSchema).openapi({ description: 'Newest first' }),
   })
   .openapi('Stats');

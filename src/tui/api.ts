@@ -7,6 +7,7 @@ import { openEventStream } from '../cli/event-stream.js';
 import { forEachLogLine, logStreamUrl } from '../cli/logs-command.js';
 import type { LogLineView } from '../cli/report-format.js';
 import type { Account } from '../shared/accounts-schemas.js';
+import type { AgentList, AgentView, WorkspaceList } from '../shared/agents-schemas.js';
 import type { Analytics, Stats } from '../shared/analytics-schemas.js';
 import type { RequestDetail, RequestPage } from '../shared/requests-schemas.js';
 
@@ -56,6 +57,10 @@ export interface TuiApi {
   request(id: string): Promise<RequestDetail>;
   stats(): Promise<Stats>;
   analytics(range: AnalyticsRange): Promise<Analytics>;
+  agents(): Promise<AgentList>;
+  workspaces(): Promise<WorkspaceList>;
+  /** Sets (or, with null, clears) an agent's stored model preference. */
+  setAgentModel(id: string, model: string | null): Promise<AgentView>;
   config(): Promise<ConfigView>;
   setConfig(patch: Record<string, unknown>): Promise<ConfigView>;
   /** Follows the gateway's log lines; returns a function that stops following. */
@@ -139,6 +144,15 @@ export class HttpTuiApi implements TuiApi {
   }
   analytics(range: AnalyticsRange): Promise<Analytics> {
     return this.call('GET', `/api/analytics?range=${range}`);
+  }
+  agents(): Promise<AgentList> {
+    return this.call('GET', '/api/agents');
+  }
+  workspaces(): Promise<WorkspaceList> {
+    return this.call('GET', '/api/workspaces');
+  }
+  setAgentModel(id: string, model: string | null): Promise<AgentView> {
+    return this.call('PATCH', `/api/agents/${encodeURIComponent(id)}`, { model });
   }
   config(): Promise<ConfigView> {
     return this.call('GET', '/api/config');

@@ -4,6 +4,7 @@ import { type ComponentType, useState } from 'react';
 import type { TuiApi } from './api.js';
 import { useTerminalSize } from './hooks.js';
 import { AccountsScreen } from './screens/accounts.js';
+import { AgentsScreen } from './screens/agents.js';
 import { AnalyticsScreen } from './screens/analytics.js';
 import { LogsScreen } from './screens/logs.js';
 import { RequestsScreen } from './screens/requests.js';
@@ -13,7 +14,10 @@ import { StrategyScreen } from './screens/strategy.js';
 import type { ScreenProps } from './screens/types.js';
 import { ColorContext } from './theme.js';
 
-/** The dashboard's screens in the dashboard's order (dashboard/src/App.tsx), so 1-7 mean the same in both. */
+/**
+ * The dashboard's screens in the dashboard's order (dashboard/src/App.tsx), so 1-7 mean the same in
+ * both; Agents is appended as 8 so those numbers stay.
+ */
 export const SCREENS: { name: string; component: ComponentType<ScreenProps> }[] = [
   { name: 'Overview', component: ServerScreen },
   { name: 'Requests', component: RequestsScreen },
@@ -22,6 +26,7 @@ export const SCREENS: { name: string; component: ComponentType<ScreenProps> }[] 
   { name: 'Logs', component: LogsScreen },
   { name: 'Stats', component: StatsScreen },
   { name: 'Settings', component: StrategyScreen },
+  { name: 'Agents', component: AgentsScreen },
 ];
 
 const TITLE = 'ccflare ';
@@ -56,16 +61,21 @@ export function App({ api, colors, openUrl = () => false, now = Date.now, initia
   );
   const Screen = SCREENS[screen]?.component ?? ServerScreen;
   const tabs = SCREENS.map((s, i) => `${i + 1} ${s.name}`);
-  // Padded tabs are 83 columns: on an 80-column terminal they wrapped onto a second line, which
-  // pushed the help line off a 24-row screen. One space between tabs fits in 78.
-  const pad = TITLE.length + tabs.reduce((n, t) => n + t.length + 2, 0) <= columns ? ' ' : '';
+  // The tabs must stay on one line: a second one pushed the help line off a 24-row screen. Padded
+  // they are 96 columns; one space between them 87 with the title, 79 without it.
+  const padded = tabs.reduce((n, t) => n + t.length + 2, 0);
+  const single = tabs.reduce((n, t) => n + t.length, 0) + tabs.length - 1;
+  const pad = TITLE.length + padded <= columns ? ' ' : '';
+  const title = pad === ' ' || TITLE.length + single <= columns;
   return (
     <ColorContext.Provider value={colors}>
       <Box flexDirection="column" width={columns}>
         <Text>
-          <Text bold color={colors ? 'cyan' : undefined}>
-            {TITLE}
-          </Text>
+          {title && (
+            <Text bold color={colors ? 'cyan' : undefined}>
+              {TITLE}
+            </Text>
+          )}
           {tabs.map((t, i) => (
             <Text key={t}>
               {i > 0 && pad === '' ? ' ' : ''}

@@ -2,11 +2,13 @@ import { render } from 'ink-testing-library';
 import { createElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import type { Account } from '../shared/accounts-schemas.js';
+import type { AgentView } from '../shared/agents-schemas.js';
 import type { Analytics, Stats } from '../shared/analytics-schemas.js';
 import type { RequestDetail, RequestSummary } from '../shared/requests-schemas.js';
 import type { TuiApi } from './api.js';
 import { App, screenIndex } from './app.js';
 import { bar, lineChart, sparkline } from './charts.js';
+import { AgentsScreen } from './screens/agents.js';
 import { colorsEnabled } from './theme.js';
 
 const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -93,8 +95,54 @@ function summary(id: string, status: number): RequestSummary {
   };
 }
 
+function agent(over: Partial<AgentView> & { name: string }): AgentView {
+  return {
+    id: `id-${over.name}`,
+    description: `${over.name} does things`,
+    tools: null,
+    toolsPreset: 'all',
+    model: null,
+    color: null,
+    prompt: 'You are a helper.',
+    scope: 'user',
+    workspace: null,
+    path: `/home/u/.claude/agents/${over.name}.md`,
+    preference: null,
+    effectiveModel: null,
+    error: null,
+    modifiedAt: NOW,
+    ...over,
+  };
+}
+
+const agentPerf = (name: string | null, requests: number, costUsd: number) => ({
+  ...perf,
+  agent: name,
+  requests,
+  costUsd,
+  p50LatencyMs: 100,
+});
+
 function fakeApi() {
   const accounts = [account('alpha'), account('beta')];
+  const agents: AgentView[] = [
+    agent({ name: 'reviewer', color: 'blue', toolsPreset: 'read-only', model: 'haiku' }),
+    agent({ name: 'planner', model: 'claude-opus-4-1', effectiveModel: 'claude-opus-4-1' }),
+    agent({
+      name: 'tester',
+      scope: 'workspace',
+      workspace: '/home/u/shop',
+      path: '/home/u/shop/.claude/agents/tester.md',
+      toolsPreset: 'execution',
+    }),
+    agent({
+      name: 'broken',
+      scope: 'workspace',
+      workspace: '/home/u/shop',
+      path: '/home/u/shop/.claude/agents/broken.md',
+      error: 'front matter: no name',
+    }),
+  ];
   const api: TuiApi & { logListener?: (l: { level: string; time: number; msg: string; fields: object }) => void } = {
     base: 'http://127.0.0.1:8080',
     health: vi.fn(async () => ({ status: 'ok', uptimeMs: 3_725_000, accounts: 2, strategy: 'session', inFlight: 0 })),
@@ -158,6 +206,7 @@ function fakeApi() {
             sessionRequestCount: 1,
           },
         ],
+        agents: [],
         recentErrors: [
           {
             id: 'r2',
@@ -180,7 +229,7 @@ function fakeApi() {
         from: NOW - 3_600_000,
         to: NOW,
         bucketMs: 60_000,
-        filters: { accounts: [], models: [], status: 'all' },
+        filters: { accounts: [], models: [], agents: [], status: 'all' },
         totals: perf,
         series: [1, 4, 2, 8].map((n, i) => ({
           ts: NOW + i,
@@ -199,9 +248,34 @@ function fakeApi() {
         models: [{ ...perf, model: 'claude-sonnet-4' }],
         accounts: [{ ...perf, accountId: 'id-alpha', name: 'alpha' }],
         costByModel: [],
-        agents: [],
+        agents: [agentPerf('main', 10, 1.5), agentPerf('reviewer', 4, 0.12), agentPerf('subagent', 2, 0.01)],
       }),
     ),
+    agents: vi.fn(async () => ({
+      agents: agents.map((a) => ({ ...a })),
+      userDir: '/home/u/.claude/agents',
+      defaultModel: null,
+    })),
+    workspaces: vi.fn(async () => ({
+      workspaces: [
+        { path: '/home/u/shop', name: 'shop', firstSeen: NOW, lastSeen: NOW, requests: 12, exists: true, agents: 2 },
+        {
+          path: '/srv/elsewhere',
+          name: 'elsewhere',
+          firstSeen: NOW,
+          lastSeen: NOW,
+          requests: 3,
+          exists: false,
+          agents: 0,
+        },
+      ],
+    })),
+    setAgentModel: vi.fn(async (id: string, model: string | null) => {
+      const a = agents.find((x) => x.id === id) as AgentView;
+      a.preference = model;
+      a.effectiveModel = model ?? (a.model?.startsWith('claude-') ? a.model : null);
+      return { ...a };
+    }),
     config: vi.fn(async () => ({
       strategy: { value: 'session', source: 'default', env: 'CCFLARE_STRATEGY', pinned: false, doc: 'routing' },
       sessionMs: {
@@ -259,7 +333,7 @@ describe('terminal UI', () => {
     expect(frame).toContain('1h 2m');
     expect(frame).toContain('session');
     // The dashboard's screens, numbered as there (dashboard/src/App.tsx).
-    expect(frame).toMatch(/1 Overview.*2 Requests.*3 Accounts.*4 Analytics.*5 Logs.*6 Stats.*7 Settings/);
+    expect(frame).toMatch(/1 Overview.*2 Requests.*3 Accounts.*4 Analytics.*5 Logs.*6 Stats.*7 Settings.*8 Agents/);
     expect(frame).toContain('q quit');
     ui.stdin.write('3');
     await until(ui, 'alpha');
@@ -496,6 +570,117 @@ describe('terminal UI', () => {
     ui.stdin.write('\r');
     await until(ui, 'session window set to 1h 30m');
     expect(api.setConfig).toHaveBeenCalledWith({ sessionMs: 5_400_000 });
+    ui.unmount();
+  });
+
+  it('lists agents by workspace, user agents first, with model, tools, requests and cost; broken files with their error', async () => {
+    const api = fakeApi();
+    const ui = start(api, screenIndex('Agents'));
+    const frame = await until(ui, 'reviewer');
+    const lines = frame.split('\n');
+    const at = (text: string) => lines.findIndex((l) => l.includes(text));
+    expect(at('User agents · /home/u/.claude/agents')).toBeLessThan(at('planner'));
+    expect(at('planner')).toBeLessThan(at('reviewer'));
+    expect(at('reviewer')).toBeLessThan(at('shop · /home/u/shop · 12 requests'));
+    expect(at('shop · /home/u/shop')).toBeLessThan(at('tester'));
+    // A workspace seen in traffic whose folder is elsewhere: listed, with no agents loaded.
+    expect(frame).toContain('elsewhere · /srv/elsewhere · 3 requests · not on this machine');
+    // Figures joined by name from the analytics agents breakdown; none yet is 0.
+    await until(ui, /reviewer +haiku \(as sent\) +read-only +4 +\$0\.12/);
+    expect(ui.lastFrame()).toMatch(/planner +claude-opus-4-1 +all +0 +\$0\.00/);
+    expect(ui.lastFrame()).toMatch(/tester +inherit \(as sent\) +execution/);
+    expect(ui.lastFrame()).toMatch(/! broken\.md +front matter: no name/);
+    expect(ui.lastFrame()).toContain('Main agent 10 req $1.50 · unknown sub-agents 2 req $0.01');
+    // The selected agent's details.
+    expect(ui.lastFrame()).toMatch(/> ● planner/);
+    expect(ui.lastFrame()).toContain('preference - · file model claude-opus-4-1 · effective claude-opus-4-1');
+    ui.stdin.write('\u001B[C');
+    await vi.waitFor(() => expect(api.analytics).toHaveBeenLastCalledWith('7d'), { interval: 2 });
+    ui.unmount();
+  });
+
+  it("sets an agent's model preference from the priced models and resets it", async () => {
+    const api = fakeApi();
+    const ui = start(api, screenIndex('Agents'));
+    await until(ui, /> ● planner/);
+    ui.stdin.write('\u001B[B');
+    await until(ui, /> ● reviewer/);
+    ui.stdin.write('r');
+    await until(ui, 'reviewer has no model preference');
+    expect(api.setAgentModel).not.toHaveBeenCalled();
+    ui.stdin.write('m');
+    await until(ui, 'Model preference for reviewer');
+    // Number keys do not switch screens while the list is open.
+    ui.stdin.write('2');
+    expect(ui.lastFrame()).toContain('Model preference for reviewer');
+    // The pricing table's models, newest opus first; the list scrolls down to haiku 4.5.
+    expect(ui.lastFrame()).toMatch(/> claude-opus-\d/);
+    for (let i = 0; i < 30 && !/> claude-haiku-4-5/.test(ui.lastFrame() ?? ''); i++) {
+      ui.stdin.write('\u001B[B');
+      await until(ui, (f) => f.includes('> claude-'));
+    }
+    await until(ui, '> claude-haiku-4-5');
+    ui.stdin.write('\r');
+    await until(ui, 'reviewer: model set to claude-haiku-4-5');
+    expect(api.setAgentModel).toHaveBeenCalledWith('id-reviewer', 'claude-haiku-4-5');
+    await until(ui, /reviewer +\* claude-haiku-4-5 +read-only/);
+    ui.stdin.write('r');
+    await until(ui, 'reviewer: model preference cleared');
+    expect(api.setAgentModel).toHaveBeenLastCalledWith('id-reviewer', null);
+    await until(ui, /reviewer +haiku \(as sent\)/);
+    // Esc leaves the list without a change; a broken file takes no preference.
+    ui.stdin.write('m');
+    await until(ui, 'Model preference for reviewer');
+    ui.stdin.write('\u001B');
+    await until(ui, /> ● reviewer/);
+    ui.stdin.write('\u001B[B');
+    await until(ui, /> ! broken\.md/);
+    ui.stdin.write('m');
+    await until(ui, 'broken.md cannot be read: fix the file first');
+    expect(api.setAgentModel).toHaveBeenCalledTimes(2);
+    ui.unmount();
+  });
+
+  it('keeps the Agents screen within 80x24 however many agents there are, scrolling with the selection', async () => {
+    const api = fakeApi();
+    const many = Array.from({ length: 30 }, (_, i) =>
+      agent({
+        name: `agent-with-a-long-name-${String(i).padStart(2, '0')}`,
+        effectiveModel: 'claude-sonnet-4-5-20250929',
+        preference: 'claude-sonnet-4-5-20250929',
+        description: 'x'.repeat(200),
+      }),
+    );
+    api.agents = vi.fn(async () => ({
+      agents: many,
+      userDir: `/home/u/${'deep/'.repeat(20)}agents`,
+      defaultModel: null,
+    }));
+    // The app gives a screen the terminal's rows minus 4 (tabs, margins, help line).
+    const ui = render(
+      createElement(AgentsScreen, {
+        api,
+        setModal: () => {},
+        width: 80,
+        height: 20,
+        now: () => NOW,
+        openUrl: () => false,
+      }),
+    );
+    const fits = (f: string) => {
+      const lines = f.split('\n');
+      return lines.length <= 20 && lines.every((l) => l.length <= 80);
+    };
+    const first = await until(ui, 'agent-with-a-lo');
+    expect(fits(first)).toBe(true);
+    // A dated model id with the preference mark fits whole.
+    expect(first).toMatch(/^> ● agent-with-a-long- \* claude-sonnet-4-5-20250929 all +0 +\$0\.00$/m);
+    for (let i = 0; i < 25; i++) ui.stdin.write('\u001B[B');
+    const later = await until(ui, 'agent-with-a-long-name-25: x');
+    expect(fits(later)).toBe(true);
+    // Scrolled: the group heading went off the top, the selection is on screen.
+    expect(later).not.toContain('User agents');
+    expect(later).toMatch(/^> ● agent-with-a-long- /m);
     ui.unmount();
   });
 

@@ -155,7 +155,7 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
           from: Date.UTC(2025, 0, 15, 11, 8),
           to: Date.UTC(2025, 0, 15, 12, 8),
           bucketMs: MIN,
-          filters: { accounts: [], models: [], status: 'all' },
+          filters: { accounts: [], models: [], agents: [], status: 'all' },
         });
         // r1-r3: 2 of 3 succeeded; latencies 800, 1200, 2500; TTFT 200, 400; tokens/s 40, 60.
         expect(r.totals).toMatchObject(FIRST_THREE_TOTALS);
@@ -218,6 +218,70 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
         const ok = await store.analytics.query(q({ status: 'success', models: [SONNET] }));
         expect(ok.totals).toMatchObject({ requests: 1, successes: 1, avgLatencyMs: 800 });
         expect(ok.agents).toEqual([expect.objectContaining({ agent: 'reviewer', requests: 1 })]);
+      });
+
+      it('filters every figure by agent', async () => {
+        await store.requests.writeBatch(scenario(), []);
+        const reviewer = await store.analytics.query(q({ agents: ['reviewer'] }));
+        expect(reviewer.filters.agents).toEqual(['reviewer']);
+        // r1 alone: an 800 ms sonnet success on alpha, 1,350 tokens, $0.01.
+        expect(reviewer.totals).toMatchObject({
+          requests: 1,
+          successes: 1,
+          avgLatencyMs: 800,
+          p95LatencyMs: 800,
+          avgTtftMs: 200,
+          outputTokensPerSecond: 40,
+          tokens: { total: 1350 },
+        });
+        expect(reviewer.totals.costUsd).toBeCloseTo(0.01, 12);
+        expect(reviewer.series.filter((p) => p.requests > 0).map((p) => [p.ts, p.requests])).toEqual([
+          [Date.UTC(2025, 0, 15, 12, 7), 1],
+        ]);
+        expect(reviewer.models.map((m) => [m.model, m.requests])).toEqual([[SONNET, 1]]);
+        expect(reviewer.accounts.map((a) => [a.name, a.requests])).toEqual([['alpha', 1]]);
+        expect(reviewer.costByModel.map((c) => [c.model, c.share])).toEqual([[SONNET, 1]]);
+        // Everything is attributed under the filter: no unattributed rest.
+        expect(reviewer.agents.map((a) => [a.agent, a.requests])).toEqual([['reviewer', 1]]);
+
+        const week = await store.analytics.query(q({ range: '7d', agents: ['reviewer', 'planner'] }));
+        expect(week.totals).toMatchObject({ requests: 2, avgLatencyMs: 600 });
+        expect(week.models.map((m) => m.model)).toEqual([HAIKU, SONNET]);
+        expect((await store.analytics.query(q({ agents: ['planner'] }))).totals.requests).toBe(0);
+        expect((await store.analytics.query(q({ agents: ['nobody'] }))).totals.requests).toBe(0);
+        // With the other filters.
+        expect((await store.analytics.query(q({ agents: ['reviewer'], accounts: ['beta'] }))).totals.requests).toBe(0);
+        expect((await store.analytics.query(q({ agents: ['reviewer'], status: 'error' }))).totals.requests).toBe(0);
+        expect((await store.analytics.query(q({ agents: ['reviewer'], models: [SONNET] }))).totals.requests).toBe(1);
+      });
+
+      it('gives each agent its latency (average, p50, p95), success rate and figures', async () => {
+        await store.requests.writeBatch(scenario(), []);
+        const r = await store.analytics.query(q());
+        expect(r.agents[0]).toMatchObject({
+          agent: 'reviewer',
+          requests: 1,
+          successRate: 1,
+          avgLatencyMs: 800,
+          p50LatencyMs: 800,
+          p95LatencyMs: 800,
+          avgTtftMs: 200,
+        });
+        // The rest, r2 and r3: 1200 and 2500 ms, one failed. Histogram buckets [1000,1500) and
+        // [2000,3000) capped at the largest latency, 2500: p50 rank 1.5 -> 2000 + 500 * 0.5,
+        // p95 rank 1.95 -> 2000 + 500 * 0.95.
+        expect(r.agents[1]).toMatchObject({
+          agent: null,
+          requests: 2,
+          successes: 1,
+          errors: 1,
+          avgLatencyMs: 1850,
+          avgTtftMs: 400,
+          failovers: 2,
+        });
+        expect(r.agents[1]?.p50LatencyMs).toBeCloseTo(2250, 9);
+        expect(r.agents[1]?.p95LatencyMs).toBeCloseTo(2475, 9);
+        expect(r.agents[1]?.costUsd).toBeCloseTo(0.05, 12);
       });
 
       it('reads each range with its buckets: minutes up to a day, hours beyond', async () => {
@@ -325,6 +389,11 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
         expect(s.accounts[0]).toMatchObject({ accountId: alpha, lastUsedAt: NOW, successRate: 1 });
         expect(s.accounts[2]).toMatchObject({ accountId: idle, successRate: null, avgLatencyMs: null });
         expect(s.accounts[3]).toMatchObject({ accountId: gone, lastUsedAt: NOW - 5 * DAY, sessionRequestCount: null });
+        expect(s.agents.map((a) => [a.agent, a.requests, a.avgLatencyMs])).toEqual([
+          ['planner', 1, 400],
+          ['reviewer', 1, 800],
+          [null, 5, expect.any(Number)],
+        ]);
         expect(s.recentErrors).toEqual([
           {
             id: 'r3',

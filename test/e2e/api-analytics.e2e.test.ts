@@ -108,7 +108,11 @@ afterAll(async () => {
 describe('GET /api/analytics', () => {
   it('answers the last hour with hand-computed totals, per model, per account, costs and agents', async () => {
     const a = await analytics('?range=1h');
-    expect(a).toMatchObject({ range: '1h', bucketMs: MIN, filters: { accounts: [], models: [], status: 'all' } });
+    expect(a).toMatchObject({
+      range: '1h',
+      bucketMs: MIN,
+      filters: { accounts: [], models: [], agents: [], status: 'all' },
+    });
     expect(a.to - a.from).toBe(HOUR);
     expect(a.from % MIN).toBe(0);
     expect(a.to).toBeGreaterThan(T0);
@@ -229,6 +233,17 @@ describe('GET /api/analytics', () => {
     expect(ok.totals).toMatchObject({ requests: 1, avgLatencyMs: 800, tokens: { total: 1350 } });
     expect(ok.agents).toEqual([expect.objectContaining({ agent: 'reviewer', requests: 1 })]);
     expect((await analytics('?range=24h&status=success')).totals.requests).toBe(3);
+
+    // By agent: every figure counts only that agent's requests, with its latency.
+    const reviewer = await analytics('?range=1h&agents=reviewer');
+    expect(reviewer.filters.agents).toEqual(['reviewer']);
+    expect(reviewer.totals).toMatchObject({ requests: 1, avgLatencyMs: 800, tokens: { total: 1350 } });
+    expect(reviewer.models.map((m) => m.model)).toEqual([SONNET]);
+    expect(reviewer.agents).toEqual([
+      expect.objectContaining({ agent: 'reviewer', requests: 1, p50LatencyMs: 800, p95LatencyMs: 800 }),
+    ]);
+    expect((await analytics('?range=7d&agents=reviewer,planner')).totals.requests).toBe(2);
+    expect((await analytics('?range=1h&agents=nobody')).totals.requests).toBe(0);
   });
 
   it('answers 400 naming the parameter for bad input', async () => {
@@ -237,6 +252,7 @@ describe('GET /api/analytics', () => {
       ['status=failed', 'status'],
       ['accounts=alpha,,beta', 'accounts'],
       ['models=,', 'models'],
+      ['agents=reviewer,', 'agents'],
       ['since=1', 'since'],
     ] as const) {
       expect400(await api(gw.server.api, 'GET', `/api/analytics?${q}`), param);
@@ -276,6 +292,11 @@ describe('GET /api/stats and POST /api/stats/reset', () => {
       expect.objectContaining({ id: 'g1', accountName: 'gone', status: 401, latencyMs: 90 }),
     ]);
     expect((await stats('?recentErrors=1')).recentErrors.map((e) => e.id)).toEqual(['a3']);
+    expect(s.agents.map((a) => [a.agent, a.requests, a.avgLatencyMs])).toEqual([
+      ['planner', 1, expect.any(Number)],
+      ['reviewer', 1, 800],
+      [null, 5, expect.any(Number)],
+    ]);
   });
 
   it('answers 400 naming the parameter for bad input', async () => {

@@ -283,6 +283,7 @@ describe('OpenAPI document', () => {
       'range',
       'accounts',
       'models',
+      'agents',
       'status',
     ]);
   });

@@ -36,7 +36,7 @@ const offline = (args: string[], env: Record<string, string> = {}) =>
 const NOW = Date.now();
 let seeded: RequestRecord[] = [];
 
-/** Three requests: a ok (sonnet), a 429 (sonnet), b ok (opus, with payload); newest last. */
+/** Three requests: a ok (sonnet, agent main), a 429 (sonnet), b ok (opus, agent reviewer, with payload); newest last. */
 async function seed(): Promise<void> {
   const a = await gw.account('a');
   const b = await gw.account('b');
@@ -50,6 +50,7 @@ async function seed(): Promise<void> {
       outputTokens: 50,
       costUsd: 0.01,
       latencyMs: 1000,
+      agent: 'main',
     }),
     sampleRecord({
       id: '00000000-0000-7000-8000-000000000002',
@@ -81,6 +82,7 @@ async function seed(): Promise<void> {
       outputTokens: 70,
       costUsd: 0.05,
       latencyMs: 3000,
+      agent: 'reviewer',
       payload: samplePayload({
         requestHeaders: '{}',
         requestBody: '{"model":"claude-opus-4-1"}',
@@ -185,12 +187,17 @@ describe('ccflare stats', () => {
       expect(rowA?.indexOf('2')).toBe(header?.indexOf('REQUESTS'));
       expect(r.stdout).toContain('Recent errors');
       expect(r.stdout).toMatch(/429\s+rate_limited/);
+      // Per agent: its requests, errors, success rate, latency (avg, p50, p95), tokens and cost.
+      expect(r.stdout).toMatch(/^AGENT\s+REQUESTS\s+ERRORS\s+SUCCESS\s+AVG LATENCY\s+P50\s+P95\s+TOKENS\s+COST$/m);
+      expect(r.stdout).toMatch(/^main\s+1\s+0\s+100\.0%\s+1000 ms\s+1000 ms\s+1000 ms\s+150\s+\$0\.01$/m);
+      expect(r.stdout).toMatch(/^reviewer\s+1\s+0\s+100\.0%\s+3000 ms\s+3000 ms\s+3000 ms\s+370\s+\$0\.05$/m);
+      expect(r.stdout).toMatch(/^\(no agent\)\s+1\s+1\s+0\.0%\s+200 ms\s/m);
     }
   });
 });
 
 describe('ccflare requests', () => {
-  it('lists newest first with --limit, --account and --model, the same both ways', async () => {
+  it('lists newest first with --limit, --account, --model and --agent, the same both ways', async () => {
     for (const call of [live, offline]) {
       const all = await call(['requests', '--json']);
       expect(all.code, all.stderr).toBe(0);
@@ -202,12 +209,17 @@ describe('ccflare requests', () => {
       const opus = JSON.parse((await call(['requests', '--json', '--model', 'claude-opus-4-1'])).stdout);
       expect(opus).toHaveLength(1);
       expect(opus[0]).toMatchObject({ accountName: 'b', inputTokens: 300, outputTokens: 70, hasPayload: true });
+      const reviewer = JSON.parse((await call(['requests', '--json', '--agent', 'reviewer'])).stdout);
+      expect(reviewer.map((r: { id: string; agent: string }) => [r.id.slice(-1), r.agent])).toEqual([
+        ['3', 'reviewer'],
+      ]);
+      expect((await call(['requests', '--agent', 'nobody'])).stdout).toBe('No requests match.\n');
       const text = await call(['requests', '--limit', '1']);
       expect(text.stdout.split('\n')[0]).toMatch(
-        /^TIME\s+ACCOUNT\s+ENDPOINT\s+MODEL\s+STATUS\s+ATTEMPTS\s+LATENCY\s+TOKENS\s+COST\s+ID$/,
+        /^TIME\s+ACCOUNT\s+ENDPOINT\s+MODEL\s+AGENT\s+STATUS\s+ATTEMPTS\s+LATENCY\s+TOKENS\s+COST\s+ID$/,
       );
       expect(text.stdout.split('\n')[1]).toMatch(
-        /\bb\s+POST \/v1\/messages\s+claude-opus-4-1\s+200\s+1\s+3000 ms\s+300 in \/ 70 out\s+\$0\.05\s+0{8}-/,
+        /\bb\s+POST \/v1\/messages\s+claude-opus-4-1\s+reviewer\s+200\s+1\s+3000 ms\s+300 in \/ 70 out\s+\$0\.05\s+0{8}-/,
       );
       expect((await call(['requests', '--model', 'nope'])).stdout).toBe('No requests match.\n');
     }
@@ -236,7 +248,7 @@ describe('ccflare requests', () => {
       const r = await call(['requests', '--limit', '1']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout.split('\n')[1]).toMatch(
-        /\ba\s+POST \/v1\/messages\s+claude-sonnet-4-5\s+200\s+3\s+.*\s20 in \/ 20 out\s/,
+        /\ba\s+POST \/v1\/messages\s+claude-sonnet-4-5\s+-\s+200\s+3\s+.*\s20 in \/ 20 out\s/,
       );
     }
     expect((await offline(['requests', '--help'])).stdout).toContain(
@@ -286,7 +298,7 @@ describe('ccflare requests', () => {
       expect(stats.stdout).toMatch(/^\S+\s+\(no account\)\s+claude-sonnet-4-5\s+503\s+no_account_available$/m);
       const list = await call(['requests', '--limit', '1']);
       expect(list.stdout.split('\n')[1]).toMatch(
-        /^\S+\s+\(no account\)\s+POST \/v1\/messages\s+claude-sonnet-4-5\s+503\s+1\s+1200 ms\s+-\s+-\s/,
+        /^\S+\s+\(no account\)\s+POST \/v1\/messages\s+claude-sonnet-4-5\s+-\s+503\s+1\s+1200 ms\s+-\s+-\s/,
       );
     }
   });

@@ -1,12 +1,15 @@
 /**
  * The real terminal UI (`ccflare --home <dir>`, no command) in a tmux pseudo-terminal, against a real
- * gateway with seeded accounts and requests: pause an account, open a request's detail, quit.
+ * gateway with seeded accounts and requests: pause an account, open a request's detail, quit; the
+ * Agents screen on 80x24 with a user agents folder and a workspace seen in traffic.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { pricedModels } from '../../src/tui/screens/agents.js';
+import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { freePort } from '../support/free-port.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -47,14 +50,44 @@ const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
 
 let up: FakeUpstream;
 let gw: TestGateway;
+/** Claude Code's user agents folder the gateway reads (CCFLARE_CLAUDE_AGENTS_DIR). */
+const userAgents = mkdtempSync(join(tmpdir(), 'ccflare-tui-agents-'));
+/** A workspace on this machine, made known by a request naming its CLAUDE.md. */
+const workspace = mkdtempSync(join(tmpdir(), 'ccflare-tui-ws-'));
+
+function agentFile(dir: string, file: string, text: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, file), text);
+}
+
+/** The command that runs the UI on the gateway's data directory in a tmux window; its exit status stays on screen. */
+async function uiCommand(): Promise<string> {
+  const env = [
+    `CCFLARE_HOME=${gw.home}-not-this-one`,
+    `CCFLARE_PORT=${await freePort()}`,
+    'NO_COLOR=1',
+    `PATH=${process.env.PATH}`,
+  ];
+  return `env -i ${env.map((e) => `'${e}'`).join(' ')} TERM=xterm-256color '${process.execPath}' '${BIN}' --home '${gw.home}'; echo "EXITED:$?"; sleep 60`;
+}
 
 describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), 'apt-get install -y tmux'))(
   'terminal UI in a pseudo-terminal',
   () => {
     beforeAll(async () => {
       up = await startFakeUpstream();
+      agentFile(
+        userAgents,
+        'reviewer.md',
+        '---\nname: reviewer\ndescription: Reviews diffs\ntools: Read, Grep, Glob, WebFetch, WebSearch\nmodel: haiku\ncolor: blue\n---\nYou review code.\n',
+      );
+      const wsAgents = join(workspace, '.claude', 'agents');
+      agentFile(wsAgents, 'tester.md', '---\nname: tester\ndescription: Runs the tests\n---\nYou run tests.\n');
+      agentFile(wsAgents, 'broken.md', '---\nname: [unclosed\n---\nbody\n');
+      writeFileSync(join(workspace, 'CLAUDE.md'), '# Project\n');
       gw = await startGateway({
         upstreamUrl: up.url,
+        env: { CCFLARE_CLAUDE_AGENTS_DIR: userAgents },
         setup: async (g) => {
           await g.addApiKey('first', 'sk-ant-api03-tui-first-00000000000');
           await g.addApiKey('second', 'sk-ant-api03-tui-second-0000000000', { priority: 1 });
@@ -84,15 +117,7 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       );
       // `ccflare --home <dir>` opens the UI on that data directory, over CCFLARE_HOME, and finds the
       // gateway running there from its gateway.json although the configured port is another one.
-      const env = [
-        `CCFLARE_HOME=${gw.home}-not-this-one`,
-        `CCFLARE_PORT=${await freePort()}`,
-        'NO_COLOR=1',
-        `PATH=${process.env.PATH}`,
-      ];
-      // The exit status stays on screen after the UI ends, so the test can see it quit cleanly.
-      const command = `env -i ${env.map((e) => `'${e}'`).join(' ')} TERM=xterm-256color '${process.execPath}' '${BIN}' --home '${gw.home}'; echo "EXITED:$?"; sleep 60`;
-      tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '40', command);
+      tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '40', await uiCommand());
     });
 
     afterAll(async () => {
@@ -138,10 +163,10 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       keys('Escape');
       await waitFor(/Requests \(page 1\)/);
 
-      // An 80x24 terminal: the screen list stays on one line and the help line on screen.
+      // An 80x24 terminal: the screen list stays on one line (without the title) and the help line on screen.
       tmux('resize-window', '-t', SESSION, '-x', '80', '-y', '24');
       keys('1');
-      const small = await waitFor(/^ccflare 1 Overview 2 Requests.* 7 Settings *\n/);
+      const small = await waitFor(/^1 Overview 2 Requests.* 7 Settings 8 Agents *\n/);
       expect(small.split('\n').filter((l) => l.includes('q quit'))).toHaveLength(1);
       // The request list has column headers, and its rows fit: the header ends with COST on its line.
       keys('2');
@@ -157,6 +182,85 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       await waitFor(/EXITED:0/);
       // It ran on the --home directory: the one CCFLARE_HOME names was never created.
       expect(existsSync(`${gw.home}-not-this-one`)).toBe(false);
+    });
+
+    it('shows agents by workspace on 80x24, and sets and resets a model preference (Agents screen)', async () => {
+      const a = await gw.account('second');
+      const now = Date.now();
+      await gw.store.requests.writeBatch(
+        ['b1', 'b2'].map((id, i) =>
+          sampleRecord({
+            id: `00000000-0000-7000-8000-0000000000${id}`,
+            ts: now - 5_000 + i,
+            accountId: a.id,
+            accountName: 'second',
+            agent: 'reviewer',
+            costUsd: 0.125,
+          }),
+        ),
+        [],
+      );
+      // A Claude Code request naming the workspace's CLAUDE.md makes the workspace known.
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'client', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-6',
+          max_tokens: 5,
+          messages: [
+            {
+              role: 'user',
+              content: [
+                {
+                  type: 'text',
+                  text: `<system-reminder>\nAs you answer the user, use the following context:\nContents of ${workspace}/CLAUDE.md (project instructions):\n\n# Project\n</system-reminder>`,
+                },
+                { type: 'text', text: 'hi' },
+              ],
+            },
+          ],
+        }),
+      });
+      await res.text();
+
+      tmux('new-session', '-d', '-s', 'agents', '-x', '80', '-y', '24', await uiCommand());
+      const send = (...k: string[]) => tmux('send-keys', '-t', 'agents', ...k);
+      const seen = (pattern: RegExp) => waitFor(pattern, 10_000, 'agents');
+      await seen(/Uptime:/);
+      send('8');
+      const wsName = basename(workspace);
+      // Workspace agents are loaded within 2 s of the workspace being seen; figures come from analytics.
+      await seen(/^ {2}● tester /m);
+      const frame = await seen(/^> ● reviewer +.+ read-only +2 +\$0\.25 *$/m);
+      const lines = frame.split('\n');
+      const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+      expect(at(/^User agents · /)).toBeLessThan(at(/reviewer/));
+      expect(at(/reviewer/)).toBeLessThan(at(new RegExp(`^${wsName} · `)));
+      expect(frame).toMatch(/^ {2}● tester +.+ all +0 +\$0\.00 *$/m);
+      expect(frame).toMatch(/^ {2}! broken\.md +\S/m);
+      // 80x24: every line fits, the screen list is one line and the help line is on screen.
+      expect(lines.every((l) => l.length <= 80)).toBe(true);
+      expect(lines[0]).toMatch(/^1 Overview .* 8 Agents *$/);
+      expect(lines.filter((l) => l.includes('q quit'))).toHaveLength(1);
+
+      const reviewer = async () =>
+        (await api(gw.server.api, 'GET', '/api/agents')).json.agents.find(
+          (x: { name: string }) => x.name === 'reviewer',
+        );
+      send('m');
+      await seen(/Model preference for reviewer/);
+      // The list starts at the first priced model when the agent has no preference.
+      send(...Array<string>(pricedModels().indexOf('claude-haiku-4-5')).fill('Down'));
+      await seen(/^> claude-haiku-4-5 *$/m);
+      send('Enter');
+      await seen(/reviewer: model set to claude-haiku-4-5/);
+      expect((await reviewer()).preference).toBe('claude-haiku-4-5');
+      await seen(/^> ● reviewer +\* claude-haiku-4-5 +read-only/m);
+      send('r');
+      await seen(/reviewer: model preference cleared/);
+      expect((await reviewer()).preference).toBeNull();
+      send('q');
+      await waitFor(/EXITED:0/, 10_000, 'agents');
     });
 
     it('starts a gateway when none runs, and the "starting" notice does not stay above the UI', async () => {

@@ -9,7 +9,7 @@ const getAnalytics = createRoute({
   method: 'get',
   path: '/',
   tags: ['analytics'],
-  summary: 'Totals, time series, tokens, per-model / per-account performance, cost by model, agents',
+  summary: 'Totals, time series, tokens, per-model / per-account / per-agent performance, cost by model',
   description:
     'The window is whole buckets aligned to UTC (1h: 1-minute buckets, 6h: 5 min, 24h: 15 min, 7d: 1 h, ' +
     '30d: 6 h); the last bucket holds the current time. Filters apply to every part of the answer.',
@@ -32,6 +32,7 @@ export function analyticsRoutes(deps: ApiDeps): OpenAPIHono {
       now: deps.clock.now(),
       accounts: q.accounts ?? [],
       models: q.models ?? [],
+      agents: q.agents ?? [],
       status: q.status,
     });
     return c.json(result, 200);

@@ -9,7 +9,7 @@ const getStats = createRoute({
   method: 'get',
   path: '/',
   tags: ['stats'],
-  summary: 'Totals, per-account figures and recent errors over all retained history',
+  summary: 'Totals, per-account and per-agent figures and recent errors over all retained history',
   request: { query: StatsQuerySchema },
   responses: {
     200: { description: 'Stats', content: { 'application/json': { schema: StatsSchema } } },

@@ -153,18 +153,8 @@ describe('assembleAnalytics', () => {
       { ...emptySums(), bucket: window.to - MINUTE_MS, requests: 2, successes: 2, latencySum: 2000, costUsd: 0.06 },
       { ...emptySums(), bucket: window.to - 3 * MINUTE_MS, requests: 1, latencySum: 2500 },
     ];
-    const agents: AgentGroup[] = [
-      {
-        agent: 'reviewer',
-        requests: 1,
-        inputTokens: 100,
-        cacheReadTokens: 1000,
-        cacheWrite5mTokens: 200,
-        cacheWrite1hTokens: 0,
-        outputTokens: 50,
-        costUsd: 0.01,
-      },
-    ];
+    const { accountId: _a, accountName: _n, model: _m, lastTs: _t, ...reviewer } = groups[0] as PerfGroup;
+    const agents: AgentGroup[] = [{ ...reviewer, agent: 'reviewer' }];
     const r = assembleAnalytics(q, window, { series, perf: groups, agents }, new Map([['a', 'alpha']]));
 
     expect(r.totals).toMatchObject(FIRST_THREE_TOTALS);
@@ -188,10 +178,12 @@ describe('assembleAnalytics', () => {
     expect(r.costByModel.map((c) => c.model)).toEqual(['opus', 'sonnet']);
     expect(r.costByModel[0]?.share).toBeCloseTo(0.05 / 0.06, 12);
     expect(r.agents).toHaveLength(2);
-    expect(r.agents[0]).toMatchObject({ agent: 'reviewer', requests: 1, tokens: { total: 1350 } });
+    expect(r.agents[0]).toMatchObject({ agent: 'reviewer', requests: 1, tokens: { total: 1350 }, p50LatencyMs: 800 });
+    // The rest is the total minus the agents, histogram included: 1200 and 2500 ms.
     expect(r.agents[1]).toMatchObject({
       agent: null,
       requests: 2,
+      avgLatencyMs: 1850,
       tokens: { input: 200, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 300, output: 100, total: 600 },
     });
     expect(r.agents[1]?.costUsd).toBeCloseTo(0.05, 12);

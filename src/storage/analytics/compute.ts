@@ -6,7 +6,7 @@
  */
 import type {
   AccountPerf,
-  AgentUsage,
+  AgentPerf,
   AnalyticsQuery,
   AnalyticsRange,
   AnalyticsResult,
@@ -72,10 +72,11 @@ export interface PerfGroup extends Sums {
   hist: number[];
 }
 
-export interface AgentGroup extends TokenSums {
+/** Sums and histogram per agent (the agent rollups hold every column of the main ones). */
+export interface AgentGroup extends Sums {
   agent: string;
-  requests: number;
-  costUsd: number;
+  latencyMax: number;
+  hist: number[];
 }
 
 export function emptySums(): Sums {
@@ -238,25 +239,48 @@ export function seriesPoints(window: AnalyticsWindow, groups: readonly SeriesGro
   return points;
 }
 
-/** Named agents, plus one `agent: null` entry for the requests no agent was attributed to. */
-export function agentUsage(groups: readonly AgentGroup[], totals: PerfSummary): AgentUsage[] {
-  const out: AgentUsage[] = groups
-    .map((g) => ({ agent: g.agent, requests: g.requests, tokens: tokenCounts(g), costUsd: g.costUsd }))
-    .sort(byRequestsThen((x) => x.agent ?? ''));
-  const rest: AgentUsage = {
-    agent: null,
-    requests: totals.requests,
-    tokens: { ...totals.tokens },
-    costUsd: totals.costUsd,
+function agentFigures(agent: string | null, sums: Sums, hist: readonly number[], latencyMax: number): AgentPerf {
+  return {
+    agent,
+    ...summarize(sums, hist, latencyMax),
+    p50LatencyMs: percentileFromHistogram(hist, 0.5, latencyMax),
   };
-  for (const a of out) {
-    rest.requests -= a.requests;
-    rest.costUsd -= a.costUsd;
-    for (const k of Object.keys(rest.tokens) as (keyof TokenCounts)[]) rest.tokens[k] -= a.tokens[k];
+}
+
+/**
+ * Named agents, plus one `agent: null` entry for the requests no agent was attributed to: the
+ * total minus the agents, sums and histogram alike. Its largest latency is not known apart from
+ * the total's, which then caps its top percentile bucket.
+ */
+export function agentPerf(groups: readonly AgentGroup[], total: readonly PerfGroup[]): AgentPerf[] {
+  const byAgent = new Map<string, { sums: Sums; hist: number[]; latencyMax: number }>();
+  for (const g of groups) {
+    let m = byAgent.get(g.agent);
+    if (!m) {
+      m = { sums: emptySums(), hist: new Array<number>(LATENCY_BUCKETS).fill(0), latencyMax: 0 };
+      byAgent.set(g.agent, m);
+    }
+    addSums(m.sums, g);
+    for (let i = 0; i < LATENCY_BUCKETS; i++) (m.hist[i] as number) += g.hist[i] ?? 0;
+    if (g.latencyMax > m.latencyMax) m.latencyMax = g.latencyMax;
   }
-  // Float subtraction leaves dust; cost is never negative.
+  const out = [...byAgent]
+    .map(([agent, m]) => agentFigures(agent, m.sums, m.hist, m.latencyMax))
+    .sort(byRequestsThen((x) => x.agent ?? ''));
+  const all = merge(total, () => '').get('');
+  if (!all) return out;
+  const rest = { ...all.sums };
+  const hist = [...all.hist];
+  for (const m of byAgent.values()) {
+    for (const k of SUM_KEYS) rest[k] -= m.sums[k];
+    for (let i = 0; i < LATENCY_BUCKETS; i++) (hist[i] as number) -= m.hist[i] ?? 0;
+  }
+  // Float subtraction leaves dust; these are never negative.
   rest.costUsd = Math.max(0, rest.costUsd);
-  if (rest.requests > 0) out.push(rest);
+  rest.latencySum = Math.max(0, rest.latencySum);
+  rest.ttftSum = Math.max(0, rest.ttftSum);
+  rest.tpsSum = Math.max(0, rest.tpsSum);
+  if (rest.requests > 0) out.push(agentFigures(null, rest, hist, all.latencyMax));
   return out;
 }
 
@@ -273,7 +297,7 @@ export function assembleAnalytics(
     from: window.from,
     to: window.to,
     bucketMs: window.bucketMs,
-    filters: { accounts: q.accounts, models: q.models, status: q.status },
+    filters: { accounts: q.accounts, models: q.models, agents: q.agents ?? [], status: q.status },
     totals,
     series: seriesPoints(window, groups.series),
     tokens: totals.tokens,
@@ -282,7 +306,7 @@ export function assembleAnalytics(
     costByModel: models
       .map((m) => ({ model: m.model, costUsd: m.costUsd, share: ratio(m.costUsd, totals.costUsd) }))
       .sort((a, b) => b.costUsd - a.costUsd || (a.model ?? '').localeCompare(b.model ?? '')),
-    agents: agentUsage(groups.agents, totals),
+    agents: agentPerf(groups.agents, groups.perf),
   };
 }
 
@@ -300,6 +324,7 @@ export function assembleStats(
   accounts: readonly StatsAccountRow[],
   recentErrors: RecentError[],
   since: number | null,
+  agents: readonly AgentGroup[] = [],
 ): StatsResult {
   const names = new Map(accounts.map((a) => [a.id, a.name]));
   const history = new Map(accountPerf(perf, names).map((a) => [a.accountId ?? '', a]));
@@ -320,5 +345,5 @@ export function assembleStats(
   for (const { lastTs, ...h } of history.values()) {
     list.push({ ...h, exists: false, lastUsedAt: lastTs, requestCount: null, sessionRequestCount: null });
   }
-  return { since, totals: totalPerf(perf), accounts: list, recentErrors };
+  return { since, totals: totalPerf(perf), accounts: list, agents: agentPerf(agents, perf), recentErrors };
 }

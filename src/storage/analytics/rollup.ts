@@ -1,6 +1,6 @@
 /**
  * Rollups: per-minute and per-hour aggregates of request records by (account, model, outcome),
- * and by agent, kept by the batched writer in the same transaction as the rows. Analytics and
+ * and the same by (agent, account, model, outcome) for attributed requests, kept by the batched writer in the same transaction as the rows. Analytics and
  * stats read them instead of scanning rows, so their cost follows the number of buckets and
  * combinations, not the number of requests. Back-end independent: a batch is folded here in
  * memory and each back-end only upserts the resulting cells.
@@ -61,14 +61,9 @@ export interface RollupDelta extends RollupCell {
   success: 0 | 1;
 }
 
-export interface AgentRollupDelta extends TokenSums {
-  bucket: number;
+/** The same cell with the agent as one more key: every figure can then be filtered by agent. */
+export interface AgentRollupDelta extends RollupDelta {
   agent: string;
-  accountId: string;
-  model: string;
-  success: 0 | 1;
-  requests: number;
-  costUsd: number;
 }
 
 export interface RollupDeltas {
@@ -116,22 +111,17 @@ class Cell implements RollupDelta {
   ) {}
 }
 
-class AgentCell implements AgentRollupDelta {
-  requests = 0;
-  inputTokens = 0;
-  cacheReadTokens = 0;
-  cacheWrite5mTokens = 0;
-  cacheWrite1hTokens = 0;
-  outputTokens = 0;
-  costUsd = 0;
-
+class AgentCell extends Cell implements AgentRollupDelta {
   constructor(
-    public bucket: number,
+    bucket: number,
     public agent: string,
-    public accountId: string,
-    public model: string,
-    public success: 0 | 1,
-  ) {}
+    accountId: string,
+    accountName: string | null,
+    model: string,
+    success: 0 | 1,
+  ) {
+    super(bucket, accountId, accountName, model, success);
+  }
 }
 
 function addTokens(c: TokenSums, r: RequestTokens): void {
@@ -162,12 +152,6 @@ function addRecord(c: RollupCell, r: RequestRecord, latency: number, bucket: num
   (c.hist[bucket] as number) += 1;
 }
 
-function addAgent(c: AgentRollupDelta, r: RequestRecord): void {
-  c.requests += 1;
-  addTokens(c, r);
-  c.costUsd += finite(r.costUsd);
-}
-
 /**
  * Folds a batch into one delta per (bucket, account, model, outcome) per grain, so a batch of
  * 200 records costs a few dozen upserts rather than 200.
@@ -190,8 +174,8 @@ export function rollupDeltas(records: readonly RequestRecord[]): RollupDeltas {
     addRecord(cell(hour, h, tail, accountId, model, success, r), r, latency, hb);
     if (r.agent == null) continue;
     const agentTail = `\u0000${r.agent}${tail}`;
-    addAgent(agentCell(agentMinute, m, agentTail, r.agent, accountId, model, success), r);
-    addAgent(agentCell(agentHour, h, agentTail, r.agent, accountId, model, success), r);
+    addRecord(agentCell(agentMinute, m, agentTail, r.agent, accountId, model, success, r), r, latency, hb);
+    addRecord(agentCell(agentHour, h, agentTail, r.agent, accountId, model, success, r), r, latency, hb);
   }
   return {
     minute: [...minute.values()],
@@ -229,12 +213,15 @@ function agentCell(
   accountId: string,
   model: string,
   success: 0 | 1,
+  r: RequestRecord,
 ): AgentRollupDelta {
   const key = `${bucket}${tail}`;
   let d = map.get(key);
   if (!d) {
-    d = new AgentCell(bucket, agent, accountId, model, success);
+    d = new AgentCell(bucket, agent, accountId, r.accountName, model, success);
     map.set(key, d);
+  } else if (r.accountName !== null) {
+    d.accountName = r.accountName;
   }
   return d;
 }

@@ -64,12 +64,12 @@ export interface CostShare {
   share: number | null;
 }
 
-export interface AgentUsage {
+/** The figures of one agent's requests (by agent name: `main`, `subagent` or a sub-agent's name). */
+export interface AgentPerf extends PerfSummary {
   /** null: requests attributed to no agent. */
   agent: string | null;
-  requests: number;
-  tokens: TokenCounts;
-  costUsd: number;
+  /** Estimated from the latency histogram, as p95. */
+  p50LatencyMs: number | null;
 }
 
 export const ANALYTICS_RANGE_NAMES = ['1h', '6h', '24h', '7d', '30d'] as const;
@@ -82,6 +82,8 @@ export interface AnalyticsQuery {
   /** Account ids or names (current, or as recorded for deleted accounts); empty = all. */
   accounts: string[];
   models: string[];
+  /** Agent names; empty or absent = all (and then the unattributed rest is listed too). */
+  agents?: string[];
   status: AnalyticsStatus;
 }
 
@@ -91,7 +93,7 @@ export interface AnalyticsResult {
   from: number;
   to: number;
   bucketMs: number;
-  filters: { accounts: string[]; models: string[]; status: AnalyticsStatus };
+  filters: { accounts: string[]; models: string[]; agents: string[]; status: AnalyticsStatus };
   totals: PerfSummary;
   /** One point per bucket, oldest first, empty buckets included. */
   series: SeriesPoint[];
@@ -99,7 +101,8 @@ export interface AnalyticsResult {
   models: ModelPerf[];
   accounts: AccountPerf[];
   costByModel: CostShare[];
-  agents: AgentUsage[];
+  /** Per agent, most requests first; the unattributed rest last (absent under an agent filter). */
+  agents: AgentPerf[];
 }
 
 export interface StatsAccount extends AccountPerf {
@@ -129,12 +132,14 @@ export interface StatsResult {
   since: number | null;
   totals: PerfSummary;
   accounts: StatsAccount[];
+  /** Per agent over the same history, most requests first, the unattributed rest last. */
+  agents: AgentPerf[];
   recentErrors: RecentError[];
 }
 
 /** `store.analytics`. */
 export interface AnalyticsStore {
   query(q: AnalyticsQuery): Promise<AnalyticsResult>;
-  /** All retained history: totals, per account (every current account, plus removed ones with history), last errors. */
+  /** All retained history: totals, per account (every current account, plus removed ones with history), per agent, last errors. */
   stats(opts: { recentErrors: number }): Promise<StatsResult>;
 }

@@ -47,7 +47,7 @@ describe('request list query plans', () => {
   });
 });
 
-describe('migration 2 on a database with history', () => {
+describe('migrations 2 and 10 on a database with history', () => {
   it('backfills the rollups with the figures the writer would have produced', async () => {
     const records: RequestRecord[] = [
       sampleRecord({ id: 'a', ts: NOW - 10_000, accountId: 'x', accountName: 'xx', latencyMs: 800, agent: 'rev' }),

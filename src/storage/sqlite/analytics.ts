@@ -10,6 +10,7 @@ import {
   type SeriesGroup,
   type StatsAccountRow,
 } from '../analytics/compute.js';
+import type { Sums } from '../analytics/rollup.js';
 import type {
   AnalyticsQuery,
   AnalyticsResult,
@@ -29,22 +30,18 @@ const SUMS_SQL = `sum(requests) AS requests, sum(successes) AS successes, sum(la
   sum(cache_write_5m_tokens) AS cacheWrite5mTokens, sum(cache_write_1h_tokens) AS cacheWrite1hTokens,
   sum(output_tokens) AS outputTokens, sum(cost_usd) AS costUsd, sum(failovers) AS failovers`;
 
-const AGENT_SUMS_SQL = `sum(requests) AS requests, sum(input_tokens) AS inputTokens,
-  sum(cache_read_tokens) AS cacheReadTokens, sum(cache_write_5m_tokens) AS cacheWrite5mTokens,
-  sum(cache_write_1h_tokens) AS cacheWrite1hTokens, sum(output_tokens) AS outputTokens, sum(cost_usd) AS costUsd`;
-
 const PERF_SQL = `account_id AS accountId, model, max(account_name) AS accountName, ${SUMS_SQL},
   max(latency_max) AS latencyMax, max(last_ts) AS lastTs,
   ${HIST_COLUMNS.map((h) => `sum(${h}) AS ${h}`).join(', ')}`;
 
-type PerfDbRow = Omit<PerfGroup, 'hist'> & Record<string, number>;
+const AGENT_SQL = `agent, ${SUMS_SQL}, max(latency_max) AS latencyMax,
+  ${HIST_COLUMNS.map((h) => `sum(${h}) AS ${h}`).join(', ')}`;
 
-function toPerfGroup(r: PerfDbRow): PerfGroup {
-  const hist = HIST_COLUMNS.map((h) => r[h] ?? 0);
+type PerfDbRow = Omit<PerfGroup, 'hist'> & Record<string, number>;
+type AgentDbRow = Omit<AgentGroup, 'hist'> & Record<string, number>;
+
+function sumsOf(r: PerfDbRow | AgentDbRow): Sums {
   return {
-    accountId: r.accountId,
-    accountName: r.accountName,
-    model: r.model,
     requests: r.requests,
     successes: r.successes,
     latencySum: r.latencySum,
@@ -59,10 +56,27 @@ function toPerfGroup(r: PerfDbRow): PerfGroup {
     outputTokens: r.outputTokens,
     costUsd: r.costUsd,
     failovers: r.failovers,
+  };
+}
+
+function histOf(r: Record<string, number>): number[] {
+  return HIST_COLUMNS.map((h) => r[h] ?? 0);
+}
+
+function toPerfGroup(r: PerfDbRow): PerfGroup {
+  return {
+    accountId: r.accountId,
+    accountName: r.accountName,
+    model: r.model,
+    ...sumsOf(r),
     latencyMax: r.latencyMax,
     lastTs: r.lastTs,
-    hist,
+    hist: histOf(r),
   };
+}
+
+function toAgentGroup(r: AgentDbRow): AgentGroup {
+  return { agent: r.agent, ...sumsOf(r), latencyMax: r.latencyMax, hist: histOf(r) };
 }
 
 const ROLLUP_TABLES: Record<RollupGrain, { main: string; agent: string }> = {
@@ -79,6 +93,7 @@ export class SqliteAnalytics implements AnalyticsStore {
   private readonly recentErrors: Database.Statement<[number], RecentError>;
   private readonly oldestHour: Database.Statement<[], { b: number | null }>;
   private readonly allTimePerf: Database.Statement<[], PerfDbRow>;
+  private readonly allTimeAgents: Database.Statement<[], AgentDbRow>;
 
   constructor(
     private readonly db: Database.Database,
@@ -95,6 +110,7 @@ export class SqliteAnalytics implements AnalyticsStore {
       FROM requests WHERE success = 0 ORDER BY ts DESC, id DESC LIMIT ?`);
     this.oldestHour = db.prepare('SELECT min(bucket) AS b FROM rollup_hour');
     this.allTimePerf = db.prepare(`SELECT ${PERF_SQL} FROM rollup_hour GROUP BY account_id, model`);
+    this.allTimeAgents = db.prepare(`SELECT ${AGENT_SQL} FROM agent_rollup_hour GROUP BY agent`);
   }
 
   async query(q: AnalyticsQuery): Promise<AnalyticsResult> {
@@ -113,18 +129,23 @@ export class SqliteAnalytics implements AnalyticsStore {
     }
     if (q.status === 'success') where.push('success = 1');
     else if (q.status === 'error') where.push('success = 0');
+    const agentFilter = q.agents ?? [];
+    if (agentFilter.length > 0) {
+      where.push(`agent IN (${agentFilter.map(() => '?').join(', ')})`);
+      params.push(...agentFilter);
+    }
     const cond = where.join(' AND ');
+    // The agent rollups have every column of the main ones: filtered by agent, every figure reads them.
+    const source = agentFilter.length > 0 ? tables.agent : tables.main;
     const series = this.statements.get(
-      `SELECT bucket - ((bucket - ?) % ?) AS bucket, ${SUMS_SQL} FROM ${tables.main} WHERE ${cond} GROUP BY 1`,
+      `SELECT bucket - ((bucket - ?) % ?) AS bucket, ${SUMS_SQL} FROM ${source} WHERE ${cond} GROUP BY 1`,
     );
-    const perf = this.statements.get(`SELECT ${PERF_SQL} FROM ${tables.main} WHERE ${cond} GROUP BY account_id, model`);
-    const agents = this.statements.get(
-      `SELECT agent, ${AGENT_SUMS_SQL} FROM ${tables.agent} WHERE ${cond} GROUP BY agent`,
-    );
+    const perf = this.statements.get(`SELECT ${PERF_SQL} FROM ${source} WHERE ${cond} GROUP BY account_id, model`);
+    const agents = this.statements.get(`SELECT ${AGENT_SQL} FROM ${tables.agent} WHERE ${cond} GROUP BY agent`);
     const read = this.db.transaction(() => ({
       series: series.all(window.from, window.bucketMs, ...params) as SeriesGroup[],
       perf: (perf.all(...params) as PerfDbRow[]).map(toPerfGroup),
-      agents: agents.all(...params) as AgentGroup[],
+      agents: (agents.all(...params) as AgentDbRow[]).map(toAgentGroup),
       names: this.accountNames.all(),
     }));
     const got = read.deferred();
@@ -134,12 +155,13 @@ export class SqliteAnalytics implements AnalyticsStore {
   async stats(opts: { recentErrors: number }): Promise<StatsResult> {
     const read = this.db.transaction(() => ({
       perf: this.allTimePerf.all().map(toPerfGroup),
+      agents: this.allTimeAgents.all().map(toAgentGroup),
       since: this.oldestHour.get()?.b ?? null,
       accounts: this.statsAccounts.all(),
       errors: this.recentErrors.all(Math.max(0, Math.floor(opts.recentErrors))),
     }));
     // One read transaction: totals, accounts and errors from the same snapshot.
-    const { perf, since, accounts, errors } = read.deferred();
+    const { perf, agents, since, accounts, errors } = read.deferred();
     const rows: StatsAccountRow[] = accounts.map((a) => ({
       id: a.id,
       name: a.name,
@@ -147,6 +169,6 @@ export class SqliteAnalytics implements AnalyticsStore {
       requestCount: a.request_count,
       sessionRequestCount: a.session_request_count,
     }));
-    return assembleStats(perf, rows, errors, since);
+    return assembleStats(perf, rows, errors, since, agents);
   }
 }

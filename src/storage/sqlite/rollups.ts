@@ -123,6 +123,26 @@ function agentBackfill(table: string, grainMs: number, where: string): string {
 const RECENT = `WHERE ts >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - ${MINUTE_ROLLUP_KEEP_MS}`;
 
 /**
+ * Version 10's agent rollups: the columns of rollupTable() with `agent` in the key, so the agent
+ * filter and the per-agent figures (latency, percentiles, success) read the same sums as the rest.
+ */
+function fullAgentRollupTable(name: string): string {
+  return rollupTable(name)
+    .replace('bucket INTEGER NOT NULL,', 'bucket INTEGER NOT NULL,\n    agent TEXT NOT NULL,')
+    .replace(
+      'PRIMARY KEY (bucket, account_id, model, success)',
+      'PRIMARY KEY (bucket, agent, account_id, model, success)',
+    );
+}
+
+function fullAgentBackfill(table: string, grainMs: number, recent: boolean): string {
+  return backfill(table, grainMs, recent ? `${RECENT} AND agent IS NOT NULL` : 'WHERE agent IS NOT NULL')
+    .replace(`INSERT INTO ${table} (bucket, account_id,`, `INSERT INTO ${table} (bucket, agent, account_id,`)
+    .replace(`SELECT ts - ts % ${grainMs}, coalesce`, `SELECT ts - ts % ${grainMs}, agent, coalesce`)
+    .replace('GROUP BY 1, 2, 3, 4;', 'GROUP BY 1, 2, 3, 4, 5;');
+}
+
+/**
  * Version 2. The SQL is generated from LATENCY_BOUNDS_MS and the column lists above, which are
  * frozen with it (see analytics/rollup.ts).
  */
@@ -165,6 +185,25 @@ export const ANALYTICS_MIGRATION: Migration = {
   `,
 };
 
+/**
+ * Version 10: the agent rollups get every column of the main rollups (latency sum, max and
+ * histogram, TTFT, speed, successes, failovers, account name). Rebuilt from the request rows, as
+ * the hour rollups are kept as long as they are; failovers are read as attempts - 1 there, as in
+ * version 2's backfill (the attempt log is JSON).
+ */
+export const AGENT_ROLLUP_MIGRATION: Migration = {
+  version: 10,
+  name: 'agent rollups with latency and every other figure',
+  up: `
+    DROP TABLE agent_rollup_minute;
+    DROP TABLE agent_rollup_hour;
+    ${fullAgentRollupTable('agent_rollup_minute')}
+    ${fullAgentRollupTable('agent_rollup_hour')}
+    ${fullAgentBackfill('agent_rollup_hour', HOUR_MS, false)}
+    ${fullAgentBackfill('agent_rollup_minute', MINUTE_MS, true)}
+  `,
+};
+
 function upsertSql(table: string): string {
   const cols = ['bucket', 'account_id', 'model', 'success', 'account_name', ...SUM_COLUMNS, 'latency_max', 'last_ts'];
   const all = [...cols, ...HIST_COLUMNS];
@@ -178,10 +217,13 @@ function upsertSql(table: string): string {
 }
 
 function agentUpsertSql(table: string): string {
-  const all = ['bucket', 'agent', 'account_id', 'model', 'success', ...AGENT_SUM_COLUMNS];
-  return `INSERT INTO ${table} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')})
-    ON CONFLICT (bucket, agent, account_id, model, success) DO UPDATE SET
-      ${AGENT_SUM_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(',\n      ')}`;
+  return upsertSql(table)
+    .replace(`INSERT INTO ${table} (bucket,`, `INSERT INTO ${table} (bucket, agent,`)
+    .replace('VALUES (?,', 'VALUES (?, ?,')
+    .replace(
+      'ON CONFLICT (bucket, account_id, model, success)',
+      'ON CONFLICT (bucket, agent, account_id, model, success)',
+    );
 }
 
 function cellParams(d: RollupDelta): (string | number | null)[] {
@@ -211,21 +253,10 @@ function cellParams(d: RollupDelta): (string | number | null)[] {
   ];
 }
 
-function agentParams(d: AgentRollupDelta): (string | number)[] {
-  return [
-    d.bucket,
-    d.agent,
-    d.accountId,
-    d.model,
-    d.success,
-    d.requests,
-    d.inputTokens,
-    d.cacheReadTokens,
-    d.cacheWrite5mTokens,
-    d.cacheWrite1hTokens,
-    d.outputTokens,
-    d.costUsd,
-  ];
+function agentParams(d: AgentRollupDelta): (string | number | null)[] {
+  const p = cellParams(d);
+  p.splice(1, 0, d.agent);
+  return p;
 }
 
 /** Returns the rollup update for a batch; the caller runs it inside the batch's transaction. */

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { parsePrometheus, sampleValue } from '../../test/support/prom-text.js';
+import { sampleRecord } from '../../test/support/sample-record.js';
+import type { AccountPool } from '../accounts/account-pool.js';
+import { ManualClock } from '../clock.js';
+import { EventBus } from '../events.js';
+import type { RecordWriter } from '../storage/contract/store.js';
+import { GatewayMetrics, MAX_AGENT_LABELS, OTHER_AGENT } from './gateway-metrics.js';
+
+function metrics() {
+  const events = new EventBus();
+  const m = new GatewayMetrics({
+    events,
+    pool: { list: () => [] } as unknown as AccountPool,
+    writer: {
+      depth: () => 0,
+      lagMs: () => 0,
+      health: () => ({ journal: null, waiting: 0, dropped: 0 }),
+    } as unknown as RecordWriter,
+    clock: new ManualClock(0),
+    processMetrics: false,
+  });
+  const scrape = async () => parsePrometheus((await m.scrape()).text);
+  return { events, m, scrape };
+}
+
+const MODEL = 'claude-sonnet-4-5';
+
+describe('request metrics by agent', () => {
+  it('labels request counters and histograms with the agent name, none for unattributed requests', async () => {
+    const { events, m, scrape } = metrics();
+    const rec = (id: string, agent: string | null) =>
+      sampleRecord({ id, agent, accountName: 'alpha', latencyMs: 800, costUsd: 0.01 });
+    events.emit('request.finished', rec('1', 'main'));
+    events.emit('request.finished', rec('2', 'main'));
+    events.emit('request.finished', rec('3', 'reviewer'));
+    events.emit('request.finished', rec('4', null));
+    const s = await scrape();
+    const l = (agent: string) => ({ account: 'alpha', model: MODEL, agent });
+    expect(sampleValue(s, 'ccflare_requests_total', { status: '200', ...l('main') })).toBe(2);
+    expect(sampleValue(s, 'ccflare_requests_total', { status: '200', ...l('reviewer') })).toBe(1);
+    expect(sampleValue(s, 'ccflare_requests_total', { status: '200', ...l('none') })).toBe(1);
+    expect(sampleValue(s, 'ccflare_request_duration_seconds_count', l('main'))).toBe(2);
+    expect(sampleValue(s, 'ccflare_time_to_first_token_seconds_count', l('reviewer'))).toBe(1);
+    expect(sampleValue(s, 'ccflare_tokens_total', { kind: 'output', ...l('reviewer') })).toBe(20);
+    expect(sampleValue(s, 'ccflare_cost_usd_total', l('main'))).toBeCloseTo(0.02, 12);
+    m.stop();
+  });
+
+  it(`keeps the first ${MAX_AGENT_LABELS} agent names and counts later ones under "${OTHER_AGENT}"`, async () => {
+    const { events, m, scrape } = metrics();
+    const names = Array.from({ length: MAX_AGENT_LABELS + 5 }, (_, i) => `agent-${i}`);
+    for (const [i, agent] of names.entries()) events.emit('request.finished', sampleRecord({ id: `${i}`, agent }));
+    // A name seen before the cap keeps its own series afterwards.
+    events.emit('request.finished', sampleRecord({ id: 'again', agent: 'agent-0' }));
+    const s = await scrape();
+    const agents = new Set(s.filter((x) => x.name === 'ccflare_requests_total').map((x) => x.labels.agent));
+    expect(agents.size).toBe(MAX_AGENT_LABELS + 1);
+    expect(agents.has(OTHER_AGENT)).toBe(true);
+    expect(agents.has(`agent-${MAX_AGENT_LABELS}`)).toBe(false);
+    expect(sampleValue(s, 'ccflare_requests_total', { agent: OTHER_AGENT })).toBe(5);
+    expect(sampleValue(s, 'ccflare_requests_total', { agent: 'agent-0' })).toBe(2);
+    m.stop();
+  });
+});
