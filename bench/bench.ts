@@ -51,6 +51,9 @@
  *   --keep-home             keep ccflare's temporary CCFLARE_HOME
  *   --repeat <n>            run every (scenario, target) n times, interleaved, and report the
  *                           median run (by req/s; b-paced by TTFB p50)   BENCH_REPEAT
+ *   --agents <n>x<w>        n agent files in w workspaces (and the user folder) in ccflare's home,
+ *                           and Claude Code-like bodies (workspace paths, one in four a sub-agent
+ *                           request) for every target (bench/agents-load.ts)
  *   --json <file>           also write all results as JSON
  *   --strict                exit 1 when a target FAILs
  */
@@ -60,6 +63,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type AgentLoadSpec, type LoadVariant, parseAgentSpec, prepareAgentLoad } from './agents-load.js';
 import { argValue, type ReadyMessage } from './child-ipc.js';
 import type { ListenersConfig, ListenersResult } from './event-listeners.js';
 import { benchJournal, type JournalCost } from './journal-bench.js';
@@ -157,6 +161,9 @@ const STALLED = Math.min(LISTENERS, Number(argValue(argv, 'stalled') ?? Math.flo
 const EVENTS_RATIO_TARGET = 0.8;
 const JSON_OUT = argValue(argv, 'json');
 const REPEAT = Math.max(1, Number(argValue(argv, 'repeat') ?? env.BENCH_REPEAT ?? 1));
+const AGENTS: AgentLoadSpec | null = parseAgentSpec(argValue(argv, 'agents'));
+/** With --agents: the request variants per scenario, set once ccflare's home is made. */
+let agentVariants: ((scenario: string) => LoadVariant[]) | null = null;
 
 const SCENARIOS: Scenario[] = [
   {
@@ -276,6 +283,11 @@ async function startCcflare(upstreamUrl: string, reuseHome?: string): Promise<Cc
     if (!has('keep-home')) rmSync(home, { recursive: true, force: true });
     return { error: msg };
   };
+  if (AGENTS !== null && !reuseHome) {
+    const prepared = prepareAgentLoad(AGENTS, join(home, 'agents-bench'), (id) => id !== 'a-json');
+    Object.assign(childEnv, prepared.env);
+    agentVariants = prepared.variants;
+  }
   const add = reuseHome
     ? null
     : spawnSync(process.execPath, [CCFLARE_BIN, 'accounts', 'add-key', 'bench', '--key', 'sk-ant-api03-bench'], {
@@ -333,6 +345,7 @@ function scenarioLoad(sc: Scenario, target: string, cpuPids: Record<string, numb
     headers: { ...BASE_HEADERS, ...sc.headers },
     body: requestBody(sc.stream),
     cpuPids,
+    ...(agentVariants === null ? {} : { variants: agentVariants(sc.id) }),
   };
 }
 

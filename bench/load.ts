@@ -32,6 +32,8 @@ export interface LoadConfig {
    * against the recorded rows).
    */
   uniqueSessions?: { placeholder: string; prefix: string };
+  /** Requests sent in turn instead of `body` (headers added to `headers`): the `--agents` load. */
+  variants?: Array<{ body: string; headers: Record<string, string> }>;
 }
 
 export interface Stats {
@@ -108,12 +110,16 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
   const unique = cfg.uniqueSessions;
   const answeredSessions: string[] = [];
   let sessionSeq = 0;
+  const variantOpts = (cfg.variants ?? []).map(
+    (v): Dispatcher.DispatchOptions => ({ ...opts, body: Buffer.from(v.body), headers: { ...headers, ...v.headers } }),
+  );
+  let variantSeq = 0;
 
   const one = () =>
     new Promise<void>((resolve) => {
       const t0 = performance.now();
       let session: string | null = null;
-      let reqOpts = opts;
+      let reqOpts = variantOpts.length > 0 ? (variantOpts[variantSeq++ % variantOpts.length] as typeof opts) : opts;
       if (unique && cfg.body !== null) {
         session = `${unique.prefix}-${++sessionSeq}`;
         reqOpts = { ...opts, body: Buffer.from(cfg.body.replace(unique.placeholder, session)) };

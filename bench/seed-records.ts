@@ -141,6 +141,8 @@ export function makeRecords(
       modelRequested: model.replace(/-\d{8}$/, ''),
       modelApplied: answered ? model : null,
       agent: pick(rand(), AGENTS),
+      agentInstance: null,
+      modelFallback: false,
       sessionId: `session-${accountIndex}-${Math.floor(t / (45 * MIN))}`,
       clientKey: null,
       stream: rand() < 0.9,

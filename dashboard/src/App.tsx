@@ -17,6 +17,8 @@ const Analytics = lazy(() => import('./screens/Analytics').then((m) => ({ defaul
 const Logs = lazy(() => import('./screens/Logs').then((m) => ({ default: m.Logs })));
 const Stats = lazy(() => import('./screens/Stats').then((m) => ({ default: m.Stats })));
 const Settings = lazy(() => import('./screens/settings/Settings').then((m) => ({ default: m.Settings })));
+const Agents = lazy(() => import('./screens/agents/Agents').then((m) => ({ default: m.Agents })));
+const Tools = lazy(() => import('./screens/tools/Tools').then((m) => ({ default: m.Tools })));
 
 /** Keep in step with DASHBOARD_ROUTES (src/server/static-files.ts), which serves them the app. */
 const SCREENS = [
@@ -27,6 +29,8 @@ const SCREENS = [
   { path: '/logs', label: 'Logs', element: <Logs /> },
   { path: '/stats', label: 'Stats', element: <Stats /> },
   { path: '/settings', label: 'Settings', element: <Settings /> },
+  { path: '/agents', label: 'Agents', element: <Agents /> },
+  { path: '/tools', label: 'Tools', element: <Tools /> },
 ];
 
 function Login() {

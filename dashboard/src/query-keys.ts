@@ -9,6 +9,15 @@ export const queryKeys = {
   config: ['config'],
   keys: ['keys'],
   storage: ['storage'],
+  agents: {
+    /** Every agents query: what an agent, preference or default-model change invalidates. */
+    all: ['agents'],
+    list: ['agents', 'list'],
+    /** Workspaces carry their agent counts, so they sit under `agents`. */
+    workspaces: ['agents', 'workspaces'],
+  },
+  modelRules: ['models', 'rules'],
+  systemPromptInterceptor: ['tools', 'system-prompt'],
   analytics: {
     all: ['analytics'],
     /** The Overview's figures for a range ('24h', …). */
@@ -17,6 +26,8 @@ export const queryKeys = {
     screen: (query: string) => ['analytics', 'screen', query],
     /** The Stats screen (all history) with `recentErrors` errors. */
     stats: (recentErrors: number) => ['analytics', 'stats', recentErrors],
+    /** The Agents screen's requests and cost per agent for a range. */
+    agents: (range: string) => ['analytics', 'agents', range],
   },
   requests: {
     /** Loaded pages of the list for the query string of its filters. */

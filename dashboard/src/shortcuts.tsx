@@ -1,5 +1,5 @@
 /**
- * Keyboard shortcuts of the shell: 1–7 open the screens in navigation order, `?` shows the list.
+ * Keyboard shortcuts of the shell: 1–9 open the screens in navigation order, `?` shows the list.
  * Ignored while typing in a field, with a modifier held, or when a dialog is open, so they never
  * take a keystroke meant for something else.
  */

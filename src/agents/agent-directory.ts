@@ -30,3 +30,10 @@ export interface AgentDirectory {
    */
   observe(body: Buffer, sessionId: string | null): void;
 }
+
+const EMPTY_SNAPSHOT: AgentSnapshot = Object.freeze({ version: 0, agents: Object.freeze([]) });
+
+/** A directory that knows no agent (tests, and the stand-in until the registry is wired). */
+export function emptyAgentDirectory(): AgentDirectory {
+  return { current: () => EMPTY_SNAPSHOT, observe: () => {} };
+}

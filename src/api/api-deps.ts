@@ -6,6 +6,7 @@ import type { KeyService } from '../auth/key-service.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { LiveSettings } from '../config/live-settings.js';
+import type { ProxyRules } from '../config/proxy-rules.js';
 import type { EventBus } from '../events.js';
 import type { RecentLogLines } from '../log/log-events.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   keys: KeyService;
   /** Runtime settings (GET/PUT /api/config); the proxy reads the same object. */
   liveSettings: LiveSettings;
+  /** Model rules, fallback and the system-prompt interceptor (GET/PUT /api/models/rules, /api/tools/interceptors/system-prompt). */
+  proxyRules: ProxyRules;
   /** Retention (POST /api/maintenance/cleanup runs it now; build-app schedules it). */
   retention: RetentionJob;
   /** The live event stream behind GET /api/events. */

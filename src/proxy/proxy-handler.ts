@@ -13,13 +13,17 @@ import type { Dispatcher } from 'undici';
 import type { AccountPool } from '../accounts/account-pool.js';
 import type { TokenManager } from '../accounts/token-manager.js';
 import type { AgentDirectory } from '../agents/agent-directory.js';
+import { detectAgent, MAIN_AGENT } from '../agents/detect-agent.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { RuntimeSettingsSource } from '../config/live-settings.js';
+import type { ProxyRulesSource } from '../config/proxy-rules.js';
 import { GatewayError, toErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { uuidv7 } from '../ids.js';
+import { interceptSystemPrompt, MainPromptSampler } from '../interceptors/system-prompt.js';
 import { redactHeaders, redactQuery } from '../log/logger.js';
+import { fallbackFor, replaceModel, routeModel } from '../models/model-routing.js';
 import type { Pricer } from '../pricing/pricing.js';
 import type { SessionAffinity } from '../routing/session-affinity.js';
 import { earliestRecovery, orderAccounts, unusableReason } from '../routing/session-strategy.js';
@@ -47,7 +51,7 @@ import { type AttemptResult, Forwarder } from './forwarder.js';
 import { type Credentials, clientResponseHeaders, sessionIdOf, upstreamHeaders } from './headers.js';
 import { outputSpeed } from './output-speed.js';
 import { parseRateLimit } from './rate-limit-headers.js';
-import { readRequestFields } from './request-fields.js';
+import { type FieldRanges, noRanges, readRequestFields, scanRequestFields } from './request-fields.js';
 import { pathProblem } from './request-path.js';
 import { usageFromMessage } from './sse-usage.js';
 
@@ -69,8 +73,10 @@ export interface ProxyDeps {
   affinity: SessionAffinity;
   /** Strategy, session window and payload capture, which may change while running. */
   settings: RuntimeSettingsSource;
-  /** The agents known now (attribution, model preferences) and workspace discovery. */
-  agents?: AgentDirectory;
+  /** Agents known to the registry (attribution, model preferences) and workspace discovery. */
+  agents: AgentDirectory;
+  /** Model rules, fallback and the system-prompt interceptor, which may change while running. */
+  rules: ProxyRulesSource;
 }
 
 interface Failure {
@@ -87,7 +93,19 @@ interface Ctx extends FailoverState {
   req: IncomingMessage;
   res: ServerResponse;
   body: Buffer;
+  /** The model sent upstream (after agent preference, rules and fallback): routing and cooldowns go by it. */
   model: string | null;
+  /** The model the client asked for. */
+  modelRequested: string | null;
+  /** Where `model` and `system` are in `body`; -1 when unknown. */
+  ranges: FieldRanges | null;
+  /** The model that every account refused before the fallback was tried; null: no fallback. */
+  fallbackFrom: string | null;
+  /** Agent attribution (agents/detect-agent.ts). */
+  agent: string | null;
+  agentInstance: string | null;
+  /** Body handed to `agents.observe` (once, after the first dispatch). */
+  observed: boolean;
   modelKey: string | null;
   stream: boolean;
   sessionId: string | null;
@@ -139,7 +157,8 @@ export interface GatewayProxy {
 }
 
 export function createProxy(deps: ProxyDeps): GatewayProxy {
-  const { config, clock, logger, events, pool, tokens, writer, pricer, upstream, affinity, settings } = deps;
+  const { config, clock, logger, events, pool, tokens, writer, pricer, upstream, affinity, settings, agents, rules } =
+    deps;
   const base = new URL(config.upstreamUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
   let inFlight = 0;
@@ -148,6 +167,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
   let open: Ctx | null = null;
   /** Set by `interrupt`: requests arriving later are refused at once. */
   let shuttingDown = false;
+  const promptSampler = new MainPromptSampler((prompt, envBlock) => rules.noteMainPrompt(prompt, envBlock));
 
   /** Bytes of each body to keep for the payload record; 0 when capture is off. */
   function captureLimit(): number {
@@ -166,6 +186,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       res,
       body: EMPTY,
       model: null,
+      modelRequested: null,
+      ranges: null,
+      fallbackFrom: null,
+      agent: null,
+      agentInstance: null,
+      observed: false,
       modelKey: null,
       stream: false,
       sessionId: null,
@@ -270,16 +296,81 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
   function parseRequest(ctx: Ctx): void {
     const ct = ctx.req.headers['content-type'];
     let userId: unknown;
+    const messages = isMessagesPath(ctx.req.url);
     if (ctx.body.length > 0 && (ct === undefined || ct.includes('json'))) {
-      const f = readRequestFields(ctx.body);
+      // The ranges (where `system` and `model` are) come with the scan that reads the fields anyway.
+      const ranges = messages ? noRanges() : undefined;
+      const f = readRequestFields(ctx.body, ranges);
       if (f) {
         ctx.model = f.model;
         ctx.stream = f.stream;
         userId = f.userId;
+        if (ranges !== undefined) ctx.ranges = ranges;
       }
     }
-    ctx.modelKey = ctx.model === null ? null : modelFamilyKey(ctx.model);
+    ctx.modelRequested = ctx.model;
     ctx.sessionId = sessionIdOf(ctx.req.headers['x-claude-code-session-id'], userId);
+    if (ctx.ranges !== null) applyAgentsAndRules(ctx, ctx.ranges);
+    ctx.modelKey = ctx.model === null ? null : modelFamilyKey(ctx.model);
+    if (messages && ctx.model !== null && HEADER_SAFE.test(ctx.model)) ctx.res.setHeader(MODEL_HEADER, ctx.model);
+  }
+
+  /**
+   * Attribution, then the model rewrite (agent preference, then global rules: only when one
+   * applies), then the interceptor for the main agent when it is on. With no agents and no rules
+   * this is the detector alone (well under a microsecond for a main-agent request).
+   */
+  function applyAgentsAndRules(ctx: Ctx, ranges: FieldRanges): void {
+    const h = ctx.req.headers;
+    const a = detectAgent({
+      body: ctx.body,
+      ranges,
+      agentId: h['x-claude-code-agent-id'] as string | undefined,
+      userAgent: h['user-agent'],
+      xApp: h['x-app'] as string | undefined,
+      snapshot: agents.current(),
+    });
+    ctx.agent = a.agent;
+    ctx.agentInstance = a.agentInstance;
+    const r = rules.current();
+    if (ctx.model !== null && (r.rewrites || a.known?.model != null)) {
+      const target = routeModel(ctx.model, a.known, r.modelRules.rules);
+      if (target !== null) setModel(ctx, target);
+    }
+    if (a.agent === MAIN_AGENT && r.interceptor.enabled) {
+      const out = interceptSystemPrompt(ctx.body, r.interceptor);
+      if (out !== null) {
+        ctx.body = out.body;
+        // The splice offsets are stale after re-serialising; the fallback may need `model`'s again.
+        ctx.ranges = noRanges();
+        if (scanRequestFields(ctx.body, ctx.ranges) === null) ctx.ranges = null;
+        rules.noteMainPrompt(out.prompt, out.envBlock);
+      }
+    }
+  }
+
+  /** Sends `model` instead of the request's: only the bytes of the `model` value change. */
+  function setModel(ctx: Ctx, model: string): void {
+    const r = ctx.ranges;
+    if (r !== null && r.modelStart >= 0) {
+      const before = ctx.body.length;
+      ctx.body = replaceModel(ctx.body, r.modelStart, r.modelEnd, model);
+      // Spliced longer: what follows moved; written in place (padded), nothing moved.
+      const moved = ctx.body.length - before;
+      if (r.systemStart > r.modelStart) {
+        r.systemStart += moved;
+        r.systemEnd += moved;
+      }
+      r.modelEnd += moved;
+    } else {
+      // A body the scanner declined (escaped keys…): the rare full rewrite.
+      const j = JSON.parse(ctx.body.toString('utf8')) as Record<string, unknown>;
+      j.model = model;
+      ctx.body = Buffer.from(JSON.stringify(j), 'utf8');
+      ctx.ranges = null;
+    }
+    ctx.model = model;
+    ctx.modelKey = modelFamilyKey(model);
   }
 
   /** The access token of a subscription account, forcing one refresh past a token the upstream rejected. */
@@ -305,127 +396,130 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     ctx.path = basePath + (ctx.req.url ?? '/');
     const method = (ctx.req.method ?? 'GET') as Dispatcher.HttpMethod;
 
-    while (!ctx.aborted) {
-      const start = performance.now();
-      const stop = beforeAttempt(ctx, start);
-      if (stop !== null) {
-        if (stop.reason === 'deadline') ctx.last = deadlineExceeded();
-        break;
-      }
-      let account = ctx.retry;
-      ctx.retry = null;
-      let untried = false;
-      if (account === null) {
-        account = firstUntried(ctx);
-        untried = account !== null;
-      }
-      if (account === null && ctx.waitFor !== null) {
-        const wait = ctx.waitForAt - clock.now();
-        if (!comeBack(wait, ctx, start)) break;
-        account = ctx.waitFor;
-        ctx.waitFor = null;
-        if (wait > 0) await pause(ctx, wait);
-        if (ctx.aborted) break;
-      }
-      if (account === null) break;
-
-      let isRetry = countsAsRetry(ctx, untried);
-      if (isRetry && !retryBudgetLeft(retriesActive, inFlight)) {
-        // The budget refuses another go at this account, not the request: an account it has not
-        // used yet still takes it (a 529 retry refused here answered 529 while B sat idle).
-        ctx.tried.add(account.id);
-        const other = firstUntried(ctx);
-        if (other === null) {
-          logger.warn({ request: ctx.id }, 'retry budget exhausted; returning the last upstream answer');
+    // The second round, if any, is the fallback model's (tryFallback: once, never chained).
+    do {
+      while (!ctx.aborted) {
+        const start = performance.now();
+        const stop = beforeAttempt(ctx, start);
+        if (stop !== null) {
+          if (stop.reason === 'deadline') ctx.last = deadlineExceeded();
           break;
         }
-        account = other;
-        isRetry = false;
-      }
-      ctx.attempts++;
-      const attemptStart = performance.now();
-      if (isRetry) retriesActive++;
-      let cred: Credentials;
-      try {
-        // API keys need no await (one microtask less per request on the hot path).
-        cred =
-          account.kind === 'max'
-            ? { kind: 'max', secret: await accessTokenFor(account, ctx.rejectedToken) }
-            : { kind: account.kind, secret: tokens.apiKey(account) };
-      } catch (err) {
-        if (isRetry) retriesActive--;
-        if (ctx.aborted) break;
-        if (!(err instanceof GatewayError)) throw err;
-        ctx.attemptLog.push({ account: account.name, status: null, error: err.message, ms: 0 });
-        if (err.code === 'needs_reauth') affinity.forgetAccount(account.id);
-        ctx.last = err;
-        const step = nextStep(classifyCredentialFailure(err.message), account.id, ctx, performance.now());
-        if (follow(ctx, step, account, null) < 0) break;
-        continue;
-      }
-      ctx.rejectedToken = null;
-      if (ctx.aborted) {
-        // The client left, or shutdown answered for it, during a token refresh: nothing to send.
-        if (isRetry) retriesActive--;
-        break;
-      }
-      const r = await forward(ctx, account, cred, method, attemptStart);
-      if (isRetry) retriesActive--;
+        let account = ctx.retry;
+        ctx.retry = null;
+        let untried = false;
+        if (account === null) {
+          account = firstUntried(ctx);
+          untried = account !== null;
+        }
+        if (account === null && ctx.waitFor !== null) {
+          const wait = ctx.waitForAt - clock.now();
+          if (!comeBack(wait, ctx, start)) break;
+          account = ctx.waitFor;
+          ctx.waitFor = null;
+          if (wait > 0) await pause(ctx, wait);
+          if (ctx.aborted) break;
+        }
+        if (account === null) break;
 
-      if (r.kind === 'streamed') {
-        finishStreamed(ctx, account, r.forwarder);
-        return;
-      }
-      if (ctx.aborted) break;
-      let step: Step;
-      if (r.kind === 'network') {
-        const ms = Math.round(performance.now() - attemptStart);
-        const d = classifyNetworkError(r.error, ctx.attempts - 1);
-        ctx.attemptLog.push({ account: account.name, status: null, error: d.message, ms });
-        logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
-        ctx.last = new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
-        // The headers timeout of an attempt is the rest of the request's deadline, so when it fires
-        // the deadline is spent (give or take the timer's 1 ms rounding).
-        const headersTimeout = (r.error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT';
-        step = nextStep(d, account.id, ctx, headersTimeout ? ctx.deadline : performance.now());
-      } else {
-        const errBody = r.body;
-        const d = classifyFailure({
-          status: r.status,
-          headers: r.headers,
-          body: errBody.toString('utf8'),
-          accountKind: account.kind,
-          now: clock.now(),
-          attempt: ctx.attempts - 1,
-          strikes: account.strikes,
-          model: ctx.model,
-        });
-        ctx.attemptLog.push({
-          account: account.name,
-          status: r.status,
-          error: d.message,
-          ms: Math.round(performance.now() - attemptStart),
-        });
-        ctx.last = { status: r.status, headers: clientResponseHeaders(r.headers), body: errBody };
-        if (d.effect.type !== 'none') {
-          logger.warn({ request: ctx.id, account: account.name, status: r.status, kind: d.kind }, d.message);
+        let isRetry = countsAsRetry(ctx, untried);
+        if (isRetry && !retryBudgetLeft(retriesActive, inFlight)) {
+          // The budget refuses another go at this account, not the request: an account it has not
+          // used yet still takes it (a 529 retry refused here answered 529 while B sat idle).
+          ctx.tried.add(account.id);
+          const other = firstUntried(ctx);
+          if (other === null) {
+            logger.warn({ request: ctx.id }, 'retry budget exhausted; returning the last upstream answer');
+            break;
+          }
+          account = other;
+          isRetry = false;
         }
-        step = nextStep(d, account.id, ctx, performance.now());
-        if (step.type === 'stop' && step.reason === 'refused_on_endpoint') {
-          ctx.attemptLog[ctx.attemptLog.length - 1] = {
-            ...(ctx.attemptLog.at(-1) as AttemptRecord),
-            error: 'refused on this endpoint',
-          };
-        } else if (d.effect.type !== 'none' && d.effect.type !== 'refresh') {
-          // `none` and `refresh` change nothing on the account row (the refresh is the retry step's).
-          await pool.applyEffect(account, d.effect);
-          if (d.effect.type === 'disable') affinity.forgetAccount(account.id);
+        ctx.attempts++;
+        const attemptStart = performance.now();
+        if (isRetry) retriesActive++;
+        let cred: Credentials;
+        try {
+          // API keys need no await (one microtask less per request on the hot path).
+          cred =
+            account.kind === 'max'
+              ? { kind: 'max', secret: await accessTokenFor(account, ctx.rejectedToken) }
+              : { kind: account.kind, secret: tokens.apiKey(account) };
+        } catch (err) {
+          if (isRetry) retriesActive--;
+          if (ctx.aborted) break;
+          if (!(err instanceof GatewayError)) throw err;
+          ctx.attemptLog.push({ account: account.name, status: null, error: err.message, ms: 0 });
+          if (err.code === 'needs_reauth') affinity.forgetAccount(account.id);
+          ctx.last = err;
+          const step = nextStep(classifyCredentialFailure(err.message), account.id, ctx, performance.now());
+          if (follow(ctx, step, account, null) < 0) break;
+          continue;
         }
+        ctx.rejectedToken = null;
+        if (ctx.aborted) {
+          // The client left, or shutdown answered for it, during a token refresh: nothing to send.
+          if (isRetry) retriesActive--;
+          break;
+        }
+        const r = await forward(ctx, account, cred, method, attemptStart);
+        if (isRetry) retriesActive--;
+
+        if (r.kind === 'streamed') {
+          finishStreamed(ctx, account, r.forwarder);
+          return;
+        }
+        if (ctx.aborted) break;
+        let step: Step;
+        if (r.kind === 'network') {
+          const ms = Math.round(performance.now() - attemptStart);
+          const d = classifyNetworkError(r.error, ctx.attempts - 1);
+          ctx.attemptLog.push({ account: account.name, status: null, error: d.message, ms });
+          logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
+          ctx.last = new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
+          // The headers timeout of an attempt is the rest of the request's deadline, so when it fires
+          // the deadline is spent (give or take the timer's 1 ms rounding).
+          const headersTimeout = (r.error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT';
+          step = nextStep(d, account.id, ctx, headersTimeout ? ctx.deadline : performance.now());
+        } else {
+          const errBody = r.body;
+          const d = classifyFailure({
+            status: r.status,
+            headers: r.headers,
+            body: errBody.toString('utf8'),
+            accountKind: account.kind,
+            now: clock.now(),
+            attempt: ctx.attempts - 1,
+            strikes: account.strikes,
+            model: ctx.model,
+          });
+          ctx.attemptLog.push({
+            account: account.name,
+            status: r.status,
+            error: d.message,
+            ms: Math.round(performance.now() - attemptStart),
+          });
+          ctx.last = { status: r.status, headers: clientResponseHeaders(r.headers), body: errBody };
+          if (d.effect.type !== 'none') {
+            logger.warn({ request: ctx.id, account: account.name, status: r.status, kind: d.kind }, d.message);
+          }
+          step = nextStep(d, account.id, ctx, performance.now());
+          if (step.type === 'stop' && step.reason === 'refused_on_endpoint') {
+            ctx.attemptLog[ctx.attemptLog.length - 1] = {
+              ...(ctx.attemptLog.at(-1) as AttemptRecord),
+              error: 'refused on this endpoint',
+            };
+          } else if (d.effect.type !== 'none' && d.effect.type !== 'refresh') {
+            // `none` and `refresh` change nothing on the account row (the refresh is the retry step's).
+            await pool.applyEffect(account, d.effect);
+            if (d.effect.type === 'disable') affinity.forgetAccount(account.id);
+          }
+        }
+        const wait = follow(ctx, step, account, cred.secret);
+        if (wait < 0) break;
+        if (wait > 0) await pause(ctx, wait);
       }
-      const wait = follow(ctx, step, account, cred.secret);
-      if (wait < 0) break;
-      if (wait > 0) await pause(ctx, wait);
-    }
+    } while (!ctx.aborted && tryFallback(ctx));
 
     if (ctx.aborted) {
       finishAborted(ctx);
@@ -442,6 +536,46 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     }
     if (last instanceof GatewayError) fail(ctx, last);
     else passThrough(ctx, last);
+  }
+
+  /**
+   * When the fallback is on and every account refused the request's model (none usable for it
+   * from the start, or the last answer a rate-limit or overload refusal), switches the request to
+   * the fallback model and resets what the failover loop remembers: returns true to run the loop
+   * once more. Never chained: a request falls back at most once. Not when no account could take
+   * the fallback model either (the first model's answer is the more useful one then).
+   */
+  function tryFallback(ctx: Ctx): boolean {
+    const from = ctx.model;
+    if (from === null || ctx.fallbackFrom !== null || !isMessagesPath(ctx.req.url)) return false;
+    const fallback = rules.current().modelRules.fallback;
+    if (!fallback.enabled) return false;
+    const last = ctx.last;
+    const refused =
+      last === null ||
+      (last instanceof GatewayError ? last.code === 'no_account' : last.status === 429 || last.status === 529);
+    if (!refused) return false;
+    const to = fallbackFor(from, fallback);
+    if (to === null) return false;
+    const key = modelFamilyKey(to);
+    const now = clock.now();
+    if (!pool.list().some((a) => unusableReason(a, now, key) === null)) return false;
+    setModel(ctx, to);
+    ctx.fallbackFrom = from;
+    ctx.tried.clear();
+    ctx.retriedSame = null;
+    ctx.refreshed = null;
+    ctx.rejectedToken = null;
+    ctx.retry = null;
+    ctx.waitFor = null;
+    ctx.last = null;
+    ctx.maxAttempts = ctx.attempts + config.maxAttempts;
+    if (!ctx.res.headersSent && HEADER_SAFE.test(to) && HEADER_SAFE.test(from)) {
+      ctx.res.setHeader(MODEL_HEADER, to);
+      ctx.res.setHeader(FALLBACK_HEADER, from);
+    }
+    logger.info({ request: ctx.id, from, to }, 'every account refused the model; trying the fallback model once');
+    return true;
   }
 
   /**
@@ -519,9 +653,10 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       when = `; the earliest account frees up at ${new Date(at).toISOString()} (in ${formatDuration(at - now)})`;
     }
     const extra = cause ? ` (last error: ${cause.message})` : '';
+    const forModel = ctx.model === null ? '' : ` for ${ctx.model}`;
     return new GatewayError(
       'no_account',
-      `No usable account (${accounts.length} configured: ${parts})${when}${extra}`,
+      `No usable account${forModel} (${accounts.length} configured: ${parts})${when}${extra}`,
       {
         headers,
       },
@@ -592,6 +727,14 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         },
         f,
       );
+      if (!ctx.observed && ctx.agent !== null) {
+        // Workspace discovery after the request left, never before (the directory defers the scan).
+        ctx.observed = true;
+        agents.observe(ctx.body, ctx.sessionId);
+        if (ctx.agent === MAIN_AGENT && ctx.ranges !== null && !rules.current().interceptor.enabled) {
+          promptSampler.offer(ctx.body, ctx.ranges.systemStart, ctx.ranges.systemEnd, clock.now());
+        }
+      }
     });
   }
 
@@ -848,9 +991,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       ttftMs: o.ttftMs === null ? null : round1(o.ttftMs),
       attempts: ctx.attempts,
       attemptLog: ctx.attemptLog,
-      modelRequested: ctx.model,
-      modelApplied: o.modelApplied,
-      agent: null,
+      modelRequested: ctx.modelRequested,
+      // A failed request sent with a rewritten model still says which model it was sent with.
+      modelApplied: o.modelApplied ?? (ctx.model !== ctx.modelRequested ? ctx.model : null),
+      modelFallback: ctx.fallbackFrom !== null,
+      agent: ctx.agent,
+      agentInstance: ctx.agentInstance,
       sessionId: ctx.sessionId,
       clientKey: ctx.clientKey,
       stream: ctx.stream,
@@ -879,6 +1025,17 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** On every /v1/messages answer: the model the request was sent upstream with. */
+const MODEL_HEADER = 'x-ccflare-model';
+/** When the fallback model answered: the model every account refused. */
+const FALLBACK_HEADER = 'x-ccflare-model-fallback';
+/** Model ids come from clients: only a value a header can carry is echoed. */
+const HEADER_SAFE = /^[\x21-\x7e]{1,200}$/;
+
+/** `/v1/messages` and its sub-paths (count_tokens), with or without a query string. */
+function isMessagesPath(url: string | undefined): boolean {
+  return url?.startsWith('/v1/messages') === true && (url.length === 12 || url[12] === '?' || url[12] === '/');
+}
 const CLIENT_GONE = new Error('client disconnected');
 const SHUTTING_DOWN = new Error('ccflare is shutting down');
 /** Said to the client and kept as the record's error: a request cut short by a shutdown. */

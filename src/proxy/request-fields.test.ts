@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseRequestFields, type RequestFields, readRequestFields, scanRequestFields } from './request-fields.js';
+import {
+  noRanges,
+  parseRequestFields,
+  type RequestFields,
+  readRequestFields,
+  scanRequestFields,
+  systemTextRanges,
+} from './request-fields.js';
 
 /** The reference: the same fields from a full JSON.parse (what the proxy did before the scanner). */
 function viaParse(text: string): RequestFields | null {
@@ -118,5 +125,28 @@ describe('scanRequestFields', () => {
       if (!escapedKey) expect(s, text).not.toBeNull();
       if (s !== null) expect(s, text).toEqual(viaParse(text));
     }
+  });
+});
+
+describe('field ranges', () => {
+  it('gives where model and system are, for small bodies too', () => {
+    const text = '{"model":"claude-sonnet-4-5","system":[{"type":"text","text":"a \\"b\\""},{"text":"c","x":1}],"n":1}';
+    const b = Buffer.from(text);
+    const r = noRanges();
+    expect(readRequestFields(b, r)?.model).toBe('claude-sonnet-4-5');
+    expect(text.slice(r.modelStart, r.modelEnd)).toBe('"claude-sonnet-4-5"');
+    expect(JSON.parse(text.slice(r.systemStart, r.systemEnd))).toEqual([
+      { type: 'text', text: 'a "b"' },
+      { text: 'c', x: 1 },
+    ]);
+    const texts: number[] = [];
+    systemTextRanges(b, r.systemStart, r.systemEnd, texts);
+    expect([text.slice(texts[0], texts[1]), text.slice(texts[2], texts[3])]).toEqual(['a \\"b\\"', 'c']);
+  });
+
+  it('leaves them at -1 when the body is parsed instead of scanned', () => {
+    const r = noRanges();
+    expect(readRequestFields(Buffer.from('{"mod\\u0065l":"m","system":"s"}'), r)?.model).toBe('m');
+    expect(r).toEqual(noRanges());
   });
 });

@@ -11,6 +11,7 @@ import { AccountPool } from '../accounts/account-pool.js';
 import { AccountService } from '../accounts/account-service.js';
 import type { OAuthEndpoints } from '../accounts/oauth.js';
 import { TokenManager } from '../accounts/token-manager.js';
+import type { AgentDirectory } from '../agents/agent-directory.js';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { AgentService } from '../agents/agent-service.js';
 import { createApiApp } from '../api/api-app.js';
@@ -22,6 +23,7 @@ import { KeyService } from '../auth/key-service.js';
 import type { Clock } from '../clock.js';
 import { type Config, isLoopbackHost } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
+import { ProxyRules } from '../config/proxy-rules.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse, writeErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
@@ -56,6 +58,8 @@ export interface AppDeps {
   liveSettings?: LiveSettings;
   /** The logger's recent lines, for GET /api/logs (empty when not given). */
   recentLogs?: RecentLogLines;
+  /** The agent registry; a directory knowing no agent when not given. */
+  agents?: AgentDirectory;
 }
 
 export interface App {
@@ -70,6 +74,7 @@ export interface App {
   readonly liveSettings: LiveSettings;
   /** Agent files, preferences and discovered workspaces; the proxy reads its snapshot. */
   readonly agents: AgentRegistry;
+  readonly proxyRules: ProxyRules;
 }
 
 export function oauthEndpoints(config: Config): OAuthEndpoints {
@@ -99,6 +104,8 @@ export function buildApp(deps: AppDeps): App {
   });
   const liveSettings =
     deps.liveSettings ?? new LiveSettings({ config, store, logger, clock, pollMs: deps.accountPollMs ?? 1000 });
+  // Model rules, fallback and the system-prompt interceptor (settings table, polled like the settings).
+  const proxyRules = new ProxyRules({ store, logger, clock, pollMs: deps.accountPollMs ?? 1000 });
   const tokens = new TokenManager({
     store,
     box: deps.box,
@@ -145,7 +152,8 @@ export function buildApp(deps: AppDeps): App {
     upstream: deps.upstream,
     affinity: new SessionAffinity(() => liveSettings.current().sessionMs),
     settings: liveSettings,
-    agents,
+    agents: deps.agents ?? agents,
+    rules: proxyRules,
   });
 
   const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
@@ -168,6 +176,7 @@ export function buildApp(deps: AppDeps): App {
       auth,
       keys: keyService,
       liveSettings,
+      proxyRules,
       retention,
       eventHub,
       metrics,
@@ -262,8 +271,10 @@ export function buildApp(deps: AppDeps): App {
     api,
     liveSettings,
     agents,
+    proxyRules,
     start: async () => {
       await liveSettings.start();
+      await proxyRules.start();
       await agents.start();
       await pool.start();
       await keys.start();
@@ -274,6 +285,7 @@ export function buildApp(deps: AppDeps): App {
       keys.stop();
       liveSettings.stop();
       agents.stop();
+      proxyRules.stop();
       retention.stop();
       // Ends the streams still open and drops the bus subscription and its linger timer.
       eventHub.close();

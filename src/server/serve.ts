@@ -2,9 +2,11 @@
  * Runs the gateway: opens the store, loads the secret key, starts the HTTP server and handles
  * graceful shutdown (stop accepting, finish in-flight requests, flush the record queue).
  */
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
+import type { AgentDirectory } from '../agents/agent-directory.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
@@ -45,6 +47,8 @@ export interface RunOptions {
   reauthGraceMs?: number;
   /** Logged as warnings once the gateway listens (an open proxy the user allowed). */
   startupWarnings?: readonly string[];
+  /** The agent registry the proxy attributes requests with (tests pass a fixed one). */
+  agents?: AgentDirectory;
 }
 
 export async function runServer(config: Config, opts: RunOptions = {}): Promise<RunningServer> {
@@ -116,6 +120,7 @@ async function startServer(config: Config, opts: RunOptions, claim: GatewayClaim
     accountPollMs: opts.accountPollMs,
     reauthGraceMs: opts.reauthGraceMs,
     recentLogs,
+    agents: opts.agents,
   });
   await app.start();
 

@@ -25,6 +25,8 @@ export const DASHBOARD_ROUTES: readonly string[] = [
   '/logs',
   '/stats',
   '/settings',
+  '/agents',
+  '/tools',
 ];
 
 function isClientRoute(pathname: string): boolean {

@@ -8,32 +8,12 @@
  * agent's system prompt.
  */
 import { z } from '@hono/zod-openapi';
+import { AGENT_NAME_PATTERN, TOOL_PRESETS } from './agent-rules.js';
+
+export { AGENT_NAME_PATTERN, applyPromptTemplate, ENV_BLOCK_PLACEHOLDER, TOOL_PRESETS } from './agent-rules.js';
 
 /** The aliases an agent file's `model` may hold besides a full `claude-*` id. */
 export const MODEL_ALIASES = ['opus', 'sonnet', 'haiku', 'inherit'] as const;
-
-/**
- * Tool presets for an agent's `tools:` list. `all` writes no `tools` key (the agent inherits every
- * tool); `custom` is any other list.
- */
-export const TOOL_PRESETS = {
-  'read-only': ['Read', 'Grep', 'Glob', 'WebFetch', 'WebSearch'],
-  edit: ['Read', 'Grep', 'Glob', 'WebFetch', 'WebSearch', 'Edit', 'Write', 'MultiEdit', 'NotebookEdit'],
-  execution: [
-    'Read',
-    'Grep',
-    'Glob',
-    'WebFetch',
-    'WebSearch',
-    'Edit',
-    'Write',
-    'MultiEdit',
-    'NotebookEdit',
-    'Bash',
-    'BashOutput',
-    'KillShell',
-  ],
-} as const satisfies Record<string, readonly string[]>;
 
 export const ToolPresetSchema = z
   .enum(['all', 'read-only', 'edit', 'execution', 'custom'])
@@ -118,9 +98,6 @@ export type AgentList = z.infer<typeof AgentListSchema>;
 
 export const WorkspaceListSchema = z.object({ workspaces: z.array(WorkspaceSchema) }).openapi('WorkspaceList');
 export type WorkspaceList = z.infer<typeof WorkspaceListSchema>;
-
-/** Agent names as Claude Code takes them: lowercase letters, digits and hyphens. */
-export const AGENT_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 export const ToolsChoiceSchema = z
   .object({
@@ -221,10 +198,3 @@ export const SystemPromptInterceptorStateSchema = SystemPromptInterceptorSchema.
     .nullable(),
 }).openapi('SystemPromptInterceptorState');
 export type SystemPromptInterceptorState = z.infer<typeof SystemPromptInterceptorStateSchema>;
-
-export const ENV_BLOCK_PLACEHOLDER = '{{env_block}}';
-
-/** The replacement prompt for a template and a request's environment text (the dashboard's preview uses it too). */
-export function applyPromptTemplate(template: string, envBlock: string): string {
-  return template.split(ENV_BLOCK_PLACEHOLDER).join(envBlock);
-}

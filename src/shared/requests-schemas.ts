@@ -134,8 +134,20 @@ const requestFields = {
     description: 'Accounts the request tried, in order, each once; a failed request has no accountName but these',
   }),
   modelRequested: z.string().nullable(),
-  modelApplied: z.string().nullable(),
-  agent: z.string().nullable(),
+  modelApplied: z
+    .string()
+    .nullable()
+    .openapi({ description: 'Model sent upstream (agent preference, rules, fallback), or the one the answer named' }),
+  modelFallback: z
+    .boolean()
+    .openapi({ description: 'Every account refused the requested model; the fallback model was tried' }),
+  agent: z.string().nullable().openapi({
+    description: "Claude Code agent: an agent's name, `main`, `subagent` (unknown definition); null: not Claude Code",
+  }),
+  agentInstance: z
+    .string()
+    .nullable()
+    .openapi({ description: "Claude Code's x-claude-code-agent-id (one sub-agent run)" }),
   sessionId: z.string().nullable(),
   clientKey: z.string().nullable().openapi({ description: 'Name of the client key used, when keys are on' }),
   stream: z.boolean(),

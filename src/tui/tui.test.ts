@@ -79,6 +79,8 @@ function summary(id: string, status: number): RequestSummary {
     modelRequested: 'claude-sonnet-4',
     modelApplied: 'claude-sonnet-4',
     agent: null,
+    agentInstance: null,
+    modelFallback: false,
     sessionId: null,
     clientKey: null,
     stream: false,

@@ -316,7 +316,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
         .getByRole('navigation', { name: 'Main' })
         .getByRole('link')
         .evaluateAll((links) => links.map((l) => l.getAttribute('aria-keyshortcuts')));
-      expect(keys).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+      expect(keys).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
       expect(errors).toEqual([]);
     });
   });

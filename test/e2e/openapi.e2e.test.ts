@@ -100,6 +100,31 @@ describe('OpenAPI document', () => {
       ['DELETE', '/api/agents/{id}', `/api/agents/${agentId}`],
       ['DELETE', '/api/agents/{id}', `/api/agents/${agentId}`],
       ['GET', '/api/workspaces', '/api/workspaces'],
+      ['GET', '/api/models/rules', '/api/models/rules'],
+      [
+        'PUT',
+        '/api/models/rules',
+        '/api/models/rules',
+        {
+          rules: [{ pattern: 'claude-opus-*', model: 'claude-sonnet-4-5', enabled: false }],
+          fallback: { enabled: false, map: [{ from: 'claude-opus-*', to: 'claude-sonnet-4-5' }] },
+        },
+      ],
+      ['PUT', '/api/models/rules', '/api/models/rules', { rules: [{ pattern: '*', model: 'nope' }], fallback: {} }],
+      [
+        'PUT',
+        '/api/models/rules',
+        '/api/models/rules',
+        { rules: [{ pattern: '*', model: 'gpt-4o' }], fallback: { enabled: false, map: [] } },
+      ],
+      ['GET', '/api/tools/interceptors/system-prompt', '/api/tools/interceptors/system-prompt'],
+      [
+        'PUT',
+        '/api/tools/interceptors/system-prompt',
+        '/api/tools/interceptors/system-prompt',
+        { enabled: false, template: 'Be brief.\n{{env_block}}', stripTools: false },
+      ],
+      ['PUT', '/api/tools/interceptors/system-prompt', '/api/tools/interceptors/system-prompt', { enabled: 'yes' }],
     ];
     const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const covered = new Set<string>();

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, vi } from 'vitest';
+import type { AgentDirectory } from '../../src/agents/agent-directory.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto/secret-box.js';
 import { type RunningServer, runServer } from '../../src/server/serve.js';
@@ -55,6 +56,8 @@ export interface GatewayOptions {
    * default is 1500 ms): tests with no such process set 0.
    */
   reauthGraceMs?: number;
+  /** The agent registry (default: none known). */
+  agents?: AgentDirectory;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
@@ -115,6 +118,7 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     logDestination: sink,
     accountPollMs: opts.accountPollMs ?? 100,
     reauthGraceMs: opts.reauthGraceMs,
+    agents: opts.agents,
   });
 
   let seen = 0;

@@ -20,6 +20,8 @@ export function sampleRecord(over: Partial<RequestRecord> & { id: string }): Req
     modelRequested: 'claude-sonnet-4-5',
     modelApplied: 'claude-sonnet-4-5',
     agent: null,
+    agentInstance: null,
+    modelFallback: false,
     sessionId: null,
     clientKey: null,
     stream: true,

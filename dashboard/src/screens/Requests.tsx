@@ -635,6 +635,12 @@ const ATTEMPT_COLUMNS: Column<RequestDetail['attemptLog'][number]>[] = [
   { id: 'time', header: 'Time', numeric: true, cell: (a) => fmtMs(a.ms) },
 ];
 
+/**
+ * Fields the request path records since agents: `x-claude-code-agent-id` and whether the model was
+ * a fallback. Optional so the screen reads records from before them (and servers without them).
+ */
+type DetailWithAgent = RequestDetail & { agentInstance?: string | null; modelFallback?: boolean | string | null };
+
 function RequestView({ id }: { id: string }) {
   const detail = useQuery({
     queryKey: queryKeys.requests.detail(id),
@@ -642,8 +648,9 @@ function RequestView({ id }: { id: string }) {
     staleTime: Number.POSITIVE_INFINITY,
   });
   const back = `/requests${lastListSearch ? `?${lastListSearch}` : ''}`;
-  const d = detail.data;
+  const d = detail.data as DetailWithAgent | undefined;
   const tokens = d ? tokenKinds(d) : null;
+  const fallback = d?.modelFallback === true || (typeof d?.modelFallback === 'string' && d.modelFallback !== '');
   return (
     <>
       <p>
@@ -679,12 +686,25 @@ function RequestView({ id }: { id: string }) {
               </Field>
               <Field label="Model">
                 {d.modelApplied ?? d.modelRequested ?? DASH}
-                {d.modelRequested && d.modelApplied && d.modelApplied !== d.modelRequested
-                  ? ` (asked for ${d.modelRequested})`
-                  : ''}
+                {fallback ? (
+                  <span className="badge badge-failing" title="Every account refused the requested model">
+                    Fallback
+                  </span>
+                ) : null}
+              </Field>
+              <Field label="Requested model">{d.modelRequested ?? DASH}</Field>
+              <Field label="Applied model">
+                {d.modelApplied ?? DASH}
+                {d.modelRequested && d.modelApplied && d.modelApplied !== d.modelRequested ? (
+                  <span className="muted small">
+                    {' '}
+                    {fallback ? 'fallback: every account refused the requested model' : 'rewritten by the gateway'}
+                  </span>
+                ) : null}
               </Field>
               <Field label="Account">{servedBy(d, DASH)}</Field>
               <Field label="Agent">{d.agent ?? DASH}</Field>
+              <Field label="Agent instance">{d.agentInstance ?? DASH}</Field>
               <Field label="Session">{d.sessionId ?? DASH}</Field>
               <Field label="Client key">{d.clientKey ?? DASH}</Field>
               <Field label="Latency">

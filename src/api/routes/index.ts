@@ -6,10 +6,12 @@ import { clearHistoryRoutes } from './clear-history-routes.js';
 import { configRoutes } from './config-routes.js';
 import { eventsRoutes } from './events-routes.js';
 import { eventsTicketRoutes } from './events-ticket-routes.js';
+import { interceptorsRoutes } from './interceptors-routes.js';
 import { keysRoutes } from './keys-routes.js';
 import { logsRoutes } from './logs-routes.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
+import { modelsRoutes } from './models-routes.js';
 import { requestsRoutes } from './requests-routes.js';
 import { statsRoutes } from './stats-routes.js';
 
@@ -28,5 +30,7 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/logs', logsRoutes],
   ['/api/agents', agentsRoutes],
   ['/api/workspaces', workspacesRoutes],
+  ['/api/models', modelsRoutes],
+  ['/api/tools/interceptors', interceptorsRoutes],
   ['/', metricsRoutes],
 ];

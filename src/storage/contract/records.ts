@@ -63,8 +63,14 @@ export interface RequestRecord extends RequestTokens {
   attempts: number;
   attemptLog: AttemptRecord[];
   modelRequested: string | null;
+  /** The model sent upstream (agent preference, rules, fallback), or the one the answer reported. */
   modelApplied: string | null;
+  /** The fallback model was tried after every account refused the requested one. */
+  modelFallback: boolean;
+  /** `main`, an agent's name, `subagent` (unknown definition); null: not from Claude Code. */
   agent: string | null;
+  /** Claude Code's `x-claude-code-agent-id` (one sub-agent run); null when absent. */
+  agentInstance: string | null;
   sessionId: string | null;
   clientKey: string | null;
   stream: boolean;

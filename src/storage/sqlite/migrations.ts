@@ -179,6 +179,16 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   AGENTS_MIGRATION,
+  {
+    version: 9,
+    name: 'agent instance and model fallback per request',
+    up: `
+      -- Claude Code's x-claude-code-agent-id: one sub-agent run (protocol.md section 7).
+      ALTER TABLE requests ADD COLUMN agent_instance TEXT;
+      -- 1 when every account refused the requested model and the fallback model was tried.
+      ALTER TABLE requests ADD COLUMN model_fallback INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
   AGENT_ROLLUP_MIGRATION,
 ];
 

@@ -52,6 +52,8 @@ const COLUMN_OF: { readonly [F in ColumnField]: readonly [column: string, encodi
   outputTokens: ['output_tokens', 'value'],
   costUsd: ['cost_usd', 'value'],
   outputTokensPerSecond: ['output_tokens_per_second', 'value'],
+  modelFallback: ['model_fallback', 'bool'],
+  agentInstance: ['agent_instance', 'value'],
 };
 
 const REQUEST_COLUMNS: readonly RequestColumn[] = (Object.keys(COLUMN_OF) as ColumnField[]).map((field) => {

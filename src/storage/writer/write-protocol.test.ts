@@ -25,6 +25,8 @@ function distinct(id: string): RequestRecord {
     modelRequested: 'claude-opus-4-1',
     modelApplied: 'claude-opus-4-1-20250805',
     agent: 'reviewer',
+    agentInstance: 'a1b2c3d4e5f607182',
+    modelFallback: true,
     sessionId: 'sess',
     clientKey: 'laptop',
     stream: false,

@@ -218,6 +218,8 @@ export function packRecords(records: readonly RequestRecord[], spare?: ArrayBuff
     w.put(r.outputTokens);
     w.put(r.costUsd);
     w.put(r.outputTokensPerSecond);
+    w.put(r.modelFallback);
+    w.put(r.agentInstance);
     const log = r.attemptLog ?? [];
     w.put(log.length);
     for (const a of log) {
@@ -275,6 +277,8 @@ export function unpackRecords(packed: PackedRecords): RequestRecord[] {
       outputTokens: next() as number | null,
       costUsd: next() as number | null,
       outputTokensPerSecond: next() as number | null,
+      modelFallback: next() as boolean,
+      agentInstance: next() as string | null,
       payload: null,
     };
     const attempts = next() as number;

@@ -1,0 +1,173 @@
+/** The inputs agents are edited with: model, tools preset (with the custom list) and colour. */
+import { TOOL_PRESETS } from '../../../../src/shared/agent-rules';
+import type { ToolPreset, ToolsChoice } from '../../../../src/shared/agents-schemas';
+import { modelOptions } from '../../model-choices';
+import { AGENT_COLORS, swatchColor } from './colors';
+
+export const CLIENT_CHOICE = "Client's choice";
+
+export const PRESET_LABEL: Record<ToolPreset, string> = {
+  all: 'All tools',
+  'read-only': 'Read-only',
+  edit: 'Edit',
+  execution: 'Execution',
+  custom: 'Custom',
+};
+export const PRESETS = Object.keys(PRESET_LABEL) as ToolPreset[];
+
+/** A model select: the priced models, the value in use, and "none" (empty string) first. */
+export function ModelSelect({
+  id,
+  label,
+  value,
+  onChange,
+  disabled,
+  noneLabel = CLIENT_CHOICE,
+}: {
+  id?: string;
+  label: string;
+  value: string | null;
+  onChange: (model: string | null) => void;
+  disabled?: boolean;
+  noneLabel?: string;
+}) {
+  return (
+    <select
+      id={id}
+      aria-label={id ? undefined : label}
+      value={value ?? ''}
+      disabled={disabled}
+      onChange={(e) => onChange(e.target.value === '' ? null : e.target.value)}
+    >
+      <option value="">{noneLabel}</option>
+      {modelOptions([value]).map((m) => (
+        <option key={m} value={m}>
+          {m}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+export function Swatch({ color }: { color: string | null }) {
+  const css = swatchColor(color);
+  return (
+    <span
+      className={`swatch agent-swatch${css ? '' : ' agent-swatch-none'}`}
+      style={css ? { background: css } : undefined}
+      title={color ? `Colour ${color}` : 'No colour'}
+      aria-hidden="true"
+    />
+  );
+}
+
+export function ColorSelect({
+  id,
+  value,
+  onChange,
+}: {
+  id: string;
+  value: string | null;
+  onChange: (color: string | null) => void;
+}) {
+  const known: readonly string[] = AGENT_COLORS;
+  const options = value && !known.includes(value) ? [value, ...known] : known;
+  return (
+    <span className="inline-field">
+      <Swatch color={value} />
+      <select id={id} value={value ?? ''} onChange={(e) => onChange(e.target.value === '' ? null : e.target.value)}>
+        <option value="">None</option>
+        {options.map((c) => (
+          <option key={c} value={c}>
+            {c}
+          </option>
+        ))}
+      </select>
+    </span>
+  );
+}
+
+/** The tools of a preset, for the custom field to start from; `all` and `custom` have none. */
+export function presetTools(preset: ToolPreset): readonly string[] {
+  return preset === 'all' || preset === 'custom' ? [] : TOOL_PRESETS[preset];
+}
+
+/** The custom list as typed: comma or whitespace separated, empty items dropped. */
+export function parseToolList(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .split(/[\s,]+/)
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+export function toolsChoice(preset: ToolPreset, custom: string): ToolsChoice {
+  return preset === 'custom' ? { preset, tools: parseToolList(custom) } : { preset };
+}
+
+export function ToolsFields({
+  idPrefix,
+  preset,
+  custom,
+  onPreset,
+  onCustom,
+  error,
+}: {
+  idPrefix: string;
+  preset: ToolPreset;
+  custom: string;
+  onPreset: (p: ToolPreset) => void;
+  onCustom: (text: string) => void;
+  error?: string;
+}) {
+  return (
+    <>
+      <div className="field">
+        <label htmlFor={`${idPrefix}-tools`}>Tools</label>
+        <select
+          id={`${idPrefix}-tools`}
+          value={preset}
+          onChange={(e) => {
+            const p = e.target.value as ToolPreset;
+            // Switching to custom starts from the preset in use, so a small change stays small.
+            if (p === 'custom' && parseToolList(custom).length === 0) onCustom(presetTools(preset).join(', '));
+            onPreset(p);
+          }}
+        >
+          {PRESETS.map((p) => (
+            <option key={p} value={p}>
+              {PRESET_LABEL[p]}
+            </option>
+          ))}
+        </select>
+        <small className="muted">
+          {preset === 'all'
+            ? 'No tools list: the agent may use every tool.'
+            : preset === 'custom'
+              ? 'The tools listed below.'
+              : presetTools(preset).join(', ')}
+        </small>
+      </div>
+      {preset === 'custom' ? (
+        <div className="field">
+          <label htmlFor={`${idPrefix}-custom`}>Tool list</label>
+          <input
+            id={`${idPrefix}-custom`}
+            value={custom}
+            onChange={(e) => onCustom(e.target.value)}
+            placeholder="Read, Grep, Bash"
+            autoComplete="off"
+            aria-invalid={error !== undefined}
+            aria-describedby={`${idPrefix}-custom-msg`}
+          />
+          <small id={`${idPrefix}-custom-msg`} className={error ? 'field-error' : 'muted'}>
+            {error ?? 'Tool names separated by commas.'}
+          </small>
+        </div>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,180 @@
+/** Creating an agent file in the user folder or a workspace the gateway knows and can reach. */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { AGENT_NAME_PATTERN } from '../../../../src/shared/agent-rules';
+import type { AgentView, CreateAgentRequest, ToolPreset, WorkspaceView } from '../../../../src/shared/agents-schemas';
+import { apiFetch, errorMessage } from '../../api';
+import { useModalDialog } from '../../confirm-dialog';
+import { PRICED_MODELS } from '../../model-choices';
+import { ColorSelect, parseToolList, ToolsFields, toolsChoice } from './agent-fields';
+import { refreshAgents } from './agents-data';
+
+const NAME_HINT = 'Lowercase letters, digits and hyphens (Claude Code calls the agent by it).';
+/** What the file's `model:` may say besides a full id (Claude Code resolves these itself). */
+const FILE_MODEL_ALIASES = ['opus', 'sonnet', 'haiku', 'inherit'];
+
+type Field = 'name' | 'description' | 'prompt' | 'tools';
+
+export function CreateDialog({
+  userDir,
+  workspaces,
+  onClose,
+}: {
+  userDir: string;
+  workspaces: readonly WorkspaceView[];
+  onClose: (msg?: string) => void;
+}) {
+  const ref = useModalDialog();
+  const qc = useQueryClient();
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [scope, setScope] = useState('user');
+  const [prompt, setPrompt] = useState('');
+  const [preset, setPreset] = useState<ToolPreset>('all');
+  const [custom, setCustom] = useState('');
+  const [model, setModel] = useState('');
+  const [color, setColor] = useState<string | null>(null);
+  const [problem, setProblem] = useState<{ field: Field; text: string } | null>(null);
+  const reachable = workspaces.filter((w) => w.exists);
+
+  const create = useMutation({
+    mutationFn: (body: CreateAgentRequest) => apiFetch<AgentView>('/api/agents', { method: 'POST', body }),
+    onSuccess: async (a) => {
+      await refreshAgents(qc);
+      onClose(`Created ${a?.name ?? name}${a?.path ? ` in ${a.path}` : ''}.`);
+    },
+  });
+
+  const submit = () => {
+    setProblem(null);
+    if (!AGENT_NAME_PATTERN.test(name)) return setProblem({ field: 'name', text: NAME_HINT });
+    if (description.trim() === '')
+      return setProblem({ field: 'description', text: 'Say when Claude Code should use this agent.' });
+    if (preset === 'custom' && parseToolList(custom).length === 0)
+      return setProblem({ field: 'tools', text: 'List at least one tool, or choose All tools.' });
+    if (prompt.trim() === '') return setProblem({ field: 'prompt', text: 'Write what the agent is and does.' });
+    const body: CreateAgentRequest = { name, description: description.trim(), prompt, scope };
+    if (preset !== 'all') body.tools = toolsChoice(preset, custom);
+    if (model) body.model = model;
+    if (color) body.color = color;
+    create.mutate(body);
+  };
+
+  const msg = (field: Field, hint: string) => (
+    <small id={`agent-new-${field}-msg`} className={problem?.field === field ? 'field-error' : 'muted'}>
+      {problem?.field === field ? problem.text : hint}
+    </small>
+  );
+
+  return (
+    <dialog ref={ref} className="dialog agent-dialog" aria-labelledby="agent-new-title" onClose={() => onClose()}>
+      <form
+        method="dialog"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <h2 id="agent-new-title">New agent</h2>
+        <div className="edit-fields">
+          <div className="form-row">
+            <div className="field">
+              <label htmlFor="agent-new-name">Name</label>
+              <input
+                id="agent-new-name"
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                autoComplete="off"
+                aria-invalid={problem?.field === 'name'}
+                aria-describedby="agent-new-name-msg"
+              />
+              {msg('name', NAME_HINT)}
+            </div>
+            <div className="field">
+              <label htmlFor="agent-new-scope">Where</label>
+              <select id="agent-new-scope" value={scope} onChange={(e) => setScope(e.target.value)}>
+                <option value="user">User agents ({userDir})</option>
+                {reachable.map((w) => (
+                  <option key={w.path} value={w.path}>
+                    {w.name} ({w.path}/.claude/agents)
+                  </option>
+                ))}
+              </select>
+              <small className="muted">Workspaces not on this machine cannot hold new agents.</small>
+            </div>
+          </div>
+          <div className="field">
+            <label htmlFor="agent-new-description">Description</label>
+            <input
+              id="agent-new-description"
+              value={description}
+              onChange={(e) => setDescription(e.target.value)}
+              autoComplete="off"
+              aria-invalid={problem?.field === 'description'}
+              aria-describedby="agent-new-description-msg"
+            />
+            {msg('description', 'When Claude Code should hand work to this agent.')}
+          </div>
+          <div className="form-row">
+            <ToolsFields
+              idPrefix="agent-new"
+              preset={preset}
+              custom={custom}
+              onPreset={setPreset}
+              onCustom={setCustom}
+              error={problem?.field === 'tools' ? problem.text : undefined}
+            />
+            <div className="field">
+              <label htmlFor="agent-new-model">Model in the file</label>
+              <select id="agent-new-model" value={model} onChange={(e) => setModel(e.target.value)}>
+                <option value="">None (Claude Code's default)</option>
+                {FILE_MODEL_ALIASES.map((m) => (
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
+                ))}
+                {PRICED_MODELS.map((m) => (
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="agent-new-color">Colour</label>
+              <ColorSelect id="agent-new-color" value={color} onChange={setColor} />
+            </div>
+          </div>
+          <div className="field">
+            <label htmlFor="agent-new-prompt">Prompt</label>
+            <textarea
+              id="agent-new-prompt"
+              className="prompt-input"
+              value={prompt}
+              onChange={(e) => setPrompt(e.target.value)}
+              rows={10}
+              spellCheck={false}
+              aria-invalid={problem?.field === 'prompt'}
+              aria-describedby="agent-new-prompt-msg"
+            />
+            {msg('prompt', "The agent's system prompt (the file's body).")}
+          </div>
+        </div>
+        {create.isError ? (
+          <p className="field-error" role="alert">
+            {errorMessage(create.error)}
+          </p>
+        ) : null}
+        <div className="dialog-actions">
+          <button type="button" onClick={() => ref.current?.close()}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={create.isPending}>
+            {create.isPending ? 'Creating…' : 'Create agent'}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

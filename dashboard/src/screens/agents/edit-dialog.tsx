@@ -1,0 +1,154 @@
+/** Editing an agent's file: description, tools, colour and prompt, saved in one PATCH of what changed. */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import type { AgentView, PatchAgentRequest, ToolPreset } from '../../../../src/shared/agents-schemas';
+import { apiFetch, errorMessage } from '../../api';
+import { useModalDialog } from '../../confirm-dialog';
+import { ColorSelect, parseToolList, ToolsFields, toolsChoice } from './agent-fields';
+import { agentPath, refreshAgents } from './agents-data';
+
+export function EditDialog({
+  agent,
+  focus,
+  onClose,
+}: {
+  agent: AgentView;
+  focus?: 'tools';
+  onClose: (msg?: string) => void;
+}) {
+  const ref = useModalDialog();
+  const qc = useQueryClient();
+  const [description, setDescription] = useState(agent.description ?? '');
+  const [preset, setPreset] = useState<ToolPreset>(focus === 'tools' ? 'custom' : agent.toolsPreset);
+  const [custom, setCustom] = useState((agent.tools ?? []).join(', '));
+  const [color, setColor] = useState(agent.color);
+  const [prompt, setPrompt] = useState(agent.prompt);
+  const [problem, setProblem] = useState<{ field: 'description' | 'tools' | 'prompt'; text: string } | null>(null);
+
+  useEffect(() => {
+    if (focus === 'tools') document.getElementById('agent-edit-custom')?.focus();
+  }, [focus]);
+
+  const changes = (): PatchAgentRequest => {
+    const body: PatchAgentRequest = {};
+    if (description.trim() !== (agent.description ?? '')) body.description = description.trim();
+    const tools = toolsChoice(preset, custom);
+    const sameTools =
+      preset === agent.toolsPreset &&
+      (preset !== 'custom' || (tools.tools ?? []).join(',') === (agent.tools ?? []).join(','));
+    if (!sameTools) body.tools = tools;
+    if (color !== agent.color) body.color = color;
+    if (prompt !== agent.prompt) body.prompt = prompt;
+    return body;
+  };
+
+  const save = useMutation({
+    mutationFn: (body: PatchAgentRequest) => apiFetch<AgentView>(agentPath(agent.id), { method: 'PATCH', body }),
+    onSuccess: async () => {
+      await refreshAgents(qc);
+      onClose(`Saved ${agent.name}: ${agent.path} rewritten.`);
+    },
+  });
+
+  const submit = () => {
+    setProblem(null);
+    if (description.trim() === '') {
+      setProblem({ field: 'description', text: 'Say when Claude Code should use this agent.' });
+      return;
+    }
+    if (prompt.trim() === '') {
+      setProblem({ field: 'prompt', text: 'The prompt is the agent: it cannot be empty.' });
+      return;
+    }
+    if (preset === 'custom' && parseToolList(custom).length === 0) {
+      setProblem({ field: 'tools', text: 'List at least one tool, or choose All tools.' });
+      return;
+    }
+    const body = changes();
+    if (Object.keys(body).length === 0) {
+      onClose();
+      return;
+    }
+    save.mutate(body);
+  };
+
+  return (
+    <dialog ref={ref} className="dialog agent-dialog" aria-labelledby="agent-edit-title" onClose={() => onClose()}>
+      <form
+        method="dialog"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <h2 id="agent-edit-title">Edit {agent.name}</h2>
+        <p className="muted small">{agent.path}</p>
+        <div className="edit-fields">
+          <div className="field">
+            <label htmlFor="agent-edit-description">Description</label>
+            <input
+              id="agent-edit-description"
+              value={description}
+              onChange={(e) => setDescription(e.target.value)}
+              autoComplete="off"
+              aria-invalid={problem?.field === 'description'}
+              aria-describedby="agent-edit-description-msg"
+            />
+            <small
+              id="agent-edit-description-msg"
+              className={problem?.field === 'description' ? 'field-error' : 'muted'}
+            >
+              {problem?.field === 'description' ? problem.text : 'When Claude Code should hand work to this agent.'}
+            </small>
+          </div>
+          <div className="form-row">
+            <ToolsFields
+              idPrefix="agent-edit"
+              preset={preset}
+              custom={custom}
+              onPreset={setPreset}
+              onCustom={setCustom}
+              error={problem?.field === 'tools' ? problem.text : undefined}
+            />
+            <div className="field">
+              <label htmlFor="agent-edit-color">Colour</label>
+              <ColorSelect id="agent-edit-color" value={color} onChange={setColor} />
+            </div>
+          </div>
+          <div className="field">
+            <label htmlFor="agent-edit-prompt">Prompt</label>
+            <textarea
+              id="agent-edit-prompt"
+              className="prompt-input"
+              value={prompt}
+              onChange={(e) => setPrompt(e.target.value)}
+              rows={14}
+              spellCheck={false}
+              aria-invalid={problem?.field === 'prompt'}
+              aria-describedby="agent-edit-prompt-msg"
+            />
+            <small id="agent-edit-prompt-msg" className={problem?.field === 'prompt' ? 'field-error' : 'muted'}>
+              {problem?.field === 'prompt'
+                ? problem.text
+                : "The agent's system prompt (the file's body). Other front-matter keys stay as they are."}
+            </small>
+          </div>
+        </div>
+        {save.isError ? (
+          <p className="field-error" role="alert">
+            {errorMessage(save.error)}
+          </p>
+        ) : null}
+        <div className="dialog-actions">
+          <button type="button" onClick={() => ref.current?.close()}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={save.isPending}>
+            {save.isPending ? 'Saving…' : 'Save'}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
