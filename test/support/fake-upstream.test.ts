@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { errorBody, type FakeUpstream, messageStreamEvents, startFakeUpstream } from './fake-upstream.js';
+import { errorBody, type FakeUpstream, messageStreamEvents, startFakeUpstream, turnEvents } from './fake-upstream.js';
 
 const messageBody = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -59,6 +59,29 @@ describe('fake upstream', () => {
     // SDK 1.x sends the key as a bearer token; older ones as x-api-key
     expect(h['x-api-key'] ?? h.authorization).toMatch(/^(Bearer )?x$/);
     expect(h['anthropic-version']).toBeTypeOf('string');
+  });
+
+  it('streams a scripted tool_use turn the official SDK assembles into the tool call', async () => {
+    fake.setHandler((r) => ({
+      kind: 'sse',
+      events: turnEvents({
+        model: r.json.model,
+        blocks: [
+          { type: 'text', text: 'Starting the reviewer.' },
+          { type: 'tool_use', id: 'toolu_scripted', name: 'Agent', input: { subagent_type: 'reviewer', prompt: 'Go' } },
+        ],
+      }),
+    }));
+    const client = new Anthropic({ baseURL: fake.url, apiKey: 'x', maxRetries: 0 });
+    const msg = await client.messages
+      .stream({ model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'Review' }] })
+      .finalMessage();
+    expect(msg.model).toBe('claude-sonnet-4-6');
+    expect(msg.stop_reason).toBe('tool_use');
+    expect(msg.content).toEqual([
+      { type: 'text', text: 'Starting the reviewer.' },
+      { type: 'tool_use', id: 'toolu_scripted', name: 'Agent', input: { subagent_type: 'reviewer', prompt: 'Go' } },
+    ]);
   });
 
   it('answers count_tokens, models, create_api_key and a 404 in the error shape', async () => {

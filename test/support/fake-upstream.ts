@@ -308,6 +308,75 @@ export function messageStreamEvents(
   return events;
 }
 
+/** One content block of a scripted assistant turn. */
+export type TurnBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; name: string; input: Record<string, unknown>; id?: string };
+
+/**
+ * The streamed answer of one scripted assistant turn: text and tool_use blocks in order, each as
+ * the real API streams it (a tool_use's input arrives as input_json_delta pieces). stop_reason is
+ * `tool_use` when the turn calls a tool, else `end_turn` — what an agent loop such as Claude
+ * Code's reads to decide whether to run tools and ask again.
+ */
+export function turnEvents(opts: { model: string; blocks: TurnBlock[]; usage?: Partial<Usage> }): SseEvent[] {
+  const usage = defaultUsage(
+    opts.blocks.reduce((n, b) => n + Math.ceil((b.type === 'text' ? b.text : JSON.stringify(b.input)).length / 4), 1),
+    opts.usage,
+  );
+  const events: Array<{ event: string; data: unknown }> = [
+    {
+      event: 'message_start',
+      data: {
+        type: 'message_start',
+        message: {
+          id: newId('msg'),
+          type: 'message',
+          role: 'assistant',
+          model: opts.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { ...usage, output_tokens: 1 },
+        },
+      },
+    },
+  ];
+  opts.blocks.forEach((b, index) => {
+    const start =
+      b.type === 'text'
+        ? { type: 'text', text: '' }
+        : { type: 'tool_use', id: b.id ?? newId('toolu'), name: b.name, input: {} };
+    events.push({ event: 'content_block_start', data: { type: 'content_block_start', index, content_block: start } });
+    if (index === 0) events.push({ event: 'ping', data: { type: 'ping' } });
+    const json = b.type === 'tool_use' ? JSON.stringify(b.input) : '';
+    const pieces =
+      b.type === 'text' ? splitText(b.text, 2) : [json.slice(0, json.length >> 1), json.slice(json.length >> 1)];
+    for (const piece of pieces) {
+      const delta =
+        b.type === 'text' ? { type: 'text_delta', text: piece } : { type: 'input_json_delta', partial_json: piece };
+      events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta } });
+    }
+    events.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index } });
+  });
+  const toolUse = opts.blocks.some((b) => b.type === 'tool_use');
+  events.push({
+    event: 'message_delta',
+    data: {
+      type: 'message_delta',
+      delta: { stop_reason: toolUse ? 'tool_use' : 'end_turn', stop_sequence: null },
+      usage: {
+        input_tokens: usage.input_tokens,
+        cache_creation_input_tokens: usage.cache_creation_input_tokens,
+        cache_read_input_tokens: usage.cache_read_input_tokens,
+        output_tokens: usage.output_tokens,
+      },
+    },
+  });
+  events.push({ event: 'message_stop', data: { type: 'message_stop' } });
+  return events;
+}
+
 /** Encodes one SSE frame. A string `data` is written verbatim (for malformed-data tests). */
 export function encodeSseEvent(e: SseEvent): Buffer {
   if ('raw' in e) return Buffer.from(e.raw);
