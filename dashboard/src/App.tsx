@@ -1,7 +1,9 @@
 /** The shell: header with navigation (only screens that work), theme choice, live status; login when needed. */
 import { useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, lazy, Suspense, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { type FormEvent, lazy, Suspense, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { ApiError, adminKey, apiFetch, authStore, errorMessage, setAdminKey } from './api';
+import { shell } from './i18n/en/shell';
+import { isLocale, LOCALES, type Locale, setLocale, translator, useLocale } from './i18n/i18n';
 import { useLiveUpdates } from './live';
 import { linkClick, useLocation } from './router';
 import { Overview } from './screens/Overview';
@@ -22,16 +24,18 @@ const Tools = lazy(() => import('./screens/tools/Tools').then((m) => ({ default:
 
 /** Keep in step with DASHBOARD_ROUTES (src/server/static-files.ts), which serves them the app. */
 const SCREENS = [
-  { path: '/', label: 'Overview', element: <Overview /> },
-  { path: '/requests', label: 'Requests', element: <Requests /> },
-  { path: '/accounts', label: 'Accounts', element: <Accounts /> },
-  { path: '/analytics', label: 'Analytics', element: <Analytics /> },
-  { path: '/logs', label: 'Logs', element: <Logs /> },
-  { path: '/stats', label: 'Stats', element: <Stats /> },
-  { path: '/settings', label: 'Settings', element: <Settings /> },
-  { path: '/agents', label: 'Agents', element: <Agents /> },
-  { path: '/tools', label: 'Tools', element: <Tools /> },
-];
+  { path: '/', label: 'navOverview', element: <Overview /> },
+  { path: '/requests', label: 'navRequests', element: <Requests /> },
+  { path: '/accounts', label: 'navAccounts', element: <Accounts /> },
+  { path: '/analytics', label: 'navAnalytics', element: <Analytics /> },
+  { path: '/logs', label: 'navLogs', element: <Logs /> },
+  { path: '/stats', label: 'navStats', element: <Stats /> },
+  { path: '/settings', label: 'navSettings', element: <Settings /> },
+  { path: '/agents', label: 'navAgents', element: <Agents /> },
+  { path: '/tools', label: 'navTools', element: <Tools /> },
+] as const;
+
+const t = translator('shell', shell);
 
 function Login() {
   const qc = useQueryClient();
@@ -49,11 +53,7 @@ function Login() {
       setAdminKey(key.trim());
       await qc.resetQueries();
     } catch (err) {
-      setError(
-        err instanceof ApiError && err.status === 401
-          ? 'That key was not accepted. Use the admin key (CCFLARE_ADMIN_KEY, or the one `ccflare keys admin` printed).'
-          : errorMessage(err),
-      );
+      setError(err instanceof ApiError && err.status === 401 ? t('loginRejected') : errorMessage(err));
     } finally {
       setBusy(false);
     }
@@ -61,14 +61,10 @@ function Login() {
   return (
     <main className="login" id="main">
       <form className="card form" onSubmit={submit} aria-labelledby="login-title">
-        <h1 id="login-title">Sign in to ccflare</h1>
-        <p className="muted">
-          {hadKey
-            ? 'The admin key of this tab is no longer accepted (it was changed?). Enter the current one.'
-            : 'This gateway has an admin key. Enter it to manage accounts and see usage. It is kept for this browser tab only.'}
-        </p>
+        <h1 id="login-title">{t('loginTitle')}</h1>
+        <p className="muted">{hadKey ? t('loginStale') : t('loginIntro')}</p>
         <label>
-          <span>Admin key</span>
+          <span>{t('adminKey')}</span>
           <input
             type="password"
             name="adminKey"
@@ -86,7 +82,7 @@ function Login() {
           </p>
         ) : null}
         <button type="submit" className="primary" disabled={busy || key.trim() === ''}>
-          {busy ? 'Checking…' : 'Sign in'}
+          {busy ? t('checking') : t('signIn')}
         </button>
       </form>
     </main>
@@ -96,12 +92,45 @@ function Login() {
 function ThemeSelect({ value, onChange }: { value: ThemeChoice; onChange: (t: ThemeChoice) => void }) {
   return (
     <label className="inline-field">
-      <span className="sr-only">Theme</span>
-      <select aria-label="Theme" value={value} onChange={(e) => onChange(e.target.value as ThemeChoice)}>
-        <option value="system">System theme</option>
-        <option value="light">Light</option>
-        <option value="dark">Dark</option>
+      <span className="sr-only">{t('theme')}</span>
+      <select aria-label={t('theme')} value={value} onChange={(e) => onChange(e.target.value as ThemeChoice)}>
+        <option value="system">{t('themeSystem')}</option>
+        <option value="light">{t('themeLight')}</option>
+        <option value="dark">{t('themeDark')}</option>
       </select>
+    </label>
+  );
+}
+
+/** Each language named in itself, so a reader finds theirs whatever is shown now. */
+function LanguageSelect() {
+  const locale = useLocale();
+  const [failed, setFailed] = useState(false);
+  return (
+    <label className="inline-field">
+      <span className="sr-only">{t('language')}</span>
+      <select
+        aria-label={t('language')}
+        name="language"
+        value={locale}
+        onChange={(e) => {
+          const next = e.target.value;
+          if (!isLocale(next)) return;
+          setFailed(false);
+          setLocale(next as Locale, true).catch(() => setFailed(true));
+        }}
+      >
+        {LOCALES.map((l) => (
+          <option key={l.id} value={l.id} lang={l.id}>
+            {l.label}
+          </option>
+        ))}
+      </select>
+      {failed ? (
+        <span className="field-error" role="alert">
+          {t('networkError')}
+        </span>
+      ) : null}
     </label>
   );
 }
@@ -111,8 +140,11 @@ export function App() {
   const needsLogin = useSyncExternalStore(authStore.subscribe, authStore.required);
   const { path } = useLocation();
   const live = useLiveUpdates(!needsLogin);
-  const screen = SCREENS.find((s) => s.path === path || (s.path !== '/' && path.startsWith(`${s.path}/`)));
-  const [help, setHelp] = useShortcuts(SCREENS, !needsLogin);
+  const locale = useLocale();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the labels are read in the active language
+  const screens = useMemo(() => SCREENS.map((s) => ({ ...s, label: t(s.label) })), [locale]);
+  const screen = screens.find((s) => s.path === path || (s.path !== '/' && path.startsWith(`${s.path}/`)));
+  const [help, setHelp] = useShortcuts(screens, !needsLogin);
   // After moving to another screen, focus goes to its content (not left on a link of the old one),
   // so keyboard and screen-reader users start reading the new screen. Not on the first load.
   const mainRef = useRef<HTMLElement>(null);
@@ -125,21 +157,21 @@ export function App() {
   return (
     <>
       <a href="#main" className="skip-link">
-        Skip to content
+        {t('skipToContent')}
       </a>
       <header className="topbar">
         <div className="brand">ccflare</div>
         {needsLogin ? null : (
-          <nav aria-label="Main">
+          <nav aria-label={t('navMain')}>
             <ul>
-              {SCREENS.map((s) => (
+              {screens.map((s, i) => (
                 <li key={s.path}>
                   <a
                     href={s.path}
                     onClick={linkClick(s.path)}
                     aria-current={s === screen ? 'page' : undefined}
-                    aria-keyshortcuts={String(SCREENS.indexOf(s) + 1)}
-                    title={`${s.label} (key ${SCREENS.indexOf(s) + 1})`}
+                    aria-keyshortcuts={String(i + 1)}
+                    title={t('navKeyTitle', { label: s.label, n: String(i + 1) })}
                   >
                     {s.label}
                   </a>
@@ -150,8 +182,8 @@ export function App() {
         )}
         <div className="topbar-end">
           {needsLogin ? null : (
-            <span className={`live live-${live}`} role="status" title="Live updates from /api/events">
-              {live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline, retrying'}
+            <span className={`live live-${live}`} role="status" title={t('liveTitle')}>
+              {live === 'live' ? t('live') : live === 'connecting' ? t('connecting') : t('offline')}
             </span>
           )}
           {needsLogin ? null : (
@@ -160,11 +192,12 @@ export function App() {
               className="link-button"
               onClick={() => setHelp(true)}
               aria-keyshortcuts="?"
-              title="Keyboard shortcuts (?)"
+              title={t('shortcutsTitle')}
             >
-              Shortcuts
+              {t('shortcuts')}
             </button>
           )}
+          <LanguageSelect />
           <ThemeSelect value={theme} onChange={setTheme} />
           {adminKey() && !needsLogin ? (
             <button
@@ -175,25 +208,25 @@ export function App() {
               }}
               className="link-button"
             >
-              Sign out
+              {t('signOut')}
             </button>
           ) : null}
         </div>
       </header>
-      <ShortcutsDialog screens={SCREENS} open={help} onClose={() => setHelp(false)} />
+      <ShortcutsDialog screens={screens} open={help} onClose={() => setHelp(false)} />
       {needsLogin ? (
         <Login />
       ) : (
         <main id="main" tabIndex={-1} ref={mainRef}>
           {screen ? (
-            <Suspense fallback={<Loading what={screen.label.toLowerCase()} />}>{screen.element}</Suspense>
+            <Suspense fallback={<Loading what={screen.label.toLocaleLowerCase(locale)} />}>{screen.element}</Suspense>
           ) : (
             <div className="card empty">
-              <h1>Page not found</h1>
+              <h1>{t('notFoundTitle')}</h1>
               <p>
-                There is no screen at <code>{path}</code>.{' '}
+                {t('notFoundBefore')} <code>{path}</code>.{' '}
                 <a href="/" onClick={linkClick('/')}>
-                  Go to the Overview
+                  {t('notFoundLink')}
                 </a>
                 .
               </p>

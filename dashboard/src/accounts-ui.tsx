@@ -4,28 +4,33 @@ import { useEffect, useState } from 'react';
 import type { Account } from '../../src/shared/accounts-schemas';
 import { apiFetch } from './api';
 import { fmtDateTime, fmtDuration, fmtPercent } from './format';
+import { shell } from './i18n/en/shell';
+import { translator } from './i18n/i18n';
 import { queryKeys } from './query-keys';
 
 type RateWindow = NonNullable<NonNullable<Account['rateLimit']>['fiveHour']>;
 
-const STATUS_LABEL: Record<Account['status'], string> = {
-  active: 'Active',
-  failing: 'Failing',
-  paused: 'Paused',
-  cooling_down: 'Cooling down',
-  needs_reauth: 'Needs re-auth',
-  disabled: 'Disabled',
-};
+const t = translator('shell', shell);
+
+const STATUS_LABEL = {
+  active: 'statusActive',
+  failing: 'statusFailing',
+  paused: 'statusPaused',
+  cooling_down: 'statusCoolingDown',
+  needs_reauth: 'statusNeedsReauth',
+  disabled: 'statusDisabled',
+} as const satisfies Record<Account['status'], keyof typeof shell>;
 
 export function StatusBadge({ account }: { account: Account }) {
-  return <span className={`badge badge-${account.status}`}>{STATUS_LABEL[account.status]}</span>;
+  return <span className={`badge badge-${account.status}`}>{t(STATUS_LABEL[account.status])}</span>;
 }
 
-export const KIND_LABEL: Record<Account['kind'], string> = {
-  max: 'Claude Max/Pro',
-  console: 'Console',
-  api_key: 'API key',
-};
+const KIND_KEYS = { max: 'kindMax', console: 'kindConsole', api_key: 'kindApiKey' } as const;
+
+/** An account kind's name in the active language. */
+export function kindLabel(kind: Account['kind']): string {
+  return t(KIND_KEYS[kind]);
+}
 
 /** OAuth accounts can sign in again from the dashboard; API-key accounts cannot. */
 export function isOAuth(a: Account): a is Account & { kind: 'max' | 'console' } {
@@ -40,34 +45,22 @@ export function statusAdvice(a: Account, now: number, where: 'accounts' | 'overv
   const here = where === 'accounts';
   switch (a.status) {
     case 'needs_reauth':
-      return `Its sign-in expired or was revoked${a.statusReason ? ` (${a.statusReason})` : ''}, so it gets no requests. ${
-        here
-          ? 'Press Re-authenticate and sign in again; its name, priority and history stay.'
-          : 'Open Accounts and press Re-authenticate to sign in again.'
+      return `${t('adviceReauth', { reason: a.statusReason ? ` (${a.statusReason})` : '' })} ${
+        here ? t('adviceReauthHere') : t('adviceReauthThere')
       }`;
     case 'disabled': {
-      const why = `Disabled${a.statusReason ? `: ${a.statusReason}` : ''}.`;
-      if (!isOAuth(a)) {
-        return `${why} If the key was revoked, remove this account and add it again with a new key; if the cause is fixed, ${
-          here ? 'press Resume' : 'resume it on Accounts'
-        } to try it again.`;
-      }
-      return `${why} ${
-        here
-          ? 'Press Resume to try it again; if its sign-in is the problem, press Re-authenticate.'
-          : 'Open Accounts and press Resume to try it again, or Re-authenticate to sign in again.'
-      }`;
+      const why = a.statusReason ? t('adviceDisabledWhy', { reason: a.statusReason }) : t('adviceDisabled');
+      if (!isOAuth(a)) return `${why} ${here ? t('adviceKeyRevokedHere') : t('adviceKeyRevokedThere')}`;
+      return `${why} ${here ? t('adviceDisabledOAuthHere') : t('adviceDisabledOAuthThere')}`;
     }
     case 'paused':
-      return here
-        ? 'Paused by you: it gets no requests until you press Resume.'
-        : 'Paused: it gets no requests until you resume it on Accounts.';
+      return here ? t('advicePausedHere') : t('advicePausedThere');
     case 'cooling_down':
       return a.cooldownUntil
-        ? `Rate limited upstream; requests go to other accounts for ${fmtDuration(a.cooldownUntil - now)}.`
-        : 'Rate limited upstream; requests go to other accounts for now.';
+        ? t('adviceCoolingFor', { duration: fmtDuration(a.cooldownUntil - now) })
+        : t('adviceCooling');
     case 'failing':
-      return `Its latest attempts failed: ${a.statusReason ?? 'errors'}. It still gets requests; each one it fails moves on to another account.`;
+      return t('adviceFailing', { reason: a.statusReason ?? t('adviceFailingErrors') });
     default:
       return null;
   }
@@ -78,12 +71,12 @@ export function RecentErrors({ account }: { account: Account }) {
   if (account.recentErrors.length === 0) return null;
   return (
     <details className="recent-errors" open={account.status === 'failing'}>
-      <summary>Last {account.recentErrors.length === 1 ? 'error' : `${account.recentErrors.length} errors`}</summary>
-      <ul className="recent-errors-list" aria-label={`Last errors of ${account.name}`}>
+      <summary>{t.plural('lastErrors', account.recentErrors.length)}</summary>
+      <ul className="recent-errors-list" aria-label={t('lastErrorsOf', { name: account.name })}>
         {[...account.recentErrors].reverse().map((e, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, redrawn whole
           <li key={i}>
-            <span className="muted">{fmtDateTime(e.at)}</span> <strong>{e.status ?? 'no answer'}</strong>{' '}
+            <span className="muted">{fmtDateTime(e.at)}</span> <strong>{e.status ?? t('noAnswer')}</strong>{' '}
             {e.error ?? ''}
           </li>
         ))}
@@ -106,17 +99,21 @@ export function WindowMeter({ label, window, now }: { label: string; window: Rat
   const used = window?.utilization ?? null;
   const level = used == null ? 'unknown' : used >= 0.9 ? 'high' : used >= 0.7 ? 'mid' : 'low';
   const reset =
-    window?.resetAt != null && window.resetAt > now ? `resets in ${fmtDuration(window.resetAt - now)}` : null;
+    window?.resetAt != null && window.resetAt > now
+      ? t('resetsIn', { duration: fmtDuration(window.resetAt - now) })
+      : null;
   return (
     <div className="meter">
       <div className="meter-head">
         <span>{label}</span>
-        <span className="muted">{used == null ? 'not reported yet' : `${fmtPercent(used, 0)} used`}</span>
+        <span className="muted">
+          {used == null ? t('notReported') : t('percentUsed', { percent: fmtPercent(used, 0) })}
+        </span>
       </div>
       <div className={`meter-track meter-${level}`} aria-hidden="true">
         <div className="meter-fill" style={{ width: `${Math.min(100, Math.max(0, (used ?? 0) * 100))}%` }} />
       </div>
-      <div className="meter-foot muted">{reset ?? (used == null ? 'Shown after its first request' : '')}</div>
+      <div className="meter-foot muted">{reset ?? (used == null ? t('shownAfterFirst') : '')}</div>
     </div>
   );
 }
@@ -124,12 +121,12 @@ export function WindowMeter({ label, window, now }: { label: string; window: Rat
 export function AccountWindows({ account, now }: { account: Account; now: number }) {
   const rl = account.rateLimit;
   if (account.kind === 'api_key' && !rl?.fiveHour && !rl?.sevenDay) {
-    return <p className="muted small">API-key accounts have no 5-hour or weekly window.</p>;
+    return <p className="muted small">{t('noWindows')}</p>;
   }
   return (
     <div className="meters">
-      <WindowMeter label="5-hour" window={rl?.fiveHour ?? null} now={now} />
-      <WindowMeter label="Weekly" window={rl?.sevenDay ?? null} now={now} />
+      <WindowMeter label={t('window5h')} window={rl?.fiveHour ?? null} now={now} />
+      <WindowMeter label={t('windowWeekly')} window={rl?.sevenDay ?? null} now={now} />
     </div>
   );
 }

@@ -3,6 +3,10 @@
  * the admin key (kept in sessionStorage for this tab only) as `authorization: Bearer`.
  */
 import type { ErrorResponse } from '../../src/shared/api-schemas';
+import { shell } from './i18n/en/shell';
+import { translator } from './i18n/i18n';
+
+const t = translator('shell', shell);
 
 const KEY_STORAGE = 'ccflare.adminKey';
 
@@ -63,7 +67,7 @@ export async function apiFetch<T>(
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
   } catch {
-    throw new ApiError(0, 'network_error', 'Cannot reach the gateway. Check that `ccflare serve` is running.');
+    throw new ApiError(0, 'network_error', t('networkError'));
   }
   const text = await res.text();
   let json: unknown = null;

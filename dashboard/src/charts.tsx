@@ -1,15 +1,23 @@
 /** Pieces the figure screens (Overview, Analytics, Stats) share: the time range, a headline figure and chart styling. */
 import type { Analytics } from '../../src/shared/analytics-schemas';
+import { shell } from './i18n/en/shell';
+import { translator } from './i18n/i18n';
+
+const t = translator('shell', shell);
 
 export type Range = Analytics['range'];
 
-export const RANGES: { value: Range; label: string }[] = [
-  { value: '1h', label: 'Last hour' },
-  { value: '6h', label: 'Last 6 hours' },
-  { value: '24h', label: 'Last 24 hours' },
-  { value: '7d', label: 'Last 7 days' },
-  { value: '30d', label: 'Last 30 days' },
-];
+const RANGE_KEYS = { '1h': 'range1h', '6h': 'range6h', '24h': 'range24h', '7d': 'range7d', '30d': 'range30d' } as const;
+
+/** The ranges with their labels in the active language (read when shown). */
+export const RANGES: readonly { readonly value: Range; readonly label: string }[] = (
+  Object.keys(RANGE_KEYS) as Range[]
+).map((value) => ({
+  value,
+  get label() {
+    return t(RANGE_KEYS[value]);
+  },
+}));
 
 export function isRange(v: string | null): v is Range {
   return RANGES.some((r) => r.value === v);
@@ -19,7 +27,7 @@ export function isRange(v: string | null): v is Range {
 export function RangeSelect({ value, onChange }: { value: Range; onChange: (r: Range) => void }) {
   return (
     <label className="inline-field">
-      <span>Range</span>
+      <span>{t('range')}</span>
       <select value={value} onChange={(e) => onChange(e.target.value as Range)}>
         {RANGES.map((r) => (
           <option key={r.value} value={r.value}>

@@ -2,6 +2,10 @@
 import { useMutation } from '@tanstack/react-query';
 import { type ReactNode, type RefObject, useEffect, useRef, useState } from 'react';
 import { errorMessage } from './api';
+import { shell } from './i18n/en/shell';
+import { translator } from './i18n/i18n';
+
+const t = translator('shell', shell);
 
 /** The ref of a `<dialog>` that opens as a modal (focus kept inside, Escape closes) on mount. */
 export function useModalDialog(): RefObject<HTMLDialogElement | null> {
@@ -66,7 +70,7 @@ export function ConfirmDialog({
         {typed === undefined ? null : (
           <label>
             <span>
-              Type <strong>{typed}</strong> to confirm
+              {t('typeToConfirmBefore')} <strong>{typed}</strong> {t('typeToConfirmAfter')}
             </span>
             <input value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" name="confirm" />
           </label>
@@ -78,7 +82,7 @@ export function ConfirmDialog({
         ) : null}
         <div className="dialog-actions">
           <button type="button" onClick={() => ref.current?.close()}>
-            Cancel
+            {t('cancel')}
           </button>
           <button type="submit" className="danger" disabled={!confirmed || run.isPending}>
             {run.isPending && pendingLabel ? pendingLabel : confirmLabel}

@@ -1,59 +1,97 @@
-/** Number and time formatting for the screens (en-US, compact where space is short). */
+/**
+ * Number and time formatting for the screens, in the active language (i18n/i18n.ts) through Intl:
+ * English is shown as en-US; costs stay in US dollars (what the gateway prices in) in every language.
+ * Each helper takes the locale last, defaulting to the active one.
+ */
+import { shell } from './i18n/en/shell';
+import { intlLocale, translator } from './i18n/i18n';
 
 export const DASH = '—';
 
-export function fmtInt(n: number | null | undefined): string {
-  return n == null ? DASH : n.toLocaleString('en-US');
+const t = translator('shell', shell);
+
+// Intl.NumberFormat objects are costly to build and these run for every table cell.
+const cache = new Map<string, Intl.NumberFormat>();
+function nf(locale: string, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale}|${JSON.stringify(opts)}`;
+  let f = cache.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, opts);
+    cache.set(key, f);
+  }
+  return f;
 }
 
-export function fmtPercent(f: number | null | undefined, digits = 1): string {
-  return f == null ? DASH : `${(f * 100).toFixed(digits)}%`;
+function fixed(n: number, digits: number, locale: string, useGrouping = true): string {
+  return nf(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping }).format(n);
 }
 
-export function fmtMs(ms: number | null | undefined): string {
+export function fmtInt(n: number | null | undefined, locale = intlLocale()): string {
+  return n == null ? DASH : nf(locale, {}).format(n);
+}
+
+/** A plain number with up to `maxDigits` decimals (1.5, 0.25; 1,5 in Portuguese). */
+export function fmtNumber(n: number, maxDigits = 2, locale = intlLocale()): string {
+  return nf(locale, { maximumFractionDigits: maxDigits }).format(n);
+}
+
+export function fmtPercent(f: number | null | undefined, digits = 1, locale = intlLocale()): string {
+  return f == null
+    ? DASH
+    : nf(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(f);
+}
+
+export function fmtMs(ms: number | null | undefined, locale = intlLocale()): string {
   if (ms == null) return DASH;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  if (ms < 1000) return `${fixed(Math.round(ms), 0, locale, false)} ms`;
+  return `${fixed(ms / 1000, ms < 10_000 ? 2 : 1, locale, false)} s`;
 }
 
-export function fmtUsd(v: number | null | undefined): string {
+export function fmtUsd(v: number | null | undefined, locale = intlLocale()): string {
   if (v == null) return DASH;
-  if (v !== 0 && Math.abs(v) < 0.01) return `$${v.toFixed(4)}`;
-  return `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const digits = v !== 0 && Math.abs(v) < 0.01 ? 4 : 2;
+  return nf(locale, {
+    style: 'currency',
+    currency: 'USD',
+    // "$" rather than "US$" where a language would otherwise spell it out: every cost here is USD.
+    currencyDisplay: 'narrowSymbol',
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(v);
 }
 
-export function fmtRate(v: number | null | undefined): string {
-  return v == null ? DASH : `${v.toFixed(1)} tok/s`;
+export function fmtRate(v: number | null | undefined, locale = intlLocale()): string {
+  return v == null ? DASH : `${fixed(v, 1, locale)} tok/s`;
 }
 
-/** "2h 13m", "4d 3h", "45s": the time until `at` (or since, when past). */
+/** "2h 13m", "4d 3h", "45s" (in the language's units): the time until `at` (or since, when past). */
 export function fmtDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const d = Math.floor(s / 86_400);
   const h = Math.floor((s % 86_400) / 3600);
   const m = Math.floor((s % 3600) / 60);
-  if (d > 0) return `${d}d ${h}h`;
-  if (h > 0) return `${h}h ${m}m`;
-  if (m > 0) return `${m}m ${s % 60}s`;
-  return `${s}s`;
+  if (d > 0) return t('durDaysHours', { d: String(d), h: String(h) });
+  if (h > 0) return t('durHoursMinutes', { h: String(h), m: String(m) });
+  if (m > 0) return t('durMinutesSeconds', { m: String(m), s: String(s % 60) });
+  return t('durSeconds', { s: String(s) });
 }
 
-export function fmtTime(ts: number, bucketMs: number): string {
+export function fmtTime(ts: number, bucketMs: number, locale = intlLocale()): string {
   const d = new Date(ts);
   if (bucketMs >= 3_600_000) {
-    return d.toLocaleString('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    return d.toLocaleString(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   }
-  return d.toLocaleTimeString('en-US', { hour: '2-digit', minute: '2-digit' });
+  return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 }
 
-export function fmtDateTime(ts: number | null | undefined): string {
-  return ts == null ? DASH : new Date(ts).toLocaleString('en-US');
+export function fmtDateTime(ts: number | null | undefined, locale = intlLocale()): string {
+  return ts == null ? DASH : new Date(ts).toLocaleString(locale);
 }
 
 /** Sizes in binary units, as file managers show them: 512 B, 1.5 KB, 12.3 MB, 1.2 GB. */
-export function fmtSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+export function fmtSize(n: number, locale = intlLocale()): string {
+  if (n < 1024) return `${fixed(n, 0, locale, false)} B`;
+  if (n < 1024 ** 2) return `${fixed(n / 1024, 1, locale, false)} KB`;
+  if (n < 1024 ** 3) return `${fixed(n / 1024 ** 2, 1, locale, false)} MB`;
+  return `${fixed(n / 1024 ** 3, 1, locale, false)} GB`;
 }

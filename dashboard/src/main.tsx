@@ -3,6 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { ApiError } from './api';
+import { initialLocale, setLocale, useLocale } from './i18n/i18n';
 import { prefetchOverview } from './screens/Overview';
 import { applyTheme, storedTheme } from './theme';
 import './styles.css';
@@ -23,12 +24,27 @@ const queryClient = new QueryClient({
 
 if (location.pathname === '/') prefetchOverview(queryClient);
 
+/**
+ * Keyed on the language: a switch draws every screen anew in it (the screens' elements are made
+ * once, so a re-render of the shell alone would leave them in the old language). Data stays cached.
+ */
+function Root() {
+  const locale = useLocale();
+  return <App key={locale} />;
+}
+
 const root = document.getElementById('root');
 if (!root) throw new Error('no #root element');
-createRoot(root).render(
-  <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <App />
-    </QueryClientProvider>
-  </StrictMode>,
-);
+const show = () =>
+  createRoot(root).render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <Root />
+      </QueryClientProvider>
+    </StrictMode>,
+  );
+// Another language's messages arrive before the first paint, so the page never flashes English;
+// if they cannot be fetched, the dashboard opens in English rather than not at all.
+const locale = initialLocale();
+if (locale === 'en') show();
+else setLocale(locale).then(show, show);

@@ -4,7 +4,11 @@
  * take a keystroke meant for something else.
  */
 import { useEffect, useRef, useState } from 'react';
+import { shell } from './i18n/en/shell';
+import { translator } from './i18n/i18n';
 import { navigate } from './router';
+
+const t = translator('shell', shell);
 
 export interface ShortcutScreen {
   path: string;
@@ -61,7 +65,7 @@ export function ShortcutsDialog({
   }, [open]);
   return (
     <dialog ref={ref} className="dialog shortcuts" aria-labelledby="shortcuts-title" onClose={onClose}>
-      <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+      <h2 id="shortcuts-title">{t('kbdTitle')}</h2>
       <dl className="shortcut-list">
         {screens.map((s, i) => (
           <div key={s.path}>
@@ -75,19 +79,19 @@ export function ShortcutsDialog({
           <dt>
             <kbd>?</kbd>
           </dt>
-          <dd>Show or hide this list</dd>
+          <dd>{t('kbdToggle')}</dd>
         </div>
         <div>
           <dt>
             <kbd>Tab</kbd>
           </dt>
-          <dd>Move between controls; the first stop skips to the content</dd>
+          <dd>{t('kbdTab')}</dd>
         </div>
       </dl>
-      <p className="muted small">In the request list, the arrow keys, Page Up/Down, Home and End move between rows.</p>
+      <p className="muted small">{t('kbdRows')}</p>
       <form method="dialog" className="dialog-actions">
         <button type="submit" className="primary">
-          Close
+          {t('close')}
         </button>
       </form>
     </dialog>

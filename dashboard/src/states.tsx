@@ -1,10 +1,14 @@
 /** Loading and error states that say what is happening and what to do next. */
 import { ApiError, errorMessage } from './api';
+import { shell } from './i18n/en/shell';
+import { translator } from './i18n/i18n';
+
+const t = translator('shell', shell);
 
 export function Loading({ what }: { what: string }) {
   return (
     <p className="muted" role="status" aria-live="polite">
-      Loading {what}…
+      {t('loading', { what })}
     </p>
   );
 }
@@ -12,19 +16,19 @@ export function Loading({ what }: { what: string }) {
 export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
   const hint =
     error instanceof ApiError && error.status === 0
-      ? 'Start the gateway, then retry.'
+      ? t('hintStart')
       : error instanceof ApiError && error.status >= 500
-        ? 'The gateway failed; its log says why. Retry in a moment.'
-        : 'Retry; if it keeps failing, check the gateway log.';
+        ? t('hintServer')
+        : t('hintOther');
   return (
     <div className="error" role="alert">
       <p>
-        <strong>Could not load this.</strong> {errorMessage(error)}
+        <strong>{t('couldNotLoad')}</strong> {errorMessage(error)}
       </p>
       <p className="muted">{hint}</p>
       {retry ? (
         <button type="button" onClick={retry}>
-          Retry
+          {t('retry')}
         </button>
       ) : null}
     </div>

@@ -12,6 +12,10 @@ import { EditDialog } from './edit-dialog';
 import { OAuthForm, type ReauthRequest } from './oauth-form';
 import { RemoveDialog } from './remove-dialog';
 import './accounts.css';
+import { accounts as messages } from '../../i18n/en/accounts';
+import { translator } from '../../i18n/i18n';
+
+const t = translator('accounts', messages);
 
 export function Accounts() {
   const accounts = useAccounts();
@@ -28,37 +32,35 @@ export function Accounts() {
   return (
     <>
       <div className="page-head">
-        <h1>Accounts</h1>
+        <h1>{t('title')}</h1>
       </div>
       <div className="notice-slot" role="status" aria-live="polite">
         {message ? <div className="notice">{message}</div> : null}
       </div>
       <section className="card" aria-labelledby="accounts-list-title">
-        <h2 id="accounts-list-title">Accounts in routing order</h2>
+        <h2 id="accounts-list-title">{t('listTitle')}</h2>
         {accounts.isPending ? (
-          <Loading what="accounts" />
+          <Loading what={t('loadingWhat')} />
         ) : accounts.isError ? (
           <ErrorState error={accounts.error} retry={() => void accounts.refetch()} />
         ) : accounts.data.length === 0 ? (
-          <p className="empty">
-            No accounts yet. Sign in with a Claude account or add an Anthropic API key below to start routing requests.
-          </p>
+          <p className="empty">{t('empty')}</p>
         ) : (
           <div className="table-wrap">
             <table aria-labelledby="accounts-list-title">
               <thead>
                 <tr>
-                  <th scope="col">Account</th>
-                  <th scope="col">Status</th>
+                  <th scope="col">{t('colAccount')}</th>
+                  <th scope="col">{t('colStatus')}</th>
                   <th scope="col" className="num">
-                    Priority
+                    {t('colPriority')}
                   </th>
                   <th scope="col" className="num">
-                    Requests
+                    {t('colRequests')}
                   </th>
-                  <th scope="col">Usage windows</th>
+                  <th scope="col">{t('colWindows')}</th>
                   <th scope="col">
-                    <span className="sr-only">Actions</span>
+                    <span className="sr-only">{t('colActions')}</span>
                   </th>
                 </tr>
               </thead>

@@ -1,5 +1,11 @@
 /** The name and priority fields of the add forms, with the rules the API applies. */
-import { NAME_RULE, PRIORITY_MAX, PRIORITY_MIN } from '../../../../src/shared/names';
+import { PRIORITY_MAX, PRIORITY_MIN } from '../../../../src/shared/names';
+import { accounts as messages } from '../../i18n/en/accounts';
+import { shell } from '../../i18n/en/shell';
+import { translator } from '../../i18n/i18n';
+
+const t = translator('accounts', messages);
+const ts = translator('shell', shell);
 
 /** The account name field of the add forms, with its rule shown as help or, once broken, as the error. */
 export function NameField(p: {
@@ -24,7 +30,7 @@ export function NameField(p: {
         aria-describedby={`${p.id}-help`}
       />
       <small id={`${p.id}-help`} className={p.invalid ? 'field-error' : 'muted'}>
-        {NAME_RULE}
+        {ts('nameRule')}
       </small>
     </div>
   );
@@ -34,7 +40,7 @@ export function NameField(p: {
 export function PriorityField(p: { id: string; inputName: string; value: string; onChange: (v: string) => void }) {
   return (
     <div className="field narrow">
-      <label htmlFor={p.id}>Priority</label>
+      <label htmlFor={p.id}>{t('priority')}</label>
       <input
         id={p.id}
         name={p.inputName}
@@ -47,7 +53,7 @@ export function PriorityField(p: { id: string; inputName: string; value: string;
         aria-describedby={`${p.id}-help`}
       />
       <small id={`${p.id}-help`} className="muted">
-        Lower is tried first
+        {t('priorityHelp')}
       </small>
     </div>
   );

@@ -1,10 +1,14 @@
 /** One account in the list: status and what to do about it, priority, requests, usage windows and its actions. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Account } from '../../../../src/shared/accounts-schemas';
-import { AccountWindows, isOAuth, KIND_LABEL, RecentErrors, StatusBadge, statusAdvice } from '../../accounts-ui';
+import { AccountWindows, isOAuth, kindLabel, RecentErrors, StatusBadge, statusAdvice } from '../../accounts-ui';
 import { apiFetch, errorMessage } from '../../api';
 import { fmtDateTime, fmtInt } from '../../format';
+import { accounts as messages } from '../../i18n/en/accounts';
+import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
+
+const t = translator('accounts', messages);
 
 export function AccountRow({
   a,
@@ -33,10 +37,10 @@ export function AccountRow({
   const action = a.paused || a.status === 'disabled' || a.status === 'cooling_down' ? 'resume' : 'pause';
   const canReauth = isOAuth(a) && (a.status === 'needs_reauth' || a.status === 'disabled');
   return (
-    <tr aria-label={`Account ${a.name}`}>
+    <tr aria-label={t('rowLabel', { name: a.name })}>
       <th scope="row">
         <div>{a.name}</div>
-        <div className="muted small">{KIND_LABEL[a.kind]}</div>
+        <div className="muted small">{kindLabel(a.kind)}</div>
       </th>
       <td>
         <StatusBadge account={a} />
@@ -51,10 +55,10 @@ export function AccountRow({
       <td className="num">{a.priority}</td>
       <td className="num">
         {fmtInt(a.requestCount)}
-        <div className="muted small">last {fmtDateTime(a.lastUsedAt)}</div>
+        <div className="muted small">{t('lastUsed', { when: fmtDateTime(a.lastUsedAt) })}</div>
         <div className={`small ${a.failedAttemptCount > 0 ? 'attempts-failed' : 'muted'}`}>
-          {fmtInt(a.attemptCount)} attempts
-          {a.failedAttemptCount > 0 ? `, ${fmtInt(a.failedAttemptCount)} failed` : ''}
+          {t('attempts', { count: fmtInt(a.attemptCount) })}
+          {a.failedAttemptCount > 0 ? t('attemptsFailed', { count: fmtInt(a.failedAttemptCount) }) : ''}
         </div>
       </td>
       <td className="windows-cell">
@@ -66,24 +70,29 @@ export function AccountRow({
             type="button"
             className={a.status === 'needs_reauth' ? 'primary' : undefined}
             onClick={() => onReauth(a)}
-            aria-label={`Re-authenticate ${a.name}`}
+            aria-label={t('reauthName', { name: a.name })}
           >
-            Re-authenticate
+            {t('reauth')}
           </button>
         ) : null}
         <button
           type="button"
           onClick={() => toggle.mutate(action)}
           disabled={toggle.isPending}
-          aria-label={`${action === 'pause' ? 'Pause' : 'Resume'} ${a.name}`}
+          aria-label={t(action === 'pause' ? 'pauseName' : 'resumeName', { name: a.name })}
         >
-          {action === 'pause' ? 'Pause' : 'Resume'}
+          {action === 'pause' ? t('pause') : t('resume')}
         </button>
-        <button type="button" onClick={() => onEdit(a)} aria-label={`Edit ${a.name}`}>
-          Edit
+        <button type="button" onClick={() => onEdit(a)} aria-label={t('editName', { name: a.name })}>
+          {t('edit')}
         </button>
-        <button type="button" className="danger" onClick={() => onRemove(a)} aria-label={`Remove ${a.name}`}>
-          Remove
+        <button
+          type="button"
+          className="danger"
+          onClick={() => onRemove(a)}
+          aria-label={t('removeName', { name: a.name })}
+        >
+          {t('remove')}
         </button>
       </td>
     </tr>

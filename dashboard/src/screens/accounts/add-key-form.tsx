@@ -4,8 +4,12 @@ import { type FormEvent, useState } from 'react';
 import type { Account } from '../../../../src/shared/accounts-schemas';
 import { validateName } from '../../../../src/shared/names';
 import { apiFetch, errorMessage } from '../../api';
+import { accounts as messages } from '../../i18n/en/accounts';
+import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
 import { NameField, PriorityField } from './account-fields';
+
+const t = translator('accounts', messages);
 
 export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
   const qc = useQueryClient();
@@ -22,7 +26,7 @@ export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
       setName('');
       setKey('');
       setPriority('');
-      onDone(`Added ${a.name}. It takes requests now.`);
+      onDone(t('added', { name: a.name }));
       void qc.invalidateQueries({ queryKey: queryKeys.accounts });
     },
   });
@@ -33,11 +37,18 @@ export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
   };
   return (
     <form className="card form" onSubmit={submit} aria-labelledby="add-key-title">
-      <h2 id="add-key-title">Add an account by API key</h2>
+      <h2 id="add-key-title">{t('addKeyTitle')}</h2>
       <div className="form-row">
-        <NameField id="add-name" inputName="name" label="Name" value={name} invalid={nameInvalid} onChange={setName} />
+        <NameField
+          id="add-name"
+          inputName="name"
+          label={t('name')}
+          value={name}
+          invalid={nameInvalid}
+          onChange={setName}
+        />
         <div className="field">
-          <label htmlFor="add-key">API key</label>
+          <label htmlFor="add-key">{t('apiKey')}</label>
           <input
             id="add-key"
             name="apiKey"
@@ -50,7 +61,7 @@ export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
             aria-describedby="add-key-help"
           />
           <small id="add-key-help" className="muted">
-            Stored encrypted; never shown again.
+            {t('apiKeyHelp')}
           </small>
         </div>
         <PriorityField id="add-priority" inputName="priority" value={priority} onChange={setPriority} />
@@ -62,10 +73,10 @@ export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
       ) : null}
       <div>
         <button type="submit" className="primary" disabled={add.isPending || nameInvalid || !name || !key.trim()}>
-          {add.isPending ? 'Adding…' : 'Add account'}
+          {add.isPending ? t('adding') : t('addAccount')}
         </button>
       </div>
-      <p className="muted small">Claude Max/Pro and Console accounts sign in above instead.</p>
+      <p className="muted small">{t('addKeyFoot')}</p>
     </form>
   );
 }

@@ -2,10 +2,16 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Account } from '../../../../src/shared/accounts-schemas';
-import { NAME_RULE, PRIORITY_MAX, PRIORITY_MIN } from '../../../../src/shared/names';
+import { PRIORITY_MAX, PRIORITY_MIN } from '../../../../src/shared/names';
 import { apiFetch, errorMessage } from '../../api';
 import { useModalDialog } from '../../confirm-dialog';
+import { accounts as messages } from '../../i18n/en/accounts';
+import { shell } from '../../i18n/en/shell';
+import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
+
+const t = translator('accounts', messages);
+const ts = translator('shell', shell);
 
 export function EditDialog({ account, onClose }: { account: Account; onClose: (msg?: string) => void }) {
   const ref = useModalDialog();
@@ -28,7 +34,7 @@ export function EditDialog({ account, onClose }: { account: Account; onClose: (m
           method: 'POST',
           body: { newName: name },
         });
-        done.push(`renamed ${current.name} to ${a.name}`);
+        done.push(t('renamed', { from: current.name, to: a.name }));
         current = { ...current, name: a.name };
       } catch (err) {
         next.name = errorMessage(err);
@@ -42,7 +48,7 @@ export function EditDialog({ account, onClose }: { account: Account; onClose: (m
           // Sent as typed (NaN becomes null): the server's message names the problem.
           body: { priority: p },
         });
-        done.push(`priority ${a.priority}`);
+        done.push(t('prioritySet', { priority: String(a.priority) }));
         current = { ...current, priority: a.priority };
       } catch (err) {
         next.priority = errorMessage(err);
@@ -53,7 +59,7 @@ export function EditDialog({ account, onClose }: { account: Account; onClose: (m
     setPending(false);
     if (done.length > 0) void qc.invalidateQueries({ queryKey: queryKeys.accounts });
     if (!next.name && !next.priority) {
-      onClose(done.length > 0 ? `Saved ${current.name}: ${done.join(', ')}.` : undefined);
+      onClose(done.length > 0 ? t('saved', { name: current.name, changes: done.join(t('listSeparator')) }) : undefined);
     }
   };
 
@@ -67,10 +73,10 @@ export function EditDialog({ account, onClose }: { account: Account; onClose: (m
           void save();
         }}
       >
-        <h2 id="edit-title">Edit {account.name}</h2>
+        <h2 id="edit-title">{t('editTitle', { name: account.name })}</h2>
         <div className="edit-fields">
           <div className="field">
-            <label htmlFor="edit-name">Name</label>
+            <label htmlFor="edit-name">{t('name')}</label>
             <input
               id="edit-name"
               value={name}
@@ -80,11 +86,11 @@ export function EditDialog({ account, onClose }: { account: Account; onClose: (m
               aria-describedby="edit-name-msg"
             />
             <small id="edit-name-msg" className={errors.name ? 'field-error' : 'muted'}>
-              {errors.name ?? NAME_RULE}
+              {errors.name ?? ts('nameRule')}
             </small>
           </div>
           <div className="field">
-            <label htmlFor="edit-priority">Priority</label>
+            <label htmlFor="edit-priority">{t('priority')}</label>
             <input
               id="edit-priority"
               type="number"
@@ -97,16 +103,16 @@ export function EditDialog({ account, onClose }: { account: Account; onClose: (m
               aria-describedby="edit-priority-msg"
             />
             <small id="edit-priority-msg" className={errors.priority ? 'field-error' : 'muted'}>
-              {errors.priority ?? `${PRIORITY_MIN}-${PRIORITY_MAX}; lower is tried first`}
+              {errors.priority ?? t('priorityRange', { min: String(PRIORITY_MIN), max: String(PRIORITY_MAX) })}
             </small>
           </div>
         </div>
         <div className="dialog-actions">
           <button type="button" onClick={() => ref.current?.close()}>
-            {saved.name !== account.name || saved.priority !== account.priority ? 'Close' : 'Cancel'}
+            {saved.name !== account.name || saved.priority !== account.priority ? ts('close') : ts('cancel')}
           </button>
           <button type="submit" className="primary" disabled={pending}>
-            {pending ? 'Saving…' : 'Save'}
+            {pending ? t('saving') : ts('save')}
           </button>
         </div>
       </form>

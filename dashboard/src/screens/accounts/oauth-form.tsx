@@ -6,12 +6,18 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Account } from '../../../../src/shared/accounts-schemas';
 import { validateName } from '../../../../src/shared/names';
-import { KIND_LABEL, useNow } from '../../accounts-ui';
+import { kindLabel, useNow } from '../../accounts-ui';
 import { ApiError, apiFetch, errorMessage } from '../../api';
 import { useCopy } from '../../clipboard';
 import { fmtDuration } from '../../format';
+import { accounts as messages } from '../../i18n/en/accounts';
+import { shell } from '../../i18n/en/shell';
+import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
 import { NameField, PriorityField } from './account-fields';
+
+const t = translator('accounts', messages);
+const ts = translator('shell', shell);
 
 type OAuthMode = 'max' | 'console';
 type OAuthInit = { flowId: string; authorizeUrl: string; expiresAt: number; reauthenticate: boolean };
@@ -19,23 +25,20 @@ type Flow = OAuthInit & { name: string; mode: OAuthMode; priority: number | unde
 /** A request from a row's Re-authenticate button; `seq` makes a second press of the same row count. */
 export type ReauthRequest = { name: string; mode: OAuthMode; seq: number };
 
-const MODE_LABEL: Record<OAuthMode, string> = {
-  max: 'Claude Max/Pro subscription',
-  console: 'Console (creates an API key)',
-};
+const MODE_KEYS = { max: 'modeMax', console: 'modeConsole' } as const;
+const modeLabel = (m: OAuthMode) => t(MODE_KEYS[m]);
 
 /** What a failed callback means for the user: the server keeps the login open only after a 400. */
 function callbackProblem(err: unknown): { message: string; restart: boolean } {
   if (err instanceof ApiError && err.status === 404) {
     return {
-      message:
-        'This sign-in is no longer open: it expired (10 minutes) or was already used. Start a new sign-in, then paste the new code.',
+      message: t('flowGone'),
       restart: true,
     };
   }
   if (err instanceof ApiError && err.status === 400) {
     return {
-      message: `${err.message.replace(/\.$/, '')}. The sign-in is still open: correct the pasted text and press Finish sign-in again.`,
+      message: t('flowStillOpen', { message: err.message.replace(/\.$/, '') }),
       restart: false,
     };
   }
@@ -80,8 +83,8 @@ export function OAuthForm({ request, onDone }: { request: ReauthRequest | null; 
       setPriority('');
       onDone(
         f.reauthenticate
-          ? `Signed ${a.name} in again. It takes requests now.`
-          : `Added ${a.name} (${KIND_LABEL[a.kind]}). It takes requests now.`,
+          ? t('signedInAgain', { name: a.name })
+          : t('addedKind', { name: a.name, kind: kindLabel(a.kind) }),
       );
       qc.setQueryData<Account[]>(queryKeys.accounts, (list) =>
         list?.some((x) => x.id === a.id) ? list.map((x) => (x.id === a.id ? a : x)) : list,
@@ -132,28 +135,25 @@ export function OAuthForm({ request, onDone }: { request: ReauthRequest | null; 
         else if (!flow) start(e);
       }}
     >
-      <h2 id="oauth-title">Sign in with a Claude account</h2>
+      <h2 id="oauth-title">{t('oauthTitle')}</h2>
       {flow === null ? (
         <>
-          <p className="muted small">
-            For Claude Max/Pro subscriptions and Console accounts. To sign an existing account in again, use the same
-            name and type (or press Re-authenticate in the list).
-          </p>
+          <p className="muted small">{t('oauthIntro')}</p>
           <div className="form-row">
             <NameField
               id="oauth-name"
               inputName="oauthName"
-              label="Account name"
+              label={t('accountName')}
               value={name}
               invalid={nameInvalid}
               onChange={setName}
             />
             <fieldset className="field oauth-mode">
-              <legend>Account type</legend>
+              <legend>{t('accountType')}</legend>
               {(['max', 'console'] as const).map((m) => (
                 <label key={m} className="radio">
                   <input type="radio" name="oauthMode" value={m} checked={mode === m} onChange={() => setMode(m)} />
-                  {MODE_LABEL[m]}
+                  {modeLabel(m)}
                 </label>
               ))}
             </fieldset>
@@ -166,20 +166,18 @@ export function OAuthForm({ request, onDone }: { request: ReauthRequest | null; 
           ) : null}
           <div>
             <button type="submit" className="primary" disabled={init.isPending || nameInvalid || !name}>
-              {init.isPending ? 'Starting…' : 'Start sign-in'}
+              {init.isPending ? t('starting') : t('startSignIn')}
             </button>
           </div>
         </>
       ) : (
         <>
           <p>
-            {flow.reauthenticate ? 'Signing ' : 'Adding '}
-            <strong>{flow.name}</strong> ({MODE_LABEL[flow.mode]})
-            {flow.reauthenticate ? ' in again: its name, priority and history stay.' : '.'}
+            {t(flow.reauthenticate ? 'signingInAgain' : 'addingFlow', { name: flow.name, mode: modeLabel(flow.mode) })}
           </p>
           <ol className="oauth-steps">
             <li>
-              <p>Open the sign-in page, sign in and approve. The page then shows a code.</p>
+              <p>{t('step1')}</p>
               <div className="oauth-link">
                 <a
                   ref={linkRef}
@@ -188,30 +186,26 @@ export function OAuthForm({ request, onDone }: { request: ReauthRequest | null; 
                   target="_blank"
                   rel="noopener noreferrer"
                 >
-                  Open the sign-in page
+                  {t('openSignIn')}
                 </a>
                 <button type="button" onClick={() => void link.copy(flow.authorizeUrl)}>
-                  Copy link
+                  {t('copyLink')}
                 </button>
                 <input
                   className="oauth-url"
                   readOnly
                   value={flow.authorizeUrl}
-                  aria-label="Sign-in link"
+                  aria-label={t('signInLink')}
                   onFocus={(e) => e.target.select()}
                 />
               </div>
               <p className="muted small" role="status" aria-live="polite">
-                {link.state === 'copied'
-                  ? 'Link copied.'
-                  : link.state === 'failed'
-                    ? 'Could not copy: select the link in the box and copy it.'
-                    : ''}
+                {link.state === 'copied' ? t('linkCopied') : link.state === 'failed' ? t('copyFailed') : ''}
               </p>
             </li>
             <li>
               <div className="field">
-                <label htmlFor="oauth-code">Code from the sign-in page</label>
+                <label htmlFor="oauth-code">{t('codeLabel')}</label>
                 <input
                   id="oauth-code"
                   name="oauthCode"
@@ -224,15 +218,14 @@ export function OAuthForm({ request, onDone }: { request: ReauthRequest | null; 
                   aria-describedby="oauth-code-help"
                 />
                 <small id="oauth-code-help" className="muted">
-                  Paste all of it, including the part after #.{' '}
-                  {expired ? '' : `This sign-in stays open for ${fmtDuration(flow.expiresAt - now)}.`}
+                  {t('codeHelp')} {expired ? '' : t('openFor', { duration: fmtDuration(flow.expiresAt - now) })}
                 </small>
               </div>
             </li>
           </ol>
           {expired && !problem ? (
             <p className="field-error" role="alert">
-              This sign-in expired (it stays open for 10 minutes). Start a new sign-in, then paste the new code.
+              {t('expired')}
             </p>
           ) : null}
           {problem ? (
@@ -248,11 +241,11 @@ export function OAuthForm({ request, onDone }: { request: ReauthRequest | null; 
           <div className="button-row">
             {mustRestart ? (
               <button type="button" className="primary" onClick={restart} disabled={init.isPending}>
-                {init.isPending ? 'Starting…' : 'Start a new sign-in'}
+                {init.isPending ? t('starting') : t('startNew')}
               </button>
             ) : (
               <button type="submit" className="primary" disabled={finish.isPending || !pasted.trim()}>
-                {finish.isPending ? 'Finishing…' : 'Finish sign-in'}
+                {finish.isPending ? t('finishing') : t('finishSignIn')}
               </button>
             )}
             <button
@@ -263,7 +256,7 @@ export function OAuthForm({ request, onDone }: { request: ReauthRequest | null; 
                 init.reset();
               }}
             >
-              Cancel
+              {ts('cancel')}
             </button>
           </div>
         </>

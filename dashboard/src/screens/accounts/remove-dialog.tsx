@@ -3,27 +3,28 @@ import { useQueryClient } from '@tanstack/react-query';
 import type { Account } from '../../../../src/shared/accounts-schemas';
 import { apiFetch } from '../../api';
 import { ConfirmDialog } from '../../confirm-dialog';
+import { accounts as messages } from '../../i18n/en/accounts';
+import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
+
+const t = translator('accounts', messages);
 
 export function RemoveDialog({ account, onClose }: { account: Account; onClose: (msg?: string) => void }) {
   const qc = useQueryClient();
   return (
     <ConfirmDialog
       titleId="remove-title"
-      title={`Remove ${account.name}?`}
+      title={t('removeTitle', { name: account.name })}
       typed={account.name}
-      confirmLabel="Remove account"
+      confirmLabel={t('removeConfirm')}
       action={async () => {
         await apiFetch(`/api/accounts/${encodeURIComponent(account.name)}`, { method: 'DELETE' });
         void qc.invalidateQueries({ queryKey: queryKeys.accounts });
-        return `Removed ${account.name}. Its request history stays.`;
+        return t('removed', { name: account.name });
       }}
       onClose={onClose}
     >
-      <p>
-        The gateway stops using it and forgets its credentials. Requests it served stay in the history. This cannot be
-        undone.
-      </p>
+      <p>{t('removeBody')}</p>
     </ConfirmDialog>
   );
 }

@@ -7,12 +7,16 @@ import { AdminKey } from './admin-key';
 import { ClientKeys } from './client-keys';
 import { RuntimeSettings } from './runtime-settings';
 import './settings.css';
+import { settings as messages } from '../../i18n/en/settings';
+import { translator } from '../../i18n/i18n';
+
+const t = translator('settings', messages);
 
 export function Settings() {
   return (
     <>
       <div className="page-head">
-        <h1>Settings</h1>
+        <h1>{t('title')}</h1>
       </div>
       <RuntimeSettings />
       <ClientKeys />

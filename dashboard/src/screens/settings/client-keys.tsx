@@ -6,35 +6,30 @@ import { apiFetch } from '../../api';
 import { ConfirmDialog } from '../../confirm-dialog';
 import { type Column, DataTable } from '../../data-table';
 import { fmtDateTime } from '../../format';
+import { settings as messages } from '../../i18n/en/settings';
+import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
 import { ErrorState, Loading } from '../../states';
 import { CreateKeyForm, NewKey } from './create-key';
+
+const t = translator('settings', messages);
 
 function RevokeDialog({ k, last, onClose }: { k: ClientKeyView; last: boolean; onClose: (msg?: string) => void }) {
   const qc = useQueryClient();
   return (
     <ConfirmDialog
       titleId="revoke-title"
-      title={`Revoke ${k.name}?`}
-      confirmLabel="Revoke key"
+      title={t('revokeTitle', { name: k.name })}
+      confirmLabel={t('revokeConfirm')}
       action={async () => {
         await apiFetch<ClientKeyView>(`/api/keys/${encodeURIComponent(k.name)}`, { method: 'DELETE' });
         void qc.invalidateQueries({ queryKey: queryKeys.keys });
-        return last
-          ? `Revoked ${k.name}. No active client key is left: the proxy accepts requests without a key again.`
-          : `Revoked ${k.name}. Clients using it are refused within a second.`;
+        return last ? t('revokedLast', { name: k.name }) : t('revoked', { name: k.name });
       }}
       onClose={onClose}
     >
-      <p>
-        Clients sending this key ({k.prefix}…) get 401 within a second. This cannot be undone: a revoked key never works
-        again.
-      </p>
-      {last ? (
-        <p className="field-error">
-          It is the last active key: once it is revoked, the proxy accepts requests from anyone who can reach it.
-        </p>
-      ) : null}
+      <p>{t('revokeBody', { prefix: k.prefix })}</p>
+      {last ? <p className="field-error">{t('revokeLastWarning')}</p> : null}
     </ConfirmDialog>
   );
 }
@@ -49,22 +44,31 @@ function KeysTable({
   onRevoke?: (k: ClientKeyView) => void;
 }) {
   const columns: Column<ClientKeyView>[] = [
-    { id: 'name', header: 'Name', rowHeader: true, cell: (k) => k.name },
-    { id: 'prefix', header: 'Key starts with', cell: (k) => <code>{k.prefix}…</code> },
-    { id: 'created', header: 'Created', cell: (k) => fmtDateTime(k.createdAt) },
-    { id: 'last-used', header: 'Last used', cell: (k) => (k.lastUsedAt == null ? 'Never' : fmtDateTime(k.lastUsedAt)) },
+    { id: 'name', header: t('colName'), rowHeader: true, cell: (k) => k.name },
+    { id: 'prefix', header: t('colPrefix'), cell: (k) => <code>{k.prefix}…</code> },
+    { id: 'created', header: t('colCreated'), cell: (k) => fmtDateTime(k.createdAt) },
+    {
+      id: 'last-used',
+      header: t('colLastUsed'),
+      cell: (k) => (k.lastUsedAt == null ? t('never') : fmtDateTime(k.lastUsedAt)),
+    },
     onRevoke
       ? {
           id: 'actions',
-          header: <span className="sr-only">Actions</span>,
+          header: <span className="sr-only">{t('colActions')}</span>,
           className: 'actions',
           cell: (k) => (
-            <button type="button" className="danger" onClick={() => onRevoke(k)} aria-label={`Revoke ${k.name}`}>
-              Revoke
+            <button
+              type="button"
+              className="danger"
+              onClick={() => onRevoke(k)}
+              aria-label={t('revokeName', { name: k.name })}
+            >
+              {t('revoke')}
             </button>
           ),
         }
-      : { id: 'revoked', header: 'Revoked', cell: (k) => fmtDateTime(k.revokedAt) },
+      : { id: 'revoked', header: t('colRevoked'), cell: (k) => fmtDateTime(k.revokedAt) },
   ];
   return (
     <DataTable
@@ -72,7 +76,7 @@ function KeysTable({
       columns={columns}
       rows={keys}
       rowKey={(k) => k.id}
-      rowProps={(k) => ({ 'aria-label': `Client key ${k.name}` })}
+      rowProps={(k) => ({ 'aria-label': t('keyRow', { name: k.name }) })}
     />
   );
 }
@@ -86,10 +90,11 @@ export function ClientKeys() {
   const revoked = keys.data?.keys.filter((k) => !k.active) ?? [];
   return (
     <section className="card" aria-labelledby="keys-title">
-      <h2 id="keys-title">Client keys</h2>
+      <h2 id="keys-title">{t('keysTitle')}</h2>
       <p>
-        Client keys lock the proxy: while at least one is active, every <code>/v1/*</code> request must send one as{' '}
-        <code>x-api-key</code> or <code>authorization: Bearer</code>, or it gets 401; with none, the proxy is open.
+        {t('keysIntroA')} <code>/v1/*</code> {t('keysIntroB')} <code>x-api-key</code> {t('keysIntroOr')}{' '}
+        <code>authorization: Bearer</code>
+        {t('keysIntroC')}
       </p>
       <div className="notice-slot" role="status" aria-live="polite">
         {message ? <div className="notice">{message}</div> : null}
@@ -104,7 +109,7 @@ export function ClientKeys() {
         />
       ) : null}
       {keys.isPending ? (
-        <Loading what="client keys" />
+        <Loading what={t('loadingKeys')} />
       ) : keys.isError ? (
         <ErrorState error={keys.error} retry={() => void keys.refetch()} />
       ) : (
@@ -112,21 +117,20 @@ export function ClientKeys() {
           <p className="proxy-state" data-proxy-state={active.length > 0 ? 'locked' : 'open'}>
             {active.length > 0 ? (
               <>
-                <span className="badge badge-active">Key required</span> The proxy accepts only requests with{' '}
-                {active.length === 1 ? 'the active key below' : `one of the ${active.length} active keys below`}.
+                <span className="badge badge-active">{t('keyRequired')}</span>{' '}
+                {active.length === 1 ? t('lockedOne') : t('lockedMany', { count: active.length })}
               </>
             ) : (
               <>
-                <span className="badge badge-paused">Open</span> No active client key: the proxy accepts requests from
-                anyone who can reach it. Create a key below to require one.
+                <span className="badge badge-paused">{t('open')}</span> {t('openBody')}
               </>
             )}
           </p>
-          {active.length > 0 ? <KeysTable keys={active} label="Active client keys" onRevoke={setRevoking} /> : null}
+          {active.length > 0 ? <KeysTable keys={active} label={t('activeKeys')} onRevoke={setRevoking} /> : null}
           {revoked.length > 0 ? (
             <details className="revoked-keys">
-              <summary>Revoked keys ({revoked.length})</summary>
-              <KeysTable keys={revoked} label="Revoked client keys" />
+              <summary>{t('revokedKeys', { count: revoked.length })}</summary>
+              <KeysTable keys={revoked} label={t('revokedKeysLabel')} />
             </details>
           ) : null}
         </>

@@ -2,10 +2,16 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import type { CreatedClientKey } from '../../../../src/shared/keys-schemas';
-import { NAME_RULE, validateName } from '../../../../src/shared/names';
+import { validateName } from '../../../../src/shared/names';
 import { apiFetch, errorMessage } from '../../api';
 import { useCopy } from '../../clipboard';
+import { settings as messages } from '../../i18n/en/settings';
+import { shell } from '../../i18n/en/shell';
+import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
+
+const t = translator('settings', messages);
+const ts = translator('shell', shell);
 
 export function NewKey({ created, onDone }: { created: CreatedClientKey; onDone: () => void }) {
   const key = useCopy();
@@ -15,32 +21,29 @@ export function NewKey({ created, onDone }: { created: CreatedClientKey; onDone:
   }, []);
   return (
     <section className="key-reveal" aria-labelledby="new-key-title" ref={ref} tabIndex={-1}>
-      <h3 id="new-key-title">New client key “{created.name}”</h3>
+      <h3 id="new-key-title">{t('newKeyTitle', { name: created.name })}</h3>
       <p>
-        <strong>Copy it now: it won't be shown again.</strong> ccflare keeps only a hash of it; if you lose it, revoke
-        it and create another.
+        <strong>{t('copyNow')}</strong> {t('hashOnly')}
       </p>
       <div className="key-box">
         <code className="key-value" data-testid="new-key">
           {created.key}
         </code>
         <button type="button" className="primary" onClick={() => void key.copy(created.key)}>
-          Copy
+          {t('copy')}
         </button>
       </div>
       <p role="status" aria-live="polite" className="small">
-        {key.state === 'copied'
-          ? 'Copied to the clipboard.'
-          : key.state === 'failed'
-            ? 'Could not copy automatically: select the key and copy it yourself.'
-            : ''}
+        {key.state === 'copied' ? t('copied') : key.state === 'failed' ? t('copyFailed') : ''}
       </p>
       <p className="muted small">
-        Use it from Claude Code:{' '}
-        <code>ANTHROPIC_BASE_URL={location.origin} ANTHROPIC_API_KEY=&lt;the key&gt; claude</code>
+        {t('useFromClaude')}{' '}
+        <code>
+          ANTHROPIC_BASE_URL={location.origin} ANTHROPIC_API_KEY={t('theKey')} claude
+        </code>
       </p>
       <button type="button" onClick={onDone}>
-        Done, I saved it
+        {t('doneSaved')}
       </button>
     </section>
   );
@@ -67,10 +70,10 @@ export function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedClientKey) 
         if (!invalid && name.trim()) create.mutate();
       }}
     >
-      <h3 id="create-key-title">Create a client key</h3>
+      <h3 id="create-key-title">{t('createTitle')}</h3>
       <div className="form-row">
         <div className="field">
-          <label htmlFor="key-name">Key name</label>
+          <label htmlFor="key-name">{t('keyName')}</label>
           <input
             id="key-name"
             name="keyName"
@@ -85,7 +88,7 @@ export function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedClientKey) 
             aria-describedby="key-name-help key-name-error"
           />
           <small id="key-name-help" className={invalid ? 'field-error' : 'muted'}>
-            Who uses it, e.g. laptop or ci: {NAME_RULE}
+            {t('keyNameHelp', { rule: ts('nameRule') })}
           </small>
           <div id="key-name-error">
             {create.isError ? (
@@ -98,7 +101,7 @@ export function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedClientKey) 
       </div>
       <div>
         <button type="submit" className="primary" disabled={create.isPending || invalid || !name.trim()}>
-          {create.isPending ? 'Creating…' : 'Create key'}
+          {create.isPending ? t('creating') : t('createKey')}
         </button>
       </div>
     </form>

@@ -6,6 +6,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import type { ConfigView } from '../../../../src/shared/config-schemas';
 import { ApiError, apiFetch, errorMessage } from '../../api';
+import { settings as messages } from '../../i18n/en/settings';
+import { shell } from '../../i18n/en/shell';
+import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
 import { ErrorState, Loading } from '../../states';
 import {
@@ -14,10 +17,13 @@ import {
   ORDER,
   type SettingKey,
   type SettingState,
-  SOURCE_HINT,
-  SOURCE_LABEL,
+  sourceHint,
+  sourceLabel,
   type Value,
 } from './setting-codecs';
+
+const t = translator('settings', messages);
+const ts = translator('shell', shell);
 
 function useConfig() {
   return useQuery({ queryKey: queryKeys.config, queryFn: () => apiFetch<ConfigView>('/api/config') });
@@ -25,8 +31,8 @@ function useConfig() {
 
 function SourceBadge({ state }: { state: SettingState }) {
   return (
-    <span className={`badge source source-${state.source}`} title={SOURCE_HINT[state.source]}>
-      {SOURCE_LABEL[state.source]}
+    <span className={`badge source source-${state.source}`} title={sourceHint(state.source)}>
+      {sourceLabel(state.source)}
     </span>
   );
 }
@@ -47,8 +53,8 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
       const now = codec.show(view[name].value);
       setSaved(
         value === null
-          ? `Reset: now ${now} (${SOURCE_LABEL[view[name].source].toLowerCase()}). Applied at once.`
-          : `Saved: now ${now}. Applied at once.`,
+          ? t('resetNow', { value: now, source: sourceLabel(view[name].source).toLocaleLowerCase() })
+          : t('savedNow', { value: now }),
       );
     },
   });
@@ -69,7 +75,7 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
       return;
     }
     if (!dirty) {
-      setSaved('Nothing to save: that is already the current value.');
+      setSaved(t('nothingToSave'));
       return;
     }
     save.mutate(parsed.value);
@@ -83,7 +89,7 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
           <SourceBadge state={state} />
         </div>
         <p id={helpId} className="muted small setting-doc">
-          {humanDoc(state.doc)}. <span className="setting-env">Environment variable {state.env}.</span>
+          {humanDoc(state.doc)}. <span className="setting-env">{t('envVar', { env: state.env })}</span>
         </p>
         {state.pinned ? (
           <div className="setting-pinned">
@@ -91,9 +97,8 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
               {codec.show(state.value)}
             </p>
             <p className="small">
-              Read-only: set by {state.source === 'flag' ? 'a command-line flag' : 'the environment variable'}{' '}
-              <code>{state.env}</code>, which wins over anything saved here. To change it here, remove it and restart
-              the gateway.
+              {state.source === 'flag' ? t('readOnlyFlag') : t('readOnlyEnv')} <code>{state.env}</code>
+              {t('readOnlyAfter')}
             </p>
           </div>
         ) : (
@@ -111,8 +116,13 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
                 describedBy: `${helpId} ${msgId}`,
                 accepts: state.accepts,
               })}
-              <button type="submit" className="primary" disabled={save.isPending} aria-label={`Save ${codec.label}`}>
-                {save.isPending ? 'Saving…' : 'Save'}
+              <button
+                type="submit"
+                className="primary"
+                disabled={save.isPending}
+                aria-label={t('saveName', { label: codec.label })}
+              >
+                {save.isPending ? t('saving') : ts('save')}
               </button>
               {state.source === 'database' ? (
                 <button
@@ -123,24 +133,24 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
                     save.mutate(null);
                   }}
                   disabled={save.isPending}
-                  aria-label={`Reset ${codec.label} to default`}
-                  title="Removes the value saved here: back to the config file value or the default"
+                  aria-label={t('resetName', { label: codec.label })}
+                  title={t('resetTitle')}
                 >
-                  Reset to default
+                  {t('resetToDefault')}
                 </button>
               ) : null}
             </div>
             <div id={msgId} className="setting-msg">
               {localError ? (
                 <p className="field-error" role="alert">
-                  {localError} Not saved.
+                  {t('notSaved', { error: localError })}
                 </p>
               ) : serverError ? (
                 <p className="field-error" role="alert">
-                  The gateway refused this value: {serverError} Not saved; your input is kept.
+                  {t('refused', { error: serverError })}
                 </p>
               ) : dirty ? (
-                <p className="muted small">Not saved yet: press Save.</p>
+                <p className="muted small">{t('notSavedYet')}</p>
               ) : null}
               <p role="status" aria-live="polite" className="setting-saved">
                 {saved}
@@ -150,7 +160,7 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
         )}
         {state.pinned ? null : (
           <p className="muted small setting-current">
-            Current: <strong data-current={name}>{codec.show(state.value)}</strong>, {SOURCE_HINT[state.source]}
+            {t('current')} <strong data-current={name}>{codec.show(state.value)}</strong>, {sourceHint(state.source)}
           </p>
         )}
       </form>
@@ -165,7 +175,7 @@ function humanDoc(doc: string): string {
 
 function serverMessage(err: unknown): string {
   if (err instanceof ApiError && err.status === 409) {
-    return `${err.message}. Reload the page to see where the value comes from now.`;
+    return t('reloadToSee', { message: err.message });
   }
   return errorMessage(err);
 }
@@ -174,17 +184,14 @@ export function RuntimeSettings() {
   const config = useConfig();
   return (
     <section className="card" aria-labelledby="runtime-title">
-      <h2 id="runtime-title">Runtime settings</h2>
-      <p className="muted">
-        Saved in the database and applied at once, without a restart; every gateway sharing the database follows within
-        a second. An environment variable or flag wins over a saved value.
-      </p>
+      <h2 id="runtime-title">{t('runtimeTitle')}</h2>
+      <p className="muted">{t('runtimeIntro')}</p>
       {config.isPending ? (
-        <Loading what="settings" />
+        <Loading what={t('loadingSettings')} />
       ) : config.isError ? (
         <ErrorState error={config.error} retry={() => void config.refetch()} />
       ) : (
-        <ul className="settings-list" aria-label="Runtime settings">
+        <ul className="settings-list" aria-label={t('runtimeTitle')}>
           {ORDER.map((k) => (
             <SettingRow key={k} name={k} state={config.data[k]} />
           ))}

@@ -4,7 +4,11 @@
  */
 import type { ReactNode } from 'react';
 import type { ConfigView } from '../../../../src/shared/config-schemas';
-import { fmtInt } from '../../format';
+import { fmtInt, fmtNumber } from '../../format';
+import { settings as messages } from '../../i18n/en/settings';
+import { translator } from '../../i18n/i18n';
+
+const t = translator('settings', messages);
 
 export type SettingKey = keyof ConfigView;
 export type SettingState = ConfigView[SettingKey];
@@ -17,21 +21,21 @@ const HOUR = 60 * MIN;
 const KB = 1024;
 const MB = 1024 * KB;
 
-export const SOURCE_LABEL: Record<SettingState['source'], string> = {
-  default: 'Default',
-  file: 'Config file',
-  database: 'Saved here',
-  environment: 'Environment',
-  flag: 'Command-line flag',
-};
+const SOURCE_KEYS = {
+  default: ['sourceDefault', 'hintDefault'],
+  file: ['sourceFile', 'hintFile'],
+  database: ['sourceDatabase', 'hintDatabase'],
+  environment: ['sourceEnvironment', 'hintEnvironment'],
+  flag: ['sourceFlag', 'hintFlag'],
+} as const satisfies Record<SettingState['source'], readonly [keyof typeof messages, keyof typeof messages]>;
 
-export const SOURCE_HINT: Record<SettingState['source'], string> = {
-  default: 'built-in default',
-  file: 'from config.json in the data directory',
-  database: 'stored in the database, shared by every gateway using it',
-  environment: 'pinned by an environment variable',
-  flag: 'pinned by a command-line flag',
-};
+export function sourceLabel(source: SettingState['source']): string {
+  return t(SOURCE_KEYS[source][0]);
+}
+
+export function sourceHint(source: SettingState['source']): string {
+  return t(SOURCE_KEYS[source][1]);
+}
 
 /** A whole or decimal number typed by a person ("2", "1.5", " 3 "), or null. */
 function num(s: string | undefined): number | null {
@@ -40,15 +44,12 @@ function num(s: string | undefined): number | null {
   return Number(t);
 }
 
-function plural(n: number, unit: string): string {
-  return `${fmtInt(n)} ${unit}${n === 1 ? '' : 's'}`;
-}
-
 function fmtWindow(ms: number): string {
   const h = Math.floor(ms / HOUR);
   const m = Math.round(((ms % HOUR) / MIN) * 100) / 100;
-  if (h === 0) return `${m} min`;
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+  const mins = fmtNumber(m);
+  if (h === 0) return t('windowMin', { m: mins });
+  return m === 0 ? t('windowH', { h: fmtInt(h) }) : t('windowHMin', { h: fmtInt(h), m: mins });
 }
 
 function bytesUnit(bytes: number): 'MB' | 'KB' | 'bytes' {
@@ -61,7 +62,7 @@ function fmtBytes(bytes: number): string {
   const unit = bytesUnit(bytes);
   if (unit === 'MB') return `${fmtInt(bytes / MB)} MB`;
   if (unit === 'KB') return `${fmtInt(bytes / KB)} KB`;
-  return plural(bytes, 'byte');
+  return t.plural('bytes', bytes);
 }
 
 /** How one setting is shown, typed and checked in human units. */
@@ -125,8 +126,10 @@ function UnitInput({
 
 export const CODECS: Record<SettingKey, Codec> = {
   defaultAgentModel: {
-    label: 'Default agent model',
-    show: (v) => (v === '' ? 'none' : String(v)),
+    get label() {
+      return t('labelDefaultModel');
+    },
+    show: (v) => (v === '' ? t('none') : String(v)),
     fields: (v) => ({ v: String(v) }),
     // The server checks the id (400 with what it accepts); here only surrounding spaces go.
     parse: (f) => ({ ok: true, value: (f.v ?? '').trim() }),
@@ -147,14 +150,16 @@ export const CODECS: Record<SettingKey, Codec> = {
     ),
   },
   strategy: {
-    label: 'Strategy',
+    get label() {
+      return t('labelStrategy');
+    },
     show: (v) => String(v),
     fields: (v) => ({ v: String(v) }),
     parse: (f, accepts) => {
       const values = accepts.kind === 'enum' ? accepts.values : [];
       return values.includes(f.v ?? '')
         ? { ok: true, value: f.v as string }
-        : { ok: false, error: `Choose one of: ${values.join(', ')}.` };
+        : { ok: false, error: t('chooseOneOf', { values: values.join(', ') }) };
     },
     editor: ({ id, label, fields, set, describedBy, accepts }) => {
       const values = accepts.kind === 'enum' ? accepts.values : [];
@@ -181,7 +186,9 @@ export const CODECS: Record<SettingKey, Codec> = {
     },
   },
   sessionMs: {
-    label: 'Session window',
+    get label() {
+      return t('labelSession');
+    },
     show: (v) => fmtWindow(Number(v)),
     fields: (v) => {
       const ms = Number(v);
@@ -190,11 +197,11 @@ export const CODECS: Record<SettingKey, Codec> = {
     parse: (f, accepts) => {
       const h = f.h?.trim() === '' ? 0 : num(f.h);
       const m = f.m?.trim() === '' ? 0 : num(f.m);
-      if (h === null || m === null) return { ok: false, error: 'Hours and minutes must be numbers (0 or more).' };
+      if (h === null || m === null) return { ok: false, error: t('hoursMinutesNumbers') };
       const ms = Math.round((h * 60 + m) * MIN);
       const { min, max } = intRange(accepts);
       if (ms < min || ms > max) {
-        return { ok: false, error: `Choose between ${fmtWindow(min)} and ${fmtWindow(max)}.` };
+        return { ok: false, error: t('chooseBetween', { min: fmtWindow(min), max: fmtWindow(max) }) };
       }
       return { ok: true, value: ms };
     },
@@ -203,19 +210,21 @@ export const CODECS: Record<SettingKey, Codec> = {
         <UnitInput
           {...p}
           name="h"
-          unit="h"
-          srLabel={`${p.label} hours`}
+          unit={t('unitH')}
+          srLabel={t('srHours', { label: p.label })}
           max={Math.floor(intRange(p.accepts).max / HOUR)}
         />
-        <UnitInput {...p} name="m" unit="min" srLabel={`${p.label} minutes`} />
+        <UnitInput {...p} name="m" unit={t('unitMin')} srLabel={t('srMinutes', { label: p.label })} />
       </>
     ),
   },
-  requestRetentionDays: daysCodec('Request retention'),
-  payloadRetentionDays: daysCodec('Payload retention'),
+  requestRetentionDays: daysCodec('labelRequestRetention'),
+  payloadRetentionDays: daysCodec('labelPayloadRetention'),
   payloadCapture: {
-    label: 'Payload capture',
-    show: (v) => (v ? 'On' : 'Off'),
+    get label() {
+      return t('labelPayloadCapture');
+    },
+    show: (v) => (v ? t('on') : t('off')),
     fields: (v) => ({ on: v ? 'true' : 'false' }),
     parse: (f) => ({ ok: true, value: f.on === 'true' }),
     editor: ({ id, fields, set, describedBy }) => (
@@ -227,12 +236,14 @@ export const CODECS: Record<SettingKey, Codec> = {
           onChange={(e) => set('on', e.target.checked ? 'true' : 'false')}
           aria-describedby={describedBy}
         />
-        <label htmlFor={`${id}-on`}>Store request and response bodies</label>
+        <label htmlFor={`${id}-on`}>{t('storeBodies')}</label>
       </span>
     ),
   },
   payloadMaxBytes: {
-    label: 'Max payload size',
+    get label() {
+      return t('labelMaxPayload');
+    },
     show: (v) => fmtBytes(Number(v)),
     fields: (v) => {
       const b = Number(v);
@@ -241,10 +252,11 @@ export const CODECS: Record<SettingKey, Codec> = {
     },
     parse: (f, accepts) => {
       const n = num(f.n);
-      if (n === null) return { ok: false, error: 'Enter a size (0 or more).' };
+      if (n === null) return { ok: false, error: t('enterSize') };
       const bytes = Math.round(n * (f.unit === 'MB' ? MB : f.unit === 'KB' ? KB : 1));
       const { min, max } = intRange(accepts);
-      if (bytes < min || bytes > max) return { ok: false, error: `Choose from ${fmtBytes(min)} to ${fmtBytes(max)}.` };
+      if (bytes < min || bytes > max)
+        return { ok: false, error: t('chooseFromTo', { min: fmtBytes(min), max: fmtBytes(max) }) };
       return { ok: true, value: bytes };
     },
     editor: (p) => (
@@ -264,10 +276,10 @@ export const CODECS: Record<SettingKey, Codec> = {
           aria-describedby={p.describedBy}
         />
         <label htmlFor={`${p.id}-unit`} className="sr-only">
-          {p.label} unit
+          {t('srUnit', { label: p.label })}
         </label>
         <select id={`${p.id}-unit`} value={p.fields.unit} onChange={(e) => p.set('unit', e.target.value)}>
-          <option value="bytes">bytes</option>
+          <option value="bytes">{t('unitBytes')}</option>
           <option value="KB">KB</option>
           <option value="MB">MB</option>
         </select>
@@ -276,20 +288,22 @@ export const CODECS: Record<SettingKey, Codec> = {
   },
 };
 
-function daysCodec(label: string): Codec {
+function daysCodec(labelKey: 'labelRequestRetention' | 'labelPayloadRetention'): Codec {
   return {
-    label,
-    show: (v) => plural(Number(v), 'day'),
+    get label() {
+      return t(labelKey);
+    },
+    show: (v) => t.plural('days', Number(v)),
     fields: (v) => ({ d: String(v) }),
     parse: (f, accepts) => {
       const d = num(f.d);
       const { min, max } = intRange(accepts);
       if (d === null || !Number.isInteger(d) || d < min || d > max) {
-        return { ok: false, error: `Enter a whole number of days from ${fmtInt(min)} to ${fmtInt(max)}.` };
+        return { ok: false, error: t('wholeDays', { min: fmtInt(min), max: fmtInt(max) }) };
       }
       return { ok: true, value: d };
     },
-    editor: (p) => <UnitInput {...p} name="d" unit="days" srLabel={label} />,
+    editor: (p) => <UnitInput {...p} name="d" unit={t('unitDays')} srLabel={t(labelKey)} />,
   };
 }
 

@@ -1,0 +1,14 @@
+/** The shape every translation follows: per screen (namespace), the keys of its English messages. */
+import type { accounts } from './en/accounts';
+import type { settings } from './en/settings';
+import type { shell } from './en/shell';
+
+export interface Namespaces {
+  shell: typeof shell;
+  accounts: typeof accounts;
+  settings: typeof settings;
+}
+export type Namespace = keyof Namespaces;
+
+/** A language's messages: any key may be missing (English is shown), none may be unknown. */
+export type Translations = { [N in Namespace]?: { [K in keyof Namespaces[N]]?: string } };

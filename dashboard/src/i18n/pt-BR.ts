@@ -1,0 +1,3 @@
+import type { Translations } from './catalogue-types';
+
+export default {} satisfies Translations;
