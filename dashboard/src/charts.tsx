@@ -39,12 +39,15 @@ export function RangeSelect({ value, onChange }: { value: Range; onChange: (r: R
   );
 }
 
-/** One headline figure; `data-stat` lets tests and people find it by its label. */
-export function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
+/**
+ * One headline figure; `data-stat` lets tests and people find it by its label, or by `id` (its
+ * English label) where the label is translated, so it names the same figure in every language.
+ */
+export function Stat({ id, label, value, hint }: { id?: string; label: string; value: string; hint?: string }) {
   return (
     <div className="stat">
       <dt className="stat-label">{label}</dt>
-      <dd className="stat-value" data-stat={label}>
+      <dd className="stat-value" data-stat={id ?? label}>
         {value}
       </dd>
       {hint ? <dd className="stat-hint muted">{hint}</dd> : null}

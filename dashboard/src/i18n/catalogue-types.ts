@@ -1,12 +1,16 @@
 /** The shape every translation follows: per screen (namespace), the keys of its English messages. */
 import type { accounts } from './en/accounts';
+import type { logs } from './en/logs';
 import type { settings } from './en/settings';
 import type { shell } from './en/shell';
+import type { stats } from './en/stats';
 
 export interface Namespaces {
   shell: typeof shell;
   accounts: typeof accounts;
   settings: typeof settings;
+  logs: typeof logs;
+  stats: typeof stats;
 }
 export type Namespace = keyof Namespaces;
 

@@ -8,6 +8,10 @@ import { fmtInt } from '../format';
 import { type LiveState, openEventStream } from '../live';
 import { linkClick, setSearchParam, useLocation } from '../router';
 import './logs.css';
+import { logs as messages } from '../i18n/en/logs';
+import { translator } from '../i18n/i18n';
+
+const t = translator('logs', messages);
 
 type LogEvent = LiveEventData<'log'>;
 type Level = LogEvent['level'];
@@ -19,11 +23,11 @@ interface Line extends LogEvent {
 /** Enough to scroll back through a busy minute while the page stays fast. */
 const MAX_LINES = 2000;
 const RANK: Record<Level, number> = { info: 0, warn: 1, error: 2, fatal: 3 };
-const LEVELS: { value: Level; label: string }[] = [
-  { value: 'info', label: 'All (info and above)' },
-  { value: 'warn', label: 'Warnings and errors' },
-  { value: 'error', label: 'Errors only' },
-];
+const LEVELS = [
+  { value: 'info', label: 'levelAll' },
+  { value: 'warn', label: 'levelWarn' },
+  { value: 'error', label: 'levelError' },
+] as const satisfies readonly { value: Level; label: keyof typeof messages }[];
 
 function isLevel(v: string | null): v is Level {
   return LEVELS.some((l) => l.value === v);
@@ -209,11 +213,11 @@ function matches(line: Line, min: Level, q: string): boolean {
   return JSON.stringify(line.fields).toLowerCase().includes(q);
 }
 
-const STREAM_TEXT: Record<StreamState, string> = {
-  connecting: 'Connecting to the log stream…',
-  live: 'Following the gateway log',
-  offline: 'Disconnected from the log stream; reconnecting…',
-};
+const STREAM_TEXT = {
+  connecting: 'streamConnecting',
+  live: 'streamLive',
+  offline: 'streamOffline',
+} as const satisfies Record<StreamState, keyof typeof messages>;
 
 export function Logs() {
   const { search } = useLocation();
@@ -259,33 +263,33 @@ export function Logs() {
   return (
     <>
       <div className="page-head">
-        <h1>Logs</h1>
+        <h1>{t('title')}</h1>
         <p className={`live live-${stream}`} role="status">
-          {STREAM_TEXT[stream]}
-          {state.paused ? ' (paused)' : ''}
+          {t(STREAM_TEXT[stream])}
+          {state.paused ? t('paused') : ''}
         </p>
       </div>
       <div className="card logs-card">
         <div className="filters logs-toolbar">
           <label className="inline-field">
-            <span>Level</span>
+            <span>{t('level')}</span>
             <select
               value={level}
               onChange={(e) => setSearchParam('level', e.target.value === 'info' ? null : e.target.value)}
             >
               {LEVELS.map((l) => (
                 <option key={l.value} value={l.value}>
-                  {l.label}
+                  {t(l.label)}
                 </option>
               ))}
             </select>
           </label>
           <label className="inline-field">
-            <span>Search</span>
+            <span>{t('search')}</span>
             <input
               type="search"
               value={q}
-              placeholder="message, account, request id…"
+              placeholder={t('searchPlaceholder')}
               onChange={(e) => setSearchParam('q', e.target.value === '' ? null : e.target.value)}
             />
           </label>
@@ -297,10 +301,10 @@ export function Logs() {
               onClick={() => dispatch({ type: state.paused ? 'resume' : 'pause' })}
             >
               {!state.paused
-                ? 'Pause'
+                ? t('pause')
                 : state.pendingCount > 0
-                  ? `Resume (${fmtInt(state.pendingCount)} new)`
-                  : 'Resume'}
+                  ? t('resumeNew', { count: fmtInt(state.pendingCount) })
+                  : t('resume')}
             </button>
             <button
               type="button"
@@ -309,28 +313,27 @@ export function Logs() {
                 setGap(false);
               }}
             >
-              Clear
+              {t('clear')}
             </button>
           </div>
         </div>
         <p className="muted small logs-counts" id="logs-counts" data-testid="log-counts">
-          {filtered ? `Showing ${fmtInt(visible.length)} of ${fmtInt(total)} lines` : `${fmtInt(total)} lines`}
-          {state.paused ? ` · paused: ${fmtInt(state.pendingCount)} new since` : ''}
-          {state.dropped > 0
-            ? ` · ${fmtInt(state.dropped)} older lines let go (the newest ${fmtInt(MAX_LINES)} are kept)`
-            : ''}
+          {filtered
+            ? t('showingOf', { shown: fmtInt(visible.length), total: fmtInt(total) })
+            : t('lines', { total: fmtInt(total) })}
+          {state.paused ? t('pausedSince', { count: fmtInt(state.pendingCount) }) : ''}
+          {state.dropped > 0 ? t('dropped', { count: fmtInt(state.dropped), max: fmtInt(MAX_LINES) }) : ''}
         </p>
         {gap ? (
           <div className="notice" role="status">
-            Some lines are missing here: the connection dropped and the gateway no longer had every line in between (or
-            it restarted). They are in the gateway&apos;s own log output.
+            {t('gap')}
           </div>
         ) : null}
         <section
           ref={scroller}
           className="logs-scroll"
           onScroll={onScroll}
-          aria-label="Log lines, oldest first"
+          aria-label={t('scrollLabel')}
           aria-describedby="logs-counts"
           // Scrollable content must be reachable by keyboard (arrow keys, Page Up/Down).
           // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region is focusable by design
@@ -338,22 +341,14 @@ export function Logs() {
         >
           {total === 0 ? (
             <div className="empty logs-empty">
-              <p>
-                {state.paused && state.pendingCount > 0
-                  ? 'Paused: new lines are waiting. Resume to show them.'
-                  : 'No log lines yet. They appear here as the gateway works: failed upstream attempts, rate limits and cooldowns, accounts added or refreshed, settings changed.'}
-              </p>
+              <p>{state.paused && state.pendingCount > 0 ? t('pausedWaiting') : t('empty')}</p>
               <p className="small">
-                The gateway streams info, warning and error lines (not debug) and keeps only recent ones in memory while
-                someone follows them, so this page shows the lines since about when the dashboard was opened. The full
-                log is the gateway&apos;s own output (stdout), or <code>ccflare logs -f</code> in a terminal.
+                {t('emptyMore')} <code>ccflare logs -f</code> {t('emptyMoreAfter')}
               </p>
             </div>
           ) : visible.length === 0 ? (
             <div className="empty logs-empty">
-              <p>
-                No line matches {needle !== '' ? 'this search and level' : 'this level'} ({fmtInt(hidden)} hidden).
-              </p>
+              <p>{t(needle !== '' ? 'noMatchSearch' : 'noMatchLevel', { count: fmtInt(hidden) })}</p>
               <button
                 type="button"
                 onClick={() => {
@@ -361,11 +356,11 @@ export function Logs() {
                   setSearchParam('q', null);
                 }}
               >
-                Show all lines
+                {t('showAll')}
               </button>
             </div>
           ) : (
-            <ol className="log-list" aria-label="Log lines">
+            <ol className="log-list" aria-label={t('listLabel')}>
               {visible.map((l) => (
                 <LogRow key={l.seq} line={l} />
               ))}
@@ -374,7 +369,7 @@ export function Logs() {
         </section>
         {!atBottom && visible.length > 0 ? (
           <button type="button" className="logs-jump" onClick={jumpToNewest}>
-            Jump to the newest line
+            {t('jumpNewest')}
           </button>
         ) : null}
       </div>

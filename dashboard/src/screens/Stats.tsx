@@ -13,7 +13,11 @@ import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './stats.css';
 import { Stat } from '../charts';
+import { stats as messages } from '../i18n/en/stats';
+import { translator } from '../i18n/i18n';
 import { queryKeys } from '../query-keys';
+
+const t = translator('stats', messages);
 
 type AccountStats = StatsData['accounts'][number];
 type RecentError = StatsData['recentErrors'][number];
@@ -21,7 +25,7 @@ type RecentError = StatsData['recentErrors'][number];
 const ERROR_LIMITS = [20, 50, 100, 200];
 
 function accountLabel(a: { name: string | null; accountId: string | null }): string {
-  if (a.accountId === null) return 'No account';
+  if (a.accountId === null) return t('noAccount');
   return a.name ?? a.accountId;
 }
 
@@ -42,88 +46,91 @@ const num = (id: string, header: ReactNode, cell: (a: AccountStats) => ReactNode
   numeric: true,
 });
 
-const ACCOUNT_COLUMNS: Column<AccountStats>[] = [
+// Functions, not constants: the headers are read in the language shown at the time.
+const accountColumns = (): Column<AccountStats>[] => [
   {
     id: 'account',
-    header: 'Account',
+    header: t('colAccount'),
     rowHeader: true,
     cell: (a) => (
       <>
         <div>{accountLabel(a)}</div>
         {a.accountId === null ? (
-          <div className="muted small">No account was available</div>
+          <div className="muted small">{t('noAccountAvailable')}</div>
         ) : !a.exists ? (
-          <div className="muted small">Removed; history kept</div>
+          <div className="muted small">{t('removedKept')}</div>
         ) : null}
       </>
     ),
   },
-  num('requests', 'Requests', (a) => figure(fmtInt(a.requests))),
-  num('success', 'Success', (a) => figure(fmtPercent(a.successRate))),
-  num('errors', 'Errors', (a) => figure(fmtInt(a.errors))),
-  num('avg-latency', 'Avg latency', (a) => figure(fmtMs(a.avgLatencyMs))),
-  num('p95-latency', 'P95 latency', (a) => figure(fmtMs(a.p95LatencyMs))),
-  num('tokens', 'Tokens', (a) =>
-    figure(fmtInt(a.tokens.total), a.tokens.total > 0 ? `${fmtInt(a.tokens.output)} out` : undefined),
+  num('requests', t('colRequests'), (a) => figure(fmtInt(a.requests))),
+  num('success', t('colSuccess'), (a) => figure(fmtPercent(a.successRate))),
+  num('errors', t('colErrors'), (a) => figure(fmtInt(a.errors))),
+  num('avg-latency', t('colAvgLatency'), (a) => figure(fmtMs(a.avgLatencyMs))),
+  num('p95-latency', t('colP95Latency'), (a) => figure(fmtMs(a.p95LatencyMs))),
+  num('tokens', t('colTokens'), (a) =>
+    figure(fmtInt(a.tokens.total), a.tokens.total > 0 ? t('tokensOut', { count: fmtInt(a.tokens.output) }) : undefined),
   ),
-  num('cost', 'Cost', (a) => figure(fmtUsd(a.costUsd))),
-  num('counter', <abbr title="The account's request counter, which Reset counters sets to 0">Counter</abbr>, (a) =>
+  num('cost', t('colCost'), (a) => figure(fmtUsd(a.costUsd))),
+  num('counter', <abbr title={t('counterTitle')}>{t('colCounter')}</abbr>, (a) =>
     figure(
       a.requestCount === null ? DASH : fmtInt(a.requestCount),
-      a.sessionRequestCount === null ? undefined : `${fmtInt(a.sessionRequestCount)} this session`,
+      a.sessionRequestCount === null ? undefined : t('thisSession', { count: fmtInt(a.sessionRequestCount) }),
     ),
   ),
-  { id: 'last-used', header: 'Last used', cell: (a) => fmtDateTime(a.lastUsedAt) },
+  { id: 'last-used', header: t('colLastUsed'), cell: (a) => fmtDateTime(a.lastUsedAt) },
 ];
 
 function AccountsTable({ accounts }: { accounts: AccountStats[] }) {
   return (
     <section className="card" aria-labelledby="stats-accounts-title">
-      <h2 id="stats-accounts-title">Per account</h2>
+      <h2 id="stats-accounts-title">{t('perAccount')}</h2>
       {accounts.length === 0 ? (
         <p className="empty">
-          No accounts and no history yet. Add an account on the{' '}
+          {t('emptyBefore')}{' '}
           <a href="/accounts" onClick={linkClick('/accounts')}>
-            Accounts
+            {t('emptyLink')}
           </a>{' '}
-          screen, then point a client at this gateway.
+          {t('emptyAfter')}
         </p>
       ) : (
         <DataTable
           labelledBy="stats-accounts-title"
-          columns={ACCOUNT_COLUMNS}
+          columns={accountColumns()}
           rows={accounts}
           rowKey={(a) => a.accountId ?? `none-${a.name}`}
-          rowProps={(a) => ({ 'aria-label': `Account ${accountLabel(a)}`, 'data-account': accountLabel(a) })}
+          rowProps={(a) => ({
+            'aria-label': t('rowLabel', { name: accountLabel(a) }),
+            'data-account': accountLabel(a),
+          })}
         />
       )}
       <p className="muted small stats-note">
-        Figures cover all retained request history. <strong>Counter</strong> is the account&apos;s own request counter
-        (and its count in the current session window): the only figures Reset counters sets back to 0.
+        {t('noteBefore')} <strong>{t('colCounter')}</strong> {t('noteAfter')}
       </p>
     </section>
   );
 }
 
-const ERROR_COLUMNS: Column<RecentError>[] = [
-  { id: 'time', header: 'Time', cell: (e) => fmtDateTime(e.ts) },
+const errorColumns = (): Column<RecentError>[] => [
+  { id: 'time', header: t('colTime'), cell: (e) => fmtDateTime(e.ts) },
   {
     id: 'account',
-    header: 'Account',
-    cell: (e) => e.accountName ?? (e.accountId === null ? 'No account' : e.accountId),
+    header: t('colAccount'),
+    cell: (e) => e.accountName ?? (e.accountId === null ? t('noAccount') : e.accountId),
   },
-  { id: 'model', header: 'Model', cell: (e) => e.model ?? DASH },
-  { id: 'status', header: 'Status', numeric: true, cell: (e) => e.status ?? DASH },
-  { id: 'error', header: 'Error', className: 'stats-error-msg', cell: (e) => e.error ?? DASH },
+  { id: 'model', header: t('colModel'), cell: (e) => e.model ?? DASH },
+  { id: 'status', header: t('colStatus'), numeric: true, cell: (e) => e.status ?? DASH },
+  { id: 'error', header: t('colError'), className: 'stats-error-msg', cell: (e) => e.error ?? DASH },
   {
     id: 'details',
-    header: <span className="sr-only">Details</span>,
+    header: <span className="sr-only">{t('details')}</span>,
     className: 'actions',
     cell: (e) => {
       const href = `/requests/${encodeURIComponent(e.id)}`;
       return (
-        <a href={href} onClick={linkClick(href)} aria-label={`Details of request ${e.id}`}>
-          Details
+        <a href={href} onClick={linkClick(href)} aria-label={t('detailsOf', { id: e.id })}>
+          {t('details')}
         </a>
       );
     },
@@ -134,28 +141,28 @@ function ErrorsTable({ errors, limit }: { errors: RecentError[]; limit: number }
   return (
     <section className="card" aria-labelledby="stats-errors-title">
       <div className="stats-section-head">
-        <h2 id="stats-errors-title">Recent errors</h2>
+        <h2 id="stats-errors-title">{t('recentErrors')}</h2>
         <label className="inline-field">
-          <span>Show</span>
+          <span>{t('show')}</span>
           <select
             value={limit}
             onChange={(e) => setSearchParam('errors', e.target.value === '20' ? null : e.target.value)}
           >
             {ERROR_LIMITS.map((n) => (
               <option key={n} value={n}>
-                {n} newest
+                {t('newest', { count: n })}
               </option>
             ))}
           </select>
         </label>
       </div>
       {errors.length === 0 ? (
-        <p className="empty">No failed requests in the retained history.</p>
+        <p className="empty">{t('noErrors')}</p>
       ) : (
         <DataTable
           className="stats-errors"
           labelledBy="stats-errors-title"
-          columns={ERROR_COLUMNS}
+          columns={errorColumns()}
           rows={errors}
           rowKey={(e) => e.id}
           rowProps={(e) => ({ 'data-id': e.id })}
@@ -170,26 +177,22 @@ function ResetDialog({ onClose }: { onClose: (msg?: string) => void }) {
   return (
     <ConfirmDialog
       titleId="reset-title"
-      title="Reset the request counters?"
+      title={t('resetTitle')}
       describedBy="reset-desc"
-      confirmLabel="Reset counters"
-      pendingLabel="Resetting…"
+      confirmLabel={t('resetConfirm')}
+      pendingLabel={t('resetting')}
       action={async () => {
         const r = await apiFetch<{ accountsReset: number }>('/api/stats/reset', { method: 'POST' });
         void qc.invalidateQueries({ queryKey: queryKeys.analytics.all });
         void qc.invalidateQueries({ queryKey: queryKeys.accounts });
-        return `Counters reset to 0 on ${fmtInt(r.accountsReset)} account${r.accountsReset === 1 ? '' : 's'}. Request history is unchanged.`;
+        return t.plural('resetDone', r.accountsReset);
       }}
       onClose={onClose}
     >
       <div id="reset-desc">
+        <p>{t('resetBody1')}</p>
         <p>
-          Every account&apos;s request counter and its count in the current session window go back to 0. Session windows
-          themselves stay, so routing is unaffected.
-        </p>
-        <p>
-          History is kept: request records, analytics and the per-account figures on this screen stay as they are. To
-          delete history, lower the retention or run <code>ccflare clear-history</code>.
+          {t('resetBody2')} <code>ccflare clear-history</code>.
         </p>
       </div>
     </ConfirmDialog>
@@ -208,42 +211,53 @@ export function Stats() {
   });
   const [resetting, setResetting] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
-  const t = stats.data?.totals;
+  const tot = stats.data?.totals;
   return (
     <>
       <div className="page-head">
-        <h1>Stats</h1>
+        <h1>{t('title')}</h1>
         <button type="button" className="danger" onClick={() => setResetting(true)} disabled={!stats.data}>
-          Reset counters…
+          {t('resetButton')}
         </button>
       </div>
       <div className="notice-slot" role="status" aria-live="polite">
         {message ? <div className="notice">{message}</div> : null}
       </div>
       {stats.isPending ? (
-        <Loading what="stats" />
+        <Loading what={t('loadingWhat')} />
       ) : stats.isError ? (
         <ErrorState error={stats.error} retry={() => void stats.refetch()} />
       ) : (
         <>
-          {t && t.requests === 0 ? (
+          {tot && tot.requests === 0 ? (
             <div className="notice" role="status">
-              No requests in the retained history yet. Point a client at this gateway (for Claude Code:{' '}
-              <code>ANTHROPIC_BASE_URL={location.origin}</code>); figures appear as requests finish.
+              {t('noRequests')} <code>ANTHROPIC_BASE_URL={location.origin}</code>
+              {t('noRequestsAfter')}
             </div>
           ) : null}
-          <dl className="stats" aria-label="Totals">
+          <dl className="stats" aria-label={t('totals')}>
             <Stat
-              label="Requests"
-              value={fmtInt(t?.requests)}
-              hint={stats.data.since === null ? undefined : `since ${fmtDateTime(stats.data.since)}`}
+              id="Requests"
+              label={t('statRequests')}
+              value={fmtInt(tot?.requests)}
+              hint={stats.data.since === null ? undefined : t('since', { when: fmtDateTime(stats.data.since) })}
             />
-            <Stat label="Success rate" value={fmtPercent(t?.successRate)} hint={`${fmtInt(t?.errors)} failed`} />
-            <Stat label="Avg latency" value={fmtMs(t?.avgLatencyMs)} />
-            <Stat label="P95 latency" value={fmtMs(t?.p95LatencyMs)} />
-            <Stat label="Tokens" value={fmtInt(t?.tokens.total)} hint={`${fmtInt(t?.tokens.output)} output`} />
-            <Stat label="Cost" value={fmtUsd(t?.costUsd)} />
-            <Stat label="Failovers" value={fmtInt(t?.failovers)} />
+            <Stat
+              id="Success rate"
+              label={t('statSuccessRate')}
+              value={fmtPercent(tot?.successRate)}
+              hint={t('failed', { count: fmtInt(tot?.errors) })}
+            />
+            <Stat id="Avg latency" label={t('statAvgLatency')} value={fmtMs(tot?.avgLatencyMs)} />
+            <Stat id="P95 latency" label={t('statP95Latency')} value={fmtMs(tot?.p95LatencyMs)} />
+            <Stat
+              id="Tokens"
+              label={t('statTokens')}
+              value={fmtInt(tot?.tokens.total)}
+              hint={t('output', { count: fmtInt(tot?.tokens.output) })}
+            />
+            <Stat id="Cost" label={t('statCost')} value={fmtUsd(tot?.costUsd)} />
+            <Stat id="Failovers" label={t('statFailovers')} value={fmtInt(tot?.failovers)} />
           </dl>
           <AccountsTable accounts={stats.data.accounts} />
           <ErrorsTable errors={stats.data.recentErrors} limit={limit} />
