@@ -1,9 +1,11 @@
 /** The shape every translation follows: per screen (namespace), the keys of its English messages. */
 import type { accounts } from './en/accounts';
+import type { agents } from './en/agents';
 import type { logs } from './en/logs';
 import type { settings } from './en/settings';
 import type { shell } from './en/shell';
 import type { stats } from './en/stats';
+import type { tools } from './en/tools';
 
 export interface Namespaces {
   shell: typeof shell;
@@ -11,6 +13,8 @@ export interface Namespaces {
   settings: typeof settings;
   logs: typeof logs;
   stats: typeof stats;
+  agents: typeof agents;
+  tools: typeof tools;
 }
 export type Namespace = keyof Namespaces;
 

@@ -16,8 +16,15 @@ import { DeleteDialog } from './delete-dialog';
 import { EditDialog } from './edit-dialog';
 import { ModelDefaults } from './model-defaults';
 import './agents.css';
+import { agents as messages } from '../../i18n/en/agents';
+import { translator } from '../../i18n/i18n';
 
-const RANGE_LABEL: Record<FigureRange, string> = { '24h': 'Last 24 hours', '7d': 'Last 7 days', '30d': 'Last 30 days' };
+const t = translator('agents', messages);
+
+const RANGE_LABEL = { '24h': 'range24h', '7d': 'range7d', '30d': 'range30d' } as const satisfies Record<
+  FigureRange,
+  string
+>;
 
 function rangeOf(search: URLSearchParams): FigureRange {
   const r = search.get('range');
@@ -25,11 +32,11 @@ function rangeOf(search: URLSearchParams): FigureRange {
 }
 
 function groupNote(g: AgentGroup): string | null {
-  if (g.kind === 'user') return g.agents.length === 0 ? 'No user agents yet.' : null;
+  if (g.kind === 'user') return g.agents.length === 0 ? t('noUserAgents') : null;
   if (g.workspace && !g.workspace.exists) {
-    return 'This folder does not exist on the gateway’s machine, so its agents are not loaded.';
+    return t('folderMissing');
   }
-  return g.agents.length === 0 ? 'No agents in its .claude/agents folder.' : null;
+  return g.agents.length === 0 ? t('noAgentsInFolder') : null;
 }
 
 function GroupCard({
@@ -51,11 +58,11 @@ function GroupCard({
   return (
     <section className="card agent-group" aria-labelledby={titleId} data-group={g.path}>
       <div className="agent-group-head">
-        <h2 id={titleId}>{g.title}</h2>
-        {g.kind === 'user' ? <span className="badge">User</span> : <span className="badge">Workspace</span>}
-        {missing ? <span className="badge badge-paused">Not on this machine</span> : null}
+        <h2 id={titleId}>{g.kind === 'user' ? t('userAgents') : g.title}</h2>
+        <span className="badge">{g.kind === 'user' ? t('badgeUser') : t('badgeWorkspace')}</span>
+        {missing ? <span className="badge badge-paused">{t('notOnMachine')}</span> : null}
         {g.kind === 'workspace' && g.workspace ? (
-          <span className="muted small">{g.workspace.requests.toLocaleString()} requests named it</span>
+          <span className="muted small">{t('requestsNamedIt', { count: g.workspace.requests })}</span>
         ) : null}
       </div>
       <p className="muted small agent-path">{g.kind === 'user' ? g.path : `${g.path}/.claude/agents`}</p>
@@ -65,24 +72,24 @@ function GroupCard({
           <table aria-labelledby={titleId}>
             <thead>
               <tr>
-                <th scope="col">Agent</th>
+                <th scope="col">{t('colAgent')}</th>
                 <th scope="col" className="col-pref">
-                  Model preference
+                  {t('colPreference')}
                 </th>
                 <th scope="col" className="col-used">
-                  Model used
+                  {t('colUsed')}
                 </th>
                 <th scope="col" className="col-tools">
-                  Tools
+                  {t('colTools')}
                 </th>
                 <th scope="col" className="num col-figure">
-                  Requests
+                  {t('colRequests')}
                 </th>
                 <th scope="col" className="num col-figure">
-                  Cost
+                  {t('colCost')}
                 </th>
                 <th scope="col" className="col-actions">
-                  <span className="sr-only">Actions</span>
+                  <span className="sr-only">{t('colActions')}</span>
                 </th>
               </tr>
             </thead>
@@ -124,17 +131,17 @@ export function Agents() {
   return (
     <>
       <div className="page-head">
-        <h1>Agents</h1>
+        <h1>{t('title')}</h1>
         <div className="inline-field">
           <label className="inline-field">
-            <span>Figures</span>
+            <span>{t('figures')}</span>
             <select
               value={range}
               onChange={(e) => setSearchParam('range', e.target.value === '7d' ? null : e.target.value)}
             >
               {FIGURE_RANGES.map((r) => (
                 <option key={r} value={r}>
-                  {RANGE_LABEL[r]}
+                  {t(RANGE_LABEL[r])}
                 </option>
               ))}
             </select>
@@ -148,7 +155,7 @@ export function Agents() {
               setCreating(true);
             }}
           >
-            New agent
+            {t('newAgent')}
           </button>
         </div>
       </div>
@@ -156,7 +163,7 @@ export function Agents() {
         {message ? <div className="notice">{message}</div> : null}
       </div>
       {agents.isPending ? (
-        <Loading what="agents" />
+        <Loading what={t('loadingWhat')} />
       ) : agents.isError ? (
         <ErrorState error={agents.error} retry={() => void agents.refetch()} />
       ) : (

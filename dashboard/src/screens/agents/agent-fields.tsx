@@ -1,19 +1,27 @@
 /** The inputs agents are edited with: model, tools preset (with the custom list) and colour. */
 import { TOOL_PRESETS } from '../../../../src/shared/agent-rules';
 import type { ToolPreset, ToolsChoice } from '../../../../src/shared/agents-schemas';
+import { agents as messages } from '../../i18n/en/agents';
+import { translator } from '../../i18n/i18n';
 import { modelOptions } from '../../model-choices';
 import { AGENT_COLORS, swatchColor } from './colors';
 
-export const CLIENT_CHOICE = "Client's choice";
+const t = translator('agents', messages);
 
-export const PRESET_LABEL: Record<ToolPreset, string> = {
-  all: 'All tools',
-  'read-only': 'Read-only',
-  edit: 'Edit',
-  execution: 'Execution',
-  custom: 'Custom',
-};
+export const clientChoice = () => t('clientChoice');
+
+const PRESET_LABEL = {
+  all: 'presetAll',
+  'read-only': 'presetReadOnly',
+  edit: 'presetEdit',
+  execution: 'presetExecution',
+  custom: 'presetCustom',
+} as const satisfies Record<ToolPreset, keyof typeof messages>;
 export const PRESETS = Object.keys(PRESET_LABEL) as ToolPreset[];
+
+export function presetLabel(p: ToolPreset): string {
+  return t(PRESET_LABEL[p]);
+}
 
 /** A model select: the priced models, the value in use, and "none" (empty string) first. */
 export function ModelSelect({
@@ -22,7 +30,7 @@ export function ModelSelect({
   value,
   onChange,
   disabled,
-  noneLabel = CLIENT_CHOICE,
+  noneLabel = clientChoice(),
 }: {
   id?: string;
   label: string;
@@ -55,7 +63,7 @@ export function Swatch({ color }: { color: string | null }) {
     <span
       className={`swatch agent-swatch${css ? '' : ' agent-swatch-none'}`}
       style={css ? { background: css } : undefined}
-      title={color ? `Colour ${color}` : 'No colour'}
+      title={color ? t('colour', { color }) : t('noColour')}
       aria-hidden="true"
     />
   );
@@ -76,7 +84,7 @@ export function ColorSelect({
     <span className="inline-field">
       <Swatch color={value} />
       <select id={id} value={value ?? ''} onChange={(e) => onChange(e.target.value === '' ? null : e.target.value)}>
-        <option value="">None</option>
+        <option value="">{t('none')}</option>
         {options.map((c) => (
           <option key={c} value={c}>
             {c}
@@ -126,7 +134,7 @@ export function ToolsFields({
   return (
     <>
       <div className="field">
-        <label htmlFor={`${idPrefix}-tools`}>Tools</label>
+        <label htmlFor={`${idPrefix}-tools`}>{t('tools')}</label>
         <select
           id={`${idPrefix}-tools`}
           value={preset}
@@ -139,21 +147,21 @@ export function ToolsFields({
         >
           {PRESETS.map((p) => (
             <option key={p} value={p}>
-              {PRESET_LABEL[p]}
+              {presetLabel(p)}
             </option>
           ))}
         </select>
         <small className="muted">
           {preset === 'all'
-            ? 'No tools list: the agent may use every tool.'
+            ? t('noToolsList')
             : preset === 'custom'
-              ? 'The tools listed below.'
+              ? t('toolsListedBelow')
               : presetTools(preset).join(', ')}
         </small>
       </div>
       {preset === 'custom' ? (
         <div className="field">
-          <label htmlFor={`${idPrefix}-custom`}>Tool list</label>
+          <label htmlFor={`${idPrefix}-custom`}>{t('toolList')}</label>
           <input
             id={`${idPrefix}-custom`}
             value={custom}
@@ -164,7 +172,7 @@ export function ToolsFields({
             aria-describedby={`${idPrefix}-custom-msg`}
           />
           <small id={`${idPrefix}-custom-msg`} className={error ? 'field-error' : 'muted'}>
-            {error ?? 'Tool names separated by commas.'}
+            {error ?? t('toolNamesHint')}
           </small>
         </div>
       ) : null}

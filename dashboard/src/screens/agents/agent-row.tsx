@@ -3,16 +3,20 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { AgentView, PatchAgentRequest, ToolPreset } from '../../../../src/shared/agents-schemas';
 import { apiFetch, errorMessage } from '../../api';
 import { DASH, fmtInt, fmtUsd } from '../../format';
-import { CLIENT_CHOICE, ModelSelect, PRESET_LABEL, PRESETS, Swatch } from './agent-fields';
+import { agents as messages } from '../../i18n/en/agents';
+import { translator } from '../../i18n/i18n';
+import { clientChoice, ModelSelect, PRESETS, presetLabel, Swatch } from './agent-fields';
 import type { AgentFigures } from './agent-groups';
 import { agentPath, refreshAgents } from './agents-data';
 
+const t = translator('agents', messages);
+
 /** Where the effective model comes from, as the user set it up. */
 function modelSource(a: AgentView, defaultModel: string | null): string {
-  if (a.effectiveModel === null) return a.model ? `the file says ${a.model}: forwarded as the client sends it` : '';
-  if (a.preference !== null) return 'preference';
-  if (a.model !== null && a.model === a.effectiveModel) return 'agent file';
-  if (defaultModel !== null && a.effectiveModel === defaultModel) return 'default for all agents';
+  if (a.effectiveModel === null) return a.model ? t('sourceFileSays', { model: a.model }) : '';
+  if (a.preference !== null) return t('sourcePreference');
+  if (a.model !== null && a.model === a.effectiveModel) return t('sourceFile');
+  if (defaultModel !== null && a.effectiveModel === defaultModel) return t('sourceDefault');
   return '';
 }
 
@@ -37,12 +41,12 @@ export function AgentRow({
   const broken = a.error !== null;
   const source = modelSource(a, defaultModel);
   return (
-    <tr aria-label={`Agent ${a.name}`} data-agent={a.name}>
+    <tr aria-label={t('rowLabel', { name: a.name })} data-agent={a.name}>
       <th scope="row" className="agent-cell">
         <div className="agent-name">
           <Swatch color={a.color} />
           {a.name}
-          {broken ? <span className="badge badge-failing">Broken file</span> : null}
+          {broken ? <span className="badge badge-failing">{t('brokenFile')}</span> : null}
         </div>
         {a.description ? <div className="agent-description">{a.description}</div> : null}
         {broken ? (
@@ -56,7 +60,7 @@ export function AgentRow({
       </th>
       <td>
         <ModelSelect
-          label={`Model preference of ${a.name}`}
+          label={t('preferenceOf', { name: a.name })}
           value={a.preference}
           disabled={broken || patch.isPending}
           onChange={(model) => patch.mutate({ model })}
@@ -68,15 +72,15 @@ export function AgentRow({
         ) : null}
       </td>
       <td data-field="effective-model">
-        <div>{a.effectiveModel ?? CLIENT_CHOICE}</div>
+        <div>{a.effectiveModel ?? clientChoice()}</div>
         {source ? <div className="muted small">{source}</div> : null}
       </td>
       <td>
         <select
-          aria-label={`Tools of ${a.name}`}
+          aria-label={t('toolsOf', { name: a.name })}
           value={a.toolsPreset}
           disabled={broken || patch.isPending}
-          title={a.tools ? a.tools.join(', ') : 'Every tool'}
+          title={a.tools ? a.tools.join(', ') : t('everyTool')}
           onChange={(e) => {
             const preset = e.target.value as ToolPreset;
             // A custom list needs its tools: the edit dialog asks for them.
@@ -86,7 +90,7 @@ export function AgentRow({
         >
           {PRESETS.map((p) => (
             <option key={p} value={p}>
-              {PRESET_LABEL[p]}
+              {presetLabel(p)}
             </option>
           ))}
         </select>
@@ -94,11 +98,16 @@ export function AgentRow({
       <td className="num">{figures ? fmtInt(figures.requests) : DASH}</td>
       <td className="num">{figures ? fmtUsd(figures.costUsd) : DASH}</td>
       <td className="actions agent-actions">
-        <button type="button" onClick={() => onEdit(a)} disabled={broken} aria-label={`Edit ${a.name}`}>
-          Edit
+        <button type="button" onClick={() => onEdit(a)} disabled={broken} aria-label={t('editName', { name: a.name })}>
+          {t('edit')}
         </button>
-        <button type="button" className="danger" onClick={() => onDelete(a)} aria-label={`Delete ${a.name}`}>
-          Delete
+        <button
+          type="button"
+          className="danger"
+          onClick={() => onDelete(a)}
+          aria-label={t('deleteName', { name: a.name })}
+        >
+          {t('delete')}
         </button>
       </td>
     </tr>

@@ -5,11 +5,16 @@ import { AGENT_NAME_PATTERN } from '../../../../src/shared/agent-rules';
 import type { AgentView, CreateAgentRequest, ToolPreset, WorkspaceView } from '../../../../src/shared/agents-schemas';
 import { apiFetch, errorMessage } from '../../api';
 import { useModalDialog } from '../../confirm-dialog';
+import { agents as messages } from '../../i18n/en/agents';
+import { shell } from '../../i18n/en/shell';
+import { translator } from '../../i18n/i18n';
 import { PRICED_MODELS } from '../../model-choices';
 import { ColorSelect, parseToolList, ToolsFields, toolsChoice } from './agent-fields';
 import { refreshAgents } from './agents-data';
 
-const NAME_HINT = 'Lowercase letters, digits and hyphens (Claude Code calls the agent by it).';
+const t = translator('agents', messages);
+const ts = translator('shell', shell);
+
 /** What the file's `model:` may say besides a full id (Claude Code resolves these itself). */
 const FILE_MODEL_ALIASES = ['opus', 'sonnet', 'haiku', 'inherit'];
 
@@ -41,18 +46,17 @@ export function CreateDialog({
     mutationFn: (body: CreateAgentRequest) => apiFetch<AgentView>('/api/agents', { method: 'POST', body }),
     onSuccess: async (a) => {
       await refreshAgents(qc);
-      onClose(`Created ${a?.name ?? name}${a?.path ? ` in ${a.path}` : ''}.`);
+      onClose(a?.path ? t('createdIn', { name: a.name, path: a.path }) : t('created', { name: a?.name ?? name }));
     },
   });
 
   const submit = () => {
     setProblem(null);
-    if (!AGENT_NAME_PATTERN.test(name)) return setProblem({ field: 'name', text: NAME_HINT });
-    if (description.trim() === '')
-      return setProblem({ field: 'description', text: 'Say when Claude Code should use this agent.' });
+    if (!AGENT_NAME_PATTERN.test(name)) return setProblem({ field: 'name', text: t('nameHint') });
+    if (description.trim() === '') return setProblem({ field: 'description', text: t('needDescription') });
     if (preset === 'custom' && parseToolList(custom).length === 0)
-      return setProblem({ field: 'tools', text: 'List at least one tool, or choose All tools.' });
-    if (prompt.trim() === '') return setProblem({ field: 'prompt', text: 'Write what the agent is and does.' });
+      return setProblem({ field: 'tools', text: t('needTool') });
+    if (prompt.trim() === '') return setProblem({ field: 'prompt', text: t('needPrompt') });
     const body: CreateAgentRequest = { name, description: description.trim(), prompt, scope };
     if (preset !== 'all') body.tools = toolsChoice(preset, custom);
     if (model) body.model = model;
@@ -76,11 +80,11 @@ export function CreateDialog({
           submit();
         }}
       >
-        <h2 id="agent-new-title">New agent</h2>
+        <h2 id="agent-new-title">{t('newTitle')}</h2>
         <div className="edit-fields">
           <div className="form-row">
             <div className="field">
-              <label htmlFor="agent-new-name">Name</label>
+              <label htmlFor="agent-new-name">{t('name')}</label>
               <input
                 id="agent-new-name"
                 value={name}
@@ -89,23 +93,23 @@ export function CreateDialog({
                 aria-invalid={problem?.field === 'name'}
                 aria-describedby="agent-new-name-msg"
               />
-              {msg('name', NAME_HINT)}
+              {msg('name', t('nameHint'))}
             </div>
             <div className="field">
-              <label htmlFor="agent-new-scope">Where</label>
+              <label htmlFor="agent-new-scope">{t('where')}</label>
               <select id="agent-new-scope" value={scope} onChange={(e) => setScope(e.target.value)}>
-                <option value="user">User agents ({userDir})</option>
+                <option value="user">{t('userAgentsIn', { dir: userDir })}</option>
                 {reachable.map((w) => (
                   <option key={w.path} value={w.path}>
                     {w.name} ({w.path}/.claude/agents)
                   </option>
                 ))}
               </select>
-              <small className="muted">Workspaces not on this machine cannot hold new agents.</small>
+              <small className="muted">{t('notReachable')}</small>
             </div>
           </div>
           <div className="field">
-            <label htmlFor="agent-new-description">Description</label>
+            <label htmlFor="agent-new-description">{t('description')}</label>
             <input
               id="agent-new-description"
               value={description}
@@ -114,7 +118,7 @@ export function CreateDialog({
               aria-invalid={problem?.field === 'description'}
               aria-describedby="agent-new-description-msg"
             />
-            {msg('description', 'When Claude Code should hand work to this agent.')}
+            {msg('description', t('descriptionHint'))}
           </div>
           <div className="form-row">
             <ToolsFields
@@ -126,9 +130,9 @@ export function CreateDialog({
               error={problem?.field === 'tools' ? problem.text : undefined}
             />
             <div className="field">
-              <label htmlFor="agent-new-model">Model in the file</label>
+              <label htmlFor="agent-new-model">{t('modelInFile')}</label>
               <select id="agent-new-model" value={model} onChange={(e) => setModel(e.target.value)}>
-                <option value="">None (Claude Code's default)</option>
+                <option value="">{t('noneDefault')}</option>
                 {FILE_MODEL_ALIASES.map((m) => (
                   <option key={m} value={m}>
                     {m}
@@ -142,12 +146,12 @@ export function CreateDialog({
               </select>
             </div>
             <div className="field">
-              <label htmlFor="agent-new-color">Colour</label>
+              <label htmlFor="agent-new-color">{t('colourLabel')}</label>
               <ColorSelect id="agent-new-color" value={color} onChange={setColor} />
             </div>
           </div>
           <div className="field">
-            <label htmlFor="agent-new-prompt">Prompt</label>
+            <label htmlFor="agent-new-prompt">{t('prompt')}</label>
             <textarea
               id="agent-new-prompt"
               className="prompt-input"
@@ -158,7 +162,7 @@ export function CreateDialog({
               aria-invalid={problem?.field === 'prompt'}
               aria-describedby="agent-new-prompt-msg"
             />
-            {msg('prompt', "The agent's system prompt (the file's body).")}
+            {msg('prompt', t('promptHint'))}
           </div>
         </div>
         {create.isError ? (
@@ -168,10 +172,10 @@ export function CreateDialog({
         ) : null}
         <div className="dialog-actions">
           <button type="button" onClick={() => ref.current?.close()}>
-            Cancel
+            {ts('cancel')}
           </button>
           <button type="submit" className="primary" disabled={create.isPending}>
-            {create.isPending ? 'Creating…' : 'Create agent'}
+            {create.isPending ? t('creating') : t('createAgent')}
           </button>
         </div>
       </form>

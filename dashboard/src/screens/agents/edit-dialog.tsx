@@ -4,8 +4,14 @@ import { useEffect, useState } from 'react';
 import type { AgentView, PatchAgentRequest, ToolPreset } from '../../../../src/shared/agents-schemas';
 import { apiFetch, errorMessage } from '../../api';
 import { useModalDialog } from '../../confirm-dialog';
+import { agents as messages } from '../../i18n/en/agents';
+import { shell } from '../../i18n/en/shell';
+import { translator } from '../../i18n/i18n';
 import { ColorSelect, parseToolList, ToolsFields, toolsChoice } from './agent-fields';
 import { agentPath, refreshAgents } from './agents-data';
+
+const t = translator('agents', messages);
+const ts = translator('shell', shell);
 
 export function EditDialog({
   agent,
@@ -46,22 +52,22 @@ export function EditDialog({
     mutationFn: (body: PatchAgentRequest) => apiFetch<AgentView>(agentPath(agent.id), { method: 'PATCH', body }),
     onSuccess: async () => {
       await refreshAgents(qc);
-      onClose(`Saved ${agent.name}: ${agent.path} rewritten.`);
+      onClose(t('savedRewritten', { name: agent.name, path: agent.path }));
     },
   });
 
   const submit = () => {
     setProblem(null);
     if (description.trim() === '') {
-      setProblem({ field: 'description', text: 'Say when Claude Code should use this agent.' });
+      setProblem({ field: 'description', text: t('needDescription') });
       return;
     }
     if (prompt.trim() === '') {
-      setProblem({ field: 'prompt', text: 'The prompt is the agent: it cannot be empty.' });
+      setProblem({ field: 'prompt', text: t('promptNotEmpty') });
       return;
     }
     if (preset === 'custom' && parseToolList(custom).length === 0) {
-      setProblem({ field: 'tools', text: 'List at least one tool, or choose All tools.' });
+      setProblem({ field: 'tools', text: t('needTool') });
       return;
     }
     const body = changes();
@@ -82,11 +88,11 @@ export function EditDialog({
           submit();
         }}
       >
-        <h2 id="agent-edit-title">Edit {agent.name}</h2>
+        <h2 id="agent-edit-title">{t('editTitle', { name: agent.name })}</h2>
         <p className="muted small">{agent.path}</p>
         <div className="edit-fields">
           <div className="field">
-            <label htmlFor="agent-edit-description">Description</label>
+            <label htmlFor="agent-edit-description">{t('description')}</label>
             <input
               id="agent-edit-description"
               value={description}
@@ -99,7 +105,7 @@ export function EditDialog({
               id="agent-edit-description-msg"
               className={problem?.field === 'description' ? 'field-error' : 'muted'}
             >
-              {problem?.field === 'description' ? problem.text : 'When Claude Code should hand work to this agent.'}
+              {problem?.field === 'description' ? problem.text : t('descriptionHint')}
             </small>
           </div>
           <div className="form-row">
@@ -112,12 +118,12 @@ export function EditDialog({
               error={problem?.field === 'tools' ? problem.text : undefined}
             />
             <div className="field">
-              <label htmlFor="agent-edit-color">Colour</label>
+              <label htmlFor="agent-edit-color">{t('colourLabel')}</label>
               <ColorSelect id="agent-edit-color" value={color} onChange={setColor} />
             </div>
           </div>
           <div className="field">
-            <label htmlFor="agent-edit-prompt">Prompt</label>
+            <label htmlFor="agent-edit-prompt">{t('prompt')}</label>
             <textarea
               id="agent-edit-prompt"
               className="prompt-input"
@@ -129,9 +135,7 @@ export function EditDialog({
               aria-describedby="agent-edit-prompt-msg"
             />
             <small id="agent-edit-prompt-msg" className={problem?.field === 'prompt' ? 'field-error' : 'muted'}>
-              {problem?.field === 'prompt'
-                ? problem.text
-                : "The agent's system prompt (the file's body). Other front-matter keys stay as they are."}
+              {problem?.field === 'prompt' ? problem.text : t('promptHintEdit')}
             </small>
           </div>
         </div>
@@ -142,10 +146,10 @@ export function EditDialog({
         ) : null}
         <div className="dialog-actions">
           <button type="button" onClick={() => ref.current?.close()}>
-            Cancel
+            {ts('cancel')}
           </button>
           <button type="submit" className="primary" disabled={save.isPending}>
-            {save.isPending ? 'Saving…' : 'Save'}
+            {save.isPending ? t('saving') : ts('save')}
           </button>
         </div>
       </form>

@@ -4,13 +4,17 @@ import { useState } from 'react';
 import type { BulkPreferenceRequest } from '../../../../src/shared/agents-schemas';
 import { apiFetch, errorMessage } from '../../api';
 import { fmtInt, fmtUsd } from '../../format';
+import { agents as messages } from '../../i18n/en/agents';
+import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
 import { ModelSelect } from './agent-fields';
 import type { AgentFigures } from './agent-groups';
 import { refreshAgents } from './agents-data';
 
+const t = translator('agents', messages);
+
 function figureText(f: AgentFigures | undefined): string {
-  return f ? `${fmtInt(f.requests)} requests, ${fmtUsd(f.costUsd)}` : 'no requests';
+  return f ? t('figureText', { requests: fmtInt(f.requests), cost: fmtUsd(f.costUsd) }) : t('noRequests');
 }
 
 export function ModelDefaults({
@@ -33,8 +37,7 @@ export function ModelDefaults({
     // back to the config file's).
     mutationFn: (model: string | null) =>
       apiFetch('/api/config', { method: 'PATCH', body: { defaultAgentModel: model ?? '' } }),
-    onSuccess: (_, model) =>
-      setMessage(model ? `Agents without a preference now use ${model}.` : 'No default model: agents keep their own.'),
+    onSuccess: (_, model) => setMessage(model ? t('defaultNow', { model }) : t('noDefault')),
     onSettled: () =>
       Promise.all([refreshAgents(qc), qc.invalidateQueries({ queryKey: queryKeys.config })]).then(() => {}),
   });
@@ -42,62 +45,56 @@ export function ModelDefaults({
     mutationFn: (body: BulkPreferenceRequest) =>
       apiFetch<{ updated: number; warnings: string[] }>('/api/agents/bulk-preference', { method: 'POST', body }),
     onSuccess: (r, body) => {
-      const what = body.model ? `set to ${body.model}` : 'cleared';
-      setMessage(
-        `Preference ${what} for ${fmtInt(r.updated)} agent${r.updated === 1 ? '' : 's'}.${
-          r.warnings.length > 0 ? ` ${r.warnings.join(' ')}` : ''
-        }`,
-      );
+      const done = body.model
+        ? t.plural('preferenceSet', r.updated, { model: body.model })
+        : t.plural('preferenceCleared', r.updated);
+      setMessage(`${done}${r.warnings.length > 0 ? ` ${r.warnings.join(' ')}` : ''}`);
     },
     onSettled: () => refreshAgents(qc),
   });
   return (
     <section className="card" aria-labelledby="agent-models-title">
-      <h2 id="agent-models-title">Models for all agents</h2>
-      <p className="muted small">
-        A preference or default rewrites the model of a sub-agent's requests before they are forwarded; the main agent
-        is never rewritten. Main agent: {figureText(main)}. Sub-agents with an unknown definition: {figureText(unknown)}
-        .
-      </p>
+      <h2 id="agent-models-title">{t('modelsTitle')}</h2>
+      <p className="muted small">{t('modelsIntro', { main: figureText(main), unknown: figureText(unknown) })}</p>
       <div className="form-row agent-model-controls">
         <div className="field">
-          <label htmlFor="agent-default-model">Default model</label>
+          <label htmlFor="agent-default-model">{t('defaultModel')}</label>
           <ModelSelect
             id="agent-default-model"
-            label="Default model"
+            label={t('defaultModel')}
             value={defaultModel}
-            noneLabel="None (client's choice)"
+            noneLabel={t('noneClient')}
             disabled={setDefault.isPending}
             onChange={(m) => {
               setMessage(null);
               setDefault.mutate(m);
             }}
           />
-          <small className="muted">For every agent without a preference or a full model id in its file.</small>
+          <small className="muted">{t('defaultHint')}</small>
         </div>
         <form
           className="field"
-          aria-label="Set every agent's preference"
+          aria-label={t('setEvery')}
           onSubmit={(e) => {
             e.preventDefault();
             setMessage(null);
             setAll.mutate({ model: bulk });
           }}
         >
-          <label htmlFor="agent-bulk-model">Preference for every agent</label>
+          <label htmlFor="agent-bulk-model">{t('preferenceEvery')}</label>
           <span className="inline-field">
             <ModelSelect
               id="agent-bulk-model"
-              label="Preference for every agent"
+              label={t('preferenceEvery')}
               value={bulk}
-              noneLabel="Clear preferences"
+              noneLabel={t('clearPreferences')}
               onChange={setBulk}
             />
             <button type="submit" disabled={setAll.isPending || agentCount === 0}>
-              {setAll.isPending ? 'Applying…' : `Apply to ${fmtInt(agentCount)} agents`}
+              {setAll.isPending ? t('applying') : t('applyTo', { count: fmtInt(agentCount) })}
             </button>
           </span>
-          <small className="muted">Replaces each agent's own preference.</small>
+          <small className="muted">{t('replacesOwn')}</small>
         </form>
       </div>
       {setDefault.isError || setAll.isError ? (

@@ -5,12 +5,16 @@
 import { InterceptorSection } from './interceptor';
 import { ModelRulesSection } from './model-rules';
 import './tools.css';
+import { tools as messages } from '../../i18n/en/tools';
+import { translator } from '../../i18n/i18n';
+
+const t = translator('tools', messages);
 
 export function Tools() {
   return (
     <>
       <div className="page-head">
-        <h1>Tools</h1>
+        <h1>{t('title')}</h1>
       </div>
       <InterceptorSection />
       <ModelRulesSection />

@@ -9,8 +9,14 @@ import { applyPromptTemplate, ENV_BLOCK_PLACEHOLDER } from '../../../../src/shar
 import type { SystemPromptInterceptor, SystemPromptInterceptorState } from '../../../../src/shared/agents-schemas';
 import { apiFetch, errorMessage } from '../../api';
 import { fmtDateTime } from '../../format';
+import { shell } from '../../i18n/en/shell';
+import { tools as messages } from '../../i18n/en/tools';
+import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
 import { ErrorState, Loading } from '../../states';
+
+const t = translator('tools', messages);
+const ts = translator('shell', shell);
 
 const PATH = '/api/tools/interceptors/system-prompt';
 
@@ -47,25 +53,23 @@ function Editor({ state }: { state: SystemPromptInterceptorState }) {
     onSuccess: (view, body) => {
       if (view) qc.setQueryData(queryKeys.systemPromptInterceptor, view);
       setDraft(null);
-      setSaved(body.enabled ? 'Saved: main-agent requests now get this prompt.' : 'Saved: the interceptor is off.');
+      setSaved(body.enabled ? t('savedOn') : t('savedOff'));
     },
     onSettled: () => qc.invalidateQueries({ queryKey: queryKeys.systemPromptInterceptor }),
   });
   const lastSeen = state.lastSeen;
   const missingPlaceholder = value.enabled && !value.template.includes(ENV_BLOCK_PLACEHOLDER);
   const emptyTemplate = value.enabled && value.template.trim() === '';
-  const preview = applyPromptTemplate(value.template, lastSeen?.envBlock ?? '⟨the environment text of each request⟩');
+  const preview = applyPromptTemplate(value.template, lastSeen?.envBlock ?? t('envStandIn'));
   return (
     <>
       <section className="card" aria-labelledby="interceptor-title">
-        <h2 id="interceptor-title">System-prompt interceptor</h2>
+        <h2 id="interceptor-title">{t('interceptorTitle')}</h2>
         <p className="muted small">
-          Replaces Claude Code's main system prompt in main-agent requests (sub-agents are left alone).{' '}
-          <code>{ENV_BLOCK_PLACEHOLDER}</code> stands for the environment text the client sent (working directory,
-          platform, date…). Off, requests are forwarded byte for byte as the client sent them.
+          {t('interceptorIntroA')} <code>{ENV_BLOCK_PLACEHOLDER}</code> {t('interceptorIntroB')}
         </p>
         <form
-          aria-label="Interceptor settings"
+          aria-label={t('interceptorSettings')}
           className="form"
           noValidate
           onSubmit={(e) => {
@@ -77,7 +81,7 @@ function Editor({ state }: { state: SystemPromptInterceptorState }) {
           <div className="form-row">
             <label className="check">
               <input type="checkbox" checked={value.enabled} onChange={(e) => edit({ enabled: e.target.checked })} />
-              Replace the main system prompt
+              {t('replacePrompt')}
             </label>
             <label className="check">
               <input
@@ -85,11 +89,11 @@ function Editor({ state }: { state: SystemPromptInterceptorState }) {
                 checked={value.stripTools}
                 onChange={(e) => edit({ stripTools: e.target.checked })}
               />
-              Also remove the tools from main-agent requests
+              {t('stripTools')}
             </label>
           </div>
           <div className="field">
-            <label htmlFor="interceptor-template">Template</label>
+            <label htmlFor="interceptor-template">{t('template')}</label>
             <textarea
               id="interceptor-template"
               className="prompt-input"
@@ -105,10 +109,10 @@ function Editor({ state }: { state: SystemPromptInterceptorState }) {
               className={emptyTemplate ? 'field-error' : missingPlaceholder ? 'warning' : 'muted'}
             >
               {emptyTemplate
-                ? 'Write a template before turning the interceptor on.'
+                ? t('writeTemplate')
                 : missingPlaceholder
-                  ? `No ${ENV_BLOCK_PLACEHOLDER}: Claude Code will not see its working directory or platform.`
-                  : 'Saved templates apply to the next request.'}
+                  ? t('noPlaceholder', { placeholder: ENV_BLOCK_PLACEHOLDER })
+                  : t('templatesApply')}
             </small>
           </div>
           {save.isError ? (
@@ -118,35 +122,35 @@ function Editor({ state }: { state: SystemPromptInterceptorState }) {
           ) : null}
           <div className="button-row">
             <button type="submit" className="primary" disabled={!dirty || save.isPending || emptyTemplate}>
-              {save.isPending ? 'Saving…' : 'Save'}
+              {save.isPending ? t('saving') : ts('save')}
             </button>
             {dirty ? (
               <button type="button" onClick={() => setDraft(null)}>
-                Discard changes
+                {t('discard')}
               </button>
             ) : null}
             <span className={dirty ? 'muted' : 'tools-saved'} role="status">
-              {dirty ? 'Not saved yet' : (saved ?? '')}
+              {dirty ? t('notSavedYet') : (saved ?? '')}
             </span>
           </div>
         </form>
       </section>
       <div className="grid-2 tools-prompts">
         <section className="card" aria-labelledby="last-seen-title">
-          <h2 id="last-seen-title">Last prompt from a client</h2>
+          <h2 id="last-seen-title">{t('lastSeenTitle')}</h2>
           {lastSeen ? (
             <>
               <p className="muted small">
-                Seen {fmtDateTime(lastSeen.seenAt)}, before any replacement.{' '}
+                {t('seenAt', { when: fmtDateTime(lastSeen.seenAt) })}{' '}
                 {lastSeen.envBlock && lastSeen.prompt.includes(lastSeen.envBlock)
-                  ? `Its environment text becomes ${ENV_BLOCK_PLACEHOLDER} when you start from it.`
+                  ? t('envBecomes', { placeholder: ENV_BLOCK_PLACEHOLDER })
                   : ''}
               </p>
               <button
                 type="button"
                 onClick={() => edit({ template: templateFrom(lastSeen.prompt, lastSeen.envBlock) })}
               >
-                Start from it
+                {t('startFromIt')}
               </button>
               <pre className="prompt-view" data-prompt="last-seen">
                 {lastSeen.prompt}
@@ -154,18 +158,13 @@ function Editor({ state }: { state: SystemPromptInterceptorState }) {
             </>
           ) : (
             <p className="empty">
-              No main-agent request seen yet. Send one through the gateway (run <code>claude</code> with{' '}
-              <code>ANTHROPIC_BASE_URL</code> pointing here) and its prompt shows here.
+              {t('noneSeenA')} <code>claude</code> {t('noneSeenB')} <code>ANTHROPIC_BASE_URL</code> {t('noneSeenC')}
             </p>
           )}
         </section>
         <section className="card" aria-labelledby="preview-title">
-          <h2 id="preview-title">Preview</h2>
-          <p className="muted small">
-            {lastSeen
-              ? 'What the upstream would get as the main system prompt for that request, with the template above.'
-              : 'The template with a stand-in for the environment text (no request seen yet).'}
-          </p>
+          <h2 id="preview-title">{t('previewTitle')}</h2>
+          <p className="muted small">{lastSeen ? t('previewSeen') : t('previewStandIn')}</p>
           <pre className="prompt-view" data-prompt="preview">
             {preview}
           </pre>
@@ -180,7 +179,7 @@ export function InterceptorSection() {
     queryKey: queryKeys.systemPromptInterceptor,
     queryFn: () => apiFetch<SystemPromptInterceptorState>(PATH),
   });
-  if (state.isPending) return <Loading what="the interceptor" />;
+  if (state.isPending) return <Loading what={t('loadingInterceptor')} />;
   if (state.isError) return <ErrorState error={state.error} retry={() => void state.refetch()} />;
   return <Editor state={state.data} />;
 }

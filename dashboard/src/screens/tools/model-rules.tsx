@@ -7,9 +7,13 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ModelRules } from '../../../../src/shared/agents-schemas';
 import { apiFetch, errorMessage } from '../../api';
+import { tools as messages } from '../../i18n/en/tools';
+import { translator } from '../../i18n/i18n';
 import { modelOptions, PRICED_MODELS } from '../../model-choices';
 import { queryKeys } from '../../query-keys';
 import { ErrorState, Loading } from '../../states';
+
+const t = translator('tools', messages);
 
 const PATH = '/api/models/rules';
 const MODELS_LIST_ID = 'model-rule-models';
@@ -17,12 +21,12 @@ const MODELS_LIST_ID = 'model-rule-models';
 /** The first problem of a draft, said the way the user fixes it; null when it can be saved. */
 export function rulesProblem(r: ModelRules): string | null {
   for (const [i, rule] of r.rules.entries()) {
-    if (rule.pattern.trim() === '') return `Rule ${i + 1} needs a pattern (a model id, or a glob like claude-opus-*).`;
-    if (rule.model.trim() === '') return `Rule ${i + 1} needs the model to use.`;
+    if (rule.pattern.trim() === '') return t('ruleNeedsPattern', { n: String(i + 1) });
+    if (rule.model.trim() === '') return t('ruleNeedsModel', { n: String(i + 1) });
   }
   for (const [i, m] of r.fallback.map.entries()) {
-    if (m.from.trim() === '' || m.to.trim() === '') return `Fallback ${i + 1} needs both models.`;
-    if (m.from.trim() === m.to.trim()) return `Fallback ${i + 1} falls back to the same model.`;
+    if (m.from.trim() === '' || m.to.trim() === '') return t('fallbackNeedsBoth', { n: String(i + 1) });
+    if (m.from.trim() === m.to.trim()) return t('fallbackSame', { n: String(i + 1) });
   }
   return null;
 }
@@ -66,7 +70,7 @@ function RulesEditor({ server }: { server: ModelRules }) {
       if (view) qc.setQueryData(queryKeys.modelRules, view);
       setDraft(null);
       setTried(false);
-      setSaved('Saved: applies to the next request.');
+      setSaved(t('rulesSaved'));
     },
     onSettled: () => qc.invalidateQueries({ queryKey: queryKeys.modelRules }),
   });
@@ -74,7 +78,7 @@ function RulesEditor({ server }: { server: ModelRules }) {
   const cheapTarget = PRICED_MODELS.find((m) => m.includes('sonnet')) ?? 'claude-sonnet-4-6';
   return (
     <form
-      aria-label="Model rules and fallback"
+      aria-label={t('rulesForm')}
       className="rules-form"
       noValidate
       onSubmit={(e) => {
@@ -89,42 +93,42 @@ function RulesEditor({ server }: { server: ModelRules }) {
         ))}
       </datalist>
       <section className="card" aria-labelledby="rules-title">
-        <h2 id="rules-title">Model rules</h2>
+        <h2 id="rules-title">{t('rulesTitle')}</h2>
         <p className="muted small">
-          Rewrite the model of every request whose model matches a pattern (a full id, or a glob with <code>*</code>),
-          after an agent's own preference. The first matching rule that is on wins.
+          {t('rulesIntroA')} <code>*</code>
+          {t('rulesIntroB')}
         </p>
         {value.rules.length === 0 ? (
-          <p className="empty">No rules: requests keep their model (or their agent's preference).</p>
+          <p className="empty">{t('noRules')}</p>
         ) : (
           <div className="table-wrap">
             <table aria-labelledby="rules-title">
               <thead>
                 <tr>
-                  <th scope="col">On</th>
-                  <th scope="col">When the model matches</th>
-                  <th scope="col">Use</th>
+                  <th scope="col">{t('colOn')}</th>
+                  <th scope="col">{t('colMatches')}</th>
+                  <th scope="col">{t('colUse')}</th>
                   <th scope="col">
-                    <span className="sr-only">Order and removal</span>
+                    <span className="sr-only">{t('colOrder')}</span>
                   </th>
                 </tr>
               </thead>
               <tbody>
                 {value.rules.map((r, i) => (
                   // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place; moving re-keys them
-                  <tr key={i} aria-label={`Rule ${i + 1}`}>
+                  <tr key={i} aria-label={t('rule', { n: String(i + 1) })}>
                     <td>
                       <input
                         type="checkbox"
                         checked={r.enabled}
-                        aria-label={`Rule ${i + 1} on`}
+                        aria-label={t('ruleOn', { n: String(i + 1) })}
                         onChange={(e) => setRule(i, { enabled: e.target.checked })}
                       />
                     </td>
                     <td>
                       <input
                         value={r.pattern}
-                        aria-label={`Rule ${i + 1} pattern`}
+                        aria-label={t('rulePattern', { n: String(i + 1) })}
                         placeholder="claude-opus-*"
                         autoComplete="off"
                         aria-invalid={tried && r.pattern.trim() === ''}
@@ -134,7 +138,7 @@ function RulesEditor({ server }: { server: ModelRules }) {
                     <td>
                       <input
                         value={r.model}
-                        aria-label={`Rule ${i + 1} model`}
+                        aria-label={t('ruleModel', { n: String(i + 1) })}
                         list={MODELS_LIST_ID}
                         autoComplete="off"
                         aria-invalid={tried && r.model.trim() === ''}
@@ -144,7 +148,7 @@ function RulesEditor({ server }: { server: ModelRules }) {
                     <td className="actions">
                       <button
                         type="button"
-                        aria-label={`Move rule ${i + 1} up`}
+                        aria-label={t('ruleUp', { n: String(i + 1) })}
                         disabled={i === 0}
                         onClick={() => edit({ ...value, rules: move(value.rules, i, i - 1) })}
                       >
@@ -152,7 +156,7 @@ function RulesEditor({ server }: { server: ModelRules }) {
                       </button>
                       <button
                         type="button"
-                        aria-label={`Move rule ${i + 1} down`}
+                        aria-label={t('ruleDown', { n: String(i + 1) })}
                         disabled={i === value.rules.length - 1}
                         onClick={() => edit({ ...value, rules: move(value.rules, i, i + 1) })}
                       >
@@ -161,10 +165,10 @@ function RulesEditor({ server }: { server: ModelRules }) {
                       <button
                         type="button"
                         className="danger"
-                        aria-label={`Remove rule ${i + 1}`}
+                        aria-label={t('ruleRemove', { n: String(i + 1) })}
                         onClick={() => edit({ ...value, rules: value.rules.filter((_, j) => j !== i) })}
                       >
-                        Remove
+                        {t('remove')}
                       </button>
                     </td>
                   </tr>
@@ -178,7 +182,7 @@ function RulesEditor({ server }: { server: ModelRules }) {
             type="button"
             onClick={() => edit({ ...value, rules: [...value.rules, { pattern: '', model: '', enabled: true }] })}
           >
-            Add rule
+            {t('addRule')}
           </button>
           <button
             type="button"
@@ -189,31 +193,28 @@ function RulesEditor({ server }: { server: ModelRules }) {
               })
             }
           >
-            Add cheap mode (Opus → {cheapTarget})
+            {t('addCheap', { model: cheapTarget })}
           </button>
         </div>
       </section>
       <section className="card" aria-labelledby="fallback-title">
-        <h2 id="fallback-title">Fallback</h2>
+        <h2 id="fallback-title">{t('fallbackTitle')}</h2>
         <label className="check">
           <input
             type="checkbox"
             checked={value.fallback.enabled}
             onChange={(e) => edit({ ...value, fallback: { ...value.fallback, enabled: e.target.checked } })}
           />
-          When every account is exhausted or cooling down for a model, retry once with its fallback
+          {t('fallbackOn')}
         </label>
-        <p className="muted small">
-          Never chained: a fallback that fails too is answered as it failed. Off, such a request gets a 503 that names
-          the model.
-        </p>
+        <p className="muted small">{t('fallbackIntro')}</p>
         {value.fallback.map.map((m, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
           <fieldset className="inline-field fallback-row" key={i}>
-            <legend className="sr-only">Fallback {i + 1}</legend>
+            <legend className="sr-only">{t('fallback', { n: String(i + 1) })}</legend>
             <input
               value={m.from}
-              aria-label={`Fallback ${i + 1} from`}
+              aria-label={t('fallbackFrom', { n: String(i + 1) })}
               placeholder="claude-opus-*"
               list={MODELS_LIST_ID}
               autoComplete="off"
@@ -222,7 +223,7 @@ function RulesEditor({ server }: { server: ModelRules }) {
             <span aria-hidden="true">→</span>
             <input
               value={m.to}
-              aria-label={`Fallback ${i + 1} to`}
+              aria-label={t('fallbackTo', { n: String(i + 1) })}
               list={MODELS_LIST_ID}
               autoComplete="off"
               onChange={(e) => setFallback(i, { to: e.target.value })}
@@ -230,12 +231,12 @@ function RulesEditor({ server }: { server: ModelRules }) {
             <button
               type="button"
               className="danger"
-              aria-label={`Remove fallback ${i + 1}`}
+              aria-label={t('fallbackRemove', { n: String(i + 1) })}
               onClick={() =>
                 edit({ ...value, fallback: { ...value.fallback, map: value.fallback.map.filter((_, j) => j !== i) } })
               }
             >
-              Remove
+              {t('remove')}
             </button>
           </fieldset>
         ))}
@@ -246,7 +247,7 @@ function RulesEditor({ server }: { server: ModelRules }) {
               edit({ ...value, fallback: { ...value.fallback, map: [...value.fallback.map, { from: '', to: '' }] } })
             }
           >
-            Add fallback
+            {t('addFallback')}
           </button>
         </div>
       </section>
@@ -263,7 +264,7 @@ function RulesEditor({ server }: { server: ModelRules }) {
         ) : null}
         <div className="button-row">
           <button type="submit" className="primary" disabled={!dirty || save.isPending}>
-            {save.isPending ? 'Saving…' : 'Save rules and fallback'}
+            {save.isPending ? t('saving') : t('saveRules')}
           </button>
           {dirty ? (
             <button
@@ -273,11 +274,11 @@ function RulesEditor({ server }: { server: ModelRules }) {
                 setTried(false);
               }}
             >
-              Discard changes
+              {t('discard')}
             </button>
           ) : null}
           <span className={dirty ? 'muted' : 'tools-saved'} role="status">
-            {dirty ? 'Not saved yet' : (saved ?? '')}
+            {dirty ? t('notSavedYet') : (saved ?? '')}
           </span>
         </div>
       </div>
@@ -287,7 +288,7 @@ function RulesEditor({ server }: { server: ModelRules }) {
 
 export function ModelRulesSection() {
   const rules = useQuery({ queryKey: queryKeys.modelRules, queryFn: () => apiFetch<ModelRules>(PATH) });
-  if (rules.isPending) return <Loading what="the model rules" />;
+  if (rules.isPending) return <Loading what={t('loadingRules')} />;
   if (rules.isError) return <ErrorState error={rules.error} retry={() => void rules.refetch()} />;
   return <RulesEditor server={rules.data} />;
 }
