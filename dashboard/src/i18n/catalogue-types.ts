@@ -20,3 +20,6 @@ export type Namespace = keyof Namespaces;
 
 /** A language's messages: any key may be missing (English is shown), none may be unknown. */
 export type Translations = { [N in Namespace]?: { [K in keyof Namespaces[N]]?: string } };
+
+/** One screen's messages in a language. */
+export type NamespaceTranslations<N extends Namespace> = NonNullable<Translations[N]>;
