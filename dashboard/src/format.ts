@@ -3,8 +3,8 @@
  * English is shown as en-US; costs stay in US dollars (what the gateway prices in) in every language.
  * Each helper takes the locale last, defaulting to the active one.
  */
-import { shell } from './i18n/en/shell';
-import { intlLocale, translator } from './i18n/i18n';
+import { shell } from './i18n/en/shell.js';
+import { intlLocale, translator } from './i18n/i18n.js';
 
 export const DASH = '—';
 

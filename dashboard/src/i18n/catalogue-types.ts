@@ -1,11 +1,11 @@
 /** The shape every translation follows: per screen (namespace), the keys of its English messages. */
-import type { accounts } from './en/accounts';
-import type { agents } from './en/agents';
-import type { logs } from './en/logs';
-import type { settings } from './en/settings';
-import type { shell } from './en/shell';
-import type { stats } from './en/stats';
-import type { tools } from './en/tools';
+import type { accounts } from './en/accounts.js';
+import type { agents } from './en/agents.js';
+import type { logs } from './en/logs.js';
+import type { settings } from './en/settings.js';
+import type { shell } from './en/shell.js';
+import type { stats } from './en/stats.js';
+import type { tools } from './en/tools.js';
 
 export interface Namespaces {
   shell: typeof shell;

@@ -12,7 +12,7 @@
  * catalogues (an unknown key is a type error); a missing translation shows the English text.
  */
 import { useSyncExternalStore } from 'react';
-import type { Namespace, Translations } from './catalogue-types';
+import type { Namespace, Translations } from './catalogue-types.js';
 
 export const LOCALES = [
   { id: 'en', label: 'English', intl: 'en-US' },
@@ -26,10 +26,10 @@ export type Locale = (typeof LOCALES)[number]['id'];
 const STORAGE = 'ccflare.locale';
 
 const LOADERS: Record<Exclude<Locale, 'en'>, () => Promise<{ default: Translations }>> = {
-  'zh-CN': () => import('./zh-CN'),
-  'pt-BR': () => import('./pt-BR'),
-  id: () => import('./id'),
-  tr: () => import('./tr'),
+  'zh-CN': () => import('./zh-CN.js'),
+  'pt-BR': () => import('./pt-BR.js'),
+  id: () => import('./id.js'),
+  tr: () => import('./tr.js'),
 };
 
 let current: Locale = 'en';

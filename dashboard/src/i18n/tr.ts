@@ -1,3 +1,3 @@
-import type { Translations } from './catalogue-types';
+import type { Translations } from './catalogue-types.js';
 
 export default {} satisfies Translations;

@@ -1,4 +1,4 @@
-import type { NamespaceTranslations } from '../../catalogue-types';
+import type { NamespaceTranslations } from '../../catalogue-types.js';
 
 export default {
   title: '账户',
