@@ -1,3 +1,11 @@
+/** Português (Brasil): every screen's messages, fetched as one chunk when the language is chosen. */
 import type { Translations } from './catalogue-types.js';
+import accounts from './locales/pt-BR/accounts.js';
+import agents from './locales/pt-BR/agents.js';
+import logs from './locales/pt-BR/logs.js';
+import settings from './locales/pt-BR/settings.js';
+import shell from './locales/pt-BR/shell.js';
+import stats from './locales/pt-BR/stats.js';
+import tools from './locales/pt-BR/tools.js';
 
-export default {} satisfies Translations;
+export default { shell, accounts, settings, logs, stats, agents, tools } satisfies Translations;

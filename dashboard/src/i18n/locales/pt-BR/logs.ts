@@ -1,0 +1,36 @@
+import type { NamespaceTranslations } from '../../catalogue-types.js';
+
+export default {
+  title: 'Logs',
+  levelAll: 'Todos (info e acima)',
+  levelWarn: 'Avisos e erros',
+  levelError: 'Só erros',
+  streamConnecting: 'Conectando ao fluxo de logs…',
+  streamLive: 'Acompanhando o log do gateway',
+  streamOffline: 'Desconectado do fluxo de logs; reconectando…',
+  paused: ' (pausado)',
+  level: 'Nível',
+  search: 'Buscar',
+  searchPlaceholder: 'mensagem, conta, id da requisição…',
+  pause: 'Pausar',
+  resume: 'Retomar',
+  resumeNew: 'Retomar ({count} novas)',
+  clear: 'Limpar',
+  showingOf: 'Mostrando {shown} de {total} linhas',
+  lines: '{total} linhas',
+  pausedSince: ' · pausado: {count} novas desde então',
+  dropped: ' · {count} linhas antigas descartadas (as {max} mais recentes são mantidas)',
+  gap: 'Faltam algumas linhas aqui: a conexão caiu e o gateway já não tinha todas as linhas do intervalo (ou foi reiniciado). Elas estão na saída de log do próprio gateway.',
+  scrollLabel: 'Linhas de log, das mais antigas para as mais novas',
+  pausedWaiting: 'Pausado: há linhas novas esperando. Retome para vê-las.',
+  empty:
+    'Nenhuma linha de log ainda. Elas aparecem aqui conforme o gateway trabalha: tentativas no upstream que falharam, limites de taxa e esperas, contas adicionadas ou renovadas, configurações alteradas.',
+  emptyMore:
+    'O gateway transmite linhas de info, aviso e erro (não de debug) e guarda na memória só as recentes enquanto alguém as acompanha, então esta página mostra as linhas desde mais ou menos quando o painel foi aberto. O log completo é a saída do próprio gateway (stdout), ou',
+  emptyMoreAfter: 'num terminal.',
+  noMatchSearch: 'Nenhuma linha corresponde a esta busca e nível ({count} ocultas).',
+  noMatchLevel: 'Nenhuma linha corresponde a este nível ({count} ocultas).',
+  showAll: 'Mostrar todas as linhas',
+  listLabel: 'Linhas de log',
+  jumpNewest: 'Ir para a linha mais recente',
+} satisfies NamespaceTranslations<'logs'>;
