@@ -1,3 +1,11 @@
+/** Bahasa Indonesia: every screen's messages, fetched as one chunk when the language is chosen. */
 import type { Translations } from './catalogue-types.js';
+import accounts from './locales/id/accounts.js';
+import agents from './locales/id/agents.js';
+import logs from './locales/id/logs.js';
+import settings from './locales/id/settings.js';
+import shell from './locales/id/shell.js';
+import stats from './locales/id/stats.js';
+import tools from './locales/id/tools.js';
 
-export default {} satisfies Translations;
+export default { shell, accounts, settings, logs, stats, agents, tools } satisfies Translations;

@@ -1,0 +1,36 @@
+import type { NamespaceTranslations } from '../../catalogue-types.js';
+
+export default {
+  title: 'Log',
+  levelAll: 'Semua (info ke atas)',
+  levelWarn: 'Peringatan dan galat',
+  levelError: 'Hanya galat',
+  streamConnecting: 'Menghubungkan ke aliran log…',
+  streamLive: 'Mengikuti log gateway',
+  streamOffline: 'Terputus dari aliran log; menghubungkan ulang…',
+  paused: ' (dijeda)',
+  level: 'Level',
+  search: 'Cari',
+  searchPlaceholder: 'pesan, akun, id permintaan…',
+  pause: 'Jeda',
+  resume: 'Lanjutkan',
+  resumeNew: 'Lanjutkan ({count} baru)',
+  clear: 'Bersihkan',
+  showingOf: 'Menampilkan {shown} dari {total} baris',
+  lines: '{total} baris',
+  pausedSince: ' · dijeda: {count} baru sejak itu',
+  dropped: ' · {count} baris lama dilepas ({max} terbaru disimpan)',
+  gap: 'Ada baris yang hilang di sini: koneksi sempat putus dan gateway tidak lagi menyimpan semua baris di antaranya (atau gateway dimulai ulang). Baris-baris itu ada di keluaran log gateway sendiri.',
+  scrollLabel: 'Baris log, yang terlama lebih dulu',
+  pausedWaiting: 'Dijeda: ada baris baru yang menunggu. Lanjutkan untuk menampilkannya.',
+  empty:
+    'Belum ada baris log. Baris muncul di sini saat gateway bekerja: percobaan upstream yang gagal, batas laju dan pendinginan, akun yang ditambahkan atau diperbarui, pengaturan yang diubah.',
+  emptyMore:
+    'Gateway mengalirkan baris info, peringatan, dan galat (bukan debug) dan hanya menyimpan yang terbaru di memori selama ada yang mengikutinya, jadi halaman ini menampilkan baris sejak kira-kira dasbor dibuka. Log lengkapnya adalah keluaran gateway sendiri (stdout), atau',
+  emptyMoreAfter: 'di terminal.',
+  noMatchSearch: 'Tidak ada baris yang cocok dengan pencarian dan level ini ({count} disembunyikan).',
+  noMatchLevel: 'Tidak ada baris yang cocok dengan level ini ({count} disembunyikan).',
+  showAll: 'Tampilkan semua baris',
+  listLabel: 'Baris log',
+  jumpNewest: 'Lompat ke baris terbaru',
+} satisfies NamespaceTranslations<'logs'>;
