@@ -1,3 +1,11 @@
+/** Türkçe: every screen's messages, fetched as one chunk when the language is chosen. */
 import type { Translations } from './catalogue-types.js';
+import accounts from './locales/tr/accounts.js';
+import agents from './locales/tr/agents.js';
+import logs from './locales/tr/logs.js';
+import settings from './locales/tr/settings.js';
+import shell from './locales/tr/shell.js';
+import stats from './locales/tr/stats.js';
+import tools from './locales/tr/tools.js';
 
-export default {} satisfies Translations;
+export default { shell, accounts, settings, logs, stats, agents, tools } satisfies Translations;

@@ -1,0 +1,36 @@
+import type { NamespaceTranslations } from '../../catalogue-types.js';
+
+export default {
+  title: 'Günlükler',
+  levelAll: 'Tümü (info ve üstü)',
+  levelWarn: 'Uyarılar ve hatalar',
+  levelError: 'Yalnızca hatalar',
+  streamConnecting: 'Günlük akışına bağlanıyor…',
+  streamLive: 'Ağ geçidi günlüğü izleniyor',
+  streamOffline: 'Günlük akışıyla bağlantı koptu; yeniden bağlanıyor…',
+  paused: ' (duraklatıldı)',
+  level: 'Düzey',
+  search: 'Ara',
+  searchPlaceholder: 'mesaj, hesap, istek kimliği…',
+  pause: 'Duraklat',
+  resume: 'Sürdür',
+  resumeNew: 'Sürdür ({count} yeni)',
+  clear: 'Temizle',
+  showingOf: '{total} satırdan {shown} tanesi gösteriliyor',
+  lines: '{total} satır',
+  pausedSince: ' · duraklatıldı: o zamandan beri {count} yeni',
+  dropped: ' · {count} eski satır bırakıldı (en yeni {max} satır tutulur)',
+  gap: 'Burada bazı satırlar eksik: bağlantı koptu ve ağ geçidi aradaki tüm satırları artık tutmuyordu (ya da yeniden başladı). Bu satırlar ağ geçidinin kendi günlük çıktısında.',
+  scrollLabel: 'Günlük satırları, en eskisi önce',
+  pausedWaiting: 'Duraklatıldı: bekleyen yeni satırlar var. Görmek için sürdürün.',
+  empty:
+    'Henüz günlük satırı yok. Ağ geçidi çalıştıkça burada görünürler: başarısız üst hizmet denemeleri, hız sınırları ve soğuma süreleri, eklenen veya yenilenen hesaplar, değişen ayarlar.',
+  emptyMore:
+    'Ağ geçidi info, uyarı ve hata satırlarını (debug hariç) yayınlar ve biri izlediği sürece yalnızca yenilerini bellekte tutar; bu yüzden bu sayfa aşağı yukarı pano açıldığından beri gelen satırları gösterir. Tam günlük, ağ geçidinin kendi çıktısıdır (stdout); ya da bir terminalde',
+  emptyMoreAfter: 'komutunu çalıştırın.',
+  noMatchSearch: 'Bu arama ve düzeye uyan satır yok ({count} gizli).',
+  noMatchLevel: 'Bu düzeye uyan satır yok ({count} gizli).',
+  showAll: 'Tüm satırları göster',
+  listLabel: 'Günlük satırları',
+  jumpNewest: 'En yeni satıra git',
+} satisfies NamespaceTranslations<'logs'>;
