@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     for (const { path, ...ready } of SCREENS) {
       const row = { path, cold: [] as Visit[], warm: [] as Visit[] };
       for (let i = 0; i < RUNS; i++) {
-        const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
         row.cold.push(await visit(context, `${server.url}${path}`, ready));
         row.warm.push(await visit(context, `${server.url}${path}`, ready));
         await context.close();

@@ -61,12 +61,22 @@ function collectErrors(page: Page): { errors: string[]; stop: () => void } {
   };
 }
 
-/** A page in a context of its own, for a test that needs its own storage, permissions or routes. */
+/**
+ * The browser language of the dashboard tests unless one says otherwise: the dashboard follows
+ * navigator.languages, and the tests assert its English text whatever the machine's locale.
+ */
+export const TEST_LOCALE = 'en-US';
+
+/**
+ * A page in a context of its own, for a test that needs its own storage, permissions, routes or
+ * browser language (`locale`, as Playwright sets navigator.languages and Accept-Language).
+ */
 export async function newPage(
   browser: Browser,
   colorScheme: 'light' | 'dark',
+  locale = TEST_LOCALE,
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ colorScheme, locale, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   return { context, page, errors: collectErrors(page).errors };
 }
@@ -77,7 +87,11 @@ export async function newPage(
  * than most of the test.
  */
 export async function sharedPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ colorScheme: 'light', viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({
+    colorScheme: 'light',
+    locale: TEST_LOCALE,
+    viewport: { width: 1280, height: 900 },
+  });
   return { context, page: await context.newPage() };
 }
 

@@ -1,0 +1,133 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
+import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
+
+const hasChromium = chromiumAvailable('dashboard translation browser tests');
+
+const MIN = 60_000;
+
+let browser: Browser;
+let up: FakeUpstream;
+let gw: TestGateway;
+let since: number;
+
+describe.skipIf(!hasChromium)('the dashboard in the user’s language, in Chromium', () => {
+  beforeAll(async () => {
+    browser = await launchChromium();
+    up = await startFakeUpstream();
+    gw = await startGateway({
+      upstreamUrl: up.url,
+      setup: async (g) => {
+        await g.addApiKey('alpha', 'sk-ant-api03-i18n-alpha');
+      },
+    });
+    const alpha = (await gw.account('alpha')).id;
+    since = Date.now() - 40 * MIN;
+    // Over a million tokens (3 × 10 in, 1,234,000 + 2 × 20 out), so the thousands separators show;
+    // one failure, so the success rate has decimals.
+    await gw.store.requests.writeBatch(
+      [
+        sampleRecord({ id: 'r1', ts: since, accountId: alpha, accountName: 'alpha', outputTokens: 1_234_000 }),
+        sampleRecord({ id: 'r2', ts: since + 10 * MIN, accountId: alpha, accountName: 'alpha' }),
+        sampleRecord({
+          id: 'r3',
+          ts: since + 20 * MIN,
+          accountId: alpha,
+          accountName: 'alpha',
+          success: false,
+          status: 500,
+          error: 'api_error: Internal server error',
+        }),
+      ],
+      [{ accountId: alpha, requests: 3, lastUsedAt: since + 20 * MIN }],
+    );
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await up?.close();
+  });
+
+  it('the dashboard in Chinese: a zh-CN browser gets Chinese labels and Chinese-formatted dates and figures', async () => {
+    const { context, page, errors } = await newPage(browser, 'light', 'zh-CN');
+    try {
+      await page.goto(`${gw.url}/stats`);
+      await page.getByRole('heading', { name: '统计', exact: true }).waitFor();
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+
+      const nav = page.getByRole('navigation', { name: '主导航' });
+      for (const label of ['概览', '请求', '账户', '分析', '日志', '统计', '设置', '智能体', '工具']) {
+        await nav.getByRole('link', { name: label, exact: true }).waitFor();
+      }
+      expect(await page.getByRole('combobox', { name: '语言' }).inputValue()).toBe('zh-CN');
+      expect(await page.getByRole('button', { name: '快捷键' }).count()).toBe(1);
+
+      await page.locator('[data-stat="Requests"]').waitFor();
+      expect(await page.locator('[data-stat="Requests"]').textContent()).toBe('3');
+      expect(await page.locator('[data-stat="Tokens"]').textContent()).toBe('1,234,070');
+      expect(await page.locator('[data-stat="Success rate"]').textContent()).toBe('66.7%');
+      // "since <date>" in Chinese order (year first, 24-hour clock), as the browser itself writes it.
+      const statsSince = ((await (await fetch(`${gw.url}/api/stats`)).json()) as { since: number }).since;
+      const sinceText = await page.evaluate((t) => new Date(t).toLocaleString('zh-CN'), statsSince);
+      expect(sinceText).toMatch(/^\d{4}\/\d{1,2}\/\d{1,2} \d{2}:\d{2}:\d{2}$/);
+      expect(await page.getByText(`自 ${sinceText} 起`, { exact: true }).count()).toBe(1);
+      expect(await page.getByText('1 个失败', { exact: true }).count()).toBe(1);
+      expect(await page.getByRole('heading', { name: '按账户' }).count()).toBe(1);
+      expect(await page.getByRole('button', { name: '重置计数器…' }).count()).toBe(1);
+      await shot(page, 'chinese-stats');
+
+      // Another screen, reached by its Chinese link: headings, table headers, actions and countdowns.
+      await nav.getByRole('link', { name: '账户', exact: true }).click();
+      await page.getByRole('heading', { name: '账户（按路由顺序）' }).waitFor();
+      const row = page.getByRole('row', { name: '账户 alpha' });
+      await row.getByRole('button', { name: '暂停 alpha', exact: true }).waitFor();
+      expect(await row.textContent()).toContain('正常');
+      expect(await page.getByRole('columnheader', { name: '用量窗口' }).count()).toBe(1);
+      expect(await page.getByRole('heading', { name: '通过 API key 添加账户' }).count()).toBe(1);
+      await shot(page, 'chinese-accounts');
+
+      await page.keyboard.press('?');
+      const help = page.getByRole('dialog', { name: '键盘快捷键' });
+      await help.waitFor();
+      expect(await help.textContent()).toContain('显示或隐藏此列表');
+      await help.getByRole('button', { name: '关闭' }).click();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the language selector switches at once, and the choice survives a reload and beats the browser language', async () => {
+    const { context, page, errors } = await newPage(browser, 'light', 'en-US');
+    try {
+      await page.goto(`${gw.url}/stats`);
+      await page.getByRole('heading', { name: 'Stats', exact: true }).waitFor();
+      expect(await page.locator('[data-stat="Tokens"]').textContent()).toBe('1,234,070');
+
+      await page.getByRole('combobox', { name: 'Language' }).selectOption('pt-BR');
+      await page.getByRole('heading', { name: 'Estatísticas', exact: true }).waitFor();
+      expect(await page.getByRole('navigation').getByRole('link', { name: 'Contas', exact: true }).count()).toBe(1);
+      // Portuguese figures: dot thousands, comma decimals.
+      expect(await page.locator('[data-stat="Tokens"]').textContent()).toBe('1.234.070');
+      expect(await page.locator('[data-stat="Success rate"]').textContent()).toBe('66,7%');
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe('pt-BR');
+
+      await page.reload();
+      await page.getByRole('heading', { name: 'Estatísticas', exact: true }).waitFor();
+      expect(await page.getByRole('combobox', { name: 'Idioma' }).inputValue()).toBe('pt-BR');
+      expect(await page.locator('[data-stat="Tokens"]').textContent()).toBe('1.234.070');
+
+      await page.getByRole('combobox', { name: 'Idioma' }).selectOption('en');
+      await page.getByRole('heading', { name: 'Stats', exact: true }).waitFor();
+      await page.reload();
+      await page.getByRole('heading', { name: 'Stats', exact: true }).waitFor();
+      expect(await page.locator('[data-stat="Tokens"]').textContent()).toBe('1,234,070');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
