@@ -61,7 +61,7 @@ export function fmtUsd(v: number | null | undefined, locale = intlLocale()): str
 }
 
 export function fmtRate(v: number | null | undefined, locale = intlLocale()): string {
-  return v == null ? DASH : `${fixed(v, 1, locale)} tok/s`;
+  return v == null ? DASH : `${fixed(v, 1, locale, false)} tok/s`;
 }
 
 /** "2h 13m", "4d 3h", "45s" (in the language's units): the time until `at` (or since, when past). */

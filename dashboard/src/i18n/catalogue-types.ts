@@ -2,6 +2,7 @@
 import type { accounts } from './en/accounts.js';
 import type { agents } from './en/agents.js';
 import type { logs } from './en/logs.js';
+import type { overview } from './en/overview.js';
 import type { settings } from './en/settings.js';
 import type { shell } from './en/shell.js';
 import type { stats } from './en/stats.js';
@@ -15,6 +16,7 @@ export interface Namespaces {
   stats: typeof stats;
   agents: typeof agents;
   tools: typeof tools;
+  overview: typeof overview;
 }
 export type Namespace = keyof Namespaces;
 

@@ -15,18 +15,22 @@ import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './overview.css';
 import { isRange, RangeSelect, Stat } from '../charts';
+import { overview as messages } from '../i18n/en/overview';
+import { translator } from '../i18n/i18n';
 import { queryKeys } from '../query-keys';
+
+const t = translator('overview', messages);
 
 // Recharts is most of the bundle: the charts come in their own chunk, after the figures.
 const Charts = lazy(() => import('./overview-charts').then((m) => ({ default: m.Charts })));
 
 function days(n: number): string {
-  return n === 1 ? '1 day' : `${fmtInt(n)} days`;
+  return t.plural('days', n);
 }
 
 /** Where a setting comes from, when it cannot be changed in Settings. */
 function pinnedNote(s: { pinned: boolean; env: string }): string | undefined {
-  return s.pinned ? `set by ${s.env}` : undefined;
+  return s.pinned ? t('setBy', { env: s.env }) : undefined;
 }
 
 function RetentionCard() {
@@ -34,71 +38,76 @@ function RetentionCard() {
   // A cheap endpoint (file sizes, one index lookup), not the all-history stats.
   const storage = useQuery({ ...storageQuery, refetchInterval: 60_000 });
   const c = config.data;
-  const rows: { label: string; value: string; note?: string }[] = c
+  // `id` (the English label) names the figure for tests and people in every language.
+  const rows: { id: string; label: string; value: string; note?: string }[] = c
     ? [
         {
-          label: 'Request history kept',
+          id: 'Request history kept',
+          label: t('requestHistoryKept'),
           value: days(c.requestRetentionDays.value),
           note: pinnedNote(c.requestRetentionDays),
         },
         {
-          label: 'Payloads kept',
+          id: 'Payloads kept',
+          label: t('payloadsKept'),
           value: days(c.payloadRetentionDays.value),
           note: pinnedNote(c.payloadRetentionDays),
         },
         {
-          label: 'Payload capture',
-          value: c.payloadCapture.value ? 'On' : 'Off',
-          note:
-            pinnedNote(c.payloadCapture) ??
-            (c.payloadCapture.value ? 'request and response bodies are stored' : 'bodies are not stored'),
+          id: 'Payload capture',
+          label: t('payloadCapture'),
+          value: c.payloadCapture.value ? t('on') : t('off'),
+          note: pinnedNote(c.payloadCapture) ?? (c.payloadCapture.value ? t('bodiesStored') : t('bodiesNotStored')),
         },
         {
-          label: 'Oldest request',
+          id: 'Oldest request',
+          label: t('oldestRequest'),
           value: storage.isError
-            ? 'unavailable'
+            ? t('unavailable')
             : storage.data
               ? storage.data.oldestRequestTs == null
-                ? 'none yet'
+                ? t('noneYet')
                 : fmtDateTime(storage.data.oldestRequestTs)
               : '…',
         },
         {
-          label: 'Stored',
+          id: 'Stored',
+          label: t('stored'),
           value: storage.isError
-            ? 'unavailable'
+            ? t('unavailable')
             : storage.data
               ? fmtSize(storage.data.databaseBytes + storage.data.payloadFileBytes)
               : '…',
           note: storage.data
-            ? `database ${fmtSize(storage.data.databaseBytes)}, payload files ${fmtSize(storage.data.payloadFileBytes)}`
+            ? t('storedNote', {
+                database: fmtSize(storage.data.databaseBytes),
+                payloads: fmtSize(storage.data.payloadFileBytes),
+              })
             : undefined,
         },
       ]
     : [];
   return (
     <section className="card retention" aria-labelledby="retention-title">
-      <h2 id="retention-title">Data retention</h2>
+      <h2 id="retention-title">{t('retentionTitle')}</h2>
       {config.isPending ? (
-        <Loading what="retention settings" />
+        <Loading what={t('loadingRetention')} />
       ) : config.isError ? (
         <ErrorState error={config.error} retry={() => void config.refetch()} />
       ) : (
         <>
           <dl className="retention-list">
             {rows.map((r) => (
-              <div key={r.label}>
+              <div key={r.id}>
                 <dt>{r.label}</dt>
-                <dd data-retention={r.label}>{r.value}</dd>
+                <dd data-retention={r.id}>{r.value}</dd>
                 {r.note ? <dd className="muted small">{r.note}</dd> : null}
               </div>
             ))}
           </dl>
-          <p className="muted small">
-            Older requests and payloads are deleted hourly. Totals and charts cover only what is kept.
-          </p>
+          <p className="muted small">{t('retentionNote')}</p>
           <a href="/settings" onClick={linkClick('/settings')} className="button">
-            Change retention in Settings
+            {t('changeRetention')}
           </a>
         </>
       )}
@@ -111,16 +120,16 @@ function AccountStates() {
   const now = useNow();
   return (
     <section className="card" aria-labelledby="overview-accounts">
-      <h2 id="overview-accounts">Accounts</h2>
+      <h2 id="overview-accounts">{t('accountsTitle')}</h2>
       {accounts.isPending ? (
-        <Loading what="accounts" />
+        <Loading what={t('loadingAccounts')} />
       ) : accounts.isError ? (
         <ErrorState error={accounts.error} retry={() => void accounts.refetch()} />
       ) : accounts.data.length === 0 ? (
         <div className="empty">
-          <p>No accounts yet: requests through the gateway have nowhere to go.</p>
+          <p>{t('noAccounts')}</p>
           <a href="/accounts" onClick={linkClick('/accounts')} className="button primary">
-            Add an account
+            {t('addAccount')}
           </a>
         </div>
       ) : (
@@ -128,7 +137,7 @@ function AccountStates() {
           {accounts.data.map((a) => {
             const advice = statusAdvice(a, now, 'overview');
             return (
-              <li key={a.id} className="account-card" aria-label={`Account ${a.name}`}>
+              <li key={a.id} className="account-card" aria-label={t('accountLabel', { name: a.name })}>
                 <div className="account-card-head">
                   <strong>{a.name}</strong>
                   <StatusBadge account={a} />
@@ -137,7 +146,7 @@ function AccountStates() {
                 {a.status === 'needs_reauth' || a.status === 'disabled' ? (
                   <p className="small">
                     <a href="/accounts" onClick={linkClick('/accounts')}>
-                      Fix {a.name} on Accounts
+                      {t('fixOnAccounts', { name: a.name })}
                     </a>
                   </p>
                 ) : null}
@@ -184,39 +193,44 @@ export function Overview() {
   const { search } = useLocation();
   const range = rangeOf(search);
   const analytics = useQuery({ ...analyticsQuery(range), refetchInterval: 30_000 });
-  const t = analytics.data?.totals;
+  const tot = analytics.data?.totals;
   return (
     <>
       <div className="page-head">
-        <h1>Overview</h1>
+        <h1>{t('title')}</h1>
         <RangeSelect value={range} onChange={(r) => setSearchParam('range', r)} />
       </div>
       {analytics.isPending ? (
-        <Loading what="figures" />
+        <Loading what={t('loadingFigures')} />
       ) : analytics.isError ? (
         <ErrorState error={analytics.error} retry={() => void analytics.refetch()} />
       ) : (
         <>
-          {t && t.requests === 0 ? (
+          {tot && tot.requests === 0 ? (
             <div className="notice" role="status">
-              No requests in this range. Point a client at this gateway (for Claude Code:{' '}
-              <code>ANTHROPIC_BASE_URL={location.origin}</code>) or pick a longer range.
+              {t('noRequests')} <code>ANTHROPIC_BASE_URL={location.origin}</code>
+              {t('noRequestsAfter')}
             </div>
           ) : null}
-          <dl className="stats" aria-label="Totals">
-            <Stat label="Requests" value={fmtInt(t?.requests)} hint={`${fmtInt(t?.errors)} failed`} />
-            <Stat label="Success rate" value={fmtPercent(t?.successRate)} />
-            <Stat label="Avg latency" value={fmtMs(t?.avgLatencyMs)} />
-            <Stat label="P95 latency" value={fmtMs(t?.p95LatencyMs)} />
-            <Stat label="Cost" value={fmtUsd(t?.costUsd)} />
-            <Stat label="Output speed" value={fmtRate(t?.outputTokensPerSecond)} />
-            <Stat label="Cache hit rate" value={fmtPercent(t?.cacheHitRate)} />
+          <dl className="stats" aria-label={t('totals')}>
+            <Stat
+              id="Requests"
+              label={t('statRequests')}
+              value={fmtInt(tot?.requests)}
+              hint={t('failed', { count: fmtInt(tot?.errors) })}
+            />
+            <Stat id="Success rate" label={t('statSuccessRate')} value={fmtPercent(tot?.successRate)} />
+            <Stat id="Avg latency" label={t('statAvgLatency')} value={fmtMs(tot?.avgLatencyMs)} />
+            <Stat id="P95 latency" label={t('statP95Latency')} value={fmtMs(tot?.p95LatencyMs)} />
+            <Stat id="Cost" label={t('statCost')} value={fmtUsd(tot?.costUsd)} />
+            <Stat id="Output speed" label={t('statOutputSpeed')} value={fmtRate(tot?.outputTokensPerSecond)} />
+            <Stat id="Cache hit rate" label={t('statCacheHitRate')} value={fmtPercent(tot?.cacheHitRate)} />
           </dl>
         </>
       )}
       <div className="grid-2">
         {analytics.data ? (
-          <Suspense fallback={<Loading what="charts" />}>
+          <Suspense fallback={<Loading what={t('loadingCharts')} />}>
             <Charts data={analytics.data} />
           </Suspense>
         ) : null}

@@ -1,32 +1,42 @@
 /** The Overview's charts (requests, tokens by kind, cost) as plain SVG (see svg-chart.tsx). */
 import type { Analytics } from '../../../src/shared/analytics-schemas';
-import { fmtInt, fmtTime, fmtUsd } from '../format';
+import { fmtInt, fmtNumber, fmtTime, fmtUsd } from '../format';
+import { overview as messages } from '../i18n/en/overview';
+import { translator } from '../i18n/i18n';
 import { AreaLine, StackedBars } from '../svg-chart';
+
+const t = translator('overview', messages);
 
 /** Compact token counts for axes: 1.2k, 3.4M. */
 function fmtTokensShort(v: number): string {
-  if (Math.abs(v) >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
-  if (Math.abs(v) >= 1e3) return `${(v / 1e3).toFixed(1)}k`;
-  return String(v);
+  if (Math.abs(v) >= 1e6) return `${fmtNumber(v / 1e6, 1)}M`;
+  if (Math.abs(v) >= 1e3) return `${fmtNumber(v / 1e3, 1)}k`;
+  return fmtNumber(v);
 }
 
-const REQUEST_SERIES = [
-  { key: 'successes', name: 'Succeeded', color: 'var(--ok)' },
-  { key: 'errors', name: 'Failed', color: 'var(--bad)' },
+// `id` (the English name) names a figure for tests and people in every language; `name` is shown.
+const TOKEN_KINDS = [
+  { key: 'input', id: 'Input', msg: 'input', color: 'var(--tok-input)' },
+  { key: 'output', id: 'Output', msg: 'output', color: 'var(--tok-output)' },
+  { key: 'cacheRead', id: 'Cache read', msg: 'cacheRead', color: 'var(--tok-cache-read)' },
+  { key: 'cacheWrite', id: 'Cache write', msg: 'cacheWrite', color: 'var(--tok-cache-write)' },
 ] as const;
 
-const TOKEN_SERIES = [
-  { key: 'input', name: 'Input', color: 'var(--tok-input)' },
-  { key: 'output', name: 'Output', color: 'var(--tok-output)' },
-  { key: 'cacheRead', name: 'Cache read', color: 'var(--tok-cache-read)' },
-  { key: 'cacheWrite', name: 'Cache write', color: 'var(--tok-cache-write)' },
-] as const;
-
-const COST_SERIES = [{ key: 'cost', name: 'Cost', color: 'var(--accent)' }] as const;
+/** The series with their names in the active language (read when drawn). */
+function series() {
+  return {
+    requests: [
+      { key: 'successes', name: t('succeeded'), color: 'var(--ok)' },
+      { key: 'errors', name: t('seriesFailed'), color: 'var(--bad)' },
+    ] as const,
+    tokens: TOKEN_KINDS.map((k) => ({ ...k, name: t(k.msg) })),
+    cost: [{ key: 'cost', name: t('cost'), color: 'var(--accent)' }] as const,
+  };
+}
 
 /** The four kinds the token chart shows: both cache-write classes as one. */
-function byKind(t: Analytics['tokens']): Record<(typeof TOKEN_SERIES)[number]['key'], number> {
-  return { input: t.input, output: t.output, cacheRead: t.cacheRead, cacheWrite: t.cacheWrite5m + t.cacheWrite1h };
+function byKind(k: Analytics['tokens']): Record<(typeof TOKEN_KINDS)[number]['key'], number> {
+  return { input: k.input, output: k.output, cacheRead: k.cacheRead, cacheWrite: k.cacheWrite5m + k.cacheWrite1h };
 }
 
 export function Charts({ data }: { data: Analytics }) {
@@ -39,50 +49,51 @@ export function Charts({ data }: { data: Analytics }) {
   }));
   const tk = data.tokens;
   const tokenTotals = byKind(tk);
+  const s = series();
   return (
     <>
       <section className="card" aria-labelledby="chart-requests">
-        <h2 id="chart-requests">Requests over time</h2>
+        <h2 id="chart-requests">{t('requestsOverTime')}</h2>
         <StackedBars
           points={points}
-          series={REQUEST_SERIES}
+          series={s.requests}
           height={240}
           format={(v) => fmtInt(v)}
-          label={`Requests per bucket, ${fmtInt(data.totals.requests)} in total`}
+          label={t('requestsChart', { total: fmtInt(data.totals.requests) })}
           legend
           integer
         />
       </section>
       <section className="card" aria-labelledby="chart-tokens">
-        <h2 id="chart-tokens">Tokens over time</h2>
-        <dl className="token-totals" aria-label="Tokens in the range">
-          {TOKEN_SERIES.map((s) => (
-            <div key={s.key}>
+        <h2 id="chart-tokens">{t('tokensOverTime')}</h2>
+        <dl className="token-totals" aria-label={t('tokensInRange')}>
+          {s.tokens.map((k) => (
+            <div key={k.key}>
               <dt>
-                <span className="swatch" style={{ background: s.color }} aria-hidden="true" />
-                {s.name}
+                <span className="swatch" style={{ background: k.color }} aria-hidden="true" />
+                {k.name}
               </dt>
-              <dd data-tokens={s.name}>{fmtInt(tokenTotals[s.key])}</dd>
+              <dd data-tokens={k.id}>{fmtInt(tokenTotals[k.key])}</dd>
             </div>
           ))}
         </dl>
         <StackedBars
           points={points}
-          series={TOKEN_SERIES}
+          series={s.tokens}
           height={200}
           format={fmtTokensShort}
-          label={`Tokens per bucket by kind, ${fmtInt(tk.total)} in total`}
+          label={t('tokensChart', { total: fmtInt(tk.total) })}
           integer
         />
       </section>
       <section className="card" aria-labelledby="chart-cost">
-        <h2 id="chart-cost">Cost over time</h2>
+        <h2 id="chart-cost">{t('costOverTime')}</h2>
         <AreaLine
           points={points}
-          series={COST_SERIES}
+          series={s.cost}
           height={240}
           format={(v) => fmtUsd(v)}
-          label={`Cost per bucket, ${fmtUsd(data.totals.costUsd)} in total`}
+          label={t('costChart', { total: fmtUsd(data.totals.costUsd) })}
           color="var(--accent)"
           fill="var(--accent-soft)"
         />
