@@ -3,6 +3,7 @@
  * English is shown as en-US; costs stay in US dollars (what the gateway prices in) in every language.
  * Each helper takes the locale last, defaulting to the active one.
  */
+import { type TokenKinds, tokensIn } from '../../src/shared/tokens.js';
 import { shell } from './i18n/en/shell.js';
 import { intlLocale, translator } from './i18n/i18n.js';
 
@@ -94,4 +95,19 @@ export function fmtSize(n: number, locale = intlLocale()): string {
   if (n < 1024 ** 2) return `${fixed(n / 1024, 1, locale, false)} KB`;
   if (n < 1024 ** 3) return `${fixed(n / 1024 ** 2, 1, locale, false)} MB`;
   return `${fixed(n / 1024 ** 3, 1, locale, false)} GB`;
+}
+
+/** "1,234 in / 56 out": input of every kind (cache included) and output. */
+export function fmtTokensInOut(k: TokenKinds): string {
+  return t('tokensInOut', { in: fmtInt(tokensIn(k)), out: fmtInt(k.output) });
+}
+
+/** Every kind of token by name (cache write: 5-minute and 1-hour together). */
+export function fmtTokenBreakdown(k: TokenKinds): string {
+  return t('tokenBreakdown', {
+    input: fmtInt(k.input),
+    cacheRead: fmtInt(k.cacheRead),
+    cacheWrite: fmtInt(k.cacheWrite5m + k.cacheWrite1h),
+    output: fmtInt(k.output),
+  });
 }

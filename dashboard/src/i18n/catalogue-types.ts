@@ -1,6 +1,7 @@
 /** The shape every translation follows: per screen (namespace), the keys of its English messages. */
 import type { accounts } from './en/accounts.js';
 import type { agents } from './en/agents.js';
+import type { analytics } from './en/analytics.js';
 import type { logs } from './en/logs.js';
 import type { overview } from './en/overview.js';
 import type { settings } from './en/settings.js';
@@ -17,6 +18,7 @@ export interface Namespaces {
   agents: typeof agents;
   tools: typeof tools;
   overview: typeof overview;
+  analytics: typeof analytics;
 }
 export type Namespace = keyof Namespaces;
 

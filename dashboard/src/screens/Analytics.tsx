@@ -21,16 +21,19 @@ import {
   YAxis,
 } from 'recharts';
 import type { Analytics as AnalyticsData, PerfSummary } from '../../../src/shared/analytics-schemas';
-import { formatTokensInOut } from '../../../src/shared/tokens';
 import { useAccounts } from '../accounts-ui';
 import { apiFetch } from '../api';
 import { type Column, DataTable } from '../data-table';
-import { DASH, fmtInt, fmtMs, fmtPercent, fmtRate, fmtTime, fmtUsd } from '../format';
+import { DASH, fmtInt, fmtMs, fmtPercent, fmtRate, fmtTime, fmtTokensInOut, fmtUsd } from '../format';
 import { navigate, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './analytics.css';
 import { isRange, RANGES, type Range, RangeSelect, Stat, tooltipStyle } from '../charts';
+import { analytics as messages } from '../i18n/en/analytics';
+import { translator } from '../i18n/i18n';
 import { queryKeys } from '../query-keys';
+
+const t = translator('analytics', messages);
 
 type Status = AnalyticsData['filters']['status'];
 
@@ -95,26 +98,27 @@ function useAnalytics(f: Filters) {
   });
 }
 
-const modelLabel = (m: string | null) => m || 'Unknown model';
+const modelLabel = (m: string | null) => m || t('unknownModel');
 const accountLabel = (a: { name: string | null; accountId: string | null }) =>
-  a.name ?? (a.accountId ? a.accountId : 'No account');
+  a.name ?? (a.accountId ? a.accountId : t('noAccount'));
 
-function Totals({ t }: { t: PerfSummary }) {
+function Totals({ tot }: { tot: PerfSummary }) {
   return (
-    <dl className="stats" aria-label="Totals">
+    <dl className="stats" aria-label={t('totals')}>
       <Stat
-        label="Requests"
-        value={fmtInt(t.requests)}
-        hint={`${fmtInt(t.successes)} ok, ${fmtInt(t.errors)} failed`}
+        id="Requests"
+        label={t('statRequests')}
+        value={fmtInt(tot.requests)}
+        hint={t('okFailed', { ok: fmtInt(tot.successes), failed: fmtInt(tot.errors) })}
       />
-      <Stat label="Success rate" value={fmtPercent(t.successRate)} />
-      <Stat label="Avg latency" value={fmtMs(t.avgLatencyMs)} />
-      <Stat label="P95 latency" value={fmtMs(t.p95LatencyMs)} />
-      <Stat label="Time to first token" value={fmtMs(t.avgTtftMs)} hint="average" />
-      <Stat label="Output speed" value={fmtRate(t.outputTokensPerSecond)} />
-      <Stat label="Tokens" value={fmtInt(t.tokens.total)} hint={formatTokensInOut(t.tokens)} />
-      <Stat label="Cost" value={fmtUsd(t.costUsd)} />
-      <Stat label="Cache hit rate" value={fmtPercent(t.cacheHitRate)} />
+      <Stat id="Success rate" label={t('statSuccessRate')} value={fmtPercent(tot.successRate)} />
+      <Stat id="Avg latency" label={t('statAvgLatency')} value={fmtMs(tot.avgLatencyMs)} />
+      <Stat id="P95 latency" label={t('statP95Latency')} value={fmtMs(tot.p95LatencyMs)} />
+      <Stat id="Time to first token" label={t('statTtft')} value={fmtMs(tot.avgTtftMs)} hint={t('average')} />
+      <Stat id="Output speed" label={t('statOutputSpeed')} value={fmtRate(tot.outputTokensPerSecond)} />
+      <Stat id="Tokens" label={t('statTokens')} value={fmtInt(tot.tokens.total)} hint={fmtTokensInOut(tot.tokens)} />
+      <Stat id="Cost" label={t('statCost')} value={fmtUsd(tot.costUsd)} />
+      <Stat id="Cache hit rate" label={t('statCacheHitRate')} value={fmtPercent(tot.cacheHitRate)} />
     </dl>
   );
 }
@@ -165,27 +169,27 @@ function FilterBar({ filters, choices }: { filters: Filters; choices: AnalyticsD
     ...new Set([...(choices?.models ?? []).flatMap((m) => (m.model ? [m.model] : [])), ...filters.models]),
   ].sort();
   return (
-    <form className="card an-filters" aria-label="Filter analytics" onSubmit={(e) => e.preventDefault()}>
+    <form className="card an-filters" aria-label={t('filterForm')} onSubmit={(e) => e.preventDefault()}>
       <CheckGroup
-        legend="Accounts"
+        legend={t('accounts')}
         options={accountNames}
         selected={filters.accounts}
         onChange={(accounts) => setFilters({ ...filters, accounts })}
-        none={accounts.isPending ? 'Loading accounts…' : 'No accounts yet'}
+        none={accounts.isPending ? t('loadingAccounts') : t('noAccountsYet')}
       />
       <CheckGroup
-        legend="Models"
+        legend={t('models')}
         options={modelNames}
         selected={filters.models}
         onChange={(models) => setFilters({ ...filters, models })}
-        none={choices ? 'No model used in this range' : 'Loading models…'}
+        none={choices ? t('noModel') : t('loadingModels')}
       />
       <label className="inline-field">
-        <span>Status</span>
+        <span>{t('status')}</span>
         <select value={filters.status} onChange={(e) => setFilters({ ...filters, status: e.target.value as Status })}>
-          <option value="all">Any status</option>
-          <option value="success">Succeeded</option>
-          <option value="error">Failed</option>
+          <option value="all">{t('anyStatus')}</option>
+          <option value="success">{t('succeeded')}</option>
+          <option value="error">{t('failed')}</option>
         </select>
       </label>
       {hasFilters(filters) ? (
@@ -194,7 +198,7 @@ function FilterBar({ filters, choices }: { filters: Filters; choices: AnalyticsD
           className="link-button"
           onClick={() => setFilters({ range: filters.range, accounts: [], models: [], status: 'all' })}
         >
-          Clear filters
+          {t('clearFilters')}
         </button>
       ) : null}
     </form>
@@ -202,36 +206,34 @@ function FilterBar({ filters, choices }: { filters: Filters; choices: AnalyticsD
 }
 
 function EmptyState({ filters }: { filters: Filters }) {
-  const range = RANGES.find((r) => r.value === filters.range)?.label.toLowerCase() ?? filters.range;
+  const range = RANGES.find((r) => r.value === filters.range)?.label.toLocaleLowerCase() ?? filters.range;
   const filtered = hasFilters(filters);
   return (
     <section className="card an-empty" aria-labelledby="an-empty-title">
-      <h2 id="an-empty-title">
-        No requests {filtered ? 'match these filters' : 'yet'} in the {range}
-      </h2>
+      <h2 id="an-empty-title">{t(filtered ? 'emptyFiltered' : 'empty', { range })}</h2>
       <ul>
         <li>
-          Send traffic through the gateway: point a client at it (for Claude Code:{' '}
-          <code>ANTHROPIC_BASE_URL={location.origin}</code>). Figures appear here as requests finish.
+          {t('sendTraffic')} <code>ANTHROPIC_BASE_URL={location.origin}</code>
+          {t('sendTrafficAfter')}
         </li>
         {filters.range !== '30d' ? (
           <li>
-            Widen the range:{' '}
+            {t('widen')}{' '}
             <button type="button" className="link-button" onClick={() => setFilters({ ...filters, range: '30d' })}>
-              show the last 30 days
+              {t('show30d')}
             </button>
             .
           </li>
         ) : null}
         {filtered ? (
           <li>
-            Or{' '}
+            {t('or')}{' '}
             <button
               type="button"
               className="link-button"
               onClick={() => setFilters({ range: filters.range, accounts: [], models: [], status: 'all' })}
             >
-              clear the filters
+              {t('clearTheFilters')}
             </button>
             .
           </li>
@@ -309,15 +311,15 @@ function ChartCard({
 }
 
 const TOKEN_KINDS = [
-  { key: 'input', name: 'Input', color: 'var(--tok-input)' },
-  { key: 'output', name: 'Output', color: 'var(--tok-output)' },
-  { key: 'cacheRead', name: 'Cache read', color: 'var(--tok-cache-read)' },
-  { key: 'cacheWrite5m', name: 'Cache write 5m', color: 'var(--tok-cache-5m)' },
-  { key: 'cacheWrite1h', name: 'Cache write 1h', color: 'var(--tok-cache-1h)' },
+  { key: 'input', color: 'var(--tok-input)' },
+  { key: 'output', color: 'var(--tok-output)' },
+  { key: 'cacheRead', color: 'var(--tok-cache-read)' },
+  { key: 'cacheWrite5m', color: 'var(--tok-cache-5m)' },
+  { key: 'cacheWrite1h', color: 'var(--tok-cache-1h)' },
 ] as const;
 
 function TimeCharts({ data }: { data: AnalyticsData }) {
-  const t = data.totals;
+  const tot = data.totals;
   const points = data.series.map((p) => ({
     t: fmtTime(p.ts, data.bucketMs),
     successes: p.successes,
@@ -340,8 +342,8 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
     <div className="grid-2">
       <ChartCard
         id="an-volume"
-        title="Requests"
-        label={`Requests per bucket: ${fmtInt(t.successes)} succeeded, ${fmtInt(t.errors)} failed`}
+        title={t('statRequests')}
+        label={t('requestsChart', { ok: fmtInt(tot.successes), failed: fmtInt(tot.errors) })}
       >
         <BarChart data={points} margin={margin}>
           {grid}
@@ -349,18 +351,14 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
           <YAxis allowDecimals={false} tick={axis} stroke="var(--border)" width={40} />
           <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
           <Legend />
-          <Bar dataKey="successes" name="Succeeded" stackId="r" fill="var(--ok)" isAnimationActive={false} />
-          <Bar dataKey="errors" name="Failed" stackId="r" fill="var(--bad)" isAnimationActive={false} />
+          <Bar dataKey="successes" name={t('succeeded')} stackId="r" fill="var(--ok)" isAnimationActive={false} />
+          <Bar dataKey="errors" name={t('failed')} stackId="r" fill="var(--bad)" isAnimationActive={false} />
         </BarChart>
       </ChartCard>
 
       <section className="card" aria-labelledby="an-tokens">
-        <h2 id="an-tokens">Tokens by kind</h2>
-        <div
-          className="chart an-chart"
-          role="img"
-          aria-label={`Tokens per bucket by kind, ${fmtInt(tok.total)} in total`}
-        >
+        <h2 id="an-tokens">{t('tokensByKind')}</h2>
+        <div className="chart an-chart" role="img" aria-label={t('tokensChart', { total: fmtInt(tok.total) })}>
           <LazyChart height={HEIGHT}>
             <BarChart data={points} margin={margin}>
               {grid}
@@ -368,17 +366,17 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
               <YAxis allowDecimals={false} tick={axis} stroke="var(--border)" width={56} />
               <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--hover)' }} formatter={(v) => fmtInt(Number(v))} />
               {TOKEN_KINDS.map((k) => (
-                <Bar key={k.key} dataKey={k.key} name={k.name} stackId="t" fill={k.color} isAnimationActive={false} />
+                <Bar key={k.key} dataKey={k.key} name={t(k.key)} stackId="t" fill={k.color} isAnimationActive={false} />
               ))}
             </BarChart>
           </LazyChart>
         </div>
-        <dl className="an-kinds" aria-label="Tokens by kind">
+        <dl className="an-kinds" aria-label={t('tokensByKind')}>
           {TOKEN_KINDS.map((k) => (
             <div key={k.key}>
               <dt>
                 <span className="an-swatch" style={{ background: k.color }} aria-hidden="true" />
-                {k.name}
+                {t(k.key)}
               </dt>
               <dd data-tokens={k.key}>{fmtInt(tok[k.key])}</dd>
             </div>
@@ -386,7 +384,7 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
         </dl>
       </section>
 
-      <ChartCard id="an-cost" title="Cost" label={`Cost per bucket, ${fmtUsd(t.costUsd)} in total`}>
+      <ChartCard id="an-cost" title={t('statCost')} label={t('costChart', { total: fmtUsd(tot.costUsd) })}>
         <AreaChart data={points} margin={margin}>
           {grid}
           {x}
@@ -395,7 +393,7 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
           <Area
             type="monotone"
             dataKey="cost"
-            name="Cost"
+            name={t('statCost')}
             stroke="var(--accent)"
             fill="var(--accent-soft)"
             isAnimationActive={false}
@@ -405,8 +403,12 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
 
       <ChartCard
         id="an-latency"
-        title="Latency and time to first token"
-        label={`Average latency ${fmtMs(t.avgLatencyMs)}, p95 ${fmtMs(t.p95LatencyMs)}, average time to first token ${fmtMs(t.avgTtftMs)}`}
+        title={t('latencyTitle')}
+        label={t('latencyChart', {
+          avg: fmtMs(tot.avgLatencyMs),
+          p95: fmtMs(tot.p95LatencyMs),
+          ttft: fmtMs(tot.avgTtftMs),
+        })}
       >
         <LineChart data={points} margin={margin}>
           {grid}
@@ -417,7 +419,7 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
           <Line
             type="monotone"
             dataKey="latency"
-            name="Avg latency"
+            name={t('avgLatency')}
             stroke="var(--accent)"
             dot={dotFor(points, 'latency', 'var(--accent)')}
             connectNulls
@@ -426,18 +428,23 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
           <Line
             type="monotone"
             dataKey="ttft"
-            name="Avg time to first token"
+            name={t('avgTtft')}
             stroke="var(--tok-output)"
             dot={dotFor(points, 'ttft', 'var(--tok-output)')}
             connectNulls
             isAnimationActive={false}
           />
-          {t.p95LatencyMs != null ? (
+          {tot.p95LatencyMs != null ? (
             <ReferenceLine
-              y={t.p95LatencyMs}
+              y={tot.p95LatencyMs}
               stroke="var(--warn)"
               strokeDasharray="4 4"
-              label={{ value: `p95 ${fmtMs(t.p95LatencyMs)}`, fill: 'var(--muted)', fontSize: 12, position: 'top' }}
+              label={{
+                value: t('p95', { value: fmtMs(tot.p95LatencyMs) }),
+                fill: 'var(--muted)',
+                fontSize: 12,
+                position: 'top',
+              }}
             />
           ) : null}
         </LineChart>
@@ -445,8 +452,8 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
 
       <ChartCard
         id="an-speed"
-        title="Output speed"
-        label={`Output tokens per second per bucket, ${fmtRate(t.outputTokensPerSecond)} on average`}
+        title={t('statOutputSpeed')}
+        label={t('speedChart', { rate: fmtRate(tot.outputTokensPerSecond) })}
       >
         <LineChart data={points} margin={margin}>
           {grid}
@@ -456,7 +463,7 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
           <Line
             type="monotone"
             dataKey="speed"
-            name="Output speed"
+            name={t('statOutputSpeed')}
             stroke="var(--ok)"
             dot={dotFor(points, 'speed', 'var(--ok)')}
             connectNulls
@@ -467,8 +474,8 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
 
       <ChartCard
         id="an-cache"
-        title="Cache hit rate"
-        label={`Cache hit rate per bucket, ${fmtPercent(t.cacheHitRate)} over the range`}
+        title={t('statCacheHitRate')}
+        label={t('cacheChart', { rate: fmtPercent(tot.cacheHitRate) })}
       >
         <LineChart data={points} margin={margin}>
           {grid}
@@ -478,13 +485,13 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
             stroke="var(--border)"
             width={48}
             domain={[0, 100]}
-            tickFormatter={(v: number) => `${v}%`}
+            tickFormatter={(v: number) => fmtPercent(v / 100, 0)}
           />
-          <Tooltip {...tooltipStyle} formatter={(v) => `${Number(v).toFixed(1)}%`} />
+          <Tooltip {...tooltipStyle} formatter={(v) => fmtPercent(Number(v) / 100)} />
           <Line
             type="monotone"
             dataKey="cacheHit"
-            name="Cache hit rate"
+            name={t('statCacheHitRate')}
             stroke="var(--tok-cache-read)"
             dot={dotFor(points, 'cacheHit', 'var(--tok-cache-read)')}
             connectNulls
@@ -504,7 +511,7 @@ function BreakdownChart({ rows, what }: { rows: Row[]; what: string }) {
     <div
       className="an-bars"
       role="img"
-      aria-label={`Requests ${what}: ${rows.map((r) => `${r.label} ${fmtInt(r.requests)}`).join(', ')}`}
+      aria-label={t('breakdownChart', { what, list: rows.map((r) => `${r.label} ${fmtInt(r.requests)}`).join(', ') })}
     >
       <LazyChart height={height}>
         <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 16, left: 8, bottom: 0 }}>
@@ -513,8 +520,8 @@ function BreakdownChart({ rows, what }: { rows: Row[]; what: string }) {
           <YAxis type="category" dataKey="label" tick={axis} stroke="var(--border)" width={150} />
           <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
           <Legend />
-          <Bar dataKey="successes" name="Succeeded" stackId="b" fill="var(--ok)" isAnimationActive={false} />
-          <Bar dataKey="errors" name="Failed" stackId="b" fill="var(--bad)" isAnimationActive={false} />
+          <Bar dataKey="successes" name={t('succeeded')} stackId="b" fill="var(--ok)" isAnimationActive={false} />
+          <Bar dataKey="errors" name={t('failed')} stackId="b" fill="var(--bad)" isAnimationActive={false} />
         </BarChart>
       </LazyChart>
     </div>
@@ -532,17 +539,17 @@ const num = (id: string, header: string, cell: (r: Row) => string): Column<Row> 
 function breakdownColumns(head: string, withShare: boolean): (Column<Row> | false)[] {
   return [
     { id: 'label', header: head, cell: (r) => r.label, rowHeader: true },
-    num('requests', 'Requests', (r) => fmtInt(r.requests)),
-    num('errors', 'Failed', (r) => fmtInt(r.errors)),
-    num('successRate', 'Success rate', (r) => fmtPercent(r.successRate)),
-    num('avgLatency', 'Avg latency', (r) => fmtMs(r.avgLatencyMs)),
-    num('p95Latency', 'P95 latency', (r) => fmtMs(r.p95LatencyMs)),
-    num('ttft', 'First token', (r) => fmtMs(r.avgTtftMs)),
-    num('speed', 'Output speed', (r) => fmtRate(r.outputTokensPerSecond)),
-    num('tokens', 'Tokens', (r) => fmtInt(r.tokens.total)),
-    num('cost', 'Cost', (r) => fmtUsd(r.costUsd)),
-    withShare && num('share', 'Cost share', (r) => (r.share == null ? DASH : fmtPercent(r.share))),
-    num('cacheHit', 'Cache hit rate', (r) => fmtPercent(r.cacheHitRate)),
+    num('requests', t('colRequests'), (r) => fmtInt(r.requests)),
+    num('errors', t('colFailed'), (r) => fmtInt(r.errors)),
+    num('successRate', t('colSuccessRate'), (r) => fmtPercent(r.successRate)),
+    num('avgLatency', t('colAvgLatency'), (r) => fmtMs(r.avgLatencyMs)),
+    num('p95Latency', t('colP95Latency'), (r) => fmtMs(r.p95LatencyMs)),
+    num('ttft', t('colFirstToken'), (r) => fmtMs(r.avgTtftMs)),
+    num('speed', t('colOutputSpeed'), (r) => fmtRate(r.outputTokensPerSecond)),
+    num('tokens', t('colTokens'), (r) => fmtInt(r.tokens.total)),
+    num('cost', t('colCost'), (r) => fmtUsd(r.costUsd)),
+    withShare && num('share', t('colCostShare'), (r) => (r.share == null ? DASH : fmtPercent(r.share))),
+    num('cacheHit', t('colCacheHitRate'), (r) => fmtPercent(r.cacheHitRate)),
   ];
 }
 
@@ -566,14 +573,14 @@ function Breakdowns({ data }: { data: AnalyticsData }) {
   return (
     <>
       <section className="card" aria-labelledby="an-by-model">
-        <h2 id="an-by-model">By model</h2>
-        <BreakdownChart rows={models} what="by model" />
-        <BreakdownTable id="an-by-model" head="Model" rows={models} withShare />
+        <h2 id="an-by-model">{t('byModel')}</h2>
+        <BreakdownChart rows={models} what={t('byModelWhat')} />
+        <BreakdownTable id="an-by-model" head={t('colModel')} rows={models} withShare />
       </section>
       <section className="card" aria-labelledby="an-by-account">
-        <h2 id="an-by-account">By account</h2>
-        <BreakdownChart rows={accounts} what="by account" />
-        <BreakdownTable id="an-by-account" head="Account" rows={accounts} />
+        <h2 id="an-by-account">{t('byAccount')}</h2>
+        <BreakdownChart rows={accounts} what={t('byAccountWhat')} />
+        <BreakdownTable id="an-by-account" head={t('colAccount')} rows={accounts} />
       </section>
     </>
   );
@@ -589,18 +596,18 @@ export function Analytics() {
   return (
     <div className="analytics">
       <div className="page-head">
-        <h1>Analytics</h1>
+        <h1>{t('title')}</h1>
         <RangeSelect value={filters.range} onChange={(range) => setFilters({ ...filters, range })} />
       </div>
       <FilterBar filters={filters} choices={choices.data} />
       {analytics.isPending ? (
-        <Loading what="analytics" />
+        <Loading what={t('loadingWhat')} />
       ) : analytics.isError && !data ? (
         <ErrorState error={analytics.error} retry={() => void analytics.refetch()} />
       ) : data ? (
         <div className="an-body" aria-busy={analytics.isPlaceholderData}>
           {analytics.isError ? <ErrorState error={analytics.error} retry={() => void analytics.refetch()} /> : null}
-          <Totals t={data.totals} />
+          <Totals tot={data.totals} />
           {data.totals.requests === 0 ? (
             <EmptyState filters={filters} />
           ) : (

@@ -62,6 +62,8 @@ export const shell = {
   durHoursMinutes: '{h}h {m}m',
   durMinutesSeconds: '{m}m {s}s',
   durSeconds: '{s}s',
+  tokensInOut: '{in} in / {out} out',
+  tokenBreakdown: 'input {input} · cache read {cacheRead} · cache write {cacheWrite} · output {output}',
   statusActive: 'Active',
   statusFailing: 'Failing',
   statusPaused: 'Paused',

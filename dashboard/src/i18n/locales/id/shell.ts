@@ -63,6 +63,8 @@ export default {
   durHoursMinutes: '{h} j {m} mnt',
   durMinutesSeconds: '{m} mnt {s} dtk',
   durSeconds: '{s} dtk',
+  tokensInOut: '{in} masuk / {out} keluar',
+  tokenBreakdown: 'masukan {input} · baca cache {cacheRead} · tulis cache {cacheWrite} · keluaran {output}',
   statusActive: 'Aktif',
   statusFailing: 'Gagal',
   statusPaused: 'Dijeda',

@@ -63,6 +63,8 @@ export default {
   durHoursMinutes: '{h}h {m}min',
   durMinutesSeconds: '{m}min {s}s',
   durSeconds: '{s}s',
+  tokensInOut: '{in} entrada / {out} saída',
+  tokenBreakdown: 'entrada {input} · leitura de cache {cacheRead} · escrita de cache {cacheWrite} · saída {output}',
   statusActive: 'Ativa',
   statusFailing: 'Falhando',
   statusPaused: 'Pausada',

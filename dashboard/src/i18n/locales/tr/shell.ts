@@ -63,6 +63,8 @@ export default {
   durHoursMinutes: '{h} sa {m} dk',
   durMinutesSeconds: '{m} dk {s} sn',
   durSeconds: '{s} sn',
+  tokensInOut: '{in} girdi / {out} çıktı',
+  tokenBreakdown: 'girdi {input} · önbellek okuma {cacheRead} · önbellek yazma {cacheWrite} · çıktı {output}',
   statusActive: 'Etkin',
   statusFailing: 'Hata veriyor',
   statusPaused: 'Duraklatıldı',
