@@ -4,6 +4,7 @@ import type { agents } from './en/agents.js';
 import type { analytics } from './en/analytics.js';
 import type { logs } from './en/logs.js';
 import type { overview } from './en/overview.js';
+import type { requests } from './en/requests.js';
 import type { settings } from './en/settings.js';
 import type { shell } from './en/shell.js';
 import type { stats } from './en/stats.js';
@@ -19,6 +20,7 @@ export interface Namespaces {
   tools: typeof tools;
   overview: typeof overview;
   analytics: typeof analytics;
+  requests: typeof requests;
 }
 export type Namespace = keyof Namespaces;
 

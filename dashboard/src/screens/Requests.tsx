@@ -17,15 +17,29 @@ import {
 } from 'react';
 import { describeMoves, servedBy } from '../../../src/shared/attempts';
 import type { RequestDetail, RequestPage, RequestSummary } from '../../../src/shared/requests-schemas';
-import { formatTokenBreakdown, formatTokensInOut, TOKENS_LEGEND, tokenKinds } from '../../../src/shared/tokens';
+import { tokenKinds } from '../../../src/shared/tokens';
 import { useAccounts } from '../accounts-ui';
 import { ApiError, apiFetch } from '../api';
 import { type Block, buildConversation, conversationLayout, splitReminders, type Turn } from '../conversation';
 import { type Column, DataTable } from '../data-table';
-import { DASH, fmtDateTime, fmtInt, fmtMs, fmtRate, fmtSize, fmtUsd } from '../format';
+import {
+  DASH,
+  fmtDateTime,
+  fmtInt,
+  fmtMs,
+  fmtRate,
+  fmtSize,
+  fmtTokenBreakdown,
+  fmtTokensInOut,
+  fmtUsd,
+} from '../format';
+import { requests as messages } from '../i18n/en/requests';
+import { intlLocale, translator } from '../i18n/i18n';
 import { queryKeys } from '../query-keys';
 import { linkClick, navigate, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
+
+const t = translator('requests', messages);
 
 const ROW_H = 36;
 const PAGE_SIZE = 200;
@@ -58,7 +72,7 @@ function setFilters(next: Filters): void {
 }
 
 function statusText(r: Pick<RequestSummary, 'status' | 'success'>): string {
-  if (r.status == null) return r.success ? 'OK' : 'Failed';
+  if (r.status == null) return r.success ? t('ok') : t('failed');
   return String(r.status);
 }
 
@@ -67,7 +81,7 @@ function StatusPill({ r }: { r: Pick<RequestSummary, 'status' | 'success'> }) {
 }
 
 function fmtClock(ts: number): string {
-  return new Date(ts).toLocaleString('en-US', {
+  return new Date(ts).toLocaleString(intlLocale(), {
     month: 'short',
     day: 'numeric',
     hour: '2-digit',
@@ -92,11 +106,11 @@ function FilterBar({ filters }: { filters: Filters }) {
   if (filters.account && !names.includes(filters.account)) names.push(filters.account);
   const any = FILTERS.some((k) => filters[k]);
   return (
-    <form className="filters" onSubmit={apply} aria-label="Filter requests">
+    <form className="filters" onSubmit={apply} aria-label={t('filterForm')}>
       <label className="inline-field">
-        <span>Account</span>
+        <span>{t('account')}</span>
         <select value={filters.account} onChange={(e) => setFilters({ ...filters, account: e.target.value })}>
-          <option value="">All accounts</option>
+          <option value="">{t('allAccounts')}</option>
           {names.map((n) => (
             <option key={n} value={n}>
               {n}
@@ -105,36 +119,44 @@ function FilterBar({ filters }: { filters: Filters }) {
         </select>
       </label>
       <label className="inline-field">
-        <span>Status</span>
+        <span>{t('status')}</span>
         <select value={filters.status} onChange={(e) => setFilters({ ...filters, status: e.target.value })}>
-          <option value="">Any status</option>
+          <option value="">{t('anyStatus')}</option>
           {statuses.map((s) => (
             <option key={s} value={s}>
-              {s === 'success' ? 'Succeeded' : s === 'error' ? 'Failed' : `HTTP ${s}`}
+              {s === 'success' ? t('succeeded') : s === 'error' ? t('failed') : `HTTP ${s}`}
             </option>
           ))}
         </select>
       </label>
       <label className="inline-field">
-        <span>Model</span>
+        <span>{t('model')}</span>
         <input value={model} onChange={(e) => setModel(e.target.value)} placeholder="claude-sonnet-4-5" />
       </label>
       <label className="inline-field">
-        <span>Session</span>
-        <input value={session} onChange={(e) => setSession(e.target.value)} placeholder="session id" />
+        <span>{t('session')}</span>
+        <input value={session} onChange={(e) => setSession(e.target.value)} placeholder={t('sessionPlaceholder')} />
       </label>
-      <button type="submit">Apply</button>
+      <button type="submit">{t('apply')}</button>
       {any ? (
         <button type="button" className="link-button" onClick={() => setFilters(readFilters(new URLSearchParams()))}>
-          Clear filters
+          {t('clearFilters')}
         </button>
       ) : null}
     </form>
   );
 }
 
-const COLUMNS = ['Time', 'Status', 'Model', 'Account', 'Tokens', 'Cost', 'Latency', 'Agent'];
-const COLUMN_TITLES: Record<string, string> = { Tokens: TOKENS_LEGEND };
+const COLUMNS = [
+  { key: 'colTime' },
+  { key: 'colStatus' },
+  { key: 'colModel' },
+  { key: 'colAccount' },
+  { key: 'colTokens', num: true, legend: true },
+  { key: 'colCost', num: true },
+  { key: 'colLatency', num: true },
+  { key: 'colAgent' },
+] as const;
 
 function Row({ r, index, style }: { r: RequestSummary; index: number; style: CSSProperties }) {
   const href = `/requests/${encodeURIComponent(r.id)}`;
@@ -142,7 +164,7 @@ function Row({ r, index, style }: { r: RequestSummary; index: number; style: CSS
   return (
     <tr className="vrow" style={style} aria-rowindex={index + 2} data-row={index} data-id={r.id}>
       <td>
-        <a href={href} onClick={linkClick(href)} aria-label={`Request ${r.id}, ${fmtClock(r.ts)}`}>
+        <a href={href} onClick={linkClick(href)} aria-label={t('rowLink', { id: r.id, time: fmtClock(r.ts) })}>
           {fmtClock(r.ts)}
         </a>
       </td>
@@ -154,8 +176,8 @@ function Row({ r, index, style }: { r: RequestSummary; index: number; style: CSS
         {servedBy(r, DASH)}
         {r.attempts > 1 ? <span className="muted small"> · {describeMoves(r)}</span> : null}
       </td>
-      <td className="num" title={tokens ? formatTokenBreakdown(tokens) : undefined}>
-        {tokens ? formatTokensInOut(tokens) : DASH}
+      <td className="num" title={tokens ? fmtTokenBreakdown(tokens) : undefined}>
+        {tokens ? fmtTokensInOut(tokens) : DASH}
       </td>
       <td className="num">{fmtUsd(r.costUsd)}</td>
       <td className="num">{fmtMs(r.latencyMs)}</td>
@@ -262,7 +284,7 @@ function VirtualTable({
     <div ref={ref} className="vbody" onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} onKeyDown={onKeyDown}>
       <table
         className="vtable"
-        aria-label="Requests, newest first"
+        aria-label={t('tableLabel')}
         aria-rowcount={rows.length + 1}
         aria-describedby="requests-keys"
       >
@@ -271,11 +293,11 @@ function VirtualTable({
             {COLUMNS.map((c) => (
               <th
                 scope="col"
-                key={c}
-                className={/Tokens|Cost|Latency/.test(c) ? 'num' : undefined}
-                title={COLUMN_TITLES[c]}
+                key={c.key}
+                className={'num' in c ? 'num' : undefined}
+                title={'legend' in c ? t('tokensLegend') : undefined}
               >
-                {c}
+                {t(c.key)}
               </th>
             ))}
           </tr>
@@ -331,25 +353,23 @@ function RequestList() {
   const any = FILTERS.some((k) => filters[k]);
 
   let body: ReactNode;
-  if (list.isPending) body = <Loading what="requests" />;
+  if (list.isPending) body = <Loading what={t('loadingWhat')} />;
   else if (list.isError) {
     body = (
       <>
         <ErrorState error={list.error} retry={() => void list.refetch()} />
-        {list.error instanceof ApiError && list.error.status === 400 ? (
-          <p className="muted">A filter value was not accepted: change it or clear the filters.</p>
-        ) : null}
+        {list.error instanceof ApiError && list.error.status === 400 ? <p className="muted">{t('badFilter')}</p> : null}
       </>
     );
   } else if (rows.length === 0) {
     body = (
       <div className="empty" role="status">
         {any ? (
-          <p>No requests match these filters. Change or clear them; new matching requests will appear here live.</p>
+          <p>{t('noMatch')}</p>
         ) : (
           <p>
-            No requests recorded yet. Point a client at this gateway (for Claude Code:{' '}
-            <code>ANTHROPIC_BASE_URL={location.origin}</code>) and they appear here as they finish.
+            {t('noneYet')} <code>ANTHROPIC_BASE_URL={location.origin}</code>
+            {t('noneYetAfter')}
           </p>
         )}
       </div>
@@ -362,10 +382,10 @@ function RequestList() {
         footer={
           <p className="muted small vfoot" role="status">
             {isFetchingNextPage
-              ? 'Loading older requests…'
+              ? t('loadingOlder')
               : hasNextPage
-                ? 'Scroll for older requests'
-                : `All ${fmtInt(rows.length)} matching requests loaded`}
+                ? t('scrollOlder')
+                : t('allLoaded', { count: fmtInt(rows.length) })}
           </p>
         }
       />
@@ -374,15 +394,14 @@ function RequestList() {
   return (
     <>
       <div className="page-head">
-        <h1>Requests</h1>
+        <h1>{t('title')}</h1>
         <span className="muted" aria-live="polite">
-          {rows.length > 0 ? `${fmtInt(rows.length)}${hasNextPage ? '+' : ''} shown, newest first` : ''}
+          {rows.length > 0 ? t(hasNextPage ? 'shownMore' : 'shown', { count: fmtInt(rows.length) }) : ''}
         </span>
       </div>
       <FilterBar filters={filters} />
       <p id="requests-keys" className="muted small">
-        Open a request for its conversation. In the list, arrow keys, Page Up/Down, Home and End move between rows.
-        Tokens: {TOKENS_LEGEND}.
+        {t('keysHelp')} {t('tokensHelp', { legend: t('tokensLegend') })}
       </p>
       <section className="card">{body}</section>
     </>
@@ -409,7 +428,7 @@ function blockText(b: Block): string {
 }
 
 function size(text: string): string {
-  return `${fmtInt(text.length)} characters`;
+  return t('characters', { count: fmtInt(text.length) });
 }
 
 /** A text block: what the person wrote, with Claude Code's `<system-reminder>` sections folded away. */
@@ -427,7 +446,7 @@ function TextView({ text }: { text: string }) {
           // biome-ignore lint/suspicious/noArrayIndexKey: parts have no id and never reorder
           <details key={i} className="block block-reminder" data-block="reminder">
             <summary>
-              System reminder <span className="muted small">{p.text.split('\n', 1)[0]?.slice(0, 80)}</span>
+              {t('systemReminder')} <span className="muted small">{p.text.split('\n', 1)[0]?.slice(0, 80)}</span>
             </summary>
             <div className="msg-text">{p.text}</div>
           </details>
@@ -445,18 +464,18 @@ function BlockView({ b }: { b: Block }) {
       return (
         <details className="block block-thinking">
           <summary>
-            Thinking <span className="muted small">{b.redacted ? 'redacted' : size(b.text)}</span>
+            {t('thinking')} <span className="muted small">{b.redacted ? t('redacted') : size(b.text)}</span>
           </summary>
-          <div className="msg-text">{b.redacted ? '(redacted thinking, encrypted by the API)' : b.text}</div>
+          <div className="msg-text">{b.redacted ? t('redactedThinking') : b.text}</div>
         </details>
       );
     case 'tool_use':
       return (
         <details className="block block-tool" data-block="tool_use" open={!isLong(blockText(b))}>
           <summary className="block-title">
-            Tool use: <strong>{b.name}</strong> <code className="muted small">{b.id}</code>
+            {t('toolUse')} <strong>{b.name}</strong> <code className="muted small">{b.id}</code>
           </summary>
-          <pre>{b.partialJson !== null ? `${b.partialJson} (incomplete)` : pretty(b.input)}</pre>
+          <pre>{b.partialJson !== null ? t('incomplete', { json: b.partialJson }) : pretty(b.input)}</pre>
         </details>
       );
     case 'tool_result':
@@ -467,10 +486,10 @@ function BlockView({ b }: { b: Block }) {
           open={!isLong(blockText(b))}
         >
           <summary className="block-title">
-            Tool result{b.isError ? ' (error)' : ''} for <code className="muted small">{b.toolUseId}</code>{' '}
-            <span className="muted small">{size(blockText(b))}</span>
+            {b.isError ? t('toolResultError') : t('toolResult')} {t('toolResultFor')}{' '}
+            <code className="muted small">{b.toolUseId}</code> <span className="muted small">{size(blockText(b))}</span>
           </summary>
-          {b.content.length === 0 ? <p className="muted">(empty)</p> : null}
+          {b.content.length === 0 ? <p className="muted">{t('empty')}</p> : null}
           {b.content.map((c, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: blocks have no id and never reorder
             <BlockView key={i} b={c} />
@@ -479,21 +498,24 @@ function BlockView({ b }: { b: Block }) {
       );
     case 'image':
       return (
-        <div className="block block-media" role="img" aria-label={`Image, ${b.mediaType}`}>
-          Image: {b.mediaType} ({b.sourceType}
-          {b.bytes !== null ? `, ${fmtSize(b.bytes)}` : ''}), not shown
+        <div className="block block-media" role="img" aria-label={t('imageLabel', { type: b.mediaType })}>
+          {b.bytes !== null
+            ? t('imageSized', { type: b.mediaType, source: b.sourceType, size: fmtSize(b.bytes) })
+            : t('image', { type: b.mediaType, source: b.sourceType })}
         </div>
       );
     case 'document':
       return (
         <div className="block block-media">
-          Document{b.title ? ` “${b.title}”` : ''}: {b.mediaType} ({b.sourceType}), not shown
+          {b.title
+            ? t('documentTitled', { title: b.title, type: b.mediaType, source: b.sourceType })
+            : t('document', { type: b.mediaType, source: b.sourceType })}
         </div>
       );
     default:
       return (
         <div className="block">
-          <div className="block-title">{b.kind} block</div>
+          <div className="block-title">{t('block', { kind: b.kind })}</div>
           <pre>{pretty(b.raw)}</pre>
         </div>
       );
@@ -501,17 +523,20 @@ function BlockView({ b }: { b: Block }) {
 }
 
 function roleName(role: string): string {
-  return role === 'assistant' ? 'Assistant' : role === 'user' ? 'User' : role;
+  return role === 'assistant' ? t('assistant') : role === 'user' ? t('user') : role;
 }
 
-function TurnView({ t, n, note }: { t: Turn; n: number; note?: string }) {
+function TurnView({ turn, n, note }: { turn: Turn; n: number; note?: string }) {
   return (
-    <article className={`turn turn-${t.role}`} aria-label={`${roleName(t.role)} message ${n}`}>
+    <article
+      className={`turn turn-${turn.role}`}
+      aria-label={t('message', { role: roleName(turn.role), n: String(n) })}
+    >
       <h3>
-        {roleName(t.role)}
+        {roleName(turn.role)}
         {note ? <span className="muted small"> ({note})</span> : null}
       </h3>
-      {t.blocks.map((b, j) => (
+      {turn.blocks.map((b, j) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: blocks have no id and never reorder
         <BlockView key={j} b={b} />
       ))}
@@ -527,12 +552,7 @@ function TurnView({ t, n, note }: { t: Turn; n: number; note?: string }) {
 function Turns({ detail }: { detail: RequestDetail }) {
   const p = detail.payload;
   if (!p) {
-    return (
-      <p className="muted">
-        No payload is stored for this request: payload capture was off when it ran, or the payload expired (payload
-        retention). Turn capture on in the gateway settings to see future conversations.
-      </p>
-    );
+    return <p className="muted">{t('noPayload')}</p>;
   }
   const conv = buildConversation(p.requestBody, p.responseBody, {
     requestTruncated: p.requestTruncated,
@@ -548,17 +568,17 @@ function Turns({ detail }: { detail: RequestDetail }) {
           {m}
         </p>
       ))}
-      {latest ? <TurnView t={latest.turn} n={latest.n} note="latest message" /> : null}
-      {reply ? <TurnView t={reply.turn} n={reply.n} note="response" /> : null}
+      {latest ? <TurnView turn={latest.turn} n={latest.n} note={t('latestMessage')} /> : null}
+      {reply ? <TurnView turn={reply.turn} n={reply.n} note={t('response')} /> : null}
       {conv.system.length > 0 ? (
         <details className="conv-section">
           <summary>
-            System prompt{' '}
+            {t('systemPrompt')}{' '}
             <span className="muted small">
-              {conv.system.length === 1 ? '1 block' : `${conv.system.length} blocks`}, {size(systemText)}
+              {t.plural('blocks', conv.system.length)}, {size(systemText)}
             </span>
           </summary>
-          <article className="turn turn-system" aria-label="System prompt">
+          <article className="turn turn-system" aria-label={t('systemPrompt')}>
             {conv.system.map((b, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: blocks have no id and never reorder
               <BlockView key={i} b={b} />
@@ -569,7 +589,7 @@ function Turns({ detail }: { detail: RequestDetail }) {
       {conv.tools.length > 0 ? (
         <details className="conv-section">
           <summary>
-            Tools offered <span className="muted small">{fmtInt(conv.tools.length)}</span>
+            {t('toolsOffered')} <span className="muted small">{fmtInt(conv.tools.length)}</span>
           </summary>
           <p className="small">{conv.tools.join(', ')}</p>
         </details>
@@ -577,10 +597,10 @@ function Turns({ detail }: { detail: RequestDetail }) {
       {earlier.length > 0 ? (
         <details className="conv-section">
           <summary>
-            Earlier messages <span className="muted small">{fmtInt(earlier.length)}</span>
+            {t('earlierMessages')} <span className="muted small">{fmtInt(earlier.length)}</span>
           </summary>
           {earlier.map((e) => (
-            <TurnView key={e.n} t={e.turn} n={e.n} />
+            <TurnView key={e.n} turn={e.turn} n={e.n} />
           ))}
         </details>
       ) : null}
@@ -589,7 +609,7 @@ function Turns({ detail }: { detail: RequestDetail }) {
 }
 
 function rawText(body: string | null): string {
-  if (body === null) return '(not stored)';
+  if (body === null) return t('notStored');
   try {
     return JSON.stringify(JSON.parse(body), null, 2);
   } catch {
@@ -599,12 +619,12 @@ function rawText(body: string | null): string {
 
 function Raw({ detail }: { detail: RequestDetail }) {
   const p = detail.payload;
-  if (!p) return <p className="muted">Nothing stored.</p>;
+  if (!p) return <p className="muted">{t('nothingStored')}</p>;
   const parts: [string, string][] = [
-    ['Request headers', pretty(p.requestHeaders)],
-    [`Request body${p.requestTruncated ? ' (truncated)' : ''}`, rawText(p.requestBody)],
-    ['Response headers', p.responseHeaders ? pretty(p.responseHeaders) : '(none)'],
-    [`Response body${p.responseTruncated ? ' (truncated)' : ''}`, rawText(p.responseBody)],
+    [t('requestHeaders'), pretty(p.requestHeaders)],
+    [t(p.requestTruncated ? 'requestBodyTruncated' : 'requestBody'), rawText(p.requestBody)],
+    [t('responseHeaders'), p.responseHeaders ? pretty(p.responseHeaders) : t('none')],
+    [t(p.responseTruncated ? 'responseBodyTruncated' : 'responseBody'), rawText(p.responseBody)],
   ];
   return (
     <div className="raw">
@@ -618,21 +638,25 @@ function Raw({ detail }: { detail: RequestDetail }) {
   );
 }
 
-function Field({ label, children }: { label: string; children: ReactNode }) {
+type FieldKey = Extract<keyof typeof messages, `field${string}`>;
+
+/** A summary figure; `data-field` is its English label in every language, for tests and people. */
+function Field({ name, children }: { name: FieldKey; children: ReactNode }) {
   return (
     <div className="stat">
-      <dt className="stat-label">{label}</dt>
-      <dd data-field={label}>{children}</dd>
+      <dt className="stat-label">{t(name)}</dt>
+      <dd data-field={messages[name]}>{children}</dd>
     </div>
   );
 }
 
-const ATTEMPT_COLUMNS: Column<RequestDetail['attemptLog'][number]>[] = [
+// A function, not a constant: the headers are read in the language shown at the time.
+const attemptColumns = (): Column<RequestDetail['attemptLog'][number]>[] => [
   { id: 'n', header: '#', cell: (_, i) => i + 1 },
-  { id: 'account', header: 'Account', cell: (a) => a.account ?? DASH },
-  { id: 'status', header: 'Status', cell: (a) => a.status ?? DASH },
-  { id: 'error', header: 'Error', cell: (a) => a.error ?? DASH },
-  { id: 'time', header: 'Time', numeric: true, cell: (a) => fmtMs(a.ms) },
+  { id: 'account', header: t('colAccount'), cell: (a) => a.account ?? DASH },
+  { id: 'status', header: t('colStatus'), cell: (a) => a.status ?? DASH },
+  { id: 'error', header: t('colError'), cell: (a) => a.error ?? DASH },
+  { id: 'time', header: t('colTime'), numeric: true, cell: (a) => fmtMs(a.ms) },
 ];
 
 /**
@@ -655,20 +679,20 @@ function RequestView({ id }: { id: string }) {
     <>
       <p>
         <a href={back} onClick={linkClick(back)}>
-          ← Back to requests
+          {t('backToList')}
         </a>
       </p>
       <div className="page-head">
-        <h1>Request {id}</h1>
+        <h1>{t('requestTitle', { id })}</h1>
         {d ? <StatusPill r={d} /> : null}
       </div>
-      {detail.isPending ? <Loading what="the request" /> : null}
+      {detail.isPending ? <Loading what={t('loadingRequest')} /> : null}
       {detail.isError ? (
         detail.error instanceof ApiError && detail.error.status === 404 ? (
           <div className="card empty" role="alert">
             <p>
-              There is no request <code>{id}</code>: it may have expired (request retention). Go back to the list to
-              pick another one.
+              {t('notFound')} <code>{id}</code>
+              {t('notFoundAfter')}
             </p>
           </div>
         ) : (
@@ -678,54 +702,51 @@ function RequestView({ id }: { id: string }) {
       {d ? (
         <>
           <section className="card" aria-labelledby="req-summary">
-            <h2 id="req-summary">Summary</h2>
+            <h2 id="req-summary">{t('summary')}</h2>
             <dl className="stats">
-              <Field label="Time">{fmtDateTime(d.ts)}</Field>
-              <Field label="Endpoint">
+              <Field name="fieldTime">{fmtDateTime(d.ts)}</Field>
+              <Field name="fieldEndpoint">
                 {d.method} {d.path}
               </Field>
-              <Field label="Model">
+              <Field name="fieldModel">
                 {d.modelApplied ?? d.modelRequested ?? DASH}
                 {fallback ? (
-                  <span className="badge badge-failing" title="Every account refused the requested model">
-                    Fallback
+                  <span className="badge badge-failing" title={t('fallbackTitle')}>
+                    {t('fallback')}
                   </span>
                 ) : null}
               </Field>
-              <Field label="Requested model">{d.modelRequested ?? DASH}</Field>
-              <Field label="Applied model">
+              <Field name="fieldRequestedModel">{d.modelRequested ?? DASH}</Field>
+              <Field name="fieldAppliedModel">
                 {d.modelApplied ?? DASH}
                 {d.modelRequested && d.modelApplied && d.modelApplied !== d.modelRequested ? (
-                  <span className="muted small">
-                    {' '}
-                    {fallback ? 'fallback: every account refused the requested model' : 'rewritten by the gateway'}
-                  </span>
+                  <span className="muted small"> {fallback ? t('fallbackNote') : t('rewritten')}</span>
                 ) : null}
               </Field>
-              <Field label="Account">{servedBy(d, DASH)}</Field>
-              <Field label="Agent">{d.agent ?? DASH}</Field>
-              <Field label="Agent instance">{d.agentInstance ?? DASH}</Field>
-              <Field label="Session">{d.sessionId ?? DASH}</Field>
-              <Field label="Client key">{d.clientKey ?? DASH}</Field>
-              <Field label="Latency">
+              <Field name="fieldAccount">{servedBy(d, DASH)}</Field>
+              <Field name="fieldAgent">{d.agent ?? DASH}</Field>
+              <Field name="fieldAgentInstance">{d.agentInstance ?? DASH}</Field>
+              <Field name="fieldSession">{d.sessionId ?? DASH}</Field>
+              <Field name="fieldClientKey">{d.clientKey ?? DASH}</Field>
+              <Field name="fieldLatency">
                 {fmtMs(d.latencyMs)}
-                {d.ttftMs != null ? `, first token ${fmtMs(d.ttftMs)}` : ''}
+                {d.ttftMs != null ? t('firstToken', { ms: fmtMs(d.ttftMs) }) : ''}
               </Field>
-              <Field label="Stream">{d.stream ? 'Yes' : 'No'}</Field>
-              <Field label="Stop reason">{d.stopReason ?? DASH}</Field>
-              <Field label="Tokens">
-                <span title={TOKENS_LEGEND}>{tokens ? formatTokensInOut(tokens) : DASH}</span>
+              <Field name="fieldStream">{d.stream ? t('yes') : t('no')}</Field>
+              <Field name="fieldStopReason">{d.stopReason ?? DASH}</Field>
+              <Field name="fieldTokens">
+                <span title={t('tokensLegend')}>{tokens ? fmtTokensInOut(tokens) : DASH}</span>
                 {tokens ? (
                   <span className="muted small token-breakdown">
-                    {formatTokenBreakdown(tokens)}
+                    {fmtTokenBreakdown(tokens)}
                     {tokens.cacheWrite1h > 0
-                      ? ` (cache write 5m ${fmtInt(tokens.cacheWrite5m)}, 1h ${fmtInt(tokens.cacheWrite1h)})`
+                      ? t('cacheWriteSplit', { m5: fmtInt(tokens.cacheWrite5m), h1: fmtInt(tokens.cacheWrite1h) })
                       : ''}
                   </span>
                 ) : null}
               </Field>
-              <Field label="Output speed">{fmtRate(d.outputTokensPerSecond)}</Field>
-              <Field label="Cost">{fmtUsd(d.costUsd)}</Field>
+              <Field name="fieldOutputSpeed">{fmtRate(d.outputTokensPerSecond)}</Field>
+              <Field name="fieldCost">{fmtUsd(d.costUsd)}</Field>
             </dl>
             {d.error ? (
               <p className="error" role="note">
@@ -734,19 +755,22 @@ function RequestView({ id }: { id: string }) {
             ) : null}
           </section>
           <section className="card" aria-labelledby="req-attempts">
-            <h2 id="req-attempts">Attempts{d.attempts > 1 ? ` (${describeMoves(d)})` : ''}</h2>
+            <h2 id="req-attempts">
+              {t('attempts')}
+              {d.attempts > 1 ? ` (${describeMoves(d)})` : ''}
+            </h2>
             {d.attemptLog.length === 0 ? (
-              <p className="muted">One attempt, no failover.</p>
+              <p className="muted">{t('oneAttempt')}</p>
             ) : (
-              <DataTable columns={ATTEMPT_COLUMNS} rows={d.attemptLog} rowKey={(_, i) => i} />
+              <DataTable columns={attemptColumns()} rows={d.attemptLog} rowKey={(_, i) => i} />
             )}
           </section>
           <section className="card" aria-labelledby="req-conversation">
-            <h2 id="req-conversation">Conversation</h2>
+            <h2 id="req-conversation">{t('conversation')}</h2>
             <Turns detail={d} />
           </section>
           <section className="card" aria-labelledby="req-raw">
-            <h2 id="req-raw">Raw JSON</h2>
+            <h2 id="req-raw">{t('rawJson')}</h2>
             <Raw detail={d} />
           </section>
         </>
