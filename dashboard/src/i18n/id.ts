@@ -2,10 +2,24 @@
 import type { Translations } from './catalogue-types.js';
 import accounts from './locales/id/accounts.js';
 import agents from './locales/id/agents.js';
+import analytics from './locales/id/analytics.js';
 import logs from './locales/id/logs.js';
+import overview from './locales/id/overview.js';
+import requests from './locales/id/requests.js';
 import settings from './locales/id/settings.js';
 import shell from './locales/id/shell.js';
 import stats from './locales/id/stats.js';
 import tools from './locales/id/tools.js';
 
-export default { shell, accounts, settings, logs, stats, agents, tools } satisfies Translations;
+export default {
+  shell,
+  overview,
+  requests,
+  accounts,
+  analytics,
+  logs,
+  stats,
+  settings,
+  agents,
+  tools,
+} satisfies Translations;

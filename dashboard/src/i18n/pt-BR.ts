@@ -2,10 +2,24 @@
 import type { Translations } from './catalogue-types.js';
 import accounts from './locales/pt-BR/accounts.js';
 import agents from './locales/pt-BR/agents.js';
+import analytics from './locales/pt-BR/analytics.js';
 import logs from './locales/pt-BR/logs.js';
+import overview from './locales/pt-BR/overview.js';
+import requests from './locales/pt-BR/requests.js';
 import settings from './locales/pt-BR/settings.js';
 import shell from './locales/pt-BR/shell.js';
 import stats from './locales/pt-BR/stats.js';
 import tools from './locales/pt-BR/tools.js';
 
-export default { shell, accounts, settings, logs, stats, agents, tools } satisfies Translations;
+export default {
+  shell,
+  overview,
+  requests,
+  accounts,
+  analytics,
+  logs,
+  stats,
+  settings,
+  agents,
+  tools,
+} satisfies Translations;

@@ -2,10 +2,24 @@
 import type { Translations } from './catalogue-types.js';
 import accounts from './locales/tr/accounts.js';
 import agents from './locales/tr/agents.js';
+import analytics from './locales/tr/analytics.js';
 import logs from './locales/tr/logs.js';
+import overview from './locales/tr/overview.js';
+import requests from './locales/tr/requests.js';
 import settings from './locales/tr/settings.js';
 import shell from './locales/tr/shell.js';
 import stats from './locales/tr/stats.js';
 import tools from './locales/tr/tools.js';
 
-export default { shell, accounts, settings, logs, stats, agents, tools } satisfies Translations;
+export default {
+  shell,
+  overview,
+  requests,
+  accounts,
+  analytics,
+  logs,
+  stats,
+  settings,
+  agents,
+  tools,
+} satisfies Translations;

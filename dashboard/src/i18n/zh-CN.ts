@@ -2,10 +2,24 @@
 import type { Translations } from './catalogue-types.js';
 import accounts from './locales/zh-CN/accounts.js';
 import agents from './locales/zh-CN/agents.js';
+import analytics from './locales/zh-CN/analytics.js';
 import logs from './locales/zh-CN/logs.js';
+import overview from './locales/zh-CN/overview.js';
+import requests from './locales/zh-CN/requests.js';
 import settings from './locales/zh-CN/settings.js';
 import shell from './locales/zh-CN/shell.js';
 import stats from './locales/zh-CN/stats.js';
 import tools from './locales/zh-CN/tools.js';
 
-export default { shell, accounts, settings, logs, stats, agents, tools } satisfies Translations;
+export default {
+  shell,
+  overview,
+  requests,
+  accounts,
+  analytics,
+  logs,
+  stats,
+  settings,
+  agents,
+  tools,
+} satisfies Translations;
