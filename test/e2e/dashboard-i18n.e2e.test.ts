@@ -89,6 +89,17 @@ describe.skipIf(!hasChromium)('the dashboard in the user’s language, in Chromi
       expect(await page.getByRole('heading', { name: '通过 API key 添加账户' }).count()).toBe(1);
       await shot(page, 'chinese-accounts');
 
+      // The first screen, with its figures and the retention card.
+      await nav.getByRole('link', { name: '概览', exact: true }).click();
+      await page.getByRole('heading', { name: '概览', exact: true }).waitFor();
+      await page.getByRole('heading', { name: '数据保留' }).waitFor();
+      expect(await page.locator('[data-retention="Request history kept"]').textContent()).toBe('90 天');
+      expect(await page.getByRole('combobox', { name: '时间范围' }).locator('option:checked').textContent()).toBe(
+        '最近 24 小时',
+      );
+      await page.getByRole('heading', { name: '请求趋势' }).waitFor();
+      await shot(page, 'chinese-overview');
+
       await page.keyboard.press('?');
       const help = page.getByRole('dialog', { name: '键盘快捷键' });
       await help.waitFor();
