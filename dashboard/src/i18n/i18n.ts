@@ -1,10 +1,11 @@
 /**
  * The dashboard's language: English, Chinese (Simplified), Portuguese (Brazil), Indonesian, Turkish.
  *
- * A small typed `t()` rather than a library: i18next + react-i18next add ~60 KB of script to the
- * first load (not compressed by the gateway), react-intl/use-intl bring an ICU message parser, and
- * Lingui needs a compile step; what the screens need is lookup, `{name}` placeholders and
- * one/other plurals, with numbers and dates left to Intl (format.ts).
+ * A small typed `t()` rather than a library: i18next + react-i18next add tens of KB of script to
+ * the first load (which the gateway serves uncompressed), react-intl/use-intl bring an ICU message
+ * parser, Lingui needs a compile step, and the tiny ones (rosetta, @nanostores/i18n) type no keys;
+ * what the screens need is lookup, `{name}` placeholders and one/other plurals, with numbers and
+ * dates left to Intl (format.ts). All of it is about 1 KB here.
  *
  * English messages are split by screen (i18n/en/*.ts), each imported by the screen that shows it,
  * so the Overview's first load carries only the shell's and its own. Another language is one chunk
