@@ -53,7 +53,7 @@ function renderSummary(s: CcflareImportSummary): string {
       [x.paused ? 'paused' : '', x.ccflareName !== x.name ? `was "${x.ccflareName}"` : ''].filter(Boolean).join(', '),
     ]);
     out.push(
-      ...renderTable(['name', 'kind', 'priority', 'note'], rows)
+      ...renderTable(['NAME', 'KIND', 'PRIORITY', 'NOTE'], rows)
         .trimEnd()
         .split('\n')
         .map((l) => `  ${l}`),

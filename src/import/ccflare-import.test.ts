@@ -218,6 +218,33 @@ describe('ccflare import ccflare', () => {
     });
   });
 
+  it('keeps the credentials of an account of the same name and kind already here', async () => {
+    await withStore(async (store) => {
+      const box = createSecretBox(loadSecretKey(home, undefined));
+      await store.accounts.insert({ name: 'team-console', kind: 'console', apiKeyEnc: box.encrypt('sk-ant-mine') }, 1);
+    });
+    const s = await importJson();
+    expect(s.accounts.present).toEqual([{ name: 'team-console', note: "kept this gateway's credentials" }]);
+    await withStore(async (store) => {
+      const box = createSecretBox(loadSecretKey(home, undefined));
+      const a = await store.accounts.getByName('team-console');
+      expect(box.decrypt(a?.apiKeyEnc as string)).toBe('sk-ant-mine');
+      // Its ccflare history is attributed to it.
+      const served = fixture.requests.filter((r) => r.accountUsed === fixture.accounts[3]?.id).length;
+      expect(a?.requestCount).toBe(served);
+    });
+  });
+
+  it('stops before writing anything when ccflare.json is broken', async () => {
+    writeFileSync(fixture.configPath, '{"lb_strategy": "session",');
+    const r = await runCommand(['import', 'ccflare', '--from', fixture.dir], { home });
+    expectOneLineError(r, /ccflare\.json is not valid JSON .*fix or move it and run again/);
+    await withStore(async (store) => {
+      expect(await store.accounts.list()).toEqual([]);
+      expect(await store.requests.count()).toBe(0);
+    });
+  });
+
   it('--dry-run shows the plan and writes nothing', async () => {
     const s = await importJson(['--dry-run']);
     expect(s.dryRun).toBe(true);

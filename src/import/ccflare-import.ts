@@ -361,8 +361,8 @@ export async function importCcflare(
         item: p.agentId,
         reason:
           workspace === null
-            ? `no agent file ${file}.md in ${deps.agents.userDir}`
-            : `no workspace "${workspace}" with .claude/agents/${file}.md is known here (it is found once Claude Code sends a request from it)`,
+            ? `no agent file ${file}.md in ${deps.agents.userDir}; run the import again once it is there`
+            : `no workspace "${workspace}" with .claude/agents/${file}.md is known here yet; run the import again after Claude Code sent a request from it`,
       });
       continue;
     }
