@@ -7,13 +7,12 @@ import { realpathSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { systemClock } from '../clock.js';
-import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
 import { type CcflareImportSummary, importCcflare } from '../import/ccflare-import.js';
 import { locateCcflare } from '../import/ccflare-location.js';
 import { createLogger } from '../log/logger.js';
 import { openCcflareSource } from '../storage/open-ccflare-source.js';
-import { openStoreFromUrl, sqlitePathFromUrl } from '../storage/open-store.js';
-import { ensureHome, type GlobalOptions, loadCliConfig } from './context.js';
+import { sqlitePathFromUrl } from '../storage/open-store.js';
+import { type GlobalOptions, loadCliConfig, secretBoxOf, withStore } from './context.js';
 import { renderTable } from './format.js';
 import { CliError, type CliIo } from './io.js';
 import { formatInt, plural } from './report-format.js';
@@ -122,11 +121,7 @@ export function registerImportCommand(program: Command, io: CliIo): void {
       }
       const source = openCcflareSource(location.dbPath);
       try {
-        ensureHome(config);
-        const store = openStoreFromUrl(config.databaseUrl);
-        try {
-          await store.migrate();
-          const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
+        await withStore(io, globals, async (store) => {
           const agents = new AgentRegistry({
             store,
             clock: systemClock,
@@ -140,7 +135,7 @@ export function registerImportCommand(program: Command, io: CliIo): void {
               configPath: location.configPath,
               workspacesPath: location.workspacesPath,
               store,
-              box,
+              box: secretBoxOf(config),
               config,
               clock: systemClock,
               agents,
@@ -150,9 +145,7 @@ export function registerImportCommand(program: Command, io: CliIo): void {
             { dryRun: opts.dryRun === true },
           );
           io.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
-        } finally {
-          await store.close();
-        }
+        });
       } finally {
         await source.close();
       }
