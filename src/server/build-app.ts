@@ -26,7 +26,7 @@ import { LiveSettings } from '../config/live-settings.js';
 import { ProxyRules } from '../config/proxy-rules.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse, writeErrorResponse } from '../errors.js';
-import type { EventBus } from '../events.js';
+import type { EventBus, LogLine } from '../events.js';
 import { RecentLogLines } from '../log/log-events.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ModelCatalogue } from '../models/model-catalogue.js';
@@ -58,6 +58,8 @@ export interface AppDeps {
   liveSettings?: LiveSettings;
   /** The logger's recent lines, for GET /api/logs (empty when not given). */
   recentLogs?: RecentLogLines;
+  /** The last log lines from the log file, oldest first (GET /api/logs/history); the recent lines when not given. */
+  logHistory?: (limit: number) => Promise<LogLine[]>;
   /** The agent registry; a directory knowing no agent when not given. */
   agents?: AgentDirectory;
 }
@@ -91,6 +93,7 @@ export function oauthEndpoints(config: Config): OAuthEndpoints {
 export function buildApp(deps: AppDeps): App {
   const { config, store, clock, logger, events } = deps;
   const startedAt = clock.now();
+  const recentLogs = deps.recentLogs ?? new RecentLogLines();
   const pool = new AccountPool({ store, clock, logger, events, pollMs: deps.accountPollMs ?? 1000 });
   // Client keys for /v1/* and the admin key of /api/*, reloaded when the keys revision moves.
   const keys = new KeyRegistry({
@@ -180,7 +183,8 @@ export function buildApp(deps: AppDeps): App {
       retention,
       eventHub,
       metrics,
-      recentLogs: deps.recentLogs ?? new RecentLogLines(),
+      recentLogs,
+      logHistory: deps.logHistory ?? (async (limit) => recentLogs.list(limit)),
       agents: new AgentService({
         registry: agents,
         store,
