@@ -3,6 +3,7 @@
  * dispatcher, store) and `serve.ts` passes the real ones. No singletons.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
@@ -31,6 +32,8 @@ import { RecentLogLines } from '../log/log-events.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ModelCatalogue } from '../models/model-catalogue.js';
 import { upstreamModelsFetcher } from '../models/upstream-models.js';
+import { PRICES_CACHE_FILE, PriceRefresher } from '../pricing/price-catalogue.js';
+import { PRICES } from '../pricing/prices.js';
 import { createPricer } from '../pricing/pricing.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
@@ -129,6 +132,17 @@ export function buildApp(deps: AppDeps): App {
   const pricer = createPricer({
     warn: (model) => logger.warn({ model }, 'no price known for this model: its cost is recorded as unknown'),
   });
+  const priceRefresher =
+    config.pricesUrl === undefined
+      ? null
+      : new PriceRefresher({
+          url: config.pricesUrl,
+          cachePath: join(config.home, PRICES_CACHE_FILE),
+          bundled: PRICES,
+          clock,
+          logger,
+          apply: (prices) => pricer.supplement(prices),
+        });
   const catalogue = new ModelCatalogue({
     clock,
     logger,
@@ -283,6 +297,8 @@ export function buildApp(deps: AppDeps): App {
       await pool.start();
       await keys.start();
       retention.start();
+      // Not awaited: the cached prices apply at once, and a slow or absent network never delays the start.
+      priceRefresher?.start().catch((err) => logger.warn({ err }, 'price catalogue not applied'));
     },
     stop: () => {
       pool.stop();
@@ -291,6 +307,7 @@ export function buildApp(deps: AppDeps): App {
       agents.stop();
       proxyRules.stop();
       retention.stop();
+      priceRefresher?.stop();
       // Ends the streams still open and drops the bus subscription and its linger timer.
       eventHub.close();
       metrics.stop();
