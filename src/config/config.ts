@@ -195,6 +195,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     const claudeDir = env.CLAUDE_CONFIG_DIR ? expandTilde(env.CLAUDE_CONFIG_DIR) : join(homedir(), '.claude');
     out.claudeAgentsDir = join(resolve(claudeDir), 'agents');
   } else out.claudeAgentsDir = resolve(expandTilde(out.claudeAgentsDir as string));
+  // One file for the gateway and `ccflare logs --lines`, whatever directory each starts in.
+  if (out.logFile !== 'off') out.logFile = resolve(expandTilde(out.logFile as string));
   const config = Object.freeze(out as unknown as ConfigValues);
   SOURCES.set(config, sources);
   return config;

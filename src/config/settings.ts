@@ -51,6 +51,12 @@ export interface ConfigValues {
   sessionMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat: (typeof LOG_FORMATS)[number];
+  /** 'off' for none. */
+  logFile: string;
+  logFileMaxBytes: number;
+  logFiles: number;
+  /** The models catalogue prices are refreshed from; undefined: the bundled table only. */
+  pricesUrl: string | undefined;
   payloadCapture: boolean;
   payloadMaxBytes: number;
   requestRetentionDays: number;
@@ -168,6 +174,34 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'enum', values: LOG_FORMATS },
     def: 'pretty',
     doc: 'Log format',
+  },
+  {
+    key: 'logFile',
+    env: 'CCFLARE_LOG_FILE',
+    type: { kind: 'string' },
+    def: (home) => join(home, 'logs', 'ccflare.log'),
+    doc: 'Log file the gateway also writes (JSON lines, redacted, mode 0600, rotated by size) for `ccflare logs --lines` and the Logs screens; `off` for none',
+  },
+  {
+    key: 'logFileMaxBytes',
+    env: 'CCFLARE_LOG_FILE_MAX_BYTES',
+    type: { kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024 },
+    def: 10 * 1024 * 1024,
+    doc: 'Size at which the log file is rotated, bytes',
+  },
+  {
+    key: 'logFiles',
+    env: 'CCFLARE_LOG_FILES',
+    type: { kind: 'int', min: 0, max: 100 },
+    def: 5,
+    doc: 'Rotated log files kept besides the current one (ccflare.log.1 is the newest)',
+  },
+  {
+    key: 'pricesUrl',
+    env: 'CCFLARE_PRICES_URL',
+    type: { kind: 'url' },
+    def: undefined,
+    doc: 'Models catalogue (models.dev api.json shape, e.g. https://models.dev/api.json) that adds prices for Claude models the bundled table lacks; fetched at start and daily, cached in <home>/prices-cache.json; unset: bundled prices only',
   },
   {
     key: 'payloadCapture',

@@ -289,6 +289,7 @@ function fakeApi() {
       },
     })),
     setConfig: vi.fn(async () => ({})),
+    logHistory: vi.fn(async () => []),
     followLogs: vi.fn((onLine) => {
       api.logListener = onLine;
       return () => {};
@@ -692,6 +693,43 @@ describe('terminal UI', () => {
     await until(ui, 'Waiting for log lines');
     api.logListener?.({ level: 'warn', time: NOW, msg: 'account cooling down', fields: { account: 'alpha' } });
     await until(ui, 'WARN  account cooling down account=alpha');
+    ui.unmount();
+  });
+
+  it('opens on the lines of the log file, then pauses (space), keeps what arrives, resumes and clears (c)', async () => {
+    const api = fakeApi();
+    const before = { level: 'info', time: NOW - 60_000, msg: 'ccflare listening', fields: { url: 'http://x' } };
+    const earlier = { level: 'error', time: NOW - 30_000, msg: 'before the restart', fields: {} };
+    api.logHistory = vi.fn(async () => [before, earlier]);
+    const ui = start(api, screenIndex('Logs'));
+    const opened = await until(ui, 'ERROR before the restart');
+    expect(api.logHistory).toHaveBeenCalledWith(500);
+    expect(opened.indexOf('ccflare listening')).toBeLessThan(opened.indexOf('before the restart'));
+    expect(opened).toContain('(live)');
+    // The stream replays lines it still buffers: one already shown from the history is not repeated.
+    api.logListener?.(earlier);
+    api.logListener?.({ level: 'info', time: NOW, msg: 'first live line', fields: {} });
+    const live = await until(ui, 'first live line');
+    expect(live.match(/before the restart/g)).toHaveLength(1);
+
+    ui.stdin.write(' ');
+    await until(ui, 'PAUSED · 0 new');
+    api.logListener?.({ level: 'warn', time: NOW + 1, msg: 'while paused one', fields: {} });
+    api.logListener?.({ level: 'warn', time: NOW + 2, msg: 'while paused two', fields: {} });
+    const paused = await until(ui, 'PAUSED · 2 new');
+    expect(paused).not.toContain('while paused');
+    ui.stdin.write(' ');
+    const resumed = await until(ui, 'while paused two');
+    expect(resumed).toContain('(live)');
+    expect(resumed.indexOf('first live line')).toBeLessThan(resumed.indexOf('while paused one'));
+    expect(resumed.indexOf('while paused one')).toBeLessThan(resumed.indexOf('while paused two'));
+
+    ui.stdin.write('c');
+    const cleared = await until(ui, 'Waiting for log lines');
+    expect(cleared).not.toContain('ccflare listening');
+    expect(cleared).not.toContain('while paused');
+    api.logListener?.({ level: 'info', time: NOW + 3, msg: 'after the clear', fields: {} });
+    await until(ui, 'INFO  after the clear');
     ui.unmount();
   });
 });

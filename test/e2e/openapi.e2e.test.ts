@@ -82,6 +82,8 @@ describe('OpenAPI document', () => {
       ['GET', '/api/logs', '/api/logs'],
       ['GET', '/api/logs', '/api/logs?limit=1'],
       ['GET', '/api/logs', '/api/logs?limit=0'],
+      ['GET', '/api/logs/history', '/api/logs/history?limit=5'],
+      ['GET', '/api/logs/history', '/api/logs/history?limit=lots'],
       ['GET', '/api/keys', '/api/keys'],
       ['POST', '/api/keys', '/api/keys', { name: 'laptop' }],
       ['DELETE', '/api/keys/{name}', '/api/keys/laptop'],
