@@ -7,6 +7,7 @@ import { GatewayError } from '../errors.js';
 import { registerAccountsCommands } from './accounts-command.js';
 import { registerAgentsCommands } from './agents-command.js';
 import { registerConfigCommands } from './config-command.js';
+import { registerConnectCommands } from './connect-command.js';
 import { CliError, type CliIo } from './io.js';
 import { registerKeysCommands } from './keys-command.js';
 import { registerLogsCommand } from './logs-command.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerAgentsCommands(program, io);
   registerReportCommands(program, io);
   registerLogsCommand(program, io);
+  registerConnectCommands(program, io);
   return program;
 }
 
