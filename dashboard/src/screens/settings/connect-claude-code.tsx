@@ -15,15 +15,17 @@ const PATH = '/api/connect/claude-code';
 
 function Changes({ changes, label }: { changes: EnvChange[]; label: string }) {
   return (
-    <pre className="connect-diff" aria-label={label}>
-      {changes
-        .flatMap((c) => [
-          c.before === null ? null : `- "${c.key}": ${JSON.stringify(c.before)}`,
-          c.after === null ? null : `+ "${c.key}": ${c.after.startsWith('(') ? c.after : JSON.stringify(c.after)}`,
-        ])
-        .filter((l) => l !== null)
-        .join('\n')}
-    </pre>
+    <figure className="connect-change" aria-label={label}>
+      <pre className="connect-diff">
+        {changes
+          .flatMap((c) => [
+            c.before === null ? null : `- "${c.key}": ${JSON.stringify(c.before)}`,
+            c.after === null ? null : `+ "${c.key}": ${c.after.startsWith('(') ? c.after : JSON.stringify(c.after)}`,
+          ])
+          .filter((l) => l !== null)
+          .join('\n')}
+      </pre>
+    </figure>
   );
 }
 
