@@ -7,6 +7,7 @@ import { GatewayError } from '../errors.js';
 import { registerAccountsCommands } from './accounts-command.js';
 import { registerAgentsCommands } from './agents-command.js';
 import { registerConfigCommands } from './config-command.js';
+import { registerConnectCommands } from './connect-command.js';
 import { registerImportCommand } from './import-command.js';
 import { CliError, type CliIo } from './io.js';
 import { registerKeysCommands } from './keys-command.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerReportCommands(program, io);
   registerLogsCommand(program, io);
   registerImportCommand(program, io);
+  registerConnectCommands(program, io);
   return program;
 }
 

@@ -190,11 +190,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     out[def.key] = value;
     sources[def.key] = source;
   }
-  if (out.claudeAgentsDir === undefined) {
-    // Claude Code's own variable moves its whole config folder (protocol.md §7).
-    const claudeDir = env.CLAUDE_CONFIG_DIR ? expandTilde(env.CLAUDE_CONFIG_DIR) : join(homedir(), '.claude');
-    out.claudeAgentsDir = join(resolve(claudeDir), 'agents');
-  } else out.claudeAgentsDir = resolve(expandTilde(out.claudeAgentsDir as string));
+  // Claude Code's own variable moves its whole config folder (protocol.md §7).
+  const claudeDir = resolve(env.CLAUDE_CONFIG_DIR ? expandTilde(env.CLAUDE_CONFIG_DIR) : join(homedir(), '.claude'));
+  if (out.claudeAgentsDir === undefined) out.claudeAgentsDir = join(claudeDir, 'agents');
+  else out.claudeAgentsDir = resolve(expandTilde(out.claudeAgentsDir as string));
+  if (out.claudeSettingsFile === undefined) out.claudeSettingsFile = join(claudeDir, 'settings.json');
+  else out.claudeSettingsFile = resolve(expandTilde(out.claudeSettingsFile as string));
   // One file for the gateway and `ccflare logs --lines`, whatever directory each starts in.
   if (out.logFile !== 'off') out.logFile = resolve(expandTilde(out.logFile as string));
   const config = Object.freeze(out as unknown as ConfigValues);

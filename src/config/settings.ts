@@ -77,6 +77,8 @@ export interface ConfigValues {
   allowOpenProxy: boolean;
   /** Claude Code's user agents folder; loadConfig resolves the default from CLAUDE_CONFIG_DIR. */
   claudeAgentsDir: string;
+  /** Claude Code's user settings file (`ccflare connect`); loadConfig resolves the default from CLAUDE_CONFIG_DIR. */
+  claudeSettingsFile: string;
   /** '' for none. */
   defaultAgentModel: string;
 }
@@ -330,6 +332,13 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'string' },
     def: undefined,
     doc: "Claude Code's user agents folder the gateway reads and edits (default: $CLAUDE_CONFIG_DIR/agents, else ~/.claude/agents)",
+  },
+  {
+    key: 'claudeSettingsFile',
+    env: 'CCFLARE_CLAUDE_SETTINGS_FILE',
+    type: { kind: 'string' },
+    def: undefined,
+    doc: "Claude Code's user settings file that `ccflare connect` edits (default: $CLAUDE_CONFIG_DIR/settings.json, else ~/.claude/settings.json)",
   },
   {
     key: 'defaultAgentModel',

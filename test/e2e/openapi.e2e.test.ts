@@ -127,6 +127,13 @@ describe('OpenAPI document', () => {
         { enabled: false, template: 'Be brief.\n{{env_block}}', stripTools: false },
       ],
       ['PUT', '/api/tools/interceptors/system-prompt', '/api/tools/interceptors/system-prompt', { enabled: 'yes' }],
+      ['GET', '/api/connect/claude-code', '/api/connect/claude-code'],
+      ['POST', '/api/connect/claude-code', '/api/connect/claude-code', { dryRun: true }],
+      ['POST', '/api/connect/claude-code', '/api/connect/claude-code', { dryRun: 'no' }],
+      ['POST', '/api/connect/claude-code', '/api/connect/claude-code', {}],
+      ['DELETE', '/api/connect/claude-code', '/api/connect/claude-code?dryRun=true'],
+      ['DELETE', '/api/connect/claude-code', '/api/connect/claude-code'],
+      ['DELETE', '/api/connect/claude-code', '/api/connect/claude-code'],
     ];
     const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const covered = new Set<string>();

@@ -4,6 +4,7 @@ import { agentsRoutes, workspacesRoutes } from './agents-routes.js';
 import { analyticsRoutes } from './analytics-routes.js';
 import { clearHistoryRoutes } from './clear-history-routes.js';
 import { configRoutes } from './config-routes.js';
+import { connectRoutes } from './connect-routes.js';
 import { eventsRoutes } from './events-routes.js';
 import { eventsTicketRoutes } from './events-ticket-routes.js';
 import { interceptorsRoutes } from './interceptors-routes.js';
@@ -32,5 +33,6 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/workspaces', workspacesRoutes],
   ['/api/models', modelsRoutes],
   ['/api/tools/interceptors', interceptorsRoutes],
+  ['/api/connect', connectRoutes],
   ['/', metricsRoutes],
 ];
