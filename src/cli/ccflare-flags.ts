@@ -139,15 +139,24 @@ export function translateCcflareArgs(
   }
   const cmd = commandFor(action, value, mods, opts.logsTakesLines === true);
   const out = [...globals, ...cmd, ...passed];
-  const old = [action, ...(value === undefined ? [] : [value])].join(' ');
+  // As typed, without this gateway's own options.
+  const old = a.filter((x, i) => !isOwnOption(a, i)).join(' ');
+  const now = [...cmd, ...passed].join(' ');
   const dropped =
     action === '--logs' && value !== undefined && opts.logsTakesLines !== true
       ? ` (the ${value} is not used: the gateway's recent lines are printed, then new ones)`
       : '';
   return {
     args: out,
-    hint: `ccflare: note: "${old}" is ccflare's spelling; this is \`ccflare ${cmd.join(' ')}\`${dropped}`,
+    hint: `ccflare: note: "${old}" is ccflare's spelling; this is \`ccflare ${now}\`${dropped}`,
   };
+}
+
+/** Whether a[i] is one of this gateway's options (or its value) rather than ccflare's. */
+function isOwnOption(a: readonly string[], i: number): boolean {
+  const own = (x: string | undefined) => x !== undefined && (Object.hasOwn(GLOBALS, x) || Object.hasOwn(PASSED, x));
+  const takes = (x: string | undefined) => x !== undefined && (GLOBALS[x] ?? PASSED[x]) === true;
+  return own(a[i]) || takes(a[i - 1]);
 }
 
 function commandFor(
