@@ -140,7 +140,7 @@ export function translateCcflareArgs(
   const cmd = commandFor(action, value, mods, opts.logsTakesLines === true);
   const out = [...globals, ...cmd, ...passed];
   // As typed, without this gateway's own options.
-  const old = a.filter((x, i) => !isOwnOption(a, i)).join(' ');
+  const old = a.filter((_, i) => !isOwnOption(a, i)).join(' ');
   const now = [...cmd, ...passed].join(' ');
   const dropped =
     action === '--logs' && value !== undefined && opts.logsTakesLines !== true
