@@ -8,6 +8,7 @@ import { registerAccountsCommands } from './accounts-command.js';
 import { registerAgentsCommands } from './agents-command.js';
 import { translateCcflareArgs } from './ccflare-flags.js';
 import { registerConfigCommands } from './config-command.js';
+import { registerImportCommand } from './import-command.js';
 import { CliError, type CliIo } from './io.js';
 import { registerKeysCommands } from './keys-command.js';
 import { registerLogsCommand } from './logs-command.js';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerAgentsCommands(program, io);
   registerReportCommands(program, io);
   registerLogsCommand(program, io);
+  registerImportCommand(program, io);
   return program;
 }
 

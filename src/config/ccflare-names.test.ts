@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
-import { CCFLARE_CONFIG_FILE, CONFIG_FILE, configSource, configWarnings, loadConfig } from './config.js';
+import { CONFIG_FILE, configSource, configWarnings, loadConfig } from './config.js';
 
 describe("ccflare's setting names", () => {
   let home: string;
@@ -107,11 +107,11 @@ describe("ccflare's setting names", () => {
     ]);
   });
 
-  it('reads ccflare.json in the data directory when there is no config.json, and config.json when there is', () => {
-    writeFileSync(join(home, CCFLARE_CONFIG_FILE), JSON.stringify({ session_duration_ms: 7_200_000 }));
-    expect(load().sessionMs).toBe(7_200_000);
-    writeFileSync(join(home, CONFIG_FILE), JSON.stringify({ sessionMs: '3h' }));
-    expect(load().sessionMs).toBe(3 * 3_600_000);
+  it('leaves a ccflare.json in the data directory to `ccflare import ccflare` (not read as configuration)', () => {
+    writeFileSync(join(home, 'ccflare.json'), JSON.stringify({ session_duration_ms: 7_200_000, retry_attempts: 3 }));
+    const c = load();
+    expect(c.sessionMs).toBe(5 * 3_600_000);
+    expect(configWarnings(c)).toEqual([]);
   });
 
   it('takes snake_case keys in config.json too, the camelCase one winning', () => {

@@ -26,8 +26,6 @@ export function configWarnings(config: Config): readonly string[] {
 }
 
 export const CONFIG_FILE = 'config.json';
-/** ccflare's config file in the same data directory, read when config.json is absent. */
-export const CCFLARE_CONFIG_FILE = 'ccflare.json';
 /** ccflare's variables naming its config file and database (lower-case prefix: its spelling). */
 export const CCFLARE_CONFIG_PATH_ENV = 'ccflare_CONFIG_PATH';
 export const CCFLARE_DB_PATH_ENV = 'ccflare_DB_PATH';
@@ -158,18 +156,16 @@ export interface ConfigFile {
 }
 
 /**
- * The config file: `ccflare_CONFIG_PATH` when set (ccflare's variable), else <home>/config.json,
- * else ccflare's <home>/ccflare.json. Keys are this gateway's camelCase names or ccflare's
- * snake_case ones. A malformed file or an unknown key is an error naming the file; a ccflare key
- * with no counterpart here is a warning. A ccflare file (named by ccflare_CONFIG_PATH or
- * ccflare.json) may hold keys of later ccflare versions: those are warned about, not fatal.
+ * The config file: `ccflare_CONFIG_PATH` when set (ccflare's variable), else <home>/config.json.
+ * Keys are this gateway's camelCase names or ccflare's snake_case ones. A malformed file or an
+ * unknown key is an error naming the file; a ccflare key with no counterpart here is a warning.
+ * A file ccflare_CONFIG_PATH names may hold keys of later ccflare versions: those are warned
+ * about, not fatal. (A ccflare.json in the data directory is ccflare's own installation, which
+ * `ccflare import ccflare` brings over; it is not read as configuration.)
  */
 export function readConfigFile(home: string, env: NodeJS.ProcessEnv = {}): ConfigFile {
   const named = env[CCFLARE_CONFIG_PATH_ENV];
-  const candidates =
-    named !== undefined && named !== ''
-      ? [resolve(expandTilde(named))]
-      : [join(home, CONFIG_FILE), join(home, CCFLARE_CONFIG_FILE)];
+  const candidates = named !== undefined && named !== '' ? [resolve(expandTilde(named))] : [join(home, CONFIG_FILE)];
   const path = candidates.find((p) => existsSync(p));
   const out: ConfigFile = { path: path ?? null, values: {}, names: {}, warnings: [] };
   if (path === undefined) {
