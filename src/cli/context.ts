@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { AccountService, oauthEndpointsFromConfig } from '../accounts/account-service.js';
 import { systemClock } from '../clock.js';
-import { type Config, type ConfigOverrides, loadConfig } from '../config/config.js';
+import { type Config, type ConfigOverrides, configWarnings, loadConfig } from '../config/config.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../storage/contract/store.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
@@ -15,8 +15,21 @@ export interface GlobalOptions {
   verbose?: boolean;
 }
 
-export function loadCliConfig(io: CliIo, globals: GlobalOptions, overrides: ConfigOverrides = {}): Config {
-  return loadConfig({ env: io.env, overrides: { ...overrides, home: globals.home } });
+/**
+ * The configuration of one command. What it had to warn about (ccflare settings it ignores) goes
+ * to stderr, one line each, unless the caller reports it itself (`serve` logs it).
+ */
+export function loadCliConfig(
+  io: CliIo,
+  globals: GlobalOptions,
+  overrides: ConfigOverrides = {},
+  opts: { printWarnings?: boolean } = {},
+): Config {
+  const config = loadConfig({ env: io.env, overrides: { ...overrides, home: globals.home } });
+  if (opts.printWarnings !== false) {
+    for (const w of configWarnings(config)) io.stderr.write(`ccflare: warning: ${w}\n`);
+  }
+  return config;
 }
 
 /** The data directory holds secrets (key file, tokens): owner-only from the start. */

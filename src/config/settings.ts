@@ -31,6 +31,11 @@ export interface SettingDef {
   doc: string;
   /** Secrets are never printed by `config get` or logged. */
   secret?: boolean;
+  /**
+   * ccflare's name of the same setting: its environment variable and its `ccflare.json` key.
+   * Read after `env` (the CCFLARE_ name wins when both are set) and after the camelCase key.
+   */
+  ccflare?: { env?: string; key?: string };
 }
 
 export const STRATEGIES = ['session'] as const;
@@ -99,6 +104,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'int', min: 0, max: 65535 },
     def: 8080,
     doc: 'Port to listen on (0 picks a free one)',
+    ccflare: { env: 'PORT', key: 'port' },
   },
   {
     key: 'host',
@@ -141,6 +147,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'string' },
     def: '9d1c250a-e61b-44d9-88ed-5944d1962f5e',
     doc: 'OAuth client id (Claude Code)',
+    ccflare: { env: 'CLIENT_ID', key: 'client_id' },
   },
   {
     key: 'oauthRedirectUri',
@@ -155,6 +162,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'enum', values: STRATEGIES },
     def: 'session',
     doc: 'Account selection strategy',
+    ccflare: { env: 'LB_STRATEGY', key: 'lb_strategy' },
   },
   {
     key: 'sessionMs',
@@ -162,6 +170,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'duration', min: 60_000, max: 7 * 24 * HOUR },
     def: 5 * HOUR,
     doc: 'Session window of the session strategy (5h, 90m; a bare number is ms)',
+    ccflare: { env: 'SESSION_DURATION_MS', key: 'session_duration_ms' },
   },
   {
     key: 'logLevel',
@@ -169,6 +178,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'enum', values: LOG_LEVELS },
     def: 'info',
     doc: 'Log level',
+    ccflare: { env: 'LOG_LEVEL' },
   },
   {
     key: 'logFormat',
@@ -176,6 +186,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'enum', values: LOG_FORMATS },
     def: 'pretty',
     doc: 'Log format',
+    ccflare: { env: 'LOG_FORMAT' },
   },
   {
     key: 'logFile',
@@ -218,6 +229,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'int', min: 0, max: 64 * 1024 * 1024 },
     def: 256 * 1024,
     doc: 'Cap per stored body, bytes',
+    ccflare: { key: 'stream_body_max_bytes' },
   },
   {
     key: 'requestRetentionDays',
@@ -225,6 +237,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'int', min: 1, max: 3650 },
     def: 90,
     doc: 'Days request rows are kept',
+    ccflare: { env: 'REQUEST_RETENTION_DAYS', key: 'request_retention_days' },
   },
   {
     key: 'payloadRetentionDays',
@@ -232,6 +245,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'int', min: 1, max: 3650 },
     def: 7,
     doc: 'Days payloads are kept',
+    ccflare: { env: 'DATA_RETENTION_DAYS', key: 'data_retention_days' },
   },
   {
     key: 'requestDeadlineMs',
@@ -346,5 +360,30 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'model' },
     def: '',
     doc: "Model for every sub-agent without a preference or a full model id in its file (claude-… or opus, sonnet, haiku); empty: leave the client's model",
+    ccflare: { env: 'DEFAULT_AGENT_MODEL', key: 'default_agent_model' },
+  },
+];
+
+/**
+ * ccflare settings this gateway has no counterpart for: accepted (a config copied from ccflare
+ * still starts) with a warning that says what is ignored and what to use instead.
+ */
+export const IGNORED_CCFLARE_SETTINGS: readonly { env: string; key: string; instead: string }[] = [
+  {
+    env: 'RETRY_ATTEMPTS',
+    key: 'retry_attempts',
+    instead:
+      'failover moves to the next account by itself and backs off per account; CCFLARE_MAX_ATTEMPTS caps the upstream attempts of a request',
+  },
+  {
+    env: 'RETRY_DELAY_MS',
+    key: 'retry_delay_ms',
+    instead:
+      'there is no fixed delay: a failing account is benched for a cooldown and the next one is tried at once; CCFLARE_REQUEST_DEADLINE_MS bounds the whole wait',
+  },
+  {
+    env: 'RETRY_BACKOFF',
+    key: 'retry_backoff',
+    instead: 'cooldowns grow with repeat offences and are capped; there is no multiplier to set',
   },
 ];

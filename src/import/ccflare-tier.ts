@@ -4,7 +4,10 @@
  * first. The subscription with the most capacity is tried first, with room between the tiers to
  * place other accounts: 20 -> 0, 5 -> 10, 1 -> 20. Any other value falls to the tier below it.
  */
-export const TIER_PRIORITIES: Readonly<Record<1 | 5 | 20, number>> = { 20: 0, 5: 10, 1: 20 };
+import { TIER_PRIORITY } from '../shared/ccflare-compat.js';
+
+/** The one table, shared with the CLI's `--tier` and the API's `/api/accounts/{id}/tier`. */
+export const TIER_PRIORITIES: Readonly<Record<1 | 5 | 20, number>> = TIER_PRIORITY;
 
 export function tierPriority(tier: number): number {
   if (tier >= 20) return TIER_PRIORITIES[20];

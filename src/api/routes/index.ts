@@ -2,6 +2,7 @@ import type { RouteFactory } from '../api-app.js';
 import { accountsRoutes } from './accounts-routes.js';
 import { agentsRoutes, workspacesRoutes } from './agents-routes.js';
 import { analyticsRoutes } from './analytics-routes.js';
+import { ccflareRoutes } from './ccflare-routes.js';
 import { clearHistoryRoutes } from './clear-history-routes.js';
 import { configRoutes } from './config-routes.js';
 import { connectRoutes } from './connect-routes.js';
@@ -18,6 +19,8 @@ import { statsRoutes } from './stats-routes.js';
 
 /** Every sub-app of the management API and where it is mounted. */
 export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
+  // First: ccflare's /api/requests/detail and /stream would otherwise be read as request ids.
+  ['/api', ccflareRoutes],
   ['/api/accounts', accountsRoutes],
   ['/api/requests', requestsRoutes],
   ['/api/stats', statsRoutes],
