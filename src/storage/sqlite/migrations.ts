@@ -226,7 +226,8 @@ function refuseOriginalCcflare(db: Database.Database): void {
     'config_invalid',
     "This is an original ccflare database (ccflare's accounts table), which this gateway does not use in place. " +
       'Move its folder aside (e.g. mv ~/.config/ccflare ~/.config/ccflare-old) and bring it over with ' +
-      '`ccflare import ccflare --from ~/.config/ccflare-old`, or give this gateway another home (--home, CCFLARE_HOME)',
+      '`ccflare import ccflare --from ~/.config/ccflare-old`, or give this gateway another home (--home, CCFLARE_HOME). ' +
+      'If ccflare_DB_PATH names this file, unset it after the import: this gateway reads that variable as its own database',
   );
 }
 
