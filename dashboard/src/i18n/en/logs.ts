@@ -19,14 +19,16 @@ export const logs = {
   lines: '{total} lines',
   pausedSince: ' · paused: {count} new since',
   dropped: ' · {count} older lines let go (the newest {max} are kept)',
-  gap: "Some lines are missing here: the connection dropped and the gateway no longer had every line in between (or it restarted). They are in the gateway's own log output.",
   scrollLabel: 'Log lines, oldest first',
+  gapAfter: ', or reopen this page.',
+  gap: 'Some lines are missing here: the connection dropped and the gateway no longer had every line in between (or it restarted). They are in its log file:',
   pausedWaiting: 'Paused: new lines are waiting. Resume to show them.',
   empty:
     'No log lines yet. They appear here as the gateway works: failed upstream attempts, rate limits and cooldowns, accounts added or refreshed, settings changed.',
-  emptyMore:
-    "The gateway streams info, warning and error lines (not debug) and keeps only recent ones in memory while someone follows them, so this page shows the lines since about when the dashboard was opened. The full log is the gateway's own output (stdout), or",
   emptyMoreAfter: 'in a terminal.',
+  emptyMoreMid: ' in the data directory, kept across restarts), or ',
+  emptyMore:
+    'The gateway streams info, warning and error lines (not debug); this page opens on the last lines of its log file (',
   noMatchSearch: 'No line matches this search and level ({count} hidden).',
   noMatchLevel: 'No line matches this level ({count} hidden).',
   showAll: 'Show all lines',

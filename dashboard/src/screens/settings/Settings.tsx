@@ -1,10 +1,12 @@
 /**
  * Settings: the runtime settings of /api/config (each with its source and doc, saved one by one,
  * reset to default, read-only when pinned by a flag or the environment) and the client keys of
- * the proxy (/api/keys: list, create with a one-time reveal, revoke with confirmation).
+ * the proxy (/api/keys: list, create with a one-time reveal, revoke with confirmation), and the
+ * Connect Claude Code card (/api/connect/claude-code).
  */
 import { AdminKey } from './admin-key';
 import { ClientKeys } from './client-keys';
+import { ConnectClaudeCode } from './connect-claude-code';
 import { RuntimeSettings } from './runtime-settings';
 import './settings.css';
 import { settings as messages } from '../../i18n/en/settings';
@@ -20,6 +22,7 @@ export function Settings() {
       </div>
       <RuntimeSettings />
       <ClientKeys />
+      <ConnectClaudeCode />
       <AdminKey />
     </>
   );

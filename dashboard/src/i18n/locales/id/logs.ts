@@ -20,13 +20,15 @@ export default {
   lines: '{total} baris',
   pausedSince: ' · dijeda: {count} baru sejak itu',
   dropped: ' · {count} baris lama dilepas ({max} terbaru disimpan)',
-  gap: 'Ada baris yang hilang di sini: koneksi sempat putus dan gateway tidak lagi menyimpan semua baris di antaranya (atau gateway dimulai ulang). Baris-baris itu ada di keluaran log gateway sendiri.',
+  gap: 'Ada baris yang hilang di sini: koneksi sempat putus dan gateway tidak lagi menyimpan semua baris di antaranya (atau gateway dimulai ulang). Baris-baris itu ada di file log-nya:',
+  gapAfter: ', atau buka ulang halaman ini.',
   scrollLabel: 'Baris log, yang terlama lebih dulu',
   pausedWaiting: 'Dijeda: ada baris baru yang menunggu. Lanjutkan untuk menampilkannya.',
   empty:
     'Belum ada baris log. Baris muncul di sini saat gateway bekerja: percobaan upstream yang gagal, batas laju dan pendinginan, akun yang ditambahkan atau diperbarui, pengaturan yang diubah.',
   emptyMore:
-    'Gateway mengalirkan baris info, peringatan, dan galat (bukan debug) dan hanya menyimpan yang terbaru di memori selama ada yang mengikutinya, jadi halaman ini menampilkan baris sejak kira-kira dasbor dibuka. Log lengkapnya adalah keluaran gateway sendiri (stdout), atau',
+    'Gateway mengalirkan baris info, peringatan, dan galat (bukan debug); halaman ini dibuka dengan baris terakhir file log-nya (',
+  emptyMoreMid: ' di direktori data, tetap ada setelah mulai ulang), atau ',
   emptyMoreAfter: 'di terminal.',
   noMatchSearch: 'Tidak ada baris yang cocok dengan pencarian dan level ini ({count} disembunyikan).',
   noMatchLevel: 'Tidak ada baris yang cocok dengan level ini ({count} disembunyikan).',

@@ -20,13 +20,15 @@ export default {
   lines: '{total} linhas',
   pausedSince: ' · pausado: {count} novas desde então',
   dropped: ' · {count} linhas antigas descartadas (as {max} mais recentes são mantidas)',
-  gap: 'Faltam algumas linhas aqui: a conexão caiu e o gateway já não tinha todas as linhas do intervalo (ou foi reiniciado). Elas estão na saída de log do próprio gateway.',
+  gap: 'Faltam algumas linhas aqui: a conexão caiu e o gateway já não tinha todas as linhas do intervalo (ou foi reiniciado). Elas estão no arquivo de log dele:',
+  gapAfter: ', ou reabra esta página.',
   scrollLabel: 'Linhas de log, das mais antigas para as mais novas',
   pausedWaiting: 'Pausado: há linhas novas esperando. Retome para vê-las.',
   empty:
     'Nenhuma linha de log ainda. Elas aparecem aqui conforme o gateway trabalha: tentativas no upstream que falharam, limites de taxa e esperas, contas adicionadas ou renovadas, configurações alteradas.',
   emptyMore:
-    'O gateway transmite linhas de info, aviso e erro (não de debug) e guarda na memória só as recentes enquanto alguém as acompanha, então esta página mostra as linhas desde mais ou menos quando o painel foi aberto. O log completo é a saída do próprio gateway (stdout), ou',
+    'O gateway transmite linhas de info, aviso e erro (não de debug); esta página abre nas últimas linhas do arquivo de log dele (',
+  emptyMoreMid: ' no diretório de dados, mantido entre reinícios), ou ',
   emptyMoreAfter: 'num terminal.',
   noMatchSearch: 'Nenhuma linha corresponde a esta busca e nível ({count} ocultas).',
   noMatchLevel: 'Nenhuma linha corresponde a este nível ({count} ocultas).',

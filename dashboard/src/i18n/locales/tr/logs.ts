@@ -20,13 +20,15 @@ export default {
   lines: '{total} satır',
   pausedSince: ' · duraklatıldı: o zamandan beri {count} yeni',
   dropped: ' · {count} eski satır bırakıldı (en yeni {max} satır tutulur)',
-  gap: 'Burada bazı satırlar eksik: bağlantı koptu ve ağ geçidi aradaki tüm satırları artık tutmuyordu (ya da yeniden başladı). Bu satırlar ağ geçidinin kendi günlük çıktısında.',
+  gap: 'Burada bazı satırlar eksik: bağlantı koptu ve ağ geçidi aradaki tüm satırları artık tutmuyordu (ya da yeniden başladı). Bu satırlar günlük dosyasında:',
+  gapAfter: ' ya da bu sayfayı yeniden açın.',
   scrollLabel: 'Günlük satırları, en eskisi önce',
   pausedWaiting: 'Duraklatıldı: bekleyen yeni satırlar var. Görmek için sürdürün.',
   empty:
     'Henüz günlük satırı yok. Ağ geçidi çalıştıkça burada görünürler: başarısız üst hizmet denemeleri, hız sınırları ve soğuma süreleri, eklenen veya yenilenen hesaplar, değişen ayarlar.',
   emptyMore:
-    'Ağ geçidi info, uyarı ve hata satırlarını (debug hariç) yayınlar ve biri izlediği sürece yalnızca yenilerini bellekte tutar; bu yüzden bu sayfa aşağı yukarı pano açıldığından beri gelen satırları gösterir. Tam günlük, ağ geçidinin kendi çıktısıdır (stdout); ya da bir terminalde',
+    'Ağ geçidi info, uyarı ve hata satırlarını (debug hariç) yayınlar; bu sayfa günlük dosyasının son satırlarıyla açılır (veri dizinindeki ',
+  emptyMoreMid: ', yeniden başlatmalarda korunur); ya da bir terminalde ',
   emptyMoreAfter: 'komutunu çalıştırın.',
   noMatchSearch: 'Bu arama ve düzeye uyan satır yok ({count} gizli).',
   noMatchLevel: 'Bu düzeye uyan satır yok ({count} gizli).',
