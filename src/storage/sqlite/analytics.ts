@@ -81,7 +81,7 @@ function toPerfGroup(r: PerfDbRow): PerfGroup {
 
 /** sum() over no rows is NULL: an empty window has no totals row. */
 function toTotalGroup(r: AgentDbRow | undefined): TotalGroup | undefined {
-  if (!r || !r.requests) return undefined;
+  if (!r?.requests) return undefined;
   return { ...sumsOf(r), latencyMax: r.latencyMax, hist: histOf(r) };
 }
 
