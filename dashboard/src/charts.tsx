@@ -1,5 +1,7 @@
 /** Pieces the figure screens (Overview, Analytics, Stats) share: the time range, a headline figure and chart styling. */
+import type { ReactNode } from 'react';
 import type { Analytics } from '../../src/shared/analytics-schemas';
+import type { Trend } from './trend';
 
 export type Range = Analytics['range'];
 
@@ -31,8 +33,25 @@ export function RangeSelect({ value, onChange }: { value: Range; onChange: (r: R
   );
 }
 
-/** One headline figure; `data-stat` lets tests and people find it by its label. */
-export function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
+const ARROWS = { up: '▲', down: '▼', flat: '▶' } as const;
+
+/**
+ * One headline figure; `data-stat` lets tests and people find it by its label. `trend` compares
+ * it with the previous window; `children` go below (a small chart).
+ */
+export function Stat({
+  label,
+  value,
+  hint,
+  trend,
+  children,
+}: {
+  label: string;
+  value: string;
+  hint?: string;
+  trend?: Trend | null;
+  children?: ReactNode;
+}) {
   return (
     <div className="stat">
       <dt className="stat-label">{label}</dt>
@@ -40,6 +59,17 @@ export function Stat({ label, value, hint }: { label: string; value: string; hin
         {value}
       </dd>
       {hint ? <dd className="stat-hint muted">{hint}</dd> : null}
+      {trend ? (
+        <dd className={`stat-trend trend-${trend.tone}`} data-trend={label}>
+          {trend.direction ? (
+            <span className="trend-arrow" aria-hidden="true">
+              {ARROWS[trend.direction]}
+            </span>
+          ) : null}
+          {trend.text}
+        </dd>
+      ) : null}
+      {children}
     </div>
   );
 }

@@ -9,6 +9,8 @@ export const queryKeys = {
   config: ['config'],
   keys: ['keys'],
   storage: ['storage'],
+  /** GET /health (the Overview's system status). */
+  health: ['health'],
   agents: {
     /** Every agents query: what an agent, preference or default-model change invalidates. */
     all: ['agents'],
@@ -30,6 +32,8 @@ export const queryKeys = {
     agents: (range: string) => ['analytics', 'agents', range],
   },
   requests: {
+    /** Every requests query: what deleting history invalidates. */
+    all: ['requests'],
     /** Loaded pages of the list for the query string of its filters. */
     list: (query: string) => ['requests', 'list', query],
     heads: ['requests', 'head'],

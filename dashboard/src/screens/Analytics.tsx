@@ -1,7 +1,8 @@
 /**
  * Analytics: figures, charts and per-model / per-account breakdowns of `/api/analytics` for a
  * range and filters kept in the URL (each change is a history entry, so back / forward and shared
- * links show the same view).
+ * links show the same view), per bucket or as running totals, and each model's series of a chosen
+ * figure.
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type ReactElement, useEffect, useRef, useState } from 'react';
@@ -20,7 +21,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { Analytics as AnalyticsData, PerfSummary } from '../../../src/shared/analytics-schemas';
+import type { Analytics as AnalyticsData, PerfSummary, SeriesPoint } from '../../../src/shared/analytics-schemas';
 import { formatTokensInOut } from '../../../src/shared/tokens';
 import { useAccounts } from '../accounts-ui';
 import { apiFetch } from '../api';
@@ -36,11 +37,31 @@ type Status = AnalyticsData['filters']['status'];
 
 const DEFAULT_RANGE: Range = '24h';
 
+/** Per bucket, or running totals over the range (the figures that add up: requests, tokens, cost). */
+type View = 'bucket' | 'cumulative';
+
+/** The figure the per-model chart shows. */
+const METRICS = [
+  { value: 'requests', label: 'Requests', additive: true },
+  { value: 'tokens', label: 'Tokens', additive: true },
+  { value: 'cost', label: 'Cost', additive: true },
+  { value: 'latency', label: 'Avg latency', additive: false },
+  { value: 'speed', label: 'Output speed', additive: false },
+] as const;
+type Metric = (typeof METRICS)[number]['value'];
+const DEFAULT_METRIC: Metric = 'requests';
+
+function isMetric(v: string | null): v is Metric {
+  return METRICS.some((m) => m.value === v);
+}
+
 interface Filters {
   range: Range;
   accounts: string[];
   models: string[];
   status: Status;
+  view: View;
+  metric: Metric;
 }
 
 function list(v: string | null): string[] {
@@ -62,10 +83,12 @@ function readFilters(search: URLSearchParams): Filters {
     accounts: list(search.get('accounts')),
     models: list(search.get('models')),
     status: s === 'success' || s === 'error' ? s : 'all',
+    view: search.get('view') === 'cumulative' ? 'cumulative' : 'bucket',
+    metric: isMetric(search.get('metric')) ? (search.get('metric') as Metric) : DEFAULT_METRIC,
   };
 }
 
-/** The query string shared by the page URL and the API call (defaults left out, so links stay short). */
+/** The filters' query string, shared by the page URL and the API call (defaults left out, so links stay short). */
 function queryString(f: Filters): string {
   const p = new URLSearchParams();
   if (f.range !== DEFAULT_RANGE) p.set('range', f.range);
@@ -76,8 +99,16 @@ function queryString(f: Filters): string {
 }
 
 function setFilters(f: Filters): void {
-  const q = queryString(f);
+  const p = new URLSearchParams(queryString(f));
+  // How the answer is shown: in the page URL only.
+  if (f.view !== 'bucket') p.set('view', f.view);
+  if (f.metric !== DEFAULT_METRIC) p.set('metric', f.metric);
+  const q = p.toString();
   navigate(`/analytics${q ? `?${q}` : ''}`);
+}
+
+function cleared(f: Filters): Filters {
+  return { ...f, accounts: [], models: [], status: 'all' };
 }
 
 function hasFilters(f: Filters): boolean {
@@ -85,11 +116,12 @@ function hasFilters(f: Filters): boolean {
 }
 
 function useAnalytics(f: Filters) {
-  const q = queryString(f);
+  // Per-model series for the chart by model (one more GROUP BY column in the same query).
+  const q = [queryString(f), 'modelSeries=true'].filter(Boolean).join('&');
   // Keys start with 'analytics' so live.ts refreshes them after every finished request.
   return useQuery({
     queryKey: queryKeys.analytics.screen(q),
-    queryFn: () => apiFetch<AnalyticsData>(`/api/analytics${q ? `?${q}` : ''}`),
+    queryFn: () => apiFetch<AnalyticsData>(`/api/analytics?${q}`),
     placeholderData: keepPreviousData,
     refetchInterval: 60_000,
   });
@@ -189,11 +221,7 @@ function FilterBar({ filters, choices }: { filters: Filters; choices: AnalyticsD
         </select>
       </label>
       {hasFilters(filters) ? (
-        <button
-          type="button"
-          className="link-button"
-          onClick={() => setFilters({ range: filters.range, accounts: [], models: [], status: 'all' })}
-        >
+        <button type="button" className="link-button" onClick={() => setFilters(cleared(filters))}>
           Clear filters
         </button>
       ) : null}
@@ -226,11 +254,7 @@ function EmptyState({ filters }: { filters: Filters }) {
         {filtered ? (
           <li>
             Or{' '}
-            <button
-              type="button"
-              className="link-button"
-              onClick={() => setFilters({ range: filters.range, accounts: [], models: [], status: 'all' })}
-            >
+            <button type="button" className="link-button" onClick={() => setFilters(cleared(filters))}>
               clear the filters
             </button>
             .
@@ -316,9 +340,47 @@ const TOKEN_KINDS = [
   { key: 'cacheWrite1h', name: 'Cache write 1h', color: 'var(--tok-cache-1h)' },
 ] as const;
 
-function TimeCharts({ data }: { data: AnalyticsData }) {
+/** The slowest and fastest single request of the range. */
+function speedExtremes(series: readonly SeriesPoint[]): { min: number | null; max: number | null } {
+  let min: number | null = null;
+  let max: number | null = null;
+  for (const p of series) {
+    if (p.outputTokensPerSecondMin != null && (min === null || p.outputTokensPerSecondMin < min))
+      min = p.outputTokensPerSecondMin;
+    if (p.outputTokensPerSecondMax != null && (max === null || p.outputTokensPerSecondMax > max))
+      max = p.outputTokensPerSecondMax;
+  }
+  return { min, max };
+}
+
+/** The figures that add up over time, summed from the first bucket on in the cumulative view. */
+const ADDITIVE = [
+  'successes',
+  'errors',
+  'input',
+  'output',
+  'cacheRead',
+  'cacheWrite5m',
+  'cacheWrite1h',
+  'cost',
+] as const;
+
+function runningTotals<T extends Record<string, unknown>>(points: T[], keys: readonly (keyof T & string)[]): T[] {
+  const sums: Record<string, number> = {};
+  return points.map((p) => {
+    const out: Record<string, unknown> = { ...p };
+    for (const k of keys) {
+      sums[k] = (sums[k] ?? 0) + (Number(p[k]) || 0);
+      out[k] = sums[k];
+    }
+    return out as T;
+  });
+}
+
+function TimeCharts({ data, view }: { data: AnalyticsData; view: View }) {
   const t = data.totals;
-  const points = data.series.map((p) => ({
+  const cumulative = view === 'cumulative';
+  const perBucket = data.series.map((p) => ({
     t: fmtTime(p.ts, data.bucketMs),
     successes: p.successes,
     errors: p.errors,
@@ -331,8 +393,12 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
     latency: p.avgLatencyMs,
     ttft: p.avgTtftMs,
     speed: p.outputTokensPerSecond,
+    speedMin: p.outputTokensPerSecondMin,
+    speedMax: p.outputTokensPerSecondMax,
     cacheHit: p.cacheHitRate == null ? null : p.cacheHitRate * 100,
   }));
+  const points = cumulative ? runningTotals(perBucket, ADDITIVE) : perBucket;
+  const speedRange = speedExtremes(data.series);
   const x = <XAxis dataKey="t" tick={axis} stroke="var(--border)" minTickGap={28} />;
   const grid = <CartesianGrid stroke="var(--grid)" vertical={false} />;
   const tok = data.tokens;
@@ -340,8 +406,12 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
     <div className="grid-2">
       <ChartCard
         id="an-volume"
-        title="Requests"
-        label={`Requests per bucket: ${fmtInt(t.successes)} succeeded, ${fmtInt(t.errors)} failed`}
+        title={cumulative ? 'Requests, running total' : 'Requests'}
+        label={
+          cumulative
+            ? `Running total of requests: ${fmtInt(t.successes)} succeeded and ${fmtInt(t.errors)} failed by the end of the range`
+            : `Requests per bucket: ${fmtInt(t.successes)} succeeded, ${fmtInt(t.errors)} failed`
+        }
       >
         <BarChart data={points} margin={margin}>
           {grid}
@@ -355,11 +425,15 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
       </ChartCard>
 
       <section className="card" aria-labelledby="an-tokens">
-        <h2 id="an-tokens">Tokens by kind</h2>
+        <h2 id="an-tokens">{cumulative ? 'Tokens by kind, running total' : 'Tokens by kind'}</h2>
         <div
           className="chart an-chart"
           role="img"
-          aria-label={`Tokens per bucket by kind, ${fmtInt(tok.total)} in total`}
+          aria-label={
+            cumulative
+              ? `Running total of tokens by kind, ${fmtInt(tok.total)} by the end of the range`
+              : `Tokens per bucket by kind, ${fmtInt(tok.total)} in total`
+          }
         >
           <LazyChart height={HEIGHT}>
             <BarChart data={points} margin={margin}>
@@ -386,7 +460,15 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
         </dl>
       </section>
 
-      <ChartCard id="an-cost" title="Cost" label={`Cost per bucket, ${fmtUsd(t.costUsd)} in total`}>
+      <ChartCard
+        id="an-cost"
+        title={cumulative ? 'Cost, running total' : 'Cost'}
+        label={
+          cumulative
+            ? `Running total of cost, ${fmtUsd(t.costUsd)} by the end of the range`
+            : `Cost per bucket, ${fmtUsd(t.costUsd)} in total`
+        }
+      >
         <AreaChart data={points} margin={margin}>
           {grid}
           {x}
@@ -446,17 +528,38 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
       <ChartCard
         id="an-speed"
         title="Output speed"
-        label={`Output tokens per second per bucket, ${fmtRate(t.outputTokensPerSecond)} on average`}
+        label={`Output tokens per second per bucket (average, slowest and fastest request), ${fmtRate(t.outputTokensPerSecond)} on average, ${fmtRate(speedRange.min)} slowest, ${fmtRate(speedRange.max)} fastest`}
       >
         <LineChart data={points} margin={margin}>
           {grid}
           {x}
           <YAxis tick={axis} stroke="var(--border)" width={48} />
           <Tooltip {...tooltipStyle} formatter={(v) => fmtRate(Number(v))} />
+          <Legend />
+          <Line
+            type="monotone"
+            dataKey="speedMax"
+            name="Fastest"
+            stroke="var(--tok-cache-1h)"
+            strokeDasharray="4 3"
+            dot={dotFor(points, 'speedMax', 'var(--tok-cache-1h)')}
+            connectNulls
+            isAnimationActive={false}
+          />
+          <Line
+            type="monotone"
+            dataKey="speedMin"
+            name="Slowest"
+            stroke="var(--warn)"
+            strokeDasharray="4 3"
+            dot={dotFor(points, 'speedMin', 'var(--warn)')}
+            connectNulls
+            isAnimationActive={false}
+          />
           <Line
             type="monotone"
             dataKey="speed"
-            name="Output speed"
+            name="Average"
             stroke="var(--ok)"
             dot={dotFor(points, 'speed', 'var(--ok)')}
             connectNulls
@@ -493,6 +596,126 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
         </LineChart>
       </ChartCard>
     </div>
+  );
+}
+
+const MODEL_COLORS = [
+  'var(--accent)',
+  'var(--tok-output)',
+  'var(--tok-cache-read)',
+  'var(--tok-cache-5m)',
+  'var(--tok-cache-1h)',
+  'var(--bad)',
+];
+
+function metricOf(metric: Metric, p: SeriesPoint): number | null {
+  switch (metric) {
+    case 'requests':
+      return p.requests;
+    case 'tokens':
+      return p.tokens.total;
+    case 'cost':
+      return p.costUsd;
+    case 'latency':
+      return p.avgLatencyMs;
+    case 'speed':
+      return p.outputTokensPerSecond;
+  }
+}
+
+function fmtMetric(metric: Metric, v: number | null): string {
+  if (metric === 'cost') return fmtUsd(v);
+  if (metric === 'latency') return fmtMs(v);
+  if (metric === 'speed') return fmtRate(v);
+  return fmtInt(v);
+}
+
+/** Each model's figure over the range; summed figures also as running totals in the cumulative view. */
+function ModelSeriesCard({ data, filters }: { data: AnalyticsData; filters: Filters }) {
+  const metric = METRICS.find((m) => m.value === filters.metric) ?? METRICS[0];
+  const series = (data.modelSeries ?? []).slice(0, MODEL_COLORS.length);
+  const cumulative = filters.view === 'cumulative' && metric.additive;
+  const keys = series.map((_, i) => `m${i}`);
+  const perBucket = data.series.map((p, i) => {
+    const point: Record<string, string | number | null> = { t: fmtTime(p.ts, data.bucketMs) };
+    series.forEach((m, j) => {
+      const q = m.series[i];
+      point[`m${j}`] = q ? metricOf(metric.value, q) : null;
+    });
+    return point;
+  });
+  const points = cumulative ? runningTotals(perBucket, keys) : perBucket;
+  // The figure of each model over the whole range: a sum, or the model's own average.
+  const overall = series.map((m) => {
+    if (metric.additive) return m.series.reduce((n, p) => n + (metricOf(metric.value, p) ?? 0), 0);
+    const perf = data.models.find((x) => x.model === m.model);
+    return perf ? (metric.value === 'latency' ? perf.avgLatencyMs : perf.outputTokensPerSecond) : null;
+  });
+  const title = cumulative
+    ? `${metric.label} per model over time, running total`
+    : `${metric.label} per model over time`;
+  return (
+    <section className="card" aria-labelledby="an-model-series">
+      <div className="card-head">
+        <h2 id="an-model-series">{title}</h2>
+        <label className="inline-field">
+          <span>Figure</span>
+          <select value={metric.value} onChange={(e) => setFilters({ ...filters, metric: e.target.value as Metric })}>
+            {METRICS.map((m) => (
+              <option key={m.value} value={m.value}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {filters.view === 'cumulative' && !metric.additive ? (
+        <p className="muted small">Averages do not add up: shown per bucket.</p>
+      ) : null}
+      <div
+        className="chart an-chart"
+        role="img"
+        aria-label={`${title}: ${series.map((m, i) => `${modelLabel(m.model)} ${fmtMetric(metric.value, overall[i] ?? null)}`).join(', ')}`}
+      >
+        <LazyChart height={HEIGHT}>
+          <LineChart data={points} margin={margin}>
+            <CartesianGrid stroke="var(--grid)" vertical={false} />
+            <XAxis dataKey="t" tick={axis} stroke="var(--border)" minTickGap={28} />
+            <YAxis
+              tick={axis}
+              stroke="var(--border)"
+              width={60}
+              tickFormatter={(v: number) => fmtMetric(metric.value, v)}
+            />
+            <Tooltip {...tooltipStyle} formatter={(v) => fmtMetric(metric.value, Number(v))} />
+            <Legend />
+            {series.map((m, i) => (
+              <Line
+                key={m.model ?? ''}
+                type="monotone"
+                dataKey={`m${i}`}
+                name={modelLabel(m.model)}
+                stroke={MODEL_COLORS[i]}
+                dot={dotFor(points, `m${i}`, MODEL_COLORS[i] as string)}
+                connectNulls={!metric.additive}
+                isAnimationActive={false}
+              />
+            ))}
+          </LineChart>
+        </LazyChart>
+      </div>
+      <dl className="an-kinds" aria-label={`${metric.label} by model over the range`}>
+        {series.map((m, i) => (
+          <div key={m.model ?? ''}>
+            <dt>
+              <span className="an-swatch" style={{ background: MODEL_COLORS[i] }} aria-hidden="true" />
+              {modelLabel(m.model)}
+            </dt>
+            <dd data-model-total={m.model ?? ''}>{fmtMetric(metric.value, overall[i] ?? null)}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
   );
 }
 
@@ -584,13 +807,35 @@ export function Analytics() {
   const filters = readFilters(search);
   const analytics = useAnalytics(filters);
   // Filter choices come from the unfiltered range (the same query when no filter is set).
-  const choices = useAnalytics({ range: filters.range, accounts: [], models: [], status: 'all' });
+  const choices = useAnalytics(cleared(filters));
   const data = analytics.data;
   return (
     <div className="analytics">
       <div className="page-head">
         <h1>Analytics</h1>
-        <RangeSelect value={filters.range} onChange={(range) => setFilters({ ...filters, range })} />
+        <div className="an-head-controls">
+          <fieldset className="segmented" aria-label="Show">
+            <label>
+              <input
+                type="radio"
+                name="an-view"
+                checked={filters.view === 'bucket'}
+                onChange={() => setFilters({ ...filters, view: 'bucket' })}
+              />
+              <span>Per bucket</span>
+            </label>
+            <label>
+              <input
+                type="radio"
+                name="an-view"
+                checked={filters.view === 'cumulative'}
+                onChange={() => setFilters({ ...filters, view: 'cumulative' })}
+              />
+              <span>Cumulative</span>
+            </label>
+          </fieldset>
+          <RangeSelect value={filters.range} onChange={(range) => setFilters({ ...filters, range })} />
+        </div>
       </div>
       <FilterBar filters={filters} choices={choices.data} />
       {analytics.isPending ? (
@@ -605,7 +850,8 @@ export function Analytics() {
             <EmptyState filters={filters} />
           ) : (
             <>
-              <TimeCharts data={data} />
+              <TimeCharts data={data} view={filters.view} />
+              <ModelSeriesCard data={data} filters={filters} />
               <Breakdowns data={data} />
             </>
           )}

@@ -1,7 +1,8 @@
 /**
- * Overview: totals and request, token and cost charts for a chosen range (/api/analytics), how
- * long data is kept and how much is stored (/api/config, /api/maintenance/storage) and each account's
- * state (/api/accounts).
+ * Overview: totals with their trend against the previous window and request, token and cost
+ * charts for a chosen range (/api/analytics), the model mix, the system status (/health, the
+ * accounts' recent errors), how long data is kept and how much is stored (/api/config,
+ * /api/maintenance/storage) and each account's state (/api/accounts).
  */
 import { type QueryClient, queryOptions, useQuery } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
@@ -14,11 +15,58 @@ import { fmtDateTime, fmtInt, fmtMs, fmtPercent, fmtRate, fmtSize, fmtUsd } from
 import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './overview.css';
-import { isRange, RangeSelect, Stat } from '../charts';
+import { isRange, type Range, RangeSelect, Stat } from '../charts';
 import { queryKeys } from '../query-keys';
+import { Sparkline } from '../sparkline';
+import { type TrendKind, trendOf } from '../trend';
 
-// Recharts is most of the bundle: the charts come in their own chunk, after the figures.
+// The charts and the cards below the figures come in their own chunks, after the figures.
 const Charts = lazy(() => import('./overview-charts').then((m) => ({ default: m.Charts })));
+const loadCards = () => import('./overview-cards');
+const ModelMix = lazy(() => loadCards().then((m) => ({ default: m.ModelMix })));
+const SystemStatus = lazy(() => loadCards().then((m) => ({ default: m.SystemStatus })));
+
+const MORE: TrendKind = { scale: 'relative', better: 'neither' };
+const FASTER: TrendKind = { scale: 'relative', better: 'down' };
+const QUICKER: TrendKind = { scale: 'relative', better: 'up' };
+const RATE: TrendKind = { scale: 'points', better: 'up' };
+
+/** The headline figures, each against the previous window of the same length. */
+function Totals({ data, range }: { data: Analytics; range: Range }) {
+  const t = data.totals;
+  const p = data.previous.totals;
+  const trend = (kind: TrendKind, pick: (s: Analytics['totals']) => number | null) =>
+    trendOf(range, kind, pick(t), pick(p), p.requests);
+  return (
+    <dl className="stats" aria-label="Totals">
+      <Stat
+        label="Requests"
+        value={fmtInt(t.requests)}
+        hint={`${fmtInt(t.errors)} failed`}
+        trend={trend(MORE, (s) => s.requests)}
+      />
+      <Stat label="Success rate" value={fmtPercent(t.successRate)} trend={trend(RATE, (s) => s.successRate)}>
+        {t.requests > 0 ? (
+          <dd className="stat-spark">
+            <Sparkline
+              values={data.series.map((s) => s.successRate)}
+              label={`Success rate per bucket over the range, ${fmtPercent(t.successRate)} overall`}
+            />
+          </dd>
+        ) : null}
+      </Stat>
+      <Stat label="Avg latency" value={fmtMs(t.avgLatencyMs)} trend={trend(FASTER, (s) => s.avgLatencyMs)} />
+      <Stat label="P95 latency" value={fmtMs(t.p95LatencyMs)} trend={trend(FASTER, (s) => s.p95LatencyMs)} />
+      <Stat label="Cost" value={fmtUsd(t.costUsd)} trend={trend(MORE, (s) => s.costUsd)} />
+      <Stat
+        label="Output speed"
+        value={fmtRate(t.outputTokensPerSecond)}
+        trend={trend(QUICKER, (s) => s.outputTokensPerSecond)}
+      />
+      <Stat label="Cache hit rate" value={fmtPercent(t.cacheHitRate)} trend={trend(RATE, (s) => s.cacheHitRate)} />
+    </dl>
+  );
+}
 
 function days(n: number): string {
   return n === 1 ? '1 day' : `${fmtInt(n)} days`;
@@ -178,6 +226,7 @@ export function prefetchOverview(qc: QueryClient): void {
   void qc.prefetchQuery(configQuery);
   void qc.prefetchQuery(storageQuery);
   void import('./overview-charts');
+  void loadCards().then((m) => qc.prefetchQuery(m.healthQuery));
 }
 
 export function Overview() {
@@ -203,17 +252,19 @@ export function Overview() {
               <code>ANTHROPIC_BASE_URL={location.origin}</code>) or pick a longer range.
             </div>
           ) : null}
-          <dl className="stats" aria-label="Totals">
-            <Stat label="Requests" value={fmtInt(t?.requests)} hint={`${fmtInt(t?.errors)} failed`} />
-            <Stat label="Success rate" value={fmtPercent(t?.successRate)} />
-            <Stat label="Avg latency" value={fmtMs(t?.avgLatencyMs)} />
-            <Stat label="P95 latency" value={fmtMs(t?.p95LatencyMs)} />
-            <Stat label="Cost" value={fmtUsd(t?.costUsd)} />
-            <Stat label="Output speed" value={fmtRate(t?.outputTokensPerSecond)} />
-            <Stat label="Cache hit rate" value={fmtPercent(t?.cacheHitRate)} />
-          </dl>
+          <Totals data={analytics.data} range={range} />
         </>
       )}
+      <div className="grid-2">
+        <Suspense fallback={<Loading what="system status" />}>
+          <SystemStatus />
+        </Suspense>
+        {analytics.data ? (
+          <Suspense fallback={<Loading what="model mix" />}>
+            <ModelMix data={analytics.data} />
+          </Suspense>
+        ) : null}
+      </div>
       <div className="grid-2">
         {analytics.data ? (
           <Suspense fallback={<Loading what="charts" />}>

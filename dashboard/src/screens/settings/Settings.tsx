@@ -1,10 +1,12 @@
 /**
  * Settings: the runtime settings of /api/config (each with its source and doc, saved one by one,
- * reset to default, read-only when pinned by a flag or the environment) and the client keys of
- * the proxy (/api/keys: list, create with a one-time reveal, revoke with confirmation).
+ * reset to default, read-only when pinned by a flag or the environment), retention and storage
+ * actions (cleanup, compact, clear history), and the client keys of the proxy (/api/keys: list,
+ * create with a one-time reveal, revoke with confirmation).
  */
 import { AdminKey } from './admin-key';
 import { ClientKeys } from './client-keys';
+import { Maintenance } from './maintenance';
 import { RuntimeSettings } from './runtime-settings';
 import './settings.css';
 
@@ -15,6 +17,7 @@ export function Settings() {
         <h1>Settings</h1>
       </div>
       <RuntimeSettings />
+      <Maintenance />
       <ClientKeys />
       <AdminKey />
     </>
