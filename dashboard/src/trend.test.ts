@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trendOf } from './trend';
+import { trendOf } from './trend.js';
 
 const count = { scale: 'relative', better: 'neither' } as const;
 const latency = { scale: 'relative', better: 'down' } as const;

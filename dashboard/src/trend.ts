@@ -2,7 +2,9 @@
  * A figure against the same figure over the previous window of the same length (the analytics
  * answer's `previous`): what the Overview's cards show under each figure.
  */
-import type { Range } from './charts';
+import type { Analytics } from '../../src/shared/analytics-schemas.js';
+
+type Range = Analytics['range'];
 
 /**
  * How a change reads: `relative` figures change by a percentage of the previous value, `points`
