@@ -40,5 +40,7 @@ export const queryKeys = {
     /** Requests newer than the list's first page. */
     head: (query: string, topId: string | null) => ['requests', 'head', query, topId],
     detail: (id: string) => ['requests', 'detail', id],
+    /** Agents seen in the last 30 days, for the list's agent filter. */
+    agentsSeen: ['requests', 'agents-seen'],
   },
 } as const;

@@ -98,7 +98,7 @@ function setFilters(next: Filters): void {
  */
 function useSeenAgents(): string[] {
   const seen = useQuery({
-    queryKey: ['requests-agents'],
+    queryKey: queryKeys.requests.agentsSeen,
     queryFn: () => apiFetch<Analytics>('/api/analytics?range=30d'),
     staleTime: 60_000,
   });
