@@ -8,6 +8,8 @@ export const queryKeys = {
   accounts: ['accounts'],
   config: ['config'],
   keys: ['keys'],
+  /** The Connect Claude Code card's plan. */
+  connect: ['connect', 'claude-code'],
   storage: ['storage'],
   /** GET /health (the Overview's system status). */
   health: ['health'],

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { LiveSettings } from '../config/live-settings.js';
 import type { ProxyRules } from '../config/proxy-rules.js';
-import type { EventBus } from '../events.js';
+import type { EventBus, LogLine } from '../events.js';
 import type { RecentLogLines } from '../log/log-events.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
@@ -42,6 +42,8 @@ export interface ApiDeps {
   metrics: GatewayMetrics;
   /** The last log lines (GET /api/logs). */
   recentLogs: RecentLogLines;
+  /** The last `limit` lines of the log file, oldest first (GET /api/logs/history). */
+  logHistory: (limit: number) => Promise<LogLine[]>;
   /** Agent files, model preferences and workspaces (`/api/agents`, `/api/workspaces`). */
   agents: AgentService;
 }

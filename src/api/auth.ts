@@ -17,8 +17,9 @@ import type { Clock } from '../clock.js';
 import { GatewayError, toErrorResponse } from '../errors.js';
 
 export const ADMIN_KEY_HEADER = 'x-ccflare-admin-key';
-/** The one route a ticket opens. */
+/** The live event stream: what a ticket opens, with ccflare's two streams (ccflare-routes.ts). */
 export const EVENTS_PATH = '/api/events';
+const TICKET_PATHS: ReadonlySet<string> = new Set([EVENTS_PATH, '/api/requests/stream', '/api/logs/stream']);
 export const TICKET_TTL_MS = 60_000;
 /** Outstanding tickets kept at most; the oldest go first (a flood of issues cannot grow memory). */
 const MAX_TICKETS = 10_000;
@@ -100,7 +101,7 @@ export function createAuth(deps: AuthDeps): Auth {
     const presented = presentedAdminKey(headers);
     if (presented !== null && keys.isAdminKey(presented)) return next();
     const ticket =
-      presented === null && c.req.method === 'GET' && c.req.path === EVENTS_PATH ? c.req.query('ticket') : undefined;
+      presented === null && c.req.method === 'GET' && TICKET_PATHS.has(c.req.path) ? c.req.query('ticket') : undefined;
     if (ticket !== undefined && verifyTicket(ticket)) return next();
     const remoteAddress = incoming?.socket.remoteAddress ?? null;
     if (presented === null && ticket === undefined) {

@@ -15,8 +15,7 @@ import { GatewayError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { ModelCatalogue } from '../models/model-catalogue.js';
 import type { AgentList, AgentView, WorkspaceView } from '../shared/agents-schemas.js';
-import { openStoreFromUrl } from '../storage/open-store.js';
-import { ensureHome, type GlobalOptions, loadCliConfig } from './context.js';
+import { type GlobalOptions, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo } from './io.js';
@@ -26,16 +25,8 @@ function globalsOf(cmd: Command): GlobalOptions {
 }
 
 /** The agents service over the local files and database, for one command. */
-async function withLocalAgents<T>(
-  io: CliIo,
-  globals: GlobalOptions,
-  fn: (svc: AgentService) => Promise<T>,
-): Promise<T> {
-  const config = loadCliConfig(io, globals);
-  ensureHome(config);
-  const store = openStoreFromUrl(config.databaseUrl);
-  try {
-    await store.migrate();
+function withLocalAgents<T>(io: CliIo, globals: GlobalOptions, fn: (svc: AgentService) => Promise<T>): Promise<T> {
+  return withStore(io, globals, async (store, config) => {
     const logger = createLogger({ level: 'silent', format: 'json' });
     const live = new LiveSettings({ config, store, logger, clock: systemClock });
     await live.refresh();
@@ -51,10 +42,8 @@ async function withLocalAgents<T>(
       watchFiles: false,
     });
     await registry.reload();
-    return await fn(new AgentService({ registry, store, catalogue, clock: systemClock, defaultModel }));
-  } finally {
-    await store.close();
-  }
+    return fn(new AgentService({ registry, store, catalogue, clock: systemClock, defaultModel }));
+  });
 }
 
 /** Reads through the running gateway's API when one answers, else locally. */

@@ -9,28 +9,17 @@ import { isLiveSettingKey, LIVE_SETTING_KEYS, type LiveSettingKey, LiveSettings 
 import { SETTINGS } from '../config/settings.js';
 import { createLogger } from '../log/logger.js';
 import { formatDuration } from '../shared/duration.js';
-import { openStoreFromUrl } from '../storage/open-store.js';
-import { ensureHome, type GlobalOptions, loadCliConfig } from './context.js';
+import { type GlobalOptions, withStore } from './context.js';
 import type { CliIo } from './io.js';
 import { usageError } from './io.js';
 
-async function withLiveSettings<T>(
-  io: CliIo,
-  globals: GlobalOptions,
-  fn: (live: LiveSettings) => Promise<T>,
-): Promise<T> {
-  const config = loadCliConfig(io, globals);
-  ensureHome(config);
-  const store = openStoreFromUrl(config.databaseUrl);
-  try {
-    await store.migrate();
+function withLiveSettings<T>(io: CliIo, globals: GlobalOptions, fn: (live: LiveSettings) => Promise<T>): Promise<T> {
+  return withStore(io, globals, async (store, config) => {
     const logger = createLogger({ level: 'silent', format: 'json' });
     const live = new LiveSettings({ config, store, logger, clock: systemClock });
     await live.refresh();
-    return await fn(live);
-  } finally {
-    await store.close();
-  }
+    return fn(live);
+  });
 }
 
 const DURATIONS = new Set<string>(SETTINGS.filter((d) => d.type.kind === 'duration').map((d) => d.key));

@@ -2,8 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import { AccountService, oauthEndpointsFromConfig } from '../accounts/account-service.js';
 import { systemClock } from '../clock.js';
-import { type Config, type ConfigOverrides, loadConfig } from '../config/config.js';
-import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
+import { type Config, type ConfigOverrides, configWarnings, loadConfig } from '../config/config.js';
+import { createSecretBox, loadSecretKey, type SecretBox } from '../crypto/secret-box.js';
+import type { Store } from '../storage/contract/store.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
 import type { CliIo } from './io.js';
 
@@ -14,8 +15,21 @@ export interface GlobalOptions {
   verbose?: boolean;
 }
 
-export function loadCliConfig(io: CliIo, globals: GlobalOptions, overrides: ConfigOverrides = {}): Config {
-  return loadConfig({ env: io.env, overrides: { ...overrides, home: globals.home } });
+/**
+ * The configuration of one command. What it had to warn about (ccflare settings it ignores) goes
+ * to stderr, one line each, unless the caller reports it itself (`serve` logs it).
+ */
+export function loadCliConfig(
+  io: CliIo,
+  globals: GlobalOptions,
+  overrides: ConfigOverrides = {},
+  opts: { printWarnings?: boolean } = {},
+): Config {
+  const config = loadConfig({ env: io.env, overrides: { ...overrides, home: globals.home } });
+  if (opts.printWarnings !== false) {
+    for (const w of configWarnings(config)) io.stderr.write(`ccflare: warning: ${w}\n`);
+  }
+  return config;
 }
 
 /** The data directory holds secrets (key file, tokens): owner-only from the start. */
@@ -24,26 +38,42 @@ export function ensureHome(config: Config): void {
 }
 
 /** Opens the store for one command and always closes it, so the CLI never leaves a handle behind. */
-export async function withAccountService<T>(
+export async function withStore<T>(
   io: CliIo,
   globals: GlobalOptions,
-  fn: (service: AccountService, config: Config) => Promise<T>,
+  fn: (store: Store, config: Config) => Promise<T>,
 ): Promise<T> {
   const config = loadCliConfig(io, globals);
   ensureHome(config);
   const store = openStoreFromUrl(config.databaseUrl);
   try {
     await store.migrate();
-    const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
-    const service = new AccountService({
-      store,
-      box,
-      oauth: oauthEndpointsFromConfig(config),
-      clock: systemClock,
-      onWarning: (message) => io.stderr.write(`ccflare: warning: ${message}\n`),
-    });
-    return await fn(service, config);
+    return await fn(store, config);
   } finally {
     await store.close();
   }
+}
+
+/** The secret box of the data directory (tokens and keys are encrypted with it). */
+export function secretBoxOf(config: Config): SecretBox {
+  return createSecretBox(loadSecretKey(config.home, config.secretKey));
+}
+
+export function withAccountService<T>(
+  io: CliIo,
+  globals: GlobalOptions,
+  fn: (service: AccountService, config: Config) => Promise<T>,
+): Promise<T> {
+  return withStore(io, globals, (store, config) =>
+    fn(
+      new AccountService({
+        store,
+        box: secretBoxOf(config),
+        oauth: oauthEndpointsFromConfig(config),
+        clock: systemClock,
+        onWarning: (message) => io.stderr.write(`ccflare: warning: ${message}\n`),
+      }),
+      config,
+    ),
+  );
 }

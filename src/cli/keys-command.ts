@@ -8,29 +8,20 @@ import { adminKeyPath, removeAdminKeyFile, writeAdminKeyFile } from '../auth/adm
 import { KeyService } from '../auth/key-service.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
-import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
 import type { ClientKeyView } from '../shared/keys-schemas.js';
 import { NAME_RULE } from '../shared/names.js';
-import { openStoreFromUrl } from '../storage/open-store.js';
-import { ensureHome, type GlobalOptions, loadCliConfig } from './context.js';
+import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { CliError, type CliIo } from './io.js';
 
-async function withKeyService<T>(
+function withKeyService<T>(
   io: CliIo,
   globals: GlobalOptions,
   fn: (service: KeyService, config: Config) => Promise<T>,
 ): Promise<T> {
-  const config = loadCliConfig(io, globals);
-  ensureHome(config);
-  const store = openStoreFromUrl(config.databaseUrl);
-  try {
-    await store.migrate();
-    const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
-    return await fn(new KeyService({ store, box, clock: systemClock }), config);
-  } finally {
-    await store.close();
-  }
+  return withStore(io, globals, (store, config) =>
+    fn(new KeyService({ store, box: secretBoxOf(config), clock: systemClock }), config),
+  );
 }
 
 export function renderClientKeys(keys: readonly ClientKeyView[], now: number): string {

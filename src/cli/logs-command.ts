@@ -1,12 +1,15 @@
 /**
- * `ccflare logs [-f] [--json]`: the gateway's log lines (info and above). Without -f, the last
- * lines it kept in memory (GET /api/logs); with -f, those and then every new line from the live
- * event stream (GET /api/events?types=log, opened with a single-use ticket) until interrupted.
- * The gateway writes its log to stderr and keeps recent lines only in memory, so logs come only
- * from a running gateway.
+ * `ccflare logs [-f] [--json] [--lines N]`: the gateway's log lines (info and above). Without -f,
+ * the last lines it kept in memory (GET /api/logs); with -f, those and then every new line from
+ * the live event stream (GET /api/events?types=log, opened with a single-use ticket) until
+ * interrupted. `--lines N` starts from the last N lines of the log file instead, from before
+ * restarts too (GET /api/logs/history, or the file itself when no gateway runs).
  */
+
 import type { Command } from 'commander';
-import type { RecentLogs } from '../shared/events-schemas.js';
+import { InvalidArgumentError } from 'commander';
+import { readLogHistory } from '../log/log-file.js';
+import { fromHistoryLine, type LogHistoryLine, type RecentLogs } from '../shared/events-schemas.js';
 import type { GlobalOptions } from './context.js';
 import { type EventStream, EventStreamError, openEventStream, type StreamEvent } from './event-stream.js';
 import { type ApiClient, probeGateway, resolveTarget } from './gateway-client.js';
@@ -73,25 +76,58 @@ async function readLogStream(
   return cursor.last;
 }
 
+/** Most lines `--lines` reads (GET /api/logs/history's limit). */
+export const MAX_HISTORY_LINES = 100_000;
+
+function lineCount(raw: string): number {
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_HISTORY_LINES) {
+    throw new InvalidArgumentError(`expected a whole number of lines from 1 to ${MAX_HISTORY_LINES}`);
+  }
+  return n;
+}
+
 export function registerLogsCommand(program: Command, io: CliIo): void {
   program
     .command('logs')
-    .description('Recent log lines of the running gateway; -f follows new ones (Ctrl-C to stop)')
+    .description(
+      'Recent log lines of the running gateway; -f follows new ones (Ctrl-C to stop); --lines N reads the log file, from before restarts too',
+    )
     .option('-f, --follow', 'keep printing new log lines')
     .option('--json', 'one JSON object per line (level, time, msg, fields)')
-    .action(async (opts: { follow?: boolean; json?: boolean }, cmd: Command) => {
+    .option(
+      '-n, --lines <n>',
+      'the last N lines of the log file (CCFLARE_LOG_FILE), across restarts; read directly when no gateway runs',
+      lineCount,
+    )
+    .action(async (opts: { follow?: boolean; json?: boolean; lines?: number }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const t = await resolveTarget(io, globals);
-      if (!t.api) {
-        throw new CliError(
-          `logs are only available from a running gateway (it logs to its own stdout and keeps recent lines in memory); none answered at ${t.base}`,
-        );
-      }
-      const api = t.api;
       const print = (l: LogLineView) => {
         io.stdout.write(opts.json ? `${JSON.stringify(l)}\n` : renderLogLine(l));
       };
-      const recent = async () => (await api.get<RecentLogs>('/api/logs')).lines;
+      if (!t.api && opts.lines !== undefined && !opts.follow) {
+        if (t.config.logFile === 'off') {
+          throw new CliError(
+            `no gateway answered at ${t.base}, and the log file is off (CCFLARE_LOG_FILE=off): there are no lines to read`,
+          );
+        }
+        const lines = await readLogHistory(t.config.logFile, t.config.logFiles, opts.lines);
+        for (const l of lines) print(l);
+        if (lines.length === 0 && !opts.json) io.stderr.write(`ccflare: ${t.config.logFile} holds no log lines\n`);
+        return;
+      }
+      if (!t.api) {
+        throw new CliError(
+          `logs are only available from a running gateway (it keeps recent lines in memory; without one, \`ccflare logs --lines N\` reads its log file); none answered at ${t.base}`,
+        );
+      }
+      const api = t.api;
+      const limit = opts.lines;
+      const recent = async () =>
+        limit === undefined
+          ? (await api.get<RecentLogs>('/api/logs')).lines
+          : (await api.get<LogHistoryLine[]>(`/api/logs/history?limit=${limit}`)).map(fromHistoryLine);
       if (!opts.follow) {
         const lines = await recent();
         for (const l of lines) print(l);

@@ -6,7 +6,10 @@ import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../errors.js';
 import { registerAccountsCommands } from './accounts-command.js';
 import { registerAgentsCommands } from './agents-command.js';
+import { translateCcflareArgs } from './ccflare-flags.js';
 import { registerConfigCommands } from './config-command.js';
+import { registerConnectCommands } from './connect-command.js';
+import { registerImportCommand } from './import-command.js';
 import { CliError, type CliIo } from './io.js';
 import { registerKeysCommands } from './keys-command.js';
 import { registerLogsCommand } from './logs-command.js';
@@ -33,7 +36,13 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
     .description('Self-hosted gateway for Claude: multi-account routing, failover, token refresh, request records')
     .option('--home <dir>', 'data directory (default: CCFLARE_HOME or ~/.config/ccflare)')
     .option('--url <url>', 'the running gateway to use (default: CCFLARE_URL, then the one <home>/gateway.json names)')
-    .option('--verbose', 'debug logging; stack traces on errors');
+    .option('--verbose', 'debug logging; stack traces on errors')
+    .addHelpText(
+      'after',
+      "\nccflare's flags still work (--serve, --port, --logs [N], --stats, --add-account <name> [--mode] [--tier], --list,\n" +
+        '--remove <name> [--force], --pause, --resume, --analyze, --reset-stats, --clear-history, --get-model,\n' +
+        '--set-model <model>): each runs the command above that does the same and names it on stderr.',
+    );
   registerServeCommand(program, io, onServerStarted);
   registerAccountsCommands(program, io);
   registerConfigCommands(program, io);
@@ -41,6 +50,8 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerAgentsCommands(program, io);
   registerReportCommands(program, io);
   registerLogsCommand(program, io);
+  registerImportCommand(program, io);
+  registerConnectCommands(program, io);
   return program;
 }
 
@@ -69,7 +80,11 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<CliRes
     return { code: 0, server };
   }
   try {
-    await program.parseAsync([...args], { from: 'user' });
+    // ccflare's flags (`--list`, `--add-account x --tier 5`): run the command they name.
+    const logs = program.commands.find((c) => c.name() === 'logs');
+    const ccflare = translateCcflareArgs(args, { logsTakesLines: logs?.options.some((o) => o.long === '--lines') });
+    if (ccflare !== null) io.stderr.write(`${ccflare.hint}\n`);
+    await program.parseAsync(ccflare?.args ?? [...args], { from: 'user' });
     return { code: 0, server };
   } catch (err) {
     if (err instanceof CommanderError) {

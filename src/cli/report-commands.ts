@@ -26,6 +26,7 @@ import {
   renderAnalyze,
   renderRequests,
   renderStats,
+  type TrafficSummary,
 } from './report-format.js';
 
 const DAY_MS = 86_400_000;
@@ -98,6 +99,23 @@ export function analyzeSuggestions(
     }
   }
   return out;
+}
+
+/** The last day's traffic from the rollups (never a scan of request rows). */
+async function trafficSummary(store: Store, now: number): Promise<TrafficSummary> {
+  const a = await store.analytics.query({ range: '24h', now, accounts: [], models: [], status: 'all' });
+  const accounts = await store.accounts.list();
+  return {
+    since: a.from,
+    requests: a.totals.requests,
+    successRate: a.totals.successRate,
+    avgLatencyMs: a.totals.avgLatencyMs,
+    activeAccounts: accounts.filter((x) => !x.paused).length,
+    topModels: [...a.models]
+      .sort((x, y) => y.requests - x.requests)
+      .slice(0, 5)
+      .map((m) => ({ model: m.model, requests: m.requests })),
+  };
 }
 
 export function registerReportCommands(program: Command, io: CliIo): void {
@@ -174,8 +192,9 @@ export function registerReportCommands(program: Command, io: CliIo): void {
   program
     .command('analyze')
     .description('Database health: size, free pages, row counts, indexes and their use, suggestions')
+    .option('--traffic', 'also the last 24 hours: requests, success rate, active accounts, top models')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .action(async (opts: { json?: boolean; traffic?: boolean }, cmd: Command) => {
       const globals = globalsOf(cmd);
       const t = await resolveTarget(io, globals);
       if (t.api && globals.verbose) {
@@ -194,6 +213,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
         const now = Date.now();
         const retention = { requestRetentionDays, payloadRetentionDays };
         const r: AnalyzeReport = { ...db, ...retention, suggestions: analyzeSuggestions(db, retention, now) };
+        if (opts.traffic) r.traffic = await trafficSummary(store, now);
         return r;
       });
       if (opts.json) json(report);

@@ -176,6 +176,35 @@ export interface AnalyzeReport extends DatabaseReport {
   requestRetentionDays: number;
   payloadRetentionDays: number;
   suggestions: string[];
+  /** `analyze --traffic`: the last 24 hours (what ccflare's --analyze also printed). */
+  traffic?: TrafficSummary;
+}
+
+export interface TrafficSummary {
+  since: number;
+  requests: number;
+  successRate: number | null;
+  avgLatencyMs: number | null;
+  /** Accounts not paused. */
+  activeAccounts: number;
+  /** Most used models of the period, at most 5. */
+  topModels: { model: string | null; requests: number }[];
+}
+
+function renderTraffic(t: TrafficSummary): string {
+  const rate = `${formatRate(t.successRate)} succeeded`;
+  const latency = t.avgLatencyMs === null ? '' : `, ${formatInt(Math.round(t.avgLatencyMs))} ms on average`;
+  const models =
+    t.topModels.length === 0
+      ? ''
+      : renderTable(
+          ['MODEL', 'REQUESTS'],
+          t.topModels.map((m) => [m.model ?? '(none)', formatInt(m.requests)]),
+        );
+  return (
+    `Last 24 hours\n- ${formatInt(t.requests)} requests; ${rate}${latency}\n` +
+    `- ${formatInt(t.activeAccounts)} active accounts (not paused)\n${models}`
+  );
 }
 
 export function renderAnalyze(r: AnalyzeReport, now: number): string {
@@ -202,5 +231,6 @@ export function renderAnalyze(r: AnalyzeReport, now: number): string {
     r.suggestions.length === 0
       ? 'No suggestions: the database looks healthy.\n'
       : `Suggestions\n${r.suggestions.map((s) => `- ${s}\n`).join('')}`;
-  return `${head.join('\n')}\n\n${tables}\n${indexes}\n${queries}\n${suggestions}`;
+  const traffic = r.traffic === undefined ? '' : `\n${renderTraffic(r.traffic)}`;
+  return `${head.join('\n')}\n\n${tables}\n${indexes}\n${queries}\n${suggestions}${traffic}`;
 }

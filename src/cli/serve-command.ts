@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { CONFIG_FILE, type Config, isLoopbackHost } from '../config/config.js';
+import { CONFIG_FILE, type Config, configWarnings, isLoopbackHost } from '../config/config.js';
 import { GatewayError } from '../errors.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
 import { ensureHome, type GlobalOptions, loadCliConfig } from './context.js';
@@ -80,11 +80,12 @@ export function registerServeCommand(program: Command, io: CliIo, onStarted: (se
     .option('--host <host>', 'address to listen on; non-loopback needs an admin key')
     .action(async (opts: { port?: string; host?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const config = loadCliConfig(io, globals, {
-        port: opts.port,
-        host: opts.host,
-        logLevel: globals.verbose ? 'debug' : undefined,
-      });
+      const config = loadCliConfig(
+        io,
+        globals,
+        { port: opts.port, host: opts.host, logLevel: globals.verbose ? 'debug' : undefined },
+        { printWarnings: false },
+      );
       ensureHome(config);
       // The database is opened only when it can change the answer (keys stored by `ccflare keys`).
       const exposed = !isLoopbackHost(config.host);
@@ -92,6 +93,7 @@ export function registerServeCommand(program: Command, io: CliIo, onStarted: (se
       // Loaded lazily so account commands never pay for (or depend on) the server's module graph.
       const { runServer } = await import('../server/serve.js');
       const base = io.ownsProcess ? {} : { signals: false, logDestination: io.stderr };
-      onStarted(await runServer(config, { ...base, startupWarnings: warning === null ? [] : [warning] }));
+      const startupWarnings = [...configWarnings(config), ...(warning === null ? [] : [warning])];
+      onStarted(await runServer(config, { ...base, startupWarnings }));
     });
 }

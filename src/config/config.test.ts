@@ -54,7 +54,7 @@ describe('loadConfig', () => {
     expect(c.adminKey).toBeUndefined();
     for (const d of SETTINGS) {
       // claudeAgentsDir: its default comes from Claude Code's variable (next test).
-      if (d.key === 'home' || d.key === 'claudeAgentsDir') continue;
+      if (d.key === 'home' || d.key === 'claudeAgentsDir' || d.key === 'claudeSettingsFile') continue;
       const expected = typeof d.def === 'function' ? d.def(home) : d.def;
       expect(c[d.key], d.key).toEqual(expected);
     }
@@ -66,6 +66,12 @@ describe('loadConfig', () => {
     expect(load({ CLAUDE_CONFIG_DIR: '/opt/claude', CCFLARE_CLAUDE_AGENTS_DIR: '/x/agents' }).claudeAgentsDir).toBe(
       '/x/agents',
     );
+  });
+
+  it("finds Claude Code's user settings file through CLAUDE_CONFIG_DIR, else ~/.claude", () => {
+    expect(load().claudeSettingsFile).toBe(join(homedir(), '.claude', 'settings.json'));
+    expect(load({ CLAUDE_CONFIG_DIR: '/opt/claude' }).claudeSettingsFile).toBe('/opt/claude/settings.json');
+    expect(load({ CCFLARE_CLAUDE_SETTINGS_FILE: '/x/s.json' }).claudeSettingsFile).toBe('/x/s.json');
   });
 
   it('takes a default agent model as a Claude id or alias, or empty, and names what it accepts otherwise', () => {

@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../errors.js';
+import { ccflareModel } from '../shared/ccflare-compat.js';
 import { DURATION_RULE, formatDuration, parseDuration } from '../shared/duration.js';
 import { isModelId, MODEL_FAMILY_ALIASES, MODEL_RULE } from '../shared/model-ids.js';
-import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
+import { type ConfigValues, IGNORED_CCFLARE_SETTINGS, SETTINGS, type SettingDef } from './settings.js';
 
 export type Config = Readonly<ConfigValues>;
 
@@ -12,13 +13,22 @@ export type Config = Readonly<ConfigValues>;
 export type SettingSource = 'flag' | 'environment' | 'database' | 'file' | 'default';
 
 const SOURCES = new WeakMap<Config, Partial<Record<keyof ConfigValues, SettingSource>>>();
+const WARNINGS = new WeakMap<Config, readonly string[]>();
 
 /** Where `loadConfig` found a value; undefined for a Config it did not build (tests). */
 export function configSource(config: Config, key: keyof ConfigValues): SettingSource | undefined {
   return SOURCES.get(config)?.[key];
 }
 
+/** What `loadConfig` accepted but had to warn about (ccflare settings it ignores, names it overrode). */
+export function configWarnings(config: Config): readonly string[] {
+  return WARNINGS.get(config) ?? [];
+}
+
 export const CONFIG_FILE = 'config.json';
+/** ccflare's variables naming its config file and database (lower-case prefix: its spelling). */
+export const CCFLARE_CONFIG_PATH_ENV = 'ccflare_CONFIG_PATH';
+export const CCFLARE_DB_PATH_ENV = 'ccflare_DB_PATH';
 
 /** Values given on the command line, keyed like ConfigValues. */
 export type ConfigOverrides = Partial<Record<keyof ConfigValues, string | number | boolean | undefined>>;
@@ -134,10 +144,40 @@ export interface LoadOptions {
   overrides?: ConfigOverrides;
 }
 
-/** Reads <home>/config.json; a malformed file is an error naming the file, never ignored. */
-export function readConfigFile(home: string): Record<string, unknown> {
-  const path = join(home, CONFIG_FILE);
-  if (!existsSync(path)) return {};
+/** A config file's values by setting key, with where they came from. */
+export interface ConfigFile {
+  /** The file read; null when there was none. */
+  path: string | null;
+  /** Values keyed like ConfigValues (ccflare's snake_case keys already mapped). */
+  values: Record<string, unknown>;
+  /** For each key, the name it had in the file (for error messages). */
+  names: Record<string, string>;
+  warnings: string[];
+}
+
+/**
+ * The config file: `ccflare_CONFIG_PATH` when set (ccflare's variable), else <home>/config.json.
+ * Keys are this gateway's camelCase names or ccflare's snake_case ones. A malformed file or an
+ * unknown key is an error naming the file; a ccflare key with no counterpart here is a warning.
+ * A file ccflare_CONFIG_PATH names may hold keys of later ccflare versions: those are warned
+ * about, not fatal. (A ccflare.json in the data directory is ccflare's own installation, which
+ * `ccflare import ccflare` brings over; it is not read as configuration.)
+ */
+export function readConfigFile(home: string, env: NodeJS.ProcessEnv = {}): ConfigFile {
+  const named = env[CCFLARE_CONFIG_PATH_ENV];
+  const candidates = named !== undefined && named !== '' ? [resolve(expandTilde(named))] : [join(home, CONFIG_FILE)];
+  const path = candidates.find((p) => existsSync(p));
+  const out: ConfigFile = { path: path ?? null, values: {}, names: {}, warnings: [] };
+  if (path === undefined) {
+    if (named !== undefined && named !== '') {
+      throw new GatewayError(
+        'config_invalid',
+        `${CCFLARE_CONFIG_PATH_ENV} names ${candidates[0]}, which does not exist`,
+      );
+    }
+    return out;
+  }
+  const ccflareFormat = path !== join(home, CONFIG_FILE);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -147,16 +187,50 @@ export function readConfigFile(home: string): Record<string, unknown> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new GatewayError('config_invalid', `Invalid config file ${path}: expected a JSON object`);
   }
-  const known = new Set<string>(SETTINGS.map((s) => s.key));
-  for (const k of Object.keys(parsed)) {
-    if (!known.has(k)) {
+  const byKey = new Map<string, SettingDef>();
+  for (const d of SETTINGS) {
+    if (d.key !== 'home') byKey.set(d.key, d);
+    if (d.ccflare?.key !== undefined) byKey.set(d.ccflare.key, d);
+  }
+  const ignored = new Map(IGNORED_CCFLARE_SETTINGS.map((i) => [i.key, i]));
+  const unknown: string[] = [];
+  for (const [k, v] of Object.entries(parsed)) {
+    const def = byKey.get(k);
+    if (def === undefined) {
+      const skip = ignored.get(k);
+      if (skip !== undefined) out.warnings.push(`"${k}" in ${path} is ccflare's and is ignored: ${skip.instead}`);
+      else unknown.push(k);
+      continue;
+    }
+    // Both spellings in one file: this gateway's name wins, as CCFLARE_* does over ccflare's variables.
+    if (out.values[def.key] !== undefined && k !== def.key) {
+      out.warnings.push(`"${k}" in ${path} is ignored: "${def.key}" is also set`);
+      continue;
+    }
+    out.values[def.key] = k === def.key ? v : fromCcflare(def, v);
+    out.names[def.key] = k;
+  }
+  if (unknown.length > 0) {
+    const known = SETTINGS.map((s) => s.key).filter((x) => x !== 'home');
+    if (!ccflareFormat) {
       throw new GatewayError(
         'config_invalid',
-        `Unknown setting "${k}" in ${path}; known settings: ${[...known].filter((x) => x !== 'home').join(', ')}`,
+        `Unknown setting "${unknown[0]}" in ${path}; known settings: ${known.join(', ')}`,
       );
     }
+    out.warnings.push(
+      `${unknown.map((k) => `"${k}"`).join(', ')} in ${path} ${unknown.length === 1 ? 'is' : 'are'} not a setting of this gateway and ignored`,
+    );
   }
-  return parsed as Record<string, unknown>;
+  return out;
+}
+
+/** A value as ccflare wrote it, in this gateway's terms (upper-case log levels, short model names). */
+function fromCcflare(def: SettingDef, raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  if (def.type.kind === 'enum') return raw.trim().toLowerCase();
+  if (def.type.kind === 'model') return ccflareModel(raw);
+  return raw;
 }
 
 export function loadConfig(opts: LoadOptions = {}): Config {
@@ -167,37 +241,87 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const home = resolve(
     expandTilde(parseSetting(homeDef, homeRaw, overrides.home !== undefined ? 'flag' : 'environment') as string),
   );
-  const file = readConfigFile(home);
+  const file = readConfigFile(home, env);
+  const warnings = [...file.warnings];
 
   const out: Record<string, unknown> = { home };
   const sources: Partial<Record<keyof ConfigValues, SettingSource>> = {};
   for (const def of SETTINGS) {
     if (def.key === 'home') continue;
     const flag = overrides[def.key];
-    const fromEnv = env[def.env];
+    const fromEnv = settingFromEnv(def, env, warnings);
     let value: unknown;
     let source: SettingSource = 'default';
     if (flag !== undefined) {
       value = parseSetting(def, flag, 'flag');
       source = 'flag';
-    } else if (fromEnv !== undefined && fromEnv !== '') {
-      value = parseSetting(def, fromEnv, 'environment');
+    } else if (fromEnv !== null) {
+      value = parseSetting(
+        def,
+        fromEnv.value,
+        fromEnv.name === def.env ? 'environment' : `environment: ccflare's ${fromEnv.name}`,
+      );
       source = 'environment';
-    } else if (file[def.key] !== undefined) {
-      value = parseSetting(def, file[def.key], `${CONFIG_FILE}`);
+    } else if (file.values[def.key] !== undefined) {
+      value = parseSetting(def, file.values[def.key], `"${file.names[def.key]}" in ${file.path}`);
       source = 'file';
+    } else if (def.key === 'databaseUrl' && nonEmpty(env[CCFLARE_DB_PATH_ENV])) {
+      // ccflare's variable names a file; after the config file, which may name a URL.
+      value = `sqlite:${resolve(expandTilde(env[CCFLARE_DB_PATH_ENV] as string))}`;
+      source = 'environment';
     } else value = typeof def.def === 'function' ? def.def(home) : def.def;
     out[def.key] = value;
     sources[def.key] = source;
   }
-  if (out.claudeAgentsDir === undefined) {
-    // Claude Code's own variable moves its whole config folder (protocol.md §7).
-    const claudeDir = env.CLAUDE_CONFIG_DIR ? expandTilde(env.CLAUDE_CONFIG_DIR) : join(homedir(), '.claude');
-    out.claudeAgentsDir = join(resolve(claudeDir), 'agents');
-  } else out.claudeAgentsDir = resolve(expandTilde(out.claudeAgentsDir as string));
+  if (nonEmpty(env[CCFLARE_DB_PATH_ENV]) && sources.databaseUrl !== 'environment') {
+    warnings.push(
+      `${CCFLARE_DB_PATH_ENV} is ignored: the database is set by ${sources.databaseUrl === 'flag' ? 'a flag' : `"databaseUrl" in ${file.path}`}`,
+    );
+  }
+  if (nonEmpty(env[CCFLARE_DB_PATH_ENV]) && nonEmpty(env.CCFLARE_DATABASE_URL)) {
+    warnings.push(`${CCFLARE_DB_PATH_ENV} is ignored: CCFLARE_DATABASE_URL is set`);
+  }
+  for (const i of IGNORED_CCFLARE_SETTINGS) {
+    if (nonEmpty(env[i.env])) warnings.push(`${i.env} is ccflare's and is ignored: ${i.instead}`);
+  }
+  // Claude Code's own variable moves its whole config folder (protocol.md §7).
+  const claudeDir = resolve(env.CLAUDE_CONFIG_DIR ? expandTilde(env.CLAUDE_CONFIG_DIR) : join(homedir(), '.claude'));
+  if (out.claudeAgentsDir === undefined) out.claudeAgentsDir = join(claudeDir, 'agents');
+  else out.claudeAgentsDir = resolve(expandTilde(out.claudeAgentsDir as string));
+  if (out.claudeSettingsFile === undefined) out.claudeSettingsFile = join(claudeDir, 'settings.json');
+  else out.claudeSettingsFile = resolve(expandTilde(out.claudeSettingsFile as string));
+  // One file for the gateway and `ccflare logs --lines`, whatever directory each starts in.
+  if (out.logFile !== 'off') out.logFile = resolve(expandTilde(out.logFile as string));
   const config = Object.freeze(out as unknown as ConfigValues);
   SOURCES.set(config, sources);
+  WARNINGS.set(config, warnings);
   return config;
+}
+
+function nonEmpty(v: string | undefined): v is string {
+  return v !== undefined && v !== '';
+}
+
+/**
+ * A setting's value from the environment: its CCFLARE_ variable, else ccflare's name for it
+ * (read the way ccflare wrote it). Both set: the CCFLARE_ one wins, with a warning when they differ.
+ */
+function settingFromEnv(
+  def: SettingDef,
+  env: NodeJS.ProcessEnv,
+  warnings: string[],
+): { value: unknown; name: string } | null {
+  const own = env[def.env];
+  const oldName = def.ccflare?.env;
+  const old = oldName === undefined ? undefined : env[oldName];
+  if (nonEmpty(own)) {
+    if (nonEmpty(old) && String(fromCcflare(def, old)).trim() !== own.trim()) {
+      warnings.push(`${oldName} is ignored: ${def.env} is also set and wins`);
+    }
+    return { value: own, name: def.env };
+  }
+  if (nonEmpty(old) && oldName !== undefined) return { value: fromCcflare(def, old), name: oldName };
+  return null;
 }
 
 /** `~/x` as a shell would expand it: values copied from .env.example or a service file keep the tilde. */

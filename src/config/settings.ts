@@ -31,6 +31,11 @@ export interface SettingDef {
   doc: string;
   /** Secrets are never printed by `config get` or logged. */
   secret?: boolean;
+  /**
+   * ccflare's name of the same setting: its environment variable and its `ccflare.json` key.
+   * Read after `env` (the CCFLARE_ name wins when both are set) and after the camelCase key.
+   */
+  ccflare?: { env?: string; key?: string };
 }
 
 export const STRATEGIES = ['session'] as const;
@@ -51,6 +56,12 @@ export interface ConfigValues {
   sessionMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat: (typeof LOG_FORMATS)[number];
+  /** 'off' for none. */
+  logFile: string;
+  logFileMaxBytes: number;
+  logFiles: number;
+  /** The models catalogue prices are refreshed from; undefined: the bundled table only. */
+  pricesUrl: string | undefined;
   payloadCapture: boolean;
   payloadMaxBytes: number;
   requestRetentionDays: number;
@@ -71,6 +82,8 @@ export interface ConfigValues {
   allowOpenProxy: boolean;
   /** Claude Code's user agents folder; loadConfig resolves the default from CLAUDE_CONFIG_DIR. */
   claudeAgentsDir: string;
+  /** Claude Code's user settings file (`ccflare connect`); loadConfig resolves the default from CLAUDE_CONFIG_DIR. */
+  claudeSettingsFile: string;
   /** '' for none. */
   defaultAgentModel: string;
 }
@@ -91,6 +104,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'int', min: 0, max: 65535 },
     def: 8080,
     doc: 'Port to listen on (0 picks a free one)',
+    ccflare: { env: 'PORT', key: 'port' },
   },
   {
     key: 'host',
@@ -133,6 +147,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'string' },
     def: '9d1c250a-e61b-44d9-88ed-5944d1962f5e',
     doc: 'OAuth client id (Claude Code)',
+    ccflare: { env: 'CLIENT_ID', key: 'client_id' },
   },
   {
     key: 'oauthRedirectUri',
@@ -147,6 +162,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'enum', values: STRATEGIES },
     def: 'session',
     doc: 'Account selection strategy',
+    ccflare: { env: 'LB_STRATEGY', key: 'lb_strategy' },
   },
   {
     key: 'sessionMs',
@@ -154,6 +170,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'duration', min: 60_000, max: 7 * 24 * HOUR },
     def: 5 * HOUR,
     doc: 'Session window of the session strategy (5h, 90m; a bare number is ms)',
+    ccflare: { env: 'SESSION_DURATION_MS', key: 'session_duration_ms' },
   },
   {
     key: 'logLevel',
@@ -161,6 +178,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'enum', values: LOG_LEVELS },
     def: 'info',
     doc: 'Log level',
+    ccflare: { env: 'LOG_LEVEL' },
   },
   {
     key: 'logFormat',
@@ -168,6 +186,35 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'enum', values: LOG_FORMATS },
     def: 'pretty',
     doc: 'Log format',
+    ccflare: { env: 'LOG_FORMAT' },
+  },
+  {
+    key: 'logFile',
+    env: 'CCFLARE_LOG_FILE',
+    type: { kind: 'string' },
+    def: (home) => join(home, 'logs', 'ccflare.log'),
+    doc: 'Log file the gateway also writes (JSON lines, redacted, mode 0600, rotated by size) for `ccflare logs --lines` and the Logs screens; `off` for none',
+  },
+  {
+    key: 'logFileMaxBytes',
+    env: 'CCFLARE_LOG_FILE_MAX_BYTES',
+    type: { kind: 'int', min: 64 * 1024, max: 1024 * 1024 * 1024 },
+    def: 10 * 1024 * 1024,
+    doc: 'Size at which the log file is rotated, bytes',
+  },
+  {
+    key: 'logFiles',
+    env: 'CCFLARE_LOG_FILES',
+    type: { kind: 'int', min: 0, max: 100 },
+    def: 5,
+    doc: 'Rotated log files kept besides the current one (ccflare.log.1 is the newest)',
+  },
+  {
+    key: 'pricesUrl',
+    env: 'CCFLARE_PRICES_URL',
+    type: { kind: 'url' },
+    def: undefined,
+    doc: 'Models catalogue (models.dev api.json shape, e.g. https://models.dev/api.json) that adds prices for Claude models the bundled table lacks; fetched at start and daily, cached in <home>/prices-cache.json; unset: bundled prices only',
   },
   {
     key: 'payloadCapture',
@@ -182,6 +229,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'int', min: 0, max: 64 * 1024 * 1024 },
     def: 256 * 1024,
     doc: 'Cap per stored body, bytes',
+    ccflare: { key: 'stream_body_max_bytes' },
   },
   {
     key: 'requestRetentionDays',
@@ -189,6 +237,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'int', min: 1, max: 3650 },
     def: 90,
     doc: 'Days request rows are kept',
+    ccflare: { env: 'REQUEST_RETENTION_DAYS', key: 'request_retention_days' },
   },
   {
     key: 'payloadRetentionDays',
@@ -196,6 +245,7 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'int', min: 1, max: 3650 },
     def: 7,
     doc: 'Days payloads are kept',
+    ccflare: { env: 'DATA_RETENTION_DAYS', key: 'data_retention_days' },
   },
   {
     key: 'requestDeadlineMs',
@@ -298,10 +348,42 @@ export const SETTINGS: readonly SettingDef[] = [
     doc: "Claude Code's user agents folder the gateway reads and edits (default: $CLAUDE_CONFIG_DIR/agents, else ~/.claude/agents)",
   },
   {
+    key: 'claudeSettingsFile',
+    env: 'CCFLARE_CLAUDE_SETTINGS_FILE',
+    type: { kind: 'string' },
+    def: undefined,
+    doc: "Claude Code's user settings file that `ccflare connect` edits (default: $CLAUDE_CONFIG_DIR/settings.json, else ~/.claude/settings.json)",
+  },
+  {
     key: 'defaultAgentModel',
     env: 'CCFLARE_DEFAULT_AGENT_MODEL',
     type: { kind: 'model' },
     def: '',
     doc: "Model for every sub-agent without a preference or a full model id in its file (claude-… or opus, sonnet, haiku); empty: leave the client's model",
+    ccflare: { env: 'DEFAULT_AGENT_MODEL', key: 'default_agent_model' },
+  },
+];
+
+/**
+ * ccflare settings this gateway has no counterpart for: accepted (a config copied from ccflare
+ * still starts) with a warning that says what is ignored and what to use instead.
+ */
+export const IGNORED_CCFLARE_SETTINGS: readonly { env: string; key: string; instead: string }[] = [
+  {
+    env: 'RETRY_ATTEMPTS',
+    key: 'retry_attempts',
+    instead:
+      'failover moves to the next account by itself and backs off per account; CCFLARE_MAX_ATTEMPTS caps the upstream attempts of a request',
+  },
+  {
+    env: 'RETRY_DELAY_MS',
+    key: 'retry_delay_ms',
+    instead:
+      'there is no fixed delay: a failing account is benched for a cooldown and the next one is tried at once; CCFLARE_REQUEST_DEADLINE_MS bounds the whole wait',
+  },
+  {
+    env: 'RETRY_BACKOFF',
+    key: 'retry_backoff',
+    instead: 'cooldowns grow with repeat offences and are capped; there is no multiplier to set',
   },
 ];

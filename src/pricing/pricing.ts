@@ -23,7 +23,7 @@ interface Dated {
 }
 
 /** Family -> rows sorted by `effectiveFrom` ascending. Built once; lookups allocate nothing. */
-export type PriceIndex = ReadonlyMap<string, readonly Dated[]>;
+export type PriceIndex = Map<string, readonly Dated[]>;
 
 /** Throws GatewayError('config_invalid') on a bad date, a negative price or two rows for the same family and date. */
 export function compilePrices(prices: readonly PriceEntry[]): PriceIndex {
@@ -98,6 +98,11 @@ export interface Pricer {
   /** As `costUsd`, and calls `warn` the first time it sees each unknown model. */
   cost(model: string | null, usage: Usage, at: number): number | null;
   find(model: string | null, at: number): PriceEntry | null;
+  /**
+   * Prices for families the table does not know (a refreshed catalogue, price-catalogue.ts),
+   * replacing the previous supplement. The table wins for every family it has.
+   */
+  supplement(prices: readonly PriceEntry[]): void;
 }
 
 export interface PricerOptions {
@@ -117,9 +122,13 @@ export function createPricer(opts: PricerOptions = {}): Pricer {
   const warn = opts.warn;
   const maxWarned = opts.maxWarned ?? 1000;
   const warned = new Set<string>();
+  // Consulted only when the table has no row: a model the table knows never pays for it.
+  let extra: PriceIndex | null = null;
+  const find = (model: string | null, at: number): PriceEntry | null =>
+    lookup(index, model, at) ?? (extra === null ? null : lookup(extra, model, at));
   return {
     cost(model, usage, at) {
-      const p = lookup(index, model, at);
+      const p = find(model, at);
       if (p !== null) return price(p, usage);
       if (model !== null && warn !== undefined && warned.size < maxWarned && !warned.has(model)) {
         warned.add(model);
@@ -127,8 +136,11 @@ export function createPricer(opts: PricerOptions = {}): Pricer {
       }
       return null;
     },
-    find(model, at) {
-      return lookup(index, model, at);
+    find,
+    supplement(prices) {
+      const next = compilePrices(prices);
+      for (const family of index.keys()) next.delete(family);
+      extra = next.size === 0 ? null : next;
     },
   };
 }

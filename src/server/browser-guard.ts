@@ -95,7 +95,7 @@ export function decide(method: string, route: Route, url: string, h: IncomingHtt
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') {
     // Reads of other routes are kept from foreign pages by CORS (no Access-Control-* header is
     // ever sent); an EventSource is a read too, but refusing it saves holding a stream open.
-    if (foreign && (url === '/api/events' || url.startsWith('/api/events?'))) return refuseApi(origin);
+    if (foreign && isStream(url)) return refuseApi(origin);
     return PASS;
   }
   if (foreign) return refuseApi(origin);
@@ -109,6 +109,14 @@ export function decide(method: string, route: Route, url: string, h: IncomingHtt
     );
   }
   return PASS;
+}
+
+/** The event streams: /api/events and ccflare's /api/requests/stream and /api/logs/stream. */
+function isStream(url: string): boolean {
+  for (const p of ['/api/events', '/api/requests/stream', '/api/logs/stream']) {
+    if (url === p || (url.startsWith(p) && url.charCodeAt(p.length) === 63) /* ? */) return true;
+  }
+  return false;
 }
 
 function refuseApi(origin: string | undefined): Decision {

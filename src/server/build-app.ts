@@ -3,6 +3,7 @@
  * dispatcher, store) and `serve.ts` passes the real ones. No singletons.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
@@ -26,11 +27,13 @@ import { LiveSettings } from '../config/live-settings.js';
 import { ProxyRules } from '../config/proxy-rules.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse, writeErrorResponse } from '../errors.js';
-import type { EventBus } from '../events.js';
+import type { EventBus, LogLine } from '../events.js';
 import { RecentLogLines } from '../log/log-events.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ModelCatalogue } from '../models/model-catalogue.js';
 import { upstreamModelsFetcher } from '../models/upstream-models.js';
+import { PRICES_CACHE_FILE, PriceRefresher } from '../pricing/price-catalogue.js';
+import { PRICES } from '../pricing/prices.js';
 import { createPricer } from '../pricing/pricing.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
@@ -58,6 +61,8 @@ export interface AppDeps {
   liveSettings?: LiveSettings;
   /** The logger's recent lines, for GET /api/logs (empty when not given). */
   recentLogs?: RecentLogLines;
+  /** The last log lines from the log file, oldest first (GET /api/logs/history); the recent lines when not given. */
+  logHistory?: (limit: number) => Promise<LogLine[]>;
   /** The agent registry; a directory knowing no agent when not given. */
   agents?: AgentDirectory;
 }
@@ -91,6 +96,7 @@ export function oauthEndpoints(config: Config): OAuthEndpoints {
 export function buildApp(deps: AppDeps): App {
   const { config, store, clock, logger, events } = deps;
   const startedAt = clock.now();
+  const recentLogs = deps.recentLogs ?? new RecentLogLines();
   const pool = new AccountPool({ store, clock, logger, events, pollMs: deps.accountPollMs ?? 1000 });
   // Client keys for /v1/* and the admin key of /api/*, reloaded when the keys revision moves.
   const keys = new KeyRegistry({
@@ -126,6 +132,17 @@ export function buildApp(deps: AppDeps): App {
   const pricer = createPricer({
     warn: (model) => logger.warn({ model }, 'no price known for this model: its cost is recorded as unknown'),
   });
+  const priceRefresher =
+    config.pricesUrl === undefined
+      ? null
+      : new PriceRefresher({
+          url: config.pricesUrl,
+          cachePath: join(config.home, PRICES_CACHE_FILE),
+          bundled: PRICES,
+          clock,
+          logger,
+          apply: (prices) => pricer.supplement(prices),
+        });
   const catalogue = new ModelCatalogue({
     clock,
     logger,
@@ -180,7 +197,8 @@ export function buildApp(deps: AppDeps): App {
       retention,
       eventHub,
       metrics,
-      recentLogs: deps.recentLogs ?? new RecentLogLines(),
+      recentLogs,
+      logHistory: deps.logHistory ?? (async (limit) => recentLogs.list(limit)),
       agents: new AgentService({
         registry: agents,
         store,
@@ -279,6 +297,8 @@ export function buildApp(deps: AppDeps): App {
       await pool.start();
       await keys.start();
       retention.start();
+      // Not awaited: the cached prices apply at once, and a slow or absent network never delays the start.
+      priceRefresher?.start().catch((err) => logger.warn({ err }, 'price catalogue not applied'));
     },
     stop: () => {
       pool.stop();
@@ -287,6 +307,7 @@ export function buildApp(deps: AppDeps): App {
       agents.stop();
       proxyRules.stop();
       retention.stop();
+      priceRefresher?.stop();
       // Ends the streams still open and drops the bus subscription and its linger timer.
       eventHub.close();
       metrics.stop();

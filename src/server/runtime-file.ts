@@ -13,7 +13,7 @@
  * Both are written whole to a temporary file first, so a reader never sees half a record; the
  * lock is created with link(2), which fails when the lock exists (atomic on local file systems).
  */
-import { existsSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GatewayError } from '../errors.js';
 
@@ -171,6 +171,9 @@ export function claimGateway(home: string, databasePath: string | null, now = Da
 }
 
 function takeLock(lockPath: string, self: GatewayRuntime): void {
+  // A database in a directory that does not exist yet (CCFLARE_DATABASE_URL, ccflare_DB_PATH):
+  // the store would create it, but the lock next to the file comes first.
+  mkdirSync(dirname(lockPath), { recursive: true, mode: 0o700 });
   const tmp = `${lockPath}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(self)}\n`, { mode: 0o600 });
   try {

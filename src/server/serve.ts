@@ -12,6 +12,7 @@ import type { Config } from '../config/config.js';
 import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
 import { EventBus } from '../events.js';
 import { logLinePublisher, RecentLogLines } from '../log/log-events.js';
+import { LogFile, readLogHistory } from '../log/log-file.js';
 import { createLogger } from '../log/logger.js';
 import { openStoreFromUrl, openWriterForUrl, sqlitePathFromUrl } from '../storage/open-store.js';
 import { type App, buildApp } from './build-app.js';
@@ -54,15 +55,23 @@ export interface RunOptions {
 export async function runServer(config: Config, opts: RunOptions = {}): Promise<RunningServer> {
   // Before the database is opened: a second gateway on it stops here, naming the first.
   const claim = claimGateway(config.home, sqliteFileOf(config.databaseUrl));
+  const logFile = openLogFile(config);
   let running: RunningServer;
   try {
-    running = await startServer(config, opts, claim);
+    running = await startServer(config, opts, claim, logFile);
   } catch (err) {
     claim.release();
+    await logFile?.close();
     throw err;
   }
   // A crash still removes the files; a SIGKILL leaves them, and the dead pid marks them stale.
-  if (opts.signals !== false) process.once('exit', () => claim.release());
+  if (opts.signals !== false) {
+    process.once('exit', () => {
+      claim.release();
+      // The lines that explain the exit are still queued: written now, synchronously.
+      logFile?.flushSync();
+    });
+  }
   return running;
 }
 
@@ -71,14 +80,39 @@ function sqliteFileOf(databaseUrl: string): string | null {
   return /^sqlite:/i.test(databaseUrl) ? sqlitePathFromUrl(databaseUrl) : null;
 }
 
-async function startServer(config: Config, opts: RunOptions, claim: GatewayClaim): Promise<RunningServer> {
+/** The log file `CCFLARE_LOG_FILE` names (null when `off`); one that cannot be opened is reported on stderr. */
+function openLogFile(config: Config): LogFile | null {
+  if (config.logFile === 'off') return null;
+  return new LogFile({
+    path: config.logFile,
+    maxBytes: config.logFileMaxBytes,
+    keep: config.logFiles,
+    // Not through the logger: its lines are what cannot be written.
+    onError: (err, what) =>
+      process.stderr.write(`ccflare: cannot ${what} the log file ${config.logFile}: ${err.message}\n`),
+  });
+}
+
+async function startServer(
+  config: Config,
+  opts: RunOptions,
+  claim: GatewayClaim,
+  logFile: LogFile | null,
+): Promise<RunningServer> {
   const events = new EventBus();
   const recentLogs = new RecentLogLines();
+  const publish = logLinePublisher(events, recentLogs);
   const logger = createLogger({
     level: config.logLevel,
     format: config.logFormat,
     destination: opts.logDestination,
-    onLine: logLinePublisher(events, recentLogs),
+    onLine:
+      logFile === null
+        ? publish
+        : (line) => {
+            logFile.write(line);
+            publish(line);
+          },
   });
   const store = openStoreFromUrl(config.databaseUrl);
   await store.migrate();
@@ -120,6 +154,7 @@ async function startServer(config: Config, opts: RunOptions, claim: GatewayClaim
     accountPollMs: opts.accountPollMs,
     reauthGraceMs: opts.reauthGraceMs,
     recentLogs,
+    logHistory: logFile === null ? undefined : (limit) => readLogHistory(config.logFile, config.logFiles, limit),
     agents: opts.agents,
   });
   await app.start();
@@ -188,6 +223,7 @@ async function startServer(config: Config, opts: RunOptions, claim: GatewayClaim
         `ccflare stopped: ${interrupted} request(s) interrupted, ${written} request record(s) written during shutdown`,
       );
       logger.flush?.();
+      await logFile?.close();
     })();
     return closed;
   }

@@ -101,3 +101,46 @@ export const RecentLogsSchema = z
   .object({ lines: z.array(LogEventSchema).openapi({ description: 'Oldest first' }) })
   .openapi('RecentLogs');
 export type RecentLogs = z.infer<typeof RecentLogsSchema>;
+
+export const LogHistoryQuerySchema = z.strictObject({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(1000)
+    .openapi({ description: 'Lines at most (1-100000, default 1000), the newest', example: 1000 }),
+});
+
+/** ccflare's level names (its LogEvent), which its scripts and dashboard read. */
+const CCFLARE_LEVEL = { info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' } as const;
+
+/**
+ * A line of the log file as GET /api/logs/history answers it: ccflare's `{ts, level, msg}` (its
+ * level names; a fatal line is its ERROR), plus this gateway's own level (`severity`, which tells
+ * fatal apart) and the record's other fields.
+ */
+export const LogHistoryLineSchema = z
+  .object({
+    ts: z.number().openapi({ description: 'Unix ms' }),
+    level: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+    msg: z.string(),
+    severity: LogEventSchema.shape.level,
+    fields: LogEventSchema.shape.fields,
+  })
+  .openapi('LogHistoryLine');
+export type LogHistoryLine = z.infer<typeof LogHistoryLineSchema>;
+
+/** ccflare's answer is a bare array, oldest first; kept so its scripts work unchanged. */
+export const LogHistorySchema = z.array(LogHistoryLineSchema).openapi('LogHistory');
+
+type LogEventData = z.infer<typeof LogEventSchema>;
+
+export function toHistoryLine(l: LogEventData): LogHistoryLine {
+  return { ts: l.time, level: CCFLARE_LEVEL[l.level], msg: l.msg, severity: l.level, fields: l.fields };
+}
+
+/** The log line a history entry was made from (the shape of the live `log` event). */
+export function fromHistoryLine(h: LogHistoryLine): LogEventData {
+  return { level: h.severity, time: h.ts, msg: h.msg, fields: h.fields ?? {} };
+}

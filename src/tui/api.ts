@@ -9,6 +9,7 @@ import type { LogLineView } from '../cli/report-format.js';
 import type { Account } from '../shared/accounts-schemas.js';
 import type { AgentList, AgentView, WorkspaceList } from '../shared/agents-schemas.js';
 import type { Analytics, Stats } from '../shared/analytics-schemas.js';
+import { fromHistoryLine, type LogHistoryLine } from '../shared/events-schemas.js';
 import type { RequestDetail, RequestPage } from '../shared/requests-schemas.js';
 
 export interface Health {
@@ -63,6 +64,8 @@ export interface TuiApi {
   setAgentModel(id: string, model: string | null): Promise<AgentView>;
   config(): Promise<ConfigView>;
   setConfig(patch: Record<string, unknown>): Promise<ConfigView>;
+  /** The last `limit` lines of the gateway's log file (from before restarts too), oldest first. */
+  logHistory(limit: number): Promise<LogLineView[]>;
   /** Follows the gateway's log lines; returns a function that stops following. */
   followLogs(onLine: (line: LogLineView) => void, onError: (message: string) => void): () => void;
 }
@@ -159,6 +162,11 @@ export class HttpTuiApi implements TuiApi {
   }
   setConfig(patch: Record<string, unknown>): Promise<ConfigView> {
     return this.call('PATCH', '/api/config', patch);
+  }
+
+  async logHistory(limit: number): Promise<LogLineView[]> {
+    const lines = await this.call<LogHistoryLine[]>('GET', `/api/logs/history?limit=${limit}`);
+    return lines.map(fromHistoryLine);
   }
 
   followLogs(onLine: (line: LogLineView) => void, onError: (message: string) => void): () => void {

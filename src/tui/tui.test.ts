@@ -9,6 +9,7 @@ import type { TuiApi } from './api.js';
 import { App, screenIndex } from './app.js';
 import { bar, lineChart, sparkline } from './charts.js';
 import { AgentsScreen } from './screens/agents.js';
+import { AnalyticsScreen } from './screens/analytics.js';
 import { colorsEnabled } from './theme.js';
 
 const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -292,6 +293,7 @@ function fakeApi() {
       },
     })),
     setConfig: vi.fn(async () => ({})),
+    logHistory: vi.fn(async () => []),
     followLogs: vi.fn((onLine) => {
       api.logListener = onLine;
       return () => {};
@@ -549,6 +551,130 @@ describe('terminal UI', () => {
     ui.unmount();
   });
 
+  it('toggles charts of the per-account figures on the Stats screen with c', async () => {
+    const api = fakeApi();
+    const ui = start(api, screenIndex('Stats'));
+    await until(ui, 'Recent errors');
+    expect(ui.lastFrame()).toContain('c charts');
+    expect(ui.lastFrame()).not.toContain('█');
+    ui.stdin.write('c');
+    const charts = await until(ui, 'Stats · charts');
+    // One bar chart per figure, each account a labelled bar with its value.
+    for (const title of ['Requests', 'Success rate', 'p95 latency', 'Cost'])
+      expect(charts).toMatch(new RegExp(`^${title}$`, 'm'));
+    expect(charts).toMatch(/^alpha +[█-▏]+ +2$/m);
+    expect(charts).toMatch(/^alpha +[█-▏]+ +50\.0%$/m);
+    expect(charts).toMatch(/^alpha +[█-▏]+ +200 ms$/m);
+    expect(charts).toMatch(/^alpha +[█-▏]+ +\$0\.50$/m);
+    expect(charts).not.toContain('Recent errors');
+    expect(charts).toContain('c table');
+    ui.stdin.write('c');
+    await until(ui, (f) => f.includes('Recent errors') && !f.includes('█'));
+    ui.unmount();
+  });
+
+  it('switches the Analytics views with o, t, p, c and m, each with its own figures, within 80x24', async () => {
+    const api = fakeApi();
+    const base = await api.analytics('24h');
+    const models = Array.from({ length: 25 }, (_, i) => ({
+      ...perf,
+      model: `claude-test-model-${String(i).padStart(2, '0')}-20250929`,
+      requests: 100 - i,
+      p95LatencyMs: 1000 + i,
+      outputTokensPerSecond: 42.5,
+      costUsd: 3 - i / 10,
+    }));
+    api.analytics = vi.fn(
+      async (range): Promise<Analytics> => ({
+        ...base,
+        range,
+        totals: {
+          ...perf,
+          avgTtftMs: 310,
+          outputTokensPerSecond: 55.25,
+          cacheHitRate: 0.6,
+          failovers: 3,
+          costUsd: 12.5,
+          requests: 50,
+        },
+        tokens: { input: 100, cacheRead: 600, cacheWrite5m: 200, cacheWrite1h: 0, output: 100, total: 1000 },
+        series: Array.from({ length: 96 }, (_, i) => ({
+          ...(base.series[0] as Analytics['series'][number]),
+          ts: NOW + i,
+          requests: i % 7,
+          costUsd: i / 100,
+          avgLatencyMs: 100 + i,
+        })),
+        models,
+        accounts: ['alpha', 'beta', 'gamma', 'delta'].map((name, i) => ({
+          ...perf,
+          accountId: `id-${name}`,
+          name,
+          costUsd: 4 - i,
+        })),
+        costByModel: models.slice(0, 6).map((m) => ({ model: m.model, costUsd: m.costUsd, share: m.costUsd / 12.5 })),
+      }),
+    );
+    // The app gives a screen the terminal's rows minus 4 (tabs, margins, help line).
+    const ui = render(
+      createElement(AnalyticsScreen, {
+        api,
+        setModal: () => {},
+        width: 80,
+        height: 20,
+        now: () => NOW,
+        openUrl: () => false,
+      }),
+    );
+    const fits = (f: string) => {
+      const lines = f.split('\n');
+      return lines.length <= 20 && lines.every((l) => l.length <= 80);
+    };
+    const overview = await until(ui, 'Requests over time');
+    expect(fits(overview), overview).toBe(true);
+    expect(overview).toContain('[o overview] t tokens p performance c cost m models');
+    expect(overview).toContain('Cost by account');
+
+    ui.stdin.write('t');
+    const tokens = await until(ui, 'Analytics · tokens');
+    expect(fits(tokens), tokens).toBe(true);
+    expect(tokens).toContain('900 in / 100 out · cache hit 60.0%');
+    expect(tokens).toMatch(/^cache read +[█-▏]+ +600 +60\.0%$/m);
+    expect(tokens).toMatch(/^cache write 5m +[█-▏]+ +200 +20\.0%$/m);
+    expect(tokens).toContain('Tokens over time');
+    expect(tokens).toContain('[t tokens]');
+
+    ui.stdin.write('p');
+    const performance = await until(ui, 'Analytics · performance');
+    expect(fits(performance), performance).toBe(true);
+    expect(performance).toContain('avg 120 ms · p95 200 ms · first token 310 ms · 55.3 tok/s · failovers 3');
+    expect(performance).toContain('Average latency over time');
+    expect(performance).toMatch(/^test-model-00-20250929 +[█-▏]+ +1000 ms$/m);
+
+    ui.stdin.write('c');
+    const cost = await until(ui, 'Analytics · cost');
+    expect(fits(cost), cost).toBe(true);
+    expect(cost).toContain('$12.50 · $0.25 per request');
+    expect(cost).toContain('Cost over time');
+    expect(cost).toMatch(/^test-model-00-20250929 +[█-▏]+ +\$3\.00 +24\.0%$/m);
+    expect(cost).toMatch(/^alpha +[█-▏]+ +\$4\.00$/m);
+
+    ui.stdin.write('m');
+    const modelsView = await until(ui, 'Analytics · models');
+    expect(fits(modelsView), modelsView).toBe(true);
+    expect(modelsView).toMatch(/^model +requests +success +p95 +tok\/s +tokens +cost$/m);
+    expect(modelsView).toMatch(/^test-model-00-20250929 +100 +50\.0% +1000 ms +42\.5 +30 +\$3\.00$/m);
+    expect(modelsView).toMatch(/^\+\d+ more$/m);
+
+    // The range still moves under any view.
+    ui.stdin.write('\u001B[D');
+    await until(ui, '[6h]');
+    await vi.waitFor(() => expect(api.analytics).toHaveBeenLastCalledWith('6h'), { interval: 2 });
+    ui.stdin.write('o');
+    await until(ui, 'Requests over time');
+    ui.unmount();
+  });
+
   it('draws analytics charts and switches the range', async () => {
     const api = fakeApi();
     const ui = start(api, screenIndex('Analytics'));
@@ -695,6 +821,43 @@ describe('terminal UI', () => {
     await until(ui, 'Waiting for log lines');
     api.logListener?.({ level: 'warn', time: NOW, msg: 'account cooling down', fields: { account: 'alpha' } });
     await until(ui, 'WARN  account cooling down account=alpha');
+    ui.unmount();
+  });
+
+  it('opens on the lines of the log file, then pauses (space), keeps what arrives, resumes and clears (c)', async () => {
+    const api = fakeApi();
+    const before = { level: 'info', time: NOW - 60_000, msg: 'ccflare listening', fields: { url: 'http://x' } };
+    const earlier = { level: 'error', time: NOW - 30_000, msg: 'before the restart', fields: {} };
+    api.logHistory = vi.fn(async () => [before, earlier]);
+    const ui = start(api, screenIndex('Logs'));
+    const opened = await until(ui, 'ERROR before the restart');
+    expect(api.logHistory).toHaveBeenCalledWith(500);
+    expect(opened.indexOf('ccflare listening')).toBeLessThan(opened.indexOf('before the restart'));
+    expect(opened).toContain('(live)');
+    // The stream replays lines it still buffers: one already shown from the history is not repeated.
+    api.logListener?.(earlier);
+    api.logListener?.({ level: 'info', time: NOW, msg: 'first live line', fields: {} });
+    const live = await until(ui, 'first live line');
+    expect(live.match(/before the restart/g)).toHaveLength(1);
+
+    ui.stdin.write(' ');
+    await until(ui, 'PAUSED · 0 new');
+    api.logListener?.({ level: 'warn', time: NOW + 1, msg: 'while paused one', fields: {} });
+    api.logListener?.({ level: 'warn', time: NOW + 2, msg: 'while paused two', fields: {} });
+    const paused = await until(ui, 'PAUSED · 2 new');
+    expect(paused).not.toContain('while paused');
+    ui.stdin.write(' ');
+    const resumed = await until(ui, 'while paused two');
+    expect(resumed).toContain('(live)');
+    expect(resumed.indexOf('first live line')).toBeLessThan(resumed.indexOf('while paused one'));
+    expect(resumed.indexOf('while paused one')).toBeLessThan(resumed.indexOf('while paused two'));
+
+    ui.stdin.write('c');
+    const cleared = await until(ui, 'Waiting for log lines');
+    expect(cleared).not.toContain('ccflare listening');
+    expect(cleared).not.toContain('while paused');
+    api.logListener?.({ level: 'info', time: NOW + 3, msg: 'after the clear', fields: {} });
+    await until(ui, 'INFO  after the clear');
     ui.unmount();
   });
 });

@@ -386,6 +386,13 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(totals.requests).toBe(2);
       });
 
+      it('tells which ids are stored, however many are asked', async () => {
+        await store.requests.writeBatch([sampleRecord({ id: 'a' }), sampleRecord({ id: 'c' })], []);
+        expect(await store.requests.existingIds([])).toEqual(new Set());
+        const asked = ['a', 'b', 'c', ...Array.from({ length: 1200 }, (_, i) => `none-${i}`)];
+        expect(await store.requests.existingIds(asked)).toEqual(new Set(['a', 'c']));
+      });
+
       it('keeps records of a deleted account', async () => {
         const a = await store.accounts.insert(newAccount('tmp'), T0);
         await store.requests.writeBatch([sampleRecord({ id: 'kept', accountId: a.id, accountName: 'tmp' })], []);

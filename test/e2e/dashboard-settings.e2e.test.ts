@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../support/api-request.js';
@@ -279,6 +280,56 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
       await expect.poll(() => proxy(gw), { timeout: 3000 }).toBe(200);
       // Only the expected refusal of the taken name.
       expect(errors.filter((e) => !e.includes('409'))).toEqual([]);
+    });
+
+    it("connects Claude Code: the planned change shown, written after confirming with the user's keys kept, and undone", async () => {
+      const errors = await usePage(page, 'light');
+      const file = gw.config.claudeSettingsFile;
+      const original = `${JSON.stringify({ model: 'opus', env: { FOO: 'bar' } }, null, 2)}\n`;
+      writeFileSync(file, original);
+      await openSettings(page, gw);
+      const card = page.getByRole('region', { name: 'Connect Claude Code' });
+      await card.locator('[data-connect-state="not-connected"]').waitFor();
+      expect(await card.textContent()).toContain(file);
+      const planned = card.getByRole('figure', { name: 'Change to connect' });
+      expect(await planned.textContent()).toBe(`+ "ANTHROPIC_BASE_URL": "${gw.url}"`);
+      await shot(page, 'settings-connect-claude-code-light');
+
+      await card.getByRole('button', { name: 'Connect Claude Code' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Connect Claude Code?' });
+      await dialog.waitFor();
+      expect(await dialog.getByRole('figure', { name: 'Planned change' }).textContent()).toBe(
+        `+ "ANTHROPIC_BASE_URL": "${gw.url}"`,
+      );
+      // Cancel writes nothing.
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      expect(readFileSync(file, 'utf8')).toBe(original);
+
+      await card.getByRole('button', { name: 'Connect Claude Code' }).click();
+      await dialog.getByRole('button', { name: 'Write settings' }).click();
+      await card
+        .getByRole('status')
+        .filter({ hasText: `Claude Code now uses ccflare at ${gw.url}` })
+        .waitFor();
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+        model: 'opus',
+        env: { FOO: 'bar', ANTHROPIC_BASE_URL: gw.url },
+      });
+      await card.locator('[data-connect-state="connected"]').waitFor();
+      expect(await card.getByRole('button', { name: 'Connect Claude Code' }).isDisabled()).toBe(true);
+
+      await card.getByRole('button', { name: 'Disconnect' }).click();
+      const undo = page.getByRole('dialog', { name: 'Disconnect Claude Code?' });
+      await undo.waitFor();
+      expect(await undo.getByRole('figure', { name: 'Planned change' }).textContent()).toBe(
+        `- "ANTHROPIC_BASE_URL": "${gw.url}"`,
+      );
+      await undo.getByRole('button', { name: 'Restore settings' }).click();
+      await card.getByRole('status').filter({ hasText: 'Claude Code no longer uses ccflare' }).waitFor();
+      expect(readFileSync(file, 'utf8')).toBe(original);
+      await card.locator('[data-connect-state="not-connected"]').waitFor();
+      expect(errors).toEqual([]);
     });
   });
 

@@ -82,6 +82,8 @@ describe('OpenAPI document', () => {
       ['GET', '/api/logs', '/api/logs'],
       ['GET', '/api/logs', '/api/logs?limit=1'],
       ['GET', '/api/logs', '/api/logs?limit=0'],
+      ['GET', '/api/logs/history', '/api/logs/history?limit=5'],
+      ['GET', '/api/logs/history', '/api/logs/history?limit=lots'],
       ['GET', '/api/keys', '/api/keys'],
       ['POST', '/api/keys', '/api/keys', { name: 'laptop' }],
       ['DELETE', '/api/keys/{name}', '/api/keys/laptop'],
@@ -117,6 +119,26 @@ describe('OpenAPI document', () => {
         '/api/models/rules',
         { rules: [{ pattern: '*', model: 'gpt-4o' }], fallback: { enabled: false, map: [] } },
       ],
+      // ccflare's paths (api/routes/ccflare-routes.ts), in ccflare's shapes.
+      ['POST', '/api/oauth/init', '/api/oauth/init', { name: 'oa-ccflare', mode: 'max', tier: 5 }],
+      ['POST', '/api/oauth/init', '/api/oauth/init', { name: 'oa-ccflare', tier: 3 }],
+      ['POST', '/api/oauth/init', '/api/oauth/init', { name: 'alpha', mode: 'console' }],
+      ['POST', '/api/oauth/callback', '/api/oauth/callback', { sessionId: 'nope', code: 'a#b' }],
+      ['POST', '/api/accounts/{id}/tier', '/api/accounts/alpha/tier', { tier: 20 }],
+      ['POST', '/api/accounts/{id}/tier', '/api/accounts/nope/tier', { tier: 20 }],
+      ['POST', '/api/accounts/{id}/tier', '/api/accounts/alpha/tier', { tier: 2 }],
+      ['GET', '/api/config/strategy', '/api/config/strategy'],
+      ['POST', '/api/config/strategy', '/api/config/strategy', { strategy: 'session' }],
+      ['POST', '/api/config/strategy', '/api/config/strategy', { strategy: 'nope' }],
+      ['GET', '/api/strategies', '/api/strategies'],
+      ['GET', '/api/config/model', '/api/config/model'],
+      ['POST', '/api/config/model', '/api/config/model', { model: 'opus-4' }],
+      ['POST', '/api/config/model', '/api/config/model', { model: 'gpt-4o' }],
+      ['GET', '/api/config/retention', '/api/config/retention'],
+      ['POST', '/api/config/retention', '/api/config/retention', { payloadDays: 7 }],
+      ['POST', '/api/config/retention', '/api/config/retention', {}],
+      ['GET', '/api/requests/detail', '/api/requests/detail?limit=3'],
+      ['GET', '/api/requests/detail', '/api/requests/detail?limit=x'],
       ['GET', '/api/tools/interceptors/system-prompt', '/api/tools/interceptors/system-prompt'],
       [
         'PUT',
@@ -125,6 +147,13 @@ describe('OpenAPI document', () => {
         { enabled: false, template: 'Be brief.\n{{env_block}}', stripTools: false },
       ],
       ['PUT', '/api/tools/interceptors/system-prompt', '/api/tools/interceptors/system-prompt', { enabled: 'yes' }],
+      ['GET', '/api/connect/claude-code', '/api/connect/claude-code'],
+      ['POST', '/api/connect/claude-code', '/api/connect/claude-code', { dryRun: true }],
+      ['POST', '/api/connect/claude-code', '/api/connect/claude-code', { dryRun: 'no' }],
+      ['POST', '/api/connect/claude-code', '/api/connect/claude-code', {}],
+      ['DELETE', '/api/connect/claude-code', '/api/connect/claude-code?dryRun=true'],
+      ['DELETE', '/api/connect/claude-code', '/api/connect/claude-code'],
+      ['DELETE', '/api/connect/claude-code', '/api/connect/claude-code'],
     ];
     const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const covered = new Set<string>();
@@ -145,7 +174,7 @@ describe('OpenAPI document', () => {
         continue;
       }
       const schema = documented.content?.['application/json']?.schema;
-      const json = await res.json();
+      const json = res.status === 204 ? null : await res.json();
       if (schema) problems.push(...checkSchema(json, schema, doc).map((e) => `${method} ${path} ${res.status} ${e}`));
       covered.add(`${method} ${template}`);
     }
@@ -154,7 +183,13 @@ describe('OpenAPI document', () => {
     const documentedOps = Object.entries(paths).flatMap(([p, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
     );
-    const notJson = new Set(['GET /api/events', 'POST /api/events/ticket', 'GET /metrics']);
+    const notJson = new Set([
+      'GET /api/events',
+      'POST /api/events/ticket',
+      'GET /metrics',
+      'GET /api/requests/stream',
+      'GET /api/logs/stream',
+    ]);
     expect(documentedOps.filter((o) => !covered.has(o) && !notJson.has(o))).toEqual([]);
   });
 

@@ -1,7 +1,8 @@
 /**
  * The real terminal UI (`ccflare --home <dir>`, no command) in a tmux pseudo-terminal, against a real
  * gateway with seeded accounts and requests: pause an account, open a request's detail, quit; the
- * Agents screen on 80x24 with a user agents folder and a workspace seen in traffic.
+ * Agents screen on 80x24 with a user agents folder and a workspace seen in traffic; the Logs
+ * screen's history, pause and clear.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -268,6 +269,32 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       expect((await reviewer()).preference).toBeNull();
       send('q');
       await waitFor(/EXITED:0/, 10_000, 'agents');
+    });
+
+    it('Logs: opens on the log file, space pauses and resumes the live tail, c clears it', async () => {
+      tmux('new-session', '-d', '-s', 'logs', '-x', '120', '-y', '30', await uiCommand());
+      const send = (...k: string[]) => tmux('send-keys', '-t', 'logs', ...k);
+      const seen = (pattern: RegExp) => waitFor(pattern, 10_000, 'logs');
+      await seen(/Uptime:/);
+      send('5');
+      // Logged when the gateway started, before this UI existed: read from the log file.
+      await seen(/INFO {2}ccflare listening url=/);
+      await seen(/\(live\)/);
+      send('Space');
+      await seen(/PAUSED · 0 new/);
+      // Logs "account usage counters reset" at info.
+      expect((await api(gw.url, 'POST', '/api/stats/reset')).status).toBe(200);
+      const paused = await seen(/PAUSED · 1 new/);
+      expect(paused).not.toContain('account usage counters reset');
+      send('Space');
+      const resumed = await seen(/INFO {2}account usage counters reset accountsReset=\d/);
+      expect(resumed).toMatch(/\(live\)/);
+      send('c');
+      const cleared = await seen(/Waiting for log lines/);
+      expect(cleared).not.toContain('ccflare listening');
+      expect(cleared).not.toContain('account usage counters reset');
+      send('q');
+      await waitFor(/EXITED:0/, 10_000, 'logs');
     });
 
     it('starts a gateway when none runs, and the "starting" notice does not stay above the UI', async () => {

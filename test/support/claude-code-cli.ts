@@ -76,9 +76,12 @@ export function makeClaudeWorkspace(files: Record<string, string>): ClaudeWorksp
 
 export interface ClaudeRunOptions {
   workspace: ClaudeWorkspace;
-  /** ANTHROPIC_BASE_URL: the gateway. */
-  baseUrl: string;
-  /** ANTHROPIC_API_KEY (default: a placeholder; the gateway holds the real accounts). */
+  /**
+   * ANTHROPIC_BASE_URL: the gateway. null: neither it nor ANTHROPIC_API_KEY is set, so the CLI
+   * finds the gateway through its settings file alone (`ccflare connect`).
+   */
+  baseUrl: string | null;
+  /** ANTHROPIC_API_KEY (default: a placeholder with a base URL, none without; the gateway holds the real accounts). */
   apiKey?: string;
   /** More CLI arguments after `-p <prompt>`. */
   args?: readonly string[];
@@ -110,8 +113,10 @@ function claudeEnv(o: ClaudeRunOptions): Record<string, string> {
     HOME: w.home,
     TMPDIR: w.tmp,
     CLAUDE_CONFIG_DIR: w.configDir,
-    ANTHROPIC_BASE_URL: o.baseUrl,
-    ANTHROPIC_API_KEY: o.apiKey ?? 'sk-ant-api03-placeholder-the-gateway-holds-the-accounts',
+    ...(o.baseUrl === null ? {} : { ANTHROPIC_BASE_URL: o.baseUrl }),
+    ...(o.apiKey !== undefined || o.baseUrl !== null
+      ? { ANTHROPIC_API_KEY: o.apiKey ?? 'sk-ant-api03-placeholder-the-gateway-holds-the-accounts' }
+      : {}),
     DISABLE_TELEMETRY: '1',
     DISABLE_AUTOUPDATER: '1',
     DISABLE_ERROR_REPORTING: '1',

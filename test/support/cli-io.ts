@@ -66,6 +66,8 @@ function cliEnv(opts: CliOptions): NodeJS.ProcessEnv {
     NO_COLOR: '1',
     CCFLARE_HOME: opts.home,
     CCFLARE_CLAUDE_AGENTS_DIR: join(opts.home, 'claude-agents'),
+    // Nor the real ~/.claude/settings.json: `connect` writes it.
+    CCFLARE_CLAUDE_SETTINGS_FILE: join(opts.home, 'claude-settings.json'),
     ...opts.env,
   };
 }

@@ -71,6 +71,8 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
       CCFLARE_LOG_FORMAT: 'json',
       // Never the real ~/.claude/agents: tests create and delete agent files.
       CCFLARE_CLAUDE_AGENTS_DIR: join(home, 'claude-agents'),
+      // Nor the real ~/.claude/settings.json: `connect` writes it.
+      CCFLARE_CLAUDE_SETTINGS_FILE: join(home, 'claude-settings.json'),
       ...opts.env,
     },
   });

@@ -1,9 +1,11 @@
 /**
- * Logs: a live tail of the gateway's log lines (the `log` events of GET /api/events), with a
- * minimum level, a text search, pause/resume and clear. Only the newest MAX_LINES are kept.
+ * Logs: the last lines of the gateway's log file on open (GET /api/logs/history, so lines from
+ * before a restart show), then a live tail (the `log` events of GET /api/events), with a minimum
+ * level, a text search, pause/resume and clear. Only the newest MAX_LINES are kept.
  */
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
-import type { LiveEventData } from '../../../src/shared/events-schemas';
+import type { LiveEventData, LogHistoryLine } from '../../../src/shared/events-schemas';
+import { apiFetch } from '../api';
 import { fmtInt } from '../format';
 import { type LiveState, openEventStream } from '../live';
 import { linkClick, setSearchParam, useLocation } from '../router';
@@ -40,9 +42,21 @@ interface State {
   paused: boolean;
   /** Older lines let go to stay within MAX_LINES, since the last clear. */
   dropped: number;
+  /** Keys of the lines the history brought: the stream replays the lines it still buffers, shown once. */
+  historyKeys: ReadonlySet<string>;
+  /** The history arrived, or a clear came first (a late history is then not shown). */
+  historySettled: boolean;
 }
 
-type Action = { type: 'add'; lines: Line[] } | { type: 'pause' } | { type: 'resume' } | { type: 'clear' };
+type Action =
+  | { type: 'add'; lines: Line[] }
+  | { type: 'history'; lines: Line[] }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'clear' };
+
+/** The same record from the history and from the stream. */
+const lineKey = (l: LogEvent) => JSON.stringify([l.time, l.level, l.msg, l.fields]);
 
 function keepNewest(lines: Line[]): { kept: Line[]; dropped: number } {
   const over = lines.length - MAX_LINES;
@@ -52,12 +66,31 @@ function keepNewest(lines: Line[]): { kept: Line[]; dropped: number } {
 function reducer(s: State, a: Action): State {
   switch (a.type) {
     case 'add': {
+      if (s.historyKeys.size > 0) {
+        const fresh = a.lines.filter((l) => !s.historyKeys.has(lineKey(l)));
+        if (fresh.length < a.lines.length) return reducer(s, { type: 'add', lines: fresh });
+      }
+      if (a.lines.length === 0) return s;
       if (s.paused) {
         const { kept } = keepNewest(s.pending.concat(a.lines));
         return { ...s, pending: kept, pendingCount: s.pendingCount + a.lines.length };
       }
       const { kept, dropped } = keepNewest(s.lines.concat(a.lines));
       return { ...s, lines: kept, dropped: s.dropped + dropped };
+    }
+    case 'history': {
+      if (s.historySettled) return s;
+      const historyKeys = new Set(a.lines.map(lineKey));
+      // Stream lines that came first and are in the history too are shown once, in history order.
+      const { kept, dropped } = keepNewest(a.lines.concat(s.lines.filter((l) => !historyKeys.has(lineKey(l)))));
+      return {
+        ...s,
+        lines: kept,
+        pending: s.pending.filter((l) => !historyKeys.has(lineKey(l))),
+        dropped: s.dropped + dropped,
+        historyKeys,
+        historySettled: true,
+      };
     }
     case 'pause':
       return { ...s, paused: true };
@@ -74,11 +107,31 @@ function reducer(s: State, a: Action): State {
       };
     }
     case 'clear':
-      return { ...s, lines: [], pending: [], pendingCount: 0, dropped: 0 };
+      return { ...s, lines: [], pending: [], pendingCount: 0, dropped: 0, historySettled: true };
   }
 }
 
-const INITIAL: State = { lines: [], pending: [], pendingCount: 0, paused: false, dropped: 0 };
+const INITIAL: State = {
+  lines: [],
+  pending: [],
+  pendingCount: 0,
+  paused: false,
+  dropped: 0,
+  historyKeys: new Set(),
+  historySettled: false,
+};
+
+/** The log file's last lines, oldest first, as lines of this page (keys below the stream's). */
+async function loadHistory(): Promise<Line[]> {
+  const history = await apiFetch<LogHistoryLine[]>(`/api/logs/history?limit=${MAX_LINES}`);
+  return history.map((h, i) => ({
+    level: h.severity,
+    time: h.ts,
+    msg: h.msg,
+    fields: h.fields ?? {},
+    seq: i - history.length,
+  }));
+}
 
 // ---------- stream ----------
 
@@ -225,6 +278,20 @@ export function Logs() {
   const onLines = useCallback((lines: Line[]) => dispatch({ type: 'add', lines }), []);
   const onGap = useCallback(() => setGap(true), []);
   const stream = useLogStream(onLines, onGap);
+  useEffect(() => {
+    let live = true;
+    loadHistory().then(
+      (lines) => {
+        if (live) dispatch({ type: 'history', lines });
+      },
+      () => {
+        // Without the history the live tail still works; the stream's buffered lines show.
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
 
   const needle = q.trim().toLowerCase();
   const visible = useMemo(() => state.lines.filter((l) => matches(l, level, needle)), [state.lines, level, needle]);
@@ -323,7 +390,7 @@ export function Logs() {
         {gap ? (
           <div className="notice" role="status">
             Some lines are missing here: the connection dropped and the gateway no longer had every line in between (or
-            it restarted). They are in the gateway&apos;s own log output.
+            it restarted). They are in its log file: <code>ccflare logs --lines 1000</code>, or reopen this page.
           </div>
         ) : null}
         <section
@@ -344,9 +411,9 @@ export function Logs() {
                   : 'No log lines yet. They appear here as the gateway works: failed upstream attempts, rate limits and cooldowns, accounts added or refreshed, settings changed.'}
               </p>
               <p className="small">
-                The gateway streams info, warning and error lines (not debug) and keeps only recent ones in memory while
-                someone follows them, so this page shows the lines since about when the dashboard was opened. The full
-                log is the gateway&apos;s own output (stdout), or <code>ccflare logs -f</code> in a terminal.
+                The gateway streams info, warning and error lines (not debug); this page opens on the last lines of its
+                log file (<code>logs/ccflare.log</code> in the data directory, kept across restarts), or{' '}
+                <code>ccflare logs --lines 1000</code> in a terminal.
               </p>
             </div>
           ) : visible.length === 0 ? (

@@ -2,8 +2,10 @@ import type { RouteFactory } from '../api-app.js';
 import { accountsRoutes } from './accounts-routes.js';
 import { agentsRoutes, workspacesRoutes } from './agents-routes.js';
 import { analyticsRoutes } from './analytics-routes.js';
+import { ccflareRoutes } from './ccflare-routes.js';
 import { clearHistoryRoutes } from './clear-history-routes.js';
 import { configRoutes } from './config-routes.js';
+import { connectRoutes } from './connect-routes.js';
 import { eventsRoutes } from './events-routes.js';
 import { eventsTicketRoutes } from './events-ticket-routes.js';
 import { interceptorsRoutes } from './interceptors-routes.js';
@@ -17,6 +19,8 @@ import { statsRoutes } from './stats-routes.js';
 
 /** Every sub-app of the management API and where it is mounted. */
 export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
+  // First: ccflare's /api/requests/detail and /stream would otherwise be read as request ids.
+  ['/api', ccflareRoutes],
   ['/api/accounts', accountsRoutes],
   ['/api/requests', requestsRoutes],
   ['/api/stats', statsRoutes],
@@ -32,5 +36,6 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/workspaces', workspacesRoutes],
   ['/api/models', modelsRoutes],
   ['/api/tools/interceptors', interceptorsRoutes],
+  ['/api/connect', connectRoutes],
   ['/', metricsRoutes],
 ];

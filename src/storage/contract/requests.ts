@@ -53,5 +53,10 @@ export interface RequestsStore {
   /** The same rows as full records (attempt logs included, payloads left out: null), `q.limit` at most. */
   listRecords(q: RequestQuery): Promise<StoredRequest[]>;
   get(id: string): Promise<StoredRequest | null>;
+  /**
+   * Which of `ids` are stored, without reading their rows: an import writes only the rest, so a
+   * second run appends no payload bytes it would then leave unreferenced.
+   */
+  existingIds(ids: readonly string[]): Promise<Set<string>>;
   count(): Promise<number>;
 }

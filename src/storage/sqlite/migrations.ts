@@ -216,11 +216,29 @@ function refuseNewer(found: number, known: number): GatewayError {
 }
 
 /**
+ * Both programs default to ~/.config/ccflare/ccflare.db: an original ccflare's database must not
+ * get this schema written into it (the migration would fail halfway on its `accounts` table, after
+ * adding tables of its own). Checked before anything is written.
+ */
+function refuseOriginalCcflare(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(accounts)').all() as { name: string }[];
+  if (columns.length === 0 || columns.some((c) => c.name === 'kind')) return;
+  throw new GatewayError(
+    'config_invalid',
+    "This is an original ccflare database (ccflare's accounts table), which this gateway does not use in place. " +
+      'Move its folder aside (e.g. mv ~/.config/ccflare ~/.config/ccflare-old) and bring it over with ' +
+      '`ccflare import ccflare --from ~/.config/ccflare-old`, or give this gateway another home (--home, CCFLARE_HOME). ' +
+      'If ccflare_DB_PATH names this file, unset it after the import: this gateway reads that variable as its own database',
+  );
+}
+
+/**
  * Applies pending migrations, each in its own IMMEDIATE transaction so two processes starting
  * at once (gateway and CLI) serialize on the write lock and the loser sees the work as done.
  * Idempotent. Refuses a database whose schema is newer than this code.
  */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  refuseOriginalCcflare(db);
   db.exec(CREATE_MIGRATIONS_TABLE);
   const known = migrations.reduce((max, m) => Math.max(max, m.version), 0);
   const current = schemaVersion(db);

@@ -169,6 +169,17 @@ export class SqliteRequests implements RequestsStore {
     return r ? toRequest(r, this.files) : null;
   }
 
+  async existingIds(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    // 500 per statement: far below SQLite's host-parameter limit (32,766), few statement shapes cached.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const sql = `SELECT id FROM requests WHERE id IN (${chunk.map(() => '?').join(',')})`;
+      for (const r of this.statements.get(sql).all(...chunk) as { id: string }[]) found.add(r.id);
+    }
+    return found;
+  }
+
   async count(): Promise<number> {
     return this.countAll.get()?.n ?? 0;
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +7,7 @@ import { describeStoreContract } from '../../../test/conformance/index.js';
 import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
 import { GatewayError } from '../../errors.js';
 import { openStoreFromUrl, sqlitePathFromUrl } from '../open-store.js';
+import { buildCcflareFixture } from './__fixtures__/ccflare-db.js';
 import { openDatabase } from './connection.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -115,6 +116,21 @@ describe('migrations', () => {
       new RegExp(`schema version ${LATEST_SCHEMA_VERSION + 1} is newer than this ccflare understands`),
     );
     expect(() => SqliteStore.open(path)).toThrow(/newer than this ccflare/);
+  });
+
+  it("refuses an original ccflare's database and writes nothing into it", () => {
+    const original = mkdtempSync(join(tmpdir(), 'ccflare-original-'));
+    try {
+      const { dbPath } = buildCcflareFixture(original, { now: 1_700_000_000_000, requests: 5 });
+      const before = readFileSync(dbPath);
+      expect(() => SqliteStore.open(dbPath)).toThrow(/original ccflare database .*ccflare import ccflare --from.*unset ccflare_DB_PATH|original ccflare database .*ccflare import ccflare --from.*ccflare_DB_PATH names this file/);
+      expect(readFileSync(dbPath).equals(before)).toBe(true);
+      const check = new Database(dbPath, { readonly: true });
+      expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'schema_migrations'").get()).toBeUndefined();
+      check.close();
+    } finally {
+      rmSync(original, { recursive: true, force: true });
+    }
   });
 });
 

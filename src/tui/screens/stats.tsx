@@ -1,48 +1,114 @@
-import { Box, Text } from 'ink';
+import { Box, Text, useInput } from 'ink';
+import { useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import { accountLabel, formatInt, formatMs, formatRate, formatUsd } from '../../cli/report-format.js';
+import type { Stats } from '../../shared/analytics-schemas.js';
+import { barChart } from '../charts.js';
 import { useLoad } from '../hooks.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
 
+/** Accounts charted at most: four charts of this many bars plus their titles fit a 24-row terminal. */
+const CHART_ROWS = 3;
+
+/** The per-account figures as bar charts: requests, success, p95 latency, cost. */
+function StatsCharts({ data, width }: { data: Stats; width: number }) {
+  const c = useColor();
+  const accounts = data.accounts.slice(0, CHART_ROWS);
+  const label = (a: Stats['accounts'][number]) => accountLabel(a.accountId, a.name, a.exists);
+  const w = Math.max(30, width - 2);
+  const charts: { title: string; color: string; rows: { label: string; value: number; text: string }[] }[] = [
+    {
+      title: 'Requests',
+      color: 'cyan',
+      rows: accounts.map((a) => ({ label: label(a), value: a.requests, text: formatInt(a.requests) })),
+    },
+    {
+      title: 'Success rate',
+      color: 'green',
+      rows: accounts.map((a) => ({ label: label(a), value: a.successRate ?? 0, text: formatRate(a.successRate) })),
+    },
+    {
+      title: 'p95 latency',
+      color: 'yellow',
+      rows: accounts.map((a) => ({ label: label(a), value: a.p95LatencyMs ?? 0, text: formatMs(a.p95LatencyMs) })),
+    },
+    {
+      title: 'Cost',
+      color: 'blue',
+      rows: accounts.map((a) => ({ label: label(a), value: a.costUsd, text: formatUsd(a.costUsd) })),
+    },
+  ];
+  return (
+    <>
+      {charts.map((chart) => (
+        <Box key={chart.title} flexDirection="column">
+          <Text bold>{chart.title}</Text>
+          {accounts.length === 0 && <Text dimColor>no requests yet</Text>}
+          {barChart(chart.rows, w).map((row, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: chart rows are positional
+            <Text key={i} color={c(chart.color)}>
+              {row}
+            </Text>
+          ))}
+        </Box>
+      ))}
+      {data.accounts.length > CHART_ROWS && (
+        <Text dimColor>{`+${data.accounts.length - CHART_ROWS} more accounts (c shows the table)`}</Text>
+      )}
+    </>
+  );
+}
+
 export function StatsScreen({ api, now, width }: ScreenProps) {
   const c = useColor();
+  const [charts, setCharts] = useState(false);
   const { data, error } = useLoad(() => api.stats(), [api], 5000);
+  useInput((input) => {
+    if (input === 'c') setCharts((v) => !v);
+  });
   const cut = (s: string) => s.slice(0, Math.max(10, width - 1));
   return (
     <Box flexDirection="column">
-      <Text bold>Stats</Text>
+      <Text bold>Stats{charts ? ' · charts' : ''}</Text>
       {error !== null && <Text color={c('red')}>{error}</Text>}
       {data && (
         <>
           <Text>
-            Requests {formatInt(data.totals.requests)} · success {formatRate(data.totals.successRate)} · avg{' '}
-            {formatMs(data.totals.avgLatencyMs)} · p95 {formatMs(data.totals.p95LatencyMs)} · tokens{' '}
-            {formatInt(data.totals.tokens.total)} · cost {formatUsd(data.totals.costUsd)}
-          </Text>
-          <Text> </Text>
-          <Text bold>
             {cut(
-              `${'account'.padEnd(20)} ${'requests'.padStart(9)} ${'success'.padStart(8)} ${'p95'.padStart(8)} ${'tokens'.padStart(12)} ${'cost'.padStart(9)}`,
+              `Requests ${formatInt(data.totals.requests)} · success ${formatRate(data.totals.successRate)} · avg ${formatMs(data.totals.avgLatencyMs)} · p95 ${formatMs(data.totals.p95LatencyMs)} · tokens ${formatInt(data.totals.tokens.total)} · cost ${formatUsd(data.totals.costUsd)}`,
             )}
           </Text>
-          {data.accounts.map((a) => (
-            <Text key={`${a.accountId}-${a.name}`} dimColor={!a.exists}>
-              {cut(
-                `${accountLabel(a.accountId, a.name, a.exists).slice(0, 20).padEnd(20)} ${formatInt(a.requests).padStart(9)} ${formatRate(a.successRate).padStart(8)} ${formatMs(a.p95LatencyMs).padStart(8)} ${formatInt(a.tokens.total).padStart(12)} ${formatUsd(a.costUsd).padStart(9)}`,
-              )}
-            </Text>
-          ))}
-          <Text> </Text>
-          <Text bold>Recent errors</Text>
-          {data.recentErrors.length === 0 && <Text>none</Text>}
-          {data.recentErrors.slice(0, 8).map((e) => (
-            <Text key={e.id} color={c('red')}>
-              {cut(`${formatTime(e.ts, now())} ${e.status ?? '-'} ${e.accountName ?? '-'} ${e.error ?? ''}`)}
-            </Text>
-          ))}
+          {charts ? (
+            <StatsCharts data={data} width={width} />
+          ) : (
+            <>
+              <Text> </Text>
+              <Text bold>
+                {cut(
+                  `${'account'.padEnd(20)} ${'requests'.padStart(9)} ${'success'.padStart(8)} ${'p95'.padStart(8)} ${'tokens'.padStart(12)} ${'cost'.padStart(9)}`,
+                )}
+              </Text>
+              {data.accounts.map((a) => (
+                <Text key={`${a.accountId}-${a.name}`} dimColor={!a.exists}>
+                  {cut(
+                    `${accountLabel(a.accountId, a.name, a.exists).slice(0, 20).padEnd(20)} ${formatInt(a.requests).padStart(9)} ${formatRate(a.successRate).padStart(8)} ${formatMs(a.p95LatencyMs).padStart(8)} ${formatInt(a.tokens.total).padStart(12)} ${formatUsd(a.costUsd).padStart(9)}`,
+                  )}
+                </Text>
+              ))}
+              <Text> </Text>
+              <Text bold>Recent errors</Text>
+              {data.recentErrors.length === 0 && <Text>none</Text>}
+              {data.recentErrors.slice(0, 8).map((e) => (
+                <Text key={e.id} color={c('red')}>
+                  {cut(`${formatTime(e.ts, now())} ${e.status ?? '-'} ${e.accountName ?? '-'} ${e.error ?? ''}`)}
+                </Text>
+              ))}
+            </>
+          )}
         </>
       )}
+      <Text dimColor>c {charts ? 'table' : 'charts'}</Text>
     </Box>
   );
 }
