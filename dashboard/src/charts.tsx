@@ -1,7 +1,9 @@
 /** Pieces the figure screens (Overview, Analytics, Stats) share: the time range, a headline figure and chart styling. */
+import type { ReactNode } from 'react';
 import type { Analytics } from '../../src/shared/analytics-schemas';
 import { shell } from './i18n/en/shell';
 import { translator } from './i18n/i18n';
+import type { Trend } from './trend';
 
 const t = translator('shell', shell);
 
@@ -39,11 +41,28 @@ export function RangeSelect({ value, onChange }: { value: Range; onChange: (r: R
   );
 }
 
+const ARROWS = { up: '▲', down: '▼', flat: '▶' } as const;
+
 /**
- * One headline figure; `data-stat` lets tests and people find it by its label, or by `id` (its
- * English label) where the label is translated, so it names the same figure in every language.
+ * One headline figure; `data-stat` (and `data-trend`) let tests and people find it by its label,
+ * or by `id` (its English label) where the label is translated, so it names the same figure in
+ * every language. `trend` compares it with the previous window; `children` go below (a small chart).
  */
-export function Stat({ id, label, value, hint }: { id?: string; label: string; value: string; hint?: string }) {
+export function Stat({
+  id,
+  label,
+  value,
+  hint,
+  trend,
+  children,
+}: {
+  id?: string;
+  label: string;
+  value: string;
+  hint?: string;
+  trend?: Trend | null;
+  children?: ReactNode;
+}) {
   return (
     <div className="stat">
       <dt className="stat-label">{label}</dt>
@@ -51,6 +70,17 @@ export function Stat({ id, label, value, hint }: { id?: string; label: string; v
         {value}
       </dd>
       {hint ? <dd className="stat-hint muted">{hint}</dd> : null}
+      {trend ? (
+        <dd className={`stat-trend trend-${trend.tone}`} data-trend={id ?? label}>
+          {trend.direction ? (
+            <span className="trend-arrow" aria-hidden="true">
+              {ARROWS[trend.direction]}
+            </span>
+          ) : null}
+          {trend.text}
+        </dd>
+      ) : null}
+      {children}
     </div>
   );
 }

@@ -11,6 +11,8 @@ export const queryKeys = {
   /** The Connect Claude Code card's plan. */
   connect: ['connect', 'claude-code'],
   storage: ['storage'],
+  /** GET /health (the Overview's system status). */
+  health: ['health'],
   agents: {
     /** Every agents query: what an agent, preference or default-model change invalidates. */
     all: ['agents'],
@@ -32,11 +34,15 @@ export const queryKeys = {
     agents: (range: string) => ['analytics', 'agents', range],
   },
   requests: {
+    /** Every requests query: what deleting history invalidates. */
+    all: ['requests'],
     /** Loaded pages of the list for the query string of its filters. */
     list: (query: string) => ['requests', 'list', query],
     heads: ['requests', 'head'],
     /** Requests newer than the list's first page. */
     head: (query: string, topId: string | null) => ['requests', 'head', query, topId],
     detail: (id: string) => ['requests', 'detail', id],
+    /** Agents seen in the last 30 days, for the list's agent filter. */
+    agentsSeen: ['requests', 'agents-seen'],
   },
 } as const;

@@ -83,11 +83,27 @@ export const SeriesPointSchema = z
     avgLatencyMs: z.number().nullable(),
     avgTtftMs: z.number().nullable(),
     outputTokensPerSecond: z.number().nullable(),
+    outputTokensPerSecondMin: z
+      .number()
+      .nullable()
+      .openapi({ description: "Slowest single request's output tokens per second in the bucket" }),
+    outputTokensPerSecondMax: z
+      .number()
+      .nullable()
+      .openapi({ description: "Fastest single request's output tokens per second in the bucket" }),
     tokens: TokenCountsSchema,
     costUsd: z.number(),
     cacheHitRate: z.number().nullable(),
   })
   .openapi('SeriesPoint');
+export type SeriesPoint = z.infer<typeof SeriesPointSchema>;
+
+export const ModelSeriesSchema = z
+  .object({
+    model: z.string().nullable().openapi({ description: 'null: no model known' }),
+    series: z.array(SeriesPointSchema).openapi({ description: 'Every bucket of the window, oldest first' }),
+  })
+  .openapi('ModelSeries');
 
 export const AnalyticsSchema = z
   .object({
@@ -102,7 +118,20 @@ export const AnalyticsSchema = z
       status: z.enum(ANALYTICS_STATUSES),
     }),
     totals: PerfSummarySchema,
+    previous: z
+      .object({
+        from: z.number().int(),
+        to: z.number().int(),
+        totals: PerfSummarySchema,
+      })
+      .openapi({
+        description:
+          'The window of the same length just before this one (same filters), for trends: "+12% vs the previous 24h"',
+      }),
     series: z.array(SeriesPointSchema).openapi({ description: 'Every bucket of the window, oldest first' }),
+    modelSeries: z.array(ModelSeriesSchema).optional().openapi({
+      description: 'One series per model (the order of `models`); only with `modelSeries=true`',
+    }),
     tokens: TokenCountsSchema.openapi({ description: 'Token breakdown of the window' }),
     models: z.array(ModelPerfSchema).openapi({ description: 'Per model, most requests first' }),
     accounts: z.array(AccountPerfSchema).openapi({ description: 'Per account, most requests first' }),
@@ -147,6 +176,11 @@ export const AnalyticsQuerySchema = z
       'Comma-separated agent names (main, subagent, a sub-agent name): every figure then counts only their requests',
     ),
     status: z.enum(ANALYTICS_STATUSES).default('all'),
+    modelSeries: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true')
+      .openapi({ type: 'string', description: '`true`: also answer one series per model (`modelSeries`)' }),
   })
   .openapi('AnalyticsQuery');
 

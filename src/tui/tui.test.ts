@@ -234,6 +234,7 @@ function fakeApi() {
         bucketMs: 60_000,
         filters: { accounts: [], models: [], agents: [], status: 'all' },
         totals: perf,
+        previous: { from: NOW - 7_200_000, to: NOW - 3_600_000, totals: perf },
         series: [1, 4, 2, 8].map((n, i) => ({
           ts: NOW + i,
           requests: n,
@@ -243,6 +244,8 @@ function fakeApi() {
           avgLatencyMs: 100,
           avgTtftMs: null,
           outputTokensPerSecond: null,
+          outputTokensPerSecondMin: null,
+          outputTokensPerSecondMax: null,
           tokens,
           costUsd: 0,
           cacheHitRate: null,

@@ -308,6 +308,51 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
         ]);
       });
 
+      it("compares with the previous window, keeps each bucket's speed range and gives per-model series", async () => {
+        await store.requests.writeBatch(scenario(), []);
+        // p1 in the hour before the 1h window; p2 and p3 in r1's minute and cell (alpha, sonnet, ok), each in a
+        // batch of its own so the speed range merges across upserts: 10 tok/s, then none.
+        const extra = (id: string, ts: number, over: Partial<RequestRecord>) =>
+          sampleRecord({ id, ts, accountId: alpha, accountName: 'alpha', modelApplied: SONNET, ...over });
+        await store.requests.writeBatch(
+          [extra('p1', NOW - 65 * MIN, { success: false, status: 500, latencyMs: 300, outputTokensPerSecond: null })],
+          [],
+        );
+        await store.requests.writeBatch([extra('p2', NOW - 20_000, { outputTokensPerSecond: 10 })], []);
+        await store.requests.writeBatch([extra('p3', NOW - 25_000, { outputTokensPerSecond: null })], []);
+
+        const hour = await store.analytics.query(q({ modelSeries: true }));
+        expect(hour.previous).toMatchObject({
+          from: hour.from - HOUR,
+          to: hour.from,
+          totals: { requests: 1, errors: 1, successRate: 0, avgLatencyMs: 300 },
+        });
+        // r1 40 tok/s, p2 10, p3 none; r2 (60) a minute earlier; r3 (529) has none.
+        expect(hour.series[59]).toMatchObject({
+          requests: 3,
+          outputTokensPerSecondMin: 10,
+          outputTokensPerSecondMax: 40,
+        });
+        expect(hour.series[58]).toMatchObject({ outputTokensPerSecondMin: 60, outputTokensPerSecondMax: 60 });
+        expect(hour.series[57]).toMatchObject({ outputTokensPerSecondMin: null, outputTokensPerSecondMax: null });
+        expect(hour.modelSeries?.map((m) => [m.model, m.series.slice(57).map((p) => p.requests)])).toEqual([
+          [SONNET, [1, 0, 3]],
+          [OPUS, [0, 1, 0]],
+        ]);
+        expect(hour.modelSeries?.[0]?.series[57]).toMatchObject({ errors: 1, outputTokensPerSecondMax: null });
+
+        // The hour rollups keep the range too: the 12:00 hour holds r1-r3 and p2-p3.
+        const week = await store.analytics.query(q({ range: '7d' }));
+        expect(week.modelSeries).toBeUndefined();
+        expect(week.series.at(-1)).toMatchObject({ outputTokensPerSecondMin: 10, outputTokensPerSecondMax: 60 });
+        expect(week.previous.totals.requests).toBe(0);
+        // r6, 40 days ago, is in the 30 days before the 30-day window; filters apply to it too.
+        const month = await store.analytics.query(q({ range: '30d' }));
+        expect(month.previous.totals).toMatchObject({ requests: 1, costUsd: 1 });
+        const monthAlpha = await store.analytics.query(q({ range: '30d', accounts: ['alpha'] }));
+        expect(monthAlpha.previous.totals.requests).toBe(0);
+      });
+
       it('matches figures recomputed from the records, however the batches were cut', async () => {
         const models = [SONNET, OPUS, HAIKU];
         const recs: RequestRecord[] = Array.from({ length: 300 }, (_, i) =>

@@ -254,9 +254,38 @@ describe('GET /api/analytics', () => {
       ['models=,', 'models'],
       ['agents=reviewer,', 'agents'],
       ['since=1', 'since'],
+      ['modelSeries=yes', 'modelSeries'],
     ] as const) {
       expect400(await api(gw.server.api, 'GET', `/api/analytics?${q}`), param);
     }
+  });
+
+  it('gives the previous window of the same length, per-model series on request and speed ranges', async () => {
+    // Nothing in the hour before the last one; a6 (40 days ago, beta, $1) is in the 30 days before the last 30.
+    const hour = await analytics('?range=1h&modelSeries=true');
+    expect(hour.previous).toMatchObject({ from: hour.from - HOUR, to: hour.from, totals: { requests: 0 } });
+    const month = await analytics('?range=30d');
+    expect(month.previous).toMatchObject({ from: month.from - 30 * DAY, to: month.from });
+    expect(month.previous.totals).toMatchObject({ requests: 1, successes: 1, costUsd: 1 });
+    expect(month.modelSeries).toBeUndefined();
+    expect((await analytics('?range=30d&accounts=alpha')).previous.totals.requests).toBe(0);
+
+    // a1 and a3 are sonnet, a2 opus; one series per model, over the same buckets as the total.
+    const perModel = hour.modelSeries?.map((m) => [m.model, m.series.reduce((n, p) => n + p.requests, 0)]);
+    expect(perModel).toEqual([
+      [SONNET, 2],
+      [OPUS, 1],
+    ]);
+    expect(hour.modelSeries?.every((m) => m.series.length === hour.series.length)).toBe(true);
+    // One request with a speed per minute: a1 40 tok/s, a2 60; a3 (529) none.
+    const speeds = hour.series
+      .filter((p) => p.requests > 0)
+      .map((p) => [p.outputTokensPerSecondMin, p.outputTokensPerSecondMax]);
+    expect(speeds).toEqual([
+      [null, null],
+      [60, 60],
+      [40, 40],
+    ]);
   });
 });
 

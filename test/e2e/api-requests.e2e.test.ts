@@ -285,6 +285,7 @@ describe('OpenAPI document', () => {
       'models',
       'agents',
       'status',
+      'modelSeries',
     ]);
   });
 });

@@ -186,12 +186,12 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     expect(await cell(page, 'By account', 'alpha', 'successRate').textContent()).toBe('66.7%');
 
     // Only the charts near the viewport are drawn at first; scrolling draws the rest: request bars,
-    // token bars, lines and the breakdown bars.
+    // token bars, lines, the per-model series and the breakdown bars.
     const charts = page.locator('.recharts-wrapper');
     await charts.first().waitFor();
-    expect(await charts.count()).toBeLessThan(8);
+    expect(await charts.count()).toBeLessThan(9);
     await revealCharts(page);
-    await expect.poll(() => charts.count()).toBe(8);
+    await expect.poll(() => charts.count()).toBe(9);
     expect(await page.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
     expect(await page.locator('.recharts-line-curve').count()).toBeGreaterThan(0);
     expect(await page.getByRole('img', { name: /^Requests by model: claude-sonnet-4-5 3/ }).count()).toBe(1);

@@ -1,7 +1,8 @@
 /**
  * Analytics: figures, charts and per-model / per-account breakdowns of `/api/analytics` for a
  * range and filters kept in the URL (each change is a history entry, so back / forward and shared
- * links show the same view).
+ * links show the same view), per bucket or as running totals, and each model's series of a chosen
+ * figure.
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type ReactElement, useEffect, useRef, useState } from 'react';
@@ -20,7 +21,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { Analytics as AnalyticsData, PerfSummary } from '../../../src/shared/analytics-schemas';
+import type { Analytics as AnalyticsData, PerfSummary, SeriesPoint } from '../../../src/shared/analytics-schemas';
 import { useAccounts } from '../accounts-ui';
 import { apiFetch } from '../api';
 import { type Column, DataTable } from '../data-table';
@@ -39,11 +40,31 @@ type Status = AnalyticsData['filters']['status'];
 
 const DEFAULT_RANGE: Range = '24h';
 
+/** Per bucket, or running totals over the range (the figures that add up: requests, tokens, cost). */
+type View = 'bucket' | 'cumulative';
+
+/** The figure the per-model chart shows. */
+const METRICS = [
+  { value: 'requests', msg: 'statRequests', additive: true },
+  { value: 'tokens', msg: 'statTokens', additive: true },
+  { value: 'cost', msg: 'statCost', additive: true },
+  { value: 'latency', msg: 'statAvgLatency', additive: false },
+  { value: 'speed', msg: 'statOutputSpeed', additive: false },
+] as const;
+type Metric = (typeof METRICS)[number]['value'];
+const DEFAULT_METRIC: Metric = 'requests';
+
+function isMetric(v: string | null): v is Metric {
+  return METRICS.some((m) => m.value === v);
+}
+
 interface Filters {
   range: Range;
   accounts: string[];
   models: string[];
   status: Status;
+  view: View;
+  metric: Metric;
 }
 
 function list(v: string | null): string[] {
@@ -65,10 +86,12 @@ function readFilters(search: URLSearchParams): Filters {
     accounts: list(search.get('accounts')),
     models: list(search.get('models')),
     status: s === 'success' || s === 'error' ? s : 'all',
+    view: search.get('view') === 'cumulative' ? 'cumulative' : 'bucket',
+    metric: isMetric(search.get('metric')) ? (search.get('metric') as Metric) : DEFAULT_METRIC,
   };
 }
 
-/** The query string shared by the page URL and the API call (defaults left out, so links stay short). */
+/** The filters' query string, shared by the page URL and the API call (defaults left out, so links stay short). */
 function queryString(f: Filters): string {
   const p = new URLSearchParams();
   if (f.range !== DEFAULT_RANGE) p.set('range', f.range);
@@ -79,8 +102,16 @@ function queryString(f: Filters): string {
 }
 
 function setFilters(f: Filters): void {
-  const q = queryString(f);
+  const p = new URLSearchParams(queryString(f));
+  // How the answer is shown: in the page URL only.
+  if (f.view !== 'bucket') p.set('view', f.view);
+  if (f.metric !== DEFAULT_METRIC) p.set('metric', f.metric);
+  const q = p.toString();
   navigate(`/analytics${q ? `?${q}` : ''}`);
+}
+
+function cleared(f: Filters): Filters {
+  return { ...f, accounts: [], models: [], status: 'all' };
 }
 
 function hasFilters(f: Filters): boolean {
@@ -88,11 +119,12 @@ function hasFilters(f: Filters): boolean {
 }
 
 function useAnalytics(f: Filters) {
-  const q = queryString(f);
+  // Per-model series for the chart by model (one more GROUP BY column in the same query).
+  const q = [queryString(f), 'modelSeries=true'].filter(Boolean).join('&');
   // Keys start with 'analytics' so live.ts refreshes them after every finished request.
   return useQuery({
     queryKey: queryKeys.analytics.screen(q),
-    queryFn: () => apiFetch<AnalyticsData>(`/api/analytics${q ? `?${q}` : ''}`),
+    queryFn: () => apiFetch<AnalyticsData>(`/api/analytics?${q}`),
     placeholderData: keepPreviousData,
     refetchInterval: 60_000,
   });
@@ -193,11 +225,7 @@ function FilterBar({ filters, choices }: { filters: Filters; choices: AnalyticsD
         </select>
       </label>
       {hasFilters(filters) ? (
-        <button
-          type="button"
-          className="link-button"
-          onClick={() => setFilters({ range: filters.range, accounts: [], models: [], status: 'all' })}
-        >
+        <button type="button" className="link-button" onClick={() => setFilters(cleared(filters))}>
           {t('clearFilters')}
         </button>
       ) : null}
@@ -228,11 +256,7 @@ function EmptyState({ filters }: { filters: Filters }) {
         {filtered ? (
           <li>
             {t('or')}{' '}
-            <button
-              type="button"
-              className="link-button"
-              onClick={() => setFilters({ range: filters.range, accounts: [], models: [], status: 'all' })}
-            >
+            <button type="button" className="link-button" onClick={() => setFilters(cleared(filters))}>
               {t('clearTheFilters')}
             </button>
             .
@@ -318,9 +342,47 @@ const TOKEN_KINDS = [
   { key: 'cacheWrite1h', color: 'var(--tok-cache-1h)' },
 ] as const;
 
-function TimeCharts({ data }: { data: AnalyticsData }) {
+/** The slowest and fastest single request of the range. */
+function speedExtremes(series: readonly SeriesPoint[]): { min: number | null; max: number | null } {
+  let min: number | null = null;
+  let max: number | null = null;
+  for (const p of series) {
+    if (p.outputTokensPerSecondMin != null && (min === null || p.outputTokensPerSecondMin < min))
+      min = p.outputTokensPerSecondMin;
+    if (p.outputTokensPerSecondMax != null && (max === null || p.outputTokensPerSecondMax > max))
+      max = p.outputTokensPerSecondMax;
+  }
+  return { min, max };
+}
+
+/** The figures that add up over time, summed from the first bucket on in the cumulative view. */
+const ADDITIVE = [
+  'successes',
+  'errors',
+  'input',
+  'output',
+  'cacheRead',
+  'cacheWrite5m',
+  'cacheWrite1h',
+  'cost',
+] as const;
+
+function runningTotals<T extends Record<string, unknown>>(points: T[], keys: readonly (keyof T & string)[]): T[] {
+  const sums: Record<string, number> = {};
+  return points.map((p) => {
+    const out: Record<string, unknown> = { ...p };
+    for (const k of keys) {
+      sums[k] = (sums[k] ?? 0) + (Number(p[k]) || 0);
+      out[k] = sums[k];
+    }
+    return out as T;
+  });
+}
+
+function TimeCharts({ data, view }: { data: AnalyticsData; view: View }) {
   const tot = data.totals;
-  const points = data.series.map((p) => ({
+  const cumulative = view === 'cumulative';
+  const perBucket = data.series.map((p) => ({
     t: fmtTime(p.ts, data.bucketMs),
     successes: p.successes,
     errors: p.errors,
@@ -333,8 +395,12 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
     latency: p.avgLatencyMs,
     ttft: p.avgTtftMs,
     speed: p.outputTokensPerSecond,
+    speedMin: p.outputTokensPerSecondMin,
+    speedMax: p.outputTokensPerSecondMax,
     cacheHit: p.cacheHitRate == null ? null : p.cacheHitRate * 100,
   }));
+  const points = cumulative ? runningTotals(perBucket, ADDITIVE) : perBucket;
+  const speedRange = speedExtremes(data.series);
   const x = <XAxis dataKey="t" tick={axis} stroke="var(--border)" minTickGap={28} />;
   const grid = <CartesianGrid stroke="var(--grid)" vertical={false} />;
   const tok = data.tokens;
@@ -342,8 +408,11 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
     <div className="grid-2">
       <ChartCard
         id="an-volume"
-        title={t('statRequests')}
-        label={t('requestsChart', { ok: fmtInt(tot.successes), failed: fmtInt(tot.errors) })}
+        title={cumulative ? t('requestsRunning') : t('statRequests')}
+        label={t(cumulative ? 'requestsRunningChart' : 'requestsChart', {
+          ok: fmtInt(tot.successes),
+          failed: fmtInt(tot.errors),
+        })}
       >
         <BarChart data={points} margin={margin}>
           {grid}
@@ -357,8 +426,12 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
       </ChartCard>
 
       <section className="card" aria-labelledby="an-tokens">
-        <h2 id="an-tokens">{t('tokensByKind')}</h2>
-        <div className="chart an-chart" role="img" aria-label={t('tokensChart', { total: fmtInt(tok.total) })}>
+        <h2 id="an-tokens">{cumulative ? t('tokensByKindRunning') : t('tokensByKind')}</h2>
+        <div
+          className="chart an-chart"
+          role="img"
+          aria-label={t(cumulative ? 'tokensRunningChart' : 'tokensChart', { total: fmtInt(tok.total) })}
+        >
           <LazyChart height={HEIGHT}>
             <BarChart data={points} margin={margin}>
               {grid}
@@ -384,7 +457,11 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
         </dl>
       </section>
 
-      <ChartCard id="an-cost" title={t('statCost')} label={t('costChart', { total: fmtUsd(tot.costUsd) })}>
+      <ChartCard
+        id="an-cost"
+        title={cumulative ? t('costRunning') : t('statCost')}
+        label={t(cumulative ? 'costRunningChart' : 'costChart', { total: fmtUsd(tot.costUsd) })}
+      >
         <AreaChart data={points} margin={margin}>
           {grid}
           {x}
@@ -453,17 +530,42 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
       <ChartCard
         id="an-speed"
         title={t('statOutputSpeed')}
-        label={t('speedChart', { rate: fmtRate(tot.outputTokensPerSecond) })}
+        label={t('speedRangeChart', {
+          rate: fmtRate(tot.outputTokensPerSecond),
+          min: fmtRate(speedRange.min),
+          max: fmtRate(speedRange.max),
+        })}
       >
         <LineChart data={points} margin={margin}>
           {grid}
           {x}
           <YAxis tick={axis} stroke="var(--border)" width={48} />
           <Tooltip {...tooltipStyle} formatter={(v) => fmtRate(Number(v))} />
+          <Legend />
+          <Line
+            type="monotone"
+            dataKey="speedMax"
+            name={t('fastest')}
+            stroke="var(--tok-cache-1h)"
+            strokeDasharray="4 3"
+            dot={dotFor(points, 'speedMax', 'var(--tok-cache-1h)')}
+            connectNulls
+            isAnimationActive={false}
+          />
+          <Line
+            type="monotone"
+            dataKey="speedMin"
+            name={t('slowest')}
+            stroke="var(--warn)"
+            strokeDasharray="4 3"
+            dot={dotFor(points, 'speedMin', 'var(--warn)')}
+            connectNulls
+            isAnimationActive={false}
+          />
           <Line
             type="monotone"
             dataKey="speed"
-            name={t('statOutputSpeed')}
+            name={t('averageSeries')}
             stroke="var(--ok)"
             dot={dotFor(points, 'speed', 'var(--ok)')}
             connectNulls
@@ -500,6 +602,123 @@ function TimeCharts({ data }: { data: AnalyticsData }) {
         </LineChart>
       </ChartCard>
     </div>
+  );
+}
+
+const MODEL_COLORS = [
+  'var(--accent)',
+  'var(--tok-output)',
+  'var(--tok-cache-read)',
+  'var(--tok-cache-5m)',
+  'var(--tok-cache-1h)',
+  'var(--bad)',
+];
+
+function metricOf(metric: Metric, p: SeriesPoint): number | null {
+  switch (metric) {
+    case 'requests':
+      return p.requests;
+    case 'tokens':
+      return p.tokens.total;
+    case 'cost':
+      return p.costUsd;
+    case 'latency':
+      return p.avgLatencyMs;
+    case 'speed':
+      return p.outputTokensPerSecond;
+  }
+}
+
+function fmtMetric(metric: Metric, v: number | null): string {
+  if (metric === 'cost') return fmtUsd(v);
+  if (metric === 'latency') return fmtMs(v);
+  if (metric === 'speed') return fmtRate(v);
+  return fmtInt(v);
+}
+
+/** Each model's figure over the range; summed figures also as running totals in the cumulative view. */
+function ModelSeriesCard({ data, filters }: { data: AnalyticsData; filters: Filters }) {
+  const metric = METRICS.find((m) => m.value === filters.metric) ?? METRICS[0];
+  const series = (data.modelSeries ?? []).slice(0, MODEL_COLORS.length);
+  const cumulative = filters.view === 'cumulative' && metric.additive;
+  const keys = series.map((_, i) => `m${i}`);
+  const perBucket = data.series.map((p, i) => {
+    const point: Record<string, string | number | null> = { t: fmtTime(p.ts, data.bucketMs) };
+    series.forEach((m, j) => {
+      const q = m.series[i];
+      point[`m${j}`] = q ? metricOf(metric.value, q) : null;
+    });
+    return point;
+  });
+  const points = cumulative ? runningTotals(perBucket, keys) : perBucket;
+  // The figure of each model over the whole range: a sum, or the model's own average.
+  const overall = series.map((m) => {
+    if (metric.additive) return m.series.reduce((n, p) => n + (metricOf(metric.value, p) ?? 0), 0);
+    const perf = data.models.find((x) => x.model === m.model);
+    return perf ? (metric.value === 'latency' ? perf.avgLatencyMs : perf.outputTokensPerSecond) : null;
+  });
+  const metricLabel = t(metric.msg);
+  const title = t(cumulative ? 'perModelRunning' : 'perModel', { metric: metricLabel });
+  return (
+    <section className="card" aria-labelledby="an-model-series">
+      <div className="card-head">
+        <h2 id="an-model-series">{title}</h2>
+        <label className="inline-field">
+          <span>{t('figure')}</span>
+          <select value={metric.value} onChange={(e) => setFilters({ ...filters, metric: e.target.value as Metric })}>
+            {METRICS.map((m) => (
+              <option key={m.value} value={m.value}>
+                {t(m.msg)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {filters.view === 'cumulative' && !metric.additive ? <p className="muted small">{t('averagesNoSum')}</p> : null}
+      <div
+        className="chart an-chart"
+        role="img"
+        aria-label={`${title}: ${series.map((m, i) => `${modelLabel(m.model)} ${fmtMetric(metric.value, overall[i] ?? null)}`).join(', ')}`}
+      >
+        <LazyChart height={HEIGHT}>
+          <LineChart data={points} margin={margin}>
+            <CartesianGrid stroke="var(--grid)" vertical={false} />
+            <XAxis dataKey="t" tick={axis} stroke="var(--border)" minTickGap={28} />
+            <YAxis
+              tick={axis}
+              stroke="var(--border)"
+              width={60}
+              tickFormatter={(v: number) => fmtMetric(metric.value, v)}
+            />
+            <Tooltip {...tooltipStyle} formatter={(v) => fmtMetric(metric.value, Number(v))} />
+            <Legend />
+            {series.map((m, i) => (
+              <Line
+                key={m.model ?? ''}
+                type="monotone"
+                dataKey={`m${i}`}
+                name={modelLabel(m.model)}
+                stroke={MODEL_COLORS[i]}
+                dot={dotFor(points, `m${i}`, MODEL_COLORS[i] as string)}
+                connectNulls={!metric.additive}
+                isAnimationActive={false}
+              />
+            ))}
+          </LineChart>
+        </LazyChart>
+      </div>
+      <dl className="an-kinds" aria-label={t('byModelOverRange', { metric: metricLabel })}>
+        {series.map((m, i) => (
+          <div key={m.model ?? ''}>
+            <dt>
+              <span className="an-swatch" style={{ background: MODEL_COLORS[i] }} aria-hidden="true" />
+              {modelLabel(m.model)}
+            </dt>
+            <dd data-model-total={m.model ?? ''}>{fmtMetric(metric.value, overall[i] ?? null)}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
   );
 }
 
@@ -591,13 +810,35 @@ export function Analytics() {
   const filters = readFilters(search);
   const analytics = useAnalytics(filters);
   // Filter choices come from the unfiltered range (the same query when no filter is set).
-  const choices = useAnalytics({ range: filters.range, accounts: [], models: [], status: 'all' });
+  const choices = useAnalytics(cleared(filters));
   const data = analytics.data;
   return (
     <div className="analytics">
       <div className="page-head">
         <h1>{t('title')}</h1>
-        <RangeSelect value={filters.range} onChange={(range) => setFilters({ ...filters, range })} />
+        <div className="an-head-controls">
+          <fieldset className="segmented" aria-label={t('show')}>
+            <label>
+              <input
+                type="radio"
+                name="an-view"
+                checked={filters.view === 'bucket'}
+                onChange={() => setFilters({ ...filters, view: 'bucket' })}
+              />
+              <span>{t('perBucket')}</span>
+            </label>
+            <label>
+              <input
+                type="radio"
+                name="an-view"
+                checked={filters.view === 'cumulative'}
+                onChange={() => setFilters({ ...filters, view: 'cumulative' })}
+              />
+              <span>{t('cumulative')}</span>
+            </label>
+          </fieldset>
+          <RangeSelect value={filters.range} onChange={(range) => setFilters({ ...filters, range })} />
+        </div>
       </div>
       <FilterBar filters={filters} choices={choices.data} />
       {analytics.isPending ? (
@@ -612,7 +853,8 @@ export function Analytics() {
             <EmptyState filters={filters} />
           ) : (
             <>
-              <TimeCharts data={data} />
+              <TimeCharts data={data} view={filters.view} />
+              <ModelSeriesCard data={data} filters={filters} />
               <Breakdowns data={data} />
             </>
           )}

@@ -1,7 +1,8 @@
 /**
- * Overview: totals and request, token and cost charts for a chosen range (/api/analytics), how
- * long data is kept and how much is stored (/api/config, /api/maintenance/storage) and each account's
- * state (/api/accounts).
+ * Overview: totals with their trend against the previous window and request, token and cost
+ * charts for a chosen range (/api/analytics), the model mix, the system status (/health, the
+ * accounts' recent errors), how long data is kept and how much is stored (/api/config,
+ * /api/maintenance/storage) and each account's state (/api/accounts).
  */
 import { type QueryClient, queryOptions, useQuery } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
@@ -14,15 +15,84 @@ import { fmtDateTime, fmtInt, fmtMs, fmtPercent, fmtRate, fmtSize, fmtUsd } from
 import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './overview.css';
-import { isRange, RangeSelect, Stat } from '../charts';
+import { isRange, type Range, RangeSelect, Stat } from '../charts';
 import { overview as messages } from '../i18n/en/overview';
 import { translator } from '../i18n/i18n';
 import { queryKeys } from '../query-keys';
+import { Sparkline } from '../sparkline';
+import { type TrendKind, trendOf } from '../trend';
 
 const t = translator('overview', messages);
 
-// Recharts is most of the bundle: the charts come in their own chunk, after the figures.
+// The charts and the cards below the figures come in their own chunks, after the figures.
 const Charts = lazy(() => import('./overview-charts').then((m) => ({ default: m.Charts })));
+const loadCards = () => import('./overview-cards');
+const ModelMix = lazy(() => loadCards().then((m) => ({ default: m.ModelMix })));
+const SystemStatus = lazy(() => loadCards().then((m) => ({ default: m.SystemStatus })));
+
+const MORE: TrendKind = { scale: 'relative', better: 'neither' };
+const FASTER: TrendKind = { scale: 'relative', better: 'down' };
+const QUICKER: TrendKind = { scale: 'relative', better: 'up' };
+const RATE: TrendKind = { scale: 'points', better: 'up' };
+
+/** The headline figures, each against the previous window of the same length. */
+function Totals({ data, range }: { data: Analytics; range: Range }) {
+  const tot = data.totals;
+  const p = data.previous.totals;
+  const trend = (kind: TrendKind, pick: (s: Analytics['totals']) => number | null) =>
+    trendOf(range, kind, pick(tot), pick(p), p.requests);
+  return (
+    <dl className="stats" aria-label={t('totals')}>
+      <Stat
+        id="Requests"
+        label={t('statRequests')}
+        value={fmtInt(tot.requests)}
+        hint={t('failed', { count: fmtInt(tot.errors) })}
+        trend={trend(MORE, (s) => s.requests)}
+      />
+      <Stat
+        id="Success rate"
+        label={t('statSuccessRate')}
+        value={fmtPercent(tot.successRate)}
+        trend={trend(RATE, (s) => s.successRate)}
+      >
+        {tot.requests > 0 ? (
+          <dd className="stat-spark">
+            <Sparkline
+              values={data.series.map((s) => s.successRate)}
+              label={t('successSpark', { rate: fmtPercent(tot.successRate) })}
+            />
+          </dd>
+        ) : null}
+      </Stat>
+      <Stat
+        id="Avg latency"
+        label={t('statAvgLatency')}
+        value={fmtMs(tot.avgLatencyMs)}
+        trend={trend(FASTER, (s) => s.avgLatencyMs)}
+      />
+      <Stat
+        id="P95 latency"
+        label={t('statP95Latency')}
+        value={fmtMs(tot.p95LatencyMs)}
+        trend={trend(FASTER, (s) => s.p95LatencyMs)}
+      />
+      <Stat id="Cost" label={t('statCost')} value={fmtUsd(tot.costUsd)} trend={trend(MORE, (s) => s.costUsd)} />
+      <Stat
+        id="Output speed"
+        label={t('statOutputSpeed')}
+        value={fmtRate(tot.outputTokensPerSecond)}
+        trend={trend(QUICKER, (s) => s.outputTokensPerSecond)}
+      />
+      <Stat
+        id="Cache hit rate"
+        label={t('statCacheHitRate')}
+        value={fmtPercent(tot.cacheHitRate)}
+        trend={trend(RATE, (s) => s.cacheHitRate)}
+      />
+    </dl>
+  );
+}
 
 function days(n: number): string {
   return t.plural('days', n);
@@ -187,6 +257,7 @@ export function prefetchOverview(qc: QueryClient): void {
   void qc.prefetchQuery(configQuery);
   void qc.prefetchQuery(storageQuery);
   void import('./overview-charts');
+  void loadCards().then((m) => qc.prefetchQuery(m.healthQuery));
 }
 
 export function Overview() {
@@ -212,22 +283,19 @@ export function Overview() {
               {t('noRequestsAfter')}
             </div>
           ) : null}
-          <dl className="stats" aria-label={t('totals')}>
-            <Stat
-              id="Requests"
-              label={t('statRequests')}
-              value={fmtInt(tot?.requests)}
-              hint={t('failed', { count: fmtInt(tot?.errors) })}
-            />
-            <Stat id="Success rate" label={t('statSuccessRate')} value={fmtPercent(tot?.successRate)} />
-            <Stat id="Avg latency" label={t('statAvgLatency')} value={fmtMs(tot?.avgLatencyMs)} />
-            <Stat id="P95 latency" label={t('statP95Latency')} value={fmtMs(tot?.p95LatencyMs)} />
-            <Stat id="Cost" label={t('statCost')} value={fmtUsd(tot?.costUsd)} />
-            <Stat id="Output speed" label={t('statOutputSpeed')} value={fmtRate(tot?.outputTokensPerSecond)} />
-            <Stat id="Cache hit rate" label={t('statCacheHitRate')} value={fmtPercent(tot?.cacheHitRate)} />
-          </dl>
+          <Totals data={analytics.data} range={range} />
         </>
       )}
+      <div className="grid-2">
+        <Suspense fallback={<Loading what={t('loadingStatus')} />}>
+          <SystemStatus />
+        </Suspense>
+        {analytics.data ? (
+          <Suspense fallback={<Loading what={t('loadingModelMix')} />}>
+            <ModelMix data={analytics.data} />
+          </Suspense>
+        ) : null}
+      </div>
       <div className="grid-2">
         {analytics.data ? (
           <Suspense fallback={<Loading what={t('loadingCharts')} />}>

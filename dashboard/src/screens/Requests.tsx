@@ -1,6 +1,7 @@
 /**
  * Requests: the live, filterable list (filters in the URL, cursor pages loaded as the list is
- * scrolled, only the visible rows rendered) and the detail of one request with its conversation.
+ * scrolled, only the visible rows rendered) and the detail of one request with its conversation
+ * and its request and response JSON to copy.
  */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import {
@@ -15,11 +16,13 @@ import {
   useRef,
   useState,
 } from 'react';
+import type { Analytics } from '../../../src/shared/analytics-schemas';
 import { describeMoves, servedBy } from '../../../src/shared/attempts';
 import type { RequestDetail, RequestPage, RequestSummary } from '../../../src/shared/requests-schemas';
 import { tokenKinds } from '../../../src/shared/tokens';
 import { useAccounts } from '../accounts-ui';
 import { ApiError, apiFetch } from '../api';
+import { useCopy } from '../clipboard';
 import { type Block, buildConversation, conversationLayout, splitReminders, type Turn } from '../conversation';
 import { type Column, DataTable } from '../data-table';
 import {
@@ -44,31 +47,76 @@ const t = translator('requests', messages);
 const ROW_H = 36;
 const PAGE_SIZE = 200;
 const OVERSCAN = 10;
-const FILTERS = ['account', 'model', 'status', 'session'] as const;
+/**
+ * `from` and `to` are local date-times as a datetime-local input gives them (2025-01-31T09:30):
+ * readable in the URL, and sent to the API as Unix ms (`since`, `until`), since the API reads a
+ * time without an offset as UTC.
+ */
+const FILTERS = ['account', 'model', 'status', 'agent', 'session', 'from', 'to'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
 
 /** The list's query string, so "Back to the list" returns to the same filters. */
 let lastListSearch = '';
+
+const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
+
+/** A datetime-local value as Unix ms, null when it is not one. */
+function localTime(value: string): number | null {
+  if (!LOCAL_DATE_TIME.test(value)) return null;
+  const ms = new Date(value).getTime();
+  return Number.isNaN(ms) ? null : ms;
+}
 
 function readFilters(search: URLSearchParams): Filters {
   return {
     account: search.get('account') ?? '',
     model: search.get('model') ?? '',
     status: search.get('status') ?? '',
+    agent: search.get('agent') ?? '',
     session: search.get('session') ?? '',
+    from: search.get('from') ?? '',
+    to: search.get('to') ?? '',
   };
 }
 
-function query(filters: Filters, extra: Record<string, string | number | null | undefined>): string {
+/** The page's query string (filters as the URL keeps them). */
+function pageQuery(filters: Filters): string {
   const p = new URLSearchParams();
   for (const k of FILTERS) if (filters[k]) p.set(k, filters[k]);
+  return p.toString();
+}
+
+/** The API's query string: the time range as `since` / `until` (a date-time that is not one is sent as given, and refused). */
+function query(filters: Filters, extra: Record<string, string | number | null | undefined>): string {
+  const p = new URLSearchParams();
+  for (const k of FILTERS) {
+    const v = filters[k];
+    if (!v) continue;
+    if (k === 'from') p.set('since', String(localTime(v) ?? v));
+    else if (k === 'to') p.set('until', String(localTime(v) ?? v));
+    else p.set(k, v);
+  }
   for (const [k, v] of Object.entries(extra)) if (v != null) p.set(k, String(v));
   return p.toString();
 }
 
 function setFilters(next: Filters): void {
-  const q = query(next, {});
+  const q = pageQuery(next);
   navigate(`/requests${q ? `?${q}` : ''}`);
+}
+
+/**
+ * Agents seen in the last 30 days (the hour rollups: cheap at any volume), for the agent filter.
+ * Not under the analytics key, which live.ts refreshes after every request: the list of agents
+ * changes far more rarely than their figures.
+ */
+function useSeenAgents(): string[] {
+  const seen = useQuery({
+    queryKey: queryKeys.requests.agentsSeen,
+    queryFn: () => apiFetch<Analytics>('/api/analytics?range=30d'),
+    staleTime: 60_000,
+  });
+  return (seen.data?.agents ?? []).flatMap((a) => (a.agent ? [a.agent] : [])).sort();
 }
 
 function statusText(r: Pick<RequestSummary, 'status' | 'success'>): string {
@@ -92,6 +140,7 @@ function fmtClock(ts: number): string {
 
 function FilterBar({ filters }: { filters: Filters }) {
   const accounts = useAccounts();
+  const seenAgents = useSeenAgents();
   const [model, setModel] = useState(filters.model);
   const [session, setSession] = useState(filters.session);
   useEffect(() => setModel(filters.model), [filters.model]);
@@ -100,6 +149,7 @@ function FilterBar({ filters }: { filters: Filters }) {
     e.preventDefault();
     setFilters({ ...filters, model: model.trim(), session: session.trim() });
   };
+  const agents = filters.agent && !seenAgents.includes(filters.agent) ? [...seenAgents, filters.agent] : seenAgents;
   const statuses = ['success', 'error', '429', '500', '529'];
   if (filters.status && !statuses.includes(filters.status)) statuses.push(filters.status);
   const names = (accounts.data ?? []).map((a) => a.name);
@@ -128,6 +178,35 @@ function FilterBar({ filters }: { filters: Filters }) {
             </option>
           ))}
         </select>
+      </label>
+      <label className="inline-field">
+        <span>{t('agent')}</span>
+        <select value={filters.agent} onChange={(e) => setFilters({ ...filters, agent: e.target.value })}>
+          <option value="">{t('allAgents')}</option>
+          {agents.map((a) => (
+            <option key={a} value={a}>
+              {a}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="inline-field">
+        <span>{t('from')}</span>
+        <input
+          type="datetime-local"
+          value={filters.from}
+          max={filters.to || undefined}
+          onChange={(e) => setFilters({ ...filters, from: e.target.value })}
+        />
+      </label>
+      <label className="inline-field">
+        <span>{t('to')}</span>
+        <input
+          type="datetime-local"
+          value={filters.to}
+          min={filters.from || undefined}
+          onChange={(e) => setFilters({ ...filters, to: e.target.value })}
+        />
       </label>
       <label className="inline-field">
         <span>{t('model')}</span>
@@ -314,6 +393,8 @@ function RequestList() {
   const filters = readFilters(search);
   lastListSearch = search.toString();
   const key = query(filters, {});
+  const badTime =
+    (filters.from !== '' && localTime(filters.from) === null) || (filters.to !== '' && localTime(filters.to) === null);
   const list = useInfiniteQuery({
     queryKey: queryKeys.requests.list(key),
     queryFn: ({ pageParam }) =>
@@ -358,7 +439,9 @@ function RequestList() {
     body = (
       <>
         <ErrorState error={list.error} retry={() => void list.refetch()} />
-        {list.error instanceof ApiError && list.error.status === 400 ? <p className="muted">{t('badFilter')}</p> : null}
+        {list.error instanceof ApiError && list.error.status === 400 ? (
+          <p className="muted">{badTime ? t('badTime') : t('badFilter')}</p>
+        ) : null}
       </>
     );
   } else if (rows.length === 0) {
@@ -617,9 +700,37 @@ function rawText(body: string | null): string {
   }
 }
 
+function CopyButton({ label, text, what }: { label: string; text: string; what: string }) {
+  const c = useCopy();
+  return (
+    <span className="copy-field">
+      <button type="button" onClick={() => void c.copy(text)}>
+        {label}
+      </button>
+      <span className="muted small" role="status" data-copy={what}>
+        {c.state === 'copied' ? t('copied') : c.state === 'failed' ? t('copyFailed') : ''}
+      </span>
+    </span>
+  );
+}
+
 function Raw({ detail }: { detail: RequestDetail }) {
   const p = detail.payload;
   if (!p) return <p className="muted">{t('nothingStored')}</p>;
+  const copies = (
+    <div className="raw-copy">
+      {p.requestBody !== null ? (
+        <CopyButton label={t('copyRequest')} text={rawText(p.requestBody)} what="request" />
+      ) : null}
+      {p.responseBody !== null ? (
+        <CopyButton
+          label={detail.stream ? t('copyResponseStream') : t('copyResponse')}
+          text={rawText(p.responseBody)}
+          what="response"
+        />
+      ) : null}
+    </div>
+  );
   const parts: [string, string][] = [
     [t('requestHeaders'), pretty(p.requestHeaders)],
     [t(p.requestTruncated ? 'requestBodyTruncated' : 'requestBody'), rawText(p.requestBody)],
@@ -628,6 +739,7 @@ function Raw({ detail }: { detail: RequestDetail }) {
   ];
   return (
     <div className="raw">
+      {copies}
       {parts.map(([title, text]) => (
         <details key={title}>
           <summary>{title}</summary>

@@ -34,6 +34,7 @@ export function analyticsRoutes(deps: ApiDeps): OpenAPIHono {
       models: q.models ?? [],
       agents: q.agents ?? [],
       status: q.status,
+      modelSeries: q.modelSeries,
     });
     return c.json(result, 200);
   });

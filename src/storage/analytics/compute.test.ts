@@ -9,7 +9,7 @@ import {
   type PerfGroup,
   type SeriesGroup,
 } from './compute.js';
-import { DAY_MS, HOUR_MS, LATENCY_BUCKETS, MINUTE_MS } from './rollup.js';
+import { DAY_MS, HOUR_MS, LATENCY_BUCKETS, latencyBucket, MINUTE_MS } from './rollup.js';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 7, 30);
 
@@ -76,7 +76,7 @@ describe('assembleAnalytics', () => {
   const window = analyticsWindow('1h', NOW);
 
   it('is all zeros and nulls, with every bucket, when there is no data', () => {
-    const r = assembleAnalytics(q, window, { series: [], perf: [], agents: [] }, new Map());
+    const r = assembleAnalytics(q, window, { series: [], perf: [], agents: [], previous: undefined }, new Map());
     expect(r.series).toHaveLength(60);
     expect(r.series[0]).toMatchObject({ ts: window.from, requests: 0, successRate: null, avgLatencyMs: null });
     expect(r.series[59]?.ts).toBe(window.to - MINUTE_MS);
@@ -150,12 +150,26 @@ describe('assembleAnalytics', () => {
       }),
     ];
     const series: SeriesGroup[] = [
-      { ...emptySums(), bucket: window.to - MINUTE_MS, requests: 2, successes: 2, latencySum: 2000, costUsd: 0.06 },
-      { ...emptySums(), bucket: window.to - 3 * MINUTE_MS, requests: 1, latencySum: 2500 },
+      {
+        ...emptySums(),
+        bucket: window.to - MINUTE_MS,
+        requests: 2,
+        successes: 2,
+        latencySum: 2000,
+        costUsd: 0.06,
+        tpsMin: 40,
+        tpsMax: 60,
+      },
+      { ...emptySums(), bucket: window.to - 3 * MINUTE_MS, requests: 1, latencySum: 2500, tpsMin: null, tpsMax: null },
     ];
     const { accountId: _a, accountName: _n, model: _m, lastTs: _t, ...reviewer } = groups[0] as PerfGroup;
     const agents: AgentGroup[] = [{ ...reviewer, agent: 'reviewer' }];
-    const r = assembleAnalytics(q, window, { series, perf: groups, agents }, new Map([['a', 'alpha']]));
+    const r = assembleAnalytics(
+      q,
+      window,
+      { series, perf: groups, agents, previous: undefined },
+      new Map([['a', 'alpha']]),
+    );
 
     expect(r.totals).toMatchObject(FIRST_THREE_TOTALS);
     expect(r.totals.successRate).toBeCloseTo(2 / 3, 12);
@@ -192,6 +206,52 @@ describe('assembleAnalytics', () => {
     expect(r.series[59]).toMatchObject({ requests: 2, successRate: 1, avgLatencyMs: 1000 });
     expect(r.series[58]?.requests).toBe(0);
     expect(r.series[57]).toMatchObject({ requests: 1, errors: 1, successRate: 0 });
+    expect(r.series[59]).toMatchObject({ outputTokensPerSecondMin: 40, outputTokensPerSecondMax: 60 });
+    expect(r.series[57]).toMatchObject({ outputTokensPerSecondMin: null, outputTokensPerSecondMax: null });
+    expect(r.modelSeries).toBeUndefined();
+    expect(r.previous).toMatchObject({ from: window.from - HOUR_MS, to: window.from, totals: { requests: 0 } });
+  });
+
+  it('gives per-model series on request, with speed ranges merged per bucket, and the previous totals', () => {
+    const b = window.to - MINUTE_MS;
+    const series: SeriesGroup[] = [
+      { ...emptySums(), bucket: b, model: 'sonnet', requests: 2, successes: 2, tpsMin: 30, tpsMax: 50, costUsd: 0.2 },
+      { ...emptySums(), bucket: b, model: 'opus', requests: 1, successes: 1, tpsMin: 10, tpsMax: 10, costUsd: 1 },
+      { ...emptySums(), bucket: b - MINUTE_MS, model: '', requests: 1, tpsMin: null, tpsMax: null },
+    ];
+    const perfOf = (model: string, requests: number) =>
+      ({
+        ...emptySums(),
+        accountId: 'a',
+        accountName: 'alpha',
+        model,
+        requests,
+        latencyMax: 0,
+        lastTs: 0,
+        hist: new Array<number>(LATENCY_BUCKETS).fill(0),
+      }) satisfies PerfGroup;
+    const previousHist = new Array<number>(LATENCY_BUCKETS).fill(0);
+    previousHist[latencyBucket(1000)] = 4;
+    const r = assembleAnalytics(
+      { ...q, modelSeries: true },
+      window,
+      {
+        series,
+        perf: [perfOf('sonnet', 2), perfOf('opus', 1), perfOf('', 1)],
+        agents: [],
+        previous: { ...emptySums(), requests: 4, successes: 3, latencySum: 4000, latencyMax: 1000, hist: previousHist },
+      },
+      new Map(),
+    );
+    expect(r.series[59]).toMatchObject({ requests: 3, outputTokensPerSecondMin: 10, outputTokensPerSecondMax: 50 });
+    expect(r.modelSeries?.map((m) => [m.model, m.series.length, m.series[59]?.requests])).toEqual([
+      ['sonnet', 60, 2],
+      [null, 60, 0],
+      ['opus', 60, 1],
+    ]);
+    expect(r.modelSeries?.[2]?.series[59]).toMatchObject({ outputTokensPerSecondMin: 10, costUsd: 1 });
+    expect(r.modelSeries?.[1]?.series[58]?.requests).toBe(1);
+    expect(r.previous.totals).toMatchObject({ requests: 4, errors: 1, successRate: 0.75, avgLatencyMs: 1000 });
   });
 });
 

@@ -11,6 +11,7 @@ import type {
   AnalyticsRange,
   AnalyticsResult,
   ModelPerf,
+  ModelSeries,
   PerfSummary,
   RecentError,
   SeriesPoint,
@@ -60,6 +61,16 @@ export function analyticsWindow(range: AnalyticsRange, now: number): AnalyticsWi
 export interface SeriesGroup extends Sums {
   /** Start of the output bucket. */
   bucket: number;
+  /** Present when the series were grouped by model too ('' for none). */
+  model?: string;
+  tpsMin: number | null;
+  tpsMax: number | null;
+}
+
+/** Sums, largest latency and histogram of a whole window (the previous period's totals). */
+export interface TotalGroup extends Sums {
+  latencyMax: number;
+  hist: number[];
 }
 
 /** Sums per (account, model); `accountId` / `model` are '' when the requests had none. */
@@ -208,20 +219,18 @@ export function totalPerf(groups: readonly PerfGroup[]): PerfSummary {
   return summarizeMerged(merge(groups, () => '').get(''));
 }
 
-export function seriesPoints(window: AnalyticsWindow, groups: readonly SeriesGroup[]): SeriesPoint[] {
-  const byBucket = new Map<number, Sums>();
-  for (const g of groups) {
-    let s = byBucket.get(g.bucket);
-    if (!s) {
-      s = emptySums();
-      byBucket.set(g.bucket, s);
-    }
-    addSums(s, g);
-  }
+interface BucketAcc {
+  sums: Sums;
+  tpsMin: number | null;
+  tpsMax: number | null;
+}
+
+function pointsOf(window: AnalyticsWindow, byBucket: ReadonlyMap<number, BucketAcc>): SeriesPoint[] {
   const points: SeriesPoint[] = [];
   for (let i = 0; i < window.buckets; i++) {
     const ts = window.from + i * window.bucketMs;
-    const s = byBucket.get(ts) ?? emptySums();
+    const b = byBucket.get(ts);
+    const s = b?.sums ?? emptySums();
     points.push({
       ts,
       requests: s.requests,
@@ -231,12 +240,50 @@ export function seriesPoints(window: AnalyticsWindow, groups: readonly SeriesGro
       avgLatencyMs: ratio(s.latencySum, s.requests),
       avgTtftMs: ratio(s.ttftSum, s.ttftCount),
       outputTokensPerSecond: ratio(s.tpsSum, s.tpsCount),
+      outputTokensPerSecondMin: b?.tpsMin ?? null,
+      outputTokensPerSecondMax: b?.tpsMax ?? null,
       tokens: tokenCounts(s),
       costUsd: s.costUsd,
       cacheHitRate: cacheHitRate(s),
     });
   }
   return points;
+}
+
+function addToBucket(into: Map<number, BucketAcc>, g: SeriesGroup): void {
+  let b = into.get(g.bucket);
+  if (!b) {
+    b = { sums: emptySums(), tpsMin: null, tpsMax: null };
+    into.set(g.bucket, b);
+  }
+  addSums(b.sums, g);
+  if (g.tpsMin !== null && (b.tpsMin === null || g.tpsMin < b.tpsMin)) b.tpsMin = g.tpsMin;
+  if (g.tpsMax !== null && (b.tpsMax === null || g.tpsMax > b.tpsMax)) b.tpsMax = g.tpsMax;
+}
+
+export function seriesPoints(window: AnalyticsWindow, groups: readonly SeriesGroup[]): SeriesPoint[] {
+  const byBucket = new Map<number, BucketAcc>();
+  for (const g of groups) addToBucket(byBucket, g);
+  return pointsOf(window, byBucket);
+}
+
+/** One series per model (groups carry `model`), in the order of `order` (most requests first). */
+export function modelSeries(
+  window: AnalyticsWindow,
+  groups: readonly SeriesGroup[],
+  order: readonly (string | null)[],
+): ModelSeries[] {
+  const byModel = new Map<string, Map<number, BucketAcc>>();
+  for (const g of groups) {
+    const key = g.model ?? '';
+    let m = byModel.get(key);
+    if (!m) {
+      m = new Map();
+      byModel.set(key, m);
+    }
+    addToBucket(m, g);
+  }
+  return order.map((model) => ({ model, series: pointsOf(window, byModel.get(model ?? '') ?? new Map()) }));
 }
 
 function agentFigures(agent: string | null, sums: Sums, hist: readonly number[], latencyMax: number): AgentPerf {
@@ -287,11 +334,19 @@ export function agentPerf(groups: readonly AgentGroup[], total: readonly PerfGro
 export function assembleAnalytics(
   q: AnalyticsQuery,
   window: AnalyticsWindow,
-  groups: { series: readonly SeriesGroup[]; perf: readonly PerfGroup[]; agents: readonly AgentGroup[] },
+  groups: {
+    series: readonly SeriesGroup[];
+    perf: readonly PerfGroup[];
+    agents: readonly AgentGroup[];
+    /** The window of the same length before `window`; undefined when it has no requests. */
+    previous: TotalGroup | undefined;
+  },
   names: ReadonlyMap<string, string>,
 ): AnalyticsResult {
   const totals = totalPerf(groups.perf);
   const models = modelPerf(groups.perf);
+  const span = window.to - window.from;
+  const prev = groups.previous;
   return {
     range: q.range,
     from: window.from,
@@ -299,7 +354,21 @@ export function assembleAnalytics(
     bucketMs: window.bucketMs,
     filters: { accounts: q.accounts, models: q.models, agents: q.agents ?? [], status: q.status },
     totals,
+    previous: {
+      from: window.from - span,
+      to: window.from,
+      totals: prev && prev.requests > 0 ? summarize(prev, prev.hist, prev.latencyMax) : summarize(emptySums(), null, 0),
+    },
     series: seriesPoints(window, groups.series),
+    ...(q.modelSeries
+      ? {
+          modelSeries: modelSeries(
+            window,
+            groups.series,
+            models.map((m) => m.model),
+          ),
+        }
+      : {}),
     tokens: totals.tokens,
     models,
     accounts: accountPerf(groups.perf, names).map(({ lastTs: _, ...a }) => a),

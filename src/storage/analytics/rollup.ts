@@ -45,11 +45,14 @@ export interface Sums extends TokenSums {
   failovers: number;
 }
 
-/** The additive sums, plus the parts that only merge by max or bucket-wise. */
+/** The additive sums, plus the parts that only merge by min, max or bucket-wise. */
 export interface RollupCell extends Sums {
   latencyMax: number;
   lastTs: number;
   hist: number[];
+  /** Slowest and fastest output tokens/s of the cell's requests; null when none had a speed. */
+  tpsMin: number | null;
+  tpsMax: number | null;
 }
 
 export interface RollupDelta extends RollupCell {
@@ -101,6 +104,8 @@ class Cell implements RollupDelta {
   failovers = 0;
   lastTs = 0;
   hist: number[] = new Array<number>(LATENCY_BUCKETS).fill(0);
+  tpsMin: number | null = null;
+  tpsMax: number | null = null;
 
   constructor(
     public bucket: number,
@@ -142,8 +147,11 @@ function addRecord(c: RollupCell, r: RequestRecord, latency: number, bucket: num
     c.ttftCount += 1;
   }
   if (r.outputTokensPerSecond != null && Number.isFinite(r.outputTokensPerSecond)) {
-    c.tpsSum += r.outputTokensPerSecond;
+    const tps = r.outputTokensPerSecond;
+    c.tpsSum += tps;
     c.tpsCount += 1;
+    if (c.tpsMin === null || tps < c.tpsMin) c.tpsMin = tps;
+    if (c.tpsMax === null || tps > c.tpsMax) c.tpsMax = tps;
   }
   addTokens(c, r);
   c.costUsd += finite(r.costUsd);

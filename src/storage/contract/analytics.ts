@@ -52,9 +52,26 @@ export interface SeriesPoint {
   avgLatencyMs: number | null;
   avgTtftMs: number | null;
   outputTokensPerSecond: number | null;
+  /** Slowest and fastest single request's output tokens per second in the bucket. */
+  outputTokensPerSecondMin: number | null;
+  outputTokensPerSecondMax: number | null;
   tokens: TokenCounts;
   costUsd: number;
   cacheHitRate: number | null;
+}
+
+/** One model's series over the same buckets as the total series. */
+export interface ModelSeries {
+  /** null: no model known. */
+  model: string | null;
+  series: SeriesPoint[];
+}
+
+/** The window of the same length just before the asked one, with the same filters. */
+export interface PreviousPeriod {
+  from: number;
+  to: number;
+  totals: PerfSummary;
 }
 
 export interface CostShare {
@@ -85,6 +102,8 @@ export interface AnalyticsQuery {
   /** Agent names; empty or absent = all (and then the unattributed rest is listed too). */
   agents?: string[];
   status: AnalyticsStatus;
+  /** Also return one series per model (`modelSeries`). */
+  modelSeries?: boolean;
 }
 
 export interface AnalyticsResult {
@@ -95,8 +114,12 @@ export interface AnalyticsResult {
   bucketMs: number;
   filters: { accounts: string[]; models: string[]; agents: string[]; status: AnalyticsStatus };
   totals: PerfSummary;
+  /** Totals of the previous window of the same length, for trends. */
+  previous: PreviousPeriod;
   /** One point per bucket, oldest first, empty buckets included. */
   series: SeriesPoint[];
+  /** Per model, most requests first; only when the query asked for it. */
+  modelSeries?: ModelSeries[];
   tokens: TokenCounts;
   models: ModelPerf[];
   accounts: AccountPerf[];

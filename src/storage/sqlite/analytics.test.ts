@@ -47,7 +47,7 @@ describe('request list query plans', () => {
   });
 });
 
-describe('migrations 2 and 10 on a database with history', () => {
+describe('migrations 2, 10 and 11 on a database with history', () => {
   it('backfills the rollups with the figures the writer would have produced', async () => {
     const records: RequestRecord[] = [
       sampleRecord({ id: 'a', ts: NOW - 10_000, accountId: 'x', accountName: 'xx', latencyMs: 800, agent: 'rev' }),
@@ -72,6 +72,15 @@ describe('migrations 2 and 10 on a database with history', () => {
         outputTokensPerSecond: null,
       }),
       sampleRecord({ id: 'c', ts: NOW - 5 * 3_600_000, latencyMs: 700_000, costUsd: 0.5 }),
+      // Same cell as `a` (16.5 tok/s): the cell's speed range is 16.5 to 90.
+      sampleRecord({
+        id: 'd',
+        ts: NOW - 20_000,
+        accountId: 'x',
+        accountName: 'xx',
+        outputTokensPerSecond: 90,
+        agent: 'rev',
+      }),
     ];
     // Version 1 only, rows written by hand as an older ccflare did.
     const old = new Database(':memory:');
@@ -119,5 +128,7 @@ describe('migrations 2 and 10 on a database with history', () => {
     expect(rollup(old, 'rollup_hour')).toEqual(rollup(fresh.connection, 'rollup_hour'));
     expect(rollup(old, 'agent_rollup_hour')).toEqual(rollup(fresh.connection, 'agent_rollup_hour'));
     expect(rollup(old, 'rollup_hour')).toHaveLength(3);
+    const speeds = old.prepare('SELECT tps_min, tps_max FROM rollup_hour WHERE requests = 2').get();
+    expect(speeds).toEqual({ tps_min: 16.5, tps_max: 90 });
   });
 });

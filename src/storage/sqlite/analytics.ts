@@ -9,6 +9,7 @@ import {
   type RollupGrain,
   type SeriesGroup,
   type StatsAccountRow,
+  type TotalGroup,
 } from '../analytics/compute.js';
 import type { Sums } from '../analytics/rollup.js';
 import type {
@@ -35,6 +36,9 @@ const PERF_SQL = `account_id AS accountId, model, max(account_name) AS accountNa
   ${HIST_COLUMNS.map((h) => `sum(${h}) AS ${h}`).join(', ')}`;
 
 const AGENT_SQL = `agent, ${SUMS_SQL}, max(latency_max) AS latencyMax,
+  ${HIST_COLUMNS.map((h) => `sum(${h}) AS ${h}`).join(', ')}`;
+
+const TOTAL_SQL = `${SUMS_SQL}, max(latency_max) AS latencyMax,
   ${HIST_COLUMNS.map((h) => `sum(${h}) AS ${h}`).join(', ')}`;
 
 type PerfDbRow = Omit<PerfGroup, 'hist'> & Record<string, number>;
@@ -73,6 +77,12 @@ function toPerfGroup(r: PerfDbRow): PerfGroup {
     lastTs: r.lastTs,
     hist: histOf(r),
   };
+}
+
+/** sum() over no rows is NULL: an empty window has no totals row. */
+function toTotalGroup(r: AgentDbRow | undefined): TotalGroup | undefined {
+  if (!r?.requests) return undefined;
+  return { ...sumsOf(r), latencyMax: r.latencyMax, hist: histOf(r) };
 }
 
 function toAgentGroup(r: AgentDbRow): AgentGroup {
@@ -137,15 +147,25 @@ export class SqliteAnalytics implements AnalyticsStore {
     const cond = where.join(' AND ');
     // The agent rollups have every column of the main ones: filtered by agent, every figure reads them.
     const source = agentFilter.length > 0 ? tables.agent : tables.main;
+    // Grouped by model too when per-model series are asked for: the total series is their sum.
+    const byModel = q.modelSeries === true;
     const series = this.statements.get(
-      `SELECT bucket - ((bucket - ?) % ?) AS bucket, ${SUMS_SQL} FROM ${source} WHERE ${cond} GROUP BY 1`,
+      `SELECT bucket - ((bucket - ?) % ?) AS bucket, ${byModel ? 'model, ' : ''}${SUMS_SQL},
+        min(tps_min) AS tpsMin, max(tps_max) AS tpsMax
+       FROM ${source} WHERE ${cond} GROUP BY 1${byModel ? ', 2' : ''}`,
     );
+    // The same filters over the window before: one row of totals for the trends.
+    const previous = this.statements.get(`SELECT ${TOTAL_SQL} FROM ${source} WHERE ${cond}`);
+    const span = window.to - window.from;
     const perf = this.statements.get(`SELECT ${PERF_SQL} FROM ${source} WHERE ${cond} GROUP BY account_id, model`);
     const agents = this.statements.get(`SELECT ${AGENT_SQL} FROM ${tables.agent} WHERE ${cond} GROUP BY agent`);
     const read = this.db.transaction(() => ({
       series: series.all(window.from, window.bucketMs, ...params) as SeriesGroup[],
       perf: (perf.all(...params) as PerfDbRow[]).map(toPerfGroup),
       agents: (agents.all(...params) as AgentDbRow[]).map(toAgentGroup),
+      previous: toTotalGroup(
+        previous.get(window.from - span, window.from, ...params.slice(2)) as AgentDbRow | undefined,
+      ),
       names: this.accountNames.all(),
     }));
     const got = read.deferred();

@@ -204,15 +204,61 @@ export const AGENT_ROLLUP_MIGRATION: Migration = {
   `,
 };
 
+/**
+ * Version 11: the slowest and fastest output speed of each cell (NULL while none of its requests
+ * had one), for the speed range per bucket; filled from the request rows still stored.
+ */
+function speedRangeColumns(table: string, grainMs: number, agent: boolean, recent: boolean): string {
+  const key = agent ? 'agent, ' : '';
+  const match = ['bucket', ...(agent ? ['agent'] : []), 'account_id', 'model', 'success']
+    .map((c) => `${table}.${c} = s.${c}`)
+    .join(' AND ');
+  return `ALTER TABLE ${table} ADD COLUMN tps_min REAL;
+    ALTER TABLE ${table} ADD COLUMN tps_max REAL;
+    UPDATE ${table} SET tps_min = s.mn, tps_max = s.mx FROM (
+      SELECT ts - ts % ${grainMs} AS bucket, ${key}coalesce(account_id, '') AS account_id,
+        coalesce(model_applied, model_requested, '') AS model, success,
+        min(output_tokens_per_second) AS mn, max(output_tokens_per_second) AS mx
+      FROM requests WHERE output_tokens_per_second IS NOT NULL${agent ? ' AND agent IS NOT NULL' : ''}
+        ${recent ? RECENT.replace('WHERE', 'AND') : ''}
+      GROUP BY 1, 2, 3, 4${agent ? ', 5' : ''}
+    ) AS s WHERE ${match};`;
+}
+
+export const SPEED_RANGE_MIGRATION: Migration = {
+  version: 11,
+  name: 'output speed min and max in the rollups',
+  up: `
+    ${speedRangeColumns('rollup_hour', HOUR_MS, false, false)}
+    ${speedRangeColumns('rollup_minute', MINUTE_MS, false, true)}
+    ${speedRangeColumns('agent_rollup_hour', HOUR_MS, true, false)}
+    ${speedRangeColumns('agent_rollup_minute', MINUTE_MS, true, true)}
+  `,
+};
+
 function upsertSql(table: string): string {
-  const cols = ['bucket', 'account_id', 'model', 'success', 'account_name', ...SUM_COLUMNS, 'latency_max', 'last_ts'];
+  const cols = [
+    'bucket',
+    'account_id',
+    'model',
+    'success',
+    'account_name',
+    ...SUM_COLUMNS,
+    'latency_max',
+    'last_ts',
+    'tps_min',
+    'tps_max',
+  ];
   const all = [...cols, ...HIST_COLUMNS];
   const adds = [...SUM_COLUMNS, ...HIST_COLUMNS].map((c) => `${c} = ${c} + excluded.${c}`);
+  // SQLite's two-argument min/max are NULL when either side is: a side without a speed keeps the other.
   return `INSERT INTO ${table} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')})
     ON CONFLICT (bucket, account_id, model, success) DO UPDATE SET
       account_name = coalesce(excluded.account_name, account_name),
       latency_max = max(latency_max, excluded.latency_max),
       last_ts = max(last_ts, excluded.last_ts),
+      tps_min = coalesce(min(tps_min, excluded.tps_min), tps_min, excluded.tps_min),
+      tps_max = coalesce(max(tps_max, excluded.tps_max), tps_max, excluded.tps_max),
       ${adds.join(',\n      ')}`;
 }
 
@@ -249,6 +295,8 @@ function cellParams(d: RollupDelta): (string | number | null)[] {
     d.failovers,
     d.latencyMax,
     d.lastTs,
+    d.tpsMin,
+    d.tpsMax,
     ...d.hist,
   ];
 }

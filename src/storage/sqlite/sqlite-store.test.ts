@@ -123,7 +123,9 @@ describe('migrations', () => {
     try {
       const { dbPath } = buildCcflareFixture(original, { now: 1_700_000_000_000, requests: 5 });
       const before = readFileSync(dbPath);
-      expect(() => SqliteStore.open(dbPath)).toThrow(/original ccflare database .*ccflare import ccflare --from.*unset ccflare_DB_PATH|original ccflare database .*ccflare import ccflare --from.*ccflare_DB_PATH names this file/);
+      expect(() => SqliteStore.open(dbPath)).toThrow(
+        /original ccflare database .*ccflare import ccflare --from.*unset ccflare_DB_PATH|original ccflare database .*ccflare import ccflare --from.*ccflare_DB_PATH names this file/,
+      );
       expect(readFileSync(dbPath).equals(before)).toBe(true);
       const check = new Database(dbPath, { readonly: true });
       expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'schema_migrations'").get()).toBeUndefined();

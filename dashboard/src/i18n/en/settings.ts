@@ -143,4 +143,27 @@ export const settings = {
   changeToConnect: 'Change to connect',
   alreadyConnected: 'Claude Code already uses this gateway at {url}.',
   disconnect: 'Disconnect',
+  cleanupNothing: 'Nothing had expired: requests are kept {requestDays} days, payloads {payloadDays} days.',
+  cleanupDone:
+    'Cleaned up in {duration}. Requests deleted (older than {requestsBefore}): {requests}. Payloads deleted (older than {payloadsBefore}): {payloads}.',
+  compactDone: 'Database compacted from {before} to {after} ({reclaimed} reclaimed) in {duration}.',
+  clearDone:
+    'History cleared. Requests deleted: {requests}. Payloads deleted: {payloads}. Analytics aggregates deleted: {rollups}. Compact to give the space back to the disk.',
+  maintenanceTitle: 'Retention and storage',
+  stored: 'Stored',
+  unavailable: 'unavailable',
+  oldestRequest: 'Oldest request',
+  noneStored: 'none stored',
+  maintenanceNote:
+    'Retention runs hourly on its own. Cleanup applies it now; compacting rewrites the database file without its free pages (proxying continues meanwhile).',
+  cleaningUp: 'Cleaning up…',
+  cleanupNow: 'Cleanup now',
+  compacting: 'Compacting…',
+  compact: 'Compact',
+  clearHistoryButton: 'Clear history…',
+  clearTitle: 'Clear all request history?',
+  clearConfirm: 'Clear history',
+  clearing: 'Clearing…',
+  clearBody:
+    'Every request record, stored payload and analytics figure is deleted; this cannot be undone. Accounts, keys and settings stay.',
 };

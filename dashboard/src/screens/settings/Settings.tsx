@@ -1,12 +1,14 @@
 /**
  * Settings: the runtime settings of /api/config (each with its source and doc, saved one by one,
- * reset to default, read-only when pinned by a flag or the environment) and the client keys of
- * the proxy (/api/keys: list, create with a one-time reveal, revoke with confirmation), and the
- * Connect Claude Code card (/api/connect/claude-code).
+ * reset to default, read-only when pinned by a flag or the environment), retention and storage
+ * actions (cleanup, compact, clear history), the client keys of the proxy (/api/keys: list,
+ * create with a one-time reveal, revoke with confirmation), and the Connect Claude Code card
+ * (/api/connect/claude-code).
  */
 import { AdminKey } from './admin-key';
 import { ClientKeys } from './client-keys';
 import { ConnectClaudeCode } from './connect-claude-code';
+import { Maintenance } from './maintenance';
 import { RuntimeSettings } from './runtime-settings';
 import './settings.css';
 import { settings as messages } from '../../i18n/en/settings';
@@ -21,6 +23,7 @@ export function Settings() {
         <h1>{t('title')}</h1>
       </div>
       <RuntimeSettings />
+      <Maintenance />
       <ClientKeys />
       <ConnectClaudeCode />
       <AdminKey />

@@ -145,4 +145,27 @@ export default {
   changeToConnect: 'Perubahan untuk menghubungkan',
   alreadyConnected: 'Claude Code sudah memakai gateway ini di {url}.',
   disconnect: 'Putuskan',
+  cleaningUp: 'Membersihkan…',
+  cleanupDone:
+    'Dibersihkan dalam {duration}. Permintaan dihapus (lebih lama dari {requestsBefore}): {requests}. Payload dihapus (lebih lama dari {payloadsBefore}): {payloads}.',
+  cleanupNothing: 'Tidak ada yang kedaluwarsa: permintaan disimpan {requestDays} hari, payload {payloadDays} hari.',
+  cleanupNow: 'Bersihkan sekarang',
+  clearBody:
+    'Semua catatan permintaan, payload tersimpan, dan angka analitik dihapus; tindakan ini tidak dapat dibatalkan. Akun, kunci, dan pengaturan tetap ada.',
+  clearConfirm: 'Hapus riwayat',
+  clearDone:
+    'Riwayat dihapus. Permintaan dihapus: {requests}. Payload dihapus: {payloads}. Agregat analitik dihapus: {rollups}. Padatkan untuk mengembalikan ruang ke disk.',
+  clearHistoryButton: 'Hapus riwayat…',
+  clearTitle: 'Hapus semua riwayat permintaan?',
+  clearing: 'Menghapus…',
+  compact: 'Padatkan',
+  compactDone: 'Basis data dipadatkan dari {before} menjadi {after} ({reclaimed} dikembalikan) dalam {duration}.',
+  compacting: 'Memadatkan…',
+  maintenanceNote:
+    'Retensi berjalan sendiri setiap jam. Bersihkan sekarang menerapkannya saat ini juga; pemadatan menulis ulang file basis data tanpa halaman kosongnya (proksi tetap berjalan selama itu).',
+  maintenanceTitle: 'Retensi dan penyimpanan',
+  noneStored: 'belum ada',
+  oldestRequest: 'Permintaan terlama',
+  stored: 'Tersimpan',
+  unavailable: 'tidak tersedia',
 } satisfies NamespaceTranslations<'settings'>;

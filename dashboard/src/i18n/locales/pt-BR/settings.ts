@@ -146,4 +146,28 @@ export default {
   changeToConnect: 'Alteração para conectar',
   alreadyConnected: 'O Claude Code já usa este gateway em {url}.',
   disconnect: 'Desconectar',
+  cleaningUp: 'Limpando…',
+  cleanupDone:
+    'Limpeza feita em {duration}. Requisições apagadas (anteriores a {requestsBefore}): {requests}. Conteúdos apagados (anteriores a {payloadsBefore}): {payloads}.',
+  cleanupNothing:
+    'Nada tinha expirado: requisições são mantidas por {requestDays} dias, conteúdos por {payloadDays} dias.',
+  cleanupNow: 'Limpar agora',
+  clearBody:
+    'Todo registro de requisição, conteúdo guardado e número de análise é apagado; isso não pode ser desfeito. Contas, chaves e configurações continuam.',
+  clearConfirm: 'Limpar histórico',
+  clearDone:
+    'Histórico limpo. Requisições apagadas: {requests}. Conteúdos apagados: {payloads}. Agregados de análise apagados: {rollups}. Compacte para devolver o espaço ao disco.',
+  clearHistoryButton: 'Limpar histórico…',
+  clearTitle: 'Limpar todo o histórico de requisições?',
+  clearing: 'Limpando…',
+  compact: 'Compactar',
+  compactDone: 'Banco de dados compactado de {before} para {after} ({reclaimed} recuperados) em {duration}.',
+  compacting: 'Compactando…',
+  maintenanceNote:
+    'A retenção roda sozinha a cada hora. Limpar agora a aplica na hora; compactar reescreve o arquivo do banco sem as páginas livres (o proxy continua funcionando enquanto isso).',
+  maintenanceTitle: 'Retenção e armazenamento',
+  noneStored: 'nenhuma guardada',
+  oldestRequest: 'Requisição mais antiga',
+  stored: 'Armazenado',
+  unavailable: 'indisponível',
 } satisfies NamespaceTranslations<'settings'>;

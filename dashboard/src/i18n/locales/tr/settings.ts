@@ -146,4 +146,28 @@ export default {
   changeToConnect: 'Bağlanmak için değişiklik',
   alreadyConnected: 'Claude Code bu ağ geçidini zaten {url} adresinde kullanıyor.',
   disconnect: 'Bağlantıyı kes',
+  cleaningUp: 'Temizleniyor…',
+  cleanupDone:
+    '{duration} içinde temizlendi. Silinen istekler ({requestsBefore} öncesi): {requests}. Silinen içerikler ({payloadsBefore} öncesi): {payloads}.',
+  cleanupNothing: 'Süresi dolan bir şey yoktu: istekler {requestDays} gün, içerikler {payloadDays} gün saklanıyor.',
+  cleanupNow: 'Şimdi temizle',
+  clearBody:
+    'Tüm istek kayıtları, saklanan içerikler ve analiz rakamları silinir; bu işlem geri alınamaz. Hesaplar, anahtarlar ve ayarlar kalır.',
+  clearConfirm: 'Geçmişi temizle',
+  clearDone:
+    'Geçmiş temizlendi. Silinen istekler: {requests}. Silinen içerikler: {payloads}. Silinen analiz özetleri: {rollups}. Alanı diske geri vermek için sıkıştırın.',
+  clearHistoryButton: 'Geçmişi temizle…',
+  clearTitle: 'Tüm istek geçmişi temizlensin mi?',
+  clearing: 'Temizleniyor…',
+  compact: 'Sıkıştır',
+  compactDone:
+    'Veritabanı {duration} içinde {before} boyutundan {after} boyutuna sıkıştırıldı ({reclaimed} geri kazanıldı).',
+  compacting: 'Sıkıştırılıyor…',
+  maintenanceNote:
+    'Saklama kuralları saatte bir kendiliğinden uygulanır. Şimdi temizle bunları hemen uygular; sıkıştırma, veritabanı dosyasını boş sayfaları olmadan yeniden yazar (bu sırada vekil sunucu çalışmaya devam eder).',
+  maintenanceTitle: 'Saklama ve depolama',
+  noneStored: 'henüz yok',
+  oldestRequest: 'En eski istek',
+  stored: 'Depolanan',
+  unavailable: 'kullanılamıyor',
 } satisfies NamespaceTranslations<'settings'>;

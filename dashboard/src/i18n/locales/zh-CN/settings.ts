@@ -140,4 +140,26 @@ export default {
   changeToConnect: '连接所需的更改',
   alreadyConnected: 'Claude Code 已经通过 {url} 使用此网关。',
   disconnect: '断开连接',
+  cleaningUp: '正在清理…',
+  cleanupDone:
+    '清理完成，用时 {duration}。已删除的请求（早于 {requestsBefore}）：{requests}。已删除的请求内容（早于 {payloadsBefore}）：{payloads}。',
+  cleanupNothing: '没有过期数据：请求保留 {requestDays} 天，请求内容保留 {payloadDays} 天。',
+  cleanupNow: '立即清理',
+  clearBody: '所有请求记录、已保存的请求内容和分析数据都会被删除；此操作无法撤销。账户、密钥和设置会保留。',
+  clearConfirm: '清除历史',
+  clearDone:
+    '历史已清除。已删除的请求：{requests}。已删除的请求内容：{payloads}。已删除的分析汇总：{rollups}。压缩数据库即可把空间还给磁盘。',
+  clearHistoryButton: '清除历史…',
+  clearTitle: '清除全部请求历史？',
+  clearing: '正在清除…',
+  compact: '压缩',
+  compactDone: '数据库已从 {before} 压缩到 {after}（回收 {reclaimed}），用时 {duration}。',
+  compacting: '正在压缩…',
+  maintenanceNote:
+    '保留策略每小时自动执行一次。“立即清理”会马上执行它；压缩会重写数据库文件、去掉其中的空闲页（期间代理照常工作）。',
+  maintenanceTitle: '保留与存储',
+  noneStored: '暂无',
+  oldestRequest: '最早的请求',
+  stored: '已存储',
+  unavailable: '不可用',
 } satisfies NamespaceTranslations<'settings'>;

@@ -1,0 +1,233 @@
+/**
+ * The Overview's model mix (share of requests and cost per model, from /api/analytics) and system
+ * status (GET /health, the accounts and their latest failed attempts). In their own chunk, loaded
+ * after the headline figures.
+ */
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { Analytics } from '../../../src/shared/analytics-schemas';
+import { useAccounts } from '../accounts-ui';
+import { apiFetch } from '../api';
+import { DASH, fmtDateTime, fmtDuration, fmtInt, fmtPercent, fmtUsd } from '../format';
+import { overview as messages } from '../i18n/en/overview';
+import { translator } from '../i18n/i18n';
+import { queryKeys } from '../query-keys';
+import { linkClick } from '../router';
+import { ErrorState, Loading } from '../states';
+
+const t = translator('overview', messages);
+
+/** GET /health (server/build-app.ts): no auth, cheap, what a monitor probes. */
+export interface HealthView {
+  status: 'ok' | 'degraded';
+  reasons?: string[];
+  uptimeMs: number;
+  accounts: number;
+  strategy: string;
+  inFlight: number;
+  writeQueue: number;
+  recordsWaiting: number;
+  recordsDropped: number;
+}
+
+export const healthQuery = queryOptions({
+  queryKey: queryKeys.health,
+  queryFn: () => apiFetch<HealthView>('/health'),
+});
+
+/** Models past this many share one "Other models" row. */
+const MIX_ROWS = 5;
+
+interface MixRow {
+  key: string;
+  label: string;
+  requests: number;
+  requestShare: number | null;
+  costUsd: number;
+  costShare: number | null;
+}
+
+function mixRows(data: Analytics): MixRow[] {
+  const tot = data.totals;
+  const share = (part: number, whole: number) => (whole > 0 ? part / whole : null);
+  const rows = data.models.map((m) => ({
+    key: m.model ?? '',
+    label: m.model ?? t('unknownModel'),
+    requests: m.requests,
+    requestShare: share(m.requests, tot.requests),
+    costUsd: m.costUsd,
+    costShare: share(m.costUsd, tot.costUsd),
+  }));
+  if (rows.length <= MIX_ROWS + 1) return rows;
+  const rest = rows.slice(MIX_ROWS);
+  const requests = rest.reduce((n, r) => n + r.requests, 0);
+  const cost = rest.reduce((n, r) => n + r.costUsd, 0);
+  return [
+    ...rows.slice(0, MIX_ROWS),
+    {
+      key: 'other',
+      label: t('otherModels', { count: fmtInt(rest.length) }),
+      requests,
+      requestShare: share(requests, tot.requests),
+      costUsd: cost,
+      costShare: share(cost, tot.costUsd),
+    },
+  ];
+}
+
+function ShareBar({ share, kind }: { share: number | null; kind: 'requests' | 'cost' }) {
+  return (
+    <span className={`mix-bar mix-bar-${kind}`} aria-hidden="true">
+      <span style={{ width: `${Math.round((share ?? 0) * 1000) / 10}%` }} />
+    </span>
+  );
+}
+
+export function ModelMix({ data }: { data: Analytics }) {
+  const rows = mixRows(data);
+  return (
+    <section className="card" aria-labelledby="mix-title">
+      <h2 id="mix-title">{t('modelMix')}</h2>
+      {rows.length === 0 ? (
+        <p className="muted">{t('noModel')}</p>
+      ) : (
+        <table className="mix-table" aria-labelledby="mix-title">
+          <thead>
+            <tr>
+              <th scope="col">{t('colModel')}</th>
+              <th scope="col">{t('shareRequests')}</th>
+              <th scope="col">{t('shareCost')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.key} data-mix={r.key}>
+                <th scope="row" className="ellipsis">
+                  {r.label}
+                </th>
+                <td>
+                  <ShareBar share={r.requestShare} kind="requests" />
+                  <span data-mix-requests={r.key}>{fmtPercent(r.requestShare)}</span>{' '}
+                  <span className="muted small">{fmtInt(r.requests)}</span>
+                </td>
+                <td>
+                  <ShareBar share={r.costShare} kind="cost" />
+                  <span data-mix-cost={r.key}>{r.costShare == null ? DASH : fmtPercent(r.costShare)}</span>{' '}
+                  <span className="muted small">{fmtUsd(r.costUsd)}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** Accounts that take requests now: failing ones still do (each failure moves on). */
+const USABLE = new Set(['active', 'failing']);
+const RECENT_ERRORS = 5;
+
+function Health() {
+  const health = useQuery({ ...healthQuery, refetchInterval: 10_000 });
+  if (health.isPending) return <Loading what={t('loadingHealth')} />;
+  if (health.isError) return <ErrorState error={health.error} retry={() => void health.refetch()} />;
+  const h = health.data;
+  const ok = h.status === 'ok';
+  return (
+    <>
+      <dl className="status-list">
+        <div>
+          <dt>{t('gateway')}</dt>
+          <dd data-status="gateway">
+            <span className={`badge ${ok ? 'badge-active' : 'badge-failing'}`}>
+              {ok ? t('healthy') : t('degraded')}
+            </span>
+          </dd>
+        </div>
+        <div>
+          <dt>{t('upFor')}</dt>
+          <dd data-status="uptime">{fmtDuration(h.uptimeMs)}</dd>
+        </div>
+        <div>
+          <dt>{t('inFlight')}</dt>
+          <dd data-status="in-flight">{fmtInt(h.inFlight)}</dd>
+        </div>
+        <div>
+          <dt>{t('requestRecords')}</dt>
+          <dd data-status="records">
+            {h.recordsWaiting > 0
+              ? t('recordsWaiting', { count: fmtInt(h.recordsWaiting) })
+              : h.writeQueue > 0
+                ? t('recordsSaving', { count: fmtInt(h.writeQueue) })
+                : t('allSaved')}
+          </dd>
+          {h.recordsDropped > 0 ? (
+            <dd className="small trend-bad">{t('recordsLost', { count: fmtInt(h.recordsDropped) })}</dd>
+          ) : null}
+        </div>
+      </dl>
+      {h.reasons && h.reasons.length > 0 ? (
+        <ul className="status-reasons">
+          {h.reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      ) : null}
+    </>
+  );
+}
+
+function AccountsAndErrors() {
+  const accounts = useAccounts();
+  if (accounts.isPending) return <Loading what={t('loadingAccounts')} />;
+  if (accounts.isError) return <ErrorState error={accounts.error} retry={() => void accounts.refetch()} />;
+  const list = accounts.data;
+  const usable = list.filter((a) => USABLE.has(a.status)).length;
+  const errors = list
+    .flatMap((a) => a.recentErrors.map((e) => ({ ...e, account: a.name })))
+    .sort((x, y) => y.at - x.at)
+    .slice(0, RECENT_ERRORS);
+  return (
+    <>
+      <dl className="status-list">
+        <div>
+          <dt>{t('usableAccounts')}</dt>
+          <dd data-status="accounts" className={usable === 0 ? 'trend-bad' : undefined}>
+            {t('usableOf', { usable: fmtInt(usable), total: fmtInt(list.length) })}
+          </dd>
+        </div>
+      </dl>
+      <h3 className="status-subtitle">{t('recentErrors')}</h3>
+      {errors.length === 0 ? (
+        <p className="muted small" data-status="no-errors">
+          {t('noErrors')}
+        </p>
+      ) : (
+        <ul className="status-errors" aria-label={t('recentErrors')}>
+          {errors.map((e) => (
+            <li key={`${e.account}-${e.at}`} data-error-account={e.account}>
+              <span className="muted small">{fmtDateTime(e.at)}</span> <strong>{e.account}</strong>{' '}
+              <span className="badge badge-disabled">{e.status ?? t('noAnswer')}</span>{' '}
+              <span className="small">{e.error ?? DASH}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="small">
+        <a href="/requests?status=error" onClick={linkClick('/requests?status=error')}>
+          {t('seeFailed')}
+        </a>
+      </p>
+    </>
+  );
+}
+
+export function SystemStatus() {
+  return (
+    <section className="card" aria-labelledby="status-title">
+      <h2 id="status-title">{t('systemStatus')}</h2>
+      <Health />
+      <AccountsAndErrors />
+    </section>
+  );
+}
