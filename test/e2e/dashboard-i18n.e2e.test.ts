@@ -98,6 +98,11 @@ describe.skipIf(!hasChromium)('the dashboard in the user’s language, in Chromi
         '最近 24 小时',
       );
       await page.getByRole('heading', { name: '请求趋势' }).waitFor();
+      // dash13's pieces: trends against the previous window, system status, model mix.
+      expect(await page.locator('[data-trend="Requests"]').textContent()).toBe('前 24 小时没有请求');
+      await page.getByRole('heading', { name: '系统状态' }).waitFor();
+      await page.getByRole('heading', { name: '模型分布' }).waitFor();
+      expect(await page.getByRole('columnheader', { name: '请求占比' }).count()).toBe(1);
       await shot(page, 'chinese-overview');
 
       await page.keyboard.press('?');
