@@ -217,7 +217,8 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
       expect(await proxy(gw)).toBe(200);
       await openSettings(page, gw);
       const keys = page.getByRole('region', { name: 'Client keys' });
-      expect(await keys.textContent()).toContain('No active client key');
+      // The card renders before its list arrives ("Loading client keys…").
+      await keys.getByText('No active client key').waitFor();
 
       await keys.getByLabel('Key name').fill('laptop');
       await keys.getByRole('button', { name: 'Create key' }).click();
