@@ -4,8 +4,12 @@
  * authorize URL and the id. Flows expire (10 minutes) and are bounded in number.
  */
 import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { OAuthMode, PendingOAuth } from './account-service.js';
+import { GatewayError } from '../errors.js';
+import type { AccountPool } from './account-pool.js';
+import type { AccountService, OAuthMode, PendingOAuth } from './account-service.js';
+import type { AccountView } from './account-status.js';
 
 export interface PendingFlow extends PendingOAuth {
   flowId: string;
@@ -62,4 +66,34 @@ export class OAuthFlows {
       this.flows.delete(id);
     }
   }
+}
+
+export interface CompleteFlowDeps {
+  accounts: Pick<AccountService, 'completeOAuth'>;
+  pool: Pick<AccountPool, 'refresh'>;
+  logger: Logger;
+}
+
+/**
+ * Spends the code of a flow already taken from `flows`, then has the pool reread the accounts now
+ * rather than at the next poll. `logMessage` names the API path the login came through.
+ */
+export async function completeFlow(
+  deps: CompleteFlowDeps,
+  flows: OAuthFlows,
+  flow: PendingFlow,
+  code: string,
+  logMessage: string,
+): Promise<AccountView> {
+  let view: AccountView;
+  try {
+    view = await deps.accounts.completeOAuth(flow.name, flow.mode, code, flow, { priority: flow.priority });
+  } catch (err) {
+    // A mistyped paste is checked before the code is spent: the same login can be retried.
+    if (err instanceof GatewayError && err.code === 'bad_request') flows.restore(flow);
+    throw err;
+  }
+  await deps.pool.refresh();
+  deps.logger.info({ account: view.name, kind: view.kind }, logMessage);
+  return view;
 }

@@ -5,7 +5,7 @@
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AccountView } from '../../accounts/account-status.js';
-import { OAuthFlows } from '../../accounts/oauth-flows.js';
+import { completeFlow, OAuthFlows } from '../../accounts/oauth-flows.js';
 import { GatewayError } from '../../errors.js';
 import {
   AccountListSchema,
@@ -184,16 +184,7 @@ export function accountsRoutes(deps: ApiDeps): OpenAPIHono {
         'No pending OAuth login with this flowId (unknown, completed, or older than 10 minutes); start again with /api/accounts/oauth/init',
       );
     }
-    let view: AccountView;
-    try {
-      view = await accounts.completeOAuth(flow.name, flow.mode, code, flow, { priority: flow.priority });
-    } catch (err) {
-      // A mistyped paste is checked before the code is spent: the same login can be retried.
-      if (err instanceof GatewayError && err.code === 'bad_request') flows.restore(flow);
-      throw err;
-    }
-    await applied(view);
-    logger.info({ account: view.name, kind: view.kind }, 'account signed in with OAuth');
+    const view = await completeFlow(deps, flows, flow, code, 'account signed in with OAuth');
     return c.json(view, 200);
   });
 

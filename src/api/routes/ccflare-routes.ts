@@ -13,7 +13,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AccountView } from '../../accounts/account-status.js';
-import { OAuthFlows } from '../../accounts/oauth-flows.js';
+import { completeFlow, OAuthFlows } from '../../accounts/oauth-flows.js';
 import { STRATEGIES } from '../../config/settings.js';
 import { GatewayError, toErrorResponse } from '../../errors.js';
 import type { LogLine } from '../../events.js';
@@ -431,15 +431,7 @@ export function ccflareRoutes(deps: ApiDeps): OpenAPIHono {
       // ccflare's answer for an unknown or expired session.
       throw new GatewayError('bad_request', 'OAuth session expired or invalid. Please try again.');
     }
-    let view: AccountView;
-    try {
-      view = await accounts.completeOAuth(flow.name, flow.mode, code, flow, { priority: flow.priority });
-    } catch (err) {
-      if (err instanceof GatewayError && err.code === 'bad_request') flows.restore(flow);
-      throw err;
-    }
-    await applied(view);
-    logger.info({ account: view.name, kind: view.kind }, 'account signed in with OAuth (ccflare path)');
+    const view = await completeFlow(deps, flows, flow, code, 'account signed in with OAuth (ccflare path)');
     return c.json(
       {
         success: true as const,
