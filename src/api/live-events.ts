@@ -91,6 +91,19 @@ export function requestFinishedEvent(r: RequestRecord): LiveEventData<'request.f
 const DROP_COMMENT = ': dropped: this client fell too far behind; reconnect with Last-Event-ID\n\n';
 const HEARTBEAT = Buffer.from(': ping\n\n');
 
+/** Sends the headers of a server-sent event stream and keeps its socket open and unbuffered. */
+export function openEventStream(req: IncomingMessage, res: ServerResponse): void {
+  req.socket.setNoDelay(true);
+  req.socket.setTimeout(0);
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    // Proxies such as nginx would otherwise buffer the stream.
+    'x-accel-buffering': 'no',
+  });
+}
+
 export class LiveEventHub {
   private readonly ring: (Frame | undefined)[];
   private readonly size: number;
@@ -155,15 +168,7 @@ export class LiveEventHub {
       return;
     }
     this.subscribe();
-    req.socket.setNoDelay(true);
-    req.socket.setTimeout(0);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      // Proxies such as nginx would otherwise buffer the stream.
-      'x-accel-buffering': 'no',
-    });
+    openEventStream(req, res);
     const client: Client = {
       res,
       types: opts.types,

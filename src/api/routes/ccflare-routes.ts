@@ -17,7 +17,7 @@ import { completeFlow, OAuthFlows } from '../../accounts/oauth-flows.js';
 import { STRATEGIES } from '../../config/settings.js';
 import { GatewayError, toErrorResponse } from '../../errors.js';
 import type { LogLine } from '../../events.js';
-import { redactHeaders, redactQuery } from '../../log/logger.js';
+import { redactQuery } from '../../log/logger.js';
 import { attemptCounts } from '../../shared/attempts.js';
 import {
   CCFLARE_TIERS,
@@ -30,6 +30,8 @@ import {
 import { NAME_ERROR, NAME_PATTERN } from '../../shared/names.js';
 import type { PayloadBody, RequestRecord, StoredRequest } from '../../storage/contract/records.js';
 import type { ApiDeps } from '../api-deps.js';
+import { openEventStream } from '../live-events.js';
+import { headersOut } from './requests-routes.js';
 
 /** ccflare's error body. */
 const CcflareErrorSchema = z.object({ error: z.string() }).openapi('CcflareError');
@@ -296,19 +298,8 @@ function base64(b: PayloadBody | null): string | null {
 
 /** Stored header JSON as ccflare's flat string map, credentials redacted again on the way out. */
 function headerMap(json: string | null): Record<string, string> {
-  if (json === null) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    return {};
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(redactHeaders(parsed as Record<string, unknown>))) {
-    if (v === undefined || v === null) continue;
-    out[k] = Array.isArray(v) ? v.map(String).join(', ') : String(v);
-  }
+  for (const [k, v] of Object.entries(headersOut(json) ?? {})) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 
@@ -376,14 +367,7 @@ export function ccflareRoutes(deps: ApiDeps): OpenAPIHono {
       return c.json({ error: 'Too many stream clients; try again later' }, 503, { 'retry-after': '5' });
     }
     streams++;
-    req.socket.setNoDelay(true);
-    req.socket.setTimeout(0);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    openEventStream(req, res);
     let open = true;
     const write = (text: string) => {
       if (!open) return;

@@ -57,7 +57,7 @@ type Headers = Record<string, string | string[]>;
  * Stored headers are redacted when written; redacting again on the way out means a row written
  * before a redaction rule existed still never shows a credential.
  */
-function headersOut(json: string | null): Headers | null {
+export function headersOut(json: string | null): Headers | null {
   if (json === null) return null;
   let parsed: unknown;
   try {
