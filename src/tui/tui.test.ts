@@ -1,5 +1,5 @@
 import { render } from 'ink-testing-library';
-import { createElement } from 'react';
+import { createElement, type ReactNode } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import type { Account } from '../shared/accounts-schemas.js';
 import type { AgentView } from '../shared/agents-schemas.js';
@@ -10,6 +10,7 @@ import { App, screenIndex } from './app.js';
 import { bar, lineChart, sparkline } from './charts.js';
 import { AgentsScreen } from './screens/agents.js';
 import { AnalyticsScreen } from './screens/analytics.js';
+import type { ScreenProps } from './screens/types.js';
 import { colorsEnabled } from './theme.js';
 
 const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -325,6 +326,29 @@ async function until(
   return frame;
 }
 
+// The app gives a screen an 80x24 terminal's rows minus 4 (tabs, margins, help line).
+const SCREEN_WIDTH = 80;
+const SCREEN_HEIGHT = 20;
+
+/** One screen on its own, at the size the app gives it in an 80x24 terminal. */
+function renderScreen(screen: (props: ScreenProps) => ReactNode, api: TuiApi) {
+  return render(
+    createElement(screen, {
+      api,
+      setModal: () => {},
+      width: SCREEN_WIDTH,
+      height: SCREEN_HEIGHT,
+      now: () => NOW,
+      openUrl: () => false,
+    }),
+  );
+}
+
+function fitsScreen(frame: string): boolean {
+  const lines = frame.split('\n');
+  return lines.length <= SCREEN_HEIGHT && lines.every((l) => l.length <= SCREEN_WIDTH);
+}
+
 function start(api: TuiApi, screen: number) {
   return render(createElement(App, { api, colors: false, now: () => NOW, initialScreen: screen }));
 }
@@ -615,29 +639,15 @@ describe('terminal UI', () => {
         costByModel: models.slice(0, 6).map((m) => ({ model: m.model, costUsd: m.costUsd, share: m.costUsd / 12.5 })),
       }),
     );
-    // The app gives a screen the terminal's rows minus 4 (tabs, margins, help line).
-    const ui = render(
-      createElement(AnalyticsScreen, {
-        api,
-        setModal: () => {},
-        width: 80,
-        height: 20,
-        now: () => NOW,
-        openUrl: () => false,
-      }),
-    );
-    const fits = (f: string) => {
-      const lines = f.split('\n');
-      return lines.length <= 20 && lines.every((l) => l.length <= 80);
-    };
+    const ui = renderScreen(AnalyticsScreen, api);
     const overview = await until(ui, 'Requests over time');
-    expect(fits(overview), overview).toBe(true);
+    expect(fitsScreen(overview), overview).toBe(true);
     expect(overview).toContain('[o overview] t tokens p performance c cost m models');
     expect(overview).toContain('Cost by account');
 
     ui.stdin.write('t');
     const tokens = await until(ui, 'Analytics · tokens');
-    expect(fits(tokens), tokens).toBe(true);
+    expect(fitsScreen(tokens), tokens).toBe(true);
     expect(tokens).toContain('900 in / 100 out · cache hit 60.0%');
     expect(tokens).toMatch(/^cache read +[█-▏]+ +600 +60\.0%$/m);
     expect(tokens).toMatch(/^cache write 5m +[█-▏]+ +200 +20\.0%$/m);
@@ -646,14 +656,14 @@ describe('terminal UI', () => {
 
     ui.stdin.write('p');
     const performance = await until(ui, 'Analytics · performance');
-    expect(fits(performance), performance).toBe(true);
+    expect(fitsScreen(performance), performance).toBe(true);
     expect(performance).toContain('avg 120 ms · p95 200 ms · first token 310 ms · 55.3 tok/s · failovers 3');
     expect(performance).toContain('Average latency over time');
     expect(performance).toMatch(/^test-model-00-20250929 +[█-▏]+ +1000 ms$/m);
 
     ui.stdin.write('c');
     const cost = await until(ui, 'Analytics · cost');
-    expect(fits(cost), cost).toBe(true);
+    expect(fitsScreen(cost), cost).toBe(true);
     expect(cost).toContain('$12.50 · $0.25 per request');
     expect(cost).toContain('Cost over time');
     expect(cost).toMatch(/^test-model-00-20250929 +[█-▏]+ +\$3\.00 +24\.0%$/m);
@@ -661,7 +671,7 @@ describe('terminal UI', () => {
 
     ui.stdin.write('m');
     const modelsView = await until(ui, 'Analytics · models');
-    expect(fits(modelsView), modelsView).toBe(true);
+    expect(fitsScreen(modelsView), modelsView).toBe(true);
     expect(modelsView).toMatch(/^model +requests +success +p95 +tok\/s +tokens +cost$/m);
     expect(modelsView).toMatch(/^test-model-00-20250929 +100 +50\.0% +1000 ms +42\.5 +30 +\$3\.00$/m);
     expect(modelsView).toMatch(/^\+\d+ more$/m);
@@ -787,28 +797,14 @@ describe('terminal UI', () => {
       userDir: `/home/u/${'deep/'.repeat(20)}agents`,
       defaultModel: null,
     }));
-    // The app gives a screen the terminal's rows minus 4 (tabs, margins, help line).
-    const ui = render(
-      createElement(AgentsScreen, {
-        api,
-        setModal: () => {},
-        width: 80,
-        height: 20,
-        now: () => NOW,
-        openUrl: () => false,
-      }),
-    );
-    const fits = (f: string) => {
-      const lines = f.split('\n');
-      return lines.length <= 20 && lines.every((l) => l.length <= 80);
-    };
+    const ui = renderScreen(AgentsScreen, api);
     const first = await until(ui, 'agent-with-a-lo');
-    expect(fits(first)).toBe(true);
+    expect(fitsScreen(first)).toBe(true);
     // A dated model id with the preference mark fits whole.
     expect(first).toMatch(/^> ● agent-with-a-long- \* claude-sonnet-4-5-20250929 all +0 +\$0\.00$/m);
     for (let i = 0; i < 25; i++) ui.stdin.write('\u001B[B');
     const later = await until(ui, 'agent-with-a-long-name-25: x');
-    expect(fits(later)).toBe(true);
+    expect(fitsScreen(later)).toBe(true);
     // Scrolled: the group heading went off the top, the selection is on screen.
     expect(later).not.toContain('User agents');
     expect(later).toMatch(/^> ● agent-with-a-long- /m);
