@@ -1,4 +1,5 @@
-/** The inputs agents are edited with: model, tools preset (with the custom list) and colour. */
+/** The inputs agents are edited with: model, tools preset (with the custom list), colour, and the file fields both dialogs share. */
+import { type ReactNode, useState } from 'react';
 import { TOOL_PRESETS } from '../../../../src/shared/agent-rules';
 import type { ToolPreset, ToolsChoice } from '../../../../src/shared/agents-schemas';
 import { agents as messages } from '../../i18n/en/agents';
@@ -176,6 +177,107 @@ export function ToolsFields({
           </small>
         </div>
       ) : null}
+    </>
+  );
+}
+
+/** What both agent dialogs edit of the file, with the setters of the dialog's state. */
+export interface AgentFileValues {
+  description: string;
+  setDescription: (text: string) => void;
+  preset: ToolPreset;
+  setPreset: (p: ToolPreset) => void;
+  custom: string;
+  setCustom: (text: string) => void;
+  color: string | null;
+  setColor: (color: string | null) => void;
+  prompt: string;
+  setPrompt: (text: string) => void;
+}
+
+/** The dialog's state of those fields, starting from `initial`. */
+export function useAgentFileValues(initial: {
+  description: string;
+  preset: ToolPreset;
+  custom: string;
+  color: string | null;
+  prompt: string;
+}): AgentFileValues {
+  const [description, setDescription] = useState(initial.description);
+  const [preset, setPreset] = useState<ToolPreset>(initial.preset);
+  const [custom, setCustom] = useState(initial.custom);
+  const [color, setColor] = useState(initial.color);
+  const [prompt, setPrompt] = useState(initial.prompt);
+  return { description, setDescription, preset, setPreset, custom, setCustom, color, setColor, prompt, setPrompt };
+}
+
+/**
+ * Description, tools, colour and prompt, ids `${idPrefix}-<field>`. `beforeColor` goes in the tools
+ * row ahead of the colour (the create dialog's model); a `problem` shows under its field.
+ */
+export function AgentFileFields({
+  idPrefix,
+  values: v,
+  problem,
+  promptRows,
+  promptHint,
+  beforeColor,
+}: {
+  idPrefix: string;
+  values: AgentFileValues;
+  problem: { field: string; text: string } | null;
+  promptRows: number;
+  promptHint: string;
+  beforeColor?: ReactNode;
+}) {
+  const msg = (field: string, hint: string) => (
+    <small id={`${idPrefix}-${field}-msg`} className={problem?.field === field ? 'field-error' : 'muted'}>
+      {problem?.field === field ? problem.text : hint}
+    </small>
+  );
+  return (
+    <>
+      <div className="field">
+        <label htmlFor={`${idPrefix}-description`}>{t('description')}</label>
+        <input
+          id={`${idPrefix}-description`}
+          value={v.description}
+          onChange={(e) => v.setDescription(e.target.value)}
+          autoComplete="off"
+          aria-invalid={problem?.field === 'description'}
+          aria-describedby={`${idPrefix}-description-msg`}
+        />
+        {msg('description', t('descriptionHint'))}
+      </div>
+      <div className="form-row">
+        <ToolsFields
+          idPrefix={idPrefix}
+          preset={v.preset}
+          custom={v.custom}
+          onPreset={v.setPreset}
+          onCustom={v.setCustom}
+          error={problem?.field === 'tools' ? problem.text : undefined}
+        />
+        {beforeColor}
+        <div className="field">
+          <label htmlFor={`${idPrefix}-color`}>{t('colourLabel')}</label>
+          <ColorSelect id={`${idPrefix}-color`} value={v.color} onChange={v.setColor} />
+        </div>
+      </div>
+      <div className="field">
+        <label htmlFor={`${idPrefix}-prompt`}>{t('prompt')}</label>
+        <textarea
+          id={`${idPrefix}-prompt`}
+          className="prompt-input"
+          value={v.prompt}
+          onChange={(e) => v.setPrompt(e.target.value)}
+          rows={promptRows}
+          spellCheck={false}
+          aria-invalid={problem?.field === 'prompt'}
+          aria-describedby={`${idPrefix}-prompt-msg`}
+        />
+        {msg('prompt', promptHint)}
+      </div>
     </>
   );
 }

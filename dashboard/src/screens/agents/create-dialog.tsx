@@ -2,14 +2,14 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { AGENT_NAME_PATTERN } from '../../../../src/shared/agent-rules';
-import type { AgentView, CreateAgentRequest, ToolPreset, WorkspaceView } from '../../../../src/shared/agents-schemas';
+import type { AgentView, CreateAgentRequest, WorkspaceView } from '../../../../src/shared/agents-schemas';
 import { apiFetch, errorMessage } from '../../api';
 import { useModalDialog } from '../../confirm-dialog';
 import { agents as messages } from '../../i18n/en/agents';
 import { shell } from '../../i18n/en/shell';
 import { translator } from '../../i18n/i18n';
 import { PRICED_MODELS } from '../../model-choices';
-import { ColorSelect, parseToolList, ToolsFields, toolsChoice } from './agent-fields';
+import { AgentFileFields, parseToolList, toolsChoice, useAgentFileValues } from './agent-fields';
 import { refreshAgents } from './agents-data';
 
 const t = translator('agents', messages);
@@ -32,13 +32,10 @@ export function CreateDialog({
   const ref = useModalDialog();
   const qc = useQueryClient();
   const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
+  const file = useAgentFileValues({ description: '', preset: 'all', custom: '', color: null, prompt: '' });
+  const { description, preset, custom, color, prompt } = file;
   const [scope, setScope] = useState('user');
-  const [prompt, setPrompt] = useState('');
-  const [preset, setPreset] = useState<ToolPreset>('all');
-  const [custom, setCustom] = useState('');
   const [model, setModel] = useState('');
-  const [color, setColor] = useState<string | null>(null);
   const [problem, setProblem] = useState<{ field: Field; text: string } | null>(null);
   const reachable = workspaces.filter((w) => w.exists);
 
@@ -108,62 +105,31 @@ export function CreateDialog({
               <small className="muted">{t('notReachable')}</small>
             </div>
           </div>
-          <div className="field">
-            <label htmlFor="agent-new-description">{t('description')}</label>
-            <input
-              id="agent-new-description"
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-              autoComplete="off"
-              aria-invalid={problem?.field === 'description'}
-              aria-describedby="agent-new-description-msg"
-            />
-            {msg('description', t('descriptionHint'))}
-          </div>
-          <div className="form-row">
-            <ToolsFields
-              idPrefix="agent-new"
-              preset={preset}
-              custom={custom}
-              onPreset={setPreset}
-              onCustom={setCustom}
-              error={problem?.field === 'tools' ? problem.text : undefined}
-            />
-            <div className="field">
-              <label htmlFor="agent-new-model">{t('modelInFile')}</label>
-              <select id="agent-new-model" value={model} onChange={(e) => setModel(e.target.value)}>
-                <option value="">{t('noneDefault')}</option>
-                {FILE_MODEL_ALIASES.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
-                {PRICED_MODELS.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="agent-new-color">{t('colourLabel')}</label>
-              <ColorSelect id="agent-new-color" value={color} onChange={setColor} />
-            </div>
-          </div>
-          <div className="field">
-            <label htmlFor="agent-new-prompt">{t('prompt')}</label>
-            <textarea
-              id="agent-new-prompt"
-              className="prompt-input"
-              value={prompt}
-              onChange={(e) => setPrompt(e.target.value)}
-              rows={10}
-              spellCheck={false}
-              aria-invalid={problem?.field === 'prompt'}
-              aria-describedby="agent-new-prompt-msg"
-            />
-            {msg('prompt', t('promptHint'))}
-          </div>
+          <AgentFileFields
+            idPrefix="agent-new"
+            values={file}
+            problem={problem}
+            promptRows={10}
+            promptHint={t('promptHint')}
+            beforeColor={
+              <div className="field">
+                <label htmlFor="agent-new-model">{t('modelInFile')}</label>
+                <select id="agent-new-model" value={model} onChange={(e) => setModel(e.target.value)}>
+                  <option value="">{t('noneDefault')}</option>
+                  {FILE_MODEL_ALIASES.map((m) => (
+                    <option key={m} value={m}>
+                      {m}
+                    </option>
+                  ))}
+                  {PRICED_MODELS.map((m) => (
+                    <option key={m} value={m}>
+                      {m}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            }
+          />
         </div>
         {create.isError ? (
           <p className="field-error" role="alert">

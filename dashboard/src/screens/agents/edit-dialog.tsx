@@ -1,13 +1,13 @@
 /** Editing an agent's file: description, tools, colour and prompt, saved in one PATCH of what changed. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { AgentView, PatchAgentRequest, ToolPreset } from '../../../../src/shared/agents-schemas';
+import type { AgentView, PatchAgentRequest } from '../../../../src/shared/agents-schemas';
 import { apiFetch, errorMessage } from '../../api';
 import { useModalDialog } from '../../confirm-dialog';
 import { agents as messages } from '../../i18n/en/agents';
 import { shell } from '../../i18n/en/shell';
 import { translator } from '../../i18n/i18n';
-import { ColorSelect, parseToolList, ToolsFields, toolsChoice } from './agent-fields';
+import { AgentFileFields, parseToolList, toolsChoice, useAgentFileValues } from './agent-fields';
 import { agentPath, refreshAgents } from './agents-data';
 
 const t = translator('agents', messages);
@@ -24,11 +24,14 @@ export function EditDialog({
 }) {
   const ref = useModalDialog();
   const qc = useQueryClient();
-  const [description, setDescription] = useState(agent.description ?? '');
-  const [preset, setPreset] = useState<ToolPreset>(focus === 'tools' ? 'custom' : agent.toolsPreset);
-  const [custom, setCustom] = useState((agent.tools ?? []).join(', '));
-  const [color, setColor] = useState(agent.color);
-  const [prompt, setPrompt] = useState(agent.prompt);
+  const file = useAgentFileValues({
+    description: agent.description ?? '',
+    preset: focus === 'tools' ? 'custom' : agent.toolsPreset,
+    custom: (agent.tools ?? []).join(', '),
+    color: agent.color,
+    prompt: agent.prompt,
+  });
+  const { description, preset, custom, color, prompt } = file;
   const [problem, setProblem] = useState<{ field: 'description' | 'tools' | 'prompt'; text: string } | null>(null);
 
   useEffect(() => {
@@ -91,53 +94,13 @@ export function EditDialog({
         <h2 id="agent-edit-title">{t('editTitle', { name: agent.name })}</h2>
         <p className="muted small">{agent.path}</p>
         <div className="edit-fields">
-          <div className="field">
-            <label htmlFor="agent-edit-description">{t('description')}</label>
-            <input
-              id="agent-edit-description"
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-              autoComplete="off"
-              aria-invalid={problem?.field === 'description'}
-              aria-describedby="agent-edit-description-msg"
-            />
-            <small
-              id="agent-edit-description-msg"
-              className={problem?.field === 'description' ? 'field-error' : 'muted'}
-            >
-              {problem?.field === 'description' ? problem.text : t('descriptionHint')}
-            </small>
-          </div>
-          <div className="form-row">
-            <ToolsFields
-              idPrefix="agent-edit"
-              preset={preset}
-              custom={custom}
-              onPreset={setPreset}
-              onCustom={setCustom}
-              error={problem?.field === 'tools' ? problem.text : undefined}
-            />
-            <div className="field">
-              <label htmlFor="agent-edit-color">{t('colourLabel')}</label>
-              <ColorSelect id="agent-edit-color" value={color} onChange={setColor} />
-            </div>
-          </div>
-          <div className="field">
-            <label htmlFor="agent-edit-prompt">{t('prompt')}</label>
-            <textarea
-              id="agent-edit-prompt"
-              className="prompt-input"
-              value={prompt}
-              onChange={(e) => setPrompt(e.target.value)}
-              rows={14}
-              spellCheck={false}
-              aria-invalid={problem?.field === 'prompt'}
-              aria-describedby="agent-edit-prompt-msg"
-            />
-            <small id="agent-edit-prompt-msg" className={problem?.field === 'prompt' ? 'field-error' : 'muted'}>
-              {problem?.field === 'prompt' ? problem.text : t('promptHintEdit')}
-            </small>
-          </div>
+          <AgentFileFields
+            idPrefix="agent-edit"
+            values={file}
+            problem={problem}
+            promptRows={14}
+            promptHint={t('promptHintEdit')}
+          />
         </div>
         {save.isError ? (
           <p className="field-error" role="alert">
