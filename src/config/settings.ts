@@ -73,6 +73,8 @@ export interface ConfigValues {
   maxConnections: number;
   maxAttempts: number;
   refreshSkewMs: number;
+  /** 0: off. */
+  usagePollMs: number;
   databaseUrl: string;
   secretKey: string | undefined;
   adminKey: string | undefined;
@@ -295,6 +297,13 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'duration', min: 0, max: 4 * HOUR },
     def: 5 * 60_000,
     doc: 'Refresh OAuth tokens this long before they expire',
+  },
+  {
+    key: 'usagePollMs',
+    env: 'CCFLARE_USAGE_POLL_MS',
+    type: { kind: 'duration', min: 0, max: 24 * HOUR },
+    def: 5 * 60_000,
+    doc: "How often the 5h/7d usage of OAuth accounts that served no request for this long is read from Anthropic's usage endpoint; 0 turns it off",
   },
   {
     key: 'databaseUrl',

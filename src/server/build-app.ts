@@ -12,6 +12,7 @@ import { AccountPool } from '../accounts/account-pool.js';
 import { AccountService } from '../accounts/account-service.js';
 import type { OAuthEndpoints } from '../accounts/oauth.js';
 import { TokenManager } from '../accounts/token-manager.js';
+import { UsagePoller } from '../accounts/usage-poller.js';
 import type { AgentDirectory } from '../agents/agent-directory.js';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { AgentService } from '../agents/agent-service.js';
@@ -80,6 +81,8 @@ export interface App {
   /** Agent files, preferences and discovered workspaces; the proxy reads its snapshot. */
   readonly agents: AgentRegistry;
   readonly proxyRules: ProxyRules;
+  /** Reads idle subscription accounts' windows (CCFLARE_USAGE_POLL_MS). */
+  readonly usagePoller: UsagePoller;
 }
 
 export function oauthEndpoints(config: Config): OAuthEndpoints {
@@ -171,6 +174,17 @@ export function buildApp(deps: AppDeps): App {
     settings: liveSettings,
     agents: deps.agents ?? agents,
     rules: proxyRules,
+  });
+
+  // Idle subscription accounts' windows, read through the proxy's pool and token manager.
+  const usagePoller = new UsagePoller({
+    upstream: deps.upstream,
+    upstreamUrl: config.upstreamUrl,
+    pool,
+    tokens,
+    clock,
+    logger,
+    intervalMs: config.usagePollMs,
   });
 
   const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
@@ -290,6 +304,7 @@ export function buildApp(deps: AppDeps): App {
     liveSettings,
     agents,
     proxyRules,
+    usagePoller,
     start: async () => {
       await liveSettings.start();
       await proxyRules.start();
@@ -297,10 +312,12 @@ export function buildApp(deps: AppDeps): App {
       await pool.start();
       await keys.start();
       retention.start();
+      usagePoller.start();
       // Not awaited: the cached prices apply at once, and a slow or absent network never delays the start.
       priceRefresher?.start().catch((err) => logger.warn({ err }, 'price catalogue not applied'));
     },
     stop: () => {
+      usagePoller.stop();
       pool.stop();
       keys.stop();
       liveSettings.stop();

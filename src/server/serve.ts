@@ -34,6 +34,8 @@ export interface RunningServer {
   api: App['api'];
   /** The agent registry (tests reread agent files through it instead of waiting for the poll). */
   agents: App['agents'];
+  /** The idle-account usage poller (tests run a pass with `tick()` instead of waiting for its timer). */
+  usagePoller: App['usagePoller'];
   /** Graceful: stops accepting, waits for in-flight requests (up to `graceMs`), flushes records. */
   close(graceMs?: number): Promise<void>;
 }
@@ -243,7 +245,7 @@ async function startServer(
     process.once('SIGINT', onSignal);
   }
 
-  return { url, port, server, events, api: app.api, agents: app.agents, close };
+  return { url, port, server, events, api: app.api, agents: app.agents, usagePoller: app.usagePoller, close };
 }
 
 /** Waits for `p`, at most `ms`. */

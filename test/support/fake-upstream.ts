@@ -13,6 +13,9 @@
  * - `POST /v1/messages/count_tokens`: `{input_tokens: N}`.
  * - `GET /v1/models`, `GET /v1/models/:id`.
  * - `POST /api/oauth/claude_cli/create_api_key`: `{raw_key: 'sk-ant-api03-...'}`.
+ * - `GET /api/oauth/usage` (Claude Code's subscription usage, src/accounts/usage-poller.ts): 401
+ *   without a bearer token and the oauth beta; else the answer scripted for that token with
+ *   `setUsage`, by default both windows at 0 % and not started (`resets_at: null`).
  * - anything else: 404 in the Anthropic error shape.
  *
  * Per-request overrides of the default `/v1/messages` answer, so a proxy in front can be driven
@@ -64,12 +67,39 @@ export type FakeResponse =
 /** Return undefined for the default behaviour. */
 export type FakeHandler = (req: RecordedRequest) => FakeResponse | Promise<FakeResponse | undefined> | undefined;
 
+/** What `GET /api/oauth/usage` answers one token: a body, or an error status. */
+export type FakeUsageAnswer =
+  | { body: unknown }
+  | { status: number; headers?: Record<string, string>; body?: unknown }
+  | { kind: 'reset' };
+
+/** A usage body as the endpoint writes it: utilization in percent, `resets_at` ISO 8601. */
+export function usageBody(
+  fiveHour: { utilization: number; resetsAt: number | null } | null,
+  sevenDay: { utilization: number; resetsAt: number | null } | null,
+): object {
+  const w = (x: { utilization: number; resetsAt: number | null } | null) =>
+    x === null
+      ? null
+      : { utilization: x.utilization, resets_at: x.resetsAt === null ? null : new Date(x.resetsAt).toISOString() };
+  return {
+    five_hour: w(fiveHour),
+    seven_day: w(sevenDay),
+    seven_day_oauth_apps: null,
+    seven_day_opus: null,
+    seven_day_sonnet: null,
+    extra_usage: { is_enabled: false, monthly_limit: null, used_credits: null, utilization: null },
+  };
+}
+
 export interface FakeUpstream {
   url: string;
   port: number;
   /** Every request, in order (empty when started with `record: false`). */
   requests: RecordedRequest[];
   setHandler(h: FakeHandler | null): void;
+  /** Scripts `GET /api/oauth/usage` for one bearer token; null restores the default answer. */
+  setUsage(token: string, answer: FakeUsageAnswer | null): void;
   /** Sockets currently open. */
   openConnections(): number;
   /** Sockets accepted since start. */
@@ -78,7 +108,7 @@ export interface FakeUpstream {
   activeResponses(): number;
   /** Pacing/delay timers pending (0 once every stream ended or its client went away). */
   pendingTimers(): number;
-  /** Clears requests and the handler. */
+  /** Clears requests, the handler and the scripted usage answers. */
   reset(): void;
   /** Closes the server and destroys all sockets. */
   close(): Promise<void>;
@@ -110,6 +140,7 @@ export const DEFAULT_MODEL = 'claude-sonnet-4-5-20250929';
 /** The header (and, lower-case with an underscore, the query parameter) selecting per-request pacing. */
 export const FAKE_SSE_HEADER = 'x-fake-sse';
 const FAKE_SSE_QUERY = 'fake_sse';
+const OAUTH_BETA = 'oauth-2025-04-20';
 
 export const FAKE_MODELS: ReadonlyArray<{ type: 'model'; id: string; display_name: string; created_at: string }> = [
   {
@@ -545,6 +576,7 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeU
   const sockets = new Set<Socket>();
   let total = 0;
   let handler: FakeHandler | null = null;
+  const usage = new Map<string, FakeUsageAnswer>();
   let reqCounter = 0;
   let active = 0;
   const timers: TimerCount = { n: 0 };
@@ -650,6 +682,27 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeU
     }
     if (method === 'POST' && path === '/api/oauth/claude_cli/create_api_key') {
       sendJson(res, 200, { raw_key: `sk-ant-api03-fake${randomBytes(24).toString('base64url')}` });
+      return;
+    }
+    if (method === 'GET' && path === '/api/oauth/usage') {
+      const auth = req.headers.authorization;
+      const beta = String(req.headers['anthropic-beta'] ?? '');
+      if (auth === undefined || !auth.startsWith('Bearer ') || !beta.split(',').some((b) => b.trim() === OAUTH_BETA)) {
+        sendJson(res, 401, errorBody('authentication_error', 'OAuth authentication is currently not supported.'));
+        return;
+      }
+      const a = usage.get(auth.slice('Bearer '.length));
+      if (a === undefined)
+        sendJson(res, 200, usageBody({ utilization: 0, resetsAt: null }, { utilization: 0, resetsAt: null }));
+      else if ('kind' in a) destroySocket(res);
+      else if ('status' in a)
+        sendJsonBuffer(
+          res,
+          a.status,
+          Buffer.from(JSON.stringify(a.body ?? errorBody('error', `usage answered ${a.status}`))),
+          a.headers,
+        );
+      else sendJson(res, 200, a.body);
       return;
     }
     sendJson(res, 404, errorBody('not_found_error', `Not found: ${method} ${path}`));
@@ -782,6 +835,10 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeU
         setHandler(h) {
           handler = h;
         },
+        setUsage(token, answer) {
+          if (answer === null) usage.delete(token);
+          else usage.set(token, answer);
+        },
         openConnections: () => sockets.size,
         activeResponses: () => active,
         pendingTimers: () => timers.n,
@@ -789,6 +846,7 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeU
         reset() {
           requests.length = 0;
           handler = null;
+          usage.clear();
         },
         close() {
           return new Promise<void>((done) => {
