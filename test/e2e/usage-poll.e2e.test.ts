@@ -8,6 +8,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccountListSchema } from '../../src/shared/accounts-schemas.js';
 import { api } from '../support/api-request.js';
+import { startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, messageJson, startFakeUpstream, usageBody } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
@@ -107,5 +108,29 @@ describe('usage of idle subscription accounts', () => {
     expect(lines).toHaveLength(2);
     expect(lines.join('\n')).not.toContain(IDLE_TOKEN);
     expect(lines.join('\n')).toContain('404');
+  });
+
+  it('refreshes an expired access token first, as the proxy would, and reads the usage with the new one', async () => {
+    const oauth = await startFakeOAuth();
+    cleanups.push(() => oauth.close());
+    const up = await startFakeUpstream();
+    cleanups.push(() => up.close());
+    const seeded = oauth.seedAccount();
+    const gw = await startGateway({
+      upstreamUrl: up.url,
+      env: { CCFLARE_USAGE_POLL_MS: '60000', CCFLARE_OAUTH_TOKEN_URL: oauth.tokenUrl },
+      setup: async (g) => {
+        await g.addOAuth('stale', { ...seeded, expiresAt: Date.now() - 60_000 });
+      },
+      reauthGraceMs: 0,
+    });
+    cleanups.push(() => gw.close());
+    await gw.server.usagePoller.tick();
+    expect(oauth.refreshCalls).toBe(1);
+    const fresh = oauth.issued.at(-1)?.accessToken;
+    expect(fresh).not.toBe(seeded.accessToken);
+    expect(usageCalls(up).map((c) => c.headers.authorization)).toEqual([`Bearer ${fresh}`]);
+    const stale = (await accounts(gw)).find((a) => a.name === 'stale');
+    expect(stale?.rateLimit?.fiveHour).toEqual({ status: 'allowed', utilization: 0, resetAt: null });
   });
 });

@@ -1,7 +1,14 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { errorBody, type FakeUpstream, messageStreamEvents, startFakeUpstream, turnEvents } from './fake-upstream.js';
+import {
+  errorBody,
+  type FakeUpstream,
+  messageStreamEvents,
+  startFakeUpstream,
+  turnEvents,
+  usageBody,
+} from './fake-upstream.js';
 
 const messageBody = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -106,6 +113,34 @@ describe('fake upstream', () => {
     expect(body.type).toBe('error');
     expect(body.error.type).toBe('not_found_error');
     expect(body.request_id).toMatch(/^req_/);
+  });
+
+  it('answers the OAuth usage endpoint per token, as scripted, and refuses it without bearer and beta', async () => {
+    const get = async (token: string | null, beta = 'oauth-2025-04-20') => {
+      const headers: Record<string, string> = { 'anthropic-beta': beta };
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      const r = await request(`${fake.url}/api/oauth/usage`, { dispatcher: agent, headers });
+      return { status: r.statusCode, json: await r.body.json() };
+    };
+    expect((await get(null)).status).toBe(401);
+    expect((await get('a', 'other-beta')).status).toBe(401);
+    expect(await get('unscripted')).toEqual({
+      status: 200,
+      json: expect.objectContaining({
+        five_hour: { utilization: 0, resets_at: null },
+        seven_day: { utilization: 0, resets_at: null },
+      }),
+    });
+    const reset = Date.UTC(2026, 0, 1, 12);
+    fake.setUsage('a', { body: usageBody({ utilization: 40, resetsAt: reset }, null) });
+    fake.setUsage('b', { status: 429, headers: { 'retry-after': '3600' } });
+    expect((await get('a')).json).toMatchObject({
+      five_hour: { utilization: 40, resets_at: '2026-01-01T12:00:00.000Z' },
+      seven_day: null,
+    });
+    expect((await get('b')).status).toBe(429);
+    fake.reset();
+    expect((await get('b')).status).toBe(200);
   });
 
   it('paces events per request via the x-fake-sse header', async () => {
