@@ -59,9 +59,17 @@ export function createRouter(deps: {
   };
 }
 
+/** `priority N` texts made once: the `session` hot path allocates no string per request. */
+const PRIORITY_TEXT = new Map<number, string>();
+
 /** The reason text of the `session` strategy's first pick, without building the reasons list. */
 export function sessionReasonText(a: AccountRow, affinityAccountId: string | null, now: number, sessionMs: number) {
   if (a.id === affinityAccountId) return 'affinity';
   if (sessionActive(a, now, sessionMs)) return 'current-session';
-  return `priority ${a.priority}`;
+  let t = PRIORITY_TEXT.get(a.priority);
+  if (t === undefined) {
+    t = `priority ${a.priority}`;
+    if (PRIORITY_TEXT.size < 1000) PRIORITY_TEXT.set(a.priority, t);
+  }
+  return t;
 }
