@@ -63,6 +63,8 @@ export interface ConfigValues {
   strategyAffinity: boolean;
   /** `health,bucket,quota,rest` weights of the hybrid score. */
   hybridWeights: string;
+  /** `capacity,refill per minute` of the hybrid token bucket per account. */
+  hybridBucket: string;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat: (typeof LOG_FORMATS)[number];
   /** 'off' for none. */
@@ -222,6 +224,13 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'string' },
     def: '2,5,1,0.1',
     doc: 'hybrid strategy score weights: health,bucket,quota,rest',
+  },
+  {
+    key: 'hybridBucket',
+    env: 'CCFLARE_HYBRID_BUCKET',
+    type: { kind: 'string' },
+    def: '50,6',
+    doc: 'hybrid strategy token bucket per account: capacity,refill per minute (past it: 500 ms waits)',
   },
   {
     key: 'logLevel',

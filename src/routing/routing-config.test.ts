@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { STRATEGIES } from '../config/settings.js';
-import { hybridWeightsFrom, strategyOptionsFrom, thresholdsFrom } from './routing-config.js';
+import { hybridBucketFrom, hybridWeightsFrom, strategyOptionsFrom, thresholdsFrom } from './routing-config.js';
 import { STRATEGY_NAMES } from './strategy.js';
 
 const none = { quotaThreshold5h: 0, quotaThreshold7d: 0, quotaThresholds: '' };
@@ -30,6 +30,8 @@ describe('routing settings', () => {
       /perFamily.*expected/,
     );
     expect(() => hybridWeightsFrom('2,5,1')).toThrow(/four non-negative numbers/);
+    expect(() => hybridBucketFrom('0,6')).toThrow(/capacity,refill per minute/);
+    expect(hybridBucketFrom('1000, 60')).toEqual({ bucketCapacity: 1000, bucketRefillPerMin: 60 });
     expect(
       strategyOptionsFrom({ stickyWaitMs: 1000, strategyAffinity: false, hybridWeights: '1,2,3,4' }),
     ).toMatchObject({

@@ -93,11 +93,25 @@ export function hybridWeightsFrom(s: string): HybridWeights {
   return { health, bucket, quota, rest };
 }
 
+export function hybridBucketFrom(s: string): { bucketCapacity: number; bucketRefillPerMin: number } {
+  const parts = s.split(',').map((x) => Number(x.trim()));
+  const [cap, refill] = parts;
+  if (parts.length !== 2 || cap === undefined || refill === undefined || !(cap >= 1) || !(refill >= 0)) {
+    throw new GatewayError(
+      'config_invalid',
+      `CCFLARE_HYBRID_BUCKET must be capacity,refill per minute (like 50,6; capacity at least 1), not "${s}"`,
+    );
+  }
+  return { bucketCapacity: cap, bucketRefillPerMin: refill };
+}
+
 export function strategyOptionsFrom(
-  v: Pick<ConfigValues, 'stickyWaitMs' | 'strategyAffinity' | 'hybridWeights'>,
+  v: Pick<ConfigValues, 'stickyWaitMs' | 'strategyAffinity' | 'hybridWeights'> &
+    Partial<Pick<ConfigValues, 'hybridBucket'>>,
 ): StrategyOptions {
   return {
     ...DEFAULT_STRATEGY_OPTIONS,
+    ...hybridBucketFrom(v.hybridBucket ?? '50,6'),
     stickyMaxWaitMs: v.stickyWaitMs,
     sessionAffinity: v.strategyAffinity,
     hybridWeights: hybridWeightsFrom(v.hybridWeights),
