@@ -170,6 +170,16 @@ describe('strategies end to end', () => {
     expect(gw.logs.some((l) => l.includes('past its quota threshold'))).toBe(true);
   });
 
+  it('a per-account threshold wins over the global one', async () => {
+    await start({ CCFLARE_QUOTA_THRESHOLD_5H: '60', CCFLARE_QUOTA_THRESHOLDS: '{"perAccount":{"a":{"5h":90}}}' });
+    const v = await view();
+    expect(v.accounts.find((x) => x.name === 'a')).toMatchObject({
+      pastThreshold: false,
+      thresholds: { fiveHour: 0.9 },
+    });
+    expect(await send()).toEqual({ account: 'a', reason: 'priority 0' });
+  });
+
   it('a strategy switched through /api/config applies to the next request', async () => {
     await start({});
     expect((await send()).account).toBe('a');
