@@ -5,7 +5,7 @@
  * request takes. Switching the strategy through `/api/config` applies to the next request.
  */
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StrategyView } from '../../src/shared/strategy-schemas.js';
 import { api } from '../support/api-request.js';
 import { type FakeUpstream, messageJson, startFakeUpstream } from '../support/fake-upstream.js';
@@ -35,7 +35,7 @@ afterEach(async () => {
   for (let c = cleanups.pop(); c; c = cleanups.pop()) await c();
 });
 
-async function start(env: Record<string, string>, accts: Acct[] = ACCTS): Promise<void> {
+async function start(env: Record<string, string>, accts: Acct[] = ACCTS, accountPollMs?: number): Promise<void> {
   up = await startFakeUpstream();
   cleanups.push(() => up.close());
   const resetOf = new Map(accts.map((a) => [a.key, Math.floor((Date.now() + a.resetH * HOUR) / 1000)]));
@@ -58,6 +58,7 @@ async function start(env: Record<string, string>, accts: Acct[] = ACCTS): Promis
   gw = await startGateway({
     upstreamUrl: up.url,
     env,
+    ...(accountPollMs === undefined ? {} : { accountPollMs }),
     setup: async (g) => {
       for (const a of accts) {
         const reset = (resetOf.get(a.key) as number) * 1000;
@@ -152,6 +153,20 @@ describe('strategies end to end', () => {
     for (let i = 0; i < 3; i++) served.push((await send()).account);
     expect(served).toEqual(['a', 'a', 'a']);
     expect((await view()).nextOrder[0]).toEqual({ account: 'a', reason: 'sticky' });
+  });
+
+  it('sticky holds a request for its account when the limit resets within the wait, rather than move', async () => {
+    await start({ CCFLARE_STRATEGY: 'sticky' }, ACCTS, 50);
+    expect((await send()).account).toBe('a');
+    // Another process (the CLI) benches `a` for 1.5 s (room for the account poll under load); the gateway holds.
+    const a = await gw.account('a');
+    await gw.store.accounts.update(a.id, { cooldownUntil: Date.now() + 1500, cooldownReason: 'test' });
+    await vi.waitFor(async () => expect((await view()).nextOrder[0]?.reason).toMatch(/^sticky hold \d+ms$/), {
+      timeout: 5000,
+    });
+    const r = await send();
+    expect(r.account).toBe('a');
+    expect(r.reason).toMatch(/^sticky hold \d+ms$/);
   });
 
   it('skips an account past its quota threshold, and falls back to the least used when all are', async () => {
