@@ -142,6 +142,7 @@ export function makeRecords(
       modelApplied: answered ? model : null,
       agent: pick(rand(), AGENTS),
       agentInstance: null,
+      routeReason: null,
       modelFallback: false,
       sessionId: `session-${accountIndex}-${Math.floor(t / (45 * MIN))}`,
       clientKey: null,

@@ -10,6 +10,7 @@ import type { ProxyRules } from '../config/proxy-rules.js';
 import type { EventBus, LogLine } from '../events.js';
 import type { RecentLogLines } from '../log/log-events.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { Router } from '../routing/router.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import type { RetentionJob } from '../storage/retention-job.js';
 import type { Auth } from './auth.js';
@@ -44,6 +45,8 @@ export interface ApiDeps {
   recentLogs: RecentLogLines;
   /** The last `limit` lines of the log file, oldest first (GET /api/logs/history). */
   logHistory: (limit: number) => Promise<LogLine[]>;
+  /** The proxy's strategy, thresholds and routing state (`GET /api/strategy`). */
+  routing: Router;
   /** Agent files, model preferences and workspaces (`/api/agents`, `/api/workspaces`). */
   agents: AgentService;
 }

@@ -140,6 +140,7 @@ export function toRequestRecord(r: CcflareRequest, ctx: RecordContext): Converte
       modelFallback: false,
       agent: r.agentUsed === null ? null : ctx.agentName(r.agentUsed),
       agentInstance: null,
+      routeReason: null,
       sessionId: null,
       clientKey: null,
       stream: converted?.stream ?? false,

@@ -25,8 +25,10 @@ import { interceptSystemPrompt, MainPromptSampler } from '../interceptors/system
 import { redactHeaders, redactQuery } from '../log/logger.js';
 import { fallbackFor, replaceModel, routeModel } from '../models/model-routing.js';
 import type { Pricer } from '../pricing/pricing.js';
+import { type Router, sessionReasonText } from '../routing/router.js';
 import type { SessionAffinity } from '../routing/session-affinity.js';
 import { earliestRecovery, orderAccounts, unusableReason } from '../routing/session-strategy.js';
+import { formatReason } from '../routing/strategy.js';
 import type { AccountRow } from '../storage/contract/accounts.js';
 import type { AttemptRecord, PayloadBody, PayloadInput, RequestRecord } from '../storage/contract/records.js';
 import type { RecordWriter } from '../storage/contract/store.js';
@@ -71,6 +73,8 @@ export interface ProxyDeps {
   pricer: Pricer;
   upstream: Dispatcher;
   affinity: SessionAffinity;
+  /** The live strategy, thresholds and routing state (shared with GET /api/strategy). */
+  router: Router;
   /** Strategy, session window and payload capture, which may change while running. */
   settings: RuntimeSettingsSource;
   /** Agents known to the registry (attribution, model preferences) and workspace discovery. */
@@ -123,6 +127,10 @@ interface Ctx extends FailoverState {
   attemptLog: AttemptRecord[];
   tried: Set<string>;
   account: AccountRow | null;
+  /** Why `firstUntried` picked its account (requests.route_reason). */
+  routeReason: string | null;
+  /** Wait the strategy asked for before trying that account (sticky hold, hybrid fallbacks). */
+  routeDelayMs: number;
   /** Name of the client key that authenticated the request; null while none is required. */
   clientKey: string | null;
   // FailoverState (documented in failover-policy.ts): written by serve() and `follow`, read by the policy.
@@ -157,8 +165,22 @@ export interface GatewayProxy {
 }
 
 export function createProxy(deps: ProxyDeps): GatewayProxy {
-  const { config, clock, logger, events, pool, tokens, writer, pricer, upstream, affinity, settings, agents, rules } =
-    deps;
+  const {
+    config,
+    clock,
+    logger,
+    events,
+    pool,
+    tokens,
+    writer,
+    pricer,
+    upstream,
+    affinity,
+    router,
+    settings,
+    agents,
+    rules,
+  } = deps;
   const base = new URL(config.upstreamUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
   let inFlight = 0;
@@ -205,6 +227,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       attemptLog: [],
       tried: new Set(),
       account: null,
+      routeReason: null,
+      routeDelayMs: 0,
       clientKey,
       path: '',
       deadline: 0,
@@ -411,6 +435,11 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         if (account === null) {
           account = firstUntried(ctx);
           untried = account !== null;
+          if (account !== null && ctx.routeDelayMs > 0) {
+            if (!comeBack(ctx.routeDelayMs, ctx, start)) break;
+            await pause(ctx, ctx.routeDelayMs);
+            if (ctx.aborted) break;
+          }
         }
         if (account === null && ctx.waitFor !== null) {
           const wait = ctx.waitForAt - clock.now();
@@ -477,6 +506,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
           ctx.attemptLog.push({ account: account.name, status: null, error: d.message, ms });
           logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
           ctx.last = new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
+          router.outcome(account.id, 'failed', clock.now());
           // The headers timeout of an attempt is the rest of the request's deadline, so when it fires
           // the deadline is spent (give or take the timer's 1 ms rounding).
           const headersTimeout = (r.error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT';
@@ -500,6 +530,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
             ms: Math.round(performance.now() - attemptStart),
           });
           ctx.last = { status: r.status, headers: clientResponseHeaders(r.headers), body: errBody };
+          if (r.status === 429) router.outcome(account.id, 'rate_limited', clock.now());
+          else if (r.status >= 500) router.outcome(account.id, 'failed', clock.now());
           if (d.effect.type !== 'none') {
             logger.warn({ request: ctx.id, account: account.name, status: r.status, kind: d.kind }, d.message);
           }
@@ -613,15 +645,33 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
   /** The account to try next among those this request has not used, or null. */
   function firstUntried(ctx: Ctx): AccountRow | null {
     const now = clock.now();
-    return (
-      orderAccounts(pool.list(), {
-        now,
-        sessionMs: settings.current().sessionMs,
-        modelKey: ctx.modelKey,
-        affinityAccountId: ctx.sessionId === null ? null : affinity.get(ctx.sessionId, now),
-        exclude: ctx.tried,
-      })[0] ?? null
-    );
+    const input = {
+      now,
+      sessionMs: settings.current().sessionMs,
+      modelKey: ctx.modelKey,
+      affinityAccountId: ctx.sessionId === null ? null : affinity.get(ctx.sessionId, now),
+      exclude: ctx.tried,
+    };
+    ctx.routeDelayMs = 0;
+    if (router.plainSession()) {
+      // Today's path: no reasons list is built per request.
+      const a = orderAccounts(pool.list(), input)[0] ?? null;
+      if (a !== null) ctx.routeReason = sessionReasonText(a, input.affinityAccountId, now, input.sessionMs);
+      return a;
+    }
+    const d = router.decide(pool.list(), input);
+    const a = d.order[0] ?? null;
+    const why = d.reasons[0];
+    if (a === null || why === undefined) return null;
+    ctx.routeReason = formatReason(why);
+    ctx.routeDelayMs = d.delayMs;
+    if (why.kind === 'threshold-fallback') {
+      logger.warn(
+        { request: ctx.id, account: a.name, utilization: why.utilization },
+        'every usable account is past its quota threshold; using the least used one',
+      );
+    }
+    return a;
   }
 
   function anyUsable(ctx: Ctx): boolean {
@@ -750,6 +800,16 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       pool.noteSuccess(account).catch((err) => logger.error({ err }, 'account state not saved'));
     }
     if (ctx.sessionId !== null) affinity.set(ctx.sessionId, account.id, now);
+    if (router.strategy() !== 'session') {
+      router.served(account.id, {
+        now,
+        sessionMs: settings.current().sessionMs,
+        modelKey: ctx.modelKey,
+        affinityAccountId: null,
+        exclude: ctx.tried,
+      });
+      router.outcome(account.id, 'ok', now);
+    }
     account.requestCount++;
     account.sessionRequestCount++;
     account.lastUsedAt = now;
@@ -997,6 +1057,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       modelFallback: ctx.fallbackFrom !== null,
       agent: ctx.agent,
       agentInstance: ctx.agentInstance,
+      routeReason: ctx.account === null ? null : ctx.routeReason,
       sessionId: ctx.sessionId,
       clientKey: ctx.clientKey,
       stream: ctx.stream,

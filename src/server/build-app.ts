@@ -37,6 +37,8 @@ import { PRICES_CACHE_FILE, PriceRefresher } from '../pricing/price-catalogue.js
 import { PRICES } from '../pricing/prices.js';
 import { createPricer } from '../pricing/pricing.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
+import { createRouter } from '../routing/router.js';
+import { strategyOptionsFrom, thresholdsFrom } from '../routing/routing-config.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import { RetentionJob } from '../storage/retention-job.js';
@@ -160,6 +162,11 @@ export function buildApp(deps: AppDeps): App {
     resolveModel: (m) => catalogue.resolve(m),
     pollMs: deps.accountPollMs ?? 1000,
   });
+  const routing = createRouter({
+    strategy: () => liveSettings.current().strategy,
+    thresholds: thresholdsFrom(config),
+    options: strategyOptionsFrom(config),
+  });
   const proxy = createProxy({
     config,
     clock,
@@ -171,6 +178,7 @@ export function buildApp(deps: AppDeps): App {
     pricer,
     upstream: deps.upstream,
     affinity: new SessionAffinity(() => liveSettings.current().sessionMs),
+    router: routing,
     settings: liveSettings,
     agents: deps.agents ?? agents,
     rules: proxyRules,
@@ -208,6 +216,7 @@ export function buildApp(deps: AppDeps): App {
       keys: keyService,
       liveSettings,
       proxyRules,
+      routing,
       retention,
       eventHub,
       metrics,

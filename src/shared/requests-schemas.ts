@@ -148,6 +148,10 @@ const requestFields = {
     .string()
     .nullable()
     .openapi({ description: "Claude Code's x-claude-code-agent-id (one sub-agent run)" }),
+  routeReason: z.string().nullable().openapi({
+    description:
+      'Why the strategy picked the serving account (affinity, current session, priority, score and its parts, sticky hold, threshold fallback)',
+  }),
   sessionId: z.string().nullable(),
   clientKey: z.string().nullable().openapi({ description: 'Name of the client key used, when keys are on' }),
   stream: z.boolean(),

@@ -82,6 +82,7 @@ function summary(id: string, status: number): RequestSummary {
     modelApplied: 'claude-sonnet-4',
     agent: null,
     agentInstance: null,
+    routeReason: null,
     modelFallback: false,
     sessionId: null,
     clientKey: null,

@@ -242,10 +242,19 @@ describe("ccflare's API paths", () => {
 
   it('/api/config/strategy and /api/strategies', async () => {
     expect(Strategy.parse((await call('GET', '/api/config/strategy')).json)).toEqual({ strategy: 'session' });
-    expect(Strategies.parse((await call('GET', '/api/strategies')).json)).toEqual(['session']);
-    const set = await call('POST', '/api/config/strategy', { strategy: 'session' });
-    expect(StrategySet.parse(set.json)).toEqual({ success: true, strategy: 'session' });
-    const bad = await call('POST', '/api/config/strategy', { strategy: 'round-robin' });
+    expect(Strategies.parse((await call('GET', '/api/strategies')).json)).toEqual([
+      'session',
+      'sticky',
+      'round-robin',
+      'least-used',
+      'drain-soonest',
+      'hybrid',
+    ]);
+    const set = await call('POST', '/api/config/strategy', { strategy: 'round-robin' });
+    expect(StrategySet.parse(set.json)).toEqual({ success: true, strategy: 'round-robin' });
+    expect(Strategy.parse((await call('GET', '/api/config/strategy')).json)).toEqual({ strategy: 'round-robin' });
+    await call('POST', '/api/config/strategy', { strategy: 'session' });
+    const bad = await call('POST', '/api/config/strategy', { strategy: 'random' });
     expect(bad.status).toBe(400);
     expect(CcflareError.parse(bad.json).error).toMatch(/strategy/);
   });

@@ -73,6 +73,8 @@ describe('OpenAPI document', () => {
       ['GET', '/api/analytics', '/api/analytics?range=24h'],
       ['GET', '/api/analytics', '/api/analytics?range=2y'],
       ['GET', '/api/config', '/api/config'],
+      ['GET', '/api/strategy', '/api/strategy'],
+      ['GET', '/api/strategy', '/api/strategy?model=claude-opus-4-6'],
       ['PATCH', '/api/config', '/api/config', { sessionMs: 3_600_000 }],
       ['PUT', '/api/config', '/api/config', { payloadCapture: true }],
       ['PATCH', '/api/config', '/api/config', { sessionMs: 5 }],

@@ -21,6 +21,7 @@ export function sampleRecord(over: Partial<RequestRecord> & { id: string }): Req
     modelApplied: 'claude-sonnet-4-5',
     agent: null,
     agentInstance: null,
+    routeReason: null,
     modelFallback: false,
     sessionId: null,
     clientKey: null,

@@ -16,6 +16,7 @@ import { metricsRoutes } from './metrics-routes.js';
 import { modelsRoutes } from './models-routes.js';
 import { requestsRoutes } from './requests-routes.js';
 import { statsRoutes } from './stats-routes.js';
+import { strategyRoutes } from './strategy-routes.js';
 
 /** Every sub-app of the management API and where it is mounted. */
 export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
@@ -26,6 +27,7 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/stats', statsRoutes],
   ['/api/analytics', analyticsRoutes],
   ['/api/config', configRoutes],
+  ['/api/strategy', strategyRoutes],
   ['/api/maintenance/clear-history', clearHistoryRoutes],
   ['/api/maintenance', maintenanceRoutes],
   ['/api/events/ticket', eventsTicketRoutes],

@@ -71,6 +71,8 @@ export interface RequestRecord extends RequestTokens {
   agent: string | null;
   /** Claude Code's `x-claude-code-agent-id` (one sub-agent run); null when absent. */
   agentInstance: string | null;
+  /** Why the serving account was picked (routing/route-types.ts formatReason); null: none served. */
+  routeReason: string | null;
   sessionId: string | null;
   clientKey: string | null;
   stream: boolean;

@@ -191,6 +191,14 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   AGENT_ROLLUP_MIGRATION,
   SPEED_RANGE_MIGRATION,
+  {
+    version: 12,
+    name: 'route reason per request',
+    up: `
+      -- Why the strategy picked the serving account: affinity, priority, score with its parts...
+      ALTER TABLE requests ADD COLUMN route_reason TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

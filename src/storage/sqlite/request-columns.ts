@@ -54,6 +54,7 @@ const COLUMN_OF: { readonly [F in ColumnField]: readonly [column: string, encodi
   outputTokensPerSecond: ['output_tokens_per_second', 'value'],
   modelFallback: ['model_fallback', 'bool'],
   agentInstance: ['agent_instance', 'value'],
+  routeReason: ['route_reason', 'value'],
 };
 
 const REQUEST_COLUMNS: readonly RequestColumn[] = (Object.keys(COLUMN_OF) as ColumnField[]).map((field) => {

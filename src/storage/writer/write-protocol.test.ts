@@ -26,6 +26,7 @@ function distinct(id: string): RequestRecord {
     modelApplied: 'claude-opus-4-1-20250805',
     agent: 'reviewer',
     agentInstance: 'a1b2c3d4e5f607182',
+    routeReason: 'score 6.95 (health 1.40, bucket 5.00, quota 0.50, rest 0.05)',
     modelFallback: true,
     sessionId: 'sess',
     clientKey: 'laptop',

@@ -220,6 +220,7 @@ export function packRecords(records: readonly RequestRecord[], spare?: ArrayBuff
     w.put(r.outputTokensPerSecond);
     w.put(r.modelFallback);
     w.put(r.agentInstance);
+    w.put(r.routeReason);
     const log = r.attemptLog ?? [];
     w.put(log.length);
     for (const a of log) {
@@ -279,6 +280,7 @@ export function unpackRecords(packed: PackedRecords): RequestRecord[] {
       outputTokensPerSecond: next() as number | null,
       modelFallback: next() as boolean,
       agentInstance: next() as string | null,
+      routeReason: next() as string | null,
       payload: null,
     };
     const attempts = next() as number;

@@ -1,0 +1,206 @@
+/**
+ * Selection strategies end to end: the fake upstream answers each account with its own
+ * `anthropic-ratelimit-unified-5h-*` headers (protocol.md section 3), the gateway orders accounts
+ * by them, records why on each request row, and `GET /api/strategy` shows the order the next
+ * request takes. Switching the strategy through `/api/config` applies to the next request.
+ */
+import { request } from 'undici';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { StrategyView } from '../../src/shared/strategy-schemas.js';
+import { api } from '../support/api-request.js';
+import { type FakeUpstream, messageJson, startFakeUpstream } from '../support/fake-upstream.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+
+const HOUR = 3_600_000;
+
+interface Acct {
+  name: string;
+  key: string;
+  util: number;
+  /** 5h window reset, hours from now. */
+  resetH: number;
+  priority: number;
+}
+
+const ACCTS: Acct[] = [
+  { name: 'a', key: 'sk-ant-api03-strategy-e2e-a-0000000000', util: 0.7, resetH: 3, priority: 0 },
+  { name: 'b', key: 'sk-ant-api03-strategy-e2e-b-1111111111', util: 0.2, resetH: 4, priority: 1 },
+  { name: 'c', key: 'sk-ant-api03-strategy-e2e-c-2222222222', util: 0.5, resetH: 1, priority: 2 },
+];
+
+let up: FakeUpstream;
+let gw: TestGateway;
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (let c = cleanups.pop(); c; c = cleanups.pop()) await c();
+});
+
+async function start(env: Record<string, string>, accts: Acct[] = ACCTS, accountPollMs?: number): Promise<void> {
+  up = await startFakeUpstream();
+  cleanups.push(() => up.close());
+  const resetOf = new Map(accts.map((a) => [a.key, Math.floor((Date.now() + a.resetH * HOUR) / 1000)]));
+  up.setHandler((req) => {
+    const a = accts.find((x) => x.key === req.headers['x-api-key']);
+    if (!a) return undefined;
+    return {
+      kind: 'json',
+      body: messageJson(),
+      headers: {
+        'anthropic-ratelimit-unified-status': 'allowed',
+        'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+        'anthropic-ratelimit-unified-5h-status': 'allowed',
+        'anthropic-ratelimit-unified-5h-utilization': String(a.util),
+        'anthropic-ratelimit-unified-5h-reset': String(resetOf.get(a.key)),
+        'anthropic-ratelimit-unified-reset': String(resetOf.get(a.key)),
+      },
+    };
+  });
+  gw = await startGateway({
+    upstreamUrl: up.url,
+    env,
+    ...(accountPollMs === undefined ? {} : { accountPollMs }),
+    setup: async (g) => {
+      for (const a of accts) {
+        const reset = (resetOf.get(a.key) as number) * 1000;
+        await g.addApiKey(a.name, a.key, {
+          priority: a.priority,
+          // As a previous answer left it: the strategies read the stored window state.
+          rateLimit: {
+            observedAt: Date.now(),
+            status: 'allowed',
+            resetAt: reset,
+            fiveHour: { status: 'allowed', utilization: a.util, resetAt: reset },
+            sevenDay: null,
+            representativeClaim: 'five_hour',
+          },
+        });
+      }
+    },
+  });
+  cleanups.push(() => gw.close());
+}
+
+/** Sends one request; returns the account that served it and the recorded route reason. */
+async function send(session?: string): Promise<{ account: string | null; reason: string | null }> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-api-key': 'client',
+    'anthropic-version': '2023-06-01',
+  };
+  if (session) headers['x-claude-code-session-id'] = session;
+  const res = await request(`${gw.url}/v1/messages`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await res.body.text();
+  expect(res.statusCode).toBe(200);
+  const [rec] = await gw.records(1);
+  return { account: rec?.accountName ?? null, reason: rec?.routeReason ?? null };
+}
+
+async function view(): Promise<StrategyView> {
+  const r = await api(gw.server.api, 'GET', '/api/strategy');
+  expect(r.status).toBe(200);
+  return r.json as StrategyView;
+}
+
+describe('strategies end to end', () => {
+  it('least-used sends to the lowest 5h utilization; the next order shown is the one taken', async () => {
+    await start({ CCFLARE_STRATEGY: 'least-used' });
+    const v = await view();
+    expect(v.nextOrder.map((o) => o.account)).toEqual(['b', 'c', 'a']);
+    expect(v.spreadsSessions).toBe(true);
+    const r = await send();
+    expect(r.account).toBe(v.nextOrder[0]?.account);
+    expect(r.reason).toBe('least-used 5h=0.20 req=0');
+  });
+
+  it('drain-soonest sends to the account whose window resets first', async () => {
+    await start({ CCFLARE_STRATEGY: 'drain-soonest' });
+    expect((await view()).nextOrder.map((o) => o.account)).toEqual(['c', 'a', 'b']);
+    const r = await send();
+    expect(r.account).toBe('c');
+    expect(r.reason).toMatch(/^drain-soonest reset=/);
+  });
+
+  it('round-robin takes the next account per request, but keeps a session on its account', async () => {
+    await start({ CCFLARE_STRATEGY: 'round-robin' });
+    const served = [];
+    for (let i = 0; i < 4; i++) served.push((await send()).account);
+    expect(served).toEqual(['a', 'b', 'c', 'a']);
+    const first = await send('sess-1');
+    const again = await send('sess-1');
+    expect(again.account).toBe(first.account);
+    expect(again.reason).toBe('affinity');
+  });
+
+  it('hybrid scores accounts and records the score with its parts; the next order matches', async () => {
+    await start({ CCFLARE_STRATEGY: 'hybrid' });
+    for (let i = 0; i < 3; i++) {
+      const next = (await view()).nextOrder[0]?.account;
+      const r = await send();
+      expect(r.account).toBe(next);
+      expect(r.reason).toMatch(/^score \d+\.\d\d \(health [\d.]+, bucket [\d.]+, quota [\d.]+, rest [\d.]+\)$/);
+    }
+    const v = await view();
+    expect(v.accounts.find((a) => a.name === 'b')?.score.quota).toBeCloseTo(0.8);
+  });
+
+  it('sticky stays on the account it served', async () => {
+    await start({ CCFLARE_STRATEGY: 'sticky' });
+    const served = [];
+    for (let i = 0; i < 3; i++) served.push((await send()).account);
+    expect(served).toEqual(['a', 'a', 'a']);
+    expect((await view()).nextOrder[0]).toEqual({ account: 'a', reason: 'sticky' });
+  });
+
+  it('sticky holds a request for its account when the limit resets within the wait, rather than move', async () => {
+    await start({ CCFLARE_STRATEGY: 'sticky' }, ACCTS, 50);
+    expect((await send()).account).toBe('a');
+    // Another process (the CLI) benches `a` for 1.5 s (room for the account poll under load); the gateway holds.
+    const a = await gw.account('a');
+    await gw.store.accounts.update(a.id, { cooldownUntil: Date.now() + 1500, cooldownReason: 'test' });
+    await vi.waitFor(async () => expect((await view()).nextOrder[0]?.reason).toMatch(/^sticky hold \d+ms$/), {
+      timeout: 5000,
+    });
+    const r = await send();
+    expect(r.account).toBe('a');
+    expect(r.reason).toMatch(/^sticky hold \d+ms$/);
+  });
+
+  it('skips an account past its quota threshold, and falls back to the least used when all are', async () => {
+    await start({ CCFLARE_QUOTA_THRESHOLD_5H: '60' });
+    const v = await view();
+    expect(v.accounts.find((a) => a.name === 'a')).toMatchObject({
+      pastThreshold: true,
+      thresholds: { fiveHour: 0.6 },
+    });
+    expect(v.nextOrder.map((o) => o.account)).toEqual(['b', 'c']);
+    expect(await send()).toEqual({ account: 'b', reason: 'priority 1' });
+    await gw.close();
+    cleanups.length = 1;
+    await start({ CCFLARE_QUOTA_THRESHOLD_5H: '10' });
+    expect(await send()).toEqual({ account: 'b', reason: 'threshold fallback 5h=0.20' });
+    expect(gw.logs.some((l) => l.includes('past its quota threshold'))).toBe(true);
+  });
+
+  it('a per-account threshold wins over the global one', async () => {
+    await start({ CCFLARE_QUOTA_THRESHOLD_5H: '60', CCFLARE_QUOTA_THRESHOLDS: '{"perAccount":{"a":{"5h":90}}}' });
+    const v = await view();
+    expect(v.accounts.find((x) => x.name === 'a')).toMatchObject({
+      pastThreshold: false,
+      thresholds: { fiveHour: 0.9 },
+    });
+    expect(await send()).toEqual({ account: 'a', reason: 'priority 0' });
+  });
+
+  it('a strategy switched through /api/config applies to the next request', async () => {
+    await start({});
+    expect((await send()).account).toBe('a');
+    const put = await api(gw.server.api, 'PUT', '/api/config', { strategy: 'least-used' });
+    expect(put.status).toBe(200);
+    expect((await view()).strategy).toBe('least-used');
+    expect((await send()).account).toBe('b');
+  });
+});
