@@ -3,8 +3,8 @@
  * how they compare. Reads the database only with `--from-db`; never talks to a gateway.
  */
 import { type Command, InvalidArgumentError } from 'commander';
+import { STRATEGY_NAMES, type StrategyName } from '../routing/strategy.js';
 import { SEVEN_DAYS, type SimAccountSpec, type SimRequest, simulate } from '../simulate/simulate.js';
-import { SIM_STRATEGIES } from '../simulate/strategies.js';
 import { recordedWorkload, syntheticWorkload } from '../simulate/workload.js';
 import type { StoredRequest } from '../storage/contract/records.js';
 import type { Store } from '../storage/contract/store.js';
@@ -68,9 +68,9 @@ export function parseDateArg(value: string): number {
   return t;
 }
 
-export function pickStrategies(list: string | undefined): string[] {
-  const known = Object.keys(SIM_STRATEGIES);
-  if (list === undefined) return known;
+export function pickStrategies(list: string | undefined): StrategyName[] {
+  const known: readonly string[] = STRATEGY_NAMES;
+  if (list === undefined) return [...STRATEGY_NAMES];
   const names = list
     .split(',')
     .map((s) => s.trim())
@@ -81,7 +81,7 @@ export function pickStrategies(list: string | undefined): string[] {
       `unknown strategy ${unknown.length > 0 ? unknown.map((n) => `"${n}"`).join(', ') : '""'}: choose from ${known.join(', ')}`,
     );
   }
-  return [...new Set(names)];
+  return [...new Set(names)] as StrategyName[];
 }
 
 /** The recorded requests in [since, until), oldest first, read page by page through the store contract. */
@@ -114,7 +114,7 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
     .description(
       "compare routing strategies on simulated accounts with 5h/7d limits: a synthetic Claude Code team, or this gateway's recorded requests (--from-db)",
     )
-    .option('--strategies <list>', `comma-separated (default: all: ${Object.keys(SIM_STRATEGIES).join(', ')})`)
+    .option('--strategies <list>', `comma-separated (default: all: ${STRATEGY_NAMES.join(', ')})`)
     .option('--accounts <n>', 'simulated subscription accounts (1-100)', positiveInt(100), 3)
     .option('--developers <n>', 'synthetic workload: developers (1-1000)', positiveInt(1000), 4)
     .option('--days <n>', 'synthetic workload: days, weekends off (1-366)', positiveInt(366), 14)
@@ -167,7 +167,7 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
         result: simulate({
           accounts,
           requests,
-          strategy: SIM_STRATEGIES[strategy] ?? SIM_STRATEGIES.session!,
+          strategy,
           sessionMs: opts.sessionHours * 3_600_000,
         }),
       }));

@@ -13,8 +13,19 @@
  *   it); otherwise it answers 429 and cools down until the window that binds resets. The gateway
  *   then fails over to the next account in the strategy's order; none left: 503.
  */
+
+import {
+  DEFAULT_STRATEGY_OPTIONS,
+  newRoutingState,
+  noteOutcome,
+  noteServed,
+  orderFor,
+  type RouteContext,
+  type StrategyName,
+  type StrategyOptions,
+  type Thresholds,
+} from '../routing/strategy.js';
 import type { AccountRow, RateLimitState } from '../storage/contract/accounts.js';
-import type { SimStrategy, SimStrategyState } from './strategies.js';
 
 export const FIVE_HOURS = 5 * 3_600_000;
 export const SEVEN_DAYS = 7 * 86_400_000;
@@ -42,7 +53,10 @@ export interface SimOptions {
   accounts: readonly SimAccountSpec[];
   /** Sorted by ts (ties keep their order). */
   requests: readonly SimRequest[];
-  strategy: SimStrategy;
+  strategy: StrategyName;
+  /** Strategy settings (default: the gateway's defaults) and quota thresholds (default: none). */
+  options?: StrategyOptions;
+  thresholds?: Thresholds | null;
   /** The gateway's session window (config sessionMs) the `session` strategy reads. */
   sessionMs: number;
   /** Simulation start: the 7d windows count from here (default: the first request's ts). */
@@ -67,7 +81,7 @@ export interface SimResult {
   unavailable: number;
   /** Attempts beyond the first on served and failed requests (429 then another account). */
   failovers: number;
-  /** Requests a strategy held (waited for a reset) before serving, and the time held in total. */
+  /** Requests a strategy held (sticky waiting for a reset, hybrid's emergency steps), and the time held in total. */
   held: number;
   heldMs: number;
   /** Served requests whose session had moved account: their prompt cache was cold. */
@@ -91,9 +105,6 @@ interface Sim {
   reset7d: number;
   result: SimAccountResult;
 }
-
-/** A request is held at most this often before it counts as unavailable, so a hold loop ends. */
-const MAX_HOLDS = 4;
 
 function baseRow(name: string, priority: number): AccountRow {
   return {
@@ -226,66 +237,74 @@ export function simulate(opts: SimOptions): SimResult {
   }));
   const byId = new Map(sims.map((s) => [s.row.id, s]));
   const rows = sims.map((s) => s.row);
-  const state: SimStrategyState = {};
-  /** Session id -> account that served it last (the proxy's SessionAffinity). */
-  const affinity = new Map<string, string>();
+  const state = newRoutingState();
+  const options = opts.options ?? DEFAULT_STRATEGY_OPTIONS;
+  /** Session id -> account that served it last and when (the proxy's SessionAffinity, expiring after sessionMs). */
+  const affinity = new Map<string, { accountId: string; at: number }>();
   /** Session id -> requests served per account. */
   const perSession = new Map<string, Map<string, number>>();
   const out = { served: 0, unavailable: 0, failovers: 0, held: 0, heldMs: 0, cacheMisses: 0 };
 
   for (const r of opts.requests) {
     let now = r.ts;
-    let holds = 0;
     let servedBy: string | null = null;
+    let wasHeld = false;
     const tried = new Set<string>();
-    for (;;) {
+    const pin = r.sessionId === null ? undefined : affinity.get(r.sessionId);
+    const last = pin?.accountId;
+    // As the proxy does: ask the strategy, try its order, ask again without the accounts tried.
+    while (servedBy === null && tried.size < sims.length) {
       for (const s of sims) advance(s, now);
-      const pick = opts.strategy(
-        rows,
-        {
-          now,
-          sessionMs: opts.sessionMs,
-          modelKey: null,
-          affinityAccountId: r.sessionId === null ? null : (affinity.get(r.sessionId) ?? null),
-          exclude: tried,
-        },
-        state,
-      );
-      for (const acc of pick.order) {
-        const s = byId.get(acc.id);
-        if (!s || tried.has(acc.id)) continue;
+      const ctx: RouteContext = {
+        now,
+        sessionMs: opts.sessionMs,
+        modelKey: null,
+        affinityAccountId: pin !== undefined && now - pin.at <= opts.sessionMs ? pin.accountId : null,
+        exclude: tried,
+        thresholds: opts.thresholds ?? null,
+        options,
+      };
+      const pick = orderFor(opts.strategy, rows, ctx, state);
+      const order = pick.order.filter((a) => !tried.has(a.id) && byId.has(a.id));
+      if (order.length === 0) break;
+      if (pick.delayMs > 0) {
+        wasHeld = true;
+        out.heldMs += pick.delayMs;
+        now += pick.delayMs;
+        for (const s of sims) advance(s, now);
+      }
+      for (const acc of order) {
+        const s = byId.get(acc.id) as Sim;
         if (tried.size > 0) out.failovers++;
         tried.add(acc.id);
-        const last = r.sessionId === null ? undefined : affinity.get(r.sessionId);
         const cold = last !== undefined && last !== acc.id;
         if (attempt(s, r, now, cold, opts.sessionMs)) {
           servedBy = acc.id;
+          noteOutcome(state, acc.id, 'ok', now);
+          noteServed(state, acc.id, { ...ctx, now });
           if (cold) out.cacheMisses++;
           break;
         }
+        noteOutcome(state, acc.id, 'rate_limited', now);
       }
-      if (servedBy !== null || pick.delayMs <= 0 || holds >= MAX_HOLDS) break;
-      if (holds === 0) out.held++;
-      holds++;
-      out.heldMs += pick.delayMs;
-      now += pick.delayMs;
-      tried.clear();
     }
+    if (wasHeld) out.held++;
     if (servedBy === null) {
       out.unavailable++;
       continue;
     }
     out.served++;
     if (r.sessionId !== null) {
-      affinity.set(r.sessionId, servedBy);
-      let m = perSession.get(r.sessionId);
-      if (!m) perSession.set(r.sessionId, (m = new Map()));
+      affinity.set(r.sessionId, { accountId: servedBy, at: r.ts });
+      const m = perSession.get(r.sessionId) ?? new Map<string, number>();
+      perSession.set(r.sessionId, m);
       m.set(servedBy, (m.get(servedBy) ?? 0) + 1);
     }
   }
 
-  // The windows still open at the end count as if they ended now: what they left is what a
-  // strategy would still have had to spend.
+  // The 5h windows still open at the end count as if they ended now: what they left is what a
+  // strategy would still have had to spend. Open 7d windows are not counted: most of their time
+  // lies after the run.
   const end = opts.requests.at(-1)?.ts ?? start;
   let limit5 = 0;
   let waste5 = 0;
