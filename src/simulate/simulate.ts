@@ -145,23 +145,27 @@ function cost(r: SimRequest, coldCache: boolean): number {
 
 /** Closes windows that ended by `now`, counting what they left unused. */
 function advance(a: Sim, now: number): void {
+  let changed = false;
   if (a.reset5h !== null && a.reset5h <= now) {
     a.result.fiveHourWindows++;
     a.result.wasted5h += Math.max(0, a.spec.limit5h - a.used5h);
     a.used5h = 0;
     a.reset5h = null;
+    changed = true;
   }
   while (a.reset7d <= now) {
     a.result.sevenDayWindows++;
     a.result.wasted7d += Math.max(0, a.spec.limit7d - a.used7d);
     a.used7d = 0;
     a.reset7d += SEVEN_DAYS;
+    changed = true;
   }
   if (a.row.cooldownUntil !== null && a.row.cooldownUntil <= now) {
     a.row.cooldownUntil = null;
     a.row.cooldownReason = null;
   }
-  refreshRateLimit(a, now);
+  // Only on a change: a month replays hundreds of thousands of requests per strategy.
+  if (changed || a.row.rateLimit === null) refreshRateLimit(a, now);
 }
 
 function windowStatus(used: number, limit: number): string {
@@ -174,11 +178,12 @@ function refreshRateLimit(a: Sim, now: number): void {
   const u5 = a.used5h / a.spec.limit5h;
   const u7 = a.used7d / a.spec.limit7d;
   const binding = u7 > u5 ? 'seven_day' : 'five_hour';
-  const reset5 = a.reset5h ?? now + FIVE_HOURS;
+  // No 5h window open: nothing used, and its reset time unknown until the next request opens one.
+  const reset5 = a.reset5h;
   const rl: RateLimitState = {
     observedAt: now,
     status: u5 >= 1 || u7 >= 1 ? 'rejected' : u5 >= 0.8 || u7 >= 0.8 ? 'allowed_warning' : 'allowed',
-    resetAt: binding === 'seven_day' ? a.reset7d : reset5,
+    resetAt: binding === 'seven_day' ? a.reset7d : (reset5 ?? a.reset7d),
     fiveHour: { status: windowStatus(a.used5h, a.spec.limit5h), utilization: u5, resetAt: reset5 },
     sevenDay: { status: windowStatus(a.used7d, a.spec.limit7d), utilization: u7, resetAt: a.reset7d },
     representativeClaim: binding,

@@ -2,7 +2,7 @@
  * Workloads for the simulator: a synthetic Claude Code team (seeded, so one seed is one
  * workload) and the gateway's own recorded requests.
  */
-import type { StoredRequest } from '../storage/contract/records.js';
+import type { RequestRecord } from '../storage/contract/records.js';
 import { prng } from './prng.js';
 import type { SimRequest } from './simulate.js';
 
@@ -96,7 +96,20 @@ export function sortByTime(requests: SimRequest[]): SimRequest[] {
  * Recorded Messages API requests as simulator input, oldest first. Token counts a failed request
  * never reported count as 0: the request still asked for an account.
  */
-export function recordedWorkload(records: readonly StoredRequest[]): SimRequest[] {
+export type RecordedRequest = Pick<
+  RequestRecord,
+  | 'ts'
+  | 'method'
+  | 'path'
+  | 'sessionId'
+  | 'inputTokens'
+  | 'cacheReadTokens'
+  | 'cacheWrite5mTokens'
+  | 'cacheWrite1hTokens'
+  | 'outputTokens'
+>;
+
+export function recordedWorkload(records: readonly RecordedRequest[]): SimRequest[] {
   const out: SimRequest[] = [];
   for (const r of records) {
     if (r.method !== 'POST' || !r.path.startsWith('/v1/messages') || r.path.includes('count_tokens')) continue;
