@@ -38,7 +38,7 @@ export interface SettingDef {
   ccflare?: { env?: string; key?: string };
 }
 
-export const STRATEGIES = ['session'] as const;
+export const STRATEGIES = ['session', 'sticky', 'round-robin', 'least-used', 'drain-soonest', 'hybrid'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
 
@@ -54,6 +54,15 @@ export interface ConfigValues {
   oauthRedirectUri: string;
   strategy: (typeof STRATEGIES)[number];
   sessionMs: number;
+  /** Percent of the 5h / 7d window past which an account is skipped while another can serve; 0: off. */
+  quotaThreshold5h: number;
+  quotaThreshold7d: number;
+  /** JSON: per-family and per-account thresholds (routing/routing-config.ts); '' for none. */
+  quotaThresholds: string;
+  stickyWaitMs: number;
+  strategyAffinity: boolean;
+  /** `health,bucket,quota,rest` weights of the hybrid score. */
+  hybridWeights: string;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat: (typeof LOG_FORMATS)[number];
   /** 'off' for none. */
@@ -171,6 +180,48 @@ export const SETTINGS: readonly SettingDef[] = [
     def: 5 * HOUR,
     doc: 'Session window of the session strategy (5h, 90m; a bare number is ms)',
     ccflare: { env: 'SESSION_DURATION_MS', key: 'session_duration_ms' },
+  },
+  {
+    key: 'quotaThreshold5h',
+    env: 'CCFLARE_QUOTA_THRESHOLD_5H',
+    type: { kind: 'int', min: 0, max: 1000 },
+    def: 0,
+    doc: 'Skip an account past this percent of its 5h window while another can serve (0: off)',
+  },
+  {
+    key: 'quotaThreshold7d',
+    env: 'CCFLARE_QUOTA_THRESHOLD_7D',
+    type: { kind: 'int', min: 0, max: 1000 },
+    def: 0,
+    doc: 'Skip an account past this percent of its 7d window while another can serve (0: off)',
+  },
+  {
+    key: 'quotaThresholds',
+    env: 'CCFLARE_QUOTA_THRESHOLDS',
+    type: { kind: 'string' },
+    def: '',
+    doc: 'Per model family and per account thresholds, JSON percents: {"perFamily":{"opus":{"7d":50}},"perAccount":{"work":{"5h":90,"perFamily":{"opus":{"7d":70}}}}}; the most specific wins',
+  },
+  {
+    key: 'stickyWaitMs',
+    env: 'CCFLARE_STICKY_WAIT_MS',
+    type: { kind: 'duration', min: 0, max: HOUR },
+    def: 2 * 60_000,
+    doc: 'sticky strategy: hold a request when the current account frees up within this (2m), rather than move',
+  },
+  {
+    key: 'strategyAffinity',
+    env: 'CCFLARE_STRATEGY_AFFINITY',
+    type: { kind: 'bool' },
+    def: true,
+    doc: 'round-robin, least-used, drain-soonest, hybrid: keep a Claude Code session on the account that served it',
+  },
+  {
+    key: 'hybridWeights',
+    env: 'CCFLARE_HYBRID_WEIGHTS',
+    type: { kind: 'string' },
+    def: '2,5,1,0.1',
+    doc: 'hybrid strategy score weights: health,bucket,quota,rest',
   },
   {
     key: 'logLevel',

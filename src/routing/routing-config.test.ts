@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { STRATEGIES } from '../config/settings.js';
+import { hybridWeightsFrom, strategyOptionsFrom, thresholdsFrom } from './routing-config.js';
+import { STRATEGY_NAMES } from './strategy.js';
+
+const none = { quotaThreshold5h: 0, quotaThreshold7d: 0, quotaThresholds: '' };
+
+describe('routing settings', () => {
+  it('offers every strategy as a setting value', () => {
+    expect([...STRATEGIES]).toEqual([...STRATEGY_NAMES]);
+  });
+
+  it('reads global, per-family and per-account percents as fractions', () => {
+    expect(thresholdsFrom(none)).toBeNull();
+    expect(thresholdsFrom({ ...none, quotaThreshold5h: 80 })).toEqual({ global: { fiveHour: 0.8, sevenDay: null } });
+    const t = thresholdsFrom({
+      ...none,
+      quotaThreshold7d: 90,
+      quotaThresholds:
+        '{"perFamily":{"opus":{"7d":50}},"perAccount":{"work":{"5h":95,"perFamily":{"opus":{"7d":70}}}}}',
+    });
+    expect(t?.perFamily?.opus).toEqual({ fiveHour: null, sevenDay: 0.5 });
+    expect(t?.perAccount?.work?.fiveHour).toBe(0.95);
+    expect(t?.perAccount?.work?.perFamily?.opus?.sevenDay).toBe(0.7);
+  });
+
+  it('refuses bad threshold JSON and weights with a message that shows the expected shape', () => {
+    expect(() => thresholdsFrom({ ...none, quotaThresholds: '{' })).toThrow(/CCFLARE_QUOTA_THRESHOLDS is not JSON/);
+    expect(() => thresholdsFrom({ ...none, quotaThresholds: '{"perFamily":{"gpt":{"5h":1}}}' })).toThrow(
+      /perFamily.*expected/,
+    );
+    expect(() => hybridWeightsFrom('2,5,1')).toThrow(/four non-negative numbers/);
+    expect(
+      strategyOptionsFrom({ stickyWaitMs: 1000, strategyAffinity: false, hybridWeights: '1,2,3,4' }),
+    ).toMatchObject({
+      stickyMaxWaitMs: 1000,
+      sessionAffinity: false,
+      hybridWeights: { health: 1, bucket: 2, quota: 3, rest: 4 },
+    });
+  });
+});
