@@ -3,6 +3,7 @@
  * how they compare. Reads the database only with `--from-db`; never talks to a gateway.
  */
 import { type Command, InvalidArgumentError } from 'commander';
+import { thresholdsFrom } from '../routing/routing-config.js';
 import { STRATEGY_NAMES, type StrategyName } from '../routing/strategy.js';
 import { SEVEN_DAYS, type SimAccountSpec, type SimRequest, simulate } from '../simulate/simulate.js';
 import { recordedWorkload, syntheticWorkload } from '../simulate/workload.js';
@@ -32,6 +33,8 @@ interface SimulateOptions {
   limit5h: number;
   limit7d: number;
   sessionHours: number;
+  threshold5h: number;
+  threshold7d: number;
   fromDb?: boolean;
   since?: number;
   until?: number;
@@ -57,6 +60,12 @@ function positiveNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError('expected a number above 0.');
+  return n;
+}
+
+function percent(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n > 100) throw new InvalidArgumentError('expected a percent from 0 to 100.');
   return n;
 }
 
@@ -132,6 +141,18 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
       positiveNumber,
       5,
     )
+    .option(
+      '--threshold-5h <percent>',
+      'quota protection: skip an account past this share of its 5h window (0: off)',
+      percent,
+      0,
+    )
+    .option(
+      '--threshold-7d <percent>',
+      'quota protection: skip an account past this share of its 7d window (0: off)',
+      percent,
+      0,
+    )
     .option('--from-db', "replay this gateway's recorded requests instead of the synthetic workload")
     .option(
       '--since <date>',
@@ -168,6 +189,11 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
         workload = `synthetic: ${opts.developers} developers, ${opts.days} days, seed ${opts.seed} (${requests.length} requests)`;
       }
       const accounts = simulationAccounts(opts.accounts, opts.limit5h, opts.limit7d);
+      const thresholds = thresholdsFrom({
+        quotaThreshold5h: opts.threshold5h,
+        quotaThreshold7d: opts.threshold7d,
+        quotaThresholds: '',
+      });
       const started = performance.now();
       const runs: StrategyRun[] = strategies.map((strategy) => ({
         strategy,
@@ -175,6 +201,7 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
           accounts,
           requests,
           strategy,
+          thresholds,
           sessionMs: opts.sessionHours * 3_600_000,
         }),
       }));

@@ -58,6 +58,38 @@ describe('simulate', () => {
     ]);
   });
 
+  it('holds a request for a sticky account whose limit resets within the wait, then serves it there', () => {
+    const r = simulate({
+      accounts: [{ name: 'A', limit5h: 100, limit7d: 1000 }],
+      requests: [
+        req(0, 's', 100), // A: 100, at its limit
+        req(5 * 60 - 3, 's', 10), // A answers 429 and cools down until T0+5h; no other account: 503
+        req(5 * 60 - 1, 's', 10), // A resets in 60 s, within the 2 min wait: held, then served by A
+      ],
+      strategy: 'sticky',
+      sessionMs: FIVE_HOURS,
+    });
+    expect(r).toMatchObject({ served: 2, unavailable: 1, held: 1, heldMs: 60_000, failovers: 0 });
+    expect(r.accounts[0]).toMatchObject({ served: 2, unitsUsed: 110, fiveHourWindows: 2 });
+  });
+
+  it('skips an account past a quota threshold while another can serve', () => {
+    const run = (fiveHour: number | null) =>
+      simulate({
+        accounts: [
+          { name: 'A', limit5h: 100, limit7d: 1000 },
+          { name: 'B', limit5h: 100, limit7d: 1000 },
+        ],
+        requests: [req(0, 's', 60), req(1, 's', 10)],
+        strategy: 'session',
+        thresholds: { global: { fiveHour, sevenDay: null } },
+        sessionMs: FIVE_HOURS,
+      }).accounts.map((a) => a.served);
+    // A is at 60% after the first request: past a 50% threshold, B takes the second.
+    expect(run(0.5)).toEqual([1, 1]);
+    expect(run(null)).toEqual([2, 0]);
+  });
+
   it('bills the cache reads of a session that moved account as cache writes', () => {
     const moved = simulate({
       accounts: [
