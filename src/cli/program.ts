@@ -15,6 +15,7 @@ import { registerKeysCommands } from './keys-command.js';
 import { registerLogsCommand } from './logs-command.js';
 import { registerReportCommands } from './report-commands.js';
 import { registerServeCommand, type ServeResult } from './serve-command.js';
+import { registerSimulateCommand } from './simulate-command.js';
 
 export interface CliResult {
   code: number;
@@ -52,6 +53,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerLogsCommand(program, io);
   registerImportCommand(program, io);
   registerConnectCommands(program, io);
+  registerSimulateCommand(program, io);
   return program;
 }
 
