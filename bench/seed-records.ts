@@ -8,24 +8,13 @@
 import { loadConfig } from '../src/config/config.js';
 import { createPricer } from '../src/pricing/pricing.js';
 import { type RunningServer, runServer } from '../src/server/serve.js';
+import { prng as rng } from '../src/shared/prng.js';
 import type { RequestRecord } from '../src/storage/contract/records.js';
 import { openStoreFromUrl, openWriterForUrl } from '../src/storage/open-store.js';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 export const DAY = 24 * HOUR;
-
-/** Deterministic, so every run benchmarks the same data. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(r: number, items: readonly (readonly [T, number])[]): T {
   let acc = 0;

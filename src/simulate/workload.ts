@@ -2,8 +2,9 @@
  * Workloads for the simulator: a synthetic Claude Code team (seeded, so one seed is one
  * workload) and the gateway's own recorded requests.
  */
+
+import { prng } from '../shared/prng.js';
 import type { RequestRecord } from '../storage/contract/records.js';
-import { prng } from './prng.js';
 import type { SimRequest } from './simulate.js';
 
 const MINUTE = 60_000;

@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { prng } from '../../../shared/prng.js';
 
 const SCHEMA = `
   CREATE TABLE accounts (
@@ -136,18 +137,6 @@ export interface FixtureOptions {
   days?: number;
   /** Written as ccflare's workspaces file when given. */
   workspaces?: string[];
-}
-
-/** mulberry32: a small seeded PRNG, so the fixture is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function uuid4(rand: () => number): string {
