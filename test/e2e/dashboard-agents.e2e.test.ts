@@ -166,6 +166,8 @@ describe.skipIf(!hasChromium)('dashboard Agents and Tools screens in Chromium', 
     const away = group(page, elsewhere);
     await away.waitFor();
     expect(await away.textContent()).toContain('Not on this machine');
+    // One request named it: counted in the singular.
+    expect(await away.textContent()).toContain('1 request named it');
     // User agents come first.
     const order = await page
       .locator('section[data-group]')

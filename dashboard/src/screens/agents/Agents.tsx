@@ -62,7 +62,7 @@ function GroupCard({
         <span className="badge">{g.kind === 'user' ? t('badgeUser') : t('badgeWorkspace')}</span>
         {missing ? <span className="badge badge-paused">{t('notOnMachine')}</span> : null}
         {g.kind === 'workspace' && g.workspace ? (
-          <span className="muted small">{t('requestsNamedIt', { count: g.workspace.requests })}</span>
+          <span className="muted small">{t.plural('requestsNamedIt', g.workspace.requests)}</span>
         ) : null}
       </div>
       <p className="muted small agent-path">{g.kind === 'user' ? g.path : `${g.path}/.claude/agents`}</p>
