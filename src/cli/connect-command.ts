@@ -12,9 +12,7 @@ import {
   prepareDisconnect,
   renderPlan,
 } from '../connect/claude-connect.js';
-import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
-import { openStoreFromUrl } from '../storage/open-store.js';
-import { ensureHome, type GlobalOptions, loadCliConfig } from './context.js';
+import { ensureHome, type GlobalOptions, loadCliConfig, secretBoxOf, withConfigStore } from './context.js';
 import { findGateway, gatewayBaseUrl } from './gateway-client.js';
 import { CliError, type CliIo, readLine } from './io.js';
 
@@ -42,15 +40,10 @@ async function withConnectDeps<T>(
     );
   }
   const url = found?.base ?? gatewayBaseUrl(config);
-  const store = openStoreFromUrl(config.databaseUrl);
-  try {
-    await store.migrate();
-    const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
-    const keys = new KeyService({ store, box, clock: systemClock });
-    return await fn({ home: config.home, settingsPath: config.claudeSettingsFile, url, keys, now: systemClock.now });
-  } finally {
-    await store.close();
-  }
+  return withConfigStore(config, (store) => {
+    const keys = new KeyService({ store, box: secretBoxOf(config), clock: systemClock });
+    return fn({ home: config.home, settingsPath: config.claudeSettingsFile, url, keys, now: systemClock.now });
+  });
 }
 
 async function run(io: CliIo, prepared: Prepared, opts: ConnectOptions, done: string): Promise<void> {

@@ -38,17 +38,22 @@ export function ensureHome(config: Config): void {
 }
 
 /** Opens the store for one command and always closes it, so the CLI never leaves a handle behind. */
-export async function withStore<T>(
+export function withStore<T>(
   io: CliIo,
   globals: GlobalOptions,
   fn: (store: Store, config: Config) => Promise<T>,
 ): Promise<T> {
   const config = loadCliConfig(io, globals);
+  return withConfigStore(config, (store) => fn(store, config));
+}
+
+/** `withStore` for a command that has loaded its config itself (extra overrides, or a gateway lookup first). */
+export async function withConfigStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
   ensureHome(config);
   const store = openStoreFromUrl(config.databaseUrl);
   try {
     await store.migrate();
-    return await fn(store, config);
+    return await fn(store);
   } finally {
     await store.close();
   }

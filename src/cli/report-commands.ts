@@ -6,7 +6,6 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { systemClock } from '../clock.js';
-import type { Config } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { createLogger } from '../log/logger.js';
 import type { ClearHistoryResult } from '../shared/clear-history-schemas.js';
@@ -15,8 +14,7 @@ import type { StatsResult } from '../storage/contract/analytics.js';
 import type { DatabaseReport } from '../storage/contract/maintenance.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
 import type { Store } from '../storage/contract/store.js';
-import { openStoreFromUrl } from '../storage/open-store.js';
-import { ensureHome, type GlobalOptions } from './context.js';
+import { type GlobalOptions, withConfigStore } from './context.js';
 import { resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo, isInteractive, readLine, usageError } from './io.js';
 import {
@@ -35,17 +33,6 @@ const MIB = 1024 * 1024;
 const RECENT_ERRORS = 10;
 /** The word `clear-history` asks to be typed on a terminal. */
 export const CLEAR_CONFIRMATION = 'clear';
-
-async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
-  ensureHome(config);
-  const store = openStoreFromUrl(config.databaseUrl);
-  try {
-    await store.migrate();
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 export function parseLimitArg(value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -130,7 +117,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       const t = await resolveTarget(io, globalsOf(cmd));
       const stats = t.api
         ? await t.api.get<StatsResult>(`/api/stats?recentErrors=${RECENT_ERRORS}`)
-        : await withStore(t.config, (s) => s.analytics.stats({ recentErrors: RECENT_ERRORS }));
+        : await withConfigStore(t.config, (s) => s.analytics.stats({ recentErrors: RECENT_ERRORS }));
       if (opts.json) json(stats);
       else out(renderStats(stats, Date.now()));
     });
@@ -161,7 +148,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
           items = (await api.get<{ items: RequestSummary[] }>(`/api/requests?${q}`)).items;
           accounts = () => api.get<{ id: string; name: string }[]>('/api/accounts');
         } else {
-          items = await withStore(t.config, async (s) => {
+          items = await withConfigStore(t.config, async (s) => {
             const page = await s.requests.list({
               limit: opts.limit,
               account: opts.account,
@@ -170,7 +157,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
             });
             return page.items;
           });
-          accounts = () => withStore(t.config, (s) => s.accounts.list());
+          accounts = () => withConfigStore(t.config, (s) => s.accounts.list());
         }
         // Only an empty answer is checked: a removed account's name still finds its history.
         if (items.length === 0 && opts.account !== undefined) {
@@ -200,7 +187,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       if (t.api && globals.verbose) {
         io.stderr.write(`ccflare: analyze reads ${t.dbPath} directly (read-only queries next to the gateway)\n`);
       }
-      const report = await withStore(t.config, async (store) => {
+      const report = await withConfigStore(t.config, async (store) => {
         const live = new LiveSettings({
           config: t.config,
           store,
@@ -228,7 +215,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       const t = await resolveTarget(io, globalsOf(cmd));
       const accountsReset = t.api
         ? (await t.api.post<{ accountsReset: number }>('/api/stats/reset')).accountsReset
-        : await withStore(t.config, (s) => s.accounts.resetUsage());
+        : await withConfigStore(t.config, (s) => s.accounts.resetUsage());
       if (opts.json) json({ accountsReset });
       else {
         out(`Reset the usage counters of ${plural(accountsReset, 'account')}; request history is unchanged.\n`);
@@ -262,7 +249,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       let result: ClearHistoryResult;
       if (t.api) result = await t.api.post<ClearHistoryResult>('/api/maintenance/clear-history');
       else {
-        result = await withStore(t.config, async (s) => {
+        result = await withConfigStore(t.config, async (s) => {
           const started = performance.now();
           const counts = await s.maintenance.clearHistory();
           return { ...counts, durationMs: performance.now() - started };
