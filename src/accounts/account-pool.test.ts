@@ -48,6 +48,16 @@ describe('AccountPool', () => {
     expect(changed).toEqual([{ accountId: main, name: 'main', status: 'paused', reason: null, until: null }]);
   });
 
+  it('keeps the per-model weekly windows read from the usage endpoint when response headers update the state', () => {
+    const main = pool.list()[0];
+    if (!main) throw new Error('no account');
+    const w = (u: number) => ({ status: 'allowed', utilization: u, resetAt: T0 + 3_600_000 });
+    const base = { status: 'allowed', resetAt: null, sevenDay: null, representativeClaim: 'five_hour' };
+    pool.noteRateLimit(main, { ...base, observedAt: T0, fiveHour: w(0.1), sevenDayByFamily: { opus: w(0.6) } });
+    pool.noteRateLimit(main, { ...base, observedAt: T0 + 1, fiveHour: w(0.2) });
+    expect(pool.get(main.id)?.rateLimit).toMatchObject({ fiveHour: w(0.2), sevenDayByFamily: { opus: w(0.6) } });
+  });
+
   it('refresh() serves a write at once', async () => {
     await store.accounts.insert({ name: 'second', kind: 'api_key', apiKeyEnc: 'enc' }, T0);
     await pool.refresh();

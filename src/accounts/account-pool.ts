@@ -166,6 +166,10 @@ export class AccountPool {
 
   noteRateLimit(account: AccountRow, state: RateLimitState): void {
     const prev = account.rateLimit;
+    // Response headers carry no per-model weekly window: keep the last one the usage poll read.
+    if (state.sevenDayByFamily === undefined && prev?.sevenDayByFamily !== undefined) {
+      state.sevenDayByFamily = prev.sevenDayByFamily;
+    }
     account.rateLimit = state;
     // The caller's row may predate a reload; the row the pool serves now must see it too.
     const current = this.byId.get(account.id);

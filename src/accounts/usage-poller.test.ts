@@ -85,6 +85,8 @@ describe('rateLimitFromUsage', () => {
       fiveHour: { status: 'allowed', utilization: 0.33, resetAt: Date.parse(RESET_5H) },
       sevenDay: { status: 'allowed', utilization: 0.81, resetAt: Date.parse(RESET_7D) },
       representativeClaim: 'seven_day',
+      // The body names seven_day_opus, as null: known to have no window of its own.
+      sevenDayByFamily: {},
     });
   });
 
@@ -97,6 +99,23 @@ describe('rateLimitFromUsage', () => {
     expect(s?.status).toBe('rejected');
     expect(s?.representativeClaim).toBe('five_hour');
     expect(s?.sevenDay).toEqual({ status: 'allowed', utilization: 0, resetAt: null });
+  });
+
+  it('keeps the per-model weekly windows the endpoint gives, leaving out a family it gives as null', () => {
+    const body = {
+      ...(usage(10, 20).body as object),
+      seven_day_opus: { utilization: 71, resets_at: RESET_7D },
+      seven_day_sonnet: { utilization: 0, resets_at: null },
+      seven_day_haiku: null,
+    };
+    expect(rateLimitFromUsage(body, null, T0)?.sevenDayByFamily).toEqual({
+      opus: { status: 'allowed', utilization: 0.71, resetAt: Date.parse(RESET_7D) },
+      sonnet: { status: 'allowed', utilization: 0, resetAt: null },
+    });
+    // A body naming no family keeps what an earlier reading found.
+    const prev = rateLimitFromUsage(body, null, T0);
+    const plain = { five_hour: { utilization: 1, resets_at: RESET_5H } };
+    expect(rateLimitFromUsage(plain, prev, T0 + 1)?.sevenDayByFamily?.opus?.utilization).toBe(0.71);
   });
 
   it('gives nothing for a body with neither window (missing data is unknown, never exhausted)', () => {

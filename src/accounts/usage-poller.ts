@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import { OAUTH_BETA } from '../proxy/headers.js';
-import type { AccountRow, RateLimitState } from '../storage/contract/accounts.js';
+import type { AccountRow, RateLimitState, WeeklyFamily } from '../storage/contract/accounts.js';
 import type { AccountPool } from './account-pool.js';
 import type { TokenManager } from './token-manager.js';
 
@@ -52,6 +52,25 @@ function windowFrom(w: UsageWindowBody | null | undefined): Window | null {
   };
 }
 
+const FAMILIES: readonly WeeklyFamily[] = ['opus', 'sonnet', 'haiku'];
+
+/**
+ * The per-model weekly windows (`seven_day_opus`, `seven_day_sonnet`, `seven_day_haiku`), or
+ * undefined when the body names none of them (then the last ones read are kept). A family given
+ * as null has no window of its own: left out, so only the account-wide window applies to it.
+ */
+function familyWindows(b: Record<string, unknown>): RateLimitState['sevenDayByFamily'] {
+  let out: RateLimitState['sevenDayByFamily'];
+  for (const f of FAMILIES) {
+    const key = `seven_day_${f}`;
+    if (!(key in b)) continue;
+    out ??= {};
+    const w = windowFrom(b[key] as UsageWindowBody | null | undefined);
+    if (w !== null && w.utilization !== null) out[f] = w;
+  }
+  return out;
+}
+
 /**
  * The usage answer as the rate-limit state the headers would have produced, fractions and Unix ms,
  * over the previous state (overage fields kept). Null when the body has neither window.
@@ -70,7 +89,7 @@ export function rateLimitFromUsage(body: unknown, prev: RateLimitState | null, n
   else claim = u7 > u5 ? 'seven_day' : 'five_hour';
   const binding = claim === 'five_hour' ? fiveHour : sevenDay;
   const rejected = u5 >= 1 || u7 >= 1;
-  return {
+  const state: RateLimitState = {
     ...(prev ?? {}),
     observedAt: now,
     status: u5 < 0 && u7 < 0 ? null : rejected ? 'rejected' : 'allowed',
@@ -79,6 +98,9 @@ export function rateLimitFromUsage(body: unknown, prev: RateLimitState | null, n
     sevenDay,
     representativeClaim: claim,
   };
+  const byFamily = familyWindows(b as Record<string, unknown>);
+  if (byFamily !== undefined) state.sevenDayByFamily = byFamily;
+  return state;
 }
 
 export interface UsagePollerDeps {

@@ -2,7 +2,7 @@
  * Types of the strategy interface (routing/strategy.ts re-exports them; kept apart so the
  * strategy implementations can import them without an import cycle).
  */
-import type { AccountRow } from '../storage/contract/accounts.js';
+import type { AccountRow, WeeklyFamily } from '../storage/contract/accounts.js';
 
 export const STRATEGY_NAMES = ['session', 'sticky', 'round-robin', 'least-used', 'drain-soonest', 'hybrid'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -20,7 +20,7 @@ export const SPREADS_SESSIONS: ReadonlySet<StrategyName> = new Set<StrategyName>
 ]);
 
 /** Model families with their own weekly limits. */
-export type ModelFamily = 'opus' | 'sonnet' | 'haiku';
+export type ModelFamily = WeeklyFamily;
 
 /** Utilization fractions (0.8 = 80%) past which an account is skipped while another can serve. */
 export interface WindowThresholds {

@@ -165,13 +165,40 @@ describe('hybrid', () => {
     expect(order('hybrid', list, healthHeavy, s)).toEqual(['a', 'b']);
   });
 
-  it('drains a token bucket of 50 that refills 6 per minute', () => {
+  it('drains a token bucket of 50 that refills 6 per minute; an empty bucket lowers the score', () => {
     const s = newRoutingState();
     const list = [acct('a'), acct('b', { priority: 1 })];
     for (let i = 0; i < 50; i++) noteServed(s, 'id-a', ctx());
-    expect(order('hybrid', list, ctx(), s)).toEqual(['b']);
-    // 10 s refills one token.
-    expect(order('hybrid', list, ctx({ now: NOW + 10_000 }), s)).toContain('a');
+    const d = orderFor('hybrid', list, ctx(), s);
+    expect(names(d.order)).toEqual(['b', 'a']);
+    expect(d.reasons.map((r) => (r.kind === 'score' ? r.parts.bucket : null))).toEqual([5, 0]);
+    // 10 s refills one token: 1/50 of the bucket weight.
+    const later = orderFor('hybrid', list, ctx({ now: NOW + 10_000 }), s).reasons[1];
+    expect(later?.kind === 'score' && later.parts.bucket).toBeCloseTo(0.1);
+  });
+
+  it('a burst that empties every bucket of a healthy pool is not delayed', () => {
+    const s = newRoutingState();
+    const list = [acct('a'), acct('b', { priority: 1 })];
+    for (let i = 0; i < 200; i++) {
+      const d = orderFor('hybrid', list, ctx(), s);
+      expect(d.delayMs).toBe(0);
+      expect(d.reasons[0]?.kind).toBe('score');
+      noteServed(s, (d.order[0] as AccountRow).id, ctx());
+      noteOutcome(s, (d.order[0] as AccountRow).id, 'ok', NOW);
+    }
+  });
+
+  it('a healthy account with an empty bucket goes before an unhealthy one with tokens, without delay', () => {
+    const s = newRoutingState();
+    const list = [acct('a'), acct('b')];
+    for (let i = 0; i < 50; i++) noteServed(s, 'id-a', ctx());
+    noteOutcome(s, 'id-b', 'failed', NOW);
+    noteOutcome(s, 'id-b', 'failed', NOW); // 30: below the floor
+    const d = orderFor('hybrid', list, ctx(), s);
+    expect(names(d.order)).toEqual(['a']);
+    expect(d.reasons[0]?.kind).toBe('score');
+    expect(d.delayMs).toBe(0);
   });
 
   it('recovers health passively, then serves normally again', () => {
@@ -196,6 +223,7 @@ describe('hybrid', () => {
     const em = orderFor('hybrid', list, ctx(), s);
     expect(em.reasons.map((r) => r.kind)).toEqual(['emergency', 'emergency']);
     expect(em.delayMs).toBe(250);
+    // Unhealthy and out of tokens: only the one with tokens is an emergency candidate.
     for (let i = 0; i < 50; i++) noteServed(s, 'id-a', ctx());
     expect(names(orderFor('hybrid', list, ctx(), s).order)).toEqual(['b']);
     for (let i = 0; i < 50; i++) noteServed(s, 'id-b', ctx());
@@ -236,6 +264,31 @@ describe('quota thresholds', () => {
     const list = [acct('a', { rateLimit: seven(0.6) }), acct('c', { priority: 1, rateLimit: seven(0.1) })];
     expect(order('session', list, ctx({ thresholds: t, modelKey: 'opus-4-6' }))).toEqual(['c']);
     expect(order('session', list, ctx({ thresholds: t, modelKey: 'sonnet-4-6' }))).toEqual(['a', 'c']);
+  });
+
+  it("checks a family's request against that family's own weekly window when the usage poll read it", () => {
+    const withOpus = (overall: number, opus: number | null): RateLimitState => ({
+      ...rl(0.1, NOW + H),
+      sevenDay: { status: 'allowed', utilization: overall, resetAt: NOW + 24 * H },
+      sevenDayByFamily: opus === null ? {} : { opus: { status: 'allowed', utilization: opus, resetAt: NOW + 48 * H } },
+    });
+    // a: the account-wide week is at 20 %, but its opus week at 60 %: past the opus threshold of 50 %.
+    const list = [
+      acct('a', { rateLimit: withOpus(0.2, 0.6) }),
+      acct('c', { priority: 1, rateLimit: withOpus(0.2, null) }),
+    ];
+    expect(order('session', list, ctx({ thresholds: t, modelKey: 'opus-4-6' }))).toEqual(['c']);
+    expect(order('session', list, ctx({ thresholds: t, modelKey: 'sonnet-4-6' }))).toEqual(['a', 'c']);
+    // The global 7d threshold (90 %) guards the opus week too, for an opus request only.
+    const full = [
+      acct('a', { rateLimit: withOpus(0.2, 0.95) }),
+      acct('c', { priority: 1, rateLimit: withOpus(0.2, null) }),
+    ];
+    const global: Thresholds = { global: { sevenDay: 0.9 } };
+    expect(order('least-used', full, ctx({ thresholds: global, modelKey: 'opus-4-6' }))).toEqual(['c']);
+    expect(order('least-used', full, ctx({ thresholds: global, modelKey: 'haiku-4-5' }))).toEqual(['a', 'c']);
+    // A window that has reset since it was read counts as empty.
+    expect(order('session', list, ctx({ thresholds: t, modelKey: 'opus-4-6', now: NOW + 49 * H }))).toEqual(['a', 'c']);
   });
 
   it('when every account is past it, uses the least-used one and says so', () => {

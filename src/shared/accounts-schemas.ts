@@ -45,6 +45,14 @@ export const RateLimitStateSchema = z
     resetAt: z.number().nullable().openapi({ description: 'Unix ms when the binding window resets' }),
     fiveHour: RateLimitWindowSchema.nullable(),
     sevenDay: RateLimitWindowSchema.nullable(),
+    sevenDayByFamily: z
+      .object({
+        opus: RateLimitWindowSchema.optional(),
+        sonnet: RateLimitWindowSchema.optional(),
+        haiku: RateLimitWindowSchema.optional(),
+      })
+      .optional()
+      .openapi({ description: 'Per-model weekly windows read from the usage endpoint (seven_day_opus, ...)' }),
     representativeClaim: z.string().nullable().openapi({ description: 'The binding window: five_hour | seven_day' }),
     requestsRemaining: z.number().nullable().optional(),
     tokensRemaining: z.number().nullable().optional(),

@@ -42,6 +42,12 @@ export const StrategyViewSchema = z
         pastThreshold: z.boolean(),
         fiveHour: WindowSchema.nullable(),
         sevenDay: WindowSchema.nullable(),
+        sevenDayByFamily: z
+          .object({ opus: WindowSchema.nullable(), sonnet: WindowSchema.nullable(), haiku: WindowSchema.nullable() })
+          .openapi({
+            description:
+              'Per-model weekly windows from the usage endpoint (seven_day_opus, ...); null: not known (never read, or the endpoint has none for that family). A request of that family is checked against the fuller of it and sevenDay',
+          }),
         health: z.number().openapi({ description: 'hybrid health 0-100, recovering passively' }),
         bucketTokens: z.number().openapi({ description: 'hybrid token bucket fill' }),
         score: ScorePartsSchema,

@@ -7,6 +7,7 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccountListSchema } from '../../src/shared/accounts-schemas.js';
+import type { StrategyView } from '../../src/shared/strategy-schemas.js';
 import { api } from '../support/api-request.js';
 import { startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, messageJson, startFakeUpstream, usageBody } from '../support/fake-upstream.js';
@@ -92,6 +93,58 @@ describe('usage of idle subscription accounts', () => {
     expect(list.find((a) => a.name === 'key')?.rateLimit).toBeNull();
     // Written through to the store, as the headers are: another process (the CLI) sees it too.
     await expect.poll(async () => (await gw.account('idle')).rateLimit?.fiveHour?.utilization).toBe(0.64);
+  });
+
+  it("routes an opus request by each account's opus week, read from the usage endpoint, and shows it", async () => {
+    const up = await startFakeUpstream();
+    cleanups.push(() => up.close());
+    const X = 'sk-ant-oat01-usage-e2e-family-x';
+    const Y = 'sk-ant-oat01-usage-e2e-family-y';
+    const gw = await startGateway({
+      upstreamUrl: up.url,
+      env: { CCFLARE_USAGE_POLL_MS: '60000', CCFLARE_QUOTA_THRESHOLDS: '{"perFamily":{"opus":{"7d":50}}}' },
+      setup: async (g) => {
+        const expiresAt = Date.now() + 8 * HOUR;
+        await g.addOAuth('x', { accessToken: X, refreshToken: 'r-x', expiresAt }, { priority: 0 });
+        await g.addOAuth('y', { accessToken: Y, refreshToken: 'r-y', expiresAt }, { priority: 1 });
+      },
+    });
+    cleanups.push(() => gw.close());
+    const week = Date.now() + 100 * HOUR;
+    // Both accounts' weeks are at 20 %; x has spent 80 % of its opus week, y 10 %.
+    up.setUsage(X, {
+      body: usageBody(null, { utilization: 20, resetsAt: week }, { opus: { utilization: 80, resetsAt: week } }),
+    });
+    up.setUsage(Y, {
+      body: usageBody(null, { utilization: 20, resetsAt: week }, { opus: { utilization: 10, resetsAt: week } }),
+    });
+    await gw.server.usagePoller.tick();
+
+    const opus = (await api(gw.server.api, 'GET', '/api/strategy?model=claude-opus-4-6')).json as StrategyView;
+    const x = opus.accounts.find((a) => a.name === 'x');
+    expect(x?.sevenDayByFamily).toEqual({
+      opus: { status: 'allowed', utilization: 0.8, resetAt: week },
+      sonnet: null,
+      haiku: null,
+    });
+    expect(x?.pastThreshold).toBe(true);
+    expect(opus.nextOrder.map((o) => o.account)).toEqual(['y']);
+    const sonnet = (await api(gw.server.api, 'GET', '/api/strategy?model=claude-sonnet-4-6')).json as StrategyView;
+    expect(sonnet.nextOrder.map((o) => o.account)).toEqual(['x', 'y']);
+
+    const served = async (model: string) => {
+      const res = await request(`${gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.statusCode).toBe(200);
+      await res.body.text();
+      return (await gw.records(1))[0]?.accountName;
+    };
+    expect(await served('claude-sonnet-4-6')).toBe('x');
+    // x holds the session window now, but not for opus.
+    expect(await served('claude-opus-4-6')).toBe('y');
   });
 
   it('changes nothing when the endpoint answers 404, and says so once', async () => {

@@ -77,6 +77,8 @@ export type FakeUsageAnswer =
 export function usageBody(
   fiveHour: { utilization: number; resetsAt: number | null } | null,
   sevenDay: { utilization: number; resetsAt: number | null } | null,
+  /** The per-model weekly windows (`seven_day_opus`, ...); null when not given. */
+  byFamily: Partial<Record<'opus' | 'sonnet' | 'haiku', { utilization: number; resetsAt: number | null }>> = {},
 ): object {
   const w = (x: { utilization: number; resetsAt: number | null } | null) =>
     x === null
@@ -86,8 +88,9 @@ export function usageBody(
     five_hour: w(fiveHour),
     seven_day: w(sevenDay),
     seven_day_oauth_apps: null,
-    seven_day_opus: null,
-    seven_day_sonnet: null,
+    seven_day_opus: w(byFamily.opus ?? null),
+    seven_day_sonnet: w(byFamily.sonnet ?? null),
+    seven_day_haiku: w(byFamily.haiku ?? null),
     extra_usage: { is_enabled: false, monthly_limit: null, used_credits: null, utilization: null },
   };
 }

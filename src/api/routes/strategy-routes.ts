@@ -58,6 +58,11 @@ export function strategyRoutes(deps: ApiDeps): OpenAPIHono {
           pastThreshold: pastThreshold(a, ctx),
           fiveHour: a.rateLimit?.fiveHour ?? null,
           sevenDay: a.rateLimit?.sevenDay ?? null,
+          sevenDayByFamily: {
+            opus: a.rateLimit?.sevenDayByFamily?.opus ?? null,
+            sonnet: a.rateLimit?.sevenDayByFamily?.sonnet ?? null,
+            haiku: a.rateLimit?.sevenDayByFamily?.haiku ?? null,
+          },
           health: healthNow(r.state, a.id, now),
           bucketTokens: bucketNow(r.state, a.id, now, r.options),
           score: scoreParts(a, ctx, r.state),

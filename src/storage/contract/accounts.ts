@@ -19,6 +19,15 @@ export interface AccountError {
   error: string | null;
 }
 
+/** Model families with their own weekly windows (the usage endpoint's `seven_day_opus`, ...). */
+export type WeeklyFamily = 'opus' | 'sonnet' | 'haiku';
+
+export interface RateLimitWindow {
+  status: string | null;
+  utilization: number | null;
+  resetAt: number | null;
+}
+
 /** Last seen rate-limit state of an account, from response headers (protocol.md section 3). */
 export interface RateLimitState {
   observedAt: number;
@@ -26,8 +35,14 @@ export interface RateLimitState {
   status: string | null;
   /** Unix ms when the binding window resets. */
   resetAt: number | null;
-  fiveHour: { status: string | null; utilization: number | null; resetAt: number | null } | null;
-  sevenDay: { status: string | null; utilization: number | null; resetAt: number | null } | null;
+  fiveHour: RateLimitWindow | null;
+  sevenDay: RateLimitWindow | null;
+  /**
+   * Per-model weekly windows, from the usage endpoint only (the response headers carry no such
+   * window by family): absent until read, a family missing when the endpoint gave null for it.
+   * Kept across header updates (account-pool.ts `noteRateLimit`).
+   */
+  sevenDayByFamily?: Partial<Record<WeeklyFamily, RateLimitWindow>>;
   /** five_hour | seven_day: the binding window. */
   representativeClaim: string | null;
   /** API-key per-minute limits, when present. */
