@@ -7,14 +7,13 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { AccountPool } from '../accounts/account-pool.js';
 import type { TokenManager } from '../accounts/token-manager.js';
 import type { AgentDirectory } from '../agents/agent-directory.js';
 import { detectAgent, MAIN_AGENT } from '../agents/detect-agent.js';
-import type { Clock } from '../clock.js';
+import { type Clock, type Sleep, systemSleep } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { RuntimeSettingsSource } from '../config/live-settings.js';
 import type { ProxyRulesSource } from '../config/proxy-rules.js';
@@ -81,6 +80,8 @@ export interface ProxyDeps {
   agents: AgentDirectory;
   /** Model rules, fallback and the system-prompt interceptor, which may change while running. */
   rules: ProxyRulesSource;
+  /** Waits between attempts (backoff, per-minute limits, sticky holds); timers when absent. */
+  sleep?: Sleep;
 }
 
 interface Failure {
@@ -181,6 +182,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     agents,
     rules,
   } = deps;
+  const sleep = deps.sleep ?? systemSleep;
   const base = new URL(config.upstreamUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
   let inFlight = 0;
@@ -437,7 +439,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
           untried = account !== null;
           if (account !== null && ctx.routeDelayMs > 0) {
             if (!comeBack(ctx.routeDelayMs, ctx, start)) break;
-            await pause(ctx, ctx.routeDelayMs);
+            await pause(sleep, ctx, ctx.routeDelayMs);
             if (ctx.aborted) break;
           }
         }
@@ -446,7 +448,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
           if (!comeBack(wait, ctx, start)) break;
           account = ctx.waitFor;
           ctx.waitFor = null;
-          if (wait > 0) await pause(ctx, wait);
+          if (wait > 0) await pause(sleep, ctx, wait);
           if (ctx.aborted) break;
         }
         if (account === null) break;
@@ -546,10 +548,22 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
             await pool.applyEffect(account, d.effect);
             if (d.effect.type === 'disable') affinity.forgetAccount(account.id);
           }
+          const hold = r.status === 429 && step.type !== 'stop' ? stickyHold(ctx, account) : 0;
+          if (hold > 0) {
+            ctx.retriedSame = withId(ctx.retriedSame, account.id);
+            ctx.retry = account;
+            ctx.routeReason = formatReason({ kind: 'sticky-hold', waitMs: hold });
+            logger.info(
+              { request: ctx.id, account: account.name, waitMs: hold },
+              'sticky: holding the request until its account frees up',
+            );
+            await pause(sleep, ctx, hold);
+            continue;
+          }
         }
         const wait = follow(ctx, step, account, cred.secret);
         if (wait < 0) break;
-        if (wait > 0) await pause(ctx, wait);
+        if (wait > 0) await pause(sleep, ctx, wait);
       }
     } while (!ctx.aborted && tryFallback(ctx));
 
@@ -636,6 +650,20 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     }
     ctx.retry = account;
     return step.waitMs;
+  }
+
+  /**
+   * sticky: after the held account's 429 (its cooldown already applied), the wait before retrying
+   * it there, or 0 to fail over as usual. Once per account and request, within the deadline.
+   */
+  function stickyHold(ctx: Ctx, account: AccountRow): number {
+    if (ctx.retriedSame?.has(account.id) === true) return 0;
+    const ms = router.holdAfterLimit(pool.get(account.id) ?? account, {
+      now: clock.now(),
+      modelKey: ctx.modelKey,
+      firstPick: ctx.attempts === 1,
+    });
+    return ms !== null && comeBack(ms, ctx, performance.now()) ? ms : 0;
   }
 
   function deadlineExceeded(): GatewayError {
@@ -1134,11 +1162,11 @@ function handedOff(res: ServerResponse): Promise<void> {
 }
 
 /** Waits `ms` between attempts, ending as soon as the client goes away (then `ctx.aborted` is set). */
-async function pause(ctx: Ctx, ms: number): Promise<void> {
+async function pause(sleep: Sleep, ctx: Ctx, ms: number): Promise<void> {
   if (ctx.aborted) return;
   ctx.waitAbort ??= new AbortController();
   try {
-    await delay(ms, undefined, { signal: ctx.waitAbort.signal });
+    await sleep(ms, ctx.waitAbort.signal);
   } catch (err) {
     if (!ctx.aborted) throw err;
   }

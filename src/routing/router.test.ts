@@ -26,6 +26,16 @@ describe('router', () => {
     expect(r.decide(list, input).order.map((a) => a.name)).toEqual(['b', 'a']);
   });
 
+  it('holds at a 429 only under sticky', () => {
+    let name: StrategyName = 'session';
+    const r = createRouter({ strategy: () => name, thresholds: null, options: DEFAULT_STRATEGY_OPTIONS });
+    const benched = accountRow('a', { cooldownUntil: NOW + 60_000 });
+    const at = { now: NOW, modelKey: null, firstPick: true };
+    expect(r.holdAfterLimit(benched, at)).toBeNull();
+    name = 'sticky';
+    expect(r.holdAfterLimit(benched, at)).toBe(60_000);
+  });
+
   it('names the session pick without building a reasons list, reusing the priority text', () => {
     const a = accountRow('a', { priority: 3 });
     expect(sessionReasonText(a, 'id-a', NOW, 1)).toBe('affinity');

@@ -8,6 +8,7 @@ import type { AccountRow } from '../storage/contract/accounts.js';
 import { sessionActive } from './session-strategy.js';
 import {
   type AttemptOutcome,
+  holdAfterLimit,
   newRoutingState,
   noteOutcome,
   noteServed,
@@ -33,6 +34,14 @@ export interface Router {
   plainSession(): boolean;
   served(accountId: string, input: RouteInput): void;
   outcome(accountId: string, outcome: AttemptOutcome, now: number): void;
+  /**
+   * After `account` answered 429 and was benched: under `sticky`, the wait before retrying it when
+   * it is the held account and frees up within the sticky wait; null otherwise (move on).
+   */
+  holdAfterLimit(
+    account: AccountRow,
+    input: { now: number; modelKey: string | null; firstPick: boolean },
+  ): number | null;
 }
 
 export function createRouter(deps: {
@@ -55,6 +64,10 @@ export function createRouter(deps: {
     },
     outcome(accountId, outcome, now) {
       if (deps.strategy() === 'hybrid') noteOutcome(state, accountId, outcome, now);
+    },
+    holdAfterLimit(account, input) {
+      if (deps.strategy() !== 'sticky') return null;
+      return holdAfterLimit(account, state, { ...input, options: deps.options }, input.firstPick);
     },
   };
 }

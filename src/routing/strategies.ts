@@ -198,14 +198,35 @@ function hybrid(list: AccountRow[], ctx: RouteContext, state: RoutingState): Rou
 }
 
 /** When a cooling account frees up, if only its cooldown (not health, pause) keeps it out. */
-function recoversAt(a: AccountRow, ctx: RouteContext): number | null {
-  if (a.health !== 'ok' || a.paused || ctx.exclude.has(a.id)) return null;
-  let until = a.cooldownUntil !== null && a.cooldownUntil > ctx.now ? a.cooldownUntil : ctx.now;
-  if (ctx.modelKey !== null) {
-    const m = a.modelCooldowns[ctx.modelKey];
+function recoversAt(a: AccountRow, now: number, modelKey: string | null): number | null {
+  if (a.health !== 'ok' || a.paused) return null;
+  let until = a.cooldownUntil !== null && a.cooldownUntil > now ? a.cooldownUntil : now;
+  if (modelKey !== null) {
+    const m = a.modelCooldowns[modelKey];
     if (m !== undefined && m > until) until = m;
   }
-  return until > ctx.now ? until : null;
+  return until > now ? until : null;
+}
+
+/**
+ * sticky, after the account it holds answered 429 and was benched (`account` as it is now, its
+ * cooldown set): how long to hold the request before retrying that same account, or null to
+ * move on. The issue's rule: when the limit resets within `stickyMaxWaitMs` (2 min), waiting keeps
+ * the conversation's prompt cache, where moving pays the whole context again as cache writes
+ * (125 % of input price instead of 10 %). `firstPick`: the request's first attempt, which is the
+ * held account before any request was served (no sticky account yet).
+ */
+export function stickyHoldAfterLimit(
+  account: AccountRow,
+  state: RoutingState,
+  ctx: Pick<RouteContext, 'now' | 'modelKey' | 'options'>,
+  firstPick: boolean,
+): number | null {
+  const held = state.stickyId === null ? firstPick : state.stickyId === account.id;
+  if (!held) return null;
+  const at = recoversAt(account, ctx.now, ctx.modelKey);
+  if (at === null || at - ctx.now > ctx.options.stickyMaxWaitMs) return null;
+  return at - ctx.now;
 }
 
 function sticky(all: readonly AccountRow[], list: AccountRow[], ctx: RouteContext, state: RoutingState): RouteDecision {
@@ -224,7 +245,7 @@ function sticky(all: readonly AccountRow[], list: AccountRow[], ctx: RouteContex
         delayMs: 0,
       };
     }
-    const at = recoversAt(cur, ctx);
+    const at = ctx.exclude.has(cur.id) ? null : recoversAt(cur, ctx.now, ctx.modelKey);
     // Holding keeps the prompt cache: a cold cache on another account costs more than a short wait.
     if (at !== null && at - ctx.now <= ctx.options.stickyMaxWaitMs) {
       const waitMs = at - ctx.now;

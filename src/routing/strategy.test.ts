@@ -5,6 +5,7 @@ import { thresholdsFor } from './strategies.js';
 import {
   DEFAULT_STRATEGY_OPTIONS,
   formatReason,
+  holdAfterLimit,
   newRoutingState,
   noteOutcome,
   noteServed,
@@ -84,6 +85,29 @@ describe('sticky', () => {
     expect(d.delayMs).toBe(0);
     const longer = ctx({ options: { ...DEFAULT_STRATEGY_OPTIONS, stickyMaxWaitMs: 5 * 60_000 } });
     expect(orderFor('sticky', list, longer, s).delayMs).toBe(3 * 60_000);
+  });
+
+  it("holds at the held account's own 429 when it frees up within the wait, for it only", () => {
+    const s = newRoutingState();
+    const c = ctx();
+    const benched = acct('b', { cooldownUntil: NOW + 90_000 });
+    // Before any request was served, the request's first pick is the held account.
+    expect(holdAfterLimit(benched, s, c, true)).toBe(90_000);
+    expect(holdAfterLimit(benched, s, c, false)).toBeNull();
+    noteServed(s, 'id-b', c);
+    expect(holdAfterLimit(benched, s, c, false)).toBe(90_000);
+    expect(holdAfterLimit(acct('a', { cooldownUntil: NOW + 90_000 }), s, c, true)).toBeNull();
+    // A model-scoped cooldown counts for a request of that model.
+    const opusOnly = acct('b', { modelCooldowns: { 'opus-4-6': NOW + 30_000 } });
+    expect(holdAfterLimit(opusOnly, s, ctx({ modelKey: 'opus-4-6' }), false)).toBe(30_000);
+  });
+
+  it('does not hold at a 429 that resets later than the wait, or that benched nothing, or a paused account', () => {
+    const s = newRoutingState();
+    noteServed(s, 'id-b', ctx());
+    expect(holdAfterLimit(acct('b', { cooldownUntil: NOW + 3 * 60_000 }), s, ctx(), false)).toBeNull();
+    expect(holdAfterLimit(acct('b'), s, ctx(), false)).toBeNull();
+    expect(holdAfterLimit(acct('b', { cooldownUntil: NOW + 1000, paused: true }), s, ctx(), false)).toBeNull();
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import type { AccountRow } from '../storage/contract/accounts.js';
 import type { AttemptOutcome, RouteContext, RouteDecision, RoutingState, StrategyName } from './route-types.js';
-import { orderStrategy, recordOutcome, recordServed } from './strategies.js';
+import { orderStrategy, recordOutcome, recordServed, stickyHoldAfterLimit } from './strategies.js';
 
 export * from './route-types.js';
 
@@ -24,6 +24,16 @@ export function orderFor(
 /** An account took the request (round-robin cursor, sticky hold, one token from its bucket). */
 export function noteServed(state: RoutingState, accountId: string, ctx: RouteContext): void {
   recordServed(state, accountId, ctx);
+}
+
+/** sticky: the wait before retrying the held account after its 429, or null to move on. */
+export function holdAfterLimit(
+  account: AccountRow,
+  state: RoutingState,
+  ctx: Pick<RouteContext, 'now' | 'modelKey' | 'options'>,
+  firstPick: boolean,
+): number | null {
+  return stickyHoldAfterLimit(account, state, ctx, firstPick);
 }
 
 export function noteOutcome(state: RoutingState, accountId: string, outcome: AttemptOutcome, now: number): void {

@@ -22,7 +22,7 @@ import { LiveEventHub } from '../api/live-events.js';
 import { API_ROUTES } from '../api/routes/index.js';
 import { KeyRegistry } from '../auth/key-registry.js';
 import { KeyService } from '../auth/key-service.js';
-import type { Clock } from '../clock.js';
+import type { Clock, Sleep } from '../clock.js';
 import { type Config, isLoopbackHost } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { ProxyRules } from '../config/proxy-rules.js';
@@ -68,6 +68,8 @@ export interface AppDeps {
   logHistory?: (limit: number) => Promise<LogLine[]>;
   /** The agent registry; a directory knowing no agent when not given. */
   agents?: AgentDirectory;
+  /** The proxy's waits between attempts; timers when not given. */
+  sleep?: Sleep;
 }
 
 export interface App {
@@ -182,6 +184,7 @@ export function buildApp(deps: AppDeps): App {
     settings: liveSettings,
     agents: deps.agents ?? agents,
     rules: proxyRules,
+    sleep: deps.sleep,
   });
 
   // Idle subscription accounts' windows, read through the proxy's pool and token manager.

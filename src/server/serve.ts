@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import type { AgentDirectory } from '../agents/agent-directory.js';
-import { systemClock } from '../clock.js';
+import { type Sleep, systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
 import { EventBus } from '../events.js';
@@ -52,6 +52,8 @@ export interface RunOptions {
   startupWarnings?: readonly string[];
   /** The agent registry the proxy attributes requests with (tests pass a fixed one). */
   agents?: AgentDirectory;
+  /** The proxy's waits between attempts (tests end or hold them without real time passing). */
+  sleep?: Sleep;
 }
 
 export async function runServer(config: Config, opts: RunOptions = {}): Promise<RunningServer> {
@@ -158,6 +160,7 @@ async function startServer(
     recentLogs,
     logHistory: logFile === null ? undefined : (limit) => readLogHistory(config.logFile, config.logFiles, limit),
     agents: opts.agents,
+    sleep: opts.sleep,
   });
   await app.start();
 

@@ -6,9 +6,16 @@
  */
 import { request } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Sleep } from '../../src/clock.js';
 import type { StrategyView } from '../../src/shared/strategy-schemas.js';
 import { api } from '../support/api-request.js';
-import { type FakeUpstream, messageJson, startFakeUpstream } from '../support/fake-upstream.js';
+import {
+  errorBody,
+  type FakeResponse,
+  type FakeUpstream,
+  messageJson,
+  startFakeUpstream,
+} from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 
 const HOUR = 3_600_000;
@@ -35,13 +42,27 @@ afterEach(async () => {
   for (let c = cleanups.pop(); c; c = cleanups.pop()) await c();
 });
 
-async function start(env: Record<string, string>, accts: Acct[] = ACCTS, accountPollMs?: number): Promise<void> {
+interface StartExtra {
+  /** The proxy's waits between attempts. */
+  sleep?: Sleep;
+  /** Answers an account's request instead of the default 200 when it returns one. */
+  answer?: (a: Acct) => FakeResponse | undefined;
+}
+
+async function start(
+  env: Record<string, string>,
+  accts: Acct[] = ACCTS,
+  accountPollMs?: number,
+  extra: StartExtra = {},
+): Promise<void> {
   up = await startFakeUpstream();
   cleanups.push(() => up.close());
   const resetOf = new Map(accts.map((a) => [a.key, Math.floor((Date.now() + a.resetH * HOUR) / 1000)]));
   up.setHandler((req) => {
     const a = accts.find((x) => x.key === req.headers['x-api-key']);
     if (!a) return undefined;
+    const scripted = extra.answer?.(a);
+    if (scripted) return scripted;
     return {
       kind: 'json',
       body: messageJson(),
@@ -59,6 +80,7 @@ async function start(env: Record<string, string>, accts: Acct[] = ACCTS, account
     upstreamUrl: up.url,
     env,
     ...(accountPollMs === undefined ? {} : { accountPollMs }),
+    ...(extra.sleep === undefined ? {} : { sleep: extra.sleep }),
     setup: async (g) => {
       for (const a of accts) {
         const reset = (resetOf.get(a.key) as number) * 1000;
@@ -78,6 +100,31 @@ async function start(env: Record<string, string>, accts: Acct[] = ACCTS, account
     },
   });
   cleanups.push(() => gw.close());
+}
+
+/** A subscription 429: the 5h window rejected, resetting `inMs` from now (protocol.md section 3). */
+function limited(inMs: number): FakeResponse {
+  const reset = String(Math.ceil((Date.now() + inMs) / 1000));
+  return {
+    kind: 'json',
+    status: 429,
+    headers: {
+      'anthropic-ratelimit-unified-status': 'rejected',
+      'anthropic-ratelimit-unified-reset': reset,
+      'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+      'anthropic-ratelimit-unified-5h-status': 'rejected',
+      'anthropic-ratelimit-unified-5h-utilization': '1.0',
+      'anthropic-ratelimit-unified-5h-reset': reset,
+    },
+    body: errorBody('rate_limit_error', "This request would exceed your account's rate limit."),
+  };
+}
+
+/** Messages requests the fake upstream got, by account name. */
+function hits(): string[] {
+  return up.requests
+    .filter((r) => r.path.startsWith('/v1/messages'))
+    .map((r) => ACCTS.find((a) => a.key === r.headers['x-api-key'])?.name ?? '?');
 }
 
 /** Sends one request; returns the account that served it and the recorded route reason. */
@@ -167,6 +214,79 @@ describe('strategies end to end', () => {
     const r = await send();
     expect(r.account).toBe('a');
     expect(r.reason).toMatch(/^sticky hold \d+ms$/);
+  });
+
+  it("sticky holds a request at its account's 429 when the limit resets within the wait, then retries there", async () => {
+    const waits: number[] = [];
+    let limitA = false;
+    await start({ CCFLARE_STRATEGY: 'sticky' }, ACCTS, undefined, {
+      // Ends every wait at once: the test checks what was asked for, not time passing.
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      answer: (a) => {
+        if (a.name !== 'a' || !limitA) return undefined;
+        limitA = false;
+        return limited(60_000);
+      },
+    });
+    expect((await send()).account).toBe('a');
+    limitA = true;
+    const r = await send();
+    expect(r.account).toBe('a');
+    expect(r.reason).toMatch(/^sticky hold \d+ms$/);
+    expect(hits()).toEqual(['a', 'a', 'a']);
+    // Until the reset (60 s) plus the cooldown's jitter (at most 30 s), within the 2 min wait.
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(50_000);
+    expect(waits[0]).toBeLessThanOrEqual(120_000);
+    expect(gw.logs.some((l) => l.includes('sticky: holding the request'))).toBe(true);
+  });
+
+  it('sticky moves on at the 429 when the limit resets later than the wait', async () => {
+    const waits: number[] = [];
+    let limitA = false;
+    await start({ CCFLARE_STRATEGY: 'sticky' }, ACCTS, undefined, {
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      answer: (a) => (a.name === 'a' && limitA ? limited(10 * 60_000) : undefined),
+    });
+    expect((await send()).account).toBe('a');
+    limitA = true;
+    // b becomes the account sticky holds.
+    expect(await send()).toEqual({ account: 'b', reason: 'sticky' });
+    expect(hits()).toEqual(['a', 'a', 'b']);
+    expect(waits).toEqual([]);
+  });
+
+  it('a sticky hold ends when the client goes away: no retry is sent', async () => {
+    const held: AbortSignal[] = [];
+    let limitA = false;
+    await start({ CCFLARE_STRATEGY: 'sticky' }, ACCTS, undefined, {
+      // Never ends by itself: only the client leaving ends it.
+      sleep: (_ms, signal) =>
+        new Promise((_resolve, reject) => {
+          held.push(signal);
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        }),
+      answer: (a) => (a.name === 'a' && limitA ? limited(60_000) : undefined),
+    });
+    expect((await send()).account).toBe('a');
+    limitA = true;
+    const client = new AbortController();
+    const pending = request(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'client', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      signal: client.signal,
+    }).catch((err: unknown) => err);
+    await vi.waitFor(() => expect(held).toHaveLength(1), { timeout: 5000 });
+    client.abort();
+    await pending;
+    await vi.waitFor(() => expect(held[0]?.aborted).toBe(true), { timeout: 5000 });
+    await gw.settle();
+    expect(hits()).toEqual(['a', 'a']);
   });
 
   it('skips an account past its quota threshold, and falls back to the least used when all are', async () => {

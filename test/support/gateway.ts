@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, vi } from 'vitest';
 import type { AgentDirectory } from '../../src/agents/agent-directory.js';
+import type { Sleep } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto/secret-box.js';
 import { type RunningServer, runServer } from '../../src/server/serve.js';
@@ -58,6 +59,8 @@ export interface GatewayOptions {
   reauthGraceMs?: number;
   /** The agent registry (default: none known). */
   agents?: AgentDirectory;
+  /** The proxy's waits between attempts (default: real timers). */
+  sleep?: Sleep;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
@@ -121,6 +124,7 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     accountPollMs: opts.accountPollMs ?? 100,
     reauthGraceMs: opts.reauthGraceMs,
     agents: opts.agents,
+    sleep: opts.sleep,
   });
 
   let seen = 0;
