@@ -54,6 +54,12 @@
  *   --agents <n>x<w>        n agent files in w workspaces (and the user folder) in ccflare's home,
  *                           and Claude Code-like bodies (workspace paths, one in four a sub-agent
  *                           request) for every target (bench/agents-load.ts)
+ *   --strategy <list>       run ccflare under these strategies (CCFLARE_STRATEGY), one ccflare
+ *                           process each, measured in the same interleaved rounds; with two or
+ *                           more, a side-by-side table (req/s, TTFB, CPU per request) compares
+ *                           them against the first. The targets' verdicts are the first one's.
+ *                           Default: the environment's CCFLARE_STRATEGY     BENCH_STRATEGY
+ *   --accounts <n>          API-key accounts in each ccflare (default 1)  BENCH_ACCOUNTS
  *   --json <file>           also write all results as JSON
  *   --strict                exit 1 when a target FAILs
  */
@@ -84,6 +90,8 @@ interface Scenario {
 
 interface Target {
   name: TargetName;
+  /** Unique per target: the name, or `ccflare/<strategy>` with --strategy. */
+  label: string;
   url: string;
   pid: number;
 }
@@ -91,6 +99,7 @@ interface Target {
 interface RunResult {
   scenario: ScenarioId;
   target: TargetName;
+  label: string;
   result: LoadResult;
   /** CPU ms per measured request of the target process (the upstream itself for direct). */
   cpuPerReq: number | null;
@@ -162,6 +171,20 @@ const EVENTS_RATIO_TARGET = 0.8;
 const JSON_OUT = argValue(argv, 'json');
 const REPEAT = Math.max(1, Number(argValue(argv, 'repeat') ?? env.BENCH_REPEAT ?? 1));
 const AGENTS: AgentLoadSpec | null = parseAgentSpec(argValue(argv, 'agents'));
+/** ccflare's strategies to bench, one process each; [null]: the environment's (or the default). */
+const STRATEGIES: Array<string | null> = (() => {
+  const raw = argValue(argv, 'strategy') ?? env.BENCH_STRATEGY;
+  if (raw === undefined || raw.trim() === '') return [null];
+  return [
+    ...new Set(
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
+})();
+const ACCOUNTS = Math.max(1, Number(argValue(argv, 'accounts') ?? env.BENCH_ACCOUNTS ?? 1));
 /** With --agents: the request variants per scenario, set once ccflare's home is made. */
 let agentVariants: ((scenario: string) => LoadVariant[]) | null = null;
 
@@ -219,8 +242,8 @@ const BASE_HEADERS: Record<string, string> = {
 // processes
 
 const children: ChildProcess[] = [];
-/** ccflare's temporary CCFLARE_HOME, removed at the end unless --keep-home. */
-let ccHome: string | null = null;
+/** ccflare's temporary CCFLARE_HOMEs (one per --strategy), removed at the end unless --keep-home. */
+const ccHomes: string[] = [];
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -267,8 +290,15 @@ interface Ccflare {
   child: ChildProcess;
 }
 
-/** A ccflare with a new CCFLARE_HOME and one account, or on `reuseHome` as it was left (a restart). */
-async function startCcflare(upstreamUrl: string, reuseHome?: string): Promise<Ccflare | { error: string }> {
+/**
+ * A ccflare with a new CCFLARE_HOME and its accounts (--accounts), or on `reuseHome` as it was left
+ * (a restart); under `strategy` when given (CCFLARE_STRATEGY).
+ */
+async function startCcflare(
+  upstreamUrl: string,
+  reuseHome?: string,
+  strategy: string | null = null,
+): Promise<Ccflare | { error: string }> {
   if (!existsSync(CCFLARE_BIN)) return { error: `launcher not found: ${CCFLARE_BIN}` };
   const home = reuseHome ?? mkdtempSync(join(tmpdir(), 'ccflare-bench-'));
   const port = await freePort();
@@ -279,6 +309,7 @@ async function startCcflare(upstreamUrl: string, reuseHome?: string): Promise<Cc
     CCFLARE_UPSTREAM_URL: upstreamUrl,
     CCFLARE_LOG_LEVEL: env.CCFLARE_LOG_LEVEL ?? 'warn',
   };
+  if (strategy !== null) childEnv.CCFLARE_STRATEGY = strategy;
   const fail = (msg: string) => {
     if (!has('keep-home')) rmSync(home, { recursive: true, force: true });
     return { error: msg };
@@ -288,17 +319,18 @@ async function startCcflare(upstreamUrl: string, reuseHome?: string): Promise<Cc
     Object.assign(childEnv, prepared.env);
     agentVariants = prepared.variants;
   }
-  const add = reuseHome
-    ? null
-    : spawnSync(process.execPath, [CCFLARE_BIN, 'accounts', 'add-key', 'bench', '--key', 'sk-ant-api03-bench'], {
-        env: childEnv,
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-  if (add && add.status !== 0) {
-    return fail(
-      `\`ccflare accounts add-key bench --key ...\` failed (exit ${add.status ?? add.signal}):\n${tail(`${add.stdout ?? ''}\n${add.stderr ?? ''}`)}`,
+  for (let i = 0; i < (reuseHome ? 0 : ACCOUNTS); i++) {
+    const name = i === 0 ? 'bench' : `bench-${i + 1}`;
+    const add = spawnSync(
+      process.execPath,
+      [CCFLARE_BIN, 'accounts', 'add-key', name, '--key', `sk-ant-api03-${name}`],
+      { env: childEnv, encoding: 'utf8', timeout: 30_000 },
     );
+    if (add.status !== 0) {
+      return fail(
+        `\`ccflare accounts add-key ${name} --key ...\` failed (exit ${add.status ?? add.signal}):\n${tail(`${add.stdout ?? ''}\n${add.stderr ?? ''}`)}`,
+      );
+    }
   }
   const logPath = join(home, 'serve.log');
   const fd = openSync(logPath, 'a');
@@ -331,7 +363,8 @@ async function startCcflare(upstreamUrl: string, reuseHome?: string): Promise<Cc
     await sleep(100);
   }
   if (child.pid === undefined) return fail('`ccflare serve` has no pid');
-  return { target: { name: 'ccflare', url, pid: child.pid }, home, dbPath: join(home, 'ccflare.db'), child };
+  const label = strategy === null ? 'ccflare' : `ccflare/${strategy}`;
+  return { target: { name: 'ccflare', label, url, pid: child.pid }, home, dbPath: join(home, 'ccflare.db'), child };
 }
 
 /** The load a scenario puts on `target`, measuring the CPU of `cpuPids`. */
@@ -568,57 +601,69 @@ async function main(): Promise<number> {
   const upstream = await forkReady('fake-upstream-main.js', [], 'fake upstream');
   const upstreamPid = upstream.child.pid as number;
   const targets: Target[] = [];
-  if (WANT_TARGETS.has('direct')) targets.push({ name: 'direct', url: upstream.ready.url, pid: upstreamPid });
+  if (WANT_TARGETS.has('direct'))
+    targets.push({ name: 'direct', label: 'direct', url: upstream.ready.url, pid: upstreamPid });
   if (WANT_TARGETS.has('minimal')) {
     const mp = await forkReady('minimal-proxy.js', ['--upstream', upstream.ready.url], 'minimal proxy');
-    targets.push({ name: 'minimal', url: mp.ready.url, pid: mp.child.pid as number });
+    targets.push({ name: 'minimal', label: 'minimal', url: mp.ready.url, pid: mp.child.pid as number });
   }
-  let cc: Ccflare | null = null;
+  /** One ccflare per strategy; the first is the one the targets, a-events and kill9 measure. */
+  const ccs: Ccflare[] = [];
   if (WANT_TARGETS.has('ccflare')) {
-    const started = await startCcflare(upstream.ready.url);
-    if ('error' in started) {
-      console.log(
-        `\n!! ccflare could not be started, benching direct and minimal proxy only.\n   ${started.error.replaceAll('\n', '\n   ')}\n   (build it with \`npm run build\`; launcher: ${CCFLARE_BIN})\n`,
-      );
-    } else {
-      cc = started;
-      ccHome = started.home;
+    for (const strategy of STRATEGIES) {
+      const started = await startCcflare(upstream.ready.url, undefined, strategy);
+      if ('error' in started) {
+        console.log(
+          `\n!! ccflare${strategy === null ? '' : ` (${strategy})`} could not be started, benching without it.\n   ${started.error.replaceAll('\n', '\n   ')}\n   (build it with \`npm run build\`; launcher: ${CCFLARE_BIN})\n`,
+        );
+        continue;
+      }
+      ccs.push(started);
+      ccHomes.push(started.home);
       targets.push(started.target);
-      console.log(`ccflare up at ${started.target.url} (CCFLARE_HOME=${started.home})`);
+      console.log(
+        `${started.target.label} up at ${started.target.url} (CCFLARE_HOME=${started.home}, ${ACCOUNTS} account${ACCOUNTS === 1 ? '' : 's'})`,
+      );
     }
   }
+  const cc: Ccflare | null = ccs[0] ?? null;
 
   const allRuns: RunResult[] = [];
-  // rows present before the first run (e.g. if ccflare records its /health answers) and the
-  // number of responses ccflare gave in the runs so far
-  const ccBaseline: number | string = cc ? await countRows(cc.dbPath) : 0;
-  let ccAnswered = 0;
+  // per ccflare: rows present before the first run (e.g. if ccflare records its /health answers)
+  // and the number of responses it gave in the runs so far
+  const ccBaselines = new Map<string, number | string>();
+  for (const c of ccs) ccBaselines.set(c.target.label, await countRows(c.dbPath));
+  const ccAnsweredBy = new Map<string, number>();
   for (const sc of SCENARIOS) {
     if (!WANT_SCENARIOS.has(sc.id)) continue;
     for (let round = 0; round < REPEAT; round++)
       for (const t of targets) {
         // every bench process is measured, so CPU used outside the bench can be told apart
         const cpuPids: Record<string, number> = {};
-        for (const x of targets) if (x.name !== 'direct') cpuPids[x.name] = x.pid;
+        for (const x of targets) if (x.name !== 'direct') cpuPids[x.label] = x.pid;
         cpuPids.upstream = upstreamPid;
-        process.stdout.write(`  ${sc.id.padEnd(9)} ${t.name.padEnd(8)}${REPEAT > 1 ? ` #${round + 1}` : ''} ... `);
+        process.stdout.write(`  ${sc.id.padEnd(9)} ${t.label.padEnd(8)}${REPEAT > 1 ? ` #${round + 1}` : ''} ... `);
         const r = await runLoadChild(scenarioLoad(sc, t.url, cpuPids));
         const perReq = (ms: number | null | undefined) =>
           ms === null || ms === undefined || r.measured === 0 ? null : ms / r.measured;
         const run: RunResult = {
           scenario: sc.id,
           target: t.name,
+          label: t.label,
           result: r,
-          cpuPerReq: perReq(r.cpuMs[t.name === 'direct' ? 'upstream' : t.name]),
+          cpuPerReq: perReq(r.cpuMs[t.name === 'direct' ? 'upstream' : t.label]),
           upstreamCpuPerReq: perReq(r.cpuMs.upstream),
           outsideCpuPct: outsideCpu(r),
         };
         let extra = '';
-        if (t.name === 'ccflare' && cc) {
-          if (typeof ccBaseline === 'string')
-            run.recorded = { expected: r.totalResponses, found: null, pass: false, note: ccBaseline };
-          else run.recorded = await checkRecorded(cc.dbPath, ccBaseline, ccAnswered, r.totalResponses, r.endedAt);
-          ccAnswered += r.totalResponses;
+        const mine = ccs.find((c) => c.target.label === t.label);
+        if (mine) {
+          const baseline = ccBaselines.get(t.label) ?? 0;
+          const earlier = ccAnsweredBy.get(t.label) ?? 0;
+          if (typeof baseline === 'string')
+            run.recorded = { expected: r.totalResponses, found: null, pass: false, note: baseline };
+          else run.recorded = await checkRecorded(mine.dbPath, baseline, earlier, r.totalResponses, r.endedAt);
+          ccAnsweredBy.set(t.label, earlier + r.totalResponses);
           extra = `, recorded ${run.recorded.found ?? '?'}/${run.recorded.expected} ${verdict(run.recorded.pass)}`;
         }
         console.log(
@@ -657,7 +702,7 @@ async function main(): Promise<number> {
         const peakRssMb = rss();
         const got = lst ? await lst.stop() : null;
         const droppedAfter = await droppedListeners(cc.target.url);
-        ccAnswered += r.totalResponses;
+        ccAnsweredBy.set(cc.target.label, (ccAnsweredBy.get(cc.target.label) ?? 0) + r.totalResponses);
         const run: EventsRun = {
           listeners,
           result: r,
@@ -700,7 +745,7 @@ async function main(): Promise<number> {
     try {
       kill9 = await benchKill9({
         start: async (home) => {
-          const started = await startCcflare(upstream.ready.url, home ?? undefined);
+          const started = await startCcflare(upstream.ready.url, home ?? undefined, STRATEGIES[0] ?? null);
           if ('error' in started) throw new Error(started.error);
           if (!home) homes.push(started.home);
           return {
@@ -737,7 +782,7 @@ async function main(): Promise<number> {
   const results: RunResult[] = [];
   for (const sc of SCENARIOS) {
     for (const t of targets) {
-      const runs = allRuns.filter((x) => x.scenario === sc.id && x.target === t.name);
+      const runs = allRuns.filter((x) => x.scenario === sc.id && x.label === t.label);
       if (sc.id === 'b-paced') runs.sort((a, b) => a.result.ttfb.p50 - b.result.ttfb.p50);
       else runs.sort((a, b) => a.result.rps - b.result.rps);
       const median = runs[Math.floor((runs.length - 1) / 2)];
@@ -767,7 +812,7 @@ async function main(): Promise<number> {
     const isStream = SCENARIOS.find((s) => s.id === x.scenario)?.stream ?? false;
     rows.push([
       x.scenario,
-      x.target,
+      x.label,
       f(r.rps, 0),
       f(r.latency.p50),
       f(r.latency.p99),
@@ -843,7 +888,59 @@ async function main(): Promise<number> {
     );
   }
 
-  const get = (s: ScenarioId, t: TargetName) => results.find((x) => x.scenario === s && x.target === t);
+  if (ccs.length > 1) {
+    // Strategies side by side, each against the first: the same rounds, interleaved, so a machine
+    // that gets busier during the bench weighs on every strategy alike.
+    const first = ccs[0] as Ccflare;
+    const srows: string[][] = [
+      [
+        'scenario',
+        'strategy',
+        'req/s',
+        `vs ${first.target.label}`,
+        'p99 ms',
+        'TTFB p50',
+        'TTFB p99',
+        'CPU ms/req',
+        'errors',
+      ],
+    ];
+    for (const sc of SCENARIOS) {
+      const base = results.find((x) => x.scenario === sc.id && x.label === first.target.label);
+      for (const c of ccs) {
+        const x = results.find((y) => y.scenario === sc.id && y.label === c.target.label);
+        if (!x) continue;
+        const r = x.result;
+        srows.push([
+          sc.id,
+          c.target.label,
+          f(r.rps, 0),
+          base ? `${f(r.rps / base.result.rps)}x` : '-',
+          f(r.latency.p99),
+          sc.stream ? f(r.ttfb.p50) : '-',
+          sc.stream ? f(r.ttfb.p99) : '-',
+          f(x.cpuPerReq, 3),
+          String(r.errors),
+        ]);
+      }
+    }
+    console.log(
+      `\nstrategies side by side (${ACCOUNTS} account${ACCOUNTS === 1 ? '' : 's'}${REPEAT > 1 ? `, median of ${REPEAT} interleaved runs` : ''})\n${table(srows)}`,
+    );
+    // Each run's figure too: the spread between runs of one strategy is the noise to judge by.
+    const spread = SCENARIOS.flatMap((sc) =>
+      ccs.map((c) => {
+        const runs = allRuns.filter((x) => x.scenario === sc.id && x.label === c.target.label);
+        if (runs.length === 0) return null;
+        const fig = (x: RunResult) => (sc.id === 'b-paced' ? `${f(x.result.ttfb.p50)} ms` : f(x.result.rps, 0));
+        return `  ${sc.id} ${c.target.label}: ${runs.map(fig).join(', ')}${sc.id === 'b-paced' ? ' (TTFB p50)' : ' req/s'}`;
+      }),
+    ).filter((x) => x !== null);
+    if (REPEAT > 1) console.log(`every run, in round order:\n${spread.join('\n')}`);
+  }
+
+  const get = (s: ScenarioId, t: TargetName) =>
+    results.find((x) => x.scenario === s && x.target === t && (t !== 'ccflare' || x.label === cc?.target.label));
   const verdicts: boolean[] = [];
   const lines: string[] = [];
 
@@ -999,7 +1096,7 @@ async function main(): Promise<number> {
 
 async function finish(code: number): Promise<never> {
   await stopChildren();
-  if (ccHome) {
+  for (const ccHome of ccHomes) {
     if (has('keep-home')) console.log(`kept CCFLARE_HOME ${ccHome}`);
     else rmSync(ccHome, { recursive: true, force: true });
   }

@@ -73,6 +73,27 @@ describe('simulate', () => {
     expect(r.accounts[0]).toMatchObject({ served: 2, unitsUsed: 110, fiveHourWindows: 2 });
   });
 
+  it("holds at the sticky account's own 429 when its reset is near, rather than move to a free account", () => {
+    const r = simulate({
+      accounts: [
+        { name: 'A', limit5h: 100, limit7d: 1000 },
+        { name: 'B', limit5h: 100, limit7d: 1000 },
+      ],
+      requests: [
+        req(0, 's', 100), // A: 100, at its limit
+        req(5 * 60 - 1, 's', 10), // A answers 429, resets in 60 s: held, A again after its reset (B stays free)
+        req(5 * 60 + 1, 's', 10), // A: 20
+      ],
+      strategy: 'sticky',
+      sessionMs: FIVE_HOURS,
+    });
+    expect(r).toMatchObject({ served: 3, unavailable: 0, held: 1, heldMs: 60_000, failovers: 0, cacheMisses: 0 });
+    expect(r.accounts.map((a) => [a.name, a.served, a.rateLimited])).toEqual([
+      ['A', 3, 1],
+      ['B', 0, 0],
+    ]);
+  });
+
   it('skips an account past a quota threshold while another can serve', () => {
     const run = (fiveHour: number | null) =>
       simulate({

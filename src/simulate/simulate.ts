@@ -16,6 +16,7 @@
 
 import {
   DEFAULT_STRATEGY_OPTIONS,
+  holdAfterLimit,
   newRoutingState,
   noteOutcome,
   noteServed,
@@ -283,7 +284,19 @@ export function simulate(opts: SimOptions): SimResult {
         if (tried.size > 0) out.failovers++;
         tried.add(acc.id);
         const cold = last !== undefined && last !== acc.id;
-        if (attempt(s, r, now, cold, opts.sessionMs)) {
+        let ok = attempt(s, r, now, cold, opts.sessionMs);
+        if (!ok && opts.strategy === 'sticky') {
+          // As the proxy does at the held account's 429: wait for its reset when it is near, retry once.
+          const hold = holdAfterLimit(s.row, state, { now, modelKey: null, options }, tried.size === 1);
+          if (hold !== null) {
+            wasHeld = true;
+            out.heldMs += hold;
+            now += hold;
+            for (const x of sims) advance(x, now);
+            ok = attempt(s, r, now, cold, opts.sessionMs);
+          }
+        }
+        if (ok) {
           servedBy = acc.id;
           noteOutcome(state, acc.id, 'ok', now);
           noteServed(state, acc.id, { ...ctx, now });
