@@ -7,7 +7,7 @@ import { isLocale, LOCALES, type Locale, setLocale, translator, useLocale } from
 import { useLiveUpdates } from './live';
 import { linkClick, useLocation } from './router';
 import { Overview } from './screens/Overview';
-import { ShortcutsDialog, useShortcuts } from './shortcuts';
+import { ShortcutsDialog, screenKey, useShortcuts } from './shortcuts';
 import { Loading } from './states';
 import { type ThemeChoice, useTheme } from './theme';
 
@@ -21,6 +21,7 @@ const Stats = lazy(() => import('./screens/Stats').then((m) => ({ default: m.Sta
 const Settings = lazy(() => import('./screens/settings/Settings').then((m) => ({ default: m.Settings })));
 const Agents = lazy(() => import('./screens/agents/Agents').then((m) => ({ default: m.Agents })));
 const Tools = lazy(() => import('./screens/tools/Tools').then((m) => ({ default: m.Tools })));
+const Strategy = lazy(() => import('./screens/strategy/Strategy').then((m) => ({ default: m.Strategy })));
 
 /** Keep in step with DASHBOARD_ROUTES (src/server/static-files.ts), which serves them the app. */
 const SCREENS = [
@@ -33,6 +34,8 @@ const SCREENS = [
   { path: '/settings', label: 'navSettings', element: <Settings /> },
   { path: '/agents', label: 'navAgents', element: <Agents /> },
   { path: '/tools', label: 'navTools', element: <Tools /> },
+  // Tenth: key 0 (shortcuts.tsx), so the numbers of the screens before it stay.
+  { path: '/strategy', label: 'navStrategy', element: <Strategy /> },
 ] as const;
 
 const t = translator('shell', shell);
@@ -170,8 +173,10 @@ export function App() {
                     href={s.path}
                     onClick={linkClick(s.path)}
                     aria-current={s === screen ? 'page' : undefined}
-                    aria-keyshortcuts={String(i + 1)}
-                    title={t('navKeyTitle', { label: s.label, n: String(i + 1) })}
+                    aria-keyshortcuts={screenKey(i) ?? undefined}
+                    title={
+                      screenKey(i) === null ? s.label : t('navKeyTitle', { label: s.label, n: screenKey(i) ?? '' })
+                    }
                   >
                     {s.label}
                   </a>

@@ -101,7 +101,11 @@ export function openEventStream(opts: EventStreamOptions): () => void {
 
 export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): () => void {
   const refreshAnalytics = throttle(() => qc.invalidateQueries({ queryKey: queryKeys.analytics.all }), 1500);
-  const refreshAccounts = throttle(() => qc.invalidateQueries({ queryKey: queryKeys.accounts }), 500);
+  const refreshAccounts = throttle(() => {
+    void qc.invalidateQueries({ queryKey: queryKeys.accounts });
+    // Windows, health and buckets move with each request and account change.
+    void qc.invalidateQueries({ queryKey: queryKeys.strategy });
+  }, 500);
   // Only the newest requests are fetched again (never every loaded page of the list); once more
   // a moment later in case the batched writer had not committed the row yet.
   const refreshRequests = throttle(() => {

@@ -7,6 +7,8 @@
 export const queryKeys = {
   accounts: ['accounts'],
   config: ['config'],
+  /** GET /api/strategy (the Strategy screen): refreshed by request and account events. */
+  strategy: ['strategy'],
   keys: ['keys'],
   /** The Connect Claude Code card's plan. */
   connect: ['connect', 'claude-code'],

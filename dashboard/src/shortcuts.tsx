@@ -1,5 +1,6 @@
 /**
- * Keyboard shortcuts of the shell: 1–9 open the screens in navigation order, `?` shows the list.
+ * Keyboard shortcuts of the shell: 1–9 open the screens in navigation order and 0 the tenth, `?`
+ * shows the list.
  * Ignored while typing in a field, with a modifier held, or when a dialog is open, so they never
  * take a keystroke meant for something else.
  */
@@ -9,6 +10,12 @@ import { translator } from './i18n/i18n';
 import { navigate } from './router';
 
 const t = translator('shell', shell);
+
+/** The key that opens the screen at `index` in navigation order: 1–9, then 0; none past the tenth. */
+export function screenKey(index: number): string | null {
+  if (index < 9) return String(index + 1);
+  return index === 9 ? '0' : null;
+}
 
 export interface ShortcutScreen {
   path: string;
@@ -33,8 +40,8 @@ export function useShortcuts(screens: readonly ShortcutScreen[], enabled: boolea
         setHelp((h) => !h);
         return;
       }
-      const n = Number(e.key);
-      const screen = Number.isInteger(n) && n >= 1 ? screens[n - 1] : undefined;
+      const index = screens.findIndex((_, i) => screenKey(i) === e.key);
+      const screen = index === -1 ? undefined : screens[index];
       if (screen) {
         e.preventDefault();
         setHelp(false);
@@ -67,14 +74,16 @@ export function ShortcutsDialog({
     <dialog ref={ref} className="dialog shortcuts" aria-labelledby="shortcuts-title" onClose={onClose}>
       <h2 id="shortcuts-title">{t('kbdTitle')}</h2>
       <dl className="shortcut-list">
-        {screens.map((s, i) => (
-          <div key={s.path}>
-            <dt>
-              <kbd>{i + 1}</kbd>
-            </dt>
-            <dd>{s.label}</dd>
-          </div>
-        ))}
+        {screens.map((s, i) =>
+          screenKey(i) === null ? null : (
+            <div key={s.path}>
+              <dt>
+                <kbd>{screenKey(i)}</kbd>
+              </dt>
+              <dd>{s.label}</dd>
+            </div>
+          ),
+        )}
         <div>
           <dt>
             <kbd>?</kbd>

@@ -54,6 +54,8 @@ function describe(def: SettingDef): string {
       return 'comma-separated origins, each scheme://host[:port] with no path (https://app.example)';
     case 'model':
       return `${MODEL_RULE}, or empty for none`;
+    case 'json':
+      return 'a JSON object, or empty for none';
   }
 }
 
@@ -103,6 +105,19 @@ export function parseSetting(def: SettingDef, raw: unknown, source: string): unk
     case 'string':
       if (typeof s !== 'string' || s === '') throw invalid(def, source, raw);
       return s;
+    case 'json': {
+      // A config file may write the document itself rather than its text.
+      if (s !== null && typeof s === 'object' && !Array.isArray(s)) return JSON.stringify(s);
+      if (typeof s !== 'string') throw invalid(def, source, raw);
+      if (s === '') return s;
+      try {
+        const v: unknown = JSON.parse(s);
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+      } catch {
+        throw invalid(def, source, raw);
+      }
+      return s;
+    }
     case 'model': {
       if (typeof s !== 'string') throw invalid(def, source, raw);
       const alias = s.toLowerCase();

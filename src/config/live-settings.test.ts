@@ -70,6 +70,13 @@ describe('LiveSettings', () => {
     expect(l.current()).toEqual({
       strategy: 'session',
       sessionMs: 600_000,
+      quotaThreshold5h: 0,
+      quotaThreshold7d: 0,
+      quotaThresholds: '',
+      stickyWaitMs: 120_000,
+      strategyAffinity: true,
+      hybridWeights: '2,5,1,0.1',
+      hybridBucket: '50,6',
       requestRetentionDays: 30,
       payloadRetentionDays: 3,
       payloadCapture: false,
@@ -151,5 +158,58 @@ describe('LiveSettings', () => {
     expect(l.current()).toMatchObject({ sessionMs: 5 * 3_600_000, payloadMaxBytes: 20 });
     expect(l.describe().sessionMs.source).toBe('default');
     expect(lines.filter((x) => x.includes('ignoring an invalid stored setting'))).toHaveLength(1);
+  });
+
+  it('takes every strategy setting live, checking the text ones as at start, and describes what they accept', async () => {
+    const { l, store } = make();
+    await l.start();
+    const d = await l.update({
+      quotaThreshold5h: 80,
+      quotaThresholds: '{"perAccount":{"work":{"7d":70}}}',
+      stickyWaitMs: '30s',
+      strategyAffinity: 'off',
+      hybridWeights: '1,1,1,0',
+      hybridBucket: '10,2',
+    });
+    expect(l.current()).toMatchObject({
+      quotaThreshold5h: 80,
+      quotaThresholds: '{"perAccount":{"work":{"7d":70}}}',
+      stickyWaitMs: 30_000,
+      strategyAffinity: false,
+      hybridWeights: '1,1,1,0',
+      hybridBucket: '10,2',
+    });
+    expect(d.quotaThresholds.accepts).toEqual({ kind: 'json', example: expect.stringContaining('perAccount') });
+    expect(d.hybridWeights.accepts).toEqual({ kind: 'text', example: '2,5,1,0.1' });
+    expect(d.stickyWaitMs.accepts).toEqual({ kind: 'int', min: 0, max: 3_600_000 });
+    // Clearing the per-family and per-account thresholds is an empty document.
+    await l.update({ quotaThresholds: '' });
+    expect(l.current().quotaThresholds).toBe('');
+    expect(l.describe().quotaThresholds.source).toBe('database');
+    const stored = await store.settings.get();
+    await expectError(
+      l.update({ quotaThresholds: '{"perAccount":{"work":{"5h":"ninety"}}}' }),
+      'bad_request',
+      /^Invalid quotaThresholds: CCFLARE_QUOTA_THRESHOLDS: perAccount\.work\.5h: .*percents 0-1000$/,
+    );
+    await expectError(
+      l.update({ quotaThresholds: '[1]' }),
+      'bad_request',
+      /^Invalid quotaThresholds: "\[1\]"; expected a JSON object/,
+    );
+    await expectError(
+      l.update({ hybridWeights: '1,2', hybridBucket: '10,2' }),
+      'bad_request',
+      /^Invalid hybridWeights: CCFLARE_HYBRID_WEIGHTS must be four non-negative numbers/,
+    );
+    await expectError(l.update({ hybridBucket: '0,5' }), 'bad_request', /^Invalid hybridBucket: CCFLARE_HYBRID_BUCKET/);
+    expect(await store.settings.get()).toEqual(stored);
+  });
+
+  it('reads a JSON setting written as an object in the config file', () => {
+    writeFileSync(join(home, CONFIG_FILE), JSON.stringify({ quotaThresholds: { perFamily: { opus: { '7d': 50 } } } }));
+    const { l } = make();
+    expect(l.current().quotaThresholds).toBe('{"perFamily":{"opus":{"7d":50}}}');
+    expect(l.describe().quotaThresholds.source).toBe('file');
   });
 });

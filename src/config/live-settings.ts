@@ -1,6 +1,6 @@
 /**
- * The settings that may change while the gateway runs (strategy, session window, retention,
- * payload capture), resolved as flags > environment > database > config file > defaults.
+ * The settings that may change while the gateway runs (strategy and its options and quota
+ * thresholds, session window, retention, payload capture), resolved as flags > environment > database > config file > defaults.
  *
  * The hot path calls `current()`, which returns a plain object swapped on change: no database
  * access per request. Changes come in two ways: through `update()` (the management API, applied
@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import { type RevisionWatch, watchRevision } from '../revision-watch.js';
+import { hybridBucketFrom, hybridWeightsFrom, thresholdsFrom } from '../routing/routing-config.js';
 import type { Store } from '../storage/contract/store.js';
 import { type Config, configSource, describeSetting, parseSetting, type SettingSource } from './config.js';
 import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
@@ -19,6 +20,13 @@ import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
 export const LIVE_SETTING_KEYS = [
   'strategy',
   'sessionMs',
+  'quotaThreshold5h',
+  'quotaThreshold7d',
+  'quotaThresholds',
+  'stickyWaitMs',
+  'strategyAffinity',
+  'hybridWeights',
+  'hybridBucket',
   'requestRetentionDays',
   'payloadRetentionDays',
   'payloadCapture',
@@ -52,7 +60,24 @@ export type SettingAccepts =
   | { kind: 'enum'; values: string[] }
   | { kind: 'bool' }
   /** A Claude model id or alias (shared/model-ids.ts); empty for none. */
-  | { kind: 'model'; examples: string[] };
+  | { kind: 'model'; examples: string[] }
+  /** One line of text in the format of `example`. */
+  | { kind: 'text'; example: string }
+  /** A JSON object (its text); empty for none. */
+  | { kind: 'json'; example: string };
+
+/**
+ * Checks beyond the type for the text settings the router parses: the same messages as at start
+ * (routing/routing-config.ts), so a bad value through the API is refused before it is stored.
+ */
+const CHECKS: Partial<Record<LiveSettingKey, { example: string; check(v: string): void }>> = {
+  quotaThresholds: {
+    example: '{"perFamily":{"opus":{"7d":50}},"perAccount":{"work":{"5h":90}}}',
+    check: (v) => thresholdsFrom({ quotaThreshold5h: 0, quotaThreshold7d: 0, quotaThresholds: v }),
+  },
+  hybridWeights: { example: '2,5,1,0.1', check: hybridWeightsFrom },
+  hybridBucket: { example: '50,6', check: hybridBucketFrom },
+};
 
 function acceptsOf(def: SettingDef): SettingAccepts {
   const t = def.type;
@@ -61,6 +86,9 @@ function acceptsOf(def: SettingDef): SettingAccepts {
   if (t.kind === 'enum') return { kind: 'enum', values: [...t.values] };
   if (t.kind === 'bool') return { kind: 'bool' };
   if (t.kind === 'model') return { kind: 'model', examples: ['claude-sonnet-4-6', 'claude-haiku-4-5', 'haiku'] };
+  const example = CHECKS[def.key as LiveSettingKey]?.example ?? String(def.def ?? '');
+  if (t.kind === 'json') return { kind: 'json', example };
+  if (t.kind === 'string') return { kind: 'text', example };
   throw new Error(`runtime setting ${def.key} has a type the API cannot describe: ${t.kind}`);
 }
 
@@ -97,11 +125,21 @@ export function isLiveSettingKey(key: string): key is LiveSettingKey {
  */
 export function parseLiveSetting(key: LiveSettingKey, raw: unknown): RuntimeSettings[LiveSettingKey] {
   const def = defOf(key);
+  let value: RuntimeSettings[LiveSettingKey];
   try {
-    return parseSetting(def, raw, 'api') as RuntimeSettings[LiveSettingKey];
+    value = parseSetting(def, raw, 'api') as RuntimeSettings[LiveSettingKey];
   } catch {
     throw new GatewayError('bad_request', `Invalid ${key}: ${JSON.stringify(raw)}; expected ${describeSetting(def)}`);
   }
+  const extra = CHECKS[key];
+  if (extra !== undefined) {
+    try {
+      extra.check(value as string);
+    } catch (err) {
+      throw new GatewayError('bad_request', `Invalid ${key}: ${(err as Error).message}`);
+    }
+  }
+  return value;
 }
 
 export class LiveSettings implements RuntimeSettingsSource {

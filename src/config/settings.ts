@@ -20,7 +20,9 @@ export type SettingType =
   | { kind: 'origins' }
   | { kind: 'enum'; values: readonly string[] }
   /** A Claude model id (`claude-…`) or the alias opus, sonnet or haiku; empty for none. */
-  | { kind: 'model' };
+  | { kind: 'model' }
+  /** A JSON document kept as its text (a config file may give it as an object); empty for none. */
+  | { kind: 'json' };
 
 export interface SettingDef {
   key: keyof ConfigValues;
@@ -202,7 +204,7 @@ export const SETTINGS: readonly SettingDef[] = [
   {
     key: 'quotaThresholds',
     env: 'CCFLARE_QUOTA_THRESHOLDS',
-    type: { kind: 'string' },
+    type: { kind: 'json' },
     def: '',
     doc: 'Per model family and per account thresholds, JSON percents: {"perFamily":{"opus":{"7d":50}},"perAccount":{"work":{"5h":90,"perFamily":{"opus":{"7d":70}}}}}; the most specific wins',
   },

@@ -4,7 +4,9 @@
  * Shared by the proxy and `GET /api/strategy`, so the order the API shows is the order the next
  * request takes.
  */
+import type { ConfigValues } from '../config/settings.js';
 import type { AccountRow } from '../storage/contract/accounts.js';
+import { strategyOptionsFrom, thresholdsFrom } from './routing-config.js';
 import { sessionActive } from './session-strategy.js';
 import {
   type AttemptOutcome,
@@ -23,8 +25,22 @@ import {
 
 export type RouteInput = Omit<RouteContext, 'thresholds' | 'options'>;
 
+/** The settings the router follows; each is live (config/live-settings.ts). */
+export type RoutingSettings = Pick<
+  ConfigValues,
+  | 'strategy'
+  | 'quotaThreshold5h'
+  | 'quotaThreshold7d'
+  | 'quotaThresholds'
+  | 'stickyWaitMs'
+  | 'strategyAffinity'
+  | 'hybridWeights'
+  | 'hybridBucket'
+>;
+
 export interface Router {
   readonly state: RoutingState;
+  /** The thresholds and options of the settings now. */
   readonly thresholds: Thresholds | null;
   readonly options: StrategyOptions;
   strategy(): StrategyName;
@@ -44,26 +60,72 @@ export interface Router {
   ): number | null;
 }
 
-export function createRouter(deps: {
-  strategy: () => StrategyName;
+type RouterDeps =
+  | { strategy: () => StrategyName; thresholds: Thresholds | null; options: StrategyOptions; state?: RoutingState }
+  | {
+      /** The live settings: called per request, so it must return the same object until one changes. */
+      settings: () => RoutingSettings;
+      state?: RoutingState;
+      /** A value the settings hold that does not parse: the last good thresholds and options stay. */
+      onInvalid?: (err: Error) => void;
+    };
+
+interface Derived {
   thresholds: Thresholds | null;
   options: StrategyOptions;
-  state?: RoutingState;
-}): Router {
+}
+
+/**
+ * With `settings`, the thresholds and options are parsed again only when the settings object is
+ * replaced (live-settings.ts swaps it on change), so the request path does no parsing. The first
+ * parse throws (a bad value at start is a startup error).
+ */
+export function createRouter(deps: RouterDeps): Router {
   const state = deps.state ?? newRoutingState();
-  const ctxOf = (input: RouteInput): RouteContext => ({ ...input, thresholds: deps.thresholds, options: deps.options });
+  let strategy: () => StrategyName;
+  let derived: () => Derived;
+  if ('settings' in deps) {
+    const read = deps.settings;
+    let seen = read();
+    let last: Derived = { thresholds: thresholdsFrom(seen), options: strategyOptionsFrom(seen) };
+    strategy = () => read().strategy;
+    derived = () => {
+      const s = read();
+      if (s !== seen) {
+        seen = s;
+        try {
+          last = { thresholds: thresholdsFrom(s), options: strategyOptionsFrom(s) };
+        } catch (err) {
+          deps.onInvalid?.(err as Error);
+        }
+      }
+      return last;
+    };
+  } else {
+    const fixed: Derived = { thresholds: deps.thresholds, options: deps.options };
+    strategy = deps.strategy;
+    derived = () => fixed;
+  }
+  const ctxOf = (input: RouteInput): RouteContext => {
+    const d = derived();
+    return { ...input, thresholds: d.thresholds, options: d.options };
+  };
   return {
     state,
-    thresholds: deps.thresholds,
-    options: deps.options,
-    strategy: deps.strategy,
-    decide: (accounts, input) => orderFor(deps.strategy(), accounts, ctxOf(input), state),
-    plainSession: () => deps.thresholds === null && deps.strategy() === 'session',
+    get thresholds() {
+      return derived().thresholds;
+    },
+    get options() {
+      return derived().options;
+    },
+    strategy,
+    decide: (accounts, input) => orderFor(strategy(), accounts, ctxOf(input), state),
+    plainSession: () => derived().thresholds === null && strategy() === 'session',
     served(accountId, input) {
-      if (deps.strategy() !== 'session') noteServed(state, accountId, ctxOf(input));
+      if (strategy() !== 'session') noteServed(state, accountId, ctxOf(input));
     },
     outcome(accountId, outcome, now) {
-      if (deps.strategy() === 'hybrid') noteOutcome(state, accountId, outcome, now);
+      if (strategy() === 'hybrid') noteOutcome(state, accountId, outcome, now);
     },
     holdAfterLimit(account, input) {
       if (deps.strategy() !== 'sticky') return null;

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { STRATEGIES } from '../config/settings.js';
-import { hybridBucketFrom, hybridWeightsFrom, strategyOptionsFrom, thresholdsFrom } from './routing-config.js';
+import {
+  hybridBucketFrom,
+  hybridWeightsFrom,
+  strategyOptionsFrom,
+  thresholdSettingsOf,
+  thresholdSettingValues,
+  thresholdsFrom,
+} from './routing-config.js';
 import { STRATEGY_NAMES } from './strategy.js';
 
 const none = { quotaThreshold5h: 0, quotaThreshold7d: 0, quotaThresholds: '' };
@@ -39,5 +46,38 @@ describe('routing settings', () => {
       sessionAffinity: false,
       hybridWeights: { health: 1, bucket: 2, quota: 3, rest: 4 },
     });
+  });
+});
+
+describe('threshold settings in percent (the form the UIs edit)', () => {
+  it('turns the edited form into the settings and back, leaving empty entries out', () => {
+    const values = thresholdSettingValues({
+      global: { '5h': 90, '7d': null },
+      perFamily: { opus: { '7d': 50 }, haiku: {} },
+      perAccount: { work: { '5h': 80, perFamily: { sonnet: { '7d': 60 } } }, idle: { perFamily: {} } },
+    });
+    expect(values).toEqual({
+      quotaThreshold5h: 90,
+      quotaThreshold7d: 0,
+      quotaThresholds:
+        '{"perFamily":{"opus":{"7d":50}},"perAccount":{"work":{"5h":80,"perFamily":{"sonnet":{"7d":60}}}}}',
+    });
+    expect(thresholdSettingsOf(values)).toEqual({
+      global: { '5h': 90, '7d': null },
+      perFamily: { opus: { '7d': 50 } },
+      perAccount: { work: { '5h': 80, perFamily: { sonnet: { '7d': 60 } } } },
+    });
+    // The parsed thresholds are the same as from the environment variables.
+    expect(thresholdsFrom(values)?.perAccount?.work).toEqual({
+      fiveHour: 0.8,
+      sevenDay: null,
+      perFamily: { sonnet: { fiveHour: null, sevenDay: 0.6 } },
+    });
+  });
+
+  it('clears everything to off and an empty document', () => {
+    const values = thresholdSettingValues({ global: { '5h': null, '7d': null }, perFamily: {}, perAccount: {} });
+    expect(values).toEqual({ quotaThreshold5h: 0, quotaThreshold7d: 0, quotaThresholds: '' });
+    expect(thresholdsFrom(values)).toBeNull();
   });
 });

@@ -117,3 +117,78 @@ export function strategyOptionsFrom(
     hybridWeights: hybridWeightsFrom(v.hybridWeights),
   };
 }
+
+/** One window's thresholds in percent as the settings hold them; a missing key: none set here. */
+export interface WindowPercent {
+  '5h'?: number;
+  '7d'?: number;
+}
+export type FamilyPercent = Partial<Record<ModelFamily, WindowPercent>>;
+
+/**
+ * Every threshold that is set, where it is set, in percent: the form the UIs edit
+ * (`PUT /api/strategy/thresholds`). `global` is off where null.
+ */
+export interface ThresholdSettings {
+  global: { '5h': number | null; '7d': number | null };
+  perFamily: FamilyPercent;
+  perAccount: Record<string, WindowPercent & { perFamily?: FamilyPercent }>;
+}
+
+/** The editable form of the settings (already checked by live-settings.ts or at start). */
+export function thresholdSettingsOf(
+  v: Pick<ConfigValues, 'quotaThreshold5h' | 'quotaThreshold7d' | 'quotaThresholds'>,
+): ThresholdSettings {
+  const raw = v.quotaThresholds.trim();
+  const parsed = raw === '' ? null : ThresholdsSchema.safeParse(JSON.parse(raw));
+  const doc = parsed?.success ? parsed.data : {};
+  return {
+    global: {
+      '5h': v.quotaThreshold5h > 0 ? v.quotaThreshold5h : null,
+      '7d': v.quotaThreshold7d > 0 ? v.quotaThreshold7d : null,
+    },
+    perFamily: doc.perFamily ?? {},
+    perAccount: doc.perAccount ?? {},
+  };
+}
+
+function windowSet(w: WindowPercent | undefined): w is WindowPercent {
+  return w !== undefined && (w['5h'] !== undefined || w['7d'] !== undefined);
+}
+
+function familiesSet(f: FamilyPercent | undefined): FamilyPercent | undefined {
+  if (!f) return undefined;
+  const out: FamilyPercent = {};
+  for (const k of ['opus', 'sonnet', 'haiku'] as const) {
+    const w = f[k];
+    if (windowSet(w)) out[k] = w;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * The settings that hold `t`: the global percents and the JSON document of the rest, with
+ * empty entries left out ('' when nothing but the global ones is set).
+ */
+export function thresholdSettingValues(
+  t: ThresholdSettings,
+): Pick<ConfigValues, 'quotaThreshold5h' | 'quotaThreshold7d' | 'quotaThresholds'> {
+  const doc: { perFamily?: FamilyPercent; perAccount?: ThresholdSettings['perAccount'] } = {};
+  const fam = familiesSet(t.perFamily);
+  if (fam) doc.perFamily = fam;
+  const perAccount: ThresholdSettings['perAccount'] = {};
+  for (const [name, a] of Object.entries(t.perAccount)) {
+    const entry: WindowPercent & { perFamily?: FamilyPercent } = {};
+    if (a['5h'] !== undefined) entry['5h'] = a['5h'];
+    if (a['7d'] !== undefined) entry['7d'] = a['7d'];
+    const f = familiesSet(a.perFamily);
+    if (f) entry.perFamily = f;
+    if (Object.keys(entry).length > 0) perAccount[name] = entry;
+  }
+  if (Object.keys(perAccount).length > 0) doc.perAccount = perAccount;
+  return {
+    quotaThreshold5h: t.global['5h'] ?? 0,
+    quotaThreshold7d: t.global['7d'] ?? 0,
+    quotaThresholds: Object.keys(doc).length > 0 ? JSON.stringify(doc) : '',
+  };
+}

@@ -38,7 +38,6 @@ import { PRICES } from '../pricing/prices.js';
 import { createPricer } from '../pricing/pricing.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { createRouter } from '../routing/router.js';
-import { strategyOptionsFrom, thresholdsFrom } from '../routing/routing-config.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import { RetentionJob } from '../storage/retention-job.js';
@@ -164,10 +163,10 @@ export function buildApp(deps: AppDeps): App {
     resolveModel: (m) => catalogue.resolve(m),
     pollMs: deps.accountPollMs ?? 1000,
   });
+  // Every strategy setting is live; a bad value from the flags, environment or file stops the start.
   const routing = createRouter({
-    strategy: () => liveSettings.current().strategy,
-    thresholds: thresholdsFrom(config),
-    options: strategyOptionsFrom(config),
+    settings: () => liveSettings.current(),
+    onInvalid: (err) => logger.warn({ reason: err.message }, 'strategy settings not applied'),
   });
   const proxy = createProxy({
     config,

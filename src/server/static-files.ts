@@ -27,6 +27,7 @@ export const DASHBOARD_ROUTES: readonly string[] = [
   '/settings',
   '/agents',
   '/tools',
+  '/strategy',
 ];
 
 function isClientRoute(pathname: string): boolean {

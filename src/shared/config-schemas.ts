@@ -15,6 +15,8 @@ export const SettingAcceptsSchema = z
     z.object({ kind: z.literal('enum'), values: z.array(z.string()) }),
     z.object({ kind: z.literal('bool') }),
     z.object({ kind: z.literal('model'), examples: z.array(z.string()) }),
+    z.object({ kind: z.literal('text'), example: z.string() }),
+    z.object({ kind: z.literal('json'), example: z.string().openapi({ description: 'A JSON object; "" for none' }) }),
   ])
   .openapi('SettingAccepts', { description: 'Values the server accepts for the setting (inclusive range for int)' });
 
@@ -35,6 +37,14 @@ export const ConfigSchema = z
   .object({
     strategy: settingState(z.string()),
     sessionMs: settingState(z.number().int()),
+    quotaThreshold5h: settingState(z.number().int()),
+    quotaThreshold7d: settingState(z.number().int()),
+    /** JSON text, '' for none. */
+    quotaThresholds: settingState(z.string()),
+    stickyWaitMs: settingState(z.number().int()),
+    strategyAffinity: settingState(z.boolean()),
+    hybridWeights: settingState(z.string()),
+    hybridBucket: settingState(z.string()),
     requestRetentionDays: settingState(z.number().int()),
     payloadRetentionDays: settingState(z.number().int()),
     payloadCapture: settingState(z.boolean()),
@@ -54,6 +64,30 @@ export const ConfigPatchSchema = z
       .nullable()
       .optional()
       .openapi({ description: 'Milliseconds, or a duration with units: "90m", "5h", "1h30m"' }),
+    quotaThreshold5h: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Percent of the 5h window; 0: off' }),
+    quotaThreshold7d: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Percent of the 7d window; 0: off' }),
+    quotaThresholds: z.string().nullable().optional().openapi({
+      description:
+        'JSON text of per-family and per-account thresholds in percent, "" for none; PUT /api/strategy/thresholds edits it as a document',
+    }),
+    stickyWaitMs: z
+      .union([z.number().int(), z.string()])
+      .nullable()
+      .optional()
+      .openapi({ description: 'Milliseconds, or a duration with units: "2m"' }),
+    strategyAffinity: z.boolean().nullable().optional(),
+    hybridWeights: z.string().nullable().optional().openapi({ description: 'health,bucket,quota,rest: "2,5,1,0.1"' }),
+    hybridBucket: z.string().nullable().optional().openapi({ description: 'capacity,refill per minute: "50,6"' }),
     requestRetentionDays: z.number().int().nullable().optional(),
     payloadRetentionDays: z.number().int().nullable().optional(),
     payloadCapture: z.boolean().nullable().optional(),

@@ -18,9 +18,58 @@ const ScorePartsSchema = z
   .object({ health: z.number(), bucket: z.number(), quota: z.number(), rest: z.number(), total: z.number() })
   .openapi('ScoreParts', { description: 'hybrid score: health×w + bucket fill×w + remaining 5h quota×w + rest×w' });
 
+const Percent = z.number().min(0).max(1000);
+const WindowPercentSchema = z
+  .object({ '5h': Percent.optional(), '7d': Percent.optional() })
+  .strict()
+  .openapi('ThresholdWindowPercent', { description: 'Percent of the window (90 = 90 %); a missing key: not set here' });
+const FamilyPercentSchema = z
+  .object({
+    opus: WindowPercentSchema.optional(),
+    sonnet: WindowPercentSchema.optional(),
+    haiku: WindowPercentSchema.optional(),
+  })
+  .strict()
+  .openapi('ThresholdFamilyPercent', { description: 'Per model family (their weekly limits differ)' });
+const GlobalPercent = z.number().int().min(0).max(1000).nullable();
+
+export const ThresholdSettingsSchema = z
+  .object({
+    global: z
+      .object({ '5h': GlobalPercent, '7d': GlobalPercent })
+      .openapi({ description: 'Whole percents for every account and model; null (or 0): off' }),
+    perFamily: FamilyPercentSchema,
+    perAccount: z
+      .record(z.string(), WindowPercentSchema.extend({ perFamily: FamilyPercentSchema.optional() }).strict())
+      .openapi({ description: 'By account name; its own perFamily wins over everything else' }),
+  })
+  .strict()
+  .openapi('ThresholdSettings', {
+    description:
+      'Quota thresholds where they are set, in percent. The most specific wins: account+family, account, family, global.',
+  });
+export type ThresholdSettingsView = z.infer<typeof ThresholdSettingsSchema>;
+
+export const ThresholdEditSchema = z
+  .object({
+    thresholds: ThresholdSettingsSchema,
+    pinnedBy: z.array(z.string()).openapi({
+      description:
+        'Environment variables (or flags) that set some of these and win over edits here; empty: all editable',
+    }),
+  })
+  .openapi('ThresholdEdit');
+
 export const StrategyViewSchema = z
   .object({
     strategy: z.string(),
+    strategyPinnedBy: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The environment variable (or flag) that fixes the strategy; null: switchable here' }),
+    strategies: z
+      .array(z.object({ name: z.string(), spreadsSessions: z.boolean() }))
+      .openapi({ description: 'Every strategy, and whether it moves one session between accounts' }),
     spreadsSessions: z.boolean().openapi({
       description:
         'The strategy moves one Claude Code session between accounts: cold prompt caches, and may look like account sharing',
@@ -53,6 +102,9 @@ export const StrategyViewSchema = z
         score: ScorePartsSchema,
       }),
     ),
+    thresholdSettings: ThresholdEditSchema.openapi({
+      description: 'The thresholds as set (global, per family, per account), the form PUT /thresholds takes',
+    }),
   })
   .openapi('StrategyView');
 export type StrategyView = z.infer<typeof StrategyViewSchema>;

@@ -11,6 +11,7 @@ import type { AgentList, AgentView, WorkspaceList } from '../shared/agents-schem
 import type { Analytics, Stats } from '../shared/analytics-schemas.js';
 import { fromHistoryLine, type LogHistoryLine } from '../shared/events-schemas.js';
 import type { RequestDetail, RequestPage } from '../shared/requests-schemas.js';
+import type { StrategyView, ThresholdSettingsView } from '../shared/strategy-schemas.js';
 
 export interface Health {
   status: string;
@@ -64,6 +65,10 @@ export interface TuiApi {
   setAgentModel(id: string, model: string | null): Promise<AgentView>;
   config(): Promise<ConfigView>;
   setConfig(patch: Record<string, unknown>): Promise<ConfigView>;
+  /** The strategy, the next order, each account's score, windows and thresholds. */
+  strategy(): Promise<StrategyView>;
+  /** Replaces every quota threshold (global, per family, per account); answers the new state. */
+  setThresholds(thresholds: ThresholdSettingsView): Promise<StrategyView>;
   /** The last `limit` lines of the gateway's log file (from before restarts too), oldest first. */
   logHistory(limit: number): Promise<LogLineView[]>;
   /** Follows the gateway's log lines; returns a function that stops following. */
@@ -162,6 +167,12 @@ export class HttpTuiApi implements TuiApi {
   }
   setConfig(patch: Record<string, unknown>): Promise<ConfigView> {
     return this.call('PATCH', '/api/config', patch);
+  }
+  strategy(): Promise<StrategyView> {
+    return this.call('GET', '/api/strategy');
+  }
+  setThresholds(thresholds: ThresholdSettingsView): Promise<StrategyView> {
+    return this.call('PUT', '/api/strategy/thresholds', thresholds);
   }
 
   async logHistory(limit: number): Promise<LogLineView[]> {

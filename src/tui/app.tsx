@@ -16,7 +16,8 @@ import { ColorContext } from './theme.js';
 
 /**
  * The dashboard's screens in the dashboard's order (dashboard/src/App.tsx), so 1-7 mean the same in
- * both; Agents is appended as 8 so those numbers stay.
+ * both; Agents is appended as 8 so those numbers stay. The TUI's Settings are the strategy's (and
+ * the session window), so 0, the dashboard's Strategy key, opens them too (STRATEGY_KEY).
  */
 export const SCREENS: { name: string; component: ComponentType<ScreenProps> }[] = [
   { name: 'Overview', component: ServerScreen },
@@ -30,6 +31,9 @@ export const SCREENS: { name: string; component: ComponentType<ScreenProps> }[] 
 ];
 
 const TITLE = 'ccflare ';
+
+/** The dashboard's key for its Strategy screen; here it opens the Settings tab, which shows it. */
+const STRATEGY_KEY = '0';
 
 /** The 0-based index of a screen by its name. */
 export function screenIndex(name: string): number {
@@ -56,6 +60,7 @@ export function App({ api, colors, openUrl = () => false, now = Date.now, initia
       if (input === 'q') exit();
       else if (key.tab) setScreen((s) => (s + (key.shift ? SCREENS.length - 1 : 1)) % SCREENS.length);
       else if (/^[1-9]$/.test(input) && Number(input) <= SCREENS.length) setScreen(Number(input) - 1);
+      else if (input === STRATEGY_KEY) setScreen(screenIndex('Settings'));
     },
     { isActive: !modal },
   );
@@ -94,7 +99,9 @@ export function App({ api, colors, openUrl = () => false, now = Date.now, initia
             openUrl={openUrl}
           />
         </Box>
-        <Text dimColor>1-{SCREENS.length}/Tab switch screen · ↑/↓ move · Enter open · Esc back · q quit</Text>
+        <Text dimColor>
+          1-{SCREENS.length}/Tab switch screen · 0 strategy · ↑/↓ move · Enter open · Esc back · q quit
+        </Text>
       </Box>
     </ColorContext.Provider>
   );

@@ -32,6 +32,18 @@ export function bar(value: number, max: number, width: number): string {
   return '█'.repeat(Math.floor(eighths / 8)) + (EIGHTHS[eighths % 8] ?? '');
 }
 
+/**
+ * A meter of `fraction` (0.7 = 70 %) over `width` cells, with `│` where `marker` (a fraction, or
+ * null for none) falls: a window's utilization with its quota threshold.
+ */
+export function markedBar(fraction: number | null, marker: number | null, width: number): string {
+  const cells: string[] = Array.from({ length: width }, (_, i) =>
+    fraction !== null && i < Math.round(Math.min(1, Math.max(0, fraction)) * width) ? '█' : '░',
+  );
+  if (marker !== null && width > 0) cells[Math.min(width - 1, Math.max(0, Math.round(marker * width) - 1))] = '│';
+  return cells.join('');
+}
+
 /** Labelled horizontal bars, labels padded to the same width. */
 export function barChart(rows: readonly { label: string; value: number; text: string }[], width: number): string[] {
   const labelW = Math.min(24, Math.max(0, ...rows.map((r) => r.label.length)));

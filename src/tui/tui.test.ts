@@ -5,11 +5,13 @@ import type { Account } from '../shared/accounts-schemas.js';
 import type { AgentView } from '../shared/agents-schemas.js';
 import type { Analytics, Stats } from '../shared/analytics-schemas.js';
 import type { RequestDetail, RequestSummary } from '../shared/requests-schemas.js';
+import type { StrategyView, ThresholdSettingsView } from '../shared/strategy-schemas.js';
 import type { TuiApi } from './api.js';
 import { App, screenIndex } from './app.js';
-import { bar, lineChart, sparkline } from './charts.js';
+import { bar, lineChart, markedBar, sparkline } from './charts.js';
 import { AgentsScreen } from './screens/agents.js';
 import { AnalyticsScreen } from './screens/analytics.js';
+import { StrategyScreen } from './screens/strategy.js';
 import type { ScreenProps } from './screens/types.js';
 import { colorsEnabled } from './theme.js';
 
@@ -128,8 +130,57 @@ const agentPerf = (name: string | null, requests: number, costUsd: number) => ({
   p50LatencyMs: 100,
 });
 
+interface FakeRouting {
+  strategy: string;
+  thresholds: ThresholdSettingsView;
+}
+
+/** What GET /api/strategy answers for two accounts (alpha at 70 % of its 5h window, beta at 20 %). */
+function strategyView(r: FakeRouting): StrategyView {
+  const spreads = ['round-robin', 'least-used', 'drain-soonest', 'hybrid'];
+  const accounts = [
+    { name: 'alpha', util: 0.7 },
+    { name: 'beta', util: 0.2 },
+  ].map(({ name, util }) => {
+    const own = r.thresholds.perAccount[name];
+    const t5 = own?.['5h'] ?? r.thresholds.global['5h'];
+    const t7 = own?.['7d'] ?? r.thresholds.global['7d'];
+    return {
+      id: `id-${name}`,
+      name,
+      unusable: null,
+      thresholds: { fiveHour: t5 == null ? null : t5 / 100, sevenDay: t7 == null ? null : t7 / 100 },
+      pastThreshold: t5 != null && util >= t5 / 100,
+      fiveHour: { utilization: util, resetAt: null, status: 'allowed' },
+      sevenDay: null,
+      health: 70,
+      bucketTokens: 50,
+      score: { health: 1.4, bucket: 5, quota: 1 - util, rest: 0.1, total: 6.5 + 1 - util },
+    };
+  });
+  const usable = accounts.filter((a) => !a.pastThreshold);
+  return {
+    strategy: r.strategy,
+    strategyPinnedBy: null,
+    strategies: ['session', 'sticky', 'round-robin', 'least-used', 'drain-soonest', 'hybrid'].map((name) => ({
+      name,
+      spreadsSessions: spreads.includes(name),
+    })),
+    spreadsSessions: spreads.includes(r.strategy),
+    model: null,
+    nextOrder: (usable.length > 0 ? usable : accounts).map((a, i) => ({ account: a.name, reason: `priority ${i}` })),
+    delayMs: 0,
+    accounts,
+    thresholdSettings: { thresholds: r.thresholds, pinnedBy: [] },
+  };
+}
+
 function fakeApi() {
   const accounts = [account('alpha'), account('beta')];
+  const routing: FakeRouting = {
+    strategy: 'session',
+    thresholds: { global: { '5h': null, '7d': null }, perFamily: {}, perAccount: {} },
+  };
   const agents: AgentView[] = [
     agent({ name: 'reviewer', color: 'blue', toolsPreset: 'read-only', model: 'haiku' }),
     agent({ name: 'planner', model: 'claude-opus-4-1', effectiveModel: 'claude-opus-4-1' }),
@@ -285,7 +336,13 @@ function fakeApi() {
       return { ...a };
     }),
     config: vi.fn(async () => ({
-      strategy: { value: 'session', source: 'default', env: 'CCFLARE_STRATEGY', pinned: false, doc: 'routing' },
+      strategy: {
+        value: routing.strategy,
+        source: routing.strategy === 'session' ? 'default' : 'database',
+        env: 'CCFLARE_STRATEGY',
+        pinned: false,
+        doc: 'routing',
+      },
       sessionMs: {
         value: 18_000_000,
         source: 'default',
@@ -294,7 +351,15 @@ function fakeApi() {
         doc: 'How long to stay on one account',
       },
     })),
-    setConfig: vi.fn(async () => ({})),
+    setConfig: vi.fn(async (patch: Record<string, unknown>) => {
+      if (typeof patch.strategy === 'string') routing.strategy = patch.strategy;
+      return {};
+    }),
+    strategy: vi.fn(async () => strategyView(routing)),
+    setThresholds: vi.fn(async (t: ThresholdSettingsView) => {
+      routing.thresholds = t;
+      return strategyView(routing);
+    }),
     logHistory: vi.fn(async () => []),
     followLogs: vi.fn((onLine) => {
       api.logListener = onLine;
@@ -702,16 +767,99 @@ describe('terminal UI', () => {
   it('shows the strategy and changes the session window', async () => {
     const api = fakeApi();
     const ui = start(api, screenIndex('Settings'));
-    const frame = await until(ui, 'Session window: 5h');
-    // Labels are padded so the values line up.
-    expect(frame).toContain('Strategy:       session');
-    ui.stdin.write('s');
+    const frame = await until(ui, 'session window 5h');
+    expect(frame).toContain('Strategy: session (from default) · session window 5h (from default)');
+    expect(frame).toContain('keeps a session on one account');
+    ui.stdin.write('w');
     await until(ui, 'New session window');
     for (const ch of '90m') ui.stdin.write(ch);
     await until(ui, 'cancels): 90m');
     ui.stdin.write('\r');
     await until(ui, 'session window set to 1h 30m');
     expect(api.setConfig).toHaveBeenCalledWith({ sessionMs: 5_400_000 });
+    ui.unmount();
+  });
+
+  it('opens the strategy with 0 as on the dashboard, switches it, and warns when it spreads sessions', async () => {
+    const api = fakeApi();
+    const ui = start(api, screenIndex('Overview'));
+    await until(ui, 'Uptime');
+    ui.stdin.write('0');
+    let frame = await until(ui, 'Next: 1. alpha priority 0');
+    expect(frame).toContain('2. beta priority 1');
+    // Score parts and both windows of each account, within 80 columns.
+    expect(frame).toMatch(/> alpha +usable +70 +50\.0 6\.80 \(1\.40\+5\.00\+0\.30\+0\.10\)/);
+    expect(frame).toMatch(/5h █+░+ 70%\/– +7d ░+ –\/–/);
+    ui.stdin.write('s');
+    await until(ui, 'Strategy (session, sticky, round-robin, least-used, drain-soonest, hybrid; Esc cancels)');
+    for (const ch of 'least-used') ui.stdin.write(ch);
+    ui.stdin.write('\r');
+    frame = await until(ui, 'strategy set to least-used: the next request uses it');
+    expect(api.setConfig).toHaveBeenCalledWith({ strategy: 'least-used' });
+    frame = await until(ui, 'Strategy: least-used (from database)');
+    expect(frame).toContain('! spreads a session over accounts: cold prompt caches, may look like account sharing');
+    ui.unmount();
+    // On its own in an 80x24 terminal, with more accounts than fit, it stays inside.
+    const many = fakeApi();
+    vi.mocked(many.strategy).mockImplementation(async () => {
+      const v = strategyView({
+        strategy: 'hybrid',
+        thresholds: { global: { '5h': 60, '7d': 80 }, perFamily: {}, perAccount: {} },
+      });
+      const one = v.accounts[0] as StrategyView['accounts'][number];
+      v.accounts = Array.from({ length: 12 }, (_, i) => ({
+        ...one,
+        id: `id-${i}`,
+        name: `account-with-a-long-name-${i}`,
+      }));
+      return v;
+    });
+    const alone = renderScreen(StrategyScreen, many);
+    const fitted = await until(alone, '> account-with');
+    expect(fitsScreen(fitted)).toBe(true);
+    alone.unmount();
+  });
+
+  it('edits the global thresholds and those of the selected account; the bars mark them', async () => {
+    const api = fakeApi();
+    const ui = start(api, screenIndex('Settings'));
+    await until(ui, 'Thresholds: global 5h off, 7d off');
+    ui.stdin.write('g');
+    await until(ui, 'Global thresholds 5h,7d');
+    for (const ch of '60,80') ui.stdin.write(ch);
+    ui.stdin.write('\r');
+    let frame = await until(ui, 'Thresholds: global 5h 60%, 7d 80%');
+    expect(api.setThresholds).toHaveBeenLastCalledWith({
+      global: { '5h': 60, '7d': 80 },
+      perFamily: {},
+      perAccount: {},
+    });
+    // alpha (70 %) is past 60 %: skipped, and its bar carries the marker.
+    expect(frame).toMatch(/alpha +past threshold/);
+    expect(frame).toContain('Next: 1. beta');
+    expect(frame).toMatch(/5h █+│?█*░*│?░* 70%\/60%/);
+    expect(frame).toMatch(/│/);
+
+    ui.stdin.write('t');
+    await until(ui, 'Thresholds of alpha 5h,7d');
+    for (const ch of '90,') ui.stdin.write(ch);
+    ui.stdin.write('\r');
+    frame = await until(ui, 'thresholds of alpha set to 5h 90%, 7d off');
+    expect(api.setThresholds).toHaveBeenLastCalledWith({
+      global: { '5h': 60, '7d': 80 },
+      perFamily: {},
+      perAccount: { alpha: { '5h': 90 } },
+    });
+    frame = await until(ui, /alpha +usable/);
+    expect(frame).toContain('70%/90%');
+
+    ui.stdin.write('\u001B[B');
+    ui.stdin.write('t');
+    await until(ui, 'Thresholds of beta');
+    for (const ch of 'lots') ui.stdin.write(ch);
+    ui.stdin.write('\r');
+    await until(ui, 'not 5h,7d percents: lots');
+    expect(api.setThresholds).toHaveBeenCalledTimes(2);
     ui.unmount();
   });
 
@@ -860,6 +1008,12 @@ describe('terminal UI', () => {
 });
 
 describe('charts and helpers', () => {
+  it('marks a threshold on a window bar', () => {
+    expect(markedBar(0.5, 0.8, 10)).toBe('█████░░│░░');
+    expect(markedBar(null, null, 4)).toBe('░░░░');
+    expect(markedBar(1, 0.6, 5)).toBe('██│██');
+  });
+
   it('draws sparklines, bars and line charts with block characters', () => {
     expect(sparkline([0, 1, 2, 4], 4)).toBe('▁▃▅█');
     expect(sparkline([1, 1, 1, 1, 1, 1, 1, 1], 4)).toBe('████');

@@ -308,6 +308,13 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
       await help.waitFor();
       expect(await help.textContent()).toContain('Analytics');
+      // The tenth screen's key is 0.
+      expect(
+        await help
+          .locator('div', { has: page.getByText('Strategy', { exact: true }) })
+          .locator('kbd')
+          .textContent(),
+      ).toBe('0');
       await shot(page, 'shortcuts-light');
       await page.keyboard.press('Escape');
       await help.waitFor({ state: 'hidden' });
@@ -316,7 +323,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
         .getByRole('navigation', { name: 'Main' })
         .getByRole('link')
         .evaluateAll((links) => links.map((l) => l.getAttribute('aria-keyshortcuts')));
-      expect(keys).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      expect(keys).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '0']);
       expect(errors).toEqual([]);
     });
   });

@@ -323,4 +323,99 @@ describe('strategies end to end', () => {
     expect((await view()).strategy).toBe('least-used');
     expect((await send()).account).toBe('b');
   });
+
+  it('for each strategy switched through the API, the next order shown is what the next request does', async () => {
+    await start({});
+    for (const name of ['least-used', 'drain-soonest', 'round-robin', 'hybrid', 'sticky', 'session']) {
+      expect((await api(gw.server.api, 'PATCH', '/api/config', { strategy: name })).status).toBe(200);
+      for (let i = 0; i < 2; i++) {
+        const v = await view();
+        expect(v.strategy).toBe(name);
+        expect((await send()).account).toBe(v.nextOrder[0]?.account);
+      }
+    }
+  });
+
+  it('sets thresholds globally, per family and per account through the API; the next request follows', async () => {
+    await start({});
+    expect((await view()).thresholdSettings).toEqual({
+      thresholds: { global: { '5h': null, '7d': null }, perFamily: {}, perAccount: {} },
+      pinnedBy: [],
+    });
+    const thresholds = {
+      global: { '5h': 60, '7d': null },
+      perFamily: { sonnet: { '5h': 40 } },
+      perAccount: { c: { '5h': 45 } },
+    };
+    const put = await api(gw.server.api, 'PUT', '/api/strategy/thresholds', thresholds);
+    expect(put.status).toBe(200);
+    const v = put.json as StrategyView;
+    expect(v.thresholdSettings.thresholds).toEqual(thresholds);
+    // The sonnet threshold (40) skips a (0.7); c's own (45) skips it too; b (0.2) serves.
+    const sonnet = (await api(gw.server.api, 'GET', '/api/strategy?model=claude-sonnet-4-6')).json as StrategyView;
+    expect(sonnet.nextOrder.map((o) => o.account)).toEqual(['b']);
+    expect(sonnet.accounts.find((a) => a.name === 'c')?.thresholds.fiveHour).toBeCloseTo(0.45);
+    expect(await send()).toEqual({ account: 'b', reason: 'priority 1' });
+    // Stored as the runtime settings: /api/config shows them from the database.
+    const config = (await api(gw.server.api, 'GET', '/api/config')).json as Record<
+      string,
+      { value: unknown; source: string }
+    >;
+    expect(config.quotaThreshold5h).toEqual(expect.objectContaining({ value: 60, source: 'database' }));
+    expect(JSON.parse(String(config.quotaThresholds?.value))).toEqual({
+      perFamily: { sonnet: { '5h': 40 } },
+      perAccount: { c: { '5h': 45 } },
+    });
+
+    const bad = await api(gw.server.api, 'PUT', '/api/strategy/thresholds', {
+      ...thresholds,
+      global: { '5h': 1001, '7d': null },
+    });
+    expect(bad.status).toBe(400);
+    expect((await view()).thresholdSettings.thresholds).toEqual(thresholds);
+
+    const cleared = await api(gw.server.api, 'PUT', '/api/strategy/thresholds', {
+      global: { '5h': null, '7d': null },
+      perFamily: {},
+      perAccount: {},
+    });
+    expect(cleared.status).toBe(200);
+    // b keeps its session (the session strategy); a is no longer skipped.
+    expect((await view()).nextOrder.map((o) => o.account)).toEqual(['b', 'a', 'c']);
+    expect(await send()).toEqual({ account: 'b', reason: 'current-session' });
+  });
+
+  it('refuses a threshold pinned by the environment with 409, but edits the others', async () => {
+    await start({ CCFLARE_QUOTA_THRESHOLD_5H: '60' });
+    const v = await view();
+    expect(v.thresholdSettings.pinnedBy).toEqual(['CCFLARE_QUOTA_THRESHOLD_5H']);
+    const base = v.thresholdSettings.thresholds;
+    const r = await api(gw.server.api, 'PUT', '/api/strategy/thresholds', {
+      ...base,
+      global: { '5h': 90, '7d': null },
+    });
+    expect(r.status).toBe(409);
+    const ok = await api(gw.server.api, 'PUT', '/api/strategy/thresholds', {
+      ...base,
+      perAccount: { a: { '5h': 90 } },
+    });
+    expect(ok.status).toBe(200);
+    expect(await send()).toEqual({ account: 'a', reason: 'priority 0' });
+  });
+
+  it('turns session affinity off live: a round-robin session then moves on', async () => {
+    await start({ CCFLARE_STRATEGY: 'round-robin' });
+    const first = await send('sess-2');
+    expect((await send('sess-2')).account).toBe(first.account);
+    const r = await api(gw.server.api, 'PATCH', '/api/config', { strategyAffinity: false });
+    expect(r.status).toBe(200);
+    expect((await send('sess-2')).account).not.toBe(first.account);
+    const bad = await api(gw.server.api, 'PATCH', '/api/config', { hybridWeights: '1,2,3', strategyAffinity: true });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json)).toContain('CCFLARE_HYBRID_WEIGHTS must be four non-negative numbers');
+    expect(
+      ((await api(gw.server.api, 'GET', '/api/config')).json as { strategyAffinity: { value: boolean } })
+        .strategyAffinity.value,
+    ).toBe(false);
+  });
 });

@@ -8,6 +8,7 @@ import type { requests } from './en/requests.js';
 import type { settings } from './en/settings.js';
 import type { shell } from './en/shell.js';
 import type { stats } from './en/stats.js';
+import type { strategy } from './en/strategy.js';
 import type { tools } from './en/tools.js';
 
 export interface Namespaces {
@@ -21,6 +22,7 @@ export interface Namespaces {
   overview: typeof overview;
   analytics: typeof analytics;
   requests: typeof requests;
+  strategy: typeof strategy;
 }
 export type Namespace = keyof Namespaces;
 

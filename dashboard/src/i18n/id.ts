@@ -9,6 +9,7 @@ import requests from './locales/id/requests.js';
 import settings from './locales/id/settings.js';
 import shell from './locales/id/shell.js';
 import stats from './locales/id/stats.js';
+import strategy from './locales/id/strategy.js';
 import tools from './locales/id/tools.js';
 
 export default {
@@ -22,4 +23,5 @@ export default {
   settings,
   agents,
   tools,
+  strategy,
 } satisfies Translations;

@@ -9,6 +9,7 @@ import requests from './locales/pt-BR/requests.js';
 import settings from './locales/pt-BR/settings.js';
 import shell from './locales/pt-BR/shell.js';
 import stats from './locales/pt-BR/stats.js';
+import strategy from './locales/pt-BR/strategy.js';
 import tools from './locales/pt-BR/tools.js';
 
 export default {
@@ -22,4 +23,5 @@ export default {
   settings,
   agents,
   tools,
+  strategy,
 } satisfies Translations;

@@ -9,6 +9,7 @@ import requests from './locales/tr/requests.js';
 import settings from './locales/tr/settings.js';
 import shell from './locales/tr/shell.js';
 import stats from './locales/tr/stats.js';
+import strategy from './locales/tr/strategy.js';
 import tools from './locales/tr/tools.js';
 
 export default {
@@ -22,4 +23,5 @@ export default {
   settings,
   agents,
   tools,
+  strategy,
 } satisfies Translations;

@@ -9,6 +9,7 @@ import requests from './locales/zh-CN/requests.js';
 import settings from './locales/zh-CN/settings.js';
 import shell from './locales/zh-CN/shell.js';
 import stats from './locales/zh-CN/stats.js';
+import strategy from './locales/zh-CN/strategy.js';
 import tools from './locales/zh-CN/tools.js';
 
 export default {
@@ -22,4 +23,5 @@ export default {
   settings,
   agents,
   tools,
+  strategy,
 } satisfies Translations;

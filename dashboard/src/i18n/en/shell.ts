@@ -9,6 +9,7 @@ export const shell = {
   navSettings: 'Settings',
   navAgents: 'Agents',
   navTools: 'Tools',
+  navStrategy: 'Strategy',
   navMain: 'Main',
   navKeyTitle: '{label} (key {n})',
   skipToContent: 'Skip to content',

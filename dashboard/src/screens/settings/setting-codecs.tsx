@@ -52,6 +52,14 @@ function fmtWindow(ms: number): string {
   return m === 0 ? t('windowH', { h: fmtInt(h) }) : t('windowHMin', { h: fmtInt(h), m: mins });
 }
 
+/** A wait under an hour: "2 min", "30 s", "1 min 30 s". */
+function fmtShort(ms: number): string {
+  if (ms < MIN) return t('waitS', { s: fmtNumber(ms / 1000) });
+  const m = Math.floor(ms / MIN);
+  const sec = Math.round((ms % MIN) / 10) / 100;
+  return sec === 0 ? t('windowMin', { m: fmtInt(m) }) : t('waitMinS', { m: fmtInt(m), s: fmtNumber(sec) });
+}
+
 function bytesUnit(bytes: number): 'MB' | 'KB' | 'bytes' {
   if (bytes > 0 && bytes % MB === 0) return 'MB';
   if (bytes > 0 && bytes % KB === 0) return 'KB';
@@ -124,7 +132,154 @@ function UnitInput({
   );
 }
 
+/** A whole percent, 0 for off (the global quota thresholds). */
+function percentCodec(labelKey: 'labelThreshold5h' | 'labelThreshold7d'): Codec {
+  return {
+    get label() {
+      return t(labelKey);
+    },
+    show: (v) => (Number(v) === 0 ? t('off') : `${fmtInt(Number(v))} %`),
+    fields: (v) => ({ p: String(v) }),
+    parse: (f, accepts) => {
+      const p = (f.p ?? '').trim() === '' ? 0 : num(f.p);
+      const { min, max } = intRange(accepts);
+      if (p === null || !Number.isInteger(p) || p < min || p > max) {
+        return { ok: false, error: t('wholePercent', { min: fmtInt(min), max: fmtInt(max) }) };
+      }
+      return { ok: true, value: p };
+    },
+    editor: (p) => <UnitInput {...p} name="p" unit="%" srLabel={t(labelKey)} />,
+  };
+}
+
+/** Comma-separated numbers (hybrid weights, hybrid bucket); the server checks the rest. */
+function numbersCodec(labelKey: 'labelHybridWeights' | 'labelHybridBucket', count: number): Codec {
+  return {
+    get label() {
+      return t(labelKey);
+    },
+    show: (v) => String(v),
+    fields: (v) => ({ v: String(v) }),
+    parse: (f, accepts) => {
+      const v = (f.v ?? '').trim();
+      const parts = v.split(',').map((x) => x.trim());
+      if (parts.length !== count || parts.some((x) => num(x) === null)) {
+        return { ok: false, error: t('numbersList', { count: fmtInt(count), example: exampleOf(accepts) }) };
+      }
+      return { ok: true, value: parts.join(',') };
+    },
+    editor: ({ id, label, fields, set, invalid, describedBy, accepts }) => (
+      <span className="unit-input">
+        <label htmlFor={`${id}-v`} className="sr-only">
+          {label}
+        </label>
+        <input
+          id={`${id}-v`}
+          type="text"
+          value={fields.v ?? ''}
+          placeholder={exampleOf(accepts)}
+          onChange={(e) => set('v', e.target.value)}
+          aria-invalid={invalid}
+          aria-describedby={describedBy}
+        />
+      </span>
+    ),
+  };
+}
+
+function exampleOf(a: Accepts): string {
+  return a.kind === 'text' || a.kind === 'json' ? a.example : '';
+}
+
 export const CODECS: Record<SettingKey, Codec> = {
+  quotaThreshold5h: percentCodec('labelThreshold5h'),
+  quotaThreshold7d: percentCodec('labelThreshold7d'),
+  quotaThresholds: {
+    get label() {
+      return t('labelThresholdsJson');
+    },
+    show: (v) => (v === '' ? t('none') : String(v)),
+    fields: (v) => ({ v: String(v) }),
+    parse: (f) => {
+      const v = (f.v ?? '').trim();
+      if (v === '') return { ok: true, value: '' };
+      try {
+        const doc: unknown = JSON.parse(v);
+        if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(t('jsonNotObject'));
+      } catch (e) {
+        return { ok: false, error: t('jsonInvalid', { error: (e as Error).message }) };
+      }
+      // Sent as typed; the server checks the structure and says where it is wrong.
+      return { ok: true, value: v };
+    },
+    editor: ({ id, label, fields, set, invalid, describedBy, accepts }) => (
+      <span className="unit-input json-input">
+        <label htmlFor={`${id}-v`} className="sr-only">
+          {label}
+        </label>
+        <textarea
+          id={`${id}-v`}
+          rows={4}
+          cols={60}
+          spellCheck={false}
+          value={fields.v ?? ''}
+          placeholder={exampleOf(accepts)}
+          onChange={(e) => set('v', e.target.value)}
+          aria-invalid={invalid}
+          aria-describedby={describedBy}
+        />
+      </span>
+    ),
+  },
+  stickyWaitMs: {
+    get label() {
+      return t('labelStickyWait');
+    },
+    show: (v) => fmtShort(Number(v)),
+    fields: (v) => {
+      const ms = Number(v);
+      return { m: String(Math.floor(ms / MIN)), s: String(Math.round(((ms % MIN) / 1000) * 100) / 100) };
+    },
+    parse: (f, accepts) => {
+      const m = f.m?.trim() === '' ? 0 : num(f.m);
+      const sec = f.s?.trim() === '' ? 0 : num(f.s);
+      if (m === null || sec === null) return { ok: false, error: t('minutesSecondsNumbers') };
+      const ms = Math.round((m * 60 + sec) * 1000);
+      const { min, max } = intRange(accepts);
+      if (ms < min || ms > max) {
+        return { ok: false, error: t('chooseBetween', { min: fmtShort(min), max: fmtShort(max) }) };
+      }
+      return { ok: true, value: ms };
+    },
+    editor: (p) => (
+      <>
+        <UnitInput {...p} name="m" unit={t('unitMin')} srLabel={t('srMinutes', { label: p.label })} />
+        <UnitInput {...p} name="s" unit={t('unitS')} srLabel={t('srSeconds', { label: p.label })} />
+      </>
+    ),
+  },
+  strategyAffinity: {
+    get label() {
+      return t('labelAffinity');
+    },
+    show: (v) => (v ? t('on') : t('off')),
+    fields: (v) => ({ on: v ? 'true' : 'false' }),
+    parse: (f) => ({ ok: true, value: f.on === 'true' }),
+    editor: ({ id, fields, set, describedBy }) => (
+      <span className="unit-input">
+        <input
+          id={`${id}-on`}
+          type="checkbox"
+          checked={fields.on === 'true'}
+          onChange={(e) => set('on', e.target.checked ? 'true' : 'false')}
+          aria-describedby={describedBy}
+        />
+        <label htmlFor={`${id}-on`}>{t('keepSessions')}</label>
+      </span>
+    ),
+  },
+  hybridWeights: numbersCodec('labelHybridWeights', 4),
+  hybridBucket: numbersCodec('labelHybridBucket', 2),
   defaultAgentModel: {
     get label() {
       return t('labelDefaultModel');
@@ -310,6 +465,13 @@ function daysCodec(labelKey: 'labelRequestRetention' | 'labelPayloadRetention'):
 export const ORDER: SettingKey[] = [
   'strategy',
   'sessionMs',
+  'quotaThreshold5h',
+  'quotaThreshold7d',
+  'quotaThresholds',
+  'stickyWaitMs',
+  'strategyAffinity',
+  'hybridWeights',
+  'hybridBucket',
   'requestRetentionDays',
   'payloadRetentionDays',
   'payloadCapture',

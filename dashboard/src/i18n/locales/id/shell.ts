@@ -10,6 +10,7 @@ export default {
   navSettings: 'Pengaturan',
   navAgents: 'Agen',
   navTools: 'Alat',
+  navStrategy: 'Strategi',
   navMain: 'Utama',
   navKeyTitle: '{label} (tombol {n})',
   skipToContent: 'Langsung ke konten',

@@ -10,6 +10,7 @@ export default {
   navSettings: 'Configurações',
   navAgents: 'Agentes',
   navTools: 'Ferramentas',
+  navStrategy: 'Estratégia',
   navMain: 'Principal',
   navKeyTitle: '{label} (tecla {n})',
   skipToContent: 'Pular para o conteúdo',

@@ -10,6 +10,7 @@ export default {
   navSettings: 'Ayarlar',
   navAgents: 'Ajanlar',
   navTools: 'Araçlar',
+  navStrategy: 'Strateji',
   navMain: 'Ana menü',
   navKeyTitle: '{label} ({n} tuşu)',
   skipToContent: 'İçeriğe geç',

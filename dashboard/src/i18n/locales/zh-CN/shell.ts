@@ -10,6 +10,7 @@ export default {
   navSettings: '设置',
   navAgents: '智能体',
   navTools: '工具',
+  navStrategy: '策略',
   navMain: '主导航',
   navKeyTitle: '{label}（按键 {n}）',
   skipToContent: '跳到正文',

@@ -1,0 +1,60 @@
+/** English messages of the Strategy screen. */
+export const strategy = {
+  title: 'Strategy',
+  intro: 'How the gateway picks an account for each request, why, and where quota protection stops it.',
+  loading: 'the strategy',
+  switchTitle: 'Selection strategy',
+  switchLabel: 'Strategy',
+  apply: 'Apply',
+  applying: 'Applying…',
+  applied: 'Now {name}: the next request uses it.',
+  pinned: 'Fixed by {env}, which wins over changes here; unset it and restart to switch here.',
+  current: 'current',
+  explainSession:
+    'Stays on one account for its session window (5 h by default), by priority, and moves only when it is limited. Keeps prompt caches warm.',
+  explainSticky:
+    'Stays on the current account until it is limited; when its limit resets within the sticky wait, holds the request rather than moving, so the cache stays warm.',
+  explainRoundRobin:
+    'The next usable account for each request. Session affinity keeps a Claude Code session on one account unless it is turned off.',
+  explainLeastUsed:
+    'The account with the lowest 5h utilization first, then the one with fewest requests in the window.',
+  explainDrainSoonest:
+    'The account whose window resets soonest first, so quota that would expire unused is spent first.',
+  explainHybrid:
+    'Highest score first: health, token bucket fill, remaining quota and rest time, weighted. When nothing qualifies: emergency (ignores health) and last resort (ignores buckets) before 503.',
+  spreadsWarning:
+    'Spreads one Claude Code session over several accounts: each move starts on a cold prompt cache (more input billed, slower first answers), and one conversation from several subscriptions may look like account sharing to the provider.',
+  keepsWarm: 'Keeps a session on one account: prompt caches stay warm.',
+  nextTitle: 'Next order',
+  nextIntro: 'The accounts the next request (without a client session) would try, in order, and why.',
+  nextEmpty: 'No account can serve now: the next request gets 503.',
+  delay: 'The strategy would wait {duration} first.',
+  accountsTitle: 'Accounts',
+  noAccounts: 'No accounts yet.',
+  usable: 'Usable',
+  pastThreshold: 'Past its threshold',
+  health: 'Health',
+  bucket: 'Bucket',
+  score: 'Hybrid score',
+  scoreParts: 'health {health} + bucket {bucket} + quota {quota} + rest {rest}',
+  window5h: '5h window',
+  window7d: '7d window',
+  used: '{percent} used',
+  notReported: 'not reported',
+  thresholdAt: 'threshold {percent}',
+  noThreshold: 'no threshold',
+  thresholdsTitle: 'Quota thresholds',
+  thresholdsIntro:
+    'Past its threshold an account is skipped while another can serve; when all are past theirs, the least used one serves. The most specific wins: account, then model family, then global. Empty: none.',
+  thresholdsPinned: 'Set by {envs}, which wins over changes here.',
+  global: 'Global',
+  family: 'Per model family',
+  perAccount: 'Thresholds of {name}',
+  saveThresholds: 'Save thresholds',
+  saveAccount: 'Save thresholds of {name}',
+  saving: 'Saving…',
+  saved: 'Saved: the next request uses them.',
+  percentOf: '{window} threshold (%)',
+  notPercent: 'Thresholds are percents from 0 to 1000, or empty for none.',
+  refused: 'The gateway refused this: {error}',
+};

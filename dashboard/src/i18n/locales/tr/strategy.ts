@@ -1,0 +1,60 @@
+import type { NamespaceTranslations } from '../../catalogue-types.js';
+
+export default {
+  title: 'Strateji',
+  intro: 'Ağ geçidinin her istek için hesabı nasıl seçtiği, neden seçtiği ve kota korumasının onu nerede durdurduğu.',
+  loading: 'strateji',
+  switchTitle: 'Seçim stratejisi',
+  switchLabel: 'Strateji',
+  apply: 'Uygula',
+  applying: 'Uygulanıyor…',
+  applied: 'Artık {name}: sonraki istek bunu kullanır.',
+  pinned:
+    '{env} tarafından sabitlendi ve buradaki değişikliklerden önce gelir; burada değiştirmek için kaldırıp yeniden başlatın.',
+  current: 'geçerli',
+  explainSession:
+    'Oturum penceresi boyunca (varsayılan 5 sa) önceliğe göre tek hesapta kalır, yalnızca hesap sınırlandığında geçer. İstem önbelleğini sıcak tutar.',
+  explainSticky:
+    'Geçerli hesap sınırlanana kadar onda kalır; sınırı sticky bekleme süresi içinde sıfırlanıyorsa geçmek yerine isteği bekletir, böylece önbellek sıcak kalır.',
+  explainRoundRobin:
+    'Her istek için sıradaki kullanılabilir hesap. Oturum bağlılığı kapatılmadıkça bir Claude Code oturumunu tek hesapta tutar.',
+  explainLeastUsed: 'Önce 5s kullanımı en düşük hesap, sonra penceredeki isteği en az olan.',
+  explainDrainSoonest: 'Önce penceresi en erken sıfırlanan hesap; böylece kullanılmadan bitecek kota önce harcanır.',
+  explainHybrid:
+    'En yüksek puan önce: sağlık, jeton kovası doluluğu, kalan kota ve dinlenme süresi, ağırlıklı. Hiçbiri uygun değilse 503 öncesi acil durum (sağlığı yok sayar) ve son çare (kovaları yok sayar).',
+  spreadsWarning:
+    'Bir Claude Code oturumunu birden çok hesaba dağıtır: her geçiş soğuk istem önbelleğiyle başlar (daha fazla girdi faturalanır, ilk yanıtlar yavaşlar) ve birden çok abonelikten gelen tek bir konuşma sağlayıcıya hesap paylaşımı gibi görünebilir.',
+  keepsWarm: 'Bir oturumu tek hesapta tutar: istem önbelleği sıcak kalır.',
+  nextTitle: 'Sonraki sıra',
+  nextIntro: 'Sonraki isteğin (istemci oturumu olmadan) sırayla deneyeceği hesaplar ve nedenleri.',
+  nextEmpty: 'Şu an hiçbir hesap hizmet veremiyor: sonraki istek 503 alır.',
+  delay: 'Strateji önce {duration} beklerdi.',
+  accountsTitle: 'Hesaplar',
+  noAccounts: 'Henüz hesap yok.',
+  usable: 'Kullanılabilir',
+  pastThreshold: 'Eşiği geçti',
+  health: 'Sağlık',
+  bucket: 'Kova',
+  score: 'Hybrid puanı',
+  scoreParts: 'sağlık {health} + kova {bucket} + kota {quota} + dinlenme {rest}',
+  window5h: '5s penceresi',
+  window7d: '7g penceresi',
+  used: '{percent} kullanıldı',
+  notReported: 'bildirilmedi',
+  thresholdAt: 'eşik {percent}',
+  noThreshold: 'eşik yok',
+  thresholdsTitle: 'Kota eşikleri',
+  thresholdsIntro:
+    'Eşiğini geçen hesap, başka biri hizmet verebildiği sürece atlanır; hepsi geçtiyse en az kullanılan hizmet verir. En özel olan geçerlidir: hesap, sonra model ailesi, sonra genel. Boş: yok.',
+  thresholdsPinned: '{envs} tarafından ayarlandı ve buradaki değişikliklerden önce gelir.',
+  global: 'Genel',
+  family: 'Model ailesine göre',
+  perAccount: '{name} eşikleri',
+  saveThresholds: 'Eşikleri kaydet',
+  saveAccount: '{name} eşiklerini kaydet',
+  saving: 'Kaydediliyor…',
+  saved: 'Kaydedildi: sonraki istek bunları kullanır.',
+  percentOf: '{window} eşiği (%)',
+  notPercent: 'Eşikler 0 ile 1000 arasında yüzdelerdir; yoksa boş bırakın.',
+  refused: 'Ağ geçidi bunu reddetti: {error}',
+} satisfies NamespaceTranslations<'strategy'>;
