@@ -128,8 +128,8 @@ export function createRouter(deps: RouterDeps): Router {
       if (strategy() === 'hybrid') noteOutcome(state, accountId, outcome, now);
     },
     holdAfterLimit(account, input) {
-      if (deps.strategy() !== 'sticky') return null;
-      return holdAfterLimit(account, state, { ...input, options: deps.options }, input.firstPick);
+      if (strategy() !== 'sticky') return null;
+      return holdAfterLimit(account, state, { ...input, options: derived().options }, input.firstPick);
     },
   };
 }

@@ -155,6 +155,7 @@ function strategyView(r: FakeRouting): StrategyView {
       sevenDay: null,
       health: 70,
       bucketTokens: 50,
+      sevenDayByFamily: { opus: null, sonnet: null, haiku: null },
       score: { health: 1.4, bucket: 5, quota: 1 - util, rest: 0.1, total: 6.5 + 1 - util },
     };
   });
