@@ -81,6 +81,8 @@ export interface ProxyDeps {
   agents: AgentDirectory;
   /** Model rules, fallback and the system-prompt interceptor, which may change while running. */
   rules: ProxyRulesSource;
+  /** The client key's limits (auth/key-limits.ts): a refusal to answer and record, or null. */
+  limits?: { check(clientKey: string | null, model: string | null, now: number): GatewayError | null };
 }
 
 interface Failure {
@@ -180,6 +182,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     settings,
     agents,
     rules,
+    limits,
   } = deps;
   const base = new URL(config.upstreamUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
@@ -415,6 +418,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         model: ctx.model,
         sessionId: ctx.sessionId,
       });
+    }
+    // After parseRequest: the allow-list is checked against the model the request goes out with.
+    const refused = limits?.check(ctx.clientKey, ctx.model, ctx.ts) ?? null;
+    if (refused !== null) {
+      fail(ctx, refused);
+      return;
     }
     ctx.deadline = ctx.t0 + config.requestDeadlineMs;
     ctx.path = basePath + (ctx.req.url ?? '/');

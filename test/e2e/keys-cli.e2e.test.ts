@@ -113,7 +113,7 @@ describe('ccflare keys against a running gateway', () => {
     const json = JSON.parse((await run(gw.home, 'keys', 'list', '--json')).stdout) as Record<string, unknown>[];
     expect(json.map((k) => k.name)).toEqual(['laptop', 'ci']);
     expect(Object.keys(json[0] as object).sort()).toEqual(
-      ['active', 'createdAt', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt'].sort(),
+      ['active', 'createdAt', 'id', 'lastUsedAt', 'limits', 'name', 'prefix', 'revokedAt', 'use'].sort(),
     );
     for (const s of secrets) {
       expect(text.stdout).not.toContain(s);
