@@ -1,4 +1,4 @@
-/** The client keys of the proxy (/api/keys): whether the proxy is locked, the keys, create and revoke. */
+/** The client keys of the proxy (/api/keys): whether the proxy is locked, the keys with their limits and use, create and revoke. */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ClientKeyList, ClientKeyView, CreatedClientKey } from '../../../../src/shared/keys-schemas';
