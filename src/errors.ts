@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'rate_limited'
   | 'unsupported_media_type'
   | 'no_account'
   | 'upstream_unreachable'
@@ -42,6 +43,8 @@ const DEFAULTS: Record<ErrorCode, { status: number; retryable: boolean; type: An
   not_found: { status: 404, retryable: false, type: 'not_found_error' },
   conflict: { status: 409, retryable: false, type: 'invalid_request_error' },
   payload_too_large: { status: 413, retryable: false, type: 'request_too_large' },
+  // A client key over one of its limits (auth/key-limits.ts), with retry-after.
+  rate_limited: { status: 429, retryable: true, type: 'rate_limit_error' },
   unsupported_media_type: { status: 415, retryable: false, type: 'invalid_request_error' },
   no_account: { status: 503, retryable: true, type: 'overloaded_error' },
   upstream_unreachable: { status: 502, retryable: true, type: 'api_error' },

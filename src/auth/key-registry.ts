@@ -35,6 +35,8 @@ export interface KeyRegistryDeps {
    * network.
    */
   exposedAt?: string | null;
+  /** Handed every client key row on each reload (the key limits ride on the same watch). */
+  onClientKeys?: (rows: readonly ClientKeyRow[]) => void;
 }
 
 interface ActiveKey {
@@ -170,6 +172,7 @@ export class KeyRegistry {
     for (const r of rows) if (r.revokedAt === null) clients.set(r.digest, { id: r.id, name: r.name });
     if (clients.size > 0) this.warnedNoKey = false;
     this.clients = clients;
+    this.deps.onClientKeys?.(rows);
     this.storedAdmin = admin === null ? null : Buffer.from(admin.digest);
   }
 

@@ -6,11 +6,12 @@
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
-import type { ClientKeyView } from '../shared/keys-schemas.js';
+import { ClientKeyLimitsSchema, type ClientKeyUseView, type ClientKeyView } from '../shared/keys-schemas.js';
 import { validateName } from '../shared/names.js';
-import type { ClientKeyRow } from '../storage/contract/keys.js';
+import type { ClientKeyLimits, ClientKeyRow } from '../storage/contract/keys.js';
 import type { Store } from '../storage/contract/store.js';
 import { clientKeyPrefix, newAdminKey, newClientKey } from './access-keys.js';
+import { usageWindows } from './key-usage.js';
 
 export interface KeyServiceDeps {
   store: Pick<Store, 'keys'>;
@@ -21,6 +22,11 @@ export interface KeyServiceDeps {
    * keys before the API answers (its revision poll alone left a revoked key working up to a second).
    */
   changed?: () => Promise<void>;
+  /**
+   * A key's use from the gateway's own counters (what its limits compare against). Without it
+   * (the CLI) the use is read from the committed request rows.
+   */
+  use?: (name: string, now: number) => ClientKeyUseView;
 }
 
 export function validateKeyName(name: string): string {
@@ -29,7 +35,21 @@ export function validateKeyName(name: string): string {
   return name;
 }
 
-export function toClientKeyView(r: ClientKeyRow): ClientKeyView {
+/** Checks limits as the API does (the CLI builds them from flags); `models` keeps its order, deduplicated. */
+export function validateLimits(l: ClientKeyLimits): ClientKeyLimits {
+  const parsed = ClientKeyLimitsSchema.safeParse(l);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new GatewayError(
+      'bad_request',
+      `Invalid limits: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+    );
+  }
+  const v = parsed.data;
+  return { ...v, models: v.models === null ? null : [...new Set(v.models.map((m) => m.trim()))] };
+}
+
+export function toClientKeyView(r: ClientKeyRow, use: ClientKeyUseView | null = null): ClientKeyView {
   return {
     id: r.id,
     name: r.name,
@@ -38,6 +58,8 @@ export function toClientKeyView(r: ClientKeyRow): ClientKeyView {
     lastUsedAt: r.lastUsedAt,
     revokedAt: r.revokedAt,
     active: r.revokedAt === null,
+    limits: r.limits,
+    use: r.revokedAt === null ? use : null,
   };
 }
 
@@ -46,7 +68,33 @@ export class KeyService {
 
   /** Every client key, revoked ones included, oldest first. */
   async list(): Promise<ClientKeyView[]> {
-    return (await this.deps.store.keys.list()).map(toClientKeyView);
+    const rows = await this.deps.store.keys.list();
+    const keyUse = await this.readUse();
+    return rows.map((r) => toClientKeyView(r, r.revokedAt === null ? keyUse(r.name) : null));
+  }
+
+  /** Replaces the limits of the active key `name` (all null: none); running gateways apply them within a poll. */
+  async setLimits(name: string, limits: ClientKeyLimits): Promise<ClientKeyView> {
+    validateKeyName(name);
+    const row = await this.deps.store.keys.setLimits(name, validateLimits(limits), this.deps.clock.now());
+    if (row === null) throw new GatewayError('not_found', `No active client key named "${name}"`);
+    await this.deps.changed?.();
+    return toClientKeyView(row, (await this.readUse())(row.name));
+  }
+
+  private async readUse(): Promise<(name: string) => ClientKeyUseView> {
+    const now = this.deps.clock.now();
+    const live = this.deps.use;
+    if (live) return (name) => live(name, now);
+    const stored = new Map((await this.deps.store.keys.usage(usageWindows(now))).map((u) => [u.name, u]));
+    return (name) => {
+      const u = stored.get(name);
+      return {
+        requestsLastMinute: u?.requestsLastMinute ?? 0,
+        tokensToday: u?.tokensToday ?? 0,
+        costThisMonthUsd: u?.costThisMonthUsd ?? 0,
+      };
+    };
   }
 
   /** Creates a client key; `key` is the only time the secret is ever available. */
@@ -58,7 +106,7 @@ export class KeyService {
       this.deps.clock.now(),
     );
     await this.deps.changed?.();
-    return { key, view: toClientKeyView(row) };
+    return { key, view: toClientKeyView(row, (await this.readUse())(row.name)) };
   }
 
   async revoke(name: string): Promise<ClientKeyView> {

@@ -8,7 +8,7 @@ import { adminKeyPath, removeAdminKeyFile, writeAdminKeyFile } from '../auth/adm
 import { KeyService } from '../auth/key-service.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
-import type { ClientKeyView } from '../shared/keys-schemas.js';
+import type { ClientKeyLimitsView, ClientKeyView } from '../shared/keys-schemas.js';
 import { NAME_RULE } from '../shared/names.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
@@ -24,6 +24,62 @@ function withKeyService<T>(
   );
 }
 
+/** `2M`, `500k`, `1.5m`, `60`: a whole count; `off` or `none`: no limit. */
+export function parseCount(flag: string, raw: string): number | null {
+  const s = raw.trim().toLowerCase();
+  if (s === 'off' || s === 'none') return null;
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/.exec(s);
+  const n = m ? Number(m[1]) * (m[2] === 'm' ? 1e6 : m[2] === 'k' ? 1e3 : 1) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new CliError(
+      `${flag} takes a whole number of at least 1 (60, 500k, 2M) or off, got ${JSON.stringify(raw)}`,
+      2,
+    );
+  }
+  return n;
+}
+
+/** `50`, `$12.50`; `off` or `none`: no limit. */
+export function parseUsd(flag: string, raw: string): number | null {
+  const s = raw.trim().toLowerCase().replace(/^\$/, '');
+  if (s === 'off' || s === 'none') return null;
+  const n = /^\d+(?:\.\d+)?$/.test(s) ? Number(s) : Number.NaN;
+  if (!(n > 0))
+    throw new CliError(`${flag} takes an amount in USD above 0 (50, 12.50) or off, got ${JSON.stringify(raw)}`, 2);
+  return n;
+}
+
+const compact = (n: number) =>
+  n >= 1e6
+    ? `${+(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`
+    : n >= 1e3
+      ? `${+(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)}k`
+      : `${n}`;
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** Use against each limit: `3/60`, `1.2M/2M`, `$4.10/$50.00`; use alone where there is no limit. */
+function limitCells(k: ClientKeyView): string[] {
+  const l = k.limits;
+  const u = k.use;
+  if (u === null) return ['-', '-', '-', '-'];
+  return [
+    l.rpm === null ? '-' : `${u.requestsLastMinute ?? 0}/${l.rpm}`,
+    l.tokensPerDay === null ? compact(u.tokensToday) : `${compact(u.tokensToday)}/${compact(l.tokensPerDay)}`,
+    l.costPerMonthUsd === null ? usd(u.costThisMonthUsd) : `${usd(u.costThisMonthUsd)}/${usd(l.costPerMonthUsd)}`,
+    l.models === null ? 'any' : l.models.join(','),
+  ];
+}
+
+export function describeLimits(l: ClientKeyLimitsView): string {
+  const parts = [
+    l.rpm === null ? null : `${l.rpm} requests per minute`,
+    l.tokensPerDay === null ? null : `${l.tokensPerDay.toLocaleString('en-US')} tokens per day`,
+    l.costPerMonthUsd === null ? null : `${usd(l.costPerMonthUsd)} per month`,
+    l.models === null ? null : `models ${l.models.join(', ')}`,
+  ].filter((p): p is string => p !== null);
+  return parts.length === 0 ? 'no limits' : parts.join('; ');
+}
+
 export function renderClientKeys(keys: readonly ClientKeyView[], now: number): string {
   const rows = keys.map((k) => [
     k.name,
@@ -31,8 +87,43 @@ export function renderClientKeys(keys: readonly ClientKeyView[], now: number): s
     formatTime(k.createdAt, now),
     formatTime(k.lastUsedAt, now),
     k.revokedAt === null ? 'active' : `revoked ${formatTime(k.revokedAt, now)}`,
+    ...limitCells(k),
   ]);
-  return renderTable(['NAME', 'PREFIX', 'CREATED', 'LAST USED', 'STATUS'], rows);
+  return renderTable(
+    ['NAME', 'PREFIX', 'CREATED', 'LAST USED', 'STATUS', 'RPM', 'TOKENS TODAY', 'COST THIS MONTH', 'MODELS'],
+    rows,
+  );
+}
+
+interface LimitsOptions {
+  rpm?: string;
+  tokensPerDay?: string;
+  costPerMonth?: string;
+  models?: string;
+  clear?: boolean;
+  json?: boolean;
+}
+
+/** The limits after the flags: `--clear` first, then each flag given replaces its limit, the others stay. */
+export function limitsFromFlags(current: ClientKeyLimitsView, o: LimitsOptions): ClientKeyLimitsView {
+  const base: ClientKeyLimitsView = o.clear
+    ? { rpm: null, tokensPerDay: null, costPerMonthUsd: null, models: null }
+    : current;
+  const models =
+    o.models === undefined
+      ? base.models
+      : ['off', 'none', 'any'].includes(o.models.trim().toLowerCase())
+        ? null
+        : o.models
+            .split(',')
+            .map((m) => m.trim())
+            .filter((m) => m !== '');
+  return {
+    rpm: o.rpm === undefined ? base.rpm : parseCount('--rpm', o.rpm),
+    tokensPerDay: o.tokensPerDay === undefined ? base.tokensPerDay : parseCount('--tokens-per-day', o.tokensPerDay),
+    costPerMonthUsd: o.costPerMonth === undefined ? base.costPerMonthUsd : parseUsd('--cost-per-month', o.costPerMonth),
+    models: models !== null && models.length === 0 ? null : models,
+  };
 }
 
 function globalsOf(cmd: Command): GlobalOptions {
@@ -74,6 +165,33 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
         if (opts.json) out(`${JSON.stringify(list, null, 2)}\n`);
         else if (list.length === 0) out('No client keys: /v1/* is open to anyone who can reach the gateway.\n');
         else out(renderClientKeys(list, Date.now()));
+      });
+    });
+
+  keys
+    .command('limits')
+    .description(
+      'Set what a client key may use; over a limit it gets 429 with retry-after (a model outside --models: 400). Running gateways apply it within a second',
+    )
+    .argument('<name>')
+    .option('--rpm <n>', 'requests in any 60 s, or off')
+    .option('--tokens-per-day <n>', 'tokens in + out per UTC day (500k, 2M), or off')
+    .option('--cost-per-month <usd>', 'USD per UTC calendar month, or off')
+    .option('--models <list>', 'comma-separated model ids or opus, sonnet, haiku; any: every model')
+    .option('--clear', 'remove every limit (then apply the other flags given)')
+    .option('--json', 'print the key with its limits and use as JSON')
+    .action(async (name: string, opts: LimitsOptions, cmd: Command) => {
+      await withKeyService(io, globalsOf(cmd), async (service) => {
+        const current = (await service.list()).find((k) => k.active && k.name === name);
+        if (current === undefined) throw new CliError(`no active client key named "${name}"`);
+        const given = [opts.rpm, opts.tokensPerDay, opts.costPerMonth, opts.models].some((o) => o !== undefined);
+        if (!given && !opts.clear) {
+          out(`${name}: ${describeLimits(current.limits)}\n`);
+          return;
+        }
+        const view = await service.setLimits(name, limitsFromFlags(current.limits, opts));
+        if (opts.json) out(`${JSON.stringify(view, null, 2)}\n`);
+        else out(`Client key "${name}": ${describeLimits(view.limits)}.\n`);
       });
     });
 

@@ -82,6 +82,8 @@ export interface ProxyDeps {
   rules: ProxyRulesSource;
   /** Waits between attempts (backoff, per-minute limits, sticky holds); timers when absent. */
   sleep?: Sleep;
+  /** The client key's limits (auth/key-limits.ts): a refusal to answer and record, or null. */
+  limits?: { check(clientKey: string | null, model: string | null, now: number): GatewayError | null };
 }
 
 interface Failure {
@@ -181,6 +183,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     settings,
     agents,
     rules,
+    limits,
   } = deps;
   const sleep = deps.sleep ?? systemSleep;
   const base = new URL(config.upstreamUrl);
@@ -417,6 +420,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         model: ctx.model,
         sessionId: ctx.sessionId,
       });
+    }
+    // After parseRequest: the allow-list is checked against the model the request goes out with.
+    const refused = limits?.check(ctx.clientKey, ctx.model, ctx.ts) ?? null;
+    if (refused !== null) {
+      fail(ctx, refused);
+      return;
     }
     ctx.deadline = ctx.t0 + config.requestDeadlineMs;
     ctx.path = basePath + (ctx.req.url ?? '/');

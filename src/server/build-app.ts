@@ -20,9 +20,12 @@ import { createApiApp } from '../api/api-app.js';
 import { createAuth } from '../api/auth.js';
 import { LiveEventHub } from '../api/live-events.js';
 import { API_ROUTES } from '../api/routes/index.js';
+import { countingWriter, KeyLimiter } from '../auth/key-limits.js';
 import { KeyRegistry } from '../auth/key-registry.js';
 import { KeyService } from '../auth/key-service.js';
 import type { Clock, Sleep } from '../clock.js';
+import { InProcessKeyUsage, usageWindows } from '../auth/key-usage.js';
+import type { Clock } from '../clock.js';
 import { type Config, isLoopbackHost } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { ProxyRules } from '../config/proxy-rules.js';
@@ -104,8 +107,11 @@ export function buildApp(deps: AppDeps): App {
   const startedAt = clock.now();
   const recentLogs = deps.recentLogs ?? new RecentLogLines();
   const pool = new AccountPool({ store, clock, logger, events, pollMs: deps.accountPollMs ?? 1000 });
+  // Per-key limits: counters in this process (PostgreSQL sharing is issue 18), limits from the key rows.
+  const limiter = new KeyLimiter(new InProcessKeyUsage());
   // Client keys for /v1/* and the admin key of /api/*, reloaded when the keys revision moves.
   const keys = new KeyRegistry({
+    onClientKeys: (rows) => limiter.apply(rows),
     store,
     box: deps.box,
     clock,
@@ -175,7 +181,7 @@ export function buildApp(deps: AppDeps): App {
     events,
     pool,
     tokens,
-    writer: deps.writer,
+    writer: countingWriter(deps.writer, limiter),
     pricer,
     upstream: deps.upstream,
     affinity: new SessionAffinity(() => liveSettings.current().sessionMs),
@@ -184,6 +190,7 @@ export function buildApp(deps: AppDeps): App {
     agents: deps.agents ?? agents,
     rules: proxyRules,
     sleep: deps.sleep,
+    limits: limiter,
   });
 
   // Idle subscription accounts' windows, read through the proxy's pool and token manager.
@@ -199,7 +206,13 @@ export function buildApp(deps: AppDeps): App {
 
   const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
   const auth = createAuth({ keys, clock, logger });
-  const keyService = new KeyService({ store, box: deps.box, clock, changed: () => keys.refresh() });
+  const keyService = new KeyService({
+    store,
+    box: deps.box,
+    clock,
+    changed: () => keys.refresh(),
+    use: (name, now) => limiter.use(name, now),
+  });
   const retention = new RetentionJob({ store, clock, logger, settings: () => liveSettings.current() });
   const eventHub = new LiveEventHub({ events, logger });
   const metrics = new GatewayMetrics({ events, pool, writer: deps.writer, clock, eventStream: eventHub });
@@ -322,6 +335,9 @@ export function buildApp(deps: AppDeps): App {
       await agents.start();
       await pool.start();
       await keys.start();
+      // The day's tokens and the month's cost so far, from the stored rows (journal replayed before this).
+      const now = clock.now();
+      limiter.counters.seed(await store.keys.usage(usageWindows(now)), now);
       retention.start();
       usagePoller.start();
       // Not awaited: the cached prices apply at once, and a slow or absent network never delays the start.

@@ -3,9 +3,50 @@
  * and shared by the server, its OpenAPI document and the UIs.
  */
 import { z } from '@hono/zod-openapi';
+import { isFamilyAlias, isModelId, MODEL_RULE } from './model-ids.js';
 import { NAME_ERROR, NAME_PATTERN } from './names.js';
 
 export const KeyNameSchema = z.string().regex(NAME_PATTERN, NAME_ERROR).openapi({ example: 'laptop' });
+
+/** Bounds of the limits (auth/key-usage.ts MAX_RPM: an rpm limit keeps a timestamp per request). */
+export const MAX_KEY_RPM = 10_000;
+export const MAX_KEY_MODELS = 50;
+
+export const ClientKeyLimitsSchema = z
+  .object({
+    rpm: z.number().int().min(1).max(MAX_KEY_RPM).nullable().openapi({ description: 'requests in any 60 s' }),
+    tokensPerDay: z
+      .number()
+      .int()
+      .min(1)
+      .max(Number.MAX_SAFE_INTEGER)
+      .nullable()
+      .openapi({ description: 'tokens in + out per UTC day' }),
+    costPerMonthUsd: z.number().positive().max(1e9).nullable().openapi({ description: 'USD per UTC calendar month' }),
+    models: z
+      .array(
+        z.string().refine((m) => isModelId(m) || isFamilyAlias(m), { message: `each model must be ${MODEL_RULE}` }),
+      )
+      .min(1)
+      .max(MAX_KEY_MODELS)
+      .nullable()
+      .openapi({ description: 'model ids or opus, sonnet, haiku; null: any model', example: ['sonnet', 'haiku'] }),
+  })
+  .openapi('ClientKeyLimits');
+export type ClientKeyLimitsView = z.infer<typeof ClientKeyLimitsSchema>;
+
+export const ClientKeyUseSchema = z
+  .object({
+    requestsLastMinute: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'null while the key has no rpm limit (not counted then)' }),
+    tokensToday: z.number(),
+    costThisMonthUsd: z.number(),
+  })
+  .openapi('ClientKeyUse');
+export type ClientKeyUseView = z.infer<typeof ClientKeyUseSchema>;
 
 export const ClientKeySchema = z
   .object({
@@ -17,6 +58,9 @@ export const ClientKeySchema = z
     lastUsedAt: z.number().int().nullable().openapi({ description: 'Unix ms; updated at most once a minute' }),
     revokedAt: z.number().int().nullable().openapi({ description: 'Unix ms' }),
     active: z.boolean(),
+    limits: ClientKeyLimitsSchema,
+    /** Use against the limits (the gateway's counters; the CLI reads committed rows); null for a revoked key. */
+    use: ClientKeyUseSchema.nullable(),
   })
   .openapi('ClientKey');
 export type ClientKeyView = z.infer<typeof ClientKeySchema>;

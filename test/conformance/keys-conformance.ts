@@ -4,7 +4,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.js';
+import { NO_LIMITS } from '../../src/storage/contract/keys.js';
 import type { Store } from '../../src/storage/contract/store.js';
+import { sampleRecord } from '../support/sample-record.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -92,6 +94,64 @@ export function describeKeysStoreConformance(name: string, makeStore: () => Prom
       await store.keys.setAdmin(null, T0 + 2);
       expect(await moved()).toBe(true);
       expect(await store.keys.getAdmin()).toBeNull();
+    });
+
+    it('stores limits of an active key, moves the revision, and clears them', async () => {
+      await store.keys.insert({ name: 'a', prefix: 'p', digest: 'd' }, T0);
+      expect((await store.keys.list())[0]?.limits).toEqual(NO_LIMITS);
+      const rev = await store.keys.revision();
+      const limits = {
+        rpm: 60,
+        tokensPerDay: 2_000_000,
+        costPerMonthUsd: 12.5,
+        models: ['sonnet', 'claude-haiku-4-5'],
+      };
+      const row = await store.keys.setLimits('a', limits, T0 + 1);
+      expect(row?.limits).toEqual(limits);
+      expect((await store.keys.list())[0]?.limits).toEqual(limits);
+      expect(await store.keys.revision()).toBeGreaterThan(rev);
+      expect((await store.keys.setLimits('a', NO_LIMITS, T0 + 2))?.limits).toEqual(NO_LIMITS);
+      expect(await store.keys.setLimits('nobody', limits, T0)).toBeNull();
+      await store.keys.revoke('a', T0 + 3);
+      expect(await store.keys.setLimits('a', limits, T0 + 4)).toBeNull();
+    });
+
+    it('sums use per key name over the minute, the day and the month from committed rows', async () => {
+      const day = Date.UTC(2026, 11, 5);
+      const month = Date.UTC(2026, 11, 1);
+      const now = day + 12 * 3600_000;
+      const tokens = {
+        inputTokens: 10,
+        cacheReadTokens: 100,
+        cacheWrite5mTokens: 5,
+        cacheWrite1hTokens: 1,
+        outputTokens: 20,
+      };
+      await store.requests.writeBatch(
+        [
+          sampleRecord({ id: 'm1', ts: now - 1000, clientKey: 'a', ...tokens, costUsd: 0.5 }),
+          sampleRecord({ id: 'd1', ts: day + 5, clientKey: 'a', ...tokens, costUsd: 0.25 }),
+          sampleRecord({ id: 'mo', ts: month + 5, clientKey: 'a', ...tokens, costUsd: 1 }),
+          sampleRecord({ id: 'old', ts: month - 5, clientKey: 'a', ...tokens, costUsd: 100 }),
+          sampleRecord({
+            id: 'none',
+            ts: now - 10,
+            clientKey: 'b',
+            inputTokens: null,
+            cacheReadTokens: null,
+            cacheWrite5mTokens: null,
+            cacheWrite1hTokens: null,
+            outputTokens: null,
+            costUsd: null,
+          }),
+          sampleRecord({ id: 'anon', ts: now - 10, clientKey: null }),
+        ],
+        [],
+      );
+      expect(await store.keys.usage({ minuteStart: now - 60_000, dayStart: day, monthStart: month })).toEqual([
+        { name: 'a', requestsLastMinute: 1, tokensToday: 272, costThisMonthUsd: 1.75 },
+        { name: 'b', requestsLastMinute: 1, tokensToday: 0, costThisMonthUsd: 0 },
+      ]);
     });
   });
 }

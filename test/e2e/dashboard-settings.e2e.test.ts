@@ -283,6 +283,59 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
       expect(errors.filter((e) => !e.includes('409'))).toEqual([]);
     });
 
+    it("edits a key's limits: a bad value refused in the dialog, saved limits shown as use bars; over them the proxy answers 429", async () => {
+      const errors = await usePage(page, 'light');
+      const created = (await api(gw.url, 'POST', '/api/keys', { name: 'team' })).json;
+      const key = created.key as string;
+      await openSettings(page, gw);
+      const keys = page.getByRole('region', { name: 'Client keys' });
+      const row = keys.getByRole('row', { name: 'Client key team' });
+      await row.waitFor();
+      expect(await row.textContent()).toContain('No limits');
+
+      await row.getByRole('button', { name: 'Edit the limits of team' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Limits of team' });
+      await dialog.waitFor();
+      await dialog.getByLabel('Requests per minute').fill('0');
+      await dialog.getByRole('button', { name: 'Save limits' }).click();
+      await dialog.getByRole('alert').filter({ hasText: 'rpm' }).waitFor();
+      await dialog.getByLabel('Requests per minute').fill('2');
+      await dialog.getByLabel('Tokens per day (in + out)').fill('2000000');
+      await dialog.getByLabel('Cost per month (USD)').fill('50');
+      await dialog.getByLabel(/Allowed models/).fill('sonnet, haiku');
+      await dialog.getByRole('button', { name: 'Save limits' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await keys.getByRole('status').filter({ hasText: 'Limits of team saved' }).waitFor();
+      expect(
+        (await api(gw.url, 'GET', '/api/keys')).json.keys.find((k: { name: string }) => k.name === 'team').limits,
+      ).toEqual({
+        rpm: 2,
+        tokensPerDay: 2_000_000,
+        costPerMonthUsd: 50,
+        models: ['sonnet', 'haiku'],
+      });
+
+      // Applied before the API answered: two requests pass, the third is over the rpm limit.
+      expect(await proxy(gw, { 'x-api-key': key })).toBe(200);
+      expect(await proxy(gw, { 'x-api-key': key })).toBe(200);
+      expect(await proxy(gw, { 'x-api-key': key })).toBe(429);
+      await page.reload();
+      const limits = keys.getByTestId('limits-team');
+      await expect
+        .poll(async () => await limits.textContent(), { timeout: 3000 })
+        .toContain('Requests in the last minute: 2 / 2');
+      expect(await limits.locator('meter').count()).toBe(3);
+      expect(await limits.textContent()).toContain('Models: sonnet, haiku');
+      expect(await limits.textContent()).toMatch(/Tokens today \(UTC\): [\d,]+ \/ 2,000,000/);
+      await shot(page, 'settings-key-limits-light');
+      await switchTheme(page, 'dark');
+      await shot(page, 'settings-key-limits-dark');
+      await switchTheme(page, 'light');
+
+      expect((await api(gw.url, 'DELETE', '/api/keys/team')).status).toBe(200);
+      expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
+    });
+
     it("connects Claude Code: the planned change shown, written after confirming with the user's keys kept, and undone", async () => {
       const errors = await usePage(page, 'light');
       const file = gw.config.claudeSettingsFile;

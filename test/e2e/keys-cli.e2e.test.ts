@@ -107,18 +107,74 @@ describe('ccflare keys against a running gateway', () => {
     const text = await run(gw.home, 'keys', 'list');
     expect(text.code, text.stderr).toBe(0);
     const lines = text.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+PREFIX\s+CREATED\s+LAST USED\s+STATUS$/);
+    expect(lines[0]).toMatch(
+      /^NAME\s+PREFIX\s+CREATED\s+LAST USED\s+STATUS\s+RPM\s+TOKENS TODAY\s+COST THIS MONTH\s+MODELS$/,
+    );
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['laptop', 'ci']);
-    expect(lines[1]).toMatch(/\bccf_[0-9A-Za-z]{4}\b.*\bactive$/);
+    expect(lines[1]).toMatch(/\bccf_[0-9A-Za-z]{4}\b.*\bactive\s+-\s+\S+\s+\$\d+\.\d\d\s+any$/);
     const json = JSON.parse((await run(gw.home, 'keys', 'list', '--json')).stdout) as Record<string, unknown>[];
     expect(json.map((k) => k.name)).toEqual(['laptop', 'ci']);
     expect(Object.keys(json[0] as object).sort()).toEqual(
-      ['active', 'createdAt', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt'].sort(),
+      ['active', 'createdAt', 'id', 'lastUsedAt', 'limits', 'name', 'prefix', 'revokedAt', 'use'].sort(),
     );
     for (const s of secrets) {
       expect(text.stdout).not.toContain(s);
       expect(JSON.stringify(json)).not.toContain(s);
     }
+  });
+
+  it('limits caps a key on the running gateway within 2 s; list shows use against each limit; --clear lifts them', async () => {
+    const laptop = new Anthropic({ baseURL: gw.url, apiKey: secrets[0] as string, maxRetries: 0 });
+    const limited = async () => {
+      try {
+        await ask(laptop);
+        return false;
+      } catch (err) {
+        if (err instanceof Anthropic.RateLimitError) return true;
+        throw err;
+      }
+    };
+    const set = await run(
+      gw.home,
+      'keys',
+      'limits',
+      'laptop',
+      '--rpm',
+      '1',
+      '--tokens-per-day',
+      '2M',
+      '--models',
+      'haiku,sonnet',
+    );
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toBe(
+      'Client key "laptop": 1 requests per minute; 2,000,000 tokens per day; models haiku, sonnet.\n',
+    );
+    // The limit counts from when the gateway read it: the first request after is admitted, the next refused.
+    await timeUntil(async () => expect(await limited(), 'rpm limit enforced').toBe(true), 2000);
+    await gw.settle();
+    const list = await run(gw.home, 'keys', 'list');
+    expect(list.stdout).toMatch(/^laptop\s+.*\bactive\s+\d+\/1\s+\S+\/2M\s+\$\d+\.\d\d\s+haiku,sonnet$/m);
+
+    const cost = await run(gw.home, 'keys', 'limits', 'laptop', '--cost-per-month', '$50', '--rpm', 'off', '--json');
+    expect(JSON.parse(cost.stdout).limits).toEqual({
+      rpm: null,
+      tokensPerDay: 2_000_000,
+      costPerMonthUsd: 50,
+      models: ['haiku', 'sonnet'],
+    });
+    const cleared = await run(gw.home, 'keys', 'limits', 'laptop', '--clear');
+    expect(cleared.stdout).toBe('Client key "laptop": no limits.\n');
+    await timeUntil(async () => expect(await limited(), 'limits lifted').toBe(false), 2000);
+
+    const bad = await run(gw.home, 'keys', 'limits', 'laptop', '--rpm', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--rpm takes a whole number/);
+    const model = await run(gw.home, 'keys', 'limits', 'laptop', '--models', 'gpt-4o');
+    expect(model.code).toBe(1);
+    expect(model.stderr).toMatch(/Invalid limits: models\.0 each model must be/);
+    const nobody = await run(gw.home, 'keys', 'limits', 'nobody', '--rpm', '5');
+    expect(nobody.stderr).toMatch(/no active client key named "nobody"/);
   });
 
   it('revoke stops a key on the running gateway; the list marks it revoked', async () => {

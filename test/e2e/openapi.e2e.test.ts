@@ -96,6 +96,13 @@ describe('OpenAPI document', () => {
       ['GET', '/api/logs/history', '/api/logs/history?limit=lots'],
       ['GET', '/api/keys', '/api/keys'],
       ['POST', '/api/keys', '/api/keys', { name: 'laptop' }],
+      [
+        'PUT',
+        '/api/keys/{name}/limits',
+        '/api/keys/laptop/limits',
+        { rpm: 60, tokensPerDay: null, costPerMonthUsd: 5, models: ['sonnet'] },
+      ],
+      ['PUT', '/api/keys/{name}/limits', '/api/keys/laptop/limits', { rpm: 0 }],
       ['DELETE', '/api/keys/{name}', '/api/keys/laptop'],
       ['DELETE', '/api/keys/{name}', '/api/keys/laptop'],
       ['POST', '/api/stats/reset', '/api/stats/reset'],

@@ -5,6 +5,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ErrorResponseSchema } from '../../shared/api-schemas.js';
 import {
+  ClientKeyLimitsSchema,
   ClientKeyListSchema,
   ClientKeySchema,
   CreateClientKeyRequestSchema,
@@ -65,6 +66,29 @@ const revokeKey = createRoute({
   },
 });
 
+const setLimits = createRoute({
+  method: 'put',
+  path: '/{name}/limits',
+  tags: ['keys'],
+  summary:
+    'Replace the limits of an active client key (null: none of that kind); this gateway applies them before answering, others sharing the database within a second',
+  request: {
+    params: z.object({ name: KeyNameSchema.openapi({ param: { name: 'name', in: 'path' } }) }),
+    body: { required: true, content: { 'application/json': { schema: ClientKeyLimitsSchema } } },
+  },
+  responses: {
+    200: {
+      description: 'The key with its limits and use',
+      content: { 'application/json': { schema: ClientKeySchema } },
+    },
+    ...errors,
+    404: {
+      description: 'No active key with this name',
+      content: { 'application/json': { schema: ErrorResponseSchema } },
+    },
+  },
+});
+
 export function keysRoutes(deps: ApiDeps): OpenAPIHono {
   const app = newRouter();
   app.openapi(listKeys, async (c) => c.json({ keys: await deps.keys.list() }, 200));
@@ -78,6 +102,12 @@ export function keysRoutes(deps: ApiDeps): OpenAPIHono {
     const { name } = c.req.valid('param');
     const view = await deps.keys.revoke(name);
     deps.logger.info({ name, prefix: view.prefix }, 'client key revoked');
+    return c.json(view, 200);
+  });
+  app.openapi(setLimits, async (c) => {
+    const { name } = c.req.valid('param');
+    const view = await deps.keys.setLimits(name, c.req.valid('json'));
+    deps.logger.info({ name, limits: view.limits }, 'client key limits set');
     return c.json(view, 200);
   });
   return app;

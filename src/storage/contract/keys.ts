@@ -14,6 +14,42 @@ export interface ClientKeyRow {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** What the key may use (migration 14); every field null: no limit. */
+  limits: ClientKeyLimits;
+}
+
+/** Per-key limits; null: none of that kind. */
+export interface ClientKeyLimits {
+  /** Requests admitted in any 60 s. */
+  rpm: number | null;
+  /** Tokens (in + out, shared/tokens.ts) per UTC day. */
+  tokensPerDay: number | null;
+  /** USD per UTC calendar month. */
+  costPerMonthUsd: number | null;
+  /** Model ids or family aliases (opus, sonnet, haiku) the key may use; null: any. */
+  models: string[] | null;
+}
+
+export const NO_LIMITS: Readonly<ClientKeyLimits> = Object.freeze({
+  rpm: null,
+  tokensPerDay: null,
+  costPerMonthUsd: null,
+  models: null,
+});
+
+/** Where the usage windows start (Unix ms), for `usage`. */
+export interface KeyUsageWindows {
+  minuteStart: number;
+  dayStart: number;
+  monthStart: number;
+}
+
+/** One client key name's use in the windows, from committed request rows. */
+export interface ClientKeyUsageRow {
+  name: string;
+  requestsLastMinute: number;
+  tokensToday: number;
+  costThisMonthUsd: number;
 }
 
 export interface NewClientKey {
@@ -42,12 +78,19 @@ export interface KeysStore {
   revoke(name: string, now: number): Promise<ClientKeyRow | null>;
   /** Records last use; never moves it backwards and does not move `revision`. */
   touch(uses: readonly KeyUse[]): Promise<void>;
+  /** Replaces the limits of the active key called `name` and moves `revision`; null when there is none. */
+  setLimits(name: string, limits: ClientKeyLimits, now: number): Promise<ClientKeyRow | null>;
+  /**
+   * Use per client key name in the windows, from committed request rows (the gateway seeds its
+   * counters from it at start; the CLI shows it). Names without a row in the month are left out.
+   */
+  usage(windows: KeyUsageWindows): Promise<ClientKeyUsageRow[]>;
   getAdmin(): Promise<AdminKeyRow | null>;
   /** Replaces the stored admin key; null removes it. */
   setAdmin(digest: string | null, now: number): Promise<void>;
   /**
    * Monotonic counter bumped by every change that matters to authentication (a key created or
-   * revoked, the admin key set or removed), from any process.
+   * revoked, its limits changed, the admin key set or removed), from any process.
    */
   revision(): Promise<number>;
 }

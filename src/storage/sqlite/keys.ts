@@ -2,7 +2,16 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
-import type { AdminKeyRow, ClientKeyRow, KeysStore, KeyUse, NewClientKey } from '../contract/keys.js';
+import type {
+  AdminKeyRow,
+  ClientKeyLimits,
+  ClientKeyRow,
+  ClientKeyUsageRow,
+  KeysStore,
+  KeyUsageWindows,
+  KeyUse,
+  NewClientKey,
+} from '../contract/keys.js';
 import { isUniqueViolation, writeWithoutBlocking } from './connection.js';
 import type { Migration } from './migration.js';
 
@@ -48,6 +57,23 @@ export const KEYS_MIGRATION: Migration = {
   `,
 };
 
+export const KEY_LIMITS_MIGRATION: Migration = {
+  version: 14,
+  name: 'client key limits',
+  up: `
+    -- NULL: no limit of that kind.
+    ALTER TABLE client_keys ADD COLUMN limit_rpm INTEGER;
+    ALTER TABLE client_keys ADD COLUMN limit_tokens_per_day INTEGER;
+    ALTER TABLE client_keys ADD COLUMN limit_cost_per_month_usd REAL;
+    -- JSON array of model ids and family aliases; NULL: any model.
+    ALTER TABLE client_keys ADD COLUMN allowed_models TEXT;
+    -- Limits apply through the same reload as revocations (the gateways poll keys_rev).
+    CREATE TRIGGER keys_rev_client_limits
+      AFTER UPDATE OF limit_rpm, limit_tokens_per_day, limit_cost_per_month_usd, allowed_models ON client_keys
+    BEGIN UPDATE meta SET value = value + 1 WHERE key = 'keys_rev'; END;
+  `,
+};
+
 interface ClientKeyDbRow {
   id: string;
   name: string;
@@ -56,6 +82,20 @@ interface ClientKeyDbRow {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  limit_rpm: number | null;
+  limit_tokens_per_day: number | null;
+  limit_cost_per_month_usd: number | null;
+  allowed_models: string | null;
+}
+
+function modelsOf(json: string | null): string[] | null {
+  if (json === null) return null;
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((m): m is string => typeof m === 'string') : null;
+  } catch {
+    return null;
+  }
 }
 
 function toClientKey(r: ClientKeyDbRow): ClientKeyRow {
@@ -67,8 +107,26 @@ function toClientKey(r: ClientKeyDbRow): ClientKeyRow {
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
     revokedAt: r.revoked_at,
+    limits: {
+      rpm: r.limit_rpm,
+      tokensPerDay: r.limit_tokens_per_day,
+      costPerMonthUsd: r.limit_cost_per_month_usd,
+      models: modelsOf(r.allowed_models),
+    },
   };
 }
+
+/**
+ * Use per key name from the request rows: a range scan of the ts index over the month (once at
+ * start, and per `ccflare keys list`); no index of its own, which every insert would pay for.
+ */
+const USAGE_SQL = `SELECT client_key AS name,
+    sum(CASE WHEN ts >= @minute THEN 1 ELSE 0 END) AS requests,
+    sum(CASE WHEN ts >= @day THEN coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0)
+      + coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0) + coalesce(output_tokens, 0)
+      ELSE 0 END) AS tokens,
+    sum(CASE WHEN ts >= @month THEN coalesce(cost_usd, 0) ELSE 0 END) AS cost
+  FROM requests WHERE ts >= @from AND client_key IS NOT NULL GROUP BY client_key ORDER BY client_key`;
 
 /** Prepared once per connection; needs the tables of KEYS_MIGRATION. */
 export class SqliteKeys implements KeysStore {
@@ -83,6 +141,12 @@ export class SqliteKeys implements KeysStore {
   private readonly upsertAdmin: Database.Statement<[string, number]>;
   private readonly deleteAdmin: Database.Statement<[]>;
   private readonly rev: Database.Statement<[], { value: number }>;
+  private readonly limitsRow: Database.Statement<[Record<string, string | number | null>]>;
+  private readonly usageRows: Database.Statement<
+    [Record<string, number>],
+    { name: string; requests: number; tokens: number; cost: number }
+  >;
+  private readonly setLimitsTx: Database.Transaction<(name: string, limits: ClientKeyLimits) => ClientKeyRow | null>;
   private readonly revokeActive: Database.Transaction<(name: string, now: number) => ClientKeyRow | null>;
 
   constructor(private readonly db: Database.Database) {
@@ -103,6 +167,22 @@ export class SqliteKeys implements KeysStore {
       ON CONFLICT (id) DO UPDATE SET digest = excluded.digest, created_at = excluded.created_at`);
     this.deleteAdmin = db.prepare('DELETE FROM admin_key');
     this.rev = db.prepare("SELECT value FROM meta WHERE key = 'keys_rev'");
+    this.limitsRow = db.prepare(`UPDATE client_keys SET limit_rpm = @rpm, limit_tokens_per_day = @tokens,
+      limit_cost_per_month_usd = @cost, allowed_models = @models WHERE id = @id`);
+    this.usageRows = db.prepare(USAGE_SQL);
+    this.setLimitsTx = db.transaction((name: string, limits: ClientKeyLimits) => {
+      const row = this.activeByName.get(name);
+      if (!row) return null;
+      this.limitsRow.run({
+        id: row.id,
+        rpm: limits.rpm,
+        tokens: limits.tokensPerDay,
+        cost: limits.costPerMonthUsd,
+        models: limits.models === null ? null : JSON.stringify(limits.models),
+      });
+      const after = this.byId.get(row.id);
+      return after ? toClientKey(after) : null;
+    });
     this.revokeActive = db.transaction((name: string, now: number) => {
       const row = this.activeByName.get(name);
       if (!row) return null;
@@ -134,6 +214,17 @@ export class SqliteKeys implements KeysStore {
 
   async touch(uses: readonly KeyUse[]): Promise<void> {
     if (uses.length > 0) await writeWithoutBlocking(this.db, () => this.touchMany(uses));
+  }
+
+  async setLimits(name: string, limits: ClientKeyLimits, _now: number): Promise<ClientKeyRow | null> {
+    return this.setLimitsTx.immediate(name, limits);
+  }
+
+  async usage(w: KeyUsageWindows): Promise<ClientKeyUsageRow[]> {
+    const from = Math.min(w.minuteStart, w.dayStart, w.monthStart);
+    return this.usageRows
+      .all({ minute: w.minuteStart, day: w.dayStart, month: w.monthStart, from })
+      .map((r) => ({ name: r.name, requestsLastMinute: r.requests, tokensToday: r.tokens, costThisMonthUsd: r.cost }));
   }
 
   async getAdmin(): Promise<AdminKeyRow | null> {

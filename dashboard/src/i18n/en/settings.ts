@@ -183,4 +183,22 @@ export const settings = {
   clearing: 'Clearing…',
   clearBody:
     'Every request record, stored payload and analytics figure is deleted; this cannot be undone. Accounts, keys and settings stay.',
+  colLimits: 'Limits',
+  noLimits: 'No limits',
+  limitRpm: 'Requests in the last minute',
+  limitTokens: 'Tokens today (UTC)',
+  limitCost: 'Cost this month (UTC)',
+  limitModels: 'Models',
+  editLimits: 'Limits',
+  editLimitsName: 'Edit the limits of {name}',
+  limitsTitle: 'Limits of {name}',
+  limitsIntro:
+    'Over a limit, requests with this key get 429 with retry-after until the window frees; a model outside the list gets 400. Leave a field empty for no limit. Changes apply within a second.',
+  limitsRpmLabel: 'Requests per minute',
+  limitsTokensLabel: 'Tokens per day (in + out)',
+  limitsCostLabel: 'Cost per month (USD)',
+  limitsModelsLabel: 'Allowed models (ids or opus, sonnet, haiku; comma-separated)',
+  limitsSave: 'Save limits',
+  limitsSaving: 'Saving…',
+  limitsSaved: 'Limits of {name} saved: they apply within a second.',
 };

@@ -1,4 +1,4 @@
-/** The client keys of the proxy (/api/keys): whether the proxy is locked, the keys, create and revoke. */
+/** The client keys of the proxy (/api/keys): whether the proxy is locked, the keys with their limits and use, create and revoke. */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ClientKeyList, ClientKeyView, CreatedClientKey } from '../../../../src/shared/keys-schemas';
@@ -11,6 +11,7 @@ import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
 import { ErrorState, Loading } from '../../states';
 import { CreateKeyForm, NewKey } from './create-key';
+import { LimitsCell, LimitsDialog } from './key-limits';
 
 const t = translator('settings', messages);
 
@@ -38,10 +39,12 @@ function KeysTable({
   keys,
   label,
   onRevoke,
+  onLimits,
 }: {
   keys: ClientKeyView[];
   label: string;
   onRevoke?: (k: ClientKeyView) => void;
+  onLimits?: (k: ClientKeyView) => void;
 }) {
   const columns: Column<ClientKeyView>[] = [
     { id: 'name', header: t('colName'), rowHeader: true, cell: (k) => k.name },
@@ -52,20 +55,28 @@ function KeysTable({
       header: t('colLastUsed'),
       cell: (k) => (k.lastUsedAt == null ? t('never') : fmtDateTime(k.lastUsedAt)),
     },
+    ...(onLimits ? [{ id: 'limits', header: t('colLimits'), cell: (k: ClientKeyView) => <LimitsCell k={k} /> }] : []),
     onRevoke
       ? {
           id: 'actions',
           header: <span className="sr-only">{t('colActions')}</span>,
           className: 'actions',
           cell: (k) => (
-            <button
-              type="button"
-              className="danger"
-              onClick={() => onRevoke(k)}
-              aria-label={t('revokeName', { name: k.name })}
-            >
-              {t('revoke')}
-            </button>
+            <>
+              {onLimits ? (
+                <button type="button" onClick={() => onLimits(k)} aria-label={t('editLimitsName', { name: k.name })}>
+                  {t('editLimits')}
+                </button>
+              ) : null}{' '}
+              <button
+                type="button"
+                className="danger"
+                onClick={() => onRevoke(k)}
+                aria-label={t('revokeName', { name: k.name })}
+              >
+                {t('revoke')}
+              </button>
+            </>
           ),
         }
       : { id: 'revoked', header: t('colRevoked'), cell: (k) => fmtDateTime(k.revokedAt) },
@@ -82,7 +93,13 @@ function KeysTable({
 }
 
 export function ClientKeys() {
-  const keys = useQuery({ queryKey: queryKeys.keys, queryFn: () => apiFetch<ClientKeyList>('/api/keys') });
+  // Refetched every 5 s so the use bars move while the screen is open.
+  const keys = useQuery({
+    queryKey: queryKeys.keys,
+    queryFn: () => apiFetch<ClientKeyList>('/api/keys'),
+    refetchInterval: 5000,
+  });
+  const [limiting, setLimiting] = useState<ClientKeyView | null>(null);
   const [created, setCreated] = useState<CreatedClientKey | null>(null);
   const [revoking, setRevoking] = useState<ClientKeyView | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -126,7 +143,9 @@ export function ClientKeys() {
               </>
             )}
           </p>
-          {active.length > 0 ? <KeysTable keys={active} label={t('activeKeys')} onRevoke={setRevoking} /> : null}
+          {active.length > 0 ? (
+            <KeysTable keys={active} label={t('activeKeys')} onRevoke={setRevoking} onLimits={setLimiting} />
+          ) : null}
           {revoked.length > 0 ? (
             <details className="revoked-keys">
               <summary>{t('revokedKeys', { count: revoked.length })}</summary>
@@ -141,6 +160,15 @@ export function ClientKeys() {
           setCreated(k);
         }}
       />
+      {limiting ? (
+        <LimitsDialog
+          k={limiting}
+          onClose={(msg) => {
+            setLimiting(null);
+            if (msg) setMessage(msg);
+          }}
+        />
+      ) : null}
       {revoking ? (
         <RevokeDialog
           k={revoking}

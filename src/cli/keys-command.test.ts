@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { describeLimits, limitsFromFlags, parseCount, parseUsd, renderClientKeys } from './keys-command.js';
+
+const NONE = { rpm: null, tokensPerDay: null, costPerMonthUsd: null, models: null };
+
+describe('keys limits flags', () => {
+  it('reads counts with k and M, amounts with or without $, and off', () => {
+    expect(parseCount('--rpm', '60')).toBe(60);
+    expect(parseCount('--tokens-per-day', '2M')).toBe(2_000_000);
+    expect(parseCount('--tokens-per-day', '1.5m')).toBe(1_500_000);
+    expect(parseCount('--tokens-per-day', '500k')).toBe(500_000);
+    expect(parseCount('--rpm', 'off')).toBeNull();
+    expect(parseUsd('--cost-per-month', '$12.50')).toBe(12.5);
+    expect(parseUsd('--cost-per-month', 'none')).toBeNull();
+    for (const bad of ['0', '-1', '1.5', 'lots', '2G']) expect(() => parseCount('--rpm', bad)).toThrow(/--rpm takes/);
+    for (const bad of ['0', '-5', 'ten']) expect(() => parseUsd('--cost-per-month', bad)).toThrow(/USD above 0/);
+  });
+
+  it('replaces only the limits given; --clear starts from none; models any lifts the list', () => {
+    const current = { rpm: 60, tokensPerDay: 1000, costPerMonthUsd: 5, models: ['opus'] };
+    expect(limitsFromFlags(current, { rpm: '10' })).toEqual({ ...current, rpm: 10 });
+    expect(limitsFromFlags(current, { clear: true, models: 'sonnet, haiku' })).toEqual({
+      ...NONE,
+      models: ['sonnet', 'haiku'],
+    });
+    expect(limitsFromFlags(current, { models: 'any' }).models).toBeNull();
+    expect(describeLimits(NONE)).toBe('no limits');
+    expect(describeLimits(current)).toBe('60 requests per minute; 1,000 tokens per day; $5.00 per month; models opus');
+  });
+
+  it('lists use against each limit, use alone where there is none', () => {
+    const base = { id: 'i', prefix: 'ccf_AbCd', createdAt: 0, lastUsedAt: null, revokedAt: null, active: true };
+    const text = renderClientKeys(
+      [
+        {
+          ...base,
+          name: 'capped',
+          limits: { rpm: 60, tokensPerDay: 2_000_000, costPerMonthUsd: 50, models: ['sonnet', 'haiku'] },
+          use: { requestsLastMinute: 3, tokensToday: 1_234_567, costThisMonthUsd: 4.1 },
+        },
+        {
+          ...base,
+          name: 'open',
+          limits: NONE,
+          use: { requestsLastMinute: null, tokensToday: 950, costThisMonthUsd: 0 },
+        },
+      ],
+      0,
+    );
+    const [, capped, open] = text.trimEnd().split('\n');
+    expect(capped).toMatch(/\bactive\s+3\/60\s+1\.2M\/2M\s+\$4\.10\/\$50\.00\s+sonnet,haiku$/);
+    expect(open).toMatch(/\bactive\s+-\s+950\s+\$0\.00\s+any$/);
+  });
+});
