@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { AccountPool } from '../accounts/account-pool.js';
 import { AccountService } from '../accounts/account-service.js';
+import { accountStatus } from '../accounts/account-status.js';
 import type { OAuthEndpoints } from '../accounts/oauth.js';
 import { TokenManager } from '../accounts/token-manager.js';
 import { UsagePoller } from '../accounts/usage-poller.js';
@@ -33,6 +34,8 @@ import { RecentLogLines } from '../log/log-events.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ModelCatalogue } from '../models/model-catalogue.js';
 import { upstreamModelsFetcher } from '../models/upstream-models.js';
+import { ChannelService } from '../notify/channel-service.js';
+import { Notifier, type NotifierDeps } from '../notify/notifier.js';
 import { PRICES_CACHE_FILE, PriceRefresher } from '../pricing/price-catalogue.js';
 import { PRICES } from '../pricing/prices.js';
 import { createPricer } from '../pricing/pricing.js';
@@ -68,6 +71,8 @@ export interface AppDeps {
   logHistory?: (limit: number) => Promise<LogLine[]>;
   /** The agent registry; a directory knowing no agent when not given. */
   agents?: AgentDirectory;
+  /** Delivery retry and timeout settings of the notifier (tests shorten the backoff). */
+  notify?: Pick<NotifierDeps, 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs'>;
 }
 
 export interface App {
@@ -85,6 +90,8 @@ export interface App {
   readonly proxyRules: ProxyRules;
   /** Reads idle subscription accounts' windows (CCFLARE_USAGE_POLL_MS). */
   readonly usagePoller: UsagePoller;
+  /** Notifications: listens to the event bus, delivers off the request path. */
+  readonly notifier: Notifier;
 }
 
 export function oauthEndpoints(config: Config): OAuthEndpoints {
@@ -195,6 +202,28 @@ export function buildApp(deps: AppDeps): App {
     intervalMs: config.usagePollMs,
   });
 
+  // Listens to the bus only: the proxy never waits for a notification.
+  const notifier = new Notifier({
+    store,
+    box: deps.box,
+    clock,
+    logger,
+    events,
+    accounts: () => {
+      const now = clock.now();
+      return pool.list().map((a) => ({ id: a.id, name: a.name, status: accountStatus(a, now).status }));
+    },
+    pollMs: deps.accountPollMs ?? 1000,
+    ...deps.notify,
+  });
+  const notifyChannels = new ChannelService({
+    store,
+    box: deps.box,
+    clock,
+    timeoutMs: deps.notify?.timeoutMs,
+    changed: () => notifier.refresh(),
+  });
+
   const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
   const auth = createAuth({ keys, clock, logger });
   const keyService = new KeyService({ store, box: deps.box, clock, changed: () => keys.refresh() });
@@ -229,6 +258,7 @@ export function buildApp(deps: AppDeps): App {
         clock,
         defaultModel: () => liveSettings.current().defaultAgentModel,
       }),
+      notify: notifyChannels,
     },
     API_ROUTES,
   );
@@ -314,12 +344,14 @@ export function buildApp(deps: AppDeps): App {
     agents,
     proxyRules,
     usagePoller,
+    notifier,
     start: async () => {
       await liveSettings.start();
       await proxyRules.start();
       await agents.start();
       await pool.start();
       await keys.start();
+      await notifier.start();
       retention.start();
       usagePoller.start();
       // Not awaited: the cached prices apply at once, and a slow or absent network never delays the start.
@@ -327,6 +359,7 @@ export function buildApp(deps: AppDeps): App {
     },
     stop: () => {
       usagePoller.stop();
+      notifier.stop();
       pool.stop();
       keys.stop();
       liveSettings.stop();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, vi } from 'vitest';
 import type { AgentDirectory } from '../../src/agents/agent-directory.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto/secret-box.js';
-import { type RunningServer, runServer } from '../../src/server/serve.js';
+import { type RunningServer, type RunOptions, runServer } from '../../src/server/serve.js';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
@@ -58,6 +58,8 @@ export interface GatewayOptions {
   reauthGraceMs?: number;
   /** The agent registry (default: none known). */
   agents?: AgentDirectory;
+  /** Notification retry and timeout settings. */
+  notify?: RunOptions['notify'];
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
@@ -121,6 +123,7 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     accountPollMs: opts.accountPollMs ?? 100,
     reauthGraceMs: opts.reauthGraceMs,
     agents: opts.agents,
+    notify: opts.notify,
   });
 
   let seen = 0;
