@@ -88,22 +88,24 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
 
   notify
     .command('add')
-    .description('Add a webhook or Slack channel; the URL is read from stdin unless --url is given (it is a secret)')
+    .description(
+      'Add a webhook or Slack channel; the URL is read from stdin unless --hook-url is given (it is a secret)',
+    )
     .argument('<name>', 'channel name')
     .option('--slack', 'a Slack incoming webhook (formatted blocks)')
-    .option('--url <url>', 'the http(s) URL (ends up in shell history: prefer stdin)')
+    .option('--hook-url <url>', 'the http(s) URL (ends up in shell history: prefer stdin)')
     .option('--secret <secret>', 'HMAC-SHA256 signing secret for a webhook (x-ccflare-signature)')
     .option('--events <list>', `comma-separated event types (default: all): ${NOTIFY_EVENT_TYPES.join(', ')}`)
     .option('--json', 'print the channel as JSON')
     .action(
       async (
         name: string,
-        opts: { slack?: boolean; url?: string; secret?: string; events?: string; json?: boolean },
+        opts: { slack?: boolean; hookUrl?: string; secret?: string; events?: string; json?: boolean },
         cmd: Command,
       ) => {
         const events = parseEvents(opts.events);
-        const url = (opts.url ?? (await readAll(io))).trim();
-        if (url === '') throw new CliError('give the URL with --url or on stdin', 2);
+        const url = (opts.hookUrl ?? (await readAll(io))).trim();
+        if (url === '') throw new CliError('give the URL with --hook-url or on stdin', 2);
         await withChannels(io, cmd, async (svc) => {
           const view = await svc.create({
             name,
