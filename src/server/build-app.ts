@@ -213,7 +213,9 @@ export function buildApp(deps: AppDeps): App {
       const now = clock.now();
       return pool.list().map((a) => ({ id: a.id, name: a.name, status: accountStatus(a, now).status }));
     },
-    pollMs: deps.accountPollMs ?? 1000,
+    // Its own second, not the tests' fast account poll: API writes refresh it at once, and only
+    // CLI changes and cooldown ends wait for the poll.
+    pollMs: 1000,
     ...deps.notify,
   });
   const notifyChannels = new ChannelService({
