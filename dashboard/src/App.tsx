@@ -5,6 +5,7 @@ import { ApiError, adminKey, apiFetch, authStore, errorMessage, setAdminKey } fr
 import { shell } from './i18n/en/shell';
 import { isLocale, LOCALES, type Locale, setLocale, translator, useLocale } from './i18n/i18n';
 import { useLiveUpdates } from './live';
+import { NotifyBell } from './notify-bell';
 import { linkClick, useLocation } from './router';
 import { Overview } from './screens/Overview';
 import { ShortcutsDialog, screenKey, useShortcuts } from './shortcuts';
@@ -191,6 +192,7 @@ export function App() {
               {live === 'live' ? t('live') : live === 'connecting' ? t('connecting') : t('offline')}
             </span>
           )}
+          {needsLogin ? null : <NotifyBell />}
           {needsLogin ? null : (
             <button
               type="button"

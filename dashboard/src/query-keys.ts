@@ -24,6 +24,14 @@ export const queryKeys = {
   },
   modelRules: ['models', 'rules'],
   systemPromptInterceptor: ['tools', 'system-prompt'],
+  notify: {
+    /** Every notification query: what a test send invalidates (the log and the bell). */
+    all: ['notify'],
+    channels: ['notify', 'channels'],
+    rules: ['notify', 'rules'],
+    deliveries: ['notify', 'deliveries'],
+    inbox: ['notify', 'inbox'],
+  },
   analytics: {
     all: ['analytics'],
     /** The Overview's figures for a range ('24h', …). */

@@ -13,6 +13,7 @@ import { registerImportCommand } from './import-command.js';
 import { CliError, type CliIo } from './io.js';
 import { registerKeysCommands } from './keys-command.js';
 import { registerLogsCommand } from './logs-command.js';
+import { registerNotifyCommands } from './notify-command.js';
 import { registerReportCommands } from './report-commands.js';
 import { registerServeCommand, type ServeResult } from './serve-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerLogsCommand(program, io);
   registerImportCommand(program, io);
   registerConnectCommands(program, io);
+  registerNotifyCommands(program, io);
   registerSimulateCommand(program, io);
   return program;
 }

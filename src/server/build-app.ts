@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { AccountPool } from '../accounts/account-pool.js';
 import { AccountService } from '../accounts/account-service.js';
+import { accountStatus } from '../accounts/account-status.js';
 import type { OAuthEndpoints } from '../accounts/oauth.js';
 import { TokenManager } from '../accounts/token-manager.js';
 import { UsagePoller } from '../accounts/usage-poller.js';
@@ -35,6 +36,8 @@ import { RecentLogLines } from '../log/log-events.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ModelCatalogue } from '../models/model-catalogue.js';
 import { upstreamModelsFetcher } from '../models/upstream-models.js';
+import { ChannelService } from '../notify/channel-service.js';
+import { Notifier, type NotifierDeps } from '../notify/notifier.js';
 import { PRICES_CACHE_FILE, PriceRefresher } from '../pricing/price-catalogue.js';
 import { PRICES } from '../pricing/prices.js';
 import { createPricer } from '../pricing/pricing.js';
@@ -71,6 +74,8 @@ export interface AppDeps {
   agents?: AgentDirectory;
   /** The proxy's waits between attempts; timers when not given. */
   sleep?: Sleep;
+  /** Delivery retry and timeout settings of the notifier (tests shorten the backoff). */
+  notify?: Pick<NotifierDeps, 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs'>;
 }
 
 export interface App {
@@ -88,6 +93,8 @@ export interface App {
   readonly proxyRules: ProxyRules;
   /** Reads idle subscription accounts' windows (CCFLARE_USAGE_POLL_MS). */
   readonly usagePoller: UsagePoller;
+  /** Notifications: listens to the event bus, delivers off the request path. */
+  readonly notifier: Notifier;
 }
 
 export function oauthEndpoints(config: Config): OAuthEndpoints {
@@ -203,6 +210,30 @@ export function buildApp(deps: AppDeps): App {
     intervalMs: config.usagePollMs,
   });
 
+  // Listens to the bus only: the proxy never waits for a notification.
+  const notifier = new Notifier({
+    store,
+    box: deps.box,
+    clock,
+    logger,
+    events,
+    accounts: () => {
+      const now = clock.now();
+      return pool.list().map((a) => ({ id: a.id, name: a.name, status: accountStatus(a, now).status }));
+    },
+    // Its own second, not the tests' fast account poll: API writes refresh it at once, and only
+    // CLI changes and cooldown ends wait for the poll.
+    pollMs: 1000,
+    ...deps.notify,
+  });
+  const notifyChannels = new ChannelService({
+    store,
+    box: deps.box,
+    clock,
+    timeoutMs: deps.notify?.timeoutMs,
+    changed: () => notifier.refresh(),
+  });
+
   const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
   const auth = createAuth({ keys, clock, logger });
   const keyService = new KeyService({
@@ -243,6 +274,7 @@ export function buildApp(deps: AppDeps): App {
         clock,
         defaultModel: () => liveSettings.current().defaultAgentModel,
       }),
+      notify: notifyChannels,
     },
     API_ROUTES,
   );
@@ -328,6 +360,7 @@ export function buildApp(deps: AppDeps): App {
     agents,
     proxyRules,
     usagePoller,
+    notifier,
     start: async () => {
       await liveSettings.start();
       await proxyRules.start();
@@ -337,6 +370,7 @@ export function buildApp(deps: AppDeps): App {
       // The day's tokens and the month's cost so far, from the stored rows (journal replayed before this).
       const now = clock.now();
       limiter.counters.seed(await store.keys.usage(usageWindows(now)), now);
+      await notifier.start();
       retention.start();
       usagePoller.start();
       // Not awaited: the cached prices apply at once, and a slow or absent network never delays the start.
@@ -344,6 +378,7 @@ export function buildApp(deps: AppDeps): App {
     },
     stop: () => {
       usagePoller.stop();
+      notifier.stop();
       pool.stop();
       keys.stop();
       liveSettings.stop();

@@ -15,7 +15,7 @@ import { logLinePublisher, RecentLogLines } from '../log/log-events.js';
 import { LogFile, readLogHistory } from '../log/log-file.js';
 import { createLogger } from '../log/logger.js';
 import { openStoreFromUrl, openWriterForUrl, sqlitePathFromUrl } from '../storage/open-store.js';
-import { type App, buildApp } from './build-app.js';
+import { type App, type AppDeps, buildApp } from './build-app.js';
 import { capConnections, httpServerOptions } from './http-limits.js';
 import { claimGateway, type GatewayClaim, reachableUrl } from './runtime-file.js';
 
@@ -36,6 +36,8 @@ export interface RunningServer {
   agents: App['agents'];
   /** The idle-account usage poller (tests run a pass with `tick()` instead of waiting for its timer). */
   usagePoller: App['usagePoller'];
+  /** Notifications (tests emit events no emitter exists for yet, e.g. worker.approval). */
+  notifier: App['notifier'];
   /** Graceful: stops accepting, waits for in-flight requests (up to `graceMs`), flushes records. */
   close(graceMs?: number): Promise<void>;
 }
@@ -54,6 +56,8 @@ export interface RunOptions {
   agents?: AgentDirectory;
   /** The proxy's waits between attempts (tests end or hold them without real time passing). */
   sleep?: Sleep;
+  /** Notification retry and timeout settings (tests shorten the backoff). */
+  notify?: AppDeps['notify'];
 }
 
 export async function runServer(config: Config, opts: RunOptions = {}): Promise<RunningServer> {
@@ -161,6 +165,7 @@ async function startServer(
     logHistory: logFile === null ? undefined : (limit) => readLogHistory(config.logFile, config.logFiles, limit),
     agents: opts.agents,
     sleep: opts.sleep,
+    notify: opts.notify,
   });
   await app.start();
 
@@ -248,7 +253,17 @@ async function startServer(
     process.once('SIGINT', onSignal);
   }
 
-  return { url, port, server, events, api: app.api, agents: app.agents, usagePoller: app.usagePoller, close };
+  return {
+    url,
+    port,
+    server,
+    events,
+    api: app.api,
+    agents: app.agents,
+    usagePoller: app.usagePoller,
+    notifier: app.notifier,
+    close,
+  };
 }
 
 /** Waits for `p`, at most `ms`. */

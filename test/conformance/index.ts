@@ -7,6 +7,7 @@ import type { Store } from '../../src/storage/contract/store.js';
 import { describeAgentsStoreConformance } from './agents-conformance.js';
 import { describeHistoryConformance } from './analytics-conformance.js';
 import { describeKeysStoreConformance } from './keys-conformance.js';
+import { describeNotifyStoreConformance } from './notify-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
 
 export function describeStoreContract(name: string, makeStore: () => Promise<Store>): void {
@@ -14,4 +15,5 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
   describeHistoryConformance(name, makeStore);
   describeKeysStoreConformance(name, makeStore);
   describeAgentsStoreConformance(name, makeStore);
+  describeNotifyStoreConformance(name, makeStore);
 }

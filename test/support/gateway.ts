@@ -11,7 +11,7 @@ import type { AgentDirectory } from '../../src/agents/agent-directory.js';
 import type { Sleep } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto/secret-box.js';
-import { type RunningServer, runServer } from '../../src/server/serve.js';
+import { type RunningServer, type RunOptions, runServer } from '../../src/server/serve.js';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
@@ -61,6 +61,8 @@ export interface GatewayOptions {
   agents?: AgentDirectory;
   /** The proxy's waits between attempts (default: real timers). */
   sleep?: Sleep;
+  /** Notification retry and timeout settings. */
+  notify?: RunOptions['notify'];
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
@@ -125,6 +127,7 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     reauthGraceMs: opts.reauthGraceMs,
     agents: opts.agents,
     sleep: opts.sleep,
+    notify: opts.notify,
   });
 
   let seen = 0;

@@ -9,6 +9,7 @@ import type { AgentsStore } from './agents.js';
 import type { AnalyticsStore } from './analytics.js';
 import type { KeysStore } from './keys.js';
 import type { MaintenanceStore } from './maintenance.js';
+import type { NotifyStore } from './notify.js';
 import type { RequestRecord } from './records.js';
 import type { RequestsStore } from './requests.js';
 import type { SettingsStore } from './settings.js';
@@ -22,6 +23,7 @@ export interface Store {
   readonly settings: SettingsStore;
   readonly maintenance: MaintenanceStore;
   readonly agents: AgentsStore;
+  readonly notify: NotifyStore;
   /** Applies pending migrations; idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import { databaseFileError, MEMORY_PATH, openDatabase, payloadFilesFor } from '.
 import { SqliteKeys } from './keys.js';
 import { SqliteMaintenance } from './maintenance.js';
 import { migrate } from './migrations.js';
+import { SqliteNotify } from './notify.js';
 import { SqliteRequests } from './requests.js';
 import { SqliteSettings } from './settings.js';
 import { StatementCache } from './statement-cache.js';
@@ -28,6 +29,7 @@ export class SqliteStore implements Store {
   readonly settings: SqliteSettings;
   readonly maintenance: SqliteMaintenance;
   readonly agents: SqliteAgents;
+  readonly notify: SqliteNotify;
   private closed = false;
 
   private constructor(
@@ -51,6 +53,7 @@ export class SqliteStore implements Store {
     this.settings = new SqliteSettings(db);
     this.maintenance = new SqliteMaintenance(db, path, this.payloadFiles, statements);
     this.agents = new SqliteAgents(db);
+    this.notify = new SqliteNotify(db);
   }
 
   /**

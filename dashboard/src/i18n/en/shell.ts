@@ -104,4 +104,10 @@ export const shell = {
   nameRule: '1-64 characters from A-Z a-z 0-9 . _ -',
   window5h: '5-hour',
   windowWeekly: 'Weekly',
+  bellLabel: 'Notifications',
+  bellUnread_one: '{count} unread notification',
+  bellUnread_other: '{count} unread notifications',
+  bellEmpty: 'No notifications yet.',
+  bellMarkRead: 'Mark all read',
+  bellSettings: 'Notification settings',
 };

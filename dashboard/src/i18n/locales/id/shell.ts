@@ -107,4 +107,10 @@ export default {
   nameRule: '1-64 karakter dari A-Z a-z 0-9 . _ -',
   window5h: '5 jam',
   windowWeekly: 'Mingguan',
+  bellLabel: 'Notifikasi',
+  bellUnread_one: '{count} notifikasi belum dibaca',
+  bellUnread_other: '{count} notifikasi belum dibaca',
+  bellEmpty: 'Belum ada notifikasi.',
+  bellMarkRead: 'Tandai semua dibaca',
+  bellSettings: 'Pengaturan notifikasi',
 } satisfies NamespaceTranslations<'shell'>;

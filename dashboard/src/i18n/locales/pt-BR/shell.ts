@@ -107,4 +107,10 @@ export default {
   nameRule: '1 a 64 caracteres entre A-Z a-z 0-9 . _ -',
   window5h: '5 horas',
   windowWeekly: 'Semanal',
+  bellLabel: 'Notificações',
+  bellUnread_one: '{count} notificação não lida',
+  bellUnread_other: '{count} notificações não lidas',
+  bellEmpty: 'Nenhuma notificação ainda.',
+  bellMarkRead: 'Marcar todas como lidas',
+  bellSettings: 'Configurações de notificação',
 } satisfies NamespaceTranslations<'shell'>;

@@ -106,4 +106,10 @@ export default {
   nameRule: 'A-Z a-z 0-9 . _ - karakterlerinden 1-64 karakter',
   window5h: '5 saatlik',
   windowWeekly: 'Haftalık',
+  bellLabel: 'Bildirimler',
+  bellUnread_one: '{count} okunmamış bildirim',
+  bellUnread_other: '{count} okunmamış bildirim',
+  bellEmpty: 'Henüz bildirim yok.',
+  bellMarkRead: 'Tümünü okundu say',
+  bellSettings: 'Bildirim ayarları',
 } satisfies NamespaceTranslations<'shell'>;

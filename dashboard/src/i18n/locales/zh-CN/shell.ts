@@ -101,4 +101,10 @@ export default {
   nameRule: '1-64 个字符，可用 A-Z a-z 0-9 . _ -',
   window5h: '5 小时',
   windowWeekly: '每周',
+  bellLabel: '通知',
+  bellUnread_one: '{count} 条未读通知',
+  bellUnread_other: '{count} 条未读通知',
+  bellEmpty: '暂无通知。',
+  bellMarkRead: '全部标为已读',
+  bellSettings: '通知设置',
 } satisfies NamespaceTranslations<'shell'>;

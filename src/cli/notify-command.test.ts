@@ -1,0 +1,72 @@
+/** `ccflare notify` in process with a fake terminal, against a local webhook receiver. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CliRun, runCommand } from '../../test/support/cli-io.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
+
+let home: string;
+let hook: WebhookReceiver;
+
+beforeEach(async () => {
+  home = mkdtempSync(join(tmpdir(), 'ccflare-notify-'));
+  hook = await startWebhookReceiver((n) => (n === 0 ? 200 : 500));
+});
+afterEach(async () => {
+  await hook.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+const run = (args: string[], input?: string): Promise<CliRun> => runCommand(args, { home, input });
+
+describe('ccflare notify', () => {
+  it('adds a channel from stdin, lists it masked, sends tests and shows the delivery log', async () => {
+    const url = `${hook.url}/services/T0/B0/TOPSECRET`;
+    const add = await run(['notify', 'add', 'ops', '--secret', 'signing-secret', '--events', 'pool.exhausted'], url);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toContain('Added webhook channel "ops"');
+    expect(add.stdout).not.toContain('TOPSECRET');
+
+    const ok = await run(['notify', 'test', 'ops']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toBe('Test notification delivered to "ops".\n');
+    expect(hook.received[0]?.json).toMatchObject({ type: 'test', subject: 'ops' });
+    expect(hook.received[0]?.headers['x-ccflare-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+
+    const bad = await run(['notify', 'test', 'ops']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('ccflare: test notification to "ops" failed: HTTP 500: receiver says no\n');
+
+    const list = await run(['notify', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).not.toContain('TOPSECRET');
+    expect(list.stdout).toMatch(/ops\s+webhook\s+on\s+http:\/\/127\.0\.0\.1:\d+\/••••\s+yes\s+pool\.exhausted/);
+    expect(list.stdout).toMatch(/dashboard\s+dashboard\s+on\s+-\s+-\s+all/);
+    expect(list.stdout).toMatch(/ops\s+test\s+ops\s+failed\s+1\s+HTTP 500: receiver says no/);
+    expect(list.stdout).toMatch(/ops\s+test\s+ops\s+delivered\s+1\s+-/);
+
+    const json = JSON.parse((await run(['notify', 'list', '--json'])).stdout);
+    expect(json.channels.map((c: { name: string }) => c.name)).toEqual(['dashboard', 'ops']);
+    expect(json.deliveries).toHaveLength(2);
+  });
+
+  it('refuses a URL that is not http(s) and an unknown event type', async () => {
+    const ftp = await run(['notify', 'add', 'x', '--hook-url', 'ftp://example.com/x']);
+    expect(ftp.code).toBe(1);
+    expect(ftp.stderr).toBe('ccflare: Invalid channel URL: must be an http:// or https:// URL\n');
+    const ev = await run(['notify', 'add', 'x', '--hook-url', 'https://example.com', '--events', 'nope']);
+    expect(ev.code).toBe(2);
+    expect(ev.stderr).toContain('unknown event type nope');
+  });
+
+  it('sends a test to the dashboard bell and removes channels', async () => {
+    const t = await run(['notify', 'test', 'dashboard']);
+    expect(t.code, t.stderr).toBe(0);
+    const rm = await run(['notify', 'remove', 'dashboard']);
+    expect(rm.code).toBe(1);
+    expect(rm.stderr).toContain('cannot be removed');
+    const missing = await run(['notify', 'test', 'nope']);
+    expect(missing.stderr).toBe('ccflare: No notification channel named "nope"\n');
+  });
+});

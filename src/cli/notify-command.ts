@@ -1,0 +1,147 @@
+/**
+ * `ccflare notify ...`: notification channels from the terminal. Works on the database like the
+ * other commands; a running gateway picks changes up within a second. `test` sends from this
+ * process, so it also checks that this machine reaches the receiver.
+ */
+import type { Command } from 'commander';
+import { systemClock } from '../clock.js';
+import { ChannelService } from '../notify/channel-service.js';
+import {
+  type ChannelView,
+  type DeliveryView,
+  NOTIFY_EVENT_TYPES,
+  type NotifyEventType,
+} from '../shared/notify-schemas.js';
+import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
+import { formatTime, renderTable } from './format.js';
+import { CliError, type CliIo, readAll } from './io.js';
+
+function withChannels<T>(io: CliIo, cmd: Command, fn: (svc: ChannelService) => Promise<T>): Promise<T> {
+  return withStore(io, cmd.optsWithGlobals<GlobalOptions>(), (store, config) =>
+    fn(new ChannelService({ store, box: secretBoxOf(config), clock: systemClock })),
+  );
+}
+
+export function renderChannels(channels: readonly ChannelView[]): string {
+  const rows = channels.map((c) => [
+    c.name,
+    c.kind,
+    c.enabled ? 'on' : 'off',
+    c.url ?? '-',
+    c.kind === 'webhook' ? (c.signed ? 'yes' : 'no') : '-',
+    c.events.length === NOTIFY_EVENT_TYPES.length ? 'all' : c.events.join(',') || 'none',
+  ]);
+  return renderTable(['NAME', 'KIND', 'ENABLED', 'URL', 'SIGNED', 'EVENTS'], rows);
+}
+
+export function renderDeliveries(deliveries: readonly DeliveryView[], now: number): string {
+  const rows = deliveries.map((d) => [
+    formatTime(d.createdAt, now),
+    d.channel,
+    d.eventType,
+    d.subject,
+    d.status,
+    String(d.attempts),
+    d.lastError ?? '-',
+  ]);
+  return renderTable(['TIME', 'CHANNEL', 'EVENT', 'SUBJECT', 'STATUS', 'ATTEMPTS', 'LAST ERROR'], rows);
+}
+
+function parseEvents(list: string | undefined): NotifyEventType[] | undefined {
+  if (list === undefined) return undefined;
+  const known = new Set<string>(NOTIFY_EVENT_TYPES);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = names.filter((n) => !known.has(n));
+  if (bad.length > 0)
+    throw new CliError(`unknown event type ${bad.join(', ')}: use ${NOTIFY_EVENT_TYPES.join(', ')}`, 2);
+  return names as NotifyEventType[];
+}
+
+export function registerNotifyCommands(program: Command, io: CliIo): void {
+  const notify = program
+    .command('notify')
+    .description('Notification channels (webhook, Slack, the dashboard bell): list, add, test, remove');
+  const out = (s: string) => io.stdout.write(s);
+
+  notify
+    .command('list')
+    .description('List channels (URLs masked) and the last deliveries with their status, attempts and last error')
+    .option('--limit <n>', 'deliveries shown', '20')
+    .option('--json', 'print {"channels", "deliveries"} as JSON')
+    .action(async (opts: { limit: string; json?: boolean }, cmd: Command) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 0 || limit > 500) throw new CliError('--limit: 0 to 500', 2);
+      await withChannels(io, cmd, async (svc) => {
+        const channels = await svc.list();
+        const deliveries = limit === 0 ? [] : await svc.deliveries(limit);
+        if (opts.json) {
+          out(`${JSON.stringify({ channels, deliveries }, null, 2)}\n`);
+          return;
+        }
+        out(renderChannels(channels));
+        out(deliveries.length === 0 ? '\nNo deliveries yet.\n' : `\n${renderDeliveries(deliveries, Date.now())}`);
+      });
+    });
+
+  notify
+    .command('add')
+    .description(
+      'Add a webhook or Slack channel; the URL is read from stdin unless --hook-url is given (it is a secret)',
+    )
+    .argument('<name>', 'channel name')
+    .option('--slack', 'a Slack incoming webhook (formatted blocks)')
+    .option('--hook-url <url>', 'the http(s) URL (ends up in shell history: prefer stdin)')
+    .option('--secret <secret>', 'HMAC-SHA256 signing secret for a webhook (x-ccflare-signature)')
+    .option('--events <list>', `comma-separated event types (default: all): ${NOTIFY_EVENT_TYPES.join(', ')}`)
+    .option('--json', 'print the channel as JSON')
+    .action(
+      async (
+        name: string,
+        opts: { slack?: boolean; hookUrl?: string; secret?: string; events?: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const events = parseEvents(opts.events);
+        const url = (opts.hookUrl ?? (await readAll(io))).trim();
+        if (url === '') throw new CliError('give the URL with --hook-url or on stdin', 2);
+        await withChannels(io, cmd, async (svc) => {
+          const view = await svc.create({
+            name,
+            kind: opts.slack ? 'slack' : 'webhook',
+            url,
+            ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
+            ...(events !== undefined ? { events } : {}),
+          });
+          if (opts.json) out(`${JSON.stringify(view, null, 2)}\n`);
+          else out(`Added ${view.kind} channel "${view.name}" (${view.url}).\n`);
+        });
+      },
+    );
+
+  notify
+    .command('test')
+    .description('Send a test notification to a channel now and print the result (logged like any delivery)')
+    .argument('<name>', 'channel name (dashboard: the bell)')
+    .option('--json', 'print the delivery as JSON')
+    .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
+      await withChannels(io, cmd, async (svc) => {
+        const d = await svc.sendTest(name);
+        if (opts.json) out(`${JSON.stringify(d, null, 2)}\n`);
+        else if (d.status === 'delivered') out(`Test notification delivered to "${name}".\n`);
+        if (d.status !== 'delivered') throw new CliError(`test notification to "${name}" failed: ${d.lastError}`);
+      });
+    });
+
+  notify
+    .command('remove')
+    .description('Remove a channel (the dashboard channel can only be switched off)')
+    .argument('<name>')
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      await withChannels(io, cmd, async (svc) => {
+        await svc.remove(name);
+        out(`Removed channel "${name}".\n`);
+      });
+    });
+}

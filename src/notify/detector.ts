@@ -1,0 +1,281 @@
+/**
+ * Turns what the gateway reports on its event bus into notification events (pure state machine,
+ * fed by the notifier; it never runs on the request path: the proxy only emits to the bus).
+ */
+
+import type { NotifyRules } from '../shared/notify-schemas.js';
+import type { AccountStatus } from '../storage/contract/accounts.js';
+import type { SpendSince } from '../storage/contract/notify.js';
+import type { RequestRecord } from '../storage/contract/records.js';
+import type { NotifyEvent } from './notify-event.js';
+
+export type DetectedEvent = Omit<NotifyEvent, 'id' | 'at'>;
+
+/** The error-rate window the issue names: 5 minutes, kept as per-second counts (≤ 300 entries). */
+export const ERROR_WINDOW_MS = 5 * 60_000;
+
+/** The proxy's no_account answers (proxy-handler noAccountError): every account was unusable. */
+const NO_ACCOUNT = /^No (usable account|accounts configured)/;
+
+export interface AccountChange {
+  accountId: string;
+  name: string;
+  status: AccountStatus;
+  reason: string | null;
+  until: number | null;
+}
+
+export interface AccountNow {
+  id: string;
+  name: string;
+  status: AccountStatus;
+}
+
+function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function utcMonth(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7);
+}
+
+export function startOfUtcDay(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+}
+
+export function startOfUtcMonth(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+function usd(n: number): string {
+  return `$${n.toFixed(2)}`;
+}
+
+/** `rate limited (5h+7d)` → `5h+7d`; the classifier names the rejected windows this way. */
+function rateLimitWindows(reason: string | null): string | null {
+  const m = reason === null ? null : /^rate limited \(([^)]+)\)/.exec(reason);
+  return m ? (m[1] ?? null) : null;
+}
+
+interface Period {
+  key: string;
+  total: number;
+  byKey: Map<string, number>;
+}
+
+export class Detector {
+  /** Accounts benched by a rate-limit window, until they serve again. */
+  private readonly limited = new Map<string, { name: string; until: number | null }>();
+  private exhausted = false;
+  private readonly seconds = new Map<number, { total: number; failed: number }>();
+  private day: Period = { key: '', total: 0, byKey: new Map() };
+  private month: Period = { key: '', total: 0, byKey: new Map() };
+
+  constructor(private readonly rules: () => NotifyRules) {}
+
+  /** Spend already recorded this UTC day and month (after a restart), so thresholds are not re-crossed. */
+  seedSpend(now: number, day: SpendSince, month: SpendSince): void {
+    this.day = { key: utcDay(now), total: day.total, byKey: new Map(Object.entries(day.byKey)) };
+    this.month = { key: utcMonth(now), total: month.total, byKey: new Map(Object.entries(month.byKey)) };
+  }
+
+  accountChanged(e: AccountChange): DetectedEvent[] {
+    if (e.status === 'needs_reauth' || e.status === 'disabled') {
+      this.limited.delete(e.accountId);
+      const what = e.status === 'needs_reauth' ? 'needs re-authentication' : 'is disabled';
+      return [
+        {
+          type: 'account.reauth',
+          subject: e.name,
+          severity: 'critical',
+          title: `Account ${e.name} ${what}`,
+          text: `${e.reason ?? e.status}. It is out of rotation until someone acts (ccflare accounts).`,
+          fields: { account: e.name, status: e.status, reason: e.reason },
+        },
+      ];
+    }
+    const windows = e.status === 'cooling_down' ? rateLimitWindows(e.reason) : null;
+    if (windows !== null) {
+      this.limited.set(e.accountId, { name: e.name, until: e.until });
+      const reset = e.until === null ? 'unknown' : new Date(e.until).toISOString();
+      return [
+        {
+          type: 'account.rate_limited',
+          subject: e.name,
+          severity: 'warning',
+          title: `Account ${e.name} is rate limited (${windows})`,
+          text: `The ${windows} window was rejected; the account is benched until ${reset}.`,
+          fields: { account: e.name, windows, resetAt: e.until === null ? null : reset },
+        },
+      ];
+    }
+    if ((e.status === 'active' || e.status === 'failing') && this.limited.has(e.accountId)) {
+      return this.recovered(e.accountId);
+    }
+    return [];
+  }
+
+  /** Called on a timer: a rate-limit cooldown ends by time passing, which no bus event reports. */
+  tick(accounts: readonly AccountNow[]): DetectedEvent[] {
+    const out: DetectedEvent[] = [];
+    for (const a of accounts) {
+      if (this.limited.has(a.id) && (a.status === 'active' || a.status === 'failing'))
+        out.push(...this.recovered(a.id));
+    }
+    // Accounts removed while benched are forgotten.
+    if (this.limited.size > 0) {
+      const ids = new Set(accounts.map((a) => a.id));
+      for (const id of this.limited.keys()) if (!ids.has(id)) this.limited.delete(id);
+    }
+    return out;
+  }
+
+  private recovered(id: string): DetectedEvent[] {
+    const was = this.limited.get(id);
+    this.limited.delete(id);
+    if (!was) return [];
+    return [
+      {
+        type: 'account.recovered',
+        subject: was.name,
+        severity: 'info',
+        title: `Account ${was.name} is back in rotation`,
+        text: 'Its rate-limit window has reset.',
+        fields: { account: was.name },
+      },
+    ];
+  }
+
+  request(rec: RequestRecord, now: number): DetectedEvent[] {
+    const out: DetectedEvent[] = [];
+    this.pool(rec, out);
+    this.errorRate(rec, now, out);
+    this.spend(rec, now, out);
+    return out;
+  }
+
+  private pool(rec: RequestRecord, out: DetectedEvent[]): void {
+    const noAccount = rec.status === 503 && rec.error !== null && NO_ACCOUNT.test(rec.error);
+    if (noAccount && !this.exhausted) {
+      this.exhausted = true;
+      out.push({
+        type: 'pool.exhausted',
+        subject: 'pool',
+        severity: 'critical',
+        title: 'No usable account: requests are answered 503',
+        text: rec.error ?? '',
+        fields: { status: 503 },
+      });
+    } else if (rec.success && this.exhausted) {
+      this.exhausted = false;
+      out.push({
+        type: 'pool.recovered',
+        subject: 'pool',
+        severity: 'info',
+        title: 'Accounts are serving again',
+        text: 'A request was answered by an account after the pool was exhausted.',
+        fields: { account: rec.accountName },
+      });
+    }
+  }
+
+  private errorRate(rec: RequestRecord, now: number, out: DetectedEvent[]): void {
+    const sec = Math.floor(now / 1000);
+    const cell = this.seconds.get(sec) ?? { total: 0, failed: 0 };
+    cell.total += 1;
+    // A client that went away (499) says nothing about the gateway's health.
+    if (!rec.success && rec.status !== 499) cell.failed += 1;
+    this.seconds.set(sec, cell);
+    const oldest = sec - ERROR_WINDOW_MS / 1000;
+    let total = 0;
+    let failed = 0;
+    for (const [s, c] of this.seconds) {
+      if (s <= oldest) this.seconds.delete(s);
+      else {
+        total += c.total;
+        failed += c.failed;
+      }
+    }
+    const { percent, minRequests } = this.rules().errorRate;
+    if (percent === null || total < minRequests) return;
+    const rate = (failed / total) * 100;
+    if (rate < percent) return;
+    out.push({
+      type: 'error_rate.high',
+      subject: 'gateway',
+      severity: 'warning',
+      title: `Error rate ${rate.toFixed(0)} % over the last 5 minutes`,
+      text: `${failed} of ${total} requests failed (threshold ${percent} %).`,
+      fields: { failed, total, percent: Math.round(rate * 10) / 10, threshold: percent },
+    });
+  }
+
+  private spend(rec: RequestRecord, now: number, out: DetectedEvent[]): void {
+    const cost = rec.costUsd;
+    if (cost === null || cost <= 0) return;
+    const day = utcDay(now);
+    const month = utcMonth(now);
+    if (this.day.key !== day) this.day = { key: day, total: 0, byKey: new Map() };
+    if (this.month.key !== month) this.month = { key: month, total: 0, byKey: new Map() };
+    const s = this.rules().spend;
+    const check = (p: Period, per: 'day' | 'month', limit: number | null, keyLimit: number | null) => {
+      const before = p.total;
+      p.total += cost;
+      if (limit !== null && before < limit && p.total >= limit) {
+        out.push(spendEvent(`global/${per}/${p.key}`, 'All requests', per, p.key, p.total, limit, null));
+      }
+      if (rec.clientKey === null) return;
+      const kb = p.byKey.get(rec.clientKey) ?? 0;
+      const ka = kb + cost;
+      p.byKey.set(rec.clientKey, ka);
+      if (keyLimit !== null && kb < keyLimit && ka >= keyLimit) {
+        out.push(
+          spendEvent(
+            `key/${rec.clientKey}/${per}/${p.key}`,
+            `Client key ${rec.clientKey}`,
+            per,
+            p.key,
+            ka,
+            keyLimit,
+            rec.clientKey,
+          ),
+        );
+      }
+    };
+    check(this.day, 'day', s.dailyUsd, s.keyDailyUsd);
+    check(this.month, 'month', s.monthlyUsd, s.keyMonthlyUsd);
+  }
+}
+
+function spendEvent(
+  subject: string,
+  who: string,
+  per: 'day' | 'month',
+  period: string,
+  spent: number,
+  limit: number,
+  key: string | null,
+): DetectedEvent {
+  return {
+    type: 'spend.threshold',
+    subject,
+    severity: 'warning',
+    title: `${who}: spend passed ${usd(limit)} this ${per}`,
+    text: `${usd(spent)} spent in ${period} (UTC), threshold ${usd(limit)}.`,
+    fields: { period: per, periodKey: period, spentUsd: Math.round(spent * 10_000) / 10_000, thresholdUsd: limit, key },
+  };
+}
+
+/** The `worker.approval` event, for the workers feature to emit once it exists. */
+export function workerApprovalEvent(worker: string, detail: string): DetectedEvent {
+  return {
+    type: 'worker.approval',
+    subject: worker,
+    severity: 'warning',
+    title: `Worker ${worker} is waiting for approval`,
+    text: detail,
+    fields: { worker },
+  };
+}

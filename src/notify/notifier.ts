@@ -1,0 +1,225 @@
+/**
+ * The gateway's notifier: listens to the event bus (the proxy only emits there, so nothing here
+ * runs on the request path), turns what it hears into events (detector.ts), drops repeats per
+ * event type and subject per window, and delivers to every enabled channel switched to the event:
+ * webhook and Slack in the background with retries and backoff, the dashboard into its inbox.
+ * Every delivery is logged with its status, attempts and last error.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { EventBus, GatewayEvents } from '../events.js';
+import { watchRevision } from '../revision-watch.js';
+import type { NotifyRules } from '../shared/notify-schemas.js';
+import type { DeliveryRow, NotifyChannelRow } from '../storage/contract/notify.js';
+import type { Store } from '../storage/contract/store.js';
+import { rulesFrom, targetOf } from './channel-service.js';
+import { attempt, DELIVERY_TIMEOUT_MS } from './delivery.js';
+import { type AccountNow, type DetectedEvent, Detector, startOfUtcDay, startOfUtcMonth } from './detector.js';
+import { type NotifyEvent, RepeatFilter } from './notify-event.js';
+
+export interface NotifierDeps {
+  store: Pick<Store, 'notify'>;
+  box: Pick<SecretBox, 'decrypt'>;
+  clock: Clock;
+  logger: Logger;
+  events: EventBus;
+  /** The accounts as the pool serves them now, for recoveries no bus event reports. */
+  accounts: () => readonly AccountNow[];
+  /** Revision poll and recovery check interval. */
+  pollMs?: number;
+  /** Attempts per delivery, first included (default 5). */
+  maxAttempts?: number;
+  /** First retry delay; doubles per attempt up to `retryMaxMs` (defaults 2 s and 5 min). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  timeoutMs?: number;
+  /** Deliveries in flight or waiting for a retry; more are logged as failed (bounded memory). */
+  maxPending?: number;
+}
+
+/** Deliveries and inbox events kept; older ones are pruned hourly. */
+const KEEP = 5000;
+
+interface Loaded {
+  channels: NotifyChannelRow[];
+  rules: NotifyRules;
+}
+
+export class Notifier {
+  private channels: NotifyChannelRow[] = [];
+  private rules: NotifyRules = rulesFrom(null);
+  private readonly detector = new Detector(() => this.rules);
+  private readonly repeats = new RepeatFilter();
+  private readonly watch;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private pending = 0;
+  private stopped = true;
+  private lastPrune = 0;
+  private readonly onChanged: (...a: GatewayEvents['account.changed']) => void;
+  private readonly onFinished: (...a: GatewayEvents['request.finished']) => void;
+
+  constructor(private readonly deps: NotifierDeps) {
+    this.watch = watchRevision<Loaded>({
+      revision: () => deps.store.notify.revision(),
+      load: async () => ({
+        channels: await deps.store.notify.listChannels(),
+        rules: rulesFrom(await deps.store.notify.getRules()),
+      }),
+      apply: (v) => {
+        this.channels = v.channels;
+        this.rules = v.rules;
+      },
+      intervalMs: deps.pollMs ?? 1000,
+      logger: deps.logger,
+      what: 'notification channels',
+      onTick: () => this.tick(),
+    });
+    // Listeners do O(1) work and hand off: the bus is emitted from the proxy's own turn.
+    this.onChanged = (e) => this.publish(this.detector.accountChanged(e));
+    this.onFinished = (rec) => this.publish(this.detector.request(rec, this.deps.clock.now()));
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.watch.start();
+    const now = this.deps.clock.now();
+    try {
+      const [day, month] = await Promise.all([
+        this.deps.store.notify.spendSince(startOfUtcDay(now)),
+        this.deps.store.notify.spendSince(startOfUtcMonth(now)),
+      ]);
+      this.detector.seedSpend(now, day, month);
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'spend so far not read: spend thresholds count from now');
+    }
+    this.deps.events.on('account.changed', this.onChanged);
+    this.deps.events.on('request.finished', this.onFinished);
+  }
+
+  /** Rereads channels and rules now (after an API write). */
+  refresh(): Promise<void> {
+    return this.watch.refresh();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watch.stop();
+    this.deps.events.off('account.changed', this.onChanged);
+    this.deps.events.off('request.finished', this.onFinished);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** Emits an event from elsewhere in the gateway (e.g. workers' `worker.approval`). */
+  notify(ev: DetectedEvent): void {
+    this.publish([ev]);
+  }
+
+  /** Deliveries in flight or waiting for a retry. */
+  inFlight(): number {
+    return this.pending;
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.publish(this.detector.tick(this.deps.accounts()));
+    const now = this.deps.clock.now();
+    if (now - this.lastPrune > 3_600_000) {
+      this.lastPrune = now;
+      this.deps.store.notify.prune(KEEP).catch((err) => this.deps.logger.warn({ err }, 'notification log not pruned'));
+    }
+  }
+
+  private publish(detected: readonly DetectedEvent[]): void {
+    if (this.stopped || detected.length === 0) return;
+    const now = this.deps.clock.now();
+    for (const d of detected) {
+      if (!this.repeats.admit(d.type, d.subject, now, this.rules.windowMs)) continue;
+      const ev: NotifyEvent = { ...d, id: randomUUID(), at: now };
+      this.deps.logger.info({ event: ev.type, subject: ev.subject }, `notification: ${ev.title}`);
+      for (const ch of this.channels) {
+        if (ch.enabled && ch.events.includes(ev.type)) this.dispatch(ch, ev);
+      }
+    }
+  }
+
+  private dispatch(ch: NotifyChannelRow, ev: NotifyEvent): void {
+    const { store, logger } = this.deps;
+    if (ch.kind === 'dashboard') {
+      store.notify
+        .insertInbox({ ...ev, readAt: null })
+        .catch((err) => logger.error({ err, event: ev.type }, 'notification not stored in the dashboard inbox'));
+      return;
+    }
+    const now = this.deps.clock.now();
+    const row: DeliveryRow = {
+      id: randomUUID(),
+      channelId: ch.id,
+      channelName: ch.name,
+      eventId: ev.id,
+      eventType: ev.type,
+      subject: ev.subject,
+      title: ev.title,
+      status: 'pending',
+      attempts: 0,
+      lastError: null,
+      responseStatus: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (this.pending >= (this.deps.maxPending ?? 500)) {
+      // Never dropped silently: the log says why it was not sent.
+      const failed = { ...row, status: 'failed' as const, lastError: 'not sent: too many deliveries waiting' };
+      store.notify.insertDelivery(failed).catch((err) => logger.error({ err }, 'delivery log write failed'));
+      logger.warn({ channel: ch.name, event: ev.type }, 'notification not sent: too many deliveries waiting');
+      return;
+    }
+    let target: ReturnType<typeof targetOf>;
+    try {
+      target = targetOf(ch, this.deps.box);
+    } catch (err) {
+      const failed = { ...row, status: 'failed' as const, lastError: 'channel URL could not be decrypted' };
+      store.notify.insertDelivery(failed).catch((e) => logger.error({ err: e }, 'delivery log write failed'));
+      logger.error({ err, channel: ch.name }, 'notification channel URL could not be decrypted');
+      return;
+    }
+    if (target === null) return;
+    this.pending += 1;
+    const t = target;
+    const run = async (n: number): Promise<void> => {
+      const r = await attempt(t, ev, row.id, this.deps.timeoutMs ?? DELIVERY_TIMEOUT_MS);
+      const last = n >= (this.deps.maxAttempts ?? 5);
+      const status = r.ok ? 'delivered' : last || this.stopped ? 'failed' : 'pending';
+      await store.notify.updateDelivery(row.id, {
+        status,
+        attempts: n,
+        lastError: r.error,
+        responseStatus: r.status,
+        updatedAt: this.deps.clock.now(),
+      });
+      if (status !== 'pending') {
+        if (!r.ok)
+          logger.warn({ channel: ch.name, event: ev.type, attempts: n, error: r.error }, 'notification failed');
+        this.pending -= 1;
+        return;
+      }
+      const base = this.deps.retryBaseMs ?? 2000;
+      const delay = Math.min(base * 2 ** (n - 1), this.deps.retryMaxMs ?? 300_000);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        run(n + 1).catch((err) => logger.error({ err }, 'notification delivery failed'));
+      }, delay);
+      timer.unref();
+      this.timers.add(timer);
+    };
+    store.notify
+      .insertDelivery(row)
+      .then(() => run(1))
+      .catch((err) => {
+        this.pending -= 1;
+        logger.error({ err, channel: ch.name }, 'notification delivery failed');
+      });
+  }
+}
