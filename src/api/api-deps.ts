@@ -10,6 +10,7 @@ import type { ProxyRules } from '../config/proxy-rules.js';
 import type { EventBus, LogLine } from '../events.js';
 import type { RecentLogLines } from '../log/log-events.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { PromptLibrary } from '../prompts/prompt-library.js';
 import type { Router } from '../routing/router.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import type { RetentionJob } from '../storage/retention-job.js';
@@ -49,4 +50,6 @@ export interface ApiDeps {
   routing: Router;
   /** Agent files, model preferences and workspaces (`/api/agents`, `/api/workspaces`). */
   agents: AgentService;
+  /** The MCP prompt server's files (`/api/prompts`). */
+  prompts: PromptLibrary;
 }

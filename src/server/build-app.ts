@@ -36,6 +36,8 @@ import { upstreamModelsFetcher } from '../models/upstream-models.js';
 import { PRICES_CACHE_FILE, PriceRefresher } from '../pricing/price-catalogue.js';
 import { PRICES } from '../pricing/prices.js';
 import { createPricer } from '../pricing/pricing.js';
+import { createMcpEndpoint } from '../prompts/mcp-endpoint.js';
+import { PromptLibrary } from '../prompts/prompt-library.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { createRouter } from '../routing/router.js';
 import { strategyOptionsFrom, thresholdsFrom } from '../routing/routing-config.js';
@@ -44,6 +46,7 @@ import type { RecordWriter, Store } from '../storage/contract/store.js';
 import { RetentionJob } from '../storage/retention-job.js';
 import { browserPolicy, decide, PASS, routeOf } from './browser-guard.js';
 import { healthVerdict } from './health.js';
+import { packageVersion } from './runtime-file.js';
 import { createStaticFiles } from './static-files.js';
 
 export interface AppDeps {
@@ -85,6 +88,8 @@ export interface App {
   readonly proxyRules: ProxyRules;
   /** Reads idle subscription accounts' windows (CCFLARE_USAGE_POLL_MS). */
   readonly usagePoller: UsagePoller;
+  /** The MCP prompt server's files (`/mcp`, `/api/prompts`). */
+  readonly prompts: PromptLibrary;
 }
 
 export function oauthEndpoints(config: Config): OAuthEndpoints {
@@ -195,6 +200,15 @@ export function buildApp(deps: AppDeps): App {
     intervalMs: config.usagePollMs,
   });
 
+  // The MCP prompt server's folder, followed like the agent files.
+  const prompts = new PromptLibrary({ dir: config.promptsDir, clock, logger, pollMs: deps.accountPollMs ?? 1000 });
+  const mcp = createMcpEndpoint({
+    prompts,
+    clientKeyName: (presented) => keys.clientKeyName(presented),
+    logger,
+    version: packageVersion() || '0.0.0',
+  });
+
   const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
   const auth = createAuth({ keys, clock, logger });
   const keyService = new KeyService({ store, box: deps.box, clock, changed: () => keys.refresh() });
@@ -222,6 +236,7 @@ export function buildApp(deps: AppDeps): App {
       metrics,
       recentLogs,
       logHistory: deps.logHistory ?? (async (limit) => recentLogs.list(limit)),
+      prompts,
       agents: new AgentService({
         registry: agents,
         store,
@@ -274,6 +289,10 @@ export function buildApp(deps: AppDeps): App {
       if (clientKey !== false) proxy.handle(req, res, clientKey);
       return;
     }
+    if (route === 'mcp') {
+      mcp(req, res);
+      return;
+    }
     if (url === '/health' || url.startsWith('/health?')) {
       const accounts = pool.list();
       const records = deps.writer.health();
@@ -314,6 +333,7 @@ export function buildApp(deps: AppDeps): App {
     agents,
     proxyRules,
     usagePoller,
+    prompts,
     start: async () => {
       await liveSettings.start();
       await proxyRules.start();
@@ -322,6 +342,7 @@ export function buildApp(deps: AppDeps): App {
       await keys.start();
       retention.start();
       usagePoller.start();
+      prompts.start();
       // Not awaited: the cached prices apply at once, and a slow or absent network never delays the start.
       priceRefresher?.start().catch((err) => logger.warn({ err }, 'price catalogue not applied'));
     },
@@ -331,6 +352,7 @@ export function buildApp(deps: AppDeps): App {
       keys.stop();
       liveSettings.stop();
       agents.stop();
+      prompts.stop();
       proxyRules.stop();
       retention.stop();
       priceRefresher?.stop();

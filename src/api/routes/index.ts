@@ -14,6 +14,7 @@ import { logsRoutes } from './logs-routes.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { modelsRoutes } from './models-routes.js';
+import { promptsRoutes } from './prompts-routes.js';
 import { requestsRoutes } from './requests-routes.js';
 import { statsRoutes } from './stats-routes.js';
 import { strategyRoutes } from './strategy-routes.js';
@@ -39,5 +40,6 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/models', modelsRoutes],
   ['/api/tools/interceptors', interceptorsRoutes],
   ['/api/connect', connectRoutes],
+  ['/api/prompts', promptsRoutes],
   ['/', metricsRoutes],
 ];
