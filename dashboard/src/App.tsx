@@ -21,6 +21,7 @@ const Stats = lazy(() => import('./screens/Stats').then((m) => ({ default: m.Sta
 const Settings = lazy(() => import('./screens/settings/Settings').then((m) => ({ default: m.Settings })));
 const Agents = lazy(() => import('./screens/agents/Agents').then((m) => ({ default: m.Agents })));
 const Tools = lazy(() => import('./screens/tools/Tools').then((m) => ({ default: m.Tools })));
+const Prompts = lazy(() => import('./screens/prompts/Prompts').then((m) => ({ default: m.Prompts })));
 
 /** Keep in step with DASHBOARD_ROUTES (src/server/static-files.ts), which serves them the app. */
 const SCREENS = [
@@ -33,6 +34,7 @@ const SCREENS = [
   { path: '/settings', label: 'navSettings', element: <Settings /> },
   { path: '/agents', label: 'navAgents', element: <Agents /> },
   { path: '/tools', label: 'navTools', element: <Tools /> },
+  { path: '/prompts', label: 'navPrompts', element: <Prompts /> },
 ] as const;
 
 const t = translator('shell', shell);

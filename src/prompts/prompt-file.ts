@@ -112,7 +112,10 @@ export function templateError(template: string): string | null {
     hbs.parse(template);
     return null;
   } catch (err) {
-    return `invalid template: ${(err as Error).message.split('\n')[0]}`;
+    // Handlebars' parse errors are "Parse error on line N:", the line, a caret, then what it expected.
+    const lines = (err as Error).message.split('\n').filter((l) => l.trim() !== '');
+    const what = lines.length > 1 ? `${lines[0]} ${lines[lines.length - 1]}` : (lines[0] ?? 'unreadable');
+    return `invalid template: ${what}`;
   }
 }
 

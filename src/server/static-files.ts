@@ -27,6 +27,7 @@ export const DASHBOARD_ROUTES: readonly string[] = [
   '/settings',
   '/agents',
   '/tools',
+  '/prompts',
 ];
 
 function isClientRoute(pathname: string): boolean {

@@ -9,6 +9,7 @@ export const shell = {
   navSettings: 'Settings',
   navAgents: 'Agents',
   navTools: 'Tools',
+  navPrompts: 'Prompts',
   navMain: 'Main',
   navKeyTitle: '{label} (key {n})',
   skipToContent: 'Skip to content',

@@ -9,6 +9,7 @@ export default {
   navStats: 'Statistik',
   navSettings: 'Pengaturan',
   navAgents: 'Agen',
+  navPrompts: 'Prompt',
   navTools: 'Alat',
   navMain: 'Utama',
   navKeyTitle: '{label} (tombol {n})',

@@ -9,6 +9,7 @@ export default {
   navStats: 'Estatísticas',
   navSettings: 'Configurações',
   navAgents: 'Agentes',
+  navPrompts: 'Prompts',
   navTools: 'Ferramentas',
   navMain: 'Principal',
   navKeyTitle: '{label} (tecla {n})',
