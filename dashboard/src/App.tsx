@@ -172,8 +172,9 @@ export function App() {
                     href={s.path}
                     onClick={linkClick(s.path)}
                     aria-current={s === screen ? 'page' : undefined}
-                    aria-keyshortcuts={String(i + 1)}
-                    title={t('navKeyTitle', { label: s.label, n: String(i + 1) })}
+                    // Keys 1–9: the screens after the ninth have none.
+                    aria-keyshortcuts={i < 9 ? String(i + 1) : undefined}
+                    title={i < 9 ? t('navKeyTitle', { label: s.label, n: String(i + 1) }) : undefined}
                   >
                     {s.label}
                   </a>

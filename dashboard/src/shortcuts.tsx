@@ -67,7 +67,7 @@ export function ShortcutsDialog({
     <dialog ref={ref} className="dialog shortcuts" aria-labelledby="shortcuts-title" onClose={onClose}>
       <h2 id="shortcuts-title">{t('kbdTitle')}</h2>
       <dl className="shortcut-list">
-        {screens.map((s, i) => (
+        {screens.slice(0, 9).map((s, i) => (
           <div key={s.path}>
             <dt>
               <kbd>{i + 1}</kbd>
