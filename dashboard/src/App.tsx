@@ -23,6 +23,7 @@ const Settings = lazy(() => import('./screens/settings/Settings').then((m) => ({
 const Agents = lazy(() => import('./screens/agents/Agents').then((m) => ({ default: m.Agents })));
 const Tools = lazy(() => import('./screens/tools/Tools').then((m) => ({ default: m.Tools })));
 const Strategy = lazy(() => import('./screens/strategy/Strategy').then((m) => ({ default: m.Strategy })));
+const Prompts = lazy(() => import('./screens/prompts/Prompts').then((m) => ({ default: m.Prompts })));
 
 /** Keep in step with DASHBOARD_ROUTES (src/server/static-files.ts), which serves them the app. */
 const SCREENS = [
@@ -37,6 +38,7 @@ const SCREENS = [
   { path: '/tools', label: 'navTools', element: <Tools /> },
   // Tenth: key 0 (shortcuts.tsx), so the numbers of the screens before it stay.
   { path: '/strategy', label: 'navStrategy', element: <Strategy /> },
+  { path: '/prompts', label: 'navPrompts', element: <Prompts /> },
 ] as const;
 
 const t = translator('shell', shell);

@@ -23,6 +23,12 @@ export const queryKeys = {
     workspaces: ['agents', 'workspaces'],
   },
   modelRules: ['models', 'rules'],
+  prompts: {
+    /** Every prompts query: what a create, save or delete invalidates. */
+    all: ['prompts'],
+    list: ['prompts', 'list'],
+    source: (name: string) => ['prompts', 'source', name],
+  },
   systemPromptInterceptor: ['tools', 'system-prompt'],
   notify: {
     /** Every notification query: what a test send invalidates (the log and the bell). */

@@ -11,6 +11,7 @@ import type { EventBus, LogLine } from '../events.js';
 import type { RecentLogLines } from '../log/log-events.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { ChannelService } from '../notify/channel-service.js';
+import type { PromptLibrary } from '../prompts/prompt-library.js';
 import type { Router } from '../routing/router.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import type { RetentionJob } from '../storage/retention-job.js';
@@ -52,4 +53,6 @@ export interface ApiDeps {
   agents: AgentService;
   /** Notification channels, rules, delivery log and test sends (`/api/notify`). */
   notify: ChannelService;
+  /** The MCP prompt server's files (`/api/prompts`). */
+  prompts: PromptLibrary;
 }

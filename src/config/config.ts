@@ -307,6 +307,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   else out.claudeSettingsFile = resolve(expandTilde(out.claudeSettingsFile as string));
   // One file for the gateway and `ccflare logs --lines`, whatever directory each starts in.
   if (out.logFile !== 'off') out.logFile = resolve(expandTilde(out.logFile as string));
+  out.promptsDir = resolve(expandTilde(out.promptsDir as string));
   const config = Object.freeze(out as unknown as ConfigValues);
   SOURCES.set(config, sources);
   WARNINGS.set(config, warnings);

@@ -101,6 +101,8 @@ export interface ConfigValues {
   claudeSettingsFile: string;
   /** '' for none. */
   defaultAgentModel: string;
+  /** The MCP prompt server's folder (`/mcp`); loadConfig resolves it to an absolute path. */
+  promptsDir: string;
 }
 
 const HOUR = 3_600_000;
@@ -417,6 +419,13 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'string' },
     def: undefined,
     doc: "Claude Code's user agents folder the gateway reads and edits (default: $CLAUDE_CONFIG_DIR/agents, else ~/.claude/agents)",
+  },
+  {
+    key: 'promptsDir',
+    env: 'CCFLARE_PROMPTS_DIR',
+    type: { kind: 'string' },
+    def: (home) => join(home, 'prompts'),
+    doc: 'Folder of the prompt files the MCP prompt server at /mcp serves (name.yaml or name.md)',
   },
   {
     key: 'claudeSettingsFile',

@@ -152,6 +152,22 @@ describe('/v1', () => {
   });
 });
 
+describe('/mcp', () => {
+  it('refuses other sites, answers preflights without CORS, passes MCP clients', () => {
+    const json = { 'content-type': 'application/json' };
+    expect(refusal(run('POST', '/mcp', { ...json, origin: EVIL }))?.status).toBe(403);
+    expect(refusal(run('POST', '/mcp', { ...json, 'sec-fetch-site': 'cross-site' }))?.status).toBe(403);
+    expect(run('OPTIONS', '/mcp', { origin: EVIL, 'access-control-request-method': 'POST' })).toEqual({
+      kind: 'preflight',
+      headers: {},
+    });
+    // Claude Code and the SDK send no Origin.
+    expect(run('POST', '/mcp', json)).toBe(PASS);
+    expect(run('GET', '/mcp?x=1', {})).toBe(PASS);
+    expect(routeOf('/mcpx')).toBe('other');
+  });
+});
+
 describe('isJsonType', () => {
   it.each([
     ['application/json', true],

@@ -38,11 +38,12 @@ export function browserPolicy(config: Pick<Config, 'host' | 'allowedHosts' | 'co
   return { anyHost, hosts, hostSuffixes, corsOrigins: new Set(config.corsOrigins?.split(',') ?? []) };
 }
 
-export type Route = 'v1' | 'api' | 'other';
+export type Route = 'v1' | 'api' | 'mcp' | 'other';
 
 export function routeOf(url: string): Route {
   if (url.startsWith('/v1/')) return 'v1';
   if (url.startsWith('/api/') || url === '/api' || url.startsWith('/api?')) return 'api';
+  if (url === '/mcp' || url.startsWith('/mcp?') || url === '/mcp/') return 'mcp';
   return 'other';
 }
 
@@ -90,6 +91,19 @@ export function decide(method: string, route: Route, url: string, h: IncomingHtt
       );
     }
     return listed ? { kind: 'cors', origin: origin as string } : PASS;
+  }
+
+  if (route === 'mcp') {
+    // The MCP transport spec asks servers to check Origin (DNS rebinding); its clients (Claude
+    // Code, the SDK) are not web pages, so no page gets a preflight or an answer.
+    if (method === 'OPTIONS') return PREFLIGHT_NO_CORS;
+    if (foreign) {
+      return refuse(
+        'forbidden',
+        `The MCP prompt server refuses requests from web pages on other sites${origin === undefined ? '' : ` (Origin: ${origin})`}.`,
+      );
+    }
+    return PASS;
   }
 
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') {

@@ -41,6 +41,8 @@ import { Notifier, type NotifierDeps } from '../notify/notifier.js';
 import { PRICES_CACHE_FILE, PriceRefresher } from '../pricing/price-catalogue.js';
 import { PRICES } from '../pricing/prices.js';
 import { createPricer } from '../pricing/pricing.js';
+import { createMcpEndpoint } from '../prompts/mcp-endpoint.js';
+import { PromptLibrary } from '../prompts/prompt-library.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { createRouter } from '../routing/router.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
@@ -48,6 +50,7 @@ import type { RecordWriter, Store } from '../storage/contract/store.js';
 import { RetentionJob } from '../storage/retention-job.js';
 import { browserPolicy, decide, PASS, routeOf } from './browser-guard.js';
 import { healthVerdict } from './health.js';
+import { packageVersion } from './runtime-file.js';
 import { createStaticFiles } from './static-files.js';
 
 export interface AppDeps {
@@ -95,6 +98,8 @@ export interface App {
   readonly usagePoller: UsagePoller;
   /** Notifications: listens to the event bus, delivers off the request path. */
   readonly notifier: Notifier;
+  /** The MCP prompt server's files (`/mcp`, `/api/prompts`). */
+  readonly prompts: PromptLibrary;
 }
 
 export function oauthEndpoints(config: Config): OAuthEndpoints {
@@ -233,6 +238,14 @@ export function buildApp(deps: AppDeps): App {
     timeoutMs: deps.notify?.timeoutMs,
     changed: () => notifier.refresh(),
   });
+  // The MCP prompt server's folder, followed like the agent files.
+  const prompts = new PromptLibrary({ dir: config.promptsDir, clock, logger, pollMs: deps.accountPollMs ?? 1000 });
+  const mcp = createMcpEndpoint({
+    prompts,
+    clientKeyName: (presented) => keys.clientKeyName(presented),
+    logger,
+    version: packageVersion() || '0.0.0',
+  });
 
   const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
   const auth = createAuth({ keys, clock, logger });
@@ -267,6 +280,7 @@ export function buildApp(deps: AppDeps): App {
       metrics,
       recentLogs,
       logHistory: deps.logHistory ?? (async (limit) => recentLogs.list(limit)),
+      prompts,
       agents: new AgentService({
         registry: agents,
         store,
@@ -320,6 +334,10 @@ export function buildApp(deps: AppDeps): App {
       if (clientKey !== false) proxy.handle(req, res, clientKey);
       return;
     }
+    if (route === 'mcp') {
+      mcp(req, res);
+      return;
+    }
     if (url === '/health' || url.startsWith('/health?')) {
       const accounts = pool.list();
       const records = deps.writer.health();
@@ -361,6 +379,7 @@ export function buildApp(deps: AppDeps): App {
     proxyRules,
     usagePoller,
     notifier,
+    prompts,
     start: async () => {
       await liveSettings.start();
       await proxyRules.start();
@@ -373,6 +392,7 @@ export function buildApp(deps: AppDeps): App {
       await notifier.start();
       retention.start();
       usagePoller.start();
+      prompts.start();
       // Not awaited: the cached prices apply at once, and a slow or absent network never delays the start.
       priceRefresher?.start().catch((err) => logger.warn({ err }, 'price catalogue not applied'));
     },
@@ -383,6 +403,7 @@ export function buildApp(deps: AppDeps): App {
       keys.stop();
       liveSettings.stop();
       agents.stop();
+      prompts.stop();
       proxyRules.stop();
       retention.stop();
       priceRefresher?.stop();

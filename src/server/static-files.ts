@@ -28,6 +28,7 @@ export const DASHBOARD_ROUTES: readonly string[] = [
   '/agents',
   '/tools',
   '/strategy',
+  '/prompts',
 ];
 
 function isClientRoute(pathname: string): boolean {

@@ -212,6 +212,23 @@ describe('OpenAPI document', () => {
       ['DELETE', '/api/notify/channels/{name}', '/api/notify/channels/oa-hook'],
       ['DELETE', '/api/notify/channels/{name}', '/api/notify/channels/oa-hook'],
       ['DELETE', '/api/notify/channels/{name}', '/api/notify/channels/dashboard'],
+      ['POST', '/api/prompts', '/api/prompts', { name: 'oa', format: 'yaml', source: 'template: Hi {{who}}' }],
+      ['POST', '/api/prompts', '/api/prompts', { name: 'oa', format: 'yaml', source: 'template: Hi' }],
+      ['POST', '/api/prompts', '/api/prompts', { name: 'ob', format: 'yaml', source: 'template: "{{#if}}"' }],
+      ['POST', '/api/prompts', '/api/prompts', { name: 'ob', format: 'markdown', source: 'x'.repeat(300_000) }],
+      ['GET', '/api/prompts', '/api/prompts'],
+      ['GET', '/api/prompts/{name}', '/api/prompts/oa'],
+      ['GET', '/api/prompts/{name}', '/api/prompts/nope'],
+      ['GET', '/api/prompts/{name}', '/api/prompts/..'],
+      ['PUT', '/api/prompts/{name}', '/api/prompts/oa', { source: 'template: Hello {{who}}' }],
+      ['PUT', '/api/prompts/{name}', '/api/prompts/oa', { source: 'template: [' }],
+      ['PUT', '/api/prompts/{name}', '/api/prompts/nope', { source: 'template: x' }],
+      ['PUT', '/api/prompts/{name}', '/api/prompts/oa', { source: 'x'.repeat(300_000) }],
+      ['POST', '/api/prompts/preview', '/api/prompts/preview', { format: 'yaml', source: 'template: Hi {{who}}' }],
+      ['POST', '/api/prompts/preview', '/api/prompts/preview', { format: 'toml', source: 'x' }],
+      ['DELETE', '/api/prompts/{name}', '/api/prompts/oa'],
+      ['DELETE', '/api/prompts/{name}', '/api/prompts/oa'],
+      ['DELETE', '/api/prompts/{name}', '/api/prompts/.x'],
     ];
     const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const covered = new Set<string>();

@@ -131,8 +131,13 @@ function claudeEnv(o: ClaudeRunOptions): Record<string, string> {
  * refuses it as root, and `-p` runs read-only tools and sub-agents without asking (protocol.md §7).
  */
 export function runClaude(prompt: string, o: ClaudeRunOptions): Promise<ClaudeRun> {
+  return runClaudeArgs(['-p', prompt, ...(o.args ?? [])], o);
+}
+
+/** The CLI with these arguments (`mcp add …`, `mcp list`) in the workspace, to its exit. */
+export function runClaudeArgs(args: readonly string[], o: ClaudeRunOptions): Promise<ClaudeRun> {
   const t0 = performance.now();
-  const child = spawn(CLAUDE_BIN, ['-p', prompt, ...(o.args ?? [])], {
+  const child = spawn(CLAUDE_BIN, args, {
     cwd: o.workspace.dir,
     env: claudeEnv(o),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -165,5 +170,5 @@ export function runClaude(prompt: string, o: ClaudeRunOptions): Promise<ClaudeRu
 /** A one-line account of a run for assertion messages. */
 export function describeRun(r: ClaudeRun): string {
   const end = r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}`;
-  return `claude -p: ${end} after ${Math.round(r.ms)} ms\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-2000)}`;
+  return `claude: ${end} after ${Math.round(r.ms)} ms\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-2000)}`;
 }

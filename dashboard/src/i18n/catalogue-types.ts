@@ -4,6 +4,7 @@ import type { agents } from './en/agents.js';
 import type { analytics } from './en/analytics.js';
 import type { logs } from './en/logs.js';
 import type { overview } from './en/overview.js';
+import type { prompts } from './en/prompts.js';
 import type { requests } from './en/requests.js';
 import type { settings } from './en/settings.js';
 import type { shell } from './en/shell.js';
@@ -19,6 +20,7 @@ export interface Namespaces {
   stats: typeof stats;
   agents: typeof agents;
   tools: typeof tools;
+  prompts: typeof prompts;
   overview: typeof overview;
   analytics: typeof analytics;
   requests: typeof requests;

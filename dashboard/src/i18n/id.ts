@@ -5,6 +5,7 @@ import agents from './locales/id/agents.js';
 import analytics from './locales/id/analytics.js';
 import logs from './locales/id/logs.js';
 import overview from './locales/id/overview.js';
+import prompts from './locales/id/prompts.js';
 import requests from './locales/id/requests.js';
 import settings from './locales/id/settings.js';
 import shell from './locales/id/shell.js';
@@ -24,4 +25,5 @@ export default {
   agents,
   tools,
   strategy,
+  prompts,
 } satisfies Translations;

@@ -5,6 +5,7 @@ import agents from './locales/pt-BR/agents.js';
 import analytics from './locales/pt-BR/analytics.js';
 import logs from './locales/pt-BR/logs.js';
 import overview from './locales/pt-BR/overview.js';
+import prompts from './locales/pt-BR/prompts.js';
 import requests from './locales/pt-BR/requests.js';
 import settings from './locales/pt-BR/settings.js';
 import shell from './locales/pt-BR/shell.js';
@@ -24,4 +25,5 @@ export default {
   agents,
   tools,
   strategy,
+  prompts,
 } satisfies Translations;

@@ -5,6 +5,7 @@ import agents from './locales/tr/agents.js';
 import analytics from './locales/tr/analytics.js';
 import logs from './locales/tr/logs.js';
 import overview from './locales/tr/overview.js';
+import prompts from './locales/tr/prompts.js';
 import requests from './locales/tr/requests.js';
 import settings from './locales/tr/settings.js';
 import shell from './locales/tr/shell.js';
@@ -24,4 +25,5 @@ export default {
   agents,
   tools,
   strategy,
+  prompts,
 } satisfies Translations;

@@ -5,6 +5,7 @@ import agents from './locales/zh-CN/agents.js';
 import analytics from './locales/zh-CN/analytics.js';
 import logs from './locales/zh-CN/logs.js';
 import overview from './locales/zh-CN/overview.js';
+import prompts from './locales/zh-CN/prompts.js';
 import requests from './locales/zh-CN/requests.js';
 import settings from './locales/zh-CN/settings.js';
 import shell from './locales/zh-CN/shell.js';
@@ -24,4 +25,5 @@ export default {
   agents,
   tools,
   strategy,
+  prompts,
 } satisfies Translations;

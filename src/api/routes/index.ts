@@ -15,6 +15,7 @@ import { maintenanceRoutes } from './maintenance-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { modelsRoutes } from './models-routes.js';
 import { notifyRoutes } from './notify-routes.js';
+import { promptsRoutes } from './prompts-routes.js';
 import { requestsRoutes } from './requests-routes.js';
 import { statsRoutes } from './stats-routes.js';
 import { strategyRoutes } from './strategy-routes.js';
@@ -41,5 +42,6 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/tools/interceptors', interceptorsRoutes],
   ['/api/connect', connectRoutes],
   ['/api/notify', notifyRoutes],
+  ['/api/prompts', promptsRoutes],
   ['/', metricsRoutes],
 ];

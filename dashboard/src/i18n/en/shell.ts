@@ -10,6 +10,7 @@ export const shell = {
   navAgents: 'Agents',
   navTools: 'Tools',
   navStrategy: 'Strategy',
+  navPrompts: 'Prompts',
   navMain: 'Main',
   navKeyTitle: '{label} (key {n})',
   skipToContent: 'Skip to content',

@@ -9,6 +9,7 @@ export default {
   navStats: 'Statistik',
   navSettings: 'Pengaturan',
   navAgents: 'Agen',
+  navPrompts: 'Prompt',
   navTools: 'Alat',
   navStrategy: 'Strategi',
   navMain: 'Utama',

@@ -9,6 +9,7 @@ export default {
   navStats: 'Estatísticas',
   navSettings: 'Configurações',
   navAgents: 'Agentes',
+  navPrompts: 'Prompts',
   navTools: 'Ferramentas',
   navStrategy: 'Estratégia',
   navMain: 'Principal',

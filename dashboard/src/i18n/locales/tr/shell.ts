@@ -9,6 +9,7 @@ export default {
   navStats: 'İstatistikler',
   navSettings: 'Ayarlar',
   navAgents: 'Ajanlar',
+  navPrompts: 'İstemler',
   navTools: 'Araçlar',
   navStrategy: 'Strateji',
   navMain: 'Ana menü',

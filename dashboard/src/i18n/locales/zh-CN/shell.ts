@@ -9,6 +9,7 @@ export default {
   navStats: '统计',
   navSettings: '设置',
   navAgents: '智能体',
+  navPrompts: '提示词',
   navTools: '工具',
   navStrategy: '策略',
   navMain: '主导航',
