@@ -22,6 +22,11 @@ export interface LoadConfig {
   durationMs: number;
   /** Stop the measured window early after this many completed requests. */
   maxRequests?: number;
+  /**
+   * Each connection sends one request and stops (c-long's concurrent streams): no warm-up, the
+   * window runs from the first request sent to the last response ended.
+   */
+  oneShot?: boolean;
   headers: Record<string, string>;
   body: string | null;
   /** label -> pid whose CPU time (process tree, all threads) is reported over the measured window. */
@@ -167,6 +172,10 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
     });
 
   const worker = async () => {
+    if (cfg.oneShot) {
+      await one();
+      return;
+    }
     while (phase !== 'stopping') await one();
   };
 
@@ -202,14 +211,20 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
         resolve();
       };
     };
-    if (cfg.warmupMs > 0) setTimeout(startMeasure, cfg.warmupMs);
+    if (cfg.warmupMs > 0 && !cfg.oneShot) setTimeout(startMeasure, cfg.warmupMs);
     else startMeasure();
   });
 
   const workers: Promise<void>[] = [];
   for (let i = 0; i < cfg.connections; i++) workers.push(worker());
-  await done;
-  await Promise.all(workers);
+  if (cfg.oneShot) {
+    await Promise.all(workers);
+    stopMeasure();
+    await done;
+  } else {
+    await done;
+    await Promise.all(workers);
+  }
   const endedAt = Date.now();
   await pool.close();
 

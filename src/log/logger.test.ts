@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, isSecretName, redactDeep, redactHeaders, redactQuery } from './logger.js';
+import { createLogger, isSecretName, redactDeep, redactedHeadersJson, redactHeaders, redactQuery } from './logger.js';
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -200,6 +200,34 @@ describe('redactHeaders', () => {
   it('classifies names case-insensitively', () => {
     expect(isSecretName('X-API-KEY')).toBe(true);
     expect(isSecretName('Anthropic-Version')).toBe(false);
+  });
+});
+
+describe('redactedHeadersJson', () => {
+  it('is the JSON of the redacted copy, byte for byte, secrets hidden', () => {
+    const cases: Array<Record<string, unknown>> = [
+      {},
+      {
+        authorization: 'Bearer sk-ant-oat01-secret',
+        'X-Api-Key': 'sk-ant-api03-secret',
+        'set-cookie': ['a=b', 'c=d'],
+        'anthropic-beta': 'claude-code-20250219,oauth-2025-04-20',
+        'x-quoted': 'say "hi"\\ \u0001 \u2028 é 🙂',
+        'x-list': ['one', 'two'],
+        'x-gone': undefined,
+        'content-length': '251234',
+      },
+      { 'x-only-undefined': undefined },
+    ];
+    for (const h of cases) {
+      const json = redactedHeadersJson(h);
+      expect(json).toBe(JSON.stringify(redactHeaders(h)));
+      expect(json).not.toContain('secret');
+    }
+    // the per-name cache answers the second time as the first
+    expect(redactedHeadersJson(cases[1] as Record<string, unknown>)).toBe(
+      JSON.stringify(redactHeaders(cases[1] as Record<string, unknown>)),
+    );
   });
 });
 

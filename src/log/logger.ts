@@ -240,6 +240,42 @@ export function redactHeaders(h: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
+/** Per header name: its JSON key with the colon (`"name":`), and whether its value is a secret. */
+const keyJsonByName = new Map<string, { key: string; secret: boolean }>();
+
+/**
+ * `JSON.stringify(redactHeaders(h))`, written out directly: no copy of the headers object, each
+ * name's JSON key (and whether it is a secret) looked up once per name. Stored with every
+ * captured request, twice (request and response headers). Measured on the 2-core VM with
+ * Claude Code's 23 request headers and an Anthropic SSE answer's 23 response headers, flattened:
+ * 8.4-8.9 µs per request before, 5.6-5.9 µs with this (logger.test.ts checks the output is the same).
+ */
+export function redactedHeadersJson(h: Record<string, unknown>): string {
+  let out = '{';
+  let first = true;
+  for (const k in h) {
+    const v = h[k];
+    if (v === undefined) continue;
+    let e = keyJsonByName.get(k);
+    if (e === undefined) {
+      e = { key: `${JSON.stringify(k)}:`, secret: isSecretNameCached(k) };
+      // bounded: header names come from clients and upstreams
+      if (keyJsonByName.size < 1024) keyJsonByName.set(k, e);
+    }
+    let value: string | undefined;
+    if (e.secret) value = REDACTED_JSON;
+    else {
+      value = JSON.stringify(v);
+      // what JSON.stringify leaves out of an object (functions, symbols): never in real headers
+      if (value === undefined) continue;
+    }
+    out += first ? e.key + value : `,${e.key}${value}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+const REDACTED_JSON = JSON.stringify(REDACTED);
+
 /**
  * A request target with the values of secret query parameters (`?api_key=…`, `&x_token=…`)
  * replaced by '[redacted]', for the stored record and live events; the upstream gets the target

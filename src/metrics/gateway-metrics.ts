@@ -5,7 +5,7 @@
  * Request metrics are updated from the `request.finished` event, never from the proxy itself;
  * account, rate-limit and queue gauges are read from memory when scraped (no database access).
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { AccountPool } from '../accounts/account-pool.js';
 import { accountStatus } from '../accounts/account-status.js';
 import type { Clock } from '../clock.js';
@@ -13,6 +13,7 @@ import type { EventBus } from '../events.js';
 import type { AccountStatus } from '../storage/contract/accounts.js';
 import type { RequestRecord } from '../storage/contract/records.js';
 import type { RecordWriter } from '../storage/contract/store.js';
+import { FoldedHistogram, type FoldedSeries } from './folded-histogram.js';
 
 export interface GatewayMetricsDeps {
   events: EventBus;
@@ -80,14 +81,15 @@ export class GatewayMetrics {
         }
       },
     });
-    const latency = new Histogram({
+    // Observed per request into plain counts, folded into prom-client when scraped (folded-histogram.ts).
+    const latency = new FoldedHistogram({
       name: 'ccflare_request_duration_seconds',
       help: 'Time from request arrival to the end of the response, all attempts included',
       labelNames: ['account', 'model', 'agent'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    const ttft = new Histogram({
+    const ttft = new FoldedHistogram({
       name: 'ccflare_time_to_first_token_seconds',
       help: 'Time from request arrival to the first content delta (streams) or first byte (other answers)',
       labelNames: ['account', 'model', 'agent'] as const,
@@ -243,8 +245,8 @@ export class GatewayMetrics {
     }
     if (deps.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
 
-    type Obs = { observe(v: number): void };
-    const histograms = new Map<string, { latency: Obs; ttft: Obs }>();
+    type Series = FoldedSeries<'account' | 'model' | 'agent'>;
+    const histograms = new Map<string, { latency: Series; ttft: Series }>();
     const agentNames = new Set<string>();
     // The agent's name only (main, subagent, a sub-agent's name), never its instance id: one
     // series per running sub-agent would grow without end.
@@ -285,10 +287,9 @@ export class GatewayMetrics {
       if (r.cacheWrite1hTokens) a.cacheWrite1h += r.cacheWrite1hTokens;
       if (r.outputTokens) a.output += r.outputTokens;
       if (r.costUsd) a.cost += r.costUsd;
-      // Histogram children are kept: prom-client has no cheaper way to record an observation.
       let h = histograms.get(key);
       if (h === undefined) {
-        h = { latency: latency.labels({ account, model, agent }), ttft: ttft.labels({ account, model, agent }) };
+        h = { latency: latency.series({ account, model, agent }), ttft: ttft.series({ account, model, agent }) };
         histograms.set(key, h);
       }
       h.latency.observe(r.latencyMs / 1000);

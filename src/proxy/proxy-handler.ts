@@ -21,7 +21,7 @@ import { GatewayError, toErrorResponse } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { uuidv7 } from '../ids.js';
 import { interceptSystemPrompt, MainPromptSampler } from '../interceptors/system-prompt.js';
-import { redactHeaders, redactQuery } from '../log/logger.js';
+import { redactedHeadersJson, redactQuery } from '../log/logger.js';
 import { fallbackFor, replaceModel, routeModel } from '../models/model-routing.js';
 import type { Pricer } from '../pricing/pricing.js';
 import { type Router, sessionReasonText } from '../routing/router.js';
@@ -924,10 +924,10 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     const cap = settings.current().payloadMaxBytes;
     const reqTrunc = ctx.body.length > cap;
     return {
-      requestHeaders: JSON.stringify(redactHeaders(ctx.req.headers as Record<string, unknown>)),
+      requestHeaders: redactedHeadersJson(ctx.req.headers as Record<string, unknown>),
       requestBody: ctx.body.length === 0 ? null : ctx.body.subarray(0, cap),
       responseHeaders:
-        responseHeaders === null ? null : JSON.stringify(redactHeaders(responseHeaders as Record<string, unknown>)),
+        responseHeaders === null ? null : redactedHeadersJson(responseHeaders as Record<string, unknown>),
       responseBody,
       requestTruncated: reqTrunc,
       responseTruncated,

@@ -4,6 +4,7 @@
  * these restore both, and cap how many connections are open at once.
  */
 import type { Server, ServerOptions } from 'node:http';
+import type { Pool } from 'undici';
 import type { Logger } from '../log/logger.js';
 
 export interface HttpLimits {
@@ -28,6 +29,15 @@ export function httpServerOptions(l: HttpLimits): ServerOptions {
     // timeout): a tenth of the shorter one keeps them within 10 %, the sweep itself is a list walk.
     connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 10))),
   };
+}
+
+/**
+ * The upstream pool: one connection per client connection the gateway accepts, since each carries
+ * at most one request in flight. A fixed 256 made the 257th of 1,000 concurrent streams (bench
+ * c-long) wait for another stream to end, minutes with Claude Code's long answers.
+ */
+export function upstreamPoolOptions(l: Pick<HttpLimits, 'maxConnections'>): Pool.Options {
+  return { connections: l.maxConnections, pipelining: 1, keepAliveTimeout: 30_000, connect: { timeout: 10_000 } };
 }
 
 /**

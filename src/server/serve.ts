@@ -16,7 +16,7 @@ import { LogFile, readLogHistory } from '../log/log-file.js';
 import { createLogger } from '../log/logger.js';
 import { openStoreFromUrl, openWriterForUrl, sqlitePathFromUrl } from '../storage/open-store.js';
 import { type App, type AppDeps, buildApp } from './build-app.js';
-import { capConnections, httpServerOptions } from './http-limits.js';
+import { capConnections, httpServerOptions, upstreamPoolOptions } from './http-limits.js';
 import { claimGateway, type GatewayClaim, reachableUrl } from './runtime-file.js';
 
 /**
@@ -144,12 +144,7 @@ async function startServer(
       'request records from the journal of an earlier run written',
     );
   }
-  const upstream = new Pool(new URL(config.upstreamUrl).origin, {
-    connections: 256,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    connect: { timeout: 10_000 },
-  });
+  const upstream = new Pool(new URL(config.upstreamUrl).origin, upstreamPoolOptions(config));
   const app = buildApp({
     config,
     store,
