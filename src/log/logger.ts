@@ -240,6 +240,30 @@ export function redactHeaders(h: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
+type StoredHeaders = Record<string, string | string[]>;
+
+/**
+ * Stored headers (JSON text) for the API and exports: redacted again on the way out, so a row
+ * written before a redaction rule existed still never shows a credential. null stays null;
+ * anything but a JSON object reads as no headers.
+ */
+export function headersOut(json: string | null): StoredHeaders | null {
+  if (json === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return {};
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  const out: StoredHeaders = {};
+  for (const [k, v] of Object.entries(redactHeaders(parsed as Record<string, unknown>))) {
+    if (v === undefined || v === null) continue;
+    out[k] = Array.isArray(v) ? v.map(String) : String(v);
+  }
+  return out;
+}
+
 /**
  * A request target with the values of secret query parameters (`?api_key=…`, `&x_token=…`)
  * replaced by '[redacted]', for the stored record and live events; the upstream gets the target

@@ -8,6 +8,7 @@ import { configRoutes } from './config-routes.js';
 import { connectRoutes } from './connect-routes.js';
 import { eventsRoutes } from './events-routes.js';
 import { eventsTicketRoutes } from './events-ticket-routes.js';
+import { exportRoutes } from './export-routes.js';
 import { interceptorsRoutes } from './interceptors-routes.js';
 import { keysRoutes } from './keys-routes.js';
 import { logsRoutes } from './logs-routes.js';
@@ -17,6 +18,7 @@ import { modelsRoutes } from './models-routes.js';
 import { requestsRoutes } from './requests-routes.js';
 import { statsRoutes } from './stats-routes.js';
 import { strategyRoutes } from './strategy-routes.js';
+import { tokenUsageRoutes } from './token-usage-routes.js';
 
 /** Every sub-app of the management API and where it is mounted. */
 export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
@@ -39,5 +41,7 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/models', modelsRoutes],
   ['/api/tools/interceptors', interceptorsRoutes],
   ['/api/connect', connectRoutes],
+  ['/api/export', exportRoutes],
+  ['/api/token-usage', tokenUsageRoutes],
   ['/', metricsRoutes],
 ];

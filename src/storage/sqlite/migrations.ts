@@ -3,7 +3,7 @@ import { GatewayError } from '../../errors.js';
 import { AGENTS_MIGRATION } from './agents.js';
 import { KEYS_MIGRATION } from './keys.js';
 import type { Migration } from './migration.js';
-import { AGENT_ROLLUP_MIGRATION, ANALYTICS_MIGRATION, SPEED_RANGE_MIGRATION } from './rollups.js';
+import { AGENT_ROLLUP_MIGRATION, ANALYTICS_MIGRATION, KEY_ROLLUP_MIGRATION, SPEED_RANGE_MIGRATION } from './rollups.js';
 import { SETTINGS_MIGRATION } from './settings.js';
 
 /**
@@ -199,6 +199,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN route_reason TEXT;
     `,
   },
+  // 13-16 are taken by work in progress on other branches (conversation linking is 13).
+  KEY_ROLLUP_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
