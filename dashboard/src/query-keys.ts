@@ -48,6 +48,8 @@ export const queryKeys = {
     stats: (recentErrors: number) => ['analytics', 'stats', recentErrors],
     /** The Agents screen's requests and cost per agent for a range. */
     agents: (range: string) => ['analytics', 'agents', range],
+    /** Tokens and cost per account and client key in the rolling 5 hours and today (Overview, Settings). */
+    tokenUsage: ['analytics', 'token-usage'],
   },
   requests: {
     /** Every requests query: what deleting history invalidates. */

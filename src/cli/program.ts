@@ -9,6 +9,7 @@ import { registerAgentsCommands } from './agents-command.js';
 import { translateCcflareArgs } from './ccflare-flags.js';
 import { registerConfigCommands } from './config-command.js';
 import { registerConnectCommands } from './connect-command.js';
+import { registerExportCommand } from './export-command.js';
 import { registerImportCommand } from './import-command.js';
 import { CliError, type CliIo } from './io.js';
 import { registerKeysCommands } from './keys-command.js';
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerReportCommands(program, io);
   registerLogsCommand(program, io);
   registerImportCommand(program, io);
+  registerExportCommand(program, io);
   registerConnectCommands(program, io);
   registerNotifyCommands(program, io);
   registerSimulateCommand(program, io);

@@ -275,6 +275,29 @@ export function redactedHeadersJson(h: Record<string, unknown>): string {
   return `${out}}`;
 }
 const REDACTED_JSON = JSON.stringify(REDACTED);
+type StoredHeaders = Record<string, string | string[]>;
+
+/**
+ * Stored headers (JSON text) for the API and exports: redacted again on the way out, so a row
+ * written before a redaction rule existed still never shows a credential. null stays null;
+ * anything but a JSON object reads as no headers.
+ */
+export function headersOut(json: string | null): StoredHeaders | null {
+  if (json === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return {};
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  const out: StoredHeaders = {};
+  for (const [k, v] of Object.entries(redactHeaders(parsed as Record<string, unknown>))) {
+    if (v === undefined || v === null) continue;
+    out[k] = Array.isArray(v) ? v.map(String) : String(v);
+  }
+  return out;
+}
 
 /**
  * A request target with the values of secret query parameters (`?api_key=…`, `&x_token=…`)

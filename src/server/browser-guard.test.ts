@@ -113,6 +113,13 @@ describe('/api reads', () => {
     expect(refusal(run('GET', '/api/events', { 'sec-fetch-site': 'cross-site' }))?.status).toBe(403);
     expect(run('GET', '/api/events', { 'sec-fetch-site': 'same-origin' })).toBe(PASS);
   });
+
+  it('refuses exports to other sites, so a page cannot start one (an <img> would)', () => {
+    expect(refusal(run('GET', '/api/export/requests?format=csv', { origin: EVIL }))?.status).toBe(403);
+    expect(refusal(run('GET', '/api/export/requests', { 'sec-fetch-site': 'cross-site' }))?.status).toBe(403);
+    expect(run('GET', '/api/export/requests', { 'sec-fetch-site': 'same-origin' })).toBe(PASS);
+    expect(run('GET', '/api/export/requests', {})).toBe(PASS);
+  });
 });
 
 describe('/v1', () => {

@@ -108,8 +108,9 @@ export function decide(method: string, route: Route, url: string, h: IncomingHtt
 
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') {
     // Reads of other routes are kept from foreign pages by CORS (no Access-Control-* header is
-    // ever sent); an EventSource is a read too, but refusing it saves holding a stream open.
-    if (foreign && isStream(url)) return refuseApi(origin);
+    // ever sent); an EventSource is a read too, but refusing it saves holding a stream open, and
+    // an export (any number of rows read on the gateway's event loop) is refused before it starts.
+    if (foreign && (isStream(url) || url.startsWith('/api/export/'))) return refuseApi(origin);
     return PASS;
   }
   if (foreign) return refuseApi(origin);

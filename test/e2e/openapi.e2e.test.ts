@@ -229,6 +229,12 @@ describe('OpenAPI document', () => {
       ['DELETE', '/api/prompts/{name}', '/api/prompts/oa'],
       ['DELETE', '/api/prompts/{name}', '/api/prompts/oa'],
       ['DELETE', '/api/prompts/{name}', '/api/prompts/.x'],
+      ['GET', '/api/token-usage/current', '/api/token-usage/current'],
+      ['GET', '/api/token-usage/current', '/api/token-usage/current?dayStart=1'],
+      ['GET', '/api/token-usage/daily', '/api/token-usage/daily'],
+      // The 200s are JSON Lines or CSV, checked below.
+      ['GET', '/api/export/{kind}', '/api/export/requests?format=xlsx'],
+      ['GET', '/api/export/{kind}', '/api/export/conversations'],
     ];
     const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const covered = new Set<string>();
@@ -275,5 +281,11 @@ describe('OpenAPI document', () => {
     const metrics = await fetch(`${gw.url}/metrics`);
     expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
     expect(await metrics.text()).toContain('ccflare_requests_total');
+    const exportOp = paths['/api/export/{kind}']?.get?.responses['200']?.content ?? {};
+    expect(Object.keys(exportOp).sort()).toEqual(['application/x-ndjson', 'text/csv']);
+    const csv = await fetch(`${gw.url}/api/export/requests?format=csv`);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    // The history was cleared by the first test: the header row alone.
+    expect((await csv.text()).split('\r\n')[0]).toMatch(/^id,time,ts,/);
   });
 });

@@ -2,7 +2,8 @@
  * Overview: totals with their trend against the previous window and request, token and cost
  * charts for a chosen range (/api/analytics), the model mix, the system status (/health, the
  * accounts' recent errors), how long data is kept and how much is stored (/api/config,
- * /api/maintenance/storage) and each account's state (/api/accounts).
+ * /api/maintenance/storage), tokens and cost in the rolling 5 hours per account and client key
+ * (/api/token-usage/current) and each account's state (/api/accounts).
  */
 import { type QueryClient, queryOptions, useQuery } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
@@ -29,6 +30,7 @@ const Charts = lazy(() => import('./overview-charts').then((m) => ({ default: m.
 const loadCards = () => import('./overview-cards');
 const ModelMix = lazy(() => loadCards().then((m) => ({ default: m.ModelMix })));
 const SystemStatus = lazy(() => loadCards().then((m) => ({ default: m.SystemStatus })));
+const TokenWindows = lazy(() => loadCards().then((m) => ({ default: m.TokenWindows })));
 
 const MORE: TrendKind = { scale: 'relative', better: 'neither' };
 const FASTER: TrendKind = { scale: 'relative', better: 'down' };
@@ -304,6 +306,9 @@ export function Overview() {
         ) : null}
         <RetentionCard />
       </div>
+      <Suspense fallback={<Loading what={t('loadingTokenWindow')} />}>
+        <TokenWindows />
+      </Suspense>
       <AccountStates />
     </>
   );

@@ -5,14 +5,25 @@
  */
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import type { Analytics } from '../../../src/shared/analytics-schemas';
+import type { TokenUsageSumsView } from '../../../src/shared/token-usage-schemas';
 import { useAccounts } from '../accounts-ui';
 import { apiFetch } from '../api';
-import { DASH, fmtDateTime, fmtDuration, fmtInt, fmtPercent, fmtUsd } from '../format';
+import {
+  DASH,
+  fmtDateTime,
+  fmtDuration,
+  fmtInt,
+  fmtPercent,
+  fmtTokenBreakdown,
+  fmtTokensInOut,
+  fmtUsd,
+} from '../format';
 import { overview as messages } from '../i18n/en/overview';
 import { translator } from '../i18n/i18n';
 import { queryKeys } from '../query-keys';
 import { linkClick } from '../router';
 import { ErrorState, Loading } from '../states';
+import { tokenUsageQuery } from '../token-usage';
 
 const t = translator('overview', messages);
 
@@ -228,6 +239,129 @@ export function SystemStatus() {
       <h2 id="status-title">{t('systemStatus')}</h2>
       <Health />
       <AccountsAndErrors />
+    </section>
+  );
+}
+
+interface WindowRow {
+  key: string;
+  label: string;
+  sums: TokenUsageSumsView;
+  today: TokenUsageSumsView;
+  fiveHour?: number | null;
+  sevenDay?: number | null;
+}
+
+function UsageCells({ row }: { row: WindowRow }) {
+  return (
+    <>
+      <td data-window-tokens={row.key} title={fmtTokenBreakdown(row.sums.tokens)}>
+        {fmtTokensInOut(row.sums.tokens)}
+      </td>
+      <td data-window-cost={row.key}>{fmtUsd(row.sums.costUsd)}</td>
+      <td data-today-cost={row.key} title={fmtTokensInOut(row.today.tokens)}>
+        {fmtUsd(row.today.costUsd)}
+      </td>
+    </>
+  );
+}
+
+function WindowTable({
+  rows,
+  label,
+  first,
+  limits,
+}: {
+  rows: WindowRow[];
+  label: string;
+  first: string;
+  limits: boolean;
+}) {
+  return (
+    <table className="mix-table token-window-table" aria-label={label}>
+      <thead>
+        <tr>
+          <th scope="col">{first}</th>
+          <th scope="col">{t('colWindowTokens')}</th>
+          <th scope="col">{t('colWindowCost')}</th>
+          <th scope="col">{t('colTodayCost')}</th>
+          {limits ? <th scope="col">{t('colLimits')}</th> : null}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.key} data-token-row={r.key}>
+            <th scope="row" className="ellipsis">
+              {r.label}
+            </th>
+            <UsageCells row={r} />
+            {limits ? (
+              <td data-limits={r.key} className="muted small">
+                {r.fiveHour == null && r.sevenDay == null
+                  ? DASH
+                  : t('limitsUsed', {
+                      fiveHour: fmtPercent(r.fiveHour ?? null, 0),
+                      sevenDay: fmtPercent(r.sevenDay ?? null, 0),
+                    })}
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Tokens and cost in the rolling 5 hours per account (next to its own 5h/7d limits) and per client key. */
+export function TokenWindows() {
+  const usage = useQuery(tokenUsageQuery);
+  const d = usage.data;
+  const accounts: WindowRow[] =
+    d?.accounts.map((a) => ({
+      key: a.accountId ?? '',
+      label:
+        a.accountId === null
+          ? t('noAccountServed')
+          : a.exists
+            ? (a.name ?? a.accountId)
+            : t('removedAccount', { name: a.name ?? a.accountId }),
+      sums: a,
+      today: a.today,
+      fiveHour: a.fiveHour?.utilization ?? null,
+      sevenDay: a.sevenDay?.utilization ?? null,
+    })) ?? [];
+  const keys: WindowRow[] =
+    d?.keys.map((k) => ({
+      key: k.name,
+      label: k.active ? k.name : t('revokedKey', { name: k.name }),
+      sums: k,
+      today: k.today,
+    })) ?? [];
+  return (
+    <section className="card" aria-labelledby="token-window-title">
+      <h2 id="token-window-title">{t('tokenWindowTitle')}</h2>
+      {usage.isPending ? (
+        <Loading what={t('loadingTokenWindow')} />
+      ) : usage.isError ? (
+        <ErrorState error={usage.error} retry={() => void usage.refetch()} />
+      ) : (
+        <>
+          <p className="muted small" data-token-total>
+            {t('tokenWindowTotal', {
+              tokens: fmtTokensInOut(usage.data.total.tokens),
+              cost: fmtUsd(usage.data.total.costUsd),
+              requests: fmtInt(usage.data.total.requests),
+            })}
+          </p>
+          {accounts.length > 0 ? (
+            <WindowTable rows={accounts} label={t('tokenWindowAccounts')} first={t('colAccount')} limits />
+          ) : null}
+          {keys.length > 0 ? (
+            <WindowTable rows={keys} label={t('tokenWindowKeys')} first={t('colClientKey')} limits={false} />
+          ) : null}
+          <p className="muted small">{t('tokenWindowNote')}</p>
+        </>
+      )}
     </section>
   );
 }

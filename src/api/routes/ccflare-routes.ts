@@ -17,7 +17,7 @@ import { completeFlow, OAuthFlows } from '../../accounts/oauth-flows.js';
 import { STRATEGIES } from '../../config/settings.js';
 import { GatewayError, toErrorResponse } from '../../errors.js';
 import type { LogLine } from '../../events.js';
-import { redactQuery } from '../../log/logger.js';
+import { headersOut, redactQuery } from '../../log/logger.js';
 import { attemptCounts } from '../../shared/attempts.js';
 import {
   CCFLARE_TIERS,
@@ -31,7 +31,6 @@ import { NAME_ERROR, NAME_PATTERN } from '../../shared/names.js';
 import type { PayloadBody, RequestRecord, StoredRequest } from '../../storage/contract/records.js';
 import type { ApiDeps } from '../api-deps.js';
 import { openEventStream } from '../live-events.js';
-import { headersOut } from './requests-routes.js';
 
 /** ccflare's error body. */
 const CcflareErrorSchema = z.object({ error: z.string() }).openapi('CcflareError');

@@ -8,6 +8,7 @@ import { configRoutes } from './config-routes.js';
 import { connectRoutes } from './connect-routes.js';
 import { eventsRoutes } from './events-routes.js';
 import { eventsTicketRoutes } from './events-ticket-routes.js';
+import { exportRoutes } from './export-routes.js';
 import { interceptorsRoutes } from './interceptors-routes.js';
 import { keysRoutes } from './keys-routes.js';
 import { logsRoutes } from './logs-routes.js';
@@ -19,6 +20,7 @@ import { promptsRoutes } from './prompts-routes.js';
 import { requestsRoutes } from './requests-routes.js';
 import { statsRoutes } from './stats-routes.js';
 import { strategyRoutes } from './strategy-routes.js';
+import { tokenUsageRoutes } from './token-usage-routes.js';
 
 /** Every sub-app of the management API and where it is mounted. */
 export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
@@ -43,5 +45,7 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/connect', connectRoutes],
   ['/api/notify', notifyRoutes],
   ['/api/prompts', promptsRoutes],
+  ['/api/export', exportRoutes],
+  ['/api/token-usage', tokenUsageRoutes],
   ['/', metricsRoutes],
 ];

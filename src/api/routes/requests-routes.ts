@@ -4,7 +4,7 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { GatewayError } from '../../errors.js';
-import { redactHeaders, redactQuery } from '../../log/logger.js';
+import { headersOut, redactQuery } from '../../log/logger.js';
 import { ErrorResponseSchema } from '../../shared/api-schemas.js';
 import { attemptCounts } from '../../shared/attempts.js';
 import {
@@ -50,29 +50,6 @@ const getRequest = createRoute({
     404: errorResponse('No request with this id'),
   },
 });
-
-type Headers = Record<string, string | string[]>;
-
-/**
- * Stored headers are redacted when written; redacting again on the way out means a row written
- * before a redaction rule existed still never shows a credential.
- */
-export function headersOut(json: string | null): Headers | null {
-  if (json === null) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    return {};
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
-  const out: Headers = {};
-  for (const [k, v] of Object.entries(redactHeaders(parsed as Record<string, unknown>))) {
-    if (v === undefined || v === null) continue;
-    out[k] = Array.isArray(v) ? v.map(String) : String(v);
-  }
-  return out;
-}
 
 function payloadOut(p: PayloadRecord | null) {
   if (p === null) return null;

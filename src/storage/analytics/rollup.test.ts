@@ -157,7 +157,54 @@ describe('rollupDeltas', () => {
     expect(d.agentHour).toEqual([expect.objectContaining({ bucket: hour, agent: 'reviewer', requests: 1 })]);
   });
 
+  it('sums tokens and cost per client key per minute and hour, leaving requests without a key out', () => {
+    const minute = NOW - (NOW % MINUTE_MS);
+    const hour = NOW - (NOW % HOUR_MS);
+    const d = rollupDeltas([
+      sampleRecord({ id: 'k1', ts: NOW, clientKey: 'laptop', inputTokens: 5, outputTokens: 7, costUsd: 0.5 }),
+      sampleRecord({ id: 'k2', ts: NOW - 2 * MINUTE_MS, clientKey: 'laptop', inputTokens: null, costUsd: null }),
+      sampleRecord({ id: 'k3', ts: NOW, clientKey: null }),
+    ]);
+    expect(d.keyMinute).toEqual([
+      expect.objectContaining({
+        bucket: minute,
+        clientKey: 'laptop',
+        requests: 1,
+        inputTokens: 5,
+        outputTokens: 7,
+        costUsd: 0.5,
+      }),
+      expect.objectContaining({
+        bucket: minute - 2 * MINUTE_MS,
+        clientKey: 'laptop',
+        requests: 1,
+        inputTokens: 0,
+        costUsd: 0,
+      }),
+    ]);
+    expect(d.keyHour).toEqual([
+      {
+        bucket: hour,
+        clientKey: 'laptop',
+        requests: 2,
+        inputTokens: 5,
+        cacheReadTokens: 0,
+        cacheWrite5mTokens: 0,
+        cacheWrite1hTokens: 0,
+        outputTokens: 27,
+        costUsd: 0.5,
+      },
+    ]);
+  });
+
   it('is empty for an empty batch', () => {
-    expect(rollupDeltas([])).toEqual({ minute: [], hour: [], agentMinute: [], agentHour: [] });
+    expect(rollupDeltas([])).toEqual({
+      minute: [],
+      hour: [],
+      agentMinute: [],
+      agentHour: [],
+      keyMinute: [],
+      keyHour: [],
+    });
   });
 });

@@ -69,11 +69,21 @@ export interface AgentRollupDelta extends RollupDelta {
   agent: string;
 }
 
+/** Tokens and cost of one client key's requests in a bucket (requests made without a key are not kept). */
+export interface KeyRollupDelta extends TokenSums {
+  bucket: number;
+  clientKey: string;
+  requests: number;
+  costUsd: number;
+}
+
 export interface RollupDeltas {
   minute: RollupDelta[];
   hour: RollupDelta[];
   agentMinute: AgentRollupDelta[];
   agentHour: AgentRollupDelta[];
+  keyMinute: KeyRollupDelta[];
+  keyHour: KeyRollupDelta[];
 }
 
 /** The model analytics group by: the one that answered, else the one asked for (errors). */
@@ -169,6 +179,8 @@ export function rollupDeltas(records: readonly RequestRecord[]): RollupDeltas {
   const hour = new Map<string, RollupDelta>();
   const agentMinute = new Map<string, AgentRollupDelta>();
   const agentHour = new Map<string, AgentRollupDelta>();
+  const keyMinute = new Map<string, KeyRollupDelta>();
+  const keyHour = new Map<string, KeyRollupDelta>();
   for (const r of records) {
     const accountId = r.accountId ?? '';
     const model = rollupModel(r);
@@ -180,6 +192,10 @@ export function rollupDeltas(records: readonly RequestRecord[]): RollupDeltas {
     const tail = `\u0000${accountId}\u0000${model}\u0000${success}`;
     addRecord(cell(minute, m, tail, accountId, model, success, r), r, latency, hb);
     addRecord(cell(hour, h, tail, accountId, model, success, r), r, latency, hb);
+    if (r.clientKey != null) {
+      addKeyRecord(keyCell(keyMinute, m, r.clientKey), r);
+      addKeyRecord(keyCell(keyHour, h, r.clientKey), r);
+    }
     if (r.agent == null) continue;
     const agentTail = `\u0000${r.agent}${tail}`;
     addRecord(agentCell(agentMinute, m, agentTail, r.agent, accountId, model, success, r), r, latency, hb);
@@ -190,7 +206,35 @@ export function rollupDeltas(records: readonly RequestRecord[]): RollupDeltas {
     hour: [...hour.values()],
     agentMinute: [...agentMinute.values()],
     agentHour: [...agentHour.values()],
+    keyMinute: [...keyMinute.values()],
+    keyHour: [...keyHour.values()],
   };
+}
+
+function keyCell(map: Map<string, KeyRollupDelta>, bucket: number, clientKey: string): KeyRollupDelta {
+  const key = `${bucket}\u0000${clientKey}`;
+  let d = map.get(key);
+  if (!d) {
+    d = {
+      bucket,
+      clientKey,
+      requests: 0,
+      inputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWrite5mTokens: 0,
+      cacheWrite1hTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+    };
+    map.set(key, d);
+  }
+  return d;
+}
+
+function addKeyRecord(d: KeyRollupDelta, r: RequestRecord): void {
+  d.requests += 1;
+  addTokens(d, r);
+  d.costUsd += finite(r.costUsd);
 }
 
 function cell(

@@ -160,9 +160,50 @@ export interface StatsResult {
   recentErrors: RecentError[];
 }
 
+/** Requests, tokens by kind and cost of a group of requests (token-usage figures). */
+export interface TokenUsageSums {
+  requests: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface AccountTokenUsage extends TokenUsageSums {
+  /** null: requests no account served. */
+  accountId: string | null;
+  /** The name recorded on the requests (the current one is the caller's to add). */
+  accountName: string | null;
+}
+
+export interface KeyTokenUsage extends TokenUsageSums {
+  /** Client key name; requests made without a key are not counted per key. */
+  clientKey: string;
+}
+
+export interface TokenUsageRows {
+  accounts: AccountTokenUsage[];
+  keys: KeyTokenUsage[];
+}
+
+export interface TokenUsageDayRows {
+  /** `day`: start of the UTC day, Unix ms. */
+  accounts: (AccountTokenUsage & { day: number })[];
+  keys: (KeyTokenUsage & { day: number })[];
+}
+
 /** `store.analytics`. */
 export interface AnalyticsStore {
   query(q: AnalyticsQuery): Promise<AnalyticsResult>;
+  /**
+   * Sums per account and per client key of the requests in [from, to), to the minute (the minute
+   * rollups: `from` within the last two days).
+   */
+  tokenWindow(from: number, to: number): Promise<TokenUsageRows>;
+  /** Sums per UTC day per account and per client key in [from, to), from the hour rollups. */
+  tokenDaily(from: number, to: number): Promise<TokenUsageDayRows>;
   /** All retained history: totals, per account (every current account, plus removed ones with history), per agent, last errors. */
   stats(opts: { recentErrors: number }): Promise<StatsResult>;
 }

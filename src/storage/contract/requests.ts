@@ -39,6 +39,21 @@ export interface RequestSummaryPage {
   more: boolean;
 }
 
+/** The filters of an export (`ccflare export requests`, GET /api/export/requests); they combine with AND. */
+export interface RequestExportQuery {
+  /** Inclusive, Unix ms. */
+  since?: number;
+  /** Exclusive, Unix ms. */
+  until?: number;
+  /** Account id or name, as in RequestQuery. */
+  account?: string;
+  /** Client key name. */
+  clientKey?: string;
+  agent?: string;
+  /** Read each row's stored payload too. */
+  withPayloads: boolean;
+}
+
 /** `store.requests`. */
 export interface RequestsStore {
   /**
@@ -53,6 +68,12 @@ export interface RequestsStore {
   /** The same rows as full records (attempt logs included, payloads left out: null), `q.limit` at most. */
   listRecords(q: RequestQuery): Promise<StoredRequest[]>;
   get(id: string): Promise<StoredRequest | null>;
+  /**
+   * One page of an export: full records oldest first, strictly after `after` (ts, id), `limit` at
+   * most; payloads only when asked (else null). Keyset pages, each a short read, so an export of
+   * any size holds one page in memory and no read transaction open between pages.
+   */
+  exportPage(q: RequestExportQuery, after: { ts: number; id: string } | null, limit: number): Promise<StoredRequest[]>;
   /**
    * Which of `ids` are stored, without reading their rows: an import writes only the rest, so a
    * second run appends no payload bytes it would then leave unreferenced.

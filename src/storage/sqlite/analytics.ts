@@ -13,11 +13,15 @@ import {
 } from '../analytics/compute.js';
 import type { Sums } from '../analytics/rollup.js';
 import type {
+  AccountTokenUsage,
   AnalyticsQuery,
   AnalyticsResult,
   AnalyticsStore,
+  KeyTokenUsage,
   RecentError,
   StatsResult,
+  TokenUsageDayRows,
+  TokenUsageRows,
 } from '../contract/analytics.js';
 import type { AccountFilter } from './account-filter.js';
 import type { Bindable } from './connection.js';
@@ -40,6 +44,13 @@ const AGENT_SQL = `agent, ${SUMS_SQL}, max(latency_max) AS latencyMax,
 
 const TOTAL_SQL = `${SUMS_SQL}, max(latency_max) AS latencyMax,
   ${HIST_COLUMNS.map((h) => `sum(${h}) AS ${h}`).join(', ')}`;
+
+const TOKEN_SUMS_SQL = `sum(requests) AS requests, sum(input_tokens) AS inputTokens,
+  sum(cache_read_tokens) AS cacheReadTokens, sum(cache_write_5m_tokens) AS cacheWrite5mTokens,
+  sum(cache_write_1h_tokens) AS cacheWrite1hTokens, sum(output_tokens) AS outputTokens, sum(cost_usd) AS costUsd`;
+
+/** '' in a rollup key stands for no account (rollups.ts). */
+const ACCOUNT_USAGE_SQL = `nullif(account_id, '') AS accountId, max(account_name) AS accountName, ${TOKEN_SUMS_SQL}`;
 
 type PerfDbRow = Omit<PerfGroup, 'hist'> & Record<string, number>;
 type AgentDbRow = Omit<AgentGroup, 'hist'> & Record<string, number>;
@@ -170,6 +181,37 @@ export class SqliteAnalytics implements AnalyticsStore {
     }));
     const got = read.deferred();
     return assembleAnalytics(q, window, got, new Map(got.names.map((a) => [a.id, a.name])));
+  }
+
+  async tokenWindow(from: number, to: number): Promise<TokenUsageRows> {
+    const accounts = this.statements.get(
+      `SELECT ${ACCOUNT_USAGE_SQL} FROM rollup_minute WHERE bucket >= ? AND bucket < ? GROUP BY account_id`,
+    );
+    const keys = this.statements.get(
+      `SELECT client_key AS clientKey, ${TOKEN_SUMS_SQL} FROM key_rollup_minute
+       WHERE bucket >= ? AND bucket < ? GROUP BY client_key`,
+    );
+    const read = this.db.transaction(() => ({
+      accounts: accounts.all(from, to) as AccountTokenUsage[],
+      keys: keys.all(from, to) as KeyTokenUsage[],
+    }));
+    return read.deferred();
+  }
+
+  async tokenDaily(from: number, to: number): Promise<TokenUsageDayRows> {
+    const accounts = this.statements.get(
+      `SELECT bucket - bucket % 86400000 AS day, ${ACCOUNT_USAGE_SQL} FROM rollup_hour
+       WHERE bucket >= ? AND bucket < ? GROUP BY 1, account_id ORDER BY 1`,
+    );
+    const keys = this.statements.get(
+      `SELECT bucket - bucket % 86400000 AS day, client_key AS clientKey, ${TOKEN_SUMS_SQL} FROM key_rollup_hour
+       WHERE bucket >= ? AND bucket < ? GROUP BY 1, client_key ORDER BY 1`,
+    );
+    const read = this.db.transaction(() => ({
+      accounts: accounts.all(from, to) as TokenUsageDayRows['accounts'],
+      keys: keys.all(from, to) as TokenUsageDayRows['keys'],
+    }));
+    return read.deferred();
   }
 
   async stats(opts: { recentErrors: number }): Promise<StatsResult> {

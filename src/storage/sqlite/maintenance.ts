@@ -58,6 +58,8 @@ const ROLLUP_TABLES: ReadonlyArray<{ table: string; key: string; grain: 'minute'
   { table: 'rollup_hour', key: 'bucket, account_id, model, success', grain: 'hour' },
   { table: 'agent_rollup_minute', key: 'bucket, agent, account_id, model, success', grain: 'minute' },
   { table: 'agent_rollup_hour', key: 'bucket, agent, account_id, model, success', grain: 'hour' },
+  { table: 'key_rollup_minute', key: 'bucket, client_key', grain: 'minute' },
+  { table: 'key_rollup_hour', key: 'bucket, client_key', grain: 'hour' },
 ];
 /** Rows per DELETE of clear-history, so a running gateway's record writer is never locked out for long. */
 const CLEAR_CHUNK = 5000;

@@ -4,7 +4,7 @@ import { AGENTS_MIGRATION } from './agents.js';
 import { KEY_LIMITS_MIGRATION, KEYS_MIGRATION } from './keys.js';
 import type { Migration } from './migration.js';
 import { NOTIFY_MIGRATION } from './notify.js';
-import { AGENT_ROLLUP_MIGRATION, ANALYTICS_MIGRATION, SPEED_RANGE_MIGRATION } from './rollups.js';
+import { AGENT_ROLLUP_MIGRATION, ANALYTICS_MIGRATION, KEY_ROLLUP_MIGRATION, SPEED_RANGE_MIGRATION } from './rollups.js';
 import { SETTINGS_MIGRATION } from './settings.js';
 
 /**
@@ -200,10 +200,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN route_reason TEXT;
     `,
   },
-  // 13 is reserved for issue 16's branch; it must be merged before a release ships 14 (migrate
-  // applies only versions above a database's current one, so a 13 arriving later would be skipped).
+  // 13 is conversation linking (issue 16's branch): it lands with these, never after (migrate
+  // applies only versions above a database's current one).
   KEY_LIMITS_MIGRATION,
   NOTIFY_MIGRATION,
+  KEY_ROLLUP_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

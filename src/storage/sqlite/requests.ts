@@ -1,7 +1,13 @@
 /** `store.requests` for SQLite: the batch write, the request list and single records. */
 import type Database from 'better-sqlite3';
 import type { AccountUsageDelta, RequestRecord, StoredRequest } from '../contract/records.js';
-import type { RequestQuery, RequestSummary, RequestSummaryPage, RequestsStore } from '../contract/requests.js';
+import type {
+  RequestExportQuery,
+  RequestQuery,
+  RequestSummary,
+  RequestSummaryPage,
+  RequestsStore,
+} from '../contract/requests.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
 import type { AccountFilter } from './account-filter.js';
 import type { BatchWrite } from './batch-write.js';
@@ -115,6 +121,59 @@ export function listRequestsQuery(
   return { sql, params };
 }
 
+/** A full record and where its payload is (a segment file, or the table rows written before version 5). */
+const RECORD_WITH_PAYLOAD = `${RECORD_SELECT},
+  r.payload_file, r.payload_offset, r.payload_length, p.request_id AS p_request_id, p.request_headers AS p_request_headers, p.request_body AS p_request_body,
+  p.response_headers AS p_response_headers, p.response_body AS p_response_body,
+  p.request_truncated AS p_request_truncated, p.response_truncated AS p_response_truncated`;
+
+/**
+ * One export page: rows after (ts, id), oldest first, through requests_ts (or the account or
+ * agent page index, walked forwards). The client key has no index: its rows are picked out as
+ * the time index is walked.
+ */
+export function exportPageQuery(
+  q: RequestExportQuery,
+  accountIds: readonly string[] | null,
+  after: { ts: number; id: string } | null,
+  rows: number,
+): { sql: string; params: Bindable[] } {
+  const where: string[] = [];
+  const params: Bindable[] = [];
+  if (after) {
+    where.push('(r.ts, r.id) > (?, ?)');
+    params.push(after.ts, after.id);
+  }
+  if (q.since !== undefined) {
+    where.push('r.ts >= ?');
+    params.push(q.since);
+  }
+  if (q.until !== undefined) {
+    where.push('r.ts < ?');
+    params.push(q.until);
+  }
+  if (accountIds !== null) {
+    where.push(
+      accountIds.length === 1 ? 'r.account_id = ?' : `r.account_id IN (${accountIds.map(() => '?').join(', ')})`,
+    );
+    params.push(...accountIds);
+  }
+  if (q.clientKey !== undefined) {
+    where.push('r.client_key = ?');
+    params.push(q.clientKey);
+  }
+  if (q.agent !== undefined) {
+    where.push('r.agent = ?');
+    params.push(q.agent);
+  }
+  params.push(rows);
+  const columns = q.withPayloads ? RECORD_WITH_PAYLOAD : RECORD_SELECT;
+  const from = q.withPayloads ? 'requests r LEFT JOIN request_payloads p ON p.request_id = r.id' : 'requests r';
+  const sql = `SELECT ${columns} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY r.ts, r.id LIMIT ?`;
+  return { sql, params };
+}
+
 /** The columns of each list read, for the query-plan tests. */
 export const REQUEST_LIST_COLUMNS = { summaries: SUMMARY_LIST, records: RECORD_SELECT } as const;
 
@@ -133,10 +192,7 @@ export class SqliteRequests implements RequestsStore {
     private readonly statements: StatementCache,
     private readonly accountFilter: AccountFilter,
   ) {
-    this.getOne = db.prepare(`SELECT ${RECORD_SELECT},
-        r.payload_file, r.payload_offset, r.payload_length, p.request_id AS p_request_id, p.request_headers AS p_request_headers, p.request_body AS p_request_body,
-        p.response_headers AS p_response_headers, p.response_body AS p_response_body,
-        p.request_truncated AS p_request_truncated, p.response_truncated AS p_response_truncated
+    this.getOne = db.prepare(`SELECT ${RECORD_WITH_PAYLOAD}
       FROM requests r LEFT JOIN request_payloads p ON p.request_id = r.id
       WHERE r.id = ?`);
     this.countAll = db.prepare('SELECT count(*) AS n FROM requests');
@@ -167,6 +223,17 @@ export class SqliteRequests implements RequestsStore {
   async get(id: string): Promise<StoredRequest | null> {
     const r = this.getOne.get(id);
     return r ? toRequest(r, this.files) : null;
+  }
+
+  async exportPage(
+    q: RequestExportQuery,
+    after: { ts: number; id: string } | null,
+    limit: number,
+  ): Promise<StoredRequest[]> {
+    const accountIds = q.account === undefined ? null : this.accountFilter.resolve([q.account]);
+    const { sql, params } = exportPageQuery(q, accountIds, after, Math.max(0, Math.floor(limit)));
+    const rows = this.statements.get(sql).all(...params) as (RequestDbRow & Partial<PayloadDbRow>)[];
+    return rows.map((r) => toRequest(r, q.withPayloads ? this.files : null));
   }
 
   async existingIds(ids: readonly string[]): Promise<Set<string>> {

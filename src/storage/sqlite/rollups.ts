@@ -7,6 +7,7 @@ import {
   type AgentRollupDelta,
   DAY_MS,
   HOUR_MS,
+  type KeyRollupDelta,
   LATENCY_BOUNDS_MS,
   LATENCY_BUCKETS,
   MINUTE_MS,
@@ -236,6 +237,63 @@ export const SPEED_RANGE_MIGRATION: Migration = {
   `,
 };
 
+const KEY_SUM_COLUMNS = AGENT_SUM_COLUMNS;
+
+function keyRollupTable(name: string): string {
+  return `CREATE TABLE ${name} (
+    bucket INTEGER NOT NULL,
+    client_key TEXT NOT NULL,
+    ${KEY_SUM_COLUMNS.map((c) => `${c} ${c === 'cost_usd' ? 'REAL' : 'INTEGER'} NOT NULL`).join(',\n    ')},
+    PRIMARY KEY (bucket, client_key)
+  ) WITHOUT ROWID;`;
+}
+
+function keyBackfill(table: string, grainMs: number, recent: boolean): string {
+  return `INSERT INTO ${table} (bucket, client_key, ${KEY_SUM_COLUMNS.join(', ')})
+    SELECT ts - ts % ${grainMs}, client_key, count(*), coalesce(sum(input_tokens), 0), coalesce(sum(cache_read_tokens), 0),
+      coalesce(sum(cache_write_5m_tokens), 0), coalesce(sum(cache_write_1h_tokens), 0),
+      coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0)
+    FROM requests WHERE client_key IS NOT NULL ${recent ? RECENT.replace('WHERE', 'AND') : ''}
+    GROUP BY 1, 2;`;
+}
+
+/**
+ * Version 17: tokens and cost per client key per minute and per hour, for the rolling 5 h
+ * window and the daily figures of each key (GET /api/token-usage/*) without scanning request
+ * rows: the request table has no client-key index, and one would cost every insert.
+ */
+export const KEY_ROLLUP_MIGRATION: Migration = {
+  version: 16,
+  name: 'token and cost rollups per client key',
+  up: `
+    ${keyRollupTable('key_rollup_minute')}
+    ${keyRollupTable('key_rollup_hour')}
+    ${keyBackfill('key_rollup_hour', HOUR_MS, false)}
+    ${keyBackfill('key_rollup_minute', MINUTE_MS, true)}
+  `,
+};
+
+function keyUpsertSql(table: string): string {
+  const cols = ['bucket', 'client_key', ...KEY_SUM_COLUMNS];
+  return `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
+    ON CONFLICT (bucket, client_key) DO UPDATE SET
+      ${KEY_SUM_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(',\n      ')}`;
+}
+
+function keyParams(d: KeyRollupDelta): (string | number)[] {
+  return [
+    d.bucket,
+    d.clientKey,
+    d.requests,
+    d.inputTokens,
+    d.cacheReadTokens,
+    d.cacheWrite5mTokens,
+    d.cacheWrite1hTokens,
+    d.outputTokens,
+    d.costUsd,
+  ];
+}
+
 function upsertSql(table: string): string {
   const cols = [
     'bucket',
@@ -313,6 +371,8 @@ export function prepareRollupWrite(db: Database.Database): (records: readonly Re
   const hour = db.prepare(upsertSql('rollup_hour'));
   const agentMinute = db.prepare(agentUpsertSql('agent_rollup_minute'));
   const agentHour = db.prepare(agentUpsertSql('agent_rollup_hour'));
+  const keyMinute = db.prepare(keyUpsertSql('key_rollup_minute'));
+  const keyHour = db.prepare(keyUpsertSql('key_rollup_hour'));
   return (records) => {
     if (records.length === 0) return;
     const d = rollupDeltas(records);
@@ -320,5 +380,7 @@ export function prepareRollupWrite(db: Database.Database): (records: readonly Re
     for (const c of d.hour) hour.run(cellParams(c));
     for (const c of d.agentMinute) agentMinute.run(agentParams(c));
     for (const c of d.agentHour) agentHour.run(agentParams(c));
+    for (const c of d.keyMinute) keyMinute.run(keyParams(c));
+    for (const c of d.keyHour) keyHour.run(keyParams(c));
   };
 }

@@ -54,6 +54,8 @@ describe('migrations', () => {
       'agent_rollup_hour',
       'agent_rollup_minute',
       'client_keys',
+      'key_rollup_hour',
+      'key_rollup_minute',
       'meta',
       'notify_channels',
       'notify_deliveries',
@@ -67,6 +69,29 @@ describe('migrations', () => {
       'settings',
       'workspaces',
     ]);
+  });
+
+  it('version 17 sums the client-key requests stored before it into the key rollups', () => {
+    const db = new Database(':memory:');
+    dbs.push(db);
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version < 17),
+    );
+    const now = Date.now();
+    const insert = db.prepare(
+      'INSERT INTO requests (id, ts, method, path, success, stream, latency_ms, attempts, attempt_log, client_key, input_tokens, output_tokens, cost_usd) VALUES (?, ?, ?, ?, 1, 0, 10, 1, ?, ?, ?, ?, ?)',
+    );
+    insert.run('a', now - 60_000, 'POST', '/v1/messages', '[]', 'laptop', 3, 4, 0.5);
+    insert.run('b', now - 30_000, 'POST', '/v1/messages', '[]', 'laptop', 1, 1, 0.25);
+    insert.run('c', now - 30_000, 'POST', '/v1/messages', '[]', null, 1, 1, 0.25);
+    insert.run('d', now - 10 * 86_400_000, 'POST', '/v1/messages', '[]', 'laptop', 1, 1, 1);
+    expect(migrate(db)).toEqual([17]);
+    const sum = (table: string) =>
+      db.prepare(`SELECT sum(requests) AS n, sum(input_tokens) AS i, sum(cost_usd) AS c FROM ${table}`).get();
+    expect(sum('key_rollup_hour')).toEqual({ n: 3, i: 5, c: 1.75 });
+    // Minute rollups only for the last two days, as version 2 did.
+    expect(sum('key_rollup_minute')).toEqual({ n: 2, i: 4, c: 0.75 });
   });
 
   it('is a no-op the second time', () => {

@@ -2,14 +2,16 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ClientKeyList, ClientKeyView, CreatedClientKey } from '../../../../src/shared/keys-schemas';
+import type { KeyTokenWindow, TokenUsageSumsView } from '../../../../src/shared/token-usage-schemas';
 import { apiFetch } from '../../api';
 import { ConfirmDialog } from '../../confirm-dialog';
 import { type Column, DataTable } from '../../data-table';
-import { fmtDateTime } from '../../format';
+import { DASH, fmtDateTime, fmtTokenBreakdown, fmtTokensInOut, fmtUsd } from '../../format';
 import { settings as messages } from '../../i18n/en/settings';
 import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
 import { ErrorState, Loading } from '../../states';
+import { tokenUsageQuery } from '../../token-usage';
 import { CreateKeyForm, NewKey } from './create-key';
 import { LimitsCell, LimitsDialog } from './key-limits';
 
@@ -35,16 +37,28 @@ function RevokeDialog({ k, last, onClose }: { k: ClientKeyView; last: boolean; o
   );
 }
 
+function UsageCell({ sums }: { sums: TokenUsageSumsView | undefined }) {
+  if (!sums) return <>{DASH}</>;
+  return (
+    <span title={fmtTokenBreakdown(sums.tokens)}>
+      {t('usageCell', { tokens: fmtTokensInOut(sums.tokens), cost: fmtUsd(sums.costUsd) })}
+    </span>
+  );
+}
+
 function KeysTable({
   keys,
   label,
   onRevoke,
   onLimits,
+  usage,
 }: {
   keys: ClientKeyView[];
   label: string;
   onRevoke?: (k: ClientKeyView) => void;
   onLimits?: (k: ClientKeyView) => void;
+  /** Tokens and cost per key name (GET /api/token-usage/current); absent while loading or for revoked keys. */
+  usage?: Map<string, KeyTokenWindow>;
 }) {
   const columns: Column<ClientKeyView>[] = [
     { id: 'name', header: t('colName'), rowHeader: true, cell: (k) => k.name },
@@ -56,6 +70,20 @@ function KeysTable({
       cell: (k) => (k.lastUsedAt == null ? t('never') : fmtDateTime(k.lastUsedAt)),
     },
     ...(onLimits ? [{ id: 'limits', header: t('colLimits'), cell: (k: ClientKeyView) => <LimitsCell k={k} /> }] : []),
+    ...(usage
+      ? [
+          {
+            id: 'window-usage',
+            header: t('colWindowUsage'),
+            cell: (k: ClientKeyView) => <UsageCell sums={usage.get(k.name)} />,
+          },
+          {
+            id: 'today-usage',
+            header: t('colTodayUsage'),
+            cell: (k: ClientKeyView) => <UsageCell sums={usage.get(k.name)?.today} />,
+          },
+        ]
+      : []),
     onRevoke
       ? {
           id: 'actions',
@@ -104,6 +132,8 @@ export function ClientKeys() {
   const [revoking, setRevoking] = useState<ClientKeyView | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const active = keys.data?.keys.filter((k) => k.active) ?? [];
+  const tokenUsage = useQuery({ ...tokenUsageQuery, enabled: active.length > 0 });
+  const usage = tokenUsage.data ? new Map(tokenUsage.data.keys.map((k) => [k.name, k])) : undefined;
   const revoked = keys.data?.keys.filter((k) => !k.active) ?? [];
   return (
     <section className="card" aria-labelledby="keys-title">
@@ -144,7 +174,13 @@ export function ClientKeys() {
             )}
           </p>
           {active.length > 0 ? (
-            <KeysTable keys={active} label={t('activeKeys')} onRevoke={setRevoking} onLimits={setLimiting} />
+            <KeysTable
+              keys={active}
+              label={t('activeKeys')}
+              onRevoke={setRevoking}
+              onLimits={setLimiting}
+              usage={usage ?? new Map()}
+            />
           ) : null}
           {revoked.length > 0 ? (
             <details className="revoked-keys">

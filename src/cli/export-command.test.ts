@@ -1,0 +1,126 @@
+/**
+ * `ccflare export` in process with a fake terminal, on a seeded database: JSON Lines and CSV on
+ * stdout (CSV parsed back with csv-parse), --output written whole, the filters, relative and
+ * ISO times, a progress line only when stderr is a terminal, and one-line usage errors.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectOneLineError, runCommand } from '../../test/support/cli-io.js';
+import { sampleRecord } from '../../test/support/sample-record.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import type { CliIo } from './io.js';
+import { runCli } from './program.js';
+
+let home: string;
+const NOW = Date.now();
+
+beforeEach(async () => {
+  home = mkdtempSync(join(tmpdir(), 'ccflare-export-'));
+  const store = SqliteStore.open(join(home, 'ccflare.db'));
+  await store.requests.writeBatch(
+    [
+      sampleRecord({ id: 'r-old', ts: NOW - 10 * 86_400_000, clientKey: 'ci', agent: 'main' }),
+      sampleRecord({ id: 'r-mid', ts: NOW - 2 * 3_600_000, clientKey: 'laptop', agent: 'reviewer', error: 'a,"b"' }),
+      sampleRecord({ id: 'r-new', ts: NOW - 60_000, clientKey: 'laptop', agent: 'main' }),
+    ],
+    [],
+  );
+  await store.close();
+});
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+const run = (args: string[]) => runCommand(args, { home });
+const ids = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => (JSON.parse(l) as { id: string }).id);
+
+describe('ccflare export requests', () => {
+  it('writes JSON Lines, oldest first, and nothing but rows on stdout', async () => {
+    const r = await run(['export', 'requests']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ids(r.stdout)).toEqual(['r-old', 'r-mid', 'r-new']);
+    expect(r.stderr).toBe('');
+  });
+
+  it('writes CSV that csv-parse reads back', async () => {
+    const r = await run(['export', 'requests', '--format', 'csv']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = parse(r.stdout, { columns: true }) as Record<string, string>[];
+    expect(rows.map((x) => x.id)).toEqual(['r-old', 'r-mid', 'r-new']);
+    expect(rows[1]).toMatchObject({ clientKey: 'laptop', agent: 'reviewer', error: 'a,"b"', success: 'true' });
+  });
+
+  it('filters by relative and ISO times, key and agent', async () => {
+    expect(ids((await run(['export', 'requests', '--since', '24h'])).stdout)).toEqual(['r-mid', 'r-new']);
+    expect(ids((await run(['export', 'requests', '--until', '1h'])).stdout)).toEqual(['r-old', 'r-mid']);
+    const iso = new Date(NOW - 3 * 86_400_000).toISOString().slice(0, 10);
+    expect(ids((await run(['export', 'requests', '--since', iso])).stdout)).toEqual(['r-mid', 'r-new']);
+    expect(ids((await run(['export', 'requests', '--key', 'laptop', '--agent', 'main'])).stdout)).toEqual(['r-new']);
+  });
+
+  it('writes --output whole and leaves no partial file', async () => {
+    const file = join(home, 'out.csv');
+    const r = await run(['export', 'requests', '--format', 'csv', '--output', file, '--with-payloads']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(3);
+    expect(Object.keys(rows[0] as object)).toContain('requestBody');
+    expect(readdirSync(home).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+
+  it('refuses bad times and formats with one line and exit code 2', async () => {
+    expectOneLineError(await run(['export', 'requests', '--since', 'last week']), /--since "last week": expected/, 2);
+    expectOneLineError(
+      await run(['export', 'requests', '--since', '1h', '--until', '2h']),
+      /--since must be before --until/,
+      2,
+    );
+    expectOneLineError(await run(['export', 'requests', '--format', 'xml']), /--format/, 2);
+    expectOneLineError(await run(['export', 'calls']), /expected requests or conversations/, 2);
+  });
+
+  it('refuses conversations until conversation linking exists, writing no file', async () => {
+    const file = join(home, 'c.jsonl');
+    const r = await run(['export', 'conversations', '--output', file]);
+    expectOneLineError(r, /^ccflare: conversations export needs conversation linking \(issue 16\)$/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('draws a progress line on stderr only when it is a terminal', async () => {
+    let out = '';
+    let err = '';
+    const sink = (add: (s: string) => void) =>
+      new Writable({
+        write(chunk, _enc, cb) {
+          add(chunk.toString());
+          cb();
+        },
+      });
+    const stderr = Object.assign(
+      sink((s) => (err += s)),
+      { isTTY: true },
+    );
+    const stdin = new PassThrough();
+    stdin.end();
+    const io: CliIo = {
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      stdout: sink((s) => (out += s)),
+      stderr,
+      env: { CCFLARE_HOME: home, NO_COLOR: '1' },
+      platform: process.platform,
+    };
+    const r = await runCli(['export', 'requests'], io);
+    expect(r.code, err).toBe(0);
+    expect(ids(out)).toHaveLength(3);
+    expect(err).toMatch(/exported 3 rows \([\d,]+\/s\)\n$/);
+  });
+});
