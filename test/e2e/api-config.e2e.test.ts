@@ -86,14 +86,23 @@ describe('GET /api/config', () => {
     expect(c.payloadCapture).toMatchObject({ value: true, source: 'default' });
     expect(c.payloadMaxBytes).toMatchObject({ value: 256 * 1024, source: 'default' });
     expect(c.defaultAgentModel).toMatchObject({ value: '', source: 'default', accepts: { kind: 'model' } });
+    expect(c.quotaThresholds).toMatchObject({ value: '', source: 'default', accepts: { kind: 'json' } });
+    expect(c.hybridWeights).toMatchObject({ value: '2,5,1,0.1', accepts: { kind: 'text', example: '2,5,1,0.1' } });
     expect(Object.keys(c).sort()).toEqual([
       'defaultAgentModel',
+      'hybridBucket',
+      'hybridWeights',
       'payloadCapture',
       'payloadMaxBytes',
       'payloadRetentionDays',
+      'quotaThreshold5h',
+      'quotaThreshold7d',
+      'quotaThresholds',
       'requestRetentionDays',
       'sessionMs',
+      'stickyWaitMs',
       'strategy',
+      'strategyAffinity',
     ]);
   });
 });

@@ -256,7 +256,8 @@ describe('GET /api/events', () => {
       const c = await openSse(`${other.url}/api/events`);
       clients.push(c);
       await api(other.url, 'GET', '/metrics');
-      expect(bus.listenerCount('request.finished')).toBe(2);
+      // the metrics, the live event hub and the notifier
+      expect(bus.listenerCount('request.finished')).toBe(3);
       expect(bus.listenerCount('log')).toBe(1);
     } finally {
       await other.close();
