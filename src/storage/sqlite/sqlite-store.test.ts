@@ -76,7 +76,7 @@ describe('migrations', () => {
     dbs.push(db);
     migrate(
       db,
-      MIGRATIONS.filter((m) => m.version < 17),
+      MIGRATIONS.filter((m) => m.version < 16),
     );
     const now = Date.now();
     const insert = db.prepare(
