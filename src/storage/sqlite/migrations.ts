@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
 import { AGENTS_MIGRATION } from './agents.js';
+import { CONVERSATIONS_MIGRATION } from './conversations.js';
 import { KEYS_MIGRATION } from './keys.js';
 import type { Migration } from './migration.js';
 import { AGENT_ROLLUP_MIGRATION, ANALYTICS_MIGRATION, SPEED_RANGE_MIGRATION } from './rollups.js';
@@ -199,6 +200,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN route_reason TEXT;
     `,
   },
+  CONVERSATIONS_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -10,6 +10,7 @@ import { SqliteAgents } from './agents.js';
 import { SqliteAnalytics } from './analytics.js';
 import { prepareBatchWrite } from './batch-write.js';
 import { databaseFileError, MEMORY_PATH, openDatabase, payloadFilesFor } from './connection.js';
+import { SqliteConversations } from './conversations.js';
 import { SqliteKeys } from './keys.js';
 import { SqliteMaintenance } from './maintenance.js';
 import { migrate } from './migrations.js';
@@ -28,6 +29,7 @@ export class SqliteStore implements Store {
   readonly settings: SqliteSettings;
   readonly maintenance: SqliteMaintenance;
   readonly agents: SqliteAgents;
+  readonly conversations: SqliteConversations;
   private closed = false;
 
   private constructor(
@@ -51,6 +53,7 @@ export class SqliteStore implements Store {
     this.settings = new SqliteSettings(db);
     this.maintenance = new SqliteMaintenance(db, path, this.payloadFiles, statements);
     this.agents = new SqliteAgents(db);
+    this.conversations = new SqliteConversations(db, this.payloadFiles, statements);
   }
 
   /**
