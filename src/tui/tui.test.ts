@@ -194,6 +194,8 @@ function fakeApi() {
           requestTruncated: false,
           responseTruncated: false,
         },
+        conversationId: null,
+        branch: null,
       }),
     ),
     stats: vi.fn(

@@ -9,7 +9,8 @@ export interface ConversationQuery {
   limit: number;
   /** Opaque cursor from the previous page. */
   cursor?: string | null;
-  accountId?: string | null;
+  /** Account id or name. */
+  account?: string | null;
   clientKey?: string | null;
   agent?: string | null;
   /** Last activity at or after / before, unix ms. */

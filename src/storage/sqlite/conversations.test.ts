@@ -90,7 +90,8 @@ describe('conversations in SQLite', () => {
     expect([all.items[0]?.id, second.items[0]?.id].sort()).toEqual(['b-00', 'p-00']);
     expect(second.nextCursor).toBeNull();
 
-    expect((await store.conversations.list({ limit: 10, accountId: 'a2' })).items.map((c) => c.id)).toEqual(['b-00']);
+    expect((await store.conversations.list({ limit: 10, account: 'a2' })).items.map((c) => c.id)).toEqual(['b-00']);
+    expect((await store.conversations.list({ limit: 10, account: 'acct-a' })).items.map((c) => c.id)).toEqual(['p-00']);
     expect((await store.conversations.list({ limit: 10, clientKey: 'laptop' })).items.map((c) => c.id)).toEqual([
       'p-00',
     ]);

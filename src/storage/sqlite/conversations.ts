@@ -426,14 +426,14 @@ export class SqliteConversations implements ConversationsStore {
       params.push(likePattern(q.text));
     }
     const exists: Array<[string, string | null | undefined]> = [
-      ['account_id', q.accountId],
-      ['client_key', q.clientKey],
-      ['agent', q.agent],
+      ['(r.account_id = ? OR r.account_name = ?)', q.account],
+      ['r.client_key = ?', q.clientKey],
+      ['r.agent = ?', q.agent],
     ];
-    for (const [column, v] of exists) {
+    for (const [test, v] of exists) {
       if (v == null) continue;
-      where.push(`EXISTS (SELECT 1 FROM requests r WHERE r.conversation_id = c.id AND r.${column} = ?)`);
-      params.push(v);
+      where.push(`EXISTS (SELECT 1 FROM requests r WHERE r.conversation_id = c.id AND ${test})`);
+      for (let k = test.split('?').length - 1; k > 0; k--) params.push(v);
     }
     const sql = `${SUMMARY_SELECT}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY c.last_at DESC, c.id DESC LIMIT ${limit + 1}`;
@@ -566,7 +566,7 @@ export function rebuildConversations(
   /** A row from before migration 13: its captured request body, when it was kept whole. */
   const bodyFacts = (r: RebuildRow): RequestFacts | null => {
     const p = pathOf.get(r.id);
-    if (!p || p.method !== 'POST' || !/^\/v1\/messages(\?|$)/.test(p.path)) return null;
+    if (p?.method !== 'POST' || !/^\/v1\/messages(\?|$)/.test(p.path)) return null;
     if (r.payloadFile !== null && files) {
       const payload = files.read({ file: r.payloadFile, offset: r.payloadOffset ?? 0, length: r.payloadLength ?? 0 });
       if (!payload || payload.requestTruncated || payload.requestBody === null) return null;
