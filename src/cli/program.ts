@@ -9,6 +9,7 @@ import { registerAgentsCommands } from './agents-command.js';
 import { translateCcflareArgs } from './ccflare-flags.js';
 import { registerConfigCommands } from './config-command.js';
 import { registerConnectCommands } from './connect-command.js';
+import { registerConversationsCommands } from './conversations-command.js';
 import { registerImportCommand } from './import-command.js';
 import { CliError, type CliIo } from './io.js';
 import { registerKeysCommands } from './keys-command.js';
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerLogsCommand(program, io);
   registerImportCommand(program, io);
   registerConnectCommands(program, io);
+  registerConversationsCommands(program, io);
   registerSimulateCommand(program, io);
   return program;
 }

@@ -312,6 +312,7 @@ export function factsOfBody(body: Uint8Array | string | null | undefined): Reque
 }
 
 interface RebuildRow extends LinkRow {
+  conversationId: string | null;
   messageHash: string | null;
   parentMessageHash: string | null;
   systemHash: string | null;
@@ -552,7 +553,7 @@ export function rebuildConversations(
        cache_write_5m_tokens AS cacheWrite5mTokens, cache_write_1h_tokens AS cacheWrite1hTokens,
        output_tokens AS outputTokens, cost_usd AS costUsd, message_hash AS messageHash,
        parent_message_hash AS parentMessageHash, system_hash AS systemHash, prompt_hash AS promptHash,
-       link_flags AS linkFlags, link_facts AS linkFacts, payload_file AS payloadFile,
+       link_flags AS linkFlags, link_facts AS linkFacts, payload_file AS payloadFile, conversation_id AS conversationId,
        payload_offset AS payloadOffset, payload_length AS payloadLength
      FROM requests WHERE (ts, id) > (?, ?) ORDER BY ts, id LIMIT ?`,
   );
@@ -578,7 +579,8 @@ export function rebuildConversations(
   const runChunk = db.transaction((rows: RebuildRow[], facts: (RequestFacts | null)[], s: RebuildState) => {
     for (let i = 0; i < rows.length; i++) {
       const f = facts[i];
-      if (f) link(rows[i] as RebuildRow, f);
+      // Linked already: by the gateway's writer since this rebuild cleared the links (counted once).
+      if (f && (rows[i] as RebuildRow).conversationId === null) link(rows[i] as RebuildRow, f);
     }
     const last = rows[rows.length - 1] as RebuildRow;
     s.ts = last.ts;
