@@ -95,6 +95,7 @@ function fresh(r: LinkInput): LinkDecision {
 function pickParent(lookup: LinkLookup, r: LinkInput, candidates: LinkedRequest[]): LinkedRequest {
   const sameSession = candidates.filter((c) => c.sessionId !== null && c.sessionId === r.sessionId);
   const pool = sameSession.length > 0 ? sameSession : candidates;
+  if (pool.length === 1) return pool[0] as LinkedRequest;
   let best = pool[0] as LinkedRequest;
   let bestCount = lookup.requestCount(best.conversationId);
   for (const c of pool.slice(1)) {

@@ -180,14 +180,24 @@ export function requestFacts(body: unknown): RequestFacts | null {
   if (!Array.isArray(b.messages)) return null;
   const messages = (b.messages as Message[]).filter((m) => m !== null && typeof m === 'object' && m.role !== 'system');
   const seen = new Set<string>();
-  let running = '';
+  // One hash over the stream of normalised messages: its state after message k is the hash of
+  // the conversation up to k, the same in every request that repeats those messages. A copy is
+  // taken before the last assistant message (the parent); one hasher per request, not per message.
+  let lastAssistant = -1;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i]?.role === 'assistant') {
+      lastAssistant = i;
+      break;
+    }
+  }
+  const h = createHash('sha256');
   let parent: string | null = null;
   const toolUses = new Map<string, { name: string; prompt: string }>();
-  for (const m of messages) {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i] as Message;
     const role = String(m.role);
     const blocks = blocksOf(m.content);
-    // The running hash before this message is the parent when this is the last assistant message.
-    if (role === 'assistant') parent = running === '' ? null : running;
+    if (i === lastAssistant && i > 0) parent = h.copy().digest('hex').slice(0, 32);
     if (role === 'assistant') {
       for (const x of blocks) {
         if (x.type === 'tool_use' && typeof x.name === 'string' && AGENT_TOOLS.has(x.name)) {
@@ -196,9 +206,13 @@ export function requestFacts(body: unknown): RequestFacts | null {
         }
       }
     }
-    const parts = [role, ...blocks.flatMap((x) => blockParts(x, seen))];
-    running = digest([running, digest(parts)]);
+    // Parts are length-prefixed: no text can forge a boundary.
+    let msg = `${role.length}:${role}`;
+    for (const x of blocks) for (const part of blockParts(x, seen)) msg += `${part.length}:${part}`;
+    h.update(`${msg.length}|`);
+    h.update(msg);
   }
+  const running = messages.length === 0 ? '' : h.digest('hex').slice(0, 32);
   const hasAssistant = messages.some((m) => m.role === 'assistant');
   const first = messages[0];
   const firstBlocks = first?.role === 'user' ? blocksOf(first.content) : [];
@@ -221,7 +235,7 @@ export function requestFacts(body: unknown): RequestFacts | null {
   if (firstText.startsWith(COMPACTION_PREFIX)) compactedFrom = TRANSCRIPT_SESSION.exec(firstText)?.[1] ?? '';
   return {
     messageHash: running === '' ? digest(['']) : running,
-    parentMessageHash: hasAssistant ? parent : null,
+    parentMessageHash: hasAssistant && lastAssistant > 0 ? parent : null,
     systemHash: systemHashOf(b.system),
     messageCount: messages.length,
     firstUserText: firstText.slice(0, FIRST_TEXT_CHARS),

@@ -135,7 +135,7 @@ interface StoredFacts {
 export type Linker = (row: LinkRow, facts: RequestFacts) => void;
 
 /** The linker over one connection's statements, for the batch commit and the rebuild. */
-export function prepareLinker(db: Database.Database): Linker {
+export function prepareLinker(db: Database.Database, opts: { relink?: boolean } = {}): Linker {
   const one = <T>(sql: string) => db.prepare<unknown[], T>(sql);
   const byHash = one<LookupRow>(
     `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE message_hash = ? AND conversation_id IS NOT NULL ORDER BY ts DESC LIMIT 20`,
@@ -182,6 +182,10 @@ export function prepareLinker(db: Database.Database): Linker {
   const setLink = db.prepare(
     `UPDATE requests SET conversation_id = ?, branch = ?, parent_request_id = ?, message_hash = ?,
        parent_message_hash = ?, system_hash = ?, prompt_hash = ?, link_flags = ?, link_facts = ? WHERE id = ?`,
+  );
+  // Relinking rows that keep their hashes: only the link columns (no hash index entry rewritten).
+  const setRelink = db.prepare(
+    'UPDATE requests SET conversation_id = ?, branch = ?, parent_request_id = ? WHERE id = ?',
   );
   const addToConversation = db.prepare(
     `INSERT INTO conversations (id, first_at, last_at, requests, input_tokens, cache_read_tokens, cache_write_tokens,
@@ -264,15 +268,7 @@ export function prepareLinker(db: Database.Database): Linker {
     }
   }
 
-  return (row, facts) => {
-    const d = linkRequest(lookup, {
-      id: row.id,
-      ts: row.ts,
-      sessionId: row.sessionId,
-      agentInstance: row.agentInstance,
-      facts,
-    });
-    const root = facts.parentMessageHash === null;
+  function writeLink(d: LinkDecision, facts: RequestFacts, root: boolean, id: string): void {
     const stored: StoredFacts = {};
     if (root && facts.firstUserText !== '') stored.t = facts.firstUserText;
     if (facts.compactedFrom !== null) stored.c = facts.compactedFrom;
@@ -287,8 +283,25 @@ export function prepareLinker(db: Database.Database): Linker {
       root ? facts.promptHash : null,
       facts.summary ? SUMMARY_FLAG : 0,
       Object.keys(stored).length === 0 ? null : JSON.stringify(stored),
-      row.id,
+      id,
     );
+  }
+
+  return (row, facts) => {
+    const d = linkRequest(lookup, {
+      id: row.id,
+      ts: row.ts,
+      sessionId: row.sessionId,
+      agentInstance: row.agentInstance,
+      facts,
+    });
+    const root = facts.parentMessageHash === null;
+    // Facts read back from the row's columns (messageCount -1): its hashes are stored already.
+    if (opts.relink && facts.messageCount < 0) {
+      setRelink.run(d.conversationId, d.branch, d.parentRequestId, row.id);
+    } else {
+      writeLink(d, facts, root, row.id);
+    }
     addToConversation.run(
       d.conversationId,
       row.ts,
@@ -331,7 +344,7 @@ function storedFacts(r: RebuildRow): RequestFacts | null {
     messageHash: r.messageHash,
     parentMessageHash: r.parentMessageHash,
     systemHash: r.systemHash,
-    messageCount: 0,
+    messageCount: -1,
     firstUserText: f.t ?? '',
     promptHash: r.promptHash,
     compactedFrom: f.c ?? null,
@@ -530,7 +543,7 @@ export function rebuildConversations(
   opts: { restart: boolean; chunk?: number; onProgress?: (p: RebuildProgress) => void },
 ): RebuildProgress {
   const chunk = opts.chunk ?? 5000;
-  const link = prepareLinker(db);
+  const link = prepareLinker(db, { relink: true });
   const getState = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
   const putState = db.prepare(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
