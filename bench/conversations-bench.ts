@@ -126,7 +126,10 @@ async function main(): Promise<void> {
   const live: Generator<RequestRecord>[] = [];
   let next = 0;
   while (written + batch.length < TOTAL) {
-    while (live.length < 8) live.push(session(next, t0 + next * 60_000, rand)), next++;
+    while (live.length < 8) {
+      live.push(session(next, t0 + next * 60_000, rand));
+      next++;
+    }
     const k = Math.floor(rand() * live.length);
     const g = live[k] as Generator<RequestRecord>;
     const r = g.next();
