@@ -77,6 +77,20 @@ describe('conversations in SQLite', () => {
     expect(await store.conversations.linkOf('s-02')).toEqual({ conversationId: 's-00', branch: 'subtask_2' });
   });
 
+  it('retention removes a conversation once all its requests expired; clear-history removes them all', async () => {
+    const old = records('plain', 'p');
+    const recent = records('subtasks', 's');
+    await store.requests.writeBatch([...old, ...recent], []);
+    const cut = (recent[0]?.ts as number) - 1;
+    expect((old.at(-1)?.ts as number) < cut).toBe(true);
+    await store.maintenance.prune({ requestsBefore: cut, payloadsBefore: cut, now: cut });
+    expect((await store.conversations.list({ limit: 10 })).items.map((c) => c.id)).toEqual(['s-00']);
+    expect(await store.conversations.get('p-00')).toBeNull();
+    await store.maintenance.clearHistory();
+    expect((await store.conversations.list({ limit: 10 })).items).toEqual([]);
+    expect(await store.conversations.get('s-00')).toBeNull();
+  });
+
   it('links a whole batch in one commit, uses the captured body when it is the whole body, and pages with filters', async () => {
     const plain = records('plain', 'p').map((r) => ({
       ...r,
