@@ -54,6 +54,8 @@ describe('migrations', () => {
       'agent_rollup_hour',
       'agent_rollup_minute',
       'client_keys',
+      'conversation_subtasks',
+      'conversations',
       'meta',
       'request_payloads',
       'requests',
