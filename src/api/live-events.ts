@@ -84,7 +84,7 @@ interface Client {
 
 /** The event-stream fields of a request record: no payload, no attempt log. */
 export function requestFinishedEvent(r: RequestRecord): LiveEventData<'request.finished'> {
-  const { payload: _payload, attemptLog: _attemptLog, ...fields } = r;
+  const { payload: _payload, attemptLog: _attemptLog, linkBody: _linkBody, ...fields } = r;
   return { ...fields, ...attemptCounts(r.attemptLog) };
 }
 

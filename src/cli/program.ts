@@ -9,6 +9,7 @@ import { registerAgentsCommands } from './agents-command.js';
 import { translateCcflareArgs } from './ccflare-flags.js';
 import { registerConfigCommands } from './config-command.js';
 import { registerConnectCommands } from './connect-command.js';
+import { registerConversationsCommands } from './conversations-command.js';
 import { registerExportCommand } from './export-command.js';
 import { registerImportCommand } from './import-command.js';
 import { CliError, type CliIo } from './io.js';
@@ -57,6 +58,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerExportCommand(program, io);
   registerConnectCommands(program, io);
   registerNotifyCommands(program, io);
+  registerConversationsCommands(program, io);
   registerSimulateCommand(program, io);
   return program;
 }

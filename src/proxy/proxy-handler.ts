@@ -1114,6 +1114,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
             ),
       outputTokensPerSecond: o.tps === null || !Number.isFinite(o.tps) ? null : round1(o.tps),
       payload: o.payload,
+      // A reference, not a copy: the writer's thread hashes the messages after the answer went out.
+      linkBody: ctx.body.length > 0 && isConversationCall(ctx.req.method, ctx.req.url) ? ctx.body : null,
     };
     writer.enqueue(rec);
     if (events.listenerCount('request.finished') > 0) events.emit('request.finished', rec);
@@ -1133,6 +1135,10 @@ const HEADER_SAFE = /^[\x21-\x7e]{1,200}$/;
 /** `/v1/messages` and its sub-paths (count_tokens), with or without a query string. */
 function isMessagesPath(url: string | undefined): boolean {
   return url?.startsWith('/v1/messages') === true && (url.length === 12 || url[12] === '?' || url[12] === '/');
+}
+/** A Messages call that carries a conversation (POST /v1/messages, not count_tokens). */
+function isConversationCall(method: string | undefined, url: string | undefined): boolean {
+  return method === 'POST' && url?.startsWith('/v1/messages') === true && (url.length === 12 || url[12] === '?');
 }
 const CLIENT_GONE = new Error('client disconnected');
 const SHUTTING_DOWN = new Error('ccflare is shutting down');

@@ -15,7 +15,7 @@ describe('shared account shapes', () => {
   it('describe the event payloads the gateway emits', () => {
     expectTypeOf<LiveEventData<'log'>>().toEqualTypeOf<LogLine>();
     type Flat<T> = { [K in keyof T]: T[K] };
-    type Summary = Flat<Omit<RequestRecord, 'payload' | 'attemptLog'> & AttemptCounts>;
+    type Summary = Flat<Omit<RequestRecord, 'payload' | 'attemptLog' | 'linkBody'> & AttemptCounts>;
     expectTypeOf<LiveEventData<'request.finished'>>().toEqualTypeOf<Summary>();
   });
 });

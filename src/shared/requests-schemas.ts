@@ -209,6 +209,11 @@ export const RequestDetailSchema = z
     payload: RequestPayloadSchema.nullable().openapi({
       description: 'null when payload capture was off or the payload expired (payload retention)',
     }),
+    conversationId: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The conversation it belongs to (GET /api/conversations/{id}); null: not linked' }),
+    branch: z.string().nullable().openapi({ description: 'Its branch in the conversation' }),
   })
   .openapi('RequestDetail');
 export type RequestDetail = z.infer<typeof RequestDetailSchema>;

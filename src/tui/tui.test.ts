@@ -246,6 +246,8 @@ function fakeApi() {
           requestTruncated: false,
           responseTruncated: false,
         },
+        conversationId: null,
+        branch: null,
       }),
     ),
     stats: vi.fn(

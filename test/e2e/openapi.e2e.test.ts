@@ -69,6 +69,11 @@ describe('OpenAPI document', () => {
       ['GET', '/api/requests', '/api/requests?limit=0'],
       ['GET', '/api/requests/{id}', `/api/requests/${requestId}`],
       ['GET', '/api/requests/{id}', '/api/requests/00000000-0000-7000-8000-000000000000'],
+      ['GET', '/api/conversations', '/api/conversations?q=a&limit=5'],
+      ['GET', '/api/conversations', '/api/conversations?limit=0'],
+      // A one-turn conversation's id is its request's.
+      ['GET', '/api/conversations/{id}', `/api/conversations/${requestId}`],
+      ['GET', '/api/conversations/{id}', '/api/conversations/00000000-0000-7000-8000-000000000000'],
       ['GET', '/api/stats', '/api/stats'],
       ['GET', '/api/analytics', '/api/analytics?range=24h'],
       ['GET', '/api/analytics', '/api/analytics?range=2y'],

@@ -6,6 +6,7 @@ import { ccflareRoutes } from './ccflare-routes.js';
 import { clearHistoryRoutes } from './clear-history-routes.js';
 import { configRoutes } from './config-routes.js';
 import { connectRoutes } from './connect-routes.js';
+import { conversationsRoutes } from './conversations-routes.js';
 import { eventsRoutes } from './events-routes.js';
 import { eventsTicketRoutes } from './events-ticket-routes.js';
 import { exportRoutes } from './export-routes.js';
@@ -28,6 +29,7 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api', ccflareRoutes],
   ['/api/accounts', accountsRoutes],
   ['/api/requests', requestsRoutes],
+  ['/api/conversations', conversationsRoutes],
   ['/api/stats', statsRoutes],
   ['/api/analytics', analyticsRoutes],
   ['/api/config', configRoutes],

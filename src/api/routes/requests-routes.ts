@@ -105,7 +105,8 @@ export function requestsRoutes(deps: ApiDeps): OpenAPIHono {
     const { id } = c.req.valid('param');
     const r = await deps.store.requests.get(id);
     if (!r) throw new GatewayError('not_found', `No request with id ${JSON.stringify(id)}`);
-    return c.json(detailOut(r), 200);
+    const link = await deps.store.conversations.linkOf(id);
+    return c.json({ ...detailOut(r), conversationId: link?.conversationId ?? null, branch: link?.branch ?? null }, 200);
   });
   return app;
 }

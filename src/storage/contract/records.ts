@@ -81,10 +81,15 @@ export interface RequestRecord extends RequestTokens {
   costUsd: number | null;
   outputTokensPerSecond: number | null;
   payload: PayloadInput | null;
+  /**
+   * The whole body of a Messages call, for conversation linking (src/conversations) on the
+   * writer's thread after the answer went out; never stored as such. Absent or null: not linked.
+   */
+  linkBody?: PayloadBody | null;
 }
 
 /** A request record read back from the store. */
-export interface StoredRequest extends Omit<RequestRecord, 'payload'> {
+export interface StoredRequest extends Omit<RequestRecord, 'payload' | 'linkBody'> {
   payload: PayloadRecord | null;
 }
 

@@ -7,6 +7,7 @@
 import type { AccountsStore } from './accounts.js';
 import type { AgentsStore } from './agents.js';
 import type { AnalyticsStore } from './analytics.js';
+import type { ConversationsStore } from './conversations.js';
 import type { KeysStore } from './keys.js';
 import type { MaintenanceStore } from './maintenance.js';
 import type { NotifyStore } from './notify.js';
@@ -24,6 +25,7 @@ export interface Store {
   readonly maintenance: MaintenanceStore;
   readonly agents: AgentsStore;
   readonly notify: NotifyStore;
+  readonly conversations: ConversationsStore;
   /** Applies pending migrations; idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

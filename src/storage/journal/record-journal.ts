@@ -136,7 +136,10 @@ function capped(v: Part, truncated: boolean): { body: Part; truncated: boolean }
  * machine, copying them into the write buffer ~0.3 ms). Bytes the proxy passes are copied as
  * they are, text is encoded straight into the write buffer.
  */
-export function recordFrame(rec: RequestRecord): Part[] {
+export function recordFrame(record: RequestRecord): Part[] {
+  // The link body is not journaled (bodies here are cut at 4 KiB): a replayed record is linked
+  // only by `ccflare conversations rebuild` from its captured payload.
+  const rec = record.linkBody == null ? record : { ...record, linkBody: null };
   const p = rec.payload;
   if (p === null || (p.requestBody === null && p.responseBody === null)) return [JSON.stringify(rec), '\n'];
   const req = p.requestBody === null ? null : capped(p.requestBody, p.requestTruncated);

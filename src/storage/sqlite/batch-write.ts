@@ -3,11 +3,13 @@
  * written by exactly one piece of code whichever thread commits them.
  */
 import type Database from 'better-sqlite3';
+import type { RequestFacts } from '../../conversations/message-hash.js';
 import type { AccountError } from '../contract/accounts.js';
 import type { AccountUsageDelta, PayloadBody, RequestRecord } from '../contract/records.js';
 import type { PayloadFiles, PayloadRef } from '../payloads/payload-files.js';
 import { RECENT_ERRORS_KEPT, usageFromRecords } from '../writer/usage.js';
 import type { Bindable } from './connection.js';
+import { factsOfBody, prepareLinker } from './conversations.js';
 import { INSERT_REQUEST, requestParams } from './request-columns.js';
 import { prepareRollupWrite } from './rollups.js';
 
@@ -69,11 +71,13 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
     'SELECT recent_errors FROM accounts WHERE name = ?',
   );
   const writeRollups = prepareRollupWrite(db);
+  const link = prepareLinker(db);
   const tx = db.transaction(
     (
       records: readonly RequestRecord[],
       usage: readonly AccountUsageDelta[],
       refs: readonly (PayloadRef | null)[] | null,
+      facts: readonly (RequestFacts | null)[],
     ) => {
       let stored: RequestRecord[] | null = null;
       for (let i = 0; i < records.length; i++) {
@@ -84,6 +88,9 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
           continue;
         }
         stored?.push(r);
+        // Same transaction: a row is never stored without the link its turn order gives it.
+        const f = facts[i];
+        if (f) link(r, f);
         const p = r.payload;
         if (p && !refs) {
           insertPayload.run(
@@ -147,6 +154,8 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
         }
       }
     }
-    tx.immediate(records, usage, refs);
+    // Hashing parses each body: done before the write lock is taken.
+    const facts = records.map((r) => factsOfBody(r.linkBody));
+    tx.immediate(records, usage, refs, facts);
   };
 }

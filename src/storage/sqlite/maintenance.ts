@@ -165,6 +165,15 @@ export class SqliteMaintenance implements MaintenanceStore {
       'DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests WHERE ts < ? LIMIT ?)',
       c.requestsBefore,
     );
+    // A conversation goes once all of its requests have (one that is partly expired keeps its totals).
+    await this.deleteChunked(
+      'DELETE FROM conversations WHERE id IN (SELECT id FROM conversations WHERE last_at < ? LIMIT ?)',
+      c.requestsBefore,
+    );
+    await this.deleteChunked(
+      `DELETE FROM conversation_subtasks WHERE rowid IN (SELECT s.rowid FROM conversation_subtasks s
+         LEFT JOIN conversations c ON c.id = s.conversation_id WHERE c.id IS NULL LIMIT ?)`,
+    );
     // A rollup bucket goes once all of it has expired.
     const cuts = {
       hour: c.requestsBefore - HOUR_MS,
@@ -304,6 +313,9 @@ export class SqliteMaintenance implements MaintenanceStore {
       : 0;
     const payloadsDeleted = this.deleteAll('request_payloads', 'rowid') + inFiles;
     const requestsDeleted = this.deleteAll('requests', 'rowid');
+    // Conversations summarise request rows: they go with them.
+    this.deleteAll('conversations', 'rowid');
+    this.deleteAll('conversation_subtasks', 'rowid');
     let rollupRowsDeleted = 0;
     for (const { table, key } of ROLLUP_TABLES) rollupRowsDeleted += this.deleteAll(table, key);
     // After the rows: no row is left pointing at a deleted file.

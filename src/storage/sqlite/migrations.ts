@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
 import { AGENTS_MIGRATION } from './agents.js';
+import { CONVERSATIONS_MIGRATION } from './conversations.js';
 import { KEY_LIMITS_MIGRATION, KEYS_MIGRATION } from './keys.js';
 import type { Migration } from './migration.js';
 import { NOTIFY_MIGRATION } from './notify.js';
@@ -200,8 +201,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN route_reason TEXT;
     `,
   },
-  // 13 is conversation linking (issue 16's branch): it lands with these, never after (migrate
-  // applies only versions above a database's current one).
+  CONVERSATIONS_MIGRATION,
   KEY_LIMITS_MIGRATION,
   NOTIFY_MIGRATION,
   KEY_ROLLUP_MIGRATION,

@@ -54,6 +54,8 @@ describe('migrations', () => {
       'agent_rollup_hour',
       'agent_rollup_minute',
       'client_keys',
+      'conversation_subtasks',
+      'conversations',
       'key_rollup_hour',
       'key_rollup_minute',
       'meta',

@@ -10,6 +10,7 @@ import { SqliteAgents } from './agents.js';
 import { SqliteAnalytics } from './analytics.js';
 import { prepareBatchWrite } from './batch-write.js';
 import { databaseFileError, MEMORY_PATH, openDatabase, payloadFilesFor } from './connection.js';
+import { SqliteConversations } from './conversations.js';
 import { SqliteKeys } from './keys.js';
 import { SqliteMaintenance } from './maintenance.js';
 import { migrate } from './migrations.js';
@@ -30,6 +31,7 @@ export class SqliteStore implements Store {
   readonly maintenance: SqliteMaintenance;
   readonly agents: SqliteAgents;
   readonly notify: SqliteNotify;
+  readonly conversations: SqliteConversations;
   private closed = false;
 
   private constructor(
@@ -54,6 +56,7 @@ export class SqliteStore implements Store {
     this.maintenance = new SqliteMaintenance(db, path, this.payloadFiles, statements);
     this.agents = new SqliteAgents(db);
     this.notify = new SqliteNotify(db);
+    this.conversations = new SqliteConversations(db, this.payloadFiles, statements);
   }
 
   /**

@@ -51,6 +51,26 @@ function viaClone(records: RequestRecord[]): RequestRecord[] {
 }
 
 describe('packRecords / unpackRecords', () => {
+  it('carries the link body, once when it is the captured request body', () => {
+    const body = Buffer.from('{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}');
+    const payload = {
+      requestHeaders: '{}',
+      requestBody: body.subarray(0),
+      responseHeaders: null,
+      responseBody: null,
+      requestTruncated: false,
+      responseTruncated: false,
+    };
+    const shared = { ...distinct('shared'), payload, linkBody: body };
+    const own = { ...distinct('own'), linkBody: body };
+    const [a, b] = viaClone([shared, own]);
+    expect(text(a?.linkBody ?? null)).toBe(body.toString());
+    expect(text(b?.linkBody ?? null)).toBe(body.toString());
+    expect(packRecords([shared]).length).toBeLessThan(
+      packRecords([{ ...shared, payload: { ...payload, requestBody: Buffer.from(body) } }]).length,
+    );
+  });
+
   it('gives back every field of every record, in order', () => {
     const records = [
       distinct('a'),

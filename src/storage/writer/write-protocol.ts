@@ -172,6 +172,12 @@ function maxBytes(b: string | Uint8Array | null): number {
   return b === null ? 0 : typeof b === 'string' ? b.length * 3 : b.byteLength;
 }
 
+function sameBytes(a: PayloadBody, b: PayloadBody): boolean {
+  if (a === b) return true;
+  if (typeof a === 'string' || typeof b === 'string') return false;
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
+}
+
 /** Fields other than the payload: ~20 short strings and numbers. */
 const RECORD_BYTES = 1024;
 
@@ -189,6 +195,7 @@ export function packRecords(records: readonly RequestRecord[], spare?: ArrayBuff
       size +=
         maxBytes(p.requestHeaders) + maxBytes(p.responseHeaders) + maxBytes(p.requestBody) + maxBytes(p.responseBody);
     }
+    size += maxBytes(r.linkBody ?? null);
   }
   const w = new Encoder(size, spare);
   for (const r of records) {
@@ -239,6 +246,10 @@ export function packRecords(records: readonly RequestRecord[], spare?: ArrayBuff
       w.put(p.requestBody);
       w.put(p.responseBody);
     }
+    // The link body is most often the captured request body itself: sent once, not twice.
+    const lb = r.linkBody ?? null;
+    if (lb !== null && p && p.requestBody !== null && !p.requestTruncated && sameBytes(lb, p.requestBody)) w.put(true);
+    else w.put(lb);
   }
   return { count: records.length, bytes: w.buf.buffer as ArrayBuffer, length: w.pos };
 }
@@ -303,6 +314,8 @@ export function unpackRecords(packed: PackedRecords): RequestRecord[] {
       };
       r.payload = payload;
     }
+    const lb = next() as PayloadBody | boolean | null;
+    if (lb !== null) r.linkBody = lb === true ? (r.payload?.requestBody ?? null) : (lb as PayloadBody);
     out[k] = r;
   }
   return out;

@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
+import type { RequestRecord } from '../contract/records.js';
+import { SqliteStore } from './sqlite-store.js';
+
+interface FixtureRequest {
+  at: number;
+  sessionId: string | null;
+  agentId: string | null;
+  body: unknown;
+}
+function fixture(name: string): FixtureRequest[] {
+  const dir = join(import.meta.dirname, '..', '..', 'conversations', '__fixtures__');
+  return JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')).requests;
+}
+
+/** The records the proxy would hand the writer for a fixture's requests. */
+function records(name: string, prefix: string, over: Partial<RequestRecord> = {}): RequestRecord[] {
+  return fixture(name).map((r, i) =>
+    sampleRecord({
+      id: `${prefix}-${String(i).padStart(2, '0')}`,
+      ts: r.at,
+      sessionId: r.sessionId,
+      agentInstance: r.agentId,
+      agent: r.agentId === null ? 'main' : 'reviewer',
+      accountName: 'acct-a',
+      accountId: 'a1',
+      clientKey: 'laptop',
+      path: '/v1/messages?beta=true',
+      modelRequested: (r.body as { model: string }).model,
+      modelApplied: (r.body as { model: string }).model,
+      linkBody: Buffer.from(JSON.stringify(r.body)),
+      ...over,
+    }),
+  );
+}
+
+describe('conversations in SQLite', () => {
+  let store: SqliteStore;
+  beforeEach(() => {
+    store = SqliteStore.open(':memory:');
+  });
+  afterEach(() => store.close());
+
+  it('links a sub-agent session as it is written and reads it back as one conversation with two sub-tasks', async () => {
+    const rs = records('subtasks', 's');
+    for (const r of rs) await store.requests.writeBatch([r], []);
+    const page = await store.conversations.list({ limit: 10 });
+    expect(page.items).toHaveLength(1);
+    const c = page.items[0];
+    expect(c).toMatchObject({
+      id: 's-00',
+      requests: 4,
+      branches: 3,
+      subtasks: 2,
+      accounts: ['acct-a'],
+      keys: ['laptop'],
+      agents: ['main', 'reviewer'],
+      model: 'claude-opus-5-5',
+      inputTokens: 40,
+      outputTokens: 80,
+    });
+    expect(c?.firstUserText).toMatch(/^DELEGATE-TWO/);
+    const d = await store.conversations.get('s-00');
+    expect(d?.subtasks.map((s) => [s.branch, s.parentRequestId, s.prompt])).toEqual([
+      ['subtask_1', 's-00', 'Review CLAUDE.md (part A, marker SUB-A1).'],
+      ['subtask_2', 's-00', 'Review README.md (part B, marker SUB-B2).'],
+    ]);
+    expect(d?.requests.map((r) => [r.id, r.branch, r.parentRequestId])).toEqual([
+      ['s-00', 'main', null],
+      ['s-01', 'subtask_1', 's-00'],
+      ['s-02', 'subtask_2', 's-00'],
+      ['s-03', 'main', 's-00'],
+    ]);
+    expect(await store.conversations.linkOf('s-02')).toEqual({ conversationId: 's-00', branch: 'subtask_2' });
+  });
+
+  it('retention removes a conversation once all its requests expired; clear-history removes them all', async () => {
+    const old = records('plain', 'p');
+    const recent = records('subtasks', 's');
+    await store.requests.writeBatch([...old, ...recent], []);
+    const cut = (recent[0]?.ts as number) - 1;
+    expect((old.at(-1)?.ts as number) < cut).toBe(true);
+    await store.maintenance.prune({ requestsBefore: cut, payloadsBefore: cut, now: cut });
+    expect((await store.conversations.list({ limit: 10 })).items.map((c) => c.id)).toEqual(['s-00']);
+    expect(await store.conversations.get('p-00')).toBeNull();
+    await store.maintenance.clearHistory();
+    expect((await store.conversations.list({ limit: 10 })).items).toEqual([]);
+    expect(await store.conversations.get('s-00')).toBeNull();
+  });
+
+  it('links a whole batch in one commit, uses the captured body when it is the whole body, and pages with filters', async () => {
+    const plain = records('plain', 'p').map((r) => ({
+      ...r,
+      payload: { ...samplePayload(), requestBody: r.linkBody as Buffer },
+    }));
+    const branch = records('branch', 'b', { accountName: 'acct-b', accountId: 'a2', clientKey: 'ci' });
+    await store.requests.writeBatch([...plain, ...branch], []);
+    const all = await store.conversations.list({ limit: 1 });
+    expect(all.items).toHaveLength(1);
+    const second = await store.conversations.list({ limit: 1, cursor: all.nextCursor });
+    expect([all.items[0]?.id, second.items[0]?.id].sort()).toEqual(['b-00', 'p-00']);
+    expect(second.nextCursor).toBeNull();
+
+    expect((await store.conversations.list({ limit: 10, account: 'a2' })).items.map((c) => c.id)).toEqual(['b-00']);
+    expect((await store.conversations.list({ limit: 10, account: 'acct-a' })).items.map((c) => c.id)).toEqual(['p-00']);
+    expect((await store.conversations.list({ limit: 10, clientKey: 'laptop' })).items.map((c) => c.id)).toEqual([
+      'p-00',
+    ]);
+    expect((await store.conversations.list({ limit: 10, text: 'plain TURN' })).items.map((c) => c.id)).toEqual([
+      'p-00',
+    ]);
+    expect((await store.conversations.list({ limit: 10, text: '%' })).items).toEqual([]);
+    const b = await store.conversations.get('b-00');
+    expect(b?.summary).toMatchObject({ requests: 3, branches: 2 });
+    expect(b?.requests.map((r) => r.branch)).toEqual(['main', 'main', 'branch_1']);
+  });
+
+  it('rebuild recomputes the links of stored rows, resumes after a stop and gives the same tree', async () => {
+    const rs = [...records('compact', 'c'), ...records('subtasks', 's')].sort((a, b) => a.ts - b.ts);
+    await store.requests.writeBatch(rs, []);
+    const before = await store.conversations.get('c-00');
+    expect(before?.requests.map((r) => r.branch).at(-1)).toMatch(/^compact_\d{6}$/);
+
+    const progress: number[] = [];
+    // A first run stopped after its first chunk (the progress callback throws), then resumed.
+    await expect(
+      store.conversations.rebuild({
+        restart: true,
+        chunk: 3,
+        onProgress: (p) => {
+          progress.push(p.done);
+          throw new Error('stopped');
+        },
+      }),
+    ).rejects.toThrow('stopped');
+    const done = await store.conversations.rebuild({
+      restart: false,
+      chunk: 3,
+      onProgress: (p) => progress.push(p.done),
+    });
+    expect(done).toEqual({ done: 8, total: 8 });
+    expect(progress).toEqual([3, 6, 8]);
+    expect(await store.conversations.get('c-00')).toEqual(before);
+    expect((await store.conversations.get('s-00'))?.subtasks).toHaveLength(2);
+  });
+});

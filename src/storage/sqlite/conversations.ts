@@ -1,0 +1,616 @@
+/**
+ * Conversation links in SQLite (contract/conversations.ts): the linker's lookups over the
+ * requests indexes, the writes of a link (request columns, the `conversations` summary kept
+ * incrementally for the paged list, sub-task rows), the reads of the API and the rebuild.
+ * The batch commit links each row it inserts, in the same transaction (batch-write.ts).
+ */
+import type Database from 'better-sqlite3';
+import {
+  type LinkDecision,
+  type LinkedRequest,
+  type LinkLookup,
+  linkRequest,
+  MAIN_BRANCH,
+} from '../../conversations/link.js';
+import { type RequestFacts, requestFactsOf } from '../../conversations/message-hash.js';
+import type {
+  ConversationDetail,
+  ConversationPage,
+  ConversationQuery,
+  ConversationRequestRow,
+  ConversationSummary,
+  ConversationsStore,
+  RebuildProgress,
+  SubtaskRow,
+} from '../contract/conversations.js';
+import type { PayloadFiles } from '../payloads/payload-files.js';
+import type { Migration } from './migration.js';
+import type { StatementCache } from './statement-cache.js';
+
+export const CONVERSATIONS_MIGRATION: Migration = {
+  version: 13,
+  name: 'conversations',
+  up: `
+    ALTER TABLE requests ADD COLUMN conversation_id TEXT;
+    ALTER TABLE requests ADD COLUMN branch TEXT;
+    ALTER TABLE requests ADD COLUMN parent_request_id TEXT;
+    ALTER TABLE requests ADD COLUMN message_hash TEXT;
+    ALTER TABLE requests ADD COLUMN parent_message_hash TEXT;
+    ALTER TABLE requests ADD COLUMN system_hash TEXT;
+    -- First turns only: the hash of the first message's last text (a sub-agent's task).
+    ALTER TABLE requests ADD COLUMN prompt_hash TEXT;
+    -- 1: a compaction's summary request.
+    ALTER TABLE requests ADD COLUMN link_flags INTEGER NOT NULL DEFAULT 0;
+    -- JSON, only when there is something: first user text (first turns), compaction source, hand-backs.
+    ALTER TABLE requests ADD COLUMN link_facts TEXT;
+    CREATE INDEX requests_message_hash ON requests (message_hash) WHERE message_hash IS NOT NULL;
+    CREATE INDEX requests_parent_hash ON requests (parent_message_hash) WHERE parent_message_hash IS NOT NULL;
+    CREATE INDEX requests_prompt_hash ON requests (prompt_hash, ts) WHERE prompt_hash IS NOT NULL;
+    CREATE INDEX requests_conversation ON requests (conversation_id, ts, id) WHERE conversation_id IS NOT NULL;
+    CREATE INDEX requests_agent_instance ON requests (agent_instance, ts) WHERE agent_instance IS NOT NULL;
+
+    -- One row per conversation, kept with the links: the paged list never scans request rows.
+    CREATE TABLE conversations (
+      id TEXT PRIMARY KEY,
+      first_at INTEGER NOT NULL,
+      last_at INTEGER NOT NULL,
+      requests INTEGER NOT NULL,
+      input_tokens INTEGER NOT NULL DEFAULT 0,
+      cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+      cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+      output_tokens INTEGER NOT NULL DEFAULT 0,
+      cost_usd REAL NOT NULL DEFAULT 0,
+      model TEXT,
+      first_user_text TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX conversations_last ON conversations (last_at, id);
+
+    CREATE TABLE conversation_subtasks (
+      id TEXT PRIMARY KEY,
+      conversation_id TEXT NOT NULL,
+      branch TEXT NOT NULL,
+      parent_request_id TEXT,
+      agent_instance TEXT,
+      prompt TEXT,
+      created_at INTEGER NOT NULL
+    );
+    CREATE INDEX conversation_subtasks_conversation ON conversation_subtasks (conversation_id);
+  `,
+};
+
+const SUMMARY_FLAG = 1;
+const REBUILD_KEY = 'conversations_rebuild';
+const LIST_MAX = 200;
+
+/** What a link needs of a request row besides its facts. */
+export interface LinkRow {
+  id: string;
+  ts: number;
+  sessionId: string | null;
+  agentInstance: string | null;
+  agent: string | null;
+  modelRequested: string | null;
+  modelApplied: string | null;
+  inputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheWrite5mTokens: number | null;
+  cacheWrite1hTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+}
+
+interface LookupRow {
+  id: string;
+  ts: number;
+  session_id: string | null;
+  agent_instance: string | null;
+  conversation_id: string;
+  branch: string;
+  message_hash: string | null;
+  link_flags: number;
+}
+
+const LOOKUP_COLUMNS = 'id, ts, session_id, agent_instance, conversation_id, branch, message_hash, link_flags';
+
+function linked(r: LookupRow): LinkedRequest {
+  return {
+    id: r.id,
+    ts: r.ts,
+    sessionId: r.session_id,
+    agentInstance: r.agent_instance,
+    conversationId: r.conversation_id,
+    branch: r.branch,
+    messageHash: r.message_hash,
+    summary: (r.link_flags & SUMMARY_FLAG) !== 0,
+  };
+}
+
+/** Stored facts: the columns and `link_facts` give back what requestFacts computed. */
+interface StoredFacts {
+  t?: string;
+  c?: string;
+  h?: RequestFacts['handBacks'];
+}
+
+export type Linker = (row: LinkRow, facts: RequestFacts) => void;
+
+/** The linker over one connection's statements, for the batch commit and the rebuild. */
+export function prepareLinker(db: Database.Database, opts: { relink?: boolean } = {}): Linker {
+  const one = <T>(sql: string) => db.prepare<unknown[], T>(sql);
+  const byHash = one<LookupRow>(
+    `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE message_hash = ? AND conversation_id IS NOT NULL ORDER BY ts DESC LIMIT 20`,
+  );
+  const children = one<LookupRow>(
+    `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE parent_message_hash = ? AND conversation_id = ? AND agent_instance IS NULL LIMIT 50`,
+  );
+  const count = one<{ requests: number }>('SELECT requests FROM conversations WHERE id = ?');
+  const ofInstance = one<LookupRow>(
+    `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE agent_instance = ? AND conversation_id IS NOT NULL ORDER BY ts DESC LIMIT 1`,
+  );
+  const inSession = one<LookupRow>(
+    `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE session_id = ? AND ts <= ? AND agent_instance IS NULL
+       AND conversation_id IS NOT NULL AND (agent IS NULL OR agent = 'main') ORDER BY ts DESC, id DESC LIMIT 1`,
+  );
+  const branches = one<{ branch: string }>('SELECT DISTINCT branch FROM requests WHERE conversation_id = ?');
+  const roots = one<LookupRow>(
+    `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE prompt_hash = ? AND ts BETWEEN ? AND ?
+       AND parent_message_hash IS NULL AND conversation_id = id ORDER BY ts LIMIT 5`,
+  );
+  const get = one<LookupRow>(`SELECT ${LOOKUP_COLUMNS} FROM requests WHERE id = ? AND conversation_id IS NOT NULL`);
+  const parentOf = one<{ parent_request_id: string | null }>('SELECT parent_request_id FROM requests WHERE id = ?');
+  const lookup: LinkLookup = {
+    byMessageHash: (h) => byHash.all(h).map(linked),
+    children: (c, h) => children.all(h, c).map(linked),
+    requestCount: (c) => count.get(c)?.requests ?? 0,
+    latestOfInstance: (i) => {
+      const r = ofInstance.get(i);
+      return r ? linked(r) : null;
+    },
+    latestInSession: (s, ts) => {
+      const r = inSession.get(s, ts);
+      return r ? linked(r) : null;
+    },
+    branches: (c) => branches.all(c).map((r) => r.branch),
+    unclaimedSubtaskRoots: (h, from, to) => roots.all(h, from, to).map(linked),
+    get: (id) => {
+      const r = get.get(id);
+      return r ? linked(r) : null;
+    },
+    parentOf: (id) => parentOf.get(id)?.parent_request_id ?? null,
+  };
+
+  const setLink = db.prepare(
+    `UPDATE requests SET conversation_id = ?, branch = ?, parent_request_id = ?, message_hash = ?,
+       parent_message_hash = ?, system_hash = ?, prompt_hash = ?, link_flags = ?, link_facts = ? WHERE id = ?`,
+  );
+  // Relinking rows that keep their hashes: only the link columns (no hash index entry rewritten).
+  const setRelink = db.prepare(
+    'UPDATE requests SET conversation_id = ?, branch = ?, parent_request_id = ? WHERE id = ?',
+  );
+  const addToConversation = db.prepare(
+    `INSERT INTO conversations (id, first_at, last_at, requests, input_tokens, cache_read_tokens, cache_write_tokens,
+       output_tokens, cost_usd, model, first_user_text) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at),
+       requests = requests + 1, input_tokens = input_tokens + excluded.input_tokens,
+       cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+       cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+       output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd,
+       model = coalesce(model, excluded.model)`,
+  );
+  const moveConversation = db.prepare(
+    'UPDATE requests SET conversation_id = ?, branch = ? WHERE conversation_id = ? AND conversation_id IS NOT ?',
+  );
+  const moveInstance = db.prepare(
+    `UPDATE requests SET conversation_id = @c, branch = @b WHERE agent_instance = @i
+       AND (conversation_id IS NOT @c OR branch IS NOT @b)`,
+  );
+  const instanceConversations = one<{ conversation_id: string }>(
+    'SELECT DISTINCT conversation_id FROM requests WHERE agent_instance = ? AND conversation_id IS NOT NULL',
+  );
+  const firstOfInstance = one<{ id: string }>(
+    'SELECT id FROM requests WHERE agent_instance = ? ORDER BY ts, id LIMIT 1',
+  );
+  const setParent = db.prepare('UPDATE requests SET parent_request_id = ? WHERE id = ?');
+  const upsertSubtask = db.prepare(
+    `INSERT INTO conversation_subtasks (id, conversation_id, branch, parent_request_id, agent_instance, prompt, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET conversation_id = excluded.conversation_id,
+       branch = excluded.branch, parent_request_id = excluded.parent_request_id,
+       prompt = coalesce(excluded.prompt, prompt)`,
+  );
+  const totals = one<{
+    n: number;
+    first_at: number | null;
+    last_at: number | null;
+    i: number | null;
+    cr: number | null;
+    cw: number | null;
+    o: number | null;
+    c: number | null;
+  }>(
+    `SELECT count(*) AS n, min(ts) AS first_at, max(ts) AS last_at, sum(input_tokens) AS i, sum(cache_read_tokens) AS cr,
+       sum(coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0)) AS cw, sum(output_tokens) AS o,
+       sum(cost_usd) AS c FROM requests WHERE conversation_id = ?`,
+  );
+  const setTotals = db.prepare(
+    `UPDATE conversations SET requests = ?, first_at = ?, last_at = ?, input_tokens = ?, cache_read_tokens = ?,
+       cache_write_tokens = ?, output_tokens = ?, cost_usd = ? WHERE id = ?`,
+  );
+  const dropConversation = db.prepare('DELETE FROM conversations WHERE id = ?');
+  const moveSubtasks = db.prepare('UPDATE conversation_subtasks SET conversation_id = ? WHERE conversation_id = ?');
+
+  /** After rows moved between conversations (rare): their summaries from the rows. */
+  function recount(id: string): void {
+    const t = totals.get(id);
+    if (!t || t.n === 0) {
+      dropConversation.run(id);
+      return;
+    }
+    setTotals.run(t.n, t.first_at, t.last_at, t.i ?? 0, t.cr ?? 0, t.cw ?? 0, t.o ?? 0, t.c ?? 0, id);
+  }
+
+  function applySubtasks(d: LinkDecision, ts: number): void {
+    for (const s of d.subtasks) {
+      const touched = new Set<string>([s.conversationId]);
+      if (s.agentInstance !== null) {
+        for (const r of instanceConversations.all(s.agentInstance)) touched.add(r.conversation_id);
+        moveInstance.run({ c: s.conversationId, b: s.branch, i: s.agentInstance });
+        const first = firstOfInstance.get(s.agentInstance);
+        if (first && s.parentRequestId !== null) setParent.run(s.parentRequestId, first.id);
+      }
+      if (s.moveConversation !== null && s.moveConversation !== s.conversationId) {
+        touched.add(s.moveConversation);
+        moveConversation.run(s.conversationId, s.branch, s.moveConversation, s.conversationId);
+        moveSubtasks.run(s.conversationId, s.moveConversation);
+        if (s.agentInstance === null && s.parentRequestId !== null) setParent.run(s.parentRequestId, s.id);
+      }
+      upsertSubtask.run(s.id, s.conversationId, s.branch, s.parentRequestId, s.agentInstance, s.prompt, ts);
+      if (touched.size > 1) for (const c of touched) recount(c);
+    }
+  }
+
+  function writeLink(d: LinkDecision, facts: RequestFacts, root: boolean, id: string): void {
+    const stored: StoredFacts = {};
+    if (root && facts.firstUserText !== '') stored.t = facts.firstUserText;
+    if (facts.compactedFrom !== null) stored.c = facts.compactedFrom;
+    if (facts.handBacks.length > 0) stored.h = facts.handBacks;
+    setLink.run(
+      d.conversationId,
+      d.branch,
+      d.parentRequestId,
+      facts.messageHash,
+      facts.parentMessageHash,
+      facts.systemHash,
+      root ? facts.promptHash : null,
+      facts.summary ? SUMMARY_FLAG : 0,
+      Object.keys(stored).length === 0 ? null : JSON.stringify(stored),
+      id,
+    );
+  }
+
+  return (row, facts) => {
+    const d = linkRequest(lookup, {
+      id: row.id,
+      ts: row.ts,
+      sessionId: row.sessionId,
+      agentInstance: row.agentInstance,
+      facts,
+    });
+    const root = facts.parentMessageHash === null;
+    // Facts read back from the row's columns (messageCount -1): its hashes are stored already.
+    if (opts.relink && facts.messageCount < 0) {
+      setRelink.run(d.conversationId, d.branch, d.parentRequestId, row.id);
+    } else {
+      writeLink(d, facts, root, row.id);
+    }
+    addToConversation.run(
+      d.conversationId,
+      row.ts,
+      row.ts,
+      row.inputTokens ?? 0,
+      row.cacheReadTokens ?? 0,
+      (row.cacheWrite5mTokens ?? 0) + (row.cacheWrite1hTokens ?? 0),
+      row.outputTokens ?? 0,
+      row.costUsd ?? 0,
+      // The conversation's model is its main agent's: the root's, or the first main request's.
+      row.agentInstance === null ? (row.modelApplied ?? row.modelRequested) : null,
+      d.conversationId === row.id ? facts.firstUserText : '',
+    );
+    if (d.subtasks.length > 0) applySubtasks(d, row.ts);
+  };
+}
+
+/** The facts of a record's link body, computed before the write transaction takes the lock. */
+export function factsOfBody(body: Uint8Array | string | null | undefined): RequestFacts | null {
+  return body == null || body.length === 0 ? null : requestFactsOf(body);
+}
+
+interface RebuildRow extends LinkRow {
+  conversationId: string | null;
+  messageHash: string | null;
+  parentMessageHash: string | null;
+  systemHash: string | null;
+  promptHash: string | null;
+  linkFlags: number;
+  linkFacts: string | null;
+  payloadFile: string | null;
+  payloadOffset: number | null;
+  payloadLength: number | null;
+}
+
+function storedFacts(r: RebuildRow): RequestFacts | null {
+  if (r.messageHash === null) return null;
+  const f = r.linkFacts === null ? {} : (JSON.parse(r.linkFacts) as StoredFacts);
+  return {
+    messageHash: r.messageHash,
+    parentMessageHash: r.parentMessageHash,
+    systemHash: r.systemHash,
+    messageCount: -1,
+    firstUserText: f.t ?? '',
+    promptHash: r.promptHash,
+    compactedFrom: f.c ?? null,
+    summary: (r.linkFlags & SUMMARY_FLAG) !== 0,
+    handBacks: f.h ?? [],
+  };
+}
+
+const SUMMARY_SELECT = `SELECT c.id, c.first_at, c.last_at, c.requests, c.input_tokens, c.cache_read_tokens,
+  c.cache_write_tokens, c.output_tokens, c.cost_usd, c.model, c.first_user_text FROM conversations c`;
+
+interface SummaryRow {
+  id: string;
+  first_at: number;
+  last_at: number;
+  requests: number;
+  input_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  model: string | null;
+  first_user_text: string;
+}
+
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export class SqliteConversations implements ConversationsStore {
+  private readonly facets: Database.Statement<
+    [string],
+    { accounts: string; keys: string; agents: string; branches: number }
+  >;
+  private readonly subtaskCount: Database.Statement<[string], { n: number }>;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly files: PayloadFiles | null,
+    private readonly statements: StatementCache,
+  ) {
+    this.facets = db.prepare(
+      `SELECT json_group_array(DISTINCT account_name) FILTER (WHERE account_name IS NOT NULL) AS accounts,
+         json_group_array(DISTINCT client_key) FILTER (WHERE client_key IS NOT NULL) AS keys,
+         json_group_array(DISTINCT agent) FILTER (WHERE agent IS NOT NULL) AS agents,
+         count(DISTINCT branch) AS branches
+       FROM requests WHERE conversation_id = ?`,
+    );
+    this.subtaskCount = db.prepare('SELECT count(*) AS n FROM conversation_subtasks WHERE conversation_id = ?');
+  }
+
+  private summary(r: SummaryRow): ConversationSummary {
+    const f = this.facets.get(r.id);
+    return {
+      id: r.id,
+      firstAt: r.first_at,
+      lastAt: r.last_at,
+      requests: r.requests,
+      branches: f?.branches ?? 0,
+      subtasks: this.subtaskCount.get(r.id)?.n ?? 0,
+      inputTokens: r.input_tokens,
+      outputTokens: r.output_tokens,
+      cacheReadTokens: r.cache_read_tokens,
+      cacheWriteTokens: r.cache_write_tokens,
+      costUsd: r.cost_usd,
+      accounts: f ? (JSON.parse(f.accounts) as string[]).sort() : [],
+      keys: f ? (JSON.parse(f.keys) as string[]).sort() : [],
+      agents: f ? (JSON.parse(f.agents) as string[]).sort() : [],
+      model: r.model,
+      firstUserText: r.first_user_text,
+    };
+  }
+
+  async list(q: ConversationQuery): Promise<ConversationPage> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const limit = Math.max(1, Math.min(LIST_MAX, Math.floor(q.limit)));
+    if (q.cursor) {
+      const at = q.cursor.indexOf(':');
+      where.push('(c.last_at, c.id) < (?, ?)');
+      params.push(Number(q.cursor.slice(0, at)), q.cursor.slice(at + 1));
+    }
+    if (q.since != null) {
+      where.push('c.last_at >= ?');
+      params.push(q.since);
+    }
+    if (q.until != null) {
+      where.push('c.first_at <= ?');
+      params.push(q.until);
+    }
+    if (q.text) {
+      where.push("c.first_user_text LIKE ? ESCAPE '\\'");
+      params.push(likePattern(q.text));
+    }
+    const exists: Array<[string, string | null | undefined]> = [
+      ['(r.account_id = ? OR r.account_name = ?)', q.account],
+      ['r.client_key = ?', q.clientKey],
+      ['r.agent = ?', q.agent],
+    ];
+    for (const [test, v] of exists) {
+      if (v == null) continue;
+      where.push(`EXISTS (SELECT 1 FROM requests r WHERE r.conversation_id = c.id AND ${test})`);
+      for (let k = test.split('?').length - 1; k > 0; k--) params.push(v);
+    }
+    const sql = `${SUMMARY_SELECT}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY c.last_at DESC, c.id DESC LIMIT ${limit + 1}`;
+    const rows = this.statements.get(sql).all(...params) as SummaryRow[];
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => this.summary(r)),
+      nextCursor: rows.length > limit && last ? `${last.last_at}:${last.id}` : null,
+    };
+  }
+
+  async get(id: string): Promise<ConversationDetail | null> {
+    const row = this.statements.get(`${SUMMARY_SELECT} WHERE c.id = ?`).get(id) as SummaryRow | undefined;
+    if (!row) return null;
+    const requests = (
+      this.statements
+        .get(
+          `SELECT id, ts, branch, parent_request_id, coalesce(model_applied, model_requested) AS model, status, success,
+             cost_usd, account_name, agent, agent_instance, session_id, input_tokens, output_tokens, cache_read_tokens,
+             coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0) AS cache_write
+           FROM requests WHERE conversation_id = ? ORDER BY ts, id`,
+        )
+        .all(id) as Record<string, unknown>[]
+    ).map(
+      (r): ConversationRequestRow => ({
+        id: r.id as string,
+        ts: r.ts as number,
+        branch: r.branch as string,
+        parentRequestId: r.parent_request_id as string | null,
+        model: r.model as string | null,
+        status: r.status as number | null,
+        success: r.success !== 0,
+        costUsd: r.cost_usd as number | null,
+        accountName: r.account_name as string | null,
+        agent: r.agent as string | null,
+        agentInstance: r.agent_instance as string | null,
+        sessionId: r.session_id as string | null,
+        inputTokens: (r.input_tokens as number | null) ?? 0,
+        outputTokens: (r.output_tokens as number | null) ?? 0,
+        cacheReadTokens: (r.cache_read_tokens as number | null) ?? 0,
+        cacheWriteTokens: r.cache_write as number,
+      }),
+    );
+    const subtasks = (
+      this.statements
+        .get(
+          `SELECT id, branch, parent_request_id, agent_instance, prompt FROM conversation_subtasks
+           WHERE conversation_id = ? ORDER BY created_at, id`,
+        )
+        .all(id) as Record<string, unknown>[]
+    ).map(
+      (s): SubtaskRow => ({
+        id: s.id as string,
+        branch: s.branch as string,
+        parentRequestId: s.parent_request_id as string | null,
+        agentInstance: s.agent_instance as string | null,
+        prompt: s.prompt as string | null,
+      }),
+    );
+    return { summary: this.summary(row), requests, subtasks };
+  }
+
+  async linkOf(requestId: string): Promise<{ conversationId: string; branch: string } | null> {
+    const r = this.statements
+      .get('SELECT conversation_id, branch FROM requests WHERE id = ? AND conversation_id IS NOT NULL')
+      .get(requestId) as { conversation_id: string; branch: string | null } | undefined;
+    return r ? { conversationId: r.conversation_id, branch: r.branch ?? MAIN_BRANCH } : null;
+  }
+
+  async rebuild(opts: {
+    restart: boolean;
+    chunk?: number;
+    onProgress?: (p: RebuildProgress) => void;
+  }): Promise<RebuildProgress> {
+    return rebuildConversations(this.db, this.files, opts);
+  }
+}
+
+interface RebuildState {
+  ts: number;
+  id: string;
+  done: number;
+}
+
+/**
+ * Relinks every stored request in arrival order (ts, id), `chunk` rows per transaction; the
+ * position is saved in `meta` with each chunk, so a rerun continues where one stopped.
+ */
+export function rebuildConversations(
+  db: Database.Database,
+  files: PayloadFiles | null,
+  opts: { restart: boolean; chunk?: number; onProgress?: (p: RebuildProgress) => void },
+): RebuildProgress {
+  const chunk = opts.chunk ?? 5000;
+  const link = prepareLinker(db, { relink: true });
+  const getState = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+  const putState = db.prepare(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  );
+  const saved = getState.get(REBUILD_KEY);
+  let state: RebuildState | null = saved && !opts.restart ? (JSON.parse(saved.value) as RebuildState) : null;
+  if (state === null) {
+    db.transaction(() => {
+      db.exec(`UPDATE requests SET conversation_id = NULL, branch = NULL, parent_request_id = NULL
+                 WHERE conversation_id IS NOT NULL;
+               DELETE FROM conversations; DELETE FROM conversation_subtasks;`);
+      state = { ts: -1, id: '', done: 0 };
+      putState.run(REBUILD_KEY, JSON.stringify(state));
+    }).immediate();
+  }
+  const total = (db.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n;
+  const page = db.prepare<[number, string, number], RebuildRow>(
+    `SELECT id, ts, session_id AS sessionId, agent_instance AS agentInstance, agent, model_requested AS modelRequested,
+       model_applied AS modelApplied, input_tokens AS inputTokens, cache_read_tokens AS cacheReadTokens,
+       cache_write_5m_tokens AS cacheWrite5mTokens, cache_write_1h_tokens AS cacheWrite1hTokens,
+       output_tokens AS outputTokens, cost_usd AS costUsd, message_hash AS messageHash,
+       parent_message_hash AS parentMessageHash, system_hash AS systemHash, prompt_hash AS promptHash,
+       link_flags AS linkFlags, link_facts AS linkFacts, payload_file AS payloadFile, conversation_id AS conversationId,
+       payload_offset AS payloadOffset, payload_length AS payloadLength
+     FROM requests WHERE (ts, id) > (?, ?) ORDER BY ts, id LIMIT ?`,
+  );
+  const legacyBody = db.prepare<[string], { request_body: string | null; path: string }>(
+    `SELECT p.request_body, r.path FROM request_payloads p JOIN requests r ON r.id = p.request_id
+     WHERE p.request_id = ? AND p.request_truncated = 0`,
+  );
+  const pathOf = db.prepare<[string], { path: string; method: string }>(
+    'SELECT path, method FROM requests WHERE id = ?',
+  );
+  /** A row from before migration 13: its captured request body, when it was kept whole. */
+  const bodyFacts = (r: RebuildRow): RequestFacts | null => {
+    const p = pathOf.get(r.id);
+    if (p?.method !== 'POST' || !/^\/v1\/messages(\?|$)/.test(p.path)) return null;
+    if (r.payloadFile !== null && files) {
+      const payload = files.read({ file: r.payloadFile, offset: r.payloadOffset ?? 0, length: r.payloadLength ?? 0 });
+      if (!payload || payload.requestTruncated || payload.requestBody === null) return null;
+      return requestFactsOf(payload.requestBody);
+    }
+    const legacy = legacyBody.get(r.id);
+    return legacy?.request_body ? requestFactsOf(legacy.request_body) : null;
+  };
+  const runChunk = db.transaction((rows: RebuildRow[], facts: (RequestFacts | null)[], s: RebuildState) => {
+    for (let i = 0; i < rows.length; i++) {
+      const f = facts[i];
+      // Linked already: by the gateway's writer since this rebuild cleared the links (counted once).
+      if (f && (rows[i] as RebuildRow).conversationId === null) link(rows[i] as RebuildRow, f);
+    }
+    const last = rows[rows.length - 1] as RebuildRow;
+    s.ts = last.ts;
+    s.id = last.id;
+    s.done += rows.length;
+    putState.run(REBUILD_KEY, JSON.stringify(s));
+  });
+  const s = state as unknown as RebuildState;
+  for (;;) {
+    const rows = page.all(s.ts, s.id, chunk);
+    if (rows.length === 0) break;
+    // Hashing (a JSON parse for old rows) before the write lock, like the batch commit.
+    const facts = rows.map((r) => storedFacts(r) ?? bodyFacts(r));
+    runChunk.immediate(rows, facts, s);
+    opts.onProgress?.({ done: s.done, total });
+  }
+  // Finished: the next run starts over.
+  db.prepare('DELETE FROM meta WHERE key = ?').run(REBUILD_KEY);
+  return { done: s.done, total };
+}
