@@ -72,6 +72,9 @@ export class Detector {
   private readonly seconds = new Map<number, { total: number; failed: number }>();
   private day: Period = { key: '', total: 0, byKey: new Map() };
   private month: Period = { key: '', total: 0, byKey: new Map() };
+  /** The UTC day `day` and `month` were last checked for: [periodFrom, periodUntil). */
+  private periodFrom = Number.POSITIVE_INFINITY;
+  private periodUntil = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly rules: () => NotifyRules) {}
 
@@ -79,6 +82,7 @@ export class Detector {
   seedSpend(now: number, day: SpendSince, month: SpendSince): void {
     this.day = { key: utcDay(now), total: day.total, byKey: new Map(Object.entries(day.byKey)) };
     this.month = { key: utcMonth(now), total: month.total, byKey: new Map(Object.entries(month.byKey)) };
+    this.periodFrom = Number.POSITIVE_INFINITY;
   }
 
   accountChanged(e: AccountChange): DetectedEvent[] {
@@ -215,10 +219,16 @@ export class Detector {
   private spend(rec: RequestRecord, now: number, out: DetectedEvent[]): void {
     const cost = rec.costUsd;
     if (cost === null || cost <= 0) return;
-    const day = utcDay(now);
-    const month = utcMonth(now);
-    if (this.day.key !== day) this.day = { key: day, total: 0, byKey: new Map() };
-    if (this.month.key !== month) this.month = { key: month, total: 0, byKey: new Map() };
+    // The day's and month's keys are formatted once per UTC day, not per request (two Dates and
+    // two ISO strings: 0.7% of the proxy thread's profile under the bench's a-stream load).
+    if (now >= this.periodUntil || now < this.periodFrom) {
+      const day = utcDay(now);
+      const month = utcMonth(now);
+      if (this.day.key !== day) this.day = { key: day, total: 0, byKey: new Map() };
+      if (this.month.key !== month) this.month = { key: month, total: 0, byKey: new Map() };
+      this.periodFrom = startOfUtcDay(now);
+      this.periodUntil = this.periodFrom + 86_400_000;
+    }
     const s = this.rules().spend;
     const check = (p: Period, per: 'day' | 'month', limit: number | null, keyLimit: number | null) => {
       const before = p.total;
