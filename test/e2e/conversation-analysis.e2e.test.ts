@@ -2,12 +2,14 @@
  * Conversation analysis (issue 16, item 6) on the real gateway with the fake upstream scripted to
  * answer it: refused (409) while the setting is off; once on, the transcript goes through the
  * gateway's own /v1/messages, the answer is stored, and the request row is recorded with agent
- * `ccflare-analysis`; an outside client sending the internal marker gets no such attribution.
+ * `ccflare-analysis`; `ccflare conversations analyze` does the same through the running gateway; an
+ * outside client sending the internal marker gets no such attribution.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorResponseSchema } from '../../src/shared/api-schemas.js';
 import { ConversationAnalysisSchema } from '../../src/shared/conversation-schemas.js';
 import { api } from '../support/api-request.js';
+import { expectOneLineError, runCommand } from '../support/cli-io.js';
 import { type FakeUpstream, messageJson, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
@@ -119,6 +121,16 @@ describe('conversation analysis', () => {
     expect(row).toMatchObject({ agent: 'ccflare-analysis', accountName: 'alpha', status: 200, success: true });
   });
 
+  it('`ccflare conversations analyze` asks the running gateway and prints the analysis', async () => {
+    const r = await runCommand(['conversations', 'analyze', 'an-1', '--url', gw.url], { home: gw.home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^Analysis by claude-sonnet-4-6 \(request [0-9a-f-]{36}\):\n\nWhat was asked: a login page\.\n$/,
+    );
+    const off = await runCommand(['conversations', 'analyze', 'nope', '--url', gw.url], { home: gw.home });
+    expectOneLineError(off, /answered 404: No conversation nope/);
+  });
+
   it('stores a failure with the upstream error', async () => {
     up.setHandler(() => ({
       kind: 'json',
@@ -162,8 +174,8 @@ describe('conversation analysis', () => {
       { timeout: 10_000 },
     );
     expect(row.agent).not.toBe('ccflare-analysis');
-    // Only the two analyses above carry the agent.
+    // Only the three analyses above carry the agent.
     const analyses = await gw.store.requests.list({ limit: 10, agent: 'ccflare-analysis' });
-    expect(analyses.items).toHaveLength(2);
+    expect(analyses.items).toHaveLength(3);
   });
 });
