@@ -13,6 +13,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { ChannelService } from '../notify/channel-service.js';
 import type { PromptLibrary } from '../prompts/prompt-library.js';
 import type { Router } from '../routing/router.js';
+import type { ConversationAnalysisRow } from '../storage/contract/conversations.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import type { RetentionJob } from '../storage/retention-job.js';
 import type { Auth } from './auth.js';
@@ -53,6 +54,8 @@ export interface ApiDeps {
   agents: AgentService;
   /** Notification channels, rules, delivery log and test sends (`/api/notify`). */
   notify: ChannelService;
+  /** Conversation analysis (`POST /api/conversations/{id}/analysis`): runs one to its end. */
+  analyzer: { analyze(conversationId: string, model?: string): Promise<ConversationAnalysisRow> };
   /** The MCP prompt server's files (`/api/prompts`). */
   prompts: PromptLibrary;
 }

@@ -3,11 +3,16 @@
  * upgrade, or a change to the linking rules), in arrival order, with a progress line on a
  * terminal. Resumable: it keeps its position in the database after each chunk, so a second run
  * continues where an interrupted one stopped; `--restart` starts over.
+ *
+ * `ccflare conversations analyze <id>`: asks the running gateway (POST
+ * /api/conversations/{id}/analysis), since the analysis goes through its proxy, and prints it.
  */
 import type { Command } from 'commander';
+import type { ConversationAnalysis } from '../shared/conversation-schemas.js';
 import type { RebuildProgress } from '../storage/contract/conversations.js';
 import { type GlobalOptions, withStore } from './context.js';
-import type { CliIo } from './io.js';
+import { resolveTarget } from './gateway-client.js';
+import { CliError, type CliIo } from './io.js';
 
 function percent(p: RebuildProgress): string {
   return p.total === 0 ? '100' : ((100 * p.done) / p.total).toFixed(0);
@@ -50,5 +55,32 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
       const seconds = (performance.now() - t0) / 1000;
       if (opts.json) io.stdout.write(`${JSON.stringify({ ...result, seconds: Number(seconds.toFixed(2)) })}\n`);
       else io.stdout.write(`Relinked ${result.done} requests in ${seconds.toFixed(1)} s.\n`);
+    });
+  conversations
+    .command('analyze')
+    .description(
+      'Analyze a conversation with a Claude model through the running gateway (conversationAnalysis must be on)',
+    )
+    .argument('<id>', 'conversation id (its first request id)')
+    .option('--model <model>', 'the Claude model to ask (default: the conversationAnalysisModel setting)')
+    .option('--json', 'machine-readable result')
+    .action(async (id: string, opts: { model?: string; json?: boolean }, cmd: Command) => {
+      const target = await resolveTarget(io, cmd.optsWithGlobals<GlobalOptions>());
+      if (target.api === null) {
+        throw new CliError(
+          `no gateway answered at ${target.base}: an analysis goes through the running gateway (start it with \`ccflare serve\`)`,
+        );
+      }
+      const a = await target.api.post<ConversationAnalysis>(
+        `/api/conversations/${encodeURIComponent(id)}/analysis`,
+        opts.model === undefined ? {} : { model: opts.model },
+      );
+      if (opts.json) {
+        io.stdout.write(`${JSON.stringify(a)}\n`);
+        return;
+      }
+      if (a.status === 'failed')
+        throw new CliError(`the analysis failed (${a.model}): ${a.error ?? 'no reason given'}`);
+      io.stdout.write(`Analysis by ${a.model} (request ${a.requestId ?? 'unknown'}):\n\n${a.text ?? ''}\n`);
     });
 }

@@ -3,17 +3,54 @@
  * stdout (CSV parsed back with csv-parse), --output written whole, the filters, relative and
  * ISO times, a progress line only when stderr is a terminal, and one-line usage errors.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCommand } from '../../test/support/cli-io.js';
-import { sampleRecord } from '../../test/support/sample-record.js';
+import { samplePayload, sampleRecord } from '../../test/support/sample-record.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { CliIo } from './io.js';
 import { runCli } from './program.js';
+
+interface FixtureRequest {
+  at: number;
+  sessionId: string | null;
+  agentId: string | null;
+  body: { model: string };
+}
+
+/** A recorded Claude Code session spawning two sub-agents, stored as the proxy would store it. */
+async function seedSubtaskSession(dir: string): Promise<void> {
+  const file = join(import.meta.dirname, '..', 'conversations', '__fixtures__', 'subtasks.json');
+  const requests = (JSON.parse(readFileSync(file, 'utf8')) as { requests: FixtureRequest[] }).requests;
+  const store = SqliteStore.open(join(dir, 'ccflare.db'));
+  for (const [i, r] of requests.entries()) {
+    const body = JSON.stringify(r.body);
+    await store.requests.writeBatch(
+      [
+        sampleRecord({
+          id: `s-${String(i).padStart(2, '0')}`,
+          ts: r.at,
+          sessionId: r.sessionId,
+          agentInstance: r.agentId,
+          agent: r.agentId === null ? 'main' : 'reviewer',
+          accountName: 'acct-a',
+          clientKey: 'laptop',
+          path: '/v1/messages?beta=true',
+          modelRequested: r.body.model,
+          modelApplied: r.body.model,
+          linkBody: Buffer.from(body),
+          payload: samplePayload({ requestBody: body, responseBody: `answer ${i}` }),
+        }),
+      ],
+      [],
+    );
+  }
+  await store.close();
+}
 
 let home: string;
 const NOW = Date.now();
@@ -88,13 +125,6 @@ describe('ccflare export requests', () => {
     expectOneLineError(await run(['export', 'calls']), /expected requests or conversations/, 2);
   });
 
-  it('refuses conversations until conversation linking exists, writing no file', async () => {
-    const file = join(home, 'c.jsonl');
-    const r = await run(['export', 'conversations', '--output', file]);
-    expectOneLineError(r, /^ccflare: conversations export needs conversation linking \(issue 16\)$/);
-    expect(existsSync(file)).toBe(false);
-  });
-
   it('draws a progress line on stderr only when it is a terminal', async () => {
     let out = '';
     let err = '';
@@ -122,5 +152,46 @@ describe('ccflare export requests', () => {
     expect(r.code, err).toBe(0);
     expect(ids(out)).toHaveLength(3);
     expect(err).toMatch(/exported 3 rows \([\d,]+\/s\)\n$/);
+  });
+});
+
+describe('ccflare export conversations', () => {
+  beforeEach(async () => {
+    await seedSubtaskSession(home);
+  });
+
+  it('writes one JSON line per conversation with its totals and facets', async () => {
+    const r = await run(['export', 'conversations']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    // The linked session, and the three unrelated single requests each as its own conversation.
+    const session = lines.map((l) => JSON.parse(l)).find((c) => c.id === 's-00');
+    expect(session).toMatchObject({ requests: 4, branches: 3, subtasks: 2, agents: ['main', 'reviewer'] });
+    expect(session.firstUserText).toMatch(/^DELEGATE-TWO/);
+  });
+
+  it('writes CSV a spreadsheet parser reads back, lists as JSON text', async () => {
+    const r = await run(['export', 'conversations', '--format', 'csv', '--key', 'laptop', '--agent', 'reviewer']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = parse(r.stdout, { columns: true }) as Record<string, string>[];
+    expect(rows.map((x) => x.id)).toEqual(['s-00']);
+    expect(rows[0]).toMatchObject({ requests: '4', subtasks: '2', keys: '["laptop"]', accounts: '["acct-a"]' });
+  });
+
+  it('with --with-payloads holds each request in order per branch with its bodies', async () => {
+    const r = await run(['export', 'conversations', '--with-payloads', '--agent', 'reviewer']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    const c = JSON.parse(lines[0] as string) as {
+      requests: { id: string; branch: string; payload: { responseBody: string } | null }[];
+    };
+    expect(c.requests.map((x) => [x.id, x.branch])).toEqual([
+      ['s-00', 'main'],
+      ['s-03', 'main'],
+      ['s-01', 'subtask_1'],
+      ['s-02', 'subtask_2'],
+    ]);
+    expect(c.requests[2]?.payload?.responseBody).toBe('answer 1');
   });
 });

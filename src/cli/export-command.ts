@@ -7,7 +7,7 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { CONVERSATIONS_UNAVAILABLE, rowSource } from '../export/export-rows.js';
+import { rowSource } from '../export/export-rows.js';
 import { exportChunks } from '../export/export-stream.js';
 import {
   EXPORT_FORMATS,
@@ -101,7 +101,6 @@ export function registerExportCommand(program: Command, io: CliIo): void {
           agent: opts.agent,
           withPayloads: opts.withPayloads === true,
         });
-        if (source === null) throw new CliError(CONVERSATIONS_UNAVAILABLE);
         const temp = opts.output === undefined ? null : `${opts.output}.${process.pid}.partial`;
         const out: NodeJS.WritableStream = temp === null ? io.stdout : createWriteStream(temp, { mode: 0o600 });
         const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;

@@ -86,8 +86,8 @@ export class ApiClient {
     return this.call<T>('GET', path);
   }
 
-  post<T>(path: string): Promise<T> {
-    return this.call<T>('POST', path);
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.call<T>('POST', path, body);
   }
 
   /** One line for a refused or failed call, naming what to do about it. */
@@ -104,12 +104,13 @@ export class ApiClient {
     );
   }
 
-  private async call<T>(method: string, path: string): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
-        headers: this.headers(),
+        headers: body === undefined ? this.headers() : this.headers({ 'content-type': 'application/json' }),
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(API_TIMEOUT_MS),
       });
     } catch (err) {
@@ -117,14 +118,14 @@ export class ApiClient {
       throw new CliError(`the gateway at ${this.base} did not answer ${method} ${path}: ${cause}`);
     }
     const text = await res.text();
-    let body: unknown = null;
+    let answer: unknown = null;
     try {
-      body = JSON.parse(text);
+      answer = JSON.parse(text);
     } catch {
       // Not JSON: reported by status below.
     }
-    if (!res.ok) throw this.failure(res.status, body);
-    return body as T;
+    if (!res.ok) throw this.failure(res.status, answer);
+    return answer as T;
   }
 }
 

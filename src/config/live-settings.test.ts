@@ -82,6 +82,8 @@ describe('LiveSettings', () => {
       payloadCapture: false,
       payloadMaxBytes: 2000,
       defaultAgentModel: '',
+      conversationAnalysis: false,
+      conversationAnalysisModel: 'claude-sonnet-4-6',
     });
     const d = l.describe();
     expect(d.sessionMs).toMatchObject({ source: 'environment', pinned: true, env: 'CCFLARE_SESSION_MS' });

@@ -32,6 +32,8 @@ export const LIVE_SETTING_KEYS = [
   'payloadCapture',
   'payloadMaxBytes',
   'defaultAgentModel',
+  'conversationAnalysis',
+  'conversationAnalysisModel',
 ] as const;
 
 export type LiveSettingKey = (typeof LIVE_SETTING_KEYS)[number];

@@ -101,6 +101,10 @@ export interface ConfigValues {
   claudeSettingsFile: string;
   /** '' for none. */
   defaultAgentModel: string;
+  /** "Analyze" on a conversation (issue 16): off unless enabled. */
+  conversationAnalysis: boolean;
+  /** The model a conversation analysis asks (a Claude id or opus, sonnet, haiku). */
+  conversationAnalysisModel: string;
   /** The MCP prompt server's folder (`/mcp`); loadConfig resolves it to an absolute path. */
   promptsDir: string;
 }
@@ -441,6 +445,20 @@ export const SETTINGS: readonly SettingDef[] = [
     def: '',
     doc: "Model for every sub-agent without a preference or a full model id in its file (claude-… or opus, sonnet, haiku); empty: leave the client's model",
     ccflare: { env: 'DEFAULT_AGENT_MODEL', key: 'default_agent_model' },
+  },
+  {
+    key: 'conversationAnalysis',
+    env: 'CCFLARE_CONVERSATION_ANALYSIS',
+    type: { kind: 'bool' },
+    def: false,
+    doc: 'Allow "Analyze" on a conversation: its transcript is sent through ccflare to a Claude model (agent ccflare-analysis), using an account\'s tokens',
+  },
+  {
+    key: 'conversationAnalysisModel',
+    env: 'CCFLARE_CONVERSATION_ANALYSIS_MODEL',
+    type: { kind: 'model' },
+    def: 'claude-sonnet-4-6',
+    doc: 'Model a conversation analysis asks when the request names none (a Claude id or opus, sonnet, haiku)',
   },
 ];
 

@@ -3,9 +3,12 @@
  * line for each stored row, read in keyset pages through the store contract. The conversations
  * source joins the table once conversation linking stores its columns (issue 16).
  */
+
+import { MAIN_BRANCH } from '../conversations/link.js';
 import { headersOut, redactQuery } from '../log/logger.js';
 import { attemptCounts } from '../shared/attempts.js';
 import type { ExportKind } from '../shared/export-schemas.js';
+import type { ConversationRequestRow, ConversationSummary } from '../storage/contract/conversations.js';
 import type { StoredRequest } from '../storage/contract/records.js';
 import type { RequestExportQuery } from '../storage/contract/requests.js';
 import type { Store } from '../storage/contract/store.js';
@@ -138,15 +141,151 @@ function requestRows(store: Pick<Store, 'requests'>, q: RequestExportQuery): Row
   };
 }
 
-/** Why `export conversations` is refused while the store has no conversation columns. */
-export const CONVERSATIONS_UNAVAILABLE = 'conversations export needs conversation linking (issue 16)';
+const CONVERSATION_COLUMNS = [
+  'id',
+  'firstAt',
+  'lastAt',
+  'firstTime',
+  'lastTime',
+  'requests',
+  'branches',
+  'subtasks',
+  'inputTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'outputTokens',
+  'costUsd',
+  'accounts',
+  'keys',
+  'agents',
+  'model',
+  'firstUserText',
+] as const;
 
-/** The rows of one kind, or null when this store cannot give them (conversations before linking). */
-export function rowSource(kind: ExportKind, store: Pick<Store, 'requests'>, q: RequestExportQuery): RowSource | null {
+/**
+ * Conversations per page. Without payloads a row is one summary (the list's own page size); with
+ * them a page is one conversation, whose requests and their bodies are read together: memory holds
+ * one conversation's payloads at a time.
+ */
+export const CONVERSATION_PAGE_ROWS = 200;
+
+interface ConversationRow {
+  summary: ConversationSummary;
+  /** With payloads: the requests in order per branch (main first, then as the branches began). */
+  requests?: Record<string, unknown>[];
+}
+
+function conversationJson(row: ConversationRow): Record<string, unknown> {
+  const s = row.summary;
+  const out: Record<string, unknown> = {
+    ...s,
+    firstTime: new Date(s.firstAt).toISOString(),
+    lastTime: new Date(s.lastAt).toISOString(),
+  };
+  if (row.requests !== undefined) out.requests = row.requests;
+  return out;
+}
+
+function conversationCells(row: ConversationRow): Record<string, Cell> {
+  const j = conversationJson(row);
+  const out: Record<string, Cell> = {};
+  for (const c of CONVERSATION_COLUMNS) {
+    const v = j[c];
+    // Lists (accounts, keys, agents) as JSON text: a name may hold a comma or a semicolon.
+    out[c] = Array.isArray(v) ? JSON.stringify(v) : ((v ?? null) as Cell);
+  }
+  if (row.requests !== undefined) out.requests = JSON.stringify(row.requests);
+  return out;
+}
+
+/** Requests grouped by branch: main first, then each branch in the order it began, arrival order within. */
+function inBranchOrder(rows: readonly ConversationRequestRow[]): ConversationRequestRow[] {
+  const byBranch = new Map<string, ConversationRequestRow[]>();
+  for (const r of rows) {
+    const list = byBranch.get(r.branch);
+    if (list) list.push(r);
+    else byBranch.set(r.branch, [r]);
+  }
+  const main = byBranch.get(MAIN_BRANCH) ?? [];
+  byBranch.delete(MAIN_BRANCH);
+  return [...main, ...[...byBranch.values()].flat()];
+}
+
+async function withRequests(
+  store: Pick<Store, 'requests' | 'conversations'>,
+  id: string,
+): Promise<ConversationRow | null> {
+  const d = await store.conversations.get(id);
+  if (d === null) return null; // relinked away between the list read and this one
+  const requests: Record<string, unknown>[] = [];
+  for (const r of inBranchOrder(d.requests)) {
+    const full = await store.requests.get(r.id);
+    requests.push({
+      id: r.id,
+      time: new Date(r.ts).toISOString(),
+      ts: r.ts,
+      branch: r.branch,
+      parentRequestId: r.parentRequestId,
+      model: r.model,
+      status: r.status,
+      success: r.success,
+      accountName: r.accountName,
+      agent: r.agent,
+      agentInstance: r.agentInstance,
+      inputTokens: r.inputTokens,
+      cacheReadTokens: r.cacheReadTokens,
+      cacheWriteTokens: r.cacheWriteTokens,
+      outputTokens: r.outputTokens,
+      costUsd: r.costUsd,
+      payload: full === null ? null : (requestJson(full, true).payload ?? null),
+    });
+  }
+  return { summary: d.summary, requests };
+}
+
+function conversationRows(store: Pick<Store, 'requests' | 'conversations'>, q: RequestExportQuery): RowSource {
+  return {
+    columns: q.withPayloads ? [...CONVERSATION_COLUMNS, 'requests'] : CONVERSATION_COLUMNS,
+    async *pages() {
+      let cursor: string | null = null;
+      for (;;) {
+        // Most recently active first: the order of the list, whose keyset cursor this follows.
+        const page = await store.conversations.list({
+          limit: CONVERSATION_PAGE_ROWS,
+          cursor,
+          account: q.account ?? null,
+          clientKey: q.clientKey ?? null,
+          agent: q.agent ?? null,
+          since: q.since ?? null,
+          until: q.until ?? null,
+        });
+        if (!q.withPayloads) {
+          if (page.items.length > 0) yield page.items.map((summary): ConversationRow => ({ summary }));
+        } else {
+          for (const s of page.items) {
+            const row = await withRequests(store, s.id);
+            if (row !== null) yield [row];
+          }
+        }
+        if (page.nextCursor === null) return;
+        cursor = page.nextCursor;
+      }
+    },
+    json: (row) => conversationJson(row as ConversationRow),
+    cells: (row) => conversationCells(row as ConversationRow),
+  };
+}
+
+/** The rows of one kind. */
+export function rowSource(
+  kind: ExportKind,
+  store: Pick<Store, 'requests' | 'conversations'>,
+  q: RequestExportQuery,
+): RowSource {
   switch (kind) {
     case 'requests':
       return requestRows(store, q);
     case 'conversations':
-      return null;
+      return conversationRows(store, q);
   }
 }

@@ -20,6 +20,8 @@ const DROP = new Set([
   'x-api-key',
   // Usage is read from the response bytes, so the upstream must answer uncompressed.
   'accept-encoding',
+  // The gateway's own marker for requests it sends itself (build-app.ts): never goes upstream.
+  'x-ccflare-internal',
 ]);
 
 export const OAUTH_BETA = 'oauth-2025-04-20';

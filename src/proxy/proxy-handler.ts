@@ -111,6 +111,8 @@ interface Ctx extends FailoverState {
   /** Agent attribution (agents/detect-agent.ts). */
   agent: string | null;
   agentInstance: string | null;
+  /** The gateway's own caller's agent (`ccflare-analysis`); never set from a client's headers. */
+  internalAgent: string | null;
   /** Body handed to `agents.observe` (once, after the first dispatch). */
   observed: boolean;
   modelKey: string | null;
@@ -155,8 +157,12 @@ interface Ctx extends FailoverState {
 }
 
 export interface GatewayProxy {
-  /** `clientKey`: the name of the client key the request was authenticated with, to record. */
-  handle(req: IncomingMessage, res: ServerResponse, clientKey?: string | null): void;
+  /**
+   * `clientKey`: the name of the client key the request was authenticated with, to record.
+   * `internalAgent`: the agent of a request the gateway sends itself (build-app.ts checks its
+   * one-time marker), recorded instead of the detected one; its answer carries the record's id.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, clientKey?: string | null, internalAgent?: string | null): void;
   /** Requests currently being served (for graceful shutdown). */
   inFlight(): number;
   /**
@@ -202,7 +208,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     return s.payloadCapture ? s.payloadMaxBytes : 0;
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse, clientKey: string | null = null): void {
+  function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    clientKey: string | null = null,
+    internalAgent: string | null = null,
+  ): void {
     inFlight++;
     const ts = clock.now();
     const ctx: Ctx = {
@@ -216,8 +227,9 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       modelRequested: null,
       ranges: null,
       fallbackFrom: null,
-      agent: null,
+      agent: internalAgent,
       agentInstance: null,
+      internalAgent,
       observed: false,
       modelKey: null,
       stream: false,
@@ -249,6 +261,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     };
     if (open !== null) open.prev = ctx;
     open = ctx;
+    if (internalAgent !== null) res.setHeader(INTERNAL_REQUEST_ID_HEADER, ctx.id);
     res.once('close', () => {
       if (!ctx.done && !res.writableFinished) {
         ctx.aborted = true;
@@ -359,14 +372,14 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       xApp: h['x-app'] as string | undefined,
       snapshot: agents.current(),
     });
-    ctx.agent = a.agent;
-    ctx.agentInstance = a.agentInstance;
+    ctx.agent = ctx.internalAgent ?? a.agent;
+    ctx.agentInstance = ctx.internalAgent === null ? a.agentInstance : null;
     const r = rules.current();
     if (ctx.model !== null && (r.rewrites || a.known?.model != null)) {
       const target = routeModel(ctx.model, a.known, r.modelRules.rules);
       if (target !== null) setModel(ctx, target);
     }
-    if (a.agent === MAIN_AGENT && r.interceptor.enabled) {
+    if (ctx.agent === MAIN_AGENT && r.interceptor.enabled) {
       const out = interceptSystemPrompt(ctx.body, r.interceptor);
       if (out !== null) {
         ctx.body = out.body;
@@ -1127,6 +1140,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
 const EMPTY = Buffer.alloc(0);
 /** On every /v1/messages answer: the model the request was sent upstream with. */
 const MODEL_HEADER = 'x-ccflare-model';
+/** The record id of a request the gateway sent itself, on its answer (src/conversations/analysis.ts). */
+export const INTERNAL_REQUEST_ID_HEADER = 'x-ccflare-request-id';
 /** When the fallback model answered: the model every account refused. */
 const FALLBACK_HEADER = 'x-ccflare-model-fallback';
 /** Model ids come from clients: only a value a header can carry is echoed. */

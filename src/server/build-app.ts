@@ -29,6 +29,7 @@ import type { Clock, Sleep } from '../clock.js';
 import { type Config, isLoopbackHost } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { ProxyRules } from '../config/proxy-rules.js';
+import { analyzeConversation } from '../conversations/analysis.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse, writeErrorResponse } from '../errors.js';
 import type { EventBus, LogLine } from '../events.js';
@@ -50,6 +51,7 @@ import type { RecordWriter, Store } from '../storage/contract/store.js';
 import { RetentionJob } from '../storage/retention-job.js';
 import { browserPolicy, decide, PASS, routeOf } from './browser-guard.js';
 import { healthVerdict } from './health.js';
+import { INTERNAL_HEADER, InternalCalls } from './internal-calls.js';
 import { packageVersion } from './runtime-file.js';
 import { createStaticFiles } from './static-files.js';
 
@@ -86,6 +88,8 @@ export interface App {
   start(): Promise<void>;
   stop(): void;
   readonly proxy: GatewayProxy;
+  /** Requests the gateway sends through itself; serve.ts gives it the listening URL. */
+  readonly internalCalls: InternalCalls;
   readonly pool: AccountPool;
   readonly tokens: TokenManager;
   /** The management API (the auth route-table test walks its routes). */
@@ -259,8 +263,22 @@ export function buildApp(deps: AppDeps): App {
   const retention = new RetentionJob({ store, clock, logger, settings: () => liveSettings.current() });
   const eventHub = new LiveEventHub({ events, logger });
   const metrics = new GatewayMetrics({ events, pool, writer: deps.writer, clock, eventStream: eventHub });
+  const internalCalls = new InternalCalls();
   const api = createApiApp(
     {
+      analyzer: {
+        analyze: (conversationId, model) =>
+          analyzeConversation(
+            {
+              store,
+              clock,
+              settings: () => liveSettings.current(),
+              post: (path, body, agent) => internalCalls.post(path, body, agent),
+            },
+            conversationId,
+            model,
+          ),
+      },
       config,
       store,
       writer: deps.writer,
@@ -329,6 +347,13 @@ export function buildApp(deps: AppDeps): App {
       }
     }
     if (route === 'v1') {
+      // A request this gateway sent itself (its one-time marker): recorded with its agent, no client key.
+      const internal = internalCalls.claim(req);
+      if (internal !== null) {
+        delete req.headers[INTERNAL_HEADER];
+        proxy.handle(req, res, null, internal);
+        return;
+      }
       // Once a client key exists, requests without one are answered 401 here, never forwarded.
       const clientKey = keys.authenticateClient(req, res);
       if (clientKey !== false) proxy.handle(req, res, clientKey);
@@ -370,6 +395,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     handle,
+    internalCalls,
     proxy,
     pool,
     tokens,

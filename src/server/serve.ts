@@ -182,6 +182,7 @@ async function startServer(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   claim.announce(reachableUrl(config.host, port));
+  app.internalCalls.setSelfUrl(reachableUrl(config.host, port));
   logger.info({ url, accounts: app.pool.list().length, strategy: config.strategy }, 'ccflare listening');
   for (const w of opts.startupWarnings ?? []) logger.warn(w);
   if (app.pool.list().length === 0) {

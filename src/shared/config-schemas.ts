@@ -51,6 +51,8 @@ export const ConfigSchema = z
     payloadMaxBytes: settingState(z.number().int()),
     /** '' for none. */
     defaultAgentModel: settingState(z.string()),
+    conversationAnalysis: settingState(z.boolean()),
+    conversationAnalysisModel: settingState(z.string()),
   })
   .openapi('Config');
 export type ConfigView = z.infer<typeof ConfigSchema>;
@@ -97,6 +99,12 @@ export const ConfigPatchSchema = z
       .nullable()
       .optional()
       .openapi({ description: 'A Claude model id or opus, sonnet, haiku; "" for none' }),
+    conversationAnalysis: z.boolean().nullable().optional(),
+    conversationAnalysisModel: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'A Claude model id or opus, sonnet, haiku' }),
   })
   .openapi('ConfigPatch');
 export type ConfigPatch = z.infer<typeof ConfigPatchSchema>;

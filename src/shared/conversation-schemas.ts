@@ -154,3 +154,32 @@ export const ConversationTreeSchema = z
   })
   .openapi('ConversationTree');
 export type ConversationTree = z.infer<typeof ConversationTreeSchema>;
+
+export const AnalysisRequestSchema = z
+  .strictObject({
+    model: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: 'The Claude model to ask; the `conversationAnalysisModel` setting when absent' }),
+  })
+  .openapi('ConversationAnalysisRequest');
+export type AnalysisRequest = z.infer<typeof AnalysisRequestSchema>;
+
+export const ConversationAnalysisSchema = z
+  .object({
+    id: z.string(),
+    conversationId: z.string(),
+    model: z.string(),
+    status: z.enum(['running', 'done', 'failed']),
+    text: z.string().nullable().openapi({ description: 'The analysis, plain text paragraphs; null until done' }),
+    error: z.string().nullable().openapi({ description: 'Why it failed' }),
+    requestId: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The recorded request that carried it (agent `ccflare-analysis`)' }),
+    createdAt: z.number().int().openapi({ description: 'Unix ms' }),
+  })
+  .openapi('ConversationAnalysis');
+export type ConversationAnalysis = z.infer<typeof ConversationAnalysisSchema>;

@@ -1,7 +1,7 @@
 /**
  * GET /api/export/{kind} in process on seeded records: JSON Lines and CSV (parsed back with
  * csv-parse as a spreadsheet reads it), oldest first across pages, the filters, payloads as JSON
- * text with credentials redacted, 400s for bad input and for conversations before linking.
+ * text with credentials redacted, 400s for bad input; conversations one row each, with payloads per branch.
  */
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,11 +188,61 @@ describe('GET /api/export/requests', () => {
 });
 
 describe('GET /api/export/conversations', () => {
-  it('answers 400 until conversation linking stores its columns', async () => {
-    const r = await api(gw.server.api, 'GET', '/api/export/conversations?format=csv');
-    expect(r.status).toBe(400);
-    expect(ErrorResponseSchema.parse(r.json).error.message).toBe(
-      'conversations export needs conversation linking (issue 16)',
+  it('streams one row per conversation as CSV and JSON Lines, with payloads in order per branch', async () => {
+    // A conversation of two turns on the main branch and a retried second turn (branch_1).
+    const turn = (id: string, ts: number, messages: unknown[]) =>
+      sampleRecord({
+        id,
+        ts,
+        sessionId: 'sess-export',
+        agent: 'main',
+        clientKey: 'conv-key',
+        accountId: alpha.id,
+        accountName: 'alpha',
+        linkBody: Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5', messages })),
+        payload: {
+          requestHeaders: JSON.stringify({ 'x-api-key': SECRET }),
+          requestBody: JSON.stringify({ messages }),
+          responseHeaders: null,
+          responseBody: `answer of ${id}`,
+          requestTruncated: false,
+          responseTruncated: false,
+        },
+      });
+    const u1 = { role: 'user', content: 'EXPORT-CONV first, "quoted"' };
+    const a1 = { role: 'assistant', content: 'ok' };
+    await gw.store.requests.writeBatch(
+      [
+        turn('conv-1', T + 10_000, [u1]),
+        turn('conv-2', T + 11_000, [u1, a1, { role: 'user', content: 'second' }]),
+        turn('conv-3', T + 12_000, [u1, a1, { role: 'user', content: 'second, retried' }]),
+      ],
+      [],
     );
+
+    const c = await api(gw.server.api, 'GET', '/api/export/conversations?format=csv&key=conv-key');
+    expect(c.status).toBe(200);
+    expect(c.headers['content-type']).toContain('text/csv');
+    const rows = csv(c.text);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      id: 'conv-1',
+      requests: '3',
+      branches: '2',
+      accounts: '["alpha"]',
+      keys: '["conv-key"]',
+      firstUserText: 'EXPORT-CONV first, "quoted"',
+    });
+
+    const j = await api(gw.server.api, 'GET', '/api/export/conversations?format=jsonl&key=conv-key&payloads=true');
+    expect(j.status).toBe(200);
+    const [conv] = jsonl(j.text) as { requests: { id: string; branch: string; payload: Record<string, unknown> }[] }[];
+    expect(conv?.requests.map((r) => [r.id, r.branch])).toEqual([
+      ['conv-1', 'main'],
+      ['conv-2', 'main'],
+      ['conv-3', 'branch_1'],
+    ]);
+    expect(conv?.requests[2]?.payload.responseBody).toBe('answer of conv-3');
+    expect(j.text).not.toContain(SECRET);
   });
 });

@@ -239,7 +239,11 @@ describe('OpenAPI document', () => {
       ['GET', '/api/token-usage/daily', '/api/token-usage/daily'],
       // The 200s are JSON Lines or CSV, checked below.
       ['GET', '/api/export/{kind}', '/api/export/requests?format=xlsx'],
-      ['GET', '/api/export/{kind}', '/api/export/conversations'],
+      ['GET', '/api/export/{kind}', '/api/export/conversations?format=xlsx'],
+      // Analysis is off by default: 409; no analysis stored: 404; a bad body: 400.
+      ['POST', '/api/conversations/{id}/analysis', `/api/conversations/${requestId}/analysis`, {}],
+      ['POST', '/api/conversations/{id}/analysis', `/api/conversations/${requestId}/analysis`, { colour: 1 }],
+      ['GET', '/api/conversations/{id}/analysis', `/api/conversations/${requestId}/analysis`],
     ];
     const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const covered = new Set<string>();

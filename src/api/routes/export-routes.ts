@@ -5,7 +5,7 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { GatewayError } from '../../errors.js';
-import { CONVERSATIONS_UNAVAILABLE, rowSource } from '../../export/export-rows.js';
+import { rowSource } from '../../export/export-rows.js';
 import { contentTypeOf, exportChunks } from '../../export/export-stream.js';
 import { ErrorResponseSchema } from '../../shared/api-schemas.js';
 import {
@@ -21,10 +21,11 @@ const exportRoute = createRoute({
   method: 'get',
   path: '/{kind}',
   tags: ['export'],
-  summary: 'Stored requests as JSON Lines or CSV, oldest first, streamed',
+  summary: 'Stored requests or conversations as JSON Lines or CSV, streamed',
   description:
     'One JSON object per line (`format=jsonl`) or CSV with a header row (RFC 4180, UTF-8, CRLF). Payloads, ' +
-    'when asked for, are JSON text columns in CSV. `conversations` answers 400 until conversation linking exists.',
+    'when asked for, are JSON text columns in CSV. `requests`: oldest first. `conversations`: one row per conversation ' +
+    '(the list item), most recently active first; with payloads each also holds its requests in order per branch.',
   request: { params: ExportKindParamSchema, query: ExportQuerySchema },
   responses: {
     200: {
@@ -35,7 +36,7 @@ const exportRoute = createRoute({
       },
     },
     400: {
-      description: 'A parameter is invalid, or the kind cannot be exported yet',
+      description: 'A parameter is invalid',
       content: { 'application/json': { schema: ErrorResponseSchema } },
     },
   },
@@ -67,7 +68,6 @@ export function exportRoutes(deps: ApiDeps): OpenAPIHono {
       agent: q.agent,
       withPayloads: q.payloads === 'true' || q.payloads === '1',
     });
-    if (source === null) throw new GatewayError('bad_request', CONVERSATIONS_UNAVAILABLE);
     const chunks = exportChunks(source, q.format);
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>(

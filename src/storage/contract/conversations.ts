@@ -85,7 +85,34 @@ export interface RebuildProgress {
   total: number;
 }
 
+export type AnalysisStatus = 'running' | 'done' | 'failed';
+
+/** One "Analyze" run of a conversation (src/conversations/analysis.ts). */
+export interface ConversationAnalysisRow {
+  id: string;
+  conversationId: string;
+  model: string;
+  status: AnalysisStatus;
+  /** The model's answer; null until done. */
+  text: string | null;
+  /** Why it failed; null otherwise. */
+  error: string | null;
+  /** The gateway's request id of the analysis request, once it answered. */
+  requestId: string | null;
+  createdAt: number;
+}
+
 export interface ConversationsStore {
+  /** Stores a new analysis as running. */
+  startAnalysis(a: { id: string; conversationId: string; model: string; createdAt: number }): Promise<void>;
+  /** Marks an analysis done or failed. */
+  finishAnalysis(
+    id: string,
+    outcome: { status: 'done' | 'failed'; text: string | null; error: string | null; requestId: string | null },
+  ): Promise<void>;
+  /** The conversation's latest analysis; null when it has none. */
+  latestAnalysis(conversationId: string): Promise<ConversationAnalysisRow | null>;
+
   list(q: ConversationQuery): Promise<ConversationPage>;
   get(id: string): Promise<ConversationDetail | null>;
   /** The conversation and branch of a request; null when it is not linked. */

@@ -14,6 +14,7 @@ import {
 } from '../../conversations/link.js';
 import { type RequestFacts, requestFactsOf } from '../../conversations/message-hash.js';
 import type {
+  ConversationAnalysisRow,
   ConversationDetail,
   ConversationPage,
   ConversationQuery,
@@ -24,6 +25,7 @@ import type {
   SubtaskRow,
 } from '../contract/conversations.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
+import { SqliteConversationAnalyses } from './conversation-analyses.js';
 import type { Migration } from './migration.js';
 import type { StatementCache } from './statement-cache.js';
 
@@ -380,6 +382,7 @@ export class SqliteConversations implements ConversationsStore {
     { accounts: string; keys: string; agents: string; branches: number }
   >;
   private readonly subtaskCount: Database.Statement<[string], { n: number }>;
+  private readonly analyses: SqliteConversationAnalyses;
 
   constructor(
     private readonly db: Database.Database,
@@ -394,6 +397,22 @@ export class SqliteConversations implements ConversationsStore {
        FROM requests WHERE conversation_id = ?`,
     );
     this.subtaskCount = db.prepare('SELECT count(*) AS n FROM conversation_subtasks WHERE conversation_id = ?');
+    this.analyses = new SqliteConversationAnalyses(db);
+  }
+
+  async startAnalysis(a: { id: string; conversationId: string; model: string; createdAt: number }): Promise<void> {
+    this.analyses.start(a);
+  }
+
+  async finishAnalysis(
+    id: string,
+    o: { status: 'done' | 'failed'; text: string | null; error: string | null; requestId: string | null },
+  ): Promise<void> {
+    this.analyses.end(id, o);
+  }
+
+  async latestAnalysis(conversationId: string): Promise<ConversationAnalysisRow | null> {
+    return this.analyses.latestOf(conversationId);
   }
 
   private summary(r: SummaryRow): ConversationSummary {

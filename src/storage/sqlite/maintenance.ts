@@ -174,6 +174,10 @@ export class SqliteMaintenance implements MaintenanceStore {
       `DELETE FROM conversation_subtasks WHERE rowid IN (SELECT s.rowid FROM conversation_subtasks s
          LEFT JOIN conversations c ON c.id = s.conversation_id WHERE c.id IS NULL LIMIT ?)`,
     );
+    await this.deleteChunked(
+      `DELETE FROM conversation_analyses WHERE rowid IN (SELECT a.rowid FROM conversation_analyses a
+         LEFT JOIN conversations c ON c.id = a.conversation_id WHERE c.id IS NULL LIMIT ?)`,
+    );
     // A rollup bucket goes once all of it has expired.
     const cuts = {
       hour: c.requestsBefore - HOUR_MS,
@@ -316,6 +320,7 @@ export class SqliteMaintenance implements MaintenanceStore {
     // Conversations summarise request rows: they go with them.
     this.deleteAll('conversations', 'rowid');
     this.deleteAll('conversation_subtasks', 'rowid');
+    this.deleteAll('conversation_analyses', 'rowid');
     let rollupRowsDeleted = 0;
     for (const { table, key } of ROLLUP_TABLES) rollupRowsDeleted += this.deleteAll(table, key);
     // After the rows: no row is left pointing at a deleted file.

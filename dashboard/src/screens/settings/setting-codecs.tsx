@@ -375,6 +375,49 @@ export const CODECS: Record<SettingKey, Codec> = {
   },
   requestRetentionDays: daysCodec('labelRequestRetention'),
   payloadRetentionDays: daysCodec('labelPayloadRetention'),
+  conversationAnalysis: {
+    get label() {
+      return t('labelConversationAnalysis');
+    },
+    show: (v) => (v ? t('on') : t('off')),
+    fields: (v) => ({ on: v ? 'true' : 'false' }),
+    parse: (f) => ({ ok: true, value: f.on === 'true' }),
+    editor: ({ id, fields, set, describedBy }) => (
+      <span className="unit-input">
+        <input
+          id={`${id}-on`}
+          type="checkbox"
+          checked={fields.on === 'true'}
+          onChange={(e) => set('on', e.target.checked ? 'true' : 'false')}
+          aria-describedby={describedBy}
+        />
+        <label htmlFor={`${id}-on`}>{t('allowAnalysis')}</label>
+      </span>
+    ),
+  },
+  conversationAnalysisModel: {
+    get label() {
+      return t('labelConversationAnalysisModel');
+    },
+    show: (v) => String(v),
+    fields: (v) => ({ v: String(v) }),
+    // The server checks the id (400 with what it accepts).
+    parse: (f) => ({ ok: true, value: (f.v ?? '').trim() }),
+    editor: ({ id, label, fields, set, describedBy }) => (
+      <span className="unit-input">
+        <label htmlFor={`${id}-v`} className="sr-only">
+          {label}
+        </label>
+        <input
+          id={`${id}-v`}
+          type="text"
+          value={fields.v ?? ''}
+          onChange={(e) => set('v', e.target.value)}
+          aria-describedby={describedBy}
+        />
+      </span>
+    ),
+  },
   payloadCapture: {
     get label() {
       return t('labelPayloadCapture');
@@ -477,4 +520,6 @@ export const ORDER: SettingKey[] = [
   'payloadCapture',
   'payloadMaxBytes',
   'defaultAgentModel',
+  'conversationAnalysis',
+  'conversationAnalysisModel',
 ];
