@@ -91,7 +91,7 @@ export const DeliverySchema = z
     eventType: z.string(),
     subject: z.string(),
     title: z.string(),
-    status: z.enum(['pending', 'delivered', 'failed']),
+    status: z.enum(['pending', 'delivered', 'failed', 'interrupted']),
     attempts: z.number().int(),
     lastError: z.string().nullable(),
     responseStatus: z.number().int().nullable(),

@@ -324,6 +324,20 @@ export class SqliteNotify implements NotifyStore {
     );
   }
 
+  async interruptPending(now: number): Promise<number> {
+    return writeWithoutBlocking(
+      this.db,
+      () =>
+        this.db
+          .prepare(
+            `UPDATE notify_deliveries SET status = 'interrupted', updated_at = ?,
+               last_error = COALESCE(last_error, 'gateway stopped before the first attempt finished')
+             WHERE status = 'pending'`,
+          )
+          .run(now).changes,
+    );
+  }
+
   async listDeliveries(limit: number): Promise<DeliveryRow[]> {
     const rows = this.db
       .prepare('SELECT * FROM notify_deliveries ORDER BY created_at DESC, id DESC LIMIT ?')

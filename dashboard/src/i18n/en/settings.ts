@@ -269,4 +269,5 @@ export const settings = {
   notifyStatusPending: 'retrying',
   notifyStatusDelivered: 'delivered',
   notifyStatusFailed: 'failed',
+  notifyStatusInterrupted: 'interrupted (gateway stopped)',
 };

@@ -428,11 +428,17 @@ function Rules({ rules }: { rules: NotifyRules }) {
   );
 }
 
-const STATUS_BADGE = { pending: 'badge-cooling_down', delivered: 'badge-active', failed: 'badge-disabled' } as const;
+const STATUS_BADGE = {
+  pending: 'badge-cooling_down',
+  delivered: 'badge-active',
+  failed: 'badge-disabled',
+  interrupted: 'badge-disabled',
+} as const;
 const STATUS_LABEL = {
   pending: 'notifyStatusPending',
   delivered: 'notifyStatusDelivered',
   failed: 'notifyStatusFailed',
+  interrupted: 'notifyStatusInterrupted',
 } as const;
 
 function Deliveries() {

@@ -272,4 +272,5 @@ export default {
   notifyStatusPending: 'mencoba ulang',
   notifyStatusDelivered: 'terkirim',
   notifyStatusFailed: 'gagal',
+  notifyStatusInterrupted: 'terputus (gateway berhenti)',
 } satisfies NamespaceTranslations<'settings'>;

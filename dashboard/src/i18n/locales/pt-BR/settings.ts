@@ -274,4 +274,5 @@ export default {
   notifyStatusPending: 'tentando de novo',
   notifyStatusDelivered: 'entregue',
   notifyStatusFailed: 'falhou',
+  notifyStatusInterrupted: 'interrompida (gateway parado)',
 } satisfies NamespaceTranslations<'settings'>;

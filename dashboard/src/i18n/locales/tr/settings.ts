@@ -274,4 +274,5 @@ export default {
   notifyStatusPending: 'yeniden deneniyor',
   notifyStatusDelivered: 'ulaştı',
   notifyStatusFailed: 'başarısız',
+  notifyStatusInterrupted: 'yarıda kaldı (ağ geçidi durdu)',
 } satisfies NamespaceTranslations<'settings'>;

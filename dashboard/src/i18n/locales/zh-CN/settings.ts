@@ -265,4 +265,5 @@ export default {
   notifyStatusPending: '重试中',
   notifyStatusDelivered: '已送达',
   notifyStatusFailed: '失败',
+  notifyStatusInterrupted: '已中断（网关已停止）',
 } satisfies NamespaceTranslations<'settings'>;
