@@ -148,6 +148,13 @@ export class ChannelService {
   async update(name: string, patch: UpdateChannel): Promise<ChannelView> {
     const current = await this.row(name);
     const { box } = this.deps;
+    const rename = patch.name !== undefined && patch.name !== name ? patch.name : undefined;
+    if (rename !== undefined) {
+      if (current.kind === 'dashboard')
+        throw new GatewayError('bad_request', 'The dashboard channel cannot be renamed');
+      const problem = validateName(rename);
+      if (problem) throw new GatewayError('bad_request', `Invalid channel name ${JSON.stringify(rename)}: ${problem}`);
+    }
     if (current.kind === 'dashboard' && (patch.url !== undefined || patch.secret !== undefined)) {
       throw new GatewayError('bad_request', 'The dashboard channel has no URL or secret');
     }
@@ -157,6 +164,7 @@ export class ChannelService {
     const row = await this.deps.store.notify.updateChannel(
       name,
       {
+        ...(rename !== undefined ? { name: rename } : {}),
         ...(patch.url !== undefined ? { urlEnc: box.encrypt(checkUrl(patch.url)), urlHint: maskUrl(patch.url) } : {}),
         ...(patch.secret !== undefined ? { secretEnc: patch.secret === null ? null : box.encrypt(patch.secret) } : {}),
         ...(patch.events !== undefined ? { events: patch.events } : {}),

@@ -75,6 +75,8 @@ export type CreateChannel = z.infer<typeof CreateChannelSchema>;
 
 export const UpdateChannelSchema = z
   .object({
+    /** A new name (the dashboard channel keeps its own). */
+    name: ChannelNameSchema.optional(),
     url: ChannelUrlSchema.optional(),
     /** null removes the signing secret. */
     secret: z.string().min(8).max(256).nullable().optional(),

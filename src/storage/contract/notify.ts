@@ -35,7 +35,7 @@ export interface NewNotifyChannel {
 }
 
 export type NotifyChannelPatch = Partial<
-  Pick<NotifyChannelRow, 'urlEnc' | 'urlHint' | 'secretEnc' | 'events' | 'enabled'>
+  Pick<NotifyChannelRow, 'name' | 'urlEnc' | 'urlHint' | 'secretEnc' | 'events' | 'enabled'>
 >;
 
 /**
