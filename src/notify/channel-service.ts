@@ -31,6 +31,8 @@ export interface ChannelServiceDeps {
   clock: Clock;
   /** Called after a change so a running gateway's notifier rereads channels before the API answers. */
   changed?: () => Promise<void>;
+  /** Told of a test stored in the dashboard inbox (the gateway puts it on the live stream). */
+  inboxed?: (ev: NotifyEvent) => void;
   timeoutMs?: number;
 }
 
@@ -229,6 +231,7 @@ export class ChannelService {
     let result: { ok: boolean; status: number | null; error: string | null };
     if (target === null) {
       await store.notify.insertInbox({ ...ev, readAt: null });
+      this.deps.inboxed?.(ev);
       result = { ok: true, status: null, error: null };
     } else {
       result = await attempt(target, ev, id, this.deps.timeoutMs ?? DELIVERY_TIMEOUT_MS);

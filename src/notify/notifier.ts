@@ -17,7 +17,7 @@ import type { Store } from '../storage/contract/store.js';
 import { rulesFrom, targetOf } from './channel-service.js';
 import { attempt, DELIVERY_TIMEOUT_MS } from './delivery.js';
 import { type AccountNow, type DetectedEvent, Detector, startOfUtcDay, startOfUtcMonth } from './detector.js';
-import { type NotifyEvent, RepeatFilter } from './notify-event.js';
+import { inboxEvent, type NotifyEvent, RepeatFilter } from './notify-event.js';
 
 export interface NotifierDeps {
   store: Pick<Store, 'notify'>;
@@ -178,6 +178,7 @@ export class Notifier {
     if (ch.kind === 'dashboard') {
       store.notify
         .insertInbox({ ...ev, readAt: null })
+        .then(() => this.deps.events.emit('notify.inbox', inboxEvent(ev)))
         .catch((err) => logger.error({ err, event: ev.type }, 'notification not stored in the dashboard inbox'));
       return;
     }

@@ -171,6 +171,13 @@ describe.skipIf(!hasChromium)('dashboard notifications in Chromium', () => {
     await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
     expect(await page.getByTestId('bell-count').count()).toBe(0);
     expect((await api(gw.url, 'GET', '/api/notify/inbox')).json.unread).toBe(0);
+
+    // A new notice arrives over the live stream, without a reload and long before the fallback
+    // poll (60 s): the open panel lists it and the count comes back.
+    gw.server.notifier.notify(workerApprovalEvent('deployer', 'wants to tag a release'));
+    await panel.getByText('Worker deployer is waiting for approval').waitFor({ timeout: 5000 });
+    await page.getByTestId('bell-count').waitFor({ timeout: 5000 });
+    expect(await page.getByTestId('bell-count').textContent()).toBe('1');
     expect(errors).toEqual([]);
   });
 });
