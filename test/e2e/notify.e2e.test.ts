@@ -314,6 +314,14 @@ describe('notifications', () => {
 
     const off = await api(gw.url, 'PATCH', '/api/notify/channels/hook', { events: [], enabled: false });
     expect(off.json).toMatchObject({ events: [], enabled: false });
+
+    // Renamed in place; a taken name is a 409, the dashboard channel keeps its name.
+    const renamed = await api(gw.url, 'PATCH', '/api/notify/channels/hook', { name: 'hook-2' });
+    expect(renamed.json).toMatchObject({ name: 'hook-2', events: [], enabled: false });
+    await addChannel(gw, { name: 'hook', kind: 'webhook', url: `${hook.url}/y` });
+    expect((await api(gw.url, 'PATCH', '/api/notify/channels/hook', { name: 'hook-2' })).status).toBe(409);
+    expect((await api(gw.url, 'PATCH', '/api/notify/channels/dashboard', { name: 'bell' })).status).toBe(400);
+    expect((await api(gw.url, 'DELETE', '/api/notify/channels/hook-2')).status).toBe(200);
     expect((await api(gw.url, 'DELETE', '/api/notify/channels/dashboard')).status).toBe(400);
     expect((await api(gw.url, 'DELETE', '/api/notify/channels/hook')).status).toBe(200);
     expect(
