@@ -252,6 +252,7 @@ export class Notifier {
       .then(() => run(1))
       .catch((err) => {
         this.pending -= 1;
+        this.open.delete(row.id);
         logger.error({ err, channel: ch.name }, 'notification delivery failed');
       });
   }
