@@ -12,8 +12,23 @@ export interface GatewayEvents {
     { accountId: string; name: string; status: AccountStatus; reason: string | null; until: number | null },
   ];
   'account.refreshed': [{ accountId: string; name: string; expiresAt: number }];
+  /**
+   * A notification stored in the dashboard's inbox (the bell): the dashboard follows it on the
+   * live stream instead of polling.
+   */
+  'notify.inbox': [NotifyInboxEvent];
   /** Log records at info and above, as already redacted by the logger (log/log-events.ts). */
   log: [LogLine];
+}
+
+export interface NotifyInboxEvent {
+  id: string;
+  type: string;
+  subject: string;
+  severity: 'info' | 'warning' | 'critical';
+  title: string;
+  /** Unix ms. */
+  at: number;
 }
 
 export interface LogLine {

@@ -11,7 +11,7 @@ import { queryKeys } from './query-keys';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
-const TYPES = ['request.finished', 'account.changed', 'account.refreshed', 'reset'];
+const TYPES = ['request.finished', 'account.changed', 'account.refreshed', 'notify.inbox', 'reset'];
 
 function throttle(fn: () => void, ms: number): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -125,6 +125,8 @@ export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): (
       },
       'account.changed': refreshAccounts,
       'account.refreshed': refreshAccounts,
+      // The bell's unread count and list: a new notice shows as soon as it is stored.
+      'notify.inbox': () => void qc.invalidateQueries({ queryKey: queryKeys.notify.inbox }),
       reset: () => void qc.invalidateQueries(),
     },
   });

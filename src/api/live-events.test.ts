@@ -99,6 +99,24 @@ describe('LiveEventHub', () => {
     expect(first.frames().map((f) => f.id)).toEqual(['1', '2', '3']);
   });
 
+  it('forwards notices stored in the dashboard inbox as notify.inbox, to clients that asked for them', async () => {
+    const { events, hub } = make();
+    const bell = attach(hub, { types: new Set(['notify.inbox']) });
+    const logs = attach(hub, { types: new Set(['log']) });
+    const notice = {
+      id: 'n1',
+      type: 'pool.exhausted',
+      subject: 'pool',
+      severity: 'critical' as const,
+      title: 'No usable account',
+      at: 5,
+    };
+    events.emit('notify.inbox', notice);
+    await tick();
+    expect(bell.frames()).toEqual([{ id: '1', event: 'notify.inbox', data: notice }]);
+    expect(logs.frames()).toEqual([]);
+  });
+
   it('replays exactly what came after Last-Event-ID', async () => {
     const { events, hub } = make();
     attach(hub);

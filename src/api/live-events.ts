@@ -324,6 +324,7 @@ export class LiveEventHub {
     on('account.changed', (e) => this.publish('account.changed', e));
     on('account.refreshed', (e) => this.publish('account.refreshed', e));
     on('log', (e) => this.publish('log', e));
+    on('notify.inbox', (e) => this.publish('notify.inbox', e));
   }
 
   private unsubscribeBus(): void {

@@ -156,6 +156,17 @@ describe('KeyLimiter', () => {
     expect(l.check('k', null, NOON)).toBeNull();
   });
 
+  it('answers the allow-list alone for the fallback model, without counting a request', () => {
+    const l = limiter(row('k', { models: ['opus'], rpm: 1 }), row('free', { rpm: 1 }));
+    expect(l.allowsModel('k', 'claude-sonnet-4-5')).toBe(false);
+    expect(l.allowsModel('k', 'claude-opus-4-5')).toBe(true);
+    expect(l.allowsModel('free', 'claude-sonnet-4-5')).toBe(true);
+    expect(l.allowsModel(null, 'claude-sonnet-4-5')).toBe(true);
+    expect(l.allowsModel('unknown', 'claude-sonnet-4-5')).toBe(true);
+    // The one request the rpm limit admits is still there: allowsModel counted nothing.
+    expect(l.check('k', 'claude-opus-4-5', NOON)).toBeNull();
+  });
+
   it('forgets the limits of a revoked key and of keys whose limits were cleared', () => {
     const l = limiter(row('k', { rpm: 1 }, 5));
     expect(l.check('k', null, NOON)).toBeNull();

@@ -134,6 +134,16 @@ export class KeyLimiter {
     return null;
   }
 
+  /**
+   * Whether key `name` may use `model` (its allow-list only; nothing is counted): the proxy asks
+   * before switching a request to the fallback model, which must not get round the list.
+   */
+  allowsModel(name: string | null, model: string): boolean {
+    if (name === null || this.byName.size === 0) return true;
+    const models = this.byName.get(name)?.models;
+    return models == null || models.allows(model);
+  }
+
   /** A request's usage, from its record (tokens in + out as shared/tokens.ts reads them, and its cost). */
   note(rec: RequestRecord): void {
     if (rec.clientKey === null) return;

@@ -1,4 +1,5 @@
 /** `ccflare notify` in process with a fake terminal, against a local webhook receiver. */
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,57 @@ describe('ccflare notify', () => {
     const json = JSON.parse((await run(['notify', 'list', '--json'])).stdout);
     expect(json.channels.map((c: { name: string }) => c.name)).toEqual(['dashboard', 'ops']);
     expect(json.deliveries).toHaveLength(2);
+  });
+
+  it('edits a channel: URL from stdin, rename, secret set and cleared, events, on/off', async () => {
+    const other = await startWebhookReceiver(() => 200);
+    try {
+      expect((await run(['notify', 'add', 'ops', '--hook-url', `${hook.url}/old`])).code).toBe(0);
+      const moved = await run(
+        ['notify', 'edit', 'ops', '--hook-url-stdin', '--rename', 'ops-2'],
+        `${other.url}/NEWTOKEN\n`,
+      );
+      expect(moved.code, moved.stderr).toBe(0);
+      expect(moved.stdout).toContain('Changed channel "ops-2".');
+      expect(moved.stdout).not.toContain('NEWTOKEN');
+      expect((await run(['notify', 'test', 'ops-2'])).code).toBe(0);
+      expect(other.received).toHaveLength(1);
+      expect(hook.received).toHaveLength(0);
+      expect(other.received[0]?.headers['x-ccflare-signature']).toBeUndefined();
+
+      const signed = await run([
+        'notify',
+        'edit',
+        'ops-2',
+        '--secret',
+        'new-signing-secret',
+        '--events',
+        'pool.exhausted,pool.recovered',
+        '--disable',
+      ]);
+      expect(signed.code, signed.stderr).toBe(0);
+      expect(signed.stdout).toMatch(
+        /ops-2\s+webhook\s+off\s+http:\/\/127\.0\.0\.1:\d+\/••••\s+yes\s+pool\.exhausted,pool\.recovered/,
+      );
+      expect((await run(['notify', 'test', 'ops-2'])).code).toBe(0);
+      const body = other.received[1]?.body ?? '';
+      expect(other.received[1]?.headers['x-ccflare-signature']).toBe(
+        `sha256=${createHmac('sha256', 'new-signing-secret').update(body).digest('hex')}`,
+      );
+
+      const cleared = await run(['notify', 'edit', 'ops-2', '--no-secret', '--enable', '--json']);
+      expect(JSON.parse(cleared.stdout)).toMatchObject({ name: 'ops-2', signed: false, enabled: true });
+
+      expect((await run(['notify', 'edit', 'ops-2'])).stderr).toContain('nothing to change');
+      expect((await run(['notify', 'edit', 'nope', '--enable'])).stderr).toBe(
+        'ccflare: No notification channel named "nope"\n',
+      );
+      expect((await run(['notify', 'edit', 'dashboard', '--rename', 'bell'])).stderr).toContain('cannot be renamed');
+      expect((await run(['notify', 'add', 'taken', '--hook-url', `${hook.url}/t`])).code).toBe(0);
+      expect((await run(['notify', 'edit', 'taken', '--rename', 'ops-2'])).stderr).toContain('already exists');
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses a URL that is not http(s) and an unknown event type', async () => {

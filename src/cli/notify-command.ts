@@ -63,7 +63,7 @@ function parseEvents(list: string | undefined): NotifyEventType[] | undefined {
 export function registerNotifyCommands(program: Command, io: CliIo): void {
   const notify = program
     .command('notify')
-    .description('Notification channels (webhook, Slack, the dashboard bell): list, add, test, remove');
+    .description('Notification channels (webhook, Slack, the dashboard bell): list, add, edit, test, remove');
   const out = (s: string) => io.stdout.write(s);
 
   notify
@@ -116,6 +116,63 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
           });
           if (opts.json) out(`${JSON.stringify(view, null, 2)}\n`);
           else out(`Added ${view.kind} channel "${view.name}" (${view.url}).\n`);
+        });
+      },
+    );
+
+  notify
+    .command('edit')
+    .description('Change a channel: name, URL, signing secret, event switches, on/off (what is not given stays)')
+    .argument('<name>', 'channel name')
+    .option('--rename <new>', 'a new name')
+    .option('--hook-url-stdin', 'read the new URL from stdin (keeps it out of shell history)')
+    .option('--hook-url <url>', 'the new http(s) URL (ends up in shell history: prefer --hook-url-stdin)')
+    .option('--secret <secret>', 'set the HMAC-SHA256 signing secret (webhook)')
+    .option('--no-secret', 'remove the signing secret')
+    .option('--events <list>', `comma-separated event types, replacing the current ones ('' for none)`)
+    .option('--enable', 'switch the channel on')
+    .option('--disable', 'switch the channel off')
+    .option('--json', 'print the channel as JSON')
+    .action(
+      async (
+        name: string,
+        opts: {
+          rename?: string;
+          hookUrlStdin?: boolean;
+          hookUrl?: string;
+          secret?: string | false;
+          events?: string;
+          enable?: boolean;
+          disable?: boolean;
+          json?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        if (opts.enable && opts.disable) throw new CliError('give --enable or --disable, not both', 2);
+        if (opts.hookUrlStdin && opts.hookUrl !== undefined)
+          throw new CliError('give --hook-url or --hook-url-stdin, not both', 2);
+        const events = parseEvents(opts.events);
+        let url: string | undefined = opts.hookUrl?.trim();
+        if (opts.hookUrlStdin) {
+          url = (await readAll(io)).trim();
+          if (url === '') throw new CliError('--hook-url-stdin: no URL on stdin', 2);
+        }
+        const patch = {
+          ...(opts.rename !== undefined ? { name: opts.rename } : {}),
+          ...(url !== undefined ? { url } : {}),
+          ...(opts.secret !== undefined ? { secret: opts.secret === false ? null : opts.secret } : {}),
+          ...(events !== undefined ? { events } : {}),
+          ...(opts.enable || opts.disable ? { enabled: opts.enable === true } : {}),
+        };
+        if (Object.keys(patch).length === 0)
+          throw new CliError(
+            'nothing to change: give --rename, --hook-url(-stdin), --secret/--no-secret, --events, --enable or --disable',
+            2,
+          );
+        await withChannels(io, cmd, async (svc) => {
+          const view = await svc.update(name, patch);
+          if (opts.json) out(`${JSON.stringify(view, null, 2)}\n`);
+          else out(`Changed channel "${view.name}".\n${renderChannels([view])}`);
         });
       },
     );

@@ -31,6 +31,8 @@ export interface ChannelServiceDeps {
   clock: Clock;
   /** Called after a change so a running gateway's notifier rereads channels before the API answers. */
   changed?: () => Promise<void>;
+  /** Told of a test stored in the dashboard inbox (the gateway puts it on the live stream). */
+  inboxed?: (ev: NotifyEvent) => void;
   timeoutMs?: number;
 }
 
@@ -148,6 +150,13 @@ export class ChannelService {
   async update(name: string, patch: UpdateChannel): Promise<ChannelView> {
     const current = await this.row(name);
     const { box } = this.deps;
+    const rename = patch.name !== undefined && patch.name !== name ? patch.name : undefined;
+    if (rename !== undefined) {
+      if (current.kind === 'dashboard')
+        throw new GatewayError('bad_request', 'The dashboard channel cannot be renamed');
+      const problem = validateName(rename);
+      if (problem) throw new GatewayError('bad_request', `Invalid channel name ${JSON.stringify(rename)}: ${problem}`);
+    }
     if (current.kind === 'dashboard' && (patch.url !== undefined || patch.secret !== undefined)) {
       throw new GatewayError('bad_request', 'The dashboard channel has no URL or secret');
     }
@@ -157,6 +166,7 @@ export class ChannelService {
     const row = await this.deps.store.notify.updateChannel(
       name,
       {
+        ...(rename !== undefined ? { name: rename } : {}),
         ...(patch.url !== undefined ? { urlEnc: box.encrypt(checkUrl(patch.url)), urlHint: maskUrl(patch.url) } : {}),
         ...(patch.secret !== undefined ? { secretEnc: patch.secret === null ? null : box.encrypt(patch.secret) } : {}),
         ...(patch.events !== undefined ? { events: patch.events } : {}),
@@ -221,6 +231,7 @@ export class ChannelService {
     let result: { ok: boolean; status: number | null; error: string | null };
     if (target === null) {
       await store.notify.insertInbox({ ...ev, readAt: null });
+      this.deps.inboxed?.(ev);
       result = { ok: true, status: null, error: null };
     } else {
       result = await attempt(target, ev, id, this.deps.timeoutMs ?? DELIVERY_TIMEOUT_MS);

@@ -17,7 +17,7 @@ import type { Store } from '../storage/contract/store.js';
 import { rulesFrom, targetOf } from './channel-service.js';
 import { attempt, DELIVERY_TIMEOUT_MS } from './delivery.js';
 import { type AccountNow, type DetectedEvent, Detector, startOfUtcDay, startOfUtcMonth } from './detector.js';
-import { type NotifyEvent, RepeatFilter } from './notify-event.js';
+import { inboxEvent, type NotifyEvent, RepeatFilter } from './notify-event.js';
 
 export interface NotifierDeps {
   store: Pick<Store, 'notify'>;
@@ -55,6 +55,8 @@ export class Notifier {
   private readonly watch;
   private readonly timers = new Set<NodeJS.Timeout>();
   private pending = 0;
+  /** Deliveries not yet final (in flight or waiting for a retry): how far each got, for `stop`. */
+  private readonly open = new Map<string, { attempts: number; lastError: string | null; status: number | null }>();
   private stopped = true;
   private lastPrune = 0;
   private readonly onChanged: (...a: GatewayEvents['account.changed']) => void;
@@ -83,8 +85,16 @@ export class Notifier {
 
   async start(): Promise<void> {
     this.stopped = false;
-    await this.watch.start();
     const now = this.deps.clock.now();
+    // Rows still pending were left by a gateway that died mid-delivery (a clean stop marks its own).
+    try {
+      const left = await this.deps.store.notify.interruptPending(now);
+      if (left > 0)
+        this.deps.logger.warn({ deliveries: left }, 'deliveries left pending by the last run marked interrupted');
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'deliveries left pending by the last run not marked');
+    }
+    await this.watch.start();
     try {
       const [day, month] = await Promise.all([
         this.deps.store.notify.spendSince(startOfUtcDay(now)),
@@ -110,6 +120,24 @@ export class Notifier {
     this.deps.events.off('request.finished', this.onFinished);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    // Marked, not resumed at the next start: the row keeps no event body to resend, and a notice
+    // replayed minutes or hours later (a rate limit long reset, a pool since recovered) would tell
+    // the receiver something no longer true; the detector reports what still holds after the
+    // start. The log keeps the attempts and last error, so nothing vanishes silently. The SQLite
+    // write runs synchronously unless the database is busy, before the store closes.
+    const now = this.deps.clock.now();
+    for (const [id, o] of this.open) {
+      this.deps.store.notify
+        .updateDelivery(id, {
+          status: 'interrupted',
+          attempts: o.attempts,
+          lastError: o.lastError ?? 'gateway stopped before the first attempt finished',
+          responseStatus: o.status,
+          updatedAt: now,
+        })
+        .catch((err) => this.deps.logger.warn({ err }, 'interrupted delivery not marked'));
+    }
+    this.open.clear();
   }
 
   /** Emits an event from elsewhere in the gateway (e.g. workers' `worker.approval`). */
@@ -150,6 +178,7 @@ export class Notifier {
     if (ch.kind === 'dashboard') {
       store.notify
         .insertInbox({ ...ev, readAt: null })
+        .then(() => this.deps.events.emit('notify.inbox', inboxEvent(ev)))
         .catch((err) => logger.error({ err, event: ev.type }, 'notification not stored in the dashboard inbox'));
       return;
     }
@@ -191,7 +220,10 @@ export class Notifier {
     const run = async (n: number): Promise<void> => {
       const r = await attempt(t, ev, row.id, this.deps.timeoutMs ?? DELIVERY_TIMEOUT_MS);
       const last = n >= (this.deps.maxAttempts ?? 5);
-      const status = r.ok ? 'delivered' : last || this.stopped ? 'failed' : 'pending';
+      // An attempt that ends after stop (already marked interrupted) records only a success.
+      const status = r.ok ? 'delivered' : this.stopped ? 'interrupted' : last ? 'failed' : 'pending';
+      if (status === 'pending') this.open.set(row.id, { attempts: n, lastError: r.error, status: r.status });
+      else this.open.delete(row.id);
       await store.notify.updateDelivery(row.id, {
         status,
         attempts: n,
@@ -214,11 +246,13 @@ export class Notifier {
       timer.unref();
       this.timers.add(timer);
     };
+    this.open.set(row.id, { attempts: 0, lastError: null, status: null });
     store.notify
       .insertDelivery(row)
       .then(() => run(1))
       .catch((err) => {
         this.pending -= 1;
+        this.open.delete(row.id);
         logger.error({ err, channel: ch.name }, 'notification delivery failed');
       });
   }

@@ -1,4 +1,6 @@
 /** A notification as every channel receives it, and the window that collapses repeats (pure). */
+
+import type { NotifyInboxEvent } from '../events.js';
 import type { NotifyEventType } from '../shared/notify-schemas.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -22,6 +24,11 @@ export interface NotifyEvent {
  * One message per event type and subject per window: a key seen again before its window ended is
  * dropped. Bounded: entries older than the window are forgotten when the map grows past `max`.
  */
+/** The live stream's `notify.inbox` event for `ev`, stored in the dashboard inbox. */
+export function inboxEvent(ev: NotifyEvent): NotifyInboxEvent {
+  return { id: ev.id, type: ev.type, subject: ev.subject, severity: ev.severity, title: ev.title, at: ev.at };
+}
+
 export class RepeatFilter {
   private readonly last = new Map<string, number>();
 

@@ -83,7 +83,11 @@ export interface ProxyDeps {
   /** Waits between attempts (backoff, per-minute limits, sticky holds); timers when absent. */
   sleep?: Sleep;
   /** The client key's limits (auth/key-limits.ts): a refusal to answer and record, or null. */
-  limits?: { check(clientKey: string | null, model: string | null, now: number): GatewayError | null };
+  limits?: {
+    check(clientKey: string | null, model: string | null, now: number): GatewayError | null;
+    /** The key's model allow-list alone (no counting): the fallback model must pass it too. */
+    allowsModel(clientKey: string | null, model: string): boolean;
+  };
 }
 
 interface Failure {
@@ -624,7 +628,9 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       (last instanceof GatewayError ? last.code === 'no_account' : last.status === 429 || last.status === 529);
     if (!refused) return false;
     const to = fallbackFor(from, fallback);
-    if (to === null) return false;
+    // A key limited to some models is not served by another through the fallback: the request
+    // keeps the first model's refusal, as if no fallback were configured.
+    if (to === null || (limits !== undefined && !limits.allowsModel(ctx.clientKey, to))) return false;
     const key = modelFamilyKey(to);
     const now = clock.now();
     if (!pool.list().some((a) => unusableReason(a, now, key) === null)) return false;

@@ -39,6 +39,7 @@ import { ModelCatalogue } from '../models/model-catalogue.js';
 import { upstreamModelsFetcher } from '../models/upstream-models.js';
 import { ChannelService } from '../notify/channel-service.js';
 import { Notifier, type NotifierDeps } from '../notify/notifier.js';
+import { inboxEvent } from '../notify/notify-event.js';
 import { PRICES_CACHE_FILE, PriceRefresher } from '../pricing/price-catalogue.js';
 import { PRICES } from '../pricing/prices.js';
 import { createPricer } from '../pricing/pricing.js';
@@ -241,6 +242,7 @@ export function buildApp(deps: AppDeps): App {
     clock,
     timeoutMs: deps.notify?.timeoutMs,
     changed: () => notifier.refresh(),
+    inboxed: (ev) => events.emit('notify.inbox', inboxEvent(ev)),
   });
   // The MCP prompt server's folder, followed like the agent files.
   const prompts = new PromptLibrary({ dir: config.promptsDir, clock, logger, pollMs: deps.accountPollMs ?? 1000 });

@@ -47,6 +47,18 @@ export const LogEventSchema = z
   })
   .openapi('LogEvent');
 
+/** A notification just stored in the dashboard channel's inbox (GET /api/notify/inbox has it). */
+export const NotifyInboxEventSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    subject: z.string(),
+    severity: z.enum(['info', 'warning', 'critical']),
+    title: z.string(),
+    at: z.number().openapi({ description: 'Unix ms' }),
+  })
+  .openapi('NotifyInboxEvent');
+
 /** Sent first when `Last-Event-ID` is older than the buffer: refetch state, then follow the stream. */
 export const ResetEventSchema = z
   .object({
@@ -63,6 +75,7 @@ export const LIVE_EVENT_SCHEMAS = {
   'account.changed': AccountChangedEventSchema,
   'account.refreshed': AccountRefreshedEventSchema,
   log: LogEventSchema,
+  'notify.inbox': NotifyInboxEventSchema,
   reset: ResetEventSchema,
 } as const;
 

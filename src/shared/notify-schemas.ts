@@ -75,6 +75,8 @@ export type CreateChannel = z.infer<typeof CreateChannelSchema>;
 
 export const UpdateChannelSchema = z
   .object({
+    /** A new name (the dashboard channel keeps its own). */
+    name: ChannelNameSchema.optional(),
     url: ChannelUrlSchema.optional(),
     /** null removes the signing secret. */
     secret: z.string().min(8).max(256).nullable().optional(),
@@ -91,7 +93,7 @@ export const DeliverySchema = z
     eventType: z.string(),
     subject: z.string(),
     title: z.string(),
-    status: z.enum(['pending', 'delivered', 'failed']),
+    status: z.enum(['pending', 'delivered', 'failed', 'interrupted']),
     attempts: z.number().int(),
     lastError: z.string().nullable(),
     responseStatus: z.number().int().nullable(),

@@ -107,6 +107,53 @@ describe.skipIf(!hasChromium)('dashboard notifications in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('edits a channel: name, URL (write-only, masked), secret removed, events and on/off', async () => {
+    const errors = await usePage(page, 'light');
+    const moved = await startWebhookReceiver(() => 200);
+    try {
+      await page.goto(`${gw.url}/settings`);
+      const section = page.getByRole('region', { name: 'Notifications' });
+      await section.getByRole('button', { name: 'Edit ops-hook' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Edit channel ops-hook' });
+      await dialog.waitFor();
+      // The URL is never sent back: the field is empty, its placeholder and help show the masked origin.
+      const urlField = dialog.getByLabel('New URL');
+      expect(await urlField.inputValue()).toBe('');
+      expect(await urlField.getAttribute('placeholder')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/••••$/);
+      expect(await page.content()).not.toContain(TOKEN);
+
+      await dialog.getByLabel('Name', { exact: true }).fill('ops-edited');
+      await urlField.fill(`${moved.url}/hooks/NEWTOKEN`);
+      await dialog.getByLabel('Remove the signing secret').check();
+      await dialog.getByLabel('No usable account (503s)').uncheck();
+      await dialog.getByLabel('On', { exact: true }).uncheck();
+      await dialog.screenshot({ path: join(ARTIFACTS, 'dashboard-notify-edit-channel.png') });
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await section.getByText('Channel ops-edited saved.').waitFor();
+
+      const row = section.getByRole('row', { name: 'Channel ops-edited' });
+      await row.waitFor();
+      expect(await section.getByRole('row', { name: 'Channel ops-hook' }).count()).toBe(0);
+      expect(await row.textContent()).not.toContain('signed');
+      expect(await row.getByLabel('Send to ops-edited').isChecked()).toBe(false);
+      expect((await row.locator('[data-col="url"]').textContent())?.trim()).toBe(`${new URL(moved.url).origin}/••••`);
+      const { channels } = (await api(gw.url, 'GET', '/api/notify/channels')).json;
+      const saved = channels.find((c: { name: string }) => c.name === 'ops-edited');
+      expect(saved).toMatchObject({ signed: false, enabled: false });
+      expect(saved.events).not.toContain('pool.exhausted');
+
+      // The new URL is the one used: a test reaches the new receiver, unsigned.
+      await section.getByRole('button', { name: 'Send a test to ops-edited' }).click();
+      await section.getByText('Test delivered to ops-edited.').waitFor();
+      expect(moved.received[0]?.path).toBe('/hooks/NEWTOKEN');
+      expect(moved.received[0]?.headers['x-ccflare-signature']).toBeUndefined();
+      expect(await page.content()).not.toContain('NEWTOKEN');
+      expect(errors).toEqual([]);
+    } finally {
+      await moved.close();
+    }
+  });
+
   it('shows unread events under the bell and marks them read', async () => {
     const errors = await usePage(page, 'light');
     gw.server.notifier.notify(workerApprovalEvent('builder', 'wants to push to main'));
@@ -124,6 +171,13 @@ describe.skipIf(!hasChromium)('dashboard notifications in Chromium', () => {
     await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
     expect(await page.getByTestId('bell-count').count()).toBe(0);
     expect((await api(gw.url, 'GET', '/api/notify/inbox')).json.unread).toBe(0);
+
+    // A new notice arrives over the live stream, without a reload and long before the fallback
+    // poll (60 s): the open panel lists it and the count comes back.
+    gw.server.notifier.notify(workerApprovalEvent('deployer', 'wants to tag a release'));
+    await panel.getByText('Worker deployer is waiting for approval').waitFor({ timeout: 5000 });
+    await page.getByTestId('bell-count').waitFor({ timeout: 5000 });
+    expect(await page.getByTestId('bell-count').textContent()).toBe('1');
     expect(errors).toEqual([]);
   });
 });

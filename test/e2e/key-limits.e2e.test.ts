@@ -124,6 +124,34 @@ describe('client key limits', () => {
     });
   });
 
+  it('does not serve a restricted key through a fallback model outside its list', async () => {
+    const key = await createKey('fallback');
+    const free = await createKey('fallback-free');
+    expect((await setLimits('fallback', { models: ['opus'] })).status).toBe(200);
+    const rules = await api(ctx.gw.server.api, 'PUT', '/api/models/rules', {
+      rules: [],
+      fallback: { enabled: true, map: [{ from: 'claude-opus-*', to: 'claude-sonnet-4-5' }] },
+    });
+    expect(rules.status).toBe(200);
+    try {
+      ctx.up.setHandler((req) =>
+        req.json?.model === 'claude-opus-4-5'
+          ? { kind: 'json', status: 429, body: { type: 'error', error: { type: 'rate_limit_error', message: 'busy' } } }
+          : undefined,
+      );
+      const refused = await send(key, 'claude-opus-4-5');
+      expect(refused.status).toBe(429);
+      expect(refused.body.error?.message).toContain('busy');
+      expect(ctx.up.requests.map((q) => q.json.model)).not.toContain('claude-sonnet-4-5');
+      // A key free to use Sonnet still gets the fallback.
+      ctx.up.requests.length = 0;
+      expect((await send(free, 'claude-opus-4-5')).status).toBe(200);
+      expect(ctx.up.requests.map((q) => q.json.model).at(-1)).toBe('claude-sonnet-4-5');
+    } finally {
+      await api(ctx.gw.server.api, 'PUT', '/api/models/rules', { rules: [], fallback: { enabled: false, map: [] } });
+    }
+  });
+
   it('applies limits written by another process (the CLI) within 2 s, and their removal too', async () => {
     const key = await createKey('live');
     expect((await send(key)).status).toBe(200);

@@ -237,6 +237,48 @@ describe('notifications', () => {
     expect((await api(gw.url, 'GET', '/api/notify/inbox')).json.events[0]).toMatchObject({ type: 'worker.approval' });
   });
 
+  it('marks a delivery waiting for its retry interrupted when the gateway stops, and one a dead gateway left at start', async () => {
+    const { gw } = await setup({ maxAttempts: 5, retryBaseMs: 600_000 });
+    const down = await receiver(() => 503);
+    await addChannel(gw, { name: 'down', kind: 'webhook', url: `${down.url}/x`, events: ['worker.approval'] });
+    gw.server.notifier.notify(workerApprovalEvent('w1', 'approve?'));
+    await vi.waitFor(async () => expect(await deliveries(gw)).toMatchObject([{ status: 'pending', attempts: 1 }]), {
+      timeout: 5000,
+      interval: 20,
+    });
+
+    gw.server.notifier.stop();
+    expect(await deliveries(gw)).toMatchObject([
+      { channel: 'down', status: 'interrupted', attempts: 1, lastError: 'HTTP 503: receiver says no' },
+    ]);
+
+    // A row a crashed gateway left pending is marked at the next start.
+    const now = Date.now();
+    await gw.store.notify.insertDelivery({
+      id: 'left-by-a-crash',
+      channelId: 'x',
+      channelName: 'down',
+      eventId: 'e',
+      eventType: 'pool.exhausted',
+      subject: 'pool',
+      title: 't',
+      status: 'pending',
+      attempts: 2,
+      lastError: 'timed out',
+      responseStatus: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await gw.server.notifier.start();
+    const after = await deliveries(gw);
+    expect(after.find((d) => d.eventType === 'pool.exhausted')).toMatchObject({
+      status: 'interrupted',
+      attempts: 2,
+      lastError: 'timed out',
+    });
+    expect(after.filter((d) => d.status === 'pending')).toHaveLength(0);
+  });
+
   it('keeps proxying while a receiver never answers', async () => {
     const { gw, client } = await setup({ timeoutMs: 600_000 });
     const hang = await receiver(() => 'hang');
@@ -272,6 +314,14 @@ describe('notifications', () => {
 
     const off = await api(gw.url, 'PATCH', '/api/notify/channels/hook', { events: [], enabled: false });
     expect(off.json).toMatchObject({ events: [], enabled: false });
+
+    // Renamed in place; a taken name is a 409, the dashboard channel keeps its name.
+    const renamed = await api(gw.url, 'PATCH', '/api/notify/channels/hook', { name: 'hook-2' });
+    expect(renamed.json).toMatchObject({ name: 'hook-2', events: [], enabled: false });
+    await addChannel(gw, { name: 'hook', kind: 'webhook', url: `${hook.url}/y` });
+    expect((await api(gw.url, 'PATCH', '/api/notify/channels/hook', { name: 'hook-2' })).status).toBe(409);
+    expect((await api(gw.url, 'PATCH', '/api/notify/channels/dashboard', { name: 'bell' })).status).toBe(400);
+    expect((await api(gw.url, 'DELETE', '/api/notify/channels/hook-2')).status).toBe(200);
     expect((await api(gw.url, 'DELETE', '/api/notify/channels/dashboard')).status).toBe(400);
     expect((await api(gw.url, 'DELETE', '/api/notify/channels/hook')).status).toBe(200);
     expect(

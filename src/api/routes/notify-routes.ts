@@ -56,12 +56,18 @@ const updateChannel = createRoute({
   method: 'patch',
   path: '/channels/{name}',
   tags: ['notify'],
-  summary: 'Change a channel: URL, secret (null removes it), event switches, enabled',
+  summary: 'Change a channel: name, URL, secret (null removes it), event switches, enabled',
   request: {
     params: nameParam,
     body: { required: true, content: { 'application/json': { schema: UpdateChannelSchema } } },
   },
-  responses: { 200: json(ChannelSchema, 'The channel'), 400: err400, 401: err401, 404: err404 },
+  responses: {
+    200: json(ChannelSchema, 'The channel'),
+    400: err400,
+    401: err401,
+    404: err404,
+    409: json(ErrorResponseSchema, 'Another channel has the new name'),
+  },
 });
 
 const deleteChannel = createRoute({
@@ -152,8 +158,12 @@ export function notifyRoutes(deps: ApiDeps): OpenAPIHono {
     return c.json(view, 201);
   });
   app.openapi(updateChannel, async (c) => {
-    const view = await svc.update(c.req.valid('param').name, c.req.valid('json'));
-    deps.logger.info({ channel: view.name }, 'notification channel changed');
+    const { name } = c.req.valid('param');
+    const view = await svc.update(name, c.req.valid('json'));
+    deps.logger.info(
+      { channel: view.name, ...(view.name !== name ? { was: name } : {}) },
+      'notification channel changed',
+    );
     return c.json(view, 200);
   });
   app.openapi(deleteChannel, async (c) => {

@@ -35,10 +35,14 @@ export interface NewNotifyChannel {
 }
 
 export type NotifyChannelPatch = Partial<
-  Pick<NotifyChannelRow, 'urlEnc' | 'urlHint' | 'secretEnc' | 'events' | 'enabled'>
+  Pick<NotifyChannelRow, 'name' | 'urlEnc' | 'urlHint' | 'secretEnc' | 'events' | 'enabled'>
 >;
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+/**
+ * `interrupted`: the gateway stopped (or died) while the delivery was in flight or waiting for a
+ * retry; the attempts and last error say how far it got.
+ */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'interrupted';
 
 export interface DeliveryRow {
   id: string;
@@ -96,6 +100,8 @@ export interface NotifyStore {
 
   insertDelivery(d: DeliveryRow): Promise<void>;
   updateDelivery(id: string, u: DeliveryUpdate): Promise<void>;
+  /** Marks every `pending` delivery `interrupted` (left by a gateway that died); returns how many. */
+  interruptPending(now: number): Promise<number>;
   /** Newest first. */
   listDeliveries(limit: number): Promise<DeliveryRow[]>;
   /** Keeps the newest `keep` deliveries and inbox events, deletes the rest (bounded tables). */

@@ -252,14 +252,20 @@ export class SqliteNotify implements NotifyStore {
       sets.push(`${c} = ?`);
       values.push(v);
     };
+    if (patch.name !== undefined) col('name', patch.name);
     if (patch.urlEnc !== undefined) col('url_enc', patch.urlEnc);
     if (patch.urlHint !== undefined) col('url_hint', patch.urlHint);
     if (patch.secretEnc !== undefined) col('secret_enc', patch.secretEnc);
     if (patch.events !== undefined) col('events', JSON.stringify(patch.events));
     if (patch.enabled !== undefined) col('enabled', patch.enabled ? 1 : 0);
     col('updated_at', now);
-    this.db.prepare(`UPDATE notify_channels SET ${sets.join(', ')} WHERE name = ?`).run(...values, name);
-    const row = this.channelByName.get(name);
+    try {
+      this.db.prepare(`UPDATE notify_channels SET ${sets.join(', ')} WHERE name = ?`).run(...values, name);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new GatewayError('conflict', `Channel "${patch.name}" already exists`);
+      throw err;
+    }
+    const row = this.channelByName.get(patch.name ?? name);
     return row ? toChannel(row) : null;
   }
 
@@ -321,6 +327,20 @@ export class SqliteNotify implements NotifyStore {
            WHERE id = ?`,
         )
         .run(u.status, u.attempts, u.lastError, u.responseStatus, u.updatedAt, id),
+    );
+  }
+
+  async interruptPending(now: number): Promise<number> {
+    return writeWithoutBlocking(
+      this.db,
+      () =>
+        this.db
+          .prepare(
+            `UPDATE notify_deliveries SET status = 'interrupted', updated_at = ?,
+               last_error = COALESCE(last_error, 'gateway stopped before the first attempt finished')
+             WHERE status = 'pending'`,
+          )
+          .run(now).changes,
     );
   }
 

@@ -1,6 +1,6 @@
 /**
- * Notifications (/api/notify): the channels with their event switches, "send test" and removal,
- * adding a webhook or Slack channel, the thresholds, and the delivery log.
+ * Notifications (/api/notify): the channels with their event switches, "send test", editing and
+ * removal, adding a webhook or Slack channel, the thresholds, and the delivery log.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -15,7 +15,7 @@ import type {
 } from '../../../../src/shared/notify-schemas';
 import { NOTIFY_EVENT_TYPES } from '../../../../src/shared/notify-schemas';
 import { apiFetch, errorMessage } from '../../api';
-import { ConfirmDialog } from '../../confirm-dialog';
+import { ConfirmDialog, useModalDialog } from '../../confirm-dialog';
 import { type Column, DataTable } from '../../data-table';
 import { fmtDateTime } from '../../format';
 import { settings as messages } from '../../i18n/en/settings';
@@ -59,7 +59,7 @@ function EventSwitches({
     <ul className="notify-events">
       {NOTIFY_EVENT_TYPES.map((e) => (
         <li key={e}>
-          <label htmlFor={`${idPrefix}-${e}`}>
+          <label htmlFor={`${idPrefix}-${e}`} className="check">
             <input
               id={`${idPrefix}-${e}`}
               type="checkbox"
@@ -81,13 +81,155 @@ function EventSwitches({
   );
 }
 
+/**
+ * Edits one channel. The URL and the secret are write-only (the server never sends them back):
+ * the URL field shows the masked origin and replaces the URL only when something is typed; the
+ * secret is replaced when typed, removed with its checkbox, kept otherwise. Only what changed is sent.
+ */
+function EditChannelDialog({ channel, onClose }: { channel: ChannelView; onClose: (msg?: string) => void }) {
+  const ref = useModalDialog();
+  const qc = useQueryClient();
+  const [name, setName] = useState(channel.name);
+  const [url, setUrl] = useState('');
+  const [secret, setSecret] = useState('');
+  const [clearSecret, setClearSecret] = useState(false);
+  const [enabled, setEnabled] = useState(channel.enabled);
+  const [events, setEvents] = useState<NotifyEventType[]>(channel.events);
+  const isDashboard = channel.kind === 'dashboard';
+  const badName = name.trim() !== channel.name && validateName(name.trim()) !== null;
+  const badUrl = url.trim() !== '' && !/^https?:\/\//i.test(url.trim());
+  const badSecret = secret !== '' && secret.length < 8;
+  const save = useMutation({
+    mutationFn: () => {
+      const body: Record<string, unknown> = {};
+      if (name.trim() !== channel.name) body.name = name.trim();
+      if (url.trim() !== '') body.url = url.trim();
+      if (clearSecret) body.secret = null;
+      else if (secret !== '') body.secret = secret;
+      if (enabled !== channel.enabled) body.enabled = enabled;
+      if (events.length !== channel.events.length || events.some((e) => !channel.events.includes(e))) {
+        body.events = events;
+      }
+      return apiFetch<ChannelView>(`/api/notify/channels/${encodeURIComponent(channel.name)}`, {
+        method: 'PATCH',
+        body,
+      });
+    },
+    onSuccess: (c) => {
+      void qc.invalidateQueries({ queryKey: queryKeys.notify.channels });
+      onClose(t('notifySaved', { name: c.name }));
+    },
+  });
+  return (
+    <dialog ref={ref} className="dialog" aria-labelledby="notify-edit-title" onClose={() => onClose()}>
+      <form
+        method="dialog"
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!badName && !badUrl && !badSecret) save.mutate();
+        }}
+      >
+        <h2 id="notify-edit-title">{t('notifyEditTitle', { name: channel.name })}</h2>
+        <div className="field">
+          <label htmlFor="notify-edit-name">{t('colName')}</label>
+          <input
+            id="notify-edit-name"
+            value={name}
+            disabled={isDashboard}
+            autoComplete="off"
+            onChange={(e) => setName(e.target.value)}
+            aria-invalid={badName}
+          />
+          {badName ? <p className="field-error">{ts('nameRule')}</p> : null}
+        </div>
+        {isDashboard ? null : (
+          <div className="field">
+            <label htmlFor="notify-edit-url">{t('notifyNewUrl')}</label>
+            <input
+              id="notify-edit-url"
+              type="password"
+              autoComplete="off"
+              value={url}
+              placeholder={channel.url ?? ''}
+              onChange={(e) => setUrl(e.target.value)}
+              aria-invalid={badUrl}
+              aria-describedby="notify-edit-url-help"
+            />
+            <p id="notify-edit-url-help" className={badUrl ? 'field-error' : 'muted small'}>
+              {t('notifyNewUrlHelp', { url: channel.url ?? '' })}
+            </p>
+          </div>
+        )}
+        {channel.kind === 'webhook' ? (
+          <div className="field">
+            <label htmlFor="notify-edit-secret">{t('notifyNewSecret')}</label>
+            <input
+              id="notify-edit-secret"
+              type="password"
+              autoComplete="off"
+              value={secret}
+              disabled={clearSecret}
+              onChange={(e) => setSecret(e.target.value)}
+              aria-invalid={badSecret}
+              aria-describedby="notify-edit-secret-help"
+            />
+            <p id="notify-edit-secret-help" className={badSecret ? 'field-error' : 'muted small'}>
+              {channel.signed ? t('notifyNewSecretKeep') : t('notifyNewSecretNone')}
+            </p>
+            {channel.signed ? (
+              <label htmlFor="notify-edit-clear-secret" className="check">
+                <input
+                  id="notify-edit-clear-secret"
+                  type="checkbox"
+                  checked={clearSecret}
+                  onChange={(e) => setClearSecret(e.target.checked)}
+                />{' '}
+                {t('notifyClearSecret')}
+              </label>
+            ) : null}
+          </div>
+        ) : null}
+        <label htmlFor="notify-edit-enabled" className="check">
+          <input
+            id="notify-edit-enabled"
+            type="checkbox"
+            checked={enabled}
+            onChange={(e) => setEnabled(e.target.checked)}
+          />{' '}
+          {t('notifyColEnabled')}
+        </label>
+        <fieldset>
+          <legend>{t('notifyColEvents')}</legend>
+          <EventSwitches idPrefix="edit" value={events} onChange={setEvents} />
+        </fieldset>
+        {save.isError ? (
+          <p className="field-error" role="alert">
+            {errorMessage(save.error)}
+          </p>
+        ) : null}
+        <div className="dialog-actions">
+          <button type="button" onClick={() => ref.current?.close()}>
+            {ts('cancel')}
+          </button>
+          <button type="submit" className="primary" disabled={save.isPending || badName || badUrl || badSecret}>
+            {ts('save')}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
+
 function ChannelRowActions({
   c,
   onMessage,
+  onEdit,
   onRemove,
 }: {
   c: ChannelView;
   onMessage: (m: string) => void;
+  onEdit: () => void;
   onRemove: () => void;
 }) {
   const qc = useQueryClient();
@@ -114,6 +256,9 @@ function ChannelRowActions({
       >
         {test.isPending ? t('notifySending') : t('notifySendTest')}
       </button>
+      <button type="button" onClick={onEdit} aria-label={t('notifyEditName', { name: c.name })}>
+        {t('notifyEdit')}
+      </button>
       {c.kind === 'dashboard' ? null : (
         <button
           type="button"
@@ -131,6 +276,7 @@ function ChannelRowActions({
 function Channels({ channels, onMessage }: { channels: ChannelView[]; onMessage: (m: string) => void }) {
   const qc = useQueryClient();
   const [removing, setRemoving] = useState<ChannelView | null>(null);
+  const [editing, setEditing] = useState<ChannelView | null>(null);
   const patch = useMutation({
     mutationFn: ({ name, body }: { name: string; body: Partial<Pick<ChannelView, 'enabled' | 'events'>> }) =>
       apiFetch<ChannelView>(`/api/notify/channels/${encodeURIComponent(name)}`, { method: 'PATCH', body }),
@@ -192,7 +338,9 @@ function Channels({ channels, onMessage }: { channels: ChannelView[]; onMessage:
       id: 'actions',
       header: <span className="sr-only">{t('colActions')}</span>,
       className: 'actions',
-      cell: (c) => <ChannelRowActions c={c} onMessage={onMessage} onRemove={() => setRemoving(c)} />,
+      cell: (c) => (
+        <ChannelRowActions c={c} onMessage={onMessage} onEdit={() => setEditing(c)} onRemove={() => setRemoving(c)} />
+      ),
     },
   ];
   return (
@@ -204,6 +352,15 @@ function Channels({ channels, onMessage }: { channels: ChannelView[]; onMessage:
         rowKey={(c) => c.id}
         rowProps={(c) => ({ 'aria-label': t('notifyChannelRow', { name: c.name }), 'data-channel': c.name })}
       />
+      {editing ? (
+        <EditChannelDialog
+          channel={editing}
+          onClose={(msg) => {
+            setEditing(null);
+            if (msg) onMessage(msg);
+          }}
+        />
+      ) : null}
       {removing ? (
         <ConfirmDialog
           titleId="remove-channel-title"
@@ -428,11 +585,17 @@ function Rules({ rules }: { rules: NotifyRules }) {
   );
 }
 
-const STATUS_BADGE = { pending: 'badge-cooling_down', delivered: 'badge-active', failed: 'badge-disabled' } as const;
+const STATUS_BADGE = {
+  pending: 'badge-cooling_down',
+  delivered: 'badge-active',
+  failed: 'badge-disabled',
+  interrupted: 'badge-disabled',
+} as const;
 const STATUS_LABEL = {
   pending: 'notifyStatusPending',
   delivered: 'notifyStatusDelivered',
   failed: 'notifyStatusFailed',
+  interrupted: 'notifyStatusInterrupted',
 } as const;
 
 function Deliveries() {

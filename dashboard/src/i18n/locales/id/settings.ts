@@ -240,6 +240,19 @@ export default {
   notifyTestFailed: 'Uji ke {name} gagal: {error}',
   notifyRemove: 'Hapus',
   notifyRemoveName: 'Hapus {name}',
+  notifyEdit: 'Ubah',
+  notifyEditName: 'Ubah {name}',
+  notifyEditTitle: 'Ubah kanal {name}',
+  notifyNewUrl: 'URL baru',
+  notifyNewUrlHelp:
+    'Sekarang {url}. Biarkan kosong untuk mempertahankannya; ketik URL http(s) baru untuk menggantinya.',
+  notifyNewSecret: 'Rahasia penandatanganan baru',
+  notifyNewSecretKeep:
+    'Biarkan kosong untuk mempertahankan rahasia saat ini (8 karakter atau lebih untuk menggantinya).',
+  notifyNewSecretNone:
+    'Saat ini tidak ditandatangani. Ketik rahasia (8 karakter atau lebih) untuk menandatangani pengiriman.',
+  notifyClearSecret: 'Hapus rahasia penandatanganan',
+  notifySaved: 'Kanal {name} disimpan.',
   notifyRemoveTitle: 'Hapus {name}?',
   notifyRemoveBody: 'Notifikasi berhenti dikirim ke saluran ini. Entrinya di log pengiriman tetap ada.',
   notifyRemoveConfirm: 'Hapus saluran',
@@ -275,4 +288,5 @@ export default {
   notifyStatusPending: 'mencoba ulang',
   notifyStatusDelivered: 'terkirim',
   notifyStatusFailed: 'gagal',
+  notifyStatusInterrupted: 'terputus (gateway berhenti)',
 } satisfies NamespaceTranslations<'settings'>;
