@@ -9,8 +9,8 @@ import type { AccountUsageDelta, PayloadBody, RequestRecord } from '../contract/
 import type { PayloadFiles, PayloadRef } from '../payloads/payload-files.js';
 import { RECENT_ERRORS_KEPT, usageFromRecords } from '../writer/usage.js';
 import type { Bindable } from './connection.js';
-import { factsOfBody, prepareLinker } from './conversations.js';
-import { INSERT_REQUEST, requestParams } from './request-columns.js';
+import { factsOfBody, LINK_COLUMNS, prepareLinker } from './conversations.js';
+import { INSERT_REQUEST, insertRequestWith, requestParams } from './request-columns.js';
 import { prepareRollupWrite } from './rollups.js';
 
 function int(b: boolean): number {
@@ -63,6 +63,7 @@ export type BatchWrite = (records: readonly RequestRecord[], usage: readonly Acc
  */
 export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | null): BatchWrite {
   const insertRequest = db.prepare(INSERT_REQUEST);
+  const insertLinked = db.prepare(insertRequestWith(LINK_COLUMNS));
   const insertPayload = db.prepare(INSERT_PAYLOAD);
   const applyUsage = db.prepare(APPLY_USAGE);
   const applyUsageByName = db.prepare(APPLY_USAGE_BY_NAME);
@@ -71,7 +72,7 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
     'SELECT recent_errors FROM accounts WHERE name = ?',
   );
   const writeRollups = prepareRollupWrite(db);
-  const link = prepareLinker(db);
+  const linker = prepareLinker(db);
   const tx = db.transaction(
     (
       records: readonly RequestRecord[],
@@ -82,15 +83,19 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
       let stored: RequestRecord[] | null = null;
       for (let i = 0; i < records.length; i++) {
         const r = records[i] as RequestRecord;
-        if (insertRequest.run(requestParams(r, refs?.[i] ?? null)).changes === 0) {
+        const f = facts[i];
+        // Same transaction, decided before the insert so the INSERT writes it: a row is never
+        // stored without the link its turn order gives it.
+        const d = f ? linker.decide(r, f) : null;
+        const params = requestParams(r, refs?.[i] ?? null);
+        if (d && f) params.push(...linker.linkValues(d, f));
+        if ((d ? insertLinked : insertRequest).run(params).changes === 0) {
           // Stored already (a replay, a retry after an uncertain commit): counted once, by that write.
           stored ??= records.slice(0, i);
           continue;
         }
         stored?.push(r);
-        // Same transaction: a row is never stored without the link its turn order gives it.
-        const f = facts[i];
-        if (f) link(r, f);
+        if (d && f) linker.afterInsert(r, f, d);
         const p = r.payload;
         if (p && !refs) {
           insertPayload.run(

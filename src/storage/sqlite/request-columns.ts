@@ -93,8 +93,14 @@ const INSERT_COLUMNS = [...REQUEST_COLUMNS.map((c) => c.column), ...PAYLOAD_REF_
  * (contract/requests.ts writeBatch). Only the id conflict: OR IGNORE would also swallow NOT NULL
  * and CHECK failures, i.e. records that are wrong.
  */
-export const INSERT_REQUEST = `INSERT INTO requests (${INSERT_COLUMNS.join(', ')})
-  VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT(id) DO NOTHING`;
+export const INSERT_REQUEST = insertRequestWith([]);
+
+/** The INSERT with `extra` columns bound after the record's and payload reference's (the link columns). */
+export function insertRequestWith(extra: readonly string[]): string {
+  const columns = [...INSERT_COLUMNS, ...extra];
+  return `INSERT INTO requests (${columns.join(', ')})
+  VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT(id) DO NOTHING`;
+}
 
 function encodeExpr(c: RequestColumn): string {
   const v = `r.${c.field}`;
