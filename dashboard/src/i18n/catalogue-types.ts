@@ -2,6 +2,7 @@
 import type { accounts } from './en/accounts.js';
 import type { agents } from './en/agents.js';
 import type { analytics } from './en/analytics.js';
+import type { conversations } from './en/conversations.js';
 import type { logs } from './en/logs.js';
 import type { overview } from './en/overview.js';
 import type { prompts } from './en/prompts.js';
@@ -25,6 +26,7 @@ export interface Namespaces {
   analytics: typeof analytics;
   requests: typeof requests;
   strategy: typeof strategy;
+  conversations: typeof conversations;
 }
 export type Namespace = keyof Namespaces;
 

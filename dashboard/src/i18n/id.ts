@@ -3,6 +3,7 @@ import type { Translations } from './catalogue-types.js';
 import accounts from './locales/id/accounts.js';
 import agents from './locales/id/agents.js';
 import analytics from './locales/id/analytics.js';
+import conversations from './locales/id/conversations.js';
 import logs from './locales/id/logs.js';
 import overview from './locales/id/overview.js';
 import prompts from './locales/id/prompts.js';
@@ -26,4 +27,5 @@ export default {
   tools,
   strategy,
   prompts,
+  conversations,
 } satisfies Translations;

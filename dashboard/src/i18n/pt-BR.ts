@@ -3,6 +3,7 @@ import type { Translations } from './catalogue-types.js';
 import accounts from './locales/pt-BR/accounts.js';
 import agents from './locales/pt-BR/agents.js';
 import analytics from './locales/pt-BR/analytics.js';
+import conversations from './locales/pt-BR/conversations.js';
 import logs from './locales/pt-BR/logs.js';
 import overview from './locales/pt-BR/overview.js';
 import prompts from './locales/pt-BR/prompts.js';
@@ -26,4 +27,5 @@ export default {
   tools,
   strategy,
   prompts,
+  conversations,
 } satisfies Translations;

@@ -3,6 +3,7 @@ import type { Translations } from './catalogue-types.js';
 import accounts from './locales/tr/accounts.js';
 import agents from './locales/tr/agents.js';
 import analytics from './locales/tr/analytics.js';
+import conversations from './locales/tr/conversations.js';
 import logs from './locales/tr/logs.js';
 import overview from './locales/tr/overview.js';
 import prompts from './locales/tr/prompts.js';
@@ -26,4 +27,5 @@ export default {
   tools,
   strategy,
   prompts,
+  conversations,
 } satisfies Translations;

@@ -3,6 +3,7 @@ import type { Translations } from './catalogue-types.js';
 import accounts from './locales/zh-CN/accounts.js';
 import agents from './locales/zh-CN/agents.js';
 import analytics from './locales/zh-CN/analytics.js';
+import conversations from './locales/zh-CN/conversations.js';
 import logs from './locales/zh-CN/logs.js';
 import overview from './locales/zh-CN/overview.js';
 import prompts from './locales/zh-CN/prompts.js';
@@ -26,4 +27,5 @@ export default {
   tools,
   strategy,
   prompts,
+  conversations,
 } satisfies Translations;
