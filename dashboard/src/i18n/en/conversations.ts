@@ -54,4 +54,5 @@ export const conversations = {
   branchPoint: 'Branches from here:',
   growsFrom: 'grows from request',
   subtasksOf: 'Sub-tasks started by request {n}',
+  requestOf: '{n} of {branch}',
 };

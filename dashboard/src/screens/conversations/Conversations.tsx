@@ -201,7 +201,7 @@ function ConversationList() {
         </div>
       ) : null}
       {rows.length > 0 ? (
-        <section className="card">
+        <section className="card conv-card">
           <DataTable
             columns={listColumns()}
             rows={rows}
@@ -326,6 +326,8 @@ function BranchView({
 }) {
   const forks = new Map(tree.branchPoints.map((p) => [p.parentRequestId, p.branches]));
   const from = branch.parentRequestId;
+  const fromBranch = from ? tree.branches.find((b) => b.requests.some((r) => r.id === from)) : undefined;
+  const fromN = fromBranch ? fromBranch.requests.findIndex((r) => r.id === from) + 1 : 0;
   const [open, setOpen] = useState(branch.kind !== 'subtask' || selected);
   useEffect(() => {
     if (selected) setOpen(true);
@@ -344,7 +346,8 @@ function BranchView({
         {from ? (
           <span className="muted small">
             {' '}
-            · {t('growsFrom')} <a href={`#req-${from}`}>{from.slice(0, 8)}</a>
+            · {t('growsFrom')}{' '}
+            <a href={`#req-${from}`}>{fromBranch ? t('requestOf', { n: fromN, branch: fromBranch.name }) : from}</a>
           </span>
         ) : null}
       </summary>
@@ -421,7 +424,7 @@ function ConversationView({ id }: { id: string }) {
             </dl>
           </section>
           {/* ANALYSIS PANEL (issue 16 item 6): the lead mounts <AnalysisPanel conversationId={id} /> here. */}
-          <section className="card" aria-labelledby="conv-tree">
+          <section className="card conv-card" aria-labelledby="conv-tree">
             <h2 id="conv-tree">{t('tree')}</h2>
             <p className="muted small">{t('treeHint')}</p>
             <div className="conv-tree">

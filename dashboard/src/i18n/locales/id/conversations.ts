@@ -55,4 +55,5 @@ export default {
   branchPoint: 'Cabang dari sini:',
   growsFrom: 'tumbuh dari permintaan',
   subtasksOf: 'Sub-tugas yang dimulai oleh permintaan {n}',
+  requestOf: '{n} dari {branch}',
 } satisfies NamespaceTranslations<'conversations'>;

@@ -55,4 +55,5 @@ export default {
   branchPoint: 'Ramos a partir daqui:',
   growsFrom: 'sai da requisição',
   subtasksOf: 'Subtarefas iniciadas pela requisição {n}',
+  requestOf: '{n} de {branch}',
 } satisfies NamespaceTranslations<'conversations'>;

@@ -55,4 +55,5 @@ export default {
   branchPoint: 'Buradan çıkan dallar:',
   growsFrom: 'şu istekten çıkar:',
   subtasksOf: '{n}. isteğin başlattığı alt görevler',
+  requestOf: '{branch} içinde {n}',
 } satisfies NamespaceTranslations<'conversations'>;

@@ -54,4 +54,5 @@ export default {
   branchPoint: '从这里分出的分支：',
   growsFrom: '起始于请求',
   subtasksOf: '请求 {n} 启动的子任务',
+  requestOf: '{branch} 的第 {n} 个',
 } satisfies NamespaceTranslations<'conversations'>;
