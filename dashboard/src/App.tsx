@@ -23,6 +23,9 @@ const Settings = lazy(() => import('./screens/settings/Settings').then((m) => ({
 const Agents = lazy(() => import('./screens/agents/Agents').then((m) => ({ default: m.Agents })));
 const Tools = lazy(() => import('./screens/tools/Tools').then((m) => ({ default: m.Tools })));
 const Strategy = lazy(() => import('./screens/strategy/Strategy').then((m) => ({ default: m.Strategy })));
+const Conversations = lazy(() =>
+  import('./screens/conversations/Conversations').then((m) => ({ default: m.Conversations })),
+);
 const Prompts = lazy(() => import('./screens/prompts/Prompts').then((m) => ({ default: m.Prompts })));
 
 /** Keep in step with DASHBOARD_ROUTES (src/server/static-files.ts), which serves them the app. */
@@ -39,6 +42,8 @@ const SCREENS = [
   // Tenth: key 0 (shortcuts.tsx), so the numbers of the screens before it stay.
   { path: '/strategy', label: 'navStrategy', element: <Strategy /> },
   { path: '/prompts', label: 'navPrompts', element: <Prompts /> },
+  // Past the tenth: no digit key (shortcuts.tsx screenKey).
+  { path: '/conversations', label: 'navConversations', element: <Conversations /> },
 ] as const;
 
 const t = translator('shell', shell);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildConversation, conversationLayout, splitReminders } from './conversation.js';
+import { buildConversation, conversationLayout, normaliseConversation, splitReminders } from './conversation.js';
 
 /** Recorded upstream streams (the proxy's fixtures): what the gateway stores as a streamed response body. */
 const sse = (name: string) =>
@@ -294,5 +294,85 @@ describe('splitReminders', () => {
       { kind: 'text', text: 'ask' },
       { kind: 'reminder', text: 'cut at the cap' },
     ]);
+  });
+});
+
+/** A request body Claude Code sent, recorded through ccflare (src/conversations/__fixtures__). */
+const recorded = (name: string, i: number): string =>
+  JSON.stringify(
+    JSON.parse(readFileSync(new URL(`../../src/conversations/__fixtures__/${name}.json`, import.meta.url), 'utf8'))
+      .requests[i].body,
+  );
+
+describe('normaliseConversation', () => {
+  it('hides the system reminders of a recorded Claude Code request, keeping what the person typed', () => {
+    const conv = buildConversation(recorded('subtasks', 0), null, complete);
+    const shown = normaliseConversation(conv, { showReminders: false });
+    const first = shown.conv.turns[0];
+    expect(first?.blocks).toEqual([
+      { type: 'text', text: 'DELEGATE-TWO: ask the reviewer agent to review CLAUDE.md and README.md, in two tasks.' },
+    ]);
+    expect(shown.hiddenReminders).toBe(2);
+    expect(JSON.stringify(shown.conv.turns)).not.toContain('<system-reminder>');
+  });
+
+  it('shows the reminders again when asked, unchanged', () => {
+    const conv = buildConversation(recorded('subtasks', 0), null, complete);
+    const all = normaliseConversation(conv, { showReminders: true });
+    expect(all.hiddenReminders).toBe(0);
+    expect(all.conv.turns).toEqual(conv.turns);
+  });
+
+  it('keeps the text around a reminder inside one block', () => {
+    const body = JSON.stringify({
+      messages: [{ role: 'user', content: 'Fix it.\n<system-reminder>todo list</system-reminder>\nThanks' }],
+    });
+    const shown = normaliseConversation(buildConversation(body, null, complete), { showReminders: false });
+    expect(shown.conv.turns[0]?.blocks).toEqual([{ type: 'text', text: 'Fix it.\n\nThanks' }]);
+    expect(shown.hiddenReminders).toBe(1);
+  });
+
+  it('shows a tool_use and a tool_result with the same id once, and keeps message numbers', () => {
+    const use = { type: 'tool_use', id: 'toolu_01', name: 'Read', input: { file_path: 'a' } };
+    const result = { type: 'tool_result', tool_use_id: 'toolu_01', content: 'x' };
+    const body = JSON.stringify({
+      messages: [
+        { role: 'user', content: 'read a' },
+        { role: 'assistant', content: [use] },
+        { role: 'user', content: [result] },
+        { role: 'assistant', content: [use] },
+        { role: 'user', content: [result, { type: 'text', text: 'go on' }] },
+      ],
+    });
+    const reply = JSON.stringify({ role: 'assistant', content: [{ type: 'text', text: 'done' }] });
+    const shown = normaliseConversation(buildConversation(body, reply, complete), { showReminders: false });
+    expect(shown.duplicateTools).toBe(2);
+    expect(shown.conv.turns.map((t) => t.blocks.map((b) => b.type))).toEqual([
+      ['text'],
+      ['tool_use'],
+      ['tool_result'],
+      [],
+      ['text'],
+      ['text'],
+    ]);
+    expect(shown.conv.reply).toBe(shown.conv.turns.at(-1));
+    expect(conversationLayout(shown.conv).latest?.n).toBe(5);
+  });
+
+  it('does not merge tool blocks without an id', () => {
+    const body = JSON.stringify({
+      messages: [
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool_use', name: 'A' },
+            { type: 'tool_use', name: 'B' },
+          ],
+        },
+      ],
+    });
+    const shown = normaliseConversation(buildConversation(body, null, complete), { showReminders: true });
+    expect(shown.conv.turns[0]?.blocks).toHaveLength(2);
+    expect(shown.duplicateTools).toBe(0);
   });
 });

@@ -285,3 +285,55 @@ export function splitReminders(text: string): TextPart[] {
   if (rest || parts.length === 0) parts.push({ kind: 'text', text: last === 0 ? text : rest });
   return parts;
 }
+
+/** What `normaliseConversation` left out, so the page can say so and offer to show it. */
+export interface Normalised {
+  conv: Conversation;
+  /** `<system-reminder>` sections hidden (0 when they are shown). */
+  hiddenReminders: number;
+  /** tool_use / tool_result blocks dropped because an earlier block had the same id. */
+  duplicateTools: number;
+}
+
+/**
+ * The messages as a person reads them: Claude Code's `<system-reminder>` sections (CLAUDE.md,
+ * todo lists, file-change notes: protocol.md §7) hidden unless asked for, and a tool_use or
+ * tool_result whose id was already seen shown once (Claude Code resends a block with the same id
+ * after a retry, which the linking in src/conversations/message-hash.ts also counts once). Turns
+ * keep their positions, so message numbers match the raw payload.
+ */
+export function normaliseConversation(conv: Conversation, opts: { showReminders: boolean }): Normalised {
+  let hiddenReminders = 0;
+  let duplicateTools = 0;
+  const seen = new Set<string>();
+  const keep = (b: Block): Block | null => {
+    if (b.type === 'tool_use' || b.type === 'tool_result') {
+      const id = b.type === 'tool_use' ? b.id : b.toolUseId;
+      if (id !== '') {
+        const key = `${b.type}:${id}`;
+        if (seen.has(key)) {
+          duplicateTools++;
+          return null;
+        }
+        seen.add(key);
+      }
+      return b;
+    }
+    if (b.type !== 'text' || opts.showReminders) return b;
+    const parts = splitReminders(b.text);
+    const reminders = parts.filter((p) => p.kind === 'reminder').length;
+    if (reminders === 0) return b;
+    hiddenReminders += reminders;
+    const text = parts
+      .filter((p) => p.kind === 'text')
+      .map((p) => p.text)
+      .join('\n\n');
+    return text === '' ? null : { type: 'text', text };
+  };
+  const turns = conv.turns.map((turn) => ({
+    role: turn.role,
+    blocks: turn.blocks.flatMap((b) => keep(b) ?? []),
+  }));
+  const reply = conv.reply === null ? null : (turns.at(-1) ?? null);
+  return { conv: { ...conv, turns, reply }, hiddenReminders, duplicateTools };
+}

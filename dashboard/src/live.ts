@@ -112,6 +112,9 @@ export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): (
     void qc.invalidateQueries({ queryKey: queryKeys.requests.heads });
     setTimeout(() => void qc.invalidateQueries({ queryKey: queryKeys.requests.heads }), 1000);
   }, 300);
+  // Linking runs in the writer's batch after the response (src/conversations), so a conversation's
+  // figures change a moment after its request finishes; only the open screens' queries refetch.
+  const refreshConversations = throttle(() => qc.invalidateQueries({ queryKey: queryKeys.conversations.all }), 3000);
   return openEventStream({
     types: TYPES,
     // The handlers refetch: a request's summary (~700 bytes) is never read here.
@@ -122,6 +125,7 @@ export function connectLive(qc: QueryClient, onState: (s: LiveState) => void): (
         refreshAnalytics();
         refreshAccounts();
         refreshRequests();
+        refreshConversations();
       },
       'account.changed': refreshAccounts,
       'account.refreshed': refreshAccounts,

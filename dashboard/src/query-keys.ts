@@ -51,6 +51,12 @@ export const queryKeys = {
     /** Tokens and cost per account and client key in the rolling 5 hours and today (Overview, Settings). */
     tokenUsage: ['analytics', 'token-usage'],
   },
+  conversations: {
+    /** Every conversations query: what a finished request (live.ts) or deleting history invalidates. */
+    all: ['conversations'],
+    list: (query: string) => ['conversations', 'list', query],
+    detail: (id: string) => ['conversations', 'detail', id],
+  },
   requests: {
     /** Every requests query: what deleting history invalidates. */
     all: ['requests'],

@@ -29,6 +29,7 @@ export const DASHBOARD_ROUTES: readonly string[] = [
   '/tools',
   '/strategy',
   '/prompts',
+  '/conversations',
 ];
 
 function isClientRoute(pathname: string): boolean {

@@ -9,6 +9,7 @@ import type { LogLineView } from '../cli/report-format.js';
 import type { Account } from '../shared/accounts-schemas.js';
 import type { AgentList, AgentView, WorkspaceList } from '../shared/agents-schemas.js';
 import type { Analytics, Stats } from '../shared/analytics-schemas.js';
+import type { ConversationPage, ConversationTree } from '../shared/conversation-schemas.js';
 import { fromHistoryLine, type LogHistoryLine } from '../shared/events-schemas.js';
 import type { RequestDetail, RequestPage } from '../shared/requests-schemas.js';
 import type { StrategyView, ThresholdSettingsView } from '../shared/strategy-schemas.js';
@@ -57,6 +58,10 @@ export interface TuiApi {
   oauthCallback(flowId: string, code: string): Promise<Account>;
   requests(cursor: string | null, limit: number): Promise<RequestPage>;
   request(id: string): Promise<RequestDetail>;
+  /** Linked conversations, most recently active first (GET /api/conversations). */
+  conversations(cursor: string | null, limit: number): Promise<ConversationPage>;
+  /** One conversation's tree (GET /api/conversations/{id}). */
+  conversation(id: string): Promise<ConversationTree>;
   stats(): Promise<Stats>;
   analytics(range: AnalyticsRange): Promise<Analytics>;
   agents(): Promise<AgentList>;
@@ -146,6 +151,14 @@ export class HttpTuiApi implements TuiApi {
   }
   request(id: string): Promise<RequestDetail> {
     return this.call('GET', `/api/requests/${encodeURIComponent(id)}`);
+  }
+  conversations(cursor: string | null, limit: number): Promise<ConversationPage> {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor !== null) q.set('cursor', cursor);
+    return this.call('GET', `/api/conversations?${q}`);
+  }
+  conversation(id: string): Promise<ConversationTree> {
+    return this.call('GET', `/api/conversations/${encodeURIComponent(id)}`);
   }
   stats(): Promise<Stats> {
     return this.call('GET', '/api/stats');

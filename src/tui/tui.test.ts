@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Account } from '../shared/accounts-schemas.js';
 import type { AgentView } from '../shared/agents-schemas.js';
 import type { Analytics, Stats } from '../shared/analytics-schemas.js';
+import type { ConversationRequest, ConversationTree } from '../shared/conversation-schemas.js';
 import type { RequestDetail, RequestSummary } from '../shared/requests-schemas.js';
 import type { StrategyView, ThresholdSettingsView } from '../shared/strategy-schemas.js';
 import type { TuiApi } from './api.js';
@@ -176,6 +177,63 @@ function strategyView(r: FakeRouting): StrategyView {
   };
 }
 
+const convTokens = { inputTokens: 100, outputTokens: 50, cacheReadTokens: 900, cacheWriteTokens: 0 };
+const convRequest = (id: string, at: number, agentInstance: string | null = null): ConversationRequest => ({
+  id,
+  at,
+  parentRequestId: null,
+  model: agentInstance ? 'claude-haiku-4-5' : 'claude-opus-4-1',
+  ...convTokens,
+  costUsd: 0.25,
+  status: 200,
+  success: true,
+  account: 'alpha',
+  agent: agentInstance ? 'reviewer' : null,
+  agentInstance,
+});
+/** A conversation with a retried turn (branch_1) and a sub-agent run started by its first request. */
+const CONVERSATION: ConversationTree = {
+  conversation: {
+    id: 'c1',
+    firstAt: NOW - 60_000,
+    lastAt: NOW - 10_000,
+    requests: 4,
+    branches: 3,
+    subtasks: 1,
+    ...convTokens,
+    costUsd: 1,
+    accounts: ['alpha'],
+    keys: ['laptop'],
+    agents: ['reviewer'],
+    model: 'claude-opus-4-1',
+    firstUserText: 'Review the README please',
+  },
+  branches: [
+    {
+      name: 'main',
+      kind: 'main',
+      parentRequestId: null,
+      requests: [convRequest('c1', NOW - 60_000), convRequest('c2', NOW - 40_000)],
+    },
+    { name: 'branch_1', kind: 'branch', parentRequestId: 'c1', requests: [convRequest('c3', NOW - 20_000)] },
+    { name: 'subtask_1', kind: 'subtask', parentRequestId: 'c1', requests: [convRequest('c4', NOW - 50_000, 'a1')] },
+  ],
+  branchPoints: [{ parentRequestId: 'c1', branches: ['main', 'branch_1', 'subtask_1'] }],
+  subtasks: [
+    {
+      id: 'a1',
+      branch: 'subtask_1',
+      parentRequestId: 'c1',
+      agentInstance: 'a1',
+      agent: 'reviewer',
+      prompt: 'Review README.md for typos',
+      requests: 1,
+      ...convTokens,
+      costUsd: 0.25,
+    },
+  ],
+};
+
 function fakeApi() {
   const accounts = [account('alpha'), account('beta')];
   const routing: FakeRouting = {
@@ -234,6 +292,8 @@ function fakeApi() {
       return a;
     }),
     requests: vi.fn(async () => ({ items: [summary('r1', 200), summary('r2', 429)], nextCursor: null })),
+    conversations: vi.fn(async () => ({ items: [CONVERSATION.conversation], nextCursor: null })),
+    conversation: vi.fn(async () => CONVERSATION),
     request: vi.fn(
       async (id: string): Promise<RequestDetail> => ({
         ...summary(id, 200),
@@ -1030,5 +1090,39 @@ describe('charts and helpers', () => {
     expect(colorsEnabled({ NO_COLOR: '1' }, { hasColors: () => true })).toBe(false);
     expect(colorsEnabled({}, { hasColors: () => false })).toBe(false);
     expect(colorsEnabled({}, { hasColors: () => true })).toBe(true);
+  });
+});
+
+describe('conversations in the terminal', () => {
+  it('opens from the Requests tab with c, shows the tree on Enter and goes back with Esc', async () => {
+    const api = fakeApi();
+    const ui = start(api, screenIndex('Requests'));
+    await until(ui, 'c conversations');
+    ui.stdin.write('c');
+    const list = await until(ui, 'Review the README please');
+    expect(list).toContain('Conversations (page 1)');
+    expect(list).toMatch(/\s4\s+3\s+1\s+\$1\.00 Review the README please/);
+    ui.stdin.write('\r');
+    const tree = await until(ui, 'branch_1 (retried turn) from main #1');
+    expect(api.conversation).toHaveBeenCalledWith('c1');
+    const lines = tree.split('\n');
+    // Each tree line fits an 80-column terminal (the tab row is laid out for the test's 100).
+    expect(lines.slice(1).filter((l) => l.length > 80)).toEqual([]);
+    const at = (text: string) => lines.findIndex((l) => l.includes(text));
+    expect(at('main (main conversation)')).toBeLessThan(at('branch_1 (retried turn) from main #1'));
+    expect(tree).toContain('     branches here: branch_1, subtask_1');
+    expect(tree).toContain('     └ subtask_1 reviewer (1 requests, $0.25): Review README.md for typos');
+    // The rest of the tree is below the screen's 24 rows: ↓ scrolls to it.
+    for (let i = 0; i < 6; i++) ui.stdin.write('\u001B[B');
+    await until(ui, 'subtask_1 (sub-agent run) from main #1');
+    // Modal while the tree is open: a number key does not switch screens.
+    ui.stdin.write('3');
+    await new Promise((r) => setImmediate(r));
+    expect(ui.lastFrame()).toContain('subtask_1 (sub-agent run) from main #1');
+    ui.stdin.write('\u001B');
+    await until(ui, 'Conversations (page 1)');
+    ui.stdin.write('c');
+    await until(ui, 'Requests (page 1)');
+    ui.unmount();
   });
 });

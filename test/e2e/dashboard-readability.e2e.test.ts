@@ -123,13 +123,12 @@ describe.skipIf(!hasChromium)('dashboard readability in Chromium', () => {
     expect(await reply.textContent()).toContain(REPLY);
     expect(((await reply.boundingBox())?.y ?? Number.POSITIVE_INFINITY) < VIEWPORT.height).toBe(true);
 
-    // The CLAUDE.md reminder, the system prompt and the tools are one click away, not on the page.
+    // The CLAUDE.md reminder, the system prompt and the tools are one click away, not on the page:
+    // the reminders hidden behind a checkbox, the rest folded.
     const reminders = latest.locator('[data-block="reminder"]');
-    expect(await reminders.count()).toBe(2);
-    expect(await reminders.first().isVisible()).toBe(true);
-    expect(await reminders.first().getByText('Contents of /home/me/app/CLAUDE.md', { exact: false }).isVisible()).toBe(
-      false,
-    );
+    expect(await reminders.count()).toBe(0);
+    const showReminders = page.getByRole('checkbox', { name: 'Show 2 hidden system reminders' });
+    expect(await showReminders.isVisible()).toBe(true);
     const system = page.getByRole('article', { name: 'System prompt', includeHidden: true });
     expect(await system.isVisible()).toBe(false);
     expect(await page.getByText(/^System prompt 3 blocks, 15,\d{3} characters$/).isVisible()).toBe(true);
@@ -144,6 +143,11 @@ describe.skipIf(!hasChromium)('dashboard readability in Chromium', () => {
     await page.getByText(/^System prompt 3 blocks/).click();
     expect(await system.isVisible()).toBe(true);
     expect(await system.textContent()).toContain("You are Claude Code, Anthropic's official CLI for Claude.");
+    await showReminders.check();
+    expect(await reminders.count()).toBe(2);
+    expect(await reminders.first().getByText('Contents of /home/me/app/CLAUDE.md', { exact: false }).isVisible()).toBe(
+      false,
+    );
     await reminders.first().locator('summary').click();
     expect(await reminders.first().textContent()).toContain('Contents of /home/me/app/CLAUDE.md');
     expect(errors).toEqual([]);

@@ -3,6 +3,7 @@ import type { accounts } from './en/accounts.js';
 import type { agents } from './en/agents.js';
 import type { analytics } from './en/analytics.js';
 import type { conversationAnalysis } from './en/conversation-analysis.js';
+import type { conversations } from './en/conversations.js';
 import type { logs } from './en/logs.js';
 import type { overview } from './en/overview.js';
 import type { prompts } from './en/prompts.js';
@@ -27,6 +28,7 @@ export interface Namespaces {
   requests: typeof requests;
   strategy: typeof strategy;
   conversationAnalysis: typeof conversationAnalysis;
+  conversations: typeof conversations;
 }
 export type Namespace = keyof Namespaces;
 

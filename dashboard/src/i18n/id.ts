@@ -4,6 +4,7 @@ import accounts from './locales/id/accounts.js';
 import agents from './locales/id/agents.js';
 import analytics from './locales/id/analytics.js';
 import conversationAnalysis from './locales/id/conversation-analysis.js';
+import conversations from './locales/id/conversations.js';
 import logs from './locales/id/logs.js';
 import overview from './locales/id/overview.js';
 import prompts from './locales/id/prompts.js';
@@ -28,4 +29,5 @@ export default {
   strategy,
   prompts,
   conversationAnalysis,
+  conversations,
 } satisfies Translations;

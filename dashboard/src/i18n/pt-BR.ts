@@ -4,6 +4,7 @@ import accounts from './locales/pt-BR/accounts.js';
 import agents from './locales/pt-BR/agents.js';
 import analytics from './locales/pt-BR/analytics.js';
 import conversationAnalysis from './locales/pt-BR/conversation-analysis.js';
+import conversations from './locales/pt-BR/conversations.js';
 import logs from './locales/pt-BR/logs.js';
 import overview from './locales/pt-BR/overview.js';
 import prompts from './locales/pt-BR/prompts.js';
@@ -28,4 +29,5 @@ export default {
   strategy,
   prompts,
   conversationAnalysis,
+  conversations,
 } satisfies Translations;

@@ -4,6 +4,7 @@ import accounts from './locales/tr/accounts.js';
 import agents from './locales/tr/agents.js';
 import analytics from './locales/tr/analytics.js';
 import conversationAnalysis from './locales/tr/conversation-analysis.js';
+import conversations from './locales/tr/conversations.js';
 import logs from './locales/tr/logs.js';
 import overview from './locales/tr/overview.js';
 import prompts from './locales/tr/prompts.js';
@@ -28,4 +29,5 @@ export default {
   strategy,
   prompts,
   conversationAnalysis,
+  conversations,
 } satisfies Translations;

@@ -4,6 +4,7 @@ import accounts from './locales/zh-CN/accounts.js';
 import agents from './locales/zh-CN/agents.js';
 import analytics from './locales/zh-CN/analytics.js';
 import conversationAnalysis from './locales/zh-CN/conversation-analysis.js';
+import conversations from './locales/zh-CN/conversations.js';
 import logs from './locales/zh-CN/logs.js';
 import overview from './locales/zh-CN/overview.js';
 import prompts from './locales/zh-CN/prompts.js';
@@ -28,4 +29,5 @@ export default {
   strategy,
   prompts,
   conversationAnalysis,
+  conversations,
 } satisfies Translations;

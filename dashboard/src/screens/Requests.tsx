@@ -23,7 +23,14 @@ import { tokenKinds } from '../../../src/shared/tokens';
 import { useAccounts } from '../accounts-ui';
 import { ApiError, apiFetch } from '../api';
 import { useCopy } from '../clipboard';
-import { type Block, buildConversation, conversationLayout, splitReminders, type Turn } from '../conversation';
+import {
+  type Block,
+  buildConversation,
+  conversationLayout,
+  normaliseConversation,
+  splitReminders,
+  type Turn,
+} from '../conversation';
 import { type Column, DataTable } from '../data-table';
 import {
   DASH,
@@ -633,15 +640,18 @@ function TurnView({ turn, n, note }: { turn: Turn; n: number; note?: string }) {
  * a dozen tool definitions: shown in full, its page was 7,226 px tall with the prompt buried.
  */
 function Turns({ detail }: { detail: RequestDetail }) {
+  const [showReminders, setShowReminders] = useState(false);
   const p = detail.payload;
   if (!p) {
     return <p className="muted">{t('noPayload')}</p>;
   }
-  const conv = buildConversation(p.requestBody, p.responseBody, {
+  const raw = buildConversation(p.requestBody, p.responseBody, {
     requestTruncated: p.requestTruncated,
     responseTruncated: p.responseTruncated,
     stream: detail.stream,
   });
+  const shown = normaliseConversation(raw, { showReminders });
+  const conv = shown.conv;
   const { latest, reply, earlier } = conversationLayout(conv);
   const systemText = conv.system.map(blockText).join('\n');
   return (
@@ -651,6 +661,22 @@ function Turns({ detail }: { detail: RequestDetail }) {
           {m}
         </p>
       ))}
+      {shown.hiddenReminders > 0 || showReminders ? (
+        <label className="inline-field reminder-toggle">
+          <input
+            type="checkbox"
+            name="showReminders"
+            checked={showReminders}
+            onChange={(e) => setShowReminders(e.target.checked)}
+          />
+          <span>{showReminders ? t('remindersShown') : t.plural('remindersHidden', shown.hiddenReminders)}</span>
+        </label>
+      ) : null}
+      {shown.duplicateTools > 0 ? (
+        <p className="muted small" data-note="duplicate-tools">
+          {t.plural('duplicateTools', shown.duplicateTools)}
+        </p>
+      ) : null}
       {latest ? <TurnView turn={latest.turn} n={latest.n} note={t('latestMessage')} /> : null}
       {reply ? <TurnView turn={reply.turn} n={reply.n} note={t('response')} /> : null}
       {conv.system.length > 0 ? (
@@ -777,6 +803,11 @@ const attemptColumns = (): Column<RequestDetail['attemptLog'][number]>[] => [
  */
 type DetailWithAgent = RequestDetail & { agentInstance?: string | null; modelFallback?: boolean | string | null };
 
+/** The conversation view, scrolled to the request's branch. */
+function conversationHref(id: string, branch: string | null | undefined): string {
+  return `/conversations/${encodeURIComponent(id)}${branch ? `?branch=${encodeURIComponent(branch)}` : ''}`;
+}
+
 function RequestView({ id }: { id: string }) {
   const detail = useQuery({
     queryKey: queryKeys.requests.detail(id),
@@ -839,6 +870,18 @@ function RequestView({ id }: { id: string }) {
               <Field name="fieldAgent">{d.agent ?? DASH}</Field>
               <Field name="fieldAgentInstance">{d.agentInstance ?? DASH}</Field>
               <Field name="fieldSession">{d.sessionId ?? DASH}</Field>
+              <Field name="fieldConversation">
+                {d.conversationId ? (
+                  <a
+                    href={conversationHref(d.conversationId, d.branch)}
+                    onClick={linkClick(conversationHref(d.conversationId, d.branch))}
+                  >
+                    {d.branch ? t('conversationBranch', { branch: d.branch }) : t('openConversation')}
+                  </a>
+                ) : (
+                  <span className="muted">{t('notLinked')}</span>
+                )}
+              </Field>
               <Field name="fieldClientKey">{d.clientKey ?? DASH}</Field>
               <Field name="fieldLatency">
                 {fmtMs(d.latencyMs)}

@@ -7,6 +7,7 @@ import type { RequestDetail, RequestSummary } from '../../shared/requests-schema
 import { formatTokenBreakdown, formatTokensInOut, TOKENS_LEGEND, tokenKinds } from '../../shared/tokens.js';
 import { useLoad } from '../hooks.js';
 import { statusColor, useColor } from '../theme.js';
+import { ConversationsView } from './conversations.js';
 import type { ScreenProps } from './types.js';
 
 /** Fixed columns of the list; the model column takes the rest, so a row fits 80 columns. */
@@ -100,15 +101,18 @@ export function RequestsScreen({ api, setModal, width, height, now }: ScreenProp
   const [selected, setSelected] = useState(0);
   const [detail, setDetail] = useState<RequestDetail | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  // Conversations live under this tab (key c): a ninth tab would not fit 80 columns (app.tsx).
+  const [conversations, setConversations] = useState(false);
   const items = data?.items ?? [];
   // Key handlers can run before React re-subscribes them after a render: they read the latest here.
   const latest = useRef({ items, data, selected });
   latest.current = { items, data, selected };
 
   useInput(
-    (_input, key) => {
+    (input, key) => {
       const { items, data, selected } = latest.current;
-      if (key.upArrow) setSelected((s) => Math.max(0, s - 1));
+      if (input === 'c') setConversations(true);
+      else if (key.upArrow) setSelected((s) => Math.max(0, s - 1));
       else if (key.downArrow) setSelected((s) => Math.min(items.length - 1, s + 1));
       else if ((key.rightArrow || key.pageDown) && data?.nextCursor) {
         setCursors((cs) => [...cs, data.nextCursor]);
@@ -128,9 +132,21 @@ export function RequestsScreen({ api, setModal, width, height, now }: ScreenProp
         );
       }
     },
-    { isActive: detail === null },
+    { isActive: detail === null && !conversations },
   );
 
+  if (conversations) {
+    return (
+      <ConversationsView
+        api={api}
+        setModal={setModal}
+        width={width}
+        height={height}
+        now={now}
+        onClose={() => setConversations(false)}
+      />
+    );
+  }
   if (detail) {
     return (
       <Detail
@@ -157,7 +173,7 @@ export function RequestsScreen({ api, setModal, width, height, now }: ScreenProp
       ))}
       {note !== null && <Text dimColor>{note}</Text>}
       <Text dimColor>Tokens: {TOKENS_LEGEND}</Text>
-      <Text dimColor>↑/↓ select · Enter details · ←/→ previous/next page</Text>
+      <Text dimColor>↑/↓ select · Enter details · ←/→ previous/next page · c conversations</Text>
     </Box>
   );
 }

@@ -121,4 +121,13 @@ export const requests = {
   copyRequest: 'Copy request JSON',
   copyResponseStream: 'Copy response stream',
   copyResponse: 'Copy response JSON',
+  fieldConversation: 'Conversation',
+  conversationBranch: 'Open the conversation (branch {branch})',
+  openConversation: 'Open the conversation',
+  notLinked: 'Not linked yet',
+  remindersShown: 'Showing system reminders',
+  remindersHidden_one: 'Show {count} hidden system reminder',
+  remindersHidden_other: 'Show {count} hidden system reminders',
+  duplicateTools_one: '{count} repeated tool block (same id) is shown once.',
+  duplicateTools_other: '{count} repeated tool blocks (same id) are shown once.',
 };

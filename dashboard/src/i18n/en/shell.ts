@@ -111,4 +111,5 @@ export const shell = {
   bellEmpty: 'No notifications yet.',
   bellMarkRead: 'Mark all read',
   bellSettings: 'Notification settings',
+  navConversations: 'Conversations',
 };

@@ -123,4 +123,13 @@ export default {
   copyResponseStream: 'Salin stream respons',
   from: 'Dari',
   to: 'Sampai',
+  fieldConversation: 'Percakapan',
+  conversationBranch: 'Buka percakapan (cabang {branch})',
+  openConversation: 'Buka percakapan',
+  notLinked: 'Belum ditautkan',
+  remindersShown: 'Menampilkan pengingat sistem',
+  remindersHidden_one: 'Tampilkan {count} pengingat sistem tersembunyi',
+  remindersHidden_other: 'Tampilkan {count} pengingat sistem tersembunyi',
+  duplicateTools_one: '{count} blok alat berulang (id sama) ditampilkan sekali.',
+  duplicateTools_other: '{count} blok alat berulang (id sama) ditampilkan sekali.',
 } satisfies NamespaceTranslations<'requests'>;

@@ -114,4 +114,5 @@ export default {
   bellEmpty: 'Belum ada notifikasi.',
   bellMarkRead: 'Tandai semua dibaca',
   bellSettings: 'Pengaturan notifikasi',
+  navConversations: 'Percakapan',
 } satisfies NamespaceTranslations<'shell'>;

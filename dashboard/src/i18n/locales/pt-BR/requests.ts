@@ -123,4 +123,13 @@ export default {
   copyResponseStream: 'Copiar stream da resposta',
   from: 'De',
   to: 'Até',
+  fieldConversation: 'Conversa',
+  conversationBranch: 'Abrir a conversa (ramo {branch})',
+  openConversation: 'Abrir a conversa',
+  notLinked: 'Ainda não vinculada',
+  remindersShown: 'Mostrando os lembretes do sistema',
+  remindersHidden_one: 'Mostrar {count} lembrete do sistema oculto',
+  remindersHidden_other: 'Mostrar {count} lembretes do sistema ocultos',
+  duplicateTools_one: '{count} bloco de ferramenta repetido (mesmo id) aparece uma vez.',
+  duplicateTools_other: '{count} blocos de ferramenta repetidos (mesmo id) aparecem uma vez.',
 } satisfies NamespaceTranslations<'requests'>;

@@ -114,4 +114,5 @@ export default {
   bellEmpty: 'Nenhuma notificação ainda.',
   bellMarkRead: 'Marcar todas como lidas',
   bellSettings: 'Configurações de notificação',
+  navConversations: 'Conversas',
 } satisfies NamespaceTranslations<'shell'>;

@@ -123,4 +123,13 @@ export default {
   copyResponseStream: 'Yanıt akışını kopyala',
   from: 'Başlangıç',
   to: 'Bitiş',
+  fieldConversation: 'Konuşma',
+  conversationBranch: 'Konuşmayı aç ({branch} dalı)',
+  openConversation: 'Konuşmayı aç',
+  notLinked: 'Henüz bağlanmadı',
+  remindersShown: 'Sistem hatırlatmaları gösteriliyor',
+  remindersHidden_one: '{count} gizli sistem hatırlatmasını göster',
+  remindersHidden_other: '{count} gizli sistem hatırlatmasını göster',
+  duplicateTools_one: 'Tekrarlanan {count} araç bloğu (aynı id) bir kez gösteriliyor.',
+  duplicateTools_other: 'Tekrarlanan {count} araç bloğu (aynı id) bir kez gösteriliyor.',
 } satisfies NamespaceTranslations<'requests'>;

@@ -113,4 +113,5 @@ export default {
   bellEmpty: 'Henüz bildirim yok.',
   bellMarkRead: 'Tümünü okundu say',
   bellSettings: 'Bildirim ayarları',
+  navConversations: 'Konuşmalar',
 } satisfies NamespaceTranslations<'shell'>;

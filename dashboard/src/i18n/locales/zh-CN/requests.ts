@@ -121,4 +121,13 @@ export default {
   copyResponseStream: '复制响应流',
   from: '从',
   to: '到',
+  fieldConversation: '对话',
+  conversationBranch: '打开对话（分支 {branch}）',
+  openConversation: '打开对话',
+  notLinked: '尚未关联',
+  remindersShown: '正在显示系统提醒',
+  remindersHidden_one: '显示 {count} 条隐藏的系统提醒',
+  remindersHidden_other: '显示 {count} 条隐藏的系统提醒',
+  duplicateTools_one: '{count} 个重复的工具块（相同 id）只显示一次。',
+  duplicateTools_other: '{count} 个重复的工具块（相同 id）只显示一次。',
 } satisfies NamespaceTranslations<'requests'>;

@@ -108,4 +108,5 @@ export default {
   bellEmpty: '暂无通知。',
   bellMarkRead: '全部标为已读',
   bellSettings: '通知设置',
+  navConversations: '对话',
 } satisfies NamespaceTranslations<'shell'>;
