@@ -89,6 +89,8 @@ describe('GET /api/config', () => {
     expect(c.quotaThresholds).toMatchObject({ value: '', source: 'default', accepts: { kind: 'json' } });
     expect(c.hybridWeights).toMatchObject({ value: '2,5,1,0.1', accepts: { kind: 'text', example: '2,5,1,0.1' } });
     expect(Object.keys(c).sort()).toEqual([
+      'conversationAnalysis',
+      'conversationAnalysisModel',
       'defaultAgentModel',
       'hybridBucket',
       'hybridWeights',

@@ -41,6 +41,9 @@ export function AnalysisPanel({ conversationId }: { conversationId: string }) {
   const config = useQuery(configQuery);
   const latest = useQuery({
     queryKey: analysisKey(conversationId),
+    // Asked only while analysis is on: with none stored the answer is a 404, which the browser
+    // logs as an error on every conversation opened.
+    enabled: config.data?.conversationAnalysis.value === true,
     // 404: none yet, shown as such rather than as an error.
     queryFn: () =>
       apiFetch<ConversationAnalysis>(`/api/conversations/${encodeURIComponent(conversationId)}/analysis`).catch(
