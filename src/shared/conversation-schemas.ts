@@ -4,23 +4,7 @@
  * totals). Shared with the dashboard and the TUI.
  */
 import { z } from '@hono/zod-openapi';
-import { parseTime } from './requests-schemas.js';
-
-const timeParam = (what: string) =>
-  z
-    .string()
-    .transform((v, ctx) => {
-      const t = parseTime(v);
-      if (t === null) {
-        ctx.addIssue({ code: 'custom', message: 'expected Unix milliseconds or an ISO 8601 date-time' });
-        return z.NEVER;
-      }
-      return t;
-    })
-    .optional()
-    .openapi({ type: 'string', description: what, example: '2025-01-31T00:00:00Z' });
-
-const filterText = (what: string) => z.string().min(1).max(500).optional().openapi({ description: what });
+import { filterText, timeParam } from './requests-schemas.js';
 
 export const ConversationListQuerySchema = z
   .strictObject({

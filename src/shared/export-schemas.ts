@@ -4,7 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { parseDuration } from './duration.js';
-import { parseTime } from './requests-schemas.js';
+import { filterText, parseTime } from './requests-schemas.js';
 
 export const EXPORT_KINDS = ['requests', 'conversations'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -30,7 +30,6 @@ export function parseExportTime(value: string, now: number): number | null {
   return parseTime(s);
 }
 
-const filterText = (what: string) => z.string().min(1).max(500).optional().openapi({ description: what });
 const timeText = (what: string) =>
   z
     .string()

@@ -50,7 +50,8 @@ export function parseTime(value: string): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
-const timeParam = (what: string) =>
+/** A query time: Unix ms or ISO 8601, read as Unix ms. */
+export const timeParam = (what: string) =>
   z
     .string()
     .transform((v, ctx) => {
@@ -64,7 +65,8 @@ const timeParam = (what: string) =>
     .optional()
     .openapi({ type: 'string', description: what, example: '2025-01-31T00:00:00Z' });
 
-const filterText = (what: string) => z.string().min(1).max(500).optional().openapi({ description: what });
+/** A free-text query filter (1-500 characters). */
+export const filterText = (what: string) => z.string().min(1).max(500).optional().openapi({ description: what });
 
 export const RequestListQuerySchema = z
   .strictObject({
