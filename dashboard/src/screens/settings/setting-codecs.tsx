@@ -258,26 +258,7 @@ export const CODECS: Record<SettingKey, Codec> = {
       </>
     ),
   },
-  strategyAffinity: {
-    get label() {
-      return t('labelAffinity');
-    },
-    show: (v) => (v ? t('on') : t('off')),
-    fields: (v) => ({ on: v ? 'true' : 'false' }),
-    parse: (f) => ({ ok: true, value: f.on === 'true' }),
-    editor: ({ id, fields, set, describedBy }) => (
-      <span className="unit-input">
-        <input
-          id={`${id}-on`}
-          type="checkbox"
-          checked={fields.on === 'true'}
-          onChange={(e) => set('on', e.target.checked ? 'true' : 'false')}
-          aria-describedby={describedBy}
-        />
-        <label htmlFor={`${id}-on`}>{t('keepSessions')}</label>
-      </span>
-    ),
-  },
+  strategyAffinity: toggleCodec('labelAffinity', 'keepSessions'),
   hybridWeights: numbersCodec('labelHybridWeights', 4),
   hybridBucket: numbersCodec('labelHybridBucket', 2),
   defaultAgentModel: {
@@ -375,26 +356,7 @@ export const CODECS: Record<SettingKey, Codec> = {
   },
   requestRetentionDays: daysCodec('labelRequestRetention'),
   payloadRetentionDays: daysCodec('labelPayloadRetention'),
-  conversationAnalysis: {
-    get label() {
-      return t('labelConversationAnalysis');
-    },
-    show: (v) => (v ? t('on') : t('off')),
-    fields: (v) => ({ on: v ? 'true' : 'false' }),
-    parse: (f) => ({ ok: true, value: f.on === 'true' }),
-    editor: ({ id, fields, set, describedBy }) => (
-      <span className="unit-input">
-        <input
-          id={`${id}-on`}
-          type="checkbox"
-          checked={fields.on === 'true'}
-          onChange={(e) => set('on', e.target.checked ? 'true' : 'false')}
-          aria-describedby={describedBy}
-        />
-        <label htmlFor={`${id}-on`}>{t('allowAnalysis')}</label>
-      </span>
-    ),
-  },
+  conversationAnalysis: toggleCodec('labelConversationAnalysis', 'allowAnalysis'),
   conversationAnalysisModel: {
     get label() {
       return t('labelConversationAnalysisModel');
@@ -418,26 +380,7 @@ export const CODECS: Record<SettingKey, Codec> = {
       </span>
     ),
   },
-  payloadCapture: {
-    get label() {
-      return t('labelPayloadCapture');
-    },
-    show: (v) => (v ? t('on') : t('off')),
-    fields: (v) => ({ on: v ? 'true' : 'false' }),
-    parse: (f) => ({ ok: true, value: f.on === 'true' }),
-    editor: ({ id, fields, set, describedBy }) => (
-      <span className="unit-input">
-        <input
-          id={`${id}-on`}
-          type="checkbox"
-          checked={fields.on === 'true'}
-          onChange={(e) => set('on', e.target.checked ? 'true' : 'false')}
-          aria-describedby={describedBy}
-        />
-        <label htmlFor={`${id}-on`}>{t('storeBodies')}</label>
-      </span>
-    ),
-  },
+  payloadCapture: toggleCodec('labelPayloadCapture', 'storeBodies'),
   payloadMaxBytes: {
     get label() {
       return t('labelMaxPayload');
@@ -485,6 +428,33 @@ export const CODECS: Record<SettingKey, Codec> = {
     ),
   },
 };
+
+/** An on/off setting: a checkbox with `textKey` beside it. */
+function toggleCodec(
+  labelKey: 'labelAffinity' | 'labelConversationAnalysis' | 'labelPayloadCapture',
+  textKey: 'keepSessions' | 'allowAnalysis' | 'storeBodies',
+): Codec {
+  return {
+    get label() {
+      return t(labelKey);
+    },
+    show: (v) => (v ? t('on') : t('off')),
+    fields: (v) => ({ on: v ? 'true' : 'false' }),
+    parse: (f) => ({ ok: true, value: f.on === 'true' }),
+    editor: ({ id, fields, set, describedBy }) => (
+      <span className="unit-input">
+        <input
+          id={`${id}-on`}
+          type="checkbox"
+          checked={fields.on === 'true'}
+          onChange={(e) => set('on', e.target.checked ? 'true' : 'false')}
+          aria-describedby={describedBy}
+        />
+        <label htmlFor={`${id}-on`}>{t(textKey)}</label>
+      </span>
+    ),
+  };
+}
 
 function daysCodec(labelKey: 'labelRequestRetention' | 'labelPayloadRetention'): Codec {
   return {
