@@ -1,0 +1,81 @@
+/**
+ * PostgreSQL connections: one `pg.Pool` per store. A `schema` option pins every connection's
+ * search_path, so tests (and several installations on one server) each get their own namespace.
+ */
+import pg from 'pg';
+import { GatewayError } from '../../errors.js';
+
+export type PgPool = pg.Pool;
+export type PgClient = pg.PoolClient;
+
+export interface PgOptions {
+  url: string;
+  /** Schema every statement runs in; created when missing. Default: the server's search_path. */
+  schema?: string;
+  /** Pool size; the writer holds one connection, requests and the API share the rest. */
+  max?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * int8 (COUNT, SUM, BIGINT columns) and numeric as JS numbers: Unix ms and token counts stay far
+ * below 2^53, and the contract's types are numbers. Per pool, not pg's global parser table.
+ */
+const NUMBER_OIDS = new Set<number>([pg.types.builtins.INT8, pg.types.builtins.NUMERIC]);
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    NUMBER_OIDS.has(oid) ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export function openPool(opts: PgOptions): PgPool {
+  if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) {
+    throw new GatewayError('config_invalid', `PostgreSQL schema "${opts.schema}" is not a plain lower-case name`);
+  }
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.max ?? 10,
+    // A statement that never returns would hold a connection for good; the writer's batches
+    // take milliseconds.
+    statement_timeout: 30_000,
+    application_name: 'ccflare',
+    types,
+    ...(opts.schema === undefined ? {} : { options: `-c search_path=${opts.schema}` }),
+  });
+  // An idle client's error (server restart) must not crash the process; the next query
+  // reconnects and reports its own error.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export async function ensureSchema(pool: PgPool, schema: string | undefined): Promise<void> {
+  if (schema === undefined) return;
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+}
+
+/** Runs `fn` in one transaction on one connection; rolls back on any error. */
+export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** The URL with its password replaced, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}

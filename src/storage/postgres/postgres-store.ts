@@ -1,0 +1,70 @@
+/**
+ * The PostgreSQL store: the same contract as SQLite's (contract/store.ts) over a `pg` pool, for
+ * several instances sharing one database.
+ */
+import type { AccountsStore } from '../contract/accounts.js';
+import type { AgentsStore } from '../contract/agents.js';
+import type { AnalyticsStore } from '../contract/analytics.js';
+import type { ConversationsStore } from '../contract/conversations.js';
+import type { KeysStore } from '../contract/keys.js';
+import type { MaintenanceStore } from '../contract/maintenance.js';
+import type { NotifyStore } from '../contract/notify.js';
+import type { RequestsStore } from '../contract/requests.js';
+import type { SettingsStore } from '../contract/settings.js';
+import type { Store } from '../contract/store.js';
+import { ensureSchema, openPool, type PgOptions, type PgPool, redactUrl } from './connection.js';
+import { makeCoreStores } from './core-stores.js';
+import { migratePg } from './migrations.js';
+import { makeRecordStores } from './record-stores.js';
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly accounts: AccountsStore;
+  readonly keys: KeysStore;
+  readonly settings: SettingsStore;
+  readonly agents: AgentsStore;
+  readonly notify: NotifyStore;
+  readonly requests: RequestsStore;
+  readonly analytics: AnalyticsStore;
+  readonly maintenance: MaintenanceStore;
+  readonly conversations: ConversationsStore;
+  private closed = false;
+
+  private constructor(readonly pool: PgPool) {
+    const core = makeCoreStores(pool);
+    const records = makeRecordStores(pool);
+    this.accounts = core.accounts;
+    this.keys = core.keys;
+    this.settings = core.settings;
+    this.agents = core.agents;
+    this.notify = core.notify;
+    this.requests = records.requests;
+    this.analytics = records.analytics;
+    this.maintenance = records.maintenance;
+    this.conversations = records.conversations;
+  }
+
+  /** Connects, creates the schema when asked for one, and migrates (under the advisory lock). */
+  static async open(opts: PgOptions): Promise<PostgresStore> {
+    const pool = openPool(opts);
+    try {
+      await ensureSchema(pool, opts.schema);
+      await migratePg(pool);
+      return new PostgresStore(pool);
+    } catch (err) {
+      await pool.end().catch(() => {});
+      const why = err instanceof Error ? err.message : String(err);
+      throw Object.assign(new Error(`PostgreSQL at ${redactUrl(opts.url)}: ${why}`), { cause: err });
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await migratePg(this.pool);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,5 @@
+/** The PostgreSQL schema, by owner: accounts, keys, settings, agents and notify; then records. */
+import { CORE_DDL } from './core-stores.js';
+import { RECORDS_DDL } from './record-stores.js';
+
+export const PG_SCHEMA_PARTS: readonly string[] = [...CORE_DDL, ...RECORDS_DDL];

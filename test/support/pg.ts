@@ -1,0 +1,46 @@
+/**
+ * PostgreSQL for tests: `CCFLARE_TEST_PG_URL` (`.ci/run` sets it). Each store gets its own fresh
+ * schema, dropped when the suite ends, so tests never see each other's rows.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll } from 'vitest';
+import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
+import { requireTool } from './required-tool.js';
+
+export const PG_URL = process.env.CCFLARE_TEST_PG_URL ?? '';
+
+/** True when the suite can run; false (skip) without a URL, or throws under CI=true. */
+export function hasPg(suite: string): boolean {
+  return requireTool(
+    suite,
+    'PostgreSQL (CCFLARE_TEST_PG_URL)',
+    PG_URL !== '',
+    'export CCFLARE_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test',
+  );
+}
+
+/** A schema name no other test uses. */
+export function freshSchema(prefix = 't'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+/** Opens stores in fresh schemas and drops every schema it made after the suite. */
+export function pgStoreFactory(): () => Promise<PostgresStore> {
+  const schemas: string[] = [];
+  afterAll(async () => {
+    if (schemas.length === 0) return;
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    } finally {
+      await client.end();
+    }
+  });
+  return async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    return PostgresStore.open({ url: PG_URL, schema, max: 4 });
+  };
+}
