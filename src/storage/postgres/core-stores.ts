@@ -16,6 +16,21 @@ export interface CoreStores {
   notify: NotifyStore;
 }
 
+// Placeholder while the PostgreSQL store is being built: each method says it is missing.
+const notBuilt = (part: string) =>
+  new Proxy(
+    {},
+    {
+      get: (_t, method) => () => Promise.reject(new Error(`PostgreSQL ${part}.${String(method)}: not built yet`)),
+    },
+  );
+
 export function makeCoreStores(_pool: PgPool): CoreStores {
-  throw new Error('PostgreSQL core stores: not built yet');
+  return {
+    accounts: notBuilt('accounts') as never,
+    keys: notBuilt('keys') as never,
+    settings: notBuilt('settings') as never,
+    agents: notBuilt('agents') as never,
+    notify: notBuilt('notify') as never,
+  };
 }
