@@ -50,7 +50,15 @@ export function openPool(opts: PgOptions): PgPool {
 
 export async function ensureSchema(pool: PgPool, schema: string | undefined): Promise<void> {
   if (schema === undefined) return;
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } catch (err) {
+    // IF NOT EXISTS is not safe against a concurrent CREATE: instances starting together on a new
+    // schema lose the race with a unique violation (23505) or duplicate_schema (42P06), and the
+    // schema they wanted then exists.
+    const code = (err as { code?: unknown }).code;
+    if (code !== '23505' && code !== '42P06') throw err;
+  }
 }
 
 /** Runs `fn` in one transaction on one connection; rolls back on any error. */
