@@ -14,6 +14,8 @@ export interface PgOptions {
   schema?: string;
   /** Pool size; the writer holds one connection, requests and the API share the rest. */
   max?: number;
+  /** How long to wait for a connection before failing (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -38,6 +40,9 @@ export function openPool(opts: PgOptions): PgPool {
     // A statement that never returns would hold a connection for good; the writer's batches
     // take milliseconds.
     statement_timeout: 30_000,
+    // pg waits for a connection forever by default: a server behind a dropped route would hang
+    // startup (and every query) instead of failing with a message.
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     application_name: 'ccflare',
     types,
     ...(opts.schema === undefined ? {} : { options: `-c search_path=${opts.schema}` }),
@@ -82,6 +87,8 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password !== '') u.password = '***';
+    // pg also reads a password from the query string.
+    for (const k of ['password', 'sslpassword']) if (u.searchParams.has(k)) u.searchParams.set(k, '***');
     return u.toString();
   } catch {
     return 'postgres://…';
