@@ -7,13 +7,22 @@ import type { SettingsStore } from '../contract/settings.js';
 import { ACCOUNTS_DDL, PgAccounts } from './accounts.js';
 import { AGENTS_DDL, PgAgents } from './agents.js';
 import type { PgPool } from './connection.js';
+import { KEY_USAGE_DDL } from './key-usage-counters.js';
 import { KEYS_DDL, PgKeys } from './keys.js';
 import { NOTIFY_DDL, PgNotify } from './notify.js';
 import { META_DDL } from './revisions.js';
 import { PgSettings, SETTINGS_DDL } from './settings.js';
 
 /** meta first: every other part inserts its revision row into it. */
-export const CORE_DDL: readonly string[] = [META_DDL, ACCOUNTS_DDL, KEYS_DDL, SETTINGS_DDL, AGENTS_DDL, NOTIFY_DDL];
+export const CORE_DDL: readonly string[] = [
+  META_DDL,
+  ACCOUNTS_DDL,
+  KEYS_DDL,
+  KEY_USAGE_DDL,
+  SETTINGS_DDL,
+  AGENTS_DDL,
+  NOTIFY_DDL,
+];
 
 export interface CoreStores {
   accounts: AccountsStore;
