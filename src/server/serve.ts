@@ -122,7 +122,7 @@ async function startServer(
             publish(line);
           },
   });
-  const store = openStoreFromUrl(config.databaseUrl);
+  const store = await openStoreFromUrl(config.databaseUrl);
   await store.migrate();
   const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
   let committed = 0;
