@@ -18,8 +18,12 @@
  * subshells, `$(...)` and backticks (their commands are assessed too), here-documents (their body
  * is data), env prefixes and wrappers (`sudo`, `env`, `nohup`, `timeout`, `xargs`, `find -exec`,
  * `sh -c '...'`, `eval '...'`), and `cd` moves the directory later relative paths resolve against.
- * It cannot know what a script or a variable will do at run time, nor follow symlinks: the levels
- * are a first sort for a person, not a sandbox.
+ * Installing packages (`npm install`, `pip install`, …) is high: it downloads code and may run
+ * its install scripts. A command whose name is a variable or a substitution is high.
+ *
+ * It cannot know what a script, an interpreter's inline code (`python -c`, `node -e`), `npx`, or
+ * a variable in an argument will do at run time, nor follow symlinks: the levels are a first sort
+ * for a person, not a sandbox.
  */
 import { posix } from 'node:path';
 import { GatewayError } from '../errors.js';
@@ -358,10 +362,19 @@ class ShellReader {
         continue;
       }
       if (WORD_END.has(c)) break;
-      if (c === '\\') {
+      if (c === '\\' && s[this.i + 1] === '\n') {
+        // A line continuation: removed, it joins the two lines.
+        this.i += 2;
+      } else if (c === '\\') {
         text += s[this.i + 1] ?? '';
         this.i += 2;
         quoted = true;
+      } else if (c === '$' && s[this.i + 1] === "'") {
+        quoted = true;
+        text += this.ansiC();
+      } else if (c === '$' && s[this.i + 1] === '"') {
+        // $"…" (a translated string) reads as "…".
+        this.i++;
       } else if (c === "'") {
         quoted = true;
         const close = s.indexOf("'", this.i + 1);
@@ -403,6 +416,53 @@ class ShellReader {
       }
     }
     return { text, dynamic, quoted };
+  }
+
+  /** At `$'`: an ANSI-C quoted string (`$'\x72m'` is `rm`). */
+  private ansiC(): string {
+    const s = this.s;
+    const ESCAPES: Record<string, string> = {
+      n: '\n',
+      t: '\t',
+      r: '\r',
+      a: '\x07',
+      b: '\b',
+      e: '\x1b',
+      E: '\x1b',
+      f: '\f',
+      v: '\v',
+    };
+    let out = '';
+    let j = this.i + 2;
+    for (;;) {
+      const c = s[j];
+      if (c === undefined) throw new ShellSyntaxError("an unclosed $'");
+      if (c === "'") break;
+      if (c !== '\\') {
+        out += c;
+        j++;
+        continue;
+      }
+      const e = s[j + 1] ?? '';
+      const hex = /^x([0-9a-fA-F]{1,2})/.exec(s.slice(j + 1, j + 4));
+      const oct = /^[0-7]{1,3}/.exec(s.slice(j + 1, j + 4));
+      const uni = /^[uU]([0-9a-fA-F]{1,8})/.exec(s.slice(j + 1, j + 10));
+      if (hex !== null) {
+        out += String.fromCharCode(Number.parseInt(hex[1] as string, 16));
+        j += 1 + hex[0].length;
+      } else if (oct !== null) {
+        out += String.fromCharCode(Number.parseInt(oct[0], 8));
+        j += 1 + oct[0].length;
+      } else if (uni !== null) {
+        out += String.fromCodePoint(Math.min(Number.parseInt(uni[1] as string, 16), 0x10ffff));
+        j += 1 + uni[0].length;
+      } else {
+        out += ESCAPES[e] ?? e;
+        j += 2;
+      }
+    }
+    this.i = j + 1;
+    return out;
   }
 
   /** At `$` or a backtick: reads the expansion, returns what stands for it in the word. */
@@ -556,7 +616,7 @@ function assessCommand(cmd: ShellCommand, state: BashState): void {
   const found: Finding[] = [];
   const flag = (level: RiskLevel, what: string) => found.push({ level, what, source: cmd.source });
   for (const r of cmd.redirects) {
-    if (r.op === '>&' || r.op === '<&' || r.op === '<<' || r.op === '<<-' || r.op === '<<<') continue;
+    if (!redirectsToFile(r)) continue;
     const t = r.target.text;
     if (r.op !== '<' && t.startsWith('/dev/') && !HARMLESS_DEVICES.test(t)) flag('high', `writes to a device (${t})`);
   }
@@ -575,6 +635,13 @@ function assessCommand(cmd: ShellCommand, state: BashState): void {
     else found.push({ level: 'high', what: '', source: cmd.source, outside });
   }
   state.findings.push(...found);
+}
+
+/** A redirection naming a file (not `2>&1`, `>&-`, nor a here-document or here-string). */
+function redirectsToFile(r: ShellRedirect): boolean {
+  if (r.op === '<<' || r.op === '<<-' || r.op === '<<<') return false;
+  if (r.op === '>&' || r.op === '<&') return !/^(?:\d+|-)$/.test(r.target.text);
+  return true;
 }
 
 function moveDir(arg: ShellWord | undefined, state: BashState): void {
@@ -684,6 +751,11 @@ function commandRules(words: ShellWord[], cmd: ShellCommand, state: BashState, f
   if (words.length === 0) return [];
   const name = commandName(words[0]);
   const args = words.slice(1);
+  const head = words[0];
+  if (head?.dynamic && (head.text.startsWith('$') || head.text.startsWith(SUB))) {
+    flag('high', 'runs a command whose name is known only at run time');
+    return args;
+  }
   const texts = args.map((w) => w.text);
   const privileged = PRIVILEGED[name];
   if (privileged !== undefined) {
@@ -726,6 +798,7 @@ function commandRules(words: ShellWord[], cmd: ShellCommand, state: BashState, f
       return gitRules(args, flag);
     case 'env':
       return wrapped(args, ENV_VALUE_OPTIONS, cmd, state, flag, true);
+    case 'busybox':
     case 'nohup':
     case 'time':
     case 'command':
@@ -791,6 +864,9 @@ function commandRules(words: ShellWord[], cmd: ShellCommand, state: BashState, f
     const scriptArgs = args.filter((w) => !w.text.startsWith('-'));
     if (scriptArgs.length === 0 && cmd.piped) flag('high', `runs a script piped into ${name}`);
     return scriptArgs;
+  }
+  if ((name === 'docker' || name === 'podman') && texts.includes('--privileged')) {
+    flag('high', `runs a privileged container (${name} --privileged)`);
   }
   const pkg = PACKAGE_NETWORK[name];
   if (pkg !== undefined) {
@@ -953,7 +1029,7 @@ function outsidePaths(words: ShellWord[], redirects: ShellRedirect[], state: Bas
     candidates.push(t);
   }
   for (const r of redirects) {
-    if (r.op === '>&' || r.op === '<&' || r.op === '<<' || r.op === '<<-' || r.op === '<<<') continue;
+    if (!redirectsToFile(r)) continue;
     candidates.push(r.target.text);
   }
   for (const t of candidates) {
