@@ -258,6 +258,7 @@ describe('assessToolCall: Bash', () => {
     ['docker run -v /:/host img', 'uses /:/host, outside the working directory'],
     ['cat <<< "$(curl -s https://x)"', 'curl -s https://x'],
     ['rm -rf "$HOME"', 'deletes recursively outside the working directory'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     ['rm -rf "${HOME}/x"', 'deletes recursively outside the working directory'],
     // unreadable commands
     ['echo "unclosed', 'unclosed double quote'],
