@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { autoApproves, DEFAULT_PERMISSION_POLICY, PERMISSION_POLICIES, permissionPolicySchema } from './policy.js';
+import {
+  autoApproves,
+  DEFAULT_PERMISSION_POLICY,
+  PERMISSION_POLICIES,
+  permissionPolicySchema,
+  riskLevelSchema,
+} from './policy.js';
 
 describe('permission policies', () => {
   it.each([
@@ -22,6 +28,13 @@ describe('permission policies', () => {
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.message).toBe(
       'Unknown permission policy "auto-everything": use one of ask-all, auto-low, auto-medium, auto-all',
+    );
+  });
+
+  it('reads risk levels, refusing others by name', () => {
+    expect(riskLevelSchema.parse('high')).toBe('high');
+    expect(riskLevelSchema.safeParse('severe').error?.issues[0]?.message).toBe(
+      'Unknown risk level "severe": use one of low, medium, high',
     );
   });
 });

@@ -9,7 +9,7 @@
  * - `auto-all`: nothing waits. For throw-away sandboxes only: a high-risk call runs unasked.
  */
 import { z } from 'zod';
-import { maxLevel, type RiskLevel } from './risk.js';
+import { maxLevel, RISK_LEVELS, type RiskLevel } from './risk.js';
 
 export const PERMISSION_POLICIES = ['ask-all', 'auto-low', 'auto-medium', 'auto-all'] as const;
 export type PermissionPolicy = (typeof PERMISSION_POLICIES)[number];
@@ -19,6 +19,10 @@ export const DEFAULT_PERMISSION_POLICY: PermissionPolicy = 'auto-low';
 export const permissionPolicySchema = z.enum(PERMISSION_POLICIES, {
   error: (issue) =>
     `Unknown permission policy ${JSON.stringify(issue.input)}: use one of ${PERMISSION_POLICIES.join(', ')}`,
+});
+
+export const riskLevelSchema = z.enum(RISK_LEVELS, {
+  error: (issue) => `Unknown risk level ${JSON.stringify(issue.input)}: use one of ${RISK_LEVELS.join(', ')}`,
 });
 
 /** One line per policy, for forms and `--help`. */

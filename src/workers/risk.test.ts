@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assessToolCall, readShell } from './risk.js';
+import { prng } from '../shared/prng.js';
+import { assessToolCall, RISK_LEVELS, readShell } from './risk.js';
 
 const CWD = '/home/ann/project';
 const HOME = '/home/ann';
@@ -301,5 +302,47 @@ describe('readShell', () => {
     ]);
     expect(cmds[0]?.redirects).toEqual([{ op: '>', target: { text: 'out.txt', dynamic: false, quoted: false } }]);
     expect(cmds.map((c) => c.piped)).toEqual([false, true, false, false]);
+  });
+});
+
+describe('assessToolCall on arbitrary text', () => {
+  it('always answers with a level and a reason, never an exception (seeded)', () => {
+    const rnd = prng(1919);
+    const pieces = [
+      'rm',
+      ' -rf',
+      ' /',
+      ' x',
+      "'",
+      '"',
+      '\\',
+      '$(',
+      ')',
+      '`',
+      '$',
+      '{',
+      '}',
+      '(',
+      '|',
+      '&&',
+      ';',
+      '\n',
+      '<<',
+      'EOF',
+      '>',
+      '2>&1',
+      '~',
+      '..',
+      '#',
+      "$'",
+      ' ',
+    ];
+    for (let n = 0; n < 3000; n++) {
+      let command = '';
+      for (let k = Math.floor(rnd() * 30); k > 0; k--) command += pieces[Math.floor(rnd() * pieces.length)];
+      const r = bash(command);
+      expect(RISK_LEVELS).toContain(r.level);
+      expect(r.reason, command).toMatch(/^Bash: ./);
+    }
   });
 });

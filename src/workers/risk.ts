@@ -28,7 +28,8 @@
 import { posix } from 'node:path';
 import { GatewayError } from '../errors.js';
 
-export type RiskLevel = 'low' | 'medium' | 'high';
+export const RISK_LEVELS = ['low', 'medium', 'high'] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
 
 export interface RiskAssessment {
   level: RiskLevel;
