@@ -160,6 +160,10 @@ describe('assessToolCall: Bash', () => {
       'sudo apt-get install -y jq',
       'Bash: runs as another user (sudo) (sudo apt-get install -y jq); installs or removes system packages (sudo apt-get install -y jq)',
     ],
+    [
+      'sudo rm -rf /tmp/x',
+      'Bash: runs as another user (sudo) (sudo rm -rf /tmp/x); deletes recursively outside the working directory (sudo rm -rf /tmp/x)',
+    ],
     ['su -c "whoami"', 'Bash: switches to another user (su) (su -c "whoami")'],
     ['chown ann:ann file', 'Bash: changes file ownership (chown) (chown ann:ann file)'],
     ['systemctl restart nginx', 'Bash: controls system services (systemctl) (systemctl restart nginx)'],

@@ -630,9 +630,10 @@ function assessCommand(cmd: ShellCommand, state: BashState): void {
   const pathWords = commandRules(words, cmd, state, flag);
   const outside = outsidePaths(pathWords, cmd.redirects, state);
   if (words[0]?.text === 'cd' || words[0]?.text === 'pushd') moveDir(words[1], state);
-  const highs = found.filter((f) => f.level === 'high');
   if (outside !== null) {
-    if (highs.length > 0) for (const f of highs) f.outside = outside;
+    // On the innermost finding: in `sudo rm -rf /x` the path is rm's, not sudo's.
+    const last = found.findLast((f) => f.level === 'high');
+    if (last !== undefined) last.outside = outside;
     else found.push({ level: 'high', what: '', source: cmd.source, outside });
   }
   state.findings.push(...found);
