@@ -293,7 +293,9 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 // Variables a prompt uses
 
 /** Helpers a prompt may use: Handlebars' own, `log` removed. */
-const HELPERS = new Set(Object.keys(textHandlebars.helpers as Record<string, HelperDelegate>));
+const HELPERS = new Set(
+  Object.keys(textHandlebars.helpers as Record<string, HelperDelegate>).filter((h) => !h.endsWith('Missing')),
+);
 /** Block helpers whose body sees another context (an item, an object): names there are not fields. */
 const CONTEXT_HELPERS = new Set(['each', 'with']);
 
