@@ -1,7 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { KeyUsageCounters } from '../auth/key-usage.js';
 import { GatewayError } from '../errors.js';
 import type { RecordWriter, Store } from './contract/store.js';
+import { PgKeyUsage } from './postgres/key-usage-counters.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { MEMORY_PATH } from './sqlite/connection.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -63,4 +65,19 @@ export function openWriterForUrl(url: string, store: Store, opts: RecordWriterOp
   const path = sqlitePathFromUrl(url);
   if (path === MEMORY_PATH) return new InlineRecordWriter(store, opts);
   return new BatchedRecordWriter({ ...opts, dbPath: path });
+}
+
+/**
+ * Client-key usage counters for the store: shared through the database on PostgreSQL (several
+ * instances enforce one limit, within one sync interval), null for SQLite, where one gateway
+ * counts in process. Started; `close` writes what was counted since the last sync.
+ */
+export function openSharedKeyUsage(
+  store: Store,
+  onError: (err: unknown) => void,
+): (KeyUsageCounters & { close(): Promise<void> }) | null {
+  if (!(store instanceof PostgresStore)) return null;
+  const counters = new PgKeyUsage(store.pool, { onError });
+  counters.start();
+  return counters;
 }
