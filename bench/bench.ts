@@ -67,6 +67,11 @@
  *                           them against the first. The targets' verdicts are the first one's.
  *                           Default: the environment's CCFLARE_STRATEGY     BENCH_STRATEGY
  *   --accounts <n>          API-key accounts in each ccflare (default 1)  BENCH_ACCOUNTS
+ *   --db <list>             sqlite (default), postgres or both: one ccflare per database (and per
+ *                           strategy), side by side like --strategy; PostgreSQL gets a new
+ *                           database on --pg-url, dropped at the end         BENCH_DB
+ *   --pg-url <url>          PostgreSQL server for --db postgres (default CCFLARE_TEST_PG_URL,
+ *                           else postgres://postgres@127.0.0.1:5432/postgres)
  *   --json <file>           also write all results as JSON
  *   --cpu-prof <dir>        ccflare and the minimal proxy write V8 CPU profiles there when they stop
  *   --strict                exit 1 when a target FAILs
@@ -215,6 +220,46 @@ const STRATEGIES: Array<string | null> = (() => {
   ];
 })();
 const ACCOUNTS = Math.max(1, Number(argValue(argv, 'accounts') ?? env.BENCH_ACCOUNTS ?? 1));
+type DbKind = 'sqlite' | 'postgres';
+/** The databases to bench ccflare on, one process each (crossed with the strategies). */
+const DBS: DbKind[] = (() => {
+  const raw = (argValue(argv, 'db') ?? env.BENCH_DB ?? 'sqlite').split(',').map((s) => s.trim());
+  const bad = raw.filter((d) => d !== 'sqlite' && d !== 'postgres');
+  if (bad.length > 0) throw new Error(`--db: unknown database ${bad.join(', ')} (sqlite, postgres)`);
+  return [...new Set(raw as DbKind[])];
+})();
+const PG_URL = argValue(argv, 'pg-url') ?? env.CCFLARE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** PostgreSQL databases made for ccflares, dropped at the end. */
+const pgDatabases: string[] = [];
+
+/** A new, empty PostgreSQL database on PG_URL's server; its URL. */
+async function createPgDatabase(): Promise<string> {
+  const { default: pg } = await import('pg');
+  const name = `ccflare_bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  pgDatabases.push(name);
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function dropPgDatabases(): Promise<void> {
+  if (pgDatabases.length === 0) return;
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    for (const name of pgDatabases.splice(0)) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
 /** With --agents: the request variants per scenario, set once ccflare's home is made. */
 let agentVariants: ((scenario: string) => LoadVariant[]) | null = null;
 
@@ -329,7 +374,8 @@ function tail(text: string, lines = 15): string {
 interface Ccflare {
   target: Target;
   home: string;
-  dbPath: string;
+  /** The database URL it records to (sqlite:<path> or postgres://...). */
+  dbUrl: string;
   child: ChildProcess;
 }
 
@@ -341,15 +387,24 @@ async function startCcflare(
   upstreamUrl: string,
   reuseHome?: string,
   strategy: string | null = null,
+  db: DbKind | string = 'sqlite',
 ): Promise<Ccflare | { error: string }> {
   if (!existsSync(CCFLARE_BIN)) return { error: `launcher not found: ${CCFLARE_BIN}` };
   const home = reuseHome ?? mkdtempSync(join(tmpdir(), 'ccflare-bench-'));
+  // A restart (`reuseHome`) passes the database URL it had; a new ccflare on PostgreSQL gets a new database.
+  let dbUrl: string;
+  try {
+    dbUrl = db === 'sqlite' ? `sqlite:${join(home, 'ccflare.db')}` : db === 'postgres' ? await createPgDatabase() : db;
+  } catch (err) {
+    return { error: `cannot create a PostgreSQL database on ${PG_URL}: ${(err as Error).message}` };
+  }
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
     CCFLARE_HOME: home,
     CCFLARE_PORT: String(port),
     CCFLARE_UPSTREAM_URL: upstreamUrl,
+    CCFLARE_DATABASE_URL: dbUrl,
     CCFLARE_LOG_LEVEL: env.CCFLARE_LOG_LEVEL ?? 'warn',
     // c-long holds LONG_STREAMS client connections open at once (plus the bench's own requests)
     CCFLARE_MAX_CONNECTIONS: env.CCFLARE_MAX_CONNECTIONS ?? String(Math.max(512, LONG_STREAMS + 64)),
@@ -411,8 +466,8 @@ async function startCcflare(
     await sleep(100);
   }
   if (child.pid === undefined) return fail('`ccflare serve` has no pid');
-  const label = strategy === null ? 'ccflare' : `ccflare/${strategy}`;
-  return { target: { name: 'ccflare', label, url, pid: child.pid }, home, dbPath: join(home, 'ccflare.db'), child };
+  const label = `ccflare${strategy === null ? '' : `/${strategy}`}${dbUrl.startsWith('sqlite:') ? (DBS.length > 1 ? '/sqlite' : '') : '/pg'}`;
+  return { target: { name: 'ccflare', label, url, pid: child.pid }, home, dbUrl, child };
 }
 
 /** The load a scenario puts on `target`, measuring the CPU of `cpuPids`. */
@@ -554,11 +609,11 @@ async function stopChildren(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // the "every request recorded within 1 s" check
 
-async function countRows(dbPath: string): Promise<number | string> {
-  if (!existsSync(dbPath)) return `no database at ${dbPath}`;
+async function countRows(dbUrl: string): Promise<number | string> {
+  if (dbUrl.startsWith('sqlite:') && !existsSync(dbUrl.slice('sqlite:'.length))) return `no database at ${dbUrl}`;
   try {
     const { openStoreFromUrl } = await import('../src/storage/open-store.js');
-    const store = await openStoreFromUrl(`sqlite:${dbPath}`);
+    const store = await openStoreFromUrl(dbUrl);
     try {
       return await store.requests.count();
     } finally {
@@ -570,9 +625,9 @@ async function countRows(dbPath: string): Promise<number | string> {
 }
 
 /** Every session id recorded in the database (the kill9 scenario gives each request its own). */
-async function recordedSessions(dbPath: string): Promise<Set<string>> {
+async function recordedSessions(dbUrl: string): Promise<Set<string>> {
   const { openStoreFromUrl } = await import('../src/storage/open-store.js');
-  const store = await openStoreFromUrl(`sqlite:${dbPath}`);
+  const store = await openStoreFromUrl(dbUrl);
   try {
     const page = await store.requests.list({ limit: Number.MAX_SAFE_INTEGER });
     return new Set(page.items.map((r) => r.sessionId).filter((x): x is string => x !== null));
@@ -586,7 +641,7 @@ async function recordedSessions(dbPath: string): Promise<Set<string>> {
  * runs, above the rows present before the first run), or until 1 s after the load ended.
  */
 async function checkRecorded(
-  dbPath: string,
+  dbUrl: string,
   baseline: number,
   earlier: number,
   answered: number,
@@ -595,7 +650,7 @@ async function checkRecorded(
   const deadline = endedAt + 1000;
   let found: number | string = 0;
   for (;;) {
-    found = await countRows(dbPath);
+    found = await countRows(dbUrl);
     if (typeof found === 'string') return { expected: answered, found: null, pass: false, note: found };
     const mine = found - baseline - earlier;
     if (mine >= answered) {
@@ -666,21 +721,22 @@ async function main(): Promise<number> {
   /** One ccflare per strategy; the first is the one the targets, a-events and kill9 measure. */
   const ccs: Ccflare[] = [];
   if (WANT_TARGETS.has('ccflare')) {
-    for (const strategy of STRATEGIES) {
-      const started = await startCcflare(upstream.ready.url, undefined, strategy);
-      if ('error' in started) {
+    for (const strategy of STRATEGIES)
+      for (const db of DBS) {
+        const started = await startCcflare(upstream.ready.url, undefined, strategy, db);
+        if ('error' in started) {
+          console.log(
+            `\n!! ccflare${strategy === null ? '' : ` (${strategy})`}${db === 'sqlite' ? '' : ` on ${db}`} could not be started, benching without it.\n   ${started.error.replaceAll('\n', '\n   ')}\n   (build it with \`npm run build\`; launcher: ${CCFLARE_BIN})\n`,
+          );
+          continue;
+        }
+        ccs.push(started);
+        ccHomes.push(started.home);
+        targets.push(started.target);
         console.log(
-          `\n!! ccflare${strategy === null ? '' : ` (${strategy})`} could not be started, benching without it.\n   ${started.error.replaceAll('\n', '\n   ')}\n   (build it with \`npm run build\`; launcher: ${CCFLARE_BIN})\n`,
+          `${started.target.label} up at ${started.target.url} (CCFLARE_HOME=${started.home}, ${ACCOUNTS} account${ACCOUNTS === 1 ? '' : 's'})`,
         );
-        continue;
       }
-      ccs.push(started);
-      ccHomes.push(started.home);
-      targets.push(started.target);
-      console.log(
-        `${started.target.label} up at ${started.target.url} (CCFLARE_HOME=${started.home}, ${ACCOUNTS} account${ACCOUNTS === 1 ? '' : 's'})`,
-      );
-    }
   }
   const cc: Ccflare | null = ccs[0] ?? null;
 
@@ -688,7 +744,7 @@ async function main(): Promise<number> {
   // per ccflare: rows present before the first run (e.g. if ccflare records its /health answers)
   // and the number of responses it gave in the runs so far
   const ccBaselines = new Map<string, number | string>();
-  for (const c of ccs) ccBaselines.set(c.target.label, await countRows(c.dbPath));
+  for (const c of ccs) ccBaselines.set(c.target.label, await countRows(c.dbUrl));
   const ccAnsweredBy = new Map<string, number>();
   for (const sc of SCENARIOS) {
     if (!WANT_SCENARIOS.has(sc.id)) continue;
@@ -723,7 +779,7 @@ async function main(): Promise<number> {
           const earlier = ccAnsweredBy.get(t.label) ?? 0;
           if (typeof baseline === 'string')
             run.recorded = { expected: r.totalResponses, found: null, pass: false, note: baseline };
-          else run.recorded = await checkRecorded(mine.dbPath, baseline, earlier, r.totalResponses, r.endedAt);
+          else run.recorded = await checkRecorded(mine.dbUrl, baseline, earlier, r.totalResponses, r.endedAt);
           ccAnsweredBy.set(t.label, earlier + r.totalResponses);
           extra = `, recorded ${run.recorded.found ?? '?'}/${run.recorded.expected} ${verdict(run.recorded.pass)}`;
         }
@@ -808,8 +864,13 @@ async function main(): Promise<number> {
     const homes: string[] = [];
     try {
       kill9 = await benchKill9({
-        start: async (home) => {
-          const started = await startCcflare(upstream.ready.url, home ?? undefined, STRATEGIES[0] ?? null);
+        start: async (home, dbUrl) => {
+          const started = await startCcflare(
+            upstream.ready.url,
+            home ?? undefined,
+            STRATEGIES[0] ?? null,
+            dbUrl ?? DBS[0] ?? 'sqlite',
+          );
           if ('error' in started) throw new Error(started.error);
           if (!home) homes.push(started.home);
           return {
@@ -817,7 +878,7 @@ async function main(): Promise<number> {
             pid: started.target.pid,
             child: started.child,
             home: started.home,
-            dbPath: started.dbPath,
+            dbUrl: started.dbUrl,
           };
         },
         runLoad: runLoadChild,
@@ -965,7 +1026,7 @@ async function main(): Promise<number> {
     const srows: string[][] = [
       [
         'scenario',
-        'strategy',
+        'ccflare',
         'req/s',
         `vs ${first.target.label}`,
         'p99 ms',
@@ -995,7 +1056,7 @@ async function main(): Promise<number> {
       }
     }
     console.log(
-      `\nstrategies side by side (${ACCOUNTS} account${ACCOUNTS === 1 ? '' : 's'}${REPEAT > 1 ? `, median of ${REPEAT} interleaved runs` : ''})\n${table(srows)}`,
+      `\n${DBS.length > 1 ? 'databases' : 'strategies'} side by side (${ACCOUNTS} account${ACCOUNTS === 1 ? '' : 's'}${REPEAT > 1 ? `, median of ${REPEAT} interleaved runs` : ''})\n${table(srows)}`,
     );
     // Each run's figure too: the spread between runs of one strategy is the noise to judge by.
     const spread = SCENARIOS.flatMap((sc) =>
@@ -1197,6 +1258,11 @@ async function main(): Promise<number> {
 
 async function finish(code: number): Promise<never> {
   await stopChildren();
+  await dropPgDatabases().catch((err: unknown) =>
+    console.error(
+      `could not drop the bench's PostgreSQL databases ${pgDatabases.join(', ')}: ${(err as Error).message}`,
+    ),
+  );
   for (const ccHome of ccHomes) {
     if (has('keep-home')) console.log(`kept CCFLARE_HOME ${ccHome}`);
     else rmSync(ccHome, { recursive: true, force: true });

@@ -26,10 +26,13 @@ export interface Kill9Run {
 
 export interface Kill9Deps {
   /** Starts ccflare on `home` (a new one when null); returns its url, pid, process and home. */
-  start(home: string | null): Promise<{ url: string; pid: number; child: ChildProcess; home: string; dbPath: string }>;
+  start(
+    home: string | null,
+    dbUrl?: string,
+  ): Promise<{ url: string; pid: number; child: ChildProcess; home: string; dbUrl: string }>;
   runLoad(cfg: LoadConfig): Promise<LoadResult>;
   /** Every recorded session id of the database. */
-  sessions(dbPath: string): Promise<Set<string>>;
+  sessions(dbUrl: string): Promise<Set<string>>;
   stop(child: ChildProcess): Promise<void>;
   body(stream: boolean): string;
   headers: Record<string, string>;
@@ -60,10 +63,10 @@ export async function benchKill9(d: Kill9Deps): Promise<Kill9Run[]> {
     await exited;
     const load = await loading;
     const t0 = Date.now();
-    cc = await d.start(cc.home);
+    cc = await d.start(cc.home, cc.dbUrl);
     const restartMs = Date.now() - t0;
     const health = (await (await fetch(`${cc.url}/health`)).json()) as { status: string };
-    const recordedIds = await d.sessions(cc.dbPath);
+    const recordedIds = await d.sessions(cc.dbUrl);
     const answered = new Set(load.answeredSessions ?? []);
     let recorded = 0;
     for (const id of answered) if (recordedIds.has(id)) recorded++;
