@@ -4,7 +4,6 @@ import { GatewayError } from '../../errors.js';
 import type {
   ChannelKind,
   DeliveryRow,
-  DeliveryStatus,
   DeliveryUpdate,
   InboxEventRow,
   NewNotifyChannel,
@@ -13,6 +12,7 @@ import type {
   NotifyStore,
   SpendSince,
 } from '../contract/notify.js';
+import { type DeliveryDbRow, type InboxDbRow, toDelivery, toInbox } from '../rows/notify-rows.js';
 import type { PgPool } from './connection.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { readRevision, revisionDdl } from './revisions.js';
@@ -118,64 +118,6 @@ function toChannel(r: ChannelDbRow): NotifyChannelRow {
     enabled: r.enabled,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
-  };
-}
-
-interface DeliveryDbRow {
-  id: string;
-  channel_id: string;
-  channel_name: string;
-  event_id: string;
-  event_type: string;
-  subject: string;
-  title: string;
-  status: string;
-  attempts: number;
-  last_error: string | null;
-  response_status: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-function toDelivery(r: DeliveryDbRow): DeliveryRow {
-  return {
-    id: r.id,
-    channelId: r.channel_id,
-    channelName: r.channel_name,
-    eventId: r.event_id,
-    eventType: r.event_type,
-    subject: r.subject,
-    title: r.title,
-    status: r.status as DeliveryStatus,
-    attempts: r.attempts,
-    lastError: r.last_error,
-    responseStatus: r.response_status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-interface InboxDbRow {
-  id: string;
-  type: string;
-  subject: string;
-  severity: string;
-  title: string;
-  text: string;
-  at: number;
-  read_at: number | null;
-}
-
-function toInbox(r: InboxDbRow): InboxEventRow {
-  return {
-    id: r.id,
-    type: r.type,
-    subject: r.subject,
-    severity: r.severity as InboxEventRow['severity'],
-    title: r.title,
-    text: r.text,
-    at: r.at,
-    readAt: r.read_at,
   };
 }
 
