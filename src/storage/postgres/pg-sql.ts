@@ -1,5 +1,5 @@
 /** Small helpers for the SQL the PostgreSQL record stores build at run time. */
-import type { PgClient, PgPool } from './connection.js';
+import { type PgClient, type PgPool, withClient } from './connection.js';
 
 export type PgValue = string | number | boolean | Buffer | null;
 
@@ -56,16 +56,15 @@ export function inList(n: number, start = 0): string {
  * SQLite read transaction does (totals, accounts and errors that agree with each other).
  */
 export async function inSnapshot<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const out = await fn(client);
-    await client.query('COMMIT');
-    return out;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  return withClient(pool, async (client) => {
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  });
 }
