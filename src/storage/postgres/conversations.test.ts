@@ -97,6 +97,57 @@ describe.skipIf(!hasPg('PostgreSQL conversations'))('conversations on PostgreSQL
     expect(await pg.requests.count()).toBe(rs.length);
   });
 
+  it('links as SQLite does however the batches are cut, with many sessions in flight', async () => {
+    // Eight sessions of six turns each, one of them retried and one branched, between the fixtures.
+    const sessions: RequestRecord[] = [];
+    for (let s = 0; s < 8; s++) {
+      const messages: unknown[] = [];
+      for (let t = 0; t < 6; t++) {
+        messages.push({ role: 'user', content: `session ${s} turn ${t}` });
+        const body = { model: 'claude-sonnet-4-5', max_tokens: 10, system: 'sys', messages: [...messages] };
+        const at = Date.UTC(2025, 0, 10) + t * 60_000 + s * 7_000;
+        // Requests of one millisecond with one hash are ordered by insertion on SQLite, by id on
+        // PostgreSQL: a retry and an edit arrive a second later, as they do.
+        const one = (id: string, b: unknown, later = 0) =>
+          sampleRecord({
+            id,
+            ts: at + later,
+            sessionId: `sess-${s}`,
+            agent: 'main',
+            linkBody: Buffer.from(JSON.stringify(b)),
+          });
+        sessions.push(one(`m${s}-${t}`, body));
+        if (s === 1 && t === 3) sessions.push(one(`m${s}-${t}-retry`, body, 1000));
+        if (s === 2 && t === 4) {
+          const other = [...messages.slice(0, -1), { role: 'user', content: 'edited prompt' }];
+          sessions.push(one(`m${s}-${t}-edit`, { ...body, messages: other }, 1000));
+        }
+        messages.push({ role: 'assistant', content: `answer ${s}.${t}` });
+      }
+    }
+    const all = [...allSessions(), ...sessions].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
+    await lite.requests.writeBatch(all, []);
+    const expected = await view(lite);
+    const convs = async (store: Store) => {
+      const out = [];
+      for (const c of (await store.conversations.list({ limit: 100 })).items)
+        out.push(await store.conversations.get(c.id));
+      return out;
+    };
+    const expectedAll = await convs(lite);
+    expect(expectedAll.length).toBe(12);
+    for (const cut of [2, 3, 7]) {
+      const store = await makePg();
+      try {
+        for (let i = 0; i < all.length; i += cut) await store.requests.writeBatch(all.slice(i, i + cut), []);
+        expect(await view(store), `batches of ${cut}`).toEqual(expected);
+        expect(await convs(store), `batches of ${cut}`).toEqual(expectedAll);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
   it('reads a sub-agent session back as one conversation with two sub-tasks', async () => {
     for (const r of records('subtasks', 's')) await pg.requests.writeBatch([r], []);
     const page = await pg.conversations.list({ limit: 10 });

@@ -161,91 +161,141 @@ class Miss {
 /** Lookups per decision at most: linkRequest asks a handful; more means a loop. */
 const MAX_LOOKUPS = 200;
 
+/** The lookups' SQL, each run as a named prepared statement: parsed and planned once per connection. */
+const LOOKUP_SQL = {
+  byHash: `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE message_hash = $1 AND conversation_id IS NOT NULL
+    ORDER BY ts DESC, id DESC LIMIT 20`,
+  children: `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE parent_message_hash = $1 AND conversation_id = $2
+    AND agent_instance IS NULL ORDER BY ts, id LIMIT 50`,
+  count: 'SELECT requests FROM conversations WHERE id = $1',
+  ofInstance: `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE agent_instance = $1 AND conversation_id IS NOT NULL
+    ORDER BY ts DESC, id DESC LIMIT 1`,
+  inSession: `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE session_id = $1 AND ts <= $2 AND agent_instance IS NULL
+    AND conversation_id IS NOT NULL AND (agent IS NULL OR agent = 'main') ORDER BY ts DESC, id DESC LIMIT 1`,
+  branches: 'SELECT DISTINCT branch FROM requests WHERE conversation_id = $1',
+  roots: `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE prompt_hash = $1 AND ts BETWEEN $2 AND $3
+    AND parent_message_hash IS NULL AND conversation_id = id ORDER BY ts, id LIMIT 5`,
+  get: `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE id = $1 AND conversation_id IS NOT NULL`,
+  parentOf: 'SELECT parent_request_id FROM requests WHERE id = $1',
+} as const;
+
+async function run<R extends object>(q: Queryable, name: keyof typeof LOOKUP_SQL, values: PgValue[]): Promise<R[]> {
+  return (await q.query<R>({ name: `ccflare_link_${name}`, text: LOOKUP_SQL[name], values })).rows;
+}
+
+/**
+ * The answers of the two lookups nearly every turn asks (the request holding its parent hash,
+ * and that request's other children), fetched for a whole batch in two statements instead of two
+ * per request. An answer the batch's own rows change since is dropped and asked live again, and
+ * a sub-task link (which moves rows between conversations) turns the prefetch off.
+ */
+export class LinkPrefetch {
+  private readonly byHash = new Map<string, LinkedRequest[]>();
+  /** Parent hash -> conversation -> main-agent children. */
+  private readonly children = new Map<string, Map<string, LinkedRequest[]>>();
+  private off = false;
+
+  static async load(q: Queryable, parentHashes: readonly string[]): Promise<LinkPrefetch> {
+    const p = new LinkPrefetch();
+    const hashes = [...new Set(parentHashes)];
+    if (hashes.length === 0) return p;
+    for (const h of hashes) {
+      p.byHash.set(h, []);
+      p.children.set(h, new Map());
+    }
+    const parents = await q.query<LookupRow>(
+      `SELECT ${LOOKUP_COLUMNS} FROM (SELECT ${LOOKUP_COLUMNS},
+         row_number() OVER (PARTITION BY message_hash ORDER BY ts DESC, id DESC) AS n
+       FROM requests WHERE message_hash = ANY($1) AND conversation_id IS NOT NULL) x
+       WHERE n <= 20 ORDER BY ts DESC, id DESC`,
+      [hashes],
+    );
+    for (const r of parents.rows) p.byHash.get(r.message_hash as string)?.push(linked(r));
+    const kids = await q.query<LookupRow & { parent_message_hash: string }>(
+      `SELECT ${LOOKUP_COLUMNS}, parent_message_hash FROM (SELECT ${LOOKUP_COLUMNS}, parent_message_hash,
+         row_number() OVER (PARTITION BY parent_message_hash, conversation_id ORDER BY ts, id) AS n
+       FROM requests WHERE parent_message_hash = ANY($1) AND conversation_id IS NOT NULL
+         AND agent_instance IS NULL) x
+       WHERE n <= 50 ORDER BY ts, id`,
+      [hashes],
+    );
+    for (const r of kids.rows) {
+      const byConv = p.children.get(r.parent_message_hash) as Map<string, LinkedRequest[]>;
+      const list = byConv.get(r.conversation_id) ?? [];
+      list.push(linked(r));
+      byConv.set(r.conversation_id, list);
+    }
+    return p;
+  }
+
+  /** The prefetched answer of a lookup, or undefined when it must be asked live. */
+  answer(key: string): unknown {
+    if (this.off) return undefined;
+    const [kind, a, b] = key.split('\u0000');
+    if (kind === 'h' && a !== undefined) return this.byHash.get(a);
+    if (kind === 'c' && a !== undefined && b !== undefined) {
+      const byConv = this.children.get(b);
+      return byConv === undefined ? undefined : (byConv.get(a) ?? []);
+    }
+    return undefined;
+  }
+
+  /** The batch stored a request with this link: the answers it changes are asked live from now on. */
+  wrote(row: { agentInstance: string | null }, facts: RequestFacts, d: LinkDecision): void {
+    if (d.subtasks.length > 0) this.off = true;
+    if (facts.messageHash !== null) this.byHash.delete(facts.messageHash);
+    if (row.agentInstance === null && facts.parentMessageHash !== null) this.children.delete(facts.parentMessageHash);
+  }
+}
+
 /**
  * `linkRequest` over PostgreSQL. Its lookups are synchronous (SQLite answers them in
- * microseconds); here each answer is fetched when first asked for and the pure decision is run
- * again with it, so the decision code is the one SQLite uses. A decision asks a few lookups, each
- * depending on the one before, so this costs those round trips and nothing more.
+ * microseconds); here each answer is fetched when first asked for (or taken from the batch's
+ * prefetch) and the pure decision is run again with it, so the decision code is the one SQLite
+ * uses.
  */
-export async function decideLink(q: Queryable, input: LinkInput): Promise<LinkDecision> {
+export async function decideLink(
+  q: Queryable,
+  input: LinkInput,
+  prefetch?: LinkPrefetch,
+  /** Runs before the first lookup asked live: the batch writes what it holds back, for the lookup to see. */
+  beforeLive?: () => Promise<void>,
+): Promise<LinkDecision> {
   const cache = new Map<string, unknown>();
-  const rows = async (sql: string, params: PgValue[]) => ((await q.query(sql, params)).rows as LookupRow[]).map(linked);
-  const first = async (sql: string, params: PgValue[]) => (await rows(sql, params))[0] ?? null;
+  const rows = async (name: keyof typeof LOOKUP_SQL, values: PgValue[]) =>
+    (await run<LookupRow>(q, name, values)).map(linked);
+  const first = async (name: keyof typeof LOOKUP_SQL, values: PgValue[]) => (await rows(name, values))[0] ?? null;
   const need = <T>(key: string, fetch: () => Promise<T>): T => {
     if (cache.has(key)) return cache.get(key) as T;
+    const known = prefetch?.answer(key);
+    if (known !== undefined) return known as T;
     throw new Miss(key, fetch);
   };
   const lookup: LinkLookup = {
-    byMessageHash: (h) =>
-      need(`h\u0000${h}`, () =>
-        rows(
-          `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE message_hash = $1 AND conversation_id IS NOT NULL
-           ORDER BY ts DESC LIMIT 20`,
-          [h],
-        ),
-      ),
-    children: (c, h) =>
-      need(`c\u0000${c}\u0000${h}`, () =>
-        rows(
-          `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE parent_message_hash = $1 AND conversation_id = $2
-             AND agent_instance IS NULL LIMIT 50`,
-          [h, c],
-        ),
-      ),
+    byMessageHash: (h) => need(`h\u0000${h}`, () => rows('byHash', [h])),
+    children: (c, h) => need(`c\u0000${c}\u0000${h}`, () => rows('children', [h, c])),
     requestCount: (c) =>
-      need(`n\u0000${c}`, async () => {
-        const r = await q.query<{ requests: number }>('SELECT requests FROM conversations WHERE id = $1', [c]);
-        return r.rows[0]?.requests ?? 0;
-      }),
-    latestOfInstance: (i) =>
-      need(`i\u0000${i}`, () =>
-        first(
-          `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE agent_instance = $1 AND conversation_id IS NOT NULL
-           ORDER BY ts DESC LIMIT 1`,
-          [i],
-        ),
-      ),
-    latestInSession: (s, ts) =>
-      need(`s\u0000${s}\u0000${ts}`, () =>
-        first(
-          `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE session_id = $1 AND ts <= $2 AND agent_instance IS NULL
-             AND conversation_id IS NOT NULL AND (agent IS NULL OR agent = 'main') ORDER BY ts DESC, id DESC LIMIT 1`,
-          [s, ts],
-        ),
-      ),
+      need(`n\u0000${c}`, async () => (await run<{ requests: number }>(q, 'count', [c]))[0]?.requests ?? 0),
+    latestOfInstance: (i) => need(`i\u0000${i}`, () => first('ofInstance', [i])),
+    latestInSession: (s, ts) => need(`s\u0000${s}\u0000${ts}`, () => first('inSession', [s, ts])),
     branches: (c) =>
-      need(`b\u0000${c}`, async () => {
-        const r = await q.query<{ branch: string }>('SELECT DISTINCT branch FROM requests WHERE conversation_id = $1', [
-          c,
-        ]);
-        return r.rows.map((x) => x.branch);
-      }),
+      need(`b\u0000${c}`, async () => (await run<{ branch: string }>(q, 'branches', [c])).map((x) => x.branch)),
     unclaimedSubtaskRoots: (h, from, to) =>
-      need(`r\u0000${h}\u0000${from}\u0000${to}`, () =>
-        rows(
-          `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE prompt_hash = $1 AND ts BETWEEN $2 AND $3
-             AND parent_message_hash IS NULL AND conversation_id = id ORDER BY ts LIMIT 5`,
-          [h, from, to],
-        ),
-      ),
-    get: (id) =>
-      need(`g\u0000${id}`, () =>
-        first(`SELECT ${LOOKUP_COLUMNS} FROM requests WHERE id = $1 AND conversation_id IS NOT NULL`, [id]),
-      ),
+      need(`r\u0000${h}\u0000${from}\u0000${to}`, () => rows('roots', [h, from, to])),
+    get: (id) => need(`g\u0000${id}`, () => first('get', [id])),
     parentOf: (id) =>
-      need(`p\u0000${id}`, async () => {
-        const r = await q.query<{ parent_request_id: string | null }>(
-          'SELECT parent_request_id FROM requests WHERE id = $1',
-          [id],
-        );
-        return r.rows[0]?.parent_request_id ?? null;
-      }),
+      need(
+        `p\u0000${id}`,
+        async () =>
+          (await run<{ parent_request_id: string | null }>(q, 'parentOf', [id]))[0]?.parent_request_id ?? null,
+      ),
   };
   for (let i = 0; i <= MAX_LOOKUPS; i++) {
     try {
       return linkRequest(lookup, input);
     } catch (err) {
       if (!(err instanceof Miss)) throw err;
+      await beforeLive?.();
       cache.set(err.key, await err.fetch());
     }
   }
@@ -330,33 +380,122 @@ async function applySubtasks(q: Queryable, d: LinkDecision, ts: number): Promise
   }
 }
 
+/** Columns of a conversation's summary row a linked request adds to, with their types for a cast. */
+const CONVERSATION_VALUES: readonly [string, string][] = [
+  ['id', 'text'],
+  ['first_at', 'bigint'],
+  ['last_at', 'bigint'],
+  ['input_tokens', 'bigint'],
+  ['cache_read_tokens', 'bigint'],
+  ['cache_write_tokens', 'bigint'],
+  ['output_tokens', 'bigint'],
+  ['cost_usd', 'double precision'],
+  ['model', 'text'],
+  ['first_user_text', 'text'],
+];
+
+const CONVERSATION_SET = `first_at = LEAST(c.first_at, excluded.first_at),
+  last_at = GREATEST(c.last_at, excluded.last_at),
+  requests = c.requests + 1, input_tokens = c.input_tokens + excluded.input_tokens,
+  cache_read_tokens = c.cache_read_tokens + excluded.cache_read_tokens,
+  cache_write_tokens = c.cache_write_tokens + excluded.cache_write_tokens,
+  output_tokens = c.output_tokens + excluded.output_tokens, cost_usd = c.cost_usd + excluded.cost_usd,
+  model = coalesce(c.model, excluded.model)`;
+
+const CONVERSATION_COLUMNS = ['id', 'first_at', 'last_at', 'requests', ...CONVERSATION_VALUES.slice(3).map(([c]) => c)];
+
+/**
+ * Adds a linked request to its conversation's summary; the values (`conversationValues`) are
+ * bound from `$<from + 1>`, and `source` is the FROM of the SELECT that gives them (a CTE of the
+ * inserted row, so the summary only counts a row the INSERT stored).
+ */
+export function conversationUpsertSql(from: number, source: string): string {
+  const v = CONVERSATION_VALUES.map(([, type], i) => `$${from + i + 1}::${type}`);
+  const values = [v[0], v[1], v[2], '1', ...v.slice(3)];
+  return `INSERT INTO conversations AS c (${CONVERSATION_COLUMNS.join(', ')})
+    SELECT ${values.join(', ')} ${source}
+    ON CONFLICT (id) DO UPDATE SET ${CONVERSATION_SET}`;
+}
+
+export function conversationValues(row: LinkRow, facts: RequestFacts, d: LinkDecision): PgValue[] {
+  return [
+    d.conversationId,
+    row.ts,
+    row.ts,
+    row.inputTokens ?? 0,
+    row.cacheReadTokens ?? 0,
+    (row.cacheWrite5mTokens ?? 0) + (row.cacheWrite1hTokens ?? 0),
+    row.outputTokens ?? 0,
+    row.costUsd ?? 0,
+    // The conversation's model is its main agent's: the root's, or the first main request's.
+    row.agentInstance === null ? (row.modelApplied ?? row.modelRequested) : null,
+    d.conversationId === row.id ? facts.firstUserText : '',
+  ];
+}
+
+const CONVERSATION_UPSERT = conversationUpsertSql(0, '');
+
+/** One conversation's share of several linked requests, as one summary row to add. */
+interface ConversationShare {
+  values: PgValue[];
+  requests: number;
+}
+
+/**
+ * Adds several linked requests (in arrival order) to their conversations' summaries in one
+ * statement, each conversation once: as many single adds would, the first request's model and
+ * first text count when it creates the conversation, and the conversation's model stays the
+ * first one known.
+ */
+export async function addToConversations(
+  q: Queryable,
+  linkedRows: readonly { row: LinkRow; facts: RequestFacts; d: LinkDecision }[],
+): Promise<void> {
+  const shares = new Map<string, ConversationShare>();
+  for (const { row, facts, d } of linkedRows) {
+    const v = conversationValues(row, facts, d);
+    const s = shares.get(d.conversationId);
+    if (s === undefined) {
+      shares.set(d.conversationId, { values: v, requests: 1 });
+      continue;
+    }
+    const [, firstAt, lastAt, i, cr, cw, o, cost, model] = v as number[];
+    const t = s.values as number[];
+    t[1] = Math.min(t[1] as number, firstAt as number);
+    t[2] = Math.max(t[2] as number, lastAt as number);
+    t[3] = (t[3] as number) + (i as number);
+    t[4] = (t[4] as number) + (cr as number);
+    t[5] = (t[5] as number) + (cw as number);
+    t[6] = (t[6] as number) + (o as number);
+    t[7] = (t[7] as number) + (cost as number);
+    s.values[8] ??= (model as unknown as string | null) ?? null;
+    s.requests += 1;
+  }
+  if (shares.size === 0) return;
+  // One lock order for every instance: two batches adding to the same conversations wait, never deadlock.
+  const rows = [...shares.values()].sort((a, b) => (String(a.values[0]) < String(b.values[0]) ? -1 : 1));
+  const width = CONVERSATION_VALUES.length + 1;
+  const cols = [...CONVERSATION_COLUMNS];
+  const tuples = rows.map((_, r) => {
+    const v = CONVERSATION_VALUES.map(([, type], i) => `$${r * width + i + 1}::${type}`);
+    return `(${[v[0], v[1], v[2], `$${r * width + width}::bigint`, ...v.slice(3)].join(', ')})`;
+  });
+  await q.query(
+    `INSERT INTO conversations AS c (${cols.join(', ')}) VALUES ${tuples.join(', ')}
+     ON CONFLICT (id) DO UPDATE SET ${CONVERSATION_SET.replace('c.requests + 1', 'c.requests + excluded.requests')}`,
+    rows.flatMap((s) => [...s.values, s.requests]),
+  );
+}
+
 /** After the row holds its link: the conversation's summary and the sub-task rows. */
 export async function afterLinkInsert(q: Queryable, row: LinkRow, facts: RequestFacts, d: LinkDecision): Promise<void> {
-  await q.query(
-    `INSERT INTO conversations AS c (id, first_at, last_at, requests, input_tokens, cache_read_tokens, cache_write_tokens,
-       output_tokens, cost_usd, model, first_user_text) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10)
-     ON CONFLICT (id) DO UPDATE SET first_at = LEAST(c.first_at, excluded.first_at),
-       last_at = GREATEST(c.last_at, excluded.last_at),
-       requests = c.requests + 1, input_tokens = c.input_tokens + excluded.input_tokens,
-       cache_read_tokens = c.cache_read_tokens + excluded.cache_read_tokens,
-       cache_write_tokens = c.cache_write_tokens + excluded.cache_write_tokens,
-       output_tokens = c.output_tokens + excluded.output_tokens, cost_usd = c.cost_usd + excluded.cost_usd,
-       model = coalesce(c.model, excluded.model)`,
-    [
-      d.conversationId,
-      row.ts,
-      row.ts,
-      row.inputTokens ?? 0,
-      row.cacheReadTokens ?? 0,
-      (row.cacheWrite5mTokens ?? 0) + (row.cacheWrite1hTokens ?? 0),
-      row.outputTokens ?? 0,
-      row.costUsd ?? 0,
-      // The conversation's model is its main agent's: the root's, or the first main request's.
-      row.agentInstance === null ? (row.modelApplied ?? row.modelRequested) : null,
-      d.conversationId === row.id ? facts.firstUserText : '',
-    ],
-  );
-  if (d.subtasks.length > 0) await applySubtasks(q, d, row.ts);
+  await q.query(CONVERSATION_UPSERT, conversationValues(row, facts, d));
+  await applySubtaskLinks(q, d, row.ts);
+}
+
+/** The sub-task rows a decision creates or moves (rare: a sub-agent started or handed back). */
+export async function applySubtaskLinks(q: Queryable, d: LinkDecision, ts: number): Promise<void> {
+  if (d.subtasks.length > 0) await applySubtasks(q, d, ts);
 }
 
 export function linkInput(row: LinkRow, facts: RequestFacts): LinkInput {

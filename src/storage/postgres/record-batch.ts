@@ -4,6 +4,7 @@
  * and account usage, all in one transaction. Idempotent on request id: a batch written again
  * (a retry after an uncertain commit, a journal replay) stores and counts each request once.
  */
+import type { LinkDecision } from '../../conversations/link.js';
 import type { RequestFacts } from '../../conversations/message-hash.js';
 import type { AccountError } from '../contract/accounts.js';
 import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
@@ -11,7 +12,15 @@ import { factsOfBody } from '../sqlite/conversations.js';
 import { REQUEST_COLUMN_NAMES, requestParams } from '../sqlite/request-columns.js';
 import { RECENT_ERRORS_KEPT, usageFromRecords } from '../writer/usage.js';
 import { inTransaction, type PgClient, type PgPool } from './connection.js';
-import { afterLinkInsert, decideLink, LINK_COLUMNS, linkInput, linkValues } from './conversations.js';
+import {
+  addToConversations,
+  applySubtaskLinks,
+  decideLink,
+  LINK_COLUMNS,
+  LinkPrefetch,
+  linkInput,
+  linkValues,
+} from './conversations.js';
 import { insertPayloads, isMissingPartition, PayloadPartitions } from './payloads.js';
 import { type PgValue, rowsPerStatement, valuesList } from './pg-sql.js';
 import { writeRollups } from './rollups.js';
@@ -91,6 +100,29 @@ async function applyUsage(c: PgClient, usage: readonly AccountUsageDelta[]): Pro
   }
 }
 
+interface Linked {
+  r: RequestRecord;
+  f: RequestFacts;
+  d: LinkDecision;
+}
+
+/** Inserts linked records with their link columns; returns the ids stored now. */
+async function insertLinked(c: PgClient, rows: readonly Linked[]): Promise<Set<string>> {
+  const stored = new Set<string>();
+  const cols = [...REQUEST_COLUMN_NAMES, ...LINK_COLUMNS];
+  const per = rowsPerStatement(cols.length);
+  for (let i = 0; i < rows.length; i += per) {
+    const chunk = rows.slice(i, i + per);
+    const res = await c.query<{ id: string }>(
+      `INSERT INTO requests (${cols.join(', ')}) VALUES ${valuesList(chunk.length, cols.length)}
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
+      chunk.flatMap((x) => [...params(x.r), ...linkValues(x.d, x.f)]),
+    );
+    for (const r of res.rows) stored.add(r.id);
+  }
+  return stored;
+}
+
 async function commit(
   c: PgClient,
   records: readonly RequestRecord[],
@@ -98,14 +130,32 @@ async function commit(
   facts: readonly (RequestFacts | null)[],
 ): Promise<void> {
   const stored = new Set<string>();
-  // Records without a link body go in together; a linked record is decided with what the rows
-  // before it in the batch wrote, as on SQLite, so it is inserted on its own after them.
+  // Rows are held back and written together (multi-row INSERTs) until a link decision has to ask
+  // the database something: then what is held is written first, so each request is linked
+  // against every row before it in the batch, as on SQLite. What the held rows change of the
+  // prefetched answers is dropped from the prefetch (LinkPrefetch.wrote).
   let plain: RequestRecord[] = [];
-  const flushPlain = async () => {
-    if (plain.length === 0) return;
-    for (const id of await insertPlain(c, plain)) stored.add(id);
-    plain = [];
+  let linked: Linked[] = [];
+  const flush = async () => {
+    if (plain.length > 0) {
+      for (const id of await insertPlain(c, plain)) stored.add(id);
+      plain = [];
+    }
+    if (linked.length === 0) return;
+    const batch = linked;
+    linked = [];
+    const now = await insertLinked(c, batch);
+    // A request stored already (a replay, a retry after an uncertain commit) was counted by that write.
+    const added = batch.filter((x) => now.delete(x.r.id));
+    for (const x of added) stored.add(x.r.id);
+    await addToConversations(
+      c,
+      added.map((x) => ({ row: x.r, facts: x.f, d: x.d })),
+    );
   };
+  const parentHashes: string[] = [];
+  for (const f of facts) if (f?.parentMessageHash) parentHashes.push(f.parentMessageHash);
+  const prefetch = await LinkPrefetch.load(c, parentHashes);
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as RequestRecord;
     const f = facts[i];
@@ -113,16 +163,17 @@ async function commit(
       plain.push(r);
       continue;
     }
-    await flushPlain();
     // Decided before the insert so the INSERT writes it: a row is never stored without its link.
-    const d = await decideLink(c, linkInput(r, f));
-    const res = await c.query<{ id: string }>(insertSql(1, LINK_COLUMNS), [...params(r), ...linkValues(d, f)]);
-    // Stored already (a replay, a retry after an uncertain commit): counted once, by that write.
-    if (res.rows.length === 0) continue;
-    stored.add(r.id);
-    await afterLinkInsert(c, r, f, d);
+    const d = await decideLink(c, linkInput(r, f), prefetch, flush);
+    linked.push({ r, f, d });
+    prefetch.wrote(r, f, d);
+    if (d.subtasks.length > 0) {
+      // Moves rows between conversations: the rows it moves must be written first.
+      await flush();
+      if (stored.has(r.id)) await applySubtaskLinks(c, d, r.ts);
+    }
   }
-  await flushPlain();
+  await flush();
   const all = stored.size === records.length;
   const kept = all ? records : records.filter((r) => stored.has(r.id));
   await insertPayloads(c, kept);
