@@ -15,7 +15,7 @@ import type {
   StorageSummary,
 } from '../contract/maintenance.js';
 import { type PgPool, redactUrl } from './connection.js';
-import { listPartitions } from './payloads.js';
+import { detachedPartitions, listPartitions } from './payloads.js';
 import type { PgValue } from './pg-sql.js';
 
 /** Rows per DELETE: each chunk's locks are held briefly, so the record writers keep going. */
@@ -96,7 +96,14 @@ export class PgMaintenance implements MaintenanceStore {
     for (const p of await listPartitions(this.pool)) {
       if ((p.day + 1) * DAY_MS > cut) break;
       const n = (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM ${p.name}`)).rows[0]?.n ?? 0;
-      // IF EXISTS: another instance's retention may have dropped it meanwhile.
+      if (!(await this.detach(p.name))) continue;
+      await this.pool.query(`DROP TABLE IF EXISTS ${p.name}`);
+      total += n;
+    }
+    // Days a run stopped between detaching and dropping (killed, or the connection lost).
+    for (const p of await detachedPartitions(this.pool)) {
+      if ((p.day + 1) * DAY_MS > cut) continue;
+      const n = (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM ${p.name}`)).rows[0]?.n ?? 0;
       await this.pool.query(`DROP TABLE IF EXISTS ${p.name}`);
       total += n;
     }
@@ -106,6 +113,26 @@ export class PgMaintenance implements MaintenanceStore {
       [cut],
     );
     return total;
+  }
+
+  /**
+   * Detaches a day's partition without locking out the writers of today's (CONCURRENTLY waits for
+   * the transactions that may use it instead). False when another instance's retention took it.
+   */
+  private async detach(name: string): Promise<boolean> {
+    try {
+      await this.pool.query(`ALTER TABLE request_payloads DETACH PARTITION ${name} CONCURRENTLY`);
+      return true;
+    } catch (err) {
+      const attached = (await listPartitions(this.pool)).some((p) => p.name === name);
+      if (!attached) return false;
+      // A detach an earlier run started and did not finish.
+      if (/pending detach/i.test((err as Error).message)) {
+        await this.pool.query(`ALTER TABLE request_payloads DETACH PARTITION ${name} FINALIZE`);
+        return true;
+      }
+      throw err;
+    }
   }
 
   async prune(c: PruneCutoffs): Promise<PruneResult> {

@@ -65,6 +65,21 @@ export async function listPartitions(q: Queryable): Promise<{ name: string; day:
   return out.sort((a, b) => a.day - b.day);
 }
 
+/** Day tables of this schema no longer attached to request_payloads (a retention run cut short). */
+export async function detachedPartitions(q: Queryable): Promise<{ name: string; day: number }[]> {
+  const { rows } = await q.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_class c
+     WHERE c.relnamespace = to_regnamespace(current_schema())::oid AND c.relkind = 'r' AND NOT c.relispartition
+       AND c.relname LIKE 'request\\_payloads\\_d%'`,
+  );
+  const out: { name: string; day: number }[] = [];
+  for (const r of rows) {
+    const day = dayOfPartition(r.name);
+    if (day !== null) out.push({ name: r.name, day });
+  }
+  return out;
+}
+
 /** Whether `err` is PostgreSQL's refusal of a row no partition takes (one dropped meanwhile). */
 export function isMissingPartition(err: unknown): boolean {
   return (err as { code?: string }).code === '23514' && /no partition/i.test((err as Error).message);

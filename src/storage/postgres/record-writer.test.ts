@@ -145,6 +145,26 @@ describe.skipIf(!hasPg('PostgreSQL record writer'))('the PostgreSQL record write
     await writer.close();
   });
 
+  it('goes on writing after the server terminated its connection (a restart, pg_terminate_backend)', async () => {
+    const schema = (await direct.pool.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s;
+    const single = await PostgresStore.open({ url: PG_URL, schema, max: 1 });
+    const writer = new PgRecordWriter(single, { journalDir: freshDir(), onError: (e) => errors.push(String(e)) });
+    try {
+      writer.enqueue(rec('t0'));
+      await writer.flush();
+      const pid = (await single.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      await direct.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      for (let i = 1; i <= 5; i++) writer.enqueue(rec(`t${i}`, i));
+      await writer.flush();
+      await writer.replayJournal();
+      expect(await direct.requests.count()).toBe(6);
+      expect(writer.health()).toMatchObject({ waiting: 0, dropped: 0 });
+    } finally {
+      await writer.close();
+      await single.close();
+    }
+  });
+
   it('parks what exceeds its bounded queue in the journal with a clear log line, and loses none of it', async () => {
     const writer = new PgRecordWriter(viaRelay, {
       journalDir: freshDir(),

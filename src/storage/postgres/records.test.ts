@@ -72,6 +72,15 @@ describe.skipIf(!hasPg('PostgreSQL records'))('request records on PostgreSQL', (
     expect(await a.requests.count()).toBe(5);
   });
 
+  it('finishes a retention run that stopped between detaching a day and dropping it', async () => {
+    await a.requests.writeBatch([withPayload('x1', NOW - 4 * DAY), withPayload('x2', NOW - 4 * DAY + 5)], []);
+    await a.pool.query('ALTER TABLE request_payloads DETACH PARTITION request_payloads_d20250111');
+    const res = await b.maintenance.prune({ requestsBefore: NOW - 30 * DAY, payloadsBefore: NOW - DAY, now: NOW });
+    expect(res.payloadsDeleted).toBe(2);
+    const left = await a.pool.query("SELECT 1 FROM pg_class WHERE relname = 'request_payloads_d20250111'");
+    expect(left.rows).toEqual([]);
+  });
+
   it("writes a late record to a day another instance's retention dropped", async () => {
     await a.requests.writeBatch([withPayload('first', NOW - 5 * DAY)], []);
     await b.maintenance.prune({ requestsBefore: NOW - 30 * DAY, payloadsBefore: NOW - DAY, now: NOW });
