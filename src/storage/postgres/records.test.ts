@@ -99,6 +99,34 @@ describe.skipIf(!hasPg('PostgreSQL records'))('request records on PostgreSQL', (
     expect(rows[0]?.n).toBe(50);
   });
 
+  it('reports sizes, row counts, indexes and query plans for ccflare analyze, the password hidden', async () => {
+    await a.requests.writeBatch([withPayload('r1', NOW), sampleRecord({ id: 'r2', ts: NOW - DAY })], []);
+    // The server trusts loopback, so a URL with a password connects all the same.
+    const url = new URL(PG_URL);
+    url.password = 's3cret-pw';
+    const schema = (await a.pool.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s;
+    const withPassword = await PostgresStore.open({ url: url.toString(), schema, max: 1 });
+    const r = await withPassword.maintenance.report().finally(() => withPassword.close());
+    expect(r.path).toMatch(/^postgres(ql)?:\/\//);
+    expect(r.path).not.toContain('s3cret-pw');
+    expect(r.tables).toEqual(
+      expect.arrayContaining([
+        { name: 'requests', rows: 2 },
+        { name: 'request_payloads', rows: 1 },
+      ]),
+    );
+    expect(r).toMatchObject({ oldestRequestTs: NOW - DAY, oldestPayloadTs: NOW, payloadFiles: 0 });
+    expect(r.payloadBytes).toBeGreaterThan(0);
+    expect(r.indexes).toEqual(
+      expect.arrayContaining([{ name: 'requests_ts', table: 'requests', columns: ['ts', 'id'], explicit: true }]),
+    );
+    expect(r.queries.map((q) => q.name)).toContain('request list, newest first');
+    for (const q of r.queries) expect(q.plan.length, q.name).toBeGreaterThan(0);
+    const s = await a.maintenance.storageSummary();
+    expect(s).toMatchObject({ payloadFileBytes: 0, oldestRequestTs: NOW - DAY });
+    expect(s.databaseBytes).toBeGreaterThan(0);
+  });
+
   it('stores bodies as the bytes they were, a NUL included', async () => {
     const body = 'before\u0000after ✓';
     await a.requests.writeBatch(
