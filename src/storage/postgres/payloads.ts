@@ -6,7 +6,7 @@
 import { DAY_MS } from '../analytics/rollup.js';
 import type { PayloadBody, PayloadRecord, RequestRecord } from '../contract/records.js';
 import { inTransaction, type PgPool } from './connection.js';
-import { insertRows, type PgValue, type Queryable, valuesList } from './pg-sql.js';
+import { type PgValue, type Queryable, unnestInsert } from './pg-sql.js';
 
 /**
  * Bodies are bytes (bytea): they are stored as they crossed the wire, and a NUL or a split
@@ -123,15 +123,15 @@ function bytes(v: PayloadBody | null | undefined): Buffer | null {
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
-const PAYLOAD_COLUMNS = [
-  'request_id',
-  'ts',
-  'request_headers',
-  'request_body',
-  'response_headers',
-  'response_body',
-  'request_truncated',
-  'response_truncated',
+const PAYLOAD_COLUMNS: readonly (readonly [string, string])[] = [
+  ['request_id', 'text'],
+  ['ts', 'bigint'],
+  ['request_headers', 'text'],
+  ['request_body', 'bytea'],
+  ['response_headers', 'text'],
+  ['response_body', 'bytea'],
+  ['request_truncated', 'smallint'],
+  ['response_truncated', 'smallint'],
 ];
 
 /** Inserts the payloads of `records` (those that have one). */
@@ -151,15 +151,7 @@ export async function insertPayloads(q: Queryable, records: readonly RequestReco
       p.responseTruncated ? 1 : 0,
     ]);
   }
-  if (rows.length === 0) return;
-  await insertRows(
-    q,
-    rows,
-    PAYLOAD_COLUMNS.length,
-    (n) =>
-      `INSERT INTO request_payloads (${PAYLOAD_COLUMNS.join(', ')}) VALUES ${valuesList(n, PAYLOAD_COLUMNS.length)}
-       ON CONFLICT DO NOTHING`,
-  );
+  await unnestInsert(q, 'request_payloads', PAYLOAD_COLUMNS, rows, 'ON CONFLICT DO NOTHING');
 }
 
 /** Payload columns of a read joined as `p`, prefixed so they do not clash with the request's. */

@@ -22,33 +22,35 @@ import {
   linkValues,
 } from './conversations.js';
 import { insertPayloads, isMissingPartition, PayloadPartitions } from './payloads.js';
-import { type PgValue, rowsPerStatement, valuesList } from './pg-sql.js';
+import { type PgValue, unnestInsert } from './pg-sql.js';
+import { REQUEST_COLUMN_TYPES } from './requests.js';
 import { writeRollups } from './rollups.js';
 
 /** requestParams ends with SQLite's three payload-file columns, which PostgreSQL does not have. */
 const PAYLOAD_REF_PARAMS = 3;
-const WIDTH = REQUEST_COLUMN_NAMES.length;
 
 function params(r: RequestRecord): PgValue[] {
   return requestParams(r, null).slice(0, -PAYLOAD_REF_PARAMS) as PgValue[];
 }
 
-function insertSql(rows: number, extra: readonly string[] = []): string {
-  const cols = [...REQUEST_COLUMN_NAMES, ...extra];
-  return `INSERT INTO requests (${cols.join(', ')}) VALUES ${valuesList(rows, cols.length)}
-    ON CONFLICT (id) DO NOTHING RETURNING id`;
+/** Columns and types of an INSERT of request rows (with `extra` columns after the record's). */
+function requestColumns(extra: readonly string[]): [string, string][] {
+  return [...REQUEST_COLUMN_NAMES, ...extra].map((name) => {
+    const type = REQUEST_COLUMN_TYPES.get(name);
+    if (type === undefined) throw new Error(`requests.${name} has no column in the PostgreSQL schema`);
+    return [name, type];
+  });
 }
+
+const PLAIN_COLUMNS = requestColumns([]);
+const LINKED_COLUMNS = requestColumns(LINK_COLUMNS);
+/** A row whose id is stored already is left as it is: writes are repeatable. */
+const ON_CONFLICT = 'ON CONFLICT (id) DO NOTHING RETURNING id';
 
 /** Inserts `records` without links; returns the ids stored now (not those stored already). */
 async function insertPlain(c: PgClient, records: readonly RequestRecord[]): Promise<Set<string>> {
-  const stored = new Set<string>();
-  const per = rowsPerStatement(WIDTH);
-  for (let i = 0; i < records.length; i += per) {
-    const chunk = records.slice(i, i + per);
-    const res = await c.query<{ id: string }>(insertSql(chunk.length), chunk.flatMap(params));
-    for (const r of res.rows) stored.add(r.id);
-  }
-  return stored;
+  const rows = await unnestInsert<{ id: string }>(c, 'requests', PLAIN_COLUMNS, records.map(params), ON_CONFLICT);
+  return new Set(rows.map((r) => r.id));
 }
 
 /** The account's kept errors with the batch's appended, the newest `RECENT_ERRORS_KEPT`. */
@@ -108,19 +110,9 @@ interface Linked {
 
 /** Inserts linked records with their link columns; returns the ids stored now. */
 async function insertLinked(c: PgClient, rows: readonly Linked[]): Promise<Set<string>> {
-  const stored = new Set<string>();
-  const cols = [...REQUEST_COLUMN_NAMES, ...LINK_COLUMNS];
-  const per = rowsPerStatement(cols.length);
-  for (let i = 0; i < rows.length; i += per) {
-    const chunk = rows.slice(i, i + per);
-    const res = await c.query<{ id: string }>(
-      `INSERT INTO requests (${cols.join(', ')}) VALUES ${valuesList(chunk.length, cols.length)}
-       ON CONFLICT (id) DO NOTHING RETURNING id`,
-      chunk.flatMap((x) => [...params(x.r), ...linkValues(x.d, x.f)]),
-    );
-    for (const r of res.rows) stored.add(r.id);
-  }
-  return stored;
+  const values = rows.map((x) => [...params(x.r), ...linkValues(x.d, x.f)]);
+  const stored = await unnestInsert<{ id: string }>(c, 'requests', LINKED_COLUMNS, values, ON_CONFLICT);
+  return new Set(stored.map((r) => r.id));
 }
 
 async function commit(

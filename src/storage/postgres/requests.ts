@@ -75,6 +75,13 @@ export const REQUESTS_DDL: readonly string[] = [
   'CREATE INDEX requests_agent_page ON requests (agent, ts, id) WHERE agent IS NOT NULL;',
 ];
 
+/** Each column of the requests table and its type, read from the DDL above: one list to keep. */
+export const REQUEST_COLUMN_TYPES: ReadonlyMap<string, string> = new Map(
+  [...(REQUESTS_DDL[0] as string).matchAll(/^\s+([a-z_0-9]+) (TEXT|BIGINT|INTEGER|SMALLINT|DOUBLE PRECISION)\b/gm)].map(
+    (m) => [m[1] as string, (m[2] as string).toLowerCase()],
+  ),
+);
+
 type Row = Record<string, unknown>;
 
 const HAS_PAYLOAD = 'EXISTS (SELECT 1 FROM request_payloads p WHERE p.request_id = r.id AND p.ts = r.ts)';
