@@ -2,6 +2,7 @@
  * `store.maintenance` on PostgreSQL: retention drops whole payload partitions (a day each) and
  * deletes the rest in chunks, clear-history, and sizes for `ccflare analyze`.
  */
+import type { QueryConfig } from 'pg';
 import { DAY_MS, HOUR_MS, MINUTE_MS, MINUTE_ROLLUP_KEEP_MS } from '../analytics/rollup.js';
 import type {
   ClearHistoryCounts,
@@ -14,7 +15,7 @@ import type {
   QueryPlanReport,
   StorageSummary,
 } from '../contract/maintenance.js';
-import { type PgPool, redactUrl } from './connection.js';
+import { type PgPool, redactUrl, withClient } from './connection.js';
 import { detachedPartitions, listPartitions } from './payloads.js';
 import type { PgValue } from './pg-sql.js';
 
@@ -51,6 +52,9 @@ const COMMON_QUERIES: ReadonlyArray<[name: string, sql: string]> = [
   ['analytics: minute rollups in a range', 'SELECT * FROM rollup_minute WHERE bucket >= 0 AND bucket < 1'],
 ];
 
+/** Client-side limit of a maintenance statement allowed to run long. */
+const UNTIMED_MS = 6 * 3_600_000;
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface PlanNode {
@@ -75,6 +79,24 @@ function walkPlan(
 
 export class PgMaintenance implements MaintenanceStore {
   constructor(private readonly pool: PgPool) {}
+
+  /**
+   * A statement that may rightly run long (VACUUM of a large table, a detach waiting for the
+   * transactions using the partition): without the pool's 30 s statement timeout and its client
+   * timeout, on a connection of its own.
+   */
+  private async untimed(sql: string): Promise<void> {
+    await withClient(this.pool, async (c) => {
+      await c.query('SET statement_timeout = 0');
+      try {
+        // node-postgres reads 0 as "the pool's default"; the type omits the per-query option.
+        const config: QueryConfig & { query_timeout: number } = { text: sql, query_timeout: UNTIMED_MS };
+        await c.query(config);
+      } finally {
+        await c.query('RESET statement_timeout');
+      }
+    });
+  }
 
   /** Runs a chunked DELETE (`$1` the chunk size, then `params`) until a chunk comes back short. */
   private async deleteChunked(sql: string, params: PgValue[], chunk = PRUNE_CHUNK): Promise<number> {
@@ -121,14 +143,14 @@ export class PgMaintenance implements MaintenanceStore {
    */
   private async detach(name: string): Promise<boolean> {
     try {
-      await this.pool.query(`ALTER TABLE request_payloads DETACH PARTITION ${name} CONCURRENTLY`);
+      await this.untimed(`ALTER TABLE request_payloads DETACH PARTITION ${name} CONCURRENTLY`);
       return true;
     } catch (err) {
       const attached = (await listPartitions(this.pool)).some((p) => p.name === name);
       if (!attached) return false;
       // A detach an earlier run started and did not finish.
       if (/pending detach/i.test((err as Error).message)) {
-        await this.pool.query(`ALTER TABLE request_payloads DETACH PARTITION ${name} FINALIZE`);
+        await this.untimed(`ALTER TABLE request_payloads DETACH PARTITION ${name} FINALIZE`);
         return true;
       }
       throw err;
@@ -190,7 +212,7 @@ export class PgMaintenance implements MaintenanceStore {
       ...ROLLUP_TABLES.map((r) => r.table),
       ...HISTORY_TABLES.slice(1),
     ]) {
-      await this.pool.query(`VACUUM ANALYZE ${t}`);
+      await this.untimed(`VACUUM ANALYZE ${t}`);
     }
     return { beforeBytes, afterBytes: await this.schemaBytes() };
   }
