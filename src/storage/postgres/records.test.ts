@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshSchema, hasPg, PG_URL } from '../../../test/support/pg.js';
 import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
 import type { RequestRecord } from '../contract/records.js';
+import { SqliteStore } from '../sqlite/sqlite-store.js';
 import { PostgresStore } from './postgres-store.js';
 
 const DAY = 86_400_000;
@@ -125,6 +126,57 @@ describe.skipIf(!hasPg('PostgreSQL records'))('request records on PostgreSQL', (
     const s = await a.maintenance.storageSummary();
     expect(s).toMatchObject({ payloadFileBytes: 0, oldestRequestTs: NOW - DAY });
     expect(s.databaseBytes).toBeGreaterThan(0);
+  });
+
+  it('exports and lists full records as the SQLite store does: keyset pages, filters, payloads when asked', async () => {
+    const lite = SqliteStore.open(':memory:');
+    try {
+      const recs = Array.from({ length: 25 }, (_, i) =>
+        sampleRecord({
+          id: `e${String(i).padStart(2, '0')}`,
+          ts: NOW - (i % 7) * 60_000,
+          accountId: i % 3 === 0 ? 'acc-1' : 'acc-2',
+          accountName: i % 3 === 0 ? 'one' : 'two',
+          clientKey: i % 2 === 0 ? 'laptop' : null,
+          agent: i % 4 === 0 ? 'main' : null,
+          success: i % 5 !== 0,
+          status: i % 5 === 0 ? 529 : 200,
+          attemptLog: [{ account: 'one', status: 200, error: null, ms: 5 }],
+          payload: i % 2 === 0 ? samplePayload({ requestBody: `export ${i}` }) : null,
+        }),
+      );
+      await a.requests.writeBatch(recs, []);
+      await lite.requests.writeBatch(recs, []);
+      const queries = [
+        { withPayloads: false },
+        { withPayloads: true },
+        { withPayloads: true, clientKey: 'laptop', since: NOW - 3 * 60_000 },
+        { withPayloads: false, agent: 'main', until: NOW },
+      ];
+      for (const q of queries) {
+        const pages = async (store: { requests: typeof a.requests }) => {
+          const out = [];
+          let after: { ts: number; id: string } | null = null;
+          for (;;) {
+            const page = await store.requests.exportPage(q, after, 4);
+            if (page.length === 0) return out;
+            out.push(page);
+            const last = page[page.length - 1] as { ts: number; id: string };
+            after = { ts: last.ts, id: last.id };
+          }
+        };
+        expect(await pages(a), JSON.stringify(q)).toEqual(await pages(lite));
+      }
+      for (const q of [
+        { limit: 10 },
+        { limit: 5, status: 'error' as const },
+        { limit: 50, model: 'claude-sonnet-4-5' },
+      ]) {
+        expect(await a.requests.listRecords(q)).toEqual(await lite.requests.listRecords(q));
+      }
+    } finally {
+      await lite.close();
+    }
   });
 
   it('stores bodies as the bytes they were, a NUL included', async () => {
