@@ -5,6 +5,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Pool } from 'undici';
 import type { AgentDirectory } from '../agents/agent-directory.js';
 import { type Sleep, systemClock } from '../clock.js';
@@ -127,6 +128,8 @@ async function startServer(
   const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
   let committed = 0;
   const writer = openWriterForUrl(config.databaseUrl, store, {
+    // PostgreSQL: this instance's own journal (SQLite keeps it beside the database file).
+    ...(store.kind === 'postgres' ? { journalDir: join(config.home, 'records.journal') } : {}),
     onError: (err) => logger.error({ err }, 'request records could not be written'),
     onCommitted: (n) => {
       committed += n;

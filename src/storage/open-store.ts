@@ -5,6 +5,7 @@ import { GatewayError } from '../errors.js';
 import type { RecordWriter, Store } from './contract/store.js';
 import { PgKeyUsage } from './postgres/key-usage-counters.js';
 import { PostgresStore } from './postgres/postgres-store.js';
+import { PgRecordWriter } from './postgres/record-writer.js';
 import { MEMORY_PATH } from './sqlite/connection.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { BatchedRecordWriter } from './writer/batched-writer.js';
@@ -61,7 +62,13 @@ export async function openStoreFromUrl(url: string): Promise<Store> {
  * through `store` too: its writes are network I/O that does not block the event loop.
  */
 export function openWriterForUrl(url: string, store: Store, opts: RecordWriterOptions = {}): RecordWriter {
-  if (isPostgresUrl(url)) return new InlineRecordWriter(store, opts);
+  if (isPostgresUrl(url)) {
+    // Several instances share the database, so each keeps its own journal on local disk
+    // (`opts.journalDir`, the gateway's home): records wait there while PostgreSQL is away.
+    if (!(store instanceof PostgresStore))
+      throw new GatewayError('internal', 'a postgres:// URL needs the PostgreSQL store');
+    return new PgRecordWriter(store, { ...opts, journalDir: opts.journalDir ?? null });
+  }
   const path = sqlitePathFromUrl(url);
   if (path === MEMORY_PATH) return new InlineRecordWriter(store, opts);
   return new BatchedRecordWriter({ ...opts, dbPath: path });

@@ -41,8 +41,12 @@ export function openPool(opts: PgOptions): PgPool {
     // take milliseconds.
     statement_timeout: 30_000,
     // pg waits for a connection forever by default: a server behind a dropped route would hang
-    // startup (and every query) instead of failing with a message.
+    // startup (and every query) instead of failing with a message. A server that went away
+    // without closing the connection (a network cut, a failover) is noticed too: answers stop
+    // waiting, keepalive finds dead idle connections.
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    query_timeout: 60_000,
+    keepAlive: true,
     application_name: 'ccflare',
     types,
     ...(opts.schema === undefined ? {} : { options: `-c search_path=${opts.schema}` }),
@@ -66,20 +70,40 @@ export async function ensureSchema(pool: PgPool, schema: string | undefined): Pr
   }
 }
 
+/**
+ * Runs `fn` on one connection checked out of the pool. A checked-out client has no error
+ * listener of the pool's: a connection lost between two statements (the server restarted, a
+ * failover) would be emitted as an unhandled 'error' and end the process. The listener keeps
+ * the error for the statement that fails next, and the broken client is not pooled again.
+ */
+export async function withClient<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } finally {
+    client.off('error', onError);
+    client.release(lost);
+  }
+}
+
 /** Runs `fn` in one transaction on one connection; rolls back on any error. */
 export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const out = await fn(client);
-    await client.query('COMMIT');
-    return out;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  return withClient(pool, async (client) => {
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  });
 }
 
 /** The URL with its password replaced, for messages and logs. */

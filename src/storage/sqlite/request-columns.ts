@@ -62,6 +62,9 @@ const REQUEST_COLUMNS: readonly RequestColumn[] = (Object.keys(COLUMN_OF) as Col
   return { field, column, encoding };
 });
 
+/** The record's columns in INSERT order: the order `requestParams` gives their values in. */
+export const REQUEST_COLUMN_NAMES: readonly string[] = REQUEST_COLUMNS.map((c) => c.column);
+
 /** A summary is the row without its attempt log (read only to count retries and failovers). */
 const SUMMARY_COLUMNS: readonly RequestColumn[] = REQUEST_COLUMNS.filter((c) => c.field !== 'attemptLog');
 

@@ -1,0 +1,176 @@
+/**
+ * Payloads in PostgreSQL: one table partitioned by day of the request's ts, so retention drops
+ * whole partitions instead of deleting rows (no dead tuples, no vacuum behind it). A day's
+ * partition is created by the first write that needs it.
+ */
+import { DAY_MS } from '../analytics/rollup.js';
+import type { PayloadBody, PayloadRecord, RequestRecord } from '../contract/records.js';
+import { inTransaction, type PgPool } from './connection.js';
+import { type PgValue, type Queryable, unnestInsert } from './pg-sql.js';
+
+/**
+ * Bodies are bytes (bytea): they are stored as they crossed the wire, and a NUL or a split
+ * UTF-8 sequence in a body cannot make PostgreSQL refuse the whole batch as text would.
+ */
+export const PAYLOADS_DDL: readonly string[] = [
+  `CREATE TABLE request_payloads (
+    request_id TEXT NOT NULL,
+    ts BIGINT NOT NULL,
+    request_headers TEXT NOT NULL,
+    request_body BYTEA,
+    response_headers TEXT,
+    response_body BYTEA,
+    request_truncated SMALLINT NOT NULL DEFAULT 0,
+    response_truncated SMALLINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (request_id, ts)
+  ) PARTITION BY RANGE (ts);`,
+];
+
+const PARTITION_PREFIX = 'request_payloads_d';
+/** Key of the advisory lock taken while creating a day's partition (with the day as second key). */
+const PARTITION_LOCK = 0x6363_7064; // 'ccpd'
+
+/** Day number since the epoch (UTC) of a Unix ms. */
+export function dayOf(ts: number): number {
+  return Math.floor(ts / DAY_MS);
+}
+
+/** The partition holding day `day`: request_payloads_d20250115. */
+export function partitionName(day: number): string {
+  const d = new Date(day * DAY_MS);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${PARTITION_PREFIX}${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}`;
+}
+
+/** The day a partition name stands for, or null for a table that is not one. */
+export function dayOfPartition(name: string): number | null {
+  const m = /^request_payloads_d(\d{4})(\d{2})(\d{2})$/.exec(name);
+  if (!m) return null;
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS;
+}
+
+/** The payload partitions of the store's schema, oldest first. */
+export async function listPartitions(q: Queryable): Promise<{ name: string; day: number }[]> {
+  const { rows } = await q.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i
+       JOIN pg_class c ON c.oid = i.inhrelid
+       JOIN pg_class p ON p.oid = i.inhparent
+     WHERE p.relname = 'request_payloads' AND p.relnamespace = to_regnamespace(current_schema())::oid`,
+  );
+  const out: { name: string; day: number }[] = [];
+  for (const r of rows) {
+    const day = dayOfPartition(r.name);
+    if (day !== null) out.push({ name: r.name, day });
+  }
+  return out.sort((a, b) => a.day - b.day);
+}
+
+/** Day tables of this schema no longer attached to request_payloads (a retention run cut short). */
+export async function detachedPartitions(q: Queryable): Promise<{ name: string; day: number }[]> {
+  const { rows } = await q.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_class c
+     WHERE c.relnamespace = to_regnamespace(current_schema())::oid AND c.relkind = 'r' AND NOT c.relispartition
+       AND c.relname LIKE 'request\\_payloads\\_d%'`,
+  );
+  const out: { name: string; day: number }[] = [];
+  for (const r of rows) {
+    const day = dayOfPartition(r.name);
+    if (day !== null) out.push({ name: r.name, day });
+  }
+  return out;
+}
+
+/** Whether `err` is PostgreSQL's refusal of a row no partition takes (one dropped meanwhile). */
+export function isMissingPartition(err: unknown): boolean {
+  return (err as { code?: string }).code === '23514' && /no partition/i.test((err as Error).message);
+}
+
+/**
+ * Creates the partitions the days of `ts` need, remembering those that exist. Each under an
+ * advisory lock with the day, so instances starting a new day at once create it once.
+ */
+export class PayloadPartitions {
+  private readonly known = new Set<number>();
+
+  constructor(private readonly pool: PgPool) {}
+
+  async ensure(ts: Iterable<number>): Promise<void> {
+    const days = new Set<number>();
+    for (const t of ts) {
+      const d = dayOf(t);
+      if (!this.known.has(d)) days.add(d);
+    }
+    for (const day of [...days].sort((a, b) => a - b)) {
+      await inTransaction(this.pool, async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock($1, $2)', [PARTITION_LOCK, day]);
+        await c.query(
+          `CREATE TABLE IF NOT EXISTS ${partitionName(day)} PARTITION OF request_payloads
+             FOR VALUES FROM (${day * DAY_MS}) TO (${(day + 1) * DAY_MS})`,
+        );
+      });
+      this.known.add(day);
+    }
+  }
+
+  /** Another instance's retention may have dropped one: look again on the next write. */
+  forget(): void {
+    this.known.clear();
+  }
+}
+
+function bytes(v: PayloadBody | null | undefined): Buffer | null {
+  if (v == null) return null;
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+const PAYLOAD_COLUMNS: readonly (readonly [string, string])[] = [
+  ['request_id', 'text'],
+  ['ts', 'bigint'],
+  ['request_headers', 'text'],
+  ['request_body', 'bytea'],
+  ['response_headers', 'text'],
+  ['response_body', 'bytea'],
+  ['request_truncated', 'smallint'],
+  ['response_truncated', 'smallint'],
+];
+
+/** Inserts the payloads of `records` (those that have one). */
+export async function insertPayloads(q: Queryable, records: readonly RequestRecord[]): Promise<void> {
+  const rows: PgValue[][] = [];
+  for (const r of records) {
+    const p = r.payload;
+    if (!p) continue;
+    rows.push([
+      r.id,
+      r.ts,
+      p.requestHeaders,
+      bytes(p.requestBody),
+      p.responseHeaders ?? null,
+      bytes(p.responseBody),
+      p.requestTruncated ? 1 : 0,
+      p.responseTruncated ? 1 : 0,
+    ]);
+  }
+  await unnestInsert(q, 'request_payloads', PAYLOAD_COLUMNS, rows, 'ON CONFLICT DO NOTHING');
+}
+
+/** Payload columns of a read joined as `p`, prefixed so they do not clash with the request's. */
+export const PAYLOAD_SELECT = `p.request_id AS p_request_id, p.request_headers AS p_request_headers,
+  p.request_body AS p_request_body, p.response_headers AS p_response_headers, p.response_body AS p_response_body,
+  p.request_truncated AS p_request_truncated, p.response_truncated AS p_response_truncated`;
+
+/** The join of a request `r` to its payload: on ts too, so only that day's partition is read. */
+export const PAYLOAD_JOIN = 'LEFT JOIN request_payloads p ON p.request_id = r.id AND p.ts = r.ts';
+
+export function payloadOf(r: Record<string, unknown>): PayloadRecord | null {
+  if (r.p_request_id == null) return null;
+  const text = (v: unknown) => (v == null ? null : (v as Buffer).toString('utf8'));
+  return {
+    requestHeaders: (r.p_request_headers as string | null) ?? '{}',
+    requestBody: text(r.p_request_body),
+    responseHeaders: (r.p_response_headers as string | null) ?? null,
+    responseBody: text(r.p_response_body),
+    requestTruncated: r.p_request_truncated === 1,
+    responseTruncated: r.p_response_truncated === 1,
+  };
+}
