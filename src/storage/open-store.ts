@@ -59,14 +59,12 @@ export async function openStoreFromUrl(url: string): Promise<Store> {
  * The record writer for the store `url` names: a SQLite file gets the worker-thread writer
  * (its own connection, commits off the event loop); `:memory:` (tests) commits inline through
  * `store`, since a worker cannot reach another connection's memory database. PostgreSQL commits
- * through `store` too: its writes are network I/O that does not block the event loop.
+ * through `store` in batched multi-row inserts (network I/O: nothing blocks the event loop).
  */
 export function openWriterForUrl(url: string, store: Store, opts: RecordWriterOptions = {}): RecordWriter {
   if (isPostgresUrl(url)) {
     // Several instances share the database, so each keeps its own journal on local disk
     // (`opts.journalDir`, the gateway's home): records wait there while PostgreSQL is away.
-    if (!(store instanceof PostgresStore))
-      throw new GatewayError('internal', 'a postgres:// URL needs the PostgreSQL store');
     return new PgRecordWriter(store, { ...opts, journalDir: opts.journalDir ?? null });
   }
   const path = sqlitePathFromUrl(url);
