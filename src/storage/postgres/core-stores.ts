@@ -4,6 +4,7 @@ import type { AgentsStore } from '../contract/agents.js';
 import type { KeysStore } from '../contract/keys.js';
 import type { NotifyStore } from '../contract/notify.js';
 import type { SettingsStore } from '../contract/settings.js';
+import type { WorkersStore } from '../contract/workers.js';
 import type { PgPool } from './connection.js';
 
 export const CORE_DDL: readonly string[] = [];
@@ -14,6 +15,7 @@ export interface CoreStores {
   settings: SettingsStore;
   agents: AgentsStore;
   notify: NotifyStore;
+  workers: WorkersStore;
 }
 
 // Placeholder while the PostgreSQL store is being built: each method says it is missing.
@@ -32,5 +34,6 @@ export function makeCoreStores(_pool: PgPool): CoreStores {
     settings: notBuilt('settings') as never,
     agents: notBuilt('agents') as never,
     notify: notBuilt('notify') as never,
+    workers: notBuilt('workers') as never,
   };
 }

@@ -70,6 +70,10 @@ describe('migrations', () => {
       'rollup_minute',
       'schema_migrations',
       'settings',
+      'worker_approvals',
+      'worker_logs',
+      'worker_template_uses',
+      'workers',
       'workspaces',
     ]);
   });
@@ -89,7 +93,7 @@ describe('migrations', () => {
     insert.run('b', now - 30_000, 'POST', '/v1/messages', '[]', 'laptop', 1, 1, 0.25);
     insert.run('c', now - 30_000, 'POST', '/v1/messages', '[]', null, 1, 1, 0.25);
     insert.run('d', now - 10 * 86_400_000, 'POST', '/v1/messages', '[]', 'laptop', 1, 1, 1);
-    expect(migrate(db)).toEqual([16, 17]);
+    expect(migrate(db)).toEqual([16, 17, 18]);
     const sum = (table: string) =>
       db.prepare(`SELECT sum(requests) AS n, sum(input_tokens) AS i, sum(cost_usd) AS c FROM ${table}`).get();
     expect(sum('key_rollup_hour')).toEqual({ n: 3, i: 5, c: 1.75 });
