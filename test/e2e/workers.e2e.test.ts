@@ -15,8 +15,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { GatewayError } from '../../src/errors.js';
-import { SdkWorkerEngine } from '../../src/workers/engine.js';
-import { WorkerManager } from '../../src/workers/manager.js';
+import { RESUME_PROMPT, SdkWorkerEngine } from '../../src/workers/engine.js';
+import { BUDGET_REACHED, WorkerManager, type WorkerManagerDeps } from '../../src/workers/manager.js';
 import type { ApprovalRules, ApprovalView, WorkerView } from '../../src/workers/types.js';
 import { keyServiceWorkerKeys } from '../../src/workers/worker-keys.js';
 import { api } from '../support/api-request.js';
@@ -44,11 +44,24 @@ const rules: ApprovalRules = {
   autoApproves: (policy, level) => (policy === 'low' ? level === 'low' : policy === 'medium' && level !== 'high'),
 };
 
-/** What the model does for each task marker: the Bash command of its first turn. */
-const TASKS: Record<string, string> = {
-  'TASK-TOUCH': 'touch made-by-worker.txt',
-  'TASK-RM': 'rm -rf /tmp/ccflare-workers-e2e-outside',
+/** What the model does for each task marker: the Bash command of each turn, then a final answer. */
+const TASKS: Record<string, string[]> = {
+  'TASK-TOUCH': ['touch made-by-worker.txt'],
+  'TASK-RM': ['rm -rf /tmp/ccflare-workers-e2e-outside'],
+  'TASK-PAUSE': ['touch step1.txt', 'touch step2.txt'],
+  'TASK-RESTART': ['touch after-restart.txt'],
+  'TASK-BUDGET': ['touch over-budget.txt'],
+  'TASK-TIMEOUT': ['touch never.txt'],
 };
+
+function toolResultCount(r: RecordedRequest): number {
+  const messages = r.json?.messages;
+  if (!Array.isArray(messages)) return 0;
+  return messages
+    .filter((m: { role?: unknown }) => m.role === 'user')
+    .flatMap((m: { content?: unknown }) => (Array.isArray(m.content) ? m.content : []))
+    .filter((b: { type?: unknown }) => b.type === 'tool_result').length;
+}
 
 function userText(r: RecordedRequest): string {
   const messages = r.json?.messages;
@@ -76,6 +89,22 @@ describe.skipIf(
   const t = gatewayForFile({ setup: (g) => g.addApiKey('only', ACCOUNT_KEY).then(() => undefined) });
   let root: string;
   let manager: WorkerManager;
+  let makeManager: (over?: Partial<WorkerManagerDeps>) => WorkerManager;
+  const managers: WorkerManager[] = [];
+  const pauseGate = (() => {
+    let open!: () => void;
+    const gate = {
+      open: new Promise<void>((r) => {
+        open = r;
+      }),
+      release: () => open(),
+      wasReached: false,
+      reached: () => {
+        gate.wasReached = true;
+      },
+    };
+    return gate;
+  })();
 
   beforeAll(async () => {
     root = realpathSync(mkdtempSync(join(tmpdir(), 'ccflare-workers-e2e-')));
@@ -89,20 +118,29 @@ describe.skipIf(
       });
       // Side requests (titles, topics) are not offered Bash.
       if (!toolNames(r).includes('Bash')) return text('Worker task');
-      const results = toolResultText(r);
-      if (results !== '') return text(`DONE. The tool said: ${results}`);
       const marker = Object.keys(TASKS).find((m) => userText(r).includes(m));
       if (marker === undefined) return text('Nothing to do.');
-      return {
-        kind: 'sse',
+      const step = toolResultCount(r);
+      const commands = TASKS[marker] as string[];
+      if (userText(r).includes(RESUME_PROMPT) || step >= commands.length) {
+        return text(`DONE. The tool said: ${toolResultText(r)}`);
+      }
+      const answer = {
+        kind: 'sse' as const,
         events: turnEvents({
           model,
           blocks: [
-            { type: 'text', text: `Running the command for ${marker}.` },
-            { type: 'tool_use', name: 'Bash', input: { command: TASKS[marker], description: 'Run the task' } },
+            { type: 'text', text: `Running step ${step + 1} of ${marker}.` },
+            { type: 'tool_use', name: 'Bash', input: { command: commands[step], description: 'Run the task' } },
           ],
         }),
       };
+      // The pause test holds the second turn until it has asked for the pause.
+      if (marker === 'TASK-PAUSE' && step === 1) {
+        pauseGate.reached();
+        return pauseGate.open.then(() => answer);
+      }
+      return answer;
     });
     // The worker keys go through the gateway's API, which reloads its keys before answering.
     const keys = keyServiceWorkerKeys({
@@ -118,26 +156,33 @@ describe.skipIf(
         return res.json;
       },
     });
-    manager = new WorkerManager({
-      store: t.gw.store,
-      engine: new SdkWorkerEngine({
-        gatewayUrl: t.gw.url,
-        rules,
-        claudeConfigDir: join(root, 'home/.claude'),
-        home: join(root, 'home'),
-        env: { TMPDIR: join(root, 'tmp') },
+    makeManager = (over = {}) => {
+      const m = new WorkerManager({
+        store: t.gw.store,
+        engine: new SdkWorkerEngine({
+          gatewayUrl: t.gw.url,
+          rules,
+          claudeConfigDir: join(root, 'home/.claude'),
+          home: join(root, 'home'),
+          env: { TMPDIR: join(root, 'tmp') },
+          clock: systemClock,
+        }),
+        keys,
+        events: t.gw.server.events,
         clock: systemClock,
-      }),
-      keys,
-      events: t.gw.server.events,
-      clock: systemClock,
-      logger: pino({ level: 'silent' }),
-    });
+        logger: pino({ level: 'silent' }),
+        ...over,
+      });
+      managers.push(m);
+      return m;
+    };
+    manager = makeManager();
     await manager.init();
   });
 
   afterAll(async () => {
-    await manager?.close();
+    pauseGate.release();
+    for (const m of managers) await m.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -147,13 +192,13 @@ describe.skipIf(
     return dir;
   }
 
-  async function pendingApproval(worker: WorkerView): Promise<ApprovalView> {
+  async function pendingApproval(worker: WorkerView, m = manager): Promise<ApprovalView> {
     let found: ApprovalView | undefined;
     await vi.waitFor(
       async () => {
-        found = (await manager.approvals({ workerId: worker.id, status: 'pending' }))[0];
-        const w = await manager.get(worker.id);
-        const log = (await manager.logs(worker.id)).map((e) => `${e.kind}: ${e.text}`).join('\n');
+        found = (await m.approvals({ workerId: worker.id, status: 'pending' }))[0];
+        const w = await m.get(worker.id);
+        const log = (await m.logs(worker.id)).map((e) => `${e.kind}: ${e.text}`).join('\n');
         expect(w.state, `worker ${w.state} (${w.stateReason}); log:\n${log}`).not.toMatch(/failed|completed|stopped/);
         expect(found, 'a pending approval').toBeDefined();
       },
@@ -162,11 +207,11 @@ describe.skipIf(
     return found as ApprovalView;
   }
 
-  async function ended(worker: WorkerView): Promise<WorkerView> {
+  async function ended(worker: WorkerView, m = manager): Promise<WorkerView> {
     let w = worker;
     await vi.waitFor(
       async () => {
-        w = await manager.get(worker.id);
+        w = await m.get(worker.id);
         expect(['completed', 'failed', 'stopped', 'paused']).toContain(w.state);
       },
       { timeout: STEP_TIMEOUT_MS, interval: 50 },
@@ -174,8 +219,8 @@ describe.skipIf(
     return w;
   }
 
-  async function describeLog(worker: WorkerView): Promise<string> {
-    return (await manager.logs(worker.id)).map((e) => `${e.kind}: ${e.text}`).join('\n');
+  async function describeLog(worker: WorkerView, m = manager): Promise<string> {
+    return (await m.logs(worker.id)).map((e) => `${e.kind}: ${e.text}`).join('\n');
   }
 
   it(
@@ -254,6 +299,112 @@ describe.skipIf(
       } finally {
         rmSync(outside, { recursive: true, force: true });
       }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'pauses at the next turn boundary and resumes the same session to completion',
+    async () => {
+      const cwd = project('pause');
+      const w = await manager.create({ name: 'pauser', prompt: 'TASK-PAUSE: two steps.', cwd, policy: 'medium' });
+      await vi.waitFor(() => expect(pauseGate.wasReached, 'the second turn was asked for').toBe(true), {
+        timeout: STEP_TIMEOUT_MS,
+        interval: 20,
+      });
+      expect(existsSync(join(cwd, 'step1.txt')), 'step 1 ran, approved by the medium policy').toBe(true);
+      const pausing = await manager.pause(w.id);
+      expect([pausing.state, pausing.stateReason]).toEqual(['running', 'pausing at the next turn']);
+      pauseGate.release();
+      const paused = await ended(w);
+      expect([paused.state, paused.stateReason], await describeLog(w)).toEqual(['paused', 'paused by the user']);
+      expect(existsSync(join(cwd, 'step2.txt')), 'the turn after the pause did not run its tool').toBe(false);
+      const sessionId = paused.sessionId;
+      expect(sessionId).toEqual(expect.any(String));
+
+      const before = t.up.requests.length;
+      await manager.resume(w.id);
+      const final = await ended(w);
+      expect(final.state, await describeLog(w)).toBe('completed');
+      expect(final.sessionId).toBe(sessionId);
+      const resumed = t.up.requests
+        .slice(before)
+        .filter((r) => isMessagesCall(r) && userText(r).includes(RESUME_PROMPT));
+      expect(resumed.length, 'the resumed session sent the continue prompt').toBeGreaterThanOrEqual(1);
+      expect(userText(resumed[0] as RecordedRequest), 'with the earlier turns of the same session').toContain(
+        'TASK-PAUSE',
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a worker running when the gateway stops shows paused and resumes after the restart',
+    async () => {
+      const cwd = project('restart');
+      const before = makeManager();
+      const w = await before.create({ name: 'survivor', prompt: 'TASK-RESTART: one step.', cwd, policy: 'low' });
+      await pendingApproval(w, before);
+      await before.close();
+      const stopped = await t.gw.store.workers.get(w.id);
+      expect([stopped?.state, stopped?.stateReason]).toEqual([
+        'paused',
+        'gateway stopped while it ran; resume to continue',
+      ]);
+      expect(existsSync(join(cwd, 'after-restart.txt'))).toBe(false);
+
+      const after = makeManager();
+      await after.init();
+      await after.resume(w.id);
+      // The resumed session may ask for the call again: approve whatever it asks until it ends.
+      await vi.waitFor(
+        async () => {
+          for (const a of await after.approvals({ workerId: w.id, status: 'pending' })) await after.approve(a.id);
+          expect((await after.get(w.id)).state).toMatch(/completed|failed|stopped/);
+        },
+        { timeout: STEP_TIMEOUT_MS, interval: 50 },
+      );
+      const final = await after.get(w.id);
+      expect(final.state, await describeLog(w, after)).toBe('completed');
+      expect(final.sessionId).toBe(stopped?.sessionId);
+      await after.close();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'stops the worker with "budget reached" once its recorded cost reaches the budget',
+    async () => {
+      const w = await manager.create({
+        name: 'spender',
+        prompt: 'TASK-BUDGET: one step.',
+        cwd: project('budget'),
+        policy: 'low',
+        budgetUsd: 0.000001,
+      });
+      const done = await ended(w);
+      expect([done.state, done.stateReason], await describeLog(w)).toEqual(['stopped', BUDGET_REACHED]);
+      expect(done.costUsd).toBeGreaterThanOrEqual(0.000001);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'an approval nobody decides is rejected at the timeout and the worker reads why',
+    async () => {
+      const m = makeManager({ approvalTimeoutMs: 500 });
+      const w = await m.create({
+        name: 'waiter',
+        prompt: 'TASK-TIMEOUT: one step.',
+        cwd: project('timeout'),
+        policy: 'low',
+      });
+      const done = await ended(w, m);
+      expect(done.state, await describeLog(w, m)).toBe('completed');
+      expect((await m.approvals({ workerId: w.id }))[0]?.status).toBe('timed_out');
+      expect(await describeLog(w, m)).toMatch(
+        /assistant: DONE\. The tool said: .*No one approved this call within 1 s/,
+      );
     },
     TEST_TIMEOUT_MS,
   );
