@@ -127,9 +127,7 @@ export function logEntriesFor(m: SdkMessage, at: number): NewWorkerLog[] {
         }));
     case 'result': {
       const ok = m.subtype === 'success' && m.is_error !== true;
-      const text = ok
-        ? (m.result ?? 'done')
-        : `${m.subtype ?? 'error'}: ${(m.errors ?? []).join('; ') || m.result || ''}`;
+      const text = ok ? (m.result ?? 'done') : errorText(m);
       return [
         {
           at,
@@ -142,6 +140,19 @@ export function logEntriesFor(m: SdkMessage, at: number): NewWorkerLog[] {
     default:
       return [];
   }
+}
+
+const RESULT_ERRORS: Record<string, string> = {
+  error_max_turns: 'max turns reached',
+  error_max_budget_usd: "Claude Code's own budget reached",
+  error_during_execution: 'ended during execution',
+};
+
+/** Why a result is an error, as a person reads it. */
+function errorText(m: SdkMessage): string {
+  const detail = (m.errors ?? []).join('; ') || m.result || '';
+  const what = RESULT_ERRORS[m.subtype ?? ''] ?? m.subtype ?? 'error';
+  return detail === '' ? what : `${what}: ${detail}`;
 }
 
 /** The latest action a message shows, for the card; null when it shows none. */

@@ -105,6 +105,7 @@ class FakeKeys implements WorkerKeys {
   readonly minted: string[] = [];
   async mint(workerName: string) {
     const name = `worker-${workerName}`;
+    if (this.active.has(name)) throw new GatewayError('conflict', `key ${name} exists`);
     this.active.add(name);
     this.minted.push(name);
     return { name, key: `ccf_secret_${workerName}_${this.minted.length}` };
@@ -299,8 +300,10 @@ describe('WorkerManager', () => {
     store.connection.close();
     store = SqliteStore.open(dbPath);
 
+    expect(keys.active.has('worker-alpha')).toBe(true);
     const second = makeManager();
     await second.init();
+    expect(keys.active.has('worker-alpha'), 'the dead run no longer has a usable key').toBe(false);
     const w = await second.get('alpha');
     expect([w.state, w.stateReason, w.sessionId]).toEqual([
       'paused',

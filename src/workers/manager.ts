@@ -171,7 +171,11 @@ export class WorkerManager {
    */
   async init(): Promise<void> {
     const moved = await this.deps.store.workers.markInterrupted(RESTARTED, this.deps.clock.now());
-    for (const w of moved) await this.emitWorker(w);
+    for (const w of moved) {
+      // The key of a run the last gateway did not end would otherwise stay usable.
+      if (w.keyName !== null) await this.revokeKey(w.keyName);
+      await this.emitWorker(w);
+    }
     this.pump();
   }
 

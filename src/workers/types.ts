@@ -86,7 +86,7 @@ export interface WorkerEngine {
 
 /** The client key a worker's run uses: minted per run, revoked when the run ends. */
 export interface WorkerKeys {
-  /** Creates an active client key for the worker (replacing one left by an earlier run); returns its name and secret. */
+  /** Creates an active client key named after the worker; returns its name and secret. */
   mint(workerName: string): Promise<{ name: string; key: string }>;
   revoke(keyName: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /**
  * The client keys workers run with, over the key service: one per worker, named after it, so the
- * request list attributes its requests to it. Only digests are stored, so a run mints a fresh key
- * (revoking one an earlier run left) and revokes it when it ends: no worker key stays usable.
+ * request list attributes its requests to it. Only digests are stored, so each run mints a fresh
+ * key and the manager revokes it when the run ends (or, after a crash, before the next run).
  */
 import type { KeyService } from '../auth/key-service.js';
 import { GatewayError } from '../errors.js';
@@ -28,9 +28,19 @@ export function keyServiceWorkerKeys(keys: Pick<KeyService, 'create' | 'revoke'>
   return {
     async mint(workerName) {
       const name = workerKeyName(workerName);
-      await revoke(name);
-      const { key } = await keys.create(name);
-      return { name, key };
+      try {
+        const { key } = await keys.create(name);
+        return { name, key };
+      } catch (err) {
+        // Never revoke a key the worker did not mint: it may be someone's.
+        if (err instanceof GatewayError && err.code === 'conflict') {
+          throw new GatewayError(
+            'conflict',
+            `Worker "${workerName}" cannot run: a client key named "${name}" already exists; revoke it or rename the worker`,
+          );
+        }
+        throw err;
+      }
     },
     revoke,
   };
