@@ -17,21 +17,33 @@ export function workerKeyName(workerName: string): string {
 
 const isNotFound = (err: unknown) => err instanceof GatewayError && err.code === 'not_found';
 
-export function keyServiceWorkerKeys(keys: Pick<KeyService, 'create' | 'revoke'>): WorkerKeys {
+/**
+ * `owned` holds the names of the keys minted and not yet revoked: the key registry's
+ * `internalKey` reads it, so a worker's key does not make `/v1` require keys from everyone.
+ */
+export function keyServiceWorkerKeys(
+  keys: Pick<KeyService, 'create' | 'revoke'>,
+  owned: Set<string> = new Set(),
+): WorkerKeys {
   const revoke = async (name: string) => {
     try {
       await keys.revoke(name);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+    owned.delete(name);
   };
   return {
     async mint(workerName) {
       const name = workerKeyName(workerName);
+      // Marked before it exists, so the registry's reload that the creation triggers sees it internal.
+      const mine = !owned.has(name);
+      owned.add(name);
       try {
         const { key } = await keys.create(name);
         return { name, key };
       } catch (err) {
+        if (mine) owned.delete(name);
         // Never revoke a key the worker did not mint: it may be someone's.
         if (err instanceof GatewayError && err.code === 'conflict') {
           throw new GatewayError(
