@@ -1,4 +1,7 @@
-import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../clock.js';
 import type { NewWorkerLog, WorkerRow } from '../storage/contract/workers.js';
 import {
@@ -109,11 +112,14 @@ const success = (result = 'All fixed'): SdkMessage => ({
   num_turns: 2,
 });
 
+const configRoot = mkdtempSync(join(tmpdir(), 'ccflare-engine-'));
+afterAll(() => rmSync(configRoot, { recursive: true, force: true }));
+
 function engineWith(sdk: AgentSdk) {
   return new SdkWorkerEngine({
     gatewayUrl: 'http://127.0.0.1:9999',
     rules,
-    claudeConfigDir: '/tmp/claude-config',
+    claudeConfigDir: configRoot,
     home: '/tmp/worker-home',
     clock: systemClock,
     loadSdk: async () => sdk,
@@ -146,7 +152,7 @@ describe('SdkWorkerEngine', () => {
       expect(o.env).toMatchObject({
         ANTHROPIC_BASE_URL: 'http://127.0.0.1:9999',
         ANTHROPIC_API_KEY: 'ccf_worker_key',
-        CLAUDE_CONFIG_DIR: '/tmp/claude-config',
+        CLAUDE_CONFIG_DIR: join(configRoot, 'w1'),
         HOME: '/tmp/worker-home',
       });
       expect(o.env.ANTHROPIC_AUTH_TOKEN).toBeUndefined();
@@ -264,11 +270,9 @@ describe('SdkWorkerEngine', () => {
         o.abortController.signal.addEventListener('abort', () => reject(new Error('aborted'))),
       );
     });
-    const run = engineWith(sdk).start(
-      { worker: workerRow(), resumeSessionId: null, apiKey: 'k' },
-      recordingHooks().hooks,
-    );
-    await new Promise((r) => setImmediate(r));
+    const { hooks, sessions } = recordingHooks();
+    const run = engineWith(sdk).start({ worker: workerRow(), resumeSessionId: null, apiKey: 'k' }, hooks);
+    await vi.waitFor(() => expect(sessions).toEqual(['sess-1']));
     run.stop('budget reached');
     expect(await run.done).toEqual({ state: 'stopped', reason: 'budget reached', sessionId: 'sess-1' });
   });

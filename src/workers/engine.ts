@@ -8,6 +8,8 @@
  * Input is streamed (an async iterable holding the prompt open until the result), because only a
  * streaming session can be interrupted; the input ends at the result, so the session exits.
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { NewWorkerLog } from '../storage/contract/workers.js';
 import {
@@ -31,7 +33,11 @@ export interface SdkEngineOptions {
   /** This gateway's base URL (ANTHROPIC_BASE_URL of every worker). */
   gatewayUrl: string;
   rules: ApprovalRules;
-  /** CLAUDE_CONFIG_DIR of the workers' Claude Code: sessions live there, so resume finds them. */
+  /**
+   * Where the workers' Claude Code configurations live: each worker gets `<this>/<worker id>` as
+   * its CLAUDE_CONFIG_DIR, where its sessions are kept for resume, and no two Claude Code
+   * processes share one (their config file and locks).
+   */
   claudeConfigDir: string;
   clock: Clock;
   /** HOME of the workers' Claude Code (default: the gateway's). */
@@ -195,11 +201,11 @@ export class SdkWorkerEngine implements WorkerEngine {
     await this.load();
   }
 
-  private env(apiKey: string): Record<string, string | undefined> {
+  private env(workerId: string, apiKey: string): Record<string, string | undefined> {
     return {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: this.opts.home ?? process.env.HOME,
-      CLAUDE_CONFIG_DIR: this.opts.claudeConfigDir,
+      CLAUDE_CONFIG_DIR: join(this.opts.claudeConfigDir, workerId),
       ANTHROPIC_BASE_URL: this.opts.gatewayUrl,
       ANTHROPIC_API_KEY: apiKey,
       DISABLE_TELEMETRY: '1',
@@ -285,6 +291,7 @@ export class SdkWorkerEngine implements WorkerEngine {
       const turnIds = new Set<string>();
       try {
         const sdk = await this.load();
+        await mkdir(join(this.opts.claudeConfigDir, worker.id), { recursive: true, mode: 0o700 });
         if (stopReason !== null) return { state: 'stopped', reason: stopReason, sessionId };
         query = sdk.query({
           prompt: input(),
@@ -294,7 +301,7 @@ export class SdkWorkerEngine implements WorkerEngine {
             ...(worker.maxTurns === null ? {} : { maxTurns: worker.maxTurns }),
             ...(spec.resumeSessionId === null ? {} : { resume: spec.resumeSessionId }),
             abortController: abort,
-            env: this.env(spec.apiKey),
+            env: this.env(worker.id, spec.apiKey),
             // Never bypassPermissions: every call Claude Code asks about comes to canUseTool.
             permissionMode: 'default',
             canUseTool,

@@ -108,7 +108,7 @@ describe.skipIf(
 
   beforeAll(async () => {
     root = realpathSync(mkdtempSync(join(tmpdir(), 'ccflare-workers-e2e-')));
-    for (const d of ['home/.claude', 'tmp']) mkdirSync(join(root, d), { recursive: true });
+    for (const d of ['home', 'tmp']) mkdirSync(join(root, d), { recursive: true });
     t.up.setHandler((r) => {
       if (!isMessagesCall(r) || r.json?.stream !== true) return undefined;
       const model = String(r.json.model);
@@ -162,7 +162,7 @@ describe.skipIf(
         engine: new SdkWorkerEngine({
           gatewayUrl: t.gw.url,
           rules,
-          claudeConfigDir: join(root, 'home/.claude'),
+          claudeConfigDir: join(root, 'claude-configs'),
           home: join(root, 'home'),
           env: { TMPDIR: join(root, 'tmp') },
           clock: systemClock,
@@ -200,7 +200,7 @@ describe.skipIf(
         const w = await m.get(worker.id);
         const log = (await m.logs(worker.id)).map((e) => `${e.kind}: ${e.text}`).join('\n');
         expect(w.state, `worker ${w.state} (${w.stateReason}); log:\n${log}`).not.toMatch(/failed|completed|stopped/);
-        expect(found, 'a pending approval').toBeDefined();
+        expect(found, `a pending approval of ${w.name}, ${w.state}; log:\n${log}`).toBeDefined();
       },
       { timeout: STEP_TIMEOUT_MS, interval: 50 },
     );
@@ -405,6 +405,40 @@ describe.skipIf(
       expect(await describeLog(w, m)).toMatch(
         /assistant: DONE\. The tool said: .*No one approved this call within 1 s/,
       );
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'two workers run at once while a third waits in the queue, which drains in order',
+    async () => {
+      const m = makeManager({ maxConcurrent: () => 2 });
+      const ws: WorkerView[] = [];
+      for (const name of ['par-a', 'par-b', 'par-c']) {
+        ws.push(
+          await m.create({ name, prompt: 'TASK-TOUCH: create the marker file.', cwd: project(name), policy: 'low' }),
+        );
+      }
+      const [a, b, c] = ws as [WorkerView, WorkerView, WorkerView];
+      const first = await pendingApproval(a, m);
+      await pendingApproval(b, m);
+      const queued = await m.get(c.id);
+      expect([queued.state, queued.queuePosition]).toEqual(['queued', 1]);
+
+      await m.approve(first.id);
+      expect((await ended(a, m)).state, await describeLog(a, m)).toBe('completed');
+      const third = await pendingApproval(c, m);
+      expect((await m.get(b.id)).state).toBe('waiting_approval');
+      await m.approve(third.id);
+      await m.approve((await m.approvals({ workerId: b.id, status: 'pending' }))[0]?.id as string);
+      const done = await Promise.all([ended(b, m), ended(c, m)]);
+      expect(done.map((w) => w.state)).toEqual(['completed', 'completed']);
+      const finalA = await m.get(a.id);
+      expect(done[1]?.startedAt ?? 0, 'the third started once the first had finished').toBeGreaterThanOrEqual(
+        finalA.finishedAt ?? Number.POSITIVE_INFINITY,
+      );
+      for (const name of ['par-a', 'par-b', 'par-c'])
+        expect(existsSync(join(root, name, 'made-by-worker.txt'))).toBe(true);
     },
     TEST_TIMEOUT_MS,
   );
