@@ -15,10 +15,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import { GatewayError } from '../../src/errors.js';
-import { RESUME_PROMPT, SdkWorkerEngine } from '../../src/workers/engine.js';
-import { BUDGET_REACHED, WorkerManager, type WorkerManagerDeps } from '../../src/workers/manager.js';
+import { buildWorkers, type WorkersDeps } from '../../src/workers/build-workers.js';
+import { RESUME_PROMPT } from '../../src/workers/engine.js';
+import { BUDGET_REACHED, type WorkerManager } from '../../src/workers/manager.js';
 import type { ApprovalRules, ApprovalView, WorkerView } from '../../src/workers/types.js';
-import { keyServiceWorkerKeys } from '../../src/workers/worker-keys.js';
 import { api } from '../support/api-request.js';
 import { isMessagesCall, toolNames, toolResultText } from '../support/claude-code-upstream.js';
 import { REPO } from '../support/cli-io.js';
@@ -52,6 +52,7 @@ const TASKS: Record<string, string[]> = {
   'TASK-RESTART': ['touch after-restart.txt'],
   'TASK-BUDGET': ['touch over-budget.txt'],
   'TASK-TIMEOUT': ['touch never.txt'],
+  'TASK-EDIT': ['touch original.txt'],
 };
 
 function toolResultCount(r: RecordedRequest): number {
@@ -89,7 +90,8 @@ describe.skipIf(
   const t = gatewayForFile({ setup: (g) => g.addApiKey('only', ACCOUNT_KEY).then(() => undefined) });
   let root: string;
   let manager: WorkerManager;
-  let makeManager: (over?: Partial<WorkerManagerDeps>) => WorkerManager;
+  let makeManager: (over?: Partial<WorkersDeps>) => WorkerManager;
+  const notified: { type: string; subject: string; text: string }[] = [];
   const managers: WorkerManager[] = [];
   const pauseGate = (() => {
     let open!: () => void;
@@ -143,34 +145,38 @@ describe.skipIf(
       return answer;
     });
     // The worker keys go through the gateway's API, which reloads its keys before answering.
-    const keys = keyServiceWorkerKeys({
-      create: async (name) => {
+    const keyService = {
+      create: async (name: string) => {
         const res = await api(t.gw.url, 'POST', '/api/keys', { name });
         if (res.status !== 201) throw new Error(`key ${name}: ${res.status} ${res.text}`);
         return { key: res.json.key as string, view: res.json };
       },
-      revoke: async (name) => {
+      revoke: async (name: string) => {
         const res = await api(t.gw.url, 'DELETE', `/api/keys/${name}`);
         if (res.status === 404) throw new GatewayError('not_found', res.text);
         if (res.status !== 200) throw new Error(`revoke ${name}: ${res.status} ${res.text}`);
         return res.json;
       },
-    });
+    };
     makeManager = (over = {}) => {
-      const m = new WorkerManager({
+      const m = buildWorkers({
+        home: t.gw.home,
+        gatewayUrl: t.gw.url,
         store: t.gw.store,
-        engine: new SdkWorkerEngine({
-          gatewayUrl: t.gw.url,
-          rules,
-          claudeConfigDir: join(root, 'claude-configs'),
-          home: join(root, 'home'),
-          env: { TMPDIR: join(root, 'tmp') },
-          clock: systemClock,
-        }),
-        keys,
         events: t.gw.server.events,
         clock: systemClock,
         logger: pino({ level: 'silent' }),
+        keyService,
+        internalKeys: new Set(),
+        rules,
+        maxConcurrent: () => 3,
+        approvalTimeoutMs: 15 * 60_000,
+        notify: (ev) => notified.push(ev),
+        engine: {
+          claudeConfigDir: join(root, 'claude-configs'),
+          home: join(root, 'home'),
+          env: { TMPDIR: join(root, 'tmp') },
+        },
         ...over,
       });
       managers.push(m);
@@ -238,6 +244,13 @@ describe.skipIf(
       expect(a.input.command).toBe('touch made-by-worker.txt');
       expect((await manager.get(w.id)).state).toBe('waiting_approval');
       expect(existsSync(join(cwd, 'made-by-worker.txt')), 'nothing runs before the approval').toBe(false);
+      expect(notified).toContainEqual(
+        expect.objectContaining({
+          type: 'worker.approval',
+          subject: 'toucher',
+          text: 'medium risk (runs a shell command): Bash: touch made-by-worker.txt',
+        }),
+      );
 
       await manager.approve(a.id);
       const done = await ended(w);
@@ -439,6 +452,20 @@ describe.skipIf(
       );
       for (const name of ['par-a', 'par-b', 'par-c'])
         expect(existsSync(join(root, name, 'made-by-worker.txt'))).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'an approval with edited input runs the edited call',
+    async () => {
+      const cwd = project('edit');
+      const w = await manager.create({ name: 'editor', prompt: 'TASK-EDIT: one step.', cwd, policy: 'low' });
+      const a = await pendingApproval(w);
+      await manager.approve(a.id, { input: { ...a.input, command: 'touch edited.txt' } });
+      expect((await ended(w)).state, await describeLog(w)).toBe('completed');
+      expect(existsSync(join(cwd, 'edited.txt'))).toBe(true);
+      expect(existsSync(join(cwd, 'original.txt'))).toBe(false);
     },
     TEST_TIMEOUT_MS,
   );
