@@ -186,8 +186,7 @@ export class SdkWorkerEngine implements WorkerEngine {
   constructor(private readonly opts: SdkEngineOptions) {}
 
   private load(): Promise<AgentSdk> {
-    // A failed load is not kept: installing the package and retrying should work after a restart anyway,
-    // but a transient failure should not stick.
+    // A failed load is forgotten, so the next worker tries again (the package may have been installed since).
     if (this.sdk === null) {
       this.sdk = (this.opts.loadSdk ?? loadAgentSdk)();
       this.sdk.catch(() => {
