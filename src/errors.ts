@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'oauth_failed'
   | 'needs_reauth'
   | 'shutting_down'
+  | 'feature_unavailable'
   | 'internal';
 
 /** Anthropic error types (https://docs.anthropic.com/en/api/errors). */
@@ -55,6 +56,8 @@ const DEFAULTS: Record<ErrorCode, { status: number; retryable: boolean; type: An
   needs_reauth: { status: 401, retryable: false, type: 'authentication_error' },
   // overloaded_error: a transient refusal the SDK and Claude Code retry, as they do Anthropic's 529.
   shutting_down: { status: 503, retryable: true, type: 'overloaded_error' },
+  // An optional package a feature needs is not installed (the Agent SDK for workers); the message says how to add it.
+  feature_unavailable: { status: 501, retryable: false, type: 'api_error' },
   internal: { status: 500, retryable: false, type: 'api_error' },
 };
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { AccountStatus } from './storage/contract/accounts.js';
 import type { RequestRecord } from './storage/contract/records.js';
+import type { ApprovalView, WorkerLogView, WorkerView } from './workers/types.js';
 
 /** Gateway events; the management API (live events, metrics) subscribes to these. */
 export interface GatewayEvents {
@@ -17,6 +18,13 @@ export interface GatewayEvents {
    * live stream instead of polling.
    */
   'notify.inbox': [NotifyInboxEvent];
+  /** A worker was created or changed state, progress or cost (src/workers). */
+  'worker.changed': [WorkerView];
+  'worker.deleted': [{ id: string; name: string }];
+  /** New entries of a worker's log, in order: what the log stream sends after its replay. */
+  'worker.log': [{ workerId: string; entries: WorkerLogView[] }];
+  /** An approval was asked for or decided. */
+  'approval.changed': [ApprovalView];
   /** Log records at info and above, as already redacted by the logger (log/log-events.ts). */
   log: [LogLine];
 }

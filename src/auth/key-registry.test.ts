@@ -75,6 +75,45 @@ describe('KeyRegistry', () => {
     expect(h.registry.clientKeysRequired()).toBe(false);
   });
 
+  it("an internal key (a worker's) leaves /v1 open to keyless clients and attributes its own requests", async () => {
+    const store = SqliteStore.open(':memory:');
+    const box = createSecretBox(randomBytes(32));
+    const clock = new ManualClock(T0);
+    const { logger } = captureLogger();
+    const registry = new KeyRegistry({
+      store,
+      box,
+      clock,
+      logger,
+      pollMs: 60_000,
+      internalKey: (name) => name.startsWith('worker-'),
+    });
+    const service = new KeyService({ store, box, clock });
+    try {
+      await registry.start();
+      const worker = await service.create('worker-alpha');
+      await registry.refresh();
+      expect(registry.clientKeysRequired()).toBe(false);
+      const keyless = fakeExchange({ 'x-api-key': 'sk-ant-api03-placeholder' });
+      expect(registry.authenticateClient(keyless.req, keyless.res)).toBeNull();
+      const own = fakeExchange({ 'x-api-key': worker.key });
+      expect(registry.authenticateClient(own.req, own.res)).toBe('worker-alpha');
+
+      const laptop = await service.create('laptop');
+      await registry.refresh();
+      expect(registry.clientKeysRequired()).toBe(true);
+      const refused = fakeExchange({});
+      expect(registry.authenticateClient(refused.req, refused.res)).toBe(false);
+      expect(refused.sent.status).toBe(401);
+      const again = fakeExchange({ authorization: `Bearer ${worker.key}` });
+      expect(registry.authenticateClient(again.req, again.res)).toBe('worker-alpha');
+      expect(registry.clientKeyName(laptop.key)).toBe('laptop');
+    } finally {
+      registry.stop();
+      await store.close();
+    }
+  });
+
   it('beyond loopback, refuses /v1 while no client key exists (the last one revoked), logging it once', async () => {
     const store = SqliteStore.open(':memory:');
     const box = createSecretBox(randomBytes(32));

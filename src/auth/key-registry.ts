@@ -37,6 +37,12 @@ export interface KeyRegistryDeps {
   exposedAt?: string | null;
   /** Handed every client key row on each reload (the key limits ride on the same watch). */
   onClientKeys?: (rows: readonly ClientKeyRow[]) => void;
+  /**
+   * Client keys the gateway minted for itself (a worker's key, src/workers): they authenticate
+   * their own requests but do not make `/v1` require a key from everyone else, so starting a
+   * worker never locks out the clients of a gateway that had no keys.
+   */
+  internalKey?: (name: string) => boolean;
 }
 
 interface ActiveKey {
@@ -50,6 +56,8 @@ const CLIENT_KEY_INVALID = 'Invalid client key (unknown or revoked)';
 
 export class KeyRegistry {
   private clients = new Map<string, ActiveKey>();
+  /** Active keys that are not internal: while there are none, `/v1` is open as without keys. */
+  private userKeys = 0;
   private storedAdmin: Buffer | null = null;
   private readonly envAdmin: Buffer | null;
   private readonly watch: RevisionWatch;
@@ -89,9 +97,9 @@ export class KeyRegistry {
     return this.watch.refresh();
   }
 
-  /** Once any client key is active, `/v1/*` needs one. */
+  /** Once any client key (other than an internal one) is active, `/v1/*` needs one. */
   clientKeysRequired(): boolean {
-    return this.clients.size > 0;
+    return this.userKeys > 0;
   }
 
   /** Once an admin key is configured or stored, the management API needs it. */
@@ -122,7 +130,10 @@ export class KeyRegistry {
    * The request is then never forwarded.
    */
   authenticateClient(req: IncomingMessage, res: ServerResponse): string | null | false {
-    if (this.clients.size === 0) {
+    if (this.userKeys === 0) {
+      // An internal key is still attributed, so a worker's requests carry its name.
+      const internal = this.clients.size === 0 ? null : this.presentedKeyName(req);
+      if (internal !== null) return internal;
       const exposedAt = this.deps.exposedAt ?? null;
       if (exposedAt === null) return null;
       if (!this.warnedNoKey) {
@@ -141,15 +152,9 @@ export class KeyRegistry {
       );
       return false;
     }
-    const h = req.headers;
-    const apiKey = singleHeader(h['x-api-key']);
-    const bearer = bearerToken(h.authorization);
-    // Claude Code sends ANTHROPIC_API_KEY as x-api-key and ANTHROPIC_AUTH_TOKEN as a bearer
-    // token; with both set either may be ours.
-    const name =
-      (apiKey === null ? null : this.clientKeyName(apiKey)) ?? (bearer === null ? null : this.clientKeyName(bearer));
+    const name = this.presentedKeyName(req);
     if (name !== null) return name;
-    const presented = apiKey ?? bearer;
+    const presented = singleHeader(req.headers['x-api-key']) ?? bearerToken(req.headers.authorization);
     this.deps.logger.warn(
       {
         remoteAddress: req.socket.remoteAddress ?? null,
@@ -167,11 +172,29 @@ export class KeyRegistry {
     return false;
   }
 
+  /** The name of the active client key the request presents, else null. Notes the use. */
+  private presentedKeyName(req: IncomingMessage): string | null {
+    const h = req.headers;
+    const apiKey = singleHeader(h['x-api-key']);
+    const bearer = bearerToken(h.authorization);
+    // Claude Code sends ANTHROPIC_API_KEY as x-api-key and ANTHROPIC_AUTH_TOKEN as a bearer
+    // token; with both set either may be ours.
+    return (
+      (apiKey === null ? null : this.clientKeyName(apiKey)) ?? (bearer === null ? null : this.clientKeyName(bearer))
+    );
+  }
+
   private apply(rows: ClientKeyRow[], admin: AdminKeyRow | null): void {
     const clients = new Map<string, ActiveKey>();
-    for (const r of rows) if (r.revokedAt === null) clients.set(r.digest, { id: r.id, name: r.name });
-    if (clients.size > 0) this.warnedNoKey = false;
+    let userKeys = 0;
+    for (const r of rows) {
+      if (r.revokedAt !== null) continue;
+      clients.set(r.digest, { id: r.id, name: r.name });
+      if (!this.deps.internalKey?.(r.name)) userKeys += 1;
+    }
+    if (userKeys > 0) this.warnedNoKey = false;
     this.clients = clients;
+    this.userKeys = userKeys;
     this.deps.onClientKeys?.(rows);
     this.storedAdmin = admin === null ? null : Buffer.from(admin.digest);
   }

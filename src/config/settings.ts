@@ -107,6 +107,10 @@ export interface ConfigValues {
   conversationAnalysisModel: string;
   /** The MCP prompt server's folder (`/mcp`); loadConfig resolves it to an absolute path. */
   promptsDir: string;
+  /** Workers (src/workers) running at once; the rest queue. */
+  workersMaxConcurrent: number;
+  /** How long a worker's tool call waits for a decision before it is rejected. */
+  workersApprovalTimeoutMs: number;
 }
 
 const HOUR = 3_600_000;
@@ -459,6 +463,20 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'model' },
     def: 'claude-sonnet-4-6',
     doc: 'Model a conversation analysis asks when the request names none (a Claude id or opus, sonnet, haiku)',
+  },
+  {
+    key: 'workersMaxConcurrent',
+    env: 'CCFLARE_WORKERS_MAX_CONCURRENT',
+    type: { kind: 'int', min: 1, max: 50 },
+    def: 3,
+    doc: 'Workers running at once; the rest wait in the queue, started in the order they were queued',
+  },
+  {
+    key: 'workersApprovalTimeoutMs',
+    env: 'CCFLARE_WORKERS_APPROVAL_TIMEOUT_MS',
+    type: { kind: 'duration', min: 10_000, max: 24 * HOUR },
+    def: 15 * 60_000,
+    doc: "How long a worker's tool call waits for approval before it is rejected (the worker is told why)",
   },
 ];
 

@@ -9,6 +9,7 @@ import { describeHistoryConformance } from './analytics-conformance.js';
 import { describeKeysStoreConformance } from './keys-conformance.js';
 import { describeNotifyStoreConformance } from './notify-conformance.js';
 import { describeStoreConformance } from './store-conformance.js';
+import { describeWorkersStoreConformance } from './workers-conformance.js';
 
 export function describeStoreContract(name: string, makeStore: () => Promise<Store>): void {
   describeStoreConformance(name, makeStore);
@@ -16,4 +17,5 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
   describeKeysStoreConformance(name, makeStore);
   describeAgentsStoreConformance(name, makeStore);
   describeNotifyStoreConformance(name, makeStore);
+  describeWorkersStoreConformance(name, makeStore);
 }

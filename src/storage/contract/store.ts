@@ -14,6 +14,7 @@ import type { NotifyStore } from './notify.js';
 import type { RequestRecord } from './records.js';
 import type { RequestsStore } from './requests.js';
 import type { SettingsStore } from './settings.js';
+import type { WorkersStore } from './workers.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -26,6 +27,7 @@ export interface Store {
   readonly agents: AgentsStore;
   readonly notify: NotifyStore;
   readonly conversations: ConversationsStore;
+  readonly workers: WorkersStore;
   /** Applies pending migrations; idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

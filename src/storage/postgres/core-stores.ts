@@ -4,6 +4,7 @@ import type { AgentsStore } from '../contract/agents.js';
 import type { KeysStore } from '../contract/keys.js';
 import type { NotifyStore } from '../contract/notify.js';
 import type { SettingsStore } from '../contract/settings.js';
+import type { WorkersStore } from '../contract/workers.js';
 import { ACCOUNTS_DDL, PgAccounts } from './accounts.js';
 import { AGENTS_DDL, PgAgents } from './agents.js';
 import type { PgPool } from './connection.js';
@@ -30,7 +31,17 @@ export interface CoreStores {
   settings: SettingsStore;
   agents: AgentsStore;
   notify: NotifyStore;
+  workers: WorkersStore;
 }
+
+// Placeholder until the PostgreSQL workers store lands: each method says it is missing.
+const notBuilt = (part: string) =>
+  new Proxy(
+    {},
+    {
+      get: (_t, method) => () => Promise.reject(new Error(`PostgreSQL ${part}.${String(method)}: not built yet`)),
+    },
+  );
 
 export function makeCoreStores(pool: PgPool): CoreStores {
   return {
@@ -39,5 +50,6 @@ export function makeCoreStores(pool: PgPool): CoreStores {
     settings: new PgSettings(pool),
     agents: new PgAgents(pool),
     notify: new PgNotify(pool),
+    workers: notBuilt('workers') as never,
   };
 }

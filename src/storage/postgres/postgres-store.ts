@@ -14,6 +14,7 @@ import type { NotifyStore } from '../contract/notify.js';
 import type { RequestsStore } from '../contract/requests.js';
 import type { SettingsStore } from '../contract/settings.js';
 import type { Store } from '../contract/store.js';
+import type { WorkersStore } from '../contract/workers.js';
 import { ensureSchema, openPool, type PgOptions, type PgPool, redactUrl } from './connection.js';
 import { makeCoreStores } from './core-stores.js';
 import { migratePg } from './migrations.js';
@@ -26,6 +27,7 @@ export class PostgresStore implements Store {
   readonly settings: SettingsStore;
   readonly agents: AgentsStore;
   readonly notify: NotifyStore;
+  readonly workers: WorkersStore;
   readonly requests: RequestsStore;
   readonly analytics: AnalyticsStore;
   readonly maintenance: MaintenanceStore;
@@ -40,6 +42,7 @@ export class PostgresStore implements Store {
     this.settings = core.settings;
     this.agents = core.agents;
     this.notify = core.notify;
+    this.workers = core.workers;
     this.requests = records.requests;
     this.analytics = records.analytics;
     this.maintenance = records.maintenance;

@@ -8,6 +8,7 @@ import type { Migration } from './migration.js';
 import { NOTIFY_MIGRATION } from './notify.js';
 import { AGENT_ROLLUP_MIGRATION, ANALYTICS_MIGRATION, KEY_ROLLUP_MIGRATION, SPEED_RANGE_MIGRATION } from './rollups.js';
 import { SETTINGS_MIGRATION } from './settings.js';
+import { WORKERS_MIGRATION } from './workers.js';
 
 /**
  * Append-only: a released migration is never edited, because databases in the field already
@@ -208,6 +209,7 @@ export const MIGRATIONS: readonly Migration[] = [
   KEY_ROLLUP_MIGRATION,
   CONVERSATION_ANALYSES_MIGRATION,
   CONVERSATIONS_PROMPT_INDEX_MIGRATION,
+  WORKERS_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -70,6 +70,10 @@ describe('migrations', () => {
       'rollup_minute',
       'schema_migrations',
       'settings',
+      'worker_approvals',
+      'worker_logs',
+      'worker_template_uses',
+      'workers',
       'workspaces',
     ]);
   });

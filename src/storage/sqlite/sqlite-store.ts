@@ -18,6 +18,7 @@ import { SqliteNotify } from './notify.js';
 import { SqliteRequests } from './requests.js';
 import { SqliteSettings } from './settings.js';
 import { StatementCache } from './statement-cache.js';
+import { SqliteWorkers } from './workers.js';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly agents: SqliteAgents;
   readonly notify: SqliteNotify;
   readonly conversations: SqliteConversations;
+  readonly workers: SqliteWorkers;
   private closed = false;
 
   private constructor(
@@ -57,6 +59,7 @@ export class SqliteStore implements Store {
     this.agents = new SqliteAgents(db);
     this.notify = new SqliteNotify(db);
     this.conversations = new SqliteConversations(db, this.payloadFiles, statements);
+    this.workers = new SqliteWorkers(db);
   }
 
   /**

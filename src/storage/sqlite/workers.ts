@@ -1,0 +1,444 @@
+/** SQL for worker sessions (contract/workers.ts), used by SqliteStore; tables of migration 19. */
+import type Database from 'better-sqlite3';
+import { GatewayError } from '../../errors.js';
+import type {
+  ApprovalDecision,
+  ApprovalFilter,
+  ApprovalRow,
+  ApprovalStatus,
+  NewApproval,
+  NewWorker,
+  NewWorkerLog,
+  RiskLevel,
+  TemplateUseRow,
+  WorkerLogKind,
+  WorkerLogRow,
+  WorkerPatch,
+  WorkerRow,
+  WorkerState,
+  WorkersStore,
+} from '../contract/workers.js';
+import { isUniqueViolation, writeWithoutBlocking } from './connection.js';
+import type { Migration } from './migration.js';
+
+export const WORKERS_MIGRATION: Migration = {
+  version: 19,
+  name: 'worker sessions',
+  up: `
+    CREATE TABLE workers (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE,
+      prompt TEXT NOT NULL,
+      template_id TEXT,
+      cwd TEXT NOT NULL,
+      model TEXT,
+      policy TEXT NOT NULL,
+      max_turns INTEGER,
+      budget_usd REAL,
+      state TEXT NOT NULL,
+      state_reason TEXT,
+      session_id TEXT,
+      key_name TEXT,
+      cost_usd REAL NOT NULL DEFAULT 0,
+      tokens_in INTEGER NOT NULL DEFAULT 0,
+      tokens_out INTEGER NOT NULL DEFAULT 0,
+      turns INTEGER NOT NULL DEFAULT 0,
+      last_action TEXT,
+      queued_at INTEGER,
+      started_at INTEGER,
+      finished_at INTEGER,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    );
+
+    -- Bounded per worker by the writer (appendLogs' keep), so the table holds a window per worker.
+    CREATE TABLE worker_logs (
+      worker_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      at INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      text TEXT NOT NULL,
+      data TEXT,
+      PRIMARY KEY (worker_id, seq)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE worker_approvals (
+      id TEXT PRIMARY KEY,
+      worker_id TEXT NOT NULL,
+      tool TEXT NOT NULL,
+      tool_use_id TEXT,
+      input TEXT NOT NULL,
+      risk TEXT NOT NULL,
+      reason TEXT NOT NULL,
+      status TEXT NOT NULL,
+      decided_input TEXT,
+      message TEXT,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      decided_at INTEGER
+    );
+    CREATE INDEX worker_approvals_worker ON worker_approvals (worker_id, created_at);
+    CREATE INDEX worker_approvals_pending ON worker_approvals (created_at) WHERE status = 'pending';
+
+    CREATE TABLE worker_template_uses (
+      template_id TEXT PRIMARY KEY,
+      uses INTEGER NOT NULL,
+      last_used_at INTEGER NOT NULL
+    );
+  `,
+};
+
+interface WorkerDbRow {
+  id: string;
+  name: string;
+  prompt: string;
+  template_id: string | null;
+  cwd: string;
+  model: string | null;
+  policy: string;
+  max_turns: number | null;
+  budget_usd: number | null;
+  state: string;
+  state_reason: string | null;
+  session_id: string | null;
+  key_name: string | null;
+  cost_usd: number;
+  tokens_in: number;
+  tokens_out: number;
+  turns: number;
+  last_action: string | null;
+  queued_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function toWorker(r: WorkerDbRow): WorkerRow {
+  return {
+    id: r.id,
+    name: r.name,
+    prompt: r.prompt,
+    templateId: r.template_id,
+    cwd: r.cwd,
+    model: r.model,
+    policy: r.policy,
+    maxTurns: r.max_turns,
+    budgetUsd: r.budget_usd,
+    state: r.state as WorkerState,
+    stateReason: r.state_reason,
+    sessionId: r.session_id,
+    keyName: r.key_name,
+    costUsd: r.cost_usd,
+    tokensIn: r.tokens_in,
+    tokensOut: r.tokens_out,
+    turns: r.turns,
+    lastAction: r.last_action,
+    queuedAt: r.queued_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** WorkerPatch field → column. */
+const PATCH_COLUMNS: Record<keyof WorkerPatch, string> = {
+  state: 'state',
+  stateReason: 'state_reason',
+  sessionId: 'session_id',
+  keyName: 'key_name',
+  costUsd: 'cost_usd',
+  tokensIn: 'tokens_in',
+  tokensOut: 'tokens_out',
+  turns: 'turns',
+  lastAction: 'last_action',
+  queuedAt: 'queued_at',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+};
+
+interface LogDbRow {
+  worker_id: string;
+  seq: number;
+  at: number;
+  kind: string;
+  text: string;
+  data: string | null;
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function toLog(r: LogDbRow): WorkerLogRow {
+  return {
+    workerId: r.worker_id,
+    seq: r.seq,
+    at: r.at,
+    kind: r.kind as WorkerLogKind,
+    text: r.text,
+    data: parseJson(r.data),
+  };
+}
+
+interface ApprovalDbRow {
+  id: string;
+  worker_id: string;
+  tool: string;
+  tool_use_id: string | null;
+  input: string;
+  risk: string;
+  reason: string;
+  status: string;
+  decided_input: string | null;
+  message: string | null;
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+}
+
+function asObject(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function toApproval(r: ApprovalDbRow): ApprovalRow {
+  return {
+    id: r.id,
+    workerId: r.worker_id,
+    tool: r.tool,
+    toolUseId: r.tool_use_id,
+    input: asObject(parseJson(r.input)),
+    risk: r.risk as RiskLevel,
+    reason: r.reason,
+    status: r.status as ApprovalStatus,
+    decidedInput: r.decided_input === null ? null : asObject(parseJson(r.decided_input)),
+    message: r.message,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    decidedAt: r.decided_at,
+  };
+}
+
+export class SqliteWorkers implements WorkersStore {
+  private readonly byId: Database.Statement<[string], WorkerDbRow>;
+  private readonly approvalById: Database.Statement<[string], ApprovalDbRow>;
+
+  constructor(private readonly db: Database.Database) {
+    this.byId = db.prepare('SELECT * FROM workers WHERE id = ?');
+    this.approvalById = db.prepare('SELECT * FROM worker_approvals WHERE id = ?');
+  }
+
+  async insert(w: NewWorker, now: number): Promise<WorkerRow> {
+    try {
+      await writeWithoutBlocking(this.db, () =>
+        this.db
+          .prepare(
+            `INSERT INTO workers (id, name, prompt, template_id, cwd, model, policy, max_turns, budget_usd, state,
+               state_reason, queued_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            w.id,
+            w.name,
+            w.prompt,
+            w.templateId,
+            w.cwd,
+            w.model,
+            w.policy,
+            w.maxTurns,
+            w.budgetUsd,
+            w.state,
+            w.stateReason,
+            w.queuedAt,
+            now,
+            now,
+          ),
+      );
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new GatewayError('conflict', `A worker named "${w.name}" already exists`);
+      throw err;
+    }
+    const row = this.byId.get(w.id);
+    if (!row) throw new GatewayError('internal', `Worker "${w.name}" vanished right after insert`);
+    return toWorker(row);
+  }
+
+  async get(id: string): Promise<WorkerRow | null> {
+    const r = this.byId.get(id);
+    return r ? toWorker(r) : null;
+  }
+
+  async getByName(name: string): Promise<WorkerRow | null> {
+    const r = this.db.prepare('SELECT * FROM workers WHERE name = ?').get(name) as WorkerDbRow | undefined;
+    return r ? toWorker(r) : null;
+  }
+
+  async list(): Promise<WorkerRow[]> {
+    return (this.db.prepare('SELECT * FROM workers ORDER BY created_at, id').all() as WorkerDbRow[]).map(toWorker);
+  }
+
+  async update(id: string, patch: WorkerPatch, now: number): Promise<WorkerRow | null> {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [k, col] of Object.entries(PATCH_COLUMNS) as [keyof WorkerPatch, string][]) {
+      const v = patch[k];
+      if (v === undefined) continue;
+      sets.push(`${col} = ?`);
+      values.push(v);
+    }
+    sets.push('updated_at = ?');
+    values.push(now);
+    await writeWithoutBlocking(this.db, () =>
+      this.db.prepare(`UPDATE workers SET ${sets.join(', ')} WHERE id = ?`).run(...values, id),
+    );
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return writeWithoutBlocking(this.db, () =>
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM worker_logs WHERE worker_id = ?').run(id);
+        this.db.prepare('DELETE FROM worker_approvals WHERE worker_id = ?').run(id);
+        return this.db.prepare('DELETE FROM workers WHERE id = ?').run(id).changes > 0;
+      })(),
+    );
+  }
+
+  async markInterrupted(reason: string, now: number): Promise<WorkerRow[]> {
+    const ids = await writeWithoutBlocking(this.db, () =>
+      this.db.transaction(() => {
+        const rows = this.db.prepare("SELECT id FROM workers WHERE state IN ('running', 'waiting_approval')").all() as {
+          id: string;
+        }[];
+        const move = this.db.prepare(
+          "UPDATE workers SET state = 'paused', state_reason = ?, updated_at = ? WHERE id = ?",
+        );
+        const cancel = this.db.prepare(
+          `UPDATE worker_approvals SET status = 'cancelled', message = ?, decided_at = ?
+           WHERE worker_id = ? AND status = 'pending'`,
+        );
+        for (const r of rows) {
+          move.run(reason, now, r.id);
+          cancel.run(reason, now, r.id);
+        }
+        return rows.map((r) => r.id);
+      })(),
+    );
+    const out: WorkerRow[] = [];
+    for (const id of ids) {
+      const r = this.byId.get(id);
+      if (r) out.push(toWorker(r));
+    }
+    return out;
+  }
+
+  async appendLogs(workerId: string, entries: readonly NewWorkerLog[], keep: number): Promise<WorkerLogRow[]> {
+    if (entries.length === 0) return [];
+    return writeWithoutBlocking(this.db, () =>
+      this.db.transaction(() => {
+        const last = this.db.prepare('SELECT max(seq) AS s FROM worker_logs WHERE worker_id = ?').get(workerId) as {
+          s: number | null;
+        };
+        let seq = last.s ?? 0;
+        const ins = this.db.prepare(
+          'INSERT INTO worker_logs (worker_id, seq, at, kind, text, data) VALUES (?, ?, ?, ?, ?, ?)',
+        );
+        const out: WorkerLogRow[] = [];
+        for (const e of entries) {
+          seq += 1;
+          ins.run(workerId, seq, e.at, e.kind, e.text, e.data === null ? null : JSON.stringify(e.data));
+          out.push({ workerId, seq, at: e.at, kind: e.kind, text: e.text, data: e.data });
+        }
+        this.db.prepare('DELETE FROM worker_logs WHERE worker_id = ? AND seq <= ?').run(workerId, seq - keep);
+        return out;
+      })(),
+    );
+  }
+
+  async listLogs(workerId: string, afterSeq: number, limit: number): Promise<WorkerLogRow[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM worker_logs WHERE worker_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .all(workerId, afterSeq, limit) as LogDbRow[];
+    return rows.map(toLog);
+  }
+
+  async insertApproval(a: NewApproval): Promise<ApprovalRow> {
+    await writeWithoutBlocking(this.db, () =>
+      this.db
+        .prepare(
+          `INSERT INTO worker_approvals (id, worker_id, tool, tool_use_id, input, risk, reason, status, created_at, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+        )
+        .run(
+          a.id,
+          a.workerId,
+          a.tool,
+          a.toolUseId,
+          JSON.stringify(a.input),
+          a.risk,
+          a.reason,
+          a.createdAt,
+          a.expiresAt,
+        ),
+    );
+    return { ...a, status: 'pending', decidedInput: null, message: null, decidedAt: null };
+  }
+
+  async getApproval(id: string): Promise<ApprovalRow | null> {
+    const r = this.approvalById.get(id);
+    return r ? toApproval(r) : null;
+  }
+
+  async listApprovals(filter: ApprovalFilter): Promise<ApprovalRow[]> {
+    const where: string[] = [];
+    const values: string[] = [];
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      values.push(filter.status);
+    }
+    if (filter.workerId !== undefined) {
+      where.push('worker_id = ?');
+      values.push(filter.workerId);
+    }
+    const sql = `SELECT * FROM worker_approvals ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`;
+    return (this.db.prepare(sql).all(...values) as ApprovalDbRow[]).map(toApproval);
+  }
+
+  async decideApproval(id: string, d: ApprovalDecision, now: number): Promise<ApprovalRow | null> {
+    const changed = await writeWithoutBlocking(
+      this.db,
+      () =>
+        this.db
+          .prepare(
+            `UPDATE worker_approvals SET status = ?, decided_input = ?, message = ?, decided_at = ?
+             WHERE id = ? AND status = 'pending'`,
+          )
+          .run(d.status, d.decidedInput === null ? null : JSON.stringify(d.decidedInput), d.message, now, id).changes,
+    );
+    return changed > 0 ? this.getApproval(id) : null;
+  }
+
+  async noteTemplateUse(templateId: string, now: number): Promise<void> {
+    await writeWithoutBlocking(this.db, () =>
+      this.db
+        .prepare(
+          `INSERT INTO worker_template_uses (template_id, uses, last_used_at) VALUES (?, 1, ?)
+           ON CONFLICT (template_id) DO UPDATE SET uses = uses + 1, last_used_at = excluded.last_used_at`,
+        )
+        .run(templateId, now),
+    );
+  }
+
+  async templateUses(): Promise<TemplateUseRow[]> {
+    const rows = this.db
+      .prepare('SELECT template_id, uses, last_used_at FROM worker_template_uses ORDER BY template_id')
+      .all() as { template_id: string; uses: number; last_used_at: number }[];
+    return rows.map((r) => ({ templateId: r.template_id, uses: r.uses, lastUsedAt: r.last_used_at }));
+  }
+}
