@@ -127,7 +127,9 @@ export class PgKeyUsage implements KeyUsageCounters {
 
   requestsLastMinute(name: string, now: number): number | null {
     const s = this.keys.get(name);
-    if (s === undefined || !s.rpm) return null;
+    // Requests are counted only under an rpm limit, by whichever instance admitted them: another
+    // instance's count says the key has one even before this instance admitted a request for it.
+    if (s === undefined || (!s.rpm && s.othersReq.size === 0)) return null;
     return this.leaving(s, now).length;
   }
 
