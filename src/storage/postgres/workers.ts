@@ -92,6 +92,16 @@ export const WORKERS_DDL = `
   );
 `;
 
+/**
+ * PostgreSQL text cannot hold U+0000, which a tool printing a binary file puts in its result (and
+ * so in a log entry, the last action, a failure's reason); SQLite can. It becomes U+FFFD, the
+ * character that marks what could not be kept, instead of the whole write failing. JSON needs
+ * none: JSON.stringify writes it as the escape \u0000.
+ */
+function pgText<T>(v: T): T {
+  return (typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v) as T;
+}
+
 // Ties are broken by id in byte order (COLLATE "C"), as SQLite compares text.
 const WORKER_ORDER = 'ORDER BY created_at, id COLLATE "C"';
 
@@ -148,7 +158,7 @@ export class PgWorkers implements WorkersStore {
     const cols = [...patchColumns(patch), ['updated_at', now] as const];
     const { rows } = await this.pool.query<WorkerDbRow>(
       `UPDATE workers SET ${cols.map(([col], i) => `${col} = $${i + 2}`).join(', ')} WHERE id = $1 RETURNING *`,
-      [id, ...cols.map(([, v]) => v)],
+      [id, ...cols.map(([, v]) => pgText(v))],
     );
     return rows[0] ? toWorker(rows[0]) : null;
   }
@@ -167,13 +177,13 @@ export class PgWorkers implements WorkersStore {
       const moved = await client.query<WorkerDbRow>(
         `UPDATE workers SET state = 'paused', state_reason = $1, updated_at = $2
          WHERE state IN ('running', 'waiting_approval') RETURNING *`,
-        [reason, now],
+        [pgText(reason), now],
       );
       if (moved.rows.length > 0) {
         await client.query(
           `UPDATE worker_approvals SET status = 'cancelled', message = $1, decided_at = $2
            WHERE worker_id = ANY($3::text[]) AND status = 'pending'`,
-          [reason, now, moved.rows.map((r) => r.id)],
+          [pgText(reason), now, moved.rows.map((r) => r.id)],
         );
       }
       return moved.rows;
@@ -197,7 +207,7 @@ export class PgWorkers implements WorkersStore {
         seq: first + i,
         at: e.at,
         kind: e.kind,
-        text: e.text,
+        text: pgText(e.text),
         data: e.data,
       }));
       await unnestInsert(
@@ -267,7 +277,7 @@ export class PgWorkers implements WorkersStore {
     const { rows } = await this.pool.query<ApprovalDbRow>(
       `UPDATE worker_approvals SET status = $2, decided_input = $3, message = $4, decided_at = $5
        WHERE id = $1 AND status = 'pending' RETURNING *`,
-      [id, d.status, jsonText(d.decidedInput), d.message, now],
+      [id, d.status, jsonText(d.decidedInput), pgText(d.message), now],
     );
     return rows[0] ? toApproval(rows[0]) : null;
   }
