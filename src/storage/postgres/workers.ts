@@ -103,7 +103,7 @@ function pgText<T>(v: T): T {
 }
 
 // Ties are broken by id in byte order (COLLATE "C"), as SQLite compares text.
-const WORKER_ORDER = 'ORDER BY created_at, id COLLATE "C"';
+const BY_CREATED = 'ORDER BY created_at, id COLLATE "C"';
 
 export class PgWorkers implements WorkersStore {
   constructor(private readonly pool: PgPool) {}
@@ -150,7 +150,7 @@ export class PgWorkers implements WorkersStore {
   }
 
   async list(): Promise<WorkerRow[]> {
-    const { rows } = await this.pool.query<WorkerDbRow>(`SELECT * FROM workers ${WORKER_ORDER}`);
+    const { rows } = await this.pool.query<WorkerDbRow>(`SELECT * FROM workers ${BY_CREATED}`);
     return rows.map(toWorker);
   }
 
@@ -265,7 +265,7 @@ export class PgWorkers implements WorkersStore {
       where.push(`worker_id = $${values.length}`);
     }
     const { rows } = await this.pool.query<ApprovalDbRow>(
-      `SELECT * FROM worker_approvals ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ${WORKER_ORDER}`,
+      `SELECT * FROM worker_approvals ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ${BY_CREATED}`,
       values,
     );
     return rows.map(toApproval);
