@@ -1,4 +1,4 @@
-/** Accounts, keys, settings, agents and notify on PostgreSQL. */
+/** Accounts, keys, settings, agents, notify and workers on PostgreSQL. */
 import type { AccountsStore } from '../contract/accounts.js';
 import type { AgentsStore } from '../contract/agents.js';
 import type { KeysStore } from '../contract/keys.js';
@@ -13,6 +13,7 @@ import { KEYS_DDL, PgKeys } from './keys.js';
 import { NOTIFY_DDL, PgNotify } from './notify.js';
 import { META_DDL } from './revisions.js';
 import { PgSettings, SETTINGS_DDL } from './settings.js';
+import { PgWorkers, WORKERS_DDL } from './workers.js';
 
 /** meta first: every other part inserts its revision row into it. */
 export const CORE_DDL: readonly string[] = [
@@ -23,6 +24,7 @@ export const CORE_DDL: readonly string[] = [
   SETTINGS_DDL,
   AGENTS_DDL,
   NOTIFY_DDL,
+  WORKERS_DDL,
 ];
 
 export interface CoreStores {
@@ -34,15 +36,6 @@ export interface CoreStores {
   workers: WorkersStore;
 }
 
-// Placeholder until the PostgreSQL workers store lands: each method says it is missing.
-const notBuilt = (part: string) =>
-  new Proxy(
-    {},
-    {
-      get: (_t, method) => () => Promise.reject(new Error(`PostgreSQL ${part}.${String(method)}: not built yet`)),
-    },
-  );
-
 export function makeCoreStores(pool: PgPool): CoreStores {
   return {
     accounts: new PgAccounts(pool),
@@ -50,6 +43,6 @@ export function makeCoreStores(pool: PgPool): CoreStores {
     settings: new PgSettings(pool),
     agents: new PgAgents(pool),
     notify: new PgNotify(pool),
-    workers: notBuilt('workers') as never,
+    workers: new PgWorkers(pool),
   };
 }

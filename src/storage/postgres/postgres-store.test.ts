@@ -59,6 +59,89 @@ describe.runIf(hasPg('postgres store'))('postgres store', () => {
       }
     });
 
+    it('stores exactly one of racing decisions on one approval, and every instance sees that one', async () => {
+      const stores = await instances(3);
+      try {
+        const [a] = stores as [PostgresStore];
+        await a.workers.insert(
+          {
+            id: 'w1',
+            name: 'alpha',
+            prompt: 'p',
+            templateId: null,
+            cwd: '/tmp',
+            model: null,
+            policy: 'low',
+            maxTurns: null,
+            budgetUsd: null,
+            state: 'waiting_approval',
+            stateReason: null,
+            queuedAt: null,
+          },
+          1,
+        );
+        await a.workers.insertApproval({
+          id: 'ap1',
+          workerId: 'w1',
+          tool: 'Bash',
+          toolUseId: 'tu1',
+          input: { command: 'rm -rf build' },
+          risk: 'high',
+          reason: 'deletes files',
+          createdAt: 1,
+          expiresAt: 60_001,
+        });
+        const results = await Promise.all(
+          stores.flatMap((s, i) =>
+            [0, 1, 2].map((j) =>
+              s.workers.decideApproval(
+                'ap1',
+                i % 2 === 0
+                  ? { status: 'approved', decidedInput: { command: `rm -rf build/${i}${j}` }, message: null }
+                  : { status: 'rejected', decidedInput: null, message: `no ${i}${j}` },
+                10 + i * 3 + j,
+              ),
+            ),
+          ),
+        );
+        const won = results.filter((r) => r !== null);
+        expect(won).toHaveLength(1);
+        const winner = won[0];
+        for (const s of stores) expect(await s.workers.getApproval('ap1')).toEqual(winner);
+        expect(await stores[1]?.workers.listApprovals({ status: 'pending' })).toEqual([]);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
+    it('numbers log entries appended by several instances at once without gaps or losses', async () => {
+      const stores = await instances(3);
+      try {
+        const batches = stores.flatMap((s, i) =>
+          [0, 1, 2, 3].map((j) =>
+            s.workers.appendLogs(
+              'w1',
+              [
+                { at: 1, kind: 'assistant' as const, text: `${i}${j}a`, data: null },
+                { at: 2, kind: 'assistant' as const, text: `${i}${j}b`, data: { n: j } },
+              ],
+              100,
+            ),
+          ),
+        );
+        const appended = await Promise.all(batches);
+        const logs = await stores[0]?.workers.listLogs('w1', 0, 100);
+        expect(logs?.map((e) => e.seq)).toEqual(Array.from({ length: 24 }, (_, k) => k + 1));
+        // Each batch got consecutive numbers and the stored entries are the ones it was told about.
+        for (const batch of appended) {
+          expect(batch[1]?.seq).toBe((batch[0]?.seq ?? 0) + 1);
+          expect(logs?.find((e) => e.seq === batch[0]?.seq)?.text).toBe(batch[0]?.text);
+        }
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
     it('moves the revisions another instance polls, together with the change', async () => {
       const [a, b] = (await instances(2)) as [PostgresStore, PostgresStore];
       try {

@@ -1,4 +1,4 @@
-/** The PostgreSQL schema, by owner: accounts, keys, settings, agents and notify; then records. */
+/** The PostgreSQL schema, by owner: accounts, keys, settings, agents, notify and workers; then records. */
 import { CORE_DDL } from './core-stores.js';
 import { RECORDS_DDL } from './record-stores.js';
 

@@ -5,19 +5,25 @@ import type {
   ApprovalDecision,
   ApprovalFilter,
   ApprovalRow,
-  ApprovalStatus,
   NewApproval,
   NewWorker,
   NewWorkerLog,
-  RiskLevel,
   TemplateUseRow,
-  WorkerLogKind,
   WorkerLogRow,
   WorkerPatch,
   WorkerRow,
-  WorkerState,
   WorkersStore,
 } from '../contract/workers.js';
+import {
+  type ApprovalDbRow,
+  jsonText,
+  type LogDbRow,
+  patchColumns,
+  toApproval,
+  toLog,
+  toWorker,
+  type WorkerDbRow,
+} from '../rows/worker-rows.js';
 import { isUniqueViolation, writeWithoutBlocking } from './connection.js';
 import type { Migration } from './migration.js';
 
@@ -88,143 +94,6 @@ export const WORKERS_MIGRATION: Migration = {
   `,
 };
 
-interface WorkerDbRow {
-  id: string;
-  name: string;
-  prompt: string;
-  template_id: string | null;
-  cwd: string;
-  model: string | null;
-  policy: string;
-  max_turns: number | null;
-  budget_usd: number | null;
-  state: string;
-  state_reason: string | null;
-  session_id: string | null;
-  key_name: string | null;
-  cost_usd: number;
-  tokens_in: number;
-  tokens_out: number;
-  turns: number;
-  last_action: string | null;
-  queued_at: number | null;
-  started_at: number | null;
-  finished_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-function toWorker(r: WorkerDbRow): WorkerRow {
-  return {
-    id: r.id,
-    name: r.name,
-    prompt: r.prompt,
-    templateId: r.template_id,
-    cwd: r.cwd,
-    model: r.model,
-    policy: r.policy,
-    maxTurns: r.max_turns,
-    budgetUsd: r.budget_usd,
-    state: r.state as WorkerState,
-    stateReason: r.state_reason,
-    sessionId: r.session_id,
-    keyName: r.key_name,
-    costUsd: r.cost_usd,
-    tokensIn: r.tokens_in,
-    tokensOut: r.tokens_out,
-    turns: r.turns,
-    lastAction: r.last_action,
-    queuedAt: r.queued_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-/** WorkerPatch field → column. */
-const PATCH_COLUMNS: Record<keyof WorkerPatch, string> = {
-  state: 'state',
-  stateReason: 'state_reason',
-  sessionId: 'session_id',
-  keyName: 'key_name',
-  costUsd: 'cost_usd',
-  tokensIn: 'tokens_in',
-  tokensOut: 'tokens_out',
-  turns: 'turns',
-  lastAction: 'last_action',
-  queuedAt: 'queued_at',
-  startedAt: 'started_at',
-  finishedAt: 'finished_at',
-};
-
-interface LogDbRow {
-  worker_id: string;
-  seq: number;
-  at: number;
-  kind: string;
-  text: string;
-  data: string | null;
-}
-
-function parseJson(text: string | null): unknown {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
-}
-
-function toLog(r: LogDbRow): WorkerLogRow {
-  return {
-    workerId: r.worker_id,
-    seq: r.seq,
-    at: r.at,
-    kind: r.kind as WorkerLogKind,
-    text: r.text,
-    data: parseJson(r.data),
-  };
-}
-
-interface ApprovalDbRow {
-  id: string;
-  worker_id: string;
-  tool: string;
-  tool_use_id: string | null;
-  input: string;
-  risk: string;
-  reason: string;
-  status: string;
-  decided_input: string | null;
-  message: string | null;
-  created_at: number;
-  expires_at: number;
-  decided_at: number | null;
-}
-
-function asObject(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-function toApproval(r: ApprovalDbRow): ApprovalRow {
-  return {
-    id: r.id,
-    workerId: r.worker_id,
-    tool: r.tool,
-    toolUseId: r.tool_use_id,
-    input: asObject(parseJson(r.input)),
-    risk: r.risk as RiskLevel,
-    reason: r.reason,
-    status: r.status as ApprovalStatus,
-    decidedInput: r.decided_input === null ? null : asObject(parseJson(r.decided_input)),
-    message: r.message,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    decidedAt: r.decided_at,
-  };
-}
-
 export class SqliteWorkers implements WorkersStore {
   private readonly byId: Database.Statement<[string], WorkerDbRow>;
   private readonly approvalById: Database.Statement<[string], ApprovalDbRow>;
@@ -284,16 +153,9 @@ export class SqliteWorkers implements WorkersStore {
   }
 
   async update(id: string, patch: WorkerPatch, now: number): Promise<WorkerRow | null> {
-    const sets: string[] = [];
-    const values: unknown[] = [];
-    for (const [k, col] of Object.entries(PATCH_COLUMNS) as [keyof WorkerPatch, string][]) {
-      const v = patch[k];
-      if (v === undefined) continue;
-      sets.push(`${col} = ?`);
-      values.push(v);
-    }
-    sets.push('updated_at = ?');
-    values.push(now);
+    const cols = [...patchColumns(patch), ['updated_at', now] as const];
+    const sets = cols.map(([col]) => `${col} = ?`);
+    const values = cols.map(([, v]) => v);
     await writeWithoutBlocking(this.db, () =>
       this.db.prepare(`UPDATE workers SET ${sets.join(', ')} WHERE id = ?`).run(...values, id),
     );
@@ -352,7 +214,7 @@ export class SqliteWorkers implements WorkersStore {
         const out: WorkerLogRow[] = [];
         for (const e of entries) {
           seq += 1;
-          ins.run(workerId, seq, e.at, e.kind, e.text, e.data === null ? null : JSON.stringify(e.data));
+          ins.run(workerId, seq, e.at, e.kind, e.text, jsonText(e.data));
           out.push({ workerId, seq, at: e.at, kind: e.kind, text: e.text, data: e.data });
         }
         this.db.prepare('DELETE FROM worker_logs WHERE worker_id = ? AND seq <= ?').run(workerId, seq - keep);
@@ -419,7 +281,7 @@ export class SqliteWorkers implements WorkersStore {
             `UPDATE worker_approvals SET status = ?, decided_input = ?, message = ?, decided_at = ?
              WHERE id = ? AND status = 'pending'`,
           )
-          .run(d.status, d.decidedInput === null ? null : JSON.stringify(d.decidedInput), d.message, now, id).changes,
+          .run(d.status, jsonText(d.decidedInput), d.message, now, id).changes,
     );
     return changed > 0 ? this.getApproval(id) : null;
   }
