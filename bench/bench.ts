@@ -558,7 +558,7 @@ async function countRows(dbPath: string): Promise<number | string> {
   if (!existsSync(dbPath)) return `no database at ${dbPath}`;
   try {
     const { openStoreFromUrl } = await import('../src/storage/open-store.js');
-    const store = openStoreFromUrl(`sqlite:${dbPath}`);
+    const store = await openStoreFromUrl(`sqlite:${dbPath}`);
     try {
       return await store.requests.count();
     } finally {
@@ -572,7 +572,7 @@ async function countRows(dbPath: string): Promise<number | string> {
 /** Every session id recorded in the database (the kill9 scenario gives each request its own). */
 async function recordedSessions(dbPath: string): Promise<Set<string>> {
   const { openStoreFromUrl } = await import('../src/storage/open-store.js');
-  const store = openStoreFromUrl(`sqlite:${dbPath}`);
+  const store = await openStoreFromUrl(`sqlite:${dbPath}`);
   try {
     const page = await store.requests.list({ limit: Number.MAX_SAFE_INTEGER });
     return new Set(page.items.map((r) => r.sessionId).filter((x): x is string => x !== null));

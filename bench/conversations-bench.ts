@@ -115,7 +115,7 @@ function* session(s: number, t0: number, rand: () => number): Generator<RequestR
 
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'ccflare-conv-bench-'));
-  const store = openStoreFromUrl(`sqlite:${join(home, 'bench.db')}`);
+  const store = await openStoreFromUrl(`sqlite:${join(home, 'bench.db')}`);
   await store.migrate();
   const rand = prng(16);
   const t0 = Date.UTC(2026, 0, 1);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestRecord } from '../src/storage/contract/records.js';
-import { RecordJournal } from '../src/storage/journal/record-journal.js';
+import { entryBytes, RecordJournal } from '../src/storage/journal/record-journal.js';
 import { sampleRecord } from '../test/support/sample-record.js';
 
 export interface JournalCost {
@@ -76,13 +76,13 @@ export async function benchJournal(requestBody: string, n = 20_000): Promise<Jou
       await loop(records.slice(0, 2000), journal);
       const base = await loop(records, null);
       const withJournal = await loop(records, journal);
-      const bytes = Buffer.byteLength(records.map((r) => JSON.stringify({ ...r, payload: null })).join('\n'));
+      let bytes = 0;
+      for (const r of records) bytes += entryBytes(r).length;
       journal.close();
       out.push({
         payload,
         usPerRecord: (withJournal - base) / n,
-        bytesPerRecord:
-          payload === 'none' ? bytes / n : (bytes + n * (requestBody.length + answer.length + 2 * headers.length)) / n,
+        bytesPerRecord: bytes / n,
       });
     }
   } finally {

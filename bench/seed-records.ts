@@ -148,7 +148,7 @@ export function makeRecords(
 /** Seeds `rows` records through the real write path (worker-thread batches, rollups). */
 export async function seedRequests(dbPath: string, rows: number): Promise<void> {
   const url = `sqlite:${dbPath}`;
-  const store = openStoreFromUrl(url);
+  const store = await openStoreFromUrl(url);
   const accounts = [];
   for (let i = 1; i <= 5; i++)
     accounts.push(await store.accounts.insert({ name: `account-${i}`, kind: 'max' }, Date.now()));

@@ -49,7 +49,7 @@ async function benchOne(
   perBurst: number,
 ): Promise<WriterBenchResult> {
   const path = join(dir, `${kind === 'main thread' ? 'inline' : kind === 'worker' ? 'worker' : 'nojournal'}.db`);
-  const store = openStoreFromUrl(`sqlite:${path}`);
+  const store = await openStoreFromUrl(`sqlite:${path}`);
   let errors = 0;
   const opts = {
     onError: () => {

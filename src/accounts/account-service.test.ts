@@ -52,7 +52,7 @@ describe('AccountService', () => {
   }
 
   beforeEach(async () => {
-    store = openStoreFromUrl('sqlite::memory:');
+    store = await openStoreFromUrl('sqlite::memory:');
     await store.migrate();
     box = createSecretBox(randomBytes(32));
     clock = new ManualClock(T0);

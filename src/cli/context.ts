@@ -50,7 +50,7 @@ export function withStore<T>(
 /** `withStore` for a command that has loaded its config itself (extra overrides, or a gateway lookup first). */
 export async function withConfigStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
   ensureHome(config);
-  const store = openStoreFromUrl(config.databaseUrl);
+  const store = await openStoreFromUrl(config.databaseUrl);
   try {
     await store.migrate();
     return await fn(store);

@@ -55,7 +55,7 @@ export function assertSafeBind(config: Config, stored: StoredKeys = { adminKey: 
 
 /** Whether the database holds an admin key and how many client keys are active (what `serve` checks for a non-loopback host). */
 export async function storedKeys(config: Config): Promise<StoredKeys> {
-  const store = openStoreFromUrl(config.databaseUrl);
+  const store = await openStoreFromUrl(config.databaseUrl);
   try {
     await store.migrate();
     return {

@@ -23,7 +23,7 @@ function agentFile(dir: string, name: string): void {
 }
 
 async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = openStoreFromUrl(`sqlite:${join(home, 'ccflare.db')}`);
+  const store = await openStoreFromUrl(`sqlite:${join(home, 'ccflare.db')}`);
   try {
     await store.migrate();
     return await fn(store);

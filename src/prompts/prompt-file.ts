@@ -12,11 +12,10 @@
  * A file that cannot be read as a prompt is an entry with `error` set; nothing here throws on a
  * bad file, only on a bad request (missing arguments).
  */
-import Handlebars from 'handlebars';
-import { parseDocument } from 'yaml';
 import { GatewayError } from '../errors.js';
 import { PROMPT_EXTENSIONS, PROMPT_NAME_PATTERN, type PromptFormat } from '../shared/prompt-rules.js';
 import type { PromptArgument } from '../shared/prompts-schemas.js';
+import { readYamlMapping, templateError, textHandlebars } from './text-folder.js';
 
 /** A prompt file larger than this is reported, not read: prompts are text a person wrote. */
 export const MAX_PROMPT_FILE_BYTES = 256 * 1024;
@@ -36,10 +35,6 @@ export interface PromptFile {
   /** Unix ms of the file's last change. */
   modifiedAt: number;
 }
-
-/** One Handlebars environment without the `log` helper (it writes to the console). */
-const hbs = Handlebars.create();
-hbs.unregisterHelper('log');
 
 const COMPILE_OPTIONS = { noEscape: true, strict: false } as const;
 
@@ -73,15 +68,6 @@ function stringOrNull(v: unknown): string | null {
   return null;
 }
 
-function readYaml(text: string): { data: Record<string, unknown> } | { error: string } {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) return { error: `invalid YAML: ${doc.errors[0]?.message.split('\n')[0] ?? 'unreadable'}` };
-  const data: unknown = doc.toJS();
-  if (data === null || data === undefined) return { data: {} };
-  if (typeof data !== 'object' || Array.isArray(data)) return { error: 'the YAML is not a list of "key: value" lines' };
-  return { data: data as Record<string, unknown> };
-}
-
 function readArguments(v: unknown): { args: PromptArgument[] } | { error: string } {
   if (v === undefined || v === null) return { args: [] };
   if (!Array.isArray(v)) return { error: '"arguments" must be a list of {name, description, required}' };
@@ -106,19 +92,6 @@ function readArguments(v: unknown): { args: PromptArgument[] } | { error: string
   return { args };
 }
 
-/** A syntax error in the template, else null. */
-export function templateError(template: string): string | null {
-  try {
-    hbs.parse(template);
-    return null;
-  } catch (err) {
-    // Handlebars' parse errors are "Parse error on line N:", the line, a caret, then what it expected.
-    const lines = (err as Error).message.split('\n').filter((l) => l.trim() !== '');
-    const what = lines.length > 1 ? `${lines[0]} ${lines[lines.length - 1]}` : (lines[0] ?? 'unreadable');
-    return `invalid template: ${what}`;
-  }
-}
-
 /** Reads a prompt file's text; never throws. */
 export function parsePromptFile(text: string, file: string, modifiedAt: number): PromptFile {
   const id = promptNameOf(file);
@@ -140,7 +113,7 @@ export function parsePromptFile(text: string, file: string, modifiedAt: number):
   let meta: Record<string, unknown>;
   let template: unknown;
   if (id.format === 'yaml') {
-    const y = readYaml(t);
+    const y = readYamlMapping(t);
     if ('error' in y) return { ...entry, error: y.error };
     meta = y.data;
     template = meta.template;
@@ -153,7 +126,7 @@ export function parsePromptFile(text: string, file: string, modifiedAt: number):
       meta = {};
       template = t;
     } else {
-      const y = readYaml(m[1] ?? '');
+      const y = readYamlMapping(m[1] ?? '');
       if ('error' in y) return { ...entry, error: `front matter: ${y.error}` };
       meta = y.data;
       template = t.slice(m[0].length);
@@ -187,7 +160,7 @@ export function renderPrompt(p: PromptFile, args: Readonly<Record<string, string
   const context: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(args)) if (typeof v === 'string') context[k] = v;
   try {
-    return hbs.compile(p.template, COMPILE_OPTIONS)(context);
+    return textHandlebars.compile(p.template, COMPILE_OPTIONS)(context);
   } catch (err) {
     throw new GatewayError('bad_request', `The prompt "${p.name}" could not be rendered: ${(err as Error).message}`);
   }

@@ -24,7 +24,7 @@ import {
   unlinkSync,
   watch,
 } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { writeFileAtomic } from '../agents/agent-file.js';
 import type { Clock } from '../clock.js';
@@ -38,6 +38,7 @@ import {
   promptFileName,
   promptNameOf,
 } from './prompt-file.js';
+import { linkProblem } from './text-folder.js';
 
 export interface PromptLibraryDeps {
   dir: string;
@@ -118,7 +119,7 @@ export class PromptLibrary {
     const path = join(this.deps.dir, entry.file);
     try {
       if (lstatSync(path).isSymbolicLink()) {
-        const problem = this.linkProblem(path, realpathSync(this.deps.dir));
+        const problem = linkProblem(path, realpathSync(this.deps.dir), 'prompts folder');
         if (problem !== null) throw new GatewayError('forbidden', `${entry.file}: ${problem}`);
       }
       return { entry, source: readFileSync(path, 'utf8') };
@@ -202,7 +203,7 @@ export class PromptLibrary {
       }
       let problem: string | null = null;
       if (st.isSymbolicLink()) {
-        problem = real === null ? 'the prompts folder cannot be resolved' : this.linkProblem(path, real);
+        problem = real === null ? 'the prompts folder cannot be resolved' : linkProblem(path, real, 'prompts folder');
         if (problem === null) {
           try {
             st = statSync(path) as typeof st;
@@ -247,18 +248,6 @@ export class PromptLibrary {
     } catch (err) {
       return broken(`cannot read the file: ${(err as Error).message}`);
     }
-  }
-
-  /** Why a symlink in the folder is not followed, else null. */
-  private linkProblem(path: string, realDir: string): string | null {
-    let target: string;
-    try {
-      target = realpathSync(path);
-    } catch {
-      return 'a symlink to nothing';
-    }
-    if (!target.startsWith(realDir + sep)) return 'a symlink leading outside the prompts folder is not read';
-    return null;
   }
 
   private rebuild(): void {

@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { type Dispatcher, errors } from 'undici';
+import { KeptBytes } from './kept-bytes.js';
 import { SseUsageTracker } from './sse-usage.js';
 
 /** Error bodies are read whole to classify them; anything bigger is not an Anthropic error. */
@@ -42,8 +43,7 @@ export class Forwarder implements Dispatcher.DispatchHandler {
   isSse = false;
   tracker: SseUsageTracker | null = null;
   /** Body bytes kept for the payload record / usage of non-streaming answers. */
-  kept: Buffer[] = [];
-  keptBytes = 0;
+  readonly kept = new KeptBytes();
   truncated = false;
   firstByteAt = 0;
   streamError: string | null = null;
@@ -132,14 +132,12 @@ export class Forwarder implements Dispatcher.DispatchHandler {
     if (this.firstByteAt === 0) this.firstByteAt = t;
     if (this.tracker !== null) this.tracker.push(chunk, t);
     const keep = this.isSse ? this.keepSse : this.keepOther;
-    if (this.keptBytes < keep) {
-      const room = keep - this.keptBytes;
-      if (chunk.length <= room) {
-        this.kept.push(chunk);
-        this.keptBytes += chunk.length;
-      } else {
-        this.kept.push(chunk.subarray(0, room));
-        this.keptBytes += room;
+    const kept = this.kept;
+    if (kept.length < keep) {
+      const room = keep - kept.length;
+      if (chunk.length <= room) kept.push(chunk);
+      else {
+        kept.push(chunk.subarray(0, room));
         this.truncated = true;
       }
     } else if (chunk.length > 0) this.truncated = true;

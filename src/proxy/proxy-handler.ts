@@ -882,9 +882,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     let errorText: string | null = f.streamError;
     let stopReason: string | null = null;
     let modelApplied: string | null = ctx.model;
-    const kept = f.kept;
     // Kept as bytes: the record stores the bytes; only a JSON answer is decoded, for its usage.
-    const body = kept.length === 0 ? null : kept.length === 1 ? (kept[0] as Buffer) : Buffer.concat(kept, f.keptBytes);
+    const body = f.kept.bytes();
     const tracker = f.tracker;
     if (tracker !== null) {
       tracker.end();
@@ -929,7 +928,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       tps,
       payload:
         capture > 0
-          ? payloadOf(ctx, f.headers, body?.subarray(0, capture) ?? null, f.truncated || f.keptBytes > capture)
+          ? payloadOf(ctx, f.headers, body?.subarray(0, capture) ?? null, f.truncated || f.kept.length > capture)
           : null,
     });
   }

@@ -24,7 +24,7 @@ import { API_ROUTES } from '../api/routes/index.js';
 import { countingWriter, KeyLimiter } from '../auth/key-limits.js';
 import { KeyRegistry } from '../auth/key-registry.js';
 import { KeyService } from '../auth/key-service.js';
-import { InProcessKeyUsage, usageWindows } from '../auth/key-usage.js';
+import { InProcessKeyUsage, type KeyUsageCounters, usageWindows } from '../auth/key-usage.js';
 import type { Clock, Sleep } from '../clock.js';
 import { type Config, isLoopbackHost } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
@@ -81,6 +81,8 @@ export interface AppDeps {
   /** The proxy's waits between attempts; timers when not given. */
   sleep?: Sleep;
   /** Delivery retry and timeout settings of the notifier (tests shorten the backoff). */
+  /** Client-key usage counters shared across instances (PostgreSQL); default: this process's own. */
+  keyUsage?: KeyUsageCounters;
   notify?: Pick<NotifierDeps, 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs'>;
 }
 
@@ -123,8 +125,8 @@ export function buildApp(deps: AppDeps): App {
   const startedAt = clock.now();
   const recentLogs = deps.recentLogs ?? new RecentLogLines();
   const pool = new AccountPool({ store, clock, logger, events, pollMs: deps.accountPollMs ?? 1000 });
-  // Per-key limits: counters in this process (PostgreSQL sharing is issue 18), limits from the key rows.
-  const limiter = new KeyLimiter(new InProcessKeyUsage());
+  // Per-key limits: counters shared by the instances on one PostgreSQL, else in this process.
+  const limiter = new KeyLimiter(deps.keyUsage ?? new InProcessKeyUsage());
   // Client keys for /v1/* and the admin key of /api/*, reloaded when the keys revision moves.
   const keys = new KeyRegistry({
     onClientKeys: (rows) => limiter.apply(rows),

@@ -14,7 +14,7 @@ import { EventBus } from '../events.js';
 import { logLinePublisher, RecentLogLines } from '../log/log-events.js';
 import { LogFile, readLogHistory } from '../log/log-file.js';
 import { createLogger } from '../log/logger.js';
-import { openStoreFromUrl, openWriterForUrl, sqlitePathFromUrl } from '../storage/open-store.js';
+import { openSharedKeyUsage, openStoreFromUrl, openWriterForUrl, sqlitePathFromUrl } from '../storage/open-store.js';
 import { type App, type AppDeps, buildApp } from './build-app.js';
 import { capConnections, httpServerOptions, upstreamPoolOptions } from './http-limits.js';
 import { claimGateway, type GatewayClaim, reachableUrl } from './runtime-file.js';
@@ -122,7 +122,7 @@ async function startServer(
             publish(line);
           },
   });
-  const store = openStoreFromUrl(config.databaseUrl);
+  const store = await openStoreFromUrl(config.databaseUrl);
   await store.migrate();
   const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
   let committed = 0;
@@ -144,6 +144,9 @@ async function startServer(
       'request records from the journal of an earlier run written',
     );
   }
+  const keyUsage = openSharedKeyUsage(store, (err) =>
+    logger.warn({ err }, 'client key usage could not be shared with the other instances; retrying'),
+  );
   const upstream = new Pool(new URL(config.upstreamUrl).origin, upstreamPoolOptions(config));
   const app = buildApp({
     config,
@@ -161,6 +164,7 @@ async function startServer(
     agents: opts.agents,
     sleep: opts.sleep,
     notify: opts.notify,
+    ...(keyUsage === null ? {} : { keyUsage }),
   });
   await app.start();
 
@@ -222,6 +226,7 @@ async function startServer(
       await writer.close();
       const written = committed - committedBefore;
       await upstream.close();
+      await keyUsage?.close().catch((err: unknown) => logger.warn({ err }, 'client key usage not shared at stop'));
       await store.close();
       claim.release();
       logger.info(

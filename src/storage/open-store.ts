@@ -1,7 +1,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { KeyUsageCounters } from '../auth/key-usage.js';
 import { GatewayError } from '../errors.js';
 import type { RecordWriter, Store } from './contract/store.js';
+import { PgKeyUsage } from './postgres/key-usage-counters.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { MEMORY_PATH } from './sqlite/connection.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { BatchedRecordWriter } from './writer/batched-writer.js';
@@ -13,17 +16,17 @@ import type { RecordWriterOptions } from './writer/record-queue.js';
  * or `:memory:`.
  */
 export function sqlitePathFromUrl(url: string): string {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  const scheme = schemeOf(url);
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    throw new GatewayError(
-      'config_invalid',
-      'postgres:// support arrives with the PostgreSQL store; use sqlite:<path>',
-    );
+    throw new GatewayError('config_invalid', `A ${scheme}:// URL names a PostgreSQL database, not a SQLite file`);
   }
   if (scheme !== 'sqlite') {
     // Only the scheme is echoed: a database URL may carry a password.
     const shown = scheme === undefined || scheme.length === 1 ? 'a URL without a scheme' : `scheme "${scheme}:"`;
-    throw new GatewayError('config_invalid', `Unsupported database URL (${shown}); use sqlite:<path>`);
+    throw new GatewayError(
+      'config_invalid',
+      `Unsupported database URL (${shown}); use sqlite:<path> or postgres://user@host:port/database`,
+    );
   }
   let path = url.slice('sqlite:'.length);
   if (path.startsWith('//')) path = path.slice(2);
@@ -32,18 +35,49 @@ export function sqlitePathFromUrl(url: string): string {
   return path;
 }
 
-/** Opens and migrates the store a database URL names. */
-export function openStoreFromUrl(url: string): Store {
+function schemeOf(url: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+}
+
+/** Whether a database URL names a PostgreSQL server (`postgres://`, `postgresql://`). */
+export function isPostgresUrl(url: string): boolean {
+  const scheme = schemeOf(url);
+  return scheme === 'postgres' || scheme === 'postgresql';
+}
+
+/**
+ * Opens and migrates the store a database URL names. A PostgreSQL server that cannot be reached
+ * or refuses the login rejects with a config_invalid error naming the URL without its password.
+ */
+export async function openStoreFromUrl(url: string): Promise<Store> {
+  if (isPostgresUrl(url)) return PostgresStore.open({ url });
   return SqliteStore.open(sqlitePathFromUrl(url));
 }
 
 /**
  * The record writer for the store `url` names: a SQLite file gets the worker-thread writer
  * (its own connection, commits off the event loop); `:memory:` (tests) commits inline through
- * `store`, since a worker cannot reach another connection's memory database.
+ * `store`, since a worker cannot reach another connection's memory database. PostgreSQL commits
+ * through `store` too: its writes are network I/O that does not block the event loop.
  */
 export function openWriterForUrl(url: string, store: Store, opts: RecordWriterOptions = {}): RecordWriter {
+  if (isPostgresUrl(url)) return new InlineRecordWriter(store, opts);
   const path = sqlitePathFromUrl(url);
   if (path === MEMORY_PATH) return new InlineRecordWriter(store, opts);
   return new BatchedRecordWriter({ ...opts, dbPath: path });
+}
+
+/**
+ * Client-key usage counters for the store: shared through the database on PostgreSQL (several
+ * instances enforce one limit, within one sync interval), null for SQLite, where one gateway
+ * counts in process. Started; `close` writes what was counted since the last sync.
+ */
+export function openSharedKeyUsage(
+  store: Store,
+  onError: (err: unknown) => void,
+): (KeyUsageCounters & { close(): Promise<void> }) | null {
+  if (!(store instanceof PostgresStore)) return null;
+  const counters = new PgKeyUsage(store.pool, { onError });
+  counters.start();
+  return counters;
 }

@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { frameBytes, recordFrame } from '../../src/storage/journal/record-journal.js';
+import { entryBytes, JOURNAL_HEADER } from '../../src/storage/journal/record-journal.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { parsePrometheus, sampleValue } from '../support/prom-text.js';
@@ -28,14 +28,14 @@ describe('a gateway started on the journal of a killed one', () => {
         const a = await g.addApiKey('a', 'sk-ant-api03-journal-a');
         journal = join(g.home, 'ccflare.db.journal');
         mkdirSync(journal, { mode: 0o700 });
-        const entries = ['j1', 'j2', 'j3'].flatMap((id) =>
-          recordFrame(sampleRecord({ id, accountId: a.id, accountName: 'a' })),
+        const entries = ['j1', 'j2', 'j3'].map((id) =>
+          entryBytes(sampleRecord({ id, accountId: a.id, accountName: 'a' })),
         );
         // kill -9 in the middle of a write: the last entry is cut short.
-        const torn = frameBytes(recordFrame(sampleRecord({ id: 'j4' }))).subarray(0, 50);
+        const torn = entryBytes(sampleRecord({ id: 'j4' })).subarray(0, 50);
         writeFileSync(
-          join(journal, `${DEAD_PID}-0badc0de-1.jsonl`),
-          Buffer.concat([Buffer.from('{"ccflareRecordJournal":1}\n'), frameBytes(entries), torn]),
+          join(journal, `${DEAD_PID}-0badc0de-1.rec`),
+          Buffer.concat([Buffer.from(JOURNAL_HEADER), ...entries, torn]),
         );
       },
     });

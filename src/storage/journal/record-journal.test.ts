@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleRecord } from '../../../test/support/sample-record.js';
-import { frameBytes, JOURNAL_BODY_BYTES, parseSegment, RecordJournal, recordFrame } from './record-journal.js';
+import { entryBytes, JOURNAL_BODY_BYTES, JOURNAL_HEADER, parseSegment, RecordJournal } from './record-journal.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccflare-journal-'));
 let n = 0;
 const freshDir = () => join(root, `j${++n}`);
 const turn = () => new Promise<void>((r) => setImmediate(r));
-const HEADER = '{"ccflareRecordJournal":1}\n';
+const HEADER = JOURNAL_HEADER;
 /** A record as the journal writes it. */
-const entry = (id: string) => frameBytes(recordFrame(sampleRecord({ id })));
+const entry = (id: string) => entryBytes(sampleRecord({ id }));
 /** A pid no process has (above Linux's pid_max). */
 const DEAD_PID = 99_999_999;
 
@@ -32,7 +32,7 @@ describe('RecordJournal', () => {
     expect(filesOf(dir)).toEqual([]);
     await turn();
     const [file] = filesOf(dir);
-    expect(file).toMatch(new RegExp(`^${process.pid}-[0-9a-f]+-1\\.jsonl$`));
+    expect(file).toMatch(new RegExp(`^${process.pid}-[0-9a-f]+-1\\.rec$`));
     const path = join(dir, file as string);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
@@ -109,7 +109,7 @@ describe('RecordJournal', () => {
     expect(lost).toEqual([]);
   });
 
-  it('writes bodies as their raw bytes, never escaped, and reads them back', () => {
+  it('reads bodies back byte for byte', () => {
     const rec = sampleRecord({
       id: 'p',
       payload: {
@@ -121,11 +121,10 @@ describe('RecordJournal', () => {
         responseTruncated: false,
       },
     });
-    const file = Buffer.concat([Buffer.from(HEADER), frameBytes(recordFrame(rec)), entry('after')]);
+    const file = Buffer.concat([Buffer.from(HEADER), entryBytes(rec), entry('after')]);
     const { records } = parseSegment(file);
     expect(Buffer.from(records[0]?.payload?.requestBody as Uint8Array).toString()).toBe('{"q":"é"}');
-    // Text comes back as its UTF-8 bytes: stored the same (the database keeps bodies as text).
-    expect(Buffer.from(records[0]?.payload?.responseBody as Uint8Array).toString()).toBe('plain');
+    expect(records[0]?.payload?.responseBody).toBe('plain');
     expect(records.map((r) => r.id)).toEqual(['p', 'after']);
   });
 
@@ -141,7 +140,7 @@ describe('RecordJournal', () => {
         responseTruncated: false,
       },
     });
-    const back = parseSegment(Buffer.concat([Buffer.from(HEADER), frameBytes(recordFrame(rec))])).records[0];
+    const back = parseSegment(Buffer.concat([Buffer.from(HEADER), entryBytes(rec)])).records[0];
     expect((back?.payload?.requestBody as Uint8Array | undefined)?.byteLength).toBe(JOURNAL_BODY_BYTES);
     expect(back?.payload).toMatchObject({ requestTruncated: true, responseTruncated: false });
     expect({ ...back, payload: null }).toEqual({ ...rec, payload: null });
@@ -149,11 +148,40 @@ describe('RecordJournal', () => {
 });
 
 describe('parseSegment', () => {
-  it('skips an entry torn by kill -9 and any unreadable line, keeping the records before them', () => {
+  it('skips an entry torn by kill -9 and an unreadable one, keeping the records around them', () => {
     const torn = entry('c').subarray(0, 40);
-    const file = Buffer.concat([Buffer.from(HEADER), entry('a'), Buffer.from('not json\n'), entry('b'), torn]);
+    const garbage = Buffer.alloc(4 + 9);
+    garbage.writeUInt32LE(9, 0);
+    garbage.write('not a rec', 4);
+    const file = Buffer.concat([Buffer.from(HEADER), entry('a'), garbage, entry('b'), torn]);
     expect(parseSegment(file)).toMatchObject({ records: [{ id: 'a' }, { id: 'b' }], skipped: 2 });
     expect(parseSegment(Buffer.alloc(0))).toEqual({ records: [], skipped: 0 });
+  });
+
+  it('still reads a segment an earlier version wrote (format 1: a JSON line per record, body bytes after it)', () => {
+    const rec = sampleRecord({ id: 'old' });
+    const body = Buffer.from('{"model":"claude-sonnet-4-5"}');
+    const line = JSON.stringify({
+      ...rec,
+      payload: {
+        requestHeaders: '{}',
+        requestBody: { bytes: body.length },
+        responseHeaders: null,
+        responseBody: null,
+        requestTruncated: false,
+        responseTruncated: false,
+      },
+    });
+    const file = Buffer.concat([
+      Buffer.from('{"ccflareRecordJournal":1}\n'),
+      Buffer.from(`${JSON.stringify(sampleRecord({ id: 'old0' }))}\n${line}\n`),
+      body,
+      Buffer.from('\n'),
+    ]);
+    const { records, skipped } = parseSegment(file);
+    expect(skipped).toBe(0);
+    expect(records.map((r) => r.id)).toEqual(['old0', 'old']);
+    expect(Buffer.from(records[1]?.payload?.requestBody as Uint8Array).toString()).toBe(body.toString());
   });
 
   it('skips an entry whose body bytes were cut short', () => {
@@ -168,7 +196,7 @@ describe('parseSegment', () => {
         responseTruncated: false,
       },
     });
-    const whole = frameBytes(recordFrame(rec));
+    const whole = entryBytes(rec);
     const file = Buffer.concat([Buffer.from(HEADER), entry('a'), whole.subarray(0, whole.length - 500)]);
     expect(parseSegment(file)).toMatchObject({ records: [{ id: 'a' }], skipped: 1 });
   });

@@ -1,6 +1,6 @@
 /**
- * The request-record journal: every record the writer accepts is appended, as a JSON line (and
- * the raw bytes of its bodies, see recordFrame), to
+ * The request-record journal: every record the writer accepts is appended, in the record
+ * encoding of the worker batches (see appendEntry), to
  * a segment file in `<db>.journal/` before it is committed to the database, so a record survives
  * a database that cannot take writes (full disk, a long external write lock) and a killed
  * process. A segment is deleted once every record in it is committed; records the database
@@ -18,6 +18,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, un
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../../errors.js';
 import type { PayloadInput, RequestRecord } from '../contract/records.js';
+import { Decoder, decodeRecord, Encoder, encodeRecord } from '../writer/write-protocol.js';
 
 /** The journal directory of a database file. */
 export function journalDir(dbPath: string): string {
@@ -25,12 +26,14 @@ export function journalDir(dbPath: string): string {
 }
 
 /** First line of every segment: the format, so a later version never misreads an older file. */
-const HEADER = '{"ccflareRecordJournal":1}\n';
+export const JOURNAL_HEADER = '{"ccflareRecordJournal":2}\n';
+/** Segments written before format 2: a JSON line per record, its body bytes after it. Still replayed after an upgrade. */
+const HEADER_V1 = '{"ccflareRecordJournal":1}\n';
 /**
- * `<pid>-<journal>-<n>.jsonl`: the pid tells a live gateway's segments (left alone) from a dead
+ * `<pid>-<journal>-<n>.rec` (`.jsonl` for format 1): the pid tells a live gateway's segments (left alone) from a dead
  * one's (replayed); the journal token does the same between journals of one process (tests).
  */
-const SEGMENT_NAME = /^(\d+)-([0-9a-f]+)-(\d+)\.jsonl$/;
+const SEGMENT_NAME = /^(\d+)-([0-9a-f]+)-(\d+)\.(?:rec|jsonl)$/;
 /** Tokens of the journals open in this process. */
 const openJournals = new Set<string>();
 /**
@@ -91,20 +94,13 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** What an entry is written from: text (encoded at the write) and bytes as they are. */
-type Part = string | Uint8Array;
-
-/** How a body is written in the record's JSON: its bytes follow the line. */
+/** How a body is written in a format-1 record's JSON: its bytes follow the line. */
 interface BytesMarker {
   bytes: number;
 }
 
 function isMarker(v: unknown): v is BytesMarker {
   return typeof v === 'object' && v !== null && typeof (v as BytesMarker).bytes === 'number';
-}
-
-function byteLength(v: Part): number {
-  return typeof v === 'string' ? Buffer.byteLength(v) : v.byteLength;
 }
 
 /**
@@ -117,61 +113,35 @@ function byteLength(v: Part): number {
  */
 export const JOURNAL_BODY_BYTES = 4 * 1024;
 
-/** Text is cut by characters (a few more bytes when not ASCII): encoding it first would cost more than the write. */
-function capped(v: Part, truncated: boolean): { body: Part; truncated: boolean } {
-  if (typeof v === 'string') {
-    return v.length <= JOURNAL_BODY_BYTES
-      ? { body: v, truncated }
-      : { body: v.slice(0, JOURNAL_BODY_BYTES), truncated: true };
-  }
-  return v.byteLength <= JOURNAL_BODY_BYTES
-    ? { body: v, truncated }
-    : { body: v.subarray(0, JOURNAL_BODY_BYTES), truncated: true };
-}
+/** Bytes of an entry's length prefix. */
+const LENGTH_BYTES = 4;
 
 /**
- * One record as written: its JSON on one line, without the bodies. Each body is `{"bytes":N}` in
- * the JSON and its N raw bytes follow the line (request body first), then a newline: bodies are
- * never JSON-escaped (JSON.stringify and encoding of 256 KB of bodies measured ~9 ms on the bench
- * machine, copying them into the write buffer ~0.3 ms). Bytes the proxy passes are copied as
- * they are, text is encoded straight into the write buffer.
+ * Appends one record's entry: its length, then the record in the encoding of the worker batches
+ * (writer/write-protocol.ts), bodies cut at JOURNAL_BODY_BYTES, the link body left out (a replayed
+ * record is linked only by `ccflare conversations rebuild`, from its captured payload). Format 1
+ * wrote a JSON line with the bodies' bytes after it; the bench's `journal` scenario measured
+ * 10.3 µs per record with a payload then, JSON.stringify escaping the captured headers' JSON
+ * most of it (see README, Benchmark, for this encoding's figure). Bodies are copied as they are.
  */
-export function recordFrame(record: RequestRecord): Part[] {
-  // The link body is not journaled (bodies here are cut at 4 KiB): a replayed record is linked
-  // only by `ccflare conversations rebuild` from its captured payload.
-  const rec = record.linkBody == null ? record : { ...record, linkBody: null };
-  const p = rec.payload;
-  if (p === null || (p.requestBody === null && p.responseBody === null)) return [JSON.stringify(rec), '\n'];
-  const req = p.requestBody === null ? null : capped(p.requestBody, p.requestTruncated);
-  const res = p.responseBody === null ? null : capped(p.responseBody, p.responseTruncated);
-  const payload = {
-    ...p,
-    requestBody: req === null ? null : { bytes: byteLength(req.body) },
-    responseBody: res === null ? null : { bytes: byteLength(res.body) },
-    requestTruncated: req?.truncated ?? p.requestTruncated,
-    responseTruncated: res?.truncated ?? p.responseTruncated,
-  };
-  const parts: Part[] = [JSON.stringify({ ...rec, payload }), '\n'];
-  if (req !== null) parts.push(req.body);
-  if (res !== null) parts.push(res.body);
-  parts.push('\n');
-  return parts;
+export function appendEntry(w: Encoder, record: RequestRecord): void {
+  const start = w.pos;
+  w.room(LENGTH_BYTES);
+  w.pos += LENGTH_BYTES;
+  try {
+    encodeRecord(w, record, JOURNAL_BODY_BYTES);
+  } catch (err) {
+    w.pos = start;
+    throw err;
+  }
+  w.buf.writeUInt32LE(w.pos - start - LENGTH_BYTES, start);
 }
 
-/** The parts as one buffer, for one write(2). */
-export function frameBytes(parts: readonly Part[]): Buffer {
-  let total = 0;
-  for (const p of parts) total += byteLength(p);
-  const buf = Buffer.allocUnsafe(total);
-  let off = 0;
-  for (const p of parts) {
-    if (typeof p === 'string') off += buf.write(p, off);
-    else {
-      buf.set(p, off);
-      off += p.byteLength;
-    }
-  }
-  return buf;
+/** One record's entry as bytes (tests, and tools that build a segment). */
+export function entryBytes(record: RequestRecord): Buffer {
+  const w = new Encoder(1024);
+  appendEntry(w, record);
+  return Buffer.from(w.buf.subarray(0, w.pos));
 }
 
 function isRecord(v: unknown): v is RequestRecord {
@@ -181,9 +151,39 @@ function isRecord(v: unknown): v is RequestRecord {
 
 /** Reads a segment: its records, and how many entries were not records (one torn by kill -9, a foreign line). */
 export function parseSegment(buf: Buffer): ReadSegment {
+  if (buf.subarray(0, JOURNAL_HEADER.length).toString('utf8') === JOURNAL_HEADER) return parseEntries(buf);
+  return parseSegmentV1(buf);
+}
+
+function parseEntries(buf: Buffer): ReadSegment {
   const records: RequestRecord[] = [];
   let skipped = 0;
-  let pos = buf.subarray(0, HEADER.length).toString('utf8') === HEADER ? HEADER.length : 0;
+  let pos = JOURNAL_HEADER.length;
+  while (pos < buf.length) {
+    const len = pos + LENGTH_BYTES <= buf.length ? buf.readUInt32LE(pos) : -1;
+    const end = pos + LENGTH_BYTES + len;
+    // A write cut short: the last entry is incomplete, and nothing after it can be framed.
+    if (len < 0 || end > buf.length) {
+      skipped += 1;
+      break;
+    }
+    try {
+      const d = new Decoder(buf.subarray(pos + LENGTH_BYTES, end));
+      const r = decodeRecord(d);
+      if (d.pos !== len || !isRecord(r)) throw new Error('entry length does not match its record');
+      records.push(r);
+    } catch {
+      skipped += 1;
+    }
+    pos = end;
+  }
+  return { records, skipped };
+}
+
+function parseSegmentV1(buf: Buffer): ReadSegment {
+  const records: RequestRecord[] = [];
+  let skipped = 0;
+  let pos = buf.subarray(0, HEADER_V1.length).toString('utf8') === HEADER_V1 ? HEADER_V1.length : 0;
   while (pos < buf.length) {
     const nl = buf.indexOf(10, pos);
     if (nl < 0) {
@@ -234,7 +234,8 @@ export class RecordJournal {
   private fd: number | null = null;
   private nextNumber = 1;
   private readonly token = randomBytes(4).toString('hex');
-  private parts: Part[] = [];
+  /** This turn's entries, written with one write(2) at its end; the buffer is kept for the next turn. */
+  private readonly pending = new Encoder(64 * 1024);
   private chunk: Chunk | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private lastWriteError: string | null = null;
@@ -282,15 +283,13 @@ export class RecordJournal {
         this.flush();
       });
     }
-    let frame: Part[];
     try {
-      frame = recordFrame(rec);
+      appendEntry(this.pending, rec);
     } catch (err) {
       // Not serializable (a producer bug): the database may still take it; only the journal copy is missing.
       this.onError(err);
       return { count: 1, state: 'failed', seg: null, releasedEarly: 0, parkedEarly: 0 };
     }
-    for (const part of frame) this.parts.push(part);
     chunk.count += 1;
     return chunk;
   }
@@ -304,13 +303,14 @@ export class RecordJournal {
       clearImmediate(this.immediate);
       this.immediate = null;
     }
-    const parts = this.parts;
-    this.parts = [];
+    const w = this.pending;
+    const entries = w.buf.subarray(0, w.pos);
+    w.pos = 0;
     let seg: Segment;
     let bytes: number;
     try {
       seg = this.openActive();
-      bytes = writeAll(this.fd as number, frameBytes(parts));
+      bytes = writeAll(this.fd as number, entries);
       this.lastWriteError = null;
     } catch (err) {
       chunk.state = 'failed';
@@ -320,6 +320,8 @@ export class RecordJournal {
       if (chunk.parkedEarly > 0) this.onLost(chunk.parkedEarly, err);
       return;
     }
+    // A turn of many big entries grew the buffer: give it back rather than keep it for good.
+    if (w.buf.length > 1024 * 1024) w.buf = Buffer.allocUnsafeSlow(64 * 1024);
     chunk.state = 'written';
     chunk.seg = seg;
     seg.bytes += bytes;
@@ -413,7 +415,7 @@ export class RecordJournal {
   private openActive(): Segment {
     if (this.closed) throw new GatewayError('internal', 'request record journal is closed');
     if (this.active && this.fd !== null) return this.active;
-    const name = `${process.pid}-${this.token}-${this.nextNumber++}.jsonl`;
+    const name = `${process.pid}-${this.token}-${this.nextNumber++}.rec`;
     const path = join(this.dir, name);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     // 'wx': never append to a file another process may be writing.
@@ -423,8 +425,8 @@ export class RecordJournal {
     this.fd = fd;
     this.active = seg;
     try {
-      writeAll(fd, Buffer.from(HEADER));
-      seg.bytes = HEADER.length;
+      writeAll(fd, Buffer.from(JOURNAL_HEADER));
+      seg.bytes = JOURNAL_HEADER.length;
     } catch (err) {
       this.sealActive();
       throw err;

@@ -14,6 +14,8 @@ export interface PgOptions {
   schema?: string;
   /** Pool size; the writer holds one connection, requests and the API share the rest. */
   max?: number;
+  /** How long to wait for a connection before failing (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -38,6 +40,9 @@ export function openPool(opts: PgOptions): PgPool {
     // A statement that never returns would hold a connection for good; the writer's batches
     // take milliseconds.
     statement_timeout: 30_000,
+    // pg waits for a connection forever by default: a server behind a dropped route would hang
+    // startup (and every query) instead of failing with a message.
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     application_name: 'ccflare',
     types,
     ...(opts.schema === undefined ? {} : { options: `-c search_path=${opts.schema}` }),
@@ -50,7 +55,15 @@ export function openPool(opts: PgOptions): PgPool {
 
 export async function ensureSchema(pool: PgPool, schema: string | undefined): Promise<void> {
   if (schema === undefined) return;
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } catch (err) {
+    // IF NOT EXISTS is not safe against a concurrent CREATE: instances starting together on a new
+    // schema lose the race with a unique violation (23505) or duplicate_schema (42P06), and the
+    // schema they wanted then exists.
+    const code = (err as { code?: unknown }).code;
+    if (code !== '23505' && code !== '42P06') throw err;
+  }
 }
 
 /** Runs `fn` in one transaction on one connection; rolls back on any error. */
@@ -74,6 +87,8 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password !== '') u.password = '***';
+    // pg also reads a password from the query string.
+    for (const k of ['password', 'sslpassword']) if (u.searchParams.has(k)) u.searchParams.set(k, '***');
     return u.toString();
   } catch {
     return 'postgres://…';

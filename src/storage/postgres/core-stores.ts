@@ -5,9 +5,25 @@ import type { KeysStore } from '../contract/keys.js';
 import type { NotifyStore } from '../contract/notify.js';
 import type { SettingsStore } from '../contract/settings.js';
 import type { WorkersStore } from '../contract/workers.js';
+import { ACCOUNTS_DDL, PgAccounts } from './accounts.js';
+import { AGENTS_DDL, PgAgents } from './agents.js';
 import type { PgPool } from './connection.js';
+import { KEY_USAGE_DDL } from './key-usage-counters.js';
+import { KEYS_DDL, PgKeys } from './keys.js';
+import { NOTIFY_DDL, PgNotify } from './notify.js';
+import { META_DDL } from './revisions.js';
+import { PgSettings, SETTINGS_DDL } from './settings.js';
 
-export const CORE_DDL: readonly string[] = [];
+/** meta first: every other part inserts its revision row into it. */
+export const CORE_DDL: readonly string[] = [
+  META_DDL,
+  ACCOUNTS_DDL,
+  KEYS_DDL,
+  KEY_USAGE_DDL,
+  SETTINGS_DDL,
+  AGENTS_DDL,
+  NOTIFY_DDL,
+];
 
 export interface CoreStores {
   accounts: AccountsStore;
@@ -18,7 +34,7 @@ export interface CoreStores {
   workers: WorkersStore;
 }
 
-// Placeholder while the PostgreSQL store is being built: each method says it is missing.
+// Workers are not built for PostgreSQL yet: each method says it is missing.
 const notBuilt = (part: string) =>
   new Proxy(
     {},
@@ -27,13 +43,13 @@ const notBuilt = (part: string) =>
     },
   );
 
-export function makeCoreStores(_pool: PgPool): CoreStores {
+export function makeCoreStores(pool: PgPool): CoreStores {
   return {
-    accounts: notBuilt('accounts') as never,
-    keys: notBuilt('keys') as never,
-    settings: notBuilt('settings') as never,
-    agents: notBuilt('agents') as never,
-    notify: notBuilt('notify') as never,
+    accounts: new PgAccounts(pool),
+    keys: new PgKeys(pool),
+    settings: new PgSettings(pool),
+    agents: new PgAgents(pool),
+    notify: new PgNotify(pool),
     workers: notBuilt('workers') as never,
   };
 }

@@ -2,6 +2,8 @@
  * The PostgreSQL store: the same contract as SQLite's (contract/store.ts) over a `pg` pool, for
  * several instances sharing one database.
  */
+
+import { GatewayError } from '../../errors.js';
 import type { AccountsStore } from '../contract/accounts.js';
 import type { AgentsStore } from '../contract/agents.js';
 import type { AnalyticsStore } from '../contract/analytics.js';
@@ -56,8 +58,7 @@ export class PostgresStore implements Store {
       return new PostgresStore(pool);
     } catch (err) {
       await pool.end().catch(() => {});
-      const why = err instanceof Error ? err.message : String(err);
-      throw Object.assign(new Error(`PostgreSQL at ${redactUrl(opts.url)}: ${why}`), { cause: err });
+      throw openError(opts.url, err);
     }
   }
 
@@ -70,4 +71,18 @@ export class PostgresStore implements Store {
     this.closed = true;
     await this.pool.end();
   }
+}
+
+/** Errors of the socket, not the server: the URL's host or port is wrong, or the server is down. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/** Why the store could not be opened, naming the server without its password. */
+function openError(url: string, err: unknown): GatewayError {
+  const where = `PostgreSQL at ${redactUrl(url)}`;
+  if (err instanceof GatewayError) return new GatewayError(err.code, `${where}: ${err.message}`, { cause: err });
+  const why = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  const unreachable = (typeof code === 'string' && UNREACHABLE.has(code)) || /timeout/i.test(why);
+  const hint = unreachable ? '; is the server running, and are the host and port of the database URL right?' : '';
+  return new GatewayError('config_invalid', `${where} cannot be used: ${why}${hint}`, { cause: err });
 }

@@ -77,6 +77,29 @@ describe('conversations in SQLite', () => {
     expect(await store.conversations.linkOf('s-02')).toEqual({ conversationId: 's-00', branch: 'subtask_2' });
   });
 
+  it('older clients (no agent id): the sub-agent whose first message is the Task prompt is moved under the turn that started it', async () => {
+    const body = (messages: unknown[]) => Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5', messages }));
+    const user = (content: unknown) => ({ role: 'user', content });
+    const use = { type: 'tool_use', id: 'toolu_9', name: 'Task', input: { prompt: 'Check the README for typos.' } };
+    const result = { type: 'tool_result', tool_use_id: 'toolu_9', content: 'no typos' };
+    const rec = (id: string, ts: number, messages: unknown[]) =>
+      sampleRecord({ id, ts, sessionId: 'sess', linkBody: body(messages) });
+    await store.requests.writeBatch([rec('p1', 1000, [user('review please')])], []);
+    // Older rows of the same words outside the run's window stay where they are.
+    await store.requests.writeBatch([rec('s0', 900, [user('Check the README for typos.')])], []);
+    await store.requests.writeBatch([rec('s1', 1100, [user('Check the README for typos.')])], []);
+    await store.requests.writeBatch(
+      [rec('p2', 1300, [user('review please'), { role: 'assistant', content: [use] }, user([result])])],
+      [],
+    );
+    const d = await store.conversations.get('p1');
+    expect(d?.subtasks.map((t) => [t.branch, t.parentRequestId, t.prompt])).toEqual([
+      ['subtask_1', 'p1', 'Check the README for typos.'],
+    ]);
+    expect(await store.conversations.linkOf('s1')).toEqual({ conversationId: 'p1', branch: 'subtask_1' });
+    expect(await store.conversations.linkOf('s0')).toEqual({ conversationId: 's0', branch: 'main' });
+  });
+
   it('retention removes a conversation once all its requests expired; clear-history removes them all', async () => {
     const old = records('plain', 'p');
     const recent = records('subtasks', 's');

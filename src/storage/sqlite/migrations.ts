@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
 import { AGENTS_MIGRATION } from './agents.js';
 import { CONVERSATION_ANALYSES_MIGRATION } from './conversation-analyses.js';
-import { CONVERSATIONS_MIGRATION } from './conversations.js';
+import { CONVERSATIONS_MIGRATION, CONVERSATIONS_PROMPT_INDEX_MIGRATION } from './conversations.js';
 import { KEY_LIMITS_MIGRATION, KEYS_MIGRATION } from './keys.js';
 import type { Migration } from './migration.js';
 import { NOTIFY_MIGRATION } from './notify.js';
@@ -208,6 +208,7 @@ export const MIGRATIONS: readonly Migration[] = [
   NOTIFY_MIGRATION,
   KEY_ROLLUP_MIGRATION,
   CONVERSATION_ANALYSES_MIGRATION,
+  CONVERSATIONS_PROMPT_INDEX_MIGRATION,
   WORKERS_MIGRATION,
 ];
 

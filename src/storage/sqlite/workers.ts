@@ -1,4 +1,4 @@
-/** SQL for worker sessions (contract/workers.ts), used by SqliteStore; tables of migration 18. */
+/** SQL for worker sessions (contract/workers.ts), used by SqliteStore; tables of migration 19. */
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
 import type {
@@ -22,7 +22,7 @@ import { isUniqueViolation, writeWithoutBlocking } from './connection.js';
 import type { Migration } from './migration.js';
 
 export const WORKERS_MIGRATION: Migration = {
-  version: 18,
+  version: 19,
   name: 'worker sessions',
   up: `
     CREATE TABLE workers (

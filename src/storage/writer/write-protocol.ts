@@ -82,18 +82,18 @@ const T_STRING = 4;
 const T_BYTES = 5;
 
 /** Appends tagged values to a buffer that grows by doubling. */
-class Encoder {
+export class Encoder {
   buf: Buffer;
   pos = 0;
 
-  constructor(size: number, spare: ArrayBuffer | undefined) {
+  constructor(size: number, spare?: ArrayBuffer) {
     this.buf =
       spare !== undefined && spare.byteLength >= size
         ? Buffer.from(spare)
         : Buffer.allocUnsafeSlow(Math.max(4096, size));
   }
 
-  private room(n: number): void {
+  room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
@@ -131,10 +131,14 @@ class Encoder {
   }
 }
 
-class Decoder {
+export class Decoder {
   pos = 0;
 
   constructor(private readonly buf: Buffer) {}
+
+  get length(): number {
+    return this.buf.length;
+  }
 
   next(): unknown {
     const b = this.buf;
@@ -198,125 +202,143 @@ export function packRecords(records: readonly RequestRecord[], spare?: ArrayBuff
     size += maxBytes(r.linkBody ?? null);
   }
   const w = new Encoder(size, spare);
-  for (const r of records) {
-    w.put(r.id);
-    w.put(r.ts);
-    w.put(r.method);
-    w.put(r.path);
-    w.put(r.accountId);
-    w.put(r.accountName);
-    w.put(r.status);
-    w.put(r.success);
-    w.put(r.error);
-    w.put(r.latencyMs);
-    w.put(r.ttftMs);
-    w.put(r.attempts);
-    w.put(r.modelRequested);
-    w.put(r.modelApplied);
-    w.put(r.agent);
-    w.put(r.sessionId);
-    w.put(r.clientKey);
-    w.put(r.stream);
-    w.put(r.stopReason);
-    w.put(r.inputTokens);
-    w.put(r.cacheReadTokens);
-    w.put(r.cacheWrite5mTokens);
-    w.put(r.cacheWrite1hTokens);
-    w.put(r.outputTokens);
-    w.put(r.costUsd);
-    w.put(r.outputTokensPerSecond);
-    w.put(r.modelFallback);
-    w.put(r.agentInstance);
-    w.put(r.routeReason);
-    const log = r.attemptLog ?? [];
-    w.put(log.length);
-    for (const a of log) {
-      w.put(a.account);
-      w.put(a.status);
-      w.put(a.error);
-      w.put(a.ms);
-    }
-    const p = r.payload;
-    w.put(p !== null && p !== undefined);
-    if (p) {
-      w.put(p.requestHeaders);
-      w.put(p.responseHeaders);
-      w.put(p.requestTruncated);
-      w.put(p.responseTruncated);
-      w.put(p.requestBody);
-      w.put(p.responseBody);
-    }
-    // The link body is most often the captured request body itself: sent once, not twice.
-    const lb = r.linkBody ?? null;
-    if (lb !== null && p && p.requestBody !== null && !p.requestTruncated && sameBytes(lb, p.requestBody)) w.put(true);
-    else w.put(lb);
-  }
+  for (const r of records) encodeRecord(w, r);
   return { count: records.length, bytes: w.buf.buffer as ArrayBuffer, length: w.pos };
+}
+
+/**
+ * One record in the tagged encoding: the batches sent to the worker, and the record journal's
+ * entries (journal/record-journal.ts), which cut bodies at `bodyCap` and leave out the link body.
+ */
+export function encodeRecord(w: Encoder, r: RequestRecord, bodyCap: number | null = null): void {
+  w.put(r.id);
+  w.put(r.ts);
+  w.put(r.method);
+  w.put(r.path);
+  w.put(r.accountId);
+  w.put(r.accountName);
+  w.put(r.status);
+  w.put(r.success);
+  w.put(r.error);
+  w.put(r.latencyMs);
+  w.put(r.ttftMs);
+  w.put(r.attempts);
+  w.put(r.modelRequested);
+  w.put(r.modelApplied);
+  w.put(r.agent);
+  w.put(r.sessionId);
+  w.put(r.clientKey);
+  w.put(r.stream);
+  w.put(r.stopReason);
+  w.put(r.inputTokens);
+  w.put(r.cacheReadTokens);
+  w.put(r.cacheWrite5mTokens);
+  w.put(r.cacheWrite1hTokens);
+  w.put(r.outputTokens);
+  w.put(r.costUsd);
+  w.put(r.outputTokensPerSecond);
+  w.put(r.modelFallback);
+  w.put(r.agentInstance);
+  w.put(r.routeReason);
+  const log = r.attemptLog ?? [];
+  w.put(log.length);
+  for (const a of log) {
+    w.put(a.account);
+    w.put(a.status);
+    w.put(a.error);
+    w.put(a.ms);
+  }
+  const p = r.payload;
+  w.put(p !== null && p !== undefined);
+  if (p) {
+    const req = bodyCap === null ? p.requestBody : capBody(p.requestBody, bodyCap);
+    const res = bodyCap === null ? p.responseBody : capBody(p.responseBody, bodyCap);
+    w.put(p.requestHeaders);
+    w.put(p.responseHeaders);
+    w.put(p.requestTruncated || req !== p.requestBody);
+    w.put(p.responseTruncated || res !== p.responseBody);
+    w.put(req);
+    w.put(res);
+  }
+  // The link body is most often the captured request body itself: sent once, not twice.
+  const lb = bodyCap === null ? (r.linkBody ?? null) : null;
+  if (lb !== null && p && p.requestBody !== null && !p.requestTruncated && sameBytes(lb, p.requestBody)) w.put(true);
+  else w.put(lb);
+}
+
+/** `b` cut at `cap` (text by characters: encoding it first would cost more than the cut saves); `b` itself when within. */
+function capBody(b: PayloadBody | null, cap: number): PayloadBody | null {
+  if (b === null) return null;
+  if (typeof b === 'string') return b.length <= cap ? b : b.slice(0, cap);
+  return b.byteLength <= cap ? b : b.subarray(0, cap);
 }
 
 /** The records packRecords packed; byte bodies are views of `packed.bytes`. */
 export function unpackRecords(packed: PackedRecords): RequestRecord[] {
   const d = new Decoder(Buffer.from(packed.bytes, 0, packed.length));
-  const next = () => d.next();
   const out: RequestRecord[] = new Array(packed.count);
-  for (let k = 0; k < packed.count; k++) {
-    // Property initialisers run in source order, the order packRecords wrote them in.
-    const r: RequestRecord = {
-      id: next() as string,
-      ts: next() as number,
-      method: next() as string,
-      path: next() as string,
-      accountId: next() as string | null,
-      accountName: next() as string | null,
-      status: next() as number | null,
-      success: next() as boolean,
-      error: next() as string | null,
-      latencyMs: next() as number,
-      ttftMs: next() as number | null,
-      attempts: next() as number,
-      attemptLog: [] as AttemptRecord[],
-      modelRequested: next() as string | null,
-      modelApplied: next() as string | null,
-      agent: next() as string | null,
-      sessionId: next() as string | null,
-      clientKey: next() as string | null,
-      stream: next() as boolean,
-      stopReason: next() as string | null,
-      inputTokens: next() as number | null,
-      cacheReadTokens: next() as number | null,
-      cacheWrite5mTokens: next() as number | null,
-      cacheWrite1hTokens: next() as number | null,
-      outputTokens: next() as number | null,
-      costUsd: next() as number | null,
-      outputTokensPerSecond: next() as number | null,
-      modelFallback: next() as boolean,
-      agentInstance: next() as string | null,
-      routeReason: next() as string | null,
-      payload: null,
-    };
-    const attempts = next() as number;
-    for (let a = 0; a < attempts; a++) {
-      r.attemptLog.push({
-        account: next() as string | null,
-        status: next() as number | null,
-        error: next() as string | null,
-        ms: next() as number,
-      });
-    }
-    if (next() === true) {
-      const payload: PayloadInput = {
-        requestHeaders: next() as string,
-        responseHeaders: next() as string | null,
-        requestTruncated: next() as boolean,
-        responseTruncated: next() as boolean,
-        requestBody: next() as PayloadBody | null,
-        responseBody: next() as PayloadBody | null,
-      };
-      r.payload = payload;
-    }
-    const lb = next() as PayloadBody | boolean | null;
-    if (lb !== null) r.linkBody = lb === true ? (r.payload?.requestBody ?? null) : (lb as PayloadBody);
-    out[k] = r;
-  }
+  for (let k = 0; k < packed.count; k++) out[k] = decodeRecord(d);
   return out;
+}
+
+/** The next record encodeRecord wrote. */
+export function decodeRecord(d: Decoder): RequestRecord {
+  const next = () => d.next();
+  // Property initialisers run in source order, the order packRecords wrote them in.
+  const r: RequestRecord = {
+    id: next() as string,
+    ts: next() as number,
+    method: next() as string,
+    path: next() as string,
+    accountId: next() as string | null,
+    accountName: next() as string | null,
+    status: next() as number | null,
+    success: next() as boolean,
+    error: next() as string | null,
+    latencyMs: next() as number,
+    ttftMs: next() as number | null,
+    attempts: next() as number,
+    attemptLog: [] as AttemptRecord[],
+    modelRequested: next() as string | null,
+    modelApplied: next() as string | null,
+    agent: next() as string | null,
+    sessionId: next() as string | null,
+    clientKey: next() as string | null,
+    stream: next() as boolean,
+    stopReason: next() as string | null,
+    inputTokens: next() as number | null,
+    cacheReadTokens: next() as number | null,
+    cacheWrite5mTokens: next() as number | null,
+    cacheWrite1hTokens: next() as number | null,
+    outputTokens: next() as number | null,
+    costUsd: next() as number | null,
+    outputTokensPerSecond: next() as number | null,
+    modelFallback: next() as boolean,
+    agentInstance: next() as string | null,
+    routeReason: next() as string | null,
+    payload: null,
+  };
+  const attempts = next() as number;
+  for (let a = 0; a < attempts; a++) {
+    r.attemptLog.push({
+      account: next() as string | null,
+      status: next() as number | null,
+      error: next() as string | null,
+      ms: next() as number,
+    });
+  }
+  if (next() === true) {
+    const payload: PayloadInput = {
+      requestHeaders: next() as string,
+      responseHeaders: next() as string | null,
+      requestTruncated: next() as boolean,
+      responseTruncated: next() as boolean,
+      requestBody: next() as PayloadBody | null,
+      responseBody: next() as PayloadBody | null,
+    };
+    r.payload = payload;
+  }
+  const lb = next() as PayloadBody | boolean | null;
+  if (lb !== null) r.linkBody = lb === true ? (r.payload?.requestBody ?? null) : (lb as PayloadBody);
+  return r;
 }

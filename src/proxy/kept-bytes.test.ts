@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { KeptBytes } from './kept-bytes.js';
+
+describe('KeptBytes', () => {
+  it('gives back the bytes of every chunk in order, however they arrived', () => {
+    const k = new KeptBytes();
+    const chunks: Buffer[] = [];
+    // One event per chunk, as a long stream arrives; one chunk larger than a block.
+    for (let i = 0; i < 500; i++) chunks.push(Buffer.from(`event: content_block_delta\ndata: {"n":${i}}\n\n`));
+    chunks.splice(250, 0, Buffer.alloc(40_000, 'x'));
+    for (const c of chunks) k.push(c);
+    const all = Buffer.concat(chunks);
+    expect(k.length).toBe(all.length);
+    expect(k.bytes()?.equals(all)).toBe(true);
+    // Asking twice gives the same bytes.
+    expect(k.bytes()?.equals(all)).toBe(true);
+  });
+
+  it('returns the only chunk itself, without a copy, and null when nothing came', () => {
+    const k = new KeptBytes();
+    expect(k.bytes()).toBeNull();
+    const c = Buffer.from('{"type":"message"}');
+    k.push(c);
+    k.push(Buffer.alloc(0));
+    expect(k.bytes()).toBe(c);
+  });
+
+  it('copies the bytes of a long stream: a later change to a chunk buffer does not alter them', () => {
+    const k = new KeptBytes();
+    const reused = Buffer.from('0123456789');
+    for (let i = 0; i < 20; i++) k.push(Buffer.from(reused));
+    const shared = Buffer.from('abcdefghij');
+    k.push(shared);
+    shared.fill('z');
+    expect(k.bytes()?.toString().endsWith('abcdefghij')).toBe(true);
+  });
+});

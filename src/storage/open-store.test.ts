@@ -1,0 +1,78 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshSchema, hasPg, PG_URL } from '../../test/support/pg.js';
+import { sampleRecord } from '../../test/support/sample-record.js';
+import { GatewayError } from '../errors.js';
+import { isPostgresUrl, openStoreFromUrl, openWriterForUrl } from './open-store.js';
+
+describe('openStoreFromUrl with a PostgreSQL URL', () => {
+  it('tells PostgreSQL URLs from SQLite ones', () => {
+    expect(isPostgresUrl('postgres://h/db')).toBe(true);
+    expect(isPostgresUrl('PostgreSQL://u@h:5433/db')).toBe(true);
+    expect(isPostgresUrl('sqlite:/x.db')).toBe(false);
+    expect(isPostgresUrl('/postgres/x.db')).toBe(false);
+  });
+
+  it('fails clearly on a server it cannot reach, without the password', async () => {
+    const err = await openStoreFromUrl('postgres://ccflare:s3cret@127.0.0.1:1/ccflare?password=s3cret').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).code).toBe('config_invalid');
+    const message = (err as Error).message;
+    expect(message).toMatch(/^PostgreSQL at postgres:\/\/ccflare:\*\*\*@127\.0\.0\.1:1\/ccflare/);
+    expect(message).toMatch(/ECONNREFUSED.*is the server running/);
+    expect(message).not.toContain('s3cret');
+  });
+});
+
+describe.runIf(hasPg('open-store postgres'))('openStoreFromUrl on a PostgreSQL server', () => {
+  const schema = freshSchema('o');
+  // The URL's own options pin the schema, as an installation sharing a database would.
+  const url = (scheme: string) =>
+    `${PG_URL.replace(/^postgres(ql)?:/, `${scheme}:`)}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  afterAll(() => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+
+  it('opens a migrated PostgreSQL store for postgres:// and postgresql:// alike', async () => {
+    await admin(`CREATE SCHEMA ${schema}`);
+    const a = await openStoreFromUrl(url('postgres'));
+    const b = await openStoreFromUrl(url('postgresql'));
+    try {
+      expect([a.kind, b.kind]).toEqual(['postgres', 'postgres']);
+      await a.migrate();
+      await a.accounts.insert({ name: 'shared', kind: 'max' }, 1);
+      expect((await b.accounts.list()).map((x) => x.name)).toEqual(['shared']);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('gives a PostgreSQL store a writer that commits through it', async () => {
+    const store = await openStoreFromUrl(url('postgres'));
+    const writer = openWriterForUrl(url('postgres'), store);
+    const calls: number[] = [];
+    const spy = { requests: { writeBatch: async (recs: readonly unknown[]) => void calls.push(recs.length) } };
+    try {
+      // The writer must not open a SQLite file for a postgres:// URL; it writes through the store.
+      expect(writer.health().journal).toBeNull();
+      const direct = openWriterForUrl(url('postgres'), { ...store, ...spy } as never);
+      direct.enqueue(sampleRecord({ id: 'w1' }));
+      await direct.flush();
+      expect(calls).toEqual([1]);
+      await direct.close();
+    } finally {
+      await writer.close();
+      await store.close();
+    }
+  });
+});

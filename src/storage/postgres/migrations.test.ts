@@ -1,0 +1,85 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshSchema, hasPg, PG_URL } from '../../../test/support/pg.js';
+import { PG_LATEST_VERSION, PG_MIGRATIONS } from './migrations.js';
+import { PostgresStore } from './postgres-store.js';
+
+describe.runIf(hasPg('postgres migrations'))('postgres migrations', () => {
+  const schemas: string[] = [];
+  const newSchema = () => {
+    const s = freshSchema('m');
+    schemas.push(s);
+    return s;
+  };
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    } finally {
+      await client.end();
+    }
+  });
+
+  const versions = async (store: PostgresStore) =>
+    (await store.pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
+      (r) => r.version,
+    );
+
+  it('brings a fresh schema to the latest version, with every table the stores use', async () => {
+    const store = await PostgresStore.open({ url: PG_URL, schema: newSchema(), max: 2 });
+    try {
+      expect(await versions(store)).toEqual(PG_MIGRATIONS.map((m) => m.version));
+      expect(Math.max(...(await versions(store)))).toBe(PG_LATEST_VERSION);
+      const a = await store.accounts.insert({ name: 'a', kind: 'max' }, 1);
+      expect(await store.accounts.get(a.id)).toMatchObject({ name: 'a' });
+      expect((await store.notify.listChannels()).map((c) => c.name)).toEqual(['dashboard']);
+      // Opening again finds nothing to do.
+      await store.migrate();
+      expect(await versions(store)).toEqual(PG_MIGRATIONS.map((m) => m.version));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lets three instances start at once on a new schema: all open, each migration applied once', async () => {
+    // Several rounds: the instances race on creating the schema and on migrating it, and one round
+    // can pass by luck.
+    for (let round = 0; round < 8; round++) {
+      const schema = newSchema();
+      const opened = await Promise.allSettled([1, 2, 3].map(() => PostgresStore.open({ url: PG_URL, schema, max: 1 })));
+      const stores = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      try {
+        expect(opened.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []))).toEqual([]);
+        expect(await versions(stores[0] as PostgresStore)).toEqual(PG_MIGRATIONS.map((m) => m.version));
+        // All three share one database: a change by one is seen by the others.
+        await stores[1]?.settings.put({ sessionAffinity: round }, 1);
+        expect(await stores[2]?.settings.get()).toEqual({ sessionAffinity: round });
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    }
+  });
+
+  it('refuses a database written by a newer ccflare, saying so', async () => {
+    const schema = newSchema();
+    const first = await PostgresStore.open({ url: PG_URL, schema, max: 1 });
+    await first.pool.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'future', 0)", [
+      PG_LATEST_VERSION + 1,
+    ]);
+    await first.close();
+    await expect(PostgresStore.open({ url: PG_URL, schema, max: 1 })).rejects.toThrow(
+      new RegExp(`schema version ${PG_LATEST_VERSION + 1}, newer than this ccflare knows.*upgrade ccflare`),
+    );
+  });
+
+  it('names the server without its password when it cannot be reached', async () => {
+    const url = 'postgres://ccflare:s3cret-pw@127.0.0.1:1/nowhere';
+    const err = await PostgresStore.open({ url, schema: newSchema(), max: 1 }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toMatch(/PostgreSQL at postgres:\/\/ccflare:\*\*\*@127\.0\.0\.1:1\/nowhere/);
+    expect(err?.message).not.toContain('s3cret-pw');
+  });
+});

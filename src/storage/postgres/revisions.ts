@@ -1,0 +1,37 @@
+/**
+ * Revision counters in PostgreSQL: each sub-store's `revision()` reads a row of `meta` that
+ * triggers bump in the same transaction as the change, so another instance polling it never sees
+ * the new number before the change itself is visible.
+ */
+import type { PgPool } from './connection.js';
+
+export const META_DDL = `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+  );
+
+  -- TG_ARGV[0] names the meta row. search_path is pinned so a trigger fired by a connection with
+  -- another search_path (psql, a migration tool) still bumps this schema's counter.
+  CREATE FUNCTION bump_rev() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+  BEGIN
+    UPDATE meta SET value = value + 1 WHERE key = TG_ARGV[0];
+    RETURN NULL;
+  END
+  $fn$;
+`;
+
+/** The DDL of a meta row and a row-level trigger bumping it on `events` of `table`. */
+export function revisionDdl(key: string, triggers: readonly { table: string; events: string }[]): string {
+  const rows = `INSERT INTO meta (key, value) VALUES ('${key}', 0);`;
+  const trig = triggers.map(
+    (t, i) =>
+      `CREATE TRIGGER ${key}_${i} AFTER ${t.events} ON ${t.table} FOR EACH ROW EXECUTE FUNCTION bump_rev('${key}');`,
+  );
+  return [rows, ...trig].join('\n');
+}
+
+export async function readRevision(pool: PgPool, key: string): Promise<number> {
+  const { rows } = await pool.query<{ value: number }>('SELECT value FROM meta WHERE key = $1', [key]);
+  return Number(rows[0]?.value ?? 0);
+}
