@@ -63,6 +63,8 @@ export interface GatewayOptions {
   sleep?: Sleep;
   /** Notification retry and timeout settings. */
   notify?: RunOptions['notify'];
+  /** The engine workers run on (default: the Claude Agent SDK when installed). */
+  workerEngine?: RunOptions['workerEngine'];
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
@@ -128,6 +130,7 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     agents: opts.agents,
     sleep: opts.sleep,
     notify: opts.notify,
+    workerEngine: opts.workerEngine,
   });
 
   let seen = 0;
