@@ -2,6 +2,8 @@
  * Wires the gateway from one explicit dependencies object, so tests pass fakes (clock, upstream
  * dispatcher, store) and `serve.ts` passes the real ones. No singletons.
  */
+
+import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -52,7 +54,7 @@ import { createRouter } from '../routing/router.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import { RetentionJob } from '../storage/retention-job.js';
-import { SdkWorkerEngine } from '../workers/engine.js';
+import { type SdkEngineOptions, SdkWorkerEngine } from '../workers/engine.js';
 import { WorkerManager } from '../workers/manager.js';
 import type { WorkerEngine } from '../workers/types.js';
 import { keyServiceWorkerKeys } from '../workers/worker-keys.js';
@@ -93,6 +95,8 @@ export interface AppDeps {
   notify?: Pick<NotifierDeps, 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs'>;
   /** The engine workers run on; default: the Claude Agent SDK (optional package) against this gateway. */
   workerEngine?: WorkerEngine;
+  /** HOME and more environment of the workers' Claude Code (tests keep it out of the real home). */
+  workerSdk?: Pick<SdkEngineOptions, 'home' | 'env'>;
 }
 
 export interface App {
@@ -338,21 +342,24 @@ export function buildApp(deps: AppDeps): App {
   const browser = browserPolicy(config);
 
   function buildWorkers(): WorkersService {
+    const claudeConfigDir = join(config.home, 'workers', 'claude');
     const sdkEngine = new SdkWorkerEngine({
       // Read when a run starts: the port is known only once the gateway listens.
       get gatewayUrl(): string {
         return internalCalls.selfUrl() ?? '';
       },
-      rules: workerApprovalRules(homedir()),
+      rules: workerApprovalRules(deps.workerSdk?.home ?? homedir()),
       // Their Claude Code sessions live here, so a resume after a restart finds them.
-      claudeConfigDir: join(config.home, 'workers', 'claude'),
+      claudeConfigDir,
       clock,
+      ...deps.workerSdk,
     });
     const engine: WorkerEngine = deps.workerEngine ?? {
       ensureAvailable: async () => {
         await sdkEngine.ensureAvailable();
         // Queued workers left by the last run start once the gateway can take their requests.
         await internalCalls.listening();
+        mkdirSync(claudeConfigDir, { recursive: true, mode: 0o700 });
       },
       start: (spec, hooks) => sdkEngine.start(spec, hooks),
     };

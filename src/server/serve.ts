@@ -62,6 +62,8 @@ export interface RunOptions {
   notify?: AppDeps['notify'];
   /** The engine workers run on (tests pass a fake); default: the Claude Agent SDK. */
   workerEngine?: AppDeps['workerEngine'];
+  /** HOME and more environment of the workers' Claude Code. */
+  workerSdk?: AppDeps['workerSdk'];
 }
 
 export async function runServer(config: Config, opts: RunOptions = {}): Promise<RunningServer> {
@@ -169,6 +171,7 @@ async function startServer(
     sleep: opts.sleep,
     notify: opts.notify,
     workerEngine: opts.workerEngine,
+    workerSdk: opts.workerSdk,
     ...(keyUsage === null ? {} : { keyUsage }),
   });
   await app.start();

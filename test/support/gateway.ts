@@ -65,6 +65,8 @@ export interface GatewayOptions {
   notify?: RunOptions['notify'];
   /** The engine workers run on (default: the Claude Agent SDK when installed). */
   workerEngine?: RunOptions['workerEngine'];
+  /** HOME and more environment of the workers' Claude Code. */
+  workerSdk?: RunOptions['workerSdk'];
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
@@ -131,6 +133,7 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     sleep: opts.sleep,
     notify: opts.notify,
     workerEngine: opts.workerEngine,
+    workerSdk: opts.workerSdk,
   });
 
   let seen = 0;
