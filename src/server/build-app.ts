@@ -503,7 +503,8 @@ export function buildApp(deps: AppDeps): App {
       priceRefresher?.start().catch((err) => logger.warn({ err }, 'price catalogue not applied'));
     },
     stop: () => {
-      void workers.close();
+      // serve.ts has closed them while the gateway still answered; this covers other callers.
+      workers.close().catch((err: unknown) => logger.warn({ err }, 'workers not paused at stop'));
       usagePoller.stop();
       notifier.stop();
       pool.stop();
