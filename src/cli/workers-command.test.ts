@@ -116,6 +116,11 @@ describe('ccflare workers', () => {
     const done = await follow.done;
     expect(done.code, done.stderr).toBe(0);
     expect(done.stdout).toContain('Worker completed');
+
+    // A finished worker: its whole log, then the command ends by itself.
+    const after = await cli(['workers', 'logs', 'gamma', '-f']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toMatch(/Looking at the tests[\s\S]*Bash: npm test[\s\S]*Worker completed/);
   });
 });
 

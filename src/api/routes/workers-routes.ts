@@ -4,7 +4,7 @@
  *
  * `GET /api/workers/{id}/logs` is a Server-Sent Events stream (`event: log`, `id:` the entry's
  * sequence number, replayed from `Last-Event-ID` or `?after=`; `event: worker` with the worker
- * on every change; `event: deleted` last when it is deleted), or one JSON page when the client
+ * after the replay and on every change; `event: deleted` last when it is deleted), or one JSON page when the client
  * accepts JSON and not an event stream.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
@@ -143,7 +143,7 @@ const workerLogs = createRoute({
   summary: "The worker's log: an event stream with replay, or JSON when Accept is application/json",
   description:
     'Stream: `event: log` frames (WorkerLog; `id:` is its seq) replayed after `Last-Event-ID` or `?after=`, then live; ' +
-    '`event: worker` (Worker) first and on every change; `event: deleted` when the worker is deleted. A comment line ' +
+    '`event: worker` (Worker) after the replay and on every change; `event: deleted` when the worker is deleted. A comment line ' +
     'is sent every 15 s.',
   request: {
     params: IdParam,
@@ -289,8 +289,10 @@ export function workersRoutes(deps: Pick<ApiDeps, 'workers' | 'events' | 'logger
         if (replaying) held.push(...e.entries);
         else sendEntries(e.entries);
       };
+      const sendWorker = (w: WorkerView) => send(() => stream.writeSSE({ event: 'worker', data: JSON.stringify(w) }));
+      // During the replay the worker is read once after it instead, so its state follows the entries it explains.
       const onChanged = (w: WorkerView) => {
-        if (w.id === worker.id) send(() => stream.writeSSE({ event: 'worker', data: JSON.stringify(w) }));
+        if (w.id === worker.id && !replaying) sendWorker(w);
       };
       const onDeleted = (d: { id: string; name: string }) => {
         if (d.id !== worker.id) return;
@@ -304,14 +306,18 @@ export function workersRoutes(deps: Pick<ApiDeps, 'workers' | 'events' | 'logger
       heartbeat.unref();
       stream.onAbort(() => ended());
       try {
-        send(() => stream.writeSSE({ event: 'worker', data: JSON.stringify(worker) }));
         for (;;) {
           const page = await workers.logs(worker.id, lastSeq, 500);
           sendEntries(page);
           if (page.length < 500) break;
         }
+        const current = await workers.get(worker.id).catch(() => null);
         replaying = false;
         sendEntries(held.splice(0).sort((a, b) => a.seq - b.seq));
+        if (current === null) {
+          send(() => stream.writeSSE({ event: 'deleted', data: JSON.stringify({ id: worker.id, name: worker.name }) }));
+          send(async () => ended());
+        } else sendWorker(current);
         await done;
       } finally {
         clearInterval(heartbeat);
