@@ -16,6 +16,7 @@ import type { Router } from '../routing/router.js';
 import type { ConversationAnalysisRow } from '../storage/contract/conversations.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import type { RetentionJob } from '../storage/retention-job.js';
+import type { WorkersService } from '../workers/workers-service.js';
 import type { Auth } from './auth.js';
 import type { LiveEventHub } from './live-events.js';
 
@@ -58,4 +59,6 @@ export interface ApiDeps {
   analyzer: { analyze(conversationId: string, model?: string): Promise<ConversationAnalysisRow> };
   /** The MCP prompt server's files (`/api/prompts`). */
   prompts: PromptLibrary;
+  /** Agent SDK workers, their approvals and templates (`/api/workers`, `/api/approvals`, `/api/templates`). */
+  workers: WorkersService;
 }

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { samplePayload, sampleRecord } from '../../test/support/sample-record.js';
 import { EventBus } from '../events.js';
+import type { ApprovalView, WorkerView } from '../workers/types.js';
 import { type AttachOptions, LiveEventHub } from './live-events.js';
 
 /** Stands in for a ServerResponse: collects what is written; `stuck` never acknowledges a write. */
@@ -115,6 +116,22 @@ describe('LiveEventHub', () => {
     await tick();
     expect(bell.frames()).toEqual([{ id: '1', event: 'notify.inbox', data: notice }]);
     expect(logs.frames()).toEqual([]);
+  });
+
+  it('forwards worker and approval changes, so the dashboard refreshes its Workers screen', async () => {
+    const { events, hub } = make();
+    const screen = attach(hub, { types: new Set(['worker.changed', 'worker.deleted', 'approval.changed']) });
+    const worker = { id: 'w1', name: 'fixer', state: 'waiting_approval' } as unknown as WorkerView;
+    const approval = { id: 'a1', workerId: 'w1', workerName: 'fixer', status: 'pending' } as unknown as ApprovalView;
+    events.emit('worker.changed', worker);
+    events.emit('approval.changed', approval);
+    events.emit('worker.deleted', { id: 'w1', name: 'fixer' });
+    await tick();
+    expect(screen.frames()).toEqual([
+      { id: '1', event: 'worker.changed', data: worker },
+      { id: '2', event: 'approval.changed', data: approval },
+      { id: '3', event: 'worker.deleted', data: { id: 'w1', name: 'fixer' } },
+    ]);
   });
 
   it('replays exactly what came after Last-Event-ID', async () => {

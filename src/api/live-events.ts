@@ -325,6 +325,9 @@ export class LiveEventHub {
     on('account.refreshed', (e) => this.publish('account.refreshed', e));
     on('log', (e) => this.publish('log', e));
     on('notify.inbox', (e) => this.publish('notify.inbox', e));
+    on('worker.changed', (w) => this.publish('worker.changed', w));
+    on('worker.deleted', (d) => this.publish('worker.deleted', d));
+    on('approval.changed', (a) => this.publish('approval.changed', a));
   }
 
   private unsubscribeBus(): void {

@@ -109,7 +109,11 @@ export class ApiClient {
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
-        headers: body === undefined ? this.headers() : this.headers({ 'content-type': 'application/json' }),
+        headers: this.headers(
+          body === undefined
+            ? { accept: 'application/json' }
+            : { accept: 'application/json', 'content-type': 'application/json' },
+        ),
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(API_TIMEOUT_MS),
       });

@@ -19,6 +19,7 @@ import { registerNotifyCommands } from './notify-command.js';
 import { registerReportCommands } from './report-commands.js';
 import { registerServeCommand, type ServeResult } from './serve-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
+import { registerWorkersCommands } from './workers-command.js';
 
 export interface CliResult {
   code: number;
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerNotifyCommands(program, io);
   registerConversationsCommands(program, io);
   registerSimulateCommand(program, io);
+  registerWorkersCommands(program, io);
   return program;
 }
 

@@ -2,7 +2,10 @@
  * Wires the gateway from one explicit dependencies object, so tests pass fakes (clock, upstream
  * dispatcher, store) and `serve.ts` passes the real ones. No singletons.
  */
+
+import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
@@ -38,6 +41,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ModelCatalogue } from '../models/model-catalogue.js';
 import { upstreamModelsFetcher } from '../models/upstream-models.js';
 import { ChannelService } from '../notify/channel-service.js';
+import { workerApprovalEvent } from '../notify/detector.js';
 import { Notifier, type NotifierDeps } from '../notify/notifier.js';
 import { inboxEvent } from '../notify/notify-event.js';
 import { PRICES_CACHE_FILE, PriceRefresher } from '../pricing/price-catalogue.js';
@@ -50,6 +54,11 @@ import { createRouter } from '../routing/router.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import { RetentionJob } from '../storage/retention-job.js';
+import { type SdkEngineOptions, SdkWorkerEngine } from '../workers/engine.js';
+import { WorkerManager } from '../workers/manager.js';
+import type { WorkerEngine } from '../workers/types.js';
+import { keyServiceWorkerKeys } from '../workers/worker-keys.js';
+import { policyProblem, WorkersService, workerApprovalRules } from '../workers/workers-service.js';
 import { browserPolicy, decide, PASS, routeOf } from './browser-guard.js';
 import { healthVerdict } from './health.js';
 import { INTERNAL_HEADER, InternalCalls } from './internal-calls.js';
@@ -84,6 +93,10 @@ export interface AppDeps {
   /** Client-key usage counters shared across instances (PostgreSQL); default: this process's own. */
   keyUsage?: KeyUsageCounters;
   notify?: Pick<NotifierDeps, 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs'>;
+  /** The engine workers run on; default: the Claude Agent SDK (optional package) against this gateway. */
+  workerEngine?: WorkerEngine;
+  /** HOME and more environment of the workers' Claude Code (tests keep it out of the real home). */
+  workerSdk?: Pick<SdkEngineOptions, 'home' | 'env'>;
 }
 
 export interface App {
@@ -107,6 +120,11 @@ export interface App {
   readonly notifier: Notifier;
   /** The MCP prompt server's files (`/mcp`, `/api/prompts`). */
   readonly prompts: PromptLibrary;
+  /**
+   * Agent SDK workers. serve.ts closes them before it stops accepting requests: their Claude Code
+   * sessions send requests through this gateway, so they must end while it still answers.
+   */
+  readonly workers: WorkersService;
 }
 
 export function oauthEndpoints(config: Config): OAuthEndpoints {
@@ -127,8 +145,11 @@ export function buildApp(deps: AppDeps): App {
   const pool = new AccountPool({ store, clock, logger, events, pollMs: deps.accountPollMs ?? 1000 });
   // Per-key limits: counters shared by the instances on one PostgreSQL, else in this process.
   const limiter = new KeyLimiter(deps.keyUsage ?? new InProcessKeyUsage());
+  // Keys minted for workers' runs: they authenticate and attribute, but do not close /v1 to keyless clients.
+  const workerKeyNames = new Set<string>();
   // Client keys for /v1/* and the admin key of /api/*, reloaded when the keys revision moves.
   const keys = new KeyRegistry({
+    internalKey: (name) => workerKeyNames.has(name),
     onClientKeys: (rows) => limiter.apply(rows),
     store,
     box: deps.box,
@@ -268,6 +289,7 @@ export function buildApp(deps: AppDeps): App {
   const eventHub = new LiveEventHub({ events, logger });
   const metrics = new GatewayMetrics({ events, pool, writer: deps.writer, clock, eventStream: eventHub });
   const internalCalls = new InternalCalls();
+  const workers = buildWorkers();
   const api = createApiApp(
     {
       analyzer: {
@@ -311,12 +333,56 @@ export function buildApp(deps: AppDeps): App {
         defaultModel: () => liveSettings.current().defaultAgentModel,
       }),
       notify: notifyChannels,
+      workers,
     },
     API_ROUTES,
   );
   const apiListener = getRequestListener(api.fetch);
   const dashboard = createStaticFiles();
   const browser = browserPolicy(config);
+
+  function buildWorkers(): WorkersService {
+    const claudeConfigDir = join(config.home, 'workers', 'claude');
+    const sdkEngine = new SdkWorkerEngine({
+      // Read when a run starts: the port is known only once the gateway listens.
+      get gatewayUrl(): string {
+        return internalCalls.selfUrl() ?? '';
+      },
+      rules: workerApprovalRules(deps.workerSdk?.home ?? homedir()),
+      // Their Claude Code sessions live here, so a resume after a restart finds them.
+      claudeConfigDir,
+      clock,
+      ...deps.workerSdk,
+    });
+    const engine: WorkerEngine = deps.workerEngine ?? {
+      ensureAvailable: async () => {
+        await sdkEngine.ensureAvailable();
+        // Queued workers left by the last run start once the gateway can take their requests.
+        await internalCalls.listening();
+        mkdirSync(claudeConfigDir, { recursive: true, mode: 0o700 });
+      },
+      start: (spec, hooks) => sdkEngine.start(spec, hooks),
+    };
+    const manager = new WorkerManager({
+      store,
+      engine,
+      keys: keyServiceWorkerKeys(keyService, workerKeyNames),
+      events,
+      clock,
+      logger,
+      maxConcurrent: () => config.workersMaxConcurrent,
+      approvalTimeoutMs: config.workersApprovalTimeoutMs,
+      checkPolicy: policyProblem,
+      onApprovalPending: (w, a) =>
+        notifier.notify(workerApprovalEvent(w.name, `${a.tool} (${a.risk} risk): ${a.reason}`)),
+    });
+    return new WorkersService({
+      manager,
+      checkSdk: () => (deps.workerEngine ?? sdkEngine).ensureAvailable(),
+      templatesDir: join(config.home, 'templates'),
+      templateUses: () => store.workers.templateUses(),
+    });
+  }
 
   function sendJson(res: ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body);
@@ -410,6 +476,7 @@ export function buildApp(deps: AppDeps): App {
     usagePoller,
     notifier,
     prompts,
+    workers,
     start: async () => {
       await liveSettings.start();
       await proxyRules.start();
@@ -423,10 +490,21 @@ export function buildApp(deps: AppDeps): App {
       retention.start();
       usagePoller.start();
       prompts.start();
+      // The SDK is loaded only when there are workers; without it they stay as they are until it is installed.
+      if ((await store.workers.list()).length > 0) {
+        try {
+          await workers.available();
+          await workers.init();
+        } catch (err) {
+          logger.warn({ reason: (err as Error).message }, 'workers not started');
+        }
+      }
       // Not awaited: the cached prices apply at once, and a slow or absent network never delays the start.
       priceRefresher?.start().catch((err) => logger.warn({ err }, 'price catalogue not applied'));
     },
     stop: () => {
+      // serve.ts has closed them while the gateway still answered; this covers other callers.
+      workers.close().catch((err: unknown) => logger.warn({ err }, 'workers not paused at stop'));
       usagePoller.stop();
       notifier.stop();
       pool.stop();

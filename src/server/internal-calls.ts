@@ -14,11 +14,26 @@ const MAX_PENDING = 64;
 
 export class InternalCalls {
   private readonly pending = new Map<string, string>();
-  private selfUrl: string | null = null;
+  private url: string | null = null;
+  private announce!: (url: string) => void;
+  private readonly known = new Promise<string>((resolve) => {
+    this.announce = resolve;
+  });
 
   /** The gateway's own URL, once it listens (serve.ts). */
   setSelfUrl(url: string): void {
-    this.selfUrl = url;
+    this.url = url;
+    this.announce(url);
+  }
+
+  /** The gateway's own URL; null until it listens. */
+  selfUrl(): string | null {
+    return this.url;
+  }
+
+  /** Resolves with the gateway's own URL once it listens. */
+  listening(): Promise<string> {
+    return this.known;
   }
 
   /** The agent of a request this process sent itself, its marker consumed; null for any other. */
@@ -31,12 +46,12 @@ export class InternalCalls {
   }
 
   async post(path: string, body: string, agent: string): Promise<Response> {
-    if (this.selfUrl === null) throw new Error('the gateway is not listening yet');
+    if (this.url === null) throw new Error('the gateway is not listening yet');
     if (this.pending.size >= MAX_PENDING) throw new Error('too many internal requests in flight');
     const marker = randomBytes(32).toString('hex');
     this.pending.set(marker, agent);
     try {
-      return await fetch(`${this.selfUrl}${path}`, {
+      return await fetch(`${this.url}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', [INTERNAL_HEADER]: marker },
         body,

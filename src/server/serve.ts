@@ -39,6 +39,8 @@ export interface RunningServer {
   usagePoller: App['usagePoller'];
   /** Notifications (tests emit events no emitter exists for yet, e.g. worker.approval). */
   notifier: App['notifier'];
+  /** Agent SDK workers (tests drive their manager without a socket). */
+  workers: App['workers'];
   /** Graceful: stops accepting, waits for in-flight requests (up to `graceMs`), flushes records. */
   close(graceMs?: number): Promise<void>;
 }
@@ -59,6 +61,10 @@ export interface RunOptions {
   sleep?: Sleep;
   /** Notification retry and timeout settings (tests shorten the backoff). */
   notify?: AppDeps['notify'];
+  /** The engine workers run on (tests pass a fake); default: the Claude Agent SDK. */
+  workerEngine?: AppDeps['workerEngine'];
+  /** HOME and more environment of the workers' Claude Code. */
+  workerSdk?: AppDeps['workerSdk'];
 }
 
 export async function runServer(config: Config, opts: RunOptions = {}): Promise<RunningServer> {
@@ -167,6 +173,8 @@ async function startServer(
     agents: opts.agents,
     sleep: opts.sleep,
     notify: opts.notify,
+    workerEngine: opts.workerEngine,
+    workerSdk: opts.workerSdk,
     ...(keyUsage === null ? {} : { keyUsage }),
   });
   await app.start();
@@ -204,6 +212,8 @@ async function startServer(
     closing = true;
     const committedBefore = committed;
     closed = (async () => {
+      // First, while the gateway still answers: the workers' sessions send their requests through it.
+      await app.workers.close().catch((err: unknown) => logger.warn({ err }, 'workers not paused at stop'));
       const stopped = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       const until = Date.now() + graceMs;
@@ -266,6 +276,7 @@ async function startServer(
     agents: app.agents,
     usagePoller: app.usagePoller,
     notifier: app.notifier,
+    workers: app.workers,
     close,
   };
 }

@@ -6,6 +6,7 @@
 import { z } from '@hono/zod-openapi';
 import { AccountStatusSchema } from './accounts-schemas.js';
 import { RequestSummarySchema } from './requests-schemas.js';
+import { ApprovalEventSchema, WorkerDeletedEventSchema, WorkerSchema } from './workers-schemas.js';
 
 export const RequestStartedEventSchema = z
   .object({
@@ -76,6 +77,11 @@ export const LIVE_EVENT_SCHEMAS = {
   'account.refreshed': AccountRefreshedEventSchema,
   log: LogEventSchema,
   'notify.inbox': NotifyInboxEventSchema,
+  /** A worker was created or changed state, progress or cost. */
+  'worker.changed': WorkerSchema,
+  'worker.deleted': WorkerDeletedEventSchema,
+  /** A worker's tool call started waiting for approval, or was decided. */
+  'approval.changed': ApprovalEventSchema,
   reset: ResetEventSchema,
 } as const;
 

@@ -244,6 +244,26 @@ describe('OpenAPI document', () => {
       ['POST', '/api/conversations/{id}/analysis', `/api/conversations/${requestId}/analysis`, {}],
       ['POST', '/api/conversations/{id}/analysis', `/api/conversations/${requestId}/analysis`, { colour: 1 }],
       ['GET', '/api/conversations/{id}/analysis', `/api/conversations/${requestId}/analysis`],
+      // Workers: created paused (no Claude Code is started), so every answer comes from the API alone.
+      ['POST', '/api/workers', '/api/workers', { name: 'oa-worker', prompt: 'Say hi', cwd: gw.home, start: false }],
+      ['POST', '/api/workers', '/api/workers', { name: 'oa-worker', prompt: 'Say hi', cwd: gw.home, start: false }],
+      ['POST', '/api/workers', '/api/workers', { name: 'oa-other', prompt: 'x', template: 'fix-lint', cwd: gw.home }],
+      ['POST', '/api/workers', '/api/workers', { name: 'oa-other', template: 'no-such', cwd: gw.home }],
+      ['GET', '/api/workers', '/api/workers'],
+      ['GET', '/api/workers/{id}', '/api/workers/oa-worker'],
+      ['GET', '/api/workers/{id}', '/api/workers/nobody'],
+      ['POST', '/api/workers/{id}/pause', '/api/workers/oa-worker/pause'],
+      ['POST', '/api/workers/{id}/resume', '/api/workers/nobody/resume'],
+      ['POST', '/api/workers/{id}/start', '/api/workers/nobody/start'],
+      ['POST', '/api/workers/{id}/stop', '/api/workers/oa-worker/stop'],
+      ['GET', '/api/workers/{id}/logs', '/api/workers/nobody/logs'],
+      ['GET', '/api/approvals', '/api/approvals?state=all'],
+      ['GET', '/api/approvals', '/api/approvals?state=maybe'],
+      ['POST', '/api/approvals/{id}/approve', '/api/approvals/nope/approve', {}],
+      ['POST', '/api/approvals/{id}/reject', '/api/approvals/nope/reject', { message: 'no' }],
+      ['POST', '/api/approvals/{id}/reject', '/api/approvals/nope/reject', {}],
+      ['GET', '/api/templates', '/api/templates'],
+      ['DELETE', '/api/workers/{id}', '/api/workers/oa-worker'],
     ];
     const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const covered = new Set<string>();

@@ -63,6 +63,10 @@ export interface GatewayOptions {
   sleep?: Sleep;
   /** Notification retry and timeout settings. */
   notify?: RunOptions['notify'];
+  /** The engine workers run on (default: the Claude Agent SDK when installed). */
+  workerEngine?: RunOptions['workerEngine'];
+  /** HOME and more environment of the workers' Claude Code. */
+  workerSdk?: RunOptions['workerSdk'];
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
@@ -128,6 +132,8 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     agents: opts.agents,
     sleep: opts.sleep,
     notify: opts.notify,
+    workerEngine: opts.workerEngine,
+    workerSdk: opts.workerSdk,
   });
 
   let seen = 0;

@@ -17,10 +17,11 @@ const stream = createRoute({
   path: '/',
   tags: ['events'],
   summary:
-    'Live events (text/event-stream): request.started, request.finished, account.changed, account.refreshed, log',
+    'Live events (text/event-stream): request.started, request.finished, account.changed, account.refreshed, log, notify.inbox, worker.changed, worker.deleted, approval.changed',
   description:
     'Each frame has `id:` (increasing integers), `event:` (the name) and one `data:` line of JSON (schemas ' +
-    'RequestStartedEvent, RequestFinishedEvent, AccountChangedEvent, AccountRefreshedEvent, LogEvent). A comment ' +
+    'RequestStartedEvent, RequestFinishedEvent, AccountChangedEvent, AccountRefreshedEvent, LogEvent, ' +
+    'NotifyInboxEvent, Worker, WorkerDeletedEvent, ApprovalEvent). A comment ' +
     'line is sent every 15 s. Reconnect with `Last-Event-ID` (or `?lastEventId=`) to receive every buffered event ' +
     'after it; when that id is no longer buffered a `reset` event (ResetEvent) comes first. A client that reads too ' +
     'slowly is dropped with a final comment and should reconnect.',

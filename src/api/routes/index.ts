@@ -22,6 +22,7 @@ import { requestsRoutes } from './requests-routes.js';
 import { statsRoutes } from './stats-routes.js';
 import { strategyRoutes } from './strategy-routes.js';
 import { tokenUsageRoutes } from './token-usage-routes.js';
+import { approvalsRoutes, templatesRoutes, workersRoutes } from './workers-routes.js';
 
 /** Every sub-app of the management API and where it is mounted. */
 export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
@@ -49,5 +50,8 @@ export const API_ROUTES: ReadonlyArray<[string, RouteFactory]> = [
   ['/api/prompts', promptsRoutes],
   ['/api/export', exportRoutes],
   ['/api/token-usage', tokenUsageRoutes],
+  ['/api/workers', workersRoutes],
+  ['/api/approvals', approvalsRoutes],
+  ['/api/templates', templatesRoutes],
   ['/', metricsRoutes],
 ];
