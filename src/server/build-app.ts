@@ -26,6 +26,7 @@ import { KeyRegistry } from '../auth/key-registry.js';
 import { KeyService } from '../auth/key-service.js';
 import { InProcessKeyUsage, usageWindows } from '../auth/key-usage.js';
 import type { Clock, Sleep } from '../clock.js';
+import type { Cluster } from '../cluster/cluster.js';
 import { type Config, isLoopbackHost } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { ProxyRules } from '../config/proxy-rules.js';
@@ -82,6 +83,11 @@ export interface AppDeps {
   sleep?: Sleep;
   /** Delivery retry and timeout settings of the notifier (tests shorten the backoff). */
   notify?: Pick<NotifierDeps, 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs'>;
+  /**
+   * The other instances sharing the store (PostgreSQL); absent for one gateway on its own
+   * database (SQLite), where nothing needs coordinating. Closed by its opener, not by `stop()`.
+   */
+  cluster?: Cluster;
 }
 
 export interface App {
@@ -149,6 +155,7 @@ export function buildApp(deps: AppDeps): App {
     skewMs: config.refreshSkewMs,
     reauthGraceMs: deps.reauthGraceMs,
     events,
+    ...(deps.cluster === undefined ? {} : { exclusive: deps.cluster.exclusive.bind(deps.cluster) }),
   });
   // Token refreshes and re-auth failures change rows behind the pool's back: reload at once so
   // the next request sees them instead of waiting for the revision poll.

@@ -14,7 +14,7 @@ import { EventBus } from '../events.js';
 import { logLinePublisher, RecentLogLines } from '../log/log-events.js';
 import { LogFile, readLogHistory } from '../log/log-file.js';
 import { createLogger } from '../log/logger.js';
-import { openStoreFromUrl, openWriterForUrl, sqlitePathFromUrl } from '../storage/open-store.js';
+import { openClusterFor, openStoreFromUrl, openWriterForUrl, sqlitePathFromUrl } from '../storage/open-store.js';
 import { type App, type AppDeps, buildApp } from './build-app.js';
 import { capConnections, httpServerOptions, upstreamPoolOptions } from './http-limits.js';
 import { claimGateway, type GatewayClaim, reachableUrl } from './runtime-file.js';
@@ -124,6 +124,7 @@ async function startServer(
   });
   const store = await openStoreFromUrl(config.databaseUrl);
   await store.migrate();
+  const cluster = await openClusterFor(store, logger);
   const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
   let committed = 0;
   const writer = openWriterForUrl(config.databaseUrl, store, {
@@ -161,6 +162,7 @@ async function startServer(
     agents: opts.agents,
     sleep: opts.sleep,
     notify: opts.notify,
+    ...(cluster === null ? {} : { cluster }),
   });
   await app.start();
 
@@ -222,6 +224,8 @@ async function startServer(
       await writer.close();
       const written = committed - committedBefore;
       await upstream.close();
+      // Before the store: its leader locks and listening connection go first.
+      await cluster?.close();
       await store.close();
       claim.release();
       logger.info(

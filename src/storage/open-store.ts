@@ -1,7 +1,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Cluster } from '../cluster/cluster.js';
 import { GatewayError } from '../errors.js';
 import type { RecordWriter, Store } from './contract/store.js';
+import { PgCluster } from './postgres/pg-cluster.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { MEMORY_PATH } from './sqlite/connection.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -50,6 +53,15 @@ export function isPostgresUrl(url: string): boolean {
 export async function openStoreFromUrl(url: string): Promise<Store> {
   if (isPostgresUrl(url)) return PostgresStore.open({ url });
   return SqliteStore.open(sqlitePathFromUrl(url));
+}
+
+/**
+ * The coordination of the instances sharing `store`: PostgreSQL's advisory locks and
+ * LISTEN/NOTIFY; null for SQLite, whose database one gateway owns (runtime-file.ts).
+ */
+export async function openClusterFor(store: Store, logger: Logger): Promise<Cluster | null> {
+  if (!(store instanceof PostgresStore)) return null;
+  return PgCluster.open({ pool: store.pool, connection: store.options, logger });
 }
 
 /**
