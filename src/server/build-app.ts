@@ -27,6 +27,7 @@ import { KeyService } from '../auth/key-service.js';
 import { InProcessKeyUsage, usageWindows } from '../auth/key-usage.js';
 import type { Clock, Sleep } from '../clock.js';
 import type { Cluster } from '../cluster/cluster.js';
+import { followRevisions } from '../cluster/follow-revisions.js';
 import { type Config, isLoopbackHost } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { ProxyRules } from '../config/proxy-rules.js';
@@ -319,6 +320,18 @@ export function buildApp(deps: AppDeps): App {
     },
     API_ROUTES,
   );
+  // Other instances' and the CLI's changes arrive at their commit; the polls stay as the safety net.
+  let unfollow = () => {};
+  const follow = () => {
+    if (deps.cluster === undefined) return;
+    unfollow = followRevisions(deps.cluster.bus, {
+      accounts_rev: [() => pool.refresh()],
+      keys_rev: [() => keys.refresh()],
+      settings_rev: [() => liveSettings.refresh(), () => proxyRules.refresh()],
+      agents_rev: [() => agents.reload()],
+      notify_rev: [() => notifier.refresh()],
+    });
+  };
   const apiListener = getRequestListener(api.fetch);
   const dashboard = createStaticFiles();
   const browser = browserPolicy(config);
@@ -428,10 +441,12 @@ export function buildApp(deps: AppDeps): App {
       retention.start();
       usagePoller.start();
       prompts.start();
+      follow();
       // Not awaited: the cached prices apply at once, and a slow or absent network never delays the start.
       priceRefresher?.start().catch((err) => logger.warn({ err }, 'price catalogue not applied'));
     },
     stop: () => {
+      unfollow();
       usagePoller.stop();
       notifier.stop();
       pool.stop();

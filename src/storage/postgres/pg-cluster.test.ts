@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeOAuth, oauthEndpoints, startFakeOAuth } from '../../../test/support/fake-oauth.js';
 import { captureLogger } from '../../../test/support/log-lines.js';
 import { hasPg, pgInstancesFactory } from '../../../test/support/pg.js';
+import { AccountPool } from '../../accounts/account-pool.js';
 import { TokenManager } from '../../accounts/token-manager.js';
 import { systemClock } from '../../clock.js';
+import { followRevisions } from '../../cluster/follow-revisions.js';
 import { createSecretBox } from '../../crypto/secret-box.js';
+import { EventBus } from '../../events.js';
 import { PgCluster } from './pg-cluster.js';
 import type { PostgresStore } from './postgres-store.js';
 
@@ -88,6 +91,50 @@ describe.runIf(hasPg('postgres cluster'))('gateways sharing one PostgreSQL', () 
       expect(fake.isValidAccessToken(tokens[0] as string)).toBe(true);
       const stored = await first.store.accounts.get(account.id);
       expect(box.decrypt(stored?.accessTokenEnc ?? '')).toBe(tokens[0]);
+    });
+  });
+
+  it('shows an account limited, cooled down, disabled or in a new session on one instance to the other within 1 s', async () => {
+    await withInstances(2, async ([a, b]) => {
+      if (!a || !b) throw new Error('two instances');
+      const id = (await a.store.accounts.insert({ name: 'acc', kind: 'api_key', apiKeyEnc: 'enc' }, 1)).id;
+      // Polls far apart: only the notification can bring the change within the second.
+      const pools = [a, b].map(
+        (n) => new AccountPool({ store: n.store, clock: systemClock, logger, events: new EventBus(), pollMs: 60_000 }),
+      );
+      const [pa, pb] = pools as [AccountPool, AccountPool];
+      await Promise.all(pools.map((p) => p.start()));
+      const unfollow = [a, b].map((n, i) =>
+        followRevisions(n.cluster.bus, { accounts_rev: [() => (pools[i] as AccountPool).refresh()] }),
+      );
+      try {
+        const row = () => pb.get(id);
+        const now = Date.now();
+        const acc = pa.get(id);
+        if (!acc) throw new Error('account loaded');
+
+        await pa.applyEffect(acc, { type: 'cooldown', until: now + 60_000, reason: 'rate limited (429)' });
+        await vi.waitFor(() => expect(row()?.cooldownUntil).toBe(now + 60_000), { timeout: 1000, interval: 10 });
+
+        pa.noteRateLimit(acc, {
+          observedAt: now,
+          status: 'rejected',
+          resetAt: now + 3_600_000,
+          fiveHour: null,
+          sevenDay: null,
+          representativeClaim: 'five_hour',
+        });
+        await vi.waitFor(() => expect(row()?.rateLimit?.status).toBe('rejected'), { timeout: 1000, interval: 10 });
+
+        await pa.beginSessionIfNeeded(acc, 5 * 3_600_000);
+        await vi.waitFor(() => expect(row()?.sessionStart).not.toBeNull(), { timeout: 1000, interval: 10 });
+
+        await pa.applyEffect(acc, { type: 'disable', reason: 'organization disabled' });
+        await vi.waitFor(() => expect(row()?.health).toBe('disabled'), { timeout: 1000, interval: 10 });
+      } finally {
+        for (const off of unfollow) off();
+        for (const p of pools) p.stop();
+      }
     });
   });
 });
