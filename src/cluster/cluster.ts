@@ -39,9 +39,20 @@ export interface LeaderLock {
   stop(): Promise<void>;
 }
 
+/** Which account serves a client session, kept where every instance reads it (routing/session-affinity.ts caches it). */
+export interface SharedSessionPins {
+  /** The account `sessionId` was last pinned to, if that was at or after `since` (Unix ms). */
+  get(sessionId: string, since: number): Promise<string | null>;
+  set(sessionId: string, accountId: string, at: number): Promise<void>;
+  /** Drops every pin to an account (removed, disabled or needing re-auth). */
+  forgetAccount(accountId: string): Promise<void>;
+}
+
 export interface Cluster {
   readonly kind: 'local' | 'postgres';
   readonly bus: ClusterBus;
+  /** Null when this process is the whole cluster: its in-memory pins are all there are. */
+  readonly sessionPins: SharedSessionPins | null;
   /**
    * Runs `fn` while no other instance runs an `exclusive` call with the same key (and no other
    * call in this process either); the lock is released when `fn` settles, or when this

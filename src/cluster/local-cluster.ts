@@ -22,6 +22,7 @@ const ALWAYS_LEADER: LeaderLock = {
 export class LocalCluster implements Cluster {
   readonly kind = 'local' as const;
   readonly bus = LOCAL_BUS;
+  readonly sessionPins = null;
   private readonly tails = new Map<string, Promise<unknown>>();
 
   async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {

@@ -208,7 +208,11 @@ export function buildApp(deps: AppDeps): App {
     writer: countingWriter(deps.writer, limiter),
     pricer,
     upstream: deps.upstream,
-    affinity: new SessionAffinity(() => liveSettings.current().sessionMs),
+    affinity: new SessionAffinity(
+      () => liveSettings.current().sessionMs,
+      undefined,
+      deps.cluster?.sessionPins ? { pins: deps.cluster.sessionPins, logger } : undefined,
+    ),
     router: routing,
     settings: liveSettings,
     agents: deps.agents ?? agents,

@@ -11,6 +11,7 @@ import { KEY_USAGE_DDL } from './key-usage-counters.js';
 import { KEYS_DDL, PgKeys } from './keys.js';
 import { NOTIFY_DDL, PgNotify } from './notify.js';
 import { META_DDL } from './revisions.js';
+import { SESSION_PINS_DDL } from './session-pins.js';
 import { PgSettings, SETTINGS_DDL } from './settings.js';
 
 /** meta first: every other part inserts its revision row into it. */
@@ -22,6 +23,7 @@ export const CORE_DDL: readonly string[] = [
   SETTINGS_DDL,
   AGENTS_DDL,
   NOTIFY_DDL,
+  SESSION_PINS_DDL,
 ];
 
 export interface CoreStores {

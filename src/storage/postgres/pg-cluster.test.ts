@@ -9,6 +9,7 @@ import { systemClock } from '../../clock.js';
 import { followRevisions } from '../../cluster/follow-revisions.js';
 import { createSecretBox } from '../../crypto/secret-box.js';
 import { EventBus } from '../../events.js';
+import { SessionAffinity } from '../../routing/session-affinity.js';
 import { PgCluster } from './pg-cluster.js';
 import type { PostgresStore } from './postgres-store.js';
 
@@ -135,6 +136,45 @@ describe.runIf(hasPg('postgres cluster'))('gateways sharing one PostgreSQL', () 
         for (const off of unfollow) off();
         for (const p of pools) p.stop();
       }
+    });
+  });
+
+  it('keeps a client session on its account whichever instance it hits', async () => {
+    await withInstances(2, async ([a, b]) => {
+      if (!a || !b) throw new Error('two instances');
+      const hours5 = 5 * 3_600_000;
+      const [affA, affB] = [a, b].map(
+        (n) => new SessionAffinity(hours5, undefined, { pins: n.cluster.sessionPins, logger, syncMs: 1000 }),
+      ) as [SessionAffinity, SessionAffinity];
+      const t0 = Date.now();
+      const pinned = async (aff: SessionAffinity, at: number) => {
+        await aff.warm('sess-1', at);
+        return aff.get('sess-1', at);
+      };
+
+      affA.set('sess-1', 'acc-1', t0);
+      await vi.waitFor(async () => expect(await pinned(affB, t0)).toBe('acc-1'), { timeout: 1000, interval: 10 });
+
+      // B moves the session (acc-1 was limited there); A follows once its cached pin is a second old.
+      affB.set('sess-1', 'acc-2', t0 + 10);
+      await vi.waitFor(async () => expect(await b.cluster.sessionPins.get('sess-1', t0)).toBe('acc-2'));
+      expect(await pinned(affA, t0 + 500)).toBe('acc-1');
+      expect(await pinned(affA, t0 + 1500)).toBe('acc-2');
+
+      // An account taken out of rotation on one instance frees its sessions everywhere.
+      affA.forgetAccount('acc-2');
+      await vi.waitFor(async () => expect(await a.cluster.sessionPins.get('sess-1', t0)).toBeNull());
+      expect(await pinned(affB, t0 + 3000)).toBeNull();
+
+      // Past the session window the pin is gone for every instance.
+      affA.set('sess-2', 'acc-3', t0);
+      await vi.waitFor(async () => expect(await b.cluster.sessionPins.get('sess-2', t0)).toBe('acc-3'));
+      expect(
+        await (async () => {
+          await affB.warm('sess-2', t0 + hours5 + 1);
+          return affB.get('sess-2', t0 + hours5 + 1);
+        })(),
+      ).toBeNull();
     });
   });
 });

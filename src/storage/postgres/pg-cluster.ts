@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { Cluster, ClusterBus, ClusterMessage, ClusterMessages, LeaderLock } from '../../cluster/cluster.js';
 import { chain } from '../../cluster/local-cluster.js';
 import { openClient, type PgOptions, type PgPool } from './connection.js';
+import { PgSessionPins } from './session-pins.js';
 
 /** First half of every advisory-lock key of ours: 'ccfx' (exclusive) and 'ccld' (leaders). */
 const EXCLUSIVE_CLASS = 0x6363_6678;
@@ -45,6 +46,7 @@ interface Envelope {
 export class PgCluster implements Cluster {
   readonly kind = 'postgres' as const;
   readonly bus: PgBus;
+  readonly sessionPins: PgSessionPins;
   private readonly tails = new Map<string, Promise<unknown>>();
   private readonly leaders: PgLeaderLock[] = [];
 
@@ -54,6 +56,7 @@ export class PgCluster implements Cluster {
     private readonly scope: string,
   ) {
     this.bus = new PgBus(opts, scope);
+    this.sessionPins = new PgSessionPins(opts.pool);
   }
 
   /** Resolves once the listening connection is up, so no message published after it is missed. */
