@@ -5,6 +5,7 @@
  * (in-process: it is the whole cluster); PostgreSQL gets advisory locks and LISTEN/NOTIFY
  * (storage/postgres/pg-cluster.ts).
  */
+import type { PendingFlows } from '../accounts/oauth-flows.js';
 import type { LiveEventData } from '../shared/events-schemas.js';
 
 /** Messages between instances; every payload is JSON and small (PostgreSQL caps one at 8000 bytes). */
@@ -53,6 +54,8 @@ export interface Cluster {
   readonly bus: ClusterBus;
   /** Null when this process is the whole cluster: its in-memory pins are all there are. */
   readonly sessionPins: SharedSessionPins | null;
+  /** Pending OAuth logins every instance can complete; null when this process keeps its own. */
+  readonly oauthFlows: PendingFlows | null;
   /**
    * Runs `fn` while no other instance runs an `exclusive` call with the same key (and no other
    * call in this process either); the lock is released when `fn` settles, or when this

@@ -23,6 +23,7 @@ export class LocalCluster implements Cluster {
   readonly kind = 'local' as const;
   readonly bus = LOCAL_BUS;
   readonly sessionPins = null;
+  readonly oauthFlows = null;
   private readonly tails = new Map<string, Promise<unknown>>();
 
   async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {

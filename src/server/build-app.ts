@@ -12,6 +12,7 @@ import { AccountPool } from '../accounts/account-pool.js';
 import { AccountService } from '../accounts/account-service.js';
 import { accountStatus } from '../accounts/account-status.js';
 import type { OAuthEndpoints } from '../accounts/oauth.js';
+import { sealedFlows } from '../accounts/oauth-flows.js';
 import { TokenManager } from '../accounts/token-manager.js';
 import { UsagePoller } from '../accounts/usage-poller.js';
 import type { AgentDirectory } from '../agents/agent-directory.js';
@@ -321,6 +322,7 @@ export function buildApp(deps: AppDeps): App {
         defaultModel: () => liveSettings.current().defaultAgentModel,
       }),
       notify: notifyChannels,
+      ...(deps.cluster?.oauthFlows ? { oauthFlows: sealedFlows(deps.cluster.oauthFlows, deps.box) } : {}),
     },
     API_ROUTES,
   );

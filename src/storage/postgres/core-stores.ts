@@ -10,6 +10,7 @@ import type { PgPool } from './connection.js';
 import { KEY_USAGE_DDL } from './key-usage-counters.js';
 import { KEYS_DDL, PgKeys } from './keys.js';
 import { NOTIFY_DDL, PgNotify } from './notify.js';
+import { OAUTH_FLOWS_DDL } from './oauth-flows.js';
 import { META_DDL } from './revisions.js';
 import { SESSION_PINS_DDL } from './session-pins.js';
 import { PgSettings, SETTINGS_DDL } from './settings.js';
@@ -24,6 +25,7 @@ export const CORE_DDL: readonly string[] = [
   AGENTS_DDL,
   NOTIFY_DDL,
   SESSION_PINS_DDL,
+  OAUTH_FLOWS_DDL,
 ];
 
 export interface CoreStores {

@@ -13,9 +13,11 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { type Clock, systemClock } from '../../clock.js';
 import type { Cluster, ClusterBus, ClusterMessage, ClusterMessages, LeaderLock } from '../../cluster/cluster.js';
 import { chain } from '../../cluster/local-cluster.js';
 import { openClient, type PgOptions, type PgPool } from './connection.js';
+import { PgOAuthFlows } from './oauth-flows.js';
 import { PgSessionPins } from './session-pins.js';
 
 /** First half of every advisory-lock key of ours: 'ccfx' (exclusive) and 'ccld' (leaders). */
@@ -29,6 +31,8 @@ export interface PgClusterOptions {
   /** The store's connection options (PostgresStore.options): the same server and schema. */
   connection: PgOptions;
   logger: Logger;
+  /** Expiry of pending OAuth logins (default: the system clock). */
+  clock?: Clock;
   /** Reconnect backoff of the listening connection, first and longest wait (default 250 ms, 30 s). */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -47,6 +51,7 @@ export class PgCluster implements Cluster {
   readonly kind = 'postgres' as const;
   readonly bus: PgBus;
   readonly sessionPins: PgSessionPins;
+  readonly oauthFlows: PgOAuthFlows;
   private readonly tails = new Map<string, Promise<unknown>>();
   private readonly leaders: PgLeaderLock[] = [];
 
@@ -57,6 +62,7 @@ export class PgCluster implements Cluster {
   ) {
     this.bus = new PgBus(opts, scope);
     this.sessionPins = new PgSessionPins(opts.pool);
+    this.oauthFlows = new PgOAuthFlows(opts.pool, opts.clock ?? systemClock);
   }
 
   /** Resolves once the listening connection is up, so no message published after it is missed. */

@@ -1,0 +1,124 @@
+/**
+ * Two gateways built on one PostgreSQL schema, each with its cluster, driven through their
+ * management APIs in process: what a user behind a load balancer does on one instance works
+ * when the next request lands on the other.
+ */
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../../test/support/api-request.js';
+import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
+import { hasPg, pgInstancesFactory } from '../../test/support/pg.js';
+import { systemClock } from '../clock.js';
+import { loadConfig } from '../config/config.js';
+import { createSecretBox } from '../crypto/secret-box.js';
+import { EventBus } from '../events.js';
+import { createLogger } from '../log/logger.js';
+import { PgCluster } from '../storage/postgres/pg-cluster.js';
+import type { PostgresStore } from '../storage/postgres/postgres-store.js';
+import { InlineRecordWriter } from '../storage/writer/inline-writer.js';
+import { type App, buildApp } from './build-app.js';
+
+async function pastedCode(authorizeUrl: string): Promise<string> {
+  const page = await (await fetch(authorizeUrl)).text();
+  const m = /<code id="code">([^<]+)<\/code>/.exec(page);
+  if (!m?.[1]) throw new Error('no code on the authorize page');
+  return m[1];
+}
+
+describe.runIf(hasPg('gateways on one PostgreSQL'))('gateways on one PostgreSQL', () => {
+  const instances = pgInstancesFactory();
+  const logger = createLogger({ level: 'silent', format: 'json' });
+  // One installation: every instance has the same secret key.
+  const box = createSecretBox(randomBytes(32));
+  let oauth: FakeOAuth;
+  beforeAll(async () => {
+    oauth = await startFakeOAuth();
+  });
+  afterAll(async () => {
+    await oauth.close();
+  });
+
+  async function withApps(
+    n: number,
+    fn: (apps: { app: App; store: PostgresStore; events: EventBus }[]) => Promise<void>,
+  ) {
+    const stores = await instances(n);
+    const config = loadConfig({
+      env: {
+        CCFLARE_HOME: '/nonexistent/ccflare-cluster-test',
+        CCFLARE_OAUTH_AUTHORIZE_URL: oauth.authorizeUrl,
+        CCFLARE_OAUTH_CONSOLE_AUTHORIZE_URL: oauth.authorizeUrl,
+        CCFLARE_OAUTH_TOKEN_URL: oauth.tokenUrl,
+        CCFLARE_OAUTH_REDIRECT_URI: oauth.redirectUri,
+      },
+    });
+    const built = await Promise.all(
+      stores.map(async (store) => {
+        const cluster = await PgCluster.open({ pool: store.pool, connection: store.options, logger });
+        const upstream = new Pool('http://127.0.0.1:9');
+        const events = new EventBus();
+        const app = buildApp({
+          config,
+          store,
+          writer: new InlineRecordWriter(store),
+          clock: systemClock,
+          logger,
+          events,
+          upstream,
+          box,
+          cluster,
+        });
+        return { app, store, events, cluster, upstream };
+      }),
+    );
+    try {
+      await fn(built);
+    } finally {
+      for (const b of built) {
+        b.app.stop();
+        await b.cluster.close();
+        await b.upstream.close();
+        await b.store.close();
+      }
+    }
+  }
+
+  it('completes an OAuth login started on one instance with the callback on another', async () => {
+    await withApps(2, async ([a, b]) => {
+      if (!a || !b) throw new Error('two instances');
+      const init = await api(a.app.api, 'POST', '/api/accounts/oauth/init', { mode: 'max', name: 'team', priority: 3 });
+      expect(init.status).toBe(200);
+      const code = await pastedCode(init.json.authorizeUrl);
+
+      const done = await api(b.app.api, 'POST', '/api/accounts/oauth/callback', { flowId: init.json.flowId, code });
+      expect(done.status).toBe(200);
+      expect(done.json).toMatchObject({ name: 'team', kind: 'max', priority: 3 });
+      expect((await a.store.accounts.getByName('team'))?.refreshTokenEnc).not.toBeNull();
+
+      // Single use across instances: the flow is gone for both.
+      const again = await api(a.app.api, 'POST', '/api/accounts/oauth/callback', { flowId: init.json.flowId, code });
+      expect(again.status).toBe(404);
+      // The PKCE verifier is not readable from the database: only the secret key opens it.
+      const init2 = await api(b.app.api, 'POST', '/api/accounts/oauth/init', { mode: 'max', name: 'other' });
+      const { rows } = await a.store.pool.query<{ flow: Record<string, unknown> }>('SELECT flow FROM oauth_flows');
+      expect(rows).toHaveLength(1);
+      const state = new URL(init2.json.authorizeUrl).searchParams.get('state');
+      expect(state).toBeTruthy();
+      expect(JSON.stringify(rows[0]?.flow)).not.toContain(state as string);
+    });
+  });
+
+  it('completes the ccflare-compatible login path across instances too', async () => {
+    await withApps(2, async ([a, b]) => {
+      if (!a || !b) throw new Error('two instances');
+      const init = await api(a.app.api, 'POST', '/api/oauth/init', { name: 'compat', mode: 'max' });
+      expect(init.status).toBe(200);
+      const code = await pastedCode(init.json.authUrl);
+      const done = await api(b.app.api, 'POST', '/api/oauth/callback', { sessionId: init.json.sessionId, code });
+      expect(done.status).toBe(200);
+      expect(done.json).toMatchObject({ success: true });
+      expect(await b.store.accounts.getByName('compat')).not.toBeNull();
+    });
+  });
+});
