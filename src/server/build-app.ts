@@ -222,8 +222,12 @@ export function buildApp(deps: AppDeps): App {
     limits: limiter,
   });
 
+  // Scheduled jobs run on one instance of a cluster at a time; without a cluster, here.
+  const usageLeader = deps.cluster?.leader('usage-poll');
+  const retentionLeader = deps.cluster?.leader('retention');
   // Idle subscription accounts' windows, read through the proxy's pool and token manager.
   const usagePoller = new UsagePoller({
+    ...(usageLeader ? { isLeader: () => usageLeader.isLeader() } : {}),
     upstream: deps.upstream,
     upstreamUrl: config.upstreamUrl,
     pool,
@@ -275,7 +279,13 @@ export function buildApp(deps: AppDeps): App {
     changed: () => keys.refresh(),
     use: (name, now) => limiter.use(name, now),
   });
-  const retention = new RetentionJob({ store, clock, logger, settings: () => liveSettings.current() });
+  const retention = new RetentionJob({
+    store,
+    clock,
+    logger,
+    settings: () => liveSettings.current(),
+    ...(retentionLeader ? { isLeader: () => retentionLeader.isLeader() } : {}),
+  });
   const eventHub = new LiveEventHub({ events, logger });
   const metrics = new GatewayMetrics({ events, pool, writer: deps.writer, clock, eventStream: eventHub });
   const internalCalls = new InternalCalls();
@@ -444,6 +454,8 @@ export function buildApp(deps: AppDeps): App {
       const now = clock.now();
       limiter.counters.seed(await store.keys.usage(usageWindows(now)), now);
       await notifier.start();
+      retentionLeader?.start();
+      usageLeader?.start();
       retention.start();
       usagePoller.start();
       prompts.start();
@@ -462,6 +474,9 @@ export function buildApp(deps: AppDeps): App {
       prompts.stop();
       proxyRules.stop();
       retention.stop();
+      // Hands the jobs over at once rather than when the connection times out.
+      void retentionLeader?.stop();
+      void usageLeader?.stop();
       priceRefresher?.stop();
       // Ends the streams still open and drops the bus subscription and its linger timer.
       eventHub.close();

@@ -177,4 +177,37 @@ describe.runIf(hasPg('postgres cluster'))('gateways sharing one PostgreSQL', () 
       ).toBeNull();
     });
   });
+
+  it('runs a scheduled job on one instance at a time and hands it over when the holder dies', async () => {
+    await withInstances(3, async (nodes) => {
+      const locks = nodes.map((n) => n.cluster.leader('retention'));
+      for (const l of locks) l.start();
+      const leaders = () => locks.filter((l) => l.isLeader());
+      await vi.waitFor(() => expect(leaders()).toHaveLength(1), { timeout: 2000, interval: 10 });
+      const first = leaders()[0];
+      // Other job names are led independently.
+      const other = nodes[2]?.cluster.leader('usage-poll');
+      other?.start();
+      await vi.waitFor(() => expect(other?.isLeader()).toBe(true), { timeout: 2000, interval: 10 });
+
+      // The holder's connection dies (crash, network): its lock goes with it.
+      const pid = first?.connectionPid();
+      expect(pid).toBeTypeOf('number');
+      await nodes[0]?.store.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      await vi.waitFor(
+        () => {
+          expect(first?.isLeader()).toBe(false);
+          expect(leaders()).toHaveLength(1);
+        },
+        { timeout: 2000, interval: 10 },
+      );
+      expect(leaders()[0]).not.toBe(first);
+
+      // A clean stop hands over too.
+      const second = leaders()[0];
+      await second?.stop();
+      await vi.waitFor(() => expect(leaders()).toHaveLength(1), { timeout: 2000, interval: 10 });
+      expect(leaders()[0]).not.toBe(second);
+    });
+  });
 });
