@@ -12,8 +12,8 @@ import type { LiveEventData } from '../shared/events-schemas.js';
 export interface ClusterMessages {
   /** A stored revision counter moved (`accounts_rev`, `keys_rev`, …): reload now, not at the next poll. */
   revision: { key: string };
-  /** A request another instance finished, as the live event stream shows it. */
-  'request.finished': LiveEventData<'request.finished'>;
+  /** Requests another instance finished, as the live event stream shows them, a few per message. */
+  'requests.finished': { requests: LiveEventData<'request.finished'>[] };
 }
 
 export type ClusterMessage = keyof ClusterMessages;

@@ -5,14 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api } from '../../test/support/api-request.js';
 import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
 import { hasPg, pgInstancesFactory } from '../../test/support/pg.js';
+import { sampleRecord } from '../../test/support/sample-record.js';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/config.js';
 import { createSecretBox } from '../crypto/secret-box.js';
-import { EventBus } from '../events.js';
+import { EventBus, type GatewayEvents } from '../events.js';
 import { createLogger } from '../log/logger.js';
 import { PgCluster } from '../storage/postgres/pg-cluster.js';
 import type { PostgresStore } from '../storage/postgres/postgres-store.js';
@@ -41,7 +42,7 @@ describe.runIf(hasPg('gateways on one PostgreSQL'))('gateways on one PostgreSQL'
 
   async function withApps(
     n: number,
-    fn: (apps: { app: App; store: PostgresStore; events: EventBus }[]) => Promise<void>,
+    fn: (apps: { app: App; store: PostgresStore; events: EventBus; cluster: PgCluster }[]) => Promise<void>,
   ) {
     const stores = await instances(n);
     const config = loadConfig({
@@ -119,6 +120,39 @@ describe.runIf(hasPg('gateways on one PostgreSQL'))('gateways on one PostgreSQL'
       expect(done.status).toBe(200);
       expect(done.json).toMatchObject({ success: true });
       expect(await b.store.accounts.getByName('compat')).not.toBeNull();
+    });
+  });
+
+  it("puts the requests one instance serves on the others' live streams, a few per message", async () => {
+    await withApps(3, async ([a, b, c]) => {
+      if (!a || !b || !c) throw new Error('three instances');
+      const seenOnA: GatewayEvents['request.peer'][0][] = [];
+      a.events.on('request.peer', (e) => seenOnA.push(e));
+      const seenOnB: string[] = [];
+      b.events.on('request.peer', (e) => seenOnB.push(e.id));
+
+      const messages: number[] = [];
+      a.cluster.bus.subscribe('requests.finished', ({ requests }) => messages.push(requests.length));
+      const big = 'x'.repeat(2000);
+      const records = Array.from({ length: 12 }, (_, i) =>
+        sampleRecord({ id: `req-b-${i}`, accountName: 'acc', error: i % 2 === 0 ? big : null }),
+      );
+      for (const r of records) b.events.emit('request.finished', r);
+      c.events.emit('request.finished', sampleRecord({ id: 'req-c-0' }));
+
+      await vi.waitFor(() => expect(seenOnA).toHaveLength(13), { timeout: 2000, interval: 10 });
+      expect(seenOnA.map((e) => e.id).sort()).toEqual([...records.map((r) => r.id), 'req-c-0'].sort());
+      // The dashboard's summary, without payloads or attempt logs.
+      const one = seenOnA.find((e) => e.id === 'req-b-1');
+      expect(one).toMatchObject({ id: 'req-b-1', accountName: 'acc', status: 200, modelApplied: 'claude-sonnet-4-5' });
+      expect(one).not.toHaveProperty('payload');
+      expect(one).not.toHaveProperty('attemptLog');
+      // Batched, and split under NOTIFY's 8000-byte limit (six summaries carry a 2 KB error).
+      expect(messages.reduce((x, y) => x + y, 0)).toBe(13);
+      expect(messages.length).toBeGreaterThan(2);
+      expect(messages.length).toBeLessThan(13);
+      // An instance never receives its own requests back.
+      expect(seenOnB).toEqual(['req-c-0']);
     });
   });
 });

@@ -20,7 +20,7 @@ import { AgentRegistry } from '../agents/agent-registry.js';
 import { AgentService } from '../agents/agent-service.js';
 import { createApiApp } from '../api/api-app.js';
 import { createAuth } from '../api/auth.js';
-import { LiveEventHub } from '../api/live-events.js';
+import { LiveEventHub, requestFinishedEvent } from '../api/live-events.js';
 import { API_ROUTES } from '../api/routes/index.js';
 import { countingWriter, KeyLimiter } from '../auth/key-limits.js';
 import { KeyRegistry } from '../auth/key-registry.js';
@@ -29,6 +29,7 @@ import { InProcessKeyUsage, usageWindows } from '../auth/key-usage.js';
 import type { Clock, Sleep } from '../clock.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { followRevisions } from '../cluster/follow-revisions.js';
+import { sharePeerRequests } from '../cluster/peer-requests.js';
 import { type Config, isLoopbackHost } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { ProxyRules } from '../config/proxy-rules.js';
@@ -348,6 +349,11 @@ export function buildApp(deps: AppDeps): App {
       notify_rev: [() => notifier.refresh()],
     });
   };
+  // Live events across instances: this one's finished requests out, the others' in.
+  const unshare =
+    deps.cluster === undefined
+      ? () => {}
+      : sharePeerRequests({ bus: deps.cluster.bus, events, summarize: requestFinishedEvent });
   const apiListener = getRequestListener(api.fetch);
   const dashboard = createStaticFiles();
   const browser = browserPolicy(config);
@@ -465,6 +471,7 @@ export function buildApp(deps: AppDeps): App {
     },
     stop: () => {
       unfollow();
+      unshare();
       usagePoller.stop();
       notifier.stop();
       pool.stop();
