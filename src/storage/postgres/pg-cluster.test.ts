@@ -210,4 +210,33 @@ describe.runIf(hasPg('postgres cluster'))('gateways sharing one PostgreSQL', () 
       expect(leaders()[0]).not.toBe(second);
     });
   });
+
+  it('reconnects its listening connection when it is cut, rereads what it caches and hears the others again', async () => {
+    await withInstances(2, async ([a, b]) => {
+      if (!a || !b) throw new Error('two instances');
+      let resyncs = 0;
+      a.cluster.bus.onResync(() => resyncs++);
+      const heard: string[] = [];
+      a.cluster.bus.subscribe('revision', ({ key }) => heard.push(key));
+
+      await b.store.settings.put({ strategy: 'session' }, 1);
+      await vi.waitFor(() => expect(heard).toContain('settings_rev'), { timeout: 1000, interval: 10 });
+
+      const pid = a.cluster.bus.connectionPid();
+      expect(pid).toBeTypeOf('number');
+      await b.store.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      await vi.waitFor(
+        () => {
+          expect(resyncs).toBe(1);
+          expect(a.cluster.bus.connected).toBe(true);
+        },
+        { timeout: 2000, interval: 10 },
+      );
+      expect(a.cluster.bus.connectionPid()).not.toBe(pid);
+
+      heard.length = 0;
+      await b.store.accounts.insert({ name: 'after', kind: 'api_key', apiKeyEnc: 'e' }, 1);
+      await vi.waitFor(() => expect(heard).toContain('accounts_rev'), { timeout: 1000, interval: 10 });
+    });
+  });
 });

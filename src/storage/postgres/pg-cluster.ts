@@ -206,7 +206,7 @@ export class PgBus implements ClusterBus {
       this.connect().then(
         () => {
           if (this.closed) return;
-          if (this.failures > 0 || this.client !== null) this.opts.logger.info('cluster connection restored');
+          this.opts.logger.info('cluster connection restored');
           this.failures = 0;
           for (const fn of this.resyncs) fn();
         },
