@@ -4,10 +4,13 @@
  * when the next request lands on the other.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api } from '../../test/support/api-request.js';
 import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
+import { type FakeUpstream, startFakeUpstream } from '../../test/support/fake-upstream.js';
 import { hasPg, pgInstancesFactory } from '../../test/support/pg.js';
 import { sampleRecord } from '../../test/support/sample-record.js';
 import { systemClock } from '../clock.js';
@@ -33,11 +36,14 @@ describe.runIf(hasPg('gateways on one PostgreSQL'))('gateways on one PostgreSQL'
   // One installation: every instance has the same secret key.
   const box = createSecretBox(randomBytes(32));
   let oauth: FakeOAuth;
+  let up: FakeUpstream;
   beforeAll(async () => {
     oauth = await startFakeOAuth();
+    up = await startFakeUpstream();
   });
   afterAll(async () => {
     await oauth.close();
+    await up.close();
   });
 
   async function withApps(
@@ -52,17 +58,21 @@ describe.runIf(hasPg('gateways on one PostgreSQL'))('gateways on one PostgreSQL'
         CCFLARE_OAUTH_CONSOLE_AUTHORIZE_URL: oauth.authorizeUrl,
         CCFLARE_OAUTH_TOKEN_URL: oauth.tokenUrl,
         CCFLARE_OAUTH_REDIRECT_URI: oauth.redirectUri,
+        CCFLARE_UPSTREAM_URL: up.url,
+        CCFLARE_STRATEGY: 'round-robin',
+        CCFLARE_STRATEGY_AFFINITY: 'true',
       },
     });
     const built = await Promise.all(
       stores.map(async (store) => {
         const cluster = await PgCluster.open({ pool: store.pool, connection: store.options, logger });
-        const upstream = new Pool('http://127.0.0.1:9');
+        const upstream = new Pool(up.url);
         const events = new EventBus();
         const app = buildApp({
           config,
           store,
-          writer: new InlineRecordWriter(store),
+          // Records are the other half of issue 18 (not built on PostgreSQL yet): dropped quietly.
+          writer: new InlineRecordWriter(store, { onError: () => {} }),
           clock: systemClock,
           logger,
           events,
@@ -153,6 +163,68 @@ describe.runIf(hasPg('gateways on one PostgreSQL'))('gateways on one PostgreSQL'
       expect(messages.length).toBeLessThan(13);
       // An instance never receives its own requests back.
       expect(seenOnB).toEqual(['req-c-0']);
+    });
+  });
+
+  it('keeps a client session on its account whichever instance serves the next turn', async () => {
+    await withApps(2, async ([a, b]) => {
+      if (!a || !b) throw new Error('two instances');
+      for (const [name, key] of [
+        ['first', 'sk-ant-api03-cluster-first-000000'],
+        ['second', 'sk-ant-api03-cluster-second-11111'],
+      ] as const) {
+        await a.store.accounts.insert({ name, kind: 'api_key', apiKeyEnc: box.encrypt(key), priority: 0 }, Date.now());
+      }
+      const servers: Server[] = [];
+      const urls = await Promise.all(
+        [a, b].map(async (x) => {
+          await x.app.liveSettings.start();
+          await x.app.proxyRules.start();
+          await x.app.pool.refresh();
+          const server = createServer((req, res) => x.app.handle(req, res));
+          servers.push(server);
+          await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+          return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        }),
+      );
+      const keyUsed = async (url: string, session: string | null) => {
+        const before = up.requests.length;
+        const res = await fetch(`${url}/v1/messages`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'anthropic-version': '2023-06-01',
+            ...(session === null ? {} : { 'x-claude-code-session-id': session }),
+          },
+          body: JSON.stringify({
+            model: 'claude-sonnet-4-5',
+            max_tokens: 10,
+            messages: [{ role: 'user', content: 'hi' }],
+          }),
+        });
+        expect(res.status).toBe(200);
+        await res.text();
+        return up.requests.slice(before).at(-1)?.headers['x-api-key'];
+      };
+      try {
+        // Round robin on A: the session's first turn lands on the account after the one just used.
+        const other = await keyUsed(urls[0] as string, null);
+        const pinned = await keyUsed(urls[0] as string, 'sess-lb');
+        expect(pinned).not.toBe(other);
+        // The pin is written as the account takes the turn, off the request path; a client's next
+        // turn follows the answer, by which time it is stored (here the upstream answers at once).
+        await vi.waitFor(async () => expect(await a.cluster.sessionPins.get('sess-lb', 0)).not.toBeNull());
+        // B's own round robin would start with the first account; the session's pin wins.
+        for (let i = 0; i < 3; i++) {
+          expect(await keyUsed(urls[1] as string, 'sess-lb')).toBe(pinned);
+          expect(await keyUsed(urls[0] as string, 'sess-lb')).toBe(pinned);
+        }
+      } finally {
+        for (const server of servers) {
+          server.closeAllConnections();
+          await new Promise((r) => server.close(r));
+        }
+      }
     });
   });
 });
