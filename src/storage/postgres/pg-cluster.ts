@@ -189,8 +189,13 @@ export class PgBus implements ClusterBus {
     client.on('error', lost);
     client.on('end', () => lost());
     client.on('notification', (n) => this.deliver(n.payload));
-    await client.connect();
-    await client.query(`LISTEN ${this.channel}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
     if (this.closed) {
       await client.end().catch(() => {});
       return;
