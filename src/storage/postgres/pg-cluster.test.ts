@@ -239,4 +239,16 @@ describe.runIf(hasPg('postgres cluster'))('gateways sharing one PostgreSQL', () 
       await vi.waitFor(() => expect(heard).toContain('accounts_rev'), { timeout: 1000, interval: 10 });
     });
   });
+
+  it('never starves its pool when many accounts refresh at once', async () => {
+    await withInstances(1, async ([a]) => {
+      if (!a) throw new Error('one instance');
+      // Four connections (pgInstancesFactory): eight sections each needing a query of their own.
+      const keys = Array.from({ length: 8 }, (_, i) => `refresh:acc-${i}`);
+      const done = await Promise.all(
+        keys.map((k) => a.cluster.exclusive(k, async () => (await a.store.accounts.list()).length)),
+      );
+      expect(done).toEqual(Array(8).fill(0));
+    });
+  }, 8000);
 });

@@ -25,6 +25,32 @@ const EXCLUSIVE_CLASS = 0x6363_6678;
 const LEADER_CLASS = 0x6363_6c64;
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more. */
 export const MAX_PAYLOAD_BYTES = 7999;
+/** connection.ts openPool's default size. */
+const DEFAULT_POOL_MAX = 10;
+
+/** A counting semaphore: `acquire` waits while all `n` slots are taken. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(n: number) {
+    this.free = n;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
 
 export interface PgClusterOptions {
   pool: PgPool;
@@ -54,6 +80,7 @@ export class PgCluster implements Cluster {
   readonly oauthFlows: PgOAuthFlows;
   private readonly tails = new Map<string, Promise<unknown>>();
   private readonly leaders: PgLeaderLock[] = [];
+  private readonly slots: Slots;
 
   private constructor(
     private readonly opts: PgClusterOptions,
@@ -61,6 +88,7 @@ export class PgCluster implements Cluster {
     private readonly scope: string,
   ) {
     this.bus = new PgBus(opts, scope);
+    this.slots = new Slots(Math.max(1, Math.floor((opts.connection.max ?? DEFAULT_POOL_MAX) / 2)));
     this.sessionPins = new PgSessionPins(opts.pool);
     this.oauthFlows = new PgOAuthFlows(opts.pool, opts.clock ?? systemClock);
   }
@@ -78,23 +106,34 @@ export class PgCluster implements Cluster {
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     // One connection per key and process at most: calls of this process queue here, not on the server.
     return chain(this.tails, key, async () => {
-      const client = await this.opts.pool.connect();
-      let broken = false;
+      // Each holder keeps a pool connection for its lock and `fn` needs others for its queries:
+      // holders take at most half the pool, so many accounts refreshing at once cannot starve it.
+      await this.slots.acquire();
       try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [EXCLUSIVE_CLASS, `${this.scope}:${key}`]);
-        const out = await fn();
-        await client.query('COMMIT');
-        return out;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw err;
+        return await this.locked(key, fn);
       } finally {
-        client.release(broken);
+        this.slots.release();
       }
     });
+  }
+
+  private async locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const client = await this.opts.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [EXCLUSIVE_CLASS, `${this.scope}:${key}`]);
+      const out = await fn();
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
   }
 
   leader(name: string): LeaderLock & { connectionPid(): number | null } {
