@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { LiveEventData } from './shared/events-schemas.js';
 import type { AccountStatus } from './storage/contract/accounts.js';
 import type { RequestRecord } from './storage/contract/records.js';
 import type { ApprovalView, WorkerLogView, WorkerView } from './workers/types.js';
@@ -9,6 +10,11 @@ export interface GatewayEvents {
     { id: string; ts: number; method: string; path: string; model: string | null; sessionId: string | null },
   ];
   'request.finished': [RequestRecord];
+  /**
+   * A request another instance of the cluster finished (its live-event summary): shown on this
+   * instance's live stream, never counted in its metrics or notifications.
+   */
+  'request.peer': [LiveEventData<'request.finished'>];
   'account.changed': [
     { accountId: string; name: string; status: AccountStatus; reason: string | null; until: number | null },
   ];

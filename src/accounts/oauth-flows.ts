@@ -1,11 +1,14 @@
 /**
  * OAuth logins started through the management API and not yet completed. The PKCE verifier and
  * state stay here, in memory, keyed by an unguessable flow id; the client only ever sees the
- * authorize URL and the id. Flows expire (10 minutes) and are bounded in number.
+ * authorize URL and the id. Flows expire (10 minutes) and are bounded in number. Instances
+ * sharing a database keep them there instead (`PendingFlows` from the cluster), so the
+ * authorize step on one instance and the callback on another complete the same login.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import type { AccountPool } from './account-pool.js';
 import type { AccountService, OAuthMode, PendingOAuth } from './account-service.js';
@@ -20,9 +23,47 @@ export interface PendingFlow extends PendingOAuth {
 }
 
 export const OAUTH_FLOW_TTL_MS = 10 * 60_000;
-const MAX_FLOWS = 1000;
+export const MAX_FLOWS = 1000;
 
-export class OAuthFlows {
+/** Where pending logins wait for their callback: this process's memory, or a store all instances share. */
+export interface PendingFlows {
+  create(f: Omit<PendingFlow, 'flowId' | 'expiresAt'>): PendingFlow | Promise<PendingFlow>;
+  /** Removes and returns the flow (single use, also across instances); null when unknown or expired. */
+  take(flowId: string): PendingFlow | null | Promise<PendingFlow | null>;
+  /** Puts a flow back after a correctable mistake (a mistyped paste), keeping its expiry. */
+  restore(f: PendingFlow): void | Promise<void>;
+}
+
+/** A new flow's id (unguessable: it stands for the PKCE verifier until the callback). */
+export function newFlowId(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/**
+ * Pending flows in a shared store with the PKCE verifier and state encrypted, like every
+ * other secret at rest: the database alone cannot finish someone's login.
+ */
+export function sealedFlows(inner: PendingFlows, box: SecretBox): PendingFlows {
+  const open = (f: PendingFlow | null): PendingFlow | null =>
+    f === null ? null : { ...f, verifier: box.decrypt(f.verifier), state: box.decrypt(f.state) };
+  const seal = <T extends PendingOAuth>(f: T): T => ({
+    ...f,
+    verifier: box.encrypt(f.verifier),
+    state: box.encrypt(f.state),
+  });
+  return {
+    create: async (f) => {
+      const created = await inner.create(seal(f));
+      return { ...created, verifier: f.verifier, state: f.state };
+    },
+    take: async (id) => open(await inner.take(id)),
+    restore: async (f) => {
+      await inner.restore(seal(f));
+    },
+  };
+}
+
+export class OAuthFlows implements PendingFlows {
   /** Insertion order is (nearly) expiry order: one TTL for all, only `restore` reinserts. */
   private readonly flows = new Map<string, PendingFlow>();
 
@@ -35,7 +76,7 @@ export class OAuthFlows {
     this.sweep();
     const flow: PendingFlow = {
       ...f,
-      flowId: randomBytes(24).toString('base64url'),
+      flowId: newFlowId(),
       expiresAt: this.clock.now() + this.ttlMs,
     };
     this.flows.set(flow.flowId, flow);
@@ -80,7 +121,7 @@ export interface CompleteFlowDeps {
  */
 export async function completeFlow(
   deps: CompleteFlowDeps,
-  flows: OAuthFlows,
+  flows: PendingFlows,
   flow: PendingFlow,
   code: string,
   logMessage: string,
@@ -90,7 +131,7 @@ export async function completeFlow(
     view = await deps.accounts.completeOAuth(flow.name, flow.mode, code, flow, { priority: flow.priority });
   } catch (err) {
     // A mistyped paste is checked before the code is spent: the same login can be retried.
-    if (err instanceof GatewayError && err.code === 'bad_request') flows.restore(flow);
+    if (err instanceof GatewayError && err.code === 'bad_request') await flows.restore(flow);
     throw err;
   }
   await deps.pool.refresh();

@@ -4,7 +4,9 @@
  * process, the new pair is written with compare-and-swap on the fingerprint of the refresh
  * token it replaces (`store.accounts.swapTokens`), and a newer stored pair always wins over ours. Other
  * processes sharing the database are handled by re-reading the row before refreshing and after
- * losing a swap or getting `invalid_grant`.
+ * losing a swap or getting `invalid_grant`; with `exclusive` (a cluster lock per account, e.g.
+ * PostgreSQL's advisory lock) the re-read happens under the lock, so instances sharing the database
+ * refresh an account once and the others adopt the stored pair.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
@@ -33,6 +35,11 @@ export interface TokenManagerDeps {
    * rejection), before declaring the account in need of re-authentication. Default 1500 ms.
    */
   reauthGraceMs?: number;
+  /**
+   * Runs a refresh while no other instance refreshes the same account (cluster/cluster.ts
+   * `exclusive`); without it, only this process's refreshes are serialized.
+   */
+  exclusive?: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface AccessTokenOptions {
@@ -103,7 +110,9 @@ export class TokenManager {
         `Account "${account.name}" needs re-authentication: ${reauthReason(account)}`,
       );
     }
-    const p = this.refresh(account, cur.refreshFp, opts.force === true).finally(() => {
+    const run = () => this.refresh(account, cur.refreshFp, opts.force === true);
+    const locked = this.deps.exclusive;
+    const p = (locked ? locked(`refresh:${account.id}`, run) : run()).finally(() => {
       this.inflight.delete(account.id);
     });
     this.inflight.set(account.id, p);

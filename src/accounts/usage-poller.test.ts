@@ -28,7 +28,12 @@ function usage(five: number, seven: number): Answer {
   };
 }
 
-function setup(rows: AccountRow[], answer: (token: string) => Answer | Error, intervalMs = INTERVAL) {
+function setup(
+  rows: AccountRow[],
+  answer: (token: string) => Answer | Error,
+  intervalMs = INTERVAL,
+  isLeader?: () => boolean,
+) {
   const calls: Array<{ path: string; headers: Record<string, string> }> = [];
   const upstream = {
     request: async (o: { path: string; headers: Record<string, string> }) => {
@@ -62,6 +67,7 @@ function setup(rows: AccountRow[], answer: (token: string) => Answer | Error, in
     logger,
     intervalMs,
     random: () => 0.5,
+    ...(isLeader ? { isLeader } : {}),
   });
   return { poller, calls, noted, lines, tokens };
 }
@@ -125,6 +131,24 @@ describe('rateLimitFromUsage', () => {
 });
 
 describe('UsagePoller', () => {
+  it('polls only while this instance leads the usage poll of the cluster', async () => {
+    let leader = false;
+    const { poller, calls } = setup(
+      [oauth('idle')],
+      () => usage(42, 7),
+      INTERVAL,
+      () => leader,
+    );
+    poller.start();
+    await vi.advanceTimersByTimeAsync(3 * INTERVAL);
+    expect(calls).toHaveLength(0);
+    // The leader died and this instance took over: the next tick polls.
+    leader = true;
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    expect(calls).toHaveLength(1);
+    poller.stop();
+  });
+
   it('reads an idle subscription account after one interval, with its bearer token and the oauth beta', async () => {
     const rows = [oauth('idle')];
     const { poller, calls, noted } = setup(rows, () => usage(42, 7));

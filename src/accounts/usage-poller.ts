@@ -114,6 +114,11 @@ export interface UsagePollerDeps {
   intervalMs: number;
   /** Injectable for tests; [0, 1). */
   random?: () => number;
+  /**
+   * Whether this instance polls now (the cluster's leader, when several instances share the
+   * database and its accounts); always when absent. `tick()` called directly always polls.
+   */
+  isLeader?: () => boolean;
 }
 
 type Failure = 'absent' | 'refused' | 'rate_limited' | 'failed';
@@ -173,6 +178,10 @@ export class UsagePoller {
     const ms = Math.round(this.deps.intervalMs * (1 - JITTER + 2 * JITTER * this.random()));
     this.timer = setTimeout(() => {
       this.timer = null;
+      if (this.deps.isLeader?.() === false) {
+        this.schedule();
+        return;
+      }
       this.tick().then(
         () => this.schedule(),
         () => this.schedule(),

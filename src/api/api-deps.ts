@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AccountPool } from '../accounts/account-pool.js';
 import type { AccountService } from '../accounts/account-service.js';
+import type { PendingFlows } from '../accounts/oauth-flows.js';
 import type { AgentService } from '../agents/agent-service.js';
 import type { KeyService } from '../auth/key-service.js';
 import type { Clock } from '../clock.js';
@@ -61,4 +62,9 @@ export interface ApiDeps {
   prompts: PromptLibrary;
   /** Agent SDK workers, their approvals and templates (`/api/workers`, `/api/approvals`, `/api/templates`). */
   workers: WorkersService;
+  /**
+   * Pending OAuth logins shared by the instances of a cluster; absent, each OAuth route set
+   * keeps its own in memory.
+   */
+  oauthFlows?: PendingFlows;
 }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { samplePayload, sampleRecord } from '../../test/support/sample-record.js';
 import { EventBus } from '../events.js';
 import type { ApprovalView, WorkerView } from '../workers/types.js';
-import { type AttachOptions, LiveEventHub } from './live-events.js';
+import { type AttachOptions, LiveEventHub, requestFinishedEvent } from './live-events.js';
 
 /** Stands in for a ServerResponse: collects what is written; `stuck` never acknowledges a write. */
 class FakeResponse extends Writable {
@@ -330,6 +330,14 @@ describe('LiveEventHub', () => {
     });
     // The compact frames are a fraction of the summary's bytes.
     expect(ids[0]?.text.length ?? 0).toBeLessThan((full.text.length * 2) / 3);
+  });
+
+  it("shows another instance's requests (request.peer) as request.finished", async () => {
+    const { events, hub } = make();
+    const res = attach(hub);
+    events.emit('request.peer', requestFinishedEvent(sampleRecord({ id: 'req-peer' })));
+    await tick();
+    expect(res.frames()).toMatchObject([{ id: '1', event: 'request.finished', data: { id: 'req-peer' } }]);
   });
 
   it('writes what was published during the flush interval in one batch at its end', async () => {

@@ -321,6 +321,7 @@ export class LiveEventHub {
     };
     on('request.started', (e) => this.publish('request.started', e));
     on('request.finished', (r) => this.publish('request.finished', requestFinishedEvent(r)));
+    on('request.peer', (e) => this.publish('request.finished', e));
     on('account.changed', (e) => this.publish('account.changed', e));
     on('account.refreshed', (e) => this.publish('account.refreshed', e));
     on('log', (e) => this.publish('log', e));

@@ -446,6 +446,11 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     }
     ctx.deadline = ctx.t0 + config.requestDeadlineMs;
     ctx.path = basePath + (ctx.req.url ?? '/');
+    // Instances sharing a database: the session's pin from whichever instance served it last.
+    if (ctx.sessionId !== null) {
+      const warming = affinity.warm(ctx.sessionId, clock.now());
+      if (warming !== null) await warming;
+    }
     const method = (ctx.req.method ?? 'GET') as Dispatcher.HttpMethod;
 
     // The second round, if any, is the fallback model's (tryFallback: once, never chained).

@@ -15,6 +15,7 @@ import { AccountPool } from '../accounts/account-pool.js';
 import { AccountService } from '../accounts/account-service.js';
 import { accountStatus } from '../accounts/account-status.js';
 import type { OAuthEndpoints } from '../accounts/oauth.js';
+import { sealedFlows } from '../accounts/oauth-flows.js';
 import { TokenManager } from '../accounts/token-manager.js';
 import { UsagePoller } from '../accounts/usage-poller.js';
 import type { AgentDirectory } from '../agents/agent-directory.js';
@@ -22,13 +23,16 @@ import { AgentRegistry } from '../agents/agent-registry.js';
 import { AgentService } from '../agents/agent-service.js';
 import { createApiApp } from '../api/api-app.js';
 import { createAuth } from '../api/auth.js';
-import { LiveEventHub } from '../api/live-events.js';
+import { LiveEventHub, requestFinishedEvent } from '../api/live-events.js';
 import { API_ROUTES } from '../api/routes/index.js';
 import { countingWriter, KeyLimiter } from '../auth/key-limits.js';
 import { KeyRegistry } from '../auth/key-registry.js';
 import { KeyService } from '../auth/key-service.js';
 import { InProcessKeyUsage, type KeyUsageCounters, usageWindows } from '../auth/key-usage.js';
 import type { Clock, Sleep } from '../clock.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { followRevisions } from '../cluster/follow-revisions.js';
+import { sharePeerRequests } from '../cluster/peer-requests.js';
 import { type Config, isLoopbackHost } from '../config/config.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { ProxyRules } from '../config/proxy-rules.js';
@@ -97,6 +101,11 @@ export interface AppDeps {
   workerEngine?: WorkerEngine;
   /** HOME and more environment of the workers' Claude Code (tests keep it out of the real home). */
   workerSdk?: Pick<SdkEngineOptions, 'home' | 'env'>;
+  /**
+   * The other instances sharing the store (PostgreSQL); absent for one gateway on its own
+   * database (SQLite), where nothing needs coordinating. Closed by its opener, not by `stop()`.
+   */
+  cluster?: Cluster;
 }
 
 export interface App {
@@ -172,6 +181,7 @@ export function buildApp(deps: AppDeps): App {
     skewMs: config.refreshSkewMs,
     reauthGraceMs: deps.reauthGraceMs,
     events,
+    ...(deps.cluster === undefined ? {} : { exclusive: deps.cluster.exclusive.bind(deps.cluster) }),
   });
   // Token refreshes and re-auth failures change rows behind the pool's back: reload at once so
   // the next request sees them instead of waiting for the revision poll.
@@ -223,7 +233,11 @@ export function buildApp(deps: AppDeps): App {
     writer: countingWriter(deps.writer, limiter),
     pricer,
     upstream: deps.upstream,
-    affinity: new SessionAffinity(() => liveSettings.current().sessionMs),
+    affinity: new SessionAffinity(
+      () => liveSettings.current().sessionMs,
+      undefined,
+      deps.cluster?.sessionPins ? { pins: deps.cluster.sessionPins, logger } : undefined,
+    ),
     router: routing,
     settings: liveSettings,
     agents: deps.agents ?? agents,
@@ -232,8 +246,12 @@ export function buildApp(deps: AppDeps): App {
     limits: limiter,
   });
 
+  // Scheduled jobs run on one instance of a cluster at a time; without a cluster, here.
+  const usageLeader = deps.cluster?.leader('usage-poll');
+  const retentionLeader = deps.cluster?.leader('retention');
   // Idle subscription accounts' windows, read through the proxy's pool and token manager.
   const usagePoller = new UsagePoller({
+    ...(usageLeader ? { isLeader: () => usageLeader.isLeader() } : {}),
     upstream: deps.upstream,
     upstreamUrl: config.upstreamUrl,
     pool,
@@ -285,7 +303,13 @@ export function buildApp(deps: AppDeps): App {
     changed: () => keys.refresh(),
     use: (name, now) => limiter.use(name, now),
   });
-  const retention = new RetentionJob({ store, clock, logger, settings: () => liveSettings.current() });
+  const retention = new RetentionJob({
+    store,
+    clock,
+    logger,
+    settings: () => liveSettings.current(),
+    ...(retentionLeader ? { isLeader: () => retentionLeader.isLeader() } : {}),
+  });
   const eventHub = new LiveEventHub({ events, logger });
   const metrics = new GatewayMetrics({ events, pool, writer: deps.writer, clock, eventStream: eventHub });
   const internalCalls = new InternalCalls();
@@ -334,9 +358,27 @@ export function buildApp(deps: AppDeps): App {
       }),
       notify: notifyChannels,
       workers,
+      ...(deps.cluster?.oauthFlows ? { oauthFlows: sealedFlows(deps.cluster.oauthFlows, deps.box) } : {}),
     },
     API_ROUTES,
   );
+  // Other instances' and the CLI's changes arrive at their commit; the polls stay as the safety net.
+  let unfollow = () => {};
+  const follow = () => {
+    if (deps.cluster === undefined) return;
+    unfollow = followRevisions(deps.cluster.bus, {
+      accounts_rev: [() => pool.refresh()],
+      keys_rev: [() => keys.refresh()],
+      settings_rev: [() => liveSettings.refresh(), () => proxyRules.refresh()],
+      agents_rev: [() => agents.reload()],
+      notify_rev: [() => notifier.refresh()],
+    });
+  };
+  // Live events across instances: this one's finished requests out, the others' in.
+  const unshare =
+    deps.cluster === undefined
+      ? () => {}
+      : sharePeerRequests({ bus: deps.cluster.bus, events, summarize: requestFinishedEvent });
   const apiListener = getRequestListener(api.fetch);
   const dashboard = createStaticFiles();
   const browser = browserPolicy(config);
@@ -487,9 +529,12 @@ export function buildApp(deps: AppDeps): App {
       const now = clock.now();
       limiter.counters.seed(await store.keys.usage(usageWindows(now)), now);
       await notifier.start();
+      retentionLeader?.start();
+      usageLeader?.start();
       retention.start();
       usagePoller.start();
       prompts.start();
+      follow();
       // The SDK is loaded only when there are workers; without it they stay as they are until it is installed.
       if ((await store.workers.list()).length > 0) {
         try {
@@ -505,6 +550,8 @@ export function buildApp(deps: AppDeps): App {
     stop: () => {
       // serve.ts has closed them while the gateway still answered; this covers other callers.
       workers.close().catch((err: unknown) => logger.warn({ err }, 'workers not paused at stop'));
+      unfollow();
+      unshare();
       usagePoller.stop();
       notifier.stop();
       pool.stop();
@@ -514,6 +561,9 @@ export function buildApp(deps: AppDeps): App {
       prompts.stop();
       proxyRules.stop();
       retention.stop();
+      // Hands the jobs over at once rather than when the connection times out.
+      void retentionLeader?.stop();
+      void usageLeader?.stop();
       priceRefresher?.stop();
       // Ends the streams still open and drops the bus subscription and its linger timer.
       eventHub.close();

@@ -15,7 +15,13 @@ import { EventBus } from '../events.js';
 import { logLinePublisher, RecentLogLines } from '../log/log-events.js';
 import { LogFile, readLogHistory } from '../log/log-file.js';
 import { createLogger } from '../log/logger.js';
-import { openSharedKeyUsage, openStoreFromUrl, openWriterForUrl, sqlitePathFromUrl } from '../storage/open-store.js';
+import {
+  openClusterFor,
+  openSharedKeyUsage,
+  openStoreFromUrl,
+  openWriterForUrl,
+  sqlitePathFromUrl,
+} from '../storage/open-store.js';
 import { type App, type AppDeps, buildApp } from './build-app.js';
 import { capConnections, httpServerOptions, upstreamPoolOptions } from './http-limits.js';
 import { claimGateway, type GatewayClaim, reachableUrl } from './runtime-file.js';
@@ -131,6 +137,7 @@ async function startServer(
   });
   const store = await openStoreFromUrl(config.databaseUrl);
   await store.migrate();
+  const cluster = await openClusterFor(store, logger);
   const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
   let committed = 0;
   const writer = openWriterForUrl(config.databaseUrl, store, {
@@ -176,6 +183,7 @@ async function startServer(
     workerEngine: opts.workerEngine,
     workerSdk: opts.workerSdk,
     ...(keyUsage === null ? {} : { keyUsage }),
+    ...(cluster === null ? {} : { cluster }),
   });
   await app.start();
 
@@ -240,6 +248,8 @@ async function startServer(
       const written = committed - committedBefore;
       await upstream.close();
       await keyUsage?.close().catch((err: unknown) => logger.warn({ err }, 'client key usage not shared at stop'));
+      // Before the store: its leader locks and listening connection go first.
+      await cluster?.close();
       await store.close();
       claim.release();
       logger.info(

@@ -1,9 +1,11 @@
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { freshSchema, hasPg, PG_URL } from '../../test/support/pg.js';
 import { sampleRecord } from '../../test/support/sample-record.js';
 import { GatewayError } from '../errors.js';
-import { isPostgresUrl, openStoreFromUrl, openWriterForUrl } from './open-store.js';
+import { isPostgresUrl, openClusterFor, openStoreFromUrl, openWriterForUrl } from './open-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
 
 describe('openStoreFromUrl with a PostgreSQL URL', () => {
   it('tells PostgreSQL URLs from SQLite ones', () => {
@@ -73,6 +75,26 @@ describe.runIf(hasPg('open-store postgres'))('openStoreFromUrl on a PostgreSQL s
     } finally {
       await writer.close();
       await store.close();
+    }
+  });
+
+  it('coordinates the instances of a postgres:// URL through a cluster, and none for SQLite', async () => {
+    const logger = pino({ level: 'silent' });
+    const sqlite = SqliteStore.open(':memory:');
+    expect(await openClusterFor(sqlite, logger)).toBeNull();
+    await sqlite.close();
+
+    const stores = [await openStoreFromUrl(url('postgres')), await openStoreFromUrl(url('postgres'))];
+    const clusters = await Promise.all(stores.map((st) => openClusterFor(st, logger)));
+    try {
+      expect(clusters.map((c) => c?.kind)).toEqual(['postgres', 'postgres']);
+      const heard: string[] = [];
+      clusters[1]?.bus.subscribe('revision', ({ key }) => heard.push(key));
+      await stores[0]?.accounts.insert({ name: 'via-url', kind: 'max' }, 1);
+      await vi.waitFor(() => expect(heard).toContain('accounts_rev'), { timeout: 1000, interval: 10 });
+    } finally {
+      for (const c of clusters) await c?.close();
+      for (const st of stores) await st?.close();
     }
   });
 });

@@ -1,9 +1,12 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import type { KeyUsageCounters } from '../auth/key-usage.js';
+import type { Cluster } from '../cluster/cluster.js';
 import { GatewayError } from '../errors.js';
 import type { RecordWriter, Store } from './contract/store.js';
 import { PgKeyUsage } from './postgres/key-usage-counters.js';
+import { PgCluster } from './postgres/pg-cluster.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { PgRecordWriter } from './postgres/record-writer.js';
 import { MEMORY_PATH } from './sqlite/connection.js';
@@ -53,6 +56,15 @@ export function isPostgresUrl(url: string): boolean {
 export async function openStoreFromUrl(url: string): Promise<Store> {
   if (isPostgresUrl(url)) return PostgresStore.open({ url });
   return SqliteStore.open(sqlitePathFromUrl(url));
+}
+
+/**
+ * The coordination of the instances sharing `store`: PostgreSQL's advisory locks and
+ * LISTEN/NOTIFY; null for SQLite, whose database one gateway owns (runtime-file.ts).
+ */
+export async function openClusterFor(store: Store, logger: Logger): Promise<Cluster | null> {
+  if (!(store instanceof PostgresStore)) return null;
+  return PgCluster.open({ pool: store.pool, connection: store.options, logger });
 }
 
 /**

@@ -107,4 +107,37 @@ describe('RetentionJob', () => {
     await vi.advanceTimersByTimeAsync(600_000);
     expect(calls).toHaveLength(3);
   });
+
+  it('skips scheduled runs while another instance leads, and runs once this one does', async () => {
+    vi.useFakeTimers();
+    const calls: number[] = [];
+    const store = {
+      maintenance: {
+        async prune() {
+          calls.push(Date.now());
+          return { requestsDeleted: 0, payloadsDeleted: 0, rollupRowsDeleted: 0 };
+        },
+      },
+    };
+    let leader = false;
+    const job = new RetentionJob({
+      store,
+      clock: new ManualClock(NOW),
+      logger: pino({ level: 'silent' }),
+      settings: () => ({ requestRetentionDays: 1, payloadRetentionDays: 1 }),
+      firstRunDelayMs: 1000,
+      intervalMs: 60_000,
+      isLeader: () => leader,
+    });
+    job.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(calls).toHaveLength(0);
+    // A cleanup asked for through the API is not a scheduled one: it runs anyway.
+    await job.runNow();
+    expect(calls).toHaveLength(1);
+    leader = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls).toHaveLength(2);
+    job.stop();
+  });
 });

@@ -33,6 +33,11 @@ export interface RetentionJobDeps {
   intervalMs?: number;
   /** Before the first scheduled run, so startup is not slowed by a large first cleanup (default 30 s). */
   firstRunDelayMs?: number;
+  /**
+   * Whether this instance runs the scheduled cleanups now (the cluster's leader, when several
+   * instances share the database); always when absent. Runs on demand are never skipped.
+   */
+  isLeader?: () => boolean;
 }
 
 export class RetentionJob {
@@ -65,6 +70,12 @@ export class RetentionJob {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
+      if (this.deps.isLeader?.() === false) {
+        // Another instance cleans up. Asked again soon, not in an hour: if the leader dies, this
+        // instance may take over and its first cleanup should not wait a whole interval.
+        this.schedule(this.deps.firstRunDelayMs ?? 30_000);
+        return;
+      }
       this.runNow()
         .catch((err: unknown) => this.deps.logger.error({ err }, 'retention cleanup failed'))
         .finally(() => this.schedule(this.deps.intervalMs ?? HOUR_MS));

@@ -44,3 +44,19 @@ export function pgStoreFactory(): () => Promise<PostgresStore> {
     return PostgresStore.open({ url: PG_URL, schema, max: 4 });
   };
 }
+
+/**
+ * Opens `n` stores on one new schema, each with its own pool: instances of one installation.
+ * Every schema it made is dropped after the suite; close the stores in the test.
+ */
+export function pgInstancesFactory(): (n: number) => Promise<PostgresStore[]> {
+  const open = pgStoreFactory();
+  return async (n) => {
+    const first = await open();
+    const schema = first.options.schema;
+    const rest = await Promise.all(
+      Array.from({ length: n - 1 }, () => PostgresStore.open({ url: PG_URL, schema, max: 4 })),
+    );
+    return [first, ...rest];
+  };
+}

@@ -136,7 +136,7 @@ const priority = createRoute({
 export function accountsRoutes(deps: ApiDeps): OpenAPIHono {
   const app = newRouter();
   const { accounts, pool, logger, clock } = deps;
-  const flows = new OAuthFlows(clock);
+  const flows = deps.oauthFlows ?? new OAuthFlows(clock);
 
   /** The change is in the store; the pool rereads it now rather than at the next poll. */
   async function applied<T>(result: T): Promise<T> {
@@ -166,7 +166,7 @@ export function accountsRoutes(deps: ApiDeps): OpenAPIHono {
     const { mode, name, priority: p } = c.req.valid('json');
     const existing = await accounts.checkOAuthName(name, mode);
     const start = accounts.beginOAuth(mode);
-    const flow = flows.create({ name, mode, priority: p, state: start.state, verifier: start.verifier });
+    const flow = await flows.create({ name, mode, priority: p, state: start.state, verifier: start.verifier });
     return c.json(
       { flowId: flow.flowId, authorizeUrl: start.url, expiresAt: flow.expiresAt, reauthenticate: existing !== null },
       200,
@@ -177,7 +177,7 @@ export function accountsRoutes(deps: ApiDeps): OpenAPIHono {
   app.openapi(oauthCallback, async (c) => {
     const { flowId, code } = c.req.valid('json');
     // Taken out first so two concurrent callbacks cannot spend the single-use code twice.
-    const flow = flows.take(flowId);
+    const flow = await flows.take(flowId);
     if (flow === null) {
       throw new GatewayError(
         'not_found',

@@ -351,7 +351,7 @@ function nodeOf(c: Context): { req: IncomingMessage; res: ServerResponse } {
 export function ccflareRoutes(deps: ApiDeps): OpenAPIHono {
   const app = ccflareRouter(deps.logger);
   const { accounts, pool, liveSettings, store, events, logger, clock } = deps;
-  const flows = new OAuthFlows(clock);
+  const flows = deps.oauthFlows ?? new OAuthFlows(clock);
   let streams = 0;
 
   async function applied(v: AccountView): Promise<AccountView> {
@@ -397,7 +397,7 @@ export function ccflareRoutes(deps: ApiDeps): OpenAPIHono {
     await accounts.checkOAuthName(name, mode);
     const start = accounts.beginOAuth(mode);
     const priority = t === undefined ? undefined : tierToPriority(t);
-    const flow = flows.create({ name, mode, priority, state: start.state, verifier: start.verifier });
+    const flow = await flows.create({ name, mode, priority, state: start.state, verifier: start.verifier });
     return c.json(
       { success: true as const, authUrl: start.url, sessionId: flow.flowId, step: 'authorize' as const },
       200,
@@ -409,7 +409,7 @@ export function ccflareRoutes(deps: ApiDeps): OpenAPIHono {
 
   app.openapi(oauthCallback, async (c) => {
     const { sessionId, code } = c.req.valid('json');
-    const flow = flows.take(sessionId);
+    const flow = await flows.take(sessionId);
     if (flow === null) {
       // ccflare's answer for an unknown or expired session.
       throw new GatewayError('bad_request', 'OAuth session expired or invalid. Please try again.');

@@ -57,6 +57,21 @@ export function openPool(opts: PgOptions): PgPool {
   return pool;
 }
 
+/**
+ * A connection of its own, outside the pool, with the pool's search_path: LISTEN and
+ * session-level advisory locks belong to one session, which a pooled client is not.
+ */
+export function openClient(opts: PgOptions, applicationName: string): pg.Client {
+  const client = new pg.Client({
+    connectionString: opts.url,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    application_name: applicationName,
+    types,
+    ...(opts.schema === undefined ? {} : { options: `-c search_path=${opts.schema}` }),
+  });
+  return client;
+}
+
 export async function ensureSchema(pool: PgPool, schema: string | undefined): Promise<void> {
   if (schema === undefined) return;
   try {

@@ -11,7 +11,9 @@ import type { PgPool } from './connection.js';
 import { KEY_USAGE_DDL } from './key-usage-counters.js';
 import { KEYS_DDL, PgKeys } from './keys.js';
 import { NOTIFY_DDL, PgNotify } from './notify.js';
+import { OAUTH_FLOWS_DDL } from './oauth-flows.js';
 import { META_DDL } from './revisions.js';
+import { SESSION_PINS_DDL } from './session-pins.js';
 import { PgSettings, SETTINGS_DDL } from './settings.js';
 import { PgWorkers, WORKERS_DDL } from './workers.js';
 
@@ -25,6 +27,8 @@ export const CORE_DDL: readonly string[] = [
   AGENTS_DDL,
   NOTIFY_DDL,
   WORKERS_DDL,
+  SESSION_PINS_DDL,
+  OAUTH_FLOWS_DDL,
 ];
 
 export interface CoreStores {

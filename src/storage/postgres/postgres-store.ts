@@ -34,7 +34,11 @@ export class PostgresStore implements Store {
   readonly conversations: ConversationsStore;
   private closed = false;
 
-  private constructor(readonly pool: PgPool) {
+  private constructor(
+    readonly pool: PgPool,
+    /** What the store was opened with: the cluster's own connections (pg-cluster.ts) use the same. */
+    readonly options: PgOptions,
+  ) {
     const core = makeCoreStores(pool);
     const records = makeRecordStores(pool);
     this.accounts = core.accounts;
@@ -55,7 +59,7 @@ export class PostgresStore implements Store {
     try {
       await ensureSchema(pool, opts.schema);
       await migratePg(pool);
-      return new PostgresStore(pool);
+      return new PostgresStore(pool, opts);
     } catch (err) {
       await pool.end().catch(() => {});
       throw openError(opts.url, err);

@@ -11,11 +11,18 @@ export const META_DDL = `
     value BIGINT NOT NULL
   );
 
+  -- The channel every instance of this schema's installation LISTENs on (storage/postgres/pg-cluster.ts).
+  CREATE FUNCTION ccflare_channel() RETURNS text LANGUAGE sql STABLE SET search_path FROM CURRENT AS $fn$
+    SELECT 'ccflare_' || left(md5(current_schema()), 16)
+  $fn$;
+
   -- TG_ARGV[0] names the meta row. search_path is pinned so a trigger fired by a connection with
-  -- another search_path (psql, a migration tool) still bumps this schema's counter.
+  -- another search_path (psql, a migration tool) still bumps this schema's counter. The NOTIFY is
+  -- delivered at commit, with the change visible; identical ones in one transaction arrive once.
   CREATE FUNCTION bump_rev() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
   BEGIN
     UPDATE meta SET value = value + 1 WHERE key = TG_ARGV[0];
+    PERFORM pg_notify(ccflare_channel(), json_build_object('t', 'revision', 'd', json_build_object('key', TG_ARGV[0]))::text);
     RETURN NULL;
   END
   $fn$;
