@@ -256,8 +256,8 @@ describe('GET /api/events', () => {
       const c = await openSse(`${other.url}/api/events`);
       clients.push(c);
       await api(other.url, 'GET', '/metrics');
-      // the metrics, the live event hub and the notifier
-      expect(bus.listenerCount('request.finished')).toBe(3);
+      // the metrics, the live event hub, the notifier and the workers (their cost)
+      expect(bus.listenerCount('request.finished')).toBe(4);
       expect(bus.listenerCount('log')).toBe(1);
     } finally {
       await other.close();
