@@ -28,7 +28,7 @@ describe('KeptBytes', () => {
   it('copies the bytes of a long stream: a later change to a chunk buffer does not alter them', () => {
     const k = new KeptBytes();
     const reused = Buffer.from('0123456789');
-    for (let i = 0; i < 20; i++) k.push(Buffer.from(reused));
+    for (let i = 0; i < 100; i++) k.push(Buffer.from(reused));
     const shared = Buffer.from('abcdefghij');
     k.push(shared);
     shared.fill('z');
