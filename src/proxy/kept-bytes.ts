@@ -3,14 +3,14 @@
  * kept as the views undici hands over, without a copy: an answer written at once arrives as a
  * few dozen chunks at most (one per chunked-encoding chunk). A long stream arrives as hundreds of
  * small chunks, one per event, and a view each costs a Buffer object and a backing store besides
- * its bytes; from the 65th chunk on, bytes are copied into 16 KiB blocks instead. Measured (see
+ * its bytes; from the 33rd chunk on, bytes are copied into 16 KiB blocks instead. Measured (see
  * README, Benchmark): c-long (1,000 streams of 600 events) peak RSS 386 -> 144 MB above the
- * minimal proxy; copying from the 9th chunk on cost a-stream (25 chunks per answer) ~10 % of
- * its throughput, from the 65th nothing.
+ * minimal proxy with copies from the 9th chunk, 170 MB from the 65th; copying from the 9th cost
+ * a-stream (26 chunks per answer) ~10 % of its throughput.
  */
 
 /** Chunks kept as views before copying starts. */
-const VIEWS = 64;
+const VIEWS = 32;
 /** Copy block size: a stream wastes at most this much beside its bytes. */
 const BLOCK = 16 * 1024;
 
