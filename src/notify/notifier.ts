@@ -164,12 +164,25 @@ export class Notifier {
     if (this.stopped || detected.length === 0) return;
     const now = this.deps.clock.now();
     for (const d of detected) {
-      if (!this.repeats.admit(d.type, d.subject, now, this.rules.windowMs)) continue;
-      const ev: NotifyEvent = { ...d, id: randomUUID(), at: now };
-      this.deps.logger.info({ event: ev.type, subject: ev.subject }, `notification: ${ev.title}`);
-      for (const ch of this.channels) {
-        if (ch.enabled && ch.events.includes(ev.type)) this.dispatch(ch, ev);
-      }
+      const windowMs = this.rules.windowMs;
+      if (!this.repeats.admit(d.type, d.subject, now, windowMs)) continue;
+      // Then the window is claimed in the database: every instance on it hears the same account
+      // changes, and only the first to claim the window sends. A database that cannot answer
+      // does not silence the event: it goes out from here.
+      this.deps.store.notify
+        .claimWindow(`${d.type} ${d.subject}`, now, now + windowMs)
+        .catch((err: unknown) => {
+          this.deps.logger.warn({ err, event: d.type }, 'notification window not shared with other instances');
+          return true;
+        })
+        .then((claimed) => {
+          if (!claimed || this.stopped) return;
+          const ev: NotifyEvent = { ...d, id: randomUUID(), at: now };
+          this.deps.logger.info({ event: ev.type, subject: ev.subject }, `notification: ${ev.title}`);
+          for (const ch of this.channels) {
+            if (ch.enabled && ch.events.includes(ev.type)) this.dispatch(ch, ev);
+          }
+        });
     }
   }
 

@@ -95,6 +95,16 @@ export function describeNotifyStoreConformance(name: string, makeStore: () => Pr
       expect((await store.notify.listDeliveries(10)).map((d) => d.id)).toEqual(['d4', 'd3']);
     });
 
+    it('gives a repeat window to its first claimer only, again once it has ended, each key on its own', async () => {
+      const key = 'account.rate_limited work';
+      expect(await store.notify.claimWindow(key, 1000, 61_000)).toBe(true);
+      // Another instance hearing the same event inside the window.
+      expect(await store.notify.claimWindow(key, 5000, 65_000)).toBe(false);
+      expect(await store.notify.claimWindow('account.rate_limited home', 5000, 65_000)).toBe(true);
+      expect(await store.notify.claimWindow(key, 61_000, 121_000)).toBe(true);
+      expect(await store.notify.claimWindow(key, 61_001, 121_001)).toBe(false);
+    });
+
     it('keeps the inbox with an unread count', async () => {
       for (let i = 0; i < 3; i++) {
         await store.notify.insertInbox({

@@ -100,6 +100,12 @@ export interface NotifyStore {
 
   insertDelivery(d: DeliveryRow): Promise<void>;
   updateDelivery(id: string, u: DeliveryUpdate): Promise<void>;
+  /**
+   * Claims the repeat window of an event (`key`: its type, a space, its subject) until `until`: true for the
+   * first claimer while no earlier claim is still open at `now`. Instances sharing the database
+   * send each event once per window, whichever of them detected it.
+   */
+  claimWindow(key: string, now: number, until: number): Promise<boolean>;
   /** Marks every `pending` delivery `interrupted` (left by a gateway that died); returns how many. */
   interruptPending(now: number): Promise<number>;
   /** Newest first. */

@@ -33,6 +33,7 @@ const DASHBOARD_EVENTS = JSON.stringify([
 ]);
 
 export const NOTIFY_DDL = `
+  CREATE TABLE notify_windows (key TEXT PRIMARY KEY, until BIGINT NOT NULL);
   CREATE TABLE notify_channels (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -226,6 +227,16 @@ export class PgNotify implements NotifyStore {
        WHERE id = $1`,
       [id, u.status, u.attempts, u.lastError, u.responseStatus, u.updatedAt],
     );
+  }
+
+  async claimWindow(key: string, now: number, until: number): Promise<boolean> {
+    // One statement: of instances claiming at once, the row lock lets exactly one update or insert.
+    const res = await this.pool.query(
+      `INSERT INTO notify_windows (key, until) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET until = excluded.until WHERE notify_windows.until <= $3`,
+      [key, until, now],
+    );
+    return res.rowCount === 1;
   }
 
   async interruptPending(now: number): Promise<number> {

@@ -29,6 +29,18 @@ describe.runIf(hasPg('postgres store'))('postgres store', () => {
       return [first, ...rest];
     };
 
+    it('gives a notification window to exactly one of the instances that heard the same event', async () => {
+      const stores = await instances(3);
+      try {
+        const claims = await Promise.all(
+          stores.flatMap((s) => [0, 1, 2].map(() => s.notify.claimWindow('account.rate_limited work', 1000, 61_000))),
+        );
+        expect(claims.filter(Boolean)).toHaveLength(1);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
     it('lets exactly one of racing token refreshes store its pair', async () => {
       const stores = await instances(3);
       try {

@@ -5,7 +5,7 @@ import { CONVERSATION_ANALYSES_MIGRATION } from './conversation-analyses.js';
 import { CONVERSATIONS_MIGRATION, CONVERSATIONS_PROMPT_INDEX_MIGRATION } from './conversations.js';
 import { KEY_LIMITS_MIGRATION, KEYS_MIGRATION } from './keys.js';
 import type { Migration } from './migration.js';
-import { NOTIFY_MIGRATION } from './notify.js';
+import { NOTIFY_MIGRATION, NOTIFY_WINDOWS_MIGRATION } from './notify.js';
 import { AGENT_ROLLUP_MIGRATION, ANALYTICS_MIGRATION, KEY_ROLLUP_MIGRATION, SPEED_RANGE_MIGRATION } from './rollups.js';
 import { SETTINGS_MIGRATION } from './settings.js';
 import { WORKERS_MIGRATION } from './workers.js';
@@ -210,6 +210,7 @@ export const MIGRATIONS: readonly Migration[] = [
   CONVERSATION_ANALYSES_MIGRATION,
   CONVERSATIONS_PROMPT_INDEX_MIGRATION,
   WORKERS_MIGRATION,
+  NOTIFY_WINDOWS_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

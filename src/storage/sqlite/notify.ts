@@ -29,6 +29,13 @@ const DASHBOARD_EVENTS = JSON.stringify([
   'worker.approval',
 ]);
 
+/** The repeat windows every process on the database shares (NotifyStore.claimWindow). */
+export const NOTIFY_WINDOWS_MIGRATION: Migration = {
+  version: 20,
+  name: 'notification repeat windows shared by processes',
+  up: 'CREATE TABLE notify_windows (key TEXT PRIMARY KEY, until INTEGER NOT NULL);',
+};
+
 export const NOTIFY_MIGRATION: Migration = {
   version: 15,
   name: 'notifications',
@@ -269,6 +276,19 @@ export class SqliteNotify implements NotifyStore {
            WHERE id = ?`,
         )
         .run(u.status, u.attempts, u.lastError, u.responseStatus, u.updatedAt, id),
+    );
+  }
+
+  async claimWindow(key: string, now: number, until: number): Promise<boolean> {
+    return writeWithoutBlocking(
+      this.db,
+      () =>
+        this.db
+          .prepare(
+            `INSERT INTO notify_windows (key, until) VALUES (?, ?)
+             ON CONFLICT (key) DO UPDATE SET until = excluded.until WHERE notify_windows.until <= ?`,
+          )
+          .run(key, until, now).changes === 1,
     );
   }
 

@@ -64,6 +64,7 @@ describe('migrations', () => {
       'notify_deliveries',
       'notify_inbox',
       'notify_rules',
+      'notify_windows',
       'request_payloads',
       'requests',
       'rollup_hour',
