@@ -9,6 +9,12 @@ import type { SpendSince } from '../storage/contract/notify.js';
 import type { RequestRecord } from '../storage/contract/records.js';
 import type { NotifyEvent } from './notify-event.js';
 
+/** What the detector reads of a finished request: also in another instance's live summary. */
+export type DetectedRequest = Pick<
+  RequestRecord,
+  'status' | 'error' | 'success' | 'accountName' | 'costUsd' | 'clientKey'
+>;
+
 export type DetectedEvent = Omit<NotifyEvent, 'id' | 'at'>;
 
 /** The error-rate window the issue names: 5 minutes, kept as per-second counts (≤ 300 entries). */
@@ -152,7 +158,8 @@ export class Detector {
     ];
   }
 
-  request(rec: RequestRecord, now: number): DetectedEvent[] {
+  /** A request this instance served, or (on a cluster) one another instance served. */
+  request(rec: DetectedRequest, now: number): DetectedEvent[] {
     const out: DetectedEvent[] = [];
     this.pool(rec, out);
     this.errorRate(rec, now, out);
@@ -160,7 +167,7 @@ export class Detector {
     return out;
   }
 
-  private pool(rec: RequestRecord, out: DetectedEvent[]): void {
+  private pool(rec: DetectedRequest, out: DetectedEvent[]): void {
     const noAccount = rec.status === 503 && rec.error !== null && NO_ACCOUNT.test(rec.error);
     if (noAccount && !this.exhausted) {
       this.exhausted = true;
@@ -185,7 +192,7 @@ export class Detector {
     }
   }
 
-  private errorRate(rec: RequestRecord, now: number, out: DetectedEvent[]): void {
+  private errorRate(rec: DetectedRequest, now: number, out: DetectedEvent[]): void {
     const sec = Math.floor(now / 1000);
     const cell = this.seconds.get(sec) ?? { total: 0, failed: 0 };
     cell.total += 1;
@@ -216,7 +223,7 @@ export class Detector {
     });
   }
 
-  private spend(rec: RequestRecord, now: number, out: DetectedEvent[]): void {
+  private spend(rec: DetectedRequest, now: number, out: DetectedEvent[]): void {
     const cost = rec.costUsd;
     if (cost === null || cost <= 0) return;
     // The day's and month's keys are formatted once per UTC day, not per request (two Dates and

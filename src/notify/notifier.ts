@@ -61,6 +61,7 @@ export class Notifier {
   private lastPrune = 0;
   private readonly onChanged: (...a: GatewayEvents['account.changed']) => void;
   private readonly onFinished: (...a: GatewayEvents['request.finished']) => void;
+  private readonly onPeer: (...a: GatewayEvents['request.peer']) => void;
 
   constructor(private readonly deps: NotifierDeps) {
     this.watch = watchRevision<Loaded>({
@@ -81,6 +82,8 @@ export class Notifier {
     // Listeners do O(1) work and hand off: the bus is emitted from the proxy's own turn.
     this.onChanged = (e) => this.publish(this.detector.accountChanged(e));
     this.onFinished = (rec) => this.publish(this.detector.request(rec, this.deps.clock.now()));
+    // Requests the other instances of a cluster served: spend and error rates are the cluster's.
+    this.onPeer = (summary) => this.publish(this.detector.request(summary, this.deps.clock.now()));
   }
 
   async start(): Promise<void> {
@@ -106,6 +109,7 @@ export class Notifier {
     }
     this.deps.events.on('account.changed', this.onChanged);
     this.deps.events.on('request.finished', this.onFinished);
+    this.deps.events.on('request.peer', this.onPeer);
   }
 
   /** Rereads channels and rules now (after an API write). */
@@ -118,6 +122,7 @@ export class Notifier {
     this.watch.stop();
     this.deps.events.off('account.changed', this.onChanged);
     this.deps.events.off('request.finished', this.onFinished);
+    this.deps.events.off('request.peer', this.onPeer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     // Marked, not resumed at the next start: the row keeps no event body to resend, and a notice

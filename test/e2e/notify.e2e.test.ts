@@ -7,11 +7,13 @@
 import { createHmac } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { requestFinishedEvent } from '../../src/api/live-events.js';
 import { workerApprovalEvent } from '../../src/notify/detector.js';
 import { NOTIFY_EVENT_TYPES } from '../../src/shared/notify-schemas.js';
 import { api } from '../support/api-request.js';
 import { errorBody, type FakeResponse, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { sampleRecord } from '../support/sample-record.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const KEY_A = 'sk-ant-api03-notify-a-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -101,6 +103,26 @@ function countBy<T>(xs: readonly T[], key: (x: T) => string): Record<string, num
 }
 
 describe('notifications', () => {
+  it('counts the requests other instances of a cluster served toward the spend threshold', async () => {
+    const { gw } = await setup();
+    const hook = await receiver();
+    await addChannel(gw, { name: 'hook', kind: 'webhook', url: `${hook.url}/hook`, secret: SECRET });
+    const rules = await api(gw.url, 'PUT', '/api/notify/rules', {
+      windowMs: 3_600_000,
+      spend: { dailyUsd: 1, monthlyUsd: null, keyDailyUsd: null, keyMonthlyUsd: null },
+      errorRate: { percent: null, minRequests: 4 },
+    });
+    expect(rules.status, rules.text).toBe(200);
+    // Another instance's finished request, as its live summary arrives here.
+    const peer = requestFinishedEvent(sampleRecord({ id: 'peer-1', ts: Date.now(), costUsd: 0.6 }));
+    gw.server.events.emit('request.peer', peer);
+    gw.server.events.emit('request.peer', { ...peer, id: 'peer-2' });
+    await vi.waitFor(() => expect(hook.received.map((h) => h.json.type)).toEqual(['spend.threshold']), {
+      timeout: 5000,
+    });
+    expect(hook.received[0]?.json.fields).toMatchObject({ period: 'day', thresholdUsd: 1 });
+  });
+
   it('sends each event type once per window to a webhook, Slack and the dashboard, with the right content', async () => {
     const { up, gw, client } = await setup();
     const hook = await receiver();
