@@ -176,6 +176,7 @@ describe.runIf(hasPg(SUITE) && requireTool(SUITE, 'haproxy', haproxyInstalled, '
     });
 
     it('passes a stream through unbuffered: the first event arrives while the upstream is still sending', async () => {
+      const before = await store.requests.count();
       const client = new Anthropic({ baseURL: front, apiKey: 'sk-client', maxRetries: 0 });
       const stream = await client.messages.create({
         model: 'claude-sonnet-4-6',
@@ -195,6 +196,49 @@ describe.runIf(hasPg(SUITE) && requireTool(SUITE, 'haproxy', haproxyInstalled, '
       expect(types[0]).toBe('message_start');
       expect(types.at(-1)).toBe('message_stop');
       expect(up.activeResponses()).toBe(0);
+      await vi.waitFor(async () => expect(await store.requests.count()).toBe(before + 1), { timeout: 5000 });
+    });
+
+    it('drains an instance on shutdown: its open stream finishes, and new requests go to the other one', async () => {
+      const before = await store.requests.count();
+      const client = new Anthropic({ baseURL: front, apiKey: 'sk-client', maxRetries: 0 });
+      const stream = await client.messages.create({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 16,
+        stream: true,
+        messages: [{ role: 'user', content: 'slow, then the instance stops' }],
+      });
+      const events = stream[Symbol.asyncIterator]();
+      expect((await events.next()).value?.type).toBe('message_start');
+
+      const inFlight = await Promise.all(
+        gateways.map(async (g) => ((await (await fetch(`${g.url}/health`)).json()) as { inFlight: number }).inFlight),
+      );
+      const draining = inFlight.indexOf(1);
+      expect(draining).toBeGreaterThanOrEqual(0);
+      // What SIGTERM runs: stop accepting, finish what is in flight, flush the records.
+      const closed = gateways[draining]?.close();
+      const servedAtClose = served[draining]?.length ?? 0;
+
+      // Connections to the stopping instance are refused; HAProxy sends these to the other one.
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          client.messages.create({
+            model: 'claude-sonnet-4-6',
+            max_tokens: 16,
+            messages: [{ role: 'user', content: `during shutdown ${i}` }],
+          }),
+        ),
+      );
+      expect(answers.every((a) => a.type === 'message')).toBe(true);
+
+      const rest: string[] = [];
+      for (let e = await events.next(); !e.done; e = await events.next()) rest.push(e.value.type);
+      expect(rest.at(-1)).toBe('message_stop');
+      await closed;
+      // The stopping instance finished only its stream.
+      expect(served[draining]?.length).toBe(servedAtClose + 1);
+      await vi.waitFor(async () => expect(await store.requests.count()).toBe(before + 7), { timeout: 5000 });
     });
   },
 );
