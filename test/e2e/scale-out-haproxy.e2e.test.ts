@@ -29,7 +29,8 @@ const haproxyInstalled = spawnSync('haproxy', ['-v'], { stdio: 'ignore' }).statu
 
 /**
  * The doc's ```haproxy block with the frontend bound to `frontPort` on loopback and one `server`
- * line per backend; everything else (timeouts, checks, balance) as a reader copies it.
+ * line per backend (made from the first); everything else (timeouts, checks, balance) as a reader
+ * copies it.
  */
 function renderHaproxyConfig(doc: string, frontPort: number, backends: readonly number[]): string {
   const block = /```haproxy\n([\s\S]*?)```/.exec(doc)?.[1];
@@ -37,11 +38,13 @@ function renderHaproxyConfig(doc: string, frontPort: number, backends: readonly 
   const lines = block.split('\n');
   const servers = lines.filter((l) => /^\s*server\s/.test(l));
   if (servers.length === 0) throw new Error('the HAProxy block has no server line');
-  const indent = /^\s*/.exec(servers[0] as string)?.[0] ?? '    ';
+  const template = servers[0] as string;
   const out: string[] = [];
   for (const line of lines) {
     if (/^\s*bind\s/.test(line)) out.push(line.replace(/bind\s+\S+/, `bind 127.0.0.1:${frontPort}`));
-    else if (line === servers[0]) out.push(...backends.map((p, i) => `${indent}server gw${i + 1} 127.0.0.1:${p}`));
+    // The first server line's options (check, weight…) kept, its name and address replaced.
+    else if (line === template)
+      out.push(...backends.map((p, i) => template.replace(/server\s+\S+\s+\S+/, `server gw${i + 1} 127.0.0.1:${p}`)));
     else if (!servers.includes(line)) out.push(line);
   }
   return out.join('\n');
