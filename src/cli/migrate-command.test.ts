@@ -93,6 +93,7 @@ describe.runIf(hasPg('ccflare migrate'))('ccflare migrate into PostgreSQL', () =
     expect(out).toMatch(/accounts\s+1\s+1\s+ok/);
     expect(out).toContain('CCFLARE_SECRET_KEY');
     expect(err).toMatch(/requests: 30\/30 rows \([\d,]+\/s\)/);
+    expect(err).not.toContain('workers:');
     expect(await target.requests.count()).toBe(30);
     expect((await target.requests.get('r-010'))?.payload?.responseBody).toBe('answer 10');
 

@@ -49,25 +49,29 @@ export function registerMigrateCommand(program: Command, io: CliIo): void {
       let drawnAt = 0;
       let tableStart = performance.now();
       let current = '';
+      let lineOpen = false;
       const counts = await migrateSqliteToPostgres({
         sqlitePath,
         pgUrl: to,
         onProgress: ({ table, done, total }) => {
           const t = performance.now();
           if (table !== current) {
-            if (tty && current !== '') io.stderr.write('\n');
+            if (lineOpen) io.stderr.write('\n');
+            lineOpen = false;
             current = table;
             tableStart = t;
           }
-          if (!tty || (done !== total && t - drawnAt < PROGRESS_EVERY_MS)) return;
+          // Empty tables get no line: most installations have a dozen.
+          if (!tty || total === 0 || (done !== total && t - drawnAt < PROGRESS_EVERY_MS)) return;
           drawnAt = t;
+          lineOpen = true;
           const rate = Math.round(done / Math.max((t - tableStart) / 1000, 0.001));
           io.stderr.write(
             `\r\x1b[K${table}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows (${rate.toLocaleString('en-US')}/s)`,
           );
         },
       });
-      if (tty && current !== '') io.stderr.write('\n');
+      if (lineOpen) io.stderr.write('\n');
       io.stdout.write(`Copied ${sqlitePath} to ${redactUrl(to)}:\n${countTable(counts)}`);
       const missing = counts.filter((c) => !c.ok);
       if (missing.length > 0) {
