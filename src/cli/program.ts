@@ -15,6 +15,7 @@ import { registerImportCommand } from './import-command.js';
 import { CliError, type CliIo } from './io.js';
 import { registerKeysCommands } from './keys-command.js';
 import { registerLogsCommand } from './logs-command.js';
+import { registerMigrateCommand } from './migrate-command.js';
 import { registerNotifyCommands } from './notify-command.js';
 import { registerReportCommands } from './report-commands.js';
 import { registerServeCommand, type ServeResult } from './serve-command.js';
@@ -57,6 +58,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerLogsCommand(program, io);
   registerImportCommand(program, io);
   registerExportCommand(program, io);
+  registerMigrateCommand(program, io);
   registerConnectCommands(program, io);
   registerNotifyCommands(program, io);
   registerConversationsCommands(program, io);
