@@ -90,6 +90,10 @@ export class ApiClient {
     return this.call<T>('POST', path, body);
   }
 
+  delete(path: string): Promise<unknown> {
+    return this.call('DELETE', path);
+  }
+
   /** One line for a refused or failed call, naming what to do about it. */
   failure(status: number, body: unknown): CliError {
     if (status === 401) {

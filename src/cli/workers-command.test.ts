@@ -67,6 +67,8 @@ describe('ccflare workers', () => {
     expect((await cli(['workers', 'resume', 'beta'])).stdout).toMatch(/^worker beta: (queued|running)/);
     await waitState('beta', 'running');
     expect(json(await cli(['workers', 'stop', 'beta', '--json'])).state).toBe('stopped');
+    expect((await cli(['workers', 'delete', 'beta'])).stdout).toBe('worker beta deleted\n');
+    expectOneLineError(await cli(['workers', 'delete', 'beta']), /answered 404: No worker with id or name "beta"$/);
   });
 
   it('refuses contradictory flags before calling the gateway', async () => {

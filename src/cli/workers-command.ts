@@ -99,7 +99,7 @@ export function registerWorkersCommands(program: Command, io: CliIo): void {
   const out = (s: string) => io.stdout.write(s);
   const workers = program
     .command('workers')
-    .description('Claude Agent SDK workers run by the gateway: create, list, start, pause, resume, stop, logs');
+    .description('Claude Agent SDK workers run by the gateway: create, list, start, pause, resume, stop, delete, logs');
 
   workers
     .command('create <name>')
@@ -173,6 +173,15 @@ export function registerWorkersCommands(program: Command, io: CliIo): void {
         out(opts.json ? `${JSON.stringify(w, null, 2)}\n` : workerLine(w));
       });
   }
+
+  workers
+    .command('delete <worker>')
+    .description('Delete a worker with its log and approvals; a running one is stopped first')
+    .action(async (worker: string, _opts: unknown, cmd: Command) => {
+      const api = await gatewayApi(io, cmd);
+      await api.delete(`/api/workers/${enc(worker)}`);
+      out(`worker ${worker} deleted\n`);
+    });
 
   workers
     .command('logs <worker>')
