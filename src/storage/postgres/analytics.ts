@@ -1,16 +1,11 @@
 /** `store.analytics` on PostgreSQL: analytics and stats from the rollups (analytics/compute.ts does the figures). */
 import {
-  type AgentGroup,
   analyticsWindow,
   assembleAnalytics,
   assembleStats,
-  type PerfGroup,
-  type RollupGrain,
   type SeriesGroup,
   type StatsAccountRow,
-  type TotalGroup,
 } from '../analytics/compute.js';
-import type { Sums } from '../analytics/rollup.js';
 import type {
   AccountTokenUsage,
   AnalyticsQuery,
@@ -22,6 +17,14 @@ import type {
   TokenUsageDayRows,
   TokenUsageRows,
 } from '../contract/analytics.js';
+import {
+  type AgentDbRow,
+  type PerfDbRow,
+  ROLLUP_TABLES,
+  toAgentGroup,
+  toPerfGroup,
+  toTotalGroup,
+} from '../rows/analytics-rows.js';
 import { HIST_COLUMNS } from '../sqlite/rollups.js';
 import { resolveAccounts } from './account-filter.js';
 import type { PgPool } from './connection.js';
@@ -49,59 +52,6 @@ const TOKEN_SUMS_SQL = `sum(requests) AS requests, sum(input_tokens) AS "inputTo
 
 /** '' in a rollup key stands for no account (rollups.ts). */
 const ACCOUNT_USAGE_SQL = `nullif(account_id, '') AS "accountId", max(account_name) AS "accountName", ${TOKEN_SUMS_SQL}`;
-
-type PerfDbRow = Omit<PerfGroup, 'hist'> & Record<string, number>;
-type AgentDbRow = Omit<AgentGroup, 'hist'> & Record<string, number>;
-
-function sumsOf(r: PerfDbRow | AgentDbRow): Sums {
-  return {
-    requests: r.requests,
-    successes: r.successes,
-    latencySum: r.latencySum,
-    ttftSum: r.ttftSum,
-    ttftCount: r.ttftCount,
-    tpsSum: r.tpsSum,
-    tpsCount: r.tpsCount,
-    inputTokens: r.inputTokens,
-    cacheReadTokens: r.cacheReadTokens,
-    cacheWrite5mTokens: r.cacheWrite5mTokens,
-    cacheWrite1hTokens: r.cacheWrite1hTokens,
-    outputTokens: r.outputTokens,
-    costUsd: r.costUsd,
-    failovers: r.failovers,
-  };
-}
-
-function histOf(r: Record<string, number>): number[] {
-  return HIST_COLUMNS.map((h) => r[h] ?? 0);
-}
-
-function toPerfGroup(r: PerfDbRow): PerfGroup {
-  return {
-    accountId: r.accountId,
-    accountName: r.accountName,
-    model: r.model,
-    ...sumsOf(r),
-    latencyMax: r.latencyMax,
-    lastTs: r.lastTs,
-    hist: histOf(r),
-  };
-}
-
-/** sum() over no rows is NULL: an empty window has no totals row. */
-function toTotalGroup(r: AgentDbRow | undefined): TotalGroup | undefined {
-  if (!r?.requests) return undefined;
-  return { ...sumsOf(r), latencyMax: r.latencyMax, hist: histOf(r) };
-}
-
-function toAgentGroup(r: AgentDbRow): AgentGroup {
-  return { agent: r.agent, ...sumsOf(r), latencyMax: r.latencyMax, hist: histOf(r) };
-}
-
-const ROLLUP_TABLES: Record<RollupGrain, { main: string; agent: string }> = {
-  minute: { main: 'rollup_minute', agent: 'agent_rollup_minute' },
-  hour: { main: 'rollup_hour', agent: 'agent_rollup_hour' },
-};
 
 export class PgAnalytics implements AnalyticsStore {
   constructor(private readonly pool: PgPool) {}
