@@ -316,6 +316,26 @@ describe('WorkerManager', () => {
     expect(engine.runOf('alpha').spec.resumeSessionId).toBe('sess-alpha');
   });
 
+  it('another instance starting on the same database leaves the runs of a live one alone', async () => {
+    const lease = await store.instances.register('gw-a');
+    const a = makeManager({ instanceId: 'gw-a' });
+    await a.create(input('alpha'));
+    await waitState(a, 'alpha', 'running');
+    expect((await store.workers.getByName('alpha'))?.owner).toBe('gw-a');
+
+    const b = makeManager({ instanceId: 'gw-b' });
+    await b.init();
+    expect(await stateOf(b, 'alpha')).toBe('running');
+    expect(keys.active.has('worker-alpha'), "the live run's key still works").toBe(true);
+
+    // Gone without a clean stop: the next instance to start pauses its run.
+    await lease.release();
+    const c = makeManager({ instanceId: 'gw-c' });
+    await c.init();
+    expect(await stateOf(c, 'alpha')).toBe('paused');
+    expect(keys.active.has('worker-alpha')).toBe(false);
+  });
+
   it('stopping the gateway leaves running workers paused, ready to resume', async () => {
     const m = makeManager();
     await m.create(input('alpha'));

@@ -63,6 +63,11 @@ export interface WorkerManagerDeps {
   checkPolicy?: (policy: string) => string | null;
   /** Told when a call starts waiting for approval (notifications' `worker.approval`). */
   onApprovalPending?: (worker: WorkerView, approval: ApprovalView) => void;
+  /**
+   * This gateway instance (store.instances): its runs carry it, and `init` pauses only its own
+   * and gone instances' runs, never those another live instance is running. Default: one of its own.
+   */
+  instanceId?: string;
 }
 
 export interface CreateWorkerInput {
@@ -128,8 +133,10 @@ export class WorkerManager {
   private pumping: Promise<void> = Promise.resolve();
   private closing = false;
   private readonly onRecord: (...a: GatewayEvents['request.finished']) => void;
+  private readonly instanceId: string;
 
   constructor(private readonly deps: WorkerManagerDeps) {
+    this.instanceId = deps.instanceId ?? uuidv7();
     this.onRecord = (rec) => {
       const run = rec.clientKey === null ? undefined : this.byKey.get(rec.clientKey);
       if (run === undefined) return;
@@ -166,11 +173,12 @@ export class WorkerManager {
   }
 
   /**
-   * At start: workers the last gateway left running are shown paused (their Claude Code sessions
-   * ended with it) and can be resumed; the queue starts draining.
+   * At start: workers the last gateway (this instance, or another one that is gone) left running
+   * are shown paused (their Claude Code sessions ended with it) and can be resumed; the queue
+   * starts draining.
    */
   async init(): Promise<void> {
-    const moved = await this.deps.store.workers.markInterrupted(RESTARTED, this.deps.clock.now());
+    const moved = await this.deps.store.workers.markInterrupted(RESTARTED, this.deps.clock.now(), this.instanceId);
     for (const w of moved) {
       // The key of a run the last gateway did not end would otherwise stay usable.
       if (w.keyName !== null) await this.revokeKey(w.keyName);
@@ -498,7 +506,15 @@ export class WorkerManager {
     const row = await this.serial(w.id, () =>
       this.deps.store.workers.update(
         w.id,
-        { state: 'running', stateReason: null, keyName: key.name, queuedAt: null, startedAt: now, finishedAt: null },
+        {
+          state: 'running',
+          stateReason: null,
+          keyName: key.name,
+          owner: this.instanceId,
+          queuedAt: null,
+          startedAt: now,
+          finishedAt: null,
+        },
         now,
       ),
     );

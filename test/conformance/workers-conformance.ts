@@ -118,7 +118,7 @@ export function describeWorkersStoreConformance(name: string, makeStore: () => P
       await store.workers.insert(worker('w3', 'queued'), T0);
       await store.workers.insert(worker('w4', 'done', { state: 'completed' }), T0);
       await store.workers.insertApproval(approval('a1', 'w2', T0));
-      const moved = await store.workers.markInterrupted('gateway restarted', T0 + 1);
+      const moved = await store.workers.markInterrupted('gateway restarted', T0 + 1, 'i-me');
       expect(moved.map((w) => [w.name, w.state, w.stateReason]).sort()).toEqual([
         ['runs', 'paused', 'gateway restarted'],
         ['waits', 'paused', 'gateway restarted'],
@@ -126,6 +126,35 @@ export function describeWorkersStoreConformance(name: string, makeStore: () => P
       expect((await store.workers.get('w3'))?.state).toBe('queued');
       expect((await store.workers.get('w4'))?.state).toBe('completed');
       expect(await store.workers.getApproval('a1')).toMatchObject({ status: 'cancelled', decidedAt: T0 + 1 });
+    });
+
+    it('pauses at start only the runs of this instance and of gone ones, not those a live instance runs', async () => {
+      const other = await store.instances.register('i-live');
+      try {
+        const running = async (id: string, name: string, owner: string | null) => {
+          await store.workers.insert(worker(id, name, { state: 'running' }), T0);
+          await store.workers.update(id, { owner }, T0);
+        };
+        await running('w1', 'mine', 'i-me');
+        await running('w2', 'gone', 'i-gone');
+        await running('w3', 'nobody', null);
+        await running('w4', 'live', 'i-live');
+        await store.workers.insertApproval(approval('a4', 'w4', T0));
+        expect((await store.workers.get('w4'))?.owner).toBe('i-live');
+
+        const moved = await store.workers.markInterrupted('gateway restarted', T0 + 1, 'i-me');
+        expect(moved.map((w) => w.name).sort()).toEqual(['gone', 'mine', 'nobody']);
+        expect((await store.workers.get('w4'))?.state).toBe('running');
+        expect((await store.workers.getApproval('a4'))?.status).toBe('pending');
+
+        // Its instance gone, the next one to start pauses it.
+        await other.release();
+        const later = await store.workers.markInterrupted('gateway restarted', T0 + 2, 'i-next');
+        expect(later.map((w) => [w.name, w.state])).toEqual([['live', 'paused']]);
+        expect((await store.workers.getApproval('a4'))?.status).toBe('cancelled');
+      } finally {
+        await other.release();
+      }
     });
 
     it('numbers log entries per worker, replays after a sequence number and keeps only the newest', async () => {

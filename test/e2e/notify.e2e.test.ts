@@ -290,6 +290,7 @@ describe('notifications', () => {
       responseStatus: null,
       createdAt: now,
       updatedAt: now,
+      owner: 'a-crashed-instance',
     });
     await gw.server.notifier.start();
     const after = await deliveries(gw);

@@ -24,6 +24,7 @@ import {
   type WorkerDbRow,
 } from '../rows/worker-rows.js';
 import { inTransaction, type PgPool } from './connection.js';
+import { recoverableBy } from './instances.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { unnestInsert } from './pg-sql.js';
 
@@ -172,12 +173,12 @@ export class PgWorkers implements WorkersStore {
     });
   }
 
-  async markInterrupted(reason: string, now: number): Promise<WorkerRow[]> {
+  async markInterrupted(reason: string, now: number, instanceId: string): Promise<WorkerRow[]> {
     const rows = await inTransaction(this.pool, async (client) => {
       const moved = await client.query<WorkerDbRow>(
         `UPDATE workers SET state = 'paused', state_reason = $1, updated_at = $2
-         WHERE state IN ('running', 'waiting_approval') RETURNING *`,
-        [pgText(reason), now],
+         WHERE state IN ('running', 'waiting_approval') AND ${recoverableBy('owner', 3)} RETURNING *`,
+        [pgText(reason), now, instanceId],
       );
       if (moved.rows.length > 0) {
         await client.query(

@@ -25,6 +25,7 @@ import {
   type WorkerDbRow,
 } from '../rows/worker-rows.js';
 import { isUniqueViolation, writeWithoutBlocking } from './connection.js';
+import type { SqliteInstances } from './instances.js';
 import type { Migration } from './migration.js';
 
 export const WORKERS_MIGRATION: Migration = {
@@ -98,7 +99,10 @@ export class SqliteWorkers implements WorkersStore {
   private readonly byId: Database.Statement<[string], WorkerDbRow>;
   private readonly approvalById: Database.Statement<[string], ApprovalDbRow>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly instances: SqliteInstances,
+  ) {
     this.byId = db.prepare('SELECT * FROM workers WHERE id = ?');
     this.approvalById = db.prepare('SELECT * FROM worker_approvals WHERE id = ?');
   }
@@ -172,12 +176,15 @@ export class SqliteWorkers implements WorkersStore {
     );
   }
 
-  async markInterrupted(reason: string, now: number): Promise<WorkerRow[]> {
+  async markInterrupted(reason: string, now: number, instanceId: string): Promise<WorkerRow[]> {
     const ids = await writeWithoutBlocking(this.db, () =>
       this.db.transaction(() => {
-        const rows = this.db.prepare("SELECT id FROM workers WHERE state IN ('running', 'waiting_approval')").all() as {
-          id: string;
-        }[];
+        const rows = (
+          this.db.prepare("SELECT id, owner FROM workers WHERE state IN ('running', 'waiting_approval')").all() as {
+            id: string;
+            owner: string | null;
+          }[]
+        ).filter((r) => this.instances.recoverable(r.owner, instanceId));
         const move = this.db.prepare(
           "UPDATE workers SET state = 'paused', state_reason = ?, updated_at = ? WHERE id = ?",
         );
