@@ -484,32 +484,37 @@ export class WorkerManager {
       ended: null,
     };
     this.runs.set(w.id, run);
-    let key: { name: string; key: string };
+    const failed = (err: unknown): WorkerPatch => ({
+      state: 'failed',
+      stateReason: err instanceof Error ? err.message : String(err),
+      queuedAt: null,
+      finishedAt: this.deps.clock.now(),
+    });
+    const logFailure = (patch: WorkerPatch) =>
+      this.appendLogs(w.id, [{ at: this.deps.clock.now(), kind: 'error', text: patch.stateReason ?? '', data: null }]);
     try {
       await this.deps.engine.ensureAvailable();
-      key = await this.deps.keys.mint(w.name);
     } catch (err) {
       this.runs.delete(w.id);
-      const why = err instanceof Error ? err.message : String(err);
-      await this.appendLogs(w.id, [{ at: this.deps.clock.now(), kind: 'error', text: why, data: null }]);
-      await this.setState(w.id, {
-        state: 'failed',
-        stateReason: why,
-        queuedAt: null,
-        finishedAt: this.deps.clock.now(),
-      });
+      // Only while it is still queued here: another instance may be able to run it, or already does.
+      const patch = failed(err);
+      const row = await this.serial(w.id, () =>
+        this.deps.store.workers.claimQueued(w.id, patch, this.deps.clock.now()),
+      );
+      if (row !== null) {
+        await logFailure(patch);
+        await this.emitWorker(row);
+      }
       return;
     }
-    run.keyName = key.name;
-    this.byKey.set(key.name, run);
     const now = this.deps.clock.now();
-    const row = await this.serial(w.id, () =>
-      this.deps.store.workers.update(
+    // Claimed before its key is minted: of instances draining the queue at once, one starts it.
+    const claimed = await this.serial(w.id, () =>
+      this.deps.store.workers.claimQueued(
         w.id,
         {
           state: 'running',
           stateReason: null,
-          keyName: key.name,
           owner: this.instanceId,
           queuedAt: null,
           startedAt: now,
@@ -517,6 +522,25 @@ export class WorkerManager {
         },
         now,
       ),
+    );
+    if (claimed === null) {
+      this.runs.delete(w.id);
+      return;
+    }
+    let key: { name: string; key: string };
+    try {
+      key = await this.deps.keys.mint(w.name);
+    } catch (err) {
+      this.runs.delete(w.id);
+      const patch = failed(err);
+      await logFailure(patch);
+      await this.setState(w.id, patch);
+      return;
+    }
+    run.keyName = key.name;
+    this.byKey.set(key.name, run);
+    const row = await this.serial(w.id, () =>
+      this.deps.store.workers.update(w.id, { keyName: key.name }, this.deps.clock.now()),
     );
     if (row === null) {
       this.runs.delete(w.id);

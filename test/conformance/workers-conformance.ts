@@ -128,6 +128,23 @@ export function describeWorkersStoreConformance(name: string, makeStore: () => P
       expect(await store.workers.getApproval('a1')).toMatchObject({ status: 'cancelled', decidedAt: T0 + 1 });
     });
 
+    it('lets one claimer start a queued worker: the second, and a claim of one not queued, get null', async () => {
+      await store.workers.insert(worker('w1', 'alpha'), T0);
+      await store.workers.insert(worker('w2', 'beta', { state: 'paused', queuedAt: null }), T0);
+      const start = (owner: string) => ({ state: 'running' as const, owner, queuedAt: null, startedAt: T0 + 1 });
+      const [a, b] = await Promise.all([
+        store.workers.claimQueued('w1', start('i-a'), T0 + 1),
+        store.workers.claimQueued('w1', start('i-b'), T0 + 1),
+      ]);
+      const won = [a, b].filter((r) => r !== null);
+      expect(won).toHaveLength(1);
+      expect(won[0]).toMatchObject({ state: 'running', queuedAt: null, startedAt: T0 + 1, updatedAt: T0 + 1 });
+      expect((await store.workers.get('w1'))?.owner).toBe(won[0]?.owner);
+      expect(await store.workers.claimQueued('w2', start('i-a'), T0 + 2)).toBeNull();
+      expect((await store.workers.get('w2'))?.state).toBe('paused');
+      expect(await store.workers.claimQueued('nope', start('i-a'), T0 + 2)).toBeNull();
+    });
+
     it('pauses at start only the runs of this instance and of gone ones, not those a live instance runs', async () => {
       const other = await store.instances.register('i-live');
       try {

@@ -158,6 +158,12 @@ export interface WorkersStore {
   list(): Promise<WorkerRow[]>;
   /** Returns the updated row, or null when there is no such worker. */
   update(id: string, patch: WorkerPatch, now: number): Promise<WorkerRow | null>;
+  /**
+   * Starts a queued worker: applies `patch` only while it is still `queued`, so of instances
+   * draining the queue at once exactly one starts it. Null when it no longer is (started
+   * elsewhere, paused, removed).
+   */
+  claimQueued(id: string, patch: WorkerPatch, now: number): Promise<WorkerRow | null>;
   /** Removes the worker with its logs and approvals; false when there was none. */
   delete(id: string): Promise<boolean>;
   /**

@@ -164,6 +164,17 @@ export class PgWorkers implements WorkersStore {
     return rows[0] ? toWorker(rows[0]) : null;
   }
 
+  async claimQueued(id: string, patch: WorkerPatch, now: number): Promise<WorkerRow | null> {
+    const cols = [...patchColumns(patch), ['updated_at', now] as const];
+    // The row lock makes a second instance's UPDATE wait, then find the state changed.
+    const { rows } = await this.pool.query<WorkerDbRow>(
+      `UPDATE workers SET ${cols.map(([col], i) => `${col} = $${i + 2}`).join(', ')}
+       WHERE id = $1 AND state = 'queued' RETURNING *`,
+      [id, ...cols.map(([, v]) => pgText(v))],
+    );
+    return rows[0] ? toWorker(rows[0]) : null;
+  }
+
   async delete(id: string): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
       await client.query('DELETE FROM worker_logs WHERE worker_id = $1', [id]);

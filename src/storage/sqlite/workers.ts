@@ -166,6 +166,19 @@ export class SqliteWorkers implements WorkersStore {
     return this.get(id);
   }
 
+  async claimQueued(id: string, patch: WorkerPatch, now: number): Promise<WorkerRow | null> {
+    const cols = [...patchColumns(patch), ['updated_at', now] as const];
+    const sets = cols.map(([col]) => `${col} = ?`);
+    const values = cols.map(([, v]) => v);
+    const changed = await writeWithoutBlocking(
+      this.db,
+      () =>
+        this.db.prepare(`UPDATE workers SET ${sets.join(', ')} WHERE id = ? AND state = 'queued'`).run(...values, id)
+          .changes,
+    );
+    return changed === 1 ? this.get(id) : null;
+  }
+
   async delete(id: string): Promise<boolean> {
     return writeWithoutBlocking(this.db, () =>
       this.db.transaction(() => {
