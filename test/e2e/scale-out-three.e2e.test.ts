@@ -21,7 +21,7 @@ import type { PostgresStore } from '../../src/storage/postgres/postgres-store.js
 import { PgSessionPins } from '../../src/storage/postgres/session-pins.js';
 import { DEFAULT_MAX_BATCH_RECORDS } from '../../src/storage/writer/record-queue.js';
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
-import { errorBody, FAKE_SSE_HEADER, type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { FAKE_SSE_HEADER, type FakeUpstream, rateLimited, startFakeUpstream } from '../support/fake-upstream.js';
 import { hasPg } from '../support/pg.js';
 import { type GatewayProcess, openPgInstallation, type PgInstallation } from '../support/pg-installation.js';
 import { type RoundRobinFront, startRoundRobinFront } from '../support/round-robin-front.js';
@@ -197,24 +197,9 @@ describe.runIf(hasPg('three instances behind a front'))('three instances on one 
       },
       { timeout: 2000 },
     );
-    const reset = String(Math.floor(Date.now() / 1000) + 3600);
     // Only instance 0's upstream refuses the account, with a rejected 5-hour window.
     (ups[0] as FakeUpstream).setHandler((req) =>
-      req.headers['x-api-key'] === LIMITED_KEY
-        ? {
-            kind: 'json',
-            status: 429,
-            headers: {
-              'anthropic-ratelimit-unified-status': 'rejected',
-              'anthropic-ratelimit-unified-reset': reset,
-              'anthropic-ratelimit-unified-5h-status': 'rejected',
-              'anthropic-ratelimit-unified-5h-reset': reset,
-              'anthropic-ratelimit-unified-5h-utilization': '1.02',
-              'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-            },
-            body: errorBody('rate_limit_error', "This request would exceed your account's rate limit."),
-          }
-        : undefined,
+      req.headers['x-api-key'] === LIMITED_KEY ? rateLimited('5h', 3_600_000) : undefined,
     );
     const limitedOn = (i: number) =>
       (ups[i] as FakeUpstream).requests.filter((r) => r.headers['x-api-key'] === LIMITED_KEY);

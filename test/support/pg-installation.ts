@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { vi } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto/secret-box.js';
@@ -17,20 +16,10 @@ import { type RunningServer, type RunOptions, runServer } from '../../src/server
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import type { Store } from '../../src/storage/contract/store.js';
 import { openStoreFromUrl } from '../../src/storage/open-store.js';
-import { spawnBinary } from './cli-io.js';
+import { newOAuthAccount } from './account-row.js';
+import { spawnBinary, watchChild } from './cli-io.js';
 import { freePort } from './free-port.js';
-import { freshSchema, PG_URL } from './pg.js';
-
-/** Runs one statement as the test server's administrator (outside any installation's schema). */
-export async function pgAdmin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+import { freshSchema, PG_URL, pgAdmin } from './pg.js';
 
 /** `bin/ccflare serve` running as a child process. */
 export interface GatewayProcess {
@@ -100,18 +89,7 @@ export async function openPgInstallation(prefix: string): Promise<PgInstallation
       return store.accounts.insert({ name, kind: 'api_key', apiKeyEnc: box.encrypt(key), priority }, Date.now());
     },
     async addOAuth(name, t, priority = 0) {
-      return store.accounts.insert(
-        {
-          name,
-          kind: 'max',
-          accessTokenEnc: box.encrypt(t.accessToken),
-          refreshTokenEnc: box.encrypt(t.refreshToken),
-          refreshFp: box.fingerprint(t.refreshToken),
-          expiresAt: t.expiresAt,
-          priority,
-        },
-        Date.now(),
-      );
+      return store.accounts.insert(newOAuthAccount(box, name, t, priority), Date.now());
     },
     async startGateway(env, opts = {}) {
       const config = loadConfig({
@@ -128,22 +106,14 @@ export async function openPgInstallation(prefix: string): Promise<PgInstallation
         env: { ...base(home), CCFLARE_PORT: String(port), CCFLARE_LOG_FORMAT: 'json', ...env },
       });
       child.stdin?.end();
-      let out = '';
-      child.stdout?.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      child.stderr?.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-        child.once('exit', (code, signal) => r({ code, signal })),
-      );
-      const p: GatewayProcess = { url: `http://127.0.0.1:${port}`, home, child, output: () => out, exited };
+      const { output, exited } = watchChild(child);
+      const p: GatewayProcess = { url: `http://127.0.0.1:${port}`, home, child, output, exited };
       processes.push(p);
       await vi.waitFor(
         () => {
-          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`ccflare serve exited:\n${out}`);
-          if (!out.includes('ccflare listening')) throw new Error(`ccflare serve not listening yet:\n${out}`);
+          if (child.exitCode !== null || child.signalCode !== null)
+            throw new Error(`ccflare serve exited:\n${output()}`);
+          if (!output().includes('ccflare listening')) throw new Error(`ccflare serve not listening yet:\n${output()}`);
         },
         { timeout: 30_000, interval: 50 },
       );

@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import type { InstanceLease, InstancesStore } from '../contract/instances.js';
+import { INSTANCE_OWNER_MIGRATION } from '../sqlite/instances.js';
 import type { Migration } from '../sqlite/migration.js';
 import { openClient, type PgOptions } from './connection.js';
 
@@ -16,14 +17,8 @@ const INSTANCE_CLASS = 0x6363_696e;
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 10_000;
 
-export const PG_INSTANCE_OWNER_MIGRATION: Migration = {
-  version: 2,
-  name: 'owner instance of workers and notification deliveries',
-  up: `
-    ALTER TABLE workers ADD COLUMN owner TEXT;
-    ALTER TABLE notify_deliveries ADD COLUMN owner TEXT;
-  `,
-};
+/** The same columns as SQLite's migration 21 (the same SQL on both). */
+export const PG_INSTANCE_OWNER_MIGRATION: Migration = { ...INSTANCE_OWNER_MIGRATION, version: 2 };
 
 /**
  * SQL condition on a row whose owner is the column `owner`: true when the instance `$n` (this
