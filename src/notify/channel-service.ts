@@ -34,6 +34,8 @@ export interface ChannelServiceDeps {
   /** Told of a test stored in the dashboard inbox (the gateway puts it on the live stream). */
   inboxed?: (ev: NotifyEvent) => void;
   timeoutMs?: number;
+  /** The gateway instance sending tests (store.instances); absent in the CLI, whose tests no instance owns. */
+  instanceId?: string;
 }
 
 export function toChannelView(r: NotifyChannelRow): ChannelView {
@@ -225,6 +227,7 @@ export class ChannelService {
       responseStatus: null,
       createdAt: ev.at,
       updatedAt: ev.at,
+      owner: this.deps.instanceId ?? null,
     };
     await store.notify.insertDelivery(base);
     const target = targetOf(row, this.deps.box);

@@ -37,6 +37,11 @@ export interface NotifierDeps {
   timeoutMs?: number;
   /** Deliveries in flight or waiting for a retry; more are logged as failed (bounded memory). */
   maxPending?: number;
+  /**
+   * This gateway instance (store.instances): its deliveries carry it, and `start` marks only its
+   * own and gone instances' pending deliveries interrupted, never another live instance's.
+   */
+  instanceId: string;
 }
 
 /** Deliveries and inbox events kept; older ones are pruned hourly. */
@@ -89,9 +94,10 @@ export class Notifier {
   async start(): Promise<void> {
     this.stopped = false;
     const now = this.deps.clock.now();
-    // Rows still pending were left by a gateway that died mid-delivery (a clean stop marks its own).
+    // Rows still pending were left by a gateway that died mid-delivery (a clean stop marks its
+    // own); a live instance's are its to finish.
     try {
-      const left = await this.deps.store.notify.interruptPending(now);
+      const left = await this.deps.store.notify.interruptPending(now, this.deps.instanceId);
       if (left > 0)
         this.deps.logger.warn({ deliveries: left }, 'deliveries left pending by the last run marked interrupted');
     } catch (err) {
@@ -215,6 +221,7 @@ export class Notifier {
       responseStatus: null,
       createdAt: now,
       updatedAt: now,
+      owner: this.deps.instanceId,
     };
     if (this.pending >= (this.deps.maxPending ?? 500)) {
       // Never dropped silently: the log says why it was not sent.

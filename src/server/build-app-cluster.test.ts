@@ -10,7 +10,7 @@ import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api } from '../../test/support/api-request.js';
 import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
-import { errorBody, type FakeUpstream, startFakeUpstream } from '../../test/support/fake-upstream.js';
+import { type FakeUpstream, rateLimited, startFakeUpstream } from '../../test/support/fake-upstream.js';
 import { hasPg, pgInstancesFactory } from '../../test/support/pg.js';
 import { sampleRecord } from '../../test/support/sample-record.js';
 import { systemClock } from '../clock.js';
@@ -243,24 +243,7 @@ describe.runIf(hasPg('gateways on one PostgreSQL'))('gateways on one PostgreSQL'
         1,
       );
       await a.store.accounts.insert({ name: 'spare', kind: 'api_key', apiKeyEnc: box.encrypt(SPARE), priority: 1 }, 2);
-      const reset = String(Math.floor(Date.now() / 1000) + 3600);
-      up.setHandler((req) =>
-        req.headers['x-api-key'] === LIMITED
-          ? {
-              kind: 'json',
-              status: 429,
-              headers: {
-                'anthropic-ratelimit-unified-status': 'rejected',
-                'anthropic-ratelimit-unified-reset': reset,
-                'anthropic-ratelimit-unified-5h-status': 'rejected',
-                'anthropic-ratelimit-unified-5h-reset': reset,
-                'anthropic-ratelimit-unified-5h-utilization': '1.02',
-                'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-              },
-              body: errorBody('rate_limit_error', "This request would exceed your account's rate limit."),
-            }
-          : undefined,
-      );
+      up.setHandler((req) => (req.headers['x-api-key'] === LIMITED ? rateLimited('5h', 3_600_000) : undefined));
       const servers: Server[] = [];
       try {
         const urls = await Promise.all(

@@ -40,6 +40,7 @@ import { analyzeConversation } from '../conversations/analysis.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, toErrorResponse, writeErrorResponse } from '../errors.js';
 import type { EventBus, LogLine } from '../events.js';
+import { uuidv7 } from '../ids.js';
 import { RecentLogLines } from '../log/log-events.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ModelCatalogue } from '../models/model-catalogue.js';
@@ -56,6 +57,7 @@ import { PromptLibrary } from '../prompts/prompt-library.js';
 import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
 import { createRouter } from '../routing/router.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
+import type { InstanceLease } from '../storage/contract/instances.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import { RetentionJob } from '../storage/retention-job.js';
 import { type SdkEngineOptions, SdkWorkerEngine } from '../workers/engine.js';
@@ -150,6 +152,9 @@ export function oauthEndpoints(config: Config): OAuthEndpoints {
 export function buildApp(deps: AppDeps): App {
   const { config, store, clock, logger, events } = deps;
   const startedAt = clock.now();
+  // This process among the instances on the database: its workers' runs and deliveries carry it.
+  const instanceId = uuidv7(startedAt);
+  let lease: InstanceLease | null = null;
   const recentLogs = deps.recentLogs ?? new RecentLogLines();
   const pool = new AccountPool({ store, clock, logger, events, pollMs: deps.accountPollMs ?? 1000 });
   // Per-key limits: counters shared by the instances on one PostgreSQL, else in this process.
@@ -276,12 +281,14 @@ export function buildApp(deps: AppDeps): App {
     // CLI changes and cooldown ends wait for the poll.
     pollMs: 1000,
     ...deps.notify,
+    instanceId,
   });
   const notifyChannels = new ChannelService({
     store,
     box: deps.box,
     clock,
     timeoutMs: deps.notify?.timeoutMs,
+    instanceId,
     changed: () => notifier.refresh(),
     inboxed: (ev) => events.emit('notify.inbox', inboxEvent(ev)),
   });
@@ -417,6 +424,7 @@ export function buildApp(deps: AppDeps): App {
       checkPolicy: policyProblem,
       onApprovalPending: (w, a) =>
         notifier.notify(workerApprovalEvent(w.name, `${a.tool} (${a.risk} risk): ${a.reason}`)),
+      instanceId,
     });
     return new WorkersService({
       manager,
@@ -528,6 +536,8 @@ export function buildApp(deps: AppDeps): App {
       // The day's tokens and the month's cost so far, from the stored rows (journal replayed before this).
       const now = clock.now();
       limiter.counters.seed(await store.keys.usage(usageWindows(now)), now);
+      // Alive before the recoveries below, which leave live instances' workers and deliveries alone.
+      lease = await store.instances.register(instanceId);
       await notifier.start();
       retentionLeader?.start();
       usageLeader?.start();
@@ -568,6 +578,8 @@ export function buildApp(deps: AppDeps): App {
       // Ends the streams still open and drops the bus subscription and its linger timer.
       eventHub.close();
       metrics.stop();
+      void lease?.release();
+      lease = null;
     },
   };
 }

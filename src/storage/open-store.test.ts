@@ -1,7 +1,6 @@
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { freshSchema, hasPg, PG_URL } from '../../test/support/pg.js';
+import { freshSchema, hasPg, PG_URL, pgAdmin } from '../../test/support/pg.js';
 import { sampleRecord } from '../../test/support/sample-record.js';
 import { GatewayError } from '../errors.js';
 import { isPostgresUrl, openClusterFor, openStoreFromUrl, openWriterForUrl } from './open-store.js';
@@ -34,19 +33,10 @@ describe.runIf(hasPg('open-store postgres'))('openStoreFromUrl on a PostgreSQL s
   // The URL's own options pin the schema, as an installation sharing a database would.
   const url = (scheme: string) =>
     `${PG_URL.replace(/^postgres(ql)?:/, `${scheme}:`)}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  afterAll(() => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+  afterAll(() => pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
 
   it('opens a migrated PostgreSQL store for postgres:// and postgresql:// alike', async () => {
-    await admin(`CREATE SCHEMA ${schema}`);
+    await pgAdmin(`CREATE SCHEMA ${schema}`);
     const a = await openStoreFromUrl(url('postgres'));
     const b = await openStoreFromUrl(url('postgresql'));
     try {

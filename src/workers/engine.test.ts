@@ -41,6 +41,7 @@ function workerRow(over: Partial<WorkerRow> = {}): WorkerRow {
     tokensOut: 0,
     turns: 0,
     lastAction: null,
+    owner: null,
     queuedAt: null,
     startedAt: 1,
     finishedAt: null,

@@ -316,6 +316,58 @@ describe('WorkerManager', () => {
     expect(engine.runOf('alpha').spec.resumeSessionId).toBe('sess-alpha');
   });
 
+  it('another instance starting on the same database leaves the runs of a live one alone', async () => {
+    const lease = await store.instances.register('gw-a');
+    const a = makeManager({ instanceId: 'gw-a' });
+    await a.create(input('alpha'));
+    await waitState(a, 'alpha', 'running');
+    expect((await store.workers.getByName('alpha'))?.owner).toBe('gw-a');
+
+    const b = makeManager({ instanceId: 'gw-b' });
+    await b.init();
+    expect(await stateOf(b, 'alpha')).toBe('running');
+    expect(keys.active.has('worker-alpha'), "the live run's key still works").toBe(true);
+
+    // Gone without a clean stop: the next instance to start pauses its run.
+    await lease.release();
+    const c = makeManager({ instanceId: 'gw-c' });
+    await c.init();
+    expect(await stateOf(c, 'alpha')).toBe('paused');
+    expect(keys.active.has('worker-alpha')).toBe(false);
+  });
+
+  it('two instances draining one queue start each queued worker once', async () => {
+    for (const [i, name] of ['alpha', 'beta', 'gamma'].entries()) {
+      const w = input(name);
+      await store.workers.insert(
+        {
+          ...w,
+          id: `w${i}`,
+          model: null,
+          maxTurns: null,
+          budgetUsd: null,
+          templateId: null,
+          state: 'queued',
+          stateReason: null,
+          queuedAt: i,
+        },
+        1,
+      );
+    }
+    const leases = await Promise.all(['gw-a', 'gw-b'].map((id) => store.instances.register(id)));
+    const a = makeManager({ instanceId: 'gw-a' });
+    const b = makeManager({ instanceId: 'gw-b' });
+    await Promise.all([a.init(), b.init()]);
+    await vi.waitFor(
+      async () => expect((await store.workers.list()).map((w) => w.state)).toEqual(Array(3).fill('running')),
+      { timeout: 2000, interval: 5 },
+    );
+    // One run (and one key) per worker; neither instance marked one failed for a key the other minted.
+    expect(engine.runs.map((r) => r.spec.worker.name).sort()).toEqual(['alpha', 'beta', 'gamma']);
+    expect(keys.minted.sort()).toEqual(['worker-alpha', 'worker-beta', 'worker-gamma']);
+    for (const l of leases) await l.release();
+  });
+
   it('stopping the gateway leaves running workers paused, ready to resume', async () => {
     const m = makeManager();
     await m.create(input('alpha'));

@@ -63,6 +63,11 @@ export interface WorkerManagerDeps {
   checkPolicy?: (policy: string) => string | null;
   /** Told when a call starts waiting for approval (notifications' `worker.approval`). */
   onApprovalPending?: (worker: WorkerView, approval: ApprovalView) => void;
+  /**
+   * This gateway instance (store.instances): its runs carry it, and `init` pauses only its own
+   * and gone instances' runs, never those another live instance is running. Default: one of its own.
+   */
+  instanceId?: string;
 }
 
 export interface CreateWorkerInput {
@@ -128,8 +133,10 @@ export class WorkerManager {
   private pumping: Promise<void> = Promise.resolve();
   private closing = false;
   private readonly onRecord: (...a: GatewayEvents['request.finished']) => void;
+  private readonly instanceId: string;
 
   constructor(private readonly deps: WorkerManagerDeps) {
+    this.instanceId = deps.instanceId ?? uuidv7();
     this.onRecord = (rec) => {
       const run = rec.clientKey === null ? undefined : this.byKey.get(rec.clientKey);
       if (run === undefined) return;
@@ -166,11 +173,12 @@ export class WorkerManager {
   }
 
   /**
-   * At start: workers the last gateway left running are shown paused (their Claude Code sessions
-   * ended with it) and can be resumed; the queue starts draining.
+   * At start: workers the last gateway (this instance, or another one that is gone) left running
+   * are shown paused (their Claude Code sessions ended with it) and can be resumed; the queue
+   * starts draining.
    */
   async init(): Promise<void> {
-    const moved = await this.deps.store.workers.markInterrupted(RESTARTED, this.deps.clock.now());
+    const moved = await this.deps.store.workers.markInterrupted(RESTARTED, this.deps.clock.now(), this.instanceId);
     for (const w of moved) {
       // The key of a run the last gateway did not end would otherwise stay usable.
       if (w.keyName !== null) await this.revokeKey(w.keyName);
@@ -476,31 +484,63 @@ export class WorkerManager {
       ended: null,
     };
     this.runs.set(w.id, run);
-    let key: { name: string; key: string };
+    const failed = (err: unknown): WorkerPatch => ({
+      state: 'failed',
+      stateReason: err instanceof Error ? err.message : String(err),
+      queuedAt: null,
+      finishedAt: this.deps.clock.now(),
+    });
+    const logFailure = (patch: WorkerPatch) =>
+      this.appendLogs(w.id, [{ at: this.deps.clock.now(), kind: 'error', text: patch.stateReason ?? '', data: null }]);
     try {
       await this.deps.engine.ensureAvailable();
+    } catch (err) {
+      this.runs.delete(w.id);
+      // Only while it is still queued here: another instance may be able to run it, or already does.
+      const patch = failed(err);
+      const row = await this.serial(w.id, () =>
+        this.deps.store.workers.claimQueued(w.id, patch, this.deps.clock.now()),
+      );
+      if (row !== null) {
+        await logFailure(patch);
+        await this.emitWorker(row);
+      }
+      return;
+    }
+    const now = this.deps.clock.now();
+    // Claimed before its key is minted: of instances draining the queue at once, one starts it.
+    const claimed = await this.serial(w.id, () =>
+      this.deps.store.workers.claimQueued(
+        w.id,
+        {
+          state: 'running',
+          stateReason: null,
+          owner: this.instanceId,
+          queuedAt: null,
+          startedAt: now,
+          finishedAt: null,
+        },
+        now,
+      ),
+    );
+    if (claimed === null) {
+      this.runs.delete(w.id);
+      return;
+    }
+    let key: { name: string; key: string };
+    try {
       key = await this.deps.keys.mint(w.name);
     } catch (err) {
       this.runs.delete(w.id);
-      const why = err instanceof Error ? err.message : String(err);
-      await this.appendLogs(w.id, [{ at: this.deps.clock.now(), kind: 'error', text: why, data: null }]);
-      await this.setState(w.id, {
-        state: 'failed',
-        stateReason: why,
-        queuedAt: null,
-        finishedAt: this.deps.clock.now(),
-      });
+      const patch = failed(err);
+      await logFailure(patch);
+      await this.setState(w.id, patch);
       return;
     }
     run.keyName = key.name;
     this.byKey.set(key.name, run);
-    const now = this.deps.clock.now();
     const row = await this.serial(w.id, () =>
-      this.deps.store.workers.update(
-        w.id,
-        { state: 'running', stateReason: null, keyName: key.name, queuedAt: null, startedAt: now, finishedAt: null },
-        now,
-      ),
+      this.deps.store.workers.update(w.id, { keyName: key.name }, this.deps.clock.now()),
     );
     if (row === null) {
       this.runs.delete(w.id);

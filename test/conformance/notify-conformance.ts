@@ -10,7 +10,7 @@ import { sampleRecord } from '../support/sample-record.js';
 
 const T0 = 1_700_000_000_000;
 
-function delivery(id: string, at: number): DeliveryRow {
+function delivery(id: string, at: number, owner: string | null = null): DeliveryRow {
   return {
     id,
     channelId: 'c',
@@ -25,6 +25,7 @@ function delivery(id: string, at: number): DeliveryRow {
     responseStatus: null,
     createdAt: at,
     updatedAt: at,
+    owner,
   };
 }
 
@@ -93,6 +94,38 @@ export function describeNotifyStoreConformance(name: string, makeStore: () => Pr
       expect(list[0]).toMatchObject({ status: 'failed', attempts: 3, lastError: 'HTTP 500', responseStatus: 500 });
       await store.notify.prune(2);
       expect((await store.notify.listDeliveries(10)).map((d) => d.id)).toEqual(['d4', 'd3']);
+    });
+
+    it('marks interrupted at start the pending deliveries of this instance and of gone ones, not a live one’s', async () => {
+      const other = await store.instances.register('i-live');
+      try {
+        await store.notify.insertDelivery(delivery('mine', T0, 'i-me'));
+        await store.notify.insertDelivery(delivery('gone', T0, 'i-gone'));
+        await store.notify.insertDelivery(delivery('nobody', T0, null));
+        await store.notify.insertDelivery(delivery('live', T0, 'i-live'));
+        await store.notify.insertDelivery({ ...delivery('sent', T0, 'i-gone'), status: 'delivered' });
+        expect(await store.notify.interruptPending(T0 + 5, 'i-me')).toBe(3);
+        const status = async () =>
+          Object.fromEntries((await store.notify.listDeliveries(10)).map((d) => [d.id, d.status]));
+        expect(await status()).toEqual({
+          mine: 'interrupted',
+          gone: 'interrupted',
+          nobody: 'interrupted',
+          live: 'pending',
+          sent: 'delivered',
+        });
+        expect((await store.notify.listDeliveries(10)).find((d) => d.id === 'gone')).toMatchObject({
+          owner: 'i-gone',
+          updatedAt: T0 + 5,
+          lastError: 'gateway stopped before the first attempt finished',
+        });
+        // Once that instance is gone too, the next one to start takes its delivery over.
+        await other.release();
+        expect(await store.notify.interruptPending(T0 + 6, 'i-next')).toBe(1);
+        expect((await status()).live).toBe('interrupted');
+      } finally {
+        await other.release();
+      }
     });
 
     it('gives a repeat window to its first claimer only, again once it has ended, each key on its own', async () => {

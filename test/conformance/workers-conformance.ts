@@ -118,7 +118,7 @@ export function describeWorkersStoreConformance(name: string, makeStore: () => P
       await store.workers.insert(worker('w3', 'queued'), T0);
       await store.workers.insert(worker('w4', 'done', { state: 'completed' }), T0);
       await store.workers.insertApproval(approval('a1', 'w2', T0));
-      const moved = await store.workers.markInterrupted('gateway restarted', T0 + 1);
+      const moved = await store.workers.markInterrupted('gateway restarted', T0 + 1, 'i-me');
       expect(moved.map((w) => [w.name, w.state, w.stateReason]).sort()).toEqual([
         ['runs', 'paused', 'gateway restarted'],
         ['waits', 'paused', 'gateway restarted'],
@@ -126,6 +126,52 @@ export function describeWorkersStoreConformance(name: string, makeStore: () => P
       expect((await store.workers.get('w3'))?.state).toBe('queued');
       expect((await store.workers.get('w4'))?.state).toBe('completed');
       expect(await store.workers.getApproval('a1')).toMatchObject({ status: 'cancelled', decidedAt: T0 + 1 });
+    });
+
+    it('lets one claimer start a queued worker: the second, and a claim of one not queued, get null', async () => {
+      await store.workers.insert(worker('w1', 'alpha'), T0);
+      await store.workers.insert(worker('w2', 'beta', { state: 'paused', queuedAt: null }), T0);
+      const start = (owner: string) => ({ state: 'running' as const, owner, queuedAt: null, startedAt: T0 + 1 });
+      const [a, b] = await Promise.all([
+        store.workers.claimQueued('w1', start('i-a'), T0 + 1),
+        store.workers.claimQueued('w1', start('i-b'), T0 + 1),
+      ]);
+      const won = [a, b].filter((r) => r !== null);
+      expect(won).toHaveLength(1);
+      expect(won[0]).toMatchObject({ state: 'running', queuedAt: null, startedAt: T0 + 1, updatedAt: T0 + 1 });
+      expect((await store.workers.get('w1'))?.owner).toBe(won[0]?.owner);
+      expect(await store.workers.claimQueued('w2', start('i-a'), T0 + 2)).toBeNull();
+      expect((await store.workers.get('w2'))?.state).toBe('paused');
+      expect(await store.workers.claimQueued('nope', start('i-a'), T0 + 2)).toBeNull();
+    });
+
+    it('pauses at start only the runs of this instance and of gone ones, not those a live instance runs', async () => {
+      const other = await store.instances.register('i-live');
+      try {
+        const running = async (id: string, name: string, owner: string | null) => {
+          await store.workers.insert(worker(id, name, { state: 'running' }), T0);
+          await store.workers.update(id, { owner }, T0);
+        };
+        await running('w1', 'mine', 'i-me');
+        await running('w2', 'gone', 'i-gone');
+        await running('w3', 'nobody', null);
+        await running('w4', 'live', 'i-live');
+        await store.workers.insertApproval(approval('a4', 'w4', T0));
+        expect((await store.workers.get('w4'))?.owner).toBe('i-live');
+
+        const moved = await store.workers.markInterrupted('gateway restarted', T0 + 1, 'i-me');
+        expect(moved.map((w) => w.name).sort()).toEqual(['gone', 'mine', 'nobody']);
+        expect((await store.workers.get('w4'))?.state).toBe('running');
+        expect((await store.workers.getApproval('a4'))?.status).toBe('pending');
+
+        // Its instance gone, the next one to start pauses it.
+        await other.release();
+        const later = await store.workers.markInterrupted('gateway restarted', T0 + 2, 'i-next');
+        expect(later.map((w) => [w.name, w.state])).toEqual([['live', 'paused']]);
+        expect((await store.workers.getApproval('a4'))?.status).toBe('cancelled');
+      } finally {
+        await other.release();
+      }
     });
 
     it('numbers log entries per worker, replays after a sequence number and keeps only the newest', async () => {

@@ -11,6 +11,7 @@ import {
   type FakeUpstream,
   messageJson,
   type RecordedRequest,
+  rateLimited,
   startFakeUpstream,
 } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -57,26 +58,9 @@ const pause = (g: TestGateway, name: string) => api(g.url, 'POST', `/api/account
 const keysSeen = (u: FakeUpstream) => u.requests.map((r) => (r.headers['x-api-key'] === KEY_A ? 'a' : 'b'));
 const nowS = () => Math.floor(Date.now() / 1000);
 
-function unified429(window: '5h' | '7d', resetInS: number): FakeResponse {
-  const reset = String(nowS() + resetInS);
-  return {
-    kind: 'json',
-    status: 429,
-    headers: {
-      'anthropic-ratelimit-unified-status': 'rejected',
-      'anthropic-ratelimit-unified-reset': reset,
-      [`anthropic-ratelimit-unified-${window}-status`]: 'rejected',
-      [`anthropic-ratelimit-unified-${window}-reset`]: reset,
-      [`anthropic-ratelimit-unified-${window}-utilization`]: '1.02',
-      'anthropic-ratelimit-unified-representative-claim': window === '5h' ? 'five_hour' : 'seven_day',
-    },
-    body: errorBody('rate_limit_error', "This request would exceed your account's rate limit."),
-  };
-}
-
 describe('failover table', () => {
   it('429 with a rejected 5h window: next account, A cools down until the reset', async () => {
-    const { client, up, gw } = await setup(() => unified429('5h', 3600));
+    const { client, up, gw } = await setup(() => rateLimited('5h', 3_600_000));
     const msg = await ask(client);
     expect(msg.type).toBe('message');
     expect(keysSeen(up)).toEqual(['a', 'b']);
@@ -95,7 +79,7 @@ describe('failover table', () => {
   });
 
   it('429 with a rejected 7d window: cooldown until the latest rejected reset', async () => {
-    const { client, gw } = await setup(() => unified429('7d', 3 * 86400));
+    const { client, gw } = await setup(() => rateLimited('7d', 3 * 86_400_000));
     await ask(client);
     const a = await gw.account('a');
     expect(a.cooldownUntil).toBeGreaterThan(Date.now() + 3 * 86400_000 - 10_000);
@@ -461,7 +445,7 @@ describe('failover table', () => {
   });
 
   it('no usable account: 503 with the reason and the earliest time an account frees up, recorded', async () => {
-    const { client, up, gw } = await setup(() => unified429('5h', 1800), { accounts: 'a' });
+    const { client, up, gw } = await setup(() => rateLimited('5h', 1_800_000), { accounts: 'a' });
     const err = await ask(client).catch((e: unknown) => e);
     // The only account's own 429 is passed through on the first request...
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(429);

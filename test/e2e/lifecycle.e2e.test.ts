@@ -12,7 +12,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import { runCommand, spawnBinary } from '../support/cli-io.js';
+import { runCommand, spawnBinary, watchChild } from '../support/cli-io.js';
 import {
   errorBody,
   FAKE_SSE_HEADER,
@@ -236,22 +236,13 @@ describe('the real CLI process', () => {
     const proc = spawnBinary(['serve'], { home, env });
     proc.stdin?.end();
     child = proc;
-    let out = '';
-    proc.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    proc.stderr?.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-      proc.once('exit', (code, signal) => r({ code, signal })),
-    );
+    const { output, exited } = watchChild(proc);
     const base = `http://127.0.0.1:${port}`;
     const side = new Agent({ connections: 4 });
-    await vi.waitFor(() => expect(out).toContain('ccflare listening'), { timeout: 15_000, interval: 20 });
+    await vi.waitFor(() => expect(output()).toContain('ccflare listening'), { timeout: 15_000, interval: 20 });
     const health = await request(`${base}/health`, { dispatcher: side });
     await health.body.dump();
-    expect(health.statusCode, out).toBe(200);
+    expect(health.statusCode, output()).toBe(200);
 
     const agent = new Agent({ connections: N + 50, pipelining: 1, connect: { timeout: 30_000 } });
     let completed = 0;
@@ -287,7 +278,7 @@ describe('the real CLI process', () => {
         const done = completed; // read before the gateway's count: the sum can only undercount
         const r = await request(`${base}/health`, { dispatcher: side });
         const h = (await r.body.json()) as { inFlight: number };
-        expect(done + h.inFlight, out).toBeGreaterThanOrEqual(N);
+        expect(done + h.inFlight, output()).toBeGreaterThanOrEqual(N);
       },
       { timeout: 20_000, interval: 10 },
     );
@@ -310,8 +301,8 @@ describe('the real CLI process', () => {
     expect(completed).toBe(N);
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalledAt).toBeLessThan(30_000);
-    expect(out).toContain('ccflare stopped');
-    expect(out).not.toContain('grace period over');
+    expect(output()).toContain('ccflare stopped');
+    expect(output()).not.toContain('grace period over');
 
     const store = SqliteStore.open(join(home, 'ccflare.db'));
     try {

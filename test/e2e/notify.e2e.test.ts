@@ -11,7 +11,7 @@ import { requestFinishedEvent } from '../../src/api/live-events.js';
 import { workerApprovalEvent } from '../../src/notify/detector.js';
 import { NOTIFY_EVENT_TYPES } from '../../src/shared/notify-schemas.js';
 import { api } from '../support/api-request.js';
-import { errorBody, type FakeResponse, startFakeUpstream } from '../support/fake-upstream.js';
+import { errorBody, type FakeResponse, rateLimited, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -54,22 +54,6 @@ function ask(client: Anthropic) {
     max_tokens: 5,
     messages: [{ role: 'user', content: 'hi' }],
   });
-}
-
-function unified429(resetInS: number): FakeResponse {
-  const reset = String(Math.floor(Date.now() / 1000) + resetInS);
-  return {
-    kind: 'json',
-    status: 429,
-    headers: {
-      'anthropic-ratelimit-unified-status': 'rejected',
-      'anthropic-ratelimit-unified-reset': reset,
-      'anthropic-ratelimit-unified-5h-status': 'rejected',
-      'anthropic-ratelimit-unified-5h-reset': reset,
-      'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-    },
-    body: errorBody('rate_limit_error', "This request would exceed your account's rate limit."),
-  };
 }
 
 const invalidKey: FakeResponse = {
@@ -144,7 +128,7 @@ describe('notifications', () => {
     let modeA: 'ok' | '429' = 'ok';
     let modeB: 'ok' | '401' = 'ok';
     up.setHandler((req) => {
-      if (req.headers['x-api-key'] === KEY_A && modeA === '429') return unified429(3600);
+      if (req.headers['x-api-key'] === KEY_A && modeA === '429') return rateLimited('5h', 3_600_000);
       if (req.headers['x-api-key'] === KEY_B && modeB === '401') return invalidKey;
       return undefined;
     });
@@ -290,6 +274,7 @@ describe('notifications', () => {
       responseStatus: null,
       createdAt: now,
       updatedAt: now,
+      owner: 'a-crashed-instance',
     });
     await gw.server.notifier.start();
     const after = await deliveries(gw);

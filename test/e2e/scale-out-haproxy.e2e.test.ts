@@ -5,21 +5,16 @@
  * serve, each request is one row of the shared table, and a stream is not held back by the proxy.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
-import { createSecretBox, loadSecretKey } from '../../src/crypto/secret-box.js';
-import { type RunningServer, runServer } from '../../src/server/serve.js';
-import type { Store } from '../../src/storage/contract/store.js';
-import { openStoreFromUrl } from '../../src/storage/open-store.js';
+import type { RunningServer } from '../../src/server/serve.js';
 import { type FakeUpstream, messageStreamEvents, startFakeUpstream } from '../support/fake-upstream.js';
 import { freePort } from '../support/free-port.js';
-import { freshSchema, hasPg, PG_URL } from '../support/pg.js';
+import { hasPg } from '../support/pg.js';
+import { openPgInstallation, type PgInstallation } from '../support/pg-installation.js';
 import { requireTool } from '../support/required-tool.js';
 
 const DOC = resolve(import.meta.dirname, '../../docs/scale-out.md');
@@ -50,48 +45,18 @@ function renderHaproxyConfig(doc: string, frontPort: number, backends: readonly 
   return out.join('\n');
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 describe.runIf(hasPg(SUITE) && requireTool(SUITE, 'haproxy', haproxyInstalled, 'apt-get install -y haproxy'))(
   'two gateways on one PostgreSQL behind HAProxy, configured as docs/scale-out.md says',
   () => {
-    const schema = freshSchema('lb');
-    const url = `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    const secretKey = randomBytes(32).toString('hex');
     const dirs: string[] = [];
     let up: FakeUpstream;
-    let store: Store;
+    let db: PgInstallation;
     let gateways: RunningServer[] = [];
     let haproxy: ChildProcess | undefined;
     let haproxyOutput = '';
     let front = '';
     /** Ids of the requests each instance finished, from its own event bus. */
     const served: string[][] = [[], []];
-
-    const startGateway = (): Promise<RunningServer> => {
-      const home = mkdtempSync(join(tmpdir(), 'ccflare-lb-'));
-      dirs.push(home);
-      const config = loadConfig({
-        env: {
-          CCFLARE_HOME: home,
-          CCFLARE_PORT: '0',
-          CCFLARE_UPSTREAM_URL: up.url,
-          CCFLARE_DATABASE_URL: url,
-          CCFLARE_SECRET_KEY: secretKey,
-          CCFLARE_LOG_LEVEL: 'warn',
-          CCFLARE_LOG_FILE: 'off',
-        },
-      });
-      return runServer(config, { signals: false, logDestination: 2 });
-    };
 
     beforeAll(async () => {
       up = await startFakeUpstream();
@@ -101,14 +66,10 @@ describe.runIf(hasPg(SUITE) && requireTool(SUITE, 'haproxy', haproxyInstalled, '
           ? { kind: 'sse', events: messageStreamEvents({ deltas: 5 }), intervalMs: 150 }
           : undefined,
       );
-      await admin(`CREATE SCHEMA ${schema}`);
-      store = await openStoreFromUrl(url);
-      const box = createSecretBox(loadSecretKey(tmpdir(), secretKey));
-      await store.accounts.insert(
-        { name: 'acct', kind: 'api_key', apiKeyEnc: box.encrypt('sk-ant-api03-scale-out') },
-        Date.now(),
-      );
-      gateways = await Promise.all([startGateway(), startGateway()]);
+      db = await openPgInstallation('lb');
+      await db.addApiKey('acct', 'sk-ant-api03-scale-out');
+      const start = () => db.startGateway({ CCFLARE_UPSTREAM_URL: up.url });
+      gateways = await Promise.all([start(), start()]);
       gateways.forEach((gw, i) => {
         gw.events.on('request.finished', (r) => served[i]?.push(r.id));
       });
@@ -146,10 +107,8 @@ describe.runIf(hasPg(SUITE) && requireTool(SUITE, 'haproxy', haproxyInstalled, '
 
     afterAll(async () => {
       haproxy?.kill('SIGTERM');
-      await Promise.all(gateways.map((g) => g.close()));
-      await store?.close();
+      await db?.close();
       await up?.close();
-      await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     });
 
@@ -172,14 +131,14 @@ describe.runIf(hasPg(SUITE) && requireTool(SUITE, 'haproxy', haproxyInstalled, '
       // HAProxy in mode http balances each request, kept-alive connections included.
       expect(served[0]?.length).toBeGreaterThan(0);
       expect(served[1]?.length).toBeGreaterThan(0);
-      await vi.waitFor(async () => expect(await store.requests.count()).toBe(answers.length), { timeout: 5000 });
-      const rows = await store.requests.listRecords({ limit: 100 });
+      await vi.waitFor(async () => expect(await db.store.requests.count()).toBe(answers.length), { timeout: 5000 });
+      const rows = await db.store.requests.listRecords({ limit: 100 });
       expect(rows.map((r) => r.id).sort()).toEqual(served.flat().sort());
       expect(rows.every((r) => r.status === 200)).toBe(true);
     });
 
     it('passes a stream through unbuffered: the first event arrives while the upstream is still sending', async () => {
-      const before = await store.requests.count();
+      const before = await db.store.requests.count();
       const client = new Anthropic({ baseURL: front, apiKey: 'sk-client', maxRetries: 0 });
       const stream = await client.messages.create({
         model: 'claude-sonnet-4-6',
@@ -199,11 +158,11 @@ describe.runIf(hasPg(SUITE) && requireTool(SUITE, 'haproxy', haproxyInstalled, '
       expect(types[0]).toBe('message_start');
       expect(types.at(-1)).toBe('message_stop');
       expect(up.activeResponses()).toBe(0);
-      await vi.waitFor(async () => expect(await store.requests.count()).toBe(before + 1), { timeout: 5000 });
+      await vi.waitFor(async () => expect(await db.store.requests.count()).toBe(before + 1), { timeout: 5000 });
     });
 
     it('drains an instance on shutdown: its open stream finishes, and new requests go to the other one', async () => {
-      const before = await store.requests.count();
+      const before = await db.store.requests.count();
       const client = new Anthropic({ baseURL: front, apiKey: 'sk-client', maxRetries: 0 });
       const stream = await client.messages.create({
         model: 'claude-sonnet-4-6',
@@ -241,7 +200,7 @@ describe.runIf(hasPg(SUITE) && requireTool(SUITE, 'haproxy', haproxyInstalled, '
       await closed;
       // The stopping instance finished only its stream.
       expect(served[draining]?.length).toBe(servedAtClose + 1);
-      await vi.waitFor(async () => expect(await store.requests.count()).toBe(before + 7), { timeout: 5000 });
+      await vi.waitFor(async () => expect(await db.store.requests.count()).toBe(before + 7), { timeout: 5000 });
     });
   },
 );

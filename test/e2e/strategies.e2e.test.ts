@@ -10,10 +10,10 @@ import type { Sleep } from '../../src/clock.js';
 import type { StrategyView } from '../../src/shared/strategy-schemas.js';
 import { api } from '../support/api-request.js';
 import {
-  errorBody,
   type FakeResponse,
   type FakeUpstream,
   messageJson,
+  rateLimited,
   startFakeUpstream,
 } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -100,24 +100,6 @@ async function start(
     },
   });
   cleanups.push(() => gw.close());
-}
-
-/** A subscription 429: the 5h window rejected, resetting `inMs` from now (protocol.md section 3). */
-function limited(inMs: number): FakeResponse {
-  const reset = String(Math.ceil((Date.now() + inMs) / 1000));
-  return {
-    kind: 'json',
-    status: 429,
-    headers: {
-      'anthropic-ratelimit-unified-status': 'rejected',
-      'anthropic-ratelimit-unified-reset': reset,
-      'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-      'anthropic-ratelimit-unified-5h-status': 'rejected',
-      'anthropic-ratelimit-unified-5h-utilization': '1.0',
-      'anthropic-ratelimit-unified-5h-reset': reset,
-    },
-    body: errorBody('rate_limit_error', "This request would exceed your account's rate limit."),
-  };
 }
 
 /** Messages requests the fake upstream got, by account name. */
@@ -227,7 +209,7 @@ describe('strategies end to end', () => {
       answer: (a) => {
         if (a.name !== 'a' || !limitA) return undefined;
         limitA = false;
-        return limited(60_000);
+        return rateLimited('5h', 60_000);
       },
     });
     expect((await send()).account).toBe('a');
@@ -250,7 +232,7 @@ describe('strategies end to end', () => {
       sleep: async (ms) => {
         waits.push(ms);
       },
-      answer: (a) => (a.name === 'a' && limitA ? limited(10 * 60_000) : undefined),
+      answer: (a) => (a.name === 'a' && limitA ? rateLimited('5h', 10 * 60_000) : undefined),
     });
     expect((await send()).account).toBe('a');
     limitA = true;
@@ -270,7 +252,7 @@ describe('strategies end to end', () => {
           held.push(signal);
           signal.addEventListener('abort', () => reject(signal.reason), { once: true });
         }),
-      answer: (a) => (a.name === 'a' && limitA ? limited(60_000) : undefined),
+      answer: (a) => (a.name === 'a' && limitA ? rateLimited('5h', 60_000) : undefined),
     });
     expect((await send()).account).toBe('a');
     limitA = true;

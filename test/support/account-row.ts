@@ -1,4 +1,5 @@
-import type { AccountRow } from '../../src/storage/contract/accounts.js';
+import type { SecretBox } from '../../src/crypto/secret-box.js';
+import type { AccountRow, NewAccount } from '../../src/storage/contract/accounts.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -32,5 +33,23 @@ export function accountRow(name: string, over: Partial<AccountRow> = {}): Accoun
     failedAttemptCount: 0,
     recentErrors: [],
     ...over,
+  };
+}
+
+/** A subscription account as a login stores it: its tokens sealed by `box`. */
+export function newOAuthAccount(
+  box: SecretBox,
+  name: string,
+  t: { accessToken: string; refreshToken: string; expiresAt: number },
+  priority = 0,
+): NewAccount {
+  return {
+    name,
+    kind: 'max',
+    accessTokenEnc: box.encrypt(t.accessToken),
+    refreshTokenEnc: box.encrypt(t.refreshToken),
+    refreshFp: box.fingerprint(t.refreshToken),
+    expiresAt: t.expiresAt,
+    priority,
   };
 }

@@ -128,6 +128,23 @@ function binaryEnv(opts: CliOptions): NodeJS.ProcessEnv {
   return { ...env, ...cliEnv(opts) };
 }
 
+/** A spawned process's stdout and stderr as they arrive, and its exit. */
+export function watchChild(child: ChildProcess): {
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+} {
+  let out = '';
+  const append = (c: Buffer) => {
+    out += c.toString();
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
+  return { output: () => out, exited };
+}
+
 /** bin/ccflare as a child process; it imports the build, which `npm test` makes first. */
 export function spawnBinary(args: readonly string[], opts: CliOptions): ChildProcess {
   if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run \`npm run build\` first (\`npm test\` does)`);

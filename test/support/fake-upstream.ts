@@ -195,6 +195,24 @@ export function errorBody(type: string, message: string): object {
   return { type: 'error', error: { type, message }, request_id: newId('req') };
 }
 
+/** A subscription 429 (protocol.md section 3): the `window` rejected, resetting `inMs` from now. */
+export function rateLimited(window: '5h' | '7d', inMs: number): FakeResponse {
+  const reset = String(Math.ceil((Date.now() + inMs) / 1000));
+  return {
+    kind: 'json',
+    status: 429,
+    headers: {
+      'anthropic-ratelimit-unified-status': 'rejected',
+      'anthropic-ratelimit-unified-reset': reset,
+      [`anthropic-ratelimit-unified-${window}-status`]: 'rejected',
+      [`anthropic-ratelimit-unified-${window}-reset`]: reset,
+      [`anthropic-ratelimit-unified-${window}-utilization`]: '1.02',
+      'anthropic-ratelimit-unified-representative-claim': window === '5h' ? 'five_hour' : 'seven_day',
+    },
+    body: errorBody('rate_limit_error', "This request would exceed your account's rate limit."),
+  };
+}
+
 /** A non-streaming Messages API answer. */
 export function messageJson(opts: { model?: string; text?: string; usage?: Partial<Usage> } = {}): object {
   const text = opts.text ?? DEFAULT_TEXT_WORDS.join(' ');

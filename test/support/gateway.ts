@@ -15,6 +15,7 @@ import { type RunningServer, type RunOptions, runServer } from '../../src/server
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { newOAuthAccount } from './account-row.js';
 import { type FakeUpstream, startFakeUpstream } from './fake-upstream.js';
 
 export interface TestGateway {
@@ -100,18 +101,7 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     t: { accessToken: string; refreshToken: string; expiresAt: number },
     over: Partial<AccountRow> = {},
   ) => {
-    const row = await store.accounts.insert(
-      {
-        name,
-        kind: 'max',
-        accessTokenEnc: box.encrypt(t.accessToken),
-        refreshTokenEnc: box.encrypt(t.refreshToken),
-        refreshFp: box.fingerprint(t.refreshToken),
-        expiresAt: t.expiresAt,
-        priority: over.priority ?? 0,
-      },
-      Date.now(),
-    );
+    const row = await store.accounts.insert(newOAuthAccount(box, name, t, over.priority ?? 0), Date.now());
     if (Object.keys(over).length > 0) await store.accounts.update(row.id, over);
     return (await store.accounts.get(row.id)) as AccountRow;
   };

@@ -20,6 +20,17 @@ export function hasPg(suite: string): boolean {
   );
 }
 
+/** Runs one statement as the test server's administrator (outside any installation's schema). */
+export async function pgAdmin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A schema name no other test uses. */
 export function freshSchema(prefix = 't'): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
@@ -30,13 +41,7 @@ export function pgStoreFactory(): () => Promise<PostgresStore> {
   const schemas: string[] = [];
   afterAll(async () => {
     if (schemas.length === 0) return;
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    try {
-      for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    } finally {
-      await client.end();
-    }
+    await pgAdmin(`DROP SCHEMA IF EXISTS ${schemas.join(', ')} CASCADE`);
   });
   return async () => {
     const schema = freshSchema();

@@ -60,6 +60,8 @@ export interface DeliveryRow {
   responseStatus: number | null;
   createdAt: number;
   updatedAt: number;
+  /** The gateway instance sending it (store.instances); null when not known. */
+  owner: string | null;
 }
 
 export type DeliveryUpdate = Pick<DeliveryRow, 'status' | 'attempts' | 'lastError' | 'responseStatus' | 'updatedAt'>;
@@ -106,8 +108,12 @@ export interface NotifyStore {
    * send each event once per window, whichever of them detected it.
    */
   claimWindow(key: string, now: number, until: number): Promise<boolean>;
-  /** Marks every `pending` delivery `interrupted` (left by a gateway that died); returns how many. */
-  interruptPending(now: number): Promise<number>;
+  /**
+   * At an instance's start: marks `interrupted` the `pending` deliveries of `instanceId` itself
+   * and of instances no longer alive (store.instances; or of none known), left by a gateway that
+   * died; another live instance's are left alone. Returns how many.
+   */
+  interruptPending(now: number, instanceId: string): Promise<number>;
   /** Newest first. */
   listDeliveries(limit: number): Promise<DeliveryRow[]>;
   /** Keeps the newest `keep` deliveries and inbox events, deletes the rest (bounded tables). */

@@ -8,6 +8,7 @@ import type { AccountsStore } from './accounts.js';
 import type { AgentsStore } from './agents.js';
 import type { AnalyticsStore } from './analytics.js';
 import type { ConversationsStore } from './conversations.js';
+import type { InstancesStore } from './instances.js';
 import type { KeysStore } from './keys.js';
 import type { MaintenanceStore } from './maintenance.js';
 import type { NotifyStore } from './notify.js';
@@ -28,6 +29,8 @@ export interface Store {
   readonly notify: NotifyStore;
   readonly conversations: ConversationsStore;
   readonly workers: WorkersStore;
+  /** Which gateway instances are alive: start-up recoveries leave a live instance's work alone. */
+  readonly instances: InstancesStore;
   /** Applies pending migrations; idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

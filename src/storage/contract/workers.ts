@@ -46,6 +46,8 @@ export interface WorkerRow {
   turns: number;
   /** The latest thing it did, one line, for the worker's card. */
   lastAction: string | null;
+  /** The gateway instance that last started it (store.instances); null: never started. */
+  owner: string | null;
   /** When it last entered the queue: the queue drains in this order. */
   queuedAt: number | null;
   startedAt: number | null;
@@ -81,6 +83,7 @@ export type WorkerPatch = Partial<
     | 'tokensOut'
     | 'turns'
     | 'lastAction'
+    | 'owner'
     | 'queuedAt'
     | 'startedAt'
     | 'finishedAt'
@@ -155,13 +158,21 @@ export interface WorkersStore {
   list(): Promise<WorkerRow[]>;
   /** Returns the updated row, or null when there is no such worker. */
   update(id: string, patch: WorkerPatch, now: number): Promise<WorkerRow | null>;
+  /**
+   * Starts a queued worker: applies `patch` only while it is still `queued`, so of instances
+   * draining the queue at once exactly one starts it. Null when it no longer is (started
+   * elsewhere, paused, removed).
+   */
+  claimQueued(id: string, patch: WorkerPatch, now: number): Promise<WorkerRow | null>;
   /** Removes the worker with its logs and approvals; false when there was none. */
   delete(id: string): Promise<boolean>;
   /**
-   * After a restart: workers left running or waiting for approval become paused with `reason`,
-   * and their pending approvals cancelled (the session that asked is gone). Returns the workers moved.
+   * At an instance's start: workers left running or waiting for approval by `instanceId` itself
+   * or by an instance no longer alive (store.instances; or by none known) become paused with
+   * `reason`, and their pending approvals cancelled (the session that asked is gone). Another
+   * live instance's workers are left alone. Returns the workers moved.
    */
-  markInterrupted(reason: string, now: number): Promise<WorkerRow[]>;
+  markInterrupted(reason: string, now: number, instanceId: string): Promise<WorkerRow[]>;
 
   /** Appends entries (numbered on from the worker's last) and keeps only the newest `keep` of the worker. */
   appendLogs(workerId: string, entries: readonly NewWorkerLog[], keep: number): Promise<WorkerLogRow[]>;

@@ -6,10 +6,12 @@
 import { GatewayError } from '../../errors.js';
 import type { Migration } from '../sqlite/migration.js';
 import { inTransaction, type PgPool } from './connection.js';
+import { PG_INSTANCE_OWNER_MIGRATION } from './instances.js';
 import { PG_SCHEMA_PARTS } from './schema.js';
 
 export const PG_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: PG_SCHEMA_PARTS.join('\n') },
+  PG_INSTANCE_OWNER_MIGRATION,
 ];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -14,6 +14,7 @@ import type {
 } from '../contract/notify.js';
 import { type DeliveryDbRow, type InboxDbRow, toDelivery, toInbox } from '../rows/notify-rows.js';
 import type { PgPool } from './connection.js';
+import { recoverableBy } from './instances.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { readRevision, revisionDdl } from './revisions.js';
 
@@ -201,8 +202,8 @@ export class PgNotify implements NotifyStore {
   async insertDelivery(d: DeliveryRow): Promise<void> {
     await this.pool.query(
       `INSERT INTO notify_deliveries (id, channel_id, channel_name, event_id, event_type, subject, title, status,
-         attempts, last_error, response_status, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+         attempts, last_error, response_status, created_at, updated_at, owner)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
         d.id,
         d.channelId,
@@ -217,6 +218,7 @@ export class PgNotify implements NotifyStore {
         d.responseStatus,
         d.createdAt,
         d.updatedAt,
+        d.owner,
       ],
     );
   }
@@ -239,12 +241,12 @@ export class PgNotify implements NotifyStore {
     return res.rowCount === 1;
   }
 
-  async interruptPending(now: number): Promise<number> {
+  async interruptPending(now: number, instanceId: string): Promise<number> {
     const res = await this.pool.query(
       `UPDATE notify_deliveries SET status = 'interrupted', updated_at = $1,
          last_error = COALESCE(last_error, 'gateway stopped before the first attempt finished')
-       WHERE status = 'pending'`,
-      [now],
+       WHERE status = 'pending' AND ${recoverableBy('owner', 2)}`,
+      [now, instanceId],
     );
     return res.rowCount ?? 0;
   }

@@ -17,6 +17,7 @@ import type { Store } from '../contract/store.js';
 import type { WorkersStore } from '../contract/workers.js';
 import { ensureSchema, openPool, type PgOptions, type PgPool, redactUrl } from './connection.js';
 import { makeCoreStores } from './core-stores.js';
+import { PgInstances } from './instances.js';
 import { migratePg } from './migrations.js';
 import { makeRecordStores } from './record-stores.js';
 
@@ -32,6 +33,7 @@ export class PostgresStore implements Store {
   readonly analytics: AnalyticsStore;
   readonly maintenance: MaintenanceStore;
   readonly conversations: ConversationsStore;
+  readonly instances: PgInstances;
   private closed = false;
 
   private constructor(
@@ -51,6 +53,7 @@ export class PostgresStore implements Store {
     this.analytics = records.analytics;
     this.maintenance = records.maintenance;
     this.conversations = records.conversations;
+    this.instances = new PgInstances(options);
   }
 
   /** Connects, creates the schema when asked for one, and migrates (under the advisory lock). */
@@ -73,6 +76,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.instances.releaseAll();
     await this.pool.end();
   }
 }

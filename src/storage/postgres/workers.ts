@@ -24,6 +24,7 @@ import {
   type WorkerDbRow,
 } from '../rows/worker-rows.js';
 import { inTransaction, type PgPool } from './connection.js';
+import { recoverableBy } from './instances.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { unnestInsert } from './pg-sql.js';
 
@@ -163,6 +164,17 @@ export class PgWorkers implements WorkersStore {
     return rows[0] ? toWorker(rows[0]) : null;
   }
 
+  async claimQueued(id: string, patch: WorkerPatch, now: number): Promise<WorkerRow | null> {
+    const cols = [...patchColumns(patch), ['updated_at', now] as const];
+    // The row lock makes a second instance's UPDATE wait, then find the state changed.
+    const { rows } = await this.pool.query<WorkerDbRow>(
+      `UPDATE workers SET ${cols.map(([col], i) => `${col} = $${i + 2}`).join(', ')}
+       WHERE id = $1 AND state = 'queued' RETURNING *`,
+      [id, ...cols.map(([, v]) => pgText(v))],
+    );
+    return rows[0] ? toWorker(rows[0]) : null;
+  }
+
   async delete(id: string): Promise<boolean> {
     return inTransaction(this.pool, async (client) => {
       await client.query('DELETE FROM worker_logs WHERE worker_id = $1', [id]);
@@ -172,12 +184,12 @@ export class PgWorkers implements WorkersStore {
     });
   }
 
-  async markInterrupted(reason: string, now: number): Promise<WorkerRow[]> {
+  async markInterrupted(reason: string, now: number, instanceId: string): Promise<WorkerRow[]> {
     const rows = await inTransaction(this.pool, async (client) => {
       const moved = await client.query<WorkerDbRow>(
         `UPDATE workers SET state = 'paused', state_reason = $1, updated_at = $2
-         WHERE state IN ('running', 'waiting_approval') RETURNING *`,
-        [pgText(reason), now],
+         WHERE state IN ('running', 'waiting_approval') AND ${recoverableBy('owner', 3)} RETURNING *`,
+        [pgText(reason), now, instanceId],
       );
       if (moved.rows.length > 0) {
         await client.query(

@@ -18,6 +18,7 @@ export interface DeliveryDbRow {
   response_status: number | null;
   created_at: number;
   updated_at: number;
+  owner: string | null;
 }
 
 export function toDelivery(r: DeliveryDbRow): DeliveryRow {
@@ -35,6 +36,7 @@ export function toDelivery(r: DeliveryDbRow): DeliveryRow {
     responseStatus: r.response_status,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    owner: r.owner,
   };
 }
 

@@ -32,6 +32,7 @@ export interface WorkerDbRow {
   tokens_out: number;
   turns: number;
   last_action: string | null;
+  owner: string | null;
   queued_at: number | null;
   started_at: number | null;
   finished_at: number | null;
@@ -59,6 +60,7 @@ export function toWorker(r: WorkerDbRow): WorkerRow {
     tokensOut: r.tokens_out,
     turns: r.turns,
     lastAction: r.last_action,
+    owner: r.owner,
     queuedAt: r.queued_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
@@ -78,6 +80,7 @@ export const WORKER_PATCH_COLUMNS: Record<keyof WorkerPatch, string> = {
   tokensOut: 'tokens_out',
   turns: 'turns',
   lastAction: 'last_action',
+  owner: 'owner',
   queuedAt: 'queued_at',
   startedAt: 'started_at',
   finishedAt: 'finished_at',

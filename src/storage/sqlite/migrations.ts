@@ -3,6 +3,7 @@ import { GatewayError } from '../../errors.js';
 import { AGENTS_MIGRATION } from './agents.js';
 import { CONVERSATION_ANALYSES_MIGRATION } from './conversation-analyses.js';
 import { CONVERSATIONS_MIGRATION, CONVERSATIONS_PROMPT_INDEX_MIGRATION } from './conversations.js';
+import { INSTANCE_OWNER_MIGRATION } from './instances.js';
 import { KEY_LIMITS_MIGRATION, KEYS_MIGRATION } from './keys.js';
 import type { Migration } from './migration.js';
 import { NOTIFY_MIGRATION, NOTIFY_WINDOWS_MIGRATION } from './notify.js';
@@ -211,6 +212,7 @@ export const MIGRATIONS: readonly Migration[] = [
   CONVERSATIONS_PROMPT_INDEX_MIGRATION,
   WORKERS_MIGRATION,
   NOTIFY_WINDOWS_MIGRATION,
+  INSTANCE_OWNER_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

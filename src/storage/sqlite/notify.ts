@@ -15,6 +15,7 @@ import type {
 } from '../contract/notify.js';
 import { type DeliveryDbRow, type InboxDbRow, toDelivery, toInbox } from '../rows/notify-rows.js';
 import { isUniqueViolation, writeWithoutBlocking } from './connection.js';
+import type { SqliteInstances } from './instances.js';
 import type { Migration } from './migration.js';
 
 /** Every event type the dashboard channel receives by default (notify/notify-events.ts lists the same). */
@@ -152,7 +153,10 @@ export class SqliteNotify implements NotifyStore {
   private readonly rules: Database.Statement<[], { doc: string }>;
   private readonly rev: Database.Statement<[], { value: number }>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly instances: SqliteInstances,
+  ) {
     this.channels = db.prepare(
       "SELECT * FROM notify_channels ORDER BY CASE kind WHEN 'dashboard' THEN 0 ELSE 1 END, name",
     );
@@ -247,8 +251,8 @@ export class SqliteNotify implements NotifyStore {
       this.db
         .prepare(
           `INSERT INTO notify_deliveries (id, channel_id, channel_name, event_id, event_type, subject, title, status,
-             attempts, last_error, response_status, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             attempts, last_error, response_status, created_at, updated_at, owner)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           d.id,
@@ -264,6 +268,7 @@ export class SqliteNotify implements NotifyStore {
           d.responseStatus,
           d.createdAt,
           d.updatedAt,
+          d.owner,
         ),
     );
   }
@@ -292,17 +297,23 @@ export class SqliteNotify implements NotifyStore {
     );
   }
 
-  async interruptPending(now: number): Promise<number> {
-    return writeWithoutBlocking(
-      this.db,
-      () =>
-        this.db
-          .prepare(
-            `UPDATE notify_deliveries SET status = 'interrupted', updated_at = ?,
-               last_error = COALESCE(last_error, 'gateway stopped before the first attempt finished')
-             WHERE status = 'pending'`,
-          )
-          .run(now).changes,
+  async interruptPending(now: number, instanceId: string): Promise<number> {
+    return writeWithoutBlocking(this.db, () =>
+      this.db.transaction(() => {
+        const left = (
+          this.db.prepare("SELECT id, owner FROM notify_deliveries WHERE status = 'pending'").all() as {
+            id: string;
+            owner: string | null;
+          }[]
+        ).filter((r) => this.instances.recoverable(r.owner, instanceId));
+        const mark = this.db.prepare(
+          `UPDATE notify_deliveries SET status = 'interrupted', updated_at = ?,
+             last_error = COALESCE(last_error, 'gateway stopped before the first attempt finished')
+           WHERE id = ?`,
+        );
+        for (const r of left) mark.run(now, r.id);
+        return left.length;
+      })(),
     );
   }
 

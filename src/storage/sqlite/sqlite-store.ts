@@ -11,6 +11,7 @@ import { SqliteAnalytics } from './analytics.js';
 import { prepareBatchWrite } from './batch-write.js';
 import { databaseFileError, MEMORY_PATH, openDatabase, payloadFilesFor } from './connection.js';
 import { SqliteConversations } from './conversations.js';
+import { SqliteInstances } from './instances.js';
 import { SqliteKeys } from './keys.js';
 import { SqliteMaintenance } from './maintenance.js';
 import { migrate } from './migrations.js';
@@ -34,6 +35,7 @@ export class SqliteStore implements Store {
   readonly notify: SqliteNotify;
   readonly conversations: SqliteConversations;
   readonly workers: SqliteWorkers;
+  readonly instances = new SqliteInstances();
   private closed = false;
 
   private constructor(
@@ -57,9 +59,9 @@ export class SqliteStore implements Store {
     this.settings = new SqliteSettings(db);
     this.maintenance = new SqliteMaintenance(db, path, this.payloadFiles, statements);
     this.agents = new SqliteAgents(db);
-    this.notify = new SqliteNotify(db);
+    this.notify = new SqliteNotify(db, this.instances);
     this.conversations = new SqliteConversations(db, this.payloadFiles, statements);
-    this.workers = new SqliteWorkers(db);
+    this.workers = new SqliteWorkers(db, this.instances);
   }
 
   /**

@@ -25,6 +25,7 @@ import {
   type WorkerDbRow,
 } from '../rows/worker-rows.js';
 import { isUniqueViolation, writeWithoutBlocking } from './connection.js';
+import type { SqliteInstances } from './instances.js';
 import type { Migration } from './migration.js';
 
 export const WORKERS_MIGRATION: Migration = {
@@ -98,7 +99,10 @@ export class SqliteWorkers implements WorkersStore {
   private readonly byId: Database.Statement<[string], WorkerDbRow>;
   private readonly approvalById: Database.Statement<[string], ApprovalDbRow>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly instances: SqliteInstances,
+  ) {
     this.byId = db.prepare('SELECT * FROM workers WHERE id = ?');
     this.approvalById = db.prepare('SELECT * FROM worker_approvals WHERE id = ?');
   }
@@ -162,6 +166,19 @@ export class SqliteWorkers implements WorkersStore {
     return this.get(id);
   }
 
+  async claimQueued(id: string, patch: WorkerPatch, now: number): Promise<WorkerRow | null> {
+    const cols = [...patchColumns(patch), ['updated_at', now] as const];
+    const sets = cols.map(([col]) => `${col} = ?`);
+    const values = cols.map(([, v]) => v);
+    const changed = await writeWithoutBlocking(
+      this.db,
+      () =>
+        this.db.prepare(`UPDATE workers SET ${sets.join(', ')} WHERE id = ? AND state = 'queued'`).run(...values, id)
+          .changes,
+    );
+    return changed === 1 ? this.get(id) : null;
+  }
+
   async delete(id: string): Promise<boolean> {
     return writeWithoutBlocking(this.db, () =>
       this.db.transaction(() => {
@@ -172,12 +189,15 @@ export class SqliteWorkers implements WorkersStore {
     );
   }
 
-  async markInterrupted(reason: string, now: number): Promise<WorkerRow[]> {
+  async markInterrupted(reason: string, now: number, instanceId: string): Promise<WorkerRow[]> {
     const ids = await writeWithoutBlocking(this.db, () =>
       this.db.transaction(() => {
-        const rows = this.db.prepare("SELECT id FROM workers WHERE state IN ('running', 'waiting_approval')").all() as {
-          id: string;
-        }[];
+        const rows = (
+          this.db.prepare("SELECT id, owner FROM workers WHERE state IN ('running', 'waiting_approval')").all() as {
+            id: string;
+            owner: string | null;
+          }[]
+        ).filter((r) => this.instances.recoverable(r.owner, instanceId));
         const move = this.db.prepare(
           "UPDATE workers SET state = 'paused', state_reason = ?, updated_at = ? WHERE id = ?",
         );

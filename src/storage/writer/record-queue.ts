@@ -41,6 +41,9 @@ export interface RecordWriterOptions {
   journalSegmentBytes?: number;
 }
 
+/** Records per transaction unless `maxBatchRecords` says otherwise. */
+export const DEFAULT_MAX_BATCH_RECORDS = 500;
+
 /** First wait before replaying parked records when no commit has shown the database works again. */
 const REPLAY_MIN_DELAY_MS = 1000;
 const REPLAY_MAX_DELAY_MS = 30_000;
@@ -148,7 +151,7 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       }
     };
     this.onCommitted = opts.onCommitted ?? (() => {});
-    this.maxBatchRecords = Math.max(1, opts.maxBatchRecords ?? 500);
+    this.maxBatchRecords = Math.max(1, opts.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS);
     this.maxBatchBytes = Math.max(1, opts.maxBatchBytes ?? 2 * 1024 * 1024);
     this.flushIntervalMs = opts.flushIntervalMs ?? defaults.flushIntervalMs;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? defaults.maxInFlight);
