@@ -75,20 +75,54 @@ export function ConfirmDialog({
             <input value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" name="confirm" />
           </label>
         )}
-        {run.isError ? (
-          <p className="field-error" role="alert">
-            {errorMessage(run.error)}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => ref.current?.close()}>
-            {t('cancel')}
-          </button>
-          <button type="submit" className="danger" disabled={!confirmed || run.isPending}>
-            {run.isPending && pendingLabel ? pendingLabel : confirmLabel}
-          </button>
-        </div>
+        <DialogFooter
+          dialog={ref}
+          run={run}
+          submitLabel={confirmLabel}
+          pendingLabel={pendingLabel}
+          disabled={!confirmed}
+          danger
+        />
       </form>
     </dialog>
+  );
+}
+
+/**
+ * The end of a dialog's form: why the last submit failed, Cancel (closes the dialog) and the
+ * submit button, disabled while `run` is pending (showing `pendingLabel` when given) or when
+ * `disabled`.
+ */
+export function DialogFooter({
+  dialog,
+  run,
+  submitLabel,
+  pendingLabel,
+  disabled = false,
+  danger = false,
+}: {
+  dialog: RefObject<HTMLDialogElement | null>;
+  run: { isError: boolean; error: unknown; isPending: boolean };
+  submitLabel: string;
+  pendingLabel?: string;
+  disabled?: boolean;
+  danger?: boolean;
+}) {
+  return (
+    <>
+      {run.isError ? (
+        <p className="field-error" role="alert">
+          {errorMessage(run.error)}
+        </p>
+      ) : null}
+      <div className="dialog-actions">
+        <button type="button" onClick={() => dialog.current?.close()}>
+          {t('cancel')}
+        </button>
+        <button type="submit" className={danger ? 'danger' : 'primary'} disabled={disabled || run.isPending}>
+          {run.isPending && pendingLabel ? pendingLabel : submitLabel}
+        </button>
+      </div>
+    </>
   );
 }

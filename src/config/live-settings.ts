@@ -13,30 +13,12 @@ import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import { type RevisionWatch, watchRevision } from '../revision-watch.js';
 import { hybridBucketFrom, hybridWeightsFrom, thresholdsFrom } from '../routing/routing-config.js';
+import { LIVE_SETTING_KEYS, type LiveSettingKey } from '../shared/live-setting-keys.js';
 import type { Store } from '../storage/contract/store.js';
 import { type Config, configSource, describeSetting, parseSetting, type SettingSource } from './config.js';
 import { type ConfigValues, SETTINGS, type SettingDef } from './settings.js';
 
-export const LIVE_SETTING_KEYS = [
-  'strategy',
-  'sessionMs',
-  'quotaThreshold5h',
-  'quotaThreshold7d',
-  'quotaThresholds',
-  'stickyWaitMs',
-  'strategyAffinity',
-  'hybridWeights',
-  'hybridBucket',
-  'requestRetentionDays',
-  'payloadRetentionDays',
-  'payloadCapture',
-  'payloadMaxBytes',
-  'defaultAgentModel',
-  'conversationAnalysis',
-  'conversationAnalysisModel',
-] as const;
-
-export type LiveSettingKey = (typeof LIVE_SETTING_KEYS)[number];
+export { LIVE_SETTING_KEYS, type LiveSettingKey };
 
 export type RuntimeSettings = Readonly<Pick<ConfigValues, LiveSettingKey>>;
 

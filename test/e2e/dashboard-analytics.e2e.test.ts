@@ -1,8 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, sharedPage, shot, usePage } from '../support/browser.js';
-import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { chromiumAvailable, shot, usePage } from '../support/browser.js';
+import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
+import type { TestGateway } from '../support/gateway.js';
 import { NO_USAGE } from '../support/history-seed.js';
 import { sampleRecord } from '../support/sample-record.js';
 
@@ -13,9 +13,8 @@ const DAY = 24 * 60 * MIN;
 const SONNET = 'claude-sonnet-4-5';
 const HAIKU = 'claude-haiku-4-5';
 
-let browser: Browser;
+let rig: DashboardRig | undefined;
 let page: Page;
-let up: FakeUpstream;
 let gw: TestGateway;
 
 const stat = (page: Page, label: string) => page.locator(`[data-stat="${label}"]`);
@@ -53,16 +52,11 @@ function rows(page: Page, table: string): Promise<string[]> {
 
 describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    ({ page } = await sharedPage(browser));
-    up = await startFakeUpstream();
-    gw = await startGateway({
-      upstreamUrl: up.url,
-      setup: async (g) => {
-        await g.addApiKey('alpha', 'sk-ant-api03-analytics-alpha');
-        await g.addApiKey('beta', 'sk-ant-api03-analytics-beta', { priority: 1 });
-      },
-    });
+    rig = await startDashboardRig([
+      { name: 'alpha', key: 'sk-ant-api03-analytics-alpha' },
+      { name: 'beta', key: 'sk-ant-api03-analytics-beta', over: { priority: 1 } },
+    ]);
+    ({ page, gw } = rig);
     const alpha = await gw.account('alpha');
     const beta = await gw.account('beta');
     const now = Date.now();
@@ -156,9 +150,7 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     );
   });
   afterAll(async () => {
-    await gw?.close();
-    await browser?.close();
-    await up?.close();
+    await rig?.close();
   });
 
   it('shows the seeded totals, breakdowns and charts; filters live in the URL (light)', async () => {

@@ -6,13 +6,13 @@
  * through the store's batched writer so the writer links them as it does on the request path.
  */
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationPage } from '../../src/shared/conversation-schemas.js';
 import { api } from '../support/api-request.js';
-import { chromiumAvailable, launchChromium, sharedPage, shot, usePage } from '../support/browser.js';
-import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { chromiumAvailable, shot, usePage } from '../support/browser.js';
+import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
+import type { TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard conversations browser tests');
@@ -27,9 +27,8 @@ const fixture = (name: string): FixtureRequest[] =>
   JSON.parse(readFileSync(new URL(`../../src/conversations/__fixtures__/${name}.json`, import.meta.url), 'utf8'))
     .requests;
 
-let browser: Browser;
+let rig: DashboardRig | undefined;
 let page: Page;
-let up: FakeUpstream;
 let gw: TestGateway;
 let branched: string;
 let delegated: string;
@@ -49,13 +48,8 @@ async function noSideScroll(p: Page): Promise<void> {
 
 describe.skipIf(!hasChromium)('the Conversations screen', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    ({ page } = await sharedPage(browser));
-    up = await startFakeUpstream();
-    gw = await startGateway({
-      upstreamUrl: up.url,
-      setup: (g) => g.addApiKey('main', 'sk-ant-api03-conversations-dashboard').then(() => {}),
-    });
+    rig = await startDashboardRig([{ name: 'main', key: 'sk-ant-api03-conversations-dashboard' }]);
+    ({ page, gw } = rig);
     const main = await gw.account('main');
     // One batch per request, in the order Claude Code sent them: linking reads the earlier rows.
     for (const [name, rs] of [
@@ -103,9 +97,7 @@ describe.skipIf(!hasChromium)('the Conversations screen', () => {
     expect(delegated).not.toBe('');
   });
   afterAll(async () => {
-    await gw?.close();
-    await up?.close();
-    await browser?.close();
+    await rig?.close();
   });
 
   it('lists conversations with their figures and filters them by the first message, kept in the URL', async () => {

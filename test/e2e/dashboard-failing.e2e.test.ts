@@ -2,13 +2,13 @@
  * The dashboard shows an account whose attempts fail as failing, with its last upstream errors,
  * and a failed request with the accounts it tried and its retries apart from its failovers.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptRecord, RequestRecord } from '../../src/storage/contract/records.js';
 import { usageFromRecords } from '../../src/storage/writer/usage.js';
-import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
-import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { chromiumAvailable, shot, switchTheme, usePage } from '../support/browser.js';
+import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
+import type { TestGateway } from '../support/gateway.js';
 import { NO_USAGE } from '../support/history-seed.js';
 import { sampleRecord } from '../support/sample-record.js';
 
@@ -24,23 +24,17 @@ const RATE_LIMITED: AttemptRecord = {
 const OVERLOADED: AttemptRecord = { account: 'flaky', status: 529, error: '529 overloaded: Overloaded', ms: 30 };
 const SERVED: AttemptRecord = { account: 'steady', status: 200, error: null, ms: 900 };
 
-let browser: Browser;
+let rig: DashboardRig | undefined;
 let page: Page;
-let up: FakeUpstream;
 let gw: TestGateway;
 
 describe.skipIf(!hasChromium)('dashboard: failing accounts', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    ({ page } = await sharedPage(browser));
-    up = await startFakeUpstream();
-    gw = await startGateway({
-      upstreamUrl: up.url,
-      setup: async (g) => {
-        await g.addApiKey('flaky', 'sk-ant-api03-dashboard-flaky', { priority: 0 });
-        await g.addApiKey('steady', 'sk-ant-api03-dashboard-steady', { priority: 1 });
-      },
-    });
+    rig = await startDashboardRig([
+      { name: 'flaky', key: 'sk-ant-api03-dashboard-flaky', over: { priority: 0 } },
+      { name: 'steady', key: 'sk-ant-api03-dashboard-steady', over: { priority: 1 } },
+    ]);
+    ({ page, gw } = rig);
     const steady = await gw.account('steady');
     const now = Date.now();
     const served = { accountId: steady.id, accountName: 'steady' };
@@ -69,9 +63,7 @@ describe.skipIf(!hasChromium)('dashboard: failing accounts', () => {
     await gw.store.requests.writeBatch(records, usageFromRecords(records));
   });
   afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-    await up?.close();
+    await rig?.close();
   });
 
   it('Accounts shows it as Failing, with its attempts and last errors, instead of Active', async () => {

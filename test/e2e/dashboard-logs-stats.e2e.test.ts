@@ -1,8 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
-import { errorBody, type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { chromiumAvailable, shot, switchTheme, usePage } from '../support/browser.js';
+import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
+import { errorBody, type FakeUpstream } from '../support/fake-upstream.js';
+import type { TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard Logs and Stats browser tests');
@@ -12,7 +13,7 @@ const ALPHA_KEY = 'sk-ant-api03-logs-stats-alpha';
 const BETA_KEY = 'sk-ant-api03-logs-stats-beta';
 const RATE_LIMIT_MSG = 'Number of request tokens has exceeded your per-minute rate limit';
 
-let browser: Browser;
+let rig: DashboardRig | undefined;
 let page: Page;
 let up: FakeUpstream;
 let gw: TestGateway;
@@ -36,16 +37,11 @@ function cell(page: Page, account: string, col: string) {
 
 describe.skipIf(!hasChromium)('dashboard Stats and Logs screens in Chromium', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    ({ page } = await sharedPage(browser));
-    up = await startFakeUpstream();
-    gw = await startGateway({
-      upstreamUrl: up.url,
-      setup: async (g) => {
-        await g.addApiKey('alpha', ALPHA_KEY);
-        await g.addApiKey('beta', BETA_KEY, { priority: 1 });
-      },
-    });
+    rig = await startDashboardRig([
+      { name: 'alpha', key: ALPHA_KEY },
+      { name: 'beta', key: BETA_KEY, over: { priority: 1 } },
+    ]);
+    ({ page, up, gw } = rig);
     const alpha = (await gw.account('alpha')).id;
     const beta = (await gw.account('beta')).id;
     now = Date.now();
@@ -94,9 +90,7 @@ describe.skipIf(!hasChromium)('dashboard Stats and Logs screens in Chromium', ()
     );
   });
   afterAll(async () => {
-    await gw?.close();
-    await browser?.close();
-    await up?.close();
+    await rig?.close();
   });
 
   it('shows totals, per-account figures and recent errors computed from the records (light, dark)', async () => {

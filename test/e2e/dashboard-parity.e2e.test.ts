@@ -5,13 +5,13 @@
  * card's cleanup, compact and clear history. The six requests of history-seed.ts are the data;
  * every figure below is worked out by hand from them.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import { usageFromRecords } from '../../src/storage/writer/usage.js';
-import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
-import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { chromiumAvailable, shot, switchTheme, usePage } from '../support/browser.js';
+import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
+import type { TestGateway } from '../support/gateway.js';
 import { historySeed } from '../support/history-seed.js';
 
 const hasChromium = chromiumAvailable('dashboard parity browser tests');
@@ -25,10 +25,9 @@ const HAIKU = 'claude-haiku-4-5';
 const REQUEST_JSON = { model: SONNET, max_tokens: 64, messages: [{ role: 'user', content: 'Say hi' }] };
 const RESPONSE_JSON = { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'Hi!' }] };
 
-let browser: Browser;
 let context: BrowserContext;
+let rig: DashboardRig | undefined;
 let page: Page;
-let up: FakeUpstream;
 let gw: TestGateway;
 let alpha: AccountRow;
 let T0: number;
@@ -50,16 +49,11 @@ function listedIds(): Promise<(string | null)[]> {
 
 describe.skipIf(!hasChromium)('dashboard parity pieces in Chromium', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    ({ context, page } = await sharedPage(browser));
-    up = await startFakeUpstream();
-    gw = await startGateway({
-      upstreamUrl: up.url,
-      setup: async (g) => {
-        await g.addApiKey('alpha', 'sk-ant-api03-parity-alpha');
-        await g.addApiKey('beta', 'sk-ant-api03-parity-beta', { priority: 1 });
-      },
-    });
+    rig = await startDashboardRig([
+      { name: 'alpha', key: 'sk-ant-api03-parity-alpha' },
+      { name: 'beta', key: 'sk-ant-api03-parity-beta', over: { priority: 1 } },
+    ]);
+    ({ context, page, gw } = rig);
     alpha = await gw.account('alpha');
     const beta = await gw.account('beta');
     T0 = Date.now();
@@ -89,9 +83,7 @@ describe.skipIf(!hasChromium)('dashboard parity pieces in Chromium', () => {
     await gw.store.requests.writeBatch(records, usageFromRecords(records));
   });
   afterAll(async () => {
-    await gw?.close();
-    await browser?.close();
-    await up?.close();
+    await rig?.close();
   });
 
   it('Overview: trends against the previous 24 hours, success-rate course, model mix and system status', async () => {

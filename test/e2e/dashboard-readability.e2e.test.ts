@@ -3,13 +3,13 @@
  * the CLI and the TUI), a Claude Code request's page that opens on the prompt and the reply
  * rather than its system prompt, and stat cards whose figures stay on one line.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
-import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
+import { chromiumAvailable, shot, switchTheme, usePage } from '../support/browser.js';
 import { claudeCodeRequestBody, shortReplySse } from '../support/claude-code-request.js';
-import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
+import type { TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard readability browser tests');
@@ -19,9 +19,8 @@ const VIEWPORT = { width: 1280, height: 900 };
 const PROMPT = 'Why does `npm test` fail on CI but pass on my machine?';
 const REPLY = 'The CI image runs Node 18; your lockfile needs Node 20. Pin it in .nvmrc.';
 
-let browser: Browser;
+let rig: DashboardRig | undefined;
 let page: Page;
-let up: FakeUpstream;
 let gw: TestGateway;
 
 /** Lines each element's text takes: one per distinct line-box top. */
@@ -38,15 +37,8 @@ function lineCounts(p: Page, selector: string): Promise<{ text: string; lines: n
 
 describe.skipIf(!hasChromium)('dashboard readability in Chromium', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    ({ page } = await sharedPage(browser));
-    up = await startFakeUpstream();
-    gw = await startGateway({
-      upstreamUrl: up.url,
-      setup: async (g) => {
-        await g.addApiKey('work', 'sk-ant-api03-readability-work');
-      },
-    });
+    rig = await startDashboardRig([{ name: 'work', key: 'sk-ant-api03-readability-work' }]);
+    ({ page, gw } = rig);
     const work = await gw.account('work');
     const now = Date.now();
     const a = { accountId: work.id, accountName: 'work' };
@@ -80,9 +72,7 @@ describe.skipIf(!hasChromium)('dashboard readability in Chromium', () => {
     await gw.store.requests.writeBatch(records, []);
   });
   afterAll(async () => {
-    await gw?.close();
-    await browser?.close();
-    await up?.close();
+    await rig?.close();
   });
 
   it('shows tokens as "in / out" with the definition on the column and the breakdown on the figure', async () => {

@@ -1,9 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
-import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
-import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { chromiumAvailable, shot, switchTheme, usePage } from '../support/browser.js';
+import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
+import type { TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard Requests browser tests');
@@ -69,23 +69,17 @@ const RESPONSE_SSE = sse([
   { type: 'message_stop' },
 ]);
 
-let browser: Browser;
+let rig: DashboardRig | undefined;
 let page: Page;
-let up: FakeUpstream;
 let gw: TestGateway;
 
 describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    ({ page } = await sharedPage(browser));
-    up = await startFakeUpstream();
-    gw = await startGateway({
-      upstreamUrl: up.url,
-      setup: async (g) => {
-        await g.addApiKey('alpha', 'sk-ant-api03-requests-alpha');
-        await g.addApiKey('beta', 'sk-ant-api03-requests-beta', { priority: 1 });
-      },
-    });
+    rig = await startDashboardRig([
+      { name: 'alpha', key: 'sk-ant-api03-requests-alpha' },
+      { name: 'beta', key: 'sk-ant-api03-requests-beta', over: { priority: 1 } },
+    ]);
+    ({ page, gw } = rig);
     const alpha = await gw.account('alpha');
     const beta = await gw.account('beta');
     const now = Date.now();
@@ -142,9 +136,7 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
     await gw.store.requests.writeBatch(records, []);
   });
   afterAll(async () => {
-    await gw?.close();
-    await browser?.close();
-    await up?.close();
+    await rig?.close();
   });
 
   it('lists the seeded requests (light, dark), filters them through the URL', async () => {

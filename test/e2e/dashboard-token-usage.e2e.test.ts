@@ -4,30 +4,24 @@
  * client key's 5-hour and today figures in Settings. Records are seeded through the store's
  * batched write, so the figures come from the rollups the writer keeps.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, sharedPage, shot, usePage } from '../support/browser.js';
-import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { chromiumAvailable, shot, usePage } from '../support/browser.js';
+import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
+import type { TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard token usage browser tests');
 const HOUR = 3_600_000;
 
-let browser: Browser;
+let rig: DashboardRig | undefined;
 let page: Page;
-let up: FakeUpstream;
 let gw: TestGateway;
 
 describe.skipIf(!hasChromium)('token windows in the dashboard', () => {
   beforeAll(async () => {
-    browser = await launchChromium();
-    ({ page } = await sharedPage(browser));
-    up = await startFakeUpstream();
-    gw = await startGateway({
-      upstreamUrl: up.url,
-      setup: (g) => g.addApiKey('main', 'sk-ant-api03-token-usage-dashboard').then(() => {}),
-    });
+    rig = await startDashboardRig([{ name: 'main', key: 'sk-ant-api03-token-usage-dashboard' }]);
+    ({ page, gw } = rig);
     const main = await gw.account('main');
     const now = Date.now();
     await gw.store.accounts.update(main.id, {
@@ -60,9 +54,7 @@ describe.skipIf(!hasChromium)('token windows in the dashboard', () => {
     );
   });
   afterAll(async () => {
-    await gw?.close();
-    await up?.close();
-    await browser?.close();
+    await rig?.close();
   });
 
   it('shows the 5-hour tokens and cost per account and key on the Overview', async () => {

@@ -20,7 +20,6 @@ import type { Analytics } from '../../../src/shared/analytics-schemas';
 import { describeMoves, servedBy } from '../../../src/shared/attempts';
 import type { RequestDetail, RequestPage, RequestSummary } from '../../../src/shared/requests-schemas';
 import { tokenKinds } from '../../../src/shared/tokens';
-import { useAccounts } from '../accounts-ui';
 import { ApiError, apiFetch } from '../api';
 import { useCopy } from '../clipboard';
 import {
@@ -45,8 +44,16 @@ import {
 } from '../format';
 import { requests as messages } from '../i18n/en/requests';
 import { intlLocale, translator } from '../i18n/i18n';
+import {
+  AccountFilter,
+  FilterActions,
+  type Filters as ListFilterValues,
+  listFilters,
+  localTime,
+  TimeRangeFilter,
+} from '../list-filters';
 import { queryKeys } from '../query-keys';
-import { linkClick, navigate, useLocation } from '../router';
+import { linkClick, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 
 const t = translator('requests', messages);
@@ -54,63 +61,10 @@ const t = translator('requests', messages);
 const ROW_H = 36;
 const PAGE_SIZE = 200;
 const OVERSCAN = 10;
-/**
- * `from` and `to` are local date-times as a datetime-local input gives them (2025-01-31T09:30):
- * readable in the URL, and sent to the API as Unix ms (`since`, `until`), since the API reads a
- * time without an offset as UTC.
- */
 const FILTERS = ['account', 'model', 'status', 'agent', 'session', 'from', 'to'] as const;
-type Filters = Record<(typeof FILTERS)[number], string>;
-
-/** The list's query string, so "Back to the list" returns to the same filters. */
-let lastListSearch = '';
-
-const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
-
-/** A datetime-local value as Unix ms, null when it is not one. */
-function localTime(value: string): number | null {
-  if (!LOCAL_DATE_TIME.test(value)) return null;
-  const ms = new Date(value).getTime();
-  return Number.isNaN(ms) ? null : ms;
-}
-
-function readFilters(search: URLSearchParams): Filters {
-  return {
-    account: search.get('account') ?? '',
-    model: search.get('model') ?? '',
-    status: search.get('status') ?? '',
-    agent: search.get('agent') ?? '',
-    session: search.get('session') ?? '',
-    from: search.get('from') ?? '',
-    to: search.get('to') ?? '',
-  };
-}
-
-/** The page's query string (filters as the URL keeps them). */
-function pageQuery(filters: Filters): string {
-  const p = new URLSearchParams();
-  for (const k of FILTERS) if (filters[k]) p.set(k, filters[k]);
-  return p.toString();
-}
-
-/** The API's query string: the time range as `since` / `until` (a date-time that is not one is sent as given, and refused). */
-function query(filters: Filters, extra: Record<string, string | number | null | undefined>): string {
-  const p = new URLSearchParams();
-  for (const k of FILTERS) {
-    const v = filters[k];
-    if (!v) continue;
-    if (k === 'from') p.set('since', String(localTime(v) ?? v));
-    else if (k === 'to') p.set('until', String(localTime(v) ?? v));
-    else p.set(k, v);
-  }
-  for (const [k, v] of Object.entries(extra)) if (v != null) p.set(k, String(v));
-  return p.toString();
-}
-
-function setFilters(next: Filters): void {
-  const q = pageQuery(next);
-  navigate(`/requests${q ? `?${q}` : ''}`);
-}
+type Filters = ListFilterValues<(typeof FILTERS)[number]>;
+const filterUrl = listFilters('/requests', FILTERS);
+const setFilters = filterUrl.set;
 
 /**
  * Agents seen in the last 30 days (the hour rollups: cheap at any volume), for the agent filter.
@@ -146,7 +100,6 @@ function fmtClock(ts: number): string {
 }
 
 function FilterBar({ filters }: { filters: Filters }) {
-  const accounts = useAccounts();
   const seenAgents = useSeenAgents();
   const [model, setModel] = useState(filters.model);
   const [session, setSession] = useState(filters.session);
@@ -159,22 +112,14 @@ function FilterBar({ filters }: { filters: Filters }) {
   const agents = filters.agent && !seenAgents.includes(filters.agent) ? [...seenAgents, filters.agent] : seenAgents;
   const statuses = ['success', 'error', '429', '500', '529'];
   if (filters.status && !statuses.includes(filters.status)) statuses.push(filters.status);
-  const names = (accounts.data ?? []).map((a) => a.name);
-  if (filters.account && !names.includes(filters.account)) names.push(filters.account);
-  const any = FILTERS.some((k) => filters[k]);
   return (
     <form className="filters" onSubmit={apply} aria-label={t('filterForm')}>
-      <label className="inline-field">
-        <span>{t('account')}</span>
-        <select value={filters.account} onChange={(e) => setFilters({ ...filters, account: e.target.value })}>
-          <option value="">{t('allAccounts')}</option>
-          {names.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
-      </label>
+      <AccountFilter
+        value={filters.account}
+        onChange={(account) => setFilters({ ...filters, account })}
+        label={t('account')}
+        allLabel={t('allAccounts')}
+      />
       <label className="inline-field">
         <span>{t('status')}</span>
         <select value={filters.status} onChange={(e) => setFilters({ ...filters, status: e.target.value })}>
@@ -197,24 +142,13 @@ function FilterBar({ filters }: { filters: Filters }) {
           ))}
         </select>
       </label>
-      <label className="inline-field">
-        <span>{t('from')}</span>
-        <input
-          type="datetime-local"
-          value={filters.from}
-          max={filters.to || undefined}
-          onChange={(e) => setFilters({ ...filters, from: e.target.value })}
-        />
-      </label>
-      <label className="inline-field">
-        <span>{t('to')}</span>
-        <input
-          type="datetime-local"
-          value={filters.to}
-          min={filters.from || undefined}
-          onChange={(e) => setFilters({ ...filters, to: e.target.value })}
-        />
-      </label>
+      <TimeRangeFilter
+        from={filters.from}
+        to={filters.to}
+        onChange={(range) => setFilters({ ...filters, ...range })}
+        fromLabel={t('from')}
+        toLabel={t('to')}
+      />
       <label className="inline-field">
         <span>{t('model')}</span>
         <input value={model} onChange={(e) => setModel(e.target.value)} placeholder="claude-sonnet-4-5" />
@@ -223,12 +157,12 @@ function FilterBar({ filters }: { filters: Filters }) {
         <span>{t('session')}</span>
         <input value={session} onChange={(e) => setSession(e.target.value)} placeholder={t('sessionPlaceholder')} />
       </label>
-      <button type="submit">{t('apply')}</button>
-      {any ? (
-        <button type="button" className="link-button" onClick={() => setFilters(readFilters(new URLSearchParams()))}>
-          {t('clearFilters')}
-        </button>
-      ) : null}
+      <FilterActions
+        any={filterUrl.any(filters)}
+        onClear={filterUrl.clear}
+        applyLabel={t('apply')}
+        clearLabel={t('clearFilters')}
+      />
     </form>
   );
 }
@@ -397,15 +331,15 @@ function VirtualTable({
 
 function RequestList() {
   const { search } = useLocation();
-  const filters = readFilters(search);
-  lastListSearch = search.toString();
-  const key = query(filters, {});
+  const filters = filterUrl.read(search);
+  filterUrl.remember(search);
+  const key = filterUrl.apiQuery(filters);
   const badTime =
     (filters.from !== '' && localTime(filters.from) === null) || (filters.to !== '' && localTime(filters.to) === null);
   const list = useInfiniteQuery({
     queryKey: queryKeys.requests.list(key),
     queryFn: ({ pageParam }) =>
-      apiFetch<RequestPage>(`/api/requests?${query(filters, { limit: PAGE_SIZE, cursor: pageParam })}`),
+      apiFetch<RequestPage>(`/api/requests?${filterUrl.apiQuery(filters, { limit: PAGE_SIZE, cursor: pageParam })}`),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.nextCursor,
     staleTime: Number.POSITIVE_INFINITY,
@@ -415,7 +349,8 @@ function RequestList() {
   // Requests newer than the first page, refreshed on each `request.finished` event (live.ts).
   const head = useQuery({
     queryKey: queryKeys.requests.head(key, top?.id ?? null),
-    queryFn: () => apiFetch<RequestPage>(`/api/requests?${query(filters, { limit: 500, since: top?.ts })}`),
+    queryFn: () =>
+      apiFetch<RequestPage>(`/api/requests?${filterUrl.apiQuery(filters, { limit: 500, since: top?.ts })}`),
     enabled: list.isSuccess,
     staleTime: Number.POSITIVE_INFINITY,
     refetchOnWindowFocus: false,
@@ -438,7 +373,7 @@ function RequestList() {
   const nearEnd = useCallback(() => {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
-  const any = FILTERS.some((k) => filters[k]);
+  const any = filterUrl.any(filters);
 
   let body: ReactNode;
   if (list.isPending) body = <Loading what={t('loadingWhat')} />;
@@ -814,7 +749,7 @@ function RequestView({ id }: { id: string }) {
     queryFn: () => apiFetch<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`),
     staleTime: Number.POSITIVE_INFINITY,
   });
-  const back = `/requests${lastListSearch ? `?${lastListSearch}` : ''}`;
+  const back = filterUrl.backHref();
   const d = detail.data as DetailWithAgent | undefined;
   const tokens = d ? tokenKinds(d) : null;
   const fallback = d?.modelFallback === true || (typeof d?.modelFallback === 'string' && d.modelFallback !== '');

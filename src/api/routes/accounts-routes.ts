@@ -17,25 +17,17 @@ import {
   RenameAccountSchema,
   SetPrioritySchema,
 } from '../../shared/accounts-schemas.js';
-import { ErrorResponseSchema, OkSchema } from '../../shared/api-schemas.js';
+import { OkSchema } from '../../shared/api-schemas.js';
 import type { ApiDeps } from '../api-deps.js';
+import { errorResponse, jsonBody, jsonResponse, UNAUTHORIZED } from '../openapi-parts.js';
 import { newRouter } from '../router.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const error = (description: string) => json(ErrorResponseSchema, description);
-const E400 = error('Invalid input; the message names the field');
-const E401 = error('Admin key missing or wrong');
-const E404 = error('No account with this name');
-const E409 = error('The name is taken');
+const E400 = errorResponse('Invalid input; the message names the field');
+const E404 = errorResponse('No account with this name');
+const E409 = errorResponse('The name is taken');
 
 const NameParam = z.object({
   name: z.string().openapi({ param: { name: 'name', in: 'path' }, example: 'work-max' }),
-});
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { required: true, content: { 'application/json': { schema } } },
 });
 
 const list = createRoute({
@@ -43,7 +35,7 @@ const list = createRoute({
   path: '/',
   tags: ['accounts'],
   summary: 'Accounts with status, cooldown and rate-limit windows (never credentials)',
-  responses: { 200: json(AccountListSchema, 'Accounts, by priority'), 401: E401 },
+  responses: { 200: jsonResponse(AccountListSchema, 'Accounts, by priority'), 401: UNAUTHORIZED },
 });
 
 const getOne = createRoute({
@@ -52,7 +44,7 @@ const getOne = createRoute({
   tags: ['accounts'],
   summary: 'One account',
   request: { params: NameParam },
-  responses: { 200: json(AccountSchema, 'The account'), 401: E401, 404: E404 },
+  responses: { 200: jsonResponse(AccountSchema, 'The account'), 401: UNAUTHORIZED, 404: E404 },
 });
 
 const addKey = createRoute({
@@ -60,8 +52,8 @@ const addKey = createRoute({
   path: '/',
   tags: ['accounts'],
   summary: 'Add an account by API key (stored encrypted)',
-  request: body(AddApiKeyAccountSchema),
-  responses: { 201: json(AccountSchema, 'The new account'), 400: E400, 401: E401, 409: E409 },
+  request: jsonBody(AddApiKeyAccountSchema),
+  responses: { 201: jsonResponse(AccountSchema, 'The new account'), 400: E400, 401: UNAUTHORIZED, 409: E409 },
 });
 
 const oauthInit = createRoute({
@@ -69,12 +61,12 @@ const oauthInit = createRoute({
   path: '/oauth/init',
   tags: ['accounts'],
   summary: 'Start an OAuth (PKCE) login; open authorizeUrl, then post the code#state it shows to /oauth/callback',
-  request: body(OAuthInitRequestSchema),
+  request: jsonBody(OAuthInitRequestSchema),
   responses: {
-    200: json(OAuthInitResponseSchema, 'The login to complete within 10 minutes'),
+    200: jsonResponse(OAuthInitResponseSchema, 'The login to complete within 10 minutes'),
     400: E400,
-    401: E401,
-    409: error('The name belongs to an account of another kind'),
+    401: UNAUTHORIZED,
+    409: errorResponse('The name belongs to an account of another kind'),
   },
 });
 
@@ -83,14 +75,14 @@ const oauthCallback = createRoute({
   path: '/oauth/callback',
   tags: ['accounts'],
   summary: 'Complete an OAuth login: adds the account, or signs an existing one in again',
-  request: body(OAuthCallbackRequestSchema),
+  request: jsonBody(OAuthCallbackRequestSchema),
   responses: {
-    200: json(AccountSchema, 'The account'),
-    400: error('Malformed code or state mismatch (the flow stays open)'),
-    401: E401,
-    404: error('Unknown, expired or already completed flow'),
+    200: jsonResponse(AccountSchema, 'The account'),
+    400: errorResponse('Malformed code or state mismatch (the flow stays open)'),
+    401: UNAUTHORIZED,
+    404: errorResponse('Unknown, expired or already completed flow'),
     409: E409,
-    502: error('The OAuth server rejected the code or failed; start again'),
+    502: errorResponse('The OAuth server rejected the code or failed; start again'),
   },
 });
 
@@ -100,7 +92,7 @@ const remove = createRoute({
   tags: ['accounts'],
   summary: 'Remove an account (its request records stay)',
   request: { params: NameParam },
-  responses: { 200: json(OkSchema, 'Removed'), 401: E401, 404: E404 },
+  responses: { 200: jsonResponse(OkSchema, 'Removed'), 401: UNAUTHORIZED, 404: E404 },
 });
 
 const action = (path: string, summary: string) =>
@@ -110,7 +102,7 @@ const action = (path: string, summary: string) =>
     tags: ['accounts'],
     summary,
     request: { params: NameParam },
-    responses: { 200: json(AccountSchema, 'The account'), 401: E401, 404: E404 },
+    responses: { 200: jsonResponse(AccountSchema, 'The account'), 401: UNAUTHORIZED, 404: E404 },
   });
 const pause = action('/{name}/pause', 'Pause: no traffic until resumed');
 const resume = action('/{name}/resume', 'Resume: also lifts cooldowns and a disabled state (not needs_reauth)');
@@ -120,8 +112,8 @@ const rename = createRoute({
   path: '/{name}/rename',
   tags: ['accounts'],
   summary: 'Rename an account',
-  request: { params: NameParam, ...body(RenameAccountSchema) },
-  responses: { 200: json(AccountSchema, 'The account'), 400: E400, 401: E401, 404: E404, 409: E409 },
+  request: { params: NameParam, ...jsonBody(RenameAccountSchema) },
+  responses: { 200: jsonResponse(AccountSchema, 'The account'), 400: E400, 401: UNAUTHORIZED, 404: E404, 409: E409 },
 });
 
 const priority = createRoute({
@@ -129,8 +121,8 @@ const priority = createRoute({
   path: '/{name}/priority',
   tags: ['accounts'],
   summary: 'Set the priority (lower is tried first)',
-  request: { params: NameParam, ...body(SetPrioritySchema) },
-  responses: { 200: json(AccountSchema, 'The account'), 400: E400, 401: E401, 404: E404 },
+  request: { params: NameParam, ...jsonBody(SetPrioritySchema) },
+  responses: { 200: jsonResponse(AccountSchema, 'The account'), 400: E400, 401: UNAUTHORIZED, 404: E404 },
 });
 
 export function accountsRoutes(deps: ApiDeps): OpenAPIHono {

@@ -31,6 +31,7 @@ import { NAME_ERROR, NAME_PATTERN } from '../../shared/names.js';
 import type { PayloadBody, RequestRecord, StoredRequest } from '../../storage/contract/records.js';
 import type { ApiDeps } from '../api-deps.js';
 import { openEventStream } from '../live-events.js';
+import { jsonBody, jsonResponse } from '../openapi-parts.js';
 
 /** ccflare's error body. */
 const CcflareErrorSchema = z.object({ error: z.string() }).openapi('CcflareError');
@@ -65,14 +66,7 @@ function ccflareRouter(logger: ApiDeps['logger']): OpenAPIHono {
   return app;
 }
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const E = (description: string) => json(CcflareErrorSchema, description);
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { required: true, content: { 'application/json': { schema } } },
-});
+const E = (description: string) => jsonResponse(CcflareErrorSchema, description);
 const TAGS = ['ccflare compatibility'];
 
 const TierSchema = z
@@ -95,9 +89,9 @@ const oauthInit = createRoute({
   path: '/oauth/init',
   tags: TAGS,
   summary: "ccflare's OAuth start: the authorize URL and a session id for /api/oauth/callback",
-  request: body(OAuthInitBody),
+  request: jsonBody(OAuthInitBody),
   responses: {
-    200: json(
+    200: jsonResponse(
       z.object({
         success: z.literal(true),
         authUrl: z.string(),
@@ -116,9 +110,11 @@ const oauthCallback = createRoute({
   path: '/oauth/callback',
   tags: TAGS,
   summary: "ccflare's OAuth completion: adds the account (or signs it in again)",
-  request: body(z.object({ sessionId: z.string().min(1), code: z.string().min(1) }).openapi('CcflareOAuthCallback')),
+  request: jsonBody(
+    z.object({ sessionId: z.string().min(1), code: z.string().min(1) }).openapi('CcflareOAuthCallback'),
+  ),
   responses: {
-    200: json(
+    200: jsonResponse(
       z.object({
         success: z.literal(true),
         message: z.string(),
@@ -143,10 +139,10 @@ const tier = createRoute({
     params: z.object({
       id: z.string().openapi({ param: { name: 'id', in: 'path' }, description: 'Account id or name' }),
     }),
-    ...body(z.object({ tier: TierSchema }).openapi('CcflareTier')),
+    ...jsonBody(z.object({ tier: TierSchema }).openapi('CcflareTier')),
   },
   responses: {
-    200: json(z.object({ success: z.literal(true), tier: z.number() }), 'Set'),
+    200: jsonResponse(z.object({ success: z.literal(true), tier: z.number() }), 'Set'),
     400: E('Not a tier'),
     404: E('No such account'),
   },
@@ -159,16 +155,16 @@ const getStrategy = createRoute({
   path: '/config/strategy',
   tags: TAGS,
   summary: "ccflare's strategy read",
-  responses: { 200: json(z.object({ strategy: z.string() }), 'The strategy') },
+  responses: { 200: jsonResponse(z.object({ strategy: z.string() }), 'The strategy') },
 });
 const setStrategy = createRoute({
   method: 'post',
   path: '/config/strategy',
   tags: TAGS,
   summary: "ccflare's strategy change",
-  request: body(z.object({ strategy: z.string() })),
+  request: jsonBody(z.object({ strategy: z.string() })),
   responses: {
-    200: json(z.object({ success: z.literal(true), strategy: z.string() }), 'Changed'),
+    200: jsonResponse(z.object({ success: z.literal(true), strategy: z.string() }), 'Changed'),
     400: E('Unknown strategy'),
     409: E('Pinned by an environment variable'),
   },
@@ -178,23 +174,23 @@ const listStrategies = createRoute({
   path: '/strategies',
   tags: TAGS,
   summary: "ccflare's strategy list",
-  responses: { 200: json(z.array(z.string()), 'Strategy names') },
+  responses: { 200: jsonResponse(z.array(z.string()), 'Strategy names') },
 });
 const getModel = createRoute({
   method: 'get',
   path: '/config/model',
   tags: TAGS,
   summary: "ccflare's default agent model read ('' when none is set)",
-  responses: { 200: json(z.object({ model: z.string() }), 'The model') },
+  responses: { 200: jsonResponse(z.object({ model: z.string() }), 'The model') },
 });
 const setModel = createRoute({
   method: 'post',
   path: '/config/model',
   tags: TAGS,
   summary: "ccflare's default agent model change (ccflare's short names opus-4, opus-4.1, sonnet-4 accepted)",
-  request: body(z.object({ model: z.string().min(1) })),
+  request: jsonBody(z.object({ model: z.string().min(1) })),
   responses: {
-    200: json(z.object({ success: z.literal(true), model: z.string() }), 'Changed'),
+    200: jsonResponse(z.object({ success: z.literal(true), model: z.string() }), 'Changed'),
     400: E('Not a model'),
     409: E('Pinned by an environment variable'),
   },
@@ -204,14 +200,14 @@ const getRetention = createRoute({
   path: '/config/retention',
   tags: TAGS,
   summary: "ccflare's retention read: payload days and request days",
-  responses: { 200: json(z.object({ payloadDays: z.number(), requestDays: z.number() }), 'Retention') },
+  responses: { 200: jsonResponse(z.object({ payloadDays: z.number(), requestDays: z.number() }), 'Retention') },
 });
 const setRetention = createRoute({
   method: 'post',
   path: '/config/retention',
   tags: TAGS,
   summary: "ccflare's retention change (either or both)",
-  request: body(z.object({ payloadDays: z.number().int().optional(), requestDays: z.number().int().optional() })),
+  request: jsonBody(z.object({ payloadDays: z.number().int().optional(), requestDays: z.number().int().optional() })),
   responses: {
     204: { description: 'Changed' },
     400: E('Out of range, or nothing given'),
@@ -227,7 +223,7 @@ const detail = createRoute({
   tags: TAGS,
   summary: "ccflare's request payloads, newest first: bodies base64, headers without credentials",
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
-  responses: { 200: json(z.array(z.unknown()), 'Request payloads'), 400: E('Invalid limit') },
+  responses: { 200: jsonResponse(z.array(z.unknown()), 'Request payloads'), 400: E('Invalid limit') },
 });
 
 const sse = (summary: string) => ({

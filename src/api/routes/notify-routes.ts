@@ -4,7 +4,7 @@
  * Channel URLs are never returned, only masked.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { ErrorResponseSchema, OkSchema } from '../../shared/api-schemas.js';
+import { OkSchema } from '../../shared/api-schemas.js';
 import {
   ChannelListSchema,
   ChannelNameSchema,
@@ -18,15 +18,11 @@ import {
   UpdateChannelSchema,
 } from '../../shared/notify-schemas.js';
 import type { ApiDeps } from '../api-deps.js';
+import { errorResponse, jsonBody, jsonResponse, UNAUTHORIZED } from '../openapi-parts.js';
 import { newRouter } from '../router.js';
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const err400 = json(ErrorResponseSchema, 'Invalid input (the message names the field)');
-const err401 = json(ErrorResponseSchema, 'Admin key missing or wrong');
-const err404 = json(ErrorResponseSchema, 'No channel with this name');
+const err400 = errorResponse('Invalid input (the message names the field)');
+const err404 = errorResponse('No channel with this name');
 const nameParam = z.object({ name: ChannelNameSchema.openapi({ param: { name: 'name', in: 'path' } }) });
 const limitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
@@ -35,7 +31,7 @@ const listChannels = createRoute({
   path: '/channels',
   tags: ['notify'],
   summary: 'Notification channels (URLs masked), the dashboard channel first',
-  responses: { 200: json(ChannelListSchema, 'Channels'), 401: err401 },
+  responses: { 200: jsonResponse(ChannelListSchema, 'Channels'), 401: UNAUTHORIZED },
 });
 
 const createChannel = createRoute({
@@ -43,12 +39,12 @@ const createChannel = createRoute({
   path: '/channels',
   tags: ['notify'],
   summary: 'Add a webhook or Slack channel; the URL and secret are stored encrypted',
-  request: { body: { required: true, content: { 'application/json': { schema: CreateChannelSchema } } } },
+  request: jsonBody(CreateChannelSchema),
   responses: {
-    201: json(ChannelSchema, 'The new channel'),
+    201: jsonResponse(ChannelSchema, 'The new channel'),
     400: err400,
-    401: err401,
-    409: json(ErrorResponseSchema, 'A channel has this name'),
+    401: UNAUTHORIZED,
+    409: errorResponse('A channel has this name'),
   },
 });
 
@@ -59,14 +55,14 @@ const updateChannel = createRoute({
   summary: 'Change a channel: name, URL, secret (null removes it), event switches, enabled',
   request: {
     params: nameParam,
-    body: { required: true, content: { 'application/json': { schema: UpdateChannelSchema } } },
+    ...jsonBody(UpdateChannelSchema),
   },
   responses: {
-    200: json(ChannelSchema, 'The channel'),
+    200: jsonResponse(ChannelSchema, 'The channel'),
     400: err400,
-    401: err401,
+    401: UNAUTHORIZED,
     404: err404,
-    409: json(ErrorResponseSchema, 'Another channel has the new name'),
+    409: errorResponse('Another channel has the new name'),
   },
 });
 
@@ -76,7 +72,7 @@ const deleteChannel = createRoute({
   tags: ['notify'],
   summary: 'Remove a channel (the dashboard channel can only be disabled)',
   request: { params: nameParam },
-  responses: { 200: json(OkSchema, 'Removed'), 400: err400, 401: err401, 404: err404 },
+  responses: { 200: jsonResponse(OkSchema, 'Removed'), 400: err400, 401: UNAUTHORIZED, 404: err404 },
 });
 
 const testChannel = createRoute({
@@ -85,7 +81,12 @@ const testChannel = createRoute({
   tags: ['notify'],
   summary: 'Send a test notification to this channel now (one attempt, logged) and return its delivery',
   request: { params: nameParam },
-  responses: { 200: json(DeliverySchema, 'The delivery, delivered or failed'), 400: err400, 401: err401, 404: err404 },
+  responses: {
+    200: jsonResponse(DeliverySchema, 'The delivery, delivered or failed'),
+    400: err400,
+    401: UNAUTHORIZED,
+    404: err404,
+  },
 });
 
 const listDeliveries = createRoute({
@@ -94,7 +95,7 @@ const listDeliveries = createRoute({
   tags: ['notify'],
   summary: 'The delivery log, newest first: status, attempts, last error',
   request: { query: limitQuery },
-  responses: { 200: json(DeliveryListSchema, 'Deliveries'), 400: err400, 401: err401 },
+  responses: { 200: jsonResponse(DeliveryListSchema, 'Deliveries'), 400: err400, 401: UNAUTHORIZED },
 });
 
 const getRules = createRoute({
@@ -102,7 +103,7 @@ const getRules = createRoute({
   path: '/rules',
   tags: ['notify'],
   summary: 'Thresholds (spend, error rate) and the window that collapses repeats',
-  responses: { 200: json(NotifyRulesSchema, 'Rules'), 401: err401 },
+  responses: { 200: jsonResponse(NotifyRulesSchema, 'Rules'), 401: UNAUTHORIZED },
 });
 
 const putRules = createRoute({
@@ -110,8 +111,8 @@ const putRules = createRoute({
   path: '/rules',
   tags: ['notify'],
   summary: 'Replace the rules; running gateways apply them within a second',
-  request: { body: { required: true, content: { 'application/json': { schema: NotifyRulesSchema } } } },
-  responses: { 200: json(NotifyRulesSchema, 'Rules'), 400: err400, 401: err401 },
+  request: jsonBody(NotifyRulesSchema),
+  responses: { 200: jsonResponse(NotifyRulesSchema, 'Rules'), 400: err400, 401: UNAUTHORIZED },
 });
 
 const getInbox = createRoute({
@@ -120,7 +121,7 @@ const getInbox = createRoute({
   tags: ['notify'],
   summary: "The dashboard channel's events (the bell), newest first, with the unread count",
   request: { query: limitQuery },
-  responses: { 200: json(InboxSchema, 'Inbox'), 400: err400, 401: err401 },
+  responses: { 200: jsonResponse(InboxSchema, 'Inbox'), 400: err400, 401: UNAUTHORIZED },
 });
 
 const markRead = createRoute({
@@ -128,8 +129,8 @@ const markRead = createRoute({
   path: '/inbox/read',
   tags: ['notify'],
   summary: 'Mark inbox events read (all unread ones when `ids` is absent)',
-  request: { body: { required: true, content: { 'application/json': { schema: MarkReadSchema } } } },
-  responses: { 200: json(InboxSchema, 'Inbox'), 400: err400, 401: err401 },
+  request: jsonBody(MarkReadSchema),
+  responses: { 200: jsonResponse(InboxSchema, 'Inbox'), 400: err400, 401: UNAUTHORIZED },
 });
 
 export function notifyRoutes(deps: ApiDeps): OpenAPIHono {

@@ -1,17 +1,14 @@
 /** `store.accounts` for PostgreSQL (same behaviour as sqlite/accounts.ts). */
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../errors.js';
-import type {
-  AccountError,
-  AccountHealth,
-  AccountKind,
-  AccountPatch,
-  AccountRow,
-  AccountsStore,
-  NewAccount,
-  RateLimitState,
-  TokenSwap,
-} from '../contract/accounts.js';
+import type { AccountPatch, AccountRow, AccountsStore, NewAccount, TokenSwap } from '../contract/accounts.js';
+import {
+  ACCOUNT_PATCH_KEYS,
+  type AccountDbRow,
+  type PatchValue,
+  patchColumn,
+  toAccount,
+} from '../rows/account-rows.js';
 import type { PgPool } from './connection.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { readRevision, revisionDdl } from './revisions.js';
@@ -50,97 +47,6 @@ export const ACCOUNTS_DDL = `
   );
   ${revisionDdl('accounts_rev', [{ table: 'accounts', events: 'INSERT OR UPDATE OR DELETE' }])}
 `;
-
-interface AccountDbRow {
-  id: string;
-  name: string;
-  kind: string;
-  priority: number;
-  paused: boolean;
-  health: string;
-  health_reason: string | null;
-  api_key_enc: string | null;
-  access_token_enc: string | null;
-  refresh_token_enc: string | null;
-  refresh_fp: string | null;
-  expires_at: number | null;
-  cooldown_until: number | null;
-  cooldown_reason: string | null;
-  model_cooldowns: Record<string, number>;
-  strikes: number;
-  created_at: number;
-  last_used_at: number | null;
-  request_count: number;
-  session_start: number | null;
-  session_request_count: number;
-  rate_limit: RateLimitState | null;
-  flag: string | null;
-  attempt_count: number;
-  failed_attempt_count: number;
-  recent_errors: AccountError[];
-}
-
-function toAccount(r: AccountDbRow): AccountRow {
-  return {
-    id: r.id,
-    name: r.name,
-    kind: r.kind as AccountKind,
-    priority: r.priority,
-    paused: r.paused,
-    health: r.health as AccountHealth,
-    healthReason: r.health_reason,
-    apiKeyEnc: r.api_key_enc,
-    accessTokenEnc: r.access_token_enc,
-    refreshTokenEnc: r.refresh_token_enc,
-    refreshFp: r.refresh_fp,
-    expiresAt: r.expires_at,
-    cooldownUntil: r.cooldown_until,
-    cooldownReason: r.cooldown_reason,
-    modelCooldowns: r.model_cooldowns,
-    strikes: r.strikes,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    requestCount: r.request_count,
-    sessionStart: r.session_start,
-    sessionRequestCount: r.session_request_count,
-    rateLimit: r.rate_limit,
-    flag: r.flag,
-    attemptCount: r.attempt_count,
-    failedAttemptCount: r.failed_attempt_count,
-    recentErrors: r.recent_errors,
-  };
-}
-
-type Param = string | number | boolean | null;
-
-/** AccountPatch key -> column, how its value is bound, and the cast the placeholder needs. */
-const PATCH_COLUMNS: {
-  [K in keyof Required<AccountPatch>]: [column: string, encode: (v: AccountPatch[K]) => Param, cast?: string];
-} = {
-  name: ['name', (v) => v ?? null],
-  priority: ['priority', (v) => v ?? null],
-  paused: ['paused', (v) => v ?? false],
-  health: ['health', (v) => v ?? null],
-  healthReason: ['health_reason', (v) => v ?? null],
-  apiKeyEnc: ['api_key_enc', (v) => v ?? null],
-  accessTokenEnc: ['access_token_enc', (v) => v ?? null],
-  refreshTokenEnc: ['refresh_token_enc', (v) => v ?? null],
-  refreshFp: ['refresh_fp', (v) => v ?? null],
-  expiresAt: ['expires_at', (v) => v ?? null],
-  cooldownUntil: ['cooldown_until', (v) => v ?? null],
-  cooldownReason: ['cooldown_reason', (v) => v ?? null],
-  // pg would bind a JS object or array as a PostgreSQL array literal, so JSON goes in as text.
-  modelCooldowns: ['model_cooldowns', (v) => JSON.stringify(v ?? {}), '::jsonb'],
-  strikes: ['strikes', (v) => v ?? null],
-  lastUsedAt: ['last_used_at', (v) => v ?? null],
-  requestCount: ['request_count', (v) => v ?? null],
-  sessionStart: ['session_start', (v) => v ?? null],
-  sessionRequestCount: ['session_request_count', (v) => v ?? null],
-  rateLimit: ['rate_limit', (v) => (v == null ? null : JSON.stringify(v)), '::jsonb'],
-  flag: ['flag', (v) => v ?? null],
-};
-
-const PATCH_KEYS = Object.keys(PATCH_COLUMNS) as (keyof AccountPatch)[];
 
 export class PgAccounts implements AccountsStore {
   constructor(private readonly pool: PgPool) {}
@@ -190,13 +96,13 @@ export class PgAccounts implements AccountsStore {
 
   async update(id: string, patch: AccountPatch): Promise<void> {
     const sets: string[] = [];
-    const params: Param[] = [id];
-    for (const k of PATCH_KEYS) {
+    const params: PatchValue[] = [id];
+    for (const k of ACCOUNT_PATCH_KEYS) {
       const v = patch[k];
       if (v === undefined) continue;
-      const [col, encode, cast] = PATCH_COLUMNS[k] as [string, (v: unknown) => Param, string?];
-      params.push(encode(v));
-      sets.push(`${col} = $${params.length}${cast ?? ''}`);
+      const { column, value, json } = patchColumn(k, v);
+      params.push(value);
+      sets.push(`${column} = $${params.length}${json ? '::jsonb' : ''}`);
     }
     // An empty patch must not bump accounts_rev (the UPDATE trigger fires even if nothing changes).
     if (sets.length === 0) return;

@@ -6,6 +6,14 @@ import type {
   WorkspaceRow,
   WorkspaceSighting,
 } from '../contract/agents.js';
+import {
+  PREFERENCES_SQL,
+  type PreferenceDbRow,
+  toPreference,
+  toWorkspace,
+  WORKSPACES_SQL,
+  type WorkspaceDbRow,
+} from '../rows/agent-rows.js';
 import { inTransaction, type PgPool } from './connection.js';
 import { readRevision, revisionDdl } from './revisions.js';
 
@@ -33,35 +41,12 @@ export const AGENTS_DDL = `
   ])}
 `;
 
-interface WorkspaceDbRow {
-  path: string;
-  name: string;
-  first_seen: number;
-  last_seen: number;
-  requests: number;
-}
-
-interface PreferenceDbRow {
-  agent_id: string;
-  agent_name: string;
-  model: string;
-  updated_at: number;
-}
-
 export class PgAgents implements AgentsStore {
   constructor(private readonly pool: PgPool) {}
 
   async listWorkspaces(): Promise<WorkspaceRow[]> {
-    const { rows } = await this.pool.query<WorkspaceDbRow>(
-      'SELECT path, name, first_seen, last_seen, requests FROM workspaces ORDER BY last_seen DESC, path',
-    );
-    return rows.map((r) => ({
-      path: r.path,
-      name: r.name,
-      firstSeen: r.first_seen,
-      lastSeen: r.last_seen,
-      requests: r.requests,
-    }));
+    const { rows } = await this.pool.query<WorkspaceDbRow>(WORKSPACES_SQL);
+    return rows.map(toWorkspace);
   }
 
   async recordWorkspaces(sightings: readonly WorkspaceSighting[]): Promise<void> {
@@ -104,15 +89,8 @@ export class PgAgents implements AgentsStore {
   }
 
   async listPreferences(): Promise<AgentPreferenceRow[]> {
-    const { rows } = await this.pool.query<PreferenceDbRow>(
-      'SELECT agent_id, agent_name, model, updated_at FROM agent_preferences ORDER BY agent_id',
-    );
-    return rows.map((r) => ({
-      agentId: r.agent_id,
-      agentName: r.agent_name,
-      model: r.model,
-      updatedAt: r.updated_at,
-    }));
+    const { rows } = await this.pool.query<PreferenceDbRow>(PREFERENCES_SQL);
+    return rows.map(toPreference);
   }
 
   async setPreferences(changes: readonly AgentPreferenceChange[], now: number): Promise<void> {

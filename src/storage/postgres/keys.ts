@@ -11,6 +11,7 @@ import type {
   KeyUse,
   NewClientKey,
 } from '../contract/keys.js';
+import { type ClientKeyDbRow, type KeyUsageDbRow, modelsColumn, toClientKey, toKeyUsage } from '../rows/key-rows.js';
 import type { PgPool } from './connection.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { readRevision, revisionDdl } from './revisions.js';
@@ -53,42 +54,6 @@ export const KEYS_DDL = `
     { table: 'admin_key', events: 'INSERT OR UPDATE OR DELETE' },
   ])}
 `;
-
-interface ClientKeyDbRow {
-  id: string;
-  name: string;
-  prefix: string;
-  digest: string;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  limit_rpm: number | null;
-  limit_tokens_per_day: number | null;
-  limit_cost_per_month_usd: number | null;
-  allowed_models: unknown;
-}
-
-function modelsOf(v: unknown): string[] | null {
-  return Array.isArray(v) ? v.filter((m): m is string => typeof m === 'string') : null;
-}
-
-function toClientKey(r: ClientKeyDbRow): ClientKeyRow {
-  return {
-    id: r.id,
-    name: r.name,
-    prefix: r.prefix,
-    digest: r.digest,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    revokedAt: r.revoked_at,
-    limits: {
-      rpm: r.limit_rpm,
-      tokensPerDay: r.limit_tokens_per_day,
-      costPerMonthUsd: r.limit_cost_per_month_usd,
-      models: modelsOf(r.allowed_models),
-    },
-  };
-}
 
 /**
  * Use per key name from the request rows over the month (once at start, and per
@@ -152,29 +117,15 @@ export class PgKeys implements KeysStore {
       `UPDATE client_keys SET limit_rpm = $2, limit_tokens_per_day = $3, limit_cost_per_month_usd = $4,
          allowed_models = $5::jsonb
        WHERE name = $1 AND revoked_at IS NULL RETURNING *`,
-      [
-        name,
-        limits.rpm,
-        limits.tokensPerDay,
-        limits.costPerMonthUsd,
-        limits.models === null ? null : JSON.stringify(limits.models),
-      ],
+      [name, limits.rpm, limits.tokensPerDay, limits.costPerMonthUsd, modelsColumn(limits)],
     );
     return rows[0] ? toClientKey(rows[0]) : null;
   }
 
   async usage(w: KeyUsageWindows): Promise<ClientKeyUsageRow[]> {
     const from = Math.min(w.minuteStart, w.dayStart, w.monthStart);
-    const { rows } = await this.pool.query<{ name: string; requests: number; tokens: number; cost: number }>(
-      USAGE_SQL,
-      [w.minuteStart, w.dayStart, w.monthStart, from],
-    );
-    return rows.map((r) => ({
-      name: r.name,
-      requestsLastMinute: r.requests,
-      tokensToday: r.tokens,
-      costThisMonthUsd: r.cost,
-    }));
+    const { rows } = await this.pool.query<KeyUsageDbRow>(USAGE_SQL, [w.minuteStart, w.dayStart, w.monthStart, from]);
+    return rows.map(toKeyUsage);
   }
 
   async getAdmin(): Promise<AdminKeyRow | null> {

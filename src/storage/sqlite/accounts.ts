@@ -2,113 +2,22 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
-import type {
-  AccountError,
-  AccountHealth,
-  AccountKind,
-  AccountPatch,
-  AccountRow,
-  AccountsStore,
-  NewAccount,
-  RateLimitState,
-  TokenSwap,
-} from '../contract/accounts.js';
+import type { AccountPatch, AccountRow, AccountsStore, NewAccount, TokenSwap } from '../contract/accounts.js';
+import {
+  ACCOUNT_PATCH_COLUMNS,
+  ACCOUNT_PATCH_KEYS,
+  type AccountDbRow,
+  patchColumn,
+  toAccount,
+} from '../rows/account-rows.js';
 import { type Bindable, isUniqueViolation, writeWithoutBlocking } from './connection.js';
-
-interface AccountDbRow {
-  id: string;
-  name: string;
-  kind: string;
-  priority: number;
-  paused: number;
-  health: string;
-  health_reason: string | null;
-  api_key_enc: string | null;
-  access_token_enc: string | null;
-  refresh_token_enc: string | null;
-  refresh_fp: string | null;
-  expires_at: number | null;
-  cooldown_until: number | null;
-  cooldown_reason: string | null;
-  model_cooldowns: string;
-  strikes: number;
-  created_at: number;
-  last_used_at: number | null;
-  request_count: number;
-  session_start: number | null;
-  session_request_count: number;
-  rate_limit: string | null;
-  flag: string | null;
-  attempt_count: number;
-  failed_attempt_count: number;
-  recent_errors: string;
-}
-
-function toAccount(r: AccountDbRow): AccountRow {
-  return {
-    id: r.id,
-    name: r.name,
-    kind: r.kind as AccountKind,
-    priority: r.priority,
-    paused: r.paused !== 0,
-    health: r.health as AccountHealth,
-    healthReason: r.health_reason,
-    apiKeyEnc: r.api_key_enc,
-    accessTokenEnc: r.access_token_enc,
-    refreshTokenEnc: r.refresh_token_enc,
-    refreshFp: r.refresh_fp,
-    expiresAt: r.expires_at,
-    cooldownUntil: r.cooldown_until,
-    cooldownReason: r.cooldown_reason,
-    modelCooldowns: JSON.parse(r.model_cooldowns) as Record<string, number>,
-    strikes: r.strikes,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    requestCount: r.request_count,
-    sessionStart: r.session_start,
-    sessionRequestCount: r.session_request_count,
-    rateLimit: r.rate_limit === null ? null : (JSON.parse(r.rate_limit) as RateLimitState),
-    flag: r.flag,
-    attemptCount: r.attempt_count,
-    failedAttemptCount: r.failed_attempt_count,
-    recentErrors: JSON.parse(r.recent_errors) as AccountError[],
-  };
-}
-
-/** AccountPatch key -> column and how its value is stored. */
-const PATCH_COLUMNS: {
-  [K in keyof Required<AccountPatch>]: [column: string, encode: (v: AccountPatch[K]) => Bindable];
-} = {
-  name: ['name', (v) => v ?? null],
-  priority: ['priority', (v) => v ?? null],
-  paused: ['paused', (v) => (v ? 1 : 0)],
-  health: ['health', (v) => v ?? null],
-  healthReason: ['health_reason', (v) => v ?? null],
-  apiKeyEnc: ['api_key_enc', (v) => v ?? null],
-  accessTokenEnc: ['access_token_enc', (v) => v ?? null],
-  refreshTokenEnc: ['refresh_token_enc', (v) => v ?? null],
-  refreshFp: ['refresh_fp', (v) => v ?? null],
-  expiresAt: ['expires_at', (v) => v ?? null],
-  cooldownUntil: ['cooldown_until', (v) => v ?? null],
-  cooldownReason: ['cooldown_reason', (v) => v ?? null],
-  modelCooldowns: ['model_cooldowns', (v) => JSON.stringify(v ?? {})],
-  strikes: ['strikes', (v) => v ?? null],
-  lastUsedAt: ['last_used_at', (v) => v ?? null],
-  requestCount: ['request_count', (v) => v ?? null],
-  sessionStart: ['session_start', (v) => v ?? null],
-  sessionRequestCount: ['session_request_count', (v) => v ?? null],
-  rateLimit: ['rate_limit', (v) => (v == null ? null : JSON.stringify(v))],
-  flag: ['flag', (v) => v ?? null],
-};
-
-const PATCH_KEYS = Object.keys(PATCH_COLUMNS) as (keyof AccountPatch)[];
 
 /**
  * One statement for every patch shape, so it is prepared once: each column takes the new
  * value only when its `set_*` flag is 1, which also lets a patch set a column to NULL.
  */
-const UPDATE_ACCOUNT = `UPDATE accounts SET ${PATCH_KEYS.map((k) => {
-  const col = PATCH_COLUMNS[k][0];
+const UPDATE_ACCOUNT = `UPDATE accounts SET ${ACCOUNT_PATCH_KEYS.map((k) => {
+  const col = ACCOUNT_PATCH_COLUMNS[k][0];
   return `${col} = CASE WHEN @set_${col} THEN @${col} ELSE ${col} END`;
 }).join(', ')} WHERE id = @id`;
 
@@ -182,13 +91,14 @@ export class SqliteAccounts implements AccountsStore {
   async update(id: string, patch: AccountPatch): Promise<void> {
     const params: Record<string, Bindable> = { id };
     let any = false;
-    for (const k of PATCH_KEYS) {
-      const [col, encode] = PATCH_COLUMNS[k] as [string, (v: unknown) => Bindable];
+    for (const k of ACCOUNT_PATCH_KEYS) {
       const v = patch[k];
       const given = v !== undefined;
       any ||= given;
-      params[`set_${col}`] = given ? 1 : 0;
-      params[col] = given ? encode(v) : null;
+      const { column, value } = patchColumn(k, v);
+      params[`set_${column}`] = given ? 1 : 0;
+      // better-sqlite3 binds no booleans (`paused`).
+      params[column] = !given ? null : typeof value === 'boolean' ? Number(value) : value;
     }
     // An empty patch must not bump accounts_rev (the UPDATE trigger fires even if nothing changes).
     if (!any) return;

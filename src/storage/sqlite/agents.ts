@@ -7,6 +7,14 @@ import type {
   WorkspaceRow,
   WorkspaceSighting,
 } from '../contract/agents.js';
+import {
+  PREFERENCES_SQL,
+  type PreferenceDbRow,
+  toPreference,
+  toWorkspace,
+  WORKSPACES_SQL,
+  type WorkspaceDbRow,
+} from '../rows/agent-rows.js';
 import type { Migration } from './migration.js';
 
 export const AGENTS_MIGRATION: Migration = {
@@ -45,21 +53,6 @@ export const AGENTS_MIGRATION: Migration = {
   `,
 };
 
-interface WorkspaceDbRow {
-  path: string;
-  name: string;
-  first_seen: number;
-  last_seen: number;
-  requests: number;
-}
-
-interface PreferenceDbRow {
-  agent_id: string;
-  agent_name: string;
-  model: string;
-  updated_at: number;
-}
-
 export class SqliteAgents implements AgentsStore {
   private readonly selectWorkspaces: Database.Statement<[], WorkspaceDbRow>;
   private readonly selectPrefs: Database.Statement<[], PreferenceDbRow>;
@@ -68,12 +61,8 @@ export class SqliteAgents implements AgentsStore {
   private readonly setPrefs: (changes: readonly AgentPreferenceChange[], now: number) => void;
 
   constructor(db: Database.Database) {
-    this.selectWorkspaces = db.prepare(
-      'SELECT path, name, first_seen, last_seen, requests FROM workspaces ORDER BY last_seen DESC, path',
-    );
-    this.selectPrefs = db.prepare(
-      'SELECT agent_id, agent_name, model, updated_at FROM agent_preferences ORDER BY agent_id',
-    );
+    this.selectWorkspaces = db.prepare(WORKSPACES_SQL);
+    this.selectPrefs = db.prepare(PREFERENCES_SQL);
     this.rev = db.prepare("SELECT value FROM meta WHERE key = 'agents_rev'");
     // An UPDATE only when the path exists (the DO UPDATE branch), so a known workspace never
     // fires the INSERT trigger and the revision stays put while counts move.
@@ -102,13 +91,7 @@ export class SqliteAgents implements AgentsStore {
   }
 
   async listWorkspaces(): Promise<WorkspaceRow[]> {
-    return this.selectWorkspaces.all().map((r) => ({
-      path: r.path,
-      name: r.name,
-      firstSeen: r.first_seen,
-      lastSeen: r.last_seen,
-      requests: r.requests,
-    }));
+    return this.selectWorkspaces.all().map(toWorkspace);
   }
 
   async recordWorkspaces(sightings: readonly WorkspaceSighting[]): Promise<void> {
@@ -116,12 +99,7 @@ export class SqliteAgents implements AgentsStore {
   }
 
   async listPreferences(): Promise<AgentPreferenceRow[]> {
-    return this.selectPrefs.all().map((r) => ({
-      agentId: r.agent_id,
-      agentName: r.agent_name,
-      model: r.model,
-      updatedAt: r.updated_at,
-    }));
+    return this.selectPrefs.all().map(toPreference);
   }
 
   async setPreferences(changes: readonly AgentPreferenceChange[], now: number): Promise<void> {

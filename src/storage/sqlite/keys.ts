@@ -12,6 +12,7 @@ import type {
   KeyUse,
   NewClientKey,
 } from '../contract/keys.js';
+import { type ClientKeyDbRow, type KeyUsageDbRow, modelsColumn, toClientKey, toKeyUsage } from '../rows/key-rows.js';
 import { isUniqueViolation, writeWithoutBlocking } from './connection.js';
 import type { Migration } from './migration.js';
 
@@ -74,48 +75,6 @@ export const KEY_LIMITS_MIGRATION: Migration = {
   `,
 };
 
-interface ClientKeyDbRow {
-  id: string;
-  name: string;
-  prefix: string;
-  digest: string;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  limit_rpm: number | null;
-  limit_tokens_per_day: number | null;
-  limit_cost_per_month_usd: number | null;
-  allowed_models: string | null;
-}
-
-function modelsOf(json: string | null): string[] | null {
-  if (json === null) return null;
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.filter((m): m is string => typeof m === 'string') : null;
-  } catch {
-    return null;
-  }
-}
-
-function toClientKey(r: ClientKeyDbRow): ClientKeyRow {
-  return {
-    id: r.id,
-    name: r.name,
-    prefix: r.prefix,
-    digest: r.digest,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    revokedAt: r.revoked_at,
-    limits: {
-      rpm: r.limit_rpm,
-      tokensPerDay: r.limit_tokens_per_day,
-      costPerMonthUsd: r.limit_cost_per_month_usd,
-      models: modelsOf(r.allowed_models),
-    },
-  };
-}
-
 /**
  * Use per key name from the request rows: a range scan of the ts index over the month (once at
  * start, and per `ccflare keys list`); no index of its own, which every insert would pay for.
@@ -142,10 +101,7 @@ export class SqliteKeys implements KeysStore {
   private readonly deleteAdmin: Database.Statement<[]>;
   private readonly rev: Database.Statement<[], { value: number }>;
   private readonly limitsRow: Database.Statement<[Record<string, string | number | null>]>;
-  private readonly usageRows: Database.Statement<
-    [Record<string, number>],
-    { name: string; requests: number; tokens: number; cost: number }
-  >;
+  private readonly usageRows: Database.Statement<[Record<string, number>], KeyUsageDbRow>;
   private readonly setLimitsTx: Database.Transaction<(name: string, limits: ClientKeyLimits) => ClientKeyRow | null>;
   private readonly revokeActive: Database.Transaction<(name: string, now: number) => ClientKeyRow | null>;
 
@@ -178,7 +134,7 @@ export class SqliteKeys implements KeysStore {
         rpm: limits.rpm,
         tokens: limits.tokensPerDay,
         cost: limits.costPerMonthUsd,
-        models: limits.models === null ? null : JSON.stringify(limits.models),
+        models: modelsColumn(limits),
       });
       const after = this.byId.get(row.id);
       return after ? toClientKey(after) : null;
@@ -222,9 +178,7 @@ export class SqliteKeys implements KeysStore {
 
   async usage(w: KeyUsageWindows): Promise<ClientKeyUsageRow[]> {
     const from = Math.min(w.minuteStart, w.dayStart, w.monthStart);
-    return this.usageRows
-      .all({ minute: w.minuteStart, day: w.dayStart, month: w.monthStart, from })
-      .map((r) => ({ name: r.name, requestsLastMinute: r.requests, tokensToday: r.tokens, costThisMonthUsd: r.cost }));
+    return this.usageRows.all({ minute: w.minuteStart, day: w.dayStart, month: w.monthStart, from }).map(toKeyUsage);
   }
 
   async getAdmin(): Promise<AdminKeyRow | null> {

@@ -64,23 +64,20 @@ const SUMMARY_LIST = `${SUMMARY_SELECT},
 const MODEL_EXPR = 'coalesce(r.model_applied, r.model_requested)';
 
 /**
- * Every request list read: the requests of `q`, newest first, as `columns`, `rows` at most. The
- * WHERE clause holds only the filters in use, in a fixed order, so the planner sees plain
- * conditions and picks the matching page index, and each combination is one cached statement; a
- * catch-all `? IS NULL OR ...` statement would be planned once and scan by time. `accountIds`: the
- * account filter resolved to ids (null: no account filter).
+ * The conditions every request list read starts with, in this order: the cursor (rows before it
+ * walking back, `<`, or after it walking forwards, `>`), the time window and the accounts.
  */
-export function listRequestsQuery(
-  columns: string,
-  q: RequestQuery,
+function pageConditions(
+  cursor: { ts: number; id: string } | null,
+  direction: '<' | '>',
+  q: { since?: number; until?: number },
   accountIds: readonly string[] | null,
-  rows: number,
-): { sql: string; params: Bindable[] } {
+): { where: string[]; params: Bindable[] } {
   const where: string[] = [];
   const params: Bindable[] = [];
-  if (q.before) {
-    where.push('(r.ts, r.id) < (?, ?)');
-    params.push(q.before.ts, q.before.id);
+  if (cursor) {
+    where.push(`(r.ts, r.id) ${direction} (?, ?)`);
+    params.push(cursor.ts, cursor.id);
   }
   if (q.since !== undefined) {
     where.push('r.ts >= ?');
@@ -96,6 +93,23 @@ export function listRequestsQuery(
     );
     params.push(...accountIds);
   }
+  return { where, params };
+}
+
+/**
+ * Every request list read: the requests of `q`, newest first, as `columns`, `rows` at most. The
+ * WHERE clause holds only the filters in use, in a fixed order, so the planner sees plain
+ * conditions and picks the matching page index, and each combination is one cached statement; a
+ * catch-all `? IS NULL OR ...` statement would be planned once and scan by time. `accountIds`: the
+ * account filter resolved to ids (null: no account filter).
+ */
+export function listRequestsQuery(
+  columns: string,
+  q: RequestQuery,
+  accountIds: readonly string[] | null,
+  rows: number,
+): { sql: string; params: Bindable[] } {
+  const { where, params } = pageConditions(q.before ?? null, '<', q, accountIds);
   if (q.model !== undefined) {
     where.push(`${MODEL_EXPR} = ?`);
     params.push(q.model);
@@ -138,26 +152,7 @@ export function exportPageQuery(
   after: { ts: number; id: string } | null,
   rows: number,
 ): { sql: string; params: Bindable[] } {
-  const where: string[] = [];
-  const params: Bindable[] = [];
-  if (after) {
-    where.push('(r.ts, r.id) > (?, ?)');
-    params.push(after.ts, after.id);
-  }
-  if (q.since !== undefined) {
-    where.push('r.ts >= ?');
-    params.push(q.since);
-  }
-  if (q.until !== undefined) {
-    where.push('r.ts < ?');
-    params.push(q.until);
-  }
-  if (accountIds !== null) {
-    where.push(
-      accountIds.length === 1 ? 'r.account_id = ?' : `r.account_id IN (${accountIds.map(() => '?').join(', ')})`,
-    );
-    params.push(...accountIds);
-  }
+  const { where, params } = pageConditions(after, '>', q, accountIds);
   if (q.clientKey !== undefined) {
     where.push('r.client_key = ?');
     params.push(q.clientKey);

@@ -4,14 +4,14 @@
  * Enter shows a conversation's tree as indented text: branches, their requests in order, branch
  * points and the sub-tasks each request started.
  */
-import { Box, Text, useInput } from 'ink';
-import { useRef, useState } from 'react';
+import { Text } from 'ink';
+import { useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import { formatUsd } from '../../cli/report-format.js';
 import type { ConversationListItem, ConversationRequest, ConversationTree } from '../../shared/conversation-schemas.js';
 import { formatTokensInOut } from '../../shared/tokens.js';
-import { useLoad } from '../hooks.js';
-import { statusColor, useColor } from '../theme.js';
+import { statusColor } from '../theme.js';
+import { PagedListView, ScrolledLines, usePagedList } from './paged-list.js';
 import type { ScreenProps } from './types.js';
 
 type Tokens = Pick<ConversationRequest, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>;
@@ -92,35 +92,6 @@ export function treeLines(tree: ConversationTree, now: number): string[] {
   return lines;
 }
 
-function Tree({
-  lines,
-  width,
-  height,
-  onBack,
-}: {
-  lines: string[];
-  width: number;
-  height: number;
-  onBack: () => void;
-}) {
-  const [scroll, setScroll] = useState(0);
-  const visible = Math.max(3, height - 2);
-  useInput((_input, key) => {
-    if (key.escape) onBack();
-    else if (key.downArrow) setScroll((s) => Math.min(Math.max(0, lines.length - visible), s + 1));
-    else if (key.upArrow) setScroll((s) => Math.max(0, s - 1));
-  });
-  return (
-    <Box flexDirection="column">
-      {lines.slice(scroll, scroll + visible).map((l, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: lines have no identity beyond their position
-        <Text key={i}>{l.slice(0, Math.max(10, width - 1)) || ' '}</Text>
-      ))}
-      <Text dimColor>↑/↓ scroll · Esc back</Text>
-    </Box>
-  );
-}
-
 export function ConversationsView({
   api,
   setModal,
@@ -129,54 +100,28 @@ export function ConversationsView({
   now,
   onClose,
 }: Omit<ScreenProps, 'openUrl'> & { onClose: () => void }) {
-  const c = useColor();
-  const pageSize = Math.max(5, height - 8);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
-  const { data, error } = useLoad(
-    () => api.conversations(cursor, pageSize),
-    [api, cursor, pageSize],
-    cursor === null ? 5000 : null,
-  );
-  const [selected, setSelected] = useState(0);
   const [tree, setTree] = useState<string[] | null>(null);
-  const [note, setNote] = useState<string | null>(null);
-  const items = data?.items ?? [];
-  const latest = useRef({ items, data, selected });
-  latest.current = { items, data, selected };
-
-  useInput(
-    (input, key) => {
-      const { items, data, selected } = latest.current;
-      if (input === 'c' || key.escape) onClose();
-      else if (key.upArrow) setSelected((s) => Math.max(0, s - 1));
-      else if (key.downArrow) setSelected((s) => Math.min(items.length - 1, s + 1));
-      else if ((key.rightArrow || key.pageDown) && data?.nextCursor) {
-        setCursors((cs) => [...cs, data.nextCursor]);
-        setSelected(0);
-      } else if ((key.leftArrow || key.pageUp) && cursors.length > 1) {
-        setCursors((cs) => cs.slice(0, -1));
-        setSelected(0);
-      } else if (key.return) {
-        const row = items[selected];
-        if (!row) return;
-        api.conversation(row.id).then(
-          (t) => {
-            setTree(treeLines(t, now()));
-            setModal(true);
-          },
-          (err: unknown) => setNote(`failed: ${(err as Error).message}`),
-        );
-      }
+  const list = usePagedList({
+    load: (cursor, pageSize) => api.conversations(cursor, pageSize),
+    deps: [api],
+    pageSize: Math.max(5, height - 8),
+    isActive: tree === null,
+    onKey: (input, key) => {
+      if (input !== 'c' && !key.escape) return false;
+      onClose();
+      return true;
     },
-    { isActive: tree === null },
-  );
+    open: async (row: ConversationListItem) => {
+      const t = await api.conversation(row.id);
+      setTree(treeLines(t, now()));
+      setModal(true);
+    },
+  });
 
   if (tree) {
     return (
-      <Tree
-        lines={tree}
-        width={width}
+      <ScrolledLines
+        lines={tree.map((l) => l.slice(0, Math.max(10, width - 1)))}
         height={height - 4}
         onBack={() => {
           setTree(null);
@@ -186,18 +131,15 @@ export function ConversationsView({
     );
   }
   return (
-    <Box flexDirection="column">
-      <Text bold>Conversations (page {cursors.length})</Text>
-      {error !== null && <Text color={c('red')}>{error}</Text>}
-      {data && items.length === 0 && <Text>No conversations linked yet.</Text>}
-      {items.length > 0 && <Text bold>{conversationRow(null, 0, width).slice(0, Math.max(10, width - 1))}</Text>}
-      {items.map((r, i) => (
-        <Text key={r.id} inverse={i === selected} color={c(statusColor(200, true))}>
-          {conversationRow(r, now(), width).slice(0, Math.max(10, width - 1))}
-        </Text>
-      ))}
-      {note !== null && <Text dimColor>{note}</Text>}
+    <PagedListView
+      title="Conversations"
+      list={list}
+      empty="No conversations linked yet."
+      row={(r) => conversationRow(r, r === null ? 0 : now(), width)}
+      color={() => statusColor(200, true)}
+      width={width}
+    >
       <Text dimColor>↑/↓ select · Enter tree · ←/→ previous/next page · c/Esc back to requests</Text>
-    </Box>
+    </PagedListView>
   );
 }

@@ -1,13 +1,13 @@
-import { Box, Text, useInput } from 'ink';
-import { useRef, useState } from 'react';
+import { Text } from 'ink';
+import { useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import { formatMs, formatUsd } from '../../cli/report-format.js';
 import { describeMoves, servedBy } from '../../shared/attempts.js';
 import type { RequestDetail, RequestSummary } from '../../shared/requests-schemas.js';
 import { formatTokenBreakdown, formatTokensInOut, TOKENS_LEGEND, tokenKinds } from '../../shared/tokens.js';
-import { useLoad } from '../hooks.js';
-import { statusColor, useColor } from '../theme.js';
+import { statusColor } from '../theme.js';
 import { ConversationsView } from './conversations.js';
+import { PagedListView, ScrolledLines, usePagedList } from './paged-list.js';
 import type { ScreenProps } from './types.js';
 
 /** Fixed columns of the list; the model column takes the rest, so a row fits 80 columns. */
@@ -46,11 +46,9 @@ function listRow(r: RequestSummary | null, now: number, width: number): string {
   ].join(' ');
 }
 
-function Detail({ d, width, height, onBack }: { d: RequestDetail; width: number; height: number; onBack: () => void }) {
-  const c = useColor();
-  const [scroll, setScroll] = useState(0);
+function detailLines(d: RequestDetail, width: number): string[] {
   const t = tokenKinds(d);
-  const lines = [
+  return [
     `Request ${d.id}`,
     `Time:      ${new Date(d.ts).toISOString()}`,
     `Call:      ${d.method} ${d.path}${d.stream ? ' (stream)' : ''}`,
@@ -69,71 +67,30 @@ function Detail({ d, width, height, onBack }: { d: RequestDetail; width: number;
     ...(d.payload?.requestBody ?? '').split('\n').slice(0, 200),
     ...(d.payload ? ['Response body:', ...(d.payload.responseBody ?? '').split('\n').slice(0, 200)] : []),
   ].map((l) => l.slice(0, Math.max(10, width - 1)));
-  const visible = Math.max(3, height - 2);
-  useInput((_input, key) => {
-    if (key.escape) onBack();
-    else if (key.downArrow) setScroll((s) => Math.min(Math.max(0, lines.length - visible), s + 1));
-    else if (key.upArrow) setScroll((s) => Math.max(0, s - 1));
-  });
-  return (
-    <Box flexDirection="column">
-      {lines.slice(scroll, scroll + visible).map((l, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: lines have no identity beyond their position
-        <Text key={i} color={i + scroll === 3 ? c(statusColor(d.status, d.success)) : undefined}>
-          {l || ' '}
-        </Text>
-      ))}
-      <Text dimColor>↑/↓ scroll · Esc back</Text>
-    </Box>
-  );
 }
 
+/** The index of the status line in detailLines, coloured by the status. */
+const STATUS_LINE = 3;
+
 export function RequestsScreen({ api, setModal, width, height, now }: ScreenProps) {
-  const c = useColor();
-  const pageSize = Math.max(5, height - 9);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
-  const { data, error } = useLoad(
-    () => api.requests(cursor, pageSize),
-    [api, cursor, pageSize],
-    cursor === null ? 5000 : null,
-  );
-  const [selected, setSelected] = useState(0);
   const [detail, setDetail] = useState<RequestDetail | null>(null);
-  const [note, setNote] = useState<string | null>(null);
   // Conversations live under this tab (key c): a ninth tab would not fit 80 columns (app.tsx).
   const [conversations, setConversations] = useState(false);
-  const items = data?.items ?? [];
-  // Key handlers can run before React re-subscribes them after a render: they read the latest here.
-  const latest = useRef({ items, data, selected });
-  latest.current = { items, data, selected };
-
-  useInput(
-    (input, key) => {
-      const { items, data, selected } = latest.current;
-      if (input === 'c') setConversations(true);
-      else if (key.upArrow) setSelected((s) => Math.max(0, s - 1));
-      else if (key.downArrow) setSelected((s) => Math.min(items.length - 1, s + 1));
-      else if ((key.rightArrow || key.pageDown) && data?.nextCursor) {
-        setCursors((cs) => [...cs, data.nextCursor]);
-        setSelected(0);
-      } else if ((key.leftArrow || key.pageUp) && cursors.length > 1) {
-        setCursors((cs) => cs.slice(0, -1));
-        setSelected(0);
-      } else if (key.return) {
-        const r = items[selected];
-        if (!r) return;
-        api.request(r.id).then(
-          (d) => {
-            setDetail(d);
-            setModal(true);
-          },
-          (err: unknown) => setNote(`failed: ${(err as Error).message}`),
-        );
-      }
+  const list = usePagedList({
+    load: (cursor, pageSize) => api.requests(cursor, pageSize),
+    deps: [api],
+    pageSize: Math.max(5, height - 9),
+    isActive: detail === null && !conversations,
+    onKey: (input) => {
+      if (input !== 'c') return false;
+      setConversations(true);
+      return true;
     },
-    { isActive: detail === null && !conversations },
-  );
+    open: async (r: RequestSummary) => {
+      setDetail(await api.request(r.id));
+      setModal(true);
+    },
+  });
 
   if (conversations) {
     return (
@@ -149,10 +106,10 @@ export function RequestsScreen({ api, setModal, width, height, now }: ScreenProp
   }
   if (detail) {
     return (
-      <Detail
-        d={detail}
-        width={width}
+      <ScrolledLines
+        lines={detailLines(detail, width)}
         height={height - 4}
+        color={(i) => (i === STATUS_LINE ? statusColor(detail.status, detail.success) : undefined)}
         onBack={() => {
           setDetail(null);
           setModal(false);
@@ -161,19 +118,16 @@ export function RequestsScreen({ api, setModal, width, height, now }: ScreenProp
     );
   }
   return (
-    <Box flexDirection="column">
-      <Text bold>Requests (page {cursors.length})</Text>
-      {error !== null && <Text color={c('red')}>{error}</Text>}
-      {data && items.length === 0 && <Text>No requests recorded.</Text>}
-      {items.length > 0 && <Text bold>{listRow(null, 0, width).slice(0, Math.max(10, width - 1))}</Text>}
-      {items.map((r, i) => (
-        <Text key={r.id} inverse={i === selected} color={c(statusColor(r.status, r.success))}>
-          {listRow(r, now(), width).slice(0, Math.max(10, width - 1))}
-        </Text>
-      ))}
-      {note !== null && <Text dimColor>{note}</Text>}
+    <PagedListView
+      title="Requests"
+      list={list}
+      empty="No requests recorded."
+      row={(r) => listRow(r, r === null ? 0 : now(), width)}
+      color={(r) => statusColor(r.status, r.success)}
+      width={width}
+    >
       <Text dimColor>Tokens: {TOKENS_LEGEND}</Text>
       <Text dimColor>↑/↓ select · Enter details · ←/→ previous/next page · c conversations</Text>
-    </Box>
+    </PagedListView>
   );
 }

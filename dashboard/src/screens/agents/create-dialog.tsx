@@ -3,17 +3,15 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { AGENT_NAME_PATTERN } from '../../../../src/shared/agent-rules';
 import type { AgentView, CreateAgentRequest, WorkspaceView } from '../../../../src/shared/agents-schemas';
-import { apiFetch, errorMessage } from '../../api';
-import { useModalDialog } from '../../confirm-dialog';
+import { apiFetch } from '../../api';
+import { DialogFooter, useModalDialog } from '../../confirm-dialog';
 import { agents as messages } from '../../i18n/en/agents';
-import { shell } from '../../i18n/en/shell';
 import { translator } from '../../i18n/i18n';
 import { PRICED_MODELS } from '../../model-choices';
 import { AgentFileFields, parseToolList, toolsChoice, useAgentFileValues } from './agent-fields';
 import { refreshAgents } from './agents-data';
 
 const t = translator('agents', messages);
-const ts = translator('shell', shell);
 
 /** What the file's `model:` may say besides a full id (Claude Code resolves these itself). */
 const FILE_MODEL_ALIASES = ['opus', 'sonnet', 'haiku', 'inherit'];
@@ -131,19 +129,7 @@ export function CreateDialog({
             }
           />
         </div>
-        {create.isError ? (
-          <p className="field-error" role="alert">
-            {errorMessage(create.error)}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => ref.current?.close()}>
-            {ts('cancel')}
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            {create.isPending ? t('creating') : t('createAgent')}
-          </button>
-        </div>
+        <DialogFooter dialog={ref} run={create} submitLabel={t('createAgent')} pendingLabel={t('creating')} />
       </form>
     </dialog>
   );

@@ -2,8 +2,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { AgentView, PatchAgentRequest } from '../../../../src/shared/agents-schemas';
-import { apiFetch, errorMessage } from '../../api';
-import { useModalDialog } from '../../confirm-dialog';
+import { apiFetch } from '../../api';
+import { DialogFooter, useModalDialog } from '../../confirm-dialog';
 import { agents as messages } from '../../i18n/en/agents';
 import { shell } from '../../i18n/en/shell';
 import { translator } from '../../i18n/i18n';
@@ -102,19 +102,7 @@ export function EditDialog({
             promptHint={t('promptHintEdit')}
           />
         </div>
-        {save.isError ? (
-          <p className="field-error" role="alert">
-            {errorMessage(save.error)}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => ref.current?.close()}>
-            {ts('cancel')}
-          </button>
-          <button type="submit" className="primary" disabled={save.isPending}>
-            {save.isPending ? t('saving') : ts('save')}
-          </button>
-        </div>
+        <DialogFooter dialog={ref} run={save} submitLabel={ts('save')} pendingLabel={t('saving')} />
       </form>
     </dialog>
   );

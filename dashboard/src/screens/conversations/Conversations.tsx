@@ -13,14 +13,20 @@ import type {
   ConversationTree,
   Subtask,
 } from '../../../../src/shared/conversation-schemas';
-import { useAccounts } from '../../accounts-ui';
 import { ApiError, apiFetch } from '../../api';
 import { type Column, DataTable } from '../../data-table';
 import { DASH, fmtDateTime, fmtTokenBreakdown, fmtTokensInOut, fmtUsd } from '../../format';
 import { conversations as messages } from '../../i18n/en/conversations';
 import { translator } from '../../i18n/i18n';
+import {
+  AccountFilter,
+  FilterActions,
+  type Filters as ListFilterValues,
+  listFilters,
+  TimeRangeFilter,
+} from '../../list-filters';
 import { queryKeys } from '../../query-keys';
-import { linkClick, navigate, setSearchParam, useLocation } from '../../router';
+import { linkClick, setSearchParam, useLocation } from '../../router';
 import { ErrorState, Loading } from '../../states';
 import { AnalysisPanel } from './analysis-panel';
 import './conversations.css';
@@ -30,41 +36,9 @@ const t = translator('conversations', messages);
 const PAGE_SIZE = 50;
 /** `from` / `to` are datetime-local values (readable in the URL), sent as Unix ms like the Requests screen. */
 const FILTERS = ['account', 'key', 'agent', 'from', 'to', 'q'] as const;
-type Filters = Record<(typeof FILTERS)[number], string>;
-
-/** The list's query string, so "Back to the list" returns to the same filters. */
-let lastListSearch = '';
-
-function readFilters(search: URLSearchParams): Filters {
-  return Object.fromEntries(FILTERS.map((k) => [k, search.get(k) ?? ''])) as Filters;
-}
-
-function localTime(value: string): number | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return null;
-  const ms = new Date(value).getTime();
-  return Number.isNaN(ms) ? null : ms;
-}
-
-/** The API's query string for the filters (a time that is not one is sent as given, and refused). */
-export function apiQuery(filters: Filters, cursor: string | null): string {
-  const p = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  for (const k of FILTERS) {
-    const v = filters[k];
-    if (!v) continue;
-    if (k === 'from') p.set('since', String(localTime(v) ?? v));
-    else if (k === 'to') p.set('until', String(localTime(v) ?? v));
-    else p.set(k, v);
-  }
-  if (cursor) p.set('cursor', cursor);
-  return p.toString();
-}
-
-function setFilters(next: Filters): void {
-  const p = new URLSearchParams();
-  for (const k of FILTERS) if (next[k]) p.set(k, next[k]);
-  const q = p.toString();
-  navigate(`/conversations${q ? `?${q}` : ''}`);
-}
+type Filters = ListFilterValues<(typeof FILTERS)[number]>;
+const filterUrl = listFilters('/conversations', FILTERS);
+const setFilters = filterUrl.set;
 
 type Totals = Pick<ConversationRequest, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>;
 /** The API sums both cache-write durations; shown as one figure. */
@@ -83,28 +57,20 @@ function Tokens({ x }: { x: Totals }) {
 const list = (xs: string[]) => (xs.length === 0 ? DASH : xs.join(', '));
 
 function FilterBar({ filters }: { filters: Filters }) {
-  const accounts = useAccounts();
   const [text, setText] = useState({ key: filters.key, agent: filters.agent, q: filters.q });
   useEffect(() => setText({ key: filters.key, agent: filters.agent, q: filters.q }), [filters]);
   const apply = (e: FormEvent) => {
     e.preventDefault();
     setFilters({ ...filters, key: text.key.trim(), agent: text.agent.trim(), q: text.q.trim() });
   };
-  const names = (accounts.data ?? []).map((a) => a.name);
-  if (filters.account && !names.includes(filters.account)) names.push(filters.account);
   return (
     <form className="filters" onSubmit={apply} aria-label={t('filterForm')}>
-      <label className="inline-field">
-        <span>{t('account')}</span>
-        <select value={filters.account} onChange={(e) => setFilters({ ...filters, account: e.target.value })}>
-          <option value="">{t('allAccounts')}</option>
-          {names.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
-      </label>
+      <AccountFilter
+        value={filters.account}
+        onChange={(account) => setFilters({ ...filters, account })}
+        label={t('account')}
+        allLabel={t('allAccounts')}
+      />
       <label className="inline-field">
         <span>{t('key')}</span>
         <input name="key" value={text.key} onChange={(e) => setText({ ...text, key: e.target.value })} />
@@ -113,22 +79,13 @@ function FilterBar({ filters }: { filters: Filters }) {
         <span>{t('agent')}</span>
         <input name="agent" value={text.agent} onChange={(e) => setText({ ...text, agent: e.target.value })} />
       </label>
-      <label className="inline-field">
-        <span>{t('from')}</span>
-        <input
-          type="datetime-local"
-          value={filters.from}
-          onChange={(e) => setFilters({ ...filters, from: e.target.value })}
-        />
-      </label>
-      <label className="inline-field">
-        <span>{t('to')}</span>
-        <input
-          type="datetime-local"
-          value={filters.to}
-          onChange={(e) => setFilters({ ...filters, to: e.target.value })}
-        />
-      </label>
+      <TimeRangeFilter
+        from={filters.from}
+        to={filters.to}
+        onChange={(range) => setFilters({ ...filters, ...range })}
+        fromLabel={t('from')}
+        toLabel={t('to')}
+      />
       <label className="inline-field">
         <span>{t('text')}</span>
         <input
@@ -139,12 +96,12 @@ function FilterBar({ filters }: { filters: Filters }) {
           onChange={(e) => setText({ ...text, q: e.target.value })}
         />
       </label>
-      <button type="submit">{t('apply')}</button>
-      {FILTERS.some((k) => filters[k]) ? (
-        <button type="button" className="link-button" onClick={() => setFilters(readFilters(new URLSearchParams()))}>
-          {t('clearFilters')}
-        </button>
-      ) : null}
+      <FilterActions
+        any={filterUrl.any(filters)}
+        onClear={filterUrl.clear}
+        applyLabel={t('apply')}
+        clearLabel={t('clearFilters')}
+      />
     </form>
   );
 }
@@ -177,12 +134,15 @@ const listColumns = (): Column<ConversationListItem>[] => [
 
 function ConversationList() {
   const { search } = useLocation();
-  const filters = readFilters(search);
-  lastListSearch = search.toString();
-  const key = apiQuery(filters, null);
+  const filters = filterUrl.read(search);
+  filterUrl.remember(search);
+  const key = filterUrl.apiQuery(filters, { limit: PAGE_SIZE });
   const pages = useInfiniteQuery({
     queryKey: queryKeys.conversations.list(key),
-    queryFn: ({ pageParam }) => apiFetch<ConversationPage>(`/api/conversations?${apiQuery(filters, pageParam)}`),
+    queryFn: ({ pageParam }) =>
+      apiFetch<ConversationPage>(
+        `/api/conversations?${filterUrl.apiQuery(filters, { limit: PAGE_SIZE, cursor: pageParam })}`,
+      ),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.nextCursor,
   });
@@ -198,7 +158,7 @@ function ConversationList() {
       {pages.isError ? <ErrorState error={pages.error} retry={() => void pages.refetch()} /> : null}
       {pages.data && rows.length === 0 ? (
         <div className="card empty">
-          <p>{FILTERS.some((k) => filters[k]) ? t('noneMatch') : t('none')}</p>
+          <p>{filterUrl.any(filters) ? t('noneMatch') : t('none')}</p>
         </div>
       ) : null}
       {rows.length > 0 ? (
@@ -375,7 +335,7 @@ function ConversationView({ id }: { id: string }) {
     queryKey: queryKeys.conversations.detail(id),
     queryFn: () => apiFetch<ConversationTree>(`/api/conversations/${encodeURIComponent(id)}`),
   });
-  const back = `/conversations${lastListSearch ? `?${lastListSearch}` : ''}`;
+  const back = filterUrl.backHref();
   const open = (branch: string) => setSearchParam('branch', branch);
   // A chosen branch (a sub-task box, a branch point, a request's link) is scrolled into view.
   useEffect(() => {

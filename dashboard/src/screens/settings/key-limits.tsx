@@ -2,16 +2,14 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ClientKeyLimitsView, ClientKeyView } from '../../../../src/shared/keys-schemas';
-import { apiFetch, errorMessage } from '../../api';
-import { useModalDialog } from '../../confirm-dialog';
+import { apiFetch } from '../../api';
+import { DialogFooter, useModalDialog } from '../../confirm-dialog';
 import { fmtInt, fmtUsd } from '../../format';
 import { settings as messages } from '../../i18n/en/settings';
-import { shell } from '../../i18n/en/shell';
 import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
 
 const t = translator('settings', messages);
-const ts = translator('shell', shell);
 
 function UseBar({ label, used, limit, text }: { label: string; used: number; limit: number; text: string }) {
   const over = used >= limit;
@@ -134,19 +132,7 @@ export function LimitsDialog({ k, onClose }: { k: ClientKeyView; onClose: (messa
             onChange={(e) => setModels(e.target.value)}
           />
         </label>
-        {save.isError ? (
-          <p className="field-error" role="alert">
-            {errorMessage(save.error)}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => ref.current?.close()}>
-            {ts('cancel')}
-          </button>
-          <button type="submit" className="primary" disabled={save.isPending}>
-            {save.isPending ? t('limitsSaving') : t('limitsSave')}
-          </button>
-        </div>
+        <DialogFooter dialog={ref} run={save} submitLabel={t('limitsSave')} pendingLabel={t('limitsSaving')} />
       </form>
     </dialog>
   );

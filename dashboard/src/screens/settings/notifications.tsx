@@ -15,7 +15,7 @@ import type {
 } from '../../../../src/shared/notify-schemas';
 import { NOTIFY_EVENT_TYPES } from '../../../../src/shared/notify-schemas';
 import { apiFetch, errorMessage } from '../../api';
-import { ConfirmDialog, useModalDialog } from '../../confirm-dialog';
+import { ConfirmDialog, DialogFooter, useModalDialog } from '../../confirm-dialog';
 import { type Column, DataTable } from '../../data-table';
 import { fmtDateTime } from '../../format';
 import { settings as messages } from '../../i18n/en/settings';
@@ -203,19 +203,7 @@ function EditChannelDialog({ channel, onClose }: { channel: ChannelView; onClose
           <legend>{t('notifyColEvents')}</legend>
           <EventSwitches idPrefix="edit" value={events} onChange={setEvents} />
         </fieldset>
-        {save.isError ? (
-          <p className="field-error" role="alert">
-            {errorMessage(save.error)}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => ref.current?.close()}>
-            {ts('cancel')}
-          </button>
-          <button type="submit" className="primary" disabled={save.isPending || badName || badUrl || badSecret}>
-            {ts('save')}
-          </button>
-        </div>
+        <DialogFooter dialog={ref} run={save} submitLabel={ts('save')} disabled={badName || badUrl || badSecret} />
       </form>
     </dialog>
   );

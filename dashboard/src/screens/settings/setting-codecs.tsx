@@ -4,6 +4,7 @@
  */
 import type { ReactNode } from 'react';
 import type { ConfigView } from '../../../../src/shared/config-schemas';
+import { LIVE_SETTING_KEYS } from '../../../../src/shared/live-setting-keys';
 import { fmtInt, fmtNumber } from '../../format';
 import { settings as messages } from '../../i18n/en/settings';
 import { translator } from '../../i18n/i18n';
@@ -132,6 +133,89 @@ function UnitInput({
   );
 }
 
+/** One line of text; `placeholder` shows what it takes. */
+function TextInput({
+  id,
+  label,
+  fields,
+  set,
+  invalid,
+  describedBy,
+  placeholder,
+}: EditorProps & { placeholder?: string }) {
+  return (
+    <span className="unit-input">
+      <label htmlFor={`${id}-v`} className="sr-only">
+        {label}
+      </label>
+      <input
+        id={`${id}-v`}
+        type="text"
+        value={fields.v ?? ''}
+        placeholder={placeholder}
+        onChange={(e) => set('v', e.target.value)}
+        aria-invalid={invalid}
+        aria-describedby={describedBy}
+      />
+    </span>
+  );
+}
+
+/**
+ * A duration typed as two units (hours and minutes, minutes and seconds): `big` and `small` are
+ * their lengths in ms, `names` their field names; `capBig` limits the big unit's input to the
+ * server's maximum.
+ */
+function durationCodec(spec: {
+  labelKey: 'labelStickyWait' | 'labelSession';
+  show: (ms: number) => string;
+  big: number;
+  small: number;
+  names: readonly [string, string];
+  units: readonly ['unitH' | 'unitMin', 'unitMin' | 'unitS'];
+  srKeys: readonly ['srHours' | 'srMinutes', 'srMinutes' | 'srSeconds'];
+  numbersError: 'hoursMinutesNumbers' | 'minutesSecondsNumbers';
+  capBig: boolean;
+}): Codec {
+  const [bigName, smallName] = spec.names;
+  return {
+    get label() {
+      return t(spec.labelKey);
+    },
+    show: (v) => spec.show(Number(v)),
+    fields: (v) => {
+      const ms = Number(v);
+      return {
+        [bigName]: String(Math.floor(ms / spec.big)),
+        [smallName]: String(Math.round(((ms % spec.big) / spec.small) * 100) / 100),
+      };
+    },
+    parse: (f, accepts) => {
+      const big = f[bigName]?.trim() === '' ? 0 : num(f[bigName]);
+      const small = f[smallName]?.trim() === '' ? 0 : num(f[smallName]);
+      if (big === null || small === null) return { ok: false, error: t(spec.numbersError) };
+      const ms = Math.round((big * (spec.big / spec.small) + small) * spec.small);
+      const { min, max } = intRange(accepts);
+      if (ms < min || ms > max) {
+        return { ok: false, error: t('chooseBetween', { min: spec.show(min), max: spec.show(max) }) };
+      }
+      return { ok: true, value: ms };
+    },
+    editor: (p) => (
+      <>
+        <UnitInput
+          {...p}
+          name={bigName}
+          unit={t(spec.units[0])}
+          srLabel={t(spec.srKeys[0], { label: p.label })}
+          max={spec.capBig ? Math.floor(intRange(p.accepts).max / spec.big) : undefined}
+        />
+        <UnitInput {...p} name={smallName} unit={t(spec.units[1])} srLabel={t(spec.srKeys[1], { label: p.label })} />
+      </>
+    ),
+  };
+}
+
 /** A whole percent, 0 for off (the global quota thresholds). */
 function percentCodec(labelKey: 'labelThreshold5h' | 'labelThreshold7d'): Codec {
   return {
@@ -168,22 +252,7 @@ function numbersCodec(labelKey: 'labelHybridWeights' | 'labelHybridBucket', coun
       }
       return { ok: true, value: parts.join(',') };
     },
-    editor: ({ id, label, fields, set, invalid, describedBy, accepts }) => (
-      <span className="unit-input">
-        <label htmlFor={`${id}-v`} className="sr-only">
-          {label}
-        </label>
-        <input
-          id={`${id}-v`}
-          type="text"
-          value={fields.v ?? ''}
-          placeholder={exampleOf(accepts)}
-          onChange={(e) => set('v', e.target.value)}
-          aria-invalid={invalid}
-          aria-describedby={describedBy}
-        />
-      </span>
-    ),
+    editor: (p) => <TextInput {...p} placeholder={exampleOf(p.accepts)} />,
   };
 }
 
@@ -231,33 +300,17 @@ export const CODECS: Record<SettingKey, Codec> = {
       </span>
     ),
   },
-  stickyWaitMs: {
-    get label() {
-      return t('labelStickyWait');
-    },
-    show: (v) => fmtShort(Number(v)),
-    fields: (v) => {
-      const ms = Number(v);
-      return { m: String(Math.floor(ms / MIN)), s: String(Math.round(((ms % MIN) / 1000) * 100) / 100) };
-    },
-    parse: (f, accepts) => {
-      const m = f.m?.trim() === '' ? 0 : num(f.m);
-      const sec = f.s?.trim() === '' ? 0 : num(f.s);
-      if (m === null || sec === null) return { ok: false, error: t('minutesSecondsNumbers') };
-      const ms = Math.round((m * 60 + sec) * 1000);
-      const { min, max } = intRange(accepts);
-      if (ms < min || ms > max) {
-        return { ok: false, error: t('chooseBetween', { min: fmtShort(min), max: fmtShort(max) }) };
-      }
-      return { ok: true, value: ms };
-    },
-    editor: (p) => (
-      <>
-        <UnitInput {...p} name="m" unit={t('unitMin')} srLabel={t('srMinutes', { label: p.label })} />
-        <UnitInput {...p} name="s" unit={t('unitS')} srLabel={t('srSeconds', { label: p.label })} />
-      </>
-    ),
-  },
+  stickyWaitMs: durationCodec({
+    labelKey: 'labelStickyWait',
+    show: fmtShort,
+    big: MIN,
+    small: 1000,
+    names: ['m', 's'],
+    units: ['unitMin', 'unitS'],
+    srKeys: ['srMinutes', 'srSeconds'],
+    numbersError: 'minutesSecondsNumbers',
+    capBig: false,
+  }),
   strategyAffinity: toggleCodec('labelAffinity', 'keepSessions'),
   hybridWeights: numbersCodec('labelHybridWeights', 4),
   hybridBucket: numbersCodec('labelHybridBucket', 2),
@@ -269,21 +322,7 @@ export const CODECS: Record<SettingKey, Codec> = {
     fields: (v) => ({ v: String(v) }),
     // The server checks the id (400 with what it accepts); here only surrounding spaces go.
     parse: (f) => ({ ok: true, value: (f.v ?? '').trim() }),
-    editor: ({ id, label, fields, set, describedBy, accepts }) => (
-      <span className="unit-input">
-        <label htmlFor={`${id}-v`} className="sr-only">
-          {label}
-        </label>
-        <input
-          id={`${id}-v`}
-          type="text"
-          value={fields.v ?? ''}
-          placeholder={accepts.kind === 'model' ? accepts.examples.join(', ') : ''}
-          onChange={(e) => set('v', e.target.value)}
-          aria-describedby={describedBy}
-        />
-      </span>
-    ),
+    editor: (p) => <TextInput {...p} placeholder={p.accepts.kind === 'model' ? p.accepts.examples.join(', ') : ''} />,
   },
   strategy: {
     get label() {
@@ -321,39 +360,17 @@ export const CODECS: Record<SettingKey, Codec> = {
       );
     },
   },
-  sessionMs: {
-    get label() {
-      return t('labelSession');
-    },
-    show: (v) => fmtWindow(Number(v)),
-    fields: (v) => {
-      const ms = Number(v);
-      return { h: String(Math.floor(ms / HOUR)), m: String(Math.round(((ms % HOUR) / MIN) * 100) / 100) };
-    },
-    parse: (f, accepts) => {
-      const h = f.h?.trim() === '' ? 0 : num(f.h);
-      const m = f.m?.trim() === '' ? 0 : num(f.m);
-      if (h === null || m === null) return { ok: false, error: t('hoursMinutesNumbers') };
-      const ms = Math.round((h * 60 + m) * MIN);
-      const { min, max } = intRange(accepts);
-      if (ms < min || ms > max) {
-        return { ok: false, error: t('chooseBetween', { min: fmtWindow(min), max: fmtWindow(max) }) };
-      }
-      return { ok: true, value: ms };
-    },
-    editor: (p) => (
-      <>
-        <UnitInput
-          {...p}
-          name="h"
-          unit={t('unitH')}
-          srLabel={t('srHours', { label: p.label })}
-          max={Math.floor(intRange(p.accepts).max / HOUR)}
-        />
-        <UnitInput {...p} name="m" unit={t('unitMin')} srLabel={t('srMinutes', { label: p.label })} />
-      </>
-    ),
-  },
+  sessionMs: durationCodec({
+    labelKey: 'labelSession',
+    show: fmtWindow,
+    big: HOUR,
+    small: MIN,
+    names: ['h', 'm'],
+    units: ['unitH', 'unitMin'],
+    srKeys: ['srHours', 'srMinutes'],
+    numbersError: 'hoursMinutesNumbers',
+    capBig: true,
+  }),
   requestRetentionDays: daysCodec('labelRequestRetention'),
   payloadRetentionDays: daysCodec('labelPayloadRetention'),
   conversationAnalysis: toggleCodec('labelConversationAnalysis', 'allowAnalysis'),
@@ -365,20 +382,7 @@ export const CODECS: Record<SettingKey, Codec> = {
     fields: (v) => ({ v: String(v) }),
     // The server checks the id (400 with what it accepts).
     parse: (f) => ({ ok: true, value: (f.v ?? '').trim() }),
-    editor: ({ id, label, fields, set, describedBy }) => (
-      <span className="unit-input">
-        <label htmlFor={`${id}-v`} className="sr-only">
-          {label}
-        </label>
-        <input
-          id={`${id}-v`}
-          type="text"
-          value={fields.v ?? ''}
-          onChange={(e) => set('v', e.target.value)}
-          aria-describedby={describedBy}
-        />
-      </span>
-    ),
+    editor: (p) => <TextInput {...p} />,
   },
   payloadCapture: toggleCodec('labelPayloadCapture', 'storeBodies'),
   payloadMaxBytes: {
@@ -475,21 +479,5 @@ function daysCodec(labelKey: 'labelRequestRetention' | 'labelPayloadRetention'):
   };
 }
 
-export const ORDER: SettingKey[] = [
-  'strategy',
-  'sessionMs',
-  'quotaThreshold5h',
-  'quotaThreshold7d',
-  'quotaThresholds',
-  'stickyWaitMs',
-  'strategyAffinity',
-  'hybridWeights',
-  'hybridBucket',
-  'requestRetentionDays',
-  'payloadRetentionDays',
-  'payloadCapture',
-  'payloadMaxBytes',
-  'defaultAgentModel',
-  'conversationAnalysis',
-  'conversationAnalysisModel',
-];
+/** The server's order (`ccflare config` lists them the same way). */
+export const ORDER: readonly SettingKey[] = LIVE_SETTING_KEYS;
