@@ -544,10 +544,15 @@ export function describeHistoryConformance(name: string, makeStore: () => Promis
           ),
           [],
         );
+        const full = (await store.maintenance.storageSummary()).databaseBytes;
         await store.maintenance.prune({ requestsBefore: NOW - DAY, payloadsBefore: NOW - DAY, now: NOW });
         const c = await store.maintenance.compact();
-        expect(c.beforeBytes).toBeGreaterThanOrEqual(c.afterBytes);
-        expect(c.afterBytes).toBeGreaterThanOrEqual(0);
+        // What a user sees: pruning then compacting leaves the database smaller than it was with
+        // the rows. Not before >= after: PostgreSQL's VACUUM adds free-space and visibility map
+        // forks to tables it just emptied, a few pages more than the pruned database. An in-memory
+        // SQLite database has no size to report (0 throughout).
+        if (full > 0) expect(c.afterBytes).toBeLessThan(full);
+        else expect(c).toEqual({ beforeBytes: 0, afterBytes: 0 });
         expect(await store.requests.count()).toBe(0);
         // Still usable afterwards.
         await store.requests.writeBatch([sampleRecord({ id: 'after', ts: NOW })], []);
