@@ -178,7 +178,7 @@ describe('workers API', () => {
     expect((await call('GET', '/api/workers/w')).status).toBe(404);
   });
 
-  it('PATCH changes a running worker\'s budget and max turns, refusing bad input with a message', async () => {
+  it("PATCH changes a running worker's budget and max turns, refusing bad input with a message", async () => {
     await create({ name: 'w', prompt: 'x', budgetUsd: 1, maxTurns: 10 });
     await waitState('w', 'running');
     const edited = await call('PATCH', '/api/workers/w', { budgetUsd: 2.5, maxTurns: 30 });
