@@ -37,7 +37,8 @@ describe.skipIf(!hasChromium)('dashboard Workers screen in Chromium', () => {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  const create = (body: Record<string, unknown>) => api<WorkerViewData>('POST', '/api/workers', { cwd: project, ...body });
+  const create = (body: Record<string, unknown>) =>
+    api<WorkerViewData>('POST', '/api/workers', { cwd: project, ...body });
   const stateOf = async (name: string) => (await ctx.gw.server.workers.get(name)).state;
   const card = (name: string) => page.locator(`[data-worker="${name}"]`);
 
@@ -75,7 +76,11 @@ describe.skipIf(!hasChromium)('dashboard Workers screen in Chromium', () => {
     const edit: Promise<ApprovalAnswer> = alpha.ask({
       tool: 'Edit',
       toolUseId: 'toolu_edit',
-      input: { file_path: join(project, 'src', 'app.ts'), old_string: 'function greet(name)', new_string: 'function greet(name: string)' },
+      input: {
+        file_path: join(project, 'src', 'app.ts'),
+        old_string: 'function greet(name)',
+        new_string: 'function greet(name: string)',
+      },
       risk: 'medium',
       reason: 'edits a file inside the working directory',
     });
@@ -153,7 +158,7 @@ describe.skipIf(!hasChromium)('dashboard Workers screen in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('creates a worker from a template form, showing the gateway\'s error inline first, and edits its limits', async () => {
+  it("creates a worker from a template form, showing the gateway's error inline first, and edits its limits", async () => {
     const errors = await usePage(page, 'light');
     await page.goto(`${ctx.gw.url}/workers`);
     await page.getByRole('button', { name: 'New worker' }).click();
@@ -195,7 +200,10 @@ describe.skipIf(!hasChromium)('dashboard Workers screen in Chromium', () => {
     await expect.poll(() => card('tests').textContent()).toContain('of $4.00');
 
     await card('tests').getByRole('button', { name: 'Delete' }).click();
-    await page.getByRole('dialog', { name: 'Delete worker tests?' }).getByRole('button', { name: 'Delete worker' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete worker tests?' })
+      .getByRole('button', { name: 'Delete worker' })
+      .click();
     await page.getByText('Worker tests deleted with its log and approvals.').waitFor();
     await expect.poll(() => card('tests').count()).toBe(0);
     // The browser reports the refused create (400) itself; nothing else went wrong.

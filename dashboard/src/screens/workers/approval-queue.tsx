@@ -13,34 +13,9 @@ import { workers as messages } from '../../i18n/en/workers';
 import { translator } from '../../i18n/i18n';
 import { useScreenKeys } from '../../shortcuts';
 import { refreshWorkers } from './workers-data';
+import { diffLines, parseEditedInput } from './workers-logic';
 
 const t = translator('workers', messages);
-
-/** A unified diff's lines with the class that colours them: added, removed, hunk header or context. */
-export function diffLines(diff: string): { text: string; kind: 'add' | 'del' | 'hunk' | 'file' | 'ctx' }[] {
-  return diff
-    .replace(/\n$/, '')
-    .split('\n')
-    .map((text) => {
-      if (text.startsWith('+++') || text.startsWith('---')) return { text, kind: 'file' as const };
-      if (text.startsWith('@@')) return { text, kind: 'hunk' as const };
-      if (text.startsWith('+')) return { text, kind: 'add' as const };
-      if (text.startsWith('-')) return { text, kind: 'del' as const };
-      return { text, kind: 'ctx' as const };
-    });
-}
-
-/** The edited input as the API takes it, or what is wrong with it. */
-export function parseEditedInput(text: string): { input: Record<string, unknown> } | { error: string } {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (err) {
-    return { error: t('badJson', { error: err instanceof Error ? err.message : String(err) }) };
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { error: t('notObject') };
-  return { input: v as Record<string, unknown> };
-}
 
 function Preview({ a }: { a: ApprovalData }) {
   const p = a.preview;
@@ -155,7 +130,8 @@ function ApprovalItem({
           {a.tool} <span className="muted">· {a.workerName}</span>
         </h3>
         <span className="muted small">
-          {t('asked', { time: fmtDateTime(a.createdAt) })} · {t('expires', { time: fmtDuration(a.expiresAt - Date.now()) })}
+          {t('asked', { time: fmtDateTime(a.createdAt) })} ·{' '}
+          {t('expires', { time: fmtDuration(a.expiresAt - Date.now()) })}
         </span>
       </div>
       <p className="approval-reason small">{a.reason}</p>
@@ -239,7 +215,9 @@ function ApprovalItem({
         </p>
       ) : null}
       {/* The keys act on the selected item through these. */}
-      {selected ? <KeyBridge approve={busy || rejecting ? null : sendApprove} reject={() => setRejecting(true)} /> : null}
+      {selected ? (
+        <KeyBridge approve={busy || rejecting ? null : sendApprove} reject={() => setRejecting(true)} />
+      ) : null}
     </li>
   );
 }
@@ -265,7 +243,9 @@ export function ApprovalQueue({ approvals, onMessage }: { approvals: ApprovalDat
       setRejectingId(null);
     }
   };
-  useScreenKeys({ j: () => move(1), k: () => move(-1), ArrowDown: () => move(1), ArrowUp: () => move(-1) }, approvals.length > 0);
+  const down = () => move(1);
+  const up = () => move(-1);
+  useScreenKeys({ j: down, k: up, ArrowDown: down, ArrowUp: up }, approvals.length > 0);
   return (
     <section className="card approvals" aria-labelledby="approvals-title">
       <div className="approvals-head">

@@ -17,27 +17,10 @@ import { workers as messages } from '../../i18n/en/workers';
 import { translator } from '../../i18n/i18n';
 import { PRICED_MODELS } from '../../model-choices';
 import { ErrorState, Loading } from '../../states';
-import { parseLimit } from './limits-dialog';
 import { refreshWorkers, useTemplates } from './workers-data';
+import { type FieldValue, parseLimit, type TemplateField, templateValues } from './workers-logic';
 
 const t = translator('workers', messages);
-
-type FieldValue = string | number | boolean;
-type TemplateField = TemplateData['fields'][number];
-
-/** The form's text of a field, as the API takes it: numbers as numbers, empty left out. */
-export function templateValues(
-  fields: readonly TemplateField[],
-  form: Record<string, FieldValue>,
-): Record<string, FieldValue> {
-  const out: Record<string, FieldValue> = {};
-  for (const f of fields) {
-    const v = form[f.name] ?? f.default;
-    if (v === undefined || v === '') continue;
-    out[f.name] = f.type === 'number' && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
-  }
-  return out;
-}
 
 function TemplateFieldInput({
   f,
@@ -66,7 +49,13 @@ function TemplateFieldInput({
     return (
       <div className="field">
         <label className="inline-field" htmlFor={id}>
-          <input id={id} name={`value-${f.name}`} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} />
+          <input
+            id={id}
+            name={`value-${f.name}`}
+            type="checkbox"
+            checked={value === true}
+            onChange={(e) => onChange(e.target.checked)}
+          />
           <span>{label}</span>
         </label>
         {help}
@@ -87,7 +76,13 @@ function TemplateFieldInput({
           aria-describedby={described}
         />
       ) : f.type === 'select' ? (
-        <select id={id} name={`value-${f.name}`} value={text} onChange={(e) => onChange(e.target.value)} aria-describedby={described}>
+        <select
+          id={id}
+          name={`value-${f.name}`}
+          value={text}
+          onChange={(e) => onChange(e.target.value)}
+          aria-describedby={described}
+        >
           {f.required ? null : <option value="" />}
           {(f.options ?? []).map((o) => (
             <option key={o} value={o}>
@@ -279,8 +274,7 @@ export function CreateDialog({ onClose }: { onClose: (msg?: string) => void }) {
               {template ? (
                 <>
                   <p className="small">
-                    {template.description}{' '}
-                    <span className="muted">({t.plural('templateUses', template.uses)})</span>
+                    {template.description} <span className="muted">({t.plural('templateUses', template.uses)})</span>
                   </p>
                   {template.fields.map((f) => (
                     <TemplateFieldInput

@@ -8,18 +8,9 @@ import { fmtUsd } from '../../format';
 import { workers as messages } from '../../i18n/en/workers';
 import { translator } from '../../i18n/i18n';
 import { refreshWorkers } from './workers-data';
+import { parseLimit } from './workers-logic';
 
 const t = translator('workers', messages);
-
-/** A limit field: empty is no limit; else a positive (whole) number, or what is wrong. */
-export function parseLimit(text: string, whole: boolean): { value: number | null } | { error: string } {
-  const s = text.trim();
-  if (s === '') return { value: null };
-  const n = Number(s);
-  if (!Number.isFinite(n) || n <= 0) return { error: whole ? t('needWhole') : t('needPositive') };
-  if (whole && !Number.isInteger(n)) return { error: t('needWhole') };
-  return { value: n };
-}
 
 export function LimitsDialog({ worker, onClose }: { worker: WorkerViewData; onClose: (msg?: string) => void }) {
   const ref = useModalDialog();

@@ -6,29 +6,11 @@ import { fmtUsd } from '../../format';
 import { workers as messages } from '../../i18n/en/workers';
 import { translator } from '../../i18n/i18n';
 import { refreshWorkers } from './workers-data';
+import { actionsFor, type WorkerAction } from './workers-logic';
 
 const t = translator('workers', messages);
 
-export type WorkerAction = 'start' | 'pause' | 'resume' | 'stop';
-
 const DONE_MESSAGE = { start: 'started', pause: 'paused', resume: 'resumed', stop: 'stopped' } as const;
-
-/** What a worker in this state can do (the API refuses the rest with 409). */
-export function actionsFor(w: WorkerViewData): WorkerAction[] {
-  switch (w.state) {
-    case 'queued':
-    case 'running':
-    case 'waiting_approval':
-      return ['pause', 'stop'];
-    case 'paused':
-      // Never started (created with start off): there is no session to resume yet.
-      return w.startedAt === null ? ['start', 'stop'] : ['resume', 'stop'];
-    case 'completed':
-      return ['start'];
-    default:
-      return w.sessionId === null ? ['start'] : ['resume', 'start'];
-  }
-}
 
 function Meter({ label, value, max, text }: { label: string; value: number; max: number | null; text: string }) {
   const over = max !== null && value >= max;
@@ -92,13 +74,18 @@ export function WorkerCard({
         ) : null}
       </header>
       {w.stateReason ? <p className="worker-reason small">{w.stateReason}</p> : null}
+      {w.templateId ? (
+        <p className="muted small worker-template-of">{t('fromTemplate', { name: w.templateId })}</p>
+      ) : null}
       <div className="worker-meters">
         <Meter
           label={t('turns')}
           value={w.turns}
           max={w.maxTurns}
           text={
-            w.maxTurns === null ? t('turnsNoLimit', { turns: w.turns }) : t('turnsOf', { turns: w.turns, max: w.maxTurns })
+            w.maxTurns === null
+              ? t('turnsNoLimit', { turns: w.turns })
+              : t('turnsOf', { turns: w.turns, max: w.maxTurns })
           }
         />
         <Meter
@@ -137,7 +124,8 @@ export function WorkerCard({
           <dd>{w.policy}</dd>
         </div>
       </dl>
-      <div className="worker-actions" role="group" aria-label={t('actionsOf', { name: w.name })}>
+      <fieldset className="worker-actions">
+        <legend className="sr-only">{t('actionsOf', { name: w.name })}</legend>
         {actionsFor(w).map((a) => (
           <button
             key={a}
@@ -158,7 +146,7 @@ export function WorkerCard({
         <button type="button" className="danger" onClick={onDelete}>
           {t('delete')}
         </button>
-      </div>
+      </fieldset>
     </article>
   );
 }

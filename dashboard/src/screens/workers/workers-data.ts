@@ -5,11 +5,7 @@
  */
 import { type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type {
-  ApprovalData,
-  TemplateData,
-  WorkerViewData,
-} from '../../../../src/shared/workers-schemas';
+import type { ApprovalData, TemplateData, WorkerViewData } from '../../../../src/shared/workers-schemas';
 import { ApiError, apiFetch } from '../../api';
 import { type LiveState, openEventStream } from '../../live';
 import { queryKeys } from '../../query-keys';

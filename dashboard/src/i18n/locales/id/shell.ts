@@ -115,5 +115,5 @@ export default {
   bellMarkRead: 'Tandai semua dibaca',
   bellSettings: 'Pengaturan notifikasi',
   navConversations: 'Percakapan',
-  navWorkers: 'Pekerja',
+  navWorkers: 'Worker',
 } satisfies NamespaceTranslations<'shell'>;

@@ -115,5 +115,5 @@ export default {
   bellMarkRead: 'Marcar todas como lidas',
   bellSettings: 'Configurações de notificação',
   navConversations: 'Conversas',
-  navWorkers: 'Trabalhadores',
+  navWorkers: 'Workers',
 } satisfies NamespaceTranslations<'shell'>;

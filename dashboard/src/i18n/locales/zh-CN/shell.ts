@@ -109,5 +109,5 @@ export default {
   bellMarkRead: '全部标为已读',
   bellSettings: '通知设置',
   navConversations: '对话',
-  navWorkers: '工作者',
+  navWorkers: 'Worker',
 } satisfies NamespaceTranslations<'shell'>;
