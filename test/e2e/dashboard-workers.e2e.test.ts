@@ -210,6 +210,34 @@ describe.skipIf(!hasChromium)('dashboard Workers screen in Chromium', () => {
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
   });
 
+  it('approves a call with edited input, refusing input that is not a JSON object first', async () => {
+    const errors = await usePage(page, 'light');
+    await create({ name: 'delta', prompt: 'Run the tests', policy: 'ask-all' });
+    await expect.poll(() => stateOf('delta')).toBe('running');
+    const answer = engine.runOf('delta').ask({ input: { command: 'npm test' }, reason: 'runs a shell command' });
+    await page.goto(`${ctx.gw.url}/workers`);
+    const item = page.locator('li[data-approval]');
+    await item.getByTestId('approval-command').waitFor();
+    await item.getByLabel('Approve with edited input').check();
+    const input = item.locator('textarea[name="edited-input"]');
+    expect(JSON.parse(await input.inputValue())).toEqual({ command: 'npm test' });
+    await input.fill('{"command": ');
+    await item.getByRole('button', { name: 'Approve' }).click();
+    await item.getByText(/^Not valid JSON: /).waitFor();
+    await input.fill('["npm test"]');
+    await item.getByRole('button', { name: 'Approve' }).click();
+    await item.getByText('The input must be a JSON object ({ … }).').waitFor();
+    await input.fill('{"command": "npm test -- --run"}');
+    await item.getByRole('button', { name: 'Approve' }).click();
+    expect(await answer).toEqual({ allow: true, input: { command: 'npm test -- --run' } });
+    await page.getByText('Bash of delta approved.').waitFor();
+    const [decided] = (
+      await api<{ approvals: { decidedInput: unknown }[] }>('GET', '/api/approvals?state=approved&worker=delta')
+    ).approvals;
+    expect(decided?.decidedInput).toEqual({ command: 'npm test -- --run' });
+    expect(errors).toEqual([]);
+  });
+
   it('says how to enable workers when the Agent SDK is not installed', async () => {
     const errors = await usePage(page, 'light');
     engine.available = false;
