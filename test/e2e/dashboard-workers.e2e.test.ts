@@ -5,8 +5,10 @@
  * keyboard, and the worker going on to complete; a Bash call rejected by keyboard with a message
  * the worker receives; the streamed log; the template form with the gateway's error and then a
  * created worker; limits edited on a running worker; and the screen without the Agent SDK.
+ * One path runs the real Agent SDK (when installed) against the fake upstream: its Bash call is
+ * approved with the keyboard, the file is made and the worker completes, its log showing it.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -14,10 +16,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WorkerViewData } from '../../src/shared/workers-schemas.js';
 import type { ApprovalAnswer } from '../../src/workers/types.js';
 import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
+import { oneBashCallHandler } from '../support/claude-code-upstream.js';
+import { REPO } from '../support/cli-io.js';
 import { FakeEngine } from '../support/fake-worker-engine.js';
 import { gatewayForFile } from '../support/gateway.js';
+import { requireTool } from '../support/required-tool.js';
 
 const hasChromium = chromiumAvailable('dashboard Workers browser tests');
+const SDK_PRESENT = existsSync(join(REPO, 'node_modules', '@anthropic-ai', 'claude-agent-sdk', 'sdk.mjs'));
+/** Generous: Claude Code is a large binary and the machine is shared. */
+const SDK_STEP_MS = 90_000;
 
 let browser: Browser;
 let page: Page;
@@ -251,4 +259,62 @@ describe.skipIf(!hasChromium)('dashboard Workers screen in Chromium', () => {
     // The browser reports the 503 itself; nothing else went wrong.
     expect(errors.filter((e) => !e.includes('status of 503'))).toEqual([]);
   });
+});
+
+describe.skipIf(
+  !hasChromium ||
+    !requireTool(
+      'dashboard Workers with the real Agent SDK',
+      'The Claude Agent SDK (node_modules/@anthropic-ai/claude-agent-sdk)',
+      SDK_PRESENT,
+      '`npm install @anthropic-ai/claude-agent-sdk`, an optional dependency',
+    ),
+)('dashboard Workers screen with the real Agent SDK', () => {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'ccflare-dash-workers-sdk-')));
+  for (const d of ['home', 'tmp', 'project']) mkdirSync(join(root, d), { recursive: true });
+  const ctx = gatewayForFile({
+    setup: (g) => g.addApiKey('only', 'sk-ant-api03-dash-workers-sdk-account-00').then(() => undefined),
+    workerSdk: { home: join(root, 'home'), env: { TMPDIR: join(root, 'tmp') } },
+  });
+  let sdkBrowser: Browser;
+  let sdkPage: Page;
+
+  beforeAll(async () => {
+    sdkBrowser = await launchChromium();
+    ({ page: sdkPage } = await sharedPage(sdkBrowser));
+  });
+  afterAll(async () => {
+    await sdkBrowser?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it(
+    "approves a real worker's Bash call with the keyboard; the file is made and the worker completes",
+    async () => {
+      const errors = await usePage(sdkPage, 'light');
+      ctx.up.setHandler(oneBashCallHandler('touch made-in-browser.txt', 'Making the file.'));
+      const cwd = join(root, 'project');
+      await sdkPage.goto(`${ctx.gw.url}/workers`);
+      await sdkPage.getByRole('button', { name: 'New worker' }).click();
+      const dialog = sdkPage.getByRole('dialog', { name: 'New worker' });
+      await dialog.locator('input[name="name"]').fill('browser-toucher');
+      await dialog.locator('input[name="cwd"]').fill(cwd);
+      await dialog.locator('textarea[name="prompt"]').fill('Create the marker file.');
+      await dialog.getByRole('button', { name: 'Create worker' }).click();
+      const item = sdkPage.locator('li[data-approval]');
+      await item.getByTestId('approval-command').waitFor({ timeout: SDK_STEP_MS });
+      expect(await item.getByTestId('approval-command').textContent()).toBe('$ touch made-in-browser.txt');
+      expect(existsSync(join(cwd, 'made-in-browser.txt')), 'nothing runs before the approval').toBe(false);
+      await sdkPage.keyboard.press('a');
+      const state = sdkPage.locator('[data-worker="browser-toucher"]').getByTestId('worker-state');
+      await state.filter({ hasText: /^(Completed|Failed|Stopped)$/ }).waitFor({ timeout: SDK_STEP_MS });
+      expect(await state.textContent()).toBe('Completed');
+      expect(existsSync(join(cwd, 'made-in-browser.txt'))).toBe(true);
+      await sdkPage.locator('[data-worker="browser-toucher"]').getByRole('button', { name: 'Log' }).click();
+      await sdkPage.locator('.log-tool_use', { hasText: 'Bash: touch made-in-browser.txt' }).waitFor();
+      await sdkPage.locator('.log-assistant', { hasText: 'DONE. The tool said:' }).first().waitFor();
+      expect(errors).toEqual([]);
+    },
+    4 * SDK_STEP_MS,
+  );
 });
