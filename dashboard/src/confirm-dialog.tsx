@@ -17,6 +17,46 @@ export function useModalDialog(): RefObject<HTMLDialogElement | null> {
 }
 
 /**
+ * The end of a dialog's form: the failure of its action (if any), Cancel (closes the dialog) and
+ * the submit button, which shows `busyLabel` while the action runs.
+ */
+export function DialogFooter({
+  dialog,
+  error,
+  busy,
+  label,
+  busyLabel,
+  tone = 'primary',
+  disabled = false,
+}: {
+  dialog: RefObject<HTMLDialogElement | null>;
+  error: unknown;
+  busy: boolean;
+  label: string;
+  busyLabel?: string;
+  tone?: 'primary' | 'danger';
+  disabled?: boolean;
+}) {
+  return (
+    <>
+      {error ? (
+        <p className="field-error" role="alert">
+          {errorMessage(error)}
+        </p>
+      ) : null}
+      <div className="dialog-actions">
+        <button type="button" onClick={() => dialog.current?.close()}>
+          {t('cancel')}
+        </button>
+        <button type="submit" className={tone} disabled={disabled || busy}>
+          {busy && busyLabel ? busyLabel : label}
+        </button>
+      </div>
+    </>
+  );
+}
+
+/**
  * Asks before something that cannot be undone. `children` say what happens; with `typed`, the
  * confirm button works only once that text (e.g. the account's name) is typed. `action` does it
  * and resolves to the message the screen shows after the dialog closes; a failure stays in the
@@ -75,19 +115,15 @@ export function ConfirmDialog({
             <input value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" name="confirm" />
           </label>
         )}
-        {run.isError ? (
-          <p className="field-error" role="alert">
-            {errorMessage(run.error)}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => ref.current?.close()}>
-            {t('cancel')}
-          </button>
-          <button type="submit" className="danger" disabled={!confirmed || run.isPending}>
-            {run.isPending && pendingLabel ? pendingLabel : confirmLabel}
-          </button>
-        </div>
+        <DialogFooter
+          dialog={ref}
+          error={run.isError ? run.error : null}
+          busy={run.isPending}
+          label={confirmLabel}
+          busyLabel={pendingLabel}
+          tone="danger"
+          disabled={!confirmed}
+        />
       </form>
     </dialog>
   );

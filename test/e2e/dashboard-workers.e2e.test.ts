@@ -183,7 +183,7 @@ describe.skipIf(!hasChromium)('dashboard Workers screen in Chromium', () => {
     await dialog.locator('input[name="budgetUsd"]').fill('1.5');
     await dialog.getByRole('button', { name: 'Create worker' }).click();
     await expect
-      .poll(() => dialog.getByTestId('create-error').textContent())
+      .poll(() => dialog.getByRole('alert').textContent())
       .toBe(`Working directory ${join(project, 'missing')} does not exist or is not a directory`);
     await shot(page, 'workers-template-form');
     await dialog.locator('input[name="cwd"]').fill(project);

@@ -11,12 +11,13 @@ import {
   type TemplateData,
   type WorkerViewData,
 } from '../../../../src/shared/workers-schemas';
-import { apiFetch, errorMessage } from '../../api';
-import { useModalDialog } from '../../confirm-dialog';
+import { apiFetch } from '../../api';
+import { DialogFooter, useModalDialog } from '../../confirm-dialog';
 import { workers as messages } from '../../i18n/en/workers';
 import { translator } from '../../i18n/i18n';
 import { PRICED_MODELS } from '../../model-choices';
 import { ErrorState, Loading } from '../../states';
+import { LimitField } from './limit-field';
 import { refreshWorkers, useTemplates } from './workers-data';
 import { type FieldValue, parseLimit, type TemplateField, templateValues } from './workers-logic';
 
@@ -106,6 +107,41 @@ function TemplateFieldInput({
   );
 }
 
+function HintedField({
+  name,
+  label,
+  hint,
+  value,
+  onChange,
+  placeholder,
+}: {
+  name: string;
+  label: string;
+  hint: string;
+  value: string;
+  onChange: (v: string) => void;
+  placeholder?: string;
+}) {
+  const id = `worker-new-${name}`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        name={name}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        autoComplete="off"
+        placeholder={placeholder}
+        aria-describedby={`${id}-hint`}
+      />
+      <small id={`${id}-hint`} className="muted">
+        {hint}
+      </small>
+    </div>
+  );
+}
+
 function initialValues(tpl: TemplateData | undefined): Record<string, FieldValue> {
   const out: Record<string, FieldValue> = {};
   for (const f of tpl?.fields ?? []) {
@@ -130,7 +166,7 @@ export function CreateDialog({ onClose }: { onClose: (msg?: string) => void }) {
   const [maxTurns, setMaxTurns] = useState('');
   const [budget, setBudget] = useState('');
   const [start, setStart] = useState(true);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<{ field: 'turns' | 'budget'; text: string } | null>(null);
   const template = templates.data?.templates.find((x) => x.id === templateId);
 
   const create = useMutation({
@@ -144,9 +180,9 @@ export function CreateDialog({ onClose }: { onClose: (msg?: string) => void }) {
   const submit = () => {
     setProblem(null);
     const turns = parseLimit(maxTurns, true);
-    if ('error' in turns) return setProblem(`${t('maxTurns')}: ${turns.error}`);
+    if ('error' in turns) return setProblem({ field: 'turns', text: turns.error });
     const usd = parseLimit(budget, false);
-    if ('error' in usd) return setProblem(`${t('budgetUsd')}: ${usd.error}`);
+    if ('error' in usd) return setProblem({ field: 'budget', text: usd.error });
     // Everything else is the gateway's to judge: its message says what is wrong.
     const body: CreateWorkerRequest = {
       name: name.trim(),
@@ -176,58 +212,24 @@ export function CreateDialog({ onClose }: { onClose: (msg?: string) => void }) {
         <h2 id="worker-new-title">{t('createTitle')}</h2>
         <div className="edit-fields">
           <div className="form-row">
-            <div className="field">
-              <label htmlFor="worker-new-name">{t('name')}</label>
-              <input
-                id="worker-new-name"
-                name="name"
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                autoComplete="off"
-                aria-describedby="worker-new-name-hint"
-              />
-              <small id="worker-new-name-hint" className="muted">
-                {t('nameHint')}
-              </small>
-            </div>
-            <div className="field">
-              <label htmlFor="worker-new-cwd">{t('cwd')}</label>
-              <input
-                id="worker-new-cwd"
-                name="cwd"
-                value={cwd}
-                onChange={(e) => setCwd(e.target.value)}
-                autoComplete="off"
-                placeholder="/srv/app"
-                aria-describedby="worker-new-cwd-hint"
-              />
-              <small id="worker-new-cwd-hint" className="muted">
-                {t('cwdHint')}
-              </small>
-            </div>
+            <HintedField name="name" label={t('name')} hint={t('nameHint')} value={name} onChange={setName} />
+            <HintedField
+              name="cwd"
+              label={t('cwd')}
+              hint={t('cwdHint')}
+              value={cwd}
+              onChange={setCwd}
+              placeholder="/srv/app"
+            />
           </div>
           <fieldset className="worker-source">
             <legend>{t('source')}</legend>
-            <label className="inline-field">
-              <input
-                type="radio"
-                name="source"
-                value="prompt"
-                checked={source === 'prompt'}
-                onChange={() => setSource('prompt')}
-              />
-              <span>{t('fromPrompt')}</span>
-            </label>
-            <label className="inline-field">
-              <input
-                type="radio"
-                name="source"
-                value="template"
-                checked={source === 'template'}
-                onChange={() => setSource('template')}
-              />
-              <span>{t('fromTemplateChoice')}</span>
-            </label>
+            {(['prompt', 'template'] as const).map((v) => (
+              <label key={v} className="inline-field">
+                <input type="radio" name="source" value={v} checked={source === v} onChange={() => setSource(v)} />
+                <span>{v === 'prompt' ? t('fromPrompt') : t('fromTemplateChoice')}</span>
+              </label>
+            ))}
           </fieldset>
           {source === 'prompt' ? (
             <div className="field">
@@ -333,47 +335,35 @@ export function CreateDialog({ onClose }: { onClose: (msg?: string) => void }) {
             </div>
           </div>
           <div className="form-row">
-            <div className="field">
-              <label htmlFor="worker-new-turns">{t('maxTurns')}</label>
-              <input
-                id="worker-new-turns"
-                name="maxTurns"
-                inputMode="numeric"
-                value={maxTurns}
-                onChange={(e) => setMaxTurns(e.target.value)}
-              />
-              <small className="muted">{t('noLimitHint')}</small>
-            </div>
-            <div className="field">
-              <label htmlFor="worker-new-budget">{t('budgetUsd')}</label>
-              <input
-                id="worker-new-budget"
-                name="budgetUsd"
-                inputMode="decimal"
-                value={budget}
-                onChange={(e) => setBudget(e.target.value)}
-              />
-              <small className="muted">{t('noLimitHint')}</small>
-            </div>
+            <LimitField
+              id="worker-new-turns"
+              name="maxTurns"
+              whole
+              value={maxTurns}
+              onChange={setMaxTurns}
+              problem={problem?.field === 'turns' ? problem.text : null}
+            />
+            <LimitField
+              id="worker-new-budget"
+              name="budgetUsd"
+              whole={false}
+              value={budget}
+              onChange={setBudget}
+              problem={problem?.field === 'budget' ? problem.text : null}
+            />
           </div>
           <label className="inline-field">
             <input type="checkbox" name="start" checked={start} onChange={(e) => setStart(e.target.checked)} />
             <span>{t('startNow')}</span>
           </label>
         </div>
-        {problem || create.isError ? (
-          <p className="field-error" role="alert" data-testid="create-error">
-            {problem ?? errorMessage(create.error)}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => ref.current?.close()}>
-            {t('cancel')}
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            {create.isPending ? t('creating') : t('create')}
-          </button>
-        </div>
+        <DialogFooter
+          dialog={ref}
+          error={create.isError ? create.error : null}
+          busy={create.isPending}
+          label={t('create')}
+          busyLabel={t('creating')}
+        />
       </form>
     </dialog>
   );

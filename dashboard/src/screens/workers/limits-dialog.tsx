@@ -2,11 +2,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { EditWorkerRequest, WorkerViewData } from '../../../../src/shared/workers-schemas';
-import { apiFetch, errorMessage } from '../../api';
-import { useModalDialog } from '../../confirm-dialog';
+import { apiFetch } from '../../api';
+import { DialogFooter, useModalDialog } from '../../confirm-dialog';
 import { fmtUsd } from '../../format';
 import { workers as messages } from '../../i18n/en/workers';
 import { translator } from '../../i18n/i18n';
+import { LimitField } from './limit-field';
 import { refreshWorkers } from './workers-data';
 import { parseLimit } from './workers-logic';
 
@@ -34,11 +35,6 @@ export function LimitsDialog({ worker, onClose }: { worker: WorkerViewData; onCl
     setProblem(null);
     save.mutate({ budgetUsd: b.value, maxTurns: m.value });
   };
-  const hint = (field: 'budget' | 'turns') => (
-    <small id={`limits-${field}-msg`} className={problem?.field === field ? 'field-error' : 'muted'}>
-      {problem?.field === field ? problem.text : t('noLimitHint')}
-    </small>
-  );
   return (
     <dialog ref={ref} className="dialog" aria-labelledby="limits-title" onClose={() => onClose()}>
       <form
@@ -52,46 +48,30 @@ export function LimitsDialog({ worker, onClose }: { worker: WorkerViewData; onCl
         <h2 id="limits-title">{t('limitsTitle', { name: worker.name })}</h2>
         <p className="muted small">{t('limitsHelp', { cost: fmtUsd(worker.costUsd) })}</p>
         <div className="form-row">
-          <div className="field">
-            <label htmlFor="limits-budget">{t('budgetUsd')}</label>
-            <input
-              id="limits-budget"
-              name="budgetUsd"
-              inputMode="decimal"
-              value={budget}
-              onChange={(e) => setBudget(e.target.value)}
-              aria-invalid={problem?.field === 'budget'}
-              aria-describedby="limits-budget-msg"
-            />
-            {hint('budget')}
-          </div>
-          <div className="field">
-            <label htmlFor="limits-turns">{t('maxTurns')}</label>
-            <input
-              id="limits-turns"
-              name="maxTurns"
-              inputMode="numeric"
-              value={turns}
-              onChange={(e) => setTurns(e.target.value)}
-              aria-invalid={problem?.field === 'turns'}
-              aria-describedby="limits-turns-msg"
-            />
-            {hint('turns')}
-          </div>
+          <LimitField
+            id="limits-budget"
+            name="budgetUsd"
+            whole={false}
+            value={budget}
+            onChange={setBudget}
+            problem={problem?.field === 'budget' ? problem.text : null}
+          />
+          <LimitField
+            id="limits-turns"
+            name="maxTurns"
+            whole
+            value={turns}
+            onChange={setTurns}
+            problem={problem?.field === 'turns' ? problem.text : null}
+          />
         </div>
-        {save.isError ? (
-          <p className="field-error" role="alert">
-            {errorMessage(save.error)}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={() => ref.current?.close()}>
-            {t('cancel')}
-          </button>
-          <button type="submit" className="primary" disabled={save.isPending}>
-            {save.isPending ? t('saving') : t('save')}
-          </button>
-        </div>
+        <DialogFooter
+          dialog={ref}
+          error={save.isError ? save.error : null}
+          busy={save.isPending}
+          label={t('save')}
+          busyLabel={t('saving')}
+        />
       </form>
     </dialog>
   );
