@@ -27,6 +27,7 @@ const Conversations = lazy(() =>
   import('./screens/conversations/Conversations').then((m) => ({ default: m.Conversations })),
 );
 const Prompts = lazy(() => import('./screens/prompts/Prompts').then((m) => ({ default: m.Prompts })));
+const Workers = lazy(() => import('./screens/workers/Workers').then((m) => ({ default: m.Workers })));
 
 /** Keep in step with DASHBOARD_ROUTES (src/server/static-files.ts), which serves them the app. */
 const SCREENS = [
@@ -44,6 +45,7 @@ const SCREENS = [
   { path: '/prompts', label: 'navPrompts', element: <Prompts /> },
   // Past the tenth: no digit key (shortcuts.tsx screenKey).
   { path: '/conversations', label: 'navConversations', element: <Conversations /> },
+  { path: '/workers', label: 'navWorkers', element: <Workers /> },
 ] as const;
 
 const t = translator('shell', shell);

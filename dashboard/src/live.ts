@@ -25,8 +25,12 @@ function throttle(fn: () => void, ms: number): () => void {
 }
 
 export interface EventStreamOptions {
+  /** The stream (default `/api/events`); any path the gateway opens with a ticket (a worker's log). */
+  path?: string;
   /** Event types to receive (the `types` filter of /api/events). */
-  types: readonly string[];
+  types?: readonly string[];
+  /** The query parameter that resumes after the last id (default `lastEventId`; a worker's log: `after`). */
+  resumeParam?: string;
   /** `id`: request events carry only the request id (`fields=id`), for handlers that refetch. */
   fields?: 'id';
   /** Resume after this id on the first connection (e.g. '0': everything still buffered). */
@@ -37,7 +41,7 @@ export interface EventStreamOptions {
 }
 
 /**
- * A `/api/events` subscription that survives errors: each connection takes a fresh single-use
+ * A `/api/events` (or other ticket-opened) subscription that survives errors: each connection takes a fresh single-use
  * ticket, reconnects back off from 1 s to 30 s, and resume after the last event id seen so
  * nothing is missed. Returns the function that closes it for good.
  */
@@ -60,10 +64,11 @@ export function openEventStream(opts: EventStreamOptions): () => void {
       return;
     }
     if (closed) return;
-    const params = new URLSearchParams({ ticket: ticket.ticket, types: opts.types.join(',') });
+    const params = new URLSearchParams({ ticket: ticket.ticket });
+    if (opts.types) params.set('types', opts.types.join(','));
     if (opts.fields) params.set('fields', opts.fields);
-    if (lastId) params.set('lastEventId', lastId);
-    const es = new EventSource(`/api/events?${params}`);
+    if (lastId) params.set(opts.resumeParam ?? 'lastEventId', lastId);
+    const es = new EventSource(`${opts.path ?? '/api/events'}?${params}`);
     source = es;
     es.onopen = () => {
       delay = 1000;

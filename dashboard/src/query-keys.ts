@@ -57,6 +57,13 @@ export const queryKeys = {
     list: (query: string) => ['conversations', 'list', query],
     detail: (id: string) => ['conversations', 'detail', id],
   },
+  workers: {
+    /** Every workers query: what a worker or approval event (the Workers screen's stream) invalidates. */
+    all: ['workers'],
+    list: ['workers', 'list'],
+    approvals: ['workers', 'approvals'],
+    templates: ['workers', 'templates'],
+  },
   requests: {
     /** Every requests query: what deleting history invalidates. */
     all: ['requests'],

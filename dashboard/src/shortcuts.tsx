@@ -28,13 +28,39 @@ function typing(target: EventTarget | null): boolean {
   return el.isContentEditable || el.closest('input, textarea, select, [contenteditable="true"]') !== null;
 }
 
+/** A key meant for something else: typed in a field, with a modifier, or while a dialog is open. */
+function notForShortcuts(e: KeyboardEvent): boolean {
+  if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return true;
+  return document.querySelector('dialog[open]:not(.shortcuts)') !== null;
+}
+
+/**
+ * A screen's own keys (e.g. the approval queue's j/k/a/r), under the same rules as the shell's:
+ * never while typing, with a modifier or with a dialog open.
+ */
+export function useScreenKeys(keys: Record<string, () => void>, enabled = true): void {
+  const latest = useRef(keys);
+  latest.current = keys;
+  useEffect(() => {
+    if (!enabled) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (notForShortcuts(e) || document.querySelector('dialog[open]') !== null) return;
+      const handler = latest.current[e.key];
+      if (!handler) return;
+      e.preventDefault();
+      handler();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [enabled]);
+}
+
 export function useShortcuts(screens: readonly ShortcutScreen[], enabled: boolean): [boolean, (open: boolean) => void] {
   const [help, setHelp] = useState(false);
   useEffect(() => {
     if (!enabled) return;
     const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
-      if (document.querySelector('dialog[open]:not(.shortcuts)')) return;
+      if (notForShortcuts(e)) return;
       if (e.key === '?') {
         e.preventDefault();
         setHelp((h) => !h);

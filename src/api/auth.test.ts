@@ -24,6 +24,8 @@ async function harness() {
   app.use('*', auth.middleware);
   app.get('/api/events', (c) => c.text('stream'));
   app.get('/api/other', (c) => c.text('other'));
+  app.get('/api/workers/:id/logs', (c) => c.text('log stream'));
+  app.get('/api/workers/:id', (c) => c.text('worker'));
   app.post('/api/events/ticket', (c) => c.json(auth.issueTicket()));
   const service = new KeyService({ store, box, clock });
   return { store, clock, lines, keys, auth, app, service };
@@ -115,6 +117,15 @@ describe('admin middleware', () => {
       expect((await get(`/api/events?ticket=${ticket}`)).status).toBe(401);
       expect((await get('/api/events?ticket=ccft_made-up')).status).toBe(401);
       expect(h.lines.join('')).not.toContain(ticket);
+    });
+
+    it("opens a worker's log stream with a ticket once, but not the worker itself", async () => {
+      const ticket = () => h.auth.issueTicket().ticket;
+      const once = ticket();
+      expect((await get(`/api/workers/w1/logs?ticket=${once}`)).status).toBe(200);
+      expect((await get(`/api/workers/w1/logs?ticket=${once}`)).status).toBe(401);
+      expect((await get(`/api/workers/w1?ticket=${ticket()}`)).status).toBe(401);
+      expect((await get(`/api/workers/w1/logs/x?ticket=${ticket()}`)).status).toBe(401);
     });
 
     it('expires tickets', async () => {

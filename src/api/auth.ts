@@ -20,6 +20,9 @@ export const ADMIN_KEY_HEADER = 'x-ccflare-admin-key';
 /** The live event stream: what a ticket opens, with ccflare's two streams (ccflare-routes.ts). */
 export const EVENTS_PATH = '/api/events';
 const TICKET_PATHS: ReadonlySet<string> = new Set([EVENTS_PATH, '/api/requests/stream', '/api/logs/stream']);
+/** A worker's log stream (workers-routes.ts), which the dashboard's log viewer opens with EventSource. */
+const WORKER_LOGS_PATH = /^\/api\/workers\/[^/]+\/logs$/;
+const ticketPath = (path: string) => TICKET_PATHS.has(path) || WORKER_LOGS_PATH.test(path);
 export const TICKET_TTL_MS = 60_000;
 /** Outstanding tickets kept at most; the oldest go first (a flood of issues cannot grow memory). */
 const MAX_TICKETS = 10_000;
@@ -101,7 +104,7 @@ export function createAuth(deps: AuthDeps): Auth {
     const presented = presentedAdminKey(headers);
     if (presented !== null && keys.isAdminKey(presented)) return next();
     const ticket =
-      presented === null && c.req.method === 'GET' && TICKET_PATHS.has(c.req.path) ? c.req.query('ticket') : undefined;
+      presented === null && c.req.method === 'GET' && ticketPath(c.req.path) ? c.req.query('ticket') : undefined;
     if (ticket !== undefined && verifyTicket(ticket)) return next();
     const remoteAddress = incoming?.socket.remoteAddress ?? null;
     if (presented === null && ticket === undefined) {

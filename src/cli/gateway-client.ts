@@ -90,6 +90,10 @@ export class ApiClient {
     return this.call<T>('POST', path, body);
   }
 
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('PATCH', path, body);
+  }
+
   delete(path: string): Promise<unknown> {
     return this.call('DELETE', path);
   }

@@ -71,6 +71,21 @@ describe('ccflare workers', () => {
     expectOneLineError(await cli(['workers', 'delete', 'beta']), /answered 404: No worker with id or name "beta"$/);
   });
 
+  it("edits a running worker's budget and max turns, clears one with none, and refuses an empty edit", async () => {
+    await cli(['workers', 'create', 'gamma', '--prompt', 'x', '--budget', '1', '--max-turns', '5']);
+    await waitState('gamma', 'running');
+    const edited = await cli(['workers', 'edit', 'gamma', '--budget', '2.5', '--max-turns', '40']);
+    expect(edited.stdout).toBe('worker gamma: budget $2.5000, max turns 40 (cost so far $0.0000, 0 turns)\n');
+    expect(await t.gw.server.workers.get('gamma')).toMatchObject({ budgetUsd: 2.5, maxTurns: 40, state: 'running' });
+    expect(json(await cli(['workers', 'edit', 'gamma', '--budget', 'none', '--json']))).toMatchObject({
+      budgetUsd: null,
+      maxTurns: 40,
+    });
+    expectOneLineError(await cli(['workers', 'edit', 'gamma']), /give --budget, --max-turns or both/, 2);
+    expectOneLineError(await cli(['workers', 'edit', 'gamma', '--max-turns', '2.5']), /--max-turns "2.5"/, 2);
+    expectOneLineError(await cli(['workers', 'edit', 'nobody', '--budget', '1']), /answered 404: No worker/);
+  });
+
   it('refuses contradictory flags before calling the gateway', async () => {
     expectOneLineError(await cli(['workers', 'create', 'x']), /give --prompt or --template/, 2);
     expectOneLineError(

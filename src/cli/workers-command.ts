@@ -82,6 +82,14 @@ function positiveNumber(flag: string, integer: boolean) {
   };
 }
 
+/** A positive number, or `none` to clear the limit (commander keeps a parser's null as the raw text). */
+function limitOrNone(flag: string, integer: boolean) {
+  const parse = positiveNumber(flag, integer);
+  return (v: string): number | 'none' => (v === 'none' ? 'none' : parse(v));
+}
+
+const noneToNull = (v: number | 'none'): number | null => (v === 'none' ? null : v);
+
 interface CreateOptions {
   prompt?: string;
   template?: string;
@@ -99,7 +107,9 @@ export function registerWorkersCommands(program: Command, io: CliIo): void {
   const out = (s: string) => io.stdout.write(s);
   const workers = program
     .command('workers')
-    .description('Claude Agent SDK workers run by the gateway: create, list, start, pause, resume, stop, delete, logs');
+    .description(
+      'Claude Agent SDK workers run by the gateway: create, list, edit, start, pause, resume, stop, delete, logs',
+    );
 
   workers
     .command('create <name>')
@@ -173,6 +183,33 @@ export function registerWorkersCommands(program: Command, io: CliIo): void {
         out(opts.json ? `${JSON.stringify(w, null, 2)}\n` : workerLine(w));
       });
   }
+
+  workers
+    .command('edit <worker>')
+    .description(
+      'Change the budget or max turns, also while it runs (a budget at its cost so far stops it; ' +
+        'past a lowered max turns it pauses at the next turn)',
+    )
+    .option('--budget <usd>', 'the new budget in USD, or `none`', limitOrNone('--budget', false))
+    .option('--max-turns <n>', 'the new max turns, or `none`', limitOrNone('--max-turns', true))
+    .option('--json', 'print the worker as JSON')
+    .action(
+      async (worker: string, opts: { budget?: number | 'none'; maxTurns?: number | 'none'; json?: boolean }, cmd) => {
+        if (opts.budget === undefined && opts.maxTurns === undefined) {
+          throw usageError('give --budget, --max-turns or both');
+        }
+        const api = await gatewayApi(io, cmd);
+        const w = await api.patch<WorkerViewData>(`/api/workers/${enc(worker)}`, {
+          ...(opts.budget === undefined ? {} : { budgetUsd: noneToNull(opts.budget) }),
+          ...(opts.maxTurns === undefined ? {} : { maxTurns: noneToNull(opts.maxTurns) }),
+        });
+        out(
+          opts.json
+            ? `${JSON.stringify(w, null, 2)}\n`
+            : `worker ${w.name}: budget ${usd(w.budgetUsd)}, max turns ${w.maxTurns ?? '-'} (cost so far ${usd(w.costUsd)}, ${w.turns} turns)\n`,
+        );
+      },
+    );
 
   workers
     .command('delete <worker>')

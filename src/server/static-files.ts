@@ -30,6 +30,7 @@ export const DASHBOARD_ROUTES: readonly string[] = [
   '/strategy',
   '/prompts',
   '/conversations',
+  '/workers',
 ];
 
 function isClientRoute(pathname: string): boolean {

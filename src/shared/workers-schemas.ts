@@ -93,6 +93,28 @@ export const CreateWorkerRequestSchema = z
   .openapi('CreateWorkerRequest');
 export type CreateWorkerRequest = z.infer<typeof CreateWorkerRequestSchema>;
 
+export const EditWorkerRequestSchema = z
+  .strictObject({
+    maxTurns: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Null: no limit. A running worker past a lower one pauses at its next turn' }),
+    budgetUsd: z
+      .number()
+      .positive()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Null: no budget. At or below the cost so far, a running worker stops' }),
+  })
+  .refine((b) => b.maxTurns !== undefined || b.budgetUsd !== undefined, {
+    message: 'Nothing to change: give maxTurns, budgetUsd or both',
+  })
+  .openapi('EditWorkerRequest');
+export type EditWorkerRequest = z.infer<typeof EditWorkerRequestSchema>;
+
 export const WorkerLogSchema = z
   .object({
     workerId: z.string(),

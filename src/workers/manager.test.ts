@@ -404,6 +404,54 @@ describe('WorkerManager', () => {
     expect((await m.get('alpha')).stateReason).toBe(BUDGET_REACHED);
   });
 
+  it('edits the budget of a running worker: a raised one lets it run on, one at its cost stops it', async () => {
+    const m = makeManager();
+    await m.create(input('alpha', { budgetUsd: 0.05 }));
+    await waitState(m, 'alpha', 'running');
+    const rec = (cost: number) => sampleRecord({ id: `r-${Math.random()}`, clientKey: 'worker-alpha', costUsd: cost });
+    events.emit('request.finished', rec(0.04));
+    await vi.waitFor(async () => expect((await m.get('alpha')).costUsd).toBeCloseTo(0.04));
+    expect((await m.edit('alpha', { budgetUsd: 1 })).budgetUsd).toBe(1);
+    events.emit('request.finished', rec(0.04));
+    await vi.waitFor(async () => expect((await m.get('alpha')).costUsd).toBeCloseTo(0.08));
+    expect((await m.get('alpha')).state).toBe('running');
+    await m.edit('alpha', { budgetUsd: 0.08 });
+    await waitState(m, 'alpha', 'stopped');
+    expect((await m.get('alpha')).stateReason).toBe(BUDGET_REACHED);
+    expect(engine.runOf('alpha').stopAsked).toBe(BUDGET_REACHED);
+  });
+
+  it('edits max turns: a lower one pauses a running worker past it at its next turn; resuming starts with the new one', async () => {
+    const m = makeManager();
+    await m.create(input('alpha', { maxTurns: 10 }));
+    await waitState(m, 'alpha', 'running');
+    const run = engine.runOf('alpha');
+    expect(run.spec.worker.maxTurns).toBe(10);
+    run.hooks.progress(3, 'Bash: ls');
+    await vi.waitFor(async () => expect((await m.get('alpha')).turns).toBe(3));
+    await m.edit('alpha', { maxTurns: 3 });
+    expect(run.pauseAsked).toBe(false);
+    run.hooks.progress(4, 'Bash: ls -la');
+    await vi.waitFor(() => expect(run.pauseAsked).toBe(true));
+    run.reachBoundary();
+    await waitState(m, 'alpha', 'paused');
+    expect((await m.get('alpha')).stateReason).toMatch(/^max turns reached \(3\)/);
+    await m.edit('alpha', { maxTurns: 20 });
+    await m.resume('alpha');
+    await waitState(m, 'alpha', 'running');
+    expect(engine.runOf('alpha').spec.worker.maxTurns).toBe(20);
+  });
+
+  it('refuses an edit with nothing to change or a bad value, and an unknown worker', async () => {
+    const m = makeManager();
+    await m.create(input('alpha', { start: false }));
+    await expect(m.edit('alpha', {})).rejects.toThrow(/Nothing to change/);
+    await expect(m.edit('alpha', { maxTurns: 1.5 })).rejects.toThrow(/max turns 1.5: expected a positive integer/);
+    await expect(m.edit('alpha', { budgetUsd: 0 })).rejects.toThrow(/budget \(USD\) 0/);
+    await expect(m.edit('nobody', { budgetUsd: 1 })).rejects.toMatchObject({ code: 'not_found' });
+    expect(await m.edit('alpha', { maxTurns: 5, budgetUsd: null })).toMatchObject({ maxTurns: 5, budgetUsd: null });
+  });
+
   it('stops, leaves the queue paused, starts again from the beginning and deletes', async () => {
     max = 1;
     const m = makeManager();

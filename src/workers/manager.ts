@@ -97,6 +97,10 @@ interface Run {
   tokensOut: number;
   budgetStopped: boolean;
   pauseRequested: boolean;
+  /** Why it pauses when not asked by a person (max turns lowered while it ran). */
+  pauseReason: string | null;
+  /** The max turns Claude Code was started with; a lower one edited since is enforced here. */
+  startedMaxTurns: number | null;
   stopRequested: string | null;
   /** Set once the run's end is being written: approvals decided after it leave the state alone. */
   finished: boolean;
@@ -403,6 +407,39 @@ export class WorkerManager {
     throw new GatewayError('conflict', `Worker "${w.name}" already ${w.state}`);
   }
 
+  /**
+   * Changes the budget and max turns, also of a running worker. A budget applies at once: at or
+   * below the cost so far, a running worker stops with "budget reached". Claude Code keeps the
+   * max turns it was started with, so a higher one applies from the next start or resume, and a
+   * lower one is enforced here: past it the worker pauses at the next turn boundary.
+   */
+  async edit(idOrName: string, patch: { maxTurns?: number | null; budgetUsd?: number | null }): Promise<WorkerView> {
+    const w = await this.find(idOrName);
+    const set: WorkerPatch = {};
+    if (patch.maxTurns !== undefined) set.maxTurns = optionalPositive(patch.maxTurns, 'max turns', true);
+    if (patch.budgetUsd !== undefined) set.budgetUsd = optionalPositive(patch.budgetUsd, 'budget (USD)', false);
+    if (Object.keys(set).length === 0) bad('Nothing to change: give maxTurns, budgetUsd or both');
+    const row = await this.serial(w.id, () => this.deps.store.workers.update(w.id, set, this.deps.clock.now()));
+    if (row === null) throw new GatewayError('not_found', `Worker "${w.name}" was deleted`);
+    const v = await this.emitWorker(row);
+    const run = this.runs.get(w.id);
+    if (run === undefined || run.finished) return v;
+    if (set.budgetUsd !== undefined) await this.noteCost(run);
+    if (set.maxTurns !== undefined) await this.enforceEditedMaxTurns(row, run, row.turns);
+    return this.get(w.id);
+  }
+
+  private async enforceEditedMaxTurns(row: WorkerRow, run: Run, turns: number): Promise<void> {
+    const max = row.maxTurns;
+    if (max === null || max === run.startedMaxTurns || turns <= max) return;
+    if (run.pauseRequested || run.stopRequested !== null || this.runs.get(row.id) !== run) return;
+    run.pauseRequested = true;
+    run.pauseReason = `max turns reached (${max}); raise it and resume to continue`;
+    run.handle?.pause();
+    await this.cancelWaiters(row.id, PAUSED_MESSAGE);
+    if (!run.finished) await this.setState(row.id, { stateReason: `pausing: max turns reached (${max})` });
+  }
+
   async delete(idOrName: string): Promise<void> {
     const w = await this.find(idOrName);
     const run = this.runs.get(w.id);
@@ -479,6 +516,8 @@ export class WorkerManager {
       tokensOut: 0,
       budgetStopped: false,
       pauseRequested: false,
+      pauseReason: null,
+      startedMaxTurns: w.maxTurns,
       stopRequested: null,
       finished: false,
       ended: null,
@@ -585,7 +624,11 @@ export class WorkerManager {
             this.deps.clock.now(),
           );
           if (row !== null) await this.emitWorker(row);
-        });
+          return row;
+        })
+          // Outside the worker's write chain: pausing withdraws approvals, which write through it.
+          .then((row) => (row === null ? undefined : this.enforceEditedMaxTurns(row, run, turns)))
+          .catch((err) => this.deps.logger.warn({ err, worker: w.name }, 'worker progress not saved'));
       },
       sdkCost: (total) => {
         run.sdkCost = total;
@@ -612,7 +655,7 @@ export class WorkerManager {
       state = 'paused';
       reason = 'gateway stopped while it ran; resume to continue';
     } else if (outcome.state === 'paused' && run.pauseRequested) {
-      reason = 'paused by the user';
+      reason = run.pauseReason ?? 'paused by the user';
     }
     const now = this.deps.clock.now();
     const terminal = state === 'completed' || state === 'failed' || state === 'stopped';

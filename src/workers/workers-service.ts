@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GatewayError } from '../errors.js';
-import type { CreateWorkerRequest, TemplateData } from '../shared/workers-schemas.js';
+import type { CreateWorkerRequest, EditWorkerRequest, TemplateData } from '../shared/workers-schemas.js';
 import type { ApprovalStatus, WorkerLogRow } from '../storage/contract/workers.js';
 import type { CreateWorkerInput, WorkerManager } from './manager.js';
 import {
@@ -123,6 +123,11 @@ export class WorkersService {
       start: req.start ?? true,
     };
     return this.deps.manager.create(input);
+  }
+
+  async edit(idOrName: string, req: EditWorkerRequest): Promise<WorkerView> {
+    await this.available();
+    return this.deps.manager.edit(idOrName, req);
   }
 
   async start(idOrName: string): Promise<WorkerView> {

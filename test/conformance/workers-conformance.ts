@@ -112,6 +112,15 @@ export function describeWorkersStoreConformance(name: string, makeStore: () => P
       expect(reopened?.sessionId).toBe('sess-1');
     });
 
+    it('changes the budget and max turns a person edits, and clears them with null', async () => {
+      await store.workers.insert(worker('w1', 'alpha'), T0);
+      const edited = await store.workers.update('w1', { maxTurns: 40, budgetUsd: 2.5 }, T0 + 1);
+      expect(edited).toMatchObject({ maxTurns: 40, budgetUsd: 2.5, updatedAt: T0 + 1 });
+      expect(await store.workers.get('w1')).toMatchObject({ maxTurns: 40, budgetUsd: 2.5 });
+      const cleared = await store.workers.update('w1', { budgetUsd: null }, T0 + 2);
+      expect(cleared).toMatchObject({ maxTurns: 40, budgetUsd: null });
+    });
+
     it('after a restart moves running and waiting workers to paused and cancels their pending approvals', async () => {
       await store.workers.insert(worker('w1', 'runs', { state: 'running' }), T0);
       await store.workers.insert(worker('w2', 'waits', { state: 'waiting_approval' }), T0);

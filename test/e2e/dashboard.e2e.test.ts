@@ -323,8 +323,8 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
         .getByRole('navigation', { name: 'Main' })
         .getByRole('link')
         .evaluateAll((links) => links.map((l) => l.getAttribute('aria-keyshortcuts')));
-      // Strategy (tenth) is 0; Prompts and Conversations (past the tenth) have no digit of their own.
-      expect(keys).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', null, null]);
+      // Strategy (tenth) is 0; Prompts, Conversations and Workers (past the tenth) have no digit of their own.
+      expect(keys).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', null, null, null]);
       expect(errors).toEqual([]);
     });
   });

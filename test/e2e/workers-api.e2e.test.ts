@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openEventStream, type StreamEvent } from '../../src/cli/event-stream.js';
 import { api } from '../support/api-request.js';
-import { isMessagesCall, toolNames, toolResultText } from '../support/claude-code-upstream.js';
+import { oneBashCallHandler } from '../support/claude-code-upstream.js';
 import { REPO } from '../support/cli-io.js';
-import { type RecordedRequest, turnEvents } from '../support/fake-upstream.js';
 import { gatewayForFile } from '../support/gateway.js';
 import { requireTool } from '../support/required-tool.js';
 
@@ -25,19 +24,6 @@ const TEST_TIMEOUT_MS = 240_000;
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'ccflare-workers-api-e2e-')));
 for (const d of ['home', 'tmp', 'project']) mkdirSync(join(root, d), { recursive: true });
-
-function hasToolResult(r: RecordedRequest): boolean {
-  const messages = r.json?.messages;
-  return (
-    Array.isArray(messages) &&
-    messages.some(
-      (m: { role?: unknown; content?: unknown }) =>
-        m.role === 'user' &&
-        Array.isArray(m.content) &&
-        m.content.some((b: { type?: unknown }) => b.type === 'tool_result'),
-    )
-  );
-}
 
 describe.skipIf(
   !requireTool(
@@ -59,27 +45,7 @@ describe.skipIf(
   it(
     'creates a worker over the API, holds its Bash touch for approval, runs it once approved, and completes',
     async () => {
-      t.up.setHandler((r) => {
-        if (!isMessagesCall(r) || r.json?.stream !== true) return undefined;
-        const model = String(r.json.model);
-        const text = (s: string) => ({
-          kind: 'sse' as const,
-          events: turnEvents({ model, blocks: [{ type: 'text', text: s }] }),
-        });
-        // Side requests (titles, topics) are not offered Bash.
-        if (!toolNames(r).includes('Bash')) return text('Worker task');
-        if (hasToolResult(r)) return text(`DONE. The tool said: ${toolResultText(r)}`);
-        return {
-          kind: 'sse' as const,
-          events: turnEvents({
-            model,
-            blocks: [
-              { type: 'text', text: 'Making the marker file.' },
-              { type: 'tool_use', name: 'Bash', input: { command: 'touch made-by-api.txt', description: 'Make it' } },
-            ],
-          }),
-        };
-      });
+      t.up.setHandler(oneBashCallHandler('touch made-by-api.txt', 'Making the marker file.'));
       const live: StreamEvent[] = [];
       const events = await openEventStream(`${t.gw.url}/api/events?types=worker.changed,approval.changed`);
       const reading = (async () => {

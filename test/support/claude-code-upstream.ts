@@ -114,10 +114,7 @@ export function delegatingHandler(s: DelegationScript): FakeHandler {
   return (r) => {
     if (!isMessagesCall(r) || r.json?.stream !== true) return undefined;
     const model = String(r.json.model);
-    const text = (t: string) => ({
-      kind: 'sse' as const,
-      events: turnEvents({ model, blocks: [{ type: 'text', text: t }] }),
-    });
+    const text = (t: string) => textTurn(model, t);
     switch (senderOf(r)) {
       case 'subagent':
         return text(s.subagentReply);
@@ -147,5 +144,40 @@ export function delegatingHandler(s: DelegationScript): FakeHandler {
           }),
         };
     }
+  };
+}
+
+/** A streamed model turn that only says `text`. */
+export function textTurn(model: string, text: string) {
+  return { kind: 'sse' as const, events: turnEvents({ model, blocks: [{ type: 'text', text }] }) };
+}
+
+/** Whether the request sends a tool result back (the turn after a tool call ran or was refused). */
+export function hasToolResult(r: RecordedRequest): boolean {
+  return blocksOf(r, 'user').some((b) => b.type === 'tool_result');
+}
+
+/**
+ * A fake-upstream handler playing the model for a worker that runs one command: its first turn
+ * says `intro` and calls Bash `command`; once the tool result comes back it answers
+ * `DONE. The tool said: <result>`. Side requests (titles, topics: not offered Bash) get a short text.
+ */
+export function oneBashCallHandler(command: string, intro: string, description = 'Make it'): FakeHandler {
+  return (r) => {
+    if (!isMessagesCall(r) || r.json?.stream !== true) return undefined;
+    const model = String(r.json.model);
+    const text = (t: string) => textTurn(model, t);
+    if (!toolNames(r).includes('Bash')) return text('Worker task');
+    if (hasToolResult(r)) return text(`DONE. The tool said: ${toolResultText(r)}`);
+    return {
+      kind: 'sse',
+      events: turnEvents({
+        model,
+        blocks: [
+          { type: 'text', text: intro },
+          { type: 'tool_use', name: 'Bash', input: { command, description } },
+        ],
+      }),
+    };
   };
 }

@@ -13,6 +13,7 @@ import type { shell } from './en/shell.js';
 import type { stats } from './en/stats.js';
 import type { strategy } from './en/strategy.js';
 import type { tools } from './en/tools.js';
+import type { workers } from './en/workers.js';
 
 export interface Namespaces {
   shell: typeof shell;
@@ -29,6 +30,7 @@ export interface Namespaces {
   strategy: typeof strategy;
   conversationAnalysis: typeof conversationAnalysis;
   conversations: typeof conversations;
+  workers: typeof workers;
 }
 export type Namespace = keyof Namespaces;
 

@@ -14,6 +14,7 @@ import shell from './locales/id/shell.js';
 import stats from './locales/id/stats.js';
 import strategy from './locales/id/strategy.js';
 import tools from './locales/id/tools.js';
+import workers from './locales/id/workers.js';
 
 export default {
   shell,
@@ -30,4 +31,5 @@ export default {
   prompts,
   conversationAnalysis,
   conversations,
+  workers,
 } satisfies Translations;

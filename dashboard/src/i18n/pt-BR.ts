@@ -14,6 +14,7 @@ import shell from './locales/pt-BR/shell.js';
 import stats from './locales/pt-BR/stats.js';
 import strategy from './locales/pt-BR/strategy.js';
 import tools from './locales/pt-BR/tools.js';
+import workers from './locales/pt-BR/workers.js';
 
 export default {
   shell,
@@ -30,4 +31,5 @@ export default {
   prompts,
   conversationAnalysis,
   conversations,
+  workers,
 } satisfies Translations;

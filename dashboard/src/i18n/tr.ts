@@ -14,6 +14,7 @@ import shell from './locales/tr/shell.js';
 import stats from './locales/tr/stats.js';
 import strategy from './locales/tr/strategy.js';
 import tools from './locales/tr/tools.js';
+import workers from './locales/tr/workers.js';
 
 export default {
   shell,
@@ -30,4 +31,5 @@ export default {
   prompts,
   conversationAnalysis,
   conversations,
+  workers,
 } satisfies Translations;

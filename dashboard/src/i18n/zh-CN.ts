@@ -14,6 +14,7 @@ import shell from './locales/zh-CN/shell.js';
 import stats from './locales/zh-CN/stats.js';
 import strategy from './locales/zh-CN/strategy.js';
 import tools from './locales/zh-CN/tools.js';
+import workers from './locales/zh-CN/workers.js';
 
 export default {
   shell,
@@ -30,4 +31,5 @@ export default {
   prompts,
   conversationAnalysis,
   conversations,
+  workers,
 } satisfies Translations;

@@ -178,6 +178,30 @@ describe('workers API', () => {
     expect((await call('GET', '/api/workers/w')).status).toBe(404);
   });
 
+  it("PATCH changes a running worker's budget and max turns, refusing bad input with a message", async () => {
+    await create({ name: 'w', prompt: 'x', budgetUsd: 1, maxTurns: 10 });
+    await waitState('w', 'running');
+    const edited = await call('PATCH', '/api/workers/w', { budgetUsd: 2.5, maxTurns: 30 });
+    expect([edited.status, edited.json.budgetUsd, edited.json.maxTurns, edited.json.state]).toEqual([
+      200,
+      2.5,
+      30,
+      'running',
+    ]);
+    expect((await call('GET', '/api/workers/w')).json).toMatchObject({ budgetUsd: 2.5, maxTurns: 30 });
+    const cleared = await call('PATCH', '/api/workers/w', { budgetUsd: null });
+    expect([cleared.json.budgetUsd, cleared.json.maxTurns]).toEqual([null, 30]);
+    const empty = await call('PATCH', '/api/workers/w', {});
+    expect([empty.status, message(empty)]).toEqual([400, expect.stringContaining('Nothing to change')]);
+    const negative = await call('PATCH', '/api/workers/w', { budgetUsd: -1 });
+    expect([negative.status, message(negative)]).toEqual([400, expect.stringContaining('budgetUsd')]);
+    const unknown = await call('PATCH', '/api/workers/w', { prompt: 'other' });
+    expect([unknown.status, message(unknown)]).toEqual([400, expect.stringContaining('prompt')]);
+    expect((await call('PATCH', '/api/workers/nobody', { maxTurns: 3 })).status).toBe(404);
+    engine.available = false;
+    expect((await call('PATCH', '/api/workers/w', { maxTurns: 3 })).status).toBe(503);
+  });
+
   it('lists pending approvals with the command or a diff, and passes decisions to the run', async () => {
     writeFileSync(join(project, 'a.txt'), 'one\ntwo\n');
     await create({ name: 'w', prompt: 'x' });

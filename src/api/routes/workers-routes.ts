@@ -18,6 +18,7 @@ import {
   ApprovalsQuerySchema,
   ApproveRequestSchema,
   CreateWorkerRequestSchema,
+  EditWorkerRequestSchema,
   RejectRequestSchema,
   TemplateListSchema,
   WorkerListSchema,
@@ -94,6 +95,28 @@ const getWorker = createRoute({
   request: { params: IdParam },
   responses: {
     200: workerJson('The worker'),
+    401: err('Admin key missing or wrong'),
+    404: err('No such worker'),
+    503: UNAVAILABLE,
+  },
+});
+
+const editWorker = createRoute({
+  method: 'patch',
+  path: '/{id}',
+  tags: ['workers'],
+  summary: 'Change the budget or max turns, also while it runs',
+  description:
+    'A budget applies at once: at or below the cost so far, a running worker stops with "budget reached". ' +
+    'Claude Code keeps the max turns it started with: a higher one applies from the next start or resume; ' +
+    'past a lower one a running worker pauses at its next turn.',
+  request: {
+    params: IdParam,
+    body: { required: true, content: { 'application/json': { schema: EditWorkerRequestSchema } } },
+  },
+  responses: {
+    200: workerJson('The worker after the change'),
+    400: err('Invalid input (the message names it)'),
     401: err('Admin key missing or wrong'),
     404: err('No such worker'),
     503: UNAVAILABLE,
@@ -239,6 +262,11 @@ export function workersRoutes(deps: Pick<ApiDeps, 'workers' | 'events' | 'logger
     return c.json(w, 201);
   });
   app.openapi(getWorker, async (c) => c.json(await workers.get(c.req.valid('param').id), 200));
+  app.openapi(editWorker, async (c) => {
+    const w = await workers.edit(c.req.valid('param').id, c.req.valid('json'));
+    deps.logger.info({ worker: w.name, maxTurns: w.maxTurns, budgetUsd: w.budgetUsd }, 'worker edited');
+    return c.json(w, 200);
+  });
   app.openapi(deleteWorker, async (c) => {
     const w = await workers.delete(c.req.valid('param').id);
     deps.logger.info({ worker: w.name }, 'worker deleted');

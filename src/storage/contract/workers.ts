@@ -71,9 +71,12 @@ export interface NewWorker {
   queuedAt: number | null;
 }
 
+/** `maxTurns` and `budgetUsd` change when a person edits a worker; the rest follow its runs. */
 export type WorkerPatch = Partial<
   Pick<
     WorkerRow,
+    | 'maxTurns'
+    | 'budgetUsd'
     | 'state'
     | 'stateReason'
     | 'sessionId'

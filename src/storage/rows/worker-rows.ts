@@ -71,6 +71,8 @@ export function toWorker(r: WorkerDbRow): WorkerRow {
 
 /** WorkerPatch field → column. */
 export const WORKER_PATCH_COLUMNS: Record<keyof WorkerPatch, string> = {
+  maxTurns: 'max_turns',
+  budgetUsd: 'budget_usd',
   state: 'state',
   stateReason: 'state_reason',
   sessionId: 'session_id',

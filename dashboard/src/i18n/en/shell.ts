@@ -112,4 +112,5 @@ export const shell = {
   bellMarkRead: 'Mark all read',
   bellSettings: 'Notification settings',
   navConversations: 'Conversations',
+  navWorkers: 'Workers',
 };

@@ -115,4 +115,5 @@ export default {
   bellMarkRead: 'Tandai semua dibaca',
   bellSettings: 'Pengaturan notifikasi',
   navConversations: 'Percakapan',
+  navWorkers: 'Worker',
 } satisfies NamespaceTranslations<'shell'>;

@@ -115,4 +115,5 @@ export default {
   bellMarkRead: 'Marcar todas como lidas',
   bellSettings: 'Configurações de notificação',
   navConversations: 'Conversas',
+  navWorkers: 'Workers',
 } satisfies NamespaceTranslations<'shell'>;

@@ -114,4 +114,5 @@ export default {
   bellMarkRead: 'Tümünü okundu say',
   bellSettings: 'Bildirim ayarları',
   navConversations: 'Konuşmalar',
+  navWorkers: "Worker'lar",
 } satisfies NamespaceTranslations<'shell'>;

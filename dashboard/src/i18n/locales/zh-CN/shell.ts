@@ -109,4 +109,5 @@ export default {
   bellMarkRead: '全部标为已读',
   bellSettings: '通知设置',
   navConversations: '对话',
+  navWorkers: 'Worker',
 } satisfies NamespaceTranslations<'shell'>;
