@@ -374,6 +374,26 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       await waitFor(/EXITED:0/, 10_000, 'workers');
     });
 
+    it('Workers without the Agent SDK: the screen says how to add it, the other screens work', async () => {
+      engine.available = false;
+      try {
+        tmux('new-session', '-d', '-s', 'nosdk', '-x', '80', '-y', '24', await uiCommand());
+        const send = (...k: string[]) => tmux('send-keys', '-t', 'nosdk', ...k);
+        await waitFor(/Uptime:/, 10_000, 'nosdk');
+        send('9');
+        const frame = await waitFor(/Workers are not available on this gateway\./, 10_000, 'nosdk');
+        expect(frame.replace(/\s+/g, ' ')).toContain('npm install @anthropic-ai/claude-agent-sdk');
+        expect(frame).not.toContain('pending');
+        expect(frame.split('\n').every((l) => l.length <= 80)).toBe(true);
+        send('3');
+        await waitFor(/^ +NAME +KIND +STATE/m, 10_000, 'nosdk');
+        send('q');
+        await waitFor(/EXITED:0/, 10_000, 'nosdk');
+      } finally {
+        engine.available = true;
+      }
+    });
+
     it('starts a gateway when none runs, and the "starting" notice does not stay above the UI', async () => {
       const home = mkdtempSync(join(tmpdir(), 'ccflare-tui-fresh-'));
       const env = [

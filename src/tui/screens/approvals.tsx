@@ -159,7 +159,7 @@ export function ApprovalsPane({
         <>
           <Text color={c(riskColor(current.risk))}>
             {clip(
-              `Risk ${current.risk}: ${current.reason} · asked ${formatTime(current.createdAt, now())}, rejected unanswered at ${formatTime(current.expiresAt, now())}`,
+              `Risk ${current.risk}: ${current.reason} · asked ${formatTime(current.createdAt, now())}, times out ${formatTime(current.expiresAt, now())}`,
               width,
             )}
           </Text>
