@@ -23,3 +23,24 @@ export function step(rows: readonly { id: string }[], id: string | null, by: num
   );
   return rows[Math.max(0, Math.min(rows.length - 1, i + by))]?.id ?? null;
 }
+
+/** `text` in lines of at most `room` characters, broken between words (a longer word is cut). */
+export function wrap(text: string, room: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/ +/)) {
+    const next = line === '' ? word : `${line} ${word}`;
+    if (next.length <= room) {
+      line = next;
+      continue;
+    }
+    if (line !== '') lines.push(line);
+    line = word;
+    while (line.length > room) {
+      lines.push(line.slice(0, room));
+      line = line.slice(room);
+    }
+  }
+  lines.push(line);
+  return lines;
+}

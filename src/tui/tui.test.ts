@@ -1341,6 +1341,44 @@ describe('workers in the terminal', () => {
     ui.unmount();
   });
 
+  it('opens the selected worker’s whole kept log with Enter: long entries wrapped, scrolled back, following new ones at the end', async () => {
+    const api = workersApi();
+    const long = `I read the lint report. ${'The rule wants explicit return types on exported functions. '.repeat(3)}`;
+    api.fake.logs.set('w-linter', [
+      ...Array.from({ length: 40 }, (_, i) => logEntry('w-linter', i + 1, 'assistant', `step ${i + 1}`)),
+      logEntry('w-linter', 41, 'assistant', `${long}\nNext: fix them.`),
+    ]);
+    let modal = false;
+    const ui = renderScreen(WorkersScreen, api, (m) => {
+      modal = m;
+    });
+    await until(ui, /step 40$/m);
+    ui.stdin.write('\r');
+    const full = await until(ui, /^Log of linter · running · lines \d+-\d+ of \d+ \(following\)$/m);
+    expect(modal).toBe(true);
+    expect(fitsScreen(full)).toBe(true);
+    // The long entry is wrapped under its text column, its second line too; nothing is cut.
+    expect(full).toMatch(/^\d\d:\d\d assistant +I read the lint report\./m);
+    expect(full).toMatch(/^ {18}\S/m);
+    // Broken between words: the wrapped lines joined again are the entry.
+    expect(full.replace(/\n {18}/g, ' ')).toContain(long.trim());
+    expect(full).toMatch(/^ {18}Next: fix them\.$/m);
+    ui.stdin.write('\u001B[5~');
+    const back = await until(ui, (f) => /^Log of linter .* lines \d+-\d+ of \d+$/m.test(f));
+    expect(back).not.toContain('Next: fix them.');
+    api.fake.logs.get('w-linter')?.push(logEntry('w-linter', 42, 'result', 'Done: 0 problems'));
+    // Scrolled back, the view stays where it is while entries arrive; at the end it follows them.
+    await until(ui, /of \d+$/m);
+    ui.stdin.write('\u001B[6~');
+    ui.stdin.write('\u001B[6~');
+    await until(ui, /result +Done: 0 problems/);
+    await until(ui, '(following)');
+    ui.stdin.write('\u001B');
+    await until(ui, /^> linter +running/m);
+    expect(modal).toBe(false);
+    ui.unmount();
+  });
+
   it('pauses, resumes, stops and starts the selected worker, says why an action is refused, and deletes only after y', async () => {
     const api = workersApi();
     const ui = renderScreen(WorkersScreen, api);

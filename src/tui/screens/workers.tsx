@@ -10,7 +10,7 @@ import { formatUsd } from '../../cli/report-format.js';
 import type { ApprovalData, WorkerLogData, WorkerViewData } from '../../shared/workers-schemas.js';
 import { ApiError, type TuiApi, type WorkerAction } from '../api.js';
 import { useLoad } from '../hooks.js';
-import { around, clip, step } from '../layout.js';
+import { around, clip, step, wrap } from '../layout.js';
 import { useColor } from '../theme.js';
 import { ApprovalsPane } from './approvals.js';
 import type { ScreenProps } from './types.js';
@@ -166,7 +166,88 @@ export function Unavailable({ message, width }: { message: string; width: number
 
 type Pane = 'workers' | 'approvals';
 
-type Mode = { kind: 'list' } | { kind: 'confirmDelete'; worker: WorkerViewData };
+type Mode = { kind: 'list' } | { kind: 'confirmDelete'; worker: WorkerViewData } | { kind: 'log' };
+
+/** Where a log line's text starts: after the time and the kind. */
+const LOG_INDENT = 18;
+
+/** Every line of the kept entries, long ones wrapped to the width, for the full log view. */
+export function logViewLines(
+  entries: readonly WorkerLogData[],
+  now: number,
+  width: number,
+): { key: string; text: string; kind: WorkerLogData['kind'] }[] {
+  const room = Math.max(10, width - 1 - LOG_INDENT);
+  return entries.flatMap((e) => {
+    const parts = e.text.split('\n').flatMap((l) => wrap(l, room));
+    return parts.map((part, i) => ({
+      key: `${e.seq}-${i}`,
+      text: clip(
+        `${i === 0 ? `${formatTime(e.at, now)} ${e.kind}`.padEnd(LOG_INDENT - 1) : ' '.repeat(LOG_INDENT - 1)} ${part}`,
+        width,
+      ),
+      kind: e.kind,
+    }));
+  });
+}
+
+/** One worker's kept log over the whole screen: ↑/↓ and PgUp/PgDn scroll, it follows new entries at the end. */
+function LogView({
+  worker,
+  log,
+  width,
+  height,
+  now,
+  onBack,
+}: {
+  worker: WorkerViewData;
+  log: WorkerLog;
+  width: number;
+  height: number;
+  now: number;
+  onBack: () => void;
+}) {
+  const c = useColor();
+  const lines = logViewLines(log.entries, now, width);
+  const room = Math.max(3, height - 4);
+  const end = Math.max(0, lines.length - room);
+  // null: at the end, following new entries.
+  const [top, setTop] = useState<number | null>(null);
+  const at = top === null ? end : Math.min(top, end);
+  const latest = useRef({ at, end });
+  latest.current = { at, end };
+  useInput((_input, key) => {
+    const { at, end } = latest.current;
+    const to = (n: number) => setTop(n >= end ? null : Math.max(0, n));
+    if (key.escape) onBack();
+    else if (key.upArrow) to(at - 1);
+    else if (key.downArrow) to(at + 1);
+    else if (key.pageUp) to(at - room);
+    else if (key.pageDown) to(at + room);
+  });
+  return (
+    <Box flexDirection="column">
+      <Text bold>
+        {clip(
+          `Log of ${worker.name} · ${stateWord(worker)} · lines ${lines.length === 0 ? 0 : at + 1}-${Math.min(lines.length, at + room)} of ${lines.length}${top === null ? ' (following)' : ''}${log.error === null ? '' : ` · ${log.error}`}`,
+          width,
+        )}
+      </Text>
+      {lines.length === 0 && <Text dimColor>No entries yet.</Text>}
+      {lines.slice(at, at + room).map((l) => {
+        const color = logColor(l.kind);
+        return (
+          <Text key={l.key} color={color === null ? undefined : c(color)}>
+            {l.text || ' '}
+          </Text>
+        );
+      })}
+      <Text dimColor>
+        {clip(`↑/↓ PgUp/PgDn scroll · Esc back · the newest ${LOG_KEEP} entries are kept here`, width)}
+      </Text>
+    </Box>
+  );
+}
 
 const ACTIONS: Record<string, WorkerAction> = { s: 'start', p: 'pause', r: 'resume', x: 'stop' };
 const DONE: Record<WorkerAction, string> = { start: 'started', pause: 'paused', resume: 'resumed', stop: 'stopped' };
@@ -287,13 +368,27 @@ function WorkersPane({
       else if (key.downArrow) setSelectedId((id) => step(latest.current.workers, id, 1));
       else if (current === undefined) return;
       else if (input === 'd') setMode({ kind: 'confirmDelete', worker: current });
+      else if (key.return) setMode({ kind: 'log' });
       else {
         const action = ACTIONS[input];
         if (action) run(current, action);
       }
     },
-    { isActive: true },
+    { isActive: mode.kind !== 'log' },
   );
+
+  if (mode.kind === 'log' && current !== undefined) {
+    return (
+      <LogView
+        worker={current}
+        log={log}
+        width={width}
+        height={height}
+        now={now()}
+        onBack={() => setMode({ kind: 'list' })}
+      />
+    );
+  }
 
   const listRoom = Math.min(LIST_MAX, Math.max(1, workers.length));
   const logRoom = Math.max(2, height - CHROME_H - listRoom - 1);
@@ -343,7 +438,7 @@ function WorkersPane({
       ) : (
         note !== null && <Text dimColor>{clip(note, width)}</Text>
       )}
-      <Text dimColor>{clip('↑/↓ select · s start · p pause · r resume · x stop · d delete · → approvals', width)}</Text>
+      <Text dimColor>{clip('Enter log · s start · p pause · r resume · x stop · d delete · → approvals', width)}</Text>
     </Box>
   );
 }
