@@ -39,7 +39,7 @@ function approvalRow(a: ApprovalData | null, now: number): string {
 }
 
 /** The preview's heading and lines: the command (and its description), the unified diff, or the input as JSON. */
-export function previewLines(a: ApprovalData): { heading: string; lines: string[] } {
+function previewLines(a: ApprovalData): { heading: string; lines: string[] } {
   const p = a.preview;
   const cut = p.truncated ? ['… (cut: the whole input is in GET /api/approvals)'] : [];
   if (p.kind === 'command') {

@@ -17,7 +17,7 @@ import type { ScreenProps } from './types.js';
 
 const POLL_MS = 1000;
 /** Log entries kept for the selected worker (the gateway keeps 1000 per worker). */
-export const LOG_KEEP = 200;
+const LOG_KEEP = 200;
 const LOG_PAGE = 1000;
 
 const NAME_W = 14;
@@ -28,7 +28,7 @@ const COST_W = 15;
 const CHROME_H = 6;
 const LIST_MAX = 5;
 
-export type WorkersData =
+type WorkersData =
   | { unavailable: string }
   | { unavailable: null; workers: WorkerViewData[]; approvals: ApprovalData[] };
 
@@ -43,7 +43,7 @@ async function loadWorkers(api: TuiApi): Promise<WorkersData> {
   }
 }
 
-export function stateWord(w: WorkerViewData): string {
+function stateWord(w: WorkerViewData): string {
   if (w.state === 'queued' && w.queuePosition !== null) return `queued #${w.queuePosition}`;
   return w.state.replace('_', ' ');
 }
@@ -96,7 +96,7 @@ interface WorkerLog {
 }
 
 /** The selected worker's log: read whole on selection, then polled for new entries; the newest LOG_KEEP kept. */
-export function useWorkerLog(api: TuiApi, workerId: string | null): WorkerLog {
+function useWorkerLog(api: TuiApi, workerId: string | null): WorkerLog {
   const [log, setLog] = useState<WorkerLog>({ workerId, entries: [], error: null });
   useEffect(() => {
     setLog({ workerId, entries: [], error: null });
@@ -153,7 +153,7 @@ function PaneTabs({ pane, pending }: { pane: Pane; pending: number }) {
 }
 
 /** What the screens show without the optional Agent SDK: the gateway's message says how to add it. */
-export function Unavailable({ message, width }: { message: string; width: number }) {
+function Unavailable({ message, width }: { message: string; width: number }) {
   const c = useColor();
   return (
     <Box flexDirection="column" width={Math.max(20, width - 1)}>
@@ -172,7 +172,7 @@ type Mode = { kind: 'list' } | { kind: 'confirmDelete'; worker: WorkerViewData }
 const LOG_INDENT = 18;
 
 /** Every line of the kept entries, long ones wrapped to the width, for the full log view. */
-export function logViewLines(
+function logViewLines(
   entries: readonly WorkerLogData[],
   now: number,
   width: number,
