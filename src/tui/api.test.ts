@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LogLineView } from '../cli/report-format.js';
-import { HttpTuiApi } from './api.js';
+import { ApiError, HttpTuiApi } from './api.js';
 
 describe('HttpTuiApi.followLogs', () => {
   let server: Server;
@@ -79,5 +79,57 @@ describe('HttpTuiApi.followLogs', () => {
     } finally {
       stop();
     }
+  });
+});
+
+describe('HttpTuiApi workers calls', () => {
+  let server: Server;
+  let base: string;
+  const seen: { method: string; url: string; accept: string | undefined; body: string }[] = [];
+
+  beforeEach(async () => {
+    seen.length = 0;
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', accept: req.headers.accept, body });
+        res.writeHead(req.url === '/api/workers' ? 503 : 200, { 'content-type': 'application/json' });
+        res.end(
+          req.url === '/api/workers'
+            ? JSON.stringify({ error: { message: 'Workers need the Claude Agent SDK: npm install it' } })
+            : JSON.stringify({ entries: [], lastSeq: 7 }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    await new Promise((r) => server.close(r));
+  });
+
+  it('reads a worker log as JSON (not the event stream), and reports the 503 of a gateway without the SDK with its message', async () => {
+    const api = new HttpTuiApi(base, 'admin');
+    expect(await api.workerLogs('my worker', 7, 1000)).toEqual({ entries: [], lastSeq: 7 });
+    expect(seen[0]).toMatchObject({
+      url: '/api/workers/my%20worker/logs?after=7&limit=1000',
+      accept: 'application/json',
+    });
+    const refused = await api.workers().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused).toMatchObject({
+      status: 503,
+      detail: 'Workers need the Claude Agent SDK: npm install it',
+      message: '503: Workers need the Claude Agent SDK: npm install it',
+    });
+    await api.reject('ap 1', 'not that file');
+    expect(seen[2]).toMatchObject({
+      method: 'POST',
+      url: '/api/approvals/ap%201/reject',
+      body: '{"message":"not that file"}',
+    });
   });
 });

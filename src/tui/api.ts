@@ -13,6 +13,7 @@ import type { ConversationPage, ConversationTree } from '../shared/conversation-
 import { fromHistoryLine, type LogHistoryLine } from '../shared/events-schemas.js';
 import type { RequestDetail, RequestPage } from '../shared/requests-schemas.js';
 import type { StrategyView, ThresholdSettingsView } from '../shared/strategy-schemas.js';
+import type { ApprovalData, WorkerLogData, WorkerViewData } from '../shared/workers-schemas.js';
 
 export interface Health {
   status: string;
@@ -44,6 +45,18 @@ export interface OAuthInit {
 }
 
 export type AnalyticsRange = '1h' | '6h' | '24h' | '7d' | '30d';
+
+export type WorkerAction = 'start' | 'pause' | 'resume' | 'stop';
+
+/** A refusal of the management API: its status (503: the workers' optional SDK is missing) and message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string | null,
+  ) {
+    super(`${status}${detail === null ? '' : `: ${detail}`}`);
+  }
+}
 
 export interface TuiApi {
   readonly base: string;
@@ -78,6 +91,18 @@ export interface TuiApi {
   logHistory(limit: number): Promise<LogLineView[]>;
   /** Follows the gateway's log lines; returns a function that stops following. */
   followLogs(onLine: (line: LogLineView) => void, onError: (message: string) => void): () => void;
+  /** Agent SDK workers, oldest first (GET /api/workers). */
+  workers(): Promise<WorkerViewData[]>;
+  workerAction(id: string, action: WorkerAction): Promise<WorkerViewData>;
+  /** Deletes a worker with its log and approvals (a running one is stopped first). */
+  deleteWorker(id: string): Promise<void>;
+  /** A worker's log entries after `after`, oldest first, at most `limit` (1-1000). */
+  workerLogs(id: string, after: number, limit: number): Promise<{ entries: WorkerLogData[]; lastSeq: number }>;
+  /** Tool calls waiting for a decision, oldest first, with their preview. */
+  approvals(): Promise<ApprovalData[]>;
+  approve(id: string): Promise<ApprovalData>;
+  /** Refuses the call; the worker reads `message`. */
+  reject(id: string, message: string): Promise<ApprovalData>;
 }
 
 const TIMEOUT_MS = 30_000;
@@ -97,7 +122,11 @@ export class HttpTuiApi implements TuiApi {
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
-        headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+        // JSON also from the endpoints that stream to an event-stream client (a worker's log).
+        headers: this.headers({
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        }),
         body: body === undefined ? null : JSON.stringify(body),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
@@ -115,7 +144,7 @@ export class HttpTuiApi implements TuiApi {
     if (!res.ok) {
       const message = (parsed as { error?: { message?: unknown } } | null)?.error?.message;
       if (res.status === 401) throw new Error('the gateway refused the admin key: set CCFLARE_ADMIN_KEY');
-      throw new Error(`${res.status}${typeof message === 'string' ? `: ${message}` : ''}`);
+      throw new ApiError(res.status, typeof message === 'string' ? message : null);
     }
     return parsed as T;
   }
@@ -186,6 +215,28 @@ export class HttpTuiApi implements TuiApi {
   }
   setThresholds(thresholds: ThresholdSettingsView): Promise<StrategyView> {
     return this.call('PUT', '/api/strategy/thresholds', thresholds);
+  }
+
+  async workers(): Promise<WorkerViewData[]> {
+    return (await this.call<{ workers: WorkerViewData[] }>('GET', '/api/workers')).workers;
+  }
+  workerAction(id: string, action: WorkerAction): Promise<WorkerViewData> {
+    return this.call('POST', `/api/workers/${encodeURIComponent(id)}/${action}`);
+  }
+  async deleteWorker(id: string): Promise<void> {
+    await this.call('DELETE', `/api/workers/${encodeURIComponent(id)}`);
+  }
+  workerLogs(id: string, after: number, limit: number): Promise<{ entries: WorkerLogData[]; lastSeq: number }> {
+    return this.call('GET', `/api/workers/${encodeURIComponent(id)}/logs?after=${after}&limit=${limit}`);
+  }
+  async approvals(): Promise<ApprovalData[]> {
+    return (await this.call<{ approvals: ApprovalData[] }>('GET', '/api/approvals')).approvals;
+  }
+  approve(id: string): Promise<ApprovalData> {
+    return this.call('POST', `/api/approvals/${encodeURIComponent(id)}/approve`, {});
+  }
+  reject(id: string, message: string): Promise<ApprovalData> {
+    return this.call('POST', `/api/approvals/${encodeURIComponent(id)}/reject`, { message });
   }
 
   async logHistory(limit: number): Promise<LogLineView[]> {

@@ -7,13 +7,16 @@ import type { Analytics, Stats } from '../shared/analytics-schemas.js';
 import type { ConversationRequest, ConversationTree } from '../shared/conversation-schemas.js';
 import type { RequestDetail, RequestSummary } from '../shared/requests-schemas.js';
 import type { StrategyView, ThresholdSettingsView } from '../shared/strategy-schemas.js';
-import type { TuiApi } from './api.js';
-import { App, screenIndex } from './app.js';
+import type { ApprovalData, WorkerLogData, WorkerViewData } from '../shared/workers-schemas.js';
+import { AGENT_SDK_MISSING } from '../workers/agent-sdk.js';
+import { ApiError, type TuiApi, type WorkerAction } from './api.js';
+import { App, layoutTabs, screenIndex } from './app.js';
 import { bar, lineChart, markedBar, sparkline } from './charts.js';
 import { AgentsScreen } from './screens/agents.js';
 import { AnalyticsScreen } from './screens/analytics.js';
 import { StrategyScreen } from './screens/strategy.js';
 import type { ScreenProps } from './screens/types.js';
+import { WorkersScreen } from './screens/workers.js';
 import { colorsEnabled } from './theme.js';
 
 const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -234,6 +237,118 @@ const CONVERSATION: ConversationTree = {
   ],
 };
 
+function worker(over: Partial<WorkerViewData> & { name: string }): WorkerViewData {
+  return {
+    id: `w-${over.name}`,
+    prompt: 'Fix the lint errors',
+    templateId: null,
+    cwd: `/srv/${over.name}`,
+    model: null,
+    policy: 'auto-low',
+    maxTurns: null,
+    budgetUsd: null,
+    state: 'running',
+    stateReason: null,
+    sessionId: `sess-${over.name}`,
+    keyName: `worker-${over.name}`,
+    costUsd: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+    turns: 0,
+    lastAction: null,
+    queuePosition: null,
+    pendingApprovals: 0,
+    createdAt: NOW - 60_000,
+    startedAt: NOW - 50_000,
+    finishedAt: null,
+    updatedAt: NOW - 1000,
+    ...over,
+  };
+}
+
+function approval(over: Partial<ApprovalData> & { id: string; workerName: string }): ApprovalData {
+  return {
+    workerId: `w-${over.workerName}`,
+    tool: 'Bash',
+    toolUseId: `toolu_${over.id}`,
+    input: { command: 'touch made.txt' },
+    risk: 'medium',
+    reason: 'runs a shell command',
+    status: 'pending',
+    decidedInput: null,
+    message: null,
+    createdAt: NOW - 30_000,
+    expiresAt: NOW + 870_000,
+    decidedAt: null,
+    preview: { kind: 'command', command: 'touch made.txt', description: 'Make the marker', truncated: false },
+    ...over,
+  };
+}
+
+const logEntry = (workerId: string, seq: number, kind: WorkerLogData['kind'], text: string): WorkerLogData => ({
+  workerId,
+  seq,
+  at: NOW - 10_000 + seq,
+  kind,
+  text,
+  data: null,
+});
+
+/** The gateway's workers as the fake API answers them: tests fill and change these. */
+interface FakeWorkers {
+  workers: WorkerViewData[];
+  approvals: ApprovalData[];
+  logs: Map<string, WorkerLogData[]>;
+  /** When set, every workers call answers 503 with this message (no Agent SDK). */
+  unavailable: string | null;
+}
+
+/** Three workers: one running with a log, one waiting on two calls (a command and an edit), one done. */
+function seedWorkers(f: FakeWorkers): void {
+  f.workers.push(
+    worker({
+      name: 'linter',
+      turns: 3,
+      maxTurns: 20,
+      costUsd: 0.42,
+      budgetUsd: 2,
+      lastAction: 'Bash: npm run lint',
+    }),
+    worker({
+      name: 'toucher',
+      state: 'waiting_approval',
+      turns: 1,
+      costUsd: 0.05,
+      lastAction: 'waiting: Bash touch',
+      pendingApprovals: 2,
+    }),
+    worker({ name: 'reviewer', state: 'completed', turns: 7, costUsd: 1.25, lastAction: 'Reviewed the diff' }),
+  );
+  f.logs.set('w-linter', [
+    logEntry('w-linter', 1, 'system', 'session started'),
+    logEntry('w-linter', 2, 'assistant', 'Running the linter first.'),
+    logEntry('w-linter', 3, 'tool_use', 'Bash: npm run lint'),
+  ]);
+  f.approvals.push(
+    approval({ id: 'ap1', workerName: 'toucher' }),
+    approval({
+      id: 'ap2',
+      workerName: 'toucher',
+      tool: 'Edit',
+      input: { file_path: '/srv/toucher/src/a.ts', old_string: 'old', new_string: 'new' },
+      reason: 'edits a file in the working directory',
+      createdAt: NOW - 20_000,
+      preview: {
+        kind: 'diff',
+        path: 'src/a.ts',
+        diff: '--- a/src/a.ts\n+++ b/src/a.ts\n@@ -1,2 +1,2 @@\n-const x = "old";\n+const x = "new";\n keep();\n',
+        note: null,
+        truncated: false,
+      },
+    }),
+  );
+}
+
 function fakeApi() {
   const accounts = [account('alpha'), account('beta')];
   const routing: FakeRouting = {
@@ -258,7 +373,31 @@ function fakeApi() {
       error: 'front matter: no name',
     }),
   ];
-  const api: TuiApi & { logListener?: (l: { level: string; time: number; msg: string; fields: object }) => void } = {
+  const fake: FakeWorkers = { workers: [], approvals: [], logs: new Map(), unavailable: null };
+  const workersCall = <T>(fn: () => T) =>
+    vi.fn(async (..._args: unknown[]) => {
+      if (fake.unavailable !== null) throw new ApiError(503, fake.unavailable);
+      return fn();
+    });
+  const findWorker = (id: string) => {
+    const w = fake.workers.find((x) => x.id === id);
+    if (!w) throw new ApiError(404, `no worker ${id}`);
+    return w;
+  };
+  const decide = (id: string, status: 'approved' | 'rejected', message: string | null) => {
+    const a = fake.approvals.find((x) => x.id === id && x.status === 'pending');
+    if (!a) throw new ApiError(409, 'already decided');
+    Object.assign(a, { status, message, decidedAt: NOW });
+    const w = findWorker(a.workerId);
+    w.pendingApprovals--;
+    if (w.pendingApprovals === 0) w.state = 'running';
+    return { ...a };
+  };
+  const api: TuiApi & {
+    logListener?: (l: { level: string; time: number; msg: string; fields: object }) => void;
+    fake: FakeWorkers;
+  } = {
+    fake,
     base: 'http://127.0.0.1:8080',
     health: vi.fn(async () => ({ status: 'ok', uptimeMs: 3_725_000, accounts: 2, strategy: 'session', inFlight: 0 })),
     accounts: vi.fn(async () => accounts.map((a) => ({ ...a }))),
@@ -428,6 +567,24 @@ function fakeApi() {
       api.logListener = onLine;
       return () => {};
     }),
+    workers: workersCall(() => fake.workers.map((w) => ({ ...w }))),
+    workerAction: vi.fn(async (id: string, action: WorkerAction) => {
+      const w = findWorker(id);
+      if (action === 'resume' && w.state !== 'paused') throw new ApiError(409, `${w.name} is ${w.state}, not paused`);
+      w.state = action === 'start' || action === 'resume' ? 'running' : action === 'pause' ? 'paused' : 'stopped';
+      return { ...w };
+    }),
+    deleteWorker: vi.fn(async (id: string) => {
+      findWorker(id);
+      fake.workers = fake.workers.filter((w) => w.id !== id);
+    }),
+    workerLogs: vi.fn(async (id: string, after: number, limit: number) => {
+      const entries = (fake.logs.get(id) ?? []).filter((e) => e.seq > after).slice(0, limit);
+      return { entries, lastSeq: entries.at(-1)?.seq ?? after };
+    }),
+    approvals: workersCall(() => fake.approvals.filter((a) => a.status === 'pending').map((a) => ({ ...a }))),
+    approve: vi.fn(async (id: string) => decide(id, 'approved', null)),
+    reject: vi.fn(async (id: string, message: string) => decide(id, 'rejected', message)),
   };
   return api;
 }
@@ -460,11 +617,15 @@ const SCREEN_WIDTH = 80;
 const SCREEN_HEIGHT = 20;
 
 /** One screen on its own, at the size the app gives it in an 80x24 terminal. */
-function renderScreen(screen: (props: ScreenProps) => ReactNode, api: TuiApi) {
+function renderScreen(
+  screen: (props: ScreenProps) => ReactNode,
+  api: TuiApi,
+  setModal: (m: boolean) => void = () => {},
+) {
   return render(
     createElement(screen, {
       api,
-      setModal: () => {},
+      setModal,
       width: SCREEN_WIDTH,
       height: SCREEN_HEIGHT,
       now: () => NOW,
@@ -1123,6 +1284,254 @@ describe('conversations in the terminal', () => {
     await until(ui, 'Conversations (page 1)');
     ui.stdin.write('c');
     await until(ui, 'Requests (page 1)');
+    ui.unmount();
+  });
+});
+
+describe('workers in the terminal', () => {
+  /** A fake API with seedWorkers' workers and approvals. */
+  function workersApi() {
+    const api = fakeApi();
+    seedWorkers(api.fake);
+    return api;
+  }
+
+  it('lists workers with state, turns of the maximum, cost of the budget and last action, and the selected one’s log, within 80x24', async () => {
+    const api = workersApi();
+    const ui = renderScreen(WorkersScreen, api);
+    const frame = await until(ui, 'Running the linter first.');
+    expect(frame).toMatch(/^ {2}NAME +STATE +TURNS +COST \/ BUDGET +LAST ACTION$/m);
+    expect(frame).toMatch(/^> linter +running +3\/20 +\$0\.42 \/ \$2\.00 +Bash: npm run lint$/m);
+    expect(frame).toMatch(/^ {2}toucher +waiting approval +1 +\$0\.05 +waiting: Bash touch$/m);
+    expect(frame).toMatch(/^ {2}reviewer +completed +7 +\$1\.25 +Reviewed the diff$/m);
+    expect(frame).toContain('Log of linter');
+    expect(frame).toMatch(/system +session started/);
+    expect(frame).toMatch(/tool_use +Bash: npm run lint/);
+    expect(frame).toContain('Approvals (2 pending)');
+    expect(fitsScreen(frame)).toBe(true);
+
+    // The log is polled: a new entry shows without a key.
+    api.fake.logs.get('w-linter')?.push(logEntry('w-linter', 4, 'tool_result', '2 problems found'));
+    await until(ui, /tool_result +2 problems found/);
+    // Only what came after the last entry read is asked for.
+    expect(api.workerLogs).toHaveBeenCalledWith('w-linter', 3, 1000);
+
+    // Another worker selected: its log instead.
+    ui.stdin.write('\u001B[B');
+    const second = await until(ui, 'Log of toucher');
+    expect(second).toMatch(/^> toucher /m);
+    expect(second).toContain('No entries yet.');
+    expect(second).not.toContain('Running the linter first.');
+    ui.unmount();
+  });
+
+  it('keeps the selected worker’s log bounded and the screen within 80x24 however long the log is', async () => {
+    const api = workersApi();
+    api.fake.logs.set(
+      'w-linter',
+      Array.from({ length: 1500 }, (_, i) => logEntry('w-linter', i + 1, 'assistant', `step ${i + 1}`)),
+    );
+    const ui = renderScreen(WorkersScreen, api);
+    const frame = await until(ui, /step 1500$/m);
+    expect(fitsScreen(frame)).toBe(true);
+    // Read in pages of the API's maximum, and only the newest lines are kept.
+    expect(api.workerLogs).toHaveBeenCalledWith('w-linter', 0, 1000);
+    expect(api.workerLogs).toHaveBeenCalledWith('w-linter', 1000, 1000);
+    expect(frame).not.toMatch(/step 1\b/);
+    ui.unmount();
+  });
+
+  it('opens the selected worker’s whole kept log with Enter: long entries wrapped, scrolled back, following new ones at the end', async () => {
+    const api = workersApi();
+    const long = `I read the lint report. ${'The rule wants explicit return types on exported functions. '.repeat(3)}`;
+    api.fake.logs.set('w-linter', [
+      ...Array.from({ length: 40 }, (_, i) => logEntry('w-linter', i + 1, 'assistant', `step ${i + 1}`)),
+      logEntry('w-linter', 41, 'assistant', `${long}\nNext: fix them.`),
+    ]);
+    let modal = false;
+    const ui = renderScreen(WorkersScreen, api, (m) => {
+      modal = m;
+    });
+    await until(ui, /step 40$/m);
+    ui.stdin.write('\r');
+    const full = await until(ui, /^Log of linter · running · lines \d+-\d+ of \d+ \(following\)$/m);
+    expect(modal).toBe(true);
+    expect(fitsScreen(full)).toBe(true);
+    // The long entry is wrapped under its text column, its second line too; nothing is cut.
+    expect(full).toMatch(/^\d\d:\d\d assistant +I read the lint report\./m);
+    expect(full).toMatch(/^ {18}\S/m);
+    // Broken between words: the wrapped lines joined again are the entry.
+    expect(full.replace(/\n {18}/g, ' ')).toContain(long.trim());
+    expect(full).toMatch(/^ {18}Next: fix them\.$/m);
+    ui.stdin.write('\u001B[5~');
+    const back = await until(ui, (f) => /^Log of linter .* lines \d+-\d+ of \d+$/m.test(f));
+    expect(back).not.toContain('Next: fix them.');
+    api.fake.logs.get('w-linter')?.push(logEntry('w-linter', 42, 'result', 'Done: 0 problems'));
+    // Scrolled back, the view stays where it is while entries arrive; at the end it follows them.
+    await until(ui, /of \d+$/m);
+    ui.stdin.write('\u001B[6~');
+    ui.stdin.write('\u001B[6~');
+    await until(ui, /result +Done: 0 problems/);
+    await until(ui, '(following)');
+    ui.stdin.write('\u001B');
+    await until(ui, /^> linter +running/m);
+    expect(modal).toBe(false);
+    ui.unmount();
+  });
+
+  it('pauses, resumes, stops and starts the selected worker, says why an action is refused, and deletes only after y', async () => {
+    const api = workersApi();
+    const ui = renderScreen(WorkersScreen, api);
+    await until(ui, /^> linter +running/m);
+    ui.stdin.write('p');
+    await until(ui, 'linter: paused (paused)');
+    expect(api.workerAction).toHaveBeenLastCalledWith('w-linter', 'pause');
+    await until(ui, /^> linter +paused/m);
+    ui.stdin.write('r');
+    await until(ui, 'linter: resumed (running)');
+    ui.stdin.write('x');
+    await until(ui, 'linter: stopped (stopped)');
+    ui.stdin.write('r');
+    await until(ui, 'linter: 409: linter is stopped, not paused');
+    ui.stdin.write('s');
+    await until(ui, 'linter: started (running)');
+
+    ui.stdin.write('\u001B[B');
+    ui.stdin.write('\u001B[B');
+    await until(ui, /^> reviewer /m);
+    ui.stdin.write('d');
+    await until(ui, 'Delete worker reviewer with its log and approvals? y deletes, n or Esc keeps it');
+    ui.stdin.write('n');
+    await until(ui, 'nothing deleted');
+    expect(api.deleteWorker).not.toHaveBeenCalled();
+    ui.stdin.write('d');
+    await until(ui, 'Delete worker reviewer');
+    ui.stdin.write('y');
+    const after = await until(ui, 'reviewer: deleted');
+    expect(api.deleteWorker).toHaveBeenCalledWith('w-reviewer');
+    await until(ui, (f) => !/^. reviewer /m.test(f));
+    expect(after).toMatch(/linter/);
+    ui.unmount();
+  });
+
+  it('shows the approval queue with tool, risk, reason and the command, and the diff of an edit', async () => {
+    const api = workersApi();
+    const ui = renderScreen(WorkersScreen, api);
+    await until(ui, 'Log of linter');
+    ui.stdin.write('\u001B[C');
+    const queue = await until(ui, 'Command (Make the marker):');
+    expect(queue).toMatch(/^ {2}WORKER +TOOL +RISK +ASKED +WHAT$/m);
+    expect(queue).toMatch(/^> toucher +Bash +medium +\d\d:\d\d +touch made\.txt$/m);
+    expect(queue).toMatch(/^ {2}toucher +Edit +medium +\d\d:\d\d +src\/a\.ts$/m);
+    expect(queue).toContain('Risk medium: runs a shell command');
+    expect(queue).toMatch(/^\$ touch made\.txt$/m);
+    expect(fitsScreen(queue)).toBe(true);
+
+    ui.stdin.write('\u001B[B');
+    const diff = await until(ui, 'Edit src/a.ts:');
+    expect(diff).toContain('Risk medium: edits a file in the working directory');
+    expect(diff).toMatch(/^@@ -1,2 \+1,2 @@\n-const x = "old";\n\+const x = "new";\n keep\(\);$/m);
+    expect(fitsScreen(diff)).toBe(true);
+    ui.unmount();
+  });
+
+  it('approves with a, and rejects with r only with a message the worker reads', async () => {
+    const api = workersApi();
+    let modal = false;
+    const ui = renderScreen(WorkersScreen, api, (m) => {
+      modal = m;
+    });
+    await until(ui, 'Log of linter');
+    ui.stdin.write('\u001B[C');
+    await until(ui, /^> toucher +Bash /m);
+    ui.stdin.write('a');
+    await until(ui, 'approved Bash of toucher');
+    expect(api.approve).toHaveBeenCalledWith('ap1');
+    // The decided call leaves the queue; the next one is selected.
+    const next = await until(ui, /^> toucher +Edit /m);
+    expect(next).not.toMatch(/toucher +Bash/);
+    expect(next).toContain('Approvals (1 pending)');
+
+    ui.stdin.write('r');
+    await until(ui, 'Message to toucher (Enter rejects, Esc cancels):');
+    expect(modal).toBe(true);
+    // An empty message is refused: the worker reads it.
+    ui.stdin.write('\r');
+    await until(ui, 'type a message: the worker reads it');
+    expect(api.reject).not.toHaveBeenCalled();
+    // ←/→ and the keys of the list go to the text while it is typed.
+    ui.stdin.write('a');
+    ui.stdin.write('\u001B[D');
+    await until(ui, 'Esc cancels): a█');
+    ui.stdin.write('\u007F');
+    ui.stdin.write('Keep the old value');
+    await until(ui, 'Keep the old value█');
+    ui.stdin.write('\r');
+    await until(ui, 'rejected Edit of toucher');
+    expect(api.reject).toHaveBeenCalledWith('ap2', 'Keep the old value');
+    expect(api.approve).toHaveBeenCalledTimes(1);
+    expect(modal).toBe(false);
+    await until(ui, 'No tool call is waiting for approval.');
+    ui.stdin.write('\u001B[D');
+    await until(ui, /^> linter /m);
+    ui.unmount();
+  });
+
+  it('shows the pending count on the Workers tab (9), which wraps the tab row instead of pushing the help line off', async () => {
+    const api = workersApi();
+    const ui = start(api, screenIndex('Overview'));
+    const frame = await until(ui, '9 Workers (2 pending)');
+    const lines = frame.split('\n');
+    expect(lines[0]).toMatch(/^1 Overview 2 Requests 3 Accounts .* 8 Agents$/);
+    expect(lines[1]).toBe('9 Workers (2 pending)');
+    // The second tab line took the blank line above the screen: the screen starts right under it.
+    expect(lines[2]).toBe('Overview');
+    expect(lines.filter((l) => l.includes('q quit'))).toHaveLength(1);
+    // The screen still has the 20 rows of a 24-row terminal: Requests fills them with 11 requests a page.
+    ui.stdin.write('2');
+    await until(ui, 'Requests (page 1)');
+    expect(api.requests).toHaveBeenLastCalledWith(null, 11);
+    ui.stdin.write('9');
+    await until(ui, 'Log of linter');
+    api.fake.approvals.forEach((a) => {
+      a.status = 'approved';
+    });
+    const none = await until(ui, (f) => !f.includes('pending'));
+    expect(none.split('\n')[0]).toMatch(/^ccflare 1 Overview .* 9 Workers$/);
+    ui.unmount();
+  });
+
+  it('lays the tabs out on one line while they fit, and on two in 80 columns', () => {
+    const tabs = [
+      '1 Overview',
+      '2 Requests',
+      '3 Accounts',
+      '4 Analytics',
+      '5 Logs',
+      '6 Stats',
+      '7 Settings',
+      '8 Agents',
+    ];
+    const all = [...tabs, '9 Workers'];
+    expect(layoutTabs(all, 120)).toEqual({ title: true, padded: true, lines: [[0, 1, 2, 3, 4, 5, 6, 7, 8]] });
+    expect(layoutTabs(all, 100)).toEqual({ title: true, padded: false, lines: [[0, 1, 2, 3, 4, 5, 6, 7, 8]] });
+    expect(layoutTabs(all, 90)).toEqual({ title: false, padded: false, lines: [[0, 1, 2, 3, 4, 5, 6, 7, 8]] });
+    expect(layoutTabs(all, 80)).toEqual({ title: false, padded: false, lines: [[0, 1, 2, 3, 4, 5, 6, 7], [8]] });
+  });
+
+  it('without the Agent SDK shows the gateway’s message saying how to add it, on both panes, and no count on the tab', async () => {
+    const api = fakeApi();
+    api.fake.unavailable = AGENT_SDK_MISSING;
+    const ui = start(api, screenIndex('Workers'));
+    const frame = await until(ui, 'Workers are not available on this gateway.');
+    expect(frame.replace(/\s+/g, ' ')).toContain('npm install @anthropic-ai/claude-agent-sdk');
+    expect(frame).toContain('9 Workers');
+    expect(frame).not.toContain('pending');
+    ui.stdin.write('\u001B[C');
+    await until(ui, (f) => /Approvals/.test(f) && f.includes('Workers are not available'));
+    // Every other screen works.
+    ui.stdin.write('3');
+    await until(ui, 'alpha');
     ui.unmount();
   });
 });

@@ -2,7 +2,8 @@
  * The real terminal UI (`ccflare --home <dir>`, no command) in a tmux pseudo-terminal, against a real
  * gateway with seeded accounts and requests: pause an account, open a request's detail, quit; the
  * Agents screen on 80x24 with a user agents folder and a workspace seen in traffic; the Logs
- * screen's history, pause and clear.
+ * screen's history, pause and clear; a worker's pending edit approved on the Workers screen (the
+ * gateway runs workers on the fake engine: the test plays the worker).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pricedModels } from '../../src/tui/screens/agents.js';
 import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { FakeEngine } from '../support/fake-worker-engine.js';
 import { freePort } from '../support/free-port.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { requireTool } from '../support/required-tool.js';
@@ -51,6 +53,7 @@ const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
 
 let up: FakeUpstream;
 let gw: TestGateway;
+const engine = new FakeEngine();
 /** Claude Code's user agents folder the gateway reads (CCFLARE_CLAUDE_AGENTS_DIR). */
 const userAgents = mkdtempSync(join(tmpdir(), 'ccflare-tui-agents-'));
 /** A workspace on this machine, made known by a request naming its CLAUDE.md. */
@@ -61,12 +64,15 @@ function agentFile(dir: string, file: string, text: string): void {
   writeFileSync(join(dir, file), text);
 }
 
-/** The command that runs the UI on the gateway's data directory in a tmux window; its exit status stays on screen. */
-async function uiCommand(): Promise<string> {
+/**
+ * The command that runs the UI on the gateway's data directory in a tmux window; its exit status
+ * stays on screen. Plain text unless `colors`.
+ */
+async function uiCommand(colors = false): Promise<string> {
   const env = [
     `CCFLARE_HOME=${gw.home}-not-this-one`,
     `CCFLARE_PORT=${await freePort()}`,
-    'NO_COLOR=1',
+    ...(colors ? [] : ['NO_COLOR=1']),
     `PATH=${process.env.PATH}`,
   ];
   return `env -i ${env.map((e) => `'${e}'`).join(' ')} TERM=xterm-256color '${process.execPath}' '${BIN}' --home '${gw.home}'; echo "EXITED:$?"; sleep 60`;
@@ -89,6 +95,7 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       gw = await startGateway({
         upstreamUrl: up.url,
         env: { CCFLARE_CLAUDE_AGENTS_DIR: userAgents },
+        workerEngine: engine,
         setup: async (g) => {
           await g.addApiKey('first', 'sk-ant-api03-tui-first-00000000000');
           await g.addApiKey('second', 'sk-ant-api03-tui-second-0000000000', { priority: 1 });
@@ -295,6 +302,96 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       expect(cleared).not.toContain('account usage counters reset');
       send('q');
       await waitFor(/EXITED:0/, 10_000, 'logs');
+    });
+
+    it('Workers: the tab counts the waiting call; the edit shows as a coloured diff, a approves it and the worker goes on', async () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'ccflare-tui-worker-'));
+      writeFileSync(join(cwd, 'notes.txt'), 'keep\nold line\n');
+      const created = await api(gw.url, 'POST', '/api/workers', {
+        name: 'editor',
+        prompt: 'Fix the notes',
+        cwd,
+        maxTurns: 10,
+        budgetUsd: 1,
+      });
+      expect(created.status, created.text).toBe(201);
+      const run = await vi.waitFor(() => engine.runOf('editor'));
+      run.hooks.progress(1, 'Edit notes.txt');
+      run.hooks.log([{ at: Date.now(), kind: 'assistant', text: 'Updating the notes.', data: null }]);
+      const answer = run.ask({
+        tool: 'Edit',
+        toolUseId: 'toolu_edit',
+        input: { file_path: join(cwd, 'notes.txt'), old_string: 'old line', new_string: 'new line' },
+        risk: 'medium',
+        reason: 'edits a file in the working directory',
+      });
+
+      tmux('new-session', '-d', '-s', 'workers', '-x', '80', '-y', '24', await uiCommand(true));
+      const send = (...k: string[]) => tmux('send-keys', '-t', 'workers', ...k);
+      const seen = (pattern: RegExp) => waitFor(pattern, 10_000, 'workers');
+      await seen(/Uptime:/);
+      // Seen from any screen: on 80 columns the Workers tab and its count take a second tab line.
+      const overview = await seen(/^9 Workers \(1 pending\) *$/m);
+      expect(overview.split('\n')[0]).toMatch(/^1 Overview .* 8 Agents *$/);
+      expect(overview.split('\n').filter((l) => l.includes('q quit'))).toHaveLength(1);
+      send('9');
+      await seen(/^> editor +waiting approval +1\/10 +\$0\.00 \/ \$1\.00 /m);
+      await seen(/assistant +Updating the notes\./);
+
+      send('Right');
+      const queue = await seen(/^\+new line *$/m);
+      expect(queue).toMatch(/^> editor +Edit +medium +\d\d:\d\d +notes\.txt *$/m);
+      expect(queue).toContain('Risk medium: edits a file in the working directory');
+      expect(queue).toMatch(/^-old line *$/m);
+      expect(queue.split('\n').every((l) => l.length <= 80)).toBe(true);
+      // Added lines green, removed ones red (SGR 32 and 31).
+      const coloured = tmux('capture-pane', '-p', '-e', '-t', 'workers');
+      expect(coloured).toContain('\u001B[32m+new line');
+      expect(coloured).toContain('\u001B[31m-old line');
+
+      send('a');
+      await seen(/approved Edit of editor/);
+      await seen(/No tool call is waiting for approval\./);
+      // The worker got the go-ahead with the input as asked, and the approval is recorded approved.
+      expect(await answer).toEqual({
+        allow: true,
+        input: { file_path: join(cwd, 'notes.txt'), old_string: 'old line', new_string: 'new line' },
+      });
+      const recorded = await api(gw.url, 'GET', '/api/approvals?state=all&worker=editor');
+      expect(recorded.json.approvals).toMatchObject([{ tool: 'Edit', status: 'approved' }]);
+      await vi.waitFor(() => expect(screen('workers')).not.toContain('pending'), { timeout: 10_000 });
+
+      send('Left');
+      await seen(/^> editor +running +1\/10 /m);
+      run.hooks.log([
+        { at: Date.now(), kind: 'tool_result', text: 'The file notes.txt has been updated.', data: null },
+      ]);
+      run.complete();
+      const done = await seen(/^> editor +completed /m);
+      await seen(/tool_result +The file notes\.txt has been updated\./);
+      expect(done.split('\n').every((l) => l.length <= 80)).toBe(true);
+      send('q');
+      await waitFor(/EXITED:0/, 10_000, 'workers');
+    });
+
+    it('Workers without the Agent SDK: the screen says how to add it, the other screens work', async () => {
+      engine.available = false;
+      try {
+        tmux('new-session', '-d', '-s', 'nosdk', '-x', '80', '-y', '24', await uiCommand());
+        const send = (...k: string[]) => tmux('send-keys', '-t', 'nosdk', ...k);
+        await waitFor(/Uptime:/, 10_000, 'nosdk');
+        send('9');
+        const frame = await waitFor(/Workers are not available on this gateway\./, 10_000, 'nosdk');
+        expect(frame.replace(/\s+/g, ' ')).toContain('npm install @anthropic-ai/claude-agent-sdk');
+        expect(frame).not.toContain('pending');
+        expect(frame.split('\n').every((l) => l.length <= 80)).toBe(true);
+        send('3');
+        await waitFor(/^ +NAME +KIND +STATE/m, 10_000, 'nosdk');
+        send('q');
+        await waitFor(/EXITED:0/, 10_000, 'nosdk');
+      } finally {
+        engine.available = true;
+      }
     });
 
     it('starts a gateway when none runs, and the "starting" notice does not stay above the UI', async () => {

@@ -4,6 +4,7 @@ import type { AccountView } from '../../accounts/account-status.js';
 import { formatAttempts, formatRateLimit, formatRecentErrors, formatStatus, formatWindows } from '../../cli/format.js';
 import type { OAuthInit, OAuthMode } from '../api.js';
 import { useLoad } from '../hooks.js';
+import { clip } from '../layout.js';
 import { TextInput } from '../text-input.js';
 import { accountColor, useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
@@ -35,11 +36,6 @@ const ATT_W = 13;
 /** Columns before the requests count: the selection mark, name, kind and state. */
 const LEAD_W = 2 + NAME_W + 1 + KIND_W + 1 + STATE_W;
 const HEADER = `  ${'NAME'.padEnd(NAME_W)} ${'KIND'.padEnd(KIND_W)} ${'STATE'.padEnd(STATE_W)} ${'REQ'.padStart(REQ_W)} ${'ATTEMPTS'.padEnd(ATT_W)} WINDOWS`;
-
-/** Cut to the terminal: Ink would wrap a longer line and push the help line off a 24-row screen. */
-function clip(text: string, width: number): string {
-  return text.slice(0, Math.max(0, width - 1));
-}
 
 function stateWord(a: AccountView): string {
   if (a.status === 'cooling_down') return 'cooling down';

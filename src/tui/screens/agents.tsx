@@ -7,6 +7,7 @@ import type { AgentView, WorkspaceView } from '../../shared/agents-schemas.js';
 import type { AgentPerf } from '../../shared/analytics-schemas.js';
 import type { AnalyticsRange } from '../api.js';
 import { useLoad } from '../hooks.js';
+import { around } from '../layout.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
 
@@ -93,13 +94,6 @@ function modelCell(a: AgentView): string {
   return a.preference !== null ? `* ${model}` : model;
 }
 
-/** The rows that fit, kept around the selection. */
-function visible<T>(rows: readonly T[], selected: number, room: number): { start: number; items: T[] } {
-  if (rows.length <= room) return { start: 0, items: [...rows] };
-  const start = Math.max(0, Math.min(rows.length - room, selected - Math.floor(room / 2)));
-  return { start, items: rows.slice(start, start + room) };
-}
-
 type Mode = { kind: 'list' } | { kind: 'pick'; agent: AgentView; choice: number };
 
 export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
@@ -182,7 +176,7 @@ export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
   const modelW = Math.max(12, width - FIXED_W);
   const room = Math.max(3, height - CHROME_H);
   const selectedRow = rows.findIndex((r) => r.kind === 'agent' && r.agent === current);
-  const shown = visible(rows, selectedRow, room);
+  const shown = around(rows, selectedRow, room);
   const figuresOf = (name: string | null) => {
     const p = perf.get(name);
     return { requests: p?.requests ?? 0, cost: p?.costUsd ?? 0 };
@@ -201,7 +195,7 @@ export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
           <Text>
             {clip(`Model preference for ${mode.agent.name} (↑/↓, Enter sets, Esc cancels; r on the list resets it)`)}
           </Text>
-          {visible(models, mode.choice, room).items.map((m) => (
+          {around(models, mode.choice, room).map((m) => (
             <Text key={m} inverse={m === models[mode.choice]}>
               {clip(`${m === models[mode.choice] ? '>' : ' '} ${m}${m === mode.agent.preference ? ' (current)' : ''}`)}
             </Text>
@@ -214,7 +208,7 @@ export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
               `    ${'NAME'.padEnd(NAME_W)} ${'MODEL'.padEnd(modelW)} ${'TOOLS'.padEnd(TOOLS_W)} ${'REQ'.padStart(REQ_W)} ${'COST'.padStart(COST_W)}`,
             )}
           </Text>
-          {shown.items.map((r) => {
+          {shown.map((r) => {
             if (r.kind === 'heading') {
               return (
                 <Text key={`h-${r.text}`} bold color={c('cyan')}>
