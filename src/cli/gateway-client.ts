@@ -12,6 +12,13 @@ import { CliError, type CliIo } from './io.js';
 
 /** How long /health may take before the gateway counts as not running. */
 export const PROBE_TIMEOUT_MS = 500;
+/**
+ * The same for the gateway `<home>/gateway.json` names while its process lives: it is there, and
+ * on a busy machine (load average 15+ on 2 cores) its /health took over 500 ms, which made the
+ * TUI and the reporting commands say it did not answer. An address with nothing listening
+ * fails at once, so only a slow gateway waits this long.
+ */
+export const LIVE_PROBE_TIMEOUT_MS = 5_000;
 /** Management API calls; compaction or a large history wipe can take a while. */
 const API_TIMEOUT_MS = 120_000;
 
@@ -24,6 +31,8 @@ export interface GatewayCandidate {
   base: string;
   /** Where the address came from, for --verbose and error messages. */
   from: string;
+  /** A live process wrote this address: wait `LIVE_PROBE_TIMEOUT_MS` for it to answer. */
+  live?: boolean;
 }
 
 /**
@@ -40,7 +49,8 @@ export function gatewayCandidates(
     return [{ base: explicitUrl.trim().replace(/\/+$/, ''), from: '--url or CCFLARE_URL' }];
   }
   const out: GatewayCandidate[] = [];
-  if (runtime !== null) out.push({ base: runtime.url, from: `${runtimeFilePath(config.home)}, pid ${runtime.pid}` });
+  if (runtime !== null)
+    out.push({ base: runtime.url, from: `${runtimeFilePath(config.home)}, pid ${runtime.pid}`, live: true });
   const configured = gatewayBaseUrl(config);
   if (config.port !== 0 && configured !== runtime?.url)
     out.push({ base: configured, from: 'the configured host and port' });
@@ -54,7 +64,9 @@ export async function findGateway(
   config: Config,
 ): Promise<{ found: GatewayCandidate | null; tried: string[] }> {
   const candidates = gatewayCandidates(config, globals.url ?? io.env.CCFLARE_URL, readLiveRuntime(config.home));
-  for (const c of candidates) if (await probeGateway(c.base)) return { found: c, tried: [] };
+  for (const c of candidates) {
+    if (await probeGateway(c.base, c.live ? LIVE_PROBE_TIMEOUT_MS : PROBE_TIMEOUT_MS)) return { found: c, tried: [] };
+  }
   return { found: null, tried: candidates.map((c) => c.base) };
 }
 

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RUNTIME_FILE } from '../server/runtime-file.js';
+import { findGateway, PROBE_TIMEOUT_MS } from './gateway-client.js';
+import type { CliIo } from './io.js';
+
+const io = { env: {} } as unknown as CliIo;
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+/** A gateway whose /health answers after `delayMs`, as one does on a machine under heavy load. */
+async function slowGateway(delayMs: number): Promise<string> {
+  const server: Server = createServer((_req, res) => {
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'), delayMs);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => server.close());
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function homeNaming(url: string): string {
+  const home = mkdtempSync(join(tmpdir(), 'ccflare-find-'));
+  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+  writeFileSync(
+    join(home, RUNTIME_FILE),
+    JSON.stringify({ url, pid: process.pid, startedAt: 0, version: '', database: '' }),
+  );
+  return home;
+}
+
+describe('findGateway', () => {
+  it('waits for a slow gateway that gateway.json names while its process lives', async () => {
+    const url = await slowGateway(PROBE_TIMEOUT_MS + 300);
+    const home = homeNaming(url);
+    const { found } = await findGateway(io, {}, { host: '127.0.0.1', port: 0, home } as never);
+    expect(found?.base).toBe(url);
+  });
+
+  it('lists what it tried when nothing answers', async () => {
+    const closed = await slowGateway(0);
+    cleanups.pop()?.();
+    const home = homeNaming(closed);
+    const r = await findGateway(io, {}, { host: '127.0.0.1', port: 0, home } as never);
+    expect(r).toEqual({ found: null, tried: [closed] });
+  });
+});
