@@ -13,7 +13,8 @@ import { CliError, type CliIo } from './io.js';
 /** How long /health may take before the gateway counts as not running. */
 export const PROBE_TIMEOUT_MS = 500;
 /**
- * The same for the gateway `<home>/gateway.json` names while its process lives: it is there, and
+ * The same for the gateway `<home>/gateway.json` names while its process lives (or the address
+ * the user gave): it is there, and
  * on a busy machine (load average 15+ on 2 cores) its /health took over 500 ms, which made the
  * TUI and the reporting commands say it did not answer. An address with nothing listening
  * fails at once, so only a slow gateway waits this long.
@@ -31,7 +32,7 @@ export interface GatewayCandidate {
   base: string;
   /** Where the address came from, for --verbose and error messages. */
   from: string;
-  /** A live process wrote this address: wait `LIVE_PROBE_TIMEOUT_MS` for it to answer. */
+  /** A live process wrote this address, or the user named it: wait `LIVE_PROBE_TIMEOUT_MS` for it. */
   live?: boolean;
 }
 
@@ -46,7 +47,7 @@ export function gatewayCandidates(
   runtime: Pick<GatewayRuntime, 'url' | 'pid'> | null,
 ): GatewayCandidate[] {
   if (explicitUrl !== undefined && explicitUrl.trim() !== '') {
-    return [{ base: explicitUrl.trim().replace(/\/+$/, ''), from: '--url or CCFLARE_URL' }];
+    return [{ base: explicitUrl.trim().replace(/\/+$/, ''), from: '--url or CCFLARE_URL', live: true }];
   }
   const out: GatewayCandidate[] = [];
   if (runtime !== null)
