@@ -40,8 +40,9 @@ export function freshSchema(prefix = 't'): string {
 export function pgStoreFactory(): () => Promise<PostgresStore> {
   const schemas: string[] = [];
   afterAll(async () => {
-    if (schemas.length === 0) return;
-    await pgAdmin(`DROP SCHEMA IF EXISTS ${schemas.join(', ')} CASCADE`);
+    // One schema per statement: a DROP takes a lock per table, index and partition, and all of a
+    // suite's schemas in one transaction ran out of the lock table ("out of shared memory").
+    for (const schema of schemas) await pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
   return async () => {
     const schema = freshSchema();
