@@ -80,6 +80,28 @@ describe('packRecords / unpackRecords', () => {
     expect(viaClone(records)).toEqual(records);
   });
 
+  it('carries short and long text that is not ASCII, also when it starts as ASCII', () => {
+    const long = `${'x'.repeat(80)}é`;
+    const rec = sampleRecord({
+      id: 'r-ü',
+      accountName: 'zoë',
+      error: 'overloaded 🚦 try later',
+      routeReason: long,
+      sessionId: 'é',
+      agent: '',
+    });
+    const [back] = unpackRecords(packRecords([rec, distinct('after')]));
+    expect(back).toMatchObject({
+      id: 'r-ü',
+      accountName: 'zoë',
+      error: 'overloaded 🚦 try later',
+      routeReason: long,
+      sessionId: 'é',
+      agent: '',
+    });
+    expect(unpackRecords(packRecords([rec, distinct('after')]))[1]).toEqual(distinct('after'));
+  });
+
   it('carries text and byte bodies, nulls and the truncated flags', () => {
     const socketChunk = Buffer.from('HEADERS{"model":"claude-sonnet-4-5","messages":[]}');
     const records: RequestRecord[] = [
