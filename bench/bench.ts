@@ -74,6 +74,8 @@
  *                           else postgres://postgres@127.0.0.1:5432/postgres)
  *   --json <file>           also write all results as JSON
  *   --cpu-prof <dir>        ccflare and the minimal proxy write V8 CPU profiles there when they stop
+ *                           (bench/cpu-profile-summary.ts sums them per function in µs/request)
+ *   --cpu-prof-interval <µs> their sampling interval (V8's default: 1000)
  *   --strict                exit 1 when a target FAILs
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
@@ -118,6 +120,8 @@ interface RunResult {
   result: LoadResult;
   /** CPU ms per measured request of the target process (the upstream itself for direct). */
   cpuPerReq: number | null;
+  /** The same for the target's main thread alone (its event loop; ccflare's record writer excluded). */
+  mainCpuPerReq: number | null;
   upstreamCpuPerReq: number | null;
   /** Share (%) of the machine's CPU used by processes outside the bench during the window. */
   outsideCpuPct: number | null;
@@ -203,7 +207,15 @@ const EVENTS_RATIO_TARGET = 0.8;
 const JSON_OUT = argValue(argv, 'json');
 /** Where ccflare writes a V8 CPU profile (`--cpu-prof`) when it exits; none by default. */
 const CPU_PROF_DIR = argValue(argv, 'cpu-prof');
-const cpuProfArgs = () => (CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`]);
+const CPU_PROF_INTERVAL = argValue(argv, 'cpu-prof-interval');
+const cpuProfArgs = () =>
+  CPU_PROF_DIR === undefined
+    ? []
+    : [
+        '--cpu-prof',
+        `--cpu-prof-dir=${CPU_PROF_DIR}`,
+        ...(CPU_PROF_INTERVAL === undefined ? [] : [`--cpu-prof-interval=${CPU_PROF_INTERVAL}`]),
+      ];
 const REPEAT = Math.max(1, Number(argValue(argv, 'repeat') ?? env.BENCH_REPEAT ?? 1));
 const AGENTS: AgentLoadSpec | null = parseAgentSpec(argValue(argv, 'agents'));
 /** ccflare's strategies to bench, one process each; [null]: the environment's (or the default). */
@@ -768,6 +780,7 @@ async function main(): Promise<number> {
           label: t.label,
           result: r,
           cpuPerReq: perReq(r.cpuMs[t.name === 'direct' ? 'upstream' : t.label]),
+          mainCpuPerReq: perReq(r.mainCpuMs[t.name === 'direct' ? 'upstream' : t.label]),
           upstreamCpuPerReq: perReq(r.cpuMs.upstream),
           outsideCpuPct: outsideCpu(r),
           peakRssMb,
@@ -785,7 +798,7 @@ async function main(): Promise<number> {
         }
         const what = sc.oneShot
           ? `${r.measured}/${sc.connections} streams in ${f(r.windowMs / 1000, 1)} s, peak RSS ${f(peakRssMb, 0)} MB`
-          : `${f(r.rps, 0)} req/s`;
+          : `${f(r.rps, 0)} req/s, CPU ${f(run.cpuPerReq, 3)} ms/req (main thread ${f(run.mainCpuPerReq, 3)})`;
         console.log(
           `${what}, ${r.errors} errors${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}${extra}`,
         );
@@ -928,6 +941,7 @@ async function main(): Promise<number> {
       'TTFB p50',
       'TTFB p99',
       'CPU ms/req',
+      'main ms/req',
       'upstr CPU/req',
       'load CPU/req',
       'peak RSS MB',
@@ -947,6 +961,7 @@ async function main(): Promise<number> {
       isStream ? f(r.ttfb.p50) : '-',
       isStream ? f(r.ttfb.p99) : '-',
       f(x.cpuPerReq, 3),
+      f(x.mainCpuPerReq, 3),
       x.target === 'direct' ? '(same)' : f(x.upstreamCpuPerReq, 3),
       f(r.measured > 0 ? r.loadCpuMs / r.measured : null, 3),
       f(x.peakRssMb, 0),
@@ -959,7 +974,7 @@ async function main(): Promise<number> {
       `\n${REPEAT > 1 ? `median of ${REPEAT} runs (by req/s; b-paced by TTFB p50; c-long by CPU/req)\n` : ''}${table(rows)}`,
     );
     console.log(
-      'CPU ms/req: user+system CPU of the target process tree (all threads) over the measured window / requests; for direct the target is the fake upstream.',
+      'CPU ms/req: user+system CPU of the target process tree (all threads) over the measured window / requests; for direct the target is the fake upstream. main ms/req: its main thread (event loop) alone.',
     );
     console.log(
       'outside CPU: share of all cores busy with processes other than the bench during the window; above ~10% the figures are noisy.',

@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { type Dispatcher, Pool } from 'undici';
-import { machineBusyMs, treeCpuMs } from './proc-cpu.js';
+import { machineBusyMs, mainThreadCpuMs, treeCpuMs } from './proc-cpu.js';
 
 export interface LoadConfig {
   /** Origin, e.g. http://127.0.0.1:1234 */
@@ -64,6 +64,8 @@ export interface LoadResult {
   ttfb: Stats;
   /** CPU ms per label over the measured window (null when the process could not be read). */
   cpuMs: Record<string, number | null>;
+  /** CPU ms of each label's main thread (its event loop) over the measured window. */
+  mainCpuMs: Record<string, number | null>;
   /** The load generator's own CPU over the window, ms. */
   loadCpuMs: number;
   /** Busy CPU ms of the whole machine (all cores) over the window; null without /proc/stat. */
@@ -179,14 +181,16 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
     while (phase !== 'stopping') await one();
   };
 
-  const cpuNow = () => {
+  const cpuNow = (read: (pid: number) => number | null) => {
     const out: Record<string, number | null> = {};
-    for (const [label, pid] of Object.entries(cfg.cpuPids)) out[label] = treeCpuMs(pid);
+    for (const [label, pid] of Object.entries(cfg.cpuPids)) out[label] = read(pid);
     return out;
   };
 
   let cpuStart: Record<string, number | null> = {};
   let cpuEnd: Record<string, number | null> = {};
+  let mainStart: Record<string, number | null> = {};
+  let mainEnd: Record<string, number | null> = {};
   let ownStart = process.cpuUsage();
   let ownEnd = ownStart;
   let busyStart: number | null = null;
@@ -194,7 +198,8 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
 
   const done = new Promise<void>((resolve) => {
     const startMeasure = () => {
-      cpuStart = cpuNow();
+      cpuStart = cpuNow(treeCpuMs);
+      mainStart = cpuNow(mainThreadCpuMs);
       busyStart = machineBusyMs();
       ownStart = process.cpuUsage();
       measureStart = performance.now();
@@ -204,7 +209,8 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
         if (phase !== 'measure') return;
         clearTimeout(timer);
         measureEnd = performance.now();
-        cpuEnd = cpuNow();
+        cpuEnd = cpuNow(treeCpuMs);
+        mainEnd = cpuNow(mainThreadCpuMs);
         busyEnd = machineBusyMs();
         ownEnd = process.cpuUsage(ownStart);
         phase = 'stopping';
@@ -229,12 +235,17 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
   await pool.close();
 
   const windowMs = measureEnd - measureStart;
-  const cpuMs: Record<string, number | null> = {};
-  for (const label of Object.keys(cfg.cpuPids)) {
-    const a = cpuStart[label];
-    const b = cpuEnd[label];
-    cpuMs[label] = a === null || b === null || a === undefined || b === undefined ? null : b - a;
-  }
+  const spent = (start: Record<string, number | null>, end: Record<string, number | null>) => {
+    const out: Record<string, number | null> = {};
+    for (const label of Object.keys(cfg.cpuPids)) {
+      const a = start[label];
+      const b = end[label];
+      out[label] = a === null || b === null || a === undefined || b === undefined ? null : b - a;
+    }
+    return out;
+  };
+  const cpuMs = spent(cpuStart, cpuEnd);
+  const mainCpuMs = spent(mainStart, mainEnd);
   return {
     measured,
     errors,
@@ -244,6 +255,7 @@ export async function runLoad(cfg: LoadConfig): Promise<LoadResult> {
     latency: stats(latencies),
     ttfb: stats(ttfbs),
     cpuMs,
+    mainCpuMs,
     loadCpuMs: (ownEnd.user + ownEnd.system) / 1000,
     machineBusyMs: busyStart === null || busyEnd === null ? null : busyEnd - busyStart,
     totalResponses,

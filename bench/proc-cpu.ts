@@ -21,9 +21,21 @@ function clockTicks(): number {
 
 /** user+system CPU of one process (all its threads), ms; null when it is gone or /proc is missing. */
 export function processCpuMs(pid: number): number | null {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/**
+ * user+system CPU of a process's main thread alone (its JavaScript event loop: not the worker
+ * threads, such as ccflare's record writer, nor libuv's pool), ms; null when it cannot be read.
+ */
+export function mainThreadCpuMs(pid: number): number | null {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuMs(path: string): number | null {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = readFileSync(path, 'utf8');
   } catch {
     return null;
   }

@@ -8,21 +8,32 @@ import { randomFillSync } from 'node:crypto';
 // Random bytes are drawn in bulk; ten per id.
 const pool = Buffer.allocUnsafe(4096);
 let offset = pool.length;
-const scratch = Buffer.allocUnsafe(16);
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/**
+ * Written out from a table of byte pairs instead of a Buffer's `toString('hex')` and five slices:
+ * 0.38-0.67 -> 0.25-0.36 µs per id (one per request; medians of two alternated runs, 2-core VM).
+ */
 export function uuidv7(now: number = Date.now()): string {
   if (offset + 10 > pool.length) {
     randomFillSync(pool);
     offset = 0;
   }
-  const b = scratch;
-  b.writeUIntBE(Math.max(0, Math.floor(now)) % 2 ** 48, 0, 6);
-  pool.copy(b, 6, offset, offset + 10);
+  const p = pool;
+  const o = offset;
   offset += 10;
-  b.writeUInt8(0x70 | (b.readUInt8(6) & 0x0f), 6); // version 7
-  b.writeUInt8(0x80 | (b.readUInt8(8) & 0x3f), 8); // variant 10
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const t = Math.max(0, Math.floor(now)) % 2 ** 48;
+  const hi = Math.floor(t / 2 ** 16);
+  const lo = t % 2 ** 16;
+  return (
+    `${HEX[hi >>> 24]}${HEX[(hi >>> 16) & 0xff]}${HEX[(hi >>> 8) & 0xff]}${HEX[hi & 0xff]}-` +
+    `${HEX[lo >>> 8]}${HEX[lo & 0xff]}-` +
+    // version 7, then variant 10
+    `${HEX[0x70 | ((p[o] as number) & 0x0f)]}${HEX[p[o + 1] as number]}-` +
+    `${HEX[0x80 | ((p[o + 2] as number) & 0x3f)]}${HEX[p[o + 3] as number]}-` +
+    `${HEX[p[o + 4] as number]}${HEX[p[o + 5] as number]}${HEX[p[o + 6] as number]}` +
+    `${HEX[p[o + 7] as number]}${HEX[p[o + 8] as number]}${HEX[p[o + 9] as number]}`
+  );
 }
 
 /** The Unix-ms timestamp a v7 id was made at. */

@@ -96,6 +96,19 @@ describe('Detector: error rate', () => {
     expect(d.request(rec({}), T0 + 6 * 60_000)).toEqual([]);
   });
 
+  it('counts each request of the last 5 minutes once, as its second leaves the window', () => {
+    const d = detector({ errorRate: { percent: 50, minRequests: 2 } });
+    const fail = () => rec({ status: 500, success: false, error: 'boom' });
+    d.request(fail(), T0);
+    expect(d.request(fail(), T0 + 1000)).toMatchObject([{ fields: { failed: 2, total: 2 } }]);
+    for (let i = 0; i < 3; i++) d.request(rec({}), T0 + 60_000 + i);
+    expect(d.request(rec({}), T0 + 60_000 + 3)).toEqual([]);
+    // T0's second has left: 3 of 7 failed (4 of 8 with it would fire)
+    d.request(fail(), T0 + 5 * 60_000 + 500);
+    expect(d.request(fail(), T0 + 5 * 60_000 + 600)).toEqual([]);
+    expect(d.request(fail(), T0 + 5 * 60_000 + 700)).toMatchObject([{ fields: { failed: 4, total: 8 } }]);
+  });
+
   it('does not count clients that went away', () => {
     const d = detector({ errorRate: { percent: 50, minRequests: 2 } });
     d.request(rec({ status: 499, success: false }), T0);

@@ -60,6 +60,8 @@ describe('scanRequestFields', () => {
       '{"text":"ends with a backslash \\\\","model":"after-backslashes"}',
       '{"text":"\\\\\\"","model":"m"}',
       '{"emoji":"😀 ünïcödé","model":"claude-ü"}',
+      '{"model":"claude\\u002dsonnet","stream":false,"x":"model"}',
+      '{"stream":true,"stream":false,"model":"a","model":"b"}',
     ]) {
       agrees(body);
       expect(scan(body), body).not.toBeNull();
@@ -78,6 +80,8 @@ describe('scanRequestFields', () => {
       '{"model" "m"}',
       '\uFEFF{"model":"bom"}',
       '{"model":"m","messages":[{"role":"user"}',
+      '{"model":"tab\there"}',
+      '{"model":"","stream":trueish}',
     ]) {
       expect(scan(body), body).toBeNull();
     }

@@ -152,6 +152,21 @@ describe('system-prompt interceptor', () => {
   });
 });
 
+describe('x-ccflare-model', () => {
+  it("is on the upstream's own error answer too, with the upstream's headers", async () => {
+    file.up.setHandler(() => ({
+      kind: 'json',
+      status: 400,
+      headers: { 'request-id': 'req_bad' },
+      body: { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: too large' } },
+    }));
+    const r = await send(claudeCodeRequestBody('x'), claudeCodeHeaders());
+    expect(r.status).toBe(400);
+    expect(r.headers['x-ccflare-model']).toBe(SONNET);
+    expect(r.headers['request-id']).toBe('req_bad');
+  });
+});
+
 describe('model fallback', () => {
   it('off: with every account cooling down for the model, the 503 names the model', async () => {
     const r = await send(claudeCodeRequestBody('x', { model: OPUS }), claudeCodeHeaders());

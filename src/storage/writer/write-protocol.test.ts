@@ -80,6 +80,20 @@ describe('packRecords / unpackRecords', () => {
     expect(viaClone(records)).toEqual(records);
   });
 
+  it('carries short and long text that is not ASCII, also when it starts as ASCII', () => {
+    const text = {
+      id: 'r-ü',
+      accountName: 'zoë',
+      error: 'overloaded 🚦 try later',
+      routeReason: `${'x'.repeat(80)}é`,
+      sessionId: 'é',
+      agent: '',
+    };
+    const [back, after] = unpackRecords(packRecords([sampleRecord(text), distinct('after')]));
+    expect(back).toMatchObject(text);
+    expect(after).toEqual(distinct('after'));
+  });
+
   it('carries text and byte bodies, nulls and the truncated flags', () => {
     const socketChunk = Buffer.from('HEADERS{"model":"claude-sonnet-4-5","messages":[]}');
     const records: RequestRecord[] = [
