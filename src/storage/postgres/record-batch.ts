@@ -21,10 +21,10 @@ import {
   linkInput,
   linkValues,
 } from './conversations.js';
-import { insertPayloads, isMissingPartition, PayloadPartitions } from './payloads.js';
-import { type PgValue, unnestInsert } from './pg-sql.js';
+import { addPayloadWrites, isMissingPartition, PayloadPartitions } from './payloads.js';
+import { MultiWrite, type PgValue, unnestInsert } from './pg-sql.js';
 import { REQUEST_COLUMN_TYPES } from './requests.js';
-import { writeRollups } from './rollups.js';
+import { addRollupWrites } from './rollups.js';
 
 /** requestParams ends with SQLite's three payload-file columns, which PostgreSQL does not have. */
 const PAYLOAD_REF_PARAMS = 3;
@@ -69,21 +69,24 @@ const USAGE_SET = `
   failed_attempt_count = failed_attempt_count + $4,
   recent_errors = coalesce($5, recent_errors)`;
 
-async function applyUsage(c: PgClient, usage: readonly AccountUsageDelta[]): Promise<void> {
-  // One lock order for every instance: two batches touching the same accounts wait, never deadlock.
-  const sorted = [...usage].sort((a, b) => {
+/** One lock order for every instance: two batches touching the same accounts wait, never deadlock. */
+function byAccountKey(usage: readonly AccountUsageDelta[]): AccountUsageDelta[] {
+  return [...usage].sort((a, b) => {
     const ka = a.accountId ?? `\u0000${a.accountName ?? ''}`;
     const kb = b.accountId ?? `\u0000${b.accountName ?? ''}`;
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
-  for (const u of sorted) {
+}
+
+/** A batch that failed on an account: its kept errors are read, merged and written with the counters. */
+async function applyUsageWithErrors(c: PgClient, usage: readonly AccountUsageDelta[]): Promise<void> {
+  for (const u of byAccountKey(usage)) {
     const attempts = u.attempts ?? 0;
     if (u.requests === 0 && attempts === 0) continue;
     const byId = u.accountId !== null;
     const key = byId ? u.accountId : (u.accountName ?? '');
     const where = byId ? 'id = $6' : 'name = $6';
     let errors: string | null = null;
-    // Read only when the batch failed on the account: a healthy batch writes the counters alone.
     if (u.errors !== undefined && u.errors.length > 0) {
       const r = await c.query<{ recent_errors: unknown }>(
         `SELECT recent_errors FROM accounts WHERE ${byId ? 'id' : 'name'} = $1 FOR UPDATE`,
@@ -100,6 +103,41 @@ async function applyUsage(c: PgClient, usage: readonly AccountUsageDelta[]): Pro
       key,
     ]);
   }
+}
+
+/**
+ * The counters of a healthy batch (no failed attempt: the kept errors stay as they are), as one
+ * part of the batch's write. Deltas are matched to accounts by id, or by name for an account that
+ * only had attempts, and summed per account: an account renamed while the batch gathered gets
+ * both of its deltas.
+ */
+function addUsageWrites(w: MultiWrite, usage: readonly AccountUsageDelta[]): void {
+  const rows = byAccountKey(usage).filter((u) => u.requests !== 0 || (u.attempts ?? 0) !== 0);
+  if (rows.length === 0) return;
+  const arrays = [
+    rows.map((u) => u.accountId),
+    rows.map((u) => (u.accountId === null ? (u.accountName ?? '') : null)),
+    rows.map((u) => u.requests),
+    rows.map((u) => u.lastUsedAt),
+    rows.map((u) => u.attempts ?? 0),
+    rows.map((u) => u.failedAttempts ?? 0),
+  ];
+  w.add(
+    arrays,
+    ([id, name, requests, last, attempts, failed]) => `UPDATE accounts a SET
+      request_count = a.request_count + s.requests,
+      session_request_count = a.session_request_count + s.requests,
+      last_used_at = CASE WHEN s.last_used IS NULL THEN a.last_used_at ELSE GREATEST(a.last_used_at, s.last_used) END,
+      attempt_count = a.attempt_count + s.attempts,
+      failed_attempt_count = a.failed_attempt_count + s.failed
+    FROM (SELECT x.id, sum(u.requests)::bigint AS requests, max(u.last_used) AS last_used,
+        sum(u.attempts)::bigint AS attempts, sum(u.failed)::bigint AS failed
+      FROM unnest(${id}::text[], ${name}::text[], ${requests}::bigint[], ${last}::bigint[], ${attempts}::bigint[],
+        ${failed}::bigint[]) AS u(id, name, requests, last_used, attempts, failed)
+      JOIN accounts x ON x.id = u.id OR (u.id IS NULL AND x.name = u.name)
+      GROUP BY x.id) s
+    WHERE a.id = s.id`,
+  );
 }
 
 interface Linked {
@@ -168,11 +206,17 @@ async function commit(
   await flush();
   const all = stored.size === records.length;
   const kept = all ? records : records.filter((r) => stored.has(r.id));
-  await insertPayloads(c, kept);
-  // Same transaction: the rollups can never disagree with the rows they summarize.
-  await writeRollups(c, kept);
-  // Records stored already added their usage (requests, attempts, errors) with that write.
-  await applyUsage(c, all ? usage : usageFromRecords(kept));
+  const keptUsage = all ? usage : usageFromRecords(kept);
+  const failed = keptUsage.some((u) => u.errors !== undefined && u.errors.length > 0);
+  // The rest in one statement: payloads, the rollups (same transaction, so they can never
+  // disagree with the rows they summarize) and the accounts' counters. Records stored already
+  // added their usage (requests, attempts, errors) with that write.
+  const w = new MultiWrite();
+  addPayloadWrites(w, kept);
+  addRollupWrites(w, kept);
+  if (!failed) addUsageWrites(w, keptUsage);
+  await w.run(c);
+  if (failed) await applyUsageWithErrors(c, keptUsage);
 }
 
 export type PgBatchWrite = (records: readonly RequestRecord[], usage: readonly AccountUsageDelta[]) => Promise<void>;
