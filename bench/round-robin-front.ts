@@ -1,10 +1,14 @@
 /**
- * A TCP load balancer on loopback for tests and the bench: each new client connection goes to
- * the next backend in turn (HAProxy's `mode tcp` + `balance roundrobin`, see docs/scale-out.md);
- * a backend that refuses the connection is skipped for that connection. Keep-alive connections
- * stay on the backend they reached, as behind a real front.
+ * A TCP load balancer on loopback for tests and the bench (`--db postgres` puts two instances
+ * behind it): each new client connection goes to the next backend in turn (HAProxy's `mode tcp`
+ * + `balance roundrobin`, see docs/scale-out.md); a backend that refuses the connection is
+ * skipped for that connection. Keep-alive connections stay on the backend they reached, as
+ * behind a real front.
+ *   node dist/bench/round-robin-front.js --backends http://127.0.0.1:A,http://127.0.0.1:B
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { announceReady, argValue, exitWithParent } from './child-ipc.js';
 
 export interface RoundRobinFront {
   url: string;
@@ -70,4 +74,13 @@ export async function startRoundRobinFront(backends: readonly string[]): Promise
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+// Run as its own process by the bench, so its CPU is told apart from the gateways'.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const backends = (argValue(process.argv.slice(2), 'backends') ?? '').split(',').filter((b) => b !== '');
+  if (backends.length === 0) throw new Error('round-robin-front: --backends <url,url,...> is required');
+  const front = await startRoundRobinFront(backends);
+  announceReady('round-robin front', Number(new URL(front.url).port));
+  exitWithParent(() => front.close());
 }
