@@ -168,7 +168,7 @@ export function addPayloadWrites(w: MultiWrite, records: readonly RequestRecord[
         substring(${blob}::bytea FROM u.so FOR u.sl), u.qt, u.st
       FROM unnest(${id}::text[], ${t}::bigint[], ${qh}::text[], ${sh}::text[], ${qt}::smallint[], ${st}::smallint[],
         ${qo}::int[], ${ql}::int[], ${so}::int[], ${sl}::int[]) AS u(id, ts, qh, sh, qt, st, qo, ql, so, sl)
-      ON CONFLICT DO NOTHING`,
+      ${w.clause('WHERE')} ON CONFLICT DO NOTHING`,
   );
 }
 

@@ -60,29 +60,47 @@ export async function unnestInsert<R extends object = object>(
 export class MultiWrite {
   private readonly parts: string[] = [];
   private readonly values: unknown[] = [];
+  /** An SQL condition the parts added from now on are written under (none: always). */
+  when: string | null = null;
+
+  /** The placeholder of one more value, for SQL around the parts (a condition). */
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /** The name of the part added next: later parts and the final SELECT read its RETURNING by it. */
+  get nextName(): string {
+    return `w${this.parts.length}`;
+  }
+
+  /** `when` as a clause: ` WHERE <when>` (or ` AND <when>` after a WHERE of the part's own); '' when none. */
+  clause(prefix: 'WHERE' | 'AND'): string {
+    return this.when === null ? '' : ` ${prefix} ${this.when}`;
+  }
 
   /** Adds a write whose values are bound at the placeholders `sql` receives, in order. */
   add(values: readonly unknown[], sql: (params: readonly string[]) => string): void {
-    const params = values.map((v) => {
-      this.values.push(v);
-      return `$${this.values.length}`;
-    });
+    const params = values.map((v) => this.param(v));
     this.parts.push(sql(params));
   }
 
   /** Adds `INSERT INTO table ... SELECT * FROM unnest(...) suffix` of `rows`; nothing for none. */
   addUnnestInsert(table: string, columns: TypedColumns, rows: readonly PgValue[][], suffix = ''): void {
     if (rows.length === 0) return;
-    this.add(columnArrays(columns, rows), (params) => unnestInsertSql(table, columns, params, suffix));
+    this.add(columnArrays(columns, rows), (params) =>
+      unnestInsertSql(table, columns, params, `${this.clause('WHERE')} ${suffix}`),
+    );
   }
 
-  async run(q: Queryable): Promise<void> {
-    if (this.parts.length === 0) return;
+  /** Runs the parts as one statement; `select` reads what they return (`SELECT id FROM w0`). */
+  async run<R extends object>(q: Queryable, select?: string): Promise<R[]> {
+    if (this.parts.length === 0) return [];
     const text =
-      this.parts.length === 1
+      this.parts.length === 1 && select === undefined
         ? (this.parts[0] as string)
-        : `WITH ${this.parts.map((p, i) => `w${i} AS (${p})`).join(',\n')}\nSELECT 1`;
-    await q.query(prepared(text, this.values));
+        : `WITH ${this.parts.map((p, i) => `w${i} AS (${p})`).join(',\n')}\n${select ?? 'SELECT 1'}`;
+    return (await q.query<R>(prepared(text, this.values))).rows;
   }
 }
 
