@@ -24,6 +24,9 @@
  *             with SIGKILL, restarted on the same database, and the answered requests missing
  *             from its requests table are counted (bench/kill9-bench.ts)
  *
+ * With --db sqlite,postgres: ccflare on PostgreSQL >= 0.8x the req/s of ccflare on SQLite in
+ * a-json and a-stream (issue 18); the CPU of the PostgreSQL backends serving it is shown apart.
+ *
  * Targets (issue 15), all against the minimal proxy: (a) ccflare >= 0.9x its req/s and CPU/request
  * <= 1.25x; (b) added TTFB over it <= 0.15 ms at p50 and <= 0.5 ms at p99 (difference of the
  * percentiles); (c) CPU per stream <= 1.3x, peak RSS <= 150 MB above it, every stream run to its
@@ -72,6 +75,9 @@
  *                           database on --pg-url, dropped at the end         BENCH_DB
  *   --pg-url <url>          PostgreSQL server for --db postgres (default CCFLARE_TEST_PG_URL,
  *                           else postgres://postgres@127.0.0.1:5432/postgres)
+ *   --pg-front <n>          with --db postgres, also n ccflares on one new database behind a
+ *                           round-robin TCP front (bench/round-robin-front.ts), measured like the
+ *                           others: CPU is both gateways'; 0 for none (default 2)  BENCH_PG_FRONT
  *   --json <file>           also write all results as JSON
  *   --cpu-prof <dir>        ccflare and the minimal proxy write V8 CPU profiles there when they stop
  *                           (bench/cpu-profile-summary.ts sums them per function in µs/request)
@@ -79,12 +85,22 @@
  *   --strict                exit 1 when a target FAILs
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AgentLoadSpec, type LoadVariant, parseAgentSpec, prepareAgentLoad } from './agents-load.js';
+import { requestBody, SESSION_PLACEHOLDER } from './bench-body.js';
 import { argValue, type ReadyMessage } from './child-ipc.js';
 import type { ListenersConfig, ListenersResult } from './event-listeners.js';
 import { benchJournal, type JournalCost } from './journal-bench.js';
@@ -111,6 +127,12 @@ interface Target {
   label: string;
   url: string;
   pid: number;
+  /** The other ccflare processes behind a front: their CPU counts as the target's. */
+  morePids?: number[];
+  /** The front's process, measured apart (it stands for HAProxy, not for ccflare). */
+  frontPid?: number;
+  /** The PostgreSQL database it records to, whose backends' CPU is measured apart. */
+  pgDb?: string;
 }
 
 interface RunResult {
@@ -123,6 +145,8 @@ interface RunResult {
   /** The same for the target's main thread alone (its event loop; ccflare's record writer excluded). */
   mainCpuPerReq: number | null;
   upstreamCpuPerReq: number | null;
+  /** CPU ms per measured request of the PostgreSQL backends serving the target (null: not on PostgreSQL). */
+  dbCpuPerReq: number | null;
   /** Share (%) of the machine's CPU used by processes outside the bench during the window. */
   outsideCpuPct: number | null;
   /** Peak resident memory of the target process during the run, MB. */
@@ -204,6 +228,8 @@ const LISTENER_PATH =
     : '/api/events?types=request.finished,account.changed,account.refreshed,reset&fields=id';
 const STALLED = Math.min(LISTENERS, Number(argValue(argv, 'stalled') ?? Math.floor(LISTENERS / 4)));
 const EVENTS_RATIO_TARGET = 0.8;
+/** Issue 18: ccflare on PostgreSQL against ccflare on SQLite, req/s. */
+const PG_THROUGHPUT_TARGET = 0.8;
 const JSON_OUT = argValue(argv, 'json');
 /** Where ccflare writes a V8 CPU profile (`--cpu-prof`) when it exits; none by default. */
 const CPU_PROF_DIR = argValue(argv, 'cpu-prof');
@@ -241,6 +267,8 @@ const DBS: DbKind[] = (() => {
   return [...new Set(raw as DbKind[])];
 })();
 const PG_URL = argValue(argv, 'pg-url') ?? env.CCFLARE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** ccflares on one PostgreSQL database behind a round-robin front (with --db postgres). */
+const PG_FRONT = Math.max(0, Number(argValue(argv, 'pg-front') ?? env.BENCH_PG_FRONT ?? 2));
 /** PostgreSQL databases made for ccflares, dropped at the end. */
 const pgDatabases: string[] = [];
 
@@ -272,6 +300,24 @@ async function dropPgDatabases(): Promise<void> {
     await client.end();
   }
 }
+/**
+ * The server processes of the connections to database `name` now (the pool's, open before a run
+ * begins): their CPU over the run is PostgreSQL's share of serving the target. Linux only.
+ */
+async function pgBackendPids(name: string): Promise<number[]> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+    return rows.map((r) => r.pid);
+  } catch {
+    return [];
+  } finally {
+    await client.end();
+  }
+}
+
 /** With --agents: the request variants per scenario, set once ccflare's home is made. */
 let agentVariants: ((scenario: string) => LoadVariant[]) | null = null;
 
@@ -306,25 +352,6 @@ const SCENARIOS: Scenario[] = [
     oneShot: true,
   },
 ];
-
-const PROMPT =
-  'Summarise the following notes in two sentences. ' +
-  'The gateway routes each request to one of several accounts, fails over before the first byte, ' +
-  'refreshes OAuth tokens ahead of expiry and records every request with its usage and cost. '.repeat(6);
-
-/** The session id in the body's metadata, replaced per request by the kill9 scenario. */
-const SESSION_PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
-
-function requestBody(stream: boolean): string {
-  return JSON.stringify({
-    model: 'claude-sonnet-4-5-20250929',
-    max_tokens: 1024,
-    stream,
-    system: 'You are a concise assistant.',
-    metadata: { user_id: `user_bench_account__session_${SESSION_PLACEHOLDER}` },
-    messages: [{ role: 'user', content: PROMPT }],
-  });
-}
 
 const BASE_HEADERS: Record<string, string> = {
   'content-type': 'application/json',
@@ -400,9 +427,14 @@ async function startCcflare(
   reuseHome?: string,
   strategy: string | null = null,
   db: DbKind | string = 'sqlite',
+  /** Another instance of the same installation: its secret key decrypts the shared accounts. */
+  secretFrom?: string,
 ): Promise<Ccflare | { error: string }> {
   if (!existsSync(CCFLARE_BIN)) return { error: `launcher not found: ${CCFLARE_BIN}` };
   const home = reuseHome ?? mkdtempSync(join(tmpdir(), 'ccflare-bench-'));
+  if (secretFrom !== undefined) copyFileSync(join(secretFrom, 'secret.key'), join(home, 'secret.key'));
+  // A database named by URL exists already (a restart, another instance): its accounts too.
+  const newDatabase = db === 'sqlite' || db === 'postgres';
   // A restart (`reuseHome`) passes the database URL it had; a new ccflare on PostgreSQL gets a new database.
   let dbUrl: string;
   try {
@@ -431,7 +463,7 @@ async function startCcflare(
     Object.assign(childEnv, prepared.env);
     agentVariants = prepared.variants;
   }
-  for (let i = 0; i < (reuseHome ? 0 : ACCOUNTS); i++) {
+  for (let i = 0; i < (reuseHome || !newDatabase ? 0 : ACCOUNTS); i++) {
     const name = i === 0 ? 'bench' : `bench-${i + 1}`;
     const add = spawnSync(
       process.execPath,
@@ -479,7 +511,39 @@ async function startCcflare(
   }
   if (child.pid === undefined) return fail('`ccflare serve` has no pid');
   const label = `ccflare${strategy === null ? '' : `/${strategy}`}${dbUrl.startsWith('sqlite:') ? (DBS.length > 1 ? '/sqlite' : '') : '/pg'}`;
-  return { target: { name: 'ccflare', label, url, pid: child.pid }, home, dbUrl, child };
+  const pgDb = dbUrl.startsWith('sqlite:') ? {} : { pgDb: new URL(dbUrl).pathname.slice(1) };
+  return { target: { name: 'ccflare', label, url, pid: child.pid, ...pgDb }, home, dbUrl, child };
+}
+
+/**
+ * `n` ccflares on one new PostgreSQL database (each with its own home and journal, the first
+ * one's secret key), behind a round-robin TCP front as behind HAProxy: one target at the front.
+ */
+async function startBehindFront(upstreamUrl: string, n: number): Promise<Ccflare | { error: string }> {
+  const strategy = STRATEGIES[0] ?? null;
+  const first = await startCcflare(upstreamUrl, undefined, strategy, 'postgres');
+  if ('error' in first) return first;
+  ccHomes.push(first.home);
+  const rest: Ccflare[] = [];
+  for (let i = 1; i < n; i++) {
+    const more = await startCcflare(upstreamUrl, undefined, strategy, first.dbUrl, first.home);
+    if ('error' in more) return more;
+    ccHomes.push(more.home);
+    rest.push(more);
+  }
+  const front = await forkReady(
+    'round-robin-front.js',
+    ['--backends', [first, ...rest].map((c) => c.target.url).join(',')],
+    'round-robin front',
+  );
+  const target: Target = {
+    ...first.target,
+    label: `${first.target.label} x${n}`,
+    url: front.ready.url,
+    morePids: rest.map((c) => c.target.pid),
+    frontPid: front.child.pid as number,
+  };
+  return { ...first, target };
 }
 
 /** The load a scenario puts on `target`, measuring the CPU of `cpuPids`. */
@@ -750,6 +814,18 @@ async function main(): Promise<number> {
         );
       }
   }
+  if (WANT_TARGETS.has('ccflare') && DBS.includes('postgres') && PG_FRONT > 1) {
+    const started = await startBehindFront(upstream.ready.url, PG_FRONT);
+    if ('error' in started) {
+      console.log(
+        `\n!! ${PG_FRONT} ccflares behind a front could not be started, benching without them.\n   ${started.error.replaceAll('\n', '\n   ')}\n`,
+      );
+    } else {
+      ccs.push(started);
+      targets.push(started.target);
+      console.log(`${started.target.label} up at ${started.target.url} (round-robin front, one PostgreSQL database)`);
+    }
+  }
   const cc: Ccflare | null = ccs[0] ?? null;
 
   const allRuns: RunResult[] = [];
@@ -766,7 +842,18 @@ async function main(): Promise<number> {
         if (sc.oneShot && t.name === 'direct') continue;
         // every bench process is measured, so CPU used outside the bench can be told apart
         const cpuPids: Record<string, number> = {};
-        for (const x of targets) if (x.name !== 'direct') cpuPids[x.label] = x.pid;
+        for (const x of targets) {
+          if (x.name === 'direct') continue;
+          cpuPids[x.label] = x.pid;
+          x.morePids?.forEach((pid, i) => {
+            cpuPids[`${x.label}#${i + 2}`] = pid;
+          });
+          if (x.frontPid !== undefined) cpuPids[`${x.label} front`] = x.frontPid;
+        }
+        const dbPids = t.pgDb === undefined ? [] : await pgBackendPids(t.pgDb);
+        dbPids.forEach((pid, i) => {
+          cpuPids[`db#${i}`] = pid;
+        });
         cpuPids.upstream = upstreamPid;
         process.stdout.write(`  ${sc.id.padEnd(9)} ${t.label.padEnd(8)}${REPEAT > 1 ? ` #${round + 1}` : ''} ... `);
         const rss = sampleRss(t.pid);
@@ -774,14 +861,22 @@ async function main(): Promise<number> {
         const peakRssMb = rss();
         const perReq = (ms: number | null | undefined) =>
           ms === null || ms === undefined || r.measured === 0 ? null : ms / r.measured;
+        const sum = (labels: string[], of: Record<string, number | null> = r.cpuMs) => {
+          const ms = labels.map((l) => of[l]);
+          return ms.some((x) => x === null || x === undefined) ? null : ms.reduce<number>((a, b) => a + (b ?? 0), 0);
+        };
+        const own = [t.label, ...(t.morePids ?? []).map((_, i) => `${t.label}#${i + 2}`)];
+        // A backend that closed during the run is left out (its CPU is gone with it).
+        const dbMs = dbPids.map((_, i) => r.cpuMs[`db#${i}`] ?? 0).reduce((a, b) => a + b, 0);
         const run: RunResult = {
           scenario: sc.id,
           target: t.name,
           label: t.label,
           result: r,
-          cpuPerReq: perReq(r.cpuMs[t.name === 'direct' ? 'upstream' : t.label]),
-          mainCpuPerReq: perReq(r.mainCpuMs[t.name === 'direct' ? 'upstream' : t.label]),
+          cpuPerReq: perReq(t.name === 'direct' ? r.cpuMs.upstream : sum(own)),
+          mainCpuPerReq: perReq(t.name === 'direct' ? r.mainCpuMs.upstream : sum(own, r.mainCpuMs)),
           upstreamCpuPerReq: perReq(r.cpuMs.upstream),
+          dbCpuPerReq: t.pgDb === undefined ? null : perReq(dbMs),
           outsideCpuPct: outsideCpu(r),
           peakRssMb,
         };
@@ -1048,6 +1143,7 @@ async function main(): Promise<number> {
         'TTFB p50',
         'TTFB p99',
         'CPU ms/req',
+        'PG CPU/req',
         'errors',
       ],
     ];
@@ -1066,6 +1162,7 @@ async function main(): Promise<number> {
           sc.stream ? f(r.ttfb.p50) : '-',
           sc.stream ? f(r.ttfb.p99) : '-',
           f(x.cpuPerReq, 3),
+          f(x.dbCpuPerReq, 3),
           String(r.errors),
         ]);
       }
@@ -1083,6 +1180,11 @@ async function main(): Promise<number> {
       }),
     ).filter((x) => x !== null);
     if (REPEAT > 1) console.log(`every run, in round order:\n${spread.join('\n')}`);
+    if (ccs.some((c) => c.target.pgDb !== undefined)) {
+      console.log(
+        'CPU ms/req: every ccflare process of the target; PG CPU/req: the PostgreSQL backends serving its database (open when the run began).',
+      );
+    }
   }
 
   const get = (s: ScenarioId, t: TargetName) =>
@@ -1244,6 +1346,28 @@ async function main(): Promise<number> {
     lines.push(
       `kill9: answered but unrecorded after SIGKILL ${kill9.map((k) => `${k.mode} ${k.missing}/${k.answered}`).join(', ')} (target <= ${SAT_CONNECTIONS}, the requests in flight)  ${verdict(ok)}`,
     );
+  }
+  // Issue 18: one instance on PostgreSQL against SQLite, and n instances behind the front.
+  const onDb = (s: ScenarioId, label: (l: string) => boolean) =>
+    results.find((x) => x.scenario === s && x.target === 'ccflare' && label(x.label));
+  const isFront = (l: string) => / x\d+$/.test(l);
+  for (const s of ['a-json', 'a-stream'] as const) {
+    const lite = onDb(s, (l) => l.endsWith('/sqlite'));
+    const pgOne = onDb(s, (l) => l.endsWith('/pg'));
+    const pgMany = onDb(s, isFront);
+    if (lite && pgOne) {
+      const ratio = pgOne.result.rps / lite.result.rps;
+      const ok = ratio >= PG_THROUGHPUT_TARGET;
+      verdicts.push(ok);
+      lines.push(
+        `${s}: ccflare on PostgreSQL / on SQLite throughput ${f(ratio)}x (${f(pgOne.result.rps, 0)} vs ${f(lite.result.rps, 0)} req/s; target >= ${f(PG_THROUGHPUT_TARGET)})  ${verdict(ok)}`,
+      );
+    }
+    if (pgOne && pgMany) {
+      lines.push(
+        `${s}: ${pgMany.label.replace(/.* x/, '')} ccflares on PostgreSQL behind a round-robin front ${f(pgMany.result.rps, 0)} req/s, ${f(pgMany.result.rps / pgOne.result.rps)}x one instance (${f(pgOne.result.rps, 0)} req/s)`,
+      );
+    }
   }
   if (!cc && WANT_TARGETS.has('ccflare')) lines.push('ccflare: not benchmarked (see above)');
   console.log(`\n${lines.join('\n')}`);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { RequestRecord } from '../src/storage/contract/records.js';
 import { entryBytes, RecordJournal } from '../src/storage/journal/record-journal.js';
 import { sampleRecord } from '../test/support/sample-record.js';
+import { JSON_ANSWER } from './bench-body.js';
 
 export interface JournalCost {
   payload: 'captured' | 'none';
@@ -41,15 +42,6 @@ async function loop(records: RequestRecord[], journal: RecordJournal | null): Pr
 
 export async function benchJournal(requestBody: string, n = 20_000): Promise<JournalCost[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ccflare-journal-bench-'));
-  const answer = JSON.stringify({
-    id: 'msg_bench',
-    type: 'message',
-    role: 'assistant',
-    model: 'claude-sonnet-4-5-20250929',
-    content: [{ type: 'text', text: 'A concise answer of a few sentences. '.repeat(8) }],
-    stop_reason: 'end_turn',
-    usage: { input_tokens: 320, output_tokens: 96 },
-  });
   const headers = JSON.stringify({ 'content-type': 'application/json', 'anthropic-version': '2023-06-01' });
   const out: JournalCost[] = [];
   try {
@@ -64,7 +56,7 @@ export async function benchJournal(requestBody: string, n = 20_000): Promise<Jou
                   requestHeaders: headers,
                   requestBody: Buffer.from(requestBody),
                   responseHeaders: headers,
-                  responseBody: Buffer.from(answer),
+                  responseBody: Buffer.from(JSON_ANSWER),
                   requestTruncated: false,
                   responseTruncated: false,
                 },

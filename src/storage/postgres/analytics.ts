@@ -25,7 +25,7 @@ import {
   toPerfGroup,
   toTotalGroup,
 } from '../rows/analytics-rows.js';
-import { HIST_COLUMNS } from '../sqlite/rollups.js';
+import { HIST_COLUMNS } from '../rows/rollup-rows.js';
 import { resolveAccounts } from './account-filter.js';
 import type { PgPool } from './connection.js';
 import { inSnapshot, type PgValue } from './pg-sql.js';

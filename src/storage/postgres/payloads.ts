@@ -6,7 +6,7 @@
 import { DAY_MS } from '../analytics/rollup.js';
 import type { PayloadBody, PayloadRecord, RequestRecord } from '../contract/records.js';
 import { inTransaction, type PgPool } from './connection.js';
-import { type PgValue, type Queryable, unnestInsert } from './pg-sql.js';
+import { MultiWrite, type Queryable } from './pg-sql.js';
 
 /**
  * Bodies are bytes (bytea): they are stored as they crossed the wire, and a NUL or a split
@@ -123,35 +123,60 @@ function bytes(v: PayloadBody | null | undefined): Buffer | null {
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
-const PAYLOAD_COLUMNS: readonly (readonly [string, string])[] = [
-  ['request_id', 'text'],
-  ['ts', 'bigint'],
-  ['request_headers', 'text'],
-  ['request_body', 'bytea'],
-  ['response_headers', 'text'],
-  ['response_body', 'bytea'],
-  ['request_truncated', 'smallint'],
-  ['response_truncated', 'smallint'],
-];
-
-/** Inserts the payloads of `records` (those that have one). */
-export async function insertPayloads(q: Queryable, records: readonly RequestRecord[]): Promise<void> {
-  const rows: PgValue[][] = [];
+/**
+ * Adds the insert of the payloads of `records` (those that have one) to the batch's write `w`.
+ * The bodies travel as one binary parameter, each cut out of it by offset and length: bytea in
+ * an array parameter goes as hex text, escaped, that the server parses back. Measured for 25
+ * a-stream payloads a batch: ~60 µs of server CPU per row instead of ~90-140.
+ */
+export function addPayloadWrites(w: MultiWrite, records: readonly RequestRecord[]): void {
+  const ids: string[] = [];
+  const ts: number[] = [];
+  const reqHeaders: string[] = [];
+  const resHeaders: (string | null)[] = [];
+  const reqTruncated: number[] = [];
+  const resTruncated: number[] = [];
+  const at: (number | null)[][] = [[], [], [], []];
+  const parts: Buffer[] = [];
+  // substring() counts from 1.
+  let offset = 1;
+  const place = (body: Buffer | null, o: (number | null)[], l: (number | null)[]) => {
+    o.push(body === null ? null : offset);
+    l.push(body === null ? null : body.length);
+    if (body === null) return;
+    parts.push(body);
+    offset += body.length;
+  };
   for (const r of records) {
     const p = r.payload;
     if (!p) continue;
-    rows.push([
-      r.id,
-      r.ts,
-      p.requestHeaders,
-      bytes(p.requestBody),
-      p.responseHeaders ?? null,
-      bytes(p.responseBody),
-      p.requestTruncated ? 1 : 0,
-      p.responseTruncated ? 1 : 0,
-    ]);
+    ids.push(r.id);
+    ts.push(r.ts);
+    reqHeaders.push(p.requestHeaders);
+    resHeaders.push(p.responseHeaders ?? null);
+    reqTruncated.push(p.requestTruncated ? 1 : 0);
+    resTruncated.push(p.responseTruncated ? 1 : 0);
+    place(bytes(p.requestBody), at[0] as (number | null)[], at[1] as (number | null)[]);
+    place(bytes(p.responseBody), at[2] as (number | null)[], at[3] as (number | null)[]);
   }
-  await unnestInsert(q, 'request_payloads', PAYLOAD_COLUMNS, rows, 'ON CONFLICT DO NOTHING');
+  if (ids.length === 0) return;
+  w.add(
+    [ids, ts, reqHeaders, resHeaders, reqTruncated, resTruncated, ...at, Buffer.concat(parts)],
+    ([id, t, qh, sh, qt, st, qo, ql, so, sl, blob]) => `INSERT INTO request_payloads (request_id, ts, request_headers,
+        request_body, response_headers, response_body, request_truncated, response_truncated)
+      SELECT u.id, u.ts, u.qh, substring(${blob}::bytea FROM u.qo FOR u.ql), u.sh,
+        substring(${blob}::bytea FROM u.so FOR u.sl), u.qt, u.st
+      FROM unnest(${id}::text[], ${t}::bigint[], ${qh}::text[], ${sh}::text[], ${qt}::smallint[], ${st}::smallint[],
+        ${qo}::int[], ${ql}::int[], ${so}::int[], ${sl}::int[]) AS u(id, ts, qh, sh, qt, st, qo, ql, so, sl)
+      ${w.clause('WHERE')} ON CONFLICT DO NOTHING`,
+  );
+}
+
+/** Inserts the payloads of `records` (those that have one). */
+export async function insertPayloads(q: Queryable, records: readonly RequestRecord[]): Promise<void> {
+  const w = new MultiWrite();
+  addPayloadWrites(w, records);
+  await w.run(q);
 }
 
 /** Payload columns of a read joined as `p`, prefixed so they do not clash with the request's. */

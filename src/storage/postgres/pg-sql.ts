@@ -1,4 +1,5 @@
 /** Small helpers for the SQL the PostgreSQL record stores build at run time. */
+import { createHash } from 'node:crypto';
 import { type PgClient, type PgPool, withClient } from './connection.js';
 
 export type PgValue = string | number | boolean | Buffer | null;
@@ -6,44 +7,26 @@ export type PgValue = string | number | boolean | Buffer | null;
 /** Something that runs a query: the pool, or one client inside a transaction. */
 export type Queryable = Pick<PgPool, 'query'> | Pick<PgClient, 'query'>;
 
+/** Columns of an `unnest` insert: name and PostgreSQL type. */
+export type TypedColumns = readonly (readonly [name: string, type: string])[];
+
+/** The column arrays of `rows` (one array parameter per column), for `unnest`. */
+function columnArrays(columns: TypedColumns, rows: readonly PgValue[][]): PgValue[][] {
+  return columns.map((_, k) => rows.map((r) => r[k] ?? null));
+}
+
+/** `INSERT INTO table (...) SELECT * FROM unnest($a::type[], ...)`, the arrays bound at `params`. */
+function unnestInsertSql(table: string, columns: TypedColumns, params: readonly string[], suffix: string): string {
+  return `INSERT INTO ${table} (${columns.map(([n]) => n).join(', ')})
+    SELECT * FROM unnest(${columns.map(([, type], k) => `${params[k]}::${type}[]`).join(', ')}) ${suffix}`;
+}
+
 /**
- * PostgreSQL takes at most 65,535 parameters per statement; multi-row statements are cut into
- * chunks below that, with some room to spare.
+ * A statement prepared once per connection (named after its text): the batch writes run the
+ * same few texts again and again, and a named statement skips their parse and plan.
  */
-const MAX_PARAMS = 60_000;
-
-/** `$n` placeholders of `rows` rows of `width` values each, numbered from `start` + 1. */
-export function valuesList(rows: number, width: number, start = 0): string {
-  const out: string[] = [];
-  let n = start;
-  for (let i = 0; i < rows; i++) {
-    const row: string[] = [];
-    for (let k = 0; k < width; k++) row.push(`$${++n}`);
-    out.push(`(${row.join(', ')})`);
-  }
-  return out.join(', ');
-}
-
-/** Rows per multi-row statement for rows of `width` values. */
-export function rowsPerStatement(width: number): number {
-  return Math.max(1, Math.floor(MAX_PARAMS / width));
-}
-
-/** Runs `sql(rows)` once per chunk of `rows`, each chunk's values flattened in row order. */
-export async function insertRows(
-  q: Queryable,
-  rows: readonly PgValue[][],
-  width: number,
-  sql: (n: number) => string,
-): Promise<number> {
-  let changed = 0;
-  const per = rowsPerStatement(width);
-  for (let i = 0; i < rows.length; i += per) {
-    const chunk = rows.slice(i, i + per);
-    const res = await q.query(sql(chunk.length), chunk.flat());
-    changed += res.rowCount ?? 0;
-  }
-  return changed;
+function prepared(text: string, values: readonly unknown[]): { name: string; text: string; values: unknown[] } {
+  return { name: `ccflare_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text, values: [...values] };
 }
 
 /**
@@ -54,15 +37,71 @@ export async function insertRows(
 export async function unnestInsert<R extends object = object>(
   q: Queryable,
   table: string,
-  columns: readonly (readonly [name: string, type: string])[],
+  columns: TypedColumns,
   rows: readonly PgValue[][],
   suffix = '',
 ): Promise<R[]> {
   if (rows.length === 0) return [];
-  const arrays = columns.map((_, k) => rows.map((r) => r[k] ?? null));
-  const sql = `INSERT INTO ${table} (${columns.map(([n]) => n).join(', ')})
-    SELECT * FROM unnest(${columns.map(([, type], k) => `$${k + 1}::${type}[]`).join(', ')}) ${suffix}`;
-  return (await q.query<R>(sql, arrays as unknown as PgValue[])).rows;
+  const sql = unnestInsertSql(
+    table,
+    columns,
+    columns.map((_, k) => `$${k + 1}`),
+    suffix,
+  );
+  return (await q.query<R>(prepared(sql, columnArrays(columns, rows)))).rows;
+}
+
+/**
+ * Several writes sent as one statement, each a data-modifying CTE: one round trip for what would
+ * be one per table. PostgreSQL runs every part exactly once, all on one snapshot, so the parts
+ * must not depend on each other's rows (here: different tables). The text depends only on which
+ * parts there are, not on the number of rows, so it is prepared once per connection.
+ */
+export class MultiWrite {
+  private readonly parts: string[] = [];
+  private readonly values: unknown[] = [];
+  /** An SQL condition the parts added from now on are written under (none: always). */
+  when: string | null = null;
+
+  /** The placeholder of one more value, for SQL around the parts (a condition). */
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /** The name of the part added next: later parts and the final SELECT read its RETURNING by it. */
+  get nextName(): string {
+    return `w${this.parts.length}`;
+  }
+
+  /** `when` as a clause: ` WHERE <when>` (or ` AND <when>` after a WHERE of the part's own); '' when none. */
+  clause(prefix: 'WHERE' | 'AND'): string {
+    return this.when === null ? '' : ` ${prefix} ${this.when}`;
+  }
+
+  /** Adds a write whose values are bound at the placeholders `sql` receives, in order. */
+  add(values: readonly unknown[], sql: (params: readonly string[]) => string): void {
+    const params = values.map((v) => this.param(v));
+    this.parts.push(sql(params));
+  }
+
+  /** Adds `INSERT INTO table ... SELECT * FROM unnest(...) suffix` of `rows`; nothing for none. */
+  addUnnestInsert(table: string, columns: TypedColumns, rows: readonly PgValue[][], suffix = ''): void {
+    if (rows.length === 0) return;
+    this.add(columnArrays(columns, rows), (params) =>
+      unnestInsertSql(table, columns, params, `${this.clause('WHERE')} ${suffix}`),
+    );
+  }
+
+  /** Runs the parts as one statement; `select` reads what they return (`SELECT id FROM w0`). */
+  async run<R extends object>(q: Queryable, select?: string): Promise<R[]> {
+    if (this.parts.length === 0) return [];
+    const text =
+      this.parts.length === 1 && select === undefined
+        ? (this.parts[0] as string)
+        : `WITH ${this.parts.map((p, i) => `w${i} AS (${p})`).join(',\n')}\n${select ?? 'SELECT 1'}`;
+    return (await q.query<R>(prepared(text, this.values))).rows;
+  }
 }
 
 /** `$1, $2, ...` for an IN list of `n` values numbered from `start` + 1. */

@@ -21,10 +21,10 @@ import {
   linkInput,
   linkValues,
 } from './conversations.js';
-import { insertPayloads, isMissingPartition, PayloadPartitions } from './payloads.js';
-import { type PgValue, unnestInsert } from './pg-sql.js';
+import { addPayloadWrites, isMissingPartition, PayloadPartitions } from './payloads.js';
+import { MultiWrite, type PgValue, unnestInsert } from './pg-sql.js';
 import { REQUEST_COLUMN_TYPES } from './requests.js';
-import { writeRollups } from './rollups.js';
+import { addRollupWrites } from './rollups.js';
 
 /** requestParams ends with SQLite's three payload-file columns, which PostgreSQL does not have. */
 const PAYLOAD_REF_PARAMS = 3;
@@ -42,16 +42,11 @@ function requestColumns(extra: readonly string[]): [string, string][] {
   });
 }
 
-const PLAIN_COLUMNS = requestColumns([]);
 const LINKED_COLUMNS = requestColumns(LINK_COLUMNS);
 /** A row whose id is stored already is left as it is: writes are repeatable. */
 const ON_CONFLICT = 'ON CONFLICT (id) DO NOTHING RETURNING id';
-
-/** Inserts `records` without links; returns the ids stored now (not those stored already). */
-async function insertPlain(c: PgClient, records: readonly RequestRecord[]): Promise<Set<string>> {
-  const rows = await unnestInsert<{ id: string }>(c, 'requests', PLAIN_COLUMNS, records.map(params), ON_CONFLICT);
-  return new Set(rows.map((r) => r.id));
-}
+/** The link columns of a request that is not a conversation turn: as the columns' defaults. */
+const NO_LINK: readonly PgValue[] = LINK_COLUMNS.map((c) => (c === 'link_flags' ? 0 : null));
 
 /** The account's kept errors with the batch's appended, the newest `RECENT_ERRORS_KEPT`. */
 function mergeErrors(stored: unknown, added: readonly AccountError[]): string {
@@ -69,21 +64,24 @@ const USAGE_SET = `
   failed_attempt_count = failed_attempt_count + $4,
   recent_errors = coalesce($5, recent_errors)`;
 
-async function applyUsage(c: PgClient, usage: readonly AccountUsageDelta[]): Promise<void> {
-  // One lock order for every instance: two batches touching the same accounts wait, never deadlock.
-  const sorted = [...usage].sort((a, b) => {
+/** One lock order for every instance: two batches touching the same accounts wait, never deadlock. */
+function byAccountKey(usage: readonly AccountUsageDelta[]): AccountUsageDelta[] {
+  return [...usage].sort((a, b) => {
     const ka = a.accountId ?? `\u0000${a.accountName ?? ''}`;
     const kb = b.accountId ?? `\u0000${b.accountName ?? ''}`;
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
-  for (const u of sorted) {
+}
+
+/** A batch that failed on an account: its kept errors are read, merged and written with the counters. */
+async function applyUsageWithErrors(c: PgClient, usage: readonly AccountUsageDelta[]): Promise<void> {
+  for (const u of byAccountKey(usage)) {
     const attempts = u.attempts ?? 0;
     if (u.requests === 0 && attempts === 0) continue;
     const byId = u.accountId !== null;
     const key = byId ? u.accountId : (u.accountName ?? '');
     const where = byId ? 'id = $6' : 'name = $6';
     let errors: string | null = null;
-    // Read only when the batch failed on the account: a healthy batch writes the counters alone.
     if (u.errors !== undefined && u.errors.length > 0) {
       const r = await c.query<{ recent_errors: unknown }>(
         `SELECT recent_errors FROM accounts WHERE ${byId ? 'id' : 'name'} = $1 FOR UPDATE`,
@@ -102,17 +100,64 @@ async function applyUsage(c: PgClient, usage: readonly AccountUsageDelta[]): Pro
   }
 }
 
+/**
+ * The counters of a healthy batch (no failed attempt: the kept errors stay as they are), as one
+ * part of the batch's write. Deltas are matched to accounts by id, or by name for an account that
+ * only had attempts, and summed per account: an account renamed while the batch gathered gets
+ * both of its deltas.
+ */
+function addUsageWrites(w: MultiWrite, usage: readonly AccountUsageDelta[]): void {
+  const rows = byAccountKey(usage).filter((u) => u.requests !== 0 || (u.attempts ?? 0) !== 0);
+  if (rows.length === 0) return;
+  const arrays = [
+    rows.map((u) => u.accountId),
+    rows.map((u) => (u.accountId === null ? (u.accountName ?? '') : null)),
+    rows.map((u) => u.requests),
+    rows.map((u) => u.lastUsedAt),
+    rows.map((u) => u.attempts ?? 0),
+    rows.map((u) => u.failedAttempts ?? 0),
+  ];
+  w.add(
+    arrays,
+    ([id, name, requests, last, attempts, failed]) => `UPDATE accounts a SET
+      request_count = a.request_count + s.requests,
+      session_request_count = a.session_request_count + s.requests,
+      last_used_at = CASE WHEN s.last_used IS NULL THEN a.last_used_at ELSE GREATEST(a.last_used_at, s.last_used) END,
+      attempt_count = a.attempt_count + s.attempts,
+      failed_attempt_count = a.failed_attempt_count + s.failed
+    FROM (SELECT x.id, sum(u.requests)::bigint AS requests, max(u.last_used) AS last_used,
+        sum(u.attempts)::bigint AS attempts, sum(u.failed)::bigint AS failed
+      FROM unnest(${id}::text[], ${name}::text[], ${requests}::bigint[], ${last}::bigint[], ${attempts}::bigint[],
+        ${failed}::bigint[]) AS u(id, name, requests, last_used, attempts, failed)
+      JOIN accounts x ON x.id = u.id OR (u.id IS NULL AND x.name = u.name)
+      GROUP BY x.id) s
+    WHERE a.id = s.id${w.clause('AND')}`,
+  );
+}
+
 interface Linked {
   r: RequestRecord;
   f: RequestFacts;
   d: LinkDecision;
 }
 
-/** Inserts linked records with their link columns; returns the ids stored now. */
-async function insertLinked(c: PgClient, rows: readonly Linked[]): Promise<Set<string>> {
-  const values = rows.map((x) => [...params(x.r), ...linkValues(x.d, x.f)]);
-  const stored = await unnestInsert<{ id: string }>(c, 'requests', LINKED_COLUMNS, values, ON_CONFLICT);
-  return new Set(stored.map((r) => r.id));
+/** A row held back for the next insert: with its link, or none for a request that is not a turn. */
+interface Held {
+  r: RequestRecord;
+  link: Linked | null;
+}
+
+function heldValues(held: readonly Held[]): PgValue[][] {
+  return held.map(({ r, link }) => [...params(r), ...(link === null ? NO_LINK : linkValues(link.d, link.f))]);
+}
+
+/** The payloads, rollups and account counters of the stored records `kept`, as parts of `w`. */
+function addRecordWrites(w: MultiWrite, kept: readonly RequestRecord[], usage: readonly AccountUsageDelta[]): boolean {
+  const failed = usage.some((u) => u.errors !== undefined && u.errors.length > 0);
+  addPayloadWrites(w, kept);
+  addRollupWrites(w, kept);
+  if (!failed) addUsageWrites(w, usage);
+  return failed;
 }
 
 async function commit(
@@ -122,28 +167,31 @@ async function commit(
   facts: readonly (RequestFacts | null)[],
 ): Promise<void> {
   const stored = new Set<string>();
-  // Rows are held back and written together (multi-row INSERTs) until a link decision has to ask
-  // the database something: then what is held is written first, so each request is linked
+  // Rows are held back and written together (one multi-row INSERT) until a link decision has to
+  // ask the database something: then what is held is written first, so each request is linked
   // against every row before it in the batch, as on SQLite. What the held rows change of the
   // prefetched answers is dropped from the prefetch (LinkPrefetch.wrote).
-  let plain: RequestRecord[] = [];
-  let linked: Linked[] = [];
-  const flush = async () => {
-    if (plain.length > 0) {
-      for (const id of await insertPlain(c, plain)) stored.add(id);
-      plain = [];
+  let held: Held[] = [];
+  /** Counts the rows `now` stored (not those stored already) and adds the turns to their conversations. */
+  const noteStored = async (rows: readonly Held[], now: ReadonlySet<string>) => {
+    const added: Linked[] = [];
+    for (const h of rows) {
+      if (!now.has(h.r.id)) continue;
+      stored.add(h.r.id);
+      if (h.link !== null) added.push(h.link);
     }
-    if (linked.length === 0) return;
-    const batch = linked;
-    linked = [];
-    const now = await insertLinked(c, batch);
     // A request stored already (a replay, a retry after an uncertain commit) was counted by that write.
-    const added = batch.filter((x) => now.delete(x.r.id));
-    for (const x of added) stored.add(x.r.id);
     await addToConversations(
       c,
       added.map((x) => ({ row: x.r, facts: x.f, d: x.d })),
     );
+  };
+  const flush = async () => {
+    if (held.length === 0) return;
+    const rows = held;
+    held = [];
+    const now = await unnestInsert<{ id: string }>(c, 'requests', LINKED_COLUMNS, heldValues(rows), ON_CONFLICT);
+    await noteStored(rows, new Set(now.map((x) => x.id)));
   };
   const parentHashes: string[] = [];
   for (const f of facts) if (f?.parentMessageHash) parentHashes.push(f.parentMessageHash);
@@ -152,12 +200,12 @@ async function commit(
     const r = records[i] as RequestRecord;
     const f = facts[i];
     if (!f) {
-      plain.push(r);
+      held.push({ r, link: null });
       continue;
     }
     // Decided before the insert so the INSERT writes it: a row is never stored without its link.
     const d = await decideLink(c, linkInput(r, f), prefetch, flush);
-    linked.push({ r, f, d });
+    held.push({ r, link: { r, f, d } });
     prefetch.wrote(r, f, d);
     if (d.subtasks.length > 0) {
       // Moves rows between conversations: the rows it moves must be written first.
@@ -165,14 +213,35 @@ async function commit(
       if (stored.has(r.id)) await applySubtaskLinks(c, d, r.ts);
     }
   }
-  await flush();
-  const all = stored.size === records.length;
-  const kept = all ? records : records.filter((r) => stored.has(r.id));
-  await insertPayloads(c, kept);
-  // Same transaction: the rollups can never disagree with the rows they summarize.
-  await writeRollups(c, kept);
-  // Records stored already added their usage (requests, attempts, errors) with that write.
-  await applyUsage(c, all ? usage : usageFromRecords(kept));
+  // The rows still held and everything else the batch writes (payloads, the rollups: same
+  // transaction, so they never disagree with the rows they summarize; the accounts' counters) in
+  // one statement, the rest only if every held row is new. A row stored already (a replay, a
+  // retry after an uncertain commit) added its share with that write: then the rest is written
+  // again for what was new.
+  const last = held;
+  const lastIds = new Set(last.map((h) => h.r.id));
+  const kept = records.filter((r) => stored.has(r.id) || lastIds.has(r.id));
+  const all = kept.length === records.length;
+  const keptUsage = all ? usage : usageFromRecords(kept);
+  const w = new MultiWrite();
+  const insert = w.nextName;
+  w.addUnnestInsert('requests', LINKED_COLUMNS, heldValues(last), ON_CONFLICT);
+  if (last.length > 0) w.when = `(SELECT count(*) FROM ${insert}) = ${w.param(last.length)}`;
+  let failed = addRecordWrites(w, kept, keptUsage);
+  const now = new Set(
+    (await w.run<{ id: string }>(c, last.length > 0 ? `SELECT id FROM ${insert}` : undefined)).map((x) => x.id),
+  );
+  await noteStored(last, now);
+  if (now.size !== last.length) {
+    const after = records.filter((r) => stored.has(r.id));
+    const again = new MultiWrite();
+    const afterUsage = usageFromRecords(after);
+    failed = addRecordWrites(again, after, afterUsage);
+    await again.run(c);
+    if (failed) await applyUsageWithErrors(c, afterUsage);
+    return;
+  }
+  if (failed) await applyUsageWithErrors(c, keptUsage);
 }
 
 export type PgBatchWrite = (records: readonly RequestRecord[], usage: readonly AccountUsageDelta[]) => Promise<void>;

@@ -1,45 +1,31 @@
 /**
- * PostgreSQL side of the rollups (analytics/rollup.ts): the tables, and the multi-row upserts the
- * batch commit runs in its transaction (`INSERT ... ON CONFLICT DO UPDATE`), so the rollups never
- * disagree with the rows they summarize.
+ * PostgreSQL side of the rollups (analytics/rollup.ts): the tables, and the upserts the batch
+ * commit adds to its one write statement (`INSERT ... ON CONFLICT DO UPDATE` of `unnest`ed
+ * columns), in its transaction, so the rollups never disagree with the rows they summarize.
  */
-import { type AgentRollupDelta, type KeyRollupDelta, type RollupDelta, rollupDeltas } from '../analytics/rollup.js';
+import { rollupDeltas } from '../analytics/rollup.js';
 import type { RequestRecord } from '../contract/records.js';
-import { HIST_COLUMNS } from '../sqlite/rollups.js';
-import { insertRows, type PgValue, type Queryable, valuesList } from './pg-sql.js';
+import {
+  AGENT_CELL_COLUMNS,
+  agentParams,
+  CELL_COLUMNS,
+  cellParams,
+  HIST_COLUMNS,
+  KEY_CELL_COLUMNS,
+  KEY_SUM_COLUMNS,
+  keyParams,
+  SUM_COLUMNS,
+} from '../rows/rollup-rows.js';
+import type { MultiWrite, PgValue } from './pg-sql.js';
 
-/** Additive columns, in the order the upsert binds them (as on SQLite). */
-const SUM_COLUMNS = [
-  'requests',
-  'successes',
-  'latency_sum',
-  'ttft_sum',
-  'ttft_count',
-  'tps_sum',
-  'tps_count',
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_5m_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'cost_usd',
-  'failovers',
-] as const;
+const REAL_COLUMNS = new Set(['latency_sum', 'ttft_sum', 'tps_sum', 'cost_usd', 'latency_max', 'tps_min', 'tps_max']);
+const TEXT_COLUMNS = new Set(['account_id', 'model', 'account_name', 'agent', 'client_key']);
 
-const KEY_SUM_COLUMNS = [
-  'requests',
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_5m_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'cost_usd',
-] as const;
-
-const REAL_COLUMNS = new Set(['latency_sum', 'ttft_sum', 'tps_sum', 'cost_usd']);
-
-function sumType(c: string): string {
-  return REAL_COLUMNS.has(c) ? 'DOUBLE PRECISION' : 'BIGINT';
+/** A rollup column's type: the DDL's and the upsert's arrays agree. */
+function columnType(c: string): string {
+  if (REAL_COLUMNS.has(c)) return 'DOUBLE PRECISION';
+  if (TEXT_COLUMNS.has(c)) return 'TEXT';
+  return c === 'success' ? 'SMALLINT' : 'BIGINT';
 }
 
 /** The main rollups; with `agent`, the agent rollups (every column, agent in the key). */
@@ -51,7 +37,7 @@ function rollupTable(name: string, agent: boolean): string {
     model TEXT NOT NULL,
     success SMALLINT NOT NULL,
     account_name TEXT,
-    ${SUM_COLUMNS.map((c) => `${c} ${sumType(c)} NOT NULL`).join(',\n    ')},
+    ${SUM_COLUMNS.map((c) => `${c} ${columnType(c)} NOT NULL`).join(',\n    ')},
     latency_max DOUBLE PRECISION NOT NULL,
     last_ts BIGINT NOT NULL,
     tps_min DOUBLE PRECISION,
@@ -65,7 +51,7 @@ function keyRollupTable(name: string): string {
   return `CREATE TABLE ${name} (
     bucket BIGINT NOT NULL,
     client_key TEXT NOT NULL,
-    ${KEY_SUM_COLUMNS.map((c) => `${c} ${sumType(c)} NOT NULL`).join(',\n    ')},
+    ${KEY_SUM_COLUMNS.map((c) => `${c} ${columnType(c)} NOT NULL`).join(',\n    ')},
     PRIMARY KEY (bucket, client_key)
   );`;
 }
@@ -84,90 +70,19 @@ export const ROLLUPS_DDL: readonly string[] = [
   keyRollupTable('key_rollup_hour'),
 ];
 
-const CELL_COLUMNS = [
-  'bucket',
-  'account_id',
-  'model',
-  'success',
-  'account_name',
-  ...SUM_COLUMNS,
-  'latency_max',
-  'last_ts',
-  'tps_min',
-  'tps_max',
-  ...HIST_COLUMNS,
-];
+const typed = (cols: readonly string[]) => cols.map((c) => [c, columnType(c)] as const);
 
-function upsertSql(table: string, agent: boolean, rows: number): string {
-  const cols = agent ? ['bucket', 'agent', ...CELL_COLUMNS.slice(1)] : CELL_COLUMNS;
-  const key = agent ? 'bucket, agent, account_id, model, success' : 'bucket, account_id, model, success';
-  const adds = [...SUM_COLUMNS, ...HIST_COLUMNS].map((c) => `${c} = t.${c} + excluded.${c}`);
-  // GREATEST and LEAST skip NULLs: a side without a speed keeps the other.
-  return `INSERT INTO ${table} AS t (${cols.join(', ')}) VALUES ${valuesList(rows, cols.length)}
-    ON CONFLICT (${key}) DO UPDATE SET
+/** Sums add up; GREATEST and LEAST skip NULLs, so a side without a speed keeps the other. */
+const CELL_UPSERT = `ON CONFLICT (%KEY%) DO UPDATE SET
       account_name = coalesce(excluded.account_name, t.account_name),
       latency_max = GREATEST(t.latency_max, excluded.latency_max),
       last_ts = GREATEST(t.last_ts, excluded.last_ts),
       tps_min = LEAST(t.tps_min, excluded.tps_min),
       tps_max = GREATEST(t.tps_max, excluded.tps_max),
-      ${adds.join(',\n      ')}`;
-}
+      ${[...SUM_COLUMNS, ...HIST_COLUMNS].map((c) => `${c} = t.${c} + excluded.${c}`).join(',\n      ')}`;
 
-function keyUpsertSql(table: string, rows: number): string {
-  const cols = ['bucket', 'client_key', ...KEY_SUM_COLUMNS];
-  return `INSERT INTO ${table} AS t (${cols.join(', ')}) VALUES ${valuesList(rows, cols.length)}
-    ON CONFLICT (bucket, client_key) DO UPDATE SET
+const KEY_UPSERT = `ON CONFLICT (bucket, client_key) DO UPDATE SET
       ${KEY_SUM_COLUMNS.map((c) => `${c} = t.${c} + excluded.${c}`).join(',\n      ')}`;
-}
-
-function cellParams(d: RollupDelta): PgValue[] {
-  return [
-    d.bucket,
-    d.accountId,
-    d.model,
-    d.success,
-    d.accountName,
-    d.requests,
-    d.successes,
-    d.latencySum,
-    d.ttftSum,
-    d.ttftCount,
-    d.tpsSum,
-    d.tpsCount,
-    d.inputTokens,
-    d.cacheReadTokens,
-    d.cacheWrite5mTokens,
-    d.cacheWrite1hTokens,
-    d.outputTokens,
-    d.costUsd,
-    d.failovers,
-    d.latencyMax,
-    d.lastTs,
-    d.tpsMin,
-    d.tpsMax,
-    ...d.hist,
-  ];
-}
-
-function agentParams(d: AgentRollupDelta): PgValue[] {
-  const p = cellParams(d);
-  p.splice(1, 0, d.agent);
-  return p;
-}
-
-function keyParams(d: KeyRollupDelta): PgValue[] {
-  return [
-    d.bucket,
-    d.clientKey,
-    d.requests,
-    d.inputTokens,
-    d.cacheReadTokens,
-    d.cacheWrite5mTokens,
-    d.cacheWrite1hTokens,
-    d.outputTokens,
-    d.costUsd,
-  ];
-}
 
 /**
  * Rows locked in one order by every instance (sorted by key), so two instances upserting the
@@ -181,24 +96,21 @@ function sorted(rows: PgValue[][], keyWidth: number): PgValue[][] {
     .map(([, r]) => r);
 }
 
-/** Adds `records` to the rollups; the caller runs it inside the batch's transaction. */
-export async function writeRollups(q: Queryable, records: readonly RequestRecord[]): Promise<void> {
+/** Adds the upserts of `records`' rollup cells to the batch's write `w`. */
+export function addRollupWrites(w: MultiWrite, records: readonly RequestRecord[]): void {
   if (records.length === 0) return;
   const d = rollupDeltas(records);
-  const main = CELL_COLUMNS.length;
-  const parts: [string, boolean | 'key', PgValue[][], number][] = [
-    ['rollup_minute', false, d.minute.map(cellParams), 4],
-    ['rollup_hour', false, d.hour.map(cellParams), 4],
-    ['agent_rollup_minute', true, d.agentMinute.map(agentParams), 5],
-    ['agent_rollup_hour', true, d.agentHour.map(agentParams), 5],
-    ['key_rollup_minute', 'key', d.keyMinute.map(keyParams), 2],
-    ['key_rollup_hour', 'key', d.keyHour.map(keyParams), 2],
+  const main = CELL_UPSERT.replace('%KEY%', 'bucket, account_id, model, success');
+  const agent = CELL_UPSERT.replace('%KEY%', 'bucket, agent, account_id, model, success');
+  const parts: [string, readonly string[], PgValue[][], number, string][] = [
+    ['rollup_minute', CELL_COLUMNS, d.minute.map(cellParams), 4, main],
+    ['rollup_hour', CELL_COLUMNS, d.hour.map(cellParams), 4, main],
+    ['agent_rollup_minute', AGENT_CELL_COLUMNS, d.agentMinute.map(agentParams), 5, agent],
+    ['agent_rollup_hour', AGENT_CELL_COLUMNS, d.agentHour.map(agentParams), 5, agent],
+    ['key_rollup_minute', KEY_CELL_COLUMNS, d.keyMinute.map(keyParams), 2, KEY_UPSERT],
+    ['key_rollup_hour', KEY_CELL_COLUMNS, d.keyHour.map(keyParams), 2, KEY_UPSERT],
   ];
-  for (const [table, kind, rows, keyWidth] of parts) {
-    if (rows.length === 0) continue;
-    const width = kind === 'key' ? 2 + KEY_SUM_COLUMNS.length : kind ? main + 1 : main;
-    await insertRows(q, sorted(rows, keyWidth), width, (n) =>
-      kind === 'key' ? keyUpsertSql(table, n) : upsertSql(table, kind, n),
-    );
+  for (const [table, cols, rows, keyWidth, upsert] of parts) {
+    w.addUnnestInsert(`${table} AS t`, typed(cols), sorted(rows, keyWidth), upsert);
   }
 }

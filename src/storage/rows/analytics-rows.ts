@@ -4,7 +4,7 @@
  */
 import type { AgentGroup, PerfGroup, RollupGrain, TotalGroup } from '../analytics/compute.js';
 import type { Sums } from '../analytics/rollup.js';
-import { HIST_COLUMNS } from '../sqlite/rollups.js';
+import { HIST_COLUMNS } from './rollup-rows.js';
 
 export type PerfDbRow = Omit<PerfGroup, 'hist'> & Record<string, number>;
 export type AgentDbRow = Omit<AgentGroup, 'hist'> & Record<string, number>;

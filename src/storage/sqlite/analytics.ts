@@ -26,9 +26,9 @@ import {
   toPerfGroup,
   toTotalGroup,
 } from '../rows/analytics-rows.js';
+import { HIST_COLUMNS } from '../rows/rollup-rows.js';
 import type { AccountFilter } from './account-filter.js';
 import type { Bindable } from './connection.js';
-import { HIST_COLUMNS } from './rollups.js';
 import type { StatementCache } from './statement-cache.js';
 
 /** Rollup columns summed into `Sums` (analytics/rollup.ts), as `alias`. */

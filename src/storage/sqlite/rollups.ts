@@ -4,49 +4,29 @@
  */
 import type Database from 'better-sqlite3';
 import {
-  type AgentRollupDelta,
   DAY_MS,
   HOUR_MS,
-  type KeyRollupDelta,
   LATENCY_BOUNDS_MS,
   LATENCY_BUCKETS,
   MINUTE_MS,
   MINUTE_ROLLUP_KEEP_MS,
-  type RollupDelta,
   rollupDeltas,
 } from '../analytics/rollup.js';
 import type { RequestRecord } from '../contract/records.js';
+import {
+  agentParams,
+  CELL_COLUMNS,
+  cellParams,
+  HIST_COLUMNS,
+  KEY_CELL_COLUMNS,
+  KEY_SUM_COLUMNS,
+  keyParams,
+  SUM_COLUMNS,
+} from '../rows/rollup-rows.js';
 import type { Migration } from './migration.js';
 
-export const HIST_COLUMNS: readonly string[] = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `h${i}`);
-
-/** Additive columns of rollup_minute / rollup_hour, in the order the upsert binds them. */
-const SUM_COLUMNS = [
-  'requests',
-  'successes',
-  'latency_sum',
-  'ttft_sum',
-  'ttft_count',
-  'tps_sum',
-  'tps_count',
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_5m_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'cost_usd',
-  'failovers',
-] as const;
-
-const AGENT_SUM_COLUMNS = [
-  'requests',
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_5m_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'cost_usd',
-] as const;
+/** Version 2's agent rollups had the client-key rollups' columns (version 10 gave them every column). */
+const AGENT_SUM_COLUMNS = KEY_SUM_COLUMNS;
 
 function rollupTable(name: string): string {
   return `CREATE TABLE ${name} (
@@ -237,8 +217,6 @@ export const SPEED_RANGE_MIGRATION: Migration = {
   `,
 };
 
-const KEY_SUM_COLUMNS = AGENT_SUM_COLUMNS;
-
 function keyRollupTable(name: string): string {
   return `CREATE TABLE ${name} (
     bucket INTEGER NOT NULL,
@@ -274,40 +252,14 @@ export const KEY_ROLLUP_MIGRATION: Migration = {
 };
 
 function keyUpsertSql(table: string): string {
-  const cols = ['bucket', 'client_key', ...KEY_SUM_COLUMNS];
+  const cols = KEY_CELL_COLUMNS;
   return `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
     ON CONFLICT (bucket, client_key) DO UPDATE SET
       ${KEY_SUM_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(',\n      ')}`;
 }
 
-function keyParams(d: KeyRollupDelta): (string | number)[] {
-  return [
-    d.bucket,
-    d.clientKey,
-    d.requests,
-    d.inputTokens,
-    d.cacheReadTokens,
-    d.cacheWrite5mTokens,
-    d.cacheWrite1hTokens,
-    d.outputTokens,
-    d.costUsd,
-  ];
-}
-
 function upsertSql(table: string): string {
-  const cols = [
-    'bucket',
-    'account_id',
-    'model',
-    'success',
-    'account_name',
-    ...SUM_COLUMNS,
-    'latency_max',
-    'last_ts',
-    'tps_min',
-    'tps_max',
-  ];
-  const all = [...cols, ...HIST_COLUMNS];
+  const all = CELL_COLUMNS;
   const adds = [...SUM_COLUMNS, ...HIST_COLUMNS].map((c) => `${c} = ${c} + excluded.${c}`);
   // SQLite's two-argument min/max are NULL when either side is: a side without a speed keeps the other.
   return `INSERT INTO ${table} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')})
@@ -328,41 +280,6 @@ function agentUpsertSql(table: string): string {
       'ON CONFLICT (bucket, account_id, model, success)',
       'ON CONFLICT (bucket, agent, account_id, model, success)',
     );
-}
-
-function cellParams(d: RollupDelta): (string | number | null)[] {
-  return [
-    d.bucket,
-    d.accountId,
-    d.model,
-    d.success,
-    d.accountName,
-    d.requests,
-    d.successes,
-    d.latencySum,
-    d.ttftSum,
-    d.ttftCount,
-    d.tpsSum,
-    d.tpsCount,
-    d.inputTokens,
-    d.cacheReadTokens,
-    d.cacheWrite5mTokens,
-    d.cacheWrite1hTokens,
-    d.outputTokens,
-    d.costUsd,
-    d.failovers,
-    d.latencyMax,
-    d.lastTs,
-    d.tpsMin,
-    d.tpsMax,
-    ...d.hist,
-  ];
-}
-
-function agentParams(d: AgentRollupDelta): (string | number | null)[] {
-  const p = cellParams(d);
-  p.splice(1, 0, d.agent);
-  return p;
 }
 
 /** Returns the rollup update for a batch; the caller runs it inside the batch's transaction. */
