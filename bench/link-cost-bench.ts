@@ -1,8 +1,8 @@
 /**
  * What conversation linking costs the record writer's thread (issue 16):
  * `node dist/bench/link-cost-bench.js [--records N] [--rounds R] [--workload bench,claude-code]`.
- * The same records go through the batch commit (batch-write.ts, batches of 256, as the worker
- * writes them) into two throw-away databases, one with each record's body to link and one
+ * The same records go through the batch commit (the store's writeBatch, batches of 256, as the
+ * worker writes them) into two throw-away databases, one with each record's body to link and one
  * without (CCFLARE_CONVERSATIONS=off), alternated round by round so a machine getting busier
  * weighs on both alike. Figures are CPU time of this single-threaded process per record (user +
  * system), not wall time: other processes on a shared machine do not inflate them. Also timed:
@@ -18,10 +18,9 @@ import { join } from 'node:path';
 import { uuidv7 } from '../src/ids.js';
 import { prng } from '../src/shared/prng.js';
 import type { RequestRecord } from '../src/storage/contract/records.js';
-import { prepareBatchWrite } from '../src/storage/sqlite/batch-write.js';
-import { openDatabase } from '../src/storage/sqlite/connection.js';
-import { factsOfBody } from '../src/storage/sqlite/conversations.js';
-import { migrate } from '../src/storage/sqlite/migrations.js';
+import type { Store } from '../src/storage/contract/store.js';
+import { openStoreFromUrl } from '../src/storage/open-store.js';
+import { factsOfBody } from '../src/storage/rows/conversation-rows.js';
 import { argValue } from './child-ipc.js';
 import { benchRecord, claudeCodeTraffic } from './claude-code-sessions.js';
 
@@ -75,26 +74,27 @@ function median(xs: number[]): number {
 
 interface Side {
   label: 'link' | 'no link';
-  write: ReturnType<typeof prepareBatchWrite>;
-  close(): void;
+  store: Store;
   usPerRecord: number[];
 }
 
-function openSide(dir: string, label: Side['label']): Side {
-  const db = openDatabase(join(dir, `${label === 'link' ? 'link' : 'nolink'}.db`));
-  migrate(db);
-  return { label, write: prepareBatchWrite(db, null), close: () => db.close(), usPerRecord: [] };
+/** A SQLite store's `writeBatch` is the batch commit itself, run on the calling thread. */
+async function openSide(dir: string, label: Side['label']): Promise<Side> {
+  const store = await openStoreFromUrl(`sqlite:${join(dir, `${label === 'link' ? 'link' : 'nolink'}.db`)}`);
+  await store.migrate();
+  return { label, store, usPerRecord: [] };
 }
 
-function runWorkload(workload: string): void {
+async function runWorkload(workload: string): Promise<void> {
   const records = recordsOf(workload);
   const bodyBytes = records.reduce((n, r) => n + (r.linkBody?.length ?? 0), 0) / records.length;
   const dir = mkdtempSync(join(tmpdir(), 'ccflare-link-cost-'));
-  const sides = [openSide(dir, 'link'), openSide(dir, 'no link')];
+  const sides = [await openSide(dir, 'link'), await openSide(dir, 'no link')];
   const factsUs: number[] = [];
   try {
-    const per = Math.floor(records.length / ROUNDS);
-    for (let round = 0; round < ROUNDS; round++) {
+    // Round 0 warms up (JIT, page cache) and is not counted.
+    const per = Math.floor(records.length / (ROUNDS + 1));
+    for (let round = 0; round <= ROUNDS; round++) {
       const slice = records.slice(round * per, (round + 1) * per);
       const unlinked = slice.map((r) => ({ ...r, linkBody: null }));
       // Alternated: the first side of a round meets a colder cache.
@@ -102,20 +102,21 @@ function runWorkload(workload: string): void {
       for (const side of order) {
         const rows = side.label === 'link' ? slice : unlinked;
         const t = cpuUs();
-        for (let i = 0; i < rows.length; i += BATCH) side.write(rows.slice(i, i + BATCH), []);
-        side.usPerRecord.push((cpuUs() - t) / rows.length);
+        for (let i = 0; i < rows.length; i += BATCH) await side.store.requests.writeBatch(rows.slice(i, i + BATCH), []);
+        if (round > 0) side.usPerRecord.push((cpuUs() - t) / rows.length);
       }
+      if (round === 0) continue;
       const t = cpuUs();
       for (const r of slice) factsOfBody(r.linkBody);
       factsUs.push((cpuUs() - t) / slice.length);
     }
   } finally {
-    for (const s of sides) s.close();
+    for (const s of sides) await s.store.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const [link, none] = sides.map((s) => median(s.usPerRecord)) as [number, number];
   console.log(
-    `${workload}: ${records.length} records of ~${(bodyBytes / 1024).toFixed(1)} KiB, ${ROUNDS} rounds, writer CPU per record (median round): ` +
+    `${workload}: ${records.length} records (a warm-up round and ${ROUNDS} counted) of ~${(bodyBytes / 1024).toFixed(1)} KiB, writer CPU per record (median round): ` +
       `link ${link.toFixed(1)} µs, no link ${none.toFixed(1)} µs, linking ${(link - none).toFixed(1)} µs ` +
       `(facts alone ${median(factsUs).toFixed(1)} µs)`,
   );
@@ -123,4 +124,4 @@ function runWorkload(workload: string): void {
     console.log(`  ${s.label.padEnd(7)} every round: ${s.usPerRecord.map((x) => x.toFixed(1)).join(', ')} µs`);
 }
 
-for (const w of WORKLOADS) runWorkload(w.trim());
+for (const w of WORKLOADS) await runWorkload(w.trim());

@@ -7,9 +7,10 @@ import type { RequestFacts } from '../../conversations/message-hash.js';
 import type { AccountError } from '../contract/accounts.js';
 import type { AccountUsageDelta, PayloadBody, RequestRecord } from '../contract/records.js';
 import type { PayloadFiles, PayloadRef } from '../payloads/payload-files.js';
+import { factsOfBody, LINK_COLUMNS } from '../rows/conversation-rows.js';
 import { RECENT_ERRORS_KEPT, usageFromRecords } from '../writer/usage.js';
 import type { Bindable } from './connection.js';
-import { factsOfBody, LINK_COLUMNS, prepareLinker } from './conversations.js';
+import { prepareLinker } from './conversations.js';
 import { INSERT_REQUEST, insertRequestWith, requestParams } from './request-columns.js';
 import { prepareRollupWrite } from './rollups.js';
 
