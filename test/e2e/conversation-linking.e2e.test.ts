@@ -62,6 +62,11 @@ describe('CCFLARE_CONVERSATIONS', () => {
       expect((await gw.store.conversations.list({ limit: 10 })).items).toEqual([]);
       await gw.store.conversations.rebuild({ restart: true });
       expect(await gw.store.conversations.linkOf(second as string)).toEqual({ conversationId: first, branch: 'main' });
+      const page = await gw.store.conversations.list({ limit: 10 });
+      expect(page.items.map((c) => [c.id, c.requests, c.firstUserText])).toEqual([[first, 2, 'LINKING turn one']]);
+      // A second rebuild keeps the text, which the request that started the conversation does not store twice.
+      await gw.store.conversations.rebuild({ restart: true });
+      expect((await gw.store.conversations.list({ limit: 10 })).items[0]?.firstUserText).toBe('LINKING turn one');
     });
   });
 });

@@ -27,6 +27,7 @@ import {
   type AnalysisRow,
   analysisOf,
   conversationValues,
+  DROP_EMPTY_CONVERSATIONS,
   LINK_COLUMNS,
   LIST_MAX,
   type LinkRow,
@@ -39,6 +40,7 @@ import {
   nextCursor,
   REBUILD_KEY,
   REQUEST_ROW_COLUMNS,
+  RESET_CONVERSATIONS,
   requestRowOf,
   type StoredLink,
   SUBTASK_ROW_COLUMNS,
@@ -576,7 +578,7 @@ export class PgConversations implements ConversationsStore {
       await inTransaction(this.pool, async (c) => {
         await c.query(`UPDATE requests SET conversation_id = NULL, branch = NULL, parent_request_id = NULL
                        WHERE conversation_id IS NOT NULL`);
-        await c.query('DELETE FROM conversations');
+        await c.query(RESET_CONVERSATIONS);
         await c.query('DELETE FROM conversation_subtasks');
         await putState(c, start);
       });
@@ -614,7 +616,7 @@ export class PgConversations implements ConversationsStore {
             await c.query(
               `UPDATE requests SET ${LINK_COLUMNS.map((col, k) => `${col} = $${k + 1}`).join(', ')}
                WHERE id = $${LINK_COLUMNS.length + 1}`,
-              [...linkValues(d, f), r.id],
+              [...linkValues(d, f, r.id), r.id],
             );
           }
           await afterLinkInsert(c, r, f, d);
@@ -626,7 +628,10 @@ export class PgConversations implements ConversationsStore {
       opts.onProgress?.({ done: s.done, total });
     }
     // Finished: the next run starts over.
-    await this.pool.query('DELETE FROM records_meta WHERE key = $1', [REBUILD_KEY]);
+    await inTransaction(this.pool, async (c) => {
+      await c.query(DROP_EMPTY_CONVERSATIONS);
+      await c.query('DELETE FROM records_meta WHERE key = $1', [REBUILD_KEY]);
+    });
     return { done: s.done, total };
   }
 

@@ -102,7 +102,7 @@ interface Linked {
 
 /** Inserts linked records with their link columns; returns the ids stored now. */
 async function insertLinked(c: PgClient, rows: readonly Linked[]): Promise<Set<string>> {
-  const values = rows.map((x) => [...params(x.r), ...linkValues(x.d, x.f)]);
+  const values = rows.map((x) => [...params(x.r), ...linkValues(x.d, x.f, x.r.id)]);
   const stored = await unnestInsert<{ id: string }>(c, 'requests', LINKED_COLUMNS, values, ON_CONFLICT);
   return new Set(stored.map((r) => r.id));
 }

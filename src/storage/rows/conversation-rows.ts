@@ -94,13 +94,20 @@ export const LINK_COLUMNS = [
   'link_facts',
 ] as const;
 
-/** The link columns' values, in LINK_COLUMNS order. */
-export function linkValues(d: LinkDecision, facts: RequestFacts): (string | number | null)[] {
+/**
+ * The link columns' values of request `id`, in LINK_COLUMNS order. The first user text is kept
+ * only when the request joins another conversation (a sub-agent's task, a compaction): one that
+ * starts its own has it in its conversation's row, which a rebuild keeps (RESET_CONVERSATIONS).
+ * Writing it twice cost 5 of the 21 µs linking added per record to the writer on the bench's
+ * body, where every request starts a conversation (bench/link-cost-bench.ts).
+ */
+export function linkValues(d: LinkDecision, facts: RequestFacts, id: string): (string | number | null)[] {
   const root = facts.parentMessageHash === null;
+  const text = root && facts.firstUserText !== '' && d.conversationId !== id;
   let stored: string | null = null;
-  if ((root && facts.firstUserText !== '') || facts.compactedFrom !== null || facts.handBacks.length > 0) {
+  if (text || facts.compactedFrom !== null || facts.handBacks.length > 0) {
     const f: StoredFacts = {};
-    if (root && facts.firstUserText !== '') f.t = facts.firstUserText;
+    if (text) f.t = facts.firstUserText;
     if (facts.compactedFrom !== null) f.c = facts.compactedFrom;
     if (facts.handBacks.length > 0) f.h = facts.handBacks;
     stored = JSON.stringify(f);
@@ -165,6 +172,16 @@ export function conversationValues(row: LinkRow, facts: RequestFacts, d: LinkDec
     d.conversationId === row.id ? facts.firstUserText : '',
   ];
 }
+
+/**
+ * A rebuild's start: every conversation's totals to zero, its first user text kept (the requests
+ * that started conversations do not store it again); the rebuild adds the requests back and
+ * DROP_EMPTY_CONVERSATIONS removes the conversations no request joined again.
+ */
+export const RESET_CONVERSATIONS = `UPDATE conversations SET requests = 0, first_at = ${Number.MAX_SAFE_INTEGER},
+  last_at = 0, input_tokens = 0, cache_read_tokens = 0, cache_write_tokens = 0, output_tokens = 0, cost_usd = 0,
+  model = NULL`;
+export const DROP_EMPTY_CONVERSATIONS = 'DELETE FROM conversations WHERE requests = 0';
 
 export const SUMMARY_SELECT = `SELECT c.id, c.first_at, c.last_at, c.requests, c.input_tokens, c.cache_read_tokens,
   c.cache_write_tokens, c.output_tokens, c.cost_usd, c.model, c.first_user_text FROM conversations c`;

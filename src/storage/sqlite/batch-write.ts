@@ -89,7 +89,7 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
         // stored without the link its turn order gives it.
         const d = f ? linker.decide(r, f) : null;
         const params = requestParams(r, refs?.[i] ?? null);
-        if (d && f) params.push(...linker.linkValues(d, f));
+        if (d && f) params.push(...linker.linkValues(d, f, r.id));
         if ((d ? insertLinked : insertRequest).run(params).changes === 0) {
           // Stored already (a replay, a retry after an uncertain commit): counted once, by that write.
           stored ??= records.slice(0, i);

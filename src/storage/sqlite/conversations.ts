@@ -18,6 +18,7 @@ import type {
 import type { PayloadFiles } from '../payloads/payload-files.js';
 import {
   conversationValues,
+  DROP_EMPTY_CONVERSATIONS,
   LIST_MAX,
   type LinkRow,
   LOOKUP_COLUMNS,
@@ -29,6 +30,7 @@ import {
   nextCursor,
   REBUILD_KEY,
   REQUEST_ROW_COLUMNS,
+  RESET_CONVERSATIONS,
   requestRowOf,
   type StoredLink,
   SUBTASK_ROW_COLUMNS,
@@ -115,7 +117,7 @@ export interface Linker {
    * bench a-json: writeLink 4.1% of the writer thread).
    */
   decide(row: LinkRow, facts: RequestFacts): LinkDecision;
-  linkValues(d: LinkDecision, facts: RequestFacts): Bindable[];
+  linkValues(d: LinkDecision, facts: RequestFacts, id: string): Bindable[];
   afterInsert(row: LinkRow, facts: RequestFacts, d: LinkDecision): void;
 }
 
@@ -271,7 +273,7 @@ export function prepareLinker(db: Database.Database, opts: { relink?: boolean } 
       if (opts.relink && facts.messageCount < 0) {
         setRelink.run(d.conversationId, d.branch, d.parentRequestId, row.id);
       } else {
-        setLink.run(...linkValues(d, facts), row.id);
+        setLink.run(...linkValues(d, facts, row.id), row.id);
       }
       afterInsert(row, facts, d);
     },
@@ -438,7 +440,7 @@ export function rebuildConversations(
     db.transaction(() => {
       db.exec(`UPDATE requests SET conversation_id = NULL, branch = NULL, parent_request_id = NULL
                  WHERE conversation_id IS NOT NULL;
-               DELETE FROM conversations; DELETE FROM conversation_subtasks;`);
+               ${RESET_CONVERSATIONS}; DELETE FROM conversation_subtasks;`);
       state = { ts: -1, id: '', done: 0 };
       putState.run(REBUILD_KEY, JSON.stringify(state));
     }).immediate();
@@ -495,6 +497,9 @@ export function rebuildConversations(
     opts.onProgress?.({ done: s.done, total });
   }
   // Finished: the next run starts over.
-  db.prepare('DELETE FROM meta WHERE key = ?').run(REBUILD_KEY);
+  db.transaction(() => {
+    db.exec(DROP_EMPTY_CONVERSATIONS);
+    db.prepare('DELETE FROM meta WHERE key = ?').run(REBUILD_KEY);
+  }).immediate();
   return { done: s.done, total };
 }
