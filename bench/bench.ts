@@ -53,7 +53,9 @@
  *   --listeners <n>         /api/events clients in a-events (default 256, the gateway's maximum)
  *   --stalled <n>           of those, clients that never read (default a quarter)
  *   --listener-types all    listeners take every event (default: the dashboard's subscription)
- *   --targets <list>        subset of direct,minimal,ccflare
+ *   --targets <list>        subset of direct,minimal,ccflare,ccflare-nolink (ccflare-nolink: a second
+ *                           ccflare with CCFLARE_CONVERSATIONS=false, measured in the same
+ *                           interleaved rounds; a side-by-side table and the ratio of the two)
  *   --scenarios <list>      subset of a-json,a-stream,b-paced,c-long,a-events,writer,kill9
  *   --ccflare <path>        ccflare launcher (default <repo>/bin/ccflare)  CCFLARE_BENCH_BIN
  *   --no-ccflare            bench only direct and the minimal proxy
@@ -151,6 +153,8 @@ interface RunResult {
   outsideCpuPct: number | null;
   /** Peak resident memory of the target process during the run, MB. */
   peakRssMb: number | null;
+  /** ccflare: the most records waiting for the writer at once (/health `writeQueue`, sampled every 100 ms). */
+  peakWriteQueue?: number | null;
   recorded?: { expected: number; found: number | null; pass: boolean; note: string };
 }
 
@@ -429,6 +433,7 @@ async function startCcflare(
   db: DbKind | string = 'sqlite',
   /** Another instance of the same installation: its secret key decrypts the shared accounts. */
   secretFrom?: string,
+  linking = true,
 ): Promise<Ccflare | { error: string }> {
   if (!existsSync(CCFLARE_BIN)) return { error: `launcher not found: ${CCFLARE_BIN}` };
   const home = reuseHome ?? mkdtempSync(join(tmpdir(), 'ccflare-bench-'));
@@ -454,6 +459,7 @@ async function startCcflare(
     CCFLARE_MAX_CONNECTIONS: env.CCFLARE_MAX_CONNECTIONS ?? String(Math.max(512, LONG_STREAMS + 64)),
   };
   if (strategy !== null) childEnv.CCFLARE_STRATEGY = strategy;
+  if (!linking) childEnv.CCFLARE_CONVERSATIONS = 'false';
   const fail = (msg: string) => {
     if (!has('keep-home')) rmSync(home, { recursive: true, force: true });
     return { error: msg };
@@ -510,7 +516,7 @@ async function startCcflare(
     await sleep(100);
   }
   if (child.pid === undefined) return fail('`ccflare serve` has no pid');
-  const label = `ccflare${strategy === null ? '' : `/${strategy}`}${dbUrl.startsWith('sqlite:') ? (DBS.length > 1 ? '/sqlite' : '') : '/pg'}`;
+  const label = `ccflare${linking ? '' : '-nolink'}${strategy === null ? '' : `/${strategy}`}${dbUrl.startsWith('sqlite:') ? (DBS.length > 1 ? '/sqlite' : '') : '/pg'}`;
   const pgDb = dbUrl.startsWith('sqlite:') ? {} : { pgDb: new URL(dbUrl).pathname.slice(1) };
   return { target: { name: 'ccflare', label, url, pid: child.pid, ...pgDb }, home, dbUrl, child };
 }
@@ -649,6 +655,29 @@ function sampleRss(pid: number): () => number | null {
   return () => {
     clearInterval(timer);
     read();
+    return peak;
+  };
+}
+
+/**
+ * The records waiting for ccflare's writer (/health `writeQueue`), read every 100 ms; stop() gives
+ * the most seen. A backlog that grows through a run is linking (or writing) not keeping up.
+ */
+function sampleWriteQueue(url: string): () => Promise<number | null> {
+  let peak: number | null = null;
+  let reading: Promise<void> = Promise.resolve();
+  const read = () => {
+    reading = fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) })
+      .then((res) => res.json() as Promise<{ writeQueue?: number }>)
+      .then((h) => {
+        if (typeof h.writeQueue === 'number') peak = Math.max(peak ?? 0, h.writeQueue);
+      })
+      .catch(() => undefined);
+  };
+  const timer = setInterval(read, 100);
+  return async () => {
+    clearInterval(timer);
+    await reading;
     return peak;
   };
 }
@@ -796,13 +825,15 @@ async function main(): Promise<number> {
   }
   /** One ccflare per strategy; the first is the one the targets, a-events and kill9 measure. */
   const ccs: Ccflare[] = [];
-  if (WANT_TARGETS.has('ccflare')) {
+  // ccflare-nolink: the same ccflare without conversation linking, to compare with (issue 16).
+  const linkings = [true, false].filter((l) => WANT_TARGETS.has(l ? 'ccflare' : 'ccflare-nolink'));
+  for (const linking of linkings) {
     for (const strategy of STRATEGIES)
       for (const db of DBS) {
-        const started = await startCcflare(upstream.ready.url, undefined, strategy, db);
+        const started = await startCcflare(upstream.ready.url, undefined, strategy, db, undefined, linking);
         if ('error' in started) {
           console.log(
-            `\n!! ccflare${strategy === null ? '' : ` (${strategy})`}${db === 'sqlite' ? '' : ` on ${db}`} could not be started, benching without it.\n   ${started.error.replaceAll('\n', '\n   ')}\n   (build it with \`npm run build\`; launcher: ${CCFLARE_BIN})\n`,
+            `\n!! ccflare${linking ? '' : '-nolink'}${strategy === null ? '' : ` (${strategy})`}${db === 'sqlite' ? '' : ` on ${db}`} could not be started, benching without it.\n   ${started.error.replaceAll('\n', '\n   ')}\n   (build it with \`npm run build\`; launcher: ${CCFLARE_BIN})\n`,
           );
           continue;
         }
@@ -857,8 +888,10 @@ async function main(): Promise<number> {
         cpuPids.upstream = upstreamPid;
         process.stdout.write(`  ${sc.id.padEnd(9)} ${t.label.padEnd(8)}${REPEAT > 1 ? ` #${round + 1}` : ''} ... `);
         const rss = sampleRss(t.pid);
+        const queue = t.name === 'ccflare' ? sampleWriteQueue(t.url) : null;
         const r = await runLoadChild(scenarioLoad(sc, t.url, cpuPids));
         const peakRssMb = rss();
+        const peakWriteQueue = queue === null ? undefined : await queue();
         const perReq = (ms: number | null | undefined) =>
           ms === null || ms === undefined || r.measured === 0 ? null : ms / r.measured;
         const sum = (labels: string[], of: Record<string, number | null> = r.cpuMs) => {
@@ -879,6 +912,7 @@ async function main(): Promise<number> {
           dbCpuPerReq: t.pgDb === undefined ? null : perReq(dbMs),
           outsideCpuPct: outsideCpu(r),
           peakRssMb,
+          ...(peakWriteQueue === undefined ? {} : { peakWriteQueue }),
         };
         let extra = '';
         const mine = ccs.find((c) => c.target.label === t.label);
@@ -889,7 +923,7 @@ async function main(): Promise<number> {
             run.recorded = { expected: r.totalResponses, found: null, pass: false, note: baseline };
           else run.recorded = await checkRecorded(mine.dbUrl, baseline, earlier, r.totalResponses, r.endedAt);
           ccAnsweredBy.set(t.label, earlier + r.totalResponses);
-          extra = `, recorded ${run.recorded.found ?? '?'}/${run.recorded.expected} ${verdict(run.recorded.pass)}`;
+          extra = `, recorded ${run.recorded.found ?? '?'}/${run.recorded.expected} ${run.recorded.note} ${verdict(run.recorded.pass)}, write queue peak ${peakWriteQueue ?? '?'}`;
         }
         const what = sc.oneShot
           ? `${r.measured}/${sc.connections} streams in ${f(r.windowMs / 1000, 1)} s, peak RSS ${f(peakRssMb, 0)} MB`
@@ -1144,6 +1178,8 @@ async function main(): Promise<number> {
         'TTFB p99',
         'CPU ms/req',
         'PG CPU/req',
+        'CPU vs',
+        'write queue peak',
         'errors',
       ],
     ];
@@ -1163,12 +1199,14 @@ async function main(): Promise<number> {
           sc.stream ? f(r.ttfb.p99) : '-',
           f(x.cpuPerReq, 3),
           f(x.dbCpuPerReq, 3),
+          base?.cpuPerReq && x.cpuPerReq !== null ? `${f(x.cpuPerReq / base.cpuPerReq)}x` : '-',
+          x.peakWriteQueue == null ? '-' : String(x.peakWriteQueue),
           String(r.errors),
         ]);
       }
     }
     console.log(
-      `\n${DBS.length > 1 ? 'databases' : 'strategies'} side by side (${ACCOUNTS} account${ACCOUNTS === 1 ? '' : 's'}${REPEAT > 1 ? `, median of ${REPEAT} interleaved runs` : ''})\n${table(srows)}`,
+      `\n${DBS.length > 1 ? 'databases' : STRATEGIES.length > 1 ? 'strategies' : 'with and without conversation linking'} side by side (${ACCOUNTS} account${ACCOUNTS === 1 ? '' : 's'}${REPEAT > 1 ? `, median of ${REPEAT} interleaved runs` : ''})\n${table(srows)}`,
     );
     // Each run's figure too: the spread between runs of one strategy is the noise to judge by.
     const spread = SCENARIOS.flatMap((sc) =>
@@ -1184,6 +1222,18 @@ async function main(): Promise<number> {
       console.log(
         'CPU ms/req: every ccflare process of the target; PG CPU/req: the PostgreSQL backends serving its database (open when the run began).',
       );
+    }
+    if (linkings.length === 2) {
+      const nolink = ccs.find((c) => c.target.label.startsWith('ccflare-nolink')) as Ccflare;
+      for (const sc of SCENARIOS) {
+        const a = results.find((x) => x.scenario === sc.id && x.label === first.target.label);
+        const b = results.find((x) => x.scenario === sc.id && x.label === nolink.target.label);
+        if (!a || !b || sc.oneShot) continue;
+        const cpu = a.cpuPerReq !== null && b.cpuPerReq ? f(a.cpuPerReq / b.cpuPerReq) : '-';
+        console.log(
+          `linking: ${sc.id} ${first.target.label} / ${nolink.target.label} throughput ${f(a.result.rps / b.result.rps)}x, CPU per request ${cpu}x, write queue peak ${a.peakWriteQueue ?? '-'} vs ${b.peakWriteQueue ?? '-'}`,
+        );
+      }
     }
   }
 

@@ -101,6 +101,8 @@ export interface ConfigValues {
   claudeSettingsFile: string;
   /** '' for none. */
   defaultAgentModel: string;
+  /** Conversation linking on the record writer's thread (issue 16); off: rows get no link. */
+  conversations: boolean;
   /** "Analyze" on a conversation (issue 16): off unless enabled. */
   conversationAnalysis: boolean;
   /** The model a conversation analysis asks (a Claude id or opus, sonnet, haiku). */
@@ -449,6 +451,13 @@ export const SETTINGS: readonly SettingDef[] = [
     def: '',
     doc: "Model for every sub-agent without a preference or a full model id in its file (claude-… or opus, sonnet, haiku); empty: leave the client's model",
     ccflare: { env: 'DEFAULT_AGENT_MODEL', key: 'default_agent_model' },
+  },
+  {
+    key: 'conversations',
+    env: 'CCFLARE_CONVERSATIONS',
+    type: { kind: 'bool' },
+    def: true,
+    doc: 'Link each recorded request into its conversation (off: rows get no link, saving the writer the hashing; `ccflare conversations rebuild` links them later from captured payloads)',
   },
   {
     key: 'conversationAnalysis',

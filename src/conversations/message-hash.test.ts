@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requestFacts, requestFactsOf } from './message-hash.js';
+import { requestFacts, requestFactsOf, scannedFacts } from './message-hash.js';
 
 interface FixtureRequest {
   at: number;
@@ -94,6 +94,57 @@ describe('message hashing', () => {
   it('is null for a body that is not a Messages request', () => {
     expect(requestFactsOf(Buffer.from('not json'))).toBeNull();
     expect(requestFactsOf('{"prompt":"x"}')).toBeNull();
+    // Large enough to be scanned rather than parsed whole.
+    const tools = [{ name: 'Read', description: 'x'.repeat(5000) }];
+    expect(requestFactsOf(Buffer.from(JSON.stringify({ tools, prompt: 'x' })))).toBeNull();
+    expect(requestFactsOf(Buffer.from(`{"tools":${JSON.stringify(tools)},"messages":[{"role":"user"`))).toBeNull();
+  });
+});
+
+describe('facts of a body as bytes (only messages and system parsed)', () => {
+  const tools = Array.from({ length: 20 }, (_, i) => ({
+    name: `Tool${i}`,
+    description: `Reads "files" with \\ paths {not json} [${i}] `.repeat(10),
+    input_schema: { type: 'object', properties: { messages: { type: 'string' }, system: { type: 'array' } } },
+  }));
+  const system = [
+    { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.1' },
+    { type: 'text', text: 'You are Claude Code. Quote: \\" } ] {' },
+  ];
+  const messages = [
+    user([{ type: 'text', text: 'fix "it" \\ now {' }]),
+    assistant([{ type: 'tool_use', id: 't1', name: 'Agent', input: { prompt: 'review', system: 'no' } }]),
+    user([{ type: 'tool_result', tool_use_id: 't1', content: 'done\nagentId: 0123456789abcdef0' }]),
+  ];
+
+  it.each([
+    ['Claude Code order', { model: 'm', messages, system, tools, max_tokens: 10, stream: true }],
+    ['tools first', { tools, model: 'm', max_tokens: 10, system, messages }],
+    ['no system', { model: 'm', tools, messages }],
+    ['nested keys named messages and system', { metadata: { messages: [], system: 'x' }, tools, system, messages }],
+  ])('gives the facts of the whole body: %s', (_name, body) => {
+    const whole = facts(body);
+    expect(scannedFacts(Buffer.from(JSON.stringify(body)))).toEqual(whole);
+    // Pretty-printed: whitespace between every token.
+    expect(scannedFacts(Buffer.from(JSON.stringify(body, null, 2)))).toEqual(whole);
+    expect(requestFactsOf(Buffer.from(JSON.stringify(body)))).toEqual(whole);
+  });
+
+  it('gives the facts of the whole body for every request recorded from Claude Code', () => {
+    for (const name of ['plain', 'branch', 'compact', 'subtasks']) {
+      for (const r of fixture(name)) {
+        const body = { ...r.body, tools };
+        expect(scannedFacts(Buffer.from(JSON.stringify(body)))).toEqual(facts(body));
+      }
+    }
+  });
+
+  it('tells system prompts apart after hashing one', () => {
+    const a = requestFactsOf(Buffer.from(JSON.stringify({ messages, system, tools })));
+    const other = [{ type: 'text', text: 'You are another agent.' }];
+    const b = requestFactsOf(Buffer.from(JSON.stringify({ messages, system: other, tools })));
+    expect(b?.systemHash).toBe(facts({ messages, system: other }).systemHash);
+    expect(b?.systemHash).not.toBe(a?.systemHash);
   });
 });
 

@@ -1149,7 +1149,10 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       outputTokensPerSecond: o.tps === null || !Number.isFinite(o.tps) ? null : round1(o.tps),
       payload: o.payload,
       // A reference, not a copy: the writer's thread hashes the messages after the answer went out.
-      linkBody: ctx.body.length > 0 && isConversationCall(ctx.req.method, ctx.req.url) ? ctx.body : null,
+      linkBody:
+        config.conversations && ctx.body.length > 0 && isConversationCall(ctx.req.method, ctx.req.url)
+          ? ctx.body
+          : null,
     };
     writer.enqueue(rec);
     if (events.listenerCount('request.finished') > 0) events.emit('request.finished', rec);

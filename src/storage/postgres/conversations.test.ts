@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectRebuildResumes, fixtureRecords, TEAM_B } from '../../../test/support/conversation-fixtures.js';
 import { hasPg, pgStoreFactory } from '../../../test/support/pg.js';
 import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
 import type { RequestRecord } from '../contract/records.js';
@@ -8,46 +7,13 @@ import type { Store } from '../contract/store.js';
 import { SqliteStore } from '../sqlite/sqlite-store.js';
 import type { PostgresStore } from './postgres-store.js';
 
-interface FixtureRequest {
-  at: number;
-  sessionId: string | null;
-  agentId: string | null;
-  body: unknown;
-}
-
-function fixture(name: string): FixtureRequest[] {
-  const dir = join(import.meta.dirname, '..', '..', 'conversations', '__fixtures__');
-  return JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')).requests;
-}
-
-/** The records the proxy would hand the writer for a fixture's requests. */
-function records(name: string, prefix: string, over: Partial<RequestRecord> = {}): RequestRecord[] {
-  return fixture(name).map((r, i) =>
-    sampleRecord({
-      id: `${prefix}-${String(i).padStart(2, '0')}`,
-      ts: r.at,
-      sessionId: r.sessionId,
-      agentInstance: r.agentId,
-      agent: r.agentId === null ? 'main' : 'reviewer',
-      accountName: prefix === 'b' ? 'acct-b' : 'acct-a',
-      accountId: prefix === 'b' ? 'a2' : 'a1',
-      clientKey: prefix === 'b' ? 'ci' : 'laptop',
-      path: '/v1/messages?beta=true',
-      modelRequested: (r.body as { model: string }).model,
-      modelApplied: (r.body as { model: string }).model,
-      linkBody: Buffer.from(JSON.stringify(r.body)),
-      ...over,
-    }),
-  );
-}
-
 /** Every fixture, interleaved in arrival order: sessions overlapping as they do on a busy gateway. */
 function allSessions(): RequestRecord[] {
   return [
-    ...records('plain', 'p'),
-    ...records('branch', 'b'),
-    ...records('compact', 'c'),
-    ...records('subtasks', 's'),
+    ...fixtureRecords('plain', 'p'),
+    ...fixtureRecords('branch', 'b', TEAM_B),
+    ...fixtureRecords('compact', 'c'),
+    ...fixtureRecords('subtasks', 's'),
   ].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
 }
 
@@ -149,7 +115,7 @@ describe.skipIf(!hasPg('PostgreSQL conversations'))('conversations on PostgreSQL
   });
 
   it('reads a sub-agent session back as one conversation with two sub-tasks', async () => {
-    for (const r of records('subtasks', 's')) await pg.requests.writeBatch([r], []);
+    for (const r of fixtureRecords('subtasks', 's')) await pg.requests.writeBatch([r], []);
     const page = await pg.conversations.list({ limit: 10 });
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({
@@ -174,11 +140,11 @@ describe.skipIf(!hasPg('PostgreSQL conversations'))('conversations on PostgreSQL
   });
 
   it('pages and filters the list by account, key and first text', async () => {
-    const plain = records('plain', 'p').map((r) => ({
+    const plain = fixtureRecords('plain', 'p').map((r) => ({
       ...r,
       payload: { ...samplePayload(), requestBody: r.linkBody as Buffer },
     }));
-    await pg.requests.writeBatch([...plain, ...records('branch', 'b')], []);
+    await pg.requests.writeBatch([...plain, ...fixtureRecords('branch', 'b', TEAM_B)], []);
     const first = await pg.conversations.list({ limit: 1 });
     const second = await pg.conversations.list({ limit: 1, cursor: first.nextCursor });
     expect([first.items[0]?.id, second.items[0]?.id].sort()).toEqual(['b-00', 'p-00']);
@@ -192,8 +158,8 @@ describe.skipIf(!hasPg('PostgreSQL conversations'))('conversations on PostgreSQL
   });
 
   it('retention removes a conversation once all its requests expired; clear-history removes them all', async () => {
-    const old = records('plain', 'p');
-    const recent = records('subtasks', 's');
+    const old = fixtureRecords('plain', 'p');
+    const recent = fixtureRecords('subtasks', 's');
     await pg.requests.writeBatch([...old, ...recent], []);
     const cut = (recent[0]?.ts as number) - 1;
     await pg.maintenance.prune({ requestsBefore: cut, payloadsBefore: cut, now: cut });
@@ -204,26 +170,7 @@ describe.skipIf(!hasPg('PostgreSQL conversations'))('conversations on PostgreSQL
   });
 
   it('rebuild recomputes the links of stored rows, resumes after a stop and gives the same tree', async () => {
-    const rs = [...records('compact', 'c'), ...records('subtasks', 's')].sort((a, b) => a.ts - b.ts);
-    await pg.requests.writeBatch(rs, []);
-    const before = await pg.conversations.get('c-00');
-    expect(before?.requests.map((r) => r.branch).at(-1)).toMatch(/^compact_\d{6}$/);
-    const progress: number[] = [];
-    await expect(
-      pg.conversations.rebuild({
-        restart: true,
-        chunk: 3,
-        onProgress: (p) => {
-          progress.push(p.done);
-          throw new Error('stopped');
-        },
-      }),
-    ).rejects.toThrow('stopped');
-    const done = await pg.conversations.rebuild({ restart: false, chunk: 3, onProgress: (p) => progress.push(p.done) });
-    expect(done).toEqual({ done: 8, total: 8 });
-    expect(progress).toEqual([3, 6, 8]);
-    expect(await pg.conversations.get('c-00')).toEqual(before);
-    expect((await pg.conversations.get('s-00'))?.subtasks).toHaveLength(2);
+    await expectRebuildResumes(pg);
   });
 
   it('keeps analyses of a conversation, the latest first', async () => {

@@ -15,18 +15,41 @@ import {
 } from '../../conversations/link.js';
 import { type RequestFacts, requestFactsOf } from '../../conversations/message-hash.js';
 import type {
-  AnalysisStatus,
   ConversationAnalysisRow,
   ConversationDetail,
   ConversationPage,
   ConversationQuery,
-  ConversationRequestRow,
   ConversationSummary,
   ConversationsStore,
   RebuildProgress,
-  SubtaskRow,
 } from '../contract/conversations.js';
-import type { LinkRow } from '../sqlite/conversations.js';
+import {
+  type AnalysisRow,
+  analysisOf,
+  conversationValues,
+  DROP_EMPTY_CONVERSATIONS,
+  LINK_COLUMNS,
+  LIST_MAX,
+  type LinkRow,
+  LOOKUP_COLUMNS,
+  type LookupRow,
+  likePattern,
+  linked,
+  linkInput,
+  linkValues,
+  nextCursor,
+  REBUILD_KEY,
+  REQUEST_ROW_COLUMNS,
+  RESET_CONVERSATIONS,
+  requestRowOf,
+  type StoredLink,
+  SUBTASK_ROW_COLUMNS,
+  SUMMARY_SELECT,
+  type SummaryRow,
+  storedFacts,
+  subtaskRowOf,
+  summaryOf,
+} from '../rows/conversation-rows.js';
 import { inTransaction, type PgPool } from './connection.js';
 import type { PgValue, Queryable } from './pg-sql.js';
 
@@ -75,80 +98,6 @@ export const CONVERSATIONS_DDL: readonly string[] = [
   // Positions of resumable record jobs (the conversation rebuild); core settings live elsewhere.
   'CREATE TABLE records_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);',
 ];
-
-const SUMMARY_FLAG = 1;
-const REBUILD_KEY = 'conversations_rebuild';
-const LIST_MAX = 200;
-
-interface LookupRow {
-  id: string;
-  ts: number;
-  session_id: string | null;
-  agent_instance: string | null;
-  conversation_id: string;
-  branch: string;
-  message_hash: string | null;
-  link_flags: number;
-}
-
-const LOOKUP_COLUMNS = 'id, ts, session_id, agent_instance, conversation_id, branch, message_hash, link_flags';
-
-function linked(r: LookupRow): LinkedRequest {
-  return {
-    id: r.id,
-    ts: r.ts,
-    sessionId: r.session_id,
-    agentInstance: r.agent_instance,
-    conversationId: r.conversation_id,
-    branch: r.branch,
-    messageHash: r.message_hash,
-    summary: (r.link_flags & SUMMARY_FLAG) !== 0,
-  };
-}
-
-/** Stored facts: the columns and `link_facts` give back what requestFacts computed. */
-interface StoredFacts {
-  t?: string;
-  c?: string;
-  h?: RequestFacts['handBacks'];
-}
-
-/** The request columns a link writes, in the order `linkValues` gives their values (as sqlite LINK_COLUMNS). */
-export const LINK_COLUMNS = [
-  'conversation_id',
-  'branch',
-  'parent_request_id',
-  'message_hash',
-  'parent_message_hash',
-  'system_hash',
-  'prompt_hash',
-  'link_flags',
-  'link_facts',
-] as const;
-
-/** The link columns' values, in LINK_COLUMNS order. */
-export function linkValues(d: LinkDecision, facts: RequestFacts): PgValue[] {
-  const root = facts.parentMessageHash === null;
-  let stored: string | null = null;
-  if ((root && facts.firstUserText !== '') || facts.compactedFrom !== null || facts.handBacks.length > 0) {
-    const f: StoredFacts = {};
-    if (root && facts.firstUserText !== '') f.t = facts.firstUserText;
-    if (facts.compactedFrom !== null) f.c = facts.compactedFrom;
-    if (facts.handBacks.length > 0) f.h = facts.handBacks;
-    stored = JSON.stringify(f);
-  }
-  return [
-    d.conversationId,
-    d.branch,
-    d.parentRequestId,
-    facts.messageHash,
-    facts.parentMessageHash,
-    facts.systemHash,
-    root ? facts.promptHash : null,
-    facts.summary ? SUMMARY_FLAG : 0,
-    stored,
-  ];
-}
 
 /** Thrown by a lookup whose answer is not fetched yet: the decision is taken again once it is. */
 class Miss {
@@ -417,22 +366,6 @@ export function conversationUpsertSql(from: number, source: string): string {
     ON CONFLICT (id) DO UPDATE SET ${CONVERSATION_SET}`;
 }
 
-export function conversationValues(row: LinkRow, facts: RequestFacts, d: LinkDecision): PgValue[] {
-  return [
-    d.conversationId,
-    row.ts,
-    row.ts,
-    row.inputTokens ?? 0,
-    row.cacheReadTokens ?? 0,
-    (row.cacheWrite5mTokens ?? 0) + (row.cacheWrite1hTokens ?? 0),
-    row.outputTokens ?? 0,
-    row.costUsd ?? 0,
-    // The conversation's model is its main agent's: the root's, or the first main request's.
-    row.agentInstance === null ? (row.modelApplied ?? row.modelRequested) : null,
-    d.conversationId === row.id ? facts.firstUserText : '',
-  ];
-}
-
 const CONVERSATION_UPSERT = conversationUpsertSql(0, '');
 
 /** One conversation's share of several linked requests, as one summary row to add. */
@@ -498,68 +431,10 @@ export async function applySubtaskLinks(q: Queryable, d: LinkDecision, ts: numbe
   if (d.subtasks.length > 0) await applySubtasks(q, d, ts);
 }
 
-export function linkInput(row: LinkRow, facts: RequestFacts): LinkInput {
-  return { id: row.id, ts: row.ts, sessionId: row.sessionId, agentInstance: row.agentInstance, facts };
-}
-
-interface RebuildRow extends LinkRow {
+interface RebuildRow extends LinkRow, StoredLink {
   conversationId: string | null;
-  messageHash: string | null;
-  parentMessageHash: string | null;
-  systemHash: string | null;
-  promptHash: string | null;
-  linkFlags: number;
-  linkFacts: string | null;
   method: string;
   path: string;
-}
-
-function storedFacts(r: RebuildRow): RequestFacts | null {
-  if (r.messageHash === null) return null;
-  const f = r.linkFacts === null ? {} : (JSON.parse(r.linkFacts) as StoredFacts);
-  return {
-    messageHash: r.messageHash,
-    parentMessageHash: r.parentMessageHash,
-    systemHash: r.systemHash,
-    messageCount: -1,
-    firstUserText: f.t ?? '',
-    promptHash: r.promptHash,
-    compactedFrom: f.c ?? null,
-    summary: (r.linkFlags & SUMMARY_FLAG) !== 0,
-    handBacks: f.h ?? [],
-  };
-}
-
-const SUMMARY_SELECT = `SELECT c.id, c.first_at, c.last_at, c.requests, c.input_tokens, c.cache_read_tokens,
-  c.cache_write_tokens, c.output_tokens, c.cost_usd, c.model, c.first_user_text FROM conversations c`;
-
-interface SummaryRow {
-  id: string;
-  first_at: number;
-  last_at: number;
-  requests: number;
-  input_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  model: string | null;
-  first_user_text: string;
-}
-
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-interface AnalysisRow {
-  id: string;
-  conversation_id: string;
-  model: string;
-  status: AnalysisStatus;
-  text: string | null;
-  error: string | null;
-  request_id: string | null;
-  created_at: number;
 }
 
 export class PgConversations implements ConversationsStore {
@@ -588,17 +463,7 @@ export class PgConversations implements ConversationsStore {
       [conversationId],
     );
     const r = rows[0];
-    if (r === undefined) return null;
-    return {
-      id: r.id,
-      conversationId: r.conversation_id,
-      model: r.model,
-      status: r.status,
-      text: r.text,
-      error: r.error,
-      requestId: r.request_id,
-      createdAt: r.created_at,
-    };
+    return r === undefined ? null : analysisOf(r);
   }
 
   private async summary(r: SummaryRow): Promise<ConversationSummary> {
@@ -618,24 +483,18 @@ export class PgConversations implements ConversationsStore {
       [r.id],
     );
     const f = rows[0];
-    return {
-      id: r.id,
-      firstAt: r.first_at,
-      lastAt: r.last_at,
-      requests: r.requests,
-      branches: f?.branches ?? 0,
-      subtasks: f?.subtasks ?? 0,
-      inputTokens: r.input_tokens,
-      outputTokens: r.output_tokens,
-      cacheReadTokens: r.cache_read_tokens,
-      cacheWriteTokens: r.cache_write_tokens,
-      costUsd: r.cost_usd,
-      accounts: [...(f?.accounts ?? [])].sort(),
-      keys: [...(f?.keys ?? [])].sort(),
-      agents: [...(f?.agents ?? [])].sort(),
-      model: r.model,
-      firstUserText: r.first_user_text,
-    };
+    return summaryOf(
+      r,
+      f
+        ? {
+            accounts: f.accounts ?? [],
+            keys: f.keys ?? [],
+            agents: f.agents ?? [],
+            branches: f.branches,
+            subtasks: f.subtasks,
+          }
+        : null,
+    );
   }
 
   async list(q: ConversationQuery): Promise<ConversationPage> {
@@ -665,11 +524,9 @@ export class PgConversations implements ConversationsStore {
     const sql = `${SUMMARY_SELECT}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY c.last_at DESC, c.id DESC LIMIT ${limit + 1}`;
     const { rows } = await this.pool.query<SummaryRow>(sql, params);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
     const items: ConversationSummary[] = [];
-    for (const r of page) items.push(await this.summary(r));
-    return { items, nextCursor: rows.length > limit && last ? `${last.last_at}:${last.id}` : null };
+    for (const r of rows.slice(0, limit)) items.push(await this.summary(r));
+    return { items, nextCursor: nextCursor(rows, limit) };
   }
 
   async get(id: string): Promise<ConversationDetail | null> {
@@ -677,46 +534,15 @@ export class PgConversations implements ConversationsStore {
     const row = found.rows[0];
     if (!row) return null;
     const reqs = await this.pool.query<Record<string, unknown>>(
-      `SELECT id, ts, branch, parent_request_id, coalesce(model_applied, model_requested) AS model, status, success,
-         cost_usd, account_name, agent, agent_instance, session_id, input_tokens, output_tokens, cache_read_tokens,
-         coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0) AS cache_write
-       FROM requests WHERE conversation_id = $1 ORDER BY ts, id`,
+      `SELECT ${REQUEST_ROW_COLUMNS} FROM requests WHERE conversation_id = $1 ORDER BY ts, id`,
       [id],
     );
-    const requests = reqs.rows.map(
-      (r): ConversationRequestRow => ({
-        id: r.id as string,
-        ts: r.ts as number,
-        branch: r.branch as string,
-        parentRequestId: r.parent_request_id as string | null,
-        model: r.model as string | null,
-        status: r.status as number | null,
-        success: r.success !== 0,
-        costUsd: r.cost_usd as number | null,
-        accountName: r.account_name as string | null,
-        agent: r.agent as string | null,
-        agentInstance: r.agent_instance as string | null,
-        sessionId: r.session_id as string | null,
-        inputTokens: (r.input_tokens as number | null) ?? 0,
-        outputTokens: (r.output_tokens as number | null) ?? 0,
-        cacheReadTokens: (r.cache_read_tokens as number | null) ?? 0,
-        cacheWriteTokens: r.cache_write as number,
-      }),
-    );
+    const requests = reqs.rows.map(requestRowOf);
     const subs = await this.pool.query<Record<string, unknown>>(
-      `SELECT id, branch, parent_request_id, agent_instance, prompt FROM conversation_subtasks
-       WHERE conversation_id = $1 ORDER BY created_at, id`,
+      `SELECT ${SUBTASK_ROW_COLUMNS} FROM conversation_subtasks WHERE conversation_id = $1 ORDER BY created_at, id`,
       [id],
     );
-    const subtasks = subs.rows.map(
-      (s): SubtaskRow => ({
-        id: s.id as string,
-        branch: s.branch as string,
-        parentRequestId: s.parent_request_id as string | null,
-        agentInstance: s.agent_instance as string | null,
-        prompt: s.prompt as string | null,
-      }),
-    );
+    const subtasks = subs.rows.map(subtaskRowOf);
     return { summary: await this.summary(row), requests, subtasks };
   }
 
@@ -752,7 +578,7 @@ export class PgConversations implements ConversationsStore {
       await inTransaction(this.pool, async (c) => {
         await c.query(`UPDATE requests SET conversation_id = NULL, branch = NULL, parent_request_id = NULL
                        WHERE conversation_id IS NOT NULL`);
-        await c.query('DELETE FROM conversations');
+        await c.query(RESET_CONVERSATIONS);
         await c.query('DELETE FROM conversation_subtasks');
         await putState(c, start);
       });
@@ -790,7 +616,7 @@ export class PgConversations implements ConversationsStore {
             await c.query(
               `UPDATE requests SET ${LINK_COLUMNS.map((col, k) => `${col} = $${k + 1}`).join(', ')}
                WHERE id = $${LINK_COLUMNS.length + 1}`,
-              [...linkValues(d, f), r.id],
+              [...linkValues(d, f, r.id), r.id],
             );
           }
           await afterLinkInsert(c, r, f, d);
@@ -802,7 +628,10 @@ export class PgConversations implements ConversationsStore {
       opts.onProgress?.({ done: s.done, total });
     }
     // Finished: the next run starts over.
-    await this.pool.query('DELETE FROM records_meta WHERE key = $1', [REBUILD_KEY]);
+    await inTransaction(this.pool, async (c) => {
+      await c.query(DROP_EMPTY_CONVERSATIONS);
+      await c.query('DELETE FROM records_meta WHERE key = $1', [REBUILD_KEY]);
+    });
     return { done: s.done, total };
   }
 

@@ -8,19 +8,11 @@ import type { LinkDecision } from '../../conversations/link.js';
 import type { RequestFacts } from '../../conversations/message-hash.js';
 import type { AccountError } from '../contract/accounts.js';
 import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
-import { factsOfBody } from '../sqlite/conversations.js';
+import { factsOfBody, LINK_COLUMNS, linkInput, linkValues } from '../rows/conversation-rows.js';
 import { REQUEST_COLUMN_NAMES, requestParams } from '../sqlite/request-columns.js';
 import { RECENT_ERRORS_KEPT, usageFromRecords } from '../writer/usage.js';
 import { inTransaction, type PgClient, type PgPool } from './connection.js';
-import {
-  addToConversations,
-  applySubtaskLinks,
-  decideLink,
-  LINK_COLUMNS,
-  LinkPrefetch,
-  linkInput,
-  linkValues,
-} from './conversations.js';
+import { addToConversations, applySubtaskLinks, decideLink, LinkPrefetch } from './conversations.js';
 import { addPayloadWrites, isMissingPartition, PayloadPartitions } from './payloads.js';
 import { MultiWrite, type PgValue, unnestInsert } from './pg-sql.js';
 import { REQUEST_COLUMN_TYPES } from './requests.js';
@@ -148,7 +140,7 @@ interface Held {
 }
 
 function heldValues(held: readonly Held[]): PgValue[][] {
-  return held.map(({ r, link }) => [...params(r), ...(link === null ? NO_LINK : linkValues(link.d, link.f))]);
+  return held.map(({ r, link }) => [...params(r), ...(link === null ? NO_LINK : linkValues(link.d, link.f, r.id))]);
 }
 
 /** The payloads, rollups and account counters of the stored records `kept`, as parts of `w`. */

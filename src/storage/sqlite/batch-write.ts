@@ -7,9 +7,10 @@ import type { RequestFacts } from '../../conversations/message-hash.js';
 import type { AccountError } from '../contract/accounts.js';
 import type { AccountUsageDelta, PayloadBody, RequestRecord } from '../contract/records.js';
 import type { PayloadFiles, PayloadRef } from '../payloads/payload-files.js';
+import { factsOfBody, LINK_COLUMNS } from '../rows/conversation-rows.js';
 import { RECENT_ERRORS_KEPT, usageFromRecords } from '../writer/usage.js';
 import type { Bindable } from './connection.js';
-import { factsOfBody, LINK_COLUMNS, prepareLinker } from './conversations.js';
+import { prepareLinker } from './conversations.js';
 import { INSERT_REQUEST, insertRequestWith, requestParams } from './request-columns.js';
 import { prepareRollupWrite } from './rollups.js';
 
@@ -88,7 +89,7 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
         // stored without the link its turn order gives it.
         const d = f ? linker.decide(r, f) : null;
         const params = requestParams(r, refs?.[i] ?? null);
-        if (d && f) params.push(...linker.linkValues(d, f));
+        if (d && f) params.push(...linker.linkValues(d, f, r.id));
         if ((d ? insertLinked : insertRequest).run(params).changes === 0) {
           // Stored already (a replay, a retry after an uncertain commit): counted once, by that write.
           stored ??= records.slice(0, i);

@@ -3,7 +3,8 @@
  * failed, with the model's answer and the id of the request that carried it.
  */
 import type Database from 'better-sqlite3';
-import type { AnalysisStatus, ConversationAnalysisRow } from '../contract/conversations.js';
+import type { ConversationAnalysisRow } from '../contract/conversations.js';
+import { type AnalysisRow, analysisOf } from '../rows/conversation-rows.js';
 import type { Migration } from './migration.js';
 
 export const CONVERSATION_ANALYSES_MIGRATION: Migration = {
@@ -24,21 +25,10 @@ export const CONVERSATION_ANALYSES_MIGRATION: Migration = {
   `,
 };
 
-interface Row {
-  id: string;
-  conversation_id: string;
-  model: string;
-  status: AnalysisStatus;
-  text: string | null;
-  error: string | null;
-  request_id: string | null;
-  created_at: number;
-}
-
 export class SqliteConversationAnalyses {
   private readonly insert: Database.Statement<[string, string, string, number]>;
   private readonly finish: Database.Statement<[string, string | null, string | null, string | null, string]>;
-  private readonly latest: Database.Statement<[string], Row>;
+  private readonly latest: Database.Statement<[string], AnalysisRow>;
 
   constructor(db: Database.Database) {
     this.insert = db.prepare(
@@ -65,16 +55,6 @@ export class SqliteConversationAnalyses {
 
   latestOf(conversationId: string): ConversationAnalysisRow | null {
     const r = this.latest.get(conversationId);
-    if (r === undefined) return null;
-    return {
-      id: r.id,
-      conversationId: r.conversation_id,
-      model: r.model,
-      status: r.status,
-      text: r.text,
-      error: r.error,
-      requestId: r.request_id,
-      createdAt: r.created_at,
-    };
+    return r === undefined ? null : analysisOf(r);
   }
 }

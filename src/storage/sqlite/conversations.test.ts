@@ -1,41 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectRebuildResumes, fixtureRecords, TEAM_B } from '../../../test/support/conversation-fixtures.js';
 import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
-import type { RequestRecord } from '../contract/records.js';
 import { SqliteStore } from './sqlite-store.js';
-
-interface FixtureRequest {
-  at: number;
-  sessionId: string | null;
-  agentId: string | null;
-  body: unknown;
-}
-function fixture(name: string): FixtureRequest[] {
-  const dir = join(import.meta.dirname, '..', '..', 'conversations', '__fixtures__');
-  return JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')).requests;
-}
-
-/** The records the proxy would hand the writer for a fixture's requests. */
-function records(name: string, prefix: string, over: Partial<RequestRecord> = {}): RequestRecord[] {
-  return fixture(name).map((r, i) =>
-    sampleRecord({
-      id: `${prefix}-${String(i).padStart(2, '0')}`,
-      ts: r.at,
-      sessionId: r.sessionId,
-      agentInstance: r.agentId,
-      agent: r.agentId === null ? 'main' : 'reviewer',
-      accountName: 'acct-a',
-      accountId: 'a1',
-      clientKey: 'laptop',
-      path: '/v1/messages?beta=true',
-      modelRequested: (r.body as { model: string }).model,
-      modelApplied: (r.body as { model: string }).model,
-      linkBody: Buffer.from(JSON.stringify(r.body)),
-      ...over,
-    }),
-  );
-}
 
 describe('conversations in SQLite', () => {
   let store: SqliteStore;
@@ -45,7 +11,7 @@ describe('conversations in SQLite', () => {
   afterEach(() => store.close());
 
   it('links a sub-agent session as it is written and reads it back as one conversation with two sub-tasks', async () => {
-    const rs = records('subtasks', 's');
+    const rs = fixtureRecords('subtasks', 's');
     for (const r of rs) await store.requests.writeBatch([r], []);
     const page = await store.conversations.list({ limit: 10 });
     expect(page.items).toHaveLength(1);
@@ -101,8 +67,8 @@ describe('conversations in SQLite', () => {
   });
 
   it('retention removes a conversation once all its requests expired; clear-history removes them all', async () => {
-    const old = records('plain', 'p');
-    const recent = records('subtasks', 's');
+    const old = fixtureRecords('plain', 'p');
+    const recent = fixtureRecords('subtasks', 's');
     await store.requests.writeBatch([...old, ...recent], []);
     const cut = (recent[0]?.ts as number) - 1;
     expect((old.at(-1)?.ts as number) < cut).toBe(true);
@@ -115,11 +81,11 @@ describe('conversations in SQLite', () => {
   });
 
   it('links a whole batch in one commit, uses the captured body when it is the whole body, and pages with filters', async () => {
-    const plain = records('plain', 'p').map((r) => ({
+    const plain = fixtureRecords('plain', 'p').map((r) => ({
       ...r,
       payload: { ...samplePayload(), requestBody: r.linkBody as Buffer },
     }));
-    const branch = records('branch', 'b', { accountName: 'acct-b', accountId: 'a2', clientKey: 'ci' });
+    const branch = fixtureRecords('branch', 'b', TEAM_B);
     await store.requests.writeBatch([...plain, ...branch], []);
     const all = await store.conversations.list({ limit: 1 });
     expect(all.items).toHaveLength(1);
@@ -142,31 +108,6 @@ describe('conversations in SQLite', () => {
   });
 
   it('rebuild recomputes the links of stored rows, resumes after a stop and gives the same tree', async () => {
-    const rs = [...records('compact', 'c'), ...records('subtasks', 's')].sort((a, b) => a.ts - b.ts);
-    await store.requests.writeBatch(rs, []);
-    const before = await store.conversations.get('c-00');
-    expect(before?.requests.map((r) => r.branch).at(-1)).toMatch(/^compact_\d{6}$/);
-
-    const progress: number[] = [];
-    // A first run stopped after its first chunk (the progress callback throws), then resumed.
-    await expect(
-      store.conversations.rebuild({
-        restart: true,
-        chunk: 3,
-        onProgress: (p) => {
-          progress.push(p.done);
-          throw new Error('stopped');
-        },
-      }),
-    ).rejects.toThrow('stopped');
-    const done = await store.conversations.rebuild({
-      restart: false,
-      chunk: 3,
-      onProgress: (p) => progress.push(p.done),
-    });
-    expect(done).toEqual({ done: 8, total: 8 });
-    expect(progress).toEqual([3, 6, 8]);
-    expect(await store.conversations.get('c-00')).toEqual(before);
-    expect((await store.conversations.get('s-00'))?.subtasks).toHaveLength(2);
+    await expectRebuildResumes(store);
   });
 });

@@ -5,26 +5,41 @@
  * The batch commit links each row it inserts, in the same transaction (batch-write.ts).
  */
 import type Database from 'better-sqlite3';
-import {
-  type LinkDecision,
-  type LinkedRequest,
-  type LinkLookup,
-  linkRequest,
-  MAIN_BRANCH,
-} from '../../conversations/link.js';
+import { type LinkDecision, type LinkLookup, linkRequest, MAIN_BRANCH } from '../../conversations/link.js';
 import { type RequestFacts, requestFactsOf } from '../../conversations/message-hash.js';
 import type {
   ConversationAnalysisRow,
   ConversationDetail,
   ConversationPage,
   ConversationQuery,
-  ConversationRequestRow,
-  ConversationSummary,
   ConversationsStore,
   RebuildProgress,
-  SubtaskRow,
 } from '../contract/conversations.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
+import {
+  conversationValues,
+  DROP_EMPTY_CONVERSATIONS,
+  LIST_MAX,
+  type LinkRow,
+  LOOKUP_COLUMNS,
+  type LookupRow,
+  likePattern,
+  linked,
+  linkInput,
+  linkValues,
+  nextCursor,
+  REBUILD_KEY,
+  REQUEST_ROW_COLUMNS,
+  RESET_CONVERSATIONS,
+  requestRowOf,
+  type StoredLink,
+  SUBTASK_ROW_COLUMNS,
+  SUMMARY_SELECT,
+  type SummaryRow,
+  storedFacts,
+  subtaskRowOf,
+  summaryOf,
+} from '../rows/conversation-rows.js';
 import type { Bindable } from './connection.js';
 import { SqliteConversationAnalyses } from './conversation-analyses.js';
 import type { Migration } from './migration.js';
@@ -92,73 +107,6 @@ export const CONVERSATIONS_PROMPT_INDEX_MIGRATION: Migration = {
   up: 'DROP INDEX IF EXISTS requests_prompt_hash;',
 };
 
-const SUMMARY_FLAG = 1;
-const REBUILD_KEY = 'conversations_rebuild';
-const LIST_MAX = 200;
-
-/** What a link needs of a request row besides its facts. */
-export interface LinkRow {
-  id: string;
-  ts: number;
-  sessionId: string | null;
-  agentInstance: string | null;
-  agent: string | null;
-  modelRequested: string | null;
-  modelApplied: string | null;
-  inputTokens: number | null;
-  cacheReadTokens: number | null;
-  cacheWrite5mTokens: number | null;
-  cacheWrite1hTokens: number | null;
-  outputTokens: number | null;
-  costUsd: number | null;
-}
-
-interface LookupRow {
-  id: string;
-  ts: number;
-  session_id: string | null;
-  agent_instance: string | null;
-  conversation_id: string;
-  branch: string;
-  message_hash: string | null;
-  link_flags: number;
-}
-
-const LOOKUP_COLUMNS = 'id, ts, session_id, agent_instance, conversation_id, branch, message_hash, link_flags';
-
-function linked(r: LookupRow): LinkedRequest {
-  return {
-    id: r.id,
-    ts: r.ts,
-    sessionId: r.session_id,
-    agentInstance: r.agent_instance,
-    conversationId: r.conversation_id,
-    branch: r.branch,
-    messageHash: r.message_hash,
-    summary: (r.link_flags & SUMMARY_FLAG) !== 0,
-  };
-}
-
-/** Stored facts: the columns and `link_facts` give back what requestFacts computed. */
-interface StoredFacts {
-  t?: string;
-  c?: string;
-  h?: RequestFacts['handBacks'];
-}
-
-/** The request columns a link writes, in the order `Linker.linkValues` gives their values. */
-export const LINK_COLUMNS = [
-  'conversation_id',
-  'branch',
-  'parent_request_id',
-  'message_hash',
-  'parent_message_hash',
-  'system_hash',
-  'prompt_hash',
-  'link_flags',
-  'link_facts',
-] as const;
-
 export interface Linker {
   /** Links a stored row (the rebuild): decides, writes the link columns, then `afterInsert`. */
   link(row: LinkRow, facts: RequestFacts): void;
@@ -169,7 +117,7 @@ export interface Linker {
    * bench a-json: writeLink 4.1% of the writer thread).
    */
   decide(row: LinkRow, facts: RequestFacts): LinkDecision;
-  linkValues(d: LinkDecision, facts: RequestFacts): Bindable[];
+  linkValues(d: LinkDecision, facts: RequestFacts, id: string): Bindable[];
   afterInsert(row: LinkRow, facts: RequestFacts, d: LinkDecision): void;
 }
 
@@ -307,54 +255,11 @@ export function prepareLinker(db: Database.Database, opts: { relink?: boolean } 
     }
   }
 
-  /** The link columns' values, in LINK_COLUMNS order. */
-  function linkValues(d: LinkDecision, facts: RequestFacts): Bindable[] {
-    const root = facts.parentMessageHash === null;
-    let stored: string | null = null;
-    if ((root && facts.firstUserText !== '') || facts.compactedFrom !== null || facts.handBacks.length > 0) {
-      const f: StoredFacts = {};
-      if (root && facts.firstUserText !== '') f.t = facts.firstUserText;
-      if (facts.compactedFrom !== null) f.c = facts.compactedFrom;
-      if (facts.handBacks.length > 0) f.h = facts.handBacks;
-      stored = JSON.stringify(f);
-    }
-    return [
-      d.conversationId,
-      d.branch,
-      d.parentRequestId,
-      facts.messageHash,
-      facts.parentMessageHash,
-      facts.systemHash,
-      root ? facts.promptHash : null,
-      facts.summary ? SUMMARY_FLAG : 0,
-      stored,
-    ];
-  }
-
-  const decide = (row: LinkRow, facts: RequestFacts): LinkDecision =>
-    linkRequest(lookup, {
-      id: row.id,
-      ts: row.ts,
-      sessionId: row.sessionId,
-      agentInstance: row.agentInstance,
-      facts,
-    });
+  const decide = (row: LinkRow, facts: RequestFacts): LinkDecision => linkRequest(lookup, linkInput(row, facts));
 
   /** After the row holds its link: the conversation's summary and the sub-task rows. */
   function afterInsert(row: LinkRow, facts: RequestFacts, d: LinkDecision): void {
-    addToConversation.run(
-      d.conversationId,
-      row.ts,
-      row.ts,
-      row.inputTokens ?? 0,
-      row.cacheReadTokens ?? 0,
-      (row.cacheWrite5mTokens ?? 0) + (row.cacheWrite1hTokens ?? 0),
-      row.outputTokens ?? 0,
-      row.costUsd ?? 0,
-      // The conversation's model is its main agent's: the root's, or the first main request's.
-      row.agentInstance === null ? (row.modelApplied ?? row.modelRequested) : null,
-      d.conversationId === row.id ? facts.firstUserText : '',
-    );
+    addToConversation.run(conversationValues(row, facts, d));
     if (d.subtasks.length > 0) applySubtasks(d, row.ts);
   }
 
@@ -368,66 +273,18 @@ export function prepareLinker(db: Database.Database, opts: { relink?: boolean } 
       if (opts.relink && facts.messageCount < 0) {
         setRelink.run(d.conversationId, d.branch, d.parentRequestId, row.id);
       } else {
-        setLink.run(...linkValues(d, facts), row.id);
+        setLink.run(...linkValues(d, facts, row.id), row.id);
       }
       afterInsert(row, facts, d);
     },
   };
 }
 
-/** The facts of a record's link body, computed before the write transaction takes the lock. */
-export function factsOfBody(body: Uint8Array | string | null | undefined): RequestFacts | null {
-  return body == null || body.length === 0 ? null : requestFactsOf(body);
-}
-
-interface RebuildRow extends LinkRow {
+interface RebuildRow extends LinkRow, StoredLink {
   conversationId: string | null;
-  messageHash: string | null;
-  parentMessageHash: string | null;
-  systemHash: string | null;
-  promptHash: string | null;
-  linkFlags: number;
-  linkFacts: string | null;
   payloadFile: string | null;
   payloadOffset: number | null;
   payloadLength: number | null;
-}
-
-function storedFacts(r: RebuildRow): RequestFacts | null {
-  if (r.messageHash === null) return null;
-  const f = r.linkFacts === null ? {} : (JSON.parse(r.linkFacts) as StoredFacts);
-  return {
-    messageHash: r.messageHash,
-    parentMessageHash: r.parentMessageHash,
-    systemHash: r.systemHash,
-    messageCount: -1,
-    firstUserText: f.t ?? '',
-    promptHash: r.promptHash,
-    compactedFrom: f.c ?? null,
-    summary: (r.linkFlags & SUMMARY_FLAG) !== 0,
-    handBacks: f.h ?? [],
-  };
-}
-
-const SUMMARY_SELECT = `SELECT c.id, c.first_at, c.last_at, c.requests, c.input_tokens, c.cache_read_tokens,
-  c.cache_write_tokens, c.output_tokens, c.cost_usd, c.model, c.first_user_text FROM conversations c`;
-
-interface SummaryRow {
-  id: string;
-  first_at: number;
-  last_at: number;
-  requests: number;
-  input_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  model: string | null;
-  first_user_text: string;
-}
-
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export class SqliteConversations implements ConversationsStore {
@@ -469,26 +326,20 @@ export class SqliteConversations implements ConversationsStore {
     return this.analyses.latestOf(conversationId);
   }
 
-  private summary(r: SummaryRow): ConversationSummary {
+  private summary(r: SummaryRow) {
     const f = this.facets.get(r.id);
-    return {
-      id: r.id,
-      firstAt: r.first_at,
-      lastAt: r.last_at,
-      requests: r.requests,
-      branches: f?.branches ?? 0,
-      subtasks: this.subtaskCount.get(r.id)?.n ?? 0,
-      inputTokens: r.input_tokens,
-      outputTokens: r.output_tokens,
-      cacheReadTokens: r.cache_read_tokens,
-      cacheWriteTokens: r.cache_write_tokens,
-      costUsd: r.cost_usd,
-      accounts: f ? (JSON.parse(f.accounts) as string[]).sort() : [],
-      keys: f ? (JSON.parse(f.keys) as string[]).sort() : [],
-      agents: f ? (JSON.parse(f.agents) as string[]).sort() : [],
-      model: r.model,
-      firstUserText: r.first_user_text,
-    };
+    return summaryOf(
+      r,
+      f
+        ? {
+            accounts: JSON.parse(f.accounts) as string[],
+            keys: JSON.parse(f.keys) as string[],
+            agents: JSON.parse(f.agents) as string[],
+            branches: f.branches,
+            subtasks: this.subtaskCount.get(r.id)?.n ?? 0,
+          }
+        : null,
+    );
   }
 
   async list(q: ConversationQuery): Promise<ConversationPage> {
@@ -525,12 +376,7 @@ export class SqliteConversations implements ConversationsStore {
     const sql = `${SUMMARY_SELECT}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY c.last_at DESC, c.id DESC LIMIT ${limit + 1}`;
     const rows = this.statements.get(sql).all(...params) as SummaryRow[];
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => this.summary(r)),
-      nextCursor: rows.length > limit && last ? `${last.last_at}:${last.id}` : null,
-    };
+    return { items: rows.slice(0, limit).map((r) => this.summary(r)), nextCursor: nextCursor(rows, limit) };
   }
 
   async get(id: string): Promise<ConversationDetail | null> {
@@ -538,49 +384,16 @@ export class SqliteConversations implements ConversationsStore {
     if (!row) return null;
     const requests = (
       this.statements
-        .get(
-          `SELECT id, ts, branch, parent_request_id, coalesce(model_applied, model_requested) AS model, status, success,
-             cost_usd, account_name, agent, agent_instance, session_id, input_tokens, output_tokens, cache_read_tokens,
-             coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0) AS cache_write
-           FROM requests WHERE conversation_id = ? ORDER BY ts, id`,
-        )
+        .get(`SELECT ${REQUEST_ROW_COLUMNS} FROM requests WHERE conversation_id = ? ORDER BY ts, id`)
         .all(id) as Record<string, unknown>[]
-    ).map(
-      (r): ConversationRequestRow => ({
-        id: r.id as string,
-        ts: r.ts as number,
-        branch: r.branch as string,
-        parentRequestId: r.parent_request_id as string | null,
-        model: r.model as string | null,
-        status: r.status as number | null,
-        success: r.success !== 0,
-        costUsd: r.cost_usd as number | null,
-        accountName: r.account_name as string | null,
-        agent: r.agent as string | null,
-        agentInstance: r.agent_instance as string | null,
-        sessionId: r.session_id as string | null,
-        inputTokens: (r.input_tokens as number | null) ?? 0,
-        outputTokens: (r.output_tokens as number | null) ?? 0,
-        cacheReadTokens: (r.cache_read_tokens as number | null) ?? 0,
-        cacheWriteTokens: r.cache_write as number,
-      }),
-    );
+    ).map(requestRowOf);
     const subtasks = (
       this.statements
         .get(
-          `SELECT id, branch, parent_request_id, agent_instance, prompt FROM conversation_subtasks
-           WHERE conversation_id = ? ORDER BY created_at, id`,
+          `SELECT ${SUBTASK_ROW_COLUMNS} FROM conversation_subtasks WHERE conversation_id = ? ORDER BY created_at, id`,
         )
         .all(id) as Record<string, unknown>[]
-    ).map(
-      (s): SubtaskRow => ({
-        id: s.id as string,
-        branch: s.branch as string,
-        parentRequestId: s.parent_request_id as string | null,
-        agentInstance: s.agent_instance as string | null,
-        prompt: s.prompt as string | null,
-      }),
-    );
+    ).map(subtaskRowOf);
     return { summary: this.summary(row), requests, subtasks };
   }
 
@@ -627,7 +440,7 @@ export function rebuildConversations(
     db.transaction(() => {
       db.exec(`UPDATE requests SET conversation_id = NULL, branch = NULL, parent_request_id = NULL
                  WHERE conversation_id IS NOT NULL;
-               DELETE FROM conversations; DELETE FROM conversation_subtasks;`);
+               ${RESET_CONVERSATIONS}; DELETE FROM conversation_subtasks;`);
       state = { ts: -1, id: '', done: 0 };
       putState.run(REBUILD_KEY, JSON.stringify(state));
     }).immediate();
@@ -684,6 +497,9 @@ export function rebuildConversations(
     opts.onProgress?.({ done: s.done, total });
   }
   // Finished: the next run starts over.
-  db.prepare('DELETE FROM meta WHERE key = ?').run(REBUILD_KEY);
+  db.transaction(() => {
+    db.exec(DROP_EMPTY_CONVERSATIONS);
+    db.prepare('DELETE FROM meta WHERE key = ?').run(REBUILD_KEY);
+  }).immediate();
   return { done: s.done, total };
 }
