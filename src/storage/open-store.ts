@@ -71,13 +71,14 @@ export async function openClusterFor(store: Store, logger: Logger): Promise<Clus
  * The record writer for the store `url` names: a SQLite file gets the worker-thread writer
  * (its own connection, commits off the event loop); `:memory:` (tests) commits inline through
  * `store`, since a worker cannot reach another connection's memory database. PostgreSQL commits
- * through `store` in batched multi-row inserts (network I/O: nothing blocks the event loop).
+ * batched multi-row inserts on a worker thread too, with its own connection to the store's database.
  */
 export function openWriterForUrl(url: string, store: Store, opts: RecordWriterOptions = {}): RecordWriter {
   if (isPostgresUrl(url)) {
     // Several instances share the database, so each keeps its own journal on local disk
     // (`opts.journalDir`, the gateway's home): records wait there while PostgreSQL is away.
-    return new PgRecordWriter(store, { ...opts, journalDir: opts.journalDir ?? null });
+    const options = store instanceof PostgresStore ? store.options : { url };
+    return new PgRecordWriter({ options }, { ...opts, journalDir: opts.journalDir ?? null });
   }
   const path = sqlitePathFromUrl(url);
   if (path === MEMORY_PATH) return new InlineRecordWriter(store, opts);

@@ -13,9 +13,9 @@ import {
   type FromWorker,
   packRecords,
   type RecordFailure,
+  type SqliteWorkerInit,
   serializeError,
   type ToWorker,
-  type WorkerInit,
 } from './write-protocol.js';
 
 export interface BatchedRecordWriterOptions extends RecordWriterOptions {
@@ -26,14 +26,14 @@ export interface BatchedRecordWriterOptions extends RecordWriterOptions {
 }
 
 /**
- * Finds the compiled worker. In a build it sits next to this file; when this file runs from
- * its TypeScript source (vitest) the sibling is a .ts the worker thread cannot load, so the
- * build output under dist/ is used instead.
+ * Finds a compiled worker, `file` relative to src/ (default the SQLite one). In a build it sits
+ * next to this file's tree; when this file runs from its TypeScript source (vitest) the sibling is
+ * a .ts the worker thread cannot load, so the build output under dist/ is used instead.
  */
-export function resolveWorkerUrl(base: string | URL = import.meta.url): URL {
-  const sibling = new URL('./write-worker.js', base);
+export function resolveWorkerUrl(base: string | URL = import.meta.url, file = 'storage/writer/write-worker.js'): URL {
+  const sibling = new URL(`../../${file}`, base);
   if (existsSync(fileURLToPath(sibling))) return sibling;
-  const built = new URL('../../../dist/src/storage/writer/write-worker.js', base);
+  const built = new URL(`../../../dist/src/${file}`, base);
   if (existsSync(fileURLToPath(built))) return built;
   throw new GatewayError(
     'internal',
@@ -50,14 +50,12 @@ interface PendingReply {
 const MAX_RESPAWN_DELAY_MS = 5000;
 
 /**
- * Commits on a worker thread with its own connection, so a transaction with large payloads
- * never blocks the event loop; the main thread only batches, packs each batch into one buffer
- * (write-protocol.ts) and transfers it. A crashed worker is replaced; its batches take their one
- * retry.
+ * Commits on a worker thread with its own connection, so neither a transaction with large
+ * payloads (SQLite) nor building and parsing the statements (PostgreSQL) takes the event loop;
+ * the main thread only batches, packs each batch into one buffer (write-protocol.ts) and
+ * transfers it. A crashed worker is replaced; its batches take their one retry.
  */
-export class BatchedRecordWriter extends QueuedRecordWriter {
-  private readonly dbPath: string;
-  private readonly workerUrl: URL;
+export class WorkerRecordWriter extends QueuedRecordWriter {
   private worker: Worker | null = null;
   private readonly replies = new Map<number, PendingReply>();
   private nextId = 1;
@@ -66,30 +64,20 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
   /** Buffers of committed batches, for packing the next ones into. */
   private readonly spares: ArrayBuffer[] = [];
 
-  constructor(opts: BatchedRecordWriterOptions) {
-    const file = opts.dbPath !== MEMORY_PATH && opts.dbPath !== '';
-    super(
-      {
-        ...opts,
-        journalDir: opts.journalDir === undefined && file ? journalDir(opts.dbPath) : (opts.journalDir ?? null),
-      },
-      { flushIntervalMs: 50, maxInFlight: 2 },
-    );
-    if (opts.dbPath === MEMORY_PATH || opts.dbPath === '') {
-      throw new GatewayError(
-        'internal',
-        'BatchedRecordWriter needs a database file: a worker cannot share a :memory: database (use InlineRecordWriter)',
-      );
-    }
-    this.dbPath = resolvePath(opts.dbPath);
-    this.workerUrl = resolveWorkerUrl();
+  /** `init` is the worker's workerData: what it opens. */
+  constructor(
+    opts: RecordWriterOptions,
+    defaults: { flushIntervalMs: number; maxInFlight: number },
+    private readonly workerUrl: URL,
+    private readonly init: object,
+  ) {
+    super(opts, defaults);
     // Started now so a database the worker cannot open is reported at startup, not on the first request.
     this.spawn();
   }
 
   private spawn(): Worker {
-    const init: WorkerInit = { dbPath: this.dbPath };
-    const w = new Worker(this.workerUrl, { workerData: init });
+    const w = new Worker(this.workerUrl, { workerData: this.init });
     // Idle, the worker must not keep the process alive; it is ref'd while replies are due.
     w.unref();
     w.on('message', (msg: FromWorker) => this.onMessage(msg));
@@ -191,5 +179,24 @@ export class BatchedRecordWriter extends QueuedRecordWriter {
     });
     if ((await Promise.race([exited, timedOut])) === 'timeout') await w.terminate();
     clearTimeout(timer);
+  }
+}
+
+/** The SQLite writer: the worker opens the database file the store uses. */
+export class BatchedRecordWriter extends WorkerRecordWriter {
+  constructor(opts: BatchedRecordWriterOptions) {
+    if (opts.dbPath === MEMORY_PATH || opts.dbPath === '') {
+      throw new GatewayError(
+        'internal',
+        'BatchedRecordWriter needs a database file: a worker cannot share a :memory: database (use InlineRecordWriter)',
+      );
+    }
+    const init: SqliteWorkerInit = { dbPath: resolvePath(opts.dbPath) };
+    super(
+      { ...opts, journalDir: opts.journalDir === undefined ? journalDir(opts.dbPath) : opts.journalDir },
+      { flushIntervalMs: 50, maxInFlight: 2 },
+      resolveWorkerUrl(),
+      init,
+    );
   }
 }

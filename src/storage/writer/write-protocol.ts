@@ -1,4 +1,4 @@
-/** Messages between BatchedRecordWriter (main thread) and write-worker. */
+/** Messages between WorkerRecordWriter (main thread) and its write worker (worker-loop.ts). */
 import type {
   AccountUsageDelta,
   AttemptRecord,
@@ -7,7 +7,8 @@ import type {
   RequestRecord,
 } from '../contract/records.js';
 
-export interface WorkerInit {
+/** What the SQLite write worker opens (PostgreSQL's: postgres/pg-write-worker.ts). */
+export interface SqliteWorkerInit {
   dbPath: string;
 }
 

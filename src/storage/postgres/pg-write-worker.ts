@@ -1,0 +1,45 @@
+/**
+ * Commits request-record batches to PostgreSQL off the main thread: building a batch's
+ * parameters, serialising the protocol and parsing the answers took ~190 µs of event-loop CPU
+ * per record (bench/pg-writer-bench.ts), which every request then waited behind. The worker has
+ * its own small pool with the store's URL, schema and options and runs the store's batch commit
+ * (record-batch.ts); the gateway migrated the schema before starting it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { serveRecordWrites } from '../writer/worker-loop.js';
+import { openPool, type PgOptions } from './connection.js';
+import { makeBatchWrite } from './record-batch.js';
+
+/** What the PostgreSQL write worker opens. */
+export interface PgWorkerInit {
+  pg: PgOptions;
+}
+
+/** Deadlock (two instances locking the same rows in another order) and serialization failures. */
+const TRANSIENT = new Set(['40P01', '40001']);
+const TRANSIENT_TRIES = 3;
+
+const port = parentPort;
+if (!port) throw new Error('pg-write-worker must run as a worker thread');
+
+const { pg } = workerData as PgWorkerInit;
+// Batches are committed one at a time, so one connection does.
+const pool = openPool({ ...pg, max: 1 });
+const write = makeBatchWrite(pool);
+
+serveRecordWrites(
+  port,
+  async (records, usage) => {
+    // A deadlock or serialization failure rolled the whole batch back: it is simply tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write(records, usage);
+        return;
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (attempt >= TRANSIENT_TRIES || typeof code !== 'string' || !TRANSIENT.has(code)) throw err;
+      }
+    }
+  },
+  () => pool.end(),
+);
