@@ -7,7 +7,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import { formatDuration, parseDuration } from '../../shared/duration.js';
-import type { StrategyView, ThresholdSettingsView } from '../../shared/strategy-schemas.js';
+import type { ThresholdSettingsView } from '../../shared/strategy-schemas.js';
 import { markedBar } from '../charts.js';
 import { useLoad } from '../hooks.js';
 import { TextInput } from '../text-input.js';
@@ -142,7 +142,7 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
   const shown = accounts.slice(first, first + room);
   const barW = Math.max(6, Math.floor((width - 34) / 2));
   // Ink truncates at the terminal's width; the screen may be given less.
-  const fit = (line: string) => line.slice(0, width);
+  const clip = (line: string) => line.slice(0, width);
   const labels: Record<Exclude<Mode, null>, string> = {
     strategy: `Strategy (${data?.strategies.map((s) => s.name).join(', ') ?? ''}; Esc cancels)`,
     session: 'New session window (e.g. 5h, 90m; Esc cancels)',
@@ -162,10 +162,10 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
               ? ` · session window ${formatDuration(session.value)} (from ${session.source})`
               : ''}
           </Text>
-          <Text dimColor>{fit(STRATEGY_HELP[data.strategy] ?? '')}</Text>
+          <Text dimColor>{clip(STRATEGY_HELP[data.strategy] ?? '')}</Text>
           {data.spreadsSessions ? (
             <Text color={c('yellow')}>
-              {fit('! spreads a session over accounts: cold prompt caches, may look like account sharing')}
+              {clip('! spreads a session over accounts: cold prompt caches, may look like account sharing')}
             </Text>
           ) : (
             <Text dimColor>keeps a session on one account: prompt caches stay warm</Text>
@@ -178,14 +178,14 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
               const more = i === 2 && data.nextOrder.length > 3 ? ` (+${data.nextOrder.length - 3} more)` : '';
               return (
                 <Text key={o.account}>
-                  {fit(head)}
-                  <Text dimColor>{fit(head + o.reason + more).slice(head.length)}</Text>
+                  {clip(head)}
+                  <Text dimColor>{clip(head + o.reason + more).slice(head.length)}</Text>
                 </Text>
               );
             })
           )}
           <Text>
-            {fit(
+            {clip(
               `Thresholds: global 5h ${setPct(data.thresholdSettings.thresholds.global['5h'])}, 7d ${setPct(
                 data.thresholdSettings.thresholds.global['7d'],
               )}${familyText(data.thresholdSettings.thresholds)}${
@@ -205,7 +205,7 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
             return (
               <Box key={a.id} flexDirection="column">
                 <Text inverse={i === selected}>
-                  {fit(
+                  {clip(
                     `${i === selected ? '> ' : '  '}${a.name.slice(0, 12).padEnd(12)} ${state.slice(0, 16).padEnd(16)} ${num(
                       a.health,
                       0,
@@ -215,7 +215,7 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
                   )}
                 </Text>
                 <Text>
-                  {fit(
+                  {clip(
                     `    5h ${markedBar(a.fiveHour?.utilization ?? null, a.thresholds.fiveHour, barW)} ${pct(
                       a.fiveHour?.utilization,
                     )}/${pct(a.thresholds.fiveHour)}  7d ${markedBar(
