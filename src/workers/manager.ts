@@ -136,6 +136,8 @@ export class WorkerManager {
   private readonly chains = new Map<string, Promise<unknown>>();
   private pumping: Promise<void> = Promise.resolve();
   private closing = false;
+  /** The last queue stamp given: the queue is ordered by it, and workers queued in one ms must keep their order. */
+  private lastQueuedAt = 0;
   private readonly onRecord: (...a: GatewayEvents['request.finished']) => void;
   private readonly instanceId: string;
 
@@ -325,7 +327,7 @@ export class WorkerManager {
         budgetUsd,
         state: start ? 'queued' : 'paused',
         stateReason: start ? null : NOT_STARTED,
-        queuedAt: start ? now : null,
+        queuedAt: start ? this.queueStamp(now) : null,
       },
       now,
     );
@@ -356,12 +358,18 @@ export class WorkerManager {
     return this.enqueue(w, {});
   }
 
+  /** `now`, or 1 ms after the last stamp: ids break ties at random (their tail is random). */
+  private queueStamp(now: number): number {
+    this.lastQueuedAt = Math.max(now, this.lastQueuedAt + 1);
+    return this.lastQueuedAt;
+  }
+
   private async enqueue(w: WorkerRow, patch: WorkerPatch): Promise<WorkerView> {
     const now = this.deps.clock.now();
     const row = await this.serial(w.id, () =>
       this.deps.store.workers.update(
         w.id,
-        { ...patch, state: 'queued', stateReason: null, queuedAt: now, finishedAt: null },
+        { ...patch, state: 'queued', stateReason: null, queuedAt: this.queueStamp(now), finishedAt: null },
         now,
       ),
     );
