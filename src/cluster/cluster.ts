@@ -14,6 +14,12 @@ export interface ClusterMessages {
   revision: { key: string };
   /** Requests another instance finished, as the live event stream shows them, a few per message. */
   'requests.finished': { requests: LiveEventData<'request.finished'>[] };
+  /**
+   * An instance is there (sent at start, after a reconnect and every few seconds): the others
+   * share their finished requests only while some instance is. `reply`: answer with one, so a
+   * newcomer learns at once who was there before it.
+   */
+  'cluster.hello': { reply: boolean };
 }
 
 export type ClusterMessage = keyof ClusterMessages;
