@@ -68,7 +68,10 @@ describe.skipIf(!hasChromium)('dashboard notifications in Chromium', () => {
 
     // An event switch applies at once.
     await row.locator('[data-col="events"] summary').click();
-    await row.getByLabel('Accounts serving again').uncheck();
+    // click, not uncheck(): the box shows the saved state, which comes back with the API's answer
+    // (uncheck() fails when that takes longer than its one look after the click).
+    await row.getByLabel('Accounts serving again').click();
+    await expect.poll(() => row.getByLabel('Accounts serving again').isChecked()).toBe(false);
     await expect
       .poll(async () => {
         const { channels } = (await api(gw.url, 'GET', '/api/notify/channels')).json;
