@@ -63,6 +63,17 @@ describe.skipIf(!hasPg('PostgreSQL conversations'))('conversations on PostgreSQL
     expect(await pg.requests.count()).toBe(rs.length);
   });
 
+  it('counts each request once in its conversation when a batch is written again with part of it stored', async () => {
+    const rs = allSessions();
+    const half = Math.floor(rs.length / 2);
+    // The journal replays a batch whose first half an uncertain commit stored.
+    await pg.requests.writeBatch(rs.slice(0, half), []);
+    await pg.requests.writeBatch(rs, []);
+    await lite.requests.writeBatch(rs, []);
+    expect(await view(pg)).toEqual(await view(lite));
+    expect(await pg.requests.count()).toBe(rs.length);
+  });
+
   it('links as SQLite does however the batches are cut, with many sessions in flight', async () => {
     // Eight sessions of six turns each, one of them retried and one branched, between the fixtures.
     const sessions: RequestRecord[] = [];

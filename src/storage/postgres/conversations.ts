@@ -51,7 +51,7 @@ import {
   summaryOf,
 } from '../rows/conversation-rows.js';
 import { inTransaction, type PgPool } from './connection.js';
-import type { PgValue, Queryable } from './pg-sql.js';
+import { MultiWrite, type PgValue, type Queryable } from './pg-sql.js';
 
 export const CONVERSATIONS_DDL: readonly string[] = [
   'CREATE INDEX requests_message_hash ON requests (message_hash) WHERE message_hash IS NOT NULL;',
@@ -374,16 +374,18 @@ interface ConversationShare {
   requests: number;
 }
 
+/** Linked requests a batch stored, to add to their conversations' summaries. */
+export type LinkedRows = readonly { row: LinkRow; facts: RequestFacts; d: LinkDecision }[];
+
 /**
- * Adds several linked requests (in arrival order) to their conversations' summaries in one
- * statement, each conversation once: as many single adds would, the first request's model and
- * first text count when it creates the conversation, and the conversation's model stays the
- * first one known.
+ * Adds several linked requests (in arrival order) to their conversations' summaries as one part
+ * of `w`, each conversation once: as many single adds would, the first request's model and first
+ * text count when it creates the conversation, and the conversation's model stays the first one
+ * known. One array per column, so the statement's text does not change with the number of
+ * conversations and is prepared once per connection: as a VALUES list it was parsed and planned
+ * again for every batch (a-json, where each request starts a conversation: 256 rows).
  */
-export async function addToConversations(
-  q: Queryable,
-  linkedRows: readonly { row: LinkRow; facts: RequestFacts; d: LinkDecision }[],
-): Promise<void> {
+export function addConversationWrites(w: MultiWrite, linkedRows: LinkedRows): void {
   const shares = new Map<string, ConversationShare>();
   for (const { row, facts, d } of linkedRows) {
     const v = conversationValues(row, facts, d);
@@ -407,17 +409,22 @@ export async function addToConversations(
   if (shares.size === 0) return;
   // One lock order for every instance: two batches adding to the same conversations wait, never deadlock.
   const rows = [...shares.values()].sort((a, b) => (String(a.values[0]) < String(b.values[0]) ? -1 : 1));
-  const width = CONVERSATION_VALUES.length + 1;
-  const cols = [...CONVERSATION_COLUMNS];
-  const tuples = rows.map((_, r) => {
-    const v = CONVERSATION_VALUES.map(([, type], i) => `$${r * width + i + 1}::${type}`);
-    return `(${[v[0], v[1], v[2], `$${r * width + width}::bigint`, ...v.slice(3)].join(', ')})`;
+  const arrays = CONVERSATION_VALUES.map((_, k) => rows.map((s) => s.values[k] ?? null));
+  arrays.push(rows.map((s) => s.requests));
+  w.add(arrays, (params) => {
+    const typed = CONVERSATION_VALUES.map(([, type], i) => `${params[i]}::${type}[]`);
+    const requests = `${params[CONVERSATION_VALUES.length]}::bigint[]`;
+    return `INSERT INTO conversations AS c (${CONVERSATION_COLUMNS.join(', ')})
+      SELECT * FROM unnest(${[typed[0], typed[1], typed[2], requests, ...typed.slice(3)].join(', ')})${w.clause('WHERE')}
+      ON CONFLICT (id) DO UPDATE SET ${CONVERSATION_SET.replace('c.requests + 1', 'c.requests + excluded.requests')}`;
   });
-  await q.query(
-    `INSERT INTO conversations AS c (${cols.join(', ')}) VALUES ${tuples.join(', ')}
-     ON CONFLICT (id) DO UPDATE SET ${CONVERSATION_SET.replace('c.requests + 1', 'c.requests + excluded.requests')}`,
-    rows.flatMap((s) => [...s.values, s.requests]),
-  );
+}
+
+/** `addConversationWrites` as a statement of its own. */
+export async function addToConversations(q: Queryable, linkedRows: LinkedRows): Promise<void> {
+  const w = new MultiWrite();
+  addConversationWrites(w, linkedRows);
+  await w.run(q);
 }
 
 /** After the row holds its link: the conversation's summary and the sub-task rows. */

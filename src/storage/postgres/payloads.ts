@@ -132,17 +132,18 @@ function bytes(v: PayloadBody | null | undefined): Buffer | null {
 export function addPayloadWrites(w: MultiWrite, records: readonly RequestRecord[]): void {
   const ids: string[] = [];
   const ts: number[] = [];
-  const reqHeaders: string[] = [];
-  const resHeaders: (string | null)[] = [];
   const reqTruncated: number[] = [];
   const resTruncated: number[] = [];
-  const at: (number | null)[][] = [[], [], [], []];
+  // Offsets and lengths in the blob of request headers, request body, response headers and
+  // response body. The headers go in the blob too: as text array elements, their JSON's every
+  // quote had to be escaped for the array literal and parsed back by PostgreSQL.
+  const at: (number | null)[][] = [[], [], [], [], [], [], [], []];
   const parts: Buffer[] = [];
   // substring() counts from 1.
   let offset = 1;
-  const place = (body: Buffer | null, o: (number | null)[], l: (number | null)[]) => {
-    o.push(body === null ? null : offset);
-    l.push(body === null ? null : body.length);
+  const place = (body: Buffer | null, k: number) => {
+    (at[k] as (number | null)[]).push(body === null ? null : offset);
+    (at[k + 1] as (number | null)[]).push(body === null ? null : body.length);
     if (body === null) return;
     parts.push(body);
     offset += body.length;
@@ -152,22 +153,24 @@ export function addPayloadWrites(w: MultiWrite, records: readonly RequestRecord[
     if (!p) continue;
     ids.push(r.id);
     ts.push(r.ts);
-    reqHeaders.push(p.requestHeaders);
-    resHeaders.push(p.responseHeaders ?? null);
     reqTruncated.push(p.requestTruncated ? 1 : 0);
     resTruncated.push(p.responseTruncated ? 1 : 0);
-    place(bytes(p.requestBody), at[0] as (number | null)[], at[1] as (number | null)[]);
-    place(bytes(p.responseBody), at[2] as (number | null)[], at[3] as (number | null)[]);
+    place(Buffer.from(p.requestHeaders, 'utf8'), 0);
+    place(bytes(p.requestBody), 2);
+    place(p.responseHeaders == null ? null : Buffer.from(p.responseHeaders, 'utf8'), 4);
+    place(bytes(p.responseBody), 6);
   }
   if (ids.length === 0) return;
   w.add(
-    [ids, ts, reqHeaders, resHeaders, reqTruncated, resTruncated, ...at, Buffer.concat(parts)],
-    ([id, t, qh, sh, qt, st, qo, ql, so, sl, blob]) => `INSERT INTO request_payloads (request_id, ts, request_headers,
-        request_body, response_headers, response_body, request_truncated, response_truncated)
-      SELECT u.id, u.ts, u.qh, substring(${blob}::bytea FROM u.qo FOR u.ql), u.sh,
+    [ids, ts, reqTruncated, resTruncated, ...at, Buffer.concat(parts)],
+    ([id, t, qt, st, qho, qhl, qo, ql, sho, shl, so, sl, blob]) => `INSERT INTO request_payloads (request_id, ts,
+        request_headers, request_body, response_headers, response_body, request_truncated, response_truncated)
+      SELECT u.id, u.ts, convert_from(substring(${blob}::bytea FROM u.qho FOR u.qhl), 'UTF8'),
+        substring(${blob}::bytea FROM u.qo FOR u.ql), convert_from(substring(${blob}::bytea FROM u.sho FOR u.shl), 'UTF8'),
         substring(${blob}::bytea FROM u.so FOR u.sl), u.qt, u.st
-      FROM unnest(${id}::text[], ${t}::bigint[], ${qh}::text[], ${sh}::text[], ${qt}::smallint[], ${st}::smallint[],
-        ${qo}::int[], ${ql}::int[], ${so}::int[], ${sl}::int[]) AS u(id, ts, qh, sh, qt, st, qo, ql, so, sl)
+      FROM unnest(${id}::text[], ${t}::bigint[], ${qt}::smallint[], ${st}::smallint[], ${qho}::int[], ${qhl}::int[],
+        ${qo}::int[], ${ql}::int[], ${sho}::int[], ${shl}::int[], ${so}::int[], ${sl}::int[])
+        AS u(id, ts, qt, st, qho, qhl, qo, ql, sho, shl, so, sl)
       ${w.clause('WHERE')} ON CONFLICT DO NOTHING`,
   );
 }

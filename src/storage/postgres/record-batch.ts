@@ -12,7 +12,14 @@ import { factsOfBody, LINK_COLUMNS, linkInput, linkValues } from '../rows/conver
 import { REQUEST_COLUMN_NAMES, requestParams } from '../sqlite/request-columns.js';
 import { RECENT_ERRORS_KEPT, usageFromRecords } from '../writer/usage.js';
 import { inTransaction, type PgClient, type PgPool } from './connection.js';
-import { addToConversations, applySubtaskLinks, decideLink, LinkPrefetch } from './conversations.js';
+import {
+  addConversationWrites,
+  addToConversations,
+  applySubtaskLinks,
+  decideLink,
+  type LinkedRows,
+  LinkPrefetch,
+} from './conversations.js';
 import { addPayloadWrites, isMissingPartition, PayloadPartitions } from './payloads.js';
 import { MultiWrite, type PgValue, unnestInsert } from './pg-sql.js';
 import { REQUEST_COLUMN_TYPES } from './requests.js';
@@ -139,6 +146,12 @@ interface Held {
   link: Linked | null;
 }
 
+function linkedOf(rows: readonly Held[]): LinkedRows {
+  const out: { row: RequestRecord; facts: RequestFacts; d: LinkDecision }[] = [];
+  for (const h of rows) if (h.link !== null) out.push({ row: h.r, facts: h.link.f, d: h.link.d });
+  return out;
+}
+
 function heldValues(held: readonly Held[]): PgValue[][] {
   return held.map(({ r, link }) => [...params(r), ...(link === null ? NO_LINK : linkValues(link.d, link.f, r.id))]);
 }
@@ -166,17 +179,14 @@ async function commit(
   let held: Held[] = [];
   /** Counts the rows `now` stored (not those stored already) and adds the turns to their conversations. */
   const noteStored = async (rows: readonly Held[], now: ReadonlySet<string>) => {
-    const added: Linked[] = [];
+    const added: Held[] = [];
     for (const h of rows) {
       if (!now.has(h.r.id)) continue;
       stored.add(h.r.id);
-      if (h.link !== null) added.push(h.link);
+      added.push(h);
     }
     // A request stored already (a replay, a retry after an uncertain commit) was counted by that write.
-    await addToConversations(
-      c,
-      added.map((x) => ({ row: x.r, facts: x.f, d: x.d })),
-    );
+    await addToConversations(c, linkedOf(added));
   };
   const flush = async () => {
     if (held.length === 0) return;
@@ -218,12 +228,21 @@ async function commit(
   const w = new MultiWrite();
   const insert = w.nextName;
   w.addUnnestInsert('requests', LINKED_COLUMNS, heldValues(last), ON_CONFLICT);
-  if (last.length > 0) w.when = `(SELECT count(*) FROM ${insert}) = ${w.param(last.length)}`;
+  let select: string | undefined;
+  if (last.length > 0) {
+    const expected = w.param(last.length);
+    w.when = `(SELECT count(*) FROM ${insert}) = ${expected}`;
+    // The held turns' conversations under the same condition, and the ids only when it failed:
+    // reading back every id of a batch that was all new cost the writer thread a row each.
+    addConversationWrites(w, linkedOf(last));
+    select = `SELECT count(*)::int AS n, CASE WHEN count(*) <> ${expected} THEN array_agg(id) END AS ids FROM ${insert}`;
+  }
   let failed = addRecordWrites(w, kept, keptUsage);
-  const now = new Set(
-    (await w.run<{ id: string }>(c, last.length > 0 ? `SELECT id FROM ${insert}` : undefined)).map((x) => x.id),
-  );
-  await noteStored(last, now);
+  const answer = (await w.run<{ n: number; ids: string[] | null }>(c, select))[0];
+  const allNew = answer === undefined || answer.n === last.length;
+  if (allNew) for (const h of last) stored.add(h.r.id);
+  const now = allNew ? lastIds : new Set(answer.ids ?? []);
+  if (!allNew) await noteStored(last, now);
   if (now.size !== last.length) {
     const after = records.filter((r) => stored.has(r.id));
     const again = new MultiWrite();
