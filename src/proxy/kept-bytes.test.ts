@@ -34,4 +34,20 @@ describe('KeptBytes', () => {
     shared.fill('z');
     expect(k.bytes()?.toString().endsWith('abcdefghij')).toBe(true);
   });
+
+  it('holds a long stream in a fraction of its size and gives back every byte', () => {
+    const k = new KeptBytes();
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < 2000; i++)
+      chunks.push(
+        Buffer.from(
+          `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"word ${i} "}}\n\n`,
+        ),
+      );
+    for (const c of chunks) k.push(c);
+    const all = Buffer.concat(chunks);
+    expect(all.length).toBeGreaterThan(200_000);
+    expect(k.heldBytes()).toBeLessThan(all.length / 3);
+    expect(k.bytes()?.equals(all)).toBe(true);
+  });
 });

@@ -7,15 +7,27 @@
  * README, Benchmark): c-long (1,000 streams of 600 events) peak RSS 386 -> 144 MB above the
  * minimal proxy with copies from the 9th chunk, 151 MB from the 33rd, 170 MB from the 65th; copying from the 9th cost
  * a-stream (26 chunks per answer) ~10 % of its throughput.
+ *
+ * A full block is deflated (zlib level 1) and kept compressed until the record asks for the
+ * bytes: SSE text is repetitive JSON that shrinks several times over, and a long answer fills a
+ * block only every few seconds, so the compression costs little CPU where it saves the most
+ * memory; answers under a block (a-json, a-stream, b-paced) are never compressed. See README,
+ * Benchmark (c-long) for the measured effect.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /** Chunks kept as views before copying starts. */
 const VIEWS = 32;
 /** Copy block size: a stream wastes at most this much beside its bytes. */
 const BLOCK = 16 * 1024;
 
+/** A full block, deflated. */
+interface Packed {
+  z: Buffer;
+}
+
 export class KeptBytes {
-  private readonly parts: Buffer[] = [];
+  private readonly parts: (Buffer | Packed)[] = [];
   private block: Buffer | null = null;
   private used = 0;
   /** Bytes kept. */
@@ -39,20 +51,34 @@ export class KeptBytes {
     }
   }
 
+  /** Memory the kept bytes take (compressed blocks at their compressed size). */
+  heldBytes(): number {
+    let n = this.block === null ? 0 : this.block.length;
+    for (const p of this.parts) n += Buffer.isBuffer(p) ? p.length : p.z.length;
+    return n;
+  }
+
   /** All kept bytes as one buffer (a view when they are one chunk); null when none. */
   bytes(): Buffer | null {
     if (this.length === 0) return null;
     if (this.block !== null && this.used > 0) this.parts.push(this.block.subarray(0, this.used));
     this.block = null;
     this.used = 0;
-    const out = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.length);
+    const parts = this.parts.map((p) => (Buffer.isBuffer(p) ? p : inflateRawSync(p.z)));
+    const out = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, this.length);
     this.parts.length = 0;
     this.parts.push(out);
     return out;
   }
 
   private seal(need: number): void {
-    if (this.block !== null) this.parts.push(this.block);
+    if (this.block !== null) {
+      const z = deflateRawSync(this.block, { level: 1 });
+      // Copied out of the shared allocation pool, which a kept slice would pin for the stream's life.
+      const own = Buffer.allocUnsafeSlow(z.length);
+      z.copy(own);
+      this.parts.push({ z: own });
+    }
     // allocUnsafeSlow: a block of its own, never a slice of the shared pool the bytes would pin.
     this.block = Buffer.allocUnsafeSlow(Math.max(BLOCK, Math.min(need, 1024 * 1024)));
     this.used = 0;
