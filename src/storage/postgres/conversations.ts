@@ -25,7 +25,9 @@ import type {
 } from '../contract/conversations.js';
 import {
   type AnalysisRow,
+  addConversationShare,
   analysisOf,
+  type ConversationShare,
   conversationValues,
   DROP_EMPTY_CONVERSATIONS,
   LINK_COLUMNS,
@@ -368,12 +370,6 @@ export function conversationUpsertSql(from: number, source: string): string {
 
 const CONVERSATION_UPSERT = conversationUpsertSql(0, '');
 
-/** One conversation's share of several linked requests, as one summary row to add. */
-interface ConversationShare {
-  values: PgValue[];
-  requests: number;
-}
-
 /** Linked requests a batch stored, to add to their conversations' summaries. */
 export type LinkedRows = readonly { row: LinkRow; facts: RequestFacts; d: LinkDecision }[];
 
@@ -387,25 +383,7 @@ export type LinkedRows = readonly { row: LinkRow; facts: RequestFacts; d: LinkDe
  */
 export function addConversationWrites(w: MultiWrite, linkedRows: LinkedRows): void {
   const shares = new Map<string, ConversationShare>();
-  for (const { row, facts, d } of linkedRows) {
-    const v = conversationValues(row, facts, d);
-    const s = shares.get(d.conversationId);
-    if (s === undefined) {
-      shares.set(d.conversationId, { values: v, requests: 1 });
-      continue;
-    }
-    const [, firstAt, lastAt, i, cr, cw, o, cost, model] = v as number[];
-    const t = s.values as number[];
-    t[1] = Math.min(t[1] as number, firstAt as number);
-    t[2] = Math.max(t[2] as number, lastAt as number);
-    t[3] = (t[3] as number) + (i as number);
-    t[4] = (t[4] as number) + (cr as number);
-    t[5] = (t[5] as number) + (cw as number);
-    t[6] = (t[6] as number) + (o as number);
-    t[7] = (t[7] as number) + (cost as number);
-    s.values[8] ??= (model as unknown as string | null) ?? null;
-    s.requests += 1;
-  }
+  for (const { row, facts, d } of linkedRows) addConversationShare(shares, conversationValues(row, facts, d));
   if (shares.size === 0) return;
   // One lock order for every instance: two batches adding to the same conversations wait, never deadlock.
   const rows = [...shares.values()].sort((a, b) => (String(a.values[0]) < String(b.values[0]) ? -1 : 1));

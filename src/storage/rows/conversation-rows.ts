@@ -173,6 +173,35 @@ export function conversationValues(row: LinkRow, facts: RequestFacts, d: LinkDec
   ];
 }
 
+/** One conversation's share of several linked requests (`conversationValues` summed), as one summary row to add. */
+export interface ConversationShare {
+  values: (string | number | null)[];
+  requests: number;
+}
+
+/**
+ * Adds a linked request's `conversationValues` to its conversation's share: added in arrival
+ * order, the shares write what as many single adds would (the first request's model and first
+ * text count when it creates the conversation; the conversation's model stays the first known).
+ */
+export function addConversationShare(shares: Map<string, ConversationShare>, v: (string | number | null)[]): void {
+  const s = shares.get(v[0] as string);
+  if (s === undefined) {
+    shares.set(v[0] as string, { values: v, requests: 1 });
+    return;
+  }
+  const t = s.values as number[];
+  t[1] = Math.min(t[1] as number, v[1] as number);
+  t[2] = Math.max(t[2] as number, v[2] as number);
+  t[3] = (t[3] as number) + (v[3] as number);
+  t[4] = (t[4] as number) + (v[4] as number);
+  t[5] = (t[5] as number) + (v[5] as number);
+  t[6] = (t[6] as number) + (v[6] as number);
+  t[7] = (t[7] as number) + (v[7] as number);
+  s.values[8] ??= v[8] ?? null;
+  s.requests += 1;
+}
+
 /**
  * A rebuild's start: every conversation's totals to zero, its first user text kept (the requests
  * that started conversations do not store it again); the rebuild adds the requests back and

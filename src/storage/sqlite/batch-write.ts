@@ -111,6 +111,7 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
           );
         }
       }
+      linker.flush();
       // Same transaction: the rollups can never disagree with the rows they summarize.
       writeRollups(stored ?? records);
       // Records stored already added their usage (requests, attempts, errors) with that write.
@@ -162,6 +163,12 @@ export function prepareBatchWrite(db: Database.Database, files: PayloadFiles | n
     }
     // Hashing parses each body: done before the write lock is taken.
     const facts = records.map((r) => factsOfBody(r.linkBody));
-    tx.immediate(records, usage, refs, facts);
+    try {
+      tx.immediate(records, usage, refs, facts);
+    } catch (err) {
+      // Rolled back: the summaries the linker held for it must not reach the next transaction.
+      linker.discard();
+      throw err;
+    }
   };
 }

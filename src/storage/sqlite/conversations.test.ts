@@ -66,6 +66,36 @@ describe('conversations in SQLite', () => {
     expect(await store.conversations.linkOf('s0')).toEqual({ conversationId: 's0', branch: 'main' });
   });
 
+  it('joins the conversation with fewer requests counting those of its own batch (summaries written at commit)', async () => {
+    const body = (messages: unknown[]) => Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5', messages }));
+    const user = (content: string) => ({ role: 'user', content });
+    const said = (content: string) => ({ role: 'assistant', content });
+    const rec = (id: string, ts: number, sessionId: string, messages: unknown[]) =>
+      sampleRecord({ id, ts, sessionId, linkBody: body(messages) });
+    const records = [
+      rec('b0', 1000, 'sb', [user('hi')]),
+      rec('a0', 1100, 'sa', [user('hi')]),
+      rec('a1', 1200, 'sa', [user('hi'), said('yo'), user('next')]),
+      // Another session's turn on "hi": a0 (newer) and b0 hold it; a0's conversation has 2 requests by now.
+      rec('c0', 1300, 'sc', [user('hi'), said('hey'), user('other')]),
+    ];
+    const apart = SqliteStore.open(':memory:');
+    try {
+      for (const r of records) await apart.requests.writeBatch([r], []);
+      await store.requests.writeBatch(records, []);
+      for (const s of [apart, store]) {
+        expect(await s.conversations.linkOf('c0')).toEqual({ conversationId: 'b0', branch: 'main' });
+        const page = await s.conversations.list({ limit: 10 });
+        expect(page.items.map((c) => [c.id, c.requests, c.firstAt, c.lastAt])).toEqual([
+          ['b0', 2, 1000, 1300],
+          ['a0', 2, 1100, 1200],
+        ]);
+      }
+    } finally {
+      apart.close();
+    }
+  });
+
   it('retention removes a conversation once all its requests expired; clear-history removes them all', async () => {
     const old = fixtureRecords('plain', 'p');
     const recent = fixtureRecords('subtasks', 's');

@@ -17,6 +17,8 @@ import type {
 } from '../contract/conversations.js';
 import type { PayloadFiles } from '../payloads/payload-files.js';
 import {
+  addConversationShare,
+  type ConversationShare,
   conversationValues,
   DROP_EMPTY_CONVERSATIONS,
   LIST_MAX,
@@ -119,7 +121,14 @@ export interface Linker {
   decide(row: LinkRow, facts: RequestFacts): LinkDecision;
   linkValues(d: LinkDecision, facts: RequestFacts, id: string): Bindable[];
   afterInsert(row: LinkRow, facts: RequestFacts, d: LinkDecision): void;
+  /** Writes the conversation summaries `afterInsert` held back; before the transaction commits. */
+  flush(): void;
+  /** Forgets them: the transaction is rolled back. */
+  discard(): void;
 }
+
+/** Conversation summary rows written by one statement when a flush has this many. */
+const SHARES_PER_STATEMENT = 16;
 
 /** The linker over one connection's statements, for the batch commit and the rebuild. */
 export function prepareLinker(db: Database.Database, opts: { relink?: boolean } = {}): Linker {
@@ -148,7 +157,8 @@ export function prepareLinker(db: Database.Database, opts: { relink?: boolean } 
   const lookup: LinkLookup = {
     byMessageHash: (h) => byHash.all(h).map(linked),
     children: (c, h) => children.all(h, c).map(linked),
-    requestCount: (c) => count.get(c)?.requests ?? 0,
+    // The batch's requests not yet in the summary row count too (a root's conversation has no row yet).
+    requestCount: (c) => (count.get(c)?.requests ?? 0) + (pending.get(c)?.requests ?? 0),
     latestOfInstance: (i) => {
       const r = ofInstance.get(i);
       return r ? linked(r) : null;
@@ -174,16 +184,48 @@ export function prepareLinker(db: Database.Database, opts: { relink?: boolean } 
   const setRelink = db.prepare(
     'UPDATE requests SET conversation_id = ?, branch = ?, parent_request_id = ? WHERE id = ?',
   );
-  const addToConversation = db.prepare(
-    `INSERT INTO conversations (id, first_at, last_at, requests, input_tokens, cache_read_tokens, cache_write_tokens,
-       output_tokens, cost_usd, model, first_user_text) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT(id) DO UPDATE SET first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at),
-       requests = requests + 1, input_tokens = input_tokens + excluded.input_tokens,
-       cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
-       cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
-       output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd,
-       model = coalesce(model, excluded.model)`,
-  );
+  const addShares = (rows: number) =>
+    db.prepare(
+      `INSERT INTO conversations (id, first_at, last_at, requests, input_tokens, cache_read_tokens, cache_write_tokens,
+         output_tokens, cost_usd, model, first_user_text) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+       ON CONFLICT(id) DO UPDATE SET first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at),
+         requests = requests + excluded.requests, input_tokens = input_tokens + excluded.input_tokens,
+         cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+         cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+         output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd,
+         model = coalesce(model, excluded.model)`,
+    );
+  const addShare = addShares(1);
+  const addManyShares = addShares(SHARES_PER_STATEMENT);
+  /**
+   * The summaries of the transaction's linked requests, one per conversation, written by `flush`:
+   * one upsert per conversation and batch instead of one per request, and 16 rows per statement
+   * for a batch of new conversations (every bench request is a root). Batch transaction CPU per
+   * record (facts computed beforehand, old and new code alternated per round in one process,
+   * three runs): bench body 0.8-1.3 µs less (19.9 -> 18.8), claude-code sessions 1.2-5.8 µs less.
+   */
+  let pending = new Map<string, ConversationShare>();
+  function flush(): void {
+    if (pending.size === 0) return;
+    const shares = [...pending.values()];
+    pending = new Map();
+    const params = (s: ConversationShare, into: Bindable[]) => {
+      const v = s.values;
+      into.push(v[0] ?? null, v[1] ?? null, v[2] ?? null, s.requests, v[3] ?? null, v[4] ?? null, v[5] ?? null);
+      into.push(v[6] ?? null, v[7] ?? null, v[8] ?? null, v[9] ?? null);
+    };
+    let i = 0;
+    for (; i + SHARES_PER_STATEMENT <= shares.length; i += SHARES_PER_STATEMENT) {
+      const p: Bindable[] = [];
+      for (let k = i; k < i + SHARES_PER_STATEMENT; k++) params(shares[k] as ConversationShare, p);
+      addManyShares.run(p);
+    }
+    for (; i < shares.length; i++) {
+      const p: Bindable[] = [];
+      params(shares[i] as ConversationShare, p);
+      addShare.run(p);
+    }
+  }
   const moveConversation = db.prepare(
     'UPDATE requests SET conversation_id = ?, branch = ? WHERE conversation_id = ? AND conversation_id IS NOT ?',
   );
@@ -257,16 +299,24 @@ export function prepareLinker(db: Database.Database, opts: { relink?: boolean } 
 
   const decide = (row: LinkRow, facts: RequestFacts): LinkDecision => linkRequest(lookup, linkInput(row, facts));
 
-  /** After the row holds its link: the conversation's summary and the sub-task rows. */
+  /** After the row holds its link: its share of the conversation's summary and the sub-task rows. */
   function afterInsert(row: LinkRow, facts: RequestFacts, d: LinkDecision): void {
-    addToConversation.run(conversationValues(row, facts, d));
-    if (d.subtasks.length > 0) applySubtasks(d, row.ts);
+    addConversationShare(pending, conversationValues(row, facts, d));
+    if (d.subtasks.length > 0) {
+      // Moving rows between conversations recounts summaries from the rows: they must hold every share.
+      flush();
+      applySubtasks(d, row.ts);
+    }
   }
 
   return {
     decide,
     linkValues,
     afterInsert,
+    flush,
+    discard: () => {
+      pending = new Map();
+    },
     link: (row, facts) => {
       const d = decide(row, facts);
       // Facts read back from the row's columns (messageCount -1): its hashes are stored already.
@@ -476,10 +526,16 @@ export function rebuildConversations(
     return legacy?.request_body ? requestFactsOf(legacy.request_body) : null;
   };
   const runChunk = db.transaction((rows: RebuildRow[], facts: (RequestFacts | null)[], s: RebuildState) => {
-    for (let i = 0; i < rows.length; i++) {
-      const f = facts[i];
-      // Linked already: by the gateway's writer since this rebuild cleared the links (counted once).
-      if (f && (rows[i] as RebuildRow).conversationId === null) link.link(rows[i] as RebuildRow, f);
+    try {
+      for (let i = 0; i < rows.length; i++) {
+        const f = facts[i];
+        // Linked already: by the gateway's writer since this rebuild cleared the links (counted once).
+        if (f && (rows[i] as RebuildRow).conversationId === null) link.link(rows[i] as RebuildRow, f);
+      }
+      link.flush();
+    } catch (err) {
+      link.discard();
+      throw err;
     }
     const last = rows[rows.length - 1] as RebuildRow;
     s.ts = last.ts;
