@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectRebuildResumes, fixtureRecords, TEAM_B } from '../../../test/support/conversation-fixtures.js';
 import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
+import { CHILDREN_LOOKUP } from './conversations.js';
 import { SqliteStore } from './sqlite-store.js';
 
 describe('conversations in SQLite', () => {
@@ -94,6 +95,15 @@ describe('conversations in SQLite', () => {
     } finally {
       apart.close();
     }
+  });
+
+  it("a turn's siblings are read by its parent hash, not by reading the whole conversation", () => {
+    const plan = (
+      store.connection.prepare(`EXPLAIN QUERY PLAN ${CHILDREN_LOOKUP}`).all('h', 'c') as { detail: string }[]
+    )
+      .map((r) => r.detail)
+      .join('\n');
+    expect(plan).toMatch(/USING INDEX requests_parent_hash \(parent_message_hash=\?\)/);
   });
 
   it('retention removes a conversation once all its requests expired; clear-history removes them all', async () => {

@@ -109,6 +109,15 @@ export const CONVERSATIONS_PROMPT_INDEX_MIGRATION: Migration = {
   up: 'DROP INDEX IF EXISTS requests_prompt_hash;',
 };
 
+/**
+ * The earlier children of a turn's parent hash in a conversation. Without statistics the planner
+ * took requests_conversation and read every request of the conversation to test its parent hash
+ * (all of a long session's, for each of its turns); a hash has a child or two. Batch transaction
+ * CPU per record on claude-code sessions of 5-40 turns: 3.8-4.9 µs less (see the commit).
+ */
+export const CHILDREN_LOOKUP = `SELECT ${LOOKUP_COLUMNS} FROM requests INDEXED BY requests_parent_hash
+  WHERE parent_message_hash = ? AND conversation_id = ? AND agent_instance IS NULL LIMIT 50`;
+
 export interface Linker {
   /** Links a stored row (the rebuild): decides, writes the link columns, then `afterInsert`. */
   link(row: LinkRow, facts: RequestFacts): void;
@@ -136,9 +145,7 @@ export function prepareLinker(db: Database.Database, opts: { relink?: boolean } 
   const byHash = one<LookupRow>(
     `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE message_hash = ? AND conversation_id IS NOT NULL ORDER BY ts DESC LIMIT 20`,
   );
-  const children = one<LookupRow>(
-    `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE parent_message_hash = ? AND conversation_id = ? AND agent_instance IS NULL LIMIT 50`,
-  );
+  const children = one<LookupRow>(CHILDREN_LOOKUP);
   const count = one<{ requests: number }>('SELECT requests FROM conversations WHERE id = ?');
   const ofInstance = one<LookupRow>(
     `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE agent_instance = ? AND conversation_id IS NOT NULL ORDER BY ts DESC LIMIT 1`,
