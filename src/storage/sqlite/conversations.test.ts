@@ -97,6 +97,18 @@ describe('conversations in SQLite', () => {
     }
   });
 
+  it('a batch that fails leaves no conversation summary behind for the next one', async () => {
+    const body = (text: string) =>
+      Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: text }] }));
+    const good = sampleRecord({ id: 'r1', ts: 1000, linkBody: body('first') });
+    // Its attempt log cannot be written (JSON of a BigInt): the batch rolls back after r1's link.
+    const bad = sampleRecord({ id: 'r2', ts: 1001, linkBody: body('second'), attemptLog: [10n as never] });
+    await expect(store.requests.writeBatch([good, bad], [])).rejects.toThrow();
+    await store.requests.writeBatch([sampleRecord({ id: 'r3', ts: 1002, linkBody: body('third') })], []);
+    const page = await store.conversations.list({ limit: 10 });
+    expect(page.items.map((c) => [c.id, c.requests])).toEqual([['r3', 1]]);
+  });
+
   it("a turn's siblings are read by its parent hash, not by reading the whole conversation", () => {
     const plan = (
       store.connection.prepare(`EXPLAIN QUERY PLAN ${CHILDREN_LOOKUP}`).all('h', 'c') as { detail: string }[]
