@@ -96,7 +96,8 @@ export function* claudeCodeSession(s: number, t0: number, rand: () => number, pa
   let ts = t0;
   let n = 0;
   const id = () => `s${String(s).padStart(8, '0')}-${String(n++).padStart(4, '0')}`;
-  const body = (model: string, msgs: Message[]) => ({ model, system, tools, messages: msgs });
+  // Keys in the order the real CLI sends them (src/conversations/__fixtures__): tools after messages and system.
+  const body = (model: string, msgs: Message[]) => ({ model, messages: msgs, system, tools });
   for (let k = 0; k < turns; k++) {
     ts += 1000 + Math.floor(rand() * 20_000);
     yield benchRecord(id(), ts, sid, null, body('claude-sonnet-4-5', messages));
