@@ -1,7 +1,8 @@
 /**
  * The SQLite link store of several builds side by side, for a change to conversations.ts:
  *   node dist/bench/link-store-ab.js [--workload bench|claude-code] [--records N] [--round R] <build dir>...
- * A build dir is a copy of `dist/` (e.g. `cp -r dist /tmp/old-dist` before the change). Each
+ * A build dir is a copy of `dist/` inside the checkout, where its imports resolve (e.g.
+ * `cp -r dist .bench-old` before the change; git ignores it). Each
  * build gets its own database and runs the batch transaction's linking part as batch-write.ts
  * does (decide, INSERT with the link columns, afterInsert, flush) over the same records, with
  * the facts computed beforehand: what is timed is the store, not the parse and hashes that
@@ -13,7 +14,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { uuidv7 } from '../src/ids.js';
 import { prng } from '../src/shared/prng.js';
 import type { RequestRecord } from '../src/storage/contract/records.js';
@@ -69,9 +69,16 @@ interface BuildLinker {
   flush?: () => void;
 }
 
+/** What this bench uses of a build's SQLite connection (opened by its own `openDatabase`). */
+interface Db {
+  prepare(sql: string): { run(...params: unknown[]): unknown };
+  transaction<A extends unknown[]>(fn: (...args: A) => void): ((...args: A) => void) & { immediate(...args: A): void };
+  close(): void;
+}
+
 interface Side {
   build: string;
-  db: Database.Database;
+  db: Db;
   tx: (from: number, to: number) => void;
   rounds: number[];
 }
@@ -84,7 +91,7 @@ try {
   for (const [k, build] of builds.entries()) {
     const d = resolve(build);
     const { prepareLinker } = (await import(join(d, 'src/storage/sqlite/conversations.js'))) as {
-      prepareLinker: (db: Database.Database) => BuildLinker;
+      prepareLinker: (db: Db) => BuildLinker;
     };
     const { insertRequestWith, requestParams } = (await import(join(d, 'src/storage/sqlite/request-columns.js'))) as {
       insertRequestWith: (extra: readonly string[]) => string;
@@ -100,10 +107,11 @@ try {
     const store = await openStoreFromUrl(`sqlite:${file}`);
     await store.migrate();
     await store.close();
-    // The writer's pragmas (sqlite/connection.ts).
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    // The build's own connection, with the writer's pragmas.
+    const { openDatabase } = (await import(join(d, 'src/storage/sqlite/connection.js'))) as {
+      openDatabase: (path: string) => Db;
+    };
+    const db = openDatabase(file);
     const linker = prepareLinker(db);
     const insert = db.prepare(insertRequestWith(LINK_COLUMNS));
     const tx = db.transaction((from: number, to: number) => {
