@@ -16,6 +16,8 @@ export interface PgOptions {
   max?: number;
   /** How long to wait for a connection before failing (default 10 s). */
   connectTimeoutMs?: number;
+  /** An idle connection is closed after this long (default 10 s, pg's); 0 keeps it open. */
+  idleTimeoutMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -46,6 +48,7 @@ export function openPool(opts: PgOptions): PgPool {
     // waiting, keepalive finds dead idle connections.
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     query_timeout: 60_000,
+    idleTimeoutMillis: opts.idleTimeoutMs ?? 10_000,
     keepAlive: true,
     application_name: 'ccflare',
     types,

@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hasPg, PG_URL } from '../../../test/support/pg.js';
+import { openPool } from './connection.js';
 import { arrayLiteral } from './pg-sql.js';
 
 describe('arrayLiteral', () => {
@@ -55,5 +56,21 @@ describe.runIf(hasPg('postgres array literals'))('arrayLiteral read back by Post
     expect(rows[0]?.d).toEqual([0.1, 2.5e-7, 12]);
     expect(rows[0]?.b).toEqual([true, false]);
     expect(rows[0]?.y).toEqual([Buffer.from([0, 1, 0xff]), Buffer.alloc(0)]);
+  });
+});
+
+describe.runIf(hasPg('postgres pool idle timeout'))('openPool idle connections', () => {
+  it('keeps an idle connection open with idleTimeoutMs 0 (the writer) while a timed pool lets its go', async () => {
+    const kept = openPool({ url: PG_URL, max: 1, idleTimeoutMs: 0 });
+    const timed = openPool({ url: PG_URL, max: 1, idleTimeoutMs: 30 });
+    try {
+      await kept.query('SELECT 1');
+      await timed.query('SELECT 1');
+      await vi.waitFor(() => expect(timed.totalCount).toBe(0), { timeout: 5000 });
+      expect(kept.totalCount).toBe(1);
+    } finally {
+      await kept.end();
+      await timed.end();
+    }
   });
 });

@@ -23,8 +23,10 @@ const port = parentPort;
 if (!port) throw new Error('pg-write-worker must run as a worker thread');
 
 const { pg } = workerData as PgWorkerInit;
-// Batches are committed one at a time, so one connection does.
-const pool = openPool({ ...pg, max: 1 });
+// Batches are committed one at a time, so one connection does. It stays open while idle: the
+// batch statements are prepared per connection, and a new one after every quiet spell of 10 s
+// (pg's default) paid a connect and the statements' parse and plan again.
+const pool = openPool({ ...pg, max: 1, idleTimeoutMs: 0 });
 const write = makeBatchWrite(pool);
 
 serveRecordWrites(
