@@ -27,6 +27,12 @@ const { pg } = workerData as PgWorkerInit;
 // batch statements are prepared per connection, and a new one after every quiet spell of 10 s
 // (pg's default) paid a connect and the statements' parse and plan again.
 const pool = openPool({ ...pg, max: 1, idleTimeoutMs: 0 });
+// Connected now rather than by the first batch (which would wait for it); a database that is not
+// there yet is the first batch's error to report, as it was.
+pool.connect().then(
+  (c) => c.release(),
+  () => {},
+);
 const write = makeBatchWrite(pool);
 
 serveRecordWrites(
