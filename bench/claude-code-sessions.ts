@@ -5,7 +5,10 @@
  * prompt and tool definitions of that many bytes, as Claude Code sends (~26 KB per request with
  * 20 KB of tools): the linker parses them but hashes only the system prompt.
  */
+import { uuidv7 } from '../src/ids.js';
+import { prng } from '../src/shared/prng.js';
 import type { RequestRecord } from '../src/storage/contract/records.js';
+import { requestBody } from './bench-body.js';
 
 interface Message {
   role: 'user' | 'assistant';
@@ -151,4 +154,23 @@ export function* claudeCodeTraffic(
     if (r.done) live.splice(k, 1);
     else yield r.value;
   }
+}
+
+/**
+ * `n` records of a linking workload from `t0`: `bench`, the body `npm run bench` sends (one user
+ * turn: every request a new conversation); `claude-code`, `claudeCodeTraffic`'s sessions.
+ */
+export function linkWorkload(workload: string, n: number, t0: number): RequestRecord[] {
+  const out: RequestRecord[] = [];
+  if (workload === 'bench') {
+    const body = JSON.parse(requestBody(false)) as unknown;
+    for (let i = 0; i < n; i++) out.push({ ...benchRecord(uuidv7(t0 + i), t0 + i, null, null, body), agent: null });
+    return out;
+  }
+  if (workload !== 'claude-code') throw new Error(`--workload: unknown ${workload} (bench, claude-code)`);
+  for (const r of claudeCodeTraffic(prng(16), t0, 20_000)) {
+    out.push(r);
+    if (out.length === n) break;
+  }
+  return out;
 }

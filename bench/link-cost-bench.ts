@@ -15,14 +15,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { uuidv7 } from '../src/ids.js';
-import { prng } from '../src/shared/prng.js';
-import type { RequestRecord } from '../src/storage/contract/records.js';
 import type { Store } from '../src/storage/contract/store.js';
 import { openStoreFromUrl } from '../src/storage/open-store.js';
 import { factsOfBody } from '../src/storage/rows/conversation-rows.js';
 import { argValue } from './child-ipc.js';
-import { benchRecord, claudeCodeTraffic } from './claude-code-sessions.js';
+import { linkWorkload } from './claude-code-sessions.js';
 
 const argv = process.argv.slice(2);
 const RECORDS = Number(argValue(argv, 'records') ?? 20_000);
@@ -30,37 +27,6 @@ const ROUNDS = Math.max(1, Number(argValue(argv, 'rounds') ?? 5));
 const WORKLOADS = (argValue(argv, 'workload') ?? 'bench,claude-code').split(',');
 const BATCH = 256;
 const T0 = Date.UTC(2026, 0, 1);
-
-const BENCH_PROMPT =
-  'Summarise the following notes in two sentences. ' +
-  'The gateway routes each request to one of several accounts, fails over before the first byte, ' +
-  'refreshes OAuth tokens ahead of expiry and records every request with its usage and cost. '.repeat(6);
-
-/** `RECORDS` records of a workload, split into rounds. */
-function recordsOf(workload: string): RequestRecord[] {
-  const out: RequestRecord[] = [];
-  if (workload === 'bench') {
-    const body = {
-      model: 'claude-sonnet-4-5-20250929',
-      max_tokens: 1024,
-      stream: false,
-      system: 'You are a concise assistant.',
-      metadata: { user_id: 'user_bench_account__session_00000000-0000-4000-8000-000000000000' },
-      messages: [{ role: 'user', content: BENCH_PROMPT }],
-    };
-    for (let i = 0; i < RECORDS; i++) {
-      const ts = T0 + i;
-      out.push({ ...benchRecord(uuidv7(ts), ts, null, null, body), agent: null });
-    }
-    return out;
-  }
-  if (workload !== 'claude-code') throw new Error(`--workload: unknown ${workload} (bench, claude-code)`);
-  for (const r of claudeCodeTraffic(prng(16), T0, 20_000)) {
-    out.push(r);
-    if (out.length === RECORDS) break;
-  }
-  return out;
-}
 
 function cpuUs(): number {
   const u = process.cpuUsage();
@@ -86,7 +52,7 @@ async function openSide(dir: string, label: Side['label']): Promise<Side> {
 }
 
 async function runWorkload(workload: string): Promise<void> {
-  const records = recordsOf(workload);
+  const records = linkWorkload(workload, RECORDS, T0);
   const bodyBytes = records.reduce((n, r) => n + (r.linkBody?.length ?? 0), 0) / records.length;
   const dir = mkdtempSync(join(tmpdir(), 'ccflare-link-cost-'));
   const sides = [await openSide(dir, 'link'), await openSide(dir, 'no link')];

@@ -14,12 +14,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { uuidv7 } from '../src/ids.js';
-import { prng } from '../src/shared/prng.js';
 import type { RequestRecord } from '../src/storage/contract/records.js';
 import { factsOfBody } from '../src/storage/rows/conversation-rows.js';
 import { argValue } from './child-ipc.js';
-import { benchRecord, claudeCodeTraffic } from './claude-code-sessions.js';
+import { linkWorkload } from './claude-code-sessions.js';
 
 const argv = process.argv.slice(2);
 const WORKLOAD = argValue(argv, 'workload') ?? 'claude-code';
@@ -29,37 +27,6 @@ const BATCH = 256;
 const T0 = Date.UTC(2026, 0, 1);
 const builds = argv.filter((a, i) => !a.startsWith('--') && !(argv[i - 1] ?? '').match(/^--[a-z]+$/));
 if (builds.length === 0) throw new Error('usage: link-store-ab.js [--workload w] [--records n] <build dir>...');
-
-function recordsOf(workload: string): RequestRecord[] {
-  const out: RequestRecord[] = [];
-  if (workload === 'bench') {
-    const body = {
-      model: 'claude-sonnet-4-5-20250929',
-      max_tokens: 1024,
-      stream: false,
-      system: 'You are a concise assistant.',
-      metadata: { user_id: 'user_bench_account__session_00000000-0000-4000-8000-000000000000' },
-      messages: [
-        {
-          role: 'user',
-          content:
-            'Summarise the following notes in two sentences. ' +
-            'The gateway routes each request to one of several accounts, fails over before the first byte, ' +
-            'refreshes OAuth tokens ahead of expiry and records every request with its usage and cost. '.repeat(6),
-        },
-      ],
-    };
-    for (let i = 0; i < RECORDS; i++)
-      out.push({ ...benchRecord(uuidv7(T0 + i), T0 + i, null, null, body), agent: null });
-    return out;
-  }
-  if (workload !== 'claude-code') throw new Error(`--workload: unknown ${workload} (bench, claude-code)`);
-  for (const r of claudeCodeTraffic(prng(16), T0, 20_000)) {
-    out.push(r);
-    if (out.length === RECORDS) break;
-  }
-  return out;
-}
 
 /** The part of a build's Linker this bench drives (`flush` is absent in builds before it existed). */
 interface BuildLinker {
@@ -83,7 +50,7 @@ interface Side {
   rounds: number[];
 }
 
-const records = recordsOf(WORKLOAD);
+const records = linkWorkload(WORKLOAD, RECORDS, T0);
 const facts = records.map((r) => factsOfBody(r.linkBody));
 const dir = mkdtempSync(join(tmpdir(), 'ccflare-link-store-ab-'));
 const sides: Side[] = [];
