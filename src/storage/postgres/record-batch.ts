@@ -239,9 +239,9 @@ async function commit(
   }
   let failed = addRecordWrites(w, kept, keptUsage);
   const answer = (await w.run<{ n: number; ids: string[] | null }>(c, select))[0];
-  const allNew = answer === undefined || answer.n === last.length;
+  const allNew = last.length === 0 || answer?.n === last.length;
   if (allNew) for (const h of last) stored.add(h.r.id);
-  const now = allNew ? lastIds : new Set(answer.ids ?? []);
+  const now = allNew ? lastIds : new Set(answer?.ids ?? []);
   if (!allNew) await noteStored(last, now);
   if (now.size !== last.length) {
     const after = records.filter((r) => stored.has(r.id));
