@@ -16,4 +16,11 @@ describe('uuidv7', () => {
     const same = Array.from({ length: 5000 }, () => uuidv7(1_700_000_000_000));
     expect(new Set(same).size).toBe(same.length);
   });
+
+  it('sorts ids made in the same millisecond in the order they were made', () => {
+    const t = 1_796_000_000_000;
+    const ids = Array.from({ length: 1000 }, () => uuidv7(t));
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids.every((id) => uuidv7Time(id) === t)).toBe(true);
+  });
 });
