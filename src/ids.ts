@@ -1,7 +1,8 @@
 /**
- * UUIDv7 (RFC 9562 section 5.7): a 48-bit Unix-ms timestamp, then random bits. Request ids are
- * v7 so that they are unique across instances yet arrive in time order: every new row lands at
- * the right edge of the primary-key B-tree instead of a random page, which keeps inserts cheap.
+ * UUIDv7 (RFC 9562 section 5.7): a 48-bit Unix-ms timestamp, a 12-bit count within that ms, then
+ * 62 random bits. Request ids are v7 so that they are unique across instances yet arrive in time
+ * order: every new row lands at the right edge of the primary-key B-tree instead of a random
+ * page, which keeps inserts cheap.
  */
 import { randomFillSync } from 'node:crypto';
 
