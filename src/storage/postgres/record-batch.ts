@@ -4,7 +4,6 @@
  * and account usage, all in one transaction. Idempotent on request id: a batch written again
  * (a retry after an uncertain commit, a journal replay) stores and counts each request once.
  */
-import type { LinkDecision } from '../../conversations/link.js';
 import type { RequestFacts } from '../../conversations/message-hash.js';
 import type { AccountError } from '../contract/accounts.js';
 import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
@@ -134,26 +133,19 @@ function addUsageWrites(w: MultiWrite, usage: readonly AccountUsageDelta[]): voi
   );
 }
 
-interface Linked {
-  r: RequestRecord;
-  f: RequestFacts;
-  d: LinkDecision;
-}
-
 /** A row held back for the next insert: with its link, or none for a request that is not a turn. */
 interface Held {
   r: RequestRecord;
-  link: Linked | null;
+  link: LinkedRows[number] | null;
 }
 
+/** The held rows that are conversation turns, as their conversations' summaries take them. */
 function linkedOf(rows: readonly Held[]): LinkedRows {
-  const out: { row: RequestRecord; facts: RequestFacts; d: LinkDecision }[] = [];
-  for (const h of rows) if (h.link !== null) out.push({ row: h.r, facts: h.link.f, d: h.link.d });
-  return out;
+  return rows.flatMap((h) => (h.link === null ? [] : [h.link]));
 }
 
 function heldValues(held: readonly Held[]): PgValue[][] {
-  return held.map(({ r, link }) => [...params(r), ...(link === null ? NO_LINK : linkValues(link.d, link.f, r.id))]);
+  return held.map(({ r, link }) => [...params(r), ...(link === null ? NO_LINK : linkValues(link.d, link.facts, r.id))]);
 }
 
 /** The payloads, rollups and account counters of the stored records `kept`, as parts of `w`. */
@@ -207,7 +199,7 @@ async function commit(
     }
     // Decided before the insert so the INSERT writes it: a row is never stored without its link.
     const d = await decideLink(c, linkInput(r, f), prefetch, flush);
-    held.push({ r, link: { r, f, d } });
+    held.push({ r, link: { row: r, facts: f, d } });
     prefetch.wrote(r, f, d);
     if (d.subtasks.length > 0) {
       // Moves rows between conversations: the rows it moves must be written first.
