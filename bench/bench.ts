@@ -74,7 +74,9 @@
  *   --accounts <n>          API-key accounts in each ccflare (default 1)  BENCH_ACCOUNTS
  *   --db <list>             sqlite (default), postgres or both: one ccflare per database (and per
  *                           strategy), side by side like --strategy; PostgreSQL gets a new
- *                           database on --pg-url, dropped at the end         BENCH_DB
+ *                           database on --pg-url, dropped at the end; before each ccflare
+ *                           run the server is checkpointed and its autovacuum waited for
+ *                           (superuser; else the run says so)               BENCH_DB
  *   --pg-url <url>          PostgreSQL server for --db postgres (default CCFLARE_TEST_PG_URL,
  *                           else postgres://postgres@127.0.0.1:5432/postgres)
  *   --pg-front <n>          with --db postgres, also n ccflares on one new database behind a
@@ -304,6 +306,35 @@ async function dropPgDatabases(): Promise<void> {
     await client.end();
   }
 }
+/**
+ * Before each run while a PostgreSQL server is in the bench: its dirty pages written out and its
+ * autovacuum done, so no run (on either back-end) pays for the writes of the run before it. The
+ * two-instance front's database, written just before, had kept the checkpointer and autovacuum
+ * busy into the next runs (12-20 % outside CPU in them; 1-4 % otherwise), as pgbench's own
+ * `CHECKPOINT` before a run avoids. The time it took, or why it could not (not a superuser).
+ */
+async function settlePostgres(): Promise<string> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_URL });
+  const t0 = performance.now();
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT');
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
+      );
+      if ((rows[0]?.n ?? 0) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return `PostgreSQL settled in ${Math.round(performance.now() - t0)} ms`;
+  } catch (err) {
+    return `PostgreSQL not settled: ${(err as Error).message}`;
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * The server processes of the connections to database `name` now (the pool's, open before a run
  * begins): their CPU over the run is PostgreSQL's share of serving the target. Linux only.
@@ -881,6 +912,7 @@ async function main(): Promise<number> {
           });
           if (x.frontPid !== undefined) cpuPids[`${x.label} front`] = x.frontPid;
         }
+        const settled = DBS.includes('postgres') && t.name === 'ccflare' ? await settlePostgres() : null;
         const dbPids = t.pgDb === undefined ? [] : await pgBackendPids(t.pgDb);
         dbPids.forEach((pid, i) => {
           cpuPids[`db#${i}`] = pid;
@@ -929,7 +961,7 @@ async function main(): Promise<number> {
           ? `${r.measured}/${sc.connections} streams in ${f(r.windowMs / 1000, 1)} s, peak RSS ${f(peakRssMb, 0)} MB`
           : `${f(r.rps, 0)} req/s, CPU ${f(run.cpuPerReq, 3)} ms/req (main thread ${f(run.mainCpuPerReq, 3)})`;
         console.log(
-          `${what}, ${r.errors} errors${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}${extra}`,
+          `${what}, ${r.errors} errors${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}${extra}${settled === null ? '' : ` (${settled} before)`}`,
         );
         allRuns.push(run);
         await sleep(300);

@@ -496,8 +496,9 @@ export class PgConversations implements ConversationsStore {
     }
     if (q.since != null) where.push(`c.last_at >= ${p(q.since)}`);
     if (q.until != null) where.push(`c.first_at <= ${p(q.until)}`);
-    // ILIKE: the contract says case-insensitive (SQLite's LIKE is, for ASCII).
-    if (q.text) where.push(`c.first_user_text ILIKE ${p(likePattern(q.text))} ESCAPE '\\'`);
+    // ILIKE: the contract says case-insensitive (SQLite's LIKE is, for ASCII). In the database's
+    // own collation: "C" (the column's, migrations.ts) folds ASCII only.
+    if (q.text) where.push(`c.first_user_text COLLATE "default" ILIKE ${p(likePattern(q.text))} ESCAPE '\\'`);
     const exists = (test: string) =>
       where.push(`EXISTS (SELECT 1 FROM requests r WHERE r.conversation_id = c.id AND ${test})`);
     if (q.account != null) {

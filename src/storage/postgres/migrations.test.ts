@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshSchema, hasPg, PG_URL } from '../../../test/support/pg.js';
-import { PG_LATEST_VERSION, PG_MIGRATIONS } from './migrations.js';
+import { openPool } from './connection.js';
+import { migratePg, PG_LATEST_VERSION, PG_MIGRATIONS } from './migrations.js';
 import { PostgresStore } from './postgres-store.js';
 
 describe.runIf(hasPg('postgres migrations'))('postgres migrations', () => {
@@ -58,6 +59,74 @@ describe.runIf(hasPg('postgres migrations'))('postgres migrations', () => {
       } finally {
         await Promise.all(stores.map((s) => s.close()));
       }
+    }
+  });
+
+  /** Tables and text columns of the schema not in the "C" collation (a partition's are its parent's). */
+  const notByteOrder = async (store: PostgresStore) =>
+    (
+      await store.pool.query<{ col: string }>(
+        `SELECT c.relname || '.' || a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+         WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+           AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'text'::regtype
+           AND a.attcollation <> (SELECT oid FROM pg_collation WHERE collname = 'C' AND collnamespace = 'pg_catalog'::regnamespace)
+         ORDER BY 1`,
+      )
+    ).rows.map((r) => r.col);
+
+  it('keeps every text column in byte order, as SQLite compares, so any two can be joined', async () => {
+    const store = await PostgresStore.open({ url: PG_URL, schema: newSchema(), max: 2 });
+    try {
+      // A payload partition made at run time takes its parent's collation.
+      await store.pool.query(
+        `CREATE TABLE IF NOT EXISTS request_payloads_test_day PARTITION OF request_payloads FOR VALUES FROM (0) TO (1)`,
+      );
+      expect(await notByteOrder(store)).toEqual([]);
+      const names = ['b', 'a', 'Z', 'é', '_'];
+      for (const name of names) await store.accounts.insert({ name, kind: 'max' }, 1);
+      const sorted = await store.pool.query<{ name: string }>('SELECT name FROM accounts ORDER BY name');
+      expect(sorted.rows.map((r) => r.name)).toEqual(['Z', '_', 'a', 'b', 'é']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('moves an installation made before byte order over with its rows, and its indexes find them', async () => {
+    const schema = newSchema();
+    const pool = openPool({ url: PG_URL, schema, max: 1 });
+    try {
+      await pool.query(`CREATE SCHEMA ${schema}`);
+      await migratePg(
+        pool,
+        PG_MIGRATIONS.filter((m) => m.version <= 2),
+      );
+      for (const [id, ts] of [
+        ['r-b', 2],
+        ['r-a', 1],
+      ] as const) {
+        await pool.query(
+          `INSERT INTO requests (id, ts, method, path, success, latency_ms, attempts, stream, conversation_id, message_hash)
+           VALUES ($1, $2, 'POST', '/v1/messages', 1, 1, 1, 0, 'c-1', $1)`,
+          [id, ts],
+        );
+      }
+      await pool.query(`INSERT INTO conversations (id, first_at, last_at, requests) VALUES ('c-1', 1, 2, 2)`);
+    } finally {
+      await pool.end();
+    }
+    const store = await PostgresStore.open({ url: PG_URL, schema, max: 1 });
+    try {
+      expect(await versions(store)).toEqual(PG_MIGRATIONS.map((m) => m.version));
+      expect(await notByteOrder(store)).toEqual([]);
+      expect((await store.requests.get('r-a'))?.id).toBe('r-a');
+      expect((await store.conversations.get('c-1'))?.requests.map((r) => r.id)).toEqual(['r-a', 'r-b']);
+      const invalid = await store.pool.query(
+        `SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+         WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND NOT i.indisvalid`,
+      );
+      expect(invalid.rows).toEqual([]);
+    } finally {
+      await store.close();
     }
   });
 

@@ -9,9 +9,45 @@ import { inTransaction, type PgPool } from './connection.js';
 import { PG_INSTANCE_OWNER_MIGRATION } from './instances.js';
 import { PG_SCHEMA_PARTS } from './schema.js';
 
+/**
+ * Every text column of the schema's tables to the "C" collation (a partition takes its parent's).
+ * Their keys are ids, hashes and names: byte order is what SQLite's BINARY gives, so both back-ends
+ * page and sort alike, and btree compares are memcmp instead of strcoll. Writer bench (2,000
+ * records/s, bench a-json records) on a C.UTF-8 database: PostgreSQL's CPU 81-83 -> 73-74 µs per
+ * record. Text columns of different collations cannot be compared (`=` included), so a migration
+ * that adds a text column ends with this again; migrations.test.ts checks every column.
+ */
+export const TEXT_COLUMNS_TO_C = `DO $$
+DECLARE t record; def text;
+BEGIN
+  FOR t IN
+    SELECT c.oid, c.relname, string_agg(format('ALTER COLUMN %I TYPE text COLLATE "C"', a.attname), ', ') AS alters
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+      AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'text'::regtype
+      AND a.attcollation <> (SELECT oid FROM pg_collation WHERE collname = 'C' AND collnamespace = 'pg_catalog'::regnamespace)
+    GROUP BY c.oid, c.relname
+  LOOP
+    -- A trigger whose WHEN names a column pins its type: dropped and made again as it was.
+    CREATE TEMP TABLE IF NOT EXISTS ccflare_triggers (def text) ON COMMIT DROP;
+    DELETE FROM ccflare_triggers;
+    INSERT INTO ccflare_triggers SELECT pg_get_triggerdef(g.oid) FROM pg_trigger g WHERE g.tgrelid = t.oid AND NOT g.tgisinternal;
+    FOR def IN SELECT tgname FROM pg_trigger WHERE tgrelid = t.oid AND NOT tgisinternal LOOP
+      EXECUTE format('DROP TRIGGER %I ON %I', def, t.relname);
+    END LOOP;
+    EXECUTE format('ALTER TABLE %I %s', t.relname, t.alters);
+    FOR def IN SELECT d.def FROM ccflare_triggers d LOOP
+      EXECUTE def;
+    END LOOP;
+  END LOOP;
+END $$;`;
+
 export const PG_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: PG_SCHEMA_PARTS.join('\n') },
   PG_INSTANCE_OWNER_MIGRATION,
+  { version: 3, name: 'text columns in byte order (COLLATE "C")', up: TEXT_COLUMNS_TO_C },
 ];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

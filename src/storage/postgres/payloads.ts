@@ -129,7 +129,15 @@ function bytes(v: PayloadBody | null | undefined): Buffer | null {
  * an array parameter goes as hex text, escaped, that the server parses back. Measured for 25
  * a-stream payloads a batch: ~60 µs of server CPU per row instead of ~90-140.
  */
-export function addPayloadWrites(w: MultiWrite, records: readonly RequestRecord[]): void {
+/**
+ * With `stored` "may be": a payload stored already is left as it is. Otherwise a plain INSERT,
+ * which fails on one (see record-batch.ts for why and what then).
+ */
+export function addPayloadWrites(
+  w: MultiWrite,
+  records: readonly RequestRecord[],
+  stored: StoredAlready = 'may be',
+): void {
   const ids: string[] = [];
   const ts: number[] = [];
   const reqTruncated: number[] = [];
@@ -171,9 +179,12 @@ export function addPayloadWrites(w: MultiWrite, records: readonly RequestRecord[
       FROM unnest(${id}::text[], ${t}::bigint[], ${qt}::smallint[], ${st}::smallint[], ${qho}::int[], ${qhl}::int[],
         ${qo}::int[], ${ql}::int[], ${sho}::int[], ${shl}::int[], ${so}::int[], ${sl}::int[])
         AS u(id, ts, qt, st, qho, qhl, qo, ql, sho, shl, so, sl)
-      ${w.clause('WHERE')} ON CONFLICT DO NOTHING`,
+      ${w.clause('WHERE')}${stored === 'may be' ? ' ON CONFLICT DO NOTHING' : ''}`,
   );
 }
+
+/** Whether a write may find some of its rows stored already (a replay), or knows none is. */
+export type StoredAlready = 'may be' | 'none';
 
 /** Inserts the payloads of `records` (those that have one). */
 export async function insertPayloads(q: Queryable, records: readonly RequestRecord[]): Promise<void> {

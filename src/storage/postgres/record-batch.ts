@@ -19,7 +19,8 @@ import {
   type LinkedRows,
   LinkPrefetch,
 } from './conversations.js';
-import { addPayloadWrites, isMissingPartition, PayloadPartitions } from './payloads.js';
+import { addPayloadWrites, isMissingPartition, PayloadPartitions, type StoredAlready } from './payloads.js';
+import { isUniqueViolation } from './pg-errors.js';
 import { MultiWrite, type PgValue, unnestInsert } from './pg-sql.js';
 import { REQUEST_COLUMN_TYPES } from './requests.js';
 import { addRollupWrites } from './rollups.js';
@@ -41,8 +42,16 @@ function requestColumns(extra: readonly string[]): [string, string][] {
 }
 
 const LINKED_COLUMNS = requestColumns(LINK_COLUMNS);
-/** A row whose id is stored already is left as it is: writes are repeatable. */
-const ON_CONFLICT = 'ON CONFLICT (id) DO NOTHING RETURNING id';
+/**
+ * A row whose id is stored already is left as it is: writes are repeatable. `ON CONFLICT` is a
+ * speculative insertion (a unique-index probe and a confirm record in the WAL per row), paid on
+ * every batch for the rare replay; a batch is first written with plain INSERTs and again with
+ * `ON CONFLICT` only when one of its rows was stored already (makeBatchWrite).
+ */
+const RETURNING: Record<StoredAlready, string> = {
+  'may be': 'ON CONFLICT (id) DO NOTHING RETURNING id',
+  none: 'RETURNING id',
+};
 /** The link columns of a request that is not a conversation turn: as the columns' defaults. */
 const NO_LINK: readonly PgValue[] = LINK_COLUMNS.map((c) => (c === 'link_flags' ? 0 : null));
 
@@ -149,9 +158,14 @@ function heldValues(held: readonly Held[]): PgValue[][] {
 }
 
 /** The payloads, rollups and account counters of the stored records `kept`, as parts of `w`. */
-function addRecordWrites(w: MultiWrite, kept: readonly RequestRecord[], usage: readonly AccountUsageDelta[]): boolean {
+function addRecordWrites(
+  w: MultiWrite,
+  kept: readonly RequestRecord[],
+  usage: readonly AccountUsageDelta[],
+  stored: StoredAlready,
+): boolean {
   const failed = usage.some((u) => u.errors !== undefined && u.errors.length > 0);
-  addPayloadWrites(w, kept);
+  addPayloadWrites(w, kept, stored);
   addRollupWrites(w, kept);
   if (!failed) addUsageWrites(w, usage);
   return failed;
@@ -162,7 +176,9 @@ async function commit(
   records: readonly RequestRecord[],
   usage: readonly AccountUsageDelta[],
   facts: readonly (RequestFacts | null)[],
+  storedAlready: StoredAlready,
 ): Promise<void> {
+  const onConflict = RETURNING[storedAlready];
   const stored = new Set<string>();
   // Rows are held back and written together (one multi-row INSERT) until a link decision has to
   // ask the database something: then what is held is written first, so each request is linked
@@ -184,7 +200,7 @@ async function commit(
     if (held.length === 0) return;
     const rows = held;
     held = [];
-    const now = await unnestInsert<{ id: string }>(c, 'requests', LINKED_COLUMNS, heldValues(rows), ON_CONFLICT);
+    const now = await unnestInsert<{ id: string }>(c, 'requests', LINKED_COLUMNS, heldValues(rows), onConflict);
     await noteStored(rows, new Set(now.map((x) => x.id)));
   };
   const parentHashes: string[] = [];
@@ -219,7 +235,7 @@ async function commit(
   const keptUsage = all ? usage : usageFromRecords(kept);
   const w = new MultiWrite();
   const insert = w.nextName;
-  w.addUnnestInsert('requests', LINKED_COLUMNS, heldValues(last), ON_CONFLICT);
+  w.addUnnestInsert('requests', LINKED_COLUMNS, heldValues(last), onConflict);
   let select: string | undefined;
   if (last.length > 0) {
     const expected = w.param(last.length);
@@ -229,7 +245,7 @@ async function commit(
     addConversationWrites(w, linkedOf(last));
     select = `SELECT count(*)::int AS n, CASE WHEN count(*) <> ${expected} THEN array_agg(id) END AS ids FROM ${insert}`;
   }
-  let failed = addRecordWrites(w, kept, keptUsage);
+  let failed = addRecordWrites(w, kept, keptUsage, storedAlready);
   const answer = (await w.run<{ n: number; ids: string[] | null }>(c, select))[0];
   const allNew = last.length === 0 || answer?.n === last.length;
   if (allNew) for (const h of last) stored.add(h.r.id);
@@ -239,7 +255,7 @@ async function commit(
     const after = records.filter((r) => stored.has(r.id));
     const again = new MultiWrite();
     const afterUsage = usageFromRecords(after);
-    failed = addRecordWrites(again, after, afterUsage);
+    failed = addRecordWrites(again, after, afterUsage, storedAlready);
     await again.run(c);
     if (failed) await applyUsageWithErrors(c, afterUsage);
     return;
@@ -256,14 +272,23 @@ export function makeBatchWrite(pool: PgPool): PgBatchWrite {
     const facts = records.map((r) => factsOfBody(r.linkBody));
     const withPayload = records.filter((r) => r.payload).map((r) => r.ts);
     await partitions.ensure(withPayload);
+    const write = async () => {
+      try {
+        await inTransaction(pool, (c) => commit(c, records, usage, facts, 'none'));
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        // A replay, or a retry after a commit whose answer was lost: rows that are stored stay.
+        await inTransaction(pool, (c) => commit(c, records, usage, facts, 'may be'));
+      }
+    };
     try {
-      await inTransaction(pool, (c) => commit(c, records, usage, facts));
+      await write();
     } catch (err) {
       if (!isMissingPartition(err)) throw err;
       // Another instance's retention dropped a day this batch writes to (a late journal replay).
       partitions.forget();
       await partitions.ensure(withPayload);
-      await inTransaction(pool, (c) => commit(c, records, usage, facts));
+      await write();
     }
   };
 }
