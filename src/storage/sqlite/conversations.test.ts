@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectRebuildResumes, fixtureRecords, TEAM_B } from '../../../test/support/conversation-fixtures.js';
 import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
-import { CHILDREN_LOOKUP } from './conversations.js';
+import { BY_HASH_LOOKUP, CHILDREN_LOOKUP } from './conversations.js';
 import { SqliteStore } from './sqlite-store.js';
 
 describe('conversations in SQLite', () => {
@@ -111,11 +115,41 @@ describe('conversations in SQLite', () => {
 
   it("a turn's siblings are read by its parent hash, not by reading the whole conversation", () => {
     const plan = (
-      store.connection.prepare(`EXPLAIN QUERY PLAN ${CHILDREN_LOOKUP}`).all('h', 'c') as { detail: string }[]
+      store.connection.prepare(`EXPLAIN QUERY PLAN ${CHILDREN_LOOKUP}`).all('h', 'h', 'c') as { detail: string }[]
     )
       .map((r) => r.detail)
       .join('\n');
-    expect(plan).toMatch(/USING INDEX requests_parent_hash \(parent_message_hash=\?\)/);
+    expect(plan).toMatch(/USING INDEX requests_parent_key \(<expr>=\?\)/);
+  });
+
+  it("a turn's parent is found through the message-hash key index", () => {
+    const plan = (
+      store.connection.prepare(`EXPLAIN QUERY PLAN ${BY_HASH_LOOKUP}`).all('h', 'h') as { detail: string }[]
+    )
+      .map((r) => r.detail)
+      .join('\n');
+    expect(plan).toMatch(/USING INDEX requests_message_key \(<expr>=\?\)/);
+  });
+
+  it('requests whose hashes share the indexed prefix stay apart', async () => {
+    const rec = (id: string, ts: number, messages: unknown[]) =>
+      sampleRecord({ id, ts, sessionId: null, linkBody: Buffer.from(JSON.stringify({ messages })) });
+    await store.requests.writeBatch([rec('a1', 1000, [{ role: 'user', content: 'alpha' }])], []);
+    await store.requests.writeBatch([rec('b1', 1001, [{ role: 'user', content: 'beta' }])], []);
+    const hashOf = (id: string) =>
+      (store.connection.prepare('SELECT message_hash AS h FROM requests WHERE id = ?').get(id) as { h: string }).h;
+    // Give b1 a hash that shares a1's first 8 digits: the lookup must still tell them apart.
+    const shared = `${hashOf('a1').slice(0, 8)}${'0'.repeat(24)}`;
+    store.connection.prepare('UPDATE requests SET message_hash = ? WHERE id = ?').run(shared, 'b1');
+    const turn = (id: string, ts: number, first: string) =>
+      rec(id, ts, [
+        { role: 'user', content: first },
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: 'next' },
+      ]);
+    await store.requests.writeBatch([turn('a2', 1002, 'alpha')], []);
+    expect(await store.conversations.linkOf('a2')).toEqual({ conversationId: 'a1', branch: 'main' });
+    expect((await store.conversations.get('b1'))?.requests.map((r) => r.id)).toEqual(['b1']);
   });
 
   it('retention removes a conversation once all its requests expired; clear-history removes them all', async () => {
@@ -161,5 +195,47 @@ describe('conversations in SQLite', () => {
 
   it('rebuild recomputes the links of stored rows, resumes after a stop and gives the same tree', async () => {
     await expectRebuildResumes(store);
+  });
+});
+
+describe('migration 22 (hash lookups through prefix indexes)', () => {
+  it('a database linked before it shows the same tree after it, and its next turn branches from the stored rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ccflare-hash-key-'));
+    try {
+      const path = join(dir, 'gateway.db');
+      const records = fixtureRecords('branch', 'b');
+      expect(records).toHaveLength(3);
+      const before = SqliteStore.open(path);
+      await before.requests.writeBatch(records.slice(0, 2), []);
+      const tree = (await before.conversations.get('b-00'))?.requests.map((r) => [r.id, r.branch, r.parentRequestId]);
+      await before.close();
+      // Back to version 21's schema: the rows are the same, only the hash indexes differ.
+      const raw = new Database(path);
+      raw.exec(`DROP INDEX requests_message_key; DROP INDEX requests_parent_key;
+        CREATE INDEX requests_message_hash ON requests (message_hash) WHERE message_hash IS NOT NULL;
+        CREATE INDEX requests_parent_hash ON requests (parent_message_hash) WHERE parent_message_hash IS NOT NULL;
+        DELETE FROM schema_migrations WHERE version = 22;`);
+      raw.close();
+
+      const after = SqliteStore.open(path);
+      try {
+        const d = await after.conversations.get('b-00');
+        expect(d?.requests.map((r) => [r.id, r.branch, r.parentRequestId])).toEqual(tree);
+        await after.requests.writeBatch(records.slice(2), []);
+        expect((await after.conversations.get('b-00'))?.requests.map((r) => r.branch)).toEqual([
+          'main',
+          'main',
+          'branch_1',
+        ]);
+        const indexes = after.connection
+          .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'requests_%_hash'")
+          .all();
+        expect(indexes).toEqual([]);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

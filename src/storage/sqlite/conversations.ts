@@ -110,13 +110,41 @@ export const CONVERSATIONS_PROMPT_INDEX_MIGRATION: Migration = {
 };
 
 /**
- * The earlier children of a turn's parent hash in a conversation. Without statistics the planner
- * took requests_conversation and read every request of the conversation to test its parent hash
- * (all of a long session's, for each of its turns); a hash has a child or two. Batch transaction
- * CPU per record on claude-code sessions of 5-40 turns: 3.8-4.9 µs less (see the commit).
+ * The two hash lookups go through indexes on the first 8 hex digits of the hash instead of all 32:
+ * entries of ~15 instead of ~37 bytes, so a batch's entries, which land at random places, dirty
+ * fewer index pages, each a 4 KiB page in the WAL and again at the checkpoint. The store's part of
+ * linking Claude Code-like sessions (bench/link-store-ab.ts --workload claude-code, 30,000
+ * records, three runs): 37.2-38.9 -> 30.3-32.8 µs per record, the commit ~15 -> ~10 of them; the
+ * bench's body, whose requests all share one hash (entries appended, not scattered), unchanged. A
+ * prefix two hashes share costs one more row read: the lookups test the whole hash as well.
  */
-export const CHILDREN_LOOKUP = `SELECT ${LOOKUP_COLUMNS} FROM requests INDEXED BY requests_parent_hash
-  WHERE parent_message_hash = ? AND conversation_id = ? AND agent_instance IS NULL LIMIT 50`;
+export const CONVERSATIONS_HASH_KEY_MIGRATION: Migration = {
+  version: 22,
+  name: 'hash lookups through indexes on a prefix of the hash',
+  up: `
+    DROP INDEX IF EXISTS requests_message_hash;
+    DROP INDEX IF EXISTS requests_parent_hash;
+    CREATE INDEX requests_message_key ON requests (substr(message_hash, 1, 8)) WHERE message_hash IS NOT NULL;
+    CREATE INDEX requests_parent_key ON requests (substr(parent_message_hash, 1, 8))
+      WHERE parent_message_hash IS NOT NULL;
+  `,
+};
+
+/** Requests whose running message hash is the one bound twice (the key, then the whole hash). */
+export const BY_HASH_LOOKUP = `SELECT ${LOOKUP_COLUMNS} FROM requests
+  WHERE substr(message_hash, 1, 8) = substr(?, 1, 8) AND message_hash = ? AND conversation_id IS NOT NULL
+  ORDER BY ts DESC LIMIT 20`;
+
+/**
+ * The earlier children of a turn's parent hash in a conversation (the hash bound twice, then the
+ * conversation). Without statistics the planner took requests_conversation and read every request
+ * of the conversation to test its parent hash (all of a long session's, for each of its turns); a
+ * hash has a child or two. Batch transaction CPU per record on claude-code sessions of 5-40 turns:
+ * 3.8-4.9 µs less (see the commit).
+ */
+export const CHILDREN_LOOKUP = `SELECT ${LOOKUP_COLUMNS} FROM requests INDEXED BY requests_parent_key
+  WHERE substr(parent_message_hash, 1, 8) = substr(?, 1, 8) AND parent_message_hash = ? AND conversation_id = ?
+    AND agent_instance IS NULL LIMIT 50`;
 
 export interface Linker {
   /** Links a stored row (the rebuild): decides, writes the link columns, then `afterInsert`. */
@@ -142,9 +170,7 @@ const SHARES_PER_STATEMENT = 16;
 /** The linker over one connection's statements, for the batch commit and the rebuild. */
 export function prepareLinker(db: Database.Database, opts: { relink?: boolean } = {}): Linker {
   const one = <T>(sql: string) => db.prepare<unknown[], T>(sql);
-  const byHash = one<LookupRow>(
-    `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE message_hash = ? AND conversation_id IS NOT NULL ORDER BY ts DESC LIMIT 20`,
-  );
+  const byHash = one<LookupRow>(BY_HASH_LOOKUP);
   const children = one<LookupRow>(CHILDREN_LOOKUP);
   const count = one<{ requests: number }>('SELECT requests FROM conversations WHERE id = ?');
   const ofInstance = one<LookupRow>(
@@ -162,8 +188,8 @@ export function prepareLinker(db: Database.Database, opts: { relink?: boolean } 
   const get = one<LookupRow>(`SELECT ${LOOKUP_COLUMNS} FROM requests WHERE id = ? AND conversation_id IS NOT NULL`);
   const parentOf = one<{ parent_request_id: string | null }>('SELECT parent_request_id FROM requests WHERE id = ?');
   const lookup: LinkLookup = {
-    byMessageHash: (h) => byHash.all(h).map(linked),
-    children: (c, h) => children.all(h, c).map(linked),
+    byMessageHash: (h) => byHash.all(h, h).map(linked),
+    children: (c, h) => children.all(h, h, c).map(linked),
     // The batch's requests not yet in the summary row count too (a root's conversation has no row yet).
     requestCount: (c) => (count.get(c)?.requests ?? 0) + (pending.get(c)?.requests ?? 0),
     latestOfInstance: (i) => {

@@ -2,7 +2,11 @@ import type Database from 'better-sqlite3';
 import { GatewayError } from '../../errors.js';
 import { AGENTS_MIGRATION } from './agents.js';
 import { CONVERSATION_ANALYSES_MIGRATION } from './conversation-analyses.js';
-import { CONVERSATIONS_MIGRATION, CONVERSATIONS_PROMPT_INDEX_MIGRATION } from './conversations.js';
+import {
+  CONVERSATIONS_HASH_KEY_MIGRATION,
+  CONVERSATIONS_MIGRATION,
+  CONVERSATIONS_PROMPT_INDEX_MIGRATION,
+} from './conversations.js';
 import { INSTANCE_OWNER_MIGRATION } from './instances.js';
 import { KEY_LIMITS_MIGRATION, KEYS_MIGRATION } from './keys.js';
 import type { Migration } from './migration.js';
@@ -213,6 +217,7 @@ export const MIGRATIONS: readonly Migration[] = [
   WORKERS_MIGRATION,
   NOTIFY_WINDOWS_MIGRATION,
   INSTANCE_OWNER_MIGRATION,
+  CONVERSATIONS_HASH_KEY_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
