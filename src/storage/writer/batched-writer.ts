@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { GatewayError } from '../../errors.js';
 import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
 import { journalDir } from '../journal/record-journal.js';
@@ -70,6 +70,8 @@ export class WorkerRecordWriter extends QueuedRecordWriter {
     defaults: { flushIntervalMs: number; maxInFlight: number },
     private readonly workerUrl: URL,
     private readonly init: object,
+    /** The worker's V8 limits (`Worker` resourceLimits); V8's defaults when absent. */
+    private readonly limits?: ResourceLimits,
   ) {
     super(opts, defaults);
     // Started now so a database the worker cannot open is reported at startup, not on the first request.
@@ -77,7 +79,10 @@ export class WorkerRecordWriter extends QueuedRecordWriter {
   }
 
   private spawn(): Worker {
-    const w = new Worker(this.workerUrl, { workerData: this.init });
+    const w = new Worker(this.workerUrl, {
+      workerData: this.init,
+      ...(this.limits ? { resourceLimits: this.limits } : {}),
+    });
     // Idle, the worker must not keep the process alive; it is ref'd while replies are due.
     w.unref();
     w.on('message', (msg: FromWorker) => this.onMessage(msg));
