@@ -11,55 +11,18 @@
  * is open: without or with a wrong key the answer is 401 before the body is read.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import {
-  ErrorCode,
-  GetPromptRequestSchema,
-  type GetPromptResult,
-  ListPromptsRequestSchema,
-  type ListPromptsResult,
-  McpError,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from 'pino';
 import { bearerToken, keyHint, singleHeader } from '../auth/access-keys.js';
 import { GatewayError, writeErrorResponse } from '../errors.js';
-import type { PromptFile } from './prompt-file.js';
-import { renderPrompt } from './prompt-file.js';
+import type { McpEndpointDeps } from './mcp-server.js';
 
 export const MCP_PATH = '/mcp';
 /** JSON-RPC bodies of prompts/get are a few hundred bytes; this bounds what a client can make us hold. */
 export const MAX_MCP_BODY_BYTES = 256 * 1024;
 
-export interface McpEndpointDeps {
-  prompts: {
-    list(): readonly PromptFile[];
-    get(name: string): PromptFile | undefined;
-  };
-  /** The client key's name when `presented` is an active client key, else null. */
-  clientKeyName(presented: string): string | null;
-  logger: Logger;
-  version: string;
-}
+export type { McpEndpointDeps } from './mcp-server.js';
 
 export function isMcpPath(url: string): boolean {
   return url === MCP_PATH || url.startsWith('/mcp?') || url === '/mcp/';
-}
-
-function listResult(prompts: readonly PromptFile[]): ListPromptsResult {
-  return {
-    prompts: prompts
-      .filter((p) => p.error === null)
-      .map((p) => ({
-        name: p.name,
-        ...(p.description === null ? {} : { description: p.description }),
-        arguments: p.arguments.map((a) => ({
-          name: a.name,
-          ...(a.description === null ? {} : { description: a.description }),
-          required: a.required,
-        })),
-      })),
-  };
 }
 
 export function createMcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -73,41 +36,12 @@ export function createMcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage,
     );
   }
 
-  function newServer(keyName: string): McpServer {
-    const mcp = new McpServer({ name: 'ccflare', version: deps.version }, { capabilities: { prompts: {} } });
-    mcp.server.setRequestHandler(ListPromptsRequestSchema, () => listResult(deps.prompts.list()));
-    mcp.server.setRequestHandler(GetPromptRequestSchema, (request): GetPromptResult => {
-      const { name, arguments: args } = request.params;
-      const prompt = deps.prompts.get(name);
-      if (prompt === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt "${name}"`);
-      let text: string;
-      try {
-        text = renderPrompt(prompt, args ?? {});
-      } catch (err) {
-        throw new McpError(ErrorCode.InvalidParams, (err as Error).message);
-      }
-      logger.debug({ prompt: name, clientKey: keyName }, 'MCP prompt rendered');
-      return {
-        ...(prompt.description === null ? {} : { description: prompt.description }),
-        messages: [{ role: 'user', content: { type: 'text', text } }],
-      };
-    });
-    return mcp;
-  }
-
+  // The MCP SDK (with its JSON-schema validators, ~20 MB of RSS) loads on the first MCP request,
+  // not at start: most gateways never get one (idle serve RSS, README Benchmark).
+  let sdk: Promise<typeof import('./mcp-server.js')> | null = null;
   async function serve(req: IncomingMessage, res: ServerResponse, keyName: string): Promise<void> {
-    const mcp = newServer(keyName);
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-      maxRequestBodySize: MAX_MCP_BODY_BYTES,
-    });
-    res.on('close', () => {
-      void transport.close();
-      void mcp.close();
-    });
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res);
+    sdk ??= import('./mcp-server.js');
+    await (await sdk).serveMcp(deps, req, res, keyName, MAX_MCP_BODY_BYTES);
   }
 
   return (req, res) => {
