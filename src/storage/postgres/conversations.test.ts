@@ -5,6 +5,7 @@ import { samplePayload, sampleRecord } from '../../../test/support/sample-record
 import type { RequestRecord } from '../contract/records.js';
 import type { Store } from '../contract/store.js';
 import { SqliteStore } from '../sqlite/sqlite-store.js';
+import { LOOKUP_SQL } from './conversations.js';
 import type { PostgresStore } from './postgres-store.js';
 
 /** Every fixture, interleaved in arrival order: sessions overlapping as they do on a busy gateway. */
@@ -39,6 +40,21 @@ describe.skipIf(!hasPg('PostgreSQL conversations'))('conversations on PostgreSQL
   afterEach(async () => {
     await pg.close();
     await lite.close();
+  });
+
+  it("finds a turn's parent among the newest requests with its hash without sorting all that share it", async () => {
+    const c = await pg.pool.connect();
+    try {
+      // The table is small here: the planner is told to use an index, then the plan must not sort.
+      await c.query('SET enable_seqscan = off');
+      const plan = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${LOOKUP_SQL.byHash.replace('$1', "'h'")}`);
+      const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(text).toMatch(/Index Scan Backward using requests_message_hash/);
+      expect(text).not.toMatch(/Sort/);
+    } finally {
+      await c.query('RESET enable_seqscan');
+      c.release();
+    }
   });
 
   it('links every fixture as SQLite does, written one record per batch', async () => {

@@ -52,6 +52,7 @@ import {
   subtaskRowOf,
   summaryOf,
 } from '../rows/conversation-rows.js';
+import type { Migration } from '../sqlite/migration.js';
 import { inTransaction, type PgPool } from './connection.js';
 import { MultiWrite, type PgValue, type Queryable } from './pg-sql.js';
 
@@ -101,6 +102,17 @@ export const CONVERSATIONS_DDL: readonly string[] = [
   'CREATE TABLE records_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);',
 ];
 
+/**
+ * The parent lookup (newest 20 requests with a message hash) reads 20 index entries however many
+ * requests share the hash, instead of all of them and a sort (SQLite's migration 23 says why).
+ */
+export const PG_MESSAGE_HASH_TS_MIGRATION: Migration = {
+  version: 4,
+  name: 'message-hash index ordered by time',
+  up: `DROP INDEX IF EXISTS requests_message_hash;
+    CREATE INDEX requests_message_hash ON requests (message_hash, ts, id) WHERE message_hash IS NOT NULL;`,
+};
+
 /** Thrown by a lookup whose answer is not fetched yet: the decision is taken again once it is. */
 class Miss {
   constructor(
@@ -113,7 +125,7 @@ class Miss {
 const MAX_LOOKUPS = 200;
 
 /** The lookups' SQL, each run as a named prepared statement: parsed and planned once per connection. */
-const LOOKUP_SQL = {
+export const LOOKUP_SQL = {
   byHash: `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE message_hash = $1 AND conversation_id IS NOT NULL
     ORDER BY ts DESC, id DESC LIMIT 20`,
   children: `SELECT ${LOOKUP_COLUMNS} FROM requests WHERE parent_message_hash = $1 AND conversation_id = $2

@@ -4,6 +4,7 @@ import { AGENTS_MIGRATION } from './agents.js';
 import { CONVERSATION_ANALYSES_MIGRATION } from './conversation-analyses.js';
 import {
   CONVERSATIONS_HASH_KEY_MIGRATION,
+  CONVERSATIONS_HASH_KEY_TS_MIGRATION,
   CONVERSATIONS_MIGRATION,
   CONVERSATIONS_PROMPT_INDEX_MIGRATION,
 } from './conversations.js';
@@ -218,6 +219,7 @@ export const MIGRATIONS: readonly Migration[] = [
   NOTIFY_WINDOWS_MIGRATION,
   INSTANCE_OWNER_MIGRATION,
   CONVERSATIONS_HASH_KEY_MIGRATION,
+  CONVERSATIONS_HASH_KEY_TS_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
