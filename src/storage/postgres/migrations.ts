@@ -19,7 +19,7 @@ import { PG_SCHEMA_PARTS } from './schema.js';
  * that adds a text column ends with this again; migrations.test.ts checks every column.
  */
 export const TEXT_COLUMNS_TO_C = `DO $$
-DECLARE t record; def text;
+DECLARE t record; defs text[]; x text;
 BEGIN
   FOR t IN
     SELECT c.oid, c.relname, string_agg(format('ALTER COLUMN %I TYPE text COLLATE "C"', a.attname), ', ') AS alters
@@ -32,15 +32,13 @@ BEGIN
     GROUP BY c.oid, c.relname
   LOOP
     -- A trigger whose WHEN names a column pins its type: dropped and made again as it was.
-    CREATE TEMP TABLE IF NOT EXISTS ccflare_triggers (def text) ON COMMIT DROP;
-    DELETE FROM ccflare_triggers;
-    INSERT INTO ccflare_triggers SELECT pg_get_triggerdef(g.oid) FROM pg_trigger g WHERE g.tgrelid = t.oid AND NOT g.tgisinternal;
-    FOR def IN SELECT tgname FROM pg_trigger WHERE tgrelid = t.oid AND NOT tgisinternal LOOP
-      EXECUTE format('DROP TRIGGER %I ON %I', def, t.relname);
+    defs := ARRAY(SELECT pg_get_triggerdef(g.oid) FROM pg_trigger g WHERE g.tgrelid = t.oid AND NOT g.tgisinternal);
+    FOR x IN SELECT g.tgname FROM pg_trigger g WHERE g.tgrelid = t.oid AND NOT g.tgisinternal LOOP
+      EXECUTE format('DROP TRIGGER %I ON %I', x, t.relname);
     END LOOP;
     EXECUTE format('ALTER TABLE %I %s', t.relname, t.alters);
-    FOR def IN SELECT d.def FROM ccflare_triggers d LOOP
-      EXECUTE def;
+    FOREACH x IN ARRAY defs LOOP
+      EXECUTE x;
     END LOOP;
   END LOOP;
 END $$;`;

@@ -123,15 +123,16 @@ function bytes(v: PayloadBody | null | undefined): Buffer | null {
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
+/** Whether a write may find some of its rows stored already (a replay), or knows none is. */
+export type StoredAlready = 'may be' | 'none';
+
 /**
  * Adds the insert of the payloads of `records` (those that have one) to the batch's write `w`.
  * The bodies travel as one binary parameter, each cut out of it by offset and length: bytea in
  * an array parameter goes as hex text, escaped, that the server parses back. Measured for 25
- * a-stream payloads a batch: ~60 µs of server CPU per row instead of ~90-140.
- */
-/**
- * With `stored` "may be": a payload stored already is left as it is. Otherwise a plain INSERT,
- * which fails on one (see record-batch.ts for why and what then).
+ * a-stream payloads a batch: ~60 µs of server CPU per row instead of ~90-140. With `stored`
+ * "may be" a payload stored already is left as it is; with "none", a plain INSERT, which fails
+ * on one (record-batch.ts says why and what then).
  */
 export function addPayloadWrites(
   w: MultiWrite,
@@ -182,9 +183,6 @@ export function addPayloadWrites(
       ${w.clause('WHERE')}${stored === 'may be' ? ' ON CONFLICT DO NOTHING' : ''}`,
   );
 }
-
-/** Whether a write may find some of its rows stored already (a replay), or knows none is. */
-export type StoredAlready = 'may be' | 'none';
 
 /** Inserts the payloads of `records` (those that have one). */
 export async function insertPayloads(q: Queryable, records: readonly RequestRecord[]): Promise<void> {

@@ -133,8 +133,9 @@ export const CONVERSATIONS_HASH_KEY_MIGRATION: Migration = {
 /**
  * The message-hash key index ends with ts, so the parent lookup (newest 20 first) reads 20 rows
  * however many requests share a hash: a first message many conversations start with (a scripted
- * `claude -p`, a "hi") had every one of them read and sorted for each second turn. One lookup among 500,000
- * requests, 100,000 of them sharing the hash: 102.6 -> 0.05 ms; 2,000 sharing it: 0.90 -> 0.05 ms.
+ * `claude -p`, a "hi") had every one of them read and sorted for each second turn. One lookup
+ * among 500,000 requests, 100,000 of them sharing the hash: 102.6 -> 0.05 ms; 2,000 sharing it:
+ * 0.90 -> 0.05 ms.
  */
 export const CONVERSATIONS_HASH_KEY_TS_MIGRATION: Migration = {
   version: 23,
