@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { type RunningServer, runServer } from '../../src/server/serve.js';
 import { LogHistorySchema } from '../../src/shared/events-schemas.js';
@@ -47,9 +47,16 @@ describe('log history across a restart', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
     second = await start();
-    const res = await api(second.url, 'GET', '/api/logs/history');
-    expect(res.status).toBe(200);
-    const lines = LogHistorySchema.parse(res.json);
+    // The file is written a turn behind the logger (log-file.ts): read once the second start's
+    // last line, its no-accounts warning, is there, so later reads see the same newest lines.
+    const secondUrl = second.url;
+    const lines = await vi.waitFor(async () => {
+      const res = await api(secondUrl, 'GET', '/api/logs/history');
+      expect(res.status).toBe(200);
+      const read = LogHistorySchema.parse(res.json);
+      expect(read.at(-1)?.msg).toMatch(/^no accounts configured/);
+      return read;
+    });
     const msgs = lines.map((l) => l.msg);
     const at = (m: string) => msgs.indexOf(m);
     // Newest last: the first run's lines, its stop, then the second start.
