@@ -53,8 +53,8 @@ import {
   summaryOf,
 } from '../rows/conversation-rows.js';
 import type { Migration } from '../sqlite/migration.js';
-import { inTransaction, type PgPool } from './connection.js';
-import { MultiWrite, type PgValue, type Queryable } from './pg-sql.js';
+import { inTransaction, type PgClient, type PgPool } from './connection.js';
+import { copyInsert, MultiWrite, type PgValue, type Queryable } from './pg-sql.js';
 
 export const CONVERSATIONS_DDL: readonly string[] = [
   'CREATE INDEX requests_message_hash ON requests (message_hash) WHERE message_hash IS NOT NULL;',
@@ -408,6 +408,35 @@ export function addConversationWrites(w: MultiWrite, linkedRows: LinkedRows): vo
       SELECT * FROM unnest(${[typed[0], typed[1], typed[2], requests, ...typed.slice(3)].join(', ')})${w.clause('WHERE')}
       ON CONFLICT (id) DO UPDATE SET ${CONVERSATION_SET.replace('c.requests + 1', 'c.requests + excluded.requests')}`;
   });
+}
+
+const CONVERSATION_TYPED: readonly [string, string][] = [
+  ...CONVERSATION_VALUES.slice(0, 3),
+  ['requests', 'bigint'],
+  ...CONVERSATION_VALUES.slice(3),
+];
+
+/**
+ * Writes the conversations `linkedRows` start (a fresh conversation takes its first request's
+ * id) with COPY, with the shares of their later requests in the rows; returns the rows of the
+ * conversations stored before, for addConversationWrites. Only for rows that were all new (a
+ * batch's first try, record-batch.ts): then no conversation has such an id yet, or COPY fails
+ * and the batch is written again with upserts. An upsert of a new row is a speculative insertion
+ * (an index probe and a confirm record in the WAL).
+ */
+export async function copyNewConversations(c: PgClient, linkedRows: LinkedRows): Promise<LinkedRows> {
+  const started = new Set<string>();
+  for (const { row, d } of linkedRows) if (d.conversationId === row.id) started.add(row.id);
+  if (started.size === 0) return linkedRows;
+  const shares = new Map<string, ConversationShare>();
+  const rest: LinkedRows[number][] = [];
+  for (const l of linkedRows) {
+    if (started.has(l.d.conversationId)) addConversationShare(shares, conversationValues(l.row, l.facts, l.d));
+    else rest.push(l);
+  }
+  const rows = [...shares.values()].map((s) => [...s.values.slice(0, 3), s.requests, ...s.values.slice(3)]);
+  await copyInsert(c, 'conversations', CONVERSATION_TYPED, rows);
+  return rest;
 }
 
 /** `addConversationWrites` as a statement of its own. */

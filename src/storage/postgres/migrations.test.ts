@@ -1,8 +1,12 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshSchema, hasPg, PG_URL } from '../../../test/support/pg.js';
+import { DAY_MS } from '../analytics/rollup.js';
+import type { RequestRecord } from '../contract/records.js';
 import { openPool } from './connection.js';
 import { migratePg, PG_LATEST_VERSION, PG_MIGRATIONS } from './migrations.js';
+import { addPayloadWrites, PayloadPartitions } from './payloads.js';
+import { MultiWrite } from './pg-sql.js';
 import { PostgresStore } from './postgres-store.js';
 
 describe.runIf(hasPg('postgres migrations'))('postgres migrations', () => {
@@ -86,6 +90,60 @@ describe.runIf(hasPg('postgres migrations'))('postgres migrations', () => {
       for (const name of names) await store.accounts.insert({ name, kind: 'max' }, 1);
       const sorted = await store.pool.query<{ name: string }>('SELECT name FROM accounts ORDER BY name');
       expect(sorted.rows.map((r) => r.name)).toEqual(['Z', '_', 'a', 'b', 'é']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('compresses payloads with LZ4 from schema 5, in the partitions there were and those made later', async () => {
+    const schema = newSchema();
+    const pool = openPool({ url: PG_URL, schema, max: 1 });
+    const day = Math.floor(Date.now() / DAY_MS);
+    try {
+      await pool.query(`CREATE SCHEMA ${schema}`);
+      await migratePg(
+        pool,
+        PG_MIGRATIONS.filter((m) => m.version <= 4),
+      );
+      await new PayloadPartitions(pool).ensure([(day - 1) * DAY_MS]);
+    } finally {
+      await pool.end();
+    }
+    const store = await PostgresStore.open({ url: PG_URL, schema, max: 1 });
+    try {
+      const methods = async () =>
+        (
+          await store.pool.query<{ rel: string; col: string; m: string }>(
+            `SELECT c.relname AS rel, a.attname AS col, a.attcompression AS m FROM pg_attribute a
+             JOIN pg_class c ON c.oid = a.attrelid
+             WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+               AND c.relname LIKE 'request_payloads%' AND c.relkind IN ('r', 'p')
+               AND a.attname IN ('request_headers', 'request_body', 'response_headers', 'response_body')`,
+          )
+        ).rows;
+      await new PayloadPartitions(store.pool).ensure([day * DAY_MS]);
+      const rows = await methods();
+      // The parent, yesterday's partition (there before) and today's (made after), four columns each.
+      expect(new Set(rows.map((r) => r.rel)).size).toBe(3);
+      expect(rows.filter((r) => r.m !== 'l')).toEqual([]);
+      const body = JSON.stringify({ messages: [{ role: 'user', content: 'lz4 '.repeat(2000) }] });
+      const w = new MultiWrite();
+      const record = { id: 'r-lz4', ts: day * DAY_MS + 1 } as RequestRecord;
+      record.payload = {
+        requestHeaders: '{}',
+        requestBody: body,
+        responseHeaders: null,
+        responseBody: null,
+        requestTruncated: false,
+        responseTruncated: false,
+      };
+      addPayloadWrites(w, [record]);
+      await w.run(store.pool);
+      const stored = await store.pool.query<{ m: string; b: Buffer }>(
+        `SELECT pg_column_compression(request_body) AS m, request_body AS b FROM request_payloads WHERE request_id = 'r-lz4'`,
+      );
+      expect(stored.rows[0]?.m).toBe('lz4');
+      expect(stored.rows[0]?.b.toString('utf8')).toBe(body);
     } finally {
       await store.close();
     }

@@ -1,8 +1,9 @@
 /**
- * The batch commit on PostgreSQL: request rows as multi-row `INSERT ... ON CONFLICT (id) DO
- * NOTHING`, their payloads, the rollups (`INSERT ... ON CONFLICT DO UPDATE`), conversation links
- * and account usage, all in one transaction. Idempotent on request id: a batch written again
- * (a retry after an uncertain commit, a journal replay) stores and counts each request once.
+ * The batch commit on PostgreSQL: request rows (COPY, or after a unique violation multi-row
+ * `INSERT ... ON CONFLICT (id) DO NOTHING`), their payloads, the rollups (`INSERT ... ON
+ * CONFLICT DO UPDATE`), conversation links and account usage, all in one transaction.
+ * Idempotent on request id: a batch written again (a retry after an uncertain commit, a journal
+ * replay) stores and counts each request once.
  */
 import type { RequestFacts } from '../../conversations/message-hash.js';
 import type { AccountError } from '../contract/accounts.js';
@@ -15,13 +16,14 @@ import {
   addConversationWrites,
   addToConversations,
   applySubtaskLinks,
+  copyNewConversations,
   decideLink,
   type LinkedRows,
   LinkPrefetch,
 } from './conversations.js';
-import { addPayloadWrites, isMissingPartition, PayloadPartitions, type StoredAlready } from './payloads.js';
+import { addPayloadWrites, copyPayloads, isMissingPartition, PayloadPartitions } from './payloads.js';
 import { isUniqueViolation } from './pg-errors.js';
-import { MultiWrite, type PgValue, unnestInsert } from './pg-sql.js';
+import { copyInsert, MultiWrite, type PgValue, unnestInsert } from './pg-sql.js';
 import { REQUEST_COLUMN_TYPES } from './requests.js';
 import { addRollupWrites } from './rollups.js';
 
@@ -45,13 +47,11 @@ const LINKED_COLUMNS = requestColumns(LINK_COLUMNS);
 /**
  * A row whose id is stored already is left as it is: writes are repeatable. `ON CONFLICT` is a
  * speculative insertion (a unique-index probe and a confirm record in the WAL per row), paid on
- * every batch for the rare replay; a batch is first written with plain INSERTs and again with
- * `ON CONFLICT` only when one of its rows was stored already (makeBatchWrite).
+ * every batch for the rare replay; a batch is first written with COPY (pg-sql.ts copyInsert says
+ * what that saves), which refuses a row stored already, and again with `ON CONFLICT` only then
+ * (makeBatchWrite).
  */
-const RETURNING: Record<StoredAlready, string> = {
-  'may be': 'ON CONFLICT (id) DO NOTHING RETURNING id',
-  none: 'RETURNING id',
-};
+const ON_CONFLICT = 'ON CONFLICT (id) DO NOTHING RETURNING id';
 /** The link columns of a request that is not a conversation turn: as the columns' defaults. */
 const NO_LINK: readonly PgValue[] = LINK_COLUMNS.map((c) => (c === 'link_flags' ? 0 : null));
 
@@ -157,15 +157,18 @@ function heldValues(held: readonly Held[]): PgValue[][] {
   return held.map(({ r, link }) => [...params(r), ...(link === null ? NO_LINK : linkValues(link.d, link.facts, r.id))]);
 }
 
-/** The payloads, rollups and account counters of the stored records `kept`, as parts of `w`. */
+/** Whether a write may find some of its rows stored already (a replay), or knows none is. */
+type StoredAlready = 'may be' | 'none';
+
+/** The rollups, account counters and (unless written with COPY) payloads of the stored records `kept`, as parts of `w`. */
 function addRecordWrites(
   w: MultiWrite,
   kept: readonly RequestRecord[],
   usage: readonly AccountUsageDelta[],
-  stored: StoredAlready,
+  payloads: boolean,
 ): boolean {
   const failed = usage.some((u) => u.errors !== undefined && u.errors.length > 0);
-  addPayloadWrites(w, kept, stored);
+  if (payloads) addPayloadWrites(w, kept);
   addRollupWrites(w, kept);
   if (!failed) addUsageWrites(w, usage);
   return failed;
@@ -178,9 +181,8 @@ async function commit(
   facts: readonly (RequestFacts | null)[],
   storedAlready: StoredAlready,
 ): Promise<void> {
-  const onConflict = RETURNING[storedAlready];
   const stored = new Set<string>();
-  // Rows are held back and written together (one multi-row INSERT) until a link decision has to
+  // Rows are held back and written together (one COPY or INSERT) until a link decision has to
   // ask the database something: then what is held is written first, so each request is linked
   // against every row before it in the batch, as on SQLite. What the held rows change of the
   // prefetched answers is dropped from the prefetch (LinkPrefetch.wrote).
@@ -194,14 +196,22 @@ async function commit(
       added.push(h);
     }
     // A request stored already (a replay, a retry after an uncertain commit) was counted by that write.
-    await addToConversations(c, linkedOf(added));
+    const linked = linkedOf(added);
+    await addToConversations(c, storedAlready === 'none' ? await copyNewConversations(c, linked) : linked);
   };
   const flush = async () => {
     if (held.length === 0) return;
     const rows = held;
     held = [];
-    const now = await unnestInsert<{ id: string }>(c, 'requests', LINKED_COLUMNS, heldValues(rows), onConflict);
-    await noteStored(rows, new Set(now.map((x) => x.id)));
+    let now: Set<string>;
+    if (storedAlready === 'none') {
+      await copyInsert(c, 'requests', LINKED_COLUMNS, heldValues(rows));
+      now = new Set(rows.map((h) => h.r.id));
+    } else {
+      const inserted = await unnestInsert<{ id: string }>(c, 'requests', LINKED_COLUMNS, heldValues(rows), ON_CONFLICT);
+      now = new Set(inserted.map((x) => x.id));
+    }
+    await noteStored(rows, now);
   };
   const parentHashes: string[] = [];
   for (const f of facts) if (f?.parentMessageHash) parentHashes.push(f.parentMessageHash);
@@ -223,6 +233,17 @@ async function commit(
       if (stored.has(r.id)) await applySubtaskLinks(c, d, r.ts);
     }
   }
+  if (storedAlready === 'none') {
+    // Every row was new, or COPY failed on the first one stored already and aborted the transaction.
+    await copyInsert(c, 'requests', LINKED_COLUMNS, heldValues(held));
+    await copyPayloads(c, records);
+    const w = new MultiWrite();
+    addConversationWrites(w, await copyNewConversations(c, linkedOf(held)));
+    const failed = addRecordWrites(w, records, usage, false);
+    await w.run(c);
+    if (failed) await applyUsageWithErrors(c, usage);
+    return;
+  }
   // The rows still held and everything else the batch writes (payloads, the rollups: same
   // transaction, so they never disagree with the rows they summarize; the accounts' counters) in
   // one statement, the rest only if every held row is new. A row stored already (a replay, a
@@ -235,7 +256,7 @@ async function commit(
   const keptUsage = all ? usage : usageFromRecords(kept);
   const w = new MultiWrite();
   const insert = w.nextName;
-  w.addUnnestInsert('requests', LINKED_COLUMNS, heldValues(last), onConflict);
+  w.addUnnestInsert('requests', LINKED_COLUMNS, heldValues(last), ON_CONFLICT);
   let select: string | undefined;
   if (last.length > 0) {
     const expected = w.param(last.length);
@@ -245,7 +266,7 @@ async function commit(
     addConversationWrites(w, linkedOf(last));
     select = `SELECT count(*)::int AS n, CASE WHEN count(*) <> ${expected} THEN array_agg(id) END AS ids FROM ${insert}`;
   }
-  let failed = addRecordWrites(w, kept, keptUsage, storedAlready);
+  let failed = addRecordWrites(w, kept, keptUsage, true);
   const answer = (await w.run<{ n: number; ids: string[] | null }>(c, select))[0];
   const allNew = last.length === 0 || answer?.n === last.length;
   if (allNew) for (const h of last) stored.add(h.r.id);
@@ -255,7 +276,7 @@ async function commit(
     const after = records.filter((r) => stored.has(r.id));
     const again = new MultiWrite();
     const afterUsage = usageFromRecords(after);
-    failed = addRecordWrites(again, after, afterUsage, storedAlready);
+    failed = addRecordWrites(again, after, afterUsage, true);
     await again.run(c);
     if (failed) await applyUsageWithErrors(c, afterUsage);
     return;
