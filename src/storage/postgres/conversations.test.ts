@@ -57,6 +57,25 @@ describe.skipIf(!hasPg('PostgreSQL conversations'))('conversations on PostgreSQL
     }
   });
 
+  it("finds a sub-agent run's roots by the run's time range, in time order, with no index on the prompt hash", async () => {
+    const c = await pg.pool.connect();
+    try {
+      await c.query('SET enable_seqscan = off');
+      const plan = await c.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN ${LOOKUP_SQL.roots.replace('$1', "'h'").replace('$2', '1').replace('$3', '2')}`,
+      );
+      const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(text).toMatch(/Index Scan using requests_ts/);
+      expect(text).not.toMatch(/Sort/);
+      const prompt = await c.query(`SELECT 1 FROM pg_indexes WHERE indexname = 'requests_prompt_hash'
+        AND schemaname = current_schema()`);
+      expect(prompt.rows).toEqual([]);
+    } finally {
+      await c.query('RESET enable_seqscan');
+      c.release();
+    }
+  });
+
   it('links every fixture as SQLite does, written one record per batch', async () => {
     for (const r of allSessions()) {
       await pg.requests.writeBatch([r], []);

@@ -6,7 +6,7 @@
 import { GatewayError } from '../../errors.js';
 import type { Migration } from '../sqlite/migration.js';
 import { inTransaction, type PgPool } from './connection.js';
-import { PG_MESSAGE_HASH_TS_MIGRATION } from './conversations.js';
+import { PG_MESSAGE_HASH_TS_MIGRATION, PG_PROMPT_INDEX_MIGRATION } from './conversations.js';
 import { PG_INSTANCE_OWNER_MIGRATION } from './instances.js';
 import { PG_PAYLOAD_LZ4_MIGRATION } from './payloads.js';
 import { PG_SCHEMA_PARTS } from './schema.js';
@@ -50,6 +50,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'text columns in byte order (COLLATE "C")', up: TEXT_COLUMNS_TO_C },
   PG_MESSAGE_HASH_TS_MIGRATION,
   PG_PAYLOAD_LZ4_MIGRATION,
+  PG_PROMPT_INDEX_MIGRATION,
 ];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
