@@ -378,7 +378,14 @@ const CONVERSATION_SET = `first_at = LEAST(c.first_at, excluded.first_at),
   output_tokens = c.output_tokens + excluded.output_tokens, cost_usd = c.cost_usd + excluded.cost_usd,
   model = coalesce(c.model, excluded.model)`;
 
-const CONVERSATION_COLUMNS = ['id', 'first_at', 'last_at', 'requests', ...CONVERSATION_VALUES.slice(3).map(([c]) => c)];
+/** The conversations table's columns as written: CONVERSATION_VALUES with the request count fourth. */
+const CONVERSATION_TYPED: readonly [string, string][] = [
+  ...CONVERSATION_VALUES.slice(0, 3),
+  ['requests', 'bigint'],
+  ...CONVERSATION_VALUES.slice(3),
+];
+
+const CONVERSATION_COLUMNS = CONVERSATION_TYPED.map(([c]) => c);
 
 /**
  * Adds a linked request to its conversation's summary; the values (`conversationValues`) are
@@ -422,12 +429,6 @@ export function addConversationWrites(w: MultiWrite, linkedRows: LinkedRows): vo
       ON CONFLICT (id) DO UPDATE SET ${CONVERSATION_SET.replace('c.requests + 1', 'c.requests + excluded.requests')}`;
   });
 }
-
-const CONVERSATION_TYPED: readonly [string, string][] = [
-  ...CONVERSATION_VALUES.slice(0, 3),
-  ['requests', 'bigint'],
-  ...CONVERSATION_VALUES.slice(3),
-];
 
 /**
  * Writes the conversations `linkedRows` start (a fresh conversation takes its first request's

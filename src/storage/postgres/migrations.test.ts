@@ -1,12 +1,11 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshSchema, hasPg, PG_URL } from '../../../test/support/pg.js';
+import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
 import { DAY_MS } from '../analytics/rollup.js';
-import type { RequestRecord } from '../contract/records.js';
 import { openPool } from './connection.js';
 import { migratePg, PG_LATEST_VERSION, PG_MIGRATIONS } from './migrations.js';
-import { addPayloadWrites, PayloadPartitions } from './payloads.js';
-import { MultiWrite } from './pg-sql.js';
+import { PayloadPartitions } from './payloads.js';
 import { PostgresStore } from './postgres-store.js';
 
 describe.runIf(hasPg('postgres migrations'))('postgres migrations', () => {
@@ -127,18 +126,10 @@ describe.runIf(hasPg('postgres migrations'))('postgres migrations', () => {
       expect(new Set(rows.map((r) => r.rel)).size).toBe(3);
       expect(rows.filter((r) => r.m !== 'l')).toEqual([]);
       const body = JSON.stringify({ messages: [{ role: 'user', content: 'lz4 '.repeat(2000) }] });
-      const w = new MultiWrite();
-      const record = { id: 'r-lz4', ts: day * DAY_MS + 1 } as RequestRecord;
-      record.payload = {
-        requestHeaders: '{}',
-        requestBody: body,
-        responseHeaders: null,
-        responseBody: null,
-        requestTruncated: false,
-        responseTruncated: false,
-      };
-      addPayloadWrites(w, [record]);
-      await w.run(store.pool);
+      await store.requests.writeBatch(
+        [sampleRecord({ id: 'r-lz4', ts: day * DAY_MS + 1, payload: samplePayload({ requestBody: body }) })],
+        [],
+      );
       const stored = await store.pool.query<{ m: string; b: Buffer }>(
         `SELECT pg_column_compression(request_body) AS m, request_body AS b FROM request_payloads WHERE request_id = 'r-lz4'`,
       );
