@@ -27,14 +27,18 @@ export class PgRecordWriter extends WorkerRecordWriter {
   /** `store.options`: the worker connects with the store's URL, schema and timeouts. */
   constructor(store: { options: PgOptions }, opts: PgRecordWriterOptions) {
     const init: PgWorkerInit = { pg: store.options };
-    // 50 ms, as SQLite's: a batch gathers the records of a busy moment into one multi-row INSERT,
-    // and rows still show in the dashboard at once. A commit costs PostgreSQL about 1.4 ms of
-    // CPU besides its rows (pg-writer-bench at 2,000 records/s: 76 µs of backend CPU per record
-    // with 20 ms, 55-68 with 50, 46-51 with 100); on npm run bench -- --db sqlite,postgres the
-    // 20 ms batches held PostgreSQL at 0.77x SQLite's a-json throughput, 50 ms gave 0.91x.
+    // 100 ms (SQLite's is 50): a batch gathers the records of a busy moment into one COPY, and
+    // rows still show in the dashboard within a moment. PostgreSQL pays a fixed cost per commit
+    // besides its rows (pg-writer-bench at 2,000 records/s: 76 µs of backend CPU per record with
+    // 20 ms, 55-68 with 50, 46-51 with 100). With the batch written by COPY, at the bench's rate
+    // (pg-writer-bench --rate 6000, alternated): PostgreSQL 28-30 -> 26 µs per a-json record and
+    // 30-32 -> 29 a-stream, the process 42-51 -> 39 and 44-47 -> 42-43; the whole gateway
+    // (bench --db sqlite,postgres --pg-front 0, two pairs alternated at 19:30) 0.90-0.91x ->
+    // 0.90-0.93x SQLite's a-json throughput and 0.82-0.88x -> 0.89-0.94x a-stream. The records'
+    // lag grows by the same 50 ms (max ~80 -> ~110 ms), far inside the 1 s they are due in.
     super(
       opts,
-      { flushIntervalMs: 50, maxInFlight: 1 },
+      { flushIntervalMs: 100, maxInFlight: 1 },
       resolveWorkerUrl(import.meta.url, 'storage/postgres/pg-write-worker.js'),
       init,
       // Building a batch's statement allocates per row (column arrays, literals, the bind
