@@ -115,6 +115,11 @@ describe.skipIf(!hasChromium)('dashboard Workers screen in Chromium', () => {
     const lines = (cls: string) => first.locator(cls).evaluateAll((els) => els.map((e) => e.textContent?.trimEnd()));
     expect(await lines('.diff-del')).toEqual(['-export function greet(name) {']);
     expect(await lines('.diff-add')).toEqual(['+export function greet(name: string) {']);
+    // The time left to decide counts down while the page stays open.
+    const deadline = first.getByTestId('approval-deadline');
+    const shown = await deadline.textContent();
+    expect(shown).toMatch(/^rejected if not decided within \d+m \d+s$/);
+    await expect.poll(() => deadline.textContent()).not.toBe(shown);
     const second = items.nth(1);
     expect(await second.locator('.badge.risk').textContent()).toBe('High risk');
     expect(await second.getByTestId('approval-command').textContent()).toBe('$ rm -rf /srv/shared');

@@ -113,6 +113,7 @@ export const workers = {
   risk_high: 'High risk',
   asked: 'Asked {time}',
   expires: 'rejected if not decided within {time}',
+  expired: 'time is up: being rejected',
   command: 'Command',
   diffOf: 'Changes to {path}',
   diffTruncated: 'The diff is cut short here.',

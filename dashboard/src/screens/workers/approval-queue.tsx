@@ -7,13 +7,14 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import type { ApprovalData } from '../../../../src/shared/workers-schemas';
+import { useNow } from '../../accounts-ui';
 import { apiFetch, errorMessage } from '../../api';
-import { fmtDateTime, fmtDuration } from '../../format';
+import { fmtDateTime } from '../../format';
 import { workers as messages } from '../../i18n/en/workers';
 import { translator } from '../../i18n/i18n';
 import { useScreenKeys } from '../../shortcuts';
 import { refreshWorkers } from './workers-data';
-import { diffLines, parseEditedInput } from './workers-logic';
+import { approvalDeadline, diffLines, parseEditedInput } from './workers-logic';
 
 const t = translator('workers', messages);
 
@@ -54,6 +55,16 @@ function Preview({ a }: { a: ApprovalData }) {
         <code>{p.json}</code>
       </pre>
     </figure>
+  );
+}
+
+/** Its own component: the second-by-second re-render stays here, not in the item and its diff. */
+function Deadline({ expiresAt }: { expiresAt: number }) {
+  const now = useNow();
+  return (
+    <span data-testid="approval-deadline" title={fmtDateTime(expiresAt)}>
+      {approvalDeadline(expiresAt, now)}
+    </span>
   );
 }
 
@@ -130,8 +141,7 @@ function ApprovalItem({
           {a.tool} <span className="muted">· {a.workerName}</span>
         </h3>
         <span className="muted small">
-          {t('asked', { time: fmtDateTime(a.createdAt) })} ·{' '}
-          {t('expires', { time: fmtDuration(a.expiresAt - Date.now()) })}
+          {t('asked', { time: fmtDateTime(a.createdAt) })} · <Deadline expiresAt={a.expiresAt} />
         </span>
       </div>
       <p className="approval-reason small">{a.reason}</p>

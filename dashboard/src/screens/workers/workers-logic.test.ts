@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { WorkerViewData } from '../../../../src/shared/workers-schemas.js';
 import {
   actionsFor,
+  approvalDeadline,
   diffLines,
   parseEditedInput,
   parseLimit,
@@ -46,6 +47,20 @@ describe('worker actions', () => {
     expect(actionsFor(worker({ state: 'completed', sessionId: 's' }))).toEqual(['start']);
     expect(actionsFor(worker({ state: 'failed', sessionId: 's' }))).toEqual(['resume', 'start']);
     expect(actionsFor(worker({ state: 'stopped', sessionId: null }))).toEqual(['start']);
+  });
+});
+
+describe('approval deadline', () => {
+  const at = Date.UTC(2026, 11, 5, 12, 0, 0);
+  it('counts down to the second as time passes', () => {
+    const expires = at + 5 * 60_000;
+    expect(approvalDeadline(expires, at)).toBe('rejected if not decided within 5m 0s');
+    expect(approvalDeadline(expires, at + 28_000)).toBe('rejected if not decided within 4m 32s');
+    expect(approvalDeadline(expires, at + 5 * 60_000 - 9_000)).toBe('rejected if not decided within 9s');
+  });
+  it('says the call is being rejected once the time is up, never a negative time', () => {
+    expect(approvalDeadline(at, at)).toBe('time is up: being rejected');
+    expect(approvalDeadline(at, at + 3_000)).toBe('time is up: being rejected');
   });
 });
 

@@ -3,6 +3,7 @@
  * lines by kind, and the checks of typed limits, edited tool input and template values.
  */
 import type { TemplateData, WorkerViewData } from '../../../../src/shared/workers-schemas.js';
+import { fmtDuration } from '../../format.js';
 import { workers as messages } from '../../i18n/en/workers.js';
 import { translator } from '../../i18n/i18n.js';
 
@@ -25,6 +26,15 @@ export function actionsFor(w: WorkerViewData): WorkerAction[] {
     default:
       return w.sessionId === null ? ['start'] : ['resume', 'start'];
   }
+}
+
+/**
+ * The time left to decide an approval, as of `now` (the queue re-renders every second, so it
+ * counts down); once it is up the gateway rejects the call, and the item goes with the next event.
+ */
+export function approvalDeadline(expiresAt: number, now: number): string {
+  const left = expiresAt - now;
+  return left > 0 ? t('expires', { time: fmtDuration(left) }) : t('expired');
 }
 
 /** A unified diff's lines with the class that colours them: added, removed, hunk header or context. */

@@ -108,6 +108,7 @@ export default {
   risk_high: 'Risiko tinggi',
   asked: 'Diminta {time}',
   expires: 'ditolak jika tidak diputuskan dalam {time}',
+  expired: 'waktu habis: sedang ditolak',
   command: 'Perintah',
   diffOf: 'Perubahan pada {path}',
   diffTruncated: 'Diff terpotong di sini.',

@@ -108,6 +108,7 @@ export default {
   risk_high: 'Risco alto',
   asked: 'Pedida em {time}',
   expires: 'rejeitada se não decidida em {time}',
+  expired: 'tempo esgotado: sendo rejeitada',
   command: 'Comando',
   diffOf: 'Alterações em {path}',
   diffTruncated: 'O diff foi cortado aqui.',

@@ -108,6 +108,7 @@ export default {
   risk_high: 'Yüksek risk',
   asked: 'İstendi: {time}',
   expires: '{time} içinde karar verilmezse reddedilir',
+  expired: 'süre doldu: reddediliyor',
   command: 'Komut',
   diffOf: '{path} üzerindeki değişiklikler',
   diffTruncated: 'Fark burada kesildi.',

@@ -107,6 +107,7 @@ export default {
   risk_high: '高风险',
   asked: '请求于 {time}',
   expires: '{time} 内未处理则拒绝',
+  expired: '已超时：正在拒绝',
   command: '命令',
   diffOf: '对 {path} 的修改',
   diffTruncated: '差异在此处被截断。',
