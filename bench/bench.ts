@@ -338,10 +338,10 @@ async function settlePostgres(): Promise<string> {
 /**
  * Stops (SIGSTOP) every other target's processes while `t` is measured and returns their restart:
  * each run has the machine to itself, as the settled PostgreSQL gives it. An idle ccflare still
- * polls its store (~1 % of a core on PostgreSQL, its backends besides), and the two instances
- * behind the front plus the front itself had each run beside three such neighbours: PostgreSQL's
- * single instance ran its main thread at 0.101-0.111 ms per a-json request with them (default
- * runs at 19:38) and 0.091-0.098 without (`--pg-front 0`), where SQLite's stayed at 0.091-0.095.
+ * wakes for its revision polls, key-usage sync and heartbeats: ~1 % of a core on PostgreSQL
+ * (its backends besides) and ~0.7 % on SQLite, measured from /proc over 30 s of an idle
+ * `ccflare serve`. With the two-instance front a run had up to four idle ccflares and the front
+ * beside it, and their share fell on whichever target ran.
  */
 function freezeOthers(targets: readonly Target[], t: Target): () => void {
   const pids = targets
