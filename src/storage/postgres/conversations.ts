@@ -378,12 +378,13 @@ const CONVERSATION_SET = `first_at = LEAST(c.first_at, excluded.first_at),
   output_tokens = c.output_tokens + excluded.output_tokens, cost_usd = c.cost_usd + excluded.cost_usd,
   model = coalesce(c.model, excluded.model)`;
 
-/** The conversations table's columns as written: CONVERSATION_VALUES with the request count fourth. */
-const CONVERSATION_TYPED: readonly [string, string][] = [
-  ...CONVERSATION_VALUES.slice(0, 3),
-  ['requests', 'bigint'],
-  ...CONVERSATION_VALUES.slice(3),
-];
+/** A conversation row's items in the table's column order: CONVERSATION_VALUES' with the request count fourth. */
+function withRequests<T>(values: readonly T[], requests: T): T[] {
+  return [...values.slice(0, 3), requests, ...values.slice(3)];
+}
+
+/** The conversations table's columns as written, with their types. */
+const CONVERSATION_TYPED: readonly [string, string][] = withRequests(CONVERSATION_VALUES, ['requests', 'bigint']);
 
 const CONVERSATION_COLUMNS = CONVERSATION_TYPED.map(([c]) => c);
 
@@ -394,9 +395,8 @@ const CONVERSATION_COLUMNS = CONVERSATION_TYPED.map(([c]) => c);
  */
 export function conversationUpsertSql(from: number, source: string): string {
   const v = CONVERSATION_VALUES.map(([, type], i) => `$${from + i + 1}::${type}`);
-  const values = [v[0], v[1], v[2], '1', ...v.slice(3)];
   return `INSERT INTO conversations AS c (${CONVERSATION_COLUMNS.join(', ')})
-    SELECT ${values.join(', ')} ${source}
+    SELECT ${withRequests(v, '1').join(', ')} ${source}
     ON CONFLICT (id) DO UPDATE SET ${CONVERSATION_SET}`;
 }
 
@@ -425,7 +425,7 @@ export function addConversationWrites(w: MultiWrite, linkedRows: LinkedRows): vo
     const typed = CONVERSATION_VALUES.map(([, type], i) => `${params[i]}::${type}[]`);
     const requests = `${params[CONVERSATION_VALUES.length]}::bigint[]`;
     return `INSERT INTO conversations AS c (${CONVERSATION_COLUMNS.join(', ')})
-      SELECT * FROM unnest(${[typed[0], typed[1], typed[2], requests, ...typed.slice(3)].join(', ')})${w.clause('WHERE')}
+      SELECT * FROM unnest(${withRequests(typed, requests).join(', ')})${w.clause('WHERE')}
       ON CONFLICT (id) DO UPDATE SET ${CONVERSATION_SET.replace('c.requests + 1', 'c.requests + excluded.requests')}`;
   });
 }
@@ -448,7 +448,7 @@ export async function copyNewConversations(c: PgClient, linkedRows: LinkedRows):
     if (started.has(l.d.conversationId)) addConversationShare(shares, conversationValues(l.row, l.facts, l.d));
     else rest.push(l);
   }
-  const rows = [...shares.values()].map((s) => [...s.values.slice(0, 3), s.requests, ...s.values.slice(3)]);
+  const rows = [...shares.values()].map((s) => withRequests<unknown>(s.values, s.requests));
   await copyInsert(c, 'conversations', CONVERSATION_TYPED, rows);
   return rest;
 }
