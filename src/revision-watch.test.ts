@@ -75,6 +75,8 @@ describe('watchRevision', () => {
 
   beforeEach(() => {
     vi.useFakeTimers();
+    // On a multiple of the interval: the ticks fall INTERVAL apart from here.
+    vi.setSystemTime(Date.UTC(2026, 11, 5, 12));
     src = fakeSource();
     log = capturedLogger();
     applied = [];
@@ -225,6 +227,46 @@ describe('watchRevision', () => {
 });
 
 describe('watchRevision timer', () => {
+  it('checks on the multiples of the interval, so watches started apart check together', async () => {
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(Date.UTC(2026, 11, 5, 12) + 300);
+      const checks: Array<[string, number]> = [];
+      const watchOf = (name: string) =>
+        watchRevision({
+          revision: async () => {
+            checks.push([name, Date.now() % INTERVAL]);
+            return 1;
+          },
+          load: async () => 1,
+          apply: () => {},
+          intervalMs: INTERVAL,
+          logger: pino({ level: 'silent' }),
+          what: name,
+        });
+      const a = watchOf('a');
+      const b = watchOf('b');
+      await a.start();
+      await vi.advanceTimersByTimeAsync(450);
+      await b.start();
+      checks.length = 0;
+      await vi.advanceTimersByTimeAsync(3 * INTERVAL);
+      // Three ticks each, every one on a whole second, a and b side by side.
+      expect(checks).toEqual([
+        ['a', 0],
+        ['b', 0],
+        ['a', 0],
+        ['b', 0],
+        ['a', 0],
+        ['b', 0],
+      ]);
+      a.stop();
+      b.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('does not keep the process alive', async () => {
     const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timeouts();

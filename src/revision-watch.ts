@@ -13,7 +13,11 @@ export interface RevisionWatchOptions<T> {
   load(): Promise<T>;
   /** Swaps loaded data in; synchronous, so readers never see half of a reload. */
   apply(value: T): void;
-  /** Between the end of one scheduled check and the start of the next. */
+  /**
+   * Checks run on the multiples of this on the clock, so the watches of one process check
+   * together and a store can answer them with one read (postgres/revisions.ts); a check still
+   * under way then is not doubled: the next starts on the first multiple after it ends.
+   */
   intervalMs: number;
   logger: Logger;
   /** Names the data in log lines ("<what> reload failed"). */
@@ -93,10 +97,13 @@ export function watchRevision<T>(opts: RevisionWatchOptions<T>): RevisionWatch {
 
   function schedule(): void {
     if (stopped || timer) return;
-    timer = setTimeout(() => {
-      timer = null;
-      void tick().finally(schedule);
-    }, opts.intervalMs);
+    timer = setTimeout(
+      () => {
+        timer = null;
+        void tick().finally(schedule);
+      },
+      opts.intervalMs - (Date.now() % opts.intervalMs),
+    );
     // Polling never keeps the process alive.
     timer.unref();
   }

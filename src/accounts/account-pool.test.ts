@@ -13,7 +13,9 @@ describe('AccountPool', () => {
   let changed: GatewayEvents['account.changed'][0][];
 
   beforeEach(async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // Date too: revision watches check on the multiples of their interval on the clock.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(Date.UTC(2026, 11, 5, 12));
     store = SqliteStore.open(':memory:');
     const events = new EventBus();
     changed = [];

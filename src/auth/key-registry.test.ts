@@ -229,7 +229,9 @@ describe('KeyRegistry with CCFLARE_ADMIN_KEY', () => {
   });
 
   it('polls the revision: a change from another connection lands within one interval', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // Date too: revision watches check on the multiples of their interval on the clock.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(Date.UTC(2026, 11, 5, 12));
     const h = harness();
     const registry = new KeyRegistry({
       store: h.store,

@@ -133,7 +133,9 @@ describe('LiveSettings', () => {
   });
 
   it('follows changes made by another process through settings_rev within one poll', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // Date too: revision watches check on the multiples of their interval on the clock.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(Date.UTC(2026, 11, 5, 12));
     try {
       const { l } = make({}, {}, 1000);
       await l.start();

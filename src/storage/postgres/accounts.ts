@@ -11,7 +11,7 @@ import {
 } from '../rows/account-rows.js';
 import type { PgPool } from './connection.js';
 import { isUniqueViolation } from './pg-errors.js';
-import { readRevision, revisionDdl } from './revisions.js';
+import { type RevisionReader, revisionDdl } from './revisions.js';
 
 export const ACCOUNTS_DDL = `
   -- No foreign key from requests: records outlive a deleted account.
@@ -49,7 +49,10 @@ export const ACCOUNTS_DDL = `
 `;
 
 export class PgAccounts implements AccountsStore {
-  constructor(private readonly pool: PgPool) {}
+  constructor(
+    private readonly pool: PgPool,
+    private readonly revisions: RevisionReader,
+  ) {}
 
   async list(): Promise<AccountRow[]> {
     const { rows } = await this.pool.query<AccountDbRow>('SELECT * FROM accounts ORDER BY priority, created_at, name');
@@ -130,7 +133,7 @@ export class PgAccounts implements AccountsStore {
   }
 
   async revision(): Promise<number> {
-    return readRevision(this.pool, 'accounts_rev');
+    return this.revisions.read('accounts_rev');
   }
 
   async resetUsage(): Promise<number> {

@@ -15,7 +15,7 @@ import {
   type WorkspaceDbRow,
 } from '../rows/agent-rows.js';
 import { inTransaction, type PgPool } from './connection.js';
-import { readRevision, revisionDdl } from './revisions.js';
+import { type RevisionReader, revisionDdl } from './revisions.js';
 
 export const AGENTS_DDL = `
   -- Workspaces named by Claude Code requests; the gateway loads <path>/.claude/agents of those
@@ -42,7 +42,10 @@ export const AGENTS_DDL = `
 `;
 
 export class PgAgents implements AgentsStore {
-  constructor(private readonly pool: PgPool) {}
+  constructor(
+    private readonly pool: PgPool,
+    private readonly revisions: RevisionReader,
+  ) {}
 
   async listWorkspaces(): Promise<WorkspaceRow[]> {
     const { rows } = await this.pool.query<WorkspaceDbRow>(WORKSPACES_SQL);
@@ -110,6 +113,6 @@ export class PgAgents implements AgentsStore {
   }
 
   async revision(): Promise<number> {
-    return readRevision(this.pool, 'agents_rev');
+    return this.revisions.read('agents_rev');
   }
 }

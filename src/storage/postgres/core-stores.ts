@@ -12,7 +12,7 @@ import { KEY_USAGE_DDL } from './key-usage-counters.js';
 import { KEYS_DDL, PgKeys } from './keys.js';
 import { NOTIFY_DDL, PgNotify } from './notify.js';
 import { OAUTH_FLOWS_DDL } from './oauth-flows.js';
-import { META_DDL } from './revisions.js';
+import { META_DDL, RevisionReader } from './revisions.js';
 import { SESSION_PINS_DDL } from './session-pins.js';
 import { PgSettings, SETTINGS_DDL } from './settings.js';
 import { PgWorkers, WORKERS_DDL } from './workers.js';
@@ -41,12 +41,13 @@ export interface CoreStores {
 }
 
 export function makeCoreStores(pool: PgPool): CoreStores {
+  const revisions = new RevisionReader(pool);
   return {
-    accounts: new PgAccounts(pool),
-    keys: new PgKeys(pool),
-    settings: new PgSettings(pool),
-    agents: new PgAgents(pool),
-    notify: new PgNotify(pool),
+    accounts: new PgAccounts(pool, revisions),
+    keys: new PgKeys(pool, revisions),
+    settings: new PgSettings(pool, revisions),
+    agents: new PgAgents(pool, revisions),
+    notify: new PgNotify(pool, revisions),
     workers: new PgWorkers(pool),
   };
 }

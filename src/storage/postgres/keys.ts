@@ -14,7 +14,7 @@ import type {
 import { type ClientKeyDbRow, type KeyUsageDbRow, modelsColumn, toClientKey, toKeyUsage } from '../rows/key-rows.js';
 import type { PgPool } from './connection.js';
 import { isUniqueViolation } from './pg-errors.js';
-import { readRevision, revisionDdl } from './revisions.js';
+import { type RevisionReader, revisionDdl } from './revisions.js';
 
 export const KEYS_DDL = `
   CREATE TABLE client_keys (
@@ -67,7 +67,10 @@ const USAGE_SQL = `SELECT client_key AS name,
   FROM requests WHERE ts >= $4 AND client_key IS NOT NULL GROUP BY client_key ORDER BY client_key`;
 
 export class PgKeys implements KeysStore {
-  constructor(private readonly pool: PgPool) {}
+  constructor(
+    private readonly pool: PgPool,
+    private readonly revisions: RevisionReader,
+  ) {}
 
   async list(): Promise<ClientKeyRow[]> {
     const { rows } = await this.pool.query<ClientKeyDbRow>('SELECT * FROM client_keys ORDER BY created_at, name, id');
@@ -149,6 +152,6 @@ export class PgKeys implements KeysStore {
   }
 
   async revision(): Promise<number> {
-    return readRevision(this.pool, 'keys_rev');
+    return this.revisions.read('keys_rev');
   }
 }

@@ -16,7 +16,7 @@ import { type DeliveryDbRow, type InboxDbRow, toDelivery, toInbox } from '../row
 import type { PgPool } from './connection.js';
 import { recoverableBy } from './instances.js';
 import { isUniqueViolation } from './pg-errors.js';
-import { readRevision, revisionDdl } from './revisions.js';
+import { type RevisionReader, revisionDdl } from './revisions.js';
 
 /**
  * The dashboard channel's events when the schema was created. A literal, not NOTIFY_EVENT_TYPES:
@@ -124,7 +124,10 @@ function toChannel(r: ChannelDbRow): NotifyChannelRow {
 }
 
 export class PgNotify implements NotifyStore {
-  constructor(private readonly pool: PgPool) {}
+  constructor(
+    private readonly pool: PgPool,
+    private readonly revisions: RevisionReader,
+  ) {}
 
   async listChannels(): Promise<NotifyChannelRow[]> {
     const { rows } = await this.pool.query<ChannelDbRow>(
@@ -196,7 +199,7 @@ export class PgNotify implements NotifyStore {
   }
 
   async revision(): Promise<number> {
-    return readRevision(this.pool, 'notify_rev');
+    return this.revisions.read('notify_rev');
   }
 
   async insertDelivery(d: DeliveryRow): Promise<void> {

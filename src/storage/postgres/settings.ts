@@ -1,7 +1,7 @@
 /** `store.settings` for PostgreSQL (same behaviour as sqlite/settings.ts). */
 import type { SettingsStore } from '../contract/settings.js';
 import { inTransaction, type PgPool } from './connection.js';
-import { readRevision, revisionDdl } from './revisions.js';
+import { type RevisionReader, revisionDdl } from './revisions.js';
 
 export const SETTINGS_DDL = `
   -- Settings changed at runtime (API, CLI): shared by every instance on this database.
@@ -15,7 +15,10 @@ export const SETTINGS_DDL = `
 `;
 
 export class PgSettings implements SettingsStore {
-  constructor(private readonly pool: PgPool) {}
+  constructor(
+    private readonly pool: PgPool,
+    private readonly revisions: RevisionReader,
+  ) {}
 
   async get(): Promise<Record<string, unknown>> {
     const { rows } = await this.pool.query<{ key: string; value: unknown }>('SELECT key, value FROM settings');
@@ -41,6 +44,6 @@ export class PgSettings implements SettingsStore {
   }
 
   async revision(): Promise<number> {
-    return readRevision(this.pool, 'settings_rev');
+    return this.revisions.read('settings_rev');
   }
 }
