@@ -13,7 +13,7 @@ import type { ConversationPage, ConversationTree } from '../shared/conversation-
 import { fromHistoryLine, type LogHistoryLine } from '../shared/events-schemas.js';
 import type { RequestDetail, RequestPage } from '../shared/requests-schemas.js';
 import type { StrategyView, ThresholdSettingsView } from '../shared/strategy-schemas.js';
-import type { ApprovalData, WorkerLogData, WorkerViewData } from '../shared/workers-schemas.js';
+import type { ApprovalData, CreateWorkerRequest, WorkerLogData, WorkerViewData } from '../shared/workers-schemas.js';
 
 export interface Health {
   status: string;
@@ -94,6 +94,8 @@ export interface TuiApi {
   /** Agent SDK workers, oldest first (GET /api/workers). */
   workers(): Promise<WorkerViewData[]>;
   workerAction(id: string, action: WorkerAction): Promise<WorkerViewData>;
+  /** Creates a worker (POST /api/workers); queued at once unless `start` is false. */
+  createWorker(body: CreateWorkerRequest): Promise<WorkerViewData>;
   /** Deletes a worker with its log and approvals (a running one is stopped first). */
   deleteWorker(id: string): Promise<void>;
   /** A worker's log entries after `after`, oldest first, at most `limit` (1-1000). */
@@ -222,6 +224,9 @@ export class HttpTuiApi implements TuiApi {
   }
   workerAction(id: string, action: WorkerAction): Promise<WorkerViewData> {
     return this.call('POST', `/api/workers/${encodeURIComponent(id)}/${action}`);
+  }
+  createWorker(body: CreateWorkerRequest): Promise<WorkerViewData> {
+    return this.call('POST', '/api/workers', body);
   }
   async deleteWorker(id: string): Promise<void> {
     await this.call('DELETE', `/api/workers/${encodeURIComponent(id)}`);

@@ -7,7 +7,7 @@ import type { Analytics, Stats } from '../shared/analytics-schemas.js';
 import type { ConversationRequest, ConversationTree } from '../shared/conversation-schemas.js';
 import type { RequestDetail, RequestSummary } from '../shared/requests-schemas.js';
 import type { StrategyView, ThresholdSettingsView } from '../shared/strategy-schemas.js';
-import type { ApprovalData, WorkerLogData, WorkerViewData } from '../shared/workers-schemas.js';
+import type { ApprovalData, CreateWorkerRequest, WorkerLogData, WorkerViewData } from '../shared/workers-schemas.js';
 import { AGENT_SDK_MISSING } from '../workers/agent-sdk.js';
 import { ApiError, type TuiApi, type WorkerAction } from './api.js';
 import { App, layoutTabs, screenIndex } from './app.js';
@@ -572,6 +572,23 @@ function fakeApi() {
       const w = findWorker(id);
       if (action === 'resume' && w.state !== 'paused') throw new ApiError(409, `${w.name} is ${w.state}, not paused`);
       w.state = action === 'start' || action === 'resume' ? 'running' : action === 'pause' ? 'paused' : 'stopped';
+      return { ...w };
+    }),
+    createWorker: vi.fn(async (body: CreateWorkerRequest) => {
+      if (fake.workers.some((w) => w.name === body.name))
+        throw new ApiError(409, `A worker named ${body.name} exists already`);
+      const w = worker({
+        name: body.name,
+        prompt: body.prompt ?? '',
+        cwd: body.cwd,
+        policy: body.policy ?? 'auto-low',
+        budgetUsd: body.budgetUsd ?? null,
+        state: 'queued',
+        queuePosition: 1,
+        turns: 0,
+        startedAt: null,
+      });
+      fake.workers.push(w);
       return { ...w };
     }),
     deleteWorker: vi.fn(async (id: string) => {
@@ -1411,6 +1428,71 @@ describe('workers in the terminal', () => {
     expect(api.deleteWorker).toHaveBeenCalledWith('w-reviewer');
     await until(ui, (f) => !/^. reviewer /m.test(f));
     expect(after).toMatch(/linter/);
+    ui.unmount();
+  });
+
+  it('creates a worker step by step with n: name, task, directory, policy and budget; a bad budget is asked again, Esc creates nothing', async () => {
+    const api = workersApi();
+    let modal = false;
+    const ui = renderScreen(WorkersScreen, api, (m) => {
+      modal = m;
+    });
+    await until(ui, /^> linter +running/m);
+    ui.stdin.write('n');
+    await until(ui, "New worker's name (Esc cancels):");
+    expect(modal).toBe(true);
+    ui.stdin.write('\u001B');
+    await until(ui, 'no worker created');
+    expect(modal).toBe(false);
+
+    ui.stdin.write('n');
+    await until(ui, "New worker's name");
+    // Keys that are actions in the list are text here: p does not pause linter.
+    ui.stdin.write('paint\r');
+    await until(ui, 'What should paint do?');
+    ui.stdin.write('Repaint the logo in blue\r');
+    await until(ui, "Working directory on the gateway's machine");
+    ui.stdin.write('/srv/site\r');
+    const policy = await until(ui, 'What may paint run without asking?');
+    expect(policy).toMatch(/^ {2}3 auto-medium +reads, edits and ordinary commands run; risky ones wait$/m);
+    expect(fitsScreen(policy)).toBe(true);
+    ui.stdin.write('3');
+    await until(ui, 'Budget in USD');
+    ui.stdin.write('lots\r');
+    await until(ui, 'not a budget: "lots"');
+    ui.stdin.write('$2.5\r');
+    await until(ui, 'paint: created (queued #1)');
+    expect(api.createWorker).toHaveBeenCalledWith({
+      name: 'paint',
+      prompt: 'Repaint the logo in blue',
+      cwd: '/srv/site',
+      policy: 'auto-medium',
+      budgetUsd: 2.5,
+    });
+    expect(api.workerAction).not.toHaveBeenCalled();
+    // The new worker is selected once the list has it.
+    await until(ui, /^> paint +queued #1/m);
+
+    // The gateway's refusal is shown; Enter takes the defaults (this directory, auto-low, no budget).
+    ui.stdin.write('n');
+    await until(ui, "New worker's name");
+    ui.stdin.write('paint\r');
+    await until(ui, 'What should paint do?');
+    ui.stdin.write('Again\r');
+    await until(ui, 'Working directory');
+    ui.stdin.write('\r');
+    await until(ui, 'What may paint run');
+    ui.stdin.write('\r');
+    await until(ui, 'Budget in USD');
+    ui.stdin.write('\r');
+    await until(ui, 'paint not created: 409: A worker named paint exists already');
+    expect(api.createWorker).toHaveBeenLastCalledWith({
+      name: 'paint',
+      prompt: 'Again',
+      cwd: process.cwd(),
+      policy: 'auto-low',
+      budgetUsd: null,
+    });
     ui.unmount();
   });
 

@@ -23,7 +23,7 @@ describe.runIf(hasPg('postgres revisions'))('PostgreSQL revision reads', () => {
     await client.end();
   });
 
-  const metaReads = (spy: ReturnType<typeof vi.spyOn>) =>
+  const metaReads = (spy: { mock: { calls: unknown[][] } }) =>
     spy.mock.calls.filter(([sql]) => typeof sql === 'string' && sql.includes('FROM meta')).length;
 
   it('answers the revisions asked for in one turn with one query, each with its own value', async () => {

@@ -7,10 +7,16 @@ import { Box, Text, useInput } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import { formatUsd } from '../../cli/report-format.js';
-import type { ApprovalData, WorkerLogData, WorkerViewData } from '../../shared/workers-schemas.js';
+import {
+  type ApprovalData,
+  POLICY_VALUES,
+  type WorkerLogData,
+  type WorkerViewData,
+} from '../../shared/workers-schemas.js';
 import { ApiError, type TuiApi, type WorkerAction } from '../api.js';
 import { useLoad } from '../hooks.js';
 import { around, clip, step, wrap } from '../layout.js';
+import { TextInput } from '../text-input.js';
 import { useColor } from '../theme.js';
 import { ApprovalsPane } from './approvals.js';
 import type { ScreenProps } from './types.js';
@@ -166,7 +172,43 @@ function Unavailable({ message, width }: { message: string; width: number }) {
 
 type Pane = 'workers' | 'approvals';
 
-type Mode = { kind: 'list' } | { kind: 'confirmDelete'; worker: WorkerViewData } | { kind: 'log' };
+type Policy = (typeof POLICY_VALUES)[number];
+
+/** A worker being created, step by step (n): what was typed so far. */
+interface Draft {
+  name: string;
+  prompt: string;
+  cwd: string;
+  policy: Policy;
+}
+
+type Mode =
+  | { kind: 'list' }
+  | { kind: 'confirmDelete'; worker: WorkerViewData }
+  | { kind: 'log' }
+  | { kind: 'newName' }
+  | { kind: 'newPrompt'; draft: Pick<Draft, 'name'> }
+  | { kind: 'newCwd'; draft: Pick<Draft, 'name' | 'prompt'> }
+  | { kind: 'newPolicy'; draft: Omit<Draft, 'policy'> }
+  | { kind: 'newBudget'; draft: Draft; error: string | null; attempt: number };
+
+/** The permission policies as the README explains them, in the order the keys 1-4 choose them. */
+const POLICY_HINTS: Record<Policy, string> = {
+  'ask-all': 'every tool call that is not plainly a read waits for approval',
+  'auto-low': 'reads run, edits and commands wait (default)',
+  'auto-medium': 'reads, edits and ordinary commands run; risky ones wait',
+  'auto-all': 'everything runs unasked (sandboxes only)',
+};
+
+/** A budget typed in the form: empty is none; otherwise a positive amount of USD, or why not. */
+export function parseBudget(text: string): { budget: number | null } | { error: string } {
+  const t = text.trim().replace(/^\$/, '');
+  if (t === '') return { budget: null };
+  const n = Number(t);
+  if (!Number.isFinite(n) || n <= 0)
+    return { error: `not a budget: ${JSON.stringify(text.trim())} (an amount of USD above 0, or Enter for none)` };
+  return { budget: n };
+}
 
 /** Where a log line's text starts: after the time and the kind. */
 const LOG_INDENT = 18;
@@ -364,6 +406,10 @@ function WorkersPane({
         }
         return;
       }
+      if (input === 'n') {
+        setMode({ kind: 'newName' });
+        return;
+      }
       if (key.upArrow) setSelectedId((id) => step(latest.current.workers, id, -1));
       else if (key.downArrow) setSelectedId((id) => step(latest.current.workers, id, 1));
       else if (current === undefined) return;
@@ -374,7 +420,35 @@ function WorkersPane({
         if (action) run(current, action);
       }
     },
-    { isActive: mode.kind !== 'log' },
+    { isActive: mode.kind === 'list' || mode.kind === 'confirmDelete' },
+  );
+
+  const cancelNew = () => {
+    setMode({ kind: 'list' });
+    setNote('no worker created');
+  };
+  const create = (d: Draft, budget: number | null) => {
+    setMode({ kind: 'list' });
+    setNote(`creating ${d.name}…`);
+    api.createWorker({ name: d.name, prompt: d.prompt, cwd: d.cwd, policy: d.policy, budgetUsd: budget }).then(
+      (w) => {
+        setNote(`${w.name}: created (${stateWord(w)})`);
+        setSelectedId(w.id);
+        reload();
+      },
+      (err: unknown) => setNote(`${d.name} not created: ${(err as Error).message}`),
+    );
+  };
+  // The policy is one key: 1-4, Enter for the default.
+  useInput(
+    (input, key) => {
+      const m = latest.current.mode;
+      if (m.kind !== 'newPolicy') return;
+      if (key.escape) return cancelNew();
+      const policy = key.return ? 'auto-low' : POLICY_VALUES[Number(input) - 1];
+      if (policy !== undefined) setMode({ kind: 'newBudget', draft: { ...m.draft, policy }, error: null, attempt: 0 });
+    },
+    { isActive: mode.kind === 'newPolicy' },
   );
 
   if (mode.kind === 'log' && current !== undefined) {
@@ -391,14 +465,21 @@ function WorkersPane({
   }
 
   const listRoom = Math.min(LIST_MAX, Math.max(1, workers.length));
-  const logRoom = Math.max(2, height - CHROME_H - listRoom - 1);
+  // The form's lines come out of the log's room, so the screen keeps its height.
+  const formH =
+    mode.kind === 'newPolicy'
+      ? 1 + POLICY_VALUES.length
+      : mode.kind === 'newBudget'
+        ? 2
+        : mode.kind.startsWith('new')
+          ? 1
+          : 0;
+  const logRoom = Math.max(2, height - CHROME_H - listRoom - 1 - formH);
   const shownLog = log.entries.slice(-logRoom);
   return (
     <Box flexDirection="column">
       {data !== null && workers.length === 0 ? (
-        <Text>
-          {clip('No workers yet: `ccflare workers create <name> --prompt "..."` or the dashboard creates one.', width)}
-        </Text>
+        <Text>{clip('No workers yet: n creates one (or `ccflare workers create`, or the dashboard).', width)}</Text>
       ) : (
         <Text bold>{clip(workerRow(null, width), width)}</Text>
       )}
@@ -431,6 +512,52 @@ function WorkersPane({
           })}
         </>
       )}
+      {mode.kind === 'newName' && (
+        <TextInput
+          label="New worker's name (Esc cancels)"
+          onCancel={cancelNew}
+          onSubmit={(v) => (v.trim() ? setMode({ kind: 'newPrompt', draft: { name: v.trim() } }) : cancelNew())}
+        />
+      )}
+      {mode.kind === 'newPrompt' && (
+        <TextInput
+          label={`What should ${mode.draft.name} do? (Esc cancels)`}
+          onCancel={cancelNew}
+          onSubmit={(v) =>
+            v.trim() ? setMode({ kind: 'newCwd', draft: { ...mode.draft, prompt: v.trim() } }) : cancelNew()
+          }
+        />
+      )}
+      {mode.kind === 'newCwd' && (
+        <TextInput
+          label={clip(`Working directory on the gateway's machine (Enter: ${process.cwd()})`, width - 2)}
+          onCancel={cancelNew}
+          onSubmit={(v) => setMode({ kind: 'newPolicy', draft: { ...mode.draft, cwd: v.trim() || process.cwd() } })}
+        />
+      )}
+      {mode.kind === 'newPolicy' && (
+        <Box flexDirection="column">
+          <Text>{clip(`What may ${mode.draft.name} run without asking? (Esc cancels)`, width)}</Text>
+          {POLICY_VALUES.map((p, i) => (
+            <Text key={p}>{clip(`  ${i + 1} ${p.padEnd(12)} ${POLICY_HINTS[p]}`, width)}</Text>
+          ))}
+        </Box>
+      )}
+      {mode.kind === 'newBudget' && (
+        <Box flexDirection="column">
+          {mode.error !== null && <Text color={c('red')}>{clip(mode.error, width)}</Text>}
+          <TextInput
+            key={mode.attempt}
+            label="Budget in USD, the worker stops when it is reached (Enter: none)"
+            onCancel={cancelNew}
+            onSubmit={(v) => {
+              const b = parseBudget(v);
+              if ('error' in b) setMode({ ...mode, error: b.error, attempt: mode.attempt + 1 });
+              else create(mode.draft, b.budget);
+            }}
+          />
+        </Box>
+      )}
       {mode.kind === 'confirmDelete' ? (
         <Text color={c('yellow')}>
           {clip(`Delete worker ${mode.worker.name} with its log and approvals? y deletes, n or Esc keeps it`, width)}
@@ -438,7 +565,9 @@ function WorkersPane({
       ) : (
         note !== null && <Text dimColor>{clip(note, width)}</Text>
       )}
-      <Text dimColor>{clip('Enter log · s start · p pause · r resume · x stop · d delete · → approvals', width)}</Text>
+      <Text dimColor>
+        {clip('Enter log · n new · s start · p pause · r resume · x stop · d del · → approvals', width)}
+      </Text>
     </Box>
   );
 }
