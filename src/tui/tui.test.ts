@@ -1445,22 +1445,28 @@ describe('workers in the terminal', () => {
     await until(ui, 'no worker created');
     expect(modal).toBe(false);
 
+    /** Answers the form's steps in turn: each answer once its question shows. */
+    const answer = async (steps: Array<[question: string, keys: string]>) => {
+      for (const [question, keys] of steps) {
+        await until(ui, question);
+        ui.stdin.write(keys);
+      }
+    };
     ui.stdin.write('n');
-    await until(ui, "New worker's name");
     // Keys that are actions in the list are text here: p does not pause linter.
-    ui.stdin.write('paint\r');
-    await until(ui, 'What should paint do?');
-    ui.stdin.write('Repaint the logo in blue\r');
-    await until(ui, "Working directory on the gateway's machine");
-    ui.stdin.write('/srv/site\r');
+    await answer([
+      ["New worker's name", 'paint\r'],
+      ['What should paint do?', 'Repaint the logo in blue\r'],
+      ["Working directory on the gateway's machine", '/srv/site\r'],
+    ]);
     const policy = await until(ui, 'What may paint run without asking?');
     expect(policy).toMatch(/^ {2}3 auto-medium +reads, edits and ordinary commands run; risky ones wait$/m);
     expect(fitsScreen(policy)).toBe(true);
-    ui.stdin.write('3');
-    await until(ui, 'Budget in USD');
-    ui.stdin.write('lots\r');
-    await until(ui, 'not a budget: "lots"');
-    ui.stdin.write('$2.5\r');
+    await answer([
+      ['What may paint run', '3'],
+      ['Budget in USD', 'lots\r'],
+      ['not a budget: "lots"', '$2.5\r'],
+    ]);
     await until(ui, 'paint: created (queued #1)');
     expect(api.createWorker).toHaveBeenCalledWith({
       name: 'paint',
@@ -1475,16 +1481,13 @@ describe('workers in the terminal', () => {
 
     // The gateway's refusal is shown; Enter takes the defaults (this directory, auto-low, no budget).
     ui.stdin.write('n');
-    await until(ui, "New worker's name");
-    ui.stdin.write('paint\r');
-    await until(ui, 'What should paint do?');
-    ui.stdin.write('Again\r');
-    await until(ui, 'Working directory');
-    ui.stdin.write('\r');
-    await until(ui, 'What may paint run');
-    ui.stdin.write('\r');
-    await until(ui, 'Budget in USD');
-    ui.stdin.write('\r');
+    await answer([
+      ["New worker's name", 'paint\r'],
+      ['What should paint do?', 'Again\r'],
+      ['Working directory', '\r'],
+      ['What may paint run', '\r'],
+      ['Budget in USD', '\r'],
+    ]);
     await until(ui, 'paint not created: 409: A worker named paint exists already');
     expect(api.createWorker).toHaveBeenLastCalledWith({
       name: 'paint',
