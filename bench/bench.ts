@@ -137,6 +137,8 @@ interface Target {
   frontPid?: number;
   /** The PostgreSQL database it records to, whose backends' CPU is measured apart. */
   pgDb?: string;
+  /** A ccflare that is gone: how it exited and the end of its log (read before the home is removed); null while it runs. */
+  exitReport?: () => string | null;
 }
 
 interface RunResult {
@@ -574,7 +576,17 @@ async function startCcflare(
   if (child.pid === undefined) return fail('`ccflare serve` has no pid');
   const label = `ccflare${linking ? '' : '-nolink'}${strategy === null ? '' : `/${strategy}`}${dbUrl.startsWith('sqlite:') ? (DBS.length > 1 ? '/sqlite' : '') : '/pg'}`;
   const pgDb = dbUrl.startsWith('sqlite:') ? {} : { pgDb: new URL(dbUrl).pathname.slice(1) };
-  return { target: { name: 'ccflare', label, url, pid: child.pid, ...pgDb }, home, dbUrl, child };
+  const exitReport = () => {
+    if (exited === null) return null;
+    let log = '';
+    try {
+      log = tail(readFileSync(logPath, 'utf8'), 8);
+    } catch {
+      log = '(no serve.log)';
+    }
+    return `\`ccflare serve\` exited with ${exited}; its log ends:\n${log}`;
+  };
+  return { target: { name: 'ccflare', label, url, pid: child.pid, ...pgDb, exitReport }, home, dbUrl, child };
 }
 
 /**
@@ -991,6 +1003,9 @@ async function main(): Promise<number> {
         console.log(
           `${what}, ${r.errors} errors${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}${extra}${settled === null ? '' : ` (${settled} before)`}`,
         );
+        // A target that died mid-bench says why, rather than only refusing connections.
+        const gone = r.errors > 0 ? (t.exitReport?.() ?? null) : null;
+        if (gone !== null) console.log(`  !! ${t.label}: ${gone.replaceAll('\n', '\n     ')}`);
         allRuns.push(run);
         await sleep(300);
       }
