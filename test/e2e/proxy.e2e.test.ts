@@ -165,6 +165,23 @@ describe('proxy pass-through', () => {
     expect(norm(proxied)).toBe(norm(directBytes));
   });
 
+  it('records a long streamed answer whole: its first chunks kept as they came, the rest in deflated blocks', async () => {
+    // Hundreds of events, one chunk each, well past the kept views and several 16 KiB blocks.
+    up.setHandler(() => ({ kind: 'sse', events: messageStreamEvents({ deltas: 400 }), intervalMs: 1 }));
+    const res = await request(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'k' },
+      body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'long' }] }),
+    });
+    const streamed = Buffer.from(await res.body.arrayBuffer()).toString('utf8');
+    expect(streamed.length).toBeGreaterThan(40_000);
+    const [rec] = await gw.records(1);
+    const stored = await gw.store.requests.get(rec?.id as string);
+    expect(stored?.payload?.responseTruncated).toBe(false);
+    expect(stored?.payload?.responseBody).toBe(streamed);
+    expect(stored?.outputTokens).toBeGreaterThan(0);
+  });
+
   it('serves count_tokens and models', async () => {
     const count = await client.messages.countTokens({
       model: 'claude-sonnet-4-6',
