@@ -59,9 +59,10 @@ export class RevisionReader {
     return new Promise<number>((resolve, reject) => {
       let pending = this.pending;
       if (pending === null) {
-        pending = new Map();
-        this.pending = pending;
-        setImmediate(() => this.send());
+        const batch = new Map<string, Waiter[]>();
+        pending = batch;
+        this.pending = batch;
+        setImmediate(() => this.send(batch));
       }
       const waiting = pending.get(key);
       if (waiting) waiting.push({ resolve, reject });
@@ -69,10 +70,8 @@ export class RevisionReader {
     });
   }
 
-  private send(): void {
-    const batch = this.pending;
+  private send(batch: Map<string, Waiter[]>): void {
     this.pending = null;
-    if (batch === null) return;
     this.pool
       .query<{ key: string; value: string }>('SELECT key, value FROM meta WHERE key = ANY($1)', [[...batch.keys()]])
       .then(
