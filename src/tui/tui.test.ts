@@ -1460,7 +1460,11 @@ describe('workers in the terminal', () => {
       ["Working directory on the gateway's machine", '/srv/site\r'],
     ]);
     const policy = await until(ui, 'What may paint run without asking?');
-    expect(policy).toMatch(/^ {2}3 auto-medium +reads, edits and ordinary commands run; risky ones wait$/m);
+    // A description longer than the line goes on under itself, none of it cut.
+    expect(policy).toMatch(
+      /^ {2}3 auto-medium +Reads, edits in the working directory and ordinary commands\n {17}run; risky calls wait$/m,
+    );
+    expect(policy).toMatch(/^ {2}2 auto-low +Reads run; edits and commands wait for approval \(Enter\)$/m);
     expect(fitsScreen(policy)).toBe(true);
     await answer([
       ['What may paint run', '3'],

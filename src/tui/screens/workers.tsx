@@ -13,6 +13,11 @@ import {
   type WorkerLogData,
   type WorkerViewData,
 } from '../../shared/workers-schemas.js';
+import {
+  DEFAULT_PERMISSION_POLICY,
+  PERMISSION_POLICY_DESCRIPTIONS,
+  type PermissionPolicy,
+} from '../../workers/policy.js';
 import { ApiError, type TuiApi, type WorkerAction } from '../api.js';
 import { useLoad } from '../hooks.js';
 import { around, clip, step, wrap } from '../layout.js';
@@ -172,14 +177,12 @@ function Unavailable({ message, width }: { message: string; width: number }) {
 
 type Pane = 'workers' | 'approvals';
 
-type Policy = (typeof POLICY_VALUES)[number];
-
 /** A worker being created, step by step (n): what was typed so far. */
 interface Draft {
   name: string;
   prompt: string;
   cwd: string;
-  policy: Policy;
+  policy: PermissionPolicy;
 }
 
 type Mode =
@@ -192,16 +195,21 @@ type Mode =
   | { kind: 'newPolicy'; draft: Omit<Draft, 'policy'> }
   | { kind: 'newBudget'; draft: Draft; error: string | null; attempt: number };
 
-/** The permission policies as the README explains them, in the order the keys 1-4 choose them. */
-const POLICY_HINTS: Record<Policy, string> = {
-  'ask-all': 'every tool call that is not plainly a read waits for approval',
-  'auto-low': 'reads run, edits and commands wait (default)',
-  'auto-medium': 'reads, edits and ordinary commands run; risky ones wait',
-  'auto-all': 'everything runs unasked (sandboxes only)',
-};
+/** Where a policy's description starts on its line: after "  1 auto-medium  ". */
+const POLICY_INDENT = 17;
+
+/** The policy choices, one per key 1-4, each description wrapped under itself to the width. */
+function policyLines(width: number): string[] {
+  return POLICY_VALUES.flatMap((p, i) => {
+    const text = `${PERMISSION_POLICY_DESCRIPTIONS[p]}${p === DEFAULT_PERMISSION_POLICY ? ' (Enter)' : ''}`;
+    return wrap(text, Math.max(20, width - POLICY_INDENT - 1)).map((line, k) =>
+      k === 0 ? `  ${i + 1} ${p.padEnd(POLICY_INDENT - 4)}${line}` : `${' '.repeat(POLICY_INDENT)}${line}`,
+    );
+  });
+}
 
 /** A budget typed in the form: empty is none; otherwise a positive amount of USD, or why not. */
-export function parseBudget(text: string): { budget: number | null } | { error: string } {
+function parseBudget(text: string): { budget: number | null } | { error: string } {
   const t = text.trim().replace(/^\$/, '');
   if (t === '') return { budget: null };
   const n = Number(t);
@@ -445,7 +453,7 @@ function WorkersPane({
       const m = latest.current.mode;
       if (m.kind !== 'newPolicy') return;
       if (key.escape) return cancelNew();
-      const policy = key.return ? 'auto-low' : POLICY_VALUES[Number(input) - 1];
+      const policy = key.return ? DEFAULT_PERMISSION_POLICY : POLICY_VALUES[Number(input) - 1];
       if (policy !== undefined) setMode({ kind: 'newBudget', draft: { ...m.draft, policy }, error: null, attempt: 0 });
     },
     { isActive: mode.kind === 'newPolicy' },
@@ -465,10 +473,11 @@ function WorkersPane({
   }
 
   const listRoom = Math.min(LIST_MAX, Math.max(1, workers.length));
+  const policies = mode.kind === 'newPolicy' ? policyLines(width) : [];
   // The form's lines come out of the log's room, so the screen keeps its height.
   const formH =
     mode.kind === 'newPolicy'
-      ? 1 + POLICY_VALUES.length
+      ? 1 + policies.length
       : mode.kind === 'newBudget'
         ? 2
         : mode.kind.startsWith('new')
@@ -538,8 +547,9 @@ function WorkersPane({
       {mode.kind === 'newPolicy' && (
         <Box flexDirection="column">
           <Text>{clip(`What may ${mode.draft.name} run without asking? (Esc cancels)`, width)}</Text>
-          {POLICY_VALUES.map((p, i) => (
-            <Text key={p}>{clip(`  ${i + 1} ${p.padEnd(12)} ${POLICY_HINTS[p]}`, width)}</Text>
+          {policies.map((line, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, redrawn whole
+            <Text key={i}>{line}</Text>
           ))}
         </Box>
       )}
