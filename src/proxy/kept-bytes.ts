@@ -79,8 +79,12 @@ export class KeptBytes {
       z.copy(own);
       this.parts.push({ z: own });
     }
+    const size = Math.max(BLOCK, Math.min(need, 1024 * 1024));
+    // The sealed block's bytes are in its deflated copy now, so it takes the next bytes. A new
+    // block per seal left RSS ~30 MB higher over 1,000 streams of 600 events, the same 21 MB
+    // live: freed 16 KiB blocks between zlib's allocations are not given back to the system.
     // allocUnsafeSlow: a block of its own, never a slice of the shared pool the bytes would pin.
-    this.block = Buffer.allocUnsafeSlow(Math.max(BLOCK, Math.min(need, 1024 * 1024)));
+    if (this.block === null || this.block.length !== size) this.block = Buffer.allocUnsafeSlow(size);
     this.used = 0;
   }
 }
