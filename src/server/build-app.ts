@@ -3,7 +3,6 @@
  * dispatcher, store) and `serve.ts` passes the real ones. No singletons.
  */
 
-import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +45,6 @@ import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ModelCatalogue } from '../models/model-catalogue.js';
 import { upstreamModelsFetcher } from '../models/upstream-models.js';
 import { ChannelService } from '../notify/channel-service.js';
-import { workerApprovalEvent } from '../notify/detector.js';
 import { Notifier, type NotifierDeps } from '../notify/notifier.js';
 import { inboxEvent } from '../notify/notify-event.js';
 import { PRICES_CACHE_FILE, PriceRefresher } from '../pricing/price-catalogue.js';
@@ -60,10 +58,9 @@ import { SessionAffinity } from '../routing/session-affinity.js';
 import type { InstanceLease } from '../storage/contract/instances.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
 import { RetentionJob } from '../storage/retention-job.js';
-import { type SdkEngineOptions, SdkWorkerEngine } from '../workers/engine.js';
-import { WorkerManager } from '../workers/manager.js';
+import { buildWorkers as buildWorkersOf } from '../workers/build-workers.js';
+import type { SdkEngineOptions } from '../workers/engine.js';
 import type { WorkerEngine } from '../workers/types.js';
-import { keyServiceWorkerKeys } from '../workers/worker-keys.js';
 import { policyProblem, WorkersService, workerApprovalRules } from '../workers/workers-service.js';
 import { browserPolicy, decide, PASS, routeOf } from './browser-guard.js';
 import { healthVerdict } from './health.js';
@@ -391,44 +388,30 @@ export function buildApp(deps: AppDeps): App {
   const browser = browserPolicy(config);
 
   function buildWorkers(): WorkersService {
-    const claudeConfigDir = join(config.home, 'workers', 'claude');
-    const sdkEngine = new SdkWorkerEngine({
-      // Read when a run starts: the port is known only once the gateway listens.
-      get gatewayUrl(): string {
-        return internalCalls.selfUrl() ?? '';
-      },
-      rules: workerApprovalRules(deps.workerSdk?.home ?? homedir()),
-      // Their Claude Code sessions live here, so a resume after a restart finds them.
-      claudeConfigDir,
-      clock,
-      ...deps.workerSdk,
-    });
-    const engine: WorkerEngine = deps.workerEngine ?? {
-      ensureAvailable: async () => {
-        await sdkEngine.ensureAvailable();
-        // Queued workers left by the last run start once the gateway can take their requests.
-        await internalCalls.listening();
-        mkdirSync(claudeConfigDir, { recursive: true, mode: 0o700 });
-      },
-      start: (spec, hooks) => sdkEngine.start(spec, hooks),
-    };
-    const manager = new WorkerManager({
+    const { manager, checkSdk } = buildWorkersOf({
+      home: config.home,
+      gatewayUrl: () => internalCalls.selfUrl() ?? '',
       store,
-      engine,
-      keys: keyServiceWorkerKeys(keyService, workerKeyNames),
       events,
       clock,
       logger,
+      keyService,
+      internalKeys: workerKeyNames,
+      rules: workerApprovalRules(deps.workerSdk?.home ?? homedir()),
+      checkPolicy: policyProblem,
       maxConcurrent: () => config.workersMaxConcurrent,
       approvalTimeoutMs: config.workersApprovalTimeoutMs,
-      checkPolicy: policyProblem,
-      onApprovalPending: (w, a) =>
-        notifier.notify(workerApprovalEvent(w.name, `${a.tool} (${a.risk} risk): ${a.reason}`)),
+      notify: (ev) => notifier.notify(ev),
       instanceId,
+      ready: async () => {
+        await internalCalls.listening();
+      },
+      ...(deps.workerEngine === undefined ? {} : { engine: deps.workerEngine }),
+      ...(deps.workerSdk === undefined ? {} : { sdk: deps.workerSdk }),
     });
     return new WorkersService({
       manager,
-      checkSdk: () => (deps.workerEngine ?? sdkEngine).ensureAvailable(),
+      checkSdk,
       templatesDir: join(config.home, 'templates'),
       templateUses: () => store.workers.templateUses(),
     });

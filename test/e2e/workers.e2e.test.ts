@@ -159,9 +159,9 @@ describe.skipIf(
       },
     };
     makeManager = (over = {}) => {
-      const m = buildWorkers({
+      const { manager: m } = buildWorkers({
         home: t.gw.home,
-        gatewayUrl: t.gw.url,
+        gatewayUrl: () => t.gw.url,
         store: t.gw.store,
         events: t.gw.server.events,
         clock: systemClock,
@@ -172,7 +172,7 @@ describe.skipIf(
         maxConcurrent: () => 3,
         approvalTimeoutMs: 15 * 60_000,
         notify: (ev) => notified.push(ev),
-        engine: {
+        sdk: {
           claudeConfigDir: join(root, 'claude-configs'),
           home: join(root, 'home'),
           env: { TMPDIR: join(root, 'tmp') },
