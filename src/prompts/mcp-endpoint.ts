@@ -37,7 +37,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage,
   }
 
   // The MCP SDK (with its JSON-schema validators, ~20 MB of RSS) loads on the first MCP request,
-  // not at start: most gateways never get one (idle serve RSS, README Benchmark).
+  // not at start: most gateways never get one (idle serve RSS, docs/benchmark-history.md).
   let sdk: Promise<typeof import('./mcp-server.js')> | null = null;
   async function serve(req: IncomingMessage, res: ServerResponse, keyName: string): Promise<void> {
     sdk ??= import('./mcp-server.js');

@@ -4,16 +4,16 @@
  * few dozen chunks at most (one per chunked-encoding chunk). A long stream arrives as hundreds of
  * small chunks, one per event, and a view each costs a Buffer object and a backing store besides
  * its bytes; at the 33rd chunk the views are copied into 16 KiB blocks, and every later chunk
- * with them. Measured (see
- * README, Benchmark): c-long (1,000 streams of 600 events) peak RSS 386 -> 144 MB above the
- * minimal proxy with copies from the 9th chunk, 151 MB from the 33rd, 170 MB from the 65th; copying from the 9th cost
- * a-stream (26 chunks per answer) ~10 % of its throughput.
+ * with them. Measured (docs/benchmark-history.md): c-long (1,000 streams of 600 events) peak RSS
+ * 386 -> 144 MB above the minimal proxy with copies from the 9th chunk, 151 MB from the 33rd,
+ * 170 MB from the 65th; copying from the 9th cost a-stream (26 chunks per answer) ~10 % of its
+ * throughput.
  *
  * A full block is deflated (zlib level 1) and kept compressed until the record asks for the
  * bytes: SSE text is repetitive JSON that shrinks several times over, and a long answer fills a
  * block only every few seconds, so the compression costs little CPU where it saves the most
- * memory; answers under a block (a-json, a-stream, b-paced) are never compressed. See README,
- * Benchmark (c-long) for the measured effect.
+ * memory; answers under a block (a-json, a-stream, b-paced) are never compressed. See
+ * docs/benchmark-history.md for the measured effect.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 

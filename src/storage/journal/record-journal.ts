@@ -122,7 +122,7 @@ const LENGTH_BYTES = 4;
  * record is linked only by `ccflare conversations rebuild`, from its captured payload). Format 1
  * wrote a JSON line with the bodies' bytes after it; the bench's `journal` scenario measured
  * 10.3 µs per record with a payload then, JSON.stringify escaping the captured headers' JSON
- * most of it (see README, Benchmark, for this encoding's figure). Bodies are copied as they are.
+ * most of it (see docs/benchmark-history.md for this encoding's figure). Bodies are copied as they are.
  */
 export function appendEntry(w: Encoder, record: RequestRecord): void {
   const start = w.pos;
