@@ -165,7 +165,7 @@ describe('proxy pass-through', () => {
     expect(norm(proxied)).toBe(norm(directBytes));
   });
 
-  it('records a long streamed answer whole: its first chunks kept as they came, the rest in deflated blocks', async () => {
+  it('records a long streamed answer whole: its first chunks copied into the blocks with the rest, the full ones deflated', async () => {
     // Hundreds of events, one chunk each, well past the kept views and several 16 KiB blocks.
     up.setHandler(() => ({ kind: 'sse', events: messageStreamEvents({ deltas: 400 }), intervalMs: 1 }));
     const res = await request(`${gw.url}/v1/messages`, {
