@@ -14,6 +14,10 @@ describe('keys limits flags', () => {
     expect(parseUsd('--cost-per-month', 'none')).toBeNull();
     for (const bad of ['0', '-1', '1.5', 'lots', '2G']) expect(() => parseCount('--rpm', bad)).toThrow(/--rpm takes/);
     for (const bad of ['0', '-5', 'ten']) expect(() => parseUsd('--cost-per-month', bad)).toThrow(/USD above 0/);
+    expect(parseCount('--tokens-per-day', '2,000,000')).toBe(2_000_000);
+    // An empty value (an unset variable) is a mistake, not "no limit".
+    expect(() => parseCount('--rpm', '')).toThrow(/--rpm takes/);
+    expect(() => parseUsd('--cost-per-month', ' ')).toThrow(/USD above 0/);
   });
 
   it('replaces only the limits given; --clear starts from none; models any lifts the list', () => {

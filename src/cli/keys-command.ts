@@ -10,6 +10,7 @@ import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { ClientKeyLimitsView, ClientKeyView } from '../shared/keys-schemas.js';
 import { NAME_RULE } from '../shared/names.js';
+import { typedCount, typedUsd } from '../shared/typed-amounts.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { CliError, type CliIo } from './io.js';
@@ -24,13 +25,11 @@ function withKeyService<T>(
   );
 }
 
-/** `2M`, `500k`, `1.5m`, `60`: a whole count; `off` or `none`: no limit. */
+/** `2M`, `500k`, `1.5m`, `60`: a whole count; `off` or `none`: no limit (shared/typed-amounts.ts). */
 export function parseCount(flag: string, raw: string): number | null {
-  const s = raw.trim().toLowerCase();
-  if (s === 'off' || s === 'none') return null;
-  const m = /^(\d+(?:\.\d+)?)([km]?)$/.exec(s);
-  const n = m ? Number(m[1]) * (m[2] === 'm' ? 1e6 : m[2] === 'k' ? 1e3 : 1) : Number.NaN;
-  if (!Number.isInteger(n) || n < 1) {
+  // An empty value (`--rpm "$UNSET"`) is a mistake here, not "no limit".
+  const n = raw.trim() === '' ? 'invalid' : typedCount(raw);
+  if (n === 'invalid') {
     throw new CliError(
       `${flag} takes a whole number of at least 1 (60, 500k, 2M) or off, got ${JSON.stringify(raw)}`,
       2,
@@ -39,12 +38,10 @@ export function parseCount(flag: string, raw: string): number | null {
   return n;
 }
 
-/** `50`, `$12.50`; `off` or `none`: no limit. */
+/** `50`, `$12.50`; `off` or `none`: no limit (shared/typed-amounts.ts). */
 export function parseUsd(flag: string, raw: string): number | null {
-  const s = raw.trim().toLowerCase().replace(/^\$/, '');
-  if (s === 'off' || s === 'none') return null;
-  const n = /^\d+(?:\.\d+)?$/.test(s) ? Number(s) : Number.NaN;
-  if (!(n > 0))
+  const n = raw.trim() === '' ? 'invalid' : typedUsd(raw);
+  if (n === 'invalid')
     throw new CliError(`${flag} takes an amount in USD above 0 (50, 12.50) or off, got ${JSON.stringify(raw)}`, 2);
   return n;
 }

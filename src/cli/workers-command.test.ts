@@ -83,6 +83,12 @@ describe('ccflare workers', () => {
     });
     expectOneLineError(await cli(['workers', 'edit', 'gamma']), /give --budget, --max-turns or both/, 2);
     expectOneLineError(await cli(['workers', 'edit', 'gamma', '--max-turns', '2.5']), /--max-turns "2.5"/, 2);
+    expectOneLineError(
+      await cli(['workers', 'edit', 'gamma', '--budget', 'lots']),
+      /--budget "lots": expected an amount in USD above 0 \(1\.5, \$2\)/,
+      2,
+    );
+    expect(json(await cli(['workers', 'edit', 'gamma', '--budget', '$3', '--json']))).toMatchObject({ budgetUsd: 3 });
     expectOneLineError(await cli(['workers', 'edit', 'nobody', '--budget', '1']), /answered 404: No worker/);
   });
 

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { typedCount, typedUsd } from '../shared/typed-amounts.js';
 import type { ApprovalData, TemplateData, WorkerLogData, WorkerViewData } from '../shared/workers-schemas.js';
 import { APPROVAL_STATUS_VALUES, POLICY_VALUES } from '../shared/workers-schemas.js';
 import type { GlobalOptions } from './context.js';
@@ -72,11 +73,14 @@ function collectValue(v: string, prev: Record<string, string>): Record<string, s
   return { ...prev, [v.slice(0, i)]: v.slice(i + 1) };
 }
 
+/** `--max-turns`: a whole count (`40`, `1k`); `--budget`: an amount in USD (`1.5`, `$2`). shared/typed-amounts.ts. */
 function positiveNumber(flag: string, integer: boolean) {
   return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-      throw usageError(`${flag} ${JSON.stringify(v)}: expected a positive ${integer ? 'integer' : 'number'}`);
+    const n = v.trim() === '' || v.trim().toLowerCase() === 'none' ? 'invalid' : (integer ? typedCount : typedUsd)(v);
+    if (n === null || n === 'invalid') {
+      throw usageError(
+        `${flag} ${JSON.stringify(v)}: expected ${integer ? 'a whole number of at least 1 (40, 1k)' : 'an amount in USD above 0 (1.5, $2)'}`,
+      );
     }
     return n;
   };
@@ -85,7 +89,7 @@ function positiveNumber(flag: string, integer: boolean) {
 /** A positive number, or `none` to clear the limit (commander keeps a parser's null as the raw text). */
 function limitOrNone(flag: string, integer: boolean) {
   const parse = positiveNumber(flag, integer);
-  return (v: string): number | 'none' => (v === 'none' ? 'none' : parse(v));
+  return (v: string): number | 'none' => (v.trim().toLowerCase() === 'none' ? 'none' : parse(v));
 }
 
 const noneToNull = (v: number | 'none'): number | null => (v === 'none' ? null : v);

@@ -283,7 +283,7 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
       expect(errors.filter((e) => !e.includes('409'))).toEqual([]);
     });
 
-    it("edits a key's limits: a bad value refused in the dialog, saved limits shown as use bars; over them the proxy answers 429", async () => {
+    it("edits a key's limits: 0 and text that is no amount refused in the dialog (sent as NaN, text would arrive as no limit), 2M and $50 read as the CLI does, saved limits shown as use bars; over them the proxy answers 429", async () => {
       const errors = await usePage(page, 'light');
       const created = (await api(gw.url, 'POST', '/api/keys', { name: 'team' })).json;
       const key = created.key as string;
@@ -298,10 +298,23 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
       await dialog.waitFor();
       await dialog.getByLabel('Requests per minute').fill('0');
       await dialog.getByRole('button', { name: 'Save limits' }).click();
-      await dialog.getByRole('alert').filter({ hasText: 'rpm' }).waitFor();
+      await dialog
+        .getByRole('alert')
+        .filter({ hasText: 'Requests per minute: enter a whole number of at least 1 (60, 500k, 2M)' })
+        .waitFor();
       await dialog.getByLabel('Requests per minute').fill('2');
-      await dialog.getByLabel('Tokens per day (in + out)').fill('2000000');
-      await dialog.getByLabel('Cost per month (USD)').fill('50');
+      await dialog.getByLabel('Cost per month (USD)').fill('fifty');
+      await dialog.getByRole('button', { name: 'Save limits' }).click();
+      await dialog
+        .getByRole('alert')
+        .filter({ hasText: 'Cost per month (USD): enter an amount in USD above 0' })
+        .waitFor();
+      expect(
+        (await api(gw.url, 'GET', '/api/keys')).json.keys.find((k: { name: string }) => k.name === 'team').limits,
+      ).toEqual({ rpm: null, tokensPerDay: null, costPerMonthUsd: null, models: null });
+      // Read as the CLI reads them.
+      await dialog.getByLabel('Tokens per day (in + out)').fill('2M');
+      await dialog.getByLabel('Cost per month (USD)').fill('$50');
       await dialog.getByLabel(/Allowed models/).fill('sonnet, haiku');
       await dialog.getByRole('button', { name: 'Save limits' }).click();
       await dialog.waitFor({ state: 'detached' });

@@ -7,6 +7,7 @@ import { Box, Text, useInput } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import { formatUsd } from '../../cli/report-format.js';
+import { typedUsd } from '../../shared/typed-amounts.js';
 import {
   type ApprovalData,
   POLICY_VALUES,
@@ -208,12 +209,10 @@ function policyLines(width: number): string[] {
   });
 }
 
-/** A budget typed in the form: empty is none; otherwise a positive amount of USD, or why not. */
+/** A budget typed in the form: empty (or `none`) is none; otherwise an amount of USD above 0, or why not. */
 function parseBudget(text: string): { budget: number | null } | { error: string } {
-  const t = text.trim().replace(/^\$/, '');
-  if (t === '') return { budget: null };
-  const n = Number(t);
-  if (!Number.isFinite(n) || n <= 0)
+  const n = typedUsd(text);
+  if (n === 'invalid')
     return { error: `not a budget: ${JSON.stringify(text.trim())} (an amount of USD above 0, or Enter for none)` };
   return { budget: n };
 }

@@ -203,6 +203,8 @@ export const settings = {
   limitsRpmLabel: 'Requests per minute',
   limitsTokensLabel: 'Tokens per day (in + out)',
   limitsCostLabel: 'Cost per month (USD)',
+  limitsNeedCount: '{field}: enter a whole number of at least 1 (60, 500k, 2M), or leave it empty for no limit.',
+  limitsNeedUsd: '{field}: enter an amount in USD above 0 (50, 12.50), or leave it empty for no limit.',
   limitsModelsLabel: 'Allowed models (ids or opus, sonnet, haiku; comma-separated)',
   limitsSave: 'Save limits',
   limitsSaving: 'Saving…',

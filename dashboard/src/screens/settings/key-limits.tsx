@@ -2,6 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ClientKeyLimitsView, ClientKeyView } from '../../../../src/shared/keys-schemas';
+import { typedCount, typedUsd } from '../../../../src/shared/typed-amounts';
 import { apiFetch } from '../../api';
 import { DialogFooter, useModalDialog } from '../../confirm-dialog';
 import { fmtInt, fmtUsd } from '../../format';
@@ -67,10 +68,14 @@ export function LimitsCell({ k }: { k: ClientKeyView }) {
 
 const field = (n: number | null) => (n === null ? '' : String(n));
 
-/** Empty: no limit; otherwise the number as typed (the server validates and says what is wrong). */
-function numberOrNull(s: string): number | null {
-  const v = s.trim();
-  return v === '' ? null : Number(v);
+/**
+ * A field's limit, or an error naming the field: `2M` and `$50` are read as the CLI reads them,
+ * and text that is no number is refused here, since sent as NaN it would arrive as "no limit".
+ */
+function limitOf(text: string, kind: 'count' | 'usd', label: string): number | null {
+  const n = kind === 'count' ? typedCount(text) : typedUsd(text);
+  if (n === 'invalid') throw new Error(t(kind === 'count' ? 'limitsNeedCount' : 'limitsNeedUsd', { field: label }));
+  return n;
 }
 
 export function LimitsDialog({ k, onClose }: { k: ClientKeyView; onClose: (message?: string) => void }) {
@@ -87,9 +92,9 @@ export function LimitsDialog({ k, onClose }: { k: ClientKeyView; onClose: (messa
         .map((m) => m.trim())
         .filter((m) => m !== '');
       const body: ClientKeyLimitsView = {
-        rpm: numberOrNull(rpm),
-        tokensPerDay: numberOrNull(tokens),
-        costPerMonthUsd: numberOrNull(cost),
+        rpm: limitOf(rpm, 'count', t('limitsRpmLabel')),
+        tokensPerDay: limitOf(tokens, 'count', t('limitsTokensLabel')),
+        costPerMonthUsd: limitOf(cost, 'usd', t('limitsCostLabel')),
         models: list.length === 0 ? null : list,
       };
       return apiFetch<ClientKeyView>(`/api/keys/${encodeURIComponent(k.name)}/limits`, { method: 'PUT', body });

@@ -87,6 +87,10 @@ describe('typed input', () => {
     expect(parseLimit('abc', false)).toEqual({ error: 'Enter a positive number, or leave it empty.' });
     expect(parseLimit('12', true)).toEqual({ value: 12 });
     expect(parseLimit('1.5', true)).toEqual({ error: 'Enter a whole number above 0, or leave it empty.' });
+    // As the CLI and the TUI read them (shared/typed-amounts.ts).
+    expect(parseLimit('$2.50', false)).toEqual({ value: 2.5 });
+    expect(parseLimit('1k', true)).toEqual({ value: 1000 });
+    expect(parseLimit('2.5.1', false)).toEqual({ error: 'Enter a positive number, or leave it empty.' });
   });
 
   it("sends a template's values typed, with defaults, leaving empty ones out", () => {

@@ -2,6 +2,7 @@
  * The Workers screen's logic that needs no page: what a worker can do in its state, a diff's
  * lines by kind, and the checks of typed limits, edited tool input and template values.
  */
+import { typedCount, typedUsd } from '../../../../src/shared/typed-amounts.js';
 import type { TemplateData, WorkerViewData } from '../../../../src/shared/workers-schemas.js';
 import { fmtDuration } from '../../format.js';
 import { workers as messages } from '../../i18n/en/workers.js';
@@ -63,13 +64,10 @@ export function parseEditedInput(text: string): { input: Record<string, unknown>
   return { input: v as Record<string, unknown> };
 }
 
-/** A limit field: empty is no limit; else a positive (whole) number, or what is wrong. */
+/** A limit field: empty is no limit; else a budget in USD or a whole count (shared/typed-amounts.ts), or what is wrong. */
 export function parseLimit(text: string, whole: boolean): { value: number | null } | { error: string } {
-  const s = text.trim();
-  if (s === '') return { value: null };
-  const n = Number(s);
-  if (!Number.isFinite(n) || n <= 0) return { error: whole ? t('needWhole') : t('needPositive') };
-  if (whole && !Number.isInteger(n)) return { error: t('needWhole') };
+  const n = whole ? typedCount(text) : typedUsd(text);
+  if (n === 'invalid') return { error: whole ? t('needWhole') : t('needPositive') };
   return { value: n };
 }
 

@@ -205,6 +205,8 @@ export default {
   limitsRpmLabel: 'Permintaan per menit',
   limitsTokensLabel: 'Token per hari (masuk + keluar)',
   limitsCostLabel: 'Biaya per bulan (USD)',
+  limitsNeedCount: '{field}: masukkan bilangan bulat minimal 1 (60, 500k, 2M), atau biarkan kosong untuk tanpa batas.',
+  limitsNeedUsd: '{field}: masukkan jumlah USD di atas 0 (50, 12.50), atau biarkan kosong untuk tanpa batas.',
   limitsModelsLabel: 'Model yang diizinkan (id atau opus, sonnet, haiku; dipisah koma)',
   limitsSave: 'Simpan batas',
   limitsSaving: 'Menyimpan…',

@@ -207,6 +207,8 @@ export default {
   limitsRpmLabel: 'Requisições por minuto',
   limitsTokensLabel: 'Tokens por dia (entrada + saída)',
   limitsCostLabel: 'Custo por mês (USD)',
+  limitsNeedCount: '{field}: informe um número inteiro de pelo menos 1 (60, 500k, 2M), ou deixe vazio para sem limite.',
+  limitsNeedUsd: '{field}: informe um valor em USD maior que 0 (50, 12.50), ou deixe vazio para sem limite.',
   limitsModelsLabel: 'Modelos permitidos (ids ou opus, sonnet, haiku; separados por vírgula)',
   limitsSave: 'Salvar limites',
   limitsSaving: 'Salvando…',

@@ -207,6 +207,8 @@ export default {
   limitsRpmLabel: 'Dakika başına istek',
   limitsTokensLabel: 'Gün başına token (giriş + çıkış)',
   limitsCostLabel: 'Ay başına maliyet (USD)',
+  limitsNeedCount: '{field}: en az 1 olan bir tam sayı girin (60, 500k, 2M) ya da sınırsız için boş bırakın.',
+  limitsNeedUsd: "{field}: 0'dan büyük bir USD tutarı girin (50, 12.50) ya da sınırsız için boş bırakın.",
   limitsModelsLabel: 'İzin verilen modeller (kimlikler ya da opus, sonnet, haiku; virgülle ayrılmış)',
   limitsSave: 'Sınırları kaydet',
   limitsSaving: 'Kaydediliyor…',

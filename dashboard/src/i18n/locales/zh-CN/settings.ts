@@ -199,6 +199,8 @@ export default {
   limitsRpmLabel: '每分钟请求数',
   limitsTokensLabel: '每日 token（输入 + 输出）',
   limitsCostLabel: '每月费用（USD）',
+  limitsNeedCount: '{field}：请输入至少为 1 的整数（60、500k、2M），或留空表示不限。',
+  limitsNeedUsd: '{field}：请输入大于 0 的美元金额（50、12.50），或留空表示不限。',
   limitsModelsLabel: '允许的模型（模型 id 或 opus、sonnet、haiku，用逗号分隔）',
   limitsSave: '保存限额',
   limitsSaving: '正在保存…',
