@@ -31,7 +31,7 @@ function countTable(counts: readonly TableCount[]): string {
 export function registerMigrateCommand(program: Command, io: CliIo): void {
   program
     .command('migrate')
-    .description('copy this SQLite installation into PostgreSQL (rerunnable; verifies counts per table)')
+    .description('Copy this SQLite installation into PostgreSQL (rerunnable; verifies counts per table)')
     .requiredOption('--to <url>', 'the PostgreSQL database: postgres://user@host:port/database')
     .option('--from <url>', 'the SQLite database to copy: sqlite:<path> (default: this installation)')
     .action(async (opts: MigrateCliOptions, cmd: Command) => {

@@ -126,7 +126,7 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
   program
     .command('simulate')
     .description(
-      "compare routing strategies on simulated accounts with 5h/7d limits: a synthetic Claude Code team, or this gateway's recorded requests (--from-db)",
+      "Compare routing strategies on simulated accounts with 5h/7d limits: a synthetic Claude Code team, or this gateway's recorded requests (--from-db)",
     )
     .option('--strategies <list>', `comma-separated (default: all: ${STRATEGY_NAMES.join(', ')})`)
     .option('--accounts <n>', 'simulated subscription accounts (1-100)', positiveInt(100), 3)
