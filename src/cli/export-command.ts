@@ -70,7 +70,9 @@ function endStream(out: NodeJS.WritableStream): Promise<void> {
 export function registerExportCommand(program: Command, io: CliIo): void {
   program
     .command('export')
-    .description('Write stored requests or conversations as JSON Lines or CSV (streamed: any number of rows in constant memory)')
+    .description(
+      'Write stored requests or conversations as JSON Lines or CSV (streamed: any number of rows in constant memory)',
+    )
     .argument('<kind>', `what to export: ${EXPORT_KINDS.join(' or ')}`, (v: string) => {
       if (!(EXPORT_KINDS as readonly string[]).includes(v)) {
         throw new InvalidArgumentError(`expected ${EXPORT_KINDS.join(' or ')}.`);
