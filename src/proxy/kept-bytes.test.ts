@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { bodyBytes, bodyPrefix } from '../storage/payloads/body-bytes.js';
 import { KeptBytes } from './kept-bytes.js';
 
 describe('KeptBytes', () => {
@@ -45,6 +46,26 @@ describe('KeptBytes', () => {
     const out = k.bytes()?.toString() ?? '';
     expect(out.startsWith('event: message_start\n\n')).toBe(true);
     expect(out.endsWith('event: ping 39\n\n')).toBe(true);
+  });
+
+  it('hands a long stream to the record as its deflated blocks, a short one as its bytes', () => {
+    const short = new KeptBytes();
+    short.push(Buffer.from('event: message_stop\n\n'));
+    expect(Buffer.isBuffer(short.body())).toBe(true);
+
+    const k = new KeptBytes();
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < 3000; i++) chunks.push(Buffer.from(`event: content_block_delta\ndata: {"n":${i}}\n\n`));
+    for (const c of chunks) k.push(c);
+    const all = Buffer.concat(chunks);
+    const body = k.body();
+    if (body === null || Buffer.isBuffer(body)) throw new Error('expected deflated parts');
+    expect(body.length).toBe(all.length);
+    expect(body.deflated.some((p) => p.z)).toBe(true);
+    // The last, open block is raw: every byte is there, in order.
+    expect(bodyBytes(body).equals(all)).toBe(true);
+    expect(bodyPrefix(body, 100).equals(all.subarray(0, 100))).toBe(true);
+    expect(bodyPrefix(body, all.length + 10).equals(all)).toBe(true);
   });
 
   it('holds a long stream in a fraction of its size and gives back every byte', () => {

@@ -12,10 +12,12 @@
  * A full block is deflated (zlib level 1) and kept compressed until the record asks for the
  * bytes: SSE text is repetitive JSON that shrinks several times over, and a long answer fills a
  * block only every few seconds, so the compression costs little CPU where it saves the most
- * memory; answers under a block (a-json, a-stream, b-paced) are never compressed. See
+ * memory; answers under a block (a-json, a-stream, b-paced) are never compressed. The record
+ * takes a long answer as those blocks (`body()`), and the payload files store them so. See
  * docs/benchmark-history.md for the measured effect.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { DeflatedBody, DeflatedPart } from '../storage/contract/records.js';
 
 /** Chunks kept as views before copying starts. */
 const VIEWS = 32;
@@ -66,6 +68,22 @@ export class KeptBytes {
     let n = this.block === null ? 0 : this.block.length;
     for (const p of this.parts) n += Buffer.isBuffer(p) ? p.length : p.z.length;
     return n;
+  }
+
+  /**
+   * The kept bytes for the payload record, once the answer has ended: as `bytes()` when no block
+   * was deflated, otherwise the deflated blocks as they are and the open block's bytes after them,
+   * which the payload files store so (storage/payloads/payload-files.ts). A long answer is then
+   * never inflated, joined into one buffer and copied again at its end, when 1,000 streams ending
+   * together held all their answers at once (bench c-long's RSS peak).
+   */
+  body(): Buffer | DeflatedBody | null {
+    if (this.parts.every((p) => Buffer.isBuffer(p))) return this.bytes();
+    const deflated: DeflatedPart[] = this.parts.map((p) =>
+      Buffer.isBuffer(p) ? { z: false, bytes: p } : { z: true, bytes: p.z },
+    );
+    if (this.block !== null && this.used > 0) deflated.push({ z: false, bytes: this.block.subarray(0, this.used) });
+    return { deflated, length: this.length };
   }
 
   /** All kept bytes as one buffer (a view when they are one chunk); null when none. */

@@ -896,9 +896,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     let errorText: string | null = f.streamError;
     let stopReason: string | null = null;
     let modelApplied: string | null = ctx.model;
-    // Kept as bytes: the record stores the bytes; only a JSON answer is decoded, for its usage.
-    const body = f.kept.bytes();
+    // Kept as bytes: the record stores the bytes; only a JSON answer is decoded, for its usage. A
+    // long stream's blocks stay deflated (kept-bytes.ts: KeptBytes.body); it keeps at most
+    // `capture` bytes, so it needs no cut below.
     const tracker = f.tracker;
+    const json = tracker === null ? f.kept.bytes() : null;
+    const body = tracker === null ? json : f.kept.body();
     if (tracker !== null) {
       tracker.end();
       const r = tracker.result;
@@ -916,9 +919,9 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       }
     } else {
       if (f.firstByteAt !== 0) ttft = f.firstByteAt - ctx.t0;
-      if (body !== null && !f.truncated && isJson(f.headers['content-type'])) {
+      if (json !== null && !f.truncated && isJson(f.headers['content-type'])) {
         try {
-          const j = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+          const j = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
           usage = usageFromMessage(j);
           if (typeof j.model === 'string') modelApplied = j.model;
           if (typeof j.stop_reason === 'string') stopReason = j.stop_reason;
@@ -942,7 +945,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       tps,
       payload:
         capture > 0
-          ? payloadOf(ctx, f.headers, body?.subarray(0, capture) ?? null, f.truncated || f.kept.length > capture)
+          ? payloadOf(
+              ctx,
+              f.headers,
+              Buffer.isBuffer(body) ? body.subarray(0, capture) : body,
+              f.truncated || f.kept.length > capture,
+            )
           : null,
     });
   }

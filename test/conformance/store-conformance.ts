@@ -5,11 +5,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.js';
+import { KeptBytes } from '../../src/proxy/kept-bytes.js';
 import type { NewAccount, RateLimitState } from '../../src/storage/contract/accounts.js';
 import type { AccountUsageDelta, RequestRecord } from '../../src/storage/contract/records.js';
 import type { RequestQuery } from '../../src/storage/contract/requests.js';
 import type { Store } from '../../src/storage/contract/store.js';
-import { sampleRecord } from '../support/sample-record.js';
+import { samplePayload, sampleRecord } from '../support/sample-record.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -361,6 +362,17 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await store.requests.get('full')).toEqual(rec);
         expect(await store.requests.get('plain')).toEqual(plain);
         expect(await store.requests.get('missing')).toBeNull();
+      });
+
+      it("stores a long streamed answer handed over in deflated blocks as the answer's text", async () => {
+        const events = Array.from({ length: 2500 }, (_, i) => `event: content_block_delta\ndata: {"text":"w${i}"}\n\n`);
+        const kept = new KeptBytes();
+        for (const e of events) kept.push(Buffer.from(e));
+        const responseBody = kept.body();
+        expect(responseBody === null || Buffer.isBuffer(responseBody)).toBe(false);
+        const payload = { ...samplePayload(), responseBody };
+        await store.requests.writeBatch([sampleRecord({ id: 'long', stream: true, payload })], []);
+        expect((await store.requests.get('long'))?.payload).toEqual({ ...payload, responseBody: events.join('') });
       });
 
       it('writes a batch atomically: one bad record stores nothing of it', async () => {

@@ -29,6 +29,7 @@ import {
 } from '../../shared/ccflare-compat.js';
 import { NAME_ERROR, NAME_PATTERN } from '../../shared/names.js';
 import type { PayloadBody, RequestRecord, StoredRequest } from '../../storage/contract/records.js';
+import { bodyBytes } from '../../storage/payloads/body-bytes.js';
 import type { ApiDeps } from '../api-deps.js';
 import { openEventStream } from '../live-events.js';
 import { jsonBody, jsonResponse } from '../openapi-parts.js';
@@ -285,10 +286,7 @@ export function ccflareSummary(r: Omit<RequestRecord, 'payload'>) {
 }
 
 function base64(b: PayloadBody | null): string | null {
-  if (b === null) return null;
-  return (typeof b === 'string' ? Buffer.from(b, 'utf8') : Buffer.from(b.buffer, b.byteOffset, b.byteLength)).toString(
-    'base64',
-  );
+  return b === null ? null : bodyBytes(b).toString('base64');
 }
 
 /** Stored header JSON as ccflare's flat string map, credentials redacted again on the way out. */

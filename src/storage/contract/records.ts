@@ -25,11 +25,33 @@ export interface PayloadRecord {
  * passes bytes so it never decodes a body only for the writer to encode it again; both are
  * stored as the same bytes and read back as text.
  */
-export type PayloadBody = string | Uint8Array;
+export type PayloadBody = PlainBody | DeflatedBody;
+
+/** A body as text or bytes, as every request body (and a short answer) is handed over. */
+export type PlainBody = string | Uint8Array;
+
+/**
+ * A long answer as the proxy kept it while forwarding (proxy/kept-bytes.ts): its bytes in order,
+ * the full 16 KiB blocks raw-deflated, the rest as they came. It goes to the payload files as it
+ * is, so a long answer is never inflated, joined and copied again at the stream's end, and is
+ * stored compressed; whoever needs the bytes inflates them (storage/payloads/body-bytes.ts).
+ */
+export interface DeflatedBody {
+  readonly deflated: readonly DeflatedPart[];
+  /** Bytes once inflated. */
+  readonly length: number;
+}
+
+/** A part of a DeflatedBody: raw-deflated (`z`) or as it came. */
+export interface DeflatedPart {
+  readonly z: boolean;
+  readonly bytes: Uint8Array;
+}
 
 /** A payload as written: bodies may be bytes. */
 export interface PayloadInput extends Omit<PayloadRecord, 'requestBody' | 'responseBody'> {
-  requestBody: PayloadBody | null;
+  requestBody: PlainBody | null;
+  /** A long streamed answer may come deflated in parts. */
   responseBody: PayloadBody | null;
 }
 
@@ -85,7 +107,7 @@ export interface RequestRecord extends RequestTokens {
    * The whole body of a Messages call, for conversation linking (src/conversations) on the
    * writer's thread after the answer went out; never stored as such. Absent or null: not linked.
    */
-  linkBody?: PayloadBody | null;
+  linkBody?: PlainBody | null;
 }
 
 /** A request record read back from the store. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { samplePayload } from '../../../test/support/sample-record.js';
+import { KeptBytes } from '../../proxy/kept-bytes.js';
 import type { PayloadRecord } from '../contract/records.js';
 import { PayloadFiles, payloadDir } from './payload-files.js';
 
@@ -52,6 +53,24 @@ describe('PayloadFiles', () => {
       },
     ]);
     expect(ref ? f.read(ref) : null).toEqual(samplePayload({ requestBody: text }));
+  });
+
+  it('stores a long answer kept deflated in parts as those parts, compressed, and reads back its text', () => {
+    const f = new PayloadFiles(freshDb());
+    const events = Array.from({ length: 3000 }, (_, i) => `event: content_block_delta\ndata: {"text":"w${i}"}\n\n`);
+    const text = events.join('');
+    const k = new KeptBytes();
+    for (const e of events) k.push(Buffer.from(e));
+    const body = k.body();
+    expect(body !== null && !Buffer.isBuffer(body)).toBe(true);
+    const [ref] = f.append([{ ts: D1, payload: { ...samplePayload(), responseBody: body } }]);
+    expect(ref ? f.read(ref) : null).toEqual(samplePayload({ responseBody: text }));
+    // Stored as the deflated blocks: a fraction of the answer's size.
+    expect(ref?.length).toBeLessThan(text.length / 3);
+    // A frame whose parts do not add up is unreadable, never misread.
+    const file = join(f.dir, ref?.file as string);
+    truncateSync(file, (ref?.length as number) - 3);
+    expect(ref ? f.read({ ...ref, length: ref.length - 3 }) : 'none').toBeNull();
   });
 
   it('appends later batches after the earlier ones and creates the directory owner-only', () => {

@@ -18,7 +18,9 @@ import {
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import type { PayloadBody, PayloadInput, PayloadRecord } from '../contract/records.js';
+import { isDeflated } from './body-bytes.js';
 
 export interface PayloadRef {
   file: string;
@@ -36,10 +38,17 @@ export interface PayloadFileStats {
 const DAY_MS = 86_400_000;
 /** Format version 1; a frame that does not start with it is treated as unreadable, not misparsed. */
 const MAGIC = 0xc1;
+/**
+ * Version 2: the response body is stored as the proxy kept it, in parts (each: a kind byte, 1 for
+ * raw-deflated, a length and the bytes). A build that knows only version 1 reads such a frame as
+ * unreadable rather than as text made of deflated bytes.
+ */
+const MAGIC_PARTS = 0xc2;
 const HEADER_BYTES = 18;
 const NULL_LEN = 0xffffffff;
 const FLAG_REQUEST_TRUNCATED = 1;
 const FLAG_RESPONSE_TRUNCATED = 2;
+const FLAG_RESPONSE_PARTS = 4;
 /** Names come back from the database: anything else (e.g. `../x`) is never opened. */
 const SEGMENT_NAME = /^(\d{4})(\d{2})(\d{2})-[0-9a-f]+\.seg$/;
 
@@ -63,7 +72,12 @@ function dayStart(name: string): number | null {
 }
 
 function fieldBytes(s: PayloadBody | null | undefined): number {
-  return s == null ? 0 : typeof s === 'string' ? Buffer.byteLength(s, 'utf8') : s.byteLength;
+  if (s == null) return 0;
+  if (typeof s === 'string') return Buffer.byteLength(s, 'utf8');
+  if (!isDeflated(s)) return s.byteLength;
+  let n = 0;
+  for (const p of s.deflated) n += 5 + p.bytes.byteLength;
+  return n;
 }
 
 interface Group {
@@ -243,7 +257,15 @@ function writeField(buf: Buffer, lenAt: number, pos: number, s: PayloadBody | nu
   }
   let n: number;
   if (typeof s === 'string') n = buf.write(s, pos, 'utf8');
-  else {
+  else if (isDeflated(s)) {
+    n = 0;
+    for (const p of s.deflated) {
+      buf[pos + n] = p.z ? 1 : 0;
+      buf.writeUInt32LE(p.bytes.byteLength, pos + n + 1);
+      buf.set(p.bytes, pos + n + 5);
+      n += 5 + p.bytes.byteLength;
+    }
+  } else {
     buf.set(s, pos);
     n = s.byteLength;
   }
@@ -252,8 +274,12 @@ function writeField(buf: Buffer, lenAt: number, pos: number, s: PayloadBody | nu
 }
 
 function encodeFrame(buf: Buffer, at: number, p: PayloadInput): number {
-  buf[at] = MAGIC;
-  buf[at + 1] = (p.requestTruncated ? FLAG_REQUEST_TRUNCATED : 0) | (p.responseTruncated ? FLAG_RESPONSE_TRUNCATED : 0);
+  const parts = p.responseBody != null && typeof p.responseBody === 'object' && isDeflated(p.responseBody);
+  buf[at] = parts ? MAGIC_PARTS : MAGIC;
+  buf[at + 1] =
+    (p.requestTruncated ? FLAG_REQUEST_TRUNCATED : 0) |
+    (p.responseTruncated ? FLAG_RESPONSE_TRUNCATED : 0) |
+    (parts ? FLAG_RESPONSE_PARTS : 0);
   let pos = at + HEADER_BYTES;
   pos = writeField(buf, at + 2, pos, p.requestHeaders ?? '{}');
   pos = writeField(buf, at + 6, pos, p.requestBody);
@@ -261,9 +287,25 @@ function encodeFrame(buf: Buffer, at: number, p: PayloadInput): number {
   return writeField(buf, at + 14, pos, p.responseBody);
 }
 
+/** The bytes of a response body stored in parts, inflated; null when the parts do not add up. */
+function joinParts(buf: Buffer, from: number, to: number): Buffer | null {
+  const out: Buffer[] = [];
+  let pos = from;
+  while (pos < to) {
+    if (pos + 5 > to) return null;
+    const n = buf.readUInt32LE(pos + 1);
+    if (pos + 5 + n > to) return null;
+    const bytes = buf.subarray(pos + 5, pos + 5 + n);
+    out.push(buf[pos] === 1 ? inflateRawSync(bytes) : bytes);
+    pos += 5 + n;
+  }
+  return Buffer.concat(out);
+}
+
 function decodeFrame(buf: Buffer): PayloadRecord | null {
-  if (buf[0] !== MAGIC) return null;
+  if (buf[0] !== MAGIC && buf[0] !== MAGIC_PARTS) return null;
   const flags = buf[1] as number;
+  const parts = buf[0] === MAGIC_PARTS && (flags & FLAG_RESPONSE_PARTS) !== 0;
   let pos = HEADER_BYTES;
   const fields: (string | null)[] = [];
   for (let i = 0; i < 4; i++) {
@@ -273,7 +315,11 @@ function decodeFrame(buf: Buffer): PayloadRecord | null {
       continue;
     }
     if (pos + len > buf.length) return null;
-    fields.push(buf.toString('utf8', pos, pos + len));
+    if (i === 3 && parts) {
+      const bytes = joinParts(buf, pos, pos + len);
+      if (bytes === null) return null;
+      fields.push(bytes.toString('utf8'));
+    } else fields.push(buf.toString('utf8', pos, pos + len));
     pos += len;
   }
   if (pos !== buf.length) return null;

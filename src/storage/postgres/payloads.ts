@@ -5,6 +5,7 @@
  */
 import { DAY_MS } from '../analytics/rollup.js';
 import type { PayloadBody, PayloadRecord, RequestRecord } from '../contract/records.js';
+import { bodyBytes, plainBody } from '../payloads/body-bytes.js';
 import type { Migration } from '../sqlite/migration.js';
 import { inTransaction, type PgClient, type PgPool } from './connection.js';
 import { copyInsert, MultiWrite, type Queryable } from './pg-sql.js';
@@ -149,9 +150,9 @@ export class PayloadPartitions {
   }
 }
 
+/** PostgreSQL stores the bytes (its TOAST compresses them): a deflated answer is inflated here, in the writer. */
 function bytes(v: PayloadBody | null | undefined): Buffer | null {
-  if (v == null) return null;
-  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return v == null ? null : bodyBytes(v);
 }
 
 /**
@@ -233,9 +234,9 @@ export async function copyPayloads(c: PgClient, records: readonly RequestRecord[
       r.id,
       r.ts,
       p.requestHeaders,
-      p.requestBody,
+      plainBody(p.requestBody),
       p.responseHeaders,
-      p.responseBody,
+      plainBody(p.responseBody),
       p.requestTruncated ? 1 : 0,
       p.responseTruncated ? 1 : 0,
     ]);

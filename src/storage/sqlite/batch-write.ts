@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import type { RequestFacts } from '../../conversations/message-hash.js';
 import type { AccountError } from '../contract/accounts.js';
 import type { AccountUsageDelta, PayloadBody, RequestRecord } from '../contract/records.js';
+import { bodyBytes } from '../payloads/body-bytes.js';
 import type { PayloadFiles, PayloadRef } from '../payloads/payload-files.js';
 import { factsOfBody, LINK_COLUMNS } from '../rows/conversation-rows.js';
 import { RECENT_ERRORS_KEPT, usageFromRecords } from '../writer/usage.js';
@@ -23,13 +24,9 @@ function n(v: Bindable | undefined): Bindable {
   return v === undefined ? null : v;
 }
 
-/** The legacy payload table holds text; bytes from the proxy are UTF-8. */
+/** The legacy payload table holds text; bytes from the proxy are UTF-8 (a deflated answer inflated). */
 function text(v: PayloadBody | null | undefined): string | null {
-  return v == null
-    ? null
-    : typeof v === 'string'
-      ? v
-      : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+  return v == null ? null : typeof v === 'string' ? v : bodyBytes(v).toString('utf8');
 }
 
 const INSERT_PAYLOAD = `INSERT INTO request_payloads

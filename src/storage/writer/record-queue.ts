@@ -2,6 +2,7 @@ import { GatewayError } from '../../errors.js';
 import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
 import type { RecordWriter, RecordWriterHealth } from '../contract/store.js';
 import { type Chunk, RecordJournal, type Segment } from '../journal/record-journal.js';
+import { heldBytes } from '../payloads/body-bytes.js';
 import { isStoreUnavailable } from './refusal-kind.js';
 import { usageFromRecords } from './usage.js';
 import { deserializeError, type RecordFailure, type SerializedError, serializeError } from './write-protocol.js';
@@ -85,7 +86,7 @@ function approxBytes(r: RequestRecord): number {
     p.requestHeaders.length +
     (p.requestBody?.length ?? 0) +
     (p.responseHeaders?.length ?? 0) +
-    (p.responseBody?.length ?? 0)
+    (p.responseBody === null ? 0 : heldBytes(p.responseBody))
   );
 }
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { sampleRecord } from '../../../test/support/sample-record.js';
+import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
+import { KeptBytes } from '../../proxy/kept-bytes.js';
 import type { PayloadBody, RequestRecord } from '../contract/records.js';
+import { entryBytes, JOURNAL_BODY_BYTES, JOURNAL_HEADER, parseSegment } from '../journal/record-journal.js';
+import { bodyBytes } from '../payloads/body-bytes.js';
 import { packRecords, unpackRecords } from './write-protocol.js';
 
 /** Every field set to a value no other field has, so a swapped or shifted field shows. */
@@ -42,7 +45,7 @@ function distinct(id: string): RequestRecord {
   });
 }
 
-const text = (b: PayloadBody | null) => (b === null || typeof b === 'string' ? b : Buffer.from(b).toString('utf8'));
+const text = (b: PayloadBody | null) => (b === null || typeof b === 'string' ? b : bodyBytes(b).toString('utf8'));
 
 /** Over a real structured clone with the bytes transferred, as postMessage does it. */
 function viaClone(records: RequestRecord[]): RequestRecord[] {
@@ -51,6 +54,23 @@ function viaClone(records: RequestRecord[]): RequestRecord[] {
 }
 
 describe('packRecords / unpackRecords', () => {
+  it("carries a long answer's deflated parts as they are; the journal keeps its first bytes", () => {
+    const events = Array.from({ length: 3000 }, (_, i) => `event: content_block_delta\ndata: {"text":"w${i}"}\n\n`);
+    const k = new KeptBytes();
+    for (const e of events) k.push(Buffer.from(e));
+    const answer = events.join('');
+    const r = sampleRecord({ id: 'long', payload: { ...samplePayload(), responseBody: k.body() } });
+    const [back] = viaClone([r]);
+    const body = back?.payload?.responseBody ?? null;
+    expect(body !== null && typeof body === 'object' && !(body instanceof Uint8Array)).toBe(true);
+    expect(text(body)).toBe(answer);
+    // The journal entry holds the answer's first JOURNAL_BODY_BYTES, marked cut.
+    const seg = parseSegment(Buffer.concat([Buffer.from(JOURNAL_HEADER), entryBytes(r)]));
+    const kept = seg.records[0]?.payload;
+    expect(text(kept?.responseBody ?? null)).toBe(answer.slice(0, JOURNAL_BODY_BYTES));
+    expect(kept?.responseTruncated).toBe(true);
+  });
+
   it('carries the link body, once when it is the captured request body', () => {
     const body = Buffer.from('{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}');
     const payload = {

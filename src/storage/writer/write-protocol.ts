@@ -2,10 +2,14 @@
 import type {
   AccountUsageDelta,
   AttemptRecord,
+  DeflatedBody,
+  DeflatedPart,
   PayloadBody,
   PayloadInput,
+  PlainBody,
   RequestRecord,
 } from '../contract/records.js';
+import { bodyPrefix, heldBytes, isDeflated } from '../payloads/body-bytes.js';
 
 /** What the SQLite write worker opens (PostgreSQL's: postgres/pg-write-worker.ts). */
 export interface SqliteWorkerInit {
@@ -81,6 +85,8 @@ const T_TRUE = 2;
 const T_NUMBER = 3;
 const T_STRING = 4;
 const T_BYTES = 5;
+/** A DeflatedBody: part count, inflated length, then per part its kind, length and bytes. */
+const T_DEFLATED = 6;
 
 /**
  * Strings up to this length are copied in JavaScript when they are ASCII (ids, names, models,
@@ -147,6 +153,21 @@ export class Encoder {
       this.buf.writeUInt32LE(v.byteLength, this.pos + 1);
       this.buf.set(v, this.pos + 5);
       this.pos += 5 + v.byteLength;
+    } else if (typeof v === 'object' && isDeflated(v as PayloadBody)) {
+      const d = v as DeflatedBody;
+      this.room(maxBytes(d));
+      const buf = this.buf;
+      buf[this.pos] = T_DEFLATED;
+      buf.writeUInt32LE(d.deflated.length, this.pos + 1);
+      buf.writeUInt32LE(d.length, this.pos + 5);
+      let at = this.pos + 9;
+      for (const part of d.deflated) {
+        buf[at] = part.z ? 1 : 0;
+        buf.writeUInt32LE(part.bytes.byteLength, at + 1);
+        buf.set(part.bytes, at + 5);
+        at += 5 + part.bytes.byteLength;
+      }
+      this.pos = at;
     } else {
       throw new TypeError(`cannot pack a request record value of type ${typeof v}`);
     }
@@ -188,19 +209,35 @@ export class Decoder {
         // Bodies stay views of the transferred buffer: the worker writes them out as they are.
         return tag === T_STRING ? b.toString('utf8', from, from + n) : b.subarray(from, from + n);
       }
+      case T_DEFLATED: {
+        const count = b.readUInt32LE(this.pos + 1);
+        const length = b.readUInt32LE(this.pos + 5);
+        let at = this.pos + 9;
+        const deflated: DeflatedPart[] = [];
+        for (let i = 0; i < count; i++) {
+          const n = b.readUInt32LE(at + 1);
+          deflated.push({ z: b[at] === 1, bytes: b.subarray(at + 5, at + 5 + n) });
+          at += 5 + n;
+        }
+        this.pos = at;
+        return { deflated, length } satisfies DeflatedBody;
+      }
       default:
         throw new Error(`corrupt request record batch: tag ${tag} at byte ${this.pos}`);
     }
   }
 }
 
-function maxBytes(b: string | Uint8Array | null): number {
-  return b === null ? 0 : typeof b === 'string' ? b.length * 3 : b.byteLength;
+function maxBytes(b: PayloadBody | null): number {
+  if (b === null) return 0;
+  if (typeof b === 'string') return b.length * 3;
+  if (!isDeflated(b)) return b.byteLength;
+  return 9 + heldBytes(b) + 5 * b.deflated.length;
 }
 
 function sameBytes(a: PayloadBody, b: PayloadBody): boolean {
   if (a === b) return true;
-  if (typeof a === 'string' || typeof b === 'string') return false;
+  if (typeof a === 'string' || typeof b === 'string' || isDeflated(a) || isDeflated(b)) return false;
   return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
 }
 
@@ -292,6 +329,8 @@ export function encodeRecord(w: Encoder, r: RequestRecord, bodyCap: number | nul
 function capBody(b: PayloadBody | null, cap: number): PayloadBody | null {
   if (b === null) return null;
   if (typeof b === 'string') return b.length <= cap ? b : b.slice(0, cap);
+  // A deflated answer: only the block(s) holding the first `cap` bytes are inflated.
+  if (isDeflated(b)) return b.length <= cap ? b : bodyPrefix(b, cap);
   return b.byteLength <= cap ? b : b.subarray(0, cap);
 }
 
@@ -355,12 +394,12 @@ export function decodeRecord(d: Decoder): RequestRecord {
       responseHeaders: next() as string | null,
       requestTruncated: next() as boolean,
       responseTruncated: next() as boolean,
-      requestBody: next() as PayloadBody | null,
+      requestBody: next() as PlainBody | null,
       responseBody: next() as PayloadBody | null,
     };
     r.payload = payload;
   }
-  const lb = next() as PayloadBody | boolean | null;
-  if (lb !== null) r.linkBody = lb === true ? (r.payload?.requestBody ?? null) : (lb as PayloadBody);
+  const lb = next() as PlainBody | boolean | null;
+  if (lb !== null) r.linkBody = lb === true ? (r.payload?.requestBody ?? null) : (lb as PlainBody);
   return r;
 }
