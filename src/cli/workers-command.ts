@@ -76,7 +76,8 @@ function collectValue(v: string, prev: Record<string, string>): Record<string, s
 /** `--max-turns`: a whole count (`40`, `1k`); `--budget`: an amount in USD (`1.5`, `$2`). shared/typed-amounts.ts. */
 function positiveNumber(flag: string, integer: boolean) {
   return (v: string): number => {
-    const n = v.trim() === '' || v.trim().toLowerCase() === 'none' ? 'invalid' : (integer ? typedCount : typedUsd)(v);
+    // Empty, `off` and `none` read as null: no limit is no value for these flags.
+    const n = (integer ? typedCount : typedUsd)(v);
     if (n === null || n === 'invalid') {
       throw usageError(
         `${flag} ${JSON.stringify(v)}: expected ${integer ? 'a whole number of at least 1 (40, 1k)' : 'an amount in USD above 0 (1.5, $2)'}`,

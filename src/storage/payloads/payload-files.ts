@@ -18,9 +18,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import type { PayloadBody, PayloadInput, PayloadRecord } from '../contract/records.js';
-import { isDeflated } from './body-bytes.js';
+import { isDeflated, joinParts, partsBytes, readParts, writeParts } from './body-bytes.js';
 
 export interface PayloadRef {
   file: string;
@@ -74,10 +73,7 @@ function dayStart(name: string): number | null {
 function fieldBytes(s: PayloadBody | null | undefined): number {
   if (s == null) return 0;
   if (typeof s === 'string') return Buffer.byteLength(s, 'utf8');
-  if (!isDeflated(s)) return s.byteLength;
-  let n = 0;
-  for (const p of s.deflated) n += 5 + p.bytes.byteLength;
-  return n;
+  return isDeflated(s) ? partsBytes(s) : s.byteLength;
 }
 
 interface Group {
@@ -257,15 +253,8 @@ function writeField(buf: Buffer, lenAt: number, pos: number, s: PayloadBody | nu
   }
   let n: number;
   if (typeof s === 'string') n = buf.write(s, pos, 'utf8');
-  else if (isDeflated(s)) {
-    n = 0;
-    for (const p of s.deflated) {
-      buf[pos + n] = p.z ? 1 : 0;
-      buf.writeUInt32LE(p.bytes.byteLength, pos + n + 1);
-      buf.set(p.bytes, pos + n + 5);
-      n += 5 + p.bytes.byteLength;
-    }
-  } else {
+  else if (isDeflated(s)) n = writeParts(buf, pos, s) - pos;
+  else {
     buf.set(s, pos);
     n = s.byteLength;
   }
@@ -274,7 +263,7 @@ function writeField(buf: Buffer, lenAt: number, pos: number, s: PayloadBody | nu
 }
 
 function encodeFrame(buf: Buffer, at: number, p: PayloadInput): number {
-  const parts = p.responseBody != null && typeof p.responseBody === 'object' && isDeflated(p.responseBody);
+  const parts = p.responseBody != null && isDeflated(p.responseBody);
   buf[at] = parts ? MAGIC_PARTS : MAGIC;
   buf[at + 1] =
     (p.requestTruncated ? FLAG_REQUEST_TRUNCATED : 0) |
@@ -285,21 +274,6 @@ function encodeFrame(buf: Buffer, at: number, p: PayloadInput): number {
   pos = writeField(buf, at + 6, pos, p.requestBody);
   pos = writeField(buf, at + 10, pos, p.responseHeaders);
   return writeField(buf, at + 14, pos, p.responseBody);
-}
-
-/** The bytes of a response body stored in parts, inflated; null when the parts do not add up. */
-function joinParts(buf: Buffer, from: number, to: number): Buffer | null {
-  const out: Buffer[] = [];
-  let pos = from;
-  while (pos < to) {
-    if (pos + 5 > to) return null;
-    const n = buf.readUInt32LE(pos + 1);
-    if (pos + 5 + n > to) return null;
-    const bytes = buf.subarray(pos + 5, pos + 5 + n);
-    out.push(buf[pos] === 1 ? inflateRawSync(bytes) : bytes);
-    pos += 5 + n;
-  }
-  return Buffer.concat(out);
 }
 
 function decodeFrame(buf: Buffer): PayloadRecord | null {
@@ -316,9 +290,9 @@ function decodeFrame(buf: Buffer): PayloadRecord | null {
     }
     if (pos + len > buf.length) return null;
     if (i === 3 && parts) {
-      const bytes = joinParts(buf, pos, pos + len);
-      if (bytes === null) return null;
-      fields.push(bytes.toString('utf8'));
+      const stored = readParts(buf, pos, pos + len);
+      if (stored === null) return null;
+      fields.push(joinParts(stored).toString('utf8'));
     } else fields.push(buf.toString('utf8', pos, pos + len));
     pos += len;
   }

@@ -234,7 +234,7 @@ export async function copyPayloads(c: PgClient, records: readonly RequestRecord[
       r.id,
       r.ts,
       p.requestHeaders,
-      plainBody(p.requestBody),
+      p.requestBody,
       p.responseHeaders,
       plainBody(p.responseBody),
       p.requestTruncated ? 1 : 0,

@@ -3,13 +3,12 @@ import type {
   AccountUsageDelta,
   AttemptRecord,
   DeflatedBody,
-  DeflatedPart,
   PayloadBody,
   PayloadInput,
   PlainBody,
   RequestRecord,
 } from '../contract/records.js';
-import { bodyPrefix, heldBytes, isDeflated } from '../payloads/body-bytes.js';
+import { bodyPrefix, isDeflated, partsBytes, readParts, writeParts } from '../payloads/body-bytes.js';
 
 /** What the SQLite write worker opens (PostgreSQL's: postgres/pg-write-worker.ts). */
 export interface SqliteWorkerInit {
@@ -85,7 +84,7 @@ const T_TRUE = 2;
 const T_NUMBER = 3;
 const T_STRING = 4;
 const T_BYTES = 5;
-/** A DeflatedBody: part count, inflated length, then per part its kind, length and bytes. */
+/** A DeflatedBody: its parts' byte length, its inflated length, then the parts (payloads/body-bytes.ts). */
 const T_DEFLATED = 6;
 
 /**
@@ -153,21 +152,14 @@ export class Encoder {
       this.buf.writeUInt32LE(v.byteLength, this.pos + 1);
       this.buf.set(v, this.pos + 5);
       this.pos += 5 + v.byteLength;
-    } else if (typeof v === 'object' && isDeflated(v as PayloadBody)) {
+    } else if (isDeflated(v as PayloadBody)) {
       const d = v as DeflatedBody;
-      this.room(maxBytes(d));
-      const buf = this.buf;
-      buf[this.pos] = T_DEFLATED;
-      buf.writeUInt32LE(d.deflated.length, this.pos + 1);
-      buf.writeUInt32LE(d.length, this.pos + 5);
-      let at = this.pos + 9;
-      for (const part of d.deflated) {
-        buf[at] = part.z ? 1 : 0;
-        buf.writeUInt32LE(part.bytes.byteLength, at + 1);
-        buf.set(part.bytes, at + 5);
-        at += 5 + part.bytes.byteLength;
-      }
-      this.pos = at;
+      const n = partsBytes(d);
+      this.room(9 + n);
+      this.buf[this.pos] = T_DEFLATED;
+      this.buf.writeUInt32LE(n, this.pos + 1);
+      this.buf.writeUInt32LE(d.length, this.pos + 5);
+      this.pos = writeParts(this.buf, this.pos + 9, d);
     } else {
       throw new TypeError(`cannot pack a request record value of type ${typeof v}`);
     }
@@ -210,16 +202,12 @@ export class Decoder {
         return tag === T_STRING ? b.toString('utf8', from, from + n) : b.subarray(from, from + n);
       }
       case T_DEFLATED: {
-        const count = b.readUInt32LE(this.pos + 1);
+        const from = this.pos + 9;
+        const to = from + b.readUInt32LE(this.pos + 1);
+        const deflated = readParts(b, from, to);
+        if (deflated === null) throw new Error(`corrupt request record batch: deflated parts at byte ${this.pos}`);
         const length = b.readUInt32LE(this.pos + 5);
-        let at = this.pos + 9;
-        const deflated: DeflatedPart[] = [];
-        for (let i = 0; i < count; i++) {
-          const n = b.readUInt32LE(at + 1);
-          deflated.push({ z: b[at] === 1, bytes: b.subarray(at + 5, at + 5 + n) });
-          at += 5 + n;
-        }
-        this.pos = at;
+        this.pos = to;
         return { deflated, length } satisfies DeflatedBody;
       }
       default:
@@ -231,8 +219,7 @@ export class Decoder {
 function maxBytes(b: PayloadBody | null): number {
   if (b === null) return 0;
   if (typeof b === 'string') return b.length * 3;
-  if (!isDeflated(b)) return b.byteLength;
-  return 9 + heldBytes(b) + 5 * b.deflated.length;
+  return isDeflated(b) ? 9 + partsBytes(b) : b.byteLength;
 }
 
 function sameBytes(a: PayloadBody, b: PayloadBody): boolean {
