@@ -4,15 +4,85 @@
  * terminal. Resumable: it keeps its position in the database after each chunk, so a second run
  * continues where an interrupted one stopped; `--restart` starts over.
  *
+ * `ccflare conversations list` and `show <id>`: the list (newest activity first, with the API's
+ * filters) and one conversation as a tree, from the running gateway's management API when one
+ * answers and from the database otherwise, as `requests` does.
+ *
  * `ccflare conversations analyze <id>`: asks the running gateway (POST
  * /api/conversations/{id}/analysis), since the analysis goes through its proxy, and prints it.
  */
-import type { Command } from 'commander';
-import type { ConversationAnalysis } from '../shared/conversation-schemas.js';
-import type { RebuildProgress } from '../storage/contract/conversations.js';
-import { type GlobalOptions, withStore } from './context.js';
+import { type Command, InvalidArgumentError } from 'commander';
+import { conversationTree } from '../conversations/tree.js';
+import type { ConversationAnalysis, ConversationPage, ConversationTree } from '../shared/conversation-schemas.js';
+import { EXPORT_TIME_RULE, parseExportTime } from '../shared/export-schemas.js';
+import type { ConversationQuery, RebuildProgress } from '../storage/contract/conversations.js';
+import { type GlobalOptions, withConfigStore, withStore } from './context.js';
+import { renderConversations, treeLines } from './conversation-format.js';
 import { resolveTarget } from './gateway-client.js';
-import { CliError, type CliIo } from './io.js';
+import { CliError, type CliIo, usageError } from './io.js';
+
+interface ListOptions {
+  limit: number;
+  account?: string;
+  key?: string;
+  agent?: string;
+  since?: string;
+  until?: string;
+  search?: string;
+  json?: boolean;
+}
+
+/** Most conversations `list` prints: the API's page size. */
+const LIST_MAX = 200;
+
+function parseListLimit(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > LIST_MAX) {
+    throw new InvalidArgumentError(`expected an integer from 1 to ${LIST_MAX}.`);
+  }
+  return n;
+}
+
+function timeArg(name: string, value: string | undefined, now: number): number | null {
+  if (value === undefined) return null;
+  const t = parseExportTime(value, now);
+  if (t === null) throw usageError(`${name} "${value}": expected ${EXPORT_TIME_RULE}`);
+  return t;
+}
+
+/** `list`'s filters as the store takes them (times resolved here: the API takes Unix ms too). */
+function listQuery(opts: ListOptions, now: number): ConversationQuery {
+  const since = timeArg('--since', opts.since, now);
+  const until = timeArg('--until', opts.until, now);
+  if (since !== null && until !== null && since >= until) throw usageError('--since must be before --until');
+  return {
+    limit: opts.limit,
+    account: opts.account ?? null,
+    clientKey: opts.key ?? null,
+    agent: opts.agent ?? null,
+    since,
+    until,
+    text: opts.search ?? null,
+  };
+}
+
+function listPath(q: ConversationQuery): string {
+  const params = new URLSearchParams({ limit: String(q.limit) });
+  const add = (name: string, v: string | number | null | undefined) => {
+    if (v !== null && v !== undefined) params.set(name, String(v));
+  };
+  add('account', q.account);
+  add('key', q.clientKey);
+  add('agent', q.agent);
+  add('since', q.since);
+  add('until', q.until);
+  add('q', q.text);
+  return `/api/conversations?${params}`;
+}
+
+function notFound(id: string): CliError {
+  return new CliError(`no conversation with id "${id}" (\`ccflare conversations list\` shows the ids)`);
+}
 
 function percent(p: RebuildProgress): string {
   return p.total === 0 ? '100' : ((100 * p.done) / p.total).toFixed(0);
@@ -22,6 +92,54 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
   const conversations = program
     .command('conversations')
     .description('Conversations: requests linked by their messages');
+  conversations
+    .command('list')
+    .description('Conversations, most recently active first: requests, branches, sub-tasks, tokens, cost')
+    .option('--limit <n>', `how many (1-${LIST_MAX})`, parseListLimit, 20)
+    .option('--account <name>', 'only those with a request served by this account (name or id)')
+    .option('--key <name>', 'only those with a request sent with this client key')
+    .option('--agent <name>', 'only those with a request attributed to this agent')
+    .option('--since <time>', `active at or after: ${EXPORT_TIME_RULE}`)
+    .option('--until <time>', 'begun before (same forms as --since)')
+    .option('--search <text>', 'only those whose first user message contains this text (any case)')
+    .option('--json', 'print the page as JSON: { items, nextCursor }')
+    .action(async (opts: ListOptions, cmd: Command) => {
+      const now = Date.now();
+      const q = listQuery(opts, now);
+      const target = await resolveTarget(io, cmd.optsWithGlobals<GlobalOptions>());
+      const page = target.api
+        ? await target.api.get<ConversationPage>(listPath(q))
+        : await withConfigStore(target.config, (s) => s.conversations.list(q));
+      if (opts.json) io.stdout.write(`${JSON.stringify(page)}\n`);
+      else if (page.items.length === 0) io.stdout.write('No conversations match.\n');
+      else {
+        io.stdout.write(renderConversations(page.items, now));
+        if (page.nextCursor !== null) {
+          io.stdout.write(`(the ${page.items.length} most recently active; --limit or a filter shows others)\n`);
+        }
+      }
+    });
+  conversations
+    .command('show')
+    .description('One conversation as a tree: branches with their requests in order, branch points, sub-tasks')
+    .argument('<id>', 'conversation id (its first request id, as `list` shows it)')
+    .option('--json', 'print the tree as JSON (as GET /api/conversations/{id})')
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const target = await resolveTarget(io, cmd.optsWithGlobals<GlobalOptions>());
+      let tree: ConversationTree;
+      if (target.api) {
+        const api = target.api;
+        tree = await api.get<ConversationTree>(`/api/conversations/${encodeURIComponent(id)}`).catch((err: unknown) => {
+          throw err instanceof CliError && / answered 404\b/.test(err.message) ? notFound(id) : err;
+        });
+      } else {
+        const detail = await withConfigStore(target.config, (s) => s.conversations.get(id));
+        if (detail === null) throw notFound(id);
+        tree = conversationTree(detail);
+      }
+      if (opts.json) io.stdout.write(`${JSON.stringify(tree)}\n`);
+      else io.stdout.write(`${treeLines(tree, Date.now()).join('\n')}\n`);
+    });
   conversations
     .command('rebuild')
     .description('Recompute the conversation links of stored requests (resumes an interrupted run)')
@@ -61,7 +179,7 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
     .description(
       'Analyze a conversation with a Claude model through the running gateway (conversationAnalysis must be on)',
     )
-    .argument('<id>', 'conversation id (its first request id)')
+    .argument('<id>', 'conversation id (its first request id, as `list` shows it)')
     .option('--model <model>', 'the Claude model to ask (default: the conversationAnalysisModel setting)')
     .option('--json', 'machine-readable result')
     .action(async (id: string, opts: { model?: string; json?: boolean }, cmd: Command) => {

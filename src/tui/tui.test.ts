@@ -1289,7 +1289,7 @@ describe('conversations in the terminal', () => {
     const at = (text: string) => lines.findIndex((l) => l.includes(text));
     expect(at('main (main conversation)')).toBeLessThan(at('branch_1 (retried turn) from main #1'));
     expect(tree).toContain('     branches here: branch_1, subtask_1');
-    expect(tree).toContain('     └ subtask_1 reviewer (1 requests, $0.25): Review README.md for typos');
+    expect(tree).toContain('     └ subtask_1 reviewer (1 request, $0.25): Review README.md for typos');
     // The rest of the tree is below the screen's 24 rows: ↓ scrolls to it.
     for (let i = 0; i < 6; i++) ui.stdin.write('\u001B[B');
     await until(ui, 'subtask_1 (sub-agent run) from main #1');
