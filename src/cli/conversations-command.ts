@@ -14,12 +14,13 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { conversationTree } from '../conversations/tree.js';
 import type { ConversationAnalysis, ConversationPage, ConversationTree } from '../shared/conversation-schemas.js';
-import { EXPORT_TIME_RULE, parseExportTime } from '../shared/export-schemas.js';
+import { EXPORT_TIME_RULE } from '../shared/export-schemas.js';
 import type { ConversationQuery, RebuildProgress } from '../storage/contract/conversations.js';
 import { type GlobalOptions, withConfigStore, withStore } from './context.js';
 import { renderConversations, treeLines } from './conversation-format.js';
 import { resolveTarget } from './gateway-client.js';
-import { CliError, type CliIo, usageError } from './io.js';
+import { CliError, type CliIo } from './io.js';
+import { timeRange } from './time-args.js';
 
 interface ListOptions {
   limit: number;
@@ -43,25 +44,16 @@ function parseListLimit(value: string): number {
   return n;
 }
 
-function timeArg(name: string, value: string | undefined, now: number): number | null {
-  if (value === undefined) return null;
-  const t = parseExportTime(value, now);
-  if (t === null) throw usageError(`${name} "${value}": expected ${EXPORT_TIME_RULE}`);
-  return t;
-}
-
 /** `list`'s filters as the store takes them (times resolved here: the API takes Unix ms too). */
 function listQuery(opts: ListOptions, now: number): ConversationQuery {
-  const since = timeArg('--since', opts.since, now);
-  const until = timeArg('--until', opts.until, now);
-  if (since !== null && until !== null && since >= until) throw usageError('--since must be before --until');
+  const { since, until } = timeRange(opts, now);
   return {
     limit: opts.limit,
     account: opts.account ?? null,
     clientKey: opts.key ?? null,
     agent: opts.agent ?? null,
-    since,
-    until,
+    since: since ?? null,
+    until: until ?? null,
     text: opts.search ?? null,
   };
 }

@@ -15,10 +15,10 @@ import {
   EXPORT_TIME_RULE,
   type ExportFormat,
   type ExportKind,
-  parseExportTime,
 } from '../shared/export-schemas.js';
 import { type GlobalOptions, withStore } from './context.js';
-import { CliError, type CliIo, usageError } from './io.js';
+import { CliError, type CliIo } from './io.js';
+import { timeRange } from './time-args.js';
 
 interface ExportOptions {
   format: ExportFormat;
@@ -33,13 +33,6 @@ interface ExportOptions {
 
 /** How often the progress line is redrawn at most (a redraw per page would flood a slow terminal). */
 const PROGRESS_EVERY_MS = 250;
-
-function timeArg(name: string, value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const t = parseExportTime(value, now);
-  if (t === null) throw usageError(`${name} "${value}": expected ${EXPORT_TIME_RULE}`);
-  return t;
-}
 
 /** Resolves once `out` can take more, or rejects when it fails or closes first. */
 function drained(out: NodeJS.WritableStream): Promise<void> {
@@ -88,12 +81,7 @@ export function registerExportCommand(program: Command, io: CliIo): void {
     .option('--with-payloads', 'include stored headers and bodies (JSON text columns in CSV)')
     .option('--output <file>', 'write to this file instead of stdout (written whole, then renamed into place)')
     .action(async (kind: ExportKind, opts: ExportOptions, cmd: Command) => {
-      const now = Date.now();
-      const since = timeArg('--since', opts.since, now);
-      const until = timeArg('--until', opts.until, now);
-      if (since !== undefined && until !== undefined && since >= until) {
-        throw usageError('--since must be before --until');
-      }
+      const { since, until } = timeRange(opts, Date.now());
       await withStore(io, cmd.optsWithGlobals<GlobalOptions>(), async (store) => {
         const source = rowSource(kind, store, {
           since,

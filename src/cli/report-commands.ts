@@ -5,10 +5,13 @@
  * `analyze` always reads the database file: it reports on the file itself.
  */
 import { type Command, InvalidArgumentError } from 'commander';
+import { requestDetailView, summaryView } from '../api/request-view.js';
 import { systemClock } from '../clock.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { createLogger } from '../log/logger.js';
 import type { ClearHistoryResult } from '../shared/clear-history-schemas.js';
+import { EXPORT_TIME_RULE } from '../shared/export-schemas.js';
+import type { RequestDetail } from '../shared/requests-schemas.js';
 import { TOKENS_LEGEND } from '../shared/tokens.js';
 import type { StatsResult } from '../storage/contract/analytics.js';
 import type { DatabaseReport } from '../storage/contract/maintenance.js';
@@ -26,6 +29,8 @@ import {
   renderStats,
   type TrafficSummary,
 } from './report-format.js';
+import { renderRequestDetail } from './request-format.js';
+import { timeRange } from './time-args.js';
 
 const DAY_MS = 86_400_000;
 const MIB = 1024 * 1024;
@@ -33,6 +38,25 @@ const MIB = 1024 * 1024;
 const RECENT_ERRORS = 10;
 /** The word `clear-history` asks to be typed on a terminal. */
 export const CLEAR_CONFIRMATION = 'clear';
+
+interface RequestsOptions {
+  limit: number;
+  account?: string;
+  model?: string;
+  agent?: string;
+  status?: 'success' | 'error' | number;
+  since?: string;
+  until?: string;
+  session?: string;
+  json?: boolean;
+}
+
+/** `--status`: as the API's `status` filter reads it. */
+function parseStatusArg(value: string): 'success' | 'error' | number {
+  if (value === 'success' || value === 'error') return value;
+  if (/^[1-5]\d\d$/.test(value)) return Number(value);
+  throw new InvalidArgumentError('expected success, error or an HTTP status code (100-599).');
+}
 
 export function parseLimitArg(value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -122,59 +146,97 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       else out(renderStats(stats, Date.now()));
     });
 
-  program
+  const requests = program
     .command('requests')
-    .description('Recent requests, newest first')
+    .description('Recent requests, newest first (`requests show <id>`: one request in full)')
     .addHelpText('after', `\nTOKENS: ${TOKENS_LEGEND}.`)
     .option('--limit <n>', 'how many (1-500)', parseLimitArg, 20)
     .option('--account <name>', 'only this account (name or id)')
     .option('--model <model>', 'only this model')
     .option('--agent <name>', 'only this agent (main, subagent or a sub-agent name)')
+    .option('--status <status>', 'only success, error, or one HTTP status (429)', parseStatusArg)
+    .option('--since <time>', `at or after: ${EXPORT_TIME_RULE}`)
+    .option('--until <time>', 'before (same forms as --since)')
+    .option('--session <id>', "only this client session (Claude Code's session id)")
     .option('--json', 'print a JSON array of request summaries')
-    .action(
-      async (
-        opts: { limit: number; account?: string; model?: string; agent?: string; json?: boolean },
-        cmd: Command,
-      ) => {
-        const t = await resolveTarget(io, globalsOf(cmd));
-        let items: RequestSummary[];
-        let accounts: () => Promise<{ id: string; name: string }[]>;
-        if (t.api) {
-          const api = t.api;
-          const q = new URLSearchParams({ limit: String(opts.limit) });
-          if (opts.account !== undefined) q.set('account', opts.account);
-          if (opts.model !== undefined) q.set('model', opts.model);
-          if (opts.agent !== undefined) q.set('agent', opts.agent);
-          items = (await api.get<{ items: RequestSummary[] }>(`/api/requests?${q}`)).items;
-          accounts = () => api.get<{ id: string; name: string }[]>('/api/accounts');
-        } else {
-          items = await withConfigStore(t.config, async (s) => {
-            const page = await s.requests.list({
-              limit: opts.limit,
-              account: opts.account,
-              model: opts.model,
-              agent: opts.agent,
-            });
-            return page.items;
+    .action(async (opts: RequestsOptions, cmd: Command) => {
+      const now = Date.now();
+      const { since, until } = timeRange(opts, now);
+      const t = await resolveTarget(io, globalsOf(cmd));
+      let items: RequestSummary[];
+      let accounts: () => Promise<{ id: string; name: string }[]>;
+      if (t.api) {
+        const api = t.api;
+        const q = new URLSearchParams({ limit: String(opts.limit) });
+        const add = (name: string, v: string | number | undefined) => {
+          if (v !== undefined) q.set(name, String(v));
+        };
+        add('account', opts.account);
+        add('model', opts.model);
+        add('agent', opts.agent);
+        add('status', opts.status);
+        add('since', since);
+        add('until', until);
+        add('session', opts.session);
+        items = (await api.get<{ items: RequestSummary[] }>(`/api/requests?${q}`)).items;
+        accounts = () => api.get<{ id: string; name: string }[]>('/api/accounts');
+      } else {
+        items = await withConfigStore(t.config, async (s) => {
+          const page = await s.requests.list({
+            limit: opts.limit,
+            account: opts.account,
+            model: opts.model,
+            agent: opts.agent,
+            status: opts.status,
+            since,
+            until,
+            session: opts.session,
           });
-          accounts = () => withConfigStore(t.config, (s) => s.accounts.list());
+          return page.items.map(summaryView);
+        });
+        accounts = () => withConfigStore(t.config, (s) => s.accounts.list());
+      }
+      // Only an empty answer is checked: a removed account's name still finds its history.
+      if (items.length === 0 && opts.account !== undefined) {
+        const known = await accounts();
+        if (!known.some((a) => a.name === opts.account || a.id === opts.account)) {
+          throw usageError(
+            known.length === 0
+              ? `unknown account "${opts.account}": there are no accounts`
+              : `unknown account "${opts.account}"; accounts: ${known.map((a) => a.name).join(', ')}`,
+          );
         }
-        // Only an empty answer is checked: a removed account's name still finds its history.
-        if (items.length === 0 && opts.account !== undefined) {
-          const known = await accounts();
-          if (!known.some((a) => a.name === opts.account || a.id === opts.account)) {
-            throw usageError(
-              known.length === 0
-                ? `unknown account "${opts.account}": there are no accounts`
-                : `unknown account "${opts.account}"; accounts: ${known.map((a) => a.name).join(', ')}`,
-            );
-          }
-        }
-        if (opts.json) json(items);
-        else if (items.length === 0) out('No requests match.\n');
-        else out(renderRequests(items, Date.now()));
-      },
-    );
+      }
+      if (opts.json) json(items);
+      else if (items.length === 0) out('No requests match.\n');
+      else out(renderRequests(items, now));
+    });
+  requests
+    .command('show')
+    .description('One request in full: status, error, attempts, tokens, cost, timing, its conversation')
+    .argument('<id>', 'request id (the ID column of `ccflare requests`)')
+    .option('--bodies', 'also its stored headers and bodies (credentials redacted)')
+    .option('--json', 'print it as JSON (as GET /api/requests/{id}, payload included)')
+    .action(async (id: string, opts: { bodies?: boolean; json?: boolean }, cmd: Command) => {
+      const t = await resolveTarget(io, globalsOf(cmd));
+      const missing = () => new CliError(`no request with id "${id}" (\`ccflare requests\` lists them)`);
+      let detail: RequestDetail;
+      if (t.api) {
+        detail = await t.api.get<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`).catch((err: unknown) => {
+          throw err instanceof CliError && / answered 404\b/.test(err.message) ? missing() : err;
+        });
+      } else {
+        const found = await withConfigStore(t.config, async (s) => {
+          const r = await s.requests.get(id);
+          return r === null ? null : requestDetailView(r, await s.conversations.linkOf(id));
+        });
+        if (found === null) throw missing();
+        detail = found;
+      }
+      // `requests` has a --json of its own, which takes the flag wherever it stands.
+      if (opts.json || cmd.optsWithGlobals<{ json?: boolean }>().json) json(detail);
+      else out(renderRequestDetail(detail, Date.now(), { bodies: opts.bodies === true }));
+    });
 
   program
     .command('analyze')

@@ -4,8 +4,9 @@
  * source joins the table once conversation linking stores its columns (issue 16).
  */
 
+import { payloadView } from '../api/request-view.js';
 import { MAIN_BRANCH } from '../conversations/link.js';
-import { headersOut, redactQuery } from '../log/logger.js';
+import { redactQuery } from '../log/logger.js';
 import { attemptCounts } from '../shared/attempts.js';
 import type { ExportKind } from '../shared/export-schemas.js';
 import type { ConversationRequestRow, ConversationSummary } from '../storage/contract/conversations.js';
@@ -92,19 +93,7 @@ function requestJson(r: StoredRequest, withPayloads: boolean): Record<string, un
     failovers: counts.failovers,
     attemptLog,
   };
-  if (withPayloads) {
-    out.payload =
-      payload === null
-        ? null
-        : {
-            requestHeaders: headersOut(payload.requestHeaders) ?? {},
-            requestBody: payload.requestBody,
-            responseHeaders: headersOut(payload.responseHeaders),
-            responseBody: payload.responseBody,
-            requestTruncated: payload.requestTruncated,
-            responseTruncated: payload.responseTruncated,
-          };
-  }
+  if (withPayloads) out.payload = payloadView(payload);
   return out;
 }
 

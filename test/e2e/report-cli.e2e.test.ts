@@ -303,6 +303,92 @@ describe('ccflare requests', () => {
     }
   });
 
+  it('filters by --status, --since, --until and --session, the same both ways', async () => {
+    await gw.store.requests.writeBatch(
+      [sampleRecord({ id: '00000000-0000-7000-8000-000000000005', ts: NOW - 40_000, sessionId: 'sess-1' })],
+      [],
+    );
+    const at = (ms: number) => new Date(ms).toISOString();
+    for (const call of [live, offline]) {
+      const ids = async (args: string[]) => {
+        const r = await call(['requests', '--json', ...args]);
+        expect(r.code, r.stderr).toBe(0);
+        return JSON.parse(r.stdout).map((x: { id: string }) => x.id.slice(-1));
+      };
+      expect(await ids(['--status', 'error'])).toEqual(['2']);
+      expect(await ids(['--status', '429'])).toEqual(['2']);
+      expect(await ids(['--status', 'success'])).toEqual(['3', '1', '5']);
+      expect(await ids(['--since', at(NOW - 25_000)])).toEqual(['3', '2']);
+      expect(await ids(['--until', at(NOW - 25_000)])).toEqual(['1', '5']);
+      expect(await ids(['--since', '1h', '--until', at(NOW - 35_000)])).toEqual(['5']);
+      expect(await ids(['--session', 'sess-1'])).toEqual(['5']);
+    }
+    const bad = await offline(['requests', '--status', 'fine']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /--status <status>' argument 'fine' is invalid\. expected success, error or an HTTP status/,
+    );
+    const backwards = await offline(['requests', '--since', '1h', '--until', '2h']);
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toBe('ccflare: --since must be before --until\n');
+  });
+
+  it('shows one request in full the same both ways; --bodies adds headers (credentials redacted) and bodies', async () => {
+    const id = '00000000-0000-7000-8000-000000000006';
+    await gw.store.requests.writeBatch(
+      [
+        sampleRecord({
+          id,
+          ts: NOW - 1_000,
+          accountName: 'b',
+          attempts: 2,
+          attemptLog: [
+            { account: 'a', status: 429, error: 'rate_limited', ms: 120 },
+            { account: 'b', status: 200, error: null, ms: 800 },
+          ],
+          agent: 'main',
+          sessionId: 'sess-2',
+          payload: samplePayload({
+            requestHeaders: '{"x-api-key":"sk-ant-api03-secret-value","anthropic-version":"2023-06-01"}',
+            requestBody: '{"model":"claude-sonnet-4-5","messages":[]}',
+            responseHeaders: '{"content-type":"application/json"}',
+            responseBody: '{"ok":true}',
+          }),
+        }),
+      ],
+      [],
+    );
+    const viaApi = await live(['requests', 'show', id]);
+    const direct = await offline(['requests', 'show', id]);
+    expect(viaApi.code, viaApi.stderr).toBe(0);
+    expect(direct.stdout).toBe(viaApi.stdout);
+    const lines = viaApi.stdout.split('\n');
+    expect(lines[0]).toBe(`Request ${id}`);
+    expect(lines[1]).toMatch(/^POST \/v1\/messages · 200 ok · /);
+    expect(viaApi.stdout).toMatch(/^Account {3}b \(1 failover\)/m);
+    expect(viaApi.stdout).toMatch(/^Client {4}agent main · session sess-2$/m);
+    expect(viaApi.stdout).toMatch(/^Attempts\n {2}1\. a 429 120 ms rate_limited\n {2}2\. b 200 800 ms$/m);
+    expect(viaApi.stdout).toMatch(/^Payload {3}request 4\d B, response 11 B \(--bodies prints them\)$/m);
+    const bodies = await offline(['requests', 'show', id, '--bodies']);
+    expect(bodies.code, bodies.stderr).toBe(0);
+    expect(bodies.stdout).toContain('--- request headers\nx-api-key: [redacted]\nanthropic-version: 2023-06-01\n');
+    expect(bodies.stdout).not.toContain('secret-value');
+    expect(bodies.stdout).toContain('--- request body\n{\n  "model": "claude-sonnet-4-5",\n  "messages": []\n}\n');
+    const json = JSON.parse((await live(['requests', 'show', id, '--json'])).stdout);
+    expect(json).toMatchObject({
+      id,
+      failovers: 1,
+      triedAccounts: ['a', 'b'],
+      payload: { responseBody: '{"ok":true}' },
+    });
+    expect(json.payload.requestHeaders['x-api-key']).toBe('[redacted]');
+    for (const call of [live, offline]) {
+      const r = await call(['requests', 'show', 'nope']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('ccflare: no request with id "nope" (`ccflare requests` lists them)\n');
+    }
+  });
+
   it('refuses a bad --limit with one line and exit code 2', async () => {
     const r = await offline(['requests', '--limit', '0']);
     expect(r.code).toBe(2);

@@ -4,9 +4,7 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { GatewayError } from '../../errors.js';
-import { headersOut, redactQuery } from '../../log/logger.js';
 import { ErrorResponseSchema } from '../../shared/api-schemas.js';
-import { attemptCounts } from '../../shared/attempts.js';
 import {
   encodeCursor,
   RequestDetailSchema,
@@ -14,8 +12,8 @@ import {
   RequestListQuerySchema,
   RequestPageSchema,
 } from '../../shared/requests-schemas.js';
-import type { PayloadRecord, StoredRequest } from '../../storage/contract/records.js';
 import type { ApiDeps } from '../api-deps.js';
+import { requestDetailView, summaryView } from '../request-view.js';
 import { newRouter } from '../router.js';
 
 const errorResponse = (description: string) => ({
@@ -51,35 +49,6 @@ const getRequest = createRoute({
   },
 });
 
-function payloadOut(p: PayloadRecord | null) {
-  if (p === null) return null;
-  return {
-    requestHeaders: headersOut(p.requestHeaders) ?? {},
-    requestBody: p.requestBody,
-    responseHeaders: headersOut(p.responseHeaders),
-    responseBody: p.responseBody,
-    requestTruncated: p.requestTruncated,
-    responseTruncated: p.responseTruncated,
-  };
-}
-
-function detailOut(r: StoredRequest) {
-  const { payload, ...rest } = r;
-  return {
-    ...rest,
-    ...attemptCounts(rest.attemptLog),
-    path: redactQuery(rest.path),
-    hasPayload: payload !== null,
-    payload: payloadOut(payload),
-  };
-}
-
-/** Like headers: a path stored before query redaction existed never shows a secret parameter. */
-function summaryOut<T extends { path: string }>(r: T): T {
-  const path = redactQuery(r.path);
-  return path === r.path ? r : { ...r, path };
-}
-
 export function requestsRoutes(deps: ApiDeps): OpenAPIHono {
   const app = newRouter();
   app.openapi(listRequests, async (c) => {
@@ -97,7 +66,7 @@ export function requestsRoutes(deps: ApiDeps): OpenAPIHono {
     });
     const last = page.items[page.items.length - 1];
     return c.json(
-      { items: page.items.map(summaryOut), nextCursor: page.more && last ? encodeCursor(last.ts, last.id) : null },
+      { items: page.items.map(summaryView), nextCursor: page.more && last ? encodeCursor(last.ts, last.id) : null },
       200,
     );
   });
@@ -106,7 +75,7 @@ export function requestsRoutes(deps: ApiDeps): OpenAPIHono {
     const r = await deps.store.requests.get(id);
     if (!r) throw new GatewayError('not_found', `No request with id ${JSON.stringify(id)}`);
     const link = await deps.store.conversations.linkOf(id);
-    return c.json({ ...detailOut(r), conversationId: link?.conversationId ?? null, branch: link?.branch ?? null }, 200);
+    return c.json(requestDetailView(r, link), 200);
   });
   return app;
 }
