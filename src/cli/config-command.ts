@@ -45,7 +45,9 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
 
   config
     .command('get')
-    .description('Show runtime settings with where each value comes from')
+    // `list` as every other group has it: `config list` shows them all.
+    .alias('list')
+    .description('Show runtime settings with where each value comes from (alias: list)')
     .argument('[key]', `one of ${LIVE_SETTING_KEYS.join(', ')}`)
     .option('--json', 'machine-readable output')
     .action(async (key: string | undefined, opts: { json?: boolean }, cmd: Command) => {

@@ -65,7 +65,10 @@ describe('ccflare config', () => {
     expect((await cli(['config', 'get', 'payloadCapture'])).stdout).toBe('false\n');
 
     expect((await cli(['config', 'unset', 'payloadCapture'])).stdout).toContain('now true (default)');
-    expect((await cli(['config', 'get'])).stdout).toMatch(/^payloadCapture\s+true\s+\(default\)$/m);
+    const all = await cli(['config', 'get']);
+    expect(all.stdout).toMatch(/^payloadCapture\s+true\s+\(default\)$/m);
+    // `list`, as every other command group has it.
+    expect((await cli(['config', 'list'])).stdout).toBe(all.stdout);
   });
 
   it('takes durations with units, as the TUI and the environment do', async () => {
