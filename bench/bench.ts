@@ -930,6 +930,26 @@ async function main(): Promise<number> {
   const cc: Ccflare | null = ccs[0] ?? null;
 
   const allRuns: RunResult[] = [];
+  /**
+   * Throughput of `a` over `b` round by round (runs of one round are back to back): the machine's
+   * speed drifts between rounds, and a ratio within a round cancels most of that drift. Printed
+   * with the median so a difference can be told from the spread of the pairs.
+   */
+  const pairedRatios = (sc: ScenarioId, a: string, b: string): string => {
+    const runsOf = (label: string) => allRuns.filter((x) => x.scenario === sc && x.label === label);
+    const as = runsOf(a);
+    const bs = runsOf(b);
+    const n = Math.min(as.length, bs.length);
+    if (n < 2) return '';
+    const ratios = Array.from(
+      { length: n },
+      (_, i) => (as[i] as RunResult).result.rps / (bs[i] as RunResult).result.rps,
+    );
+    const sorted = [...ratios].sort((x, y) => x - y);
+    const median =
+      n % 2 === 1 ? (sorted[(n - 1) / 2] as number) : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2;
+    return `; round by round ${ratios.map((r) => f(r)).join(', ')} (median ${f(median)}x)`;
+  };
   // per ccflare: rows present before the first run (e.g. if ccflare records its /health answers)
   // and the number of responses it gave in the runs so far
   const ccBaselines = new Map<string, number | string>();
@@ -1306,7 +1326,7 @@ async function main(): Promise<number> {
         if (!a || !b || sc.oneShot) continue;
         const cpu = a.cpuPerReq !== null && b.cpuPerReq ? f(a.cpuPerReq / b.cpuPerReq) : '-';
         console.log(
-          `linking: ${sc.id} ${first.target.label} / ${nolink.target.label} throughput ${f(a.result.rps / b.result.rps)}x, CPU per request ${cpu}x, write queue peak ${a.peakWriteQueue ?? '-'} vs ${b.peakWriteQueue ?? '-'}`,
+          `linking: ${sc.id} ${first.target.label} / ${nolink.target.label} throughput ${f(a.result.rps / b.result.rps)}x${pairedRatios(sc.id, first.target.label, nolink.target.label)}, CPU per request ${cpu}x, write queue peak ${a.peakWriteQueue ?? '-'} vs ${b.peakWriteQueue ?? '-'}`,
         );
       }
     }
@@ -1329,7 +1349,7 @@ async function main(): Promise<number> {
       const okCpu = cpu <= CPU_TARGET;
       verdicts.push(okThr, okCpu);
       lines.push(
-        `${s}: ccflare / minimal throughput ${f(thr)}x (target >= ${f(THROUGHPUT_TARGET)})  ${verdict(okThr)}`,
+        `${s}: ccflare / minimal throughput ${f(thr)}x (target >= ${f(THROUGHPUT_TARGET)}${pairedRatios(s, c.label, m.label)})  ${verdict(okThr)}`,
       );
       lines.push(`${s}: ccflare / minimal CPU per request ${f(cpu)}x (target <= ${f(CPU_TARGET)})  ${verdict(okCpu)}`);
     }
@@ -1485,7 +1505,7 @@ async function main(): Promise<number> {
       const ok = ratio >= PG_THROUGHPUT_TARGET;
       verdicts.push(ok);
       lines.push(
-        `${s}: ccflare on PostgreSQL / on SQLite throughput ${f(ratio)}x (${f(pgOne.result.rps, 0)} vs ${f(lite.result.rps, 0)} req/s; target >= ${f(PG_THROUGHPUT_TARGET)})  ${verdict(ok)}`,
+        `${s}: ccflare on PostgreSQL / on SQLite throughput ${f(ratio)}x (${f(pgOne.result.rps, 0)} vs ${f(lite.result.rps, 0)} req/s${pairedRatios(s, pgOne.label, lite.label)}; target >= ${f(PG_THROUGHPUT_TARGET)})  ${verdict(ok)}`,
       );
     }
     if (pgOne && pgMany) {

@@ -79,13 +79,22 @@ describe('ccflare conversations list', () => {
     expect(none.stdout).toBe('No conversations match.\n');
     const one = await run(['list', '--limit', '1']);
     expect(tableRows(one.stdout).map((c) => c.at(-1))).toEqual(['s-00']);
-    expect(one.stdout).toMatch(/\(the 1 most recently active; --limit or a filter shows others\)\n$/);
+    const note = /\(the 1 most recently active; --limit or a filter shows others, --cursor (\S+) the next 1\)\n$/.exec(
+      one.stdout,
+    );
+    expect(note).not.toBeNull();
+    // The cursor it names pages on, as the API's nextCursor does.
+    const next = await run(['list', '--limit', '1', '--cursor', note?.[1] as string]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(tableRows(next.stdout).map((c) => c.at(-1))).toEqual(['b-00']);
+    expect(next.stdout).not.toMatch(/--cursor/);
   });
 
   it('refuses bad options with one line naming the accepted forms', async () => {
     expectOneLineError(await run(['list', '--limit', '201']), /--limit.*expected an integer from 1 to 200/, 2);
     expectOneLineError(await run(['list', '--since', 'yesterday']), /--since "yesterday": expected an ISO 8601/, 2);
     expectOneLineError(await run(['list', '--since', '1d', '--until', '2d']), /--since must be before --until/, 2);
+    expectOneLineError(await run(['list', '--cursor', 'page-2']), /--cursor.*not a cursor this API returned/, 2);
   });
 });
 

@@ -13,7 +13,12 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { conversationTree } from '../conversations/tree.js';
-import type { ConversationAnalysis, ConversationPage, ConversationTree } from '../shared/conversation-schemas.js';
+import {
+  type ConversationAnalysis,
+  ConversationListQuerySchema,
+  type ConversationPage,
+  type ConversationTree,
+} from '../shared/conversation-schemas.js';
 import { EXPORT_TIME_RULE } from '../shared/export-schemas.js';
 import type { ConversationQuery, RebuildProgress } from '../storage/contract/conversations.js';
 import { type GlobalOptions, withConfigStore, withStore } from './context.js';
@@ -24,6 +29,7 @@ import { timeRange } from './time-args.js';
 
 interface ListOptions {
   limit: number;
+  cursor?: string;
   account?: string;
   key?: string;
   agent?: string;
@@ -35,6 +41,13 @@ interface ListOptions {
 
 /** Most conversations `list` prints: the API's page size. */
 const LIST_MAX = 200;
+
+/** `--cursor`: checked as the API checks it, so both ways refuse the same. */
+function parseCursor(value: string): string {
+  const r = ConversationListQuerySchema.shape.cursor.safeParse(value);
+  if (!r.success) throw new InvalidArgumentError(`${r.error.issues[0]?.message ?? 'not a cursor'}.`);
+  return value;
+}
 
 function parseListLimit(value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -49,6 +62,7 @@ function listQuery(opts: ListOptions, now: number): ConversationQuery {
   const { since, until } = timeRange(opts, now);
   return {
     limit: opts.limit,
+    cursor: opts.cursor ?? null,
     account: opts.account ?? null,
     clientKey: opts.key ?? null,
     agent: opts.agent ?? null,
@@ -63,6 +77,7 @@ function listPath(q: ConversationQuery): string {
   const add = (name: string, v: string | number | null | undefined) => {
     if (v !== null && v !== undefined) params.set(name, String(v));
   };
+  add('cursor', q.cursor);
   add('account', q.account);
   add('key', q.clientKey);
   add('agent', q.agent);
@@ -94,6 +109,7 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
     .option('--since <time>', `active at or after: ${EXPORT_TIME_RULE}`)
     .option('--until <time>', 'begun before (same forms as --since)')
     .option('--search <text>', 'only those whose first user message contains this text (any case)')
+    .option('--cursor <cursor>', 'the page after the one whose --json gave this nextCursor (same filters)', parseCursor)
     .option('--json', 'print the page as JSON: { items, nextCursor }')
     .action(async (opts: ListOptions, cmd: Command) => {
       const now = Date.now();
@@ -107,7 +123,9 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
       else {
         io.stdout.write(renderConversations(page.items, now));
         if (page.nextCursor !== null) {
-          io.stdout.write(`(the ${page.items.length} most recently active; --limit or a filter shows others)\n`);
+          io.stdout.write(
+            `(the ${page.items.length} most recently active; --limit or a filter shows others, --cursor ${page.nextCursor} the next ${page.items.length})\n`,
+          );
         }
       }
     });
