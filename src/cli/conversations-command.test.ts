@@ -73,15 +73,13 @@ describe('ccflare conversations list', () => {
     expect(await ids(['--until', between])).toEqual(['b-00']);
   });
 
-  it('says when nothing matches, and when --limit left conversations out', async () => {
+  it('says when nothing matches, and names the cursor of the next page when there is one', async () => {
     const none = await run(['list', '--key', 'nobody']);
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toBe('No conversations match.\n');
     const one = await run(['list', '--limit', '1']);
     expect(tableRows(one.stdout).map((c) => c.at(-1))).toEqual(['s-00']);
-    const note = /\(the 1 most recently active; --limit or a filter shows others, --cursor (\S+) the next 1\)\n$/.exec(
-      one.stdout,
-    );
+    const note = /\(more: --cursor (\S+) shows the next 1\)\n$/.exec(one.stdout);
     expect(note).not.toBeNull();
     // The cursor it names pages on, as the API's nextCursor does.
     const next = await run(['list', '--limit', '1', '--cursor', note?.[1] as string]);

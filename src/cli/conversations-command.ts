@@ -87,10 +87,6 @@ function listPath(q: ConversationQuery): string {
   return `/api/conversations?${params}`;
 }
 
-function notFound(id: string): CliError {
-  return new CliError(`no conversation with id "${id}" (\`ccflare conversations list\` shows the ids)`);
-}
-
 function percent(p: RebuildProgress): string {
   return p.total === 0 ? '100' : ((100 * p.done) / p.total).toFixed(0);
 }
@@ -123,9 +119,7 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
       else {
         io.stdout.write(renderConversations(page.items, now));
         if (page.nextCursor !== null) {
-          io.stdout.write(
-            `(the ${page.items.length} most recently active; --limit or a filter shows others, --cursor ${page.nextCursor} the next ${page.items.length})\n`,
-          );
+          io.stdout.write(`(more: --cursor ${page.nextCursor} shows the next ${page.items.length})\n`);
         }
       }
     });
@@ -136,16 +130,14 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
     .option('--json', 'print the tree as JSON (as GET /api/conversations/{id})')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const target = await resolveTarget(io, cmd.optsWithGlobals<GlobalOptions>());
-      let tree: ConversationTree;
-      if (target.api) {
-        const api = target.api;
-        tree = await api.get<ConversationTree>(`/api/conversations/${encodeURIComponent(id)}`).catch((err: unknown) => {
-          throw err instanceof CliError && / answered 404\b/.test(err.message) ? notFound(id) : err;
-        });
-      } else {
-        const detail = await withConfigStore(target.config, (s) => s.conversations.get(id));
-        if (detail === null) throw notFound(id);
-        tree = conversationTree(detail);
+      const tree = target.api
+        ? await target.api.find<ConversationTree>(`/api/conversations/${encodeURIComponent(id)}`)
+        : await withConfigStore(target.config, async (s) => {
+            const detail = await s.conversations.get(id);
+            return detail === null ? null : conversationTree(detail);
+          });
+      if (tree === null) {
+        throw new CliError(`no conversation with id "${id}" (\`ccflare conversations list\` shows the ids)`);
       }
       if (opts.json) io.stdout.write(`${JSON.stringify(tree)}\n`);
       else io.stdout.write(`${treeLines(tree, Date.now()).join('\n')}\n`);

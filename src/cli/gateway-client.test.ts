@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RUNTIME_FILE } from '../server/runtime-file.js';
-import { findGateway, PROBE_TIMEOUT_MS } from './gateway-client.js';
+import { ApiClient, findGateway, PROBE_TIMEOUT_MS } from './gateway-client.js';
 import type { CliIo } from './io.js';
 
 const io = { env: {} } as unknown as CliIo;
@@ -48,5 +48,31 @@ describe('findGateway', () => {
     const home = homeNaming(closed);
     const r = await findGateway(io, {}, { host: '127.0.0.1', port: 0, home } as never);
     expect(r).toEqual({ found: null, tried: [closed] });
+  });
+});
+
+describe('ApiClient.find', () => {
+  /** A gateway answering each path with the status and JSON body `routes` gives it. */
+  async function gatewayAnswering(routes: Record<string, [number, unknown]>): Promise<string> {
+    const server: Server = createServer((req, res) => {
+      const [status, body] = routes[req.url ?? ''] ?? [500, {}];
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => server.close());
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('gives the thing, null for a 404, and the gateway’s message for any other refusal', async () => {
+    const base = await gatewayAnswering({
+      '/api/things/1': [200, { id: '1' }],
+      '/api/things/2': [404, { error: { message: 'No thing with id "2"' } }],
+      '/api/things/3': [400, { error: { message: 'Invalid id' } }],
+    });
+    const api = new ApiClient(base, null, '/nowhere');
+    expect(await api.find('/api/things/1')).toEqual({ id: '1' });
+    expect(await api.find('/api/things/2')).toBeNull();
+    await expect(api.find('/api/things/3')).rejects.toThrow(`the gateway at ${base} answered 400: Invalid id`);
+    await expect(api.get('/api/things/2')).rejects.toThrow('answered 404: No thing with id "2"');
   });
 });

@@ -99,6 +99,11 @@ export class ApiClient {
     return this.call<T>('GET', path);
   }
 
+  /** A GET of one thing: null when the gateway answers 404 (no such id), so callers say so their own way. */
+  find<T>(path: string): Promise<T | null> {
+    return this.call<T>('GET', path, undefined, true);
+  }
+
   post<T>(path: string, body?: unknown): Promise<T> {
     return this.call<T>('POST', path, body);
   }
@@ -125,7 +130,7 @@ export class ApiClient {
     );
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, notFoundIsNull = false): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, {
@@ -149,6 +154,7 @@ export class ApiClient {
     } catch {
       // Not JSON: reported by status below.
     }
+    if (notFoundIsNull && res.status === 404) return null as T;
     if (!res.ok) throw this.failure(res.status, answer);
     return answer as T;
   }

@@ -219,20 +219,13 @@ export function registerReportCommands(program: Command, io: CliIo): void {
     .option('--json', 'print it as JSON (as GET /api/requests/{id}, payload included)')
     .action(async (id: string, opts: { bodies?: boolean; json?: boolean }, cmd: Command) => {
       const t = await resolveTarget(io, globalsOf(cmd));
-      const missing = () => new CliError(`no request with id "${id}" (\`ccflare requests\` lists them)`);
-      let detail: RequestDetail;
-      if (t.api) {
-        detail = await t.api.get<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`).catch((err: unknown) => {
-          throw err instanceof CliError && / answered 404\b/.test(err.message) ? missing() : err;
-        });
-      } else {
-        const found = await withConfigStore(t.config, async (s) => {
-          const r = await s.requests.get(id);
-          return r === null ? null : requestDetailView(r, await s.conversations.linkOf(id));
-        });
-        if (found === null) throw missing();
-        detail = found;
-      }
+      const detail = t.api
+        ? await t.api.find<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`)
+        : await withConfigStore(t.config, async (s) => {
+            const r = await s.requests.get(id);
+            return r === null ? null : requestDetailView(r, await s.conversations.linkOf(id));
+          });
+      if (detail === null) throw new CliError(`no request with id "${id}" (\`ccflare requests\` lists them)`);
       // `requests` has a --json of its own, which takes the flag wherever it stands.
       if (opts.json || cmd.optsWithGlobals<{ json?: boolean }>().json) json(detail);
       else out(renderRequestDetail(detail, Date.now(), { bodies: opts.bodies === true }));
