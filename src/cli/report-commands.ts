@@ -9,11 +9,12 @@ import { requestDetailView, summaryView } from '../api/request-view.js';
 import { systemClock } from '../clock.js';
 import { LiveSettings } from '../config/live-settings.js';
 import { createLogger } from '../log/logger.js';
+import { ANALYTICS_RANGES } from '../shared/analytics-schemas.js';
 import type { ClearHistoryResult } from '../shared/clear-history-schemas.js';
 import { EXPORT_TIME_RULE } from '../shared/export-schemas.js';
 import type { RequestDetail } from '../shared/requests-schemas.js';
 import { TOKENS_LEGEND } from '../shared/tokens.js';
-import type { StatsResult } from '../storage/contract/analytics.js';
+import type { AnalyticsRange, AnalyticsResult, StatsResult } from '../storage/contract/analytics.js';
 import type { DatabaseReport } from '../storage/contract/maintenance.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
 import type { Store } from '../storage/contract/store.js';
@@ -25,6 +26,7 @@ import {
   formatBytes,
   plural,
   renderAnalyze,
+  renderRangeStats,
   renderRequests,
   renderStats,
   type TrafficSummary,
@@ -56,6 +58,11 @@ function parseStatusArg(value: string): 'success' | 'error' | number {
   if (value === 'success' || value === 'error') return value;
   if (/^[1-5]\d\d$/.test(value)) return Number(value);
   throw new InvalidArgumentError('expected success, error or an HTTP status code (100-599).');
+}
+
+function parseRangeArg(value: string): AnalyticsRange {
+  if ((ANALYTICS_RANGES as readonly string[]).includes(value)) return value as AnalyticsRange;
+  throw new InvalidArgumentError(`expected ${ANALYTICS_RANGES.join(', ')}.`);
 }
 
 export function parseLimitArg(value: string): number {
@@ -135,10 +142,28 @@ export function registerReportCommands(program: Command, io: CliIo): void {
 
   program
     .command('stats')
-    .description('Totals, per-account and per-agent figures and recent errors over all retained history')
-    .option('--json', 'machine-readable output (the shape of GET /api/stats)')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .description(
+      'Totals, per-account and per-agent figures and recent errors over all retained history, or over the last --range',
+    )
+    .option(
+      '--range <range>',
+      `only the last ${ANALYTICS_RANGES.join(', ')}, against the same length before it; per account, model and agent`,
+      parseRangeArg,
+    )
+    .option('--json', 'machine-readable output (the shape of GET /api/stats, with --range of GET /api/analytics)')
+    .action(async (opts: { range?: AnalyticsRange; json?: boolean }, cmd: Command) => {
       const t = await resolveTarget(io, globalsOf(cmd));
+      const range = opts.range;
+      if (range !== undefined) {
+        const a = t.api
+          ? await t.api.get<AnalyticsResult>(`/api/analytics?range=${range}`)
+          : await withConfigStore(t.config, (s) =>
+              s.analytics.query({ range, now: Date.now(), accounts: [], models: [], agents: [], status: 'all' }),
+            );
+        if (opts.json) json(a);
+        else out(renderRangeStats(a, Date.now()));
+        return;
+      }
       const stats = t.api
         ? await t.api.get<StatsResult>(`/api/stats?recentErrors=${RECENT_ERRORS}`)
         : await withConfigStore(t.config, (s) => s.analytics.stats({ recentErrors: RECENT_ERRORS }));

@@ -2,7 +2,13 @@
 
 import { describeMoves, servedBy } from '../shared/attempts.js';
 import { formatTokenBreakdown, formatTokensInOut, tokenKinds } from '../shared/tokens.js';
-import type { AgentPerf, StatsResult } from '../storage/contract/analytics.js';
+import type {
+  AgentPerf,
+  AnalyticsRange,
+  AnalyticsResult,
+  PerfSummary,
+  StatsResult,
+} from '../storage/contract/analytics.js';
 import type { DatabaseReport } from '../storage/contract/maintenance.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
 import { formatTime, renderTable } from './format.js';
@@ -41,15 +47,20 @@ export function formatMs(ms: number | null): string {
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
+/** The summary lines of `stats`: requests (with `tail` after them), latency, tokens, cost. */
+function summaryLines(t: PerfSummary, tail: string, costTail = ''): string[] {
+  return [
+    `Requests  ${formatInt(t.requests)} (${formatInt(t.successes)} ok, ${plural(t.errors, 'error')}, ${formatRate(t.successRate)} success)${tail}`,
+    `Latency   avg ${formatMs(t.avgLatencyMs)}, p95 ${formatMs(t.p95LatencyMs)}, first token ${formatMs(t.avgTtftMs)}`,
+    `Tokens    ${formatTokensInOut(t.tokens)} (${formatTokenBreakdown(t.tokens)}); cache hit ${formatRate(t.cacheHitRate)}`,
+    `Cost      ${formatUsd(t.costUsd)}${costTail}; failovers ${formatInt(t.failovers)}`,
+  ];
+}
+
 export function renderStats(s: StatsResult, now: number): string {
   const t = s.totals;
   if (t.requests === 0 && s.accounts.length === 0) return 'No requests recorded yet, and no accounts.\n';
-  const lines = [
-    `Requests  ${formatInt(t.requests)} (${formatInt(t.successes)} ok, ${plural(t.errors, 'error')}, ${formatRate(t.successRate)} success)${s.since === null ? '' : ` since ${formatTime(s.since, now)}`}`,
-    `Latency   avg ${formatMs(t.avgLatencyMs)}, p95 ${formatMs(t.p95LatencyMs)}, first token ${formatMs(t.avgTtftMs)}`,
-    `Tokens    ${formatTokensInOut(t.tokens)} (${formatTokenBreakdown(t.tokens)}); cache hit ${formatRate(t.cacheHitRate)}`,
-    `Cost      ${formatUsd(t.costUsd)}; failovers ${formatInt(t.failovers)}`,
-  ];
+  const lines = summaryLines(t, s.since === null ? '' : ` since ${formatTime(s.since, now)}`);
   let out = `${lines.join('\n')}\n`;
   if (s.accounts.length > 0) {
     const rows = s.accounts.map((a) => [
@@ -102,6 +113,57 @@ export function renderAgents(agents: readonly AgentPerf[]): string {
     formatUsd(a.costUsd),
   ]);
   return renderTable(['AGENT', 'REQUESTS', 'ERRORS', 'SUCCESS', 'AVG LATENCY', 'P50', 'P95', 'TOKENS', 'COST'], rows);
+}
+
+const RANGE_WORDS: Readonly<Record<AnalyticsRange, string>> = {
+  '1h': 'hour',
+  '6h': '6 hours',
+  '24h': '24 hours',
+  '7d': '7 days',
+  '30d': '30 days',
+};
+
+/** `stats --range`: the window's totals against the window before it, then per account, model and agent. */
+export function renderRangeStats(a: AnalyticsResult, now: number): string {
+  const words = RANGE_WORDS[a.range];
+  const before = a.previous.totals;
+  if (a.totals.requests === 0) {
+    return `No requests in the last ${words}; the ${words} before: ${formatInt(before.requests)}.\n`;
+  }
+  const lines = [
+    `Last ${words} (from ${formatTime(a.from, now)})`,
+    ...summaryLines(
+      a.totals,
+      `; the ${words} before: ${formatInt(before.requests)}`,
+      ` (the ${words} before: ${formatUsd(before.costUsd)})`,
+    ),
+  ];
+  let out = `${lines.join('\n')}\n`;
+  if (a.accounts.length > 0) {
+    const rows = a.accounts.map((x) => [
+      accountLabel(x.accountId, x.name),
+      formatInt(x.requests),
+      formatInt(x.errors),
+      formatRate(x.successRate),
+      formatMs(x.avgLatencyMs),
+      formatInt(x.tokens.total),
+      formatUsd(x.costUsd),
+    ]);
+    out += `\n${renderTable(['ACCOUNT', 'REQUESTS', 'ERRORS', 'SUCCESS', 'AVG LATENCY', 'TOKENS', 'COST'], rows)}`;
+  }
+  if (a.models.length > 0) {
+    const rows = a.models.map((m) => [
+      m.model ?? '-',
+      formatInt(m.requests),
+      formatInt(m.errors),
+      formatMs(m.avgLatencyMs),
+      formatInt(m.tokens.total),
+      formatUsd(m.costUsd),
+    ]);
+    out += `\n${renderTable(['MODEL', 'REQUESTS', 'ERRORS', 'AVG LATENCY', 'TOKENS', 'COST'], rows)}`;
+  }
+  if (a.agents.some((x) => x.agent !== null)) out += `\n${renderAgents(a.agents)}`;
+  return out;
 }
 
 /** What a request served by no account is listed as (a 503 before any account was chosen). */

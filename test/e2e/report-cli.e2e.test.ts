@@ -196,6 +196,45 @@ describe('ccflare stats', () => {
   });
 });
 
+describe('ccflare stats --range', () => {
+  it('reports the window against the one before it, the same from the gateway and from the database', async () => {
+    // Outside the last hour, inside the hour before it.
+    await gw.store.requests.writeBatch(
+      [sampleRecord({ id: '00000000-0000-7000-8000-000000000009', ts: NOW - 90 * 60_000, costUsd: 0.5 })],
+      [],
+    );
+    const viaApi = await live(['stats', '--range', '1h']);
+    const direct = await offline(['stats', '--range', '1h']);
+    expect(viaApi.code, viaApi.stderr).toBe(0);
+    expect(direct.stdout).toBe(viaApi.stdout);
+    const lines = viaApi.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Last hour \(from \S+/);
+    expect(lines[1]).toBe('Requests  3 (2 ok, 1 error, 66.7% success); the hour before: 1');
+    expect(lines[4]).toBe('Cost      $0.06 (the hour before: $0.50); failovers 0');
+    expect(viaApi.stdout).toMatch(/^ACCOUNT\s+REQUESTS\s+ERRORS\s+SUCCESS\s+AVG LATENCY\s+TOKENS\s+COST$/m);
+    expect(viaApi.stdout).toMatch(/^a\s+2\s+1\s+50\.0%\s/m);
+    expect(viaApi.stdout).toMatch(/^claude-opus-4-1\s+1\s+0\s+3000 ms\s+370\s+\$0\.05$/m);
+    expect(viaApi.stdout).toMatch(/^reviewer\s+1\s+0\s+100\.0%/m);
+    const json = JSON.parse((await offline(['stats', '--range', '24h', '--json'])).stdout);
+    expect(json).toMatchObject({ range: '24h', totals: { requests: 4 } });
+    const bad = await offline(['stats', '--range', 'week']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      "ccflare: option '--range <range>' argument 'week' is invalid. expected 1h, 6h, 24h, 7d, 30d.\n",
+    );
+  });
+
+  it('says so when the window holds no request', async () => {
+    gw.store.connection.exec(
+      'DELETE FROM requests; DELETE FROM rollup_minute; DELETE FROM rollup_hour; ' +
+        'DELETE FROM agent_rollup_minute; DELETE FROM agent_rollup_hour;',
+    );
+    const r = await offline(['stats', '--range', '6h']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('No requests in the last 6 hours; the 6 hours before: 0.\n');
+  });
+});
+
 describe('ccflare requests', () => {
   it('lists newest first with --limit, --account, --model and --agent, the same both ways', async () => {
     for (const call of [live, offline]) {
