@@ -60,6 +60,22 @@ function parseStatusArg(value: string): 'success' | 'error' | number {
   throw new InvalidArgumentError('expected success, error or an HTTP status code (100-599).');
 }
 
+interface StatsOptions {
+  range?: AnalyticsRange;
+  account?: string;
+  model?: string;
+  agent?: string;
+  json?: boolean;
+}
+
+/** A comma-separated option's items, each once (as the API's list parameters read them). */
+function listArg(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const items = value.split(',').map((x) => x.trim());
+  if (items.some((x) => x === '')) throw usageError(`"${value}": an empty item in the comma-separated list`);
+  return [...new Set(items)];
+}
+
 function parseRangeArg(value: string): AnalyticsRange {
   if ((ANALYTICS_RANGES as readonly string[]).includes(value)) return value as AnalyticsRange;
   throw new InvalidArgumentError(`expected ${ANALYTICS_RANGES.join(', ')}.`);
@@ -150,15 +166,28 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       `only the last ${ANALYTICS_RANGES.join(', ')}, against the same length before it; per account, model and agent`,
       parseRangeArg,
     )
+    .option('--account <names>', 'with --range: only these accounts (comma-separated names or ids)')
+    .option('--model <models>', 'with --range: only these models (comma-separated)')
+    .option('--agent <names>', 'with --range: only these agents (comma-separated: main, subagent, a sub-agent name)')
     .option('--json', 'machine-readable output (the shape of GET /api/stats, with --range of GET /api/analytics)')
-    .action(async (opts: { range?: AnalyticsRange; json?: boolean }, cmd: Command) => {
-      const t = await resolveTarget(io, globalsOf(cmd));
+    .action(async (opts: StatsOptions, cmd: Command) => {
+      const filters = { accounts: listArg(opts.account), models: listArg(opts.model), agents: listArg(opts.agent) };
       const range = opts.range;
+      if (range === undefined && (opts.account ?? opts.model ?? opts.agent) !== undefined) {
+        throw usageError(
+          '--account, --model and --agent narrow a --range report: add --range 24h (or 1h, 6h, 7d, 30d)',
+        );
+      }
+      const t = await resolveTarget(io, globalsOf(cmd));
       if (range !== undefined) {
+        const q = new URLSearchParams({ range });
+        if (filters.accounts.length > 0) q.set('accounts', filters.accounts.join(','));
+        if (filters.models.length > 0) q.set('models', filters.models.join(','));
+        if (filters.agents.length > 0) q.set('agents', filters.agents.join(','));
         const a = t.api
-          ? await t.api.get<AnalyticsResult>(`/api/analytics?range=${range}`)
+          ? await t.api.get<AnalyticsResult>(`/api/analytics?${q}`)
           : await withConfigStore(t.config, (s) =>
-              s.analytics.query({ range, now: Date.now(), accounts: [], models: [], agents: [], status: 'all' }),
+              s.analytics.query({ range, now: Date.now(), status: 'all', ...filters }),
             );
         if (opts.json) json(a);
         else out(renderRangeStats(a, Date.now()));

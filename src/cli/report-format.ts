@@ -130,8 +130,14 @@ export function renderRangeStats(a: AnalyticsResult, now: number): string {
   if (a.totals.requests === 0) {
     return `No requests in the last ${words}; the ${words} before: ${formatInt(before.requests)}.\n`;
   }
+  const f = a.filters;
+  const only = [
+    f.accounts.length > 0 ? `accounts ${f.accounts.join(', ')}` : null,
+    f.models.length > 0 ? `models ${f.models.join(', ')}` : null,
+    f.agents.length > 0 ? `agents ${f.agents.join(', ')}` : null,
+  ].filter((x) => x !== null);
   const lines = [
-    `Last ${words} (from ${formatTime(a.from, now)})`,
+    `Last ${words} (from ${formatTime(a.from, now)})${only.length > 0 ? `, only ${only.join('; ')}` : ''}`,
     ...summaryLines(
       a.totals,
       `; the ${words} before: ${formatInt(before.requests)}`,

@@ -217,6 +217,19 @@ describe('ccflare stats --range', () => {
     expect(viaApi.stdout).toMatch(/^reviewer\s+1\s+0\s+100\.0%/m);
     const json = JSON.parse((await offline(['stats', '--range', '24h', '--json'])).stdout);
     expect(json).toMatchObject({ range: '24h', totals: { requests: 4 } });
+    for (const call of [live, offline]) {
+      const b = await call(['stats', '--range', '1h', '--account', 'b', '--agent', 'reviewer,main']);
+      expect(b.code, b.stderr).toBe(0);
+      expect(b.stdout.split('\n').slice(0, 2)).toEqual([
+        expect.stringMatching(/^Last hour \(from \S+\), only accounts b; agents reviewer, main$/),
+        'Requests  1 (1 ok, 0 errors, 100.0% success); the hour before: 0',
+      ]);
+      const opus = JSON.parse((await call(['stats', '--range', '1h', '--model', 'claude-opus-4-1', '--json'])).stdout);
+      expect(opus.totals).toMatchObject({ requests: 1, costUsd: 0.05 });
+    }
+    const unranged = await offline(['stats', '--account', 'b']);
+    expect(unranged.code).toBe(2);
+    expect(unranged.stderr).toMatch(/^ccflare: --account, --model and --agent narrow a --range report/);
     const bad = await offline(['stats', '--range', 'week']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(
