@@ -105,7 +105,11 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
     .option('--since <time>', `active at or after: ${EXPORT_TIME_RULE}`)
     .option('--until <time>', 'begun before (same forms as --since)')
     .option('--search <text>', 'only those whose first user message contains this text (any case)')
-    .option('--cursor <cursor>', 'the page after the one whose --json gave this nextCursor (same filters)', parseCursor)
+    .option(
+      '--cursor <cursor>',
+      'the next page: the cursor a list named (its last line, or nextCursor), with the same filters',
+      parseCursor,
+    )
     .option('--json', 'print the page as JSON: { items, nextCursor }')
     .action(async (opts: ListOptions, cmd: Command) => {
       const now = Date.now();
