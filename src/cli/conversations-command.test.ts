@@ -123,5 +123,10 @@ describe('ccflare conversations show', () => {
     const tree = JSON.parse(r.stdout) as ConversationTree;
     expect(tree.subtasks.map((s) => s.branch)).toEqual(['subtask_1', 'subtask_2']);
     expectOneLineError(await run(['show', 's-01']), /no conversation with id "s-01" \(`ccflare conversations list`/, 1);
+    expectOneLineError(
+      await run(['show', ' ']),
+      /value ' ' is invalid for argument 'id'\. expected an id of 1 to 200 characters/,
+      2,
+    );
   });
 });

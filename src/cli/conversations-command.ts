@@ -24,7 +24,7 @@ import type { ConversationQuery, RebuildProgress } from '../storage/contract/con
 import { type GlobalOptions, withConfigStore, withStore } from './context.js';
 import { renderConversations, treeLines } from './conversation-format.js';
 import { resolveTarget } from './gateway-client.js';
-import { CliError, type CliIo } from './io.js';
+import { CliError, type CliIo, idArg } from './io.js';
 import { timeRange } from './time-args.js';
 
 interface ListOptions {
@@ -130,7 +130,7 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
   conversations
     .command('show')
     .description('One conversation as a tree: branches with their requests in order, branch points, sub-tasks')
-    .argument('<id>', 'conversation id (its first request id, as `list` shows it)')
+    .argument('<id>', 'conversation id (its first request id, as `list` shows it)', idArg)
     .option('--json', 'print the tree as JSON (as GET /api/conversations/{id})')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const target = await resolveTarget(io, cmd.optsWithGlobals<GlobalOptions>());
@@ -185,7 +185,7 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
     .description(
       'Analyze a conversation with a Claude model through the running gateway (conversationAnalysis must be on)',
     )
-    .argument('<id>', 'conversation id (its first request id, as `list` shows it)')
+    .argument('<id>', 'conversation id (its first request id, as `list` shows it)', idArg)
     .option('--model <model>', 'the Claude model to ask (default: the conversationAnalysisModel setting)')
     .option('--json', 'machine-readable result')
     .action(async (id: string, opts: { model?: string; json?: boolean }, cmd: Command) => {

@@ -3,6 +3,7 @@
  * directly. Secrets are read from stdin, never from arguments, so they stay out of shell history.
  */
 import { createInterface } from 'node:readline';
+import { InvalidArgumentError } from 'commander';
 
 export interface CliIo {
   stdin: NodeJS.ReadStream;
@@ -37,6 +38,16 @@ export class CliError extends Error {
 
 export function usageError(message: string): CliError {
   return new CliError(message, 2);
+}
+
+/**
+ * An `<id>` argument (a request's or a conversation's): one the API would take. An empty one
+ * would otherwise have asked the gateway for `/api/requests/`, the list.
+ */
+export function idArg(value: string): string {
+  const id = value.trim();
+  if (id === '' || id.length > 200) throw new InvalidArgumentError('expected an id of 1 to 200 characters.');
+  return id;
 }
 
 export function isInteractive(io: CliIo): boolean {

@@ -20,7 +20,7 @@ import type { RequestSummary } from '../storage/contract/requests.js';
 import type { Store } from '../storage/contract/store.js';
 import { type GlobalOptions, withConfigStore } from './context.js';
 import { resolveTarget } from './gateway-client.js';
-import { CliError, type CliIo, isInteractive, readLine, usageError } from './io.js';
+import { CliError, type CliIo, idArg, isInteractive, readLine, usageError } from './io.js';
 import {
   type AnalyzeReport,
   formatBytes,
@@ -268,7 +268,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
   requests
     .command('show')
     .description('One request in full: status, error, attempts, tokens, cost, timing, its conversation')
-    .argument('<id>', 'request id (the ID column of `ccflare requests`)')
+    .argument('<id>', 'request id (the ID column of `ccflare requests`)', idArg)
     .option('--bodies', 'also its stored headers and bodies (credentials redacted)')
     .option('--json', 'print it as JSON (as GET /api/requests/{id}, payload included)')
     .action(async (id: string, opts: { bodies?: boolean; json?: boolean }, cmd: Command) => {

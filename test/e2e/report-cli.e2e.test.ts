@@ -439,6 +439,12 @@ describe('ccflare requests', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toBe('ccflare: no request with id "nope" (`ccflare requests` lists them)\n');
     }
+    // An empty id is refused before any call: to the API it would have been the list's path.
+    const empty = await live(['requests', 'show', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe(
+      "ccflare: command-argument value '' is invalid for argument 'id'. expected an id of 1 to 200 characters.\n",
+    );
   });
 
   it('refuses a bad --limit with one line and exit code 2', async () => {
