@@ -23,8 +23,8 @@ import { EXPORT_TIME_RULE } from '../shared/export-schemas.js';
 import type { ConversationQuery, RebuildProgress } from '../storage/contract/conversations.js';
 import { type GlobalOptions, withConfigStore, withStore } from './context.js';
 import { renderConversations, treeLines } from './conversation-format.js';
-import { resolveTarget } from './gateway-client.js';
-import { CliError, type CliIo, idArg } from './io.js';
+import { apiPath, resolveTarget } from './gateway-client.js';
+import { CliError, type CliIo, idArg, positiveInt } from './io.js';
 import { timeRange } from './time-args.js';
 
 interface ListOptions {
@@ -49,14 +49,6 @@ function parseCursor(value: string): string {
   return value;
 }
 
-function parseListLimit(value: string): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < 1 || n > LIST_MAX) {
-    throw new InvalidArgumentError(`expected an integer from 1 to ${LIST_MAX}.`);
-  }
-  return n;
-}
-
 /** `list`'s filters as the store takes them (times resolved here: the API takes Unix ms too). */
 function listQuery(opts: ListOptions, now: number): ConversationQuery {
   const { since, until } = timeRange(opts, now);
@@ -73,18 +65,16 @@ function listQuery(opts: ListOptions, now: number): ConversationQuery {
 }
 
 function listPath(q: ConversationQuery): string {
-  const params = new URLSearchParams({ limit: String(q.limit) });
-  const add = (name: string, v: string | number | null | undefined) => {
-    if (v !== null && v !== undefined) params.set(name, String(v));
-  };
-  add('cursor', q.cursor);
-  add('account', q.account);
-  add('key', q.clientKey);
-  add('agent', q.agent);
-  add('since', q.since);
-  add('until', q.until);
-  add('q', q.text);
-  return `/api/conversations?${params}`;
+  return apiPath('/api/conversations', {
+    limit: q.limit,
+    cursor: q.cursor,
+    account: q.account,
+    key: q.clientKey,
+    agent: q.agent,
+    since: q.since,
+    until: q.until,
+    q: q.text,
+  });
 }
 
 function percent(p: RebuildProgress): string {
@@ -98,7 +88,7 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
   conversations
     .command('list')
     .description('Conversations, most recently active first: requests, branches, sub-tasks, tokens, cost')
-    .option('--limit <n>', `how many (1-${LIST_MAX})`, parseListLimit, 20)
+    .option('--limit <n>', `how many (1-${LIST_MAX})`, positiveInt(LIST_MAX), 20)
     .option('--account <name>', 'only those with a request served by this account (name or id)')
     .option('--key <name>', 'only those with a request sent with this client key')
     .option('--agent <name>', 'only those with a request attributed to this agent')

@@ -84,6 +84,22 @@ export async function probeGateway(base: string, timeoutMs = PROBE_TIMEOUT_MS): 
   }
 }
 
+/** `path` with the query `params` given (null, undefined and empty lists left out; a list comma-joined). */
+export function apiPath(
+  path: string,
+  params: Record<string, string | number | readonly string[] | null | undefined>,
+): string {
+  const q = new URLSearchParams();
+  for (const [name, v] of Object.entries(params)) {
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'object') {
+      if (v.length > 0) q.set(name, v.join(','));
+    } else q.set(name, String(v));
+  }
+  const text = q.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
 export class ApiClient {
   constructor(
     readonly base: string,

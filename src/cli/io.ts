@@ -40,6 +40,16 @@ export function usageError(message: string): CliError {
   return new CliError(message, 2);
 }
 
+/** A count option's parser: a whole number from 1 to `max` (`--limit`, `--streams`). */
+export function positiveInt(max: number): (value: string) => number {
+  return (value: string): number => {
+    const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`expected an integer from 1 to ${max}.`);
+    return n;
+  };
+}
+
 /**
  * An `<id>` argument (a request's or a conversation's): one the API would take. An empty one
  * would otherwise have asked the gateway for `/api/requests/`, the list.

@@ -12,15 +12,15 @@ import { createLogger } from '../log/logger.js';
 import { ANALYTICS_RANGES } from '../shared/analytics-schemas.js';
 import type { ClearHistoryResult } from '../shared/clear-history-schemas.js';
 import { EXPORT_TIME_RULE } from '../shared/export-schemas.js';
-import type { RequestDetail } from '../shared/requests-schemas.js';
+import { type RequestDetail, RequestListQuerySchema } from '../shared/requests-schemas.js';
 import { TOKENS_LEGEND } from '../shared/tokens.js';
 import type { AnalyticsRange, AnalyticsResult, StatsResult } from '../storage/contract/analytics.js';
 import type { DatabaseReport } from '../storage/contract/maintenance.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
 import type { Store } from '../storage/contract/store.js';
 import { type GlobalOptions, withConfigStore } from './context.js';
-import { resolveTarget } from './gateway-client.js';
-import { CliError, type CliIo, idArg, isInteractive, readLine, usageError } from './io.js';
+import { apiPath, resolveTarget } from './gateway-client.js';
+import { CliError, type CliIo, idArg, isInteractive, positiveInt, readLine, usageError } from './io.js';
 import {
   type AnalyzeReport,
   formatBytes,
@@ -53,11 +53,12 @@ interface RequestsOptions {
   json?: boolean;
 }
 
-/** `--status`: as the API's `status` filter reads it. */
+/** `--status`: read by the API's own `status` filter, so both ways take and refuse the same. */
 function parseStatusArg(value: string): 'success' | 'error' | number {
-  if (value === 'success' || value === 'error') return value;
-  if (/^[1-5]\d\d$/.test(value)) return Number(value);
-  throw new InvalidArgumentError('expected success, error or an HTTP status code (100-599).');
+  const r = RequestListQuerySchema.shape.status.safeParse(value);
+  if (!r.success || r.data === undefined)
+    throw new InvalidArgumentError(`${r.error?.issues[0]?.message ?? 'not a status'}.`);
+  return r.data;
 }
 
 interface StatsOptions {
@@ -81,11 +82,7 @@ function parseRangeArg(value: string): AnalyticsRange {
   throw new InvalidArgumentError(`expected ${ANALYTICS_RANGES.join(', ')}.`);
 }
 
-export function parseLimitArg(value: string): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 500) throw new InvalidArgumentError('expected an integer from 1 to 500.');
-  return n;
-}
+export const parseLimitArg = positiveInt(500);
 
 function globalsOf(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
@@ -180,12 +177,8 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       }
       const t = await resolveTarget(io, globalsOf(cmd));
       if (range !== undefined) {
-        const q = new URLSearchParams({ range });
-        if (filters.accounts.length > 0) q.set('accounts', filters.accounts.join(','));
-        if (filters.models.length > 0) q.set('models', filters.models.join(','));
-        if (filters.agents.length > 0) q.set('agents', filters.agents.join(','));
         const a = t.api
-          ? await t.api.get<AnalyticsResult>(`/api/analytics?${q}`)
+          ? await t.api.get<AnalyticsResult>(apiPath('/api/analytics', { range, ...filters }))
           : await withConfigStore(t.config, (s) =>
               s.analytics.query({ range, now: Date.now(), status: 'all', ...filters }),
             );
@@ -221,18 +214,17 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       let accounts: () => Promise<{ id: string; name: string }[]>;
       if (t.api) {
         const api = t.api;
-        const q = new URLSearchParams({ limit: String(opts.limit) });
-        const add = (name: string, v: string | number | undefined) => {
-          if (v !== undefined) q.set(name, String(v));
-        };
-        add('account', opts.account);
-        add('model', opts.model);
-        add('agent', opts.agent);
-        add('status', opts.status);
-        add('since', since);
-        add('until', until);
-        add('session', opts.session);
-        items = (await api.get<{ items: RequestSummary[] }>(`/api/requests?${q}`)).items;
+        const path = apiPath('/api/requests', {
+          limit: opts.limit,
+          account: opts.account,
+          model: opts.model,
+          agent: opts.agent,
+          status: opts.status,
+          since,
+          until,
+          session: opts.session,
+        });
+        items = (await api.get<{ items: RequestSummary[] }>(path)).items;
         accounts = () => api.get<{ id: string; name: string }[]>('/api/accounts');
       } else {
         items = await withConfigStore(t.config, async (s) => {
@@ -281,7 +273,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
           });
       if (detail === null) throw new CliError(`no request with id "${id}" (\`ccflare requests\` lists them)`);
       // `requests` has a --json of its own, which takes the flag wherever it stands.
-      if (opts.json || cmd.optsWithGlobals<{ json?: boolean }>().json) json(detail);
+      if (cmd.optsWithGlobals<{ json?: boolean }>().json) json(detail);
       else out(renderRequestDetail(detail, Date.now(), { bodies: opts.bodies === true }));
     });
 

@@ -3,6 +3,7 @@
 import { describeMoves, servedBy } from '../shared/attempts.js';
 import { formatTokenBreakdown, formatTokensInOut, tokenKinds } from '../shared/tokens.js';
 import type {
+  AccountPerf,
   AgentPerf,
   AnalyticsRange,
   AnalyticsResult,
@@ -47,6 +48,21 @@ export function formatMs(ms: number | null): string {
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
+const ACCOUNT_COLUMNS = ['ACCOUNT', 'REQUESTS', 'ERRORS', 'SUCCESS', 'AVG LATENCY', 'TOKENS', 'COST'];
+
+/** An account's figures in `stats` (all history, or a --range window): ACCOUNT_COLUMNS. */
+function accountCells(a: AccountPerf, exists: boolean): string[] {
+  return [
+    accountLabel(a.accountId, a.name, exists),
+    formatInt(a.requests),
+    formatInt(a.errors),
+    formatRate(a.successRate),
+    formatMs(a.avgLatencyMs),
+    formatInt(a.tokens.total),
+    formatUsd(a.costUsd),
+  ];
+}
+
 /** The summary lines of `stats`: requests (with `tail` after them), latency, tokens, cost. */
 function summaryLines(t: PerfSummary, tail: string, costTail = ''): string[] {
   return [
@@ -64,20 +80,11 @@ export function renderStats(s: StatsResult, now: number): string {
   let out = `${lines.join('\n')}\n`;
   if (s.accounts.length > 0) {
     const rows = s.accounts.map((a) => [
-      accountLabel(a.accountId, a.name, a.exists),
-      formatInt(a.requests),
-      formatInt(a.errors),
-      formatRate(a.successRate),
-      formatMs(a.avgLatencyMs),
-      formatInt(a.tokens.total),
-      formatUsd(a.costUsd),
+      ...accountCells(a, a.exists),
       a.requestCount === null ? '-' : `${a.requestCount}/${a.sessionRequestCount ?? 0}`,
       formatTime(a.lastUsedAt, now),
     ]);
-    out += `\n${renderTable(
-      ['ACCOUNT', 'REQUESTS', 'ERRORS', 'SUCCESS', 'AVG LATENCY', 'TOKENS', 'COST', 'COUNTERS', 'LAST USED'],
-      rows,
-    )}`;
+    out += `\n${renderTable([...ACCOUNT_COLUMNS, 'COUNTERS', 'LAST USED'], rows)}`;
   }
   // Left out until requests are attributed: a lone "(no agent)" row says nothing.
   if (s.agents.some((a) => a.agent !== null)) {
@@ -146,16 +153,10 @@ export function renderRangeStats(a: AnalyticsResult, now: number): string {
   ];
   let out = `${lines.join('\n')}\n`;
   if (a.accounts.length > 0) {
-    const rows = a.accounts.map((x) => [
-      accountLabel(x.accountId, x.name),
-      formatInt(x.requests),
-      formatInt(x.errors),
-      formatRate(x.successRate),
-      formatMs(x.avgLatencyMs),
-      formatInt(x.tokens.total),
-      formatUsd(x.costUsd),
-    ]);
-    out += `\n${renderTable(['ACCOUNT', 'REQUESTS', 'ERRORS', 'SUCCESS', 'AVG LATENCY', 'TOKENS', 'COST'], rows)}`;
+    out += `\n${renderTable(
+      ACCOUNT_COLUMNS,
+      a.accounts.map((x) => accountCells(x, true)),
+    )}`;
   }
   if (a.models.length > 0) {
     const rows = a.models.map((m) => [

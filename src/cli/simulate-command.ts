@@ -9,7 +9,7 @@ import { SEVEN_DAYS, type SimAccountSpec, type SimRequest, simulate } from '../s
 import { recordedWorkload, syntheticWorkload } from '../simulate/workload.js';
 import type { Store } from '../storage/contract/store.js';
 import { type GlobalOptions, withStore } from './context.js';
-import { type CliIo, usageError } from './io.js';
+import { type CliIo, positiveInt, usageError } from './io.js';
 import { COLUMN_LEGEND, renderComparison, type StrategyRun } from './simulate-format.js';
 
 const DAY_MS = 86_400_000;
@@ -39,15 +39,6 @@ interface SimulateOptions {
   since?: number;
   until?: number;
   json?: boolean;
-}
-
-function positiveInt(max: number) {
-  return (value: string): number => {
-    const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < 1 || n > max)
-      throw new InvalidArgumentError(`expected an integer from 1 to ${max}.`);
-    return n;
-  };
 }
 
 function nonNegativeInt(value: string): number {
