@@ -210,36 +210,25 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       const now = Date.now();
       const { since, until } = timeRange(opts, now);
       const t = await resolveTarget(io, globalsOf(cmd));
+      // The API's query parameters and the store's query have the same names.
+      const filter = {
+        limit: opts.limit,
+        account: opts.account,
+        model: opts.model,
+        agent: opts.agent,
+        status: opts.status,
+        since,
+        until,
+        session: opts.session,
+      };
       let items: RequestSummary[];
       let accounts: () => Promise<{ id: string; name: string }[]>;
       if (t.api) {
         const api = t.api;
-        const path = apiPath('/api/requests', {
-          limit: opts.limit,
-          account: opts.account,
-          model: opts.model,
-          agent: opts.agent,
-          status: opts.status,
-          since,
-          until,
-          session: opts.session,
-        });
-        items = (await api.get<{ items: RequestSummary[] }>(path)).items;
+        items = (await api.get<{ items: RequestSummary[] }>(apiPath('/api/requests', filter))).items;
         accounts = () => api.get<{ id: string; name: string }[]>('/api/accounts');
       } else {
-        items = await withConfigStore(t.config, async (s) => {
-          const page = await s.requests.list({
-            limit: opts.limit,
-            account: opts.account,
-            model: opts.model,
-            agent: opts.agent,
-            status: opts.status,
-            since,
-            until,
-            session: opts.session,
-          });
-          return page.items.map(summaryView);
-        });
+        items = await withConfigStore(t.config, async (s) => (await s.requests.list(filter)).items.map(summaryView));
         accounts = () => withConfigStore(t.config, (s) => s.accounts.list());
       }
       // Only an empty answer is checked: a removed account's name still finds its history.
