@@ -124,15 +124,23 @@ const LENGTH_BYTES = 4;
  * 10.3 µs per record with a payload then, JSON.stringify escaping the captured headers' JSON
  * most of it (see docs/benchmark-history.md for this encoding's figure). Bodies are copied as they are.
  */
-export function appendEntry(w: Encoder, record: RequestRecord): void {
+export function appendEntry(w: Encoder, record: RequestRecord, core: Buffer | null = null): void {
   const start = w.pos;
   w.room(LENGTH_BYTES);
   w.pos += LENGTH_BYTES;
-  try {
-    encodeRecord(w, record, JOURNAL_BODY_BYTES);
-  } catch (err) {
-    w.pos = start;
-    throw err;
+  if (core !== null) {
+    // The record's core (writer/write-protocol.ts CoreMaker: its bodies within the cut), and no link body.
+    w.room(core.length + 1);
+    w.buf.set(core, w.pos);
+    w.pos += core.length;
+    w.put(null);
+  } else {
+    try {
+      encodeRecord(w, record, JOURNAL_BODY_BYTES);
+    } catch (err) {
+      w.pos = start;
+      throw err;
+    }
   }
   w.buf.writeUInt32LE(w.pos - start - LENGTH_BYTES, start);
 }
@@ -272,8 +280,11 @@ export class RecordJournal {
     }
   }
 
-  /** Queues `rec` for this turn's write; the returned chunk reports it committed or refused. */
-  append(rec: RequestRecord): Chunk {
+  /**
+   * Queues `rec` for this turn's write; the returned chunk reports it committed or refused.
+   * `core`: its core from a CoreMaker made with JOURNAL_BODY_BYTES, copied instead of encoding it.
+   */
+  append(rec: RequestRecord, core: Buffer | null = null): Chunk {
     let chunk = this.chunk;
     if (chunk === null) {
       chunk = { count: 0, state: 'pending', seg: null, releasedEarly: 0, parkedEarly: 0 };
@@ -284,7 +295,7 @@ export class RecordJournal {
       });
     }
     try {
-      appendEntry(this.pending, rec);
+      appendEntry(this.pending, rec, core);
     } catch (err) {
       // Not serializable (a producer bug): the database may still take it; only the journal copy is missing.
       this.onError(err);
