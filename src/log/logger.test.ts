@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, isSecretName, redactDeep, redactedHeadersJson, redactHeaders, redactQuery } from './logger.js';
@@ -56,6 +57,25 @@ function secretsAtAllDepths(): { obj: Record<string, unknown>; secrets: string[]
 }
 
 describe('createLogger', () => {
+  it.each(['json', 'pretty'] as const)(
+    '%s: a descriptor that fails (a closed terminal) drops its lines; logging goes on and the live lines still come',
+    (format) => {
+      // /dev/full refuses every write (ENOSPC), as a hung-up terminal does (EIO).
+      const fd = openSync('/dev/full', 'w');
+      try {
+        const lines: string[] = [];
+        const log = createLogger({ level: 'info', format, destination: fd, onLine: (l) => lines.push(l) });
+        expect(() => {
+          log.info('shutting down');
+          log.info({ recordsWritten: 3 }, 'stopped');
+        }).not.toThrow();
+        expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['shutting down', 'stopped']);
+      } finally {
+        closeSync(fd);
+      }
+    },
+  );
+
   it('json: never writes a secret at any covered depth, keeps everything else', () => {
     const out = capture();
     const log = createLogger({ level: 'info', format: 'json', destination: out.stream });

@@ -156,8 +156,30 @@ export function createLogger(opts: LoggerOpts): Logger {
 }
 
 function jsonStream(dest: NodeJS.WritableStream | number): DestinationStream {
-  // Synchronous writes: a crash or process.exit never loses the lines that explain it.
-  return typeof dest === 'number' ? pino.destination({ dest, sync: true }) : dest;
+  return typeof dest === 'number' ? fdStream(dest) : dest;
+}
+
+/**
+ * Synchronous writes to a file descriptor: a crash or process.exit never loses the lines that
+ * explain it. When the descriptor fails (its terminal closed: EIO after SIGHUP; a closed pipe:
+ * EPIPE), later lines are dropped there instead of failing the logging call, so a gateway whose
+ * terminal closed still shuts down gracefully and logs to its log file and live stream.
+ */
+function fdStream(dest: number): DestinationStream {
+  const out = pino.destination({ dest, sync: true });
+  let failed = false;
+  out.on('error', () => {
+    failed = true;
+  });
+  return {
+    write(line: string) {
+      if (!failed) out.write(line);
+    },
+    flush(cb?: (err?: Error) => void) {
+      if (failed) cb?.();
+      else out.flush(cb);
+    },
+  } as DestinationStream;
 }
 
 /**
@@ -171,7 +193,7 @@ function prettyStream(dest: NodeJS.WritableStream | number): DestinationStream {
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname',
   });
-  const out: DestinationStream = typeof dest === 'number' ? pino.destination({ dest, sync: true }) : dest;
+  const out: DestinationStream = typeof dest === 'number' ? fdStream(dest) : dest;
   return {
     write(line: string) {
       out.write(pretty(line));

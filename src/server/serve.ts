@@ -52,7 +52,7 @@ export interface RunningServer {
 }
 
 export interface RunOptions {
-  /** Install SIGTERM/SIGINT handlers that close gracefully and exit (default true). */
+  /** Install SIGTERM/SIGINT/SIGHUP handlers that close gracefully and exit (default true). */
   signals?: boolean;
   logDestination?: NodeJS.WritableStream | number;
   /** How often accounts are re-read for changes made by other processes (default 1000 ms). */
@@ -275,6 +275,9 @@ async function startServer(
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    // The terminal it was started from closed (or an SSH session dropped): by default the process
+    // would end at once, cutting every stream in flight and losing their records.
+    process.once('SIGHUP', onSignal);
   }
 
   return {

@@ -62,6 +62,14 @@ export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions 
     if (child && child.exitCode === null) child.kill('SIGTERM');
   };
   process.once('exit', stop);
+  // A closed terminal (SIGHUP) or a kill (SIGTERM) would end the process without its 'exit'
+  // event, leaving the gateway started above running on its own: it is stopped here too.
+  const onSignal = (sig: NodeJS.Signals) => {
+    stop();
+    process.exit(128 + (sig === 'SIGHUP' ? 1 : 15));
+  };
+  const signals = ['SIGHUP', 'SIGTERM'] as const;
+  if (child) for (const sig of signals) process.once(sig, onSignal);
   try {
     const api = new HttpTuiApi(base, localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey));
     const instance = render(
@@ -77,5 +85,6 @@ export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions 
   } finally {
     stop();
     process.off('exit', stop);
+    for (const sig of signals) process.off(sig, onSignal);
   }
 }

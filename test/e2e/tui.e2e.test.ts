@@ -3,16 +3,20 @@
  * gateway with seeded accounts and requests: pause an account, open a request's detail, quit; the
  * Agents screen on 80x24 with a user agents folder and a workspace seen in traffic; the Logs
  * screen's history, pause and clear; a worker's pending edit approved on the Workers screen (the
- * gateway runs workers on the fake engine: the test plays the worker).
+ * gateway runs workers on the fake engine: the test plays the worker). Closing the terminal:
+ * `ccflare serve` finishes and records the stream in flight, and the UI stops the gateway it started.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { pricedModels } from '../../src/tui/screens/agents.js';
 import { api } from '../support/api-request.js';
-import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
+import { runCommand } from '../support/cli-io.js';
+import { type FakeUpstream, messageStreamEvents, startFakeUpstream } from '../support/fake-upstream.js';
 import { FakeEngine } from '../support/fake-worker-engine.js';
 import { freePort } from '../support/free-port.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -50,6 +54,21 @@ function waitFor(pattern: RegExp, timeout = 10_000, session = SESSION): Promise<
 }
 
 const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
+
+/** Stops the gateway `<home>/gateway.json` names, if one is left running (a failed test). */
+function stopLeftGateway(home: string): void {
+  try {
+    const { pid } = JSON.parse(readFileSync(join(home, 'gateway.json'), 'utf8')) as { pid: number };
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // none left
+  }
+}
+
+/** bin/ccflare with `args` and only `env`, as a window's own command (tmux runs it without a shell). */
+function terminalCommand(env: readonly string[], args: readonly string[]): string[] {
+  return ['env', '-i', ...env, 'TERM=xterm-256color', process.execPath, BIN, ...args];
+}
 
 let up: FakeUpstream;
 let gw: TestGateway;
@@ -411,6 +430,84 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       await waitFor(/EXITED:0/, 10_000, 'fresh');
       // The gateway it started is stopped again: its runtime file goes with it.
       await vi.waitFor(() => expect(existsSync(join(home, 'gateway.json'))).toBe(false), { timeout: 10_000 });
+    });
+
+    it('closing the terminal the UI runs in stops the gateway it started', async () => {
+      const home = mkdtempSync(join(tmpdir(), 'ccflare-tui-hangup-'));
+      const env = [
+        `CCFLARE_HOME=${home}`,
+        `CCFLARE_PORT=${await freePort()}`,
+        'NO_COLOR=1',
+        `PATH=${process.env.PATH}`,
+      ];
+      // The UI is the window's own process: closing the window hangs up on it.
+      tmux('new-session', '-d', '-s', 'hangup', '-x', '100', '-y', '30', ...terminalCommand(env, []));
+      try {
+        await waitFor(/Uptime:/, 20_000, 'hangup');
+        expect(existsSync(join(home, 'gateway.json'))).toBe(true);
+        tmux('kill-session', '-t', 'hangup');
+        await vi.waitFor(() => expect(existsSync(join(home, 'gateway.json'))).toBe(false), { timeout: 10_000 });
+      } finally {
+        stopLeftGateway(home);
+      }
+    });
+
+    it('closing the terminal `ccflare serve` runs in lets the stream in flight finish, records it and stops', async () => {
+      const home = mkdtempSync(join(tmpdir(), 'ccflare-serve-hangup-'));
+      const port = await freePort();
+      const vars = { CCFLARE_PORT: String(port), CCFLARE_UPSTREAM_URL: up.url };
+      const added = await runCommand(['accounts', 'add-key', 'a', '--key', 'sk-ant-api03-hangup-0000000000'], {
+        home,
+        env: vars,
+      });
+      expect(added.stdout).toContain('Added account "a"');
+      let release = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      up.setHandler(async () => {
+        await held;
+        return { kind: 'sse', events: messageStreamEvents({ deltas: 5 }), intervalMs: 10 };
+      });
+      try {
+        const env = [
+          `CCFLARE_HOME=${home}`,
+          ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+          `PATH=${process.env.PATH}`,
+        ];
+        tmux('new-session', '-d', '-s', 'serve', '-x', '120', '-y', '30', ...terminalCommand(env, ['serve']));
+        await vi.waitFor(() => expect(existsSync(join(home, 'gateway.json'))).toBe(true), { timeout: 15_000 });
+        const before = up.requests.length;
+        const answer = request(`http://127.0.0.1:${port}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': 'client' },
+          body: JSON.stringify({
+            model: 'claude-sonnet-4-6',
+            max_tokens: 64,
+            stream: true,
+            messages: [{ role: 'user', content: 'hi' }],
+          }),
+        });
+        await vi.waitFor(() => expect(up.requests.length).toBe(before + 1), { timeout: 10_000 });
+        tmux('kill-session', '-t', 'serve');
+        release();
+        const res = await answer;
+        const text = await res.body.text();
+        expect(res.statusCode).toBe(200);
+        expect(text).toContain('event: message_stop');
+        await vi.waitFor(() => expect(existsSync(join(home, 'gateway.json'))).toBe(false), { timeout: 15_000 });
+        const store = SqliteStore.open(join(home, 'ccflare.db'));
+        try {
+          const rows = await store.requests.listRecords({ limit: 10 });
+          expect(rows.map((r) => [r.status, r.success, r.error])).toEqual([[200, true, null]]);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        release();
+        up.setHandler(null);
+        stopLeftGateway(home);
+      }
     });
   },
 );
