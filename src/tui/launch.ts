@@ -1,6 +1,7 @@
 /**
  * `ccflare` with no arguments on a terminal: finds the running gateway (or starts one in the
- * background, stopped again on exit), then runs the terminal UI against its management API.
+ * background, stopped again on exit or on a signal), then runs the terminal UI against its
+ * management API.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { render } from 'ink';
@@ -62,14 +63,15 @@ export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions 
     if (child && child.exitCode === null) child.kill('SIGTERM');
   };
   process.once('exit', stop);
-  // A closed terminal (SIGHUP) or a kill (SIGTERM) would end the process without its 'exit'
-  // event, leaving the gateway started above running on its own: it is stopped here too.
+  // A closed terminal (SIGHUP) or a kill (SIGTERM, SIGINT from outside: Ctrl-C is a key in the
+  // UI) would end the process without its 'exit' event, leaving the gateway started above
+  // running on its own: it is stopped here too.
+  const signals = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
   const onSignal = (sig: NodeJS.Signals) => {
     stop();
-    process.exit(128 + (sig === 'SIGHUP' ? 1 : 15));
+    process.exit(128 + (signals[sig as keyof typeof signals] ?? 15));
   };
-  const signals = ['SIGHUP', 'SIGTERM'] as const;
-  if (child) for (const sig of signals) process.once(sig, onSignal);
+  if (child) for (const sig of Object.keys(signals)) process.once(sig, onSignal);
   try {
     const api = new HttpTuiApi(base, localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey));
     const instance = render(
@@ -85,6 +87,6 @@ export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions 
   } finally {
     stop();
     process.off('exit', stop);
-    for (const sig of signals) process.off(sig, onSignal);
+    for (const sig of Object.keys(signals)) process.off(sig, onSignal);
   }
 }
