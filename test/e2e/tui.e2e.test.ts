@@ -7,11 +7,12 @@
  * `ccflare serve` finishes and records the stream in flight, and the UI stops the gateway it started.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readLiveRuntime } from '../../src/server/runtime-file.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { pricedModels } from '../../src/tui/screens/agents.js';
 import { api } from '../support/api-request.js';
@@ -57,12 +58,8 @@ const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
 
 /** Stops the gateway `<home>/gateway.json` names, if one is left running (a failed test). */
 function stopLeftGateway(home: string): void {
-  try {
-    const { pid } = JSON.parse(readFileSync(join(home, 'gateway.json'), 'utf8')) as { pid: number };
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // none left
-  }
+  const left = readLiveRuntime(home);
+  if (left !== null) process.kill(left.pid, 'SIGKILL');
 }
 
 /** bin/ccflare with `args` and only `env`, as a window's own command (tmux runs it without a shell). */

@@ -130,9 +130,7 @@ export function appendEntry(w: Encoder, record: RequestRecord, core: Buffer | nu
   w.pos += LENGTH_BYTES;
   if (core !== null) {
     // The record's core (writer/write-protocol.ts CoreMaker: its bodies within the cut), and no link body.
-    w.room(core.length + 1);
-    w.buf.set(core, w.pos);
-    w.pos += core.length;
+    w.putRaw(core);
     w.put(null);
   } else {
     try {

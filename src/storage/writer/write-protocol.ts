@@ -124,6 +124,13 @@ export class Encoder {
     this.buf = next;
   }
 
+  /** Appends `bytes` as they are: an encoding made earlier (CoreMaker's cores). */
+  putRaw(bytes: Uint8Array): void {
+    this.room(bytes.byteLength);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.byteLength;
+  }
+
   put(v: unknown): void {
     if (v === null || v === undefined) {
       this.room(1);
@@ -254,11 +261,7 @@ export function packRecords(
     const r = records[i] as RequestRecord;
     const core = cores?.[i] ?? null;
     if (core === null) encodeCore(w, r, null);
-    else {
-      w.room(core.length);
-      w.buf.set(core, w.pos);
-      w.pos += core.length;
-    }
+    else w.putRaw(core);
     encodeLinkTail(w, r, null);
   }
   return { count: records.length, bytes: w.buf.buffer as ArrayBuffer, length: w.pos };
