@@ -1,16 +1,14 @@
 /**
- * What the record journal costs on the request path: CPU per record of making its core (which
- * the worker batch copies too) and appending gateway-like records (the bench's request body and
- * a JSON answer as captured payload bytes, or no payload) to the journal, one write per
- * event-loop turn of 32 records (the saturation scenarios' connections), against the same turns
- * without the journal. Part of the `writer` section.
+ * What the record journal costs on the request path: CPU per record of appending gateway-like
+ * records (the bench's request body and a JSON answer as captured payload bytes, or no payload)
+ * to the journal, one write per event-loop turn of 32 records (the saturation scenarios'
+ * connections), against the same turns without the journal. Part of the `writer` section.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestRecord } from '../src/storage/contract/records.js';
-import { entryBytes, JOURNAL_BODY_BYTES, RecordJournal } from '../src/storage/journal/record-journal.js';
-import { CoreMaker } from '../src/storage/writer/write-protocol.js';
+import { entryBytes, RecordJournal } from '../src/storage/journal/record-journal.js';
 import { sampleRecord } from '../test/support/sample-record.js';
 import { JSON_ANSWER } from './bench-body.js';
 
@@ -29,14 +27,11 @@ function cpuUs(): number {
 }
 
 async function loop(records: RequestRecord[], journal: RecordJournal | null): Promise<number> {
-  // As the gateway's writer queues a record: its core is made once, and the journal copies it.
-  const cores = new CoreMaker(JOURNAL_BODY_BYTES);
   const t0 = cpuUs();
   for (let i = 0; i < records.length; i += PER_TURN) {
     const chunks = [];
     for (let j = i; j < Math.min(i + PER_TURN, records.length); j++) {
-      const r = records[j] as RequestRecord;
-      if (journal) chunks.push(journal.append(r, cores.make(r)));
+      if (journal) chunks.push(journal.append(records[j] as RequestRecord));
     }
     await new Promise((r) => setImmediate(r));
     // Committed: the segment may rotate and go, as in the gateway.

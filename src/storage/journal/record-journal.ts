@@ -124,21 +124,15 @@ const LENGTH_BYTES = 4;
  * 10.3 µs per record with a payload then, JSON.stringify escaping the captured headers' JSON
  * most of it (see docs/benchmark-history.md for this encoding's figure). Bodies are copied as they are.
  */
-export function appendEntry(w: Encoder, record: RequestRecord, core: Buffer | null = null): void {
+export function appendEntry(w: Encoder, record: RequestRecord): void {
   const start = w.pos;
   w.room(LENGTH_BYTES);
   w.pos += LENGTH_BYTES;
-  if (core !== null) {
-    // The record's core (writer/write-protocol.ts CoreMaker: its bodies within the cut), and no link body.
-    w.putRaw(core);
-    w.put(null);
-  } else {
-    try {
-      encodeRecord(w, record, JOURNAL_BODY_BYTES);
-    } catch (err) {
-      w.pos = start;
-      throw err;
-    }
+  try {
+    encodeRecord(w, record, JOURNAL_BODY_BYTES);
+  } catch (err) {
+    w.pos = start;
+    throw err;
   }
   w.buf.writeUInt32LE(w.pos - start - LENGTH_BYTES, start);
 }
@@ -278,11 +272,8 @@ export class RecordJournal {
     }
   }
 
-  /**
-   * Queues `rec` for this turn's write; the returned chunk reports it committed or refused.
-   * `core`: its core from a CoreMaker made with JOURNAL_BODY_BYTES, copied instead of encoding it.
-   */
-  append(rec: RequestRecord, core: Buffer | null = null): Chunk {
+  /** Queues `rec` for this turn's write; the returned chunk reports it committed or refused. */
+  append(rec: RequestRecord): Chunk {
     let chunk = this.chunk;
     if (chunk === null) {
       chunk = { count: 0, state: 'pending', seg: null, releasedEarly: 0, parkedEarly: 0 };
@@ -293,7 +284,7 @@ export class RecordJournal {
       });
     }
     try {
-      appendEntry(this.pending, rec, core);
+      appendEntry(this.pending, rec);
     } catch (err) {
       // Not serializable (a producer bug): the database may still take it; only the journal copy is missing.
       this.onError(err);

@@ -73,7 +73,7 @@ export class WorkerRecordWriter extends QueuedRecordWriter {
     /** The worker's V8 limits (`Worker` resourceLimits); V8's defaults when absent. */
     private readonly limits?: ResourceLimits,
   ) {
-    super(opts, { ...defaults, packs: true });
+    super(opts, defaults);
     // Started now so a database the worker cannot open is reported at startup, not on the first request.
     this.spawn();
   }
@@ -135,9 +135,8 @@ export class WorkerRecordWriter extends QueuedRecordWriter {
     records: RequestRecord[],
     usage: AccountUsageDelta[],
     isolate: boolean,
-    cores?: readonly (Buffer | null)[],
   ): Promise<RecordFailure[]> {
-    if (!isolate) return this.post(records, usage, false, cores);
+    if (!isolate) return this.post(records, usage, false);
     // The retry. A record the protocol cannot carry makes packing the whole batch throw, so each
     // one is tried alone first: it fails by itself and the others still go to the worker.
     const failed: RecordFailure[] = [];
@@ -154,18 +153,13 @@ export class WorkerRecordWriter extends QueuedRecordWriter {
     return failed;
   }
 
-  private async post(
-    records: RequestRecord[],
-    usage: AccountUsageDelta[],
-    isolate: boolean,
-    cores?: readonly (Buffer | null)[],
-  ): Promise<RecordFailure[]> {
+  private async post(records: RequestRecord[], usage: AccountUsageDelta[], isolate: boolean): Promise<RecordFailure[]> {
     const w = await this.ensureWorker();
     const id = this.nextId++;
     return new Promise<RecordFailure[]>((resolve, reject) => {
       this.replies.set(id, { resolve, reject });
       try {
-        const packed = packRecords(records, this.spares.pop(), cores);
+        const packed = packRecords(records, this.spares.pop());
         w.postMessage({ type: 'batch', id, records: packed, usage, isolate } satisfies ToWorker, [packed.bytes]);
       } catch (err) {
         // A record that cannot be packed: the isolated retry finds which.

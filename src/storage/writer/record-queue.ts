@@ -1,17 +1,11 @@
 import { GatewayError } from '../../errors.js';
 import type { AccountUsageDelta, RequestRecord } from '../contract/records.js';
 import type { RecordWriter, RecordWriterHealth } from '../contract/store.js';
-import { type Chunk, JOURNAL_BODY_BYTES, RecordJournal, type Segment } from '../journal/record-journal.js';
+import { type Chunk, RecordJournal, type Segment } from '../journal/record-journal.js';
 import { heldBytes } from '../payloads/body-bytes.js';
 import { isStoreUnavailable } from './refusal-kind.js';
 import { usageFromRecords } from './usage.js';
-import {
-  CoreMaker,
-  deserializeError,
-  type RecordFailure,
-  type SerializedError,
-  serializeError,
-} from './write-protocol.js';
+import { deserializeError, type RecordFailure, type SerializedError, serializeError } from './write-protocol.js';
 
 export interface RecordWriterOptions {
   /** Lost records, worker crashes, a full queue. Defaults to stderr: a failed write is never silent. */
@@ -59,8 +53,6 @@ interface Queued {
   rec: RequestRecord;
   /** Its line in the journal; null without one. */
   chunk: Chunk | null;
-  /** Its encoding up to the link body, made as it was queued (CoreMaker); null: none made. */
-  core: Buffer | null;
   seq: number;
   bytes: number;
   /** performance.now() at enqueue, for lagMs(). */
@@ -70,7 +62,6 @@ interface Queued {
 interface Batch {
   records: RequestRecord[];
   chunks: (Chunk | null)[];
-  cores: (Buffer | null)[];
   firstSeq: number;
   /** Enqueue time of the first (oldest) record. */
   firstAt: number;
@@ -141,8 +132,6 @@ export abstract class QueuedRecordWriter implements RecordWriter {
   private droppedClosedReport: NodeJS.Immediate | null = null;
 
   private readonly journal: RecordJournal | null;
-  /** Makes each record's core as it is queued, for a writer that packs batches (WorkerRecordWriter). */
-  private readonly cores: CoreMaker | null;
   /** Records lost for good since start; `dropped` above is the part not reported yet. */
   private droppedTotal = 0;
   private lastDroppedAt: number | null = null;
@@ -152,7 +141,7 @@ export abstract class QueuedRecordWriter implements RecordWriter {
   private replayTimer: NodeJS.Timeout | null = null;
   private replayDelayMs = REPLAY_MIN_DELAY_MS;
 
-  constructor(opts: RecordWriterOptions, defaults: { flushIntervalMs: number; maxInFlight: number; packs?: boolean }) {
+  constructor(opts: RecordWriterOptions, defaults: { flushIntervalMs: number; maxInFlight: number }) {
     const onError = opts.onError ?? defaultOnError;
     // A throwing handler must not turn into an unhandled rejection inside the commit chain.
     this.onError = (err) => {
@@ -170,7 +159,6 @@ export abstract class QueuedRecordWriter implements RecordWriter {
     this.maxQueuedRecords = opts.maxQueuedRecords ?? 50_000;
     this.maxQueuedBytes = opts.maxQueuedBytes ?? 256 * 1024 * 1024;
     this.journal = opts.journalDir == null ? null : this.openJournal(opts.journalDir, opts.journalSegmentBytes);
-    this.cores = defaults.packs === true ? new CoreMaker(JOURNAL_BODY_BYTES) : null;
     // Records an earlier run left behind: replayJournal() (at startup) does it at once, this otherwise.
     this.armReplay(0);
   }
@@ -205,15 +193,11 @@ export abstract class QueuedRecordWriter implements RecordWriter {
     }
   }
 
-  /**
-   * Commits `records`; with `isolate`, record by record, returning the ones that failed. `cores`:
-   * their cores where made (a writer constructed with `packs`), else none.
-   */
+  /** Commits `records`; with `isolate`, record by record, returning the ones that failed. */
   protected abstract commit(
     records: RequestRecord[],
     usage: AccountUsageDelta[],
     isolate: boolean,
-    cores?: readonly (Buffer | null)[],
   ): Promise<RecordFailure[]>;
 
   /** Releases what the subclass holds (the worker) after the final flush. */
@@ -229,14 +213,8 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       }
       return;
     }
-    let core: Buffer | null = null;
-    try {
-      core = this.cores?.make(rec) ?? null;
-    } catch {
-      // A value the encoding cannot carry: the journal says so, and the batch's retry isolates it.
-    }
     // Journaled first: from the end of this turn the record survives a killed process.
-    const chunk = this.journal === null ? null : this.journal.append(rec, core);
+    const chunk = this.journal === null ? null : this.journal.append(rec);
     const bytes = approxBytes(rec);
     const queued = this.queue.length - this.head;
     if (queued >= this.maxQueuedRecords || this.queuedBytes + bytes > this.maxQueuedBytes) {
@@ -251,7 +229,7 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       this.schedule(true);
       return;
     }
-    this.queue.push({ rec, chunk, core, seq: ++this.seq, bytes, at: performance.now() });
+    this.queue.push({ rec, chunk, seq: ++this.seq, bytes, at: performance.now() });
     this.queuedBytes += bytes;
     this.outstanding += 1;
     this.schedule(queued + 1 >= this.maxBatchRecords || this.queuedBytes >= this.maxBatchBytes);
@@ -355,7 +333,6 @@ export abstract class QueuedRecordWriter implements RecordWriter {
     if (this.head >= this.queue.length) return null;
     const records: RequestRecord[] = [];
     const chunks: (Chunk | null)[] = [];
-    const cores: (Buffer | null)[] = [];
     let bytes = 0;
     const first = this.queue[this.head] as Queued;
     const firstSeq = first.seq;
@@ -364,7 +341,6 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       if (records.length > 0 && bytes + q.bytes > this.maxBatchBytes) break;
       records.push(q.rec);
       chunks.push(q.chunk);
-      cores.push(q.core);
       bytes += q.bytes;
       this.head += 1;
     }
@@ -376,7 +352,7 @@ export abstract class QueuedRecordWriter implements RecordWriter {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    return { records, chunks, cores, firstSeq, firstAt: first.at, bytes, attempt: 0 };
+    return { records, chunks, firstSeq, firstAt: first.at, bytes, attempt: 0 };
   }
 
   private dispatch(batch: Batch): void {
@@ -384,7 +360,7 @@ export abstract class QueuedRecordWriter implements RecordWriter {
     const isolate = batch.attempt > 0;
     let committing: Promise<RecordFailure[]>;
     try {
-      committing = this.commit(batch.records, usageFromRecords(batch.records), isolate, batch.cores);
+      committing = this.commit(batch.records, usageFromRecords(batch.records), isolate);
     } catch (err) {
       committing = Promise.reject(err);
     }

@@ -2,15 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { samplePayload, sampleRecord } from '../../../test/support/sample-record.js';
 import { KeptBytes } from '../../proxy/kept-bytes.js';
 import type { PayloadBody, RequestRecord } from '../contract/records.js';
-import {
-  appendEntry,
-  entryBytes,
-  JOURNAL_BODY_BYTES,
-  JOURNAL_HEADER,
-  parseSegment,
-} from '../journal/record-journal.js';
+import { entryBytes, JOURNAL_BODY_BYTES, JOURNAL_HEADER, parseSegment } from '../journal/record-journal.js';
 import { bodyBytes } from '../payloads/body-bytes.js';
-import { CoreMaker, Encoder, packRecords, unpackRecords } from './write-protocol.js';
+import { packRecords, unpackRecords } from './write-protocol.js';
 
 /** Every field set to a value no other field has, so a swapped or shifted field shows. */
 function distinct(id: string): RequestRecord {
@@ -189,53 +183,5 @@ describe('packRecords / unpackRecords', () => {
   it('refuses a value it cannot carry instead of writing something else', () => {
     const bad = { ...distinct('bad'), agent: { name: 'x' } as unknown as string };
     expect(() => packRecords([bad])).toThrow(/cannot pack/);
-  });
-});
-
-describe('CoreMaker', () => {
-  const body = Buffer.from('{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}');
-  const small = (id: string): RequestRecord => ({
-    ...distinct(id),
-    payload: { ...samplePayload(), requestBody: body, responseBody: Buffer.from('{"type":"message"}') },
-    linkBody: body,
-  });
-
-  it('gives the same batch and the same journal entries as encoding each record whole', () => {
-    const maker = new CoreMaker(JOURNAL_BODY_BYTES);
-    const records = [small('a'), { ...small('b'), payload: null, linkBody: body }, small('c'), distinct('d')];
-    const cores = records.map((r) => maker.make(r));
-    expect(cores.every((c) => c !== null)).toBe(true);
-    const withCores = packRecords(records, undefined, cores);
-    const without = packRecords(records);
-    expect(Buffer.from(withCores.bytes, 0, withCores.length)).toEqual(Buffer.from(without.bytes, 0, without.length));
-    expect(unpackRecords(withCores)).toEqual(unpackRecords(without));
-    for (const [i, r] of records.entries()) {
-      const w = new Encoder(64);
-      appendEntry(w, r, cores[i] ?? null);
-      expect(w.buf.subarray(0, w.pos)).toEqual(entryBytes(r));
-    }
-  });
-
-  it('makes none for a record with a body over the journal cut, which is then encoded whole', () => {
-    const maker = new CoreMaker(JOURNAL_BODY_BYTES);
-    const big = {
-      ...small('big'),
-      payload: { ...samplePayload(), requestBody: Buffer.alloc(JOURNAL_BODY_BYTES + 1, 97) },
-    };
-    expect(maker.make(big)).toBeNull();
-    const [back] = unpackRecords(packRecords([big], undefined, [null]));
-    expect(text(back?.payload?.requestBody ?? null)).toHaveLength(JOURNAL_BODY_BYTES + 1);
-  });
-
-  it('keeps each core whole while later ones are made, across slabs', () => {
-    const maker = new CoreMaker(JOURNAL_BODY_BYTES);
-    const records = Array.from({ length: 400 }, (_, i) => ({ ...small(`r${i}`), error: `e${i}`.repeat(i % 7) }));
-    const cores = records.map((r) => maker.make(r));
-    expect(unpackRecords(packRecords(records, undefined, cores))).toEqual(unpackRecords(packRecords(records)));
-  });
-
-  it('refuses a value it cannot carry, as packing does', () => {
-    const bad = { ...distinct('bad'), agent: { name: 'x' } as unknown as string };
-    expect(() => new CoreMaker(JOURNAL_BODY_BYTES).make(bad)).toThrow(/cannot pack/);
   });
 });

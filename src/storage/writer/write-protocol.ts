@@ -124,13 +124,6 @@ export class Encoder {
     this.buf = next;
   }
 
-  /** Appends `bytes` as they are: an encoding made earlier (CoreMaker's cores). */
-  putRaw(bytes: Uint8Array): void {
-    this.room(bytes.byteLength);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.byteLength;
-  }
-
   put(v: unknown): void {
     if (v === null || v === undefined) {
       this.room(1);
@@ -241,43 +234,22 @@ const RECORD_BYTES = 1024;
 /**
  * Packs `records` for postMessage; transfer `bytes` with it. `spare`: a buffer an earlier batch
  * came back in, reused when big enough: a fresh multi-megabyte buffer per batch costs page
- * faults and, as external memory, pushes V8 into extra garbage collections. `cores[i]`: record
- * i's core made when it was queued (CoreMaker), copied instead of encoding the record again.
+ * faults and, as external memory, pushes V8 into extra garbage collections.
  */
-export function packRecords(
-  records: readonly RequestRecord[],
-  spare?: ArrayBuffer,
-  cores?: readonly (Buffer | null)[],
-): PackedRecords {
+export function packRecords(records: readonly RequestRecord[], spare?: ArrayBuffer): PackedRecords {
   let size = 0;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i] as RequestRecord;
-    const core = cores?.[i] ?? null;
-    size += core === null ? coreBytes(r) : core.length;
-    size += 1 + maxBytes(r.linkBody ?? null);
+  for (const r of records) {
+    size += RECORD_BYTES;
+    const p = r.payload;
+    if (p) {
+      size +=
+        maxBytes(p.requestHeaders) + maxBytes(p.responseHeaders) + maxBytes(p.requestBody) + maxBytes(p.responseBody);
+    }
+    size += maxBytes(r.linkBody ?? null);
   }
   const w = new Encoder(size, spare);
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i] as RequestRecord;
-    const core = cores?.[i] ?? null;
-    if (core === null) encodeCore(w, r, null);
-    else w.putRaw(core);
-    encodeLinkTail(w, r, null);
-  }
+  for (const r of records) encodeRecord(w, r);
   return { count: records.length, bytes: w.buf.buffer as ArrayBuffer, length: w.pos };
-}
-
-/** Room for a record's core: RECORD_BYTES and its payload at most. */
-function coreBytes(r: RequestRecord): number {
-  const p = r.payload;
-  if (!p) return RECORD_BYTES;
-  return (
-    RECORD_BYTES +
-    maxBytes(p.requestHeaders) +
-    maxBytes(p.responseHeaders) +
-    maxBytes(p.requestBody) +
-    maxBytes(p.responseBody)
-  );
 }
 
 /**
@@ -285,12 +257,6 @@ function coreBytes(r: RequestRecord): number {
  * entries (journal/record-journal.ts), which cut bodies at `bodyCap` and leave out the link body.
  */
 export function encodeRecord(w: Encoder, r: RequestRecord, bodyCap: number | null = null): void {
-  encodeCore(w, r, bodyCap);
-  encodeLinkTail(w, r, bodyCap);
-}
-
-/** A record's encoding up to its link body: its fields and its payload. */
-function encodeCore(w: Encoder, r: RequestRecord, bodyCap: number | null): void {
   w.put(r.id);
   w.put(r.ts);
   w.put(r.method);
@@ -340,74 +306,19 @@ function encodeCore(w: Encoder, r: RequestRecord, bodyCap: number | null): void 
     w.put(req);
     w.put(res);
   }
-}
-
-/** The end of a record's encoding: its link body (none in a journal entry). */
-function encodeLinkTail(w: Encoder, r: RequestRecord, bodyCap: number | null): void {
-  const p = r.payload;
   // The link body is most often the captured request body itself: sent once, not twice.
   const lb = bodyCap === null ? (r.linkBody ?? null) : null;
   if (lb !== null && p && p.requestBody !== null && !p.requestTruncated && sameBytes(lb, p.requestBody)) w.put(true);
   else w.put(lb);
 }
 
-/** Whether capBody leaves `b` as it is (text counted in characters, a deflated body by its inflated length). */
-function withinCap(b: PayloadBody | null, cap: number): boolean {
-  if (b === null) return true;
-  return (typeof b === 'string' || isDeflated(b) ? b.length : b.byteLength) <= cap;
-}
-
 /** `b` cut at `cap` (text by characters: encoding it first would cost more than the cut saves); `b` itself when within. */
 function capBody(b: PayloadBody | null, cap: number): PayloadBody | null {
-  if (b === null || withinCap(b, cap)) return b;
-  if (typeof b === 'string') return b.slice(0, cap);
+  if (b === null) return null;
+  if (typeof b === 'string') return b.length <= cap ? b : b.slice(0, cap);
   // A deflated answer: only the block(s) holding the first `cap` bytes are inflated.
-  if (isDeflated(b)) return bodyPrefix(b, cap);
-  return b.subarray(0, cap);
-}
-
-/** Slabs the cores are carved from; a core that would take more than an eighth gets none. */
-const SLAB_BYTES = 256 * 1024;
-
-/**
- * Makes a record's core (its encoding up to the link body) once, when it is queued, for its
- * journal entry (with the link body's null after it) and its worker batch (with the link body)
- * to copy, instead of encoding the record twice. CPU profiles of bench a-json (event loop, µs per
- * request): packing the batch 8.1 -> 3.7, the journal entry 5.5 -> 0.3, making the core 6.3;
- * 13.6 -> 10.3 in all. Alternated runs: main thread 0.081 -> 0.079 ms per a-json request and
- * 0.095 -> 0.093 per a-stream one (medians of 11 and 7 pairs; docs/benchmark-history.md).
- * Only for a record whose bodies fit `bodyCap` (the journal's cut, so its entry is the core as
- * it is): copying a large body is what packing a large record costs either way, and a second
- * copy would double its memory while it waits. Cores are views of shared slabs, so a slab lives
- * until its last record is committed.
- */
-export class CoreMaker {
-  private readonly w = new Encoder(0);
-  private slab = Buffer.allocUnsafeSlow(0);
-  private used = 0;
-
-  constructor(private readonly bodyCap: number) {}
-
-  /** `r`'s core, or null when a body is over the cap or the core would be large. Throws as encodeRecord does. */
-  make(r: RequestRecord): Buffer | null {
-    const p = r.payload;
-    if (p && !(withinCap(p.requestBody, this.bodyCap) && withinCap(p.responseBody, this.bodyCap))) return null;
-    const need = coreBytes(r);
-    if (need > SLAB_BYTES / 8) return null;
-    if (this.used + need > this.slab.length) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      this.used = 0;
-    }
-    const w = this.w;
-    w.buf = this.slab;
-    w.pos = this.used;
-    encodeCore(w, r, null);
-    // coreBytes is an estimate (an attempt log can be long): room() then moved the encoding to a buffer of its own.
-    if (w.buf !== this.slab) return w.buf.subarray(this.used, w.pos);
-    const core = this.slab.subarray(this.used, w.pos);
-    this.used = w.pos;
-    return core;
-  }
+  if (isDeflated(b)) return b.length <= cap ? b : bodyPrefix(b, cap);
+  return b.byteLength <= cap ? b : b.subarray(0, cap);
 }
 
 /** The records packRecords packed; byte bodies are views of `packed.bytes`. */
