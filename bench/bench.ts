@@ -58,6 +58,7 @@
  *                           interleaved rounds; a side-by-side table and the ratio of the two)
  *   --scenarios <list>      subset of a-json,a-stream,b-paced,c-long,a-events,writer,kill9
  *   --ccflare <path>        ccflare launcher (default <repo>/bin/ccflare)  CCFLARE_BENCH_BIN
+ *   --ccflare-node-args <s> Node/V8 flags for the ccflare processes only, space-separated
  *   --no-ccflare            bench only direct and the minimal proxy
  *   --keep-home             keep ccflare's temporary CCFLARE_HOME
  *   --repeat <n>            run every (scenario, target) n times, interleaved, and report the
@@ -253,6 +254,8 @@ const cpuProfArgs = () =>
         ...(CPU_PROF_INTERVAL === undefined ? [] : [`--cpu-prof-interval=${CPU_PROF_INTERVAL}`]),
       ];
 const REPEAT = Math.max(1, Number(argValue(argv, 'repeat') ?? env.BENCH_REPEAT ?? 1));
+/** Node or V8 flags for the ccflare processes alone (e.g. `--max-semi-space-size=16`), space-separated. */
+const CCFLARE_NODE_ARGS = (argValue(argv, 'ccflare-node-args') ?? '').split(' ').filter((a) => a !== '');
 const AGENTS: AgentLoadSpec | null = parseAgentSpec(argValue(argv, 'agents'));
 /** ccflare's strategies to bench, one process each; [null]: the environment's (or the default). */
 const STRATEGIES: Array<string | null> = (() => {
@@ -545,7 +548,7 @@ async function startCcflare(
   }
   const logPath = join(home, 'serve.log');
   const fd = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [...cpuProfArgs(), CCFLARE_BIN, 'serve'], {
+  const child = spawn(process.execPath, [...cpuProfArgs(), ...CCFLARE_NODE_ARGS, CCFLARE_BIN, 'serve'], {
     env: childEnv,
     stdio: ['ignore', fd, fd],
   });

@@ -52,7 +52,7 @@ import { PRICES } from '../pricing/prices.js';
 import { createPricer } from '../pricing/pricing.js';
 import { createMcpEndpoint } from '../prompts/mcp-endpoint.js';
 import { PromptLibrary } from '../prompts/prompt-library.js';
-import { createProxy, type GatewayProxy } from '../proxy/proxy-handler.js';
+import { createProxy, type GatewayProxy, type ProxyDeps } from '../proxy/proxy-handler.js';
 import { createRouter } from '../routing/router.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
 import type { InstanceLease } from '../storage/contract/instances.js';
@@ -92,9 +92,11 @@ export interface AppDeps {
   agents?: AgentDirectory;
   /** The proxy's waits between attempts; timers when not given. */
   sleep?: Sleep;
-  /** Delivery retry and timeout settings of the notifier (tests shorten the backoff). */
+  /** When the proxy does the bookkeeping of answers that went out (ProxyDeps.deferFinish). */
+  deferFinish?: ProxyDeps['deferFinish'];
   /** Client-key usage counters shared across instances (PostgreSQL); default: this process's own. */
   keyUsage?: KeyUsageCounters;
+  /** Delivery retry and timeout settings of the notifier (tests shorten the backoff). */
   notify?: Pick<NotifierDeps, 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'timeoutMs'>;
   /** The engine workers run on; default: the Claude Agent SDK (optional package) against this gateway. */
   workerEngine?: WorkerEngine;
@@ -245,6 +247,7 @@ export function buildApp(deps: AppDeps): App {
     agents: deps.agents ?? agents,
     rules: proxyRules,
     sleep: deps.sleep,
+    deferFinish: deps.deferFinish,
     limits: limiter,
   });
 

@@ -65,6 +65,8 @@ export interface RunOptions {
   agents?: AgentDirectory;
   /** The proxy's waits between attempts (tests end or hold them without real time passing). */
   sleep?: Sleep;
+  /** When the proxy does the bookkeeping of answers that went out (tests hold it). */
+  deferFinish?: AppDeps['deferFinish'];
   /** Notification retry and timeout settings (tests shorten the backoff). */
   notify?: AppDeps['notify'];
   /** The engine workers run on (tests pass a fake); default: the Claude Agent SDK. */
@@ -179,6 +181,7 @@ async function startServer(
     logHistory: logFile === null ? undefined : (limit) => readLogHistory(config.logFile, config.logFiles, limit),
     agents: opts.agents,
     sleep: opts.sleep,
+    deferFinish: opts.deferFinish,
     notify: opts.notify,
     workerEngine: opts.workerEngine,
     workerSdk: opts.workerSdk,

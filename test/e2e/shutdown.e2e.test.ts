@@ -125,3 +125,47 @@ describe('close() once the grace period is over', () => {
     expect(logged.filter((l) => String(l.msg ?? '').includes('dropped'))).toEqual([]);
   });
 });
+
+describe('close() while the bookkeeping of answers already sent waits for its turn', () => {
+  let up: FakeUpstream;
+  let gw: TestGateway;
+  /** The proxy's deferred bookkeeping, held instead of run on the next timers phase. */
+  const held: (() => void)[] = [];
+
+  beforeEach(async () => {
+    held.length = 0;
+    up = await startFakeUpstream();
+    up.setHandler(() => ({ kind: 'sse', events: messageStreamEvents({ deltas: 3 }) }));
+    gw = await startGateway({
+      upstreamUrl: up.url,
+      deferFinish: (run) => held.push(run),
+      setup: (g) => g.addApiKey('a', 'sk-ant-api03-shutdown').then(() => undefined),
+    });
+  });
+  afterEach(async () => {
+    await gw?.close();
+    await up?.close();
+  });
+
+  it('records an answer that went out whole as it went, not as interrupted', async () => {
+    const sdk = new Anthropic({ baseURL: gw.url, apiKey: 'sk-client', maxRetries: 0 });
+    const message = await sdk.messages.stream(BODY).finalMessage();
+    expect(message.content).toHaveLength(1);
+    // The answer is out; its record waits for the held bookkeeping.
+    expect(held).toHaveLength(1);
+    expect(await gw.count()).toBe(0);
+
+    await gw.server.close(20);
+
+    const rows = await gw.store.requests.listRecords({ limit: 10 });
+    expect(rows.map((r) => ({ status: r.status, success: r.success, error: r.error }))).toEqual([
+      { status: 200, success: true, error: null },
+    ]);
+    expect(rows[0]?.outputTokens).toBeGreaterThan(0);
+    const logged = gw.logs.map((l) => JSON.parse(l) as { msg: string; [k: string]: unknown });
+    expect(logged.find((l) => l.msg.startsWith('ccflare stopped'))).toMatchObject({
+      interrupted: 0,
+      recordsWritten: 1,
+    });
+  });
+});

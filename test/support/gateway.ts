@@ -62,6 +62,8 @@ export interface GatewayOptions {
   agents?: AgentDirectory;
   /** The proxy's waits between attempts (default: real timers). */
   sleep?: Sleep;
+  /** When the proxy does the bookkeeping of answers that went out (default: a 0 ms timer). */
+  deferFinish?: RunOptions['deferFinish'];
   /** Notification retry and timeout settings. */
   notify?: RunOptions['notify'];
   /** The engine workers run on (default: the Claude Agent SDK when installed). */
@@ -121,6 +123,7 @@ export async function startGateway(opts: GatewayOptions): Promise<TestGateway> {
     reauthGraceMs: opts.reauthGraceMs,
     agents: opts.agents,
     sleep: opts.sleep,
+    deferFinish: opts.deferFinish,
     notify: opts.notify,
     workerEngine: opts.workerEngine,
     workerSdk: opts.workerSdk,
