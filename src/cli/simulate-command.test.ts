@@ -88,6 +88,15 @@ describe('ccflare simulate', () => {
     );
     expectOneLineError(await run(['--since', '2026-01-01']), /--since and --until need --from-db/, 2);
     expectOneLineError(await run(['--accounts', '0']), /--accounts.*expected an integer from 1 to 100/, 2);
-    expectOneLineError(await run(['--from-db', '--since', 'yesterday']), /expected a date/, 2);
+    expectOneLineError(
+      await run(['--from-db', '--since', 'yesterday']),
+      /--since "yesterday": expected an ISO 8601 date or date-time .*, Unix ms, or a time ago such as 7d/,
+      2,
+    );
+    expectOneLineError(
+      await run(['--from-db', '--since', '2026-02-01', '--until', '2026-01-01']),
+      /--since must be before --until/,
+      2,
+    );
   });
 });

@@ -11,6 +11,7 @@ import type { Store } from '../storage/contract/store.js';
 import { type GlobalOptions, withStore } from './context.js';
 import { type CliIo, positiveInt, usageError } from './io.js';
 import { COLUMN_LEGEND, renderComparison, type StrategyRun } from './simulate-format.js';
+import { timeRange } from './time-args.js';
 
 const DAY_MS = 86_400_000;
 /** Rows per read of `--from-db`: a month of a busy team in a few dozen reads. */
@@ -36,8 +37,8 @@ interface SimulateOptions {
   threshold5h: number;
   threshold7d: number;
   fromDb?: boolean;
-  since?: number;
-  until?: number;
+  since?: string;
+  until?: string;
   json?: boolean;
 }
 
@@ -58,13 +59,6 @@ function percent(value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n > 100) throw new InvalidArgumentError('expected a percent from 0 to 100.');
   return n;
-}
-
-/** `2026-01-05` (UTC midnight) or any ISO timestamp. */
-export function parseDateArg(value: string): number {
-  const t = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Date.parse(value);
-  if (!Number.isFinite(t)) throw new InvalidArgumentError('expected a date (2026-01-05) or an ISO timestamp.');
-  return t;
 }
 
 export function pickStrategies(list: string | undefined): StrategyName[] {
@@ -145,12 +139,8 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
       0,
     )
     .option('--from-db', "replay this gateway's recorded requests instead of the synthetic workload")
-    .option(
-      '--since <date>',
-      '--from-db: first day or instant, inclusive (default: 30 days before --until)',
-      parseDateArg,
-    )
-    .option('--until <date>', '--from-db: end, exclusive (default: now)', parseDateArg)
+    .option('--since <time>', '--from-db: first instant, inclusive (default: 30 days before --until)')
+    .option('--until <time>', '--from-db: end, exclusive (default: now)')
     .option('--json', 'print the results as JSON')
     .addHelpText(
       'after',
@@ -166,8 +156,10 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
       let workload: string;
       let readMs: number | null = null;
       if (opts.fromDb) {
-        const until = opts.until ?? Date.now();
-        const since = opts.since ?? until - 30 * DAY_MS;
+        const now = Date.now();
+        const range = timeRange(opts, now);
+        const until = range.until ?? now;
+        const since = range.since ?? until - 30 * DAY_MS;
         if (since >= until) throw usageError('--since must be before --until');
         const readStarted = performance.now();
         requests = await withStore(io, cmd.optsWithGlobals<GlobalOptions>(), (store) =>
