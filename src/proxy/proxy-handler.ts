@@ -921,7 +921,12 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     for (const ctx of list) {
       const f = ctx.endedBy as Forwarder;
       ctx.endedBy = null;
-      finishStreamed(ctx, ctx.account as AccountRow, f, ctx.endedAt);
+      try {
+        finishStreamed(ctx, ctx.account as AccountRow, f, ctx.endedAt);
+      } catch (err) {
+        // As `handle` does for a failure in `serve`: logged and recorded, and the others still run.
+        if (!ctx.done) fail(ctx, internal(err));
+      }
     }
   }
 
