@@ -230,7 +230,6 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
    * its addition over the minimal proxy 1.98 -> 1.00 ms (medians of 8 pairs; benchmark-history).
    */
   let ended: Ctx[] = [];
-  let finishScheduled = false;
 
   /** Bytes of each body to keep for the payload record; 0 when capture is off. */
   function captureLimit(): number {
@@ -323,12 +322,15 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     }
     readBody(ctx)
       .then(() => serve(ctx))
-      .catch((err) => {
-        if (ctx.done) return;
-        // A client gone before its body arrived is no gateway fault: 499 like a mid-stream abort.
-        if (ctx.aborted) finishAborted(ctx);
-        else fail(ctx, err instanceof GatewayError ? err : internal(err));
-      });
+      .catch((err) => failed(ctx, err));
+  }
+
+  /** A request whose serving or bookkeeping threw: answered if it still can be, and recorded. */
+  function failed(ctx: Ctx, err: unknown): void {
+    if (ctx.done) return;
+    // A client gone before its body arrived is no gateway fault: 499 like a mid-stream abort.
+    if (ctx.aborted) finishAborted(ctx);
+    else fail(ctx, err instanceof GatewayError ? err : internal(err));
   }
 
   function internal(err: unknown): GatewayError {
@@ -559,11 +561,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         if (r.kind === 'streamed') {
           ctx.endedBy = r.forwarder;
           ctx.endedAt = performance.now();
-          ended.push(ctx);
-          if (!finishScheduled) {
-            finishScheduled = true;
-            deferFinish(finishEnded);
-          }
+          // The first to wait schedules the run; the others join it.
+          if (ended.push(ctx) === 1) deferFinish(finishEnded);
           return;
         }
         if (ctx.aborted) break;
@@ -915,23 +914,22 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
 
   /** Runs the bookkeeping of the answers that ended since the last run (see `ended`). */
   function finishEnded(): void {
-    finishScheduled = false;
     const list = ended;
     ended = [];
     for (const ctx of list) {
       const f = ctx.endedBy as Forwarder;
       ctx.endedBy = null;
       try {
-        finishStreamed(ctx, ctx.account as AccountRow, f, ctx.endedAt);
+        finishStreamed(ctx, f, ctx.endedAt);
       } catch (err) {
-        // As `handle` does for a failure in `serve`: logged and recorded, and the others still run.
-        if (!ctx.done) fail(ctx, internal(err));
+        // As when `serve` throws; the others still run.
+        failed(ctx, err);
       }
     }
   }
 
   /** `end`: when the answer ended; now when the bookkeeping follows at once. */
-  function finishStreamed(ctx: Ctx, account: AccountRow, f: Forwarder, end = performance.now()): void {
+  function finishStreamed(ctx: Ctx, f: Forwarder, end = performance.now()): void {
     // Shutdown may have recorded it already (`interrupt`), before the attempt came back.
     if (ctx.done) return;
     const capture = captureLimit();
@@ -960,7 +958,9 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       if (r.error !== null) {
         errorText = `${r.error.type}: ${r.error.message}`;
         const d = classifyStreamError(r.error.type, clock.now());
-        pool.applyEffect(account, d.effect).catch((err) => logger.error({ err }, 'account state not saved'));
+        pool
+          .applyEffect(ctx.account as AccountRow, d.effect)
+          .catch((err) => logger.error({ err }, 'account state not saved'));
       }
     } else {
       if (f.firstByteAt !== 0) ttft = f.firstByteAt - ctx.t0;
@@ -1088,7 +1088,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       ctx.interrupted = true;
       if (f?.isSse && !res.writableEnded) res.end(SHUTDOWN_FRAME);
       else res.destroy();
-      if (f !== null) finishStreamed(ctx, ctx.account as AccountRow, f);
+      if (f !== null) finishStreamed(ctx, f);
       else settle(ctx, failure(ctx, res.statusCode, INTERRUPTED, null));
     }
     // Stops the attempt and any wait or retry of it: the request is answered and recorded.
