@@ -424,9 +424,14 @@ describe('connection reset/refused, timeout before headers', () => {
   });
   const headersTimeout = Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
   it.each([
-    ['reset', reset, 'ECONNRESET'],
-    ['refused (undici cause chain)', refused, 'ECONNREFUSED'],
-    ['headers timeout', headersTimeout, 'UND_ERR_HEADERS_TIMEOUT'],
+    ['reset', reset, 'connection reset by the upstream (ECONNRESET)'],
+    ['refused (undici cause chain)', refused, 'connection refused (ECONNREFUSED)'],
+    ['headers timeout', headersTimeout, 'no response headers in time (UND_ERR_HEADERS_TIMEOUT)'],
+    [
+      'a code of its own',
+      Object.assign(new Error('odd'), { code: 'UND_ERR_SOMETHING_NEW' }),
+      'network error: UND_ERR_SOMETHING_NEW',
+    ],
     [
       'per-attempt timeout signal',
       new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
@@ -442,6 +447,14 @@ describe('connection reset/refused, timeout before headers', () => {
   it('does not retry an abort', () => {
     const d = classifyNetworkError(new DOMException('This operation was aborted', 'AbortError'));
     expect(d).toMatchObject({ kind: 'aborted', retrySame: false, nextAccount: false });
+  });
+
+  it('neither retries nor fails over a request undici refuses to send', () => {
+    const err = Object.assign(new Error('expect header not supported'), { code: 'UND_ERR_NOT_SUPPORTED' });
+    const d = classifyNetworkError(err, 0);
+    expect(d).toMatchObject({ kind: 'client_error', retrySame: false, nextAccount: false });
+    expect(d.effect).toEqual({ type: 'none' });
+    expect(d.message).toBe('request not sendable: expect header not supported');
   });
 });
 

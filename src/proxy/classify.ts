@@ -438,6 +438,29 @@ function minuteReset(headers: HeaderBag, now: number): number | null {
 }
 
 /** Connection reset/refused, DNS, timeout before headers: retry with backoff, fail over, leave the account alone. */
+/** What the usual socket and undici codes mean, for a person reading the attempt log. */
+const NETWORK_TEXT: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by the upstream',
+  EPIPE: 'connection reset by the upstream',
+  ENOTFOUND: 'upstream host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'upstream host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_SOCKET: 'the upstream closed the connection',
+  UND_ERR_CLOSED: 'the upstream closed the connection',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
+};
+
+/** undici's errors for a request it will not send as given, before any byte goes out. */
+const REQUEST_REFUSED_CODES = new Set([
+  'UND_ERR_NOT_SUPPORTED',
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+]);
+
 export function classifyNetworkError(
   err: unknown,
   attempt = 0,
@@ -450,7 +473,15 @@ export function classifyNetworkError(
     // a departed client first, and its deadline is a headers timeout, a `network` failure.)
     return passThrough('aborted', NONE, 'aborted');
   }
-  const detail = code ?? (err instanceof Error ? err.message : String(err));
+  if (code !== null && REQUEST_REFUSED_CODES.has(code)) {
+    // undici refused to send this request (nothing left the gateway): no account's fault, and
+    // every retry would be refused the same way.
+    const why = err instanceof Error && err.message !== '' ? err.message : code;
+    return passThrough('client_error', NONE, `request not sendable: ${clip(why)}`);
+  }
+  const known = code === null ? undefined : NETWORK_TEXT[code];
+  const detail =
+    known !== undefined ? `${known} (${code})` : (code ?? (err instanceof Error ? err.message : String(err)));
   return retryThenFailOver(
     'network',
     backoffMs(attempt, opts.policy, opts.random),

@@ -33,6 +33,8 @@ const clientRaw = [
   'h2c',
   'Accept-Encoding',
   'gzip',
+  'Expect',
+  '100-continue',
   'Content-Length',
   '999',
   'anthropic-version',
@@ -59,6 +61,7 @@ describe('upstream headers', () => {
       'transfer-encoding',
       'upgrade',
       'accept-encoding',
+      'expect',
     ]) {
       expect(h[k], k).toBeUndefined();
     }
@@ -133,6 +136,13 @@ describe('upstream headers', () => {
   it('takes the session id from the header or metadata.user_id', () => {
     expect(sessionIdOf('s-1', undefined)).toBe('s-1');
     expect(sessionIdOf(undefined, 'user_abc_account__session_1234-abcd')).toBe('1234-abcd');
+    // Today's form (protocol.md §7): a JSON string whose "session_id" key must not read as a session.
+    const current = (session: string) => JSON.stringify({ device_id: 'dev1', account_uuid: '', session_id: session });
+    expect(sessionIdOf(undefined, current('11111111-aaaa'))).toBe('11111111-aaaa');
+    expect(sessionIdOf(undefined, current('22222222-bbbb'))).toBe('22222222-bbbb');
+    expect(sessionIdOf(undefined, current(''))).toBeNull();
+    expect(sessionIdOf(undefined, '{"session_id": 5}')).toBeNull();
+    expect(sessionIdOf(undefined, '{not json')).toBeNull();
     expect(sessionIdOf(undefined, 42)).toBeNull();
   });
 });

@@ -16,6 +16,9 @@ const DROP = new Set([
   'upgrade',
   'host',
   'content-length',
+  // Node's server has answered `100 Continue` already and the body is read whole; undici refuses
+  // to send the field (UND_ERR_NOT_SUPPORTED), so curl's bodies over 1 MB failed on every account.
+  'expect',
   'authorization',
   'x-api-key',
   // Usage is read from the response bytes, so the upstream must answer uncompressed.
@@ -105,12 +108,21 @@ export function clientResponseHeaders(
   return out;
 }
 
-/** Claude Code's per-session id; falls back to the session part of `metadata.user_id`. */
+/**
+ * Claude Code's per-session id; falls back to the session in `metadata.user_id`: a JSON string
+ * holding `session_id` today (protocol.md §7), `user_<hash>_account_<uuid>_session_<uuid>` before.
+ */
 export function sessionIdOf(headerValue: string | string[] | undefined, userId: unknown): string | null {
   if (typeof headerValue === 'string' && headerValue !== '') return headerValue;
-  if (typeof userId === 'string') {
-    const m = /session_([0-9a-zA-Z-]+)/.exec(userId);
-    if (m) return m[1] as string;
+  if (typeof userId !== 'string') return null;
+  if (userId.trimStart().startsWith('{')) {
+    try {
+      const sessionId = (JSON.parse(userId) as { session_id?: unknown } | null)?.session_id;
+      return typeof sessionId === 'string' && sessionId !== '' ? sessionId : null;
+    } catch {
+      return null;
+    }
   }
-  return null;
+  const m = /_session_([0-9a-zA-Z-]+)/.exec(userId);
+  return m ? (m[1] as string) : null;
 }

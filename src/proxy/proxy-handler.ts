@@ -571,6 +571,10 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
           const ms = Math.round(performance.now() - attemptStart);
           const d = classifyNetworkError(r.error, ctx.attempts - 1);
           ctx.attemptLog.push({ account: account.name, status: null, error: d.message, ms });
+          if (d.kind === 'client_error') {
+            ctx.last = new GatewayError('bad_request', `The gateway cannot forward this request: ${d.message}`);
+            break;
+          }
           logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
           ctx.last = new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
           router.outcome(account.id, 'failed', clock.now());
@@ -781,6 +785,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       return new GatewayError(
         'no_account',
         'No accounts configured: add one with `ccflare accounts add <name>` or `ccflare accounts add-key <name>`',
+        { retryable: false },
       );
     }
     const counts = new Map<string, number>();
@@ -799,12 +804,13 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     }
     const extra = cause ? ` (last error: ${cause.message})` : '';
     const forModel = ctx.model === null ? '' : ` for ${ctx.model}`;
+    // Paused, disabled or waiting for re-authentication, none comes back without a person: the
+    // client (x-should-retry: false) shows this message at once instead of retrying for minutes.
+    const needsPerson = accounts.every((a) => a.paused || a.health === 'disabled' || a.health === 'needs_reauth');
     return new GatewayError(
       'no_account',
       `No usable account${forModel} (${accounts.length} configured: ${parts})${when}${extra}`,
-      {
-        headers,
-      },
+      { headers, retryable: !needsPerson },
     );
   }
 
@@ -846,12 +852,17 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
               'upstream stream broke mid-response',
             );
             const res = ctx.res;
-            if (f.isSse && !res.writableEnded) {
-              // Tell the SDK what happened instead of a silent truncation (it raises an APIError).
-              res.write(MID_STREAM_ERROR_FRAME);
-            }
-            res.end();
             f.streamError = `upstream stream broke: ${err.message}`;
+            if (f.tracker !== null && !f.tracker.midFrame && !res.writableEnded) {
+              // Tell the SDK what happened instead of a silent truncation (it raises an APIError).
+              res.end(MID_STREAM_ERROR_FRAME);
+            } else {
+              // A JSON answer cut short, or an event cut inside its frame (an error frame written
+              // now would merge with it into one broken event): ending the response would hand
+              // the client a truncated 200. A reset reads as the connection failure it is, which
+              // the SDK retries.
+              res.destroy();
+            }
           },
         },
         (r) => {
@@ -977,9 +988,16 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       tps = outputSpeed(usage?.outputTokens, end - ctx.t0);
     }
     if (ctx.interrupted && errorText === null) errorText = INTERRUPTED;
-    if (ctx.aborted && errorText === null) errorText = 'client disconnected';
+    // A stream that upstream broke is the upstream's failure even when the gateway then reset the
+    // client's connection (`broke`), which reads as the client leaving.
+    const clientLeft = ctx.aborted && f.streamError === null;
+    if (clientLeft && errorText === null) errorText = 'client disconnected';
+    if (errorText === null && tracker !== null && !tracker.result.messageStopped && isMessagesPath(ctx.req.url)) {
+      // protocol.md §5: a message stream ends with message_stop; the SDK raises an error without it.
+      errorText = 'upstream stream ended without message_stop';
+    }
     settle(ctx, {
-      status: ctx.aborted ? 499 : f.status,
+      status: clientLeft ? 499 : f.status,
       success: errorText === null,
       error: errorText,
       latencyMs: end - ctx.t0,

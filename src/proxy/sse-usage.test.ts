@@ -393,6 +393,30 @@ describe('SseUsageTracker framing', () => {
     expect(t.result.malformedCount).toBe(1);
     expect(t.result.inputTokens).toBe(12);
   });
+
+  it('knows whether the bytes so far stop inside a frame (where a written frame would merge with it)', () => {
+    const midFrameAfter = (...chunks: string[]) => {
+      const t = new SseUsageTracker();
+      for (const c of chunks) t.push(Buffer.from(c), 1);
+      return t.midFrame;
+    };
+    expect(midFrameAfter()).toBe(false);
+    expect(midFrameAfter(start('{}'))).toBe(false);
+    expect(midFrameAfter('event: ping\ndata: {}\r\n\r', '\n')).toBe(false);
+    // An event line alone: a frame written next replaces its type and carries its own data.
+    expect(midFrameAfter('event: content_block_delta\n')).toBe(false);
+    expect(midFrameAfter(': keep-alive\n')).toBe(false);
+    expect(
+      midFrameAfter('event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_del'),
+    ).toBe(true);
+    expect(midFrameAfter('event: content_block_delta\ndata: {}\n')).toBe(true);
+    expect(midFrameAfter(start('{}'), 'data: {}\r')).toBe(true);
+    expect(midFrameAfter('event: message_del')).toBe(true);
+    const long = new SseUsageTracker();
+    long.push(Buffer.from('data: '), 1);
+    long.push(Buffer.alloc(9 * 1024 * 1024, 0x61), 2);
+    expect(long.midFrame).toBe(true);
+  });
 });
 
 describe('usageFromMessage', () => {

@@ -257,6 +257,15 @@ export class SseUsageTracker {
     return this.r;
   }
 
+  /**
+   * Part of a frame has arrived without the blank line that ends it: a partial line, or data
+   * lines. Bytes written after them would join that frame (a relayed error frame would turn it
+   * into one broken event).
+   */
+  get midFrame(): boolean {
+    return this.carryLen > 0 || this.discarding || this.sawData;
+  }
+
   push(chunk: Uint8Array, now: number): void {
     if (this.ended) return;
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

@@ -457,6 +457,8 @@ describe('failover table', () => {
     expect(e2.message).toMatch(/cooling down/);
     expect(e2.message).toMatch(/frees up at \d{4}-\d{2}-\d{2}T/);
     expect(Number(e2.headers?.get('retry-after'))).toBeGreaterThan(1700);
+    // It comes back by itself: the client may retry.
+    expect(e2.headers?.get('x-should-retry')).toBe('true');
     expect(up.requests).toHaveLength(1);
     const rows = await gw.records(2);
     expect(rows[0]).toMatchObject({ status: 503, success: false, accountName: null, attempts: 0 });
@@ -469,7 +471,27 @@ describe('failover table', () => {
     const err = (await ask(client).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
     expect(err.status).toBe(503);
     expect(err.message).toMatch(/ccflare accounts add/);
+    expect(err.headers?.get('x-should-retry')).toBe('false');
     expect(up.requests).toHaveLength(0);
+  });
+
+  it('every account paused or disabled: 503 that tells the client not to retry', async () => {
+    const { client, up, gw } = await setup(() => ({
+      kind: 'json',
+      status: 401,
+      body: errorBody('authentication_error', 'invalid x-api-key'),
+    }));
+    expect((await pause(gw, 'b')).status).toBe(200);
+    // A's key is refused: A is disabled, B paused; neither comes back without a person.
+    await ask(client).catch(() => undefined);
+    expect((await gw.account('a')).health).toBe('disabled');
+    const err = (await ask(client).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(/No usable account for claude-sonnet-4-6 \(2 configured: 1 disabled, 1 paused\)/);
+    // The SDK (and Claude Code) obey it before any status rule: the message shows at once.
+    expect(err.headers?.get('x-should-retry')).toBe('false');
+    expect(err.headers?.get('retry-after')).toBeNull();
+    expect(up.requests).toHaveLength(1);
   });
 
   it('paused accounts are skipped', async () => {

@@ -149,6 +149,70 @@ describe('in-process gateway', () => {
     expect(rec?.error).toMatch(/upstream|broke|lost|terminated|closed/i);
   });
 
+  /** The bytes a client got before its answer ended, and whether it ended cleanly or was reset. */
+  async function readAnswer(body: object): Promise<{ text: string; ended: 'clean' | 'reset' }> {
+    const res = await request(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'k' },
+      body: JSON.stringify(body),
+    });
+    expect(res.statusCode).toBe(200);
+    const chunks: Buffer[] = [];
+    try {
+      for await (const c of res.body) chunks.push(c as Buffer);
+      return { text: Buffer.concat(chunks).toString(), ended: 'clean' };
+    } catch {
+      return { text: Buffer.concat(chunks).toString(), ended: 'reset' };
+    }
+  }
+
+  it('an upstream stream broken inside an event resets the client instead of splicing an error frame into it', async () => {
+    const partial =
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_del';
+    up.setHandler(() => ({
+      kind: 'sse',
+      events: [...messageStreamEvents({ deltas: 3 }).slice(0, 4), { raw: partial }],
+      destroyAfterEvents: 5,
+    }));
+    const got = await readAnswer({ ...BODY, stream: true });
+    // An error frame after the half event would have made one event of broken JSON (the SDK's
+    // SyntaxError); the reset reads as the connection failure it is.
+    expect(got.ended).toBe('reset');
+    expect(got.text.endsWith(partial)).toBe(true);
+    expect(got.text).not.toContain('event: error');
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 200, success: false });
+    expect(rec?.error).toMatch(/^upstream stream broke/);
+    expect(up.requests).toHaveLength(1);
+  });
+
+  it('a JSON answer cut short resets the client instead of ending a truncated 200', async () => {
+    const half = '{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","te';
+    up.setHandler(() => ({
+      kind: 'sse',
+      headers: { 'content-type': 'application/json' },
+      events: [{ raw: half }],
+      destroyAfterEvents: 1,
+    }));
+    const got = await readAnswer(BODY);
+    expect(got).toEqual({ text: half, ended: 'reset' });
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 200, success: false });
+    expect(rec?.error).toMatch(/^upstream stream broke/);
+  });
+
+  it('a message stream that ends without message_stop is recorded as failed', async () => {
+    const events = messageStreamEvents({ deltas: 3 });
+    expect(events.at(-1)).toMatchObject({ event: 'message_stop' });
+    up.setHandler(() => ({ kind: 'sse', events: events.slice(0, -1) }));
+    const got = await readAnswer({ ...BODY, stream: true });
+    expect(got.ended).toBe('clean');
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 200, success: false, error: 'upstream stream ended without message_stop' });
+    // Its usage still counts: the tokens were spent.
+    expect(rec?.outputTokens).toBeGreaterThan(0);
+  });
+
   it('an overloaded_error event after the 200 reaches the client as an error, without failover', async () => {
     const events = [
       ...messageStreamEvents({ deltas: 3 }).slice(0, 5),

@@ -27,6 +27,8 @@ function rawRequest(target: string, body = '{}', fields = ''): Promise<{ status:
     });
     sock.on('error', reject);
     sock.on('end', () => {
+      // Interim answers (`100 Continue`) come before the final one.
+      while (/^HTTP\/1\.1 1\d\d /.test(data)) data = data.slice(data.indexOf('\r\n\r\n') + 4);
       const [head = '', rest = ''] = data.split('\r\n\r\n');
       resolve({ status: Number(head.split(' ')[1]), body: rest });
     });
@@ -68,6 +70,22 @@ describe('request paths that could leave the API are refused before an account i
     );
     expect(res.status).toBe(200);
     expect(g.up.requests.map((r) => r.path)).toEqual(['/v1/messages?beta=true']);
+  });
+});
+
+describe('Expect: 100-continue (curl sends it for bodies over 1 MB)', () => {
+  it('is answered by the gateway and not forwarded: the request goes through on the first account', async () => {
+    const res = await rawRequest(
+      '/v1/messages',
+      JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
+      'Expect: 100-continue\r\n',
+    );
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ type: 'message' });
+    expect(g.up.requests).toHaveLength(1);
+    expect(g.up.requests[0]?.headers.expect).toBeUndefined();
+    const [rec] = await g.gw.records(1);
+    expect(rec).toMatchObject({ status: 200, success: true, accountName: 'main', attempts: 1 });
   });
 });
 
