@@ -1,15 +1,25 @@
 /**
  * `ccflare config get [key] [--json]`, `config set <key> <value>`, `config unset <key>`: the
  * runtime settings (config/live-settings.ts). Values are stored in the database, so running
- * gateways on it apply a change within a second, without a restart.
+ * gateways on it apply a change within a second, without a restart. With a gateway running, the
+ * commands go through its API: what it shows and refuses follows the gateway's own flags and
+ * environment, not those of the shell the CLI runs in.
  */
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
-import { isLiveSettingKey, LIVE_SETTING_KEYS, type LiveSettingKey, LiveSettings } from '../config/live-settings.js';
+import {
+  isLiveSettingKey,
+  LIVE_SETTING_KEYS,
+  type LiveSettingKey,
+  LiveSettings,
+  parseLiveSetting,
+  type SettingsDescription,
+} from '../config/live-settings.js';
 import { SETTINGS } from '../config/settings.js';
 import { createLogger } from '../log/logger.js';
 import { formatDuration } from '../shared/duration.js';
 import { type GlobalOptions, withStore } from './context.js';
+import { resolveTarget } from './gateway-client.js';
 import type { CliIo } from './io.js';
 import { usageError } from './io.js';
 
@@ -20,6 +30,31 @@ function withLiveSettings<T>(io: CliIo, globals: GlobalOptions, fn: (live: LiveS
     await live.refresh();
     return fn(live);
   });
+}
+
+interface SettingsAccess {
+  describe(): Promise<SettingsDescription>;
+  update(patch: Record<string, unknown>): Promise<SettingsDescription>;
+  /** Who applies a change, for the confirmation line. */
+  applied: string;
+}
+
+async function withSettings<T>(io: CliIo, globals: GlobalOptions, fn: (s: SettingsAccess) => Promise<T>): Promise<T> {
+  const { api } = await resolveTarget(io, globals);
+  if (api !== null) {
+    return fn({
+      describe: () => api.get<SettingsDescription>('/api/config'),
+      update: (patch) => api.patch<SettingsDescription>('/api/config', patch),
+      applied: `the gateway at ${api.base} applies it now; others on its database within a second`,
+    });
+  }
+  return withLiveSettings(io, globals, (live) =>
+    fn({
+      describe: async () => live.describe(),
+      update: (patch) => live.update(patch),
+      applied: 'running gateways apply it within a second',
+    }),
+  );
 }
 
 const DURATIONS = new Set<string>(SETTINGS.filter((d) => d.type.kind === 'duration').map((d) => d.key));
@@ -52,8 +87,8 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .option('--json', 'machine-readable output')
     .action(async (key: string | undefined, opts: { json?: boolean }, cmd: Command) => {
       const k = key === undefined ? undefined : keyArg(key);
-      await withLiveSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (live) => {
-        const all = live.describe();
+      await withSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (settings) => {
+        const all = await settings.describe();
         if (k !== undefined) {
           out(opts.json ? `${JSON.stringify(all[k], null, 2)}\n` : `${String(all[k].value)}\n`);
           return;
@@ -80,9 +115,11 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .argument('<value>', 'the new value (checked like the environment variable; durations take units: 90m, 1h)')
     .action(async (key: string, value: string, _opts: unknown, cmd: Command) => {
       const k = keyArg(key);
-      await withLiveSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (live) => {
-        const after = await live.update({ [k]: value });
-        out(`Set ${k} = ${shown(k, after[k].value)}; running gateways apply it within a second.\n`);
+      // Checked here first, with the message the gateway would give; the API takes typed values.
+      const typed = parseLiveSetting(k, value);
+      await withSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (settings) => {
+        const after = await settings.update({ [k]: typed });
+        out(`Set ${k} = ${shown(k, after[k].value)}; ${settings.applied}.\n`);
       });
     });
 
@@ -92,8 +129,8 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .argument('<key>', `one of ${LIVE_SETTING_KEYS.join(', ')}`)
     .action(async (key: string, _opts: unknown, cmd: Command) => {
       const k = keyArg(key);
-      await withLiveSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (live) => {
-        const after = await live.update({ [k]: null });
+      await withSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (settings) => {
+        const after = await settings.update({ [k]: null });
         out(`Unset ${k}; now ${shown(k, after[k].value)} (${after[k].source}).\n`);
       });
     });

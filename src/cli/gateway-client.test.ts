@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RUNTIME_FILE } from '../server/runtime-file.js';
-import { ApiClient, findGateway, PROBE_TIMEOUT_MS } from './gateway-client.js';
+import { ApiClient, explicitGatewayUrl, findGateway, PROBE_TIMEOUT_MS } from './gateway-client.js';
 import type { CliIo } from './io.js';
 
 const io = { env: {} } as unknown as CliIo;
@@ -74,5 +74,31 @@ describe('ApiClient.find', () => {
     expect(await api.find('/api/things/2')).toBeNull();
     await expect(api.find('/api/things/3')).rejects.toThrow(`the gateway at ${base} answered 400: Invalid id`);
     await expect(api.get('/api/things/2')).rejects.toThrow('answered 404: No thing with id "2"');
+  });
+});
+
+describe('the address given with --url or CCFLARE_URL', () => {
+  const withEnv = (env: Record<string, string>) => ({ env }) as unknown as CliIo;
+
+  it('takes an http or https address, and an empty CCFLARE_URL as unset', () => {
+    expect(explicitGatewayUrl(io, { url: ' http://10.0.0.2:8080/ ' })).toBe('http://10.0.0.2:8080/');
+    expect(explicitGatewayUrl(withEnv({ CCFLARE_URL: 'https://gw.example' }), {})).toBe('https://gw.example');
+    expect(explicitGatewayUrl(withEnv({ CCFLARE_URL: '' }), {})).toBeUndefined();
+    expect(explicitGatewayUrl(io, {})).toBeUndefined();
+  });
+
+  it.each([
+    [{ url: 'notaurl' }, {}, /^--url "notaurl" is not a gateway address: expected http:\/\/host:port/],
+    [{ url: 'ftp://x' }, {}, /^--url "ftp:\/\/x" is not a gateway address/],
+    [{ url: '' }, {}, /^--url is empty/],
+    [{}, { CCFLARE_URL: 'localhost:8080' }, /^CCFLARE_URL "localhost:8080" is not a gateway address/],
+  ])('refuses %j %j as a usage error instead of falling back to the local database', (globals, env, message) => {
+    let err: unknown;
+    try {
+      explicitGatewayUrl(withEnv(env), globals);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ exitCode: 2, message: expect.stringMatching(message) });
   });
 });

@@ -8,7 +8,7 @@ import type { Config } from '../config/config.js';
 import { type GatewayRuntime, reachableUrl, readLiveRuntime, runtimeFilePath } from '../server/runtime-file.js';
 import { sqlitePathFromUrl } from '../storage/open-store.js';
 import { type GlobalOptions, loadCliConfig } from './context.js';
-import { CliError, type CliIo } from './io.js';
+import { CliError, type CliIo, usageError } from './io.js';
 
 /** How long /health may take before the gateway counts as not running. */
 export const PROBE_TIMEOUT_MS = 500;
@@ -58,13 +58,40 @@ export function gatewayCandidates(
   return out;
 }
 
+/**
+ * The address given with `--url` (or CCFLARE_URL), checked: a typo such as `--url notaurl` was
+ * probed, found nothing and fell back to the local database without a word. An empty
+ * CCFLARE_URL counts as unset; an empty `--url` is a mistake.
+ */
+export function explicitGatewayUrl(io: CliIo, globals: GlobalOptions): string | undefined {
+  const from = globals.url !== undefined ? '--url' : 'CCFLARE_URL';
+  const raw = (globals.url ?? io.env.CCFLARE_URL ?? '').trim();
+  if (raw === '') {
+    if (globals.url !== undefined)
+      throw usageError("--url is empty: give the gateway's address, e.g. http://127.0.0.1:8080");
+    return undefined;
+  }
+  let protocol: string | null = null;
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    // Reported below.
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw usageError(
+      `${from} ${JSON.stringify(raw)} is not a gateway address: expected http://host:port or https://host`,
+    );
+  }
+  return raw;
+}
+
 /** The first candidate whose /health answers, or null; `tried` lists every address probed. */
 export async function findGateway(
   io: CliIo,
   globals: GlobalOptions,
   config: Config,
 ): Promise<{ found: GatewayCandidate | null; tried: string[] }> {
-  const candidates = gatewayCandidates(config, globals.url ?? io.env.CCFLARE_URL, readLiveRuntime(config.home));
+  const candidates = gatewayCandidates(config, explicitGatewayUrl(io, globals), readLiveRuntime(config.home));
   for (const c of candidates) {
     if (await probeGateway(c.base, c.live ? LIVE_PROBE_TIMEOUT_MS : PROBE_TIMEOUT_MS)) return { found: c, tried: [] };
   }

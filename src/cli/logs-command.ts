@@ -15,6 +15,7 @@ import { type EventStream, EventStreamError, openEventStream, type StreamEvent }
 import { type ApiClient, probeGateway, resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo } from './io.js';
 import { type LogLineView, renderLogLine } from './report-format.js';
+import { parseForTerminal } from './terminal-text.js';
 
 /** The log-line stream from `lastEventId` on (null: new lines only), opened with a single-use ticket. */
 export function logStreamUrl(base: string, ticket: string, lastEventId: number | null): string {
@@ -39,7 +40,7 @@ export async function forEachLogLine(
     if (e.id !== null) cursor.last = e.id;
     if (e.event !== 'log') continue;
     try {
-      onLine(JSON.parse(e.data) as LogLineView);
+      onLine(parseForTerminal(e.data) as LogLineView);
     } catch {
       // A frame that is not JSON is skipped, never fatal.
     }

@@ -20,6 +20,7 @@ import { registerNotifyCommands } from './notify-command.js';
 import { registerReportCommands } from './report-commands.js';
 import { registerServeCommand, type ServeResult } from './serve-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
+import { terminalSafe } from './terminal-text.js';
 import { registerWorkersCommands } from './workers-command.js';
 
 export interface CliResult {
@@ -28,7 +29,10 @@ export interface CliResult {
   server: ServeResult | null;
 }
 
-export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) => void): Command {
+export function buildProgram(raw: CliIo, onServerStarted: (server: ServeResult) => void): Command {
+  // Every command's output shows stored strings as text (terminal-text.ts), but `export`, whose
+  // CSV has no escapes of its own: it writes the data as stored.
+  const io: CliIo = { ...raw, stdout: terminalSafe(raw.stdout) };
   const program = new Command('ccflare');
   // Settings inherited by subcommands must be in place before they are created.
   program
@@ -57,7 +61,7 @@ export function buildProgram(io: CliIo, onServerStarted: (server: ServeResult) =
   registerReportCommands(program, io);
   registerLogsCommand(program, io);
   registerImportCommand(program, io);
-  registerExportCommand(program, io);
+  registerExportCommand(program, raw);
   registerMigrateCommand(program, io);
   registerConnectCommands(program, io);
   registerNotifyCommands(program, io);

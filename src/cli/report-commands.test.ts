@@ -95,3 +95,56 @@ describe('forEachLogLine', () => {
     expect(cursor.last).toBe(6);
   });
 });
+
+/** Raw C0 (but tab and newline), DEL and C1 characters in `s`. */
+function rawControls(s: string): string[] {
+  return [...s].filter((c) => {
+    const n = c.charCodeAt(0);
+    return (n < 0x20 && n !== 0x09 && n !== 0x0a) || (n >= 0x7f && n <= 0x9f);
+  });
+}
+
+describe('strings from clients on the terminal', () => {
+  const HOSTILE = 'claude-\u001b[2J\u001b]0;PWNED\u0007\u001b[31mRED\u009b1m';
+  const ID = '00000000-0000-7000-8000-000000000003';
+
+  beforeEach(async () => {
+    const store = SqliteStore.open(join(home, 'ccflare.db'));
+    await store.requests.writeBatch(
+      [
+        sampleRecord({
+          id: ID,
+          ts: Date.now(),
+          modelRequested: HOSTILE,
+          modelApplied: HOSTILE,
+          sessionId: 'sess\rion',
+          status: 400,
+          success: false,
+          error: `invalid model ${HOSTILE}`,
+        }),
+      ],
+      [],
+    );
+    await store.close();
+  });
+
+  it.each([
+    ['requests', ['requests', '--limit', '3']],
+    ['requests show', ['requests', 'show', ID]],
+    ['stats', ['stats', '--range', '1h']],
+  ])('%s shows control characters as escapes, never raw', async (_name, args) => {
+    const r = await runCommand(args, { home, env: { CCFLARE_PORT: port } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('claude-\\u001b[2J\\u001b]0;PWNED\\u0007');
+    expect(rawControls(r.stdout)).toEqual([]);
+  });
+
+  it('--json output still parses to the stored string', async () => {
+    const r = await runCommand(['requests', 'show', ID, '--json'], { home, env: { CCFLARE_PORT: port } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(rawControls(r.stdout)).toEqual([]);
+    const detail = JSON.parse(r.stdout) as { modelRequested: string; sessionId: string };
+    expect(detail.modelRequested).toBe(HOSTILE);
+    expect(detail.sessionId).toBe('sess\rion');
+  });
+});

@@ -6,6 +6,7 @@
 import { openEventStream } from '../cli/event-stream.js';
 import { forEachLogLine, logStreamUrl } from '../cli/logs-command.js';
 import type { LogLineView } from '../cli/report-format.js';
+import { parseForTerminal } from '../cli/terminal-text.js';
 import type { Account } from '../shared/accounts-schemas.js';
 import type { AgentList, AgentView, WorkspaceList } from '../shared/agents-schemas.js';
 import type { Analytics, Stats } from '../shared/analytics-schemas.js';
@@ -139,7 +140,7 @@ export class HttpTuiApi implements TuiApi {
     const text = await res.text();
     let parsed: unknown = null;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseForTerminal(text);
     } catch {
       // Not JSON: reported by status below.
     }

@@ -1,8 +1,11 @@
 /**
- * `ccflare config get|set|unset` (run in process, test/support/cli-io.ts, on the same database)
- * against a running gateway: the change reaches live traffic and GET /api/config within two
- * seconds, without a restart.
+ * `ccflare config get|set|unset` (run in process, test/support/cli-io.ts, on the same home)
+ * against a running gateway: through its API, so the change reaches live traffic and GET
+ * /api/config without a restart, and what the gateway pinned (not the CLI's shell) is refused.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/shared/config-schemas.js';
@@ -74,10 +77,13 @@ describe('ccflare config', () => {
   it('takes durations with units, as the TUI and the environment do', async () => {
     const set = await cli(['config', 'set', 'sessionMs', '1h']);
     expect(set.code, set.stderr).toBe(0);
-    expect(set.stdout).toBe('Set sessionMs = 3600000 (1h); running gateways apply it within a second.\n');
+    expect(set.stdout).toBe(
+      `Set sessionMs = 3600000 (1h); the gateway at ${gw.url} applies it now; others on its database within a second.\n`,
+    );
     expect(await gw.store.settings.get()).toEqual({ sessionMs: 3_600_000 });
+    // What the gateway runs with: the CLI's own environment does not change it.
     const env = await cli(['config', 'get', 'sessionMs', '--json'], { CCFLARE_SESSION_MS: '90m' });
-    expect(JSON.parse(env.stdout)).toMatchObject({ value: 5_400_000, source: 'environment' });
+    expect(JSON.parse(env.stdout)).toMatchObject({ value: 3_600_000, source: 'database' });
     expect((await cli(['config', 'unset', 'sessionMs'])).code).toBe(0);
   });
 
@@ -90,9 +96,42 @@ describe('ccflare config', () => {
     const unknown = await cli(['config', 'set', 'port', '1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown setting "port"/);
-    const pinned = await cli(['config', 'set', 'sessionMs', '600000'], { CCFLARE_SESSION_MS: '900000' });
-    expect(pinned.code).toBe(1);
-    expect(pinned.stderr).toMatch(/pinned by the environment variable CCFLARE_SESSION_MS/);
+    // Pinned in the CLI's shell only: the running gateway is not, so the change goes through.
+    const shellOnly = await cli(['config', 'set', 'strategyAffinity', 'false'], { CCFLARE_STRATEGY_AFFINITY: 'true' });
+    expect(shellOnly.code, shellOnly.stderr).toBe(0);
+    expect((await cli(['config', 'unset', 'strategyAffinity'])).code).toBe(0);
     expect(await gw.store.settings.get()).toEqual({});
+  });
+
+  it("refuses what the running gateway's environment pins, and shows it as pinned", async () => {
+    const pinnedUp = await startFakeUpstream();
+    const pinnedGw = await startGateway({ upstreamUrl: pinnedUp.url, env: { CCFLARE_STRATEGY: 'round-robin' } });
+    try {
+      const set = await runCommand(['config', 'set', 'strategy', 'sticky'], { home: pinnedGw.home });
+      expect(set.code).toBe(1);
+      expect(set.stderr).toMatch(/strategy is pinned by the environment variable CCFLARE_STRATEGY/);
+      expect(await pinnedGw.store.settings.get()).toEqual({});
+      const get = await runCommand(['config', 'get', 'strategy', '--json'], { home: pinnedGw.home });
+      expect(JSON.parse(get.stdout)).toMatchObject({ value: 'round-robin', source: 'environment', pinned: true });
+    } finally {
+      await pinnedGw.close();
+      await pinnedUp.close();
+    }
+  });
+
+  it('without a running gateway, reads and refuses by the local environment', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ccflare-config-offline-'));
+    try {
+      const pinned = await runCommand(['config', 'set', 'sessionMs', '600000'], {
+        home,
+        env: { CCFLARE_SESSION_MS: '900000', CCFLARE_PORT: '0' },
+      });
+      expect(pinned.code).toBe(1);
+      expect(pinned.stderr).toMatch(/pinned by the environment variable CCFLARE_SESSION_MS/);
+      const set = await runCommand(['config', 'set', 'sessionMs', '2h'], { home, env: { CCFLARE_PORT: '0' } });
+      expect(set.stdout).toBe('Set sessionMs = 7200000 (2h); running gateways apply it within a second.\n');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
