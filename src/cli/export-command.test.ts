@@ -1,9 +1,10 @@
 /**
  * `ccflare export` in process with a fake terminal, on a seeded database: JSON Lines and CSV on
- * stdout (CSV parsed back with csv-parse), --output written whole, the filters, relative and
- * ISO times, a progress line only when stderr is a terminal, and one-line usage errors.
+ * stdout (CSV parsed back with csv-parse), --output written whole or refused up front, a failed
+ * write named, a closed stdout ending the export quietly, the filters, relative and ISO times, a
+ * progress line only when stderr is a terminal, and one-line usage errors.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -11,6 +12,7 @@ import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCommand } from '../../test/support/cli-io.js';
 import { samplePayload, sampleRecord } from '../../test/support/sample-record.js';
+import { PAGE_ROWS } from '../export/export-rows.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { CliIo } from './io.js';
 import { runCli } from './program.js';
@@ -73,6 +75,16 @@ afterEach(() => {
 });
 
 const run = (args: string[]) => runCommand(args, { home });
+
+/** Enough more requests that the export spans several pages and outgrows a stream's buffer. */
+async function seedPages(pages: number): Promise<void> {
+  const store = SqliteStore.open(join(home, 'ccflare.db'));
+  await store.requests.writeBatch(
+    Array.from({ length: pages * PAGE_ROWS }, (_, i) => sampleRecord({ id: `bulk-${i}`, ts: NOW - 5_000 + i })),
+    [],
+  );
+  await store.close();
+}
 const ids = (text: string) =>
   text
     .split('\n')
@@ -112,6 +124,62 @@ describe('ccflare export requests', () => {
     expect(rows).toHaveLength(3);
     expect(Object.keys(rows[0] as object)).toContain('requestBody');
     expect(readdirSync(home).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+
+  it('refuses an --output it cannot write before exporting, with one line and exit code 2', async () => {
+    const missing = join(home, 'missing', 'x.csv');
+    expectOneLineError(
+      await run(['export', 'requests', '--format', 'csv', '--output', missing]),
+      new RegExp(`cannot write ${missing}: the directory ${join(home, 'missing')} does not exist$`),
+      2,
+    );
+    expectOneLineError(await run(['export', 'requests', '--output', home]), /cannot write .+: it is a directory$/, 2);
+    expectOneLineError(await run(['export', 'requests', '--output', '']), /--output needs a file path$/, 2);
+    expect(readdirSync(home).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+
+  // The partial file is made a link to /dev/full, which fails every write as a full disk does.
+  it.skipIf(!existsSync('/dev/full'))('reports a failed write of --output as such and leaves no file', async () => {
+    await seedPages(2);
+    const file = join(home, 'out.jsonl');
+    symlinkSync('/dev/full', `${file}.${process.pid}.partial`);
+    expectOneLineError(
+      await run(['export', 'requests', '--output', file]),
+      new RegExp(`cannot write ${file}: ENOSPC`),
+      1,
+    );
+    expect(readdirSync(home).filter((f) => f.startsWith('out.'))).toEqual([]);
+  });
+
+  it('stops quietly, reading no further, when the reader of stdout goes away (| head -1)', async () => {
+    await seedPages(4);
+    let writes = 0;
+    let err = '';
+    // What process.stdout does once `head` has exited: the next write fails with EPIPE.
+    const stdout = new Writable({
+      write(_chunk, _enc, cb) {
+        writes++;
+        cb(writes === 1 ? null : Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' }));
+      },
+    });
+    const stdin = new PassThrough();
+    stdin.end();
+    const io: CliIo = {
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      stdout,
+      stderr: new Writable({
+        write(chunk, _enc, cb) {
+          err += chunk.toString();
+          cb();
+        },
+      }),
+      env: { CCFLARE_HOME: home, NO_COLOR: '1' },
+      platform: process.platform,
+    };
+    const r = await runCli(['export', 'requests'], io);
+    expect(r.code, err).toBe(0);
+    expect(err).toBe('');
+    expect(writes).toBe(2);
   });
 
   it('refuses bad times and formats with one line and exit code 2', async () => {
@@ -178,20 +246,34 @@ describe('ccflare export conversations', () => {
     expect(rows[0]).toMatchObject({ requests: '4', subtasks: '2', keys: '["laptop"]', accounts: '["acct-a"]' });
   });
 
-  it('with --with-payloads holds each request in order per branch with its bodies', async () => {
+  it('with --with-payloads keeps the request count and holds each request in order per branch with its bodies', async () => {
     const r = await run(['export', 'conversations', '--with-payloads', '--agent', 'reviewer']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
     const c = JSON.parse(lines[0] as string) as {
-      requests: { id: string; branch: string; payload: { responseBody: string } | null }[];
+      requests: number;
+      requestPayloads: { id: string; branch: string; payload: { responseBody: string } | null }[];
     };
-    expect(c.requests.map((x) => [x.id, x.branch])).toEqual([
+    expect(c.requests).toBe(4);
+    expect(c.requestPayloads.map((x) => [x.id, x.branch])).toEqual([
       ['s-00', 'main'],
       ['s-03', 'main'],
       ['s-01', 'subtask_1'],
       ['s-02', 'subtask_2'],
     ]);
-    expect(c.requests[2]?.payload?.responseBody).toBe('answer 1');
+    expect(c.requestPayloads[2]?.payload?.responseBody).toBe('answer 1');
+  });
+
+  it('with --with-payloads in CSV keeps the request count in its own column', async () => {
+    const r = await run(['export', 'conversations', '--format', 'csv', '--with-payloads', '--agent', 'reviewer']);
+    expect(r.code, r.stderr).toBe(0);
+    const header = (parse(r.stdout, { to_line: 1 }) as string[][])[0] ?? [];
+    expect(new Set(header).size).toBe(header.length);
+    const rows = parse(r.stdout, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.requests).toBe('4');
+    const payloads = JSON.parse(rows[0]?.requestPayloads ?? 'null') as { id: string }[];
+    expect(payloads.map((x) => x.id)).toEqual(['s-00', 's-03', 's-01', 's-02']);
   });
 });

@@ -158,10 +158,16 @@ const CONVERSATION_COLUMNS = [
  */
 export const CONVERSATION_PAGE_ROWS = 200;
 
+/**
+ * Where a conversation's requests with their payloads go, in JSON and CSV alike: `requests` is
+ * the summary's count, which a field of the same name would overwrite.
+ */
+const REQUEST_PAYLOADS_COLUMN = 'requestPayloads';
+
 interface ConversationRow {
   summary: ConversationSummary;
   /** With payloads: the requests in order per branch (main first, then as the branches began). */
-  requests?: Record<string, unknown>[];
+  requestPayloads?: Record<string, unknown>[];
 }
 
 function conversationJson(row: ConversationRow): Record<string, unknown> {
@@ -171,7 +177,7 @@ function conversationJson(row: ConversationRow): Record<string, unknown> {
     firstTime: new Date(s.firstAt).toISOString(),
     lastTime: new Date(s.lastAt).toISOString(),
   };
-  if (row.requests !== undefined) out.requests = row.requests;
+  if (row.requestPayloads !== undefined) out[REQUEST_PAYLOADS_COLUMN] = row.requestPayloads;
   return out;
 }
 
@@ -183,7 +189,7 @@ function conversationCells(row: ConversationRow): Record<string, Cell> {
     // Lists (accounts, keys, agents) as JSON text: a name may hold a comma or a semicolon.
     out[c] = Array.isArray(v) ? JSON.stringify(v) : ((v ?? null) as Cell);
   }
-  if (row.requests !== undefined) out.requests = JSON.stringify(row.requests);
+  if (row.requestPayloads !== undefined) out[REQUEST_PAYLOADS_COLUMN] = JSON.stringify(row.requestPayloads);
   return out;
 }
 
@@ -229,12 +235,12 @@ async function withRequests(
       payload: full === null ? null : (requestJson(full, true).payload ?? null),
     });
   }
-  return { summary: d.summary, requests };
+  return { summary: d.summary, requestPayloads: requests };
 }
 
 function conversationRows(store: Pick<Store, 'requests' | 'conversations'>, q: RequestExportQuery): RowSource {
   return {
-    columns: q.withPayloads ? [...CONVERSATION_COLUMNS, 'requests'] : CONVERSATION_COLUMNS,
+    columns: q.withPayloads ? [...CONVERSATION_COLUMNS, REQUEST_PAYLOADS_COLUMN] : CONVERSATION_COLUMNS,
     async *pages() {
       let cursor: string | null = null;
       for (;;) {

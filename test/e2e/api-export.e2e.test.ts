@@ -1,7 +1,8 @@
 /**
  * GET /api/export/{kind} in process on seeded records: JSON Lines and CSV (parsed back with
  * csv-parse as a spreadsheet reads it), oldest first across pages, the filters, payloads as JSON
- * text with credentials redacted, 400s for bad input; conversations one row each, with payloads per branch.
+ * text with credentials redacted, 400s for bad input; conversations one row each, with payloads per branch
+ * (`requestPayloads`, beside the `requests` count).
  */
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -236,13 +237,28 @@ describe('GET /api/export/conversations', () => {
 
     const j = await api(gw.server.api, 'GET', '/api/export/conversations?format=jsonl&key=conv-key&payloads=true');
     expect(j.status).toBe(200);
-    const [conv] = jsonl(j.text) as { requests: { id: string; branch: string; payload: Record<string, unknown> }[] }[];
-    expect(conv?.requests.map((r) => [r.id, r.branch])).toEqual([
+    const [conv] = jsonl(j.text) as {
+      requests: number;
+      requestPayloads: { id: string; branch: string; payload: Record<string, unknown> }[];
+    }[];
+    expect(conv?.requests).toBe(3);
+    expect(conv?.requestPayloads.map((r) => [r.id, r.branch])).toEqual([
       ['conv-1', 'main'],
       ['conv-2', 'main'],
       ['conv-3', 'branch_1'],
     ]);
-    expect(conv?.requests[2]?.payload.responseBody).toBe('answer of conv-3');
+    expect(conv?.requestPayloads[2]?.payload.responseBody).toBe('answer of conv-3');
     expect(j.text).not.toContain(SECRET);
+
+    const p = await api(gw.server.api, 'GET', '/api/export/conversations?format=csv&key=conv-key&payloads=true');
+    expect(p.status).toBe(200);
+    const [withPayloads] = csv(p.text);
+    expect(withPayloads?.requests).toBe('3');
+    expect((JSON.parse(withPayloads?.requestPayloads ?? 'null') as { id: string }[]).map((r) => r.id)).toEqual([
+      'conv-1',
+      'conv-2',
+      'conv-3',
+    ]);
+    expect(p.text).not.toContain(SECRET);
   });
 });

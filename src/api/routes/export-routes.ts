@@ -25,7 +25,8 @@ const exportRoute = createRoute({
   description:
     'One JSON object per line (`format=jsonl`) or CSV with a header row (RFC 4180, UTF-8, CRLF). Payloads, ' +
     'when asked for, are JSON text columns in CSV. `requests`: oldest first. `conversations`: one row per conversation ' +
-    '(the list item), most recently active first; with payloads each also holds its requests in order per branch.',
+    '(the list item), most recently active first; with payloads each also holds its requests in order per branch ' +
+    '(`requestPayloads`, beside the `requests` count).',
   request: { params: ExportKindParamSchema, query: ExportQuerySchema },
   responses: {
     200: {
