@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accountRow } from '../../test/support/account-row.js';
 import { type FakeOAuth, oauthEndpoints, startFakeOAuth } from '../../test/support/fake-oauth.js';
 import { ManualClock } from '../clock.js';
+import { loadConfig } from '../config/config.js';
+import { LiveSettings } from '../config/live-settings.js';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
+import { createLogger } from '../log/logger.js';
+import { thresholdSettingsOf } from '../routing/routing-config.js';
 import type { AccountRow } from '../storage/contract/accounts.js';
 import type { Store } from '../storage/contract/store.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
@@ -201,6 +208,65 @@ describe('AccountService', () => {
       await service.addApiKey('z', KEY, { priority: 0 });
       await service.setPriority('a', 10);
       expect((await service.list()).map((v) => v.name)).toEqual(['z', 'a']);
+    });
+  });
+
+  describe('per-account quota thresholds', () => {
+    let home: string;
+    let live: LiveSettings;
+
+    function withSettings(env: Record<string, string> = {}): AccountService {
+      const config = loadConfig({ env: { CCFLARE_HOME: home, ...env } });
+      live = new LiveSettings({ config, store, logger: createLogger({ level: 'silent', format: 'json' }), clock });
+      return new AccountService({
+        store,
+        box,
+        oauth: DEAD_ENDPOINTS,
+        clock,
+        onWarning: (m) => warnings.push(m),
+        settings: live,
+      });
+    }
+
+    const perAccount = async () => {
+      await live.refresh();
+      return thresholdSettingsOf(live.current()).perAccount;
+    };
+
+    beforeEach(async () => {
+      home = mkdtempSync(join(tmpdir(), 'ccflare-accounts-'));
+      await service.addApiKey('a', KEY);
+      await service.addApiKey('b', KEY);
+    });
+    afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+    it('a renamed account keeps its thresholds; a new account of the old name has none; a removed one takes them along', async () => {
+      const s = withSettings();
+      await live.update({ quotaThresholds: '{"perAccount":{"a":{"5h":50},"b":{"7d":80}}}' });
+      await s.rename('a', 'c');
+      expect(await perAccount()).toEqual({ c: { '5h': 50 }, b: { '7d': 80 } });
+      await s.addApiKey('a', KEY);
+      expect((await perAccount()).a).toBeUndefined();
+      await s.remove('c');
+      expect(await perAccount()).toEqual({ b: { '7d': 80 } });
+      expect(warnings).toEqual([]);
+    });
+
+    it('a rename into a name with a leftover entry does not inherit it, and other leftovers do not block it', async () => {
+      const s = withSettings();
+      await store.settings.put({ quotaThresholds: '{"perAccount":{"c":{"5h":10},"gone":{"5h":20}}}' }, T0);
+      await s.rename('a', 'c');
+      expect(await perAccount()).toEqual({ gone: { '5h': 20 } });
+    });
+
+    it('leaves thresholds pinned by CCFLARE_QUOTA_THRESHOLDS alone and warns that they name the old account', async () => {
+      const s = withSettings({ CCFLARE_QUOTA_THRESHOLDS: '{"perAccount":{"a":{"5h":50}}}' });
+      expect((await s.rename('a', 'c')).name).toBe('c');
+      expect(await perAccount()).toEqual({ a: { '5h': 50 } });
+      expect(await store.settings.get()).toEqual({});
+      expect(warnings).toEqual([
+        'CCFLARE_QUOTA_THRESHOLDS still sets quota thresholds for "a", not "c": rename the account there too',
+      ]);
     });
   });
 

@@ -5,8 +5,10 @@
  */
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import type { LiveSettings } from '../config/live-settings.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
+import { thresholdSettingsOf, thresholdSettingValues } from '../routing/routing-config.js';
 import { validatePriority as priorityProblem, validateName } from '../shared/names.js';
 import type { AccountPatch, AccountRow, NewAccount } from '../storage/contract/accounts.js';
 import type { Store } from '../storage/contract/store.js';
@@ -43,6 +45,11 @@ export interface AccountServiceDeps {
   clock: Clock;
   /** Non-fatal problems with accepted input (e.g. an unusual API key prefix). */
   onWarning?: (message: string) => void;
+  /**
+   * The runtime settings: per-account quota thresholds are keyed by account name, so a rename
+   * or removal has to carry them along. Without it (tests of other things) they are left alone.
+   */
+  settings?: Pick<LiveSettings, 'current' | 'describe' | 'update' | 'refresh'>;
 }
 
 export function validateAccountName(name: string): string {
@@ -89,6 +96,7 @@ export class AccountService {
   private readonly oauth: OAuthEndpoints;
   private readonly clock: Clock;
   private readonly warn: (message: string) => void;
+  private readonly settings: AccountServiceDeps['settings'];
 
   constructor(deps: AccountServiceDeps) {
     this.store = deps.store;
@@ -96,6 +104,7 @@ export class AccountService {
     this.oauth = deps.oauth;
     this.clock = deps.clock;
     this.warn = deps.onWarning ?? (() => {});
+    this.settings = deps.settings;
   }
 
   async addApiKey(name: string, key: string, opts: AddOptions = {}): Promise<AccountView> {
@@ -212,6 +221,7 @@ export class AccountService {
   async remove(name: string): Promise<void> {
     const row = await this.find(name);
     if (!(await this.store.accounts.delete(row.id))) throw notFound(name);
+    await this.carryThresholds(name, null);
   }
 
   async pause(name: string): Promise<AccountView> {
@@ -246,7 +256,45 @@ export class AccountService {
     const other = await this.store.accounts.getByName(newName);
     if (other && other.id !== row.id) throw conflict(newName);
     await this.store.accounts.update(row.id, { name: newName });
+    await this.carryThresholds(oldName, newName);
     return this.reload(row.id, newName);
+  }
+
+  /**
+   * Moves the per-account quota thresholds of `oldName` to `newName` (null: the account is gone),
+   * so the account keeps exactly its own thresholds and no later account of the old name inherits
+   * them. Runs after the account row changed: the settings check refuses names of no account.
+   */
+  private async carryThresholds(oldName: string, newName: string | null): Promise<void> {
+    const live = this.settings;
+    if (live === undefined) return;
+    await live.refresh();
+    const t = thresholdSettingsOf(live.current());
+    const others = { ...t.perAccount };
+    // hasOwn: an account may be called `constructor`.
+    const entry = Object.hasOwn(others, oldName) ? others[oldName] : undefined;
+    delete others[oldName];
+    // A leftover entry under the new name (written by hand) belongs to no account yet; the
+    // renamed account must not pick it up.
+    const stale = newName !== null && Object.hasOwn(others, newName);
+    if (entry === undefined && !stale) return;
+    const setting = live.describe().quotaThresholds;
+    if (setting.pinned) {
+      // Not ours to rewrite: the person who set the variable has to change it.
+      if (entry !== undefined) {
+        this.warn(
+          newName === null
+            ? `${setting.env} still sets quota thresholds for the removed account "${oldName}": remove them there, or a new account of that name gets them`
+            : `${setting.env} still sets quota thresholds for "${oldName}", not "${newName}": rename the account there too`,
+        );
+      }
+      return;
+    }
+    if (newName !== null) {
+      delete others[newName];
+      if (entry !== undefined) others[newName] = entry;
+    }
+    await live.update({ quotaThresholds: thresholdSettingValues({ ...t, perAccount: others }).quotaThresholds });
   }
 
   async setPriority(name: string, priority: number): Promise<AccountView> {

@@ -3,7 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { AccountService, oauthEndpointsFromConfig } from '../accounts/account-service.js';
 import { systemClock } from '../clock.js';
 import { type Config, type ConfigOverrides, configWarnings, loadConfig } from '../config/config.js';
+import { LiveSettings } from '../config/live-settings.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../crypto/secret-box.js';
+import { createLogger } from '../log/logger.js';
 import type { Store } from '../storage/contract/store.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
 import type { CliIo } from './io.js';
@@ -77,6 +79,12 @@ export function withAccountService<T>(
         oauth: oauthEndpointsFromConfig(config),
         clock: systemClock,
         onWarning: (message) => io.stderr.write(`ccflare: warning: ${message}\n`),
+        settings: new LiveSettings({
+          config,
+          store,
+          logger: createLogger({ level: 'silent', format: 'json' }),
+          clock: systemClock,
+        }),
       }),
       config,
     ),

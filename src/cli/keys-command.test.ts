@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectOneLineError, runCommand } from '../../test/support/cli-io.js';
 import { describeLimits, limitsFromFlags, parseCount, parseUsd, renderClientKeys } from './keys-command.js';
 
 const NONE = { rpm: null, tokensPerDay: null, costPerMonthUsd: null, models: null };
@@ -54,5 +58,42 @@ describe('keys limits flags', () => {
     const [, capped, open] = text.trimEnd().split('\n');
     expect(capped).toMatch(/\bactive\s+3\/60\s+1\.2M\/2M\s+\$4\.10\/\$50\.00\s+sonnet,haiku$/);
     expect(open).toMatch(/\bactive\s+-\s+950\s+\$0\.00\s+any$/);
+  });
+});
+
+describe('keys limits on a key', () => {
+  let home: string;
+  beforeEach(async () => {
+    home = mkdtempSync(join(tmpdir(), 'ccflare-keys-'));
+    expect((await runCommand(['keys', 'create', 'k1'], { home })).code).toBe(0);
+    expect((await runCommand(['keys', 'limits', 'k1', '--models', 'haiku'], { home })).code).toBe(0);
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  const limits = async () => (await runCommand(['keys', 'limits', 'k1'], { home })).stdout;
+
+  it('refuses an empty --models list (an unset variable) and keeps the restriction', async () => {
+    for (const empty of ['', ',', ' ', ' , ']) {
+      const r = await runCommand(['keys', 'limits', 'k1', '--models', empty], { home });
+      expectOneLineError(r, /--models .*any/, 2);
+      expect(await limits()).toBe('k1: models haiku\n');
+    }
+  });
+
+  it('lifts the restriction only when asked to with any, off or none', async () => {
+    for (const word of ['any', 'off', 'NONE']) {
+      await runCommand(['keys', 'limits', 'k1', '--models', 'haiku'], { home });
+      const r = await runCommand(['keys', 'limits', 'k1', '--models', word], { home });
+      expect(r.stdout).toBe('Client key "k1": no limits.\n');
+    }
+  });
+
+  it('states the accepted --rpm range when a value is above it', async () => {
+    for (const big of ['2M', '10001']) {
+      const r = await runCommand(['keys', 'limits', 'k1', '--rpm', big], { home });
+      expectOneLineError(r, /--rpm takes a whole number from 1 to 10000\b/, 2);
+    }
+    const ok = await runCommand(['keys', 'limits', 'k1', '--rpm', '10k'], { home });
+    expect(ok.stdout).toBe('Client key "k1": 10000 requests per minute; models haiku.\n');
   });
 });

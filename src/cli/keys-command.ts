@@ -8,12 +8,12 @@ import { adminKeyPath, removeAdminKeyFile, writeAdminKeyFile } from '../auth/adm
 import { KeyService } from '../auth/key-service.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
-import type { ClientKeyLimitsView, ClientKeyView } from '../shared/keys-schemas.js';
+import { type ClientKeyLimitsView, type ClientKeyView, MAX_KEY_RPM } from '../shared/keys-schemas.js';
 import { NAME_RULE } from '../shared/names.js';
 import { typedCount, typedUsd } from '../shared/typed-amounts.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
-import { CliError, type CliIo } from './io.js';
+import { CliError, type CliIo, usageError } from './io.js';
 
 function withKeyService<T>(
   io: CliIo,
@@ -25,17 +25,34 @@ function withKeyService<T>(
   );
 }
 
-/** `2M`, `500k`, `1.5m`, `60`: a whole count; `off` or `none`: no limit (shared/typed-amounts.ts). */
-export function parseCount(flag: string, raw: string): number | null {
+/** `2M`, `500k`, `1.5m`, `60`: a whole count up to `max`; `off` or `none`: no limit (shared/typed-amounts.ts). */
+export function parseCount(flag: string, raw: string, max?: number): number | null {
   // An empty value (`--rpm "$UNSET"`) is a mistake here, not "no limit".
   const n = raw.trim() === '' ? 'invalid' : typedCount(raw);
-  if (n === 'invalid') {
-    throw new CliError(
-      `${flag} takes a whole number of at least 1 (60, 500k, 2M) or off, got ${JSON.stringify(raw)}`,
-      2,
-    );
+  if (n === 'invalid' || (n !== null && max !== undefined && n > max)) {
+    // The examples must be values the flag takes: 2M suggested for --rpm would be refused next.
+    const range = max === undefined ? 'of at least 1 (60, 500k, 2M)' : `from 1 to ${max} (60, 1k)`;
+    throw usageError(`${flag} takes a whole number ${range} or off, got ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+const ANY_MODEL = ['any', 'off', 'none'];
+
+/** `--models`: the models a key may use, or null for any model (`any`, `off`, `none`). */
+function parseModels(raw: string): string[] | null {
+  if (ANY_MODEL.includes(raw.trim().toLowerCase())) return null;
+  const models = raw
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
+  // An empty list (`--models "$UNSET"`) must not lift the restriction: that widens what the key may do.
+  if (models.length === 0) {
+    throw usageError(
+      `--models takes comma-separated model ids or opus, sonnet, haiku, or any for every model, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return models;
 }
 
 /** `50`, `$12.50`; `off` or `none`: no limit (shared/typed-amounts.ts). */
@@ -106,20 +123,11 @@ export function limitsFromFlags(current: ClientKeyLimitsView, o: LimitsOptions):
   const base: ClientKeyLimitsView = o.clear
     ? { rpm: null, tokensPerDay: null, costPerMonthUsd: null, models: null }
     : current;
-  const models =
-    o.models === undefined
-      ? base.models
-      : ['off', 'none', 'any'].includes(o.models.trim().toLowerCase())
-        ? null
-        : o.models
-            .split(',')
-            .map((m) => m.trim())
-            .filter((m) => m !== '');
   return {
-    rpm: o.rpm === undefined ? base.rpm : parseCount('--rpm', o.rpm),
+    rpm: o.rpm === undefined ? base.rpm : parseCount('--rpm', o.rpm, MAX_KEY_RPM),
     tokensPerDay: o.tokensPerDay === undefined ? base.tokensPerDay : parseCount('--tokens-per-day', o.tokensPerDay),
     costPerMonthUsd: o.costPerMonth === undefined ? base.costPerMonthUsd : parseUsd('--cost-per-month', o.costPerMonth),
-    models: models !== null && models.length === 0 ? null : models,
+    models: o.models === undefined ? base.models : parseModels(o.models),
   };
 }
 
@@ -171,7 +179,7 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
       'Set what a client key may use; over a limit it gets 429 with retry-after (a model outside --models: 400). Running gateways apply it within a second',
     )
     .argument('<name>')
-    .option('--rpm <n>', 'requests in any 60 s, or off')
+    .option('--rpm <n>', `requests in any 60 s (1 to ${MAX_KEY_RPM}), or off`)
     .option('--tokens-per-day <n>', 'tokens in + out per UTC day (500k, 2M), or off')
     .option('--cost-per-month <usd>', 'USD per UTC calendar month, or off')
     .option('--models <list>', 'comma-separated model ids or opus, sonnet, haiku; any: every model')

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { expectOneLineError, runCommand } from '../../test/support/cli-io.js';
 import { captureLogger } from '../../test/support/log-lines.js';
 import { systemClock } from '../clock.js';
 import { GatewayError } from '../errors.js';
@@ -166,6 +167,7 @@ describe('LiveSettings', () => {
 
   it('takes every strategy setting live, checking the text ones as at start, and describes what they accept', async () => {
     const { l, store } = make();
+    await store.accounts.insert({ name: 'work', kind: 'api_key', apiKeyEnc: 'x' }, 1);
     await l.start();
     const d = await l.update({
       quotaThreshold5h: 80,
@@ -208,6 +210,34 @@ describe('LiveSettings', () => {
     );
     await expectError(l.update({ hybridBucket: '0,5' }), 'bad_request', /^Invalid hybridBucket: CCFLARE_HYBRID_BUCKET/);
     expect(await store.settings.get()).toEqual(stored);
+  });
+
+  it('refuses per-account quota thresholds for an account that does not exist, naming the accounts', async () => {
+    const { l, store } = make();
+    await store.accounts.insert({ name: 'work', kind: 'api_key', apiKeyEnc: 'x' }, 1);
+    await store.accounts.insert({ name: 'home', kind: 'api_key', apiKeyEnc: 'x' }, 1);
+    await l.start();
+    await expectError(
+      l.update({ quotaThresholds: '{"perAccount":{"work":{"5h":90},"nosuch":{"5h":50}}}' }),
+      'bad_request',
+      /^Invalid quotaThresholds: perAccount names no account "nosuch"; the accounts are ("work", "home"|"home", "work")$/,
+    );
+    expect(await store.settings.get()).toEqual({});
+    // An entry already stored for an account since gone does not block editing the others.
+    await store.settings.put({ quotaThresholds: '{"perAccount":{"gone":{"5h":50}}}' }, 2);
+    await l.refresh();
+    await l.update({ quotaThresholds: '{"perAccount":{"gone":{"5h":50},"work":{"5h":90}}}' });
+    expect(l.current().quotaThresholds).toBe('{"perAccount":{"gone":{"5h":50},"work":{"5h":90}}}');
+  });
+
+  it('config set refuses per-account quota thresholds for an unknown account', async () => {
+    const env = { CCFLARE_PORT: '0' };
+    expect((await runCommand(['accounts', 'add-key', 'work', '--key', 'sk-ant-x'], { home, env })).code).toBe(0);
+    const r = await runCommand(['config', 'set', 'quotaThresholds', '{"perAccount":{"nosuch":{"5h":50}}}'], {
+      home,
+      env,
+    });
+    expectOneLineError(r, /Invalid quotaThresholds: perAccount names no account "nosuch"; the accounts are "work"$/);
   });
 
   it('reads a JSON setting written as an object in the config file', () => {

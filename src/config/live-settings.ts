@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import { type RevisionWatch, watchRevision } from '../revision-watch.js';
-import { hybridBucketFrom, hybridWeightsFrom, thresholdsFrom } from '../routing/routing-config.js';
+import { hybridBucketFrom, hybridWeightsFrom, thresholdSettingsOf, thresholdsFrom } from '../routing/routing-config.js';
 import { LIVE_SETTING_KEYS, type LiveSettingKey } from '../shared/live-setting-keys.js';
 import type { Store } from '../storage/contract/store.js';
 import { type Config, configSource, describeSetting, parseSetting, type SettingSource } from './config.js';
@@ -80,7 +80,8 @@ export type SettingsDescription = { [K in LiveSettingKey]: SettingState & { valu
 
 export interface LiveSettingsDeps {
   config: Config;
-  store: Pick<Store, 'settings'>;
+  /** `accounts`: per-account quota thresholds are checked against the account names. */
+  store: Pick<Store, 'settings' | 'accounts'>;
   logger: Logger;
   clock: Clock;
   /** How often `settings_rev` is polled (default 1000 ms). */
@@ -220,11 +221,30 @@ export class LiveSettings implements RuntimeSettingsSource {
       }
       values[key] = raw === null ? null : parseLiveSetting(key, raw);
     }
+    if (typeof values.quotaThresholds === 'string') await this.checkThresholdAccounts(values.quotaThresholds);
     if (Object.keys(values).length > 0) {
       await this.deps.store.settings.put(values, this.deps.clock.now());
       await this.refresh();
     }
     return this.describe();
+  }
+
+  /**
+   * Per-account thresholds are keyed by name, and one for a mistyped name would apply to no
+   * account (or to whichever account gets that name later). Names the current value already holds
+   * pass, so an older leftover entry does not block every other edit.
+   */
+  private async checkThresholdAccounts(value: string): Promise<void> {
+    const named = Object.keys(thresholdSettingsOf({ ...this.settings, quotaThresholds: value }).perAccount);
+    if (named.length === 0) return;
+    const held = thresholdSettingsOf(this.settings).perAccount;
+    const known = (await this.deps.store.accounts.list()).map((a) => a.name);
+    const unknown = named.filter((n) => !known.includes(n) && !Object.hasOwn(held, n));
+    if (unknown.length === 0) return;
+    throw new GatewayError(
+      'bad_request',
+      `Invalid quotaThresholds: perAccount names no account ${unknown.map((n) => JSON.stringify(n)).join(', ')}; the accounts are ${known.length > 0 ? known.map((n) => JSON.stringify(n)).join(', ') : '(none)'}`,
+    );
   }
 
   /** Where the value would come from without the database. */

@@ -301,7 +301,14 @@ export function buildApp(deps: AppDeps): App {
     version: packageVersion() || '0.0.0',
   });
 
-  const accounts = new AccountService({ store, box: deps.box, oauth: oauthEndpoints(config), clock });
+  const accounts = new AccountService({
+    store,
+    box: deps.box,
+    oauth: oauthEndpoints(config),
+    clock,
+    settings: liveSettings,
+    onWarning: (message) => logger.warn(message),
+  });
   const auth = createAuth({ keys, clock, logger });
   const keyService = new KeyService({
     store,

@@ -385,6 +385,43 @@ describe('strategies end to end', () => {
     expect(await send()).toEqual({ account: 'a', reason: 'priority 0' });
   });
 
+  it('per-account thresholds follow a renamed account, go with a removed one, and name only known accounts', async () => {
+    await start({});
+    const none = { global: { '5h': null, '7d': null }, perFamily: {} };
+    const put = (perAccount: unknown) => api(gw.server.api, 'PUT', '/api/strategy/thresholds', { ...none, perAccount });
+    expect((await put({ a: { '5h': 50 } })).status).toBe(200);
+    expect((await api(gw.server.api, 'POST', '/api/accounts/a/rename', { newName: 'a2' })).status).toBe(200);
+    const v = await view();
+    expect(v.accounts.find((x) => x.name === 'a2')?.thresholds.fiveHour).toBeCloseTo(0.5);
+    expect(v.thresholdSettings.thresholds.perAccount).toEqual({ a2: { '5h': 50 } });
+
+    // A new account under the old name starts without the renamed one's threshold.
+    expect((await api(gw.server.api, 'POST', '/api/accounts', { name: 'a', apiKey: ACCTS[0]?.key })).status).toBe(201);
+    expect((await view()).accounts.find((x) => x.name === 'a')?.thresholds.fiveHour).toBeNull();
+
+    for (const name of ['nosuch', 'A2']) {
+      const bad = await put({ a2: { '5h': 50 }, [name]: { '5h': 10 } });
+      expect(bad.status).toBe(400);
+      const message = (bad.json as { error: { message: string } }).error.message;
+      expect(message).toContain(`"${name}"`);
+      for (const known of ['a', 'a2', 'b', 'c']) expect(message).toContain(`"${known}"`);
+    }
+    expect((await view()).thresholdSettings.thresholds.perAccount).toEqual({ a2: { '5h': 50 } });
+
+    expect((await api(gw.server.api, 'DELETE', '/api/accounts/a2')).status).toBe(200);
+    expect((await view()).thresholdSettings.thresholds.perAccount).toEqual({});
+  });
+
+  it('a rename leaves thresholds pinned by CCFLARE_QUOTA_THRESHOLDS as they are and logs that they name the old account', async () => {
+    await start({ CCFLARE_QUOTA_THRESHOLDS: '{"perAccount":{"a":{"5h":50}}}' });
+    const r = await api(gw.server.api, 'POST', '/api/accounts/a/rename', { newName: 'a2' });
+    expect(r.status).toBe(200);
+    expect((await view()).thresholdSettings.thresholds.perAccount).toEqual({ a: { '5h': 50 } });
+    expect(gw.logs.join('\n')).toMatch(
+      /CCFLARE_QUOTA_THRESHOLDS still sets quota thresholds for \\?"a\\?", not \\?"a2\\?"/,
+    );
+  });
+
   it('turns session affinity off live: a round-robin session then moves on', async () => {
     await start({ CCFLARE_STRATEGY: 'round-robin' });
     const first = await send('sess-2');
