@@ -152,14 +152,15 @@ describe.skipIf(!hasChromium)('the Conversations screen', () => {
     const first = subtasks.first().getByRole('button');
     await first.focus();
     const tip = subtasks.first().getByRole('tooltip');
-    expect(await tip.isVisible()).toBe(true);
+    await expect.poll(() => tip.isVisible()).toBe(true);
     expect(await tip.textContent()).toMatch(/Review/);
     await shot(page, 'conversation-subtasks-light');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.url()).toContain('branch=subtask_1');
     const branch = tree.locator('[data-branch="subtask_1"]');
-    expect(await branch.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
-    expect(await branch.locator('.conv-node').count()).toBe(1);
+    // The branch opens on the render that follows the address change, not with it.
+    await expect.poll(() => branch.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    await expect.poll(() => branch.locator('.conv-node').count()).toBe(1);
     await noSideScroll(page);
     expect(errors).toEqual([]);
   });

@@ -5,7 +5,7 @@
  * figure.
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { type ReactElement, useEffect, useRef, useState } from 'react';
+import { type ReactElement, type RefObject, useEffect, useRef, useState } from 'react';
 import {
   Area,
   AreaChart,
@@ -613,6 +613,82 @@ const MODEL_COLORS = [
   'var(--tok-cache-1h)',
   'var(--bad)',
 ];
+/** The line of the models past the coloured ones. */
+const OTHER_COLOR = 'var(--muted)';
+
+interface ModelLine {
+  key: string;
+  label: string;
+  color: string;
+  /** The figure in the bucket at `i`. */
+  at: (i: number) => number | null;
+  /** The figure over the range: a sum, or the models' own average. */
+  overall: number | null;
+}
+
+/**
+ * A line per model for the first models and one for the rest together, so the chart's lines add
+ * up to the range's total as the By model table does. Averages of the rest are weighted by requests.
+ */
+function modelLines(data: AnalyticsData, metric: (typeof METRICS)[number]): ModelLine[] {
+  const all = data.modelSeries ?? [];
+  const top = all.slice(0, MODEL_COLORS.length);
+  const rest = all.slice(MODEL_COLORS.length);
+  const perfOf = (model: string | null) => data.models.find((x) => x.model === model);
+  const averageOf = (p: { avgLatencyMs: number | null; outputTokensPerSecond: number | null }) =>
+    metric.value === 'latency' ? p.avgLatencyMs : p.outputTokensPerSecond;
+  /** Request-weighted average of the averages, null when none is known. */
+  const weighted = (parts: { requests: number; value: number | null }[]) => {
+    let n = 0;
+    let sum = 0;
+    for (const p of parts) {
+      if (p.value == null || p.requests === 0) continue;
+      n += p.requests;
+      sum += p.value * p.requests;
+    }
+    return n === 0 ? null : sum / n;
+  };
+  const lines: ModelLine[] = top.map((m, j) => {
+    const perf = perfOf(m.model);
+    return {
+      key: `m${j}`,
+      label: modelLabel(m.model),
+      color: MODEL_COLORS[j] as string,
+      at: (i) => {
+        const q = m.series[i];
+        return q ? metricOf(metric.value, q) : null;
+      },
+      overall: metric.additive
+        ? m.series.reduce((n, p) => n + (metricOf(metric.value, p) ?? 0), 0)
+        : perf
+          ? averageOf(perf)
+          : null,
+    };
+  });
+  if (rest.length === 0) return lines;
+  lines.push({
+    key: 'other',
+    label: t('otherModels', { count: rest.length }),
+    color: OTHER_COLOR,
+    at: (i) => {
+      const points = rest.flatMap((m) => (m.series[i] ? [m.series[i]] : []));
+      if (!metric.additive) {
+        return weighted(points.map((p) => ({ requests: p.requests, value: metricOf(metric.value, p) })));
+      }
+      const values = points.map((p) => metricOf(metric.value, p)).filter((v): v is number => v != null);
+      return values.length === 0 ? null : values.reduce((a, b) => a + b, 0);
+    },
+    overall: metric.additive
+      ? rest.reduce((n, m) => n + m.series.reduce((k, p) => k + (metricOf(metric.value, p) ?? 0), 0), 0)
+      : weighted(
+          rest.map((m) => {
+            const perf = perfOf(m.model);
+            return { requests: perf?.requests ?? 0, value: perf ? averageOf(perf) : null };
+          }),
+        ),
+  });
+  return lines;
+}
 
 function metricOf(metric: Metric, p: SeriesPoint): number | null {
   switch (metric) {
@@ -639,24 +715,15 @@ function fmtMetric(metric: Metric, v: number | null): string {
 /** Each model's figure over the range; summed figures also as running totals in the cumulative view. */
 function ModelSeriesCard({ data, filters }: { data: AnalyticsData; filters: Filters }) {
   const metric = METRICS.find((m) => m.value === filters.metric) ?? METRICS[0];
-  const series = (data.modelSeries ?? []).slice(0, MODEL_COLORS.length);
+  const lines = modelLines(data, metric);
   const cumulative = filters.view === 'cumulative' && metric.additive;
-  const keys = series.map((_, i) => `m${i}`);
+  const keys = lines.map((l) => l.key);
   const perBucket = data.series.map((p, i) => {
     const point: Record<string, string | number | null> = { t: fmtTime(p.ts, data.bucketMs) };
-    series.forEach((m, j) => {
-      const q = m.series[i];
-      point[`m${j}`] = q ? metricOf(metric.value, q) : null;
-    });
+    for (const l of lines) point[l.key] = l.at(i);
     return point;
   });
   const points = cumulative ? runningTotals(perBucket, keys) : perBucket;
-  // The figure of each model over the whole range: a sum, or the model's own average.
-  const overall = series.map((m) => {
-    if (metric.additive) return m.series.reduce((n, p) => n + (metricOf(metric.value, p) ?? 0), 0);
-    const perf = data.models.find((x) => x.model === m.model);
-    return perf ? (metric.value === 'latency' ? perf.avgLatencyMs : perf.outputTokensPerSecond) : null;
-  });
   const metricLabel = t(metric.msg);
   const title = t(cumulative ? 'perModelRunning' : 'perModel', { metric: metricLabel });
   return (
@@ -678,7 +745,7 @@ function ModelSeriesCard({ data, filters }: { data: AnalyticsData; filters: Filt
       <div
         className="chart an-chart"
         role="img"
-        aria-label={`${title}: ${series.map((m, i) => `${modelLabel(m.model)} ${fmtMetric(metric.value, overall[i] ?? null)}`).join(', ')}`}
+        aria-label={`${title}: ${lines.map((l) => `${l.label} ${fmtMetric(metric.value, l.overall)}`).join(', ')}`}
       >
         <LazyChart height={HEIGHT}>
           <LineChart data={points} margin={margin}>
@@ -691,15 +758,15 @@ function ModelSeriesCard({ data, filters }: { data: AnalyticsData; filters: Filt
               tickFormatter={(v: number) => fmtMetric(metric.value, v)}
             />
             <Tooltip {...tooltipStyle} formatter={(v) => fmtMetric(metric.value, Number(v))} />
-            <Legend />
-            {series.map((m, i) => (
+            {/* No chart legend: the list under the chart names the lines with their figures. */}
+            {lines.map((l) => (
               <Line
-                key={m.model ?? ''}
+                key={l.key}
                 type="monotone"
-                dataKey={`m${i}`}
-                name={modelLabel(m.model)}
-                stroke={MODEL_COLORS[i]}
-                dot={dotFor(points, `m${i}`, MODEL_COLORS[i] as string)}
+                dataKey={l.key}
+                name={l.label}
+                stroke={l.color}
+                dot={dotFor(points, l.key, l.color)}
                 connectNulls={!metric.additive}
                 isAnimationActive={false}
               />
@@ -708,13 +775,15 @@ function ModelSeriesCard({ data, filters }: { data: AnalyticsData; filters: Filt
         </LazyChart>
       </div>
       <dl className="an-kinds" aria-label={t('byModelOverRange', { metric: metricLabel })}>
-        {series.map((m, i) => (
-          <div key={m.model ?? ''}>
+        {lines.map((l, i) => (
+          <div key={l.key}>
             <dt>
-              <span className="an-swatch" style={{ background: MODEL_COLORS[i] }} aria-hidden="true" />
-              {modelLabel(m.model)}
+              <span className="an-swatch" style={{ background: l.color }} aria-hidden="true" />
+              {l.label}
             </dt>
-            <dd data-model-total={m.model ?? ''}>{fmtMetric(metric.value, overall[i] ?? null)}</dd>
+            <dd data-model-total={l.key === 'other' ? 'other' : (data.modelSeries?.[i]?.model ?? '')}>
+              {fmtMetric(metric.value, l.overall)}
+            </dd>
           </div>
         ))}
       </dl>
@@ -724,10 +793,81 @@ function ModelSeriesCard({ data, filters }: { data: AnalyticsData; filters: Filt
 
 type Row = PerfSummary & { label: string; share?: number | null };
 
+/** Most of a bar chart's width its names may take: the bars need the rest. */
+const LABEL_SHARE = 0.45;
+const TICK_GAP = 8;
+let measurer: CanvasRenderingContext2D | null | undefined;
+
+/** The width of an axis label as drawn, in the page's font. */
+function labelWidth(text: string): number {
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer) return text.length * axis.fontSize * 0.6;
+  measurer.font = `${axis.fontSize}px ${getComputedStyle(document.body).fontFamily}`;
+  return measurer.measureText(text).width;
+}
+
+/** The text cut at the end with an ellipsis to fit `max` px; the whole text if it fits. */
+function fitLabel(text: string, max: number): string {
+  if (labelWidth(text) <= max) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (labelWidth(`${text.slice(0, mid)}…`) <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo)}…`;
+}
+
+/**
+ * A category name: whole when it fits, else cut at its end (model names differ at the end: the
+ * default tick cut their start off) with the whole name on hover.
+ */
+function CategoryTick({
+  x,
+  y,
+  payload,
+  max,
+}: {
+  x?: number | string;
+  y?: number | string;
+  payload?: { value?: unknown };
+  max: number;
+}) {
+  const name = String(payload?.value ?? '');
+  const shown = fitLabel(name, max);
+  return (
+    <text x={x} y={y} dy="0.35em" textAnchor="end" fill={axis.stroke} fontSize={axis.fontSize} data-category={name}>
+      {shown === name ? null : <title>{name}</title>}
+      {shown}
+    </text>
+  );
+}
+
+/** The width of the element, followed as it changes. */
+function useWidth(): [RefObject<HTMLDivElement | null>, number] {
+  const ref = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
+    ro.observe(el);
+    setWidth(el.clientWidth);
+    return () => ro.disconnect();
+  }, []);
+  return [ref, width];
+}
+
 function BreakdownChart({ rows, what }: { rows: Row[]; what: string }) {
   const height = 48 + rows.length * 34;
+  const [ref, width] = useWidth();
+  const widest = Math.max(0, ...rows.map((r) => labelWidth(r.label)));
+  const room = width > 0 ? Math.max(80, Math.floor(width * LABEL_SHARE)) : 150;
+  const axisWidth = Math.min(Math.ceil(widest) + TICK_GAP * 2, room);
   return (
     <div
+      ref={ref}
       className="an-bars"
       role="img"
       aria-label={t('breakdownChart', { what, list: rows.map((r) => `${r.label} ${fmtInt(r.requests)}`).join(', ') })}
@@ -736,7 +876,13 @@ function BreakdownChart({ rows, what }: { rows: Row[]; what: string }) {
         <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 16, left: 8, bottom: 0 }}>
           <CartesianGrid stroke="var(--grid)" horizontal={false} />
           <XAxis type="number" allowDecimals={false} tick={axis} stroke="var(--border)" />
-          <YAxis type="category" dataKey="label" tick={axis} stroke="var(--border)" width={150} />
+          <YAxis
+            type="category"
+            dataKey="label"
+            tick={({ x, y, payload }) => <CategoryTick x={x} y={y} payload={payload} max={axisWidth - TICK_GAP * 2} />}
+            stroke="var(--border)"
+            width={axisWidth}
+          />
           <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--hover)' }} />
           <Legend />
           <Bar dataKey="successes" name={t('succeeded')} stackId="b" fill="var(--ok)" isAnimationActive={false} />

@@ -86,6 +86,7 @@ export const analytics = {
   figure: 'Figure',
   averagesNoSum: 'Averages do not add up: shown per bucket.',
   byModelOverRange: '{metric} by model over the range',
+  otherModels: 'Other models ({count})',
   show: 'Show',
   perBucket: 'Per bucket',
   cumulative: 'Cumulative',

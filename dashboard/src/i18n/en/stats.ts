@@ -2,7 +2,8 @@
 export const stats = {
   title: 'Stats',
   noAccount: 'No account',
-  noAccountAvailable: 'No account was available',
+  noAccountAvailable:
+    'Not served by an account: refused first, or no attempt got a good answer (each request names the accounts it tried)',
   removedKept: 'Removed; history kept',
   colAccount: 'Account',
   colRequests: 'Requests',

@@ -47,7 +47,7 @@ export function Accounts() {
           <p className="empty">{t('empty')}</p>
         ) : (
           <div className="table-wrap">
-            <table aria-labelledby="accounts-list-title">
+            <table className="accounts-table" aria-labelledby="accounts-list-title">
               <thead>
                 <tr>
                   <th scope="col">{t('colAccount')}</th>

@@ -52,12 +52,14 @@ export function AccountRow({
           </p>
         ) : null}
       </td>
-      <td className="num">{a.priority}</td>
-      <td className="num">
+      <td className="num" data-label={t('colPriority')}>
+        {a.priority}
+      </td>
+      <td className="num" data-label={t('colRequests')}>
         {fmtInt(a.requestCount)}
         <div className="muted small">{t('lastUsed', { when: fmtDateTime(a.lastUsedAt) })}</div>
         <div className={`small ${a.failedAttemptCount > 0 ? 'attempts-failed' : 'muted'}`}>
-          {t('attempts', { count: fmtInt(a.attemptCount) })}
+          {t.plural('attempts', a.attemptCount)}
           {a.failedAttemptCount > 0 ? t('attemptsFailed', { count: fmtInt(a.failedAttemptCount) }) : ''}
         </div>
       </td>

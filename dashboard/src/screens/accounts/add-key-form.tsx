@@ -30,6 +30,13 @@ export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
       void qc.invalidateQueries({ queryKey: queryKeys.accounts });
     },
   });
+  // The server's refusal was of what was sent: once the user edits, it no longer describes the form.
+  const edited =
+    (set: (v: string) => void) =>
+    (v: string): void => {
+      set(v);
+      if (add.isError) add.reset();
+    };
   const nameInvalid = name !== '' && validateName(name) !== null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -45,7 +52,7 @@ export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
           label={t('name')}
           value={name}
           invalid={nameInvalid}
-          onChange={setName}
+          onChange={edited(setName)}
         />
         <div className="field">
           <label htmlFor="add-key">{t('apiKey')}</label>
@@ -54,7 +61,7 @@ export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
             name="apiKey"
             type="password"
             value={key}
-            onChange={(e) => setKey(e.target.value)}
+            onChange={(e) => edited(setKey)(e.target.value)}
             required
             autoComplete="off"
             placeholder="sk-ant-api03-…"
@@ -64,7 +71,7 @@ export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
             {t('apiKeyHelp')}
           </small>
         </div>
-        <PriorityField id="add-priority" inputName="priority" value={priority} onChange={setPriority} />
+        <PriorityField id="add-priority" inputName="priority" value={priority} onChange={edited(setPriority)} />
       </div>
       {add.isError ? (
         <p className="field-error" role="alert">

@@ -80,7 +80,11 @@ export function EditDialog({ account, onClose }: { account: Account; onClose: (m
             <input
               id="edit-name"
               value={name}
-              onChange={(e) => setName(e.target.value)}
+              onChange={(e) => {
+                setName(e.target.value);
+                // The server's refusal was of the name sent, not of the one being typed.
+                setErrors(({ name: _, ...rest }) => rest);
+              }}
               autoComplete="off"
               aria-invalid={errors.name !== undefined}
               aria-describedby="edit-name-msg"
@@ -98,7 +102,10 @@ export function EditDialog({ account, onClose }: { account: Account; onClose: (m
               max={PRIORITY_MAX}
               step={1}
               value={priority}
-              onChange={(e) => setPriority(e.target.value)}
+              onChange={(e) => {
+                setPriority(e.target.value);
+                setErrors(({ priority: _, ...rest }) => rest);
+              }}
               aria-invalid={errors.priority !== undefined}
               aria-describedby="edit-priority-msg"
             />

@@ -110,6 +110,13 @@ export function OAuthForm({ request, onDone }: { request: ReauthRequest | null; 
     if (flow) linkRef.current?.focus();
   }, [flow]);
 
+  // A refusal was of what was sent: once the user edits, it no longer describes the form.
+  const edited =
+    <V,>(set: (v: V) => void) =>
+    (v: V): void => {
+      set(v);
+      if (init.isError) init.reset();
+    };
   const nameInvalid = name !== '' && validateName(name) !== null;
   const start = (e: FormEvent) => {
     e.preventDefault();
@@ -146,18 +153,29 @@ export function OAuthForm({ request, onDone }: { request: ReauthRequest | null; 
               label={t('accountName')}
               value={name}
               invalid={nameInvalid}
-              onChange={setName}
+              onChange={edited(setName)}
             />
             <fieldset className="field oauth-mode">
               <legend>{t('accountType')}</legend>
               {(['max', 'console'] as const).map((m) => (
                 <label key={m} className="radio">
-                  <input type="radio" name="oauthMode" value={m} checked={mode === m} onChange={() => setMode(m)} />
+                  <input
+                    type="radio"
+                    name="oauthMode"
+                    value={m}
+                    checked={mode === m}
+                    onChange={() => edited(setMode)(m)}
+                  />
                   {modeLabel(m)}
                 </label>
               ))}
             </fieldset>
-            <PriorityField id="oauth-priority" inputName="oauthPriority" value={priority} onChange={setPriority} />
+            <PriorityField
+              id="oauth-priority"
+              inputName="oauthPriority"
+              value={priority}
+              onChange={edited(setPriority)}
+            />
           </div>
           {init.isError ? (
             <p className="field-error" role="alert">
@@ -210,7 +228,11 @@ export function OAuthForm({ request, onDone }: { request: ReauthRequest | null; 
                   id="oauth-code"
                   name="oauthCode"
                   value={pasted}
-                  onChange={(e) => setPasted(e.target.value)}
+                  onChange={(e) => {
+                    setPasted(e.target.value);
+                    // A code the server refused is fixed by pasting another, unless the sign-in itself must restart.
+                    if (finish.isError && !mustRestart) finish.reset();
+                  }}
                   autoComplete="off"
                   spellCheck={false}
                   placeholder="code#state"

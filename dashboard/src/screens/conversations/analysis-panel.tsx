@@ -75,7 +75,7 @@ export function AnalysisPanel({ conversationId }: { conversationId: string }) {
           {t('disabled')}
         </p>
       )}
-      <div className="form-row">
+      <div className="form-row analysis-controls">
         <div className="field">
           <label htmlFor={`analysis-model-${conversationId}`}>{t('model')}</label>
           <select

@@ -129,10 +129,13 @@ function Preview({
   draft,
   args,
   setArgs,
+  shownError,
 }: {
   draft: Draft;
   args: Record<string, string>;
   setArgs: (a: Record<string, string>) => void;
+  /** The file's error the editor already shows above: not said twice. */
+  shownError: string | null;
 }) {
   const input = useDebounced({ format: draft.format, source: draft.source, args }, 250);
   const preview = useQuery({
@@ -184,13 +187,13 @@ function Preview({
           <p className="field-error" role="alert">
             {errorMessage(preview.error)}
           </p>
-        ) : data?.error ? (
+        ) : data?.error && (parsed?.error == null || parsed.error !== shownError) ? (
           <p className="field-error" role="alert" data-testid="preview-error">
             {parsed?.error !== null && parsed?.error !== undefined
               ? t('fileError', { error: parsed.error })
               : data.error}
           </p>
-        ) : (
+        ) : data?.error ? null : (
           <pre className="prompts-pre prompt-preview" data-testid="preview-text" aria-busy={preview.isFetching}>
             {data?.text ?? t('rendering')}
           </pre>
@@ -305,7 +308,7 @@ function Editor({
             {t('sourceHint')}
           </small>
         </div>
-        <Preview draft={draft} args={args} setArgs={setArgs} />
+        <Preview draft={draft} args={args} setArgs={setArgs} shownError={existing?.error ?? null} />
         {save.isError ? (
           <p className="field-error" role="alert" data-testid="save-error">
             {errorMessage(save.error)}

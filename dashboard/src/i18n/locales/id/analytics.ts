@@ -79,6 +79,7 @@ export default {
   cumulative: 'Kumulatif',
   fastest: 'Paling cepat',
   figure: 'Angka',
+  otherModels: 'Model lain ({count})',
   perBucket: 'Per interval',
   perModel: '{metric} per model dari waktu ke waktu',
   perModelRunning: '{metric} per model dari waktu ke waktu, total berjalan',

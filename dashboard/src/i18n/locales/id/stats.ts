@@ -3,7 +3,8 @@ import type { NamespaceTranslations } from '../../catalogue-types.js';
 export default {
   title: 'Statistik',
   noAccount: 'Tanpa akun',
-  noAccountAvailable: 'Tidak ada akun yang tersedia',
+  noAccountAvailable:
+    'Tidak dilayani akun: ditolak lebih dulu, atau tidak ada percobaan yang berhasil (tiap permintaan mencantumkan akun yang dicoba)',
   removedKept: 'Dihapus; riwayat disimpan',
   colAccount: 'Akun',
   colRequests: 'Permintaan',

@@ -79,6 +79,7 @@ export default {
   cumulative: 'Acumulado',
   fastest: 'Mais rápida',
   figure: 'Métrica',
+  otherModels: 'Outros modelos ({count})',
   perBucket: 'Por intervalo',
   perModel: '{metric} por modelo ao longo do tempo',
   perModelRunning: '{metric} por modelo ao longo do tempo, total acumulado',

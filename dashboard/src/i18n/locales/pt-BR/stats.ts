@@ -3,7 +3,8 @@ import type { NamespaceTranslations } from '../../catalogue-types.js';
 export default {
   title: 'Estatísticas',
   noAccount: 'Sem conta',
-  noAccountAvailable: 'Nenhuma conta estava disponível',
+  noAccountAvailable:
+    'Não atendidas por uma conta: recusadas antes, ou nenhuma tentativa teve resposta boa (cada requisição indica as contas tentadas)',
   removedKept: 'Removida; histórico mantido',
   colAccount: 'Conta',
   colRequests: 'Requisições',

@@ -79,6 +79,7 @@ export default {
   cumulative: 'Kümülatif',
   fastest: 'En hızlı',
   figure: 'Ölçüt',
+  otherModels: 'Diğer modeller ({count})',
   perBucket: 'Aralık başına',
   perModel: 'Zaman içinde modele göre {metric}',
   perModelRunning: 'Zaman içinde modele göre {metric}, kümülatif toplam',

@@ -3,7 +3,8 @@ import type { NamespaceTranslations } from '../../catalogue-types.js';
 export default {
   title: 'İstatistikler',
   noAccount: 'Hesap yok',
-  noAccountAvailable: 'Uygun hesap yoktu',
+  noAccountAvailable:
+    'Bir hesap tarafından karşılanmadı: önceden reddedildi ya da hiçbir deneme başarılı yanıt almadı (her istek denenen hesapları gösterir)',
   removedKept: 'Kaldırıldı; geçmiş korunuyor',
   colAccount: 'Hesap',
   colRequests: 'İstekler',

@@ -79,6 +79,7 @@ export default {
   cumulative: '累计',
   fastest: '最快',
   figure: '指标',
+  otherModels: '其他模型（{count}）',
   perBucket: '按时间段',
   perModel: '各模型的{metric}趋势',
   perModelRunning: '各模型的{metric}趋势，累计',

@@ -3,7 +3,7 @@ import type { NamespaceTranslations } from '../../catalogue-types.js';
 export default {
   title: '统计',
   noAccount: '无账户',
-  noAccountAvailable: '当时没有可用账户',
+  noAccountAvailable: '未由账户完成：事先被拒绝，或所有尝试都未得到成功回答（每个请求列出尝试过的账户）',
   removedKept: '已删除；历史保留',
   colAccount: '账户',
   colRequests: '请求数',
