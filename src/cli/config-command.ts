@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
+import type { Config } from '../config/config.js';
 import {
   isLiveSettingKey,
   LIVE_SETTING_KEYS,
@@ -18,13 +19,13 @@ import {
 import { SETTINGS } from '../config/settings.js';
 import { createLogger } from '../log/logger.js';
 import { formatDuration } from '../shared/duration.js';
-import { type GlobalOptions, withStore } from './context.js';
+import { type GlobalOptions, withConfigStore } from './context.js';
 import { resolveTarget } from './gateway-client.js';
 import type { CliIo } from './io.js';
 import { usageError } from './io.js';
 
-function withLiveSettings<T>(io: CliIo, globals: GlobalOptions, fn: (live: LiveSettings) => Promise<T>): Promise<T> {
-  return withStore(io, globals, async (store, config) => {
+function withLiveSettings<T>(config: Config, fn: (live: LiveSettings) => Promise<T>): Promise<T> {
+  return withConfigStore(config, async (store) => {
     const logger = createLogger({ level: 'silent', format: 'json' });
     const live = new LiveSettings({ config, store, logger, clock: systemClock });
     await live.refresh();
@@ -40,7 +41,8 @@ interface SettingsAccess {
 }
 
 async function withSettings<T>(io: CliIo, globals: GlobalOptions, fn: (s: SettingsAccess) => Promise<T>): Promise<T> {
-  const { api } = await resolveTarget(io, globals);
+  // The config is loaded once (its warnings said once), by the gateway lookup.
+  const { api, config } = await resolveTarget(io, globals);
   if (api !== null) {
     return fn({
       describe: () => api.get<SettingsDescription>('/api/config'),
@@ -48,7 +50,7 @@ async function withSettings<T>(io: CliIo, globals: GlobalOptions, fn: (s: Settin
       applied: `the gateway at ${api.base} applies it now; others on its database within a second`,
     });
   }
-  return withLiveSettings(io, globals, (live) =>
+  return withLiveSettings(config, (live) =>
     fn({
       describe: async () => live.describe(),
       update: (patch) => live.update(patch),

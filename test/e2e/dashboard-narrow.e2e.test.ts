@@ -19,7 +19,7 @@ import { api } from '../support/api-request.js';
 import { chromiumAvailable, shot, usePage } from '../support/browser.js';
 import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
 import type { TestGateway } from '../support/gateway.js';
-import { sampleRecord } from '../support/sample-record.js';
+import { samplePayload, sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard narrow-screen browser tests');
 
@@ -115,14 +115,12 @@ describe.skipIf(!hasChromium)('the dashboard with many models, at 1280 px and on
             sessionId: r.sessionId,
             modelRequested: r.body.model,
             modelApplied: r.body.model,
-            payload: {
+            payload: samplePayload({
               requestHeaders: '{}',
               requestBody: body,
               responseHeaders: null,
               responseBody: null,
-              requestTruncated: false,
-              responseTruncated: false,
-            },
+            }),
             linkBody: body,
           }),
         ],
