@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trendOf } from './trend.js';
+import { shortHistory, trendOf } from './trend.js';
 
 const count = { scale: 'relative', better: 'neither' } as const;
 const latency = { scale: 'relative', better: 'down' } as const;
@@ -45,5 +45,27 @@ describe('trendOf', () => {
     });
     expect(trendOf('24h', latency, 800, null, 4)).toBeNull();
     expect(trendOf('24h', count, 3, 0, 4)?.text).toBe('up from 0 vs the previous 24 hours');
+  });
+});
+
+describe('a history that begins inside the previous window', () => {
+  const day = 86_400_000;
+  const previous = { from: 0, to: 30 * day };
+
+  it('is short when the oldest stored request is past the middle of the previous window', () => {
+    expect(shortHistory(previous, 29 * day)).toBe(true);
+    expect(shortHistory(previous, 16 * day)).toBe(true);
+    expect(shortHistory(previous, 14 * day)).toBe(false);
+    expect(shortHistory(previous, null)).toBe(false);
+    expect(shortHistory(previous, undefined)).toBe(false);
+  });
+
+  it('reads as no comparison instead of a four-digit percentage', () => {
+    expect(trendOf('30d', count, 19_822, 206, 206, true)).toEqual({
+      text: 'History starts inside the previous period: nothing fair to compare yet',
+      tone: 'neutral',
+      direction: null,
+    });
+    expect(trendOf('30d', count, 19_822, 206, 206, false)?.text).toBe('+9,522% vs the previous 30 days');
   });
 });

@@ -50,8 +50,18 @@ function signed(v: number, digits: number): string {
 }
 
 /**
+ * Whether the stored history covers less than half of the previous window (`from`..`to`): a
+ * comparison then sets a whole period against a few hours of it (+9,522 % in the month after
+ * the first request). `oldest`: the oldest stored request's time, null when unknown.
+ */
+export function shortHistory(previous: { from: number; to: number }, oldest: number | null | undefined): boolean {
+  return oldest != null && oldest > previous.from + (previous.to - previous.from) / 2;
+}
+
+/**
  * `previousRequests` tells "no requests before" apart from a figure that had nothing to average
- * (output speed with no streamed request), which reads as no trend at all.
+ * (output speed with no streamed request), which reads as no trend at all. `short`: the history
+ * began inside the previous window (`shortHistory`), so there is nothing fair to compare with.
  */
 export function trendOf(
   range: Range,
@@ -59,9 +69,11 @@ export function trendOf(
   current: number | null | undefined,
   previous: number | null | undefined,
   previousRequests: number,
+  short = false,
 ): Trend | null {
   const [vs, same, none] = PREVIOUS[range];
   if (previousRequests === 0) return { text: t(none), tone: 'neutral', direction: null };
+  if (short) return { text: t('trendShortHistory'), tone: 'neutral', direction: null };
   if (current == null || previous == null) return null;
   let change: string;
   let delta: number;

@@ -21,7 +21,7 @@ import { overview as messages } from '../i18n/en/overview';
 import { translator } from '../i18n/i18n';
 import { queryKeys } from '../query-keys';
 import { Sparkline } from '../sparkline';
-import { type TrendKind, trendOf } from '../trend';
+import { shortHistory, type TrendKind, trendOf } from '../trend';
 
 const t = translator('overview', messages);
 
@@ -38,11 +38,12 @@ const QUICKER: TrendKind = { scale: 'relative', better: 'up' };
 const RATE: TrendKind = { scale: 'points', better: 'up' };
 
 /** The headline figures, each against the previous window of the same length. */
-function Totals({ data, range }: { data: Analytics; range: Range }) {
+function Totals({ data, range, oldest }: { data: Analytics; range: Range; oldest: number | null | undefined }) {
   const tot = data.totals;
   const p = data.previous.totals;
+  const short = shortHistory(data.previous, oldest);
   const trend = (kind: TrendKind, pick: (s: Analytics['totals']) => number | null) =>
-    trendOf(range, kind, pick(tot), pick(p), p.requests);
+    trendOf(range, kind, pick(tot), pick(p), p.requests, short);
   return (
     <dl className="stats" aria-label={t('totals')}>
       <Stat
@@ -266,6 +267,8 @@ export function Overview() {
   const { search } = useLocation();
   const range = rangeOf(search);
   const analytics = useQuery({ ...analyticsQuery(range), refetchInterval: 30_000 });
+  // The oldest stored request: a trend against a window the history barely reaches says so.
+  const storage = useQuery(storageQuery);
   const tot = analytics.data?.totals;
   return (
     <>
@@ -285,7 +288,7 @@ export function Overview() {
               {t('noRequestsAfter')}
             </div>
           ) : null}
-          <Totals data={analytics.data} range={range} />
+          <Totals data={analytics.data} range={range} oldest={storage.data?.oldestRequestTs} />
         </>
       )}
       <div className="grid-2">

@@ -71,6 +71,7 @@ export const overview = {
   trendVs30d: '{change} vs the previous 30 days',
   trendSame30d: 'Same as the previous 30 days',
   trendNone30d: 'No requests in the previous 30 days',
+  trendShortHistory: 'History starts inside the previous period: nothing fair to compare yet',
   trendPoints: '{change} pts',
   trendUpFrom0: 'up from 0',
   unknownModel: 'Unknown model',

@@ -82,6 +82,7 @@ export default {
   trendNone1h: 'Tidak ada permintaan dalam 1 jam sebelumnya',
   trendNone24h: 'Tidak ada permintaan dalam 24 jam sebelumnya',
   trendNone30d: 'Tidak ada permintaan dalam 30 hari sebelumnya',
+  trendShortHistory: 'Riwayat dimulai di dalam periode sebelumnya: belum ada pembanding yang adil',
   trendNone6h: 'Tidak ada permintaan dalam 6 jam sebelumnya',
   trendNone7d: 'Tidak ada permintaan dalam 7 hari sebelumnya',
   trendPoints: '{change} poin',

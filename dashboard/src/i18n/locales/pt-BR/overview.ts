@@ -82,6 +82,7 @@ export default {
   trendNone1h: 'Nenhuma requisição na hora anterior',
   trendNone24h: 'Nenhuma requisição nas 24 horas anteriores',
   trendNone30d: 'Nenhuma requisição nos 30 dias anteriores',
+  trendShortHistory: 'O histórico começa dentro do período anterior: ainda não há comparação justa',
   trendNone6h: 'Nenhuma requisição nas 6 horas anteriores',
   trendNone7d: 'Nenhuma requisição nos 7 dias anteriores',
   trendPoints: '{change} p.p.',

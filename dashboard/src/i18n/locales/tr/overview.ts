@@ -82,6 +82,7 @@ export default {
   trendNone1h: 'Önceki 1 saatte istek yok',
   trendNone24h: 'Önceki 24 saatte istek yok',
   trendNone30d: 'Önceki 30 günde istek yok',
+  trendShortHistory: 'Geçmiş önceki dönemin içinde başlıyor: henüz adil bir karşılaştırma yok',
   trendNone6h: 'Önceki 6 saatte istek yok',
   trendNone7d: 'Önceki 7 günde istek yok',
   trendPoints: '{change} puan',

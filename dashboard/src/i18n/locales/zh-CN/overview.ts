@@ -81,6 +81,7 @@ export default {
   trendNone1h: '前 1 小时没有请求',
   trendNone24h: '前 24 小时没有请求',
   trendNone30d: '前 30 天没有请求',
+  trendShortHistory: '历史记录始于上一周期之内：暂无公平的对比',
   trendNone6h: '前 6 小时没有请求',
   trendNone7d: '前 7 天没有请求',
   trendPoints: '{change} 个百分点',
