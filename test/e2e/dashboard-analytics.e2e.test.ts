@@ -72,7 +72,7 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     //   s1 alpha sonnet ok   1000 ms ttft 200  in 100 out  50 read 300            $0.50  40 tok/s
     //   s2 alpha sonnet ok   2000 ms ttft 400  in 100 out 150 read 100 w5m 100    $0.25  60 tok/s
     //   h3 alpha haiku  529   500 ms
-    //   h4 beta  haiku  ok   3000 ms ttft 600  in 200 out 100 w1h 200             $0.10  20 tok/s
+    //   h4 beta  haiku  ok   3000 ms ttft 600  in 200 out 100 w1h 200             $0.10  20 tok/s  (agent reviewer)
     //   s5 beta  sonnet 500  1500 ms
     // Totals: 5 requests, 2 failed (60.0%), latency 8000/5 = 1.60 s, ttft 1200/3 = 400 ms,
     // 120/3 = 40.0 tok/s, $0.85, tokens 400 + 300 + 400 + 100 + 200 = 1,400,
@@ -122,6 +122,7 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
         sampleRecord({
           ...b,
           id: 'h4',
+          agent: 'reviewer',
           ts: now - 12 * MIN,
           modelRequested: HAIKU,
           modelApplied: HAIKU,
@@ -237,6 +238,14 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     expect(await stat(page, 'Cost').textContent()).toBe('$0.10');
     expect(await rows(page, 'By account')).toEqual(['beta 2 1 2.25 s $0.10']);
     await page.getByRole('button', { name: 'Clear filters' }).click();
+
+    // The agent filter: the reviewer sub-agent's one request is h4.
+    await page.getByRole('group', { name: 'Agents' }).getByLabel('reviewer').check();
+    await expect.poll(() => new URL(page.url()).searchParams.get('agents')).toBe('reviewer');
+    await expect.poll(() => stat(page, 'Requests').textContent()).toBe('1');
+    expect(await rows(page, 'By model')).toEqual([`${HAIKU} 1 0 3.00 s $0.10`]);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => stat(page, 'Requests').textContent()).toBe('5');
 
     // A longer range takes in the three-day-old request.
     await page.getByRole('combobox', { name: 'Range' }).selectOption('7d');

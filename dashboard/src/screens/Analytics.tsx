@@ -62,6 +62,7 @@ interface Filters {
   range: Range;
   accounts: string[];
   models: string[];
+  agents: string[];
   status: Status;
   view: View;
   metric: Metric;
@@ -85,6 +86,7 @@ function readFilters(search: URLSearchParams): Filters {
     range: isRange(r) ? r : DEFAULT_RANGE,
     accounts: list(search.get('accounts')),
     models: list(search.get('models')),
+    agents: list(search.get('agents')),
     status: s === 'success' || s === 'error' ? s : 'all',
     view: search.get('view') === 'cumulative' ? 'cumulative' : 'bucket',
     metric: isMetric(search.get('metric')) ? (search.get('metric') as Metric) : DEFAULT_METRIC,
@@ -97,6 +99,7 @@ function queryString(f: Filters): string {
   if (f.range !== DEFAULT_RANGE) p.set('range', f.range);
   if (f.accounts.length) p.set('accounts', f.accounts.join(','));
   if (f.models.length) p.set('models', f.models.join(','));
+  if (f.agents.length) p.set('agents', f.agents.join(','));
   if (f.status !== 'all') p.set('status', f.status);
   return p.toString();
 }
@@ -111,11 +114,11 @@ function setFilters(f: Filters): void {
 }
 
 function cleared(f: Filters): Filters {
-  return { ...f, accounts: [], models: [], status: 'all' };
+  return { ...f, accounts: [], models: [], agents: [], status: 'all' };
 }
 
 function hasFilters(f: Filters): boolean {
-  return f.accounts.length > 0 || f.models.length > 0 || f.status !== 'all';
+  return f.accounts.length > 0 || f.models.length > 0 || f.agents.length > 0 || f.status !== 'all';
 }
 
 function useAnalytics(f: Filters) {
@@ -200,6 +203,10 @@ function FilterBar({ filters, choices }: { filters: Filters; choices: AnalyticsD
   const modelNames = [
     ...new Set([...(choices?.models ?? []).flatMap((m) => (m.model ? [m.model] : [])), ...filters.models]),
   ].sort();
+  // Agents with requests in this range (main, subagent, a sub-agent's name), then the URL's.
+  const agentNames = [
+    ...new Set([...(choices?.agents ?? []).flatMap((a) => (a.agent ? [a.agent] : [])), ...filters.agents]),
+  ].sort();
   return (
     <form className="card an-filters" aria-label={t('filterForm')} onSubmit={(e) => e.preventDefault()}>
       <CheckGroup
@@ -215,6 +222,13 @@ function FilterBar({ filters, choices }: { filters: Filters; choices: AnalyticsD
         selected={filters.models}
         onChange={(models) => setFilters({ ...filters, models })}
         none={choices ? t('noModel') : t('loadingModels')}
+      />
+      <CheckGroup
+        legend={t('agents')}
+        options={agentNames}
+        selected={filters.agents}
+        onChange={(agents) => setFilters({ ...filters, agents })}
+        none={choices ? t('noAgent') : t('loadingAgents')}
       />
       <label className="inline-field">
         <span>{t('status')}</span>
