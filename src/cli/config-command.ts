@@ -6,28 +6,25 @@
  * environment, not those of the shell the CLI runs in.
  */
 import type { Command } from 'commander';
-import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import {
   isLiveSettingKey,
   LIVE_SETTING_KEYS,
   type LiveSettingKey,
-  LiveSettings,
+  type LiveSettings,
   parseLiveSetting,
   type SettingsDescription,
 } from '../config/live-settings.js';
 import { SETTINGS } from '../config/settings.js';
-import { createLogger } from '../log/logger.js';
 import { formatDuration } from '../shared/duration.js';
-import { type GlobalOptions, withConfigStore } from './context.js';
+import { cliLiveSettings, type GlobalOptions, withConfigStore } from './context.js';
 import { resolveTarget } from './gateway-client.js';
 import type { CliIo } from './io.js';
 import { usageError } from './io.js';
 
 function withLiveSettings<T>(config: Config, fn: (live: LiveSettings) => Promise<T>): Promise<T> {
   return withConfigStore(config, async (store) => {
-    const logger = createLogger({ level: 'silent', format: 'json' });
-    const live = new LiveSettings({ config, store, logger, clock: systemClock });
+    const live = cliLiveSettings(config, store);
     await live.refresh();
     return fn(live);
   });

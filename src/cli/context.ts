@@ -49,6 +49,16 @@ export function withStore<T>(
   return withConfigStore(config, (store) => fn(store, config));
 }
 
+/** The runtime settings over `store`, unlogged: the CLI reports what happens itself. */
+export function cliLiveSettings(config: Config, store: Store): LiveSettings {
+  return new LiveSettings({
+    config,
+    store,
+    logger: createLogger({ level: 'silent', format: 'json' }),
+    clock: systemClock,
+  });
+}
+
 /** `withStore` for a command that has loaded its config itself (extra overrides, or a gateway lookup first). */
 export async function withConfigStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
   ensureHome(config);
@@ -79,12 +89,7 @@ export function withAccountService<T>(
         oauth: oauthEndpointsFromConfig(config),
         clock: systemClock,
         onWarning: (message) => io.stderr.write(`ccflare: warning: ${message}\n`),
-        settings: new LiveSettings({
-          config,
-          store,
-          logger: createLogger({ level: 'silent', format: 'json' }),
-          clock: systemClock,
-        }),
+        settings: cliLiveSettings(config, store),
       }),
       config,
     ),

@@ -11,6 +11,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCommand } from '../../test/support/cli-io.js';
+import { requireTool } from '../../test/support/required-tool.js';
 import { samplePayload, sampleRecord } from '../../test/support/sample-record.js';
 import { PAGE_ROWS } from '../export/export-rows.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
@@ -139,7 +140,9 @@ describe('ccflare export requests', () => {
   });
 
   // The partial file is made a link to /dev/full, which fails every write as a full disk does.
-  it.skipIf(!existsSync('/dev/full'))('reports a failed write of --output as such and leaves no file', async () => {
+  // A device whose every write fails with ENOSPC, as a full disk does (Linux).
+  const hasDevFull = requireTool('export write failure test', '/dev/full', existsSync('/dev/full'), 'a Linux /dev');
+  it.skipIf(!hasDevFull)('reports a failed write of --output as such and leaves no file', async () => {
     await seedPages(2);
     const file = join(home, 'out.jsonl');
     symlinkSync('/dev/full', `${file}.${process.pid}.partial`);

@@ -26,7 +26,7 @@ import { fallbackFor, replaceModel, routeModel } from '../models/model-routing.j
 import type { Pricer } from '../pricing/pricing.js';
 import { type Router, sessionReasonText } from '../routing/router.js';
 import type { SessionAffinity } from '../routing/session-affinity.js';
-import { earliestRecovery, orderAccounts, unusableReason } from '../routing/session-strategy.js';
+import { earliestRecovery, orderAccounts, unusableReason, waitsForPerson } from '../routing/session-strategy.js';
 import { formatReason } from '../routing/strategy.js';
 import type { AccountRow } from '../storage/contract/accounts.js';
 import type { AttemptRecord, PayloadBody, PayloadInput, RequestRecord } from '../storage/contract/records.js';
@@ -804,9 +804,9 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     }
     const extra = cause ? ` (last error: ${cause.message})` : '';
     const forModel = ctx.model === null ? '' : ` for ${ctx.model}`;
-    // Paused, disabled or waiting for re-authentication, none comes back without a person: the
-    // client (x-should-retry: false) shows this message at once instead of retrying for minutes.
-    const needsPerson = accounts.every((a) => a.paused || a.health === 'disabled' || a.health === 'needs_reauth');
+    // None comes back without a person: the client (x-should-retry: false) shows this message at
+    // once instead of retrying for minutes.
+    const needsPerson = accounts.every(waitsForPerson);
     return new GatewayError(
       'no_account',
       `No usable account${forModel} (${accounts.length} configured: ${parts})${when}${extra}`,

@@ -67,11 +67,16 @@ export function orderAccounts(accounts: readonly AccountRow[], ctx: SelectionCon
   return [...head, ...usable.filter((a) => !head.includes(a))];
 }
 
+/** Paused, disabled or waiting for re-authentication: it comes back only when a person acts. */
+export function waitsForPerson(a: AccountRow): boolean {
+  return a.health !== 'ok' || a.paused;
+}
+
 /** The earliest time any currently unusable-but-recoverable account frees up, or null. */
 export function earliestRecovery(accounts: readonly AccountRow[], now: number, modelKey: string | null): number | null {
   let best: number | null = null;
   for (const a of accounts) {
-    if (a.health !== 'ok' || a.paused) continue;
+    if (waitsForPerson(a)) continue;
     let until = a.cooldownUntil !== null && a.cooldownUntil > now ? a.cooldownUntil : now;
     if (modelKey !== null) {
       const m = a.modelCooldowns[modelKey];

@@ -5,27 +5,17 @@
  * the requests recorded from the real Claude Code CLI (src/conversations/__fixtures__), written
  * through the store's batched writer so the writer links them as it does on the request path.
  */
-import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationPage } from '../../src/shared/conversation-schemas.js';
 import { api } from '../support/api-request.js';
 import { chromiumAvailable, shot, usePage } from '../support/browser.js';
+import { conversationFixture } from '../support/conversation-fixtures.js';
 import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
 import type { TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const hasChromium = chromiumAvailable('dashboard conversations browser tests');
-
-interface FixtureRequest {
-  at: number;
-  sessionId: string | null;
-  agentId: string | null;
-  body: { model: string };
-}
-const fixture = (name: string): FixtureRequest[] =>
-  JSON.parse(readFileSync(new URL(`../../src/conversations/__fixtures__/${name}.json`, import.meta.url), 'utf8'))
-    .requests;
 
 let rig: DashboardRig | undefined;
 let page: Page;
@@ -53,8 +43,8 @@ describe.skipIf(!hasChromium)('the Conversations screen', () => {
     const main = await gw.account('main');
     // One batch per request, in the order Claude Code sent them: linking reads the earlier rows.
     for (const [name, rs] of [
-      ['branch', fixture('branch')],
-      ['subtasks', fixture('subtasks')],
+      ['branch', conversationFixture('branch')],
+      ['subtasks', conversationFixture('subtasks')],
     ] as const) {
       for (const [i, r] of rs.entries()) {
         const body = JSON.stringify(r.body);

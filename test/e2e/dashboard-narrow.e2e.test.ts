@@ -8,7 +8,7 @@
  * details besides: a broken prompt file's error said once, the analysis model's label apart from
  * its select.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { usageFromRecords } from '../../src/storage/writer/usage.js';
 import { api } from '../support/api-request.js';
 import { chromiumAvailable, shot, usePage } from '../support/browser.js';
+import { conversationFixture } from '../support/conversation-fixtures.js';
 import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
 import type { TestGateway } from '../support/gateway.js';
 import { samplePayload, sampleRecord } from '../support/sample-record.js';
@@ -36,16 +37,6 @@ const MODELS = [
   'claude-haiku-4-5-20251001',
   'claude-3-opus-20240229',
 ];
-
-interface FixtureRequest {
-  at: number;
-  sessionId: string | null;
-  agentId: string | null;
-  body: { model: string };
-}
-const fixture = (name: string): FixtureRequest[] =>
-  JSON.parse(readFileSync(new URL(`../../src/conversations/__fixtures__/${name}.json`, import.meta.url), 'utf8'))
-    .requests;
 
 let rig: DashboardRig | undefined;
 let page: Page;
@@ -104,7 +95,7 @@ describe.skipIf(!hasChromium)('the dashboard with many models, at 1280 px and on
       }),
     ];
     await gw.store.requests.writeBatch(failedOver, usageFromRecords(failedOver));
-    for (const [i, r] of fixture('branch').entries()) {
+    for (const [i, r] of conversationFixture('branch').entries()) {
       const body = JSON.stringify(r.body);
       await gw.store.requests.writeBatch(
         [

@@ -14,7 +14,8 @@ export interface FixtureRequest {
   at: number;
   sessionId: string | null;
   agentId: string | null;
-  body: unknown;
+  /** The request body as Claude Code sent it (every one names its model). */
+  body: { model: string };
 }
 
 export type FixtureName = 'plain' | 'branch' | 'compact' | 'subtasks';
