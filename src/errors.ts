@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'payload_too_large'
   | 'rate_limited'
@@ -42,6 +43,7 @@ const DEFAULTS: Record<ErrorCode, { status: number; retryable: boolean; type: An
   unauthorized: { status: 401, retryable: false, type: 'authentication_error' },
   forbidden: { status: 403, retryable: false, type: 'permission_error' },
   not_found: { status: 404, retryable: false, type: 'not_found_error' },
+  method_not_allowed: { status: 405, retryable: false, type: 'invalid_request_error' },
   conflict: { status: 409, retryable: false, type: 'invalid_request_error' },
   payload_too_large: { status: 413, retryable: false, type: 'request_too_large' },
   // A client key over one of its limits (auth/key-limits.ts), with retry-after.

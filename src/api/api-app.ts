@@ -5,6 +5,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { PatternRouter } from 'hono/router/pattern-router';
 import { GatewayError, toErrorResponse } from '../errors.js';
 import type { ApiDeps } from './api-deps.js';
 import { newRouter } from './router.js';
@@ -16,6 +17,23 @@ import { newRouter } from './router.js';
 export const MAX_API_BODY_BYTES = 1024 * 1024;
 
 export type RouteFactory = (deps: ApiDeps) => OpenAPIHono;
+
+const methodRouters = new WeakMap<OpenAPIHono, PatternRouter<string>>();
+
+/** The methods the app's routes take on `path` (HEAD with GET, as Hono answers it), sorted. */
+function allowedMethods(app: OpenAPIHono, path: string): string[] {
+  let router = methodRouters.get(app);
+  if (!router) {
+    // Built on the first miss: the routes are all mounted by then and never change.
+    router = new PatternRouter<string>();
+    // 'ALL' entries are middleware (the body limit, auth), not routes.
+    for (const r of app.routes) if (r.method !== 'ALL') router.add('ALL', r.path, r.method);
+    methodRouters.set(app, router);
+  }
+  const methods = new Set(router.match('GET', path)[0].map(([method]) => method));
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
 
 export function createApiApp(deps: ApiDeps, routes: ReadonlyArray<[string, RouteFactory]>): OpenAPIHono {
   const app = newRouter();
@@ -30,8 +48,20 @@ export function createApiApp(deps: ApiDeps, routes: ReadonlyArray<[string, Route
     return c.json(r.body, r.status as 400);
   });
   app.notFound((c) => {
-    const r = toErrorResponse(new GatewayError('not_found', `No route for ${c.req.method} ${c.req.path}`));
-    return c.json(r.body, 404);
+    // A path that exists under other methods is a 405 naming them (RFC 9110 section 15.5.6),
+    // so a script that POSTs where it should PUT learns that rather than "no such route".
+    const allow = allowedMethods(app, c.req.path);
+    const err =
+      allow.length > 0
+        ? new GatewayError(
+            'method_not_allowed',
+            `${c.req.method} is not allowed on ${c.req.path}; it takes ${allow.join(', ')}`,
+            { headers: { allow: allow.join(', ') } },
+          )
+        : new GatewayError('not_found', `No route for ${c.req.method} ${c.req.path}`);
+    const r = toErrorResponse(err);
+    for (const [name, value] of Object.entries(r.headers)) if (name !== 'content-type') c.header(name, value);
+    return c.json(r.body, r.status as 404);
   });
   // Refused from its Content-Length before a byte is buffered, or as soon as a chunked body
   // passes the cap; the connection closes rather than reading the rest.

@@ -1,5 +1,5 @@
 /** Config and store plumbing shared by the commands. */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { AccountService, oauthEndpointsFromConfig } from '../accounts/account-service.js';
 import { systemClock } from '../clock.js';
 import { type Config, type ConfigOverrides, configWarnings, loadConfig } from '../config/config.js';
@@ -7,8 +7,8 @@ import { LiveSettings } from '../config/live-settings.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../crypto/secret-box.js';
 import { createLogger } from '../log/logger.js';
 import type { Store } from '../storage/contract/store.js';
-import { openStoreFromUrl } from '../storage/open-store.js';
-import type { CliIo } from './io.js';
+import { openStoreFromUrl, sqlitePathFromUrl } from '../storage/open-store.js';
+import { CliError, type CliIo } from './io.js';
 
 export interface GlobalOptions {
   home?: string;
@@ -44,9 +44,28 @@ export function withStore<T>(
   io: CliIo,
   globals: GlobalOptions,
   fn: (store: Store, config: Config) => Promise<T>,
+  opts: StoreUse = {},
 ): Promise<T> {
   const config = loadCliConfig(io, globals);
-  return withConfigStore(config, (store) => fn(store, config));
+  return withConfigStore(config, (store) => fn(store, config), opts);
+}
+
+export interface StoreUse {
+  /**
+   * The command only reads what was recorded: a SQLite database that does not exist is an error
+   * naming it, instead of a new empty one (a mistyped --home read as "no requests", and left a
+   * directory behind).
+   */
+  read?: boolean;
+}
+
+function sqliteFileOf(url: string): string | null {
+  try {
+    return sqlitePathFromUrl(url);
+  } catch {
+    // PostgreSQL (or a bad URL, which opening the store reports).
+    return null;
+  }
 }
 
 /** The runtime settings over `store`, unlogged: the CLI reports what happens itself. */
@@ -60,7 +79,18 @@ export function cliLiveSettings(config: Config, store: Store): LiveSettings {
 }
 
 /** `withStore` for a command that has loaded its config itself (extra overrides, or a gateway lookup first). */
-export async function withConfigStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withConfigStore<T>(
+  config: Config,
+  fn: (store: Store) => Promise<T>,
+  opts: StoreUse = {},
+): Promise<T> {
+  const file = opts.read ? sqliteFileOf(config.databaseUrl) : null;
+  if (file !== null && file !== ':memory:' && !existsSync(file)) {
+    throw new CliError(
+      `nothing is recorded at ${file}: no such database (start the gateway with \`ccflare serve\`, ` +
+        'or point --home or CCFLARE_HOME at the data directory it uses)',
+    );
+  }
   ensureHome(config);
   const store = await openStoreFromUrl(config.databaseUrl);
   try {

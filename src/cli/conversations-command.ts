@@ -23,7 +23,7 @@ import { EXPORT_TIME_RULE } from '../shared/export-schemas.js';
 import type { ConversationQuery, RebuildProgress } from '../storage/contract/conversations.js';
 import { type GlobalOptions, withConfigStore, withStore } from './context.js';
 import { renderConversations, treeLines } from './conversation-format.js';
-import { apiPath, resolveTarget } from './gateway-client.js';
+import { apiPath, checkAccountNames, resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo, idArg, positiveInt } from './io.js';
 import { timeRange } from './time-args.js';
 
@@ -107,7 +107,8 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
       const target = await resolveTarget(io, cmd.optsWithGlobals<GlobalOptions>());
       const page = target.api
         ? await target.api.get<ConversationPage>(listPath(q))
-        : await withConfigStore(target.config, (s) => s.conversations.list(q));
+        : await withConfigStore(target.config, (s) => s.conversations.list(q), { read: true });
+      if (page.items.length === 0 && opts.account !== undefined) await checkAccountNames(target, [opts.account]);
       if (opts.json) io.stdout.write(`${JSON.stringify(page)}\n`);
       else if (page.items.length === 0) io.stdout.write('No conversations match.\n');
       else {
@@ -126,10 +127,14 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
       const target = await resolveTarget(io, cmd.optsWithGlobals<GlobalOptions>());
       const tree = target.api
         ? await target.api.find<ConversationTree>(`/api/conversations/${encodeURIComponent(id)}`)
-        : await withConfigStore(target.config, async (s) => {
-            const detail = await s.conversations.get(id);
-            return detail === null ? null : conversationTree(detail);
-          });
+        : await withConfigStore(
+            target.config,
+            async (s) => {
+              const detail = await s.conversations.get(id);
+              return detail === null ? null : conversationTree(detail);
+            },
+            { read: true },
+          );
       if (tree === null) {
         throw new CliError(`no conversation with id "${id}" (\`ccflare conversations list\` shows the ids)`);
       }

@@ -20,6 +20,7 @@ import {
   type ExportKind,
 } from '../shared/export-schemas.js';
 import { type GlobalOptions, withStore } from './context.js';
+import { unknownAccountsError } from './gateway-client.js';
 import { CliError, type CliIo, usageError } from './io.js';
 import { timeRange } from './time-args.js';
 
@@ -171,70 +172,85 @@ export function registerExportCommand(program: Command, io: CliIo): void {
       const { since, until } = timeRange(opts, Date.now());
       const output = opts.output;
       if (output !== undefined) await checkOutput(output);
-      await withStore(io, cmd.optsWithGlobals<GlobalOptions>(), async (store) => {
-        const source = rowSource(kind, store, {
-          since,
-          until,
-          account: opts.account,
-          clientKey: opts.key,
-          agent: opts.agent,
-          withPayloads: opts.withPayloads === true,
-        });
-        const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
-        let rows = 0;
-        let drawnAt = 0;
-        const started = performance.now();
-        const progress = (final: boolean) => {
-          if (!tty) return;
-          const t = performance.now();
-          if (!final && t - drawnAt < PROGRESS_EVERY_MS) return;
-          drawnAt = t;
-          const rate = Math.round(rows / Math.max((t - started) / 1000, 0.001));
-          io.stderr.write(`\r\x1b[Kexported ${rows.toLocaleString('en-US')} rows (${rate.toLocaleString('en-US')}/s)`);
-          if (final) io.stderr.write('\n');
-        };
-        const counted = (n: number) => {
-          rows += n;
-          progress(false);
-        };
-        const chunks = exportChunks(source, opts.format);
+      await withStore(
+        io,
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (store) => {
+          const source = rowSource(kind, store, {
+            since,
+            until,
+            account: opts.account,
+            clientKey: opts.key,
+            agent: opts.agent,
+            withPayloads: opts.withPayloads === true,
+          });
+          const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
+          let rows = 0;
+          let drawnAt = 0;
+          const started = performance.now();
+          const progress = (final: boolean) => {
+            if (!tty) return;
+            const t = performance.now();
+            if (!final && t - drawnAt < PROGRESS_EVERY_MS) return;
+            drawnAt = t;
+            const rate = Math.round(rows / Math.max((t - started) / 1000, 0.001));
+            io.stderr.write(
+              `\r\x1b[Kexported ${rows.toLocaleString('en-US')} rows (${rate.toLocaleString('en-US')}/s)`,
+            );
+            if (final) io.stderr.write('\n');
+          };
+          const counted = (n: number) => {
+            rows += n;
+            progress(false);
+          };
+          const chunks = exportChunks(source, opts.format);
+          // No rows for an account name nobody has: a typo, said as such rather than an empty export.
+          const checkAccount = async () => {
+            if (rows > 0 || opts.account === undefined) return;
+            const err = unknownAccountsError([opts.account], await store.accounts.list());
+            if (err) throw err;
+          };
 
-        if (output === undefined) {
-          const out = new Output(io.stdout as Writable);
+          if (output === undefined) {
+            const out = new Output(io.stdout as Writable);
+            try {
+              await writeAll(chunks, out, counted);
+            } catch (err) {
+              // Leaving the loop ends the row reads; the rows are no longer wanted, which is no failure.
+              if (!isClosedPipe(out.failure ?? err)) throw err;
+            } finally {
+              out.detach();
+            }
+            progress(true);
+            await checkAccount();
+            return;
+          }
+
+          const temp = `${output}.${process.pid}.partial`;
+          const file = await openFile(temp).catch((err: unknown) => {
+            throw cannotWrite(output, err, 2);
+          });
+          const out = new Output(file);
           try {
             await writeAll(chunks, out, counted);
+            await checkAccount();
+            file.end();
+            await finished(file);
+            out.check();
+            await rename(temp, output).catch((err: unknown) => {
+              throw cannotWrite(output, err);
+            });
+            progress(true);
           } catch (err) {
-            // Leaving the loop ends the row reads; the rows are no longer wanted, which is no failure.
-            if (!isClosedPipe(out.failure ?? err)) throw err;
+            file.destroy();
+            await finished(file).catch(() => undefined);
+            await rm(temp, { force: true });
+            throw out.failure === null ? err : cannotWrite(output, out.failure);
           } finally {
             out.detach();
           }
-          progress(true);
-          return;
-        }
-
-        const temp = `${output}.${process.pid}.partial`;
-        const file = await openFile(temp).catch((err: unknown) => {
-          throw cannotWrite(output, err, 2);
-        });
-        const out = new Output(file);
-        try {
-          await writeAll(chunks, out, counted);
-          file.end();
-          await finished(file);
-          out.check();
-          await rename(temp, output).catch((err: unknown) => {
-            throw cannotWrite(output, err);
-          });
-          progress(true);
-        } catch (err) {
-          file.destroy();
-          await finished(file).catch(() => undefined);
-          await rm(temp, { force: true });
-          throw out.failure === null ? err : cannotWrite(output, out.failure);
-        } finally {
-          out.detach();
-        }
-      });
+        },
+        { read: true },
+      );
     });
 }

@@ -7,7 +7,7 @@ import { localAdminKey } from '../auth/admin-key-file.js';
 import type { Config } from '../config/config.js';
 import { type GatewayRuntime, reachableUrl, readLiveRuntime, runtimeFilePath } from '../server/runtime-file.js';
 import { sqlitePathFromUrl } from '../storage/open-store.js';
-import { type GlobalOptions, loadCliConfig } from './context.js';
+import { type GlobalOptions, loadCliConfig, withConfigStore } from './context.js';
 import { CliError, type CliIo, usageError } from './io.js';
 
 /** How long /health may take before the gateway counts as not running. */
@@ -209,6 +209,37 @@ export interface Target {
   api: ApiClient | null;
   base: string;
   dbPath: string;
+}
+
+/**
+ * The usage error for account filter names that match no account, or null when all do. Callers
+ * ask only for names an answer did not find: a removed account's name still finds its history,
+ * so only a name with neither an account nor a stored request is a typo, which would otherwise
+ * read as "no traffic".
+ */
+export function unknownAccountsError(
+  names: readonly string[],
+  known: readonly { id: string; name: string }[],
+): CliError | null {
+  const unknown = names.filter((n) => !known.some((a) => a.name === n || a.id === n));
+  if (unknown.length === 0) return null;
+  const what =
+    unknown.length === 1
+      ? `unknown account "${unknown[0]}"`
+      : `unknown accounts ${unknown.map((n) => `"${n}"`).join(', ')}`;
+  return usageError(
+    known.length === 0 ? `${what}: there are no accounts` : `${what}; accounts: ${known.map((a) => a.name).join(', ')}`,
+  );
+}
+
+/** `unknownAccountsError` against the target's current accounts; throws it. */
+export async function checkAccountNames(t: Target, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  const known = t.api
+    ? await t.api.get<{ id: string; name: string }[]>('/api/accounts')
+    : await withConfigStore(t.config, (s) => s.accounts.list());
+  const err = unknownAccountsError(names, known);
+  if (err) throw err;
 }
 
 /** Finds the running gateway, or settles for the database; with --verbose, says which. */

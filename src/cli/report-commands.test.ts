@@ -3,7 +3,7 @@
  * reads the event stream. The commands against a running gateway and against its
  * database are in test/e2e/report-cli.e2e.test.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -77,6 +77,34 @@ describe('clear-history on a terminal', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('ccflare: stdin closed before a line was entered\n');
     expect(await count()).toBe(2);
+  });
+});
+
+describe('a data directory that does not exist', () => {
+  it('is named by every command that reads the history, and is not created', async () => {
+    const typo = join(home, 'typo');
+    const commands = [
+      ['stats'],
+      ['stats', '--range', '24h'],
+      ['requests'],
+      ['requests', 'show', 'x'],
+      ['analyze'],
+      ['conversations', 'list'],
+      ['conversations', 'show', 'x'],
+      ['export', 'requests'],
+      ['simulate', '--from-db'],
+      ['reset-stats'],
+      ['clear-history', '--yes'],
+    ];
+    for (const args of commands) {
+      const r = await runCommand(args, { home: typo, env: { CCFLARE_PORT: port } });
+      expect([args, r.code, r.stdout]).toEqual([args, 1, '']);
+      expect(r.stderr).toBe(
+        `ccflare: nothing is recorded at ${join(typo, 'ccflare.db')}: no such database (start the gateway with ` +
+          '`ccflare serve`, or point --home or CCFLARE_HOME at the data directory it uses)\n',
+      );
+    }
+    expect(existsSync(typo)).toBe(false);
   });
 });
 

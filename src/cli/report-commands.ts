@@ -6,9 +6,6 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { requestDetailView, summaryView } from '../api/request-view.js';
-import { systemClock } from '../clock.js';
-import { LiveSettings } from '../config/live-settings.js';
-import { createLogger } from '../log/logger.js';
 import { ANALYTICS_RANGES } from '../shared/analytics-schemas.js';
 import type { ClearHistoryResult } from '../shared/clear-history-schemas.js';
 import { EXPORT_TIME_RULE } from '../shared/export-schemas.js';
@@ -18,8 +15,8 @@ import type { AnalyticsRange, AnalyticsResult, StatsResult } from '../storage/co
 import type { DatabaseReport } from '../storage/contract/maintenance.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
 import type { Store } from '../storage/contract/store.js';
-import { type GlobalOptions, withConfigStore } from './context.js';
-import { apiPath, resolveTarget } from './gateway-client.js';
+import { cliLiveSettings, type GlobalOptions, withConfigStore } from './context.js';
+import { apiPath, checkAccountNames, resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo, idArg, isInteractive, positiveInt, readLine, usageError } from './io.js';
 import {
   type AnalyzeReport,
@@ -179,16 +176,21 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       if (range !== undefined) {
         const a = t.api
           ? await t.api.get<AnalyticsResult>(apiPath('/api/analytics', { range, ...filters }))
-          : await withConfigStore(t.config, (s) =>
-              s.analytics.query({ range, now: Date.now(), status: 'all', ...filters }),
+          : await withConfigStore(
+              t.config,
+              (s) => s.analytics.query({ range, now: Date.now(), status: 'all', ...filters }),
+              { read: true },
             );
+        // Names the answer has no row for: each an account without traffic in the range, or a typo.
+        const absent = filters.accounts.filter((n) => !a.accounts.some((p) => p.name === n || p.accountId === n));
+        await checkAccountNames(t, absent);
         if (opts.json) json(a);
         else out(renderRangeStats(a, Date.now()));
         return;
       }
       const stats = t.api
         ? await t.api.get<StatsResult>(`/api/stats?recentErrors=${RECENT_ERRORS}`)
-        : await withConfigStore(t.config, (s) => s.analytics.stats({ recentErrors: RECENT_ERRORS }));
+        : await withConfigStore(t.config, (s) => s.analytics.stats({ recentErrors: RECENT_ERRORS }), { read: true });
       if (opts.json) json(stats);
       else out(renderStats(stats, Date.now()));
     });
@@ -222,26 +224,13 @@ export function registerReportCommands(program: Command, io: CliIo): void {
         session: opts.session,
       };
       let items: RequestSummary[];
-      let accounts: () => Promise<{ id: string; name: string }[]>;
-      if (t.api) {
-        const api = t.api;
-        items = (await api.get<{ items: RequestSummary[] }>(apiPath('/api/requests', filter))).items;
-        accounts = () => api.get<{ id: string; name: string }[]>('/api/accounts');
-      } else {
-        items = await withConfigStore(t.config, async (s) => (await s.requests.list(filter)).items.map(summaryView));
-        accounts = () => withConfigStore(t.config, (s) => s.accounts.list());
+      if (t.api) items = (await t.api.get<{ items: RequestSummary[] }>(apiPath('/api/requests', filter))).items;
+      else {
+        items = await withConfigStore(t.config, async (s) => (await s.requests.list(filter)).items.map(summaryView), {
+          read: true,
+        });
       }
-      // Only an empty answer is checked: a removed account's name still finds its history.
-      if (items.length === 0 && opts.account !== undefined) {
-        const known = await accounts();
-        if (!known.some((a) => a.name === opts.account || a.id === opts.account)) {
-          throw usageError(
-            known.length === 0
-              ? `unknown account "${opts.account}": there are no accounts`
-              : `unknown account "${opts.account}"; accounts: ${known.map((a) => a.name).join(', ')}`,
-          );
-        }
-      }
+      if (items.length === 0 && opts.account !== undefined) await checkAccountNames(t, [opts.account]);
       if (opts.json) json(items);
       else if (items.length === 0) out('No requests match.\n');
       else out(renderRequests(items, now));
@@ -256,10 +245,14 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       const t = await resolveTarget(io, globalsOf(cmd));
       const detail = t.api
         ? await t.api.find<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`)
-        : await withConfigStore(t.config, async (s) => {
-            const r = await s.requests.get(id);
-            return r === null ? null : requestDetailView(r, await s.conversations.linkOf(id));
-          });
+        : await withConfigStore(
+            t.config,
+            async (s) => {
+              const r = await s.requests.get(id);
+              return r === null ? null : requestDetailView(r, await s.conversations.linkOf(id));
+            },
+            { read: true },
+          );
       if (detail === null) throw new CliError(`no request with id "${id}" (\`ccflare requests\` lists them)`);
       // `requests` has a --json of its own, which takes the flag wherever it stands.
       if (cmd.optsWithGlobals<{ json?: boolean }>().json) json(detail);
@@ -277,22 +270,21 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       if (t.api && globals.verbose) {
         io.stderr.write(`ccflare: analyze reads ${t.dbPath} directly (read-only queries next to the gateway)\n`);
       }
-      const report = await withConfigStore(t.config, async (store) => {
-        const live = new LiveSettings({
-          config: t.config,
-          store,
-          logger: createLogger({ level: 'silent', format: 'json' }),
-          clock: systemClock,
-        });
-        await live.refresh();
-        const { requestRetentionDays, payloadRetentionDays } = live.current();
-        const db = await store.maintenance.report();
-        const now = Date.now();
-        const retention = { requestRetentionDays, payloadRetentionDays };
-        const r: AnalyzeReport = { ...db, ...retention, suggestions: analyzeSuggestions(db, retention, now) };
-        if (opts.traffic) r.traffic = await trafficSummary(store, now);
-        return r;
-      });
+      const report = await withConfigStore(
+        t.config,
+        async (store) => {
+          const live = cliLiveSettings(t.config, store);
+          await live.refresh();
+          const { requestRetentionDays, payloadRetentionDays } = live.current();
+          const db = await store.maintenance.report();
+          const now = Date.now();
+          const retention = { requestRetentionDays, payloadRetentionDays };
+          const r: AnalyzeReport = { ...db, ...retention, suggestions: analyzeSuggestions(db, retention, now) };
+          if (opts.traffic) r.traffic = await trafficSummary(store, now);
+          return r;
+        },
+        { read: true },
+      );
       if (opts.json) json(report);
       else out(renderAnalyze(report, Date.now()));
     });
@@ -305,7 +297,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       const t = await resolveTarget(io, globalsOf(cmd));
       const accountsReset = t.api
         ? (await t.api.post<{ accountsReset: number }>('/api/stats/reset')).accountsReset
-        : await withConfigStore(t.config, (s) => s.accounts.resetUsage());
+        : await withConfigStore(t.config, (s) => s.accounts.resetUsage(), { read: true });
       if (opts.json) json({ accountsReset });
       else {
         out(`Reset the usage counters of ${plural(accountsReset, 'account')}; request history is unchanged.\n`);
@@ -339,11 +331,15 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       let result: ClearHistoryResult;
       if (t.api) result = await t.api.post<ClearHistoryResult>('/api/maintenance/clear-history');
       else {
-        result = await withConfigStore(t.config, async (s) => {
-          const started = performance.now();
-          const counts = await s.maintenance.clearHistory();
-          return { ...counts, durationMs: performance.now() - started };
-        });
+        result = await withConfigStore(
+          t.config,
+          async (s) => {
+            const started = performance.now();
+            const counts = await s.maintenance.clearHistory();
+            return { ...counts, durationMs: performance.now() - started };
+          },
+          { read: true },
+        );
       }
       if (opts.json) json(result);
       else {

@@ -162,8 +162,13 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
         const since = range.since ?? until - 30 * DAY_MS;
         if (since >= until) throw usageError('--since must be before --until');
         const readStarted = performance.now();
-        requests = await withStore(io, cmd.optsWithGlobals<GlobalOptions>(), (store) =>
-          readRecorded(store, since, until),
+        requests = await withStore(
+          io,
+          cmd.optsWithGlobals<GlobalOptions>(),
+          (store) => readRecorded(store, since, until),
+          {
+            read: true,
+          },
         );
         readMs = performance.now() - readStarted;
         workload = `${requests.length} recorded requests from ${new Date(since).toISOString()} to ${new Date(until).toISOString()}`;

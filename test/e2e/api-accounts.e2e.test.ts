@@ -311,4 +311,23 @@ describe('account actions', () => {
     const list = AccountListSchema.parse((await call('GET', '')).json);
     expect(list.map((a) => a.name).sort()).toEqual(['beta', 'con', 'delta', 'eps', 'fresh', 'gamma-2', 'sub', 'sub2']);
   });
+
+  it('logs each change once, naming the account', async () => {
+    const { lines } = (await api(gw.server.api, 'GET', '/api/logs')).json as {
+      lines: { msg: string; fields?: Record<string, unknown> }[];
+    };
+    const changes = lines
+      .filter((l) => l.msg.startsWith('account ') && l.fields?.account !== undefined)
+      .map((l) => `${l.msg}: ${String(l.fields?.account)}`);
+    for (const line of [
+      'account paused: fresh',
+      'account resumed: fresh',
+      'account renamed: gamma-2',
+      'account priority changed: alpha',
+      'account removed: alpha',
+    ]) {
+      expect(changes).toContain(line);
+    }
+    expect(changes.filter((l) => l === 'account renamed: gamma-2')).toHaveLength(1);
+  });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentIdOf } from '../../src/agents/agent-registry.js';
+import { api } from '../support/api-request.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { checkSchema } from '../support/json-schema-check.js';
@@ -319,5 +320,20 @@ describe('OpenAPI document', () => {
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     // The history was cleared by the first test: the header row alone.
     expect((await csv.text()).split('\r\n')[0]).toMatch(/^id,time,ts,/);
+  });
+
+  it('answers a wrong method on a known path with 405 and the methods it takes', async () => {
+    const put = await api(gw.url, 'PUT', '/api/accounts');
+    expect(put.status).toBe(405);
+    expect(put.headers.allow).toBe('GET, HEAD, POST');
+    expect(put.json.error).toEqual({
+      type: 'invalid_request_error',
+      message: 'PUT is not allowed on /api/accounts; it takes GET, HEAD, POST',
+    });
+    // With a parameter in the path, too; an unknown path stays a 404.
+    expect((await api(gw.url, 'PUT', '/api/accounts/alpha')).headers.allow).toMatch(/DELETE/);
+    const nowhere = await api(gw.url, 'PUT', '/api/nowhere');
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.headers.allow).toBeUndefined();
   });
 });

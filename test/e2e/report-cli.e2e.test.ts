@@ -4,7 +4,7 @@
  * data directory with no gateway on the configured port (the database read directly). Figures are
  * computed by hand from seeded records.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
@@ -314,13 +314,29 @@ describe('ccflare requests', () => {
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr).toBe('ccflare: unknown account "nope"; accounts: a, b\n');
+      // The other commands that filter by account say the same rather than "nothing matched".
+      const conversations = await call(['conversations', 'list', '--account', 'nope']);
+      expect([conversations.code, conversations.stdout, conversations.stderr]).toEqual([2, '', r.stderr]);
+      const ranged = await call(['stats', '--range', '24h', '--account', 'a,nope,nada']);
+      expect([ranged.code, ranged.stdout]).toEqual([2, '']);
+      expect(ranged.stderr).toBe('ccflare: unknown accounts "nope", "nada"; accounts: a, b\n');
     }
+    const exported = await cli(['export', 'requests', '--account', 'nope', '--format', 'csv']);
+    expect([exported.code, exported.stderr]).toEqual([2, 'ccflare: unknown account "nope"; accounts: a, b\n']);
+    const file = join(gw.home, 'nope.jsonl');
+    const toFile = await cli(['export', 'requests', '--account', 'nope', '--output', file]);
+    expect(toFile.code).toBe(2);
+    expect(existsSync(file)).toBe(false);
     gw.store.connection.exec("DELETE FROM requests WHERE account_name = 'b'");
     for (const call of [live, offline]) {
       const r = await call(['requests', '--account', 'b']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe('No requests match.\n');
+      const ranged = await call(['stats', '--range', '24h', '--account', 'b']);
+      expect(ranged.code, ranged.stderr).toBe(0);
     }
+    const exportedB = await cli(['export', 'requests', '--account', 'b']);
+    expect([exportedB.code, exportedB.stdout]).toEqual([0, '']);
   });
 
   it('lists requests that reached no account as "(no account)", never as a removed account', async () => {

@@ -187,19 +187,34 @@ export function accountsRoutes(deps: ApiDeps): OpenAPIHono {
     return c.json({ ok: true as const }, 200);
   });
 
-  app.openapi(pause, async (c) => c.json(await applied(await accounts.pause(c.req.valid('param').name)), 200));
-  app.openapi(resume, async (c) => c.json(await applied(await accounts.resume(c.req.valid('param').name)), 200));
+  // One line per change made through the API, as for add and remove: who paused what is in the log.
+  app.openapi(pause, async (c) => {
+    const { name } = c.req.valid('param');
+    const view = await applied(await accounts.pause(name));
+    logger.info({ account: name }, 'account paused');
+    return c.json(view, 200);
+  });
+  app.openapi(resume, async (c) => {
+    const { name } = c.req.valid('param');
+    const view = await applied(await accounts.resume(name));
+    logger.info({ account: name }, 'account resumed');
+    return c.json(view, 200);
+  });
 
   app.openapi(rename, async (c) => {
     const { name } = c.req.valid('param');
     const { newName } = c.req.valid('json');
-    return c.json(await applied(await accounts.rename(name, newName)), 200);
+    const view = await applied(await accounts.rename(name, newName));
+    logger.info({ account: newName, from: name }, 'account renamed');
+    return c.json(view, 200);
   });
 
   app.openapi(priority, async (c) => {
     const { name } = c.req.valid('param');
     const { priority: p } = c.req.valid('json');
-    return c.json(await applied(await accounts.setPriority(name, p)), 200);
+    const view = await applied(await accounts.setPriority(name, p));
+    logger.info({ account: name, priority: p }, 'account priority changed');
+    return c.json(view, 200);
   });
 
   return app;

@@ -44,14 +44,13 @@ const change = (method: 'put' | 'patch') =>
 
 export function configRoutes(deps: ApiDeps): OpenAPIHono {
   const app = newRouter();
-  const { liveSettings, logger } = deps;
+  const { liveSettings } = deps;
   app.openapi(getConfig, (c) => c.json(liveSettings.describe(), 200));
   for (const method of ['put', 'patch'] as const) {
     app.openapi(change(method), async (c) => {
       const patch = c.req.valid('json');
-      const view = await liveSettings.update(patch);
-      logger.info({ settings: patch }, 'runtime settings changed through the API');
-      return c.json(view, 200);
+      // LiveSettings logs what changed once it is applied, whichever instance or command stored it.
+      return c.json(await liveSettings.update(patch), 200);
     });
   }
   return app;
