@@ -105,6 +105,13 @@ describe.skipIf(!hasChromium)('the dashboard in the user’s language, in Chromi
       expect(await page.getByRole('columnheader', { name: '请求占比' }).count()).toBe(1);
       await shot(page, 'chinese-overview');
 
+      // Settings: the runtime settings' descriptions are Chinese too, not the server's English.
+      await nav.getByRole('link', { name: '设置', exact: true }).click();
+      const retention = page.locator('.setting-doc', { hasText: '请求记录保留的天数' });
+      await retention.waitFor();
+      expect(await retention.textContent()).toBe('请求记录保留的天数。 环境变量 CCFLARE_REQUEST_RETENTION_DAYS。');
+      expect(await page.locator('.setting-doc', { hasText: 'Days request rows are kept' }).count()).toBe(0);
+
       await page.keyboard.press('?');
       const help = page.getByRole('dialog', { name: '键盘快捷键' });
       await help.waitFor();
@@ -141,6 +148,10 @@ describe.skipIf(!hasChromium)('the dashboard in the user’s language, in Chromi
       await page.reload();
       await page.getByRole('heading', { name: 'Stats', exact: true }).waitFor();
       expect(await page.locator('[data-stat="Tokens"]').textContent()).toBe('1,234,070');
+      // In English the descriptions are the server's own, without the unit the editor shows.
+      await page.goto(`${gw.url}/settings`);
+      await page.locator('.setting-doc', { hasText: 'Days request rows are kept. ' }).waitFor();
+      await page.locator('.setting-doc', { hasText: 'Cap per stored body. ' }).waitFor();
       expect(errors).toEqual([]);
     } finally {
       await context.close();

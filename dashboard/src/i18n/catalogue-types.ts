@@ -8,6 +8,7 @@ import type { logs } from './en/logs.js';
 import type { overview } from './en/overview.js';
 import type { prompts } from './en/prompts.js';
 import type { requests } from './en/requests.js';
+import type { settingDocs } from './en/setting-docs.js';
 import type { settings } from './en/settings.js';
 import type { shell } from './en/shell.js';
 import type { stats } from './en/stats.js';
@@ -19,6 +20,7 @@ export interface Namespaces {
   shell: typeof shell;
   accounts: typeof accounts;
   settings: typeof settings;
+  settingDocs: typeof settingDocs;
   logs: typeof logs;
   stats: typeof stats;
   agents: typeof agents;

@@ -9,6 +9,7 @@ import logs from './locales/id/logs.js';
 import overview from './locales/id/overview.js';
 import prompts from './locales/id/prompts.js';
 import requests from './locales/id/requests.js';
+import settingDocs from './locales/id/setting-docs.js';
 import settings from './locales/id/settings.js';
 import shell from './locales/id/shell.js';
 import stats from './locales/id/stats.js';
@@ -25,6 +26,7 @@ export default {
   logs,
   stats,
   settings,
+  settingDocs,
   agents,
   tools,
   strategy,

@@ -9,6 +9,7 @@ import logs from './locales/pt-BR/logs.js';
 import overview from './locales/pt-BR/overview.js';
 import prompts from './locales/pt-BR/prompts.js';
 import requests from './locales/pt-BR/requests.js';
+import settingDocs from './locales/pt-BR/setting-docs.js';
 import settings from './locales/pt-BR/settings.js';
 import shell from './locales/pt-BR/shell.js';
 import stats from './locales/pt-BR/stats.js';
@@ -25,6 +26,7 @@ export default {
   logs,
   stats,
   settings,
+  settingDocs,
   agents,
   tools,
   strategy,

@@ -9,6 +9,7 @@ import logs from './locales/tr/logs.js';
 import overview from './locales/tr/overview.js';
 import prompts from './locales/tr/prompts.js';
 import requests from './locales/tr/requests.js';
+import settingDocs from './locales/tr/setting-docs.js';
 import settings from './locales/tr/settings.js';
 import shell from './locales/tr/shell.js';
 import stats from './locales/tr/stats.js';
@@ -25,6 +26,7 @@ export default {
   logs,
   stats,
   settings,
+  settingDocs,
   agents,
   tools,
   strategy,

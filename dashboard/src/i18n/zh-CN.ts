@@ -9,6 +9,7 @@ import logs from './locales/zh-CN/logs.js';
 import overview from './locales/zh-CN/overview.js';
 import prompts from './locales/zh-CN/prompts.js';
 import requests from './locales/zh-CN/requests.js';
+import settingDocs from './locales/zh-CN/setting-docs.js';
 import settings from './locales/zh-CN/settings.js';
 import shell from './locales/zh-CN/shell.js';
 import stats from './locales/zh-CN/stats.js';
@@ -25,6 +26,7 @@ export default {
   logs,
   stats,
   settings,
+  settingDocs,
   agents,
   tools,
   strategy,

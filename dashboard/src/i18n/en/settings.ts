@@ -63,6 +63,8 @@ export const settings = {
   savedNow: 'Saved: now {value}. Applied at once.',
   nothingToSave: 'Nothing to save: that is already the current value.',
   envVar: 'Environment variable {env}.',
+  /** Ends a setting's description, before its environment variable. */
+  docEnd: '.',
   readOnlyFlag: 'Read-only: set by a command-line flag',
   readOnlyEnv: 'Read-only: set by the environment variable',
   readOnlyAfter: ', which wins over anything saved here. To change it here, remove it and restart the gateway.',

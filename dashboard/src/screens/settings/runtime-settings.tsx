@@ -6,6 +6,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import type { ConfigView } from '../../../../src/shared/config-schemas';
 import { ApiError, apiFetch, errorMessage } from '../../api';
+import { settingDocs } from '../../i18n/en/setting-docs';
 import { settings as messages } from '../../i18n/en/settings';
 import { shell } from '../../i18n/en/shell';
 import { translator } from '../../i18n/i18n';
@@ -24,6 +25,7 @@ import {
 
 const t = translator('settings', messages);
 const ts = translator('shell', shell);
+const td = translator('settingDocs', settingDocs);
 
 function useConfig() {
   return useQuery({ queryKey: queryKeys.config, queryFn: () => apiFetch<ConfigView>('/api/config') });
@@ -89,7 +91,8 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
           <SourceBadge state={state} />
         </div>
         <p id={helpId} className="muted small setting-doc">
-          {humanDoc(state.doc)}. <span className="setting-env">{t('envVar', { env: state.env })}</span>
+          {docOf(name, state)}
+          {t('docEnd')} <span className="setting-env">{t('envVar', { env: state.env })}</span>
         </p>
         {state.pinned ? (
           <div className="setting-pinned">
@@ -169,8 +172,9 @@ function SettingRow({ name, state }: { name: SettingKey; state: SettingState }) 
 }
 
 /** The docs name the raw unit ("…, ms"); the inputs here are in friendlier units. */
-function humanDoc(doc: string): string {
-  return doc.replace(/, (ms|bytes)$/, '');
+/** The active language's description, else the server's English one without its unit suffix (the editor shows units). */
+function docOf(name: SettingKey, state: SettingState): string {
+  return td(name) || state.doc.replace(/, (ms|bytes)$/, '');
 }
 
 function serverMessage(err: unknown): string {

@@ -64,6 +64,7 @@ export default {
   savedNow: 'Disimpan: sekarang {value}. Langsung berlaku.',
   nothingToSave: 'Tidak ada yang disimpan: itu sudah nilai saat ini.',
   envVar: 'Variabel lingkungan {env}.',
+  docEnd: '.',
   readOnlyFlag: 'Hanya baca: diatur oleh flag baris perintah',
   readOnlyEnv: 'Hanya baca: diatur oleh variabel lingkungan',
   readOnlyAfter:

@@ -66,6 +66,7 @@ export default {
   savedNow: 'Salvo: agora {value}. Aplicado na hora.',
   nothingToSave: 'Nada para salvar: esse já é o valor atual.',
   envVar: 'Variável de ambiente {env}.',
+  docEnd: '.',
   readOnlyFlag: 'Somente leitura: definido por uma opção de linha de comando',
   readOnlyEnv: 'Somente leitura: definido pela variável de ambiente',
   readOnlyAfter: ', que prevalece sobre o que for salvo aqui. Para mudar aqui, remova-a e reinicie o gateway.',

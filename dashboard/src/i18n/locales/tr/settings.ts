@@ -65,6 +65,7 @@ export default {
   savedNow: 'Kaydedildi: şimdi {value}. Hemen uygulandı.',
   nothingToSave: 'Kaydedilecek bir şey yok: zaten geçerli değer bu.',
   envVar: 'Ortam değişkeni {env}.',
+  docEnd: '.',
   readOnlyFlag: 'Salt okunur: bir komut satırı seçeneğiyle ayarlandı',
   readOnlyEnv: 'Salt okunur: şu ortam değişkeniyle ayarlandı:',
   readOnlyAfter:

@@ -60,6 +60,7 @@ export default {
   savedNow: '已保存：当前为 {value}。立即生效。',
   nothingToSave: '无需保存：这已经是当前值。',
   envVar: '环境变量 {env}。',
+  docEnd: '。',
   readOnlyFlag: '只读：由命令行参数设置',
   readOnlyEnv: '只读：由环境变量设置',
   readOnlyAfter: '，它优先于此处保存的任何值。要在此处修改，请移除它并重启网关。',
