@@ -1,4 +1,4 @@
-import type { LiveSettingKey } from '../../../../src/shared/live-setting-keys';
+import type { LiveSettingKey } from '../../../../src/shared/live-setting-keys.js';
 
 /**
  * The Settings screen's descriptions of the runtime settings. English is the server's own text
