@@ -576,7 +576,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
             break;
           }
           logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
-          ctx.last = new GatewayError('upstream_unreachable', `Upstream unreachable: ${d.message}`);
+          ctx.last = new GatewayError('upstream_unreachable', unreachableMessage(ctx, d.message));
           router.outcome(account.id, 'failed', clock.now());
           // The headers timeout of an attempt is the rest of the request's deadline, so when it fires
           // the deadline is spent (give or take the timer's 1 ms rounding).
@@ -651,6 +651,17 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     }
     if (last instanceof GatewayError) fail(ctx, last);
     else passThrough(ctx, last);
+  }
+
+  /**
+   * The 502's text: which upstream, how many attempts on which accounts, and the last cause, so
+   * the person reading Claude Code's error can tell a network problem from an account's.
+   */
+  function unreachableMessage(ctx: Ctx, cause: string): string {
+    const names = [...new Set(ctx.attemptLog.map((a) => a.account))];
+    const tries = ctx.attemptLog.length === 1 ? '1 attempt' : `${ctx.attemptLog.length} attempts`;
+    const on = names.length === 1 ? `account ${names[0]}` : `accounts ${names.join(', ')}`;
+    return `Upstream ${base.host} unreachable (${tries} on ${on}): ${cause}`;
   }
 
   /**

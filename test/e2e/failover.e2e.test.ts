@@ -411,7 +411,10 @@ describe('failover table', () => {
     const err = await ask(client).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(502);
-    expect(String((err as Error).message)).toMatch(/unreachable/i);
+    // Names the upstream, the attempts and the account, then the cause in words.
+    expect(String((err as Error).message)).toMatch(
+      /Upstream 127\.0\.0\.1:\d+ unreachable \(\d attempts on account a\): network error: connection refused \(ECONNREFUSED\)/,
+    );
     const [rec] = await gw.records(1);
     expect(rec).toMatchObject({ status: 502, success: false });
     expect(rec?.attempts).toBeGreaterThanOrEqual(2);
