@@ -63,7 +63,18 @@ export function formatWindows(rl: NonNullable<AccountView['rateLimit']>, now: nu
   return parts;
 }
 
+/**
+ * The widest a cell of a column other than the last gets in a table: a client's 300-character
+ * model name would push every other column off the screen. Ids (36) fit; --json has every value whole.
+ */
+export const MAX_CELL = 48;
+
+function fit(cell: string): string {
+  return cell.length <= MAX_CELL ? cell : `${cell.slice(0, MAX_CELL - 1)}…`;
+}
+
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  rows = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : fit(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
