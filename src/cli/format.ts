@@ -69,12 +69,12 @@ export function formatWindows(rl: NonNullable<AccountView['rateLimit']>, now: nu
  */
 export const MAX_CELL = 48;
 
-function fit(cell: string): string {
+function fitCell(cell: string): string {
   return cell.length <= MAX_CELL ? cell : `${cell.slice(0, MAX_CELL - 1)}…`;
 }
 
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  rows = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : fit(c))));
+  rows = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : fitCell(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
