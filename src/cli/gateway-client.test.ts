@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RUNTIME_FILE } from '../server/runtime-file.js';
-import { ApiClient, explicitGatewayUrl, findGateway, PROBE_TIMEOUT_MS } from './gateway-client.js';
+import { ApiClient, explicitGatewayUrl, findGateway, PROBE_TIMEOUT_MS, resolveTarget } from './gateway-client.js';
 import type { CliIo } from './io.js';
 
 const io = { env: {} } as unknown as CliIo;
@@ -14,10 +14,12 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
+const HEALTH = JSON.stringify({ status: 'ok', uptimeMs: 5, accounts: 1, inFlight: 0 });
+
 /** A gateway whose /health answers after `delayMs`, as one does on a machine under heavy load. */
 async function slowGateway(delayMs: number): Promise<string> {
   const server: Server = createServer((_req, res) => {
-    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'), delayMs);
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(HEALTH), delayMs);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   cleanups.push(() => server.close());
@@ -48,6 +50,47 @@ describe('findGateway', () => {
     const home = homeNaming(closed);
     const r = await findGateway(io, {}, { host: '127.0.0.1', port: 0, home } as never);
     expect(r).toEqual({ found: null, tried: [closed] });
+  });
+});
+
+describe('a server at the configured port that this data directory did not start', () => {
+  /** Answers /health with `health`, records each request's path and authorization, 401 for the rest. */
+  async function stranger(health: string): Promise<{ port: number; seen: string[] }> {
+    const seen: string[] = [];
+    const server: Server = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization ?? '-'}`);
+      if (req.url === '/health') res.writeHead(200, { 'content-type': 'application/json' }).end(health);
+      else res.writeHead(401, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => server.close());
+    return { port: (server.address() as AddressInfo).port, seen };
+  }
+
+  function cliIo(port: number): CliIo {
+    const home = mkdtempSync(join(tmpdir(), 'ccflare-stranger-'));
+    cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+    const env = {
+      CCFLARE_HOME: home,
+      CCFLARE_PORT: String(port),
+      CCFLARE_ADMIN_KEY: 'ccfa_not-for-strangers-0123456789',
+    };
+    return { env, stderr: { write: () => true } } as unknown as CliIo;
+  }
+
+  it('never gets the admin key; a 401 says to name it with --url if it is ours', async () => {
+    const s = await stranger(HEALTH);
+    const t = await resolveTarget(cliIo(s.port), {});
+    expect(t.api?.base).toBe(`http://127.0.0.1:${s.port}`);
+    await expect(t.api?.get('/api/stats')).rejects.toThrow(
+      `if it is yours, run the command again with --url http://127.0.0.1:${s.port}`,
+    );
+    expect(s.seen).toEqual(['/health -', '/api/stats -']);
+  });
+
+  it("is not taken for a gateway when its /health is not ccflare's", async () => {
+    const s = await stranger('{"status":"ok"}');
+    expect((await resolveTarget(cliIo(s.port), {})).api).toBeNull();
   });
 });
 

@@ -32,7 +32,12 @@ export interface GatewayCandidate {
   base: string;
   /** Where the address came from, for --verbose and error messages. */
   from: string;
-  /** A live process wrote this address, or the user named it: wait `LIVE_PROBE_TIMEOUT_MS` for it. */
+  /**
+   * A live process of this data directory wrote this address, or the user named it: wait
+   * `LIVE_PROBE_TIMEOUT_MS` for it, and send it the admin key. The configured host and port alone
+   * are neither: while no gateway of this data directory runs, any local process may hold that
+   * port, and would collect the key from every command.
+   */
   live?: boolean;
 }
 
@@ -103,9 +108,14 @@ export async function probeGateway(base: string, timeoutMs = PROBE_TIMEOUT_MS): 
   try {
     const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return false;
-    const body = (await res.json()) as { status?: unknown };
+    const body = (await res.json()) as { status?: unknown; uptimeMs?: unknown; inFlight?: unknown };
     // degraded: running and proxying, with request records waiting or lost (server/health.ts).
-    return body.status === 'ok' || body.status === 'degraded';
+    // Many services answer /health with {"status":"ok"}: ccflare's also counts uptime and requests.
+    return (
+      (body.status === 'ok' || body.status === 'degraded') &&
+      typeof body.uptimeMs === 'number' &&
+      typeof body.inFlight === 'number'
+    );
   } catch {
     return false;
   }
@@ -132,6 +142,8 @@ export class ApiClient {
     readonly base: string,
     private readonly adminKey: string | null,
     private readonly home: string,
+    /** Found only at the configured host and port: the admin key was withheld (`GatewayCandidate.live`). */
+    private readonly unverified = false,
   ) {}
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -161,6 +173,13 @@ export class ApiClient {
 
   /** One line for a refused or failed call, naming what to do about it. */
   failure(status: number, body: unknown): CliError {
+    if (status === 401 && this.unverified) {
+      return new CliError(
+        `the gateway at ${this.base} requires the admin key, which goes only to the gateway ${runtimeFilePath(this.home)} ` +
+          `names or to an address given with --url or CCFLARE_URL (this one is only the configured host and port): ` +
+          `if it is yours, run the command again with --url ${this.base}`,
+      );
+    }
     if (status === 401) {
       const why = this.adminKey === null ? 'requires the admin key' : 'refused the admin key';
       return new CliError(
@@ -252,8 +271,9 @@ export async function resolveTarget(io: CliIo, globals: GlobalOptions): Promise<
   const { found, tried } = await findGateway(io, globals, config);
   if (found !== null) {
     verbose(`using the running gateway at ${found.base} (${found.from})`);
-    const key = localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey);
-    return { config, api: new ApiClient(found.base, key, config.home), base: found.base, dbPath };
+    const key = found.live ? localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey) : null;
+    const api = new ApiClient(found.base, key, config.home, !found.live);
+    return { config, api, base: found.base, dbPath };
   }
   const where =
     tried.length === 0 ? 'no gateway address is configured' : `no gateway answered at ${tried.join(' or ')}`;

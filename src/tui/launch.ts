@@ -73,7 +73,10 @@ export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions 
   };
   if (child) for (const sig of Object.keys(signals)) process.once(sig, onSignal);
   try {
-    const api = new HttpTuiApi(base, localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey));
+    // Not to a gateway found only at the configured port (GatewayCandidate.live): it may be anyone's.
+    const trusted = found === null || found.live === true;
+    const key = trusted ? localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey) : null;
+    const api = new HttpTuiApi(base, key);
     const instance = render(
       createElement(App, {
         api,
