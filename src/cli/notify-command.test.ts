@@ -107,6 +107,11 @@ describe('ccflare notify', () => {
     const ftp = await run(['notify', 'add', 'x', '--hook-url', 'ftp://example.com/x']);
     expect(ftp.code).toBe(1);
     expect(ftp.stderr).toBe('ccflare: Invalid channel URL: must be an http:// or https:// URL\n');
+    const creds = await run(['notify', 'add', 'x', '--hook-url', 'https://user:secret@example.com/hook']);
+    expect(creds.code).toBe(1);
+    expect(creds.stderr).toBe(
+      'ccflare: Invalid channel URL: must not contain a user name or password (user:pass@): put a token in the path or query instead\n',
+    );
     const ev = await run(['notify', 'add', 'x', '--hook-url', 'https://example.com', '--events', 'nope']);
     expect(ev.code).toBe(2);
     expect(ev.stderr).toContain('unknown event type nope');

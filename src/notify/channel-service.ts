@@ -85,7 +85,9 @@ export function rulesFrom(doc: unknown): NotifyRules {
 
 function checkUrl(url: string): string {
   const r = ChannelUrlSchema.safeParse(url);
-  if (!r.success) throw new GatewayError('bad_request', 'Invalid channel URL: must be an http:// or https:// URL');
+  if (!r.success) {
+    throw new GatewayError('bad_request', `Invalid channel URL: ${r.error.issues[0]?.message ?? 'not a URL'}`);
+  }
   return url;
 }
 

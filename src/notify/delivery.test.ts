@@ -96,6 +96,23 @@ describe('attempt', () => {
     expect(r.ok).toBe(false);
     expect(r.error).not.toContain('SECRETTOKEN');
   });
+
+  it('masks a URL a failing receiver or fetch puts in its error text', async () => {
+    handler = (_q, res) => {
+      res.writeHead(400);
+      res.end('bad hook https://hooks.example.com/services/T0/B0/ECHOEDTOKEN?token=Q1 (see docs)');
+    };
+    const r = await attempt({ kind: 'webhook', url: `${base}/hook`, secret: null }, ev, 'd7');
+    expect(r.error).toBe('HTTP 400: bad hook https://hooks.example.com/•••• (see docs)');
+    // fetch names a URL with credentials in its refusal.
+    const creds = await attempt(
+      { kind: 'webhook', url: `${base.replace('//', '//u:PASSWORD@')}/x`, secret: null },
+      ev,
+      'd8',
+    );
+    expect(creds.ok).toBe(false);
+    expect(creds.error).not.toContain('PASSWORD');
+  });
 });
 
 describe('slackBody', () => {

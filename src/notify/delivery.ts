@@ -124,14 +124,22 @@ export async function attempt(
     });
     const text = await readCapped(res);
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, error: null };
-    const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+    const snippet = maskUrls(text.replace(/\s+/g, ' ').trim()).slice(0, 200);
     return { ok: false, status: res.status, error: `HTTP ${res.status}${snippet ? `: ${snippet}` : ''}` };
   } catch (err) {
-    return { ok: false, status: null, error: describe(err) };
+    return { ok: false, status: null, error: maskUrls(describe(err)) };
   }
 }
 
 /** `https://hooks.slack.com/services/T0/B0/secret` → `https://hooks.slack.com/••••`: only the origin is shown. */
+/**
+ * Every URL in an error text masked as `maskUrl` does: the error is stored and shown by
+ * `notify list` and the dashboard, while a channel's URL is a secret (stored encrypted).
+ */
+export function maskUrls(text: string): string {
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (u) => maskUrl(u));
+}
+
 export function maskUrl(url: string): string {
   try {
     const u = new URL(url);

@@ -37,6 +37,18 @@ export const ChannelUrlSchema = z
     },
     { message: 'must be an http:// or https:// URL' },
   )
+  .refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return u.username === '' && u.password === '';
+      } catch {
+        return true;
+      }
+    },
+    // fetch refuses such a URL, so the channel could never deliver; and its error text would carry the password.
+    { message: 'must not contain a user name or password (user:pass@): put a token in the path or query instead' },
+  )
   .openapi({ example: 'https://hooks.slack.com/services/T000/B000/XXXX' });
 
 export const ChannelSchema = z
