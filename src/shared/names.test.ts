@@ -5,14 +5,14 @@ import { AccountNameSchema, AccountPrioritySchema } from './accounts-schemas.js'
 import { KeyNameSchema } from './keys-schemas.js';
 import { NAME_ERROR, PRIORITY_ERROR, validateName, validatePriority } from './names.js';
 
-const GOOD_NAMES = ['a', 'work-max', 'Team_2.backup', 'x'.repeat(64), '...', '-'];
-const BAD_NAMES = ['', 'x'.repeat(65), 'bad name', 'café', 'a/b', 'a:b', ' a', 'a\n'];
+const GOOD_NAMES = ['a', 'work-max', 'Team_2.backup', 'x'.repeat(64), '.a', 'a..', '-'];
+const BAD_NAMES = ['', 'x'.repeat(65), 'bad name', 'café', 'a/b', 'a:b', ' a', 'a\n', '.', '..', '...'];
 
 describe('name and priority rules', () => {
-  it('accept 1-64 characters from A-Z a-z 0-9 . _ - and say so otherwise', () => {
+  it('accept 1-64 characters from A-Z a-z 0-9 . _ -, not dots alone, and say so otherwise', () => {
     for (const n of GOOD_NAMES) expect(validateName(n), n).toBeNull();
     for (const n of BAD_NAMES)
-      expect(validateName(n), JSON.stringify(n)).toBe('use 1-64 characters from A-Z a-z 0-9 . _ -');
+      expect(validateName(n), JSON.stringify(n)).toBe('use 1-64 characters from A-Z a-z 0-9 . _ - (not dots alone)');
     expect(validateName(undefined)).toBe(NAME_ERROR);
     expect(validateName(42)).toBe(NAME_ERROR);
   });

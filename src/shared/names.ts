@@ -4,10 +4,14 @@
  * without imports: the dashboard bundles it.
  */
 
-/** Account and client-key names: what fits in a URL path segment and a log line unquoted. */
-export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * Account and client-key names: what fits in a URL path segment and a log line unquoted. Not
+ * dots alone: browsers and fetch resolve `/api/keys/..` to `/api/`, so such a name could never
+ * be managed through the API or the dashboard.
+ */
+export const NAME_PATTERN = /^(?!\.+$)[A-Za-z0-9._-]{1,64}$/;
 /** The name rule as users read it (help texts, error messages). */
-export const NAME_RULE = '1-64 characters from A-Z a-z 0-9 . _ -';
+export const NAME_RULE = '1-64 characters from A-Z a-z 0-9 . _ - (not dots alone)';
 /** What a broken name is told. */
 export const NAME_ERROR = `use ${NAME_RULE}`;
 

@@ -102,7 +102,7 @@ export const shell = {
   percentUsed: '{percent} used',
   shownAfterFirst: 'Shown after its first request',
   noWindows: 'API-key accounts have no 5-hour or weekly window.',
-  nameRule: '1-64 characters from A-Z a-z 0-9 . _ -',
+  nameRule: '1-64 characters from A-Z a-z 0-9 . _ - (not dots alone)',
   window5h: '5-hour',
   windowWeekly: 'Weekly',
   bellLabel: 'Notifications',

@@ -105,7 +105,7 @@ export default {
   percentUsed: '{percent} terpakai',
   shownAfterFirst: 'Ditampilkan setelah permintaan pertamanya',
   noWindows: 'Akun API key tidak memiliki jendela 5 jam atau mingguan.',
-  nameRule: '1-64 karakter dari A-Z a-z 0-9 . _ -',
+  nameRule: '1-64 karakter dari A-Z a-z 0-9 . _ - (bukan titik saja)',
   window5h: '5 jam',
   windowWeekly: 'Mingguan',
   bellLabel: 'Notifikasi',

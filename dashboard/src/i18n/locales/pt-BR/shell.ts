@@ -105,7 +105,7 @@ export default {
   percentUsed: '{percent} usado',
   shownAfterFirst: 'Aparece após a primeira requisição',
   noWindows: 'Contas com API key não têm janela de 5 horas nem semanal.',
-  nameRule: '1 a 64 caracteres entre A-Z a-z 0-9 . _ -',
+  nameRule: '1 a 64 caracteres entre A-Z a-z 0-9 . _ - (não só pontos)',
   window5h: '5 horas',
   windowWeekly: 'Semanal',
   bellLabel: 'Notificações',

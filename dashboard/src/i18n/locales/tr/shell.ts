@@ -104,7 +104,7 @@ export default {
   percentUsed: '{percent} kullanıldı',
   shownAfterFirst: 'İlk isteğinden sonra gösterilir',
   noWindows: 'API key hesaplarının 5 saatlik veya haftalık penceresi yoktur.',
-  nameRule: 'A-Z a-z 0-9 . _ - karakterlerinden 1-64 karakter',
+  nameRule: 'A-Z a-z 0-9 . _ - karakterlerinden 1-64 karakter (yalnızca noktalar olamaz)',
   window5h: '5 saatlik',
   windowWeekly: 'Haftalık',
   bellLabel: 'Bildirimler',

@@ -99,7 +99,7 @@ export default {
   percentUsed: '已用 {percent}',
   shownAfterFirst: '首个请求后显示',
   noWindows: 'API key 账户没有 5 小时或每周用量窗口。',
-  nameRule: '1-64 个字符，可用 A-Z a-z 0-9 . _ -',
+  nameRule: '1-64 个字符，可用 A-Z a-z 0-9 . _ -（不能只有点）',
   window5h: '5 小时',
   windowWeekly: '每周',
   bellLabel: '通知',
