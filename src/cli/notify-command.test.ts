@@ -3,8 +3,8 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CliRun, runCommand } from '../../test/support/cli-io.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type CliRun, runCommand, startCommand } from '../../test/support/cli-io.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
 
 let home: string;
@@ -101,6 +101,15 @@ describe('ccflare notify', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('asks for the URL without echo on a terminal', async () => {
+    const c = startCommand(['notify', 'add', 'typed', '--slack'], { home, tty: true });
+    await vi.waitFor(() => expect(c.stdout()).toBe('Webhook URL: '));
+    c.stdin.write('https://hooks.slack.com/services/T0/B0/TYPEDSECRET\r');
+    const r = await c.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('Webhook URL: \nAdded slack channel "typed" (https://hooks.slack.com/••••).\n');
   });
 
   it('refuses a URL that is not http(s) and an unknown event type', async () => {

@@ -14,7 +14,7 @@ import {
 } from '../shared/notify-schemas.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
-import { CliError, type CliIo, readAll } from './io.js';
+import { CliError, type CliIo, isInteractive, readAll, readHidden } from './io.js';
 
 function withChannels<T>(io: CliIo, cmd: Command, fn: (svc: ChannelService) => Promise<T>): Promise<T> {
   return withStore(io, cmd.optsWithGlobals<GlobalOptions>(), (store, config) =>
@@ -58,6 +58,11 @@ function parseEvents(list: string | undefined): NotifyEventType[] | undefined {
   if (bad.length > 0)
     throw new CliError(`unknown event type ${bad.join(', ')}: use ${NOTIFY_EVENT_TYPES.join(', ')}`, 2);
   return names as NotifyEventType[];
+}
+
+/** The channel URL from stdin: asked for without echo on a terminal, as `accounts add-key` asks for a key. */
+function readHookUrl(io: CliIo): Promise<string> {
+  return isInteractive(io) ? readHidden(io, 'Webhook URL: ') : readAll(io);
 }
 
 export function registerNotifyCommands(program: Command, io: CliIo): void {
@@ -104,7 +109,7 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
         cmd: Command,
       ) => {
         const events = parseEvents(opts.events);
-        const url = (opts.hookUrl ?? (await readAll(io))).trim();
+        const url = (opts.hookUrl ?? (await readHookUrl(io))).trim();
         if (url === '') throw new CliError('give the URL with --hook-url or on stdin', 2);
         await withChannels(io, cmd, async (svc) => {
           const view = await svc.create({
@@ -154,7 +159,7 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
         const events = parseEvents(opts.events);
         let url: string | undefined = opts.hookUrl?.trim();
         if (opts.hookUrlStdin) {
-          url = (await readAll(io)).trim();
+          url = (await readHookUrl(io)).trim();
           if (url === '') throw new CliError('--hook-url-stdin: no URL on stdin', 2);
         }
         const patch = {
