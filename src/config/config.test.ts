@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
-import { CONFIG_FILE, expandTilde, isLoopbackHost, loadConfig, parseSetting } from './config.js';
+import { CONFIG_FILE, configWarnings, expandTilde, isLoopbackHost, loadConfig, parseSetting } from './config.js';
 import { SETTINGS, type SettingDef } from './settings.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -205,6 +205,21 @@ describe('loadConfig', () => {
       writeFile('{ "port": 9000,');
       const err = configError(() => load());
       expect(err.message).toContain(join(home, CONFIG_FILE));
+    });
+
+    it('holding the admin key, warns while other users can read it', () => {
+      writeFile({ adminKey: 'ccfa_0123456789abcdef0123456789abcdef', port: 9000 });
+      const path = join(home, CONFIG_FILE);
+      chmodSync(path, 0o644);
+      expect(configWarnings(load())).toEqual([
+        `${path} holds "adminKey" and other users can read it (mode 0644): run chmod 600 ${path}`,
+      ]);
+      chmodSync(path, 0o600);
+      expect(configWarnings(load())).toEqual([]);
+      // Without a secret in it, the mode is the user's business.
+      writeFile({ port: 9000 });
+      chmodSync(path, 0o644);
+      expect(configWarnings(load())).toEqual([]);
     });
 
     it.each([['[1,2]'], ['"text"'], ['null']])('a non-object (%s) is an error', (content) => {

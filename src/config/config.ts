@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../errors.js';
@@ -224,6 +224,17 @@ export function readConfigFile(home: string, env: NodeJS.ProcessEnv = {}): Confi
     }
     out.values[def.key] = k === def.key ? v : fromCcflare(def, v);
     out.names[def.key] = k;
+  }
+  const secrets = SETTINGS.filter((d) => d.secret && out.values[d.key] !== undefined).map((d) => out.names[d.key]);
+  if (secrets.length > 0 && process.platform !== 'win32') {
+    // admin.key and secret.key are kept owner-only; the same secrets in a config file deserve it too.
+    const mode = statSync(path).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      out.warnings.push(
+        `${path} holds ${secrets.map((k) => `"${k}"`).join(', ')} and other users can read it ` +
+          `(mode ${mode.toString(8).padStart(4, '0')}): run chmod 600 ${path}`,
+      );
+    }
   }
   if (unknown.length > 0) {
     const known = SETTINGS.map((s) => s.key).filter((x) => x !== 'home');
