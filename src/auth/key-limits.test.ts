@@ -156,6 +156,20 @@ describe('KeyLimiter', () => {
     expect(l.check('k', null, NOON)).toBeNull();
   });
 
+  it('refuses a model-running request whose model the gateway could not read, only for keys with a list', () => {
+    const l = limiter(row('k', { models: ['sonnet'] }), row('free', { rpm: 5 }));
+    const r = toErrorResponse(l.check('k', null, NOON, true));
+    expect(r.status).toBe(400);
+    expect(r.body.error.type).toBe('invalid_request_error');
+    expect(r.body.error.message).toContain('key limit: client key "k"');
+    expect(r.body.error.message).toContain('could not read one model for this request');
+    expect(r.body.error.message).toContain('content-type: application/json');
+    // GET /v1/models and the like name no model: nothing to check.
+    expect(l.check('k', null, NOON, false)).toBeNull();
+    expect(l.check('free', null, NOON, true)).toBeNull();
+    expect(l.check(null, null, NOON, true)).toBeNull();
+  });
+
   it('answers the allow-list alone for the fallback model, without counting a request', () => {
     const l = limiter(row('k', { models: ['opus'], rpm: 1 }), row('free', { rpm: 1 }));
     expect(l.allowsModel('k', 'claude-sonnet-4-5')).toBe(false);

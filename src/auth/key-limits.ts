@@ -93,18 +93,28 @@ export class KeyLimiter {
   /**
    * The refusal for a request by key `name` for `model`, or null to serve it (then it is counted
    * against the rpm limit). A key without limits costs one map lookup and allocates nothing.
+   * `modelRequired`: the request goes to an endpoint that runs a model, so a null `model` means
+   * the gateway could not read it, not that there is none.
    */
-  check(name: string | null, model: string | null, now: number): GatewayError | null {
+  check(name: string | null, model: string | null, now: number, modelRequired = false): GatewayError | null {
     if (name === null || this.byName.size === 0) return null;
     const l = this.byName.get(name);
     if (l === undefined) return null;
+    // 400 invalid_request_error, not 403 permission_error: protocol.md section 4 has a proxy
+    // bench an account for 403 until a person acts, while a 400 passes through with the account
+    // unchanged, so a gateway chained in front of this one stays healthy. Neither is retried.
     if (l.models !== null && model !== null && !l.models.allows(model)) {
-      // 400 invalid_request_error, not 403 permission_error: protocol.md section 4 has a proxy
-      // bench an account for 403 until a person acts, while a 400 passes through with the account
-      // unchanged, so a gateway chained in front of this one stays healthy. Neither is retried.
       return new GatewayError(
         'bad_request',
         `key limit: client key "${name}" may not use model ${model} (allowed: ${l.models.entries.join(', ')})`,
+      );
+    }
+    if (l.models !== null && model === null && modelRequired) {
+      // The upstream may still read a model from a body the gateway cannot (a text/plain or form
+      // content-type, a byte-order mark before the JSON): forwarding it would skip the list.
+      return new GatewayError(
+        'bad_request',
+        `key limit: client key "${name}" may only use some models (allowed: ${l.models.entries.join(', ')}) and ccflare could not read one model for this request (a batch names its models inside it): send single Messages requests as JSON with a top-level "model" and content-type: application/json`,
       );
     }
     if (l.costPerMonthUsd !== null) {

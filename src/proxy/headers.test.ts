@@ -23,6 +23,10 @@ const clientRaw = [
   'Bearer client-secret',
   'X-Api-Key',
   'client-key',
+  'X-Ccflare-Admin-Key',
+  'admin-secret',
+  'Cookie',
+  'session=dashboard',
   'Proxy-Authorization',
   'Basic abc',
   'TE',
@@ -48,7 +52,7 @@ const clientRaw = [
 ];
 
 describe('upstream headers', () => {
-  it('strips hop-by-hop fields and client credentials, injects an API key', () => {
+  it("strips hop-by-hop fields, the client's credentials, the gateway's admin key and cookies; injects an API key", () => {
     const h = toMap(upstreamHeaders(clientRaw, { kind: 'api_key', secret: 'sk-ant-api03-acct' }, 42));
     for (const k of [
       'host',
@@ -62,6 +66,8 @@ describe('upstream headers', () => {
       'upgrade',
       'accept-encoding',
       'expect',
+      'x-ccflare-admin-key',
+      'cookie',
     ]) {
       expect(h[k], k).toBeUndefined();
     }
@@ -116,7 +122,7 @@ describe('upstream headers', () => {
     expect(h['anthropic-beta']).toBeUndefined();
   });
 
-  it('drops framing and CORS headers from responses', () => {
+  it('drops framing, CORS and cookie headers from responses', () => {
     expect(
       clientResponseHeaders({
         'transfer-encoding': 'chunked',
@@ -126,6 +132,8 @@ describe('upstream headers', () => {
         // Browser access is the gateway's decision, never the upstream's.
         'access-control-allow-origin': '*',
         'access-control-expose-headers': 'request-id',
+        // Would be stored for the gateway's origin, the dashboard's.
+        'set-cookie': ['__cf_bm=x; path=/; HttpOnly', 'sid=y'],
       }),
     ).toEqual({
       'content-type': 'x',

@@ -3,7 +3,7 @@
  */
 import type { AccountKind } from '../storage/contract/accounts.js';
 
-/** RFC 9110 section 7.6.1 hop-by-hop fields, plus the client's own credentials. */
+/** RFC 9110 section 7.6.1 hop-by-hop fields, plus the client's own credentials and cookies. */
 const DROP = new Set([
   'connection',
   'keep-alive',
@@ -21,6 +21,10 @@ const DROP = new Set([
   'expect',
   'authorization',
   'x-api-key',
+  // The gateway's own admin key (api/auth.ts): a credential for this gateway only.
+  'x-ccflare-admin-key',
+  // Browser cookies for the gateway's origin (the dashboard's): the Messages API takes none.
+  'cookie',
   // Usage is read from the response bytes, so the upstream must answer uncompressed.
   'accept-encoding',
   // The gateway's own marker for requests it sends itself (build-app.ts): never goes upstream.
@@ -92,6 +96,10 @@ const DROP_RESPONSE = new Set([
   'trailer',
   'upgrade',
   'te',
+  // Answers reach browsers at the gateway's origin, the dashboard's: an upstream's cookie would be
+  // stored for it (RFC 6265 section 5.3 scopes a cookie to the answering host) and sent with
+  // every dashboard and /api request. The Messages API needs no cookie from its clients.
+  'set-cookie',
 ]);
 
 export function clientResponseHeaders(

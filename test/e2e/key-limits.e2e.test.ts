@@ -28,6 +28,17 @@ async function send(key: string, model = 'claude-sonnet-4-5') {
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body };
 }
 
+/** A body sent as is, with its own content-type. */
+async function sendRaw(key: string, path: string, contentType: string, body: string) {
+  const res = await fetch(`${ctx.gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType, 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+    body,
+  });
+  const json = (await res.json()) as { type: string; error?: { type: string; message: string } };
+  return { status: res.status, body: json };
+}
+
 async function createKey(name: string): Promise<string> {
   const r = await api(ctx.gw.server.api, 'POST', '/api/keys', { name });
   expect(r.status).toBe(201);
@@ -124,6 +135,53 @@ describe('client key limits', () => {
       clientKey: 'models',
       modelRequested: 'claude-opus-4-5',
     });
+  });
+
+  it('refuses a Messages call whose model it cannot read for a key with a model list; keys without one are unaffected', async () => {
+    const key = await createKey('unread');
+    const free = await createKey('unread-free');
+    expect((await setLimits('unread', { models: ['sonnet'] })).status).toBe(200);
+    const json = JSON.stringify({
+      model: 'claude-opus-4-1',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    // Bodies the upstream may still read a model from, but the gateway does not.
+    const unreadable: Array<[string, string, string]> = [
+      ['/v1/messages', 'text/plain', json],
+      ['/v1/messages', 'application/x-www-form-urlencoded', json],
+      ['/v1/messages', 'application/json', `\uFEFF${json}`],
+      ['/v1/messages/count_tokens', 'text/plain', json],
+    ];
+    for (const [path, type, body] of unreadable) {
+      const r = await sendRaw(key, path, type, body);
+      expect(r.status, `${path} ${type}`).toBe(400);
+      expect(r.body.error?.type).toBe('invalid_request_error');
+      expect(r.body.error?.message).toContain('key limit: client key "unread"');
+      expect(r.body.error?.message).toContain('could not read one model for this request');
+      expect(r.body.error?.message).toContain('content-type: application/json');
+    }
+    expect(ctx.up.requests).toHaveLength(0);
+    const rows = await ctx.gw.records(4);
+    for (const row of rows) {
+      expect(row).toMatchObject({ clientKey: 'unread', status: 400, success: false, accountName: null, attempts: 0 });
+      expect(row.error).toContain('could not read one model for this request');
+    }
+    // A call that names no model still works for the restricted key.
+    const models = await fetch(`${ctx.gw.url}/v1/models`, { headers: { 'x-api-key': key } });
+    expect(models.status).toBe(200);
+    await models.arrayBuffer();
+    // A key without a list is forwarded as before (the upstream has its say on each body).
+    for (const [path, type, body] of unreadable) await sendRaw(free, path, type, body);
+    expect(ctx.up.requests.slice(1).map((q) => [q.path, q.headers['content-type'], q.body])).toEqual(unreadable);
+    // A batch names its models inside each request: refused for the restricted key; a cancel names none.
+    const batch = { requests: [{ custom_id: 'a', params: JSON.parse(json) }] };
+    const created = await sendRaw(key, '/v1/messages/batches', 'application/json', JSON.stringify(batch));
+    expect(created.status).toBe(400);
+    expect(created.body.error?.message).toContain('a batch names its models inside it');
+    const before = ctx.up.requests.length;
+    await sendRaw(key, '/v1/messages/batches/msgbatch_1/cancel', 'application/json', '{}');
+    expect(ctx.up.requests.map((q) => q.path).slice(before)).toEqual(['/v1/messages/batches/msgbatch_1/cancel']);
   });
 
   it('does not serve a restricted key through a fallback model outside its list', async () => {

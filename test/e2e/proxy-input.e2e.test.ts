@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { gatewayForFile } from '../support/gateway.js';
 
@@ -131,5 +131,111 @@ describe('a client sending as many headers as a server keeps', () => {
     const { status } = await rawRequest('/v1/messages', body, `anthropic-version: 2023-06-01\r\n${pad}`);
     expect(status).toBe(200);
     expect(g.up.requests.at(-1)?.headers['x-api-key']).toBe('sk-ant-api03-account-main');
+  });
+});
+
+/** What a client still sending a body sees: the gateway's answer, and whether the socket closed. */
+interface Sender {
+  /** Bytes written to the socket so far. */
+  sent(): number;
+  /** Bytes written when the first byte of the answer arrived (-1: none yet). */
+  sentAtAnswer(): number;
+  received(): string;
+  closed(): boolean;
+}
+
+/**
+ * Sends `head`, then `frame` over and over (as fast as the socket takes it) until the gateway
+ * closes the connection or `maxBytes` went out.
+ */
+function sendUntilClosed(head: string, frame: Buffer, maxBytes: number): Sender {
+  const { port } = new URL(g.gw.url);
+  const sock: Socket = connect(Number(port), '127.0.0.1');
+  let sent = 0;
+  let sentAtAnswer = -1;
+  let data = '';
+  let closed = false;
+  sock.on('data', (c: Buffer) => {
+    if (sentAtAnswer === -1) sentAtAnswer = sent;
+    data += c.toString('latin1');
+  });
+  // EPIPE/ECONNRESET once the gateway has closed while frames were still going out.
+  sock.on('error', () => {});
+  sock.on('close', () => {
+    closed = true;
+  });
+  const pump = () => {
+    while (!sock.destroyed && sent < maxBytes) {
+      sent += frame.length;
+      if (!sock.write(frame)) {
+        sock.once('drain', pump);
+        return;
+      }
+    }
+  };
+  sock.write(head);
+  pump();
+  return { sent: () => sent, sentAtAnswer: () => sentAtAnswer, received: () => data, closed: () => closed };
+}
+
+const MAX_BODY = 32 * 1024 * 1024;
+
+function expectTooLarge(s: Sender): void {
+  const text = s.received();
+  expect(text).toMatch(/^HTTP\/1\.1 413 /);
+  const [head = '', body = ''] = text.split('\r\n\r\n');
+  expect(head.toLowerCase()).toContain('\r\nconnection: close');
+  expect(JSON.parse(body)).toMatchObject({
+    type: 'error',
+    error: { type: 'request_too_large', message: expect.stringContaining('exceeds') },
+  });
+}
+
+describe('a body over the 32 MiB cap', () => {
+  it('declared by Content-Length is refused with 413 before it is sent, and the connection closes', async () => {
+    const s = sendUntilClosed(
+      'POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 10000000000\r\n\r\n',
+      Buffer.alloc(64 * 1024, 0x20),
+      4 * MAX_BODY,
+    );
+    await vi.waitFor(() => expect(s.closed()).toBe(true), { timeout: 5000, interval: 10 });
+    expectTooLarge(s);
+    // Answered from the header: the client had not sent the cap's worth when the answer came.
+    expect(s.sentAtAnswer()).toBeLessThan(MAX_BODY);
+    expect(s.sent()).toBeLessThan(4 * MAX_BODY);
+    const [rec] = await g.gw.records(1);
+    expect(rec).toMatchObject({ status: 413, success: false, accountName: null, attempts: 0 });
+    expect(g.up.requests).toEqual([]);
+    // The gateway serves the next connection as usual.
+    const next = await rawRequest(
+      '/v1/messages',
+      JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
+    );
+    expect(next.status).toBe(200);
+  });
+
+  it('sent chunked is refused with 413 once it passes the cap, and the connection closes instead of reading on', async () => {
+    const data = Buffer.alloc(1024 * 1024, 0x20);
+    const frame = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]);
+    const s = sendUntilClosed(
+      'POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\n',
+      frame,
+      8 * MAX_BODY,
+    );
+    await vi.waitFor(() => expect(s.closed()).toBe(true), { timeout: 5000, interval: 10 });
+    expectTooLarge(s);
+    expect(s.sentAtAnswer()).toBeGreaterThan(MAX_BODY);
+    // The gateway stopped reading: the client could not send all it meant to.
+    expect(s.sent()).toBeLessThan(8 * MAX_BODY);
+    const [rec] = await g.gw.records(1);
+    expect(rec).toMatchObject({ status: 413, success: false, accountName: null, attempts: 0 });
+    expect(g.up.requests).toEqual([]);
+    const next = await rawRequest(
+      '/v1/messages',
+      JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
+    );
+    expect(next.status).toBe(200);
   });
 });

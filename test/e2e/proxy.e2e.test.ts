@@ -73,13 +73,16 @@ describe('proxy pass-through', () => {
     expect(rec?.latencyMs).toBeGreaterThan(0);
   });
 
-  it('applies the header rules: client credentials and hop-by-hop stripped, account key injected', async () => {
+  it('applies the header rules: client credentials, cookies and hop-by-hop stripped, account key injected', async () => {
+    up.setHandler(() => ({ kind: 'json', headers: { 'set-cookie': 'upstream=1; Path=/' }, body: messageJson() }));
     const res = await request(`${gw.url}/v1/messages?beta=true`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'x-api-key': 'sk-client-own-key',
         authorization: 'Bearer client-token',
+        'x-ccflare-admin-key': 'admin-secret',
+        cookie: 'dashboard=session',
         'anthropic-version': '2023-06-01',
         'anthropic-beta': 'interleaved-thinking-2025-05-14',
         connection: 'keep-alive',
@@ -89,11 +92,15 @@ describe('proxy pass-through', () => {
       body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [] }),
     });
     expect(res.statusCode).toBe(200);
+    // An upstream's cookie would be stored for the gateway's origin, the dashboard's.
+    expect(res.headers['set-cookie']).toBeUndefined();
     await res.body.json();
     const seen = up.requests[0];
     expect(seen?.path).toBe('/v1/messages?beta=true');
     expect(seen?.headers['x-api-key']).toBe('sk-ant-api03-account-main');
     expect(seen?.headers.authorization).toBeUndefined();
+    expect(seen?.headers['x-ccflare-admin-key']).toBeUndefined();
+    expect(seen?.headers.cookie).toBeUndefined();
     expect(seen?.headers['anthropic-version']).toBe('2023-06-01');
     expect(seen?.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14');
     expect(seen?.headers['x-app']).toBe('cli');
