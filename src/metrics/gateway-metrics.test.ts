@@ -5,7 +5,7 @@ import type { AccountPool } from '../accounts/account-pool.js';
 import { ManualClock } from '../clock.js';
 import { EventBus } from '../events.js';
 import type { RecordWriter } from '../storage/contract/store.js';
-import { GatewayMetrics, MAX_AGENT_LABELS, OTHER_AGENT } from './gateway-metrics.js';
+import { GatewayMetrics, MAX_AGENT_LABELS, MAX_MODEL_LABELS, OTHER_AGENT, OTHER_MODEL } from './gateway-metrics.js';
 
 function metrics() {
   const events = new EventBus();
@@ -60,6 +60,31 @@ describe('request metrics by agent', () => {
     expect(agents.has(`agent-${MAX_AGENT_LABELS}`)).toBe(false);
     expect(sampleValue(s, 'ccflare_requests_total', { agent: OTHER_AGENT })).toBe(5);
     expect(sampleValue(s, 'ccflare_requests_total', { agent: 'agent-0' })).toBe(2);
+    m.stop();
+  });
+});
+
+describe('request metrics by model', () => {
+  it(`keeps the first ${MAX_MODEL_LABELS} models and counts made-up ones after them under "${OTHER_MODEL}"`, async () => {
+    const { events, m, scrape } = metrics();
+    // A client choosing a new model name per request must not add series per request.
+    const n = MAX_MODEL_LABELS + 1000;
+    for (let i = 0; i < n; i++) {
+      const model = `m-${i}`;
+      events.emit('request.finished', sampleRecord({ id: `${i}`, modelRequested: model, modelApplied: model }));
+    }
+    events.emit('request.finished', sampleRecord({ id: 'again', modelRequested: 'm-0', modelApplied: 'm-0' }));
+    const s = await scrape();
+    const models = new Set(s.filter((x) => x.name === 'ccflare_requests_total').map((x) => x.labels.model));
+    expect(models.size).toBe(MAX_MODEL_LABELS + 1);
+    expect(models.has(`m-${MAX_MODEL_LABELS}`)).toBe(false);
+    expect(sampleValue(s, 'ccflare_requests_total', { model: OTHER_MODEL })).toBe(1000);
+    expect(sampleValue(s, 'ccflare_requests_total', { model: 'm-0' })).toBe(2);
+    const latency = new Set(
+      s.filter((x) => x.name === 'ccflare_request_duration_seconds_count').map((x) => x.labels.model),
+    );
+    expect(latency.size).toBe(MAX_MODEL_LABELS + 1);
+    expect(sampleValue(s, 'ccflare_request_duration_seconds_count', { model: OTHER_MODEL })).toBe(1000);
     m.stop();
   });
 });

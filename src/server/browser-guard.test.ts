@@ -1,6 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { describe, expect, it } from 'vitest';
-import { browserPolicy, type Decision, decide, isJsonType, PASS, routeOf } from './browser-guard.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  browserPolicy,
+  type Decision,
+  decide,
+  isJsonType,
+  PASS,
+  REFUSAL_LOG_INTERVAL_MS,
+  refusalLog,
+  routeOf,
+} from './browser-guard.js';
 
 const HOST = '127.0.0.1:8080';
 const OWN = `http://${HOST}`;
@@ -120,6 +129,55 @@ describe('/api reads', () => {
     expect(run('GET', '/api/export/requests', { 'sec-fetch-site': 'same-origin' })).toBe(PASS);
     expect(run('GET', '/api/export/requests', {})).toBe(PASS);
   });
+
+  it.each(['same-site', 'cross-site'])(
+    'refuses any read a browser marks %s (an <img> on another port of 127.0.0.1 is same-site) before it runs',
+    (site) => {
+      for (const method of ['GET', 'HEAD', 'OPTIONS']) {
+        for (const url of ['/api/analytics?range=30d', '/api/requests', '/api/stats']) {
+          const r = refusal(run(method, url, { 'sec-fetch-site': site }));
+          expect(r?.status, `${method} ${url}`).toBe(403);
+          expect(r?.message).toContain('management API refuses requests from web pages');
+        }
+      }
+    },
+  );
+
+  it('passes reads from the dashboard, the address bar, Node clients and a listed origin', () => {
+    expect(run('GET', '/api/analytics?range=30d', { 'sec-fetch-site': 'same-origin', origin: OWN })).toBe(PASS);
+    expect(run('GET', '/api/analytics', { 'sec-fetch-site': 'none' })).toBe(PASS);
+    expect(run('GET', '/api/analytics', {})).toBe(PASS);
+    const p = policy({ corsOrigins: 'https://ccflare.example' });
+    expect(run('GET', '/api/analytics', { origin: 'https://ccflare.example', 'sec-fetch-site': 'cross-site' }, p)).toBe(
+      PASS,
+    );
+  });
+
+  it("refuses a worker's log stream to another origin, as the other event streams", () => {
+    expect(refusal(run('GET', '/api/workers/w-1/logs', { origin: EVIL }))?.status).toBe(403);
+    expect(refusal(run('GET', '/api/workers/w-1/logs?after=3', { origin: EVIL }))?.status).toBe(403);
+    expect(run('GET', '/api/workers/w-1/logs', { origin: OWN })).toBe(PASS);
+    // Plain reads with a foreign Origin only are still left to CORS.
+    expect(run('GET', '/api/workers/w-1', { origin: EVIL })).toBe(PASS);
+    expect(run('GET', '/api/workers/w-1/logs/x', { origin: EVIL })).toBe(PASS);
+  });
+});
+
+describe('/metrics', () => {
+  it.each(['same-site', 'cross-site'])('refuses a scrape a browser marks %s', (site) => {
+    for (const url of ['/metrics', '/metrics?x=1']) {
+      expect(refusal(run('GET', url, { 'sec-fetch-site': site }))?.status).toBe(403);
+    }
+  });
+
+  it('passes Prometheus (no Sec-Fetch headers), the address bar and the dashboard', () => {
+    expect(run('GET', '/metrics', {})).toBe(PASS);
+    expect(run('GET', '/metrics', { 'sec-fetch-site': 'none' })).toBe(PASS);
+    expect(run('GET', '/metrics', { 'sec-fetch-site': 'same-origin' })).toBe(PASS);
+    // Other routes outside /api keep their rules: the dashboard's files and /health.
+    expect(run('GET', '/metricsx', { 'sec-fetch-site': 'cross-site' })).toBe(PASS);
+    expect(run('GET', '/health', { 'sec-fetch-site': 'cross-site' })).toBe(PASS);
+  });
 });
 
 describe('/v1', () => {
@@ -172,6 +230,44 @@ describe('/mcp', () => {
     expect(run('POST', '/mcp', json)).toBe(PASS);
     expect(run('GET', '/mcp?x=1', {})).toBe(PASS);
     expect(routeOf('/mcpx')).toBe('other');
+  });
+});
+
+describe('refusalLog', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('logs the first refusal of a reason at once, then one line a minute counting the rest', () => {
+    vi.useFakeTimers();
+    const lines: [Record<string, unknown>, string][] = [];
+    const log = refusalLog((fields, message) => lines.push([fields, message]));
+    for (let i = 0; i < 60; i++) log('api-site', { path: '/api/analytics', i }, 'refused');
+    log('host', { host: 'evil.example' }, 'bad host');
+    expect(lines).toEqual([
+      [{ path: '/api/analytics', i: 0 }, 'refused'],
+      [{ host: 'evil.example' }, 'bad host'],
+    ]);
+
+    vi.advanceTimersByTime(REFUSAL_LOG_INTERVAL_MS);
+    expect(lines).toHaveLength(3);
+    expect(lines[2]?.[0]).toEqual({ path: '/api/analytics', i: 59, suppressed: 59 });
+    expect(lines[2]?.[1]).toMatch(/^59 more request\(s\) refused in the last 60 s, the latest: refused$/);
+
+    // Still going: held back again, summed up a minute later.
+    log('api-site', { i: 60 }, 'refused');
+    log('api-site', { i: 61 }, 'refused');
+    expect(lines).toHaveLength(3);
+    vi.advanceTimersByTime(REFUSAL_LOG_INTERVAL_MS);
+    expect(lines).toHaveLength(4);
+    expect(lines[3]?.[0]).toEqual({ i: 61, suppressed: 2 });
+
+    // A quiet minute ends the window: the next refusal is logged at once.
+    vi.advanceTimersByTime(REFUSAL_LOG_INTERVAL_MS);
+    expect(lines).toHaveLength(4);
+    log('api-site', { i: 62 }, 'refused');
+    expect(lines).toHaveLength(5);
+    expect(lines[4]?.[0]).toEqual({ i: 62 });
   });
 });
 

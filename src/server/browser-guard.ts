@@ -5,7 +5,9 @@
  * - change state with a "simple" cross-site request (form or text/plain POST: no preflight),
  * - read everything after DNS rebinding (its own name resolving to 127.0.0.1: same origin for
  *   the browser, but the Host header still carries the page's name),
- * - spend accounts through /v1 (a preflight used to be forwarded upstream with a credential).
+ * - spend accounts through /v1 (a preflight used to be forwarded upstream with a credential),
+ * - keep the gateway busy with reads it cannot see the answers of: ~60 `<img>` of
+ *   /api/analytics?range=30d on another port of 127.0.0.1 took ~10 s of the event loop.
  * Runs on every request: header lookups and one Set lookup on the path that passes, no regex,
  * no allocation but the lower-cased host name.
  */
@@ -53,7 +55,10 @@ export type Decision =
   | { kind: 'cors'; origin: string }
   /** Answered by the gateway itself: a /v1 preflight, never forwarded. */
   | { kind: 'preflight'; headers: Record<string, string> }
-  | { kind: 'refuse'; error: GatewayError };
+  | { kind: 'refuse'; reason: RefusalReason; error: GatewayError };
+
+/** Why a request was refused, one value per rule: the key of the refusal log's throttle. */
+export type RefusalReason = 'host' | 'v1-site' | 'mcp-site' | 'api-site' | 'api-media-type';
 
 /** The common answer, shared so the passing path allocates nothing. */
 export const PASS: Decision = Object.freeze({ kind: 'pass' });
@@ -65,14 +70,21 @@ export function decide(method: string, route: Route, url: string, h: IncomingHtt
   // HTTP/1.1 requires Host and browsers always send it; a client without one is not a browser.
   if (host !== undefined && !p.anyHost && !hostAllowed(host, p)) {
     return refuse(
+      'host',
       'forbidden',
       `This gateway does not answer to the host name in "Host: ${host}" (a web page whose DNS name is rebound to this machine sends its own name). If you reach the gateway under this name, add it to CCFLARE_ALLOWED_HOSTS (comma-separated, * for any).`,
     );
   }
-  if (route === 'other') return PASS;
-
   const origin = h.origin;
   const site = h['sec-fetch-site'];
+  if (route === 'other') {
+    // /metrics is management data like /api (one scrape walks every series): same rule as its reads.
+    if (site !== undefined && (url === '/metrics' || url.startsWith('/metrics?')) && fromPage(site, origin, p)) {
+      return refuseApi(origin);
+    }
+    return PASS;
+  }
+
   const listed = origin !== undefined && p.corsOrigins.has(origin);
   // Foreign: a browser says the request comes from another origin or site. Node clients (CLI,
   // TUI, Claude Code) send neither header; the dashboard sends its own origin and same-origin.
@@ -86,6 +98,7 @@ export function decide(method: string, route: Route, url: string, h: IncomingHtt
     }
     if (foreign) {
       return refuse(
+        'v1-site',
         'forbidden',
         `Requests from web pages on other sites${origin === undefined ? '' : ` (Origin: ${origin})`} are refused so that a page cannot use your accounts. To allow a web app, add its origin to CCFLARE_CORS_ORIGINS.`,
       );
@@ -99,6 +112,7 @@ export function decide(method: string, route: Route, url: string, h: IncomingHtt
     if (method === 'OPTIONS') return PREFLIGHT_NO_CORS;
     if (foreign) {
       return refuse(
+        'mcp-site',
         'forbidden',
         `The MCP prompt server refuses requests from web pages on other sites${origin === undefined ? '' : ` (Origin: ${origin})`}.`,
       );
@@ -106,10 +120,14 @@ export function decide(method: string, route: Route, url: string, h: IncomingHtt
     return PASS;
   }
 
+  // CORS keeps a page from reading the answer, not the gateway from doing the work: an <img> or
+  // no-cors fetch still runs the query. Every request a browser marks as not from the dashboard
+  // (Sec-Fetch-Site, sent by Chromium, Firefox and Safari 16.4+) is refused before it starts.
+  if (site !== undefined && fromPage(site, origin, p)) return refuseApi(origin);
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') {
-    // Reads of other routes are kept from foreign pages by CORS (no Access-Control-* header is
-    // ever sent); an EventSource is a read too, but refusing it saves holding a stream open, and
-    // an export (any number of rows read on the gateway's event loop) is refused before it starts.
+    // Without Sec-Fetch-Site, only the Origin header tells; plain reads carrying a foreign Origin
+    // are left to CORS (no Access-Control-* header is ever sent), but an event stream would be
+    // held open and an export reads any number of rows on the event loop.
     if (foreign && (isStream(url) || url.startsWith('/api/export/'))) return refuseApi(origin);
     return PASS;
   }
@@ -119,6 +137,7 @@ export function decide(method: string, route: Route, url: string, h: IncomingHtt
     (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
   if (type !== undefined ? !isJsonType(type) : hasBody) {
     return refuse(
+      'api-media-type',
       'unsupported_media_type',
       `The management API takes JSON bodies only: send "content-type: application/json"${type === undefined ? '' : ` (got "${type}")`}. Form and text bodies are refused because any web page can submit them.`,
     );
@@ -126,23 +145,83 @@ export function decide(method: string, route: Route, url: string, h: IncomingHtt
   return PASS;
 }
 
-/** The event streams: /api/events and ccflare's /api/requests/stream and /api/logs/stream. */
+/**
+ * `Sec-Fetch-Site` says the request does not come from a page of the gateway's own origin
+ * (`same-origin`) or from the user (`none`: typed in the address bar, a bookmark), and its
+ * origin is not listed in CCFLARE_CORS_ORIGINS. `same-site` counts: another port of 127.0.0.1
+ * is the same site to a browser.
+ */
+function fromPage(site: string, origin: string | undefined, p: BrowserPolicy): boolean {
+  return site !== 'same-origin' && site !== 'none' && !(origin !== undefined && p.corsOrigins.has(origin));
+}
+
+/**
+ * The event streams: /api/events, ccflare's /api/requests/stream and /api/logs/stream, and a
+ * worker's log, /api/workers/{id}/logs.
+ */
 function isStream(url: string): boolean {
   for (const p of ['/api/events', '/api/requests/stream', '/api/logs/stream']) {
     if (url === p || (url.startsWith(p) && url.charCodeAt(p.length) === 63) /* ? */) return true;
   }
-  return false;
+  const workers = '/api/workers/';
+  if (!url.startsWith(workers)) return false;
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const slash = path.indexOf('/', workers.length);
+  return slash > workers.length && path.endsWith('/logs') && slash === path.length - 5;
 }
 
 function refuseApi(origin: string | undefined): Decision {
   return refuse(
+    'api-site',
     'forbidden',
     `The management API refuses requests from web pages on other sites${origin === undefined ? '' : ` (Origin: ${origin})`}; use the dashboard served by the gateway, the CLI or the TUI. An origin that serves the dashboard through a proxy can be added to CCFLARE_CORS_ORIGINS.`,
   );
 }
 
-function refuse(code: 'forbidden' | 'unsupported_media_type', message: string): Decision {
-  return { kind: 'refuse', error: new GatewayError(code, message) };
+function refuse(reason: RefusalReason, code: 'forbidden' | 'unsupported_media_type', message: string): Decision {
+  return { kind: 'refuse', reason, error: new GatewayError(code, message) };
+}
+
+/** How long the refusal log holds back further lines of one reason. */
+export const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * Logs refusals through `warn`: the first of a reason at once, then at most one line per reason
+ * every REFUSAL_LOG_INTERVAL_MS counting the ones held back. A page can send refused requests
+ * without end (60 `<img>` tags, in a loop), and each was a log line.
+ */
+export function refusalLog(
+  warn: (fields: Record<string, unknown>, message: string) => void,
+  intervalMs = REFUSAL_LOG_INTERVAL_MS,
+): (reason: RefusalReason, fields: Record<string, unknown>, message: string) => void {
+  const held = new Map<RefusalReason, { count: number; fields: Record<string, unknown>; message: string }>();
+  const summarize = (reason: RefusalReason) => {
+    const h = held.get(reason);
+    if (h === undefined) return;
+    if (h.count === 0) {
+      held.delete(reason);
+      return;
+    }
+    warn(
+      { ...h.fields, suppressed: h.count },
+      `${h.count} more request(s) refused in the last ${intervalMs / 1000} s, the latest: ${h.message}`,
+    );
+    h.count = 0;
+    setTimeout(summarize, intervalMs, reason).unref();
+  };
+  return (reason, fields, message) => {
+    const h = held.get(reason);
+    if (h !== undefined) {
+      h.count++;
+      h.fields = fields;
+      h.message = message;
+      return;
+    }
+    warn(fields, message);
+    held.set(reason, { count: 0, fields, message });
+    setTimeout(summarize, intervalMs, reason).unref();
+  };
 }
 
 function preflightHeaders(origin: string, h: IncomingHttpHeaders): Record<string, string> {

@@ -62,7 +62,7 @@ import { buildWorkers as buildWorkersOf } from '../workers/build-workers.js';
 import type { SdkEngineOptions } from '../workers/engine.js';
 import type { WorkerEngine } from '../workers/types.js';
 import { policyProblem, WorkersService, workerApprovalRules } from '../workers/workers-service.js';
-import { browserPolicy, decide, PASS, routeOf } from './browser-guard.js';
+import { browserPolicy, decide, PASS, refusalLog, routeOf } from './browser-guard.js';
 import { healthVerdict } from './health.js';
 import { INTERNAL_HEADER, InternalCalls } from './internal-calls.js';
 import { packageVersion } from './runtime-file.js';
@@ -396,6 +396,7 @@ export function buildApp(deps: AppDeps): App {
   const apiListener = getRequestListener(api.fetch);
   const dashboard = createStaticFiles();
   const browser = browserPolicy(config);
+  const logRefusal = refusalLog((fields, message) => logger.warn(fields, message));
 
   function buildWorkers(): WorkersService {
     const { manager, checkSdk } = buildWorkersOf({
@@ -440,7 +441,8 @@ export function buildApp(deps: AppDeps): App {
     const verdict = decide(req.method ?? 'GET', route, url, req.headers, browser);
     if (verdict !== PASS) {
       if (verdict.kind === 'refuse') {
-        logger.warn(
+        logRefusal(
+          verdict.reason,
           { method: req.method, path: url.split('?')[0], host: req.headers.host, origin: req.headers.origin },
           verdict.error.message,
         );

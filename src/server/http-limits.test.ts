@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { httpServerOptions, upstreamPoolOptions } from './http-limits.js';
+import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import { type AddressInfo, connect as connectTcp, type Socket } from 'node:net';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import type { Logger } from '../log/logger.js';
+import { capConnections, httpServerOptions, upstreamPoolOptions } from './http-limits.js';
 
 const limits = { headersTimeoutMs: 30_000, bodyTimeoutMs: 300_000, keepAliveTimeoutMs: 65_000, maxConnections: 512 };
 
@@ -30,5 +34,117 @@ describe('upstreamPoolOptions', () => {
   it('opens as many upstream connections as clients may hold, so no stream waits for another to end', () => {
     expect(upstreamPoolOptions({ maxConnections: 1064 })).toMatchObject({ connections: 1064, pipelining: 1 });
     expect(upstreamPoolOptions({ maxConnections: 512 }).connections).toBe(512);
+  });
+});
+
+describe('capConnections', () => {
+  const CAP = 4;
+
+  interface Client {
+    socket: Socket;
+    received(): string;
+    isClosed(): boolean;
+  }
+
+  async function setup() {
+    const streams: ServerResponse[] = [];
+    const server = createServer((req, res) => {
+      if (req.url === '/stream') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('part;');
+        streams.push(res);
+        return;
+      }
+      res.end('ok');
+    });
+    const warnings: unknown[] = [];
+    capConnections(server, CAP, { warn: (o: unknown) => warnings.push(o) } as unknown as Logger);
+    // The server side of each client connection, by the client's port.
+    const accepted = new Map<number, Socket>();
+    server.on('connection', (s: Socket) => accepted.set(s.remotePort as number, s));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const clients: Client[] = [];
+    onTestFinished(async () => {
+      for (const c of clients) c.socket.destroy();
+      server.closeAllConnections();
+      server.close();
+    });
+
+    const connect = async (): Promise<Client> => {
+      const socket = connectTcp(port, '127.0.0.1');
+      let data = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => {
+        data += d;
+      });
+      socket.on('error', () => {});
+      let closed = false;
+      socket.on('close', () => {
+        closed = true;
+      });
+      await once(socket, 'connect');
+      const c = { socket, received: () => data, isClosed: () => closed };
+      clients.push(c);
+      return c;
+    };
+    /** Connected and, on the server, holding the bytes sent so far. */
+    const open = async (sent: string, until: (c: Client) => boolean = () => true): Promise<Client> => {
+      const c = await connect();
+      if (sent) c.socket.write(sent);
+      await vi.waitFor(() => {
+        const s = accepted.get(c.socket.localPort as number);
+        expect(s?.bytesRead).toBe(Buffer.byteLength(sent));
+        expect(until(c)).toBe(true);
+      });
+      return c;
+    };
+    const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+    /** Kept alive after one answered request, its response handed to the kernel. */
+    const idle = async () => {
+      const c = await open(get('/health'), (x) => x.received().endsWith('ok'));
+      const s = accepted.get(c.socket.localPort as number) as Socket & { _httpMessage?: unknown };
+      await vi.waitFor(() => expect(s._httpMessage ?? null).toBeNull());
+      return c;
+    };
+    const streaming = () => open(get('/stream'), (c) => c.received().includes('part;'));
+    return { streams, warnings, connect, open, idle, streaming, get };
+  }
+
+  it('closes idle keep-alive and silent connections to admit a new client, never one carrying a request', async () => {
+    const t = await setup();
+    const kept = await t.idle();
+    const silent = await t.open('');
+    const stream = await t.streaming();
+    const halfSent = await t.open('GET /health HTTP/1.1\r\nHo');
+
+    const next = await t.connect();
+    next.socket.write(t.get('/health'));
+    await vi.waitFor(() => expect(next.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*ok$/));
+    await vi.waitFor(() => expect(kept.isClosed() && silent.isClosed()).toBe(true));
+    expect(t.warnings).toEqual([]);
+
+    // The two with a request in progress were left alone and still finish.
+    halfSent.socket.write('st: 127.0.0.1\r\n\r\n');
+    t.streams[0]?.end('end');
+    await vi.waitFor(() => {
+      expect(halfSent.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*ok$/);
+      expect(stream.received()).toMatch(/part;[\s\S]*end/);
+    });
+    expect(stream.isClosed() || halfSent.isClosed()).toBe(false);
+  });
+
+  it('refuses a new client while every connection is streaming a response, and says so', async () => {
+    const t = await setup();
+    const streams = [await t.streaming(), await t.streaming(), await t.streaming(), await t.streaming()];
+    const next = await t.connect();
+    await vi.waitFor(() => expect(next.isClosed()).toBe(true));
+    expect(next.received()).toBe('');
+    expect(t.warnings).toEqual([{ maxConnections: CAP, refused: 1 }]);
+    for (const res of t.streams) res.end('end');
+    await vi.waitFor(() => {
+      for (const c of streams) expect(c.received()).toMatch(/part;[\s\S]*end/);
+    });
   });
 });

@@ -4,6 +4,7 @@
  * these restore both, and cap how many connections are open at once.
  */
 import type { Server, ServerOptions } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Pool } from 'undici';
 import type { Logger } from '../log/logger.js';
 
@@ -41,11 +42,49 @@ export function upstreamPoolOptions(l: Pick<HttpLimits, 'maxConnections'>): Pool
 }
 
 /**
- * Closes connections beyond `max` as they arrive (Node's `maxConnections`) and says so: the first
- * refusal at once, then how many more every DROP_LOG_INTERVAL_MS while it goes on.
+ * Node's list of an HTTP server's connections with their parsers' state (`_http_server.js`
+ * kConnections, what `closeIdleConnections()` and the timeouts use): `idle()` are connections
+ * between two requests, whatever their last response is still doing; `active()` the rest.
+ */
+interface ConnectionsList {
+  idle(): { socket: Socket }[];
+  active(): { socket: Socket }[];
+}
+
+function connectionsOf(server: Server): ConnectionsList | undefined {
+  for (const k of Object.getOwnPropertySymbols(server)) {
+    if (k.description === 'http.server.connections') return (server as unknown as Record<symbol, ConnectionsList>)[k];
+  }
+  return undefined;
+}
+
+/**
+ * The connections that carry no request: kept alive between requests with their last response
+ * all written out, or open without a byte received. Node's `closeIdleConnections()` is not
+ * enough: on Node 20 a connection that has sent nothing counts as active (only the headers
+ * timeout ends it), and it closes a connection whose ended response a slow reader still drains.
+ */
+function requestless(list: ConnectionsList, except: Socket): Socket[] {
+  const out: Socket[] = [];
+  for (const { socket } of list.idle()) {
+    const res = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+    if (socket !== except && !socket.destroyed && res == null && socket.writableLength === 0) out.push(socket);
+  }
+  for (const { socket } of list.active()) {
+    if (socket !== except && !socket.destroyed && socket.bytesRead === 0) out.push(socket);
+  }
+  return out;
+}
+
+/**
+ * Caps open connections at `max`. One arriving at the cap first makes room by closing those
+ * that carry no request (`requestless`): otherwise 600 keep-alive sockets idling after one
+ * request each shut every client out for the keep-alive timeout (65 s), bare ones for the
+ * headers timeout (30 s). Only when every connection carries a request is the new one closed
+ * unanswered, and said so: the first refusal at once, then how many more every
+ * DROP_LOG_INTERVAL_MS while it goes on.
  */
 export function capConnections(server: Server, max: number, logger: Logger): void {
-  server.maxConnections = max;
   const warn = (refused: number) =>
     logger.warn(
       { maxConnections: max, refused },
@@ -62,12 +101,32 @@ export function capConnections(server: Server, max: number, logger: Logger): voi
     pending = 0;
     timer = setTimeout(flush, DROP_LOG_INTERVAL_MS).unref();
   };
-  server.on('drop', () => {
+  const refuse = (socket: Socket) => {
+    socket.destroy();
     if (timer) {
       pending++;
       return;
     }
     warn(1);
     timer = setTimeout(flush, DROP_LOG_INTERVAL_MS).unref();
+  };
+  // Counted here, not with Node's `maxConnections`: that one closes a connection beyond the cap
+  // before any listener could make room for it. A socket closed to make room leaves the count
+  // at once, so the connections arriving before its 'close' event can take its place.
+  const open = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    if (open.size <= max) return;
+    const list = connectionsOf(server);
+    if (list !== undefined) {
+      for (const s of requestless(list, socket)) {
+        open.delete(s);
+        s.destroy();
+      }
+    }
+    if (open.size <= max) return;
+    open.delete(socket);
+    refuse(socket);
   });
 }

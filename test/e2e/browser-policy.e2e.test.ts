@@ -15,7 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished }
 import { api } from '../support/api-request.js';
 import { chromiumAvailable, launchChromium, newPage } from '../support/browser.js';
 import { messageJson } from '../support/fake-upstream.js';
-import { gatewayForFile } from '../support/gateway.js';
+import { gatewayForFile, startGateway, type TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const EVIL = 'http://evil.example';
@@ -79,6 +79,50 @@ describe('cross-site requests to the management API', () => {
     expect(events.statusCode).toBe(403);
     const read = await api(g.gw.url, 'GET', '/api/requests', undefined, { origin: EVIL });
     expect(read.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+/** The refusal warnings of the management API's rule for other sites, as logged. */
+function apiRefusals(gw: TestGateway): { path: string; suppressed?: number }[] {
+  return gw.logs.map((l) => JSON.parse(l)).filter((l) => /management API refuses requests from web pages/.test(l.msg));
+}
+
+describe('expensive reads from other sites', () => {
+  // Its own gateway: the refusal log holds back lines per reason for a minute, and the tests above
+  // already had the file's gateway refuse requests for the same reason.
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ upstreamUrl: g.up.url });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('refuses reads and scrapes a browser marks as from another site, logging one line for all', async () => {
+    // What <img> tags on another port of 127.0.0.1 send: same-site, no Origin.
+    const reads = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        api(gw.url, 'GET', '/api/analytics?range=30d', undefined, { 'sec-fetch-site': 'same-site' }),
+      ),
+    );
+    expect(reads.map((r) => r.status)).toEqual(Array(30).fill(403));
+    expect(reads[0]?.json).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
+    const scrape = await api(gw.url, 'GET', '/metrics', undefined, { 'sec-fetch-site': 'cross-site' });
+    expect(scrape.status, scrape.text).toBe(403);
+    expect(apiRefusals(gw)).toEqual([expect.objectContaining({ path: '/api/analytics' })]);
+  });
+
+  it('still answers the dashboard, the address bar, Prometheus and the CLI', async () => {
+    const own = `http://${new URL(gw.url).host}`;
+    const dashboard = await api(gw.url, 'GET', '/api/analytics?range=30d', undefined, {
+      origin: own,
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(dashboard.status, dashboard.text).toBe(200);
+    const typed = await api(gw.url, 'GET', '/metrics', undefined, { 'sec-fetch-site': 'none' });
+    expect(typed.status).toBe(200);
+    expect((await api(gw.url, 'GET', '/metrics')).text).toContain('ccflare_requests_total');
+    expect((await api(gw.url, 'GET', '/api/analytics?range=30d')).status).toBe(200);
   });
 });
 
@@ -190,5 +234,42 @@ describe.skipIf(!hasChromium)('a page from another site in Chromium', () => {
     await context.close();
     expect((await g.gw.account('work')).requestCount).toBe(before);
     expect(g.up.requests).toHaveLength(0);
+  });
+
+  it('cannot make the gateway compute analytics with <img> tags from another port', async () => {
+    const gw = await startGateway({ upstreamUrl: g.up.url });
+    onTestFinished(() => gw.close());
+    const { context, page } = await newPage(browser, 'light');
+    onTestFinished(() => context.close());
+    const site = createServer((_req, res) => res.end('<p>cats</p>')).listen(0, '127.0.0.1');
+    onTestFinished(() => {
+      site.closeAllConnections();
+      site.close();
+    });
+    await once(site, 'listening');
+    await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+    // Every image ends in an error (a refusal and a JSON answer alike): wait for all of them.
+    await page.evaluate(async (base) => {
+      const urls = [
+        ...Array.from({ length: 20 }, (_, i) => `${base}/api/analytics?range=30d&n=${i}`),
+        `${base}/metrics`,
+      ];
+      await Promise.all(
+        urls.map(
+          (src) =>
+            new Promise((done) => {
+              const img = document.createElement('img');
+              img.onload = done;
+              img.onerror = done;
+              img.src = src;
+              document.body.append(img);
+            }),
+        ),
+      );
+    }, gw.url);
+    // Refused before any route ran; the 20 refusals and the scrape's are one log line.
+    expect(apiRefusals(gw)).toEqual([
+      expect.objectContaining({ path: expect.stringMatching(/^\/(api\/analytics|metrics)$/) }),
+    ]);
   });
 });

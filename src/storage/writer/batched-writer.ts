@@ -50,6 +50,14 @@ interface PendingReply {
 const MAX_RESPAWN_DELAY_MS = 5000;
 
 /**
+ * Largest batch buffer kept for reuse. A batch within the default 2 MiB `maxBatchBytes` packs into
+ * at most ~6 MiB (packRecords reserves 3 bytes per character of a text body), so every such batch
+ * still reuses a spare. A record with a huge body is sent alone and its buffer used to be kept:
+ * after 31 MB bodies, two 229 MB spares held ~1.9 GB RSS while idle.
+ */
+export const MAX_SPARE_BYTES = 8 * 1024 * 1024;
+
+/**
  * Commits on a worker thread with its own connection, so neither a transaction with large
  * payloads (SQLite) nor building and parsing the statements (PostgreSQL) takes the event loop;
  * the main thread only batches, packs each batch into one buffer (write-protocol.ts) and
@@ -94,7 +102,7 @@ export class WorkerRecordWriter extends QueuedRecordWriter {
 
   private onMessage(msg: FromWorker): void {
     if (msg.type === 'ready') return;
-    if (this.spares.length < 2) this.spares.push(msg.spare);
+    if (this.spares.length < 2 && msg.spare.byteLength <= MAX_SPARE_BYTES) this.spares.push(msg.spare);
     const pending = this.replies.get(msg.id);
     if (!pending) return;
     this.replies.delete(msg.id);
