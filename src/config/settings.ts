@@ -356,7 +356,7 @@ export const SETTINGS: readonly SettingDef[] = [
     env: 'CCFLARE_MAX_CONNECTIONS',
     type: { kind: 'int', min: 1, max: 1_000_000 },
     def: 512,
-    doc: 'Client connections open at once; more are closed at once and logged (keep it under the process file limit, `ulimit -n`)',
+    doc: 'Client connections open at once; past it idle ones make room, else the new one is closed and logged (keep it under the process file limit, `ulimit -n`)',
   },
   {
     key: 'maxAttempts',
