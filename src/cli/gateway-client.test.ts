@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RUNTIME_FILE } from '../server/runtime-file.js';
+import { databaseFingerprint } from '../storage/open-store.js';
 import { ApiClient, explicitGatewayUrl, findGateway, PROBE_TIMEOUT_MS, resolveTarget } from './gateway-client.js';
 import type { CliIo } from './io.js';
 
@@ -49,17 +50,17 @@ describe('findGateway', () => {
     cleanups.pop()?.();
     const home = homeNaming(closed);
     const r = await findGateway(io, {}, { host: '127.0.0.1', port: 0, home } as never);
-    expect(r).toEqual({ found: null, tried: [closed] });
+    expect(r).toEqual({ found: null, tried: [closed], foreign: null });
   });
 });
 
 describe('a server at the configured port that this data directory did not start', () => {
   /** Answers /health with `health`, records each request's path and authorization, 401 for the rest. */
-  async function stranger(health: string): Promise<{ port: number; seen: string[] }> {
+  async function stranger(health: (home: string) => string, home: string): Promise<{ port: number; seen: string[] }> {
     const seen: string[] = [];
     const server: Server = createServer((req, res) => {
       seen.push(`${req.url} ${req.headers.authorization ?? '-'}`);
-      if (req.url === '/health') res.writeHead(200, { 'content-type': 'application/json' }).end(health);
+      if (req.url === '/health') res.writeHead(200, { 'content-type': 'application/json' }).end(health(home));
       else res.writeHead(401, { 'content-type': 'application/json' }).end('{}');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -67,21 +68,45 @@ describe('a server at the configured port that this data directory did not start
     return { port: (server.address() as AddressInfo).port, seen };
   }
 
-  function cliIo(port: number): CliIo {
+  function newHome(): string {
     const home = mkdtempSync(join(tmpdir(), 'ccflare-stranger-'));
     cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+    return home;
+  }
+
+  function cliIo(home: string, port: number, stderr: string[] = []): CliIo {
     const env = {
       CCFLARE_HOME: home,
       CCFLARE_PORT: String(port),
       CCFLARE_ADMIN_KEY: 'ccfa_not-for-strangers-0123456789',
     };
-    return { env, stderr: { write: () => true } } as unknown as CliIo;
+    return { env, stderr: { write: (s: string) => stderr.push(s) } } as unknown as CliIo;
   }
 
-  it('never gets the admin key; a 401 says to name it with --url if it is ours', async () => {
-    const s = await stranger(HEALTH);
-    const t = await resolveTarget(cliIo(s.port), {});
-    expect(t.api?.base).toBe(`http://127.0.0.1:${s.port}`);
+  /** ccflare's /health for the database of `home` (its default SQLite file). */
+  const healthOf = (home: string) =>
+    JSON.stringify({ ...JSON.parse(HEALTH), database: databaseFingerprint(`sqlite:${join(home, 'ccflare.db')}`) });
+
+  it('is used only when it serves this data directory’s database', async () => {
+    const home = newHome();
+    const other = await stranger(() => healthOf(newHome()), home);
+    const said: string[] = [];
+    const t = await resolveTarget(cliIo(home, other.port, said), { verbose: true });
+    expect(t.api).toBeNull();
+    expect(said[0]).toBe(
+      `ccflare: the gateway at http://127.0.0.1:${other.port} serves another data directory's database: not used\n`,
+    );
+    // An older or foreign /health without the field counts as another installation too.
+    const bare = await stranger(() => HEALTH, home);
+    expect((await resolveTarget(cliIo(home, bare.port), {})).api).toBeNull();
+    const ours = await stranger(healthOf, home);
+    expect((await resolveTarget(cliIo(home, ours.port), {})).api?.base).toBe(`http://127.0.0.1:${ours.port}`);
+  });
+
+  it('never gets the admin key, even serving this database; a 401 says to name it with --url', async () => {
+    const home = newHome();
+    const s = await stranger(healthOf, home);
+    const t = await resolveTarget(cliIo(home, s.port), {});
     await expect(t.api?.get('/api/stats')).rejects.toThrow(
       `if it is yours, run the command again with --url http://127.0.0.1:${s.port}`,
     );
@@ -89,8 +114,9 @@ describe('a server at the configured port that this data directory did not start
   });
 
   it("is not taken for a gateway when its /health is not ccflare's", async () => {
-    const s = await stranger('{"status":"ok"}');
-    expect((await resolveTarget(cliIo(s.port), {})).api).toBeNull();
+    const home = newHome();
+    const s = await stranger(() => '{"status":"ok"}', home);
+    expect((await resolveTarget(cliIo(home, s.port), {})).api).toBeNull();
   });
 });
 

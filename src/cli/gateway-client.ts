@@ -6,7 +6,7 @@
 import { localAdminKey } from '../auth/admin-key-file.js';
 import type { Config } from '../config/config.js';
 import { type GatewayRuntime, reachableUrl, readLiveRuntime, runtimeFilePath } from '../server/runtime-file.js';
-import { sqlitePathFromUrl } from '../storage/open-store.js';
+import { databaseFingerprint, sqlitePathFromUrl } from '../storage/open-store.js';
 import { type GlobalOptions, loadCliConfig, withConfigStore } from './context.js';
 import { CliError, type CliIo, usageError } from './io.js';
 
@@ -90,34 +90,48 @@ export function explicitGatewayUrl(io: CliIo, globals: GlobalOptions): string | 
   return raw;
 }
 
-/** The first candidate whose /health answers, or null; `tried` lists every address probed. */
+/**
+ * The first candidate whose /health answers, or null; `tried` lists every address probed. A
+ * gateway found only at the configured host and port must serve this data directory's database
+ * (`database` on /health): another installation's gateway on that port is `foreign`, not used,
+ * as writing to it (config set, accounts) would change the wrong installation.
+ */
 export async function findGateway(
   io: CliIo,
   globals: GlobalOptions,
   config: Config,
-): Promise<{ found: GatewayCandidate | null; tried: string[] }> {
+): Promise<{ found: GatewayCandidate | null; tried: string[]; foreign: string | null }> {
   const candidates = gatewayCandidates(config, explicitGatewayUrl(io, globals), readLiveRuntime(config.home));
+  let foreign: string | null = null;
   for (const c of candidates) {
-    if (await probeGateway(c.base, c.live ? LIVE_PROBE_TIMEOUT_MS : PROBE_TIMEOUT_MS)) return { found: c, tried: [] };
+    const health = await gatewayHealth(c.base, c.live ? LIVE_PROBE_TIMEOUT_MS : PROBE_TIMEOUT_MS);
+    if (health === null) continue;
+    if (c.live || health.database === databaseFingerprint(config.databaseUrl)) return { found: c, tried: [], foreign };
+    foreign = c.base;
   }
-  return { found: null, tried: candidates.map((c) => c.base) };
+  return { found: null, tried: candidates.map((c) => c.base), foreign };
 }
 
 /** Whether a ccflare gateway answers /health at `base` within `timeoutMs`. */
 export async function probeGateway(base: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
+  return (await gatewayHealth(base, timeoutMs)) !== null;
+}
+
+/** A ccflare gateway's /health answer at `base` within `timeoutMs`, or null. */
+async function gatewayHealth(base: string, timeoutMs: number): Promise<{ database?: unknown } | null> {
   try {
     const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return false;
-    const body = (await res.json()) as { status?: unknown; uptimeMs?: unknown; inFlight?: unknown };
+    if (!res.ok) return null;
+    const body = (await res.json()) as { status?: unknown; uptimeMs?: unknown; inFlight?: unknown; database?: unknown };
     // degraded: running and proxying, with request records waiting or lost (server/health.ts).
     // Many services answer /health with {"status":"ok"}: ccflare's also counts uptime and requests.
-    return (
+    const ours =
       (body.status === 'ok' || body.status === 'degraded') &&
       typeof body.uptimeMs === 'number' &&
-      typeof body.inFlight === 'number'
-    );
+      typeof body.inFlight === 'number';
+    return ours ? body : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -268,7 +282,8 @@ export async function resolveTarget(io: CliIo, globals: GlobalOptions): Promise<
   const verbose = (s: string) => {
     if (globals.verbose) io.stderr.write(`ccflare: ${s}\n`);
   };
-  const { found, tried } = await findGateway(io, globals, config);
+  const { found, tried, foreign } = await findGateway(io, globals, config);
+  if (foreign !== null) verbose(`the gateway at ${foreign} serves another data directory's database: not used`);
   if (found !== null) {
     verbose(`using the running gateway at ${found.base} (${found.from})`);
     const key = found.live ? localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey) : null;

@@ -57,6 +57,7 @@ import { createRouter } from '../routing/router.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
 import type { InstanceLease } from '../storage/contract/instances.js';
 import type { RecordWriter, Store } from '../storage/contract/store.js';
+import { databaseFingerprint } from '../storage/open-store.js';
 import { RetentionJob } from '../storage/retention-job.js';
 import { buildWorkers as buildWorkersOf } from '../workers/build-workers.js';
 import type { SdkEngineOptions } from '../workers/engine.js';
@@ -396,6 +397,8 @@ export function buildApp(deps: AppDeps): App {
   const apiListener = getRequestListener(api.fetch);
   const dashboard = createStaticFiles();
   const browser = browserPolicy(config);
+  /** Which database this gateway serves, on /health: the CLI's check that a gateway is its own. */
+  const database = databaseFingerprint(config.databaseUrl);
   const logRefusal = refusalLog((fields, message) => logger.warn(fields, message));
 
   function buildWorkers(): WorkersService {
@@ -487,6 +490,7 @@ export function buildApp(deps: AppDeps): App {
         status: verdict.status,
         ...(verdict.reasons.length > 0 ? { reasons: verdict.reasons } : {}),
         uptimeMs: clock.now() - startedAt,
+        database,
         accounts: accounts.length,
         strategy: liveSettings.current().strategy,
         inFlight: proxy.inFlight(),

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { KeyUsageCounters } from '../auth/key-usage.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -47,6 +49,42 @@ function schemeOf(url: string): string | undefined {
 export function isPostgresUrl(url: string): boolean {
   const scheme = schemeOf(url);
   return scheme === 'postgres' || scheme === 'postgresql';
+}
+
+/**
+ * A short digest naming the database a URL points at, the same for every spelling of it (a
+ * relative or symlinked SQLite path; a PostgreSQL URL with or without its password). A gateway
+ * shows it on /health, so the CLI can tell its own gateway from another installation's
+ * answering at the configured port. It names no path or host itself.
+ */
+export function databaseFingerprint(url: string): string {
+  let id: string;
+  if (isPostgresUrl(url)) {
+    try {
+      const u = new URL(url);
+      const params = [...u.searchParams].sort(([a], [b]) => a.localeCompare(b));
+      id = `pg:${u.hostname}:${u.port || '5432'}${u.pathname}?${new URLSearchParams(params).toString()}`;
+    } catch {
+      id = `pg:${url}`;
+    }
+  } else {
+    let path: string;
+    try {
+      path = sqlitePathFromUrl(url);
+    } catch {
+      path = url;
+    }
+    if (path !== MEMORY_PATH) {
+      path = resolve(path);
+      try {
+        path = realpathSync(path);
+      } catch {
+        // Not created yet: its resolved path.
+      }
+    }
+    id = `sqlite:${path}`;
+  }
+  return createHash('sha256').update(id).digest('hex').slice(0, 16);
 }
 
 /**

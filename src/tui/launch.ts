@@ -31,9 +31,15 @@ async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
 /** Runs the UI until the user quits; returns the exit code. */
 export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions = {}): Promise<number> {
   const config = loadCliConfig(io, globals);
-  const { found, tried } = await findGateway(io, globals, config);
+  const { found, tried, foreign } = await findGateway(io, globals, config);
   const base = found?.base ?? gatewayBaseUrl(config);
   let child: ChildProcess | null = null;
+  if (found === null && foreign !== null) {
+    throw new CliError(
+      `the gateway at ${foreign} serves another data directory (not ${config.home}): give its --home, ` +
+        'or a free port for this one with CCFLARE_PORT',
+    );
+  }
   if (found === null) {
     const explicit = globals.url ?? io.env.CCFLARE_URL;
     if (explicit) throw new CliError(`no gateway answered at ${tried.join(' or ')}`);

@@ -4,7 +4,8 @@
  * data directory with no gateway on the configured port (the database read directly). Figures are
  * computed by hand from seeded records.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
@@ -192,6 +193,25 @@ describe('ccflare stats', () => {
       expect(r.stdout).toMatch(/^main\s+1\s+0\s+100\.0%\s+1000 ms\s+1000 ms\s+1000 ms\s+150\s+\$0\.01$/m);
       expect(r.stdout).toMatch(/^reviewer\s+1\s+0\s+100\.0%\s+3000 ms\s+3000 ms\s+3000 ms\s+370\s+\$0\.05$/m);
       expect(r.stdout).toMatch(/^\(no agent\)\s+1\s+1\s+0\.0%\s+200 ms\s/m);
+    }
+  });
+});
+
+describe('a gateway of another data directory at the configured port', () => {
+  it('is not used: the command reads its own data directory, and --verbose says why', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'ccflare-other-home-'));
+    try {
+      const r = await runCommand(['stats', '--verbose'], { home: other, env: { CCFLARE_PORT: livePort } });
+      expect(r.stderr).toContain(
+        `ccflare: the gateway at ${gw.url} serves another data directory's database: not used\n`,
+      );
+      expect(r.stderr).toContain(`nothing is recorded at ${join(other, 'ccflare.db')}`);
+      expect(r.code).toBe(1);
+      // Its own gateway, found the same way, is used.
+      const own = await live(['stats', '--json']);
+      expect(JSON.parse(own.stdout).totals.requests).toBe(3);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
     }
   });
 });
