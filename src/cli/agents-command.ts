@@ -10,12 +10,11 @@ import type { Command } from 'commander';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { AgentService, agentView } from '../agents/agent-service.js';
 import { systemClock } from '../clock.js';
-import { LiveSettings } from '../config/live-settings.js';
 import { GatewayError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { ModelCatalogue } from '../models/model-catalogue.js';
 import type { AgentList, AgentView, WorkspaceView } from '../shared/agents-schemas.js';
-import { type GlobalOptions, withStore } from './context.js';
+import { cliLiveSettings, type GlobalOptions, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo } from './io.js';
@@ -28,7 +27,7 @@ function globalsOf(cmd: Command): GlobalOptions {
 function withLocalAgents<T>(io: CliIo, globals: GlobalOptions, fn: (svc: AgentService) => Promise<T>): Promise<T> {
   return withStore(io, globals, async (store, config) => {
     const logger = createLogger({ level: 'silent', format: 'json' });
-    const live = new LiveSettings({ config, store, logger, clock: systemClock });
+    const live = cliLiveSettings(config, store);
     await live.refresh();
     const catalogue = new ModelCatalogue({ clock: systemClock, logger });
     const defaultModel = () => live.current().defaultAgentModel;
@@ -50,7 +49,8 @@ function withLocalAgents<T>(io: CliIo, globals: GlobalOptions, fn: (svc: AgentSe
 async function read<T>(io: CliIo, globals: GlobalOptions, path: string, local: (svc: AgentService) => T): Promise<T> {
   const target = await resolveTarget(io, globals);
   if (target.api !== null) return target.api.get<T>(path);
-  return withLocalAgents(io, globals, async (svc) => local(svc));
+  // No gateway answered at --url: read the local files, as the reporting commands do.
+  return withLocalAgents(io, { ...globals, url: undefined }, async (svc) => local(svc));
 }
 
 /** A GatewayError from the service as the CLI's one line (the message already says what to do). */

@@ -193,6 +193,21 @@ describe('ccflare usage and configuration errors', () => {
     expectOneLineError(await run(['accounts', 'rename', 'only-one']), /missing required argument/, 2);
   });
 
+  it('--url with a command that works on the database directly is refused, not silently ignored', async () => {
+    for (const args of [
+      ['accounts', 'pause', 'team'],
+      ['accounts', 'list'],
+      ['keys', 'list'],
+      ['notify', 'list'],
+    ]) {
+      expectOneLineError(
+        await run(['--url', 'http://127.0.0.1:9', ...args]),
+        /^ccflare: --url names a running gateway, but this command works on a data directory's database directly/,
+        2,
+      );
+    }
+  });
+
   it('--help succeeds', async () => {
     const r = await run(['accounts', '--help']);
     expect(r.code).toBe(0);

@@ -8,7 +8,7 @@ import { createSecretBox, loadSecretKey, type SecretBox } from '../crypto/secret
 import { createLogger } from '../log/logger.js';
 import type { Store } from '../storage/contract/store.js';
 import { openStoreFromUrl, sqlitePathFromUrl } from '../storage/open-store.js';
-import { CliError, type CliIo } from './io.js';
+import { CliError, type CliIo, usageError } from './io.js';
 
 export interface GlobalOptions {
   home?: string;
@@ -46,6 +46,13 @@ export function withStore<T>(
   fn: (store: Store, config: Config) => Promise<T>,
   opts: StoreUse = {},
 ): Promise<T> {
+  if (globals.url !== undefined) {
+    // Silently ignored, it made `--url <gateway> accounts pause x` answer from another database.
+    throw usageError(
+      `--url names a running gateway, but this command works on a data directory's database directly: ` +
+        "give that gateway's --home (or CCFLARE_HOME), on the machine it runs on",
+    );
+  }
   const config = loadCliConfig(io, globals);
   return withConfigStore(config, (store) => fn(store, config), opts);
 }
