@@ -67,7 +67,7 @@ export function formatWindows(rl: NonNullable<AccountView['rateLimit']>, now: nu
  * The widest a cell of a column other than the last gets in a table: a client's 300-character
  * model name would push every other column off the screen. Ids (36) fit; --json has every value whole.
  */
-export const MAX_CELL = 48;
+export const MAX_CELL = 72;
 
 function fitCell(cell: string): string {
   return cell.length <= MAX_CELL ? cell : `${cell.slice(0, MAX_CELL - 1)}…`;

@@ -266,7 +266,18 @@ async function startServer(
   }
 
   if (opts.signals !== false) {
+    let stopping = false;
     const onSignal = (sig: NodeJS.Signals) => {
+      if (stopping) {
+        // Kept listening: with a one-time handler a second signal took the default action and
+        // killed the shutdown halfway (the TUI sent SIGTERM twice, from its signal handler and
+        // its exit, and left gateway.json and the database lock behind in 2 runs of 6). Only a
+        // second Ctrl-C means "now"; the record journal keeps what the writer had not committed.
+        if (sig !== 'SIGINT') return;
+        logger.warn({ signal: sig }, 'stopping now: a second interrupt during shutdown');
+        process.exit(130);
+      }
+      stopping = true;
       logger.info({ signal: sig }, 'shutting down: finishing in-flight requests');
       close().then(
         () => process.exit(0),
@@ -276,11 +287,11 @@ async function startServer(
         },
       );
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     // The terminal it was started from closed (or an SSH session dropped): by default the process
     // would end at once, cutting every stream in flight and losing their records.
-    process.once('SIGHUP', onSignal);
+    process.on('SIGHUP', onSignal);
   }
 
   return {

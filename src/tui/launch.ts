@@ -66,7 +66,8 @@ export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions 
     if ((io.stderr as NodeJS.WriteStream).isTTY) io.stderr.write('\u001B[1A\u001B[2K');
   }
   const stop = () => {
-    if (child && child.exitCode === null) child.kill('SIGTERM');
+    // Once: it runs from the signal handler and again from 'exit'.
+    if (child && child.exitCode === null && !child.killed) child.kill('SIGTERM');
   };
   process.once('exit', stop);
   // A closed terminal (SIGHUP) or a kill (SIGTERM, SIGINT from outside: Ctrl-C is a key in the

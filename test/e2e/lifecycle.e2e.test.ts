@@ -275,7 +275,7 @@ describe('the real CLI process', () => {
     });
   }
 
-  it('SIGTERM under load: every in-flight request completes, new connections are refused, 400 rows, exit 0', async () => {
+  it('SIGTERM under load: every in-flight request completes, new connections are refused, a second SIGTERM changes nothing, 400 rows, exit 0', async () => {
     // More than the gateway's 256 upstream connections, so some requests are still queued for
     // one when the signal comes.
     const N = 400;
@@ -355,6 +355,9 @@ describe('the real CLI process', () => {
     await vi.waitFor(async () => expect(await refused(port)).toBe(true), { timeout: 2000, interval: 20 });
     const pendingWhenRefused = N - completed;
     expect(pendingWhenRefused).toBeGreaterThan(0);
+    // A second SIGTERM during the shutdown (a TUI's exit, a supervisor) must not cut it short: a
+    // one-time handler let it take the default action and kill the process halfway.
+    proc.kill('SIGTERM');
     releaseUpstream();
 
     await all;
