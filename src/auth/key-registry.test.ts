@@ -56,7 +56,7 @@ describe('KeyRegistry', () => {
     expect(h.registry.clientKeysRequired()).toBe(false);
     expect(h.registry.adminRequired()).toBe(false);
     const open = fakeExchange({});
-    expect(h.registry.authenticateClient(open.req, open.res)).toBeNull();
+    expect(await h.registry.authenticateClient(open.req, open.res)).toBeNull();
 
     const { key } = await h.service.create('laptop');
     const other = await h.service.create('ci');
@@ -95,18 +95,18 @@ describe('KeyRegistry', () => {
       await registry.refresh();
       expect(registry.clientKeysRequired()).toBe(false);
       const keyless = fakeExchange({ 'x-api-key': 'sk-ant-api03-placeholder' });
-      expect(registry.authenticateClient(keyless.req, keyless.res)).toBeNull();
+      expect(await registry.authenticateClient(keyless.req, keyless.res)).toBeNull();
       const own = fakeExchange({ 'x-api-key': worker.key });
-      expect(registry.authenticateClient(own.req, own.res)).toBe('worker-alpha');
+      expect(await registry.authenticateClient(own.req, own.res)).toBe('worker-alpha');
 
       const laptop = await service.create('laptop');
       await registry.refresh();
       expect(registry.clientKeysRequired()).toBe(true);
       const refused = fakeExchange({});
-      expect(registry.authenticateClient(refused.req, refused.res)).toBe(false);
+      expect(await registry.authenticateClient(refused.req, refused.res)).toBe(false);
       expect(refused.sent.status).toBe(401);
       const again = fakeExchange({ authorization: `Bearer ${worker.key}` });
-      expect(registry.authenticateClient(again.req, again.res)).toBe('worker-alpha');
+      expect(await registry.authenticateClient(again.req, again.res)).toBe('worker-alpha');
       expect(registry.clientKeyName(laptop.key)).toBe('laptop');
     } finally {
       registry.stop();
@@ -124,11 +124,11 @@ describe('KeyRegistry', () => {
     try {
       const { key } = await service.create('laptop');
       const ok = fakeExchange({ 'x-api-key': key });
-      expect(exposed.authenticateClient(ok.req, ok.res)).toBe('laptop');
+      expect(await exposed.authenticateClient(ok.req, ok.res)).toBe('laptop');
       await service.revoke('laptop');
       for (let i = 0; i < 3; i++) {
         const anyone = fakeExchange({});
-        expect(exposed.authenticateClient(anyone.req, anyone.res)).toBe(false);
+        expect(await exposed.authenticateClient(anyone.req, anyone.res)).toBe(false);
         expect(anyone.sent.status).toBe(401);
         expect(JSON.parse(anyone.sent.body ?? '{}').error.message).toMatch(
           /listens on 0\.0\.0\.0 and has no client key.*ccflare keys create/,
@@ -141,27 +141,42 @@ describe('KeyRegistry', () => {
     }
   });
 
+  it('accepts a key another process created since the last poll at once, rereading the keys once', async () => {
+    await h.service.create('first');
+    await h.registry.refresh();
+    // Created after the registry's last read; its poll is a minute away.
+    const { key } = await h.service.create('just-made');
+    const fresh = fakeExchange({ 'x-api-key': key });
+    expect(await h.registry.authenticateClient(fresh.req, fresh.res)).toBe('just-made');
+    expect(fresh.sent.status).toBeUndefined();
+    const bad = fakeExchange({ 'x-api-key': 'ccf_not-a-key-0123456789abcdefghijklmnopqrs' });
+    expect(await h.registry.authenticateClient(bad.req, bad.res)).toBe(false);
+    expect(bad.sent.status).toBe(401);
+  });
+
   it('accepts x-api-key or Bearer, answers 401 authentication_error otherwise, logging no secret', async () => {
     const { key } = await h.service.create('laptop');
     await h.registry.refresh();
-    expect(h.registry.authenticateClient(fakeExchange({ 'x-api-key': key }).req, fakeExchange({}).res)).toBe('laptop');
+    expect(await h.registry.authenticateClient(fakeExchange({ 'x-api-key': key }).req, fakeExchange({}).res)).toBe(
+      'laptop',
+    );
     expect(
-      h.registry.authenticateClient(fakeExchange({ authorization: `Bearer ${key}` }).req, fakeExchange({}).res),
+      await h.registry.authenticateClient(fakeExchange({ authorization: `Bearer ${key}` }).req, fakeExchange({}).res),
     ).toBe('laptop');
     // Both headers (ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN set): either may carry our key.
     const both = fakeExchange({ 'x-api-key': 'sk-ant-api03-something-else', authorization: `Bearer ${key}` });
-    expect(h.registry.authenticateClient(both.req, both.res)).toBe('laptop');
+    expect(await h.registry.authenticateClient(both.req, both.res)).toBe('laptop');
 
     const wrong = 'ccf_WXYZ0123456789abcdefghijklmnopqrstuvwxyz';
     const bad = fakeExchange({ 'x-api-key': wrong });
-    expect(h.registry.authenticateClient(bad.req, bad.res)).toBe(false);
+    expect(await h.registry.authenticateClient(bad.req, bad.res)).toBe(false);
     expect(bad.sent.status).toBe(401);
     expect(JSON.parse(bad.sent.body ?? '')).toEqual({
       type: 'error',
       error: { type: 'authentication_error', message: 'Invalid client key (unknown or revoked)' },
     });
     const none = fakeExchange({});
-    expect(h.registry.authenticateClient(none.req, none.res)).toBe(false);
+    expect(await h.registry.authenticateClient(none.req, none.res)).toBe(false);
     expect(JSON.parse(none.sent.body ?? '').error.message).toMatch(/requires a client key/);
 
     const log = h.lines.join('');

@@ -54,6 +54,9 @@ const CLIENT_KEY_REQUIRED =
   'This gateway requires a client key: send it as x-api-key or authorization: Bearer (create one with `ccflare keys create <name>`)';
 const CLIENT_KEY_INVALID = 'Invalid client key (unknown or revoked)';
 
+/** Least time between two rereads of the keys for an unknown one (see `authenticateClient`). */
+const RECHECK_MS = 250;
+
 export class KeyRegistry {
   private clients = new Map<string, ActiveKey>();
   /** Active keys that are not internal: while there are none, `/v1` is open as without keys. */
@@ -65,6 +68,8 @@ export class KeyRegistry {
   private pendingTouches: KeyUse[] = [];
   /** The no-client-key refusal is logged once per stretch without keys, not per request. */
   private warnedNoKey = false;
+  /** When an unknown key last made the keys be reread (performance.now()). */
+  private recheckedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: KeyRegistryDeps) {
     const env = deps.adminKey?.trim();
@@ -129,7 +134,7 @@ export class KeyRegistry {
    * false after answering 401 itself, in Anthropic's error shape so SDKs raise AuthenticationError.
    * The request is then never forwarded.
    */
-  authenticateClient(req: IncomingMessage, res: ServerResponse): string | null | false {
+  authenticateClient(req: IncomingMessage, res: ServerResponse): string | null | false | Promise<string | false> {
     if (this.userKeys === 0) {
       // An internal key is still attributed, so a worker's requests carry its name.
       const internal = this.clients.size === 0 ? null : this.presentedKeyName(req);
@@ -155,6 +160,22 @@ export class KeyRegistry {
     const name = this.presentedKeyName(req);
     if (name !== null) return name;
     const presented = singleHeader(req.headers['x-api-key']) ?? bearerToken(req.headers.authorization);
+    const now = performance.now();
+    if (presented !== null && now - this.recheckedAt >= RECHECK_MS) {
+      // A key another process created a moment ago (`ccflare connect --yes && claude`, `keys
+      // create`) is in the database before the next poll: `claude` got 401 in 3 of 5 runs.
+      // Reread once before refusing; at most every RECHECK_MS, so wrong keys cannot hammer it.
+      this.recheckedAt = now;
+      return this.refresh().then(
+        () => this.presentedKeyName(req) ?? this.refuse(req, res, presented),
+        () => this.refuse(req, res, presented),
+      );
+    }
+    return this.refuse(req, res, presented);
+  }
+
+  /** The 401 for a missing or unknown client key, logged with the key's first characters only. */
+  private refuse(req: IncomingMessage, res: ServerResponse, presented: string | null): false {
     this.deps.logger.warn(
       {
         remoteAddress: req.socket.remoteAddress ?? null,

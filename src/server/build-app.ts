@@ -474,7 +474,17 @@ export function buildApp(deps: AppDeps): App {
       }
       // Once a client key exists, requests without one are answered 401 here, never forwarded.
       const clientKey = keys.authenticateClient(req, res);
-      if (clientKey !== false) proxy.handle(req, res, clientKey);
+      if (clientKey instanceof Promise) {
+        clientKey.then(
+          (k) => {
+            if (k !== false) proxy.handle(req, res, k);
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'client key check failed');
+            if (!res.headersSent) writeErrorResponse(res, err);
+          },
+        );
+      } else if (clientKey !== false) proxy.handle(req, res, clientKey);
       return;
     }
     if (route === 'mcp') {
