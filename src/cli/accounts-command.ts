@@ -53,7 +53,7 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
     .description('Add a Claude account with the OAuth flow: open the URL, sign in, paste back code#state')
     .argument('<name>', `account name: ${NAME_RULE}`)
     .addOption(
-      new Option('--mode <mode>', 'max: Claude Pro/Max subscription; console: mints an API key')
+      new Option('--mode <mode>', 'required: max for a Claude Pro/Max subscription, console to mint an API key')
         .choices(['max', 'console'])
         .makeOptionMandatory(),
     )

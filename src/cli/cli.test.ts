@@ -3,7 +3,7 @@
  * directory and a fake terminal (test/support/cli-io.ts); the last block runs the built binary
  * (bin/ccflare -> dist/src/cli/main.js) as a script would, for what only a process shows.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -177,6 +177,19 @@ describe('ccflare usage and configuration errors', () => {
     expectOneLineError(r, /CCFLARE_PORT.*an integer from 0 to 65535/);
     const list = await run(['accounts', 'list'], { env: { CCFLARE_PORT: '-5' } });
     expectOneLineError(list, /CCFLARE_PORT/);
+    // A flag is named as it was typed.
+    const flag = await run(['serve', '--port', '99999']);
+    expectOneLineError(flag, /^ccflare: Invalid --port \(CCFLARE_PORT\): "99999"; expected an integer from 0 to 65535/);
+  });
+
+  it('a data directory that is a file is named, with what to do', async () => {
+    const file = join(home, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const r = await runCommand(['accounts', 'add-key', 'a', '--key', 'sk-ant-api03-x'], { home: join(file, 'home') });
+    expectOneLineError(
+      r,
+      new RegExp(`^ccflare: cannot use ${join(file, 'home')} as the data directory \\(a file is in the way\\)`),
+    );
   });
 
   it('serve refuses a non-loopback host without an admin key', async () => {
@@ -205,6 +218,16 @@ describe('ccflare usage and configuration errors', () => {
         /^ccflare: --url names a running gateway, but this command works on a data directory's database directly/,
         2,
       );
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      const r = await run([flag]);
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, `${version}\n`, '']);
     }
   });
 

@@ -36,7 +36,20 @@ export function loadCliConfig(
 
 /** The data directory holds secrets (key file, tokens): owner-only from the start. */
 export function ensureHome(config: Config): void {
-  mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'a file is in the way'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : (err as Error).message;
+    throw new CliError(
+      `cannot use ${config.home} as the data directory (${why}): pick another with --home or CCFLARE_HOME`,
+    );
+  }
 }
 
 /** Opens the store for one command and always closes it, so the CLI never leaves a handle behind. */

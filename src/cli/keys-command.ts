@@ -11,6 +11,7 @@ import type { Config } from '../config/config.js';
 import { type ClientKeyLimitsView, type ClientKeyView, MAX_KEY_RPM } from '../shared/keys-schemas.js';
 import { NAME_RULE } from '../shared/names.js';
 import { typedCount, typedUsd } from '../shared/typed-amounts.js';
+import { WORKER_KEY_PREFIX } from '../workers/worker-keys.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { CliError, type CliIo, usageError } from './io.js';
@@ -208,8 +209,18 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
     .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
       await withKeyService(io, globalsOf(cmd), async (service) => {
         const view = await service.revoke(name);
-        if (opts.json) out(`${JSON.stringify(view, null, 2)}\n`);
-        else out(`Revoked client key "${view.name}" (${view.prefix}).\n`);
+        if (opts.json) {
+          out(`${JSON.stringify(view, null, 2)}\n`);
+          return;
+        }
+        out(`Revoked client key "${view.name}" (${view.prefix}).\n`);
+        // As `create` says when the first key locks the proxy, the last one going opens it again.
+        const left = (await service.list()).filter((k) => k.active && !k.name.startsWith(WORKER_KEY_PREFIX));
+        if (left.length === 0) {
+          out(
+            'No active client key is left: /v1/* accepts requests without a key again (a gateway listening beyond loopback refuses them all).\n',
+          );
+        }
       });
     });
 

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../errors.js';
+import { packageVersion } from '../server/runtime-file.js';
 import { registerAccountsCommands } from './accounts-command.js';
 import { registerAgentsCommands } from './agents-command.js';
 import { translateCcflareArgs } from './ccflare-flags.js';
@@ -44,6 +45,7 @@ export function buildProgram(raw: CliIo, onServerStarted: (server: ServeResult) 
       outputError: () => {},
     })
     .description('Self-hosted gateway for Claude: multi-account routing, failover, token refresh, request records')
+    .version(packageVersion() || 'unknown', '-V, --version', 'print the version')
     .option('--home <dir>', 'data directory (default: CCFLARE_HOME or ~/.config/ccflare)')
     .option('--url <url>', 'the running gateway to use (default: CCFLARE_URL, then the one <home>/gateway.json names)')
     .option('--verbose', 'debug logging; stack traces on errors')

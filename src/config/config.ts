@@ -62,9 +62,14 @@ function describe(def: SettingDef): string {
 /** What a setting accepts, for error messages ("an integer from 1 to 3650"). */
 export const describeSetting = describe;
 
+/** Settings whose command-line flag is `--<key>` (serve's --port and --host, the global --home). */
+const FLAG_NAMED = new Set(['port', 'host', 'home']);
+
 function invalid(def: SettingDef, source: string, raw: unknown): GatewayError {
   const shown = def.secret ? '<hidden>' : JSON.stringify(raw);
-  return new GatewayError('config_invalid', `Invalid ${def.env} (${source}): ${shown}; expected ${describe(def)}`);
+  // The flags named like their setting are named as typed (--port), with the variable they override.
+  const name = source === 'flag' && FLAG_NAMED.has(def.key) ? `--${def.key} (${def.env})` : `${def.env} (${source})`;
+  return new GatewayError('config_invalid', `Invalid ${name}: ${shown}; expected ${describe(def)}`);
 }
 
 /** Parses one raw value (string from env/flags, or a JSON value from the file). */

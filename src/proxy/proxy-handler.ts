@@ -806,7 +806,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     if (accounts.length === 0) {
       return new GatewayError(
         'no_account',
-        'No accounts configured: add one with `ccflare accounts add <name>` or `ccflare accounts add-key <name>`',
+        'No accounts configured: add one with `ccflare accounts add <name> --mode max` (a Claude subscription) or `ccflare accounts add-key <name>` (an API key)',
         { retryable: false },
       );
     }

@@ -11,6 +11,7 @@ import type { AgentDirectory } from '../agents/agent-directory.js';
 import { type Sleep, systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
+import { GatewayError } from '../errors.js';
 import { EventBus } from '../events.js';
 import { logLinePublisher, RecentLogLines } from '../log/log-events.js';
 import { LogFile, readLogHistory } from '../log/log-file.js';
@@ -198,7 +199,7 @@ async function startServer(
   });
   capConnections(server, config.maxConnections, logger);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, config.host, config.port)));
     server.listen(config.port, config.host, () => {
       server.off('error', reject);
       resolve();
@@ -213,7 +214,7 @@ async function startServer(
   for (const w of opts.startupWarnings ?? []) logger.warn(w);
   if (app.pool.list().length === 0) {
     logger.warn(
-      'no accounts configured yet: add one with `ccflare accounts add <name>` or `ccflare accounts add-key <name>`',
+      'no accounts configured yet: add one with `ccflare accounts add <name> --mode max` (a Claude subscription) or `ccflare accounts add-key <name>` (an API key)',
     );
   }
 
@@ -313,4 +314,28 @@ async function settleWithin(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
   clearTimeout(timer);
+}
+
+/** A listen failure in words, with what to do (Node's own: "listen EADDRINUSE: address already in use …"). */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (err.code === 'EADDRINUSE') {
+    return new GatewayError(
+      'config_invalid',
+      `${where} is already in use by another program: pick another port with --port or CCFLARE_PORT (0 picks a free one)`,
+    );
+  }
+  if (err.code === 'EACCES') {
+    return new GatewayError(
+      'config_invalid',
+      `not allowed to listen on ${where} (ports below 1024 need privileges): pick another port with --port or CCFLARE_PORT`,
+    );
+  }
+  if (err.code === 'EADDRNOTAVAIL') {
+    return new GatewayError(
+      'config_invalid',
+      `${host} is not an address of this machine: check --host or CCFLARE_HOST`,
+    );
+  }
+  return err;
 }

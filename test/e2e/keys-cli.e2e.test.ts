@@ -188,8 +188,12 @@ describe('ccflare keys against a running gateway', () => {
     const again = await run(gw.home, 'keys', 'revoke', 'laptop');
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/No active client key named "laptop"/);
-    const json = await run(gw.home, 'keys', 'revoke', 'ci', '--json');
-    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'ci', active: false });
+    // The last key: the proxy is open again, and the command says so.
+    const last = await run(gw.home, 'keys', 'revoke', 'ci');
+    expect(last.stdout).toMatch(
+      /^Revoked client key "ci" \(ccf_\w{4}\)\.\nNo active client key is left: \/v1\/\* accepts requests without a key again/,
+    );
+    expect((await run(gw.home, 'keys', 'revoke', 'ci', '--json')).code).toBe(1);
   });
 
   it('admin creates a key once, saves admin.key (0600), protects /api on the running gateway; --rotate replaces it', async () => {

@@ -2,7 +2,8 @@
  * One gateway per SQLite database: a second `ccflare serve` on a data directory whose gateway
  * runs refuses, naming it; the running gateway's gateway.json goes away when it stops.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../support/cli-io.js';
@@ -32,6 +33,23 @@ describe('a second gateway on the same database', () => {
     );
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
     expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+  });
+
+  it('a port another program holds is refused in words, saying how to pick another, and leaves nothing behind', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ccflare-port-taken-'));
+    try {
+      const port = new URL(gw.url).port;
+      const r = await runCommand(['serve', '--port', port], { home });
+      await r.server?.close();
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `ccflare: 127.0.0.1:${port} is already in use by another program: pick another port with --port or CCFLARE_PORT (0 picks a free one)\n`,
+      );
+      expect(existsSync(join(home, 'gateway.json'))).toBe(false);
+      expect(existsSync(join(home, 'ccflare.db.lock'))).toBe(false);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('removes gateway.json and the lock when the gateway stops', async () => {
