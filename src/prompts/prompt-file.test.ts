@@ -19,6 +19,7 @@ describe('prompt files', () => {
       ],
       template: 'Explain {{code}} for {{level}}',
       error: null,
+      warnings: [],
       modifiedAt: 5,
     });
   });
@@ -84,7 +85,64 @@ describe('prompt files', () => {
   });
 
   it('does not reach prototype properties from a template', () => {
-    const p = parsePromptFile('template: "[{{constructor}}][{{__proto__}}]"', 'x.yaml', 0);
+    const p = parsePromptFile(
+      'arguments: [{name: constructor}, {name: __proto__}]\ntemplate: "[{{constructor}}][{{__proto__}}]"',
+      'x.yaml',
+      0,
+    );
     expect(renderPrompt(p, {})).toBe('[][]');
+  });
+
+  it('serves variables the template uses without declaring them as arguments, as the README example', () => {
+    const p = parsePromptFile('---\ndescription: x\n---\nWrite a commit message for {{summary}}\n', 'commit.md', 0);
+    expect(p.arguments).toEqual([{ name: 'summary', description: null, required: true }]);
+    expect(p.warnings).toEqual([]);
+    expect(() => renderPrompt(p, {})).toThrow('The prompt "commit" needs the argument "summary"');
+    expect(renderPrompt(p, { summary: 'the fix' })).toBe('Write a commit message for the fix\n');
+  });
+
+  it('infers from the parse tree: a tested variable is optional; helpers, this and other contexts are not arguments', () => {
+    const template = [
+      '{{#if focus}}at {{focus}}{{/if}} {{diff.stat}} {{lookup map "k"}} {{#unless quiet}}!{{/unless}}',
+      '{{#each files}}{{name}} {{this}} {{@index}} {{../repo}}{{/each}} {{#with who}}{{first}}{{else}}{{nobody}}{{/with}}',
+    ].join('\n');
+    const p = parsePromptFile(`template: ${JSON.stringify(template)}`, 'x.yaml', 0);
+    expect(p.arguments.map((a) => `${a.name}${a.required ? '' : '?'}`)).toEqual([
+      'focus?',
+      'diff',
+      'map',
+      'quiet?',
+      'files?',
+      'repo',
+      'who?',
+      'nobody',
+    ]);
+    expect(() => renderPrompt(p, { focus: 'x' })).toThrow(
+      'The prompt "x" needs the arguments "diff", "map", "repo", "nobody"',
+    );
+  });
+
+  it('warns about declared arguments the template never uses and, with a declared list, undeclared variables', () => {
+    const p = parsePromptFile(
+      'arguments:\n  - name: summary\n  - name: extra\ntemplate: "{{sumary}}{{#if draft}}(draft){{/if}}"',
+      'x.yaml',
+      0,
+    );
+    expect(p.error).toBeNull();
+    expect(p.arguments.map((a) => [a.name, a.required])).toEqual([
+      ['summary', false],
+      ['extra', false],
+      ['sumary', true],
+      ['draft', false],
+    ]);
+    expect(p.warnings).toEqual([
+      'argument "summary" is declared but the template never uses it',
+      'argument "extra" is declared but the template never uses it',
+      'the template uses "sumary", which "arguments" does not declare; it is served as a required argument',
+      'the template uses "draft", which "arguments" does not declare; it is served as an optional argument',
+    ]);
+    expect(parsePromptFile('arguments: []\ntemplate: "Hi {{who}}"', 'x.yaml', 0).warnings).toEqual([
+      'the template uses "who", which "arguments" does not declare; it is served as a required argument',
+    ]);
   });
 });

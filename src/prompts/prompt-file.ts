@@ -4,6 +4,14 @@
  *   Handlebars `template`;
  * - `name.md`: YAML front matter with `description` and `arguments`, the body is the template.
  *
+ * A variable the template uses without declaring it is an argument too (after the declared ones,
+ * without a description), so a client asks for it instead of the prompt silently missing it. It
+ * is required unless the template tests it (`{{#if x}}`, `{{#unless x}}`, …), which is how a
+ * template says a value may be absent. Declaring `arguments` says the list is meant to be
+ * complete, so there each inferred variable is also a warning (a typo shows); with no
+ * `arguments` at all, inferring is the intended way to write a prompt and is silent. A declared
+ * argument the template never uses is a warning; warnings do not stop a file from being served.
+ *
  * Templates are rendered with `handlebars` with `noEscape` (prompts are text, not HTML: `<`, `&`
  * and quotes must reach the model as written) and without `strict`: an optional argument that was
  * not given renders as nothing and is false in `{{#if}}`, which strict mode would turn into an
@@ -15,6 +23,7 @@
 import { GatewayError } from '../errors.js';
 import { PROMPT_EXTENSIONS, PROMPT_NAME_PATTERN, type PromptFormat } from '../shared/prompt-rules.js';
 import type { PromptArgument } from '../shared/prompts-schemas.js';
+import { templateVariables } from './template-variables.js';
 import { readYamlMapping, templateError, textHandlebars } from './text-folder.js';
 
 /** A prompt file larger than this is reported, not read: prompts are text a person wrote. */
@@ -32,6 +41,8 @@ export interface PromptFile {
   template: string;
   /** Why the file cannot be served; null when it can. */
   error: string | null;
+  /** What is likely a mistake in a file that is served (an argument the template never uses…). */
+  warnings: string[];
   /** Unix ms of the file's last change. */
   modifiedAt: number;
 }
@@ -68,6 +79,8 @@ function stringOrNull(v: unknown): string | null {
   return null;
 }
 
+const ARGUMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 function readArguments(v: unknown): { args: PromptArgument[] } | { error: string } {
   if (v === undefined || v === null) return { args: [] };
   if (!Array.isArray(v)) return { error: '"arguments" must be a list of {name, description, required}' };
@@ -79,7 +92,7 @@ function readArguments(v: unknown): { args: PromptArgument[] } | { error: string
     }
     const o = a as Record<string, unknown>;
     const name = stringOrNull(o.name);
-    if (name === null || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    if (name === null || !ARGUMENT_NAME.test(name)) {
       return { error: `arguments[${i}].name must be letters, digits and _ (a Handlebars variable name)` };
     }
     if (seen.has(name)) return { error: `argument "${name}" is declared twice` };
@@ -103,6 +116,7 @@ export function parsePromptFile(text: string, file: string, modifiedAt: number):
     arguments: [],
     template: '',
     error: null,
+    warnings: [],
     modifiedAt,
   };
   if (id === null) {
@@ -139,8 +153,42 @@ export function parsePromptFile(text: string, file: string, modifiedAt: number):
   entry.arguments = args.args;
   entry.template = template as string;
   entry.error = templateError(entry.template);
-  if (entry.error !== null) entry.template = '';
+  if (entry.error !== null) {
+    entry.template = '';
+    return entry;
+  }
+  const inferred = inferArguments(entry.template, args.args, meta.arguments !== undefined && meta.arguments !== null);
+  entry.arguments = [...args.args, ...inferred.args];
+  entry.warnings = inferred.warnings;
   return entry;
+}
+
+function inferArguments(
+  template: string,
+  declared: readonly PromptArgument[],
+  listed: boolean,
+): { args: PromptArgument[]; warnings: string[] } {
+  const used = templateVariables(template);
+  const usedNames = new Set(used.map((v) => v.name));
+  const declaredNames = new Set(declared.map((a) => a.name));
+  const args: PromptArgument[] = [];
+  const warnings = declared
+    .filter((a) => !usedNames.has(a.name))
+    .map((a) => `argument "${a.name}" is declared but the template never uses it`);
+  for (const v of used) {
+    if (declaredNames.has(v.name)) continue;
+    if (!ARGUMENT_NAME.test(v.name)) {
+      warnings.push(`the template uses "${v.name}", which cannot be an argument's name (letters, digits and _)`);
+      continue;
+    }
+    args.push({ name: v.name, description: null, required: !v.tested });
+    if (listed) {
+      warnings.push(
+        `the template uses "${v.name}", which "arguments" does not declare; it is served as ${v.tested ? 'an optional' : 'a required'} argument`,
+      );
+    }
+  }
+  return { args, warnings };
 }
 
 /**

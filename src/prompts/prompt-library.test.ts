@@ -85,6 +85,19 @@ describe('PromptLibrary', () => {
     expect(skipped().length).toBe(2);
   });
 
+  it('serves a file with warnings, listing them and logging them once per change', () => {
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'w.yaml'), 'arguments: [{name: unused}]\ntemplate: Hi\n');
+    lib.start();
+    lib.scan();
+    expect(lib.get('w')?.warnings).toEqual(['argument "unused" is declared but the template never uses it']);
+    const warned = () => logs.lines.filter((l) => l.includes('served with warnings') && l.includes('never uses it'));
+    expect(warned().length).toBe(1);
+    writeFileSync(join(dir, 'w.yaml'), 'arguments: [{name: unused}]\ntemplate: Hello\n');
+    lib.scan();
+    expect(warned().length).toBe(2);
+  });
+
   it('follows a symlink to a file inside the folder and never reads one leading outside', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'real.yaml'), 'template: inside\n');

@@ -11,7 +11,8 @@
  * is a file inside the folder: a link to `/etc/passwd` or `../secrets.yaml` is listed with its
  * error and never read. Names come from file names ([A-Za-z0-9._-], no `..`), and the API builds
  * paths only from names that pass that check, so nothing can address a file outside the folder.
- * A file that is not a valid prompt is listed with its error, logged once per change and skipped.
+ * A file that is not a valid prompt is listed with its error, logged once per change and skipped;
+ * one that is served with warnings (prompt-file.ts) is listed with them and logged once per change.
  */
 import {
   type FSWatcher,
@@ -221,6 +222,10 @@ export class PromptLibrary {
       // Once per change of the file (a link that still escapes is checked every tick, logged once).
       if (file.error !== null && (cached?.file.error !== file.error || problem === null)) {
         this.deps.logger.warn({ file: path, error: file.error }, 'prompt file skipped: it is not a valid prompt');
+      }
+      // Read again only when it changed, so this is once per change too.
+      if (file.error === null && file.warnings.length > 0) {
+        this.deps.logger.warn({ file: path, warnings: file.warnings }, 'prompt file served with warnings');
       }
       if (problem !== null && cached?.file.error === problem) continue;
       this.files.set(n, { size: st.size, mtimeMs: st.mtimeMs, file });

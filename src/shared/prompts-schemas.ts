@@ -11,6 +11,7 @@ export const PromptFormatSchema = z.enum(['yaml', 'markdown']).openapi('PromptFo
   description: 'yaml: name.yaml with a `template:`; markdown: name.md, front matter and body',
 });
 
+/** A declared argument, or a variable the template uses without declaring it (description null). */
 export const PromptArgumentSchema = z
   .object({
     name: z.string(),
@@ -31,6 +32,10 @@ export const PromptSchema = z
     arguments: z.array(PromptArgumentSchema),
     /** Why the file is not served (bad YAML, bad template, a symlink leaving the folder…); null: served. */
     error: z.string().nullable(),
+    warnings: z.array(z.string()).openapi({
+      description:
+        'Likely mistakes in a served file: a declared argument the template never uses, a variable a listed `arguments` leaves out, a name that cannot be an argument',
+    }),
     modifiedAt: z.number().int().openapi({ description: 'Unix ms of the file’s last change' }),
   })
   .openapi('Prompt');

@@ -40,6 +40,7 @@ describe('/api/prompts', () => {
         description: 'Standup notes',
         arguments: [{ name: 'team', description: null, required: true }],
         error: null,
+        warnings: [],
         modifiedAt: expect.any(Number),
       },
     });
@@ -74,6 +75,33 @@ describe('/api/prompts', () => {
     );
     expect(readdirSync(t.gw.config.promptsDir)).toEqual(['taken.md']);
     await call('DELETE', '/api/prompts/taken');
+  });
+
+  it('serves variables the template uses as arguments and warns about gaps in a declared list', async () => {
+    const created = await call('POST', '/api/prompts', {
+      name: 'greet',
+      format: 'yaml',
+      source: 'arguments:\n  - name: tone\ntemplate: Hi {{who}}\n',
+    });
+    expect(created).toMatchObject({
+      status: 201,
+      json: {
+        arguments: [
+          { name: 'tone', description: null, required: false },
+          { name: 'who', description: null, required: true },
+        ],
+        error: null,
+        warnings: [
+          'argument "tone" is declared but the template never uses it',
+          'the template uses "who", which "arguments" does not declare; it is served as a required argument',
+        ],
+      },
+    });
+    const listed = (await call('GET', '/api/prompts')).json as { prompts?: Array<{ warnings: string[] }> };
+    expect(listed.prompts?.[0]?.warnings).toHaveLength(2);
+    const preview = await call('POST', '/api/prompts/preview', { format: 'yaml', source: 'template: Hi {{who}}' });
+    expect(preview.json).toMatchObject({ text: null, error: 'The prompt "draft" needs the argument "who"' });
+    await call('DELETE', '/api/prompts/greet');
   });
 
   it('refuses names that could leave the prompts folder', async () => {

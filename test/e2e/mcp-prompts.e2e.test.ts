@@ -34,11 +34,9 @@ template: |
   {{diff}}
 `;
 
+// As in the README: no "arguments", so {{summary}} is served as a required argument.
 const COMMIT_MD = `---
 description: Write a commit message
-arguments:
-  - name: summary
-    required: true
 ---
 Write a commit message for: {{summary}} <keep it short & plain>
 `;
@@ -118,6 +116,9 @@ describe('MCP prompt server', () => {
     const client = await connect(key);
     await expect(client.getPrompt({ name: 'review', arguments: { focus: 'tests' } })).rejects.toThrow(
       /needs the argument "diff"/,
+    );
+    await expect(client.getPrompt({ name: 'commit', arguments: {} })).rejects.toThrow(
+      /MCP error -32602: The prompt "commit" needs the argument "summary"/,
     );
     await expect(client.getPrompt({ name: '../../ccflare.db', arguments: {} })).rejects.toThrow(
       /Unknown prompt "..\/..\/ccflare.db"/,

@@ -41,6 +41,7 @@ function view(p: PromptFile): PromptView {
     description: p.description,
     arguments: p.arguments,
     error: p.error,
+    warnings: p.warnings,
     modifiedAt: p.modifiedAt,
   };
 }
