@@ -211,6 +211,10 @@ async function startServer(
   claim.announce(reachableUrl(config.host, port));
   app.internalCalls.setSelfUrl(reachableUrl(config.host, port));
   logger.info({ url, accounts: app.pool.list().length, strategy: config.strategy }, 'ccflare listening');
+  // The next steps for someone who just started it: where to look, and how Claude Code gets here.
+  logger.info(
+    `dashboard: ${reachableUrl(config.host, port)}/ · Claude Code: \`ccflare connect\` (or ANTHROPIC_BASE_URL=${reachableUrl(config.host, port)})`,
+  );
   for (const w of opts.startupWarnings ?? []) logger.warn(w);
   if (app.pool.list().length === 0) {
     logger.warn(

@@ -615,6 +615,10 @@ describe('ccflare logs', () => {
       const lines = r.stdout.trimEnd().split('\n');
       const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
       expect(at(/ INFO {2}ccflare listening url=/), r.stdout).toBeGreaterThanOrEqual(0);
+      // Where to look next and how Claude Code gets here, right after it listens.
+      expect(lines[at(/ccflare listening/) + 1]).toContain(
+        `dashboard: ${other.url}/ · Claude Code: \`ccflare connect\` (or ANTHROPIC_BASE_URL=${other.url})`,
+      );
       expect(at(/ WARN {2}no accounts configured yet/), r.stdout).toBeGreaterThan(at(/ccflare listening/));
       expect(at(/ INFO {2}account usage counters reset/), r.stdout).toBeGreaterThan(at(/no accounts configured/));
       const json = await runCommand(['logs', '--json'], { home: other.home });
