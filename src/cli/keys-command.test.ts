@@ -52,10 +52,18 @@ describe('keys limits flags', () => {
           limits: NONE,
           use: { requestsLastMinute: null, tokensToday: 950, costThisMonthUsd: 0 },
         },
+        {
+          ...base,
+          name: 'cheap',
+          limits: NONE,
+          use: { requestsLastMinute: null, tokensToday: 12, costThisMonthUsd: 0.0012 },
+        },
       ],
       0,
     );
-    const [, capped, open] = text.trimEnd().split('\n');
+    const [, capped, open, cheap] = text.trimEnd().split('\n');
+    // Below a cent as everywhere else: four decimals, not $0.00.
+    expect(cheap).toMatch(/\bactive\s+-\s+12\s+\$0\.0012\s+any$/);
     expect(capped).toMatch(/\bactive\s+3\/60\s+1\.2M\/2M\s+\$4\.10\/\$50\.00\s+sonnet,haiku$/);
     expect(open).toMatch(/\bactive\s+-\s+950\s+\$0\.00\s+any$/);
   });

@@ -15,6 +15,7 @@ import { WORKER_KEY_PREFIX } from '../workers/worker-keys.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { CliError, type CliIo, usageError } from './io.js';
+import { formatUsd } from './report-format.js';
 
 function withKeyService<T>(
   io: CliIo,
@@ -70,7 +71,8 @@ const compact = (n: number) =>
     : n >= 1e3
       ? `${+(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)}k`
       : `${n}`;
-const usd = (n: number) => `$${n.toFixed(2)}`;
+/** As every other report prints cost: four decimals below a cent, so $0.0012 is not $0.00. */
+const usd = formatUsd;
 
 /** Use against each limit: `3/60`, `1.2M/2M`, `$4.10/$50.00`; use alone where there is no limit. */
 function limitCells(k: ClientKeyView): string[] {

@@ -145,6 +145,21 @@ export function describeKeysStoreConformance(name: string, makeStore: () => Prom
             costUsd: null,
           }),
           sampleRecord({ id: 'anon', ts: now - 10, clientKey: null }),
+          // Refused by the key's own limit: not a request it made within its rpm, as the limiter counts.
+          sampleRecord({
+            id: 'refused',
+            ts: now - 20,
+            clientKey: 'a',
+            status: 429,
+            success: false,
+            error: 'key limit: client key "a" reached its limit of 1 requests per minute',
+            inputTokens: null,
+            cacheReadTokens: null,
+            cacheWrite5mTokens: null,
+            cacheWrite1hTokens: null,
+            outputTokens: null,
+            costUsd: null,
+          }),
         ],
         [],
       );

@@ -60,7 +60,7 @@ export const KEYS_DDL = `
  * `ccflare keys list`): a range scan on ts, no index of its own that every insert would pay for.
  */
 const USAGE_SQL = `SELECT client_key AS name,
-    count(*) FILTER (WHERE ts >= $1) AS requests,
+    count(*) FILTER (WHERE ts >= $1 AND coalesce(error, '') NOT LIKE 'key limit:%') AS requests,
     coalesce(sum(coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_5m_tokens, 0)
       + coalesce(cache_write_1h_tokens, 0) + coalesce(output_tokens, 0)) FILTER (WHERE ts >= $2), 0) AS tokens,
     coalesce(sum(coalesce(cost_usd, 0)) FILTER (WHERE ts >= $3), 0) AS cost

@@ -80,7 +80,7 @@ export const KEY_LIMITS_MIGRATION: Migration = {
  * start, and per `ccflare keys list`); no index of its own, which every insert would pay for.
  */
 const USAGE_SQL = `SELECT client_key AS name,
-    sum(CASE WHEN ts >= @minute THEN 1 ELSE 0 END) AS requests,
+    sum(CASE WHEN ts >= @minute AND coalesce(error, '') NOT LIKE 'key limit:%' THEN 1 ELSE 0 END) AS requests,
     sum(CASE WHEN ts >= @day THEN coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0)
       + coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0) + coalesce(output_tokens, 0)
       ELSE 0 END) AS tokens,
