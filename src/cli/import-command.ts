@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { systemClock } from '../clock.js';
+import { GatewayError } from '../errors.js';
 import { type CcflareImportSummary, importCcflare } from '../import/ccflare-import.js';
 import { locateCcflare } from '../import/ccflare-location.js';
 import { createLogger } from '../log/logger.js';
@@ -113,6 +114,20 @@ export function registerImportCommand(program: Command, io: CliIo): void {
       const location = locateCcflare(opts.from, io.env, io.platform);
       const target = sqlitePathFromUrl(config.databaseUrl);
       if (samePath(location.dbPath, target)) {
+        // Read only, to tell the two cases apart: moving the folder aside is the advice only when
+        // the file really is ccflare's; on a fresh install it holds this gateway's own data.
+        let ours = false;
+        try {
+          openCcflareSource(location.dbPath).close();
+        } catch (err) {
+          ours = err instanceof GatewayError && /is a database of this gateway/.test(err.message);
+        }
+        if (ours) {
+          throw new CliError(
+            `${location.dbPath} holds this gateway's own data, not an original ccflare installation ` +
+              "(both use that path by default): if ccflare's database is elsewhere, give it with --from <folder or ccflare.db>",
+          );
+        }
         throw new CliError(
           `${location.dbPath} is both ccflare's database and this gateway's (both default to ~/.config/ccflare/ccflare.db); ` +
             "move ccflare's folder aside (e.g. mv ~/.config/ccflare ~/.config/ccflare-old) and run " +

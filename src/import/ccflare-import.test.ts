@@ -302,6 +302,13 @@ describe('ccflare import ccflare', () => {
       /is both ccflare's database and this gateway's/,
     );
     expect(readFileSync(fixture.dbPath).equals(before)).toBe(true);
+    // On a fresh install the shared default path holds this gateway's own data: no advice to move it.
+    const fresh = join(root, 'fresh-home');
+    mkdirSync(fresh);
+    expect((await runCommand(['keys', 'create', 'k'], { home: fresh })).code).toBe(0);
+    const own = await runCommand(['import', 'ccflare', '--from', fresh], { home: fresh });
+    expectOneLineError(own, /holds this gateway's own data, not an original ccflare installation/);
+    expect(own.stderr).not.toContain('mv ');
   });
 });
 
