@@ -91,7 +91,7 @@ describe('KeyRegistry', () => {
     const service = new KeyService({ store, box, clock });
     try {
       await registry.start();
-      const worker = await service.create('worker-alpha');
+      const worker = await service.create('worker-alpha', { internal: true });
       await registry.refresh();
       expect(registry.clientKeysRequired()).toBe(false);
       const keyless = fakeExchange({ 'x-api-key': 'sk-ant-api03-placeholder' });

@@ -63,6 +63,9 @@ export function toClientKeyView(r: ClientKeyRow, use: ClientKeyUseView | null = 
   };
 }
 
+/** Names of the keys workers mint for themselves: `worker-<name>` (workers/worker-keys.ts). */
+export const WORKER_KEY_PREFIX = 'worker-';
+
 export class KeyService {
   constructor(private readonly deps: KeyServiceDeps) {}
 
@@ -98,8 +101,16 @@ export class KeyService {
   }
 
   /** Creates a client key; `key` is the only time the secret is ever available. */
-  async create(name: string): Promise<{ key: string; view: ClientKeyView }> {
+  /** `internal`: a worker's own key (workers/worker-keys.ts), the only creator of `worker-` names. */
+  async create(name: string, opts: { internal?: boolean } = {}): Promise<{ key: string; view: ClientKeyView }> {
     validateKeyName(name);
+    if (!opts.internal && name.startsWith(WORKER_KEY_PREFIX)) {
+      // A person's key under this name would stop the worker of that name from running.
+      throw new GatewayError(
+        'bad_request',
+        `Client key names starting with "${WORKER_KEY_PREFIX}" are kept for the workers' own keys: pick another name`,
+      );
+    }
     const key = newClientKey();
     const row = await this.deps.store.keys.insert(
       { name, prefix: clientKeyPrefix(key), digest: this.deps.box.keyDigest(key) },

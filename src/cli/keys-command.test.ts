@@ -3,7 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCommand } from '../../test/support/cli-io.js';
+import { KeyService } from '../auth/key-service.js';
+import { systemClock } from '../clock.js';
+import { loadConfig } from '../config/config.js';
+import { secretBoxOf, withConfigStore } from './context.js';
 import { describeLimits, limitsFromFlags, parseCount, parseUsd, renderClientKeys } from './keys-command.js';
+
+/** The key service over the data directory `home`, as the CLI builds it. */
+function withStore(home: string, fn: (service: KeyService) => Promise<void>): Promise<void> {
+  const config = loadConfig({ env: { CCFLARE_HOME: home } });
+  return withConfigStore(config, (store) =>
+    fn(new KeyService({ store, box: secretBoxOf(config), clock: systemClock })),
+  );
+}
 
 const NONE = { rpm: null, tokensPerDay: null, costPerMonthUsd: null, models: null };
 
@@ -103,5 +115,32 @@ describe('keys limits on a key', () => {
     }
     const ok = await runCommand(['keys', 'limits', 'k1', '--rpm', '10k'], { home });
     expect(ok.stdout).toBe('Client key "k1": 10000 requests per minute; models haiku.\n');
+  });
+});
+
+describe("workers' keys", () => {
+  let home: string;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'ccflare-keys-workers-'));
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  it("a person cannot take a worker- name, and list leaves out workers' revoked keys unless --all", async () => {
+    expectOneLineError(
+      await runCommand(['keys', 'create', 'worker-zzz'], { home }),
+      /names starting with "worker-" are kept for the workers' own keys/,
+    );
+    expect((await runCommand(['keys', 'create', 'laptop'], { home })).code).toBe(0);
+    await withStore(home, async (service) => {
+      await service.create('worker-run1', { internal: true });
+      await service.revoke('worker-run1');
+      await service.create('worker-run2', { internal: true });
+    });
+    const names = async (args: string[]) =>
+      (JSON.parse((await runCommand(['keys', 'list', '--json', ...args], { home })).stdout) as { name: string }[])
+        .map((k) => k.name)
+        .sort();
+    expect(await names([])).toEqual(['laptop', 'worker-run2']);
+    expect(await names(['--all'])).toEqual(['laptop', 'worker-run1', 'worker-run2']);
   });
 });

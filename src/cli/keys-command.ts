@@ -5,13 +5,12 @@
  */
 import type { Command } from 'commander';
 import { adminKeyPath, removeAdminKeyFile, writeAdminKeyFile } from '../auth/admin-key-file.js';
-import { KeyService } from '../auth/key-service.js';
+import { KeyService, WORKER_KEY_PREFIX } from '../auth/key-service.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { type ClientKeyLimitsView, type ClientKeyView, MAX_KEY_RPM } from '../shared/keys-schemas.js';
 import { NAME_RULE } from '../shared/names.js';
 import { typedCount, typedUsd } from '../shared/typed-amounts.js';
-import { WORKER_KEY_PREFIX } from '../workers/worker-keys.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { CliError, type CliIo, usageError } from './io.js';
@@ -166,10 +165,14 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
   keys
     .command('list')
     .description('List client keys (prefix, created, last used, revoked); never the keys themselves')
+    .option('--all', "also workers' revoked keys (one per finished run)")
     .option('--json', 'print a JSON array')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .action(async (opts: { json?: boolean; all?: boolean }, cmd: Command) => {
       await withKeyService(io, globalsOf(cmd), async (service) => {
-        const list = await service.list();
+        // Every worker run mints a key and revokes it at the end: ten runs left ten rows.
+        const list = (await service.list()).filter(
+          (k) => opts.all || k.active || !k.name.startsWith(WORKER_KEY_PREFIX),
+        );
         if (opts.json) out(`${JSON.stringify(list, null, 2)}\n`);
         else if (list.length === 0) out('No client keys: /v1/* is open to anyone who can reach the gateway.\n');
         else out(renderClientKeys(list, Date.now()));

@@ -3,11 +3,11 @@
  * request list attributes its requests to it. Only digests are stored, so each run mints a fresh
  * key and the manager revokes it when the run ends (or, after a crash, before the next run).
  */
-import type { KeyService } from '../auth/key-service.js';
+import { type KeyService, WORKER_KEY_PREFIX } from '../auth/key-service.js';
 import { GatewayError } from '../errors.js';
 import type { WorkerKeys } from './types.js';
 
-export const WORKER_KEY_PREFIX = 'worker-';
+export { WORKER_KEY_PREFIX };
 /** A worker name's longest length, so its key name fits the 64-character name rule. */
 export const WORKER_NAME_MAX = 64 - WORKER_KEY_PREFIX.length;
 
@@ -40,7 +40,7 @@ export function keyServiceWorkerKeys(
       const mine = !owned.has(name);
       owned.add(name);
       try {
-        const { key } = await keys.create(name);
+        const { key } = await keys.create(name, { internal: true });
         return { name, key };
       } catch (err) {
         if (mine) owned.delete(name);
