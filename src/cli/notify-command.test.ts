@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CliRun, runCommand, startCommand } from '../../test/support/cli-io.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
+import { NOTIFY_EVENT_TYPES } from '../shared/notify-schemas.js';
 
 let home: string;
 let hook: WebhookReceiver;
@@ -101,6 +102,30 @@ describe('ccflare notify', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('takes --events all as list shows it, and refuses --secret with --no-secret', async () => {
+    const add = await run(['notify', 'add', 'ops', '--hook-url', `${hook.url}/x`, '--events', 'all', '--json']);
+    expect(add.code, add.stderr).toBe(0);
+    expect(JSON.parse(add.stdout).events).toEqual([...NOTIFY_EVENT_TYPES]);
+    expect((await run(['notify', 'edit', 'ops', '--events', 'pool.exhausted'])).code).toBe(0);
+    const all = await run(['notify', 'edit', 'ops', '--events', 'all']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/ops\s+webhook\s+on\s+\S+\s+no\s+all/);
+    const mixed = await run(['notify', 'edit', 'ops', '--events', 'all,pool.exhausted']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toBe('ccflare: --events: give all alone, or a list of event types\n');
+
+    for (const args of [
+      ['--secret', 'signing-secret', '--no-secret'],
+      ['--no-secret', '--secret', 'signing-secret'],
+    ]) {
+      const both = await run(['notify', 'edit', 'ops', ...args]);
+      expect(both.code).toBe(2);
+      expect(both.stderr).toBe('ccflare: give --secret or --no-secret, not both\n');
+    }
+    const list = JSON.parse((await run(['notify', 'list', '--json'])).stdout);
+    expect(list.channels.find((c: { name: string }) => c.name === 'ops')).toMatchObject({ signed: false });
   });
 
   it('asks for the URL without echo on a terminal', async () => {

@@ -47,6 +47,7 @@ export function renderDeliveries(deliveries: readonly DeliveryView[], now: numbe
   return renderTable(['TIME', 'CHANNEL', 'EVENT', 'SUBJECT', 'STATUS', 'ATTEMPTS', 'LAST ERROR'], rows);
 }
 
+/** `--events`: `all` (what `list` shows for a channel with every type), names, or '' for none. */
 function parseEvents(list: string | undefined): NotifyEventType[] | undefined {
   if (list === undefined) return undefined;
   const known = new Set<string>(NOTIFY_EVENT_TYPES);
@@ -54,9 +55,13 @@ function parseEvents(list: string | undefined): NotifyEventType[] | undefined {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  if (names.includes('all')) {
+    if (names.length > 1) throw new CliError('--events: give all alone, or a list of event types', 2);
+    return [...NOTIFY_EVENT_TYPES];
+  }
   const bad = names.filter((n) => !known.has(n));
   if (bad.length > 0)
-    throw new CliError(`unknown event type ${bad.join(', ')}: use ${NOTIFY_EVENT_TYPES.join(', ')}`, 2);
+    throw new CliError(`unknown event type ${bad.join(', ')}: use all or ${NOTIFY_EVENT_TYPES.join(', ')}`, 2);
   return names as NotifyEventType[];
 }
 
@@ -100,7 +105,7 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
     .option('--slack', 'a Slack incoming webhook (formatted blocks)')
     .option('--hook-url <url>', 'the http(s) URL (ends up in shell history: prefer stdin)')
     .option('--secret <secret>', 'HMAC-SHA256 signing secret for a webhook (x-ccflare-signature)')
-    .option('--events <list>', `comma-separated event types (default: all): ${NOTIFY_EVENT_TYPES.join(', ')}`)
+    .option('--events <list>', `all (the default) or comma-separated event types: ${NOTIFY_EVENT_TYPES.join(', ')}`)
     .option('--json', 'print the channel as JSON')
     .action(
       async (
@@ -125,6 +130,9 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
       },
     );
 
+  // --secret and --no-secret set one option, the last given winning; which were given is seen
+  // as commander parses them, so the pair can be refused like --enable --disable.
+  const secretFlags = new Set<string>();
   notify
     .command('edit')
     .description('Change a channel: name, URL, signing secret, event switches, on/off (what is not given stays)')
@@ -134,10 +142,12 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
     .option('--hook-url <url>', 'the new http(s) URL (ends up in shell history: prefer --hook-url-stdin)')
     .option('--secret <secret>', 'set the HMAC-SHA256 signing secret (webhook)')
     .option('--no-secret', 'remove the signing secret')
-    .option('--events <list>', `comma-separated event types, replacing the current ones ('' for none)`)
+    .option('--events <list>', `all, or comma-separated event types replacing the current ones ('' for none)`)
     .option('--enable', 'switch the channel on')
     .option('--disable', 'switch the channel off')
     .option('--json', 'print the channel as JSON')
+    .on('option:secret', () => secretFlags.add('secret'))
+    .on('option:no-secret', () => secretFlags.add('no-secret'))
     .action(
       async (
         name: string,
@@ -154,6 +164,7 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
         cmd: Command,
       ) => {
         if (opts.enable && opts.disable) throw new CliError('give --enable or --disable, not both', 2);
+        if (secretFlags.size > 1) throw new CliError('give --secret or --no-secret, not both', 2);
         if (opts.hookUrlStdin && opts.hookUrl !== undefined)
           throw new CliError('give --hook-url or --hook-url-stdin, not both', 2);
         const events = parseEvents(opts.events);

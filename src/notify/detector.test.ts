@@ -18,53 +18,79 @@ const rec = (over: Parameters<typeof sampleRecord>[0] extends infer P ? Partial<
 describe('Detector: accounts', () => {
   it('says an account needs re-auth or is disabled, with the reason', () => {
     const d = detector();
-    const [a] = d.accountChanged({
-      accountId: '1',
-      name: 'alpha',
-      status: 'needs_reauth',
-      reason: 'invalid_grant',
-      until: null,
-    });
+    const [a] = d.accountChanged(
+      {
+        accountId: '1',
+        name: 'alpha',
+        status: 'needs_reauth',
+        reason: 'invalid_grant',
+        until: null,
+      },
+      T0,
+    );
     expect(a).toMatchObject({ type: 'account.reauth', subject: 'alpha', severity: 'critical' });
     expect(a?.title).toContain('needs re-authentication');
     expect(a?.text).toContain('invalid_grant');
-    const [b] = d.accountChanged({
-      accountId: '2',
-      name: 'beta',
-      status: 'disabled',
-      reason: 'invalid API key',
-      until: null,
-    });
+    const [b] = d.accountChanged(
+      {
+        accountId: '2',
+        name: 'beta',
+        status: 'disabled',
+        reason: 'invalid API key',
+        until: null,
+      },
+      T0,
+    );
     expect(b?.title).toBe('Account beta is disabled');
   });
 
   it('says which window rejected an account and when it resets, then that it recovered once', () => {
     const d = detector();
     const until = T0 + 3_600_000;
-    const [ev] = d.accountChanged({
-      accountId: '1',
-      name: 'alpha',
-      status: 'cooling_down',
-      reason: 'rate limited (5h+7d)',
-      until,
-    });
+    const [ev] = d.accountChanged(
+      {
+        accountId: '1',
+        name: 'alpha',
+        status: 'cooling_down',
+        reason: 'rate limited (5h+7d)',
+        until,
+      },
+      T0,
+    );
     expect(ev).toMatchObject({
       type: 'account.rate_limited',
       fields: { account: 'alpha', windows: '5h+7d', resetAt: new Date(until).toISOString() },
     });
     // Still benched: nothing.
-    expect(d.tick([{ id: '1', name: 'alpha', status: 'cooling_down' }])).toEqual([]);
-    const back = d.tick([{ id: '1', name: 'alpha', status: 'active' }]);
-    expect(back).toMatchObject([{ type: 'account.recovered', subject: 'alpha' }]);
-    expect(d.tick([{ id: '1', name: 'alpha', status: 'active' }])).toEqual([]);
+    expect(d.tick([{ id: '1', name: 'alpha', status: 'cooling_down' }], T0)).toEqual([]);
+    const back = d.tick([{ id: '1', name: 'alpha', status: 'active' }], until);
+    expect(back).toMatchObject([
+      { type: 'account.recovered', subject: 'alpha', text: 'Its 5h+7d rate-limit window has reset.' },
+    ]);
+    expect(d.tick([{ id: '1', name: 'alpha', status: 'active' }], until)).toEqual([]);
+  });
+
+  it('says a cooldown lifted by hand before its reset was lifted, not that the window reset', () => {
+    const d = detector();
+    const until = T0 + 3_600_000;
+    d.accountChanged({ accountId: '1', name: 'alpha', status: 'cooling_down', reason: 'rate limited (5h)', until }, T0);
+    // `ccflare accounts resume` clears the cooldown: the pool reports the account active before `until`.
+    const [back] = d.accountChanged(
+      { accountId: '1', name: 'alpha', status: 'active', reason: null, until: null },
+      T0 + 60_000,
+    );
+    expect(back).toMatchObject({ type: 'account.recovered', subject: 'alpha' });
+    expect(back?.text).toBe(
+      `Its cooldown was lifted by hand before the 5h window's reset at ${new Date(until).toISOString()}; the upstream may still reject it until then.`,
+    );
   });
 
   it('does not call an overload cooldown a rate limit', () => {
     const d = detector();
     expect(
-      d.accountChanged({ accountId: '1', name: 'a', status: 'cooling_down', reason: 'overloaded', until: T0 }),
+      d.accountChanged({ accountId: '1', name: 'a', status: 'cooling_down', reason: 'overloaded', until: T0 }, T0),
     ).toEqual([]);
-    expect(d.tick([{ id: '1', name: 'a', status: 'active' }])).toEqual([]);
+    expect(d.tick([{ id: '1', name: 'a', status: 'active' }], T0)).toEqual([]);
   });
 });
 
@@ -80,6 +106,21 @@ describe('Detector: pool', () => {
       { type: 'pool.recovered', fields: { account: 'alpha' } },
     ]);
     expect(d.request(rec({}), T0)).toEqual([]);
+  });
+
+  it('does not call a gateway with no account configured yet an outage', () => {
+    const d = detector({ errorRate: { percent: null, minRequests: 1 } });
+    const setup = rec({
+      status: 503,
+      success: false,
+      error: 'No accounts configured: add one with `ccflare accounts add <name>`',
+    });
+    expect(d.request(setup, T0)).toEqual([]);
+    // Accounts added and serving: nothing recovered, as nothing was exhausted.
+    expect(d.request(rec({ status: 200, success: true, accountName: 'alpha' }), T0)).toEqual([]);
+    expect(
+      d.request(rec({ status: 503, success: false, error: 'No usable account (1 configured: 1 cooling down)' }), T0),
+    ).toMatchObject([{ type: 'pool.exhausted' }]);
   });
 });
 
@@ -144,6 +185,39 @@ describe('Detector: spend', () => {
     expect(d.request(rec({ costUsd: 0.5 }), tomorrow)).toEqual([]);
     expect(d.request(rec({ costUsd: 0.6 }), tomorrow)).toMatchObject([{ subject: 'global/day/2026-12-06' }]);
   });
+
+  it('tells a threshold set at or below what was already spent on the next request, once per period', () => {
+    let current: NotifyRules = { ...DEFAULT_NOTIFY_RULES, errorRate: { percent: null, minRequests: 1 } };
+    const d = new Detector(() => current);
+    const setSpend = (spend: Partial<NotifyRules['spend']>) => {
+      current = { ...current, spend: { ...current.spend, ...spend } };
+    };
+    expect(d.request(rec({ costUsd: 3, clientKey: 'ci' }), T0)).toEqual([]);
+    setSpend({ dailyUsd: 2, keyDailyUsd: 1 });
+    // The next request, even one that cost nothing, tells both.
+    const told = d.request(rec({ costUsd: null, clientKey: 'ci' }), T0 + 1000);
+    expect(told).toMatchObject([
+      { subject: 'global/day/2026-12-05', fields: { spentUsd: 3, thresholdUsd: 2 } },
+      { subject: 'key/ci/day/2026-12-05', fields: { spentUsd: 3, thresholdUsd: 1 } },
+    ]);
+    // Held until the UTC day ends, per threshold, for the notifier's shared repeat window.
+    expect(told[0]?.repeat).toEqual({
+      key: 'spend.threshold global/day/2026-12-05 2',
+      until: Date.UTC(2026, 11, 6),
+    });
+    expect(d.request(rec({ costUsd: 0.5, clientKey: 'ci' }), T0 + 2000)).toEqual([]);
+    // Lowered below one already told: not news. Raised: told when reached.
+    setSpend({ dailyUsd: 1.5 });
+    expect(d.request(rec({ costUsd: 0.1 }), T0 + 3000)).toEqual([]);
+    setSpend({ dailyUsd: 4 });
+    expect(d.request(rec({ costUsd: 0.1 }), T0 + 4000)).toEqual([]);
+    expect(d.request(rec({ costUsd: 0.5 }), T0 + 5000)).toMatchObject([{ fields: { thresholdUsd: 4 } }]);
+    // A monthly threshold set below the month's spend: its window ends with the month.
+    setSpend({ monthlyUsd: 1 });
+    expect(d.request(rec({}), T0 + 6000)).toMatchObject([
+      { subject: 'global/month/2026-12', repeat: { until: Date.UTC(2027, 0, 1) } },
+    ]);
+  });
 });
 
 describe('worker approval', () => {
@@ -155,16 +229,18 @@ describe('worker approval', () => {
 describe('RepeatFilter', () => {
   it('lets one message per type and subject through per window', () => {
     const f = new RepeatFilter();
-    expect(f.admit('a', 'x', T0, 1000)).toBe(true);
-    expect(f.admit('a', 'x', T0 + 999, 1000)).toBe(false);
-    expect(f.admit('a', 'y', T0 + 999, 1000)).toBe(true);
-    expect(f.admit('b', 'x', T0 + 999, 1000)).toBe(true);
-    expect(f.admit('a', 'x', T0 + 1000, 1000)).toBe(true);
+    expect(f.admit('a x', T0, T0 + 1000)).toBe(true);
+    expect(f.admit('a x', T0 + 999, T0 + 1999)).toBe(false);
+    expect(f.admit('a y', T0 + 999, T0 + 1999)).toBe(true);
+    expect(f.admit('b x', T0 + 999, T0 + 1999)).toBe(true);
+    expect(f.admit('a x', T0 + 1000, T0 + 2000)).toBe(true);
+    f.release('a x');
+    expect(f.admit('a x', T0 + 1001, T0 + 2001)).toBe(true);
   });
 
   it('stays bounded under many subjects', () => {
     const f = new RepeatFilter(100);
-    for (let i = 0; i < 1000; i++) f.admit('a', `s${i}`, T0, 60_000);
-    expect((f as unknown as { last: Map<string, number> }).last.size).toBeLessThanOrEqual(100);
+    for (let i = 0; i < 1000; i++) f.admit(`a s${i}`, T0, T0 + 60_000);
+    expect((f as unknown as { until: Map<string, number> }).until.size).toBeLessThanOrEqual(100);
   });
 });

@@ -15,13 +15,36 @@ export type DetectedRequest = Pick<
   'status' | 'error' | 'success' | 'accountName' | 'costUsd' | 'clientKey'
 >;
 
-export type DetectedEvent = Omit<NotifyEvent, 'id' | 'at'>;
+export type DetectedEvent = Omit<NotifyEvent, 'id' | 'at'> & {
+  /**
+   * The repeat window when it is not the rules' `windowMs` from now under the event's type and
+   * subject: a spend threshold holds its own until its day or month ends.
+   */
+  repeat?: { key: string; until: number };
+};
+
+/**
+ * Each recovery and the outage it ends, per subject. Sending either ends the other's repeat
+ * window: a recovery is told once per outage told, and the next outage is told again.
+ */
+export const ENDS_OUTAGE: Readonly<Record<string, NotifyEvent['type']>> = {
+  'pool.recovered': 'pool.exhausted',
+  'account.recovered': 'account.rate_limited',
+};
+export const OUTAGE_ENDED_BY: Readonly<Record<string, NotifyEvent['type']>> = {
+  'pool.exhausted': 'pool.recovered',
+  'account.rate_limited': 'account.recovered',
+};
 
 /** The error-rate window the issue names: 5 minutes, kept as per-second counts (≤ 300 entries). */
 export const ERROR_WINDOW_MS = 5 * 60_000;
 
-/** The proxy's no_account answers (proxy-handler noAccountError): every account was unusable. */
-const NO_ACCOUNT = /^No (usable account|accounts configured)/;
+/**
+ * The proxy's no_account answer when accounts exist and none is usable (proxy-handler
+ * noAccountError). Its other one, "No accounts configured", is a gateway not set up yet: no
+ * outage, and it must not hold the outage's repeat window until accounts are added.
+ */
+const NO_ACCOUNT = /^No usable account/;
 
 export interface AccountChange {
   accountId: string;
@@ -69,33 +92,49 @@ interface Period {
   key: string;
   total: number;
   byKey: Map<string, number>;
+  /** The highest threshold told this period (0: none), overall and per key. */
+  told: number;
+  toldByKey: Map<string, number>;
+}
+
+function period(key: string, total = 0, byKey = new Map<string, number>()): Period {
+  return { key, total, byKey, told: 0, toldByKey: new Map() };
+}
+
+interface Benched {
+  name: string;
+  windows: string;
+  until: number | null;
 }
 
 export class Detector {
   /** Accounts benched by a rate-limit window, until they serve again. */
-  private readonly limited = new Map<string, { name: string; until: number | null }>();
+  private readonly limited = new Map<string, Benched>();
   private exhausted = false;
   private readonly seconds = new Map<number, { total: number; failed: number }>();
   /** The sums of `seconds`, kept as requests arrive: walking the 300 seconds per request cost
    * 2.1 µs, keeping them 0.04 µs (5 minutes of history at 5,000 requests/s, on the 2-core VM). */
   private windowTotal = 0;
   private windowFailed = 0;
-  private day: Period = { key: '', total: 0, byKey: new Map() };
-  private month: Period = { key: '', total: 0, byKey: new Map() };
+  private day: Period = period('');
+  private month: Period = period('');
   /** The UTC day `day` and `month` were last checked for: [periodFrom, periodUntil). */
   private periodFrom = Number.POSITIVE_INFINITY;
   private periodUntil = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly rules: () => NotifyRules) {}
 
-  /** Spend already recorded this UTC day and month (after a restart), so thresholds are not re-crossed. */
+  /**
+   * Spend already recorded this UTC day and month (after a restart). A threshold it already passed
+   * is detected again; its repeat window, held until the period ends, keeps it from going out twice.
+   */
   seedSpend(now: number, day: SpendSince, month: SpendSince): void {
-    this.day = { key: utcDay(now), total: day.total, byKey: new Map(Object.entries(day.byKey)) };
-    this.month = { key: utcMonth(now), total: month.total, byKey: new Map(Object.entries(month.byKey)) };
+    this.day = period(utcDay(now), day.total, new Map(Object.entries(day.byKey)));
+    this.month = period(utcMonth(now), month.total, new Map(Object.entries(month.byKey)));
     this.periodFrom = Number.POSITIVE_INFINITY;
   }
 
-  accountChanged(e: AccountChange): DetectedEvent[] {
+  accountChanged(e: AccountChange, now: number): DetectedEvent[] {
     if (e.status === 'needs_reauth' || e.status === 'disabled') {
       this.limited.delete(e.accountId);
       const what = e.status === 'needs_reauth' ? 'needs re-authentication' : 'is disabled';
@@ -112,7 +151,7 @@ export class Detector {
     }
     const windows = e.status === 'cooling_down' ? rateLimitWindows(e.reason) : null;
     if (windows !== null) {
-      this.limited.set(e.accountId, { name: e.name, until: e.until });
+      this.limited.set(e.accountId, { name: e.name, windows, until: e.until });
       const reset = e.until === null ? 'unknown' : new Date(e.until).toISOString();
       return [
         {
@@ -126,17 +165,17 @@ export class Detector {
       ];
     }
     if ((e.status === 'active' || e.status === 'failing') && this.limited.has(e.accountId)) {
-      return this.recovered(e.accountId);
+      return this.recovered(e.accountId, now);
     }
     return [];
   }
 
   /** Called on a timer: a rate-limit cooldown ends by time passing, which no bus event reports. */
-  tick(accounts: readonly AccountNow[]): DetectedEvent[] {
+  tick(accounts: readonly AccountNow[], now: number): DetectedEvent[] {
     const out: DetectedEvent[] = [];
     for (const a of accounts) {
       if (this.limited.has(a.id) && (a.status === 'active' || a.status === 'failing'))
-        out.push(...this.recovered(a.id));
+        out.push(...this.recovered(a.id, now));
     }
     // Accounts removed while benched are forgotten.
     if (this.limited.size > 0) {
@@ -146,7 +185,7 @@ export class Detector {
     return out;
   }
 
-  private recovered(id: string): DetectedEvent[] {
+  private recovered(id: string, now: number): DetectedEvent[] {
     const was = this.limited.get(id);
     this.limited.delete(id);
     if (!was) return [];
@@ -156,7 +195,7 @@ export class Detector {
         subject: was.name,
         severity: 'info',
         title: `Account ${was.name} is back in rotation`,
-        text: 'Its rate-limit window has reset.',
+        text: recoveryText(was, now),
         fields: { account: was.name },
       },
     ];
@@ -244,37 +283,40 @@ export class Detector {
   }
 
   private spend(rec: DetectedRequest, now: number, out: DetectedEvent[]): void {
-    const cost = rec.costUsd;
-    if (cost === null || cost <= 0) return;
+    // Requests without a cost are checked too: a threshold set at or below what was already spent
+    // is told on the next request, whatever it cost.
+    const cost = rec.costUsd !== null && rec.costUsd > 0 ? rec.costUsd : 0;
     // The day's and month's keys are formatted once per UTC day, not per request (two Dates and
     // two ISO strings: 0.7% of the proxy thread's profile under the bench's a-stream load).
     if (now >= this.periodUntil || now < this.periodFrom) {
       const day = utcDay(now);
       const month = utcMonth(now);
-      if (this.day.key !== day) this.day = { key: day, total: 0, byKey: new Map() };
-      if (this.month.key !== month) this.month = { key: month, total: 0, byKey: new Map() };
+      if (this.day.key !== day) this.day = period(day);
+      if (this.month.key !== month) this.month = period(month);
       this.periodFrom = startOfUtcDay(now);
       this.periodUntil = this.periodFrom + 86_400_000;
     }
     const s = this.rules().spend;
     const check = (p: Period, per: 'day' | 'month', limit: number | null, keyLimit: number | null) => {
-      const before = p.total;
       p.total += cost;
-      if (limit !== null && before < limit && p.total >= limit) {
+      // Told once per threshold and period: when it is reached, or set at or below the spend; a
+      // lower one after a higher was told is not news, a higher one is told when reached.
+      if (limit !== null && p.total >= limit && p.told < limit) {
+        p.told = limit;
         out.push(spendEvent(`global/${per}/${p.key}`, 'All requests', per, p.key, p.total, limit, null));
       }
       if (rec.clientKey === null) return;
-      const kb = p.byKey.get(rec.clientKey) ?? 0;
-      const ka = kb + cost;
-      p.byKey.set(rec.clientKey, ka);
-      if (keyLimit !== null && kb < keyLimit && ka >= keyLimit) {
+      const spent = (p.byKey.get(rec.clientKey) ?? 0) + cost;
+      if (cost > 0) p.byKey.set(rec.clientKey, spent);
+      if (keyLimit !== null && spent >= keyLimit && (p.toldByKey.get(rec.clientKey) ?? 0) < keyLimit) {
+        p.toldByKey.set(rec.clientKey, keyLimit);
         out.push(
           spendEvent(
             `key/${rec.clientKey}/${per}/${p.key}`,
             `Client key ${rec.clientKey}`,
             per,
             p.key,
-            ka,
+            spent,
             keyLimit,
             rec.clientKey,
           ),
@@ -286,6 +328,17 @@ export class Detector {
   }
 }
 
+/** What brought a benched account back, as far as its cooldown's end tells. */
+function recoveryText(was: Benched, now: number): string {
+  if (was.until === null) return 'It is usable again.';
+  const reset = new Date(was.until).toISOString();
+  // Only a resume (CLI, API, dashboard) clears a cooldown before its end (account-service
+  // resume); the pool never shortens one.
+  if (now < was.until)
+    return `Its cooldown was lifted by hand before the ${was.windows} window's reset at ${reset}; the upstream may still reject it until then.`;
+  return `Its ${was.windows} rate-limit window has reset.`;
+}
+
 function spendEvent(
   subject: string,
   who: string,
@@ -295,7 +348,14 @@ function spendEvent(
   limit: number,
   key: string | null,
 ): DetectedEvent {
+  const from = Date.parse(per === 'day' ? `${period}T00:00:00Z` : `${period}-01T00:00:00Z`);
+  const end = new Date(from);
+  if (per === 'day') end.setUTCDate(end.getUTCDate() + 1);
+  else end.setUTCMonth(end.getUTCMonth() + 1);
   return {
+    // Held until the period ends, per threshold: a restart or another instance reading the same
+    // spend does not tell it again that day, and a raised threshold is still told when reached.
+    repeat: { key: `spend.threshold ${subject} ${limit}`, until: end.getTime() },
     type: 'spend.threshold',
     subject,
     severity: 'warning',

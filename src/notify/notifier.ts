@@ -16,7 +16,15 @@ import type { DeliveryRow, NotifyChannelRow } from '../storage/contract/notify.j
 import type { Store } from '../storage/contract/store.js';
 import { rulesFrom, targetOf } from './channel-service.js';
 import { attempt, DELIVERY_TIMEOUT_MS } from './delivery.js';
-import { type AccountNow, type DetectedEvent, Detector, startOfUtcDay, startOfUtcMonth } from './detector.js';
+import {
+  type AccountNow,
+  type DetectedEvent,
+  Detector,
+  ENDS_OUTAGE,
+  OUTAGE_ENDED_BY,
+  startOfUtcDay,
+  startOfUtcMonth,
+} from './detector.js';
 import { inboxEvent, type NotifyEvent, RepeatFilter } from './notify-event.js';
 
 export interface NotifierDeps {
@@ -57,6 +65,8 @@ export class Notifier {
   private rules: NotifyRules = rulesFrom(null);
   private readonly detector = new Detector(() => this.rules);
   private readonly repeats = new RepeatFilter();
+  /** The last claim of an outage or recovery window (see publish). */
+  private pairs: Promise<boolean> = Promise.resolve(true);
   private readonly watch;
   private readonly timers = new Set<NodeJS.Timeout>();
   private pending = 0;
@@ -85,7 +95,7 @@ export class Notifier {
       onTick: () => this.tick(),
     });
     // Listeners do O(1) work and hand off: the bus is emitted from the proxy's own turn.
-    this.onChanged = (e) => this.publish(this.detector.accountChanged(e));
+    this.onChanged = (e) => this.publish(this.detector.accountChanged(e, this.deps.clock.now()));
     this.onFinished = (rec) => this.publish(this.detector.request(rec, this.deps.clock.now()));
     // Requests the other instances of a cluster served: spend and error rates are the cluster's.
     this.onPeer = (summary) => this.publish(this.detector.request(summary, this.deps.clock.now()));
@@ -163,8 +173,8 @@ export class Notifier {
 
   private tick(): void {
     if (this.stopped) return;
-    this.publish(this.detector.tick(this.deps.accounts()));
     const now = this.deps.clock.now();
+    this.publish(this.detector.tick(this.deps.accounts(), now));
     if (now - this.lastPrune > 3_600_000) {
       this.lastPrune = now;
       this.deps.store.notify.prune(KEEP).catch((err) => this.deps.logger.warn({ err }, 'notification log not pruned'));
@@ -174,27 +184,58 @@ export class Notifier {
   private publish(detected: readonly DetectedEvent[]): void {
     if (this.stopped || detected.length === 0) return;
     const now = this.deps.clock.now();
-    for (const d of detected) {
-      const windowMs = this.rules.windowMs;
-      if (!this.repeats.admit(d.type, d.subject, now, windowMs)) continue;
+    for (const { repeat, ...d } of detected) {
+      const key = repeat?.key ?? `${d.type} ${d.subject}`;
+      const until = repeat?.until ?? now + this.rules.windowMs;
+      // An outage and its recovery: detecting one ends the other's window here, sending one ends
+      // it for every instance (below). So the next outage after a recovery is told again, and a
+      // recovery goes out only after an outage was told since the last recovery.
+      const other = ENDS_OUTAGE[d.type] ?? OUTAGE_ENDED_BY[d.type];
+      const otherKey = other === undefined ? null : `${other} ${d.subject}`;
+      if (otherKey !== null) this.repeats.release(otherKey);
+      if (!this.repeats.admit(key, now, until)) continue;
       // Then the window is claimed in the database: every instance on it hears the same account
       // changes, and only the first to claim the window sends. A database that cannot answer
       // does not silence the event: it goes out from here.
-      this.deps.store.notify
-        .claimWindow(`${d.type} ${d.subject}`, now, now + windowMs)
-        .catch((err: unknown) => {
-          this.deps.logger.warn({ err, event: d.type }, 'notification window not shared with other instances');
-          return true;
-        })
-        .then((claimed) => {
-          if (!claimed || this.stopped) return;
-          const ev: NotifyEvent = { ...d, id: randomUUID(), at: now };
-          this.deps.logger.info({ event: ev.type, subject: ev.subject }, `notification: ${ev.title}`);
-          for (const ch of this.channels) {
-            if (ch.enabled && ch.events.includes(ev.type)) this.dispatch(ch, ev);
-          }
-        });
+      const claim = () =>
+        this.deps.store.notify
+          .claimWindow(key, now, until)
+          .catch((err: unknown) => {
+            this.deps.logger.warn({ err, event: d.type }, 'notification window not shared with other instances');
+            return true;
+          })
+          .then(async (claimed) => {
+            if (claimed && otherKey !== null) await this.release(otherKey, now);
+            return claimed;
+          });
+      // One claim of a pair at a time: an outage right after a recovery claims its window only
+      // once the recovery has released it.
+      let claimed: Promise<boolean>;
+      if (otherKey === null) claimed = claim();
+      else {
+        claimed = this.pairs.then(claim);
+        this.pairs = claimed;
+      }
+      claimed.then((claimed) => {
+        if (!claimed || this.stopped) return;
+        const ev: NotifyEvent = { ...d, id: randomUUID(), at: now };
+        this.deps.logger.info({ event: ev.type, subject: ev.subject }, `notification: ${ev.title}`);
+        for (const ch of this.channels) {
+          if (ch.enabled && ch.events.includes(ev.type)) this.dispatch(ch, ev);
+        }
+      });
     }
+  }
+
+  /**
+   * Ends a window in the database at `now`. claimWindow takes the window when the earlier claim
+   * ended by its `now` argument; none ends after MAX_SAFE_INTEGER, so this claim always takes it
+   * and sets its end to `now`, and the next claim from `now` on succeeds.
+   */
+  private async release(key: string, now: number): Promise<void> {
+    await this.deps.store.notify
+      .claimWindow(key, Number.MAX_SAFE_INTEGER, now)
+      .catch((err: unknown) => this.deps.logger.warn({ err, key }, 'notification window not released'));
   }
 
   private dispatch(ch: NotifyChannelRow, ev: NotifyEvent): void {

@@ -20,35 +20,40 @@ export interface NotifyEvent {
   fields: Record<string, string | number | null>;
 }
 
-/**
- * One message per event type and subject per window: a key seen again before its window ended is
- * dropped. Bounded: entries older than the window are forgotten when the map grows past `max`.
- */
 /** The live stream's `notify.inbox` event for `ev`, stored in the dashboard inbox. */
 export function inboxEvent(ev: NotifyEvent): NotifyInboxEvent {
   return { id: ev.id, type: ev.type, subject: ev.subject, severity: ev.severity, title: ev.title, at: ev.at };
 }
 
+/**
+ * One message per key (an event's type and subject) per window: a key seen again before its
+ * window ended is dropped. Bounded: ended windows are forgotten when the map grows past `max`.
+ */
 export class RepeatFilter {
-  private readonly last = new Map<string, number>();
+  /** Key → the end of its window (Unix ms). */
+  private readonly until = new Map<string, number>();
 
   constructor(private readonly max = 10_000) {}
 
-  /** True when the event should go out now (and starts its window). */
-  admit(type: string, subject: string, now: number, windowMs: number): boolean {
-    const key = `${type}\u0000${subject}`;
-    const at = this.last.get(key);
-    if (at !== undefined && now - at < windowMs) return false;
-    if (this.last.size >= this.max) {
-      for (const [k, t] of this.last) if (now - t >= windowMs) this.last.delete(k);
+  /** True when the event should go out now (and starts its window, ending at `until`). */
+  admit(key: string, now: number, until: number): boolean {
+    const end = this.until.get(key);
+    if (end !== undefined && now < end) return false;
+    if (this.until.size >= this.max) {
+      for (const [k, t] of this.until) if (t <= now) this.until.delete(k);
       // Still full of live windows: forget the oldest, so memory stays bounded under hostile churn.
-      if (this.last.size >= this.max) {
-        const oldest = this.last.keys().next().value;
-        if (oldest !== undefined) this.last.delete(oldest);
+      if (this.until.size >= this.max) {
+        const oldest = this.until.keys().next().value;
+        if (oldest !== undefined) this.until.delete(oldest);
       }
     }
-    this.last.delete(key);
-    this.last.set(key, now);
+    this.until.delete(key);
+    this.until.set(key, until);
     return true;
+  }
+
+  /** Ends the window of `key` now. */
+  release(key: string): void {
+    this.until.delete(key);
   }
 }

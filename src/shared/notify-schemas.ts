@@ -3,6 +3,7 @@
  * server, its OpenAPI document, the CLI and the dashboard.
  */
 import { z } from '@hono/zod-openapi';
+import { DURATION_RULE, formatDuration, parseDuration } from './duration.js';
 import { NAME_ERROR, NAME_PATTERN } from './names.js';
 
 /** Every event type a channel can be switched to receive. */
@@ -120,14 +121,13 @@ export type DeliveryList = z.infer<typeof DeliveryListSchema>;
 
 const usd = z.number().positive().max(1_000_000).nullable();
 
+const WINDOW_MIN_MS = 1000;
+const WINDOW_MAX_MS = 7 * 86_400_000;
+
 export const NotifyRulesSchema = z
   .object({
     /** One message per event type and subject within this window (ms). */
-    windowMs: z
-      .number()
-      .int()
-      .min(1000)
-      .max(7 * 86_400_000),
+    windowMs: z.number().int().min(WINDOW_MIN_MS).max(WINDOW_MAX_MS),
     spend: z.object({
       /** USD per UTC day / month over all requests; null: off. */
       dailyUsd: usd,
@@ -145,6 +145,30 @@ export const NotifyRulesSchema = z
   })
   .openapi('NotifyRules');
 export type NotifyRules = z.infer<typeof NotifyRulesSchema>;
+
+/**
+ * The rules as `PUT /api/notify/rules` takes them: `windowMs` also as a duration with units
+ * (`5m`, `1h`), as every duration setting is (shared/duration.ts); stored and answered as ms.
+ */
+export const NotifyRulesInputSchema = NotifyRulesSchema.extend({
+  windowMs: z
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === null || ms < WINDOW_MIN_MS || ms > WINDOW_MAX_MS) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected ${DURATION_RULE}, from ${formatDuration(WINDOW_MIN_MS)} to ${formatDuration(WINDOW_MAX_MS)}`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .openapi({
+      description: 'One message per event type and subject within this window: ms, or a duration such as 5m or 1h',
+      example: '1h',
+    }),
+}).openapi('NotifyRulesInput');
 
 export const DEFAULT_NOTIFY_RULES: NotifyRules = {
   windowMs: 3_600_000,

@@ -145,7 +145,8 @@ describe('notifications', () => {
     await expect(ask(client)).rejects.toMatchObject({ status: 503 });
     await expect(ask(client)).rejects.toMatchObject({ status: 503 });
 
-    // A's window resets (another process clears the cooldown): recovered, then serving again.
+    // A's cooldown lifted by hand before its reset (as `accounts resume` does, from another
+    // process): recovered, then serving again.
     modeA = 'ok';
     const a = await gw.account('a');
     await gw.store.accounts.update(a.id, { cooldownUntil: null, cooldownReason: null });
@@ -153,25 +154,31 @@ describe('notifications', () => {
       timeout: 5000,
     });
     await ask(client);
-    // The same events again inside the window: collapsed.
+    // After the recoveries, A benched again and the pool out again are told again; the error
+    // rate, still high, is collapsed inside its window.
     modeA = '429';
     await expect(ask(client)).rejects.toMatchObject({ status: 429 });
     await expect(ask(client)).rejects.toMatchObject({ status: 503 });
     // No emitter exists yet for workers; the type is delivered like the others.
     gw.server.notifier.notify(workerApprovalEvent('w1', 'wants to run a shell command'));
 
+    const told = NOTIFY_EVENT_TYPES.length + 2;
     await vi.waitFor(
       async () => {
         const d = await deliveries(gw);
-        expect(d.filter((x) => x.status === 'delivered')).toHaveLength(2 * NOTIFY_EVENT_TYPES.length);
+        expect(d.filter((x) => x.status === 'delivered')).toHaveLength(2 * told);
       },
       { timeout: 10_000, interval: 50 },
     );
     await gw.settle();
 
     const types = hook.received.map((h) => h.json.type as string);
-    expect(countBy(types, (t) => t)).toEqual(Object.fromEntries(NOTIFY_EVENT_TYPES.map((t) => [t, 1])));
-    expect(slack.received).toHaveLength(NOTIFY_EVENT_TYPES.length);
+    expect(countBy(types, (t) => t)).toEqual({
+      ...Object.fromEntries(NOTIFY_EVENT_TYPES.map((t) => [t, 1])),
+      'account.rate_limited': 2,
+      'pool.exhausted': 2,
+    });
+    expect(slack.received).toHaveLength(told);
     expect((await deliveries(gw)).every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
 
     const byType = Object.fromEntries(hook.received.map((h) => [h.json.type, h]));
@@ -194,7 +201,10 @@ describe('notifications', () => {
     });
     expect(byType['pool.exhausted']?.json.text).toMatch(/^No usable account/);
     expect(byType['pool.recovered']?.json.fields).toEqual({ account: 'a' });
-    expect(byType['account.recovered']?.json.subject).toBe('a');
+    expect(byType['account.recovered']?.json).toMatchObject({ subject: 'a' });
+    expect(byType['account.recovered']?.json.text).toMatch(
+      /^Its cooldown was lifted by hand before the 5h window's reset/,
+    );
     expect(byType['spend.threshold']?.json).toMatchObject({ fields: { period: 'day', thresholdUsd: 0.000001 } });
     expect(byType['error_rate.high']?.json.fields).toMatchObject({ failed: 2, total: 4, threshold: 50 });
     expect(byType['worker.approval']?.json).toMatchObject({ subject: 'w1', text: 'wants to run a shell command' });
@@ -210,9 +220,9 @@ describe('notifications', () => {
     const row = gw.store.connection.prepare("SELECT * FROM notify_channels WHERE name = 'slack'").get();
     expect(JSON.stringify(row)).not.toContain(SLACK_TOKEN);
 
-    // The bell: every event once, unread until read.
+    // The bell: every notice, unread until read.
     const inbox = await api(gw.url, 'GET', '/api/notify/inbox');
-    expect(inbox.json.unread).toBe(NOTIFY_EVENT_TYPES.length);
+    expect(inbox.json.unread).toBe(told);
     const read = await api(gw.url, 'POST', '/api/notify/inbox/read', {});
     expect(read.json.unread).toBe(0);
   });
@@ -299,6 +309,28 @@ describe('notifications', () => {
     expect(hang.received[0]?.answered).toBe(false);
     const d = await deliveries(gw);
     expect(d).toMatchObject([{ channel: 'hang', status: 'pending', attempts: 0 }]);
+  });
+
+  it('takes the repeat window as a duration with units, as other duration settings', async () => {
+    const { gw } = await setup();
+    const rules = (windowMs: unknown) =>
+      api(gw.url, 'PUT', '/api/notify/rules', {
+        windowMs,
+        spend: { dailyUsd: null, monthlyUsd: null, keyDailyUsd: null, keyMonthlyUsd: null },
+        errorRate: { percent: 50, minRequests: 20 },
+      });
+    const five = await rules('5m');
+    expect(five.status, five.text).toBe(200);
+    expect(five.json.windowMs).toBe(300_000);
+    expect((await api(gw.url, 'GET', '/api/notify/rules')).json.windowMs).toBe(300_000);
+    expect((await rules(90_000)).json.windowMs).toBe(90_000);
+    for (const bad of ['5 minutes', '8d', '500ms']) {
+      const r = await rules(bad);
+      expect(r.status).toBe(400);
+      expect(r.json.error.message).toBe(
+        'Invalid body: windowMs: expected a duration such as 90m, 5h, 1h30m, 45s or 7d (a bare number is milliseconds), from 1s to 7d',
+      );
+    }
   });
 
   it('refuses a URL that is not http(s), and sends a test on request', async () => {

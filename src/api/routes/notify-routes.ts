@@ -14,6 +14,7 @@ import {
   DeliverySchema,
   InboxSchema,
   MarkReadSchema,
+  NotifyRulesInputSchema,
   NotifyRulesSchema,
   UpdateChannelSchema,
 } from '../../shared/notify-schemas.js';
@@ -111,7 +112,7 @@ const putRules = createRoute({
   path: '/rules',
   tags: ['notify'],
   summary: 'Replace the rules; running gateways apply them within a second',
-  request: jsonBody(NotifyRulesSchema),
+  request: jsonBody(NotifyRulesInputSchema),
   responses: { 200: jsonResponse(NotifyRulesSchema, 'Rules'), 400: err400, 401: UNAUTHORIZED },
 });
 
