@@ -242,7 +242,7 @@ describe('SdkWorkerEngine', () => {
     expect(asked).toEqual([]);
   });
 
-  it('logs what the worker does and fails with the reason at max turns', async () => {
+  it('logs what the worker does and stops with the reason at max turns, also when the SDK throws after the result', async () => {
     const { sdk } = fakeSdk(async function* () {
       yield init();
       yield toolTurn('t1', 'Bash', { command: 'npm run lint' });
@@ -255,13 +255,24 @@ describe('SdkWorkerEngine', () => {
     });
     const { hooks, log } = recordingHooks();
     const run = engineWith(sdk).start({ worker: workerRow(), resumeSessionId: null, apiKey: 'k' }, hooks);
-    expect(await run.done).toEqual({ state: 'failed', reason: 'max turns reached (3)', sessionId: 'sess-1' });
+    expect(await run.done).toEqual({ state: 'stopped', reason: 'max turns reached (3)', sessionId: 'sess-1' });
     expect(log.map((e) => `${e.kind}: ${e.text}`)).toEqual([
       'system: Claude Code session sess-1 started with m',
       'tool_use: Bash: npm run lint',
       'tool_result: 3 errors',
       'error: max turns reached',
     ]);
+    // The real SDK throws after yielding that result.
+    const throwing = fakeSdk(async function* () {
+      yield init();
+      yield { type: 'result', subtype: 'error_max_turns', session_id: 'sess-1', is_error: true, errors: [] };
+      throw new Error('Claude Code returned an error result: Reached maximum number of turns (3)');
+    });
+    const again = engineWith(throwing.sdk).start(
+      { worker: workerRow(), resumeSessionId: null, apiKey: 'k' },
+      recordingHooks().hooks,
+    );
+    expect(await again.done).toEqual({ state: 'stopped', reason: 'max turns reached (3)', sessionId: 'sess-1' });
   });
 
   it('a stop ends the run at once as stopped, with its reason', async () => {

@@ -175,7 +175,8 @@ function lastActionOf(m: SdkMessage): string | null {
 function outcomeOfResult(m: SdkMessage | null, maxTurns: number | null): Pick<RunOutcome, 'state' | 'reason'> {
   if (m === null) return { state: 'failed', reason: 'Claude Code ended without a result' };
   if (m.subtype === 'success' && m.is_error !== true) return { state: 'completed', reason: null };
-  if (m.subtype === 'error_max_turns') return { state: 'failed', reason: `max turns reached (${maxTurns ?? '?'})` };
+  // The limit the user set, as a budget is: stopped, not failed (resume with a higher max turns).
+  if (m.subtype === 'error_max_turns') return { state: 'stopped', reason: `max turns reached (${maxTurns ?? '?'})` };
   const why = (m.errors ?? []).join('; ') || m.result || m.subtype || 'error';
   return { state: 'failed', reason: cut(why, 500) };
 }
@@ -336,6 +337,10 @@ export class SdkWorkerEngine implements WorkerEngine {
       } catch (err) {
         if (stopReason !== null) return { state: 'stopped', reason: stopReason, sessionId };
         if (pauseRequested && sessionId !== null) return { state: 'paused', reason: null, sessionId };
+        // The SDK throws ("Claude Code returned an error result: Reached maximum number of turns")
+        // after yielding the result that says why: that result is the outcome.
+        if (result !== null && result.subtype !== 'success')
+          return { ...outcomeOfResult(result, worker.maxTurns), sessionId };
         const why = err instanceof Error ? err.message : String(err);
         const tail = stderrTail.join('').trim();
         return { state: 'failed', reason: cut(tail === '' ? why : `${why}: ${tail}`, 500), sessionId };
