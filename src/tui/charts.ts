@@ -1,4 +1,5 @@
 /** Charts drawn with block characters, one string per terminal row (top row first). */
+import { cell } from './layout.js';
 
 const SPARKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
@@ -50,10 +51,7 @@ export function barChart(rows: readonly { label: string; value: number; text: st
   const textW = Math.max(0, ...rows.map((r) => r.text.length));
   const barW = Math.max(4, width - labelW - textW - 3);
   const max = Math.max(0, ...rows.map((r) => r.value));
-  return rows.map(
-    (r) =>
-      `${r.label.slice(0, labelW).padEnd(labelW)} ${bar(r.value, max, barW).padEnd(barW)} ${r.text.padStart(textW)}`,
-  );
+  return rows.map((r) => `${cell(r.label, labelW)} ${bar(r.value, max, barW).padEnd(barW)} ${r.text.padStart(textW)}`);
 }
 
 /**

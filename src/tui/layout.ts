@@ -1,15 +1,44 @@
 /** Fitting text and lists into the screen a terminal gives. */
 
-/** Cut to the terminal: Ink would wrap a longer line and push the help line off a 24-row screen. */
-export function clip(text: string, width: number): string {
-  return text.slice(0, Math.max(0, width - 1));
+/** `text` in at most `room` characters; a longer one ends with "…", so a name cut short does not pass for whole. */
+export function shorten(text: string, room: number): string {
+  if (text.length <= room) return text;
+  return room <= 0 ? '' : `${text.slice(0, room - 1)}…`;
 }
 
-/** The rows that fit in `room`, kept around the selection. */
-export function around<T>(rows: readonly T[], selected: number, room: number): T[] {
-  if (rows.length <= room) return [...rows];
+/** A column `room` wide: the text fitted, then padded. */
+export function cell(text: string, room: number): string {
+  return shorten(text, room).padEnd(room);
+}
+
+/** Cut to the terminal: Ink would wrap a longer line and push the help line off a 24-row screen. */
+export function clip(text: string, width: number): string {
+  return shorten(text, Math.max(0, width - 1));
+}
+
+/** The rows that fit in `room`, kept around the selection, and how many are left out either side. */
+function windowOf<T>(rows: readonly T[], selected: number, room: number): { rows: T[]; before: number; after: number } {
+  if (rows.length <= room) return { rows: [...rows], before: 0, after: 0 };
   const start = Math.max(0, Math.min(rows.length - room, selected - Math.floor(room / 2)));
-  return rows.slice(start, start + room);
+  return { rows: rows.slice(start, start + room), before: start, after: rows.length - start - room };
+}
+
+/** "+2 more above · +5 more below": how many rows of a cut list are out of sight, or null when none are. */
+export function moreText(before: number, after: number): string | null {
+  const parts = [before > 0 ? `+${before} more above` : null, after > 0 ? `+${after} more below` : null];
+  const text = parts.filter((p) => p !== null).join(' · ');
+  return text === '' ? null : text;
+}
+
+/**
+ * The rows that fit in `room` lines around the selection. A list that does not fit gives one of
+ * its lines to `more`, saying how many rows are out of sight: a silently cut list hid the newest
+ * workers below the screen.
+ */
+export function windowed<T>(rows: readonly T[], selected: number, room: number): { rows: T[]; more: string | null } {
+  if (rows.length <= room) return { rows: [...rows], more: null };
+  const w = windowOf(rows, selected, Math.max(1, room - 1));
+  return { rows: w.rows, more: moreText(w.before, w.after) };
 }
 
 /**

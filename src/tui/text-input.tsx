@@ -20,12 +20,14 @@ export function applyInput(value: string, chunk: string): { value: string; submi
 export function TextInput(props: {
   label: string;
   mask?: boolean;
+  /** What the field starts with: a value the form refused, kept to be corrected rather than typed again. */
+  initial?: string;
   onSubmit: (value: string) => void;
   onCancel: () => void;
 }) {
-  const [value, setValue] = useState('');
+  const [value, setValue] = useState(props.initial ?? '');
   // The latest value for a paste that submits in the same keypress as it types.
-  const current = useRef('');
+  const current = useRef(props.initial ?? '');
   const set = (v: string) => {
     current.current = v;
     setValue(v);

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { render } from 'ink-testing-library';
 import { createElement, type ReactNode } from 'react';
 import { describe, expect, it, vi } from 'vitest';
@@ -12,8 +13,12 @@ import { AGENT_SDK_MISSING } from '../workers/agent-sdk.js';
 import { ApiError, type TuiApi, type WorkerAction } from './api.js';
 import { App, layoutTabs, screenIndex } from './app.js';
 import { bar, lineChart, markedBar, sparkline } from './charts.js';
+import { AccountsScreen } from './screens/accounts.js';
 import { AgentsScreen } from './screens/agents.js';
 import { AnalyticsScreen } from './screens/analytics.js';
+import { RequestsScreen } from './screens/requests.js';
+import { ServerScreen } from './screens/server.js';
+import { StatsScreen } from './screens/stats.js';
 import { StrategyScreen } from './screens/strategy.js';
 import type { ScreenProps } from './screens/types.js';
 import { WorkersScreen } from './screens/workers.js';
@@ -303,17 +308,13 @@ interface FakeWorkers {
   unavailable: string | null;
 }
 
-/** Three workers: one running with a log, one waiting on two calls (a command and an edit), one done. */
+/**
+ * Three workers, oldest first as the gateway lists them: one done, one waiting on two calls (a
+ * command and an edit), and the newest, selected until a move, running with a log.
+ */
 function seedWorkers(f: FakeWorkers): void {
   f.workers.push(
-    worker({
-      name: 'linter',
-      turns: 3,
-      maxTurns: 20,
-      costUsd: 0.42,
-      budgetUsd: 2,
-      lastAction: 'Bash: npm run lint',
-    }),
+    worker({ name: 'reviewer', state: 'completed', turns: 7, costUsd: 1.25, lastAction: 'Reviewed the diff' }),
     worker({
       name: 'toucher',
       state: 'waiting_approval',
@@ -322,7 +323,14 @@ function seedWorkers(f: FakeWorkers): void {
       lastAction: 'waiting: Bash touch',
       pendingApprovals: 2,
     }),
-    worker({ name: 'reviewer', state: 'completed', turns: 7, costUsd: 1.25, lastAction: 'Reviewed the diff' }),
+    worker({
+      name: 'linter',
+      turns: 3,
+      maxTurns: 20,
+      costUsd: 0.42,
+      budgetUsd: 2,
+      lastAction: 'Bash: npm run lint',
+    }),
   );
   f.logs.set('w-linter', [
     logEntry('w-linter', 1, 'system', 'session started'),
@@ -413,7 +421,9 @@ function fakeApi() {
         1,
       );
     }),
-    addKey: vi.fn(async (name: string) => {
+    addKey: vi.fn(async (name: string, apiKey: string) => {
+      // As the gateway (validateApiKey): the one check the terminal leaves to it.
+      if (/\s/.test(apiKey)) throw new ApiError(400, 'The API key contains whitespace');
       const a = account(name);
       accounts.push(a);
       return a;
@@ -577,6 +587,9 @@ function fakeApi() {
     createWorker: vi.fn(async (body: CreateWorkerRequest) => {
       if (fake.workers.some((w) => w.name === body.name))
         throw new ApiError(409, `A worker named ${body.name} exists already`);
+      // Only the gateway can tell whether a directory exists on its machine.
+      if (body.cwd.includes('missing'))
+        throw new ApiError(400, `Working directory ${body.cwd} does not exist or is not a directory`);
       const w = worker({
         name: body.name,
         prompt: body.prompt ?? '',
@@ -629,6 +642,14 @@ async function until(
   return frame;
 }
 
+/** A frame's lines joined, for a message wrapped over several. */
+const joined = (frame: string) => frame.replace(/\n/g, ' ');
+
+/** Backspace `n` times, one key each (a chunk of them would arrive as one paste). */
+function erase(ui: { stdin: { write: (s: string) => void } }, n: number): void {
+  for (let i = 0; i < n; i++) ui.stdin.write('\u007F');
+}
+
 // The app gives a screen an 80x24 terminal's rows minus 4 (tabs, margins, help line).
 const SCREEN_WIDTH = 80;
 const SCREEN_HEIGHT = 20;
@@ -678,6 +699,108 @@ describe('terminal UI', () => {
     ui.stdin.write('\t');
     await until(ui, 'Analytics ·');
     ui.unmount();
+  });
+
+  it('hides the Overview figures once the gateway stops answering, saying when it last answered', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const api = fakeApi();
+      let now = NOW;
+      const ui = render(
+        createElement(ServerScreen, {
+          api,
+          setModal: () => {},
+          width: SCREEN_WIDTH,
+          height: SCREEN_HEIGHT,
+          now: () => now,
+          openUrl: () => false,
+        }),
+      );
+      await until(ui, /Uptime: {4}1h 2m/);
+      const up = vi.mocked(api.health).getMockImplementation();
+      vi.mocked(api.health).mockRejectedValue(new Error('GET /health failed: connect ECONNREFUSED 127.0.0.1:8080'));
+      now += 65_000;
+      vi.advanceTimersByTime(2000);
+      const down = await until(ui, 'Not answering: GET /health failed: connect ECONNREFUSED');
+      // The last answer is not shown as the gateway's state: only when it came.
+      expect(down).not.toMatch(/Status:|Uptime:|Strategy:|Accounts:|In flight:/);
+      expect(down).toMatch(/^Last seen: +1m 5s ago, at \d\d:\d\d$/m);
+      if (up) vi.mocked(api.health).mockImplementation(up);
+      vi.advanceTimersByTime(2000);
+      const back = await until(ui, (f) => f.includes('Uptime:') && !f.includes('Not answering'));
+      expect(back).not.toContain('Last seen');
+      ui.unmount();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('cuts a long account name with "…" and keeps a long account list within 80x24, saying how many more', async () => {
+    const api = fakeApi();
+    const many = [account('a-very-long-account-name'), ...Array.from({ length: 24 }, (_, i) => account(`acct-${i}`))];
+    api.accounts = vi.fn(async () => many.map((a) => ({ ...a })));
+    const ui = renderScreen(AccountsScreen, api);
+    const frame = await until(ui, /^> a-very-long-acc… +api_key/m);
+    expect(fitsScreen(frame)).toBe(true);
+    const rows = frame.split('\n').filter((l) => / api_key /.test(l)).length;
+    const below = Number(/^ *\+(\d+) more below$/m.exec(frame)?.[1]);
+    expect(rows + below).toBe(many.length);
+    ui.unmount();
+  });
+
+  it('checks a new account’s name as it is entered, before the key, and keeps what was typed when refused', async () => {
+    const api = fakeApi();
+    const ui = renderScreen(AccountsScreen, api);
+    await until(ui, /^> alpha/m);
+    ui.stdin.write('a');
+    await until(ui, 'New account name (Esc cancels): █');
+    ui.stdin.write('bad name\r');
+    // Refused at once, the name kept to be corrected; no key asked yet.
+    await until(ui, (f) =>
+      joined(f).includes(
+        'Invalid account name "bad name": use 1-64 characters from A-Z a-z 0-9 . _ - (not dots alone)',
+      ),
+    );
+    await until(ui, 'New account name (Esc cancels): bad name█');
+    expect(ui.lastFrame()).not.toContain('API key for');
+    erase(ui, 5);
+    ui.stdin.write('-alpha\r');
+    await until(ui, 'API key for bad-alpha');
+    ui.unmount();
+
+    const taken = renderScreen(AccountsScreen, api);
+    await until(taken, /^> alpha/m);
+    taken.stdin.write('a');
+    await until(taken, 'New account name (Esc cancels): █');
+    taken.stdin.write('alpha\r');
+    await until(taken, 'An account named "alpha" already exists');
+    erase(taken, 5);
+    taken.stdin.write('gamma\r');
+    await until(taken, 'API key for gamma');
+    // The gateway refuses the key: it is kept (masked) to be corrected, the name too.
+    taken.stdin.write('sk-ant-x y\r');
+    await until(taken, 'failed: 400: The API key contains whitespace');
+    await until(taken, 'API key for gamma: **********█');
+    erase(taken, 2);
+    taken.stdin.write('\r');
+    await until(taken, 'added gamma');
+    expect(api.addKey).toHaveBeenLastCalledWith('gamma', 'sk-ant-x');
+    expect(api.addKey).toHaveBeenCalledTimes(2);
+    // The gateway refuses the name (taken meanwhile): the name is asked again, the key kept for after it.
+    vi.mocked(api.addKey).mockRejectedValueOnce(new ApiError(409, 'An account named "delta" already exists'));
+    taken.stdin.write('a');
+    await until(taken, 'New account name (Esc cancels): █');
+    taken.stdin.write('delta\r');
+    await until(taken, 'API key for delta: █');
+    taken.stdin.write('sk-ant-d\r');
+    await until(taken, '409: An account named "delta" already exists');
+    await until(taken, 'New account name (Esc cancels): delta█');
+    taken.stdin.write('2\r');
+    await until(taken, 'API key for delta2: ********█');
+    taken.stdin.write('\r');
+    await until(taken, 'added delta2');
+    expect(api.addKey).toHaveBeenLastCalledWith('delta2', 'sk-ant-d');
+    taken.unmount();
   });
 
   it('lists accounts with windows, pauses one, and removes one only after typing its name', async () => {
@@ -882,6 +1005,58 @@ describe('terminal UI', () => {
     ui.unmount();
   });
 
+  it('shows tokens in the Stats summary as in / out, and keeps long lists within 80x24 saying how many more', async () => {
+    const api = fakeApi();
+    const base = await api.stats();
+    const one = base.accounts[0] as Stats['accounts'][number];
+    const err = base.recentErrors[0] as Stats['recentErrors'][number];
+    vi.mocked(api.stats).mockResolvedValue({
+      ...base,
+      totals: {
+        ...perf,
+        tokens: { input: 48, cacheRead: 400, cacheWrite5m: 120, cacheWrite1h: 0, output: 74, total: 642 },
+      },
+      accounts: Array.from({ length: 12 }, (_, i) => ({
+        ...one,
+        accountId: `id-${i}`,
+        name: `account-number-${i}-long`,
+      })),
+      recentErrors: Array.from({ length: 20 }, (_, i) => ({ ...err, id: `e${i}` })),
+    });
+    const ui = renderScreen(StatsScreen, api);
+    const frame = await until(ui, 'Recent errors');
+    // As the CLI and the requests list: in = input + cache read + cache write.
+    expect(frame).toContain('Tokens 568 in / 74 out · cost $0.50');
+    expect(frame).not.toContain('tokens 642');
+    expect(fitsScreen(frame)).toBe(true);
+    expect(frame).toMatch(/^account-number-0-lo… /m);
+    const accounts = frame.split('\n').filter((l) => l.startsWith('account-number-')).length;
+    expect(Number(/^\+(\d+) more accounts/m.exec(frame)?.[1]) + accounts).toBe(12);
+    const errors = frame.split('\n').filter((l) => l.includes('rate limited')).length;
+    expect(Number(/^\+(\d+) more errors$/m.exec(frame)?.[1]) + errors).toBe(20);
+    ui.unmount();
+  });
+
+  it('fills the Requests screen with a page of requests, and says what a note line pushes out', async () => {
+    const api = fakeApi();
+    api.requests = vi.fn(async (_cursor: string | null, limit: number) => ({
+      items: Array.from({ length: limit }, (_, i) => summary(`r${i}`, 200)),
+      nextCursor: 'more',
+    }));
+    vi.mocked(api.request).mockRejectedValue(new Error('404: gone'));
+    const ui = renderScreen(RequestsScreen, api);
+    const frame = await until(ui, / 200 +alpha /);
+    // Every row of the screen is used: title, header, 16 requests, the legend and the keys.
+    expect(frame.split('\n')).toHaveLength(SCREEN_HEIGHT);
+    expect(frame.split('\n').filter((l) => / 200 +alpha /.test(l))).toHaveLength(SCREEN_HEIGHT - 4);
+    expect(fitsScreen(frame)).toBe(true);
+    ui.stdin.write('\r');
+    const noted = await until(ui, 'failed: 404: gone');
+    expect(fitsScreen(noted)).toBe(true);
+    expect(noted).toMatch(/^\+2 more below$/m);
+    ui.unmount();
+  });
+
   it('toggles charts of the per-account figures on the Stats screen with c', async () => {
     const api = fakeApi();
     const ui = start(api, screenIndex('Stats'));
@@ -1056,7 +1231,7 @@ describe('terminal UI', () => {
       return v;
     });
     const alone = renderScreen(StrategyScreen, many);
-    const fitted = await until(alone, '> account-with');
+    const fitted = await until(alone, '> account-wit…');
     expect(fitsScreen(fitted)).toBe(true);
     alone.unmount();
   });
@@ -1189,15 +1364,16 @@ describe('terminal UI', () => {
     }));
     const ui = renderScreen(AgentsScreen, api);
     const first = await until(ui, 'agent-with-a-lo');
+    // Names cut to their column end with "…", so a cut name does not pass for a whole one.
     expect(fitsScreen(first)).toBe(true);
     // A dated model id with the preference mark fits whole.
-    expect(first).toMatch(/^> ● agent-with-a-long- \* claude-sonnet-4-5-20250929 all +0 +\$0\.00$/m);
+    expect(first).toMatch(/^> ● agent-with-a-long… \* claude-sonnet-4-5-20250929 all +0 +\$0\.00$/m);
     for (let i = 0; i < 25; i++) ui.stdin.write('\u001B[B');
     const later = await until(ui, 'agent-with-a-long-name-25: x');
     expect(fitsScreen(later)).toBe(true);
     // Scrolled: the group heading went off the top, the selection is on screen.
     expect(later).not.toContain('User agents');
-    expect(later).toMatch(/^> ● agent-with-a-long- /m);
+    expect(later).toMatch(/^> ● agent-with-a-long… /m);
     ui.unmount();
   });
 
@@ -1334,11 +1510,40 @@ describe('workers in the terminal', () => {
     expect(api.workerLogs).toHaveBeenCalledWith('w-linter', 3, 1000);
 
     // Another worker selected: its log instead.
-    ui.stdin.write('\u001B[B');
+    ui.stdin.write('\u001B[A');
     const second = await until(ui, 'Log of toucher');
     expect(second).toMatch(/^> toucher /m);
     expect(second).toContain('No entries yet.');
     expect(second).not.toContain('Running the linter first.');
+    ui.unmount();
+  });
+
+  it('shows the audit’s 8 workers whole on 80x24; a longer list keeps the newest and says how many more', async () => {
+    const jobs = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        worker({ name: `job-${String(i + 1).padStart(2, '0')}`, createdAt: NOW - 60_000 + i }),
+      );
+    const api = fakeApi();
+    api.fake.workers.push(...jobs(8));
+    const eight = renderScreen(WorkersScreen, api);
+    const all = await until(eight, /^> job-08 /m);
+    expect(all.split('\n').filter((l) => /^[> ] job-\d\d /.test(l))).toHaveLength(8);
+    expect(all).not.toContain('more');
+    expect(fitsScreen(all)).toBe(true);
+    eight.unmount();
+
+    const more = fakeApi();
+    more.fake.workers.push(...jobs(20));
+    const ui = renderScreen(WorkersScreen, more);
+    // Oldest first, as the gateway lists them: the newest is selected and on screen.
+    const frame = await until(ui, /^> job-20 /m);
+    expect(fitsScreen(frame)).toBe(true);
+    const rows = (f: string) => f.split('\n').filter((l) => /^[> ] job-\d\d /.test(l)).length;
+    expect(rows(frame) + Number(/^ +\+(\d+) more above$/m.exec(frame)?.[1])).toBe(20);
+    for (let i = 0; i < 19; i++) ui.stdin.write('\u001B[A');
+    const top = await until(ui, /^> job-01 /m);
+    expect(rows(top) + Number(/^ +\+(\d+) more below$/m.exec(top)?.[1])).toBe(20);
+    expect(fitsScreen(top)).toBe(true);
     ui.unmount();
   });
 
@@ -1413,8 +1618,8 @@ describe('workers in the terminal', () => {
     ui.stdin.write('s');
     await until(ui, 'linter: started (running)');
 
-    ui.stdin.write('\u001B[B');
-    ui.stdin.write('\u001B[B');
+    ui.stdin.write('\u001B[A');
+    ui.stdin.write('\u001B[A');
     await until(ui, /^> reviewer /m);
     ui.stdin.write('d');
     await until(ui, 'Delete worker reviewer with its log and approvals? y deletes, n or Esc keeps it');
@@ -1457,7 +1662,7 @@ describe('workers in the terminal', () => {
     await answer([
       ["New worker's name", 'paint\r'],
       ['What should paint do?', 'Repaint the logo in blue\r'],
-      ["Working directory on the gateway's machine", '/srv/site\r'],
+      ["Working directory on the gateway's machine", `${tmpdir()}\r`],
     ]);
     const policy = await until(ui, 'What may paint run without asking?');
     // A description longer than the line goes on under itself, none of it cut.
@@ -1469,13 +1674,17 @@ describe('workers in the terminal', () => {
     await answer([
       ['What may paint run', '3'],
       ['Budget in USD', 'lots\r'],
-      ['not a budget: "lots"', '$2.5\r'],
     ]);
+    // Asked again with what was typed, to be corrected.
+    await until(ui, 'not a budget: "lots"');
+    await until(ui, '(Enter: none): lots█');
+    erase(ui, 4);
+    await answer([['(Enter: none): █', '$2.5\r']]);
     await until(ui, 'paint: created (queued #1)');
     expect(api.createWorker).toHaveBeenCalledWith({
       name: 'paint',
       prompt: 'Repaint the logo in blue',
-      cwd: '/srv/site',
+      cwd: tmpdir(),
       policy: 'auto-medium',
       budgetUsd: 2.5,
     });
@@ -1483,22 +1692,76 @@ describe('workers in the terminal', () => {
     // The new worker is selected once the list has it.
     await until(ui, /^> paint +queued #1/m);
 
-    // The gateway's refusal is shown; Enter takes the defaults (this directory, auto-low, no budget).
+    // A taken name is refused as it is entered; Enter takes the defaults (this directory, auto-low, no budget).
     ui.stdin.write('n');
     await answer([
       ["New worker's name", 'paint\r'],
-      ['What should paint do?', 'Again\r'],
+      ['A worker named paint exists already', '2\r'],
+      ['What should paint2 do?', 'Again\r'],
       ['Working directory', '\r'],
-      ['What may paint run', '\r'],
+      ['What may paint2 run', '\r'],
       ['Budget in USD', '\r'],
     ]);
-    await until(ui, 'paint not created: 409: A worker named paint exists already');
+    await until(ui, 'paint2: created');
+    expect(api.createWorker).toHaveBeenCalledTimes(2);
     expect(api.createWorker).toHaveBeenLastCalledWith({
-      name: 'paint',
+      name: 'paint2',
       prompt: 'Again',
       cwd: process.cwd(),
       policy: 'auto-low',
       budgetUsd: null,
+    });
+    ui.unmount();
+  });
+
+  it('checks each field of a new worker as it is entered, and after the gateway refuses one asks only that one again', async () => {
+    const api = workersApi();
+    const ui = renderScreen(WorkersScreen, api);
+    await until(ui, /^> linter +running/m);
+    ui.stdin.write('n');
+    await until(ui, "New worker's name (Esc cancels): █");
+    ui.stdin.write('paint!\r');
+    await until(ui, 'Invalid worker name "paint!": use 1-64 characters');
+    await until(ui, "New worker's name (Esc cancels): paint!█");
+    erase(ui, 1);
+    ui.stdin.write('\r');
+    await until(ui, 'What should paint do? (Esc cancels): █');
+    // An empty task is asked again, not taken as cancelling the form.
+    ui.stdin.write('\r');
+    await until(ui, 'The task is empty: say what the worker should do');
+    ui.stdin.write('Repaint\r');
+    await until(ui, "Working directory on the gateway's machine");
+    ui.stdin.write('site\r');
+    await until(ui, 'Invalid working directory "site": expected an absolute path');
+    await until(ui, '): site█');
+    erase(ui, 4);
+    // Not found on this machine (the gateway is on loopback): said at once; Enter again sends it.
+    const missing = '/missing-ccflare-dir';
+    ui.stdin.write(`${missing}\r`);
+    await until(ui, (f) =>
+      joined(f).includes(`${missing} is not a directory on this machine: fix it, or Enter sends it as it is`),
+    );
+    ui.stdin.write('\r');
+    await until(ui, 'What may paint run without asking?');
+    ui.stdin.write('3');
+    await until(ui, 'Budget in USD');
+    ui.stdin.write('2\r');
+    // The gateway refuses the directory: that field again, with what was typed, the rest kept.
+    await until(ui, (f) =>
+      joined(f).includes(`paint not created: 400: Working directory ${missing} does not exist or is not a directory`),
+    );
+    await until(ui, (f) => joined(f).includes('Correct it and press Enter: the other answers are kept'));
+    await until(ui, `): ${missing}█`);
+    erase(ui, missing.length);
+    ui.stdin.write(`${tmpdir()}\r`);
+    await until(ui, 'paint: created (queued #1)');
+    expect(api.createWorker).toHaveBeenCalledTimes(2);
+    expect(api.createWorker).toHaveBeenLastCalledWith({
+      name: 'paint',
+      prompt: 'Repaint',
+      cwd: tmpdir(),
+      policy: 'auto-medium',
+      budgetUsd: 2,
     });
     ui.unmount();
   });
@@ -1576,10 +1839,11 @@ describe('workers in the terminal', () => {
     // The second tab line took the blank line above the screen: the screen starts right under it.
     expect(lines[2]).toBe('Overview');
     expect(lines.filter((l) => l.includes('q quit'))).toHaveLength(1);
-    // The screen still has the 20 rows of a 24-row terminal: Requests fills them with 11 requests a page.
+    // The screen still has the 20 rows of a 24-row terminal: Requests fills all but its title,
+    // header and two hint lines with 16 requests a page.
     ui.stdin.write('2');
     await until(ui, 'Requests (page 1)');
-    expect(api.requests).toHaveBeenLastCalledWith(null, 11);
+    expect(api.requests).toHaveBeenLastCalledWith(null, 16);
     ui.stdin.write('9');
     await until(ui, 'Log of linter');
     api.fake.approvals.forEach((a) => {

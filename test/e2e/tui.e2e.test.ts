@@ -429,6 +429,30 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       await vi.waitFor(() => expect(existsSync(join(home, 'gateway.json'))).toBe(false), { timeout: 10_000 });
     });
 
+    it('Overview: once the gateway stops answering, its last figures are not shown as current', async () => {
+      const home = mkdtempSync(join(tmpdir(), 'ccflare-tui-gone-'));
+      const env = [
+        `CCFLARE_HOME=${home}`,
+        `CCFLARE_PORT=${await freePort()}`,
+        'NO_COLOR=1',
+        `PATH=${process.env.PATH}`,
+      ];
+      tmux('new-session', '-d', '-s', 'gone-gw', '-x', '100', '-y', '30', ...terminalCommand(env, ['serve']));
+      try {
+        await vi.waitFor(() => expect(existsSync(join(home, 'gateway.json'))).toBe(true), { timeout: 15_000 });
+        tmux('new-session', '-d', '-s', 'gone', '-x', '80', '-y', '24', ...terminalCommand(env, []));
+        await waitFor(/^Status: +ok *$/m, 10_000, 'gone');
+        // The gateway's terminal closes: it stops, the UI (which did not start it) stays.
+        tmux('kill-session', '-t', 'gone-gw');
+        const down = await waitFor(/Not answering: .*ECONNREFUSED/, 10_000, 'gone');
+        expect(down).toMatch(/^Last seen: +\d+m \d+s ago, at \d\d:\d\d *$/m);
+        expect(down).not.toMatch(/^(Status|Uptime|Strategy|Accounts|In flight):/m);
+        tmux('send-keys', '-t', 'gone', 'q');
+      } finally {
+        stopLeftGateway(home);
+      }
+    });
+
     it('closing the terminal the UI runs in stops the gateway it started', async () => {
       const home = mkdtempSync(join(tmpdir(), 'ccflare-tui-hangup-'));
       const env = [

@@ -2,9 +2,10 @@ import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import type { AccountView } from '../../accounts/account-status.js';
 import { formatAttempts, formatRateLimit, formatRecentErrors, formatStatus, formatWindows } from '../../cli/format.js';
-import type { OAuthInit, OAuthMode } from '../api.js';
+import { validateName } from '../../shared/names.js';
+import { ApiError, type OAuthInit, type OAuthMode } from '../api.js';
 import { useLoad } from '../hooks.js';
-import { clip } from '../layout.js';
+import { cell, clip, windowed, wrap } from '../layout.js';
 import { TextInput } from '../text-input.js';
 import { accountColor, useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
@@ -12,9 +13,11 @@ import type { ScreenProps } from './types.js';
 type Mode =
   | { kind: 'list' }
   | { kind: 'remove'; name: string }
-  | { kind: 'addName' }
-  | { kind: 'addKey'; name: string }
-  | { kind: 'oauthName' }
+  /** `key`: the key typed before the gateway refused the name, offered again once the name is fixed. */
+  | (Field<'addName'> & { key?: string })
+  | (Field<'addKey'> & { name: string })
+  | { kind: 'adding'; name: string }
+  | Field<'oauthName'>
   | { kind: 'oauthMode'; name: string }
   | { kind: 'oauthStarting'; name: string; mode: OAuthMode }
   | {
@@ -27,6 +30,21 @@ type Mode =
       error: string | null;
       attempt: number;
     };
+
+/** A step of a form that reads a field: what it holds and why it was asked again, if it was. */
+type Field<K extends string> = { kind: K; value: string; error: string | null; attempt: number };
+
+const field = <K extends string>(kind: K, value = '', error: string | null = null, attempt = 0): Field<K> => ({
+  kind,
+  value,
+  error,
+  attempt,
+});
+
+/** Terminal lines `text` takes when Ink wraps it at `width`. */
+const linesOf = (text: string, width: number) => Math.max(1, Math.ceil(text.length / Math.max(1, width)));
+
+const HELP = '↑/↓ select · p pause · r resume · d remove · a add (API key) · o sign in (OAuth)';
 
 const NAME_W = 16;
 const KIND_W = 7;
@@ -51,7 +69,15 @@ function compactWindows(a: AccountView): string {
   return windows.length > 0 ? windows.join(' ') : (rl.status ?? '-');
 }
 
-export function AccountsScreen({ api, setModal, now, openUrl, width }: ScreenProps) {
+/** Why `name` cannot be a new account's name, checked as it is entered rather than after the key; null if it can. */
+function newNameProblem(name: string, accounts: readonly { name: string }[]): string | null {
+  const problem = validateName(name);
+  if (problem !== null) return `Invalid account name ${JSON.stringify(name)}: ${problem}`;
+  if (accounts.some((a) => a.name === name)) return `An account named "${name}" already exists`;
+  return null;
+}
+
+export function AccountsScreen({ api, setModal, now, openUrl, width, height }: ScreenProps) {
   const c = useColor();
   const { data, error, reload } = useLoad(() => api.accounts(), [api], 3000);
   const [selected, setSelected] = useState(0);
@@ -60,8 +86,8 @@ export function AccountsScreen({ api, setModal, now, openUrl, width }: ScreenPro
   const accounts = data ?? [];
   const current = accounts[Math.min(selected, accounts.length - 1)];
   // Key handlers can run before React re-subscribes them after a render: they read the latest here.
-  const latest = useRef({ current, count: accounts.length });
-  latest.current = { current, count: accounts.length };
+  const latest = useRef({ current, count: accounts.length, accounts });
+  latest.current = { current, count: accounts.length, accounts };
 
   // Bumped when an OAuth flow is cancelled or finished, so a late answer from the API is ignored.
   const flowSeq = useRef(0);
@@ -122,6 +148,26 @@ export function AccountsScreen({ api, setModal, now, openUrl, width }: ScreenPro
       },
     );
   };
+  const addKey = (name: string, key: string) => {
+    setMode({ kind: 'adding', name });
+    api.addKey(name, key).then(
+      () => {
+        setMode({ kind: 'list' });
+        setNote(`added ${name}`);
+        reload();
+      },
+      (err: unknown) => {
+        const message = (err as Error).message;
+        // Refused: back to the field at fault with what was typed, so only that one is typed again.
+        const aboutName = err instanceof ApiError && (err.status === 409 || /account name/i.test(message));
+        setMode(
+          aboutName
+            ? { ...field('addName', name, message, 1), key }
+            : { ...field('addKey', key, `failed: ${message}`, 1), name },
+        );
+      },
+    );
+  };
   const act = (what: string, p: Promise<unknown>) => {
     p.then(
       () => {
@@ -140,8 +186,8 @@ export function AccountsScreen({ api, setModal, now, openUrl, width }: ScreenPro
       else if (input === 'p' && current) act(`paused ${current.name}`, api.pause(current.name));
       else if (input === 'r' && current) act(`resumed ${current.name}`, api.resume(current.name));
       else if (input === 'd' && current) setMode({ kind: 'remove', name: current.name });
-      else if (input === 'a') setMode({ kind: 'addName' });
-      else if (input === 'o') setMode({ kind: 'oauthName' });
+      else if (input === 'a') setMode(field('addName'));
+      else if (input === 'o') setMode(field('oauthName'));
     },
     { isActive: mode.kind === 'list' },
   );
@@ -159,43 +205,79 @@ export function AccountsScreen({ api, setModal, now, openUrl, width }: ScreenPro
     },
   );
 
+  // Whole, not cut: it says what to correct.
+  const wrapped = (text: string | null) => (text === null ? [] : wrap(text, Math.max(20, width - 1)));
+  const showDetail = mode.kind === 'list' && current !== undefined && current.status !== 'failing';
+  const errorLines = mode.kind === 'list' && current !== undefined ? formatRecentErrors(current, now()) : [];
+  const failingLine =
+    current !== undefined && current.status === 'failing'
+      ? `${current.name} is failing: ${current.statusReason}`
+      : null;
+  // Lines under the list, so the list gets the rest of the screen and the help line stays on it.
+  const formLines = (() => {
+    switch (mode.kind) {
+      case 'list':
+        return 0;
+      case 'addName':
+      case 'addKey':
+      case 'oauthName':
+        return 1 + wrapped(mode.error).length;
+      case 'oauthCode':
+        return 2 + linesOf(mode.flow.authorizeUrl, width) + (mode.error === null ? 0 : linesOf(mode.error, width));
+      default:
+        return 1;
+    }
+  })();
+  const below =
+    (showDetail ? 1 : 0) +
+    (errorLines.length > 0 ? 2 + errorLines.length + (failingLine === null ? 0 : 1) : 0) +
+    formLines +
+    (note === null ? 0 : 1) +
+    linesOf(HELP, width);
+  const listRoom = Math.max(1, height - 2 - (error === null ? 0 : 1) - below);
+  const shown = windowed(accounts, Math.min(selected, accounts.length - 1), listRoom);
+  const fieldError = (m: { error: string | null }) =>
+    wrapped(m.error).map((line) => (
+      <Text key={line} color={c('red')}>
+        {line}
+      </Text>
+    ));
   return (
     <Box flexDirection="column">
       <Text bold>Accounts</Text>
-      {error !== null && <Text color={c('red')}>{error}</Text>}
+      {error !== null && <Text color={c('red')}>{clip(error, width)}</Text>}
       {data && accounts.length === 0 && (
         <Text>No accounts yet: press a to add one with an API key, or o to sign in with OAuth.</Text>
       )}
       {accounts.length > 0 && <Text bold>{clip(HEADER, width)}</Text>}
-      {accounts.map((a, i) => (
-        <Text key={a.id} inverse={i === selected && mode.kind === 'list'}>
-          {`${i === selected ? '>' : ' '} ${a.name.slice(0, NAME_W).padEnd(NAME_W)} ${a.kind.padEnd(KIND_W)} `}
-          {/* The state in a word: the selected account's full state and windows are under the list. */}
-          <Text color={c(accountColor(a.status))}>{stateWord(a).slice(0, STATE_W).padEnd(STATE_W)}</Text>
-          {clip(
-            ` ${String(a.requestCount).padStart(REQ_W)} ${formatAttempts(a).padEnd(ATT_W)} ${compactWindows(a)}`,
-            width - LEAD_W,
-          )}
-        </Text>
-      ))}
-      {mode.kind === 'list' && current !== undefined && current.status !== 'failing' && (
+      {shown.rows.map((a) => {
+        const on = a === current;
+        return (
+          <Text key={a.id} inverse={on && mode.kind === 'list'}>
+            {`${on ? '>' : ' '} ${cell(a.name, NAME_W)} ${a.kind.padEnd(KIND_W)} `}
+            {/* The state in a word: the selected account's full state and windows are under the list. */}
+            <Text color={c(accountColor(a.status))}>{cell(stateWord(a), STATE_W)}</Text>
+            {clip(
+              ` ${String(a.requestCount).padStart(REQ_W)} ${formatAttempts(a).padEnd(ATT_W)} ${compactWindows(a)}`,
+              width - LEAD_W,
+            )}
+          </Text>
+        );
+      })}
+      {shown.more !== null && <Text dimColor>{clip(shown.more, width)}</Text>}
+      {showDetail && (
         <Text dimColor>
           {clip(`${current.name}: ${formatStatus(current, now())} · ${formatRateLimit(current, now())}`, width)}
         </Text>
       )}
-      {mode.kind === 'list' && current !== undefined && current.recentErrors.length > 0 && (
+      {current !== undefined && errorLines.length > 0 && (
         <Box flexDirection="column" marginTop={1}>
-          {current.status === 'failing' && (
-            <Text color={c(accountColor('failing'))}>
-              {current.name} is failing: {current.statusReason}
-            </Text>
-          )}
-          <Text>Last errors of {current.name}:</Text>
-          {formatRecentErrors(current, now()).map((line, i) => (
+          {failingLine !== null && <Text color={c(accountColor('failing'))}>{clip(failingLine, width)}</Text>}
+          <Text>{clip(`Last errors of ${current.name}:`, width)}</Text>
+          {errorLines.map((line, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, redrawn whole
             <Text key={i} color={c('red')}>
-              {'  '}
-              {line}
+              {clip(`  ${line}`, width)}
             </Text>
           ))}
         </Box>
@@ -212,29 +294,69 @@ export function AccountsScreen({ api, setModal, now, openUrl, width }: ScreenPro
         />
       )}
       {mode.kind === 'addName' && (
-        <TextInput
-          label="New account name (Esc cancels)"
-          onCancel={() => setMode({ kind: 'list' })}
-          onSubmit={(v) => (v.trim() ? setMode({ kind: 'addKey', name: v.trim() }) : setMode({ kind: 'list' }))}
-        />
+        <>
+          {fieldError(mode)}
+          <TextInput
+            key={mode.attempt}
+            label="New account name (Esc cancels)"
+            initial={mode.value}
+            onCancel={() => setMode({ kind: 'list' })}
+            onSubmit={(v) => {
+              const name = v.trim();
+              if (name === '') return setMode({ kind: 'list' });
+              const problem = newNameProblem(name, latest.current.accounts);
+              setMode(
+                problem === null
+                  ? { ...field('addKey', mode.key), name }
+                  : { ...mode, value: v, error: `${problem} (fix it, or Esc)`, attempt: mode.attempt + 1 },
+              );
+            }}
+          />
+        </>
       )}
       {mode.kind === 'addKey' && (
-        <TextInput
-          label={`API key for ${mode.name}`}
-          mask
-          onCancel={() => setMode({ kind: 'list' })}
-          onSubmit={(v) => {
-            setMode({ kind: 'list' });
-            act(`added ${mode.name}`, api.addKey(mode.name, v.trim()));
-          }}
-        />
+        <>
+          {fieldError(mode)}
+          <TextInput
+            key={mode.attempt}
+            label={`API key for ${mode.name}`}
+            mask
+            initial={mode.value}
+            onCancel={() => setMode({ kind: 'list' })}
+            onSubmit={(v) => {
+              const key = v.trim();
+              if (key === '') setMode({ ...mode, value: v, error: 'The API key is empty', attempt: mode.attempt + 1 });
+              else addKey(mode.name, key);
+            }}
+          />
+        </>
       )}
+      {mode.kind === 'adding' && <Text dimColor>{clip(`Adding ${mode.name}…`, width)}</Text>}
       {mode.kind === 'oauthName' && (
-        <TextInput
-          label="Account name to sign in (Esc cancels)"
-          onCancel={cancelOAuth}
-          onSubmit={(v) => (v.trim() ? setMode({ kind: 'oauthMode', name: v.trim() }) : cancelOAuth())}
-        />
+        <>
+          {fieldError(mode)}
+          <TextInput
+            key={mode.attempt}
+            label="Account name to sign in (Esc cancels)"
+            initial={mode.value}
+            onCancel={cancelOAuth}
+            onSubmit={(v) => {
+              const name = v.trim();
+              if (name === '') return cancelOAuth();
+              const problem = validateName(name);
+              setMode(
+                problem === null
+                  ? { kind: 'oauthMode', name }
+                  : field(
+                      'oauthName',
+                      v,
+                      `Invalid account name ${JSON.stringify(name)}: ${problem} (fix it, or Esc)`,
+                      mode.attempt + 1,
+                    ),
+              );
+            }}
+          />
+        </>
       )}
       {mode.kind === 'oauthMode' && (
         <Text>Sign in {mode.name} with: m Claude Pro/Max · c Anthropic Console (Esc cancels)</Text>
@@ -260,8 +382,8 @@ export function AccountsScreen({ api, setModal, now, openUrl, width }: ScreenPro
           )}
         </Box>
       )}
-      {note !== null && <Text dimColor>{note}</Text>}
-      <Text dimColor>↑/↓ select · p pause · r resume · d remove · a add (API key) · o sign in (OAuth)</Text>
+      {note !== null && <Text dimColor>{clip(note, width)}</Text>}
+      <Text dimColor>{HELP}</Text>
     </Box>
   );
 }

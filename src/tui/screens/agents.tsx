@@ -7,7 +7,7 @@ import type { AgentView, WorkspaceView } from '../../shared/agents-schemas.js';
 import type { AgentPerf } from '../../shared/analytics-schemas.js';
 import type { AnalyticsRange } from '../api.js';
 import { useLoad } from '../hooks.js';
-import { around } from '../layout.js';
+import { cell, clip as clipTo, shorten, windowed } from '../layout.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
 
@@ -172,11 +172,12 @@ export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
     { isActive: mode.kind === 'pick' },
   );
 
-  const clip = (s: string) => s.slice(0, Math.max(0, width - 1));
+  const clip = (s: string) => clipTo(s, width);
   const modelW = Math.max(12, width - FIXED_W);
   const room = Math.max(3, height - CHROME_H);
   const selectedRow = rows.findIndex((r) => r.kind === 'agent' && r.agent === current);
-  const shown = around(rows, selectedRow, room);
+  const shown = windowed(rows, selectedRow, room);
+  const picker = windowed(models, mode.kind === 'pick' ? mode.choice : 0, room);
   const figuresOf = (name: string | null) => {
     const p = perf.get(name);
     return { requests: p?.requests ?? 0, cost: p?.costUsd ?? 0 };
@@ -195,11 +196,12 @@ export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
           <Text>
             {clip(`Model preference for ${mode.agent.name} (↑/↓, Enter sets, Esc cancels; r on the list resets it)`)}
           </Text>
-          {around(models, mode.choice, room).map((m) => (
+          {picker.rows.map((m) => (
             <Text key={m} inverse={m === models[mode.choice]}>
               {clip(`${m === models[mode.choice] ? '>' : ' '} ${m}${m === mode.agent.preference ? ' (current)' : ''}`)}
             </Text>
           ))}
+          {picker.more !== null && <Text dimColor>{clip(`  ${picker.more}`)}</Text>}
         </Box>
       ) : (
         <>
@@ -208,7 +210,7 @@ export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
               `    ${'NAME'.padEnd(NAME_W)} ${'MODEL'.padEnd(modelW)} ${'TOOLS'.padEnd(TOOLS_W)} ${'REQ'.padStart(REQ_W)} ${'COST'.padStart(COST_W)}`,
             )}
           </Text>
-          {shown.map((r) => {
+          {shown.rows.map((r) => {
             if (r.kind === 'heading') {
               return (
                 <Text key={`h-${r.text}`} bold color={c('cyan')}>
@@ -225,7 +227,7 @@ export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
                 <Text key={a.id} inverse={on}>
                   {`${mark} `}
                   <Text color={c('red')}>
-                    {`! ${basename(a.path).padEnd(NAME_W)} ${a.error}`.slice(0, Math.max(0, width - 3))}
+                    {shorten(`! ${cell(basename(a.path), NAME_W)} ${a.error}`, Math.max(0, width - 3))}
                   </Text>
                 </Text>
               );
@@ -235,13 +237,14 @@ export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
               <Text key={a.id} inverse={on}>
                 {`${mark} `}
                 <Text color={color === undefined ? undefined : c(color)}>●</Text>
-                {` ${a.name.slice(0, NAME_W).padEnd(NAME_W)} ${modelCell(a).slice(0, modelW).padEnd(modelW)} ${a.toolsPreset.padEnd(TOOLS_W)} ${formatInt(f.requests).padStart(REQ_W)} ${formatUsd(f.cost).padStart(COST_W)}`.slice(
-                  0,
+                {shorten(
+                  ` ${cell(a.name, NAME_W)} ${cell(modelCell(a), modelW)} ${a.toolsPreset.padEnd(TOOLS_W)} ${formatInt(f.requests).padStart(REQ_W)} ${formatUsd(f.cost).padStart(COST_W)}`,
                   Math.max(0, width - 4),
                 )}
               </Text>
             );
           })}
+          {shown.more !== null && <Text dimColor>{clip(`  ${shown.more}`)}</Text>}
           {list.data && order.length === 0 && <Text>{clip('No agent files found in these folders.')}</Text>}
           {current !== undefined && (
             <>

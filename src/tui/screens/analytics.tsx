@@ -6,6 +6,7 @@ import { formatTokensInOut, tokensIn } from '../../shared/tokens.js';
 import type { AnalyticsRange } from '../api.js';
 import { barChart, lineChart, sparkline } from '../charts.js';
 import { useLoad } from '../hooks.js';
+import { cell, clip } from '../layout.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
 
@@ -78,7 +79,7 @@ function OverviewView({ data, width, rows }: ViewProps) {
       <Spark label="errors" values={data.series.map((p) => p.errors)} width={w} color="red" />
       <Spark label="tokens" values={data.series.map((p) => p.tokens.total)} width={w} color="magenta" />
       <Spark label="latency" values={data.series.map((p) => p.avgLatencyMs ?? 0)} width={w} color="yellow" />
-      <Text bold>Requests by model</Text>
+      <Text bold>{topOf('Requests by model', 3, data.models.length, 'm')}</Text>
       <Rows
         rows={barChart(
           data.models
@@ -88,7 +89,7 @@ function OverviewView({ data, width, rows }: ViewProps) {
         )}
         color="green"
       />
-      <Text bold>Cost by account</Text>
+      <Text bold>{topOf('Cost by account', 3, data.accounts.length)}</Text>
       <Rows
         rows={barChart(
           data.accounts
@@ -151,9 +152,12 @@ function PerformanceView({ data, width, rows }: ViewProps) {
   return (
     <>
       <Text>
-        {`avg ${formatMs(t.avgLatencyMs)} · p95 ${formatMs(t.p95LatencyMs)} · first token ${formatMs(t.avgTtftMs)} · ${
-          t.outputTokensPerSecond === null ? '-' : t.outputTokensPerSecond.toFixed(1)
-        } tok/s · failovers ${formatInt(t.failovers)}`.slice(0, Math.max(10, width - 1))}
+        {clip(
+          `avg ${formatMs(t.avgLatencyMs)} · p95 ${formatMs(t.p95LatencyMs)} · first token ${formatMs(t.avgTtftMs)} · ${
+            t.outputTokensPerSecond === null ? '-' : t.outputTokensPerSecond.toFixed(1)
+          } tok/s · failovers ${formatInt(t.failovers)}`,
+          Math.max(11, width),
+        )}
       </Text>
       <Text bold>Average latency over time</Text>
       <Rows
@@ -168,7 +172,7 @@ function PerformanceView({ data, width, rows }: ViewProps) {
       <Spark label="tok/s" values={data.series.map((p) => p.outputTokensPerSecond ?? 0)} width={w} color="cyan" />
       <Spark label="success" values={data.series.map((p) => p.successRate ?? 0)} width={w} color="green" />
       <Spark label="errors" values={data.series.map((p) => p.errors)} width={w} color="red" />
-      <Text bold>p95 latency by model</Text>
+      <Text bold>{topOf('p95 latency by model', models.length, data.models.length, 'm')}</Text>
       <Rows
         rows={barChart(
           models.map((m) => ({
@@ -205,7 +209,7 @@ function CostView({ data, width, rows }: ViewProps) {
         )}
         color="blue"
       />
-      <Text bold>Cost by model</Text>
+      <Text bold>{topOf('Cost by model', models.length, data.costByModel.length)}</Text>
       {models.length === 0 && <Text dimColor>none</Text>}
       <Rows
         rows={barChart(
@@ -218,7 +222,7 @@ function CostView({ data, width, rows }: ViewProps) {
         )}
         color="blue"
       />
-      <Text bold>Cost by account</Text>
+      <Text bold>{topOf('Cost by account', accounts.length, data.accounts.length)}</Text>
       {accounts.length === 0 && <Text dimColor>none</Text>}
       <Rows
         rows={barChart(
@@ -231,12 +235,18 @@ function CostView({ data, width, rows }: ViewProps) {
   );
 }
 
+/** A chart's title saying it shows the first `shown` of `total` rows, and the view (key) that lists them all. */
+function topOf(title: string, shown: number, total: number, key?: string): string {
+  if (total <= shown) return title;
+  return `${title} (top ${shown} of ${total}${key === undefined ? '' : `; ${key} lists all`})`;
+}
+
 function ModelsView({ data, width, rows }: ViewProps) {
-  const cut = (s: string) => s.slice(0, Math.max(10, width - 1));
+  const cut = (s: string) => clip(s, Math.max(11, width));
   const shown = data.models.slice(0, Math.max(1, rows - 2));
   const row = (cells: string[]) =>
     cut(
-      `${(cells[0] ?? '').slice(0, 24).padEnd(24)} ${cells
+      `${cell(cells[0] ?? '', 24)} ${cells
         .slice(1)
         .map((s, i) => s.padStart([8, 7, 8, 6, 10, 9][i] ?? 8))
         .join(' ')}`,
@@ -296,17 +306,18 @@ export function AnalyticsScreen({ api, width, height }: ScreenProps) {
       {data && (
         <>
           <Text>
-            {`Requests ${formatInt(data.totals.requests)} · success ${formatRate(data.totals.successRate)} · p95 ${formatMs(
-              data.totals.p95LatencyMs,
-            )} · tokens ${formatInt(data.tokens.total)} · cost ${formatUsd(data.totals.costUsd)}`.slice(
-              0,
-              Math.max(10, width - 1),
+            {/* Tokens in / out as everywhere, last: the longest figure, the one a narrow line cuts. */}
+            {clip(
+              `Requests ${formatInt(data.totals.requests)} · success ${formatRate(data.totals.successRate)} · p95 ${formatMs(
+                data.totals.p95LatencyMs,
+              )} · cost ${formatUsd(data.totals.costUsd)} · tokens ${formatTokensInOut(data.tokens)}`,
+              Math.max(11, width),
             )}
           </Text>
           <View data={data} width={width} rows={height - 3} />
         </>
       )}
-      <Text dimColor>{`${help} · ←/→ range`.slice(0, Math.max(10, width - 1))}</Text>
+      <Text dimColor>{clip(`${help} · ←/→ range`, Math.max(11, width))}</Text>
     </Box>
   );
 }

@@ -7,7 +7,7 @@ import { Box, Text, useInput } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import type { ApprovalData } from '../../shared/workers-schemas.js';
-import { around, clip, step } from '../layout.js';
+import { cell, clip, step, windowed } from '../layout.js';
 import { TextInput } from '../text-input.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
@@ -35,7 +35,7 @@ function approvalRow(a: ApprovalData | null, now: number): string {
   if (a === null) {
     return `  ${'WORKER'.padEnd(WORKER_W)} ${'TOOL'.padEnd(TOOL_W)} ${'RISK'.padEnd(RISK_W)} ${'ASKED'.padEnd(ASKED_W)} WHAT`;
   }
-  return `${a.workerName.slice(0, WORKER_W).padEnd(WORKER_W)} ${a.tool.slice(0, TOOL_W).padEnd(TOOL_W)} ${a.risk.padEnd(RISK_W)} ${formatTime(a.createdAt, now).padEnd(ASKED_W)} ${what(a)}`;
+  return `${cell(a.workerName, WORKER_W)} ${cell(a.tool, TOOL_W)} ${a.risk.padEnd(RISK_W)} ${formatTime(a.createdAt, now).padEnd(ASKED_W)} ${what(a)}`;
 }
 
 /** The preview's heading and lines: the command (and its description), the unified diff, or the input as JSON. */
@@ -89,8 +89,9 @@ export function ApprovalsPane({
     list.findIndex((a) => a.id === selectedId),
   );
   const current = list[index];
-  const listRoom = Math.min(LIST_MAX, Math.max(1, list.length));
-  const previewRoom = Math.max(3, height - CHROME_H - listRoom - 2);
+  const shownList = windowed(list, index, Math.min(LIST_MAX, list.length));
+  const listLines = Math.max(1, shownList.rows.length + (shownList.more === null ? 0 : 1));
+  const previewRoom = Math.max(3, height - CHROME_H - listLines - 2);
   const preview = current === undefined ? null : previewLines(current);
   const maxScroll = Math.max(0, (preview?.lines.length ?? 0) - previewRoom);
   // Key handlers can run before React re-subscribes them after a render: they read the latest here.
@@ -146,7 +147,7 @@ export function ApprovalsPane({
       ) : (
         <Text bold>{clip(approvalRow(null, now()), width)}</Text>
       )}
-      {around(list, index, listRoom).map((a) => {
+      {shownList.rows.map((a) => {
         const on = a.id === current?.id;
         return (
           <Text key={a.id} inverse={on}>
@@ -155,6 +156,7 @@ export function ApprovalsPane({
           </Text>
         );
       })}
+      {shownList.more !== null && <Text dimColor>{clip(`  ${shownList.more}`, width)}</Text>}
       {current !== undefined && preview !== null && (
         <>
           <Text color={c(riskColor(current.risk))}>

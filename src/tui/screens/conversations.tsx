@@ -8,8 +8,9 @@ import { Text } from 'ink';
 import { useState } from 'react';
 import { conversationRow, treeLines } from '../../cli/conversation-format.js';
 import type { ConversationListItem } from '../../shared/conversation-schemas.js';
+import { clip } from '../layout.js';
 import { statusColor } from '../theme.js';
-import { PagedListView, ScrolledLines, usePagedList } from './paged-list.js';
+import { PagedListView, pageRows, ScrolledLines, usePagedList } from './paged-list.js';
 import type { ScreenProps } from './types.js';
 
 export function ConversationsView({
@@ -24,7 +25,7 @@ export function ConversationsView({
   const list = usePagedList({
     load: (cursor, pageSize) => api.conversations(cursor, pageSize),
     deps: [api],
-    pageSize: Math.max(5, height - 8),
+    pageSize: pageRows(height, 1),
     isActive: tree === null,
     onKey: (input, key) => {
       if (input !== 'c' && !key.escape) return false;
@@ -41,7 +42,7 @@ export function ConversationsView({
   if (tree) {
     return (
       <ScrolledLines
-        lines={tree.map((l) => l.slice(0, Math.max(10, width - 1)))}
+        lines={tree.map((l) => clip(l, Math.max(11, width)))}
         height={height - 4}
         onBack={() => {
           setTree(null);
@@ -58,8 +59,10 @@ export function ConversationsView({
       row={(r) => conversationRow(r, r === null ? 0 : now(), width)}
       color={() => statusColor(200, true)}
       width={width}
+      height={height}
+      hintLines={1}
     >
-      <Text dimColor>↑/↓ select · Enter tree · ←/→ previous/next page · c/Esc back to requests</Text>
+      <Text dimColor>{clip('↑/↓ select · Enter tree · ←/→ previous/next page · c/Esc back to requests', width)}</Text>
     </PagedListView>
   );
 }

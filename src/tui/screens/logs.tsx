@@ -7,6 +7,7 @@ import { Box, Text, useInput } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { LogLineView } from '../../cli/report-format.js';
 import { renderLogLine } from '../../cli/report-format.js';
+import { clip } from '../layout.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
 
@@ -89,6 +90,7 @@ export function LogsScreen({ api, width, height }: ScreenProps) {
   });
 
   const visible = view.lines.slice(-Math.max(3, height - 7));
+  const earlier = view.lines.length - visible.length;
   return (
     <Box flexDirection="column">
       <Text>
@@ -101,6 +103,7 @@ export function LogsScreen({ api, width, height }: ScreenProps) {
           <Text bold>(live)</Text>
         )}
         <Text dimColor> space {view.paused ? 'resume' : 'pause'} · c clear</Text>
+        {earlier > 0 && <Text dimColor>{` · +${earlier} earlier lines above`}</Text>}
       </Text>
       {error !== null && <Text color={c('red')}>{error}</Text>}
       {view.lines.length === 0 && (
@@ -117,9 +120,7 @@ export function LogsScreen({ api, width, height }: ScreenProps) {
         return (
           // biome-ignore lint/suspicious/noArrayIndexKey: a log line has no id; the window only grows at the end
           <Text key={i} color={color ? c(color) : undefined}>
-            {renderLogLine(l)
-              .trimEnd()
-              .slice(0, Math.max(10, width - 1))}
+            {clip(renderLogLine(l).trimEnd(), Math.max(11, width))}
           </Text>
         );
       })}

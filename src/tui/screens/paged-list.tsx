@@ -6,6 +6,7 @@
 import { Box, type Key, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import { useLoad } from '../hooks.js';
+import { clip as clipLine, windowed } from '../layout.js';
 import { useColor } from '../theme.js';
 
 export interface Page<T> {
@@ -80,7 +81,22 @@ export function usePagedList<T>({
   return { data, error, items, selected, page: cursors.length, note };
 }
 
-/** A list's rows under its title: the error, `empty` when there are none, the header and the rows. */
+/** Lines of a list view besides its rows: the title and the header. */
+const LIST_CHROME_H = 2;
+
+/** The most rows the list endpoints answer per page (conversations: 200). */
+const PAGE_MAX = 200;
+
+/** Rows a page holds: what the screen leaves after the title, the header and `hintLines` lines of hints. */
+export function pageRows(height: number, hintLines: number): number {
+  return Math.min(PAGE_MAX, Math.max(3, height - LIST_CHROME_H - hintLines));
+}
+
+/**
+ * A list's rows under its title: the error, `empty` when there are none, the header and the rows.
+ * A page fills the screen (pageRows); while an error or a note takes a line, the rows around the
+ * selection are shown and the list says how many it leaves out.
+ */
 export function PagedListView<T extends { id: string }>({
   title,
   list,
@@ -88,6 +104,8 @@ export function PagedListView<T extends { id: string }>({
   row,
   color,
   width,
+  height,
+  hintLines,
   children,
 }: {
   title: string;
@@ -98,11 +116,16 @@ export function PagedListView<T extends { id: string }>({
   /** A row's theme colour. */
   color: (r: T) => string;
   width: number;
+  height: number;
+  /** How many lines `children` take. */
+  hintLines: number;
   /** The hint lines below. */
   children: React.ReactNode;
 }) {
   const c = useColor();
-  const clip = (s: string) => s.slice(0, Math.max(10, width - 1));
+  const clip = (s: string) => clipLine(s, Math.max(11, width));
+  const room = pageRows(height, hintLines) - (list.error === null ? 0 : 1) - (list.note === null ? 0 : 1);
+  const shown = windowed(list.items, list.selected, room);
   return (
     <Box flexDirection="column">
       <Text bold>
@@ -111,11 +134,12 @@ export function PagedListView<T extends { id: string }>({
       {list.error !== null && <Text color={c('red')}>{list.error}</Text>}
       {list.data && list.items.length === 0 && <Text>{empty}</Text>}
       {list.items.length > 0 && <Text bold>{clip(row(null))}</Text>}
-      {list.items.map((r, i) => (
-        <Text key={r.id} inverse={i === list.selected} color={c(color(r))}>
+      {shown.rows.map((r) => (
+        <Text key={r.id} inverse={r === list.items[list.selected]} color={c(color(r))}>
           {clip(row(r))}
         </Text>
       ))}
+      {shown.more !== null && <Text dimColor>{clip(shown.more)}</Text>}
       {list.note !== null && <Text dimColor>{list.note}</Text>}
       {children}
     </Box>

@@ -5,9 +5,10 @@ import { formatMs, formatUsd } from '../../cli/report-format.js';
 import { describeMoves, servedBy } from '../../shared/attempts.js';
 import type { RequestDetail, RequestSummary } from '../../shared/requests-schemas.js';
 import { formatTokenBreakdown, formatTokensInOut, TOKENS_LEGEND, tokenKinds } from '../../shared/tokens.js';
+import { cell, clip } from '../layout.js';
 import { statusColor } from '../theme.js';
 import { ConversationsView } from './conversations.js';
-import { PagedListView, ScrolledLines, usePagedList } from './paged-list.js';
+import { PagedListView, pageRows, ScrolledLines, usePagedList } from './paged-list.js';
 import type { ScreenProps } from './types.js';
 
 /** Fixed columns of the list; the model column takes the rest, so a row fits 80 columns. */
@@ -37,9 +38,9 @@ function listRow(r: RequestSummary | null, now: number, width: number): string {
   return [
     formatTime(r.ts, now).padEnd(COLUMNS.time),
     String(r.status ?? '-').padEnd(COLUMNS.status),
-    servedBy(r).slice(0, COLUMNS.account).padEnd(COLUMNS.account),
+    cell(servedBy(r), COLUMNS.account),
     // Every model id starts with "claude-": a narrow column keeps the part that tells them apart.
-    (model.length > mw ? model.replace(/^claude-/, '') : model).slice(0, mw).padEnd(mw),
+    cell(model.length > mw ? model.replace(/^claude-/, '') : model, mw),
     formatMs(r.latencyMs).padStart(COLUMNS.latency),
     (t === null ? '-' : formatTokensInOut(t)).padStart(COLUMNS.tokens),
     formatUsd(r.costUsd).padStart(COLUMNS.cost),
@@ -66,8 +67,11 @@ function detailLines(d: RequestDetail, width: number): string[] {
     d.payload === null ? 'Payload:   not stored' : 'Request body:',
     ...(d.payload?.requestBody ?? '').split('\n').slice(0, 200),
     ...(d.payload ? ['Response body:', ...(d.payload.responseBody ?? '').split('\n').slice(0, 200)] : []),
-  ].map((l) => l.slice(0, Math.max(10, width - 1)));
+  ].map((l) => clip(l, Math.max(11, width)));
 }
+
+/** Lines under the list: the tokens legend and the keys. */
+const HINT_LINES = 2;
 
 /** The index of the status line in detailLines, coloured by the status. */
 const STATUS_LINE = 3;
@@ -79,7 +83,7 @@ export function RequestsScreen({ api, setModal, width, height, now }: ScreenProp
   const list = usePagedList({
     load: (cursor, pageSize) => api.requests(cursor, pageSize),
     deps: [api],
-    pageSize: Math.max(5, height - 9),
+    pageSize: pageRows(height, HINT_LINES),
     isActive: detail === null && !conversations,
     onKey: (input) => {
       if (input !== 'c') return false;
@@ -125,9 +129,11 @@ export function RequestsScreen({ api, setModal, width, height, now }: ScreenProp
       row={(r) => listRow(r, r === null ? 0 : now(), width)}
       color={(r) => statusColor(r.status, r.success)}
       width={width}
+      height={height}
+      hintLines={HINT_LINES}
     >
-      <Text dimColor>Tokens: {TOKENS_LEGEND}</Text>
-      <Text dimColor>↑/↓ select · Enter details · ←/→ previous/next page · c conversations</Text>
+      <Text dimColor>{clip(`Tokens: ${TOKENS_LEGEND}`, width)}</Text>
+      <Text dimColor>{clip('↑/↓ select · Enter details · ←/→ previous/next page · c conversations', width)}</Text>
     </PagedListView>
   );
 }

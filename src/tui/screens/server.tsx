@@ -1,5 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
+import { formatTime } from '../../cli/format.js';
 import { useLoad } from '../hooks.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
@@ -18,9 +19,14 @@ const LABEL_WIDTH = 'Dashboard: '.length;
 /** A label padded so the values after it line up. */
 const label = (name: string) => `${name}:`.padEnd(LABEL_WIDTH);
 
-export function ServerScreen({ api, openUrl }: ScreenProps) {
+export function ServerScreen({ api, openUrl, now }: ScreenProps) {
   const c = useColor();
-  const { data, error } = useLoad(() => api.health(), [api], 2000);
+  const loaded = useLoad(async () => ({ health: await api.health(), at: now() }), [api], 2000);
+  const { error } = loaded;
+  // A failed poll keeps the last answer: shown under "Not answering" it passed for the gateway's
+  // current state (Status ok, a stopped uptime), so only when it answered last is said.
+  const data = error === null ? (loaded.data?.health ?? null) : null;
+  const lastAt = loaded.data?.at ?? null;
   const [note, setNote] = useState<string | null>(null);
   const dashboard = `${api.base}/`;
   useInput((input) => {
@@ -34,6 +40,12 @@ export function ServerScreen({ api, openUrl }: ScreenProps) {
         {api.base}
       </Text>
       {error !== null && <Text color={c('red')}>Not answering: {error}</Text>}
+      {error !== null && lastAt !== null && (
+        <Text dimColor>
+          {label('Last seen')}
+          {formatUptime(Math.max(0, now() - lastAt))} ago, at {formatTime(lastAt, now())}
+        </Text>
+      )}
       {data && (
         <>
           <Text>

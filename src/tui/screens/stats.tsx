@@ -3,12 +3,14 @@ import { useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import { accountLabel, formatInt, formatMs, formatRate, formatUsd } from '../../cli/report-format.js';
 import type { Stats } from '../../shared/analytics-schemas.js';
+import { formatTokensInOut } from '../../shared/tokens.js';
 import { barChart } from '../charts.js';
 import { useLoad } from '../hooks.js';
+import { cell, clip } from '../layout.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
 
-/** Accounts charted at most: four charts of this many bars plus their titles fit a 24-row terminal. */
+/** Accounts charted at most: four charts of this many bars, their titles and the screen's three lines fit a 24-row terminal. */
 const CHART_ROWS = 3;
 
 /** The per-account figures as bar charts: requests, success, p95 latency, cost. */
@@ -60,25 +62,44 @@ function StatsCharts({ data, width }: { data: Stats; width: number }) {
   );
 }
 
-export function StatsScreen({ api, now, width }: ScreenProps) {
+/** Lines of the table view besides its two lists: title, two summary lines, two blanks, two headings. */
+const TABLE_CHROME_H = 7;
+/** Recent errors shown at most; the gateway sends 20. */
+const ERRORS_MAX = 8;
+
+export function StatsScreen({ api, now, width, height }: ScreenProps) {
   const c = useColor();
   const [charts, setCharts] = useState(false);
   const { data, error } = useLoad(() => api.stats(), [api], 5000);
   useInput((input) => {
     if (input === 'c') setCharts((v) => !v);
   });
-  const cut = (s: string) => s.slice(0, Math.max(10, width - 1));
+  const cut = (s: string) => clip(s, Math.max(11, width));
+  // The accounts first, leaving the errors at least a few lines; each list says what it leaves out.
+  const room = Math.max(4, height - TABLE_CHROME_H - (error === null ? 0 : 1));
+  const errorsWanted = Math.min(ERRORS_MAX, Math.max(1, data?.recentErrors.length ?? 0));
+  const accounts = fitted(data?.accounts ?? [], Math.max(2, room - Math.min(3, errorsWanted)));
+  const errors = fitted(
+    (data?.recentErrors ?? []).slice(0, ERRORS_MAX + 1),
+    Math.min(ERRORS_MAX, Math.max(1, room - accounts.lines)),
+  );
+  const moreErrors = (data?.recentErrors.length ?? 0) - errors.rows.length;
   return (
     <Box flexDirection="column">
-      <Text bold>Stats{charts ? ' · charts' : ''}</Text>
+      {/* The key's hint shares the title's line: the two summary lines took the line it had. */}
+      <Text>
+        <Text bold>Stats{charts ? ' · charts' : ''}</Text>
+        <Text dimColor>{` · c ${charts ? 'table' : 'charts'}`}</Text>
+      </Text>
       {error !== null && <Text color={c('red')}>{error}</Text>}
       {data && (
         <>
           <Text>
             {cut(
-              `Requests ${formatInt(data.totals.requests)} · success ${formatRate(data.totals.successRate)} · avg ${formatMs(data.totals.avgLatencyMs)} · p95 ${formatMs(data.totals.p95LatencyMs)} · tokens ${formatInt(data.totals.tokens.total)} · cost ${formatUsd(data.totals.costUsd)}`,
+              `Requests ${formatInt(data.totals.requests)} · success ${formatRate(data.totals.successRate)} · avg ${formatMs(data.totals.avgLatencyMs)} · p95 ${formatMs(data.totals.p95LatencyMs)}`,
             )}
           </Text>
+          <Text>{cut(`Tokens ${formatTokensInOut(data.totals.tokens)} · cost ${formatUsd(data.totals.costUsd)}`)}</Text>
           {charts ? (
             <StatsCharts data={data} width={width} />
           ) : (
@@ -89,26 +110,36 @@ export function StatsScreen({ api, now, width }: ScreenProps) {
                   `${'account'.padEnd(20)} ${'requests'.padStart(9)} ${'success'.padStart(8)} ${'p95'.padStart(8)} ${'tokens'.padStart(12)} ${'cost'.padStart(9)}`,
                 )}
               </Text>
-              {data.accounts.map((a) => (
+              {accounts.rows.map((a) => (
                 <Text key={`${a.accountId}-${a.name}`} dimColor={!a.exists}>
                   {cut(
-                    `${accountLabel(a.accountId, a.name, a.exists).slice(0, 20).padEnd(20)} ${formatInt(a.requests).padStart(9)} ${formatRate(a.successRate).padStart(8)} ${formatMs(a.p95LatencyMs).padStart(8)} ${formatInt(a.tokens.total).padStart(12)} ${formatUsd(a.costUsd).padStart(9)}`,
+                    `${cell(accountLabel(a.accountId, a.name, a.exists), 20)} ${formatInt(a.requests).padStart(9)} ${formatRate(a.successRate).padStart(8)} ${formatMs(a.p95LatencyMs).padStart(8)} ${formatInt(a.tokens.total).padStart(12)} ${formatUsd(a.costUsd).padStart(9)}`,
                   )}
                 </Text>
               ))}
+              {accounts.hidden > 0 && (
+                <Text dimColor>{cut(`+${accounts.hidden} more accounts (ccflare stats lists all)`)}</Text>
+              )}
               <Text> </Text>
               <Text bold>Recent errors</Text>
               {data.recentErrors.length === 0 && <Text>none</Text>}
-              {data.recentErrors.slice(0, 8).map((e) => (
+              {errors.rows.map((e) => (
                 <Text key={e.id} color={c('red')}>
                   {cut(`${formatTime(e.ts, now())} ${e.status ?? '-'} ${e.accountName ?? '-'} ${e.error ?? ''}`)}
                 </Text>
               ))}
+              {moreErrors > 0 && <Text dimColor>{cut(`+${moreErrors} more errors`)}</Text>}
             </>
           )}
         </>
       )}
-      <Text dimColor>c {charts ? 'table' : 'charts'}</Text>
     </Box>
   );
+}
+
+/** The first rows of a list that fit in `room` lines, one of them saying how many are left out. */
+function fitted<T>(rows: readonly T[], room: number): { rows: T[]; hidden: number; lines: number } {
+  if (rows.length <= room) return { rows: [...rows], hidden: 0, lines: rows.length };
+  const shown = rows.slice(0, Math.max(1, room - 1));
+  return { rows: shown, hidden: rows.length - shown.length, lines: shown.length + 1 };
 }

@@ -10,6 +10,7 @@ import { formatDuration, parseDuration } from '../../shared/duration.js';
 import type { ThresholdSettingsView } from '../../shared/strategy-schemas.js';
 import { markedBar } from '../charts.js';
 import { useLoad } from '../hooks.js';
+import { cell, moreText, shorten } from '../layout.js';
 import { TextInput } from '../text-input.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
@@ -137,12 +138,15 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
   const error = view.error ?? config.error;
   // Two lines per account; the rest of the screen takes 9 lines plus the next order.
   const nextLines = Math.min(3, data?.nextOrder.length ?? 0) || 1;
-  const room = Math.max(1, Math.floor((height - 9 - nextLines) / 2));
+  const fits = Math.floor((height - 9 - nextLines) / 2);
+  // A list that does not fit gives a line to saying how many accounts are out of sight.
+  const room = Math.max(1, accounts.length > fits ? Math.floor((height - 10 - nextLines) / 2) : fits);
   const first = Math.max(0, Math.min(selected - room + 1, accounts.length - room));
   const shown = accounts.slice(first, first + room);
+  const moreAccounts = moreText(first, Math.max(0, accounts.length - first - shown.length));
   const barW = Math.max(6, Math.floor((width - 34) / 2));
   // Ink truncates at the terminal's width; the screen may be given less.
-  const clip = (line: string) => line.slice(0, width);
+  const clip = (line: string) => shorten(line, width);
   const labels: Record<Exclude<Mode, null>, string> = {
     strategy: `Strategy (${data?.strategies.map((s) => s.name).join(', ') ?? ''}; Esc cancels)`,
     session: 'New session window (e.g. 5h, 90m; Esc cancels)',
@@ -206,10 +210,9 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
               <Box key={a.id} flexDirection="column">
                 <Text inverse={i === selected}>
                   {clip(
-                    `${i === selected ? '> ' : '  '}${a.name.slice(0, 12).padEnd(12)} ${state.slice(0, 16).padEnd(16)} ${num(
-                      a.health,
-                      0,
-                    ).padStart(6)} ${num(a.bucketTokens, 1).padStart(6)} ${num(s.total)} (${num(s.health)}+${num(
+                    `${i === selected ? '> ' : '  '}${cell(a.name, 12)} ${cell(state, 16)} ${num(a.health, 0).padStart(
+                      6,
+                    )} ${num(a.bucketTokens, 1).padStart(6)} ${num(s.total)} (${num(s.health)}+${num(
                       s.bucket,
                     )}+${num(s.quota)}+${num(s.rest)})`,
                   )}
@@ -228,6 +231,7 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
               </Box>
             );
           })}
+          {moreAccounts !== null && <Text dimColor>{clip(`  ${moreAccounts}`)}</Text>}
         </>
       )}
       {mode !== null && <TextInput label={labels[mode]} onCancel={close} onSubmit={submit} />}

@@ -3,10 +3,13 @@
  * waiting for approval. The approvals live here rather than in a tab of their own: the tab row
  * already wraps in 80 columns, and the Workers tab shows how many calls wait.
  */
+import { statSync } from 'node:fs';
+import { posix, win32 } from 'node:path';
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import { formatUsd } from '../../cli/report-format.js';
+import { validateName } from '../../shared/names.js';
 import { typedUsd } from '../../shared/typed-amounts.js';
 import {
   type ApprovalData,
@@ -19,9 +22,10 @@ import {
   PERMISSION_POLICY_DESCRIPTIONS,
   type PermissionPolicy,
 } from '../../workers/policy.js';
+import { WORKER_NAME_MAX } from '../../workers/worker-keys.js';
 import { ApiError, type TuiApi, type WorkerAction } from '../api.js';
 import { useLoad } from '../hooks.js';
-import { around, clip, step, wrap } from '../layout.js';
+import { cell, clip, step, windowed, wrap } from '../layout.js';
 import { TextInput } from '../text-input.js';
 import { useColor } from '../theme.js';
 import { ApprovalsPane } from './approvals.js';
@@ -38,7 +42,8 @@ const TURNS_W = 7;
 const COST_W = 15;
 /** Lines besides the list and the log: pane tabs, header, detail, log heading, note, help. */
 const CHROME_H = 6;
-const LIST_MAX = 5;
+/** Log lines the list leaves at least; the list takes the rest (9 rows on 80x24). */
+const LOG_MIN = 4;
 
 type WorkersData =
   | { unavailable: string }
@@ -84,7 +89,7 @@ function workerRow(w: WorkerViewData | null, width: number): string {
   const cost = w.budgetUsd === null ? formatUsd(w.costUsd) : `${formatUsd(w.costUsd)} / ${formatUsd(w.budgetUsd)}`;
   const last = (w.lastAction ?? '-').replace(/\s+/g, ' ');
   return clip(
-    `${w.name.slice(0, NAME_W).padEnd(NAME_W)} ${stateWord(w).padEnd(STATE_W)} ${turns.padEnd(TURNS_W)} ${cost.padEnd(COST_W)} ${last}`,
+    `${cell(w.name, NAME_W)} ${cell(stateWord(w), STATE_W)} ${turns.padEnd(TURNS_W)} ${cost.padEnd(COST_W)} ${last}`,
     width - 2,
   );
 }
@@ -178,23 +183,90 @@ function Unavailable({ message, width }: { message: string; width: number }) {
 
 type Pane = 'workers' | 'approvals';
 
-/** A worker being created, step by step (n): what was typed so far. */
+/** The new-worker form's fields (n), asked in this order. */
+const STEPS = ['name', 'prompt', 'cwd', 'policy', 'budget'] as const;
+type Step = (typeof STEPS)[number];
+
+/** What was entered so far; the budget as typed. */
 interface Draft {
-  name: string;
-  prompt: string;
-  cwd: string;
-  policy: PermissionPolicy;
+  name?: string;
+  prompt?: string;
+  cwd?: string;
+  policy?: PermissionPolicy;
+  budget?: string;
+}
+
+/** One field of the form being asked. */
+interface Form {
+  kind: 'new';
+  step: Step;
+  draft: Draft;
+  /** What the field starts with: the text it refused, to be corrected rather than typed again. */
+  value: string;
+  error: string | null;
+  attempt: number;
+  /** The gateway refused the whole draft: each field is filled, so fixing this one sends it again. */
+  retry: boolean;
+  /** A directory not found on this machine that the user was told about: entered again, it is sent as it is. */
+  unconfirmed?: string;
 }
 
 type Mode =
   | { kind: 'list' }
   | { kind: 'confirmDelete'; worker: WorkerViewData }
   | { kind: 'log' }
-  | { kind: 'newName' }
-  | { kind: 'newPrompt'; draft: Pick<Draft, 'name'> }
-  | { kind: 'newCwd'; draft: Pick<Draft, 'name' | 'prompt'> }
-  | { kind: 'newPolicy'; draft: Omit<Draft, 'policy'> }
-  | { kind: 'newBudget'; draft: Draft; error: string | null; attempt: number };
+  | Form
+  | { kind: 'creating'; name: string };
+
+/** Why `name` cannot be a new worker's, as the gateway would refuse it (manager.create); null if it can. */
+function workerNameProblem(name: string, workers: readonly WorkerViewData[]): string | null {
+  const problem = validateName(name);
+  if (problem !== null) return `Invalid worker name ${JSON.stringify(name)}: ${problem}`;
+  if (name.length > WORKER_NAME_MAX)
+    return `Invalid worker name ${JSON.stringify(name)}: at most ${WORKER_NAME_MAX} characters`;
+  if (workers.some((w) => w.name === name)) return `A worker named ${name} exists already`;
+  return null;
+}
+
+/** The field a refusal of the gateway is about, by its message; the budget (the last) when none is named. */
+function stepAtFault(message: string): Step {
+  if (/worker name|worker named/i.test(message)) return 'name';
+  if (/prompt/i.test(message)) return 'prompt';
+  if (/working directory/i.test(message)) return 'cwd';
+  if (/policy/i.test(message)) return 'policy';
+  return 'budget';
+}
+
+/** A field asked afresh. */
+function ask(step: Step, draft: Draft, error: string | null = null): Form {
+  return { kind: 'new', step, draft, value: '', error, attempt: 0, retry: false };
+}
+
+/** What a field of the draft holds, as the user typed it. */
+function fieldText(d: Draft, at: Step): string {
+  return at === 'policy' ? '' : (d[at] ?? '');
+}
+
+/**
+ * Whether the gateway listens on this machine's loopback, so a directory can be looked up here. Not
+ * certain (a tunnel or a container's port looks the same), so a miss is a warning, not a refusal.
+ */
+function loopback(base: string): boolean {
+  try {
+    const host = new URL(base).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** Where a policy's description starts on its line: after "  1 auto-medium  ". */
 const POLICY_INDENT = 17;
@@ -330,7 +402,13 @@ export function WorkersScreen(props: ScreenProps) {
       {data?.unavailable ? (
         <Unavailable message={data.unavailable} width={width} />
       ) : pane === 'workers' ? (
-        <WorkersPane {...props} data={data} reload={loaded.reload} setPaneKeys={setPaneKeys} />
+        <WorkersPane
+          {...props}
+          height={props.height - (loaded.error === null ? 0 : 1)}
+          data={data}
+          reload={loaded.reload}
+          setPaneKeys={setPaneKeys}
+        />
       ) : (
         <ApprovalsPane
           {...props}
@@ -358,11 +436,10 @@ function WorkersPane({
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [mode, setModeState] = useState<Mode>({ kind: 'list' });
   const [note, setNote] = useState<string | null>(null);
-  // The selection follows the worker (by id) as the list changes; the first one until a move.
-  const index = Math.max(
-    0,
-    workers.findIndex((w) => w.id === selectedId),
-  );
+  // The selection follows the worker (by id) as the list changes. The list is oldest first: until
+  // a move the newest is selected, so a list longer than the screen shows the newest.
+  const found = workers.findIndex((w) => w.id === selectedId);
+  const index = found === -1 ? workers.length - 1 : found;
   const current = workers[index];
   const log = useWorkerLog(api, current?.id ?? null);
   // Key handlers can run before React re-subscribes them after a render: they read the latest here.
@@ -414,11 +491,12 @@ function WorkersPane({
         return;
       }
       if (input === 'n') {
-        setMode({ kind: 'newName' });
+        setMode(ask('name', {}));
         return;
       }
-      if (key.upArrow) setSelectedId((id) => step(latest.current.workers, id, -1));
-      else if (key.downArrow) setSelectedId((id) => step(latest.current.workers, id, 1));
+      const selectedNow = (id: string | null) => id ?? latest.current.current?.id ?? null;
+      if (key.upArrow) setSelectedId((id) => step(latest.current.workers, selectedNow(id), -1));
+      else if (key.downArrow) setSelectedId((id) => step(latest.current.workers, selectedNow(id), 1));
       else if (current === undefined) return;
       else if (input === 'd') setMode({ kind: 'confirmDelete', worker: current });
       else if (key.return) setMode({ kind: 'log' });
@@ -434,28 +512,86 @@ function WorkersPane({
     setMode({ kind: 'list' });
     setNote('no worker created');
   };
-  const create = (d: Draft, budget: number | null) => {
-    setMode({ kind: 'list' });
-    setNote(`creating ${d.name}…`);
-    api.createWorker({ name: d.name, prompt: d.prompt, cwd: d.cwd, policy: d.policy, budgetUsd: budget }).then(
-      (w) => {
-        setNote(`${w.name}: created (${stateWord(w)})`);
-        setSelectedId(w.id);
-        reload();
-      },
-      (err: unknown) => setNote(`${d.name} not created: ${(err as Error).message}`),
-    );
+  const create = (d: Draft) => {
+    const name = d.name ?? '';
+    const budget = parseBudget(d.budget ?? '');
+    setMode({ kind: 'creating', name });
+    api
+      .createWorker({
+        name,
+        prompt: d.prompt ?? '',
+        cwd: d.cwd ?? process.cwd(),
+        policy: d.policy ?? DEFAULT_PERMISSION_POLICY,
+        budgetUsd: 'budget' in budget ? budget.budget : null,
+      })
+      .then(
+        (w) => {
+          setMode({ kind: 'list' });
+          setNote(`${w.name}: created (${stateWord(w)})`);
+          setSelectedId(w.id);
+          reload();
+        },
+        (err: unknown) => {
+          // Back to the field the gateway refused, every answer kept: only that one is typed again.
+          const message = (err as Error).message;
+          const at = stepAtFault(message);
+          setMode({
+            ...ask(at, d, `${name} not created: ${message}. Correct it and press Enter: the other answers are kept`),
+            value: fieldText(d, at),
+            attempt: 1,
+            retry: true,
+          });
+        },
+      );
+  };
+  /** Takes the field's answer: the next field, or the worker created once every field has one. */
+  const accept = (m: Form, patch: Draft) => {
+    const draft = { ...m.draft, ...patch };
+    const next = STEPS[STEPS.indexOf(m.step) + 1];
+    if (m.retry || next === undefined) create(draft);
+    else setMode(ask(next, draft));
+  };
+  /** The same field asked again, with what was typed and why it was refused. */
+  const refuse = (m: Form, typed: string, error: string, unconfirmed?: string) =>
+    setMode({ ...m, value: typed, error, attempt: m.attempt + 1, unconfirmed });
+  const submitField = (m: Form, typed: string) => {
+    const v = typed.trim();
+    switch (m.step) {
+      case 'name': {
+        if (v === '') return cancelNew();
+        const problem = workerNameProblem(v, latest.current.workers);
+        return problem === null ? accept(m, { name: v }) : refuse(m, typed, problem);
+      }
+      case 'prompt':
+        return v === ''
+          ? refuse(m, typed, 'The task is empty: say what the worker should do')
+          : accept(m, { prompt: v });
+      case 'cwd': {
+        const dir = v || process.cwd();
+        if (!posix.isAbsolute(dir) && !win32.isAbsolute(dir))
+          return refuse(m, typed, `Invalid working directory ${JSON.stringify(dir)}: expected an absolute path`);
+        if (loopback(api.base) && m.unconfirmed !== dir && !isDirectory(dir))
+          return refuse(m, typed, `${dir} is not a directory on this machine: fix it, or Enter sends it as it is`, dir);
+        return accept(m, { cwd: dir });
+      }
+      case 'budget': {
+        const b = parseBudget(typed);
+        return 'error' in b ? refuse(m, typed, b.error) : accept(m, { budget: typed });
+      }
+      case 'policy':
+        return;
+    }
   };
   // The policy is one key: 1-4, Enter for the default.
   useInput(
     (input, key) => {
       const m = latest.current.mode;
-      if (m.kind !== 'newPolicy') return;
+      if (m.kind !== 'new' || m.step !== 'policy') return;
       if (key.escape) return cancelNew();
       const policy = key.return ? DEFAULT_PERMISSION_POLICY : POLICY_VALUES[Number(input) - 1];
-      if (policy !== undefined) setMode({ kind: 'newBudget', draft: { ...m.draft, policy }, error: null, attempt: 0 });
+      if (policy !== undefined) accept(m, { policy });
     },
-    { isActive: mode.kind === 'newPolicy' },
+    { isActive: mode.kind === 'new' && mode.step === 'policy' },
   );
 
   if (mode.kind === 'log' && current !== undefined) {
@@ -471,19 +607,36 @@ function WorkersPane({
     );
   }
 
-  const listRoom = Math.min(LIST_MAX, Math.max(1, workers.length));
-  const policies = mode.kind === 'newPolicy' ? policyLines(width) : [];
+  const form = mode.kind === 'new' ? mode : null;
+  const policies = form?.step === 'policy' ? policyLines(width) : [];
+  // Wrapped, not cut: it says what to correct.
+  const formError = form?.error == null ? [] : wrap(form.error, Math.max(20, width - 1));
   // The form's lines come out of the log's room, so the screen keeps its height.
   const formH =
-    mode.kind === 'newPolicy'
-      ? 1 + policies.length
-      : mode.kind === 'newBudget'
-        ? 2
-        : mode.kind.startsWith('new')
-          ? 1
-          : 0;
-  const logRoom = Math.max(2, height - CHROME_H - listRoom - 1 - formH);
+    form === null
+      ? mode.kind === 'creating'
+        ? 1
+        : 0
+      : (form.step === 'policy' ? 1 + policies.length : 1) + formError.length;
+  const space = height - CHROME_H - 1 - formH;
+  const list = windowed(workers, index, Math.min(workers.length, Math.max(3, space - LOG_MIN)));
+  const logRoom = Math.max(2, space - list.rows.length - (list.more === null ? 0 : 1));
   const shownLog = log.entries.slice(-logRoom);
+  const earlier = log.entries.length - shownLog.length;
+  const fieldLabel = (f: Form): string => {
+    switch (f.step) {
+      case 'name':
+        return "New worker's name (Esc cancels)";
+      case 'prompt':
+        return `What should ${f.draft.name} do? (Esc cancels)`;
+      case 'cwd':
+        return clip(`Working directory on the gateway's machine (Enter: ${process.cwd()})`, width - 2);
+      case 'policy':
+        return clip(`What may ${f.draft.name} run without asking? (Esc cancels)`, width);
+      case 'budget':
+        return 'Budget in USD, the worker stops when it is reached (Enter: none)';
+    }
+  };
   return (
     <Box flexDirection="column">
       {data !== null && workers.length === 0 ? (
@@ -491,7 +644,7 @@ function WorkersPane({
       ) : (
         <Text bold>{clip(workerRow(null, width), width)}</Text>
       )}
-      {around(workers, index, listRoom).map((w) => {
+      {list.rows.map((w) => {
         const on = w.id === current?.id;
         const color = stateColor(w.state);
         return (
@@ -500,6 +653,7 @@ function WorkersPane({
           </Text>
         );
       })}
+      {list.more !== null && <Text dimColor>{clip(`  ${list.more}`, width)}</Text>}
       {current !== undefined && (
         <>
           <Text dimColor>
@@ -508,7 +662,12 @@ function WorkersPane({
               width,
             )}
           </Text>
-          <Text bold>{clip(`Log of ${current.name}${log.error === null ? '' : ` (${log.error})`}`, width)}</Text>
+          <Text bold>
+            {clip(
+              `Log of ${current.name}${earlier > 0 ? ` · +${earlier} earlier entries (Enter shows them)` : ''}${log.error === null ? '' : ` (${log.error})`}`,
+              width,
+            )}
+          </Text>
           {shownLog.length === 0 && <Text dimColor>No entries yet.</Text>}
           {shownLog.map((e) => {
             const color = logColor(e.kind);
@@ -520,53 +679,33 @@ function WorkersPane({
           })}
         </>
       )}
-      {mode.kind === 'newName' && (
-        <TextInput
-          label="New worker's name (Esc cancels)"
-          onCancel={cancelNew}
-          onSubmit={(v) => (v.trim() ? setMode({ kind: 'newPrompt', draft: { name: v.trim() } }) : cancelNew())}
-        />
-      )}
-      {mode.kind === 'newPrompt' && (
-        <TextInput
-          label={`What should ${mode.draft.name} do? (Esc cancels)`}
-          onCancel={cancelNew}
-          onSubmit={(v) =>
-            v.trim() ? setMode({ kind: 'newCwd', draft: { ...mode.draft, prompt: v.trim() } }) : cancelNew()
-          }
-        />
-      )}
-      {mode.kind === 'newCwd' && (
-        <TextInput
-          label={clip(`Working directory on the gateway's machine (Enter: ${process.cwd()})`, width - 2)}
-          onCancel={cancelNew}
-          onSubmit={(v) => setMode({ kind: 'newPolicy', draft: { ...mode.draft, cwd: v.trim() || process.cwd() } })}
-        />
-      )}
-      {mode.kind === 'newPolicy' && (
+      {form !== null && (
         <Box flexDirection="column">
-          <Text>{clip(`What may ${mode.draft.name} run without asking? (Esc cancels)`, width)}</Text>
-          {policies.map((line, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, redrawn whole
-            <Text key={i}>{line}</Text>
+          {formError.map((line) => (
+            <Text key={line} color={c('red')}>
+              {line}
+            </Text>
           ))}
+          {form.step === 'policy' ? (
+            <>
+              <Text>{fieldLabel(form)}</Text>
+              {policies.map((line, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, redrawn whole
+                <Text key={i}>{line}</Text>
+              ))}
+            </>
+          ) : (
+            <TextInput
+              key={`${form.step}-${form.attempt}`}
+              label={fieldLabel(form)}
+              initial={form.value}
+              onCancel={cancelNew}
+              onSubmit={(v) => submitField(form, v)}
+            />
+          )}
         </Box>
       )}
-      {mode.kind === 'newBudget' && (
-        <Box flexDirection="column">
-          {mode.error !== null && <Text color={c('red')}>{clip(mode.error, width)}</Text>}
-          <TextInput
-            key={mode.attempt}
-            label="Budget in USD, the worker stops when it is reached (Enter: none)"
-            onCancel={cancelNew}
-            onSubmit={(v) => {
-              const b = parseBudget(v);
-              if ('error' in b) setMode({ ...mode, error: b.error, attempt: mode.attempt + 1 });
-              else create(mode.draft, b.budget);
-            }}
-          />
-        </Box>
-      )}
+      {mode.kind === 'creating' && <Text dimColor>{clip(`creating ${mode.name}…`, width)}</Text>}
       {mode.kind === 'confirmDelete' ? (
         <Text color={c('yellow')}>
           {clip(`Delete worker ${mode.worker.name} with its log and approvals? y deletes, n or Esc keeps it`, width)}
