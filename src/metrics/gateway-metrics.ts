@@ -255,24 +255,21 @@ export class GatewayMetrics {
 
     type Series = FoldedSeries<'account' | 'model' | 'agent'>;
     const histograms = new Map<string, { latency: Series; ttft: Series }>();
-    const agentNames = new Set<string>();
+    /** The first `max` values seen keep their own series; later ones share `other`. */
+    const cappedLabel = (max: number, other: string) => {
+      const seen = new Set<string>();
+      return (name: string | null): string => {
+        const v = label(name);
+        if (v === NONE || seen.has(v)) return v;
+        if (seen.size >= max) return other;
+        seen.add(v);
+        return v;
+      };
+    };
     // The agent's name only (main, subagent, a sub-agent's name), never its instance id: one
     // series per running sub-agent would grow without end.
-    const agentLabel = (name: string | null): string => {
-      const v = label(name);
-      if (v === NONE || agentNames.has(v)) return v;
-      if (agentNames.size >= MAX_AGENT_LABELS) return OTHER_AGENT;
-      agentNames.add(v);
-      return v;
-    };
-    const modelNames = new Set<string>();
-    const modelLabel = (name: string | null): string => {
-      const v = label(name);
-      if (v === NONE || modelNames.has(v)) return v;
-      if (modelNames.size >= MAX_MODEL_LABELS) return OTHER_MODEL;
-      modelNames.add(v);
-      return v;
-    };
+    const agentLabel = cappedLabel(MAX_AGENT_LABELS, OTHER_AGENT);
+    const modelLabel = cappedLabel(MAX_MODEL_LABELS, OTHER_MODEL);
 
     const onFinished = (r: RequestRecord) => {
       const account = label(r.accountName);

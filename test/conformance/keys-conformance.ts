@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors.js';
 import { NO_LIMITS } from '../../src/storage/contract/keys.js';
 import type { Store } from '../../src/storage/contract/store.js';
+import { NO_USAGE } from '../support/history-seed.js';
 import { sampleRecord } from '../support/sample-record.js';
 
 const T0 = 1_700_000_000_000;
@@ -137,12 +138,7 @@ export function describeKeysStoreConformance(name: string, makeStore: () => Prom
             id: 'none',
             ts: now - 10,
             clientKey: 'b',
-            inputTokens: null,
-            cacheReadTokens: null,
-            cacheWrite5mTokens: null,
-            cacheWrite1hTokens: null,
-            outputTokens: null,
-            costUsd: null,
+            ...NO_USAGE,
           }),
           sampleRecord({ id: 'anon', ts: now - 10, clientKey: null }),
           // Refused by the key's own limit: not a request it made within its rpm, as the limiter counts.
@@ -153,12 +149,7 @@ export function describeKeysStoreConformance(name: string, makeStore: () => Prom
             status: 429,
             success: false,
             error: 'key limit: client key "a" reached its limit of 1 requests per minute',
-            inputTokens: null,
-            cacheReadTokens: null,
-            cacheWrite5mTokens: null,
-            cacheWrite1hTokens: null,
-            outputTokens: null,
-            costUsd: null,
+            ...NO_USAGE,
           }),
         ],
         [],

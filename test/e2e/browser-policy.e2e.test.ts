@@ -9,7 +9,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { api } from '../support/api-request.js';
@@ -36,6 +36,20 @@ beforeAll(async () => {
 });
 
 beforeEach(() => g.up.reset());
+
+/**
+ * Opens another site's page in `page`: another port of the same machine (a page from the internet
+ * would be the same to the gateway, but headless Chromium blocks a routed public page from loopback).
+ */
+async function visitOtherSite(page: Page): Promise<void> {
+  const site = createServer((_req, res) => res.end('<p>cats</p>')).listen(0, '127.0.0.1');
+  onTestFinished(() => {
+    site.closeAllConnections();
+    site.close();
+  });
+  await once(site, 'listening');
+  await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+}
 
 describe('cross-site requests to the management API', () => {
   it('refuses a text/plain POST from another site and leaves the counters alone', async () => {
@@ -209,15 +223,7 @@ describe.skipIf(!hasChromium)('a page from another site in Chromium', () => {
 
   it('cannot reset the stats or send a message with requests that need no preflight', async () => {
     const { context, page } = await newPage(browser, 'light');
-    // The other site's page: another port of the same machine (a page from the internet would be
-    // the same to the gateway, but headless Chromium blocks a routed public page from loopback).
-    const site = createServer((_req, res) => res.end('<p>cats</p>')).listen(0, '127.0.0.1');
-    onTestFinished(() => {
-      site.closeAllConnections();
-      site.close();
-    });
-    await once(site, 'listening');
-    await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+    await visitOtherSite(page);
     // The earlier tests' requests counted first: their records may still be on the way to the database.
     await g.gw.settle();
     const before = (await g.gw.account('work')).requestCount;
@@ -241,13 +247,7 @@ describe.skipIf(!hasChromium)('a page from another site in Chromium', () => {
     onTestFinished(() => gw.close());
     const { context, page } = await newPage(browser, 'light');
     onTestFinished(() => context.close());
-    const site = createServer((_req, res) => res.end('<p>cats</p>')).listen(0, '127.0.0.1');
-    onTestFinished(() => {
-      site.closeAllConnections();
-      site.close();
-    });
-    await once(site, 'listening');
-    await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+    await visitOtherSite(page);
     // Every image ends in an error (a refusal and a JSON answer alike): wait for all of them.
     await page.evaluate(async (base) => {
       const urls = [

@@ -191,6 +191,18 @@ function expectTooLarge(s: Sender): void {
   });
 }
 
+/** The refusal is recorded, nothing went upstream, and the gateway serves the next connection as usual. */
+async function expectRecordedAndServing(): Promise<void> {
+  const [rec] = await g.gw.records(1);
+  expect(rec).toMatchObject({ status: 413, success: false, accountName: null, attempts: 0 });
+  expect(g.up.requests).toEqual([]);
+  const next = await rawRequest(
+    '/v1/messages',
+    JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
+  );
+  expect(next.status).toBe(200);
+}
+
 describe('a body over the 32 MiB cap', () => {
   it('declared by Content-Length is refused with 413 before it is sent, and the connection closes', async () => {
     const s = sendUntilClosed(
@@ -204,15 +216,7 @@ describe('a body over the 32 MiB cap', () => {
     // Answered from the header: the client had not sent the cap's worth when the answer came.
     expect(s.sentAtAnswer()).toBeLessThan(MAX_BODY);
     expect(s.sent()).toBeLessThan(4 * MAX_BODY);
-    const [rec] = await g.gw.records(1);
-    expect(rec).toMatchObject({ status: 413, success: false, accountName: null, attempts: 0 });
-    expect(g.up.requests).toEqual([]);
-    // The gateway serves the next connection as usual.
-    const next = await rawRequest(
-      '/v1/messages',
-      JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
-    );
-    expect(next.status).toBe(200);
+    await expectRecordedAndServing();
   });
 
   it('sent chunked is refused with 413 once it passes the cap, and the connection closes instead of reading on', async () => {
@@ -229,13 +233,6 @@ describe('a body over the 32 MiB cap', () => {
     expect(s.sentAtAnswer()).toBeGreaterThan(MAX_BODY);
     // The gateway stopped reading: the client could not send all it meant to.
     expect(s.sent()).toBeLessThan(8 * MAX_BODY);
-    const [rec] = await g.gw.records(1);
-    expect(rec).toMatchObject({ status: 413, success: false, accountName: null, attempts: 0 });
-    expect(g.up.requests).toEqual([]);
-    const next = await rawRequest(
-      '/v1/messages',
-      JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
-    );
-    expect(next.status).toBe(200);
+    await expectRecordedAndServing();
   });
 });
