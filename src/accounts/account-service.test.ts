@@ -337,10 +337,18 @@ describe('AccountService', () => {
       const first = service.beginOAuth('max');
       await service.completeOAuth('sub', 'max', `good-a#${first.state}`, first, { priority: 4 });
       const before = await row('sub');
-      await store.accounts.update(before.id, { health: 'needs_reauth', healthReason: 'refresh token rejected' });
+      // Its requests failed on the rejected credentials a moment ago.
+      const failed = { at: clock.now() - 1000, status: null, error: 'Account "sub" needs re-authentication' };
+      await store.accounts.update(before.id, {
+        health: 'needs_reauth',
+        healthReason: 'refresh token rejected',
+        recentErrors: [failed, failed],
+        strikes: 2,
+      });
       const again = service.beginOAuth('max');
       const view = await service.completeOAuth('sub', 'max', `good-b#${again.state}`, again);
-      expect(view).toMatchObject({ name: 'sub', status: 'active', priority: 4 });
+      // Active at once, not "failing: … needs re-authentication" for the next five minutes.
+      expect(view).toMatchObject({ name: 'sub', status: 'active', statusReason: null, priority: 4, recentErrors: [] });
       const after = await row('sub');
       expect(after.id).toBe(before.id);
       expect(after.refreshFp).not.toBe(before.refreshFp);

@@ -173,7 +173,11 @@ export class AccountService {
     return row;
   }
 
-  /** A person signed in again: new credentials replace the old ones and the account is healthy. */
+  /**
+   * A person signed in again: new credentials replace the old ones and the account is healthy.
+   * The old credentials' failures go too: kept, they showed the fixed account as "failing: …
+   * needs re-authentication" for five more minutes.
+   */
   private async reauthenticate(
     row: AccountRow,
     mode: OAuthMode,
@@ -185,6 +189,8 @@ export class AccountService {
         apiKeyEnc: this.box.encrypt(apiKey),
         health: 'ok',
         healthReason: null,
+        strikes: 0,
+        recentErrors: [],
       });
     } else {
       await this.store.accounts.update(row.id, {
@@ -194,6 +200,8 @@ export class AccountService {
         expiresAt: tokens.expiresAt,
         health: 'ok',
         healthReason: null,
+        strikes: 0,
+        recentErrors: [],
       });
     }
     return toAccountView(await this.find(row.name), this.clock.now());

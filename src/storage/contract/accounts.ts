@@ -124,6 +124,7 @@ export type AccountPatch = Partial<
     | 'sessionStart'
     | 'sessionRequestCount'
     | 'rateLimit'
+    | 'recentErrors'
     | 'flag'
   >
 >;

@@ -101,6 +101,7 @@ export const ACCOUNT_PATCH_COLUMNS: {
   sessionStart: ['session_start', (v) => v ?? null],
   sessionRequestCount: ['session_request_count', (v) => v ?? null],
   rateLimit: ['rate_limit', (v) => (v == null ? null : JSON.stringify(v)), true],
+  recentErrors: ['recent_errors', (v) => JSON.stringify(v ?? []), true],
   flag: ['flag', (v) => v ?? null],
 };
 
