@@ -232,7 +232,11 @@ describe('WorkerManager', () => {
     expect(seen).toEqual(['alpha:pending', 'alpha:approved']);
     await expect(m.reject(pending?.id as string, 'too late')).rejects.toMatchObject({ code: 'conflict' });
     const log = (await m.logs('alpha')).filter((e) => e.kind === 'approval').map((e) => e.text);
-    expect(log).toEqual(['Waiting for approval (medium risk: runs a shell command): Bash', 'Approved: Bash']);
+    // The call that ran was the edited one: the log says so, with what was asked.
+    expect(log).toEqual([
+      'Waiting for approval (medium risk: runs a shell command): Bash',
+      'Approved with changes: Bash: touch edited.txt (asked: Bash: touch made.txt)',
+    ]);
   });
 
   it('a rejection reaches the worker with its message; a rejection needs one', async () => {

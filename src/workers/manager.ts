@@ -26,7 +26,7 @@ import type {
   WorkerRow,
   WorkerState,
 } from '../storage/contract/workers.js';
-import { PAUSED_MESSAGE } from './engine.js';
+import { describeToolCall, PAUSED_MESSAGE } from './engine.js';
 import type {
   ApprovalAnswer,
   ApprovalRequest,
@@ -891,7 +891,12 @@ export class WorkerManager {
       {
         at: this.deps.clock.now(),
         kind: 'approval',
-        text: `${label}: ${row.tool}${message === null ? '' : ` (${message})`}`,
+        // An edited call ran, not the one asked: the log says which (it read "Approved: Bash" next
+        // to the asked `rm -rf ./build` while an `echo` ran).
+        text:
+          status === 'approved' && decidedInput !== null && JSON.stringify(decidedInput) !== JSON.stringify(row.input)
+            ? `Approved with changes: ${describeToolCall(row.tool, decidedInput)} (asked: ${describeToolCall(row.tool, row.input)})`
+            : `${label}: ${row.tool}${message === null ? '' : ` (${message})`}`,
         data: { approvalId, status, edited: decidedInput !== null },
       },
     ]);
