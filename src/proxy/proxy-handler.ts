@@ -1244,8 +1244,13 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       outputTokensPerSecond: o.tps === null || !Number.isFinite(o.tps) ? null : round1(o.tps),
       payload: o.payload,
       // A reference, not a copy: the writer's thread hashes the messages after the answer went out.
+      // The gateway's own requests (a conversation's analysis) are recorded, not linked: each made a
+      // conversation of its own in the list, beside the one it analysed.
       linkBody:
-        config.conversations && ctx.body.length > 0 && isConversationCall(ctx.req.method, ctx.req.url)
+        config.conversations &&
+        ctx.internalAgent === null &&
+        ctx.body.length > 0 &&
+        isConversationCall(ctx.req.method, ctx.req.url)
           ? ctx.body
           : null,
     };

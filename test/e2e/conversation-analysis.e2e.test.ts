@@ -119,6 +119,10 @@ describe('conversation analysis', () => {
       { timeout: 10_000 },
     );
     expect(row).toMatchObject({ agent: 'ccflare-analysis', accountName: 'alpha', status: 200, success: true });
+    // Recorded, but not a conversation of its own in the list beside the one it analysed.
+    expect((await gw.store.conversations.linkOf(a.requestId as string))?.conversationId ?? null).toBeNull();
+    const listed = await api(gw.server.api, 'GET', '/api/conversations');
+    expect(listed.json.items.map((c: { id: string }) => c.id)).not.toContain(a.requestId);
   });
 
   it('`ccflare conversations analyze` asks the running gateway and prints the analysis', async () => {
