@@ -36,6 +36,11 @@ describe.skipIf(!hasChromium)('dashboard Prompts screen in Chromium', () => {
     writeFileSync(join(dir(), 'review.yaml'), REVIEW);
     writeFileSync(join(dir(), 'commit.md'), '---\ndescription: Write a commit message\n---\nWrite it: {{summary}}\n');
     writeFileSync(join(dir(), 'broken.yaml'), 'description: never finished\n');
+    // Served, with a likely typo: the declared argument is never used, the template's variable not declared.
+    writeFileSync(
+      join(dir(), 'typo.md'),
+      '---\ndescription: Summarize\narguments:\n  - name: summary\n---\nSummarize {{sumary}}\n',
+    );
     browser = await launchChromium();
     ({ page } = await sharedPage(browser));
   });
@@ -51,11 +56,18 @@ describe.skipIf(!hasChromium)('dashboard Prompts screen in Chromium', () => {
     const rows = page.locator('tr[data-prompt]');
     await expect
       .poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-prompt'))))
-      .toEqual(['broken', 'commit', 'review']);
+      .toEqual(['broken', 'commit', 'review', 'typo']);
     const broken = page.locator('tr[data-prompt="broken"]');
     expect(await broken.textContent()).toContain('Skipped');
     expect(await broken.textContent()).toContain('no "template:"');
     expect(await page.locator('tr[data-prompt="review"]').textContent()).toContain('Served');
+    expect(await page.locator('tr[data-prompt="review"]').getByTestId('prompt-warning').count()).toBe(0);
+    const typo = page.locator('tr[data-prompt="typo"]');
+    expect(await typo.textContent()).toContain('Served');
+    expect(await typo.getByTestId('prompt-warning').allTextContents()).toEqual([
+      'argument "summary" is declared but the template never uses it',
+      'the template uses "sumary", which "arguments" does not declare; it is served as a required argument',
+    ]);
     await expect.poll(() => page.locator('.prompts-command').textContent()).toContain(`${ctx.gw.url}/mcp`);
 
     await page.getByRole('button', { name: 'review' }).click();

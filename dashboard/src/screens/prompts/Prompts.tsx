@@ -103,7 +103,15 @@ function PromptTable({ list, selected }: { list: PromptList; selected: string | 
               </td>
               <td>
                 {p.error === null ? (
-                  <span className="badge badge-active">{t('statusServed')}</span>
+                  <>
+                    <span className="badge badge-active">{t('statusServed')}</span>
+                    {/* Served, but something in the file is likely a mistake (an unused argument, a typo'd variable). */}
+                    {p.warnings.map((w) => (
+                      <div key={w} className="prompt-warning" data-testid="prompt-warning">
+                        {w}
+                      </div>
+                    ))}
+                  </>
                 ) : (
                   <>
                     <span className="badge badge-disabled">{t('statusSkipped')}</span>
