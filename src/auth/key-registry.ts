@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError, writeErrorResponse } from '../errors.js';
+import { refuseUnreadBody } from '../refused-body.js';
 import { type RevisionWatch, watchRevision } from '../revision-watch.js';
 import type { AdminKeyRow, ClientKeyRow, KeyUse } from '../storage/contract/keys.js';
 import type { Store } from '../storage/contract/store.js';
@@ -148,6 +149,7 @@ export class KeyRegistry {
           'no client key exists while listening beyond loopback: proxy requests are refused until one is created',
         );
       }
+      refuseUnreadBody(req, res);
       writeErrorResponse(
         res,
         new GatewayError(
@@ -186,6 +188,7 @@ export class KeyRegistry {
         ? 'proxy request without a client key refused'
         : 'proxy request with an invalid client key refused',
     );
+    refuseUnreadBody(req, res);
     writeErrorResponse(
       res,
       new GatewayError('unauthorized', presented === null ? CLIENT_KEY_REQUIRED : CLIENT_KEY_INVALID),

@@ -24,6 +24,7 @@ import { interceptSystemPrompt, MainPromptSampler } from '../interceptors/system
 import { redactedHeadersJson, redactQuery } from '../log/logger.js';
 import { fallbackFor, replaceModel, routeModel } from '../models/model-routing.js';
 import type { Pricer } from '../pricing/pricing.js';
+import { closeInStages, refuseUnreadBody } from '../refused-body.js';
 import { type Router, sessionReasonText } from '../routing/router.js';
 import type { SessionAffinity } from '../routing/session-affinity.js';
 import { earliestRecovery, orderAccounts, unusableReason, waitsForPerson } from '../routing/session-strategy.js';
@@ -58,8 +59,6 @@ import { usageFromMessage } from './sse-usage.js';
 
 /** Anthropic's documented maximum request size for the Messages API. */
 const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
-/** Time for a refused client to read its answer before its socket is closed (Go's net/http waits as long: rstAvoidanceDelay). */
-const RESET_AVOIDANCE_MS = 500;
 /** Non-streaming bodies are kept up to this size to read their usage. */
 const MAX_USAGE_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -307,7 +306,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     const bad = pathProblem(req.url ?? '/');
     if (bad !== null) {
       // Refused before the body is read or an account is chosen: nothing reaches the upstream.
-      req.resume();
+      if (!refuseUnreadBody(req, res)) req.resume();
       fail(
         ctx,
         new GatewayError(
@@ -1284,27 +1283,6 @@ function tooLarge(): GatewayError {
   return new GatewayError('payload_too_large', `Request body exceeds ${MAX_REQUEST_BYTES} bytes`, {
     headers: { connection: 'close' },
   });
-}
-/**
- * Reads no more of a refused body and closes its connection in stages (RFC 9112 section 9.6). Node's
- * server ends an answer sent with `connection: close` through the socket's `destroySoon`: FIN, then
- * the socket destroyed as soon as that is out, which resets a connection whose client is still
- * sending, and the reset can beat the answer to the client (a Node client writing a chunked 64 MB
- * body got EPIPE instead of its 413 in 3 of 5 runs). Here the socket goes `RESET_AVOIDANCE_MS`
- * after the FIN (5 of 5 got the 413).
- */
-function closeInStages(req: IncomingMessage): void {
-  const socket = req.socket;
-  // Reading stops once the request stream's buffer is full (Node's parser pauses the socket).
-  req.pause();
-  socket.destroySoon = () => {
-    // Again: the server resumes a request nobody read (`_dump`) just before this call.
-    req.pause();
-    socket.end();
-    const timer = setTimeout(() => socket.destroy(), RESET_AVOIDANCE_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-  };
 }
 const MODEL_PATHS = ['/v1/messages', '/v1/messages/count_tokens', '/v1/messages/batches'];
 /**

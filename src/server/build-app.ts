@@ -53,6 +53,7 @@ import { createPricer } from '../pricing/pricing.js';
 import { createMcpEndpoint } from '../prompts/mcp-endpoint.js';
 import { PromptLibrary } from '../prompts/prompt-library.js';
 import { createProxy, type GatewayProxy, type ProxyDeps } from '../proxy/proxy-handler.js';
+import { refuseUnreadBody } from '../refused-body.js';
 import { createRouter } from '../routing/router.js';
 import { SessionAffinity } from '../routing/session-affinity.js';
 import type { InstanceLease } from '../storage/contract/instances.js';
@@ -449,6 +450,7 @@ export function buildApp(deps: AppDeps): App {
           { method: req.method, path: url.split('?')[0], host: req.headers.host, origin: req.headers.origin },
           verdict.error.message,
         );
+        refuseUnreadBody(req, res);
         writeErrorResponse(res, verdict.error);
         return;
       }
@@ -519,6 +521,7 @@ export function buildApp(deps: AppDeps): App {
     }
     // The web dashboard (GET/HEAD only); other methods fall through to the 404 below.
     if (dashboard.handle(req, res)) return;
+    refuseUnreadBody(req, res);
     writeErrorResponse(res, new GatewayError('not_found', `No route for ${req.method} ${url.split('?')[0]}`));
   }
 

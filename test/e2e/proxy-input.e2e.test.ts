@@ -236,3 +236,24 @@ describe('a body over the 32 MiB cap', () => {
     await expectRecordedAndServing();
   });
 });
+
+describe('a large body of a request refused before it is read', () => {
+  it.each([
+    ['a path with a dot segment', 'POST /v1/../v1/messages HTTP/1.1\r\nHost: localhost\r\n', 400],
+    ['a rebound host name', 'POST /v1/messages HTTP/1.1\r\nHost: rebound.example\r\n', 403],
+    ['an unknown path', 'POST /nowhere HTTP/1.1\r\nHost: localhost\r\n', 404],
+  ])('is not read on after the answer to %s, and the connection closes', async (_what, start, status) => {
+    const s = sendUntilClosed(
+      `${start}Content-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n`,
+      Buffer.alloc(64 * 1024, 0x20),
+      4 * MAX_BODY,
+    );
+    await vi.waitFor(() => expect(s.closed()).toBe(true), { timeout: 5000, interval: 10 });
+    const [head = ''] = s.received().split('\r\n\r\n');
+    expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(head.toLowerCase()).toContain('\r\nconnection: close');
+    // Node would have read all of it to reach a next request on the connection.
+    expect(s.sent()).toBeLessThan(4 * MAX_BODY);
+    expect(g.up.requests).toEqual([]);
+  });
+});
