@@ -128,6 +128,34 @@ describe('ccflare notify', () => {
     expect(list.channels.find((c: { name: string }) => c.name === 'ops')).toMatchObject({ signed: false });
   });
 
+  it('rules shows the thresholds and changes only the ones given', async () => {
+    const shown = await run(['notify', 'rules']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^spend per day\s+off$/m);
+    const set = await run(['notify', 'rules', '--spend-daily', '5', '--error-rate', '20%', '--window', '30m']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/^Changed the rules\.\n/);
+    expect(set.stdout).toMatch(/^spend per day\s+\$5\.00$/m);
+    expect(set.stdout).toMatch(/^error rate \(5 min\)\s+20% of at least \d+ requests$/m);
+    expect(set.stdout).toMatch(/^repeat window\s+30m$/m);
+    // What was not given stays; off turns one off.
+    const json = JSON.parse((await run(['notify', 'rules', '--spend-monthly', '100', '--json'])).stdout);
+    expect(json).toMatchObject({
+      windowMs: 1_800_000,
+      spend: { dailyUsd: 5, monthlyUsd: 100 },
+      errorRate: { percent: 20 },
+    });
+    expect(
+      JSON.parse((await run(['notify', 'rules', '--spend-daily', 'off', '--json'])).stdout).spend.dailyUsd,
+    ).toBeNull();
+    const bad = await run(['notify', 'rules', '--error-rate', '150']);
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      'ccflare: --error-rate takes a percent above 0 up to 100 (20, 12.5) or off, got "150"\n',
+    ]);
+    expect((await run(['notify', 'rules', '--window', 'soon'])).code).toBe(2);
+  });
+
   it('asks for the URL without echo on a terminal', async () => {
     const c = startCommand(['notify', 'add', 'typed', '--slack'], { home, tty: true });
     await vi.waitFor(() => expect(c.stdout()).toBe('Webhook URL: '));

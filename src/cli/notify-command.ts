@@ -6,15 +6,19 @@
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { ChannelService } from '../notify/channel-service.js';
+import { DURATION_RULE, formatDuration, parseDuration } from '../shared/duration.js';
 import {
   type ChannelView,
   type DeliveryView,
   NOTIFY_EVENT_TYPES,
   type NotifyEventType,
+  type NotifyRules,
 } from '../shared/notify-schemas.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
-import { CliError, type CliIo, isInteractive, readAll, readHidden } from './io.js';
+import { CliError, type CliIo, isInteractive, readAll, readHidden, usageError } from './io.js';
+import { parseUsd } from './keys-command.js';
+import { formatUsd } from './report-format.js';
 
 function withChannels<T>(io: CliIo, cmd: Command, fn: (svc: ChannelService) => Promise<T>): Promise<T> {
   return withStore(io, cmd.optsWithGlobals<GlobalOptions>(), (store, config) =>
@@ -68,6 +72,90 @@ function parseEvents(list: string | undefined): NotifyEventType[] | undefined {
 /** The channel URL from stdin: asked for without echo on a terminal, as `accounts add-key` asks for a key. */
 function readHookUrl(io: CliIo): Promise<string> {
   return isInteractive(io) ? readHidden(io, 'Webhook URL: ') : readAll(io);
+}
+
+interface RulesOptions {
+  window?: string;
+  spendDaily?: string;
+  spendMonthly?: string;
+  keySpendDaily?: string;
+  keySpendMonthly?: string;
+  errorRate?: string;
+  errorMinRequests?: string;
+  json?: boolean;
+}
+
+/** The rules with the flags given applied, or null when none was given (then they are only shown). */
+export function rulesFromFlags(current: NotifyRules, o: RulesOptions): NotifyRules | null {
+  const given = [
+    o.window,
+    o.spendDaily,
+    o.spendMonthly,
+    o.keySpendDaily,
+    o.keySpendMonthly,
+    o.errorRate,
+    o.errorMinRequests,
+  ];
+  if (given.every((v) => v === undefined)) return null;
+  const usd = (flag: string, raw: string | undefined, was: number | null) =>
+    raw === undefined ? was : parseUsd(flag, raw);
+  let windowMs = current.windowMs;
+  if (o.window !== undefined) {
+    const ms = parseDuration(o.window);
+    if (ms === null) throw usageError(`--window takes ${DURATION_RULE}, got ${JSON.stringify(o.window)}`);
+    windowMs = ms;
+  }
+  let percent = current.errorRate.percent;
+  if (o.errorRate !== undefined) {
+    const raw = o.errorRate.trim().replace(/%$/, '');
+    const n = /^(off|none)$/i.test(raw) ? null : raw === '' ? Number.NaN : Number(raw);
+    if (n !== null && !(n > 0 && n <= 100)) {
+      throw usageError(
+        `--error-rate takes a percent above 0 up to 100 (20, 12.5) or off, got ${JSON.stringify(o.errorRate)}`,
+      );
+    }
+    percent = n;
+  }
+  let minRequests = current.errorRate.minRequests;
+  if (o.errorMinRequests !== undefined) {
+    const n = Number(o.errorMinRequests);
+    if (!Number.isInteger(n) || n < 1) {
+      throw usageError(
+        `--error-min-requests takes a whole number of at least 1, got ${JSON.stringify(o.errorMinRequests)}`,
+      );
+    }
+    minRequests = n;
+  }
+  return {
+    windowMs,
+    spend: {
+      dailyUsd: usd('--spend-daily', o.spendDaily, current.spend.dailyUsd),
+      monthlyUsd: usd('--spend-monthly', o.spendMonthly, current.spend.monthlyUsd),
+      keyDailyUsd: usd('--key-spend-daily', o.keySpendDaily, current.spend.keyDailyUsd),
+      keyMonthlyUsd: usd('--key-spend-monthly', o.keySpendMonthly, current.spend.keyMonthlyUsd),
+    },
+    errorRate: { percent, minRequests },
+  };
+}
+
+export function renderRules(r: NotifyRules): string {
+  const usd = (n: number | null) => (n === null ? 'off' : formatUsd(n));
+  return renderTable(
+    ['RULE', 'THRESHOLD'],
+    [
+      ['spend per day', usd(r.spend.dailyUsd)],
+      ['spend per month', usd(r.spend.monthlyUsd)],
+      ['one key per day', usd(r.spend.keyDailyUsd)],
+      ['one key per month', usd(r.spend.keyMonthlyUsd)],
+      [
+        'error rate (5 min)',
+        r.errorRate.percent === null
+          ? 'off'
+          : `${r.errorRate.percent}% of at least ${r.errorRate.minRequests} requests`,
+      ],
+      ['repeat window', formatDuration(r.windowMs)],
+    ],
+  );
 }
 
 export function registerNotifyCommands(program: Command, io: CliIo): void {
@@ -192,6 +280,29 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
         });
       },
     );
+
+  notify
+    .command('rules')
+    .description(
+      'Show the thresholds (spend per day and month, overall and per client key; error rate) and the repeat window, or change the ones given; running gateways apply them within a second',
+    )
+    .option('--window <duration>', 'one message per event and subject within this (5m, 1h)')
+    .option('--spend-daily <usd>', 'spend over all requests per UTC day, or off')
+    .option('--spend-monthly <usd>', 'spend over all requests per UTC month, or off')
+    .option('--key-spend-daily <usd>', 'spend of any one client key per UTC day, or off')
+    .option('--key-spend-monthly <usd>', 'spend of any one client key per UTC month, or off')
+    .option('--error-rate <percent>', 'share of failed requests over 5 minutes (1-100), or off')
+    .option('--error-min-requests <n>', 'fewer requests than this in the 5 minutes never fire')
+    .option('--json', 'print the rules as JSON')
+    .action(async (opts: RulesOptions, cmd: Command) => {
+      await withChannels(io, cmd, async (svc) => {
+        const current = await svc.rules();
+        const next = rulesFromFlags(current, opts);
+        const rules = next === null ? current : await svc.putRules(next);
+        if (opts.json) out(`${JSON.stringify(rules, null, 2)}\n`);
+        else out(`${next === null ? '' : 'Changed the rules.\n'}${renderRules(rules)}`);
+      });
+    });
 
   notify
     .command('test')
