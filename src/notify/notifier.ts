@@ -227,14 +227,10 @@ export class Notifier {
     }
   }
 
-  /**
-   * Ends a window in the database at `now`. claimWindow takes the window when the earlier claim
-   * ended by its `now` argument; none ends after MAX_SAFE_INTEGER, so this claim always takes it
-   * and sets its end to `now`, and the next claim from `now` on succeeds.
-   */
+  /** Ends a window in the database at `now`, so the next claim from `now` on succeeds. */
   private async release(key: string, now: number): Promise<void> {
     await this.deps.store.notify
-      .claimWindow(key, Number.MAX_SAFE_INTEGER, now)
+      .releaseWindow(key, now)
       .catch((err: unknown) => this.deps.logger.warn({ err, key }, 'notification window not released'));
   }
 

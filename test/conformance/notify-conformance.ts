@@ -136,6 +136,12 @@ export function describeNotifyStoreConformance(name: string, makeStore: () => Pr
       expect(await store.notify.claimWindow('account.rate_limited home', 5000, 65_000)).toBe(true);
       expect(await store.notify.claimWindow(key, 61_000, 121_000)).toBe(true);
       expect(await store.notify.claimWindow(key, 61_001, 121_001)).toBe(false);
+      // Ended early (its recovery was sent): the next claim succeeds before the window's end.
+      await store.notify.releaseWindow(key, 70_000);
+      expect(await store.notify.claimWindow(key, 70_000, 130_000)).toBe(true);
+      // Releasing a window that ended already changes nothing.
+      await store.notify.releaseWindow('account.rate_limited nobody', 70_000);
+      expect(await store.notify.claimWindow('account.rate_limited nobody', 70_000, 130_000)).toBe(true);
     });
 
     it('keeps the inbox with an unread count', async () => {

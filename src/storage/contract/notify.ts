@@ -108,6 +108,8 @@ export interface NotifyStore {
    * send each event once per window, whichever of them detected it.
    */
   claimWindow(key: string, now: number, until: number): Promise<boolean>;
+  /** Ends an open repeat window at `now` (a recovery ends its outage's): the next claim succeeds. */
+  releaseWindow(key: string, now: number): Promise<void>;
   /**
    * At an instance's start: marks `interrupted` the `pending` deliveries of `instanceId` itself
    * and of instances no longer alive (store.instances; or of none known), left by a gateway that

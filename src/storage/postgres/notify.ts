@@ -244,6 +244,10 @@ export class PgNotify implements NotifyStore {
     return res.rowCount === 1;
   }
 
+  async releaseWindow(key: string, now: number): Promise<void> {
+    await this.pool.query('UPDATE notify_windows SET until = $1 WHERE key = $2 AND until > $1', [now, key]);
+  }
+
   async interruptPending(now: number, instanceId: string): Promise<number> {
     const res = await this.pool.query(
       `UPDATE notify_deliveries SET status = 'interrupted', updated_at = $1,

@@ -297,6 +297,12 @@ export class SqliteNotify implements NotifyStore {
     );
   }
 
+  async releaseWindow(key: string, now: number): Promise<void> {
+    await writeWithoutBlocking(this.db, () =>
+      this.db.prepare('UPDATE notify_windows SET until = ? WHERE key = ? AND until > ?').run(now, key, now),
+    );
+  }
+
   async interruptPending(now: number, instanceId: string): Promise<number> {
     return writeWithoutBlocking(this.db, () =>
       this.db.transaction(() => {
