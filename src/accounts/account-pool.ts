@@ -14,6 +14,10 @@ import type { Store } from '../storage/contract/store.js';
 import { accountStatus } from './account-status.js';
 
 /** What a classified failure does to an account (proxy/classify.ts produces these). */
+/** How to add the first account, as the start-up warning and the no-account 503 both say it. */
+export const ADD_ACCOUNT_HINT =
+  'add one with `ccflare accounts add <name> --mode max` (a Claude subscription) or `ccflare accounts add-key <name>` (an API key)';
+
 export type AccountEffect =
   | { type: 'none' }
   | { type: 'cooldown'; until: number; reason: string }

@@ -66,6 +66,11 @@ export function toClientKeyView(r: ClientKeyRow, use: ClientKeyUseView | null = 
 /** Names of the keys workers mint for themselves: `worker-<name>` (workers/worker-keys.ts). */
 export const WORKER_KEY_PREFIX = 'worker-';
 
+/** Whether `name` is of the kind workers mint for themselves. */
+export function isWorkerKeyName(name: string): boolean {
+  return name.startsWith(WORKER_KEY_PREFIX);
+}
+
 export class KeyService {
   constructor(private readonly deps: KeyServiceDeps) {}
 
@@ -104,7 +109,7 @@ export class KeyService {
   /** `internal`: a worker's own key (workers/worker-keys.ts), the only creator of `worker-` names. */
   async create(name: string, opts: { internal?: boolean } = {}): Promise<{ key: string; view: ClientKeyView }> {
     validateKeyName(name);
-    if (!opts.internal && name.startsWith(WORKER_KEY_PREFIX)) {
+    if (!opts.internal && isWorkerKeyName(name)) {
       // A person's key under this name would stop the worker of that name from running.
       throw new GatewayError(
         'bad_request',

@@ -1,5 +1,6 @@
 /** Plain-text rendering for terminal listings; `--json` output never goes through here. */
 import type { AccountView } from '../accounts/account-status.js';
+import { shorten } from '../shared/text-fit.js';
 
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
@@ -69,12 +70,8 @@ export function formatWindows(rl: NonNullable<AccountView['rateLimit']>, now: nu
  */
 export const MAX_CELL = 72;
 
-function fitCell(cell: string): string {
-  return cell.length <= MAX_CELL ? cell : `${cell.slice(0, MAX_CELL - 1)}…`;
-}
-
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  rows = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : fitCell(c))));
+  rows = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : shorten(c, MAX_CELL))));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells

@@ -112,6 +112,15 @@ export async function findGateway(
   return { found: null, tried: candidates.map((c) => c.base), foreign };
 }
 
+/**
+ * The admin key to send to `found`: only to a gateway this data directory's gateway.json names or
+ * the user named (`GatewayCandidate.live`); null `found` is one this process has just started.
+ */
+export function adminKeyFor(io: CliIo, config: Config, found: GatewayCandidate | null): string | null {
+  if (found !== null && found.live !== true) return null;
+  return localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey);
+}
+
 /** Whether a ccflare gateway answers /health at `base` within `timeoutMs`. */
 export async function probeGateway(base: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
   return (await gatewayHealth(base, timeoutMs)) !== null;
@@ -286,8 +295,7 @@ export async function resolveTarget(io: CliIo, globals: GlobalOptions): Promise<
   if (foreign !== null) verbose(`the gateway at ${foreign} serves another data directory's database: not used`);
   if (found !== null) {
     verbose(`using the running gateway at ${found.base} (${found.from})`);
-    const key = found.live ? localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey) : null;
-    const api = new ApiClient(found.base, key, config.home, !found.live);
+    const api = new ApiClient(found.base, adminKeyFor(io, config, found), config.home, !found.live);
     return { config, api, base: found.base, dbPath };
   }
   const where =

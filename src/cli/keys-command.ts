@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { adminKeyPath, removeAdminKeyFile, writeAdminKeyFile } from '../auth/admin-key-file.js';
-import { KeyService, WORKER_KEY_PREFIX } from '../auth/key-service.js';
+import { isWorkerKeyName, KeyService } from '../auth/key-service.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { type ClientKeyLimitsView, type ClientKeyView, MAX_KEY_RPM } from '../shared/keys-schemas.js';
@@ -170,9 +170,7 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
     .action(async (opts: { json?: boolean; all?: boolean }, cmd: Command) => {
       await withKeyService(io, globalsOf(cmd), async (service) => {
         // Every worker run mints a key and revokes it at the end: ten runs left ten rows.
-        const list = (await service.list()).filter(
-          (k) => opts.all || k.active || !k.name.startsWith(WORKER_KEY_PREFIX),
-        );
+        const list = (await service.list()).filter((k) => opts.all || k.active || !isWorkerKeyName(k.name));
         if (opts.json) out(`${JSON.stringify(list, null, 2)}\n`);
         else if (list.length === 0) out('No client keys: /v1/* is open to anyone who can reach the gateway.\n');
         else out(renderClientKeys(list, Date.now()));
@@ -220,7 +218,7 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
         }
         out(`Revoked client key "${view.name}" (${view.prefix}).\n`);
         // As `create` says when the first key locks the proxy, the last one going opens it again.
-        const left = (await service.list()).filter((k) => k.active && !k.name.startsWith(WORKER_KEY_PREFIX));
+        const left = (await service.list()).filter((k) => k.active && !isWorkerKeyName(k.name));
         if (left.length === 0) {
           out(
             'No active client key is left: /v1/* accepts requests without a key again (a gateway listening beyond loopback refuses them all).\n',

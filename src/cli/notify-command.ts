@@ -16,7 +16,7 @@ import {
 } from '../shared/notify-schemas.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
-import { CliError, type CliIo, isInteractive, readAll, readHidden, usageError } from './io.js';
+import { CliError, type CliIo, isInteractive, positiveInt, readAll, readHidden, usageError } from './io.js';
 import { parseUsd } from './keys-command.js';
 import { formatUsd } from './report-format.js';
 
@@ -81,7 +81,7 @@ interface RulesOptions {
   keySpendDaily?: string;
   keySpendMonthly?: string;
   errorRate?: string;
-  errorMinRequests?: string;
+  errorMinRequests?: number;
   json?: boolean;
 }
 
@@ -116,16 +116,6 @@ export function rulesFromFlags(current: NotifyRules, o: RulesOptions): NotifyRul
     }
     percent = n;
   }
-  let minRequests = current.errorRate.minRequests;
-  if (o.errorMinRequests !== undefined) {
-    const n = Number(o.errorMinRequests);
-    if (!Number.isInteger(n) || n < 1) {
-      throw usageError(
-        `--error-min-requests takes a whole number of at least 1, got ${JSON.stringify(o.errorMinRequests)}`,
-      );
-    }
-    minRequests = n;
-  }
   return {
     windowMs,
     spend: {
@@ -134,7 +124,7 @@ export function rulesFromFlags(current: NotifyRules, o: RulesOptions): NotifyRul
       keyDailyUsd: usd('--key-spend-daily', o.keySpendDaily, current.spend.keyDailyUsd),
       keyMonthlyUsd: usd('--key-spend-monthly', o.keySpendMonthly, current.spend.keyMonthlyUsd),
     },
-    errorRate: { percent, minRequests },
+    errorRate: { percent, minRequests: o.errorMinRequests ?? current.errorRate.minRequests },
   };
 }
 
@@ -292,7 +282,11 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
     .option('--key-spend-daily <usd>', 'spend of any one client key per UTC day, or off')
     .option('--key-spend-monthly <usd>', 'spend of any one client key per UTC month, or off')
     .option('--error-rate <percent>', 'share of failed requests over 5 minutes (1-100), or off')
-    .option('--error-min-requests <n>', 'fewer requests than this in the 5 minutes never fire')
+    .option(
+      '--error-min-requests <n>',
+      'fewer requests than this in the 5 minutes never fire (1-1000000)',
+      positiveInt(1_000_000),
+    )
     .option('--json', 'print the rules as JSON')
     .action(async (opts: RulesOptions, cmd: Command) => {
       await withChannels(io, cmd, async (svc) => {

@@ -24,16 +24,14 @@ export type DetectedEvent = Omit<NotifyEvent, 'id' | 'at'> & {
 };
 
 /**
- * Each recovery and the outage it ends, per subject. Sending either ends the other's repeat
+ * Each outage and its recovery, both ways, per subject. Sending either ends the other's repeat
  * window: a recovery is told once per outage told, and the next outage is told again.
  */
-export const ENDS_OUTAGE: Readonly<Record<string, NotifyEvent['type']>> = {
-  'pool.recovered': 'pool.exhausted',
-  'account.recovered': 'account.rate_limited',
-};
-export const OUTAGE_ENDED_BY: Readonly<Record<string, NotifyEvent['type']>> = {
+export const PAIRED_EVENT: Readonly<Record<string, NotifyEvent['type']>> = {
   'pool.exhausted': 'pool.recovered',
+  'pool.recovered': 'pool.exhausted',
   'account.rate_limited': 'account.recovered',
+  'account.recovered': 'account.rate_limited',
 };
 
 /** The error-rate window the issue names: 5 minutes, kept as per-second counts (≤ 300 entries). */
@@ -90,6 +88,8 @@ function rateLimitWindows(reason: string | null): string | null {
 
 interface Period {
   key: string;
+  /** When the period ends (Unix ms): a spend notice's repeat window is held until then. */
+  until: number;
   total: number;
   byKey: Map<string, number>;
   /** The highest threshold told this period (0: none), overall and per key. */
@@ -97,8 +97,17 @@ interface Period {
   toldByKey: Map<string, number>;
 }
 
-function period(key: string, total = 0, byKey = new Map<string, number>()): Period {
-  return { key, total, byKey, told: 0, toldByKey: new Map() };
+function period(key: string, until: number, total = 0, byKey = new Map<string, number>()): Period {
+  return { key, until, total, byKey, told: 0, toldByKey: new Map() };
+}
+
+function dayOf(now: number, total?: number, byKey?: Map<string, number>): Period {
+  return period(utcDay(now), startOfUtcDay(now) + 86_400_000, total, byKey);
+}
+
+function monthOf(now: number, total?: number, byKey?: Map<string, number>): Period {
+  const d = new Date(now);
+  return period(utcMonth(now), Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1), total, byKey);
 }
 
 interface Benched {
@@ -116,8 +125,8 @@ export class Detector {
    * 2.1 µs, keeping them 0.04 µs (5 minutes of history at 5,000 requests/s, on the 2-core VM). */
   private windowTotal = 0;
   private windowFailed = 0;
-  private day: Period = period('');
-  private month: Period = period('');
+  private day: Period = period('', 0);
+  private month: Period = period('', 0);
   /** The UTC day `day` and `month` were last checked for: [periodFrom, periodUntil). */
   private periodFrom = Number.POSITIVE_INFINITY;
   private periodUntil = Number.NEGATIVE_INFINITY;
@@ -129,8 +138,8 @@ export class Detector {
    * is detected again; its repeat window, held until the period ends, keeps it from going out twice.
    */
   seedSpend(now: number, day: SpendSince, month: SpendSince): void {
-    this.day = period(utcDay(now), day.total, new Map(Object.entries(day.byKey)));
-    this.month = period(utcMonth(now), month.total, new Map(Object.entries(month.byKey)));
+    this.day = dayOf(now, day.total, new Map(Object.entries(day.byKey)));
+    this.month = monthOf(now, month.total, new Map(Object.entries(month.byKey)));
     this.periodFrom = Number.POSITIVE_INFINITY;
   }
 
@@ -291,8 +300,8 @@ export class Detector {
     if (now >= this.periodUntil || now < this.periodFrom) {
       const day = utcDay(now);
       const month = utcMonth(now);
-      if (this.day.key !== day) this.day = period(day);
-      if (this.month.key !== month) this.month = period(month);
+      if (this.day.key !== day) this.day = dayOf(now);
+      if (this.month.key !== month) this.month = monthOf(now);
       this.periodFrom = startOfUtcDay(now);
       this.periodUntil = this.periodFrom + 86_400_000;
     }
@@ -303,7 +312,7 @@ export class Detector {
       // lower one after a higher was told is not news, a higher one is told when reached.
       if (limit !== null && p.total >= limit && p.told < limit) {
         p.told = limit;
-        out.push(spendEvent(`global/${per}/${p.key}`, 'All requests', per, p.key, p.total, limit, null));
+        out.push(spendEvent(`global/${per}/${p.key}`, 'All requests', per, p, p.total, limit, null));
       }
       if (rec.clientKey === null) return;
       const spent = (p.byKey.get(rec.clientKey) ?? 0) + cost;
@@ -315,7 +324,7 @@ export class Detector {
             `key/${rec.clientKey}/${per}/${p.key}`,
             `Client key ${rec.clientKey}`,
             per,
-            p.key,
+            p,
             spent,
             keyLimit,
             rec.clientKey,
@@ -343,19 +352,16 @@ function spendEvent(
   subject: string,
   who: string,
   per: 'day' | 'month',
-  period: string,
+  p: Period,
   spent: number,
   limit: number,
   key: string | null,
 ): DetectedEvent {
-  const from = Date.parse(per === 'day' ? `${period}T00:00:00Z` : `${period}-01T00:00:00Z`);
-  const end = new Date(from);
-  if (per === 'day') end.setUTCDate(end.getUTCDate() + 1);
-  else end.setUTCMonth(end.getUTCMonth() + 1);
+  const period = p.key;
   return {
     // Held until the period ends, per threshold: a restart or another instance reading the same
     // spend does not tell it again that day, and a raised threshold is still told when reached.
-    repeat: { key: `spend.threshold ${subject} ${limit}`, until: end.getTime() },
+    repeat: { key: `spend.threshold ${subject} ${limit}`, until: p.until },
     type: 'spend.threshold',
     subject,
     severity: 'warning',

@@ -20,8 +20,7 @@ import {
   type AccountNow,
   type DetectedEvent,
   Detector,
-  ENDS_OUTAGE,
-  OUTAGE_ENDED_BY,
+  PAIRED_EVENT,
   startOfUtcDay,
   startOfUtcMonth,
 } from './detector.js';
@@ -190,7 +189,7 @@ export class Notifier {
       // An outage and its recovery: detecting one ends the other's window here, sending one ends
       // it for every instance (below). So the next outage after a recovery is told again, and a
       // recovery goes out only after an outage was told since the last recovery.
-      const other = ENDS_OUTAGE[d.type] ?? OUTAGE_ENDED_BY[d.type];
+      const other = PAIRED_EVENT[d.type];
       const otherKey = other === undefined ? null : `${other} ${d.subject}`;
       if (otherKey !== null) this.repeats.release(otherKey);
       if (!this.repeats.admit(key, now, until)) continue;

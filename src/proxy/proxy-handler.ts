@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { AccountPool } from '../accounts/account-pool.js';
+import { type AccountPool, ADD_ACCOUNT_HINT } from '../accounts/account-pool.js';
 import type { TokenManager } from '../accounts/token-manager.js';
 import type { AgentDirectory } from '../agents/agent-directory.js';
 import { detectAgent, MAIN_AGENT } from '../agents/detect-agent.js';
@@ -803,11 +803,7 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
     const now = clock.now();
     const accounts = pool.list();
     if (accounts.length === 0) {
-      return new GatewayError(
-        'no_account',
-        'No accounts configured: add one with `ccflare accounts add <name> --mode max` (a Claude subscription) or `ccflare accounts add-key <name>` (an API key)',
-        { retryable: false },
-      );
+      return new GatewayError('no_account', `No accounts configured: ${ADD_ACCOUNT_HINT}`, { retryable: false });
     }
     const counts = new Map<string, number>();
     for (const a of accounts) {

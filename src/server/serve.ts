@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Pool } from 'undici';
+import { ADD_ACCOUNT_HINT } from '../accounts/account-pool.js';
 import type { AgentDirectory } from '../agents/agent-directory.js';
 import { type Sleep, systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
@@ -199,27 +200,25 @@ async function startServer(
   });
   capConnections(server, config.maxConnections, logger);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, config.host, config.port)));
+    const onListenError = (err: NodeJS.ErrnoException) => reject(listenError(err, config.host, config.port));
+    server.once('error', onListenError);
     server.listen(config.port, config.host, () => {
-      server.off('error', reject);
+      server.off('error', onListenError);
       resolve();
     });
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  claim.announce(reachableUrl(config.host, port));
-  app.internalCalls.setSelfUrl(reachableUrl(config.host, port));
+  const reachable = reachableUrl(config.host, port);
+  claim.announce(reachable);
+  app.internalCalls.setSelfUrl(reachable);
   logger.info({ url, accounts: app.pool.list().length, strategy: config.strategy }, 'ccflare listening');
   // The next steps for someone who just started it: where to look, and how Claude Code gets here.
-  logger.info(
-    `dashboard: ${reachableUrl(config.host, port)}/ · Claude Code: \`ccflare connect\` (or ANTHROPIC_BASE_URL=${reachableUrl(config.host, port)})`,
-  );
+  logger.info(`dashboard: ${reachable}/ · Claude Code: \`ccflare connect\` (or ANTHROPIC_BASE_URL=${reachable})`);
   for (const w of opts.startupWarnings ?? []) logger.warn(w);
   if (app.pool.list().length === 0) {
-    logger.warn(
-      'no accounts configured yet: add one with `ccflare accounts add <name> --mode max` (a Claude subscription) or `ccflare accounts add-key <name>` (an API key)',
-    );
+    logger.warn(`no accounts configured yet: ${ADD_ACCOUNT_HINT}`);
   }
 
   let closed: Promise<void> | null = null;

@@ -6,10 +6,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { render } from 'ink';
 import { createElement } from 'react';
-import { localAdminKey } from '../auth/admin-key-file.js';
 import { openBrowser } from '../cli/browser.js';
 import { ensureHome, type GlobalOptions, loadCliConfig } from '../cli/context.js';
-import { findGateway, gatewayBaseUrl, probeGateway } from '../cli/gateway-client.js';
+import { adminKeyFor, findGateway, gatewayBaseUrl, probeGateway } from '../cli/gateway-client.js';
 import { CliError, type CliIo } from '../cli/io.js';
 import { readLiveRuntime, runtimeFilePath } from '../server/runtime-file.js';
 import { HttpTuiApi } from './api.js';
@@ -80,10 +79,7 @@ export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions 
   };
   if (child) for (const sig of Object.keys(signals)) process.once(sig, onSignal);
   try {
-    // Not to a gateway found only at the configured port (GatewayCandidate.live): it may be anyone's.
-    const trusted = found === null || found.live === true;
-    const key = trusted ? localAdminKey(config.home, io.env.CCFLARE_ADMIN_KEY ?? config.adminKey) : null;
-    const api = new HttpTuiApi(base, key);
+    const api = new HttpTuiApi(base, adminKeyFor(io, config, found));
     const instance = render(
       createElement(App, {
         api,

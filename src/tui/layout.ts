@@ -1,10 +1,7 @@
 /** Fitting text and lists into the screen a terminal gives. */
+import { shorten } from '../shared/text-fit.js';
 
-/** `text` in at most `room` characters; a longer one ends with "…", so a name cut short does not pass for whole. */
-export function shorten(text: string, room: number): string {
-  if (text.length <= room) return text;
-  return room <= 0 ? '' : `${text.slice(0, room - 1)}…`;
-}
+export { shorten };
 
 /** A column `room` wide: the text fitted, then padded. */
 export function cell(text: string, room: number): string {
