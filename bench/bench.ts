@@ -53,9 +53,12 @@
  *   --listeners <n>         /api/events clients in a-events (default 256, the gateway's maximum)
  *   --stalled <n>           of those, clients that never read (default a quarter)
  *   --listener-types all    listeners take every event (default: the dashboard's subscription)
- *   --targets <list>        subset of direct,minimal,ccflare,ccflare-nolink (ccflare-nolink: a second
- *                           ccflare with CCFLARE_CONVERSATIONS=false, measured in the same
- *                           interleaved rounds; a side-by-side table and the ratio of the two)
+ *   --targets <list>        subset of direct,minimal,ccflare,ccflare-nolink,ccflare-nolink2
+ *                           (ccflare-nolink: a second ccflare with CCFLARE_CONVERSATIONS=false,
+ *                           measured in the same interleaved rounds; a side-by-side table and the
+ *                           ratio of the two. ccflare-nolink2: a third, the same as the second,
+ *                           whose ratio to it is the noise: with --repeat >= 2, linking PASSes when
+ *                           its median ratio lies within that A/A range)
  *   --scenarios <list>      subset of a-json,a-stream,b-paced,c-long,a-events,writer,kill9
  *   --ccflare <path>        ccflare launcher (default <repo>/bin/ccflare)  CCFLARE_BENCH_BIN
  *   --ccflare-node-args <s> Node/V8 flags for the ccflare processes only, space-separated
@@ -498,6 +501,8 @@ async function startCcflare(
   /** Another instance of the same installation: its secret key decrypts the shared accounts. */
   secretFrom?: string,
   linking = true,
+  /** Told apart from another ccflare of the same settings (`-nolink2`, the A/A control). */
+  variant = linking ? '' : '-nolink',
 ): Promise<Ccflare | { error: string }> {
   if (!existsSync(CCFLARE_BIN)) return { error: `launcher not found: ${CCFLARE_BIN}` };
   const home = reuseHome ?? mkdtempSync(join(tmpdir(), 'ccflare-bench-'));
@@ -580,7 +585,7 @@ async function startCcflare(
     await sleep(100);
   }
   if (child.pid === undefined) return fail('`ccflare serve` has no pid');
-  const label = `ccflare${linking ? '' : '-nolink'}${strategy === null ? '' : `/${strategy}`}${dbUrl.startsWith('sqlite:') ? (DBS.length > 1 ? '/sqlite' : '') : '/pg'}`;
+  const label = `ccflare${variant}${strategy === null ? '' : `/${strategy}`}${dbUrl.startsWith('sqlite:') ? (DBS.length > 1 ? '/sqlite' : '') : '/pg'}`;
   const pgDb = dbUrl.startsWith('sqlite:') ? {} : { pgDb: new URL(dbUrl).pathname.slice(1) };
   const exitReport = () => {
     if (exited === null) return null;
@@ -879,6 +884,23 @@ function outsideCpu(r: LoadResult): number | null {
 
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
+/**
+ * The targets of one round: the ccflares (strategies, databases, with and without linking) take
+ * turns at going first, so none of them always meets the machine right after the same neighbour.
+ */
+function roundOrder(targets: readonly Target[], round: number): Target[] {
+  const others = targets.filter((t) => t.name !== 'ccflare');
+  const ccflares = targets.filter((t) => t.name === 'ccflare');
+  const k = ccflares.length === 0 ? 0 : round % ccflares.length;
+  return [...others, ...ccflares.slice(k), ...ccflares.slice(0, k)];
+}
+
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 === 1 ? (s[(n - 1) / 2] as number) : ((s[n / 2 - 1] as number) + (s[n / 2] as number)) / 2;
+}
+
 async function main(): Promise<number> {
   console.log(
     `ccflare bench: node ${process.version}, ${availableParallelism()} CPUs, ${DURATION_MS} ms runs after ${WARMUP_MS} ms warm-up${quick ? ' (quick)' : ''}`,
@@ -901,15 +923,23 @@ async function main(): Promise<number> {
   }
   /** One ccflare per strategy; the first is the one the targets, a-events and kill9 measure. */
   const ccs: Ccflare[] = [];
-  // ccflare-nolink: the same ccflare without conversation linking, to compare with (issue 16).
-  const linkings = [true, false].filter((l) => WANT_TARGETS.has(l ? 'ccflare' : 'ccflare-nolink'));
-  for (const linking of linkings) {
+  // ccflare-nolink: the same ccflare without conversation linking, to compare with (issue 16);
+  // ccflare-nolink2: a second one of those, so the bench can tell a difference from its noise.
+  const variants = (
+    [
+      ['', true],
+      ['-nolink', false],
+      ['-nolink2', false],
+    ] as const
+  ).filter(([v]) => WANT_TARGETS.has(`ccflare${v}`));
+  const linkings = variants.map(([, l]) => l);
+  for (const [variant, linking] of variants) {
     for (const strategy of STRATEGIES)
       for (const db of DBS) {
-        const started = await startCcflare(upstream.ready.url, undefined, strategy, db, undefined, linking);
+        const started = await startCcflare(upstream.ready.url, undefined, strategy, db, undefined, linking, variant);
         if ('error' in started) {
           console.log(
-            `\n!! ccflare${linking ? '' : '-nolink'}${strategy === null ? '' : ` (${strategy})`}${db === 'sqlite' ? '' : ` on ${db}`} could not be started, benching without it.\n   ${started.error.replaceAll('\n', '\n   ')}\n   (build it with \`npm run build\`; launcher: ${CCFLARE_BIN})\n`,
+            `\n!! ccflare${variant}${strategy === null ? '' : ` (${strategy})`}${db === 'sqlite' ? '' : ` on ${db}`} could not be started, benching without it.\n   ${started.error.replaceAll('\n', '\n   ')}\n   (build it with \`npm run build\`; launcher: ${CCFLARE_BIN})\n`,
           );
           continue;
         }
@@ -941,20 +971,34 @@ async function main(): Promise<number> {
    * speed drifts between rounds, and a ratio within a round cancels most of that drift. Printed
    * with the median so a difference can be told from the spread of the pairs.
    */
-  const pairedRatios = (sc: ScenarioId, a: string, b: string): string => {
+  const pairedRatioList = (sc: ScenarioId, a: string, b: string): number[] => {
     const runsOf = (label: string) => allRuns.filter((x) => x.scenario === sc && x.label === label);
     const as = runsOf(a);
     const bs = runsOf(b);
-    const n = Math.min(as.length, bs.length);
-    if (n < 2) return '';
-    const ratios = Array.from(
-      { length: n },
+    return Array.from(
+      { length: Math.min(as.length, bs.length) },
       (_, i) => (as[i] as RunResult).result.rps / (bs[i] as RunResult).result.rps,
     );
-    const sorted = [...ratios].sort((x, y) => x - y);
-    const median =
-      n % 2 === 1 ? (sorted[(n - 1) / 2] as number) : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2;
-    return `; round by round ${ratios.map((r) => f(r)).join(', ')} (median ${f(median)}x)`;
+  };
+  /**
+   * `a` against `b` round by round in the scenario's own figure: b-paced's TTFB p50 as a
+   * difference in ms, c-long's CPU per stream and the others' throughput as a ratio.
+   */
+  const pairedFigures = (sc: ScenarioId, a: string, b: string): number[] => {
+    if (sc !== 'b-paced' && sc !== 'c-long') return pairedRatioList(sc, a, b);
+    const runsOf = (label: string) => allRuns.filter((x) => x.scenario === sc && x.label === label);
+    const as = runsOf(a);
+    const bs = runsOf(b);
+    return Array.from({ length: Math.min(as.length, bs.length) }, (_, i) => {
+      const x = as[i] as RunResult;
+      const y = bs[i] as RunResult;
+      return sc === 'b-paced' ? x.result.ttfb.p50 - y.result.ttfb.p50 : (x.cpuPerReq ?? 0) / (y.cpuPerReq ?? 1);
+    });
+  };
+  const pairedRatios = (sc: ScenarioId, a: string, b: string): string => {
+    const ratios = pairedRatioList(sc, a, b);
+    if (ratios.length < 2) return '';
+    return `; round by round ${ratios.map((r) => f(r)).join(', ')} (median ${f(medianOf(ratios))}x)`;
   };
   // per ccflare: rows present before the first run (e.g. if ccflare records its /health answers)
   // and the number of responses it gave in the runs so far
@@ -964,7 +1008,7 @@ async function main(): Promise<number> {
   for (const sc of SCENARIOS) {
     if (!WANT_SCENARIOS.has(sc.id)) continue;
     for (let round = 0; round < REPEAT; round++)
-      for (const t of targets) {
+      for (const t of roundOrder(targets, round)) {
         // c-long compares the two proxies; the upstream alone says nothing about holding streams
         if (sc.oneShot && t.name === 'direct') continue;
         // every bench process is measured, so CPU used outside the bench can be told apart
@@ -1264,6 +1308,8 @@ async function main(): Promise<number> {
     );
   }
 
+  const verdicts: boolean[] = [];
+  const lines: string[] = [];
   if (ccs.length > 1) {
     // Strategies side by side, each against the first: the same rounds, interleaved, so a machine
     // that gets busier during the bench weighs on every strategy alike.
@@ -1324,24 +1370,46 @@ async function main(): Promise<number> {
         'CPU ms/req: every ccflare process of the target; PG CPU/req: the PostgreSQL backends serving its database (open when the run began).',
       );
     }
-    if (linkings.length === 2) {
-      const nolink = ccs.find((c) => c.target.label.startsWith('ccflare-nolink')) as Ccflare;
+    const twin = ccs.find((c) => c.target.label.startsWith('ccflare-nolink2'));
+    const nolink = ccs.find((c) => c.target.label.startsWith('ccflare-nolink') && c !== twin);
+    if (linkings[0] === true && nolink !== undefined) {
       for (const sc of SCENARIOS) {
         const a = results.find((x) => x.scenario === sc.id && x.label === first.target.label);
         const b = results.find((x) => x.scenario === sc.id && x.label === nolink.target.label);
-        if (!a || !b || sc.oneShot) continue;
-        const cpu = a.cpuPerReq !== null && b.cpuPerReq ? f(a.cpuPerReq / b.cpuPerReq) : '-';
-        console.log(
-          `linking: ${sc.id} ${first.target.label} / ${nolink.target.label} throughput ${f(a.result.rps / b.result.rps)}x${pairedRatios(sc.id, first.target.label, nolink.target.label)}, CPU per request ${cpu}x, write queue peak ${a.peakWriteQueue ?? '-'} vs ${b.peakWriteQueue ?? '-'}`,
+        if (!a || !b) continue;
+        const t = twin && results.find((x) => x.scenario === sc.id && x.label === twin.target.label);
+        const cpuOf = (x: RunResult | undefined) =>
+          x && x.cpuPerReq !== null && b.cpuPerReq ? `${f(x.cpuPerReq / b.cpuPerReq)}x` : '-';
+        const cpu = `${cpuOf(a)}${t ? ` (the same build against itself ${cpuOf(t)})` : ''}`;
+        if (!sc.oneShot)
+          console.log(
+            `linking: ${sc.id} ${first.target.label} / ${nolink.target.label} throughput ${f(a.result.rps / b.result.rps)}x${pairedRatios(sc.id, first.target.label, nolink.target.label)}, CPU per request ${cpu}, write queue peak ${a.peakWriteQueue ?? '-'} vs ${b.peakWriteQueue ?? '-'}`,
+          );
+        if (twin === undefined) continue;
+        // The A/A control: two ccflares of one build and settings, in the same rounds. Their
+        // paired figures are what the machine alone makes of "no difference"; linking is within
+        // the noise when its median lies inside their range. The figure is the scenario's own:
+        // throughput for the saturating ones, CPU per stream for c-long, added TTFB p50 for b-paced.
+        const aaLabel = `${twin.target.label} / ${nolink.target.label}`;
+        const link = pairedFigures(sc.id, first.target.label, nolink.target.label);
+        const aa = pairedFigures(sc.id, twin.target.label, nolink.target.label);
+        if (link.length < 2 || aa.length < 2) continue;
+        const lo = Math.min(...aa);
+        const hi = Math.max(...aa);
+        const m = medianOf(link);
+        const ok = m >= lo && m <= hi;
+        const unit = sc.id === 'b-paced' ? ' ms' : 'x';
+        const what = sc.id === 'b-paced' ? 'TTFB p50 added' : sc.oneShot ? 'CPU per stream' : 'throughput';
+        lines.push(
+          `${sc.id}: linking ${what} (${first.target.label} against ${nolink.target.label}) median ${f(m)}${unit}, the same build against itself (${aaLabel}) ${f(lo)} to ${f(hi)}${unit}  ${ok ? 'PASS (within noise)' : 'FAIL (beyond noise)'}`,
         );
+        verdicts.push(ok);
       }
     }
   }
 
   const get = (s: ScenarioId, t: TargetName) =>
     results.find((x) => x.scenario === s && x.target === t && (t !== 'ccflare' || x.label === cc?.target.label));
-  const verdicts: boolean[] = [];
-  const lines: string[] = [];
 
   for (const s of ['a-json', 'a-stream'] as const) {
     const c = get(s, 'ccflare');
