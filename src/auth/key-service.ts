@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import { ClientKeyLimitsSchema, type ClientKeyUseView, type ClientKeyView } from '../shared/keys-schemas.js';
-import { validateName } from '../shared/names.js';
+import { isWorkerKeyName, validateName, WORKER_KEY_PREFIX } from '../shared/names.js';
 import type { ClientKeyLimits, ClientKeyRow } from '../storage/contract/keys.js';
 import type { Store } from '../storage/contract/store.js';
 import { clientKeyPrefix, newAdminKey, newClientKey } from './access-keys.js';
@@ -61,14 +61,6 @@ export function toClientKeyView(r: ClientKeyRow, use: ClientKeyUseView | null = 
     limits: r.limits,
     use: r.revokedAt === null ? use : null,
   };
-}
-
-/** Names of the keys workers mint for themselves: `worker-<name>` (workers/worker-keys.ts). */
-export const WORKER_KEY_PREFIX = 'worker-';
-
-/** Whether `name` is of the kind workers mint for themselves. */
-export function isWorkerKeyName(name: string): boolean {
-  return name.startsWith(WORKER_KEY_PREFIX);
 }
 
 export class KeyService {

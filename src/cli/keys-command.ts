@@ -5,11 +5,11 @@
  */
 import type { Command } from 'commander';
 import { adminKeyPath, removeAdminKeyFile, writeAdminKeyFile } from '../auth/admin-key-file.js';
-import { isWorkerKeyName, KeyService } from '../auth/key-service.js';
+import { KeyService } from '../auth/key-service.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { type ClientKeyLimitsView, type ClientKeyView, MAX_KEY_RPM } from '../shared/keys-schemas.js';
-import { NAME_RULE } from '../shared/names.js';
+import { isWorkerKeyName, NAME_RULE } from '../shared/names.js';
 import { typedCount, typedUsd } from '../shared/typed-amounts.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';

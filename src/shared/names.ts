@@ -32,3 +32,14 @@ export function validateName(name: unknown): string | null {
 export function validatePriority(n: unknown): string | null {
   return typeof n === 'number' && Number.isInteger(n) && n >= PRIORITY_MIN && n <= PRIORITY_MAX ? null : PRIORITY_ERROR;
 }
+
+/**
+ * Names of the client keys workers mint for themselves (`worker-<name>`, workers/worker-keys.ts):
+ * they do not make `/v1` require keys from everyone, and once revoked nobody needs to see them.
+ */
+export const WORKER_KEY_PREFIX = 'worker-';
+
+/** Whether `name` is of the kind workers mint for themselves. */
+export function isWorkerKeyName(name: string): boolean {
+  return name.startsWith(WORKER_KEY_PREFIX);
+}

@@ -3,8 +3,9 @@
  * request list attributes its requests to it. Only digests are stored, so each run mints a fresh
  * key and the manager revokes it when the run ends (or, after a crash, before the next run).
  */
-import { type KeyService, WORKER_KEY_PREFIX } from '../auth/key-service.js';
+import type { KeyService } from '../auth/key-service.js';
 import { GatewayError } from '../errors.js';
+import { WORKER_KEY_PREFIX } from '../shared/names.js';
 import type { WorkerKeys } from './types.js';
 
 export { WORKER_KEY_PREFIX };

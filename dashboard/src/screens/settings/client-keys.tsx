@@ -13,6 +13,7 @@ import { queryKeys } from '../../query-keys';
 import { ErrorState, Loading } from '../../states';
 import { tokenUsageQuery } from '../../token-usage';
 import { CreateKeyForm, NewKey } from './create-key';
+import { keyGroups } from './key-groups';
 import { LimitsCell, LimitsDialog } from './key-limits';
 
 const t = translator('settings', messages);
@@ -131,10 +132,9 @@ export function ClientKeys() {
   const [created, setCreated] = useState<CreatedClientKey | null>(null);
   const [revoking, setRevoking] = useState<ClientKeyView | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const active = keys.data?.keys.filter((k) => k.active) ?? [];
+  const { active, locking, revoked } = keyGroups(keys.data?.keys ?? []);
   const tokenUsage = useQuery({ ...tokenUsageQuery, enabled: active.length > 0 });
   const usage = tokenUsage.data ? new Map(tokenUsage.data.keys.map((k) => [k.name, k])) : undefined;
-  const revoked = keys.data?.keys.filter((k) => !k.active) ?? [];
   return (
     <section className="card" aria-labelledby="keys-title">
       <h2 id="keys-title">{t('keysTitle')}</h2>
@@ -161,11 +161,11 @@ export function ClientKeys() {
         <ErrorState error={keys.error} retry={() => void keys.refetch()} />
       ) : (
         <>
-          <p className="proxy-state" data-proxy-state={active.length > 0 ? 'locked' : 'open'}>
-            {active.length > 0 ? (
+          <p className="proxy-state" data-proxy-state={locking.length > 0 ? 'locked' : 'open'}>
+            {locking.length > 0 ? (
               <>
                 <span className="badge badge-active">{t('keyRequired')}</span>{' '}
-                {active.length === 1 ? t('lockedOne') : t('lockedMany', { count: active.length })}
+                {locking.length === 1 ? t('lockedOne') : t('lockedMany', { count: locking.length })}
               </>
             ) : (
               <>
@@ -208,7 +208,7 @@ export function ClientKeys() {
       {revoking ? (
         <RevokeDialog
           k={revoking}
-          last={active.length === 1}
+          last={locking.length === 1 && locking[0]?.name === revoking.name}
           onClose={(msg) => {
             setRevoking(null);
             if (msg) {
