@@ -1381,7 +1381,16 @@ async function main(): Promise<number> {
         const cpuOf = (x: RunResult | undefined) =>
           x && x.cpuPerReq !== null && b.cpuPerReq ? `${f(x.cpuPerReq / b.cpuPerReq)}x` : '-';
         const cpu = `${cpuOf(a)}${t ? ` (the same build against itself ${cpuOf(t)})` : ''}`;
-        if (!sc.oneShot)
+        if (sc.oneShot) {
+          const rssOf = (label: string) =>
+            allRuns
+              .filter((x) => x.scenario === sc.id && x.label === label)
+              .map((x) => f(x.peakRssMb, 0))
+              .join(', ');
+          console.log(
+            `linking: ${sc.id} peak RSS, run by run: ${first.target.label} ${rssOf(first.target.label)} MB; ${nolink.target.label} ${rssOf(nolink.target.label)} MB${twin ? `; ${twin.target.label} ${rssOf(twin.target.label)} MB` : ''}; CPU per stream ${cpu}`,
+          );
+        } else
           console.log(
             `linking: ${sc.id} ${first.target.label} / ${nolink.target.label} throughput ${f(a.result.rps / b.result.rps)}x${pairedRatios(sc.id, first.target.label, nolink.target.label)}, CPU per request ${cpu}, write queue peak ${a.peakWriteQueue ?? '-'} vs ${b.peakWriteQueue ?? '-'}`,
           );
