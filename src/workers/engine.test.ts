@@ -12,7 +12,7 @@ import {
   type SdkPermissionResult,
   type SdkQueryOptions,
 } from './agent-sdk.js';
-import { RESUME_PROMPT, SdkWorkerEngine } from './engine.js';
+import { RESUME_PROMPT, SdkWorkerEngine, STOPPED_MESSAGE } from './engine.js';
 import type { ApprovalAnswer, ApprovalRequest, ApprovalRules, RunHooks } from './types.js';
 
 const rules: ApprovalRules = {
@@ -287,5 +287,28 @@ describe('SdkWorkerEngine', () => {
     await vi.waitFor(() => expect(sessions).toEqual(['sess-1']));
     run.stop('budget reached');
     expect(await run.done).toEqual({ state: 'stopped', reason: 'budget reached', sessionId: 'sess-1' });
+  });
+
+  it('a stop interrupts the running turn and refuses any call asked after it', async () => {
+    // The real SDK's abort kills Claude Code only 2 s later; its turns went on until then.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let permission: SdkPermissionResult | null = null;
+    const { sdk, seen } = fakeSdk(async function* (o) {
+      yield init();
+      await gate;
+      permission = await o.canUseTool('Bash', { command: 'touch late' }, { signal: new AbortController().signal });
+    });
+    const { hooks, asked, sessions } = recordingHooks(() => ({ allow: true, input: {} }));
+    const run = engineWith(sdk).start({ worker: workerRow(), resumeSessionId: null, apiKey: 'k' }, hooks);
+    await vi.waitFor(() => expect(sessions).toEqual(['sess-1']));
+    run.stop('budget reached');
+    expect(seen.interrupts).toBe(1);
+    release();
+    expect(await run.done).toEqual({ state: 'stopped', reason: 'budget reached', sessionId: 'sess-1' });
+    expect(permission).toEqual({ behavior: 'deny', message: STOPPED_MESSAGE, interrupt: true });
+    expect(asked).toEqual([]);
   });
 });

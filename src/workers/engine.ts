@@ -26,6 +26,8 @@ import type { ApprovalRules, RunHandle, RunHooks, RunOutcome, RunSpec, WorkerEng
 export const RESUME_PROMPT = 'Continue the task from where you stopped.';
 /** What the model reads when a pause withdraws the call it asked about. */
 export const PAUSED_MESSAGE = 'The user paused this session. Stop here; you will be resumed later.';
+/** What the model reads when a stop (the user's, a budget) refuses the call it asked about. */
+export const STOPPED_MESSAGE = 'This session was stopped. Stop here.';
 /** A log entry's text is cut to this many characters (tool output can be huge). */
 export const LOG_TEXT_MAX = 4000;
 
@@ -254,6 +256,7 @@ export class SdkWorkerEngine implements WorkerEngine {
     };
 
     const canUseTool: SdkCanUseTool = async (tool, input, options) => {
+      if (stopReason !== null) return { behavior: 'deny', message: STOPPED_MESSAGE, interrupt: true };
       if (pauseRequested) return { behavior: 'deny', message: PAUSED_MESSAGE, interrupt: true };
       const toolUseId = options.toolUseID ?? null;
       const a = this.opts.rules.assess({ tool, input }, worker.cwd);
@@ -365,6 +368,10 @@ export class SdkWorkerEngine implements WorkerEngine {
         if (stopReason !== null) return;
         stopReason = reason;
         approvalAbort?.abort();
+        // The abort only closes Claude Code's input and kills it 2 s later; until then it goes on
+        // with its turns (reads and read-only commands never reach canUseTool), spending past a
+        // budget. The interrupt, written before the input closes, ends the turn at once.
+        void query?.interrupt().catch(() => undefined);
         abort.abort();
         endInput();
       },

@@ -54,7 +54,18 @@ const TASKS: Record<string, string[]> = {
   'TASK-BUDGET': ['touch over-budget.txt'],
   'TASK-TIMEOUT': ['touch never.txt'],
   'TASK-EDIT': ['touch original.txt'],
+  // Read-only commands: Claude Code runs them without asking canUseTool.
+  'TASK-SPEND': Array.from({ length: 12 }, (_, i) => `echo step${i + 1}`),
 };
+
+/** TASK-SPEND's turns: 3000 input and 100 output tokens of Sonnet 4.6 cost $0.0105 each. */
+const SPEND_USAGE = {
+  input_tokens: 3000,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+  output_tokens: 100,
+};
+const SPEND_TURN_USD = 0.0105;
 
 function toolResultCount(r: RecordedRequest): number {
   const messages = r.json?.messages;
@@ -132,6 +143,7 @@ describe.skipIf(
         kind: 'sse' as const,
         events: turnEvents({
           model,
+          ...(marker === 'TASK-SPEND' ? { usage: SPEND_USAGE } : {}),
           blocks: [
             { type: 'text', text: `Running step ${step + 1} of ${marker}.` },
             { type: 'tool_use', name: 'Bash', input: { command: commands[step], description: 'Run the task' } },
@@ -398,6 +410,33 @@ describe.skipIf(
       const done = await ended(w);
       expect([done.state, done.stateReason], await describeLog(w)).toEqual(['stopped', BUDGET_REACHED]);
       expect(done.costUsd).toBeGreaterThanOrEqual(0.000001);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a priced model: the worker stops at the request that reaches its budget, not turns later',
+    async () => {
+      // The abort alone let Claude Code run all its turns (13 requests, 3.4x the budget) before
+      // the SDK killed it.
+      const spendCalls = () =>
+        t.up.requests.filter(
+          (r) => isMessagesCall(r) && toolNames(r).includes('Bash') && userText(r).includes('TASK-SPEND'),
+        );
+      const w = await manager.create({
+        name: 'priced-spender',
+        prompt: 'TASK-SPEND: echo twelve steps.',
+        cwd: project('priced-budget'),
+        model: 'claude-sonnet-4-6',
+        policy: 'low',
+        budgetUsd: 0.04,
+      });
+      const done = await ended(w);
+      expect([done.state, done.stateReason], await describeLog(w)).toEqual(['stopped', BUDGET_REACHED]);
+      // The 4th reaches $0.04; a 5th may be sent before its record arrives.
+      expect(spendCalls().length, await describeLog(w)).toBeLessThanOrEqual(5);
+      expect(done.costUsd).toBeGreaterThanOrEqual(0.04);
+      expect(done.costUsd).toBeLessThan(0.04 + 2 * SPEND_TURN_USD);
     },
     TEST_TIMEOUT_MS,
   );
