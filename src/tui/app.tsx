@@ -107,10 +107,20 @@ export function App({ api, colors, openUrl = () => false, now = Date.now, initia
   const [modal, setModal] = useState(false);
   useInput(
     (input, key) => {
-      if (input === 'q') exit();
-      else if (key.tab) setScreen((s) => (s + (key.shift ? SCREENS.length - 1 : 1)) % SCREENS.length);
-      else if (/^[1-9]$/.test(input) && Number(input) <= SCREENS.length) setScreen(Number(input) - 1);
-      else if (input === STRATEGY_KEY) setScreen(screenIndex('Settings'));
+      if (key.tab) {
+        setScreen((s) => (s + (key.shift ? SCREENS.length - 1 : 1)) % SCREENS.length);
+        return;
+      }
+      // Keys typed while the UI is busy (a redraw on a loaded machine) arrive as one chunk, "23":
+      // each counts, in order, instead of the whole chunk being ignored.
+      for (const ch of input) {
+        if (ch === 'q') {
+          exit();
+          return;
+        }
+        if (/^[1-9]$/.test(ch) && Number(ch) <= SCREENS.length) setScreen(Number(ch) - 1);
+        else if (ch === STRATEGY_KEY) setScreen(screenIndex('Settings'));
+      }
     },
     { isActive: !modal },
   );

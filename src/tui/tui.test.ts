@@ -698,6 +698,9 @@ describe('terminal UI', () => {
     await until(ui, 'alpha');
     ui.stdin.write('\t');
     await until(ui, 'Analytics ·');
+    // Keys typed while the UI was busy come as one chunk: the last one wins, none is lost.
+    ui.stdin.write('23');
+    await until(ui, 'WINDOWS');
     ui.unmount();
   });
 

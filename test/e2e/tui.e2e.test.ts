@@ -190,6 +190,8 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       // An 80x24 terminal: the screen list stays on one line (without the title) and the help line on screen.
       tmux('resize-window', '-t', SESSION, '-x', '80', '-y', '24');
       keys('1');
+      // The tab line is on every screen: the Overview's own line tells that the key was read.
+      await waitFor(/Uptime:/);
       const small = await waitFor(/^1 Overview 2 Requests.* 7 Settings 8 Agents *\n/);
       expect(small.split('\n').filter((l) => l.includes('q quit'))).toHaveLength(1);
       // The request list has column headers, and its rows fit: the header ends with COST on its line.
