@@ -966,37 +966,38 @@ async function main(): Promise<number> {
   const cc: Ccflare | null = ccs[0] ?? null;
 
   const allRuns: RunResult[] = [];
+  const runsOf = (sc: ScenarioId, label: string) => allRuns.filter((x) => x.scenario === sc && x.label === label);
+  /** `figure` of `a`'s run against `b`'s, round by round. */
+  const paired = (sc: ScenarioId, a: string, b: string, figure: (x: RunResult, y: RunResult) => number): number[] => {
+    const as = runsOf(sc, a);
+    const bs = runsOf(sc, b);
+    return Array.from({ length: Math.min(as.length, bs.length) }, (_, i) =>
+      figure(as[i] as RunResult, bs[i] as RunResult),
+    );
+  };
+  const throughputRatio = (x: RunResult, y: RunResult) => x.result.rps / y.result.rps;
+  /**
+   * `a` against `b` round by round in the scenario's own figure: b-paced's TTFB p50 as a
+   * difference in ms, c-long's CPU per stream and the others' throughput as a ratio.
+   */
+  const pairedFigures = (sc: ScenarioId, a: string, b: string): number[] =>
+    paired(
+      sc,
+      a,
+      b,
+      sc === 'b-paced'
+        ? (x, y) => x.result.ttfb.p50 - y.result.ttfb.p50
+        : sc === 'c-long'
+          ? (x, y) => (x.cpuPerReq ?? 0) / (y.cpuPerReq ?? 1)
+          : throughputRatio,
+    );
   /**
    * Throughput of `a` over `b` round by round (runs of one round are back to back): the machine's
    * speed drifts between rounds, and a ratio within a round cancels most of that drift. Printed
    * with the median so a difference can be told from the spread of the pairs.
    */
-  const pairedRatioList = (sc: ScenarioId, a: string, b: string): number[] => {
-    const runsOf = (label: string) => allRuns.filter((x) => x.scenario === sc && x.label === label);
-    const as = runsOf(a);
-    const bs = runsOf(b);
-    return Array.from(
-      { length: Math.min(as.length, bs.length) },
-      (_, i) => (as[i] as RunResult).result.rps / (bs[i] as RunResult).result.rps,
-    );
-  };
-  /**
-   * `a` against `b` round by round in the scenario's own figure: b-paced's TTFB p50 as a
-   * difference in ms, c-long's CPU per stream and the others' throughput as a ratio.
-   */
-  const pairedFigures = (sc: ScenarioId, a: string, b: string): number[] => {
-    if (sc !== 'b-paced' && sc !== 'c-long') return pairedRatioList(sc, a, b);
-    const runsOf = (label: string) => allRuns.filter((x) => x.scenario === sc && x.label === label);
-    const as = runsOf(a);
-    const bs = runsOf(b);
-    return Array.from({ length: Math.min(as.length, bs.length) }, (_, i) => {
-      const x = as[i] as RunResult;
-      const y = bs[i] as RunResult;
-      return sc === 'b-paced' ? x.result.ttfb.p50 - y.result.ttfb.p50 : (x.cpuPerReq ?? 0) / (y.cpuPerReq ?? 1);
-    });
-  };
   const pairedRatios = (sc: ScenarioId, a: string, b: string): string => {
-    const ratios = pairedRatioList(sc, a, b);
+    const ratios = paired(sc, a, b, throughputRatio);
     if (ratios.length < 2) return '';
     return `; round by round ${ratios.map((r) => f(r)).join(', ')} (median ${f(medianOf(ratios))}x)`;
   };
@@ -1195,7 +1196,7 @@ async function main(): Promise<number> {
   const results: RunResult[] = [];
   for (const sc of SCENARIOS) {
     for (const t of targets) {
-      const runs = allRuns.filter((x) => x.scenario === sc.id && x.label === t.label);
+      const runs = runsOf(sc.id, t.label);
       if (sc.id === 'b-paced') runs.sort((a, b) => a.result.ttfb.p50 - b.result.ttfb.p50);
       else if (sc.oneShot) runs.sort((a, b) => (a.cpuPerReq ?? 0) - (b.cpuPerReq ?? 0));
       else runs.sort((a, b) => a.result.rps - b.result.rps);
@@ -1358,7 +1359,7 @@ async function main(): Promise<number> {
     // Each run's figure too: the spread between runs of one strategy is the noise to judge by.
     const spread = SCENARIOS.flatMap((sc) =>
       ccs.map((c) => {
-        const runs = allRuns.filter((x) => x.scenario === sc.id && x.label === c.target.label);
+        const runs = runsOf(sc.id, c.target.label);
         if (runs.length === 0) return null;
         const fig = (x: RunResult) => (sc.id === 'b-paced' ? `${f(x.result.ttfb.p50)} ms` : f(x.result.rps, 0));
         return `  ${sc.id} ${c.target.label}: ${runs.map(fig).join(', ')}${sc.id === 'b-paced' ? ' (TTFB p50)' : ' req/s'}`;
@@ -1383,8 +1384,7 @@ async function main(): Promise<number> {
         const cpu = `${cpuOf(a)}${t ? ` (the same build against itself ${cpuOf(t)})` : ''}`;
         if (sc.oneShot) {
           const rssOf = (label: string) =>
-            allRuns
-              .filter((x) => x.scenario === sc.id && x.label === label)
+            runsOf(sc.id, label)
               .map((x) => f(x.peakRssMb, 0))
               .join(', ');
           console.log(

@@ -116,6 +116,15 @@ const success = (result = 'All fixed'): SdkMessage => ({
 const configRoot = mkdtempSync(join(tmpdir(), 'ccflare-engine-'));
 afterAll(() => rmSync(configRoot, { recursive: true, force: true }));
 
+/** A promise the fake SDK's script waits on until the test releases it (the run is mid-turn meanwhile). */
+function gated(): { gate: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  return { gate, release };
+}
+
 function engineWith(sdk: AgentSdk) {
   return new SdkWorkerEngine({
     gatewayUrl: 'http://127.0.0.1:9999',
@@ -218,10 +227,7 @@ describe('SdkWorkerEngine', () => {
   });
 
   it('pauses at the next turn boundary: interrupts after the model message and refuses the call it asks for', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
+    const { gate, release } = gated();
     let permission: SdkPermissionResult | null = null;
     const { sdk, seen } = fakeSdk(async function* (o) {
       yield init();
@@ -291,10 +297,7 @@ describe('SdkWorkerEngine', () => {
 
   it('a stop interrupts the running turn and refuses any call asked after it', async () => {
     // The real SDK's abort kills Claude Code only 2 s later; its turns went on until then.
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
+    const { gate, release } = gated();
     let permission: SdkPermissionResult | null = null;
     const { sdk, seen } = fakeSdk(async function* (o) {
       yield init();

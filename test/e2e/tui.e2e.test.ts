@@ -80,6 +80,11 @@ function agentFile(dir: string, file: string, text: string): void {
   writeFileSync(join(dir, file), text);
 }
 
+/** The environment of a UI or gateway on its own data directory `home`, on a free port, plain text. */
+async function freshHomeEnv(home: string): Promise<string[]> {
+  return [`CCFLARE_HOME=${home}`, `CCFLARE_PORT=${await freePort()}`, 'NO_COLOR=1', `PATH=${process.env.PATH}`];
+}
+
 /**
  * The command that runs the UI on the gateway's data directory in a tmux window; its exit status
  * stays on screen. Plain text unless `colors`.
@@ -414,12 +419,7 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
 
     it('starts a gateway when none runs, and the "starting" notice does not stay above the UI', async () => {
       const home = mkdtempSync(join(tmpdir(), 'ccflare-tui-fresh-'));
-      const env = [
-        `CCFLARE_HOME=${home}`,
-        `CCFLARE_PORT=${await freePort()}`,
-        'NO_COLOR=1',
-        `PATH=${process.env.PATH}`,
-      ];
+      const env = await freshHomeEnv(home);
       const command = `env -i ${env.map((e) => `'${e}'`).join(' ')} TERM=xterm-256color '${process.execPath}' '${BIN}'; echo "EXITED:$?"; sleep 60`;
       tmux('new-session', '-d', '-s', 'fresh', '-x', '100', '-y', '30', command);
       const first = await waitFor(/Uptime:/, 20_000, 'fresh');
@@ -433,12 +433,7 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
 
     it('Overview: once the gateway stops answering, its last figures are not shown as current', async () => {
       const home = mkdtempSync(join(tmpdir(), 'ccflare-tui-gone-'));
-      const env = [
-        `CCFLARE_HOME=${home}`,
-        `CCFLARE_PORT=${await freePort()}`,
-        'NO_COLOR=1',
-        `PATH=${process.env.PATH}`,
-      ];
+      const env = await freshHomeEnv(home);
       tmux('new-session', '-d', '-s', 'gone-gw', '-x', '100', '-y', '30', ...terminalCommand(env, ['serve']));
       try {
         await vi.waitFor(() => expect(existsSync(join(home, 'gateway.json'))).toBe(true), { timeout: 15_000 });
@@ -457,12 +452,7 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
 
     it('closing the terminal the UI runs in stops the gateway it started', async () => {
       const home = mkdtempSync(join(tmpdir(), 'ccflare-tui-hangup-'));
-      const env = [
-        `CCFLARE_HOME=${home}`,
-        `CCFLARE_PORT=${await freePort()}`,
-        'NO_COLOR=1',
-        `PATH=${process.env.PATH}`,
-      ];
+      const env = await freshHomeEnv(home);
       // The UI is the window's own process: closing the window hangs up on it.
       tmux('new-session', '-d', '-s', 'hangup', '-x', '100', '-y', '30', ...terminalCommand(env, []));
       try {
