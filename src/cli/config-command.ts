@@ -64,11 +64,37 @@ function shown(key: LiveSettingKey, value: unknown): string {
   return DURATIONS.has(key) && typeof value === 'number' ? `${value} (${formatDuration(value)})` : String(value);
 }
 
-function keyArg(key: string): LiveSettingKey {
-  if (!isLiveSettingKey(key)) {
-    throw usageError(`Unknown setting "${key}"; these can be read and changed here: ${LIVE_SETTING_KEYS.join(', ')}`);
+/** The flags `ccflare serve` takes for startup settings (serve-command.ts). */
+const SERVE_FLAGS: Record<string, string> = { port: '--port', host: '--host' };
+
+/**
+ * `key` as a runtime setting. Anything else is refused with what to do instead: a startup
+ * setting (`port`, `logLevel`) says where it is set; another spelling of a runtime setting (its
+ * environment variable, snake case, another case) names the key; else the list.
+ */
+export function keyArg(key: string): LiveSettingKey {
+  if (isLiveSettingKey(key)) return key;
+  // sessionMs, session_ms, SESSION-MS and CCFLARE_SESSION_MS all read "sessionms".
+  const plain = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
+  const given = plain(key).replace(/^ccflare/, '');
+  const def = SETTINGS.find((d) =>
+    [d.key, d.env, d.ccflare?.env, d.ccflare?.key].some(
+      (n) => n !== undefined && plain(n).replace(/^ccflare/, '') === given,
+    ),
+  );
+  const list = `runtime settings: ${LIVE_SETTING_KEYS.join(', ')}`;
+  if (def !== undefined && isLiveSettingKey(def.key)) {
+    throw usageError(`Unknown setting "${key}": did you mean ${def.key}?`);
   }
-  return key;
+  if (def !== undefined) {
+    const flag = SERVE_FLAGS[def.key];
+    throw usageError(
+      `${def.key} is read when the gateway starts, so it is not changed here: set ${def.env} in the gateway's ` +
+        `environment${flag === undefined ? ' or' : ','} "${def.key}" in config.json in its data directory` +
+        `${flag === undefined ? '' : ` or \`ccflare serve ${flag}\``}, and restart it; ${list}`,
+    );
+  }
+  throw usageError(`Unknown setting "${key}"; ${list}`);
 }
 
 export function registerConfigCommands(program: Command, io: CliIo): void {
