@@ -1,10 +1,20 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { samplePayload } from '../../../test/support/sample-record.js';
 import { KeptBytes } from '../../proxy/kept-bytes.js';
-import type { PayloadRecord } from '../contract/records.js';
+import type { PayloadInput, PayloadRecord } from '../contract/records.js';
 import { PayloadFiles, payloadDir } from './payload-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccflare-payload-files-'));
@@ -71,6 +81,37 @@ describe('PayloadFiles', () => {
     const file = join(f.dir, ref?.file as string);
     truncateSync(file, (ref?.length as number) - 3);
     expect(ref ? f.read({ ...ref, length: ref.length - 3 }) : 'none').toBeNull();
+  });
+
+  it('stores a Claude Code request body deflated and reads it back whole; short and incompressible bodies stay plain', () => {
+    const f = new PayloadFiles(freshDb());
+    const recorded = JSON.parse(
+      readFileSync(new URL('../../conversations/__fixtures__/compact.json', import.meta.url), 'utf8'),
+    ) as {
+      requests: { body: unknown }[];
+    };
+    const claudeCode = JSON.stringify(recorded.requests.at(-1)?.body);
+    expect(claudeCode.length).toBeGreaterThan(10_000);
+    const noise = randomBytes(20_000);
+    const answer = JSON.stringify({ content: [{ type: 'text', text: 'a long answer. '.repeat(1000) }] });
+    const given: PayloadInput[] = [
+      samplePayload({ requestBody: claudeCode, responseBody: answer }),
+      { ...samplePayload(), requestBody: noise },
+      samplePayload(),
+    ];
+    const refs = f.append(given.map((payload, i) => ({ ts: D1 + i, payload })));
+    expect(refs.map((r) => (r ? f.read(r) : null))).toEqual([
+      given[0],
+      samplePayload({ requestBody: noise.toString('utf8') }),
+      given[2],
+    ]);
+    const [cc, random, short] = refs.map((r) => r?.length as number);
+    // Both bodies deflated: well under half of what they are.
+    expect(cc).toBeLessThan((claudeCode.length + answer.length) / 2);
+    // Random bytes do not deflate: stored as they are.
+    expect(random).toBeGreaterThan(noise.length);
+    const plain = samplePayload();
+    expect(short).toBeGreaterThan((plain.requestBody?.length ?? 0) + (plain.responseBody?.length ?? 0));
   });
 
   it('appends later batches after the earlier ones and creates the directory owner-only', () => {

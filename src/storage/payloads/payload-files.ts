@@ -18,7 +18,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { PayloadBody, PayloadInput, PayloadRecord } from '../contract/records.js';
+import { deflateRawSync } from 'node:zlib';
+import type { DeflatedBody, PayloadBody, PayloadInput, PayloadRecord } from '../contract/records.js';
 import { isDeflated, joinParts, partsBytes, readParts, writeParts } from './body-bytes.js';
 
 export interface PayloadRef {
@@ -43,11 +44,27 @@ const MAGIC = 0xc1;
  * unreadable rather than as text made of deflated bytes.
  */
 const MAGIC_PARTS = 0xc2;
+/**
+ * Version 3: the request body may be in parts too (FLAG_REQUEST_PARTS). A version-2 build reads
+ * such a frame as unreadable rather than showing the deflated request body as text.
+ */
+const MAGIC_REQUEST_PARTS = 0xc3;
 const HEADER_BYTES = 18;
 const NULL_LEN = 0xffffffff;
 const FLAG_REQUEST_TRUNCATED = 1;
 const FLAG_RESPONSE_TRUNCATED = 2;
 const FLAG_RESPONSE_PARTS = 4;
+const FLAG_REQUEST_PARTS = 8;
+/**
+ * Plain bodies from this size on are stored deflated (level 1), as PostgreSQL compresses its
+ * payload rows over ~2 KB. Claude Code resends its tools and the whole conversation with every
+ * request: its recorded requests (conversations/__fixtures__, 4-26 KB) take 2.1x less room. The
+ * write worker pays ~0.25 ms per 20 KB body (~0.09 ms of it zlib's setup per call) and ~1.4 ms
+ * per 250 KB (2-core VM). The bench's 1.5 KB requests and short answers stay as they are.
+ */
+const DEFLATE_FROM = 4096;
+/** Deflated to more than this share of its size (base64 images, compressed data): kept plain. */
+const DEFLATE_KEEP = 0.9;
 /** Names come back from the database: anything else (e.g. `../x`) is never opened. */
 const SEGMENT_NAME = /^(\d{4})(\d{2})(\d{2})-[0-9a-f]+\.seg$/;
 
@@ -76,6 +93,11 @@ function fieldBytes(s: PayloadBody | null | undefined): number {
   return isDeflated(s) ? partsBytes(s) : s.byteLength;
 }
 
+/** A payload as a frame holds it: either body may be deflated (`deflatedIfLarge`). */
+interface StoredPayload extends Omit<PayloadInput, 'requestBody'> {
+  requestBody: PayloadBody | null;
+}
+
 interface Group {
   file: string;
   start: number;
@@ -101,10 +123,17 @@ export class PayloadFiles {
     const byDay = new Map<string, number[]>();
     let total = 0;
     const sizes: number[] = new Array(items.length).fill(0);
+    const payloads: (StoredPayload | null)[] = new Array(items.length).fill(null);
     for (let i = 0; i < items.length; i++) {
       const it = items[i] as { ts: number; payload: PayloadInput | null };
-      const p = it.payload;
-      if (!p) continue;
+      const given = it.payload;
+      if (!given) continue;
+      const p = {
+        ...given,
+        requestBody: deflatedIfLarge(given.requestBody),
+        responseBody: deflatedIfLarge(given.responseBody),
+      };
+      payloads[i] = p;
       const size =
         HEADER_BYTES +
         fieldBytes(p.requestHeaders ?? '{}') +
@@ -128,7 +157,7 @@ export class PayloadFiles {
       const start = pos;
       for (const i of idxs) {
         frameStart[i] = pos;
-        pos = encodeFrame(buf, pos, (items[i] as { payload: PayloadInput }).payload);
+        pos = encodeFrame(buf, pos, payloads[i] as StoredPayload);
       }
       groups.push({ file: `${day}-${this.writerId}.seg`, start, end: pos, idxs });
     }
@@ -262,13 +291,25 @@ function writeField(buf: Buffer, lenAt: number, pos: number, s: PayloadBody | nu
   return pos + n;
 }
 
-function encodeFrame(buf: Buffer, at: number, p: PayloadInput): number {
+/** A plain body of `DEFLATE_FROM` bytes or more, deflated in one part when that saves room. */
+function deflatedIfLarge(b: PayloadBody | null): PayloadBody | null {
+  if (b === null || isDeflated(b)) return b;
+  const bytes = typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
+  if (bytes.byteLength < DEFLATE_FROM) return b;
+  const z = deflateRawSync(bytes, { level: 1 });
+  if (z.byteLength > bytes.byteLength * DEFLATE_KEEP) return bytes;
+  return { deflated: [{ z: true, bytes: z }], length: bytes.byteLength } satisfies DeflatedBody;
+}
+
+function encodeFrame(buf: Buffer, at: number, p: StoredPayload): number {
+  const requestParts = p.requestBody != null && isDeflated(p.requestBody);
   const parts = p.responseBody != null && isDeflated(p.responseBody);
-  buf[at] = parts ? MAGIC_PARTS : MAGIC;
+  buf[at] = requestParts ? MAGIC_REQUEST_PARTS : parts ? MAGIC_PARTS : MAGIC;
   buf[at + 1] =
     (p.requestTruncated ? FLAG_REQUEST_TRUNCATED : 0) |
     (p.responseTruncated ? FLAG_RESPONSE_TRUNCATED : 0) |
-    (parts ? FLAG_RESPONSE_PARTS : 0);
+    (parts ? FLAG_RESPONSE_PARTS : 0) |
+    (requestParts ? FLAG_REQUEST_PARTS : 0);
   let pos = at + HEADER_BYTES;
   pos = writeField(buf, at + 2, pos, p.requestHeaders ?? '{}');
   pos = writeField(buf, at + 6, pos, p.requestBody);
@@ -277,9 +318,15 @@ function encodeFrame(buf: Buffer, at: number, p: PayloadInput): number {
 }
 
 function decodeFrame(buf: Buffer): PayloadRecord | null {
-  if (buf[0] !== MAGIC && buf[0] !== MAGIC_PARTS) return null;
+  const version = buf[0];
+  if (version !== MAGIC && version !== MAGIC_PARTS && version !== MAGIC_REQUEST_PARTS) return null;
   const flags = buf[1] as number;
-  const parts = buf[0] === MAGIC_PARTS && (flags & FLAG_RESPONSE_PARTS) !== 0;
+  const inParts = [
+    false,
+    version === MAGIC_REQUEST_PARTS && (flags & FLAG_REQUEST_PARTS) !== 0,
+    false,
+    version !== MAGIC && (flags & FLAG_RESPONSE_PARTS) !== 0,
+  ];
   let pos = HEADER_BYTES;
   const fields: (string | null)[] = [];
   for (let i = 0; i < 4; i++) {
@@ -289,7 +336,7 @@ function decodeFrame(buf: Buffer): PayloadRecord | null {
       continue;
     }
     if (pos + len > buf.length) return null;
-    if (i === 3 && parts) {
+    if (inParts[i]) {
       const stored = readParts(buf, pos, pos + len);
       if (stored === null) return null;
       fields.push(joinParts(stored).toString('utf8'));
