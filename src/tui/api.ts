@@ -10,6 +10,7 @@ import { parseForTerminal } from '../cli/terminal-text.js';
 import type { Account } from '../shared/accounts-schemas.js';
 import type { AgentList, AgentView, WorkspaceList } from '../shared/agents-schemas.js';
 import type { Analytics, Stats } from '../shared/analytics-schemas.js';
+import type { ConfigView as SharedConfigView } from '../shared/config-schemas.js';
 import type { ConversationPage, ConversationTree } from '../shared/conversation-schemas.js';
 import { fromHistoryLine, type LogHistoryLine } from '../shared/events-schemas.js';
 import type { RequestDetail, RequestPage } from '../shared/requests-schemas.js';
@@ -26,12 +27,16 @@ export interface Health {
   inFlight: number;
 }
 
+/** What a runtime setting takes (int range, enum values, …), as `GET /api/config` says. */
+export type SettingAccepts = SharedConfigView[keyof SharedConfigView]['accepts'];
+
 export interface SettingView {
   value: unknown;
   source: string;
   env: string;
   pinned: boolean;
   doc: string;
+  accepts: SettingAccepts;
 }
 
 export type ConfigView = Record<string, SettingView>;

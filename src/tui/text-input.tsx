@@ -10,11 +10,25 @@
 import { Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 
-/** What a chunk of typed or pasted input does to the field. */
+/** `s` without its last character (a whole emoji, not half of its surrogate pair). */
+function dropLast(s: string): string {
+  const cp = s.codePointAt(s.length - 2);
+  return s.slice(0, cp !== undefined && cp > 0xffff ? -2 : -1);
+}
+
+/**
+ * What a chunk of typed or pasted input does to the field. Keys typed while the UI is busy arrive
+ * as one chunk too ("\x7f14\r"): a Backspace in it erases the character before it, as it would
+ * alone.
+ */
 export function applyInput(value: string, chunk: string): { value: string; submit: boolean } {
-  const eol = chunk.search(/[\r\n]/);
-  const text = (eol === -1 ? chunk : chunk.slice(0, eol)).replace(/\p{Cc}/gu, '');
-  return { value: value + text, submit: eol !== -1 };
+  let v = value;
+  for (const ch of chunk) {
+    if (ch === '\r' || ch === '\n') return { value: v, submit: true };
+    if (ch === '\x7f' || ch === '\b') v = dropLast(v);
+    else if (!/\p{Cc}/u.test(ch)) v += ch;
+  }
+  return { value: v, submit: false };
 }
 
 export function TextInput(props: {
@@ -35,7 +49,7 @@ export function TextInput(props: {
   useInput((input, key) => {
     if (key.escape) props.onCancel();
     else if (key.return) props.onSubmit(current.current);
-    else if (key.backspace || key.delete) set(current.current.slice(0, -1));
+    else if (key.backspace || key.delete) set(dropLast(current.current));
     else if (!key.ctrl && !key.meta && input && !key.tab && !key.upArrow && !key.downArrow) {
       const next = applyInput(current.current, input);
       set(next.value);

@@ -10,7 +10,7 @@ import type { RequestDetail, RequestSummary } from '../shared/requests-schemas.j
 import type { StrategyView, ThresholdSettingsView } from '../shared/strategy-schemas.js';
 import type { ApprovalData, CreateWorkerRequest, WorkerLogData, WorkerViewData } from '../shared/workers-schemas.js';
 import { AGENT_SDK_MISSING } from '../workers/agent-sdk.js';
-import { ApiError, type TuiApi, type WorkerAction } from './api.js';
+import { ApiError, type ConfigView, type SettingView, type TuiApi, type WorkerAction } from './api.js';
 import { App, layoutTabs, screenIndex } from './app.js';
 import { bar, lineChart, markedBar, sparkline } from './charts.js';
 import { AccountsScreen } from './screens/accounts.js';
@@ -357,8 +357,45 @@ function seedWorkers(f: FakeWorkers): void {
   );
 }
 
+/** The runtime settings the fake gateway has, a few of each kind, at their defaults. */
+const SETTING_DEFAULTS: Record<string, Omit<SettingView, 'source' | 'pinned'>> = {
+  strategy: {
+    value: 'session',
+    env: 'CCFLARE_STRATEGY',
+    doc: 'routing',
+    accepts: { kind: 'enum', values: ['session', 'sticky', 'round-robin', 'least-used', 'drain-soonest', 'hybrid'] },
+  },
+  sessionMs: {
+    value: 18_000_000,
+    env: 'CCFLARE_SESSION_MS',
+    doc: 'How long to stay on one account',
+    accepts: { kind: 'int', min: 60_000, max: 604_800_000 },
+  },
+  requestRetentionDays: {
+    value: 90,
+    env: 'CCFLARE_REQUEST_RETENTION_DAYS',
+    doc: 'Days request records are kept',
+    accepts: { kind: 'int', min: 1, max: 3650 },
+  },
+  payloadCapture: {
+    value: true,
+    env: 'CCFLARE_PAYLOAD_CAPTURE',
+    doc: 'Store request and response bodies',
+    accepts: { kind: 'bool' },
+  },
+  defaultAgentModel: {
+    value: '',
+    env: 'CCFLARE_DEFAULT_AGENT_MODEL',
+    doc: 'Model for agents without their own',
+    accepts: { kind: 'model', examples: ['claude-sonnet-4-6', 'haiku'] },
+  },
+};
+
 function fakeApi() {
   const accounts = [account('alpha'), account('beta')];
+  /** Runtime settings stored in the fake's database, and those its environment pins. */
+  const settings: Record<string, unknown> = {};
+  const pinnedSettings: Record<string, unknown> = {};
   const routing: FakeRouting = {
     strategy: 'session',
     thresholds: { global: { '5h': null, '7d': null }, perFamily: {}, perAccount: {} },
@@ -404,8 +441,10 @@ function fakeApi() {
   const api: TuiApi & {
     logListener?: (l: { level: string; time: number; msg: string; fields: object }) => void;
     fake: FakeWorkers;
+    pinnedSettings: Record<string, unknown>;
   } = {
     fake,
+    pinnedSettings,
     base: 'http://127.0.0.1:8080',
     health: vi.fn(async () => ({ status: 'ok', uptimeMs: 3_725_000, accounts: 2, strategy: 'session', inFlight: 0 })),
     accounts: vi.fn(async () => accounts.map((a) => ({ ...a }))),
@@ -547,24 +586,29 @@ function fakeApi() {
       a.effectiveModel = model ?? (a.model?.startsWith('claude-') ? a.model : null);
       return { ...a };
     }),
-    config: vi.fn(async () => ({
-      strategy: {
-        value: routing.strategy,
-        source: routing.strategy === 'session' ? 'default' : 'database',
-        env: 'CCFLARE_STRATEGY',
-        pinned: false,
-        doc: 'routing',
-      },
-      sessionMs: {
-        value: 18_000_000,
-        source: 'default',
-        env: 'CCFLARE_SESSION_MS',
-        pinned: false,
-        doc: 'How long to stay on one account',
-      },
-    })),
+    config: vi.fn(async (): Promise<ConfigView> => {
+      const out: ConfigView = {};
+      for (const [k, d] of Object.entries(SETTING_DEFAULTS)) {
+        const stored = k === 'strategy' ? (routing.strategy === 'session' ? undefined : routing.strategy) : settings[k];
+        const pinned = pinnedSettings[k];
+        out[k] = {
+          ...d,
+          value: pinned ?? stored ?? d.value,
+          source: pinned !== undefined ? 'environment' : stored !== undefined ? 'database' : 'default',
+          pinned: pinned !== undefined,
+        };
+      }
+      return out;
+    }),
     setConfig: vi.fn(async (patch: Record<string, unknown>) => {
-      if (typeof patch.strategy === 'string') routing.strategy = patch.strategy;
+      for (const [k, v] of Object.entries(patch)) {
+        if (pinnedSettings[k] !== undefined) throw new ApiError(409, `${k} is set by the environment`);
+        if (k === 'defaultAgentModel' && typeof v === 'string' && v !== '' && !v.startsWith('claude-'))
+          throw new ApiError(400, `Invalid defaultAgentModel: "${v}"; expected a Claude model id`);
+        if (k === 'strategy') routing.strategy = typeof v === 'string' ? v : 'session';
+        else if (v === null) delete settings[k];
+        else settings[k] = v;
+      }
       return {};
     }),
     strategy: vi.fn(async () => strategyView(routing)),
@@ -645,7 +689,7 @@ async function until(
 /** A frame's lines joined, for a message wrapped over several. */
 const joined = (frame: string) => frame.replace(/\n/g, ' ');
 
-/** Backspace `n` times, one key each (a chunk of them would arrive as one paste). */
+/** Backspace `n` times, one key each. */
 function erase(ui: { stdin: { write: (s: string) => void } }, n: number): void {
   for (let i = 0; i < n; i++) ui.stdin.write('\u007F');
 }
@@ -1196,6 +1240,133 @@ describe('terminal UI', () => {
     ui.stdin.write('\r');
     await until(ui, 'session window set to 1h 30m');
     expect(api.setConfig).toHaveBeenCalledWith({ sessionMs: 5_400_000 });
+    ui.unmount();
+  });
+
+  it('lists every runtime setting (c): flips a switch, edits a number and a duration, resets, and says what it refused', async () => {
+    const api = fakeApi();
+    const ui = start(api, screenIndex('Settings'));
+    await until(ui, 'session window 5h');
+    ui.stdin.write('c');
+    let frame = await until(ui, /> strategy +session +default/);
+    expect(frame).toContain('Runtime settings');
+    expect(frame).toMatch(/ sessionMs +5h +default/);
+    expect(frame).toMatch(/ payloadCapture +true +default/);
+    expect(frame).toMatch(/ defaultAgentModel +\(none\) +default/);
+    expect(frame).toContain('routing');
+    // A switch flips with Enter.
+    for (let i = 0; i < 3; i++) ui.stdin.write('\u001B[B');
+    await until(ui, /> payloadCapture/);
+    ui.stdin.write('\r');
+    frame = await until(ui, /payloadCapture +false +database/);
+    expect(frame).toContain('payloadCapture off');
+    expect(api.setConfig).toHaveBeenLastCalledWith({ payloadCapture: false });
+    // A number: what it refuses stays in the field to be corrected.
+    ui.stdin.write('\u001B[A');
+    await until(ui, /> requestRetentionDays/);
+    ui.stdin.write('\r');
+    await until(ui, 'requestRetentionDays (1-3650; Esc cancels): 90');
+    erase(ui, 2);
+    for (const ch of 'abc') ui.stdin.write(ch);
+    ui.stdin.write('\r');
+    frame = await until(ui, 'not a whole number from 1 to 3650: abc');
+    expect(frame).toContain('Esc cancels): abc');
+    erase(ui, 3);
+    for (const ch of '30') ui.stdin.write(ch);
+    ui.stdin.write('\r');
+    frame = await until(ui, /requestRetentionDays +30 +database/);
+    expect(frame).toContain('requestRetentionDays set to 30');
+    expect(api.setConfig).toHaveBeenLastCalledWith({ requestRetentionDays: 30 });
+    // u: back to the default.
+    ui.stdin.write('u');
+    await until(ui, /requestRetentionDays +90 +default/);
+    expect(api.setConfig).toHaveBeenLastCalledWith({ requestRetentionDays: null });
+    // A duration is typed with units.
+    ui.stdin.write('\u001B[A');
+    await until(ui, /> sessionMs/);
+    ui.stdin.write('\r');
+    await until(ui, 'sessionMs (a duration, e.g. 5h, 90m; Esc cancels): 5h');
+    erase(ui, 2);
+    for (const ch of '90m') ui.stdin.write(ch);
+    ui.stdin.write('\r');
+    await until(ui, /sessionMs +1h 30m +database/);
+    expect(api.setConfig).toHaveBeenLastCalledWith({ sessionMs: 5_400_000 });
+    // What the gateway refuses, it says.
+    for (let i = 0; i < 3; i++) ui.stdin.write('\u001B[B');
+    await until(ui, /> defaultAgentModel/);
+    ui.stdin.write('\r');
+    await until(ui, 'defaultAgentModel (e.g. claude-sonnet-4-6, haiku; empty for none; Esc cancels): ');
+    for (const ch of 'gpt-5') ui.stdin.write(ch);
+    ui.stdin.write('\r');
+    frame = await until(ui, 'failed: 400: Invalid defaultAgentModel: "gpt-5"');
+    expect(frame).toMatch(/defaultAgentModel +\(none\) +default/);
+    // c goes back to the strategy.
+    ui.stdin.write('c');
+    await until(ui, 'Strategy: session');
+    ui.unmount();
+  });
+
+  it('shows a setting the environment pins as such and does not send it', async () => {
+    const api = fakeApi();
+    api.pinnedSettings.payloadCapture = false;
+    const ui = renderScreen(StrategyScreen, api);
+    await until(ui, 'session window 5h');
+    ui.stdin.write('c');
+    await until(ui, /> strategy/);
+    for (let i = 0; i < 3; i++) ui.stdin.write('\u001B[B');
+    await until(ui, /> payloadCapture +false +environment: CCFLARE_PAYLOAD_CAPTURE/);
+    ui.stdin.write('\r');
+    await until(ui, (f) =>
+      joined(f).includes(
+        "payloadCapture is set by CCFLARE_PAYLOAD_CAPTURE in the gateway's environment: not changed here",
+      ),
+    );
+    ui.stdin.write('u');
+    expect(api.setConfig).not.toHaveBeenCalled();
+    ui.unmount();
+  });
+
+  it('acts on the setting the keys before it selected when they arrive together ("↓↓↓⏎")', async () => {
+    const api = fakeApi();
+    const ui = renderScreen(StrategyScreen, api);
+    await until(ui, 'session window 5h');
+    ui.stdin.write('c');
+    await until(ui, /> strategy/);
+    ui.stdin.write('\u001B[B\u001B[B\u001B[B\r');
+    await until(ui, /> payloadCapture +false +database/);
+    expect(api.setConfig).toHaveBeenCalledWith({ payloadCapture: false });
+    expect(api.setConfig).toHaveBeenCalledTimes(1);
+    ui.unmount();
+  });
+
+  it('keeps the list of runtime settings within 80x24 however many there are, scrolling with the selection', async () => {
+    const api = fakeApi();
+    const base = api.config;
+    api.config = vi.fn(async () => {
+      const all = await base();
+      for (let i = 1; i <= 14; i++) {
+        all[`extraSetting${i}`] = {
+          value: i,
+          source: 'default',
+          env: `CCFLARE_EXTRA_${i}`,
+          pinned: false,
+          doc: `The ${i}th extra setting, with a description long enough to take two lines of the screen's 80 columns when it is wrapped`,
+          accepts: { kind: 'int', min: 0, max: 100 },
+        };
+      }
+      return all;
+    });
+    const ui = renderScreen(StrategyScreen, api);
+    await until(ui, 'session window 5h');
+    ui.stdin.write('c');
+    let frame = await until(ui, /> strategy/);
+    expect(frame).toMatch(/\+\d+ more below/);
+    expect(fitsScreen(frame)).toBe(true);
+    for (let i = 0; i < 18; i++) ui.stdin.write('\u001B[B');
+    frame = await until(ui, /> extraSetting14 +14 +default/);
+    expect(frame).toMatch(/\+\d+ more above/);
+    expect(frame).not.toContain(' strategy ');
+    expect(fitsScreen(frame)).toBe(true);
     ui.unmount();
   });
 

@@ -2,7 +2,8 @@
  * The strategy screen (tab "Settings", also key 0 like the dashboard's Strategy): the strategy
  * and session window with a switch, the order the next request would try and why, each account's
  * hybrid score parts and 5h/7d bars with their quota thresholds marked, and the global and
- * per-account thresholds edited in place (`GET /api/strategy`, `PUT /api/strategy/thresholds`).
+ * per-account thresholds edited in place (`GET /api/strategy`, `PUT /api/strategy/thresholds`);
+ * `c` lists every runtime setting (runtime-settings.tsx).
  */
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
@@ -13,6 +14,7 @@ import { useLoad } from '../hooks.js';
 import { cell, moreText, shorten } from '../layout.js';
 import { TextInput } from '../text-input.js';
 import { useColor } from '../theme.js';
+import { RuntimeSettings } from './runtime-settings.js';
 import type { ScreenProps } from './types.js';
 
 /** One line per strategy: what it does (README "Strategies" says more). */
@@ -60,6 +62,8 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
   const [mode, setMode] = useState<Mode>(null);
   const [selected, setSelected] = useState(0);
   const [note, setNote] = useState<string | null>(null);
+  /** The list of every runtime setting (`c`) in place of the strategy's view. */
+  const [all, setAll] = useState(false);
   const data = view.data;
   const accounts = data?.accounts ?? [];
   const current = accounts[Math.min(selected, accounts.length - 1)];
@@ -81,8 +85,9 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
       else if (input === 'w') open('session');
       else if (input === 'g' && data) open('global');
       else if (input === 't' && current) open('account');
+      else if (input === 'c') setAll(true);
     },
-    { isActive: mode === null },
+    { isActive: mode === null && !all },
   );
 
   const done = (p: Promise<unknown>, ok: string) =>
@@ -153,6 +158,22 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
     global: 'Global thresholds 5h,7d in % (e.g. 90,80; empty for none; Esc cancels)',
     account: `Thresholds of ${current?.name ?? ''} 5h,7d in % (empty for none; Esc cancels)`,
   };
+
+  if (all) {
+    return (
+      <RuntimeSettings
+        api={api}
+        width={width}
+        height={height}
+        setModal={setModal}
+        onClose={() => {
+          setAll(false);
+          view.reload();
+          config.reload();
+        }}
+      />
+    );
+  }
 
   return (
     <Box flexDirection="column">
@@ -236,7 +257,9 @@ export function StrategyScreen({ api, setModal, width, height }: ScreenProps) {
       )}
       {mode !== null && <TextInput label={labels[mode]} onCancel={close} onSubmit={submit} />}
       {note !== null && <Text dimColor>{note}</Text>}
-      <Text dimColor>s strategy · w session window · g global · t account thresholds · ↑/↓ select</Text>
+      <Text dimColor>
+        {clip('s strategy · w session window · g global · t account thresholds · c all settings · ↑/↓ select')}
+      </Text>
     </Box>
   );
 }
