@@ -1637,7 +1637,15 @@ async function finish(code: number): Promise<never> {
   process.exit(code);
 }
 
-process.once('SIGINT', () => void finish(130));
+// Ctrl-C, `timeout`, a closed terminal: without this the targets frozen by freezeOthers stayed
+// stopped for good, holding their ports and memory, and took no SIGTERM until a SIGCONT.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
+  process.once(signal, () => void finish(code));
+}
 
 main().then(finish, (err: unknown) => {
   console.error('bench failed:', err);
