@@ -1961,6 +1961,36 @@ describe('workers in the terminal', () => {
     ui.unmount();
   });
 
+  it('acts on the row an arrow selected when both keys arrive together ("↓a", "↓p", "↓⏎")', async () => {
+    // The approval queue: the second call is approved, not the first.
+    const workers = workersApi();
+    const queue = renderScreen(WorkersScreen, workers);
+    await until(queue, 'Log of linter');
+    queue.stdin.write('\u001B[C');
+    await until(queue, /^> toucher +Bash /m);
+    queue.stdin.write('\u001B[Ba');
+    await until(queue, 'approved Edit of toucher');
+    expect(workers.approve).toHaveBeenCalledWith('ap2');
+    expect(workers.approve).toHaveBeenCalledTimes(1);
+    queue.unmount();
+    // Accounts: beta is paused, not alpha.
+    const api = fakeApi();
+    const accounts = start(api, screenIndex('Accounts'));
+    await until(accounts, /> alpha/);
+    accounts.stdin.write('\u001B[Bp');
+    await until(accounts, /beta.*paused/);
+    expect(api.pause).toHaveBeenCalledWith('beta');
+    expect(api.pause).toHaveBeenCalledTimes(1);
+    accounts.unmount();
+    // Requests: the second row opens.
+    const requests = start(api, screenIndex('Requests'));
+    await until(requests, /429 .*alpha/);
+    requests.stdin.write('\u001B[B\r');
+    await until(requests, 'Request r2');
+    expect(api.request).toHaveBeenCalledWith('r2');
+    requests.unmount();
+  });
+
   it('approves with a, and rejects with r only with a message the worker reads', async () => {
     const api = workersApi();
     let modal = false;

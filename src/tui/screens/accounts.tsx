@@ -86,8 +86,8 @@ export function AccountsScreen({ api, setModal, now, openUrl, width, height }: S
   const accounts = data ?? [];
   const current = accounts[Math.min(selected, accounts.length - 1)];
   // Key handlers can run before React re-subscribes them after a render: they read the latest here.
-  const latest = useRef({ current, count: accounts.length, accounts });
-  latest.current = { current, count: accounts.length, accounts };
+  const latest = useRef({ current, count: accounts.length, accounts, selected });
+  latest.current = { current, count: accounts.length, accounts, selected };
 
   // Bumped when an OAuth flow is cancelled or finished, so a late answer from the API is ignored.
   const flowSeq = useRef(0);
@@ -180,10 +180,15 @@ export function AccountsScreen({ api, setModal, now, openUrl, width, height }: S
 
   useInput(
     (input, key) => {
-      const { current, count } = latest.current;
-      if (key.upArrow) setSelected((s) => Math.max(0, s - 1));
-      else if (key.downArrow) setSelected((s) => Math.min(count - 1, s + 1));
-      else if (input === 'p' && current) act(`paused ${current.name}`, api.pause(current.name));
+      const l = latest.current;
+      const { current } = l;
+      if (key.upArrow || key.downArrow) {
+        // Keys typed while the UI is busy arrive together ("↓p"): a key after an arrow acts on
+        // the row the arrow selected, not on the one last drawn.
+        l.selected = Math.max(0, Math.min(l.count - 1, Math.min(l.selected, l.count - 1) + (key.upArrow ? -1 : 1)));
+        l.current = l.accounts[l.selected];
+        setSelected(l.selected);
+      } else if (input === 'p' && current) act(`paused ${current.name}`, api.pause(current.name));
       else if (input === 'r' && current) act(`resumed ${current.name}`, api.resume(current.name));
       else if (input === 'd' && current) setMode({ kind: 'remove', name: current.name });
       else if (input === 'a') setMode(field('addName'));

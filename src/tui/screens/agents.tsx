@@ -113,8 +113,8 @@ export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
   const current = order[Math.min(selected, order.length - 1)];
   const perf = new Map<string | null, AgentPerf>((figures.data?.agents ?? []).map((a) => [a.agent, a]));
   // Key handlers can run before React re-subscribes them after a render: they read the latest here.
-  const latest = useRef({ current, count: order.length, mode });
-  latest.current = { current, count: order.length, mode };
+  const latest = useRef({ current, order, selected, mode });
+  latest.current = { current, order, selected, mode };
 
   const setMode = (m: Mode) => {
     latest.current.mode = m;
@@ -137,11 +137,17 @@ export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
 
   useInput(
     (input, key) => {
-      const { current, count } = latest.current;
+      const l = latest.current;
+      const { current } = l;
       const i = RANGES.indexOf(range);
-      if (key.upArrow) setSelected((s) => Math.max(0, s - 1));
-      else if (key.downArrow) setSelected((s) => Math.min(Math.max(0, count - 1), s + 1));
-      else if (key.leftArrow) setRange(RANGES[Math.max(0, i - 1)] ?? range);
+      if (key.upArrow || key.downArrow) {
+        // Keys typed while the UI is busy arrive together ("↓m"): a key after an arrow acts on
+        // the row the arrow selected, not on the one last drawn.
+        const last = Math.max(0, l.order.length - 1);
+        l.selected = Math.max(0, Math.min(last, Math.min(l.selected, last) + (key.upArrow ? -1 : 1)));
+        l.current = l.order[l.selected];
+        setSelected(l.selected);
+      } else if (key.leftArrow) setRange(RANGES[Math.max(0, i - 1)] ?? range);
       else if (key.rightArrow) setRange(RANGES[Math.min(RANGES.length - 1, i + 1)] ?? range);
       else if ((input === 'm' || input === 'r') && current?.error) {
         setNote(`${basename(current.path)} cannot be read: fix the file first`);

@@ -122,7 +122,12 @@ export function ApprovalsPane({
     (input, key) => {
       const { current, maxScroll } = latest.current;
       const select = (by: number) => {
-        setSelectedId((id) => step(latest.current.list, id, by));
+        const l = latest.current;
+        // Keys typed while the UI is busy arrive together ("↓a"): a key after an arrow acts on
+        // the row the arrow selected, not on the one last drawn.
+        const next = step(l.list, l.current?.id ?? null, by);
+        l.current = l.list.find((a) => a.id === next);
+        setSelectedId(next);
         setScroll(0);
       };
       if (key.upArrow) select(-1);

@@ -60,11 +60,15 @@ export function usePagedList<T>({
 
   useInput(
     (input, key) => {
-      const { items, data, selected } = latest.current;
+      const l = latest.current;
+      const { items, data, selected } = l;
       if (onKey(input, key)) return;
-      if (key.upArrow) setSelected((s) => Math.max(0, s - 1));
-      else if (key.downArrow) setSelected((s) => Math.min(items.length - 1, s + 1));
-      else if ((key.rightArrow || key.pageDown) && data?.nextCursor) {
+      if (key.upArrow || key.downArrow) {
+        // Keys typed while the UI is busy arrive together ("↓⏎"): a key after an arrow acts on
+        // the row the arrow selected, not on the one last drawn.
+        l.selected = Math.max(0, Math.min(items.length - 1, selected + (key.upArrow ? -1 : 1)));
+        setSelected(l.selected);
+      } else if ((key.rightArrow || key.pageDown) && data?.nextCursor) {
         setCursors((cs) => [...cs, data.nextCursor]);
         setSelected(0);
       } else if ((key.leftArrow || key.pageUp) && cursors.length > 1) {

@@ -494,10 +494,14 @@ function WorkersPane({
         setMode(ask('name', {}));
         return;
       }
-      const selectedNow = (id: string | null) => id ?? latest.current.current?.id ?? null;
-      if (key.upArrow) setSelectedId((id) => step(latest.current.workers, selectedNow(id), -1));
-      else if (key.downArrow) setSelectedId((id) => step(latest.current.workers, selectedNow(id), 1));
-      else if (current === undefined) return;
+      if (key.upArrow || key.downArrow) {
+        // Keys typed while the UI is busy arrive together ("↓x"): a key after an arrow acts on
+        // the row the arrow selected, not on the one last drawn.
+        const l = latest.current;
+        const next = step(l.workers, l.current?.id ?? null, key.upArrow ? -1 : 1);
+        l.current = l.workers.find((w) => w.id === next);
+        setSelectedId(next);
+      } else if (current === undefined) return;
       else if (input === 'd') setMode({ kind: 'confirmDelete', worker: current });
       else if (key.return) setMode({ kind: 'log' });
       else {
