@@ -59,7 +59,7 @@ const FLAG_REQUEST_PARTS = 8;
  * Plain bodies from this size on are stored deflated (level 1), as PostgreSQL compresses its
  * payload rows over ~2 KB. Claude Code resends its tools and the whole conversation with every
  * request: its recorded requests (conversations/__fixtures__, 4-26 KB) take 2.1x less room. The
- * write worker pays ~0.25 ms per 20 KB body (~0.09 ms of it zlib's setup per call) and ~1.4 ms
+ * write worker pays ~0.25 ms per 20 KB body (~0.02 ms of it zlib's setup per call) and ~1.4 ms
  * per 250 KB (2-core VM). The bench's 1.5 KB requests and short answers stay as they are.
  */
 const DEFLATE_FROM = 4096;
