@@ -24,10 +24,10 @@ describe('config key', () => {
 
   it('says where a startup setting is set instead of calling it unknown', () => {
     expect(refusal('port')).toMatch(
-      /^port is read when the gateway starts, so it is not changed here: set CCFLARE_PORT in the gateway's environment, "port" in config\.json in its data directory or `ccflare serve --port`, and restart it; runtime settings: strategy, /,
+      /^port is read when the gateway starts, not a runtime setting: set CCFLARE_PORT in the gateway's environment, "port" in config\.json in its data directory or `ccflare serve --port`, and restart it; runtime settings: strategy, /,
     );
     expect(refusal('LOG_LEVEL')).toMatch(
-      /^logLevel is read when the gateway starts, so it is not changed here: set CCFLARE_LOG_LEVEL in the gateway's environment or "logLevel" in config\.json in its data directory, and restart it; /,
+      /^logLevel is read when the gateway starts, not a runtime setting: set CCFLARE_LOG_LEVEL in the gateway's environment or "logLevel" in config\.json in its data directory, and restart it; /,
     );
   });
 

@@ -89,7 +89,7 @@ export function keyArg(key: string): LiveSettingKey {
   if (def !== undefined) {
     const flag = SERVE_FLAGS[def.key];
     throw usageError(
-      `${def.key} is read when the gateway starts, so it is not changed here: set ${def.env} in the gateway's ` +
+      `${def.key} is read when the gateway starts, not a runtime setting: set ${def.env} in the gateway's ` +
         `environment${flag === undefined ? ' or' : ','} "${def.key}" in config.json in its data directory` +
         `${flag === undefined ? '' : ` or \`ccflare serve ${flag}\``}, and restart it; ${list}`,
     );

@@ -96,7 +96,7 @@ describe('ccflare config', () => {
     const unknown = await cli(['config', 'set', 'port', '1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(
-      /^ccflare: port is read when the gateway starts, so it is not changed here: set CCFLARE_PORT in the gateway's environment, "port" in config\.json in its data directory or `ccflare serve --port`, and restart it; runtime settings: strategy, sessionMs, /,
+      /^ccflare: port is read when the gateway starts, not a runtime setting: set CCFLARE_PORT in the gateway's environment, "port" in config\.json in its data directory or `ccflare serve --port`, and restart it; runtime settings: strategy, sessionMs, /,
     );
     // Pinned in the CLI's shell only: the running gateway is not, so the change goes through.
     const shellOnly = await cli(['config', 'set', 'strategyAffinity', 'false'], { CCFLARE_STRATEGY_AFFINITY: 'true' });
