@@ -89,6 +89,9 @@ export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions 
       { stdout: io.stdout as NodeJS.WriteStream, stdin: io.stdin, exitOnCtrlC: true },
     );
     await instance.waitUntilExit();
+    // A frame as tall as the terminal is drawn without a line end after it (Ink), so the shell's
+    // prompt came back at the end of the help line; a blank line under a shorter frame is harmless.
+    if ((io.stdout as NodeJS.WriteStream).isTTY) io.stdout.write('\n');
     return 0;
   } finally {
     stop();

@@ -209,8 +209,22 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       expect(accounts).toMatch(/^. first +api_key +paused +\d+ +\d+/m);
       expect(accounts.split('\n').every((l) => l.length <= 80)).toBe(true);
 
+      // Every runtime setting as the gateway describes it; the arrows, sent at once, and Enter flip payloadCapture.
+      keys('7');
+      await waitFor(/Strategy: session/);
+      keys('c');
+      const settings = await waitFor(/^ {2}payloadRetentionDays +7 +default *$/m);
+      expect(settings).toMatch(/^> strategy +session +default *$/m);
+      expect(settings.split('\n').every((l) => l.length <= 80)).toBe(true);
+      keys(...Array<string>(11).fill('Down'), 'Enter');
+      await waitFor(/^> payloadCapture +false +database *$/m);
+      expect(await gw.store.settings.get()).toMatchObject({ payloadCapture: false });
+      keys('c');
+      await waitFor(/Strategy: session/);
+
+      // Quit from a frame as tall as the terminal: the shell's next line starts on a line of its own.
       keys('q');
-      await waitFor(/EXITED:0/);
+      await waitFor(/^EXITED:0/m);
       // It ran on the --home directory: the one CCFLARE_HOME names was never created.
       expect(existsSync(`${gw.home}-not-this-one`)).toBe(false);
     });
