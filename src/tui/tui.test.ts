@@ -689,6 +689,12 @@ async function until(
 /** A frame's lines joined, for a message wrapped over several. */
 const joined = (frame: string) => frame.replace(/\n/g, ' ');
 
+/** Types `text` a key at a time, then Enter. */
+function typeLine(ui: { stdin: { write: (s: string) => void } }, text: string): void {
+  for (const ch of text) ui.stdin.write(ch);
+  ui.stdin.write('\r');
+}
+
 /** Backspace `n` times, one key each. */
 function erase(ui: { stdin: { write: (s: string) => void } }, n: number): void {
   for (let i = 0; i < n; i++) ui.stdin.write('\u007F');
@@ -1267,13 +1273,11 @@ describe('terminal UI', () => {
     ui.stdin.write('\r');
     await until(ui, 'requestRetentionDays (1-3650; Esc cancels): 90');
     erase(ui, 2);
-    for (const ch of 'abc') ui.stdin.write(ch);
-    ui.stdin.write('\r');
+    typeLine(ui, 'abc');
     frame = await until(ui, 'not a whole number from 1 to 3650: abc');
     expect(frame).toContain('Esc cancels): abc');
     erase(ui, 3);
-    for (const ch of '30') ui.stdin.write(ch);
-    ui.stdin.write('\r');
+    typeLine(ui, '30');
     frame = await until(ui, /requestRetentionDays +30 +database/);
     expect(frame).toContain('requestRetentionDays set to 30');
     expect(api.setConfig).toHaveBeenLastCalledWith({ requestRetentionDays: 30 });
@@ -1287,8 +1291,7 @@ describe('terminal UI', () => {
     ui.stdin.write('\r');
     await until(ui, 'sessionMs (a duration, e.g. 5h, 90m; Esc cancels): 5h');
     erase(ui, 2);
-    for (const ch of '90m') ui.stdin.write(ch);
-    ui.stdin.write('\r');
+    typeLine(ui, '90m');
     await until(ui, /sessionMs +1h 30m +database/);
     expect(api.setConfig).toHaveBeenLastCalledWith({ sessionMs: 5_400_000 });
     // What the gateway refuses, it says.
@@ -1296,8 +1299,7 @@ describe('terminal UI', () => {
     await until(ui, /> defaultAgentModel/);
     ui.stdin.write('\r');
     await until(ui, 'defaultAgentModel (e.g. claude-sonnet-4-6, haiku; empty for none; Esc cancels): ');
-    for (const ch of 'gpt-5') ui.stdin.write(ch);
-    ui.stdin.write('\r');
+    typeLine(ui, 'gpt-5');
     frame = await until(ui, 'failed: 400: Invalid defaultAgentModel: "gpt-5"');
     expect(frame).toMatch(/defaultAgentModel +\(none\) +default/);
     // c goes back to the strategy.
