@@ -122,13 +122,13 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
           out(`${JSON.stringify(all, null, 2)}\n`);
           return;
         }
+        // For reading: a duration with its units, `18000000 (5h)`; `get <key>` and --json stay raw for scripts.
         const width = Math.max(...LIVE_SETTING_KEYS.map((x) => x.length));
-        const cell = (v: unknown) => (v === '' ? '(none)' : String(v));
-        const valueWidth = Math.max(...LIVE_SETTING_KEYS.map((x) => cell(all[x].value).length));
+        const valueWidth = Math.max(...LIVE_SETTING_KEYS.map((x) => shown(x, all[x].value).length));
         for (const name of LIVE_SETTING_KEYS) {
           const s = all[name];
           const source = s.pinned ? `${s.source}: ${s.env}` : s.source;
-          out(`${name.padEnd(width)}  ${cell(s.value).padEnd(valueWidth)}  (${source})\n`);
+          out(`${name.padEnd(width)}  ${shown(name, s.value).padEnd(valueWidth)}  (${source})\n`);
         }
       });
     });

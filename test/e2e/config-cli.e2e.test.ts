@@ -70,6 +70,9 @@ describe('ccflare config', () => {
     expect((await cli(['config', 'unset', 'payloadCapture'])).stdout).toContain('now true (default)');
     const all = await cli(['config', 'get']);
     expect(all.stdout).toMatch(/^payloadCapture\s+true\s+\(default\)$/m);
+    // A duration is read with its units in the table, raw for scripts.
+    expect(all.stdout).toMatch(/^sessionMs\s+18000000 \(5h\)\s+\(default\)$/m);
+    expect((await cli(['config', 'get', 'sessionMs'])).stdout).toBe('18000000\n');
     // `list`, as every other command group has it.
     expect((await cli(['config', 'list'])).stdout).toBe(all.stdout);
   });
