@@ -39,6 +39,16 @@ export function windowed<T>(rows: readonly T[], selected: number, room: number):
 }
 
 /**
+ * The row `by` rows after (or before) row `at` of `count`, kept in the list (0 when it is empty).
+ * A list's arrow keys store it at once where its key handler reads, not only in React state: keys
+ * typed while the UI is busy arrive together ("↓p"), and the key after an arrow must act on the row
+ * the arrow selected, not on the one last drawn.
+ */
+export function stepIndex(count: number, at: number, by: number): number {
+  return Math.max(0, Math.min(count - 1, Math.min(at, count - 1) + by));
+}
+
+/**
  * A selection kept by id, so it follows its row as a polled list changes: the id `by` rows after
  * (or before) the one of `id` (the first when none is), kept in the list.
  */
@@ -47,7 +57,7 @@ export function step(rows: readonly { id: string }[], id: string | null, by: num
     0,
     rows.findIndex((r) => r.id === id),
   );
-  return rows[Math.max(0, Math.min(rows.length - 1, i + by))]?.id ?? null;
+  return rows[stepIndex(rows.length, i, by)]?.id ?? null;
 }
 
 /** `text` in lines of at most `room` characters, broken between words (a longer word is cut). */

@@ -5,7 +5,7 @@ import { formatAttempts, formatRateLimit, formatRecentErrors, formatStatus, form
 import { validateName } from '../../shared/names.js';
 import { ApiError, type OAuthInit, type OAuthMode } from '../api.js';
 import { useLoad } from '../hooks.js';
-import { cell, clip, windowed, wrap } from '../layout.js';
+import { cell, clip, stepIndex, windowed, wrap } from '../layout.js';
 import { TextInput } from '../text-input.js';
 import { accountColor, useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
@@ -183,9 +183,8 @@ export function AccountsScreen({ api, setModal, now, openUrl, width, height }: S
       const l = latest.current;
       const { current } = l;
       if (key.upArrow || key.downArrow) {
-        // Keys typed while the UI is busy arrive together ("↓p"): a key after an arrow acts on
-        // the row the arrow selected, not on the one last drawn.
-        l.selected = Math.max(0, Math.min(l.count - 1, Math.min(l.selected, l.count - 1) + (key.upArrow ? -1 : 1)));
+        // Stored at once for a key after it in the same chunk ("↓p"; layout.ts stepIndex).
+        l.selected = stepIndex(l.count, l.selected, key.upArrow ? -1 : 1);
         l.current = l.accounts[l.selected];
         setSelected(l.selected);
       } else if (input === 'p' && current) act(`paused ${current.name}`, api.pause(current.name));

@@ -7,7 +7,7 @@ import type { AgentView, WorkspaceView } from '../../shared/agents-schemas.js';
 import type { AgentPerf } from '../../shared/analytics-schemas.js';
 import type { AnalyticsRange } from '../api.js';
 import { useLoad } from '../hooks.js';
-import { cell, clip as clipTo, shorten, windowed } from '../layout.js';
+import { cell, clip as clipTo, shorten, stepIndex, windowed } from '../layout.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
 
@@ -141,10 +141,8 @@ export function AgentsScreen({ api, setModal, width, height }: ScreenProps) {
       const { current } = l;
       const i = RANGES.indexOf(range);
       if (key.upArrow || key.downArrow) {
-        // Keys typed while the UI is busy arrive together ("↓m"): a key after an arrow acts on
-        // the row the arrow selected, not on the one last drawn.
-        const last = Math.max(0, l.order.length - 1);
-        l.selected = Math.max(0, Math.min(last, Math.min(l.selected, last) + (key.upArrow ? -1 : 1)));
+        // Stored at once for a key after it in the same chunk ("↓m"; layout.ts stepIndex).
+        l.selected = stepIndex(l.order.length, l.selected, key.upArrow ? -1 : 1);
         l.current = l.order[l.selected];
         setSelected(l.selected);
       } else if (key.leftArrow) setRange(RANGES[Math.max(0, i - 1)] ?? range);

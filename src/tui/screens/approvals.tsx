@@ -123,8 +123,7 @@ export function ApprovalsPane({
       const { current, maxScroll } = latest.current;
       const select = (by: number) => {
         const l = latest.current;
-        // Keys typed while the UI is busy arrive together ("↓a"): a key after an arrow acts on
-        // the row the arrow selected, not on the one last drawn.
+        // Stored at once for a key after it in the same chunk ("↓a"; layout.ts stepIndex).
         const next = step(l.list, l.current?.id ?? null, by);
         l.current = l.list.find((a) => a.id === next);
         setSelectedId(next);

@@ -6,7 +6,7 @@
 import { Box, type Key, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import { useLoad } from '../hooks.js';
-import { clip as clipLine, windowed } from '../layout.js';
+import { clip as clipLine, stepIndex, windowed } from '../layout.js';
 import { useColor } from '../theme.js';
 
 export interface Page<T> {
@@ -64,9 +64,8 @@ export function usePagedList<T>({
       const { items, data, selected } = l;
       if (onKey(input, key)) return;
       if (key.upArrow || key.downArrow) {
-        // Keys typed while the UI is busy arrive together ("↓⏎"): a key after an arrow acts on
-        // the row the arrow selected, not on the one last drawn.
-        l.selected = Math.max(0, Math.min(items.length - 1, selected + (key.upArrow ? -1 : 1)));
+        // Stored at once for a key after it in the same chunk ("↓⏎"; layout.ts stepIndex).
+        l.selected = stepIndex(items.length, selected, key.upArrow ? -1 : 1);
         setSelected(l.selected);
       } else if ((key.rightArrow || key.pageDown) && data?.nextCursor) {
         setCursors((cs) => [...cs, data.nextCursor]);

@@ -9,7 +9,7 @@ import { useRef, useState } from 'react';
 import { formatDuration, parseDuration } from '../../shared/duration.js';
 import type { SettingView } from '../api.js';
 import { useLoad } from '../hooks.js';
-import { cell, moreText, shorten, wrap } from '../layout.js';
+import { cell, moreText, shorten, stepIndex, wrap } from '../layout.js';
 import { TextInput } from '../text-input.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
@@ -94,15 +94,13 @@ export function RuntimeSettings({
 
   useInput(
     (input, k) => {
-      // Keys typed while the UI is busy arrive in one chunk ("↓↓⏎"): each acts on the selection
-      // the ones before it made, not on the one last drawn.
-      const last = Math.max(0, entries.length - 1);
       if (k.escape || input === 'c') onClose();
       else if (k.upArrow || k.downArrow) {
-        at.current = Math.max(0, Math.min(last, at.current + (k.upArrow ? -1 : 1)));
+        // Stored at once for a key after it in the same chunk ("↓↓⏎"; layout.ts stepIndex).
+        at.current = stepIndex(entries.length, at.current, k.upArrow ? -1 : 1);
         setSelected(at.current);
       } else if (k.return || input === 'u') {
-        const entry = entries[Math.min(at.current, last)];
+        const entry = entries[Math.min(at.current, entries.length - 1)];
         if (entry === undefined) return;
         const [name, s] = entry;
         if (s.pinned) pinnedNote(name, s);

@@ -495,8 +495,7 @@ function WorkersPane({
         return;
       }
       if (key.upArrow || key.downArrow) {
-        // Keys typed while the UI is busy arrive together ("↓x"): a key after an arrow acts on
-        // the row the arrow selected, not on the one last drawn.
+        // Stored at once for a key after it in the same chunk ("↓x"; layout.ts stepIndex).
         const l = latest.current;
         const next = step(l.workers, l.current?.id ?? null, key.upArrow ? -1 : 1);
         l.current = l.workers.find((w) => w.id === next);
