@@ -5,6 +5,7 @@ import { GatewayError } from '../errors.js';
 import { ccflareModel } from '../shared/ccflare-compat.js';
 import { DURATION_RULE, formatDuration, parseDuration } from '../shared/duration.js';
 import { isModelId, MODEL_FAMILY_ALIASES, MODEL_RULE } from '../shared/model-ids.js';
+import { typedSwitch } from '../shared/typed-switch.js';
 import { type ConfigValues, IGNORED_CCFLARE_SETTINGS, SETTINGS, type SettingDef } from './settings.js';
 
 export type Config = Readonly<ConfigValues>;
@@ -89,10 +90,9 @@ export function parseSetting(def: SettingDef, raw: unknown, source: string): unk
     }
     case 'bool': {
       if (typeof s === 'boolean') return s;
-      const v = String(s).toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-      if (['0', 'false', 'no', 'off'].includes(v)) return false;
-      throw invalid(def, source, raw);
+      const b = typedSwitch(String(s));
+      if (b === null) throw invalid(def, source, raw);
+      return b;
     }
     case 'enum':
       if (typeof s !== 'string' || !t.values.includes(s)) throw invalid(def, source, raw);

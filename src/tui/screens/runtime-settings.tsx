@@ -7,6 +7,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import { formatDuration, parseDuration } from '../../shared/duration.js';
+import { typedSwitch } from '../../shared/typed-switch.js';
 import type { SettingView } from '../api.js';
 import { useLoad } from '../hooks.js';
 import { cell, moreText, shorten, stepIndex, wrap } from '../layout.js';
@@ -42,9 +43,8 @@ export function parseTyped(key: string, s: Setting, text: string): { value: unkn
     return { value: n };
   }
   if (a.kind === 'bool') {
-    if (/^(true|on|yes|1)$/i.test(v)) return { value: true };
-    if (/^(false|off|no|0)$/i.test(v)) return { value: false };
-    return { error: `not on or off: ${v}` };
+    const b = typedSwitch(v);
+    return b === null ? { error: `not on or off: ${v}` } : { value: b };
   }
   if (a.kind === 'enum' && !a.values.includes(v)) return { error: `not one of ${a.values.join(', ')}: ${v}` };
   // Models, JSON and formatted text: the gateway checks them and says what it expects.
