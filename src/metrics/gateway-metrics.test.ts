@@ -1,11 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import perfHooks from 'node:perf_hooks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parsePrometheus, sampleValue } from '../../test/support/prom-text.js';
 import { sampleRecord } from '../../test/support/sample-record.js';
 import type { AccountPool } from '../accounts/account-pool.js';
 import { ManualClock } from '../clock.js';
 import { EventBus } from '../events.js';
 import type { RecordWriter } from '../storage/contract/store.js';
-import { GatewayMetrics, MAX_AGENT_LABELS, MAX_MODEL_LABELS, OTHER_AGENT, OTHER_MODEL } from './gateway-metrics.js';
+import {
+  EVENT_LOOP_SAMPLE_MS,
+  GatewayMetrics,
+  MAX_AGENT_LABELS,
+  MAX_MODEL_LABELS,
+  OTHER_AGENT,
+  OTHER_MODEL,
+} from './gateway-metrics.js';
 
 function metrics() {
   const events = new EventBus();
@@ -25,6 +33,28 @@ function metrics() {
 }
 
 const MODEL = 'claude-sonnet-4-5';
+
+describe('process metrics', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('samples the event-loop delay every 100 ms, not every 10 (an idle gateway stays asleep), and still reports it', async () => {
+    const monitor = vi.spyOn(perfHooks, 'monitorEventLoopDelay');
+    const m = new GatewayMetrics({
+      events: new EventBus(),
+      pool: { list: () => [] } as unknown as AccountPool,
+      writer: {
+        depth: () => 0,
+        lagMs: () => 0,
+        health: () => ({ journal: null, waiting: 0, dropped: 0 }),
+      } as unknown as RecordWriter,
+      clock: new ManualClock(0),
+    });
+    expect(monitor.mock.calls.map((c) => c[0]?.resolution)).toEqual([EVENT_LOOP_SAMPLE_MS]);
+    expect(EVENT_LOOP_SAMPLE_MS).toBeGreaterThanOrEqual(100);
+    const s = parsePrometheus((await m.scrape()).text);
+    expect(sampleValue(s, 'nodejs_eventloop_lag_p99_seconds', {})).toBeGreaterThanOrEqual(0);
+  });
+});
 
 describe('request metrics by agent', () => {
   it('labels request counters and histograms with the agent name, none for unattributed requests', async () => {
