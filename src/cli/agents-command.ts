@@ -49,8 +49,9 @@ function withLocalAgents<T>(io: CliIo, globals: GlobalOptions, fn: (svc: AgentSe
 async function read<T>(io: CliIo, globals: GlobalOptions, path: string, local: (svc: AgentService) => T): Promise<T> {
   const target = await resolveTarget(io, globals);
   if (target.api !== null) return target.api.get<T>(path);
-  // No gateway answered at --url: read the local files, as the reporting commands do.
-  return withLocalAgents(io, { ...globals, url: undefined }, async (svc) => local(svc));
+  // No gateway runs for this data directory (an address the user gave that does not answer is
+  // an error in resolveTarget): read the local files, as the reporting commands do.
+  return withLocalAgents(io, globals, async (svc) => local(svc));
 }
 
 /** A GatewayError from the service as the CLI's one line (the message already says what to do). */

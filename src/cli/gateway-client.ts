@@ -1,7 +1,7 @@
 /**
  * Where the reporting commands get their data: the management API of the running gateway (found
  * by `gatewayCandidates`, with the admin key from CCFLARE_ADMIN_KEY or `<home>/admin.key`), else
- * the local database. `--verbose` says which one was used.
+ * the local database (never in place of an address the user gave). `--verbose` says which one was used.
  */
 import { localAdminKey } from '../auth/admin-key-file.js';
 import type { Config } from '../config/config.js';
@@ -284,7 +284,10 @@ export async function checkAccountNames(t: Target, names: readonly string[]): Pr
   if (err) throw err;
 }
 
-/** Finds the running gateway, or settles for the database; with --verbose, says which. */
+/**
+ * Finds the running gateway, or settles for the database; with --verbose, says which. An address
+ * the user gave (`--url`, CCFLARE_URL) must answer: it is never swapped for the local database.
+ */
 export async function resolveTarget(io: CliIo, globals: GlobalOptions): Promise<Target> {
   const config = loadCliConfig(io, globals);
   const dbPath = sqlitePathFromUrl(config.databaseUrl);
@@ -297,6 +300,16 @@ export async function resolveTarget(io: CliIo, globals: GlobalOptions): Promise<
     verbose(`using the running gateway at ${found.base} (${found.from})`);
     const api = new ApiClient(found.base, adminKeyFor(io, config, found), config.home, !found.live);
     return { config, api, base: found.base, dbPath };
+  }
+  const explicit = explicitGatewayUrl(io, globals);
+  if (explicit !== undefined) {
+    // Reading this data directory's database instead showed another installation's requests
+    // (or none) as if they were the named gateway's, and `config set` changed the wrong one.
+    const from = globals.url !== undefined ? '--url' : 'CCFLARE_URL';
+    throw new CliError(
+      `no gateway answered at ${tried[0] ?? explicit} (${from}): start it with \`ccflare serve\` or correct the ` +
+        `address; without ${from}, ccflare uses this data directory's gateway or reads ${dbPath} directly`,
+    );
   }
   const where =
     tried.length === 0 ? 'no gateway address is configured' : `no gateway answered at ${tried.join(' or ')}`;

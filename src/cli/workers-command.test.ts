@@ -113,7 +113,7 @@ describe('ccflare workers', () => {
   it('says the gateway must run when none answers', async () => {
     const r = await runCommand(['workers', 'list'], {
       home,
-      env: { CCFLARE_URL: `http://127.0.0.1:${await freePort()}` },
+      env: { CCFLARE_PORT: String(await freePort()) },
     });
     expectOneLineError(r, /workers run inside the gateway, and none answered at .*: start it with `ccflare serve`/);
   });

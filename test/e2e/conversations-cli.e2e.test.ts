@@ -9,7 +9,7 @@ import { type CliRun, runCommand } from '../support/cli-io.js';
 import { fixtureRecords, TEAM_B } from '../support/conversation-fixtures.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { freePort } from '../support/free-port.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { asIfStopped, startGateway, type TestGateway } from '../support/gateway.js';
 
 let up: FakeUpstream;
 let gw: TestGateway;
@@ -19,7 +19,7 @@ let deadPort: string;
 const cli = (args: string[], env: Record<string, string>): Promise<CliRun> =>
   runCommand(['conversations', ...args, '--verbose'], { home: gw.home, env });
 const live = (args: string[]) => cli(args, { CCFLARE_PORT: livePort });
-const offline = (args: string[]) => cli(args, { CCFLARE_URL: `http://127.0.0.1:${deadPort}` });
+const offline = (args: string[]) => asIfStopped(gw.home, () => cli(args, { CCFLARE_PORT: deadPort }));
 
 beforeAll(async () => {
   up = await startFakeUpstream();

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
 import { api } from '../support/api-request.js';
-import { type CliRun, runCommand, startCommand } from '../support/cli-io.js';
+import { type CliRun, expectOneLineError, runCommand, startCommand } from '../support/cli-io.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { freePort } from '../support/free-port.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { asIfStopped, startGateway, type TestGateway } from '../support/gateway.js';
 import { samplePayload, sampleRecord } from '../support/sample-record.js';
 
 let up: FakeUpstream;
@@ -27,12 +27,12 @@ const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> 
   runCommand(args, { home: gw.home, env });
 
 /**
- * The same command with the gateway answering, and pointed at an address where nobody answers
- * (CCFLARE_URL wins over the gateway.json the running gateway wrote in the data directory).
+ * The same command with the gateway answering, and as if it were stopped: its gateway.json moved
+ * aside and nobody answering at the configured port.
  */
 const live = (args: string[], env: Record<string, string> = {}) => cli(args, { CCFLARE_PORT: livePort, ...env });
 const offline = (args: string[], env: Record<string, string> = {}) =>
-  cli(args, { CCFLARE_URL: `http://127.0.0.1:${deadPort}`, ...env });
+  asIfStopped(gw.home, () => cli(args, { CCFLARE_PORT: deadPort, ...env }));
 
 const NOW = Date.now();
 let seeded: RequestRecord[] = [];
@@ -155,21 +155,29 @@ describe('ccflare stats', () => {
     ]);
   });
 
-  it('finds the gateway started on another port from the data directory, and --url overrides it', async () => {
+  it('finds the gateway started on another port from the data directory; --url overrides it and must answer', async () => {
     // As after `ccflare serve --port <n>`: the configuration still says another port.
     const found = await cli(['requests', '--verbose'], { CCFLARE_PORT: deadPort });
     expect(found.code, found.stderr).toBe(0);
     expect(found.stderr).toBe(
       `ccflare: using the running gateway at ${gw.url} (${join(gw.home, 'gateway.json')}, pid ${process.pid})\n`,
     );
-    const given = await runCommand(['--url', `http://127.0.0.1:${deadPort}/`, 'requests', '--verbose'], {
+    const given = await runCommand(['--url', `http://127.0.0.1:${deadPort}/`, 'requests'], {
       home: gw.home,
       env: { CCFLARE_PORT: livePort },
     });
-    expect(given.code, given.stderr).toBe(0);
-    expect(given.stderr).toMatch(
-      new RegExp(`^ccflare: no gateway answered at http://127\\.0\\.0\\.1:${deadPort}; reading`),
+    // Not this data directory's database in its place: that showed other requests as the named gateway's.
+    expectOneLineError(
+      given,
+      new RegExp(
+        `^ccflare: no gateway answered at http://127\\.0\\.0\\.1:${deadPort} \\(--url\\): start it with \`ccflare serve\` ` +
+          `or correct the address; without --url, ccflare uses this data directory's gateway or reads .*ccflare\\.db directly$`,
+      ),
     );
+    expect(given.stdout).toBe('');
+    const fromEnv = await cli(['stats'], { CCFLARE_URL: `http://127.0.0.1:${deadPort}`, CCFLARE_PORT: livePort });
+    expectOneLineError(fromEnv, /^ccflare: no gateway answered at \S+ \(CCFLARE_URL\): .* without CCFLARE_URL, /);
+    expect(fromEnv.stdout).toBe('');
   });
 
   it('prints a summary and an aligned table', async () => {

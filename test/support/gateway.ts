@@ -2,7 +2,7 @@
  * Starts the real gateway (runServer: HTTP server, SQLite file database, worker-thread writer)
  * on a random port in a temporary data directory, for end-to-end tests over sockets.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -11,6 +11,7 @@ import type { AgentDirectory } from '../../src/agents/agent-directory.js';
 import type { Sleep } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createSecretBox, loadSecretKey, type SecretBox } from '../../src/crypto/secret-box.js';
+import { runtimeFilePath } from '../../src/server/runtime-file.js';
 import { type RunningServer, type RunOptions, runServer } from '../../src/server/serve.js';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import type { RequestRecord } from '../../src/storage/contract/records.js';
@@ -208,4 +209,20 @@ export function gatewayForFile(opts: Omit<GatewayOptions, 'upstreamUrl'>): {
       return started(gw);
     },
   };
+}
+
+/**
+ * Runs `fn` with `<home>/gateway.json` moved aside: a command run meanwhile with a configured port
+ * where nobody answers finds no gateway of this data directory and reads its database directly,
+ * as it would with the gateway stopped, while the test's gateway keeps serving the other calls.
+ */
+export async function asIfStopped<T>(home: string, fn: () => Promise<T>): Promise<T> {
+  const file = runtimeFilePath(home);
+  const aside = `${file}.aside`;
+  renameSync(file, aside);
+  try {
+    return await fn();
+  } finally {
+    renameSync(aside, file);
+  }
 }
