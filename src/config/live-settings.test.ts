@@ -187,7 +187,7 @@ describe('LiveSettings', () => {
     });
     expect(d.quotaThresholds.accepts).toEqual({ kind: 'json', example: expect.stringContaining('perAccount') });
     expect(d.hybridWeights.accepts).toEqual({ kind: 'text', example: '2,5,1,0.1' });
-    expect(d.stickyWaitMs.accepts).toEqual({ kind: 'int', min: 0, max: 3_600_000 });
+    expect(d.stickyWaitMs.accepts).toEqual({ kind: 'duration', min: 0, max: 3_600_000 });
     // Clearing the per-family and per-account thresholds is an empty document.
     await l.update({ quotaThresholds: '' });
     expect(l.current().quotaThresholds).toBe('');

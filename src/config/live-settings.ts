@@ -41,6 +41,8 @@ export interface SettingState {
 
 export type SettingAccepts =
   | { kind: 'int'; min: number; max: number }
+  /** Milliseconds, value and range alike; the UIs show and take units (5h). */
+  | { kind: 'duration'; min: number; max: number }
   | { kind: 'enum'; values: string[] }
   | { kind: 'bool' }
   /** A Claude model id or alias (shared/model-ids.ts); empty for none. */
@@ -65,8 +67,7 @@ const CHECKS: Partial<Record<LiveSettingKey, { example: string; check(v: string)
 
 function acceptsOf(def: SettingDef): SettingAccepts {
   const t = def.type;
-  // Durations are milliseconds on the wire; units are a way of typing them.
-  if (t.kind === 'int' || t.kind === 'duration') return { kind: 'int', min: t.min, max: t.max };
+  if (t.kind === 'int' || t.kind === 'duration') return { kind: t.kind, min: t.min, max: t.max };
   if (t.kind === 'enum') return { kind: 'enum', values: [...t.values] };
   if (t.kind === 'bool') return { kind: 'bool' };
   if (t.kind === 'model') return { kind: 'model', examples: ['claude-sonnet-4-6', 'claude-haiku-4-5', 'haiku'] };

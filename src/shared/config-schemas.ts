@@ -12,13 +12,18 @@ export const SettingSourceSchema = z
 export const SettingAcceptsSchema = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal('int'), min: z.number().int(), max: z.number().int() }),
+    z
+      .object({ kind: z.literal('duration'), min: z.number().int(), max: z.number().int() })
+      .openapi({ description: 'Milliseconds (the value and the range); a UI may show and take units, e.g. 5h' }),
     z.object({ kind: z.literal('enum'), values: z.array(z.string()) }),
     z.object({ kind: z.literal('bool') }),
     z.object({ kind: z.literal('model'), examples: z.array(z.string()) }),
     z.object({ kind: z.literal('text'), example: z.string() }),
     z.object({ kind: z.literal('json'), example: z.string().openapi({ description: 'A JSON object; "" for none' }) }),
   ])
-  .openapi('SettingAccepts', { description: 'Values the server accepts for the setting (inclusive range for int)' });
+  .openapi('SettingAccepts', {
+    description: 'Values the server accepts for the setting (inclusive range for int and duration)',
+  });
 
 function settingState<T extends z.ZodType>(value: T) {
   return z.object({

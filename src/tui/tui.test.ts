@@ -369,7 +369,7 @@ const SETTING_DEFAULTS: Record<string, Omit<SettingView, 'source' | 'pinned'>> =
     value: 18_000_000,
     env: 'CCFLARE_SESSION_MS',
     doc: 'How long to stay on one account',
-    accepts: { kind: 'int', min: 60_000, max: 604_800_000 },
+    accepts: { kind: 'duration', min: 60_000, max: 604_800_000 },
   },
   requestRetentionDays: {
     value: 90,
@@ -1289,8 +1289,12 @@ describe('terminal UI', () => {
     ui.stdin.write('\u001B[A');
     await until(ui, /> sessionMs/);
     ui.stdin.write('\r');
-    await until(ui, 'sessionMs (a duration, e.g. 5h, 90m; Esc cancels): 5h');
+    await until(ui, 'sessionMs (a duration from 1m to 7d, e.g. 5h, 90m; Esc cancels): 5h');
     erase(ui, 2);
+    typeLine(ui, '30s');
+    frame = await until(ui, 'not a duration from 1m to 7d: 30s');
+    expect(frame).toContain('Esc cancels): 30s');
+    erase(ui, 3);
     typeLine(ui, '90m');
     await until(ui, /sessionMs +1h 30m +database/);
     expect(api.setConfig).toHaveBeenLastCalledWith({ sessionMs: 5_400_000 });

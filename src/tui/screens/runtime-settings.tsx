@@ -18,23 +18,23 @@ import type { ScreenProps } from './types.js';
 type Key = string;
 type Setting = SettingView;
 
-/** Durations travel as milliseconds; they are shown and typed with units. */
-const isDuration = (key: string) => key.endsWith('Ms');
-
-/** A setting's value as a person reads it. */
-export function shownValue(key: string, value: unknown): string {
+/** A setting's value as a person reads it: durations (milliseconds on the wire) with units. */
+export function shownValue(s: Setting, value: unknown): string {
   if (value === '') return '(none)';
-  if (isDuration(key) && typeof value === 'number') return formatDuration(value);
+  if (s.accepts.kind === 'duration' && typeof value === 'number') return formatDuration(value);
   return String(value);
 }
 
 /** Typed text as the value `PATCH /api/config` takes, or why it is not one. */
-export function parseTyped(key: string, s: Setting, text: string): { value: unknown } | { error: string } {
+export function parseTyped(s: Setting, text: string): { value: unknown } | { error: string } {
   const v = text.trim();
   const a = s.accepts;
-  if (a.kind === 'int' && isDuration(key)) {
+  if (a.kind === 'duration') {
     const ms = parseDuration(v);
-    return ms === null ? { error: `not a duration: ${v} (e.g. 5h, 90m, 1h30m)` } : { value: ms };
+    if (ms === null) return { error: `not a duration: ${v} (e.g. 5h, 90m, 1h30m)` };
+    if (ms < a.min || ms > a.max)
+      return { error: `not a duration from ${formatDuration(a.min)} to ${formatDuration(a.max)}: ${v}` };
+    return { value: ms };
   }
   if (a.kind === 'int') {
     const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
@@ -52,9 +52,11 @@ export function parseTyped(key: string, s: Setting, text: string): { value: unkn
 }
 
 /** What the field's label says the setting takes. */
-function hint(key: string, s: Setting): string {
+function hint(s: Setting): string {
   const a = s.accepts;
-  if (a.kind === 'int') return isDuration(key) ? 'a duration, e.g. 5h, 90m' : `${a.min}-${a.max}`;
+  if (a.kind === 'duration')
+    return `a duration from ${formatDuration(a.min)} to ${formatDuration(a.max)}, e.g. 5h, 90m`;
+  if (a.kind === 'int') return `${a.min}-${a.max}`;
   if (a.kind === 'enum') return a.values.join(', ');
   if (a.kind === 'model') return `e.g. ${a.examples.join(', ')}; empty for none`;
   if (a.kind === 'bool') return 'on or off';
@@ -108,7 +110,7 @@ export function RuntimeSettings({
         else if (s.accepts.kind === 'bool') save(name, !s.value, `${name} ${s.value ? 'off' : 'on'}`);
         else {
           setNote(null);
-          setEditing({ key: name, setting: s, initial: s.value === '' ? '' : shownValue(name, s.value) });
+          setEditing({ key: name, setting: s, initial: s.value === '' ? '' : shownValue(s, s.value) });
           setModal(true);
         }
       }
@@ -123,7 +125,7 @@ export function RuntimeSettings({
   const submit = (text: string) => {
     const e = editing;
     if (e === null) return;
-    const parsed = parseTyped(e.key, e.setting, text);
+    const parsed = parseTyped(e.setting, text);
     if ('error' in parsed) {
       // The field stays open with what was typed, to be corrected.
       setNote(parsed.error);
@@ -131,7 +133,7 @@ export function RuntimeSettings({
       return;
     }
     closeEdit();
-    save(e.key, parsed.value, `${e.key} set to ${shownValue(e.key, parsed.value)}`);
+    save(e.key, parsed.value, `${e.key} set to ${shownValue(e.setting, parsed.value)}`);
   };
 
   const clip = (line: string) => shorten(line, width);
@@ -148,7 +150,7 @@ export function RuntimeSettings({
   const shown = entries.slice(first, first + rows);
   const more = fits ? null : moreText(first, entries.length - first - shown.length);
   const nameW = Math.max(10, ...entries.map(([k]) => k.length));
-  const valueW = Math.min(24, Math.max(8, ...entries.map(([k, s]) => shownValue(k, s.value).length)));
+  const valueW = Math.min(24, Math.max(8, ...entries.map(([, s]) => shownValue(s, s.value).length)));
 
   return (
     <Box flexDirection="column">
@@ -160,7 +162,7 @@ export function RuntimeSettings({
         return (
           <Text key={k} inverse={i === selected}>
             {clip(
-              `${i === selected ? '> ' : '  '}${cell(k, nameW)}  ${cell(shownValue(k, s.value), valueW)}  ${source}`,
+              `${i === selected ? '> ' : '  '}${cell(k, nameW)}  ${cell(shownValue(s, s.value), valueW)}  ${source}`,
             )}
           </Text>
         );
@@ -179,7 +181,7 @@ export function RuntimeSettings({
       {editing !== null && (
         <TextInput
           key={editing.initial}
-          label={`${editing.key} (${hint(editing.key, editing.setting)}; Esc cancels)`}
+          label={`${editing.key} (${hint(editing.setting)}; Esc cancels)`}
           initial={editing.initial}
           onCancel={closeEdit}
           onSubmit={submit}

@@ -87,7 +87,7 @@ interface Codec {
 type Accepts = SettingState['accepts'];
 
 function intRange(a: Accepts): { min: number; max: number } {
-  return a.kind === 'int' ? a : { min: 0, max: Number.MAX_SAFE_INTEGER };
+  return a.kind === 'int' || a.kind === 'duration' ? a : { min: 0, max: Number.MAX_SAFE_INTEGER };
 }
 
 interface EditorProps {
