@@ -22,6 +22,12 @@ describe('config key', () => {
     expect(refusal('Strategy')).toBe('Unknown setting "Strategy": did you mean strategy?');
   });
 
+  it('names the key a typo of a runtime setting meant', () => {
+    expect(refusal('sesionMs')).toBe('Unknown setting "sesionMs": did you mean sessionMs?');
+    expect(refusal('payloadCaptrue')).toBe('Unknown setting "payloadCaptrue": did you mean payloadCapture?');
+    expect(refusal('prot')).toMatch(/^port is read when the gateway starts, not a runtime setting: /);
+  });
+
   it('says where a startup setting is set instead of calling it unknown', () => {
     expect(refusal('port')).toMatch(
       /^port is read when the gateway starts, not a runtime setting: set CCFLARE_PORT in the gateway's environment, "port" in config\.json in its data directory or `ccflare serve --port`, and restart it; runtime settings: strategy, /,

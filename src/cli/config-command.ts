@@ -15,7 +15,7 @@ import {
   parseLiveSetting,
   type SettingsDescription,
 } from '../config/live-settings.js';
-import { SETTINGS } from '../config/settings.js';
+import { SETTINGS, settingMeant } from '../config/settings.js';
 import { formatDuration } from '../shared/duration.js';
 import { cliLiveSettings, type GlobalOptions, withConfigStore } from './context.js';
 import { resolveTarget } from './gateway-client.js';
@@ -70,23 +70,17 @@ const SERVE_FLAGS: Record<string, string> = { port: '--port', host: '--host' };
 /**
  * `key` as a runtime setting. Anything else is refused with what to do instead: a startup
  * setting (`port`, `logLevel`) says where it is set; another spelling of a runtime setting (its
- * environment variable, snake case, another case) names the key; else the list.
+ * environment variable, snake case, another case) or a typo of one names the key; else the list.
  */
 export function keyArg(key: string): LiveSettingKey {
   if (isLiveSettingKey(key)) return key;
-  // sessionMs, session_ms, SESSION-MS and CCFLARE_SESSION_MS all read "sessionms".
-  const plain = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
-  const given = plain(key).replace(/^ccflare/, '');
-  const def = SETTINGS.find((d) =>
-    [d.key, d.env, d.ccflare?.env, d.ccflare?.key].some(
-      (n) => n !== undefined && plain(n).replace(/^ccflare/, '') === given,
-    ),
-  );
+  // sessionMs, session_ms, CCFLARE_SESSION_MS and sesionMs all name sessionMs.
+  const def = settingMeant(key);
   const list = `runtime settings: ${LIVE_SETTING_KEYS.join(', ')}`;
-  if (def !== undefined && isLiveSettingKey(def.key)) {
+  if (def !== null && isLiveSettingKey(def.key)) {
     throw usageError(`Unknown setting "${key}": did you mean ${def.key}?`);
   }
-  if (def !== undefined) {
+  if (def !== null) {
     const flag = SERVE_FLAGS[def.key];
     throw usageError(
       `${def.key} is read when the gateway starts, not a runtime setting: set ${def.env} in the gateway's ` +

@@ -42,6 +42,18 @@ describe('loadConfig', () => {
   const load = (env: NodeJS.ProcessEnv = {}, overrides = {}) =>
     loadConfig({ env: { CCFLARE_HOME: home, ...env }, overrides });
 
+  it('warns about a CCFLARE_ variable that is not a setting, naming the one a typo meant', () => {
+    expect(configWarnings(load({ CCFLARE_PROT: '9000', CCFLARE_SESION_MS: '1h', CCFLARE_FROBNICATE: '1' }))).toEqual([
+      'CCFLARE_PROT is not a setting and is ignored: did you mean CCFLARE_PORT?',
+      'CCFLARE_SESION_MS is not a setting and is ignored: did you mean CCFLARE_SESSION_MS?',
+      'CCFLARE_FROBNICATE is not a setting and is ignored',
+    ]);
+    expect(load({ CCFLARE_PROT: '9000' }).port).toBe(8080);
+    // The CLI's address, the suite's and the bench's variables, and an empty one, are not reported.
+    const others = { CCFLARE_URL: 'http://127.0.0.1:9', CCFLARE_TEST_PG_URL: 'postgres://x', CCFLARE_PROT: '' };
+    expect(configWarnings(load({ ...others, CCFLARE_BENCH_BIN: 'bin/ccflare', CCFLARE_PORT: '9000' }))).toEqual([]);
+  });
+
   it('uses the defaults of the settings table', () => {
     const c = load();
     expect(c.home).toBe(home);
@@ -192,12 +204,21 @@ describe('loadConfig', () => {
   });
 
   describe('config file', () => {
-    it('an unknown key is an error naming it and the known settings', () => {
+    it('an unknown key is an error naming it and the setting it was likely meant for, else the known settings', () => {
+      const path = join(home, CONFIG_FILE);
       writeFile({ prot: 9000 });
+      expect(configError(() => load()).message).toBe(`Unknown setting "prot" in ${path}: did you mean "port"?`);
+      writeFile({ session_ms: 60_000 });
+      expect(configError(() => load()).message).toBe(
+        `Unknown setting "session_ms" in ${path}: did you mean "sessionMs"?`,
+      );
+      writeFile({ CCFLARE_PAYLOAD_CAPTURE: false });
+      expect(configError(() => load()).message).toMatch(/: did you mean "payloadCapture"\?$/);
+      writeFile({ retention: 30 });
       const err = configError(() => load());
-      expect(err.message).toContain('"prot"');
-      expect(err.message).toContain(join(home, CONFIG_FILE));
-      expect(err.message).toContain('port');
+      expect(err.message).toMatch(new RegExp(`^Unknown setting "retention" in ${path}; known settings: port, host, `));
+      // Not settable in the file (the file is found through it).
+      expect(err.message).not.toMatch(/\bhome\b/);
     });
 
     it('malformed JSON is an error naming the file', () => {

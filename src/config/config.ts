@@ -6,7 +6,14 @@ import { ccflareModel } from '../shared/ccflare-compat.js';
 import { DURATION_RULE, formatDuration, parseDuration } from '../shared/duration.js';
 import { isModelId, MODEL_FAMILY_ALIASES, MODEL_RULE } from '../shared/model-ids.js';
 import { typedSwitch } from '../shared/typed-switch.js';
-import { type ConfigValues, IGNORED_CCFLARE_SETTINGS, SETTINGS, type SettingDef } from './settings.js';
+import {
+  type ConfigValues,
+  IGNORED_CCFLARE_SETTINGS,
+  OTHER_CCFLARE_VARIABLES,
+  SETTINGS,
+  type SettingDef,
+  settingMeant,
+} from './settings.js';
 
 export type Config = Readonly<ConfigValues>;
 
@@ -27,6 +34,8 @@ export function configWarnings(config: Config): readonly string[] {
 }
 
 export const CONFIG_FILE = 'config.json';
+/** The settings' variables, to tell an unknown `CCFLARE_*` from them. */
+const ENV_NAMES: ReadonlySet<string> = new Set(SETTINGS.map((d) => d.env));
 /** ccflare's variables naming its config file and database (lower-case prefix: its spelling). */
 export const CCFLARE_CONFIG_PATH_ENV = 'ccflare_CONFIG_PATH';
 export const CCFLARE_DB_PATH_ENV = 'ccflare_DB_PATH';
@@ -242,11 +251,15 @@ export function readConfigFile(home: string, env: NodeJS.ProcessEnv = {}): Confi
     }
   }
   if (unknown.length > 0) {
-    const known = SETTINGS.map((s) => s.key).filter((x) => x !== 'home');
+    const fileSettings = SETTINGS.filter((x) => x.key !== 'home');
     if (!ccflareFormat) {
+      const meant = settingMeant(unknown[0] as string, fileSettings);
       throw new GatewayError(
         'config_invalid',
-        `Unknown setting "${unknown[0]}" in ${path}; known settings: ${known.join(', ')}`,
+        `Unknown setting "${unknown[0]}" in ${path}` +
+          (meant === null
+            ? `; known settings: ${fileSettings.map((x) => x.key).join(', ')}`
+            : `: did you mean "${meant.key}"?`),
       );
     }
     out.warnings.push(
@@ -314,6 +327,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   for (const i of IGNORED_CCFLARE_SETTINGS) {
     if (nonEmpty(env[i.env])) warnings.push(`${i.env} is ccflare's and is ignored: ${i.instead}`);
+  }
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('CCFLARE_') || !nonEmpty(env[name])) continue;
+    if (OTHER_CCFLARE_VARIABLES.has(name) || ENV_NAMES.has(name)) continue;
+    const meant = settingMeant(name);
+    warnings.push(`${name} is not a setting and is ignored${meant === null ? '' : `: did you mean ${meant.env}?`}`);
   }
   // Claude Code's own variable moves its whole config folder (protocol.md §7).
   const claudeDir = resolve(env.CLAUDE_CONFIG_DIR ? expandTilde(env.CLAUDE_CONFIG_DIR) : join(homedir(), '.claude'));

@@ -6,6 +6,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { likelyMeant } from '../shared/likely-meant.js';
 
 export type SettingType =
   | { kind: 'string' }
@@ -512,3 +513,38 @@ export const IGNORED_CCFLARE_SETTINGS: readonly { env: string; key: string; inst
     instead: 'cooldowns grow with repeat offences and are capped; there is no multiplier to set',
   },
 ];
+
+/**
+ * `CCFLARE_*` variables that are not settings, read by the CLI (`CCFLARE_URL`), the test suite and
+ * the bench: any other one is reported as ignored (a misspelt `CCFLARE_PROT` left the port at its
+ * default without a word).
+ */
+export const OTHER_CCFLARE_VARIABLES: ReadonlySet<string> = new Set([
+  'CCFLARE_URL',
+  'CCFLARE_TEST_PG_URL',
+  'CCFLARE_MIGRATE_ROWS',
+  'CCFLARE_RECORD_FIXTURES',
+  'CCFLARE_BENCH_BIN',
+]);
+
+/** One spelling of every name: case, `-`, `_` and the CCFLARE_ prefix aside (`session_ms`, `CCFLARE_SESSION_MS`). */
+const plainName = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[-_]/g, '')
+    .replace(/^ccflare/, '');
+
+/**
+ * The setting an unknown name was meant for, among `among`: one of its names (key, variable,
+ * ccflare's key and variable) in another spelling, else the one a typo of them most likely meant
+ * (shared/likely-meant.ts); null when none is.
+ */
+export function settingMeant(name: string, among: readonly SettingDef[] = SETTINGS): SettingDef | null {
+  const byName = new Map<string, SettingDef>();
+  for (const d of among) {
+    for (const n of [d.key, d.env, d.ccflare?.key, d.ccflare?.env]) if (n !== undefined) byName.set(plainName(n), d);
+  }
+  const given = plainName(name);
+  const meant = byName.has(given) ? given : likelyMeant(given, [...byName.keys()]);
+  return meant === null ? null : (byName.get(meant) ?? null);
+}
