@@ -236,7 +236,8 @@ describe('ccflare stats --range', () => {
     expect(viaApi.code, viaApi.stderr).toBe(0);
     expect(direct.stdout).toBe(viaApi.stdout);
     const lines = viaApi.stdout.split('\n');
-    expect(lines[0]).toMatch(/^Last hour \(from \S+/);
+    // The start as a time, with its date when it is on another day (in the hour after midnight).
+    expect(lines[0]).toMatch(/^Last hour \(from (?:\d\d-\d\d )?\d\d:\d\d\)$/);
     expect(lines[1]).toBe('Requests  3 (2 ok, 1 error, 66.7% success); the hour before: 1');
     expect(lines[4]).toBe('Cost      $0.06 (the hour before: $0.50); failovers 0');
     expect(viaApi.stdout).toMatch(/^ACCOUNT\s+REQUESTS\s+ERRORS\s+SUCCESS\s+AVG LATENCY\s+TOKENS\s+COST$/m);
@@ -249,7 +250,7 @@ describe('ccflare stats --range', () => {
       const b = await call(['stats', '--range', '1h', '--account', 'b', '--agent', 'reviewer,main']);
       expect(b.code, b.stderr).toBe(0);
       expect(b.stdout.split('\n').slice(0, 2)).toEqual([
-        expect.stringMatching(/^Last hour \(from \S+\), only accounts b; agents reviewer, main$/),
+        expect.stringMatching(/^Last hour \(from (?:\d\d-\d\d )?\d\d:\d\d\), only accounts b; agents reviewer, main$/),
         'Requests  1 (1 ok, 0 errors, 100.0% success); the hour before: 0',
       ]);
       const opus = JSON.parse((await call(['stats', '--range', '1h', '--model', 'claude-opus-4-1', '--json'])).stdout);
