@@ -182,7 +182,7 @@ async function openTarget(db: string, dir: string): Promise<Target> {
     { name: 'bench', kind: 'api_key', apiKeyEnc: 'x', priority: 0 },
     Date.now(),
   );
-  const writer = openWriterForUrl(url, store, {
+  const writer = await openWriterForUrl(url, store, {
     journalDir: null,
     ...(FLUSH_MS === undefined ? {} : { flushIntervalMs: Number(FLUSH_MS) }),
   });

@@ -154,7 +154,7 @@ export async function seedRequests(dbPath: string, rows: number): Promise<void> 
     accounts.push(await store.accounts.insert({ name: `account-${i}`, kind: 'max' }, Date.now()));
   const end = Date.now();
   const next = makeRecords(rows, end, accounts);
-  const writer = openWriterForUrl(url, store, { onError: (err) => console.error('writer:', err) });
+  const writer = await openWriterForUrl(url, store, { onError: (err) => console.error('writer:', err) });
   const started = performance.now();
   for (let i = 0; i < rows; i++) {
     writer.enqueue(next(i));

@@ -59,7 +59,7 @@ async function benchOne(
   const writer: RecordWriter =
     kind === 'main thread'
       ? new InlineRecordWriter(store, opts)
-      : openWriterForUrl(`sqlite:${path}`, store, { ...opts, journalDir: kind === 'worker' ? undefined : null });
+      : await openWriterForUrl(`sqlite:${path}`, store, { ...opts, journalDir: kind === 'worker' ? undefined : null });
   const payloads = ['abcdefgh', 'ijklmnop', 'qrstuvwx', 'yz012345'].map((f) => bigPayload(f, 256));
   const results: WriterBurst[] = [];
   try {

@@ -4,7 +4,6 @@
  * verifier: only HTTP status and the server's error code.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { request } from 'undici';
 import { GatewayError } from '../errors.js';
 
 export interface OAuthEndpoints {
@@ -188,6 +187,8 @@ async function postJson(
   let status: number;
   let text: string;
   try {
+    // Loaded on the first OAuth call (see LAZY_IMPORTS in cli/program.ts): most commands make none.
+    const { request } = await import('undici');
     const res = await request(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },

@@ -8,9 +8,18 @@
  * with `error` set: listings show it, nothing throws.
  */
 import { chmodSync, linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { Document, isMap, parseDocument } from 'yaml';
+import type { Document } from 'yaml';
 import { GatewayError } from '../errors.js';
+
+const require = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | null = null;
+/** `yaml`, loaded on the first agent file read or written (see LAZY_IMPORTS in cli/program.ts). */
+function yamlLib(): typeof import('yaml') {
+  yamlModule ??= require('yaml') as typeof import('yaml');
+  return yamlModule;
+}
 
 export interface AgentFile {
   path: string;
@@ -64,9 +73,9 @@ function quoteLooseValues(yaml: string): string {
 }
 
 function parseFrontMatter(yaml: string): { doc: Document.Parsed; error: null } | { doc: null; error: string } {
-  const strict = parseDocument(yaml);
+  const strict = yamlLib().parseDocument(yaml);
   if (strict.errors.length === 0) return { doc: strict, error: null };
-  const loose = parseDocument(quoteLooseValues(yaml));
+  const loose = yamlLib().parseDocument(quoteLooseValues(yaml));
   if (loose.errors.length === 0) return { doc: loose, error: null };
   const first = strict.errors[0]?.message.split('\n')[0] ?? 'unreadable';
   return { doc: null, error: `invalid YAML front matter: ${first}` };
@@ -183,7 +192,7 @@ export function editAgentFileText(text: string, changes: AgentFileChanges): stri
     throw new GatewayError('conflict', `The agent file cannot be edited: ${parsed.error}; fix it by hand first`);
   }
   const doc = parsed.doc;
-  if (!isMap(doc.contents)) {
+  if (!yamlLib().isMap(doc.contents)) {
     throw new GatewayError('conflict', 'The agent file’s front matter is not a list of "key: value" lines');
   }
   setOrDelete(doc, 'description', changes.description);
@@ -204,7 +213,7 @@ export interface NewAgentFile {
 
 /** A new agent file's text, keys in the order Claude Code writes them. */
 export function newAgentFileText(a: NewAgentFile): string {
-  const doc = new Document({ name: a.name, description: a.description });
+  const doc = new (yamlLib().Document)({ name: a.name, description: a.description });
   if (a.tools) doc.set('tools', a.tools.join(', '));
   if (a.model) doc.set('model', a.model);
   if (a.color) doc.set('color', a.color);

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SECRET_KEY_FILE } from '../crypto/secret-box.js';
 import { isPostgresUrl, sqlitePathFromUrl } from '../storage/open-store.js';
-import { redactUrl } from '../storage/postgres/connection.js';
-import { migrateSqliteToPostgres, type TableCount } from '../storage/sqlite-to-postgres.js';
+import { redactUrl } from '../storage/postgres/redact-url.js';
+import type { TableCount } from '../storage/sqlite-to-postgres.js';
 import { type GlobalOptions, loadCliConfig } from './context.js';
 import { CliError, type CliIo, usageError } from './io.js';
 
@@ -50,6 +50,8 @@ export function registerMigrateCommand(program: Command, io: CliIo): void {
       let tableStart = performance.now();
       let current = '';
       let lineOpen = false;
+      // With the PostgreSQL backend it loads (`pg`), imported when a migration runs.
+      const { migrateSqliteToPostgres } = await import('../storage/sqlite-to-postgres.js');
       const counts = await migrateSqliteToPostgres({
         sqlitePath,
         pgUrl: to,

@@ -4,7 +4,6 @@
  * Consumers pull the next chunk when they can take it (the HTTP response, stdout, a file), so
  * memory holds one page whatever the size of the export.
  */
-import { stringify } from 'csv-stringify/sync';
 import type { ExportFormat } from '../shared/export-schemas.js';
 import type { RowSource } from './export-rows.js';
 
@@ -28,6 +27,8 @@ export function contentTypeOf(format: ExportFormat): string {
 
 export async function* exportChunks(source: RowSource, format: ExportFormat): AsyncGenerator<ExportChunk> {
   if (format === 'csv') {
+    // Loaded for a CSV export only (see LAZY_IMPORTS in cli/program.ts).
+    const { stringify } = await import('csv-stringify/sync');
     // The header is written even for an empty export: a spreadsheet still sees the columns.
     yield { text: stringify([[...source.columns]], CSV_OPTIONS), rows: 0 };
     for await (const page of source.pages()) {

@@ -8,6 +8,7 @@
  * levels, against about 2 us for this walk. The walk copies on write, so the caller's object
  * is never modified. Message strings are not scanned: never interpolate a secret into a message.
  */
+import { createRequire } from 'node:module';
 import { isatty } from 'node:tty';
 import {
   type Bindings,
@@ -17,7 +18,6 @@ import {
   type LoggerOptions,
   pino,
 } from 'pino';
-import { isColorSupported, prettyFactory } from 'pino-pretty';
 
 export type { Logger };
 
@@ -187,6 +187,10 @@ function fdStream(dest: number): DestinationStream {
  * thread, and output is written before `logger.info()` returns.
  */
 function prettyStream(dest: NodeJS.WritableStream | number): DestinationStream {
+  // Loaded only for the pretty format (see LAZY_IMPORTS in cli/program.ts): the CLI logs nothing.
+  const { isColorSupported, prettyFactory } = createRequire(import.meta.url)(
+    'pino-pretty',
+  ) as typeof import('pino-pretty');
   const tty = typeof dest === 'number' ? isatty(dest) : (dest as { isTTY?: boolean }).isTTY === true;
   const pretty = prettyFactory({
     colorize: tty && isColorSupported,

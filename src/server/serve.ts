@@ -144,7 +144,7 @@ async function startServer(
   const cluster = await openClusterFor(store, logger);
   const box = createSecretBox(loadSecretKey(config.home, config.secretKey));
   let committed = 0;
-  const writer = openWriterForUrl(config.databaseUrl, store, {
+  const writer = await openWriterForUrl(config.databaseUrl, store, {
     // PostgreSQL: this instance's own journal (SQLite keeps it beside the database file).
     ...(store.kind === 'postgres' ? { journalDir: join(config.home, 'records.journal') } : {}),
     onError: (err) => logger.error({ err }, 'request records could not be written'),
@@ -164,7 +164,7 @@ async function startServer(
       'request records from the journal of an earlier run written',
     );
   }
-  const keyUsage = openSharedKeyUsage(store, (err) =>
+  const keyUsage = await openSharedKeyUsage(store, (err) =>
     logger.warn({ err }, 'client key usage could not be shared with the other instances; retrying'),
   );
   const upstream = new Pool(new URL(config.upstreamUrl).origin, upstreamPoolOptions(config));

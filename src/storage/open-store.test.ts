@@ -52,7 +52,7 @@ describe.runIf(hasPg('open-store postgres'))('openStoreFromUrl on a PostgreSQL s
 
   it("gives a PostgreSQL store a writer that commits to the store's database off the event loop", async () => {
     const store = await openStoreFromUrl(url('postgres'));
-    const writer = openWriterForUrl(url('postgres'), store);
+    const writer = await openWriterForUrl(url('postgres'), store);
     try {
       // The writer must not open a SQLite file for a postgres:// URL.
       expect(writer.health().journal).toBeNull();

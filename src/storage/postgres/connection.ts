@@ -124,15 +124,4 @@ export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => P
   });
 }
 
-/** The URL with its password replaced, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    // pg also reads a password from the query string.
-    for (const k of ['password', 'sslpassword']) if (u.searchParams.has(k)) u.searchParams.set(k, '***');
-    return u.toString();
-  } catch {
-    return 'postgres://…';
-  }
-}
+export { redactUrl } from './redact-url.js';

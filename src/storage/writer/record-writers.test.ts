@@ -383,14 +383,14 @@ describe('InlineRecordWriter (:memory:)', () => {
 
   it('is what openWriterForUrl gives for sqlite::memory:, the worker writer for a file', async () => {
     const mem = SqliteStore.open(':memory:');
-    const inline = openWriterForUrl('sqlite::memory:', mem);
+    const inline = await openWriterForUrl('sqlite::memory:', mem);
     expect(inline).toBeInstanceOf(InlineRecordWriter);
     await inline.close();
     await mem.close();
 
     const path = freshPath();
     const file = SqliteStore.open(path);
-    const batched = openWriterForUrl(`sqlite:${path}`, file);
+    const batched = await openWriterForUrl(`sqlite:${path}`, file);
     expect(batched).toBeInstanceOf(BatchedRecordWriter);
     await batched.close();
     await file.close();
