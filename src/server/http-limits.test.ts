@@ -3,7 +3,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect as connectTcp, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Logger } from '../log/logger.js';
-import { capConnections, httpServerOptions, upstreamPoolOptions } from './http-limits.js';
+import { capConnections, HALF_SENT_GRACE_MS, httpServerOptions, upstreamPoolOptions } from './http-limits.js';
 
 const limits = { headersTimeoutMs: 30_000, bodyTimeoutMs: 300_000, keepAliveTimeoutMs: 65_000, maxConnections: 512 };
 
@@ -46,7 +46,8 @@ describe('capConnections', () => {
     isClosed(): boolean;
   }
 
-  async function setup() {
+  /** `now`: the cap's clock (ms), for the half-sent grace. */
+  async function setup(now?: () => number) {
     const streams: ServerResponse[] = [];
     const server = createServer((req, res) => {
       if (req.url === '/stream') {
@@ -58,7 +59,7 @@ describe('capConnections', () => {
       res.end('ok');
     });
     const warnings: unknown[] = [];
-    capConnections(server, CAP, { warn: (o: unknown) => warnings.push(o) } as unknown as Logger);
+    capConnections(server, CAP, { warn: (o: unknown) => warnings.push(o) } as unknown as Logger, now);
     // The server side of each client connection, by the client's port.
     const accepted = new Map<number, Socket>();
     server.on('connection', (s: Socket) => accepted.set(s.remotePort as number, s));
@@ -133,6 +134,24 @@ describe('capConnections', () => {
       expect(stream.received()).toMatch(/part;[\s\S]*end/);
     });
     expect(stream.isClosed() || halfSent.isClosed()).toBe(false);
+  });
+
+  it('closes connections whose request head is still half-sent after a second to admit a new client (slowloris)', async () => {
+    let clock = 0;
+    const t = await setup(() => clock);
+    const head = 'POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-slow: ';
+    const stalled = [await t.open(head), await t.open(head), await t.open(head), await t.open(head)];
+    // Within the grace a head may still be on its way: the newcomer is the one refused.
+    const early = await t.connect();
+    await vi.waitFor(() => expect(early.isClosed()).toBe(true));
+    expect(stalled.some((c) => c.isClosed())).toBe(false);
+
+    clock += HALF_SENT_GRACE_MS + 1;
+    const next = await t.connect();
+    next.socket.write(t.get('/health'));
+    await vi.waitFor(() => expect(next.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*ok$/));
+    await vi.waitFor(() => expect(stalled.every((c) => c.isClosed())).toBe(true));
+    expect(t.warnings).toEqual([{ maxConnections: CAP, refused: 1 }]);
   });
 
   it('refuses a new client while every connection is streaming a response, and says so', async () => {

@@ -59,19 +59,32 @@ function connectionsOf(server: Server): ConnectionsList | undefined {
 }
 
 /**
- * The connections that carry no request: kept alive between requests with their last response
- * all written out, or open without a byte received. Node's `closeIdleConnections()` is not
- * enough: on Node 20 a connection that has sent nothing counts as active (only the headers
- * timeout ends it), and it closes a connection whose ended response a slow reader still drains.
+ * How long a connection may take to send its request's head before, at the cap, it counts as
+ * carrying none. A client's head arrives in one packet, within milliseconds; one still
+ * half-sent after a second is stalled or hostile (slowloris: 3,000 connections each sending part
+ * of a head held all 512 places until the headers timeout, and every new client was refused).
  */
-function requestless(list: ConnectionsList, except: Socket): Socket[] {
+export const HALF_SENT_GRACE_MS = 1000;
+
+/**
+ * The connections that carry no request: kept alive between requests with their last response
+ * all written out, open without a byte received, or opened more than HALF_SENT_GRACE_MS before
+ * `now` with a request head still unfinished (no response started: `_httpMessage`). Node's
+ * `closeIdleConnections()` is not enough: on Node 20 a connection that has sent nothing counts
+ * as active (only the headers timeout ends it), and it closes a connection whose ended response
+ * a slow reader still drains.
+ */
+function requestless(list: ConnectionsList, except: Socket, openedAt: Map<Socket, number>, now: number): Socket[] {
   const out: Socket[] = [];
   for (const { socket } of list.idle()) {
     const res = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
     if (socket !== except && !socket.destroyed && res == null && socket.writableLength === 0) out.push(socket);
   }
   for (const { socket } of list.active()) {
-    if (socket !== except && !socket.destroyed && socket.bytesRead === 0) out.push(socket);
+    if (socket === except || socket.destroyed) continue;
+    const res = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+    const stalled = res == null && now - (openedAt.get(socket) ?? now) > HALF_SENT_GRACE_MS;
+    if (socket.bytesRead === 0 || stalled) out.push(socket);
   }
   return out;
 }
@@ -79,12 +92,17 @@ function requestless(list: ConnectionsList, except: Socket): Socket[] {
 /**
  * Caps open connections at `max`. One arriving at the cap first makes room by closing those
  * that carry no request (`requestless`): otherwise 600 keep-alive sockets idling after one
- * request each shut every client out for the keep-alive timeout (65 s), bare ones for the
- * headers timeout (30 s). Only when every connection carries a request is the new one closed
+ * request each shut every client out for the keep-alive timeout (65 s), bare or half-sent ones
+ * for the headers timeout (30 s). Only when every connection carries a request is the new one closed
  * unanswered, and said so: the first refusal at once, then how many more every
  * DROP_LOG_INTERVAL_MS while it goes on.
  */
-export function capConnections(server: Server, max: number, logger: Logger): void {
+export function capConnections(
+  server: Server,
+  max: number,
+  logger: Logger,
+  now: () => number = performance.now.bind(performance),
+): void {
   const warn = (refused: number) =>
     logger.warn(
       { maxConnections: max, refused },
@@ -113,14 +131,15 @@ export function capConnections(server: Server, max: number, logger: Logger): voi
   // Counted here, not with Node's `maxConnections`: that one closes a connection beyond the cap
   // before any listener could make room for it. A socket closed to make room leaves the count
   // at once, so the connections arriving before its 'close' event can take its place.
-  const open = new Set<Socket>();
+  // Each open connection with when it was accepted.
+  const open = new Map<Socket, number>();
   server.on('connection', (socket: Socket) => {
-    open.add(socket);
+    open.set(socket, now());
     socket.once('close', () => open.delete(socket));
     if (open.size <= max) return;
     const list = connectionsOf(server);
     if (list !== undefined) {
-      for (const s of requestless(list, socket)) {
+      for (const s of requestless(list, socket, open, now())) {
         open.delete(s);
         s.destroy();
       }
