@@ -131,9 +131,14 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .command('set')
     .description('Store a runtime setting; refused when a flag or environment variable pins it')
     .argument('<key>', `one of ${LIVE_SETTING_KEYS.join(', ')}`)
-    .argument('<value>', 'the new value (checked like the environment variable; durations take units: 90m, 1h)')
-    .action(async (key: string, value: string, _opts: unknown, cmd: Command) => {
+    .argument(
+      '<value...>',
+      'the new value (checked like the environment variable; durations take units: 90m, 1h, 5 hours); words are joined with spaces',
+    )
+    .action(async (key: string, words: string[], _opts: unknown, cmd: Command) => {
       const k = keyArg(key);
+      // `config set sessionMs 5 hours` without quotes: the shell splits the value.
+      const value = words.join(' ');
       // Checked here first, with the message the gateway would give; the API takes typed values.
       const typed = parseLiveSetting(k, value);
       await withSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (settings) => {

@@ -16,6 +16,19 @@ describe('parseDuration', () => {
     expect(parseDuration(18_000_000)).toBe(18_000_000);
   });
 
+  it('reads units spelt out', () => {
+    expect(parseDuration('5 hours')).toBe(18_000_000);
+    expect(parseDuration('1 hour 30 minutes')).toBe(5_400_000);
+    expect(parseDuration('90 min')).toBe(5_400_000);
+    expect(parseDuration('2 days')).toBe(172_800_000);
+    expect(parseDuration('30 secs')).toBe(30_000);
+    expect(parseDuration('1 second')).toBe(1000);
+    expect(parseDuration('250 milliseconds')).toBe(250);
+    expect(parseDuration('2 hrs')).toBe(7_200_000);
+    expect(parseDuration('5 Hours')).toBe(18_000_000);
+    for (const bad of ['5 months', '5 hourss', '5 minutesx', 'hours']) expect(parseDuration(bad), bad).toBeNull();
+  });
+
   it('refuses what is not a duration', () => {
     for (const bad of ['', ' ', 'soon', 'h', '1x', '-5m', '1h-', '5m30', '1.5', 1.5, -1, null, undefined, true]) {
       expect(parseDuration(bad), String(bad)).toBeNull();

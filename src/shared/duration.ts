@@ -9,7 +9,13 @@
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** How durations are written, for help texts and error messages. */
-export const DURATION_RULE = 'a duration such as 90m, 5h, 1h30m, 45s or 7d (a bare number is milliseconds)';
+export const DURATION_RULE = 'a duration such as 90m, 5h, 1h30m, 45s, 7d or 2 hours (a bare number is milliseconds)';
+
+/** The short unit of a unit as typed: `minutes` and `min` are `m`, `millis` is `ms`. */
+function unitOf(typed: string): string {
+  if (typed === 'ms' || typed.startsWith('milli')) return 'ms';
+  return typed[0] as string;
+}
 
 /** Milliseconds of `text` (`90m`, `1h30m`, `1.5h`, `3600000`), or null when it is not a duration. */
 export function parseDuration(text: unknown): number | null {
@@ -20,14 +26,16 @@ export function parseDuration(text: unknown): number | null {
     const n = Number(s);
     return Number.isSafeInteger(n) ? n : null;
   }
-  const part = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*/y;
+  // Units spelt out too (`5 hours`, `90 minutes`, `30 secs`): the longer names are tried first.
+  const part =
+    /(\d+(?:\.\d+)?)\s*(milliseconds?|millis|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)\s*/y;
   let ms = 0;
   let at = 0;
   while (at < s.length) {
     part.lastIndex = at;
     const m = part.exec(s);
     if (!m) return null;
-    ms += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+    ms += Number(m[1]) * (UNIT_MS[unitOf(m[2] as string)] as number);
     at = part.lastIndex;
   }
   return at === 0 ? null : Math.round(ms);

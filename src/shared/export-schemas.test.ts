@@ -8,6 +8,7 @@ describe('parseExportTime', () => {
     expect(parseExportTime('7d', NOW)).toBe(NOW - 7 * 86_400_000);
     expect(parseExportTime('24h', NOW)).toBe(NOW - 86_400_000);
     expect(parseExportTime('1h30m', NOW)).toBe(NOW - 5_400_000);
+    expect(parseExportTime('7 days', NOW)).toBe(NOW - 7 * 86_400_000);
   });
 
   it('reads ISO dates (UTC midnight), date-times and Unix ms', () => {
@@ -18,7 +19,7 @@ describe('parseExportTime', () => {
   });
 
   it('refuses anything else', () => {
-    for (const bad of ['', 'yesterday', '7 days', '2026-02-30', '5x', '1h and more', '-3d']) {
+    for (const bad of ['', 'yesterday', '7 weeks', '2026-02-30', '5x', '1h and more', '-3d']) {
       expect(parseExportTime(bad, NOW), bad).toBeNull();
     }
   });

@@ -87,6 +87,10 @@ describe('ccflare config', () => {
     // What the gateway runs with: the CLI's own environment does not change it.
     const env = await cli(['config', 'get', 'sessionMs', '--json'], { CCFLARE_SESSION_MS: '90m' });
     expect(JSON.parse(env.stdout)).toMatchObject({ value: 3_600_000, source: 'database' });
+    // Spelt out and unquoted, as the shell splits it.
+    const words = await cli(['config', 'set', 'sessionMs', '2', 'hours']);
+    expect(words.code, words.stderr).toBe(0);
+    expect(words.stdout).toMatch(/^Set sessionMs = 7200000 \(2h\);/);
     expect((await cli(['config', 'unset', 'sessionMs'])).code).toBe(0);
   });
 

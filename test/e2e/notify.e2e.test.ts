@@ -324,11 +324,12 @@ describe('notifications', () => {
     expect(five.json.windowMs).toBe(300_000);
     expect((await api(gw.url, 'GET', '/api/notify/rules')).json.windowMs).toBe(300_000);
     expect((await rules(90_000)).json.windowMs).toBe(90_000);
-    for (const bad of ['5 minutes', '8d', '500ms']) {
+    expect((await rules('10 minutes')).json.windowMs).toBe(600_000);
+    for (const bad of ['5 minutes later', '8d', '500ms']) {
       const r = await rules(bad);
       expect(r.status).toBe(400);
       expect(r.json.error.message).toBe(
-        'Invalid body: windowMs: expected a duration such as 90m, 5h, 1h30m, 45s or 7d (a bare number is milliseconds), from 1s to 7d',
+        'Invalid body: windowMs: expected a duration such as 90m, 5h, 1h30m, 45s, 7d or 2 hours (a bare number is milliseconds), from 1s to 7d',
       );
     }
   });
