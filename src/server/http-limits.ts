@@ -83,7 +83,8 @@ function requestless(list: ConnectionsList, except: Socket, openedAt: Map<Socket
   for (const { socket } of list.active()) {
     if (socket === except || socket.destroyed) continue;
     const res = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
-    const stalled = res == null && now - (openedAt.get(socket) ?? now) > HALF_SENT_GRACE_MS;
+    const stalled =
+      res == null && socket.writableLength === 0 && now - (openedAt.get(socket) ?? now) > HALF_SENT_GRACE_MS;
     if (socket.bytesRead === 0 || stalled) out.push(socket);
   }
   return out;
@@ -93,8 +94,8 @@ function requestless(list: ConnectionsList, except: Socket, openedAt: Map<Socket
  * Caps open connections at `max`. One arriving at the cap first makes room by closing those
  * that carry no request (`requestless`): otherwise 600 keep-alive sockets idling after one
  * request each shut every client out for the keep-alive timeout (65 s), bare or half-sent ones
- * for the headers timeout (30 s). Only when every connection carries a request is the new one closed
- * unanswered, and said so: the first refusal at once, then how many more every
+ * for the headers timeout (30 s). Only when every connection carries a request is the new one
+ * closed unanswered, and said so: the first refusal at once, then how many more every
  * DROP_LOG_INTERVAL_MS while it goes on.
  */
 export function capConnections(
