@@ -915,6 +915,24 @@ describe('terminal UI', () => {
     ui.unmount();
   });
 
+  it('widens the count columns for a busy account, so its windows stay in line with the others', async () => {
+    const api = fakeApi();
+    const busy: Account = { ...account('busy'), requestCount: 123_456, attemptCount: 123_999, failedAttemptCount: 543 };
+    api.accounts = vi.fn(async () => [busy, account('quiet')]);
+    const ui = start(api, screenIndex('Accounts'));
+    const frame = await until(ui, /123999 \(543 failed\)/);
+    const lines = frame.split('\n');
+    const at = (re: RegExp) => {
+      const line = lines.find((l) => re.test(l)) as string;
+      return line.indexOf('5h* 42%');
+    };
+    const header = lines.find((l) => l.includes('ATTEMPTS')) as string;
+    expect(at(/busy/)).toBeGreaterThan(0);
+    expect(at(/quiet/)).toBe(at(/busy/));
+    expect(header.indexOf('WINDOWS')).toBe(at(/busy/));
+    ui.unmount();
+  });
+
   /** Types each character, then Enter; or pastes the name as one chunk with its line ending. */
   const entries = {
     typed: async (ui: ReturnType<typeof start>, name: string) => {
@@ -1464,6 +1482,7 @@ describe('terminal UI', () => {
     const ui = start(api, screenIndex('Agents'));
     const frame = await until(ui, 'reviewer');
     const lines = frame.split('\n');
+    console.log(frame);
     const at = (text: string) => lines.findIndex((l) => l.includes(text));
     expect(at('User agents · /home/u/.claude/agents')).toBeLessThan(at('planner'));
     expect(at('planner')).toBeLessThan(at('reviewer'));
@@ -2044,6 +2063,7 @@ describe('workers in the terminal', () => {
     const ui = start(api, screenIndex('Overview'));
     const frame = await until(ui, '9 Workers (2 pending)');
     const lines = frame.split('\n');
+    console.log(frame);
     expect(lines[0]).toMatch(/^1 Overview 2 Requests 3 Accounts .* 8 Agents$/);
     expect(lines[1]).toBe('9 Workers (2 pending)');
     // The second tab line took the blank line above the screen: the screen starts right under it.

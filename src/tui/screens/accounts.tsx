@@ -49,11 +49,26 @@ const HELP = '↑/↓ select · p pause · r resume · d remove · a add (API ke
 const NAME_W = 16;
 const KIND_W = 7;
 const STATE_W = 13;
+/** Least widths of the requests and attempts columns; wider when the figures are (`12345 (120 failed)`). */
 const REQ_W = 5;
 const ATT_W = 13;
 /** Columns before the requests count: the selection mark, name, kind and state. */
 const LEAD_W = 2 + NAME_W + 1 + KIND_W + 1 + STATE_W;
-const HEADER = `  ${'NAME'.padEnd(NAME_W)} ${'KIND'.padEnd(KIND_W)} ${'STATE'.padEnd(STATE_W)} ${'REQ'.padStart(REQ_W)} ${'ATTEMPTS'.padEnd(ATT_W)} WINDOWS`;
+
+/** The widths of the figure columns for these accounts, so that a long count does not push WINDOWS out of line. */
+function figureWidths(accounts: readonly AccountView[]): { req: number; att: number } {
+  let req = REQ_W;
+  let att = ATT_W;
+  for (const a of accounts) {
+    req = Math.max(req, String(a.requestCount).length);
+    att = Math.max(att, formatAttempts(a).length);
+  }
+  return { req, att };
+}
+
+function header(w: { req: number; att: number }): string {
+  return `  ${'NAME'.padEnd(NAME_W)} ${'KIND'.padEnd(KIND_W)} ${'STATE'.padEnd(STATE_W)} ${'REQ'.padStart(w.req)} ${'ATTEMPTS'.padEnd(w.att)} WINDOWS`;
+}
 
 function stateWord(a: AccountView): string {
   if (a.status === 'cooling_down') return 'cooling down';
@@ -240,6 +255,7 @@ export function AccountsScreen({ api, setModal, now, openUrl, width, height }: S
     linesOf(HELP, width);
   const listRoom = Math.max(1, height - 2 - (error === null ? 0 : 1) - below);
   const shown = windowed(accounts, Math.min(selected, accounts.length - 1), listRoom);
+  const widths = figureWidths(accounts);
   const fieldError = (m: { error: string | null }) =>
     wrapped(m.error).map((line) => (
       <Text key={line} color={c('red')}>
@@ -253,7 +269,7 @@ export function AccountsScreen({ api, setModal, now, openUrl, width, height }: S
       {data && accounts.length === 0 && (
         <Text>No accounts yet: press a to add one with an API key, or o to sign in with OAuth.</Text>
       )}
-      {accounts.length > 0 && <Text bold>{clip(HEADER, width)}</Text>}
+      {accounts.length > 0 && <Text bold>{clip(header(widths), width)}</Text>}
       {shown.rows.map((a) => {
         const on = a === current;
         return (
@@ -262,7 +278,7 @@ export function AccountsScreen({ api, setModal, now, openUrl, width, height }: S
             {/* The state in a word: the selected account's full state and windows are under the list. */}
             <Text color={c(accountColor(a.status))}>{cell(stateWord(a), STATE_W)}</Text>
             {clip(
-              ` ${String(a.requestCount).padStart(REQ_W)} ${formatAttempts(a).padEnd(ATT_W)} ${compactWindows(a)}`,
+              ` ${String(a.requestCount).padStart(widths.req)} ${formatAttempts(a).padEnd(widths.att)} ${compactWindows(a)}`,
               width - LEAD_W,
             )}
           </Text>
