@@ -59,6 +59,27 @@ export function formatTokensInOut(t: TokenKinds): string {
   return `${int(tokensIn(t))} in / ${int(t.output)} out`;
 }
 
+/** A count in four characters at most: `999`, `1.2k`, `151k`, `1.5M`, `12M`. */
+function short(n: number): string {
+  const r = Math.round(n);
+  const trim = (x: number) => x.toFixed(1).replace(/\.0$/, '');
+  if (r < 1000) return String(r);
+  if (r < 9950) return `${trim(r / 1000)}k`;
+  if (r < 999_500) return `${Math.round(r / 1000)}k`;
+  if (r < 9_950_000) return `${trim(r / 1_000_000)}M`;
+  return `${Math.round(r / 1_000_000)}M`;
+}
+
+/**
+ * `151k in / 1.2k out`: formatTokensInOut in 18 characters at most (for counts under 100
+ * million), for a column of a narrow list. A Claude Code request (100,000+ tokens in with its
+ * cached context) written out in full overflowed the terminal UI's column and pushed the cost
+ * off an 80-column row.
+ */
+export function formatTokensInOutShort(t: TokenKinds): string {
+  return `${short(tokensIn(t))} in / ${short(t.output)} out`;
+}
+
 /** `input 10 · cache read 6 · cache write 4 · output 20` (cache write: 5-minute and 1-hour together). */
 export function formatTokenBreakdown(t: TokenKinds): string {
   return `input ${int(t.input)} · cache read ${int(t.cacheRead)} · cache write ${int(t.cacheWrite5m + t.cacheWrite1h)} · output ${int(t.output)}`;

@@ -1128,6 +1128,36 @@ describe('terminal UI', () => {
     ui.unmount();
   });
 
+  it('keeps the cost of a Claude Code sized request on an 80-column row, its tokens in thousands', async () => {
+    const api = fakeApi();
+    const big = (id: string, input: number, output: number, costUsd: number): RequestSummary => ({
+      ...summary(id, 200),
+      inputTokens: 1_234,
+      cacheReadTokens: input - 1_234,
+      cacheWrite5mTokens: 0,
+      cacheWrite1hTokens: 0,
+      outputTokens: output,
+      costUsd,
+    });
+    api.requests = vi.fn(async () => ({
+      items: [big('r1', 151_234, 1_234, 0.0987), big('r2', 1_523_456, 12_345, 1.25), summary('r3', 200)],
+      nextCursor: null,
+    }));
+    const ui = renderScreen(RequestsScreen, api);
+    const frame = await until(ui, / 200 +alpha /);
+    const lines = frame.split('\n');
+    const header = lines.find((l) => l.includes('COST')) as string;
+    const row = (tokens: string) => lines.find((l) => l.includes(tokens)) as string;
+    expect(row('151k in / 1.2k out')).toMatch(/\$0\.10$/);
+    expect(row('1.5M in / 12k out')).toMatch(/\$1\.25$/);
+    for (const r of [row('151k in'), row('1.5M in'), row('20 in / 20 out')]) {
+      expect(r.length).toBeLessThanOrEqual(SCREEN_WIDTH);
+      // Right-aligned under the header, as the short row.
+      expect(r.length).toBe(header.length);
+    }
+    ui.unmount();
+  });
+
   it('toggles charts of the per-account figures on the Stats screen with c', async () => {
     const api = fakeApi();
     const ui = start(api, screenIndex('Stats'));

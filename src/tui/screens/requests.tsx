@@ -4,7 +4,13 @@ import { formatTime } from '../../cli/format.js';
 import { formatMs, formatUsd } from '../../cli/report-format.js';
 import { describeMoves, servedBy } from '../../shared/attempts.js';
 import type { RequestDetail, RequestSummary } from '../../shared/requests-schemas.js';
-import { formatTokenBreakdown, formatTokensInOut, TOKENS_LEGEND, tokenKinds } from '../../shared/tokens.js';
+import {
+  formatTokenBreakdown,
+  formatTokensInOut,
+  formatTokensInOutShort,
+  TOKENS_LEGEND,
+  tokenKinds,
+} from '../../shared/tokens.js';
 import { cell, clip } from '../layout.js';
 import { statusColor } from '../theme.js';
 import { ConversationsView } from './conversations.js';
@@ -42,7 +48,7 @@ function listRow(r: RequestSummary | null, now: number, width: number): string {
     // Every model id starts with "claude-": a narrow column keeps the part that tells them apart.
     cell(model.length > mw ? model.replace(/^claude-/, '') : model, mw),
     formatMs(r.latencyMs).padStart(COLUMNS.latency),
-    (t === null ? '-' : formatTokensInOut(t)).padStart(COLUMNS.tokens),
+    (t === null ? '-' : formatTokensInOutShort(t)).padStart(COLUMNS.tokens),
     formatUsd(r.costUsd).padStart(COLUMNS.cost),
   ].join(' ');
 }
