@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatTokenBreakdown, formatTokensInOut, formatTokensInOutShort, tokenKinds, tokensIn } from './tokens.js';
+import {
+  formatCountFit,
+  formatTokenBreakdown,
+  formatTokensInOut,
+  formatTokensInOutShort,
+  tokenKinds,
+  tokensIn,
+} from './tokens.js';
 
 const fields = { inputTokens: 10, cacheReadTokens: 6, cacheWrite5mTokens: 4, cacheWrite1hTokens: 0, outputTokens: 20 };
 
@@ -48,5 +55,13 @@ describe('formatTokensInOutShort', () => {
     for (const n of [999, 9_949, 9_950, 99_999, 999_499, 999_500, 9_949_999, 9_950_000, 99_999_999]) {
       expect(formatTokensInOutShort(t(n, n)).length, String(n)).toBeLessThanOrEqual(18);
     }
+  });
+});
+
+describe('formatCountFit', () => {
+  it('writes a count in full while it fits the column, else short', () => {
+    expect(formatCountFit(123_456_789, 12)).toBe('123,456,789');
+    expect(formatCountFit(12_345_678_901, 12)).toBe('12346M');
+    expect(formatCountFit(123_456_789, 10)).toBe('123M');
   });
 });

@@ -59,8 +59,8 @@ export function formatTokensInOut(t: TokenKinds): string {
   return `${int(tokensIn(t))} in / ${int(t.output)} out`;
 }
 
-/** A count in four characters at most: `999`, `1.2k`, `151k`, `1.5M`, `12M`. */
-function short(n: number): string {
+/** A count in four characters under 100 million: `999`, `1.2k`, `151k`, `1.5M`, `12M` (then `123M`, `12346M`). */
+export function formatCountShort(n: number): string {
   const r = Math.round(n);
   const trim = (x: number) => x.toFixed(1).replace(/\.0$/, '');
   if (r < 1000) return String(r);
@@ -71,13 +71,22 @@ function short(n: number): string {
 }
 
 /**
+ * `n` in full (`123,456,789`) when that fits `width` characters, else short (`12346M` for twelve
+ * billion): a table column keeps its width for a long range's totals.
+ */
+export function formatCountFit(n: number, width: number): string {
+  const full = int(n);
+  return full.length <= width ? full : formatCountShort(n);
+}
+
+/**
  * `151k in / 1.2k out`: formatTokensInOut in 18 characters at most (for counts under 100
  * million), for a column of a narrow list. A Claude Code request (100,000+ tokens in with its
  * cached context) written out in full overflowed the terminal UI's column and pushed the cost
  * off an 80-column row.
  */
 export function formatTokensInOutShort(t: TokenKinds): string {
-  return `${short(tokensIn(t))} in / ${short(t.output)} out`;
+  return `${formatCountShort(tokensIn(t))} in / ${formatCountShort(t.output)} out`;
 }
 
 /** `input 10 · cache read 6 · cache write 4 · output 20` (cache write: 5-minute and 1-hour together). */

@@ -2,7 +2,7 @@ import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import { formatInt, formatMs, formatRate, formatUsd } from '../../cli/report-format.js';
 import type { Analytics } from '../../shared/analytics-schemas.js';
-import { formatTokensInOut, tokensIn } from '../../shared/tokens.js';
+import { formatCountFit, formatTokensInOut, tokensIn } from '../../shared/tokens.js';
 import type { AnalyticsRange } from '../api.js';
 import { barChart, lineChart, sparkline } from '../charts.js';
 import { useLoad } from '../hooks.js';
@@ -263,7 +263,7 @@ function ModelsView({ data, width, rows }: ViewProps) {
             formatRate(m.successRate),
             formatMs(m.p95LatencyMs),
             m.outputTokensPerSecond === null ? '-' : m.outputTokensPerSecond.toFixed(1),
-            formatInt(m.tokens.total),
+            formatCountFit(m.tokens.total, 10),
             formatUsd(m.costUsd),
           ])}
         </Text>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import { accountLabel, formatInt, formatMs, formatRate, formatUsd } from '../../cli/report-format.js';
 import type { Stats } from '../../shared/analytics-schemas.js';
-import { formatTokensInOut } from '../../shared/tokens.js';
+import { formatCountFit, formatTokensInOut } from '../../shared/tokens.js';
 import { barChart } from '../charts.js';
 import { useLoad } from '../hooks.js';
 import { cell, clip } from '../layout.js';
@@ -113,7 +113,7 @@ export function StatsScreen({ api, now, width, height }: ScreenProps) {
               {accounts.rows.map((a) => (
                 <Text key={`${a.accountId}-${a.name}`} dimColor={!a.exists}>
                   {cut(
-                    `${cell(accountLabel(a.accountId, a.name, a.exists), 20)} ${formatInt(a.requests).padStart(9)} ${formatRate(a.successRate).padStart(8)} ${formatMs(a.p95LatencyMs).padStart(8)} ${formatInt(a.tokens.total).padStart(12)} ${formatUsd(a.costUsd).padStart(9)}`,
+                    `${cell(accountLabel(a.accountId, a.name, a.exists), 20)} ${formatInt(a.requests).padStart(9)} ${formatRate(a.successRate).padStart(8)} ${formatMs(a.p95LatencyMs).padStart(8)} ${formatCountFit(a.tokens.total, 12).padStart(12)} ${formatUsd(a.costUsd).padStart(9)}`,
                   )}
                 </Text>
               ))}
