@@ -28,6 +28,16 @@ module.exports = {
       from: { path: '^(src|bench|dashboard/src)/', pathNot: ['^src/storage/', '[.]test[.]tsx?$'] },
       to: { path: '^src/storage/sqlite/' },
     },
+    {
+      name: 'dashboard-no-zod-schemas',
+      severity: 'error',
+      comment:
+        'The dashboard imports only types from the zod schema modules (src/shared/*-schemas.ts): a value from one ' +
+        'bundled zod and its OpenAPI extension (~390 KB, 91 KB gzipped) into the Settings and Workers screens. ' +
+        'Plain constants live in zod-free modules (notify-events.ts, worker-values.ts).',
+      from: { path: '^dashboard/src/' },
+      to: { path: '^src/shared/.*-schemas[.]ts$', dependencyTypesNot: ['type-only'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -106,6 +106,10 @@ async function main(): Promise<void> {
   const home = REUSE ?? mkdtempSync(join(tmpdir(), 'ccflare-dashboard-bench-'));
   if (!REUSE) await seedRequests(join(home, 'ccflare.db'), ROWS);
   const server = await serveSeeded(home);
+  // A reused data directory holds what it was seeded with, not --rows.
+  const stored = REUSE
+    ? ((await (await fetch(`${server.url}/api/stats`)).json()) as { totals: { requests: number } }).totals.requests
+    : ROWS;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -130,7 +134,7 @@ async function main(): Promise<void> {
   }
 
   console.log(
-    `\n${ROWS} stored requests; median of ${RUNS} loads per screen; time from navigation start until the screen shows its data\n`,
+    `\n${stored} stored requests; median of ${RUNS} loads per screen; time from navigation start until the screen shows its data\n`,
   );
   console.log(
     `${'screen'.padEnd(12)}  ${'empty cache'.padStart(11)}  ${'cached'.padStart(8)}  ${'JS KB'.padStart(7)}  ${'CSS KB'.padStart(7)}  API calls`,
@@ -146,9 +150,9 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    `\ntarget: initial load < ${TARGET_MS} ms with ${ROWS} requests: slowest screen ${worst.toFixed(0)} ms ${worst < TARGET_MS ? 'PASS' : 'FAIL'}`,
+    `\ntarget: initial load < ${TARGET_MS} ms with ${stored} requests: slowest screen ${worst.toFixed(0)} ms ${worst < TARGET_MS ? 'PASS' : 'FAIL'}`,
   );
-  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ rows: ROWS, runs: RUNS, screens: rows }, null, 2));
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ rows: stored, runs: RUNS, screens: rows }, null, 2));
 }
 
 main().catch((err) => {

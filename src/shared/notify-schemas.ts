@@ -5,19 +5,9 @@
 import { z } from '@hono/zod-openapi';
 import { DURATION_RULE, formatDuration, parseDuration } from './duration.js';
 import { NAME_ERROR, NAME_PATTERN } from './names.js';
+import { NOTIFY_EVENT_TYPES } from './notify-events.js';
 
-/** Every event type a channel can be switched to receive. */
-export const NOTIFY_EVENT_TYPES = [
-  'account.reauth',
-  'account.rate_limited',
-  'account.recovered',
-  'pool.exhausted',
-  'pool.recovered',
-  'spend.threshold',
-  'error_rate.high',
-  'worker.approval',
-] as const;
-export type NotifyEventType = (typeof NOTIFY_EVENT_TYPES)[number];
+export { NOTIFY_EVENT_TYPES, type NotifyEventType } from './notify-events.js';
 
 export const NotifyEventTypeSchema = z.enum(NOTIFY_EVENT_TYPES);
 export const ChannelKindSchema = z.enum(['webhook', 'slack', 'dashboard']);

@@ -3,28 +3,21 @@
  * once with zod and shared by the server, its OpenAPI document, the CLI and the dashboard.
  */
 import { z } from '@hono/zod-openapi';
+import {
+  APPROVAL_STATUS_VALUES,
+  LOG_KIND_VALUES,
+  POLICY_VALUES,
+  RISK_LEVEL_VALUES,
+  WORKER_STATE_VALUES,
+} from './worker-values.js';
 
-export const WORKER_STATE_VALUES = [
-  'queued',
-  'running',
-  'waiting_approval',
-  'paused',
-  'completed',
-  'failed',
-  'stopped',
-] as const;
-export const APPROVAL_STATUS_VALUES = ['pending', 'approved', 'rejected', 'timed_out', 'cancelled'] as const;
-export const RISK_LEVEL_VALUES = ['low', 'medium', 'high'] as const;
-export const POLICY_VALUES = ['ask-all', 'auto-low', 'auto-medium', 'auto-all'] as const;
-export const LOG_KIND_VALUES = [
-  'system',
-  'assistant',
-  'tool_use',
-  'tool_result',
-  'approval',
-  'result',
-  'error',
-] as const;
+export {
+  APPROVAL_STATUS_VALUES,
+  LOG_KIND_VALUES,
+  POLICY_VALUES,
+  RISK_LEVEL_VALUES,
+  WORKER_STATE_VALUES,
+} from './worker-values.js';
 
 export const WorkerStateSchema = z.enum(WORKER_STATE_VALUES);
 export const ApprovalStatusSchema = z.enum(APPROVAL_STATUS_VALUES, {

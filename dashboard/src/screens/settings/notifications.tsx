@@ -5,15 +5,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { validateName } from '../../../../src/shared/names';
+import { NOTIFY_EVENT_TYPES, type NotifyEventType } from '../../../../src/shared/notify-events';
 import type {
   ChannelList,
   ChannelView,
   DeliveryList,
   DeliveryView,
-  NotifyEventType,
   NotifyRules,
 } from '../../../../src/shared/notify-schemas';
-import { NOTIFY_EVENT_TYPES } from '../../../../src/shared/notify-schemas';
 import { apiFetch, errorMessage } from '../../api';
 import { ConfirmDialog, DialogFooter, useModalDialog } from '../../confirm-dialog';
 import { type Column, DataTable } from '../../data-table';

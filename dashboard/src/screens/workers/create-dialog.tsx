@@ -5,12 +5,8 @@
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import {
-  type CreateWorkerRequest,
-  POLICY_VALUES,
-  type TemplateData,
-  type WorkerViewData,
-} from '../../../../src/shared/workers-schemas';
+import { POLICY_VALUES } from '../../../../src/shared/worker-values';
+import type { CreateWorkerRequest, TemplateData, WorkerViewData } from '../../../../src/shared/workers-schemas';
 import { apiFetch } from '../../api';
 import { DialogFooter, useModalDialog } from '../../confirm-dialog';
 import { workers as messages } from '../../i18n/en/workers';
