@@ -1,7 +1,9 @@
 /**
  * What every command loads before it runs. Packages only some commands need are imported when
- * used: together they took a quarter of `ccflare --version` (420 -> 300-360 ms on the 2-core VM;
- * 622 -> 320 files read). Runs the built CLI module (dist/, as bin/ccflare does) in a child.
+ * used: together they took a third of `ccflare --version` (on the 2-core VM 520-540 -> 355-400 ms
+ * while CI ran beside; 622 -> 293 files read). The shared schemas take zod's OpenAPI extension
+ * from shared/zod-openapi.ts, not from @hono/zod-openapi, which loads Hono. Runs the built CLI
+ * module (dist/, as bin/ccflare does) in a child.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,12 +45,21 @@ function packagesLoadedBy(moduleUrl: string): Set<string> {
 }
 
 describe('the CLI at start', () => {
-  it('loads neither the OAuth client, the agent files parser, the pretty log printer, CSV nor PostgreSQL', () => {
+  it('loads neither the OAuth client, the agent files parser, the pretty log printer, CSV, PostgreSQL nor Hono', () => {
     const loaded = packagesLoadedBy(PROGRAM);
     // The list is read: both kinds of module show up.
     expect(loaded).toContain('commander');
     expect(loaded).toContain('better-sqlite3');
-    for (const lazy of ['undici', 'yaml', 'pino-pretty', 'csv-stringify', 'pg', 'pg-copy-streams']) {
+    for (const lazy of [
+      'undici',
+      'yaml',
+      'pino-pretty',
+      'csv-stringify',
+      'pg',
+      'pg-copy-streams',
+      'hono',
+      '@hono/zod-openapi',
+    ]) {
       expect([...loaded], lazy).not.toContain(lazy);
     }
   });

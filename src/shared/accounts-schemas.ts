@@ -2,8 +2,9 @@
  * Shapes of the accounts endpoints (`/api/accounts`), defined once with zod and shared by the
  * server, its OpenAPI document and the UIs. Never a credential: the view is secret-free.
  */
-import { z } from '@hono/zod-openapi';
+
 import { NAME_ERROR, NAME_PATTERN, PRIORITY_MAX, PRIORITY_MIN } from './names.js';
+import { z } from './zod-openapi.js';
 
 export const AccountNameSchema = z.string().regex(NAME_PATTERN, NAME_ERROR).openapi({ example: 'work-max' });
 

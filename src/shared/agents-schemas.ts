@@ -7,8 +7,9 @@
  * `description`, `tools` (comma list), `model` (alias or full id), `color`; the body is the
  * agent's system prompt.
  */
-import { z } from '@hono/zod-openapi';
+
 import { AGENT_NAME_PATTERN, TOOL_PRESETS } from './agent-rules.js';
+import { z } from './zod-openapi.js';
 
 export { AGENT_NAME_PATTERN, applyPromptTemplate, ENV_BLOCK_PLACEHOLDER, TOOL_PRESETS } from './agent-rules.js';
 

@@ -2,7 +2,7 @@
  * Shapes of `/api/analytics` and `/api/stats`. Ratios and averages are null when there was
  * nothing to divide (no requests, no tokens), so charts show a gap rather than a false zero.
  */
-import { z } from '@hono/zod-openapi';
+import { z } from './zod-openapi.js';
 
 export const ANALYTICS_RANGES = ['1h', '6h', '24h', '7d', '30d'] as const;
 export const ANALYTICS_STATUSES = ['success', 'error', 'all'] as const;

@@ -3,7 +3,7 @@
  * validates and documents with them (OpenAPI at /api/openapi.json); the dashboard and the TUI
  * import the same definitions, so a shape can't drift between the two sides.
  */
-import { z } from '@hono/zod-openapi';
+import { z } from './zod-openapi.js';
 
 export const ErrorResponseSchema = z
   .object({

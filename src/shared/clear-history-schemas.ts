@@ -1,5 +1,5 @@
 /** Shape of POST /api/maintenance/clear-history: every request record, payload and rollup deleted. */
-import { z } from '@hono/zod-openapi';
+import { z } from './zod-openapi.js';
 
 export const ClearHistoryResultSchema = z
   .object({

@@ -3,7 +3,7 @@
  * OpenAPI document and the UIs. Ranges and allowed values are checked by the server with the
  * rules of config/settings.ts (the one table of settings), so they are not repeated here.
  */
-import { z } from '@hono/zod-openapi';
+import { z } from './zod-openapi.js';
 
 export const SettingSourceSchema = z
   .enum(['default', 'file', 'database', 'environment', 'flag'])

@@ -1,5 +1,5 @@
 /** Shapes of `/api/connect/claude-code`: what `ccflare connect` changes in Claude Code's user settings. */
-import { z } from '@hono/zod-openapi';
+import { z } from './zod-openapi.js';
 
 export const EnvChangeSchema = z
   .object({

@@ -3,8 +3,9 @@
  * conversation as a tree (branches with their requests in order, branch points, sub-tasks,
  * totals). Shared with the dashboard and the TUI.
  */
-import { z } from '@hono/zod-openapi';
+
 import { filterText, timeParam } from './requests-schemas.js';
+import { z } from './zod-openapi.js';
 
 export const ConversationListQuerySchema = z
   .strictObject({

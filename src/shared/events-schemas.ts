@@ -3,10 +3,11 @@
  * frame's `data` carries. Every frame has an `id:` (increasing integers); reconnect with
  * `Last-Event-ID` to receive what was missed, or a `reset` first when that is no longer known.
  */
-import { z } from '@hono/zod-openapi';
+
 import { AccountStatusSchema } from './accounts-schemas.js';
 import { RequestSummarySchema } from './requests-schemas.js';
 import { ApprovalEventSchema, WorkerDeletedEventSchema, WorkerSchema } from './workers-schemas.js';
+import { z } from './zod-openapi.js';
 
 export const RequestStartedEventSchema = z
   .object({

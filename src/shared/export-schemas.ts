@@ -2,9 +2,10 @@
  * Shapes of `ccflare export` and `GET /api/export/{kind}`: what can be exported, in which
  * formats, and how a time bound is written (shared by the CLI, the API and the dashboard).
  */
-import { z } from '@hono/zod-openapi';
+
 import { parseDuration } from './duration.js';
 import { filterText, parseTime } from './requests-schemas.js';
+import { z } from './zod-openapi.js';
 
 export const EXPORT_KINDS = ['requests', 'conversations'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];

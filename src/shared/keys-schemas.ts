@@ -2,9 +2,10 @@
  * Shapes of the access-key endpoints (`/api/keys`, `/api/events/ticket`), defined once with zod
  * and shared by the server, its OpenAPI document and the UIs.
  */
-import { z } from '@hono/zod-openapi';
+
 import { isFamilyAlias, isModelId, MODEL_RULE } from './model-ids.js';
 import { NAME_ERROR, NAME_PATTERN } from './names.js';
+import { z } from './zod-openapi.js';
 
 export const KeyNameSchema = z.string().regex(NAME_PATTERN, NAME_ERROR).openapi({ example: 'laptop' });
 

@@ -1,5 +1,5 @@
 /** Shapes of `/api/maintenance`: what is stored, retention applied on demand, and compaction. */
-import { z } from '@hono/zod-openapi';
+import { z } from './zod-openapi.js';
 
 export const CleanupResultSchema = z
   .object({

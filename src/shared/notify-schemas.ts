@@ -2,10 +2,11 @@
  * Shapes of the notification endpoints (`/api/notify/*`), defined once with zod and shared by the
  * server, its OpenAPI document, the CLI and the dashboard.
  */
-import { z } from '@hono/zod-openapi';
+
 import { DURATION_RULE, formatDuration, parseDuration } from './duration.js';
 import { NAME_ERROR, NAME_PATTERN } from './names.js';
 import { NOTIFY_EVENT_TYPES } from './notify-events.js';
+import { z } from './zod-openapi.js';
 
 export { NOTIFY_EVENT_TYPES, type NotifyEventType } from './notify-events.js';
 

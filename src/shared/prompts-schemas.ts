@@ -2,8 +2,9 @@
  * Shapes of `/api/prompts` (the MCP prompt server's files), defined once with zod and shared by
  * the server, its OpenAPI document and the dashboard (types only).
  */
-import { z } from '@hono/zod-openapi';
+
 import { PROMPT_NAME_PATTERN } from './prompt-rules.js';
+import { z } from './zod-openapi.js';
 
 export { PROMPT_EXTENSIONS, PROMPT_NAME_PATTERN, type PromptFormat } from './prompt-rules.js';
 

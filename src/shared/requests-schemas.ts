@@ -2,7 +2,7 @@
  * Shapes of `/api/requests`: the paged list of request summaries and one request with its
  * payload, plus the list's query parameters (validated at the edge, shared with the UIs).
  */
-import { z } from '@hono/zod-openapi';
+import { z } from './zod-openapi.js';
 
 // btoa/atob rather than Buffer: the UIs import this module in the browser too.
 function toBase64Url(text: string): string {

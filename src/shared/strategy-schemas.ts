@@ -1,5 +1,5 @@
 /** Shape of `GET /api/strategy`: why the next request goes where it goes. */
-import { z } from '@hono/zod-openapi';
+import { z } from './zod-openapi.js';
 
 const WindowSchema = z
   .object({

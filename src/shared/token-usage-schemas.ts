@@ -3,8 +3,9 @@
  * 5-hour window (next to each account's own 5h/7d utilization from its rate-limit headers) and
  * per day. Defined once with zod, shared by the server, its OpenAPI document and the UIs.
  */
-import { z } from '@hono/zod-openapi';
+
 import { TokenCountsSchema } from './analytics-schemas.js';
+import { z } from './zod-openapi.js';
 
 /** The window Claude subscriptions count usage over (protocol.md §3: the 5h unified window). */
 export const TOKEN_WINDOW_MS = 5 * 3_600_000;

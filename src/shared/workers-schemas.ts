@@ -2,7 +2,7 @@
  * Shapes of the workers endpoints (`/api/workers`, `/api/approvals`, `/api/templates`), defined
  * once with zod and shared by the server, its OpenAPI document, the CLI and the dashboard.
  */
-import { z } from '@hono/zod-openapi';
+
 import {
   APPROVAL_STATUS_VALUES,
   LOG_KIND_VALUES,
@@ -10,6 +10,7 @@ import {
   RISK_LEVEL_VALUES,
   WORKER_STATE_VALUES,
 } from './worker-values.js';
+import { z } from './zod-openapi.js';
 
 export {
   APPROVAL_STATUS_VALUES,
