@@ -2,7 +2,7 @@
  * Dashboard load benchmark: `npm run bench:dashboard` (= build, then `node dist/bench/dashboard-bench.js`).
  *
  * Seeds request records (bench/seed-records.ts, default 100,000, through the real writer), starts
- * the real server on that database and opens each dashboard screen in Debian's Chromium
+ * the real server on that database and opens every dashboard screen in Debian's Chromium
  * (playwright-core), first with an empty cache (a new browser context) and then again in the
  * same context (assets from the cache, as on every later visit). A screen counts as loaded when
  * its figures are on the page: no "Loading" text left in the main region and the screen's own
@@ -42,7 +42,16 @@ const SCREENS: readonly { path: string; selector: string; text?: string }[] = [
   { path: '/stats', selector: 'main h1' },
   { path: '/logs', selector: 'main h1' },
   { path: '/settings', selector: 'main h1' },
+  { path: '/agents', selector: 'main h1' },
+  { path: '/tools', selector: 'main h1' },
+  { path: '/strategy', selector: 'main h1' },
+  { path: '/prompts', selector: 'main h1' },
+  { path: '/conversations', selector: 'main h1' },
+  { path: '/workers', selector: 'main h1' },
 ];
+
+/** The screen column fits the longest path. */
+const PATH_W = Math.max(...SCREENS.map((s) => s.path.length));
 
 interface Visit {
   ms: number;
@@ -137,7 +146,7 @@ async function main(): Promise<void> {
     `\n${stored} stored requests; median of ${RUNS} loads per screen; time from navigation start until the screen shows its data\n`,
   );
   console.log(
-    `${'screen'.padEnd(12)}  ${'empty cache'.padStart(11)}  ${'cached'.padStart(8)}  ${'JS KB'.padStart(7)}  ${'CSS KB'.padStart(7)}  API calls`,
+    `${'screen'.padEnd(PATH_W)}  ${'empty cache'.padStart(11)}  ${'cached'.padStart(8)}  ${'JS KB'.padStart(7)}  ${'CSS KB'.padStart(7)}  API calls`,
   );
   let worst = 0;
   for (const r of rows) {
@@ -146,7 +155,7 @@ async function main(): Promise<void> {
     worst = Math.max(worst, cold);
     const first = r.cold[0] as Visit;
     console.log(
-      `${r.path.padEnd(12)}  ${`${cold.toFixed(0)} ms`.padStart(11)}  ${`${warm.toFixed(0)} ms`.padStart(8)}  ${(first.jsBytes / 1024).toFixed(0).padStart(7)}  ${(first.cssBytes / 1024).toFixed(0).padStart(7)}  ${first.apiCalls}`,
+      `${r.path.padEnd(PATH_W)}  ${`${cold.toFixed(0)} ms`.padStart(11)}  ${`${warm.toFixed(0)} ms`.padStart(8)}  ${(first.jsBytes / 1024).toFixed(0).padStart(7)}  ${(first.cssBytes / 1024).toFixed(0).padStart(7)}  ${first.apiCalls}`,
     );
   }
   console.log(
