@@ -4,19 +4,11 @@
  * calls waited for, and how often each template was used.
  */
 
-export type WorkerState = 'queued' | 'running' | 'waiting_approval' | 'paused' | 'completed' | 'failed' | 'stopped';
+import type { RISK_LEVEL_VALUES, WORKER_STATE_VALUES } from '../../shared/worker-values.js';
 
-export const WORKER_STATES: readonly WorkerState[] = [
-  'queued',
-  'running',
-  'waiting_approval',
-  'paused',
-  'completed',
-  'failed',
-  'stopped',
-];
-
-export type RiskLevel = 'low' | 'medium' | 'high';
+/** The values the API and the dashboard list (shared/worker-values.ts). */
+export type WorkerState = (typeof WORKER_STATE_VALUES)[number];
+export type RiskLevel = (typeof RISK_LEVEL_VALUES)[number];
 
 export interface WorkerRow {
   id: string;
