@@ -3,6 +3,7 @@
  * OpenAPI document and the UIs. Ranges and allowed values are checked by the server with the
  * rules of config/settings.ts (the one table of settings), so they are not repeated here.
  */
+import { likelyMeant } from './likely-meant.js';
 import { z } from './zod-openapi.js';
 
 export const SettingSourceSchema = z
@@ -62,54 +63,61 @@ export const ConfigSchema = z
   .openapi('Config');
 export type ConfigView = z.infer<typeof ConfigSchema>;
 
+/**
+ * A strict object's message for keys it does not have: each named, with the key a typo of it
+ * likely meant (`unknown field "sesionMs" (did you mean "sessionMs"?)`).
+ */
+function unknownKeysHint(known: readonly string[]) {
+  return (issue: { code?: string; keys?: readonly string[] }): string | undefined => {
+    if (issue.code !== 'unrecognized_keys' || issue.keys === undefined) return undefined;
+    return issue.keys
+      .map((k) => {
+        const meant = likelyMeant(k, known);
+        return `unknown field ${JSON.stringify(k)}${meant === null ? '' : ` (did you mean ${JSON.stringify(meant)}?)`}`;
+      })
+      .join('; ');
+  };
+}
+
 /** Each given key is validated and stored; `null` removes the stored value (back to file or default). */
+const CONFIG_PATCH_SHAPE = {
+  strategy: z.string().nullable().optional(),
+  sessionMs: z
+    .union([z.number().int(), z.string()])
+    .nullable()
+    .optional()
+    .openapi({ description: 'Milliseconds, or a duration with units: "90m", "5h", "1h30m"' }),
+  quotaThreshold5h: z.number().int().nullable().optional().openapi({ description: 'Percent of the 5h window; 0: off' }),
+  quotaThreshold7d: z.number().int().nullable().optional().openapi({ description: 'Percent of the 7d window; 0: off' }),
+  quotaThresholds: z.string().nullable().optional().openapi({
+    description:
+      'JSON text of per-family and per-account thresholds in percent, "" for none; PUT /api/strategy/thresholds edits it as a document',
+  }),
+  stickyWaitMs: z
+    .union([z.number().int(), z.string()])
+    .nullable()
+    .optional()
+    .openapi({ description: 'Milliseconds, or a duration with units: "2m"' }),
+  strategyAffinity: z.boolean().nullable().optional(),
+  hybridWeights: z.string().nullable().optional().openapi({ description: 'health,bucket,quota,rest: "2,5,1,0.1"' }),
+  hybridBucket: z.string().nullable().optional().openapi({ description: 'capacity,refill per minute: "50,6"' }),
+  requestRetentionDays: z.number().int().nullable().optional(),
+  payloadRetentionDays: z.number().int().nullable().optional(),
+  payloadCapture: z.boolean().nullable().optional(),
+  payloadMaxBytes: z.number().int().nullable().optional(),
+  defaultAgentModel: z
+    .string()
+    .nullable()
+    .optional()
+    .openapi({ description: 'A Claude model id or opus, sonnet, haiku; "" for none' }),
+  conversationAnalysis: z.boolean().nullable().optional(),
+  conversationAnalysisModel: z
+    .string()
+    .nullable()
+    .optional()
+    .openapi({ description: 'A Claude model id or opus, sonnet, haiku' }),
+};
 export const ConfigPatchSchema = z
-  .strictObject({
-    strategy: z.string().nullable().optional(),
-    sessionMs: z
-      .union([z.number().int(), z.string()])
-      .nullable()
-      .optional()
-      .openapi({ description: 'Milliseconds, or a duration with units: "90m", "5h", "1h30m"' }),
-    quotaThreshold5h: z
-      .number()
-      .int()
-      .nullable()
-      .optional()
-      .openapi({ description: 'Percent of the 5h window; 0: off' }),
-    quotaThreshold7d: z
-      .number()
-      .int()
-      .nullable()
-      .optional()
-      .openapi({ description: 'Percent of the 7d window; 0: off' }),
-    quotaThresholds: z.string().nullable().optional().openapi({
-      description:
-        'JSON text of per-family and per-account thresholds in percent, "" for none; PUT /api/strategy/thresholds edits it as a document',
-    }),
-    stickyWaitMs: z
-      .union([z.number().int(), z.string()])
-      .nullable()
-      .optional()
-      .openapi({ description: 'Milliseconds, or a duration with units: "2m"' }),
-    strategyAffinity: z.boolean().nullable().optional(),
-    hybridWeights: z.string().nullable().optional().openapi({ description: 'health,bucket,quota,rest: "2,5,1,0.1"' }),
-    hybridBucket: z.string().nullable().optional().openapi({ description: 'capacity,refill per minute: "50,6"' }),
-    requestRetentionDays: z.number().int().nullable().optional(),
-    payloadRetentionDays: z.number().int().nullable().optional(),
-    payloadCapture: z.boolean().nullable().optional(),
-    payloadMaxBytes: z.number().int().nullable().optional(),
-    defaultAgentModel: z
-      .string()
-      .nullable()
-      .optional()
-      .openapi({ description: 'A Claude model id or opus, sonnet, haiku; "" for none' }),
-    conversationAnalysis: z.boolean().nullable().optional(),
-    conversationAnalysisModel: z
-      .string()
-      .nullable()
-      .optional()
-      .openapi({ description: 'A Claude model id or opus, sonnet, haiku' }),
-  })
+  .strictObject(CONFIG_PATCH_SHAPE, { error: unknownKeysHint(Object.keys(CONFIG_PATCH_SHAPE)) })
   .openapi('ConfigPatch');
 export type ConfigPatch = z.infer<typeof ConfigPatchSchema>;

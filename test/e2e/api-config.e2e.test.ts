@@ -190,6 +190,12 @@ describe('changing settings', () => {
     expectError(await change('PATCH', { requestRetentionDays: 0 }), 400, /requestRetentionDays/);
     expectError(await change('PATCH', { payloadCapture: 'yes' }), 400, /payloadCapture/);
     expectError(await change('PUT', { port: 1 }), 400, /port/);
+    // A misspelt setting names the one it was likely meant for.
+    expectError(
+      await change('PATCH', { sesionMs: '2h', retention: 3 }),
+      400,
+      /^Invalid body: unknown field "sesionMs" \(did you mean "sessionMs"\?\); unknown field "retention"$/,
+    );
     expectError(await change('PUT', '{"sessionMs":'), 400, /Malformed JSON/);
     expect((await getConfig()).sessionMs.value).toBe(5 * HOUR);
   });
