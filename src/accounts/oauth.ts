@@ -187,7 +187,7 @@ async function postJson(
   let status: number;
   let text: string;
   try {
-    // Loaded on the first OAuth call (see LAZY_IMPORTS in cli/program.ts): most commands make none.
+    // Loaded on the first OAuth call, not by every command (cli/startup.test.ts).
     const { request } = await import('undici');
     const res = await request(url, {
       method: 'POST',

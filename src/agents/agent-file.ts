@@ -15,7 +15,7 @@ import { GatewayError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
 let yamlModule: typeof import('yaml') | null = null;
-/** `yaml`, loaded on the first agent file read or written (see LAZY_IMPORTS in cli/program.ts). */
+/** `yaml`, loaded on the first agent file read or written, not by every command (cli/startup.test.ts). */
 function yamlLib(): typeof import('yaml') {
   yamlModule ??= require('yaml') as typeof import('yaml');
   return yamlModule;

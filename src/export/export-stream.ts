@@ -27,7 +27,7 @@ export function contentTypeOf(format: ExportFormat): string {
 
 export async function* exportChunks(source: RowSource, format: ExportFormat): AsyncGenerator<ExportChunk> {
   if (format === 'csv') {
-    // Loaded for a CSV export only (see LAZY_IMPORTS in cli/program.ts).
+    // Loaded for a CSV export only, not by every command (cli/startup.test.ts).
     const { stringify } = await import('csv-stringify/sync');
     // The header is written even for an empty export: a spreadsheet still sees the columns.
     yield { text: stringify([[...source.columns]], CSV_OPTIONS), rows: 0 };

@@ -187,7 +187,7 @@ function fdStream(dest: number): DestinationStream {
  * thread, and output is written before `logger.info()` returns.
  */
 function prettyStream(dest: NodeJS.WritableStream | number): DestinationStream {
-  // Loaded only for the pretty format (see LAZY_IMPORTS in cli/program.ts): the CLI logs nothing.
+  // Loaded only for the pretty format, not by every command (cli/startup.test.ts).
   const { isColorSupported, prettyFactory } = createRequire(import.meta.url)(
     'pino-pretty',
   ) as typeof import('pino-pretty');
