@@ -41,7 +41,13 @@ export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions 
   }
   if (found === null) {
     const explicit = globals.url ?? io.env.CCFLARE_URL;
-    if (explicit) throw new CliError(`no gateway answered at ${tried.join(' or ')}`);
+    if (explicit) {
+      const from = globals.url !== undefined ? '--url' : 'CCFLARE_URL';
+      throw new CliError(
+        `no gateway answered at ${tried.join(' or ')} (${from}): start it with \`ccflare serve\` or correct the ` +
+          `address; without ${from}, \`ccflare\` uses this data directory's gateway or starts one`,
+      );
+    }
     if (config.port === 0) throw new CliError('the terminal UI needs a fixed port (CCFLARE_PORT is 0)');
     // A gateway whose process lives but does not answer holds the database: starting another would be refused.
     const holder = readLiveRuntime(config.home);
