@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CliRun, runCommand, startCommand } from '../../test/support/cli-io.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
-import { NOTIFY_EVENT_TYPES } from '../shared/notify-schemas.js';
+import { NOTIFY_EVENT_TYPES } from '../shared/notify-events.js';
 
 let home: string;
 let hook: WebhookReceiver;

@@ -7,13 +7,8 @@ import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { ChannelService } from '../notify/channel-service.js';
 import { DURATION_RULE, formatDuration, parseDuration } from '../shared/duration.js';
-import {
-  type ChannelView,
-  type DeliveryView,
-  NOTIFY_EVENT_TYPES,
-  type NotifyEventType,
-  type NotifyRules,
-} from '../shared/notify-schemas.js';
+import { NOTIFY_EVENT_TYPES, type NotifyEventType } from '../shared/notify-events.js';
+import type { ChannelView, DeliveryView, NotifyRules } from '../shared/notify-schemas.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { CliError, type CliIo, isInteractive, positiveInt, readAll, readHidden, usageError } from './io.js';

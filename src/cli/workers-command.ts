@@ -5,8 +5,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { typedCount, typedUsd } from '../shared/typed-amounts.js';
+import { APPROVAL_STATUS_VALUES, POLICY_VALUES } from '../shared/worker-values.js';
 import type { ApprovalData, TemplateData, WorkerLogData, WorkerViewData } from '../shared/workers-schemas.js';
-import { APPROVAL_STATUS_VALUES, POLICY_VALUES } from '../shared/workers-schemas.js';
 import type { GlobalOptions } from './context.js';
 import { openEventStream } from './event-stream.js';
 import { formatTime, renderTable } from './format.js';

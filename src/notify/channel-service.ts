@@ -8,14 +8,13 @@ import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { GatewayError } from '../errors.js';
 import { validateName } from '../shared/names.js';
+import { NOTIFY_EVENT_TYPES, type NotifyEventType } from '../shared/notify-events.js';
 import {
   ChannelUrlSchema,
   type ChannelView,
   type CreateChannel,
   DEFAULT_NOTIFY_RULES,
   type DeliveryView,
-  NOTIFY_EVENT_TYPES,
-  type NotifyEventType,
   type NotifyRules,
   NotifyRulesSchema,
   type UpdateChannel,

@@ -1,7 +1,7 @@
 /** A notification as every channel receives it, and the window that collapses repeats (pure). */
 
 import type { NotifyInboxEvent } from '../events.js';
-import type { NotifyEventType } from '../shared/notify-schemas.js';
+import type { NotifyEventType } from '../shared/notify-events.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 

@@ -8,8 +8,6 @@ import { NAME_ERROR, NAME_PATTERN } from './names.js';
 import { NOTIFY_EVENT_TYPES } from './notify-events.js';
 import { z } from './zod-openapi.js';
 
-export { NOTIFY_EVENT_TYPES, type NotifyEventType } from './notify-events.js';
-
 export const NotifyEventTypeSchema = z.enum(NOTIFY_EVENT_TYPES);
 export const ChannelKindSchema = z.enum(['webhook', 'slack', 'dashboard']);
 export const ChannelNameSchema = z.string().regex(NAME_PATTERN, NAME_ERROR).openapi({ example: 'ops-slack' });

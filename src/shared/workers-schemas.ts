@@ -12,14 +12,6 @@ import {
 } from './worker-values.js';
 import { z } from './zod-openapi.js';
 
-export {
-  APPROVAL_STATUS_VALUES,
-  LOG_KIND_VALUES,
-  POLICY_VALUES,
-  RISK_LEVEL_VALUES,
-  WORKER_STATE_VALUES,
-} from './worker-values.js';
-
 export const WorkerStateSchema = z.enum(WORKER_STATE_VALUES);
 export const ApprovalStatusSchema = z.enum(APPROVAL_STATUS_VALUES, {
   error: (i) => `Unknown approval state ${JSON.stringify(i.input)}: use one of ${APPROVAL_STATUS_VALUES.join(', ')}`,

@@ -9,7 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { requestFinishedEvent } from '../../src/api/live-events.js';
 import { workerApprovalEvent } from '../../src/notify/detector.js';
-import { NOTIFY_EVENT_TYPES } from '../../src/shared/notify-schemas.js';
+import { NOTIFY_EVENT_TYPES } from '../../src/shared/notify-events.js';
 import { api } from '../support/api-request.js';
 import { errorBody, type FakeResponse, rateLimited, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';

@@ -11,12 +11,8 @@ import { formatTime } from '../../cli/format.js';
 import { formatUsd } from '../../cli/report-format.js';
 import { validateName } from '../../shared/names.js';
 import { typedUsd } from '../../shared/typed-amounts.js';
-import {
-  type ApprovalData,
-  POLICY_VALUES,
-  type WorkerLogData,
-  type WorkerViewData,
-} from '../../shared/workers-schemas.js';
+import { POLICY_VALUES } from '../../shared/worker-values.js';
+import type { ApprovalData, WorkerLogData, WorkerViewData } from '../../shared/workers-schemas.js';
 import {
   DEFAULT_PERMISSION_POLICY,
   PERMISSION_POLICY_DESCRIPTIONS,
