@@ -10,6 +10,7 @@ import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { type ClientKeyLimitsView, type ClientKeyView, MAX_KEY_RPM } from '../shared/keys-schemas.js';
 import { isWorkerKeyName, NAME_RULE } from '../shared/names.js';
+import { formatCountShort } from '../shared/tokens.js';
 import { typedCount, typedUsd } from '../shared/typed-amounts.js';
 import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
@@ -64,12 +65,6 @@ export function parseUsd(flag: string, raw: string): number | null {
   return n;
 }
 
-const compact = (n: number) =>
-  n >= 1e6
-    ? `${+(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`
-    : n >= 1e3
-      ? `${+(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)}k`
-      : `${n}`;
 /** As every other report prints cost: four decimals below a cent, so $0.0012 is not $0.00. */
 const usd = formatUsd;
 
@@ -80,7 +75,9 @@ function limitCells(k: ClientKeyView): string[] {
   if (u === null) return ['-', '-', '-', '-'];
   return [
     l.rpm === null ? '-' : `${u.requestsLastMinute ?? 0}/${l.rpm}`,
-    l.tokensPerDay === null ? compact(u.tokensToday) : `${compact(u.tokensToday)}/${compact(l.tokensPerDay)}`,
+    l.tokensPerDay === null
+      ? formatCountShort(u.tokensToday)
+      : `${formatCountShort(u.tokensToday)}/${formatCountShort(l.tokensPerDay)}`,
     l.costPerMonthUsd === null ? usd(u.costThisMonthUsd) : `${usd(u.costThisMonthUsd)}/${usd(l.costPerMonthUsd)}`,
     l.models === null ? 'any' : l.models.join(','),
   ];
