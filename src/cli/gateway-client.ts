@@ -69,7 +69,7 @@ export function gatewayCandidates(
  * CCFLARE_URL counts as unset; an empty `--url` is a mistake.
  */
 export function explicitGatewayUrl(io: CliIo, globals: GlobalOptions): string | undefined {
-  const from = globals.url !== undefined ? '--url' : 'CCFLARE_URL';
+  const from = addressSource(globals);
   const raw = (globals.url ?? io.env.CCFLARE_URL ?? '').trim();
   if (raw === '') {
     if (globals.url !== undefined)
@@ -90,8 +90,27 @@ export function explicitGatewayUrl(io: CliIo, globals: GlobalOptions): string | 
   return raw;
 }
 
+/** Which of `--url` and CCFLARE_URL gave the gateway's address, for messages. */
+function addressSource(globals: GlobalOptions): '--url' | 'CCFLARE_URL' {
+  return globals.url !== undefined ? '--url' : 'CCFLARE_URL';
+}
+
 /**
- * The first candidate whose /health answers, or null; `tried` lists every address probed. A
+ * Nothing answered at the address the user gave. It is never swapped for another gateway or the
+ * local database: the commands and the TUI say so, and `without` says what they do when no
+ * address is given.
+ */
+export function noGatewayAtAddress(address: string, globals: GlobalOptions, without: string): CliError {
+  const from = addressSource(globals);
+  return new CliError(
+    `no gateway answered at ${address} (${from}): start it with \`ccflare serve\` or correct the address; ` +
+      `without ${from}, ${without}`,
+  );
+}
+
+/**
+ * The first candidate whose /health answers, or null; `tried` lists every address probed, and
+ * `explicit` is the address the user gave (`--url`, CCFLARE_URL), if any. A
  * gateway found only at the configured host and port must serve this data directory's database
  * (`database` on /health): another installation's gateway on that port is `foreign`, not used,
  * as writing to it (config set, accounts) would change the wrong installation.
@@ -100,16 +119,19 @@ export async function findGateway(
   io: CliIo,
   globals: GlobalOptions,
   config: Config,
-): Promise<{ found: GatewayCandidate | null; tried: string[]; foreign: string | null }> {
-  const candidates = gatewayCandidates(config, explicitGatewayUrl(io, globals), readLiveRuntime(config.home));
+): Promise<{ found: GatewayCandidate | null; tried: string[]; foreign: string | null; explicit: string | undefined }> {
+  const explicit = explicitGatewayUrl(io, globals);
+  const candidates = gatewayCandidates(config, explicit, readLiveRuntime(config.home));
   let foreign: string | null = null;
   for (const c of candidates) {
     const health = await gatewayHealth(c.base, c.live ? LIVE_PROBE_TIMEOUT_MS : PROBE_TIMEOUT_MS);
     if (health === null) continue;
-    if (c.live || health.database === databaseFingerprint(config.databaseUrl)) return { found: c, tried: [], foreign };
+    if (c.live || health.database === databaseFingerprint(config.databaseUrl)) {
+      return { found: c, tried: [], foreign, explicit };
+    }
     foreign = c.base;
   }
-  return { found: null, tried: candidates.map((c) => c.base), foreign };
+  return { found: null, tried: candidates.map((c) => c.base), foreign, explicit };
 }
 
 /**
@@ -294,21 +316,20 @@ export async function resolveTarget(io: CliIo, globals: GlobalOptions): Promise<
   const verbose = (s: string) => {
     if (globals.verbose) io.stderr.write(`ccflare: ${s}\n`);
   };
-  const { found, tried, foreign } = await findGateway(io, globals, config);
+  const { found, tried, foreign, explicit } = await findGateway(io, globals, config);
   if (foreign !== null) verbose(`the gateway at ${foreign} serves another data directory's database: not used`);
   if (found !== null) {
     verbose(`using the running gateway at ${found.base} (${found.from})`);
     const api = new ApiClient(found.base, adminKeyFor(io, config, found), config.home, !found.live);
     return { config, api, base: found.base, dbPath };
   }
-  const explicit = explicitGatewayUrl(io, globals);
   if (explicit !== undefined) {
     // Reading this data directory's database instead showed another installation's requests
     // (or none) as if they were the named gateway's, and `config set` changed the wrong one.
-    const from = globals.url !== undefined ? '--url' : 'CCFLARE_URL';
-    throw new CliError(
-      `no gateway answered at ${tried[0] ?? explicit} (${from}): start it with \`ccflare serve\` or correct the ` +
-        `address; without ${from}, ccflare uses this data directory's gateway or reads ${dbPath} directly`,
+    throw noGatewayAtAddress(
+      tried[0] ?? explicit,
+      globals,
+      `ccflare uses this data directory's gateway or reads ${dbPath} directly`,
     );
   }
   const where =

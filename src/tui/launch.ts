@@ -8,7 +8,7 @@ import { render } from 'ink';
 import { createElement } from 'react';
 import { openBrowser } from '../cli/browser.js';
 import { ensureHome, type GlobalOptions, loadCliConfig } from '../cli/context.js';
-import { adminKeyFor, findGateway, gatewayBaseUrl, probeGateway } from '../cli/gateway-client.js';
+import { adminKeyFor, findGateway, gatewayBaseUrl, noGatewayAtAddress, probeGateway } from '../cli/gateway-client.js';
 import { CliError, type CliIo } from '../cli/io.js';
 import { readLiveRuntime, runtimeFilePath } from '../server/runtime-file.js';
 import { HttpTuiApi } from './api.js';
@@ -30,7 +30,7 @@ async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
 /** Runs the UI until the user quits; returns the exit code. */
 export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions = {}): Promise<number> {
   const config = loadCliConfig(io, globals);
-  const { found, tried, foreign } = await findGateway(io, globals, config);
+  const { found, tried, foreign, explicit } = await findGateway(io, globals, config);
   const base = found?.base ?? gatewayBaseUrl(config);
   let child: ChildProcess | null = null;
   if (found === null && foreign !== null) {
@@ -40,12 +40,11 @@ export async function runTui(io: CliIo, binPath: string, globals: GlobalOptions 
     );
   }
   if (found === null) {
-    const explicit = globals.url ?? io.env.CCFLARE_URL;
-    if (explicit) {
-      const from = globals.url !== undefined ? '--url' : 'CCFLARE_URL';
-      throw new CliError(
-        `no gateway answered at ${tried.join(' or ')} (${from}): start it with \`ccflare serve\` or correct the ` +
-          `address; without ${from}, \`ccflare\` uses this data directory's gateway or starts one`,
+    if (explicit !== undefined) {
+      throw noGatewayAtAddress(
+        tried.join(' or '),
+        globals,
+        "`ccflare` uses this data directory's gateway or starts one",
       );
     }
     if (config.port === 0) throw new CliError('the terminal UI needs a fixed port (CCFLARE_PORT is 0)');
