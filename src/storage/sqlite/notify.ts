@@ -18,7 +18,10 @@ import { isUniqueViolation, writeWithoutBlocking } from './connection.js';
 import type { SqliteInstances } from './instances.js';
 import type { Migration } from './migration.js';
 
-/** Every event type the dashboard channel receives by default (notify/notify-events.ts lists the same). */
+/**
+ * The dashboard channel's events when the schema was created. A literal, not NOTIFY_EVENT_TYPES
+ * (shared/notify-events.ts): a released migration must not change when that list grows.
+ */
 const DASHBOARD_EVENTS = JSON.stringify([
   'account.reauth',
   'account.rate_limited',
