@@ -87,24 +87,6 @@ const T_BYTES = 5;
 /** A DeflatedBody: its parts' byte length, its inflated length, then the parts (payloads/body-bytes.ts). */
 const T_DEFLATED = 6;
 
-/**
- * Strings up to this length are copied in JavaScript when they are ASCII (ids, names, models,
- * reasons): `Buffer.write` is a call into C++ per string. A record of the benchmark's: packing
- * 1.6-2.0 -> 1.1-1.2 µs (and as much again for its journal entry), 2-core VM.
- */
-const SHORT_STRING = 64;
-
-/** Writes `s` at `at` if it is all ASCII and returns its length; -1 (bytes undefined) otherwise. */
-function writeAscii(buf: Buffer, s: string, at: number): number {
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) return -1;
-    buf[at + i] = c;
-  }
-  return n;
-}
-
 /** Appends tagged values to a buffer that grows by doubling. */
 export class Encoder {
   buf: Buffer;
@@ -124,6 +106,15 @@ export class Encoder {
     this.buf = next;
   }
 
+  /** `buf.writeUInt32LE` without its argument checks. */
+  u32(n: number, at: number): void {
+    const b = this.buf;
+    b[at] = n;
+    b[at + 1] = n >>> 8;
+    b[at + 2] = n >>> 16;
+    b[at + 3] = n >>> 24;
+  }
+
   put(v: unknown): void {
     if (v === null || v === undefined) {
       this.room(1);
@@ -131,12 +122,14 @@ export class Encoder {
     } else if (typeof v === 'string') {
       // UTF-8 takes at most 3 bytes per UTF-16 code unit.
       this.room(5 + v.length * 3);
-      const buf = this.buf;
       const at = this.pos + 5;
-      const n = v.length <= SHORT_STRING ? writeAscii(buf, v, at) : -1;
-      const len = n >= 0 ? n : buf.write(v, at, 'utf8');
-      buf[this.pos] = T_STRING;
-      buf.writeUInt32LE(len, this.pos + 1);
+      // Not a JavaScript copy loop for short ASCII strings: faster on a bench of uniform strings,
+      // but the records' strings come in many representations (literals, slices, concatenations,
+      // database reads), which makes `charCodeAt` a megamorphic load per character. The gateway's
+      // main thread per a-stream request: 559k -> 510k instructions (callgrind, bench/instructions).
+      const len = this.buf.write(v, at, 'utf8');
+      this.buf[this.pos] = T_STRING;
+      this.u32(len, this.pos + 1);
       this.pos = at + len;
     } else if (typeof v === 'number') {
       this.room(9);
@@ -149,7 +142,7 @@ export class Encoder {
     } else if (v instanceof Uint8Array) {
       this.room(5 + v.byteLength);
       this.buf[this.pos] = T_BYTES;
-      this.buf.writeUInt32LE(v.byteLength, this.pos + 1);
+      this.u32(v.byteLength, this.pos + 1);
       this.buf.set(v, this.pos + 5);
       this.pos += 5 + v.byteLength;
     } else if (isDeflated(v as PayloadBody)) {
