@@ -11,6 +11,11 @@
  * it skips; a malformed body is the upstream's to refuse (RFC 8259 grammar, section 2).
  */
 
+import { bufferIndexOf } from '../shared/buffer-methods.js';
+
+/** A module-local reference: shared/buffer-methods.ts says why. */
+const indexOf = bufferIndexOf;
+
 export interface RequestFields {
   /** `model`, when it is a string. */
   model: string | null;
@@ -59,7 +64,7 @@ export function skipSpace(b: Buffer, p: number): number {
 export function stringEnd(b: Buffer, p: number): number {
   let q = p + 1;
   for (;;) {
-    q = b.indexOf(QUOTE, q);
+    q = indexOf.call(b, QUOTE, q);
     if (q === -1) return -1;
     // A quote after an odd run of backslashes is escaped.
     let k = 0;

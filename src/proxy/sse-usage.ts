@@ -9,6 +9,11 @@
  * decoded and JSON-parsed. `content_block_delta` frames are recognised by their event name alone.
  */
 
+import { bufferIndexOf } from '../shared/buffer-methods.js';
+
+/** A module-local reference: shared/buffer-methods.ts says why. */
+const indexOf = bufferIndexOf;
+
 export interface UsageFields {
   inputTokens: number | null;
   cacheReadTokens: number | null;
@@ -280,8 +285,8 @@ export class SseUsageTracker {
     let nl = -2;
     let cr = -2;
     while (pos < len) {
-      if (nl !== -1 && nl < pos) nl = b.indexOf(LF, pos);
-      if (cr !== -1 && cr < pos) cr = b.indexOf(CR, pos);
+      if (nl !== -1 && nl < pos) nl = indexOf.call(b, LF, pos);
+      if (cr !== -1 && cr < pos) cr = indexOf.call(b, CR, pos);
       if (nl === -1 && cr === -1) break;
       let end = nl === -1 ? cr : cr === -1 ? nl : Math.min(nl, cr);
       if (this.carryLen > 0 || this.discarding) this.carried(b, pos, end, now);

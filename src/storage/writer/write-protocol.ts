@@ -1,4 +1,6 @@
 /** Messages between WorkerRecordWriter (main thread) and its write worker (worker-loop.ts). */
+
+import { bufferWrite } from '../../shared/buffer-methods.js';
 import type {
   AccountUsageDelta,
   AttemptRecord,
@@ -9,6 +11,9 @@ import type {
   RequestRecord,
 } from '../contract/records.js';
 import { bodyPrefix, isDeflated, partsBytes, readParts, writeParts } from '../payloads/body-bytes.js';
+
+/** A module-local reference: shared/buffer-methods.ts says why. */
+const write = bufferWrite;
 
 /** What the SQLite write worker opens (PostgreSQL's: postgres/pg-write-worker.ts). */
 export interface SqliteWorkerInit {
@@ -127,7 +132,7 @@ export class Encoder {
       // but the records' strings come in many representations (literals, slices, concatenations,
       // database reads), which makes `charCodeAt` a megamorphic load per character. The gateway's
       // main thread per a-stream request: 559k -> 510k instructions (callgrind, bench/instructions).
-      const len = this.buf.write(v, at, 'utf8');
+      const len = write.call(this.buf, v, at, this.buf.length - at, 'utf8');
       this.buf[this.pos] = T_STRING;
       this.u32(len, this.pos + 1);
       this.pos = at + len;

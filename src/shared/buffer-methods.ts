@@ -1,0 +1,14 @@
+/**
+ * Buffer methods for loops that call them once per line, string or value. Each module that uses
+ * one takes a module-local reference and calls it with `.call`:
+ *
+ *   const indexOf = bufferIndexOf;  …  indexOf.call(b, LF, pos)
+ *
+ * In Node 20, a method read off a Buffer in optimized code (`b.indexOf(LF, pos)`) goes to V8's
+ * runtime on every call: V8's IC log (`--log-ic`) shows that load without feedback, call after
+ * call. A loop of `indexOf` over 60-byte lines, CPU time per call on the 2-core VM: `b.indexOf`
+ * 21–22 ns, the module-local reference 12–13 ns, this module's export called as imported 23 ns
+ * (an imported binding is not a constant to the compiler). A short `write`: 97 -> 90 ns.
+ */
+export const bufferIndexOf = Buffer.prototype.indexOf;
+export const bufferWrite = Buffer.prototype.write;
