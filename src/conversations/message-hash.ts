@@ -11,6 +11,7 @@
  * the chain.
  */
 import { createHash, hash } from 'node:crypto';
+import { bufferIndexOf } from '../shared/buffer-methods.js';
 
 const REMINDER = '<system-reminder>';
 /** protocol.md §7 / fixture compact.json: the first message of the conversation after a compaction. */
@@ -264,12 +265,16 @@ function factsOf(all: unknown, systemHash: () => string | null): RequestFacts | 
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** A module-local reference: shared/buffer-methods.ts says why. */
+const indexOf = bufferIndexOf;
 
 /** Index after the string that opens at `i` (a quote), or -1 when it does not close. */
 function stringEnd(buf: Uint8Array, i: number): number {
   let from = i + 1;
   for (;;) {
-    const q = buf.indexOf(QUOTE, from);
+    // Buffer's indexOf (memchr) for a plain Uint8Array too, the PostgreSQL store's bodies: TypedArray's
+    // indexOf steps element by element (~1,000 ns to cross a 2 KB string, memchr ~30 ns).
+    const q = indexOf.call(buf as Buffer, QUOTE, from);
     if (q < 0) return -1;
     let k = q - 1;
     while (buf[k] === BACKSLASH) k--;
