@@ -13,3 +13,9 @@
  */
 export const bufferIndexOf = Buffer.prototype.indexOf;
 export const bufferWrite = Buffer.prototype.write;
+export const bufferWriteDoubleLE = Buffer.prototype.writeDoubleLE;
+export const bufferReadDoubleLE = Buffer.prototype.readDoubleLE;
+export const bufferReadUInt32LE = Buffer.prototype.readUInt32LE;
+export const bufferToString = Buffer.prototype.toString;
+export const bufferSubarray = Buffer.prototype.subarray;
+export const uint8ArraySet = Uint8Array.prototype.set;

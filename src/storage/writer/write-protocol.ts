@@ -1,6 +1,14 @@
 /** Messages between WorkerRecordWriter (main thread) and its write worker (worker-loop.ts). */
 
-import { bufferWrite } from '../../shared/buffer-methods.js';
+import {
+  bufferReadDoubleLE,
+  bufferReadUInt32LE,
+  bufferSubarray,
+  bufferToString,
+  bufferWrite,
+  bufferWriteDoubleLE,
+  uint8ArraySet,
+} from '../../shared/buffer-methods.js';
 import type {
   AccountUsageDelta,
   AttemptRecord,
@@ -12,8 +20,14 @@ import type {
 } from '../contract/records.js';
 import { bodyPrefix, isDeflated, partsBytes, readParts, writeParts } from '../payloads/body-bytes.js';
 
-/** A module-local reference: shared/buffer-methods.ts says why. */
+// Module-local references, called once per value: shared/buffer-methods.ts says why.
 const write = bufferWrite;
+const writeDoubleLE = bufferWriteDoubleLE;
+const readDoubleLE = bufferReadDoubleLE;
+const readUInt32LE = bufferReadUInt32LE;
+const decodeText = bufferToString;
+const subarray = bufferSubarray;
+const set = uint8ArraySet;
 
 /** What the SQLite write worker opens (PostgreSQL's: postgres/pg-write-worker.ts). */
 export interface SqliteWorkerInit {
@@ -139,7 +153,7 @@ export class Encoder {
     } else if (typeof v === 'number') {
       this.room(9);
       this.buf[this.pos] = T_NUMBER;
-      this.buf.writeDoubleLE(v, this.pos + 1);
+      writeDoubleLE.call(this.buf, v, this.pos + 1);
       this.pos += 9;
     } else if (typeof v === 'boolean') {
       this.room(1);
@@ -148,7 +162,7 @@ export class Encoder {
       this.room(5 + v.byteLength);
       this.buf[this.pos] = T_BYTES;
       this.u32(v.byteLength, this.pos + 1);
-      this.buf.set(v, this.pos + 5);
+      set.call(this.buf, v, this.pos + 5);
       this.pos += 5 + v.byteLength;
     } else if (isDeflated(v as PayloadBody)) {
       const d = v as DeflatedBody;
@@ -187,17 +201,17 @@ export class Decoder {
         this.pos++;
         return true;
       case T_NUMBER: {
-        const v = b.readDoubleLE(this.pos + 1);
+        const v = readDoubleLE.call(b, this.pos + 1);
         this.pos += 9;
         return v;
       }
       case T_STRING:
       case T_BYTES: {
-        const n = b.readUInt32LE(this.pos + 1);
+        const n = readUInt32LE.call(b, this.pos + 1);
         const from = this.pos + 5;
         this.pos = from + n;
         // Bodies stay views of the transferred buffer: the worker writes them out as they are.
-        return tag === T_STRING ? b.toString('utf8', from, from + n) : b.subarray(from, from + n);
+        return tag === T_STRING ? decodeText.call(b, 'utf8', from, from + n) : subarray.call(b, from, from + n);
       }
       case T_DEFLATED: {
         const from = this.pos + 9;
