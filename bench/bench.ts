@@ -111,7 +111,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AgentLoadSpec, type LoadVariant, parseAgentSpec, prepareAgentLoad } from './agents-load.js';
 import { requestBody, SESSION_PLACEHOLDER } from './bench-body.js';
-import { argValue, type ReadyMessage } from './child-ipc.js';
+import { argValue, finishOnSignals, type ReadyMessage } from './child-ipc.js';
 import type { ListenersConfig, ListenersResult } from './event-listeners.js';
 import { benchJournal, type JournalCost } from './journal-bench.js';
 import { benchKill9, type Kill9Run } from './kill9-bench.js';
@@ -1639,13 +1639,7 @@ async function finish(code: number): Promise<never> {
 
 // Ctrl-C, `timeout`, a closed terminal: without this the targets frozen by freezeOthers stayed
 // stopped for good, holding their ports and memory, and took no SIGTERM until a SIGCONT.
-for (const [signal, code] of [
-  ['SIGINT', 130],
-  ['SIGTERM', 143],
-  ['SIGHUP', 129],
-] as const) {
-  process.once(signal, () => void finish(code));
-}
+finishOnSignals(finish);
 
 main().then(finish, (err: unknown) => {
   console.error('bench failed:', err);

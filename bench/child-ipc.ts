@@ -41,3 +41,14 @@ export function argValue(argv: readonly string[], name: string): string | undefi
   }
   return undefined;
 }
+
+/** Ctrl-C, `timeout`, a closed terminal: `finish` runs once, with the shell's exit code for the signal. */
+export function finishOnSignals(finish: (code: number) => unknown): void {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    process.once(signal, () => void finish(code));
+  }
+}

@@ -36,7 +36,7 @@ export interface ProfileSummary {
   stacks: Map<string, number>;
 }
 
-const shortUrl = (url: string) => {
+export const shortUrl = (url: string) => {
   if (url === '') return '(native)';
   const i = url.lastIndexOf('/node_modules/');
   if (i >= 0) return url.slice(i + 14);
