@@ -268,12 +268,13 @@ export function prepareLinker(db: Database.Database, opts: { relink?: boolean } 
     for (; i + SHARES_PER_STATEMENT <= shares.length; i += SHARES_PER_STATEMENT) {
       const p: Bindable[] = [];
       for (let k = i; k < i + SHARES_PER_STATEMENT; k++) params(shares[k] as ConversationShare, p);
-      addManyShares.run(p);
+      // Spread, as batch-write.ts's insert: an array is bound through a property lookup per element.
+      addManyShares.run(...p);
     }
     for (; i < shares.length; i++) {
       const p: Bindable[] = [];
       params(shares[i] as ConversationShare, p);
-      addShare.run(p);
+      addShare.run(...p);
     }
   }
   const moveConversation = db.prepare(
