@@ -105,13 +105,13 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AgentLoadSpec, type LoadVariant, parseAgentSpec, prepareAgentLoad } from './agents-load.js';
 import { requestBody, SESSION_PLACEHOLDER } from './bench-body.js';
-import { argValue, finishOnSignals, type ReadyMessage } from './child-ipc.js';
+import { forkReady, freePort, table } from './bench-support.js';
+import { argValue, finishOnSignals } from './child-ipc.js';
 import type { ListenersConfig, ListenersResult } from './event-listeners.js';
 import { benchJournal, type JournalCost } from './journal-bench.js';
 import { benchKill9, type Kill9Run } from './kill9-bench.js';
@@ -435,46 +435,14 @@ const BASE_HEADERS: Record<string, string> = {
 // processes
 
 const children: ChildProcess[] = [];
+const track = (child: ChildProcess) => {
+  children.push(child);
+};
 /** ccflare's temporary CCFLARE_HOMEs (one per --strategy), removed at the end unless --keep-home. */
 const ccHomes: string[] = [];
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-function forkReady(
-  file: string,
-  args: string[],
-  what: string,
-  execArgv: string[] = [],
-): Promise<{ child: ChildProcess; ready: ReadyMessage }> {
-  return new Promise((resolveReady, reject) => {
-    const child = fork(join(HERE, file), args, { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    children.push(child);
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within 15 s`)), 15_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited early with code ${code}`));
-    });
-    child.on('message', (m: ReadyMessage) => {
-      if (m && m.type === 'ready') {
-        clearTimeout(timer);
-        resolveReady({ child, ready: m });
-      }
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolvePort(port));
-    });
-  });
 }
 
 function tail(text: string, lines = 15): string {
@@ -617,6 +585,7 @@ async function startBehindFront(upstreamUrl: string, n: number): Promise<Ccflare
     rest.push(more);
   }
   const front = await forkReady(
+    track,
     'round-robin-front.js',
     ['--backends', [first, ...rest].map((c) => c.target.url).join(',')],
     'round-robin front',
@@ -859,21 +828,6 @@ async function checkRecorded(
 const f = (v: number | null | undefined, digits = 2) =>
   v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits);
 
-function table(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const r of rows) {
-    r.forEach((c, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, c.length);
-    });
-  }
-  return rows
-    .map((r, ri) => {
-      const line = r.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-      return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-    })
-    .join('\n');
-}
-
 /** Share (%) of all cores busy with processes other than the measured ones during the window. */
 function outsideCpu(r: LoadResult): number | null {
   if (r.machineBusyMs === null) return null;
@@ -906,7 +860,7 @@ async function main(): Promise<number> {
     `ccflare bench: node ${process.version}, ${availableParallelism()} CPUs, ${DURATION_MS} ms runs after ${WARMUP_MS} ms warm-up${quick ? ' (quick)' : ''}`,
   );
 
-  const upstream = await forkReady('fake-upstream-main.js', [], 'fake upstream');
+  const upstream = await forkReady(track, 'fake-upstream-main.js', [], 'fake upstream');
   const upstreamPid = upstream.child.pid as number;
   const targets: Target[] = [];
   if (WANT_TARGETS.has('direct'))
@@ -914,6 +868,7 @@ async function main(): Promise<number> {
   if (WANT_TARGETS.has('minimal')) {
     // as many upstream connections as c-long has streams, so none waits for another to end
     const mp = await forkReady(
+      track,
       'minimal-proxy.js',
       ['--upstream', upstream.ready.url, '--connections', String(Math.max(256, LONG_STREAMS))],
       'minimal proxy',
@@ -1246,7 +1201,7 @@ async function main(): Promise<number> {
   }
   if (results.length > 0) {
     console.log(
-      `\n${REPEAT > 1 ? `median of ${REPEAT} runs (by req/s; b-paced by TTFB p50; c-long by CPU/req)\n` : ''}${table(rows)}`,
+      `\n${REPEAT > 1 ? `median of ${REPEAT} runs (by req/s; b-paced by TTFB p50; c-long by CPU/req)\n` : ''}${table(rows, 2)}`,
     );
     console.log(
       'CPU ms/req: user+system CPU of the target process tree (all threads) over the measured window / requests; for direct the target is the fake upstream. main ms/req: its main thread (event loop) alone.',
@@ -1271,7 +1226,7 @@ async function main(): Promise<number> {
         String(w.errors),
       ]);
     }
-    console.log(`\nevent-loop delay while 256 KB payloads are committed (median burst by p99)\n${table(wrows)}`);
+    console.log(`\nevent-loop delay while 256 KB payloads are committed (median burst by p99)\n${table(wrows, 2)}`);
     console.log('loop p99/max: event-loop delay of the recording process; the histogram adds its 1 ms resolution.');
     if (journalCost.length > 0) {
       console.log(
@@ -1296,7 +1251,7 @@ async function main(): Promise<number> {
       ]);
     }
     console.log(
-      `\nanswered requests missing from the database after SIGKILL under load and a restart\n${table(krows)}`,
+      `\nanswered requests missing from the database after SIGKILL under load and a restart\n${table(krows, 2)}`,
     );
     console.log(
       'unanswered rows: requests recorded whose answer the client did not get whole (in flight at the kill); restart ms: to the first 200 on /health, journal replay included.',
@@ -1354,7 +1309,7 @@ async function main(): Promise<number> {
       }
     }
     console.log(
-      `\n${DBS.length > 1 ? 'databases' : STRATEGIES.length > 1 ? 'strategies' : 'with and without conversation linking'} side by side (${ACCOUNTS} account${ACCOUNTS === 1 ? '' : 's'}${REPEAT > 1 ? `, median of ${REPEAT} interleaved runs` : ''})\n${table(srows)}`,
+      `\n${DBS.length > 1 ? 'databases' : STRATEGIES.length > 1 ? 'strategies' : 'with and without conversation linking'} side by side (${ACCOUNTS} account${ACCOUNTS === 1 ? '' : 's'}${REPEAT > 1 ? `, median of ${REPEAT} interleaved runs` : ''})\n${table(srows, 2)}`,
     );
     // Each run's figure too: the spread between runs of one strategy is the noise to judge by.
     const spread = SCENARIOS.flatMap((sc) =>
@@ -1549,7 +1504,7 @@ async function main(): Promise<number> {
           x.outsideCpuPct === null ? '-' : `${f(x.outsideCpuPct, 0)}%`,
         ]);
       }
-      console.log(`\n${REPEAT > 1 ? `median of ${REPEAT} runs by req/s\n` : ''}${table(erows)}`);
+      console.log(`\n${REPEAT > 1 ? `median of ${REPEAT} runs by req/s\n` : ''}${table(erows, 2)}`);
       lines.push(
         `a-events: ${LISTENERS} listeners vs none: ${f(many.result.rps, 0)} vs ${f(none.result.rps, 0)} req/s = ${f(ratio)}x, peak RSS ${f(many.peakRssMb, 0)} vs ${f(none.peakRssMb, 0)} MB (target >= ${f(EVENTS_RATIO_TARGET)})  ${verdict(ok)}`,
       );

@@ -55,7 +55,7 @@
  *                        home) and print where it is
  * A run of the defaults takes a few minutes (everything under valgrind runs many times slower).
  */
-import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   copyFileSync,
@@ -69,13 +69,13 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { requestBody } from './bench-body.js';
-import { argValue, finishOnSignals, type ReadyMessage } from './child-ipc.js';
+import { forkReady, freePort, table } from './bench-support.js';
+import { argValue, finishOnSignals } from './child-ipc.js';
 import { shortUrl } from './cpu-profile-summary.js';
 
 type TargetName = 'minimal' | 'ccflare';
@@ -151,41 +151,6 @@ function readTail(file: string): string {
   } catch {
     return `(no ${file})`;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** The fake upstream, natively, forked as bench.ts forks it: its URL once it listens. */
-function startUpstream(): Promise<string> {
-  return new Promise((resolveReady, reject) => {
-    const child = fork(join(HERE, 'fake-upstream-main.js'), [], {
-      execArgv: [],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    children.add(child);
-    const timer = setTimeout(() => reject(new Error('fake upstream did not start within 15 s')), 15_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      reject(new Error(`fake upstream exited early with code ${code}`));
-    });
-    child.on('message', (m: ReadyMessage) => {
-      if (m && m.type === 'ready') {
-        clearTimeout(timer);
-        resolveReady(m.url);
-      }
-    });
-  });
 }
 
 /** SIGTERM, SIGKILL after `graceMs`; resolves once the process is gone. */
@@ -529,21 +494,6 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
-function table(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const r of rows) {
-    r.forEach((c, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, c.length);
-    });
-  }
-  return rows
-    .map((r, ri) => {
-      const line = r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-      return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-    })
-    .join('\n');
-}
-
 async function main(): Promise<number> {
   for (const t of TARGETS) if (t !== 'minimal' && t !== 'ccflare') usage(`unknown target ${t} (minimal, ccflare)`);
   if (!(REQUESTS > 0) || !(WARMUP >= 0) || !(TOP >= 0)) usage('--requests, --warmup and --top take numbers');
@@ -560,7 +510,8 @@ async function main(): Promise<number> {
   );
   const dir = mkdtempSync(join(tmpdir(), 'ccflare-instructions-'));
   workDir = dir;
-  const upstreamUrl = await startUpstream();
+  // natively, as bench.ts runs it
+  const upstreamUrl = (await forkReady((c) => children.add(c), 'fake-upstream-main.js', [], 'fake upstream')).ready.url;
   const results: TargetResult[] = [];
   for (const t of TARGETS as TargetName[]) results.push(await measure(t, upstreamUrl, dir));
 
