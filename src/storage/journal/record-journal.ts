@@ -134,7 +134,7 @@ export function appendEntry(w: Encoder, record: RequestRecord): void {
     w.pos = start;
     throw err;
   }
-  w.buf.writeUInt32LE(w.pos - start - LENGTH_BYTES, start);
+  w.u32(w.pos - start - LENGTH_BYTES, start);
 }
 
 /** One record's entry as bytes (tests, and tools that build a segment). */

@@ -170,8 +170,8 @@ export class Encoder {
       const n = partsBytes(d);
       this.room(9 + n);
       this.buf[this.pos] = T_DEFLATED;
-      this.buf.writeUInt32LE(n, this.pos + 1);
-      this.buf.writeUInt32LE(d.length, this.pos + 5);
+      this.u32(n, this.pos + 1);
+      this.u32(d.length, this.pos + 5);
       this.pos = writeParts(this.buf, this.pos + 9, d);
     } else {
       throw new TypeError(`cannot pack a request record value of type ${typeof v}`);
