@@ -47,7 +47,8 @@
  *   --warmup <n>         requests before the measured ones, not counted (default 4000)
  *   --ccflare <path>     ccflare launcher, e.g. another build's bin (default <repo>/bin/ccflare)
  *                                                                      CCFLARE_BENCH_BIN
- *   --top <n>            also the n functions with the most self instructions on the main thread,
+ *   --top <n>            also the n functions with the most self instructions on the main thread
+ *                        and on the largest other thread,
  *                        per request; JIT-compiled JavaScript named from the perf map, V8's tier
  *                        markers dropped and equal names summed (default 0)
  *   --json <file>        also write the results as JSON
@@ -99,6 +100,8 @@ interface TargetResult {
   threads: ThreadCount[];
   /** With --top: the main thread's functions by self instructions per request. */
   top: Array<{ name: string; perRequest: number }>;
+  /** With --top: the same for the largest other thread (ccflare's record writer). */
+  topOther: Array<{ name: string; perRequest: number }>;
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -470,12 +473,13 @@ async function measure(target: TargetName, upstreamUrl: string, dir: string): Pr
   const total = threads.reduce((s, t) => s + t.instructions, 0);
   const others = threads.filter((t) => t.thread !== 1).sort((a, b) => b.instructions - a.instructions);
   const largest = others[0];
-  const top =
-    TOP > 0
-      ? topFunctions(join(dir, `${basename(out)}.1-01`), readPerfMap(join(dir, `perf-${target}.map`)))
-          .slice(0, TOP)
-          .map(([name, n]) => ({ name, perRequest: n / REQUESTS }))
-      : [];
+  const perfMap = TOP > 0 ? readPerfMap(join(dir, `perf-${target}.map`)) : [];
+  const topOf = (thread: number) =>
+    topFunctions(join(dir, `${basename(out)}.1-${pad2(thread)}`), perfMap)
+      .slice(0, TOP)
+      .map(([name, n]) => ({ name, perRequest: n / REQUESTS }));
+  const top = TOP > 0 ? topOf(1) : [];
+  const topOther = TOP > 0 && largest !== undefined ? topOf(largest.thread) : [];
   return {
     target,
     command: run.command,
@@ -486,6 +490,7 @@ async function measure(target: TargetName, upstreamUrl: string, dir: string): Pr
       largest === undefined ? null : { thread: largest.thread, perRequest: largest.instructions / REQUESTS },
     threads,
     top,
+    topOther,
   };
 }
 
@@ -535,12 +540,16 @@ async function main(): Promise<number> {
   if (ratios) {
     console.log(`ccflare / minimal: main thread ${ratios.main.toFixed(2)}x, all threads ${ratios.total.toFixed(2)}x`);
   }
-  for (const r of results) {
-    if (r.top.length === 0) continue;
-    console.log(`\n${r.target}: main thread, self instructions per request (top ${r.top.length})`);
-    const width = Math.max(...r.top.map((x) => Math.round(x.perRequest).toLocaleString('en-US').length));
-    for (const x of r.top)
+  const printTop = (title: string, list: TargetResult['top']) => {
+    if (list.length === 0) return;
+    console.log(`\n${title}, self instructions per request (top ${list.length})`);
+    const width = Math.max(...list.map((x) => Math.round(x.perRequest).toLocaleString('en-US').length));
+    for (const x of list)
       console.log(`  ${Math.round(x.perRequest).toLocaleString('en-US').padStart(width)}  ${x.name}`);
+  };
+  for (const r of results) {
+    printTop(`${r.target}: main thread`, r.top);
+    if (r.largestOther !== null) printTop(`${r.target}: thread ${pad2(r.largestOther.thread)}`, r.topOther);
   }
   if (JSON_OUT) {
     writeFileSync(
