@@ -3,7 +3,13 @@ import { createServer, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect as connectTcp, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Logger } from '../log/logger.js';
-import { capConnections, HALF_SENT_GRACE_MS, httpServerOptions, upstreamPoolOptions } from './http-limits.js';
+import {
+  capConnections,
+  HALF_SENT_GRACE_MS,
+  httpServerOptions,
+  MIN_BODY_BYTES_PER_SECOND,
+  upstreamPoolOptions,
+} from './http-limits.js';
 
 const limits = { headersTimeoutMs: 30_000, bodyTimeoutMs: 300_000, keepAliveTimeoutMs: 65_000, maxConnections: 512 };
 
@@ -50,6 +56,12 @@ describe('capConnections', () => {
   async function setup(now?: () => number) {
     const streams: ServerResponse[] = [];
     const server = createServer((req, res) => {
+      if (req.url === '/upload') {
+        // Answers once the whole body is in, as the proxy does.
+        req.resume();
+        req.on('end', () => res.end('ok'));
+        return;
+      }
       if (req.url === '/stream') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('part;');
@@ -110,10 +122,12 @@ describe('capConnections', () => {
       return c;
     };
     const streaming = () => open(get('/stream'), (c) => c.received().includes('part;'));
-    return { streams, warnings, connect, open, idle, streaming, get };
+    /** What the server side of `c` has read. */
+    const bytesRead = (c: Client) => accepted.get(c.socket.localPort as number)?.bytesRead;
+    return { streams, warnings, connect, open, idle, streaming, get, bytesRead };
   }
 
-  it('closes idle keep-alive and silent connections to admit a new client, never one carrying a request', async () => {
+  it('closes an idle keep-alive connection to admit a new client, never one carrying a request or just opened', async () => {
     const t = await setup();
     const kept = await t.idle();
     const silent = await t.open('');
@@ -123,17 +137,37 @@ describe('capConnections', () => {
     const next = await t.connect();
     next.socket.write(t.get('/health'));
     await vi.waitFor(() => expect(next.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*ok$/));
-    await vi.waitFor(() => expect(kept.isClosed() && silent.isClosed()).toBe(true));
+    await vi.waitFor(() => expect(kept.isClosed()).toBe(true));
     expect(t.warnings).toEqual([]);
 
-    // The two with a request in progress were left alone and still finish.
+    // The two with a request in progress and the one opened a moment ago were left alone and still finish.
     halfSent.socket.write('st: 127.0.0.1\r\n\r\n');
+    silent.socket.write(t.get('/health'));
     t.streams[0]?.end('end');
     await vi.waitFor(() => {
       expect(halfSent.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*ok$/);
+      expect(silent.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*ok$/);
       expect(stream.received()).toMatch(/part;[\s\S]*end/);
     });
-    expect(stream.isClosed() || halfSent.isClosed()).toBe(false);
+    expect(stream.isClosed() || halfSent.isClosed() || silent.isClosed()).toBe(false);
+  });
+
+  it('closes only as many idle keep-alive connections as it takes to admit a new client', async () => {
+    const t = await setup();
+    const kept = [await t.idle(), await t.idle(), await t.idle(), await t.idle()];
+
+    const next = await t.connect();
+    next.socket.write(t.get('/health'));
+    await vi.waitFor(() => expect(next.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*ok$/));
+    await vi.waitFor(() => expect(kept.filter((c) => c.isClosed())).toHaveLength(1));
+    // The other three clients keep their connections and send their next request on them.
+    const open = kept.filter((c) => !c.isClosed());
+    for (const c of open) c.socket.write(t.get('/health'));
+    await vi.waitFor(() => {
+      for (const c of open) expect(c.received()).toMatch(/ok[\s\S]*HTTP\/1\.1 200 OK[\s\S]*ok$/);
+    });
+    expect(open.some((c) => c.isClosed())).toBe(false);
+    expect(t.warnings).toEqual([]);
   });
 
   it('closes connections whose request head is still half-sent after a second to admit a new client (slowloris)', async () => {
@@ -152,6 +186,34 @@ describe('capConnections', () => {
     await vi.waitFor(() => expect(next.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*ok$/));
     await vi.waitFor(() => expect(stalled.every((c) => c.isClosed())).toBe(true));
     expect(t.warnings).toEqual([{ maxConnections: CAP, refused: 1 }]);
+  });
+
+  it('closes connections whose request body trickles in slower than the floor to admit a new client (slow body)', async () => {
+    let clock = 0;
+    const t = await setup(() => clock);
+    const head = 'POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n';
+    const start = `${head}${'x'.repeat(10)}`;
+    const slow = [await t.open(start), await t.open(start), await t.open(start)];
+    const steady = await t.open(start);
+    // The first look only notes where each body stands: the newcomer is the one refused.
+    const early = await t.connect();
+    await vi.waitFor(() => expect(early.isClosed()).toBe(true));
+    expect([...slow, steady].some((c) => c.isClosed())).toBe(false);
+
+    clock += HALF_SENT_GRACE_MS + 1;
+    const more = 2 * MIN_BODY_BYTES_PER_SECOND;
+    steady.socket.write('y'.repeat(more));
+    // In on the server before the next look.
+    await vi.waitFor(() => expect(t.bytesRead(steady)).toBe(Buffer.byteLength(start) + more));
+    const next = await t.connect();
+    next.socket.write(t.get('/health'));
+    await vi.waitFor(() => expect(next.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*ok$/));
+    await vi.waitFor(() => expect(slow.every((c) => c.isClosed())).toBe(true));
+    expect(t.warnings).toEqual([{ maxConnections: CAP, refused: 1 }]);
+
+    // The body that kept coming is answered once it is whole.
+    steady.socket.write('z'.repeat(100_000 - 10 - more));
+    await vi.waitFor(() => expect(steady.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*ok$/));
   });
 
   it('refuses a new client while every connection is streaming a response, and says so', async () => {

@@ -59,44 +59,95 @@ function connectionsOf(server: Server): ConnectionsList | undefined {
 }
 
 /**
- * How long a connection may take to send its request's head before, at the cap, it counts as
- * carrying none. A client's head arrives in one packet, within milliseconds; one still
- * half-sent after a second is stalled or hostile (slowloris: 3,000 connections each sending part
- * of a head held all 512 places until the headers timeout, and every new client was refused).
+ * How long a connection may go on sending its request's head, or nothing at all, before at the
+ * cap it counts as carrying none. A client's head arrives in one packet, within milliseconds; one
+ * still half-sent (or silent) a second after the connection opened is stalled or hostile
+ * (slowloris: 3,000 connections each sending part of a head held all 512 places until the
+ * headers timeout, and every new client was refused).
  */
 export const HALF_SENT_GRACE_MS = 1000;
 
 /**
- * The connections that carry no request: kept alive between requests with their last response
- * all written out, open without a byte received, or opened more than HALF_SENT_GRACE_MS before
- * `now` with a request head still unfinished (no response started: `_httpMessage`). Node's
+ * The slowest request body that keeps its connection's place at the cap, in bytes per second
+ * between two looks at least HALF_SENT_GRACE_MS apart. A slow-body client sends a complete head
+ * and then its body a few bytes at a time, holding a place for CCFLARE_BODY_TIMEOUT_MS; Claude
+ * Code's bodies (up to a few hundred KB) arrive in milliseconds on loopback and within seconds
+ * over a slow link, hundreds of times faster.
+ */
+export const MIN_BODY_BYTES_PER_SECOND = 1024;
+
+/** Where a request body stood when the cap last looked at its connection. */
+interface BodySample {
+  req: unknown;
+  bytes: number;
+  at: number;
+}
+
+type HttpSocket = Socket & {
+  _httpMessage?: { headersSent?: boolean; req?: { complete?: boolean } } | null;
+};
+
+/**
+ * Connections that carry no request, to close at the cap. `stalled`: open without a byte, or with
+ * a request head still unfinished, more than HALF_SENT_GRACE_MS after they opened, and requests
+ * whose body arrives slower than MIN_BODY_BYTES_PER_SECOND; nothing is lost by closing any of
+ * them. `idle`: kept alive between requests with their last response all written out; their
+ * clients reconnect for the next request, so only as many are closed as make room. Node's
  * `closeIdleConnections()` is not enough: on Node 20 a connection that has sent nothing counts
  * as active (only the headers timeout ends it), and it closes a connection whose ended response
  * a slow reader still drains.
  */
-function requestless(list: ConnectionsList, except: Socket, openedAt: Map<Socket, number>, now: number): Socket[] {
-  const out: Socket[] = [];
+function requestless(
+  list: ConnectionsList,
+  except: Socket,
+  openedAt: Map<Socket, number>,
+  bodies: WeakMap<Socket, BodySample>,
+  now: number,
+): { stalled: Socket[]; idle: Socket[] } {
+  const stalled: Socket[] = [];
+  const idle: Socket[] = [];
   for (const { socket } of list.idle()) {
-    const res = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
-    if (socket !== except && !socket.destroyed && res == null && socket.writableLength === 0) out.push(socket);
+    const res = (socket as HttpSocket)._httpMessage;
+    if (socket !== except && !socket.destroyed && res == null && socket.writableLength === 0) idle.push(socket);
   }
   for (const { socket } of list.active()) {
     if (socket === except || socket.destroyed) continue;
-    const res = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
-    const stalled =
-      res == null && socket.writableLength === 0 && now - (openedAt.get(socket) ?? now) > HALF_SENT_GRACE_MS;
-    if (socket.bytesRead === 0 || stalled) out.push(socket);
+    const res = (socket as HttpSocket)._httpMessage;
+    if (res == null) {
+      if (socket.writableLength === 0 && now - (openedAt.get(socket) ?? now) > HALF_SENT_GRACE_MS) stalled.push(socket);
+    } else if (!res.headersSent && res.req?.complete === false && slowBody(socket, res.req, bodies, now)) {
+      stalled.push(socket);
+    }
   }
-  return out;
+  return { stalled, idle };
+}
+
+/** Whether the body `req` is receiving has come slower than MIN_BODY_BYTES_PER_SECOND since the last look. */
+function slowBody(socket: Socket, req: unknown, bodies: WeakMap<Socket, BodySample>, now: number): boolean {
+  const seen = bodies.get(socket);
+  if (seen === undefined || seen.req !== req) {
+    bodies.set(socket, { req, bytes: socket.bytesRead, at: now });
+    return false;
+  }
+  const ms = now - seen.at;
+  if (ms < HALF_SENT_GRACE_MS) return false;
+  if (((socket.bytesRead - seen.bytes) * 1000) / ms < MIN_BODY_BYTES_PER_SECOND) return true;
+  // Measured afresh from here: a body that was fast once must keep coming.
+  seen.bytes = socket.bytesRead;
+  seen.at = now;
+  return false;
 }
 
 /**
  * Caps open connections at `max`. One arriving at the cap first makes room by closing those
  * that carry no request (`requestless`): otherwise 600 keep-alive sockets idling after one
- * request each shut every client out for the keep-alive timeout (65 s), bare or half-sent ones
- * for the headers timeout (30 s). Only when every connection carries a request is the new one
- * closed unanswered, and said so: the first refusal at once, then how many more every
- * DROP_LOG_INTERVAL_MS while it goes on.
+ * request each shut every client out for the keep-alive timeout (65 s), bare, half-sent or
+ * slow-body ones for the headers or body timeout. Every stalled one goes; of the idle keep-alive
+ * ones only enough to leave `max / 32` places free, so a burst of arrivals does not look
+ * through the list once per connection, and the others' clients keep their connections (one
+ * closed just as its client sends on it fails that request). Only when every connection carries
+ * a request is the new one closed unanswered, and said so: the first refusal at once, then how
+ * many more every DROP_LOG_INTERVAL_MS while it goes on.
  */
 export function capConnections(
   server: Server,
@@ -134,13 +185,21 @@ export function capConnections(
   // at once, so the connections arriving before its 'close' event can take its place.
   // Each open connection with when it was accepted.
   const open = new Map<Socket, number>();
+  const bodies = new WeakMap<Socket, BodySample>();
+  const headroom = Math.floor(max / 32);
   server.on('connection', (socket: Socket) => {
     open.set(socket, now());
     socket.once('close', () => open.delete(socket));
     if (open.size <= max) return;
     const list = connectionsOf(server);
     if (list !== undefined) {
-      for (const s of requestless(list, socket, open, now())) {
+      const { stalled, idle } = requestless(list, socket, open, bodies, now());
+      for (const s of stalled) {
+        open.delete(s);
+        s.destroy();
+      }
+      for (let i = 0; i < idle.length && open.size > max - headroom; i++) {
+        const s = idle[i] as Socket;
         open.delete(s);
         s.destroy();
       }
