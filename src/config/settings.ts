@@ -6,7 +6,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { likelyMeant } from '../shared/likely-meant.js';
+import { nameMeant } from '../shared/likely-meant.js';
 
 export type SettingType =
   | { kind: 'string' }
@@ -527,13 +527,6 @@ export const OTHER_CCFLARE_VARIABLES: ReadonlySet<string> = new Set([
   'CCFLARE_BENCH_BIN',
 ]);
 
-/** One spelling of every name: case, `-`, `_` and the CCFLARE_ prefix aside (`session_ms`, `CCFLARE_SESSION_MS`). */
-const plainName = (s: string) =>
-  s
-    .toLowerCase()
-    .replace(/[-_]/g, '')
-    .replace(/^ccflare/, '');
-
 /**
  * The setting an unknown name was meant for, among `among`: one of its names (key, variable,
  * ccflare's key and variable) in another spelling, else the one a typo of them most likely meant
@@ -542,9 +535,8 @@ const plainName = (s: string) =>
 export function settingMeant(name: string, among: readonly SettingDef[] = SETTINGS): SettingDef | null {
   const byName = new Map<string, SettingDef>();
   for (const d of among) {
-    for (const n of [d.key, d.env, d.ccflare?.key, d.ccflare?.env]) if (n !== undefined) byName.set(plainName(n), d);
+    for (const n of [d.key, d.env, d.ccflare?.key, d.ccflare?.env]) if (n !== undefined) byName.set(n, d);
   }
-  const given = plainName(name);
-  const meant = byName.has(given) ? given : likelyMeant(given, [...byName.keys()]);
+  const meant = nameMeant(name, [...byName.keys()]);
   return meant === null ? null : (byName.get(meant) ?? null);
 }

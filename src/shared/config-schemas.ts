@@ -3,7 +3,7 @@
  * OpenAPI document and the UIs. Ranges and allowed values are checked by the server with the
  * rules of config/settings.ts (the one table of settings), so they are not repeated here.
  */
-import { likelyMeant } from './likely-meant.js';
+import { nameMeant } from './likely-meant.js';
 import { z } from './zod-openapi.js';
 
 export const SettingSourceSchema = z
@@ -64,15 +64,16 @@ export const ConfigSchema = z
 export type ConfigView = z.infer<typeof ConfigSchema>;
 
 /**
- * A strict object's message for keys it does not have: each named, with the key a typo of it
- * likely meant (`unknown field "sesionMs" (did you mean "sessionMs"?)`).
+ * A strict object's message for keys it does not have: each named, with the key it likely meant,
+ * a typo (`unknown field "sesionMs" (did you mean "sessionMs"?)`) or another spelling of it
+ * (`payload_capture`, `CCFLARE_PAYLOAD_CAPTURE`).
  */
 function unknownKeysHint(known: readonly string[]) {
   return (issue: { code?: string; keys?: readonly string[] }): string | undefined => {
     if (issue.code !== 'unrecognized_keys' || issue.keys === undefined) return undefined;
     return issue.keys
       .map((k) => {
-        const meant = likelyMeant(k, known);
+        const meant = nameMeant(k, known);
         return `unknown field ${JSON.stringify(k)}${meant === null ? '' : ` (did you mean ${JSON.stringify(meant)}?)`}`;
       })
       .join('; ');

@@ -25,3 +25,22 @@ export function likelyMeant(given: string, candidates: readonly string[]): strin
   }
   return tie ? null : best;
 }
+
+/** One spelling of every name: case, `-`, `_` and the CCFLARE_ prefix aside (`session_ms`, `CCFLARE_SESSION_MS`). */
+export const plainName = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[-_]/g, '')
+    .replace(/^ccflare/, '');
+
+/**
+ * The candidate `given` names in another spelling (`session_ms`, `CCFLARE_SESSION_MS` for
+ * `sessionMs`: plainName), else the one a typo of it most likely meant (likelyMeant); null when none is.
+ */
+export function nameMeant(given: string, candidates: readonly string[]): string | null {
+  const byPlain = new Map<string, string>();
+  for (const c of candidates) byPlain.set(plainName(c), c);
+  const plain = plainName(given);
+  const meant = byPlain.has(plain) ? plain : likelyMeant(plain, [...byPlain.keys()]);
+  return meant === null ? null : (byPlain.get(meant) ?? null);
+}

@@ -196,6 +196,12 @@ describe('changing settings', () => {
       400,
       /^Invalid body: unknown field "sesionMs" \(did you mean "sessionMs"\?\); unknown field "retention"$/,
     );
+    // So does a setting written as its variable or in snake case.
+    expectError(
+      await change('PATCH', { CCFLARE_SESSION_MS: '2h', payload_capture: false }),
+      400,
+      /^Invalid body: unknown field "CCFLARE_SESSION_MS" \(did you mean "sessionMs"\?\); unknown field "payload_capture" \(did you mean "payloadCapture"\?\)$/,
+    );
     expectError(await change('PUT', '{"sessionMs":'), 400, /Malformed JSON/);
     expect((await getConfig()).sessionMs.value).toBe(5 * HOUR);
   });
