@@ -236,6 +236,52 @@ describe('ccflare usage and configuration errors', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('add-key');
   });
+
+  it('--help lists every command, though each is loaded only when it runs', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    const commands = r.stdout.slice(r.stdout.indexOf('\nCommands:'));
+    const listed = [...commands.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]);
+    expect(listed).toEqual([
+      'serve',
+      'accounts',
+      'config',
+      'keys',
+      'agents',
+      'workspaces',
+      'stats',
+      'requests',
+      'analyze',
+      'reset-stats',
+      'clear-history',
+      'logs',
+      'import',
+      'export',
+      'migrate',
+      'connect',
+      'disconnect',
+      'notify',
+      'conversations',
+      'simulate',
+      'workers',
+      'approvals',
+      'help',
+    ]);
+    // Global options before the command, in either form, still find it.
+    expect((await run(['accounts', 'add-key', 'here', '--key', KEY1])).code).toBe(0);
+    const other = tempHome();
+    try {
+      for (const args of [
+        ['--home', other, 'accounts', 'list', '--json'],
+        [`--home=${other}`, '--verbose', 'accounts', 'list', '--json'],
+      ]) {
+        const listing = await run(args);
+        expect([listing.code, listing.stdout.trim(), listing.stderr]).toEqual([0, '[]', '']);
+      }
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('ccflare accounts add (OAuth, against a fake authorization server)', () => {

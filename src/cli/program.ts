@@ -5,24 +5,81 @@
 import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../errors.js';
 import { packageVersion } from '../server/runtime-file.js';
-import { registerAccountsCommands } from './accounts-command.js';
-import { registerAgentsCommands } from './agents-command.js';
-import { translateCcflareArgs } from './ccflare-flags.js';
-import { registerConfigCommands } from './config-command.js';
-import { registerConnectCommands } from './connect-command.js';
-import { registerConversationsCommands } from './conversations-command.js';
-import { registerExportCommand } from './export-command.js';
-import { registerImportCommand } from './import-command.js';
+import { isCcflareSpelling, translateCcflareArgs } from './ccflare-flags.js';
 import { CliError, type CliIo } from './io.js';
-import { registerKeysCommands } from './keys-command.js';
-import { registerLogsCommand } from './logs-command.js';
-import { registerMigrateCommand } from './migrate-command.js';
-import { registerNotifyCommands } from './notify-command.js';
-import { registerReportCommands } from './report-commands.js';
-import { registerServeCommand, type ServeResult } from './serve-command.js';
-import { registerSimulateCommand } from './simulate-command.js';
+import type { ServeResult } from './serve-command.js';
 import { terminalSafe } from './terminal-text.js';
-import { registerWorkersCommands } from './workers-command.js';
+
+/** Adds one module's commands; `raw` is the io without terminalSafe (export writes data as stored). */
+type Register = (program: Command, io: CliIo, raw: CliIo, onServerStarted: (server: ServeResult) => void) => void;
+
+/**
+ * The top-level commands, in the order the help lists them, each with the module that defines it.
+ * A module is imported only when its command runs (or for the full help): importing all of them
+ * took ~400 ms of `ccflare --version`'s 430 (2026-12-07), each pulling in its own share of the
+ * store, the API schemas and zod, where one command needs its own alone.
+ */
+const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Register> }> = [
+  {
+    names: ['serve'],
+    load: async () => {
+      const m = await import('./serve-command.js');
+      return (p, io, _raw, started) => m.registerServeCommand(p, io, started);
+    },
+  },
+  { names: ['accounts'], load: async () => (await import('./accounts-command.js')).registerAccountsCommands },
+  { names: ['config'], load: async () => (await import('./config-command.js')).registerConfigCommands },
+  { names: ['keys'], load: async () => (await import('./keys-command.js')).registerKeysCommands },
+  { names: ['agents', 'workspaces'], load: async () => (await import('./agents-command.js')).registerAgentsCommands },
+  {
+    names: ['stats', 'requests', 'analyze', 'reset-stats', 'clear-history'],
+    load: async () => (await import('./report-commands.js')).registerReportCommands,
+  },
+  { names: ['logs'], load: async () => (await import('./logs-command.js')).registerLogsCommand },
+  { names: ['import'], load: async () => (await import('./import-command.js')).registerImportCommand },
+  {
+    names: ['export'],
+    load: async () => {
+      const m = await import('./export-command.js');
+      return (p, _io, raw) => m.registerExportCommand(p, raw);
+    },
+  },
+  { names: ['migrate'], load: async () => (await import('./migrate-command.js')).registerMigrateCommand },
+  {
+    names: ['connect', 'disconnect'],
+    load: async () => (await import('./connect-command.js')).registerConnectCommands,
+  },
+  { names: ['notify'], load: async () => (await import('./notify-command.js')).registerNotifyCommands },
+  {
+    names: ['conversations'],
+    load: async () => (await import('./conversations-command.js')).registerConversationsCommands,
+  },
+  { names: ['simulate'], load: async () => (await import('./simulate-command.js')).registerSimulateCommand },
+  { names: ['workers', 'approvals'], load: async () => (await import('./workers-command.js')).registerWorkersCommands },
+];
+
+/** Global options that take a value (as the next argument unless written `--home=dir`). */
+const GLOBAL_VALUES = new Set(['--home', '--url']);
+
+/**
+ * Which commands `args` need: the one they run; none for `--version` alone; every one for the
+ * help, an unknown command (commander suggests a near one) and ccflare's flags (translated first).
+ */
+function commandsFor(args: readonly string[]): typeof COMMANDS {
+  if (args.length === 0 || isCcflareSpelling(args)) return COMMANDS;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (GLOBAL_VALUES.has(a)) {
+      i++;
+      continue;
+    }
+    if (a === '--') break;
+    if (a.startsWith('-')) continue;
+    const one = COMMANDS.find((c) => c.names.includes(a));
+    return one === undefined ? COMMANDS : [one];
+  }
+  return args.includes('-V') || args.includes('--version') ? [] : COMMANDS;
+}
 
 export interface CliResult {
   code: number;
@@ -30,7 +87,11 @@ export interface CliResult {
   server: ServeResult | null;
 }
 
-export function buildProgram(raw: CliIo, onServerStarted: (server: ServeResult) => void): Command {
+export async function buildProgram(
+  raw: CliIo,
+  onServerStarted: (server: ServeResult) => void,
+  commands: typeof COMMANDS = COMMANDS,
+): Promise<Command> {
   // Every command's output shows stored strings as text (terminal-text.ts), but `export`, whose
   // CSV has no escapes of its own: it writes the data as stored.
   const io: CliIo = { ...raw, stdout: terminalSafe(raw.stdout) };
@@ -55,21 +116,8 @@ export function buildProgram(raw: CliIo, onServerStarted: (server: ServeResult) 
         '--remove <name> [--force], --pause, --resume, --analyze, --reset-stats, --clear-history, --get-model,\n' +
         '--set-model <model>): each runs the command above that does the same and names it on stderr.',
     );
-  registerServeCommand(program, io, onServerStarted);
-  registerAccountsCommands(program, io);
-  registerConfigCommands(program, io);
-  registerKeysCommands(program, io);
-  registerAgentsCommands(program, io);
-  registerReportCommands(program, io);
-  registerLogsCommand(program, io);
-  registerImportCommand(program, io);
-  registerExportCommand(program, raw);
-  registerMigrateCommand(program, io);
-  registerConnectCommands(program, io);
-  registerNotifyCommands(program, io);
-  registerConversationsCommands(program, io);
-  registerSimulateCommand(program, io);
-  registerWorkersCommands(program, io);
+  const registers = await Promise.all(commands.map((c) => c.load()));
+  for (const register of registers) register(program, io, raw, onServerStarted);
   return program;
 }
 
@@ -90,9 +138,13 @@ function describeFailure(err: unknown): { message: string; code: number } {
 
 export async function runCli(args: readonly string[], io: CliIo): Promise<CliResult> {
   let server: ServeResult | null = null;
-  const program = buildProgram(io, (s) => {
-    server = s;
-  });
+  const program = await buildProgram(
+    io,
+    (s) => {
+      server = s;
+    },
+    commandsFor(args),
+  );
   if (args.length === 0) {
     program.outputHelp();
     return { code: 0, server };
