@@ -72,6 +72,14 @@ describe('the CLI at start', () => {
       expect([...loaded], lazy).not.toContain(lazy);
   });
 
+  it('loads no zod for accounts and config, the commands run most', () => {
+    for (const m of ['accounts-command', 'config-command']) {
+      const loaded = packagesLoadedBy(new URL(`../../dist/src/cli/${m}.js`, import.meta.url).href);
+      expect(loaded, m).toContain('better-sqlite3');
+      expect([...loaded], m).not.toContain('zod');
+    }
+  });
+
   it('loads, for any command, neither the OAuth client, the agent files parser, the pretty log printer, CSV, PostgreSQL nor Hono', () => {
     const probe = join(dir, 'commands.mjs');
     writeFileSync(

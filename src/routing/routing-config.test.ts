@@ -36,6 +36,26 @@ describe('routing settings', () => {
     expect(() => thresholdsFrom({ ...none, quotaThresholds: '{"perFamily":{"gpt":{"5h":1}}}' })).toThrow(
       /perFamily.*expected/,
     );
+    const problem = (doc: string) => {
+      try {
+        thresholdsFrom({ ...none, quotaThresholds: doc });
+      } catch (e) {
+        return (e as Error).message.replace(/^CCFLARE_QUOTA_THRESHOLDS: /, '').replace(/; expected \{.*$/, '');
+      }
+      return null;
+    };
+    expect(problem('[1]')).toBe('(top): expected an object');
+    expect(problem('{"perFamilly":{}}')).toBe('perFamilly: unknown key (expected perFamily, perAccount)');
+    expect(problem('{"perFamily":{"gpt":{"5h":1}}}')).toBe(
+      'perFamily.gpt: unknown model family (expected opus, sonnet, haiku)',
+    );
+    expect(problem('{"perFamily":{"opus":{"5h":1001}}}')).toBe('perFamily.opus.5h: expected a number from 0 to 1000');
+    expect(problem('{"perAccount":{"work":{"7d":null}}}')).toBe('perAccount.work.7d: expected a number from 0 to 1000');
+    expect(problem('{"perAccount":{"work":{"perFamily":{"haiku":{"5d":1}}}}}')).toBe(
+      'perAccount.work.perFamily.haiku.5d: unknown key (expected 5h, 7d)',
+    );
+    expect(problem('{"perAccount":{"work":"90"}}')).toBe('perAccount.work: expected an object');
+    expect(problem('{"perAccount":{"work":{"5h":0,"perFamily":{"opus":{"7d":1000}}}}}')).toBeNull();
     expect(() => hybridWeightsFrom('2,5,1')).toThrow(/four non-negative numbers/);
     expect(() => hybridBucketFrom('0,6')).toThrow(/capacity,refill per minute/);
     expect(hybridBucketFrom('1000, 60')).toEqual({ bucketCapacity: 1000, bucketRefillPerMin: 60 });
