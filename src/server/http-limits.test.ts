@@ -188,6 +188,28 @@ describe('capConnections', () => {
     expect(t.warnings).toEqual([{ maxConnections: CAP, refused: 1 }]);
   });
 
+  it('gives the next head on a kept-alive connection its own second, however long ago the connection opened', async () => {
+    let clock = 0;
+    const t = await setup(() => clock);
+    const kept = await t.idle();
+    const streams = [await t.streaming(), await t.streaming(), await t.streaming()];
+    // Long after it opened, the kept-alive client starts its next request.
+    clock += 60_000;
+    kept.socket.write('GET /health HTTP/1.1\r\nHo');
+    await vi.waitFor(() => expect(t.bytesRead(kept)).toBe(Buffer.byteLength(t.get('/health')) + 24));
+    const early = await t.connect();
+    await vi.waitFor(() => expect(early.isClosed()).toBe(true));
+    expect(kept.isClosed()).toBe(false);
+
+    // A second later, a head still unfinished is stalled.
+    clock += HALF_SENT_GRACE_MS + 1;
+    const next = await t.connect();
+    next.socket.write(t.get('/health'));
+    await vi.waitFor(() => expect(kept.isClosed()).toBe(true));
+    await vi.waitFor(() => expect(next.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*ok$/));
+    expect(streams.some((c) => c.isClosed())).toBe(false);
+  });
+
   it('closes connections whose request body trickles in slower than the floor to admit a new client (slow body)', async () => {
     let clock = 0;
     const t = await setup(() => clock);

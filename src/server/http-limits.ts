@@ -76,7 +76,10 @@ export const HALF_SENT_GRACE_MS = 1000;
  */
 export const MIN_BODY_BYTES_PER_SECOND = 1024;
 
-/** Where a request body stood when the cap last looked at its connection. */
+/**
+ * Where a request stood when the cap last looked at its connection: its body (`req` the request,
+ * `bytes` read so far), or a later request's head (`req` NEXT_HEAD, `bytes` written so far).
+ */
 interface BodySample {
   req: unknown;
   bytes: number;
@@ -89,7 +92,8 @@ type HttpSocket = Socket & {
 
 /**
  * Connections that carry no request, to close at the cap. `stalled`: open without a byte, or with
- * a request head still unfinished, more than HALF_SENT_GRACE_MS after they opened, and requests
+ * a request head still unfinished, more than HALF_SENT_GRACE_MS after they opened (kept alive:
+ * after a look found the head on its way; `headStalled`), and requests
  * whose body arrives slower than MIN_BODY_BYTES_PER_SECOND; nothing is lost by closing any of
  * them. `idle`: kept alive between requests with their last response all written out; their
  * clients reconnect for the next request, so only as many are closed as make room. Node's
@@ -114,12 +118,37 @@ function requestless(
     if (socket === except || socket.destroyed) continue;
     const res = (socket as HttpSocket)._httpMessage;
     if (res == null) {
-      if (socket.writableLength === 0 && now - (openedAt.get(socket) ?? now) > HALF_SENT_GRACE_MS) stalled.push(socket);
+      if (socket.writableLength === 0 && headStalled(socket, openedAt, bodies, now)) stalled.push(socket);
     } else if (!res.headersSent && res.req?.complete === false && slowBody(socket, res.req, bodies, now)) {
       stalled.push(socket);
     }
   }
   return { stalled, idle };
+}
+
+/** Marks a sample taken while a later request's head was on its way (BodySample.req). */
+const NEXT_HEAD = Symbol('next head');
+
+/**
+ * Whether a connection with no request yet has taken longer than HALF_SENT_GRACE_MS. A connection
+ * never answered counts from when it opened. One kept alive counts from the look that first
+ * found its next head on the way: it opened long ago, and the head may have started an instant
+ * before this look.
+ */
+function headStalled(
+  socket: Socket,
+  openedAt: Map<Socket, number>,
+  bodies: WeakMap<Socket, BodySample>,
+  now: number,
+): boolean {
+  if (socket.bytesWritten === 0) return now - (openedAt.get(socket) ?? now) > HALF_SENT_GRACE_MS;
+  const seen = bodies.get(socket);
+  // A response written since that look: this is another head.
+  if (seen === undefined || seen.req !== NEXT_HEAD || seen.bytes !== socket.bytesWritten) {
+    bodies.set(socket, { req: NEXT_HEAD, bytes: socket.bytesWritten, at: now });
+    return false;
+  }
+  return now - seen.at > HALF_SENT_GRACE_MS;
 }
 
 /** Whether the body `req` is receiving has come slower than MIN_BODY_BYTES_PER_SECOND since the last look. */
