@@ -11,7 +11,7 @@
  * the chain.
  */
 import { createHash, hash } from 'node:crypto';
-import { bufferIndexOf } from '../shared/buffer-methods.js';
+import { jsonStringEnd, jsonValueEnd, skipJsonSpace } from '../shared/json-bytes.js';
 
 const REMINDER = '<system-reminder>';
 /** protocol.md §7 / fixture compact.json: the first message of the conversation after a compaction. */
@@ -264,50 +264,10 @@ function factsOf(all: unknown, systemHash: () => string | null): RequestFacts | 
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-/** A module-local reference: shared/buffer-methods.ts says why. */
-const indexOf = bufferIndexOf;
-
-/** Index after the string that opens at `i` (a quote), or -1 when it does not close. */
-function stringEnd(buf: Uint8Array, i: number): number {
-  let from = i + 1;
-  for (;;) {
-    // Buffer's indexOf (memchr) for a plain Uint8Array too, the PostgreSQL store's bodies: TypedArray's
-    // indexOf steps element by element (~1,000 ns to cross a 2 KB string, memchr ~30 ns).
-    const q = indexOf.call(buf as Buffer, QUOTE, from);
-    if (q < 0) return -1;
-    let k = q - 1;
-    while (buf[k] === BACKSLASH) k--;
-    // An even run of backslashes escapes itself, not the quote.
-    if ((q - 1 - k) % 2 === 0) return q + 1;
-    from = q + 1;
-  }
-}
-
-function isSpace(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-/** Index after the JSON value that starts at `i`, or -1. Strings are jumped over with indexOf. */
-function valueEnd(buf: Uint8Array, i: number): number {
-  const c = buf[i];
-  if (c === QUOTE) return stringEnd(buf, i);
-  if (c === 0x7b || c === 0x5b) {
-    let depth = 0;
-    for (let j = i; j < buf.length; j++) {
-      const x = buf[j];
-      if (x === QUOTE) {
-        j = stringEnd(buf, j) - 1;
-        if (j < 0) return -1;
-      } else if (x === 0x7b || x === 0x5b) depth++;
-      else if ((x === 0x7d || x === 0x5d) && --depth === 0) return j + 1;
-    }
-    return -1;
-  }
-  let j = i;
-  while (j < buf.length && buf[j] !== 0x2c && buf[j] !== 0x7d && buf[j] !== 0x5d && !isSpace(buf[j])) j++;
-  return j === i ? -1 : j;
-}
+/** Module-local references: shared/json-bytes.ts says why. */
+const stringEnd = jsonStringEnd;
+const valueEnd = jsonValueEnd;
+const skipSpace = skipJsonSpace;
 
 const MESSAGES_KEY = Buffer.from('"messages"');
 const SYSTEM_KEY = Buffer.from('"system"');
@@ -345,24 +305,24 @@ function systemHashOfJson(json: string): string | null {
 export function scannedFacts(buf: Uint8Array): RequestFacts | null | undefined {
   const text = (s: number, e: number) => Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('utf8');
   let i = 0;
-  while (isSpace(buf[i])) i++;
+  i = skipSpace(buf, i);
   if (buf[i] !== 0x7b) return undefined;
   i++;
   let messages: unknown;
   let system: string | undefined;
   const done = () => factsOf(messages, () => (system === undefined ? null : systemHashOfJson(system)));
   for (;;) {
-    while (isSpace(buf[i])) i++;
+    i = skipSpace(buf, i);
     if (buf[i] === 0x7d) return done();
     if (buf[i] !== QUOTE) return undefined;
     const keyStart = i;
     i = stringEnd(buf, i);
     if (i < 0) return undefined;
     const keyEnd = i;
-    while (isSpace(buf[i])) i++;
+    i = skipSpace(buf, i);
     if (buf[i] !== 0x3a) return undefined;
     i++;
-    while (isSpace(buf[i])) i++;
+    i = skipSpace(buf, i);
     const valueStart = i;
     i = valueEnd(buf, i);
     if (i < 0) return undefined;
@@ -370,7 +330,7 @@ export function scannedFacts(buf: Uint8Array): RequestFacts | null | undefined {
       messages = JSON.parse(text(valueStart, i));
     else if (system === undefined && keyIs(buf, keyStart, keyEnd, SYSTEM_KEY)) system = text(valueStart, i);
     if (messages !== undefined && system !== undefined) return done();
-    while (isSpace(buf[i])) i++;
+    i = skipSpace(buf, i);
     if (buf[i] === 0x2c) i++;
     else if (buf[i] === 0x7d) return done();
     else return undefined;

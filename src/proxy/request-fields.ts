@@ -11,10 +11,12 @@
  * it skips; a malformed body is the upstream's to refuse (RFC 8259 grammar, section 2).
  */
 
-import { bufferIndexOf } from '../shared/buffer-methods.js';
+import { jsonStringEnd, jsonValueEnd, skipJsonSpace } from '../shared/json-bytes.js';
 
-/** A module-local reference: shared/buffer-methods.ts says why. */
-const indexOf = bufferIndexOf;
+/** Module-local references: shared/json-bytes.ts says why. */
+const stringEnd = jsonStringEnd;
+const valueEnd = jsonValueEnd;
+const skipSpace = skipJsonSpace;
 
 export interface RequestFields {
   /** `model`, when it is a string. */
@@ -47,65 +49,8 @@ const BACKSLASH = 0x5c;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
-
-function isSpace(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-export function skipSpace(b: Buffer, p: number): number {
-  while (isSpace(b[p])) p++;
-  return p;
-}
-
-/** `p` at an opening quote: the index just past the closing one, or -1. */
-export function stringEnd(b: Buffer, p: number): number {
-  let q = p + 1;
-  for (;;) {
-    q = indexOf.call(b, QUOTE, q);
-    if (q === -1) return -1;
-    // A quote after an odd run of backslashes is escaped.
-    let k = 0;
-    while (b[q - 1 - k] === BACKSLASH) k++;
-    if (k % 2 === 0) return q + 1;
-    q++;
-  }
-}
-
-/** `p` at the start of a value: the index just past it, or -1. */
-export function valueEnd(b: Buffer, p: number): number {
-  const c = b[p];
-  if (c === QUOTE) return stringEnd(b, p);
-  if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-    let depth = 0;
-    let q = p;
-    while (q < b.length) {
-      const d = b[q] as number;
-      if (d === QUOTE) {
-        q = stringEnd(b, q);
-        if (q === -1) return -1;
-        continue;
-      }
-      if (d === OPEN_OBJECT || d === OPEN_ARRAY) depth++;
-      else if (d === CLOSE_OBJECT || d === CLOSE_ARRAY) {
-        depth--;
-        if (depth === 0) return q + 1;
-      }
-      q++;
-    }
-    return -1;
-  }
-  // Number, true, false or null: up to the next delimiter.
-  let q = p;
-  while (q < b.length) {
-    const d = b[q];
-    if (d === COMMA || d === CLOSE_OBJECT || d === CLOSE_ARRAY || isSpace(d)) break;
-    q++;
-  }
-  return q > p ? q : -1;
-}
 
 function parseSlice(b: Buffer, from: number, to: number): { ok: true; value: unknown } | { ok: false } {
   try {
