@@ -80,7 +80,7 @@ export const MIN_BODY_BYTES_PER_SECOND = 1024;
  * Where a request stood when the cap last looked at its connection: its body (`req` the request,
  * `bytes` read so far), or a later request's head (`req` NEXT_HEAD, `bytes` written so far).
  */
-interface BodySample {
+interface Sample {
   req: unknown;
   bytes: number;
   at: number;
@@ -93,10 +93,10 @@ type HttpSocket = Socket & {
 /**
  * Connections that carry no request, to close at the cap. `stalled`: open without a byte, or with
  * a request head still unfinished, more than HALF_SENT_GRACE_MS after they opened (kept alive:
- * after a look found the head on its way; `headStalled`), and requests
- * whose body arrives slower than MIN_BODY_BYTES_PER_SECOND; nothing is lost by closing any of
- * them. `idle`: kept alive between requests with their last response all written out; their
- * clients reconnect for the next request, so only as many are closed as make room. Node's
+ * after a look found the head on its way; `headStalled`), and requests whose body arrives slower
+ * than MIN_BODY_BYTES_PER_SECOND; nothing is lost by closing any of them. `idle`: kept alive
+ * between requests with their last response all written out; their clients reconnect for the
+ * next request, so only as many are closed as make room. Node's
  * `closeIdleConnections()` is not enough: on Node 20 a connection that has sent nothing counts
  * as active (only the headers timeout ends it), and it closes a connection whose ended response
  * a slow reader still drains.
@@ -105,7 +105,7 @@ function requestless(
   list: ConnectionsList,
   except: Socket,
   openedAt: Map<Socket, number>,
-  bodies: WeakMap<Socket, BodySample>,
+  samples: WeakMap<Socket, Sample>,
   now: number,
 ): { stalled: Socket[]; idle: Socket[] } {
   const stalled: Socket[] = [];
@@ -118,15 +118,15 @@ function requestless(
     if (socket === except || socket.destroyed) continue;
     const res = (socket as HttpSocket)._httpMessage;
     if (res == null) {
-      if (socket.writableLength === 0 && headStalled(socket, openedAt, bodies, now)) stalled.push(socket);
-    } else if (!res.headersSent && res.req?.complete === false && slowBody(socket, res.req, bodies, now)) {
+      if (socket.writableLength === 0 && headStalled(socket, openedAt, samples, now)) stalled.push(socket);
+    } else if (!res.headersSent && res.req?.complete === false && slowBody(socket, res.req, samples, now)) {
       stalled.push(socket);
     }
   }
   return { stalled, idle };
 }
 
-/** Marks a sample taken while a later request's head was on its way (BodySample.req). */
+/** Marks a sample taken while a later request's head was on its way (Sample.req). */
 const NEXT_HEAD = Symbol('next head');
 
 /**
@@ -138,24 +138,24 @@ const NEXT_HEAD = Symbol('next head');
 function headStalled(
   socket: Socket,
   openedAt: Map<Socket, number>,
-  bodies: WeakMap<Socket, BodySample>,
+  samples: WeakMap<Socket, Sample>,
   now: number,
 ): boolean {
   if (socket.bytesWritten === 0) return now - (openedAt.get(socket) ?? now) > HALF_SENT_GRACE_MS;
-  const seen = bodies.get(socket);
+  const seen = samples.get(socket);
   // A response written since that look: this is another head.
   if (seen === undefined || seen.req !== NEXT_HEAD || seen.bytes !== socket.bytesWritten) {
-    bodies.set(socket, { req: NEXT_HEAD, bytes: socket.bytesWritten, at: now });
+    samples.set(socket, { req: NEXT_HEAD, bytes: socket.bytesWritten, at: now });
     return false;
   }
   return now - seen.at > HALF_SENT_GRACE_MS;
 }
 
 /** Whether the body `req` is receiving has come slower than MIN_BODY_BYTES_PER_SECOND since the last look. */
-function slowBody(socket: Socket, req: unknown, bodies: WeakMap<Socket, BodySample>, now: number): boolean {
-  const seen = bodies.get(socket);
+function slowBody(socket: Socket, req: unknown, samples: WeakMap<Socket, Sample>, now: number): boolean {
+  const seen = samples.get(socket);
   if (seen === undefined || seen.req !== req) {
-    bodies.set(socket, { req, bytes: socket.bytesRead, at: now });
+    samples.set(socket, { req, bytes: socket.bytesRead, at: now });
     return false;
   }
   const ms = now - seen.at;
@@ -214,7 +214,7 @@ export function capConnections(
   // at once, so the connections arriving before its 'close' event can take its place.
   // Each open connection with when it was accepted.
   const open = new Map<Socket, number>();
-  const bodies = new WeakMap<Socket, BodySample>();
+  const samples = new WeakMap<Socket, Sample>();
   const headroom = Math.floor(max / 32);
   server.on('connection', (socket: Socket) => {
     open.set(socket, now());
@@ -222,7 +222,7 @@ export function capConnections(
     if (open.size <= max) return;
     const list = connectionsOf(server);
     if (list !== undefined) {
-      const { stalled, idle } = requestless(list, socket, open, bodies, now());
+      const { stalled, idle } = requestless(list, socket, open, samples, now());
       for (const s of stalled) {
         open.delete(s);
         s.destroy();
