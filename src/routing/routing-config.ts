@@ -40,19 +40,21 @@ function objectAt(v: unknown, path: string): Record<string, unknown> {
 
 const join = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
 
+/** An account's entry in the document. */
+type AccountPercent = WindowPercent & { perFamily?: FamilyPercent };
+
 /** A window's percents; with `withFamilies`, also its own `perFamily` (an account's entry). */
-function windowAt(v: unknown, path: string, withFamilies: boolean): { w: WindowPercent; perFamily?: FamilyPercent } {
-  const w: WindowPercent = {};
-  let perFamily: FamilyPercent | undefined;
+function windowAt(v: unknown, path: string, withFamilies: boolean): AccountPercent {
+  const w: AccountPercent = {};
   for (const [k, x] of Object.entries(objectAt(v, path))) {
     const at = join(path, k);
     if (k === '5h' || k === '7d') {
       if (typeof x !== 'number' || !(x >= 0 && x <= 1000)) throw new ShapeError(at, 'expected a number from 0 to 1000');
       w[k] = x;
-    } else if (withFamilies && k === 'perFamily') perFamily = familiesAt(x, at);
+    } else if (withFamilies && k === 'perFamily') w.perFamily = familiesAt(x, at);
     else throw new ShapeError(at, `unknown key (expected 5h, 7d${withFamilies ? ', perFamily' : ''})`);
   }
-  return perFamily === undefined ? { w } : { w, perFamily };
+  return w;
 }
 
 function familiesAt(v: unknown, path: string): FamilyPercent {
@@ -61,7 +63,7 @@ function familiesAt(v: unknown, path: string): FamilyPercent {
     if (!(FAMILIES as readonly string[]).includes(k)) {
       throw new ShapeError(join(path, k), `unknown model family (expected ${FAMILIES.join(', ')})`);
     }
-    out[k as ModelFamily] = windowAt(x, join(path, k), false).w;
+    out[k as ModelFamily] = windowAt(x, join(path, k), false);
   }
   return out;
 }
@@ -74,19 +76,13 @@ function familiesAt(v: unknown, path: string): FamilyPercent {
  * `{"perFamily":{<family>:W},"perAccount":{<name>:W & {"perFamily":{<family>:W}}}}`, W
  * `{"5h"?:percent,"7d"?:percent}`, percents 0-1000, no other keys.
  */
-function documentAt(v: unknown): {
-  perFamily?: FamilyPercent;
-  perAccount?: Record<string, WindowPercent & { perFamily?: FamilyPercent }>;
-} {
+function documentAt(v: unknown): { perFamily?: FamilyPercent; perAccount?: Record<string, AccountPercent> } {
   const out: ReturnType<typeof documentAt> = {};
   for (const [k, x] of Object.entries(objectAt(v, ''))) {
     if (k === 'perFamily') out.perFamily = familiesAt(x, k);
     else if (k === 'perAccount') {
-      const accounts: Record<string, WindowPercent & { perFamily?: FamilyPercent }> = {};
-      for (const [name, a] of Object.entries(objectAt(x, k))) {
-        const { w, perFamily } = windowAt(a, join(k, name), true);
-        accounts[name] = perFamily === undefined ? w : { ...w, perFamily };
-      }
+      const accounts: Record<string, AccountPercent> = {};
+      for (const [name, a] of Object.entries(objectAt(x, k))) accounts[name] = windowAt(a, join(k, name), true);
       out.perAccount = accounts;
     } else throw new ShapeError(k, 'unknown key (expected perFamily, perAccount)');
   }
@@ -191,7 +187,7 @@ export function strategyOptionsFrom(
 export interface ThresholdSettings {
   global: { '5h': number | null; '7d': number | null };
   perFamily: FamilyPercent;
-  perAccount: Record<string, WindowPercent & { perFamily?: FamilyPercent }>;
+  perAccount: Record<string, AccountPercent>;
 }
 
 /** The editable form of the settings (already checked by live-settings.ts or at start). */

@@ -27,7 +27,7 @@ export function likelyMeant(given: string, candidates: readonly string[]): strin
 }
 
 /** One spelling of every name: case, `-`, `_` and the CCFLARE_ prefix aside (`session_ms`, `CCFLARE_SESSION_MS`). */
-export const plainName = (s: string): string =>
+const plainName = (s: string): string =>
   s
     .toLowerCase()
     .replace(/[-_]/g, '')

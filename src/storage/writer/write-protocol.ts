@@ -216,10 +216,10 @@ export class Decoder {
       }
       case T_DEFLATED: {
         const from = this.pos + 9;
-        const to = from + b.readUInt32LE(this.pos + 1);
+        const to = from + readUInt32LE.call(b, this.pos + 1);
         const deflated = readParts(b, from, to);
         if (deflated === null) throw new Error(`corrupt request record batch: deflated parts at byte ${this.pos}`);
-        const length = b.readUInt32LE(this.pos + 5);
+        const length = readUInt32LE.call(b, this.pos + 5);
         this.pos = to;
         return { deflated, length } satisfies DeflatedBody;
       }
