@@ -17,7 +17,7 @@ function headersText(h: Record<string, string | string[]> | null): string {
 }
 
 /** A JSON body indented for reading (an SSE stream, a cut body or other text as stored). */
-function bodyText(body: string | null, truncated: boolean): string {
+export function bodyText(body: string | null, truncated: boolean): string {
   if (body === null) return '(none)';
   if (truncated) return `${body}\n(cut at the payload size cap: the rest was not stored)`;
   const first = body.trimStart()[0];
@@ -29,7 +29,11 @@ function bodyText(body: string | null, truncated: boolean): string {
   }
 }
 
-export function renderRequestDetail(d: RequestDetail, now: number, opts: { bodies: boolean }): string {
+/**
+ * What happened to one request, a line per heading, without its payload: the CLI's `requests show`
+ * and the TUI's request view print these same lines. The second line holds the status.
+ */
+export function requestDetailLines(d: RequestDetail, now: number): string[] {
   const when = `${formatTime(d.ts, now)} (${new Date(d.ts).toISOString()})`;
   const model =
     d.modelApplied !== null && d.modelRequested !== null && d.modelApplied !== d.modelRequested
@@ -70,6 +74,11 @@ export function renderRequestDetail(d: RequestDetail, now: number, opts: { bodie
       );
     });
   }
+  return lines;
+}
+
+export function renderRequestDetail(d: RequestDetail, now: number, opts: { bodies: boolean }): string {
+  const lines = requestDetailLines(d, now);
   const p = d.payload;
   if (p === null) {
     lines.push('Payload   not stored (capture off, or past payload retention)');

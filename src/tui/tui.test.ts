@@ -1060,11 +1060,50 @@ describe('terminal UI', () => {
     ui.stdin.write('\r');
     await until(ui, 'Request r1');
     expect(api.request).toHaveBeenCalledWith('r1');
-    expect(ui.lastFrame()).toContain('Tokens:    20 in / 20 out (input 10 · cache read 6 · cache write 4 · output 20)');
-    expect(ui.lastFrame()).toContain('(first token 40 ms, output speed -)');
-    expect(ui.lastFrame()).toContain('{"model":"claude-sonnet-4"}');
+    // The lines of the CLI's `requests show`: the model once when it went out as asked.
+    expect(ui.lastFrame()).toMatch(/^POST \/v1\/messages · 200 ok · \d\d:\d\d \(/m);
+    expect(ui.lastFrame()).toContain('Model     claude-sonnet-4 · stop end_turn');
+    expect(ui.lastFrame()).toContain(
+      'Tokens    20 in / 20 out (input 10 · cache read 6 · cache write 4 · output 20) · $0.01',
+    );
+    expect(ui.lastFrame()).toContain('Timing    latency 120 ms · first byte 40 ms');
+    // Bodies indented for reading: a Claude Code request is one line of JSON.
+    expect(ui.lastFrame()).toMatch(/^--- request body\n\{\n {2}"model": "claude-sonnet-4"\n\}$/m);
     ui.stdin.write('\u001B');
     await until(ui, 'Requests (page 1)');
+    ui.unmount();
+  });
+
+  it("says in a request's detail which model it asked for when another went out, and why it failed", async () => {
+    const api = fakeApi();
+    vi.mocked(api.request).mockResolvedValue({
+      ...summary('r9', 429),
+      accountId: 'id-beta',
+      accountName: 'beta',
+      failovers: 1,
+      modelApplied: 'claude-haiku-4-5',
+      modelFallback: true,
+      triedAccounts: ['alpha', 'beta'],
+      attemptLog: [
+        { account: 'alpha', status: 429, error: 'rate limited', ms: 30 },
+        { account: 'beta', status: 429, error: 'rate limited', ms: 25 },
+      ],
+      payload: null,
+      conversationId: null,
+      branch: null,
+    });
+    const ui = renderScreen(RequestsScreen, api);
+    await until(ui, / 200 +alpha /);
+    ui.stdin.write('\r');
+    const frame = await until(ui, 'Request r9');
+    // Wrapped under the value on an 80-column screen, not cut: nothing of the line is lost.
+    expect(frame).toMatch(/^Model {5}claude-haiku-4-5 \(requested claude-sonnet-4, fallback\) · stop\n {10}end_turn$/m);
+    expect(frame).toMatch(/^Tokens {4}20 in \/ 20 out .*\n {10}.*\$0\.01$/m);
+    expect(frame).toMatch(/^Account {3}beta \(1 failover\)$/m);
+    expect(frame).toMatch(/^Error +rate limited$/m);
+    expect(frame).toMatch(/^ {2}2\. beta 429 25 ms rate limited$/m);
+    expect(frame).toContain('Payload   not stored');
+    expect(fitsScreen(frame)).toBe(true);
     ui.unmount();
   });
 

@@ -1,17 +1,12 @@
 import { Text } from 'ink';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import { formatMs, formatUsd } from '../../cli/report-format.js';
-import { describeMoves, servedBy } from '../../shared/attempts.js';
+import { bodyText, requestDetailLines } from '../../cli/request-format.js';
+import { servedBy } from '../../shared/attempts.js';
 import type { RequestDetail, RequestSummary } from '../../shared/requests-schemas.js';
-import {
-  formatTokenBreakdown,
-  formatTokensInOut,
-  formatTokensInOutShort,
-  TOKENS_LEGEND,
-  tokenKinds,
-} from '../../shared/tokens.js';
-import { cell, clip } from '../layout.js';
+import { formatTokensInOutShort, TOKENS_LEGEND, tokenKinds } from '../../shared/tokens.js';
+import { cell, clip, wrap } from '../layout.js';
 import { statusColor } from '../theme.js';
 import { ConversationsView } from './conversations.js';
 import { PagedListView, pageRows, ScrolledLines, usePagedList } from './paged-list.js';
@@ -53,39 +48,54 @@ function listRow(r: RequestSummary | null, now: number, width: number): string {
   ].join(' ');
 }
 
-function detailLines(d: RequestDetail, width: number): string[] {
-  const t = tokenKinds(d);
+/** A body's first lines in the detail view: a Claude Code request runs to thousands indented. */
+const BODY_LINES = 200;
+
+/** A line of the summary wrapped under its value (`Model     …`, `  2. …`), not cut: the cost ends the tokens line. */
+function wrapUnderValue(line: string, room: number): string[] {
+  if (line.length <= room) return [line];
+  const indent = /^(\S+ {2,}| +\d+\. )/.exec(line)?.[0].length ?? 0;
+  const pad = ' '.repeat(indent);
+  return wrap(line.slice(indent), room - indent).map((l, i) => (i === 0 ? line.slice(0, indent) : pad) + l);
+}
+
+function bodyLines(id: string, title: string, body: string | null, truncated: boolean, room: number): string[] {
+  const lines = bodyText(body, truncated).split('\n');
+  const more = lines.length - BODY_LINES;
   return [
-    `Request ${d.id}`,
-    `Time:      ${new Date(d.ts).toISOString()}`,
-    `Call:      ${d.method} ${d.path}${d.stream ? ' (stream)' : ''}`,
-    `Status:    ${d.status ?? '-'}${d.error ? ` ${d.error}` : ''}`,
-    `Account:   ${servedBy(d)}`,
-    `Model:     ${d.modelRequested ?? '-'} -> ${d.modelApplied ?? '-'}`,
-    `Latency:   ${formatMs(d.latencyMs)} (first token ${formatMs(d.ttftMs)}, output speed ${d.outputTokensPerSecond === null ? '-' : `${d.outputTokensPerSecond.toFixed(1)} tok/s`})`,
-    `Tokens:    ${t === null ? '-' : `${formatTokensInOut(t)} (${formatTokenBreakdown(t)})`}`,
-    `Cost:      ${formatUsd(d.costUsd)}`,
-    `Agent:     ${d.agent ?? '-'}   Session: ${d.sessionId ?? '-'}`,
-    `Attempts:  ${d.attempts}${d.attempts > 1 ? ` (${describeMoves(d)})` : ''}`,
-    ...d.attemptLog.map(
-      (a, i) => `  ${i + 1}. ${a.account ?? '-'} ${a.status ?? '-'} ${formatMs(a.ms)} ${a.error ?? ''}`,
-    ),
-    d.payload === null ? 'Payload:   not stored' : 'Request body:',
-    ...(d.payload?.requestBody ?? '').split('\n').slice(0, 200),
-    ...(d.payload ? ['Response body:', ...(d.payload.responseBody ?? '').split('\n').slice(0, 200)] : []),
-  ].map((l) => clip(l, Math.max(11, width)));
+    title,
+    ...lines.slice(0, BODY_LINES).map((l) => clip(l, room + 1)),
+    ...(more > 0 ? [`(+${more} more lines: ccflare requests show ${id} --bodies prints them all)`] : []),
+  ];
+}
+
+/** The CLI's `requests show` lines, then the stored bodies (JSON indented) as they crossed the wire. */
+function detailLines(d: RequestDetail, now: number, width: number): string[] {
+  const room = Math.max(20, width - 1);
+  const p = d.payload;
+  return [
+    ...requestDetailLines(d, now).flatMap((l) => wrapUnderValue(l, room)),
+    ...(p === null
+      ? ['Payload   not stored (capture off, or past payload retention)']
+      : [
+          ...bodyLines(d.id, '--- request body', p.requestBody, p.requestTruncated, room),
+          ...bodyLines(d.id, '--- response body', p.responseBody, p.responseTruncated, room),
+        ]),
+  ];
 }
 
 /** Lines under the list: the tokens legend and the keys. */
 const HINT_LINES = 2;
 
-/** The index of the status line in detailLines, coloured by the status. */
-const STATUS_LINE = 3;
+/** The index of the status line in detailLines (requestDetailLines' second), coloured by the status. */
+const STATUS_LINE = 1;
 
 export function RequestsScreen({ api, setModal, width, height, now }: ScreenProps) {
   const [detail, setDetail] = useState<RequestDetail | null>(null);
   // Conversations live under this tab (key c): a ninth tab would not fit 80 columns (app.tsx).
   const [conversations, setConversations] = useState(false);
+  // Indenting a Claude Code body once, not at every key that scrolls it.
+  const lines = useMemo(() => (detail === null ? [] : detailLines(detail, now(), width)), [detail, now, width]);
   const list = usePagedList({
     load: (cursor, pageSize) => api.requests(cursor, pageSize),
     deps: [api],
@@ -117,7 +127,7 @@ export function RequestsScreen({ api, setModal, width, height, now }: ScreenProp
   if (detail) {
     return (
       <ScrolledLines
-        lines={detailLines(detail, width)}
+        lines={lines}
         height={height - 4}
         color={(i) => (i === STATUS_LINE ? statusColor(detail.status, detail.success) : undefined)}
         onBack={() => {
