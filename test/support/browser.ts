@@ -68,6 +68,27 @@ function collectErrors(page: Page): { errors: string[]; stop: () => void } {
 export const TEST_LOCALE = 'en-US';
 
 /**
+ * A moment as the dashboard shows it, written by the page's browser (its zone): month, day and the
+ * time to the second, with the year only when it is not this year's.
+ */
+export function shownMoment(page: Page, ts: number, locale = TEST_LOCALE): Promise<string> {
+  return page.evaluate(
+    ([t, l]) => {
+      const d = new Date(t);
+      return d.toLocaleString(l, {
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        ...(d.getFullYear() === new Date().getFullYear() ? {} : { year: 'numeric' }),
+      });
+    },
+    [ts, locale] as const,
+  );
+}
+
+/**
  * A page in a context of its own, for a test that needs its own storage, permissions, routes or
  * browser language (`locale`, as Playwright sets navigator.languages and Accept-Language).
  */
@@ -97,9 +118,12 @@ export async function sharedPage(browser: Browser): Promise<{ context: BrowserCo
 
 /**
  * Starts a test on a shared page: sets its theme and returns the console and page errors of this
- * test only.
+ * test only. The page the previous test left is closed first: its live event stream and polls
+ * reconnected to that test's gateway, stopped after it, and a refused connection landed among this
+ * test's errors when it came before this test's own navigation (seen on a loaded machine).
  */
 export async function usePage(page: Page, colorScheme: 'light' | 'dark'): Promise<string[]> {
+  await page.goto('about:blank');
   await page.emulateMedia({ colorScheme });
   const { errors, stop } = collectErrors(page);
   onTestFinished(stop);
