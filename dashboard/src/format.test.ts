@@ -89,9 +89,13 @@ describe('countdowns', () => {
 });
 
 describe('times', () => {
-  it('in full for a moment, hours and minutes on a chart axis (with the day for hourly buckets)', () => {
-    expect(fmtDateTime(TS)).toBe('1/2/2025, 3:04:05 PM');
-    expect(fmtDateTime(0)).toBe('1/1/1970, 12:00:00 AM');
+  it('a moment to the second (the year only when it is not this one), hours and minutes on a chart axis', () => {
+    expect(fmtDateTime(TS, 'en-US', TS)).toBe('Jan 2, 03:04:05 PM');
+    expect(fmtDateTime(Date.UTC(2024, 11, 31, 23, 59, 58), 'en-US', TS)).toBe('Dec 31, 2024, 11:59:58 PM');
+    expect(fmtDateTime(0, 'en-US', TS)).toBe('Jan 1, 1970, 12:00:00 AM');
+    // In the viewer's language: year first and a 24-hour clock in Chinese.
+    expect(fmtDateTime(TS, 'zh-CN', TS)).toBe('1月2日 15:04:05');
+    expect(fmtDateTime(Date.UTC(2024, 11, 31, 23, 59, 58), 'zh-CN', TS)).toBe('2024年12月31日 23:59:58');
     expect(fmtTime(TS, 60_000)).toBe('03:04 PM');
     expect(fmtTime(TS, 3_600_000)).toBe('Jan 2, 03:04 PM');
   });

@@ -85,8 +85,24 @@ export function fmtTime(ts: number, bucketMs: number, locale = intlLocale()): st
   return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 }
 
-export function fmtDateTime(ts: number | null | undefined, locale = intlLocale()): string {
-  return ts == null ? DASH : new Date(ts).toLocaleString(locale);
+const MOMENT: Intl.DateTimeFormatOptions = {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+};
+
+/**
+ * A moment as every screen writes it, lists and details alike: "Dec 7, 07:57:07 AM", with the year
+ * when it is not this year's ("Dec 30, 2025, 11:58:02 PM").
+ */
+export function fmtDateTime(ts: number | null | undefined, locale = intlLocale(), now = Date.now()): string {
+  if (ts == null) return DASH;
+  const d = new Date(ts);
+  return d.getFullYear() === new Date(now).getFullYear()
+    ? d.toLocaleString(locale, MOMENT)
+    : d.toLocaleString(locale, { ...MOMENT, year: 'numeric' });
 }
 
 /** Sizes in binary units, as file managers show them: 512 B, 1.5 KB, 12.3 MB, 1.2 GB. */

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, newPage, shot } from '../support/browser.js';
+import { chromiumAvailable, launchChromium, newPage, shot, shownMoment } from '../support/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { sampleRecord } from '../support/sample-record.js';
@@ -69,10 +69,10 @@ describe.skipIf(!hasChromium)('the dashboard in the user’s language, in Chromi
       expect(await page.locator('[data-stat="Requests"]').textContent()).toBe('3');
       expect(await page.locator('[data-stat="Tokens"]').textContent()).toBe('1,234,070');
       expect(await page.locator('[data-stat="Success rate"]').textContent()).toBe('66.7%');
-      // "since <date>" in Chinese order (year first, 24-hour clock), as the browser itself writes it.
+      // "since <date>" in Chinese order (month before day, 24-hour clock), as the browser itself writes it.
       const statsSince = ((await (await fetch(`${gw.url}/api/stats`)).json()) as { since: number }).since;
-      const sinceText = await page.evaluate((t) => new Date(t).toLocaleString('zh-CN'), statsSince);
-      expect(sinceText).toMatch(/^\d{4}\/\d{1,2}\/\d{1,2} \d{2}:\d{2}:\d{2}$/);
+      const sinceText = await shownMoment(page, statsSince, 'zh-CN');
+      expect(sinceText).toMatch(/^(\d{4}年)?\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}$/);
       expect(await page.getByText(`自 ${sinceText} 起`, { exact: true }).count()).toBe(1);
       expect(await page.getByText('1 个失败', { exact: true }).count()).toBe(1);
       expect(await page.getByRole('heading', { name: '按账户' }).count()).toBe(1);

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, shot, switchTheme, usePage } from '../support/browser.js';
+import { chromiumAvailable, shot, shownMoment, switchTheme, usePage } from '../support/browser.js';
 import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
 import { errorBody, type FakeUpstream } from '../support/fake-upstream.js';
 import type { TestGateway } from '../support/gateway.js';
@@ -18,11 +18,6 @@ let page: Page;
 let up: FakeUpstream;
 let gw: TestGateway;
 let now: number;
-
-/** What the page shows for a time (the browser's locale formatting, same machine and zone). */
-function shownTime(page: Page, ts: number): Promise<string> {
-  return page.evaluate((t) => new Date(t).toLocaleString('en-US'), ts);
-}
 
 function fmt(n: number): string {
   return n.toLocaleString('en-US');
@@ -116,7 +111,7 @@ describe.skipIf(!hasChromium)('dashboard Stats and Logs screens in Chromium', ()
     expect(await cell(page, 'alpha', 'tokens').textContent()).toBe('450');
     expect(await cell(page, 'alpha', 'cost').textContent()).toBe('$0.03');
     expect(await cell(page, 'alpha', 'counter').textContent()).toBe('4');
-    expect(await cell(page, 'alpha', 'last-used').textContent()).toBe(await shownTime(page, now - 15 * MIN));
+    expect(await cell(page, 'alpha', 'last-used').textContent()).toBe(await shownMoment(page, now - 15 * MIN));
     // beta: 2 requests, 1 failed, latency (600+100)/2 = 350 ms, 300 tokens, $0.02.
     expect(await cell(page, 'beta', 'requests').textContent()).toBe('2');
     expect(await cell(page, 'beta', 'success').textContent()).toBe('50.0%');
@@ -132,7 +127,7 @@ describe.skipIf(!hasChromium)('dashboard Stats and Logs screens in Chromium', ()
     expect(await rows.evaluateAll((r) => r.map((x) => x.getAttribute('data-id')))).toEqual(['b2-failed', 'a4-failed']);
     const newest = await rows.first().locator('td').allTextContents();
     expect(newest.slice(0, 5)).toEqual([
-      await shownTime(page, now - 5 * MIN),
+      await shownMoment(page, now - 5 * MIN),
       'beta',
       'claude-sonnet-4-5',
       '429',

@@ -9,7 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import { usageFromRecords } from '../../src/storage/writer/usage.js';
-import { chromiumAvailable, shot, switchTheme, usePage } from '../support/browser.js';
+import { chromiumAvailable, shot, shownMoment, switchTheme, usePage } from '../support/browser.js';
 import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
 import type { TestGateway } from '../support/gateway.js';
 import { historySeed } from '../support/history-seed.js';
@@ -249,7 +249,7 @@ describe.skipIf(!hasChromium)('dashboard parity pieces in Chromium', () => {
     const result = card.locator('[data-maintenance="result"]');
     await expect.poll(() => card.locator('[data-maintenance="oldest"]').textContent()).not.toBe('…');
     expect(await card.locator('[data-maintenance="oldest"]').textContent()).toBe(
-      new Date(T0 - 40 * HOUR).toLocaleString('en-US'),
+      await shownMoment(page, T0 - 40 * HOUR),
     );
 
     // Nothing is older than the 90 days kept.

@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_ROUTES } from '../../src/server/static-files.js';
 import type { AccountRow } from '../../src/storage/contract/accounts.js';
 import { api } from '../support/api-request.js';
-import { chromiumAvailable, launchChromium, sharedPage, shot, switchTheme, usePage } from '../support/browser.js';
+import {
+  chromiumAvailable,
+  launchChromium,
+  sharedPage,
+  shot,
+  shownMoment,
+  switchTheme,
+  usePage,
+} from '../support/browser.js';
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -186,7 +194,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       await expect.poll(() => kept('Request history kept')).toBe('45 days');
       expect(await kept('Payloads kept')).toBe('3 days');
       expect(await kept('Payload capture')).toBe('Off');
-      const oldestText = await page.evaluate((t) => new Date(t).toLocaleString('en-US'), oldest);
+      const oldestText = await shownMoment(page, oldest);
       await expect.poll(() => kept('Oldest request')).toBe(oldestText);
       // The database file exists and holds the rows: some KB at least; no payloads were seeded.
       expect(await kept('Stored')).toMatch(/^\d+(\.\d)? (KB|MB)$/);

@@ -103,13 +103,15 @@ describe('figures in the active language', () => {
   it('English as before', () => {
     expect(fmtInt(1234567)).toBe('1,234,567');
     expect(fmtUsd(1234.5)).toBe('$1,234.50');
-    expect(fmtDateTime(TS)).toBe('1/2/2025, 3:04:05 PM');
+    expect(fmtDateTime(TS, undefined, TS)).toBe('Jan 2, 03:04:05 PM');
+    expect(fmtDateTime(TS)).toBe('Jan 2, 2025, 03:04:05 PM');
   });
 
-  it('Chinese: 24-hour dates year first, and its own duration units', async () => {
+  it('Chinese: 24-hour dates, the year (when shown) first, and its own duration units', async () => {
     await setLocale('zh-CN');
     expect(fmtInt(1234567)).toBe('1,234,567');
-    expect(fmtDateTime(TS)).toBe('2025/1/2 15:04:05');
+    expect(fmtDateTime(TS, undefined, TS)).toBe('1月2日 15:04:05');
+    expect(fmtDateTime(TS)).toBe('2025年1月2日 15:04:05');
     expect(fmtDuration((2 * 60 + 13) * 60_000)).toBe('2小时13分');
   });
 
@@ -118,12 +120,13 @@ describe('figures in the active language', () => {
     expect(fmtInt(1234567)).toBe('1.234.567');
     expect(fmtPercent(0.12345)).toBe('12,3%');
     expect(fmtUsd(1234.5)).toBe('$\u00a01.234,50');
-    expect(fmtDateTime(TS)).toBe('02/01/2025, 15:04:05');
+    expect(fmtDateTime(TS, undefined, TS)).toBe('2 de jan., 15:04:05');
     await setLocale('id');
     expect(fmtInt(1234567)).toBe('1.234.567');
     expect(fmtUsd(0.004)).toBe('$0,0040');
     await setLocale('tr');
     expect(fmtPercent(0.12345)).toBe('%12,3');
-    expect(fmtDateTime(TS)).toBe('02.01.2025 15:04:05');
+    expect(fmtDateTime(TS, undefined, TS)).toBe('2 Oca 15:04:05');
+    expect(fmtDateTime(TS)).toBe('2 Oca 2025 15:04:05');
   });
 });

@@ -43,7 +43,7 @@ import {
   fmtUsd,
 } from '../format';
 import { requests as messages } from '../i18n/en/requests';
-import { intlLocale, translator } from '../i18n/i18n';
+import { translator } from '../i18n/i18n';
 import {
   AccountFilter,
   FilterActions,
@@ -87,16 +87,6 @@ function statusText(r: Pick<RequestSummary, 'status' | 'success'>): string {
 
 function StatusPill({ r }: { r: Pick<RequestSummary, 'status' | 'success'> }) {
   return <span className={`badge ${r.success ? 'badge-active' : 'badge-disabled'}`}>{statusText(r)}</span>;
-}
-
-function fmtClock(ts: number): string {
-  return new Date(ts).toLocaleString(intlLocale(), {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
 }
 
 function FilterBar({ filters }: { filters: Filters }) {
@@ -184,8 +174,8 @@ function Row({ r, index, style }: { r: RequestSummary; index: number; style: CSS
   return (
     <tr className="vrow" style={style} aria-rowindex={index + 2} data-row={index} data-id={r.id}>
       <td>
-        <a href={href} onClick={linkClick(href)} aria-label={t('rowLink', { id: r.id, time: fmtClock(r.ts) })}>
-          {fmtClock(r.ts)}
+        <a href={href} onClick={linkClick(href)} aria-label={t('rowLink', { id: r.id, time: fmtDateTime(r.ts) })}>
+          {fmtDateTime(r.ts)}
         </a>
       </td>
       <td>
