@@ -19,6 +19,11 @@ export function resample(values: readonly number[], width: number): number[] {
   return out;
 }
 
+/** The highest value a chart `width` columns wide draws (neighbours averaged when they do not fit). */
+export function drawnPeak(values: readonly number[], width: number): number {
+  return Math.max(0, ...resample(values, width));
+}
+
 /** One row of eighth-height blocks; zero stays at the lowest block so the time axis is visible. */
 export function sparkline(values: readonly number[], width: number): string {
   const v = resample(values, width);

@@ -1310,10 +1310,24 @@ describe('terminal UI', () => {
   it('draws analytics charts and switches the range', async () => {
     const api = fakeApi();
     const ui = start(api, screenIndex('Analytics'));
-    await until(ui, 'Cost by account');
-    expect(ui.lastFrame()).toContain('[24h]');
-    expect(ui.lastFrame()).toContain('█');
-    expect(ui.lastFrame()).toContain('claude-sonnet-4');
+    const frame = await until(ui, 'Cost by account');
+    expect(frame).toContain('[24h]');
+    expect(frame).toContain('claude-sonnet-4');
+    // The line chart with its scale: the peak on its top row, 0 on the bottom one, the window under it.
+    expect(frame).toMatch(/^Requests over time \(per 1 min\)$/m);
+    expect(frame).toMatch(/^ {8}8 [ ░█]*█[ ░█]*$/m);
+    expect(frame).toMatch(/^ {8}0 [▁░█]+$/m);
+    expect(frame).toMatch(/^ {10}\d\d:\d\d +\d\d:\d\d$/m);
+    // The sparklines over the same columns, each with its peak or "none".
+    expect(frame).toMatch(/^errors {4}▁+ none$/m);
+    expect(frame).toMatch(/^latency {3}[▁-█]+ peak 100 ms$/m);
+    const columns = (label: string) =>
+      frame
+        .split('\n')
+        .find((l) => l.startsWith(label))
+        ?.indexOf(' ', 10);
+    expect(columns('errors')).toBe(columns('latency'));
+    expect(frame.split('\n').find((l) => l.startsWith('        0 '))?.length).toBe(columns('errors'));
     ui.stdin.write('\u001B[C');
     await until(ui, '[7d]');
     await vi.waitFor(() => expect(api.analytics).toHaveBeenLastCalledWith('7d'), { interval: 2 });

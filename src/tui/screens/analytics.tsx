@@ -1,10 +1,11 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
+import { formatTime } from '../../cli/format.js';
 import { formatInt, formatMs, formatRate, formatUsd } from '../../cli/report-format.js';
 import type { Analytics } from '../../shared/analytics-schemas.js';
-import { formatCountFit, formatTokensInOut, tokensIn } from '../../shared/tokens.js';
+import { formatCountFit, formatCountShort, formatTokensInOut, tokensIn } from '../../shared/tokens.js';
 import type { AnalyticsRange } from '../api.js';
-import { barChart, lineChart, sparkline } from '../charts.js';
+import { barChart, drawnPeak, lineChart, sparkline } from '../charts.js';
 import { useLoad } from '../hooks.js';
 import { cell, clip } from '../layout.js';
 import { useColor } from '../theme.js';
@@ -31,6 +32,7 @@ function modelLabel(model: string | null): string {
 interface ViewProps {
   data: Analytics;
   width: number;
+  now: number;
   /** Rows this view may fill (the screen's minus its title, figures line and help line). */
   rows: number;
 }
@@ -49,36 +51,121 @@ function Rows({ rows, color }: { rows: string[]; color?: string }) {
   );
 }
 
-/** A labelled sparkline: `label    ▁▃▅█`. */
-function Spark({ label, values, width, color }: { label: string; values: number[]; width: number; color: string }) {
+/** The label column left of every time chart and sparkline, so their buckets line up. */
+const LABEL = 10;
+/** Room right of a sparkline for its peak (`peak 12.3M`). */
+const PEAK = 12;
+
+/** Columns of a view's time charts: one per bucket of the window when they fit. */
+function timeWidth(width: number): number {
+  return Math.max(20, width - LABEL - PEAK - 2);
+}
+
+/** `per 15 min`, `per hour`, `per 6 h`: what one column of a count or sum chart adds up. */
+function perBucket(bucketMs: number): string {
+  if (bucketMs === 3_600_000) return 'per hour';
+  if (bucketMs % 3_600_000 === 0) return `per ${bucketMs / 3_600_000} h`;
+  return `per ${Math.round(bucketMs / 60_000)} min`;
+}
+
+interface TimeProps {
+  data: Analytics;
+  values: number[];
+  /** A figure of the series as the screen writes it (count, ms, dollars). */
+  format: (n: number) => string;
+  width: number;
+  now: number;
+}
+
+/**
+ * A line chart with its scale: the highest value drawn on its top row and 0 on its bottom row in
+ * the label column, the window's start and end under it.
+ */
+function TimeChart({
+  title,
+  per,
+  data,
+  values,
+  format,
+  width,
+  height,
+  color,
+  now,
+}: TimeProps & {
+  title: string;
+  /** The chart sums each bucket (requests, tokens, cost), rather than averaging it. */
+  per: boolean;
+  height: number;
+  color: string;
+}) {
   const c = useColor();
+  const w = timeWidth(width);
+  const peak = drawnPeak(values, w);
+  const rows = lineChart(values, w, height);
+  const scale = (i: number) =>
+    (i === 0 && peak > 0 ? format(peak) : i === rows.length - 1 ? '0' : '').padStart(LABEL - 1).slice(-(LABEL - 1));
+  const from = formatTime(data.from, now);
+  const to = formatTime(data.to, now);
+  return (
+    <>
+      <Text bold>{per ? `${title} (${perBucket(data.bucketMs)})` : title}</Text>
+      {rows.map((row, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: chart rows are positional
+        <Text key={i}>
+          <Text dimColor>{scale(i)} </Text>
+          <Text color={c(color)}>{row}</Text>
+        </Text>
+      ))}
+      <Text dimColor>{`${' '.repeat(LABEL)}${from}${to.padStart(Math.max(1, w - from.length))}`}</Text>
+    </>
+  );
+}
+
+/** A labelled sparkline over the same columns as the view's time chart, then its peak: `errors    ▁▃▅█ peak 3`. */
+function Spark({ label, data, values, format, width, color }: TimeProps & { label: string; color: string }) {
+  const c = useColor();
+  const w = timeWidth(width);
+  const peak = drawnPeak(values, w);
   return (
     <Text>
-      {label.padEnd(10)}
-      <Text color={c(color)}>{sparkline(values, width)}</Text>
+      {label.padEnd(LABEL)}
+      <Text color={c(color)}>{sparkline(values, w)}</Text>
+      <Text dimColor> {peak > 0 ? `peak ${format(peak)}` : data.series.length > 0 ? 'none' : ''}</Text>
     </Text>
   );
 }
 
-function OverviewView({ data, width, rows }: ViewProps) {
-  const w = Math.max(20, width - 14);
-  // Titles (3), sparklines (3) and two bar charts of up to 3 rows each around the line chart.
-  const lineH = Math.max(3, Math.min(8, rows - 12));
+function OverviewView({ data, width, rows, now }: ViewProps) {
+  const at = { data, width, now };
+  // Titles (3), the time axis, sparklines (3) and two bar charts of up to 3 rows each.
+  const lineH = Math.max(3, Math.min(8, rows - 13));
   const bars = Math.max(30, width - 2);
   return (
     <>
-      <Text bold>Requests over time</Text>
-      <Rows
-        rows={lineChart(
-          data.series.map((p) => p.requests),
-          w,
-          lineH,
-        )}
+      <TimeChart
+        {...at}
+        title="Requests over time"
+        per
+        values={data.series.map((p) => p.requests)}
+        format={formatInt}
+        height={lineH}
         color="cyan"
       />
-      <Spark label="errors" values={data.series.map((p) => p.errors)} width={w} color="red" />
-      <Spark label="tokens" values={data.series.map((p) => p.tokens.total)} width={w} color="magenta" />
-      <Spark label="latency" values={data.series.map((p) => p.avgLatencyMs ?? 0)} width={w} color="yellow" />
+      <Spark {...at} label="errors" values={data.series.map((p) => p.errors)} format={formatInt} color="red" />
+      <Spark
+        {...at}
+        label="tokens"
+        values={data.series.map((p) => p.tokens.total)}
+        format={formatCountShort}
+        color="magenta"
+      />
+      <Spark
+        {...at}
+        label="latency"
+        values={data.series.map((p) => p.avgLatencyMs ?? 0)}
+        format={formatMs}
+        color="yellow"
+      />
       <Text bold>{topOf('Requests by model', 3, data.models.length, 'm')}</Text>
       <Rows
         rows={barChart(
@@ -103,9 +190,9 @@ function OverviewView({ data, width, rows }: ViewProps) {
   );
 }
 
-function TokensView({ data, width, rows }: ViewProps) {
+function TokensView({ data, width, rows, now }: ViewProps) {
+  const at = { data, width, now };
   const t = data.tokens;
-  const w = Math.max(20, width - 14);
   const all = tokensIn(t) + t.output;
   const share = (n: number) => (all === 0 ? '-' : `${((n / all) * 100).toFixed(1)}%`);
   const kinds = [
@@ -115,7 +202,7 @@ function TokensView({ data, width, rows }: ViewProps) {
     { label: 'cache write 1h', value: t.cacheWrite1h },
     { label: 'output', value: t.output },
   ];
-  const lineH = Math.max(3, Math.min(8, rows - 11));
+  const lineH = Math.max(3, Math.min(8, rows - 12));
   return (
     <>
       <Text>
@@ -129,26 +216,38 @@ function TokensView({ data, width, rows }: ViewProps) {
         )}
         color="magenta"
       />
-      <Text bold>Tokens over time</Text>
-      <Rows
-        rows={lineChart(
-          data.series.map((p) => p.tokens.total),
-          w,
-          lineH,
-        )}
+      <TimeChart
+        {...at}
+        title="Tokens over time"
+        per
+        values={data.series.map((p) => p.tokens.total)}
+        format={formatCountShort}
+        height={lineH}
         color="magenta"
       />
-      <Spark label="output" values={data.series.map((p) => p.tokens.output)} width={w} color="cyan" />
-      <Spark label="cache hit" values={data.series.map((p) => p.cacheHitRate ?? 0)} width={w} color="green" />
+      <Spark
+        {...at}
+        label="output"
+        values={data.series.map((p) => p.tokens.output)}
+        format={formatCountShort}
+        color="cyan"
+      />
+      <Spark
+        {...at}
+        label="cache hit"
+        values={data.series.map((p) => p.cacheHitRate ?? 0)}
+        format={formatRate}
+        color="green"
+      />
     </>
   );
 }
 
-function PerformanceView({ data, width, rows }: ViewProps) {
+function PerformanceView({ data, width, rows, now }: ViewProps) {
+  const at = { data, width, now };
   const t = data.totals;
-  const w = Math.max(20, width - 14);
   const models = data.models.slice(0, 3);
-  const lineH = Math.max(3, Math.min(8, rows - 10 - models.length));
+  const lineH = Math.max(3, Math.min(8, rows - 11 - models.length));
   return (
     <>
       <Text>
@@ -159,19 +258,37 @@ function PerformanceView({ data, width, rows }: ViewProps) {
           Math.max(11, width),
         )}
       </Text>
-      <Text bold>Average latency over time</Text>
-      <Rows
-        rows={lineChart(
-          data.series.map((p) => p.avgLatencyMs ?? 0),
-          w,
-          lineH,
-        )}
+      <TimeChart
+        {...at}
+        title="Average latency over time"
+        per={false}
+        values={data.series.map((p) => p.avgLatencyMs ?? 0)}
+        format={formatMs}
+        height={lineH}
         color="yellow"
       />
-      <Spark label="1st tok" values={data.series.map((p) => p.avgTtftMs ?? 0)} width={w} color="yellow" />
-      <Spark label="tok/s" values={data.series.map((p) => p.outputTokensPerSecond ?? 0)} width={w} color="cyan" />
-      <Spark label="success" values={data.series.map((p) => p.successRate ?? 0)} width={w} color="green" />
-      <Spark label="errors" values={data.series.map((p) => p.errors)} width={w} color="red" />
+      <Spark
+        {...at}
+        label="1st tok"
+        values={data.series.map((p) => p.avgTtftMs ?? 0)}
+        format={formatMs}
+        color="yellow"
+      />
+      <Spark
+        {...at}
+        label="tok/s"
+        values={data.series.map((p) => p.outputTokensPerSecond ?? 0)}
+        format={(n) => n.toFixed(1)}
+        color="cyan"
+      />
+      <Spark
+        {...at}
+        label="success"
+        values={data.series.map((p) => p.successRate ?? 0)}
+        format={formatRate}
+        color="green"
+      />
+      <Spark {...at} label="errors" values={data.series.map((p) => p.errors)} format={formatInt} color="red" />
       <Text bold>{topOf('p95 latency by model', models.length, data.models.length, 'm')}</Text>
       <Rows
         rows={barChart(
@@ -188,11 +305,10 @@ function PerformanceView({ data, width, rows }: ViewProps) {
   );
 }
 
-function CostView({ data, width, rows }: ViewProps) {
-  const w = Math.max(20, width - 14);
+function CostView({ data, width, rows, now }: ViewProps) {
   const models = data.costByModel.slice(0, 4);
   const accounts = data.accounts.slice(0, 3);
-  const lineH = Math.max(3, Math.min(8, rows - 4 - Math.max(1, models.length) - Math.max(1, accounts.length)));
+  const lineH = Math.max(3, Math.min(8, rows - 5 - Math.max(1, models.length) - Math.max(1, accounts.length)));
   const bars = Math.max(30, width - 2);
   const perRequest = data.totals.requests === 0 ? null : data.totals.costUsd / data.totals.requests;
   return (
@@ -200,13 +316,15 @@ function CostView({ data, width, rows }: ViewProps) {
       <Text>
         {formatUsd(data.totals.costUsd)} · {formatUsd(perRequest)} per request
       </Text>
-      <Text bold>Cost over time</Text>
-      <Rows
-        rows={lineChart(
-          data.series.map((p) => p.costUsd),
-          w,
-          lineH,
-        )}
+      <TimeChart
+        data={data}
+        width={width}
+        now={now}
+        title="Cost over time"
+        per
+        values={data.series.map((p) => p.costUsd)}
+        format={formatUsd}
+        height={lineH}
         color="blue"
       />
       <Text bold>{topOf('Cost by model', models.length, data.costByModel.length)}</Text>
@@ -281,7 +399,7 @@ const VIEWS: Record<View, (p: ViewProps) => ReturnType<typeof OverviewView>> = {
   models: ModelsView,
 };
 
-export function AnalyticsScreen({ api, width, height }: ScreenProps) {
+export function AnalyticsScreen({ api, width, height, now }: ScreenProps) {
   const c = useColor();
   const [range, setRange] = useState<AnalyticsRange>('24h');
   const [view, setView] = useState<View>('overview');
@@ -314,7 +432,7 @@ export function AnalyticsScreen({ api, width, height }: ScreenProps) {
               Math.max(11, width),
             )}
           </Text>
-          <View data={data} width={width} rows={height - 3} />
+          <View data={data} width={width} rows={height - 3} now={now()} />
         </>
       )}
       <Text dimColor>{clip(`${help} · ←/→ range`, Math.max(11, width))}</Text>
