@@ -16,6 +16,7 @@ import { bar, lineChart, markedBar, sparkline } from './charts.js';
 import { AccountsScreen } from './screens/accounts.js';
 import { AgentsScreen } from './screens/agents.js';
 import { AnalyticsScreen } from './screens/analytics.js';
+import { LogsScreen } from './screens/logs.js';
 import { RequestsScreen } from './screens/requests.js';
 import { ServerScreen } from './screens/server.js';
 import { StatsScreen } from './screens/stats.js';
@@ -1702,6 +1703,59 @@ describe('terminal UI', () => {
     expect(cleared).not.toContain('while paused');
     api.logListener?.({ level: 'info', time: NOW + 3, msg: 'after the clear', fields: {} });
     await until(ui, 'INFO  after the clear');
+    ui.unmount();
+  });
+
+  it('shows every kept line when they fit the screen, one row each', async () => {
+    const api = fakeApi();
+    api.logHistory = vi.fn(async () =>
+      Array.from({ length: 15 }, (_, i) => ({ level: 'info', time: NOW + i, msg: `line ${i}`, fields: {} })),
+    );
+    const ui = renderScreen(LogsScreen, api);
+    const frame = await until(ui, 'line 14');
+    expect(frame.split('\n').filter((l) => / INFO {2}line \d+$/.test(l))).toHaveLength(15);
+    expect(frame).not.toContain('rows above');
+    ui.unmount();
+  });
+
+  it('wraps a long line under its message, and scrolls back with the arrows (pausing) until space resumes', async () => {
+    const api = fakeApi();
+    const fields = { reason: `${'a long reason '.repeat(8)}END` };
+    api.logHistory = vi.fn(async () => [
+      { level: 'info', time: NOW - 60_000, msg: 'oldest line', fields: {} },
+      ...Array.from({ length: 30 }, (_, i) => ({
+        level: 'info',
+        time: NOW - 30_000 + i,
+        msg: `line ${i}`,
+        fields: {},
+      })),
+      { level: 'warn', time: NOW, msg: 'account cooling down', fields },
+    ]);
+    const ui = renderScreen(LogsScreen, api);
+    const opened = await until(ui, 'END');
+    expect(fitsScreen(opened)).toBe(true);
+    // The whole line, its continuations under the message column.
+    expect(opened).toMatch(
+      /WARN {2}account cooling down reason="a long reason[a-z ]*\n {19}[a-z ]+\n {19}[a-z ]+END"$/m,
+    );
+    expect(opened).not.toContain('oldest line');
+    expect(opened).toMatch(/\+\d+ rows above/);
+
+    ui.stdin.write('\u001B[5~');
+    ui.stdin.write('\u001B[5~');
+    const back = await until(ui, 'oldest line');
+    expect(back).toContain('PAUSED');
+    expect(back).not.toContain('END');
+    expect(back).toMatch(/\+\d+ below/);
+    expect(fitsScreen(back)).toBe(true);
+    // A line arriving while scrolled back waits, as when paused with space.
+    api.logListener?.({ level: 'info', time: NOW + 1, msg: 'newest line', fields: {} });
+    await until(ui, 'PAUSED · 1 new');
+    ui.stdin.write(' ');
+    const resumed = await until(ui, 'newest line');
+    expect(resumed).toContain('(live)');
+    expect(resumed).toContain('END');
+    expect(resumed).not.toContain('oldest line');
     ui.unmount();
   });
 });

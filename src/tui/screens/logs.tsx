@@ -1,13 +1,14 @@
 /**
  * Logs: the gateway's log file's last lines on open (so lines from before a restart show), then
  * the live tail. Space pauses and resumes (lines arriving meanwhile are kept and shown on resume),
- * `c` clears the view.
+ * ↑/↓ PgUp/PgDn scroll back through the kept lines (pausing the tail), `c` clears the view. A line
+ * longer than the screen is wrapped under its message, not cut: its fields come last.
  */
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { LogLineView } from '../../cli/report-format.js';
 import { renderLogLine } from '../../cli/report-format.js';
-import { clip } from '../layout.js';
+import { clip, wrap } from '../layout.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
 
@@ -24,6 +25,18 @@ const lineKey = (l: LogLineView) => JSON.stringify([l.time, l.level, l.msg, l.fi
 
 const newest = (lines: LogLineView[]) => (lines.length > KEEP ? lines.slice(-KEEP) : lines);
 
+/** Where a rendered line's message starts, after `HH:MM:SS.mmm LEVEL `: its wrapped rows line up there. */
+const MESSAGE_AT = 19;
+
+/** A log line as screen rows `room` wide, continuations under its message. */
+function rowsOf(text: string, room: number): string[] {
+  if (text.length <= room) return [text];
+  const indent = room - MESSAGE_AT >= 20 ? MESSAGE_AT : 2;
+  return wrap(text.slice(indent), room - indent).map(
+    (l, i) => (i === 0 ? text.slice(0, indent) : ' '.repeat(indent)) + l,
+  );
+}
+
 interface View {
   lines: LogLineView[];
   paused: boolean;
@@ -38,6 +51,8 @@ export function LogsScreen({ api, width, height }: ScreenProps) {
   const [view, setView] = useState<View>({ lines: [], paused: false, pending: [], pendingCount: 0 });
   const [error, setError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
+  /** Rows scrolled back from the newest; 0 follows the tail. */
+  const [back, setBack] = useState(0);
   /** Keys of the history's lines, so their live copies are not shown twice. */
   const fromHistory = useRef(new Set<string>());
   /** A clear also drops a history that arrives after it. */
@@ -76,8 +91,27 @@ export function LogsScreen({ api, width, height }: ScreenProps) {
     };
   }, [api]);
 
-  useInput((input) => {
+  // Every row under the title (and the error line, when there is one).
+  const room = Math.max(3, height - 1 - (error === null ? 0 : 1));
+  const rowWidth = Math.max(10, width - 1);
+  const rows = view.lines.flatMap((l) => {
+    const color = levelColor(l.level);
+    return rowsOf(renderLogLine(l).trimEnd(), rowWidth).map((text) => ({ text, color }));
+  });
+  const maxBack = Math.max(0, rows.length - room);
+  const shownBack = Math.min(back, maxBack);
+  /**
+   * Scrolling back pauses the tail, so the rows read stay where they are. From the state, not this
+   * render's value: keys that arrive together (PgUp twice while busy) each move the view.
+   */
+  const scroll = (by: number) => {
+    setView((v) => (v.paused ? v : { ...v, paused: true }));
+    setBack((b) => Math.max(0, Math.min(maxBack, Math.min(b, maxBack) + by)));
+  };
+
+  useInput((input, key) => {
     if (input === ' ') {
+      setBack(0);
       setView((v) =>
         v.paused
           ? { lines: newest(v.lines.concat(v.pending)), paused: false, pending: [], pendingCount: 0 }
@@ -85,25 +119,33 @@ export function LogsScreen({ api, width, height }: ScreenProps) {
       );
     } else if (input === 'c') {
       cleared.current = true;
+      setBack(0);
       setView((v) => ({ ...v, lines: [], pending: [], pendingCount: 0 }));
-    }
+    } else if (key.upArrow) scroll(1);
+    else if (key.downArrow) scroll(-1);
+    else if (key.pageUp) scroll(room - 1);
+    else if (key.pageDown) scroll(-(room - 1));
   });
 
-  const visible = view.lines.slice(-Math.max(3, height - 7));
-  const earlier = view.lines.length - visible.length;
+  const visible = rows.slice(Math.max(0, rows.length - room - shownBack), rows.length - shownBack);
+  const above = rows.length - shownBack - visible.length;
+  const status = view.paused ? ` PAUSED · ${view.pendingCount} new ` : '(live)';
+  const hint =
+    ` space ${view.paused ? 'resume' : 'pause'} · ↑/↓ PgUp/PgDn scroll · c clear` +
+    (above > 0 ? ` · +${above} rows above` : '') +
+    (shownBack > 0 ? ` · +${shownBack} below` : '');
   return (
     <Box flexDirection="column">
       <Text>
         <Text bold>Logs </Text>
         {view.paused ? (
           <Text color={c('yellow')} inverse>
-            {` PAUSED · ${view.pendingCount} new `}
+            {status}
           </Text>
         ) : (
           <Text bold>(live)</Text>
         )}
-        <Text dimColor> space {view.paused ? 'resume' : 'pause'} · c clear</Text>
-        {earlier > 0 && <Text dimColor>{` · +${earlier} earlier lines above`}</Text>}
+        <Text dimColor>{clip(hint, Math.max(11, width - 5 - status.length))}</Text>
       </Text>
       {error !== null && <Text color={c('red')}>{error}</Text>}
       {view.lines.length === 0 && (
@@ -115,15 +157,12 @@ export function LogsScreen({ api, width, height }: ScreenProps) {
               : 'Loading earlier log lines…'}
         </Text>
       )}
-      {visible.map((l, i) => {
-        const color = levelColor(l.level);
-        return (
-          // biome-ignore lint/suspicious/noArrayIndexKey: a log line has no id; the window only grows at the end
-          <Text key={i} color={color ? c(color) : undefined}>
-            {clip(renderLogLine(l).trimEnd(), Math.max(11, width))}
-          </Text>
-        );
-      })}
+      {visible.map((r, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a row has no id; the window moves over a list that grows at the end
+        <Text key={i} color={r.color ? c(r.color) : undefined}>
+          {r.text}
+        </Text>
+      ))}
     </Box>
   );
 }
