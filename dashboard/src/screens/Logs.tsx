@@ -245,16 +245,18 @@ const LogRow = memo(function LogRow({ line }: { line: Line }) {
         {clock(line.time)}
       </time>
       <span className="log-level">{line.level.toUpperCase()}</span>
-      <span className="log-msg">{line.msg}</span>
-      {fields.length > 0 ? (
-        <span className="log-fields">
-          {fields.map(([k, v]) => (
-            <span key={k} className="log-field">
-              <span className="log-key">{k}</span>=<FieldValue name={k} value={v} />
-            </span>
-          ))}
-        </span>
-      ) : null}
+      <span className="log-body">
+        <span className="log-msg">{line.msg}</span>
+        {fields.length > 0 ? (
+          <span className="log-fields">
+            {fields.map(([k, v]) => (
+              <span key={k} className="log-field">
+                <span className="log-key">{k}</span>=<FieldValue name={k} value={v} />
+              </span>
+            ))}
+          </span>
+        ) : null}
+      </span>
     </li>
   );
 });
