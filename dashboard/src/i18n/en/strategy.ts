@@ -11,7 +11,7 @@ export const strategy = {
   pinned: 'Fixed by {env}, which wins over changes here; unset it and restart to switch here.',
   current: 'current',
   explainSession:
-    'Stays on one account for its session window (5 h by default), by priority, and moves only when it is limited. Keeps prompt caches warm.',
+    'Stays on one account for its session window (5 h by default), by priority, and moves only when it is limited.',
   explainSticky:
     'Stays on the current account until it is limited; when its limit resets within the sticky wait, holds the request rather than moving, so the cache stays warm.',
   explainRoundRobin:

@@ -13,7 +13,7 @@ export default {
   pinned: 'Ditetapkan oleh {env}, yang mengalahkan perubahan di sini; hapus lalu mulai ulang untuk mengganti di sini.',
   current: 'saat ini',
   explainSession:
-    'Tetap di satu akun selama jendela sesi (default 5 jam), menurut prioritas, dan pindah hanya saat akun itu dibatasi. Menjaga cache prompt tetap hangat.',
+    'Tetap di satu akun selama jendela sesi (default 5 jam), menurut prioritas, dan pindah hanya saat akun itu dibatasi.',
   explainSticky:
     'Tetap di akun saat ini sampai dibatasi; bila batasnya pulih dalam waktu tunggu sticky, permintaan ditahan alih-alih pindah, agar cache tetap hangat.',
   explainRoundRobin:

@@ -12,7 +12,7 @@ export default {
   pinned: 'Fixada por {env}, que vale mais que as mudanças aqui; remova-a e reinicie para trocar aqui.',
   current: 'atual',
   explainSession:
-    'Fica em uma conta durante a janela de sessão (5 h por padrão), por prioridade, e só muda quando ela é limitada. Mantém o cache de prompt quente.',
+    'Fica em uma conta durante a janela de sessão (5 h por padrão), por prioridade, e só muda quando ela é limitada.',
   explainSticky:
     'Fica na conta atual até ela ser limitada; se o limite volta dentro da espera do sticky, segura a requisição em vez de mudar, para manter o cache quente.',
   explainRoundRobin:

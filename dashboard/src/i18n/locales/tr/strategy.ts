@@ -13,7 +13,7 @@ export default {
     '{env} tarafından sabitlendi ve buradaki değişikliklerden önce gelir; burada değiştirmek için kaldırıp yeniden başlatın.',
   current: 'geçerli',
   explainSession:
-    'Oturum penceresi boyunca (varsayılan 5 sa) önceliğe göre tek hesapta kalır, yalnızca hesap sınırlandığında geçer. İstem önbelleğini sıcak tutar.',
+    'Oturum penceresi boyunca (varsayılan 5 sa) önceliğe göre tek hesapta kalır, yalnızca hesap sınırlandığında geçer.',
   explainSticky:
     'Geçerli hesap sınırlanana kadar onda kalır; sınırı sticky bekleme süresi içinde sıfırlanıyorsa geçmek yerine isteği bekletir, böylece önbellek sıcak kalır.',
   explainRoundRobin:

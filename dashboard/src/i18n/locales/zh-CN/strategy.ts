@@ -11,7 +11,7 @@ export default {
   applied: '现在是 {name}：下一个请求即使用它。',
   pinned: '由 {env} 固定，优先于此处的更改；取消设置并重启后才能在此切换。',
   current: '当前',
-  explainSession: '在会话窗口内（默认 5 小时）按优先级停留在一个账户上，只有被限流时才切换。保持提示缓存温热。',
+  explainSession: '在会话窗口内（默认 5 小时）按优先级停留在一个账户上，只有被限流时才切换。',
   explainSticky: '停留在当前账户直到被限流；若其限额在 sticky 等待时间内恢复，则暂缓请求而不切换，让缓存保持温热。',
   explainRoundRobin: '每个请求使用下一个可用账户。除非关闭会话亲和，否则一个 Claude Code 会话保持在同一账户上。',
   explainLeastUsed: '先用 5 小时用量最低的账户，其次是窗口内请求最少的账户。',
