@@ -3,6 +3,7 @@ import { Box, Text, useApp, useInput } from 'ink';
 import { type ComponentType, useState } from 'react';
 import type { TuiApi } from './api.js';
 import { useLoad, useTerminalSize } from './hooks.js';
+import { clip } from './layout.js';
 import { AccountsScreen } from './screens/accounts.js';
 import { AgentsScreen } from './screens/agents.js';
 import { AnalyticsScreen } from './screens/analytics.js';
@@ -84,6 +85,19 @@ export function layoutTabs(tabs: readonly string[], columns: number): TabLayout 
   });
   lines.push(line);
   return { title: false, padded: false, lines };
+}
+
+/**
+ * The keys line under every screen, in the longest wording that fits `columns`: a line that wraps
+ * takes a second row, and on a split pane of 60 columns it pushed the tab row off the top.
+ */
+export function helpLine(screens: number, columns: number): string {
+  const variants = [
+    `1-${screens}/Tab switch screen · 0 strategy · ↑/↓ move · Enter open · Esc back · q quit`,
+    `1-${screens}/Tab screens · 0 strategy · Enter open · Esc back · q quit`,
+    `1-${screens}/Tab screens · Esc back · q quit`,
+  ];
+  return variants.find((v) => v.length < columns) ?? clip(variants[variants.length - 1] as string, columns);
 }
 
 /** Calls waiting for approval, for the Workers tab; 0 while workers are unavailable (no SDK: 503). */
@@ -172,9 +186,7 @@ export function App({ api, colors, openUrl = () => false, now = Date.now, initia
             openUrl={openUrl}
           />
         </Box>
-        <Text dimColor>
-          1-{SCREENS.length}/Tab switch screen · 0 strategy · ↑/↓ move · Enter open · Esc back · q quit
-        </Text>
+        <Text dimColor>{helpLine(SCREENS.length, columns)}</Text>
       </Box>
     </ColorContext.Provider>
   );

@@ -11,7 +11,7 @@ import type { StrategyView, ThresholdSettingsView } from '../shared/strategy-sch
 import type { ApprovalData, CreateWorkerRequest, WorkerLogData, WorkerViewData } from '../shared/workers-schemas.js';
 import { AGENT_SDK_MISSING } from '../workers/agent-sdk.js';
 import { ApiError, type ConfigView, type SettingView, type TuiApi, type WorkerAction } from './api.js';
-import { App, layoutTabs, screenIndex } from './app.js';
+import { App, helpLine, layoutTabs, screenIndex } from './app.js';
 import { bar, lineChart, markedBar, sparkline } from './charts.js';
 import { AccountsScreen } from './screens/accounts.js';
 import { AgentsScreen } from './screens/agents.js';
@@ -2237,6 +2237,15 @@ describe('workers in the terminal', () => {
     expect(layoutTabs(all, 100)).toEqual({ title: true, padded: false, lines: [[0, 1, 2, 3, 4, 5, 6, 7, 8]] });
     expect(layoutTabs(all, 90)).toEqual({ title: false, padded: false, lines: [[0, 1, 2, 3, 4, 5, 6, 7, 8]] });
     expect(layoutTabs(all, 80)).toEqual({ title: false, padded: false, lines: [[0, 1, 2, 3, 4, 5, 6, 7], [8]] });
+  });
+
+  it('words the keys line to fit the terminal, so it never wraps onto a second row', () => {
+    expect(helpLine(9, 80)).toBe('1-9/Tab switch screen · 0 strategy · ↑/↓ move · Enter open · Esc back · q quit');
+    for (const columns of [70, 60, 45, 30, 20]) {
+      const line = helpLine(9, columns);
+      expect(line.length, `${columns}: ${line}`).toBeLessThan(columns);
+      if (columns >= 45) expect(line).toMatch(/^1-9\/Tab .*q quit$/);
+    }
   });
 
   it('without the Agent SDK shows the gateway’s message saying how to add it, on both panes, and no count on the tab', async () => {
