@@ -755,6 +755,19 @@ describe('terminal UI', () => {
     ui.unmount();
   });
 
+  it('says on the Overview how to add a first account, and only while there is none', async () => {
+    const api = fakeApi();
+    api.health = vi.fn(async () => ({ status: 'ok', uptimeMs: 1000, accounts: 0, strategy: 'session', inFlight: 0 }));
+    const ui = renderScreen(ServerScreen, api);
+    const empty = await until(ui, 'Accounts:');
+    expect(empty).toMatch(/^Accounts: {2}0 · none yet: 3 Accounts, then a \(API key\) or o \(Claude sign-in\)$/m);
+    expect(fitsScreen(empty)).toBe(true);
+    ui.unmount();
+    const one = renderScreen(ServerScreen, fakeApi());
+    expect(await until(one, 'Accounts:')).toMatch(/^Accounts: {2}2$/m);
+    one.unmount();
+  });
+
   it('hides the Overview figures once the gateway stops answering, saying when it last answered', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {

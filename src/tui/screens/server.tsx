@@ -69,6 +69,9 @@ export function ServerScreen({ api, openUrl, now }: ScreenProps) {
           <Text>
             {label('Accounts')}
             {data.accounts}
+            {data.accounts === 0 && (
+              <Text color={c('yellow')}> · none yet: 3 Accounts, then a (API key) or o (Claude sign-in)</Text>
+            )}
           </Text>
           <Text>
             {label('In flight')}
