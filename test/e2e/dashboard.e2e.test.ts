@@ -532,6 +532,37 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     });
   });
 
+  describe('with no account yet', () => {
+    let gw: TestGateway;
+
+    beforeAll(async () => {
+      gw = await startGateway({ upstreamUrl: up.url });
+    });
+    afterAll(async () => {
+      await gw?.close();
+    });
+
+    it('puts adding an account first on the Overview, before pointing Claude Code at the gateway', async () => {
+      const errors = await usePage(page, 'light');
+      await page.goto(`${gw.url}/`);
+      const first = page.locator('[data-first-step="account"]');
+      await first.waitFor();
+      expect(await first.textContent()).toBe(
+        `No accounts yet: requests through the gateway have nowhere to go. Add an account. Then point Claude Code at this gateway: ANTHROPIC_BASE_URL=${gw.url}`,
+      );
+      await first.getByRole('link', { name: 'Add an account' }).click();
+      await page.getByRole('heading', { name: 'Accounts', exact: true }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/accounts');
+
+      // With an account, the Overview asks for requests instead.
+      await gw.addApiKey('first', 'sk-ant-api03-dashboard-first');
+      await page.goto(`${gw.url}/`);
+      await page.getByRole('status').filter({ hasText: 'No requests in this range' }).waitFor();
+      expect(await first.count()).toBe(0);
+      expect(errors).toEqual([]);
+    });
+  });
+
   describe('with an admin key', () => {
     let gw: TestGateway;
 

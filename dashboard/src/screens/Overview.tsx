@@ -269,6 +269,8 @@ export function Overview() {
   const analytics = useQuery({ ...analyticsQuery(range), refetchInterval: 30_000 });
   // The oldest stored request: a trend against a window the history barely reaches says so.
   const storage = useQuery(storageQuery);
+  // No account: the first step is adding one, not pointing a client at a gateway that answers 503.
+  const accounts = useAccounts();
   const tot = analytics.data?.totals;
   return (
     <>
@@ -282,7 +284,15 @@ export function Overview() {
         <ErrorState error={analytics.error} retry={() => void analytics.refetch()} />
       ) : (
         <>
-          {tot && tot.requests === 0 ? (
+          {accounts.data?.length === 0 ? (
+            <div className="notice" role="status" data-first-step="account">
+              {t('noAccounts')}{' '}
+              <a href="/accounts" onClick={linkClick('/accounts')}>
+                {t('addAccount')}
+              </a>
+              {t('thenPoint')} <code>ANTHROPIC_BASE_URL={location.origin}</code>
+            </div>
+          ) : tot && tot.requests === 0 ? (
             <div className="notice" role="status">
               {t('noRequests')} <code>ANTHROPIC_BASE_URL={location.origin}</code>
               {t('noRequestsAfter')}

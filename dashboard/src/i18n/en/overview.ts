@@ -24,6 +24,7 @@ export const overview = {
   loadingAccounts: 'accounts',
   noAccounts: 'No accounts yet: requests through the gateway have nowhere to go.',
   addAccount: 'Add an account',
+  thenPoint: '. Then point Claude Code at this gateway:',
   accountLabel: 'Account {name}',
   fixOnAccounts: 'Fix {name} on Accounts',
   loadingFigures: 'figures',

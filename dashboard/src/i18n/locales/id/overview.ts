@@ -26,6 +26,7 @@ export default {
   loadingAccounts: 'akun',
   noAccounts: 'Belum ada akun: permintaan melalui gateway tidak punya tujuan.',
   addAccount: 'Tambahkan akun',
+  thenPoint: '. Lalu arahkan Claude Code ke gateway ini:',
   accountLabel: 'Akun {name}',
   fixOnAccounts: 'Perbaiki {name} di Akun',
   loadingFigures: 'angka',

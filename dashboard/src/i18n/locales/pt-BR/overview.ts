@@ -26,6 +26,7 @@ export default {
   loadingAccounts: 'contas',
   noAccounts: 'Nenhuma conta ainda: as requisições que passam pelo gateway não têm para onde ir.',
   addAccount: 'Adicionar uma conta',
+  thenPoint: '. Depois aponte o Claude Code para este gateway:',
   accountLabel: 'Conta {name}',
   fixOnAccounts: 'Corrigir {name} em Contas',
   loadingFigures: 'números',

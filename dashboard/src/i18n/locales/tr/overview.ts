@@ -26,6 +26,7 @@ export default {
   loadingAccounts: 'hesaplar',
   noAccounts: 'Henüz hesap yok: ağ geçidinden geçen isteklerin gidecek yeri yok.',
   addAccount: 'Hesap ekle',
+  thenPoint: '. Ardından Claude Code’u bu ağ geçidine yönlendirin:',
   accountLabel: '{name} hesabı',
   fixOnAccounts: '{name} hesabını Hesaplar’da düzelt',
   loadingFigures: 'rakamlar',

@@ -25,6 +25,7 @@ export default {
   loadingAccounts: '账户',
   noAccounts: '还没有账户：经过网关的请求无处可去。',
   addAccount: '添加账户',
+  thenPoint: '。然后让 Claude Code 指向此网关：',
   accountLabel: '账户 {name}',
   fixOnAccounts: '在“账户”页面修复 {name}',
   loadingFigures: '数据',
