@@ -4,31 +4,52 @@ import { cell } from './layout.js';
 const SPARKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
-/** Fits `values` into `width` columns by averaging neighbours (or keeps them when they fit). */
-export function resample(values: readonly number[], width: number): number[] {
+/**
+ * Fits `values` into `width` columns by averaging neighbours (or keeps them when they fit). A null
+ * is a bucket with nothing to measure (no request to time): it is left out of the average, and a
+ * column of nulls stays null.
+ */
+export function resample<T extends number | null>(values: readonly T[], width: number): T[] {
   if (width <= 0) return [];
   if (values.length <= width) return [...values];
-  const out: number[] = [];
+  const out: (number | null)[] = [];
   for (let i = 0; i < width; i++) {
     const start = Math.floor((i * values.length) / width);
     const end = Math.max(start + 1, Math.floor(((i + 1) * values.length) / width));
     let sum = 0;
-    for (let j = start; j < end; j++) sum += values[j] ?? 0;
-    out.push(sum / (end - start));
+    let n = 0;
+    for (let j = start; j < end; j++) {
+      const v = values[j];
+      if (v === null || v === undefined) continue;
+      sum += v;
+      n++;
+    }
+    out.push(n === 0 ? null : sum / n);
   }
-  return out;
+  return out as T[];
 }
 
 /** The highest value a chart `width` columns wide draws (neighbours averaged when they do not fit). */
-export function drawnPeak(values: readonly number[], width: number): number {
-  return Math.max(0, ...resample(values, width));
+export function drawnPeak(values: readonly (number | null)[], width: number): number {
+  return Math.max(0, ...resample(values, width).filter((v) => v !== null));
 }
 
-/** One row of eighth-height blocks; zero stays at the lowest block so the time axis is visible. */
-export function sparkline(values: readonly number[], width: number): string {
+/** The lowest value a chart `width` columns wide draws, or null when every column is empty. */
+export function drawnLowest(values: readonly (number | null)[], width: number): number | null {
+  const drawn = resample(values, width).filter((v) => v !== null);
+  return drawn.length === 0 ? null : Math.min(...drawn);
+}
+
+/**
+ * One row of eighth-height blocks; zero stays at the lowest block so the time axis is visible, and
+ * an empty bucket (null) is a gap: a success rate of no requests is not a rate of 0.
+ */
+export function sparkline(values: readonly (number | null)[], width: number): string {
   const v = resample(values, width);
-  const max = Math.max(0, ...v);
-  return v.map((x) => (max === 0 ? SPARKS[0] : SPARKS[Math.min(7, Math.round((x / max) * 7))])).join('');
+  const max = Math.max(0, ...v.filter((x) => x !== null));
+  return v
+    .map((x) => (x === null ? ' ' : max === 0 ? SPARKS[0] : SPARKS[Math.min(7, Math.round((x / max) * 7))]))
+    .join('');
 }
 
 /** A horizontal bar of `value / max` of `width` columns, in eighths of a cell. */

@@ -12,7 +12,7 @@ import type { ApprovalData, CreateWorkerRequest, WorkerLogData, WorkerViewData }
 import { AGENT_SDK_MISSING } from '../workers/agent-sdk.js';
 import { ApiError, type ConfigView, type SettingView, type TuiApi, type WorkerAction } from './api.js';
 import { App, helpLine, layoutTabs, screenIndex } from './app.js';
-import { bar, lineChart, markedBar, sparkline } from './charts.js';
+import { bar, drawnLowest, drawnPeak, lineChart, markedBar, resample, sparkline } from './charts.js';
 import { AccountsScreen } from './screens/accounts.js';
 import { AgentsScreen } from './screens/agents.js';
 import { AnalyticsScreen } from './screens/analytics.js';
@@ -1321,6 +1321,31 @@ describe('terminal UI', () => {
     ui.unmount();
   });
 
+  it('shows the lowest success rate of the buckets that had requests, empty ones as gaps', async () => {
+    const api = fakeApi();
+    const base = await api.analytics('24h');
+    const point = base.series[0] as Analytics['series'][number];
+    api.analytics = vi.fn(
+      async (range): Promise<Analytics> => ({
+        ...base,
+        range,
+        series: [1, null, 0.5, null, 1, null].map((rate, i) => ({
+          ...point,
+          ts: NOW + i,
+          requests: rate === null ? 0 : 2,
+          successRate: rate,
+          avgLatencyMs: rate === null ? null : 100,
+        })),
+      }),
+    );
+    const ui = renderScreen(AnalyticsScreen, api);
+    await until(ui, 'Requests over time');
+    ui.stdin.write('p');
+    const frame = await until(ui, 'Analytics · performance');
+    expect(frame).toMatch(/^success {3}█ ▅ █ {2}lowest 50\.0%$/m);
+    ui.unmount();
+  });
+
   it('draws analytics charts and switches the range', async () => {
     const api = fakeApi();
     const ui = start(api, screenIndex('Analytics'));
@@ -1787,6 +1812,15 @@ describe('charts and helpers', () => {
     expect(bar(0, 10, 4)).toBe('');
     expect(lineChart([0, 0], 2, 2)).toEqual(['  ', '▁▁']);
     expect(lineChart([0, 2, 4], 3, 3)).toEqual(['  █', ' █░', '▁░░']);
+  });
+
+  it('leaves a bucket with nothing to measure as a gap, not a zero, in sparklines and their figures', () => {
+    expect(sparkline([null, 1, null, 2], 4)).toBe(' ▅ █');
+    expect(resample([null, null, 2, 4], 2)).toEqual([null, 3]);
+    expect(resample([null, 1, 3, null], 2)).toEqual([1, 3]);
+    expect(drawnLowest([null, 0.5, null, 1], 4)).toBe(0.5);
+    expect(drawnLowest([null, null], 2)).toBeNull();
+    expect(drawnPeak([null, 0.5, null, 1], 4)).toBe(1);
   });
 
   it('turns colours off with NO_COLOR or a terminal without colours', () => {

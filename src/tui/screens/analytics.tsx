@@ -5,7 +5,7 @@ import { formatInt, formatMs, formatRate, formatUsd } from '../../cli/report-for
 import type { Analytics } from '../../shared/analytics-schemas.js';
 import { formatCountFit, formatCountShort, formatTokensInOut, tokensIn } from '../../shared/tokens.js';
 import type { AnalyticsRange } from '../api.js';
-import { barChart, drawnPeak, lineChart, sparkline } from '../charts.js';
+import { barChart, drawnLowest, drawnPeak, lineChart, sparkline } from '../charts.js';
 import { useLoad } from '../hooks.js';
 import { cell, clip } from '../layout.js';
 import { useColor } from '../theme.js';
@@ -121,16 +121,44 @@ function TimeChart({
   );
 }
 
-/** A labelled sparkline over the same columns as the view's time chart, then its peak: `errors    ▁▃▅█ peak 3`. */
-function Spark({ label, data, values, format, width, color }: TimeProps & { label: string; color: string }) {
+/**
+ * A labelled sparkline over the same columns as the view's time chart, then its peak (or, for a
+ * rate where the low points matter, its lowest): `errors    ▁▃▅█ peak 3`. A null is a bucket with
+ * nothing to measure and stays a gap.
+ */
+function Spark({
+  label,
+  data,
+  values,
+  format,
+  width,
+  color,
+  stat = 'peak',
+}: Omit<TimeProps, 'values'> & {
+  label: string;
+  values: (number | null)[];
+  color: string;
+  stat?: 'peak' | 'lowest';
+}) {
   const c = useColor();
   const w = timeWidth(width);
   const peak = drawnPeak(values, w);
+  const lowest = drawnLowest(values, w);
+  const text =
+    stat === 'lowest'
+      ? lowest === null
+        ? 'none'
+        : `lowest ${format(lowest)}`
+      : peak > 0
+        ? `peak ${format(peak)}`
+        : data.series.length > 0
+          ? 'none'
+          : '';
   return (
     <Text>
       {label.padEnd(LABEL)}
       <Text color={c(color)}>{sparkline(values, w)}</Text>
-      <Text dimColor> {peak > 0 ? `peak ${format(peak)}` : data.series.length > 0 ? 'none' : ''}</Text>
+      <Text dimColor> {text}</Text>
     </Text>
   );
 }
@@ -159,13 +187,7 @@ function OverviewView({ data, width, rows, now }: ViewProps) {
         format={formatCountShort}
         color="magenta"
       />
-      <Spark
-        {...at}
-        label="latency"
-        values={data.series.map((p) => p.avgLatencyMs ?? 0)}
-        format={formatMs}
-        color="yellow"
-      />
+      <Spark {...at} label="latency" values={data.series.map((p) => p.avgLatencyMs)} format={formatMs} color="yellow" />
       <Text bold>{topOf('Requests by model', 3, data.models.length, 'm')}</Text>
       <Rows
         rows={barChart(
@@ -235,7 +257,7 @@ function TokensView({ data, width, rows, now }: ViewProps) {
       <Spark
         {...at}
         label="cache hit"
-        values={data.series.map((p) => p.cacheHitRate ?? 0)}
+        values={data.series.map((p) => p.cacheHitRate)}
         format={formatRate}
         color="green"
       />
@@ -267,25 +289,20 @@ function PerformanceView({ data, width, rows, now }: ViewProps) {
         height={lineH}
         color="yellow"
       />
-      <Spark
-        {...at}
-        label="1st tok"
-        values={data.series.map((p) => p.avgTtftMs ?? 0)}
-        format={formatMs}
-        color="yellow"
-      />
+      <Spark {...at} label="1st tok" values={data.series.map((p) => p.avgTtftMs)} format={formatMs} color="yellow" />
       <Spark
         {...at}
         label="tok/s"
-        values={data.series.map((p) => p.outputTokensPerSecond ?? 0)}
+        values={data.series.map((p) => p.outputTokensPerSecond)}
         format={(n) => n.toFixed(1)}
         color="cyan"
       />
       <Spark
         {...at}
         label="success"
-        values={data.series.map((p) => p.successRate ?? 0)}
+        values={data.series.map((p) => p.successRate)}
         format={formatRate}
+        stat="lowest"
         color="green"
       />
       <Spark {...at} label="errors" values={data.series.map((p) => p.errors)} format={formatInt} color="red" />
