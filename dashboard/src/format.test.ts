@@ -93,7 +93,7 @@ describe('times', () => {
     expect(fmtDateTime(TS, 'en-US', TS)).toBe('Jan 2, 03:04:05 PM');
     expect(fmtDateTime(Date.UTC(2024, 11, 31, 23, 59, 58), 'en-US', TS)).toBe('Dec 31, 2024, 11:59:58 PM');
     expect(fmtDateTime(0, 'en-US', TS)).toBe('Jan 1, 1970, 12:00:00 AM');
-    // In the viewer's language: year first and a 24-hour clock in Chinese.
+    // In the viewer's language: in Chinese the year (when shown) first, then month and day, and a 24-hour clock.
     expect(fmtDateTime(TS, 'zh-CN', TS)).toBe('1月2日 15:04:05');
     expect(fmtDateTime(Date.UTC(2024, 11, 31, 23, 59, 58), 'zh-CN', TS)).toBe('2024年12月31日 23:59:58');
     expect(fmtTime(TS, 60_000)).toBe('03:04 PM');

@@ -92,6 +92,19 @@ const MOMENT: Intl.DateTimeFormatOptions = {
   minute: '2-digit',
   second: '2-digit',
 };
+const MOMENT_WITH_YEAR: Intl.DateTimeFormatOptions = { ...MOMENT, year: 'numeric' };
+
+// Built once per locale and form, as the number formats above: a list writes a time in every row.
+const moments = new Map<string, Intl.DateTimeFormat>();
+function moment(locale: string, withYear: boolean): Intl.DateTimeFormat {
+  const key = `${locale}|${withYear}`;
+  let f = moments.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, withYear ? MOMENT_WITH_YEAR : MOMENT);
+    moments.set(key, f);
+  }
+  return f;
+}
 
 /**
  * A moment as every screen writes it, lists and details alike: "Dec 7, 07:57:07 AM", with the year
@@ -100,9 +113,7 @@ const MOMENT: Intl.DateTimeFormatOptions = {
 export function fmtDateTime(ts: number | null | undefined, locale = intlLocale(), now = Date.now()): string {
   if (ts == null) return DASH;
   const d = new Date(ts);
-  return d.getFullYear() === new Date(now).getFullYear()
-    ? d.toLocaleString(locale, MOMENT)
-    : d.toLocaleString(locale, { ...MOMENT, year: 'numeric' });
+  return moment(locale, d.getFullYear() !== new Date(now).getFullYear()).format(d);
 }
 
 /** Sizes in binary units, as file managers show them: 512 B, 1.5 KB, 12.3 MB, 1.2 GB. */

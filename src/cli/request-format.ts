@@ -77,11 +77,14 @@ export function requestDetailLines(d: RequestDetail, now: number): string[] {
   return lines;
 }
 
+/** The payload line of a request whose bodies are not stored. */
+export const PAYLOAD_NOT_STORED = 'Payload   not stored (capture off, or past payload retention)';
+
 export function renderRequestDetail(d: RequestDetail, now: number, opts: { bodies: boolean }): string {
   const lines = requestDetailLines(d, now);
   const p = d.payload;
   if (p === null) {
-    lines.push('Payload   not stored (capture off, or past payload retention)');
+    lines.push(PAYLOAD_NOT_STORED);
   } else if (!opts.bodies) {
     const size = (s: string | null) => (s === null ? 'none' : formatBytes(Buffer.byteLength(s)));
     lines.push(`Payload   request ${size(p.requestBody)}, response ${size(p.responseBody)} (--bodies prints them)`);

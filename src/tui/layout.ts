@@ -60,6 +60,16 @@ export function step(rows: readonly { id: string }[], id: string | null, by: num
   return rows[stepIndex(rows.length, i, by)]?.id ?? null;
 }
 
+/**
+ * `line` in rows of at most `room` characters, its first `indent` characters (a label, a time and
+ * level) on the first row only and every continuation indented as far, so that column stays clear.
+ */
+export function wrapHanging(line: string, room: number, indent: number): string[] {
+  if (line.length <= room) return [line];
+  const pad = ' '.repeat(indent);
+  return wrap(line.slice(indent), room - indent).map((l, i) => (i === 0 ? line.slice(0, indent) : pad) + l);
+}
+
 /** `text` in lines of at most `room` characters, broken between words (a longer word is cut). */
 export function wrap(text: string, room: number): string[] {
   const lines: string[] = [];

@@ -142,18 +142,14 @@ function Spark({
 }) {
   const c = useColor();
   const w = timeWidth(width);
-  const peak = drawnPeak(values, w);
-  const lowest = drawnLowest(values, w);
-  const text =
-    stat === 'lowest'
-      ? lowest === null
-        ? 'none'
-        : `lowest ${format(lowest)}`
-      : peak > 0
-        ? `peak ${format(peak)}`
-        : data.series.length > 0
-          ? 'none'
-          : '';
+  let text: string;
+  if (stat === 'lowest') {
+    const lowest = drawnLowest(values, w);
+    text = lowest === null ? 'none' : `lowest ${format(lowest)}`;
+  } else {
+    const peak = drawnPeak(values, w);
+    text = peak > 0 ? `peak ${format(peak)}` : data.series.length > 0 ? 'none' : '';
+  }
   return (
     <Text>
       {label.padEnd(LABEL)}
@@ -323,6 +319,7 @@ function PerformanceView({ data, width, rows, now }: ViewProps) {
 }
 
 function CostView({ data, width, rows, now }: ViewProps) {
+  const at = { data, width, now };
   const models = data.costByModel.slice(0, 4);
   const accounts = data.accounts.slice(0, 3);
   const lineH = Math.max(3, Math.min(8, rows - 5 - Math.max(1, models.length) - Math.max(1, accounts.length)));
@@ -334,9 +331,7 @@ function CostView({ data, width, rows, now }: ViewProps) {
         {formatUsd(data.totals.costUsd)} · {formatUsd(perRequest)} per request
       </Text>
       <TimeChart
-        data={data}
-        width={width}
-        now={now}
+        {...at}
         title="Cost over time"
         per
         values={data.series.map((p) => p.costUsd)}

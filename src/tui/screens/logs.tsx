@@ -5,10 +5,10 @@
  * longer than the screen is wrapped under its message, not cut: its fields come last.
  */
 import { Box, Text, useInput } from 'ink';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LogLineView } from '../../cli/report-format.js';
 import { renderLogLine } from '../../cli/report-format.js';
-import { clip, wrap } from '../layout.js';
+import { clip, wrapHanging } from '../layout.js';
 import { useColor } from '../theme.js';
 import type { ScreenProps } from './types.js';
 
@@ -30,11 +30,7 @@ const MESSAGE_AT = 19;
 
 /** A log line as screen rows `room` wide, continuations under its message. */
 function rowsOf(text: string, room: number): string[] {
-  if (text.length <= room) return [text];
-  const indent = room - MESSAGE_AT >= 20 ? MESSAGE_AT : 2;
-  return wrap(text.slice(indent), room - indent).map(
-    (l, i) => (i === 0 ? text.slice(0, indent) : ' '.repeat(indent)) + l,
-  );
+  return wrapHanging(text, room, room - MESSAGE_AT >= 20 ? MESSAGE_AT : 2);
 }
 
 interface View {
@@ -94,10 +90,15 @@ export function LogsScreen({ api, width, height }: ScreenProps) {
   // Every row under the title (and the error line, when there is one).
   const room = Math.max(3, height - 1 - (error === null ? 0 : 1));
   const rowWidth = Math.max(10, width - 1);
-  const rows = view.lines.flatMap((l) => {
-    const color = levelColor(l.level);
-    return rowsOf(renderLogLine(l).trimEnd(), rowWidth).map((text) => ({ text, color }));
-  });
+  // Rendered and wrapped when the lines or the width change, not at every key.
+  const rows = useMemo(
+    () =>
+      view.lines.flatMap((l) => {
+        const color = levelColor(l.level);
+        return rowsOf(renderLogLine(l).trimEnd(), rowWidth).map((text) => ({ text, color }));
+      }),
+    [view.lines, rowWidth],
+  );
   const maxBack = Math.max(0, rows.length - room);
   const shownBack = Math.min(back, maxBack);
   /**

@@ -2,11 +2,11 @@ import { Text } from 'ink';
 import { useMemo, useState } from 'react';
 import { formatTime } from '../../cli/format.js';
 import { formatMs, formatUsd } from '../../cli/report-format.js';
-import { bodyText, requestDetailLines } from '../../cli/request-format.js';
+import { bodyText, PAYLOAD_NOT_STORED, requestDetailLines } from '../../cli/request-format.js';
 import { servedBy } from '../../shared/attempts.js';
 import type { RequestDetail, RequestSummary } from '../../shared/requests-schemas.js';
 import { formatTokensInOutShort, TOKENS_LEGEND, tokenKinds } from '../../shared/tokens.js';
-import { cell, clip, wrap } from '../layout.js';
+import { cell, clip, wrapHanging } from '../layout.js';
 import { statusColor } from '../theme.js';
 import { ConversationsView } from './conversations.js';
 import { PagedListView, pageRows, ScrolledLines, usePagedList } from './paged-list.js';
@@ -53,10 +53,7 @@ const BODY_LINES = 200;
 
 /** A line of the summary wrapped under its value (`Model     …`, `  2. …`), not cut: the cost ends the tokens line. */
 function wrapUnderValue(line: string, room: number): string[] {
-  if (line.length <= room) return [line];
-  const indent = /^(\S+ {2,}| +\d+\. )/.exec(line)?.[0].length ?? 0;
-  const pad = ' '.repeat(indent);
-  return wrap(line.slice(indent), room - indent).map((l, i) => (i === 0 ? line.slice(0, indent) : pad) + l);
+  return wrapHanging(line, room, /^(\S+ {2,}| +\d+\. )/.exec(line)?.[0].length ?? 0);
 }
 
 function bodyLines(id: string, title: string, body: string | null, truncated: boolean, room: number): string[] {
@@ -76,7 +73,7 @@ function detailLines(d: RequestDetail, now: number, width: number): string[] {
   return [
     ...requestDetailLines(d, now).flatMap((l) => wrapUnderValue(l, room)),
     ...(p === null
-      ? ['Payload   not stored (capture off, or past payload retention)']
+      ? [PAYLOAD_NOT_STORED]
       : [
           ...bodyLines(d.id, '--- request body', p.requestBody, p.requestTruncated, room),
           ...bodyLines(d.id, '--- response body', p.responseBody, p.responseTruncated, room),
