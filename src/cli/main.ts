@@ -1,6 +1,7 @@
 /** Entry point imported by bin/ccflare. */
+import { loadTui } from '../tui/bundle-entry.js';
 import type { CliIo } from './io.js';
-import { type CliResult, runCli } from './program.js';
+import type { CliResult } from './program.js';
 
 const io: CliIo = {
   stdin: process.stdin,
@@ -31,7 +32,7 @@ function interactiveOptions(argv: readonly string[]): { home?: string; url?: str
 
 async function runInteractive(opts: { home?: string; url?: string }): Promise<CliResult> {
   // No command on a terminal: the interactive UI (loaded only then). Elsewhere, the help.
-  const { runTui } = await import('../tui/launch.js');
+  const { runTui } = await loadTui();
   // The UI and a gateway it starts read the data directory from the environment.
   const tuiIo = opts.home === undefined ? io : { ...io, env: { ...io.env, CCFLARE_HOME: opts.home } };
   try {
@@ -46,7 +47,7 @@ const interactive = interactiveOptions(args);
 const result =
   interactive !== undefined && process.stdout.isTTY && process.stdin.isTTY
     ? await runInteractive(interactive)
-    : await runCli(args, io);
+    : await (await import('./program.js')).runCli(args, io);
 
 if (result.server === null) {
   // Exit explicitly (a paused stdin or a detached browser launcher must not keep the CLI alive),

@@ -14,6 +14,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readLiveRuntime } from '../../src/server/runtime-file.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { currentTuiBundle } from '../../src/tui/bundle-entry.js';
 import { pricedModels } from '../../src/tui/screens/agents.js';
 import { api } from '../support/api-request.js';
 import { runCommand } from '../support/cli-io.js';
@@ -24,7 +25,8 @@ import { startGateway, type TestGateway } from '../support/gateway.js';
 import { requireTool } from '../support/required-tool.js';
 import { sampleRecord } from '../support/sample-record.js';
 
-const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'ccflare');
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin', 'ccflare');
 const SOCKET = `ccflare-tui-${process.pid}`;
 const SESSION = 'tui';
 
@@ -157,6 +159,12 @@ describe.skipIf(!requireTool('terminal UI end-to-end test', 'tmux', hasTmux(), '
       }
       await gw?.close();
       await up?.close();
+    });
+
+    // A fresh install builds the one-module bundle these tests then run (src/tui/bundle-entry.ts);
+    // locally, after a plain `tsc`, they run the modules instead, which is what this would catch in CI.
+    it.runIf(process.env.CI)('runs the bundle the install built, not the slower module graph', () => {
+      expect(currentTuiBundle(join(ROOT, 'dist'))).toBe(join(ROOT, 'dist', 'tui', 'launch.mjs'));
     });
 
     it('pauses an account, opens a request detail and quits', async () => {
