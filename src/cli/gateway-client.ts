@@ -6,7 +6,7 @@
 import { localAdminKey } from '../auth/admin-key-file.js';
 import type { Config } from '../config/config.js';
 import { type GatewayRuntime, reachableUrl, readLiveRuntime, runtimeFilePath } from '../server/runtime-file.js';
-import { databaseFingerprint, sqlitePathFromUrl } from '../storage/open-store.js';
+import { databaseFingerprint, databaseLabel } from '../storage/open-store.js';
 import { type GlobalOptions, loadCliConfig, withConfigStore } from './context.js';
 import { CliError, type CliIo, usageError } from './io.js';
 
@@ -272,6 +272,7 @@ export interface Target {
   /** The running gateway's API, or null when none answered and the database is read directly. */
   api: ApiClient | null;
   base: string;
+  /** The database, for messages: a SQLite file's path or a PostgreSQL URL without its password. */
   dbPath: string;
 }
 
@@ -312,7 +313,7 @@ export async function checkAccountNames(t: Target, names: readonly string[]): Pr
  */
 export async function resolveTarget(io: CliIo, globals: GlobalOptions): Promise<Target> {
   const config = loadCliConfig(io, globals);
-  const dbPath = sqlitePathFromUrl(config.databaseUrl);
+  const dbPath = databaseLabel(config.databaseUrl);
   const verbose = (s: string) => {
     if (globals.verbose) io.stderr.write(`ccflare: ${s}\n`);
   };

@@ -8,6 +8,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { GatewayError } from '../errors.js';
 import type { RecordWriter, Store } from './contract/store.js';
 import type { PostgresStore } from './postgres/postgres-store.js';
+import { redactUrl } from './postgres/redact-url.js';
 import { MEMORY_PATH } from './sqlite/connection.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { BatchedRecordWriter } from './writer/batched-writer.js';
@@ -93,6 +94,11 @@ const pgBackend = () => import('./postgres/pg-backend.js');
 /** Whether `store` is on PostgreSQL (its backend is then loaded: it made the store). */
 function onPostgres(store: Store): store is PostgresStore {
   return store.kind === 'postgres';
+}
+
+/** The database a URL names, for messages: a SQLite file's path, or the PostgreSQL URL without its password. */
+export function databaseLabel(url: string): string {
+  return isPostgresUrl(url) ? redactUrl(url) : sqlitePathFromUrl(url);
 }
 
 /**

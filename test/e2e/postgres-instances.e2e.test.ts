@@ -3,11 +3,16 @@
  * requests it serves into the shared tables, and a client key's rpm limit holds across both (the
  * shared counters sync every 500 ms, so the second instance refuses once it has synced).
  */
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningServer } from '../../src/server/serve.js';
 import { ClientKeySchema } from '../../src/shared/keys-schemas.js';
 import { NO_LIMITS } from '../../src/storage/contract/keys.js';
 import { api } from '../support/api-request.js';
+import { runCommand } from '../support/cli-io.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { hasPg } from '../support/pg.js';
 import { openPgInstallation, type PgInstallation } from '../support/pg-installation.js';
@@ -75,5 +80,21 @@ describe.runIf(hasPg('postgres instances'))('two gateways on one PostgreSQL', ()
       ['team', 200],
       ['team', 429],
     ]);
+  });
+
+  it('the reporting commands work on the installation, through a gateway (--url) and from the database', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ccflare-pg-cli-'));
+    const env = { CCFLARE_DATABASE_URL: db.url, CCFLARE_SECRET_KEY: db.secretKey };
+    // They used to stop at once with "A postgres:// URL names a PostgreSQL database, not a SQLite file".
+    for (const args of [['stats'], ['requests'], ['config', 'list'], ['analyze'], ['agents', 'list']]) {
+      for (const target of [['--url', a.url], []]) {
+        const r = await runCommand([...target, ...args], { home, env });
+        expect(r.stderr, `${[...target, ...args].join(' ')}`).toBe('');
+        expect(r.code).toBe(0);
+      }
+    }
+    const direct = await runCommand(['--verbose', 'stats'], { home, env });
+    expect(direct.stderr).toContain(`reading ${db.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')} directly`);
+    expect(direct.stdout).toMatch(/acct/);
   });
 });
