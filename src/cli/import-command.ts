@@ -12,7 +12,7 @@ import { type CcflareImportSummary, importCcflare } from '../import/ccflare-impo
 import { locateCcflare } from '../import/ccflare-location.js';
 import { createLogger } from '../log/logger.js';
 import { openCcflareSource } from '../storage/open-ccflare-source.js';
-import { sqlitePathFromUrl } from '../storage/open-store.js';
+import { isPostgresUrl, sqlitePathFromUrl } from '../storage/open-store.js';
 import { type GlobalOptions, loadCliConfig, secretBoxOf, withStore } from './context.js';
 import { renderTable } from './format.js';
 import { CliError, type CliIo } from './io.js';
@@ -112,8 +112,9 @@ export function registerImportCommand(program: Command, io: CliIo): void {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const config = loadCliConfig(io, globals);
       const location = locateCcflare(opts.from, io.env, io.platform);
-      const target = sqlitePathFromUrl(config.databaseUrl);
-      if (samePath(location.dbPath, target)) {
+      // On PostgreSQL the two cannot be one file.
+      const target = isPostgresUrl(config.databaseUrl) ? null : sqlitePathFromUrl(config.databaseUrl);
+      if (target !== null && samePath(location.dbPath, target)) {
         // Read only, to tell the two cases apart: moving the folder aside is the advice only when
         // the file really is ccflare's; on a fresh install it holds this gateway's own data.
         let ours = false;

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCommand } from '../../test/support/cli-io.js';
+import { hasPg } from '../../test/support/pg.js';
+import { openPgInstallation, type PgInstallation } from '../../test/support/pg-installation.js';
 import { createSecretBox, loadSecretKey } from '../crypto/secret-box.js';
 import type { Store } from '../storage/contract/store.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
@@ -322,5 +324,24 @@ describe('ccflare locations and tiers', () => {
 
   it('tries the larger subscription first: tier 20, then 5, then 1', () => {
     expect([tierPriority(20), tierPriority(5), tierPriority(1)]).toEqual([0, 10, 20]);
+  });
+});
+
+describe.runIf(hasPg('ccflare import into PostgreSQL'))('ccflare import ccflare into a PostgreSQL installation', () => {
+  let db: PgInstallation;
+  beforeAll(async () => {
+    db = await openPgInstallation('imp');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('imports (it stopped with "A postgres:// URL names a PostgreSQL database, not a SQLite file")', async () => {
+    const env = { CCFLARE_DATABASE_URL: db.url, CCFLARE_SECRET_KEY: db.secretKey };
+    const r = await runCommand(['import', 'ccflare', '--from', fixture.dir, '--json'], { home, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as CcflareImportSummary).requests.imported).toBe(360);
+    expect(await db.store.accounts.list()).toHaveLength(5);
+    expect(await db.store.requests.count()).toBe(360);
   });
 });
