@@ -194,10 +194,26 @@ describe('KeyLimiter', () => {
 
   it('starts from the stored use (seed) and keeps counting on top', () => {
     const l = limiter(row('k', { tokensPerDay: 1000, costPerMonthUsd: 5 }));
-    l.counters.seed([{ name: 'k', requestsLastMinute: 3, tokensToday: 990, costThisMonthUsd: 4.5 }], NOON);
+    l.seed([{ name: 'k', requestsLastMinute: 3, tokensToday: 990, costThisMonthUsd: 4.5 }], NOON);
     expect(l.check('k', null, NOON)).toBeNull();
     l.note(used('k', NOON, 10, 0));
     expect(l.check('k', null, NOON)?.message).toContain('tokens per day');
     expect(l.use('k', NOON)).toEqual({ requestsLastMinute: null, tokensToday: 1000, costThisMonthUsd: 4.5 });
+  });
+
+  it("counts a new key under a revoked key's name from zero, not with that key's use", () => {
+    const first = row('k', { tokensPerDay: 1000 });
+    const l = limiter(first);
+    l.note(used('k', NOON - 60_000, 1000, 0.5));
+    expect(l.check('k', null, NOON)?.message).toContain('tokens per day');
+    const second = { ...row('k', { tokensPerDay: 1000 }), id: 'id-k-2', createdAt: NOON - 1000 };
+    l.apply([{ ...first, revokedAt: NOON - 2000 }, second]);
+    expect(l.check('k', null, NOON)).toBeNull();
+    expect(l.use('k', NOON)).toEqual({ requestsLastMinute: null, tokensToday: 0, costThisMonthUsd: 0 });
+    // The old key's request recorded late (it started before the new key existed) stays the old key's.
+    l.note(used('k', NOON - 30_000, 500, 0.25));
+    expect(l.use('k', NOON).tokensToday).toBe(0);
+    l.note(used('k', NOON, 400, 0.1));
+    expect(l.use('k', NOON)).toEqual({ requestsLastMinute: null, tokensToday: 400, costThisMonthUsd: 0.1 });
   });
 });

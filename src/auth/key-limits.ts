@@ -8,7 +8,7 @@
 import { GatewayError } from '../errors.js';
 import { modelFamily } from '../pricing/model-family.js';
 import { isFamilyAlias } from '../shared/model-ids.js';
-import type { ClientKeyLimits, ClientKeyRow } from '../storage/contract/keys.js';
+import type { ClientKeyLimits, ClientKeyRow, ClientKeyUsageRow } from '../storage/contract/keys.js';
 import type { RequestRecord } from '../storage/contract/records.js';
 import type { RecordWriter } from '../storage/contract/store.js';
 import { DAY_MS, type KeyUsageCounters, utcDayStart, utcNextMonthStart } from './key-usage.js';
@@ -49,6 +49,8 @@ export class ModelAllowList {
 }
 
 interface LimitEntry {
+  /** The key's id: what its use is counted under (see `KeyLimiter`). */
+  id: string;
   rpm: number | null;
   tokensPerDay: number | null;
   costPerMonthUsd: number | null;
@@ -69,18 +71,29 @@ export interface KeyUse {
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/**
+ * Use is counted per key id, not per name: a key created under a revoked key's name is another
+ * key, and counted by name it inherited that key's use and could be refused on its first request.
+ * A record names its key (`clientKey`), so its use goes to the active key of that name, unless it
+ * started before that key existed.
+ */
 export class KeyLimiter {
   private byName = new Map<string, LimitEntry>();
+  private active = new Map<string, { id: string; createdAt: number }>();
 
   constructor(readonly counters: KeyUsageCounters) {}
 
-  /** The active keys' limits; called by the key registry on every reload. */
+  /** The active keys and their limits; called by the key registry on every reload. */
   apply(rows: readonly ClientKeyRow[]): void {
     const next = new Map<string, LimitEntry>();
+    const active = new Map<string, { id: string; createdAt: number }>();
     for (const r of rows) {
-      if (r.revokedAt !== null || !hasLimits(r.limits)) continue;
+      if (r.revokedAt !== null) continue;
+      active.set(r.name, { id: r.id, createdAt: r.createdAt });
+      if (!hasLimits(r.limits)) continue;
       const l = r.limits;
       next.set(r.name, {
+        id: r.id,
         rpm: l.rpm,
         tokensPerDay: l.tokensPerDay,
         costPerMonthUsd: l.costPerMonthUsd,
@@ -88,6 +101,17 @@ export class KeyLimiter {
       });
     }
     this.byName = next;
+    this.active = active;
+  }
+
+  /** Day and month use from the stored rows (per name, since that name's newest key was created), at start. */
+  seed(rows: readonly ClientKeyUsageRow[], now: number): void {
+    const byId: ClientKeyUsageRow[] = [];
+    for (const r of rows) {
+      const k = this.active.get(r.name);
+      if (k !== undefined) byId.push({ ...r, name: k.id });
+    }
+    this.counters.seed(byId, now);
   }
 
   /**
@@ -118,7 +142,7 @@ export class KeyLimiter {
       );
     }
     if (l.costPerMonthUsd !== null) {
-      const used = this.counters.costThisMonth(name, now);
+      const used = this.counters.costThisMonth(l.id, now);
       if (used >= l.costPerMonthUsd) {
         return refusal(
           `key limit: client key "${name}" reached its cost limit of $${l.costPerMonthUsd} per month ($${used.toFixed(2)} used; resets on the 1st, 00:00 UTC)`,
@@ -127,7 +151,7 @@ export class KeyLimiter {
       }
     }
     if (l.tokensPerDay !== null) {
-      const used = this.counters.tokensToday(name, now);
+      const used = this.counters.tokensToday(l.id, now);
       if (used >= l.tokensPerDay) {
         return refusal(
           `key limit: client key "${name}" reached its limit of ${int(l.tokensPerDay)} tokens per day (${int(used)} used; resets at 00:00 UTC)`,
@@ -136,7 +160,7 @@ export class KeyLimiter {
       }
     }
     if (l.rpm !== null) {
-      const wait = this.counters.admit(name, l.rpm, now);
+      const wait = this.counters.admit(l.id, l.rpm, now);
       if (wait > 0) {
         return refusal(`key limit: client key "${name}" reached its limit of ${l.rpm} requests per minute`, wait);
       }
@@ -157,6 +181,9 @@ export class KeyLimiter {
   /** A request's usage, from its record (tokens in + out as shared/tokens.ts reads them, and its cost). */
   note(rec: RequestRecord): void {
     if (rec.clientKey === null) return;
+    const key = this.active.get(rec.clientKey);
+    // A revoked key's request, or one of an older key of that name: not the active key's use.
+    if (key === undefined || rec.ts < key.createdAt) return;
     const tokens =
       (rec.inputTokens ?? 0) +
       (rec.cacheReadTokens ?? 0) +
@@ -165,14 +192,16 @@ export class KeyLimiter {
       (rec.outputTokens ?? 0);
     const cost = rec.costUsd ?? 0;
     if (tokens === 0 && cost === 0) return;
-    this.counters.add(rec.clientKey, rec.ts, tokens, cost);
+    this.counters.add(key.id, rec.ts, tokens, cost);
   }
 
   use(name: string, now: number): KeyUse {
+    const key = this.active.get(name);
+    if (key === undefined) return { requestsLastMinute: null, tokensToday: 0, costThisMonthUsd: 0 };
     return {
-      requestsLastMinute: this.counters.requestsLastMinute(name, now),
-      tokensToday: this.counters.tokensToday(name, now),
-      costThisMonthUsd: this.counters.costThisMonth(name, now),
+      requestsLastMinute: this.counters.requestsLastMinute(key.id, now),
+      tokensToday: this.counters.tokensToday(key.id, now),
+      costThisMonthUsd: this.counters.costThisMonth(key.id, now),
     };
   }
 }

@@ -31,6 +31,7 @@ export function usageWindows(now: number): KeyUsageWindows {
   return { minuteStart: now - MINUTE_MS, dayStart: utcDayStart(now), monthStart: utcMonthStart(now) };
 }
 
+/** `name`: what a key's use is counted under; `KeyLimiter` passes the key's id (it says why). */
 export interface KeyUsageCounters {
   /**
    * Admits one request for `name` under `rpm` requests in any 60 s (a sliding window): counts it

@@ -547,7 +547,7 @@ export function buildApp(deps: AppDeps): App {
       await keys.start();
       // The day's tokens and the month's cost so far, from the stored rows (journal replayed before this).
       const now = clock.now();
-      limiter.counters.seed(await store.keys.usage(usageWindows(now)), now);
+      limiter.seed(await store.keys.usage(usageWindows(now)), now);
       // Alive before the recoveries below, which leave live instances' workers and deliveries alone.
       lease = await store.instances.register(instanceId);
       await notifier.start();

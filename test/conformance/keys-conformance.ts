@@ -159,5 +159,27 @@ export function describeKeysStoreConformance(name: string, makeStore: () => Prom
         { name: 'b', requestsLastMinute: 1, tokensToday: 0, costThisMonthUsd: 0 },
       ]);
     });
+
+    it("counts a key's use from its creation: a new key under a revoked key's name starts at zero", async () => {
+      const day = Date.UTC(2026, 11, 5);
+      const now = day + 12 * 3600_000;
+      const windows = { minuteStart: now - 60_000, dayStart: day, monthStart: Date.UTC(2026, 11, 1) };
+      await store.keys.insert({ name: 'k', prefix: 'p1', digest: 'd1' }, now - 30_000);
+      const used = { ...NO_USAGE, inputTokens: 100, outputTokens: 50, costUsd: 0.5 };
+      await store.requests.writeBatch(
+        [
+          sampleRecord({ id: 'r1', ts: now - 20_000, clientKey: 'k', ...used }),
+          sampleRecord({ id: 'r2', ts: now - 19_000, clientKey: 'k', ...used }),
+        ],
+        [],
+      );
+      await store.keys.revoke('k', now - 10_000);
+      await store.keys.insert({ name: 'k', prefix: 'p2', digest: 'd2' }, now - 5_000);
+      expect(await store.keys.usage(windows)).toEqual([]);
+      await store.requests.writeBatch([sampleRecord({ id: 'r3', ts: now - 1_000, clientKey: 'k', ...used })], []);
+      const [k] = await store.keys.usage(windows);
+      expect(k).toMatchObject({ name: 'k', requestsLastMinute: 1, costThisMonthUsd: 0.5 });
+      expect(k?.tokensToday).toBe(150);
+    });
   });
 }

@@ -120,6 +120,25 @@ describe('client key limits', () => {
     expect(ctx.up.requests).toHaveLength(1);
   });
 
+  it("a key created under a revoked key's name starts with no use, and is served", async () => {
+    const old = await createKey('reused');
+    expect((await setLimits('reused', { tokensPerDay: 1 })).status).toBe(200);
+    expect((await send(old)).status).toBe(200);
+    expect(await ctx.gw.records(1)).toHaveLength(1);
+    expect((await send(old)).status).toBe(429);
+    expect((await api(ctx.gw.server.api, 'DELETE', '/api/keys/reused')).status).toBe(200);
+
+    const fresh = await createKey('reused');
+    expect((await setLimits('reused', { tokensPerDay: 1 })).status).toBe(200);
+    const listed = await api(ctx.gw.server.api, 'GET', '/api/keys');
+    const view = ClientKeySchema.array()
+      .parse(listed.json.keys)
+      .find((k) => k.name === 'reused' && k.revokedAt === null);
+    expect(view?.use).toMatchObject({ tokensToday: 0, costThisMonthUsd: 0 });
+    // It was refused here with the revoked key's use ("1 tokens per day (… used)").
+    expect((await send(fresh)).status).toBe(200);
+  });
+
   it('answers a model outside the list with 400 invalid_request_error, recorded; allowed families pass', async () => {
     const key = await createKey('models');
     expect((await setLimits('models', { models: ['haiku', 'claude-sonnet-4-5'] })).status).toBe(200);

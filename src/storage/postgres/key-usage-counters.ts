@@ -12,7 +12,7 @@ import type { ClientKeyUsageRow } from '../contract/keys.js';
 import { inTransaction, type PgPool } from './connection.js';
 
 export const KEY_USAGE_DDL = `
-  -- Use per client key name and window, one row per instance that counted it (so an instance can
+  -- Use per client key (the column holds its id: KeyLimiter counts by id) and window, one row per instance that counted it (so an instance can
   -- read the others' use without its own twice). kind: 'req' (admitted requests, 1 s buckets),
   -- 'tokens' (UTC day), 'cost' (USD, UTC month). instance 'seed': use found in the request rows at
   -- start that no instance counted (written before the counters, or lost with an instance).

@@ -59,12 +59,16 @@ export const KEYS_DDL = `
  * Use per key name from the request rows over the month (once at start, and per
  * `ccflare keys list`): a range scan on ts, no index of its own that every insert would pay for.
  */
-const USAGE_SQL = `SELECT client_key AS name,
-    count(*) FILTER (WHERE ts >= $1 AND coalesce(error, '') NOT LIKE 'key limit:%') AS requests,
-    coalesce(sum(coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0) + coalesce(cache_write_5m_tokens, 0)
-      + coalesce(cache_write_1h_tokens, 0) + coalesce(output_tokens, 0)) FILTER (WHERE ts >= $2), 0) AS tokens,
-    coalesce(sum(coalesce(cost_usd, 0)) FILTER (WHERE ts >= $3), 0) AS cost
-  FROM requests WHERE ts >= $4 AND client_key IS NOT NULL GROUP BY client_key ORDER BY client_key`;
+// Only the rows since the newest key of that name was created (as in the SQLite store).
+const USAGE_SQL = `SELECT r.client_key AS name,
+    count(*) FILTER (WHERE r.ts >= $1 AND coalesce(r.error, '') NOT LIKE 'key limit:%') AS requests,
+    coalesce(sum(coalesce(r.input_tokens, 0) + coalesce(r.cache_read_tokens, 0) + coalesce(r.cache_write_5m_tokens, 0)
+      + coalesce(r.cache_write_1h_tokens, 0) + coalesce(r.output_tokens, 0)) FILTER (WHERE r.ts >= $2), 0) AS tokens,
+    coalesce(sum(coalesce(r.cost_usd, 0)) FILTER (WHERE r.ts >= $3), 0) AS cost
+  FROM requests r
+  LEFT JOIN (SELECT name, max(created_at) AS since FROM client_keys GROUP BY name) k ON k.name = r.client_key
+  WHERE r.ts >= $4 AND r.client_key IS NOT NULL AND r.ts >= coalesce(k.since, 0)
+  GROUP BY r.client_key ORDER BY r.client_key`;
 
 export class PgKeys implements KeysStore {
   constructor(

@@ -79,13 +79,18 @@ export const KEY_LIMITS_MIGRATION: Migration = {
  * Use per key name from the request rows: a range scan of the ts index over the month (once at
  * start, and per `ccflare keys list`); no index of its own, which every insert would pay for.
  */
-const USAGE_SQL = `SELECT client_key AS name,
-    sum(CASE WHEN ts >= @minute AND coalesce(error, '') NOT LIKE 'key limit:%' THEN 1 ELSE 0 END) AS requests,
-    sum(CASE WHEN ts >= @day THEN coalesce(input_tokens, 0) + coalesce(cache_read_tokens, 0)
-      + coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0) + coalesce(output_tokens, 0)
+// Only the rows since the newest key of that name was created: a key made under a revoked
+// key's name starts at zero instead of inheriting that key's use (and being refused for it).
+const USAGE_SQL = `SELECT r.client_key AS name,
+    sum(CASE WHEN r.ts >= @minute AND coalesce(r.error, '') NOT LIKE 'key limit:%' THEN 1 ELSE 0 END) AS requests,
+    sum(CASE WHEN r.ts >= @day THEN coalesce(r.input_tokens, 0) + coalesce(r.cache_read_tokens, 0)
+      + coalesce(r.cache_write_5m_tokens, 0) + coalesce(r.cache_write_1h_tokens, 0) + coalesce(r.output_tokens, 0)
       ELSE 0 END) AS tokens,
-    sum(CASE WHEN ts >= @month THEN coalesce(cost_usd, 0) ELSE 0 END) AS cost
-  FROM requests WHERE ts >= @from AND client_key IS NOT NULL GROUP BY client_key ORDER BY client_key`;
+    sum(CASE WHEN r.ts >= @month THEN coalesce(r.cost_usd, 0) ELSE 0 END) AS cost
+  FROM requests r
+  LEFT JOIN (SELECT name, max(created_at) AS since FROM client_keys GROUP BY name) k ON k.name = r.client_key
+  WHERE r.ts >= @from AND r.client_key IS NOT NULL AND r.ts >= coalesce(k.since, 0)
+  GROUP BY r.client_key ORDER BY r.client_key`;
 
 /** Prepared once per connection; needs the tables of KEYS_MIGRATION. */
 export class SqliteKeys implements KeysStore {
