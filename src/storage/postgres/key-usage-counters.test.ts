@@ -75,9 +75,9 @@ describe.runIf(hasPg('postgres key usage'))('PgKeyUsage: client key use shared b
     await syncBoth(NOW + 20);
     expect(limB.check('k', null, NOW + 30)).toBeNull();
     await syncBoth(NOW + 40);
-    // Three admitted in the minute, two by A and one by B: both refuse the fourth.
-    expect(a.requestsLastMinute('k', NOW + 50)).toBe(3);
-    expect(b.requestsLastMinute('k', NOW + 50)).toBe(3);
+    // Three admitted in the minute, two by A and one by B: both refuse the fourth (counted per key id).
+    expect(a.requestsLastMinute('x', NOW + 50)).toBe(3);
+    expect(b.requestsLastMinute('x', NOW + 50)).toBe(3);
     const refusedA = limA.check('k', null, NOW + 50);
     const refusedB = limB.check('k', null, NOW + 50);
     expect(refusedA?.code).toBe('rate_limited');
