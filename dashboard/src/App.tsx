@@ -205,7 +205,7 @@ export function App() {
           {needsLogin ? null : (
             <button
               type="button"
-              className="link-button"
+              className="link-button shortcuts-link"
               onClick={() => setHelp(true)}
               aria-keyshortcuts="?"
               title={t('shortcutsTitle')}

@@ -179,6 +179,34 @@ describe.skipIf(!hasChromium)('the dashboard with many models, at 1280 px and on
     expect(errors).toEqual([]);
   });
 
+  it('keeps the header to two short rows on a phone, with the bell’s panel inside the screen', async () => {
+    const errors = await usePage(page, 'light');
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${gw.url}/requests`);
+      await page.locator('main table tbody tr').first().waitFor();
+      const header = await page.locator('header.topbar').boundingBox();
+      // It wrapped to ~270 px, a third of the screen, on every page.
+      expect(header?.height).toBeLessThan(110);
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      await nav.getByRole('link', { name: 'Workers' }).scrollIntoViewIfNeeded();
+      const workers = await nav.getByRole('link', { name: 'Workers' }).boundingBox();
+      expect(workers && workers.x >= 0 && workers.x + workers.width <= 390).toBe(true);
+
+      await page.getByRole('button', { name: /Notifications/ }).click();
+      const panel = await page.getByRole('region', { name: 'Notifications' }).boundingBox();
+      expect(panel).not.toBeNull();
+      expect(panel?.x).toBeGreaterThanOrEqual(0);
+      expect((panel?.x ?? 0) + (panel?.width ?? 0)).toBeLessThanOrEqual(390);
+      expect(panel?.width).toBeGreaterThan(300);
+      await shot(page, '390-bell');
+      await page.keyboard.press('Escape');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+    expect(errors).toEqual([]);
+  });
+
   /** The By model chart's names as drawn, each with its hover title and whether it starts inside the chart. */
   async function modelTicks(): Promise<{ shown: string; title: string | null; inside: boolean }[]> {
     const chart = page.getByRole('region', { name: 'By model' }).locator('.an-bars');
