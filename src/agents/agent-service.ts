@@ -169,6 +169,17 @@ export class AgentService {
         throw new GatewayError('bad_request', `scope: the workspace ${path} does not exist on this machine`);
       dir = join(path, '.claude', 'agents');
     }
+    // Claude Code knows an agent by its name, not its file: a second `code-reviewer` in the same
+    // folder (say reviewer.md declares it) is the same agent to it, and its requests would be
+    // counted under both.
+    const workspace = req.scope === 'user' ? null : resolve(req.scope);
+    const same = this.deps.registry.list().find((a) => a.name === req.name && a.workspace === workspace);
+    if (same !== undefined) {
+      throw new GatewayError(
+        'conflict',
+        `An agent named "${req.name}" already exists in ${same.scope === 'user' ? 'the user folder' : `workspace ${same.workspace}`} (${same.path}); pick another name or edit that one`,
+      );
+    }
     const text = newAgentFileText({
       name: req.name,
       description: req.description,

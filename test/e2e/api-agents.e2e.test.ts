@@ -135,6 +135,23 @@ describe('POST /api/agents', () => {
     expect(readFileSync(join(userDir, 'planner.md'), 'utf8')).toBe(text);
   });
 
+  it('refuses a name another file in the same folder declares, writing nothing', async () => {
+    writeFileSync(join(userDir, 'review-file.md'), REVIEWER.replace('name: reviewer', 'name: code-reviewer'));
+    await ctx.gw.server.agents.reload();
+    const r = await api(ctx.gw.server.api, 'POST', '/api/agents', {
+      name: 'code-reviewer',
+      description: 'Reviews code',
+      prompt: 'You review.',
+      scope: 'user',
+    });
+    expect(r.status).toBe(409);
+    expect(errorOf(r)).toBe(
+      `An agent named "code-reviewer" already exists in the user folder (${join(userDir, 'review-file.md')}); pick another name or edit that one`,
+    );
+    expect(existsSync(join(userDir, 'code-reviewer.md'))).toBe(false);
+    expect((await agents()).filter((a) => a.name === 'code-reviewer')).toHaveLength(1);
+  });
+
   it('refuses an unknown workspace and a bad name, writing nothing', async () => {
     const bad = await api(ctx.gw.server.api, 'POST', '/api/agents', {
       name: 'x',

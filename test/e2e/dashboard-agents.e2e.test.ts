@@ -282,7 +282,7 @@ describe.skipIf(!hasChromium)('dashboard Agents and Tools screens in Chromium', 
     expect(errors).toEqual([]);
   });
 
-  it('creates an agent file in the user folder', async () => {
+  it('creates an agent file in the user folder, refusing a name an agent there has', async () => {
     const errors = await usePage(page, 'light');
     const { gw } = ctx;
     await openAgents(page, gw.url);
@@ -294,6 +294,18 @@ describe.skipIf(!hasChromium)('dashboard Agents and Tools screens in Chromium', 
     await dialog.getByRole('button', { name: 'Create agent' }).click();
     // Refused before sending: the name rule is said beside the field.
     expect(await dialog.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    // A name an agent there already has is said as it is typed: Claude Code would see one agent,
+    // and the screen would count its requests under both.
+    await dialog.getByLabel('Name', { exact: true }).fill('reviewer');
+    expect(await dialog.locator('#agent-new-name-msg').textContent()).toBe(
+      `An agent named "reviewer" is already there (${join(userDir, 'reviewer.md')}): pick another name, or edit that one.`,
+    );
+    expect(await dialog.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await dialog.getByRole('button', { name: 'Create agent' }).click();
+    expect(await dialog.isVisible()).toBe(true);
+    // The same name in a workspace is another agent.
+    await dialog.getByLabel('Name', { exact: true }).fill('tester');
+    expect(await dialog.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('false');
     await dialog.getByLabel('Name', { exact: true }).fill('planner');
     await dialog.getByLabel('Tools', { exact: true }).selectOption('read-only');
     await dialog.getByRole('button', { name: 'Create agent' }).click();

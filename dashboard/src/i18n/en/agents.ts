@@ -58,6 +58,7 @@ export const agents = {
   toolList: 'Tool list',
   toolNamesHint: 'Tool names separated by commas.',
   nameHint: 'Lowercase letters, digits and hyphens (Claude Code calls the agent by it).',
+  nameTaken: 'An agent named "{name}" is already there ({path}): pick another name, or edit that one.',
   created: 'Created {name}.',
   createdIn: 'Created {name} in {path}.',
   needDescription: 'Say when Claude Code should use this agent.',

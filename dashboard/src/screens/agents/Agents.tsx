@@ -216,6 +216,7 @@ export function Agents() {
       {creating && list ? (
         <CreateDialog
           userDir={list.userDir}
+          agents={list.agents}
           workspaces={workspaces.data?.workspaces ?? []}
           onClose={(msg) => {
             setCreating(false);

@@ -20,10 +20,13 @@ type Field = 'name' | 'description' | 'prompt' | 'tools';
 
 export function CreateDialog({
   userDir,
+  agents,
   workspaces,
   onClose,
 }: {
   userDir: string;
+  /** The agents already there: Claude Code knows one by its name, whatever its file is called. */
+  agents: readonly AgentView[];
   workspaces: readonly WorkspaceView[];
   onClose: (msg?: string) => void;
 }) {
@@ -36,6 +39,10 @@ export function CreateDialog({
   const [model, setModel] = useState('');
   const [problem, setProblem] = useState<{ field: Field; text: string } | null>(null);
   const reachable = workspaces.filter((w) => w.exists);
+  // Said as the name is typed (and refused on submit, and by the API): a second agent of that name
+  // in the same folder is the same agent to Claude Code, its requests then counted under both.
+  const taken = agents.find((a) => a.name === name && (a.workspace ?? 'user') === scope);
+  const nameProblem = taken ? t('nameTaken', { name, path: taken.path }) : null;
 
   const create = useMutation({
     mutationFn: (body: CreateAgentRequest) => apiFetch<AgentView>('/api/agents', { method: 'POST', body }),
@@ -48,6 +55,7 @@ export function CreateDialog({
   const submit = () => {
     setProblem(null);
     if (!AGENT_NAME_PATTERN.test(name)) return setProblem({ field: 'name', text: t('nameHint') });
+    if (nameProblem !== null) return setProblem({ field: 'name', text: nameProblem });
     if (description.trim() === '') return setProblem({ field: 'description', text: t('needDescription') });
     if (preset === 'custom' && parseToolList(custom).length === 0)
       return setProblem({ field: 'tools', text: t('needTool') });
@@ -59,9 +67,10 @@ export function CreateDialog({
     create.mutate(body);
   };
 
+  const shown = nameProblem === null ? problem : { field: 'name' as const, text: nameProblem };
   const msg = (field: Field, hint: string) => (
-    <small id={`agent-new-${field}-msg`} className={problem?.field === field ? 'field-error' : 'muted'}>
-      {problem?.field === field ? problem.text : hint}
+    <small id={`agent-new-${field}-msg`} className={shown?.field === field ? 'field-error' : 'muted'}>
+      {shown?.field === field ? shown.text : hint}
     </small>
   );
 
@@ -83,9 +92,12 @@ export function CreateDialog({
               <input
                 id="agent-new-name"
                 value={name}
-                onChange={(e) => setName(e.target.value)}
+                onChange={(e) => {
+                  setName(e.target.value);
+                  if (problem?.field === 'name') setProblem(null);
+                }}
                 autoComplete="off"
-                aria-invalid={problem?.field === 'name'}
+                aria-invalid={shown?.field === 'name'}
                 aria-describedby="agent-new-name-msg"
               />
               {msg('name', t('nameHint'))}
@@ -106,7 +118,7 @@ export function CreateDialog({
           <AgentFileFields
             idPrefix="agent-new"
             values={file}
-            problem={problem}
+            problem={shown}
             promptRows={10}
             promptHint={t('promptHint')}
             beforeColor={

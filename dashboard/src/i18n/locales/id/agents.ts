@@ -59,6 +59,7 @@ export default {
   toolList: 'Daftar alat',
   toolNamesHint: 'Nama alat dipisahkan dengan koma.',
   nameHint: 'Huruf kecil, angka, dan tanda hubung (Claude Code memanggil agen dengan nama ini).',
+  nameTaken: 'Sudah ada agen bernama "{name}" di sana ({path}): pilih nama lain, atau sunting agen itu.',
   created: '{name} dibuat.',
   createdIn: '{name} dibuat di {path}.',
   needDescription: 'Jelaskan kapan Claude Code harus memakai agen ini.',

@@ -59,6 +59,7 @@ export default {
   toolList: 'Lista de ferramentas',
   toolNamesHint: 'Nomes das ferramentas separados por vírgulas.',
   nameHint: 'Letras minúsculas, dígitos e hifens (o Claude Code chama o agente por ele).',
+  nameTaken: 'Já existe um agente chamado "{name}" aí ({path}): escolha outro nome ou edite aquele.',
   created: '{name} criado.',
   createdIn: '{name} criado em {path}.',
   needDescription: 'Diga quando o Claude Code deve usar este agente.',

@@ -58,6 +58,7 @@ export default {
   toolList: 'Araç listesi',
   toolNamesHint: 'Virgülle ayrılmış araç adları.',
   nameHint: 'Küçük harfler, rakamlar ve kısa çizgiler (Claude Code ajanı bu adla çağırır).',
+  nameTaken: '"{name}" adlı bir ajan zaten orada ({path}): başka bir ad seçin ya da o ajanı düzenleyin.',
   created: '{name} oluşturuldu.',
   createdIn: '{name}, {path} içinde oluşturuldu.',
   needDescription: 'Claude Code’un bu ajanı ne zaman kullanması gerektiğini yazın.',

@@ -58,6 +58,7 @@ export default {
   toolList: '工具列表',
   toolNamesHint: '工具名称，用逗号分隔。',
   nameHint: '小写字母、数字和连字符（Claude Code 用这个名称调用智能体）。',
+  nameTaken: '该位置已有名为 "{name}" 的智能体（{path}）：请换一个名称，或编辑那个智能体。',
   created: '已创建 {name}。',
   createdIn: '已在 {path} 中创建 {name}。',
   needDescription: '请说明 Claude Code 应在何时使用此智能体。',
