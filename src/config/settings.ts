@@ -81,6 +81,7 @@ export interface ConfigValues {
   requestRetentionDays: number;
   payloadRetentionDays: number;
   requestDeadlineMs: number;
+  attemptTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -330,6 +331,13 @@ export const SETTINGS: readonly SettingDef[] = [
     type: { kind: 'duration', min: 1000, max: 3 * HOUR },
     def: 10 * 60_000,
     doc: 'One deadline for all attempts of a request until response headers',
+  },
+  {
+    key: 'attemptTimeoutMs',
+    env: 'CCFLARE_ATTEMPT_TIMEOUT_MS',
+    type: { kind: 'duration', min: 1000, max: 3 * HOUR },
+    def: 2 * 60_000,
+    doc: 'Longest one attempt waits for response headers before the next account is tried, within the deadline (a non-streaming Messages call, whose headers come with the whole answer, waits up to the deadline)',
   },
   {
     key: 'headersTimeoutMs',

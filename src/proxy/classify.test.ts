@@ -426,7 +426,6 @@ describe('connection reset/refused, timeout before headers', () => {
   it.each([
     ['reset', reset, 'connection reset by the upstream (ECONNRESET)'],
     ['refused (undici cause chain)', refused, 'connection refused (ECONNREFUSED)'],
-    ['headers timeout', headersTimeout, 'no response headers in time (UND_ERR_HEADERS_TIMEOUT)'],
     [
       'a code of its own',
       Object.assign(new Error('odd'), { code: 'UND_ERR_SOMETHING_NEW' }),
@@ -442,6 +441,13 @@ describe('connection reset/refused, timeout before headers', () => {
     expect(d).toMatchObject({ kind: 'network', retrySame: true, retryAfterMs: 500, nextAccount: true });
     expect(d.effect).toEqual({ type: 'none' });
     expect(d.message).toContain(text);
+  });
+
+  it('headers timeout (a hang): the next account at once, not the same one again, account unchanged', () => {
+    const d = classifyNetworkError(headersTimeout, 0, { random: () => 0 });
+    expect(d).toMatchObject({ kind: 'network', retrySame: false, nextAccount: true });
+    expect(d.effect).toEqual({ type: 'none' });
+    expect(d.message).toContain('no response headers in time (UND_ERR_HEADERS_TIMEOUT)');
   });
 
   it('does not retry an abort', () => {

@@ -482,6 +482,10 @@ export function classifyNetworkError(
   const known = code === null ? undefined : NETWORK_TEXT[code];
   const detail =
     known !== undefined ? `${known} (${code})` : (code ?? (err instanceof Error ? err.message : String(err)));
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    // A hang: the same account again would cost another whole attempt; the next one may answer.
+    return failOver('network', NONE, `network error: ${clip(detail)}`);
+  }
   return retryThenFailOver(
     'network',
     backoffMs(attempt, opts.policy, opts.random),

@@ -38,6 +38,7 @@ function state(over: Partial<FailoverState> = {}): FailoverState {
     refreshed: null,
     rejectedToken: null,
     path: '/v1/messages',
+    attemptCapMs: 10 * MIN,
     ...over,
   };
 }
@@ -316,6 +317,12 @@ describe('the time an attempt may wait for response headers: what is left of the
     const s = state({ deadline: NOW + 30_000 });
     expect(comeBack(20_000, s, NOW)).toBe(true);
     expect(attemptTimeoutMs(s, NOW + 20_000)).toBe(10_000);
+  });
+
+  it('is at most the attempt cap, so one hung account leaves the rest of the deadline to the next', () => {
+    const s = state({ deadline: NOW + 600_000, attemptCapMs: 120_000 });
+    expect(attemptTimeoutMs(s, NOW)).toBe(120_000);
+    expect(attemptTimeoutMs(s, NOW + 500_000)).toBe(100_000);
   });
 
   it('never rounds past the deadline by more than a millisecond, and is at least 1 ms', () => {

@@ -25,6 +25,11 @@ export interface FailoverState {
   readonly rejectedToken: string | null;
   /** The upstream path of the request. */
   readonly path: string;
+  /**
+   * The longest one attempt may wait for response headers (`CCFLARE_ATTEMPT_TIMEOUT_MS`), or the
+   * whole deadline for a non-streaming Messages call, whose headers come only with its whole answer.
+   */
+  readonly attemptCapMs: number;
 }
 
 export type StopReason =
@@ -66,13 +71,14 @@ export function beforeAttempt(s: FailoverState, now: number): Stop | null {
 }
 
 /**
- * How long an attempt sent at `now` may wait for response headers: what is left of the one
- * deadline at that moment, taken after any wait (backoff, per-minute limit) and credential
- * refresh, so none of them pushes the deadline back. Rounded up to whole ms (the timer's unit),
- * at least 1 ms.
+ * How long an attempt sent at `now` may wait for response headers: its cap, or what is left of
+ * the one deadline at that moment if that is less, taken after any wait (backoff, per-minute
+ * limit) and credential refresh, so none of them pushes the deadline back. The cap keeps one hung
+ * account from spending the whole deadline while others could answer (protocol.md section 4:
+ * a timeout before headers fails over). Rounded up to whole ms (the timer's unit), at least 1 ms.
  */
 export function attemptTimeoutMs(s: FailoverState, now: number): number {
-  return Math.max(1, Math.ceil(s.deadline - now));
+  return Math.max(1, Math.ceil(Math.min(s.deadline - now, s.attemptCapMs)));
 }
 
 /**

@@ -162,6 +162,9 @@ interface Ctx extends FailoverState {
   // FailoverState (documented in failover-policy.ts): written by serve() and `follow`, read by the policy.
   path: string;
   deadline: number;
+  attemptCapMs: number;
+  /** The attempt in progress waits for headers until the deadline itself (its cap is not shorter). */
+  attemptUntilDeadline: boolean;
   attempts: number;
   maxAttempts: number;
   retriedSame: Set<string> | null;
@@ -283,6 +286,8 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       clientKey,
       path: '',
       deadline: 0,
+      attemptCapMs: 0,
+      attemptUntilDeadline: false,
       attempts: 0,
       maxAttempts: config.maxAttempts,
       retriedSame: null,
@@ -486,6 +491,11 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
       return;
     }
     ctx.deadline = ctx.t0 + config.requestDeadlineMs;
+    // A non-streaming Messages answer's headers come only once it is whole: minutes are normal.
+    ctx.attemptCapMs =
+      !ctx.stream && isConversationCall(ctx.req.method, ctx.req.url)
+        ? config.requestDeadlineMs
+        : config.attemptTimeoutMs;
     ctx.path = basePath + (ctx.req.url ?? '/');
     // Instances sharing a database: the session's pin from whichever instance served it last.
     if (ctx.sessionId !== null) {
@@ -588,10 +598,15 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
           logger.warn({ request: ctx.id, account: account.name, reason: d.message }, 'upstream attempt failed');
           ctx.last = new GatewayError('upstream_unreachable', unreachableMessage(ctx, d.message));
           router.outcome(account.id, 'failed', clock.now());
-          // The headers timeout of an attempt is the rest of the request's deadline, so when it fires
-          // the deadline is spent (give or take the timer's 1 ms rounding).
+          // An attempt that waited until the deadline spent it (give or take the timer's 1 ms
+          // rounding); one cut short by its own cap leaves the rest for the next account.
           const headersTimeout = (r.error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT';
-          step = nextStep(d, account.id, ctx, headersTimeout ? ctx.deadline : performance.now());
+          step = nextStep(
+            d,
+            account.id,
+            ctx,
+            headersTimeout && ctx.attemptUntilDeadline ? ctx.deadline : performance.now(),
+          );
         } else {
           const errBody = r.body;
           const d = classifyFailure({
@@ -888,8 +903,10 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
         },
       );
       ctx.current = f;
-      // The rest of the deadline as of now, after any wait and credential refresh of this turn.
-      f.headersWithin(attemptTimeoutMs(ctx, performance.now()));
+      // Its cap, or the rest of the deadline as of now (after any wait and credential refresh).
+      const sentAt = performance.now();
+      ctx.attemptUntilDeadline = Math.ceil(ctx.deadline - sentAt) <= ctx.attemptCapMs;
+      f.headersWithin(attemptTimeoutMs(ctx, sentAt));
       upstream.dispatch(
         {
           path: ctx.path,

@@ -447,6 +447,39 @@ describe('failover table', () => {
     expect(rec).toMatchObject({ status: 504, success: false, attempts: 1 });
   });
 
+  it('a hang before headers on a stream: after the attempt timeout the next account answers, A tried once', async () => {
+    const { client, up, gw } = await setup(() => ({ kind: 'hang' }), {
+      env: { CCFLARE_ATTEMPT_TIMEOUT_MS: '1000', CCFLARE_REQUEST_DEADLINE_MS: '600000' },
+    });
+    const stream = await client.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 10,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    let text = '';
+    for await (const e of stream)
+      if (e.type === 'content_block_delta' && e.delta.type === 'text_delta') text += e.delta.text;
+    expect(text).not.toBe('');
+    expect(keysSeen(up)).toEqual(['a', 'b']);
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 200, success: true, accountName: 'b', attempts: 2 });
+    expect(rec?.attemptLog[0]).toMatchObject({ account: 'a', status: null });
+    expect(rec?.attemptLog[0]?.error).toContain('no response headers in time');
+    expect(rec?.attemptLog[0]?.ms).toBeGreaterThanOrEqual(990);
+  });
+
+  it('a non-streaming Messages call waits for its whole answer up to the deadline, not the attempt timeout', async () => {
+    // Its headers come only with the whole answer: 1.5 s of writing must not fail over at 1 s.
+    const { client, up, gw } = await setup(() => ({ kind: 'json', body: messageJson(), delayMs: 1500 }), {
+      env: { CCFLARE_ATTEMPT_TIMEOUT_MS: '1000' },
+    });
+    expect((await ask(client)).type).toBe('message');
+    expect(keysSeen(up)).toEqual(['a']);
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 200, accountName: 'a', attempts: 1 });
+  });
+
   it('no usable account: 503 with the reason and the earliest time an account frees up, recorded', async () => {
     const { client, up, gw } = await setup(() => rateLimited('5h', 1_800_000), { accounts: 'a' });
     const err = await ask(client).catch((e: unknown) => e);
