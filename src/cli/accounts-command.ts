@@ -10,7 +10,7 @@ import {
   validatePriority,
 } from '../shared/names.js';
 import { openBrowser } from './browser.js';
-import { type GlobalOptions, withAccountService } from './context.js';
+import { EXISTING, type GlobalOptions, withAccountService } from './context.js';
 import { formatTime, renderAccounts } from './format.js';
 import { CliError, type CliIo, isInteractive, readAll, readHidden, readLine, usageError } from './io.js';
 
@@ -80,15 +80,20 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
     .description('List accounts with status, usage and rate-limit state')
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      await withAccountService(io, globalsOf(cmd), async (service) => {
-        const views = await service.list();
-        if (opts.json) out(`${JSON.stringify(views, null, 2)}\n`);
-        else if (views.length === 0) {
-          out(
-            'No accounts. Add one with `ccflare accounts add <name> --mode max` or `ccflare accounts add-key <name>`.\n',
-          );
-        } else out(renderAccounts(views, Date.now()));
-      });
+      await withAccountService(
+        io,
+        globalsOf(cmd),
+        async (service) => {
+          const views = await service.list();
+          if (opts.json) out(`${JSON.stringify(views, null, 2)}\n`);
+          else if (views.length === 0) {
+            out(
+              'No accounts. Add one with `ccflare accounts add <name> --mode max` or `ccflare accounts add-key <name>`.\n',
+            );
+          } else out(renderAccounts(views, Date.now()));
+        },
+        EXISTING,
+      );
     });
 
   accounts
@@ -97,17 +102,22 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
     .argument('<name>')
     .option('--yes', 'do not ask for confirmation')
     .action(async (name: string, opts: { yes?: boolean }, cmd: Command) => {
-      await withAccountService(io, globalsOf(cmd), async (service) => {
-        await service.get(name);
-        if (!opts.yes) {
-          if (!isInteractive(io))
-            throw usageError(`refusing to remove "${name}" without confirmation: use --yes to confirm`);
-          const typed = await readLine(io, `Type the account name to remove "${name}": `);
-          if (typed.trim() !== name) throw new CliError('the typed name does not match; nothing was removed');
-        }
-        await service.remove(name);
-        out(`Removed account "${name}".\n`);
-      });
+      await withAccountService(
+        io,
+        globalsOf(cmd),
+        async (service) => {
+          await service.get(name);
+          if (!opts.yes) {
+            if (!isInteractive(io))
+              throw usageError(`refusing to remove "${name}" without confirmation: use --yes to confirm`);
+            const typed = await readLine(io, `Type the account name to remove "${name}": `);
+            if (typed.trim() !== name) throw new CliError('the typed name does not match; nothing was removed');
+          }
+          await service.remove(name);
+          out(`Removed account "${name}".\n`);
+        },
+        EXISTING,
+      );
     });
 
   accounts
@@ -115,10 +125,15 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
     .description('Take an account out of rotation until resumed')
     .argument('<name>')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
-      await withAccountService(io, globalsOf(cmd), async (service) => {
-        await service.pause(name);
-        out(`Paused "${name}".\n`);
-      });
+      await withAccountService(
+        io,
+        globalsOf(cmd),
+        async (service) => {
+          await service.pause(name);
+          out(`Paused "${name}".\n`);
+        },
+        EXISTING,
+      );
     });
 
   accounts
@@ -126,11 +141,16 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
     .description('Put an account back into rotation, lifting any cooldown')
     .argument('<name>')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
-      await withAccountService(io, globalsOf(cmd), async (service) => {
-        const view = await service.resume(name);
-        const note = view.status === 'needs_reauth' ? ' It still needs re-authentication: add it again.' : '';
-        out(`Resumed "${name}".${note}\n`);
-      });
+      await withAccountService(
+        io,
+        globalsOf(cmd),
+        async (service) => {
+          const view = await service.resume(name);
+          const note = view.status === 'needs_reauth' ? ' It still needs re-authentication: add it again.' : '';
+          out(`Resumed "${name}".${note}\n`);
+        },
+        EXISTING,
+      );
     });
 
   accounts
@@ -139,10 +159,15 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
     .argument('<old>')
     .argument('<new>')
     .action(async (oldName: string, newName: string, _opts: unknown, cmd: Command) => {
-      await withAccountService(io, globalsOf(cmd), async (service) => {
-        await service.rename(oldName, newName);
-        out(`Renamed "${oldName}" to "${newName}".\n`);
-      });
+      await withAccountService(
+        io,
+        globalsOf(cmd),
+        async (service) => {
+          await service.rename(oldName, newName);
+          out(`Renamed "${oldName}" to "${newName}".\n`);
+        },
+        EXISTING,
+      );
     });
 
   accounts
@@ -151,9 +176,14 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
     .argument('<name>')
     .argument('<n>', PRIORITY_RULE, parsePriorityArg)
     .action(async (name: string, n: number, _opts: unknown, cmd: Command) => {
-      await withAccountService(io, globalsOf(cmd), async (service) => {
-        await service.setPriority(name, n);
-        out(`Priority of "${name}" set to ${n}.\n`);
-      });
+      await withAccountService(
+        io,
+        globalsOf(cmd),
+        async (service) => {
+          await service.setPriority(name, n);
+          out(`Priority of "${name}" set to ${n}.\n`);
+        },
+        EXISTING,
+      );
     });
 }

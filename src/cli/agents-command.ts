@@ -14,7 +14,7 @@ import { GatewayError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { ModelCatalogue } from '../models/model-catalogue.js';
 import type { AgentList, AgentView, WorkspaceView } from '../shared/agents-schemas.js';
-import { cliLiveSettings, type GlobalOptions, withStore } from './context.js';
+import { cliLiveSettings, EXISTING, type GlobalOptions, type StoreUse, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo } from './io.js';
@@ -24,25 +24,35 @@ function globalsOf(cmd: Command): GlobalOptions {
 }
 
 /** The agents service over the local files and database, for one command. */
-function withLocalAgents<T>(io: CliIo, globals: GlobalOptions, fn: (svc: AgentService) => Promise<T>): Promise<T> {
-  return withStore(io, globals, async (store, config) => {
-    const logger = createLogger({ level: 'silent', format: 'json' });
-    const live = cliLiveSettings(config, store);
-    await live.refresh();
-    const catalogue = new ModelCatalogue({ clock: systemClock, logger });
-    const defaultModel = () => live.current().defaultAgentModel;
-    const registry = new AgentRegistry({
-      store,
-      clock: systemClock,
-      logger,
-      userDir: config.claudeAgentsDir,
-      defaultModel,
-      resolveModel: (m) => catalogue.resolve(m),
-      watchFiles: false,
-    });
-    await registry.reload();
-    return fn(new AgentService({ registry, store, catalogue, clock: systemClock, defaultModel }));
-  });
+function withLocalAgents<T>(
+  io: CliIo,
+  globals: GlobalOptions,
+  fn: (svc: AgentService) => Promise<T>,
+  use: StoreUse = EXISTING,
+): Promise<T> {
+  return withStore(
+    io,
+    globals,
+    async (store, config) => {
+      const logger = createLogger({ level: 'silent', format: 'json' });
+      const live = cliLiveSettings(config, store);
+      await live.refresh();
+      const catalogue = new ModelCatalogue({ clock: systemClock, logger });
+      const defaultModel = () => live.current().defaultAgentModel;
+      const registry = new AgentRegistry({
+        store,
+        clock: systemClock,
+        logger,
+        userDir: config.claudeAgentsDir,
+        defaultModel,
+        resolveModel: (m) => catalogue.resolve(m),
+        watchFiles: false,
+      });
+      await registry.reload();
+      return fn(new AgentService({ registry, store, catalogue, clock: systemClock, defaultModel }));
+    },
+    use,
+  );
 }
 
 /** Reads through the running gateway's API when one answers, else locally. */
@@ -166,7 +176,8 @@ export function registerAgentsCommands(program: Command, io: CliIo): void {
     .option('--json', 'print the agent and any warnings as JSON')
     .action(async (ref: string, model: string, opts: { json?: boolean; workspace?: string }, cmd: Command) => {
       const { result, warnings } = await cli(() =>
-        withLocalAgents(io, globalsOf(cmd), async (svc) => svc.patch(svc.find(ref, opts.workspace).id, { model })),
+        // A preference may be the first thing stored in a data directory.
+        withLocalAgents(io, globalsOf(cmd), async (svc) => svc.patch(svc.find(ref, opts.workspace).id, { model }), {}),
       );
       if (opts.json) {
         out(`${JSON.stringify({ ...result, warnings }, null, 2)}\n`);

@@ -17,6 +17,7 @@ import {
   startCommand,
 } from '../../test/support/cli-io.js';
 import { type FakeOAuth, startFakeOAuth } from '../../test/support/fake-oauth.js';
+import { freePort } from '../../test/support/free-port.js';
 
 const KEY1 = 'sk-ant-api03-CLITESTKEY1-abcdefghijklmnopqrstuvwxyz0123456789';
 const KEY2 = 'sk-ant-api03-CLITESTKEY2-zyxwvutsrqponmlkjihgfedcba9876543210';
@@ -162,12 +163,60 @@ describe('ccflare accounts (API keys)', () => {
       const r = await run(['--home', other, 'accounts', 'add-key', 'elsewhere', '--key', KEY1]);
       expect(r.code, r.stderr).toBe(0);
       expect(existsSync(join(other, 'ccflare.db'))).toBe(true);
-      expect(await listJson()).toEqual([]);
+      expect(existsSync(join(home, 'ccflare.db'))).toBe(false);
       const there = await run(['accounts', 'list', '--json', '--home', other]);
       expect(JSON.parse(there.stdout)).toHaveLength(1);
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a data directory that does not exist (a mistyped --home)', () => {
+  it('is named by every command that shows or changes what must be there, and is not created', async () => {
+    const typo = join(home, 'typo');
+    const port = String(await freePort());
+    const commands = [
+      ['accounts', 'list'],
+      ['accounts', 'list', '--json'],
+      ['accounts', 'pause', 'a'],
+      ['accounts', 'resume', 'a'],
+      ['accounts', 'rename', 'a', 'b'],
+      ['accounts', 'priority', 'a', '3'],
+      ['accounts', 'remove', 'a', '--yes'],
+      ['keys', 'list'],
+      ['keys', 'limits', 'laptop', '--rpm', '60'],
+      ['keys', 'revoke', 'laptop'],
+      ['keys', 'admin', '--remove'],
+      ['notify', 'list'],
+      ['notify', 'rules'],
+      ['notify', 'edit', 'ops', '--disable'],
+      ['notify', 'test', 'ops'],
+      ['notify', 'remove', 'ops'],
+      ['config', 'list'],
+      ['config', 'get', 'strategy'],
+      ['config', 'unset', 'strategy'],
+      ['agents', 'list'],
+      ['agents', 'show', 'reviewer'],
+      ['agents', 'reset-model', 'reviewer'],
+      ['workspaces', 'list'],
+    ];
+    for (const args of commands) {
+      const r = await runCommand(args, { home: typo, env: { CCFLARE_PORT: port } });
+      expect([args, r.code, r.stdout]).toEqual([args, 1, '']);
+      expect(r.stderr).toBe(
+        `ccflare: nothing is set up at ${join(typo, 'ccflare.db')}: no such database (add an account with ` +
+          '`ccflare accounts add` to start one, or point --home or CCFLARE_HOME at the data directory the gateway uses)\n',
+      );
+    }
+    expect(existsSync(typo)).toBe(false);
+  });
+
+  it('is created by the commands that add the first thing', async () => {
+    const typo = join(home, 'new');
+    const r = await runCommand(['keys', 'create', 'laptop'], { home: typo });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(typo, 'ccflare.db'))).toBe(true);
   });
 });
 
@@ -275,8 +324,10 @@ describe('ccflare usage and configuration errors', () => {
         ['--home', other, 'accounts', 'list', '--json'],
         [`--home=${other}`, '--verbose', 'accounts', 'list', '--json'],
       ]) {
+        // The error names the other directory, not the one with the account.
         const listing = await run(args);
-        expect([listing.code, listing.stdout.trim(), listing.stderr]).toEqual([0, '[]', '']);
+        expect([listing.code, listing.stdout]).toEqual([1, '']);
+        expect(listing.stderr).toContain(`nothing is set up at ${join(other, 'ccflare.db')}:`);
       }
     } finally {
       rmSync(other, { recursive: true, force: true });

@@ -17,17 +17,21 @@ import {
 } from '../config/live-settings.js';
 import { SETTINGS, settingMeant } from '../config/settings.js';
 import { formatDuration } from '../shared/duration.js';
-import { cliLiveSettings, type GlobalOptions, withConfigStore } from './context.js';
+import { cliLiveSettings, EXISTING, type GlobalOptions, type StoreUse, withConfigStore } from './context.js';
 import { resolveTarget } from './gateway-client.js';
 import type { CliIo } from './io.js';
 import { usageError } from './io.js';
 
-function withLiveSettings<T>(config: Config, fn: (live: LiveSettings) => Promise<T>): Promise<T> {
-  return withConfigStore(config, async (store) => {
-    const live = cliLiveSettings(config, store);
-    await live.refresh();
-    return fn(live);
-  });
+function withLiveSettings<T>(config: Config, fn: (live: LiveSettings) => Promise<T>, use: StoreUse): Promise<T> {
+  return withConfigStore(
+    config,
+    async (store) => {
+      const live = cliLiveSettings(config, store);
+      await live.refresh();
+      return fn(live);
+    },
+    use,
+  );
 }
 
 interface SettingsAccess {
@@ -37,7 +41,13 @@ interface SettingsAccess {
   applied: string;
 }
 
-async function withSettings<T>(io: CliIo, globals: GlobalOptions, fn: (s: SettingsAccess) => Promise<T>): Promise<T> {
+/** `use`: whether the command may create the database (`set` may be the first thing done in it). */
+async function withSettings<T>(
+  io: CliIo,
+  globals: GlobalOptions,
+  fn: (s: SettingsAccess) => Promise<T>,
+  use: StoreUse = EXISTING,
+): Promise<T> {
   // The config is loaded once (its warnings said once), by the gateway lookup.
   const { api, config } = await resolveTarget(io, globals);
   if (api !== null) {
@@ -47,12 +57,15 @@ async function withSettings<T>(io: CliIo, globals: GlobalOptions, fn: (s: Settin
       applied: `the gateway at ${api.base} applies it now; others on its database within a second`,
     });
   }
-  return withLiveSettings(config, (live) =>
-    fn({
-      describe: async () => live.describe(),
-      update: (patch) => live.update(patch),
-      applied: 'running gateways apply it within a second',
-    }),
+  return withLiveSettings(
+    config,
+    (live) =>
+      fn({
+        describe: async () => live.describe(),
+        update: (patch) => live.update(patch),
+        applied: 'running gateways apply it within a second',
+      }),
+    use,
   );
 }
 
@@ -141,10 +154,15 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
       const value = words.join(' ');
       // Checked here first, with the message the gateway would give; the API takes typed values.
       const typed = parseLiveSetting(k, value);
-      await withSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (settings) => {
-        const after = await settings.update({ [k]: typed });
-        out(`Set ${k} = ${shown(k, after[k].value)}; ${settings.applied}.\n`);
-      });
+      await withSettings(
+        io,
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (settings) => {
+          const after = await settings.update({ [k]: typed });
+          out(`Set ${k} = ${shown(k, after[k].value)}; ${settings.applied}.\n`);
+        },
+        {},
+      );
     });
 
   config

@@ -77,7 +77,16 @@ export interface StoreUse {
    * directory behind).
    */
   read?: boolean;
+  /**
+   * The command shows or changes what must already be there (accounts, keys, channels, settings):
+   * a SQLite database that does not exist is an error too. Only the commands that add the first
+   * thing (an account, a key, a channel, a setting) or start the gateway may create one.
+   */
+  existing?: boolean;
 }
+
+/** For the commands that work on what must already be there. */
+export const EXISTING: StoreUse = { existing: true };
 
 function sqliteFileOf(url: string): string | null {
   try {
@@ -104,11 +113,17 @@ export async function withConfigStore<T>(
   fn: (store: Store) => Promise<T>,
   opts: StoreUse = {},
 ): Promise<T> {
-  const file = opts.read ? sqliteFileOf(config.databaseUrl) : null;
+  const file = opts.read || opts.existing ? sqliteFileOf(config.databaseUrl) : null;
   if (file !== null && file !== ':memory:' && !existsSync(file)) {
+    if (opts.read) {
+      throw new CliError(
+        `nothing is recorded at ${file}: no such database (start the gateway with \`ccflare serve\`, ` +
+          'or point --home or CCFLARE_HOME at the data directory it uses)',
+      );
+    }
     throw new CliError(
-      `nothing is recorded at ${file}: no such database (start the gateway with \`ccflare serve\`, ` +
-        'or point --home or CCFLARE_HOME at the data directory it uses)',
+      `nothing is set up at ${file}: no such database (add an account with \`ccflare accounts add\` to start ` +
+        'one, or point --home or CCFLARE_HOME at the data directory the gateway uses)',
     );
   }
   ensureHome(config);
@@ -130,18 +145,23 @@ export function withAccountService<T>(
   io: CliIo,
   globals: GlobalOptions,
   fn: (service: AccountService, config: Config) => Promise<T>,
+  opts: StoreUse = {},
 ): Promise<T> {
-  return withStore(io, globals, (store, config) =>
-    fn(
-      new AccountService({
-        store,
-        box: secretBoxOf(config),
-        oauth: oauthEndpointsFromConfig(config),
-        clock: systemClock,
-        onWarning: (message) => io.stderr.write(`ccflare: warning: ${message}\n`),
-        settings: cliLiveSettings(config, store),
-      }),
-      config,
-    ),
+  return withStore(
+    io,
+    globals,
+    (store, config) =>
+      fn(
+        new AccountService({
+          store,
+          box: secretBoxOf(config),
+          oauth: oauthEndpointsFromConfig(config),
+          clock: systemClock,
+          onWarning: (message) => io.stderr.write(`ccflare: warning: ${message}\n`),
+          settings: cliLiveSettings(config, store),
+        }),
+        config,
+      ),
+    opts,
   );
 }

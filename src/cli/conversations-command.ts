@@ -151,24 +151,28 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
       const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
       const t0 = performance.now();
       let lastPrinted = -1;
-      const result = await withStore(io, globals, (store) =>
-        store.conversations.rebuild({
-          restart: opts.restart === true,
-          onProgress: (p) => {
-            if (tty) {
-              io.stderr.write(
-                `\rccflare: relinking ${p.done.toLocaleString('en')} / ${p.total.toLocaleString('en')} requests (${percent(p)}%)`,
-              );
-              return;
-            }
-            // Not a terminal: a line per tenth, not a line per chunk.
-            const tenth = Math.floor((10 * p.done) / Math.max(1, p.total));
-            if (tenth !== lastPrinted) {
-              lastPrinted = tenth;
-              io.stderr.write(`ccflare: relinked ${p.done} of ${p.total} requests\n`);
-            }
-          },
-        }),
+      const result = await withStore(
+        io,
+        globals,
+        (store) =>
+          store.conversations.rebuild({
+            restart: opts.restart === true,
+            onProgress: (p) => {
+              if (tty) {
+                io.stderr.write(
+                  `\rccflare: relinking ${p.done.toLocaleString('en')} / ${p.total.toLocaleString('en')} requests (${percent(p)}%)`,
+                );
+                return;
+              }
+              // Not a terminal: a line per tenth, not a line per chunk.
+              const tenth = Math.floor((10 * p.done) / Math.max(1, p.total));
+              if (tenth !== lastPrinted) {
+                lastPrinted = tenth;
+                io.stderr.write(`ccflare: relinked ${p.done} of ${p.total} requests\n`);
+              }
+            },
+          }),
+        { read: true },
       );
       if (tty) io.stderr.write('\n');
       const seconds = (performance.now() - t0) / 1000;

@@ -302,7 +302,7 @@ export async function checkAccountNames(t: Target, names: readonly string[]): Pr
   if (names.length === 0) return;
   const known = t.api
     ? await t.api.get<{ id: string; name: string }[]>('/api/accounts')
-    : await withConfigStore(t.config, (s) => s.accounts.list());
+    : await withConfigStore(t.config, (s) => s.accounts.list(), { read: true });
   const err = unknownAccountsError(names, known);
   if (err) throw err;
 }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { systemClock } from '../clock.js';
 import { GatewayError } from '../errors.js';
-import { type CcflareImportSummary, importCcflare } from '../import/ccflare-import.js';
+import { type CcflareImportSummary, importCcflare, readCcflareConfig } from '../import/ccflare-import.js';
 import { locateCcflare } from '../import/ccflare-location.js';
 import { createLogger } from '../log/logger.js';
 import { openCcflareSource } from '../storage/open-ccflare-source.js';
@@ -135,6 +135,8 @@ export function registerImportCommand(program: Command, io: CliIo): void {
             '`ccflare import ccflare --from ~/.config/ccflare-old`, or give this gateway another home with --home or CCFLARE_HOME',
         );
       }
+      // Refused before the target is opened: a refusal must not leave a new database and key behind.
+      if (location.configPath !== null) readCcflareConfig(location.configPath);
       const source = openCcflareSource(location.dbPath);
       try {
         await withStore(io, globals, async (store) => {

@@ -12,7 +12,7 @@ import { type ClientKeyLimitsView, type ClientKeyView, MAX_KEY_RPM } from '../sh
 import { isWorkerKeyName, NAME_RULE } from '../shared/names.js';
 import { formatCountShort } from '../shared/tokens.js';
 import { typedCount, typedUsd } from '../shared/typed-amounts.js';
-import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
+import { EXISTING, type GlobalOptions, type StoreUse, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { CliError, type CliIo, usageError } from './io.js';
 import { formatUsd } from './report-format.js';
@@ -21,9 +21,13 @@ function withKeyService<T>(
   io: CliIo,
   globals: GlobalOptions,
   fn: (service: KeyService, config: Config) => Promise<T>,
+  opts: StoreUse = {},
 ): Promise<T> {
-  return withStore(io, globals, (store, config) =>
-    fn(new KeyService({ store, box: secretBoxOf(config), clock: systemClock }), config),
+  return withStore(
+    io,
+    globals,
+    (store, config) => fn(new KeyService({ store, box: secretBoxOf(config), clock: systemClock }), config),
+    opts,
   );
 }
 
@@ -165,13 +169,18 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
     .option('--all', "also workers' revoked keys (one per finished run)")
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean; all?: boolean }, cmd: Command) => {
-      await withKeyService(io, globalsOf(cmd), async (service) => {
-        // Every worker run mints a key and revokes it at the end: ten runs left ten rows.
-        const list = (await service.list()).filter((k) => opts.all || k.active || !isWorkerKeyName(k.name));
-        if (opts.json) out(`${JSON.stringify(list, null, 2)}\n`);
-        else if (list.length === 0) out('No client keys: /v1/* is open to anyone who can reach the gateway.\n');
-        else out(renderClientKeys(list, Date.now()));
-      });
+      await withKeyService(
+        io,
+        globalsOf(cmd),
+        async (service) => {
+          // Every worker run mints a key and revokes it at the end: ten runs left ten rows.
+          const list = (await service.list()).filter((k) => opts.all || k.active || !isWorkerKeyName(k.name));
+          if (opts.json) out(`${JSON.stringify(list, null, 2)}\n`);
+          else if (list.length === 0) out('No client keys: /v1/* is open to anyone who can reach the gateway.\n');
+          else out(renderClientKeys(list, Date.now()));
+        },
+        EXISTING,
+      );
     });
 
   keys
@@ -187,18 +196,23 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
     .option('--clear', 'remove every limit (then apply the other flags given)')
     .option('--json', 'print the key with its limits and use as JSON')
     .action(async (name: string, opts: LimitsOptions, cmd: Command) => {
-      await withKeyService(io, globalsOf(cmd), async (service) => {
-        const current = (await service.list()).find((k) => k.active && k.name === name);
-        if (current === undefined) throw new CliError(`no active client key named "${name}"`);
-        const given = [opts.rpm, opts.tokensPerDay, opts.costPerMonth, opts.models].some((o) => o !== undefined);
-        if (!given && !opts.clear) {
-          out(`${name}: ${describeLimits(current.limits)}\n`);
-          return;
-        }
-        const view = await service.setLimits(name, limitsFromFlags(current.limits, opts));
-        if (opts.json) out(`${JSON.stringify(view, null, 2)}\n`);
-        else out(`Client key "${name}": ${describeLimits(view.limits)}.\n`);
-      });
+      await withKeyService(
+        io,
+        globalsOf(cmd),
+        async (service) => {
+          const current = (await service.list()).find((k) => k.active && k.name === name);
+          if (current === undefined) throw new CliError(`no active client key named "${name}"`);
+          const given = [opts.rpm, opts.tokensPerDay, opts.costPerMonth, opts.models].some((o) => o !== undefined);
+          if (!given && !opts.clear) {
+            out(`${name}: ${describeLimits(current.limits)}\n`);
+            return;
+          }
+          const view = await service.setLimits(name, limitsFromFlags(current.limits, opts));
+          if (opts.json) out(`${JSON.stringify(view, null, 2)}\n`);
+          else out(`Client key "${name}": ${describeLimits(view.limits)}.\n`);
+        },
+        EXISTING,
+      );
     });
 
   keys
@@ -207,21 +221,26 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
     .argument('<name>')
     .option('--json', 'print the revoked key as JSON')
     .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
-      await withKeyService(io, globalsOf(cmd), async (service) => {
-        const view = await service.revoke(name);
-        if (opts.json) {
-          out(`${JSON.stringify(view, null, 2)}\n`);
-          return;
-        }
-        out(`Revoked client key "${view.name}" (${view.prefix}).\n`);
-        // As `create` says when the first key locks the proxy, the last one going opens it again.
-        const left = (await service.list()).filter((k) => k.active && !isWorkerKeyName(k.name));
-        if (left.length === 0) {
-          out(
-            'No active client key is left: /v1/* accepts requests without a key again (a gateway listening beyond loopback refuses them all).\n',
-          );
-        }
-      });
+      await withKeyService(
+        io,
+        globalsOf(cmd),
+        async (service) => {
+          const view = await service.revoke(name);
+          if (opts.json) {
+            out(`${JSON.stringify(view, null, 2)}\n`);
+            return;
+          }
+          out(`Revoked client key "${view.name}" (${view.prefix}).\n`);
+          // As `create` says when the first key locks the proxy, the last one going opens it again.
+          const left = (await service.list()).filter((k) => k.active && !isWorkerKeyName(k.name));
+          if (left.length === 0) {
+            out(
+              'No active client key is left: /v1/* accepts requests without a key again (a gateway listening beyond loopback refuses them all).\n',
+            );
+          }
+        },
+        EXISTING,
+      );
     });
 
   keys
@@ -234,32 +253,37 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
     .option('--json', 'print {"key", "file"} as JSON')
     .action(async (opts: { rotate?: boolean; remove?: boolean; json?: boolean }, cmd: Command) => {
       if (opts.rotate && opts.remove) throw new CliError('--rotate and --remove exclude each other', 2);
-      await withKeyService(io, globalsOf(cmd), async (service, config) => {
-        if (opts.remove) {
-          const had = await service.removeAdminKey();
-          removeAdminKeyFile(config.home);
-          if (!had) throw new CliError('there is no stored admin key');
-          out('Removed the stored admin key.\n');
-          return;
-        }
-        const key = await service.createAdminKey({ rotate: opts.rotate });
-        let file: string | null = null;
-        let fileError: string | null = null;
-        try {
-          file = writeAdminKeyFile(config.home, key);
-        } catch (err) {
-          fileError = err instanceof Error ? err.message : String(err);
-        }
-        if (opts.json) out(`${JSON.stringify({ key, file }, null, 2)}\n`);
-        else {
-          const verb = opts.rotate ? 'Rotated the admin key; the old one no longer works' : 'Created the admin key';
-          out(`${verb}. It is shown only this once:\n\n${key}\n\n`);
-          if (file) out(`Saved to ${file} (mode 0600) for local tools.\n`);
-          out('Send it as authorization: Bearer <key> or x-ccflare-admin-key: <key> to /api/* and /metrics.\n');
-        }
-        if (fileError) {
-          io.stderr.write(`ccflare: warning: could not write ${adminKeyPath(config.home)}: ${fileError}\n`);
-        }
-      });
+      await withKeyService(
+        io,
+        globalsOf(cmd),
+        async (service, config) => {
+          if (opts.remove) {
+            const had = await service.removeAdminKey();
+            removeAdminKeyFile(config.home);
+            if (!had) throw new CliError('there is no stored admin key');
+            out('Removed the stored admin key.\n');
+            return;
+          }
+          const key = await service.createAdminKey({ rotate: opts.rotate });
+          let file: string | null = null;
+          let fileError: string | null = null;
+          try {
+            file = writeAdminKeyFile(config.home, key);
+          } catch (err) {
+            fileError = err instanceof Error ? err.message : String(err);
+          }
+          if (opts.json) out(`${JSON.stringify({ key, file }, null, 2)}\n`);
+          else {
+            const verb = opts.rotate ? 'Rotated the admin key; the old one no longer works' : 'Created the admin key';
+            out(`${verb}. It is shown only this once:\n\n${key}\n\n`);
+            if (file) out(`Saved to ${file} (mode 0600) for local tools.\n`);
+            out('Send it as authorization: Bearer <key> or x-ccflare-admin-key: <key> to /api/* and /metrics.\n');
+          }
+          if (fileError) {
+            io.stderr.write(`ccflare: warning: could not write ${adminKeyPath(config.home)}: ${fileError}\n`);
+          }
+        },
+        opts.remove ? EXISTING : {},
+      );
     });
 }

@@ -7,12 +7,17 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CliRun, runCommand, startCommand } from '../../test/support/cli-io.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
 import { NOTIFY_EVENT_TYPES } from '../shared/notify-events.js';
+import { openStoreFromUrl } from '../storage/open-store.js';
 
 let home: string;
 let hook: WebhookReceiver;
 
 beforeEach(async () => {
   home = mkdtempSync(join(tmpdir(), 'ccflare-notify-'));
+  // An installation, as after `ccflare serve`: showing the rules or testing the bell needs one.
+  const store = await openStoreFromUrl(`sqlite:${join(home, 'ccflare.db')}`);
+  await store.migrate();
+  await store.close();
   hook = await startWebhookReceiver((n) => (n === 0 ? 200 : 500));
 });
 afterEach(async () => {

@@ -9,15 +9,23 @@ import { ChannelService } from '../notify/channel-service.js';
 import { DURATION_RULE, formatDuration, parseDuration } from '../shared/duration.js';
 import { NOTIFY_EVENT_TYPES, type NotifyEventType } from '../shared/notify-events.js';
 import type { ChannelView, DeliveryView, NotifyRules } from '../shared/notify-schemas.js';
-import { type GlobalOptions, secretBoxOf, withStore } from './context.js';
+import { EXISTING, type GlobalOptions, type StoreUse, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { CliError, type CliIo, isInteractive, positiveInt, readAll, readHidden, usageError } from './io.js';
 import { parseUsd } from './keys-command.js';
 import { formatUsd } from './report-format.js';
 
-function withChannels<T>(io: CliIo, cmd: Command, fn: (svc: ChannelService) => Promise<T>): Promise<T> {
-  return withStore(io, cmd.optsWithGlobals<GlobalOptions>(), (store, config) =>
-    fn(new ChannelService({ store, box: secretBoxOf(config), clock: systemClock })),
+function withChannels<T>(
+  io: CliIo,
+  cmd: Command,
+  fn: (svc: ChannelService) => Promise<T>,
+  opts: StoreUse = {},
+): Promise<T> {
+  return withStore(
+    io,
+    cmd.optsWithGlobals<GlobalOptions>(),
+    (store, config) => fn(new ChannelService({ store, box: secretBoxOf(config), clock: systemClock })),
+    opts,
   );
 }
 
@@ -80,8 +88,7 @@ interface RulesOptions {
   json?: boolean;
 }
 
-/** The rules with the flags given applied, or null when none was given (then they are only shown). */
-export function rulesFromFlags(current: NotifyRules, o: RulesOptions): NotifyRules | null {
+function rulesGiven(o: RulesOptions): boolean {
   const given = [
     o.window,
     o.spendDaily,
@@ -91,7 +98,12 @@ export function rulesFromFlags(current: NotifyRules, o: RulesOptions): NotifyRul
     o.errorRate,
     o.errorMinRequests,
   ];
-  if (given.every((v) => v === undefined)) return null;
+  return given.some((v) => v !== undefined);
+}
+
+/** The rules with the flags given applied, or null when none was given (then they are only shown). */
+export function rulesFromFlags(current: NotifyRules, o: RulesOptions): NotifyRules | null {
+  if (!rulesGiven(o)) return null;
   const usd = (flag: string, raw: string | undefined, was: number | null) =>
     raw === undefined ? was : parseUsd(flag, raw);
   let windowMs = current.windowMs;
@@ -157,16 +169,21 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
     .action(async (opts: { limit: string; json?: boolean }, cmd: Command) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 0 || limit > 500) throw new CliError('--limit: 0 to 500', 2);
-      await withChannels(io, cmd, async (svc) => {
-        const channels = await svc.list();
-        const deliveries = limit === 0 ? [] : await svc.deliveries(limit);
-        if (opts.json) {
-          out(`${JSON.stringify({ channels, deliveries }, null, 2)}\n`);
-          return;
-        }
-        out(renderChannels(channels));
-        out(deliveries.length === 0 ? '\nNo deliveries yet.\n' : `\n${renderDeliveries(deliveries, Date.now())}`);
-      });
+      await withChannels(
+        io,
+        cmd,
+        async (svc) => {
+          const channels = await svc.list();
+          const deliveries = limit === 0 ? [] : await svc.deliveries(limit);
+          if (opts.json) {
+            out(`${JSON.stringify({ channels, deliveries }, null, 2)}\n`);
+            return;
+          }
+          out(renderChannels(channels));
+          out(deliveries.length === 0 ? '\nNo deliveries yet.\n' : `\n${renderDeliveries(deliveries, Date.now())}`);
+        },
+        EXISTING,
+      );
     });
 
   notify
@@ -258,11 +275,16 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
             'nothing to change: give --rename, --hook-url(-stdin), --secret/--no-secret, --events, --enable or --disable',
             2,
           );
-        await withChannels(io, cmd, async (svc) => {
-          const view = await svc.update(name, patch);
-          if (opts.json) out(`${JSON.stringify(view, null, 2)}\n`);
-          else out(`Changed channel "${view.name}".\n${renderChannels([view])}`);
-        });
+        await withChannels(
+          io,
+          cmd,
+          async (svc) => {
+            const view = await svc.update(name, patch);
+            if (opts.json) out(`${JSON.stringify(view, null, 2)}\n`);
+            else out(`Changed channel "${view.name}".\n${renderChannels([view])}`);
+          },
+          EXISTING,
+        );
       },
     );
 
@@ -284,13 +306,19 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
     )
     .option('--json', 'print the rules as JSON')
     .action(async (opts: RulesOptions, cmd: Command) => {
-      await withChannels(io, cmd, async (svc) => {
-        const current = await svc.rules();
-        const next = rulesFromFlags(current, opts);
-        const rules = next === null ? current : await svc.putRules(next);
-        if (opts.json) out(`${JSON.stringify(rules, null, 2)}\n`);
-        else out(`${next === null ? '' : 'Changed the rules.\n'}${renderRules(rules)}`);
-      });
+      // Setting a threshold may be the first thing done in a data directory; showing them may not.
+      await withChannels(
+        io,
+        cmd,
+        async (svc) => {
+          const current = await svc.rules();
+          const next = rulesFromFlags(current, opts);
+          const rules = next === null ? current : await svc.putRules(next);
+          if (opts.json) out(`${JSON.stringify(rules, null, 2)}\n`);
+          else out(`${next === null ? '' : 'Changed the rules.\n'}${renderRules(rules)}`);
+        },
+        rulesGiven(opts) ? {} : EXISTING,
+      );
     });
 
   notify
@@ -299,12 +327,17 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
     .argument('<name>', 'channel name (dashboard: the bell)')
     .option('--json', 'print the delivery as JSON')
     .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
-      await withChannels(io, cmd, async (svc) => {
-        const d = await svc.sendTest(name);
-        if (opts.json) out(`${JSON.stringify(d, null, 2)}\n`);
-        else if (d.status === 'delivered') out(`Test notification delivered to "${name}".\n`);
-        if (d.status !== 'delivered') throw new CliError(`test notification to "${name}" failed: ${d.lastError}`);
-      });
+      await withChannels(
+        io,
+        cmd,
+        async (svc) => {
+          const d = await svc.sendTest(name);
+          if (opts.json) out(`${JSON.stringify(d, null, 2)}\n`);
+          else if (d.status === 'delivered') out(`Test notification delivered to "${name}".\n`);
+          if (d.status !== 'delivered') throw new CliError(`test notification to "${name}" failed: ${d.lastError}`);
+        },
+        EXISTING,
+      );
     });
 
   notify
@@ -312,9 +345,14 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
     .description('Remove a channel (the dashboard channel can only be switched off)')
     .argument('<name>')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
-      await withChannels(io, cmd, async (svc) => {
-        await svc.remove(name);
-        out(`Removed channel "${name}".\n`);
-      });
+      await withChannels(
+        io,
+        cmd,
+        async (svc) => {
+          await svc.remove(name);
+          out(`Removed channel "${name}".\n`);
+        },
+        EXISTING,
+      );
     });
 }

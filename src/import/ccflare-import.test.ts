@@ -241,6 +241,14 @@ describe('ccflare import ccflare', () => {
     writeFileSync(fixture.configPath, '{"lb_strategy": "session",');
     const r = await runCommand(['import', 'ccflare', '--from', fixture.dir], { home });
     expectOneLineError(r, /ccflare\.json is not valid JSON .*fix or move it and run again/);
+    // Not even an empty installation and a key for it.
+    expect(readdirSync(home)).toEqual(['claude-agents']);
+    writeFileSync(fixture.configPath, '[]');
+    expectOneLineError(
+      await runCommand(['import', 'ccflare', '--from', fixture.dir], { home }),
+      /ccflare\.json is not a JSON object/,
+    );
+    expect(readdirSync(home)).toEqual(['claude-agents']);
     await withStore(async (store) => {
       expect(await store.accounts.list()).toEqual([]);
       expect(await store.requests.count()).toBe(0);

@@ -150,7 +150,8 @@ function kindOf(a: CcflareAccount): AccountKind | null {
   return null;
 }
 
-function readCcflareConfig(path: string): Record<string, unknown> {
+/** ccflare.json as an object; a file that is not one is refused (the CLI checks it before touching its target). */
+export function readCcflareConfig(path: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServeResult } from '../../src/cli/serve-command.js';
+import { openStoreFromUrl } from '../../src/storage/open-store.js';
 import { type CliRun, runCommand, spawnBinary, startCommand } from '../support/cli-io.js';
 import { type FakeOAuth, startFakeOAuth } from '../support/fake-oauth.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
@@ -299,6 +300,10 @@ describe("ccflare's environment variables", () => {
 
   it('ccflare_CONFIG_PATH names a ccflare.json whose snake_case keys apply; CCFLARE_* still wins', async () => {
     const home = newHome();
+    // An installation: `config get` shows the settings of one, it does not start one.
+    const store = await openStoreFromUrl(`sqlite:${join(home, 'ccflare.db')}`);
+    await store.migrate();
+    await store.close();
     const where = join(newHome(), 'ccflare.json');
     writeFileSync(
       where,
