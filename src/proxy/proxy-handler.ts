@@ -585,7 +585,18 @@ export function createProxy(deps: ProxyDeps): GatewayProxy {
           if (ended.push(ctx) === 1) deferFinish(finishEnded);
           return;
         }
-        if (ctx.aborted) break;
+        if (ctx.aborted) {
+          // Cut short by the client leaving or by shutdown, it still went out on this account: the
+          // record lists it (and the account's attempt count has it), as any other attempt.
+          const why = r.kind === 'network' && r.error instanceof Error ? r.error.message : 'cut short';
+          ctx.attemptLog.push({
+            account: account.name,
+            status: null,
+            error: why,
+            ms: Math.round(performance.now() - attemptStart),
+          });
+          break;
+        }
         let step: Step;
         if (r.kind === 'network') {
           const ms = Math.round(performance.now() - attemptStart);

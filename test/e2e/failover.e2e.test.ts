@@ -290,6 +290,26 @@ describe('failover table', () => {
     expect(keysSeen(up)).toEqual(['a']);
   });
 
+  it('the client leaving while an attempt waits for headers: the record lists that attempt on its account', async () => {
+    const { client, up, gw } = await setup(() => ({ kind: 'hang' }), { accounts: 'a' });
+    const leave = new AbortController();
+    const asked = client.messages
+      .create(
+        { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
+        { signal: leave.signal },
+      )
+      .catch((e: unknown) => e);
+    await vi.waitFor(() => expect(up.requests).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    leave.abort();
+    expect(await asked).toBeInstanceOf(Anthropic.APIUserAbortError);
+    const [rec] = await gw.records(1);
+    expect(rec).toMatchObject({ status: 499, success: false, error: 'client disconnected', attempts: 1 });
+    // It was recorded with no attempt and no account, as if nothing had gone out.
+    expect(rec?.attemptLog).toEqual([
+      expect.objectContaining({ account: 'a', status: null, error: 'client disconnected' }),
+    ]);
+  });
+
   it('credits / spend-limit error: no retry, no failover, the account is flagged', async () => {
     const { client, up, gw } = await setup(() => ({
       kind: 'json',

@@ -36,10 +36,13 @@ export const accounts = {
   addAccount: 'Add account',
   addKeyFoot: 'Claude Max/Pro and Console accounts sign in above instead.',
   added: 'Added {name}. It takes requests now.',
+  apiKeyNotAnthropic: 'This does not start with sk-ant-, as Anthropic API keys do; it will be stored anyway.',
   addedKind: 'Added {name} ({kind}). It takes requests now.',
   signedInAgain: 'Signed {name} in again. It takes requests now.',
   renamed: 'renamed {from} to {to}',
   prioritySet: 'priority {priority}',
+  addedNotAnthropic:
+    'Added {name}. Its key does not start with sk-ant-, as Anthropic API keys do: if requests fail with 401, check it.',
   saved: 'Saved {name}: {changes}.',
   listSeparator: ', ',
   editTitle: 'Edit {name}',

@@ -38,10 +38,13 @@ export default {
   addAccount: 'Tambahkan akun',
   addKeyFoot: 'Akun Claude Max/Pro dan Console masuk di atas.',
   added: '{name} ditambahkan. Akun ini sekarang menerima permintaan.',
+  apiKeyNotAnthropic: 'Ini tidak diawali sk-ant- seperti kunci API Anthropic; tetap akan disimpan.',
   addedKind: '{name} ({kind}) ditambahkan. Akun ini sekarang menerima permintaan.',
   signedInAgain: '{name} sudah masuk lagi. Akun ini sekarang menerima permintaan.',
   renamed: '{from} diganti namanya menjadi {to}',
   prioritySet: 'prioritas {priority}',
+  addedNotAnthropic:
+    '{name} ditambahkan. Kuncinya tidak diawali sk-ant- seperti kunci API Anthropic: jika permintaan gagal dengan 401, periksa kuncinya.',
   saved: '{name} disimpan: {changes}.',
   listSeparator: ', ',
   editTitle: 'Ubah {name}',

@@ -38,10 +38,13 @@ export default {
   addAccount: 'Adicionar conta',
   addKeyFoot: 'Contas Claude Max/Pro e Console fazem login acima.',
   added: '{name} adicionada. Ela já recebe requisições.',
+  apiKeyNotAnthropic: 'Isto não começa com sk-ant-, como as chaves de API da Anthropic; será guardado mesmo assim.',
   addedKind: '{name} ({kind}) adicionada. Ela já recebe requisições.',
   signedInAgain: '{name} entrou de novo. Ela já recebe requisições.',
   renamed: '{from} renomeada para {to}',
   prioritySet: 'prioridade {priority}',
+  addedNotAnthropic:
+    '{name} adicionada. A chave não começa com sk-ant-, como as chaves de API da Anthropic: se as requisições falharem com 401, confira-a.',
   saved: '{name} salva: {changes}.',
   listSeparator: ', ',
   editTitle: 'Editar {name}',

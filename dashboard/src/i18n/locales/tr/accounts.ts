@@ -38,10 +38,13 @@ export default {
   addAccount: 'Hesap ekle',
   addKeyFoot: 'Claude Max/Pro ve Console hesapları bunun yerine yukarıdan giriş yapar.',
   added: '{name} eklendi. Artık istek alıyor.',
+  apiKeyNotAnthropic: 'Bu, Anthropic API anahtarları gibi sk-ant- ile başlamıyor; yine de kaydedilecek.',
   addedKind: '{name} ({kind}) eklendi. Artık istek alıyor.',
   signedInAgain: '{name} yeniden giriş yaptı. Artık istek alıyor.',
   renamed: '{from} adı {to} olarak değiştirildi',
   prioritySet: 'öncelik {priority}',
+  addedNotAnthropic:
+    '{name} eklendi. Anahtarı, Anthropic API anahtarları gibi sk-ant- ile başlamıyor: istekler 401 ile başarısız olursa anahtarı kontrol edin.',
   saved: '{name} kaydedildi: {changes}.',
   listSeparator: ', ',
   editTitle: '{name} hesabını düzenle',

@@ -36,10 +36,13 @@ export default {
   adding: '正在添加…',
   addAccount: '添加账户',
   addKeyFoot: 'Claude Max/Pro 和 Console 账户请在上方登录。',
+  apiKeyNotAnthropic: '此密钥不以 sk-ant- 开头（Anthropic API 密钥都以此开头）；仍会保存。',
   added: '已添加 {name}，现在开始接收请求。',
   addedKind: '已添加 {name}（{kind}），现在开始接收请求。',
   signedInAgain: '{name} 已重新登录，现在开始接收请求。',
   renamed: '已将 {from} 重命名为 {to}',
+  addedNotAnthropic:
+    '已添加 {name}。其密钥不以 sk-ant- 开头（Anthropic API 密钥都以此开头）：如果请求因 401 失败，请检查密钥。',
   prioritySet: '优先级 {priority}',
   saved: '已保存 {name}：{changes}。',
   listSeparator: '，',
