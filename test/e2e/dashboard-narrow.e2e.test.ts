@@ -293,6 +293,26 @@ describe.skipIf(!hasChromium)('the dashboard with many models, at 1280 px and on
     expect(errors).toEqual([expect.stringContaining('409 (Conflict)')]);
   });
 
+  it('warns of a key that does not look like an Anthropic one, before adding it and in the result', async () => {
+    const errors = await usePage(page, 'light');
+    await page.goto(`${gw.url}/accounts`);
+    const form = page.getByRole('form', { name: 'Add an account by API key' });
+    await form.getByLabel('Name', { exact: true }).fill('k4');
+    const help = form.locator('#add-key-help');
+    await form.getByLabel('API key', { exact: true }).fill('sk-ant-api03-narrow-k4');
+    expect(await help.textContent()).toBe('Stored encrypted; never shown again.');
+    await form.getByLabel('API key', { exact: true }).fill('not-a-key');
+    expect(await help.textContent()).toBe(
+      'This does not start with sk-ant-, as Anthropic API keys do; it will be stored anyway.',
+    );
+    await form.getByRole('button', { name: 'Add account' }).click();
+    await page.getByRole('row', { name: 'Account k4' }).waitFor();
+    expect(await page.getByRole('status').filter({ hasText: 'Added k4' }).textContent()).toBe(
+      'Added k4. Its key does not start with sk-ant-, as Anthropic API keys do: if requests fail with 401, check it.',
+    );
+    expect(errors).toEqual([]);
+  });
+
   it("says a broken prompt file's error once, and sets the analysis model's label apart from its select", async () => {
     const errors = await usePage(page, 'light');
     const previewed = page.waitForResponse((r) => r.url().endsWith('/api/prompts/preview'));

@@ -26,7 +26,7 @@ export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
       setName('');
       setKey('');
       setPriority('');
-      onDone(t('added', { name: a.name }));
+      onDone(t(notAnthropic ? 'addedNotAnthropic' : 'added', { name: a.name }));
       void qc.invalidateQueries({ queryKey: queryKeys.accounts });
     },
   });
@@ -38,6 +38,9 @@ export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
       if (add.isError) add.reset();
     };
   const nameInvalid = name !== '' && validateName(name) !== null;
+  // The server stores any key (a proxy in front of Anthropic may issue its own) and the CLI warns;
+  // said here before adding, and again in the result, so a pasted wrong value is noticed.
+  const notAnthropic = key.trim() !== '' && !key.trim().startsWith('sk-ant-');
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!nameInvalid && name && key.trim()) add.mutate();
@@ -67,8 +70,8 @@ export function AddKeyForm({ onDone }: { onDone: (msg: string) => void }) {
             placeholder="sk-ant-api03-…"
             aria-describedby="add-key-help"
           />
-          <small id="add-key-help" className="muted">
-            {t('apiKeyHelp')}
+          <small id="add-key-help" className={notAnthropic ? 'field-warning' : 'muted'}>
+            {notAnthropic ? t('apiKeyNotAnthropic') : t('apiKeyHelp')}
           </small>
         </div>
         <PriorityField id="add-priority" inputName="priority" value={priority} onChange={edited(setPriority)} />
