@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptRecord, RequestRecord } from '../../src/storage/contract/records.js';
 import { usageFromRecords } from '../../src/storage/writer/usage.js';
+import { api } from '../support/api-request.js';
 import { chromiumAvailable, shot, switchTheme, usePage } from '../support/browser.js';
 import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
 import type { TestGateway } from '../support/gateway.js';
@@ -33,6 +34,11 @@ describe.skipIf(!hasChromium)('dashboard: failing accounts', () => {
     rig = await startDashboardRig([
       { name: 'flaky', key: 'sk-ant-api03-dashboard-flaky', over: { priority: 0 } },
       { name: 'steady', key: 'sk-ant-api03-dashboard-steady', over: { priority: 1 } },
+      {
+        name: 'cool',
+        key: 'sk-ant-api03-dashboard-cool',
+        over: { priority: 2, cooldownUntil: Date.now() + 60 * MIN, cooldownReason: 'rate_limited' },
+      },
     ]);
     ({ page, gw } = rig);
     const steady = await gw.account('steady');
@@ -92,6 +98,30 @@ describe.skipIf(!hasChromium)('dashboard: failing accounts', () => {
     await shot(page, 'accounts-failing-light');
     await switchTheme(page, 'dark');
     await shot(page, 'accounts-failing-dark');
+    expect(errors).toEqual([]);
+  });
+
+  it('pauses a cooling-down account, and lifts its cooldown with an action named for it', async () => {
+    const errors = await usePage(page, 'light');
+    await page.goto(`${gw.url}/accounts`);
+    const cool = page.getByRole('row', { name: 'Account cool' });
+    await cool.waitFor();
+    expect(await cool.textContent()).toContain('Cooling down');
+    // It offered only Resume: no way to hold it back once the cooldown ends.
+    const end = cool.getByRole('button', { name: 'End the cooldown of cool' });
+    expect(await end.textContent()).toBe('End cooldown');
+    expect(await end.getAttribute('title')).toContain('before its rate limit says it may');
+    await cool.getByRole('button', { name: 'Pause cool' }).click();
+    await cool.getByRole('button', { name: 'Resume cool' }).waitFor();
+    const paused = (await api(gw.url, 'GET', '/api/accounts/cool')).json;
+    expect(paused).toMatchObject({ paused: true, status: 'paused' });
+    expect(paused.cooldownUntil).toBeGreaterThan(Date.now());
+    expect(await end.count()).toBe(0);
+
+    await cool.getByRole('button', { name: 'Resume cool' }).click();
+    await cool.getByRole('button', { name: 'Pause cool' }).waitFor();
+    expect(await cool.textContent()).toContain('Active');
+    expect(await end.count()).toBe(0);
     expect(errors).toEqual([]);
   });
 

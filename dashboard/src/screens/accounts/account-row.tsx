@@ -33,8 +33,10 @@ export function AccountRow({
     },
   });
   const advice = statusAdvice(a, now);
-  // Resume also lifts cooldowns and a disabled state.
-  const action = a.paused || a.status === 'disabled' || a.status === 'cooling_down' ? 'resume' : 'pause';
+  // Resume also lifts cooldowns and a disabled state. A cooling-down account can still be paused
+  // (held back after its cooldown ends); lifting the cooldown early is its own, named, action.
+  const cooling = a.status === 'cooling_down' && !a.paused;
+  const action = a.paused || a.status === 'disabled' ? 'resume' : 'pause';
   const canReauth = isOAuth(a) && (a.status === 'needs_reauth' || a.status === 'disabled');
   return (
     <tr aria-label={t('rowLabel', { name: a.name })}>
@@ -75,6 +77,17 @@ export function AccountRow({
             aria-label={t('reauthName', { name: a.name })}
           >
             {t('reauth')}
+          </button>
+        ) : null}
+        {cooling ? (
+          <button
+            type="button"
+            onClick={() => toggle.mutate('resume')}
+            disabled={toggle.isPending}
+            aria-label={t('endCooldownName', { name: a.name })}
+            title={t('endCooldownTitle')}
+          >
+            {t('endCooldown')}
           </button>
         ) : null}
         <button
