@@ -108,6 +108,15 @@ describe('keys limits on a key', () => {
     }
   });
 
+  it('--json without a limit flag prints the key as JSON, as with one', async () => {
+    const shown = await runCommand(['keys', 'limits', 'k1', '--json'], { home });
+    expect(shown.code, shown.stderr).toBe(0);
+    const changed = await runCommand(['keys', 'limits', 'k1', '--models', 'haiku', '--json'], { home });
+    const view = JSON.parse(shown.stdout) as { name: string; limits: unknown };
+    expect(view).toMatchObject({ name: 'k1', limits: { ...NONE, models: ['haiku'] } });
+    expect(Object.keys(view).sort()).toEqual(Object.keys(JSON.parse(changed.stdout) as object).sort());
+  });
+
   it('states the accepted --rpm range when a value is above it', async () => {
     for (const big of ['2M', '10001']) {
       const r = await runCommand(['keys', 'limits', 'k1', '--rpm', big], { home });

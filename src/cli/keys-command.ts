@@ -204,7 +204,7 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
           if (current === undefined) throw new CliError(`no active client key named "${name}"`);
           const given = [opts.rpm, opts.tokensPerDay, opts.costPerMonth, opts.models].some((o) => o !== undefined);
           if (!given && !opts.clear) {
-            out(`${name}: ${describeLimits(current.limits)}\n`);
+            out(opts.json ? `${JSON.stringify(current, null, 2)}\n` : `${name}: ${describeLimits(current.limits)}\n`);
             return;
           }
           const view = await service.setLimits(name, limitsFromFlags(current.limits, opts));
