@@ -228,7 +228,9 @@ export class ApiClient {
     if (status === 401) {
       const why = this.adminKey === null ? 'requires the admin key' : 'refused the admin key';
       return new CliError(
-        `the gateway at ${this.base} ${why}: set CCFLARE_ADMIN_KEY, or run \`ccflare keys admin\` (it saves ${this.home}/admin.key)`,
+        // Not plain `keys admin`: the gateway requires a key, so one is usually stored, and that refuses to replace it.
+        `the gateway at ${this.base} ${why}: set CCFLARE_ADMIN_KEY to it, or make a new one with ` +
+          `\`ccflare keys admin --rotate\` (it saves ${this.home}/admin.key; a stored admin key it replaces stops working)`,
       );
     }
     const message = (body as { error?: { message?: unknown } } | null)?.error?.message;

@@ -712,8 +712,19 @@ describe('against a gateway that requires the admin key', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toBe(
-      `ccflare: the gateway at http://127.0.0.1:${livePort} refused the admin key: set CCFLARE_ADMIN_KEY, or run \`ccflare keys admin\` (it saves ${gw.home}/admin.key)\n`,
+      `ccflare: the gateway at http://127.0.0.1:${livePort} refused the admin key: set CCFLARE_ADMIN_KEY to it, or make a new one with \`ccflare keys admin --rotate\` (it saves ${gw.home}/admin.key; a stored admin key it replaces stops working)\n`,
     );
+    // The advice works with admin.key gone: the command it names replaces the stored key and saves the new one.
+    rmSync(join(gw.home, 'admin.key'));
+    const keyless = await live(['stats']);
+    expect(keyless.stderr).toMatch(/requires the admin key: .*`ccflare keys admin --rotate`/);
+    const advice = /`(ccflare keys admin[^`]*)`/.exec(keyless.stderr)?.[1] ?? '';
+    const rotated = await live(advice.split(' ').slice(1));
+    expect(rotated.code, rotated.stderr).toBe(0);
+    await vi.waitFor(async () => expect((await live(['stats', '--json'])).code).toBe(0), {
+      timeout: 3000,
+      interval: 50,
+    });
     const logs = await live(['logs']);
     expect(logs.code, logs.stderr).toBe(0);
   });
