@@ -16,9 +16,12 @@ describe('accountStatus: failing', () => {
     });
     expect(accountStatus(row, NOW)).toEqual({
       status: 'failing',
-      reason: '529 ×4, 429 ×1 in the last 5 min; last: 529 overloaded: Overloaded',
+      // Only the newest five are kept, so five say "at least", not "exactly".
+      reason: '529 ×4, 429 ×1 (its last 5 errors, all in the last 5 min); last: 529 overloaded: Overloaded',
       until: null,
     });
+    const fewer = accountRow('flaky', { recentErrors: [overloaded(NOW - 2 * MIN), overloaded(NOW - MIN)] });
+    expect(accountStatus(fewer, NOW).reason).toBe('529 ×2 in the last 5 min; last: 529 overloaded: Overloaded');
   });
 
   it('is active again once it served a request after its errors', () => {

@@ -9,6 +9,7 @@ import type {
   AccountStatus,
   RateLimitState,
 } from '../storage/contract/accounts.js';
+import { RECENT_ERRORS_KEPT } from '../storage/writer/usage.js';
 
 /** How far back failed attempts make an account show as failing. */
 export const FAILING_WINDOW_MS = 5 * 60_000;
@@ -82,15 +83,23 @@ export function failingReason(
   const since = Math.max(now - FAILING_WINDOW_MS, lastServedAt ?? 0);
   const counts = new Map<string, number>();
   let last: AccountError | null = null;
+  let counted = 0;
   for (const e of errors) {
     if (e.at <= since || !accountsFault(e.status)) continue;
     const key = e.status === null ? 'no answer' : String(e.status);
     counts.set(key, (counts.get(key) ?? 0) + 1);
+    counted++;
     if (last === null || e.at >= last.at) last = e;
   }
   if (last === null) return null;
   const byCount = [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ×${n}`);
-  return `${byCount.join(', ')} in the last ${FAILING_WINDOW_MS / 60_000} min; last: ${last.error ?? last.status}`;
+  const minutes = FAILING_WINDOW_MS / 60_000;
+  // Only the newest errors are kept: when all of them count, there may have been more.
+  const span =
+    counted >= RECENT_ERRORS_KEPT
+      ? `its last ${counted} errors, all in the last ${minutes} min`
+      : `in the last ${minutes} min`;
+  return `${byCount.join(', ')} ${counted >= RECENT_ERRORS_KEPT ? `(${span})` : span}; last: ${last.error ?? last.status}`;
 }
 
 /** Statuses that say something about the account or the upstream rather than the request (protocol.md section 4). */

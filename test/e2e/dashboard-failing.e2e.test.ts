@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptRecord, RequestRecord } from '../../src/storage/contract/records.js';
 import { usageFromRecords } from '../../src/storage/writer/usage.js';
 import { api } from '../support/api-request.js';
-import { chromiumAvailable, shot, switchTheme, usePage } from '../support/browser.js';
+import { chromiumAvailable, shot, shownMoment, switchTheme, usePage } from '../support/browser.js';
 import { type DashboardRig, startDashboardRig } from '../support/dashboard-rig.js';
 import type { TestGateway } from '../support/gateway.js';
 import { NO_USAGE } from '../support/history-seed.js';
@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)('dashboard: failing accounts', () => {
     await expect.poll(() => flaky.textContent()).toContain('Failing');
     const text = (await flaky.textContent()) ?? '';
     expect(text).not.toContain('Active');
-    expect(text).toContain('529 ×4, 429 ×1 in the last 5 min');
+    expect(text).toContain('529 ×4, 429 ×1 (its last 5 errors, all in the last 5 min)');
     expect(text).toContain('5 attempts, 5 failed');
     const list = page.getByRole('list', { name: 'Last errors of flaky' });
     expect(await list.getByRole('listitem').allTextContents()).toEqual([
@@ -122,6 +122,60 @@ describe.skipIf(!hasChromium)('dashboard: failing accounts', () => {
     await cool.getByRole('button', { name: 'Pause cool' }).waitFor();
     expect(await cool.textContent()).toContain('Active');
     expect(await end.count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('shows the moment in a rate-limit error in local time, as every other time on screen', async () => {
+    const errors = await usePage(page, 'light');
+    const cool = await gw.account('cool');
+    const now = Date.now();
+    const until = now + 30 * MIN;
+    const error = `429 rate limited (5h) until ${new Date(until).toISOString()}`;
+    const limited = [
+      sampleRecord({
+        ...NO_USAGE,
+        accountId: cool.id,
+        accountName: 'cool',
+        id: 'limited',
+        ts: now - MIN,
+        status: 429,
+        success: false,
+        error,
+        attempts: 1,
+        attemptLog: [{ account: 'cool', status: 429, error, ms: 20 }],
+      }),
+    ];
+    await gw.store.requests.writeBatch(limited, usageFromRecords(limited));
+    await gw.store.notify.insertInbox({
+      id: 'limited-note',
+      type: 'account.rate_limited',
+      subject: 'cool',
+      severity: 'warning',
+      title: 'Account cool is rate limited (5h)',
+      text: `The 5h window was rejected; the account is benched until ${new Date(until).toISOString()}.`,
+      at: now - MIN,
+      readAt: null,
+    });
+    const local = `429 rate limited (5h) until ${await shownMoment(page, until)}`;
+
+    await page.goto(`${gw.url}/accounts`);
+    const list = page.getByRole('list', { name: 'Last errors of cool' });
+    // The gateway rereads accounts whose counters moved within 2 s (their revision).
+    await expect.poll(() => list.count(), { timeout: 5000 }).toBe(1);
+    expect(await list.getByRole('listitem').first().textContent()).toContain(local);
+
+    await page.goto(`${gw.url}/`);
+    const recent = page.getByRole('list', { name: 'Recent errors' });
+    await expect.poll(async () => (await recent.textContent()) ?? '').toContain(local);
+    await page.getByRole('button', { name: /unread notification/ }).click();
+    expect(await page.getByRole('region', { name: 'Notifications' }).textContent()).toContain(
+      `the account is benched until ${await shownMoment(page, until)}.`,
+    );
+
+    await page.goto(`${gw.url}/requests/limited`);
+    await page.getByRole('note').filter({ hasText: '429' }).waitFor();
+    expect(await page.getByRole('note').filter({ hasText: '429' }).textContent()).toBe(local);
+    expect(await page.locator('main').textContent()).not.toContain(new Date(until).toISOString());
     expect(errors).toEqual([]);
   });
 

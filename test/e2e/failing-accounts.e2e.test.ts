@@ -84,13 +84,17 @@ describe('an account whose attempts fail', () => {
   it('shows as failing, with what failed, instead of active', async () => {
     const flaky = (await api(gw.url, 'GET', '/api/accounts/flaky')).json;
     expect(flaky.status).toBe('failing');
-    expect(flaky.statusReason).toBe('529 ×4, 429 ×1 in the last 5 min; last: 529 overloaded: Overloaded');
+    expect(flaky.statusReason).toBe(
+      '529 ×4, 429 ×1 (its last 5 errors, all in the last 5 min); last: 529 overloaded: Overloaded',
+    );
   });
 
   it('`accounts list` shows the state, the attempts and the last errors', async () => {
     const r = await runCommand(['accounts', 'list'], { home: gw.home });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^flaky +api_key +failing: 529 ×4, 429 ×1 in the last 5 min; .* 0\/0 +5 \(5 failed\)/m);
+    expect(r.stdout).toMatch(
+      /^flaky +api_key +failing: 529 ×4, 429 ×1 \(its last 5 errors, all in the last 5 min\); .* 0\/0 +5 \(5 failed\)/m,
+    );
     expect(r.stdout).toMatch(/^Last errors of flaky:\n( {2}\d\d:\d\d {2}529 {2}529 overloaded: Overloaded\n){4}/m);
     const json = JSON.parse((await runCommand(['accounts', 'list', '--json'], { home: gw.home })).stdout);
     expect(json.find((a: { name: string }) => a.name === 'flaky')).toMatchObject({ failedAttemptCount: 5 });
