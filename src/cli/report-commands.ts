@@ -224,16 +224,22 @@ export function registerReportCommands(program: Command, io: CliIo): void {
         session: opts.session,
       };
       let items: RequestSummary[];
-      if (t.api) items = (await t.api.get<{ items: RequestSummary[] }>(apiPath('/api/requests', filter))).items;
-      else {
-        items = await withConfigStore(t.config, async (s) => (await s.requests.list(filter)).items.map(summaryView), {
-          read: true,
-        });
+      // The accounts there are now, so the table marks a removed account's rows (as `stats` does).
+      let accounts: { id: string }[];
+      if (t.api) {
+        items = (await t.api.get<{ items: RequestSummary[] }>(apiPath('/api/requests', filter))).items;
+        accounts = opts.json || items.length === 0 ? [] : await t.api.get<{ id: string }[]>('/api/accounts');
+      } else {
+        [items, accounts] = await withConfigStore(
+          t.config,
+          async (s) => [(await s.requests.list(filter)).items.map(summaryView), await s.accounts.list()] as const,
+          { read: true },
+        );
       }
       if (items.length === 0 && opts.account !== undefined) await checkAccountNames(t, [opts.account]);
       if (opts.json) json(items);
       else if (items.length === 0) out('No requests match.\n');
-      else out(renderRequests(items, now));
+      else out(renderRequests(items, now, new Set(accounts.map((a) => a.id))));
     });
   requests
     .command('show')

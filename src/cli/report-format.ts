@@ -91,9 +91,10 @@ export function renderStats(s: StatsResult, now: number): string {
     out += `\n${renderAgents(s.agents)}`;
   }
   if (s.recentErrors.length > 0) {
+    const removed = new Set(s.accounts.filter((a) => !a.exists).map((a) => a.accountId));
     const rows = s.recentErrors.map((e) => [
       formatTime(e.ts, now),
-      accountLabel(e.accountId, e.accountName),
+      accountLabel(e.accountId, e.accountName, e.accountId === null || !removed.has(e.accountId)),
       e.model ?? '-',
       e.status === null ? '-' : String(e.status),
       e.error ?? '-',
@@ -192,18 +193,26 @@ export function endpointOf(r: Pick<RequestSummary, 'method' | 'path'>): string {
 }
 
 /** The serving account (or, for a request no account served, the ones it tried); then its retries and failovers. */
-function accountCell(r: RequestSummary): string {
-  const who = r.accountId === null ? servedBy(r, NO_ACCOUNT) : accountLabel(r.accountId, r.accountName);
+function accountCell(r: RequestSummary, accountIds: ReadonlySet<string> | null): string {
+  const who =
+    r.accountId === null
+      ? servedBy(r, NO_ACCOUNT)
+      : accountLabel(r.accountId, r.accountName, accountIds === null || accountIds.has(r.accountId));
   const moves = describeMoves(r);
   return moves === '' ? who : `${who} (${moves})`;
 }
 
-export function renderRequests(items: readonly RequestSummary[], now: number): string {
+/** `accountIds`: the ids of the accounts there are now, to mark a removed one's rows; null: not known. */
+export function renderRequests(
+  items: readonly RequestSummary[],
+  now: number,
+  accountIds: ReadonlySet<string> | null = null,
+): string {
   const rows = items.map((r) => {
     const t = tokenKinds(r);
     return [
       formatTime(r.ts, now),
-      accountCell(r),
+      accountCell(r, accountIds),
       endpointOf(r),
       r.modelApplied ?? r.modelRequested ?? '-',
       r.agent ?? '-',

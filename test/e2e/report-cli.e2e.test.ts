@@ -400,6 +400,33 @@ describe('ccflare requests', () => {
     }
   });
 
+  it('marks the requests of a removed account "(removed)" in requests and in the errors of stats', async () => {
+    await gw.store.requests.writeBatch(
+      [
+        sampleRecord({
+          id: '00000000-0000-7000-8000-000000000005',
+          ts: NOW - 4_000,
+          accountId: '00000000-0000-4000-8000-00000000dead',
+          accountName: 'old',
+          status: 500,
+          success: false,
+          error: 'upstream_error',
+        }),
+      ],
+      [],
+    );
+    for (const call of [live, offline]) {
+      const list = await call(['requests', '--limit', '1']);
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stdout.split('\n')[1]).toMatch(/^\S+\s+old \(removed\)\s+POST \/v1\/messages\s/);
+      const stats = await call(['stats']);
+      expect(stats.stdout).toMatch(/^\S+\s+old \(removed\)\s+claude-sonnet-4-5\s+500\s+upstream_error$/m);
+      // The accounts there still are stay unmarked.
+      const all = await call(['requests']);
+      expect(all.stdout.match(/\(removed\)/g)).toHaveLength(1);
+    }
+  });
+
   it('filters by --status, --since, --until and --session, the same both ways', async () => {
     await gw.store.requests.writeBatch(
       [sampleRecord({ id: '00000000-0000-7000-8000-000000000005', ts: NOW - 40_000, sessionId: 'sess-1' })],
