@@ -3,7 +3,7 @@ import { queryOptions, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { Account } from '../../src/shared/accounts-schemas';
 import { apiFetch } from './api';
-import { fmtDateTime, fmtDuration, fmtPercent } from './format';
+import { fmtDateTime, fmtDuration, fmtMomentsIn, fmtPercent } from './format';
 import { shell } from './i18n/en/shell';
 import { translator } from './i18n/i18n';
 import { queryKeys } from './query-keys';
@@ -77,7 +77,7 @@ export function RecentErrors({ account }: { account: Account }) {
           // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, redrawn whole
           <li key={i}>
             <span className="muted">{fmtDateTime(e.at)}</span> <strong>{e.status ?? t('noAnswer')}</strong>{' '}
-            {e.error ?? ''}
+            {e.error === null ? '' : fmtMomentsIn(e.error)}
           </li>
         ))}
       </ul>

@@ -4,6 +4,7 @@ import {
   fmtDateTime,
   fmtDuration,
   fmtInt,
+  fmtMomentsIn,
   fmtMs,
   fmtPercent,
   fmtRate,
@@ -89,6 +90,18 @@ describe('countdowns', () => {
 });
 
 describe('times', () => {
+  it('the UTC moments in a server message as local moments, the rest of it as it was', () => {
+    expect(fmtMomentsIn('429 rate limited (5h) until 2025-01-02T15:40:58.556Z', 'en-US', TS)).toBe(
+      '429 rate limited (5h) until Jan 2, 03:40:58 PM',
+    );
+    expect(fmtMomentsIn('benched until 2025-01-02T15:40:58Z; was 2024-12-31T23:59:58.000Z.', 'zh-CN', TS)).toBe(
+      'benched until 1月2日 15:40:58; was 2024年12月31日 23:59:58.',
+    );
+    expect(fmtMomentsIn('529 overloaded: Overloaded (req 2025-01-02)', 'en-US', TS)).toBe(
+      '529 overloaded: Overloaded (req 2025-01-02)',
+    );
+  });
+
   it('a moment to the second (the year only when it is not this one), hours and minutes on a chart axis', () => {
     expect(fmtDateTime(TS, 'en-US', TS)).toBe('Jan 2, 03:04:05 PM');
     expect(fmtDateTime(Date.UTC(2024, 11, 31, 23, 59, 58), 'en-US', TS)).toBe('Dec 31, 2024, 11:59:58 PM');

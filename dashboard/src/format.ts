@@ -116,6 +116,22 @@ export function fmtDateTime(ts: number | null | undefined, locale = intlLocale()
   return moment(locale, d.getFullYear() !== new Date(now).getFullYear()).format(d);
 }
 
+// A UTC moment as the server writes it into a message (Date.toISOString()).
+const ISO_MOMENT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z\b/g;
+
+/**
+ * A server message with the UTC moments in it ("429 rate limited (5h) until
+ * 2026-12-07T10:40:58.556Z") shown as every other time on screen is, in local time. The messages
+ * are stored as text (the attempt log, an account's last errors, the notification inbox), so
+ * records written before stay readable the same way.
+ */
+export function fmtMomentsIn(text: string, locale = intlLocale(), now = Date.now()): string {
+  return text.replace(ISO_MOMENT, (iso) => {
+    const ts = Date.parse(iso);
+    return Number.isNaN(ts) ? iso : fmtDateTime(ts, locale, now);
+  });
+}
+
 /** Sizes in binary units, as file managers show them: 512 B, 1.5 KB, 12.3 MB, 1.2 GB. */
 export function fmtSize(n: number, locale = intlLocale()): string {
   if (n < 1024) return `${fixed(n, 0, locale, false)} B`;

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import type { Inbox } from '../../src/shared/notify-schemas';
 import { apiFetch } from './api';
-import { fmtDateTime } from './format';
+import { fmtDateTime, fmtMomentsIn } from './format';
 import { shell } from './i18n/en/shell';
 import { translator } from './i18n/i18n';
 import { queryKeys } from './query-keys';
@@ -86,7 +86,7 @@ export function NotifyBell() {
               {inbox.data.events.map((e) => (
                 <li key={e.id} className={`bell-item sev-${e.severity}${e.read ? '' : ' unread'}`}>
                   <div className="bell-title">{e.title}</div>
-                  <div className="small">{e.text}</div>
+                  <div className="small">{fmtMomentsIn(e.text)}</div>
                   <div className="muted small">{fmtDateTime(e.at)}</div>
                 </li>
               ))}

@@ -6,7 +6,7 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { LiveEventData, LogHistoryLine } from '../../../src/shared/events-schemas';
 import { apiFetch } from '../api';
-import { fmtInt } from '../format';
+import { fmtInt, fmtMomentsIn } from '../format';
 import { type LiveState, openEventStream } from '../live';
 import { linkClick, setSearchParam, useLocation } from '../router';
 import './logs.css';
@@ -208,7 +208,7 @@ function clock(ts: number): string {
 const MAX_VALUE_CHARS = 160;
 
 function fieldText(v: unknown): string {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return fmtMomentsIn(v);
   if (v === null || typeof v !== 'object') return String(v);
   // pino's error serializer: the type and message say enough on one line; the rest is in the title.
   const err = v as { type?: unknown; message?: unknown };
@@ -219,7 +219,8 @@ function fieldText(v: unknown): string {
 
 function FieldValue({ name, value }: { name: string; value: unknown }) {
   const text = fieldText(value);
-  const full = typeof value === 'object' && value !== null ? JSON.stringify(value, null, 2) : text;
+  // The title keeps the value as logged (a UTC moment as written), what a search of the log file finds.
+  const full = typeof value === 'object' && value !== null ? JSON.stringify(value, null, 2) : String(value);
   const short = text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
   // The proxy logs the request id as `request`: its detail is one click away.
   if (name === 'request' && typeof value === 'string') {
@@ -246,7 +247,7 @@ const LogRow = memo(function LogRow({ line }: { line: Line }) {
       </time>
       <span className="log-level">{line.level.toUpperCase()}</span>
       <span className="log-body">
-        <span className="log-msg">{line.msg}</span>
+        <span className="log-msg">{fmtMomentsIn(line.msg)}</span>
         {fields.length > 0 ? (
           <span className="log-fields">
             {fields.map(([k, v]) => (

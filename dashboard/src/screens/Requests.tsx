@@ -35,6 +35,7 @@ import {
   DASH,
   fmtDateTime,
   fmtInt,
+  fmtMomentsIn,
   fmtMs,
   fmtRate,
   fmtSize,
@@ -718,7 +719,7 @@ const attemptColumns = (): Column<RequestDetail['attemptLog'][number]>[] => [
   { id: 'n', header: '#', cell: (_, i) => i + 1 },
   { id: 'account', header: t('colAccount'), cell: (a) => a.account ?? DASH },
   { id: 'status', header: t('colStatus'), cell: (a) => a.status ?? DASH },
-  { id: 'error', header: t('colError'), cell: (a) => a.error ?? DASH },
+  { id: 'error', header: t('colError'), cell: (a) => (a.error === null ? DASH : fmtMomentsIn(a.error)) },
   { id: 'time', header: t('colTime'), numeric: true, cell: (a) => fmtMs(a.ms) },
 ];
 
@@ -830,7 +831,7 @@ function RequestView({ id }: { id: string }) {
             </dl>
             {d.error ? (
               <p className="error" role="note">
-                {d.error}
+                {fmtMomentsIn(d.error)}
               </p>
             ) : null}
           </section>

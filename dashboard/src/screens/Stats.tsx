@@ -8,7 +8,7 @@ import type { Stats as StatsData } from '../../../src/shared/analytics-schemas';
 import { apiFetch } from '../api';
 import { ConfirmDialog } from '../confirm-dialog';
 import { type Column, DataTable } from '../data-table';
-import { DASH, fmtDateTime, fmtInt, fmtMs, fmtPercent, fmtUsd } from '../format';
+import { DASH, fmtDateTime, fmtInt, fmtMomentsIn, fmtMs, fmtPercent, fmtUsd } from '../format';
 import { linkClick, setSearchParam, useLocation } from '../router';
 import { ErrorState, Loading } from '../states';
 import './stats.css';
@@ -121,7 +121,12 @@ const errorColumns = (): Column<RecentError>[] => [
   },
   { id: 'model', header: t('colModel'), cell: (e) => e.model ?? DASH },
   { id: 'status', header: t('colStatus'), numeric: true, cell: (e) => e.status ?? DASH },
-  { id: 'error', header: t('colError'), className: 'stats-error-msg', cell: (e) => e.error ?? DASH },
+  {
+    id: 'error',
+    header: t('colError'),
+    className: 'stats-error-msg',
+    cell: (e) => (e.error === null ? DASH : fmtMomentsIn(e.error)),
+  },
   {
     id: 'details',
     header: <span className="sr-only">{t('details')}</span>,

@@ -13,6 +13,7 @@ import {
   fmtDateTime,
   fmtDuration,
   fmtInt,
+  fmtMomentsIn,
   fmtPercent,
   fmtTokenBreakdown,
   fmtTokensInOut,
@@ -219,7 +220,7 @@ function AccountsAndErrors() {
             <li key={`${e.account}-${e.at}`} data-error-account={e.account}>
               <span className="muted small">{fmtDateTime(e.at)}</span> <strong>{e.account}</strong>{' '}
               <span className="badge badge-disabled">{e.status ?? t('noAnswer')}</span>{' '}
-              <span className="small">{e.error ?? DASH}</span>
+              <span className="small">{e.error === null ? DASH : fmtMomentsIn(e.error)}</span>
             </li>
           ))}
         </ul>
