@@ -26,14 +26,15 @@ describe('keys limits flags', () => {
     expect(parseCount('--tokens-per-day', '1.5m')).toBe(1_500_000);
     expect(parseCount('--tokens-per-day', '500k')).toBe(500_000);
     expect(parseCount('--rpm', 'off')).toBeNull();
-    expect(parseUsd('--cost-per-month', '$12.50')).toBe(12.5);
-    expect(parseUsd('--cost-per-month', 'none')).toBeNull();
+    expect(parseUsd('--cost-per-month', '$12.50', 100)).toBe(12.5);
+    expect(parseUsd('--cost-per-month', 'none', 100)).toBeNull();
     for (const bad of ['0', '-1', '1.5', 'lots', '2G']) expect(() => parseCount('--rpm', bad)).toThrow(/--rpm takes/);
-    for (const bad of ['0', '-5', 'ten']) expect(() => parseUsd('--cost-per-month', bad)).toThrow(/USD above 0/);
+    for (const bad of ['0', '-5', 'ten']) expect(() => parseUsd('--cost-per-month', bad, 100)).toThrow(/USD above 0/);
     expect(parseCount('--tokens-per-day', '2,000,000')).toBe(2_000_000);
     // An empty value (an unset variable) is a mistake, not "no limit".
     expect(() => parseCount('--rpm', '')).toThrow(/--rpm takes/);
-    expect(() => parseUsd('--cost-per-month', ' ')).toThrow(/USD above 0/);
+    expect(() => parseUsd('--cost-per-month', ' ', 100)).toThrow(/USD above 0/);
+    expect(() => parseUsd('--cost-per-month', '100.01', 100)).toThrow(/--cost-per-month takes .* up to 100 /);
   });
 
   it('replaces only the limits given; --clear starts from none; models any lifts the list', () => {
@@ -122,6 +123,11 @@ describe('keys limits on a key', () => {
       const r = await runCommand(['keys', 'limits', 'k1', '--rpm', big], { home });
       expectOneLineError(r, /--rpm takes a whole number from 1 to 10000\b/, 2);
     }
+    expectOneLineError(
+      await runCommand(['keys', 'limits', 'k1', '--cost-per-month', '2000000000'], { home }),
+      /^ccflare: --cost-per-month takes an amount in USD above 0 up to 1,000,000,000 /,
+      2,
+    );
     const ok = await runCommand(['keys', 'limits', 'k1', '--rpm', '10k'], { home });
     expect(ok.stdout).toBe('Client key "k1": 10000 requests per minute; models haiku.\n');
   });

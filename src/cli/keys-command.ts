@@ -8,7 +8,7 @@ import { adminKeyPath, removeAdminKeyFile, writeAdminKeyFile } from '../auth/adm
 import { KeyService } from '../auth/key-service.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/config.js';
-import { type ClientKeyLimitsView, type ClientKeyView, MAX_KEY_RPM } from '../shared/keys-schemas.js';
+import { type ClientKeyLimitsView, type ClientKeyView, MAX_KEY_COST_USD, MAX_KEY_RPM } from '../shared/keys-schemas.js';
 import { isWorkerKeyName, NAME_RULE } from '../shared/names.js';
 import { formatCountShort } from '../shared/tokens.js';
 import { typedCount, typedUsd } from '../shared/typed-amounts.js';
@@ -61,11 +61,15 @@ function parseModels(raw: string): string[] | null {
   return models;
 }
 
-/** `50`, `$12.50`; `off` or `none`: no limit (shared/typed-amounts.ts). */
-export function parseUsd(flag: string, raw: string): number | null {
+/** `50`, `$12.50`; `off` or `none`: no limit (shared/typed-amounts.ts); up to `max`, which the schema refuses above. */
+export function parseUsd(flag: string, raw: string, max: number): number | null {
   const n = raw.trim() === '' ? 'invalid' : typedUsd(raw);
-  if (n === 'invalid')
-    throw new CliError(`${flag} takes an amount in USD above 0 (50, 12.50) or off, got ${JSON.stringify(raw)}`, 2);
+  if (n === 'invalid' || (n !== null && n > max)) {
+    throw new CliError(
+      `${flag} takes an amount in USD above 0 up to ${max.toLocaleString('en-US')} (50, 12.50) or off, got ${JSON.stringify(raw)}`,
+      2,
+    );
+  }
   return n;
 }
 
@@ -129,7 +133,10 @@ export function limitsFromFlags(current: ClientKeyLimitsView, o: LimitsOptions):
   return {
     rpm: o.rpm === undefined ? base.rpm : parseCount('--rpm', o.rpm, MAX_KEY_RPM),
     tokensPerDay: o.tokensPerDay === undefined ? base.tokensPerDay : parseCount('--tokens-per-day', o.tokensPerDay),
-    costPerMonthUsd: o.costPerMonth === undefined ? base.costPerMonthUsd : parseUsd('--cost-per-month', o.costPerMonth),
+    costPerMonthUsd:
+      o.costPerMonth === undefined
+        ? base.costPerMonthUsd
+        : parseUsd('--cost-per-month', o.costPerMonth, MAX_KEY_COST_USD),
     models: o.models === undefined ? base.models : parseModels(o.models),
   };
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CliRun, runCommand, startCommand } from '../../test/support/cli-io.js';
+import { type CliRun, expectOneLineError, runCommand, startCommand } from '../../test/support/cli-io.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.js';
 import { NOTIFY_EVENT_TYPES } from '../shared/notify-events.js';
 import { openStoreFromUrl } from '../storage/open-store.js';
@@ -159,6 +159,28 @@ describe('ccflare notify', () => {
       'ccflare: --error-rate takes a percent above 0 up to 100 (20, 12.5) or off, got "150"\n',
     ]);
     expect((await run(['notify', 'rules', '--window', 'soon'])).code).toBe(2);
+  });
+
+  it('names the flag and its range for a value the rules cannot hold, and changes nothing', async () => {
+    const before = (await run(['notify', 'rules', '--json'])).stdout;
+    for (const value of ['500', '999ms', '8d']) {
+      expectOneLineError(
+        await run(['notify', 'rules', '--window', value]),
+        new RegExp(`^ccflare: --window takes a duration .*, from 1s to 7d, got "${value}"$`),
+        2,
+      );
+    }
+    for (const flag of ['--spend-daily', '--spend-monthly', '--key-spend-daily', '--key-spend-monthly']) {
+      expectOneLineError(
+        await run(['notify', 'rules', flag, '1000001']),
+        new RegExp(`^ccflare: ${flag} takes an amount in USD above 0 up to 1,000,000 .*, got "1000001"$`),
+        2,
+      );
+    }
+    expectOneLineError(await run(['notify', 'rules', '--error-min-requests', '0']), /--error-min-requests/, 2);
+    expect((await run(['notify', 'rules', '--json'])).stdout).toBe(before);
+    const edge = await run(['notify', 'rules', '--window', '7d', '--spend-daily', '1000000']);
+    expect(edge.code, edge.stderr).toBe(0);
   });
 
   it('asks for the URL without echo on a terminal', async () => {

@@ -8,7 +8,14 @@ import { systemClock } from '../clock.js';
 import { ChannelService } from '../notify/channel-service.js';
 import { DURATION_RULE, formatDuration, parseDuration } from '../shared/duration.js';
 import { NOTIFY_EVENT_TYPES, type NotifyEventType } from '../shared/notify-events.js';
-import type { ChannelView, DeliveryView, NotifyRules } from '../shared/notify-schemas.js';
+import {
+  type ChannelView,
+  type DeliveryView,
+  NOTIFY_SPEND_MAX_USD,
+  NOTIFY_WINDOW_MAX_MS,
+  NOTIFY_WINDOW_MIN_MS,
+  type NotifyRules,
+} from '../shared/notify-schemas.js';
 import { EXISTING, type GlobalOptions, type StoreUse, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
 import { CliError, type CliIo, isInteractive, positiveInt, readAll, readHidden, usageError } from './io.js';
@@ -105,11 +112,16 @@ function rulesGiven(o: RulesOptions): boolean {
 export function rulesFromFlags(current: NotifyRules, o: RulesOptions): NotifyRules | null {
   if (!rulesGiven(o)) return null;
   const usd = (flag: string, raw: string | undefined, was: number | null) =>
-    raw === undefined ? was : parseUsd(flag, raw);
+    raw === undefined ? was : parseUsd(flag, raw, NOTIFY_SPEND_MAX_USD);
   let windowMs = current.windowMs;
   if (o.window !== undefined) {
     const ms = parseDuration(o.window);
-    if (ms === null) throw usageError(`--window takes ${DURATION_RULE}, got ${JSON.stringify(o.window)}`);
+    if (ms === null || ms < NOTIFY_WINDOW_MIN_MS || ms > NOTIFY_WINDOW_MAX_MS) {
+      throw usageError(
+        `--window takes ${DURATION_RULE}, from ${formatDuration(NOTIFY_WINDOW_MIN_MS)} to ` +
+          `${formatDuration(NOTIFY_WINDOW_MAX_MS)}, got ${JSON.stringify(o.window)}`,
+      );
+    }
     windowMs = ms;
   }
   let percent = current.errorRate.percent;

@@ -12,6 +12,7 @@ export const KeyNameSchema = z.string().regex(NAME_PATTERN, NAME_ERROR).openapi(
 /** Bounds of the limits (auth/key-usage.ts MAX_RPM: an rpm limit keeps a timestamp per request). */
 export const MAX_KEY_RPM = 10_000;
 export const MAX_KEY_MODELS = 50;
+export const MAX_KEY_COST_USD = 1e9;
 
 export const ClientKeyLimitsSchema = z
   .object({
@@ -23,7 +24,12 @@ export const ClientKeyLimitsSchema = z
       .max(Number.MAX_SAFE_INTEGER)
       .nullable()
       .openapi({ description: 'tokens in + out per UTC day' }),
-    costPerMonthUsd: z.number().positive().max(1e9).nullable().openapi({ description: 'USD per UTC calendar month' }),
+    costPerMonthUsd: z
+      .number()
+      .positive()
+      .max(MAX_KEY_COST_USD)
+      .nullable()
+      .openapi({ description: 'USD per UTC calendar month' }),
     models: z
       .array(
         z.string().refine((m) => isModelId(m) || isFamilyAlias(m), { message: `each model must be ${MODEL_RULE}` }),

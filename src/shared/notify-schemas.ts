@@ -108,15 +108,17 @@ export type DeliveryView = z.infer<typeof DeliverySchema>;
 export const DeliveryListSchema = z.object({ deliveries: z.array(DeliverySchema) }).openapi('NotifyDeliveryList');
 export type DeliveryList = z.infer<typeof DeliveryListSchema>;
 
-const usd = z.number().positive().max(1_000_000).nullable();
+/** Bounds of the rules, for the CLI to name its flag when a value is outside them. */
+export const NOTIFY_SPEND_MAX_USD = 1_000_000;
+export const NOTIFY_WINDOW_MIN_MS = 1000;
+export const NOTIFY_WINDOW_MAX_MS = 7 * 86_400_000;
 
-const WINDOW_MIN_MS = 1000;
-const WINDOW_MAX_MS = 7 * 86_400_000;
+const usd = z.number().positive().max(NOTIFY_SPEND_MAX_USD).nullable();
 
 export const NotifyRulesSchema = z
   .object({
     /** One message per event type and subject within this window (ms). */
-    windowMs: z.number().int().min(WINDOW_MIN_MS).max(WINDOW_MAX_MS),
+    windowMs: z.number().int().min(NOTIFY_WINDOW_MIN_MS).max(NOTIFY_WINDOW_MAX_MS),
     spend: z.object({
       /** USD per UTC day / month over all requests; null: off. */
       dailyUsd: usd,
@@ -144,10 +146,10 @@ export const NotifyRulesInputSchema = NotifyRulesSchema.extend({
     .union([z.number(), z.string()])
     .transform((v, ctx) => {
       const ms = parseDuration(v);
-      if (ms === null || ms < WINDOW_MIN_MS || ms > WINDOW_MAX_MS) {
+      if (ms === null || ms < NOTIFY_WINDOW_MIN_MS || ms > NOTIFY_WINDOW_MAX_MS) {
         ctx.addIssue({
           code: 'custom',
-          message: `expected ${DURATION_RULE}, from ${formatDuration(WINDOW_MIN_MS)} to ${formatDuration(WINDOW_MAX_MS)}`,
+          message: `expected ${DURATION_RULE}, from ${formatDuration(NOTIFY_WINDOW_MIN_MS)} to ${formatDuration(NOTIFY_WINDOW_MAX_MS)}`,
         });
         return z.NEVER;
       }
