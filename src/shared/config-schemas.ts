@@ -114,6 +114,9 @@ const CONFIG_PATCH_SHAPE = {
   conversationAnalysis: z.boolean().nullable().optional(),
   conversationAnalysisModel: z
     .string()
+    // Unlike the agents' default model, there is no "none" here: an analysis must ask some model.
+    .trim()
+    .min(1, 'a model is needed: a Claude model id or opus, sonnet, haiku (null: back to the default)')
     .nullable()
     .optional()
     .openapi({ description: 'A Claude model id or opus, sonnet, haiku' }),

@@ -190,6 +190,12 @@ describe('changing settings', () => {
     expectError(await change('PATCH', { requestRetentionDays: 0 }), 400, /requestRetentionDays/);
     expectError(await change('PATCH', { payloadCapture: 'yes' }), 400, /payloadCapture/);
     expectError(await change('PUT', { port: 1 }), 400, /port/);
+    // An analysis asks some model: empty is not "none" here, as it is for the agents' default.
+    expectError(
+      await change('PATCH', { conversationAnalysisModel: ' ' }),
+      400,
+      /conversationAnalysisModel: a model is needed: a Claude model id or opus, sonnet, haiku \(null: back to the default\)/,
+    );
     // A misspelt setting names the one it was likely meant for.
     expectError(
       await change('PATCH', { sesionMs: '2h', retention: 3 }),

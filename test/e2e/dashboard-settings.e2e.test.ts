@@ -211,6 +211,23 @@ describe.skipIf(!hasChromium)('dashboard Settings in Chromium', () => {
       expect(errors).toHaveLength(1);
     });
 
+    it('refuses an empty analysis model, saying what to enter, and saves nothing', async () => {
+      const errors = await usePage(page, 'light');
+      await openSettings(page, gw);
+      const form = page.getByRole('form', { name: 'Analysis model' });
+      const field = form.getByLabel('Analysis model', { exact: true });
+      await field.fill('');
+      await form.getByRole('button', { name: 'Save Analysis model' }).click();
+      await form.getByRole('alert').filter({ hasText: 'An analysis has to ask some model' }).waitFor();
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      expect(await form.getByText(/^Saved/).count()).toBe(0);
+      expect((await api(gw.url, 'GET', '/api/config')).json.conversationAnalysisModel).toMatchObject({
+        value: 'claude-sonnet-4-6',
+        source: 'default',
+      });
+      expect(errors).toEqual([]);
+    });
+
     it('creates a client key shown once, which then locks the proxy, and revokes it', async () => {
       const errors = await usePage(page, 'light');
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url });

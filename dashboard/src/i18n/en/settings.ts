@@ -107,6 +107,8 @@ export const settings = {
   none: 'none',
   labelStrategy: 'Strategy',
   chooseOneOf: 'Choose one of: {values}.',
+  needAnalysisModel:
+    'An analysis has to ask some model: enter a Claude model id, or opus, sonnet or haiku (for example {examples}).',
   labelSession: 'Session window',
   hoursMinutesNumbers: 'Hours and minutes must be numbers (0 or more).',
   chooseBetween: 'Choose between {min} and {max}.',

@@ -380,9 +380,15 @@ export const CODECS: Record<SettingKey, Codec> = {
     },
     show: (v) => String(v),
     fields: (v) => ({ v: String(v) }),
-    // The server checks the id (400 with what it accepts).
-    parse: (f) => ({ ok: true, value: (f.v ?? '').trim() }),
-    editor: (p) => <TextInput {...p} />,
+    // The server checks the id (400 with what it accepts). Empty is refused here as there: it saved
+    // "" and the analysis then had no model to ask.
+    parse: (f, accepts) => {
+      const v = (f.v ?? '').trim();
+      if (v !== '') return { ok: true, value: v };
+      const examples = accepts.kind === 'model' ? accepts.examples.join(', ') : '';
+      return { ok: false, error: t('needAnalysisModel', { examples }) };
+    },
+    editor: (p) => <TextInput {...p} placeholder={p.accepts.kind === 'model' ? p.accepts.examples.join(', ') : ''} />,
   },
   payloadCapture: toggleCodec('labelPayloadCapture', 'storeBodies'),
   payloadMaxBytes: {

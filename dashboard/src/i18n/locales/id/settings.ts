@@ -108,6 +108,8 @@ export default {
   none: 'tidak ada',
   labelStrategy: 'Strategi',
   chooseOneOf: 'Pilih salah satu: {values}.',
+  needAnalysisModel:
+    'Analisis harus bertanya ke suatu model: masukkan id model Claude, atau opus, sonnet, atau haiku (misalnya {examples}).',
   labelSession: 'Jendela sesi',
   hoursMinutesNumbers: 'Jam dan menit harus berupa angka (0 atau lebih).',
   chooseBetween: 'Pilih antara {min} dan {max}.',

@@ -109,6 +109,8 @@ export default {
   none: 'nenhum',
   labelStrategy: 'Estratégia',
   chooseOneOf: 'Escolha uma destas: {values}.',
+  needAnalysisModel:
+    'Uma análise precisa perguntar a algum modelo: informe um id de modelo Claude, ou opus, sonnet ou haiku (por exemplo {examples}).',
   labelSession: 'Janela de sessão',
   hoursMinutesNumbers: 'Horas e minutos precisam ser números (0 ou mais).',
   chooseBetween: 'Escolha entre {min} e {max}.',

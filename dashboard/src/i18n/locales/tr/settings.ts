@@ -109,6 +109,8 @@ export default {
   none: 'yok',
   labelStrategy: 'Strateji',
   chooseOneOf: 'Şunlardan birini seçin: {values}.',
+  needAnalysisModel:
+    'Bir analiz bir modele sormak zorunda: bir Claude model kimliği ya da opus, sonnet veya haiku girin (örneğin {examples}).',
   labelSession: 'Oturum penceresi',
   hoursMinutesNumbers: 'Saat ve dakika sayı olmalı (0 veya daha büyük).',
   chooseBetween: '{min} ile {max} arasında seçin.',

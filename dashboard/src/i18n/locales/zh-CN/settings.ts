@@ -103,6 +103,7 @@ export default {
   none: '无',
   labelStrategy: '策略',
   chooseOneOf: '请从以下选项中选择：{values}。',
+  needAnalysisModel: '分析总得询问某个模型：请输入 Claude 模型 ID，或 opus、sonnet、haiku（例如 {examples}）。',
   labelSession: '会话窗口',
   hoursMinutesNumbers: '小时和分钟必须是数字（0 或更大）。',
   chooseBetween: '请选择 {min} 到 {max} 之间的值。',
