@@ -80,6 +80,26 @@ describe('ccflare simulate', () => {
     expect(out.runs[0].result.accounts[0].unitsUsed).toBe(1710);
   });
 
+  it('--from-db over a range with no recorded message says there is nothing to simulate', async () => {
+    const store = SqliteStore.open(join(home, 'ccflare.db'));
+    await store.requests.writeBatch(
+      [
+        sampleRecord({ id: '00000000-0000-7000-8000-000000000001', ts: T }),
+        sampleRecord({ id: '00000000-0000-7000-8000-000000000002', ts: T + HOUR, path: '/v1/messages/count_tokens' }),
+      ],
+      [],
+    );
+    await store.close();
+    for (const range of [
+      ['--since', '2026-01-01', '--until', '2026-01-02'],
+      ['--since', '2026-03-02T10:30:00Z', '--until', '2026-03-02T12:00:00Z'],
+    ]) {
+      const r = await run(['--from-db', ...range]);
+      expect(r.stdout).toBe('');
+      expectOneLineError(r, /^ccflare: nothing to simulate: no messages were recorded from 2026-0\S+ to 2026-0\S+ \(/);
+    }
+  });
+
   it('refuses an unknown strategy and a range without --from-db, naming what is wrong', async () => {
     expectOneLineError(
       await run(['--strategies', 'session,fastest']),

@@ -9,7 +9,7 @@ import { SEVEN_DAYS, type SimAccountSpec, type SimRequest, simulate } from '../s
 import { recordedWorkload, syntheticWorkload } from '../simulate/workload.js';
 import type { Store } from '../storage/contract/store.js';
 import { type GlobalOptions, withStore } from './context.js';
-import { type CliIo, positiveInt, usageError } from './io.js';
+import { CliError, type CliIo, positiveInt, usageError } from './io.js';
 import { COLUMN_LEGEND, renderComparison, type StrategyRun } from './simulate-format.js';
 import { timeRange } from './time-args.js';
 
@@ -171,6 +171,13 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
           },
         );
         readMs = performance.now() - readStarted;
+        // A table of zeros at 100 % continuity would read as a result.
+        if (requests.length === 0) {
+          throw new CliError(
+            `nothing to simulate: no messages were recorded from ${new Date(since).toISOString()} to ` +
+              `${new Date(until).toISOString()} (widen --since/--until; without them, the last 30 days)`,
+          );
+        }
         workload = `${requests.length} recorded requests from ${new Date(since).toISOString()} to ${new Date(until).toISOString()}`;
       } else {
         requests = syntheticWorkload({ developers: opts.developers, days: opts.days, seed: opts.seed });
