@@ -66,6 +66,28 @@ describe.skipIf(!hasChromium)('dashboard notifications in Chromium', () => {
     await add.getByRole('button', { name: 'Add channel' }).click();
     await section.getByRole('row', { name: 'Channel broken' }).waitFor();
 
+    // A name in use: refused, and the refusal goes once the name is changed.
+    await add.getByLabel('Name').fill('broken');
+    await add.getByLabel('URL').fill(`${failing.url}/services/T/B/y`);
+    await add.getByRole('button', { name: 'Add channel' }).click();
+    await add.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
+    await add.getByLabel('Name').fill('broken-2');
+    expect(await add.getByRole('alert').count()).toBe(0);
+    await add.getByLabel('Name').fill('');
+    // Each kind's name whole in the select, not "Webhook (J".
+    await add.getByLabel('Kind').selectOption('webhook');
+    const kind = await add.getByLabel('Kind').evaluate((el) => {
+      const select = el as HTMLSelectElement;
+      const probe = document.createElement('span');
+      probe.style.font = getComputedStyle(select).font;
+      probe.textContent = select.selectedOptions[0]?.textContent ?? '';
+      document.body.append(probe);
+      const text = probe.getBoundingClientRect().width;
+      probe.remove();
+      return { text, box: select.clientWidth };
+    });
+    expect(kind.box, 'the select against its text').toBeGreaterThan(kind.text + 16);
+
     // An event switch applies at once.
     await row.locator('[data-col="events"] summary').click();
     // click, not uncheck(): the box shows the saved state, which comes back with the API's answer
@@ -107,7 +129,8 @@ describe.skipIf(!hasChromium)('dashboard notifications in Chromium', () => {
     await log.screenshot({ path: join(ARTIFACTS, 'dashboard-notify-delivery-log.png') });
     await page.emulateMedia({ colorScheme: 'dark' });
     await section.screenshot({ path: join(ARTIFACTS, 'dashboard-notify-settings-dark.png') });
-    expect(errors).toEqual([]);
+    // The browser logs the refused add.
+    expect(errors).toEqual([expect.stringContaining('409 (Conflict)')]);
   });
 
   it('edits a channel: name, URL (write-only, masked), secret removed, events and on/off', async () => {

@@ -391,6 +391,14 @@ function AddChannel({ onMessage }: { onMessage: (m: string) => void }) {
       void qc.invalidateQueries({ queryKey: queryKeys.notify.channels });
     },
   });
+  // The server's refusal (say a 409 for a name in use) was of what was sent: once the user edits,
+  // it no longer describes the form.
+  const edited =
+    <T,>(set: (v: T) => void) =>
+    (v: T): void => {
+      set(v);
+      if (add.isError) add.reset();
+    };
   const badName = name.trim() !== '' && validateName(name.trim()) !== null;
   const badUrl = url.trim() !== '' && !/^https?:\/\//i.test(url.trim());
   return (
@@ -410,14 +418,18 @@ function AddChannel({ onMessage }: { onMessage: (m: string) => void }) {
             id="notify-name"
             name="channelName"
             value={name}
-            onChange={(e) => setName(e.target.value)}
+            onChange={(e) => edited(setName)(e.target.value)}
             aria-invalid={badName}
           />
           {badName ? <p className="field-error">{ts('nameRule')}</p> : null}
         </div>
-        <div className="field narrow">
+        <div className="field fit">
           <label htmlFor="notify-kind">{t('notifyColKind')}</label>
-          <select id="notify-kind" value={kind} onChange={(e) => setKind(e.target.value as 'webhook' | 'slack')}>
+          <select
+            id="notify-kind"
+            value={kind}
+            onChange={(e) => edited(setKind)(e.target.value as 'webhook' | 'slack')}
+          >
             <option value="webhook">{t('notifyKindWebhook')}</option>
             <option value="slack">{t('notifyKindSlack')}</option>
           </select>
@@ -431,7 +443,7 @@ function AddChannel({ onMessage }: { onMessage: (m: string) => void }) {
           type="password"
           autoComplete="off"
           value={url}
-          onChange={(e) => setUrl(e.target.value)}
+          onChange={(e) => edited(setUrl)(e.target.value)}
           aria-invalid={badUrl}
           aria-describedby="notify-url-help"
           placeholder={kind === 'slack' ? 'https://hooks.slack.com/services/…' : 'https://…'}
@@ -450,7 +462,7 @@ function AddChannel({ onMessage }: { onMessage: (m: string) => void }) {
             autoComplete="off"
             value={secret}
             minLength={8}
-            onChange={(e) => setSecret(e.target.value)}
+            onChange={(e) => edited(setSecret)(e.target.value)}
             aria-describedby="notify-secret-help"
           />
           <p id="notify-secret-help" className="muted small">
@@ -460,7 +472,7 @@ function AddChannel({ onMessage }: { onMessage: (m: string) => void }) {
       ) : null}
       <fieldset>
         <legend>{t('notifyColEvents')}</legend>
-        <EventSwitches idPrefix="new" value={events} onChange={setEvents} />
+        <EventSwitches idPrefix="new" value={events} onChange={edited(setEvents)} />
       </fieldset>
       {add.isError ? (
         <p className="field-error" role="alert">
