@@ -122,10 +122,21 @@ describe('ccflare connect / disconnect', () => {
     // Already connected with a working key: nothing new.
     expect((await ccflare(['connect', '--yes'])).stdout).toContain('Nothing to change');
 
+    // A dry run does not say the key is revoked: it is not.
+    const dry = await ccflare(['disconnect', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('The client key "claude-code" that connect created would be revoked.\n');
+    expect(dry.stdout).not.toMatch(/is revoked|was revoked/);
+    expect(dry.stdout).toMatch(/Dry run: nothing was written\.\n$/);
+    const dryJson = JSON.parse((await ccflare(['disconnect', '--dry-run', '--json'])).stdout) as { notes: string[] };
+    expect(dryJson.notes).toEqual(['The client key "claude-code" that connect created would be revoked.']);
+
     const d = await ccflare(['disconnect', '--yes']);
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toContain(`-  "ANTHROPIC_AUTH_TOKEN": "${token.slice(0, 8)}…"`);
-    expect(d.stdout).toContain('The client key "claude-code" that connect created is revoked.');
+    expect(d.stdout).toMatch(
+      /\nClaude Code no longer uses ccflare \(new sessions\); the client key "claude-code" is revoked\.\n/,
+    );
     expect(readFileSync(settings, 'utf8')).toBe(ORIGINAL);
     const left = JSON.parse((await ccflare(['keys', 'list', '--json'])).stdout) as { name: string; active: boolean }[];
     expect(left.filter((k) => k.active).map((k) => k.name)).toEqual(['laptop']);

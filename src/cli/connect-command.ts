@@ -120,7 +120,13 @@ export function registerConnectCommands(program: Command, io: CliIo): void {
   ).action(async (opts: ConnectOptions, cmd: Command) => {
     await withConnectDeps(io, globalsOf(cmd), opts, false, async (deps) => {
       const prepared = await prepareDisconnect(deps);
-      await run(io, prepared, opts, 'Claude Code no longer uses ccflare (new sessions).');
+      const key = prepared.plan.clientKey;
+      await run(
+        io,
+        prepared,
+        opts,
+        `Claude Code no longer uses ccflare (new sessions)${key === null ? '' : `; the client key "${key.name}" is revoked`}.`,
+      );
     });
   });
 }

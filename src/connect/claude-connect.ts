@@ -254,7 +254,9 @@ export async function prepareDisconnect(deps: ConnectDeps): Promise<Prepared> {
     if (before === null) delete restored[key];
     else restored[key] = before;
   }
-  if (prior.clientKey) notes.push(`The client key "${prior.clientKey.name}" that connect created is revoked.`);
+  // The plan is shown before anything is written (a dry run, a confirmation): "is revoked" misled there.
+  const keyNote = (verb: string) => `The client key "${prior.clientKey?.name}" that connect created ${verb} revoked.`;
+  if (prior.clientKey) notes.push(keyNote('would be'));
   const plan: ConnectPlan = {
     action: 'disconnect',
     settingsPath: deps.settingsPath,
@@ -277,7 +279,8 @@ export async function prepareDisconnect(deps: ConnectDeps): Promise<Prepared> {
     if (prior.clientKey) await revokeQuietly(deps.keys, prior.clientKey.name);
     delete state.connections[deps.settingsPath];
     saveState(deps.home, state);
-    return { ...plan, applied: true, backupPath };
+    const done = plan.notes.map((n) => (n === keyNote('would be') ? keyNote('was') : n));
+    return { ...plan, notes: done, applied: true, backupPath };
   }
   return { plan, apply };
 }
