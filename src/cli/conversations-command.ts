@@ -114,7 +114,8 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
       else {
         io.stdout.write(renderConversations(page.items, now));
         if (page.nextCursor !== null) {
-          io.stdout.write(`(more: --cursor ${page.nextCursor} shows the next ${page.items.length})\n`);
+          // Not "the next N": the next page may hold fewer, and only the API knows how many.
+          io.stdout.write(`(more: --cursor ${page.nextCursor} shows the next page)\n`);
         }
       }
     });
