@@ -124,6 +124,14 @@ describe.skipIf(!hasChromium)('dashboard Agents and Tools screens in Chromium', 
           modelApplied: 'claude-haiku-4-5',
           costUsd: 0.25,
         }),
+        sampleRecord({
+          id: 'agent-req-2',
+          ts: Date.now() - MIN,
+          accountId: alpha.id,
+          accountName: 'alpha',
+          agent: 'remover',
+          costUsd: 0.0008,
+        }),
       ],
       [],
     );
@@ -177,6 +185,38 @@ describe.skipIf(!hasChromium)('dashboard Agents and Tools screens in Chromium', 
     await shot(page, 'agents-light');
     await switchTheme(page, 'dark');
     await shot(page, 'agents-dark');
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps a small cost on one line, and counts one agent in the singular', async () => {
+    const errors = await usePage(page, 'light');
+    const { gw } = ctx;
+    await openAgents(page, gw.url);
+    const cost = row(page, 'remover').locator('td.num').nth(1);
+    await expect.poll(() => cost.textContent()).toBe('$0.0008');
+    // One line box: anywhere-wrapping broke it into "$0.000" and "8".
+    const lines = await cost.evaluate((td) => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    });
+    expect(lines).toBe(1);
+
+    // With one agent that can be set: "Apply to 1 agent", not "1 agents".
+    await page.route('**/api/agents', async (route) => {
+      const res = await route.fetch();
+      const list = await res.json();
+      await route.fulfill({
+        response: res,
+        json: { ...list, agents: list.agents.filter((a: { name: string }) => a.name === 'reviewer') },
+      });
+    });
+    try {
+      await openAgents(page, gw.url);
+      await page.getByRole('button', { name: 'Apply to 1 agent', exact: true }).waitFor();
+    } finally {
+      await page.unroute('**/api/agents');
+    }
     expect(errors).toEqual([]);
   });
 

@@ -101,6 +101,7 @@ export const agents = {
   preferenceEvery: 'Preference for every agent',
   clearPreferences: 'Clear preferences',
   applying: 'Applying…',
-  applyTo: 'Apply to {count} agents',
+  applyTo_one: 'Apply to {count} agent',
+  applyTo_other: 'Apply to {count} agents',
   replacesOwn: "Replaces each agent's own preference.",
 };

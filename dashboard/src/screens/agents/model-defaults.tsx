@@ -91,7 +91,7 @@ export function ModelDefaults({
               onChange={setBulk}
             />
             <button type="submit" disabled={setAll.isPending || agentCount === 0}>
-              {setAll.isPending ? t('applying') : t('applyTo', { count: fmtInt(agentCount) })}
+              {setAll.isPending ? t('applying') : t.plural('applyTo', agentCount, { count: fmtInt(agentCount) })}
             </button>
           </span>
           <small className="muted">{t('replacesOwn')}</small>

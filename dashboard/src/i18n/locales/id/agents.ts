@@ -102,6 +102,7 @@ export default {
   preferenceEvery: 'Preferensi untuk semua agen',
   clearPreferences: 'Hapus preferensi',
   applying: 'Menerapkan…',
-  applyTo: 'Terapkan ke {count} agen',
+  applyTo_one: 'Terapkan ke {count} agen',
+  applyTo_other: 'Terapkan ke {count} agen',
   replacesOwn: 'Menggantikan preferensi masing-masing agen.',
 } satisfies NamespaceTranslations<'agents'>;

@@ -103,6 +103,7 @@ export default {
   preferenceEvery: 'Preferência para todos os agentes',
   clearPreferences: 'Limpar preferências',
   applying: 'Aplicando…',
-  applyTo: 'Aplicar a {count} agentes',
+  applyTo_one: 'Aplicar a {count} agente',
+  applyTo_other: 'Aplicar a {count} agentes',
   replacesOwn: 'Substitui a preferência de cada agente.',
 } satisfies NamespaceTranslations<'agents'>;

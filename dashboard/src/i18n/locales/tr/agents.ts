@@ -101,6 +101,7 @@ export default {
   preferenceEvery: 'Tüm ajanlar için tercih',
   clearPreferences: 'Tercihleri temizle',
   applying: 'Uygulanıyor…',
-  applyTo: '{count} ajana uygula',
+  applyTo_one: '{count} ajana uygula',
+  applyTo_other: '{count} ajana uygula',
   replacesOwn: 'Her ajanın kendi tercihinin yerine geçer.',
 } satisfies NamespaceTranslations<'agents'>;

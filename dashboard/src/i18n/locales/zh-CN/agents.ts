@@ -101,6 +101,7 @@ export default {
   preferenceEvery: '所有智能体的偏好',
   clearPreferences: '清除偏好',
   applying: '正在应用…',
-  applyTo: '应用到 {count} 个智能体',
+  applyTo_one: '应用到 {count} 个智能体',
+  applyTo_other: '应用到 {count} 个智能体',
   replacesOwn: '会替换每个智能体自己的偏好。',
 } satisfies NamespaceTranslations<'agents'>;
