@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../support/api-request.js';
 import { chromiumAvailable, launchChromium, newPage, shot, shownMoment } from '../support/browser.js';
 import { type FakeUpstream, startFakeUpstream } from '../support/fake-upstream.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -152,6 +153,77 @@ describe.skipIf(!hasChromium)('the dashboard in the user’s language, in Chromi
       await page.goto(`${gw.url}/settings`);
       await page.locator('.setting-doc', { hasText: 'Days request rows are kept. ' }).waitFor();
       await page.locator('.setting-doc', { hasText: 'Cap per stored body. ' }).waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  // Last: it adds an account and a request the tests above would count.
+  it('in Portuguese, what was English: the accounts a failed request tried, its moves, a cooldown, the token legends', async () => {
+    await gw.addApiKey('beta', 'sk-ant-api03-i18n-beta', {
+      cooldownUntil: Date.now() + 60 * MIN,
+      cooldownReason: 'rate_limited',
+    });
+    const alpha = (await gw.account('alpha')).id;
+    const failed = { status: 529, error: '529 overloaded: Overloaded', ms: 30 };
+    await gw.store.requests.writeBatch(
+      [
+        sampleRecord({
+          id: 'r4',
+          ts: Date.now() - MIN,
+          accountId: null,
+          accountName: null,
+          success: false,
+          status: 529,
+          error: 'overloaded_error: Overloaded',
+          attempts: 3,
+          attemptLog: [
+            { account: 'alpha', ...failed },
+            { account: 'alpha', ...failed },
+            { account: 'beta', ...failed },
+          ],
+        }),
+      ],
+      [{ accountId: alpha, requests: 0, lastUsedAt: Date.now() - MIN }],
+    );
+    const { context, page, errors } = await newPage(browser, 'light', 'pt-BR');
+    try {
+      await page.goto(`${gw.url}/requests`);
+      const row = page.locator('tr[data-id="r4"]');
+      await row.waitFor();
+      const account = row.locator('td').filter({ hasText: 'tentou' });
+      expect(await account.textContent()).toBe('nenhuma (tentou alpha, beta) · 1 nova tentativa, 1 troca de conta');
+      expect(await account.getAttribute('title')).toBe(
+        'nenhuma (tentou alpha, beta) · 1 nova tentativa, 1 troca de conta',
+      );
+      // The defined term is not its own first part ("entrada = entrada + …").
+      const legend = 'entrada = entrada sem cache + leitura de cache + escrita de cache; saída = tokens gerados';
+      expect(await page.locator('#requests-keys').textContent()).toContain(legend);
+      expect(await row.locator('td').nth(4).getAttribute('title')).toMatch(/^entrada sem cache \d/);
+
+      await page.goto(`${gw.url}/requests/r4`);
+      await page.getByRole('heading', { name: 'Tentativas (1 nova tentativa, 1 troca de conta)' }).waitFor();
+
+      await page.goto(`${gw.url}/`);
+      await page.locator('[data-token-total]').waitFor();
+      expect(await page.getByText(/^entrada = entrada sem cache \+ leitura de cache/).count()).toBe(1);
+      expect(await page.locator('main').textContent()).not.toContain('in = input');
+
+      await expect
+        .poll(
+          async () =>
+            (await api(gw.url, 'GET', '/api/strategy')).json.accounts.map((a: { unusable: unknown }) => a.unusable),
+          {
+            timeout: 5000,
+          },
+        )
+        .toContain('cooling down');
+      await page.goto(`${gw.url}/strategy`);
+      const card = page.locator('li.strategy-account[data-account="beta"]');
+      await card.waitFor();
+      expect(await card.locator('.badge').textContent()).toBe('Em espera');
+      await shot(page, 'portuguese-strategy');
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -57,6 +57,27 @@ describe('the catalogues', () => {
     for (const ns of Object.keys(lang)) if (!(ns in en)) problems.push(`${ns}: not an English screen`);
     expect(problems).toEqual([]);
   });
+
+  it.each(LOCALES.map((l) => l.id))(
+    '%s defines "in" and "out" by other words than themselves, as its token breakdown names the kinds',
+    async (id) => {
+      const lang = (
+        id === 'en' ? await english() : ((await import(`./${id}.ts`)) as { default: Translations }).default
+      ) as Record<string, Record<string, string>>;
+      const legends = [lang.requests?.tokensLegend ?? '', lang.overview?.tokenWindowNote ?? ''];
+      // "entrada = entrada + leitura de cache…" defined the term by itself; the uncached input
+      // needs its own name, the one the breakdown (`tokenBreakdown`) gives it.
+      const input = /^(.+?) \{input\}/.exec(lang.shell?.tokenBreakdown ?? '')?.[1];
+      for (const legend of legends) {
+        const [inPart = '', outPart = ''] = legend.split(/[;；]\s*/);
+        const [term, rest = ''] = inPart.split(' = ');
+        expect(rest.split(' + ')[0], legend).not.toBe(term);
+        expect(rest.split(' + ')[0], legend).toBe(input);
+        const [outTerm, outRest] = outPart.split(' = ');
+        expect(outRest?.replace(/[.。].*$/, ''), legend).not.toBe(outTerm);
+      }
+    },
+  );
 });
 
 describe('choosing the language', () => {

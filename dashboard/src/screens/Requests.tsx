@@ -17,7 +17,6 @@ import {
   useState,
 } from 'react';
 import type { Analytics } from '../../../src/shared/analytics-schemas';
-import { describeMoves, servedBy } from '../../../src/shared/attempts';
 import type { RequestDetail, RequestPage, RequestSummary } from '../../../src/shared/requests-schemas';
 import { tokenKinds } from '../../../src/shared/tokens';
 import { ApiError, apiFetch } from '../api';
@@ -183,8 +182,8 @@ function Row({ r, index, style }: { r: RequestSummary; index: number; style: CSS
         <StatusPill r={r} />
       </td>
       <td className="ellipsis">{r.modelApplied ?? r.modelRequested ?? DASH}</td>
-      <td className="ellipsis" title={r.attempts > 1 ? `${servedBy(r, DASH)} · ${describeMoves(r)}` : undefined}>
-        {servedBy(r, DASH)}
+      <td className="ellipsis" title={r.attempts > 1 ? `${servedBy(r)} · ${describeMoves(r)}` : undefined}>
+        {servedBy(r)}
         {r.attempts > 1 ? <span className="muted small"> · {describeMoves(r)}</span> : null}
       </td>
       <td className="num" title={tokens ? fmtTokenBreakdown(tokens) : undefined}>
@@ -714,6 +713,22 @@ function Field({ name, children }: { name: FieldKey; children: ReactNode }) {
   );
 }
 
+/**
+ * The account that served a request, or for one none served, the accounts it tried; in the
+ * language shown (src/shared/attempts.ts words them in English for the CLI and the TUI).
+ */
+function servedBy(r: { accountName: string | null; triedAccounts: readonly string[] }): string {
+  if (r.accountName !== null) return r.accountName;
+  return r.triedAccounts.length > 0 ? t('servedNone', { accounts: r.triedAccounts.join(', ') }) : DASH;
+}
+
+/** "1 retry, 2 failovers"; empty for a request answered on its first attempt. */
+function describeMoves(c: { retries: number; failovers: number }): string {
+  const retries = c.retries > 0 ? t.plural('retries', c.retries, { count: fmtInt(c.retries) }) : '';
+  const failovers = c.failovers > 0 ? t.plural('failovers', c.failovers, { count: fmtInt(c.failovers) }) : '';
+  return retries && failovers ? t('movesBoth', { retries, failovers }) : retries || failovers;
+}
+
 // A function, not a constant: the headers are read in the language shown at the time.
 const attemptColumns = (): Column<RequestDetail['attemptLog'][number]>[] => [
   { id: 'n', header: '#', cell: (_, i) => i + 1 },
@@ -792,7 +807,7 @@ function RequestView({ id }: { id: string }) {
                   <span className="muted small"> {fallback ? t('fallbackNote') : t('rewritten')}</span>
                 ) : null}
               </Field>
-              <Field name="fieldAccount">{servedBy(d, DASH)}</Field>
+              <Field name="fieldAccount">{servedBy(d)}</Field>
               <Field name="fieldAgent">{d.agent ?? DASH}</Field>
               <Field name="fieldAgentInstance">{d.agentInstance ?? DASH}</Field>
               <Field name="fieldSession">{d.sessionId ?? DASH}</Field>

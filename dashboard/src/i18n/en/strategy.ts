@@ -32,6 +32,7 @@ export const strategy = {
   accountsTitle: 'Accounts',
   noAccounts: 'No accounts yet.',
   usable: 'Usable',
+  unusableCoolingFor: 'Cooling down for {model}',
   pastThreshold: 'Past its threshold',
   health: 'Health',
   bucket: 'Bucket',

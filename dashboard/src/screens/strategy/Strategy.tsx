@@ -9,6 +9,7 @@ import type { ConfigView } from '../../../../src/shared/config-schemas';
 import type { StrategyView, ThresholdSettingsView } from '../../../../src/shared/strategy-schemas';
 import { apiFetch, errorMessage } from '../../api';
 import { fmtDuration, fmtNumber, fmtPercent } from '../../format';
+import { shell } from '../../i18n/en/shell';
 import { strategy as messages } from '../../i18n/en/strategy';
 import { translator } from '../../i18n/i18n';
 import { queryKeys } from '../../query-keys';
@@ -16,6 +17,7 @@ import { ErrorState, Loading } from '../../states';
 import './strategy.css';
 
 const t = translator('strategy', messages);
+const tshell = translator('shell', shell);
 
 type Account = StrategyView['accounts'][number];
 type Win = '5h' | '7d';
@@ -209,6 +211,19 @@ function AccountsList({ view }: { view: StrategyView }) {
   );
 }
 
+/**
+ * Why an account cannot serve, in the language shown: the API words it in English
+ * (routing/session-strategy.ts `unusableReason`), from this fixed list; anything else as sent.
+ */
+function unusableLabel(reason: string): string {
+  if (reason === 'disabled') return tshell('statusDisabled');
+  if (reason === 'needs re-authentication') return tshell('statusNeedsReauth');
+  if (reason === 'paused') return tshell('statusPaused');
+  if (reason === 'cooling down') return tshell('statusCoolingDown');
+  if (reason.startsWith('cooling down for ')) return t('unusableCoolingFor', { model: reason.slice(17) });
+  return reason;
+}
+
 function AccountCard({ account: a, view }: { account: Account; view: StrategyView }) {
   const s = a.score;
   return (
@@ -216,7 +231,7 @@ function AccountCard({ account: a, view }: { account: Account; view: StrategyVie
       <div className="strategy-account-head">
         <h3>{a.name}</h3>
         {a.unusable ? (
-          <span className="badge badge-failing">{a.unusable}</span>
+          <span className="badge badge-failing">{unusableLabel(a.unusable)}</span>
         ) : (
           <span className="badge badge-active">{t('usable')}</span>
         )}

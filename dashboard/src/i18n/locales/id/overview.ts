@@ -118,5 +118,5 @@ export default {
   removedAccount: '{name} (dihapus)',
   revokedKey: '{name} (dicabut)',
   tokenWindowNote:
-    'in = input + cache read + cache write; out = output. Batas sendiri: porsi jendela 5 jam dan 7 hari akun yang dilaporkan respons terakhirnya.',
+    'masuk = masukan + baca cache + tulis cache; keluar = keluaran. Batas sendiri: porsi jendela 5 jam dan 7 hari akun yang dilaporkan respons terakhirnya.',
 } satisfies NamespaceTranslations<'overview'>;

@@ -33,6 +33,7 @@ export default {
   accountsTitle: 'Akun',
   noAccounts: 'Belum ada akun.',
   usable: 'Bisa dipakai',
+  unusableCoolingFor: 'Pendinginan untuk {model}',
   pastThreshold: 'Melewati ambang',
   health: 'Kesehatan',
   bucket: 'Ember',

@@ -118,5 +118,5 @@ export default {
   removedAccount: '{name} (removida)',
   revokedKey: '{name} (revogada)',
   tokenWindowNote:
-    'in = input + cache read + cache write; out = output. Limites próprios: a parte das janelas de 5 horas e 7 dias da conta informada pela última resposta.',
+    'entrada = entrada sem cache + leitura de cache + escrita de cache; saída = tokens gerados. Limites próprios: a parte das janelas de 5 horas e 7 dias da conta informada pela última resposta.',
 } satisfies NamespaceTranslations<'overview'>;

@@ -66,7 +66,8 @@ export default {
   durMinutesSeconds: '{m}min {s}s',
   durSeconds: '{s}s',
   tokensInOut: '{in} entrada / {out} saída',
-  tokenBreakdown: 'entrada {input} · leitura de cache {cacheRead} · escrita de cache {cacheWrite} · saída {output}',
+  tokenBreakdown:
+    'entrada sem cache {input} · leitura de cache {cacheRead} · escrita de cache {cacheWrite} · saída {output}',
   statusActive: 'Ativa',
   statusFailing: 'Falhando',
   statusPaused: 'Pausada',

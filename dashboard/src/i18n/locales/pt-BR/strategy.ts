@@ -31,6 +31,7 @@ export default {
   accountsTitle: 'Contas',
   noAccounts: 'Nenhuma conta ainda.',
   usable: 'Utilizável',
+  unusableCoolingFor: 'Em espera para {model}',
   pastThreshold: 'Passou do limite',
   health: 'Saúde',
   bucket: 'Balde',

@@ -118,5 +118,5 @@ export default {
   removedAccount: '{name} (kaldırıldı)',
   revokedKey: '{name} (iptal edildi)',
   tokenWindowNote:
-    'in = input + cache read + cache write; out = output. Kendi limitleri: hesabın son yanıtının bildirdiği 5 saatlik ve 7 günlük pencere payı.',
+    'girdi = önbelleksiz girdi + önbellek okuma + önbellek yazma; çıktı = üretilen token. Kendi limitleri: hesabın son yanıtının bildirdiği 5 saatlik ve 7 günlük pencere payı.',
 } satisfies NamespaceTranslations<'overview'>;

@@ -66,7 +66,8 @@ export default {
   durMinutesSeconds: '{m} dk {s} sn',
   durSeconds: '{s} sn',
   tokensInOut: '{in} girdi / {out} çıktı',
-  tokenBreakdown: 'girdi {input} · önbellek okuma {cacheRead} · önbellek yazma {cacheWrite} · çıktı {output}',
+  tokenBreakdown:
+    'önbelleksiz girdi {input} · önbellek okuma {cacheRead} · önbellek yazma {cacheWrite} · çıktı {output}',
   statusActive: 'Etkin',
   statusFailing: 'Hata veriyor',
   statusPaused: 'Duraklatıldı',

@@ -32,6 +32,7 @@ export default {
   accountsTitle: 'Hesaplar',
   noAccounts: 'Henüz hesap yok.',
   usable: 'Kullanılabilir',
+  unusableCoolingFor: '{model} için soğuma sürecinde',
   pastThreshold: 'Eşiği geçti',
   health: 'Sağlık',
   bucket: 'Kova',

@@ -117,5 +117,5 @@ export default {
   removedAccount: '{name}（已删除）',
   revokedKey: '{name}（已吊销）',
   tokenWindowNote:
-    'in = input + cache read + cache write；out = output。自身限额：账户最近一次响应报告的 5 小时与 7 天窗口已用比例。',
+    '输入 = 未缓存输入 + 缓存读取 + 缓存写入；输出 = 生成的 token。自身限额：账户最近一次响应报告的 5 小时与 7 天窗口已用比例。',
 } satisfies NamespaceTranslations<'overview'>;

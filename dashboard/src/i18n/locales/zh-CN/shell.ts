@@ -64,7 +64,7 @@ export default {
   durMinutesSeconds: '{m}分{s}秒',
   durSeconds: '{s}秒',
   tokensInOut: '输入 {in} / 输出 {out}',
-  tokenBreakdown: '输入 {input} · 缓存读取 {cacheRead} · 缓存写入 {cacheWrite} · 输出 {output}',
+  tokenBreakdown: '未缓存输入 {input} · 缓存读取 {cacheRead} · 缓存写入 {cacheWrite} · 输出 {output}',
   statusActive: '正常',
   statusFailing: '出错中',
   statusPaused: '已暂停',

@@ -28,6 +28,7 @@ export default {
   accountsTitle: '账户',
   noAccounts: '还没有账户。',
   usable: '可用',
+  unusableCoolingFor: '{model} 冷却中',
   pastThreshold: '已超过阈值',
   health: '健康度',
   bucket: '令牌桶',
