@@ -32,6 +32,7 @@ export const accounts = {
   priority: 'Priority',
   priorityHelp: 'Lower is tried first',
   priorityRange: '{min}-{max}; lower is tried first',
+  priorityInvalid: 'Enter a whole number from {min} to {max}; lower is tried first.',
   name: 'Name',
   addKeyTitle: 'Add an account by API key',
   apiKey: 'API key',

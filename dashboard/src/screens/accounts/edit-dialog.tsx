@@ -2,7 +2,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Account } from '../../../../src/shared/accounts-schemas';
-import { PRIORITY_MAX, PRIORITY_MIN } from '../../../../src/shared/names';
+import { PRIORITY_MAX, PRIORITY_MIN, validatePriority } from '../../../../src/shared/names';
 import { apiFetch, errorMessage } from '../../api';
 import { useModalDialog } from '../../confirm-dialog';
 import { accounts as messages } from '../../i18n/en/accounts';
@@ -41,7 +41,11 @@ export function EditDialog({ account, onClose }: { account: Account; onClose: (m
       }
     }
     const p = priority.trim() === '' ? null : Number(priority);
-    if (p !== current.priority) {
+    // Checked here, as the range under the field says: the server's "Invalid body: priority: at
+    // least 0" is written for API clients.
+    if (p === null || validatePriority(p) !== null) {
+      next.priority = t('priorityInvalid', { min: String(PRIORITY_MIN), max: String(PRIORITY_MAX) });
+    } else if (p !== current.priority) {
       try {
         const a = await apiFetch<Account>(`/api/accounts/${encodeURIComponent(current.name)}/priority`, {
           method: 'POST',

@@ -34,6 +34,7 @@ export default {
   priority: 'Prioritas',
   priorityHelp: 'Yang lebih kecil dicoba lebih dulu',
   priorityRange: '{min}-{max}; yang lebih kecil dicoba lebih dulu',
+  priorityInvalid: 'Masukkan bilangan bulat dari {min} sampai {max}; yang lebih kecil dicoba lebih dulu.',
   name: 'Nama',
   addKeyTitle: 'Tambahkan akun dengan API key',
   apiKey: 'API key',

@@ -34,6 +34,7 @@ export default {
   priority: 'Prioridade',
   priorityHelp: 'Menor é tentada primeiro',
   priorityRange: '{min}-{max}; menor é tentada primeiro',
+  priorityInvalid: 'Informe um número inteiro de {min} a {max}; menor é tentado primeiro.',
   name: 'Nome',
   addKeyTitle: 'Adicionar uma conta por API key',
   apiKey: 'API key',

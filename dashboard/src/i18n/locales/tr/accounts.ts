@@ -34,6 +34,7 @@ export default {
   priority: 'Öncelik',
   priorityHelp: 'Küçük olan önce denenir',
   priorityRange: '{min}-{max}; küçük olan önce denenir',
+  priorityInvalid: '{min} ile {max} arasında bir tam sayı girin; küçük olan önce denenir.',
   name: 'Ad',
   addKeyTitle: 'API key ile hesap ekle',
   apiKey: 'API key',

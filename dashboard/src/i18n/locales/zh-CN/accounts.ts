@@ -32,6 +32,7 @@ export default {
   priority: '优先级',
   priorityHelp: '数值越小越先使用',
   priorityRange: '{min}-{max}；数值越小越先使用',
+  priorityInvalid: '请输入 {min} 到 {max} 之间的整数；数值越小越先尝试。',
   name: '名称',
   addKeyTitle: '通过 API key 添加账户',
   apiKey: 'API key',
