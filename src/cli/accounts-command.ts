@@ -12,7 +12,7 @@ import {
 import { openBrowser } from './browser.js';
 import { EXISTING, type GlobalOptions, withAccountService } from './context.js';
 import { formatTime, renderAccounts } from './format.js';
-import { CliError, type CliIo, isInteractive, readAll, readHidden, readLine, usageError } from './io.js';
+import { CliError, type CliIo, isInteractive, readAll, readHidden, readLine, screenWidth, usageError } from './io.js';
 
 export function parsePriorityArg(value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -90,7 +90,7 @@ export function registerAccountsCommands(program: Command, io: CliIo): void {
             out(
               'No accounts. Add one with `ccflare accounts add <name> --mode max` or `ccflare accounts add-key <name>`.\n',
             );
-          } else out(renderAccounts(views, Date.now()));
+          } else out(renderAccounts(views, Date.now(), screenWidth(io)));
         },
         EXISTING,
       );

@@ -91,7 +91,11 @@ export function treeLines(tree: ConversationTree, now: number): string[] {
 const LIST_TEXT = 60;
 
 /** The list as a table, most recently active first (as given). */
-export function renderConversations(items: readonly ConversationListItem[], now: number): string {
+export function renderConversations(
+  items: readonly ConversationListItem[],
+  now: number,
+  width: number | null = null,
+): string {
   return renderTable(
     [
       'LAST',
@@ -119,5 +123,7 @@ export function renderConversations(items: readonly ConversationListItem[], now:
       oneLine(c.firstUserText || '(no text)', LIST_TEXT),
       c.id,
     ]),
+    // The id is what `conversations show` takes: never cut.
+    { width, shrink: [7, 8, 9] },
   );
 }

@@ -24,7 +24,7 @@ import type { ConversationQuery, RebuildProgress } from '../storage/contract/con
 import { type GlobalOptions, withConfigStore, withStore } from './context.js';
 import { renderConversations, treeLines } from './conversation-format.js';
 import { apiPath, checkAccountNames, resolveTarget } from './gateway-client.js';
-import { CliError, type CliIo, idArg, positiveInt } from './io.js';
+import { CliError, type CliIo, idArg, positiveInt, screenWidth } from './io.js';
 import { timeRange } from './time-args.js';
 
 interface ListOptions {
@@ -112,7 +112,7 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
       if (opts.json) io.stdout.write(`${JSON.stringify(page)}\n`);
       else if (page.items.length === 0) io.stdout.write('No conversations match.\n');
       else {
-        io.stdout.write(renderConversations(page.items, now));
+        io.stdout.write(renderConversations(page.items, now, screenWidth(io)));
         if (page.nextCursor !== null) {
           // Not "the next N": the next page may hold fewer, and only the API knows how many.
           io.stdout.write(`(more: --cursor ${page.nextCursor} shows the next page)\n`);

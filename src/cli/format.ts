@@ -1,6 +1,8 @@
 /** Plain-text rendering for terminal listings; `--json` output never goes through here. */
+
+import stringWidth from 'string-width';
 import type { AccountView } from '../accounts/account-status.js';
-import { shorten } from '../shared/text-fit.js';
+import { terminalText } from './terminal-text.js';
 
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
@@ -70,15 +72,90 @@ export function formatWindows(rl: NonNullable<AccountView['rateLimit']>, now: nu
  */
 export const MAX_CELL = 72;
 
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  rows = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : shorten(c, MAX_CELL))));
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+/** Columns of the screen a cell takes: a CJK character two, a combining mark none. */
+export function displayWidth(text: string): number {
+  return stringWidth(text);
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** `text` in at most `room` columns of the screen; cut short, it ends with "…" so it does not pass for whole. */
+export function fitWidth(text: string, room: number): string {
+  if (stringWidth(text) <= room) return text;
+  if (room <= 0) return '';
+  let kept = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const w = stringWidth(segment);
+    if (used + w > room - 1) break;
+    kept += segment;
+    used += w;
+  }
+  return `${kept}…`;
+}
+
+export interface TableLayout {
+  /** The terminal's width to fit in; null (piped, scripts): every value whole, rows as long as they are. */
+  width?: number | null;
+  /**
+   * The columns that may be cut with "…" to fit: free text (messages, reasons, models), never an id
+   * or a name someone copies into a command. The widest of them is cut first.
+   */
+  shrink?: readonly number[];
+  /** The fewest columns of the screen a shrinking column keeps (default: its header's width). */
+  keep?: Readonly<Record<number, number>>;
+}
+
+/** The column widths after cutting the widest shrinkable ones until the row fits in `width`, where it can. */
+function fitColumns(natural: readonly number[], headers: readonly string[], layout: TableLayout): number[] {
+  const widths = [...natural];
+  const { width, shrink = [] } = layout;
+  if (width === null || width === undefined || shrink.length === 0) return widths;
+  const floor = (i: number) =>
+    Math.min(natural[i] ?? 0, Math.max(layout.keep?.[i] ?? 0, displayWidth(headers[i] ?? ''), 1));
+  let total = widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  while (total > width) {
+    let widest = -1;
+    for (const i of shrink) {
+      if ((widths[i] ?? 0) > floor(i) && (widest === -1 || (widths[i] ?? 0) > (widths[widest] ?? 0))) widest = i;
+    }
+    // Ids and figures are left whole: such a row still wraps, but less.
+    if (widest === -1) break;
+    widths[widest] = (widths[widest] ?? 0) - 1;
+    total--;
+  }
+  return widths;
+}
+
+/**
+ * Columns padded by what a terminal shows (a CJK first message is two columns a character); with
+ * `layout.width`, shrinkable columns cut to fit it. Control characters are measured as the escapes
+ * the terminal is shown (terminal-text.ts).
+ */
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  layout: TableLayout = {},
+): string {
+  const last = headers.length - 1;
+  const cells = rows.map((r) =>
+    r.map((c, i) => {
+      const text = terminalText(c);
+      return i === last ? text : fitWidth(text, MAX_CELL);
+    }),
+  );
+  const natural = headers.map((h, i) => Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[i] ?? ''))));
+  const widths = fitColumns(natural, headers, layout);
+  const line = (row: readonly string[]) =>
+    row
+      .map((c, i) => {
+        const w = widths[i] ?? 0;
+        const cut = w < (natural[i] ?? 0) ? fitWidth(c, w) : c;
+        return i === row.length - 1 ? cut : cut + ' '.repeat(Math.max(0, w - displayWidth(cut)));
+      })
       .join('  ')
       .trimEnd();
-  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
+  return `${[line(headers), ...cells.map(line)].join('\n')}\n`;
 }
 
 /** "5 (4 failed)": every upstream attempt on the account, served or not. */
@@ -93,7 +170,7 @@ export function formatRecentErrors(a: AccountView, now: number): string[] {
     .map((e) => `${formatTime(e.at, now)}  ${e.status === null ? '-  ' : e.status}  ${e.error ?? ''}`.trimEnd());
 }
 
-export function renderAccounts(accounts: readonly AccountView[], now: number): string {
+export function renderAccounts(accounts: readonly AccountView[], now: number, width: number | null = null): string {
   const headers = [
     'NAME',
     'KIND',
@@ -116,7 +193,8 @@ export function renderAccounts(accounts: readonly AccountView[], now: number): s
     formatTime(a.sessionStart, now),
     formatRateLimit(a, now),
   ]);
-  let out = renderTable(headers, rows);
+  // Status reasons and rate-limit windows are cut to fit; names are typed into commands, never cut.
+  let out = renderTable(headers, rows, { width, shrink: [2, 8] });
   for (const a of accounts) {
     if (a.recentErrors.length === 0) continue;
     out += `\nLast errors of ${a.name}:\n${formatRecentErrors(a, now)

@@ -60,6 +60,18 @@ export function idArg(value: string): string {
   return id;
 }
 
+/**
+ * The width tables fit in: the terminal's, when stdout is one (its columns, else COLUMNS); null
+ * when piped, so scripts get every value whole.
+ */
+export function screenWidth(io: CliIo): number | null {
+  const out = io.stdout as Partial<NodeJS.WriteStream>;
+  if (out.isTTY !== true) return null;
+  if (typeof out.columns === 'number' && out.columns > 0) return out.columns;
+  const env = Number(io.env.COLUMNS);
+  return Number.isSafeInteger(env) && env > 0 ? env : null;
+}
+
 export function isInteractive(io: CliIo): boolean {
   return io.stdin.isTTY === true;
 }

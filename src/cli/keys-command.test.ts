@@ -7,6 +7,7 @@ import { KeyService } from '../auth/key-service.js';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/config.js';
 import { secretBoxOf, withConfigStore } from './context.js';
+import { displayWidth } from './format.js';
 import { describeLimits, limitsFromFlags, parseCount, parseUsd, renderClientKeys } from './keys-command.js';
 
 /** The key service over the data directory `home`, as the CLI builds it. */
@@ -116,6 +117,18 @@ describe('keys limits on a key', () => {
     const view = JSON.parse(shown.stdout) as { name: string; limits: unknown };
     expect(view).toMatchObject({ name: 'k1', limits: { ...NONE, models: ['haiku'] } });
     expect(Object.keys(view).sort()).toEqual(Object.keys(JSON.parse(changed.stdout) as object).sort());
+  });
+
+  it('list fits a terminal by cutting the models, and keeps every value whole when piped', async () => {
+    const models = 'claude-sonnet-4-5,claude-opus-4-1,claude-haiku-4-5,claude-sonnet-4-6';
+    expect((await runCommand(['keys', 'limits', 'k1', '--models', models], { home })).code).toBe(0);
+    const tty = await runCommand(['keys', 'list'], { home, columns: 100 });
+    expect(tty.code, tty.stderr).toBe(0);
+    const lines = tty.stdout.trimEnd().split('\n');
+    for (const l of lines) expect(displayWidth(l)).toBeLessThanOrEqual(100);
+    expect(lines[1]).toMatch(/^k1\s+ccf_\S+\s.* claude-sonnet-4-5,\S*…$/);
+    const piped = await runCommand(['keys', 'list'], { home });
+    expect(piped.stdout.split('\n')[1]).toMatch(new RegExp(`${models}$`));
   });
 
   it('states the accepted --rpm range when a value is above it', async () => {

@@ -14,7 +14,7 @@ import { formatCountShort } from '../shared/tokens.js';
 import { typedCount, typedUsd } from '../shared/typed-amounts.js';
 import { EXISTING, type GlobalOptions, type StoreUse, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
-import { CliError, type CliIo, usageError } from './io.js';
+import { CliError, type CliIo, screenWidth, usageError } from './io.js';
 import { formatUsd } from './report-format.js';
 
 function withKeyService<T>(
@@ -101,7 +101,7 @@ export function describeLimits(l: ClientKeyLimitsView): string {
   return parts.length === 0 ? 'no limits' : parts.join('; ');
 }
 
-export function renderClientKeys(keys: readonly ClientKeyView[], now: number): string {
+export function renderClientKeys(keys: readonly ClientKeyView[], now: number, width: number | null = null): string {
   const rows = keys.map((k) => [
     k.name,
     k.prefix,
@@ -113,6 +113,7 @@ export function renderClientKeys(keys: readonly ClientKeyView[], now: number): s
   return renderTable(
     ['NAME', 'PREFIX', 'CREATED', 'LAST USED', 'STATUS', 'RPM', 'TOKENS TODAY', 'COST THIS MONTH', 'MODELS'],
     rows,
+    { width, shrink: [8] },
   );
 }
 
@@ -184,7 +185,7 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
           const list = (await service.list()).filter((k) => opts.all || k.active || !isWorkerKeyName(k.name));
           if (opts.json) out(`${JSON.stringify(list, null, 2)}\n`);
           else if (list.length === 0) out('No client keys: /v1/* is open to anyone who can reach the gateway.\n');
-          else out(renderClientKeys(list, Date.now()));
+          else out(renderClientKeys(list, Date.now(), screenWidth(io)));
         },
         EXISTING,
       );

@@ -18,7 +18,16 @@ import {
 } from '../shared/notify-schemas.js';
 import { EXISTING, type GlobalOptions, type StoreUse, secretBoxOf, withStore } from './context.js';
 import { formatTime, renderTable } from './format.js';
-import { CliError, type CliIo, isInteractive, positiveInt, readAll, readHidden, usageError } from './io.js';
+import {
+  CliError,
+  type CliIo,
+  isInteractive,
+  positiveInt,
+  readAll,
+  readHidden,
+  screenWidth,
+  usageError,
+} from './io.js';
 import { parseUsd } from './keys-command.js';
 import { formatUsd } from './report-format.js';
 
@@ -36,7 +45,7 @@ function withChannels<T>(
   );
 }
 
-export function renderChannels(channels: readonly ChannelView[]): string {
+export function renderChannels(channels: readonly ChannelView[], width: number | null = null): string {
   const rows = channels.map((c) => [
     c.name,
     c.kind,
@@ -45,10 +54,14 @@ export function renderChannels(channels: readonly ChannelView[]): string {
     c.kind === 'webhook' ? (c.signed ? 'yes' : 'no') : '-',
     c.events.length === NOTIFY_EVENT_TYPES.length ? 'all' : c.events.join(',') || 'none',
   ]);
-  return renderTable(['NAME', 'KIND', 'ENABLED', 'URL', 'SIGNED', 'EVENTS'], rows);
+  return renderTable(['NAME', 'KIND', 'ENABLED', 'URL', 'SIGNED', 'EVENTS'], rows, { width, shrink: [3, 5] });
 }
 
-export function renderDeliveries(deliveries: readonly DeliveryView[], now: number): string {
+export function renderDeliveries(
+  deliveries: readonly DeliveryView[],
+  now: number,
+  width: number | null = null,
+): string {
   const rows = deliveries.map((d) => [
     formatTime(d.createdAt, now),
     d.channel,
@@ -58,7 +71,10 @@ export function renderDeliveries(deliveries: readonly DeliveryView[], now: numbe
     String(d.attempts),
     d.lastError ?? '-',
   ]);
-  return renderTable(['TIME', 'CHANNEL', 'EVENT', 'SUBJECT', 'STATUS', 'ATTEMPTS', 'LAST ERROR'], rows);
+  return renderTable(['TIME', 'CHANNEL', 'EVENT', 'SUBJECT', 'STATUS', 'ATTEMPTS', 'LAST ERROR'], rows, {
+    width,
+    shrink: [3, 6],
+  });
 }
 
 /** `--events`: `all` (what `list` shows for a channel with every type), names, or '' for none. */
@@ -191,8 +207,12 @@ export function registerNotifyCommands(program: Command, io: CliIo): void {
             out(`${JSON.stringify({ channels, deliveries }, null, 2)}\n`);
             return;
           }
-          out(renderChannels(channels));
-          out(deliveries.length === 0 ? '\nNo deliveries yet.\n' : `\n${renderDeliveries(deliveries, Date.now())}`);
+          out(renderChannels(channels, screenWidth(io)));
+          out(
+            deliveries.length === 0
+              ? '\nNo deliveries yet.\n'
+              : `\n${renderDeliveries(deliveries, Date.now(), screenWidth(io))}`,
+          );
         },
         EXISTING,
       );

@@ -17,7 +17,7 @@ import type { RequestSummary } from '../storage/contract/requests.js';
 import type { Store } from '../storage/contract/store.js';
 import { cliLiveSettings, type GlobalOptions, withConfigStore } from './context.js';
 import { apiPath, checkAccountNames, resolveTarget } from './gateway-client.js';
-import { CliError, type CliIo, idArg, isInteractive, positiveInt, readLine, usageError } from './io.js';
+import { CliError, type CliIo, idArg, isInteractive, positiveInt, readLine, screenWidth, usageError } from './io.js';
 import {
   type AnalyzeReport,
   formatBytes,
@@ -185,14 +185,14 @@ export function registerReportCommands(program: Command, io: CliIo): void {
         const absent = filters.accounts.filter((n) => !a.accounts.some((p) => p.name === n || p.accountId === n));
         await checkAccountNames(t, absent);
         if (opts.json) json(a);
-        else out(renderRangeStats(a, Date.now()));
+        else out(renderRangeStats(a, Date.now(), screenWidth(io)));
         return;
       }
       const stats = t.api
         ? await t.api.get<StatsResult>(`/api/stats?recentErrors=${RECENT_ERRORS}`)
         : await withConfigStore(t.config, (s) => s.analytics.stats({ recentErrors: RECENT_ERRORS }), { read: true });
       if (opts.json) json(stats);
-      else out(renderStats(stats, Date.now()));
+      else out(renderStats(stats, Date.now(), screenWidth(io)));
     });
 
   const requests = program
@@ -239,7 +239,7 @@ export function registerReportCommands(program: Command, io: CliIo): void {
       if (items.length === 0 && opts.account !== undefined) await checkAccountNames(t, [opts.account]);
       if (opts.json) json(items);
       else if (items.length === 0) out('No requests match.\n');
-      else out(renderRequests(items, now, new Set(accounts.map((a) => a.id))));
+      else out(renderRequests(items, now, new Set(accounts.map((a) => a.id)), screenWidth(io)));
     });
   requests
     .command('show')

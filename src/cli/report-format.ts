@@ -73,7 +73,7 @@ function summaryLines(t: PerfSummary, tail: string, costTail = ''): string[] {
   ];
 }
 
-export function renderStats(s: StatsResult, now: number): string {
+export function renderStats(s: StatsResult, now: number, width: number | null = null): string {
   const t = s.totals;
   if (t.requests === 0 && s.accounts.length === 0) return 'No requests recorded yet, and no accounts.\n';
   const lines = summaryLines(t, s.since === null ? '' : ` since ${formatTime(s.since, now)}`);
@@ -84,11 +84,11 @@ export function renderStats(s: StatsResult, now: number): string {
       a.requestCount === null ? '-' : `${a.requestCount}/${a.sessionRequestCount ?? 0}`,
       formatTime(a.lastUsedAt, now),
     ]);
-    out += `\n${renderTable([...ACCOUNT_COLUMNS, 'COUNTERS', 'LAST USED'], rows)}`;
+    out += `\n${renderTable([...ACCOUNT_COLUMNS, 'COUNTERS', 'LAST USED'], rows, { width })}`;
   }
   // Left out until requests are attributed: a lone "(no agent)" row says nothing.
   if (s.agents.some((a) => a.agent !== null)) {
-    out += `\n${renderAgents(s.agents)}`;
+    out += `\n${renderAgents(s.agents, width)}`;
   }
   if (s.recentErrors.length > 0) {
     const removed = new Set(s.accounts.filter((a) => !a.exists).map((a) => a.accountId));
@@ -99,7 +99,7 @@ export function renderStats(s: StatsResult, now: number): string {
       e.status === null ? '-' : String(e.status),
       e.error ?? '-',
     ]);
-    out += `\nRecent errors\n${renderTable(['TIME', 'ACCOUNT', 'MODEL', 'STATUS', 'ERROR'], rows)}`;
+    out += `\nRecent errors\n${renderTable(['TIME', 'ACCOUNT', 'MODEL', 'STATUS', 'ERROR'], rows, { width, shrink: [2, 4] })}`;
   }
   return out;
 }
@@ -108,7 +108,7 @@ export function renderStats(s: StatsResult, now: number): string {
 export const NO_AGENT = '(no agent)';
 
 /** The per-agent table of `stats`: the agent's name (main, subagent or a sub-agent's), its figures. */
-export function renderAgents(agents: readonly AgentPerf[]): string {
+export function renderAgents(agents: readonly AgentPerf[], width: number | null = null): string {
   const rows = agents.map((a) => [
     a.agent ?? NO_AGENT,
     formatInt(a.requests),
@@ -120,7 +120,10 @@ export function renderAgents(agents: readonly AgentPerf[]): string {
     formatInt(a.tokens.total),
     formatUsd(a.costUsd),
   ]);
-  return renderTable(['AGENT', 'REQUESTS', 'ERRORS', 'SUCCESS', 'AVG LATENCY', 'P50', 'P95', 'TOKENS', 'COST'], rows);
+  return renderTable(['AGENT', 'REQUESTS', 'ERRORS', 'SUCCESS', 'AVG LATENCY', 'P50', 'P95', 'TOKENS', 'COST'], rows, {
+    width,
+    shrink: [0],
+  });
 }
 
 const RANGE_WORDS: Readonly<Record<AnalyticsRange, string>> = {
@@ -132,7 +135,7 @@ const RANGE_WORDS: Readonly<Record<AnalyticsRange, string>> = {
 };
 
 /** `stats --range`: the window's totals against the window before it, then per account, model and agent. */
-export function renderRangeStats(a: AnalyticsResult, now: number): string {
+export function renderRangeStats(a: AnalyticsResult, now: number, width: number | null = null): string {
   const words = RANGE_WORDS[a.range];
   const before = a.previous.totals;
   if (a.totals.requests === 0) {
@@ -157,6 +160,7 @@ export function renderRangeStats(a: AnalyticsResult, now: number): string {
     out += `\n${renderTable(
       ACCOUNT_COLUMNS,
       a.accounts.map((x) => accountCells(x, true)),
+      { width },
     )}`;
   }
   if (a.models.length > 0) {
@@ -168,9 +172,9 @@ export function renderRangeStats(a: AnalyticsResult, now: number): string {
       formatInt(m.tokens.total),
       formatUsd(m.costUsd),
     ]);
-    out += `\n${renderTable(['MODEL', 'REQUESTS', 'ERRORS', 'AVG LATENCY', 'TOKENS', 'COST'], rows)}`;
+    out += `\n${renderTable(['MODEL', 'REQUESTS', 'ERRORS', 'AVG LATENCY', 'TOKENS', 'COST'], rows, { width, shrink: [0] })}`;
   }
-  if (a.agents.some((x) => x.agent !== null)) out += `\n${renderAgents(a.agents)}`;
+  if (a.agents.some((x) => x.agent !== null)) out += `\n${renderAgents(a.agents, width)}`;
   return out;
 }
 
@@ -207,6 +211,7 @@ export function renderRequests(
   items: readonly RequestSummary[],
   now: number,
   accountIds: ReadonlySet<string> | null = null,
+  width: number | null = null,
 ): string {
   const rows = items.map((r) => {
     const t = tokenKinds(r);
@@ -224,9 +229,12 @@ export function renderRequests(
       r.success ? r.id : `${r.id} ${r.error ?? ''}`.trim(),
     ];
   });
+  // The id (its error after it) is never cut: `requests show` takes it. Two more columns keep "id …".
+  const idWidth = Math.max(0, ...items.map((r) => r.id.length)) + 2;
   return renderTable(
     ['TIME', 'ACCOUNT', 'ENDPOINT', 'MODEL', 'AGENT', 'STATUS', 'ATTEMPTS', 'LATENCY', 'TOKENS', 'COST', 'ID'],
     rows,
+    { width, shrink: [1, 2, 3, 4, 10], keep: { 10: idWidth } },
   );
 }
 

@@ -36,6 +36,8 @@ export interface CliOptions {
   input?: string;
   /** Whether stdin claims to be a terminal (default false: a pipe, as in scripts). */
   tty?: boolean;
+  /** stdout as a terminal this many columns wide (default: a pipe). */
+  columns?: number;
 }
 
 export interface RunningCommand {
@@ -78,6 +80,7 @@ export function startCommand(args: readonly string[], opts: CliOptions): Running
   // readHidden switches a terminal to raw mode; a fake terminal has nothing to switch.
   if (opts.tty) Object.assign(stdin, { isTTY: true, setRawMode: () => stdin });
   const out = capture();
+  if (opts.columns !== undefined) Object.assign(out.stream, { isTTY: true, columns: opts.columns });
   const err = capture();
   const ctrlC = new AbortController();
   const io: CliIo = {
