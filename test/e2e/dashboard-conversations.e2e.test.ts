@@ -186,4 +186,61 @@ describe.skipIf(!hasChromium)('the Conversations screen', () => {
     await expect.poll(() => page.url()).toBe(`${gw.url}/conversations/${delegated}?branch=main`);
     expect(errors).toEqual([]);
   });
+
+  // Last: its conversation would be a third row for the tests above.
+  it('names the models of a conversation of sub-agent requests alone, and keeps dates and model ids on one line', async () => {
+    const errors = await usePage(page, 'light');
+    const main = await gw.account('main');
+    const body = JSON.stringify({
+      model: 'claude-haiku-4-5',
+      messages: [{ role: 'user', content: 'SOLO-SUBAGENT task' }],
+    });
+    await gw.store.requests.writeBatch(
+      [
+        sampleRecord({
+          id: 'solo-0',
+          accountId: main.id,
+          accountName: 'main',
+          agentInstance: 'agent-solo',
+          agent: 'solo',
+          modelRequested: 'claude-haiku-4-5',
+          modelApplied: 'claude-haiku-4-5',
+          linkBody: body,
+        }),
+      ],
+      [],
+    );
+    const solo = ((await api(gw.url, 'GET', '/api/conversations')).json as ConversationPage).items.find((c) =>
+      c.agents.includes('solo'),
+    );
+    expect(solo?.model).toBeNull();
+
+    await page.setViewportSize({ width: 1400, height: 900 });
+    try {
+      await page.goto(`${gw.url}/conversations`);
+      const row = page.locator(`tr[data-id="${solo?.id}"]`);
+      await row.waitFor();
+      // Not a bare dash, which read as a model not recorded.
+      const model = row.locator('[data-col="model"]');
+      expect(await model.textContent()).toBe('sub-agents only');
+      expect(await model.locator('span').getAttribute('title')).toContain('main agent');
+      // "claude-sonnet-4-" / "5" and dates over two or three lines, before.
+      const lines = (col: string) =>
+        page.locator(`tr[data-id="${delegated}"] [data-col="${col}"]`).evaluate((td) => {
+          const range = document.createRange();
+          range.selectNodeContents(td);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        });
+      for (const col of ['firstAt', 'lastAt', 'model', 'tokens']) expect(await lines(col), col).toBe(1);
+      expect(await page.locator(`tr[data-id="${delegated}"] [data-col="model"]`).textContent()).toMatch(/^claude-/);
+
+      await page.goto(`${gw.url}/conversations/${solo?.id}`);
+      const model2 = page.locator('.stat', { has: page.locator('dt', { hasText: 'Model' }) }).locator('dd');
+      await model2.waitFor();
+      expect(await model2.textContent()).toBe('claude-haiku-4-5 (sub-agents)');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+    expect(errors).toEqual([]);
+  });
 });

@@ -34,6 +34,10 @@ export const conversations = {
   colKeys: 'Keys',
   colAgents: 'Agents',
   colModel: 'Model',
+  modelSubagentsOnly: 'sub-agents only',
+  modelSubagentsTitle:
+    'No request of the main agent, whose model this column shows: open the conversation for the models its sub-agents used.',
+  modelOfSubagents: '{models} (sub-agents)',
   backToList: '← Back to conversations',
   conversationTitle: 'Conversation',
   notFound: 'No conversation {id}. It may have been deleted with the request history.',

@@ -119,18 +119,39 @@ const listColumns = (): Column<ConversationListItem>[] => [
       </a>
     ),
   },
-  { id: 'firstAt', header: t('colFirstAt'), cell: (c) => fmtDateTime(c.firstAt) },
-  { id: 'lastAt', header: t('colLastAt'), cell: (c) => fmtDateTime(c.lastAt) },
+  { id: 'firstAt', header: t('colFirstAt'), className: 'conv-nowrap', cell: (c) => fmtDateTime(c.firstAt) },
+  { id: 'lastAt', header: t('colLastAt'), className: 'conv-nowrap', cell: (c) => fmtDateTime(c.lastAt) },
   { id: 'requests', header: t('colRequests'), numeric: true, cell: (c) => c.requests },
   { id: 'branches', header: t('colBranches'), numeric: true, cell: (c) => c.branches },
   { id: 'subtasks', header: t('colSubtasks'), numeric: true, cell: (c) => c.subtasks },
-  { id: 'tokens', header: t('colTokens'), numeric: true, cell: (c) => <Tokens x={c} /> },
+  { id: 'tokens', header: t('colTokens'), numeric: true, className: 'conv-nowrap', cell: (c) => <Tokens x={c} /> },
   { id: 'cost', header: t('colCost'), numeric: true, cell: (c) => fmtUsd(c.costUsd) },
   { id: 'accounts', header: t('colAccounts'), cell: (c) => list(c.accounts) },
   { id: 'keys', header: t('colKeys'), cell: (c) => list(c.keys) },
   { id: 'agents', header: t('colAgents'), cell: (c) => list(c.agents) },
-  { id: 'model', header: t('colModel'), cell: (c) => c.model ?? DASH },
+  {
+    id: 'model',
+    header: t('colModel'),
+    className: 'conv-nowrap',
+    // The column is the main agent's model; a conversation of sub-agent requests alone has none,
+    // and a bare dash there read as a model not recorded.
+    cell: (c) =>
+      c.model ??
+      (c.agents.length > 0 ? (
+        <span className="muted" title={t('modelSubagentsTitle')}>
+          {t('modelSubagentsOnly')}
+        </span>
+      ) : (
+        DASH
+      )),
+  },
 ];
+
+/** With no main-agent request to name the model: the models its sub-agents used, or null. */
+function subagentModels(branches: readonly ConversationBranch[]): string | null {
+  const models = [...new Set(branches.flatMap((b) => b.requests.map((r) => r.model)))].filter((m) => m !== null);
+  return models.length === 0 ? null : t('modelOfSubagents', { models: models.join(', ') });
+}
 
 function ConversationList() {
   const { search } = useLocation();
@@ -378,7 +399,7 @@ function ConversationView({ id }: { id: string }) {
                 <Tokens x={c} />
               </Stat>
               <Stat label={t('colCost')}>{fmtUsd(c.costUsd)}</Stat>
-              <Stat label={t('colModel')}>{c.model ?? DASH}</Stat>
+              <Stat label={t('colModel')}>{c.model ?? subagentModels(tree.data.branches) ?? DASH}</Stat>
               <Stat label={t('colAccounts')}>{list(c.accounts)}</Stat>
               <Stat label={t('colKeys')}>{list(c.keys)}</Stat>
               <Stat label={t('colAgents')}>{list(c.agents)}</Stat>

@@ -35,6 +35,10 @@ export default {
   colKeys: 'Kunci',
   colAgents: 'Agen',
   colModel: 'Model',
+  modelSubagentsOnly: 'hanya subagen',
+  modelSubagentsTitle:
+    'Tidak ada permintaan dari agen utama, yang modelnya ditampilkan kolom ini: buka percakapan untuk melihat model yang dipakai subagennya.',
+  modelOfSubagents: '{models} (subagen)',
   backToList: '← Kembali ke percakapan',
   conversationTitle: 'Percakapan',
   notFound: 'Tidak ada percakapan {id}. Mungkin sudah dihapus bersama riwayat permintaan.',

@@ -35,6 +35,10 @@ export default {
   colKeys: 'Chaves',
   colAgents: 'Agentes',
   colModel: 'Modelo',
+  modelSubagentsOnly: 'só subagentes',
+  modelSubagentsTitle:
+    'Nenhuma requisição do agente principal, cujo modelo esta coluna mostra: abra a conversa para ver os modelos que os subagentes usaram.',
+  modelOfSubagents: '{models} (subagentes)',
   backToList: '← Voltar às conversas',
   conversationTitle: 'Conversa',
   notFound: 'Nenhuma conversa {id}. Ela pode ter sido apagada com o histórico de requisições.',

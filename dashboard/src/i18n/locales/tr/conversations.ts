@@ -35,6 +35,10 @@ export default {
   colKeys: 'Anahtarlar',
   colAgents: 'Ajanlar',
   colModel: 'Model',
+  modelSubagentsOnly: 'yalnızca alt ajanlar',
+  modelSubagentsTitle:
+    'Bu sütunun modelini gösterdiği ana ajanın hiç isteği yok: alt ajanların kullandığı modeller için konuşmayı açın.',
+  modelOfSubagents: '{models} (alt ajanlar)',
   backToList: '← Konuşmalara dön',
   conversationTitle: 'Konuşma',
   notFound: '{id} diye bir konuşma yok. İstek geçmişiyle birlikte silinmiş olabilir.',
