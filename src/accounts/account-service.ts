@@ -167,7 +167,7 @@ export class AccountService {
     if (row.kind !== mode) {
       throw new GatewayError(
         'conflict',
-        `Account "${name}" already exists as a ${row.kind} account; pick another name`,
+        `Account "${name}" already exists as ${row.kind === 'api_key' ? 'an' : 'a'} ${row.kind} account; pick another name`,
       );
     }
     return row;

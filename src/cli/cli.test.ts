@@ -103,6 +103,10 @@ describe('ccflare accounts (API keys)', () => {
     expect((await run(['accounts', 'add-key', 'dup', '--key', KEY1])).code).toBe(0);
     const r = await run(['accounts', 'add-key', 'dup', '--key', KEY2]);
     expectOneLineError(r, /"dup" already exists/);
+    expectOneLineError(
+      await run(['accounts', 'add', 'dup', '--mode', 'max', '--no-browser']),
+      /^ccflare: Account "dup" already exists as an api_key account; pick another name$/,
+    );
     expect(await listJson()).toHaveLength(1);
   });
 

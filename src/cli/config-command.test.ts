@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectOneLineError, runCommand } from '../../test/support/cli-io.js';
+import { freePort } from '../../test/support/free-port.js';
 import { LIVE_SETTING_KEYS } from '../config/live-settings.js';
 import { keyArg } from './config-command.js';
 
@@ -40,5 +45,31 @@ describe('config key', () => {
   it('lists the runtime settings for a name that is none of them', () => {
     expect(refusal('nope')).toBe(`Unknown setting "nope"; runtime settings: ${LIVE_SETTING_KEYS.join(', ')}`);
     expect(refusal('ccflare')).toMatch(/^Unknown setting "ccflare"; /);
+  });
+});
+
+describe('config get and set on a data directory', () => {
+  it('names a refused value by the setting typed, not its environment variable, with exit code 2', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ccflare-config-'));
+    try {
+      const env = { CCFLARE_PORT: String(await freePort()) };
+      for (const [key, value] of [
+        ['hybridWeights', 'abc'],
+        ['hybridBucket', '0,5'],
+        ['quotaThresholds', '{"x":1}'],
+      ] as const) {
+        const r = await runCommand(['config', 'set', key, value], { home, env });
+        expectOneLineError(r, new RegExp(`^ccflare: Invalid ${key}: `), 2);
+        expect(r.stderr).not.toMatch(/CCFLARE_/);
+      }
+      // Unset, `get <key>` shows what `list` shows rather than an empty line.
+      expect((await runCommand(['config', 'set', 'strategy', 'session'], { home, env })).code).toBe(0);
+      const get = await runCommand(['config', 'get', 'defaultAgentModel'], { home, env });
+      expect([get.code, get.stdout]).toEqual([0, '(none)\n']);
+      const list = await runCommand(['config', 'list'], { home, env });
+      expect(list.stdout).toMatch(/^defaultAgentModel\s+\(none\)\s/m);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

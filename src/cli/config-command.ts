@@ -16,6 +16,7 @@ import {
   type SettingsDescription,
 } from '../config/live-settings.js';
 import { SETTINGS, settingMeant } from '../config/settings.js';
+import { GatewayError } from '../errors.js';
 import { formatDuration } from '../shared/duration.js';
 import { cliLiveSettings, EXISTING, type GlobalOptions, type StoreUse, withConfigStore } from './context.js';
 import { resolveTarget } from './gateway-client.js';
@@ -77,6 +78,16 @@ function shown(key: LiveSettingKey, value: unknown): string {
   return DURATIONS.has(key) && typeof value === 'number' ? `${value} (${formatDuration(value)})` : String(value);
 }
 
+/** A value refused as typed is the user's to fix: exit code 2, as for any bad argument. */
+function asUsageError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof GatewayError && err.status === 400) throw usageError(err.message);
+    throw err;
+  }
+}
+
 /** The flags `ccflare serve` takes for startup settings (serve-command.ts). */
 const SERVE_FLAGS: Record<string, string> = { port: '--port', host: '--host' };
 
@@ -122,7 +133,9 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
       await withSettings(io, cmd.optsWithGlobals<GlobalOptions>(), async (settings) => {
         const all = await settings.describe();
         if (k !== undefined) {
-          out(opts.json ? `${JSON.stringify(all[k], null, 2)}\n` : `${String(all[k].value)}\n`);
+          // Raw, as scripts read it, but an unset text shows as `list` shows it, not as an empty line.
+          const value = all[k].value;
+          out(opts.json ? `${JSON.stringify(all[k], null, 2)}\n` : `${value === '' ? '(none)' : String(value)}\n`);
           return;
         }
         if (opts.json) {
@@ -153,7 +166,7 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
       // `config set sessionMs 5 hours` without quotes: the shell splits the value.
       const value = words.join(' ');
       // Checked here first, with the message the gateway would give; the API takes typed values.
-      const typed = parseLiveSetting(k, value);
+      const typed = asUsageError(() => parseLiveSetting(k, value));
       await withSettings(
         io,
         cmd.optsWithGlobals<GlobalOptions>(),

@@ -25,6 +25,7 @@ import { type GlobalOptions, withConfigStore, withStore } from './context.js';
 import { renderConversations, treeLines } from './conversation-format.js';
 import { apiPath, checkAccountNames, resolveTarget } from './gateway-client.js';
 import { CliError, type CliIo, idArg, positiveInt, screenWidth } from './io.js';
+import { plural } from './report-format.js';
 import { timeRange } from './time-args.js';
 
 interface ListOptions {
@@ -178,7 +179,7 @@ export function registerConversationsCommands(program: Command, io: CliIo): void
       if (tty) io.stderr.write('\n');
       const seconds = (performance.now() - t0) / 1000;
       if (opts.json) io.stdout.write(`${JSON.stringify({ ...result, seconds: Number(seconds.toFixed(2)) })}\n`);
-      else io.stdout.write(`Relinked ${result.done} requests in ${seconds.toFixed(1)} s.\n`);
+      else io.stdout.write(`Relinked ${plural(result.done, 'request')} in ${seconds.toFixed(1)} s.\n`);
     });
   conversations
     .command('analyze')

@@ -93,7 +93,7 @@ function limitCells(k: ClientKeyView): string[] {
 
 export function describeLimits(l: ClientKeyLimitsView): string {
   const parts = [
-    l.rpm === null ? null : `${l.rpm} requests per minute`,
+    l.rpm === null ? null : `${l.rpm} request${l.rpm === 1 ? '' : 's'} per minute`,
     l.tokensPerDay === null ? null : `${l.tokensPerDay.toLocaleString('en-US')} tokens per day`,
     l.costPerMonthUsd === null ? null : `${usd(l.costPerMonthUsd)} per month`,
     l.models === null ? null : `models ${l.models.join(', ')}`,

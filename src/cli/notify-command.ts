@@ -29,7 +29,7 @@ import {
   usageError,
 } from './io.js';
 import { parseUsd } from './keys-command.js';
-import { formatUsd } from './report-format.js';
+import { formatUsd, plural } from './report-format.js';
 
 function withChannels<T>(
   io: CliIo,
@@ -176,7 +176,7 @@ export function renderRules(r: NotifyRules): string {
         'error rate (5 min)',
         r.errorRate.percent === null
           ? 'off'
-          : `${r.errorRate.percent}% of at least ${r.errorRate.minRequests} requests`,
+          : `${r.errorRate.percent}% of at least ${plural(r.errorRate.minRequests, 'request')}`,
       ],
       ['repeat window', formatDuration(r.windowMs)],
     ],

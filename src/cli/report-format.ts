@@ -288,8 +288,8 @@ function renderTraffic(t: TrafficSummary): string {
           t.topModels.map((m) => [m.model ?? '(none)', formatInt(m.requests)]),
         );
   return (
-    `Last 24 hours\n- ${formatInt(t.requests)} requests; ${rate}${latency}\n` +
-    `- ${formatInt(t.activeAccounts)} active accounts (not paused)\n${models}`
+    `Last 24 hours\n- ${plural(t.requests, 'request')}; ${rate}${latency}\n` +
+    `- ${plural(t.activeAccounts, 'active account')} (not paused)\n${models}`
   );
 }
 
@@ -298,8 +298,8 @@ export function renderAnalyze(r: AnalyzeReport, now: number): string {
   const head = [
     `Database  ${r.path}`,
     `Size      ${formatBytes(r.fileBytes)} file + ${formatBytes(r.walBytes)} write-ahead log; ${formatInt(r.pageCount)} pages of ${formatBytes(r.pageSize)}, ${formatInt(r.freePages)} free (${formatBytes(r.reclaimableBytes)} reclaimable)`,
-    `Payloads  ${formatBytes(r.payloadBytes)} in ${formatInt(r.payloadFiles)} segment files + ${formatInt(payloadRows)} legacy rows, oldest ${formatTime(r.oldestPayloadTs, now)}; kept ${r.payloadRetentionDays} days`,
-    `Requests  oldest ${formatTime(r.oldestRequestTs, now)}; kept ${r.requestRetentionDays} days`,
+    `Payloads  ${formatBytes(r.payloadBytes)} in ${plural(r.payloadFiles, 'segment file')} + ${plural(payloadRows, 'legacy row')}, oldest ${formatTime(r.oldestPayloadTs, now)}; kept ${plural(r.payloadRetentionDays, 'day')}`,
+    `Requests  oldest ${formatTime(r.oldestRequestTs, now)}; kept ${plural(r.requestRetentionDays, 'day')}`,
   ];
   const tables = renderTable(
     ['TABLE', 'ROWS'],

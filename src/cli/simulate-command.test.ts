@@ -33,6 +33,13 @@ describe('ccflare simulate', () => {
     expect(r.stdout).toMatch(/\d+ strategies simulated in \d+ ms/);
   });
 
+  it('counts one of a kind in the singular', async () => {
+    const r = await run(['--developers', '1', '--days', '1', '--accounts', '1', '--strategies', 'session']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^synthetic: 1 developer, 1 day, seed 1 \(\d+ requests\); 1 account, /);
+    expect(r.stdout).toMatch(/\n1 strategy simulated in \d+ ms\n/);
+  });
+
   it('gives the same results for the same seed', async () => {
     const once = async (seed: string) => {
       const r = await run(['--developers', '2', '--days', '3', '--seed', seed, '--strategies', 'session', '--json']);

@@ -10,6 +10,7 @@ import { recordedWorkload, syntheticWorkload } from '../simulate/workload.js';
 import type { Store } from '../storage/contract/store.js';
 import { type GlobalOptions, withStore } from './context.js';
 import { CliError, type CliIo, positiveInt, usageError } from './io.js';
+import { plural } from './report-format.js';
 import { COLUMN_LEGEND, renderComparison, type StrategyRun } from './simulate-format.js';
 import { timeRange } from './time-args.js';
 
@@ -181,7 +182,7 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
         workload = `${requests.length} recorded requests from ${new Date(since).toISOString()} to ${new Date(until).toISOString()}`;
       } else {
         requests = syntheticWorkload({ developers: opts.developers, days: opts.days, seed: opts.seed });
-        workload = `synthetic: ${opts.developers} developers, ${opts.days} days, seed ${opts.seed} (${requests.length} requests)`;
+        workload = `synthetic: ${plural(opts.developers, 'developer')}, ${plural(opts.days, 'day')}, seed ${opts.seed} (${requests.length} requests)`;
       }
       const accounts = simulationAccounts(opts.accounts, opts.limit5h, opts.limit7d);
       const thresholds = thresholdsFrom({
@@ -219,12 +220,14 @@ export function registerSimulateCommand(program: Command, io: CliIo): void {
         return;
       }
       io.stdout.write(
-        `${workload}; ${opts.accounts} accounts, ${opts.limit5h.toLocaleString('en-US')} units/5h, ${opts.limit7d.toLocaleString('en-US')} units/7d\n\n`,
+        `${workload}; ${plural(opts.accounts, 'account')}, ${opts.limit5h.toLocaleString('en-US')} units/5h, ${opts.limit7d.toLocaleString('en-US')} units/7d\n\n`,
       );
       io.stdout.write(renderComparison(runs));
       io.stdout.write(`\n${COLUMN_LEGEND.join('\n')}\n`);
       const read = readMs === null ? '' : ` (reading the records took ${Math.round(readMs)} ms)`;
-      io.stdout.write(`\n${strategies.length} strategies simulated in ${Math.round(elapsedMs)} ms${read}\n`);
+      io.stdout.write(
+        `\n${strategies.length === 1 ? '1 strategy' : `${strategies.length} strategies`} simulated in ${Math.round(elapsedMs)} ms${read}\n`,
+      );
       if (requests.length === 0) io.stdout.write('no requests to replay: nothing was recorded in that range\n');
     });
 }

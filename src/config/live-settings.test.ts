@@ -196,7 +196,7 @@ describe('LiveSettings', () => {
     await expectError(
       l.update({ quotaThresholds: '{"perAccount":{"work":{"5h":"ninety"}}}' }),
       'bad_request',
-      /^Invalid quotaThresholds: CCFLARE_QUOTA_THRESHOLDS: perAccount\.work\.5h: .*percents 0-1000$/,
+      /^Invalid quotaThresholds: perAccount\.work\.5h: .*percents 0-1000$/,
     );
     await expectError(
       l.update({ quotaThresholds: '[1]' }),
@@ -206,9 +206,13 @@ describe('LiveSettings', () => {
     await expectError(
       l.update({ hybridWeights: '1,2', hybridBucket: '10,2' }),
       'bad_request',
-      /^Invalid hybridWeights: CCFLARE_HYBRID_WEIGHTS must be four non-negative numbers/,
+      /^Invalid hybridWeights: must be four non-negative numbers/,
     );
-    await expectError(l.update({ hybridBucket: '0,5' }), 'bad_request', /^Invalid hybridBucket: CCFLARE_HYBRID_BUCKET/);
+    await expectError(
+      l.update({ hybridBucket: '0,5' }),
+      'bad_request',
+      /^Invalid hybridBucket: must be capacity,refill per minute/,
+    );
     expect(await store.settings.get()).toEqual(stored);
   });
 

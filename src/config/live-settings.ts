@@ -122,7 +122,9 @@ export function parseLiveSetting(key: LiveSettingKey, raw: unknown): RuntimeSett
     try {
       extra.check(value as string);
     } catch (err) {
-      throw new GatewayError('bad_request', `Invalid ${key}: ${(err as Error).message}`);
+      // The checks are the environment's and name its variable; this value came from `config set` or the API.
+      const why = (err as Error).message.replace(new RegExp(`^${def.env}:? `), '');
+      throw new GatewayError('bad_request', `Invalid ${key}: ${why}`);
     }
   }
   return value;

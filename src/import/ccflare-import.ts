@@ -289,7 +289,7 @@ export async function importCcflare(
       if (existing.kind !== kind) {
         summary.accounts.skipped.push({
           item: label,
-          reason: `an account "${name}" already exists here as a ${existing.kind} account; rename one of them and run again`,
+          reason: `an account "${name}" already exists here as ${existing.kind === 'api_key' ? 'an' : 'a'} ${existing.kind} account; rename one of them and run again`,
         });
         accountMap.set(a.id, { id: null, name });
         continue;

@@ -130,7 +130,7 @@ describe("ccflare's account flags", () => {
     expectHint(get, '--get-model', 'config get defaultAgentModel');
     expect(get.stdout).toBe('claude-opus-4-20250514\n');
     const bad = await runCommand(['--set-model', 'gpt-4'], { home, env });
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Invalid defaultAgentModel: "gpt-4"/);
   });
 });
@@ -172,7 +172,7 @@ describe("ccflare's report and history flags", () => {
     expectHint(r, '--analyze', 'analyze --traffic');
     expect(r.stdout).toContain('INDEX');
     expect(r.stdout).toMatch(/Last 24 hours\n- 2 requests; 100\.0% succeeded/);
-    expect(r.stdout).toContain('- 1 active accounts (not paused)');
+    expect(r.stdout).toContain('- 1 active account (not paused)');
     expect(r.stdout).toMatch(/claude-sonnet-4-6\s+2/);
   });
 

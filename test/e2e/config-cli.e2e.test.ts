@@ -95,8 +95,9 @@ describe('ccflare config', () => {
   });
 
   it('refuses bad values, unknown keys and pinned settings with one line', async () => {
+    // A value refused as typed is a usage error, as a bad flag value is.
     const bad = await cli(['config', 'set', 'sessionMs', '5']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(
       /^ccflare: Invalid sessionMs: "5"; expected a duration such as 90m, 5h.*, from 1m to 7d/,
     );

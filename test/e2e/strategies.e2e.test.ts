@@ -431,7 +431,7 @@ describe('strategies end to end', () => {
     expect((await send('sess-2')).account).not.toBe(first.account);
     const bad = await api(gw.server.api, 'PATCH', '/api/config', { hybridWeights: '1,2,3', strategyAffinity: true });
     expect(bad.status).toBe(400);
-    expect(JSON.stringify(bad.json)).toContain('CCFLARE_HYBRID_WEIGHTS must be four non-negative numbers');
+    expect(JSON.stringify(bad.json)).toContain('Invalid hybridWeights: must be four non-negative numbers');
     expect(
       ((await api(gw.server.api, 'GET', '/api/config')).json as { strategyAffinity: { value: boolean } })
         .strategyAffinity.value,
