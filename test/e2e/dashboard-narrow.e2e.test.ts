@@ -207,6 +207,28 @@ describe.skipIf(!hasChromium)('the dashboard with many models, at 1280 px and on
     expect(errors).toEqual([]);
   });
 
+  it("keeps a request's session id inside its Summary card on a phone", async () => {
+    const errors = await usePage(page, 'light');
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${gw.url}/requests/branch-0`);
+      const session = page.locator('[data-field="Session"]');
+      await session.waitFor();
+      expect(await session.textContent()).toMatch(/^[0-9a-f-]{36}$/);
+      // The page did not scroll sideways, but the Session box stuck out of its card.
+      const outside = await page.locator('section.card:has([data-field="Session"])').evaluate((card) => {
+        const right = card.getBoundingClientRect().right;
+        return [...card.querySelectorAll('.stat')]
+          .filter((s) => s.getBoundingClientRect().right > right + 0.5)
+          .map((s) => s.querySelector('dt')?.textContent);
+      });
+      expect(outside).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+    expect(errors).toEqual([]);
+  });
+
   /** The By model chart's names as drawn, each with its hover title and whether it starts inside the chart. */
   async function modelTicks(): Promise<{ shown: string; title: string | null; inside: boolean }[]> {
     const chart = page.getByRole('region', { name: 'By model' }).locator('.an-bars');

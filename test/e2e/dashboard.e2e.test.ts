@@ -549,6 +549,28 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       await gw?.close();
     });
 
+    it('keeps the empty screens, with their ANTHROPIC_BASE_URL line, to the width of a phone', async () => {
+      const errors = await usePage(page, 'light');
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        for (const path of ['/', '/analytics', '/stats', '/requests']) {
+          await page.goto(`${gw.url}${path}`);
+          const line = page.locator('main code', { hasText: 'ANTHROPIC_BASE_URL=' }).first();
+          await line.waitFor();
+          const seen = await line.evaluate((code) => ({
+            page: document.documentElement.scrollWidth,
+            right: code.getBoundingClientRect().right,
+            card: (code.closest('.card') ?? document.body).getBoundingClientRect().right,
+          }));
+          expect(seen.page, path).toBeLessThanOrEqual(390);
+          expect(seen.right, path).toBeLessThanOrEqual(seen.card);
+        }
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+      expect(errors).toEqual([]);
+    });
+
     it('puts adding an account first on the Overview, before pointing Claude Code at the gateway', async () => {
       const errors = await usePage(page, 'light');
       await page.goto(`${gw.url}/`);

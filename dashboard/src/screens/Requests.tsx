@@ -704,9 +704,9 @@ function Raw({ detail }: { detail: RequestDetail }) {
 type FieldKey = Extract<keyof typeof messages, `field${string}`>;
 
 /** A summary figure; `data-field` is its English label in every language, for tests and people. */
-function Field({ name, children }: { name: FieldKey; children: ReactNode }) {
+function Field({ name, id = false, children }: { name: FieldKey; id?: boolean; children: ReactNode }) {
   return (
-    <div className="stat">
+    <div className={id ? 'stat stat-id' : 'stat'}>
       <dt className="stat-label">{t(name)}</dt>
       <dd data-field={messages[name]}>{children}</dd>
     </div>
@@ -789,7 +789,7 @@ function RequestView({ id }: { id: string }) {
             <h2 id="req-summary">{t('summary')}</h2>
             <dl className="stats">
               <Field name="fieldTime">{fmtDateTime(d.ts)}</Field>
-              <Field name="fieldEndpoint">
+              <Field name="fieldEndpoint" id>
                 {d.method} {d.path}
               </Field>
               <Field name="fieldModel">
@@ -809,8 +809,12 @@ function RequestView({ id }: { id: string }) {
               </Field>
               <Field name="fieldAccount">{servedBy(d)}</Field>
               <Field name="fieldAgent">{d.agent ?? DASH}</Field>
-              <Field name="fieldAgentInstance">{d.agentInstance ?? DASH}</Field>
-              <Field name="fieldSession">{d.sessionId ?? DASH}</Field>
+              <Field name="fieldAgentInstance" id>
+                {d.agentInstance ?? DASH}
+              </Field>
+              <Field name="fieldSession" id>
+                {d.sessionId ?? DASH}
+              </Field>
               <Field name="fieldConversation">
                 {d.conversationId ? (
                   <a
