@@ -101,6 +101,7 @@ describe('with no gateway running', () => {
     expectOneLineError(
       await run('config', 'set', 'defaultAgentModel', 'gpt-4o'),
       /Invalid defaultAgentModel: "gpt-4o"/,
+      2,
     );
     expect((await run('config', 'unset', 'defaultAgentModel')).stdout).toMatch(/now \(none\) \(default\)/);
   });
