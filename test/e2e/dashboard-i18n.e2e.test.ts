@@ -70,9 +70,11 @@ describe.skipIf(!hasChromium)('the dashboard in the user’s language, in Chromi
       expect(await page.locator('[data-stat="Requests"]').textContent()).toBe('3');
       expect(await page.locator('[data-stat="Tokens"]').textContent()).toBe('1,234,070');
       expect(await page.locator('[data-stat="Success rate"]').textContent()).toBe('66.7%');
-      // "since <date>" in Chinese order (month before day, 24-hour clock), as the browser itself writes it.
+      // "since <date>" in Chinese order (month before day, 24-hour clock), as the browser itself writes it:
+      // the oldest request's moment, not the start of its hour that /api/stats gives.
       const statsSince = ((await (await fetch(`${gw.url}/api/stats`)).json()) as { since: number }).since;
-      const sinceText = await shownMoment(page, statsSince, 'zh-CN');
+      expect(statsSince).toBe(Math.floor(since / 3_600_000) * 3_600_000);
+      const sinceText = await shownMoment(page, since, 'zh-CN');
       expect(sinceText).toMatch(/^(\d{4}年)?\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}$/);
       expect(await page.getByText(`自 ${sinceText} 起`, { exact: true }).count()).toBe(1);
       expect(await page.getByText('1 个失败', { exact: true }).count()).toBe(1);

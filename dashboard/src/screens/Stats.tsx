@@ -5,6 +5,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import type { Stats as StatsData } from '../../../src/shared/analytics-schemas';
+import type { StorageSummaryView } from '../../../src/shared/maintenance-schemas';
 import { apiFetch } from '../api';
 import { ConfirmDialog } from '../confirm-dialog';
 import { type Column, DataTable } from '../data-table';
@@ -204,6 +205,19 @@ function ResetDialog({ onClose }: { onClose: (msg?: string) => void }) {
   );
 }
 
+const HOUR = 3_600_000;
+
+/**
+ * The moment the totals start from. The API gives the start of the oldest hour they cover
+ * ("since 10:00:00" for a first request at 10:09:55); within that hour, the oldest stored request
+ * is the moment itself. Rollups kept longer than the requests (retention) start before it: then
+ * the hour is the truth.
+ */
+function sinceShown(hour: number | null, oldestRequest: number | null): number | null {
+  if (hour === null) return null;
+  return oldestRequest !== null && oldestRequest >= hour && oldestRequest < hour + HOUR ? oldestRequest : hour;
+}
+
 export function Stats() {
   const { search } = useLocation();
   const limitParam = Number(search.get('errors'));
@@ -214,9 +228,16 @@ export function Stats() {
     queryFn: () => apiFetch<StatsData>(`/api/stats?recentErrors=${limit}`),
     refetchInterval: 60_000,
   });
+  // The Overview's query: its oldest stored request.
+  const storage = useQuery({
+    queryKey: queryKeys.storage,
+    queryFn: () => apiFetch<StorageSummaryView>('/api/maintenance/storage'),
+    refetchInterval: 60_000,
+  });
   const [resetting, setResetting] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const tot = stats.data?.totals;
+  const since = sinceShown(stats.data?.since ?? null, storage.data?.oldestRequestTs ?? null);
   return (
     <>
       <div className="page-head">
@@ -245,7 +266,7 @@ export function Stats() {
               id="Requests"
               label={t('statRequests')}
               value={fmtInt(tot?.requests)}
-              hint={stats.data.since === null ? undefined : t('since', { when: fmtDateTime(stats.data.since) })}
+              hint={since === null ? undefined : t('since', { when: fmtDateTime(since) })}
             />
             <Stat
               id="Success rate"
