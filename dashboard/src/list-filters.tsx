@@ -5,7 +5,11 @@
  * (`since`, `until`), since the API reads a time without an offset as UTC.
  */
 import { useAccounts } from './accounts-ui';
+import { shell } from './i18n/en/shell';
+import { translator } from './i18n/i18n';
 import { navigate } from './router';
+
+const t = translator('shell', shell);
 
 export type Filters<K extends string> = Record<K, string>;
 
@@ -111,6 +115,11 @@ export function TimeRangeFilter({
   fromLabel: string;
   toLabel: string;
 }) {
+  // min/max only steer the pickers: a typed or linked range can still be reversed, and the list
+  // then said no more than "No requests match these filters".
+  const fromMs = localTime(from);
+  const toMs = localTime(to);
+  const reversed = fromMs !== null && toMs !== null && fromMs > toMs;
   return (
     <>
       <label className="inline-field">
@@ -120,6 +129,7 @@ export function TimeRangeFilter({
           value={from}
           max={to || undefined}
           onChange={(e) => onChange({ from: e.target.value, to })}
+          aria-invalid={reversed}
         />
       </label>
       <label className="inline-field">
@@ -129,8 +139,17 @@ export function TimeRangeFilter({
           value={to}
           min={from || undefined}
           onChange={(e) => onChange({ from, to: e.target.value })}
+          aria-invalid={reversed}
         />
       </label>
+      {reversed ? (
+        <p className="field-error range-reversed" role="alert">
+          {t('rangeReversed', { from: fromLabel, to: toLabel })}{' '}
+          <button type="button" className="link-button" onClick={() => onChange({ from: to, to: from })}>
+            {t('rangeSwap')}
+          </button>
+        </p>
+      ) : null}
     </>
   );
 }

@@ -173,6 +173,22 @@ describe.skipIf(!hasChromium)('dashboard Requests screen in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('says a reversed time range is reversed, and swaps it', async () => {
+    const errors = await usePage(page, 'light');
+    for (const path of ['/requests', '/conversations']) {
+      await page.goto(`${gw.url}${path}?from=2030-01-02T10:00&to=2030-01-01T10:00`);
+      const alert = page.getByRole('alert').filter({ hasText: 'is after' });
+      await alert.waitFor();
+      expect(await alert.textContent()).toBe('“From” is after “To”: nothing can match. Swap them, or change one. Swap');
+      expect(await page.getByLabel('From', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+      await alert.getByRole('button', { name: 'Swap' }).click();
+      await expect.poll(() => new URL(page.url()).searchParams.get('from')).toBe('2030-01-01T10:00');
+      expect(new URL(page.url()).searchParams.get('to')).toBe('2030-01-02T10:00');
+      expect(await alert.count()).toBe(0);
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('shows a request sent through the proxy live, without reload', async () => {
     const errors = await usePage(page, 'light');
     await page.goto(`${gw.url}/requests?account=alpha`);

@@ -55,6 +55,8 @@ export const shell = {
   typeToConfirmBefore: 'Type',
   typeToConfirmAfter: 'to confirm',
   range: 'Range',
+  rangeReversed: '“{from}” is after “{to}”: nothing can match. Swap them, or change one.',
+  rangeSwap: 'Swap',
   range1h: 'Last hour',
   range6h: 'Last 6 hours',
   range24h: 'Last 24 hours',

@@ -56,6 +56,8 @@ export default {
   typeToConfirmBefore: 'Ketik',
   typeToConfirmAfter: 'untuk mengonfirmasi',
   range: 'Rentang',
+  rangeReversed: '“{from}” setelah “{to}”: tidak ada yang bisa cocok. Tukar keduanya, atau ubah salah satunya.',
+  rangeSwap: 'Tukar',
   range1h: '1 jam terakhir',
   range6h: '6 jam terakhir',
   range24h: '24 jam terakhir',

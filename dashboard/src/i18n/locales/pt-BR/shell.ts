@@ -56,6 +56,8 @@ export default {
   typeToConfirmBefore: 'Digite',
   typeToConfirmAfter: 'para confirmar',
   range: 'Período',
+  rangeReversed: '“{from}” é depois de “{to}”: nada pode corresponder. Troque-os ou altere um deles.',
+  rangeSwap: 'Trocar',
   range1h: 'Última hora',
   range6h: 'Últimas 6 horas',
   range24h: 'Últimas 24 horas',

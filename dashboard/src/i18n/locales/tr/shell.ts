@@ -56,6 +56,9 @@ export default {
   typeToConfirmBefore: 'Onaylamak için',
   typeToConfirmAfter: 'yazın',
   range: 'Aralık',
+  rangeReversed:
+    '“{from}”, “{to}” tarihinden sonra: hiçbir şey eşleşemez. İkisinin yerini değiştirin ya da birini düzeltin.',
+  rangeSwap: 'Yer değiştir',
   range1h: 'Son 1 saat',
   range6h: 'Son 6 saat',
   range24h: 'Son 24 saat',

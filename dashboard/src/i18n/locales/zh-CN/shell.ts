@@ -54,6 +54,8 @@ export default {
   typeToConfirmBefore: '输入',
   typeToConfirmAfter: '以确认',
   range: '时间范围',
+  rangeReversed: '“{from}”晚于“{to}”：不会有任何匹配。请交换两者，或修改其中一个。',
+  rangeSwap: '交换',
   range1h: '最近 1 小时',
   range6h: '最近 6 小时',
   range24h: '最近 24 小时',
