@@ -282,6 +282,23 @@ describe.skipIf(!hasChromium)('dashboard Analytics screen in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('says the output speed chart has nothing to draw when no request in the view measured one', async () => {
+    const errors = await usePage(page, 'light');
+    // h3 alone: a request, but no streamed answer long enough to measure.
+    await page.goto(`${gw.url}/analytics?models=${HAIKU}&accounts=alpha`);
+    await expect.poll(() => stat(page, 'Requests').textContent()).toBe('1');
+    const speed = page.getByRole('region', { name: 'Output speed' });
+    await speed.scrollIntoViewIfNeeded();
+    await speed
+      .getByText('No output speed in this range yet: it is measured on streamed answers that take at least 250 ms.')
+      .waitFor();
+    // Not bare axes and a legend.
+    expect(await speed.locator('.recharts-wrapper, .recharts-legend-wrapper').count()).toBe(0);
+    // The latency chart beside it still draws its line.
+    await page.getByRole('region', { name: 'Latency and time to first token' }).locator('.recharts-wrapper').waitFor();
+    expect(errors).toEqual([]);
+  });
+
   it('refreshes live when a request goes through the proxy', async () => {
     const errors = await usePage(page, 'light');
     await page.goto(`${gw.url}/analytics?range=1h&accounts=alpha`);

@@ -331,19 +331,26 @@ function ChartCard({
   id,
   title,
   label,
+  empty,
   children,
 }: {
   id: string;
   title: string;
   label: string;
+  /** Said instead of the chart when it has no point to draw: bare axes and a legend read as broken. */
+  empty?: string | null;
   children: ReactElement;
 }) {
   return (
     <section className="card" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
-      <div className="chart an-chart" role="img" aria-label={label}>
-        <LazyChart height={HEIGHT}>{children}</LazyChart>
-      </div>
+      {empty ? (
+        <p className="muted an-chart-empty">{empty}</p>
+      ) : (
+        <div className="chart an-chart" role="img" aria-label={label}>
+          <LazyChart height={HEIGHT}>{children}</LazyChart>
+        </div>
+      )}
     </section>
   );
 }
@@ -544,6 +551,7 @@ function TimeCharts({ data, view }: { data: AnalyticsData; view: View }) {
       <ChartCard
         id="an-speed"
         title={t('statOutputSpeed')}
+        empty={points.some((p) => p.speed != null) ? null : t('speedNone')}
         label={t('speedRangeChart', {
           rate: fmtRate(tot.outputTokensPerSecond),
           min: fmtRate(speedRange.min),

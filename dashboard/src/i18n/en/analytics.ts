@@ -81,6 +81,7 @@ export const analytics = {
   costRunningChart: 'Running total of cost, {total} by the end of the range',
   speedRangeChart:
     'Output tokens per second per bucket (average, slowest and fastest request), {rate} on average, {min} slowest, {max} fastest',
+  speedNone: 'No output speed in this range yet: it is measured on streamed answers that take at least 250 ms.',
   fastest: 'Fastest',
   slowest: 'Slowest',
   averageSeries: 'Average',

@@ -92,6 +92,8 @@ export default {
   slowest: 'Paling lambat',
   speedRangeChart:
     'Token keluaran per detik per interval (rata-rata, permintaan paling lambat dan paling cepat), rata-rata {rate}, paling lambat {min}, paling cepat {max}',
+  speedNone:
+    'Belum ada kecepatan keluaran dalam rentang ini: diukur pada jawaban streaming yang berlangsung setidaknya 250 ms.',
   tokensByKindRunning: 'Token menurut jenis, total berjalan',
   tokensRunningChart: 'Total berjalan token menurut jenis, {total} di akhir rentang',
 } satisfies NamespaceTranslations<'analytics'>;

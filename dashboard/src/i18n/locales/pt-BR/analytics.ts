@@ -92,6 +92,8 @@ export default {
   slowest: 'Mais lenta',
   speedRangeChart:
     'Tokens de saída por segundo por intervalo (média, requisição mais lenta e mais rápida), {rate} em média, {min} a mais lenta, {max} a mais rápida',
+  speedNone:
+    'Ainda não há velocidade de saída neste intervalo: ela é medida em respostas em streaming que levam pelo menos 250 ms.',
   tokensByKindRunning: 'Tokens por tipo, total acumulado',
   tokensRunningChart: 'Total acumulado de tokens por tipo, {total} no fim do período',
 } satisfies NamespaceTranslations<'analytics'>;

@@ -92,6 +92,7 @@ export default {
   slowest: 'En yavaş',
   speedRangeChart:
     'Aralık başına saniyede çıktı token sayısı (ortalama, en yavaş ve en hızlı istek), ortalama {rate}, en yavaş {min}, en hızlı {max}',
+  speedNone: 'Bu aralıkta henüz çıktı hızı yok: en az 250 ms süren akışlı yanıtlarda ölçülür.',
   tokensByKindRunning: 'Türe göre token, kümülatif toplam',
   tokensRunningChart: 'Türe göre tokenların kümülatif toplamı, aralık sonunda {total}',
 } satisfies NamespaceTranslations<'analytics'>;

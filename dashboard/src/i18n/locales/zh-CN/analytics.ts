@@ -91,6 +91,7 @@ export default {
   show: '显示方式',
   slowest: '最慢',
   speedRangeChart: '每个时间段每秒输出的 Token 数（平均、最慢和最快的请求），平均 {rate}，最慢 {min}，最快 {max}',
+  speedNone: '此范围内尚无输出速度：它只在持续至少 250 毫秒的流式回答上测量。',
   tokensByKindRunning: '按类型划分的 Token，累计',
   tokensRunningChart: '按类型划分的 Token 累计，到范围结束时共 {total} 个',
 } satisfies NamespaceTranslations<'analytics'>;
