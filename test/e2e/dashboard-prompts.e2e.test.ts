@@ -73,10 +73,10 @@ describe.skipIf(!hasChromium)('dashboard Prompts screen in Chromium', () => {
     await page.getByRole('button', { name: 'review' }).click();
     await page.getByRole('heading', { name: 'Prompt review' }).waitFor();
     expect(page.url()).toContain('?prompt=review');
-    // The required argument is missing at first: the gateway's message is shown.
-    await expect
-      .poll(() => page.getByTestId('preview-error').textContent())
-      .toBe('The prompt "draft" needs the argument "diff"');
+    // The required argument is missing at first: asked for, not an error (which named the
+    // preview's "draft" rather than the prompt).
+    await expect.poll(() => page.getByTestId('preview-needs').textContent()).toBe('Fill in diff to see it.');
+    expect(await page.getByTestId('preview-error').count()).toBe(0);
     await page.locator('textarea[name="arg-diff"]').fill('- old\n+ new');
     await page.locator('textarea[name="arg-focus"]').fill('naming');
     await expect
@@ -93,6 +93,24 @@ describe.skipIf(!hasChromium)('dashboard Prompts screen in Chromium', () => {
     await page.goto(`${ctx.gw.url}/prompts`);
     await page.getByRole('button', { name: 'New prompt' }).click();
     await page.getByRole('heading', { name: 'New prompt', level: 2 }).waitFor();
+    // Nothing typed yet: the starter's required argument is asked for, nothing shows in red.
+    await page.getByTestId('preview-needs').waitFor();
+    expect(await page.locator('main .field-error').count()).toBe(0);
+    // Each format's name whole in its select.
+    for (const format of ['markdown', 'yaml']) {
+      await page.getByLabel('Format').selectOption(format);
+      const fit = await page.getByLabel('Format').evaluate((el) => {
+        const select = el as HTMLSelectElement;
+        const probe = document.createElement('span');
+        probe.style.font = getComputedStyle(select).font;
+        probe.textContent = select.selectedOptions[0]?.textContent ?? '';
+        document.body.append(probe);
+        const text = probe.getBoundingClientRect().width;
+        probe.remove();
+        return { text, box: select.clientWidth };
+      });
+      expect(fit.box, format).toBeGreaterThan(fit.text + 16);
+    }
     await page.getByLabel('Name').fill('../escape');
     expect(await page.locator('#prompt-name-msg').textContent()).toMatch(/without "\.\."/);
     expect(await page.getByRole('button', { name: 'Create' }).isDisabled()).toBe(true);

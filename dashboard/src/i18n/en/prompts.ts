@@ -31,6 +31,7 @@ export const prompts = {
   argumentsNone: 'This prompt takes no arguments.',
   previewTitle: 'Preview',
   previewHint: 'What prompts/get returns for these arguments.',
+  previewNeeds: 'Fill in {args} to see it.',
   rendering: 'Rendering…',
   create: 'Create',
   creating: 'Creating…',

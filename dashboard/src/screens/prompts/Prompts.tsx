@@ -158,6 +158,13 @@ function Preview({
   });
   const data = preview.data;
   const parsed = data?.prompt;
+  // A required argument not filled in yet is not a fault of the file: the API's render error for
+  // it ("The prompt "draft" needs the argument "diff"") showed in red before anything was typed,
+  // naming the preview's placeholder name rather than the prompt's.
+  const missing =
+    parsed === undefined || parsed.error !== null
+      ? []
+      : parsed.arguments.filter((a) => a.required && (args[a.name] ?? '').trim() === '').map((a) => a.name);
   return (
     <>
       {parsed === undefined || parsed.error !== null ? null : (
@@ -194,6 +201,10 @@ function Preview({
         {preview.isError ? (
           <p className="field-error" role="alert">
             {errorMessage(preview.error)}
+          </p>
+        ) : missing.length > 0 ? (
+          <p className="muted" data-testid="preview-needs">
+            {t('previewNeeds', { args: missing.join(', ') })}
           </p>
         ) : data?.error && (parsed?.error == null || parsed.error !== shownError) ? (
           <p className="field-error" role="alert" data-testid="preview-error">
@@ -278,7 +289,7 @@ function Editor({
                 {nameBad ? t('nameInvalid') : t('nameHint')}
               </small>
             </div>
-            <div className="field">
+            <div className="field fit">
               <label htmlFor="prompt-format">{t('format')}</label>
               <select
                 id="prompt-format"

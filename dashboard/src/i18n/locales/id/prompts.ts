@@ -32,6 +32,7 @@ export default {
   argumentsNone: 'Prompt ini tidak punya argumen.',
   previewTitle: 'Pratinjau',
   previewHint: 'Yang dikembalikan prompts/get untuk argumen ini.',
+  previewNeeds: 'Isi {args} untuk melihatnya.',
   rendering: 'Merender…',
   create: 'Buat',
   creating: 'Membuat…',

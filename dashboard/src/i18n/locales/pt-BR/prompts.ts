@@ -32,6 +32,7 @@ export default {
   argumentsNone: 'Este prompt não tem argumentos.',
   previewTitle: 'Prévia',
   previewHint: 'O que prompts/get retorna para estes argumentos.',
+  previewNeeds: 'Preencha {args} para vê-la.',
   rendering: 'Renderizando…',
   create: 'Criar',
   creating: 'Criando…',

@@ -33,6 +33,7 @@ export default {
   argumentsNone: 'Bu istem bağımsız değişken almaz.',
   previewTitle: 'Önizleme',
   previewHint: 'prompts/get bu bağımsız değişkenler için bunu döndürür.',
+  previewNeeds: 'Görmek için {args} alanını doldurun.',
   rendering: 'İşleniyor…',
   create: 'Oluştur',
   creating: 'Oluşturuluyor…',

@@ -32,6 +32,7 @@ export default {
   argumentsNone: '此提示词没有参数。',
   previewTitle: '预览',
   previewHint: 'prompts/get 对这些参数返回的内容。',
+  previewNeeds: '填写 {args} 后即可看到预览。',
   rendering: '正在渲染…',
   create: '创建',
   creating: '正在创建…',
