@@ -1,6 +1,7 @@
 /**
  * A figure's course over the range in a card's corner: one line over equal buckets, broken where a
- * bucket has no value (no requests), so an empty hour never reads as a 0 % success rate.
+ * bucket has no value (no requests), so an empty hour never reads as a 0 % success rate. Nothing
+ * for fewer than two values.
  */
 export function Sparkline({
   values,
@@ -17,6 +18,9 @@ export function Sparkline({
   width?: number;
   height?: number;
 }) {
+  // A course needs two values: with every request in one bucket the card showed a lone dot in its
+  // corner, which read as a glitch. The figure beside it says it all then.
+  if (values.filter((v) => v != null).length < 2) return null;
   const n = values.length;
   const step = n > 1 ? width / (n - 1) : 0;
   const y = (v: number) => height - 2 - ((Math.min(max, Math.max(min, v)) - min) / (max - min || 1)) * (height - 4);

@@ -590,6 +590,29 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       expect(await first.count()).toBe(0);
       expect(errors).toEqual([]);
     });
+
+    it("draws the success rate's course only once two buckets have one: a single bucket is no course", async () => {
+      const errors = await usePage(page, 'light');
+      const account = await gw.addApiKey('spark', 'sk-ant-api03-dashboard-spark');
+      const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+      const at = (ts: number, id: string) =>
+        sampleRecord({ id, ts, accountId: account.id, accountName: 'spark', modelApplied: 'claude-sonnet-4-5' });
+      // Mid-hour, so the bucket is the same however the range's buckets are cut.
+      await gw.store.requests.writeBatch([at(hour - 30 * 60_000, 'one-bucket')], []);
+      await page.goto(`${gw.url}/`);
+      const card = page.locator('.stat', { has: page.locator('[data-stat="Success rate"]') });
+      await expect.poll(() => page.locator('[data-stat="Success rate"]').textContent()).toBe('100.0%');
+      // It was one dot in the card's corner that looked like a glitch.
+      expect(await card.locator('svg.sparkline').count()).toBe(0);
+
+      await gw.store.requests.writeBatch([at(hour - 3 * 3_600_000 - 30 * 60_000, 'another-bucket')], []);
+      await page.reload();
+      await card.locator('svg.sparkline').waitFor();
+      expect(await card.getByRole('img').getAttribute('aria-label')).toBe(
+        'Success rate per bucket over the range, 100.0% overall',
+      );
+      expect(errors).toEqual([]);
+    });
   });
 
   describe('with an admin key', () => {
