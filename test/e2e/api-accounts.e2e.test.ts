@@ -241,7 +241,7 @@ describe('OAuth login through the API', () => {
   it('refuses bad input, a name of another kind, and unknown flows', async () => {
     expectError(await call('POST', '/oauth/init', { mode: 'team', name: 'z' }), 400, /mode/);
     expectError(await call('POST', '/oauth/init', { mode: 'max' }), 400, /name/);
-    expectError(await call('POST', '/oauth/init', { mode: 'max', name: 'alpha' }), 409, /already exists as a api_key/);
+    expectError(await call('POST', '/oauth/init', { mode: 'max', name: 'alpha' }), 409, /already exists as an api_key/);
     expectError(await call('POST', '/oauth/callback', { code: 'a#b' }), 400, /flowId/);
     expectError(await call('POST', '/oauth/callback', { flowId: 'nope', code: 'a#b' }), 404, /No pending OAuth login/);
   });

@@ -148,7 +148,7 @@ describe('ccflare keys against a running gateway', () => {
     );
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toBe(
-      'Client key "laptop": 1 requests per minute; 2,000,000 tokens per day; models haiku, sonnet.\n',
+      'Client key "laptop": 1 request per minute; 2,000,000 tokens per day; models haiku, sonnet.\n',
     );
     // The limit counts from when the gateway read it: the first request after is admitted, the next refused.
     await timeUntil(async () => expect(await limited(), 'rpm limit enforced').toBe(true), 2000);
