@@ -9,6 +9,7 @@ import type {
   AnalyticsResult,
   PerfSummary,
   StatsResult,
+  UnpricedUse,
 } from '../storage/contract/analytics.js';
 import type { DatabaseReport } from '../storage/contract/maintenance.js';
 import type { RequestSummary } from '../storage/contract/requests.js';
@@ -63,20 +64,31 @@ function accountCells(a: AccountPerf, exists: boolean): string[] {
   ];
 }
 
+/**
+ * What a cost total leaves out: '' when every request was priced, else e.g. ` + 3 requests of
+ * claude-haiku-5-5 without a price`. Their cost is unknown (protocol.md section 6), not 0.
+ */
+export function unpricedNote(u: UnpricedUse): string {
+  if (u.requests === 0) return '';
+  const models =
+    u.models.length === 0 ? '' : ` of ${u.models.slice(0, 3).join(', ')}${u.models.length > 3 ? ', …' : ''}`;
+  return ` + ${plural(u.requests, 'request')}${models} without a price`;
+}
+
 /** The summary lines of `stats`: requests (with `tail` after them), latency, tokens, cost. */
-function summaryLines(t: PerfSummary, tail: string, costTail = ''): string[] {
+function summaryLines(t: PerfSummary, unpriced: UnpricedUse, tail: string, costTail = ''): string[] {
   return [
     `Requests  ${formatInt(t.requests)} (${formatInt(t.successes)} ok, ${plural(t.errors, 'error')}, ${formatRate(t.successRate)} success)${tail}`,
     `Latency   avg ${formatMs(t.avgLatencyMs)}, p95 ${formatMs(t.p95LatencyMs)}, first token ${formatMs(t.avgTtftMs)}`,
     `Tokens    ${formatTokensInOut(t.tokens)} (${formatTokenBreakdown(t.tokens)}); cache hit ${formatRate(t.cacheHitRate)}`,
-    `Cost      ${formatUsd(t.costUsd)}${costTail}; failovers ${formatInt(t.failovers)}`,
+    `Cost      ${formatUsd(t.costUsd)}${unpricedNote(unpriced)}${costTail}; failovers ${formatInt(t.failovers)}`,
   ];
 }
 
 export function renderStats(s: StatsResult, now: number, width: number | null = null): string {
   const t = s.totals;
   if (t.requests === 0 && s.accounts.length === 0) return 'No requests recorded yet, and no accounts.\n';
-  const lines = summaryLines(t, s.since === null ? '' : ` since ${formatTime(s.since, now)}`);
+  const lines = summaryLines(t, s.unpriced, s.since === null ? '' : ` since ${formatTime(s.since, now)}`);
   let out = `${lines.join('\n')}\n`;
   if (s.accounts.length > 0) {
     const rows = s.accounts.map((a) => [
@@ -151,6 +163,7 @@ export function renderRangeStats(a: AnalyticsResult, now: number, width: number 
     `Last ${words} (from ${formatTime(a.from, now)})${only.length > 0 ? `, only ${only.join('; ')}` : ''}`,
     ...summaryLines(
       a.totals,
+      a.unpriced,
       `; the ${words} before: ${formatInt(before.requests)}`,
       ` (the ${words} before: ${formatUsd(before.costUsd)})`,
     ),
@@ -170,7 +183,8 @@ export function renderRangeStats(a: AnalyticsResult, now: number, width: number 
       formatInt(m.errors),
       formatMs(m.avgLatencyMs),
       formatInt(m.tokens.total),
-      formatUsd(m.costUsd),
+      // No price known: its cost is unknown, not $0.00.
+      m.costUsd === 0 && m.tokens.total > 0 ? 'no price' : formatUsd(m.costUsd),
     ]);
     out += `\n${renderTable(['MODEL', 'REQUESTS', 'ERRORS', 'AVG LATENCY', 'TOKENS', 'COST'], rows, { width, shrink: [0] })}`;
   }

@@ -35,7 +35,10 @@ const perfFields = {
     .nullable()
     .openapi({ description: 'Mean of the per-request output tokens per second' }),
   tokens: TokenCountsSchema,
-  costUsd: z.number().openapi({ description: 'Sum of known costs, USD (models without a price count 0)' }),
+  costUsd: z.number().openapi({
+    description:
+      'Sum of known costs, USD: models without a price count 0 (`unpriced` says how many requests that leaves out)',
+  }),
   cacheHitRate: z
     .number()
     .nullable()
@@ -105,6 +108,16 @@ export const ModelSeriesSchema = z
   })
   .openapi('ModelSeries');
 
+export const UnpricedSchema = z
+  .object({
+    requests: z.number().int(),
+    models: z.array(z.string()).openapi({ description: 'Most requests first' }),
+  })
+  .openapi('Unpriced', {
+    description:
+      'Requests of models without a price (tokens recorded, cost unknown): no cost figure includes them, so a total is partial when this is not 0',
+  });
+
 export const AnalyticsSchema = z
   .object({
     range: z.enum(ANALYTICS_RANGES),
@@ -140,10 +153,14 @@ export const AnalyticsSchema = z
         z.object({
           model: z.string().nullable(),
           costUsd: z.number(),
+          priced: z
+            .boolean()
+            .openapi({ description: 'false: the model has no price, so its cost is unknown (costUsd 0)' }),
           share: z.number().nullable().openapi({ description: 'Of the total cost (0..1)' }),
         }),
       )
       .openapi({ description: 'Most expensive first' }),
+    unpriced: UnpricedSchema,
     agents: z.array(AgentPerfSchema).openapi({
       description: 'Per agent, most requests first; the unattributed rest last (left out under an agent filter)',
     }),
@@ -221,6 +238,7 @@ export const StatsSchema = z
       .nullable()
       .openapi({ description: 'Start of the oldest retained hour the totals cover; null when empty' }),
     totals: PerfSummarySchema,
+    unpriced: UnpricedSchema,
     accounts: z.array(StatsAccountSchema).openapi({
       description: 'Every account (in routing order), then removed accounts and account-less requests with history',
     }),

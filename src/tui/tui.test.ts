@@ -503,6 +503,7 @@ function fakeApi() {
       async (): Promise<Stats> => ({
         since: NOW,
         totals: perf,
+        unpriced: { requests: 3, models: ['claude-haiku-5-5'] },
         accounts: [
           {
             ...perf,
@@ -559,6 +560,7 @@ function fakeApi() {
         models: [{ ...perf, model: 'claude-sonnet-4' }],
         accounts: [{ ...perf, accountId: 'id-alpha', name: 'alpha' }],
         costByModel: [],
+        unpriced: { requests: 0, models: [] },
         agents: [agentPerf('main', 10, 1.5), agentPerf('reviewer', 4, 0.12), agentPerf('subagent', 2, 0.01)],
       }),
     ),
@@ -1151,6 +1153,8 @@ describe('terminal UI', () => {
     const frame = await until(ui, 'Recent errors');
     // As the CLI and the requests list: in = input + cache read + cache write.
     expect(frame).toContain('Tokens 568 in / 74 out · cost $0.50');
+    // A model without a price is left out of the cost: the screen says so rather than show a full total.
+    expect(frame).toContain('Not in the cost: 3 requests of claude-haiku-5-5 without a price');
     expect(frame).not.toContain('tokens 642');
     expect(fitsScreen(frame)).toBe(true);
     expect(frame).toMatch(/^account-number-0-lo… /m);
@@ -1272,7 +1276,10 @@ describe('terminal UI', () => {
           name,
           costUsd: 4 - i,
         })),
-        costByModel: models.slice(0, 6).map((m) => ({ model: m.model, costUsd: m.costUsd, share: m.costUsd / 12.5 })),
+        costByModel: models
+          .slice(0, 6)
+          .map((m) => ({ model: m.model, costUsd: m.costUsd, priced: true, share: m.costUsd / 12.5 })),
+        unpriced: { requests: 0, models: [] },
       }),
     );
     const ui = renderScreen(AnalyticsScreen, api);

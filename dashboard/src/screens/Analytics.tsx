@@ -332,6 +332,7 @@ function ChartCard({
   title,
   label,
   empty,
+  note,
   children,
 }: {
   id: string;
@@ -339,6 +340,8 @@ function ChartCard({
   label: string;
   /** Said instead of the chart when it has no point to draw: bare axes and a legend read as broken. */
   empty?: string | null;
+  /** A line under the chart (what its figures leave out). */
+  note?: string | null;
   children: ReactElement;
 }) {
   return (
@@ -351,6 +354,11 @@ function ChartCard({
           <LazyChart height={HEIGHT}>{children}</LazyChart>
         </div>
       )}
+      {note ? (
+        <p className="muted small" data-note={id}>
+          {note}
+        </p>
+      ) : null}
     </section>
   );
 }
@@ -482,6 +490,7 @@ function TimeCharts({ data, view }: { data: AnalyticsData; view: View }) {
         id="an-cost"
         title={cumulative ? t('costRunning') : t('statCost')}
         label={t(cumulative ? 'costRunningChart' : 'costChart', { total: fmtUsd(tot.costUsd) })}
+        note={unpricedNote(data.unpriced)}
       >
         <AreaChart data={points} margin={margin}>
           {grid}
@@ -922,6 +931,13 @@ const num = (id: string, header: string, cell: (r: Row) => string): Column<Row> 
   numeric: true,
 });
 
+/** What every cost figure leaves out: the requests of models without a price; null when none. */
+function unpricedNote(u: AnalyticsData['unpriced']): string | null {
+  if (u.requests === 0) return null;
+  const models = u.models.length === 0 ? t('unknownModel') : u.models.slice(0, 3).join(', ');
+  return t.plural('unpricedNote', u.requests, { models });
+}
+
 /** The figures of a breakdown row; the cost share only where it is known (by model). */
 function breakdownColumns(head: string, withShare: boolean): (Column<Row> | false)[] {
   return [
@@ -934,7 +950,8 @@ function breakdownColumns(head: string, withShare: boolean): (Column<Row> | fals
     num('ttft', t('colFirstToken'), (r) => fmtMs(r.avgTtftMs)),
     num('speed', t('colOutputSpeed'), (r) => fmtRate(r.outputTokensPerSecond)),
     num('tokens', t('colTokens'), (r) => fmtInt(r.tokens.total)),
-    num('cost', t('colCost'), (r) => fmtUsd(r.costUsd)),
+    // Tokens and no cost: a model without a price, whose cost is unknown rather than $0.
+    num('cost', t('colCost'), (r) => (r.costUsd === 0 && r.tokens.total > 0 ? t('noPrice') : fmtUsd(r.costUsd))),
     withShare && num('share', t('colCostShare'), (r) => (r.share == null ? DASH : fmtPercent(r.share))),
     num('cacheHit', t('colCacheHitRate'), (r) => fmtPercent(r.cacheHitRate)),
   ];

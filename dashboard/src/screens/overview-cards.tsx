@@ -56,6 +56,8 @@ interface MixRow {
   requestShare: number | null;
   costUsd: number;
   costShare: number | null;
+  /** false: tokens and no cost, a model without a price (its cost is unknown, not $0). */
+  priced: boolean;
 }
 
 function mixRows(data: Analytics): MixRow[] {
@@ -68,6 +70,7 @@ function mixRows(data: Analytics): MixRow[] {
     requestShare: share(m.requests, tot.requests),
     costUsd: m.costUsd,
     costShare: share(m.costUsd, tot.costUsd),
+    priced: !(m.costUsd === 0 && m.tokens.total > 0),
   }));
   if (rows.length <= MIX_ROWS + 1) return rows;
   const rest = rows.slice(MIX_ROWS);
@@ -82,6 +85,7 @@ function mixRows(data: Analytics): MixRow[] {
       requestShare: share(requests, tot.requests),
       costUsd: cost,
       costShare: share(cost, tot.costUsd),
+      priced: rest.every((r) => r.priced),
     },
   ];
 }
@@ -124,7 +128,7 @@ export function ModelMix({ data }: { data: Analytics }) {
                 <td>
                   <ShareBar share={r.costShare} kind="cost" />
                   <span data-mix-cost={r.key}>{r.costShare == null ? DASH : fmtPercent(r.costShare)}</span>{' '}
-                  <span className="muted small">{fmtUsd(r.costUsd)}</span>
+                  <span className="muted small">{r.priced ? fmtUsd(r.costUsd) : t('noPrice')}</span>
                 </td>
               </tr>
             ))}

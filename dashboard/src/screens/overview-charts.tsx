@@ -97,6 +97,14 @@ export function Charts({ data }: { data: Analytics }) {
           color="var(--accent)"
           fill="var(--accent-soft)"
         />
+        {data.unpriced.requests > 0 ? (
+          <p className="muted small" data-note="chart-cost">
+            {t.plural('unpricedNote', data.unpriced.requests, {
+              models:
+                data.unpriced.models.length === 0 ? t('unknownModel') : data.unpriced.models.slice(0, 3).join(', '),
+            })}
+          </p>
+        ) : null}
       </section>
     </>
   );

@@ -212,6 +212,27 @@ describe('assembleAnalytics', () => {
     expect(r.previous).toMatchObject({ from: window.from - HOUR_MS, to: window.from, totals: { requests: 0 } });
   });
 
+  it('says which requests no cost includes: a model with tokens and no price is unknown, not $0', () => {
+    const groups: PerfGroup[] = [
+      perf({ accountId: 'a', model: 'claude-sonnet-4-5', requests: 2, inputTokens: 1_000_000, costUsd: 3 }),
+      perf({ accountId: 'a', model: 'claude-haiku-5-5', requests: 3, inputTokens: 1_000_000 }),
+      perf({ accountId: 'b', model: 'claude-haiku-5-5', requests: 1, outputTokens: 10 }),
+      perf({ accountId: 'b', model: 'claude-next-1', requests: 1, inputTokens: 5 }),
+      // Failed before any token: nothing to price, so nothing left out.
+      perf({ accountId: 'b', model: 'claude-opus-4-5', requests: 4 }),
+    ];
+    const r = assembleAnalytics(q, window, { series: [], perf: groups, agents: [], previous: undefined }, new Map());
+    expect(r.totals.costUsd).toBe(3);
+    expect(r.unpriced).toEqual({ requests: 5, models: ['claude-haiku-5-5', 'claude-next-1'] });
+    expect(r.costByModel.map((c) => [c.model, c.priced])).toEqual([
+      ['claude-sonnet-4-5', true],
+      ['claude-haiku-5-5', false],
+      ['claude-next-1', false],
+      ['claude-opus-4-5', true],
+    ]);
+    expect(assembleStats(groups, [], [], null).unpriced).toEqual(r.unpriced);
+  });
+
   it('gives per-model series on request, with speed ranges merged per bucket, and the previous totals', () => {
     const b = window.to - MINUTE_MS;
     const series: SeriesGroup[] = [

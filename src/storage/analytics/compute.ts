@@ -18,6 +18,7 @@ import type {
   StatsAccount,
   StatsResult,
   TokenCounts,
+  UnpricedUse,
 } from '../contract/analytics.js';
 import type { TokenSums } from '../contract/records.js';
 import { DAY_MS, HOUR_MS, LATENCY_BUCKETS, MINUTE_MS, percentileFromHistogram, type Sums } from './rollup.js';
@@ -331,6 +332,31 @@ export function agentPerf(groups: readonly AgentGroup[], total: readonly PerfGro
   return out;
 }
 
+function tokensOf(s: Sums): number {
+  return s.inputTokens + s.cacheReadTokens + s.cacheWrite5mTokens + s.cacheWrite1hTokens + s.outputTokens;
+}
+
+/**
+ * Every price is above 0, so a group with tokens and no cost is a model without a price (its
+ * rows' cost is null). A model priced only part of the time (a catalogue added later) is not
+ * caught: its cost is then above 0.
+ */
+function isUnpriced(s: Sums): boolean {
+  return s.costUsd === 0 && tokensOf(s) > 0;
+}
+
+export function unpricedUse(perf: readonly PerfGroup[]): UnpricedUse {
+  const byModel = new Map<string, number>();
+  let requests = 0;
+  for (const [model, merged] of merge(perf, (g) => g.model)) {
+    if (!isUnpriced(merged.sums)) continue;
+    requests += merged.sums.requests;
+    if (model !== '') byModel.set(model, merged.sums.requests);
+  }
+  const models = [...byModel].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([model]) => model);
+  return { requests, models };
+}
+
 export function assembleAnalytics(
   q: AnalyticsQuery,
   window: AnalyticsWindow,
@@ -373,8 +399,14 @@ export function assembleAnalytics(
     models,
     accounts: accountPerf(groups.perf, names).map(({ lastTs: _, ...a }) => a),
     costByModel: models
-      .map((m) => ({ model: m.model, costUsd: m.costUsd, share: ratio(m.costUsd, totals.costUsd) }))
+      .map((m) => ({
+        model: m.model,
+        costUsd: m.costUsd,
+        priced: !(m.costUsd === 0 && m.tokens.total > 0),
+        share: ratio(m.costUsd, totals.costUsd),
+      }))
       .sort((a, b) => b.costUsd - a.costUsd || (a.model ?? '').localeCompare(b.model ?? '')),
+    unpriced: unpricedUse(groups.perf),
     agents: agentPerf(groups.agents, groups.perf),
   };
 }
@@ -414,5 +446,12 @@ export function assembleStats(
   for (const { lastTs, ...h } of history.values()) {
     list.push({ ...h, exists: false, lastUsedAt: lastTs, requestCount: null, sessionRequestCount: null });
   }
-  return { since, totals: totalPerf(perf), accounts: list, agents: agentPerf(agents, perf), recentErrors };
+  return {
+    since,
+    totals: totalPerf(perf),
+    unpriced: unpricedUse(perf),
+    accounts: list,
+    agents: agentPerf(agents, perf),
+    recentErrors,
+  };
 }

@@ -76,7 +76,10 @@ export interface PreviousPeriod {
 
 export interface CostShare {
   model: string | null;
+  /** 0 for a model without a price (see `priced`). */
   costUsd: number;
+  /** false: the model's requests have tokens but no cost (no price known for it): its cost is unknown, not 0. */
+  priced: boolean;
   /** Of the total cost in the range; null when the total is 0. */
   share: number | null;
 }
@@ -87,6 +90,16 @@ export interface AgentPerf extends PerfSummary {
   agent: string | null;
   /** Estimated from the latency histogram, as p95. */
   p50LatencyMs: number | null;
+}
+
+/**
+ * Requests whose model has no price (tokens recorded, cost unknown: protocol.md section 6), which
+ * no cost figure includes, so a total can say it is partial.
+ */
+export interface UnpricedUse {
+  requests: number;
+  /** Those models, most requests first. */
+  models: string[];
 }
 
 export const ANALYTICS_RANGE_NAMES = ['1h', '6h', '24h', '7d', '30d'] as const;
@@ -124,6 +137,7 @@ export interface AnalyticsResult {
   models: ModelPerf[];
   accounts: AccountPerf[];
   costByModel: CostShare[];
+  unpriced: UnpricedUse;
   /** Per agent, most requests first; the unattributed rest last (absent under an agent filter). */
   agents: AgentPerf[];
 }
@@ -154,6 +168,7 @@ export interface StatsResult {
   /** Oldest data the totals cover (start of its hour), null when there is none. */
   since: number | null;
   totals: PerfSummary;
+  unpriced: UnpricedUse;
   accounts: StatsAccount[];
   /** Per agent over the same history, most requests first, the unattributed rest last. */
   agents: AgentPerf[];

@@ -1,7 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import { formatTime } from '../../cli/format.js';
-import { accountLabel, formatInt, formatMs, formatRate, formatUsd } from '../../cli/report-format.js';
+import { accountLabel, formatInt, formatMs, formatRate, formatUsd, unpricedNote } from '../../cli/report-format.js';
 import type { Stats } from '../../shared/analytics-schemas.js';
 import { formatCountFit, formatTokensInOut } from '../../shared/tokens.js';
 import { barChart } from '../charts.js';
@@ -76,7 +76,8 @@ export function StatsScreen({ api, now, width, height }: ScreenProps) {
   });
   const cut = (s: string) => clip(s, Math.max(11, width));
   // The accounts first, leaving the errors at least a few lines; each list says what it leaves out.
-  const room = Math.max(4, height - TABLE_CHROME_H - (error === null ? 0 : 1));
+  const unpricedLine = (data?.unpriced.requests ?? 0) > 0 ? 1 : 0;
+  const room = Math.max(4, height - TABLE_CHROME_H - unpricedLine - (error === null ? 0 : 1));
   const errorsWanted = Math.min(ERRORS_MAX, Math.max(1, data?.recentErrors.length ?? 0));
   const accounts = fitted(data?.accounts ?? [], Math.max(2, room - Math.min(3, errorsWanted)));
   const errors = fitted(
@@ -100,6 +101,7 @@ export function StatsScreen({ api, now, width, height }: ScreenProps) {
             )}
           </Text>
           <Text>{cut(`Tokens ${formatTokensInOut(data.totals.tokens)} · cost ${formatUsd(data.totals.costUsd)}`)}</Text>
+          {data.unpriced.requests > 0 && <Text>{cut(`Not in the cost:${unpricedNote(data.unpriced).slice(2)}`)}</Text>}
           {charts ? (
             <StatsCharts data={data} width={width} />
           ) : (

@@ -2,6 +2,10 @@
 export const analytics = {
   title: 'Analytics',
   unknownModel: 'Unknown model',
+  noPrice: 'no price',
+  unpricedNote_one: 'Not in the cost: {count} request of {models}, which has no price (its cost is unknown, not $0)',
+  unpricedNote_other:
+    'Not in the cost: {count} requests of {models}, which have no price (their cost is unknown, not $0)',
   noAccount: 'No account',
   totals: 'Totals',
   statRequests: 'Requests',

@@ -76,6 +76,10 @@ export const overview = {
   trendPoints: '{change} pts',
   trendUpFrom0: 'up from 0',
   unknownModel: 'Unknown model',
+  noPrice: 'no price',
+  unpricedNote_one: 'Not in the cost: {count} request of {models}, which has no price (its cost is unknown, not $0)',
+  unpricedNote_other:
+    'Not in the cost: {count} requests of {models}, which have no price (their cost is unknown, not $0)',
   otherModels: 'Other models ({count})',
   modelMix: 'Model mix',
   noModel: 'No model was used in this range.',

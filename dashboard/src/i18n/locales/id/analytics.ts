@@ -3,6 +3,11 @@ import type { NamespaceTranslations } from '../../catalogue-types.js';
 export default {
   title: 'Analitik',
   unknownModel: 'Model tidak dikenal',
+  noPrice: 'tanpa harga',
+  unpricedNote_one:
+    'Tidak termasuk dalam biaya: {count} permintaan {models}, yang tidak punya harga (biayanya tidak diketahui, bukan $0)',
+  unpricedNote_other:
+    'Tidak termasuk dalam biaya: {count} permintaan {models}, yang tidak punya harga (biayanya tidak diketahui, bukan $0)',
   noAccount: 'Tanpa akun',
   totals: 'Total',
   statRequests: 'Permintaan',

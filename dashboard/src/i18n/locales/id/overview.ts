@@ -99,6 +99,11 @@ export default {
   trendVs6h: '{change} dibanding 6 jam sebelumnya',
   trendVs7d: '{change} dibanding 7 hari sebelumnya',
   unknownModel: 'Model tidak dikenal',
+  noPrice: 'tanpa harga',
+  unpricedNote_one:
+    'Tidak termasuk dalam biaya: {count} permintaan {models}, yang tidak punya harga (biayanya tidak diketahui, bukan $0)',
+  unpricedNote_other:
+    'Tidak termasuk dalam biaya: {count} permintaan {models}, yang tidak punya harga (biayanya tidak diketahui, bukan $0)',
   upFor: 'Berjalan selama',
   usableAccounts: 'Akun yang bisa dipakai',
   usableOf: '{usable} dari {total}',

@@ -3,6 +3,10 @@ import type { NamespaceTranslations } from '../../catalogue-types.js';
 export default {
   title: 'Análises',
   unknownModel: 'Modelo desconhecido',
+  noPrice: 'sem preço',
+  unpricedNote_one: 'Fora do custo: {count} requisição de {models}, que não tem preço (o custo é desconhecido, não $0)',
+  unpricedNote_other:
+    'Fora do custo: {count} requisições de {models}, que não têm preço (o custo é desconhecido, não $0)',
   noAccount: 'Sem conta',
   totals: 'Totais',
   statRequests: 'Requisições',

@@ -99,6 +99,10 @@ export default {
   trendVs6h: '{change} em relação às 6 horas anteriores',
   trendVs7d: '{change} em relação aos 7 dias anteriores',
   unknownModel: 'Modelo desconhecido',
+  noPrice: 'sem preço',
+  unpricedNote_one: 'Fora do custo: {count} requisição de {models}, que não tem preço (o custo é desconhecido, não $0)',
+  unpricedNote_other:
+    'Fora do custo: {count} requisições de {models}, que não têm preço (o custo é desconhecido, não $0)',
   upFor: 'No ar há',
   usableAccounts: 'Contas utilizáveis',
   usableOf: '{usable} de {total}',

@@ -3,6 +3,11 @@ import type { NamespaceTranslations } from '../../catalogue-types.js';
 export default {
   title: 'Analiz',
   unknownModel: 'Bilinmeyen model',
+  noPrice: 'fiyat yok',
+  unpricedNote_one:
+    'Maliyete dahil değil: {models} modelinin {count} isteği, fiyatı yok (maliyeti bilinmiyor, $0 değil)',
+  unpricedNote_other:
+    'Maliyete dahil değil: {models} modelinin {count} isteği, fiyatı yok (maliyeti bilinmiyor, $0 değil)',
   noAccount: 'Hesap yok',
   totals: 'Toplamlar',
   statRequests: 'İstekler',

@@ -99,6 +99,11 @@ export default {
   trendVs6h: 'önceki 6 saate göre {change}',
   trendVs7d: 'önceki 7 güne göre {change}',
   unknownModel: 'Bilinmeyen model',
+  noPrice: 'fiyat yok',
+  unpricedNote_one:
+    'Maliyete dahil değil: {models} modelinin {count} isteği, fiyatı yok (maliyeti bilinmiyor, $0 değil)',
+  unpricedNote_other:
+    'Maliyete dahil değil: {models} modelinin {count} isteği, fiyatı yok (maliyeti bilinmiyor, $0 değil)',
   upFor: 'Çalışma süresi',
   usableAccounts: 'Kullanılabilir hesaplar',
   usableOf: '{usable} / {total}',

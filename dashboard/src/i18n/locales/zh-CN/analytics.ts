@@ -3,6 +3,9 @@ import type { NamespaceTranslations } from '../../catalogue-types.js';
 export default {
   title: '分析',
   unknownModel: '未知模型',
+  noPrice: '无价格',
+  unpricedNote_one: '未计入费用：{models} 的 {count} 个请求没有价格（费用未知，而非 $0）',
+  unpricedNote_other: '未计入费用：{models} 的 {count} 个请求没有价格（费用未知，而非 $0）',
   noAccount: '无账户',
   totals: '总计',
   statRequests: '请求数',
