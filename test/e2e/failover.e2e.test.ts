@@ -52,6 +52,18 @@ async function setup(
 const ask = (client: Anthropic, model = 'claude-sonnet-4-6') =>
   client.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'the same body every time' }] });
 
+/** A request the test can walk away from: `leave()` aborts it, `asked` settles with what the client saw. */
+function askThenLeave(client: Anthropic) {
+  const ctl = new AbortController();
+  const asked = client.messages
+    .create(
+      { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
+      { signal: ctl.signal },
+    )
+    .catch((e: unknown) => e);
+  return { leave: () => ctl.abort(), asked };
+}
+
 /** Pauses through the management API, which rereads the accounts before answering: no poll to wait for. */
 const pause = (g: TestGateway, name: string) => api(g.url, 'POST', `/api/accounts/${name}/pause`);
 
@@ -268,20 +280,14 @@ describe('failover table', () => {
       { accounts: 'a' },
     );
     const inFlight = async () => ((await (await fetch(`${gw.url}/health`)).json()) as { inFlight: number }).inFlight;
-    const leave = new AbortController();
-    const asked = client.messages
-      .create(
-        { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
-        { signal: leave.signal },
-      )
-      .catch((e: unknown) => e);
+    const { leave, asked } = askThenLeave(client);
     // A's cooldown is stored right before the gateway starts waiting the 60 s for it.
     await vi.waitFor(async () => expect((await gw.account('a')).cooldownUntil).not.toBeNull(), {
       timeout: 10_000,
       interval: 20,
     });
     expect(await inFlight()).toBe(1);
-    leave.abort();
+    leave();
     expect(await asked).toBeInstanceOf(Anthropic.APIUserAbortError);
     // Long before the wait would have ended, the request is over and recorded.
     await vi.waitFor(async () => expect(await inFlight()).toBe(0), { timeout: 10_000, interval: 20 });
@@ -292,15 +298,9 @@ describe('failover table', () => {
 
   it('the client leaving while an attempt waits for headers: the record lists that attempt on its account', async () => {
     const { client, up, gw } = await setup(() => ({ kind: 'hang' }), { accounts: 'a' });
-    const leave = new AbortController();
-    const asked = client.messages
-      .create(
-        { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
-        { signal: leave.signal },
-      )
-      .catch((e: unknown) => e);
+    const { leave, asked } = askThenLeave(client);
     await vi.waitFor(() => expect(up.requests).toHaveLength(1), { timeout: 10_000, interval: 20 });
-    leave.abort();
+    leave();
     expect(await asked).toBeInstanceOf(Anthropic.APIUserAbortError);
     const [rec] = await gw.records(1);
     expect(rec).toMatchObject({ status: 499, success: false, error: 'client disconnected', attempts: 1 });
