@@ -1,7 +1,7 @@
 /** Plain-text rendering of the reporting commands (stats, requests, logs, analyze). */
 
 import { describeMoves, servedBy } from '../shared/attempts.js';
-import { formatTokenBreakdown, formatTokensInOut, tokenKinds } from '../shared/tokens.js';
+import { costUnknown, formatTokenBreakdown, formatTokensInOut, tokenKinds } from '../shared/tokens.js';
 import type {
   AccountPerf,
   AgentPerf,
@@ -184,7 +184,7 @@ export function renderRangeStats(a: AnalyticsResult, now: number, width: number 
       formatMs(m.avgLatencyMs),
       formatInt(m.tokens.total),
       // No price known: its cost is unknown, not $0.00.
-      m.costUsd === 0 && m.tokens.total > 0 ? 'no price' : formatUsd(m.costUsd),
+      costUnknown(m) ? 'no price' : formatUsd(m.costUsd),
     ]);
     out += `\n${renderTable(['MODEL', 'REQUESTS', 'ERRORS', 'AVG LATENCY', 'TOKENS', 'COST'], rows, { width, shrink: [0] })}`;
   }

@@ -25,6 +25,15 @@ export interface TokenKinds {
   output: number;
 }
 
+/**
+ * Whether a figure's cost is unknown rather than $0: it has tokens and no cost. Every list price
+ * is above 0, so that means its model has no price (its rows' cost is null; protocol.md §6). A
+ * model priced for only part of a range (a catalogue added later) has a cost above 0 and passes.
+ */
+export function costUnknown(x: { costUsd: number; tokens: { total: number } }): boolean {
+  return x.costUsd === 0 && x.tokens.total > 0;
+}
+
 /** What "in" and "out" mean, for legends, tooltips and help texts. */
 export const TOKENS_LEGEND = 'in = input + cache read + cache write; out = output';
 

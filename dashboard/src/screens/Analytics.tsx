@@ -22,6 +22,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { Analytics as AnalyticsData, PerfSummary, SeriesPoint } from '../../../src/shared/analytics-schemas';
+import { costUnknown } from '../../../src/shared/tokens';
 import { useAccounts } from '../accounts-ui';
 import { apiFetch } from '../api';
 import { type Column, DataTable } from '../data-table';
@@ -951,7 +952,7 @@ function breakdownColumns(head: string, withShare: boolean): (Column<Row> | fals
     num('speed', t('colOutputSpeed'), (r) => fmtRate(r.outputTokensPerSecond)),
     num('tokens', t('colTokens'), (r) => fmtInt(r.tokens.total)),
     // Tokens and no cost: a model without a price, whose cost is unknown rather than $0.
-    num('cost', t('colCost'), (r) => (r.costUsd === 0 && r.tokens.total > 0 ? t('noPrice') : fmtUsd(r.costUsd))),
+    num('cost', t('colCost'), (r) => (costUnknown(r) ? t('noPrice') : fmtUsd(r.costUsd))),
     withShare && num('share', t('colCostShare'), (r) => (r.share == null ? DASH : fmtPercent(r.share))),
     num('cacheHit', t('colCacheHitRate'), (r) => fmtPercent(r.cacheHitRate)),
   ];

@@ -6,6 +6,7 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import type { Analytics } from '../../../src/shared/analytics-schemas';
 import type { TokenUsageSumsView } from '../../../src/shared/token-usage-schemas';
+import { costUnknown } from '../../../src/shared/tokens';
 import { useAccounts } from '../accounts-ui';
 import { apiFetch } from '../api';
 import {
@@ -70,7 +71,7 @@ function mixRows(data: Analytics): MixRow[] {
     requestShare: share(m.requests, tot.requests),
     costUsd: m.costUsd,
     costShare: share(m.costUsd, tot.costUsd),
-    priced: !(m.costUsd === 0 && m.tokens.total > 0),
+    priced: !costUnknown(m),
   }));
   if (rows.length <= MIX_ROWS + 1) return rows;
   const rest = rows.slice(MIX_ROWS);

@@ -4,6 +4,8 @@
  * sums and histograms per account and model, sums per agent); everything derived is here, so
  * every back-end reports the same numbers.
  */
+
+import { costUnknown } from '../../shared/tokens.js';
 import type {
   AccountPerf,
   AgentPerf,
@@ -332,29 +334,17 @@ export function agentPerf(groups: readonly AgentGroup[], total: readonly PerfGro
   return out;
 }
 
-function tokensOf(s: Sums): number {
-  return s.inputTokens + s.cacheReadTokens + s.cacheWrite5mTokens + s.cacheWrite1hTokens + s.outputTokens;
-}
-
-/**
- * Every price is above 0, so a group with tokens and no cost is a model without a price (its
- * rows' cost is null). A model priced only part of the time (a catalogue added later) is not
- * caught: its cost is then above 0.
- */
-function isUnpriced(s: Sums): boolean {
-  return s.costUsd === 0 && tokensOf(s) > 0;
-}
-
-export function unpricedUse(perf: readonly PerfGroup[]): UnpricedUse {
-  const byModel = new Map<string, number>();
+/** The requests no cost figure includes (their models have no price), from the per-model figures. */
+export function unpricedUse(models: readonly ModelPerf[]): UnpricedUse {
   let requests = 0;
-  for (const [model, merged] of merge(perf, (g) => g.model)) {
-    if (!isUnpriced(merged.sums)) continue;
-    requests += merged.sums.requests;
-    if (model !== '') byModel.set(model, merged.sums.requests);
+  const named: string[] = [];
+  // `models` is most requests first, the order the answer lists them in.
+  for (const m of models) {
+    if (!costUnknown(m)) continue;
+    requests += m.requests;
+    if (m.model !== null) named.push(m.model);
   }
-  const models = [...byModel].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([model]) => model);
-  return { requests, models };
+  return { requests, models: named };
 }
 
 export function assembleAnalytics(
@@ -402,11 +392,11 @@ export function assembleAnalytics(
       .map((m) => ({
         model: m.model,
         costUsd: m.costUsd,
-        priced: !(m.costUsd === 0 && m.tokens.total > 0),
+        priced: !costUnknown(m),
         share: ratio(m.costUsd, totals.costUsd),
       }))
       .sort((a, b) => b.costUsd - a.costUsd || (a.model ?? '').localeCompare(b.model ?? '')),
-    unpriced: unpricedUse(groups.perf),
+    unpriced: unpricedUse(models),
     agents: agentPerf(groups.agents, groups.perf),
   };
 }
@@ -449,7 +439,7 @@ export function assembleStats(
   return {
     since,
     totals: totalPerf(perf),
-    unpriced: unpricedUse(perf),
+    unpriced: unpricedUse(modelPerf(perf)),
     accounts: list,
     agents: agentPerf(agents, perf),
     recentErrors,
